@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log: evsd's logging.  One sink (stderr with timestamps, or syslog),
+ * one global level.  Messages are single lines; modules prefix their own
+ * context ("p1 3f2a…: ...").  Never pass key material or passwords.
+ *
+ *	log_info("policy %u matched transform %u", n, t);
+ *	if (log_enabled(EVSD_LOG_DEBUG)) { ...expensive formatting... }
+ *
+ * Tests can capture output with evsd_log_set_hook().
+ */
+#ifndef EVSD_LOG_H
+#define EVSD_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+enum evsd_log_level {
+	EVSD_LOG_ERR = 0,
+	EVSD_LOG_WARN,
+	EVSD_LOG_NOTICE,
+	EVSD_LOG_INFO,
+	EVSD_LOG_DEBUG,
+};
+
+/* to_syslog: use syslog(3) with ident; else stderr.  Default: stderr, INFO. */
+void evsd_log_open(const char *ident, bool to_syslog);
+void evsd_log_set_level(enum evsd_log_level level);
+enum evsd_log_level evsd_log_get_level(void);
+/* "err", "warn", "notice", "info", "debug" -> level; -1 if unknown. */
+int evsd_log_level_parse(const char *name);
+const char *evsd_log_level_name(enum evsd_log_level level);
+bool log_enabled(enum evsd_log_level level);
+
+/* Receives every message that passes the level check (after formatting),
+ * in addition to the sink; NULL removes it. */
+typedef void (*evsd_log_hook_fn)(enum evsd_log_level level, const char *msg, void *arg);
+void evsd_log_set_hook(evsd_log_hook_fn fn, void *arg);
+/* Silence the sink (tests); the hook still runs. */
+void evsd_log_set_quiet(bool quiet);
+
+void evsd_log(enum evsd_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void evsd_vlog(enum evsd_log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+#define log_err(...)	evsd_log(EVSD_LOG_ERR, __VA_ARGS__)
+#define log_warn(...)	evsd_log(EVSD_LOG_WARN, __VA_ARGS__)
+#define log_notice(...)	evsd_log(EVSD_LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)	evsd_log(EVSD_LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	evsd_log(EVSD_LOG_DEBUG, __VA_ARGS__)
+
+#endif
