@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * log: evsd's logging.  One sink (stderr with timestamps, or syslog),
- * one global level.  Messages are single lines; modules prefix their own
+ * log: evsd's logging, a thin layer over lib/log.h (evs_log: stderr and/or
+ * syslog, one level) adding a capture hook for tests.  Levels are syslog
+ * priorities, so evs_log_set_level() and evsd_log_set_level() agree.  Messages are single lines; modules prefix their own
  * context ("p1 3f2a…: ...").  Never pass key material or passwords.
  *
  *	log_info("policy %u matched transform %u", n, t);
@@ -16,14 +17,14 @@
 #include <stdbool.h>
 
 enum evsd_log_level {
-	EVSD_LOG_ERR = 0,
-	EVSD_LOG_WARN,
-	EVSD_LOG_NOTICE,
-	EVSD_LOG_INFO,
-	EVSD_LOG_DEBUG,
+	EVSD_LOG_ERR	= 3,	/* LOG_ERR */
+	EVSD_LOG_WARN	= 4,	/* LOG_WARNING */
+	EVSD_LOG_NOTICE	= 5,	/* LOG_NOTICE */
+	EVSD_LOG_INFO	= 6,	/* LOG_INFO */
+	EVSD_LOG_DEBUG	= 7,	/* LOG_DEBUG */
 };
 
-/* to_syslog: use syslog(3) with ident; else stderr.  Default: stderr, INFO. */
+/* to_syslog: syslog(3) with ident; else stderr.  Default: stderr, INFO. */
 void evsd_log_open(const char *ident, bool to_syslog);
 void evsd_log_set_level(enum evsd_log_level level);
 enum evsd_log_level evsd_log_get_level(void);
