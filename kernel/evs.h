@@ -3,24 +3,43 @@
  * evs.ko internal contract: the objects every file shares and which file
  * owns what.  One job per file:
  *
- *   main.c     module init/exit, pernet registration (struct evs_net)
+ *   main.c     module init/exit, pernet registration (struct evs_net)  [core]
  *   device.c   the evs netdev: rtnl_link_ops, ndo_start_xmit -> SPD -> ESP
- *   netlink.c  generic netlink family "evs": policies, dispatch, events
+ *   netlink.c  generic netlink family "evs": policies, dispatch, events [core]
  *   sad.c      SA objects: SPI hash, refcounts, lifetimes, expiry, delete
  *   spd.c      per-device SPD: exact /32 hash, then longest-prefix match
- *   stats.c    per-CPU counters, summed on read
- *   esp.c      ESP tunnel-mode output/input over the kernel crypto API
- *   replay.c   anti-replay window (bitmap up to 4096, ESN)
- *   encap.c    ESP-in-UDP (RFC 3948): encap_rcv on the UDP/4500 socket
+ *   stats.c    per-CPU counters, summed on read                        [core]
+ *   esp.c      ESP tunnel-mode output/input over the kernel crypto API [esp]
+ *   replay.c   anti-replay window (bitmap up to 4096, ESN)             [esp]
+ *   encap.c    ESP-in-UDP (RFC 3948): encap_rcv on the UDP/4500 socket [esp]
  *   proto.c    raw ESP (IP proto 50) via xfrm4_protocol_register, coexisting
  *              with xfrm: SPIs that are not ours go on to the next handler
- *   queueing.c per-CPU crypto workers + per-SA ordered delivery
- *   conn.c     connection objects grouping SAs, policies, routes, ARP
+ *   queueing.c per-CPU crypto workers + per-SA ordered delivery        [esp]
+ *   conn.c     connection objects grouping SAs, policies, routes, ARP  [rri]
  *   rri.c      RRI routes and proxy-ARP entries via a kernel rtnl socket
  *
- * Locking: packet-path readers use RCU only.  Writers take
- * evs_net->lock (a mutex; process context only).  Outbound sequence numbers
- * are atomic64; counters are per-CPU.
+ * Owners: kernel-core owns this header, main.c, device.c, netlink.c, sad.c,
+ * spd.c, stats.c and Kbuild; kernel-esp owns esp.[ch], replay.[ch], encap.c,
+ * proto.c, queueing.c; rri owns conn.c and rri.c.  Change another owner's
+ * block below only by agreement and say so in a comment.
+ *
+ * Locking:
+ *  - Packet-path readers use RCU only (SA hash, SPD, SA encap).
+ *  - Writers take evs_net->lock (a mutex; process context only).  Never take
+ *    rtnl_lock while holding evs_net->lock (device teardown takes them in the
+ *    order rtnl -> evs_net->lock).
+ *  - Outbound sequence numbers are atomic64; counters are per-CPU.
+ *
+ * Object lifetimes:
+ *  - An SA is linked (SPI hash + id xarray) while it is usable; that link
+ *    holds one reference, every policy bound to it holds one, and the packet
+ *    path holds one across asynchronous crypto (evs_sa_lookup_in returns one;
+ *    take one with evs_sa_get before queueing).  The last evs_sa_put frees it
+ *    after an RCU grace period in process context (keys zeroed).
+ *  - A policy is freed after an RCU grace period; readers may use pol->sa
+ *    inside the same RCU section without a reference.
+ *  - A netns (and the module) waits until every SA it owned is freed, so
+ *    work items and packets in flight may still use sa->net / sa->ed.
  */
 #ifndef _EVS_H
 #define _EVS_H
@@ -33,22 +52,31 @@
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <linux/u64_stats_sync.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <net/gro_cells.h>
+#include <net/genetlink.h>
 #include <linux/evs.h>
 
 #ifndef EVS_VERSION
 #define EVS_VERSION "0.1"
 #endif
 
-#define evs_pr(fmt) "evs: " fmt
-
 union evs_addr {
 	__be32 a4;
 	struct in6_addr a6;
 };
 
+struct evs_net;
+struct evs_sa;
+
+/* Module-wide ordered-enough workqueue for SA expiry and freeing (main.c). */
+extern struct workqueue_struct *evs_wq;
+
 /* --- stats.c ----------------------------------------------------------- */
+/* Same order as enum evs_stats_attr, offset by EVS_STATS_A_RX_PACKETS. */
 enum evs_stat {
 	EVS_ST_RX_PACKETS,
 	EVS_ST_RX_BYTES,
@@ -68,36 +96,62 @@ enum evs_stat {
 };
 
 struct evs_stats {
-	u64 v[EVS_ST_NUM];
+	u64_stats_t v[EVS_ST_NUM];
 	struct u64_stats_sync syncp;
 };
 
 struct evs_stats __percpu *evs_stats_alloc(void);
 void evs_stats_free(struct evs_stats __percpu *s);
+/* Any context (process, softirq, hardirq). */
 void evs_stats_add(struct evs_stats __percpu *s, enum evs_stat which, u64 n);
 void evs_stats_sum(struct evs_stats __percpu *s, u64 out[EVS_ST_NUM]);
 /* Put an EVS_*_A_STATS nest with every counter. */
 int evs_stats_fill(struct sk_buff *msg, int attrtype,
 		   struct evs_stats __percpu *s);
 
+/* --- spd.c: structure ---------------------------------------------------- */
+/*
+ * One SPD per device and direction.  Policies are keyed by the *remote*
+ * prefix: the inner destination outbound, the inner source inbound.  Nodes
+ * (one per distinct remote prefix) live in an rhashtable keyed by
+ * (masked address, prefix length); a lookup probes the used prefix lengths
+ * from longest (/32, the exact-host case) to shortest, so its cost depends
+ * on the number of distinct prefix lengths, not on the number of policies.
+ */
+#define EVS_SPD_PLENS 129		/* 0..128: ready for IPv6 */
+
+struct evs_spd {
+	struct rhashtable nodes;
+	unsigned int plen_count[EVS_SPD_PLENS];	/* writers, under lock */
+	DECLARE_BITMAP(plens, EVS_SPD_PLENS);	/* readers */
+	unsigned int n_policies;
+};
+
 /* --- device.c ---------------------------------------------------------- */
 struct evs_device {
 	struct net_device *dev;
+	struct evs_net *en;
 	struct evs_stats __percpu *stats;	/* evs counters (drops etc.) */
-	struct evs_spd *spd[2];			/* by enum evs_dir; RCU */
-	struct list_head net_node;		/* evs_net->devices */
+	struct evs_spd spd[2];			/* by enum evs_dir */
+	struct gro_cells gro_cells;
+	struct list_head net_node;		/* evs_net->devices, rtnl */
+	bool dead;				/* set under en->lock at uninit */
 };
 
 int evs_device_init(void);
 void evs_device_exit(void);
-/* Deliver a decrypted inner packet on the SA's device (NAPI/GRO or netif_rx). */
+bool evs_is_evs_device(const struct net_device *dev);
+/* Look up an evs device by ifindex in @net; caller holds RCU or en->lock. */
+struct evs_device *evs_device_by_index(struct net *net, int ifindex);
+/* Deliver a decrypted inner IP packet on @ed (softirq context: GRO cells).
+ * Counts rx packets/bytes on the device.  Consumes @skb. */
 void evs_device_rx(struct evs_device *ed, struct sk_buff *skb);
-
-/* --- replay.c ---------------------------------------------------------- */
-struct evs_replay;		/* defined in replay.h, embedded via pointer */
-
-/* --- esp.c ------------------------------------------------------------- */
-struct evs_esp;			/* defined in esp.h: tfm, ivlen, icvlen ... */
+/* Count a dropped packet: reason on the device (and on @sa if non-NULL),
+ * plus the standard rx_dropped/tx_dropped.  Does not free the skb. */
+void evs_device_drop(struct evs_device *ed, struct evs_sa *sa,
+		     enum evs_stat reason, bool rx);
+/* Unregister every evs device of @net (pernet exit; caller holds rtnl). */
+void evs_device_kill_net(struct net *net, struct list_head *head);
 
 /* --- sad.c ------------------------------------------------------------- */
 struct evs_lifetime {
@@ -108,7 +162,7 @@ struct evs_lifetime {
 };
 
 /* Outer encapsulation that may change while the SA lives (NAT rebinding):
- * replaced as a whole under RCU. */
+ * replaced as a whole under RCU by SA_UPDATE. */
 struct evs_sa_encap {
 	u8 type;				/* enum evs_encap_type */
 	__be16 sport, dport;
@@ -116,82 +170,219 @@ struct evs_sa_encap {
 	struct rcu_head rcu;
 };
 
+/* Crypto parameters as parsed from netlink; pointers into the request,
+ * valid only during evs_esp_init.  Unused fields are NULL/0. */
+struct evs_sa_crypto {
+	const char *aead_name;
+	const u8 *aead_key;			/* key || 4-byte salt */
+	unsigned int aead_keylen;
+	u32 icv_bits;
+	const char *enc_name;
+	const u8 *enc_key;
+	unsigned int enc_keylen;
+	const char *auth_name;
+	const u8 *auth_key;
+	unsigned int auth_keylen;
+	u32 trunc_bits;				/* 0: the algorithm's default */
+};
+
 struct evs_sa {
-	struct hlist_node spi_node;		/* evs_net->sa_by_spi */
-	struct list_head dev_node;		/* all SAs of the netns */
-	struct list_head conn_node;		/* conn->sas */
+	struct rhash_head spi_node;		/* evs_net->sa_by_spi[dir] */
+	struct list_head conn_node;		/* for conn.c, under lock */
 	struct rcu_head rcu;
+	struct work_struct free_work;
 	refcount_t refcnt;
 	struct net *net;
+	struct evs_net *en;
 	struct evs_device *ed;			/* holds a dev reference */
+	netdevice_tracker dev_tracker;
 
-	u32 spi;
+	u32 spi;				/* hash key */
+	u32 id;					/* evs_net->sa_ids cursor */
 	u8 dir;					/* enum evs_dir */
-	u8 state;				/* enum evs_sa_state */
+	u8 state;				/* enum evs_sa_state, READ_ONCE */
+	u8 del_reason;				/* enum evs_del_reason */
+	bool linked;				/* under lock */
 	u16 family;
 	union evs_addr src, dst;		/* outer, as configured */
 	struct evs_sa_encap __rcu *encap;
 	u32 flags;				/* enum evs_sa_flags */
+	u32 replay_window;			/* packets, inbound */
 	u32 conn_id;
 
 	struct evs_esp *esp;			/* crypto state, esp.c */
 	struct evs_replay *replay;		/* inbound only, replay.c */
 	atomic64_t oseq;			/* outbound: last seq used */
 
-	struct evs_lifetime limits;
+	struct evs_lifetime limits;		/* 0 = no limit */
 	atomic64_t cur_bytes, cur_packets;	/* lifetime accounting */
 	u64 add_time;				/* boottime ns */
-	u64 use_time;				/* boottime ns, 0 = unused */
-	unsigned long soft_fired, hard_fired;	/* test_and_set_bit flags */
+	atomic64_t use_time;			/* boottime ns, 0 = unused */
+	unsigned long expire_flags;		/* EVS_SA_SOFT_FIRED ... */
 	struct delayed_work expire_work;
 
 	struct evs_stats __percpu *stats;
-	/* Inbound selector check: the policies bound to this SA. */
-	struct list_head policies;
+	struct list_head policies;		/* evs_policy.sa_node, lock */
 };
 
+#define EVS_SA_SOFT_FIRED	0		/* bit in expire_flags */
+#define EVS_SA_HARD_FIRED	1
+
+/* Inbound lookup for the packet path (any context, RCU held or not).
+ * Returns a referenced SA or NULL when the SPI is not ours (then hand the
+ * packet on to xfrm).  A matching SA that is DEAD is still returned: drop
+ * and count EVS_ST_DROP_EXPIRED (evs_sa_account says so). */
 struct evs_sa *evs_sa_lookup_in(struct net *net, __be32 daddr, u32 spi);
 struct evs_sa *evs_sa_get(struct evs_sa *sa);	/* NULL-safe */
-void evs_sa_put(struct evs_sa *sa);
+void evs_sa_put(struct evs_sa *sa);		/* NULL-safe, any context */
 /* Account bytes/packets against lifetimes; schedules expiry work when a
  * limit is crossed.  Callable from any context.  Returns false when the SA
- * is dead (hard expired / exhausted) and the packet must be dropped. */
+ * is dead (hard expired / exhausted) and the packet must be dropped.
+ * Output: device.c calls it with the inner length before evs_esp_xmit.
+ * Input: esp.c calls it with the inner length after authentication. */
 bool evs_sa_account(struct evs_sa *sa, unsigned int bytes);
-/* Kill from the packet path (sequence exhausted): marks dead, defers delete. */
+/* Kill from the packet path (sequence exhausted): marks the SA dead at
+ * once, deletes it and sends the hard-expire event from process context. */
 void evs_sa_kill_async(struct evs_sa *sa, u8 reason);
+/* The peer's outer address/port seen on a valid inbound packet differs
+ * from the SA's encap: multicast EVS_CMD_EV_NAT_MAPPING (rate limited,
+ * any context).  The daemon decides and answers with SA_UPDATE. */
+void evs_sa_nat_mapping(struct evs_sa *sa, __be32 addr, __be16 port);
+
+/* Writers (process context, en->lock held). */
+struct evs_sa *evs_sa_find(struct evs_net *en, u8 dir, u32 spi);
+void evs_sa_delete(struct evs_sa *sa, u8 reason);
+/* Delete every SA matching the filters (NULL / 0 = any). */
+void evs_sad_flush(struct evs_net *en, struct evs_device *ed, u32 conn_id,
+		   u8 reason);
+int evs_sad_init(struct evs_net *en);
+void evs_sad_exit(struct evs_net *en);		/* waits for SAs to be freed */
+
+/* netlink.c -> sad.c */
+int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_sa_update(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_sa_del(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_sa_get(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int evs_nl_sa_flush(struct sk_buff *skb, struct genl_info *info);
+int evs_sa_fill(struct sk_buff *msg, struct evs_sa *sa, bool stats);
 
 /* --- spd.c ------------------------------------------------------------- */
 struct evs_policy {
 	struct rcu_head rcu;
+	struct list_head node_list;		/* evs_spd_node.policies, RCU */
+	struct list_head sa_node;		/* evs_sa.policies, lock */
+	struct evs_device *ed;
+	u32 id;					/* evs_net->pol_ids cursor */
 	u8 dir, action, proto;
 	u16 family;
-	union evs_addr src, dst;
+	union evs_addr src, dst;		/* masked to their prefix */
 	u8 src_plen, dst_plen;
 	__be16 sport, dport;			/* 0 = any */
 	u32 priority;
 	u32 spi;
 	u32 conn_id;
-	struct evs_sa __rcu *sa;		/* resolved on add */
+	struct evs_sa *sa;			/* IPSEC: referenced, fixed */
 	atomic64_t hits;
 };
 
-/* Outbound: policy for an inner packet (exact /32 dst first, then LPM). */
+/* Policy for an inner IPv4 packet (RCU held, any context): outbound keyed
+ * by inner destination, inbound by inner source; NULL = no policy. */
 struct evs_policy *evs_spd_lookup(struct evs_device *ed, u8 dir,
 				  const struct sk_buff *skb);
-/* Inbound source check: is this decrypted inner packet allowed on @sa? */
+/* Inbound source check (RCU held): is this decrypted inner packet allowed
+ * on @sa?  True when the inbound policy that matches it is bound to @sa,
+ * or is a bypass policy.  An SA without inbound policies accepts nothing.
+ * Counting the drop (EVS_ST_DROP_POLICY) is the caller's job. */
 bool evs_spd_check_in(struct evs_device *ed, struct evs_sa *sa,
 		      const struct sk_buff *skb);
+int evs_spd_init(struct evs_spd *spd);
+void evs_spd_destroy(struct evs_spd *spd);	/* empty SPD only */
+/* Writers (en->lock held). */
+void evs_policy_delete(struct evs_policy *pol);
+void evs_spd_flush(struct evs_net *en, struct evs_device *ed, u32 conn_id);
+
+int evs_nl_policy_add(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_policy_del(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int evs_nl_policy_flush(struct sk_buff *skb, struct genl_info *info);
+
+/* --- esp.c / replay.c / queueing.c / proto.c / encap.c (kernel-esp) ------
+ * Interface proposed by kernel-core; kernel-esp owns it and may reshape it
+ * (then update this block and the callers in sad.c/device.c/main.c in the
+ * same commit).  Until esp.c exists, Kbuild leaves EVS_HAVE_ESP undefined
+ * and sad.c/device.c/main.c do not call into it.
+ */
+struct evs_esp;				/* esp.h */
+struct evs_replay;			/* replay.h */
+
+/* Allocate sa->esp (and sa->replay for inbound SAs, from sa->replay_window
+ * and sa->flags & EVS_SA_F_ESN).  Validate names and key lengths with
+ * extack messages a person can read ("unknown algorithm", "key length 15 is
+ * not valid for cbc(aes)"); refuse DES/3DES/MD5 unless sa->flags has
+ * EVS_SA_F_ALLOW_WEAK.  Process context, may sleep. */
+int evs_esp_init(struct evs_sa *sa, const struct evs_sa_crypto *c,
+		 struct netlink_ext_ack *extack);
+/* Free sa->esp and sa->replay, zeroing keys.  Process context. */
+void evs_esp_free(struct evs_sa *sa);
+/* Dump names, key bits (EVS_SA_A_KEY_BITS, _AUTH_KEY_BITS), ICV/trunc
+ * bits; never key bytes. */
+int evs_esp_fill(struct sk_buff *msg, const struct evs_sa *sa);
+/* Encapsulate and send one inner packet on outbound @sa (ndo_start_xmit
+ * context: BH off, RCU held).  Consumes @skb; counts its own drops with
+ * evs_device_drop and tx with evs_stats_add(sa->stats/ed->stats).  Takes
+ * its own SA reference if it finishes asynchronously. */
+void evs_esp_xmit(struct evs_sa *sa, struct sk_buff *skb);
+/* Module-wide setup: proto handler, crypto workers (main.c calls them). */
+int evs_esp_module_init(void);
+void evs_esp_module_exit(void);		/* all packets in flight done */
+/* Per-netns teardown of the UDP encap socket (main.c, before SAs go). */
+void evs_encap_net_exit(struct evs_net *en);
+int evs_nl_encap_attach(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_encap_detach(struct sk_buff *skb, struct genl_info *info);
+
+/* --- conn.c / rri.c (rri) ---------------------------------------------------
+ * Until conn.c exists (Kbuild defines EVS_HAVE_CONN when it does), sad.c
+ * provides trivial versions of the two hooks below.
+ */
+/* An SA with conn_id != 0 is being added (en->lock held): return -ENOENT
+ * with an extack message if the connection does not exist, else link
+ * sa->conn_node into the connection. */
+int evs_conn_sa_added(struct evs_net *en, struct evs_sa *sa,
+		      struct netlink_ext_ack *extack);
+/* An SA with conn_id != 0 was unlinked (en->lock held; called from
+ * evs_sa_delete for every reason).  When it was the connection's last SA,
+ * conn.c removes the connection and everything it owns. */
+void evs_conn_sa_removed(struct evs_net *en, struct evs_sa *sa, u8 reason);
+/* Per-netns teardown of connections/routes/ARP (main.c, after devices). */
+void evs_conn_net_exit(struct evs_net *en);
+
+/* Generic netlink handlers; rri adds their ops lines to evs_genl_ops[]. */
+int evs_nl_conn_add(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_conn_del(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_conn_get(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int evs_nl_conn_flush(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_route_add(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_route_del(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int evs_nl_parp_add(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_parp_del(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_parp_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int evs_nl_parp_set(struct sk_buff *skb, struct genl_info *info);
 
 /* --- per network namespace (main.c) ------------------------------------ */
-#define EVS_SA_HASH_BITS 16
-
 struct evs_net {
 	struct net *net;
 	struct mutex lock;			/* all writers */
-	struct list_head devices;		/* evs_device.net_node */
-	struct hlist_head *sa_by_spi;		/* RCU readers */
-	struct list_head sas;			/* evs_sa.dev_node, under lock */
+	struct list_head devices;		/* evs_device.net_node, rtnl */
+	struct rhashtable sa_by_spi[2];		/* by dir, RCU readers */
+	struct xarray sa_ids;			/* dump cursor, under lock */
+	struct xarray pol_ids;			/* dump cursor, under lock */
+	u32 sa_next_id, pol_next_id;
 	unsigned int n_sa;
+	atomic_t sa_alloc;			/* SAs not yet freed */
+	struct evs_stats __percpu *stats;	/* drops with no device */
 	struct evs_encap_sock __rcu *encap;	/* encap.c */
 	struct list_head conns;			/* conn.c */
 	void *rri;				/* rri.c private state */
@@ -206,7 +397,21 @@ static inline struct evs_net *evs_net(struct net *net)
 /* --- netlink.c --------------------------------------------------------- */
 int evs_genl_init(void);
 void evs_genl_exit(void);
-/* Multicast an event (EVS_CMD_EV_*) about @sa to the events group. */
-void evs_nl_notify_sa(struct evs_sa *sa, u8 cmd, bool hard, u8 reason);
+extern struct genl_family evs_genl_family;
+/* Nested attribute policies, shared with the files that parse them. */
+extern const struct nla_policy evs_sa_policy[EVS_SA_A_MAX + 1];
+extern const struct nla_policy evs_pol_policy[EVS_POL_A_MAX + 1];
+extern const struct nla_policy evs_conn_policy[EVS_CONN_A_MAX + 1];
+extern const struct nla_policy evs_route_policy[EVS_ROUTE_A_MAX + 1];
+extern const struct nla_policy evs_parp_policy[EVS_PARP_A_MAX + 1];
+/* The evs device named by EVS_A_IFINDEX or EVS_A_IFNAME (RCU or lock
+ * held); sets an extack message and returns NULL when there is none. */
+struct evs_device *evs_nl_device(struct genl_info *info);
+/* Multicast a ready message to the events group of @net (frees it). */
+void evs_nl_multicast(struct net *net, struct sk_buff *msg, gfp_t gfp);
+/* Multicast an SA event (EVS_CMD_EV_*); @hard and @reason are sent as
+ * EVS_A_EXPIRE_HARD / EVS_A_REASON where they apply. */
+void evs_nl_notify_sa(struct evs_sa *sa, u8 cmd, bool hard, u8 reason,
+		      gfp_t gfp);
 
 #endif /* _EVS_H */

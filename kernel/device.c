@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The evs network device.  It is route based: whatever the routing table
+ * sends into evs0 is looked up in the device's outbound SPD by inner
+ * destination and handed to ESP with the policy's SA; decrypted inbound
+ * packets are delivered here as if they had arrived on the device.
+ */
+#include "evs.h"
+
+#include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <net/rtnetlink.h>
+#include <net/ip.h>
+#include <net/route.h>
+
+/* Outer IPv4 + UDP (NAT-T) + ESP header + largest IV, and the trailer:
+ * padding to a 16-byte block, pad length, next header, largest ICV. */
+#define EVS_HEADROOM	(20 + 8 + 8 + 16)
+#define EVS_TAILROOM	(15 + 2 + 32)
+#define EVS_DEFAULT_MTU	(ETH_DATA_LEN - EVS_HEADROOM - EVS_TAILROOM)
+
+static struct rtnl_link_ops evs_link_ops;
+
+bool evs_is_evs_device(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops == &evs_link_ops;
+}
+
+struct evs_device *evs_device_by_index(struct net *net, int ifindex)
+{
+	struct net_device *dev = dev_get_by_index_rcu(net, ifindex);
+
+	if (!dev || !evs_is_evs_device(dev))
+		return NULL;
+	return netdev_priv(dev);
+}
+
+void evs_device_drop(struct evs_device *ed, struct evs_sa *sa,
+		     enum evs_stat reason, bool rx)
+{
+	evs_stats_add(ed->stats, reason, 1);
+	if (sa)
+		evs_stats_add(sa->stats, reason, 1);
+	if (rx)
+		dev_core_stats_rx_dropped_inc(ed->dev);
+	else
+		dev_core_stats_tx_dropped_inc(ed->dev);
+}
+
+void evs_device_rx(struct evs_device *ed, struct sk_buff *skb)
+{
+	struct net_device *dev = ed->dev;
+	unsigned int len;
+
+	if (unlikely(!(READ_ONCE(dev->flags) & IFF_UP))) {
+		evs_device_drop(ed, NULL, EVS_ST_DROP_OTHER, true);
+		kfree_skb(skb);
+		return;
+	}
+	skb->dev = dev;
+	skb->protocol = htons(ETH_P_IP);
+	skb->pkt_type = PACKET_HOST;
+	skb_reset_network_header(skb);
+	skb_reset_mac_header(skb);
+	skb_clear_hash(skb);
+	/* The inner packet starts afresh: no outer dst, conntrack or owner. */
+	skb_scrub_packet(skb, false);
+	len = skb->len;
+	if (likely(gro_cells_receive(&ed->gro_cells, skb) == NET_RX_SUCCESS))
+		dev_sw_netstats_rx_add(dev, len);
+}
+
+static netdev_tx_t evs_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct evs_device *ed = netdev_priv(dev);
+
+	/* Until the SPD is in place every packet is a no-policy drop. */
+	evs_device_drop(ed, NULL, EVS_ST_DROP_NO_POLICY, false);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+static void evs_get_stats64(struct net_device *dev,
+			    struct rtnl_link_stats64 *s)
+{
+	/* rx/tx_dropped come from dev->core_stats, added by dev_get_stats. */
+	dev_get_tstats64(dev, s);
+}
+
+/* Device going away (dellink, netns exit, module unload; rtnl held):
+ * everything bound to it goes now, before the last reference drops. */
+static void evs_uninit(struct net_device *dev)
+{
+	struct evs_device *ed = netdev_priv(dev);
+
+	list_del_init(&ed->net_node);
+	gro_cells_destroy(&ed->gro_cells);
+}
+
+static const struct net_device_ops evs_netdev_ops = {
+	.ndo_uninit		= evs_uninit,
+	.ndo_start_xmit		= evs_xmit,
+	.ndo_get_stats64	= evs_get_stats64,
+};
+
+static void evs_free_priv(struct evs_device *ed)
+{
+	evs_stats_free(ed->stats);
+	free_percpu(ed->dev->tstats);
+}
+
+static void evs_destruct(struct net_device *dev)
+{
+	evs_free_priv(netdev_priv(dev));
+}
+
+static const struct device_type evs_device_type = { .name = EVS_LINK_KIND };
+
+static void evs_setup(struct net_device *dev)
+{
+	struct evs_device *ed = netdev_priv(dev);
+
+	dev->netdev_ops = &evs_netdev_ops;
+	dev->type = ARPHRD_NONE;
+	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	/* SAs and policies live in the device's namespace: it cannot move. */
+	dev->features |= NETIF_F_LLTX | NETIF_F_NETNS_LOCAL;
+	dev->hard_header_len = 0;
+	dev->addr_len = 0;
+	dev->needed_headroom = LL_MAX_HEADER + EVS_HEADROOM;
+	dev->needed_tailroom = EVS_TAILROOM;
+	dev->mtu = EVS_DEFAULT_MTU;
+	dev->min_mtu = IPV4_MIN_MTU;
+	dev->max_mtu = IP_MAX_MTU - EVS_HEADROOM - EVS_TAILROOM;
+	dev->needs_free_netdev = true;
+	SET_NETDEV_DEVTYPE(dev, &evs_device_type);
+	netif_keep_dst(dev);
+
+	memset(ed, 0, sizeof(*ed));
+	ed->dev = dev;
+	INIT_LIST_HEAD(&ed->net_node);
+}
+
+static int evs_newlink(struct net *src_net, struct net_device *dev,
+		       struct nlattr *tb[], struct nlattr *data[],
+		       struct netlink_ext_ack *extack)
+{
+	struct evs_device *ed = netdev_priv(dev);
+	int ret = -ENOMEM;
+
+	ed->en = evs_net(dev_net(dev));
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		return ret;
+	ed->stats = evs_stats_alloc();
+	if (!ed->stats)
+		goto err;
+	ret = gro_cells_init(&ed->gro_cells, dev);
+	if (ret)
+		goto err;
+
+	ret = register_netdevice(dev);
+	if (ret)
+		goto err_gro;
+	list_add(&ed->net_node, &ed->en->devices);
+	/* Only now: register_netdevice calls the destructor when it fails. */
+	dev->priv_destructor = evs_destruct;
+	return 0;
+
+err_gro:
+	gro_cells_destroy(&ed->gro_cells);
+err:
+	evs_free_priv(ed);
+	return ret;
+}
+
+static struct rtnl_link_ops evs_link_ops __read_mostly = {
+	.kind		= EVS_LINK_KIND,
+	.priv_size	= sizeof(struct evs_device),
+	.setup		= evs_setup,
+	.newlink	= evs_newlink,
+};
+
+void evs_device_kill_net(struct net *net, struct list_head *head)
+{
+	struct evs_device *ed, *tmp;
+
+	ASSERT_RTNL();
+	list_for_each_entry_safe(ed, tmp, &evs_net(net)->devices, net_node)
+		unregister_netdevice_queue(ed->dev, head);
+}
+
+int evs_device_init(void)
+{
+	return rtnl_link_register(&evs_link_ops);
+}
+
+void evs_device_exit(void)
+{
+	rtnl_link_unregister(&evs_link_ops);
+}
