@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Logging for evsd and evsadm: stderr (with the program name) and/or
+ * syslog, filtered by a level.  Never log key material or passwords.
+ */
+#ifndef EVS_LIB_LOG_H
+#define EVS_LIB_LOG_H
+
+#include <stdarg.h>
+#include <syslog.h>
+
+enum evs_log_to {
+	EVS_LOG_STDERR = 1 << 0,
+	EVS_LOG_SYSLOG = 1 << 1,
+};
+
+/* @ident is kept by pointer; @level is a syslog priority (LOG_ERR..LOG_DEBUG). */
+void evs_log_init(const char *ident, int to, int level);
+void evs_log_set_level(int level);
+int evs_log_level(void);
+const char *evs_log_ident(void);
+
+void evs_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void evs_vlog(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+#define evs_err(...)	evs_log(LOG_ERR, __VA_ARGS__)
+#define evs_warn(...)	evs_log(LOG_WARNING, __VA_ARGS__)
+#define evs_notice(...)	evs_log(LOG_NOTICE, __VA_ARGS__)
+#define evs_info(...)	evs_log(LOG_INFO, __VA_ARGS__)
+#define evs_debug(...)	evs_log(LOG_DEBUG, __VA_ARGS__)
+
+#endif
