@@ -307,10 +307,10 @@ struct isakmp_msg {
 /* Parse and validate the fixed header of a datagram of dlen bytes.
  * Checks: dlen >= 28, major version 1 (INVALID-MAJOR-VERSION), minor 0
  * (INVALID-MINOR-VERSION), known exchange type (INVALID-EXCHANGE-TYPE),
- * no unknown flag bits (INVALID-FLAGS), header length == dlen or, to
- * tolerate peers that pad datagrams, header length <= dlen (trailing bytes
- * are ignored; longer than dlen = silent drop), length <= ISAKMP_MAX_MSG,
- * non-zero initiator cookie (INVALID-COOKIE).  Returns 0 or -1 + *err. */
+ * no unknown flag bits (INVALID-FLAGS), header length == dlen (RFC 2408
+ * §5.1: otherwise rejected -> silent drop), non-zero initiator cookie
+ * (INVALID-COOKIE), a known first payload type (INVALID-PAYLOAD-TYPE).
+ * Returns 0 or -1 + *err. */
 int isakmp_parse_hdr(const uint8_t *buf, size_t dlen, struct isakmp_hdr *hdr,
 		     struct isakmp_perr *err);
 
@@ -323,8 +323,9 @@ int isakmp_parse_hdr(const uint8_t *buf, size_t dlen, struct isakmp_hdr *hdr,
  * must not overrun the body (PAYLOAD-MALFORMED / UNEQUAL-PAYLOAD-LENGTHS),
  * only types this codec knows may appear at top level (SA, KE, ID, CERT,
  * CR, HASH, SIG, NONCE, N, D, VID, ATTR, NAT-D, NAT-OA, both NAT-T
- * numberings; P and T only inside SA -> INVALID-PAYLOAD-TYPE), reserved
- * byte must be 0 (PAYLOAD-MALFORMED), at most ISAKMP_MAX_PAYLOADS.
+ * numberings; P and T only inside SA -> INVALID-PAYLOAD-TYPE), at most
+ * ISAKMP_MAX_PAYLOADS.  The reserved byte is kept, not checked (peers
+ * differ and RFC 2408 asks nothing of the receiver).
  * Trailing bytes are an error unless ISAKMP_PARSE_PADDED.  The header
  * itself is copied into msg->hdr by the caller (or pass hdr). */
 int isakmp_parse_body(const struct isakmp_hdr *hdr, const uint8_t *body,
