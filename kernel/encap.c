@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ESP in UDP (RFC 3948).  UDP 4500 belongs to the IKE daemon, so instead of
+ * opening our own socket we hook into evsd's: it hands its socket over by
+ * file descriptor (EVS_CMD_ENCAP_ATTACH) and we set an encap_rcv on it, as
+ * L2TP does.  encap_rcv sorts each datagram:
+ *
+ *   1 byte 0xff        NAT keepalive: eaten
+ *   4 zero bytes first IKE (non-ESP marker): returned to the socket (evsd)
+ *   anything else      ESP: consumed, never reaches userspace
+ *
+ * When no daemon socket is attached but an SA with UDP encapsulation is
+ * added, the module opens a kernel socket on the SA's local port so that
+ * evsadm-only setups (and tests) work; it lives until the namespace goes.
+ *
+ * When evsd closes its socket, udp_destroy_sock calls our encap_destroy,
+ * which unhooks it; an explicit DETACH does the same.  All changes happen
+ * under evs_encap_mutex, which may be taken inside evs_net->lock but never
+ * the other way round.
+ */
+#include <linux/net.h>
+#include <linux/file.h>
+#include <linux/udp.h>
+#include <linux/ip.h>
+#include <net/sock.h>
+#include <net/udp.h>
+#include <net/udp_tunnel.h>
+#include <net/esp.h>
+#include <net/genetlink.h>
+#include "esp.h"
+
+#define EVS_ENCAP_MAX_KSOCKS	8
+
+struct evs_encap_sock {
+	struct sock *daemon;			/* evsd's socket, held */
+	struct socket *ksock[EVS_ENCAP_MAX_KSOCKS];	/* module-owned */
+};
+
+static DEFINE_MUTEX(evs_encap_mutex);
+
+static struct evs_encap_sock *evs_encap_get(struct evs_net *en, bool create)
+{
+	struct evs_encap_sock *es;
+
+	lockdep_assert_held(&evs_encap_mutex);
+	es = rcu_dereference_protected(en->encap,
+				       lockdep_is_held(&evs_encap_mutex));
+	if (es || !create)
+		return es;
+	es = kzalloc(sizeof(*es), GFP_KERNEL);
+	if (es)
+		rcu_assign_pointer(en->encap, es);
+	return es;
+}
+
+/* 0: consumed; 1: not ESP, give it to the socket. */
+static int evs_encap_classify(struct sock *sk, struct sk_buff *skb)
+{
+	struct evs_esp_src src = { .encap_type = EVS_ENCAP_ESPINUDP };
+	unsigned int len = skb->len - sizeof(struct udphdr);
+	const struct ip_esp_hdr *esph;
+	const struct udphdr *uh;
+	struct evs_net *en;
+	struct evs_sa *sa;
+	const u8 *p;
+
+	if (!pskb_may_pull(skb, sizeof(*uh) + min(len, 8u)))
+		return 1;
+	uh = udp_hdr(skb);
+	p = (const u8 *)(uh + 1);
+	if (len == 1 && p[0] == 0xff) {
+		consume_skb(skb);		/* NAT keepalive */
+		return 0;
+	}
+	if (len < sizeof(*esph) || !*(const __be32 *)p)
+		return 1;			/* IKE or garbage: userspace */
+
+	en = rcu_dereference_sk_user_data(sk);
+	if (unlikely(!en))
+		return 1;
+	esph = (const struct ip_esp_hdr *)p;
+	src.saddr = ip_hdr(skb)->saddr;
+	src.sport = uh->source;
+	sa = evs_sa_lookup_in(sock_net(sk), ip_hdr(skb)->daddr,
+			      ntohl(esph->spi));
+	if (!sa) {
+		evs_stats_add(en->stats, EVS_ST_DROP_NO_SA, 1);
+		kfree_skb(skb);
+		return 0;
+	}
+	__skb_pull(skb, sizeof(*uh));
+	skb_reset_transport_header(skb);
+	evs_esp_input(sa, skb, &src);
+	return 0;
+}
+
+static int evs_encap_rcv_daemon(struct sock *sk, struct sk_buff *skb)
+{
+	return evs_encap_classify(sk, skb);
+}
+
+/* Nobody reads the module's own socket: IKE there has nowhere to go. */
+static int evs_encap_rcv_kernel(struct sock *sk, struct sk_buff *skb)
+{
+	if (evs_encap_classify(sk, skb) > 0)
+		kfree_skb(skb);
+	return 0;
+}
+
+static void evs_encap_unhook(struct sock *sk)
+{
+	struct udp_sock *up = udp_sk(sk);
+
+	WRITE_ONCE(up->encap_rcv, NULL);
+	WRITE_ONCE(up->encap_destroy, NULL);
+	WRITE_ONCE(up->encap_type, 0);
+	rcu_assign_sk_user_data(sk, NULL);
+}
+
+static void evs_encap_detach_daemon(struct evs_encap_sock *es)
+{
+	struct sock *sk = es->daemon;
+
+	lock_sock(sk);
+	evs_encap_unhook(sk);
+	release_sock(sk);
+	es->daemon = NULL;
+	/* encap_rcv may still run on another CPU: it only needs the netns
+	 * state, which outlives the socket; the sock itself is ours to drop
+	 * once readers are done with it. */
+	synchronize_net();
+	sock_put(sk);
+}
+
+/* evsd closed its socket (udp_destroy_sock, process context). */
+static void evs_encap_destroy(struct sock *sk)
+{
+	struct evs_net *en;
+	struct evs_encap_sock *es;
+
+	mutex_lock(&evs_encap_mutex);
+	en = rcu_dereference_protected(sk->sk_user_data,
+				       lockdep_is_held(&evs_encap_mutex));
+	es = en ? evs_encap_get(en, false) : NULL;
+	if (es && es->daemon == sk) {
+		evs_encap_unhook(sk);
+		es->daemon = NULL;
+		sock_put(sk);
+	}
+	mutex_unlock(&evs_encap_mutex);
+}
+
+static int evs_encap_hook(struct evs_net *en, struct socket *sock, bool daemon)
+{
+	struct sock *sk = sock->sk;
+	struct udp_sock *up = udp_sk(sk);
+
+	lock_sock(sk);
+	if (up->encap_type || rcu_access_pointer(sk->sk_user_data)) {
+		release_sock(sk);
+		return -EBUSY;
+	}
+	rcu_assign_sk_user_data(sk, en);
+	WRITE_ONCE(up->encap_destroy, daemon ? evs_encap_destroy : NULL);
+	WRITE_ONCE(up->encap_rcv,
+		   daemon ? evs_encap_rcv_daemon : evs_encap_rcv_kernel);
+	WRITE_ONCE(up->encap_type, UDP_ENCAP_ESPINUDP);
+	/* Takes the sock on 6.1.9x (backport), the socket on older 6.1. */
+	udp_tunnel_encap_enable(sk);
+	release_sock(sk);
+	return 0;
+}
+
+int evs_nl_encap_attach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct evs_net *en = evs_net(net);
+	struct evs_encap_sock *es;
+	struct socket *sock;
+	struct sock *sk;
+	int err, fd;
+
+	if (!info->attrs[EVS_A_ENCAP_FD]) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "EVS_A_ENCAP_FD (the UDP socket's descriptor) is required");
+		return -EINVAL;
+	}
+	fd = nla_get_u32(info->attrs[EVS_A_ENCAP_FD]);
+	sock = sockfd_lookup(fd, &err);
+	if (!sock) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "EVS_A_ENCAP_FD is not an open socket of the calling process");
+		return err;
+	}
+	sk = sock->sk;
+	if (sk->sk_family != AF_INET || sk->sk_type != SOCK_DGRAM ||
+	    sk->sk_protocol != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "the encapsulation socket must be an IPv4 UDP socket");
+		err = -EPROTOTYPE;
+		goto out;
+	}
+	if (!net_eq(sock_net(sk), net)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "the socket belongs to another network namespace");
+		err = -EXDEV;
+		goto out;
+	}
+	mutex_lock(&evs_encap_mutex);
+	es = evs_encap_get(en, true);
+	err = -ENOMEM;
+	if (!es)
+		goto unlock;
+	if (es->daemon) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a UDP socket is already attached; detach it first");
+		err = -EBUSY;
+		goto unlock;
+	}
+	sock_hold(sk);
+	err = evs_encap_hook(en, sock, true);
+	if (err) {
+		sock_put(sk);
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "the socket already has a UDP encapsulation (xfrm, L2TP ...)");
+		goto unlock;
+	}
+	es->daemon = sk;
+unlock:
+	mutex_unlock(&evs_encap_mutex);
+out:
+	sockfd_put(sock);
+	return err;
+}
+
+int evs_nl_encap_detach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	struct evs_encap_sock *es;
+	int err = 0;
+
+	mutex_lock(&evs_encap_mutex);
+	es = evs_encap_get(en, false);
+	if (es && es->daemon) {
+		evs_encap_detach_daemon(es);
+	} else {
+		NL_SET_ERR_MSG_MOD(info->extack, "no UDP socket is attached");
+		err = -ENOENT;
+	}
+	mutex_unlock(&evs_encap_mutex);
+	return err;
+}
+
+static u16 evs_encap_sock_port(struct sock *sk)
+{
+	return ntohs(inet_sk(sk)->inet_sport);
+}
+
+static struct socket *evs_encap_ksock_open(struct net *net, __be16 port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_port = port,
+	};
+	struct socket *sock;
+	int err;
+
+	err = sock_create_kern(net, AF_INET, SOCK_DGRAM, IPPROTO_UDP, &sock);
+	if (err)
+		return ERR_PTR(err);
+	err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	if (err) {
+		sock_release(sock);
+		return ERR_PTR(err);
+	}
+	return sock;
+}
+
+void evs_encap_sa_added(struct evs_sa *sa)
+{
+	struct evs_net *en = evs_net(sa->net);
+	const struct evs_sa_encap *enc;
+	struct evs_encap_sock *es;
+	struct socket *sock;
+	__be16 port;
+	int i, slot = -1;
+
+	rcu_read_lock();
+	enc = rcu_dereference(sa->encap);
+	port = enc && enc->type == EVS_ENCAP_ESPINUDP ? enc->dport : 0;
+	rcu_read_unlock();
+	if (!port)
+		return;
+
+	mutex_lock(&evs_encap_mutex);
+	es = evs_encap_get(en, true);
+	if (!es)
+		goto out;
+	if (es->daemon && evs_encap_sock_port(es->daemon) == ntohs(port))
+		goto out;
+	for (i = 0; i < EVS_ENCAP_MAX_KSOCKS; i++) {
+		if (!es->ksock[i]) {
+			if (slot < 0)
+				slot = i;
+			continue;
+		}
+		if (evs_encap_sock_port(es->ksock[i]->sk) == ntohs(port))
+			goto out;
+	}
+	if (slot < 0)
+		goto out;
+	sock = evs_encap_ksock_open(sa->net, port);
+	if (IS_ERR(sock)) {
+		/* Someone else (evsd about to attach, another IKE daemon)
+		 * owns the port: they will deliver or not, not our call. */
+		pr_info_ratelimited("evs: no socket for ESP-in-UDP on port %u: %ld\n",
+				    ntohs(port), PTR_ERR(sock));
+		goto out;
+	}
+	if (evs_encap_hook(en, sock, false)) {
+		sock_release(sock);
+		goto out;
+	}
+	es->ksock[slot] = sock;
+out:
+	mutex_unlock(&evs_encap_mutex);
+}
+
+void evs_encap_net_exit(struct evs_net *en)
+{
+	struct evs_encap_sock *es;
+	int i;
+
+	mutex_lock(&evs_encap_mutex);
+	es = evs_encap_get(en, false);
+	if (es) {
+		if (es->daemon)
+			evs_encap_detach_daemon(es);
+		for (i = 0; i < EVS_ENCAP_MAX_KSOCKS; i++) {
+			struct socket *sock = es->ksock[i];
+
+			if (!sock)
+				continue;
+			lock_sock(sock->sk);
+			evs_encap_unhook(sock->sk);
+			release_sock(sock->sk);
+			kernel_sock_shutdown(sock, SHUT_RDWR);
+			sock_release(sock);
+		}
+		RCU_INIT_POINTER(en->encap, NULL);
+	}
+	mutex_unlock(&evs_encap_mutex);
+	if (es) {
+		synchronize_net();
+		kfree(es);
+	}
+}

@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ESP tunnel mode (RFC 4303), IPv4 in IPv4, optionally in UDP (RFC 3948).
+ *
+ * Output: take a sequence number (atomic64, no lock), add padding, pad
+ * length and next header, reserve the ICV, put the SPI/sequence header and
+ * the IV slot in front, encrypt in place, then the UDP and outer IPv4
+ * headers, and send through the routing table.
+ *
+ * Input: check the replay window, authenticate and decrypt in place,
+ * advance the window (only now: a forged packet must not move it), strip
+ * padding after checking it, check the inner source against the SA's
+ * policies and deliver the inner packet on the SA's evs device.
+ *
+ * Both directions finish in a completion function so that asynchronous
+ * crypto drivers (cryptd, hardware) work: the request, IV and scatterlist
+ * live in one allocation that also carries the packet's state.
+ *
+ * With ESN the high 32 sequence bits are authenticated but not sent: the
+ * authencesn template (and rfc4106/rfc7539esp with a 12-byte AAD) wants
+ * SPI | seq_hi | seq_lo contiguous, so the SPI moves 4 bytes forward into
+ * headroom and seq_hi takes its place while the crypto runs.
+ */
+#include <linux/skbuff.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <linux/slab.h>
+#include <crypto/aead.h>
+#include <net/ip.h>
+#include <net/esp.h>
+#include <net/route.h>
+#include <net/dst.h>
+#include <net/ip_tunnels.h>
+#include <net/inet_ecn.h>
+#include "esp.h"
+#include "replay.h"
+
+/* Per-packet state across (possibly asynchronous) crypto.  Followed in
+ * the same allocation by the IV and the aead_request. */
+struct evs_esp_pkt {
+	struct sk_buff *skb;
+	struct evs_sa *sa;
+	u64 seq;
+	unsigned int inner_len;
+	/* output */
+	struct rtable *rt;
+	__be32 saddr, daddr;
+	__be16 sport, dport;		/* UDP encapsulation, 0: raw ESP */
+	u8 tos;
+	__be16 df;
+	/* input */
+	struct evs_esp_src src;
+	struct scatterlist sg[2];
+};
+
+static void *evs_esp_pkt_alloc(struct crypto_aead *aead, u8 **iv,
+			       struct aead_request **req)
+{
+	unsigned int len;
+	u8 *p;
+
+	/* Room for aligning the IV and the request: kmalloc promises less
+	 * than the crypto driver may ask for. */
+	len = sizeof(struct evs_esp_pkt) + crypto_aead_alignmask(aead) +
+	      crypto_aead_ivsize(aead) + crypto_tfm_ctx_alignment() +
+	      sizeof(struct aead_request) + crypto_aead_reqsize(aead);
+	p = kmalloc(len, GFP_ATOMIC);
+	if (!p)
+		return NULL;
+	*iv = PTR_ALIGN(p + sizeof(struct evs_esp_pkt),
+			crypto_aead_alignmask(aead) + 1);
+	*req = PTR_ALIGN((void *)(*iv + crypto_aead_ivsize(aead)),
+			 crypto_tfm_ctx_alignment());
+	aead_request_set_tfm(*req, aead);
+	return p;
+}
+
+/* ---- drops -------------------------------------------------------------- */
+
+static void evs_esp_drop(struct evs_sa *sa, struct sk_buff *skb,
+			 enum evs_stat why, bool rx)
+{
+	evs_device_drop(sa->ed, sa, why, rx);
+	kfree_skb(skb);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+/* Route to the peer: the NAT-mapped address for UDP encapsulation, else the
+ * SA's destination.  Cached per CPU; the cache is reset when the peer's
+ * address changes under us (SA_UPDATE, NAT rebinding). */
+static struct rtable *evs_esp_route(struct evs_sa *sa, struct evs_esp_pkt *pkt)
+{
+	struct evs_esp *esp = sa->esp;
+	const struct evs_sa_encap *enc;
+	struct flowi4 fl4 = {};
+	struct rtable *rt;
+	__be32 daddr = sa->dst.a4;
+
+	pkt->sport = 0;
+	pkt->dport = 0;
+	enc = rcu_dereference(sa->encap);
+	if (enc && enc->type == EVS_ENCAP_ESPINUDP) {
+		if (enc->peer.a4)
+			daddr = enc->peer.a4;
+		pkt->sport = enc->sport;
+		pkt->dport = enc->dport;
+	}
+	if (READ_ONCE(esp->dst_cache_daddr) != daddr) {
+		dst_cache_reset(&esp->dst_cache);
+		WRITE_ONCE(esp->dst_cache_daddr, daddr);
+	}
+	pkt->saddr = sa->src.a4;
+	pkt->daddr = daddr;
+	rt = dst_cache_get_ip4(&esp->dst_cache, &pkt->saddr);
+	if (rt)
+		return rt;
+	fl4.daddr = daddr;
+	fl4.saddr = sa->src.a4;
+	fl4.flowi4_proto = pkt->dport ? IPPROTO_UDP : IPPROTO_ESP;
+	fl4.fl4_sport = pkt->sport;
+	fl4.fl4_dport = pkt->dport;
+	rt = ip_route_output_key(sa->net, &fl4);
+	if (IS_ERR(rt))
+		return rt;
+	if (rt->dst.dev == sa->ed->dev) {
+		/* The peer is routed into our own device: a loop. */
+		ip_rt_put(rt);
+		return ERR_PTR(-ELOOP);
+	}
+	pkt->saddr = fl4.saddr;
+	dst_cache_set_ip4(&esp->dst_cache, &rt->dst, fl4.saddr);
+	return rt;
+}
+
+static void evs_esp_output_done2(struct evs_esp_pkt *pkt, int err)
+{
+	struct sk_buff *skb = pkt->skb;
+	struct evs_sa *sa = pkt->sa;
+	struct rtable *rt = pkt->rt;
+	struct ip_esp_hdr *esph;
+	struct udphdr *uh;
+	unsigned int len = pkt->inner_len;
+
+	if (unlikely(err)) {
+		ip_rt_put(rt);
+		evs_esp_drop(sa, skb, EVS_ST_DROP_CIPHER, false);
+		goto out;
+	}
+	esph = (struct ip_esp_hdr *)skb->data;
+	if (sa->esp->esn) {
+		/* Undo the ESN layout: SPI back in its place. */
+		esph = skb_pull(skb, 4);
+		esph->spi = htonl(sa->spi);
+	}
+	if (pkt->dport) {
+		uh = skb_push(skb, sizeof(*uh));
+		uh->source = pkt->sport;
+		uh->dest = pkt->dport;
+		uh->len = htons(skb->len);
+		uh->check = 0;	/* RFC 3948 section 2.1: zero for IPv4 */
+	}
+	skb_reset_transport_header(skb);
+	skb->ip_summed = CHECKSUM_NONE;
+	/* iptunnel_xmit scrubs the skb, adds the IPv4 header, routes via
+	 * ip_local_out and counts tx on the evs device. */
+	iptunnel_xmit(NULL, rt, skb, pkt->saddr, pkt->daddr,
+		      pkt->dport ? IPPROTO_UDP : IPPROTO_ESP, pkt->tos,
+		      ip4_dst_hoplimit(&rt->dst), pkt->df,
+		      !net_eq(sa->net, dev_net(sa->ed->dev)));
+	evs_stats_add(sa->stats, EVS_ST_TX_PACKETS, 1);
+	evs_stats_add(sa->stats, EVS_ST_TX_BYTES, len);
+	evs_stats_add(sa->ed->stats, EVS_ST_TX_PACKETS, 1);
+	evs_stats_add(sa->ed->stats, EVS_ST_TX_BYTES, len);
+out:
+	evs_sa_put(sa);
+	kfree(pkt);
+}
+
+static void evs_esp_output_done(struct crypto_async_request *base, int err)
+{
+	struct evs_esp_pkt *pkt = base->data;
+
+	if (err == -EINPROGRESS)
+		return;
+	local_bh_disable();
+	rcu_read_lock();
+	evs_esp_output_done2(pkt, err);
+	rcu_read_unlock();
+	local_bh_enable();
+}
+
+/* Next sequence number, or 0 when the counter is used up (RFC 4303 3.3.3:
+ * never cycle; the SA must be replaced). */
+static u64 evs_esp_next_seq(struct evs_sa *sa)
+{
+	s64 old;
+
+	if (!sa->esp->esn) {
+		u64 seq = atomic64_inc_return(&sa->oseq);
+
+		return seq <= U32_MAX ? seq : 0;
+	}
+	old = atomic64_fetch_add_unless(&sa->oseq, 1, -1);
+	return old == -1 ? 0 : (u64)old + 1;
+}
+
+/* Make the packet linear, private and roomy enough for headers in front
+ * and the trailer behind. */
+static int evs_esp_make_room(struct sk_buff *skb, unsigned int head,
+			     unsigned int tail)
+{
+	int dh = head - skb_headroom(skb), dt = tail - skb_tailroom(skb);
+
+	if (skb_linearize(skb))
+		return -ENOMEM;
+	if (dh <= 0 && dt <= 0 && !skb_cloned(skb))
+		return 0;
+	return pskb_expand_head(skb, dh > 0 ? ALIGN(dh, NET_SKB_PAD) : 0,
+				dt > 0 ? dt : 0, GFP_ATOMIC);
+}
+
+static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
+{
+	struct evs_esp *esp = sa->esp;
+	struct aead_request *req;
+	struct evs_esp_pkt *pkt;
+	struct ip_esp_hdr *esph;
+	unsigned int len, clen, padlen, head, assoclen;
+	const struct iphdr *inner;
+	struct rtable *rt;
+	u8 *iv, *tail;
+	__be64 seqno;
+	u64 seq;
+	int err, i;
+
+	skb_reset_network_header(skb);
+	if (unlikely(skb->protocol != htons(ETH_P_IP) ||
+		     !pskb_may_pull(skb, sizeof(struct iphdr)))) {
+		evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
+		return;
+	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
+		evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
+		return;
+	}
+	seq = evs_esp_next_seq(sa);
+	if (unlikely(!seq)) {
+		evs_sa_kill_async(sa, EVS_REASON_SEQ_EXHAUSTED);
+		evs_esp_drop(sa, skb, EVS_ST_DROP_EXPIRED, false);
+		return;
+	}
+	pkt = evs_esp_pkt_alloc(esp->aead, &iv, &req);
+	if (unlikely(!pkt)) {
+		evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
+		return;
+	}
+	rt = evs_esp_route(sa, pkt);
+	if (IS_ERR(rt)) {
+		kfree(pkt);
+		evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
+		return;
+	}
+	pkt->rt = rt;
+	pkt->skb = skb;
+	pkt->sa = sa;
+	pkt->seq = seq;
+
+	inner = ip_hdr(skb);
+	len = skb->len;
+	pkt->inner_len = len;
+	pkt->tos = ip_tunnel_ecn_encap(inner->tos, inner, skb);
+	/* Keep DF from the inner packet unless the outer packet would not
+	 * fit: then let IP fragment the ESP packet (RFC 4459 section 3). */
+	clen = ALIGN(len + 2, esp->blksize);
+	head = sizeof(struct iphdr) + (pkt->dport ? sizeof(struct udphdr) : 0) +
+	       sizeof(*esph) + esp->ivlen;
+	pkt->df = inner->frag_off & htons(IP_DF);
+	if (head + clen + esp->icvlen > dst_mtu(&rt->dst))
+		pkt->df = 0;
+
+	err = evs_esp_make_room(skb, head + 4 + LL_RESERVED_SPACE(rt->dst.dev),
+				clen - len + esp->icvlen);
+	if (unlikely(err))
+		goto drop_other;
+	/* iptunnel_xmit counts the inner length from here. */
+	skb_reset_inner_headers(skb);
+
+	/* Trailer: self-describing padding 1, 2, 3 ... (RFC 4303 2.4). */
+	padlen = clen - len - 2;
+	tail = skb_put(skb, clen - len + esp->icvlen);
+	for (i = 0; i < padlen; i++)
+		tail[i] = i + 1;
+	tail[padlen] = padlen;
+	tail[padlen + 1] = IPPROTO_IPIP;
+
+	esph = skb_push(skb, sizeof(*esph) + esp->ivlen);
+	esph->spi = htonl(sa->spi);
+	esph->seq_no = htonl(lower_32_bits(seq));
+	assoclen = sizeof(*esph);
+	if (esp->esn) {
+		__be32 *aad = skb_push(skb, 4);
+
+		aad[0] = htonl(sa->spi);
+		aad[1] = htonl(upper_32_bits(seq));
+		assoclen += 4;
+	}
+
+	sg_init_table(pkt->sg, ARRAY_SIZE(pkt->sg));
+	err = skb_to_sgvec(skb, pkt->sg, 0, skb->len);
+	if (unlikely(err < 0))
+		goto drop_other;
+	aead_request_set_callback(req, 0, evs_esp_output_done, pkt);
+	aead_request_set_crypt(req, pkt->sg, pkt->sg,
+			       esp->ivlen + clen, iv);
+	aead_request_set_ad(req, assoclen);
+	/* The IV generator derives the IV from the sequence number. */
+	seqno = cpu_to_be64(seq);
+	memset(iv, 0, esp->ivlen);
+	memcpy(iv + esp->ivlen - min(esp->ivlen, 8u),
+	       (u8 *)&seqno + 8 - min(esp->ivlen, 8u), min(esp->ivlen, 8u));
+
+	evs_sa_get(sa);
+	err = crypto_aead_encrypt(req);
+	if (err == -EINPROGRESS)
+		return;
+	if (err == -EBUSY)
+		err = -ENOBUFS;	/* no backlog requested: the driver dropped it */
+	evs_esp_output_done2(pkt, err);
+	return;
+
+drop_other:
+	ip_rt_put(rt);
+	kfree(pkt);
+	evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
+}
+
+void evs_esp_xmit(struct evs_sa *sa, struct sk_buff *skb)
+{
+	struct sk_buff *segs, *next;
+
+	if (unlikely(!sa->esp || sa->dir != EVS_DIR_OUT)) {
+		evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
+		return;
+	}
+	if (!skb_is_gso(skb)) {
+		evs_esp_xmit_one(sa, skb);
+		return;
+	}
+	/* One ESP packet per segment: segment here, after the stack has done
+	 * its work once for the whole GSO packet. */
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
+		return;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		evs_esp_xmit_one(sa, skb);
+	}
+}
+
+/* ---- input -------------------------------------------------------------- */
+
+/* Padding must be 1, 2, 3 ... (RFC 4303 2.4: the default scheme every
+ * implementation we talk to uses). */
+static bool evs_esp_pad_ok(const u8 *pad, unsigned int padlen)
+{
+	unsigned int i;
+
+	for (i = 0; i < padlen; i++)
+		if (pad[i] != i + 1)
+			return false;
+	return true;
+}
+
+/* Strip ESP header, IV and trailer; leave the inner IPv4 packet.  Returns
+ * the drop reason or EVS_ST_NUM when the packet is good. */
+static enum evs_stat evs_esp_decap(struct evs_esp *esp, struct sk_buff *skb,
+				   u8 *nexthdr)
+{
+	unsigned int hlen = sizeof(struct ip_esp_hdr) + esp->ivlen;
+	unsigned int len = skb->len, padlen, tot;
+	const struct iphdr *iph;
+	u8 *trailer;
+
+	if (len < hlen + esp->icvlen + 2)
+		return EVS_ST_DROP_BAD_LEN;
+	trailer = skb->data + len - esp->icvlen - 2;
+	padlen = trailer[0];
+	*nexthdr = trailer[1];
+	if (hlen + padlen + 2 + esp->icvlen > len ||
+	    !evs_esp_pad_ok(trailer - padlen, padlen))
+		return EVS_ST_DROP_BAD_LEN;
+	if (pskb_trim(skb, len - esp->icvlen - 2 - padlen))
+		return EVS_ST_DROP_OTHER;
+	__skb_pull(skb, hlen);
+	skb_reset_network_header(skb);
+	if (*nexthdr == IPPROTO_NONE)	/* dummy packet (RFC 4303 2.6) */
+		return EVS_ST_NUM;
+	if (*nexthdr != IPPROTO_IPIP)
+		return EVS_ST_DROP_OTHER;	/* IPv6 inner: not yet */
+	if (!pskb_may_pull(skb, sizeof(*iph)))
+		return EVS_ST_DROP_BAD_LEN;
+	iph = ip_hdr(skb);
+	tot = ntohs(iph->tot_len);
+	if (iph->version != 4 || iph->ihl < 5 || tot < iph->ihl * 4 ||
+	    tot > skb->len)
+		return EVS_ST_DROP_BAD_LEN;
+	/* Drop traffic-flow-confidentiality padding after the packet. */
+	if (pskb_trim(skb, tot))
+		return EVS_ST_DROP_OTHER;
+	return EVS_ST_NUM;
+}
+
+static void evs_esp_nat_check(struct evs_sa *sa, const struct evs_esp_src *src)
+{
+	const struct evs_sa_encap *enc;
+	__be32 peer;
+
+	if (src->encap_type != EVS_ENCAP_ESPINUDP)
+		return;
+	enc = rcu_dereference(sa->encap);
+	if (!enc)
+		return;
+	peer = enc->peer.a4 ?: sa->src.a4;
+	if (peer != src->saddr || enc->sport != src->sport)
+		evs_sa_nat_mapping(sa, src->saddr, src->sport);
+}
+
+static void evs_esp_input_done2(struct evs_esp_pkt *pkt, int err)
+{
+	struct sk_buff *skb = pkt->skb;
+	struct evs_sa *sa = pkt->sa;
+	struct evs_esp *esp = sa->esp;
+	enum evs_stat why;
+	u8 nexthdr;
+
+	if (esp->esn) {
+		struct ip_esp_hdr *esph = skb_pull(skb, 4);
+
+		/* Undo the ESN layout (the SPI sits in front of seq_hi). */
+		esph->spi = *(__be32 *)(skb->data - 4);
+	}
+	if (unlikely(err)) {
+		why = err == -EBADMSG ? EVS_ST_DROP_AUTH : EVS_ST_DROP_CIPHER;
+		goto drop;
+	}
+	if (unlikely(!evs_replay_advance(sa->replay, pkt->seq))) {
+		why = EVS_ST_DROP_REPLAY;
+		goto drop;
+	}
+	why = evs_esp_decap(esp, skb, &nexthdr);
+	if (unlikely(why != EVS_ST_NUM))
+		goto drop;
+	/* Authentic: now the outer source may teach us a new NAT mapping. */
+	evs_esp_nat_check(sa, &pkt->src);
+	if (unlikely(nexthdr == IPPROTO_NONE)) {
+		consume_skb(skb);
+		goto out;
+	}
+	skb->protocol = htons(ETH_P_IP);
+	if (unlikely(!evs_spd_check_in(sa->ed, sa, skb))) {
+		why = EVS_ST_DROP_POLICY;
+		goto drop;
+	}
+	if (unlikely(!evs_sa_account(sa, skb->len))) {
+		why = EVS_ST_DROP_EXPIRED;
+		goto drop;
+	}
+	evs_stats_add(sa->stats, EVS_ST_RX_PACKETS, 1);
+	evs_stats_add(sa->stats, EVS_ST_RX_BYTES, skb->len);
+	evs_stats_add(sa->ed->stats, EVS_ST_RX_PACKETS, 1);
+	evs_stats_add(sa->ed->stats, EVS_ST_RX_BYTES, skb->len);
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	skb->ip_summed = CHECKSUM_NONE;
+	skb->pkt_type = PACKET_HOST;
+	evs_device_rx(sa->ed, skb);
+	goto out;
+drop:
+	evs_esp_drop(sa, skb, why, true);
+out:
+	evs_sa_put(sa);
+	kfree(pkt);
+}
+
+static void evs_esp_input_done(struct crypto_async_request *base, int err)
+{
+	struct evs_esp_pkt *pkt = base->data;
+
+	if (err == -EINPROGRESS)
+		return;
+	local_bh_disable();
+	rcu_read_lock();
+	evs_esp_input_done2(pkt, err);
+	rcu_read_unlock();
+	local_bh_enable();
+}
+
+static enum evs_stat evs_esp_input_check(struct evs_sa *sa,
+					 struct sk_buff *skb,
+					 const struct evs_esp_src *src)
+{
+	const struct evs_esp *esp = sa->esp;
+	const struct evs_sa_encap *enc;
+	u8 type;
+	int elen;
+
+	if (unlikely(!esp || READ_ONCE(sa->state) == EVS_SA_STATE_DEAD))
+		return EVS_ST_DROP_EXPIRED;
+	enc = rcu_dereference(sa->encap);
+	type = enc ? enc->type : EVS_ENCAP_NONE;
+	if (unlikely(type != src->encap_type))
+		return EVS_ST_DROP_ENCAP;
+	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr) + esp->ivlen))
+		return EVS_ST_DROP_BAD_LEN;
+	/* Ciphertext (payload, padding, pad length, next header) must fill
+	 * whole cipher blocks. */
+	elen = skb->len - sizeof(struct ip_esp_hdr) - esp->ivlen - esp->icvlen;
+	if (elen < 2 || elen % esp->blksize)
+		return EVS_ST_DROP_BAD_LEN;
+	return EVS_ST_NUM;
+}
+
+void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
+		   const struct evs_esp_src *src)
+{
+	struct evs_esp *esp;
+	struct aead_request *req;
+	struct evs_esp_pkt *pkt;
+	struct ip_esp_hdr *esph;
+	unsigned int assoclen;
+	enum evs_stat why;
+	u8 *iv;
+	u64 seq;
+	int err;
+
+	why = evs_esp_input_check(sa, skb, src);
+	if (why != EVS_ST_NUM)
+		goto drop;
+	esp = sa->esp;
+	esph = (struct ip_esp_hdr *)skb->data;
+	if (!evs_replay_check(sa->replay, ntohl(esph->seq_no), &seq)) {
+		why = EVS_ST_DROP_REPLAY;
+		goto drop;
+	}
+	/* Decrypt in place: the data must be ours and linear. */
+	if (skb_linearize_cow(skb)) {
+		why = EVS_ST_DROP_OTHER;
+		goto drop;
+	}
+	pkt = evs_esp_pkt_alloc(esp->aead, &iv, &req);
+	if (!pkt) {
+		why = EVS_ST_DROP_OTHER;
+		goto drop;
+	}
+	pkt->skb = skb;
+	pkt->sa = sa;
+	pkt->seq = seq;
+	pkt->src = *src;
+
+	assoclen = sizeof(*esph);
+	if (esp->esn) {
+		__be32 *aad;
+
+		/* The outer header in front is no longer needed (its
+		 * addresses were copied to @src): borrow 4 bytes of it. */
+		aad = skb_push(skb, 4);
+		aad[0] = aad[1];
+		aad[1] = htonl(upper_32_bits(seq));
+		assoclen += 4;
+	}
+	sg_init_table(pkt->sg, ARRAY_SIZE(pkt->sg));
+	err = skb_to_sgvec(skb, pkt->sg, 0, skb->len);
+	if (unlikely(err < 0)) {
+		evs_esp_input_done2(pkt, err);
+		return;
+	}
+	aead_request_set_callback(req, 0, evs_esp_input_done, pkt);
+	aead_request_set_crypt(req, pkt->sg, pkt->sg,
+			       skb->len - assoclen, iv);
+	aead_request_set_ad(req, assoclen);
+	err = crypto_aead_decrypt(req);
+	if (err == -EINPROGRESS)
+		return;
+	if (err == -EBUSY)
+		err = -ENOBUFS;
+	evs_esp_input_done2(pkt, err);
+	return;
+drop:
+	evs_esp_drop(sa, skb, why, true);
+	evs_sa_put(sa);
+}
+
+/* ---- module ------------------------------------------------------------- */
+
+int evs_esp_module_init(void)
+{
+	return evs_proto_init();
+}
+
+void evs_esp_module_exit(void)
+{
+	evs_proto_exit();
+	/* Handlers may still be running on other CPUs. */
+	synchronize_net();
+}
