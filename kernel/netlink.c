@@ -266,6 +266,24 @@ static const struct genl_ops evs_genl_ops[] = {
 	{ .cmd = EVS_CMD_GET_VERSION, .doit = evs_nl_get_version },
 	{ .cmd = EVS_CMD_LINK_GET, .doit = evs_nl_link_get,
 	  .dumpit = evs_nl_link_dump },
+#ifdef EVS_HAVE_CONN
+	/* rri: connections, RRI routes, proxy ARP (conn.c, rri.c).  Labels
+	 * name users, so even reading needs CAP_NET_ADMIN. */
+#define EVS_RRI_OP(c, d, u) { .cmd = (c), .doit = (d), .dumpit = (u), \
+			      .flags = GENL_UNS_ADMIN_PERM }
+	EVS_RRI_OP(EVS_CMD_CONN_ADD, evs_nl_conn_add, NULL),
+	EVS_RRI_OP(EVS_CMD_CONN_DEL, evs_nl_conn_del, NULL),
+	EVS_RRI_OP(EVS_CMD_CONN_GET, evs_nl_conn_get, evs_nl_conn_dump),
+	EVS_RRI_OP(EVS_CMD_CONN_FLUSH, evs_nl_conn_flush, NULL),
+	EVS_RRI_OP(EVS_CMD_ROUTE_ADD, evs_nl_route_add, NULL),
+	EVS_RRI_OP(EVS_CMD_ROUTE_DEL, evs_nl_route_del, NULL),
+	EVS_RRI_OP(EVS_CMD_ROUTE_GET, NULL, evs_nl_route_dump),
+	EVS_RRI_OP(EVS_CMD_PROXY_ARP_ADD, evs_nl_parp_add, NULL),
+	EVS_RRI_OP(EVS_CMD_PROXY_ARP_DEL, evs_nl_parp_del, NULL),
+	EVS_RRI_OP(EVS_CMD_PROXY_ARP_GET, NULL, evs_nl_parp_dump),
+	EVS_RRI_OP(EVS_CMD_PROXY_ARP_SET, evs_nl_parp_set, NULL),
+#undef EVS_RRI_OP
+#endif
 };
 
 static const struct genl_multicast_group evs_mcgrps[] = {
