@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ESP selftest helpers: topology, SA/policy requests, counters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "evs_esp_util.h"
+
+int evs_t_topo_up(struct evs_t_topo *t, const char *tag)
+{
+	snprintf(t->a, sizeof(t->a), "evsA-%s-%d", tag, getpid());
+	snprintf(t->b, sizeof(t->b), "evsB-%s-%d", tag, getpid());
+	if (evs_sh("ip netns add %s && ip netns add %s", t->a, t->b))
+		return -1;
+	return evs_sh(
+		"set -e; A=%s; B=%s;"
+		"ip -n $A link set lo up; ip -n $B link set lo up;"
+		"ip -n $A link add vA type veth peer name vB netns $B;"
+		"ip -n $A addr add " EVS_T_A_OUTER "/24 dev vA; ip -n $A link set vA up;"
+		"ip -n $B addr add " EVS_T_B_OUTER "/24 dev vB; ip -n $B link set vB up;"
+		"ip -n $A link add lan0 type dummy;"
+		"ip -n $A addr add " EVS_T_A_INNER "/24 dev lan0; ip -n $A link set lan0 up;"
+		"ip -n $A link add evs0 type evs; ip -n $A link set evs0 up;"
+		"ip -n $A route add 10.77.0.0/16 dev evs0 src " EVS_T_A_INNER ";"
+		"ip -n $B addr add " EVS_T_B_INNER "/32 dev lo;"
+		"ip -n $B route add 192.168.77.0/24 dev vB src " EVS_T_B_INNER,
+		t->a, t->b);
+}
+
+void evs_t_topo_down(struct evs_t_topo *t)
+{
+	evs_sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
+	       t->a, t->b);
+}
+
+int evs_t_enter(const char *name)
+{
+	char path[128];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int evs_t_unhex(const char *hex, uint8_t *out, int max)
+{
+	int n = 0;
+	unsigned int b;
+
+	if (!strncmp(hex, "0x", 2))
+		hex += 2;
+	while (hex[0] && hex[1]) {
+		if (n >= max || sscanf(hex, "%2x", &b) != 1)
+			return -1;
+		out[n++] = b;
+		hex += 2;
+	}
+	return hex[0] ? -1 : n;
+}
+
+void evs_t_hexkey(char *buf, int len, int seed)
+{
+	int i;
+
+	strcpy(buf, "0x");
+	for (i = 0; i < len; i++)
+		sprintf(buf + 2 + 2 * i, "%02x", (seed * 37 + i * 11 + 5) & 0xff);
+	if (!len)
+		buf[0] = 0;
+}
+
+static void put_key(struct nlmsghdr *nlh, int type, const char *hex)
+{
+	uint8_t key[128];
+	int n = hex && *hex ? evs_t_unhex(hex, key, sizeof(key)) : 0;
+
+	mnl_attr_put(nlh, type, n > 0 ? n : 0, key);
+}
+
+int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa)
+{
+	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_SA_ADD, 0);
+	struct in_addr src, dst;
+	struct nlattr *nest;
+
+	if (inet_pton(AF_INET, sa->src, &src) != 1 ||
+	    inet_pton(AF_INET, sa->dst, &dst) != 1)
+		return -EINVAL;
+	mnl_attr_put_strz(nlh, EVS_A_IFNAME, "evs0");
+	nest = mnl_attr_nest_start(nlh, EVS_A_SA);
+	mnl_attr_put_u8(nlh, EVS_SA_A_DIR, sa->dir);
+	mnl_attr_put_u32(nlh, EVS_SA_A_SPI, sa->spi);
+	mnl_attr_put_u16(nlh, EVS_SA_A_FAMILY, AF_INET);
+	mnl_attr_put(nlh, EVS_SA_A_SRC, 4, &src);
+	mnl_attr_put(nlh, EVS_SA_A_DST, 4, &dst);
+	if (sa->aead) {
+		mnl_attr_put_strz(nlh, EVS_SA_A_AEAD_NAME, sa->aead);
+		put_key(nlh, EVS_SA_A_AEAD_KEY, sa->aead_key);
+		mnl_attr_put_u32(nlh, EVS_SA_A_AEAD_ICV_BITS, sa->icv_bits);
+	} else {
+		mnl_attr_put_strz(nlh, EVS_SA_A_ENC_NAME, sa->enc);
+		put_key(nlh, EVS_SA_A_ENC_KEY, sa->enc_key);
+		mnl_attr_put_strz(nlh, EVS_SA_A_AUTH_NAME, sa->auth);
+		put_key(nlh, EVS_SA_A_AUTH_KEY, sa->auth_key);
+		if (sa->trunc_bits)
+			mnl_attr_put_u32(nlh, EVS_SA_A_AUTH_TRUNC_BITS,
+					 sa->trunc_bits);
+	}
+	if (sa->dport) {
+		mnl_attr_put_u8(nlh, EVS_SA_A_ENCAP_TYPE, EVS_ENCAP_ESPINUDP);
+		mnl_attr_put_u16(nlh, EVS_SA_A_ENCAP_SPORT, sa->sport);
+		mnl_attr_put_u16(nlh, EVS_SA_A_ENCAP_DPORT, sa->dport);
+	}
+	if (sa->dir == EVS_DIR_IN)
+		mnl_attr_put_u32(nlh, EVS_SA_A_REPLAY_WINDOW, sa->replay_window);
+	if (sa->flags)
+		mnl_attr_put_u32(nlh, EVS_SA_A_FLAGS, sa->flags);
+	if (sa->oseq)
+		mnl_attr_put_u64(nlh, EVS_SA_A_OSEQ, sa->oseq);
+	mnl_attr_nest_end(nlh, nest);
+	return evs_nl_talk(nl, nlh, NULL, NULL);
+}
+
+int evs_t_policy_add(struct evs_nl *nl, uint8_t dir, const char *src,
+		     int src_plen, const char *dst, int dst_plen, uint32_t spi)
+{
+	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_POLICY_ADD, 0);
+	struct in_addr s, d;
+	struct nlattr *nest;
+
+	if (inet_pton(AF_INET, src, &s) != 1 || inet_pton(AF_INET, dst, &d) != 1)
+		return -EINVAL;
+	mnl_attr_put_strz(nlh, EVS_A_IFNAME, "evs0");
+	nest = mnl_attr_nest_start(nlh, EVS_A_POLICY);
+	mnl_attr_put_u8(nlh, EVS_POL_A_DIR, dir);
+	mnl_attr_put_u16(nlh, EVS_POL_A_FAMILY, AF_INET);
+	mnl_attr_put(nlh, EVS_POL_A_SRC, 4, &s);
+	mnl_attr_put_u8(nlh, EVS_POL_A_SRC_PLEN, src_plen);
+	mnl_attr_put(nlh, EVS_POL_A_DST, 4, &d);
+	mnl_attr_put_u8(nlh, EVS_POL_A_DST_PLEN, dst_plen);
+	mnl_attr_put_u8(nlh, EVS_POL_A_ACTION, EVS_POL_IPSEC);
+	mnl_attr_put_u32(nlh, EVS_POL_A_SPI, spi);
+	mnl_attr_nest_end(nlh, nest);
+	return evs_nl_talk(nl, nlh, NULL, NULL);
+}
+
+struct stats_reply {
+	uint64_t *st;
+	int found;
+};
+
+static int stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct stats_reply *r = data;
+	struct nlattr *sa = evs_nl_attr(nlh, EVS_A_SA), *a, *s;
+
+	if (!sa)
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(a, sa) {
+		if (mnl_attr_get_type(a) != EVS_SA_A_STATS)
+			continue;
+		r->found = 1;
+		mnl_attr_for_each_nested(s, a)
+			if (mnl_attr_get_type(s) <= EVS_STATS_A_MAX &&
+			    mnl_attr_get_payload_len(s) == 8)
+				r->st[mnl_attr_get_type(s)] = mnl_attr_get_u64(s);
+	}
+	return MNL_CB_OK;
+}
+
+int evs_t_sa_stats(struct evs_nl *nl, uint8_t dir, uint32_t spi,
+		   uint64_t st[EVS_STATS_A_MAX + 1])
+{
+	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_SA_GET, 0);
+	struct stats_reply r = { .st = st };
+	struct nlattr *nest;
+	int ret;
+
+	memset(st, 0, sizeof(uint64_t) * (EVS_STATS_A_MAX + 1));
+	mnl_attr_put_strz(nlh, EVS_A_IFNAME, "evs0");
+	nest = mnl_attr_nest_start(nlh, EVS_A_SA);
+	mnl_attr_put_u8(nlh, EVS_SA_A_DIR, dir);
+	mnl_attr_put_u32(nlh, EVS_SA_A_SPI, spi);
+	mnl_attr_nest_end(nlh, nest);
+	ret = evs_nl_talk(nl, nlh, stats_cb, &r);
+	if (ret)
+		return ret;
+	return r.found ? 0 : -ENODATA;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the ESP selftests: two namespaces joined by a veth pair, evs
+ * SAs and policies over generic netlink, SA counters, xfrm on the peer.
+ *
+ *   ns "evs" side (A)                       ns "peer" side (B)
+ *   lan0 192.168.77.1/24                    lo 10.77.0.2/32
+ *   evs0 (route 10.77.0.0/16)               ip xfrm tunnel-mode states
+ *   vA 198.51.100.1/24  <---- veth ---->    vB 198.51.100.2/24
+ */
+#ifndef EVS_ESP_UTIL_H
+#define EVS_ESP_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "evs_nl.h"
+
+#define EVS_T_A_OUTER	"198.51.100.1"
+#define EVS_T_B_OUTER	"198.51.100.2"
+#define EVS_T_A_INNER	"192.168.77.1"
+#define EVS_T_B_INNER	"10.77.0.2"
+
+struct evs_t_topo {
+	char a[32], b[32];	/* namespace names */
+};
+
+/* Create both namespaces, the veth pair, evs0 and the inner addresses. */
+int evs_t_topo_up(struct evs_t_topo *t, const char *tag);
+void evs_t_topo_down(struct evs_t_topo *t);
+/* Move the calling thread into namespace NAME (by /run/netns/NAME). */
+int evs_t_enter(const char *name);
+
+struct evs_t_sa {
+	uint8_t dir;
+	uint32_t spi;
+	const char *src, *dst;		/* outer IPv4 */
+	const char *aead, *aead_key;	/* hex, salt included */
+	uint32_t icv_bits;
+	const char *enc, *enc_key, *auth, *auth_key;
+	uint32_t trunc_bits;
+	uint16_t sport, dport;		/* UDP encapsulation; 0: raw ESP */
+	uint32_t replay_window;
+	uint32_t flags;			/* EVS_SA_F_* */
+	uint64_t oseq;			/* 0: leave alone */
+};
+
+/* Add an SA / policy on evs0 in the caller's namespace; 0 or -errno with
+ * nl->err_msg set. */
+int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa);
+int evs_t_policy_add(struct evs_nl *nl, uint8_t dir, const char *src,
+		     int src_plen, const char *dst, int dst_plen, uint32_t spi);
+/* Counters of one SA (index enum evs_stats_attr); -ENOENT when gone. */
+int evs_t_sa_stats(struct evs_nl *nl, uint8_t dir, uint32_t spi,
+		   uint64_t st[EVS_STATS_A_MAX + 1]);
+/* Fill BUF with LEN bytes of hex (deterministic from SEED). */
+void evs_t_hexkey(char *buf, int len, int seed);
+/* hex string -> bytes; returns the length or -1. */
+int evs_t_unhex(const char *hex, uint8_t *out, int max);
+
+#endif
