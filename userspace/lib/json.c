@@ -43,13 +43,9 @@ struct json_object *evs_json_inaddr(const struct evs_inaddr *a)
 /* Prefixes always show their length in JSON ("10.0.0.0/8", "10.1.2.3/32"). */
 static struct json_object *json_prefix(const struct evs_inaddr *a)
 {
-	char buf[EVS_INADDR_STRLEN], out[EVS_INADDR_STRLEN + 4];
-	struct evs_inaddr host = *a;
+	char buf[EVS_INADDR_STRLEN];
 
-	host.plen = a->family == AF_INET6 ? 128 : 32;
-	evs_inaddr_ntop(&host, buf, sizeof(buf));
-	snprintf(out, sizeof(out), "%s/%u", buf, a->plen);
-	return json_object_new_string(out);
+	return json_object_new_string(evs_prefix_ntop(a, buf, sizeof(buf)));
 }
 
 struct json_object *evs_json_counters(const struct evs_counters *c)

@@ -211,8 +211,8 @@ int evs_parse_prefix(const char *kw, const char *word, int family, bool canonica
 			char buf[EVS_INADDR_STRLEN];
 
 			clear_host_bits(&x);
-			return evs_errf(e, KW_FMT " prefix \"%s\" has host bits set (did you mean %s?)",
-					KW_ARG(kw), word, evs_inaddr_ntop(&x, buf, sizeof(buf)));
+			return evs_errf(e, KW_FMT " expects a prefix without host bits, got \"%s\" (did you mean %s?)",
+					KW_ARG(kw), word, evs_prefix_ntop(&x, buf, sizeof(buf)));
 		}
 		clear_host_bits(&x);
 	}
@@ -237,6 +237,17 @@ const char *evs_inaddr_ntop(const struct evs_inaddr *x, char *buf, size_t len)
 		snprintf(buf, len, "%s", a);
 	else
 		snprintf(buf, len, "%s/%u", a, x->plen);
+	return buf;
+}
+
+const char *evs_prefix_ntop(const struct evs_inaddr *x, char *buf, size_t len)
+{
+	struct evs_inaddr host = *x;
+	char a[EVS_INADDR_STRLEN];
+
+	host.plen = x->family == AF_INET6 ? 128 : 32;
+	evs_inaddr_ntop(&host, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, x->plen);
 	return buf;
 }
 

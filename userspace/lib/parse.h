@@ -68,6 +68,8 @@ int evs_parse_prefix(const char *kw, const char *word, int family, bool canonica
 		     struct evs_inaddr *out, struct evs_err *e);
 /* "a.b.c.d" or "a.b.c.d/len" (len printed unless it is the host length). */
 const char *evs_inaddr_ntop(const struct evs_inaddr *x, char *buf, size_t len);
+/* Always with the length: "10.0.0.1/32", "::/0". */
+const char *evs_prefix_ntop(const struct evs_inaddr *x, char *buf, size_t len);
 /* Build from raw uAPI bytes; returns -1 if @len does not fit @family. */
 int evs_inaddr_from_raw(struct evs_inaddr *x, uint16_t family, const void *raw,
 			size_t len, uint8_t plen);

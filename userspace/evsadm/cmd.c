@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/* evsadm: global options, the object dispatch table, help. */
+#include <string.h>
+
+#include "evsadm/evsadm.h"
+
+static int run_user(struct evsadm *ctx, int argc, char **argv)
+{
+	return evsadm_user(argc, argv);
+}
+
+static const struct evsadm_cmd {
+	const char *name;
+	int (*fn)(struct evsadm *ctx, int argc, char **argv);
+	const char *usage;	/* NULL: the handler prints its own help */
+} evsadm_cmds[] = {
+	{ "version",	evsadm_version,	evsadm_version_usage },
+	{ "link",	evsadm_link,	evsadm_link_usage },
+	{ "sa",		evsadm_sa,	evsadm_sa_usage },
+	{ "policy",	evsadm_policy,	evsadm_policy_usage },
+	{ "conn",	evsadm_conn,	evsadm_conn_usage },
+	{ "route",	evsadm_route,	evsadm_route_usage },
+	{ "proxy-arp",	evsadm_parp,	evsadm_parp_usage },
+	{ "monitor",	evsadm_monitor,	evsadm_monitor_usage },
+	{ "user",	run_user,	NULL },
+};
+
+#define N_CMDS (sizeof(evsadm_cmds) / sizeof(evsadm_cmds[0]))
+
+static const char main_usage[] =
+"Usage: evsadm [OPTIONS] OBJECT { COMMAND | help }\n"
+"OBJECT  := { version | link | sa | policy | conn | route | proxy-arp | monitor | user }\n"
+"OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -h[elp] | -V[ersion] }\n"
+"  -j  JSON output          -p  pretty JSON (implies -j)\n"
+"  -s  counters and current lifetimes\n"
+"Objects and commands may be abbreviated to a unique prefix (evsadm sa sh).\n"
+"`evsadm OBJECT help` shows an object's grammar.\n";
+
+static struct evsadm_opts evsadm_opts_now;
+
+const struct evsadm_opts *evsadm_options(void)
+{
+	return &evsadm_opts_now;
+}
+
+static bool is_help(const char *w)
+{
+	return w && (!strcmp(w, "help") || !strcmp(w, "-h") || !strcmp(w, "--help"));
+}
+
+/* -j, -json, --json, -s, -stats ... as ip accepts them. */
+static int parse_option(const char *arg, struct evsadm_opts *o)
+{
+	const char *w = arg + 1;
+
+	if (*w == '-')
+		w++;
+	if (!*w)
+		return -1;
+	if (!strncmp("json", w, strlen(w)))
+		o->json = true;
+	else if (!strncmp("pretty", w, strlen(w)))
+		o->json = o->pretty = true;
+	else if (!strncmp("statistics", w, strlen(w)) || !strcmp(w, "stats"))
+		o->stats++;
+	else if (!strcmp(w, "ss"))	/* -ss, like ip */
+		o->stats += 2;
+	else
+		return -1;
+	return 0;
+}
+
+int evsadm_main(int argc, char **argv)
+{
+	struct evsadm ctx = { .out = stdout, .err = stderr };
+	const struct evsadm_cmd *cmd = NULL;
+	char names[160] = "";
+	size_t off = 0;
+	int i = 1, ret, match = -1;
+
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (is_help(a)) {
+			fputs(main_usage, stdout);
+			return EVSADM_EXIT_OK;
+		}
+		if (!strcmp(a, "-V") || !strcmp(a, "--version") || !strcmp(a, "-Version")) {
+			printf("evsadm %s\n", EVS_VERSION);
+			return EVSADM_EXIT_OK;
+		}
+		if (parse_option(a, &ctx.opt)) {
+			fprintf(stderr, "evsadm: unknown option \"%s\"; try \"evsadm -h\"\n", a);
+			return EVSADM_EXIT_USAGE;
+		}
+	}
+	evsadm_opts_now = ctx.opt;
+	if (i >= argc) {
+		fputs(main_usage, stderr);
+		return EVSADM_EXIT_USAGE;
+	}
+	if (is_help(argv[i])) {
+		fputs(main_usage, stdout);
+		return EVSADM_EXIT_OK;
+	}
+	for (size_t c = 0; c < N_CMDS; c++) {
+		const char *name = evsadm_cmds[c].name;
+
+		off += snprintf(names + off, off < sizeof(names) ? sizeof(names) - off : 0,
+				"%s%s", c ? ", " : "", name);
+		if (!strcmp(argv[i], name)) {
+			match = (int)c;
+			break;
+		}
+		if (!strncmp(argv[i], name, strlen(argv[i])))
+			match = match == -1 ? (int)c : -2;
+	}
+	if (match < 0) {
+		/* Finish the list for the message. */
+		names[0] = '\0';
+		off = 0;
+		for (size_t c = 0; c < N_CMDS; c++)
+			off += snprintf(names + off, sizeof(names) - off, "%s%s", c ? ", " : "",
+					evsadm_cmds[c].name);
+		fprintf(stderr, "evsadm: %s object \"%s\"; one of %s\n",
+			match == -2 ? "ambiguous" : "unknown", argv[i], names);
+		return EVSADM_EXIT_USAGE;
+	}
+	cmd = &evsadm_cmds[match];
+	ctx.object = cmd->name;
+	/* `evsadm sa help`, `evsadm sa -h`, `evsadm sa add --help`. */
+	if (cmd->usage && (is_help(i + 1 < argc ? argv[i + 1] : NULL) ||
+			   (i + 2 < argc && is_help(argv[i + 2]) && strcmp(argv[i + 2], "help")))) {
+		fputs(cmd->usage, stdout);
+		return EVSADM_EXIT_OK;
+	}
+	ret = cmd->fn(&ctx, argc - i, argv + i);
+	evs_nl_close(ctx.nl);
+	if (fflush(stdout) == EOF && ret == EVSADM_EXIT_OK) {
+		fprintf(stderr, "evsadm: write error on standard output\n");
+		ret = EVSADM_EXIT_FAIL;
+	}
+	return ret;
+}

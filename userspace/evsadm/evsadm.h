@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * evsadm: the ip-style administration tool for evs.
+ *
+ * One module per object (sa.c, policy.c, conn.c, route.c, parp.c, link.c,
+ * monitor.c, version.c; user.c by the evsd side).  Each object splits its
+ * work in three steps so the first two are unit-testable on the host:
+ *
+ *	evsadm_X_parse()  argv -> request struct       (pure, no I/O)
+ *	evsadm_X_build()  request -> netlink message   (pure, no I/O)
+ *	evsadm_X()        resolve devices, talk to the kernel, print
+ *
+ * Exit status: 0 success, 1 the kernel or the system said no (the extack
+ * text is printed), 2 bad command line (the message names the bad word).
+ */
+#ifndef EVSADM_H
+#define EVSADM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <net/if.h>
+
+#include "lib/json.h"
+#include "lib/msg.h"
+#include "lib/nl.h"
+#include "lib/parse.h"
+
+enum {
+	EVSADM_EXIT_OK = 0,
+	EVSADM_EXIT_FAIL = 1,
+	EVSADM_EXIT_USAGE = 2,
+};
+
+/* Global options (before the object, like ip). */
+struct evsadm_opts {
+	bool json;		/* -j */
+	bool pretty;		/* -p (implies -j) */
+	int stats;		/* -s, counted */
+};
+
+/* The options of the running command, read-only for every module. */
+const struct evsadm_opts *evsadm_options(void);
+
+/* One run of a command: options, where output goes, the netlink handle. */
+struct evsadm {
+	struct evsadm_opts opt;
+	const char *object;	/* "sa", for messages */
+	const char *verb;	/* "add", for messages; may be NULL */
+	FILE *out;
+	FILE *err;
+	struct evs_nl *nl;	/* opened on first use by evsadm_nl() */
+};
+
+/* Entry point (main.c just calls it); returns the exit status. */
+int evsadm_main(int argc, char **argv);
+
+/*
+ * Object handlers: argv[0] is the object word as typed ("sa"), argv[1]
+ * the verb.  They return an exit status.
+ */
+int evsadm_version(struct evsadm *ctx, int argc, char **argv);
+int evsadm_link(struct evsadm *ctx, int argc, char **argv);
+int evsadm_sa(struct evsadm *ctx, int argc, char **argv);
+int evsadm_policy(struct evsadm *ctx, int argc, char **argv);
+int evsadm_conn(struct evsadm *ctx, int argc, char **argv);
+int evsadm_route(struct evsadm *ctx, int argc, char **argv);
+int evsadm_parp(struct evsadm *ctx, int argc, char **argv);
+int evsadm_monitor(struct evsadm *ctx, int argc, char **argv);
+
+/*
+ * `evsadm user ...` (user.c, owned by the evsd side): argv[0] is "user",
+ * argv[1] the verb (add|del|passwd|show).  Global options are available
+ * through evsadm_options().  Returns an exit status (0/1/2 as above).
+ * user_default.c holds a weak stand-in until user.c is built.
+ */
+int evsadm_user(int argc, char **argv);
+
+extern const char evsadm_version_usage[], evsadm_link_usage[], evsadm_sa_usage[],
+	evsadm_policy_usage[], evsadm_conn_usage[], evsadm_route_usage[],
+	evsadm_parp_usage[], evsadm_monitor_usage[];
+
+/* --- helpers (util.c) --------------------------------------------------- */
+
+/* Walks argv; words are consumed left to right. */
+struct evsadm_args {
+	int argc;
+	char **argv;
+	int i;
+};
+
+static inline const char *evsadm_arg_next(struct evsadm_args *a)
+{
+	return a->i < a->argc ? a->argv[a->i++] : NULL;
+}
+
+static inline const char *evsadm_arg_peek(const struct evsadm_args *a)
+{
+	return a->i < a->argc ? a->argv[a->i] : NULL;
+}
+
+/* Resolve a verb by unique prefix; message names the bad word. */
+int evsadm_verb(const char *word, const char *const *verbs, const char *object,
+		struct evs_err *e);
+/* "\"spi\" given twice" when the bit for @attr is already set in @has. */
+int evsadm_once(uint64_t *has, unsigned int bit, const char *kw, struct evs_err *e);
+int evsadm_parse_dir(const char *word, uint8_t *dir, struct evs_err *e);
+/* SPI: decimal or 0x hex, 256..0xffffffff (0-255 are reserved). */
+int evsadm_parse_spi(const char *kw, const char *word, uint32_t *spi, struct evs_err *e);
+/* Connection id: 1..0xffffffff. */
+int evsadm_parse_conn_id(const char *kw, const char *word, uint32_t *id, struct evs_err *e);
+/* An argument that is text (label): present, 1..@max bytes, printable. */
+int evsadm_parse_text(const char *kw, const char *word, char *out, size_t max,
+		      struct evs_err *e);
+
+/* Print "evsadm: OBJECT VERB: msg" on ctx->err; return EVSADM_EXIT_USAGE. */
+int evsadm_usage_error(struct evsadm *ctx, const struct evs_err *e);
+/* Print an error (kernel or local) for a failed request; return EVSADM_EXIT_FAIL. */
+int evsadm_nl_error(struct evsadm *ctx, const struct evs_nl_err *err);
+/* Print a non-netlink runtime error; returns EVSADM_EXIT_FAIL. */
+int evsadm_fail(struct evsadm *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Open the evs family on first use; prints the error itself. */
+int evsadm_nl(struct evsadm *ctx);
+/* Send, run @cb on the replies; prints errors/warnings; returns exit status. */
+int evsadm_request(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *data);
+
+/* Interface name -> index; prints 'device "x" does not exist' on failure. */
+int evsadm_ifindex(struct evsadm *ctx, const char *name, uint32_t *ifindex);
+/* Index -> name for printing ("if7" if unknown). */
+const char *evsadm_ifname(uint32_t ifindex, char buf[IF_NAMESIZE + 8]);
+
+/* JSON output: one array per show command, printed at the end. */
+void evsadm_json_emit(struct evsadm *ctx, struct json_object *obj);
+
+/* Text: "0x%08x" SPI, a counters block, lifetimes. */
+void evsadm_print_counters(FILE *f, const struct evs_counters *c, const char *indent);
+
+/* --- per-object requests (pure parse/build, unit-tested) ---------------- */
+
+enum evsadm_op {
+	EVSADM_OP_ADD,
+	EVSADM_OP_DEL,
+	EVSADM_OP_GET,
+	EVSADM_OP_SHOW,
+	EVSADM_OP_FLUSH,
+	EVSADM_OP_UPDATE,
+	EVSADM_OP_ON,
+	EVSADM_OP_OFF,
+};
+
+struct evsadm_sa_req {
+	enum evsadm_op op;
+	char dev[IF_NAMESIZE];		/* "" = not given */
+	struct evs_sa_info sa;		/* sa.dev.ifindex: filled before build */
+};
+int evsadm_sa_parse(int argc, char **argv, struct evsadm_sa_req *req, struct evs_err *e);
+struct nlmsghdr *evsadm_sa_build(const struct evsadm_sa_req *req, uint16_t family, void *buf);
+void evsadm_sa_print(FILE *f, const struct evs_sa_info *sa, int stats);
+
+struct evsadm_policy_req {
+	enum evsadm_op op;
+	char dev[IF_NAMESIZE];
+	bool have_dir;			/* show filter */
+	struct evs_policy_info pol;
+};
+int evsadm_policy_parse(int argc, char **argv, struct evsadm_policy_req *req,
+			struct evs_err *e);
+struct nlmsghdr *evsadm_policy_build(const struct evsadm_policy_req *req, uint16_t family,
+				     void *buf);
+void evsadm_policy_print(FILE *f, const struct evs_policy_info *pol, int stats);
+/* "tcp" -> 6, "17" -> 17; "any" -> 0. */
+int evsadm_parse_proto(const char *kw, const char *word, uint8_t *proto, struct evs_err *e);
+const char *evsadm_proto_name(uint8_t proto, char buf[8]);
+
+struct evsadm_conn_req {
+	enum evsadm_op op;
+	struct evs_conn_info conn;
+};
+int evsadm_conn_parse(int argc, char **argv, struct evsadm_conn_req *req, struct evs_err *e);
+struct nlmsghdr *evsadm_conn_build(const struct evsadm_conn_req *req, uint16_t family,
+				   void *buf);
+void evsadm_conn_print(FILE *f, const struct evs_conn_info *conn);
+
+struct evsadm_route_req {
+	enum evsadm_op op;
+	char dev[IF_NAMESIZE];
+	struct evs_route_info rt;	/* rt.ifindex: filled before build */
+};
+int evsadm_route_parse(int argc, char **argv, struct evsadm_route_req *req,
+		       struct evs_err *e);
+struct nlmsghdr *evsadm_route_build(const struct evsadm_route_req *req, uint16_t family,
+				    void *buf);
+void evsadm_route_print(FILE *f, const struct evs_route_info *rt);
+
+struct evsadm_parp_req {
+	enum evsadm_op op;
+	char dev[IF_NAMESIZE];
+	struct evs_parp_info parp;	/* parp.ifindex: filled before build */
+};
+int evsadm_parp_parse(int argc, char **argv, struct evsadm_parp_req *req, struct evs_err *e);
+struct nlmsghdr *evsadm_parp_build(const struct evsadm_parp_req *req, uint16_t family,
+				   void *buf);
+void evsadm_parp_print(FILE *f, const struct evs_parp_info *parp);
+
+struct evsadm_link_req {
+	enum evsadm_op op;
+	char dev[IF_NAMESIZE];
+	uint32_t ifindex;		/* filled before build when dev is given */
+};
+int evsadm_link_parse(int argc, char **argv, struct evsadm_link_req *req, struct evs_err *e);
+struct nlmsghdr *evsadm_link_build(const struct evsadm_link_req *req, uint16_t family,
+				   void *buf);
+void evsadm_link_print(FILE *f, const struct evs_link_info *link, int stats);
+
+/* monitor: one line per event (text), or the JSON object. */
+void evsadm_event_print(FILE *f, const struct evs_event *ev);
+
+#endif

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+/* evsadm link show: the evs devices of this namespace (and their counters). */
+#include <string.h>
+
+#include "evsadm/evsadm.h"
+
+const char evsadm_link_usage[] =
+"Usage: evsadm link show [dev DEV]\n"
+"       (create and delete devices with: ip link add evs0 type evs; ip link del evs0)\n"
+"       -s adds the packet counters and one drop counter per reason\n";
+
+static const char *const link_verbs[] = { "show", "list", NULL };
+
+int evsadm_link_parse(int argc, char **argv, struct evsadm_link_req *req, struct evs_err *e)
+{
+	struct evsadm_args a = { argc, argv, 0 };
+	const char *kw;
+
+	memset(req, 0, sizeof(*req));
+	req->op = EVSADM_OP_SHOW;
+	/* `evsadm link` alone means show, as with ip. */
+	if (argc > 0 && evsadm_verb(evsadm_arg_next(&a), link_verbs, "link", e) < 0)
+		return -1;
+	while ((kw = evsadm_arg_next(&a))) {
+		if (strcmp(kw, "dev"))
+			return evs_errf(e, "unknown keyword \"%s\"", kw);
+		if (req->dev[0])
+			return evs_errf(e, "\"dev\" given twice");
+		if (evs_parse_ifname(kw, evsadm_arg_next(&a), req->dev, e))
+			return -1;
+	}
+	return 0;
+}
+
+struct nlmsghdr *evsadm_link_build(const struct evsadm_link_req *req, uint16_t family,
+				   void *buf)
+{
+	struct nlmsghdr *nlh;
+
+	/* With a device, a doit: the kernel says if it is not an evs device. */
+	nlh = evs_nl_msg_start(buf, family, EVS_CMD_LINK_GET, EVS_GENL_VERSION,
+			       req->ifindex ? 0 : NLM_F_DUMP);
+	if (req->ifindex)
+		mnl_attr_put_u32(nlh, EVS_A_IFINDEX, req->ifindex);
+	return nlh;
+}
+
+void evsadm_link_print(FILE *f, const struct evs_link_info *link, int stats)
+{
+	fprintf(f, "%u: %s: kind %s\n", link->dev.ifindex, link->dev.ifname, EVS_LINK_KIND);
+	if (stats && link->has_stats)
+		evsadm_print_counters(f, &link->stats, "    ");
+}
+
+struct show_ctx {
+	struct evsadm *ctx;
+	struct json_object *arr;
+};
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct show_ctx *sc = data;
+	struct evs_link_info link;
+
+	if (evs_msg_parse_link(nlh, &link))
+		return MNL_CB_ERROR;
+	if (!link.dev.ifname[0]) {
+		char name[IF_NAMESIZE + 8];
+
+		snprintf(link.dev.ifname, sizeof(link.dev.ifname), "%s",
+			 evsadm_ifname(link.dev.ifindex, name));
+	}
+	if (sc->arr)
+		json_object_array_add(sc->arr, evs_json_link(&link, sc->ctx->opt.stats));
+	else
+		evsadm_link_print(sc->ctx->out, &link, sc->ctx->opt.stats);
+	return MNL_CB_OK;
+}
+
+int evsadm_link(struct evsadm *ctx, int argc, char **argv)
+{
+	struct evsadm_link_req req;
+	struct show_ctx sc = { .ctx = ctx };
+	char buf[EVS_NL_BUFSZ];
+	struct nlmsghdr *nlh;
+	struct evs_err e;
+	int ret;
+
+	ctx->verb = argc > 1 ? argv[1] : NULL;
+	if (evsadm_link_parse(argc - 1, argv + 1, &req, &e))
+		return evsadm_usage_error(ctx, &e);
+	if (req.dev[0] && evsadm_ifindex(ctx, req.dev, &req.ifindex))
+		return EVSADM_EXIT_FAIL;
+	nlh = evsadm_link_build(&req, 0, buf);
+	/* JSON is always an array, like `ip -j link show dev X`. */
+	if (ctx->opt.json)
+		sc.arr = json_object_new_array();
+	ret = evsadm_request(ctx, nlh, link_cb, &sc);
+	if (sc.arr) {
+		if (!ret)
+			evsadm_json_emit(ctx, json_object_get(sc.arr));
+		json_object_put(sc.arr);
+	}
+	return ret;
+}

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: MIT
+/* evsadm sa: add, update, del, get, show, flush ESP security associations. */
+#include <string.h>
+
+#include "lib/algo.h"
+#include "evsadm/evsadm.h"
+
+const char evsadm_sa_usage[] =
+"Usage: evsadm sa add dev DEV dir {in|out} spi SPI src ADDR dst ADDR\n"
+"                 { aead ALGO KEY ICVBITS | enc ALGO KEY auth ALGO KEY [trunc BITS] }\n"
+"                 [encap espinudp SPORT DPORT] [replay-window N] [esn] [allow-weak]\n"
+"                 [limit LIMIT N]... [conn ID] [oseq N]\n"
+"       evsadm sa update dev DEV dir {in|out} spi SPI [dst ADDR]\n"
+"                 [encap espinudp SPORT DPORT] [limit LIMIT N]...\n"
+"       evsadm sa {del|get} dev DEV dir {in|out} spi SPI\n"
+"       evsadm sa {show|flush} [dev DEV]\n"
+"LIMIT := {bytes-soft|bytes-hard|packets-soft|packets-hard|time-soft|time-hard|\n"
+"          use-soft|use-hard}   (time-*: seconds since add, use-*: since first use)\n"
+"ALGO  := kernel crypto API name, as ip xfrm:\n"
+"          aead: rfc4106(gcm(aes)) (KEY = key + 4-byte salt; ICVBITS 64, 96, 128),\n"
+"                rfc7539esp(chacha20,poly1305) (ICVBITS 128)\n"
+"          enc:  cbc(aes), cbc(des3_ede), cbc(des), ecb(cipher_null)\n"
+"          auth: hmac(sha1), hmac(md5), hmac(sha256), hmac(sha384), hmac(sha512),\n"
+"                digest_null\n"
+"          cbc(des3_ede), cbc(des) and hmac(md5) need allow-weak.\n"
+"KEY   := hex, 0x... (0x alone for the null algorithms)\n"
+"SPI   := decimal or 0x hex, 256 or more\n";
+
+static const char *const sa_verbs[] = { "add", "update", "del", "get", "show", "list",
+					"flush", NULL };
+static const enum evsadm_op sa_ops[] = { EVSADM_OP_ADD, EVSADM_OP_UPDATE, EVSADM_OP_DEL,
+					 EVSADM_OP_GET, EVSADM_OP_SHOW, EVSADM_OP_SHOW,
+					 EVSADM_OP_FLUSH };
+
+static const char *const op_names[] = {
+	[EVSADM_OP_ADD] = "add", [EVSADM_OP_UPDATE] = "update", [EVSADM_OP_DEL] = "del",
+	[EVSADM_OP_GET] = "get", [EVSADM_OP_SHOW] = "show", [EVSADM_OP_FLUSH] = "flush",
+	[EVSADM_OP_ON] = "on", [EVSADM_OP_OFF] = "off",
+};
+
+static const char *const limit_words[] = {
+	"bytes-soft", "bytes-hard", "packets-soft", "packets-hard",
+	"time-soft", "time-hard", "use-soft", "use-hard", NULL
+};
+
+/* Keywords that only make sense for some verbs (bit per verb). */
+#define V(op) (1u << (op))
+#define V_ADD V(EVSADM_OP_ADD)
+#define V_UPD V(EVSADM_OP_UPDATE)
+#define V_KEY (V(EVSADM_OP_ADD) | V(EVSADM_OP_UPDATE) | V(EVSADM_OP_DEL) | V(EVSADM_OP_GET))
+#define V_DEV (V_KEY | V(EVSADM_OP_SHOW) | V(EVSADM_OP_FLUSH))
+
+static const struct {
+	const char *word;
+	unsigned int verbs;
+} sa_keywords[] = {
+	{ "dev", V_DEV }, { "dir", V_KEY }, { "spi", V_KEY }, { "src", V_ADD },
+	{ "dst", V_ADD | V_UPD }, { "aead", V_ADD }, { "enc", V_ADD }, { "auth", V_ADD },
+	{ "trunc", V_ADD }, { "encap", V_ADD | V_UPD }, { "replay-window", V_ADD },
+	{ "esn", V_ADD }, { "allow-weak", V_ADD }, { "limit", V_ADD | V_UPD },
+	{ "conn", V_ADD }, { "oseq", V_ADD },
+};
+
+static int keyword_allowed(const char *word, enum evsadm_op op, struct evs_err *e)
+{
+	for (size_t i = 0; i < sizeof(sa_keywords) / sizeof(sa_keywords[0]); i++) {
+		if (strcmp(word, sa_keywords[i].word))
+			continue;
+		if (sa_keywords[i].verbs & V(op))
+			return 0;
+		return evs_errf(e, "\"%s\" is not valid for \"sa %s\"", word, op_names[op]);
+	}
+	return evs_errf(e, "unknown keyword \"%s\"", word);
+}
+
+static int parse_algo(enum evs_algo_kind kind, const char *kw, struct evsadm_args *a,
+		      const struct evs_algo **out, char *name, struct evs_err *e)
+{
+	const char *word = evsadm_arg_next(a);
+	char list[256];
+
+	if (!word)
+		return evs_errf(e, "\"%s\" expects an algorithm (%s)", kw,
+				evs_algo_list(kind, list, sizeof(list)));
+	*out = evs_algo_find(kind, word);
+	if (!*out)
+		return evs_errf(e, "unknown %s algorithm \"%s\" (one of %s)", kw, word,
+				evs_algo_list(kind, list, sizeof(list)));
+	/* The kernel wants the canonical name, not our alias. */
+	snprintf(name, EVS_ALGO_NAME_MAX, "%s", (*out)->name);
+	return 0;
+}
+
+static int parse_key(const struct evs_algo *algo, const char *kw, struct evsadm_args *a,
+		     uint8_t *key, uint16_t *key_len, struct evs_err *e)
+{
+	char sizes[128];
+	size_t len;
+
+	if (evs_parse_hexkey(kw, evsadm_arg_next(a), key, EVS_KEY_MAX, &len, e))
+		return -1;
+	if (!evs_algo_key_ok(algo, len))
+		return evs_errf(e, "\"%s\" key for %s must be %s, got %zu bits", kw, algo->name,
+				evs_algo_key_sizes(algo, sizes, sizeof(sizes)), len * 8);
+	*key_len = (uint16_t)len;
+	return 0;
+}
+
+/* One keyword and its arguments. */
+static int parse_one(const char *kw, struct evsadm_args *a, struct evsadm_sa_req *req,
+		     const struct evs_algo **algo, uint64_t *seen, struct evs_err *e)
+{
+	struct evs_sa_info *sa = &req->sa;
+
+	if (keyword_allowed(kw, req->op, e))
+		return -1;
+	if (!strcmp(kw, "dev")) {
+		if (evsadm_once(seen, 0, kw, e) ||
+		    evs_parse_ifname(kw, evsadm_arg_next(a), req->dev, e))
+			return -1;
+	} else if (!strcmp(kw, "dir")) {
+		if (evsadm_once(&sa->has, EVS_SA_A_DIR, kw, e) ||
+		    evsadm_parse_dir(evsadm_arg_next(a), &sa->dir, e))
+			return -1;
+	} else if (!strcmp(kw, "spi")) {
+		if (evsadm_once(&sa->has, EVS_SA_A_SPI, kw, e) ||
+		    evsadm_parse_spi(kw, evsadm_arg_next(a), &sa->spi, e))
+			return -1;
+	} else if (!strcmp(kw, "src")) {
+		if (evsadm_once(&sa->has, EVS_SA_A_SRC, kw, e) ||
+		    evs_parse_addr(kw, evsadm_arg_next(a), 0, &sa->src, e))
+			return -1;
+	} else if (!strcmp(kw, "dst")) {
+		if (evsadm_once(&sa->has, EVS_SA_A_DST, kw, e) ||
+		    evs_parse_addr(kw, evsadm_arg_next(a), 0, &sa->dst, e))
+			return -1;
+	} else if (!strcmp(kw, "aead")) {
+		const char *w;
+
+		if (evsadm_once(&sa->has, EVS_SA_A_AEAD_NAME, kw, e) ||
+		    parse_algo(EVS_ALGO_AEAD, kw, a, &algo[0], sa->aead_name, e) ||
+		    parse_key(algo[0], kw, a, sa->aead_key, &sa->aead_key_len, e))
+			return -1;
+		EVS_SET(sa, EVS_SA_A_AEAD_KEY);
+		w = evsadm_arg_next(a);
+		if (evs_parse_u32("ICVBITS", w, 0, UINT32_MAX, &sa->aead_icv_bits, e))
+			return -1;
+		if (!evs_algo_icv_ok(algo[0], sa->aead_icv_bits)) {
+			char list[64] = "";
+			size_t off = 0;
+
+			for (int i = 0; i < EVS_ALGO_MAX_SIZES && algo[0]->icv_bits[i]; i++)
+				off += snprintf(list + off, sizeof(list) - off, "%s%u",
+						i ? ", " : "", algo[0]->icv_bits[i]);
+			return evs_errf(e, "ICVBITS for %s must be %s, got \"%s\"",
+					algo[0]->name, list, w);
+		}
+		EVS_SET(sa, EVS_SA_A_AEAD_ICV_BITS);
+	} else if (!strcmp(kw, "enc")) {
+		if (evsadm_once(&sa->has, EVS_SA_A_ENC_NAME, kw, e) ||
+		    parse_algo(EVS_ALGO_ENC, kw, a, &algo[1], sa->enc_name, e) ||
+		    parse_key(algo[1], kw, a, sa->enc_key, &sa->enc_key_len, e))
+			return -1;
+		EVS_SET(sa, EVS_SA_A_ENC_KEY);
+	} else if (!strcmp(kw, "auth")) {
+		if (evsadm_once(&sa->has, EVS_SA_A_AUTH_NAME, kw, e) ||
+		    parse_algo(EVS_ALGO_AUTH, kw, a, &algo[2], sa->auth_name, e) ||
+		    parse_key(algo[2], kw, a, sa->auth_key, &sa->auth_key_len, e))
+			return -1;
+		EVS_SET(sa, EVS_SA_A_AUTH_KEY);
+	} else if (!strcmp(kw, "trunc")) {
+		if (!algo[2])
+			return evs_errf(e, "\"trunc\" must follow \"auth ALGO KEY\"");
+		if (evsadm_once(&sa->has, EVS_SA_A_AUTH_TRUNC_BITS, kw, e) ||
+		    evs_parse_u32(kw, evsadm_arg_next(a), 0, UINT32_MAX, &sa->auth_trunc_bits, e))
+			return -1;
+		if (!evs_algo_trunc_ok(algo[2], sa->auth_trunc_bits))
+			return evs_errf(e, "\"trunc\" for %s must be a multiple of 32 from 32 to %u, got %u",
+					algo[2]->name, algo[2]->icv_bits[1], sa->auth_trunc_bits);
+	} else if (!strcmp(kw, "encap")) {
+		const char *w = evsadm_arg_next(a);
+
+		if (evsadm_once(&sa->has, EVS_SA_A_ENCAP_TYPE, kw, e))
+			return -1;
+		if (!w || strcmp(w, "espinudp"))
+			return w ? evs_errf(e, "\"encap\" expects \"espinudp\", got \"%s\"", w) :
+				   evs_errf(e, "\"encap\" expects \"espinudp\"");
+		sa->encap_type = EVS_ENCAP_ESPINUDP;
+		if (evs_parse_u16("SPORT", evsadm_arg_next(a), 1, UINT16_MAX, &sa->encap_sport, e) ||
+		    evs_parse_u16("DPORT", evsadm_arg_next(a), 1, UINT16_MAX, &sa->encap_dport, e))
+			return -1;
+		EVS_SET(sa, EVS_SA_A_ENCAP_SPORT);
+		EVS_SET(sa, EVS_SA_A_ENCAP_DPORT);
+	} else if (!strcmp(kw, "replay-window")) {
+		if (evsadm_once(&sa->has, EVS_SA_A_REPLAY_WINDOW, kw, e) ||
+		    evs_parse_u32(kw, evsadm_arg_next(a), 0, 4096, &sa->replay_window, e))
+			return -1;
+	} else if (!strcmp(kw, "esn") || !strcmp(kw, "allow-weak")) {
+		uint32_t flag = kw[0] == 'e' ? EVS_SA_F_ESN : EVS_SA_F_ALLOW_WEAK;
+
+		if (sa->flags & flag)
+			return evs_errf(e, "\"%s\" given twice", kw);
+		sa->flags |= flag;
+		EVS_SET(sa, EVS_SA_A_FLAGS);
+	} else if (!strcmp(kw, "limit")) {
+		const char *w = evsadm_arg_next(a);
+		int i = w ? evs_match_word(w, limit_words) : -1;
+		unsigned int type;
+
+		if (i < 0 || strcmp(w, limit_words[i]))	/* exact words only */
+			return w ? evs_errf(e, "\"limit\" expects bytes-soft, bytes-hard, packets-soft, packets-hard, time-soft, time-hard, use-soft or use-hard, got \"%s\"", w) :
+				   evs_errf(e, "\"limit\" expects bytes-soft, bytes-hard, packets-soft, packets-hard, time-soft, time-hard, use-soft or use-hard");
+		type = EVS_LFT_A_BYTES_SOFT + (unsigned int)i;
+		if (evsadm_once(&sa->limits.has, type, w, e) ||
+		    evs_parse_u64(w, evsadm_arg_next(a), 0, UINT64_MAX, &sa->limits.v[type], e))
+			return -1;
+		EVS_SET(sa, EVS_SA_A_LIMITS);
+	} else if (!strcmp(kw, "conn")) {
+		if (evsadm_once(&sa->has, EVS_SA_A_CONN_ID, kw, e) ||
+		    evsadm_parse_conn_id(kw, evsadm_arg_next(a), &sa->conn_id, e))
+			return -1;
+	} else if (!strcmp(kw, "oseq")) {
+		if (evsadm_once(&sa->has, EVS_SA_A_OSEQ, kw, e) ||
+		    evs_parse_u64(kw, evsadm_arg_next(a), 0, UINT64_MAX, &sa->oseq, e))
+			return -1;
+	}
+	return 0;
+}
+
+static int need(const struct evs_sa_info *sa, unsigned int attr, const char *what,
+		struct evs_err *e)
+{
+	if (EVS_HAS(sa, attr))
+		return 0;
+	return evs_errf(e, "missing \"%s\"", what);
+}
+
+/* Cross-keyword rules, once everything is read. */
+static int check(struct evsadm_sa_req *req, const struct evs_algo **algo, struct evs_err *e)
+{
+	struct evs_sa_info *sa = &req->sa;
+	bool aead = EVS_HAS(sa, EVS_SA_A_AEAD_NAME);
+	bool enc = EVS_HAS(sa, EVS_SA_A_ENC_NAME), auth = EVS_HAS(sa, EVS_SA_A_AUTH_NAME);
+
+	if (req->op == EVSADM_OP_SHOW || req->op == EVSADM_OP_FLUSH)
+		return 0;
+	if (!req->dev[0])
+		return evs_errf(e, "missing \"dev DEV\"");
+	if (need(sa, EVS_SA_A_DIR, "dir in|out", e) || need(sa, EVS_SA_A_SPI, "spi SPI", e))
+		return -1;
+	if (req->op == EVSADM_OP_UPDATE) {
+		if (!EVS_HAS(sa, EVS_SA_A_DST) && !EVS_HAS(sa, EVS_SA_A_ENCAP_TYPE) &&
+		    !EVS_HAS(sa, EVS_SA_A_LIMITS))
+			return evs_errf(e, "nothing to update (give dst, encap or limit)");
+		return 0;
+	}
+	if (req->op != EVSADM_OP_ADD)
+		return 0;
+	if (need(sa, EVS_SA_A_SRC, "src ADDR", e) || need(sa, EVS_SA_A_DST, "dst ADDR", e))
+		return -1;
+	if (sa->src.family != sa->dst.family)
+		return evs_errf(e, "\"src\" and \"dst\" must both be IPv4 or both IPv6");
+	if (aead && (enc || auth))
+		return evs_errf(e, "\"aead\" cannot be combined with \"%s\"", enc ? "enc" : "auth");
+	if (!aead && !enc && !auth)
+		return evs_errf(e, "missing algorithms: \"aead ALGO KEY ICVBITS\" or \"enc ALGO KEY auth ALGO KEY\"");
+	if (enc && !auth)
+		return evs_errf(e, "\"enc\" needs \"auth ALGO KEY\" too (\"auth digest_null 0x\" for none)");
+	if (auth && !enc)
+		return evs_errf(e, "\"auth\" needs \"enc ALGO KEY\" too (\"enc ecb(cipher_null) 0x\" for none)");
+	if (EVS_HAS(sa, EVS_SA_A_OSEQ) && sa->dir != EVS_DIR_OUT)
+		return evs_errf(e, "\"oseq\" applies to \"dir out\" SAs only");
+	(void)algo;
+	return 0;
+}
+
+int evsadm_sa_parse(int argc, char **argv, struct evsadm_sa_req *req, struct evs_err *e)
+{
+	struct evsadm_args a = { argc, argv, 0 };
+	const struct evs_algo *algo[3] = { NULL, NULL, NULL };	/* aead, enc, auth */
+	uint64_t seen = 0;
+	const char *kw;
+	int v;
+
+	memset(req, 0, sizeof(*req));
+	v = evsadm_verb(evsadm_arg_next(&a), sa_verbs, "sa", e);
+	if (v < 0)
+		return -1;
+	req->op = sa_ops[v];
+	while ((kw = evsadm_arg_next(&a)))
+		if (parse_one(kw, &a, req, algo, &seen, e))
+			goto fail;
+	if (check(req, algo, e))
+		goto fail;
+	return 0;
+fail:
+	evs_sa_info_wipe(&req->sa);
+	return -1;
+}
+
+struct nlmsghdr *evsadm_sa_build(const struct evsadm_sa_req *req, uint16_t family, void *buf)
+{
+	static const uint8_t cmds[] = {
+		[EVSADM_OP_ADD] = EVS_CMD_SA_ADD,
+		[EVSADM_OP_UPDATE] = EVS_CMD_SA_UPDATE,
+		[EVSADM_OP_DEL] = EVS_CMD_SA_DEL,
+		[EVSADM_OP_GET] = EVS_CMD_SA_GET,
+		[EVSADM_OP_SHOW] = EVS_CMD_SA_GET,
+		[EVSADM_OP_FLUSH] = EVS_CMD_SA_FLUSH,
+	};
+	uint16_t flags = req->op == EVSADM_OP_SHOW ? NLM_F_DUMP : 0;
+	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
+						 flags);
+
+	switch (req->op) {
+	case EVSADM_OP_ADD:
+		evs_msg_put_sa(nlh, &req->sa);
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+		break;
+	case EVSADM_OP_UPDATE:
+	case EVSADM_OP_DEL:
+	case EVSADM_OP_GET:
+		evs_msg_put_sa(nlh, &req->sa);
+		break;
+	default:	/* show, flush: only the device, if any */
+		evs_msg_put_dev(nlh, &req->sa.dev);
+		break;
+	}
+	return nlh;
+}
+
+static void print_lft(FILE *f, const char *title, const struct evs_lft *l)
+{
+	bool any = false;
+
+	for (unsigned int t = 0; t <= EVS_LFT_A_MAX; t++) {
+		const char *name = evs_lft_name(t);
+
+		if (!name || !((l->has >> t) & 1))
+			continue;
+		fprintf(f, "%s %s %llu", any ? "" : title, name, (unsigned long long)l->v[t]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', f);
+}
+
+/* Close to `ip xfrm state`, but keys are never there to print. */
+void evsadm_sa_print(FILE *f, const struct evs_sa_info *sa, int stats)
+{
+	char s[EVS_INADDR_STRLEN], d[EVS_INADDR_STRLEN], dev[IF_NAMESIZE + 8];
+
+	fprintf(f, "src %s dst %s\n", evs_inaddr_ntop(&sa->src, s, sizeof(s)),
+		evs_inaddr_ntop(&sa->dst, d, sizeof(d)));
+	fprintf(f, "\tdev %s dir %s proto esp spi 0x%08x (%u)",
+		sa->dev.ifname[0] ? sa->dev.ifname : evsadm_ifname(sa->dev.ifindex, dev),
+		evs_dir_name(sa->dir), sa->spi, sa->spi);
+	if (EVS_HAS(sa, EVS_SA_A_REPLAY_WINDOW))
+		fprintf(f, " replay-window %u", sa->replay_window);
+	if (sa->flags & EVS_SA_F_ESN)
+		fprintf(f, " flag esn");
+	if (sa->flags & EVS_SA_F_ALLOW_WEAK)
+		fprintf(f, " flag allow-weak");
+	fputc('\n', f);
+	if (EVS_HAS(sa, EVS_SA_A_AEAD_NAME)) {
+		fprintf(f, "\taead %s", sa->aead_name);
+		if (EVS_HAS(sa, EVS_SA_A_KEY_BITS))
+			fprintf(f, " key %u bits", sa->key_bits);
+		fprintf(f, " icv %u bits\n", sa->aead_icv_bits);
+	}
+	if (EVS_HAS(sa, EVS_SA_A_ENC_NAME)) {
+		fprintf(f, "\tenc %s", sa->enc_name);
+		if (EVS_HAS(sa, EVS_SA_A_KEY_BITS))
+			fprintf(f, " key %u bits", sa->key_bits);
+		fputc('\n', f);
+	}
+	if (EVS_HAS(sa, EVS_SA_A_AUTH_NAME)) {
+		fprintf(f, "\tauth %s", sa->auth_name);
+		if (EVS_HAS(sa, EVS_SA_A_AUTH_KEY_BITS))
+			fprintf(f, " key %u bits", sa->auth_key_bits);
+		if (EVS_HAS(sa, EVS_SA_A_AUTH_TRUNC_BITS))
+			fprintf(f, " trunc %u bits", sa->auth_trunc_bits);
+		fputc('\n', f);
+	}
+	if (EVS_HAS(sa, EVS_SA_A_ENCAP_TYPE) && sa->encap_type == EVS_ENCAP_ESPINUDP)
+		fprintf(f, "\tencap type espinudp sport %u dport %u\n",
+			sa->encap_sport, sa->encap_dport);
+	fprintf(f, "\tstate %s", evs_sa_state_name(sa->state));
+	if (sa->conn_id)
+		fprintf(f, " conn %u", sa->conn_id);
+	if (EVS_HAS(sa, EVS_SA_A_OSEQ))
+		fprintf(f, " oseq 0x%llx", (unsigned long long)sa->oseq);
+	if (EVS_HAS(sa, EVS_SA_A_SEQ_HI))
+		fprintf(f, " seq-hi 0x%llx", (unsigned long long)sa->seq_hi);
+	fputc('\n', f);
+	if (EVS_HAS(sa, EVS_SA_A_LIMITS))
+		print_lft(f, "\tlimit", &sa->limits);
+	if (stats && EVS_HAS(sa, EVS_SA_A_CURLFT))
+		print_lft(f, "\tcurrent", &sa->curlft);
+	if (stats && EVS_HAS(sa, EVS_SA_A_STATS))
+		evsadm_print_counters(f, &sa->stats, "\t");
+}
+
+struct show_ctx {
+	struct evsadm *ctx;
+	uint32_t ifindex;		/* filter, 0 = all */
+	struct json_object *arr;	/* -j */
+	bool single;			/* get: one object, not an array */
+};
+
+static int sa_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct show_ctx *sc = data;
+	struct evs_sa_info sa;
+
+	memset(&sa, 0, sizeof(sa));
+	if (evs_msg_parse_sa(nlh, &sa))
+		return MNL_CB_ERROR;
+	if (sc->ifindex && sa.dev.ifindex && sa.dev.ifindex != sc->ifindex)
+		goto out;
+	if (!sa.dev.ifname[0] && sa.dev.ifindex) {
+		char name[IF_NAMESIZE + 8];
+
+		snprintf(sa.dev.ifname, sizeof(sa.dev.ifname), "%s",
+			 evsadm_ifname(sa.dev.ifindex, name));
+	}
+	if (sc->arr)
+		json_object_array_add(sc->arr, evs_json_sa(&sa, sc->ctx->opt.stats));
+	else
+		evsadm_sa_print(sc->ctx->out, &sa, sc->ctx->opt.stats);
+out:
+	evs_sa_info_wipe(&sa);
+	return MNL_CB_OK;
+}
+
+int evsadm_sa(struct evsadm *ctx, int argc, char **argv)
+{
+	struct evsadm_sa_req req;
+	struct show_ctx sc = { .ctx = ctx };
+	char buf[EVS_NL_BUFSZ];
+	struct nlmsghdr *nlh;
+	struct evs_err e;
+	uint32_t ifindex;
+	int ret;
+
+	ctx->verb = argc > 1 ? argv[1] : NULL;
+	if (evsadm_sa_parse(argc - 1, argv + 1, &req, &e))
+		return evsadm_usage_error(ctx, &e);
+	if (req.dev[0] && evsadm_ifindex(ctx, req.dev, &req.sa.dev.ifindex)) {
+		evs_sa_info_wipe(&req.sa);
+		return EVSADM_EXIT_FAIL;
+	}
+	ifindex = req.sa.dev.ifindex;
+	nlh = evsadm_sa_build(&req, 0, buf);
+	/* The keys are in buf now; the request copy can go. */
+	evs_sa_info_wipe(&req.sa);
+	if (req.op == EVSADM_OP_SHOW || req.op == EVSADM_OP_GET) {
+		sc.ifindex = ifindex;
+		sc.single = req.op == EVSADM_OP_GET;
+		if (ctx->opt.json)
+			sc.arr = json_object_new_array();
+		ret = evsadm_request(ctx, nlh, sa_cb, &sc);
+	} else {
+		ret = evsadm_request(ctx, nlh, NULL, NULL);
+	}
+	explicit_bzero(buf, sizeof(buf));
+	if (sc.arr) {
+		if (!ret && sc.single && json_object_array_length(sc.arr) == 1)
+			evsadm_json_emit(ctx, json_object_get(json_object_array_get_idx(sc.arr, 0)));
+		else if (!ret)
+			evsadm_json_emit(ctx, json_object_get(sc.arr));
+		json_object_put(sc.arr);
+	}
+	return ret;
+}

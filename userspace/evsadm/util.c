@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/* Helpers shared by the evsadm object modules; see evsadm.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "evsadm/evsadm.h"
+
+int evsadm_verb(const char *word, const char *const *verbs, const char *object,
+		struct evs_err *e)
+{
+	char list[160] = "";
+	size_t off = 0;
+	int i;
+
+	if (!word)
+		goto missing;
+	i = evs_match_word(word, verbs);
+	if (i >= 0)
+		return i;
+missing:
+	for (int j = 0; verbs[j] && off < sizeof(list); j++)
+		off += snprintf(list + off, sizeof(list) - off, "%s%s",
+				j ? (verbs[j + 1] ? ", " : " or ") : "", verbs[j]);
+	if (!word)
+		return evs_errf(e, "expects a command: %s", list);
+	if (i == -2)
+		return evs_errf(e, "\"%s\" is ambiguous; one of %s", word, list);
+	return evs_errf(e, "unknown command \"%s\" for \"%s\"; one of %s", word, object, list);
+}
+
+int evsadm_once(uint64_t *has, unsigned int bit, const char *kw, struct evs_err *e)
+{
+	if ((*has >> bit) & 1)
+		return evs_errf(e, "\"%s\" given twice", kw);
+	*has |= 1ULL << bit;
+	return 0;
+}
+
+int evsadm_parse_dir(const char *word, uint8_t *dir, struct evs_err *e)
+{
+	if (!word)
+		return evs_errf(e, "\"dir\" expects \"in\" or \"out\"");
+	if (!strcmp(word, "in"))
+		*dir = EVS_DIR_IN;
+	else if (!strcmp(word, "out"))
+		*dir = EVS_DIR_OUT;
+	else
+		return evs_errf(e, "\"dir\" expects \"in\" or \"out\", got \"%s\"", word);
+	return 0;
+}
+
+int evsadm_parse_spi(const char *kw, const char *word, uint32_t *spi, struct evs_err *e)
+{
+	if (evs_parse_u32(kw, word, 0, UINT32_MAX, spi, e))
+		return -1;
+	if (*spi < 256)
+		return evs_errf(e, "\"%s\" %s is reserved (SPIs 0 to 255, RFC 4303); use 256 or more",
+				kw, word);
+	return 0;
+}
+
+int evsadm_parse_conn_id(const char *kw, const char *word, uint32_t *id, struct evs_err *e)
+{
+	return evs_parse_u32(kw, word, 1, UINT32_MAX, id, e);
+}
+
+int evsadm_parse_text(const char *kw, const char *word, char *out, size_t max,
+		      struct evs_err *e)
+{
+	size_t n;
+
+	if (!word)
+		return evs_errf(e, "\"%s\" expects a text", kw);
+	n = strlen(word);
+	if (n == 0 || n > max)
+		return evs_errf(e, "\"%s\" expects 1 to %zu characters, got %zu", kw, max, n);
+	for (size_t i = 0; i < n; i++)
+		if (iscntrl((unsigned char)word[i]))
+			return evs_errf(e, "\"%s\" text contains a control character", kw);
+	memcpy(out, word, n + 1);
+	return 0;
+}
+
+static void prefix(struct evsadm *ctx)
+{
+	fprintf(ctx->err, "evsadm: ");
+	if (ctx->object) {
+		if (ctx->verb)
+			fprintf(ctx->err, "%s %s: ", ctx->object, ctx->verb);
+		else
+			fprintf(ctx->err, "%s: ", ctx->object);
+	}
+}
+
+int evsadm_usage_error(struct evsadm *ctx, const struct evs_err *e)
+{
+	prefix(ctx);
+	fprintf(ctx->err, "%s\n", e->msg);
+	return EVSADM_EXIT_USAGE;
+}
+
+int evsadm_fail(struct evsadm *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	prefix(ctx);
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->err);
+	return EVSADM_EXIT_FAIL;
+}
+
+int evsadm_nl_error(struct evsadm *ctx, const struct evs_nl_err *err)
+{
+	if (!err->kernel) {
+		fprintf(ctx->err, "evsadm: %s\n", err->msg);
+		return EVSADM_EXIT_FAIL;
+	}
+	/* The kernel's own words first; a hint where it gave none. */
+	if (!err->has_msg && (err->err == EPERM || err->err == EACCES))
+		fprintf(ctx->err, "evsadm: kernel: %s (CAP_NET_ADMIN is required)\n", err->msg);
+	else
+		fprintf(ctx->err, "evsadm: kernel: %s\n", err->msg);
+	return EVSADM_EXIT_FAIL;
+}
+
+int evsadm_nl(struct evsadm *ctx)
+{
+	struct evs_nl_err err;
+
+	if (ctx->nl)
+		return 0;
+	if (evs_nl_open(&ctx->nl, EVS_GENL_NAME, EVS_GENL_MCGRP_EVENTS, &err)) {
+		evsadm_nl_error(ctx, &err);
+		return -1;
+	}
+	return 0;
+}
+
+int evsadm_request(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *data)
+{
+	struct evs_nl_err err;
+
+	if (evsadm_nl(ctx))
+		return EVSADM_EXIT_FAIL;
+	/* Our builders start with the family id 0; fill in the resolved one. */
+	nlh->nlmsg_type = evs_nl_family(ctx->nl);
+	if (evs_nl_request(ctx->nl, nlh, cb, data, &err))
+		return evsadm_nl_error(ctx, &err);
+	if (err.warning[0])
+		fprintf(ctx->err, "evsadm: kernel: warning: %s\n", err.warning);
+	return EVSADM_EXIT_OK;
+}
+
+int evsadm_ifindex(struct evsadm *ctx, const char *name, uint32_t *ifindex)
+{
+	unsigned int idx = if_nametoindex(name);
+
+	if (!idx) {
+		evsadm_fail(ctx, "device \"%s\" does not exist", name);
+		return -1;
+	}
+	*ifindex = idx;
+	return 0;
+}
+
+const char *evsadm_ifname(uint32_t ifindex, char buf[IF_NAMESIZE + 8])
+{
+	if (!ifindex || !if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE + 8, "if%u", ifindex);
+	return buf;
+}
+
+void evsadm_json_emit(struct evsadm *ctx, struct json_object *obj)
+{
+	evs_json_print(ctx->out, obj, ctx->opt.pretty);
+	json_object_put(obj);
+}
+
+void evsadm_print_counters(FILE *f, const struct evs_counters *c, const char *indent)
+{
+	static const struct {
+		unsigned int type;
+		const char *label;
+	} drops[] = {
+		{ EVS_STATS_A_DROP_NO_SA, "no-sa" },
+		{ EVS_STATS_A_DROP_REPLAY, "replay" },
+		{ EVS_STATS_A_DROP_AUTH, "auth" },
+		{ EVS_STATS_A_DROP_BAD_LEN, "bad-len" },
+		{ EVS_STATS_A_DROP_POLICY, "policy" },
+		{ EVS_STATS_A_DROP_NO_POLICY, "no-policy" },
+		{ EVS_STATS_A_DROP_EXPIRED, "expired" },
+		{ EVS_STATS_A_DROP_ENCAP, "encap" },
+		{ EVS_STATS_A_DROP_CIPHER, "cipher" },
+		{ EVS_STATS_A_DROP_OTHER, "other" },
+	};
+	const uint64_t *v = c->v;
+
+	fprintf(f, "%sRX: packets %llu bytes %llu  TX: packets %llu bytes %llu\n", indent,
+		(unsigned long long)v[EVS_STATS_A_RX_PACKETS],
+		(unsigned long long)v[EVS_STATS_A_RX_BYTES],
+		(unsigned long long)v[EVS_STATS_A_TX_PACKETS],
+		(unsigned long long)v[EVS_STATS_A_TX_BYTES]);
+	fprintf(f, "%sdrops:", indent);
+	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
+		fprintf(f, " %s %llu", drops[i].label, (unsigned long long)v[drops[i].type]);
+	fputc('\n', f);
+}
