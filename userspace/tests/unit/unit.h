@@ -79,10 +79,10 @@ extern int unit_failed_here;
 	int unit_failed_here;						\
 	int main(void)							\
 	{								\
-		int failed = 0;						\
+		volatile int failed = 0;				\
 		setvbuf(stdout, NULL, _IOLBF, 0);			\
 		printf("TAP version 13\n1..%d\n", unit_ncases);		\
-		for (int i = 0; i < unit_ncases; i++) {			\
+		for (volatile int i = 0; i < unit_ncases; i++) {			\
 			unit_failed_here = 0;				\
 			if (!setjmp(unit_jmp))				\
 				unit_cases[i].fn();			\
