@@ -12,12 +12,18 @@
 #include <net/rtnetlink.h>
 #include <net/ip.h>
 #include <net/route.h>
+#include <net/icmp.h>
+
+#ifdef EVS_HAVE_ESP
+#include "esp.h"
+#endif
 
 /* Outer IPv4 + UDP (NAT-T) + ESP header + largest IV, and the trailer:
  * padding to a 16-byte block, pad length, next header, largest ICV. */
 #define EVS_HEADROOM	(20 + 8 + 8 + 16)
 #define EVS_TAILROOM	(15 + 2 + 32)
-#define EVS_DEFAULT_MTU	(ETH_DATA_LEN - EVS_HEADROOM - EVS_TAILROOM)
+/* Leaves room for every algorithm we offer on a 1500-byte path. */
+#define EVS_DEFAULT_MTU	1400
 
 static struct rtnl_link_ops evs_link_ops;
 
@@ -70,13 +76,77 @@ void evs_device_rx(struct evs_device *ed, struct sk_buff *skb)
 		dev_sw_netstats_rx_add(dev, len);
 }
 
+/* Bypass: the inner packet leaves in the clear by the routing table,
+ * unless that would bring it straight back here. */
+static void evs_xmit_bypass(struct evs_device *ed, struct sk_buff *skb)
+{
+	struct net *net = dev_net(ed->dev);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct flowi4 fl = {
+		.daddr = iph->daddr,
+		.saddr = iph->saddr,
+		.flowi4_mark = skb->mark,
+		.flowi4_proto = iph->protocol,
+	};
+	unsigned int len = skb->len;
+	struct rtable *rt;
+
+	rt = ip_route_output_key(net, &fl);
+	if (IS_ERR(rt) || rt->dst.dev == ed->dev) {
+		if (!IS_ERR(rt))
+			ip_rt_put(rt);
+		evs_device_drop(ed, NULL, EVS_ST_DROP_OTHER, false);
+		kfree_skb(skb);
+		return;
+	}
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+	if (ip_local_out(net, skb->sk, skb) >= 0)
+		dev_sw_netstats_tx_add(ed->dev, 1, len);
+}
+
 static netdev_tx_t evs_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct evs_device *ed = netdev_priv(dev);
+	enum evs_stat reason = EVS_ST_DROP_NO_POLICY;
+	struct evs_policy *pol;
+	struct evs_sa *sa = NULL;
 
-	/* Until the SPD is in place every packet is a no-policy drop. */
-	evs_device_drop(ed, NULL, EVS_ST_DROP_NO_POLICY, false);
+	rcu_read_lock();
+	if (unlikely(!pskb_network_may_pull(skb, sizeof(struct iphdr))))
+		goto drop;
+	pol = evs_spd_lookup(ed, EVS_DIR_OUT, skb);
+	if (unlikely(!pol)) {
+		/* Tell the sender, as a router without a route would. */
+		if (skb->protocol == htons(ETH_P_IP))
+			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH,
+				      0);
+		goto drop;
+	}
+	switch (pol->action) {
+	case EVS_POL_BYPASS:
+		evs_xmit_bypass(ed, skb);
+		goto out;
+	case EVS_POL_DROP:
+		reason = EVS_ST_DROP_POLICY;
+		goto drop;
+	}
+	sa = pol->sa;
+	if (unlikely(!evs_sa_account(sa, skb->len))) {
+		reason = EVS_ST_DROP_EXPIRED;
+		goto drop;
+	}
+#ifdef EVS_HAVE_ESP
+	evs_esp_xmit(sa, skb);
+	goto out;
+#else
+	reason = EVS_ST_DROP_CIPHER;
+#endif
+drop:
+	evs_device_drop(ed, sa, reason, false);
 	kfree_skb(skb);
+out:
+	rcu_read_unlock();
 	return NETDEV_TX_OK;
 }
 
@@ -92,7 +162,15 @@ static void evs_get_stats64(struct net_device *dev,
 static void evs_uninit(struct net_device *dev)
 {
 	struct evs_device *ed = netdev_priv(dev);
+	struct evs_net *en = ed->en;
 
+	if (en) {
+		mutex_lock(&en->lock);
+		ed->dead = true;
+		evs_sad_flush(en, ed, 0, EVS_REASON_DEVICE_GONE);
+		evs_spd_flush(en, ed, 0);
+		mutex_unlock(&en->lock);
+	}
 	list_del_init(&ed->net_node);
 	gro_cells_destroy(&ed->gro_cells);
 }
@@ -105,6 +183,8 @@ static const struct net_device_ops evs_netdev_ops = {
 
 static void evs_free_priv(struct evs_device *ed)
 {
+	evs_spd_destroy(&ed->spd[EVS_DIR_IN]);
+	evs_spd_destroy(&ed->spd[EVS_DIR_OUT]);
 	evs_stats_free(ed->stats);
 	free_percpu(ed->dev->tstats);
 }
@@ -155,6 +235,12 @@ static int evs_newlink(struct net *src_net, struct net_device *dev,
 		return ret;
 	ed->stats = evs_stats_alloc();
 	if (!ed->stats)
+		goto err;
+	ret = evs_spd_init(&ed->spd[EVS_DIR_IN]);
+	if (ret)
+		goto err;
+	ret = evs_spd_init(&ed->spd[EVS_DIR_OUT]);
+	if (ret)
 		goto err;
 	ret = gro_cells_init(&ed->gro_cells, dev);
 	if (ret)

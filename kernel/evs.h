@@ -125,6 +125,7 @@ struct evs_spd {
 	unsigned int plen_count[EVS_SPD_PLENS];	/* writers, under lock */
 	DECLARE_BITMAP(plens, EVS_SPD_PLENS);	/* readers */
 	unsigned int n_policies;
+	bool ready;				/* nodes initialised */
 };
 
 /* --- device.c ---------------------------------------------------------- */
@@ -162,7 +163,10 @@ struct evs_lifetime {
 };
 
 /* Outer encapsulation that may change while the SA lives (NAT rebinding):
- * replaced as a whole under RCU by SA_UPDATE. */
+ * replaced as a whole under RCU by SA_UPDATE.  Outbound packets go from
+ * sa->src, UDP port sport, to peer, UDP port dport.  For an inbound SA
+ * peer is the expected outer source (sa->src as configured) and sport/dport
+ * are as the packets carry them (peer's port is sport). */
 struct evs_sa_encap {
 	u8 type;				/* enum evs_encap_type */
 	__be16 sport, dport;
@@ -223,6 +227,11 @@ struct evs_sa {
 
 	struct evs_stats __percpu *stats;
 	struct list_head policies;		/* evs_policy.sa_node, lock */
+
+	/* Last NAT mapping reported by evs_sa_nat_mapping (rate limit). */
+	unsigned long nat_notified;		/* jiffies */
+	__be32 nat_addr;
+	__be16 nat_port;
 };
 
 #define EVS_SA_SOFT_FIRED	0		/* bit in expire_flags */
@@ -323,7 +332,8 @@ struct evs_replay;			/* replay.h */
  * EVS_SA_F_ALLOW_WEAK.  Process context, may sleep. */
 int evs_esp_init(struct evs_sa *sa, const struct evs_sa_crypto *c,
 		 struct netlink_ext_ack *extack);
-/* Free sa->esp and sa->replay, zeroing keys.  Process context. */
+/* Free sa->esp and sa->replay, zeroing keys.  Process context.  Also
+ * called for SAs whose evs_esp_init failed or never ran: NULL-safe. */
 void evs_esp_free(struct evs_sa *sa);
 /* Dump names, key bits (EVS_SA_A_KEY_BITS, _AUTH_KEY_BITS), ICV/trunc
  * bits; never key bytes. */
@@ -413,5 +423,9 @@ void evs_nl_multicast(struct net *net, struct sk_buff *msg, gfp_t gfp);
  * EVS_A_EXPIRE_HARD / EVS_A_REASON where they apply. */
 void evs_nl_notify_sa(struct evs_sa *sa, u8 cmd, bool hard, u8 reason,
 		      gfp_t gfp);
+/* EVS_CMD_EV_NAT_MAPPING from the packet path (GFP_ATOMIC): the inbound
+ * SA's peer was seen at @addr, UDP source port @port (sent as SRC and
+ * ENCAP_SPORT in the SA nest). */
+void evs_nl_notify_nat(struct evs_sa *sa, __be32 addr, __be16 port);
 
 #endif /* _EVS_H */

@@ -262,10 +262,35 @@ static int evs_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
  * One line per command.  Other files add their lines here (rri: CONN_*,
  * ROUTE_*, PROXY_ARP_*; kernel-esp: ENCAP_*), handlers declared in evs.h.
  */
+/* CAP_NET_ADMIN in the user namespace owning the netns. */
+#define EVS_ADMIN GENL_UNS_ADMIN_PERM
 static const struct genl_ops evs_genl_ops[] = {
 	{ .cmd = EVS_CMD_GET_VERSION, .doit = evs_nl_get_version },
 	{ .cmd = EVS_CMD_LINK_GET, .doit = evs_nl_link_get,
 	  .dumpit = evs_nl_link_dump },
+	{ .cmd = EVS_CMD_SA_ADD, .doit = evs_nl_sa_add, .flags = EVS_ADMIN },
+	{ .cmd = EVS_CMD_SA_UPDATE, .doit = evs_nl_sa_update,
+	  .flags = EVS_ADMIN },
+	{ .cmd = EVS_CMD_SA_DEL, .doit = evs_nl_sa_del, .flags = EVS_ADMIN },
+	/* SA and policy reads need the capability too, as with ip xfrm. */
+	{ .cmd = EVS_CMD_SA_GET, .doit = evs_nl_sa_get,
+	  .dumpit = evs_nl_sa_dump, .flags = EVS_ADMIN },
+	{ .cmd = EVS_CMD_SA_FLUSH, .doit = evs_nl_sa_flush, .flags = EVS_ADMIN },
+	{ .cmd = EVS_CMD_POLICY_ADD, .doit = evs_nl_policy_add,
+	  .flags = EVS_ADMIN },
+	{ .cmd = EVS_CMD_POLICY_DEL, .doit = evs_nl_policy_del,
+	  .flags = EVS_ADMIN },
+	{ .cmd = EVS_CMD_POLICY_GET, .dumpit = evs_nl_policy_dump,
+	  .flags = EVS_ADMIN },
+	{ .cmd = EVS_CMD_POLICY_FLUSH, .doit = evs_nl_policy_flush,
+	  .flags = EVS_ADMIN },
+#ifdef EVS_HAVE_ESP
+	/* kernel-esp: hand the daemon's UDP/4500 socket over (encap.c). */
+	{ .cmd = EVS_CMD_ENCAP_ATTACH, .doit = evs_nl_encap_attach,
+	  .flags = EVS_ADMIN },
+	{ .cmd = EVS_CMD_ENCAP_DETACH, .doit = evs_nl_encap_detach,
+	  .flags = EVS_ADMIN },
+#endif
 #ifdef EVS_HAVE_CONN
 	/* rri: connections, RRI routes, proxy ARP (conn.c, rri.c).  Labels
 	 * name users, so even reading needs CAP_NET_ADMIN. */
@@ -310,6 +335,73 @@ struct genl_family evs_genl_family __ro_after_init = {
 void evs_nl_multicast(struct net *net, struct sk_buff *msg, gfp_t gfp)
 {
 	genlmsg_multicast_netns(&evs_genl_family, net, msg, 0, 0, gfp);
+}
+
+static bool evs_nl_listeners(struct net *net)
+{
+	return genl_has_listeners(&evs_genl_family, net, 0);
+}
+
+void evs_nl_notify_sa(struct evs_sa *sa, u8 cmd, bool hard, u8 reason,
+		      gfp_t gfp)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!evs_nl_listeners(sa->net))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, gfp);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &evs_genl_family, 0, cmd);
+	if (!hdr)
+		goto nospace;
+	if (nla_put_u32(msg, EVS_A_IFINDEX, sa->ed->dev->ifindex) ||
+	    evs_sa_fill(msg, sa, false) ||
+	    (hard && nla_put_flag(msg, EVS_A_EXPIRE_HARD)) ||
+	    ((cmd == EVS_CMD_EV_SA_DELETED || hard) &&
+	     nla_put_u8(msg, EVS_A_REASON, reason)))
+		goto nospace;
+	genlmsg_end(msg, hdr);
+	evs_nl_multicast(sa->net, msg, gfp);
+	return;
+
+nospace:
+	nlmsg_free(msg);
+}
+
+void evs_nl_notify_nat(struct evs_sa *sa, __be32 addr, __be16 port)
+{
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!evs_nl_listeners(sa->net))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &evs_genl_family, 0,
+			  EVS_CMD_EV_NAT_MAPPING);
+	if (!hdr || nla_put_u32(msg, EVS_A_IFINDEX, sa->ed->dev->ifindex))
+		goto nospace;
+	nest = nla_nest_start(msg, EVS_A_SA);
+	if (!nest ||
+	    nla_put_u8(msg, EVS_SA_A_DIR, sa->dir) ||
+	    nla_put_u32(msg, EVS_SA_A_SPI, sa->spi) ||
+	    nla_put_u16(msg, EVS_SA_A_FAMILY, AF_INET) ||
+	    nla_put_in_addr(msg, EVS_SA_A_SRC, addr) ||
+	    nla_put_u8(msg, EVS_SA_A_ENCAP_TYPE, EVS_ENCAP_ESPINUDP) ||
+	    nla_put_u16(msg, EVS_SA_A_ENCAP_SPORT, ntohs(port)) ||
+	    nla_put_u32(msg, EVS_SA_A_CONN_ID, sa->conn_id))
+		goto nospace;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	evs_nl_multicast(sa->net, msg, GFP_ATOMIC);
+	return;
+
+nospace:
+	nlmsg_free(msg);
 }
 
 int __init evs_genl_init(void)
