@@ -5,6 +5,7 @@
  * §5.5 and Appendix B; see crypto.h.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -147,6 +148,22 @@ bool ike_cipher_weak(uint16_t encr)
 
 /* DES lives in OpenSSL 3's legacy provider; loading a provider by hand
  * disables the implicit default one, so load both, once. */
+static OSSL_PROVIDER *prov_legacy, *prov_default;
+static EVP_MAC *hmac;		/* fetched once */
+
+/* Unloading at exit lets leak checkers see a clean heap (the legacy
+ * module is dlopen'ed and its state otherwise looks leaked). */
+static void unload_providers(void)
+{
+	EVP_MAC_free(hmac);
+	hmac = NULL;
+	if (prov_legacy)
+		OSSL_PROVIDER_unload(prov_legacy);
+	if (prov_default)
+		OSSL_PROVIDER_unload(prov_default);
+	prov_legacy = prov_default = NULL;
+}
+
 static void load_providers(void)
 {
 	static bool done;
@@ -154,9 +171,12 @@ static void load_providers(void)
 	if (done)
 		return;
 	done = true;
-	if (!OSSL_PROVIDER_load(NULL, "legacy"))
+	/* Kept for the process lifetime (the handles stay referenced). */
+	prov_legacy = OSSL_PROVIDER_load(NULL, "legacy");
+	if (!prov_legacy)
 		log_debug("crypto: OpenSSL legacy provider unavailable; DES disabled");
-	OSSL_PROVIDER_load(NULL, "default");
+	prov_default = OSSL_PROVIDER_load(NULL, "default");
+	atexit(unload_providers);
 }
 
 /* ---- PRF and hash ------------------------------------------------------- */
@@ -164,7 +184,6 @@ static void load_providers(void)
 int ike_prf(uint16_t hash, const void *key, size_t klen,
 	    const struct ike_seg *segs, unsigned nseg, uint8_t *out)
 {
-	static EVP_MAC *hmac;
 	const char *md = md_name(hash);
 	OSSL_PARAM params[2];
 	EVP_MAC_CTX *ctx;

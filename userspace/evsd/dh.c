@@ -94,7 +94,7 @@ struct dh {
 	const struct group_def *g;
 	EVP_PKEY *pkey;				/* MODP / ECP */
 	unsigned char x25519_priv[32];		/* Curve25519 */
-	uint8_t pub[132];
+	uint8_t pub[512];			/* largest: MODP 4096 */
 };
 
 /* Domain parameters as OSSL_PARAMs (group name, or p and g for group 2),
