@@ -23,6 +23,20 @@
  * interpreters ran, cfg_check_unused() reports the first top-level
  * directive nobody claimed.
  */
+/*
+ * ASK from ike-flow (phase2.c / ikesa.c), not yet here:
+ *  1. `peer` blocks: Phase 2 selectors when no mode-config step sets them:
+ *       local-network A/plen      (IDci; default: our outer address /32)
+ *       remote-network A/plen     (IDcr, repeatable; default 0.0.0.0/0)
+ *     -> struct ike_peer { struct evs_prefix local_net; unsigned n_remote;
+ *        struct evs_prefix remote_nets[8]; }  (evs_prefix: session.h).
+ *  2. Aggressive-mode group PSKs on the server belong to the easyvpn
+ *     groups (ike-server): session.h evs_session_set_psk_lookup() is the
+ *     hook; until a group matches, ike-flow falls back to
+ *     ike_config_psk() by address.
+ * ike-flow reads these through a local adapter (ikesa.c ike_peer_nets())
+ * so nothing breaks before they land.
+ */
 #ifndef EVSD_CONFIG_H
 #define EVSD_CONFIG_H
 
