@@ -10,7 +10,7 @@ const char evsadm_sa_usage[] =
 "                 { aead ALGO KEY ICVBITS | enc ALGO KEY auth ALGO KEY [trunc BITS] }\n"
 "                 [encap espinudp SPORT DPORT] [replay-window N] [esn] [allow-weak]\n"
 "                 [limit LIMIT N]... [conn ID] [oseq N]\n"
-"       evsadm sa update dev DEV dir {in|out} spi SPI [dst ADDR]\n"
+"       evsadm sa update dev DEV dir {in|out} spi SPI [src ADDR (in) | dst ADDR (out)]\n"
 "                 [encap espinudp SPORT DPORT] [limit LIMIT N]...\n"
 "       evsadm sa {del|get} dev DEV dir {in|out} spi SPI\n"
 "       evsadm sa {show|flush} [dev DEV]\n"
@@ -54,7 +54,7 @@ static const struct {
 	const char *word;
 	unsigned int verbs;
 } sa_keywords[] = {
-	{ "dev", V_DEV }, { "dir", V_KEY }, { "spi", V_KEY }, { "src", V_ADD },
+	{ "dev", V_DEV }, { "dir", V_KEY }, { "spi", V_KEY }, { "src", V_ADD | V_UPD },
 	{ "dst", V_ADD | V_UPD }, { "aead", V_ADD }, { "enc", V_ADD }, { "auth", V_ADD },
 	{ "trunc", V_ADD }, { "encap", V_ADD | V_UPD }, { "replay-window", V_ADD },
 	{ "esn", V_ADD }, { "allow-weak", V_ADD }, { "limit", V_ADD | V_UPD },
@@ -249,9 +249,15 @@ static int check(struct evsadm_sa_req *req, const struct evs_algo **algo, struct
 	if (need(sa, EVS_SA_A_DIR, "dir in|out", e) || need(sa, EVS_SA_A_SPI, "spi SPI", e))
 		return -1;
 	if (req->op == EVSADM_OP_UPDATE) {
-		if (!EVS_HAS(sa, EVS_SA_A_DST) && !EVS_HAS(sa, EVS_SA_A_ENCAP_TYPE) &&
-		    !EVS_HAS(sa, EVS_SA_A_LIMITS))
-			return evs_errf(e, "nothing to update (give dst, encap or limit)");
+		if (!EVS_HAS(sa, EVS_SA_A_SRC) && !EVS_HAS(sa, EVS_SA_A_DST) &&
+		    !EVS_HAS(sa, EVS_SA_A_ENCAP_TYPE) && !EVS_HAS(sa, EVS_SA_A_LIMITS))
+			return evs_errf(e, "nothing to update (give src, dst, encap or limit)");
+		/* The peer is the destination of an outbound SA, the source of
+		 * an inbound one; the other end is this host and stays. */
+		if (EVS_HAS(sa, EVS_SA_A_SRC) && sa->dir == EVS_DIR_OUT)
+			return evs_errf(e, "\"src\" of an outbound SA is this host; update the peer with \"dst\"");
+		if (EVS_HAS(sa, EVS_SA_A_DST) && sa->dir == EVS_DIR_IN)
+			return evs_errf(e, "\"dst\" of an inbound SA is this host; update the peer with \"src\"");
 		return 0;
 	}
 	if (req->op != EVSADM_OP_ADD)

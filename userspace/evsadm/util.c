@@ -24,7 +24,7 @@ missing:
 		off += snprintf(list + off, sizeof(list) - off, "%s%s",
 				j ? (verbs[j + 1] ? ", " : " or ") : "", verbs[j]);
 	if (!word)
-		return evs_errf(e, "expects a command: %s", list);
+		return evs_errf(e, "missing command; one of %s", list);
 	if (i == -2)
 		return evs_errf(e, "\"%s\" is ambiguous; one of %s", word, list);
 	return evs_errf(e, "unknown command \"%s\" for \"%s\"; one of %s", word, object, list);
@@ -122,6 +122,9 @@ int evsadm_nl_error(struct evsadm *ctx, const struct evs_nl_err *err)
 	/* The kernel's own words first; a hint where it gave none. */
 	if (!err->has_msg && (err->err == EPERM || err->err == EACCES))
 		fprintf(ctx->err, "evsadm: kernel: %s (CAP_NET_ADMIN is required)\n", err->msg);
+	else if (!err->has_msg && err->err == EOPNOTSUPP)
+		fprintf(ctx->err, "evsadm: kernel: %s (the loaded evs module lacks this command)\n",
+			err->msg);
 	else
 		fprintf(ctx->err, "evsadm: kernel: %s\n", err->msg);
 	return EVSADM_EXIT_FAIL;
