@@ -160,7 +160,12 @@ bool evs_spd_check_in(struct evs_device *ed, struct evs_sa *sa,
 		return false;
 	if (pol->action == EVS_POL_BYPASS)
 		return true;
-	return pol->action == EVS_POL_IPSEC && pol->sa == sa;
+	if (pol->action != EVS_POL_IPSEC)
+		return false;
+	/* During a rekey the old and the new inbound SA of one connection
+	 * both carry traffic until the old one is deleted. */
+	return pol->sa == sa ||
+	       (sa->conn_id && pol->sa && pol->sa->conn_id == sa->conn_id);
 }
 
 /* --- writers (en->lock held) ------------------------------------------- */
