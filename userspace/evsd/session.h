@@ -149,4 +149,16 @@ void evs_session_set_remote_nets(struct evs_session *s,
 /* Server role: the label stored with the kernel connection (user name). */
 void evs_session_set_label(struct evs_session *s, const char *label);
 
+/* Server role, aggressive mode: the pre-shared key for the peer's Phase 1
+ * ID (ID_KEY_ID = the group name).  Return NULL for an unknown group: the
+ * engine then goes on with a random key, so the answer and its timing are
+ * those of a wrong key (no group enumeration), and fails at HASH_I.
+ * Without a lookup (or when it returns NULL for an ID that is not a
+ * KEY_ID) the engine uses `crypto isakmp key ... address` by peer address. */
+struct secret;
+typedef const struct secret *(*evs_psk_lookup_fn)(const struct isakmp_id *id,
+						   const struct sockaddr *peer,
+						   void *arg);
+void evs_session_set_psk_lookup(evs_psk_lookup_fn fn, void *arg);
+
 #endif
