@@ -14,12 +14,11 @@
 #include <net/route.h>
 #include <net/icmp.h>
 
-#ifdef EVS_HAVE_ESP
 #include "esp.h"
-#endif
 
 /* Outer IPv4 + UDP (NAT-T) + ESP header + largest IV, and the trailer:
- * padding to a 16-byte block, pad length, next header, largest ICV. */
+ * padding to a 16-byte block, pad length, next header, largest ICV.
+ */
 #define EVS_HEADROOM	(20 + 8 + 8 + 16)
 #define EVS_TAILROOM	(15 + 2 + 32)
 /* Leaves room for every algorithm we offer on a 1500-byte path. */
@@ -77,7 +76,8 @@ void evs_device_rx(struct evs_device *ed, struct sk_buff *skb)
 }
 
 /* Bypass: the inner packet leaves in the clear by the routing table,
- * unless that would bring it straight back here. */
+ * unless that would bring it straight back here.
+ */
 static void evs_xmit_bypass(struct evs_device *ed, struct sk_buff *skb)
 {
 	struct net *net = dev_net(ed->dev);
@@ -136,12 +136,8 @@ static netdev_tx_t evs_xmit(struct sk_buff *skb, struct net_device *dev)
 		reason = EVS_ST_DROP_EXPIRED;
 		goto drop;
 	}
-#ifdef EVS_HAVE_ESP
 	evs_esp_xmit(sa, skb);
 	goto out;
-#else
-	reason = EVS_ST_DROP_CIPHER;
-#endif
 drop:
 	evs_device_drop(ed, sa, reason, false);
 	kfree_skb(skb);
@@ -158,7 +154,8 @@ static void evs_get_stats64(struct net_device *dev,
 }
 
 /* Device going away (dellink, netns exit, module unload; rtnl held):
- * everything bound to it goes now, before the last reference drops. */
+ * everything bound to it goes now, before the last reference drops.
+ */
 static void evs_uninit(struct net_device *dev)
 {
 	struct evs_device *ed = netdev_priv(dev);

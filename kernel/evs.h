@@ -145,10 +145,12 @@ bool evs_is_evs_device(const struct net_device *dev);
 /* Look up an evs device by ifindex in @net; caller holds RCU or en->lock. */
 struct evs_device *evs_device_by_index(struct net *net, int ifindex);
 /* Deliver a decrypted inner IP packet on @ed (softirq context: GRO cells).
- * Counts rx packets/bytes on the device.  Consumes @skb. */
+ * Counts rx packets/bytes on the device.  Consumes @skb.
+ */
 void evs_device_rx(struct evs_device *ed, struct sk_buff *skb);
 /* Count a dropped packet: reason on the device (and on @sa if non-NULL),
- * plus the standard rx_dropped/tx_dropped.  Does not free the skb. */
+ * plus the standard rx_dropped/tx_dropped.  Does not free the skb.
+ */
 void evs_device_drop(struct evs_device *ed, struct evs_sa *sa,
 		     enum evs_stat reason, bool rx);
 /* Unregister every evs device of @net (pernet exit; caller holds rtnl). */
@@ -166,7 +168,8 @@ struct evs_lifetime {
  * replaced as a whole under RCU by SA_UPDATE.  Outbound packets go from
  * sa->src, UDP port sport, to peer, UDP port dport.  For an inbound SA
  * peer is the expected outer source (sa->src as configured) and sport/dport
- * are as the packets carry them (peer's port is sport). */
+ * are as the packets carry them (peer's port is sport).
+ */
 struct evs_sa_encap {
 	u8 type;				/* enum evs_encap_type */
 	__be16 sport, dport;
@@ -175,7 +178,8 @@ struct evs_sa_encap {
 };
 
 /* Crypto parameters as parsed from netlink; pointers into the request,
- * valid only during evs_esp_init.  Unused fields are NULL/0. */
+ * valid only during evs_esp_init.  Unused fields are NULL/0.
+ */
 struct evs_sa_crypto {
 	const char *aead_name;
 	const u8 *aead_key;			/* key || 4-byte salt */
@@ -240,7 +244,8 @@ struct evs_sa {
 /* Inbound lookup for the packet path (any context, RCU held or not).
  * Returns a referenced SA or NULL when the SPI is not ours (then hand the
  * packet on to xfrm).  A matching SA that is DEAD is still returned: drop
- * and count EVS_ST_DROP_EXPIRED (evs_sa_account says so). */
+ * and count EVS_ST_DROP_EXPIRED (evs_sa_account says so).
+ */
 struct evs_sa *evs_sa_lookup_in(struct net *net, __be32 daddr, u32 spi);
 struct evs_sa *evs_sa_get(struct evs_sa *sa);	/* NULL-safe */
 void evs_sa_put(struct evs_sa *sa);		/* NULL-safe, any context */
@@ -248,14 +253,17 @@ void evs_sa_put(struct evs_sa *sa);		/* NULL-safe, any context */
  * limit is crossed.  Callable from any context.  Returns false when the SA
  * is dead (hard expired / exhausted) and the packet must be dropped.
  * Output: device.c calls it with the inner length before evs_esp_xmit.
- * Input: esp.c calls it with the inner length after authentication. */
+ * Input: esp.c calls it with the inner length after authentication.
+ */
 bool evs_sa_account(struct evs_sa *sa, unsigned int bytes);
 /* Kill from the packet path (sequence exhausted): marks the SA dead at
- * once, deletes it and sends the hard-expire event from process context. */
+ * once, deletes it and sends the hard-expire event from process context.
+ */
 void evs_sa_kill_async(struct evs_sa *sa, u8 reason);
 /* The peer's outer address/port seen on a valid inbound packet differs
  * from the SA's encap: multicast EVS_CMD_EV_NAT_MAPPING (rate limited,
- * any context).  The daemon decides and answers with SA_UPDATE. */
+ * any context).  The daemon decides and answers with SA_UPDATE.
+ */
 void evs_sa_nat_mapping(struct evs_sa *sa, __be32 addr, __be16 port);
 
 /* Writers (process context, en->lock held). */
@@ -296,13 +304,15 @@ struct evs_policy {
 };
 
 /* Policy for an inner IPv4 packet (RCU held, any context): outbound keyed
- * by inner destination, inbound by inner source; NULL = no policy. */
+ * by inner destination, inbound by inner source; NULL = no policy.
+ */
 struct evs_policy *evs_spd_lookup(struct evs_device *ed, u8 dir,
 				  const struct sk_buff *skb);
 /* Inbound source check (RCU held): is this decrypted inner packet allowed
  * on @sa?  True when the inbound policy that matches it is bound to @sa,
  * or is a bypass policy.  An SA without inbound policies accepts nothing.
- * Counting the drop (EVS_ST_DROP_POLICY) is the caller's job. */
+ * Counting the drop (EVS_ST_DROP_POLICY) is the caller's job.
+ */
 bool evs_spd_check_in(struct evs_device *ed, struct evs_sa *sa,
 		      const struct sk_buff *skb);
 int evs_spd_init(struct evs_spd *spd);
@@ -319,8 +329,7 @@ int evs_nl_policy_flush(struct sk_buff *skb, struct genl_info *info);
 /* --- esp.c / replay.c / queueing.c / proto.c / encap.c (kernel-esp) ------
  * Interface proposed by kernel-core; kernel-esp owns it and may reshape it
  * (then update this block and the callers in sad.c/device.c/main.c in the
- * same commit).  Until esp.c exists, Kbuild leaves EVS_HAVE_ESP undefined
- * and sad.c/device.c/main.c do not call into it.
+ * same commit).
  */
 struct evs_esp;				/* esp.h */
 struct evs_replay;			/* replay.h */
@@ -329,19 +338,23 @@ struct evs_replay;			/* replay.h */
  * and sa->flags & EVS_SA_F_ESN).  Validate names and key lengths with
  * extack messages a person can read ("unknown algorithm", "key length 15 is
  * not valid for cbc(aes)"); refuse DES/3DES/MD5 unless sa->flags has
- * EVS_SA_F_ALLOW_WEAK.  Process context, may sleep. */
+ * EVS_SA_F_ALLOW_WEAK.  Process context, may sleep.
+ */
 int evs_esp_init(struct evs_sa *sa, const struct evs_sa_crypto *c,
 		 struct netlink_ext_ack *extack);
 /* Free sa->esp and sa->replay, zeroing keys.  Process context.  Also
- * called for SAs whose evs_esp_init failed or never ran: NULL-safe. */
+ * called for SAs whose evs_esp_init failed or never ran: NULL-safe.
+ */
 void evs_esp_free(struct evs_sa *sa);
 /* Dump names, key bits (EVS_SA_A_KEY_BITS, _AUTH_KEY_BITS), ICV/trunc
- * bits; never key bytes. */
+ * bits; never key bytes.
+ */
 int evs_esp_fill(struct sk_buff *msg, const struct evs_sa *sa);
 /* Encapsulate and send one inner packet on outbound @sa (ndo_start_xmit
  * context: BH off, RCU held).  Consumes @skb; counts its own drops with
  * evs_device_drop and tx with evs_stats_add(sa->stats/ed->stats).  Takes
- * its own SA reference if it finishes asynchronously. */
+ * its own SA reference if it finishes asynchronously.
+ */
 void evs_esp_xmit(struct evs_sa *sa, struct sk_buff *skb);
 /* Module-wide setup: proto handler, crypto workers (main.c calls them). */
 int evs_esp_module_init(void);
@@ -357,12 +370,14 @@ int evs_nl_encap_detach(struct sk_buff *skb, struct genl_info *info);
  */
 /* An SA with conn_id != 0 is being added (en->lock held): return -ENOENT
  * with an extack message if the connection does not exist, else link
- * sa->conn_node into the connection. */
+ * sa->conn_node into the connection.
+ */
 int evs_conn_sa_added(struct evs_net *en, struct evs_sa *sa,
 		      struct netlink_ext_ack *extack);
 /* An SA with conn_id != 0 was unlinked (en->lock held; called from
  * evs_sa_delete for every reason).  When it was the connection's last SA,
- * conn.c removes the connection and everything it owns. */
+ * conn.c removes the connection and everything it owns.
+ */
 void evs_conn_sa_removed(struct evs_net *en, struct evs_sa *sa, u8 reason);
 /* Per-netns teardown of connections/routes/ARP (main.c, after devices). */
 void evs_conn_net_exit(struct evs_net *en);
@@ -415,17 +430,20 @@ extern const struct nla_policy evs_conn_policy[EVS_CONN_A_MAX + 1];
 extern const struct nla_policy evs_route_policy[EVS_ROUTE_A_MAX + 1];
 extern const struct nla_policy evs_parp_policy[EVS_PARP_A_MAX + 1];
 /* The evs device named by EVS_A_IFINDEX or EVS_A_IFNAME (RCU or lock
- * held); sets an extack message and returns NULL when there is none. */
+ * held); sets an extack message and returns NULL when there is none.
+ */
 struct evs_device *evs_nl_device(struct genl_info *info);
 /* Multicast a ready message to the events group of @net (frees it). */
 void evs_nl_multicast(struct net *net, struct sk_buff *msg, gfp_t gfp);
 /* Multicast an SA event (EVS_CMD_EV_*); @hard and @reason are sent as
- * EVS_A_EXPIRE_HARD / EVS_A_REASON where they apply. */
+ * EVS_A_EXPIRE_HARD / EVS_A_REASON where they apply.
+ */
 void evs_nl_notify_sa(struct evs_sa *sa, u8 cmd, bool hard, u8 reason,
 		      gfp_t gfp);
 /* EVS_CMD_EV_NAT_MAPPING from the packet path (GFP_ATOMIC): the inbound
  * SA's peer was seen at @addr, UDP source port @port (sent as SRC and
- * ENCAP_SPORT in the SA nest). */
+ * ENCAP_SPORT in the SA nest).
+ */
 void evs_nl_notify_nat(struct evs_sa *sa, __be32 addr, __be16 port);
 
 #endif /* _EVS_H */

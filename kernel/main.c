@@ -42,7 +42,8 @@ err_stats:
 }
 
 /* Devices of a dying netns are ours to delete: the generic teardown runs
- * after this (pernet_device exit order is the reverse of registration). */
+ * after this (pernet_device exit order is the reverse of registration).
+ */
 static void __net_exit evs_net_exit_batch(struct list_head *net_list)
 {
 	struct evs_net *en;
@@ -57,9 +58,7 @@ static void __net_exit evs_net_exit_batch(struct list_head *net_list)
 
 	list_for_each_entry(net, net_list, exit_list) {
 		en = evs_net(net);
-#ifdef EVS_HAVE_ESP
 		evs_encap_net_exit(en);
-#endif
 #ifdef EVS_HAVE_CONN
 		evs_conn_net_exit(en);
 #endif
@@ -82,7 +81,8 @@ static int __init evs_mod_init(void)
 	int ret;
 
 	/* Expiry and free work; WQ_MEM_RECLAIM because freeing SAs returns
-	 * memory and must make progress under pressure. */
+	 * memory and must make progress under pressure.
+	 */
 	evs_wq = alloc_workqueue("evs", WQ_MEM_RECLAIM, 0);
 	if (!evs_wq)
 		return -ENOMEM;
@@ -91,11 +91,9 @@ static int __init evs_mod_init(void)
 	if (ret)
 		goto err_wq;
 
-#ifdef EVS_HAVE_ESP
 	ret = evs_esp_module_init();
 	if (ret)
 		goto err_pernet;
-#endif
 
 	ret = evs_device_init();
 	if (ret)
@@ -111,10 +109,8 @@ static int __init evs_mod_init(void)
 err_device:
 	evs_device_exit();
 err_esp:
-#ifdef EVS_HAVE_ESP
 	evs_esp_module_exit();
 err_pernet:
-#endif
 	unregister_pernet_device(&evs_net_ops);
 err_wq:
 	destroy_workqueue(evs_wq);
@@ -125,9 +121,7 @@ static void __exit evs_mod_exit(void)
 {
 	evs_genl_exit();
 	evs_device_exit();
-#ifdef EVS_HAVE_ESP
 	evs_esp_module_exit();
-#endif
 	unregister_pernet_device(&evs_net_ops);
 	/* SA free work is queued from RCU callbacks: let those run first. */
 	rcu_barrier();

@@ -55,7 +55,8 @@ const struct nla_policy evs_sa_policy[EVS_SA_A_MAX + 1] = {
 	[EVS_SA_A_LIMITS]	= NLA_POLICY_NESTED(evs_lft_policy),
 	[EVS_SA_A_CONN_ID]	= { .type = NLA_U32 },
 	/* KEY_BITS, AUTH_KEY_BITS, CURLFT, STATS, OSEQ, SEQ_HI, STATE are
-	 * reported only. */
+	 * reported only.
+	 */
 };
 
 const struct nla_policy evs_pol_policy[EVS_POL_A_MAX + 1] = {
@@ -112,7 +113,8 @@ static const struct nla_policy evs_policy[EVS_A_MAX + 1] = {
 	[EVS_A_PROXY_ARP]	= NLA_POLICY_NESTED(evs_parp_policy),
 	[EVS_A_ENCAP_FD]	= { .type = NLA_U32 },
 	/* VERSION, GENL_VERSION, STATS, EXPIRE_HARD, EVENT_OP, REASON are
-	 * reported only. */
+	 * reported only.
+	 */
 };
 
 struct evs_device *evs_nl_device(struct genl_info *info)
@@ -121,11 +123,11 @@ struct evs_device *evs_nl_device(struct genl_info *info)
 	struct net_device *dev = NULL;
 	struct nlattr **attrs = info->attrs;
 
-	if (attrs[EVS_A_IFINDEX])
+	if (attrs[EVS_A_IFINDEX]) {
 		dev = dev_get_by_index_rcu(net, nla_get_u32(attrs[EVS_A_IFINDEX]));
-	else if (attrs[EVS_A_IFNAME])
+	} else if (attrs[EVS_A_IFNAME]) {
 		dev = dev_get_by_name_rcu(net, nla_data(attrs[EVS_A_IFNAME]));
-	else {
+	} else {
 		GENL_SET_ERR_MSG(info, "an evs device is required (EVS_A_IFINDEX or EVS_A_IFNAME)");
 		return NULL;
 	}
@@ -166,7 +168,8 @@ nospace:
 }
 
 /* Device counters: packets/bytes from the standard tstats (what
- * `ip -s link` shows), drop reasons from the evs per-CPU counters. */
+ * `ip -s link` shows), drop reasons from the evs per-CPU counters.
+ */
 static int evs_nl_fill_dev_stats(struct sk_buff *msg, struct evs_device *ed)
 {
 	struct rtnl_link_stats64 st = {};
@@ -284,16 +287,15 @@ static const struct genl_ops evs_genl_ops[] = {
 	  .flags = EVS_ADMIN },
 	{ .cmd = EVS_CMD_POLICY_FLUSH, .doit = evs_nl_policy_flush,
 	  .flags = EVS_ADMIN },
-#ifdef EVS_HAVE_ESP
 	/* kernel-esp: hand the daemon's UDP/4500 socket over (encap.c). */
 	{ .cmd = EVS_CMD_ENCAP_ATTACH, .doit = evs_nl_encap_attach,
 	  .flags = EVS_ADMIN },
 	{ .cmd = EVS_CMD_ENCAP_DETACH, .doit = evs_nl_encap_detach,
 	  .flags = EVS_ADMIN },
-#endif
 #ifdef EVS_HAVE_CONN
 	/* rri: connections, RRI routes, proxy ARP (conn.c, rri.c).  Labels
-	 * name users, so even reading needs CAP_NET_ADMIN. */
+	 * name users, so even reading needs CAP_NET_ADMIN.
+	 */
 #define EVS_RRI_OP(c, d, u) { .cmd = (c), .doit = (d), .dumpit = (u), \
 			      .flags = GENL_UNS_ADMIN_PERM }
 	EVS_RRI_OP(EVS_CMD_CONN_ADD, evs_nl_conn_add, NULL),
@@ -323,7 +325,8 @@ struct genl_family evs_genl_family __ro_after_init = {
 	.netnsok	= true,
 	.parallel_ops	= true,
 	/* Every real command gets strict validation and a reserved-field
-	 * check; only EVS_CMD_UNSPEC (no handler) is below it. */
+	 * check; only EVS_CMD_UNSPEC (no handler) is below it.
+	 */
 	.resv_start_op	= EVS_CMD_GET_VERSION,
 	.ops		= evs_genl_ops,
 	.n_ops		= ARRAY_SIZE(evs_genl_ops),

@@ -13,10 +13,8 @@
  */
 #include "evs.h"
 
-#ifdef EVS_HAVE_ESP
 #include "esp.h"
 #include "replay.h"
-#endif
 
 #include <linux/timekeeping.h>
 #include <linux/wait_bit.h>
@@ -46,9 +44,7 @@ static void evs_sa_free_work(struct work_struct *work)
 	struct evs_sa *sa = container_of(work, struct evs_sa, free_work);
 	struct evs_net *en = sa->en;
 
-#ifdef EVS_HAVE_ESP
 	evs_esp_free(sa);
-#endif
 	kfree(rcu_dereference_protected(sa->encap, true));
 	evs_stats_free(sa->stats);
 	if (sa->ed)
@@ -81,7 +77,8 @@ struct evs_sa *evs_sa_lookup_in(struct net *net, __be32 daddr, u32 spi)
 	sa = rhashtable_lookup(&en->sa_by_spi[EVS_DIR_IN], &spi,
 			       evs_sa_ht_params);
 	/* An SA configured with a local address only takes packets sent to
-	 * it; one with 0.0.0.0 takes any (a gateway behind DNAT). */
+	 * it; one with 0.0.0.0 takes any (a gateway behind DNAT).
+	 */
 	if (sa && sa->dst.a4 && sa->dst.a4 != daddr)
 		sa = NULL;
 	if (sa && !refcount_inc_not_zero(&sa->refcnt))
@@ -98,7 +95,8 @@ struct evs_sa *evs_sa_find(struct evs_net *en, u8 dir, u32 spi)
 }
 
 /* Run the expiry check soon (delay 0) or at a deadline.  The queued work
- * holds a reference, so the SA outlives it. */
+ * holds a reference, so the SA outlives it.
+ */
 static void evs_sa_schedule_expire(struct evs_sa *sa, unsigned long delay)
 {
 	evs_sa_get(sa);
@@ -136,7 +134,8 @@ bool evs_sa_account(struct evs_sa *sa, unsigned int bytes)
 	total = atomic64_add_return(bytes, &sa->cur_bytes);
 
 	/* The packet that reaches a hard limit still goes; one beyond it
-	 * does not.  Either way the SA is finished. */
+	 * does not.  Either way the SA is finished.
+	 */
 	if (unlikely(evs_over(READ_ONCE(l->packets_hard), packets) ||
 		     evs_over(READ_ONCE(l->bytes_hard), total))) {
 		evs_sa_kill_async(sa, EVS_REASON_HARD_EXPIRE);
@@ -279,7 +278,8 @@ void evs_conn_sa_removed(struct evs_net *en, struct evs_sa *sa, u8 reason)
 void evs_sa_nat_mapping(struct evs_sa *sa, __be32 addr, __be16 port)
 {
 	/* One event per new mapping, and at most one a second per SA: a
-	 * flood of forged packets cannot flood the daemon. */
+	 * flood of forged packets cannot flood the daemon.
+	 */
 	if (READ_ONCE(sa->nat_addr) == addr && READ_ONCE(sa->nat_port) == port)
 		return;
 	if (time_before(jiffies, READ_ONCE(sa->nat_notified) + HZ))
@@ -382,7 +382,6 @@ int evs_sa_fill(struct sk_buff *msg, struct evs_sa *sa, bool stats)
 	    nla_put_u64_64bit(msg, EVS_SA_A_OSEQ, atomic64_read(&sa->oseq),
 			      EVS_SA_A_PAD))
 		goto cancel;
-#ifdef EVS_HAVE_ESP
 	if (sa->dir == EVS_DIR_IN && sa->replay &&
 	    nla_put_u64_64bit(msg, EVS_SA_A_SEQ_HI,
 			      evs_replay_top(sa->replay), EVS_SA_A_PAD))
@@ -391,7 +390,6 @@ int evs_sa_fill(struct sk_buff *msg, struct evs_sa *sa, bool stats)
 	if (ret)
 		goto cancel;
 	ret = -EMSGSIZE;
-#endif
 	if (evs_sa_fill_lft(msg, sa))
 		goto cancel;
 	if (stats && evs_stats_fill(msg, EVS_SA_A_STATS, sa->stats))
@@ -719,12 +717,10 @@ int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
 			       info->extack);
 	if (ret)
 		goto out;
-#ifdef EVS_HAVE_ESP
 	/* May sleep (crypto_alloc_aead): before taking the lock. */
 	ret = evs_esp_init(sa, &crypto, info->extack);
 	if (ret)
 		goto out;
-#endif
 
 	mutex_lock(&en->lock);
 	rcu_read_lock();
@@ -741,9 +737,7 @@ int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
 		sa->ed = NULL;
 		goto out_unlock;
 	}
-#ifdef EVS_HAVE_ESP
 	evs_encap_sa_added(sa);
-#endif
 	evs_nl_notify_sa(sa, EVS_CMD_EV_SA_ADDED, false, 0, GFP_KERNEL);
 	/* Arm the time limits; also handles limits of 0 seconds. */
 	if (sa->limits.time_soft || sa->limits.time_hard)
@@ -805,7 +799,8 @@ int evs_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* SA_UPDATE changes what may change while traffic flows: the peer's outer
- * address and encapsulation ports (NAT rebinding) and the lifetimes. */
+ * address and encapsulation ports (NAT rebinding) and the lifetimes.
+ */
 int evs_nl_sa_update(struct sk_buff *skb, struct genl_info *info)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
@@ -826,7 +821,7 @@ int evs_nl_sa_update(struct sk_buff *skb, struct genl_info *info)
 	    tb[EVS_SA_A_AUTH_NAME] || tb[EVS_SA_A_AUTH_KEY] ||
 	    tb[EVS_SA_A_REPLAY_WINDOW] || tb[EVS_SA_A_FLAGS] ||
 	    tb[EVS_SA_A_CONN_ID]) {
-		GENL_SET_ERR_MSG(info, "only the peer address, encapsulation and lifetimes of an SA can be updated; add a new SA to rekey");
+		GENL_SET_ERR_MSG(info, "only peer address, encapsulation and lifetimes can be updated; rekey with a new SA");
 		return -EINVAL;
 	}
 	ret = evs_parse_lifetime_attr(tb[EVS_SA_A_LIMITS], &limits,
@@ -920,7 +915,8 @@ int evs_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 
 /* Dump cursor: cb->args[0] is the next SA id to send; ids are stable, so
  * SAs added or deleted meanwhile never make the dump repeat or skip
- * another SA.  cb->args[1] is an optional ifindex filter. */
+ * another SA.  cb->args[1] is an optional ifindex filter.
+ */
 int evs_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
@@ -981,7 +977,8 @@ int evs_sad_init(struct evs_net *en)
 }
 
 /* The devices are gone, and with them every linked SA; wait for the ones
- * still referenced by packets or work in flight. */
+ * still referenced by packets or work in flight.
+ */
 void evs_sad_exit(struct evs_net *en)
 {
 	mutex_lock(&en->lock);

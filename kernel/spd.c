@@ -163,7 +163,8 @@ bool evs_spd_check_in(struct evs_device *ed, struct evs_sa *sa,
 	if (pol->action != EVS_POL_IPSEC)
 		return false;
 	/* During a rekey the old and the new inbound SA of one connection
-	 * both carry traffic until the old one is deleted. */
+	 * both carry traffic until the old one is deleted.
+	 */
 	return pol->sa == sa ||
 	       (sa->conn_id && pol->sa && pol->sa->conn_id == sa->conn_id);
 }
@@ -171,7 +172,8 @@ bool evs_spd_check_in(struct evs_device *ed, struct evs_sa *sa,
 /* --- writers (en->lock held) ------------------------------------------- */
 
 /* Ordering inside a node: lower priority value first, then the more
- * specific selector.  Negative when @a goes before @b. */
+ * specific selector.  Negative when @a goes before @b.
+ */
 static int evs_policy_cmp(const struct evs_policy *a,
 			  const struct evs_policy *b)
 {

@@ -32,7 +32,8 @@ void evs_stats_add(struct evs_stats __percpu *s, enum evs_stat which, u64 n)
 	if (!s)
 		return;
 	/* The irqsave variant: counters are bumped from process, softirq and
-	 * crypto-completion context alike. */
+	 * crypto-completion context alike.
+	 */
 	st = get_cpu_ptr(s);
 	flags = u64_stats_update_begin_irqsave(&st->syncp);
 	u64_stats_add(&st->v[which], n);
@@ -69,7 +70,7 @@ int evs_stats_fill(struct sk_buff *msg, int attrtype,
 	struct nlattr *nest;
 	int i;
 
-	BUILD_BUG_ON(EVS_ST_NUM != EVS_STATS_A_MAX - EVS_STATS_A_RX_PACKETS + 1);
+	BUILD_BUG_ON(EVS_STATS_A_MAX - EVS_STATS_A_RX_PACKETS + 1 != EVS_ST_NUM);
 	evs_stats_sum(s, sum);
 	nest = nla_nest_start(msg, attrtype);
 	if (!nest)
