@@ -29,7 +29,7 @@ kselftest-headers: $(BUILD)/kselftest/kselftest_harness.h
 $(BUILD)/kselftest/kselftest_harness.h:
 	scripts/extract-kselftest
 
-selftests: kselftest-headers userspace
+selftests: kselftest-headers
 	$(MAKE) -C selftests
 
 initramfs:
