@@ -840,6 +840,8 @@ static int default_set(struct ike_config *ike)
 int config_ike_load(struct cfg_node *root, struct ike_config *ike,
 		    struct cfg_err *err)
 {
+	const struct cfg_node *pol_node[MAX_POLICIES + 1];
+
 	defaults(ike);
 	ike->policies = calloc(MAX_POLICIES, sizeof(*ike->policies));
 	ike->sets = calloc(MAX_SETS, sizeof(*ike->sets));
@@ -853,6 +855,8 @@ int config_ike_load(struct cfg_node *root, struct ike_config *ike,
 	for (struct cfg_node *n = root->child; n; n = n->next) {
 		int r = 0;
 
+		if (cfg_is(n, "crypto", "isakmp", "policy", NULL))
+			pol_node[ike->n_policies] = n;
 		if (cfg_is(n, "crypto", "isakmp", NULL))
 			r = load_crypto_isakmp(n, ike, err);
 		else if (cfg_is(n, "crypto", "ipsec", NULL))
@@ -879,16 +883,16 @@ int config_ike_load(struct cfg_node *root, struct ike_config *ike,
 			goto fail;
 		n->used = true;
 	}
-	qsort(ike->policies, ike->n_policies, sizeof(*ike->policies), policy_cmp);
+	/* pki may come after the policies in the file: check them now. */
 	for (size_t i = 0; i < ike->n_policies; i++)
 		if (ike->policies[i].auth == IKE_AUTH_RSA_SIG &&
 		    (!ike->certs || !ike->cert_file)) {
-			snprintf(err->msg, sizeof(err->msg),
-				 "%s: policy %u uses rsa-sig but there is no pki block "
-				 "with certificate and private-key", root->file,
-				 ike->policies[i].number);
+			cfg_error(err, pol_node[i], "policy %u uses rsa-sig but there "
+				  "is no pki block with certificate and private-key",
+				  ike->policies[i].number);
 			goto fail;
 		}
+	qsort(ike->policies, ike->n_policies, sizeof(*ike->policies), policy_cmp);
 	return 0;
 fail:
 	config_ike_free(ike);
