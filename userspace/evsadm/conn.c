@@ -70,8 +70,6 @@ struct nlmsghdr *evsadm_conn_build(const struct evsadm_conn_req *req, uint16_t f
 	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
 						 dump ? NLM_F_DUMP : 0);
 
-	if (req->op == EVSADM_OP_ADD)
-		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	if (req->conn.has)
 		evs_msg_put_conn(nlh, &req->conn);
 	return nlh;

@@ -125,6 +125,9 @@ int evsadm_nl(struct evsadm *ctx);
 /* Send, run @cb on the replies; prints errors/warnings; returns exit status. */
 int evsadm_request(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *data);
 
+/* The CLI word for the attribute at byte offset @offs of request @req
+ * (from an extack NLMSGERR_ATTR_OFFS), or NULL. */
+const char *evsadm_attr_word(const struct nlmsghdr *req, uint32_t offs, char *buf, size_t len);
 /* Interface name -> index; prints 'device "x" does not exist' on failure. */
 int evsadm_ifindex(struct evsadm *ctx, const char *name, uint32_t *ifindex);
 /* Index -> name for printing ("if7" if unknown). */

@@ -75,8 +75,6 @@ struct nlmsghdr *evsadm_parp_build(const struct evsadm_parp_req *req, uint16_t f
 	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
 						 show ? NLM_F_DUMP : 0);
 
-	if (req->op == EVSADM_OP_ADD)
-		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	if (!show)
 		evs_msg_put_parp(nlh, &req->parp);
 	return nlh;

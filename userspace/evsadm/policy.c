@@ -167,13 +167,10 @@ struct nlmsghdr *evsadm_policy_build(const struct evsadm_policy_req *req, uint16
 	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
 						 flags);
 
-	if (req->op == EVSADM_OP_ADD || req->op == EVSADM_OP_DEL) {
+	if (req->op == EVSADM_OP_ADD || req->op == EVSADM_OP_DEL)
 		evs_msg_put_policy(nlh, &req->pol);
-		if (req->op == EVSADM_OP_ADD)
-			nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
-	} else {
+	else
 		evs_msg_put_dev(nlh, &req->pol.dev);
-	}
 	return nlh;
 }
 

@@ -92,8 +92,6 @@ struct nlmsghdr *evsadm_route_build(const struct evsadm_route_req *req, uint16_t
 	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
 						 show ? NLM_F_DUMP : 0);
 
-	if (req->op == EVSADM_OP_ADD)
-		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	/* A dump takes no selector: show filters on our side. */
 	if (!show)
 		evs_msg_put_route(nlh, &req->rt);

@@ -318,11 +318,10 @@ struct nlmsghdr *evsadm_sa_build(const struct evsadm_sa_req *req, uint16_t famil
 	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
 						 flags);
 
+	/* No NLM_F_CREATE/EXCL: generic netlink's strict checking refuses
+	 * them, and an add never replaces an SA anyway. */
 	switch (req->op) {
 	case EVSADM_OP_ADD:
-		evs_msg_put_sa(nlh, &req->sa);
-		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
-		break;
 	case EVSADM_OP_UPDATE:
 	case EVSADM_OP_DEL:
 	case EVSADM_OP_GET:

@@ -113,6 +113,101 @@ int evsadm_fail(struct evsadm *ctx, const char *fmt, ...)
 	return EVSADM_EXIT_FAIL;
 }
 
+/* CLI words for attributes, so an extack offset can name what we sent. */
+static const char *const top_words[EVS_A_MAX + 1] = {
+	[EVS_A_IFINDEX] = "dev", [EVS_A_IFNAME] = "dev",
+};
+static const char *const sa_words[EVS_SA_A_MAX + 1] = {
+	[EVS_SA_A_DIR] = "dir", [EVS_SA_A_SPI] = "spi", [EVS_SA_A_FAMILY] = "src/dst family",
+	[EVS_SA_A_SRC] = "src", [EVS_SA_A_DST] = "dst", [EVS_SA_A_AEAD_NAME] = "aead",
+	[EVS_SA_A_AEAD_KEY] = "aead KEY", [EVS_SA_A_AEAD_ICV_BITS] = "aead ICVBITS",
+	[EVS_SA_A_ENC_NAME] = "enc", [EVS_SA_A_ENC_KEY] = "enc KEY",
+	[EVS_SA_A_AUTH_NAME] = "auth", [EVS_SA_A_AUTH_KEY] = "auth KEY",
+	[EVS_SA_A_AUTH_TRUNC_BITS] = "trunc", [EVS_SA_A_ENCAP_TYPE] = "encap",
+	[EVS_SA_A_ENCAP_SPORT] = "encap SPORT", [EVS_SA_A_ENCAP_DPORT] = "encap DPORT",
+	[EVS_SA_A_REPLAY_WINDOW] = "replay-window", [EVS_SA_A_FLAGS] = "esn/allow-weak",
+	[EVS_SA_A_LIMITS] = "limit", [EVS_SA_A_CONN_ID] = "conn", [EVS_SA_A_OSEQ] = "oseq",
+};
+static const char *const pol_words[EVS_POL_A_MAX + 1] = {
+	[EVS_POL_A_DIR] = "dir", [EVS_POL_A_FAMILY] = "src/dst family",
+	[EVS_POL_A_SRC] = "src", [EVS_POL_A_SRC_PLEN] = "src", [EVS_POL_A_DST] = "dst",
+	[EVS_POL_A_DST_PLEN] = "dst", [EVS_POL_A_PROTO] = "proto", [EVS_POL_A_SPORT] = "sport",
+	[EVS_POL_A_DPORT] = "dport", [EVS_POL_A_ACTION] = "spi/bypass/drop",
+	[EVS_POL_A_SPI] = "spi", [EVS_POL_A_PRIORITY] = "priority", [EVS_POL_A_CONN_ID] = "conn",
+};
+static const char *const conn_words[EVS_CONN_A_MAX + 1] = {
+	[EVS_CONN_A_ID] = "ID", [EVS_CONN_A_LABEL] = "label",
+};
+static const char *const route_words[EVS_ROUTE_A_MAX + 1] = {
+	[EVS_ROUTE_A_FAMILY] = "PREFIX", [EVS_ROUTE_A_DST] = "PREFIX",
+	[EVS_ROUTE_A_PLEN] = "PREFIX", [EVS_ROUTE_A_METRIC] = "metric",
+	[EVS_ROUTE_A_TABLE] = "table", [EVS_ROUTE_A_CONN_ID] = "conn",
+	[EVS_ROUTE_A_IFINDEX] = "dev",
+};
+static const char *const parp_words[EVS_PARP_A_MAX + 1] = {
+	[EVS_PARP_A_ADDR] = "ADDR", [EVS_PARP_A_IFINDEX] = "dev",
+	[EVS_PARP_A_CONN_ID] = "conn", [EVS_PARP_A_ENABLE] = "on/off",
+};
+
+static const char *word_in(const struct nlattr *nest, uint32_t rel, const char *const *words,
+			   unsigned int max, char *buf, size_t len)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		uint32_t at = (uint32_t)((const char *)attr - (const char *)nest);
+		uint16_t type = mnl_attr_get_type(attr);
+
+		if (rel < at || rel >= at + attr->nla_len)
+			continue;
+		if (!words) {	/* inside "limit": name the limit */
+			const char *n = evs_lft_name(type);
+
+			if (!n)
+				return NULL;
+			snprintf(buf, len, "limit %s", n);
+			return buf;
+		}
+		if (type > max || !words[type])
+			return NULL;
+		if (words == sa_words && type == EVS_SA_A_LIMITS && rel != at) {
+			const char *l = word_in(attr, rel - at, NULL, 0, buf, len);
+
+			return l ? l : words[type];
+		}
+		return words[type];
+	}
+	return NULL;
+}
+
+const char *evsadm_attr_word(const struct nlmsghdr *req, uint32_t offs, char *buf, size_t len)
+{
+	const char *base = (const char *)req;
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, req, GENL_HDRLEN) {
+		uint32_t at = (uint32_t)((const char *)attr - base);
+		uint16_t type = mnl_attr_get_type(attr);
+		const char *const *words = NULL;
+		unsigned int max = 0;
+
+		if (offs < at || offs >= at + attr->nla_len)
+			continue;
+		if (offs == at || type > EVS_A_MAX)
+			return type <= EVS_A_MAX ? top_words[type] : NULL;
+		switch (type) {
+		case EVS_A_SA: words = sa_words; max = EVS_SA_A_MAX; break;
+		case EVS_A_POLICY: words = pol_words; max = EVS_POL_A_MAX; break;
+		case EVS_A_CONN: words = conn_words; max = EVS_CONN_A_MAX; break;
+		case EVS_A_ROUTE: words = route_words; max = EVS_ROUTE_A_MAX; break;
+		case EVS_A_PROXY_ARP: words = parp_words; max = EVS_PARP_A_MAX; break;
+		default: return top_words[type];
+		}
+		return word_in(attr, offs - at, words, max, buf, len);
+	}
+	return NULL;
+}
+
 int evsadm_nl_error(struct evsadm *ctx, const struct evs_nl_err *err)
 {
 	if (!err->kernel) {
@@ -151,8 +246,19 @@ int evsadm_request(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void 
 		return EVSADM_EXIT_FAIL;
 	/* Our builders start with the family id 0; fill in the resolved one. */
 	nlh->nlmsg_type = evs_nl_family(ctx->nl);
-	if (evs_nl_request(ctx->nl, nlh, cb, data, &err))
+	if (evs_nl_request(ctx->nl, nlh, cb, data, &err)) {
+		char word[48];
+		const char *w = err.has_offs ?
+			evsadm_attr_word(nlh, err.offs, word, sizeof(word)) : NULL;
+
+		/* Say which of the user's words the kernel objected to. */
+		if (w && err.has_msg) {
+			size_t n = strlen(err.msg);
+
+			snprintf(err.msg + n, sizeof(err.msg) - n, " (\"%s\")", w);
+		}
 		return evsadm_nl_error(ctx, &err);
+	}
 	if (err.warning[0])
 		fprintf(ctx->err, "evsadm: kernel: warning: %s\n", err.warning);
 	return EVSADM_EXIT_OK;
