@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Connection objects: one per remote client, chosen by userspace (evsd),
+ * grouping the client's SAs, policies, RRI routes and proxy-ARP entries so
+ * that they all go together: on CONN_DEL, on CONN_FLUSH, or when the last
+ * SA of the connection is deleted or hard-expires.
+ *
+ * A connection must exist before anything names it (CONN_ADD first); an SA,
+ * route or ARP entry naming an unknown connection is refused.  Creating it
+ * implicitly would let a late request from a confused daemon resurrect a
+ * connection that just expired, with nothing left to ever remove it.
+ */
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+#include "conn.h"
+
+static DEFINE_MUTEX(evs_conn_init_lock);
+
+static void evs_conn_work(struct work_struct *work);
+
+/* The per-netns state, created on first use (any conn/route/ARP request)
+ * so netns that never use connections pay nothing. */
+struct evs_conn_net *evs_conn_net_get(struct evs_net *en)
+{
+	struct evs_conn_net *cn = smp_load_acquire(&en->rri);
+
+	if (cn)
+		return cn;
+
+	mutex_lock(&evs_conn_init_lock);
+	cn = en->rri;
+	if (cn)
+		goto out;
+	cn = kzalloc(sizeof(*cn), GFP_KERNEL);
+	if (!cn)
+		goto out;
+	cn->en = en;
+	cn->net = en->net;
+	xa_init(&cn->conns);
+	INIT_LIST_HEAD(&cn->reap);
+	INIT_LIST_HEAD(&cn->dying);
+	INIT_LIST_HEAD(&cn->todo);
+	INIT_WORK(&cn->work, evs_conn_work);
+	mutex_init(&cn->io_lock);
+	if (evs_rri_net_init(cn)) {
+		kfree(cn);
+		cn = NULL;
+		goto out;
+	}
+	smp_store_release(&en->rri, cn);
+out:
+	mutex_unlock(&evs_conn_init_lock);
+	return cn;
+}
+
+static struct evs_conn_net *evs_conn_net_peek(struct evs_net *en)
+{
+	return smp_load_acquire(&en->rri);
+}
+
+struct evs_conn *evs_conn_find_live(struct evs_conn_net *cn, u32 id,
+				    const struct nlattr *attr,
+				    struct netlink_ext_ack *extack)
+{
+	struct evs_conn *conn;
+
+	lockdep_assert_held(&cn->en->lock);
+	conn = id ? xa_load(&cn->conns, id) : NULL;
+	if (!conn) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "connection does not exist (conn add it first)");
+		return NULL;
+	}
+	if (conn->dying) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "connection is being removed");
+		return NULL;
+	}
+	return conn;
+}
+
+static unsigned int evs_conn_count_policies(struct evs_conn *conn)
+{
+	struct evs_policy *pol;
+	struct evs_sa *sa;
+	unsigned int n = 0;
+
+	list_for_each_entry(sa, &conn->sas, conn_node)
+		list_for_each_entry(pol, &sa->policies, sa_node)
+			n++;
+	return n;
+}
+
+static int evs_conn_fill(struct sk_buff *msg, struct evs_conn *conn)
+{
+	unsigned int n_sa = 0;
+	struct nlattr *nest;
+	struct evs_sa *sa;
+
+	list_for_each_entry(sa, &conn->sas, conn_node)
+		n_sa++;
+
+	nest = nla_nest_start(msg, EVS_A_CONN);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, EVS_CONN_A_ID, conn->id) ||
+	    nla_put_u32(msg, EVS_CONN_A_N_SA, n_sa) ||
+	    nla_put_u32(msg, EVS_CONN_A_N_POLICY,
+			evs_conn_count_policies(conn)) ||
+	    nla_put_u32(msg, EVS_CONN_A_N_ROUTE, conn->n_route) ||
+	    nla_put_u32(msg, EVS_CONN_A_N_PROXY_ARP, conn->n_parp) ||
+	    (conn->label[0] &&
+	     nla_put_string(msg, EVS_CONN_A_LABEL, conn->label))) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* EV_CONN_DELETED, sent after everything the connection owned is gone.
+ * @msg was filled while the connection was still whole. */
+static struct sk_buff *evs_conn_event_prepare(struct evs_conn *conn,
+					      u8 reason)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	hdr = genlmsg_put(msg, 0, 0, &evs_genl_family, 0,
+			  EVS_CMD_EV_CONN_DELETED);
+	if (!hdr || evs_conn_fill(msg, conn) ||
+	    nla_put_u8(msg, EVS_A_REASON, reason)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	genlmsg_end(msg, hdr);
+	return msg;
+}
+
+/*
+ * Take @conn out of the table and delete what it owns from the SAD and
+ * SPD; its routes and ARP entries are queued on cn->dying for the syncer.
+ * The caller runs evs_rri_sync() and then evs_conn_finish().
+ */
+static void evs_conn_unlink(struct evs_conn_net *cn, struct evs_conn *conn,
+			    u8 reason, struct sk_buff **event)
+{
+	struct evs_sa *sa, *tmp;
+
+	lockdep_assert_held(&cn->en->lock);
+	if (conn->dying && !list_empty(&conn->reap_node))
+		list_del_init(&conn->reap_node);
+	conn->dying = true;
+	conn->reason = reason;
+	*event = cn->exiting ? NULL : evs_conn_event_prepare(conn, reason);
+
+	/* evs_sa_delete calls back evs_conn_sa_removed, which unlinks. */
+	list_for_each_entry_safe(sa, tmp, &conn->sas, conn_node)
+		evs_sa_delete(sa, EVS_REASON_CONN_DELETED);
+	/* Bypass/drop policies tagged with the connection; IPsec policies
+	 * went with their SAs. */
+	evs_spd_flush(cn->en, NULL, conn->id);
+	evs_rri_conn_release(cn, conn, EVS_REASON_CONN_DELETED);
+	xa_erase(&cn->conns, conn->id);
+}
+
+static void evs_conn_finish(struct evs_conn_net *cn, struct evs_conn *conn,
+			    struct sk_buff *event)
+{
+	if (event)
+		evs_nl_multicast(cn->net, event, GFP_KERNEL);
+	kfree(conn);
+}
+
+/* Connections whose last SA went away (queued by evs_conn_sa_removed),
+ * then the route/ARP syncer. */
+static void evs_conn_work(struct work_struct *work)
+{
+	struct evs_conn_net *cn = container_of(work, struct evs_conn_net, work);
+	struct evs_net *en = cn->en;
+	struct evs_conn *conn;
+
+	for (;;) {
+		struct sk_buff *event = NULL;
+
+		mutex_lock(&en->lock);
+		conn = list_first_entry_or_null(&cn->reap, struct evs_conn,
+						reap_node);
+		if (conn)
+			evs_conn_unlink(cn, conn, conn->reason, &event);
+		mutex_unlock(&en->lock);
+		if (!conn)
+			break;
+		evs_rri_sync(cn);
+		evs_conn_finish(cn, conn, event);
+	}
+	evs_rri_sync(cn);
+}
+
+/* --- hooks called by sad.c (en->lock held) ------------------------------ */
+
+int evs_conn_sa_added(struct evs_net *en, struct evs_sa *sa,
+		      struct netlink_ext_ack *extack)
+{
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
+	struct evs_conn *conn = NULL;
+
+	lockdep_assert_held(&en->lock);
+	if (cn)
+		conn = evs_conn_find_live(cn, sa->conn_id, NULL, extack);
+	else
+		NL_SET_ERR_MSG(extack,
+			       "connection does not exist (conn add it first)");
+	if (!conn)
+		return -ENOENT;
+	list_add_tail(&sa->conn_node, &conn->sas);
+	return 0;
+}
+
+void evs_conn_sa_removed(struct evs_net *en, struct evs_sa *sa, u8 reason)
+{
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
+	struct evs_conn *conn;
+
+	lockdep_assert_held(&en->lock);
+	if (!cn || list_empty(&sa->conn_node))
+		return;
+	list_del_init(&sa->conn_node);
+	conn = xa_load(&cn->conns, sa->conn_id);
+	if (!conn || conn->dying || !list_empty(&conn->sas))
+		return;
+	/* The last SA went: the connection goes with it.  Not here -- sad.c
+	 * may be walking its own lists -- but from the work item. */
+	conn->dying = true;
+	conn->reason = reason;
+	list_add_tail(&conn->reap_node, &cn->reap);
+	queue_work(system_wq, &cn->work);
+}
+
+/* --- generic netlink handlers ------------------------------------------- */
+
+static int evs_conn_parse(struct genl_info *info, struct nlattr **tb)
+{
+	struct nlattr *nest = info->attrs[EVS_A_CONN];
+	int err;
+
+	if (!nest) {
+		NL_SET_ERR_MSG(info->extack, "missing EVS_A_CONN");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, EVS_CONN_A_MAX, nest, evs_conn_policy,
+			       info->extack);
+	if (err)
+		return err;
+	if (!tb[EVS_CONN_A_ID] || !nla_get_u32(tb[EVS_CONN_A_ID])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_ID] ?: nest,
+				    "connection id missing or zero");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int evs_nl_conn_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	struct nlattr *tb[EVS_CONN_A_MAX + 1];
+	struct evs_conn_net *cn;
+	struct evs_conn *conn;
+	int err;
+
+	err = evs_conn_parse(info, tb);
+	if (err)
+		return err;
+	if (tb[EVS_CONN_A_LABEL] &&
+	    nla_len(tb[EVS_CONN_A_LABEL]) > EVS_CONN_LABEL_MAX + 1) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_LABEL],
+				    "label longer than 64 bytes");
+		return -EINVAL;
+	}
+	cn = evs_conn_net_get(en);
+	if (!cn)
+		return -ENOMEM;
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		return -ENOMEM;
+	conn->id = nla_get_u32(tb[EVS_CONN_A_ID]);
+	if (tb[EVS_CONN_A_LABEL])
+		nla_strscpy(conn->label, tb[EVS_CONN_A_LABEL],
+			    sizeof(conn->label));
+	INIT_LIST_HEAD(&conn->sas);
+	INIT_LIST_HEAD(&conn->objs);
+	INIT_LIST_HEAD(&conn->reap_node);
+
+	mutex_lock(&en->lock);
+	err = xa_insert(&cn->conns, conn->id, conn, GFP_KERNEL);
+	mutex_unlock(&en->lock);
+	if (err) {
+		kfree(conn);
+		if (err == -EBUSY) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_ID],
+					    "connection already exists");
+			return -EEXIST;
+		}
+		return err;
+	}
+	return 0;
+}
+
+int evs_nl_conn_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	struct nlattr *tb[EVS_CONN_A_MAX + 1];
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
+	struct sk_buff *event = NULL;
+	struct evs_conn *conn = NULL;
+	int err;
+
+	err = evs_conn_parse(info, tb);
+	if (err)
+		return err;
+	if (cn) {
+		mutex_lock(&en->lock);
+		conn = xa_load(&cn->conns, nla_get_u32(tb[EVS_CONN_A_ID]));
+		if (conn)
+			evs_conn_unlink(cn, conn, EVS_REASON_USER, &event);
+		mutex_unlock(&en->lock);
+	}
+	if (!conn) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_ID],
+				    "no such connection");
+		return -ENOENT;
+	}
+	/* Routes and ARP entries are gone when the request returns. */
+	evs_rri_sync(cn);
+	evs_conn_finish(cn, conn, event);
+	return 0;
+}
+
+int evs_nl_conn_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	struct nlattr *tb[EVS_CONN_A_MAX + 1];
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
+	struct evs_conn *conn = NULL;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	err = evs_conn_parse(info, tb);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &evs_genl_family, 0,
+				EVS_CMD_CONN_GET);
+	err = -EMSGSIZE;
+	if (!hdr)
+		goto err_free;
+	mutex_lock(&en->lock);
+	if (cn)
+		conn = xa_load(&cn->conns, nla_get_u32(tb[EVS_CONN_A_ID]));
+	err = conn ? evs_conn_fill(msg, conn) : -ENOENT;
+	mutex_unlock(&en->lock);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_ID],
+				    "no such connection");
+	if (err)
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return err;
+}
+
+/* cb->args[0]: the next connection id to dump.  Ids are dumped in order,
+ * so a dump interleaved with changes never repeats or loops. */
+int evs_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct evs_net *en = evs_net(sock_net(skb->sk));
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
+	struct evs_conn *conn;
+	unsigned long id;
+
+	if (!cn)
+		return 0;
+	mutex_lock(&en->lock);
+	xa_for_each_start(&cn->conns, id, conn, cb->args[0]) {
+		void *hdr;
+
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &evs_genl_family,
+				  NLM_F_MULTI, EVS_CMD_CONN_GET);
+		if (!hdr)
+			break;
+		if (evs_conn_fill(skb, conn)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = id + 1;
+	}
+	mutex_unlock(&en->lock);
+	return skb->len;
+}
+
+/* Unlink up to @max connections under one lock hold, then remove their
+ * routes and ARP entries and announce them.  Returns how many went. */
+static unsigned int evs_conn_flush_some(struct evs_conn_net *cn, u8 reason,
+					unsigned int max)
+{
+	struct evs_net *en = cn->en;
+	struct evs_conn *conns[16];
+	struct sk_buff *events[16];
+	struct evs_conn *conn;
+	unsigned int n = 0, i;
+	unsigned long id;
+
+	if (max > ARRAY_SIZE(conns))
+		max = ARRAY_SIZE(conns);
+	mutex_lock(&en->lock);
+	xa_for_each(&cn->conns, id, conn) {
+		if (n == max)
+			break;
+		evs_conn_unlink(cn, conn, reason, &events[n]);
+		conns[n++] = conn;
+	}
+	mutex_unlock(&en->lock);
+	evs_rri_sync(cn);
+	for (i = 0; i < n; i++)
+		evs_conn_finish(cn, conns[i], events[i]);
+	return n;
+}
+
+int evs_nl_conn_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
+
+	if (!cn)
+		return 0;
+	while (evs_conn_flush_some(cn, EVS_REASON_USER, 16))
+		cond_resched();
+	return 0;
+}
+
+/* Netns exit or module unload: everything goes.  In a live netns (rmmod)
+ * the routes and ARP entries are removed from the kernel tables; in a
+ * dying one the kernel drops its tables itself. */
+void evs_conn_net_exit(struct evs_net *en)
+{
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
+
+	if (!cn)
+		return;
+	/* Quiet from here: no events (the family may be gone), and device
+	 * events replayed by the notifier's unregistration are ignored. */
+	mutex_lock(&en->lock);
+	cn->exiting = true;
+	mutex_unlock(&en->lock);
+	evs_rri_net_exit(cn);
+	flush_work(&cn->work);
+	while (evs_conn_flush_some(cn, EVS_REASON_USER, 16))
+		cond_resched();
+	flush_work(&cn->work);
+	evs_rri_sync(cn);
+	WARN_ON(!list_empty(&cn->dying) || !list_empty(&cn->reap));
+	xa_destroy(&cn->conns);
+	evs_rri_net_free(cn);
+	smp_store_release(&en->rri, NULL);
+	kfree(cn);
+}
