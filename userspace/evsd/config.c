@@ -383,9 +383,10 @@ int cfg_nargs(const struct cfg_node *n, unsigned min, unsigned max,
 {
 	if (n->argc < min)
 		return cfg_error(err, n, "'%s' needs more arguments", n->argv[0]);
+	/* Not quoting the extra word: it may be half of an unquoted key. */
 	if (n->argc > max)
-		return cfg_error(err, n, "'%s': unexpected '%s'", n->argv[0],
-				 n->argv[max]);
+		return cfg_error(err, n, "'%s': too many words (quote values "
+				 "that contain spaces)", n->argv[0]);
 	return 0;
 }
 
@@ -504,9 +505,12 @@ int cfg_check_unused(const struct cfg_node *root, struct cfg_err *err)
 
 		if (n->used)
 			continue;
-		/* Quote up to three words: "crypto isakmp frobnicate". */
+		/* Quote the keyword, or "crypto isakmp frobnicate"; never
+		 * more, the following words may be a key. */
+		unsigned nw = strcmp(n->argv[0], "crypto") ? 1 : 3;
+
 		words[0] = '\0';
-		for (unsigned i = 0; i < n->argc && i < 3 && o < sizeof(words); i++)
+		for (unsigned i = 0; i < n->argc && i < nw && o < sizeof(words); i++)
 			o += (size_t)snprintf(words + o, sizeof(words) - o, "%s%s",
 					      i ? " " : "", n->argv[i]);
 		return cfg_error(err, n, "unknown directive '%s'", words);
