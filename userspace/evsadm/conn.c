@@ -112,7 +112,7 @@ int evsadm_conn(struct evsadm *ctx, int argc, char **argv)
 	struct evs_err e;
 	int ret;
 
-	ctx->verb = argc > 1 ? argv[1] : NULL;
+	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, conn_verbs);
 	if (evsadm_conn_parse(argc - 1, argv + 1, &req, &e))
 		return evsadm_usage_error(ctx, &e);
 	nlh = evsadm_conn_build(&req, 0, buf);

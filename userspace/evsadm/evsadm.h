@@ -72,7 +72,6 @@ int evsadm_monitor(struct evsadm *ctx, int argc, char **argv);
  * `evsadm user ...` (user.c, owned by the evsd side): argv[0] is "user",
  * argv[1] the verb (add|del|passwd|show).  Global options are available
  * through evsadm_options().  Returns an exit status (0/1/2 as above).
- * user_default.c holds a weak stand-in until user.c is built.
  */
 int evsadm_user(int argc, char **argv);
 
@@ -102,6 +101,8 @@ static inline const char *evsadm_arg_peek(const struct evsadm_args *a)
 /* Resolve a verb by unique prefix; message names the bad word. */
 int evsadm_verb(const char *word, const char *const *verbs, const char *object,
 		struct evs_err *e);
+/* The verb as messages name it ("add" for "a"); NULL if it names none. */
+const char *evsadm_verb_name(const char *word, const char *const *verbs);
 /* "\"spi\" given twice" when the bit for @attr is already set in @has. */
 int evsadm_once(uint64_t *has, unsigned int bit, const char *kw, struct evs_err *e);
 int evsadm_parse_dir(const char *word, uint8_t *dir, struct evs_err *e);

@@ -120,7 +120,7 @@ int evsadm_parp(struct evsadm *ctx, int argc, char **argv)
 	struct evs_err e;
 	int ret;
 
-	ctx->verb = argc > 1 ? argv[1] : NULL;
+	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, parp_verbs);
 	if (evsadm_parp_parse(argc - 1, argv + 1, &req, &e))
 		return evsadm_usage_error(ctx, &e);
 	if (req.dev[0]) {

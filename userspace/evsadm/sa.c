@@ -448,7 +448,7 @@ int evsadm_sa(struct evsadm *ctx, int argc, char **argv)
 	uint32_t ifindex;
 	int ret;
 
-	ctx->verb = argc > 1 ? argv[1] : NULL;
+	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, sa_verbs);
 	if (evsadm_sa_parse(argc - 1, argv + 1, &req, &e))
 		return evsadm_usage_error(ctx, &e);
 	if (req.dev[0] && evsadm_ifindex(ctx, req.dev, &req.sa.dev.ifindex)) {

@@ -30,6 +30,13 @@ missing:
 	return evs_errf(e, "unknown command \"%s\" for \"%s\"; one of %s", word, object, list);
 }
 
+const char *evsadm_verb_name(const char *word, const char *const *verbs)
+{
+	int i = word ? evs_match_word(word, verbs) : -1;
+
+	return i >= 0 ? verbs[i] : NULL;
+}
+
 int evsadm_once(uint64_t *has, unsigned int bit, const char *kw, struct evs_err *e)
 {
 	if ((*has >> bit) & 1)
