@@ -20,9 +20,11 @@ static DEFINE_MUTEX(evs_conn_init_lock);
 static void evs_conn_work(struct work_struct *work);
 
 /* The per-netns state, created on first use (any conn/route/ARP request)
- * so netns that never use connections pay nothing. */
+ * so netns that never use connections pay nothing.
+ */
 struct evs_conn_net *evs_conn_net_get(struct evs_net *en)
 {
+	/* Pairs with the release below: a published cn is initialised. */
 	struct evs_conn_net *cn = smp_load_acquire(&en->rri);
 
 	if (cn)
@@ -48,6 +50,7 @@ struct evs_conn_net *evs_conn_net_get(struct evs_net *en)
 		cn = NULL;
 		goto out;
 	}
+	/* Publish only after every field is set (lockless readers). */
 	smp_store_release(&en->rri, cn);
 out:
 	mutex_unlock(&evs_conn_init_lock);
@@ -56,6 +59,7 @@ out:
 
 static struct evs_conn_net *evs_conn_net_peek(struct evs_net *en)
 {
+	/* Pairs with the release in evs_conn_net_get. */
 	return smp_load_acquire(&en->rri);
 }
 
@@ -120,7 +124,8 @@ static int evs_conn_fill(struct sk_buff *msg, struct evs_conn *conn)
 }
 
 /* EV_CONN_DELETED, sent after everything the connection owned is gone.
- * @msg was filled while the connection was still whole. */
+ * @msg was filled while the connection was still whole.
+ */
 static struct sk_buff *evs_conn_event_prepare(struct evs_conn *conn,
 					      u8 reason)
 {
@@ -162,7 +167,8 @@ static void evs_conn_unlink(struct evs_conn_net *cn, struct evs_conn *conn,
 	list_for_each_entry_safe(sa, tmp, &conn->sas, conn_node)
 		evs_sa_delete(sa, EVS_REASON_CONN_DELETED);
 	/* Bypass/drop policies tagged with the connection; IPsec policies
-	 * went with their SAs. */
+	 * went with their SAs.
+	 */
 	evs_spd_flush(cn->en, NULL, conn->id);
 	evs_rri_conn_release(cn, conn, EVS_REASON_CONN_DELETED);
 	xa_erase(&cn->conns, conn->id);
@@ -177,7 +183,8 @@ static void evs_conn_finish(struct evs_conn_net *cn, struct evs_conn *conn,
 }
 
 /* Connections whose last SA went away (queued by evs_conn_sa_removed),
- * then the route/ARP syncer. */
+ * then the route/ARP syncer.
+ */
 static void evs_conn_work(struct work_struct *work)
 {
 	struct evs_conn_net *cn = container_of(work, struct evs_conn_net, work);
@@ -234,7 +241,8 @@ void evs_conn_sa_removed(struct evs_net *en, struct evs_sa *sa, u8 reason)
 	if (!conn || conn->dying || !list_empty(&conn->sas))
 		return;
 	/* The last SA went: the connection goes with it.  Not here -- sad.c
-	 * may be walking its own lists -- but from the work item. */
+	 * may be walking its own lists -- but from the work item.
+	 */
 	conn->dying = true;
 	conn->reason = reason;
 	list_add_tail(&conn->reap_node, &cn->reap);
@@ -380,7 +388,8 @@ err_free:
 }
 
 /* cb->args[0]: the next connection id to dump.  Ids are dumped in order,
- * so a dump interleaved with changes never repeats or loops. */
+ * so a dump interleaved with changes never repeats or loops.
+ */
 int evs_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct evs_net *en = evs_net(sock_net(skb->sk));
@@ -411,7 +420,8 @@ int evs_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 /* Unlink up to @max connections under one lock hold, then remove their
- * routes and ARP entries and announce them.  Returns how many went. */
+ * routes and ARP entries and announce them.  Returns how many went.
+ */
 static unsigned int evs_conn_flush_some(struct evs_conn_net *cn, u8 reason,
 					unsigned int max)
 {
@@ -452,7 +462,8 @@ int evs_nl_conn_flush(struct sk_buff *skb, struct genl_info *info)
 
 /* Netns exit or module unload: everything goes.  In a live netns (rmmod)
  * the routes and ARP entries are removed from the kernel tables; in a
- * dying one the kernel drops its tables itself. */
+ * dying one the kernel drops its tables itself.
+ */
 void evs_conn_net_exit(struct evs_net *en)
 {
 	struct evs_conn_net *cn = evs_conn_net_peek(en);
@@ -460,7 +471,8 @@ void evs_conn_net_exit(struct evs_net *en)
 	if (!cn)
 		return;
 	/* Quiet from here: no events (the family may be gone), and device
-	 * events replayed by the notifier's unregistration are ignored. */
+	 * events replayed by the notifier's unregistration are ignored.
+	 */
 	mutex_lock(&en->lock);
 	cn->exiting = true;
 	mutex_unlock(&en->lock);
@@ -473,6 +485,7 @@ void evs_conn_net_exit(struct evs_net *en)
 	WARN_ON(!list_empty(&cn->dying) || !list_empty(&cn->reap));
 	xa_destroy(&cn->conns);
 	evs_rri_net_free(cn);
+	/* Nobody can look any more: netlink is gone for this netns. */
 	smp_store_release(&en->rri, NULL);
 	kfree(cn);
 }

@@ -27,7 +27,8 @@ enum evs_rri_kind {
 };
 
 /* One route or proxy-ARP entry: the intent, and whether it is in the
- * kernel's tables right now. */
+ * kernel's tables right now.
+ */
 struct evs_rri_obj {
 	struct list_head node;		/* conn->objs, or cn->dying */
 	struct list_head todo_node;	/* cn->todo while (re)install pending */
@@ -67,7 +68,7 @@ struct evs_conn_net {
 	struct notifier_block netdev_nb;
 	bool exiting;			/* netns or module going: no events */
 
-	struct mutex io_lock;
+	struct mutex io_lock;		/* see the top of this file */
 	struct socket *sock;		/* kernel NETLINK_ROUTE socket */
 	u32 seq;
 	void *rxbuf;

@@ -90,7 +90,8 @@ static int evs_rri_request(struct evs_conn_net *cn, struct sk_buff *req,
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	/* An explicit destination marks the request NETLINK_SKB_DST, so
 	 * rtnetlink checks CAP_NET_ADMIN of the calling task (the netlink
-	 * caller, or a kworker) instead of the socket's opener file. */
+	 * caller, or a kworker) instead of the socket's opener file.
+	 */
 	struct msghdr msg = { .msg_name = &kernel,
 			      .msg_namelen = sizeof(kernel) };
 	struct kvec iov = { .iov_base = req->data, .iov_len = req->len };
@@ -157,7 +158,8 @@ static int evs_rri_route(struct evs_conn_net *cn, const struct evs_rri_obj *o,
 	rtm->rtm_table = o->table < 256 ? o->table : RT_TABLE_UNSPEC;
 	rtm->rtm_protocol = EVS_RTPROT;
 	/* Deleting with protocol, device and metric set removes our route
-	 * and never somebody else's. */
+	 * and never somebody else's.
+	 */
 	rtm->rtm_scope = add ? RT_SCOPE_LINK : RT_SCOPE_NOWHERE;
 	rtm->rtm_type = RTN_UNICAST;
 	if (nla_put_u32(skb, RTA_TABLE, o->table) ||
@@ -223,7 +225,8 @@ static int evs_rri_parp(struct evs_conn_net *cn, const struct evs_rri_obj *o,
 					     NULL, NULL) : -ENOMEM;
 	}
 	/* pneigh add silently takes over an existing entry: refuse one the
-	 * operator (or another program) installed, so we never delete it. */
+	 * operator (or another program) installed, so we never delete it.
+	 */
 	skb = evs_rri_neigh_msg(cn, RTM_GETNEIGH, 0, o);
 	if (!skb)
 		return -ENOMEM;
@@ -247,7 +250,8 @@ static int evs_rri_apply(struct evs_conn_net *cn, const struct evs_rri_obj *o,
 
 /* Interface-wide proxy ARP: the net.ipv4.conf.DEV.proxy_arp sysctl, set
  * through RTM_SETLINK / IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF (devinet's
- * inet_set_link_af), the one rtnetlink path that writes ipv4 devconf. */
+ * inet_set_link_af), the one rtnetlink path that writes ipv4 devconf.
+ */
 static int evs_rri_proxy_arp_set(struct evs_conn_net *cn, int ifindex,
 				 bool on)
 {
@@ -316,12 +320,10 @@ static void evs_rri_notify(struct evs_conn_net *cn, struct evs_rri_obj *o,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (op == EVS_EVENT_OP_ADD)
-		o->announced = true;
-	else if (!o->announced)
+	/* ADD and DEL come in pairs: no DEL for what was never announced. */
+	if (op == EVS_EVENT_OP_DEL && !o->announced)
 		return;
-	else
-		o->announced = false;
+	o->announced = op == EVS_EVENT_OP_ADD;
 	if (cn->exiting)
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -529,20 +531,20 @@ void evs_rri_net_free(struct evs_conn_net *cn)
 
 static bool evs_rri_host_bits(const struct evs_rri_obj *o)
 {
+	struct in6_addr p;
+
 	if (o->family == AF_INET) {
 		u32 mask = o->plen ? ~0U << (32 - o->plen) : 0;
 
 		return ntohl(o->addr.a4) & ~mask;
-	} else {
-		struct in6_addr p;
-
-		ipv6_addr_prefix(&p, &o->addr.a6, o->plen);
-		return !ipv6_addr_equal(&p, &o->addr.a6);
 	}
+	ipv6_addr_prefix(&p, &o->addr.a6, o->plen);
+	return !ipv6_addr_equal(&p, &o->addr.a6);
 }
 
 /* The evs device a route points into: EVS_ROUTE_A_IFINDEX, else the
- * request's EVS_A_IFINDEX / EVS_A_IFNAME. */
+ * request's EVS_A_IFINDEX / EVS_A_IFNAME.
+ */
 static int evs_rri_route_dev(struct genl_info *info, struct nlattr *attr)
 {
 	struct evs_device *ed = NULL;
@@ -767,7 +769,8 @@ static struct evs_rri_obj *evs_rri_find(struct evs_conn_net *cn,
 
 /* Common add: record the intent, install it, and keep it only if the
  * kernel took it.  The handler holds io_lock throughout, so the object
- * stays allocated even if its connection is torn down meanwhile. */
+ * stays allocated even if its connection is torn down meanwhile.
+ */
 static int evs_rri_add(struct genl_info *info, struct evs_rri_obj *key,
 		       struct nlattr *conn_attr, const char *dup_msg,
 		       const char *refused_msg)
@@ -794,7 +797,8 @@ static int evs_rri_add(struct genl_info *info, struct evs_rri_obj *key,
 	if (!conn)
 		goto err_unlock;
 	/* Routes: one per (prefix, table, metric) -- the kernel would refuse
-	 * a second anyway.  ARP: one per address, whatever the device. */
+	 * a second anyway.  ARP: one per address, whatever the device.
+	 */
 	if (evs_rri_find(cn, o, o->kind == EVS_RRI_ROUTE ? dup_have : 0,
 			 &other)) {
 		evs_rri_set_err(info->extack, dup_msg);
@@ -839,6 +843,7 @@ static int evs_rri_del(struct genl_info *info, struct evs_rri_obj *key,
 		       unsigned int have, const char *missing_msg)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
+	/* Pairs with the release in evs_conn_net_get: cn is initialised. */
 	struct evs_conn_net *cn = smp_load_acquire(&en->rri);
 	struct evs_rri_obj *o = NULL;
 	struct evs_conn *conn;
@@ -963,11 +968,13 @@ int evs_nl_parp_set(struct sk_buff *skb, struct genl_info *info)
 
 /* cb->args[0]: connection id to continue at; args[1]: objects of that
  * kind already sent from it.  Connections go in id order, so concurrent
- * changes may hide or show an entry but never loop. */
+ * changes may hide or show an entry but never loop.
+ */
 static int evs_rri_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			u8 kind, u8 cmd)
 {
 	struct evs_net *en = evs_net(sock_net(skb->sk));
+	/* Pairs with the release in evs_conn_net_get: cn is initialised. */
 	struct evs_conn_net *cn = smp_load_acquire(&en->rri);
 	struct evs_rri_obj *o;
 	struct evs_conn *conn;
