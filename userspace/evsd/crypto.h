@@ -209,7 +209,8 @@ int ike_encrypt_msg(const struct ike_keys *k, struct ike_iv *iv,
 /* Decrypt a received message (msg[0..len), header included, len = header
  * length): body must be a non-zero multiple of the block size (else -1:
  * the flow drops it; RFC 2408 §5.1 notify PAYLOAD-MALFORMED is optional).
- * *out receives header + plaintext body (flag bit kept); *iv_next the last
+ * *out (initialised with isakmp_buf_init; its old contents are freed)
+ * receives header + plaintext body (flag bit kept); *iv_next the last
  * ciphertext block.  Padding is left for isakmp_parse_body(PADDED). */
 int ike_decrypt_msg(const struct ike_keys *k, const struct ike_iv *iv,
 		    const uint8_t *msg, size_t len, struct isakmp_buf *out,
