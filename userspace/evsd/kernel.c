@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernel: conn/SA/policy requests and events over generic netlink.
+ * See kernel.h.
+ */
+#include "evsd/kernel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/evs.h>
+
+#include "evsd/log.h"
+#include "lib/msg.h"
+#include "lib/nl.h"
+
+#define REPLAY_WINDOW 128
+
+struct kernel {
+	struct evs_nl *req;
+	struct evs_nl *ev;
+	char ifname[IF_NAMESIZE];
+	uint32_t ifindex;
+	uint8_t buf[EVS_NL_BUFSZ];
+};
+
+static void set_dev(const struct kernel *k, struct evs_msg_dev *dev)
+{
+	memset(dev, 0, sizeof(*dev));
+	dev->ifindex = k->ifindex;
+}
+
+struct kernel *kernel_open(const char *ifname, char *err, size_t errlen)
+{
+	struct kernel *k = calloc(1, sizeof(*k));
+	struct evs_nl_err e;
+
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(k->ifname, sizeof(k->ifname), "%s", ifname);
+	k->ifindex = if_nametoindex(ifname);
+	if (!k->ifindex) {
+		snprintf(err, errlen, "evs device %s: %s (create it: ip link add %s type evs)",
+			 ifname, strerror(errno), ifname);
+		free(k);
+		return NULL;
+	}
+	if (evs_nl_open(&k->req, EVS_GENL_NAME, NULL, &e) < 0 ||
+	    evs_nl_open(&k->ev, EVS_GENL_NAME, EVS_GENL_MCGRP_EVENTS, &e) < 0 ||
+	    evs_nl_subscribe(k->ev, &e) < 0) {
+		snprintf(err, errlen, "evs netlink: %s", e.msg);
+		kernel_close(k);
+		return NULL;
+	}
+	fcntl(evs_nl_fd(k->ev), F_SETFL,
+	      fcntl(evs_nl_fd(k->ev), F_GETFL) | O_NONBLOCK);
+	return k;
+}
+
+void kernel_close(struct kernel *k)
+{
+	if (!k)
+		return;
+	if (k->req)
+		evs_nl_close(k->req);
+	if (k->ev)
+		evs_nl_close(k->ev);
+	explicit_bzero(k->buf, sizeof(k->buf));
+	free(k);
+}
+
+int kernel_event_fd(const struct kernel *k)
+{
+	return evs_nl_fd(k->ev);
+}
+
+static struct nlmsghdr *start(struct kernel *k, uint8_t cmd)
+{
+	memset(k->buf, 0, sizeof(k->buf));
+	return evs_nl_msg_start(k->buf, evs_nl_family(k->req), cmd,
+				EVS_GENL_VERSION, 0);
+}
+
+/* Send; log failures (with the kernel's extack text) unless quiet_errno. */
+static int request(struct kernel *k, struct nlmsghdr *nlh, const char *what,
+		   int quiet_errno)
+{
+	struct evs_nl_err e;
+	int rc = evs_nl_request(k->req, nlh, NULL, NULL, &e);
+
+	/* Requests may have carried keys. */
+	explicit_bzero(k->buf, sizeof(k->buf));
+	if (rc < 0 && e.err != quiet_errno)
+		log_err("kernel: %s: %s", what, e.msg[0] ? e.msg : strerror(e.err));
+	if (rc < 0)
+		errno = e.err;
+	return rc < 0 ? -e.err : 0;
+}
+
+int kernel_encap_attach(struct kernel *k, int fd)
+{
+	struct nlmsghdr *nlh = start(k, EVS_CMD_ENCAP_ATTACH);
+
+	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
+	mnl_attr_put_u32(nlh, EVS_A_ENCAP_FD, (uint32_t)fd);
+	return request(k, nlh, "attach the UDP/4500 socket", 0);
+}
+
+int kernel_encap_detach(struct kernel *k, int fd)
+{
+	struct nlmsghdr *nlh = start(k, EVS_CMD_ENCAP_DETACH);
+
+	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
+	mnl_attr_put_u32(nlh, EVS_A_ENCAP_FD, (uint32_t)fd);
+	return request(k, nlh, "detach the UDP/4500 socket", ENOENT);
+}
+
+static void to_inaddr(const struct sockaddr_storage *ss, struct evs_inaddr *a,
+		      uint16_t *port)
+{
+	const uint8_t *p;
+	size_t n = ike_sa_addr((const struct sockaddr *)ss, &p, port);
+
+	memset(a, 0, sizeof(*a));
+	a->family = n == 16 ? AF_INET6 : AF_INET;
+	a->plen = (uint8_t)(n * 8);
+	memcpy(a->a, p, n);
+}
+
+static void prefix_inaddr(const struct evs_prefix *p, struct evs_inaddr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = p->family == AF_INET6 ? AF_INET6 : AF_INET;
+	a->plen = p->plen;
+	memcpy(a->a, p->addr, a->family == AF_INET6 ? 16 : 4);
+}
+
+static int sa_add(struct kernel *k, const struct kernel_child *c, bool in)
+{
+	struct evs_sa_info sa;
+	struct nlmsghdr *nlh;
+	uint16_t lport, rport;
+	struct evs_inaddr l, r;
+	char what[64];
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	set_dev(k, &sa.dev);
+	to_inaddr(&c->local, &l, &lport);
+	to_inaddr(&c->remote, &r, &rport);
+	sa.dir = in ? EVS_DIR_IN : EVS_DIR_OUT;
+	sa.spi = in ? c->spi_in : c->spi_out;
+	sa.src = in ? r : l;
+	sa.dst = in ? l : r;
+	snprintf(sa.enc_name, sizeof(sa.enc_name), "%s", c->enc_name);
+	memcpy(sa.enc_key, in ? c->enc_in : c->enc_out, c->enc_len);
+	sa.enc_key_len = (uint16_t)c->enc_len;
+	snprintf(sa.auth_name, sizeof(sa.auth_name), "%s", c->auth_name);
+	memcpy(sa.auth_key, in ? c->auth_in : c->auth_out, c->auth_len);
+	sa.auth_key_len = (uint16_t)c->auth_len;
+	sa.auth_trunc_bits = c->auth_trunc_bits;
+	EVS_SET(&sa, EVS_SA_A_DIR);
+	EVS_SET(&sa, EVS_SA_A_SPI);
+	EVS_SET(&sa, EVS_SA_A_SRC);
+	EVS_SET(&sa, EVS_SA_A_DST);
+	EVS_SET(&sa, EVS_SA_A_ENC_NAME);
+	EVS_SET(&sa, EVS_SA_A_ENC_KEY);
+	EVS_SET(&sa, EVS_SA_A_AUTH_NAME);
+	EVS_SET(&sa, EVS_SA_A_AUTH_KEY);
+	if (c->auth_trunc_bits)
+		EVS_SET(&sa, EVS_SA_A_AUTH_TRUNC_BITS);
+	if (c->encap) {
+		sa.encap_type = EVS_ENCAP_ESPINUDP;
+		/* Ports as the sender of the packets sees them. */
+		sa.encap_sport = in ? rport : lport;
+		sa.encap_dport = in ? lport : rport;
+		EVS_SET(&sa, EVS_SA_A_ENCAP_TYPE);
+		EVS_SET(&sa, EVS_SA_A_ENCAP_SPORT);
+		EVS_SET(&sa, EVS_SA_A_ENCAP_DPORT);
+	}
+	if (in) {
+		sa.replay_window = REPLAY_WINDOW;
+		EVS_SET(&sa, EVS_SA_A_REPLAY_WINDOW);
+	}
+	if (c->allow_weak) {
+		sa.flags = EVS_SA_F_ALLOW_WEAK;
+		EVS_SET(&sa, EVS_SA_A_FLAGS);
+	}
+	sa.limits.v[EVS_LFT_A_TIME_SOFT] = c->soft_secs;
+	sa.limits.has |= 1ULL << EVS_LFT_A_TIME_SOFT;
+	sa.limits.v[EVS_LFT_A_TIME_HARD] = c->hard_secs;
+	sa.limits.has |= 1ULL << EVS_LFT_A_TIME_HARD;
+	if (c->hard_bytes) {
+		sa.limits.v[EVS_LFT_A_BYTES_SOFT] = c->soft_bytes;
+		sa.limits.v[EVS_LFT_A_BYTES_HARD] = c->hard_bytes;
+		sa.limits.has |= 1ULL << EVS_LFT_A_BYTES_SOFT |
+				 1ULL << EVS_LFT_A_BYTES_HARD;
+	}
+	EVS_SET(&sa, EVS_SA_A_LIMITS);
+	sa.conn_id = c->conn_id;
+	EVS_SET(&sa, EVS_SA_A_CONN_ID);
+	nlh = start(k, EVS_CMD_SA_ADD);
+	evs_msg_put_sa(nlh, &sa);
+	evs_sa_info_wipe(&sa);
+	snprintf(what, sizeof(what), "add %s SA %08x", in ? "inbound" : "outbound",
+		 in ? c->spi_in : c->spi_out);
+	rc = request(k, nlh, what, 0);
+	return rc;
+}
+
+static int sa_del(struct kernel *k, uint8_t dir, uint32_t spi)
+{
+	struct evs_sa_info sa;
+	struct nlmsghdr *nlh = start(k, EVS_CMD_SA_DEL);
+
+	memset(&sa, 0, sizeof(sa));
+	set_dev(k, &sa.dev);
+	sa.dir = dir;
+	sa.spi = spi;
+	EVS_SET(&sa, EVS_SA_A_DIR);
+	EVS_SET(&sa, EVS_SA_A_SPI);
+	evs_msg_put_sa(nlh, &sa);
+	return request(k, nlh, "delete SA", ENOENT);
+}
+
+static int policy(struct kernel *k, const struct kernel_child *c, bool in,
+		  bool add)
+{
+	struct evs_policy_info p;
+	struct nlmsghdr *nlh;
+
+	memset(&p, 0, sizeof(p));
+	set_dev(k, &p.dev);
+	p.dir = in ? EVS_DIR_IN : EVS_DIR_OUT;
+	prefix_inaddr(in ? &c->remote_net : &c->local_net, &p.src);
+	prefix_inaddr(in ? &c->local_net : &c->remote_net, &p.dst);
+	EVS_SET(&p, EVS_POL_A_DIR);
+	EVS_SET(&p, EVS_POL_A_SRC);
+	EVS_SET(&p, EVS_POL_A_DST);
+	if (add) {
+		p.action = EVS_POL_IPSEC;
+		p.spi = in ? c->spi_in : c->spi_out;
+		p.conn_id = c->conn_id;
+		EVS_SET(&p, EVS_POL_A_ACTION);
+		EVS_SET(&p, EVS_POL_A_SPI);
+		EVS_SET(&p, EVS_POL_A_CONN_ID);
+	}
+	nlh = start(k, add ? EVS_CMD_POLICY_ADD : EVS_CMD_POLICY_DEL);
+	evs_msg_put_policy(nlh, &p);
+	return request(k, nlh, add ? "add policy" : "delete policy",
+		       add ? 0 : ENOENT);
+}
+
+int kernel_child_add(void *arg, const struct kernel_child *c)
+{
+	struct kernel *k = arg;
+
+	if (c->new_conn) {
+		struct evs_conn_info ci;
+		struct nlmsghdr *nlh = start(k, EVS_CMD_CONN_ADD);
+
+		memset(&ci, 0, sizeof(ci));
+		ci.id = c->conn_id;
+		EVS_SET(&ci, EVS_CONN_A_ID);
+		if (c->label) {
+			snprintf(ci.label, sizeof(ci.label), "%s", c->label);
+			EVS_SET(&ci, EVS_CONN_A_LABEL);
+		}
+		mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
+		evs_msg_put_conn(nlh, &ci);
+		if (request(k, nlh, "add connection", 0) < 0)
+			return -1;
+	}
+	/* Inbound first: the peer may start sending as soon as it has its
+	 * outbound SA. */
+	if (sa_add(k, c, true) < 0)
+		goto fail;
+	if (sa_add(k, c, false) < 0)
+		goto fail;
+	if (!c->new_conn) {
+		/* Rekey: point the policies at the new pair (the old pair
+		 * stays until deleted; the inbound check accepts any SA of
+		 * the connection meanwhile). */
+		policy(k, c, false, false);
+		if (policy(k, c, false, true) < 0)
+			goto fail;
+		policy(k, c, true, false);
+		if (policy(k, c, true, true) < 0)
+			goto fail;
+		return 0;
+	}
+	if (policy(k, c, false, true) < 0 || policy(k, c, true, true) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (c->new_conn)
+		kernel_conn_del(k, c->conn_id);
+	else
+		kernel_child_del_sas(k, c->conn_id, c->spi_in, c->spi_out);
+	return -1;
+}
+
+int kernel_child_del_sas(void *arg, uint32_t conn_id, uint32_t spi_in,
+			 uint32_t spi_out)
+{
+	struct kernel *k = arg;
+	int rc = 0;
+
+	(void)conn_id;
+	if (spi_in && sa_del(k, EVS_DIR_IN, spi_in) < 0)
+		rc = -1;
+	if (spi_out && sa_del(k, EVS_DIR_OUT, spi_out) < 0)
+		rc = -1;
+	return rc;
+}
+
+int kernel_conn_del(void *arg, uint32_t conn_id)
+{
+	struct kernel *k = arg;
+	struct evs_conn_info ci;
+	struct nlmsghdr *nlh = start(k, EVS_CMD_CONN_DEL);
+
+	memset(&ci, 0, sizeof(ci));
+	ci.id = conn_id;
+	EVS_SET(&ci, EVS_CONN_A_ID);
+	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
+	evs_msg_put_conn(nlh, &ci);
+	return request(k, nlh, "delete connection", ENOENT);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ike_engine *e = data;
+	struct evs_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	if (evs_msg_parse_event(nlh, &ev) < 0) {
+		log_debug("kernel: undecodable event ignored");
+		return MNL_CB_OK;
+	}
+	switch (ev.cmd) {
+	case EVS_CMD_EV_EXPIRE:
+		log_info("kernel: %s expiry of %s SA %08x", ev.hard ? "hard" : "soft",
+			 evs_dir_name(ev.sa.dir), ev.sa.spi);
+		ike_engine_sa_expired(e, ev.sa.spi, ev.sa.dir, ev.hard);
+		break;
+	case EVS_CMD_EV_CONN_DELETED:
+		ike_engine_conn_gone(e, ev.conn.id);
+		break;
+	case EVS_CMD_EV_NAT_MAPPING:
+		log_info("kernel: NAT mapping of SA %08x changed", ev.sa.spi);
+		break;
+	default:
+		break;
+	}
+	evs_sa_info_wipe(&ev.sa);
+	return MNL_CB_OK;
+}
+
+void kernel_events(struct kernel *k, struct ike_engine *e)
+{
+	struct evs_nl_err err;
+
+	for (int i = 0; i < 64; i++) {
+		if (evs_nl_recv_events(k->ev, event_cb, e, &err) < 0) {
+			if (err.err == EAGAIN || err.err == EWOULDBLOCK)
+				return;
+			if (err.err == ENOBUFS) {
+				log_warn("kernel: events lost (socket overrun)");
+				continue;
+			}
+			log_err("kernel: events: %s", err.msg);
+			return;
+		}
+	}
+}

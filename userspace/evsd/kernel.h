@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kernel: evsd's side of the evs generic netlink family (uapi/linux/evs.h)
+ * over lib/nl.h and lib/msg.h: one handle for requests (connections, SAs,
+ * policies, encap socket), one subscribed to the "events" group (soft and
+ * hard expiry, connection deleted) that the event loop watches.
+ *
+ * A Phase 2 SA pair becomes: CONN_ADD (first pair only), SA_ADD in and
+ * out (keys wiped from the request buffer after sending), then the in and
+ * out policies binding the selectors to the SAs.  A rekeyed pair swaps the
+ * policies to the new SAs; the old pair is deleted later with SA_DEL.
+ * CONN_DEL removes a connection and everything it owns in one request.
+ */
+#ifndef EVSD_KERNEL_H
+#define EVSD_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "evsd/ikesa.h"
+
+struct kernel;
+
+/* Open both handles and find the evs device ifname (it must exist).
+ * On failure NULL and a reason in err. */
+struct kernel *kernel_open(const char *ifname, char *err, size_t errlen);
+void kernel_close(struct kernel *k);
+/* Hand the UDP/4500 socket to evs.ko (ESP-in-UDP decapsulation). */
+int kernel_encap_attach(struct kernel *k, int fd);
+int kernel_encap_detach(struct kernel *k, int fd);
+/* The events socket for poll(); read and dispatch what is pending. */
+int kernel_event_fd(const struct kernel *k);
+void kernel_events(struct kernel *k, struct ike_engine *e);
+
+/* struct ike_engine_ops members (arg = struct kernel *). */
+int kernel_child_add(void *arg, const struct kernel_child *c);
+int kernel_child_del_sas(void *arg, uint32_t conn_id, uint32_t spi_in,
+			 uint32_t spi_out);
+int kernel_conn_del(void *arg, uint32_t conn_id);
+
+#endif

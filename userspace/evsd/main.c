@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: MIT
+/*
+ * evsd: the evs IKEv1 daemon, server (Easy VPN gateway) or client.
+ *
+ *	evsd [-f] [-d] [-c FILE] [--client] [--check-config]
+ *	     [--pid-file FILE] [--socket FILE]
+ *
+ * Wiring only: configuration, sockets (net.c), kernel (kernel.c), the
+ * engine (ikesa.c and friends), the Easy VPN steps (easyvpn.c), the
+ * control socket (ctl.c), all on one event loop (loop.c).  SIGTERM/SIGINT
+ * end every session with delete notifies and remove its connections from
+ * the kernel before exiting; SIGHUP re-reads the user database.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "evsd/config.h"
+#include "evsd/config_easyvpn.h"
+#include "evsd/ctl.h"
+#include "evsd/easyvpn.h"
+#include "evsd/ikesa.h"
+#include "evsd/kernel.h"
+#include "evsd/log.h"
+#include "evsd/loop.h"
+#include "evsd/net.h"
+#include "evsd/secret.h"
+
+#define PID_FILE "/run/evs/evsd.pid"
+#define RECONNECT_MS 10000
+
+struct evsd {
+	struct evsd_config cfg;
+	enum evs_role role;
+	struct loop *loop;
+	struct net net;
+	struct kernel *kernel;
+	struct ike_engine *eng;
+	int sig_fd;
+	int ctl_fd;
+	bool easyvpn;
+	uint64_t next_connect;		/* client: (re)connect attempts */
+};
+
+/* ---- engine ops: net + kernel ---------------------------------------------- */
+
+static struct evsd *the;
+
+static int op_send(void *arg, const struct ike_path *p, const uint8_t *b,
+		   size_t n)
+{
+	return net_send(&((struct evsd *)arg)->net, p, b, n);
+}
+
+static int op_keepalive(void *arg, const struct ike_path *p)
+{
+	return net_keepalive(&((struct evsd *)arg)->net, p);
+}
+
+static int op_child_add(void *arg, const struct kernel_child *c)
+{
+	return kernel_child_add(((struct evsd *)arg)->kernel, c);
+}
+
+static int op_child_del_sas(void *arg, uint32_t conn, uint32_t in, uint32_t out)
+{
+	return kernel_child_del_sas(((struct evsd *)arg)->kernel, conn, in, out);
+}
+
+static int op_conn_del(void *arg, uint32_t conn)
+{
+	return kernel_conn_del(((struct evsd *)arg)->kernel, conn);
+}
+
+static const struct ike_engine_ops evsd_ops = {
+	.send = op_send,
+	.child_add = op_child_add,
+	.child_del_sas = op_child_del_sas,
+	.conn_del = op_conn_del,
+	.keepalive = op_keepalive,
+};
+
+/* ---- loop callbacks -------------------------------------------------------- */
+
+static void on_net(int fd, void *arg)
+{
+	struct evsd *d = arg;
+
+	ike_engine_set_time(d->eng, loop_now_ms());
+	for (unsigned i = 0; i < d->net.n; i++)
+		if (d->net.s[i].fd == fd)
+			net_read(&d->net, i, d->eng);
+}
+
+static void on_kernel(int fd, void *arg)
+{
+	struct evsd *d = arg;
+
+	(void)fd;
+	ike_engine_set_time(d->eng, loop_now_ms());
+	kernel_events(d->kernel, d->eng);
+}
+
+static void on_easyvpn(int fd, void *arg)
+{
+	struct evsd *d = arg;
+
+	(void)fd;
+	ike_engine_set_time(d->eng, loop_now_ms());
+	easyvpn_process();
+}
+
+static void on_ctl(int fd, void *arg)
+{
+	struct evsd *d = arg;
+
+	ike_engine_set_time(d->eng, loop_now_ms());
+	ctl_serve(fd, d->eng);
+}
+
+/* Client role: keep one ISAKMP SA per configured peer. */
+static void client_keepup(struct evsd *d)
+{
+	uint64_t now = loop_now_ms();
+
+	if (d->role != EVS_ROLE_CLIENT || now < d->next_connect)
+		return;
+	d->next_connect = now + RECONNECT_MS;
+	for (size_t i = 0; i < d->cfg.ike.n_peers; i++) {
+		const struct ike_peer *p = &d->cfg.ike.peers[i];
+		struct sockaddr_storage local;
+		bool have = false;
+
+		for (struct ike_sa *sa = d->eng->sas; sa; sa = sa->next)
+			have |= sa->peer == p && sa->state != IKE_S_DEAD;
+		if (have)
+			continue;
+		if (net_local_for(&d->net, &p->server,
+				  d->cfg.ike.port ? d->cfg.ike.port : 500, &local) < 0) {
+			log_warn("peer %s: no route to the server", p->name);
+			continue;
+		}
+		ike_engine_connect(d->eng, p, &local);
+	}
+}
+
+static void on_tick(void *arg)
+{
+	struct evsd *d = arg;
+	uint64_t now = loop_now_ms(), next;
+
+	ike_engine_set_time(d->eng, now);
+	next = ike_engine_tick(d->eng);
+	if (d->easyvpn) {
+		uint64_t n = easyvpn_tick(now);
+
+		if (n < next)
+			next = n;
+	}
+	client_keepup(d);
+	loop_timer(d->loop, now + (next ? next : 1), on_tick, d);
+}
+
+static void on_signal(int fd, void *arg)
+{
+	struct evsd *d = arg;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			char err[256];
+
+			if (!d->easyvpn) {
+				log_notice("SIGHUP: nothing to reload");
+			} else if (easyvpn_reload_users(err, sizeof(err)) < 0) {
+				log_err("SIGHUP: user database not reloaded: %s", err);
+			} else {
+				log_notice("SIGHUP: user database reloaded");
+			}
+			continue;
+		}
+		log_notice("signal %u: shutting down", si.ssi_signo);
+		loop_stop(d->loop);
+	}
+}
+
+/* ---- start-up ------------------------------------------------------------------ */
+
+static int pid_file(const char *path)
+{
+	char buf[32];
+	int fd;
+
+	mkdir("/run/evs", 0755);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		log_err("%s: another evsd is running", path);
+		close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, 0) < 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, strlen(buf)) < 0)
+		return -1;
+	return fd;		/* held open: the lock lives with it */
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		return -1;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: evsd [-f] [-d] [-c FILE] [--client] [--check-config]\n"
+		"            [--pid-file FILE] [--socket FILE]\n"
+		"  -f, --foreground   stay in the foreground, log to stderr\n"
+		"  -d, --debug        log at debug level\n"
+		"  -c, --config FILE  configuration (default %s)\n"
+		"      --client       Easy VPN client: connect to every peer block\n"
+		"      --check-config check the configuration and exit\n"
+		"      --pid-file FILE  (default %s)\n"
+		"      --socket FILE    control socket (default %s)\n",
+		EVSD_CONF_PATH, PID_FILE, EVSD_CTL_PATH);
+}
+
+static int setup(struct evsd *d, const char *ctl_path)
+{
+	char err[512];
+	sigset_t ss;
+	int fd;
+
+	d->kernel = kernel_open(d->cfg.ike.device[0] ? d->cfg.ike.device : "evs0",
+				err, sizeof(err));
+	if (!d->kernel) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (net_open(&d->net, &d->cfg.ike, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	for (unsigned i = 0; (fd = net_natt_fd(&d->net, i)) >= 0; i++)
+		if (kernel_encap_attach(d->kernel, fd) < 0)
+			return -1;
+	d->eng = ike_engine_new(&d->cfg, d->role, &evsd_ops, d);
+	if (!d->eng)
+		return -1;
+	if (d->cfg.easyvpn || d->role == EVS_ROLE_CLIENT) {
+		if (easyvpn_init(&d->cfg, d->role == EVS_ROLE_SERVER, err,
+				 sizeof(err)) < 0) {
+			log_err("easyvpn: %s", err);
+			return -1;
+		}
+		d->easyvpn = true;
+	}
+	d->loop = loop_new();
+	if (!d->loop)
+		return -1;
+	for (unsigned i = 0; i < d->net.n; i++)
+		loop_add_fd(d->loop, d->net.s[i].fd, on_net, d);
+	loop_add_fd(d->loop, kernel_event_fd(d->kernel), on_kernel, d);
+	if (d->easyvpn && easyvpn_fd() >= 0)
+		loop_add_fd(d->loop, easyvpn_fd(), on_easyvpn, d);
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_fd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sig_fd < 0)
+		return -1;
+	loop_add_fd(d->loop, d->sig_fd, on_signal, d);
+	d->ctl_fd = ctl_open(ctl_path, err, sizeof(err));
+	if (d->ctl_fd < 0)
+		log_warn("control socket: %s (evsadm cannot list sessions)", err);
+	else
+		loop_add_fd(d->loop, d->ctl_fd, on_ctl, d);
+	loop_timer(d->loop, loop_now_ms(), on_tick, d);
+	return 0;
+}
+
+static void teardown(struct evsd *d, const char *ctl_path)
+{
+	int fd;
+
+	if (d->eng) {
+		/* Deletes go out and connections leave the kernel here. */
+		ike_engine_set_time(d->eng, loop_now_ms());
+		ike_engine_free(d->eng);
+		d->eng = NULL;
+	}
+	if (d->easyvpn)
+		easyvpn_shutdown();
+	if (d->kernel)
+		for (unsigned i = 0; (fd = net_natt_fd(&d->net, i)) >= 0; i++)
+			kernel_encap_detach(d->kernel, fd);
+	net_close(&d->net);
+	kernel_close(d->kernel);
+	if (d->ctl_fd >= 0) {
+		close(d->ctl_fd);
+		unlink(ctl_path);
+	}
+	loop_free(d->loop);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "client", no_argument, NULL, 'C' },
+		{ "check-config", no_argument, NULL, 'K' },
+		{ "pid-file", required_argument, NULL, 'P' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf = EVSD_CONF_PATH, *pidf = PID_FILE, *ctl = EVSD_CTL_PATH;
+	bool foreground = false, debug = false, check = false;
+	struct evsd d;
+	struct cfg_err err;
+	int c, pid_fd, rc = 1;
+
+	memset(&d, 0, sizeof(d));
+	d.ctl_fd = -1;
+	d.sig_fd = -1;
+	d.role = EVS_ROLE_SERVER;
+	while ((c = getopt_long(argc, argv, "fdc:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			foreground = true;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'C':
+			d.role = EVS_ROLE_CLIENT;
+			break;
+		case 'K':
+			check = true;
+			break;
+		case 'P':
+			pidf = optarg;
+			break;
+		case 'S':
+			ctl = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	config_easyvpn_register();
+	if (check)
+		return evsd_check_config(conf, stdout, stderr);
+	if (secret_init() < 0) {
+		fprintf(stderr, "evsd: libsodium failed to start\n");
+		return 1;
+	}
+	evsd_log_open("evsd", !foreground);
+	if (evsd_config_load(conf, &d.cfg, &err) < 0) {
+		log_err("%s", err.msg);
+		return 1;
+	}
+	if (debug)
+		evsd_log_set_level(EVSD_LOG_DEBUG);
+	else if (d.cfg.ike.log_level)
+		evsd_log_set_level((enum evsd_log_level)d.cfg.ike.log_level);
+	if (d.role == EVS_ROLE_CLIENT && !d.cfg.ike.n_peers) {
+		log_err("%s: --client needs at least one peer block", conf);
+		goto out_cfg;
+	}
+	if (!foreground && daemonize() < 0) {
+		log_err("cannot daemonize: %s", strerror(errno));
+		goto out_cfg;
+	}
+	pid_fd = pid_file(pidf);
+	if (pid_fd < 0)
+		goto out_cfg;
+	the = &d;
+	if (setup(&d, ctl) == 0) {
+		log_notice("evsd %s started as %s", EVS_VERSION,
+			   d.role == EVS_ROLE_CLIENT ? "client" : "server");
+		rc = loop_run(d.loop) < 0;
+	}
+	teardown(&d, ctl);
+	unlink(pidf);
+	close(pid_fd);
+	log_notice("evsd stopped");
+out_cfg:
+	evsd_config_free(&d.cfg);
+	return rc;
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+/*
+ * net: UDP 500/4500 sockets.  See net.h.
+ */
+#include "evsd/net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evsd/log.h"
+
+#define NON_ESP_MARKER_LEN 4
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static socklen_t ss_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	       sizeof(struct sockaddr_in);
+}
+
+static int open_one(struct net *n, const struct sockaddr_storage *addr,
+		    uint16_t port, bool natt, char *err, size_t errlen)
+{
+	struct net_sock *s = &n->s[n->n];
+	int one = 1, fd;
+	char a[64];
+
+	if (n->n >= NET_MAX_SOCKS) {
+		snprintf(err, errlen, "too many listen addresses");
+		return -1;
+	}
+	s->bound = *addr;
+	set_port(&s->bound, port);
+	fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr->ss_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&s->bound, ss_len(&s->bound)) < 0) {
+		ike_addr_str((struct sockaddr *)&s->bound, a, sizeof(a));
+		snprintf(err, errlen, "bind %s: %s", a, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	s->fd = fd;
+	s->natt = natt;
+	n->n++;
+	ike_addr_str((struct sockaddr *)&s->bound, a, sizeof(a));
+	log_info("listening on %s%s", a, natt ? " (NAT-T)" : "");
+	return 0;
+}
+
+int net_open(struct net *n, const struct ike_config *ike, char *err,
+	     size_t errlen)
+{
+	uint16_t port = ike->port ? ike->port : 500;
+	uint16_t nport = ike->natt_port ? ike->natt_port : 4500;
+
+	memset(n, 0, sizeof(*n));
+	if (!ike->n_listen) {
+		struct sockaddr_storage any;
+
+		memset(&any, 0, sizeof(any));
+		any.ss_family = AF_INET;
+		if (open_one(n, &any, port, false, err, errlen) < 0 ||
+		    open_one(n, &any, nport, true, err, errlen) < 0)
+			goto fail;
+		return 0;
+	}
+	for (unsigned i = 0; i < ike->n_listen; i++)
+		if (open_one(n, &ike->listen[i], port, false, err, errlen) < 0 ||
+		    open_one(n, &ike->listen[i], nport, true, err, errlen) < 0)
+			goto fail;
+	return 0;
+fail:
+	net_close(n);
+	return -1;
+}
+
+void net_close(struct net *n)
+{
+	for (unsigned i = 0; i < n->n; i++)
+		close(n->s[i].fd);
+	n->n = 0;
+}
+
+int net_natt_fd(const struct net *n, unsigned idx)
+{
+	for (unsigned i = 0; i < n->n; i++)
+		if (n->s[i].natt && !idx--)
+			return n->s[i].fd;
+	return -1;
+}
+
+/* The destination address of a received datagram. */
+static void local_of(struct msghdr *mh, const struct net_sock *s,
+		     struct sockaddr_storage *local)
+{
+	*local = s->bound;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			((struct sockaddr_in *)local)->sin_addr = pi.ipi_addr;
+		} else if (c->cmsg_level == IPPROTO_IPV6 &&
+			   c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			((struct sockaddr_in6 *)local)->sin6_addr = pi.ipi6_addr;
+		}
+	}
+}
+
+void net_read(struct net *n, unsigned i, struct ike_engine *e)
+{
+	struct net_sock *s = &n->s[i];
+	static uint8_t buf[65536];
+
+	for (int k = 0; k < 64; k++) {
+		union {
+			struct cmsghdr align;
+			uint8_t b[256];
+		} ctl;
+		struct ike_path p;
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = {
+			.msg_name = &p.remote, .msg_namelen = sizeof(p.remote),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl.b, .msg_controllen = sizeof(ctl.b),
+		};
+		ssize_t len;
+
+		memset(&p, 0, sizeof(p));
+		len = recvmsg(s->fd, &mh, 0);
+		if (len < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("recvmsg: %s", strerror(errno));
+			return;
+		}
+		local_of(&mh, s, &p.local);
+		p.natt = s->natt;
+		if (!s->natt) {
+			ike_engine_input(e, &p, buf, (size_t)len);
+			continue;
+		}
+		if (len == 1 && buf[0] == 0xff) {
+			n->rx_keepalive++;
+			continue;
+		}
+		if (len < NON_ESP_MARKER_LEN || buf[0] || buf[1] || buf[2] || buf[3]) {
+			/* ESP the kernel did not take: not attached yet. */
+			n->rx_esp_leak++;
+			continue;
+		}
+		ike_engine_input(e, &p, buf + NON_ESP_MARKER_LEN,
+				 (size_t)len - NON_ESP_MARKER_LEN);
+	}
+}
+
+static const struct net_sock *pick(const struct net *n, const struct ike_path *p)
+{
+	const struct net_sock *wild = NULL;
+
+	for (unsigned i = 0; i < n->n; i++) {
+		const struct net_sock *s = &n->s[i];
+
+		if (s->natt != p->natt || s->bound.ss_family != p->local.ss_family)
+			continue;
+		if (ike_addr_eq((const struct sockaddr *)&s->bound,
+				(const struct sockaddr *)&p->local))
+			return s;
+		if (!wild)
+			wild = s;
+	}
+	return wild;
+}
+
+static int send_from(const struct net_sock *s, const struct ike_path *p,
+		     const struct iovec *iov, int iovcnt)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} ctl;
+	struct msghdr mh = {
+		.msg_name = (void *)&p->remote,
+		.msg_namelen = ss_len(&p->remote),
+		.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt,
+	};
+	char a[64];
+
+	if (p->local.ss_family == AF_INET &&
+	    ((const struct sockaddr_in *)&p->local)->sin_addr.s_addr &&
+	    !((const struct sockaddr_in *)&s->bound)->sin_addr.s_addr) {
+		struct in_pktinfo pi;
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = ((const struct sockaddr_in *)&p->local)->sin_addr;
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+	if (sendmsg(s->fd, &mh, 0) < 0) {
+		ike_addr_str((const struct sockaddr *)&p->remote, a, sizeof(a));
+		log_warn("send to %s: %s", a, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int net_send(void *arg, const struct ike_path *p, const uint8_t *buf,
+	     size_t len)
+{
+	static const uint8_t marker[NON_ESP_MARKER_LEN];
+	const struct net_sock *s = pick(arg, p);
+	struct iovec iov[2];
+	int n = 0;
+
+	if (!s) {
+		log_warn("no socket to send from");
+		return -1;
+	}
+	if (p->natt) {
+		iov[n].iov_base = (void *)marker;
+		iov[n++].iov_len = sizeof(marker);
+	}
+	iov[n].iov_base = (void *)buf;
+	iov[n++].iov_len = len;
+	return send_from(s, p, iov, n);
+}
+
+int net_keepalive(void *arg, const struct ike_path *p)
+{
+	static const uint8_t ka = 0xff;
+	const struct net_sock *s = pick(arg, p);
+	struct iovec iov = { (void *)&ka, 1 };
+
+	if (!s || !p->natt)
+		return -1;
+	return send_from(s, p, &iov, 1);
+}
+
+int net_local_for(const struct net *n, const struct sockaddr_storage *remote,
+		  uint16_t port, struct sockaddr_storage *local)
+{
+	socklen_t len = sizeof(*local);
+	int fd = socket(remote->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	(void)n;
+	if (fd < 0)
+		return -1;
+	/* connect() on UDP sends nothing; it only picks the route. */
+	if (connect(fd, (const struct sockaddr *)remote, ss_len(remote)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)local, &len) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	set_port(local, port);
+	return 0;
+}

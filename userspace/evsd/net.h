@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * net: the IKE sockets.  UDP 500 (plain IKE) and UDP 4500 (RFC 3948: IKE
+ * after the 4-byte non-ESP marker, 1-byte 0xff NAT keepalives, everything
+ * else is ESP, which evs.ko consumes once the socket is attached with
+ * EVS_CMD_ENCAP_ATTACH).  One pair per listen address, or one wildcard
+ * pair using IP_PKTINFO so answers leave from the address they came to.
+ */
+#ifndef EVSD_NET_H
+#define EVSD_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "evsd/ikesa.h"
+
+#define NET_MAX_SOCKS 16
+
+struct net_sock {
+	int fd;
+	bool natt;			/* the 4500 socket */
+	struct sockaddr_storage bound;
+};
+
+struct net {
+	unsigned n;
+	struct net_sock s[NET_MAX_SOCKS];
+	uint64_t rx_esp_leak;		/* ESP seen by us: not attached */
+	uint64_t rx_keepalive;
+};
+
+/* Open and bind the sockets for cfg (listen addresses, ports).  On error
+ * -1 with a reason in err. */
+int net_open(struct net *n, const struct ike_config *ike, char *err,
+	     size_t errlen);
+void net_close(struct net *n);
+/* Read every pending datagram of socket i into the engine. */
+void net_read(struct net *n, unsigned i, struct ike_engine *e);
+/* struct ike_engine_ops members (arg = struct net *). */
+int net_send(void *arg, const struct ike_path *p, const uint8_t *buf,
+	     size_t len);
+int net_keepalive(void *arg, const struct ike_path *p);
+/* The local address the kernel would use towards remote (port: ours). */
+int net_local_for(const struct net *n, const struct sockaddr_storage *remote,
+		  uint16_t port, struct sockaddr_storage *local);
+/* The 4500 sockets' descriptors (for EVS_CMD_ENCAP_ATTACH). */
+int net_natt_fd(const struct net *n, unsigned idx);
+
+#endif
