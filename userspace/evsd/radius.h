@@ -62,7 +62,7 @@ enum radius_acct_type {
 
 struct radius_acct_info {
 	enum radius_acct_type type;
-	char user[EZV_NAME_MAX + 1];
+	char user[129];			/* XAUTH user names run to 128 bytes */
 	char session_id[32];		/* Acct-Session-Id */
 	char calling_station[64];
 	uint32_t port;			/* NAS-Port: the connection id */

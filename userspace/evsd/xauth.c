@@ -192,7 +192,15 @@ enum xauth_srv_ev xauth_server_recv(struct xauth_server *x,
 		/* A client that gives up answers with STATUS=FAIL. */
 		if ((m->valued & XAUTH_BIT(XAUTH_STATUS)) && m->status == XAUTH_STATUS_FAIL &&
 		    !(m->valued & XAUTH_BIT(XAUTH_USER_PASSWORD))) {
-			snprintf(x->reason, sizeof(x->reason), "client cancelled the login");
+			if (x->attempts && x->reason[0]) {
+				char prev[sizeof(x->reason)];
+
+				snprintf(prev, sizeof(prev), "%s", x->reason);
+				snprintf(x->reason, sizeof(x->reason), "%.100s; the client gave up",
+					 prev);
+			} else {
+				snprintf(x->reason, sizeof(x->reason), "client cancelled the login");
+			}
 			build_status(x, out, false);
 			return XAUTH_EV_SEND;
 		}
