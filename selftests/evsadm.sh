@@ -1,0 +1,230 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# evsadm against the real module: version, link, SA and policy add/show/
+# get/update/del/flush, connections, routes and proxy-ARP when the module
+# has them, monitor events, JSON that parses, bad input rejected with the
+# word named (exit 2), kernel refusals with the extack text (exit 1).
+# Everything happens in namespaces this test creates.
+. "$(dirname "$0")/lib.sh"
+
+EVSADM=${EVSADM:-$EVS_TOP/userspace/evsadm/evsadm}
+require_cmd ip python3
+[ -x "$EVSADM" ] || skip_all "$EVSADM not built"
+evs_load_module || skip_all "evs.ko does not load"
+netns_new ns ns2
+
+GCM=0x000102030405060708090a0b0c0d0e0f10111213	# 128-bit key + salt
+AES=0x000102030405060708090a0b0c0d0e0f
+SHA256=0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+SHA1=0x000102030405060708090a0b0c0d0e0f10111213
+
+e() { ip netns exec "$ns" "$EVSADM" "$@"; }
+e2() { ip netns exec "$ns2" "$EVSADM" "$@"; }
+
+# json_ok DESC PYEXPR CMD...: CMD's stdout parses as JSON and PYEXPR
+# (on d, the parsed value) is true.
+json_ok() {
+	local desc=$1 expr=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && printf '%s' "$out" |
+		python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($expr) else 1)"; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc"
+		tap_diag "command: $* (exit $rc)"
+		printf '%s\n' "$out" | tap_diag
+	fi
+}
+
+# expect DESC STATUS PATTERN CMD...: CMD exits STATUS and its stderr+stdout
+# contains PATTERN (fixed string).
+expect() {
+	local desc=$1 want=$2 pat=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq "$want" ] && grep -qF -- "$pat" <<<"$out"; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc"
+		tap_diag "command: $*"
+		tap_diag "exit $rc (want $want), want output containing: $pat"
+		printf '%s\n' "$out" | tap_diag
+	fi
+}
+
+# --- version and links ---------------------------------------------------
+expect "version names the module" 0 "evs module " e version
+json_ok "version -j parses, genl version 1" 'd["genl_version"] == 1 and d["module"]' e -j version
+json_ok "link show -j: no devices yet" 'd == []' e -j link show
+ip -n "$ns" link add evs0 type evs && ip -n "$ns" link set evs0 up
+ip -n "$ns" link add evs1 type evs
+json_ok "link show -j names evs0 and evs1" \
+	'sorted(x["ifname"] for x in d) == ["evs0", "evs1"] and "stats" not in d[0]' e -j link show
+json_ok "link -s -j show dev evs0 has drop counters" \
+	'len(d) == 1 and d[0]["ifname"] == "evs0" and d[0]["stats"]["drop_no_sa"] == 0' \
+	e -s -j link show dev evs0
+expect "link show dev lo: extack passed through" 1 \
+	"evsadm: kernel: device is not an evs device" e link show dev lo
+expect "link show dev missing: clear message" 1 \
+	'evsadm: link show: device "nosuch0" does not exist' e link show dev nosuch0
+
+# --- SAs -----------------------------------------------------------------
+tap_check "sa add out, rfc4106(gcm(aes)), espinudp" \
+	e sa add dev evs0 dir out spi 0x1000 src 198.51.100.1 dst 203.0.113.7 \
+	aead 'rfc4106(gcm(aes))' $GCM 128 encap espinudp 4500 4500 \
+	limit bytes-soft 100000 limit bytes-hard 200000
+tap_check "sa add in, cbc(aes) + hmac(sha256) trunc 128, replay-window 64" \
+	e sa add dev evs0 dir in spi 0x2000 src 203.0.113.7 dst 198.51.100.1 \
+	enc 'cbc(aes)' $AES auth 'hmac(sha256)' $SHA256 trunc 128 replay-window 64 esn
+out=$(e sa show 2>&1)
+if grep -q "spi 0x00001000" <<<"$out" && grep -q "spi 0x00002000" <<<"$out" &&
+	grep -q "aead rfc4106(gcm(aes)) key 128 bits icv 128 bits" <<<"$out" &&
+	! grep -qi "0102030405" <<<"$out"; then
+	tap_ok "sa show lists both SAs, algorithms and key lengths, never keys"
+else
+	tap_fail "sa show lists both SAs, algorithms and key lengths, never keys"
+	printf '%s\n' "$out" | tap_diag
+fi
+json_ok "sa show -j: two SAs, key lengths only" \
+	'sorted(s["spi"] for s in d) == [0x1000, 0x2000] and "0102030405" not in json.dumps(d)' \
+	e -j sa show
+json_ok "sa get -j: one object with encap and limits" \
+	'd["dir"] == "out" and d["encap"]["dport"] == 4500 and d["limits"]["bytes_hard"] == 200000' \
+	e -j sa get dev evs0 dir out spi 0x1000
+json_ok "sa show -s -j carries counters" \
+	'all("drop_replay" in s["stats"] for s in d)' e -s -j sa show
+expect "duplicate SPI refused with the kernel's words" 1 \
+	"evsadm: kernel: an SA with this SPI already exists in this direction" \
+	e sa add dev evs0 dir out spi 0x1000 src 198.51.100.1 dst 203.0.113.7 \
+	aead 'rfc4106(gcm(aes))' $GCM 128
+expect "cbc(des) refused without allow-weak (extack)" 1 "evsadm: kernel: " \
+	e sa add dev evs0 dir in spi 0x3000 src 203.0.113.7 dst 198.51.100.1 \
+	enc 'cbc(des)' 0x0001020304050607 auth 'hmac(sha1)' $SHA1
+tap_check "cbc(des) accepted with allow-weak" \
+	e sa add dev evs0 dir in spi 0x3000 src 203.0.113.7 dst 198.51.100.1 \
+	enc 'cbc(des)' 0x0001020304050607 auth 'hmac(sha1)' $SHA1 allow-weak
+tap_check "sa update: peer moved (NAT rebinding)" \
+	e sa update dev evs0 dir out spi 0x1000 dst 203.0.113.9 encap espinudp 4500 31000
+json_ok "sa get shows the new peer and port" \
+	'd["dst"] == "203.0.113.9" and d["encap"]["dport"] == 31000' \
+	e -j sa get dev evs0 dir out spi 0x1000
+
+# --- bad input: exit 2, the bad word named, nothing sent ------------------
+expect "bad SPI word" 2 'evsadm: sa add: "spi" expects a number, got "zz"' \
+	e sa add dev evs0 dir out spi zz
+expect "wrong key length" 2 \
+	'evsadm: sa add: "aead" key for rfc4106(gcm(aes)) must be 160, 224 or 288 bits' \
+	e sa add dev evs0 dir out spi 0x4000 src 198.51.100.1 dst 203.0.113.7 \
+	aead 'rfc4106(gcm(aes))' $AES 128
+expect "unknown algorithm" 2 'evsadm: sa add: unknown enc algorithm "foo"' \
+	e sa add dev evs0 dir out spi 0x4000 src 198.51.100.1 dst 203.0.113.7 \
+	enc foo $AES auth 'hmac(sha1)' $SHA1
+expect "missing argument" 2 'evsadm: sa add: missing "src ADDR"' \
+	e sa add dev evs0 dir out spi 0x4000
+expect "bad address" 2 'evsadm: policy add: "src" expects an IP prefix (ADDR[/LEN]), got "10.0.0.300"' \
+	e policy add dev evs0 dir out src 10.0.0.300 dst 10.77.0.5 drop
+json_ok "nothing was added by the rejected commands" 'len(d) == 3' e -j sa show
+
+# --- policies --------------------------------------------------------------
+tap_check "policy add out -> spi 0x1000" \
+	e policy add dev evs0 dir out src 192.168.77.0/24 dst 10.77.0.5 spi 0x1000
+tap_check "policy add in, tcp dport 22, priority 5" \
+	e policy add dev evs0 dir in src 10.77.0.5 dst 192.168.77.0/24 proto tcp dport 22 \
+	spi 0x2000 priority 5
+tap_check "policy add drop" e policy add dev evs0 dir out src 192.168.77.0/24 dst 10.77.0.0/16 drop
+expect "policy naming a missing SA: extack" 1 "evsadm: kernel: " \
+	e policy add dev evs0 dir out src 192.168.77.0/24 dst 10.77.0.6 spi 0x9999
+json_ok "policy show -j: three entries with selectors" \
+	'len(d) == 3 and any(p["dst"] == "10.77.0.5/32" and p["spi"] == 0x1000 for p in d) and any(p.get("dport") == 22 for p in d)' \
+	e -j policy show
+json_ok "policy show dir in filters" 'len(d) == 1 and d[0]["dir"] == "in"' e -j policy show dir in
+tap_check "policy del by selector" \
+	e policy del dev evs0 dir out src 192.168.77.0/24 dst 10.77.0.0/16
+json_ok "two policies left" 'len(d) == 2' e -j policy show
+
+# --- delete and flush ------------------------------------------------------
+tap_check "sa del" e sa del dev evs0 dir in spi 0x3000
+expect "sa get after del: extack" 1 "evsadm: kernel: no SA with this SPI and direction on this device" \
+	e sa get dev evs0 dir in spi 0x3000
+json_ok "other namespace sees none of it" 'd == []' e2 -j sa show
+tap_check "sa flush dev evs0" e sa flush dev evs0
+json_ok "no SAs after flush" 'd == []' e -j sa show
+tap_check "policy flush" e policy flush
+json_ok "no policies after flush" 'd == []' e -j policy show
+
+# --- monitor ---------------------------------------------------------------
+mon=$(mktemp)
+on_exit "rm -f $mon"
+ip netns exec "$ns" "$EVSADM" -j monitor >"$mon" 2>&1 &
+mpid=$!
+on_exit "kill $mpid"
+sleep 1
+e sa add dev evs0 dir out spi 0x5000 src 198.51.100.1 dst 203.0.113.7 \
+	aead 'rfc4106(gcm(aes))' $GCM 128 limit packets-hard 100 >/dev/null 2>&1
+e sa update dev evs0 dir out spi 0x5000 dst 203.0.113.10 >/dev/null 2>&1
+e sa del dev evs0 dir out spi 0x5000 >/dev/null 2>&1
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	grep -q sa-deleted "$mon" && break
+	sleep 1
+done
+kill "$mpid" 2>/dev/null
+wait "$mpid" 2>/dev/null
+if python3 - "$mon" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+names = [e["event"] for e in ev]
+ok = "sa-deleted" in names and "nat-mapping" in names
+ok = ok and all(e["sa"]["spi"] == 0x5000 for e in ev if "sa" in e)
+sys.exit(0 if ok else 1)
+PY
+then
+	tap_ok "monitor -j: one JSON object per line (nat-mapping, sa-deleted)"
+else
+	tap_fail "monitor -j: one JSON object per line (nat-mapping, sa-deleted)"
+	tap_diag <"$mon"
+fi
+
+# --- connections, routes, proxy ARP (when the module has them) ---------------
+if e conn show 2>&1 | grep -q "lacks this command"; then
+	tap_skip "conn/route/proxy-arp" "the loaded module has no connection commands yet"
+else
+	ip -n "$ns" link add lan0 type dummy && ip -n "$ns" link set lan0 up
+	ip -n "$ns" addr add 192.168.77.1/24 dev lan0
+	tap_check "conn add 7 label alice" e conn add 7 label alice
+	expect "conn add 7 again: extack" 1 "evsadm: kernel: " e conn add 7
+	tap_check "sa add bound to conn 7" \
+		e sa add dev evs0 dir out spi 0x6000 src 198.51.100.1 dst 203.0.113.7 \
+		aead 'rfc4106(gcm(aes))' $GCM 128 conn 7
+	tap_check "route add 10.77.0.5/32 dev evs0 conn 7" \
+		e route add 10.77.0.5/32 dev evs0 conn 7 metric 10
+	tap_check "proxy-arp add 192.168.77.200 dev lan0 conn 7" \
+		e proxy-arp add 192.168.77.200 dev lan0 conn 7
+	json_ok "conn show 7 -j counts what it owns" \
+		'd["id"] == 7 and d["label"] == "alice" and d["sas"] == 1 and d["routes"] == 1 and d["proxy_arp"] == 1' \
+		e -j conn show 7
+	json_ok "route show -j" 'any(r["dst"] == "10.77.0.5/32" and r["conn"] == 7 for r in d)' \
+		e -j route show
+	json_ok "proxy-arp show -j" 'any(p["addr"] == "192.168.77.200" for p in d)' e -j proxy-arp show
+	tap_check "proxy-arp on dev lan0" e proxy-arp on dev lan0
+	tap_check "proxy-arp off dev lan0" e proxy-arp off dev lan0
+	tap_check "conn del 7" e conn del 7
+	json_ok "conn del took its SA" 'd == []' e -j sa show
+	json_ok "conn del took its route" 'd == []' e -j route show
+	json_ok "conn del took its proxy-ARP entry" 'd == []' e -j proxy-arp show
+	expect "route add without a live conn: extack" 1 "evsadm: kernel: " \
+		e route add 10.77.0.6/32 dev evs0 conn 99
+fi
+
+# --- privileges ------------------------------------------------------------
+if command -v setpriv >/dev/null; then
+	expect "unprivileged caller refused" 1 "evsadm: kernel: Operation not permitted" \
+		ip netns exec "$ns" setpriv --reuid 65534 --regid 65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all "$EVSADM" sa flush
+else
+	tap_skip "unprivileged caller refused" "setpriv not installed"
+fi
+
+tap_done
