@@ -18,20 +18,23 @@ int evs_t_topo_up(struct evs_t_topo *t, const char *tag)
 {
 	snprintf(t->a, sizeof(t->a), "evsA-%s-%d", tag, getpid());
 	snprintf(t->b, sizeof(t->b), "evsB-%s-%d", tag, getpid());
-	if (evs_sh("ip netns add %s && ip netns add %s", t->a, t->b))
-		return -1;
+	/* Few commands: every exec is slow in an emulated VM. */
 	return evs_sh(
-		"set -e; A=%s; B=%s;"
-		"ip -n $A link set lo up; ip -n $B link set lo up;"
+		"set -e; A=%s; B=%s; ip netns add $A; ip netns add $B;"
 		"ip -n $A link add vA type veth peer name vB netns $B;"
-		"ip -n $A addr add " EVS_T_A_OUTER "/24 dev vA; ip -n $A link set vA up;"
-		"ip -n $B addr add " EVS_T_B_OUTER "/24 dev vB; ip -n $B link set vB up;"
-		"ip -n $A link add lan0 type dummy;"
-		"ip -n $A addr add " EVS_T_A_INNER "/24 dev lan0; ip -n $A link set lan0 up;"
-		"ip -n $A link add evs0 type evs; ip -n $A link set evs0 up;"
-		"ip -n $A route add 10.77.0.0/16 dev evs0 src " EVS_T_A_INNER ";"
-		"ip -n $B addr add " EVS_T_B_INNER "/32 dev lo;"
-		"ip -n $B route add 192.168.77.0/24 dev vB src " EVS_T_B_INNER,
+		"printf '%%s\\n'"
+		" 'link set lo up'"
+		" 'addr add " EVS_T_A_OUTER "/24 dev vA' 'link set vA up'"
+		" 'link add lan0 type dummy' 'addr add " EVS_T_A_INNER "/24 dev lan0'"
+		" 'link set lan0 up' 'link add evs0 type evs' 'link set evs0 up'"
+		" 'route add 10.77.0.0/16 dev evs0 src " EVS_T_A_INNER "'"
+		" | ip -n $A -batch -;"
+		"printf '%%s\\n'"
+		" 'link set lo up'"
+		" 'addr add " EVS_T_B_OUTER "/24 dev vB' 'link set vB up'"
+		" 'addr add " EVS_T_B_INNER "/32 dev lo'"
+		" 'route add 192.168.77.0/24 dev vB src " EVS_T_B_INNER "'"
+		" | ip -n $B -batch -",
 		t->a, t->b);
 }
 
