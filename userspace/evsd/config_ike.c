@@ -756,6 +756,10 @@ static int load_global(struct cfg_node *n, struct ike_config *ike,
 	uint32_t a, b;
 	int lvl;
 
+	/* Block directives of other sections (aaa, group, ...) are not ours. */
+	if (!cfg_is(n, "log-level", NULL) && !cfg_is(n, "device", NULL) &&
+	    !cfg_is(n, "listen", NULL) && !cfg_is(n, "ports", NULL))
+		return 1;
 	if (cfg_want_block(n, false, err) < 0)
 		return -1;
 	if (cfg_is(n, "log-level", NULL)) {
