@@ -271,7 +271,7 @@ static int check(struct evsadm_sa_req *req, const struct evs_algo **algo, struct
 	if (!aead && !enc && !auth)
 		return evs_errf(e, "missing algorithms: \"aead ALGO KEY ICVBITS\" or \"enc ALGO KEY auth ALGO KEY\"");
 	if (enc && !auth)
-		return evs_errf(e, "\"enc\" needs \"auth ALGO KEY\" too (\"auth digest_null 0x\" for none)");
+		return evs_errf(e, "\"enc\" needs \"auth ALGO KEY\" too (ESP without integrity is refused)");
 	if (auth && !enc)
 		return evs_errf(e, "\"auth\" needs \"enc ALGO KEY\" too (\"enc ecb(cipher_null) 0x\" for none)");
 	if (EVS_HAS(sa, EVS_SA_A_OSEQ) && sa->dir != EVS_DIR_OUT)

@@ -267,7 +267,8 @@ int evsadm_request(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void 
 		return evsadm_nl_error(ctx, &err);
 	}
 	if (err.warning[0])
-		fprintf(ctx->err, "evsadm: kernel: warning: %s\n", err.warning);
+		fprintf(ctx->err, "evsadm: kernel: %s%s\n",
+			strncmp(err.warning, "warning:", 8) ? "warning: " : "", err.warning);
 	return EVSADM_EXIT_OK;
 }
 

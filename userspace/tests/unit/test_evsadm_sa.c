@@ -178,7 +178,7 @@ UNIT_TEST(sa_add_rejects_missing_and_conflicting)
 	expect_err("add dev evs0 dir in spi 300 src 10.0.0.1", "missing \"dst ADDR\"");
 	expect_err("add " BASE, "missing algorithms: \"aead ALGO KEY ICVBITS\" or \"enc ALGO KEY auth ALGO KEY\"");
 	expect_err("add " BASE "enc 'cbc(aes)' " AES_KEY,
-		   "\"enc\" needs \"auth ALGO KEY\" too (\"auth digest_null 0x\" for none)");
+		   "\"enc\" needs \"auth ALGO KEY\" too (ESP without integrity is refused)");
 	expect_err("add " BASE "auth 'hmac(sha256)' " SHA256_KEY,
 		   "\"auth\" needs \"enc ALGO KEY\" too (\"enc ecb(cipher_null) 0x\" for none)");
 	expect_err("add " BASE "aead 'rfc4106(gcm(aes))' " GCM_KEY " 128 enc 'cbc(aes)' " AES_KEY,
@@ -271,7 +271,7 @@ UNIT_TEST(sa_add_message)
 	r.sa.dev.ifindex = 42;		/* resolved from "evs0" by the I/O step */
 	nlh = evsadm_sa_build(&r, 0x1234, buf);
 	UNIT_ASSERT_EQ_INT(nlh->nlmsg_type, 0x1234);
-	UNIT_ASSERT_EQ_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	UNIT_ASSERT_EQ_INT(nlh->nlmsg_flags, NLM_F_REQUEST);
 	g = mnl_nlmsg_get_payload(nlh);
 	UNIT_ASSERT_EQ_INT(g->cmd, EVS_CMD_SA_ADD);
 	UNIT_ASSERT_EQ_INT(g->version, EVS_GENL_VERSION);
