@@ -54,8 +54,12 @@ const struct nla_policy evs_sa_policy[EVS_SA_A_MAX + 1] = {
 						  EVS_SA_F_ALLOW_WEAK),
 	[EVS_SA_A_LIMITS]	= NLA_POLICY_NESTED(evs_lft_policy),
 	[EVS_SA_A_CONN_ID]	= { .type = NLA_U32 },
-	/* KEY_BITS, AUTH_KEY_BITS, CURLFT, STATS, OSEQ, SEQ_HI, STATE are
-	 * reported only.
+	/* On add, outbound only: the last sequence number already used (an SA
+	 * carried over from elsewhere; tests of sequence exhaustion).
+	 */
+	[EVS_SA_A_OSEQ]		= { .type = NLA_U64 },
+	/* KEY_BITS, AUTH_KEY_BITS, CURLFT, STATS, SEQ_HI, STATE are reported
+	 * only.
 	 */
 };
 

@@ -521,6 +521,31 @@ static struct evs_sa_encap *evs_parse_encap(struct nlattr **tb,
 	return e;
 }
 
+/* Starting outbound sequence number (the last one used).  Without ESN
+ * the counter is 32 bits and must not already be past its end.
+ */
+static int evs_parse_oseq(struct evs_sa *sa, struct nlattr *a,
+			  struct netlink_ext_ack *extack)
+{
+	u64 v;
+
+	if (!a)
+		return 0;
+	if (sa->dir != EVS_DIR_OUT) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "only an outbound SA takes a starting sequence number");
+		return -EINVAL;
+	}
+	v = nla_get_u64(a);
+	if (!(sa->flags & EVS_SA_F_ESN) && v > U32_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "a sequence number above 2^32-1 needs esn");
+		return -EINVAL;
+	}
+	atomic64_set(&sa->oseq, v);
+	return 0;
+}
+
 /* Crypto attributes: exactly one of AEAD, or ENC + AUTH. */
 static int evs_parse_crypto(struct nlattr **tb, struct evs_sa_crypto *c,
 			    struct nlattr *sa_attr,
@@ -711,6 +736,9 @@ int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
 		sa->flags = nla_get_u32(tb[EVS_SA_A_FLAGS]);
 	if (tb[EVS_SA_A_CONN_ID])
 		sa->conn_id = nla_get_u32(tb[EVS_SA_A_CONN_ID]);
+	ret = evs_parse_oseq(sa, tb[EVS_SA_A_OSEQ], info->extack);
+	if (ret)
+		goto out;
 	ret = evs_parse_lifetime_attr(tb[EVS_SA_A_LIMITS], &sa->limits,
 				      info->extack) ?:
 	      evs_parse_crypto(tb, &crypto, info->attrs[EVS_A_SA],
@@ -820,8 +848,8 @@ int evs_nl_sa_update(struct sk_buff *skb, struct genl_info *info)
 	    tb[EVS_SA_A_ENC_NAME] || tb[EVS_SA_A_ENC_KEY] ||
 	    tb[EVS_SA_A_AUTH_NAME] || tb[EVS_SA_A_AUTH_KEY] ||
 	    tb[EVS_SA_A_REPLAY_WINDOW] || tb[EVS_SA_A_FLAGS] ||
-	    tb[EVS_SA_A_CONN_ID]) {
-		GENL_SET_ERR_MSG(info, "only peer address, encapsulation and lifetimes can be updated; rekey with a new SA");
+	    tb[EVS_SA_A_CONN_ID] || tb[EVS_SA_A_OSEQ]) {
+		GENL_SET_ERR_MSG(info, "only peer, encapsulation and lifetimes can change");
 		return -EINVAL;
 	}
 	ret = evs_parse_lifetime_attr(tb[EVS_SA_A_LIMITS], &limits,
