@@ -8,6 +8,8 @@
  * with 198.51.100.2 whose inner addresses live on lo and whose ESP is done
  * by Linux xfrm).  Routes are checked with `ip route`, ARP answers with
  * busybox arping from the LAN host, traffic with ping.
+ *
+ * evs-selftest-timeout: 900
  */
 #include <errno.h>
 #include <poll.h>
