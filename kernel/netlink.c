@@ -49,7 +49,8 @@ const struct nla_policy evs_sa_policy[EVS_SA_A_MAX + 1] = {
 	[EVS_SA_A_ENCAP_TYPE]	= NLA_POLICY_MAX(NLA_U8, EVS_ENCAP_ESPINUDP),
 	[EVS_SA_A_ENCAP_SPORT]	= { .type = NLA_U16 },
 	[EVS_SA_A_ENCAP_DPORT]	= { .type = NLA_U16 },
-	[EVS_SA_A_REPLAY_WINDOW] = NLA_POLICY_MAX(NLA_U32, 4096),
+	/* 0..4096: esp_alg.c checks it with a message naming the range. */
+	[EVS_SA_A_REPLAY_WINDOW] = { .type = NLA_U32 },
 	[EVS_SA_A_FLAGS]	= NLA_POLICY_MASK(NLA_U32, EVS_SA_F_ESN |
 						  EVS_SA_F_ALLOW_WEAK),
 	[EVS_SA_A_LIMITS]	= NLA_POLICY_NESTED(evs_lft_policy),

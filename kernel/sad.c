@@ -555,7 +555,7 @@ static int evs_parse_crypto(struct nlattr **tb, struct evs_sa_crypto *c,
 	if (tb[EVS_SA_A_AEAD_NAME]) {
 		if (tb[EVS_SA_A_ENC_NAME] || tb[EVS_SA_A_AUTH_NAME]) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[EVS_SA_A_AEAD_NAME],
-					    "give either an AEAD or an encryption + authentication pair, not both");
+					    "an AEAD algorithm cannot be combined with separate encryption or authentication");
 			return -EINVAL;
 		}
 		if (!tb[EVS_SA_A_AEAD_KEY] || !tb[EVS_SA_A_AEAD_ICV_BITS]) {
@@ -849,7 +849,7 @@ int evs_nl_sa_update(struct sk_buff *skb, struct genl_info *info)
 	    tb[EVS_SA_A_AUTH_NAME] || tb[EVS_SA_A_AUTH_KEY] ||
 	    tb[EVS_SA_A_REPLAY_WINDOW] || tb[EVS_SA_A_FLAGS] ||
 	    tb[EVS_SA_A_CONN_ID] || tb[EVS_SA_A_OSEQ]) {
-		GENL_SET_ERR_MSG(info, "only peer, encapsulation and lifetimes can change");
+		GENL_SET_ERR_MSG(info, "only peer address, encapsulation and lifetimes can be updated; rekey with a new SA");
 		return -EINVAL;
 	}
 	ret = evs_parse_lifetime_attr(tb[EVS_SA_A_LIMITS], &limits,

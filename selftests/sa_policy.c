@@ -43,6 +43,8 @@ struct sa_opts {
 	uint32_t flags;
 	uint64_t lft[EVS_LFT_A_MAX + 1];
 	bool no_spi;
+	const char *src, *dst;		/* default: this side is LOCAL */
+	uint64_t oseq;			/* last outbound sequence used */
 };
 
 static const uint8_t gcm_key[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
@@ -70,8 +72,10 @@ static struct nlmsghdr *sa_req(struct evs_nl *nl, uint8_t cmd, int ifindex,
 		mnl_attr_put_u32(nlh, EVS_SA_A_SPI, o->spi);
 	if (cmd == EVS_CMD_SA_ADD) {
 		mnl_attr_put_u16(nlh, EVS_SA_A_FAMILY, AF_INET);
-		put_addr(nlh, EVS_SA_A_SRC, o->dir == EVS_DIR_OUT ? LOCAL : PEER);
-		put_addr(nlh, EVS_SA_A_DST, o->dir == EVS_DIR_OUT ? PEER : LOCAL);
+		put_addr(nlh, EVS_SA_A_SRC, o->src ? o->src :
+			 o->dir == EVS_DIR_OUT ? LOCAL : PEER);
+		put_addr(nlh, EVS_SA_A_DST, o->dst ? o->dst :
+			 o->dir == EVS_DIR_OUT ? PEER : LOCAL);
 		if (o->aead) {
 			mnl_attr_put_strz(nlh, EVS_SA_A_AEAD_NAME, o->aead);
 			mnl_attr_put(nlh, EVS_SA_A_AEAD_KEY, o->keylen, o->key);
@@ -85,6 +89,8 @@ static struct nlmsghdr *sa_req(struct evs_nl *nl, uint8_t cmd, int ifindex,
 		}
 		if (o->flags)
 			mnl_attr_put_u32(nlh, EVS_SA_A_FLAGS, o->flags);
+		if (o->oseq)
+			mnl_attr_put_u64(nlh, EVS_SA_A_OSEQ, o->oseq);
 	}
 	for (i = 0; i <= EVS_LFT_A_MAX; i++)
 		if (o->lft[i])
@@ -202,6 +208,7 @@ struct sa_seen {
 	int n_keys;			/* key attributes seen: must stay 0 */
 	uint32_t key_bits, state;
 	uint64_t packets;
+	uint64_t rx_packets, drop_policy;
 	unsigned char *bitmap;		/* optional: SPI seen (dup check) */
 	uint32_t bitmap_base, bitmap_len;
 };
@@ -231,6 +238,12 @@ static int sa_cb(const struct nlmsghdr *nlh, void *data)
 	a = nested(nested(sa, EVS_SA_A_CURLFT), EVS_LFT_A_PACKETS);
 	if (a)
 		s->packets = mnl_attr_get_u64(a);
+	a = nested(nested(sa, EVS_SA_A_STATS), EVS_STATS_A_RX_PACKETS);
+	if (a)
+		s->rx_packets = mnl_attr_get_u64(a);
+	a = nested(nested(sa, EVS_SA_A_STATS), EVS_STATS_A_DROP_POLICY);
+	if (a)
+		s->drop_policy = mnl_attr_get_u64(a);
 	if (s->bitmap && spi >= s->bitmap_base &&
 	    spi - s->bitmap_base < s->bitmap_len) {
 		if (s->bitmap[spi - s->bitmap_base])
@@ -399,7 +412,7 @@ static int send_udp(int fd, const char *dst, int n, int payload)
 
 /* ---- tests ------------------------------------------------------------ */
 
-TEST_F(sa, bad_attributes_explained)
+TEST_F_TIMEOUT(sa, bad_attributes_explained, 300)
 {
 	static const uint8_t k15[15], k16[16];
 	struct pol_opts p = { .src_plen = -1, .dst_plen = -1 };
@@ -476,7 +489,7 @@ TEST_F(sa, bad_attributes_explained)
 	EXPECT_EQ(0, pol_count(&self->nl));
 }
 
-TEST_F(sa, duplicate_spi_refused_and_keys_never_read_back)
+TEST_F_TIMEOUT(sa, duplicate_spi_refused_and_keys_never_read_back, 300)
 {
 	struct sa_seen s = {};
 	struct sa_opts o;
@@ -608,7 +621,7 @@ TEST_F_TIMEOUT(sa, dump_under_concurrent_change, 600)
 }
 
 /* Two namespaces never see each other's SAs; an SPI may repeat. */
-TEST_F(sa, namespaces_isolated)
+TEST_F_TIMEOUT(sa, namespaces_isolated, 300)
 {
 	int ns1 = open("/proc/self/ns/net", O_RDONLY);
 	struct sa_seen s = {};
@@ -711,7 +724,7 @@ static void link_stats(struct __test_metadata *_metadata, struct evs_nl *nl,
 
 /* Counters are compared as differences: the stack may send packets of
  * its own (IPv6 router solicitations) into the device meanwhile. */
-TEST_F(sa, no_policy_is_a_counted_drop)
+TEST_F_TIMEOUT(sa, no_policy_is_a_counted_drop, 300)
 {
 	struct pol_opts p = { .dir = EVS_DIR_OUT, .src_plen = -1 };
 	struct link_stats a, b;
@@ -783,7 +796,7 @@ static void expect_gone(struct __test_metadata *_metadata, struct evs_nl *nl,
 	EXPECT_EQ(0, pol_count(nl));
 }
 
-TEST_F(sa, lifetime_packets)
+TEST_F_TIMEOUT(sa, lifetime_packets, 300)
 {
 	uint64_t lft[EVS_LFT_A_MAX + 1] = {
 		[EVS_LFT_A_PACKETS_SOFT] = 3, [EVS_LFT_A_PACKETS_HARD] = 5 };
@@ -817,7 +830,7 @@ TEST_F(sa, lifetime_packets)
 	mnl_socket_close(ev);
 }
 
-TEST_F(sa, lifetime_bytes)
+TEST_F_TIMEOUT(sa, lifetime_bytes, 300)
 {
 	/* Each datagram is 20 + 8 + 100 = 128 inner bytes. */
 	uint64_t lft[EVS_LFT_A_MAX + 1] = {
@@ -843,7 +856,7 @@ TEST_F(sa, lifetime_bytes)
 	mnl_socket_close(ev);
 }
 
-TEST_F(sa, lifetime_seconds_since_add)
+TEST_F_TIMEOUT(sa, lifetime_seconds_since_add, 300)
 {
 	uint64_t lft[EVS_LFT_A_MAX + 1] = {
 		[EVS_LFT_A_TIME_SOFT] = 1, [EVS_LFT_A_TIME_HARD] = 3 };
@@ -866,7 +879,7 @@ TEST_F(sa, lifetime_seconds_since_add)
 	mnl_socket_close(ev);
 }
 
-TEST_F(sa, lifetime_seconds_since_first_use)
+TEST_F_TIMEOUT(sa, lifetime_seconds_since_first_use, 300)
 {
 	uint64_t lft[EVS_LFT_A_MAX + 1] = {
 		[EVS_LFT_A_USE_SOFT] = 1, [EVS_LFT_A_USE_HARD] = 2 };
@@ -887,7 +900,47 @@ TEST_F(sa, lifetime_seconds_since_first_use)
 	mnl_socket_close(ev);
 }
 
-TEST_F(sa, soft_limit_above_hard_refused)
+/* An outbound SA never wraps its 32-bit counter: the packet that would
+ * need sequence 2^32 is dropped, the SA stops with a hard event (reason
+ * sequence exhausted) and goes with its policy. */
+TEST_F_TIMEOUT(sa, sequence_exhaustion_stops_the_sa, 300)
+{
+	struct mnl_socket *ev = events_open(&self->nl);
+	struct pol_opts p = { .dir = EVS_DIR_OUT, .src_plen = -1,
+			      .dst = "10.77.1.0", .dst_plen = 24,
+			      .action = EVS_POL_IPSEC, .spi = 0x6005 };
+	struct sa_opts o;
+	struct event e;
+	long tx0;
+
+	ASSERT_NE(NULL, ev);
+	null_opts(&o, EVS_DIR_IN, 0x6006);
+	o.oseq = 5;
+	EXPECT_EQ(-EINVAL, sa_add(&self->nl, self->ifindex, &o));
+	EXPECT_NE(NULL, strstr(self->nl.err_msg, "outbound"));
+	null_opts(&o, EVS_DIR_OUT, 0x6005);
+	o.oseq = 0x100000000ULL;
+	EXPECT_EQ(-EINVAL, sa_add(&self->nl, self->ifindex, &o));
+	EXPECT_NE(NULL, strstr(self->nl.err_msg, "esn"));
+
+	o.oseq = 0xfffffffeULL;
+	ASSERT_EQ(0, sa_add(&self->nl, self->ifindex, &o)) TH_LOG("%s", self->nl.err_msg);
+	ASSERT_EQ(0, pol_add(&self->nl, self->ifindex, &p));
+	tx0 = if_stat("tx_packets");
+	ASSERT_EQ(0, send_udp(self->udp, "10.77.1.9", 1, 32));	/* 2^32-1 */
+	EXPECT_FALSE(event_wait(ev, 500, EVS_CMD_EV_EXPIRE, 0x6005, &e));
+	ASSERT_EQ(0, send_udp(self->udp, "10.77.1.9", 1, 32));	/* no more */
+	ASSERT_TRUE(event_wait(ev, 5000, EVS_CMD_EV_EXPIRE, 0x6005, &e));
+	EXPECT_TRUE(e.hard);
+	EXPECT_EQ(EVS_REASON_SEQ_EXHAUSTED, e.reason);
+	ASSERT_TRUE(event_wait(ev, 5000, EVS_CMD_EV_SA_DELETED, 0x6005, &e));
+	EXPECT_EQ(EVS_REASON_SEQ_EXHAUSTED, e.reason);
+	expect_gone(_metadata, &self->nl, self->ifindex, 0x6005);
+	EXPECT_EQ(1, if_stat("tx_packets") - tx0);
+	mnl_socket_close(ev);
+}
+
+TEST_F_TIMEOUT(sa, soft_limit_above_hard_refused, 300)
 {
 	uint64_t lft[EVS_LFT_A_MAX + 1] = {
 		[EVS_LFT_A_PACKETS_SOFT] = 10, [EVS_LFT_A_PACKETS_HARD] = 5 };
@@ -900,7 +953,7 @@ TEST_F(sa, soft_limit_above_hard_refused)
 }
 
 /* Deleting the device takes its SAs and policies, with events. */
-TEST_F(sa, device_delete_removes_everything)
+TEST_F_TIMEOUT(sa, device_delete_removes_everything, 300)
 {
 	struct pol_opts p = { .dir = EVS_DIR_OUT, .src_plen = -1,
 			      .dst = "10.77.1.0", .dst_plen = 24,
@@ -921,6 +974,106 @@ TEST_F(sa, device_delete_removes_everything)
 	EXPECT_EQ(0, s.n);
 	EXPECT_EQ(0, pol_count(&self->nl));
 	mnl_socket_close(ev);
+}
+
+/* Send one datagram from @src (an address of this namespace) to @dst. */
+static int send_from(const char *src, const char *dst)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), ret;
+
+	if (fd < 0)
+		return -1;
+	inet_pton(AF_INET, src, &sin.sin_addr);
+	ret = bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if (!ret)
+		ret = send_udp(fd, dst, 1, 32);
+	close(fd);
+	return ret;
+}
+
+/*
+ * End to end between two evs gateways (null crypto, raw ESP): the peer
+ * accepts inner packets from the prefix bound to the SA they came on, and
+ * drops (drop_policy) a source no policy covers and a source whose policy
+ * belongs to another client's SA.
+ */
+TEST_F_TIMEOUT(sa, inbound_source_check, 300)
+{
+	struct pol_opts p = { .src_plen = -1, .dst_plen = -1,
+			      .action = EVS_POL_IPSEC };
+	int ns_a = open("/proc/self/ns/net", O_RDONLY), ns_b, ifb;
+	struct sa_seen s;
+	struct evs_nl nlb;
+	struct sa_opts o;
+
+	ASSERT_LE(0, ns_a);
+	ASSERT_EQ(0, evs_sh("ip netns del evsb 2>/dev/null; ip netns add evsb && "
+			    "ip neigh del " PEER " dev v0 && "
+			    "ip link set v1 netns evsb && "
+			    "ip -n evsb addr add " PEER "/24 dev v1 && "
+			    "ip -n evsb link set v1 up && ip -n evsb link set lo up && "
+			    "ip -n evsb link add evs1 type evs && "
+			    "ip -n evsb addr add 10.77.1.9/32 dev evs1 && "
+			    "ip -n evsb link set evs1 up && "
+			    "ip -n evsb route add 10.77.0.0/16 dev evs1 && "
+			    "ip addr add 10.77.5.5/32 dev evs0 && "
+			    "ip addr add 10.77.6.6/32 dev evs0"));
+	ns_b = open("/run/netns/evsb", O_RDONLY);
+	ASSERT_LE(0, ns_b);
+	ASSERT_EQ(0, setns(ns_b, CLONE_NEWNET));
+	ifb = if_nametoindex("evs1");
+	ASSERT_EQ(0, evs_nl_open(&nlb));
+	ASSERT_EQ(0, setns(ns_a, CLONE_NEWNET));
+
+	/* A -> B on SPI 0x8001; B also has a second client on 0x8003. */
+	null_opts(&o, EVS_DIR_OUT, 0x8001);
+	ASSERT_EQ(0, sa_add(&self->nl, self->ifindex, &o)) TH_LOG("%s", self->nl.err_msg);
+	p.dir = EVS_DIR_OUT;
+	p.dst = "10.77.1.0";
+	p.dst_plen = 24;
+	p.spi = 0x8001;
+	ASSERT_EQ(0, pol_add(&self->nl, self->ifindex, &p)) TH_LOG("%s", self->nl.err_msg);
+
+	/* B's inbound SAs: from A (LOCAL) to B (PEER). */
+	null_opts(&o, EVS_DIR_IN, 0x8001);
+	o.src = LOCAL;
+	o.dst = PEER;
+	ASSERT_EQ(0, sa_add(&nlb, ifb, &o)) TH_LOG("%s", nlb.err_msg);
+	o.spi = 0x8003;
+	o.src = "203.0.113.3";
+	ASSERT_EQ(0, sa_add(&nlb, ifb, &o)) TH_LOG("%s", nlb.err_msg);
+	memset(&p, 0, sizeof(p));
+	p.action = EVS_POL_IPSEC;
+	p.dir = EVS_DIR_IN;
+	p.src = "10.77.0.0";
+	p.src_plen = 24;
+	p.dst_plen = -1;
+	p.spi = 0x8001;
+	ASSERT_EQ(0, pol_add(&nlb, ifb, &p)) TH_LOG("%s", nlb.err_msg);
+	p.src = "10.77.6.0";
+	p.spi = 0x8003;
+	ASSERT_EQ(0, pol_add(&nlb, ifb, &p)) TH_LOG("%s", nlb.err_msg);
+
+	EXPECT_EQ(0, send_from("10.77.0.1", "10.77.1.9"));
+	EXPECT_EQ(0, send_from("10.77.5.5", "10.77.1.9"));	/* no policy */
+	EXPECT_EQ(0, send_from("10.77.6.6", "10.77.1.9"));	/* other SA's */
+	usleep(500 * 1000);
+
+	memset(&s, 0, sizeof(s));
+	ASSERT_EQ(0, sa_simple(&nlb, EVS_CMD_SA_GET, ifb, EVS_DIR_IN, 0x8001,
+			       sa_cb, &s)) TH_LOG("%s", nlb.err_msg);
+	EXPECT_EQ(1, s.rx_packets);
+	EXPECT_EQ(2, s.drop_policy);
+	memset(&s, 0, sizeof(s));
+	ASSERT_EQ(0, sa_simple(&nlb, EVS_CMD_SA_GET, ifb, EVS_DIR_IN, 0x8003,
+			       sa_cb, &s));
+	EXPECT_EQ(0, s.rx_packets);
+	EXPECT_EQ(0, s.drop_policy);
+	evs_nl_close(&nlb);
+	close(ns_b);
+	close(ns_a);
+	evs_sh("ip netns del evsb");
 }
 
 /* Unreclaimable slab + per-CPU memory, in kB. */
