@@ -75,7 +75,7 @@ expect "link show dev missing: clear message" 1 \
 tap_check "sa add out, rfc4106(gcm(aes)), espinudp" \
 	e sa add dev evs0 dir out spi 0x1000 src 198.51.100.1 dst 203.0.113.7 \
 	aead 'rfc4106(gcm(aes))' $GCM 128 encap espinudp 4500 4500 \
-	limit bytes-soft 100000 limit bytes-hard 200000
+	limit bytes-soft 100000 limit bytes-hard 200000 oseq 5
 tap_check "sa add in, cbc(aes) + hmac(sha256) trunc 128, replay-window 64" \
 	e sa add dev evs0 dir in spi 0x2000 src 203.0.113.7 dst 198.51.100.1 \
 	enc 'cbc(aes)' $AES auth 'hmac(sha256)' $SHA256 trunc 128 replay-window 64 esn
@@ -91,13 +91,13 @@ fi
 json_ok "sa show -j: two SAs, key lengths only" \
 	'sorted(s["spi"] for s in d) == [0x1000, 0x2000] and "0102030405" not in json.dumps(d)' \
 	e -j sa show
-json_ok "sa get -j: one object with encap and limits" \
-	'd["dir"] == "out" and d["encap"]["dport"] == 4500 and d["limits"]["bytes_hard"] == 200000' \
+json_ok "sa get -j: one object with encap, limits, oseq" \
+	'd["dir"] == "out" and d["encap"]["dport"] == 4500 and d["limits"]["bytes_hard"] == 200000 and d["oseq"] == 5' \
 	e -j sa get dev evs0 dir out spi 0x1000
 json_ok "sa show -s -j carries counters" \
 	'all("drop_replay" in s["stats"] for s in d)' e -s -j sa show
-expect "duplicate SPI refused with the kernel's words" 1 \
-	"evsadm: kernel: an SA with this SPI already exists in this direction" \
+expect "duplicate SPI refused with the kernel's words, the word named" 1 \
+	'evsadm: kernel: an SA with this SPI already exists in this direction ("spi")' \
 	e sa add dev evs0 dir out spi 0x1000 src 198.51.100.1 dst 203.0.113.7 \
 	aead 'rfc4106(gcm(aes))' $GCM 128
 expect "cbc(des) refused without allow-weak (extack)" 1 "evsadm: kernel: " \
