@@ -364,10 +364,7 @@ void evs_encap_net_exit(struct evs_net *en);
 int evs_nl_encap_attach(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_encap_detach(struct sk_buff *skb, struct genl_info *info);
 
-/* --- conn.c / rri.c (rri) ---------------------------------------------------
- * Until conn.c exists (Kbuild defines EVS_HAVE_CONN when it does), sad.c
- * provides trivial versions of the two hooks below.
- */
+/* --- conn.c / rri.c (rri) --------------------------------------------- */
 /* An SA with conn_id != 0 is being added (en->lock held): return -ENOENT
  * with an extack message if the connection does not exist, else link
  * sa->conn_node into the connection.

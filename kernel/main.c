@@ -59,9 +59,7 @@ static void __net_exit evs_net_exit_batch(struct list_head *net_list)
 	list_for_each_entry(net, net_list, exit_list) {
 		en = evs_net(net);
 		evs_encap_net_exit(en);
-#ifdef EVS_HAVE_CONN
 		evs_conn_net_exit(en);
-#endif
 		evs_sad_exit(en);
 		xa_destroy(&en->sa_ids);
 		xa_destroy(&en->pol_ids);

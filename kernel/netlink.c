@@ -297,7 +297,6 @@ static const struct genl_ops evs_genl_ops[] = {
 	  .flags = EVS_ADMIN },
 	{ .cmd = EVS_CMD_ENCAP_DETACH, .doit = evs_nl_encap_detach,
 	  .flags = EVS_ADMIN },
-#ifdef EVS_HAVE_CONN
 	/* rri: connections, RRI routes, proxy ARP (conn.c, rri.c).  Labels
 	 * name users, so even reading needs CAP_NET_ADMIN.
 	 */
@@ -315,7 +314,6 @@ static const struct genl_ops evs_genl_ops[] = {
 	EVS_RRI_OP(EVS_CMD_PROXY_ARP_GET, NULL, evs_nl_parp_dump),
 	EVS_RRI_OP(EVS_CMD_PROXY_ARP_SET, evs_nl_parp_set, NULL),
 #undef EVS_RRI_OP
-#endif
 };
 
 static const struct genl_multicast_group evs_mcgrps[] = {

@@ -262,19 +262,6 @@ void evs_sad_flush(struct evs_net *en, struct evs_device *ed, u32 conn_id,
 	}
 }
 
-#ifndef EVS_HAVE_CONN
-/* Until conn.c exists a connection id is only a label. */
-int evs_conn_sa_added(struct evs_net *en, struct evs_sa *sa,
-		      struct netlink_ext_ack *extack)
-{
-	return 0;
-}
-
-void evs_conn_sa_removed(struct evs_net *en, struct evs_sa *sa, u8 reason)
-{
-}
-#endif
-
 void evs_sa_nat_mapping(struct evs_sa *sa, __be32 addr, __be16 port)
 {
 	/* One event per new mapping, and at most one a second per SA: a
