@@ -52,8 +52,6 @@ struct evsd {
 
 /* ---- engine ops: net + kernel ---------------------------------------------- */
 
-static struct evsd *the;
-
 static int op_send(void *arg, const struct ike_path *p, const uint8_t *b,
 		   size_t n)
 {
@@ -262,6 +260,18 @@ static void usage(FILE *f)
 		EVSD_CONF_PATH, PID_FILE, EVSD_CTL_PATH);
 }
 
+/* The signals the loop takes through a signalfd.  Blocked before any
+ * thread starts (the AAA worker), or a thread would take them instead. */
+static void evsd_signals(sigset_t *ss)
+{
+	sigemptyset(ss);
+	sigaddset(ss, SIGTERM);
+	sigaddset(ss, SIGINT);
+	sigaddset(ss, SIGHUP);
+	sigprocmask(SIG_BLOCK, ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static int setup(struct evsd *d, const char *ctl_path)
 {
 	char err[512];
@@ -300,12 +310,7 @@ static int setup(struct evsd *d, const char *ctl_path)
 	loop_add_fd(d->loop, kernel_event_fd(d->kernel), on_kernel, d);
 	if (d->easyvpn && easyvpn_fd() >= 0)
 		loop_add_fd(d->loop, easyvpn_fd(), on_easyvpn, d);
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGHUP);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	evsd_signals(&ss);
 	d->sig_fd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d->sig_fd < 0)
 		return -1;
@@ -428,7 +433,11 @@ int main(int argc, char **argv)
 	pid_fd = pid_file(pidf);
 	if (pid_fd < 0)
 		goto out_cfg;
-	the = &d;
+	{
+		sigset_t ss;
+
+		evsd_signals(&ss);
+	}
 	if (setup(&d, ctl) == 0) {
 		log_notice("evsd %s started as %s", EVS_VERSION,
 			   d.role == EVS_ROLE_CLIENT ? "client" : "server");

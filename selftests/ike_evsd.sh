@@ -1,0 +1,164 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# evsd client <-> evsd server over evs.ko on both ends, in three Phase 1
+# modes: aggressive mode PSK (group name as KEY_ID), main mode PSK, main
+# mode RSA signatures (certificates made now with openssl).  Each client
+# authenticates with XAUTH, pulls mode config, brings up Phase 2; then a
+# ping and a 1 MiB TCP transfer cross the tunnel to a LAN host; a clean
+# client shutdown removes the connection from both kernels.
+# evs-selftest-timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ike_lib.sh"
+
+ike_init
+ike_certs "$IKE_TMP" || skip_all "openssl cannot make test certificates"
+printf 'userpass\n' | "$EVS_TOP/userspace/evsadm/evsadm" user add alice group sales \
+	file "$IKE_TMP/users" cost min >/dev/null 2>&1 ||
+	skip_all "evsadm user add failed"
+
+cat >"$IKE_TMP/server.conf" <<EOF
+log-level debug
+device evs0
+listen 198.51.100.1
+crypto isakmp policy 10 {
+    encryption aes 256
+    hash sha256
+    authentication pre-share
+    group 14
+}
+crypto isakmp policy 20 {
+    encryption aes 256
+    hash sha256
+    authentication rsa-sig
+    group 14
+}
+crypto isakmp key mainsecret address 198.51.100.0/24
+crypto isakmp key mainsecret address 203.0.113.0/24
+crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
+pki {
+    ca $IKE_TMP/ca.pem
+    certificate $IKE_TMP/server.pem
+    private-key $IKE_TMP/server.key
+}
+timers {
+    dpd-interval 5
+    dpd-retries 3
+}
+user-database $IKE_TMP/users
+pool sales 10.77.0.10 10.77.0.100
+group sales {
+    key "Kq7Rv2LmX9pWc4ZtKb8Nsales"
+    pool sales
+    split-include 192.168.77.0/24
+}
+EOF
+
+# client_conf MODE: the client's peer block for one mode.
+client_conf() {
+	local auth
+	case $1 in
+	aggressive-psk)
+		auth="mode aggressive
+    group-name sales
+    group-key \"Kq7Rv2LmX9pWc4ZtKb8Nsales\"
+    authentication xauth-pre-share" ;;
+	main-psk)
+		auth="mode main
+    group-key mainsecret
+    authentication xauth-pre-share" ;;
+	main-rsa)
+		auth="mode main
+    authentication xauth-rsa-sig" ;;
+	esac
+	cat <<EOF
+log-level debug
+device evs0
+crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
+pki {
+    ca $IKE_TMP/ca.pem
+    certificate $IKE_TMP/client.pem
+    private-key $IKE_TMP/client.key
+}
+timers {
+    dpd-interval 5
+}
+peer gw {
+    server 198.51.100.1
+    $auth
+    encryption aes
+    key-length 256
+    hash sha256
+    group 14
+    transform-set T
+    xauth-username alice
+    xauth-password userpass
+}
+EOF
+}
+
+sa_count() { # NS: SAs in the kernel
+	ip netns exec "$1" "$EVS_TOP/userspace/evsadm/evsadm" sa show 2>/dev/null |
+		grep -c 'spi'
+}
+
+run_mode() {
+	local mode=$1 inner rc
+	ike_topology
+	client_conf "$mode" >"$IKE_TMP/client.conf"
+	if ! ike_start server "$srv" "$IKE_TMP/server.conf"; then
+		tap_fail "$mode: server starts"
+		return
+	fi
+	if ! ike_start client "$cli" "$IKE_TMP/client.conf" --client; then
+		tap_fail "$mode: client starts"
+		ike_stop server
+		return
+	fi
+	if ike_wait_conn client 60 && ike_wait_conn server 10; then
+		tap_ok "$mode: Phase 1, XAUTH, mode config and Phase 2 complete"
+	else
+		tap_fail "$mode: Phase 1, XAUTH, mode config and Phase 2 complete"
+		ike_diag client
+		ike_diag server
+		ike_stop client
+		ike_stop server
+		for ns in $(netns_list_mine); do ip netns del "$ns"; done
+		return
+	fi
+	ike_ctl client sessions | tap_diag
+	inner=$(ike_client_inner client)
+	ike_client_routes "$cli" "$inner" 192.168.77.0/24
+	tap_check "$mode: ping the LAN host through the tunnel" \
+		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
+	head -c 1048576 /dev/urandom >"$IKE_TMP/blob"
+	ip netns exec "$lan" socat -u TCP-LISTEN:5001,reuseaddr \
+		"OPEN:$IKE_TMP/blob.rx,creat,trunc" &
+	local lpid=$!
+	sleep 0.5
+	ip netns exec "$cli" socat -u "OPEN:$IKE_TMP/blob" \
+		TCP:192.168.77.2:5001,connect-timeout=10
+	wait $lpid
+	tap_check "$mode: 1 MiB over TCP arrives intact" cmp "$IKE_TMP/blob" "$IKE_TMP/blob.rx"
+	rm -f "$IKE_TMP/blob.rx"
+	# Packets really went through evs: the SAs counted them.
+	tap_check "$mode: traffic counted on the server's SAs" \
+		sh -c "ip netns exec $srv $EVS_TOP/userspace/evsadm/evsadm -j sa show | tee $IKE_TMP/sa.json |
+		       python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if sum(s.get(\"current\",{}).get(\"packets\",0) for s in d if s[\"dir\"]==\"in\")>100 else 1)'" ||
+		head -c 1500 "$IKE_TMP/sa.json" | tap_diag
+	ike_stop client
+	rc=$?
+	tap_result "$mode: client exits cleanly on SIGTERM" $rc
+	[ $rc -eq 0 ] || ike_diag client
+	sleep 1
+	tap_check "$mode: client's SAs gone from its kernel" test "$(sa_count "$cli")" -eq 0
+	tap_check "$mode: delete notify removed the server's SAs" test "$(sa_count "$srv")" -eq 0
+	ike_stop server
+	tap_result "$mode: server exits cleanly on SIGTERM" $?
+	grep -i 'sanitizer\|segfault' "$IKE_TMP"/*.log && tap_fail "$mode: no crashes"
+	for ns in $(netns_list_mine); do ip netns del "$ns"; done
+}
+
+for mode in ${EVS_IKE_MODES:-aggressive-psk main-psk main-rsa}; do
+	run_mode "$mode"
+done
+tap_done

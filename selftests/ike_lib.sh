@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Helpers shared by the ike_*.sh selftests (sourced after lib.sh): the
+# client / server / LAN topology, evsd start and stop, the control
+# socket, test certificates.
+#
+#   cli  c0 198.51.100.2/24 ---- s0 198.51.100.1/24  srv  lan0 192.168.77.1/24
+#                                                     |
+#                                           lan  eth0 192.168.77.2/24
+#
+# ike_topology_nat instead puts a router namespace doing nftables
+# masquerade between the client (10.99.0.2 behind it) and the server.
+
+EVSD=${EVSD:-$EVS_TOP/userspace/evsd/evsd}
+IKE_TMP=
+
+ike_init() {
+	require_cmd ip socat
+	[ -x "$EVSD" ] || skip_all "$EVSD not built (make -C userspace)"
+	evs_load_module || skip_all "evs.ko does not load"
+	IKE_TMP=$(mktemp -d /tmp/evs-ike.XXXXXX)
+	on_exit "rm -rf $IKE_TMP"
+	on_exit "ike_stop_all"
+}
+
+# ike_topology: namespaces cli, srv, lan with the addresses above and an
+# evs0 device in cli and srv.
+ike_topology() {
+	netns_new cli srv lan
+	ip -n "$cli" link add c0 type veth peer name s0 netns "$srv"
+	ip -n "$cli" addr add 198.51.100.2/24 dev c0
+	ip -n "$cli" link set c0 up
+	ip -n "$srv" addr add 198.51.100.1/24 dev s0
+	ip -n "$srv" link set s0 up
+	ike_lan_and_devices
+}
+
+# ike_topology_nat: cli (10.99.0.2) -> nat (10.99.0.1 | 198.51.100.254,
+# masquerade) -> srv (198.51.100.1).
+ike_topology_nat() {
+	netns_new cli nat srv lan
+	ip -n "$cli" link add c0 type veth peer name n0 netns "$nat"
+	ip -n "$nat" link add n1 type veth peer name s0 netns "$srv"
+	ip -n "$cli" addr add 10.99.0.2/24 dev c0
+	ip -n "$cli" link set c0 up
+	ip -n "$cli" route add default via 10.99.0.1
+	ip -n "$nat" addr add 10.99.0.1/24 dev n0
+	ip -n "$nat" addr add 198.51.100.254/24 dev n1
+	ip -n "$nat" link set n0 up
+	ip -n "$nat" link set n1 up
+	ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$nat" nft -f - <<-EOF
+	table ip nat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "n1" masquerade
+		}
+	}
+	EOF
+	ip -n "$srv" addr add 198.51.100.1/24 dev s0
+	ip -n "$srv" link set s0 up
+	ike_lan_and_devices
+}
+
+ike_lan_and_devices() {
+	ip -n "$srv" link add lan0 type veth peer name eth0 netns "$lan"
+	ip -n "$srv" addr add 192.168.77.1/24 dev lan0
+	ip -n "$srv" link set lan0 up
+	ip -n "$lan" addr add 192.168.77.2/24 dev eth0
+	ip -n "$lan" link set eth0 up
+	ip -n "$lan" route add default via 192.168.77.1
+	ip netns exec "$srv" sysctl -qw net.ipv4.ip_forward=1
+	for ns in "$cli" "$srv"; do
+		ip -n "$ns" link add evs0 type evs
+		ip -n "$ns" link set evs0 up
+	done
+}
+
+# ike_start NAME NS CONF [evsd args...]: start evsd in NS with CONF (a
+# file), logging to $IKE_TMP/NAME.log, control socket $IKE_TMP/NAME.sock.
+ike_start() {
+	local name=$1 ns=$2 conf=$3
+	shift 3
+	ip netns exec "$ns" "$EVSD" -f -d -c "$conf" \
+		--pid-file "$IKE_TMP/$name.pid" --socket "$IKE_TMP/$name.sock" "$@" \
+		>"$IKE_TMP/$name.log" 2>&1 &
+	echo $! >"$IKE_TMP/$name.bgpid"
+	for _ in $(seq 50); do
+		[ -S "$IKE_TMP/$name.sock" ] && return 0
+		kill -0 "$(cat "$IKE_TMP/$name.bgpid")" 2>/dev/null || break
+		sleep 0.2
+	done
+	echo "# evsd $name did not start:"
+	tap_diag <"$IKE_TMP/$name.log"
+	return 1
+}
+
+# ike_stop NAME: SIGTERM (clean shutdown) and wait for the exit status.
+ike_stop() {
+	local f=$IKE_TMP/$1.bgpid pid rc
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	rm -f "$f"
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$pid" 2>/dev/null
+	rc=$?
+	return $rc
+}
+
+# ike_kill NAME: SIGKILL (a crashed peer).
+ike_kill() {
+	local f=$IKE_TMP/$1.bgpid
+	[ -f "$f" ] || return 0
+	kill -KILL "$(cat "$f")" 2>/dev/null
+	wait "$(cat "$f")" 2>/dev/null
+	rm -f "$f"
+}
+
+ike_stop_all() {
+	local f
+	for f in "$IKE_TMP"/*.bgpid; do
+		[ -f "$f" ] || continue
+		ike_stop "$(basename "$f" .bgpid)"
+	done
+}
+
+# ike_ctl NAME CMD: the control socket's answer.
+ike_ctl() {
+	echo "$2" | socat -t 2 - "UNIX-CONNECT:$IKE_TMP/$1.sock" 2>/dev/null
+}
+
+# ike_wait_conn NAME SECONDS: wait until NAME has a Phase 2 connection.
+ike_wait_conn() {
+	local i
+	for i in $(seq $(($2 * 5))); do
+		ike_ctl "$1" sessions | grep -q '^  conn ' && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# ike_client_inner NAME: the client's inner address (local= of its conn).
+ike_client_inner() {
+	ike_ctl "$1" sessions | sed -n 's/^  conn .*local=\([0-9.]*\)\/.*/\1/p' | head -1
+}
+
+# ike_client_routes NS ADDR NET...: what vpnc-script does for a client:
+# the inner address on evs0, the tunnelled networks through it.
+ike_client_routes() {
+	local ns=$1 addr=$2 net
+	shift 2
+	ip -n "$ns" addr add "$addr/32" dev evs0
+	for net in "$@"; do
+		ip -n "$ns" route replace "$net" dev evs0 src "$addr"
+	done
+}
+
+# ike_certs DIR: a CA, a server and a client certificate (RSA 2048),
+# generated now: nothing secret is ever committed.
+ike_certs() {
+	local d=$1
+	(
+		cd "$d" || exit 1
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+			-days 2 -subj "/O=evs test/CN=evs test CA" 2>/dev/null &&
+		for who in server client; do
+			openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr \
+				-subj "/O=evs test/CN=$who.evs.test" 2>/dev/null &&
+			printf 'subjectAltName=DNS:%s.evs.test\n' $who >$who.ext &&
+			openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key \
+				-CAcreateserial -days 2 -out $who.pem -extfile $who.ext \
+				2>/dev/null || exit 1
+		done
+	)
+}
+
+# ike_diag NAME: the last lines of an evsd log as TAP diagnostics.
+ike_diag() {
+	echo "# --- evsd $1 (last 40 lines) ---"
+	tail -n 40 "$IKE_TMP/$1.log" | tap_diag
+}
