@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# XAUTH through RADIUS: a FreeRADIUS (Debian's package) started by the test
+# on 127.0.0.1 in the gateway's namespace with its own minimal config.  A
+# user that exists only in RADIUS connects with vpnc and gets its
+# Framed-IP-Address (outside the pool) and its group from Class; a wrong
+# password is refused after the retry limit; accounting Start and Stop (with
+# the SA counters) reach FreeRADIUS's detail file.
+# evs-selftest-timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ike_lib.sh"
+. "$(dirname "$0")/lib/easyvpn.sh"
+
+require_cmd vpnc freeradius
+ike_init
+modprobe tun 2>/dev/null
+[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+on_exit ezv_vpnc_stop
+ike_topology
+mkdir -p "$IKE_TMP/raddb"
+cat >"$IKE_TMP/raddb/users" <<'USERS'
+radonly	Cleartext-Password := "radius pw 7"
+	Framed-IP-Address = 10.77.5.5,
+	Class = "group=sales"
+USERS
+ezv_freeradius_start "$srv" || skip_all "freeradius does not start"
+: >"$IKE_TMP/users"	# no local users at all
+ezv_server_conf "aaa {
+    authentication radius
+    accounting radius
+    radius-server 127.0.0.1 {
+        key testing123
+    }
+    timeout 2
+    retries 1
+    nas-identifier evs-test-gw
+}" >"$IKE_TMP/server.conf"
+ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
+
+ezv_vpnc_start radonly 'radius pw 7'
+if ezv_vpnc_wait 90; then
+	tap_ok "RADIUS-only user connects with vpnc"
+else
+	tap_fail "RADIUS-only user connects with vpnc"
+fi
+addr=$(ezv_env INTERNAL_IP4_ADDRESS)
+tap_check "Framed-IP-Address 10.77.5.5 beats the pool (got '$addr')" test "$addr" = 10.77.5.5
+tap_check "group from the RADIUS Class: group sales's domain pushed" \
+	test "$(ezv_env CISCO_DEF_DOMAIN)" = "corp.example"
+for _ in $(seq 150); do
+	ezv_rri_route "$srv" 10.77.5.5 && break
+	sleep 0.2
+done
+tap_check "RRI route for the RADIUS address" ezv_rri_route "$srv" 10.77.5.5
+tap_check "ping a LAN host through the tunnel" \
+	ip netns exec "$cli" ping -c 5 -i 0.2 -W 5 -I 10.77.5.5 192.168.77.2
+detail=$IKE_TMP/raddb/radacct/detail
+for _ in $(seq 50); do
+	grep -q 'Acct-Status-Type = Start' "$detail" 2>/dev/null && break
+	sleep 0.2
+done
+tap_check "accounting Start for radonly in the detail file" \
+	sh -c "grep -q 'Acct-Status-Type = Start' $detail && grep -q 'User-Name = \"radonly\"' $detail"
+# Counters are sampled every 10 s: let one sample see the ping.
+sleep 11
+ezv_vpnc_stop
+for _ in $(seq 100); do
+	grep -q 'Acct-Status-Type = Stop' "$detail" 2>/dev/null && break
+	sleep 0.2
+done
+tap_check "accounting Stop in the detail file" grep -q 'Acct-Status-Type = Stop' "$detail"
+tap_check "Stop carries the packets the client sent (Acct-Input-Packets > 0)" \
+	sh -c "awk '/Acct-Status-Type = Stop/{s=1} s && /Acct-Input-Packets/{print \$3; exit}' $detail | grep -qv '^0$'"
+tap_check "Stop echoes the Class and the Framed-IP-Address" \
+	sh -c "awk '/Acct-Status-Type = Stop/{s=1} s' $detail | grep -q 'Framed-IP-Address = 10.77.5.5'"
+tap_check "address released" grep -q 'fixed address 10.77.5.5 of "radonly" released' "$IKE_TMP/server.log"
+
+# Wrong password: refused after the retry limit (vpnc answers once; the
+# gateway's log shows each refusal and the final failure).
+ezv_vpnc_start radonly 'wrong'
+if ezv_vpnc_wait 40; then
+	tap_fail "wrong RADIUS password refused"
+else
+	grep -q 'user "radonly" from 198.51.100.2 refused: RADIUS reject' "$IKE_TMP/server.log"
+	tap_result "wrong RADIUS password refused (RADIUS reject)" $?
+fi
+ezv_vpnc_stop
+ike_stop server
+tap_result "evsd exits cleanly" $?
+[ $_tap_failed -eq 0 ] || { ezv_diag_vpnc; ezv_diag_server 200; tail -n 40 "$IKE_TMP/raddb/log/debug.log" | tap_diag; }
+tap_done

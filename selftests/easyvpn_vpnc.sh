@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vpnc (Debian's package, the classic Cisco client) against evsd + evs.ko:
+# aggressive mode with the group key, XAUTH with a local user, mode config
+# (pool address, DNS, domain, banner, one SPLIT_INCLUDE attribute), Phase 2,
+# RRI route and proxy ARP on the gateway, ping to a LAN host; disconnect
+# removes the route and returns the address; a wrong password is refused.
+# evs-selftest-timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ike_lib.sh"
+. "$(dirname "$0")/lib/easyvpn.sh"
+
+require_cmd vpnc
+ike_init
+modprobe tun 2>/dev/null
+[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+on_exit ezv_vpnc_stop
+ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
+ike_topology
+ezv_server_conf >"$IKE_TMP/server.conf"
+ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
+
+ezv_vpnc_start alice 'alice pw 1'
+if ezv_vpnc_wait 90; then
+	tap_ok "vpnc connects: group key, XAUTH, mode config, Phase 2"
+else
+	tap_fail "vpnc connects: group key, XAUTH, mode config, Phase 2"
+	ezv_diag_vpnc
+	ike_diag server
+	tap_done
+fi
+addr=$(ezv_env INTERNAL_IP4_ADDRESS)
+tap_diag "vpnc got: $(tr '\n' ' ' <"$IKE_TMP/vpnc.env")"
+case $addr in
+10.77.0.[1-9][0-9]|10.77.0.100) tap_ok "address $addr from pool sales" ;;
+*) tap_fail "address from pool sales (got '$addr')" ;;
+esac
+tap_check "DNS servers pushed" test "$(ezv_env INTERNAL_IP4_DNS)" = "192.168.77.53 192.168.77.54"
+tap_check "default domain pushed" test "$(ezv_env CISCO_DEF_DOMAIN)" = "corp.example"
+tap_check "banner pushed" test "$(ezv_env CISCO_BANNER)" = "Welcome to the evs test gateway"
+tap_check "one split-include network, 192.168.77.0/24" \
+	test "$(ezv_env CISCO_SPLIT_INC) $(ezv_env CISCO_SPLIT_INC_0_ADDR)/$(ezv_env CISCO_SPLIT_INC_0_MASKLEN)" = "1 192.168.77.0/24"
+# vpnc runs its script after mode config, then starts quick mode: wait for
+# Phase 2 (the RRI route comes with it).
+for _ in $(seq 150); do
+	ezv_rri_route "$srv" "$addr" && break
+	sleep 0.2
+done
+tap_check "gateway has the RRI host route $addr/32 dev evs0" ezv_rri_route "$srv" "$addr"
+tap_check "gateway answers ARP for $addr on the LAN (proxy ARP)" \
+	sh -c "ip -n $srv neigh show proxy | grep -q '$addr dev lan0'"
+tap_check "ping a LAN host through the tunnel" \
+	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$addr" 192.168.77.2
+tap_check "gateway log names the matched Phase 1 policy and the XAUTH result" \
+	sh -c "grep -q 'policy' $IKE_TMP/server.log && grep -q 'xauth: user \"alice\" from 198.51.100.2 accepted' $IKE_TMP/server.log"
+
+ezv_vpnc_stop
+for _ in $(seq 50); do
+	ezv_rri_route "$srv" "$addr" || break
+	sleep 0.2
+done
+tap_check_fails "disconnect removes the RRI route" ezv_rri_route "$srv" "$addr"
+tap_check "disconnect returns $addr to the pool" \
+	grep -q "address $addr of \"alice\" returned to pool \"sales\"" "$IKE_TMP/server.log"
+
+# A wrong password: refused after the retry limit, the session ends.
+ezv_vpnc_start alice 'not the password'
+if ezv_vpnc_wait 60; then
+	tap_fail "wrong password refused"
+else
+	grep -q "user \"alice\" from 198.51.100.2 refused" "$IKE_TMP/server.log"
+	tap_result "wrong password refused" $?
+fi
+ezv_vpnc_stop
+
+ike_stop server
+rc=$?
+tap_result "evsd exits cleanly" $rc
+[ $_tap_failed -eq 0 ] || { ezv_diag_vpnc; ezv_diag_server 200; }
+if grep -qi 'sanitizer\|segfault' "$IKE_TMP/server.log"; then
+	tap_fail "no crash in evsd"
+else
+	tap_ok "no crash in evsd"
+fi
+tap_done

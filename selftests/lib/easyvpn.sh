@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Helpers for the easyvpn_*.sh selftests (sourced after lib.sh and
+# ike_lib.sh): an Easy VPN gateway configuration, users, and real clients
+# (vpnc; strongSwan and libreswan in their own tests).
+#
+#   cli  c0 198.51.100.2/24 ---- s0 198.51.100.1/24  srv  lan0 192.168.77.1/24
+#                                                     |
+#                                           lan  eth0 192.168.77.2/24
+
+EVSADM=${EVSADM:-$EVS_TOP/userspace/evsadm/evsadm}
+EZV_GROUP_KEY="Kq7Rv2LmX9pWc4ZtKb8Nsales"
+
+# ezv_user NAME PASSWORD [GROUP]: add a local user (cheap hash: tests
+# verify hundreds of logins under emulation).
+ezv_user() {
+	printf '%s\n' "$2" | "$EVSADM" user add "$1" group "${3:-sales}" \
+		file "$IKE_TMP/users" cost min
+}
+
+# ezv_server_conf [EXTRA]: the gateway's evsd.conf on stdout.  Phase 1
+# policies cover what vpnc, strongSwan, libreswan, Android and iOS offer
+# (AES/3DES x SHA1/MD5, MODP1024 included: weak, so configured on purpose).
+ezv_server_conf() {
+	cat <<CONF
+log-level debug
+device evs0
+listen 198.51.100.1
+crypto isakmp policy 10 {
+    encryption aes 256
+    hash sha
+    authentication pre-share
+    group 14
+}
+crypto isakmp policy 20 {
+    encryption aes 256
+    hash sha
+    authentication pre-share
+    group 2
+}
+crypto isakmp policy 30 {
+    encryption 3des
+    hash md5
+    authentication pre-share
+    group 2
+}
+crypto ipsec transform-set STRONG esp-aes 256 esp-sha-hmac
+crypto ipsec transform-set LEGACY esp-3des esp-md5-hmac
+timers {
+    dpd-interval 10
+}
+user-database $IKE_TMP/users
+xauth {
+    retries 3
+    lockout 10 60
+}
+pool sales 10.77.0.10 10.77.0.100
+group sales {
+    key "$EZV_GROUP_KEY"
+    pool sales
+    dns 192.168.77.53 192.168.77.54
+    domain corp.example
+    banner "Welcome to the evs test gateway"
+    split-include 192.168.77.0/24
+    split-dns corp.example
+    save-password no
+    proxy-arp lan0
+}
+${1:-}
+CONF
+}
+
+# ezv_vpnc_start USER PASSWORD [ADDR]: run vpnc in $cli against the gateway.
+# Its connect script records what the gateway pushed in $IKE_TMP/vpnc.env and
+# sets up the tun device and split routes the way vpnc-script would.
+ezv_vpnc_start() {
+	local user=$1 pass=$2
+	rm -f "$IKE_TMP/vpnc.env"
+	cat >"$IKE_TMP/vpnc-script" <<'SCRIPT'
+#!/bin/sh
+# Test stand-in for vpnc-script: record, then configure tun + routes.
+env | grep -E '^(reason|TUNDEV|INTERNAL_IP4_|CISCO_|VPNGATEWAY)' | sort >"$EZV_ENV.$reason"
+case "$reason" in
+connect)
+	ip link set "$TUNDEV" up
+	ip addr add "$INTERNAL_IP4_ADDRESS/32" dev "$TUNDEV"
+	i=0
+	while [ "$i" -lt "${CISCO_SPLIT_INC:-0}" ]; do
+		eval a=\$CISCO_SPLIT_INC_${i}_ADDR m=\$CISCO_SPLIT_INC_${i}_MASKLEN
+		ip route replace "$a/$m" dev "$TUNDEV" src "$INTERNAL_IP4_ADDRESS"
+		i=$((i + 1))
+	done
+	cp "$EZV_ENV.connect" "$EZV_ENV"
+	;;
+esac
+exit 0
+SCRIPT
+	chmod +x "$IKE_TMP/vpnc-script"
+	cat >"$IKE_TMP/vpnc.conf" <<VPNC
+IPSec gateway 198.51.100.1
+IPSec ID sales
+IPSec secret $EZV_GROUP_KEY
+Xauth username $user
+Xauth password $pass
+IKE DH Group dh2
+Perfect Forward Secrecy nopfs
+NAT Traversal Mode ${EZV_VPNC_NATT:-none}
+Interface name tun0
+Interface mode tun
+No Detach
+Noninteractive
+Debug 1
+Script $IKE_TMP/vpnc-script
+Pidfile $IKE_TMP/vpnc.pid
+VPNC
+	EZV_ENV=$IKE_TMP/vpnc.env ip netns exec "$cli" vpnc "$IKE_TMP/vpnc.conf" \
+		>"$IKE_TMP/vpnc.log" 2>&1 &
+	echo $! >"$IKE_TMP/vpnc.bgpid"
+}
+
+# ezv_vpnc_wait SECONDS: until the connect script ran (0) or vpnc gave up.
+ezv_vpnc_wait() {
+	local i
+	for i in $(seq $(($1 * 5))); do
+		[ -f "$IKE_TMP/vpnc.env" ] && return 0
+		kill -0 "$(cat "$IKE_TMP/vpnc.bgpid")" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+# ezv_vpnc_stop: SIGTERM (vpnc sends its deletes) and wait.
+ezv_vpnc_stop() {
+	local f=$IKE_TMP/vpnc.bgpid pid
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	rm -f "$f"
+	kill -TERM "$pid" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# ezv_env VAR: a value vpnc handed to its script.
+ezv_env() {
+	sed -n "s/^$1=//p" "$IKE_TMP/vpnc.env" | head -1
+}
+
+# ezv_rri_route NS ADDR: the gateway's route for a client address into evs0.
+ezv_rri_route() {
+	timeout 5 ip -n "$1" route show "$2/32" 2>/dev/null | grep -q 'dev evs0'
+}
+
+ezv_diag_vpnc() {
+	echo "# --- vpnc (last 30 lines) ---"
+	tail -n 30 "$IKE_TMP/vpnc.log" | tap_diag
+}
+
+# ezv_diag_server [LINES]: the gateway's log, more of it than ike_diag.
+ezv_diag_server() {
+	echo "# --- evsd server (last ${1:-150} lines) ---"
+	tail -n "${1:-150}" "$IKE_TMP/server.log" | tap_diag
+}
+
+# ezv_freeradius_start NS: a FreeRADIUS of the test's own on 127.0.0.1 in
+# NS (secret testing123), users from $IKE_TMP/raddb/users, accounting to
+# $IKE_TMP/raddb/radacct/detail.  The users file must exist first.
+ezv_freeradius_start() {
+	local ns=$1 d=$IKE_TMP/raddb
+	mkdir -p "$d/radacct" "$d/log" "$d/run"
+	cat >"$d/radiusd.conf" <<RAD
+prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = /var
+sbindir = /usr/sbin
+logdir = $d/log
+raddbdir = $d
+radacctdir = $d/radacct
+name = freeradius
+confdir = $d
+modconfdir = $d
+run_dir = $d/run
+db_dir = $d
+libdir = /usr/lib/freeradius
+pidfile = $d/run/radiusd.pid
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 1024
+hostname_lookups = no
+log {
+	destination = files
+	file = $d/log/radius.log
+	auth = yes
+}
+security {
+	allow_core_dumps = no
+	max_attributes = 200
+	reject_delay = 0
+	status_server = no
+}
+client localhost {
+	ipaddr = 127.0.0.1
+	secret = testing123
+}
+modules {
+	pap {
+	}
+	files {
+		filename = $d/users
+		acctusersfile = $d/acct_users
+		preproxy_usersfile = $d/preproxy_users
+	}
+	detail {
+		filename = $d/radacct/detail
+		permissions = 0600
+		header = "%t"
+	}
+}
+server default {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = 1812
+	}
+	listen {
+		type = acct
+		ipaddr = 127.0.0.1
+		port = 1813
+	}
+	authorize {
+		files
+		pap
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+	}
+	accounting {
+		detail
+	}
+}
+RAD
+	: >"$d/acct_users"
+	: >"$d/preproxy_users"
+	ip netns exec "$ns" freeradius -X -d "$d" >"$d/log/debug.log" 2>&1 &
+	echo $! >"$IKE_TMP/freeradius.bgpid"
+	on_exit "kill \$(cat $IKE_TMP/freeradius.bgpid) 2>/dev/null"
+	for _ in $(seq 100); do
+		grep -q 'Ready to process requests' "$d/log/debug.log" 2>/dev/null && return 0
+		kill -0 "$(cat "$IKE_TMP/freeradius.bgpid")" 2>/dev/null || break
+		sleep 0.2
+	done
+	tail -n 30 "$d/log/debug.log" | tap_diag
+	return 1
+}
