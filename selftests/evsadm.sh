@@ -141,6 +141,9 @@ json_ok "policy show -j: three entries with selectors" \
 	'len(d) == 3 and any(p["dst"] == "10.77.0.5/32" and p["spi"] == 0x1000 for p in d) and any(p.get("dport") == 22 for p in d)' \
 	e -j policy show
 json_ok "policy show dir in filters" 'len(d) == 1 and d[0]["dir"] == "in"' e -j policy show dir in
+json_ok "policy show dev evs1: none there" 'd == []' e -j policy show dev evs1
+json_ok "sa show dev evs1: none there" 'd == []' e -j sa show dev evs1
+json_ok "sa show dev evs0: all three" 'len(d) == 3' e -j sa show dev evs0
 tap_check "policy del by selector" \
 	e policy del dev evs0 dir out src 192.168.77.0/24 dst 10.77.0.0/16
 json_ok "two policies left" 'len(d) == 2' e -j policy show
@@ -158,9 +161,14 @@ json_ok "no policies after flush" 'd == []' e -j policy show
 # --- monitor ---------------------------------------------------------------
 mon=$(mktemp)
 on_exit "rm -f $mon"
+montxt=$(mktemp)
+on_exit "rm -f $montxt"
 ip netns exec "$ns" "$EVSADM" -j monitor >"$mon" 2>&1 &
 mpid=$!
 on_exit "kill $mpid"
+ip netns exec "$ns" "$EVSADM" monitor >"$montxt" 2>&1 &
+tpid=$!
+on_exit "kill $tpid"
 sleep 1
 e sa add dev evs0 dir out spi 0x5000 src 198.51.100.1 dst 203.0.113.7 \
 	aead 'rfc4106(gcm(aes))' $GCM 128 limit packets-hard 100 >/dev/null 2>&1
@@ -170,8 +178,8 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 	grep -q sa-deleted "$mon" && break
 	sleep 1
 done
-kill "$mpid" 2>/dev/null
-wait "$mpid" 2>/dev/null
+kill "$mpid" "$tpid" 2>/dev/null
+wait "$mpid" "$tpid" 2>/dev/null
 if python3 - "$mon" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -185,6 +193,14 @@ then
 else
 	tap_fail "monitor -j: one JSON object per line (nat-mapping, sa-deleted)"
 	tap_diag <"$mon"
+fi
+
+if grep -q '^\[nat-mapping\] dev evs0 dir out spi 0x00005000 .*dst 203.0.113.10' "$montxt" &&
+	grep -q '^\[sa-deleted\] dev evs0 dir out spi 0x00005000 .* reason user$' "$montxt"; then
+	tap_ok "monitor (text): one line per event"
+else
+	tap_fail "monitor (text): one line per event"
+	tap_diag <"$montxt"
 fi
 
 # --- connections, routes, proxy ARP (when the module has them) ---------------
@@ -208,14 +224,21 @@ else
 	json_ok "route show -j" 'any(r["dst"] == "10.77.0.5/32" and r["conn"] == 7 for r in d)' \
 		e -j route show
 	json_ok "proxy-arp show -j" 'any(p["addr"] == "192.168.77.200" for p in d)' e -j proxy-arp show
+	json_ok "route show dev evs1 / conn 8 filter" 'd == []' e -j route show conn 8
+	json_ok "proxy-arp show dev lan0" 'len(d) == 1 and d[0]["dev"] == "lan0"' e -j proxy-arp show dev lan0
+	expect "route show text, like ip route" 0 "10.77.0.5 dev evs0 conn 7 metric 10" e route show
 	tap_check "proxy-arp on dev lan0" e proxy-arp on dev lan0
 	tap_check "proxy-arp off dev lan0" e proxy-arp off dev lan0
 	tap_check "conn del 7" e conn del 7
 	json_ok "conn del took its SA" 'd == []' e -j sa show
 	json_ok "conn del took its route" 'd == []' e -j route show
 	json_ok "conn del took its proxy-ARP entry" 'd == []' e -j proxy-arp show
-	expect "route add without a live conn: extack" 1 "evsadm: kernel: " \
+	expect "route add without a live conn: extack" 1 \
+		"evsadm: kernel: connection does not exist (conn add it first)" \
 		e route add 10.77.0.6/32 dev evs0 conn 99
+	e conn add 8 >/dev/null && e conn add 9 >/dev/null
+	tap_check "conn flush" e conn flush
+	json_ok "no connections after flush" 'd == []' e -j conn show
 fi
 
 # --- privileges ------------------------------------------------------------
