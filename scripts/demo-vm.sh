@@ -45,10 +45,16 @@ step_show() {
 	echo
 }
 
+# The Easy VPN session (ike-server's part): scripts/demo-easyvpn.sh.
+step_easyvpn() {
+	"$EVS_TOP/scripts/demo-easyvpn.sh"
+}
+
 main() {
 	step_load_module
 	step_gateway
 	step_show
+	step_easyvpn
 	say "demo done"
 }
 
