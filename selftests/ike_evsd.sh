@@ -131,12 +131,15 @@ run_mode() {
 	tap_check "$mode: ping the LAN host through the tunnel" \
 		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
 	head -c 1048576 /dev/urandom >"$IKE_TMP/blob"
-	ip netns exec "$lan" socat -u TCP-LISTEN:5001,reuseaddr \
+	ip netns exec "$lan" timeout 120 socat -u TCP-LISTEN:5001,reuseaddr \
 		"OPEN:$IKE_TMP/blob.rx,creat,trunc" &
 	local lpid=$!
-	sleep 0.5
-	ip netns exec "$cli" socat -u "OPEN:$IKE_TMP/blob" \
-		TCP:192.168.77.2:5001,connect-timeout=10
+	for _ in $(seq 50); do
+		ip netns exec "$lan" ss -ltn | grep -q ':5001 ' && break
+		sleep 0.2
+	done
+	ip netns exec "$cli" timeout 120 socat -u "OPEN:$IKE_TMP/blob" \
+		TCP:192.168.77.2:5001,connect-timeout=10 || kill $lpid 2>/dev/null
 	wait $lpid
 	tap_check "$mode: 1 MiB over TCP arrives intact" cmp "$IKE_TMP/blob" "$IKE_TMP/blob.rx"
 	rm -f "$IKE_TMP/blob.rx"

@@ -183,3 +183,73 @@ ike_diag() {
 	echo "# --- evsd $1 (last 40 lines) ---"
 	tail -n 40 "$IKE_TMP/$1.log" | tap_diag
 }
+
+# ike_users: an XAUTH user alice/userpass in group sales.
+ike_users() {
+	printf 'userpass\n' | "$EVS_TOP/userspace/evsadm/evsadm" user add alice \
+		group sales file "$IKE_TMP/users" >/dev/null 2>&1
+}
+
+# ike_conf_server [EXTRA-LINES]: an Easy VPN gateway (group sales, pool
+# 10.77.0.0/24 range, split 192.168.77.0/24) on 198.51.100.1.
+ike_conf_server() {
+	cat <<EOF2
+log-level debug
+device evs0
+listen 198.51.100.1
+crypto isakmp policy 10 {
+    encryption aes 256
+    hash sha256
+    authentication pre-share
+    group 14
+}
+crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
+user-database $IKE_TMP/users
+pool sales 10.77.0.10 10.77.0.100
+group sales {
+    key "Kq7Rv2LmX9pWc4ZtKb8Nsales"
+    pool sales
+    split-include 192.168.77.0/24
+}
+${1:-}
+EOF2
+}
+
+# ike_conf_client [EXTRA-LINES]: an aggressive-mode XAUTH client of it.
+ike_conf_client() {
+	cat <<EOF2
+log-level debug
+device evs0
+crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
+${1:-}
+peer gw {
+    server 198.51.100.1
+    mode aggressive
+    group-name sales
+    group-key "Kq7Rv2LmX9pWc4ZtKb8Nsales"
+    authentication xauth-pre-share
+    encryption aes
+    key-length 256
+    hash sha256
+    group 14
+    transform-set T
+    xauth-username alice
+    xauth-password userpass
+}
+EOF2
+}
+
+# ike_sa_count NS: ESP SAs in NS's kernel.
+ike_sa_count() {
+	ip netns exec "$1" "$EVS_TOP/userspace/evsadm/evsadm" sa show 2>/dev/null |
+		grep -c spi
+}
+
+# ike_up NAME: wait for a connection and route the client's tunnel.
+ike_client_up() {
+	local inner
+	ike_wait_conn client 90 || return 1
+	inner=$(ike_client_inner client)
+	[ -n "$inner" ] || return 1
+	ike_client_routes "$cli" "$inner" 192.168.77.0/24
+}

@@ -50,6 +50,8 @@ struct kernel_child {
 	bool encap;			/* ESP-in-UDP (RFC 3948) */
 	uint32_t spi_in, spi_out;
 	uint32_t old_spi_in, old_spi_out;	/* rekey: the pair it replaces */
+	bool defer_out;			/* rekey: leave the outbound policy on
+					 * the old SA; out_policy() moves it */
 	const char *enc_name, *auth_name;
 	unsigned auth_trunc_bits;
 	const uint8_t *enc_in, *auth_in, *enc_out, *auth_out;
@@ -69,6 +71,9 @@ struct ike_engine_ops {
 	/* Remove one SA pair of a connection (after a rekey). */
 	int (*child_del_sas)(void *arg, uint32_t conn_id, uint32_t spi_in,
 			     uint32_t spi_out);
+	/* Point the outbound policy of c->conn_id (c->local_net ->
+	 * c->remote_net) at c->spi_out. */
+	int (*out_policy)(void *arg, const struct kernel_child *c);
 	/* Remove a connection and everything it owns. */
 	int (*conn_del)(void *arg, uint32_t conn_id);
 	/* NAT-T keepalive (1 byte 0xff) on the 4500 socket. */
@@ -162,6 +167,7 @@ struct ike_conn {
 	uint32_t spi_in, spi_out;
 	uint32_t old_spi_in, old_spi_out;	/* 0 = none */
 	uint64_t old_del_at;		/* ms: delete the old pair then */
+	uint64_t out_switch_at;		/* ms: move outbound to the new pair */
 	uint64_t installed_at;
 	uint64_t rekey_at;		/* ms, initiator only; 0 = none */
 	uint64_t expire_at;		/* ms: hard expiry (kernel does it too) */

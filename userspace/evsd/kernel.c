@@ -288,9 +288,11 @@ int kernel_child_add(void *arg, const struct kernel_child *c)
 		/* Rekey: point the policies at the new pair (the old pair
 		 * stays until deleted; the inbound check accepts any SA of
 		 * the connection meanwhile). */
-		policy(k, c, false, false);
-		if (policy(k, c, false, true) < 0)
-			goto fail;
+		if (!c->defer_out) {
+			policy(k, c, false, false);
+			if (policy(k, c, false, true) < 0)
+				goto fail;
+		}
 		policy(k, c, true, false);
 		if (policy(k, c, true, true) < 0)
 			goto fail;
@@ -305,6 +307,14 @@ fail:
 	else
 		kernel_child_del_sas(k, c->conn_id, c->spi_in, c->spi_out);
 	return -1;
+}
+
+int kernel_out_policy(void *arg, const struct kernel_child *c)
+{
+	struct kernel *k = arg;
+
+	policy(k, c, false, false);
+	return policy(k, c, false, true);
 }
 
 int kernel_child_del_sas(void *arg, uint32_t conn_id, uint32_t spi_in,

@@ -37,5 +37,6 @@ int kernel_child_add(void *arg, const struct kernel_child *c);
 int kernel_child_del_sas(void *arg, uint32_t conn_id, uint32_t spi_in,
 			 uint32_t spi_out);
 int kernel_conn_del(void *arg, uint32_t conn_id);
+int kernel_out_policy(void *arg, const struct kernel_child *c);
 
 #endif

@@ -78,7 +78,13 @@ static int op_conn_del(void *arg, uint32_t conn)
 	return kernel_conn_del(((struct evsd *)arg)->kernel, conn);
 }
 
+static int op_out_policy(void *arg, const struct kernel_child *c)
+{
+	return kernel_out_policy(((struct evsd *)arg)->kernel, c);
+}
+
 static const struct ike_engine_ops evsd_ops = {
+	.out_policy = op_out_policy,
 	.send = op_send,
 	.child_add = op_child_add,
 	.child_del_sas = op_child_del_sas,

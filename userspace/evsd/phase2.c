@@ -17,6 +17,8 @@
 #define NONCE_LEN		32
 #define DEFAULT_P2_LIFE		3600	/* seconds */
 #define OLD_PAIR_GRACE_MS	3000	/* replaced SAs linger this long */
+#define OUT_SWITCH_MS		1000	/* rekey initiator: outbound waits for
+					 * the responder to install (QM3) */
 #define OLD_PAIR_MAX_MS		30000	/* responder: at most, without delete */
 
 const char *qm_state_name(enum qm_state s)
@@ -179,12 +181,31 @@ void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify)
 	free(c);
 }
 
+/* Move the outbound policy to the current pair (deferred after a rekey). */
+static void switch_out(struct ike_sa *sa, struct ike_conn *c)
+{
+	struct ike_engine *e = sa->eng;
+	struct kernel_child kc;
+
+	c->out_switch_at = 0;
+	memset(&kc, 0, sizeof(kc));
+	kc.conn_id = c->id;
+	kc.spi_out = c->spi_out;
+	kc.local_net = c->local;
+	kc.remote_net = c->remote;
+	if (e->ops->out_policy && e->ops->out_policy(e->ops_arg, &kc) == 0)
+		log_info("%s: conn %u: sending on SPI %08x now", sa->name, c->id,
+			 c->spi_out);
+}
+
 static void drop_old_pair(struct ike_sa *sa, struct ike_conn *c, bool notify)
 {
 	struct ike_engine *e = sa->eng;
 
 	if (!c->old_spi_in && !c->old_spi_out)
 		return;
+	if (c->out_switch_at)
+		switch_out(sa, c);
 	if (notify)
 		info_send_delete_esp(sa, &c->old_spi_in, 1);
 	if (e->ops->child_del_sas)
@@ -202,6 +223,8 @@ void conn_tick(struct ike_sa *sa)
 
 	for (struct ike_conn *c = sa->conns, *n; c; c = n) {
 		n = c->next;
+		if (c->out_switch_at && e->now >= c->out_switch_at)
+			switch_out(sa, c);
 		if (c->old_del_at && e->now >= c->old_del_at)
 			drop_old_pair(sa, c, c->we_initiated);
 		if (c->expire_at && e->now >= c->expire_at) {
@@ -287,6 +310,9 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	if (c->installed) {
 		kc.old_spi_in = c->spi_in;
 		kc.old_spi_out = c->spi_out;
+		/* The responder keys the new pair only when our QM3 arrives:
+		 * until then keep sending on the old one. */
+		kc.defer_out = qm->initiator && e->ops->out_policy;
 	}
 	kc.enc_name = p2_enc_kname(xf);
 	kc.auth_name = p2_auth_kname(xf);
@@ -332,6 +358,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 		c->old_spi_out = c->spi_out;
 		c->old_del_at = e->now + (qm->initiator ? OLD_PAIR_GRACE_MS :
 					  OLD_PAIR_MAX_MS);
+		c->out_switch_at = kc.defer_out ? e->now + OUT_SWITCH_MS : 0;
 	}
 	c->xf = *xf;
 	c->spi_in = qm->spi_in;

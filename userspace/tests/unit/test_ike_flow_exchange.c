@@ -55,6 +55,7 @@ struct side {
 	unsigned n_kdel;
 	unsigned n_kdel_sas;
 	unsigned keepalives;
+	uint32_t out_switched;
 	char *path;
 };
 
@@ -123,7 +124,16 @@ static int f_keepalive(void *arg, const struct ike_path *p)
 	return 0;
 }
 
+static int f_out_policy(void *arg, const struct kernel_child *c)
+{
+	struct side *s = arg;
+
+	s->out_switched = c->spi_out;
+	return 0;
+}
+
 static const struct ike_engine_ops fake_ops = {
+	.out_policy = f_out_policy,
 	.send = f_send,
 	.child_add = f_child_add,
 	.child_del_sas = f_child_del_sas,
@@ -823,6 +833,14 @@ UNIT_TEST(phase2_rekey_replaces_pair)
 	UNIT_ASSERT_EQ_INT(cli.kadd[1].c.conn_id, cli.kadd[0].c.conn_id);
 	UNIT_ASSERT_EQ_INT(cli.kadd[1].c.old_spi_in, old_in);
 	UNIT_ASSERT_EQ_INT(c->conns->old_spi_in, old_in);
+	/* The rekeying side keeps sending on the old pair until the
+	 * responder surely has the new one (QM3), then switches; the
+	 * responder switches at once. */
+	UNIT_ASSERT(cli.kadd[1].c.defer_out);
+	UNIT_ASSERT(!srv.kadd[1].c.defer_out);
+	UNIT_ASSERT_EQ_INT(cli.out_switched, 0);
+	tick(&cli, &srv, 1000);
+	UNIT_ASSERT_EQ_INT(cli.out_switched, cli.kadd[1].c.spi_out);
 	/* After the grace period the old pair goes, with a delete notify
 	 * that makes the server drop its old pair too. */
 	for (int i = 0; i < 4; i++) {

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A Phase 2 rekey under traffic: with a 120 s lifetime the client rekeys
+# at about 90% of it; a ping every 50 ms runs across the rekey and loses
+# at most one packet; the old SA pair is deleted afterwards on both sides.
+# evs-selftest-timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ike_lib.sh"
+
+ike_init
+ike_users || skip_all "evsadm user add failed"
+ike_topology
+ike_conf_server "crypto ipsec security-association lifetime seconds 120" \
+	>"$IKE_TMP/server.conf"
+ike_conf_client >"$IKE_TMP/client.conf"
+ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
+ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
+if ike_client_up; then
+	tap_ok "session up"
+else
+	tap_fail "session up"
+	ike_diag client
+	ike_diag server
+	tap_done
+fi
+spi0=$(ike_ctl client sessions | sed -n 's/.*spi_out=\([0-9a-f]*\).*/\1/p')
+tap_diag "outbound SPI before: $spi0"
+# 150 s of pings every 50 ms: the rekey falls inside.
+n=3000
+ip netns exec "$cli" ping -q -c $n -i 0.05 -W 2 192.168.77.2 >"$IKE_TMP/ping.out" 2>&1
+tap_diag <"$IKE_TMP/ping.out"
+spi1=$(ike_ctl client sessions | sed -n 's/.*spi_out=\([0-9a-f]*\).*/\1/p')
+tap_diag "outbound SPI after: $spi1"
+tap_check "the connection was rekeyed (new outbound SPI)" test -n "$spi1" -a "$spi0" != "$spi1"
+tap_check "the client logged the rekey" grep -q 'rekeyed' "$IKE_TMP/client.log"
+rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$IKE_TMP/ping.out")
+lost=$((n - ${rx:-0}))
+tap_diag "lost $lost of $n"
+tap_check "at most one packet lost across the rekey" test "$lost" -le 1
+tap_check "old SA pair deleted on the client (2 SAs left)" test "$(ike_sa_count "$cli")" -eq 2
+tap_check "old SA pair deleted on the server (2 SAs left)" test "$(ike_sa_count "$srv")" -eq 2
+tap_done

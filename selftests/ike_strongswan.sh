@@ -1,0 +1,330 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Interop with strongSwan (charon, Debian's package, Linux xfrm on its
+# side), started by this test in its namespace with its own configuration
+# under a temporary directory.  Both roles, three Phase 1 modes each:
+#   strongSwan client -> evsd server: aggressive PSK + XAUTH (group name as
+#     KEY_ID), main PSK + XAUTH, main RSA + XAUTH; mode config pull for a
+#     virtual IP; ping the LAN host from the virtual IP.
+#   evsd client -> strongSwan server: the same three, evsd answering XAUTH
+#     and pulling its address; ping the LAN host through evs.
+# evs-selftest-timeout: 1500
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ike_lib.sh"
+
+CHARON=/usr/lib/ipsec/charon
+[ -x $CHARON ] || skip_all "strongSwan charon not installed"
+require_cmd swanctl openssl
+[ -f /usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so ] ||
+	skip_all "strongSwan xauth-generic plugin missing (libcharon-extauth-plugins)"
+ike_init
+ike_certs "$IKE_TMP" || skip_all "openssl cannot make test certificates"
+printf 'userpass\n' | "$EVS_TOP/userspace/evsadm/evsadm" user add alice group sales \
+	file "$IKE_TMP/users" >/dev/null 2>&1 || skip_all "evsadm user add failed"
+GROUPKEY=Kq7Rv2LmX9pWc4ZtKb8Nsales
+
+# sw_start NS: charon in NS with $IKE_TMP/sw/{strongswan,swanctl}.conf.
+sw_start() {
+	local ns=$1 d=$IKE_TMP/sw
+	cat >"$d/strongswan.conf" <<EOF
+charon {
+    load_modular = yes
+    i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+    install_virtual_ip = yes
+    retransmit_timeout = 3
+    plugins {
+        include /etc/strongswan.d/charon/*.conf
+        vici {
+            socket = unix://$d/charon.vici
+        }
+    }
+    filelog {
+        charon {
+            path = $d/charon.log
+            default = 1
+            ike = 2
+            cfg = 2
+        }
+    }
+}
+EOF
+	rm -f /run/charon.pid /var/run/charon.pid
+	STRONGSWAN_CONF=$d/strongswan.conf ip netns exec "$ns" $CHARON >/dev/null 2>&1 &
+	echo $! >"$d/charon.bgpid"
+	for _ in $(seq 100); do
+		[ -S "$d/charon.vici" ] && break
+		sleep 0.2
+	done
+	swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/charon.vici" \
+		>"$d/load.out" 2>&1
+}
+
+sw_stop() {
+	local f=$IKE_TMP/sw/charon.bgpid
+	[ -f "$f" ] || return 0
+	kill -TERM "$(cat "$f")" 2>/dev/null
+	wait "$(cat "$f")" 2>/dev/null
+	rm -f "$f"
+}
+on_exit "sw_stop"
+
+sw_diag() {
+	echo "# --- charon log (last 40 lines) ---"
+	tail -n 40 "$IKE_TMP/sw/charon.log" 2>/dev/null | tap_diag
+}
+
+sw() { swanctl --uri "unix://$IKE_TMP/sw/charon.vici" "$@"; }
+
+# auth_lines MODE SIDE(local|remote) ROLE(client|server): swanctl auth rounds.
+sw_auth() {
+	local mode=$1 side=$2 role=$3 idclient idserver
+	case $mode in
+	aggressive-psk) idclient=keyid:sales; idserver=198.51.100.1 ;;
+	main-psk) idclient=%any; idserver=198.51.100.1 ;;
+	main-rsa) idclient="O=evs test, CN=client.evs.test"
+		  idserver="O=evs test, CN=server.evs.test" ;;
+	esac
+	local me=$role other
+	[ "$role" = client ] && other=server || other=client
+	if [ "$side" = local ]; then
+		echo "        local-1 {"
+		if [ "$mode" = main-rsa ]; then
+			echo "            auth = pubkey"
+			echo "            certs = $IKE_TMP/$me.pem"
+			[ "$me" = client ] && echo "            id = \"$idclient\"" ||
+				echo "            id = \"$idserver\""
+		else
+			echo "            auth = psk"
+			[ "$me" = client ] && [ "$idclient" != %any ] &&
+				echo "            id = $idclient"
+			[ "$me" = server ] && echo "            id = $idserver"
+		fi
+		echo "        }"
+		[ "$me" = client ] && printf '        local-2 {\n            auth = xauth\n            xauth_id = alice\n        }\n'
+	else
+		echo "        remote-1 {"
+		if [ "$mode" = main-rsa ]; then
+			echo "            auth = pubkey"
+			echo "            cacerts = $IKE_TMP/ca.pem"
+		else
+			echo "            auth = psk"
+			[ "$other" = client ] && [ "$mode" = aggressive-psk ] &&
+				echo "            id = keyid:sales"
+		fi
+		echo "        }"
+		[ "$other" = client ] && printf '        remote-2 {\n            auth = xauth\n        }\n'
+	fi
+	return 0
+}
+
+sw_secrets() {
+	local mode=$1 key=$GROUPKEY
+	[ "$mode" = aggressive-psk ] || key=mainsecret
+	cat <<EOF
+secrets {
+    ike-1 {
+        secret = "$key"
+    }
+    xauth-1 {
+        id = alice
+        secret = userpass
+    }
+    private-1 {
+        file = $IKE_TMP/$2.key
+    }
+}
+EOF
+}
+
+evsd_server_conf() {
+	cat <<EOF
+log-level debug
+device evs0
+listen 198.51.100.1
+crypto isakmp policy 10 {
+    encryption aes 256
+    hash sha256
+    authentication pre-share
+    group 14
+}
+crypto isakmp policy 20 {
+    encryption aes 256
+    hash sha256
+    authentication rsa-sig
+    group 14
+}
+crypto isakmp key mainsecret address 198.51.100.0/24
+crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
+pki {
+    ca $IKE_TMP/ca.pem
+    certificate $IKE_TMP/server.pem
+    private-key $IKE_TMP/server.key
+}
+user-database $IKE_TMP/users
+pool sales 10.77.0.10 10.77.0.100
+group sales {
+    key "$GROUPKEY"
+    pool sales
+    split-include 192.168.77.0/24
+}
+EOF
+}
+
+evsd_client_conf() {
+	local auth
+	case $1 in
+	aggressive-psk) auth="mode aggressive
+    group-name sales
+    group-key \"$GROUPKEY\"
+    authentication xauth-pre-share" ;;
+	main-psk) auth="mode main
+    group-key mainsecret
+    authentication xauth-pre-share" ;;
+	main-rsa) auth="mode main
+    authentication xauth-rsa-sig" ;;
+	esac
+	cat <<EOF
+log-level debug
+device evs0
+crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
+pki {
+    ca $IKE_TMP/ca.pem
+    certificate $IKE_TMP/client.pem
+    private-key $IKE_TMP/client.key
+}
+peer gw {
+    server 198.51.100.1
+    $auth
+    encryption aes
+    key-length 256
+    hash sha256
+    group 14
+    transform-set T
+    xauth-username alice
+    xauth-password userpass
+}
+EOF
+}
+
+cleanup_case() {
+	sw_stop
+	ike_stop_all
+	for ns in $(netns_list_mine); do ip netns del "$ns"; done
+}
+
+# strongSwan initiates to evsd.
+case_sw_client() {
+	local mode=$1 aggr=no
+	[ "$mode" = aggressive-psk ] && aggr=yes
+	ike_topology
+	mkdir -p "$IKE_TMP/sw"
+	{
+		echo "connections {"
+		echo "    evs {"
+		echo "        version = 1"
+		echo "        aggressive = $aggr"
+		echo "        remote_addrs = 198.51.100.1"
+		echo "        vips = 0.0.0.0"
+		echo "        proposals = aes256-sha256-modp2048"
+		sw_auth "$mode" local client
+		sw_auth "$mode" remote client
+		echo "        children {"
+		echo "            c {"
+		echo "                remote_ts = 192.168.77.0/24"
+		echo "                esp_proposals = aes256-sha256"
+		echo "            }"
+		echo "        }"
+		echo "    }"
+		echo "}"
+		sw_secrets "$mode" client
+	} >"$IKE_TMP/sw/swanctl.conf"
+	evsd_server_conf >"$IKE_TMP/server.conf"
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "sw client $mode: evsd starts"; cleanup_case; return; }
+	sw_start "$cli" || { tap_fail "sw client $mode: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; cleanup_case; return; }
+	if timeout 120 swanctl --uri "unix://$IKE_TMP/sw/charon.vici" --initiate \
+		--child c --ike evs --timeout 90 >"$IKE_TMP/sw/init.out" 2>&1 &&
+	   ike_wait_conn server 20; then
+		tap_ok "strongSwan client -> evsd, $mode: up (XAUTH, mode config, quick mode)"
+	else
+		tap_fail "strongSwan client -> evsd, $mode: up (XAUTH, mode config, quick mode)"
+		tail -n 20 "$IKE_TMP/sw/init.out" | tap_diag
+		sw_diag
+		ike_diag server
+		cleanup_case
+		return
+	fi
+	ike_ctl server sessions | tap_diag
+	tap_check "strongSwan client -> evsd, $mode: ping the LAN host from the virtual IP" \
+		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
+	tap_check "strongSwan client -> evsd, $mode: xfrm SAs on strongSwan's side" \
+		sh -c "ip -n $cli xfrm state | grep -q 'proto esp'"
+	sw_stop
+	sleep 2
+	tap_check "strongSwan client -> evsd, $mode: strongSwan's delete removes evsd's SAs" \
+		sh -c "test \$(ip netns exec $srv $EVS_TOP/userspace/evsadm/evsadm sa show | grep -c spi) -eq 0"
+	cleanup_case
+}
+
+# evsd initiates to strongSwan.
+case_sw_server() {
+	local mode=$1 aggr=no inner
+	[ "$mode" = aggressive-psk ] && aggr=yes
+	ike_topology
+	mkdir -p "$IKE_TMP/sw"
+	{
+		echo "connections {"
+		echo "    gw {"
+		echo "        version = 1"
+		echo "        aggressive = $aggr"
+		echo "        local_addrs = 198.51.100.1"
+		echo "        pools = p"
+		echo "        proposals = aes256-sha256-modp2048"
+		sw_auth "$mode" local server
+		sw_auth "$mode" remote server
+		echo "        children {"
+		echo "            c {"
+		echo "                local_ts = 0.0.0.0/0"
+		echo "                esp_proposals = aes256-sha256"
+		echo "            }"
+		echo "        }"
+		echo "    }"
+		echo "}"
+		echo "pools {"
+		echo "    p {"
+		echo "        addrs = 10.77.5.0/24"
+		echo "    }"
+		echo "}"
+		sw_secrets "$mode" server
+	} >"$IKE_TMP/sw/swanctl.conf"
+	# Replies to the pool leave through the xfrm policy; any route will do.
+	ip -n "$srv" route add 10.77.5.0/24 dev s0
+	evsd_client_conf "$mode" >"$IKE_TMP/client.conf"
+	sw_start "$srv" || { tap_fail "evsd -> strongSwan, $mode: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; cleanup_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "evsd -> strongSwan, $mode: evsd starts"; cleanup_case; return; }
+	if ike_wait_conn client 90; then
+		tap_ok "evsd client -> strongSwan, $mode: up (XAUTH, mode config, quick mode)"
+	else
+		tap_fail "evsd client -> strongSwan, $mode: up (XAUTH, mode config, quick mode)"
+		ike_diag client
+		sw_diag
+		cleanup_case
+		return
+	fi
+	ike_ctl client sessions | tap_diag
+	inner=$(ike_client_inner client)
+	ike_client_routes "$cli" "$inner" 192.168.77.0/24
+	tap_check "evsd client -> strongSwan, $mode: ping the LAN host through evs" \
+		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
+	ike_stop client
+	tap_result "evsd client -> strongSwan, $mode: evsd exits cleanly" $?
+	sleep 2
+	tap_check "evsd client -> strongSwan, $mode: evsd's delete removes strongSwan's SAs" \
+		sh -c "! ip -n $srv xfrm state | grep -q 'proto esp'"
+	cleanup_case
+}
+
+for mode in ${EVS_IKE_MODES:-aggressive-psk main-psk main-rsa}; do
+	case_sw_client "$mode"
+	case_sw_server "$mode"
+done
+tap_done
