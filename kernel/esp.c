@@ -38,6 +38,9 @@
 /* Per-packet state across (possibly asynchronous) crypto.  Followed in
  * the same allocation by the IV and the aead_request. */
 struct evs_esp_pkt {
+	struct evs_qpkt qp;		/* parallel pipeline, if queued */
+	bool queued;
+	struct aead_request *req;
 	struct sk_buff *skb;
 	struct evs_sa *sa;
 	u64 seq;
@@ -72,6 +75,8 @@ static void *evs_esp_pkt_alloc(struct crypto_aead *aead, u8 **iv,
 	*req = PTR_ALIGN((void *)(*iv + crypto_aead_ivsize(aead)),
 			 crypto_tfm_ctx_alignment());
 	aead_request_set_tfm(*req, aead);
+	((struct evs_esp_pkt *)p)->req = *req;
+	((struct evs_esp_pkt *)p)->queued = false;
 	return p;
 }
 
@@ -183,6 +188,10 @@ static void evs_esp_output_done(struct crypto_async_request *base, int err)
 
 	if (err == -EINPROGRESS)
 		return;
+	if (pkt->queued) {
+		evs_queue_crypt_done(&pkt->qp, err);
+		return;
+	}
 	local_bh_disable();
 	rcu_read_lock();
 	evs_esp_output_done2(pkt, err);
@@ -321,6 +330,10 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 	       (u8 *)&seqno + 8 - min(esp->ivlen, 8u), min(esp->ivlen, 8u));
 
 	evs_sa_get(sa);
+	pkt->queued = true;
+	if (evs_queue_submit(&esp->pq, &pkt->qp))
+		return;
+	pkt->queued = false;
 	err = crypto_aead_encrypt(req);
 	if (err == -EINPROGRESS)
 		return;
@@ -492,6 +505,10 @@ static void evs_esp_input_done(struct crypto_async_request *base, int err)
 
 	if (err == -EINPROGRESS)
 		return;
+	if (pkt->queued) {
+		evs_queue_crypt_done(&pkt->qp, err);
+		return;
+	}
 	local_bh_disable();
 	rcu_read_lock();
 	evs_esp_input_done2(pkt, err);
@@ -582,6 +599,10 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 	aead_request_set_crypt(req, pkt->sg, pkt->sg,
 			       skb->len - assoclen, iv);
 	aead_request_set_ad(req, assoclen);
+	pkt->queued = true;
+	if (evs_queue_submit(&esp->pq, &pkt->qp))
+		return;
+	pkt->queued = false;
 	err = crypto_aead_decrypt(req);
 	if (err == -EINPROGRESS)
 		return;
@@ -594,11 +615,57 @@ drop:
 	evs_sa_put(sa);
 }
 
+/* ---- parallel pipeline (queueing.c) -------------------------------------- */
+
+static int evs_esp_crypt_q(struct evs_qpkt *qp, bool enc)
+{
+	struct evs_esp_pkt *pkt = container_of(qp, struct evs_esp_pkt, qp);
+	int err = enc ? crypto_aead_encrypt(pkt->req) :
+			crypto_aead_decrypt(pkt->req);
+
+	return err == -EBUSY ? -ENOBUFS : err;
+}
+
+static int evs_esp_encrypt_q(struct evs_qpkt *qp)
+{
+	return evs_esp_crypt_q(qp, true);
+}
+
+static int evs_esp_decrypt_q(struct evs_qpkt *qp)
+{
+	return evs_esp_crypt_q(qp, false);
+}
+
+static void evs_esp_output_finish_q(struct evs_qpkt *qp, int err)
+{
+	evs_esp_output_done2(container_of(qp, struct evs_esp_pkt, qp), err);
+}
+
+static void evs_esp_input_finish_q(struct evs_qpkt *qp, int err)
+{
+	evs_esp_input_done2(container_of(qp, struct evs_esp_pkt, qp), err);
+}
+
+void evs_esp_pq_init(struct evs_esp *esp, u8 dir)
+{
+	if (dir == EVS_DIR_OUT)
+		evs_pq_init(&esp->pq, evs_esp_encrypt_q, evs_esp_output_finish_q);
+	else
+		evs_pq_init(&esp->pq, evs_esp_decrypt_q, evs_esp_input_finish_q);
+}
+
 /* ---- module ------------------------------------------------------------- */
 
 int evs_esp_module_init(void)
 {
-	return evs_proto_init();
+	int err = evs_queue_init();
+
+	if (err)
+		return err;
+	err = evs_proto_init();
+	if (err)
+		evs_queue_exit();
+	return err;
 }
 
 void evs_esp_module_exit(void)
@@ -606,4 +673,5 @@ void evs_esp_module_exit(void)
 	evs_proto_exit();
 	/* Handlers may still be running on other CPUs. */
 	synchronize_net();
+	evs_queue_exit();
 }

@@ -12,6 +12,7 @@
 #include <linux/skbuff.h>
 #include <net/dst_cache.h>
 #include "evs.h"
+#include "queueing.h"
 
 struct crypto_aead;
 struct evs_alg;
@@ -40,6 +41,8 @@ struct evs_esp {
 	 * address moves (NAT rebinding, SA_UPDATE). */
 	struct dst_cache dst_cache;
 	__be32 dst_cache_daddr;
+	/* Parallel crypto, packets leave in order (queueing.c). */
+	struct evs_pq pq;
 };
 
 /* Where an inbound packet came from: for UDP-encapsulated ESP the outer
@@ -55,6 +58,9 @@ struct evs_esp_src {
  * reference on @sa (from evs_sa_lookup_in).  Softirq context. */
 void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 		   const struct evs_esp_src *src);
+
+/* esp.c: the two ends of the parallel pipeline. */
+void evs_esp_pq_init(struct evs_esp *esp, u8 dir);
 
 /* proto.c: raw ESP (IP protocol 50). */
 int evs_proto_init(void);
