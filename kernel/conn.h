@@ -90,5 +90,16 @@ void evs_rri_conn_release(struct evs_conn_net *cn, struct evs_conn *conn,
 			  u8 reason);
 /* Apply queued removals and installs.  Process context, no locks held. */
 void evs_rri_sync(struct evs_conn_net *cn);
+/* For rri_nl.c: one request to rtnetlink (io_lock held) ... */
+int evs_rri_apply(struct evs_conn_net *cn, const struct evs_rri_obj *o,
+		  bool add);
+int evs_rri_proxy_arp_set(struct evs_conn_net *cn, int ifindex, bool on);
+/* ... and the bookkeeping around it (en->lock held). */
+int evs_rri_alen(u16 family);
+int evs_rri_fill(struct sk_buff *msg, const struct evs_rri_obj *o);
+void evs_rri_notify(struct evs_conn_net *cn, struct evs_rri_obj *o, u8 op);
+void evs_rri_count(struct evs_conn *conn, struct evs_rri_obj *o, int delta);
+void evs_rri_obj_kill(struct evs_conn_net *cn, struct evs_conn *conn,
+		      struct evs_rri_obj *o, u8 reason);
 
 #endif /* _EVS_CONN_H */
