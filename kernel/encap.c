@@ -127,7 +127,8 @@ static void evs_encap_detach_daemon(struct evs_encap_sock *es)
 	es->daemon = NULL;
 	/* encap_rcv may still run on another CPU: it only needs the netns
 	 * state, which outlives the socket; the sock itself is ours to drop
-	 * once readers are done with it. */
+	 * once readers are done with it.
+	 */
 	synchronize_net();
 	sock_put(sk);
 }
@@ -313,7 +314,8 @@ void evs_encap_sa_added(struct evs_sa *sa)
 	sock = evs_encap_ksock_open(sa->net, port);
 	if (IS_ERR(sock)) {
 		/* Someone else (evsd about to attach, another IKE daemon)
-		 * owns the port: they will deliver or not, not our call. */
+		 * owns the port: they will deliver or not, not our call.
+		 */
 		pr_info_ratelimited("evs: no socket for ESP-in-UDP on port %u: %ld\n",
 				    ntohs(port), PTR_ERR(sock));
 		goto out;

@@ -36,7 +36,8 @@
 #include "replay.h"
 
 /* Per-packet state across (possibly asynchronous) crypto.  Followed in
- * the same allocation by the IV and the aead_request. */
+ * the same allocation by the IV and the aead_request.
+ */
 struct evs_esp_pkt {
 	struct evs_qpkt qp;		/* parallel pipeline, if queued */
 	bool queued;
@@ -63,7 +64,8 @@ static void *evs_esp_pkt_alloc(struct crypto_aead *aead, u8 **iv,
 	u8 *p;
 
 	/* Room for aligning the IV and the request: kmalloc promises less
-	 * than the crypto driver may ask for. */
+	 * than the crypto driver may ask for.
+	 */
 	len = sizeof(struct evs_esp_pkt) + crypto_aead_alignmask(aead) +
 	      crypto_aead_ivsize(aead) + crypto_tfm_ctx_alignment() +
 	      sizeof(struct aead_request) + crypto_aead_reqsize(aead);
@@ -93,7 +95,8 @@ static void evs_esp_drop(struct evs_sa *sa, struct sk_buff *skb,
 
 /* Route to the peer: the NAT-mapped address for UDP encapsulation, else the
  * SA's destination.  Cached per CPU; the cache is reset when the peer's
- * address changes under us (SA_UPDATE, NAT rebinding). */
+ * address changes under us (SA_UPDATE, NAT rebinding).
+ */
 static struct rtable *evs_esp_route(struct evs_sa *sa, struct evs_esp_pkt *pkt)
 {
 	struct evs_esp *esp = sa->esp;
@@ -168,7 +171,8 @@ static void evs_esp_output_done2(struct evs_esp_pkt *pkt, int err)
 	skb_reset_transport_header(skb);
 	skb->ip_summed = CHECKSUM_NONE;
 	/* iptunnel_xmit scrubs the skb, adds the IPv4 header, routes via
-	 * ip_local_out and counts tx on the evs device. */
+	 * ip_local_out and counts tx on the evs device.
+	 */
 	iptunnel_xmit(NULL, rt, skb, pkt->saddr, pkt->daddr,
 		      pkt->dport ? IPPROTO_UDP : IPPROTO_ESP, pkt->tos,
 		      ip4_dst_hoplimit(&rt->dst), pkt->df,
@@ -200,7 +204,8 @@ static void evs_esp_output_done(struct crypto_async_request *base, int err)
 }
 
 /* Next sequence number, or 0 when the counter is used up (RFC 4303 3.3.3:
- * never cycle; the SA must be replaced). */
+ * never cycle; the SA must be replaced).
+ */
 static u64 evs_esp_next_seq(struct evs_sa *sa)
 {
 	s64 old;
@@ -215,7 +220,8 @@ static u64 evs_esp_next_seq(struct evs_sa *sa)
 }
 
 /* Make the packet linear, private and roomy enough for headers in front
- * and the trailer behind. */
+ * and the trailer behind.
+ */
 static int evs_esp_make_room(struct sk_buff *skb, unsigned int head,
 			     unsigned int tail)
 {
@@ -280,7 +286,8 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 	pkt->inner_len = len;
 	pkt->tos = ip_tunnel_ecn_encap(inner->tos, inner, skb);
 	/* Keep DF from the inner packet unless the outer packet would not
-	 * fit: then let IP fragment the ESP packet (RFC 4459 section 3). */
+	 * fit: then let IP fragment the ESP packet (RFC 4459 section 3).
+	 */
 	clen = ALIGN(len + 2, esp->blksize);
 	head = sizeof(struct iphdr) + (pkt->dport ? sizeof(struct udphdr) : 0) +
 	       sizeof(*esph) + esp->ivlen;
@@ -361,7 +368,8 @@ void evs_esp_xmit(struct evs_sa *sa, struct sk_buff *skb)
 		return;
 	}
 	/* One ESP packet per segment: segment here, after the stack has done
-	 * its work once for the whole GSO packet. */
+	 * its work once for the whole GSO packet.
+	 */
 	segs = skb_gso_segment(skb, 0);
 	if (IS_ERR_OR_NULL(segs)) {
 		evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
@@ -377,7 +385,8 @@ void evs_esp_xmit(struct evs_sa *sa, struct sk_buff *skb)
 /* ---- input -------------------------------------------------------------- */
 
 /* Padding must be 1, 2, 3 ... (RFC 4303 2.4: the default scheme every
- * implementation we talk to uses). */
+ * implementation we talk to uses).
+ */
 static bool evs_esp_pad_ok(const u8 *pad, unsigned int padlen)
 {
 	unsigned int i;
@@ -389,7 +398,8 @@ static bool evs_esp_pad_ok(const u8 *pad, unsigned int padlen)
 }
 
 /* Strip ESP header, IV and trailer; leave the inner IPv4 packet.  Returns
- * the drop reason or EVS_ST_NUM when the packet is good. */
+ * the drop reason or EVS_ST_NUM when the packet is good.
+ */
 static enum evs_stat evs_esp_decap(struct evs_esp *esp, struct sk_buff *skb,
 				   u8 *nexthdr)
 {
@@ -534,7 +544,8 @@ static enum evs_stat evs_esp_input_check(struct evs_sa *sa,
 	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr) + esp->ivlen))
 		return EVS_ST_DROP_BAD_LEN;
 	/* Ciphertext (payload, padding, pad length, next header) must fill
-	 * whole cipher blocks. */
+	 * whole cipher blocks.
+	 */
 	elen = skb->len - sizeof(struct ip_esp_hdr) - esp->ivlen - esp->icvlen;
 	if (elen < 2 || elen % esp->blksize)
 		return EVS_ST_DROP_BAD_LEN;
@@ -583,7 +594,8 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 		__be32 *aad;
 
 		/* The outer header in front is no longer needed (its
-		 * addresses were copied to @src): borrow 4 bytes of it. */
+		 * addresses were copied to @src): borrow 4 bytes of it.
+		 */
 		aad = skb_push(skb, 4);
 		aad[0] = aad[1];
 		aad[1] = htonl(upper_32_bits(seq));

@@ -23,7 +23,8 @@ struct evs_alg;
 #define EVS_ESP_MAX_BLOCK	16
 /* Bytes the ESP and outer headers add in front of the inner packet:
  * outer IPv4 + UDP (NAT-T) + SPI/seq + IV (+4 for the ESN high bits that
- * sit in front of the header while the ICV is computed). */
+ * sit in front of the header while the ICV is computed).
+ */
 #define EVS_ESP_HEADROOM	(20 + 8 + 8 + EVS_ESP_MAX_IV + 4)
 /* Bytes the trailer adds at the end: padding, pad length, next header, ICV. */
 #define EVS_ESP_TAILROOM	(EVS_ESP_MAX_BLOCK + 2 + EVS_ESP_MAX_ICV)
@@ -38,7 +39,8 @@ struct evs_esp {
 	unsigned int auth_key_bits;
 	bool esn;
 	/* Outbound: route to the peer, one per CPU; reset when the peer's
-	 * address moves (NAT rebinding, SA_UPDATE). */
+	 * address moves (NAT rebinding, SA_UPDATE).
+	 */
 	struct dst_cache dst_cache;
 	__be32 dst_cache_daddr;
 	/* Parallel crypto, packets leave in order (queueing.c). */
@@ -46,7 +48,8 @@ struct evs_esp {
 };
 
 /* Where an inbound packet came from: for UDP-encapsulated ESP the outer
- * source address and port (NAT mapping detection); type NONE for raw ESP. */
+ * source address and port (NAT mapping detection); type NONE for raw ESP.
+ */
 struct evs_esp_src {
 	u8 encap_type;			/* enum evs_encap_type */
 	__be32 saddr;
@@ -55,7 +58,8 @@ struct evs_esp_src {
 
 /* Process one inbound ESP packet on inbound @sa: skb->data at the ESP
  * header, network header at the outer IPv4 header.  Consumes @skb and the
- * reference on @sa (from evs_sa_lookup_in).  Softirq context. */
+ * reference on @sa (from evs_sa_lookup_in).  Softirq context.
+ */
 void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 		   const struct evs_esp_src *src);
 
@@ -67,7 +71,8 @@ int evs_proto_init(void);
 void evs_proto_exit(void);
 
 /* encap.c: ESP-in-UDP.  Make sure something listens on the SA's local
- * port (the daemon's socket or a module-owned one).  Process context. */
+ * port (the daemon's socket or a module-owned one).  Process context.
+ */
 void evs_encap_sa_added(struct evs_sa *sa);
 
 #endif /* _EVS_ESP_H */

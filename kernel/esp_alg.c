@@ -67,27 +67,32 @@ static const struct evs_alg evs_algs[] = {
 	  .key_bits = { 160 }, .n_key = 1, .full_bits = 160,
 	  .trunc_bits = 96,
 	  .key_msg = "hmac(sha1) needs a 20-byte key",
-	  .size_msg = "hmac(sha1) truncation must be 96 to 160 bits in steps of 8 (RFC 2404: 96)" },
+	  .size_msg =
+		"hmac(sha1) truncation must be 96 to 160 bits in steps of 8 (RFC 2404: 96)" },
 	{ .name = "hmac(md5)", .alias = "md5", .kind = EVS_ALG_AUTH,
 	  .weak = true, .key_bits = { 128 }, .n_key = 1, .full_bits = 128,
 	  .trunc_bits = 96,
 	  .key_msg = "hmac(md5) needs a 16-byte key",
-	  .size_msg = "hmac(md5) truncation must be 96 to 128 bits in steps of 8 (RFC 2403: 96)" },
+	  .size_msg =
+		"hmac(md5) truncation must be 96 to 128 bits in steps of 8 (RFC 2403: 96)" },
 	{ .name = "hmac(sha256)", .alias = "sha256", .kind = EVS_ALG_AUTH,
 	  .key_bits = { 256 }, .n_key = 1, .full_bits = 256,
 	  .trunc_bits = 128,
 	  .key_msg = "hmac(sha256) needs a 32-byte key",
-	  .size_msg = "hmac(sha256) truncation must be 96 to 256 bits in steps of 8 (RFC 4868: 128)" },
+	  .size_msg =
+		"hmac(sha256) truncation must be 96 to 256 bits in steps of 8 (RFC 4868: 128)" },
 	{ .name = "hmac(sha384)", .alias = "sha384", .kind = EVS_ALG_AUTH,
 	  .key_bits = { 384 }, .n_key = 1, .full_bits = 384,
 	  .trunc_bits = 192,
 	  .key_msg = "hmac(sha384) needs a 48-byte key",
-	  .size_msg = "hmac(sha384) truncation must be 96 to 384 bits in steps of 8 (RFC 4868: 192)" },
+	  .size_msg =
+		"hmac(sha384) truncation must be 96 to 384 bits in steps of 8 (RFC 4868: 192)" },
 	{ .name = "hmac(sha512)", .alias = "sha512", .kind = EVS_ALG_AUTH,
 	  .key_bits = { 512 }, .n_key = 1, .full_bits = 512,
 	  .trunc_bits = 256,
 	  .key_msg = "hmac(sha512) needs a 64-byte key",
-	  .size_msg = "hmac(sha512) truncation must be 96 to 512 bits in steps of 8 (RFC 4868: 256)" },
+	  .size_msg =
+		"hmac(sha512) truncation must be 96 to 512 bits in steps of 8 (RFC 4868: 256)" },
 	{ .name = "digest_null", .kind = EVS_ALG_AUTH, .null = true,
 	  .key_bits = { 0 }, .n_key = 1,
 	  .key_msg = "digest_null takes no key",
@@ -177,7 +182,8 @@ static int evs_alg_tfm_name(char *buf, const struct evs_alg *aead,
 }
 
 /* authenc keys travel as one blob: an rtattr saying how long the cipher
- * key is, then the authentication key, then the cipher key. */
+ * key is, then the authentication key, then the cipher key.
+ */
 static int evs_alg_setkey_authenc(struct crypto_aead *tfm,
 				  const struct evs_sa_crypto *c)
 {
@@ -261,7 +267,8 @@ static int evs_alg_check_pair(struct evs_esp *esp, const struct evs_sa_crypto *c
 		return -EINVAL;
 	if (a->null && !e->null) {
 		/* Confidentiality without integrity is open to cut-and-paste
-		 * attacks (RFC 4303 section 3.2.2): never offer it. */
+		 * attacks (RFC 4303 section 3.2.2): never offer it.
+		 */
 		NL_SET_ERR_MSG_MOD(extack,
 				   "encryption without authentication is refused; digest_null only goes with ecb(cipher_null)");
 		return -EINVAL;

@@ -54,7 +54,8 @@ static int evs_proto_err_handler(struct sk_buff *skb, u32 info)
 	/* ICMP quoting one of our ESP packets (or xfrm's: both want the same
 	 * thing done).  Update the outer path MTU so the next packets pick the
 	 * right DF / fragment decision; never claim the error, xfrm may also
-	 * care about it. */
+	 * care about it.
+	 */
 	if (icmph->type == ICMP_DEST_UNREACH && icmph->code == ICMP_FRAG_NEEDED)
 		ipv4_update_pmtu(skb, net, info, 0, IPPROTO_ESP);
 	else if (icmph->type == ICMP_REDIRECT)

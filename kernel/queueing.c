@@ -74,7 +74,8 @@ void evs_queue_crypt_done(struct evs_qpkt *p, int err)
 
 	/* Once done is set the serial stage may finish the packet and drop
 	 * the last SA reference; the SA (and @q in it) is freed only after an
-	 * RCU grace period, so stay in a read-side section until q is kicked. */
+	 * RCU grace period, so stay in a read-side section until q is kicked.
+	 */
 	rcu_read_lock();
 	p->err = err;
 	atomic_set_release(&p->done, 1);
@@ -160,7 +161,8 @@ fail_ring:
 }
 
 /* Every SA is gone by now (main.c frees them before), so the ring and
- * the per-SA queues are empty. */
+ * the per-SA queues are empty.
+ */
 void evs_queue_exit(void)
 {
 	destroy_workqueue(evs_crypt_wq);

@@ -19,15 +19,17 @@ struct evs_qpkt;
 
 /* The per-SA ordered queue. */
 struct evs_pq {
-	spinlock_t lock;
+	spinlock_t lock;		/* guards list and len */
 	struct list_head list;		/* evs_qpkt.node, arrival order */
 	unsigned int len;
 	struct work_struct work;	/* the serial stage */
 	/* Crypto for one packet: returns 0, an error, or -EINPROGRESS when
-	 * the completion will call evs_queue_crypt_done. */
+	 * the completion will call evs_queue_crypt_done.
+	 */
 	int (*crypt)(struct evs_qpkt *p);
 	/* Serial stage for one packet (BH off, RCU held): output or
-	 * delivery; consumes the packet. */
+	 * delivery; consumes the packet.
+	 */
 	void (*finish)(struct evs_qpkt *p, int err);
 };
 
@@ -42,10 +44,12 @@ struct evs_qpkt {
 void evs_pq_init(struct evs_pq *q, int (*crypt)(struct evs_qpkt *),
 		 void (*finish)(struct evs_qpkt *, int));
 /* Wait for the serial stage; the queue must be empty (every packet holds
- * a reference on the SA, so it is when the SA is freed). */
+ * a reference on the SA, so it is when the SA is freed).
+ */
 void evs_pq_destroy(struct evs_pq *q);
 /* Queue @p for parallel crypto.  False when the queues are full or
- * parallel crypto is off: then the caller does the crypto itself. */
+ * parallel crypto is off: then the caller does the crypto itself.
+ */
 bool evs_queue_submit(struct evs_pq *q, struct evs_qpkt *p);
 /* Crypto for @p finished (any context). */
 void evs_queue_crypt_done(struct evs_qpkt *p, int err);

@@ -18,7 +18,7 @@
 #define EVS_REPLAY_MAX_WINDOW	4096
 
 struct evs_replay {
-	spinlock_t lock;
+	spinlock_t lock;		/* guards top and bitmap */
 	u32 window;		/* packets; 0 = no anti-replay check */
 	bool esn;
 	u64 top;		/* highest authenticated sequence, 0 = none */
@@ -30,10 +30,12 @@ struct evs_replay *evs_replay_alloc(u32 window, bool esn, gfp_t gfp);
 void evs_replay_free(struct evs_replay *r);
 /* Reconstruct the full sequence number from the 32 bits on the wire (RFC
  * 4303 A2.2 when ESN is on) and say whether it may be new.  False: replayed,
- * too old or zero.  The result also feeds the ESN ICV (high 32 bits). */
+ * too old or zero.  The result also feeds the ESN ICV (high 32 bits).
+ */
 bool evs_replay_check(const struct evs_replay *r, u32 seq_lo, u64 *seq);
 /* Record an authenticated sequence number.  False if it was seen after all
- * (two copies raced through decryption) or fell out of the window. */
+ * (two copies raced through decryption) or fell out of the window.
+ */
 bool evs_replay_advance(struct evs_replay *r, u64 seq);
 /* Highest authenticated sequence number (EVS_SA_A_SEQ_HI). */
 u64 evs_replay_top(const struct evs_replay *r);
