@@ -16,11 +16,16 @@
 
 #include "esp.h"
 
-/* Outer IPv4 + UDP (NAT-T) + ESP header + largest IV, and the trailer:
- * padding to a 16-byte block, pad length, next header, largest ICV.
+/* What ESP adds in front (outer IPv4, UDP, ESP header, IV) and behind
+ * (padding, pad length, next header, ICV): esp.h.
  */
-#define EVS_HEADROOM	(20 + 8 + 8 + 16)
-#define EVS_TAILROOM	(15 + 2 + 32)
+#define EVS_HEADROOM	EVS_ESP_HEADROOM
+#define EVS_TAILROOM	EVS_ESP_TAILROOM
+/* Segmented in xmit, checksummed by ESP output: the stack above sends
+ * large packets and skips its own checksums.
+ */
+#define EVS_FEATURES	(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+			 NETIF_F_GSO_SOFTWARE)
 /* Leaves room for every algorithm we offer on a 1500-byte path. */
 #define EVS_DEFAULT_MTU	1400
 
@@ -105,12 +110,24 @@ static void evs_xmit_bypass(struct evs_device *ed, struct sk_buff *skb)
 		dev_sw_netstats_tx_add(ed->dev, 1, len);
 }
 
+/* One packet (never GSO) on its SA: charge the lifetime, then ESP. */
+static void evs_xmit_sa(struct evs_device *ed, struct evs_sa *sa,
+			struct sk_buff *skb)
+{
+	if (unlikely(!evs_sa_account(sa, skb->len))) {
+		evs_device_drop(ed, sa, EVS_ST_DROP_EXPIRED, false);
+		kfree_skb(skb);
+		return;
+	}
+	evs_esp_xmit(sa, skb);
+}
+
 static netdev_tx_t evs_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct evs_device *ed = netdev_priv(dev);
 	enum evs_stat reason = EVS_ST_DROP_NO_POLICY;
+	struct sk_buff *segs, *next;
 	struct evs_policy *pol;
-	struct evs_sa *sa = NULL;
 
 	rcu_read_lock();
 	if (unlikely(!pskb_network_may_pull(skb, sizeof(struct iphdr))))
@@ -131,15 +148,26 @@ static netdev_tx_t evs_xmit(struct sk_buff *skb, struct net_device *dev)
 		reason = EVS_ST_DROP_POLICY;
 		goto drop;
 	}
-	sa = pol->sa;
-	if (unlikely(!evs_sa_account(sa, skb->len))) {
-		reason = EVS_ST_DROP_EXPIRED;
+	if (!skb_is_gso(skb)) {
+		evs_xmit_sa(ed, pol->sa, skb);
+		goto out;
+	}
+	/* The stack hands us TSO-sized packets (one policy lookup, one trip
+	 * through TCP/IP); ESP needs them one MTU at a time.
+	 */
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		reason = EVS_ST_DROP_OTHER;
 		goto drop;
 	}
-	evs_esp_xmit(sa, skb);
+	consume_skb(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		evs_xmit_sa(ed, pol->sa, skb);
+	}
 	goto out;
 drop:
-	evs_device_drop(ed, sa, reason, false);
+	evs_device_drop(ed, NULL, reason, false);
 	kfree_skb(skb);
 out:
 	rcu_read_unlock();
@@ -202,7 +230,9 @@ static void evs_setup(struct net_device *dev)
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
 	/* SAs and policies live in the device's namespace: it cannot move. */
-	dev->features |= NETIF_F_LLTX | NETIF_F_NETNS_LOCAL;
+	dev->features |= NETIF_F_LLTX | NETIF_F_NETNS_LOCAL | EVS_FEATURES;
+	dev->hw_features |= EVS_FEATURES;
+	dev->hw_enc_features |= EVS_FEATURES;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
 	dev->needed_headroom = LL_MAX_HEADER + EVS_HEADROOM;
