@@ -438,6 +438,23 @@ out:
 	return MNL_CB_OK;
 }
 
+/*
+ * Keys on the command line are visible in /proc/PID/cmdline: blank them
+ * as soon as they are parsed, so ps shows "0xxxxx..." for the rest of the
+ * run.  (evsd never puts keys on a command line.)
+ */
+static void hide_keys(int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++) {
+		const char *kw = argv[i - 2];
+
+		if (strcmp(kw, "aead") && strcmp(kw, "enc") && strcmp(kw, "auth"))
+			continue;
+		if (argv[i][0] == '0' && (argv[i][1] == 'x' || argv[i][1] == 'X'))
+			memset(argv[i] + 2, 'x', strlen(argv[i] + 2));
+	}
+}
+
 int evsadm_sa(struct evsadm *ctx, int argc, char **argv)
 {
 	struct evsadm_sa_req req;
@@ -449,7 +466,9 @@ int evsadm_sa(struct evsadm *ctx, int argc, char **argv)
 	int ret;
 
 	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, sa_verbs);
-	if (evsadm_sa_parse(argc - 1, argv + 1, &req, &e))
+	ret = evsadm_sa_parse(argc - 1, argv + 1, &req, &e);
+	hide_keys(argc, argv);
+	if (ret)
 		return evsadm_usage_error(ctx, &e);
 	if (req.dev[0] && evsadm_ifindex(ctx, req.dev, &req.sa.dev.ifindex)) {
 		evs_sa_info_wipe(&req.sa);

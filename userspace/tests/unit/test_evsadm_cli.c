@@ -183,6 +183,27 @@ UNIT_TEST(runtime_errors_exit_1)
 	UNIT_ASSERT(!strncmp(r.out, "evsadm ", 7));	/* our version even without the module */
 }
 
+UNIT_TEST(keys_blanked_in_argv)
+{
+	char k1[] = "0x000102030405060708090a0b0c0d0e0f10111213";
+	char k2[] = "0x000102030405060708090a0b0c0d0e0f";
+	char *argv[] = { "evsadm", "sa", "add", "dev", "nosuchdev0", "dir", "out", "spi", "300",
+			 "src", "10.0.0.1", "dst", "10.0.0.2", "aead", "rfc4106(gcm(aes))", k1, "128",
+			 NULL };
+	char *argv2[] = { "evsadm", "sa", "add", "dev", "evs0", "enc", "cbc(aes)", k2, "spi", "zz",
+			  NULL };
+	struct run r;
+
+	run(&r, 17, (const char **)argv);
+	UNIT_ASSERT_EQ_INT(r.rc, 1);	/* no such device, after parsing */
+	UNIT_ASSERT_EQ_STR(k1, "0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	/* Even when the command line is rejected. */
+	run(&r, 10, (const char **)argv2);
+	UNIT_ASSERT_EQ_INT(r.rc, 2);
+	UNIT_ASSERT_EQ_STR(k2, "0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	UNIT_ASSERT_EQ_STR(argv2[6], "cbc(aes)");
+}
+
 UNIT_TEST(global_option_spellings)
 {
 	const struct evsadm_opts *o;
