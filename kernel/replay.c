@@ -5,10 +5,14 @@
  * word more than the window needs, so moving the top forward only has to
  * clear the words it skips, never shift bits.
  */
+#ifdef __KERNEL__
 #include <linux/slab.h>
 #include <linux/bitops.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#else
+#include "replay_user.h"	/* host unit test (userspace/tests/unit) */
+#endif
 #include "replay.h"
 
 /* Window used to guess the high 32 bits when no window is configured. */

@@ -12,8 +12,10 @@
 #ifndef _EVS_REPLAY_H
 #define _EVS_REPLAY_H
 
+#ifdef __KERNEL__
 #include <linux/types.h>
 #include <linux/spinlock.h>
+#endif
 
 #define EVS_REPLAY_MAX_WINDOW	4096
 
