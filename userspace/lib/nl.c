@@ -186,6 +186,11 @@ static int dispatch(struct evs_nl *nl, const void *buf, size_t buflen, uint32_t 
 			break;
 		}
 		default:
+			/* The kernel restarted a dump under a concurrent change:
+			 * say so rather than present a possibly torn listing. */
+			if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && !err->warning[0])
+				snprintf(err->warning, sizeof(err->warning),
+					 "the listing changed while it was read; run again for a consistent view");
 			if (!cb || *stopped || *failed)
 				break;
 			errno = 0;
