@@ -185,8 +185,11 @@ enum xauth_srv_ev xauth_server_recv(struct xauth_server *x,
 				    struct xauth_out *out)
 {
 	switch (x->state) {
+	/* The identifier is not compared: the transaction's message id
+	 * already ties an answer to our question, and strongSwan answers
+	 * with identifier 0 whatever we asked with. */
 	case XAUTH_S_WAIT_REPLY:
-		if (m->cfg_type != ISAKMP_CFG_REPLY || m->ident != x->ident)
+		if (m->cfg_type != ISAKMP_CFG_REPLY)
 			return XAUTH_EV_INVALID;
 		snprintf(x->user, sizeof(x->user), "%s", m->user);
 		/* A client that gives up answers with STATUS=FAIL. */
@@ -220,13 +223,13 @@ enum xauth_srv_ev xauth_server_recv(struct xauth_server *x,
 		x->state = XAUTH_S_VERIFYING;
 		return XAUTH_EV_VERIFY;
 	case XAUTH_S_WAIT_ACK:
-		if (m->cfg_type != ISAKMP_CFG_ACK || m->ident != x->ident)
+		if (m->cfg_type != ISAKMP_CFG_ACK)
 			return XAUTH_EV_INVALID;
 		x->state = XAUTH_S_DONE;
 		return XAUTH_EV_DONE;
 	case XAUTH_S_VERIFYING:
 		/* A retransmitted REPLY while the back end works: ignore. */
-		if (m->cfg_type == ISAKMP_CFG_REPLY && m->ident == x->ident)
+		if (m->cfg_type == ISAKMP_CFG_REPLY)
 			return XAUTH_EV_NONE;
 		return XAUTH_EV_INVALID;
 	default:
