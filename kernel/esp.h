@@ -38,6 +38,7 @@ struct evs_esp {
 	unsigned int key_bits;		/* cipher or AEAD key, without salt */
 	unsigned int auth_key_bits;
 	bool esn;
+	bool null;		/* null cipher and null auth: nothing to spread */
 	/* Outbound: route to the peer, one per CPU; reset when the peer's
 	 * address moves (NAT rebinding, SA_UPDATE).
 	 */

@@ -288,6 +288,7 @@ static int evs_alg_check_pair(struct evs_esp *esp, const struct evs_sa_crypto *c
 	esp->key_bits = c->enc_keylen * 8;
 	esp->auth_key_bits = c->auth_keylen * 8;
 	esp->blksize = e->block;
+	esp->null = e->null && a->null;
 	return 0;
 }
 
