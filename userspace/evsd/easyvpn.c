@@ -423,6 +423,20 @@ static void login_verdict(struct ezv_sess *x, struct aaa_result *r)
 			 "(group-lock)", r->user, group, p1g->name);
 	}
 	if (ok) {
+		const struct ezv_group *g = ezv_find_group(E.ezv, group, strlen(group));
+		struct ezv_settings eff;
+		unsigned n = 0;
+
+		ezv_merge(&g->s, u ? &u->s : NULL, &eff);
+		for (struct ezv_sess *o = E.sessions; o; o = o->next)
+			n += o != x && o->server && o->authenticated && !strcmp(o->user, r->user);
+		if (eff.max_logins && n >= eff.max_logins) {
+			ok = false;
+			snprintf(reason, sizeof(reason), "user \"%s\" already has %u session%s "
+				 "(max-logins %u)", r->user, n, n == 1 ? "" : "s", eff.max_logins);
+		}
+	}
+	if (ok) {
 		E.st.logins_ok++;
 		x->authenticated = true;
 		snprintf(x->user, sizeof(x->user), "%s", r->user);

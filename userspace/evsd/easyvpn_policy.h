@@ -86,7 +86,7 @@ struct ezv_settings {
 	uint32_t address_lifetime;		/* seconds, INTERNAL_ADDRESS_EXPIRY */
 	bool modecfg_push;			/* SET/ACK instead of waiting */
 	enum ezv_auth auth;
-	uint32_t max_logins;			/* per user, 0 = unlimited */
+	uint32_t max_logins;			/* sessions per user, 0 = unlimited */
 };
 
 struct ezv_group {

@@ -235,7 +235,8 @@ static const char conf_fmt[] =
 	"group sales {\n  key \"Vb7mQ2xR9tLc4WzKp8Jd\"\n  pool sales\n"
 	"  dns 192.168.77.53\n  domain corp.example\n  banner \"Welcome\"\n"
 	"  split-include 192.168.77.0/24\n}\n"
-	"group eng {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n  pool sales\n}\n";
+	"group eng {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n  pool sales\n}\n"
+	"user bob {\n  max-logins 1\n}\n";
 
 static void setup(void)
 {
@@ -435,6 +436,28 @@ UNIT_TEST(source_locked_out_after_repeated_failures)
 	disconnect();
 	/* another source is not affected */
 	connect_as("alice", "alicepw", "sales", "198.51.100.31");
+	UNIT_ASSERT(srv.ready);
+	disconnect();
+	teardown();
+}
+
+UNIT_TEST(max_logins_refuses_a_second_session)
+{
+	struct evs_session s1, c1;
+
+	setup();
+	connect_as("bob", "bobpw", "sales", "198.51.100.7");
+	UNIT_ASSERT(cli.ready);
+	s1 = srv;
+	c1 = cli;
+	connect_as("bob", "bobpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT(strstr(srv.why, "max-logins 1"));
+	disconnect();
+	end_session(&s1);
+	end_session(&c1);
+	/* once the first is gone, bob may log in again */
+	connect_as("bob", "bobpw", "sales", "198.51.100.8");
 	UNIT_ASSERT(srv.ready);
 	disconnect();
 	teardown();
