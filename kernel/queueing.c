@@ -16,7 +16,7 @@
 #include "queueing.h"
 
 #define EVS_RING_SIZE		4096
-#define EVS_PQ_MAX		1024	/* per SA: beyond, fall back to serial */
+#define EVS_PQ_MAX		1024	/* per SA: beyond, crypto inline */
 
 static bool parallel = true;
 module_param(parallel, bool, 0644);
@@ -111,24 +111,27 @@ static int evs_queue_pick_cpu(void)
 
 bool evs_queue_submit(struct evs_pq *q, struct evs_qpkt *p)
 {
-	int cpu;
+	bool inline_crypt;
+	int cpu, err;
 
-	if (!READ_ONCE(parallel) || num_online_cpus() < 2)
+	/* Packets still queued must not be overtaken, even when parallel
+	 * crypto was just switched off. */
+	if ((!READ_ONCE(parallel) || num_online_cpus() < 2) &&
+	    list_empty_careful(&q->list))
 		return false;
 	p->q = q;
 	p->err = 0;
 	atomic_set(&p->done, 0);
 	spin_lock_bh(&q->lock);
-	if (q->len >= EVS_PQ_MAX) {
-		spin_unlock_bh(&q->lock);
-		return false;
-	}
 	list_add_tail(&p->node, &q->list);
-	q->len++;
+	inline_crypt = ++q->len > EVS_PQ_MAX;
 	spin_unlock_bh(&q->lock);
-	if (unlikely(ptr_ring_produce_bh(&evs_ring, p))) {
-		/* Ring full: the packet keeps its place and fails in order. */
-		evs_queue_crypt_done(p, -ENOBUFS);
+	/* Backlogged or ring full: do the crypto here, but still finish in
+	 * order through the queue. */
+	if (inline_crypt || unlikely(ptr_ring_produce_bh(&evs_ring, p))) {
+		err = q->crypt(p);
+		if (err != -EINPROGRESS)
+			evs_queue_crypt_done(p, err);
 		return true;
 	}
 	cpu = evs_queue_pick_cpu();
