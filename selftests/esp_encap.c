@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ESP in UDP on the daemon's socket (RFC 3948), with the socket handed over
+ * by EVS_CMD_ENCAP_ATTACH as evsd does: IKE (non-ESP marker) still reaches
+ * the socket, NAT keepalives are eaten, ESP is consumed and never reaches
+ * userspace, an ESP packet from a new outer port reports a NAT mapping
+ * change, and closing the socket detaches it.  Datagrams are written from
+ * UDP sockets in the peer namespace; the SA uses null crypto so the test
+ * can build valid ESP itself.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+
+#include <kselftest_harness.h>
+
+#include "evs_esp_util.h"
+
+#define SPI 0x4001
+
+FIXTURE(encap) {
+	struct evs_t_topo topo;
+	struct evs_nl nl, ev;
+	int daemon;		/* "evsd's" UDP/4500 socket, namespace A */
+	int peer, peer2;	/* UDP sockets in namespace B: ports 4500, 4600 */
+};
+
+static int udp_socket(int port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port),
+	};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static int attach(struct evs_nl *nl, int fd)
+{
+	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_ENCAP_ATTACH, 0);
+
+	mnl_attr_put_u32(nlh, EVS_A_ENCAP_FD, fd);
+	return evs_nl_talk(nl, nlh, NULL, NULL);
+}
+
+static int detach(struct evs_nl *nl)
+{
+	return evs_nl_talk(nl, evs_nl_req(nl, EVS_CMD_ENCAP_DETACH, 0), NULL, NULL);
+}
+
+FIXTURE_SETUP(encap)
+{
+	struct evs_t_sa in = {
+		.dir = EVS_DIR_IN, .spi = SPI, .src = EVS_T_B_OUTER,
+		.dst = EVS_T_A_OUTER, .enc = "ecb(cipher_null)", .enc_key = "",
+		.auth = "digest_null", .auth_key = "", .replay_window = 32,
+		.sport = 4500, .dport = 4500,
+	};
+	int group;
+
+	self->daemon = self->peer = self->peer2 = -1;
+	ASSERT_EQ(0, evs_ensure_module());
+	ASSERT_EQ(0, evs_t_topo_up(&self->topo, "enc"));
+	ASSERT_EQ(0, evs_t_enter(self->topo.b));
+	self->peer = udp_socket(4500);
+	self->peer2 = udp_socket(4600);
+	ASSERT_LE(0, self->peer);
+	ASSERT_LE(0, self->peer2);
+	ASSERT_EQ(0, evs_t_enter(self->topo.a));
+	self->daemon = udp_socket(4500);
+	ASSERT_LE(0, self->daemon);
+	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	ASSERT_EQ(0, attach(&self->nl, self->daemon)) TH_LOG("%s", self->nl.err_msg);
+	ASSERT_EQ(0, evs_t_sa_add(&self->nl, &in)) TH_LOG("%s", self->nl.err_msg);
+	ASSERT_EQ(0, evs_t_policy_add(&self->nl, EVS_DIR_IN, "10.77.1.0", 24,
+				      "192.168.77.0", 24, SPI));
+	ASSERT_EQ(0, evs_nl_open(&self->ev));
+	group = self->ev.events_group;
+	ASSERT_EQ(0, mnl_socket_setsockopt(self->ev.sock, NETLINK_ADD_MEMBERSHIP,
+					   &group, sizeof(group)));
+}
+
+FIXTURE_TEARDOWN(encap)
+{
+	if (self->daemon >= 0)
+		close(self->daemon);
+	if (self->peer >= 0)
+		close(self->peer);
+	if (self->peer2 >= 0)
+		close(self->peer2);
+	evs_nl_close(&self->ev);
+	evs_nl_close(&self->nl);
+	evs_t_topo_down(&self->topo);
+}
+
+static void send_to_a(int fd, const void *buf, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(4500) };
+
+	inet_pton(AF_INET, EVS_T_A_OUTER, &to.sin_addr);
+	sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to));
+}
+
+/* A valid null-crypto ESP packet carrying UDP 10.77.1.5 -> 192.168.77.1:9. */
+static size_t esp_packet(uint8_t *p, uint32_t seq)
+{
+	struct iphdr *ip = (struct iphdr *)(p + 8);
+	size_t len;
+
+	memset(p, 0, 64);
+	*(uint32_t *)p = htonl(SPI);
+	*(uint32_t *)(p + 4) = htonl(seq);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->tot_len = htons(28);
+	inet_pton(AF_INET, "10.77.1.5", &ip->saddr);
+	inet_pton(AF_INET, EVS_T_A_INNER, &ip->daddr);
+	{
+		const uint16_t *w = (const uint16_t *)ip;
+		uint32_t s = 0;
+		int i;
+
+		for (i = 0; i < 10; i++)
+			s += ntohs(w[i]);
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+		ip->check = htons(~s);
+	}
+	p[8 + 20 + 3] = 9;	/* dport 9 */
+	p[8 + 20 + 5] = 8;	/* UDP length 8 */
+	len = 8 + 28;
+	p[len] = 1;		/* padding 1, 2 to a 4-byte boundary */
+	p[len + 1] = 2;
+	p[len + 2] = 2;		/* pad length */
+	p[len + 3] = 4;		/* next header */
+	return len + 4;
+}
+
+static int readable(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) > 0;
+}
+
+static uint64_t rx_packets(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(encap) *self)
+{
+	uint64_t st[EVS_STATS_A_MAX + 1];
+
+	usleep(200 * 1000);
+	EXPECT_EQ(0, evs_t_sa_stats(&self->nl, EVS_DIR_IN, SPI, st));
+	return st[EVS_STATS_A_RX_PACKETS];
+}
+
+TEST_F_TIMEOUT(encap, sorting, 180)
+{
+	uint8_t ike[32] = {}, buf[256], esp[128];
+	uint8_t keepalive = 0xff;
+	ssize_t n;
+
+	/* IKE with the 4-byte non-ESP marker: the daemon gets it, marker
+	 * included (as with Linux's UDP_ENCAP sockets). */
+	memcpy(ike + 4, "IKE-HDR", 7);
+	send_to_a(self->peer, ike, sizeof(ike));
+	ASSERT_TRUE(readable(self->daemon, 3000));
+	n = recv(self->daemon, buf, sizeof(buf), 0);
+	EXPECT_EQ(sizeof(ike), n);
+	EXPECT_EQ(0, memcmp(buf, ike, sizeof(ike)));
+
+	/* Keepalive: eaten. */
+	send_to_a(self->peer, &keepalive, 1);
+	/* ESP: consumed and delivered through the SA, not to the socket. */
+	send_to_a(self->peer, esp, esp_packet(esp, 1));
+	EXPECT_EQ(1, rx_packets(_metadata, self));
+	EXPECT_FALSE(readable(self->daemon, 500));
+}
+
+struct nat_seen {
+	int n;
+};
+
+static int nat_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	struct nat_seen *s = data;
+
+	if (g->cmd == EVS_CMD_EV_NAT_MAPPING)
+		s->n++;
+	return MNL_CB_OK;
+}
+
+TEST_F_TIMEOUT(encap, nat_mapping_and_detach, 180)
+{
+	struct nat_seen seen = {};
+	uint8_t esp[128], buf[8192], ike[16] = {};
+	int n;
+
+	send_to_a(self->peer, esp, esp_packet(esp, 1));
+	EXPECT_EQ(1, rx_packets(_metadata, self));
+	/* Same peer, new source port (its NAT rebound): still delivered, and
+	 * the daemon hears about the new mapping. */
+	send_to_a(self->peer2, esp, esp_packet(esp, 2));
+	EXPECT_EQ(2, rx_packets(_metadata, self));
+	while (readable(mnl_socket_get_fd(self->ev.sock), 2000)) {
+		n = mnl_socket_recvfrom(self->ev.sock, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		mnl_cb_run(buf, n, 0, 0, nat_cb, &seen);
+		if (seen.n)
+			break;
+	}
+	EXPECT_EQ(1, seen.n) TH_LOG("no NAT mapping event");
+
+	/* evsd goes away: its socket is unhooked (encap_destroy).  A new
+	 * socket can be attached, and an explicit detach works. */
+	close(self->daemon);
+	self->daemon = udp_socket(4500);
+	ASSERT_LE(0, self->daemon);
+	ASSERT_EQ(0, attach(&self->nl, self->daemon)) TH_LOG("%s", self->nl.err_msg);
+	EXPECT_EQ(-EBUSY, attach(&self->nl, self->daemon));
+	send_to_a(self->peer, esp, esp_packet(esp, 3));
+	EXPECT_EQ(3, rx_packets(_metadata, self));
+	EXPECT_EQ(0, detach(&self->nl));
+	/* Detached: datagrams are plain UDP for the socket again. */
+	send_to_a(self->peer, ike, sizeof(ike));
+	EXPECT_TRUE(readable(self->daemon, 3000));
+}
+
+TEST_HARNESS_MAIN
