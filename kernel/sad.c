@@ -624,6 +624,8 @@ static struct evs_sa *evs_sa_alloc(struct evs_net *en)
 	INIT_WORK(&sa->free_work, evs_sa_free_work);
 	INIT_DELAYED_WORK(&sa->expire_work, evs_sa_expire_work);
 	sa->add_time = evs_now();
+	/* jiffies start near a wrap: "long ago" must be relative to now. */
+	sa->nat_notified = jiffies - HZ;
 	return sa;
 }
 
