@@ -13,6 +13,8 @@
 #include <linux/cpumask.h>
 #include <linux/bottom_half.h>
 #include <linux/rcupdate.h>
+#include <linux/wait_bit.h>
+#include <linux/netdevice.h>
 #include "queueing.h"
 
 #define EVS_RING_SIZE		4096
@@ -26,6 +28,9 @@ static struct workqueue_struct *evs_crypt_wq;
 static struct ptr_ring evs_ring;
 static struct work_struct __percpu *evs_crypt_work;
 static DEFINE_PER_CPU(int, evs_next_cpu);
+/* Module unload: no new packets, and wait for those in the pipeline. */
+static bool evs_queue_dead;
+static atomic_t evs_inflight = ATOMIC_INIT(0);
 
 static void evs_pq_work(struct work_struct *work)
 {
@@ -47,6 +52,8 @@ static void evs_pq_work(struct work_struct *work)
 		q->finish(p, p->err);
 		rcu_read_unlock();
 		local_bh_enable();
+		if (atomic_dec_and_test(&evs_inflight))
+			wake_up_var(&evs_inflight);
 		cond_resched();
 	}
 }
@@ -115,10 +122,12 @@ bool evs_queue_submit(struct evs_pq *q, struct evs_qpkt *p)
 	int cpu, err;
 
 	/* Packets still queued must not be overtaken, even when parallel
-	 * crypto was just switched off. */
-	if ((!READ_ONCE(parallel) || num_online_cpus() < 2) &&
-	    list_empty_careful(&q->list))
+	 * crypto was just switched off.
+	 */
+	if ((!READ_ONCE(parallel) || num_online_cpus() < 2 ||
+	     READ_ONCE(evs_queue_dead)) && list_empty_careful(&q->list))
 		return false;
+	atomic_inc(&evs_inflight);
 	p->q = q;
 	p->err = 0;
 	atomic_set(&p->done, 0);
@@ -127,7 +136,8 @@ bool evs_queue_submit(struct evs_pq *q, struct evs_qpkt *p)
 	inline_crypt = ++q->len > EVS_PQ_MAX;
 	spin_unlock_bh(&q->lock);
 	/* Backlogged or ring full: do the crypto here, but still finish in
-	 * order through the queue. */
+	 * order through the queue.
+	 */
 	if (inline_crypt || unlikely(ptr_ring_produce_bh(&evs_ring, p))) {
 		err = q->crypt(p);
 		if (err != -EINPROGRESS)
@@ -163,11 +173,15 @@ fail_ring:
 	return -ENOMEM;
 }
 
-/* Every SA is gone by now (main.c frees them before), so the ring and
- * the per-SA queues are empty.
+/* Called with the protocol handler gone but encap sockets possibly still
+ * hooked (they go with the namespaces, later): stop taking packets, let
+ * the ones in the pipeline finish, then take the workers down.
  */
 void evs_queue_exit(void)
 {
+	WRITE_ONCE(evs_queue_dead, true);
+	synchronize_net();
+	wait_var_event(&evs_inflight, !atomic_read(&evs_inflight));
 	destroy_workqueue(evs_crypt_wq);
 	free_percpu(evs_crypt_work);
 	ptr_ring_cleanup(&evs_ring, NULL);
