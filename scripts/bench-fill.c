@@ -8,8 +8,9 @@
  *   bench-fill out|in COUNT SPI_BASE OUTER_SRC OUTER_DST LOCAL_ADDR
  *
  * Filler k uses remote inner address 10.77.a.b/32 (a.b = 256 + k mod
- * 65280, so 10.77.0.x stays free) and, for k >= 65280, a /25 instead of
- * a /24 around LOCAL_ADDR so every selector stays distinct.
+ * 65280, so 10.77.0.x stays free) and local LOCAL_ADDR/32, or the next
+ * address for k >= 65280, so every selector is distinct and exact (/32 to
+ * /32 is Linux xfrm's hashed fast path: the comparison is fair).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -54,8 +55,9 @@ int main(int argc, char **argv)
 		unsigned int j = 256 + k % 65280;
 
 		snprintf(remote, sizeof(remote), "10.77.%u.%u", j >> 8, j & 255);
-		plen = k < 65280 ? 24 : 25;
-		la.s_addr &= htonl(~0u << (32 - plen));
+		plen = 32;
+		if (k == 65280)
+			la.s_addr = htonl(ntohl(la.s_addr) + 1);
 		inet_ntop(AF_INET, &la, local, sizeof(local));
 		sa.spi = base + k;
 		ret = evs_t_sa_add(&nl, &sa);
