@@ -17,9 +17,16 @@ ike_init
 # replace the usrmerge symlink and take the dynamic loader with it.
 root=$IKE_TMP/lsroot
 for d in $debs; do dpkg -x "$d" "$root" || skip_all "cannot unpack $d"; done
-PLUTO=$root/usr/libexec/ipsec/pluto
-[ -x "$PLUTO" ] || skip_all "pluto missing from the libreswan package"
-export LD_LIBRARY_PATH=$root/usr/lib/x86_64-linux-gnu
+[ -x "$root/usr/libexec/ipsec/pluto" ] || skip_all "pluto missing from the libreswan package"
+# pluto runs its helpers (addconn, _updown) from /usr/libexec/ipsec: put that
+# directory (and the one library Debian 12 lacks, libldns) into the VM's
+# throw-away root, without overwriting anything there.
+if [ ! -x /usr/libexec/ipsec/pluto ]; then
+	[ -w /usr/libexec ] || skip_all "/usr/libexec not writable (run inside the VM)"
+	cp -a "$root/usr/libexec/ipsec" /usr/libexec/ || skip_all "cannot install pluto's helpers"
+	cp -n "$root"/usr/lib/x86_64-linux-gnu/libldns* /usr/lib/x86_64-linux-gnu/ 2>/dev/null
+fi
+PLUTO=/usr/libexec/ipsec/pluto
 require_cmd certutil
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
 ike_topology
@@ -32,10 +39,10 @@ certutil -N -d "sql:$ls/nss" --empty-password || skip_all "certutil cannot make 
 cat >"$ls/ipsec.conf" <<CONF
 config setup
 	logfile=$ls/pluto.log
-	plutodebug=all
+	ikev1-policy=accept
 
 conn corp
-	keyexchange=ikev1
+	ikev2=no
 	aggressive=yes
 	authby=secret
 	left=198.51.100.2
@@ -50,7 +57,6 @@ conn corp
 	rightsubnet=192.168.77.0/24
 	ike=aes256-sha1;modp2048
 	esp=aes256-sha1
-	leftupdown=$root/usr/libexec/ipsec/_updown.xfrm
 	auto=add
 CONF
 cat >"$ls/ipsec.secrets" <<SECRETS
@@ -65,12 +71,20 @@ echo $! >"$IKE_TMP/pluto.bgpid"
 on_exit "kill \$(cat $IKE_TMP/pluto.bgpid) 2>/dev/null"
 for _ in $(seq 100); do [ -S "$ls/run/pluto.ctl" ] && break; sleep 0.2; done
 [ -S "$ls/run/pluto.ctl" ] || { tail -n 20 "$ls/pluto.out" | tap_diag; skip_all "pluto did not start"; }
-whack() { ip netns exec "$cli" $root/usr/libexec/ipsec/whack --ctlsocket "$ls/run/pluto.ctl" "$@"; }
-ip netns exec "$cli" $root/usr/libexec/ipsec/addconn --ctlsocket "$ls/run/pluto.ctl" \
+whack() { ip netns exec "$cli" /usr/libexec/ipsec/whack --ctlsocket "$ls/run/pluto.ctl" "$@"; }
+ip netns exec "$cli" /usr/libexec/ipsec/addconn --verbose --ctlsocket "$ls/run/pluto.ctl" \
 	--config "$ls/ipsec.conf" corp >"$ls/addconn.out" 2>&1
-tap_result "libreswan loads the connection" $?
+rc=$?
+if [ $rc -ne 0 ]; then
+	# the peer could not even be configured: nothing about evsd was tested
+	echo "# addconn exit $rc:"
+	tap_diag <"$ls/addconn.out"
+	grep -v '^[^:]*: | ' "$ls/pluto.log" | tail -n 20 | tap_diag
+	skip_all "libreswan's addconn refused the test connection"
+fi
+tap_ok "libreswan loads the connection"
 whack --listen >/dev/null 2>&1
-timeout 120 ip netns exec "$cli" $root/usr/libexec/ipsec/whack --ctlsocket "$ls/run/pluto.ctl" \
+timeout 120 ip netns exec "$cli" /usr/libexec/ipsec/whack --ctlsocket "$ls/run/pluto.ctl" \
 	--name corp --initiate >"$ls/initiate.out" 2>&1
 if whack --trafficstatus 2>/dev/null | grep -q 'corp'; then
 	tap_ok "libreswan connects: aggressive PSK @[sales] + XAUTH + mode config pull + Phase 2"
@@ -99,5 +113,5 @@ done
 tap_check_fails "delete removes the RRI route" ezv_rri_route "$srv" "$addr"
 ike_stop server
 tap_result "evsd exits cleanly" $?
-[ $_tap_failed -eq 0 ] || { tail -n 60 "$ls/pluto.log" | tap_diag; ezv_diag_server 120; }
+[ $_tap_failed -eq 0 ] || { grep -v '^[^:]*: | ' "$ls/pluto.log" | tail -n 60 | tap_diag; ezv_diag_server 120; }
 tap_done

@@ -167,8 +167,10 @@ int isakmp_parse(const uint8_t *buf, size_t dlen, struct isakmp_msg *msg,
 {
 	if (isakmp_parse_hdr(buf, dlen, &msg->hdr, err) < 0)
 		return -1;
+	/* The header's length, not the datagram's: bytes a peer appends
+	 * beyond it are ignored, as isakmp_parse_hdr() documents. */
 	return isakmp_parse_body(&msg->hdr, buf + ISAKMP_HDR_LEN,
-				 dlen - ISAKMP_HDR_LEN, 0, msg, err);
+				 msg->hdr.len - ISAKMP_HDR_LEN, 0, msg, err);
 }
 
 const struct isakmp_payload *isakmp_msg_find(const struct isakmp_msg *msg,
