@@ -195,7 +195,7 @@ seven_steps() {
 	narrate "6. reverse route injection: the client's address routed into evs0, proxy ARP on the LAN" \
 		'rri:' 4
 	narrate "7. Phase 2 (quick mode): the transform set that matched, the SAs in evs.ko" \
-		'phase2: transform set|quick mode|: conn [0-9]+ [a-z]+: ' 6
+		'transform set [^ ]+ matched|: conn [0-9]+ up: ' 4
 	if [ "$client_kind" = vpnc ] && [ -f "$tmp/pushed.connect" ]; then
 		printf '\n--- what vpnc received (its script environment)\n'
 		sed 's/^/    /' "$tmp/pushed.connect"
