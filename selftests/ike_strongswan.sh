@@ -44,15 +44,17 @@ charon {
             default = 1
             ike = 2
             cfg = 2
+            flush_line = yes
         }
     }
 }
 EOF
-	rm -f /run/charon.pid /var/run/charon.pid
+	rm -f /run/charon.pid /var/run/charon.pid "$d/charon.vici" "$d/charon.log"
 	STRONGSWAN_CONF=$d/strongswan.conf ip netns exec "$ns" $CHARON >/dev/null 2>&1 &
 	echo $! >"$d/charon.bgpid"
-	for _ in $(seq 100); do
-		[ -S "$d/charon.vici" ] && break
+	# Under the emulator charon takes a while to listen.
+	for _ in $(seq 150); do
+		swanctl --stats --uri "unix://$d/charon.vici" >/dev/null 2>&1 && break
 		sleep 0.2
 	done
 	swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/charon.vici" \
@@ -64,7 +66,7 @@ sw_stop() {
 	[ -f "$f" ] || return 0
 	kill -TERM "$(cat "$f")" 2>/dev/null
 	wait "$(cat "$f")" 2>/dev/null
-	rm -f "$f"
+	rm -f "$f" "$IKE_TMP/sw/charon.vici"
 }
 on_exit "sw_stop"
 
@@ -72,8 +74,6 @@ sw_diag() {
 	echo "# --- charon log (last 40 lines) ---"
 	tail -n 40 "$IKE_TMP/sw/charon.log" 2>/dev/null | tap_diag
 }
-
-sw() { swanctl --uri "unix://$IKE_TMP/sw/charon.vici" "$@"; }
 
 # auth_lines MODE SIDE(local|remote) ROLE(client|server): swanctl auth rounds.
 sw_auth() {
@@ -241,8 +241,8 @@ case_sw_client() {
 	evsd_server_conf >"$IKE_TMP/server.conf"
 	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "sw client $mode: evsd starts"; cleanup_case; return; }
 	sw_start "$cli" || { tap_fail "sw client $mode: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; cleanup_case; return; }
-	if timeout 120 swanctl --uri "unix://$IKE_TMP/sw/charon.vici" --initiate \
-		--child c --ike evs --timeout 90 >"$IKE_TMP/sw/init.out" 2>&1 &&
+	if timeout 120 swanctl --initiate --child c --ike evs --timeout 90 \
+		--uri "unix://$IKE_TMP/sw/charon.vici" >"$IKE_TMP/sw/init.out" 2>&1 &&
 	   ike_wait_conn server 20; then
 		tap_ok "strongSwan client -> evsd, $mode: up (XAUTH, mode config, quick mode)"
 	else
