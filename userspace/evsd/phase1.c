@@ -541,6 +541,18 @@ static void refuse(struct ike_sa *sa, const struct p1_fail *f)
 
 /* ---- initiator ------------------------------------------------------------ */
 
+/* INITIAL-CONTACT only when we hold no other SA with this peer: a Phase 1
+ * renewal must not make the peer drop the connections it takes over. */
+static void add_initial_contact(struct ike_sa *sa, struct isakmp_bld *b)
+{
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+		if (o != sa && o->state != IKE_S_DEAD && o->peer == sa->peer &&
+		    !ike_state_phase1(o->state))
+			return;
+	isakmp_add_notify(b, ISAKMP_DOI_IPSEC, ISAKMP_PROTO_ISAKMP, sa->cky_i,
+			  16, ISAKMP_N_INITIAL_CONTACT, NULL, 0);
+}
+
 int p1_initiate(struct ike_sa *sa, const struct ike_peer *peer)
 {
 	struct isakmp_bld b;
@@ -673,8 +685,7 @@ static int mm_i_recv4(struct ike_sa *sa, const struct isakmp_msg *m,
 		isakmp_buf_free(&b.buf);
 		return fail(f, 0, "cannot authenticate");
 	}
-	isakmp_add_notify(&b, ISAKMP_DOI_IPSEC, ISAKMP_PROTO_ISAKMP, sa->cky_i,
-			  16, ISAKMP_N_INITIAL_CONTACT, NULL, 0);
+	add_initial_contact(sa, &b);
 	if (send_p1(sa, &b, true, true) < 0)
 		return fail(f, 0, "cannot send");
 	ike_sa_set_state(sa, IKE_S_MM_I_AUTH_SENT);
@@ -721,8 +732,7 @@ static int am_i_recv2(struct ike_sa *sa, const struct isakmp_msg *m,
 		return fail(f, 0, "cannot authenticate");
 	}
 	natt_add_natd(sa, &b);
-	isakmp_add_notify(&b, ISAKMP_DOI_IPSEC, ISAKMP_PROTO_ISAKMP, sa->cky_i,
-			  16, ISAKMP_N_INITIAL_CONTACT, NULL, 0);
+	add_initial_contact(sa, &b);
 	/* Encrypted, as Cisco and strongSwan do (RFC 2409 leaves it open). */
 	if (send_p1(sa, &b, true, false) < 0)
 		return fail(f, 0, "cannot send");

@@ -158,6 +158,37 @@ static struct ike_conn *conn_find_sel(struct ike_sa *sa,
 	return NULL;
 }
 
+/* The peer renewed Phase 1 and rekeys a connection of its old ISAKMP SA
+ * under the new one: move the connection over (same kernel conn id, same
+ * policies) instead of installing a second one. */
+static struct ike_conn *conn_take_from_older(struct ike_sa *sa,
+					     const struct evs_prefix *local,
+					     const struct evs_prefix *remote)
+{
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next) {
+		if (o == sa || o->state == IKE_S_DEAD ||
+		    !ike_addr_eq((struct sockaddr *)&o->path.remote,
+				 (struct sockaddr *)&sa->path.remote) ||
+		    o->id_peer_len != sa->id_peer_len ||
+		    memcmp(o->id_peer, sa->id_peer, sa->id_peer_len))
+			continue;
+		for (struct ike_conn **pp = &o->conns; *pp; pp = &(*pp)->next) {
+			struct ike_conn *c = *pp;
+
+			if (!prefix_eq(&c->local, local) ||
+			    !prefix_eq(&c->remote, remote))
+				continue;
+			*pp = c->next;
+			c->next = sa->conns;
+			sa->conns = c;
+			log_info("%s: conn %u moved over from %s", sa->name, c->id,
+				 o->name);
+			return c;
+		}
+	}
+	return NULL;
+}
+
 void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify)
 {
 	struct ike_engine *e = sa->eng;
@@ -286,6 +317,8 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 		goto out;
 	}
 	c = qm->initiator ? qm->conn : conn_find_sel(sa, &local, &remote);
+	if (!c && !qm->initiator)
+		c = conn_take_from_older(sa, &local, &remote);
 	if (!c) {
 		c = calloc(1, sizeof(*c));
 		if (!c)
@@ -576,7 +609,10 @@ void qm_start_all(struct ike_sa *sa)
 		    o->conns) {
 			o->replaced = true;
 			conn_adopt(sa, o);
-			ike_sa_kill(o, "replaced by a renewed Phase 1", true, false);
+			/* Deleted once the peer has surely rekeyed the
+			 * connections under the new SA (a delete now could
+			 * make it drop them first). */
+			o->expire_at = sa->eng->now + 10000;
 			return;
 		}
 	qm_start_fresh(sa);

@@ -863,6 +863,47 @@ UNIT_TEST(phase2_rekey_replaces_pair)
 	side_free(&srv);
 }
 
+UNIT_TEST(phase1_renewal_adopts_connections)
+{
+	struct side srv, cli;
+	struct ike_sa *c;
+	uint32_t conn;
+	unsigned n;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->conns);
+	conn = c->conns->id;
+	c->rekey_at = now_ms;		/* Phase 1 renewal is due */
+	tick(&cli, &srv, 10);
+	pump(&cli, &srv);
+	/* A second ISAKMP SA; the connection moved to it and was rekeyed on
+	 * both sides, without a second kernel connection. */
+	n = 0;
+	for (struct ike_sa *sa = cli.e->sas; sa; sa = sa->next)
+		n += sa->state == IKE_S_READY;
+	UNIT_ASSERT_EQ_INT(n, 2);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 2);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	UNIT_ASSERT(!cli.kadd[1].c.new_conn);
+	UNIT_ASSERT(!srv.kadd[1].c.new_conn);
+	UNIT_ASSERT_EQ_INT(cli.kadd[1].c.conn_id, conn);
+	assert_pair(&cli, 1, &srv, 1);
+	/* The old ISAKMP SA goes a little later, the connection stays. */
+	for (int i = 0; i < 12; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&srv));
+	UNIT_ASSERT(only_sa(&cli) != c);
+	UNIT_ASSERT(only_sa(&cli)->conns && only_sa(&srv)->conns);
+	UNIT_ASSERT_EQ_INT(cli.n_kdel + srv.n_kdel, 0);
+	side_free(&cli);
+	side_free(&srv);
+}
+
 UNIT_TEST(hard_expiry_removes_connection)
 {
 	struct side srv, cli;
