@@ -372,7 +372,7 @@ static bool arp_answered(const char *lan, const char *addr)
 
 /* --- connections ----------------------------------------------------------- */
 
-TEST_F(rri, conn_lifecycle)
+TEST_F_TIMEOUT(rri, conn_lifecycle, 180)
 {
 	struct dump d;
 
@@ -398,7 +398,7 @@ TEST_F(rri, conn_lifecycle)
 	EXPECT_EQ(0, d.n);
 }
 
-TEST_F(rri, objects_need_their_connection)
+TEST_F_TIMEOUT(rri, objects_need_their_connection, 180)
 {
 	EXPECT_EQ(-ENOENT, route_add(&self->nl, "10.77.0.5", 32, 99));
 	EXPECT_NE(NULL, strstr(self->nl.err_msg, "connection does not exist"))
@@ -409,7 +409,7 @@ TEST_F(rri, objects_need_their_connection)
 	EXPECT_FALSE(route_shown("10.77.0.5/32"));
 }
 
-TEST_F(rri, bad_input_is_refused_with_a_reason)
+TEST_F_TIMEOUT(rri, bad_input_is_refused_with_a_reason, 180)
 {
 	struct route_spec r = { .dst = "10.77.0.5", .plen = 24, .conn = 1,
 				.dev = "evs0" };
@@ -432,7 +432,7 @@ TEST_F(rri, bad_input_is_refused_with_a_reason)
 
 /* --- RRI routes ------------------------------------------------------------ */
 
-TEST_F(rri, client_route_lives_with_its_connection)
+TEST_F_TIMEOUT(rri, client_route_lives_with_its_connection, 180)
 {
 	struct dump d;
 
@@ -588,7 +588,7 @@ TEST_F_TIMEOUT(rri, lan_device_down_up_reinstalls_proxy_entry, 180)
 
 /* --- events ---------------------------------------------------------------- */
 
-TEST_F(rri, events_for_routes_arp_and_connections)
+TEST_F_TIMEOUT(rri, events_for_routes_arp_and_connections, 180)
 {
 	struct evs_nl ev;
 	struct evlog l = {};
@@ -616,7 +616,7 @@ TEST_F(rri, events_for_routes_arp_and_connections)
 	EXPECT_EQ(EVS_REASON_USER, l.reason[l.n - 1]);
 }
 
-TEST_F(rri, flush_removes_every_connection)
+TEST_F_TIMEOUT(rri, flush_removes_every_connection, 180)
 {
 	char dst[32];
 	int i;
@@ -702,6 +702,9 @@ TEST_F_TIMEOUT(rri, client_mode_ping_through_sa_pair, 180)
 
 	EXPECT_EQ(0, evs_sh("ip route show 10.77.0.5/32 | grep -q 'proto evs'"));
 	EXPECT_TRUE(lan_ping(self->lan, "10.77.0.5"));
+	/* The answer came back through the SA: decrypted onto evs0. */
+	EXPECT_EQ(0, evs_sh("awk -F'[: ]+' '$2 == \"evs0\" { n = $4 } END { exit !(n > 0) }' "
+			    "/proc/net/dev"));
 
 	ASSERT_EQ(0, conn_cmd(&self->nl, EVS_CMD_CONN_DEL, 1));
 	EXPECT_FALSE(route_shown("10.77.0.5/32"));
