@@ -129,7 +129,7 @@ secrets {
         id = alice
         secret = userpass
     }
-    private-1 {
+    pkcs8-1 {
         file = $IKE_TMP/$2.key
     }
 }
@@ -248,6 +248,7 @@ case_sw_client() {
 	else
 		tap_fail "strongSwan client -> evsd, $mode: up (XAUTH, mode config, quick mode)"
 		tail -n 20 "$IKE_TMP/sw/init.out" | tap_diag
+		grep -v "plugin '" "$IKE_TMP/sw/load.out" | tap_diag
 		sw_diag
 		ike_diag server
 		cleanup_case
