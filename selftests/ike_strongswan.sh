@@ -129,11 +129,12 @@ secrets {
         id = alice
         secret = userpass
     }
-    pkcs8-1 {
-        file = $IKE_TMP/$2.key
-    }
 }
 EOF
+	# swanctl loads private keys from the private/ directory next to
+	# its configuration file (a secrets "file" entry is a passphrase).
+	mkdir -p "$IKE_TMP/sw/private"
+	cp "$IKE_TMP/$2.key" "$IKE_TMP/sw/private/$2.key"
 }
 
 evsd_server_conf() {
