@@ -50,6 +50,8 @@ conn corp
 	leftxauthclient=yes
 	leftusername=alice
 	leftmodecfgclient=yes
+	# pluto's default updown is "ipsec _updown", which finds strongSwan's
+	leftupdown=/usr/libexec/ipsec/_updown
 	modecfgpull=yes
 	right=198.51.100.1
 	rightxauthserver=yes

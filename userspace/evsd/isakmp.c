@@ -154,7 +154,11 @@ int isakmp_parse_body(const struct isakmp_hdr *hdr, const uint8_t *body,
 		off += plen;
 	}
 	if (off < len) {
-		if (!(flags & ISAKMP_PARSE_PADDED))
+		/* libreswan pads plaintext messages to 4 bytes (its aggressive
+		 * first message ends "00 00 00" after a 13-byte ID): allow
+		 * that alignment, nothing longer. */
+		if (!(flags & ISAKMP_PARSE_PADDED) &&
+		    len - off >= ISAKMP_ALIGN_PAD_MAX)
 			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "bytes after the last payload");
 		msg->padding = len - off;

@@ -317,6 +317,9 @@ int isakmp_parse_hdr(const uint8_t *buf, size_t dlen, struct isakmp_hdr *hdr,
 /* Options for isakmp_parse_body(). */
 #define ISAKMP_PARSE_PADDED	0x1	/* body was decrypted: bytes after the
 					 * last payload are padding, allowed */
+/* Without it, fewer than this many trailing bytes are 4-byte alignment
+ * padding (libreswan sends it) and allowed. */
+#define ISAKMP_ALIGN_PAD_MAX	4
 
 /* Walk the payload chain of body[0..len) starting with type first_np
  * (hdr.np).  Every generic header must fit, payload length >= 4, payloads
@@ -326,7 +329,8 @@ int isakmp_parse_hdr(const uint8_t *buf, size_t dlen, struct isakmp_hdr *hdr,
  * numberings; P and T only inside SA -> INVALID-PAYLOAD-TYPE), at most
  * ISAKMP_MAX_PAYLOADS.  The reserved byte is kept, not checked (peers
  * differ and RFC 2408 asks nothing of the receiver).
- * Trailing bytes are an error unless ISAKMP_PARSE_PADDED.  The header
+ * Trailing bytes are an error unless ISAKMP_PARSE_PADDED or fewer than
+ * ISAKMP_ALIGN_PAD_MAX (alignment; msg->padding says how many).  The header
  * itself is copied into msg->hdr by the caller (or pass hdr). */
 int isakmp_parse_body(const struct isakmp_hdr *hdr, const uint8_t *body,
 		      size_t len, unsigned flags, struct isakmp_msg *msg,

@@ -246,6 +246,12 @@ UNIT_TEST(payload_chain_rejections)
 					     ISAKMP_PARSE_PADDED, &m, &e), 0);
 	UNIT_ASSERT_EQ_INT(m.n, 1);
 	UNIT_ASSERT_EQ_INT(m.padding, 5);
+	/* up to 3 bytes of alignment padding are fine (libreswan sends it) */
+	UNIT_ASSERT_EQ_INT(isakmp_parse_body(&m.hdr, p + 28, 24 + 3, 0, &m, &e), 0);
+	UNIT_ASSERT_EQ_INT(m.n, 1);
+	UNIT_ASSERT_EQ_INT(m.padding, 3);
+	UNIT_ASSERT_EQ_INT(isakmp_parse_body(&m.hdr, p + 28, 24 + 4, 0, &m, &e), -1);
+	UNIT_ASSERT_EQ_INT(e.notify, ISAKMP_N_PAYLOAD_MALFORMED);
 	/* truncated generic header at the end */
 	p[28] = ISAKMP_PT_VID;
 	UNIT_ASSERT_EQ_INT(isakmp_parse_body(&m.hdr, p + 28, 24 + 3, 0, &m, &e), -1);
