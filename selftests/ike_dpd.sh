@@ -4,6 +4,8 @@
 # delete notify); the server's R-U-THERE go unanswered and its connection
 # (SAs, policies, the RRI route) leaves the kernel within the configured
 # time: dpd-interval + dpd-retries probes, plus slack for the emulator.
+# Then the gateway is killed: the client's DPD removes its connection and
+# the address and routes it had put on its host, in the same time.
 # evs-selftest-timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -19,6 +21,7 @@ ike_conf_server "timers {
 }" >"$IKE_TMP/server.conf"
 ike_conf_client "timers {
     dpd-interval $INTERVAL
+    dpd-retries $RETRIES
 }" >"$IKE_TMP/client.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
@@ -53,4 +56,32 @@ fi
 tap_check "server logged the dead peer" grep -q 'peer dead' "$IKE_TMP/server.log"
 tap_check "no session left on the server" \
 	sh -c "! echo sessions | socat - UNIX-CONNECT:$IKE_TMP/server.sock | grep -q '^ike '"
+# The other way round: the gateway dies; the client's DPD removes its
+# connection and, with it, the address and routes it had installed.
+ip -n "$cli" -4 addr flush dev evs0	# the SIGKILLed client's leftovers
+ip -n "$cli" -4 route flush proto 78
+rm -f "$IKE_TMP/client.sock"
+ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
+if ike_client_up; then
+	tap_ok "second session up, address and split route on evs0"
+else
+	tap_fail "second session up, address and split route on evs0"
+	ike_diag client
+	ike_diag server
+	tap_done
+fi
+ike_kill server
+t0=$(date +%s)
+while ! ike_client_clean "$cli" >/dev/null && [ $(($(date +%s) - t0)) -le $((limit + 30)) ]; do
+	sleep 0.5
+done
+took=$(($(date +%s) - t0))
+tap_diag "client's address and routes gone after ${took}s (limit ${limit}s)"
+if ike_client_clean "$cli" && [ "$took" -le "$limit" ] && [ "$(ike_sa_count "$cli")" -eq 0 ]; then
+	tap_ok "client's DPD removed its SAs, address and routes within ${limit}s"
+else
+	tap_fail "client's DPD removed its SAs, address and routes within ${limit}s"
+	ike_diag client
+fi
+tap_check "client logged the dead peer" grep -q 'peer dead' "$IKE_TMP/client.log"
 tap_done

@@ -3,9 +3,11 @@
 # evsd client <-> evsd server over evs.ko on both ends, in three Phase 1
 # modes: aggressive mode PSK (group name as KEY_ID), main mode PSK, main
 # mode RSA signatures (certificates made now with openssl).  Each client
-# authenticates with XAUTH, pulls mode config, brings up Phase 2; then a
+# authenticates with XAUTH, pulls mode config, brings up Phase 2 and puts
+# the assigned address and the split route on its evs0 by itself; then a
 # ping and a 1 MiB TCP transfer cross the tunnel to a LAN host; a clean
-# client shutdown removes the connection from both kernels.
+# client shutdown removes the connection from both kernels and the
+# address and route from the client.
 # evs-selftest-timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -127,7 +129,10 @@ run_mode() {
 	fi
 	ike_ctl client sessions | tap_diag
 	inner=$(ike_client_inner client)
-	ike_client_routes "$cli" "$inner" 192.168.77.0/24
+	tap_check "$mode: client put its assigned address $inner on evs0" \
+		ike_client_has_addr "$cli" "$inner"
+	tap_check "$mode: client routed the split network into evs0 from $inner" \
+		ike_client_has_route "$cli" 192.168.77.0/24 "$inner"
 	tap_check "$mode: ping the LAN host through the tunnel" \
 		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
 	head -c 1048576 /dev/urandom >"$IKE_TMP/blob"
@@ -154,6 +159,7 @@ run_mode() {
 	[ $rc -eq 0 ] || ike_diag client
 	sleep 1
 	tap_check "$mode: client's SAs gone from its kernel" test "$(sa_count "$cli")" -eq 0
+	tap_check "$mode: client removed its address and routes" ike_client_clean "$cli"
 	tap_check "$mode: delete notify removed the server's SAs" test "$(sa_count "$srv")" -eq 0
 	ike_stop server
 	tap_result "$mode: server exits cleanly on SIGTERM" $?

@@ -148,15 +148,30 @@ ike_client_inner() {
 	ike_ctl "$1" sessions | sed -n 's/^  conn .*local=\([0-9.]*\)\/.*/\1/p' | head -1
 }
 
-# ike_client_routes NS ADDR NET...: what vpnc-script does for a client:
-# the inner address on evs0, the tunnelled networks through it.
-ike_client_routes() {
-	local ns=$1 addr=$2 net
-	shift 2
-	ip -n "$ns" addr add "$addr/32" dev evs0
-	for net in "$@"; do
-		ip -n "$ns" route replace "$net" dev evs0 src "$addr"
-	done
+# What evsd's client role puts on its host (clientcfg.c): the assigned
+# address /32 on evs0, routes into evs0 with protocol 78.
+# ike_client_has_addr NS ADDR
+ike_client_has_addr() {
+	ip -n "$1" -4 addr show dev evs0 | grep -q "inet $2/32 "
+}
+
+# ike_client_has_route NS NET [SRC]: NET routed into evs0 by evsd.
+ike_client_has_route() {
+	local out
+	out=$(ip -n "$1" -4 route show "$2" dev evs0 proto 78)
+	[ -n "$out" ] || return 1
+	[ -z "${3:-}" ] || echo "$out" | grep -q "src $3\b"
+}
+
+# ike_client_clean NS: no address on evs0 and no route of evsd's left.
+ike_client_clean() {
+	local a r
+	a=$(ip -n "$1" -4 addr show dev evs0 | grep inet)
+	r=$(ip -n "$1" -4 route show proto 78)
+	[ -z "$a$r" ] && return 0
+	echo "left on evs0: $a"
+	echo "routes proto 78: $r"
+	return 1
 }
 
 # ike_certs DIR: a CA, a server and a client certificate (RSA 2048),
@@ -245,11 +260,13 @@ ike_sa_count() {
 		grep -c spi
 }
 
-# ike_up NAME: wait for a connection and route the client's tunnel.
+# ike_client_up: wait for the client's connection; evsd itself must have
+# put the assigned address on evs0 and routed the split network into it.
 ike_client_up() {
 	local inner
 	ike_wait_conn client 90 || return 1
 	inner=$(ike_client_inner client)
 	[ -n "$inner" ] || return 1
-	ike_client_routes "$cli" "$inner" 192.168.77.0/24
+	ike_client_has_addr "$cli" "$inner" &&
+		ike_client_has_route "$cli" 192.168.77.0/24 "$inner"
 }

@@ -18,9 +18,9 @@ ike_conf_client "timers {
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
 if ike_client_up; then
-	tap_ok "session up through the NAT"
+	tap_ok "session up through the NAT, address and split route on evs0"
 else
-	tap_fail "session up through the NAT"
+	tap_fail "session up through the NAT, address and split route on evs0"
 	ike_diag client
 	ike_diag server
 	tap_done
@@ -46,4 +46,7 @@ ike_stop client
 tap_result "client exits cleanly" $?
 sleep 1
 tap_check "server's SAs gone after the client's delete" test "$(ike_sa_count "$srv")" -eq 0
+tap_check "client removed its address and routes" ike_client_clean "$cli"
+tap_check "client's default route through the NAT is untouched" \
+	sh -c "ip -n $cli route show default | grep -q 'via 10.99.0.1'"
 tap_done

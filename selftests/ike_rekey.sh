@@ -3,6 +3,8 @@
 # A Phase 2 rekey under traffic: with a 120 s lifetime the client rekeys
 # at about 90% of it; a ping every 50 ms runs across the rekey and loses
 # at most one packet; the old SA pair is deleted afterwards on both sides.
+# The client's address and split route (clientcfg) stay through the rekey
+# and go when the client stops.
 # evs-selftest-timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -16,9 +18,9 @@ ike_conf_client >"$IKE_TMP/client.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
 if ike_client_up; then
-	tap_ok "session up"
+	tap_ok "session up, address and split route on evs0"
 else
-	tap_fail "session up"
+	tap_fail "session up, address and split route on evs0"
 	ike_diag client
 	ike_diag server
 	tap_done
@@ -39,4 +41,12 @@ tap_diag "lost $lost of $n"
 tap_check "at most one packet lost across the rekey" test "$lost" -le 1
 tap_check "old SA pair deleted on the client (2 SAs left)" test "$(ike_sa_count "$cli")" -eq 2
 tap_check "old SA pair deleted on the server (2 SAs left)" test "$(ike_sa_count "$srv")" -eq 2
+inner=$(ike_client_inner client)
+tap_check "client's address still on evs0 after the rekey" ike_client_has_addr "$cli" "$inner"
+tap_check "client's split route still in place after the rekey" \
+	ike_client_has_route "$cli" 192.168.77.0/24 "$inner"
+tap_check_fails "client never removed them during the rekey" \
+	grep -Eq 'client: (route|address|PAT).* removed' "$IKE_TMP/client.log"
+ike_stop client
+tap_check "client removed its address and routes when it stopped" ike_client_clean "$cli"
 tap_done

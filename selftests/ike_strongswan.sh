@@ -7,7 +7,8 @@
 #     KEY_ID), main PSK + XAUTH, main RSA + XAUTH; mode config pull for a
 #     virtual IP; ping the LAN host from the virtual IP.
 #   evsd client -> strongSwan server: the same three, evsd answering XAUTH
-#     and pulling its address; ping the LAN host through evs.
+#     and pulling its address, which it puts on evs0 with full-tunnel
+#     routes itself; ping the LAN host through evs.
 # evs-selftest-timeout: 1500
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -314,11 +315,21 @@ case_sw_server() {
 	fi
 	ike_ctl client sessions | tap_diag
 	inner=$(ike_client_inner client)
-	ike_client_routes "$cli" "$inner" 192.168.77.0/24
+	# strongSwan's selector is 0.0.0.0/0 and it pushes no split list:
+	# evsd routes everything into evs0 (two halves) and keeps the
+	# gateway on its own path.
+	tap_check "evsd client -> strongSwan, $mode: evsd put $inner on evs0 and routed 0/1 + 128/1 into it" \
+		sh -c "ip -n $cli -4 addr show dev evs0 | grep -q 'inet $inner/32 ' &&
+		       ip -n $cli route show 0.0.0.0/1 dev evs0 proto 78 | grep -q 'src $inner' &&
+		       ip -n $cli route show 128.0.0.0/1 dev evs0 proto 78 | grep -q 'src $inner'"
+	tap_check "evsd client -> strongSwan, $mode: the gateway stays outside the tunnel" \
+		sh -c "ip -n $cli route get 198.51.100.1 | grep -q 'dev c0'"
 	tap_check "evsd client -> strongSwan, $mode: ping the LAN host through evs" \
 		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
 	ike_stop client
 	tap_result "evsd client -> strongSwan, $mode: evsd exits cleanly" $?
+	tap_check "evsd client -> strongSwan, $mode: evsd removed its address and routes" \
+		ike_client_clean "$cli"
 	sleep 2
 	tap_check "evsd client -> strongSwan, $mode: evsd's delete removes strongSwan's SAs" \
 		sh -c "! ip -n $srv xfrm state | grep -q 'proto esp'"

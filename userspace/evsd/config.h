@@ -23,20 +23,6 @@
  * interpreters ran, cfg_check_unused() reports the first top-level
  * directive nobody claimed.
  */
-/*
- * ASK from ike-flow (phase2.c / ikesa.c), not yet here:
- *  1. `peer` blocks: Phase 2 selectors when no mode-config step sets them:
- *       local-network A/plen      (IDci; default: our outer address /32)
- *       remote-network A/plen     (IDcr, repeatable; default 0.0.0.0/0)
- *     -> struct ike_peer { struct evs_prefix local_net; unsigned n_remote;
- *        struct evs_prefix remote_nets[8]; }  (evs_prefix: session.h).
- *  2. Aggressive-mode group PSKs on the server belong to the easyvpn
- *     groups (ike-server): session.h evs_session_set_psk_lookup() is the
- *     hook; until a group matches, ike-flow falls back to
- *     ike_config_psk() by address.
- * ike-flow reads these through a local adapter (ikesa.c ike_peer_nets())
- * so nothing breaks before they land.
- */
 #ifndef EVSD_CONFIG_H
 #define EVSD_CONFIG_H
 
@@ -50,6 +36,7 @@
 #include "evsd/cert.h"
 #include "evsd/proposal.h"
 #include "evsd/secret.h"
+#include "evsd/session.h"
 
 #define EVSD_CONF_PATH "/etc/evs/evsd.conf"
 
@@ -143,6 +130,13 @@ enum ike_identity {
 	IKE_IDENT_KEY_ID,		/* aggressive PSK: the group name */
 };
 
+enum ike_ezvpn_mode {
+	IKE_EZVPN_CLIENT = 0,		/* default */
+	IKE_EZVPN_NETWORK_EXTENSION,
+};
+
+#define IKE_PEER_MAX_NETS 8
+
 /* A `peer NAME { ... }` block: evsd as Easy VPN client (EVC). */
 struct ike_peer {
 	char name[64];
@@ -160,6 +154,17 @@ struct ike_peer {
 	char ident_value[256];		/* FQDN / user FQDN / key id */
 	char xauth_user[128];		/* empty = no XAUTH credentials */
 	struct secret *xauth_pass;
+	/* What the client does with the tunnel (clientcfg.c, session.c):
+	 * client mode puts the address the gateway assigns on the host and
+	 * hides local_nets behind it; network-extension mode keeps the
+	 * host's addresses and tunnels local_nets as they are. */
+	enum ike_ezvpn_mode ezvpn_mode;
+	struct evs_prefix local_nets[IKE_PEER_MAX_NETS];	/* local-network */
+	unsigned n_local_nets;
+	/* remote-network: tunnelled when the gateway pushes no split list */
+	struct evs_prefix remote_nets[IKE_PEER_MAX_NETS];
+	unsigned n_remote_nets;
+	char addr_device[IFNAMSIZ];	/* "" = the evs device */
 };
 
 struct ike_config {

@@ -522,6 +522,39 @@ struct peer_tmp {
 	const struct cfg_node *sets_node;
 };
 
+/* "local-network 192.168.1.0/24": one IPv4 prefix per line (the client's
+ * routes, addresses and PAT are IPv4, like mode config's address). */
+static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
+		    unsigned *n, struct cfg_err *err)
+{
+	struct sockaddr_storage ss;
+	struct evs_prefix p = { .family = AF_INET };
+	uint32_t a, mask;
+
+	if (cfg_nargs(c, 2, 2, err) < 0 || cfg_addr(c, 1, &ss, &p.plen, err) < 0)
+		return -1;
+	if (ss.ss_family != AF_INET)
+		return cfg_error(err, c, "'%s': only IPv4 networks are supported",
+				 c->argv[0]);
+	a = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
+	mask = p.plen ? 0xffffffffu << (32 - p.plen) : 0;
+	if (a & ~mask)
+		return cfg_error(err, c, "'%s' has host bits set (the network is "
+				 "%u.%u.%u.%u/%u)", c->argv[1], (a & mask) >> 24,
+				 (a & mask) >> 16 & 255, (a & mask) >> 8 & 255,
+				 a & mask & 255, p.plen);
+	for (unsigned i = 0; i < *n; i++)
+		if (nets[i].plen == p.plen && !memcmp(nets[i].addr,
+		    &((struct sockaddr_in *)&ss)->sin_addr, 4))
+			return cfg_error(err, c, "'%s' given twice", c->argv[1]);
+	if (*n >= IKE_PEER_MAX_NETS)
+		return cfg_error(err, c, "more than %d '%s' lines", IKE_PEER_MAX_NETS,
+				 c->argv[0]);
+	memcpy(p.addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	nets[(*n)++] = p;
+	return 0;
+}
+
 static int peer_child(struct cfg_node *c, struct ike_peer *p,
 		      struct peer_tmp *t, unsigned *seen, struct cfg_err *err)
 {
@@ -529,17 +562,22 @@ static int peer_child(struct cfg_node *c, struct ike_peer *p,
 		"server", "mode", "group-name", "group-key", "authentication",
 		"encryption", "key-length", "hash", "group", "lifetime",
 		"transform-set", "pfs", "sa-lifetime", "identity",
-		"xauth-username", "xauth-password", NULL
+		"xauth-username", "xauth-password", "local-network",
+		"remote-network", "ezvpn-mode", "address-device", NULL
 	};
 	static const char *const modes[] = { "main", "aggressive", NULL };
+	static const char *const ezvpn_modes[] = {
+		"client", "network-extension", NULL
+	};
 	int k = cfg_choice(c, 0, keys, err);
 	uint32_t v;
 	int m;
 
 	if (k < 0 || cfg_want_block(c, false, err) < 0)
 		return -1;
-	/* sa-lifetime may be given for seconds and for kilobytes */
-	if (k != 12 && (*seen & (1u << k)))
+	/* sa-lifetime may be given for seconds and for kilobytes; networks
+	 * are lists, one per line */
+	if (k != 12 && k != 16 && k != 17 && (*seen & (1u << k)))
 		return cfg_error(err, c, "'%s' given twice", keys[k]);
 	*seen |= 1u << k;
 	switch (k) {
@@ -627,6 +665,25 @@ static int peer_child(struct cfg_node *c, struct ike_peer *p,
 	case 15:
 		return cfg_nargs(c, 2, 2, err) < 0 ? -1 :
 		       cfg_secret(c, 1, &p->xauth_pass, err);
+	case 16:
+		return peer_net(c, p->local_nets, &p->n_local_nets, err);
+	case 17:
+		return peer_net(c, p->remote_nets, &p->n_remote_nets, err);
+	case 18:
+		if (cfg_nargs(c, 2, 2, err) < 0 ||
+		    (m = cfg_choice(c, 1, ezvpn_modes, err)) < 0)
+			return -1;
+		p->ezvpn_mode = m ? IKE_EZVPN_NETWORK_EXTENSION : IKE_EZVPN_CLIENT;
+		return 0;
+	case 19:
+		if (cfg_nargs(c, 2, 2, err) < 0)
+			return -1;
+		if (!c->argv[1][0] || strlen(c->argv[1]) >= sizeof(p->addr_device) ||
+		    strchr(c->argv[1], '/'))
+			return cfg_error(err, c, "'%s' is not an interface name",
+					 c->argv[1]);
+		strcpy(p->addr_device, c->argv[1]);
+		return 0;
 	}
 	return -1;
 }
@@ -702,6 +759,9 @@ static int peer_finish(struct cfg_node *n, struct ike_peer *p,
 	if (!p->xauth_user[0] != !p->xauth_pass)
 		return cfg_error(err, n, "peer %s: xauth-username and xauth-password go together",
 				 p->name);
+	if (p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION && !p->n_local_nets)
+		return cfg_error(err, n, "peer %s: network-extension mode needs at least "
+				 "one 'local-network' (the networks to tunnel)", p->name);
 	if (t->sets_node) {
 		for (unsigned i = 1; i < t->sets_node->argc; i++) {
 			const struct p2_set *s = ike_config_set(ike, t->sets_node->argv[i]);

@@ -364,11 +364,12 @@ void session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
 void session_end(struct ike_sa *sa);
 void session_child_up(struct ike_sa *sa, uint32_t conn_id);
 void session_child_down(struct ike_sa *sa, uint32_t conn_id);
-/* ike-core's config does not carry peer Phase 2 selectors yet (ask in
- * config.h): these adapters read them once it does.  -1 / 0 = none. */
-int ike_peer_local_net(const struct ike_peer *peer, struct evs_prefix *p);
-unsigned ike_peer_remote_nets(const struct ike_peer *peer,
-			      struct evs_prefix *out, unsigned max);
+/* The Phase 2 selectors a client session proposes: every local x every
+ * remote prefix gets its own quick mode (at most EVS_SESSION_MAX_NETS
+ * of each). */
+void session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
+			  unsigned *n_local, struct evs_prefix *remote,
+			  unsigned *n_remote);
 const struct secret *session_psk_lookup(const struct isakmp_id *id,
 					const struct sockaddr *peer);
 

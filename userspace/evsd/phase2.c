@@ -564,24 +564,15 @@ fail:
 
 static void qm_start_fresh(struct ike_sa *sa)
 {
-	struct evs_prefix local, any;
-	unsigned n = sa->n_remote_nets;
+	struct evs_prefix local[EVS_SESSION_MAX_NETS], remote[EVS_SESSION_MAX_NETS];
+	unsigned nl, nr;
 
-	if (sa->have_inner)
-		local = sa->inner;
-	else if (!sa->peer || ike_peer_local_net(sa->peer, &local) < 0)
-		host_prefix(&sa->path.local, &local);
-	if (!n && sa->peer)
-		n = ike_peer_remote_nets(sa->peer, sa->remote_nets,
-					 EVS_SESSION_MAX_NETS);
-	if (!n) {
-		memset(&any, 0, sizeof(any));
-		any.family = AF_INET;
-		qm_initiate(sa, &local, &any, NULL);
-		return;
-	}
-	for (unsigned i = 0; i < n; i++)
-		qm_initiate(sa, &local, &sa->remote_nets[i], NULL);
+	/* session.c decides: mode config's address or the configured local
+	 * networks, split include or the configured remote networks */
+	session_p2_selectors(sa, local, &nl, remote, &nr);
+	for (unsigned l = 0; l < nl; l++)
+		for (unsigned r = 0; r < nr; r++)
+			qm_initiate(sa, &local[l], &remote[r], NULL);
 }
 
 void conn_adopt(struct ike_sa *sa, struct ike_sa *old)

@@ -5,12 +5,21 @@
  *
  *   STEPS: step[i].begin -> RUNNING ... evs_session_step_done(ok)
  *          -> step[i+1] ... -> READY (client: quick mode starts)
+ *
+ * Client role: decides the Phase 2 selectors from mode config and the
+ * peer block, and has clientcfg.c put the assigned address, the routes
+ * of every connection and the PAT on the host (child_up) and take them
+ * away (child_down, end).
  */
 #include "evsd/session.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "evsd/clientcfg.h"
+#include "evsd/config.h"
 #include "evsd/ikesa.h"
 #include "evsd/log.h"
 #include "evsd/phase2.h"
@@ -48,21 +57,190 @@ const struct secret *session_psk_lookup(const struct isakmp_id *id,
 	return psk_lookup ? psk_lookup(id, peer, psk_lookup_arg) : NULL;
 }
 
-/* Adapters for config fields ike-core has not added yet (config.h ASK). */
-int ike_peer_local_net(const struct ike_peer *peer, struct evs_prefix *p)
+/* ---- Phase 2 selectors of a client session ------------------------------ */
+
+static unsigned copy_nets(struct evs_prefix *out, const struct evs_prefix *in,
+			  unsigned n)
 {
-	(void)peer;
-	(void)p;
-	return -1;
+	if (n > EVS_SESSION_MAX_NETS)
+		n = EVS_SESSION_MAX_NETS;
+	memcpy(out, in, n * sizeof(*in));
+	return n;
 }
 
-unsigned ike_peer_remote_nets(const struct ike_peer *peer,
-			      struct evs_prefix *out, unsigned max)
+void session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
+			  unsigned *n_local, struct evs_prefix *remote,
+			  unsigned *n_remote)
 {
-	(void)peer;
-	(void)out;
-	(void)max;
-	return 0;
+	const struct ike_peer *p = sa->peer;
+	bool nem = p && p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION;
+
+	/* Network extension: the LANs themselves, whatever the gateway
+	 * may have offered as an address.  Client mode: the assigned
+	 * address; without mode config (a plain IPsec peer) the configured
+	 * local networks, else our outer address. */
+	if (nem)
+		*n_local = copy_nets(local, p->local_nets, p->n_local_nets);
+	else if (sa->have_inner)
+		*n_local = copy_nets(local, &sa->inner, 1);
+	else if (p && p->n_local_nets)
+		*n_local = copy_nets(local, p->local_nets, p->n_local_nets);
+	else
+		*n_local = 0;
+	if (!*n_local) {
+		const uint8_t *a;
+		uint16_t port;
+		size_t n = ike_sa_addr((const struct sockaddr *)&sa->path.local, &a,
+				       &port);
+
+		memset(local, 0, sizeof(*local));
+		local->family = n == 16 ? AF_INET6 : AF_INET;
+		local->plen = (uint8_t)(n * 8);
+		if (n)
+			memcpy(local->addr, a, n);
+		*n_local = 1;
+	}
+	/* What the gateway pushed (split include) wins over the file. */
+	if (sa->n_remote_nets)
+		*n_remote = copy_nets(remote, sa->remote_nets, sa->n_remote_nets);
+	else if (p && p->n_remote_nets)
+		*n_remote = copy_nets(remote, p->remote_nets, p->n_remote_nets);
+	else
+		*n_remote = 0;
+	if (!*n_remote) {
+		memset(remote, 0, sizeof(*remote));
+		remote->family = AF_INET;	/* 0.0.0.0/0: full tunnel */
+		*n_remote = 1;
+	}
+}
+
+/* ---- client role: the host's address, routes and PAT (clientcfg.c) ------ */
+
+/* One per peer block: owned by the session that carries the peer's
+ * connections.  A renewed Phase 1 adopts the connections of the old one,
+ * and with them this, so nothing is removed and re-added. */
+struct client_applied {
+	struct client_applied *next;
+	const struct ike_peer *peer;
+	uint32_t owner;			/* session serial */
+	struct clientcfg *cc;
+};
+
+static struct client_applied *applied;
+
+static struct client_applied *applied_find(const struct ike_peer *peer)
+{
+	for (struct client_applied *a = applied; a; a = a->next)
+		if (a->peer == peer)
+			return a;
+	return NULL;
+}
+
+static void applied_free(struct client_applied *x)
+{
+	for (struct client_applied **pp = &applied; *pp; pp = &(*pp)->next)
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	clientcfg_down(x->cc);
+	free(x);
+}
+
+static bool client_wants_addr(const struct ike_sa *sa)
+{
+	return sa->have_inner && sa->inner.family == AF_INET &&
+	       sa->peer->ezvpn_mode == IKE_EZVPN_CLIENT;
+}
+
+static struct clientcfg *client_apply(const struct ike_sa *sa)
+{
+	const struct ike_peer *p = sa->peer;
+	const struct sockaddr_in *gw = (const struct sockaddr_in *)&sa->path.remote;
+	struct clientcfg_req req = {
+		.name = sa->name,
+		.peer = p->name,
+		.device = sa->eng->ike->device[0] ? sa->eng->ike->device : "evs0",
+		.addr_device = p->addr_device,
+		.network_extension = p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION,
+		.have_addr = client_wants_addr(sa),
+		.lans = p->local_nets,
+		.n_lans = p->n_local_nets,
+		.have_gateway = gw->sin_family == AF_INET,
+	};
+
+	if (req.have_addr)
+		memcpy(req.addr, sa->inner.addr, 4);
+	if (req.have_gateway)
+		memcpy(req.gateway, &gw->sin_addr, 4);
+	return clientcfg_up(&req);
+}
+
+static void client_child_up(struct ike_sa *sa, uint32_t conn_id)
+{
+	struct client_applied *a = applied_find(sa->peer);
+	const struct ike_conn *c = sa->conns;
+
+	while (c && c->id != conn_id)
+		c = c->next;
+	if (!c)
+		return;
+	if (a && a->owner != sa->serial) {
+		bool want = client_wants_addr(sa);
+
+		if (a->cc && !clientcfg_same_addr(a->cc, want, sa->inner.addr)) {
+			/* a new session with another address: start over */
+			clientcfg_down(a->cc);
+			a->cc = NULL;
+		}
+		a->owner = sa->serial;
+		clientcfg_set_name(a->cc, sa->name);
+	}
+	if (!a) {
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return;
+		a->peer = sa->peer;
+		a->owner = sa->serial;
+		a->next = applied;
+		applied = a;
+	}
+	if (!a->cc)
+		a->cc = client_apply(sa);
+	clientcfg_route_add(a->cc, conn_id, &c->remote, &c->local);
+}
+
+static void client_child_down(struct ike_sa *sa, uint32_t conn_id)
+{
+	struct client_applied *a = applied_find(sa->peer);
+
+	if (a)
+		clientcfg_route_del(a->cc, conn_id);
+}
+
+static void client_end(struct ike_sa *sa)
+{
+	struct client_applied *a = applied_find(sa->peer);
+
+	if (!a || a->owner != sa->serial)
+		return;
+	/* A renewed Phase 1 that took the connections over keeps it all. */
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+		if (o != sa && o->peer == sa->peer && o->state != IKE_S_DEAD &&
+		    o->conns && clientcfg_same_addr(a->cc, client_wants_addr(o),
+						    o->inner.addr)) {
+			a->owner = o->serial;
+			clientcfg_set_name(a->cc, o->name);
+			log_info("%s: client: address and routes stay with %s", sa->name,
+				 o->name);
+			return;
+		}
+	applied_free(a);
+}
+
+static bool client_role(const struct ike_sa *sa)
+{
+	return sa->eng->role == EVS_ROLE_CLIENT && sa->peer;
 }
 
 static struct ike_sa *S(struct evs_session *s)
@@ -165,6 +343,8 @@ void session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
 
 void session_end(struct ike_sa *sa)
 {
+	if (client_role(sa))
+		client_end(sa);
 	for (unsigned i = 0; i < n_steps; i++)
 		if (sa->step_begun[i]) {
 			sa->step_begun[i] = false;
@@ -176,6 +356,8 @@ void session_end(struct ike_sa *sa)
 
 void session_child_up(struct ike_sa *sa, uint32_t conn_id)
 {
+	if (client_role(sa))
+		client_child_up(sa, conn_id);
 	for (unsigned i = 0; i < n_steps; i++)
 		if (sa->step_begun[i] && steps[i]->child_up)
 			steps[i]->child_up((struct evs_session *)sa,
@@ -184,6 +366,8 @@ void session_child_up(struct ike_sa *sa, uint32_t conn_id)
 
 void session_child_down(struct ike_sa *sa, uint32_t conn_id)
 {
+	if (client_role(sa))
+		client_child_down(sa, conn_id);
 	for (unsigned i = 0; i < n_steps; i++)
 		if (sa->step_begun[i] && steps[i]->child_down)
 			steps[i]->child_down((struct evs_session *)sa,

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rtnl: the few rtnetlink requests evsd's client role needs (IPv4 only),
+ * through libmnl: add/delete an address, add/delete a route, ask the
+ * kernel which route it would take to an address, find a local address
+ * inside a prefix.  Message building is separate from sending so the
+ * unit tests can check the exact attributes without touching the host.
+ *
+ * Requests are synchronous: one message, one ACK (or the answer), with
+ * the kernel's errno and extack text returned.  They are rare (a client
+ * connecting or going away), so a blocking socket is the simple choice.
+ */
+#ifndef EVSD_RTNL_H
+#define EVSD_RTNL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/netlink.h>
+
+/* Protocol number of the routes evsd's client installs (`ip route show
+ * proto 78`); the kernel's RRI routes of the server are proto 77. */
+#define EVSD_RTPROT_CLIENT 78
+
+struct rtnl_route {
+	uint8_t dst[4];
+	uint8_t plen;
+	unsigned oif;			/* 0 = none */
+	bool has_gw;
+	uint8_t gw[4];
+	bool has_src;
+	uint8_t src[4];			/* preferred source (RTA_PREFSRC) */
+	uint8_t proto;			/* RTPROT_*; 0 = RTPROT_BOOT */
+};
+
+/* Builders: fill buf (at least MNL_SOCKET_BUFFER_SIZE is plenty) and
+ * return the message.  add=false builds the delete. */
+struct nlmsghdr *rtnl_build_addr(void *buf, bool add, unsigned ifindex,
+				 const uint8_t addr[4], unsigned plen,
+				 uint32_t seq);
+/* exclusive: NLM_F_EXCL on add (an existing route is reported as
+ * -EEXIST, never replaced). */
+struct nlmsghdr *rtnl_build_route(void *buf, bool add,
+				  const struct rtnl_route *r, uint32_t seq);
+struct nlmsghdr *rtnl_build_route_get(void *buf, const uint8_t dst[4],
+				      uint32_t seq);
+/* Decode an RTM_NEWROUTE answer into *r (dst/plen from the request are
+ * not touched).  0, or -1 if it is not one. */
+int rtnl_parse_route(const struct nlmsghdr *nlh, struct rtnl_route *r);
+
+struct rtnl;
+
+struct rtnl *rtnl_open(char *err, size_t errlen);
+void rtnl_close(struct rtnl *r);
+
+/* 0, or a negative errno with err set ("File exists", or the extack). */
+int rtnl_addr(struct rtnl *r, bool add, unsigned ifindex,
+	      const uint8_t addr[4], unsigned plen, char *err, size_t errlen);
+int rtnl_route(struct rtnl *r, bool add, const struct rtnl_route *rt,
+	       char *err, size_t errlen);
+/* The route the kernel would use towards dst (oif, gateway, source). */
+int rtnl_route_get(struct rtnl *r, const uint8_t dst[4], struct rtnl_route *out,
+		   char *err, size_t errlen);
+/* First IPv4 address of this host inside net/plen: 0 with *out, -1 if
+ * none. */
+int rtnl_addr_within(struct rtnl *r, const uint8_t net[4], unsigned plen,
+		     uint8_t out[4]);
+
+#endif
