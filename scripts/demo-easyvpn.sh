@@ -216,8 +216,9 @@ traffic() {
 	else
 		addr=$(echo sessions | socat -t 2 - "UNIX-CONNECT:$tmp/cl.sock" |
 		       sed -n 's/^  conn .*local=\([0-9.]*\)\/.*/\1/p' | head -1)
-		ip -n "$cl" addr add "$addr/32" dev evs0
-		ip -n "$cl" route add 192.168.77.0/24 dev evs0 src "$addr"
+		say "evsd put the assigned address and the split route on the client itself"
+		run ip -n "$cl" -4 addr show dev evs0
+		run ip -n "$cl" route show dev evs0
 	fi
 	say "ping the LAN host from the client, through the tunnel"
 	run ip netns exec "$cl" ping -c 3 -i 0.5 -I "$addr" 192.168.77.2
