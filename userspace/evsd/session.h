@@ -132,7 +132,9 @@ bool evs_session_peer_has_vid(const struct evs_session *s, enum isakmp_vid vid);
 /* Phase 2 selectors decided by a step (mode config):
  *  - server: the peer's inner address (pool lease): quick mode must name
  *    exactly this as IDci (no spoofing), the kernel SA's selector;
- *  - client: our inner address (what mode config gave us): sent as IDci.
+ *  - client: our inner address (what mode config gave us): sent as IDci
+ *    and put on the host by clientcfg.c (in network-extension mode the
+ *    peer block's local networks are the IDci instead; session.c).
  * The remote side (client: IDcr; server: what the client may reach) is a
  * list of prefixes; empty = 0.0.0.0/0 (full tunnel).  family AF_INET. */
 struct evs_prefix {
