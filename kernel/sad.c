@@ -623,7 +623,6 @@ static struct evs_sa *evs_sa_alloc(struct evs_net *en)
 	INIT_LIST_HEAD(&sa->conn_node);
 	INIT_WORK(&sa->free_work, evs_sa_free_work);
 	INIT_DELAYED_WORK(&sa->expire_work, evs_sa_expire_work);
-	sa->add_time = evs_now();
 	/* jiffies start near a wrap: "long ago" must be relative to now. */
 	sa->nat_notified = jiffies - HZ;
 	return sa;
@@ -635,6 +634,12 @@ static int evs_sa_link(struct evs_net *en, struct evs_sa *sa,
 {
 	int ret;
 
+	/* Seconds since add count from when lookups can find the SA, not
+	 * from before the transform was allocated: that may take seconds
+	 * (self-tests, module loads, emulated CPUs) and would eat into a
+	 * short time limit.  Nothing reads add_time before it is linked.
+	 */
+	sa->add_time = evs_now();
 	ret = rhashtable_lookup_insert_fast(&en->sa_by_spi[sa->dir],
 					    &sa->spi_node, evs_sa_ht_params);
 	if (ret == -EEXIST) {
