@@ -210,22 +210,40 @@ static void evs_conn_work(struct work_struct *work)
 
 /* --- hooks called by sad.c (en->lock held) ------------------------------ */
 
-int evs_conn_sa_added(struct evs_net *en, struct evs_sa *sa,
-		      struct netlink_ext_ack *extack)
+/* The live connection @id, or NULL with an extack message at @attr. */
+static struct evs_conn *evs_conn_lookup(struct evs_net *en, u32 id,
+					const struct nlattr *attr,
+					struct netlink_ext_ack *extack)
 {
 	struct evs_conn_net *cn = evs_conn_net_peek(en);
-	struct evs_conn *conn = NULL;
 
 	lockdep_assert_held(&en->lock);
 	if (cn)
-		conn = evs_conn_find_live(cn, sa->conn_id, NULL, extack);
-	else
-		NL_SET_ERR_MSG(extack,
-			       "connection does not exist (conn add it first)");
+		return evs_conn_find_live(cn, id, attr, extack);
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "connection does not exist (conn add it first)");
+	return NULL;
+}
+
+int evs_conn_sa_added(struct evs_net *en, struct evs_sa *sa,
+		      struct netlink_ext_ack *extack)
+{
+	struct evs_conn *conn = evs_conn_lookup(en, sa->conn_id, NULL, extack);
+
 	if (!conn)
 		return -ENOENT;
 	list_add_tail(&sa->conn_node, &conn->sas);
 	return 0;
+}
+
+/* Policies are not listed in the connection: IPsec ones go with their
+ * SAs, and CONN_DEL flushes the rest by id under the same lock, so a live
+ * connection at add time is all that is needed.
+ */
+int evs_conn_check(struct evs_net *en, u32 conn_id, const struct nlattr *attr,
+		   struct netlink_ext_ack *extack)
+{
+	return evs_conn_lookup(en, conn_id, attr, extack) ? 0 : -ENOENT;
 }
 
 void evs_conn_sa_removed(struct evs_net *en, struct evs_sa *sa, u8 reason)

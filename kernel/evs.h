@@ -376,6 +376,11 @@ int evs_conn_sa_added(struct evs_net *en, struct evs_sa *sa,
  * conn.c removes the connection and everything it owns.
  */
 void evs_conn_sa_removed(struct evs_net *en, struct evs_sa *sa, u8 reason);
+/* A policy names connection @conn_id (en->lock held): 0 if it is live,
+ * else -ENOENT with an extack message at @attr.
+ */
+int evs_conn_check(struct evs_net *en, u32 conn_id, const struct nlattr *attr,
+		   struct netlink_ext_ack *extack);
 /* Per-netns teardown of connections/routes/ARP (main.c, after devices). */
 void evs_conn_net_exit(struct evs_net *en);
 

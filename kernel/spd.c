@@ -533,6 +533,21 @@ int evs_nl_policy_add(struct sk_buff *skb, struct genl_info *info)
 		}
 		pol->sa = evs_sa_get(sa);
 	}
+	/* As for SAs and routes: the connection must exist (and not be
+	 * going), or nothing would ever remove the policy with it.
+	 */
+	if (pol->conn_id) {
+		ret = evs_conn_check(en, pol->conn_id, tb[EVS_POL_A_CONN_ID],
+				     info->extack);
+		if (ret)
+			goto err_unlock;
+		if (pol->sa && pol->sa->conn_id != pol->conn_id) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_POL_A_CONN_ID],
+					    "the policy's SA belongs to another connection");
+			ret = -EINVAL;
+			goto err_unlock;
+		}
+	}
 	if (evs_spd_find(&pol->ed->spd[pol->dir], pol)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[EVS_A_POLICY],
 				    "a policy with this selector and direction already exists");

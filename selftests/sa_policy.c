@@ -47,6 +47,7 @@ struct sa_opts {
 	bool no_spi;
 	const char *src, *dst;		/* default: this side is LOCAL */
 	uint64_t oseq;			/* last outbound sequence used */
+	uint32_t conn;			/* owning connection */
 };
 
 static const uint8_t gcm_key[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
@@ -96,6 +97,8 @@ static struct nlmsghdr *sa_req(struct evs_nl *nl, uint8_t cmd, int ifindex,
 			mnl_attr_put_u32(nlh, EVS_SA_A_FLAGS, o->flags);
 		if (o->oseq)
 			mnl_attr_put_u64(nlh, EVS_SA_A_OSEQ, o->oseq);
+		if (o->conn)
+			mnl_attr_put_u32(nlh, EVS_SA_A_CONN_ID, o->conn);
 	}
 	for (i = 0; i <= EVS_LFT_A_MAX; i++)
 		if (o->lft[i])
@@ -150,7 +153,7 @@ struct pol_opts {
 	const char *src, *dst;
 	int src_plen, dst_plen;		/* -1: attribute left out */
 	uint16_t sport, dport;
-	uint32_t spi, priority;
+	uint32_t spi, priority, conn;
 };
 
 static struct nlmsghdr *pol_req(struct evs_nl *nl, uint8_t cmd, int ifindex,
@@ -182,6 +185,8 @@ static struct nlmsghdr *pol_req(struct evs_nl *nl, uint8_t cmd, int ifindex,
 			mnl_attr_put_u32(nlh, EVS_POL_A_SPI, o->spi);
 		if (o->priority)
 			mnl_attr_put_u32(nlh, EVS_POL_A_PRIORITY, o->priority);
+		if (o->conn)
+			mnl_attr_put_u32(nlh, EVS_POL_A_CONN_ID, o->conn);
 	}
 	mnl_attr_nest_end(nlh, p);
 	return nlh;
@@ -1027,6 +1032,69 @@ TEST_F_TIMEOUT(sa, lifetime_seconds_count_from_the_link, 300)
 	EXPECT_TRUE(e.hard);
 	EXPECT_LE(1.5, t2 - t1);
 	mnl_socket_close(ev);
+}
+
+static int conn_req(struct evs_nl *nl, uint8_t cmd, uint32_t id)
+{
+	struct nlmsghdr *nlh = evs_nl_req(nl, cmd, 0);
+	struct nlattr *c = mnl_attr_nest_start(nlh, EVS_A_CONN);
+
+	mnl_attr_put_u32(nlh, EVS_CONN_A_ID, id);
+	mnl_attr_nest_end(nlh, c);
+	return evs_nl_talk(nl, nlh, NULL, NULL);
+}
+
+/* A policy naming a connection is refused when the connection does not
+ * exist (as SAs, routes and proxy-ARP entries are), and when its SA
+ * belongs to another connection: it would go with the wrong one.
+ */
+TEST_F_TIMEOUT(sa, policy_needs_its_connection, 300)
+{
+	struct pol_opts p = { .dir = EVS_DIR_OUT, .src_plen = -1,
+			      .dst = "10.77.1.0", .dst_plen = 24,
+			      .action = EVS_POL_IPSEC, .spi = 0x6020,
+			      .conn = 4242 };
+	struct sa_opts o;
+
+	null_opts(&o, EVS_DIR_OUT, 0x6020);
+	o.conn = 4242;
+	EXPECT_EQ(-ENOENT, sa_add(&self->nl, self->ifindex, &o));
+	null_opts(&o, EVS_DIR_OUT, 0x6020);
+	ASSERT_EQ(0, sa_add(&self->nl, self->ifindex, &o));
+
+	EXPECT_EQ(-ENOENT, pol_add(&self->nl, self->ifindex, &p));
+	EXPECT_NE(NULL, strstr(self->nl.err_msg, "connection does not exist"))
+		TH_LOG("extack: \"%s\"", self->nl.err_msg);
+	EXPECT_NE(0, self->nl.err_offset);
+	p.action = EVS_POL_BYPASS;
+	p.spi = 0;
+	EXPECT_EQ(-ENOENT, pol_add(&self->nl, self->ifindex, &p));
+	EXPECT_NE(NULL, strstr(self->nl.err_msg, "connection does not exist"));
+	EXPECT_EQ(0, pol_count(&self->nl));
+
+	/* With the connection: a bypass policy tagged with it is accepted
+	 * and goes with it; an SA of no connection cannot carry its policy.
+	 */
+	ASSERT_EQ(0, conn_req(&self->nl, EVS_CMD_CONN_ADD, 4242));
+	ASSERT_EQ(0, pol_add(&self->nl, self->ifindex, &p))
+		TH_LOG("%s", self->nl.err_msg);
+	p.dst = "10.77.2.0";
+	p.action = EVS_POL_IPSEC;
+	p.spi = 0x6020;
+	EXPECT_EQ(-EINVAL, pol_add(&self->nl, self->ifindex, &p));
+	EXPECT_NE(NULL, strstr(self->nl.err_msg, "another connection"))
+		TH_LOG("extack: \"%s\"", self->nl.err_msg);
+	null_opts(&o, EVS_DIR_OUT, 0x6021);
+	o.conn = 4242;
+	ASSERT_EQ(0, sa_add(&self->nl, self->ifindex, &o));
+	p.spi = 0x6021;
+	ASSERT_EQ(0, pol_add(&self->nl, self->ifindex, &p))
+		TH_LOG("%s", self->nl.err_msg);
+	EXPECT_EQ(2, pol_count(&self->nl));
+	ASSERT_EQ(0, conn_req(&self->nl, EVS_CMD_CONN_DEL, 4242));
+	EXPECT_EQ(0, pol_count(&self->nl));
+	EXPECT_EQ(0, sa_simple(&self->nl, EVS_CMD_SA_GET, self->ifindex,
+			       EVS_DIR_OUT, 0x6020, NULL, NULL));
 }
 
 /* An outbound SA never wraps its 32-bit counter: the packet that would
