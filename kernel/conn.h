@@ -66,6 +66,7 @@ struct evs_conn_net {
 	struct list_head todo;		/* objects to (re)install */
 	struct work_struct work;
 	struct notifier_block netdev_nb;
+	struct notifier_block inetaddr_nb;	/* global chain: filter by net */
 	bool exiting;			/* netns or module going: no events */
 
 	struct mutex io_lock;		/* see the top of this file */

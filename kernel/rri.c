@@ -16,9 +16,9 @@
  * kernel's answer), removals from the handler or from a work item when the
  * trigger (SA expiry, device events) runs where we cannot sleep on rtnl.
  * The intent outlives evsd: routes go with their SAs even if nobody is
- * listening.  Devices going down drop what the kernel flushed and
- * reinstall it when they come back up; devices going away take their
- * objects with them.
+ * listening.  Devices going down (or losing their last IPv4 address) drop
+ * what the kernel flushed and reinstall it when they come back up (or get
+ * an address again); devices going away take their objects with them.
  */
 #include <linux/inetdevice.h>
 #include <linux/netlink.h>
@@ -423,36 +423,40 @@ void evs_rri_sync(struct evs_conn_net *cn)
 
 /* --- device events ------------------------------------------------------ */
 
-/*
- * The kernel flushes routes through a device and proxy entries on it when
- * the device goes down, and both when it goes away.  Down: forget they are
- * installed, reinstall on up.  Gone: the objects go too (a new device with
- * the same name is a different device).  Runs under rtnl: only bookkeeping
- * here, the work item does the talking.
- */
-static int evs_rri_netdev_event(struct notifier_block *nb,
-				unsigned long event, void *ptr)
+enum evs_rri_dev_change {
+	EVS_RRI_DEV_FLUSHED,	/* the kernel dropped the entries */
+	EVS_RRI_DEV_BACK,	/* they can be installed again */
+	EVS_RRI_DEV_GONE,	/* unregistered: the entries go for good */
+};
+
+/* Does a change of @dev's IPv4 state (not the device's) touch @o? */
+static bool evs_rri_obj_ipv4(const struct evs_rri_obj *o)
 {
-	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct evs_conn_net *cn = container_of(nb, struct evs_conn_net,
-					       netdev_nb);
+	return o->kind == EVS_RRI_PARP || o->family == AF_INET;
+}
+
+/*
+ * Bookkeeping for the objects on @dev (under rtnl, from a notifier): the
+ * work item does the talking.  With @ipv4_only, only IPv4 routes and proxy
+ * entries are concerned (the change was of IPv4 addresses).
+ */
+static void evs_rri_dev_changed(struct evs_conn_net *cn, struct net_device *dev,
+				enum evs_rri_dev_change change, bool ipv4_only)
+{
 	struct evs_rri_obj *o, *tmp;
 	struct evs_conn *conn;
 	unsigned long id;
 	bool kick = false;
-
-	if (event != NETDEV_DOWN && event != NETDEV_UP &&
-	    event != NETDEV_UNREGISTER)
-		return NOTIFY_DONE;
 
 	mutex_lock(&cn->en->lock);
 	if (cn->exiting)
 		goto out;
 	xa_for_each(&cn->conns, id, conn) {
 		list_for_each_entry_safe(o, tmp, &conn->objs, node) {
-			if (o->ifindex != dev->ifindex)
+			if (o->ifindex != dev->ifindex ||
+			    (ipv4_only && !evs_rri_obj_ipv4(o)))
 				continue;
-			if (event == NETDEV_UP) {
+			if (change == EVS_RRI_DEV_BACK) {
 				if (!o->installed &&
 				    list_empty(&o->todo_node)) {
 					list_add_tail(&o->todo_node, &cn->todo);
@@ -463,7 +467,7 @@ static int evs_rri_netdev_event(struct notifier_block *nb,
 			o->installed = false;
 			o->reason = EVS_REASON_DEVICE_GONE;
 			evs_rri_notify(cn, o, EVS_EVENT_OP_DEL);
-			if (event == NETDEV_UNREGISTER) {
+			if (change == EVS_RRI_DEV_GONE) {
 				evs_rri_obj_kill(cn, conn, o,
 						 EVS_REASON_DEVICE_GONE);
 				kick = true;
@@ -474,6 +478,53 @@ out:
 	mutex_unlock(&cn->en->lock);
 	if (kick)
 		queue_work(system_wq, &cn->work);
+}
+
+/*
+ * The kernel flushes routes through a device and proxy entries on it when
+ * the device goes down, and both when it goes away.  Down: forget they are
+ * installed, reinstall on up.  Gone: the objects go too (a new device with
+ * the same name is a different device).
+ */
+static int evs_rri_netdev_event(struct notifier_block *nb,
+				unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct evs_conn_net *cn = container_of(nb, struct evs_conn_net,
+					       netdev_nb);
+
+	if (event == NETDEV_DOWN)
+		evs_rri_dev_changed(cn, dev, EVS_RRI_DEV_FLUSHED, false);
+	else if (event == NETDEV_UP)
+		evs_rri_dev_changed(cn, dev, EVS_RRI_DEV_BACK, false);
+	else if (event == NETDEV_UNREGISTER)
+		evs_rri_dev_changed(cn, dev, EVS_RRI_DEV_GONE, false);
+	return NOTIFY_DONE;
+}
+
+/*
+ * Removing a device's last IPv4 address disables IPv4 on it: the kernel
+ * (fib_disable_ip, whose notifier ran before ours) flushes the IPv4 routes
+ * through it and its proxy entries, as on down.  The first address to come
+ * back makes them installable again; on a device that is down, NETDEV_UP
+ * will do it.
+ */
+static int evs_rri_inetaddr_event(struct notifier_block *nb,
+				  unsigned long event, void *ptr)
+{
+	struct evs_conn_net *cn = container_of(nb, struct evs_conn_net,
+					       inetaddr_nb);
+	struct in_ifaddr *ifa = ptr;
+	struct in_device *in_dev = ifa->ifa_dev;
+	struct net_device *dev = in_dev->dev;
+
+	/* One chain for every namespace. */
+	if (!net_eq(dev_net(dev), cn->net))
+		return NOTIFY_DONE;
+	if (event == NETDEV_DOWN && !rtnl_dereference(in_dev->ifa_list))
+		evs_rri_dev_changed(cn, dev, EVS_RRI_DEV_FLUSHED, true);
+	else if (event == NETDEV_UP && netif_running(dev))
+		evs_rri_dev_changed(cn, dev, EVS_RRI_DEV_BACK, true);
 	return NOTIFY_DONE;
 }
 
@@ -499,8 +550,14 @@ int evs_rri_net_init(struct evs_conn_net *cn)
 	err = register_netdevice_notifier_net(cn->net, &cn->netdev_nb);
 	if (err)
 		goto err_sock;
+	cn->inetaddr_nb.notifier_call = evs_rri_inetaddr_event;
+	err = register_inetaddr_notifier(&cn->inetaddr_nb);
+	if (err)
+		goto err_netdev;
 	return 0;
 
+err_netdev:
+	unregister_netdevice_notifier_net(cn->net, &cn->netdev_nb);
 err_sock:
 	sock_release(cn->sock);
 	cn->sock = NULL;
@@ -513,6 +570,7 @@ err_buf:
 /* Stop device events; conn.c then flushes and calls evs_rri_net_free. */
 void evs_rri_net_exit(struct evs_conn_net *cn)
 {
+	unregister_inetaddr_notifier(&cn->inetaddr_nb);
 	unregister_netdevice_notifier_net(cn->net, &cn->netdev_nb);
 }
 

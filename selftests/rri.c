@@ -586,6 +586,59 @@ TEST_F_TIMEOUT(rri, lan_device_down_up_reinstalls_proxy_entry, 180)
 	EXPECT_TRUE(arp_answered(self->lan, LAN ".200"));
 }
 
+/* Removing a device's last IPv4 address flushes its IPv4 routes and proxy
+ * entries in the kernel; the module puts them back when an address comes
+ * back (the LAN device renumbered, an address moved on evs0). */
+TEST_F_TIMEOUT(rri, last_ipv4_address_removed_and_readded, 180)
+{
+	struct evs_nl ev;
+	struct evlog l = {};
+	uint32_t grp;
+
+	ASSERT_EQ(0, evs_nl_open(&ev));
+	grp = ev.events_group;
+	ASSERT_EQ(0, mnl_socket_setsockopt(ev.sock, NETLINK_ADD_MEMBERSHIP,
+					   &grp, sizeof(grp)));
+	ASSERT_EQ(0, evs_sh("ip addr add 10.77.255.1/32 dev evs0"));
+	ASSERT_EQ(0, conn_add(&self->nl, 1, NULL));
+	ASSERT_EQ(0, route_add(&self->nl, LAN ".200", 32, 1));
+	ASSERT_EQ(0, parp_cmd(&self->nl, EVS_CMD_PROXY_ARP_ADD, LAN ".200",
+			      "lan0", 1));
+	EXPECT_TRUE(arp_answered(self->lan, LAN ".200"));
+
+	/* The LAN device loses its only address: the kernel drops the
+	 * proxy entry. */
+	ASSERT_EQ(0, evs_sh("ip addr del " LAN ".1/24 dev lan0"));
+	EXPECT_EQ(0, evs_sh("test -z \"$(ip neigh show proxy " LAN ".200)\""));
+	ASSERT_EQ(0, evs_sh("ip addr add " LAN ".1/24 dev lan0"));
+	EXPECT_EQ(0, evs_sh("for i in $(seq 50); do "
+			    "ip neigh show proxy " LAN ".200 | grep -q lan0 "
+			    "&& exit 0; sleep 0.1; done; exit 1"));
+	EXPECT_TRUE(arp_answered(self->lan, LAN ".200"));
+
+	/* evs0 loses its only address: the kernel drops the routes through
+	 * it. */
+	ASSERT_EQ(0, evs_sh("ip addr del 10.77.255.1/32 dev evs0"));
+	EXPECT_FALSE(route_shown(LAN ".200/32"));
+	ASSERT_EQ(0, evs_sh("ip addr add 10.77.255.2/32 dev evs0"));
+	EXPECT_EQ(0, evs_sh("for i in $(seq 50); do "
+			    "ip route show " LAN ".200/32 proto evs | grep -q evs0 "
+			    "&& exit 0; sleep 0.1; done; exit 1"));
+
+	/* An address going that is not the last: nothing moves. */
+	ASSERT_EQ(0, evs_sh("ip addr add " LAN ".2/24 dev lan0 && "
+			    "ip addr del " LAN ".2/24 dev lan0"));
+	EXPECT_EQ(0, evs_sh("ip neigh show proxy " LAN ".200 | grep -q lan0"));
+
+	ev_collect(&ev, &l, 500);
+	evs_nl_close(&ev);
+	/* Each disappearance and return was announced. */
+	EXPECT_EQ(2, ev_count(&l, EVS_CMD_EV_ROUTE, EVS_EVENT_OP_ADD));
+	EXPECT_EQ(1, ev_count(&l, EVS_CMD_EV_ROUTE, EVS_EVENT_OP_DEL));
+	EXPECT_EQ(2, ev_count(&l, EVS_CMD_EV_PROXY_ARP, EVS_EVENT_OP_ADD));
+	EXPECT_EQ(1, ev_count(&l, EVS_CMD_EV_PROXY_ARP, EVS_EVENT_OP_DEL));
+}
+
 /* --- events ---------------------------------------------------------------- */
 
 TEST_F_TIMEOUT(rri, events_for_routes_arp_and_connections, 180)
