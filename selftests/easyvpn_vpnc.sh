@@ -17,8 +17,17 @@ modprobe tun 2>/dev/null
 on_exit ezv_vpnc_stop
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
 ike_topology
-ezv_server_conf >"$IKE_TMP/server.conf"
-ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
+# Two listen addresses (once a start-up failure: evs.ko takes ESP-in-UDP
+# from one socket per namespace, so both share one UDP 4500 socket).
+ezv_server_conf "listen 192.168.77.1" >"$IKE_TMP/server.conf"
+if ! ike_start server "$srv" "$IKE_TMP/server.conf"; then
+	tap_fail "evsd starts with two listen addresses"
+	tap_done
+fi
+tap_ok "evsd starts with two listen addresses"
+tap_check "IKE on both addresses, one NAT-T socket shared by them" \
+	sh -c "ip netns exec $srv ss -Hunl | awk '{print \$4}' | sort | tr '\n' ' ' |
+		grep -qx '0.0.0.0:4500 192.168.77.1:500 198.51.100.1:500 '"
 
 ezv_vpnc_start alice 'alice pw 1'
 if ezv_vpnc_wait 90; then

@@ -68,31 +68,63 @@ static int open_one(struct net *n, const struct sockaddr_storage *addr,
 	return 0;
 }
 
+static bool is_v4(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET;
+}
+
 int net_open(struct net *n, const struct ike_config *ike, char *err,
 	     size_t errlen)
 {
 	uint16_t port = ike->port ? ike->port : 500;
 	uint16_t nport = ike->natt_port ? ike->natt_port : 4500;
+	const struct sockaddr_storage *v4 = NULL;
+	struct sockaddr_storage any;
+	unsigned n_v4 = 0;
 
 	memset(n, 0, sizeof(*n));
+	memset(&any, 0, sizeof(any));
+	any.ss_family = AF_INET;
 	if (!ike->n_listen) {
-		struct sockaddr_storage any;
-
-		memset(&any, 0, sizeof(any));
-		any.ss_family = AF_INET;
 		if (open_one(n, &any, port, false, err, errlen) < 0 ||
 		    open_one(n, &any, nport, true, err, errlen) < 0)
 			goto fail;
+		n->s[n->n - 1].attach = true;
 		return 0;
 	}
-	for (unsigned i = 0; i < ike->n_listen; i++)
-		if (open_one(n, &ike->listen[i], port, false, err, errlen) < 0 ||
-		    open_one(n, &ike->listen[i], nport, true, err, errlen) < 0)
+	for (unsigned i = 0; i < ike->n_listen; i++) {
+		if (open_one(n, &ike->listen[i], port, false, err, errlen) < 0)
 			goto fail;
+		if (is_v4(&ike->listen[i])) {
+			v4 = &ike->listen[i];
+			n_v4++;
+		} else if (open_one(n, &ike->listen[i], nport, true, err, errlen) < 0) {
+			goto fail;	/* IKE only: evs.ko's ESP-in-UDP is IPv4 */
+		}
+	}
+	/* evs.ko takes ESP-in-UDP from one socket per namespace: several
+	 * IPv4 listen addresses share one wildcard 4500 socket. */
+	if (n_v4) {
+		if (open_one(n, n_v4 == 1 ? v4 : &any, nport, true, err, errlen) < 0)
+			goto fail;
+		n->s[n->n - 1].attach = true;
+		n->s[n->n - 1].filter = n_v4 > 1;
+	}
 	return 0;
 fail:
 	net_close(n);
 	return -1;
+}
+
+/* A wildcard socket standing in for several listen addresses only takes
+ * IKE sent to one of them (the UDP 500 sockets are bound to each). */
+static bool listening_on(const struct net *n, const struct sockaddr_storage *local)
+{
+	for (unsigned i = 0; i < n->n; i++)
+		if (!n->s[i].natt && ike_addr_eq((const struct sockaddr *)&n->s[i].bound,
+						 (const struct sockaddr *)local))
+			return true;
+	return false;
 }
 
 void net_close(struct net *n)
@@ -105,7 +137,7 @@ void net_close(struct net *n)
 int net_natt_fd(const struct net *n, unsigned idx)
 {
 	for (unsigned i = 0; i < n->n; i++)
-		if (n->s[i].natt && !idx--)
+		if (n->s[i].attach && !idx--)
 			return n->s[i].fd;
 	return -1;
 }
@@ -170,6 +202,10 @@ void net_read(struct net *n, unsigned i, struct ike_engine *e)
 		if (len < NON_ESP_MARKER_LEN || buf[0] || buf[1] || buf[2] || buf[3]) {
 			/* ESP the kernel did not take: not attached yet. */
 			n->rx_esp_leak++;
+			continue;
+		}
+		if (s->filter && !listening_on(n, &p.local)) {
+			n->rx_not_listening++;
 			continue;
 		}
 		ike_engine_input(e, &p, buf + NON_ESP_MARKER_LEN,

@@ -3,8 +3,12 @@
  * net: the IKE sockets.  UDP 500 (plain IKE) and UDP 4500 (RFC 3948: IKE
  * after the 4-byte non-ESP marker, 1-byte 0xff NAT keepalives, everything
  * else is ESP, which evs.ko consumes once the socket is attached with
- * EVS_CMD_ENCAP_ATTACH).  One pair per listen address, or one wildcard
- * pair using IP_PKTINFO so answers leave from the address they came to.
+ * EVS_CMD_ENCAP_ATTACH).  One UDP 500 socket per listen address (or one
+ * wildcard socket); IPv4 NAT-T has exactly one 4500 socket, because evs.ko
+ * takes ESP-in-UDP from one socket per namespace: bound to the listen
+ * address when there is one, else a wildcard whose IKE datagrams to other
+ * addresses are dropped.  Wildcard sockets use IP_PKTINFO so answers leave
+ * from the address they came to.
  */
 #ifndef EVSD_NET_H
 #define EVSD_NET_H
@@ -20,6 +24,8 @@
 struct net_sock {
 	int fd;
 	bool natt;			/* the 4500 socket */
+	bool attach;			/* evs.ko takes ESP from it */
+	bool filter;			/* wildcard for several listen addresses */
 	struct sockaddr_storage bound;
 };
 
@@ -28,6 +34,7 @@ struct net {
 	struct net_sock s[NET_MAX_SOCKS];
 	uint64_t rx_esp_leak;		/* ESP seen by us: not attached */
 	uint64_t rx_keepalive;
+	uint64_t rx_not_listening;	/* IKE to an address not listened on */
 };
 
 /* Open and bind the sockets for cfg (listen addresses, ports).  On error
@@ -44,7 +51,8 @@ int net_keepalive(void *arg, const struct ike_path *p);
 /* The local address the kernel would use towards remote (port: ours). */
 int net_local_for(const struct net *n, const struct sockaddr_storage *remote,
 		  uint16_t port, struct sockaddr_storage *local);
-/* The 4500 sockets' descriptors (for EVS_CMD_ENCAP_ATTACH). */
+/* The descriptors of the 4500 sockets evs.ko takes ESP from
+ * (EVS_CMD_ENCAP_ATTACH): idx 0, 1, ... until -1; at most one. */
 int net_natt_fd(const struct net *n, unsigned idx);
 
 #endif
