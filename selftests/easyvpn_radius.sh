@@ -4,8 +4,10 @@
 # on 127.0.0.1 in the gateway's namespace with its own minimal config.  A
 # user that exists only in RADIUS connects with vpnc and gets its
 # Framed-IP-Address (outside the pool) and its group from Class; a wrong
-# password is refused after the retry limit; accounting Start and Stop (with
-# the SA counters) reach FreeRADIUS's detail file.
+# password is refused after the retry limit; accounting Start, an Interim-
+# Update every interim-interval (60 s, the shortest evsd accepts) and Stop
+# reach FreeRADIUS's detail file, Stop counting the traffic of the last
+# second before the disconnect (counters read before the SAs are deleted).
 # evs-selftest-timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -28,6 +30,7 @@ ezv_freeradius_start "$srv" || skip_all "freeradius does not start"
 ezv_server_conf "aaa {
     authentication radius
     accounting radius
+    interim-interval 60
     radius-server 127.0.0.1 {
         key testing123
     }
@@ -61,16 +64,50 @@ for _ in $(seq 50); do
 done
 tap_check "accounting Start for radonly in the detail file" \
 	sh -c "grep -q 'Acct-Status-Type = Start' $detail && grep -q 'User-Name = \"radonly\"' $detail"
-# Counters are sampled every 10 s: let one sample see the ping.
-sleep 11
+# acct_attr TYPE ATTR [N]: ATTR of the Nth record of Acct-Status-Type TYPE
+# in the detail file (records are separated by blank lines).
+acct_attr() {
+	awk -v t="$1" -v a="$2" -v n="${3:-1}" 'BEGIN { RS = "" }
+		$0 ~ ("Acct-Status-Type = " t "\n") && ++k == n {
+			if (match($0, a " = [^\n]*")) {
+				v = substr($0, RSTART + length(a) + 3, RLENGTH - length(a) - 3)
+				gsub(/"/, "", v); print v
+			}
+			exit
+		}' "$detail" 2>/dev/null
+}
+# ge A B: A is a number >= B.
+ge() { [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null; }
+
+# Interim-Update every 60 s of the session, counting the first ping.
+for _ in $(seq 200); do
+	[ -n "$(acct_attr Interim-Update Acct-Session-Time 2)" ] && break
+	sleep 1
+done
+t1=$(acct_attr Interim-Update Acct-Session-Time 1)
+t2=$(acct_attr Interim-Update Acct-Session-Time 2)
+tap_diag "Interim-Update session times: '$t1' '$t2'"
+tap_check "Interim-Update after 60 s (Acct-Session-Time $t1)" sh -c "[ '${t1:-0}' -ge 59 ] && [ '${t1:-0}' -le 75 ]"
+tap_check "a second Interim-Update 60 s later (Acct-Session-Time $t2)" \
+	sh -c "[ \$(( ${t2:-0} - ${t1:-0} )) -ge 58 ] && [ \$(( ${t2:-0} - ${t1:-0} )) -le 70 ]"
+i1=$(acct_attr Interim-Update Acct-Input-Packets 1)
+tap_check "Interim-Update counts the 5 pings (Acct-Input-Packets $i1)" ge "$i1" 5
+
+# Traffic in the last second before the disconnect reaches the Stop record:
+# 10 more echo requests, then vpnc leaves at once.
+ip netns exec "$cli" ping -c 10 -i 0.1 -W 5 -I 10.77.5.5 192.168.77.2 >/dev/null
 ezv_vpnc_stop
-for _ in $(seq 100); do
+for _ in $(seq 150); do
 	grep -q 'Acct-Status-Type = Stop' "$detail" 2>/dev/null && break
 	sleep 0.2
 done
 tap_check "accounting Stop in the detail file" grep -q 'Acct-Status-Type = Stop' "$detail"
-tap_check "Stop carries the packets the client sent (Acct-Input-Packets > 0)" \
-	sh -c "awk '/Acct-Status-Type = Stop/{s=1} s && /Acct-Input-Packets/{print \$3; exit}' $detail | grep -qv '^0$'"
+in_p=$(acct_attr Stop Acct-Input-Packets)
+out_p=$(acct_attr Stop Acct-Output-Packets)
+tap_diag "Stop: Acct-Input-Packets '$in_p', Acct-Output-Packets '$out_p'"
+tap_check "Stop counts every echo request, the last second's too (Acct-Input-Packets $in_p >= 15)" \
+	ge "$in_p" 15
+tap_check "Stop counts every echo reply (Acct-Output-Packets $out_p >= 15)" ge "$out_p" 15
 tap_check "Stop echoes the Class and the Framed-IP-Address" \
 	sh -c "awk '/Acct-Status-Type = Stop/{s=1} s' $detail | grep -q 'Framed-IP-Address = 10.77.5.5'"
 tap_check "address released" grep -q 'fixed address 10.77.5.5 of "radonly" released' "$IKE_TMP/server.log"

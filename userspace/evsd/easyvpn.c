@@ -23,7 +23,10 @@
 #include "lib/userdb.h"
 
 #define EZV_MAX_CONNS	16
-#define EZV_SAMPLE_MS	10000	/* SA counter sampling for accounting */
+/* Counters are read before every Interim and Stop and before evsd removes
+ * SAs; this periodic read only bounds what is lost when the kernel removes
+ * an SA by itself (hard lifetime, which rekeying normally prevents). */
+#define EZV_SAMPLE_MS	10000
 
 /* Per-SA counter memory, so totals survive rekeys (old SAs vanish). */
 struct sa_count {
@@ -744,12 +747,16 @@ static bool conn_remote(struct evs_session *s, uint32_t conn_id, struct evs_pref
 	return false;
 }
 
+static void sample_counters(void);
+
 static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t cause)
 {
 	struct radius_acct_info ai;
 
 	if (!E.ezv->aaa.accounting || !E.aaa)
 		return;
+	if (type != RADIUS_ACCT_START && E.rri)
+		sample_counters();	/* the figures as of now */
 	memset(&ai, 0, sizeof(ai));
 	ai.type = type;
 	snprintf(ai.user, sizeof(ai.user), "%s", x->user);
@@ -1047,6 +1054,21 @@ static void sample_counters(void)
 			}
 			x->sa[i] = x->sa[--x->n_sa];
 		}
+}
+
+void easyvpn_conn_closing(uint32_t conn_id)
+{
+	if (!E.ready || !E.rri || !E.ezv->aaa.accounting)
+		return;
+	for (struct ezv_sess *x = E.sessions; x; x = x->next) {
+		if (!x->acct_started)
+			continue;
+		for (unsigned i = 0; i < x->n_conns; i++)
+			if (x->conns[i] == conn_id) {
+				sample_counters();
+				return;
+			}
+	}
 }
 
 uint64_t easyvpn_tick(uint64_t now)

@@ -49,6 +49,10 @@ void easyvpn_process(void);
 /* now: CLOCK_MONOTONIC in ms.  Returns ms until it wants to run again. */
 uint64_t easyvpn_tick(uint64_t now_ms);
 int easyvpn_reload_users(char *err, size_t errlen);
+/* The daemon is about to remove SAs of conn_id from the kernel (delete,
+ * DPD, rekey, shutdown): their counters are read first, so accounting
+ * reports the traffic up to the last packet. */
+void easyvpn_conn_closing(uint32_t conn_id);
 
 /* The registered steps (exposed for tests). */
 extern const struct evs_post_phase1_ops easyvpn_xauth_step;

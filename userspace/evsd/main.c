@@ -68,13 +68,16 @@ static int op_child_add(void *arg, const struct kernel_child *c)
 	return kernel_child_add(((struct evsd *)arg)->kernel, c);
 }
 
+/* Accounting reads the SAs' counters before they leave the kernel. */
 static int op_child_del_sas(void *arg, uint32_t conn, uint32_t in, uint32_t out)
 {
+	easyvpn_conn_closing(conn);
 	return kernel_child_del_sas(((struct evsd *)arg)->kernel, conn, in, out);
 }
 
 static int op_conn_del(void *arg, uint32_t conn)
 {
+	easyvpn_conn_closing(conn);
 	return kernel_conn_del(((struct evsd *)arg)->kernel, conn);
 }
 
