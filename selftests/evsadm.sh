@@ -9,7 +9,7 @@
 # evs-selftest-timeout: 900
 . "$(dirname "$0")/lib.sh"
 
-EVSADM=${EVSADM:-$EVS_TOP/userspace/evsadm/evsadm}
+EVSADM=${EVSADM:-${EVS_BINDIR:-$EVS_TOP/userspace/evsadm}/evsadm}
 require_cmd ip jq python3
 [ -x "$EVSADM" ] || skip_all "$EVSADM not built"
 evs_load_module || skip_all "evs.ko does not load"

@@ -9,6 +9,12 @@
 #                                           lan  eth0 192.168.77.2/24
 
 EVSADM=${EVSADM:-$EVS_TOP/userspace/evsadm/evsadm}
+# EVS_BINDIR=DIR runs the binaries of a private build (make -C userspace
+# BUILD=B puts them in B/bin); vm-run passes EVS_* variables through.
+if [ -n "${EVS_BINDIR:-}" ]; then
+	EVSD=$EVS_BINDIR/evsd
+	EVSADM=$EVS_BINDIR/evsadm
+fi
 EZV_GROUP_KEY="Kq7Rv2LmX9pWc4ZtKb8Nsales"
 
 # ezv_user NAME PASSWORD [GROUP]: add a local user (cheap hash: tests
