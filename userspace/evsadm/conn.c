@@ -110,7 +110,6 @@ int evsadm_conn(struct evsadm *ctx, int argc, char **argv)
 	char buf[EVS_NL_BUFSZ];
 	struct nlmsghdr *nlh;
 	struct evs_err e;
-	int ret;
 
 	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, conn_verbs);
 	if (evsadm_conn_parse(argc - 1, argv + 1, &req, &e))
@@ -118,17 +117,6 @@ int evsadm_conn(struct evsadm *ctx, int argc, char **argv)
 	nlh = evsadm_conn_build(&req, 0, buf);
 	if (req.op != EVSADM_OP_SHOW)
 		return evsadm_request(ctx, nlh, NULL, NULL);
-	if (ctx->opt.json)
-		sc.arr = json_object_new_array();
-	ret = evsadm_request(ctx, nlh, conn_cb, &sc);
-	if (sc.arr) {
-		/* `conn show ID` is one object, `conn show` a list. */
-		if (!ret && EVS_HAS(&req.conn, EVS_CONN_A_ID) &&
-		    json_object_array_length(sc.arr) == 1)
-			evsadm_json_emit(ctx, json_object_get(json_object_array_get_idx(sc.arr, 0)));
-		else if (!ret)
-			evsadm_json_emit(ctx, json_object_get(sc.arr));
-		json_object_put(sc.arr);
-	}
-	return ret;
+	/* `conn show ID` is one object, `conn show` a list. */
+	return evsadm_show(ctx, nlh, conn_cb, &sc, &sc.arr, EVS_HAS(&req.conn, EVS_CONN_A_ID));
 }

@@ -125,6 +125,11 @@ int evsadm_fail(struct evsadm *ctx, const char *fmt, ...) __attribute__((format(
 int evsadm_nl(struct evsadm *ctx);
 /* Send, run @cb on the replies; prints errors/warnings; returns exit status. */
 int evsadm_request(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *data);
+/* A show request: with -j, *arr is an array cb adds each object to, printed
+ * once the request succeeded (the object alone when single and there is
+ * exactly one: `show ID`); without -j, *arr stays NULL and cb prints. */
+int evsadm_show(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *data,
+		struct json_object **arr, bool single);
 
 /* The CLI word for the attribute at byte offset @offs of request @req
  * (from an extack NLMSGERR_ATTR_OFFS), or NULL. */

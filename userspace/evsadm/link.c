@@ -84,7 +84,6 @@ int evsadm_link(struct evsadm *ctx, int argc, char **argv)
 	char buf[EVS_NL_BUFSZ];
 	struct nlmsghdr *nlh;
 	struct evs_err e;
-	int ret;
 
 	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, link_verbs);
 	if (evsadm_link_parse(argc - 1, argv + 1, &req, &e))
@@ -93,13 +92,5 @@ int evsadm_link(struct evsadm *ctx, int argc, char **argv)
 		return EVSADM_EXIT_FAIL;
 	nlh = evsadm_link_build(&req, 0, buf);
 	/* JSON is always an array, like `ip -j link show dev X`. */
-	if (ctx->opt.json)
-		sc.arr = json_object_new_array();
-	ret = evsadm_request(ctx, nlh, link_cb, &sc);
-	if (sc.arr) {
-		if (!ret)
-			evsadm_json_emit(ctx, json_object_get(sc.arr));
-		json_object_put(sc.arr);
-	}
-	return ret;
+	return evsadm_show(ctx, nlh, link_cb, &sc, &sc.arr, false);
 }

@@ -118,7 +118,6 @@ int evsadm_parp(struct evsadm *ctx, int argc, char **argv)
 	char buf[EVS_NL_BUFSZ];
 	struct nlmsghdr *nlh;
 	struct evs_err e;
-	int ret;
 
 	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, parp_verbs);
 	if (evsadm_parp_parse(argc - 1, argv + 1, &req, &e))
@@ -132,13 +131,5 @@ int evsadm_parp(struct evsadm *ctx, int argc, char **argv)
 	if (req.op != EVSADM_OP_SHOW)
 		return evsadm_request(ctx, nlh, NULL, NULL);
 	sc.ifindex = req.parp.ifindex;
-	if (ctx->opt.json)
-		sc.arr = json_object_new_array();
-	ret = evsadm_request(ctx, nlh, parp_cb, &sc);
-	if (sc.arr) {
-		if (!ret)
-			evsadm_json_emit(ctx, json_object_get(sc.arr));
-		json_object_put(sc.arr);
-	}
-	return ret;
+	return evsadm_show(ctx, nlh, parp_cb, &sc, &sc.arr, false);
 }

@@ -243,7 +243,6 @@ int evsadm_policy(struct evsadm *ctx, int argc, char **argv)
 	struct show_ctx sc = { .ctx = ctx };
 	struct nlmsghdr *nlh;
 	struct evs_err e;
-	int ret;
 
 	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, pol_verbs);
 	if (evsadm_policy_parse(argc - 1, argv + 1, &req, &e))
@@ -256,13 +255,5 @@ int evsadm_policy(struct evsadm *ctx, int argc, char **argv)
 	sc.ifindex = req.pol.dev.ifindex;
 	sc.have_dir = req.have_dir;
 	sc.dir = req.pol.dir;
-	if (ctx->opt.json)
-		sc.arr = json_object_new_array();
-	ret = evsadm_request(ctx, nlh, policy_cb, &sc);
-	if (sc.arr) {
-		if (!ret)
-			evsadm_json_emit(ctx, json_object_get(sc.arr));
-		json_object_put(sc.arr);
-	}
-	return ret;
+	return evsadm_show(ctx, nlh, policy_cb, &sc, &sc.arr, false);
 }

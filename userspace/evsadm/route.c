@@ -142,7 +142,6 @@ int evsadm_route(struct evsadm *ctx, int argc, char **argv)
 	char buf[EVS_NL_BUFSZ];
 	struct nlmsghdr *nlh;
 	struct evs_err e;
-	int ret;
 
 	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, route_verbs);
 	if (evsadm_route_parse(argc - 1, argv + 1, &req, &e))
@@ -157,13 +156,5 @@ int evsadm_route(struct evsadm *ctx, int argc, char **argv)
 		return evsadm_request(ctx, nlh, NULL, NULL);
 	sc.ifindex = req.rt.ifindex;
 	sc.conn_id = req.rt.conn_id;
-	if (ctx->opt.json)
-		sc.arr = json_object_new_array();
-	ret = evsadm_request(ctx, nlh, route_cb, &sc);
-	if (sc.arr) {
-		if (!ret)
-			evsadm_json_emit(ctx, json_object_get(sc.arr));
-		json_object_put(sc.arr);
-	}
-	return ret;
+	return evsadm_show(ctx, nlh, route_cb, &sc, &sc.arr, false);
 }

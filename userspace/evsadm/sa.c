@@ -481,19 +481,10 @@ int evsadm_sa(struct evsadm *ctx, int argc, char **argv)
 	if (req.op == EVSADM_OP_SHOW || req.op == EVSADM_OP_GET) {
 		sc.ifindex = ifindex;
 		sc.single = req.op == EVSADM_OP_GET;
-		if (ctx->opt.json)
-			sc.arr = json_object_new_array();
-		ret = evsadm_request(ctx, nlh, sa_cb, &sc);
+		ret = evsadm_show(ctx, nlh, sa_cb, &sc, &sc.arr, sc.single);
 	} else {
 		ret = evsadm_request(ctx, nlh, NULL, NULL);
 	}
 	explicit_bzero(buf, sizeof(buf));
-	if (sc.arr) {
-		if (!ret && sc.single && json_object_array_length(sc.arr) == 1)
-			evsadm_json_emit(ctx, json_object_get(json_object_array_get_idx(sc.arr, 0)));
-		else if (!ret)
-			evsadm_json_emit(ctx, json_object_get(sc.arr));
-		json_object_put(sc.arr);
-	}
 	return ret;
 }

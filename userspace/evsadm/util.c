@@ -272,6 +272,25 @@ int evsadm_request(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void 
 	return EVSADM_EXIT_OK;
 }
 
+int evsadm_show(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *data,
+		struct json_object **arr, bool single)
+{
+	int ret;
+
+	if (ctx->opt.json)
+		*arr = json_object_new_array();
+	ret = evsadm_request(ctx, nlh, cb, data);
+	if (!*arr)
+		return ret;
+	if (!ret && single && json_object_array_length(*arr) == 1)
+		evsadm_json_emit(ctx, json_object_get(json_object_array_get_idx(*arr, 0)));
+	else if (!ret)
+		evsadm_json_emit(ctx, json_object_get(*arr));
+	json_object_put(*arr);
+	*arr = NULL;
+	return ret;
+}
+
 int evsadm_ifindex(struct evsadm *ctx, const char *name, uint32_t *ifindex)
 {
 	unsigned int idx = if_nametoindex(name);
