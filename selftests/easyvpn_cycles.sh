@@ -122,6 +122,8 @@ given=$(grep -c 'modecfg: replied for\|modecfg: pushed (SET) for' "$IKE_TMP/serv
 returned=$(grep -c 'returned to pool "sales"' "$IKE_TMP/server.log")
 tap_diag "addresses given $given, returned $returned"
 tap_check "every address given out came back to the pool" test "$given" -eq "$returned"
+clients_clean() { ike_client_clean "$cli" && ike_client_clean "$cli2"; }
+tap_check "the clients kept no address or route of evsd's after the cycles" clients_clean
 ike_stop server
 tap_result "evsd exits cleanly" $?
 if grep -qi 'sanitizer\|segfault' "$IKE_TMP"/*.log; then

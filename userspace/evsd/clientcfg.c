@@ -157,6 +157,23 @@ static const char *ifname(unsigned idx, char *buf)
 
 /* ---- up and down --------------------------------------------------------------- */
 
+/* The LAN behind us only gets through when we forward for it; say so
+ * rather than leave the operator guessing why pings die. */
+static void check_forwarding(const struct clientcfg *c)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
+	int on = 1;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%d", &on) != 1)
+		on = 1;
+	fclose(f);
+	if (!on)
+		log_warn("%s: client: net.ipv4.ip_forward is 0: the local networks "
+			 "cannot use the tunnel", c->name);
+}
+
 static void pat_up(struct clientcfg *c, const struct clientcfg_req *req)
 {
 	char script[2048], err[256], a[16];
@@ -211,6 +228,8 @@ struct clientcfg *clientcfg_up(const struct clientcfg_req *req)
 	}
 	c->have_gateway = req->have_gateway;
 	memcpy(c->gateway, req->gateway, 4);
+	if (req->n_lans && (c->nem || req->have_addr))
+		check_forwarding(c);
 	if (c->nem || !req->have_addr)
 		return c;
 	c->have_addr = true;
