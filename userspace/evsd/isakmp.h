@@ -274,6 +274,18 @@ struct isakmp_perr {
 	const char *why;
 };
 
+/* Fill *err (when given) for a refusal; returns -1 for `return
+ * isakmp_perr_set(...)` in parsers. */
+static inline int isakmp_perr_set(struct isakmp_perr *err, uint16_t notify,
+				  const char *why)
+{
+	if (err) {
+		err->notify = notify;
+		err->why = why;
+	}
+	return -1;
+}
+
 /* Host-order copy of the 28-byte header. */
 struct isakmp_hdr {
 	uint8_t icookie[ISAKMP_COOKIE_LEN];

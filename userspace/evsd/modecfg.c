@@ -72,15 +72,6 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static int bad(struct isakmp_perr *err, uint16_t notify, const char *why)
-{
-	if (err) {
-		err->notify = notify;
-		err->why = why;
-	}
-	return -1;
-}
-
 /* Copy a text value; NUL bytes end it (some clients send them). */
 static void copy_str(char *dst, size_t cap, const uint8_t *v, size_t len)
 {
@@ -95,10 +86,10 @@ static int decode_nets(const struct isakmp_attr *a, struct modecfg_net *nets,
 		       unsigned *n, size_t entry_len, struct isakmp_perr *err)
 {
 	if (a->tv || a->len % entry_len)
-		return bad(err, ISAKMP_N_PAYLOAD_MALFORMED,
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 			   "network list is not a whole number of entries");
 	if (*n + a->len / entry_len > MODECFG_MAX_NETS)
-		return bad(err, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED, "too many networks");
+		return isakmp_perr_set(err, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED, "too many networks");
 	for (size_t off = 0; off < a->len; off += entry_len) {
 		struct modecfg_net *e = &nets[(*n)++];
 		const uint8_t *p = a->val + off;
@@ -119,9 +110,9 @@ static int decode_addr(const struct isakmp_attr *a, uint32_t *list, unsigned *n,
 		       unsigned max, struct isakmp_perr *err)
 {
 	if (a->tv || a->len != 4)
-		return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "IPv4 attribute is not 4 bytes");
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "IPv4 attribute is not 4 bytes");
 	if (*n >= max)
-		return bad(err, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED, "too many servers");
+		return isakmp_perr_set(err, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED, "too many servers");
 	list[(*n)++] = get32(a->val);
 	return 0;
 }
@@ -151,12 +142,12 @@ static int decode_value(struct modecfg *m, int f, const struct isakmp_attr *a,
 		break;
 	case MCF_ADDRESS_EXPIRY:
 		if (a->tv ? false : a->len != 4)
-			return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "address expiry is not 4 bytes");
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "address expiry is not 4 bytes");
 		m->expiry = a->tv ? a->u : get32(a->val);
 		break;
 	case MCF_APP_VERSION:
 		if (a->tv)
-			return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "application version is not text");
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "application version is not text");
 		copy_str(m->app_version, sizeof(m->app_version), a->val, a->len);
 		break;
 	case MCF_IP4_SUBNET:
@@ -165,7 +156,7 @@ static int decode_value(struct modecfg *m, int f, const struct isakmp_attr *a,
 		break;
 	case MCF_SUPPORTED:
 		if (a->tv || a->len % 2)
-			return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "supported attributes list is odd");
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "supported attributes list is odd");
 		for (size_t i = 0; i + 1 < a->len && m->n_supported < MODECFG_MAX_SUPPORTED; i += 2)
 			m->supported[m->n_supported++] = get16(a->val + i);
 		break;
@@ -174,7 +165,7 @@ static int decode_value(struct modecfg *m, int f, const struct isakmp_attr *a,
 	case MCF_SPLIT_DNS:
 	case MCF_BACKUP_SERVERS:
 		if (a->tv)
-			return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "text attribute sent as a number");
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "text attribute sent as a number");
 		if (f == MCF_BANNER)
 			copy_str(m->banner, sizeof(m->banner), a->val, a->len);
 		else if (f == MCF_DEF_DOMAIN)
@@ -186,14 +177,14 @@ static int decode_value(struct modecfg *m, int f, const struct isakmp_attr *a,
 		break;
 	case MCF_SPLIT_INCLUDE:
 		if (m->has & MCF_BIT(MCF_SPLIT_INCLUDE))
-			return bad(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				   "more than one SPLIT_INCLUDE attribute");
 		if (decode_nets(a, m->split, &m->n_split, MODECFG_NET_ENTRY_LEN, err))
 			return -1;
 		break;
 	case MCF_LOCAL_LAN:
 		if (m->has & MCF_BIT(MCF_LOCAL_LAN))
-			return bad(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				   "more than one LOCAL_LAN attribute");
 		if (decode_nets(a, m->local_lan, &m->n_local_lan, MODECFG_NET_ENTRY_LEN, err))
 			return -1;
@@ -201,7 +192,7 @@ static int decode_value(struct modecfg *m, int f, const struct isakmp_attr *a,
 	case MCF_SAVE_PASSWD:
 	case MCF_PFS:
 		if (!a->tv && a->len != 2 && a->len != 4)
-			return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "flag attribute of odd size");
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "flag attribute of odd size");
 		if (f == MCF_SAVE_PASSWD)
 			m->save_passwd = (uint16_t)a->u;
 		else
@@ -209,12 +200,12 @@ static int decode_value(struct modecfg *m, int f, const struct isakmp_attr *a,
 		break;
 	case MCF_FW_TYPE:
 		if (a->tv || a->len > MODECFG_FW_MAX)
-			return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "firewall type too long");
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "firewall type too long");
 		memcpy(m->fw_type, a->val, a->len);
 		m->fw_type_len = a->len;
 		break;
 	default:
-		return bad(err, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED, "unhandled field");
+		return isakmp_perr_set(err, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED, "unhandled field");
 	}
 	m->has |= MCF_BIT(f);
 	return 0;

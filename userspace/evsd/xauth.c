@@ -7,15 +7,6 @@
 #include "evsd/secret.h"
 #include "evsd/xauth.h"
 
-static int bad(struct isakmp_perr *err, uint16_t notify, const char *why)
-{
-	if (err) {
-		err->notify = notify;
-		err->why = why;
-	}
-	return -1;
-}
-
 static void copy_text(char *dst, size_t cap, const struct isakmp_attr *a)
 {
 	size_t n = a->len < cap - 1 ? a->len : cap - 1;
@@ -57,9 +48,9 @@ int xauth_decode(uint8_t cfg_type, uint16_t ident, const uint8_t *attrs,
 			if (a.tv)
 				goto malformed;
 			if (a.len > XAUTH_USER_MAX)
-				return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "user name too long");
+				return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "user name too long");
 			if (memchr(a.val, '\0', a.len))
-				return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "NUL in user name");
+				return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "NUL in user name");
 			copy_text(m->user, sizeof(m->user), &a);
 			break;
 		case XAUTH_USER_PASSWORD:
@@ -68,7 +59,7 @@ int xauth_decode(uint8_t cfg_type, uint16_t ident, const uint8_t *attrs,
 				goto malformed;
 			if (a.len > XAUTH_PASS_MAX) {
 				xauth_msg_wipe(m);
-				return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "password too long");
+				return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "password too long");
 			}
 			memcpy(m->password, a.val, a.len);
 			m->pass_len = a.len;
@@ -91,7 +82,7 @@ int xauth_decode(uint8_t cfg_type, uint16_t ident, const uint8_t *attrs,
 	return r;
 malformed:
 	xauth_msg_wipe(m);
-	return bad(err, ISAKMP_N_PAYLOAD_MALFORMED, "XAUTH attribute of wrong form");
+	return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "XAUTH attribute of wrong form");
 }
 
 void xauth_msg_wipe(struct xauth_msg *m)
