@@ -747,7 +747,7 @@ static bool conn_remote(struct evs_session *s, uint32_t conn_id, struct evs_pref
 	return false;
 }
 
-static void sample_counters(void);
+static void sample(struct ezv_sess *only);
 
 static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t cause)
 {
@@ -756,7 +756,7 @@ static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t c
 	if (!E.ezv->aaa.accounting || !E.aaa)
 		return;
 	if (type != RADIUS_ACCT_START && E.rri)
-		sample_counters();	/* the figures as of now */
+		sample(x);	/* the figures as of now */
 	memset(&ai, 0, sizeof(ai));
 	ai.type = type;
 	snprintf(ai.user, sizeof(ai.user), "%s", x->user);
@@ -1006,11 +1006,13 @@ void easyvpn_process(void)
 	}
 }
 
+/* arg: the one session to update, or NULL for all of them. */
 static void sample_cb(uint32_t conn_id, uint32_t spi, bool inbound, uint64_t bytes,
 		      uint64_t packets, void *arg)
 {
-	(void)arg;
-	for (struct ezv_sess *x = E.sessions; x; x = x->next) {
+	struct ezv_sess *only = arg;
+
+	for (struct ezv_sess *x = only ? only : E.sessions; x; x = only ? NULL : x->next) {
 		bool mine = false;
 
 		for (unsigned i = 0; i < x->n_conns; i++)
@@ -1030,30 +1032,38 @@ static void sample_cb(uint32_t conn_id, uint32_t spi, bool inbound, uint64_t byt
 	}
 }
 
-/* Read every SA's counters; SAs that disappeared (rekey) are folded into
- * the retired totals so nothing is counted twice or lost. */
-static void sample_counters(void)
+/* SAs a read did not see are gone (rekey, delete): fold their last figures
+ * into the retired totals, so nothing is counted twice or lost. */
+static void retire_unseen(struct ezv_sess *x)
 {
-	for (struct ezv_sess *x = E.sessions; x; x = x->next)
+	for (unsigned i = 0; i < x->n_sa;) {
+		if (x->sa[i].seen) {
+			i++;
+			continue;
+		}
+		if (x->sa[i].inbound) {
+			x->retired_rx_bytes += x->sa[i].bytes;
+			x->retired_rx_pkts += x->sa[i].packets;
+		} else {
+			x->retired_tx_bytes += x->sa[i].bytes;
+			x->retired_tx_pkts += x->sa[i].packets;
+		}
+		x->sa[i] = x->sa[--x->n_sa];
+	}
+}
+
+/* Read the kernel's SA counters (one dump) for one session, or for all
+ * when only is NULL.  A session with no connection left needs no dump:
+ * its SAs were read just before they were deleted. */
+static void sample(struct ezv_sess *only)
+{
+	for (struct ezv_sess *x = only ? only : E.sessions; x; x = only ? NULL : x->next)
 		for (unsigned i = 0; i < x->n_sa; i++)
 			x->sa[i].seen = false;
-	if (rri_dump_sa_counters(E.rri, sample_cb, NULL))
+	if ((!only || only->n_conns) && rri_dump_sa_counters(E.rri, sample_cb, only))
 		return;
-	for (struct ezv_sess *x = E.sessions; x; x = x->next)
-		for (unsigned i = 0; i < x->n_sa;) {
-			if (x->sa[i].seen) {
-				i++;
-				continue;
-			}
-			if (x->sa[i].inbound) {
-				x->retired_rx_bytes += x->sa[i].bytes;
-				x->retired_rx_pkts += x->sa[i].packets;
-			} else {
-				x->retired_tx_bytes += x->sa[i].bytes;
-				x->retired_tx_pkts += x->sa[i].packets;
-			}
-			x->sa[i] = x->sa[--x->n_sa];
-		}
+	for (struct ezv_sess *x = only ? only : E.sessions; x; x = only ? NULL : x->next)
+		retire_unseen(x);
 }
 
 void easyvpn_conn_closing(uint32_t conn_id)
@@ -1065,7 +1075,7 @@ void easyvpn_conn_closing(uint32_t conn_id)
 			continue;
 		for (unsigned i = 0; i < x->n_conns; i++)
 			if (x->conns[i] == conn_id) {
-				sample_counters();
+				sample(x);
 				return;
 			}
 	}
@@ -1079,7 +1089,7 @@ uint64_t easyvpn_tick(uint64_t now)
 	if (!E.ready)
 		return next;
 	if (E.rri && E.ezv->aaa.accounting && now >= E.next_sample) {
-		sample_counters();
+		sample(NULL);
 		E.next_sample = now + EZV_SAMPLE_MS;
 	}
 	for (struct ezv_sess *x = E.sessions, *nx; x; x = nx) {
