@@ -10,7 +10,7 @@
 # evs-selftest-timeout: 300
 . "$(dirname "$0")/lib.sh"
 
-EVSADM=${EVSADM:-$EVS_TOP/userspace/evsadm/evsadm}
+EVSADM=${EVSADM:-${EVS_BINDIR:-$EVS_TOP/userspace/evsadm}/evsadm}
 require_cmd ip jq
 [ -x "$EVSADM" ] || skip_all "$EVSADM not built (make userspace)"
 evs_load_module || skip_all "evs.ko does not load"
