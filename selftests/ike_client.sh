@@ -96,7 +96,7 @@ case_nem() {
 	local seen
 	ike_topology
 	home_lan
-	ike_conf_server | sed 's/^    split-include 192.168.77.0\/24$/&\n    mode network-extension/' \
+	ike_conf_server | sed 's/^    split-include 192.168.77.0\/24$/&\n    mode network-extension\n    network-extension allow 10.77.200.0\/24/' \
 		>"$IKE_TMP/server.conf"
 	ike_conf_client | sed 's/^    xauth-password userpass$/&\n    ezvpn-mode network-extension\n    local-network 10.77.200.0\/24/' \
 		>"$IKE_TMP/client.conf"

@@ -161,6 +161,30 @@ static int parse_hex(const struct cfg_node *n, uint8_t *buf, size_t max,
 	return 0;
 }
 
+/* network-extension allow NET/LEN ...: more lines in one block add up. */
+static int parse_nem_allow(const struct cfg_node *n, struct ezv_settings *s,
+			   struct cfg_err *err)
+{
+	if (n->argc < 2 || strcmp(n->argv[1], "allow"))
+		return cfg_error(err, n, "expected \"network-extension allow NET/LEN ...\"");
+	if (n->argc < 3)
+		return cfg_error(err, n, "\"network-extension allow\" needs at least one NET/LEN");
+	if (!(s->has & EZV_BIT(EZV_NEM_ALLOW)))
+		s->n_nem_allow = 0;
+	for (unsigned i = 2; i < n->argc; i++) {
+		struct modecfg_net *net;
+
+		if (s->n_nem_allow == EZV_NEM_MAX)
+			return cfg_error(err, n, "more than %d network-extension prefixes",
+					 EZV_NEM_MAX);
+		net = &s->nem_allow[s->n_nem_allow];
+		if (parse_net(n, i, net, err))	/* host bits are refused there */
+			return -1;
+		s->n_nem_allow++;
+	}
+	return 0;
+}
+
 /* One setting shared by groups and users; 1 if the keyword is not one. */
 static int parse_setting(const struct cfg_node *n, struct ezv_settings *s,
 			 struct cfg_err *err)
@@ -266,6 +290,10 @@ static int parse_setting(const struct cfg_node *n, struct ezv_settings *s,
 	} else if (!strcmp(kw, "authentication")) {
 		f = EZV_AUTH;
 		if (parse_auth(n, &s->auth, err))
+			return -1;
+	} else if (!strcmp(kw, "network-extension")) {
+		f = EZV_NEM_ALLOW;
+		if (parse_nem_allow(n, s, err))
 			return -1;
 	} else if (!strcmp(kw, "max-logins")) {
 		f = EZV_MAX_LOGINS;
@@ -566,6 +594,43 @@ static int check_settings(const struct cfg_node *where, const struct easyvpn_con
 	return 0;
 }
 
+static unsigned mask_plen(uint32_t mask)
+{
+	unsigned plen = 0;
+
+	while (plen < 32 && (mask & (0x80000000u >> plen)))
+		plen++;
+	return plen;
+}
+
+/* The effective settings of a group (or a user merged with its group):
+ * network extension needs an allow list, and no allowed prefix may touch
+ * the split-include networks or a pool. */
+static int check_nem(const struct cfg_node *where, const struct easyvpn_config *c,
+		     const struct ezv_settings *eff, const char *what, const char *name,
+		     bool need_list, struct cfg_err *err)
+{
+	char why[160];
+
+	if (need_list && eff->mode == EZV_MODE_NETWORK_EXTENSION && !eff->n_nem_allow)
+		return cfg_error(err, where, "%s \"%s\": mode network-extension needs "
+				 "\"network-extension allow NET/LEN ...\" (the networks its "
+				 "clients may bring)", what, name);
+	for (unsigned i = 0; i < eff->n_nem_allow; i++) {
+		struct ezv_settings probe = *eff;
+		const struct modecfg_net *a = &eff->nem_allow[i];
+
+		probe.mode = EZV_MODE_NETWORK_EXTENSION;
+		if (ezv_nem_check(&probe, c->pools, a->addr, mask_plen(a->mask), why,
+				  sizeof(why)))
+			return cfg_error(err, where, "%s \"%s\": network-extension allow "
+					 "%u.%u.%u.%u/%u %s", what, name, a->addr >> 24,
+					 (a->addr >> 16) & 255, (a->addr >> 8) & 255, a->addr & 255,
+					 mask_plen(a->mask), why);
+	}
+	return 0;
+}
+
 /* Find the node of a group/user again for error positions. */
 static const struct cfg_node *node_at(struct cfg_node *root, const char *file,
 				      unsigned line)
@@ -597,7 +662,8 @@ static int validate(struct cfg_node *root, struct easyvpn_config *c, struct cfg_
 		const struct ezv_group *g = &c->groups[i];
 		const struct cfg_node *n = node_at(root, g->file, g->line);
 
-		if (check_settings(n, c, &g->s, "group", g->name, err))
+		if (check_settings(n, c, &g->s, "group", g->name, err) ||
+		    check_nem(n, c, &g->s, "group", g->name, true, err))
 			return -1;
 		if (g->s.mode == EZV_MODE_CLIENT && !(g->s.has & EZV_BIT(EZV_POOL)))
 			log_notice("%s:%u: group \"%s\" has no pool: its clients need a "
@@ -612,6 +678,15 @@ static int validate(struct cfg_node *root, struct easyvpn_config *c, struct cfg_
 			return cfg_error(err, n, "user \"%s\": no group \"%s\"", u->name, u->group);
 		if (check_settings(n, c, &u->s, "user", u->name, err))
 			return -1;
+		if (u->group[0]) {
+			struct ezv_settings eff;
+
+			ezv_merge(&ezv_find_group(c, u->group, strlen(u->group))->s, &u->s, &eff);
+			if (check_nem(n, c, &eff, "user", u->name, true, err))
+				return -1;
+		} else if (check_nem(n, c, &u->s, "user", u->name, false, err)) {
+			return -1;	/* the group comes from the user file at login */
+		}
 	}
 	return 0;
 }

@@ -114,6 +114,27 @@ static void fmt_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
 
 /* ---- sessions --------------------------------------------------------- */
 
+/* The same outer address and port: the same client (a renewed Phase 1
+ * comes from where the old one did; two clients behind one NAT differ
+ * in the port). */
+static bool same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_addr.s_addr == y->sin_addr.s_addr && x->sin_port == y->sin_port;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) &&
+		       x->sin6_port == y->sin6_port;
+	}
+	return false;
+}
+
 static struct ezv_sess *sess_find(uint32_t id)
 {
 	for (struct ezv_sess *x = E.sessions; x; x = x->next)
@@ -432,7 +453,8 @@ static void login_verdict(struct ezv_sess *x, struct aaa_result *r)
 
 		ezv_merge(&g->s, u ? &u->s : NULL, &eff);
 		for (struct ezv_sess *o = E.sessions; o; o = o->next)
-			n += o != x && o->server && o->authenticated && !strcmp(o->user, r->user);
+			n += o != x && o->server && o->authenticated && !strcmp(o->user, r->user) &&
+			     !same_peer(&o->peer_sa, &x->peer_sa);	/* a renewal */
 		if (eff.max_logins && n >= eff.max_logins) {
 			ok = false;
 			snprintf(reason, sizeof(reason), "user \"%s\" already has %u session%s "
@@ -484,6 +506,41 @@ const struct evs_post_phase1_ops easyvpn_xauth_step = {
 
 /* ---- mode config step ------------------------------------------------- */
 
+/* The live session this one renews: the same user from the same peer,
+ * still holding its address. */
+static struct ezv_sess *renewed_session(const struct ezv_sess *x)
+{
+	for (struct ezv_sess *o = E.sessions; o; o = o->next)
+		if (o != x && o->server && o->authenticated && o->addr &&
+		    !strcmp(o->user, x->user) && same_peer(&o->peer_sa, &x->peer_sa) &&
+		    pool_owner(E.ezv->pools, o->addr) == o->id)
+			return o;
+	return NULL;
+}
+
+/* A client that renews Phase 1 (and logs in again) while its old session
+ * lives keeps its address: its Phase 2 selectors, the connections moved
+ * over from the old SA and the RRI route stay valid. */
+static bool take_over_address(struct ezv_sess *x, uint32_t fixed)
+{
+	struct ezv_sess *o = renewed_session(x);
+	char a[16];
+
+	if (!o)
+		return false;
+	if (fixed ? o->addr != fixed :
+		    !(x->eff.has & EZV_BIT(EZV_POOL)) || strcmp(o->pool, x->eff.pool))
+		return false;
+	if (pool_transfer(E.ezv->pools, o->addr, o->id, x->id))
+		return false;
+	x->addr = o->addr;
+	snprintf(x->pool, sizeof(x->pool), "%s", o->pool);
+	fmt_ip(x->addr, a, sizeof(a));
+	log_notice("%s: modecfg: \"%s\" renewed Phase 1 from %s: keeps address %s (from %s)",
+		   evs_session_name(x->s), x->user, x->peer, a, evs_session_name(o->s));
+	return true;
+}
+
 static int lease_address(struct ezv_sess *x, char *why, size_t len)
 {
 	uint32_t fixed = 0;
@@ -496,6 +553,8 @@ static int lease_address(struct ezv_sess *x, char *why, size_t len)
 		fixed = x->login.radius.framed_ip;
 	else if (x->eff.has & EZV_BIT(EZV_ADDRESS))
 		fixed = x->eff.address;
+	if ((fixed || x->eff.mode == EZV_MODE_CLIENT) && take_over_address(x, fixed))
+		return 0;
 	if (fixed) {
 		r = pool_lease_fixed(E.ezv->pools, fixed, x->id);
 		if (r) {
@@ -867,6 +926,27 @@ static void modecfg_child_down(struct evs_session *s, void **state, uint32_t con
 		}
 }
 
+/* This session took its address over from an older one of the same
+ * client that still lives (the new Phase 1 died first): give it back
+ * rather than free an address in use. */
+static void hand_back_address(struct ezv_sess *x)
+{
+	char a[16];
+
+	if (pool_owner(E.ezv->pools, x->addr) != x->id)
+		return;
+	for (struct ezv_sess *o = E.sessions; o; o = o->next)
+		if (o != x && o->server && o->authenticated && o->addr == x->addr &&
+		    !strcmp(o->user, x->user) && same_peer(&o->peer_sa, &x->peer_sa) &&
+		    !pool_transfer(E.ezv->pools, x->addr, x->id, o->id)) {
+			fmt_ip(x->addr, a, sizeof(a));
+			log_notice("%s: modecfg: address %s of \"%s\" goes back to %s",
+				   evs_session_name(x->s), a, x->user, evs_session_name(o->s));
+			x->addr = 0;
+			return;
+		}
+}
+
 static void modecfg_end(struct evs_session *s, void **state)
 {
 	struct ezv_sess *x = *state;
@@ -880,6 +960,8 @@ static void modecfg_end(struct evs_session *s, void **state)
 			acct_send(x, RADIUS_ACCT_STOP, 1 /* User-Request */);
 			x->acct_started = false;
 		}
+		if (x->addr)
+			hand_back_address(x);
 		if (x->addr && pool_release_owner(E.ezv->pools, x->id)) {
 			fmt_ip(x->addr, a, sizeof(a));
 			if (x->pool[0])
@@ -896,6 +978,71 @@ static void modecfg_end(struct evs_session *s, void **state)
 	*state = NULL;
 }
 
+static void fmt_prefix(const struct evs_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(p->family, p->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s/%u", a, p->plen);
+}
+
+/* Does the IPv4 net/plen hold the address of this sockaddr? */
+static bool net_holds(uint32_t net, unsigned plen, const struct sockaddr *sa)
+{
+	uint32_t mask = plen ? 0xffffffffu << (32 - plen) : 0;
+
+	return sa->sa_family == AF_INET &&
+	       (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) & mask) == net;
+}
+
+/* Quick mode as responder: which inner addresses may this client claim?
+ * Client mode: only its assigned address (the engine checks it first
+ * against the inner address; this says the same in policy terms).
+ * Network extension: only networks its group/user allow, never the
+ * gateway's split-include networks, a pool or the tunnel's endpoints:
+ * the gateway would route them to the client (RRI). */
+static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
+				  const struct evs_prefix *idci, const struct evs_prefix *idcr,
+				  char *why, size_t len)
+{
+	struct ezv_sess *x = *state;
+	char net_s[64], r[160];
+	uint32_t net;
+
+	(void)idcr;
+	if (!x || !x->server || !x->authenticated)
+		return 0;
+	fmt_prefix(idci, net_s, sizeof(net_s));
+	if (idci->family != AF_INET) {
+		snprintf(r, sizeof(r), "not IPv4");
+	} else if (x->eff.mode == EZV_MODE_CLIENT || x->addr) {
+		uint32_t a = (uint32_t)idci->addr[0] << 24 | idci->addr[1] << 16 |
+			     idci->addr[2] << 8 | idci->addr[3];
+		char as[16];
+
+		if (x->addr && idci->plen == 32 && a == x->addr)
+			return 0;
+		fmt_ip(x->addr, as, sizeof(as));
+		snprintf(r, sizeof(r), "only its assigned address %s may be used", as);
+	} else {
+		net = (uint32_t)idci->addr[0] << 24 | idci->addr[1] << 16 |
+		      idci->addr[2] << 8 | idci->addr[3];
+		if (ezv_nem_check(&x->eff, E.ezv->pools, net, idci->plen, r, sizeof(r)) == 0) {
+			if (net_holds(net, idci->plen, evs_session_local_addr(s)))
+				snprintf(r, sizeof(r), "holds the gateway's own address");
+			else if (net_holds(net, idci->plen, evs_session_peer_addr(s)))
+				snprintf(r, sizeof(r), "holds the client's outer address");
+			else
+				return 0;
+		}
+	}
+	snprintf(why, len, "%s: user \"%s\" (group \"%s\") from %s may not claim IDci %s: %s",
+		 x->eff.mode == EZV_MODE_CLIENT ? "client mode" : "network extension", x->user,
+		 x->group, x->peer, net_s, r);
+	return ISAKMP_N_INVALID_ID_INFORMATION;
+}
+
 const struct evs_post_phase1_ops easyvpn_modecfg_step = {
 	.name = "modecfg",
 	.begin = modecfg_begin,
@@ -903,6 +1050,7 @@ const struct evs_post_phase1_ops easyvpn_modecfg_step = {
 	.child_up = modecfg_child_up,
 	.child_down = modecfg_child_down,
 	.end = modecfg_end,
+	.check_ids = modecfg_check_ids,
 };
 
 /* ---- loop integration --------------------------------------------------- */

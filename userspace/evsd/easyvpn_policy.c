@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Group and user settings, merged into what a client gets; see
  * easyvpn_policy.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +62,72 @@ void ezv_merge(const struct ezv_settings *group, const struct ezv_settings *user
 	TAKE(EZV_MODECFG_PUSH, out->modecfg_push = user->modecfg_push);
 	TAKE(EZV_AUTH, out->auth = user->auth);
 	TAKE(EZV_MAX_LOGINS, out->max_logins = user->max_logins);
+	TAKE(EZV_NEM_ALLOW, out->n_nem_allow = user->n_nem_allow;
+	     memcpy(out->nem_allow, user->nem_allow, sizeof(out->nem_allow)));
 	out->has = group->has | user->has;
+}
+
+static uint32_t plen_to_mask(unsigned plen)
+{
+	return plen ? 0xffffffffu << (32 - plen) : 0;
+}
+
+static void fmt_net(uint32_t a, uint32_t mask, char *buf, size_t len)
+{
+	unsigned plen = 0;
+
+	while (plen < 32 && (mask & (0x80000000u >> plen)))
+		plen++;
+	snprintf(buf, len, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		 a & 255, plen);
+}
+
+/* Two prefixes share an address iff they agree under the shorter mask. */
+static bool nets_overlap(uint32_t a, uint32_t amask, uint32_t b, uint32_t bmask)
+{
+	uint32_t m = amask & bmask;
+
+	return (a & m) == (b & m);
+}
+
+int ezv_nem_check(const struct ezv_settings *eff, const struct pool_set *pools,
+		  uint32_t net, unsigned plen, char *why, size_t len)
+{
+	uint32_t mask = plen_to_mask(plen), last;
+	bool inside = false;
+	char n[24], pool[POOL_NAME_MAX + 1];
+
+	if (plen > 32) {
+		snprintf(why, len, "prefix length %u", plen);
+		return -1;
+	}
+	net &= mask;
+	last = net | ~mask;
+	if (eff->mode != EZV_MODE_NETWORK_EXTENSION) {
+		snprintf(why, len, "network extension is not allowed (mode client)");
+		return -1;
+	}
+	for (unsigned i = 0; i < eff->n_nem_allow && !inside; i++) {
+		const struct modecfg_net *a = &eff->nem_allow[i];
+
+		inside = (mask & a->mask) == a->mask && (net & a->mask) == a->addr;
+	}
+	if (!inside) {
+		snprintf(why, len, eff->n_nem_allow ? "outside every `network-extension allow` prefix"
+						    : "no `network-extension allow` list");
+		return -1;
+	}
+	for (unsigned i = 0; i < eff->n_split; i++)
+		if (nets_overlap(net, mask, eff->split[i].addr, eff->split[i].mask)) {
+			fmt_net(eff->split[i].addr, eff->split[i].mask, n, sizeof(n));
+			snprintf(why, len, "overlaps the gateway's split-include %s", n);
+			return -1;
+		}
+	if (pools && pool_overlaps(pools, net, last, pool, sizeof(pool))) {
+		snprintf(why, len, "overlaps address pool \"%s\"", pool);
+		return -1;
+	}
+	return 0;
 }
 
 void ezv_offer(const struct ezv_settings *eff, uint32_t addr, uint32_t mask,

@@ -24,6 +24,7 @@
 #include "evsd/secret.h"
 
 #define EZV_NAME_MAX	63
+#define EZV_NEM_MAX	32	/* network-extension allow prefixes */
 
 enum ezv_field {
 	EZV_POOL = 0,
@@ -46,6 +47,7 @@ enum ezv_field {
 	EZV_MODECFG_PUSH,
 	EZV_AUTH,
 	EZV_MAX_LOGINS,
+	EZV_NEM_ALLOW,		/* network-extension allow NET/LEN ... */
 	EZV_FIELD_COUNT
 };
 #define EZV_BIT(f) (1u << (f))
@@ -87,6 +89,10 @@ struct ezv_settings {
 	bool modecfg_push;			/* SET/ACK instead of waiting */
 	enum ezv_auth auth;
 	uint32_t max_logins;			/* sessions per user, 0 = unlimited */
+	/* Networks a network-extension client may claim as its own (IDci);
+	 * empty = none. */
+	unsigned n_nem_allow;
+	struct modecfg_net nem_allow[EZV_NEM_MAX];
 };
 
 struct ezv_group {
@@ -151,6 +157,14 @@ void ezv_merge(const struct ezv_settings *group, const struct ezv_settings *user
  * address (0 = none), the rest from the merged settings. */
 void ezv_offer(const struct ezv_settings *eff, uint32_t addr, uint32_t mask,
 	       struct modecfg *m);
+
+/* May a network-extension client under eff claim net/plen (host order)
+ * as its own network (its quick mode IDci, then an RRI route on the
+ * gateway)?  Only inside a `network-extension allow` prefix, and never
+ * touching the networks the gateway protects (split-include) or a pool
+ * (pools may be NULL).  0 = yes; -1 with the reason in why. */
+int ezv_nem_check(const struct ezv_settings *eff, const struct pool_set *pools,
+		  uint32_t net, unsigned plen, char *why, size_t len);
 
 const struct ezv_group *ezv_find_group(const struct easyvpn_config *c,
 				       const char *name, size_t len);

@@ -363,6 +363,10 @@ void session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
 		       const struct isakmp_msg *m);
 void session_end(struct ike_sa *sa);
 void session_child_up(struct ike_sa *sa, uint32_t conn_id);
+/* The steps' verdict on a quick mode's identities (server role): 0 or
+ * the notify to refuse with (why filled). */
+uint16_t session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
+			   const struct evs_prefix *idcr, char *why, size_t len);
 void session_child_down(struct ike_sa *sa, uint32_t conn_id);
 /* The Phase 2 selectors a client session proposes: every local x every
  * remote prefix gets its own quick mode (at most EVS_SESSION_MAX_NETS

@@ -766,10 +766,22 @@ static int qm_r_recv1(struct ike_sa *sa, struct ike_xchg *x,
 	}
 	qm->have_ids = ids > 0;
 	if (sa->have_inner && !prefix_eq(&qm->idci, &sa->inner)) {
-		char s[64];
+		char s[192], c[64], a[64];
 
-		evs_prefix_str(&qm->idci, s, sizeof(s));
+		evs_prefix_str(&qm->idci, c, sizeof(c));
+		evs_prefix_str(&sa->inner, a, sizeof(a));
+		snprintf(s, sizeof(s), "IDci %s is not the peer's assigned address %s", c, a);
 		return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, s);
+	}
+	/* Easy VPN policy: e.g. the networks a network-extension client
+	 * may claim (the gateway routes them to it). */
+	{
+		char s[256] = "";
+		uint16_t notify = session_check_ids(sa, &qm->idci, &qm->idcr, s,
+						    sizeof(s));
+
+		if (notify)
+			return qm_refuse(sa, x, notify, s);
 	}
 	qm->spi_in = ike_random_spi();
 	qm->nr = malloc(NONCE_LEN);

@@ -284,6 +284,40 @@ unsigned pool_release_owner(struct pool_set *ps, uint32_t owner)
 	return n;
 }
 
+int pool_transfer(struct pool_set *ps, uint32_t addr, uint32_t from, uint32_t to)
+{
+	struct pool *p = pool_by_addr(ps, addr);
+
+	if (!from || !to)
+		return -1;
+	if (p) {
+		if (p->owner[addr - p->first] != from)
+			return -1;
+		p->owner[addr - p->first] = to;
+		return 0;
+	}
+	for (size_t i = 0; i < ps->n_fixed; i++)
+		if (ps->fixed[i].addr == addr) {
+			if (ps->fixed[i].owner != from)
+				return -1;
+			ps->fixed[i].owner = to;
+			return 0;
+		}
+	return -1;
+}
+
+bool pool_overlaps(const struct pool_set *ps, uint32_t first, uint32_t last,
+		   char *name, size_t len)
+{
+	for (size_t i = 0; i < ps->n_pools; i++)
+		if (first <= ps->pools[i].last && last >= ps->pools[i].first) {
+			if (name)
+				snprintf(name, len, "%s", ps->pools[i].name);
+			return true;
+		}
+	return false;
+}
+
 uint32_t pool_owner(const struct pool_set *ps, uint32_t addr)
 {
 	const struct pool *p = pool_by_addr(ps, addr);

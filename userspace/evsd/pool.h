@@ -70,6 +70,14 @@ int pool_lease_fixed(struct pool_set *ps, uint32_t addr, uint32_t owner);
 int pool_release(struct pool_set *ps, uint32_t addr, uint32_t owner);
 /* Release every lease of owner; returns how many. */
 unsigned pool_release_owner(struct pool_set *ps, uint32_t owner);
+/* Hand a lease from one owner to another (a client that renewed Phase 1
+ * keeps its address under the new session).  -1, changing nothing, if
+ * addr is not leased to from or to is 0. */
+int pool_transfer(struct pool_set *ps, uint32_t addr, uint32_t from, uint32_t to);
+/* Does first..last (inclusive) touch any pool's range?  The name of the
+ * first such pool goes to name[len] when name is not NULL. */
+bool pool_overlaps(const struct pool_set *ps, uint32_t first, uint32_t last,
+		   char *name, size_t len);
 /* Owner of addr, 0 if free. */
 uint32_t pool_owner(const struct pool_set *ps, uint32_t addr);
 /* Leases over all pools and fixed addresses. */

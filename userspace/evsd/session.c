@@ -354,6 +354,22 @@ void session_end(struct ike_sa *sa)
 		}
 }
 
+uint16_t session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
+			   const struct evs_prefix *idcr, char *why, size_t len)
+{
+	for (unsigned i = 0; i < n_steps; i++) {
+		uint16_t n;
+
+		if (!sa->step_begun[i] || !steps[i]->check_ids)
+			continue;
+		n = steps[i]->check_ids((struct evs_session *)sa, &sa->step_state[i],
+					idci, idcr, why, len);
+		if (n)
+			return n;
+	}
+	return 0;
+}
+
 void session_child_up(struct ike_sa *sa, uint32_t conn_id)
 {
 	if (client_role(sa))

@@ -63,6 +63,7 @@ enum evs_cfg_rc {
 	EVS_CFG_BAD = -1,	/* malformed: counted and dropped */
 };
 
+struct evs_prefix;
 struct evs_post_phase1_ops {
 	const char *name;	/* "xauth", "modecfg": for the logs */
 	/* Phase 1 is up; start this step.  *state is the step's own per-
@@ -83,6 +84,12 @@ struct evs_post_phase1_ops {
 	/* The session is going away (always called once if begin() was):
 	 * release addresses, stop accounting, free *state. */
 	void (*end)(struct evs_session *s, void **state);
+	/* Server role: may the peer's quick mode use these identities
+	 * (idci: the peer's side, idcr: ours)?  0 = yes, else the ISAKMP
+	 * notify to refuse with, and the reason in why[len].  May be NULL. */
+	uint16_t (*check_ids)(struct evs_session *s, void **state,
+			      const struct evs_prefix *idci,
+			      const struct evs_prefix *idcr, char *why, size_t len);
 };
 
 #define EVS_MAX_STEPS 4

@@ -80,6 +80,8 @@ static const char full[] =
 	"  pool eng\n"
 	"  authentication local\n"
 	"  mode network-extension\n"
+	"  network-extension allow 172.16.0.0/12\n"
+	"  network-extension allow 10.200.0.0/16\n"
 	"}\n"
 	"user alice {\n"
 	"  group sales\n"
@@ -195,6 +197,51 @@ UNIT_TEST(errors_carry_file_and_line)
 		     "evsd.conf:1: user \"bob\": no group \"nosuch\"");
 	expect_error("user bob {\n  key x\n}\n",
 		     "evsd.conf:2: \"key\" belongs in a group block");
+}
+
+UNIT_TEST(network_extension_allow_list)
+{
+	const struct ezv_group *g;
+	struct cfg_err err;
+
+	UNIT_ASSERT_EQ_INT(load(full, &err), 0);
+	g = ezv_find_group(cfg.easyvpn, "eng", 3);
+	UNIT_ASSERT(g);
+	UNIT_ASSERT_EQ_INT(g->s.mode, EZV_MODE_NETWORK_EXTENSION);
+	/* two lines in one block add up */
+	UNIT_ASSERT_EQ_INT(g->s.n_nem_allow, 2);
+	UNIT_ASSERT_EQ_INT(g->s.nem_allow[0].addr, IP(172, 16, 0, 0));
+	UNIT_ASSERT_EQ_INT(g->s.nem_allow[0].mask, IP(255, 240, 0, 0));
+	UNIT_ASSERT_EQ_INT(g->s.nem_allow[1].addr, IP(10, 200, 0, 0));
+	unload();
+
+	expect_error("group g {\n  mode network-extension\n}\n",
+		     "evsd.conf:1: group \"g\": mode network-extension needs \"network-extension "
+		     "allow NET/LEN ...\" (the networks its clients may bring)");
+	expect_error("group g {\n  network-extension 10.1.0.0/16\n}\n",
+		     "evsd.conf:2: expected \"network-extension allow NET/LEN ...\"");
+	expect_error("group g {\n  network-extension allow\n}\n",
+		     "evsd.conf:2: \"network-extension allow\" needs at least one NET/LEN");
+	expect_error("group g {\n  network-extension allow 10.1.0.1/16\n}\n",
+		     "evsd.conf:2: \"network-extension\" expects a prefix without host bits, "
+		     "got \"10.1.0.1/16\" (did you mean 10.1.0.0/16?)");
+	expect_error("group g {\n  mode network-extension\n  split-include 192.168.77.0/24\n"
+		     "  network-extension allow 192.168.0.0/16\n}\n",
+		     "evsd.conf:1: group \"g\": network-extension allow 192.168.0.0/16 overlaps "
+		     "the gateway's split-include 192.168.77.0/24");
+	expect_error("pool p 10.77.0.0/24\ngroup g {\n  mode network-extension\n"
+		     "  network-extension allow 10.77.0.0/16\n}\n",
+		     "evsd.conf:2: group \"g\": network-extension allow 10.77.0.0/16 overlaps "
+		     "address pool \"p\"");
+	/* a user switched to network extension needs a list from somewhere */
+	expect_error("pool p 10.77.0.0/24\ngroup g {\n  pool p\n}\n"
+		     "user u {\n  group g\n  mode network-extension\n}\n",
+		     "evsd.conf:5: user \"u\": mode network-extension needs \"network-extension "
+		     "allow NET/LEN ...\" (the networks its clients may bring)");
+	UNIT_ASSERT_EQ_INT(load("pool p 10.77.0.0/24\ngroup g {\n  pool p\n"
+				"  network-extension allow 10.77.200.0/24\n}\n"
+				"user u {\n  group g\n  mode network-extension\n}\n", &err), 0);
+	unload();
 }
 
 UNIT_TEST(bad_prefix_names_the_line)

@@ -236,11 +236,14 @@ static const char conf_fmt[] =
 	"  dns 192.168.77.53\n  domain corp.example\n  banner \"Welcome\"\n"
 	"  split-include 192.168.77.0/24\n}\n"
 	"group eng {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n  pool sales\n}\n"
+	"group branch {\n  key \"Hn4Wq8Zt2Lr6Xc9Vb3Mk\"\n  mode network-extension\n"
+	"  split-include 192.168.77.0/24\n"
+	"  network-extension allow 10.77.200.0/21 203.0.113.0/24\n}\n"
 	"user bob {\n  max-logins 1\n}\n";
 
 static void setup(void)
 {
-	char dir[] = "/tmp/evs-flow-XXXXXX", text[1024];
+	char dir[] = "/tmp/evs-flow-XXXXXX", text[2048];
 	struct userdb db;
 	struct userdb_err ue;
 	struct cfg_err ce;
@@ -254,6 +257,7 @@ static void setup(void)
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "bob", "sales", "bobpw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "carol", "sales", "carolpw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "erin", "eng", "erinpw", USERDB_COST_MIN, &ue), 0);
+	UNIT_ASSERT_EQ_INT(userdb_add(&db, "dave", "branch", "davepw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_save(&db, userfile, &ue), 0);
 	userdb_free(&db);
 
@@ -460,6 +464,143 @@ UNIT_TEST(max_logins_refuses_a_second_session)
 	connect_as("bob", "bobpw", "sales", "198.51.100.8");
 	UNIT_ASSERT(srv.ready);
 	disconnect();
+	teardown();
+}
+
+/* What the quick mode responder asks the mode-config step (phase2.c via
+ * session_check_ids) about the client's IDci. */
+static uint16_t claim(struct evs_session *s, const char *net, unsigned plen, char *why,
+		      size_t len)
+{
+	struct evs_prefix ci = { .family = AF_INET, .plen = (uint8_t)plen };
+	struct evs_prefix cr = { .family = AF_INET, .plen = 24, .addr = { 192, 168, 77, 0 } };
+	unsigned i = 0;
+
+	while (strcmp(steps[i]->name, "modecfg"))
+		i++;
+	UNIT_ASSERT(inet_pton(AF_INET, net, ci.addr) == 1);
+	why[0] = '\0';
+	return steps[i]->check_ids(s, &s->state[i], &ci, &cr, why, len);
+}
+
+UNIT_TEST(network_extension_claims_only_allowed_networks)
+{
+	char why[256];
+
+	setup();
+	connect_as("dave", "davepw", "branch", "198.51.100.9");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT(!srv.have_inner);			/* no address in this mode */
+	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.0", 24, why, sizeof(why)), 0);
+	/* the gateway's own LAN: refused, and the log line says who and why */
+	UNIT_ASSERT_EQ_INT(claim(&srv, "192.168.77.0", 24, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT_EQ_STR(why, "network extension: user \"dave\" (group \"branch\") from "
+			   "198.51.100.9 may not claim IDci 192.168.77.0/24: outside every "
+			   "`network-extension allow` prefix");
+	/* outside the allow list, or wider than it */
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.208.0", 24, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why, "outside every"));
+	UNIT_ASSERT_EQ_INT(claim(&srv, "0.0.0.0", 0, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	/* a pool's addresses */
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.10", 32, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	/* the tunnel's own endpoints, even inside an allowed prefix */
+	UNIT_ASSERT_EQ_INT(claim(&srv, "203.0.113.0", 24, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why, "gateway's own address"));
+	disconnect();
+	teardown();
+}
+
+UNIT_TEST(client_mode_claims_only_its_address)
+{
+	char why[256], a[16];
+
+	setup();
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	inet_ntop(AF_INET, srv.inner.addr, a, sizeof(a));
+	UNIT_ASSERT_EQ_INT(claim(&srv, a, 32, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "192.168.77.0", 24, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why, "client mode: user \"alice\""));
+	UNIT_ASSERT(strstr(why, "only its assigned address 10.77.1.10"));
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.11", 32, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	disconnect();
+	teardown();
+}
+
+UNIT_TEST(renewed_phase1_keeps_the_address)
+{
+	struct evs_session s1, c1;
+
+	setup();
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	s1 = srv;
+	c1 = cli;
+	/* Phase 1 renewed from the same peer, XAUTH and mode config again */
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT(cli.have_inner);
+	UNIT_ASSERT_MEM_EQ(srv.inner.addr, s1.inner.addr, 4);
+	UNIT_ASSERT_MEM_EQ(cli.inner.addr, c1.inner.addr, 4);
+	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 1);
+	/* the old session ends: the address stays with the new one */
+	end_session(&s1);
+	end_session(&c1);
+	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 1);
+	disconnect();
+	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+
+	/* the new Phase 1 dies first: the address goes back to the old one */
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	s1 = srv;
+	c1 = cli;
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT_MEM_EQ(srv.inner.addr, s1.inner.addr, 4);
+	disconnect();
+	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 1);
+	end_session(&s1);
+	end_session(&c1);
+	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+
+	/* the same user from another peer is another client */
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	s1 = srv;
+	c1 = cli;
+	connect_as("alice", "alicepw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT(memcmp(srv.inner.addr, s1.inner.addr, 4));
+	disconnect();
+	end_session(&s1);
+	end_session(&c1);
+	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+	teardown();
+}
+
+UNIT_TEST(max_logins_lets_a_renewal_in)
+{
+	struct evs_session s1, c1;
+
+	setup();
+	connect_as("bob", "bobpw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	s1 = srv;
+	c1 = cli;
+	connect_as("bob", "bobpw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT_MEM_EQ(srv.inner.addr, s1.inner.addr, 4);
+	disconnect();
+	end_session(&s1);
+	end_session(&c1);
+	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
 	teardown();
 }
 

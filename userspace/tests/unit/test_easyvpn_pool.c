@@ -37,6 +37,36 @@ UNIT_TEST(never_two_owners_and_exhaustion)
 	pool_set_free(ps);
 }
 
+UNIT_TEST(transfer_moves_a_lease_between_owners)
+{
+	struct pool_set *ps = pool_set_new();
+	char err[128], name[64];
+	uint32_t a;
+
+	UNIT_ASSERT(ps);
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "p", IP(10, 77, 1, 10), IP(10, 77, 1, 13), err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(pool_lease(ps, "p", 7, 0, &a), POOL_OK);
+	UNIT_ASSERT_EQ_INT(pool_transfer(ps, a, 8, 9), -1);	/* not 8's */
+	UNIT_ASSERT_EQ_INT(pool_transfer(ps, a, 7, 0), -1);
+	UNIT_ASSERT_EQ_INT(pool_transfer(ps, a, 7, 9), 0);
+	UNIT_ASSERT_EQ_INT(pool_owner(ps, a), 9);
+	UNIT_ASSERT_EQ_INT(pool_leased_total(ps), 1);
+	UNIT_ASSERT_EQ_INT(pool_release_owner(ps, 7), 0);	/* the old owner has nothing */
+	UNIT_ASSERT_EQ_INT(pool_release(ps, a, 9), 0);
+	/* fixed addresses outside every pool move the same way */
+	UNIT_ASSERT_EQ_INT(pool_lease_fixed(ps, IP(10, 99, 0, 1), 7), POOL_OK);
+	UNIT_ASSERT_EQ_INT(pool_transfer(ps, IP(10, 99, 0, 1), 7, 9), 0);
+	UNIT_ASSERT_EQ_INT(pool_owner(ps, IP(10, 99, 0, 1)), 9);
+	UNIT_ASSERT_EQ_INT(pool_transfer(ps, IP(10, 99, 0, 2), 7, 9), -1);
+	/* overlap: any address of a pool's range */
+	UNIT_ASSERT(pool_overlaps(ps, IP(10, 77, 1, 13), IP(10, 77, 1, 20), name, sizeof(name)));
+	UNIT_ASSERT_EQ_STR(name, "p");
+	UNIT_ASSERT(pool_overlaps(ps, IP(10, 77, 0, 0), IP(10, 77, 255, 255), NULL, 0));
+	UNIT_ASSERT(!pool_overlaps(ps, IP(10, 77, 1, 14), IP(10, 77, 1, 255), NULL, 0));
+	UNIT_ASSERT(!pool_overlaps(ps, IP(10, 77, 0, 0), IP(10, 77, 1, 9), NULL, 0));
+	pool_set_free(ps);
+}
+
 UNIT_TEST(next_fit_delays_reuse_and_hint_wins)
 {
 	struct pool_set *ps = pool_set_new();
