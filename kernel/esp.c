@@ -428,6 +428,11 @@ static enum evs_stat evs_esp_decap(struct evs_esp *esp, struct sk_buff *skb,
 	if (!pskb_may_pull(skb, sizeof(*iph)))
 		return EVS_ST_DROP_BAD_LEN;
 	iph = ip_hdr(skb);
+	/* vpnc labels everything from its tun device next header 4, the
+	 * IPv6 router solicitations too: unsupported, not malformed.
+	 */
+	if (iph->version == 6)
+		return EVS_ST_DROP_OTHER;
 	tot = ntohs(iph->tot_len);
 	if (iph->version != 4 || iph->ihl < 5 || tot < iph->ihl * 4 ||
 	    tot > skb->len)
