@@ -26,17 +26,27 @@ struct rtnl {
 
 /* ---- builders --------------------------------------------------------------- */
 
+/* The header of an add (exclusive create) or delete request, acked. */
+static struct nlmsghdr *rtnl_put_change(void *buf, bool add, uint16_t add_type,
+					uint16_t del_type, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = add ? add_type : del_type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+			   (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	nlh->nlmsg_seq = seq;
+	return nlh;
+}
+
 struct nlmsghdr *rtnl_build_addr(void *buf, bool add, unsigned ifindex,
 				 const uint8_t addr[4], unsigned plen,
 				 uint32_t seq)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = rtnl_put_change(buf, add, RTM_NEWADDR, RTM_DELADDR,
+					       seq);
 	struct ifaddrmsg *ifa;
 
-	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
-			   (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	nlh->nlmsg_seq = seq;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = (uint8_t)plen;
@@ -50,13 +60,10 @@ struct nlmsghdr *rtnl_build_addr(void *buf, bool add, unsigned ifindex,
 struct nlmsghdr *rtnl_build_route(void *buf, bool add,
 				  const struct rtnl_route *r, uint32_t seq)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = rtnl_put_change(buf, add, RTM_NEWROUTE, RTM_DELROUTE,
+					       seq);
 	struct rtmsg *rtm;
 
-	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
-			   (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	nlh->nlmsg_seq = seq;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_INET;
 	rtm->rtm_dst_len = r->plen;
