@@ -57,6 +57,21 @@ void evs_device_drop(struct evs_device *ed, struct evs_sa *sa,
 		dev_core_stats_tx_dropped_inc(ed->dev);
 }
 
+/* GRO only pays for what it can merge: TCP.  Anything else goes straight
+ * to this CPU's backlog, which the NAPI poll we are running in (the outer
+ * packet's) drains before it returns, instead of scheduling the GRO cell
+ * for a second softirq round per packet.  One flow always takes one of the
+ * two ways, so its order is kept.
+ */
+static int evs_device_rx_one(struct evs_device *ed, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (iph->protocol == IPPROTO_TCP && !ip_is_fragment(iph))
+		return gro_cells_receive(&ed->gro_cells, skb);
+	return netif_rx(skb);
+}
+
 void evs_device_rx(struct evs_device *ed, struct sk_buff *skb)
 {
 	struct net_device *dev = ed->dev;
@@ -76,7 +91,7 @@ void evs_device_rx(struct evs_device *ed, struct sk_buff *skb)
 	/* The inner packet starts afresh: no outer dst, conntrack or owner. */
 	skb_scrub_packet(skb, false);
 	len = skb->len;
-	if (likely(gro_cells_receive(&ed->gro_cells, skb) == NET_RX_SUCCESS))
+	if (likely(evs_device_rx_one(ed, skb) == NET_RX_SUCCESS))
 		dev_sw_netstats_rx_add(dev, len);
 }
 

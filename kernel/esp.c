@@ -141,7 +141,10 @@ static struct rtable *evs_esp_route(struct evs_sa *sa, struct evs_esp_pkt *pkt)
 	return rt;
 }
 
-static void evs_esp_output_done2(struct evs_esp_pkt *pkt, int err)
+/* Headers in front of the encrypted packet, then out.  Leaves @pkt and
+ * its SA reference to the caller.
+ */
+static void evs_esp_output_finish(struct evs_esp_pkt *pkt, int err)
 {
 	struct sk_buff *skb = pkt->skb;
 	struct evs_sa *sa = pkt->sa;
@@ -153,7 +156,7 @@ static void evs_esp_output_done2(struct evs_esp_pkt *pkt, int err)
 	if (unlikely(err)) {
 		ip_rt_put(rt);
 		evs_esp_drop(sa, skb, EVS_ST_DROP_CIPHER, false);
-		goto out;
+		return;
 	}
 	esph = (struct ip_esp_hdr *)skb->data;
 	if (sa->esp->esn) {
@@ -181,7 +184,13 @@ static void evs_esp_output_done2(struct evs_esp_pkt *pkt, int err)
 	evs_stats_add(sa->stats, EVS_ST_TX_BYTES, len);
 	evs_stats_add(sa->ed->stats, EVS_ST_TX_PACKETS, 1);
 	evs_stats_add(sa->ed->stats, EVS_ST_TX_BYTES, len);
-out:
+}
+
+static void evs_esp_output_done2(struct evs_esp_pkt *pkt, int err)
+{
+	struct evs_sa *sa = pkt->sa;
+
+	evs_esp_output_finish(pkt, err);
 	evs_sa_put(sa);
 	kfree(pkt);
 }
@@ -238,13 +247,13 @@ static int evs_esp_make_room(struct sk_buff *skb, unsigned int head,
 static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 {
 	struct evs_esp *esp = sa->esp;
-	struct aead_request *req;
-	struct evs_esp_pkt *pkt;
+	struct evs_esp_pkt *pkt, null_pkt;
+	struct aead_request *req = NULL;
 	struct ip_esp_hdr *esph;
 	unsigned int len, clen, padlen, head, assoclen;
 	const struct iphdr *inner;
 	struct rtable *rt;
-	u8 *iv, *tail;
+	u8 *iv = NULL, *tail;
 	__be64 seqno;
 	u64 seq;
 	int err, i;
@@ -265,17 +274,22 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 		evs_esp_drop(sa, skb, EVS_ST_DROP_EXPIRED, false);
 		return;
 	}
-	pkt = evs_esp_pkt_alloc(esp->aead, &iv, &req);
-	if (unlikely(!pkt)) {
-		evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
-		return;
+	/* Null encryption is the identity and null authentication has no
+	 * ICV (RFC 2410): no request to allocate, nothing for the crypto API
+	 * to walk.  The packet is finished right here, on the stack.
+	 */
+	if (esp->null) {
+		pkt = &null_pkt;
+	} else {
+		pkt = evs_esp_pkt_alloc(esp->aead, &iv, &req);
+		if (unlikely(!pkt)) {
+			evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
+			return;
+		}
 	}
 	rt = evs_esp_route(sa, pkt);
-	if (IS_ERR(rt)) {
-		kfree(pkt);
-		evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
-		return;
-	}
+	if (IS_ERR(rt))
+		goto drop_pkt;
 	pkt->rt = rt;
 	pkt->skb = skb;
 	pkt->sa = sa;
@@ -321,6 +335,10 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 		aad[1] = htonl(upper_32_bits(seq));
 		assoclen += 4;
 	}
+	if (esp->null) {
+		evs_esp_output_finish(pkt, 0);
+		return;
+	}
 
 	sg_init_table(pkt->sg, ARRAY_SIZE(pkt->sg));
 	err = skb_to_sgvec(skb, pkt->sg, 0, skb->len);
@@ -337,9 +355,8 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 	       (u8 *)&seqno + 8 - min(esp->ivlen, 8u), min(esp->ivlen, 8u));
 
 	evs_sa_get(sa);
-	/* Null crypto costs less than the hand-off to another CPU. */
-	pkt->queued = !esp->null;
-	if (pkt->queued && evs_queue_submit(&esp->pq, &pkt->qp))
+	pkt->queued = true;
+	if (evs_queue_submit(&esp->pq, &pkt->qp))
 		return;
 	pkt->queued = false;
 	err = crypto_aead_encrypt(req);
@@ -352,7 +369,9 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 
 drop_other:
 	ip_rt_put(rt);
-	kfree(pkt);
+drop_pkt:
+	if (pkt != &null_pkt)
+		kfree(pkt);
 	evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
 }
 
@@ -458,7 +477,10 @@ static void evs_esp_nat_check(struct evs_sa *sa, const struct evs_esp_src *src)
 		evs_sa_nat_mapping(sa, src->saddr, src->sport);
 }
 
-static void evs_esp_input_done2(struct evs_esp_pkt *pkt, int err)
+/* Replay window, trailer, policy, delivery.  Leaves @pkt and its SA
+ * reference to the caller.
+ */
+static void evs_esp_input_finish(struct evs_esp_pkt *pkt, int err)
 {
 	struct sk_buff *skb = pkt->skb;
 	struct evs_sa *sa = pkt->sa;
@@ -487,7 +509,7 @@ static void evs_esp_input_done2(struct evs_esp_pkt *pkt, int err)
 	evs_esp_nat_check(sa, &pkt->src);
 	if (unlikely(nexthdr == IPPROTO_NONE)) {
 		consume_skb(skb);
-		goto out;
+		return;
 	}
 	skb->protocol = htons(ETH_P_IP);
 	if (unlikely(!evs_spd_check_in(sa->ed, sa, skb))) {
@@ -507,10 +529,16 @@ static void evs_esp_input_done2(struct evs_esp_pkt *pkt, int err)
 	skb->ip_summed = CHECKSUM_NONE;
 	skb->pkt_type = PACKET_HOST;
 	evs_device_rx(sa->ed, skb);
-	goto out;
+	return;
 drop:
 	evs_esp_drop(sa, skb, why, true);
-out:
+}
+
+static void evs_esp_input_done2(struct evs_esp_pkt *pkt, int err)
+{
+	struct evs_sa *sa = pkt->sa;
+
+	evs_esp_input_finish(pkt, err);
 	evs_sa_put(sa);
 	kfree(pkt);
 }
@@ -561,13 +589,13 @@ static enum evs_stat evs_esp_input_check(struct evs_sa *sa,
 void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 		   const struct evs_esp_src *src)
 {
-	struct evs_esp *esp;
-	struct aead_request *req;
-	struct evs_esp_pkt *pkt;
+	struct evs_esp_pkt *pkt, null_pkt;
+	struct aead_request *req = NULL;
 	struct ip_esp_hdr *esph;
+	struct evs_esp *esp;
 	unsigned int assoclen;
 	enum evs_stat why;
-	u8 *iv;
+	u8 *iv = NULL;
 	u64 seq;
 	int err;
 
@@ -585,10 +613,15 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 		why = EVS_ST_DROP_OTHER;
 		goto drop;
 	}
-	pkt = evs_esp_pkt_alloc(esp->aead, &iv, &req);
-	if (!pkt) {
-		why = EVS_ST_DROP_OTHER;
-		goto drop;
+	/* Null: the identity, no ICV (see evs_esp_xmit_one). */
+	if (esp->null) {
+		pkt = &null_pkt;
+	} else {
+		pkt = evs_esp_pkt_alloc(esp->aead, &iv, &req);
+		if (!pkt) {
+			why = EVS_ST_DROP_OTHER;
+			goto drop;
+		}
 	}
 	pkt->skb = skb;
 	pkt->sa = sa;
@@ -607,6 +640,11 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 		aad[1] = htonl(upper_32_bits(seq));
 		assoclen += 4;
 	}
+	if (esp->null) {
+		evs_esp_input_finish(pkt, 0);
+		evs_sa_put(sa);
+		return;
+	}
 	sg_init_table(pkt->sg, ARRAY_SIZE(pkt->sg));
 	err = skb_to_sgvec(skb, pkt->sg, 0, skb->len);
 	if (unlikely(err < 0)) {
@@ -617,8 +655,8 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 	aead_request_set_crypt(req, pkt->sg, pkt->sg,
 			       skb->len - assoclen, iv);
 	aead_request_set_ad(req, assoclen);
-	pkt->queued = !esp->null;
-	if (pkt->queued && evs_queue_submit(&esp->pq, &pkt->qp))
+	pkt->queued = true;
+	if (evs_queue_submit(&esp->pq, &pkt->qp))
 		return;
 	pkt->queued = false;
 	err = crypto_aead_decrypt(req);
