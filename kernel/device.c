@@ -8,6 +8,7 @@
 #include "evs.h"
 
 #include <linux/if_arp.h>
+#include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <net/rtnetlink.h>
 #include <net/ip.h>
@@ -250,7 +251,11 @@ static void evs_setup(struct net_device *dev)
 	dev->hw_enc_features |= EVS_FEATURES;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
-	dev->needed_headroom = LL_MAX_HEADER + EVS_HEADROOM;
+	/* Not LL_MAX_HEADER (128 on distribution kernels): for a small
+	 * packet that alone doubles the stack's allocation (kmalloc-1k
+	 * instead of -512).  esp.c raises it for a longer outer header.
+	 */
+	dev->needed_headroom = EVS_HEADROOM + ETH_HLEN;
 	dev->needed_tailroom = EVS_TAILROOM;
 	dev->mtu = EVS_DEFAULT_MTU;
 	dev->min_mtu = IPV4_MIN_MTU;

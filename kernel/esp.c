@@ -244,13 +244,24 @@ static int evs_esp_make_room(struct sk_buff *skb, unsigned int head,
 				dt > 0 ? dt : 0, GFP_ATOMIC);
 }
 
+/* The device starts with room for an Ethernet header below ours (the
+ * stack allocates that much in front of what it routes into evs0); an
+ * outer path with a longer link-layer header raises it once, as IP
+ * tunnels do, so later packets need no copy.
+ */
+static void evs_esp_grow_headroom(struct net_device *dev, unsigned int need)
+{
+	if (unlikely(need > READ_ONCE(dev->needed_headroom)))
+		WRITE_ONCE(dev->needed_headroom, need);
+}
+
 static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 {
 	struct evs_esp *esp = sa->esp;
 	struct evs_esp_pkt *pkt, null_pkt;
 	struct aead_request *req = NULL;
 	struct ip_esp_hdr *esph;
-	unsigned int len, clen, padlen, head, assoclen;
+	unsigned int len, clen, padlen, head, need, assoclen;
 	const struct iphdr *inner;
 	struct rtable *rt;
 	u8 *iv = NULL, *tail;
@@ -309,8 +320,9 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 	if (head + clen + esp->icvlen > dst_mtu(&rt->dst))
 		pkt->df = 0;
 
-	err = evs_esp_make_room(skb, head + 4 + LL_RESERVED_SPACE(rt->dst.dev),
-				clen - len + esp->icvlen);
+	need = head + 4 + LL_RESERVED_SPACE(rt->dst.dev);
+	evs_esp_grow_headroom(sa->ed->dev, need);
+	err = evs_esp_make_room(skb, need, clen - len + esp->icvlen);
 	if (unlikely(err))
 		goto drop_other;
 	/* iptunnel_xmit counts the inner length from here. */
