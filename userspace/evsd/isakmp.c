@@ -23,15 +23,6 @@ static uint32_t get32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
-static int perr(struct isakmp_perr *err, uint16_t notify, const char *why)
-{
-	if (err) {
-		err->notify = notify;
-		err->why = why;
-	}
-	return -1;
-}
-
 /* ---- header and payload chain --------------------------------------- */
 
 static bool exch_known(uint8_t exch)
@@ -86,7 +77,7 @@ int isakmp_parse_hdr(const uint8_t *buf, size_t dlen, struct isakmp_hdr *hdr,
 	static const uint8_t zero[ISAKMP_COOKIE_LEN];
 
 	if (dlen < ISAKMP_HDR_LEN)
-		return perr(err, 0, "shorter than an ISAKMP header");
+		return isakmp_perr_set(err, 0, "shorter than an ISAKMP header");
 	memcpy(hdr->icookie, buf, ISAKMP_COOKIE_LEN);
 	memcpy(hdr->rcookie, buf + 8, ISAKMP_COOKIE_LEN);
 	hdr->np = buf[16];
@@ -97,19 +88,19 @@ int isakmp_parse_hdr(const uint8_t *buf, size_t dlen, struct isakmp_hdr *hdr,
 	hdr->len = get32(buf + 24);
 
 	if (hdr->len != dlen)
-		return perr(err, 0, "header length differs from datagram length");
+		return isakmp_perr_set(err, 0, "header length differs from datagram length");
 	if (!memcmp(hdr->icookie, zero, sizeof(zero)))
-		return perr(err, ISAKMP_N_INVALID_COOKIE, "zero initiator cookie");
+		return isakmp_perr_set(err, ISAKMP_N_INVALID_COOKIE, "zero initiator cookie");
 	if ((hdr->version >> 4) != 1)
-		return perr(err, ISAKMP_N_INVALID_MAJOR_VERSION, "major version not 1");
+		return isakmp_perr_set(err, ISAKMP_N_INVALID_MAJOR_VERSION, "major version not 1");
 	if ((hdr->version & 0x0f) != 0)
-		return perr(err, ISAKMP_N_INVALID_MINOR_VERSION, "minor version not 0");
+		return isakmp_perr_set(err, ISAKMP_N_INVALID_MINOR_VERSION, "minor version not 0");
 	if (!exch_known(hdr->exch))
-		return perr(err, ISAKMP_N_INVALID_EXCHANGE_TYPE, "unknown exchange type");
+		return isakmp_perr_set(err, ISAKMP_N_INVALID_EXCHANGE_TYPE, "unknown exchange type");
 	if (hdr->flags & ~(ISAKMP_FLAG_ENC | ISAKMP_FLAG_COMMIT | ISAKMP_FLAG_AUTH_ONLY))
-		return perr(err, ISAKMP_N_INVALID_FLAGS, "unknown header flags");
+		return isakmp_perr_set(err, ISAKMP_N_INVALID_FLAGS, "unknown header flags");
 	if (hdr->np != ISAKMP_PT_NONE && !pt_top_level(hdr->np))
-		return perr(err, ISAKMP_N_INVALID_PAYLOAD_TYPE, "unknown first payload");
+		return isakmp_perr_set(err, ISAKMP_N_INVALID_PAYLOAD_TYPE, "unknown first payload");
 	return 0;
 }
 
@@ -129,20 +120,20 @@ int isakmp_parse_body(const struct isakmp_hdr *hdr, const uint8_t *body,
 		size_t plen;
 
 		if (!pt_top_level(type))
-			return perr(err, ISAKMP_N_INVALID_PAYLOAD_TYPE,
+			return isakmp_perr_set(err, ISAKMP_N_INVALID_PAYLOAD_TYPE,
 				    "unknown or misplaced payload type");
 		if (len - off < ISAKMP_GEN_LEN)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "truncated generic payload header");
 		plen = get16(body + off + 2);
 		if (plen < ISAKMP_GEN_LEN)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "payload length below 4");
 		if (plen > len - off)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "payload runs past the message");
 		if (msg->n >= ISAKMP_MAX_PAYLOADS)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "too many payloads");
 		p = &msg->p[msg->n++];
 		p->type = type;
@@ -159,7 +150,7 @@ int isakmp_parse_body(const struct isakmp_hdr *hdr, const uint8_t *body,
 		 * that alignment, nothing longer. */
 		if (!(flags & ISAKMP_PARSE_PADDED) &&
 		    len - off >= ISAKMP_ALIGN_PAD_MAX)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "bytes after the last payload");
 		msg->padding = len - off;
 	}
@@ -212,7 +203,7 @@ int isakmp_attr_next(struct isakmp_attr_iter *it, struct isakmp_attr *a,
 	if (it->left == 0)
 		return 0;
 	if (it->left < 4)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED, "truncated attribute");
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "truncated attribute");
 	t = get16(it->p);
 	memset(a, 0, sizeof(*a));
 	a->type = t & 0x7fff;
@@ -227,7 +218,7 @@ int isakmp_attr_next(struct isakmp_attr_iter *it, struct isakmp_attr *a,
 	}
 	a->len = get16(it->p + 2);
 	if (a->len > it->left - 4)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 			    "attribute value runs past its payload");
 	a->val = it->p + 4;
 	/* Values longer than 4 bytes still count as numbers when the extra
@@ -277,9 +268,9 @@ static int check_spi_size(uint8_t proto, uint8_t size, struct isakmp_perr *err)
 			return 0;
 		break;
 	default:
-		return perr(err, ISAKMP_N_INVALID_PROTOCOL_ID, "unknown protocol id");
+		return isakmp_perr_set(err, ISAKMP_N_INVALID_PROTOCOL_ID, "unknown protocol id");
 	}
-	return perr(err, ISAKMP_N_INVALID_SPI, "SPI size wrong for protocol");
+	return isakmp_perr_set(err, ISAKMP_N_INVALID_SPI, "SPI size wrong for protocol");
 }
 
 static int parse_transforms(const uint8_t *p, size_t len,
@@ -296,18 +287,18 @@ static int parse_transforms(const uint8_t *p, size_t len,
 		size_t tlen;
 
 		if (len - off < 8)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "truncated transform");
 		np = p[off];
 		tlen = get16(p + off + 2);
 		if (tlen < 8 || tlen > len - off)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "transform length out of range");
 		if (np != ISAKMP_PT_T && np != ISAKMP_PT_NONE)
-			return perr(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
+			return isakmp_perr_set(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
 				    "transform followed by a non-transform");
 		if (sa->n_xf >= ISAKMP_MAX_TRANSFORMS)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "too many transforms");
 		t = &sa->xf[sa->n_xf++];
 		t->num = p[off + 4];
@@ -322,7 +313,7 @@ static int parse_transforms(const uint8_t *p, size_t len,
 		off += tlen;
 	}
 	if (off != len)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 			    "bytes after the last transform");
 	return 0;
 }
@@ -337,34 +328,34 @@ int isakmp_parse_sa(const uint8_t *body, size_t len, struct isakmp_sa *sa,
 	sa->n_prop = 0;
 	sa->n_xf = 0;
 	if (len < 8)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED, "truncated SA payload");
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "truncated SA payload");
 	sa->doi = get32(body);
 	sa->situation = get32(body + 4);
 	if (sa->doi != ISAKMP_DOI_IPSEC)
-		return perr(err, ISAKMP_N_DOI_NOT_SUPPORTED, "DOI is not IPsec");
+		return isakmp_perr_set(err, ISAKMP_N_DOI_NOT_SUPPORTED, "DOI is not IPsec");
 	if (sa->situation != ISAKMP_SIT_IDENTITY_ONLY)
-		return perr(err, ISAKMP_N_SITUATION_NOT_SUPPORTED,
+		return isakmp_perr_set(err, ISAKMP_N_SITUATION_NOT_SUPPORTED,
 			    "situation other than identity-only");
 	if (len == off)
-		return perr(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX, "SA without proposals");
+		return isakmp_perr_set(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX, "SA without proposals");
 	while (np == ISAKMP_PT_P) {
 		struct isakmp_proposal *prop;
 		size_t plen, hlen;
 		uint8_t announced;
 
 		if (len - off < 8)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "truncated proposal");
 		np = body[off];
 		plen = get16(body + off + 2);
 		if (np != ISAKMP_PT_P && np != ISAKMP_PT_NONE)
-			return perr(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
+			return isakmp_perr_set(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
 				    "proposal followed by a non-proposal");
 		if (plen < 8 || plen > len - off)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "proposal length out of range");
 		if (sa->n_prop >= ISAKMP_MAX_PROPOSALS)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "too many proposals");
 		prop = &sa->prop[sa->n_prop++];
 		prop->num = body[off + 4];
@@ -372,29 +363,29 @@ int isakmp_parse_sa(const uint8_t *body, size_t len, struct isakmp_sa *sa,
 		prop->spi_size = body[off + 6];
 		announced = body[off + 7];
 		if ((int)prop->num < last_num)
-			return perr(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
+			return isakmp_perr_set(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
 				    "proposal numbers decrease");
 		last_num = prop->num;
 		if (check_spi_size(prop->proto, prop->spi_size, err) < 0)
 			return -1;
 		hlen = 8 + (size_t)prop->spi_size;
 		if (hlen > plen)
-			return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 				    "SPI runs past the proposal");
 		prop->spi = prop->spi_size ? body + off + 8 : NULL;
 		if (announced == 0)
-			return perr(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
+			return isakmp_perr_set(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
 				    "proposal without transforms");
 		if (parse_transforms(body + off + hlen, plen - hlen, prop, sa,
 				     err) < 0)
 			return -1;
 		if (prop->n_xf != announced)
-			return perr(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
+			return isakmp_perr_set(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
 				    "transform count differs from the proposal's");
 		off += plen;
 	}
 	if (off != len)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 			    "bytes after the last proposal");
 	return 0;
 }
@@ -407,7 +398,7 @@ int isakmp_parse_id(const uint8_t *body, size_t len, struct isakmp_id *id,
 	size_t want = 0;
 
 	if (len < 4)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED, "truncated ID payload");
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "truncated ID payload");
 	id->type = body[0];
 	id->proto = body[1];
 	id->port = get16(body + 2);
@@ -434,15 +425,15 @@ int isakmp_parse_id(const uint8_t *body, size_t len, struct isakmp_id *id,
 	case ISAKMP_ID_DER_ASN1_GN:
 	case ISAKMP_ID_KEY_ID:
 		if (id->len == 0)
-			return perr(err, ISAKMP_N_INVALID_ID_INFORMATION,
+			return isakmp_perr_set(err, ISAKMP_N_INVALID_ID_INFORMATION,
 				    "empty identity");
 		return 0;
 	default:
-		return perr(err, ISAKMP_N_INVALID_ID_INFORMATION,
+		return isakmp_perr_set(err, ISAKMP_N_INVALID_ID_INFORMATION,
 			    "unknown identity type");
 	}
 	if (id->len != want)
-		return perr(err, ISAKMP_N_INVALID_ID_INFORMATION,
+		return isakmp_perr_set(err, ISAKMP_N_INVALID_ID_INFORMATION,
 			    "address identity of the wrong size");
 	return 0;
 }
@@ -451,7 +442,7 @@ int isakmp_parse_cert(const uint8_t *body, size_t len, struct isakmp_cert *c,
 		      struct isakmp_perr *err)
 {
 	if (len < 2)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED, "empty CERT payload");
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "empty CERT payload");
 	c->encoding = body[0];
 	c->data = body + 1;
 	c->len = len - 1;
@@ -462,7 +453,7 @@ int isakmp_parse_cr(const uint8_t *body, size_t len, struct isakmp_cert *c,
 		    struct isakmp_perr *err)
 {
 	if (len < 1)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED, "empty CR payload");
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "empty CR payload");
 	c->encoding = body[0];
 	c->data = body + 1;
 	c->len = len - 1;
@@ -473,15 +464,15 @@ int isakmp_parse_notify(const uint8_t *body, size_t len,
 			struct isakmp_notify_pl *n, struct isakmp_perr *err)
 {
 	if (len < 8)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED, "truncated notify");
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "truncated notify");
 	n->doi = get32(body);
 	n->proto = body[4];
 	n->spi_size = body[5];
 	n->type = get16(body + 6);
 	if (n->doi != ISAKMP_DOI_IPSEC && n->doi != ISAKMP_DOI_ISAKMP)
-		return perr(err, ISAKMP_N_DOI_NOT_SUPPORTED, "notify DOI unknown");
+		return isakmp_perr_set(err, ISAKMP_N_DOI_NOT_SUPPORTED, "notify DOI unknown");
 	if (n->spi_size > len - 8)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 			    "notify SPI runs past the payload");
 	n->spi = n->spi_size ? body + 8 : NULL;
 	n->data = body + 8 + n->spi_size;
@@ -493,19 +484,19 @@ int isakmp_parse_delete(const uint8_t *body, size_t len,
 			struct isakmp_delete *d, struct isakmp_perr *err)
 {
 	if (len < 8)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED, "truncated delete");
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "truncated delete");
 	d->doi = get32(body);
 	d->proto = body[4];
 	d->spi_size = body[5];
 	d->n_spi = get16(body + 6);
 	if (d->doi != ISAKMP_DOI_IPSEC && d->doi != ISAKMP_DOI_ISAKMP)
-		return perr(err, ISAKMP_N_DOI_NOT_SUPPORTED, "delete DOI unknown");
+		return isakmp_perr_set(err, ISAKMP_N_DOI_NOT_SUPPORTED, "delete DOI unknown");
 	if (d->spi_size == 0 || d->n_spi == 0)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED, "delete without SPIs");
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "delete without SPIs");
 	if (check_spi_size(d->proto, d->spi_size, err) < 0)
 		return -1;
 	if ((size_t)d->spi_size * d->n_spi != len - 8)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 			    "delete SPI count disagrees with its length");
 	d->spis = body + 8;
 	return 0;
@@ -514,7 +505,7 @@ int isakmp_parse_delete(const uint8_t *body, size_t len,
 int isakmp_check_nonce(const struct isakmp_payload *p, struct isakmp_perr *err)
 {
 	if (p->len < ISAKMP_NONCE_MIN || p->len > ISAKMP_NONCE_MAX)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 			    "nonce not 8..256 bytes");
 	return 0;
 }
@@ -522,7 +513,7 @@ int isakmp_check_nonce(const struct isakmp_payload *p, struct isakmp_perr *err)
 int isakmp_check_nonempty(const struct isakmp_payload *p, struct isakmp_perr *err)
 {
 	if (p->len == 0)
-		return perr(err, p->type == ISAKMP_PT_KE ?
+		return isakmp_perr_set(err, p->type == ISAKMP_PT_KE ?
 			    ISAKMP_N_INVALID_KEY_INFORMATION :
 			    ISAKMP_N_PAYLOAD_MALFORMED, "empty payload");
 	return 0;
@@ -532,14 +523,14 @@ int isakmp_parse_cfg(const uint8_t *body, size_t len, struct isakmp_cfg *cfg,
 		     struct isakmp_perr *err)
 {
 	if (len < 4)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 			    "truncated attribute payload");
 	cfg->type = body[0];
 	cfg->ident = get16(body + 2);
 	cfg->attrs = body + 4;
 	cfg->attrs_len = len - 4;
 	if (cfg->type < ISAKMP_CFG_REQUEST || cfg->type > ISAKMP_CFG_ACK)
-		return perr(err, ISAKMP_N_PAYLOAD_MALFORMED,
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 			    "unknown attribute payload type");
 	return isakmp_attrs_check(cfg->attrs, cfg->attrs_len, err);
 }
