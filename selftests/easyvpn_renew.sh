@@ -16,15 +16,7 @@ ike_conf_server >"$IKE_TMP/server.conf"
 ike_conf_client | sed 's/^    group 14$/&\n    lifetime 60/' >"$IKE_TMP/client.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
-if ike_client_up; then
-	tap_ok "session up, address and split route on evs0"
-else
-	tap_fail "session up, address and split route on evs0"
-	ike_diag client
-	ike_diag server
-	tap_done
-	exit
-fi
+ike_session_up "session up, address and split route on evs0"
 inner=$(ike_client_inner client)
 tap_diag "inner address $inner"
 for _ in $(seq 600); do

@@ -25,14 +25,7 @@ ike_conf_client "timers {
 }" >"$IKE_TMP/client.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
-if ike_client_up; then
-	tap_ok "session up"
-else
-	tap_fail "session up"
-	ike_diag client
-	ike_diag server
-	tap_done
-fi
+ike_session_up "session up"
 tap_check "server has the SA pair" test "$(ike_sa_count "$srv")" -eq 2
 # A live peer answers: after three intervals the session is still there.
 sleep $((INTERVAL * 3))
@@ -62,14 +55,7 @@ ip -n "$cli" -4 addr flush dev evs0	# the SIGKILLed client's leftovers
 ip -n "$cli" -4 route flush proto 78
 rm -f "$IKE_TMP/client.sock"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
-if ike_client_up; then
-	tap_ok "second session up, address and split route on evs0"
-else
-	tap_fail "second session up, address and split route on evs0"
-	ike_diag client
-	ike_diag server
-	tap_done
-fi
+ike_session_up "second session up, address and split route on evs0"
 # (the SIGKILLed first client's SAs are still in this kernel: count them)
 sas_before=$(ike_sa_count "$cli")
 ike_kill server

@@ -260,6 +260,20 @@ ike_sa_count() {
 		grep -c spi
 }
 
+# ike_session_up DESC: ike_client_up as a TAP result; when the session
+# does not come up, both daemons' logs go to the TAP output and the test
+# ends there (nothing after it could pass).
+ike_session_up() {
+	if ike_client_up; then
+		tap_ok "$1"
+		return
+	fi
+	tap_fail "$1"
+	ike_diag client
+	ike_diag server
+	tap_done
+}
+
 # ike_client_up: wait for the client's connection; evsd itself must have
 # put the assigned address on evs0 and routed the split network into it.
 ike_client_up() {

@@ -17,14 +17,7 @@ ike_conf_client "timers {
 }" >"$IKE_TMP/client.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
-if ike_client_up; then
-	tap_ok "session up through the NAT, address and split route on evs0"
-else
-	tap_fail "session up through the NAT, address and split route on evs0"
-	ike_diag client
-	ike_diag server
-	tap_done
-fi
+ike_session_up "session up through the NAT, address and split route on evs0"
 ike_ctl client sessions | tap_diag
 ike_ctl server sessions | tap_diag
 tap_check "client knows it floated (natt=yes)" \

@@ -17,14 +17,7 @@ ike_conf_server "crypto ipsec security-association lifetime seconds 120" \
 ike_conf_client >"$IKE_TMP/client.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
-if ike_client_up; then
-	tap_ok "session up, address and split route on evs0"
-else
-	tap_fail "session up, address and split route on evs0"
-	ike_diag client
-	ike_diag server
-	tap_done
-fi
+ike_session_up "session up, address and split route on evs0"
 spi0=$(ike_ctl client sessions | sed -n 's/.*spi_out=\([0-9a-f]*\).*/\1/p')
 tap_diag "outbound SPI before: $spi0"
 # 150 s of pings every 50 ms: the rekey falls inside.
