@@ -61,8 +61,9 @@ void evs_device_drop(struct evs_device *ed, struct evs_sa *sa,
 /* GRO only pays for what it can merge: TCP.  Anything else goes straight
  * to this CPU's backlog, which the NAPI poll we are running in (the outer
  * packet's) drains before it returns, instead of scheduling the GRO cell
- * for a second softirq round per packet.  One flow always takes one of the
- * two ways, so its order is kept.
+ * for a second softirq round per packet.  A flow keeps one way, so its
+ * order is kept; only IP fragments of a TCP flow, which GRO would merely
+ * flush, take the backlog beside it.
  */
 static int evs_device_rx_one(struct evs_device *ed, struct sk_buff *skb)
 {
