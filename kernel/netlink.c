@@ -316,8 +316,17 @@ static const struct genl_ops evs_genl_ops[] = {
 #undef EVS_RRI_OP
 };
 
+/* Events name users, SPIs, peers and routes: only a listener with
+ * CAP_NET_ADMIN in the user namespace owning the netns may join the group
+ * (the kernel refuses the bind with -EPERM).  Linux 6.6 added the flag and
+ * Debian's 6.1 has it backported; a kernel without it cannot keep the events
+ * private, so evs does not build there.
+ */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "evs needs GENL_MCAST_CAP_NET_ADMIN (Linux 6.6, Debian 6.1.0-15 or later)"
+#endif
 static const struct genl_multicast_group evs_mcgrps[] = {
-	{ .name = EVS_GENL_MCGRP_EVENTS },
+	{ .name = EVS_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family evs_genl_family __ro_after_init = {

@@ -246,6 +246,47 @@ TEST_F(evs, state_change_needs_net_admin)
 	EXPECT_EQ(-EPERM, flush_as(USERNS_ROOT));
 }
 
+/* Join the "events" group in a child with the given privileges; returns
+ * 0 or the -errno of the join.
+ */
+static int join_events_as(enum who who)
+{
+	struct evs_nl nl;
+	int status, ret;
+	uint32_t group;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (who == NOBODY &&
+		    (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
+			_exit(100);
+		if (who == USERNS_ROOT && unshare(CLONE_NEWUSER))
+			_exit(101);
+		if (evs_nl_open(&nl) || !nl.events_group)
+			_exit(102);
+		group = nl.events_group;
+		ret = mnl_socket_setsockopt(nl.sock, NETLINK_ADD_MEMBERSHIP,
+					    &group, sizeof(group));
+		_exit(ret ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1000;
+	return -WEXITSTATUS(status);
+}
+
+/* Events carry user names, SPIs, peers and routes: listening needs
+ * CAP_NET_ADMIN over the network namespace.
+ */
+TEST_F(evs, events_need_net_admin)
+{
+	EXPECT_EQ(0, join_events_as(ROOT));
+	EXPECT_EQ(-EPERM, join_events_as(NOBODY));
+	EXPECT_EQ(-EPERM, join_events_as(USERNS_ROOT));
+}
+
 TEST_F(evs, unprivileged_may_read)
 {
 	pid_t pid;
