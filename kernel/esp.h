@@ -65,7 +65,7 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 		   const struct evs_esp_src *src);
 
 /* esp.c: the two ends of the parallel pipeline. */
-void evs_esp_pq_init(struct evs_esp *esp, u8 dir);
+void evs_esp_pq_init(struct evs_esp *esp);
 
 /* proto.c: raw ESP (IP protocol 50). */
 int evs_proto_init(void);
