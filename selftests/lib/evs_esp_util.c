@@ -140,6 +140,14 @@ int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa)
 int evs_t_policy_add(struct evs_nl *nl, uint8_t dir, const char *src,
 		     int src_plen, const char *dst, int dst_plen, uint32_t spi)
 {
+	return evs_t_policy_add_conn(nl, dir, src, src_plen, dst, dst_plen,
+				     spi, 0);
+}
+
+int evs_t_policy_add_conn(struct evs_nl *nl, uint8_t dir, const char *src,
+			  int src_plen, const char *dst, int dst_plen,
+			  uint32_t spi, uint32_t conn)
+{
 	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_POLICY_ADD, 0);
 	struct in_addr s, d;
 	struct nlattr *nest;
@@ -156,6 +164,8 @@ int evs_t_policy_add(struct evs_nl *nl, uint8_t dir, const char *src,
 	mnl_attr_put_u8(nlh, EVS_POL_A_DST_PLEN, dst_plen);
 	mnl_attr_put_u8(nlh, EVS_POL_A_ACTION, EVS_POL_IPSEC);
 	mnl_attr_put_u32(nlh, EVS_POL_A_SPI, spi);
+	if (conn)
+		mnl_attr_put_u32(nlh, EVS_POL_A_CONN_ID, conn);
 	mnl_attr_nest_end(nlh, nest);
 	return evs_nl_talk(nl, nlh, NULL, NULL);
 }

@@ -49,6 +49,10 @@ struct evs_t_sa {
 int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa);
 int evs_t_policy_add(struct evs_nl *nl, uint8_t dir, const char *src,
 		     int src_plen, const char *dst, int dst_plen, uint32_t spi);
+/* The same, tagged with connection @conn (0: none). */
+int evs_t_policy_add_conn(struct evs_nl *nl, uint8_t dir, const char *src,
+			  int src_plen, const char *dst, int dst_plen,
+			  uint32_t spi, uint32_t conn);
 /* Counters of one SA (index enum evs_stats_attr); -ENOENT when gone. */
 int evs_t_sa_stats(struct evs_nl *nl, uint8_t dir, uint32_t spi,
 		   uint64_t st[EVS_STATS_A_MAX + 1]);
