@@ -33,21 +33,6 @@
 #include "evs_nl.h"
 #include "evs_esp_util.h"
 
-static uint64_t rnd_state;
-
-static uint32_t rnd(void)
-{
-	rnd_state ^= rnd_state >> 12;
-	rnd_state ^= rnd_state << 25;
-	rnd_state ^= rnd_state >> 27;
-	return (rnd_state * 2685821657736338717ULL) >> 32;
-}
-
-static uint32_t rnd_below(uint32_t n)
-{
-	return rnd() % n;
-}
-
 static const char * const names[] = {
 	"rfc4106(gcm(aes))", "rfc7539esp(chacha20,poly1305)", "cbc(aes)",
 	"hmac(sha256)", "hmac(sha1)", "ecb(cipher_null)", "digest_null",
@@ -62,44 +47,44 @@ static void put_random(struct nlmsghdr *nlh, uint16_t type)
 	uint32_t addr;
 	int len, i;
 
-	switch (rnd_below(8)) {
+	switch (evs_t_rnd_below(8)) {
 	case 0: {
-		const char *s = names[rnd_below(sizeof(names) / sizeof(names[0]))];
+		const char *s = names[evs_t_rnd_below(sizeof(names) / sizeof(names[0]))];
 
 		mnl_attr_put_strz(nlh, type, s);
 		return;
 	}
 	case 1:				/* an address of the test ranges */
-		addr = htonl((rnd_below(2) ? 0xc6336400 : 0x0a4d0000) |
-			     rnd_below(512));
+		addr = htonl((evs_t_rnd_below(2) ? 0xc6336400 : 0x0a4d0000) |
+			     evs_t_rnd_below(512));
 		mnl_attr_put(nlh, type, 4, &addr);
 		return;
 	case 2:				/* small numbers */
-		mnl_attr_put_u32(nlh, type, rnd_below(4) == 0 ? 0 :
-				 rnd_below(2) ? 0x4000 + rnd_below(8) : rnd_below(300));
+		mnl_attr_put_u32(nlh, type, evs_t_rnd_below(4) == 0 ? 0 :
+				 evs_t_rnd_below(2) ? 0x4000 + evs_t_rnd_below(8) : evs_t_rnd_below(300));
 		return;
 	case 3:
-		len = rnd_below(sizeof(buf));
+		len = evs_t_rnd_below(sizeof(buf));
 		break;
 	default:
-		len = sizes[rnd_below(sizeof(sizes) / sizeof(sizes[0]))];
+		len = sizes[evs_t_rnd_below(sizeof(sizes) / sizeof(sizes[0]))];
 		break;
 	}
 	for (i = 0; i < len; i++)
-		buf[i] = rnd_below(4) ? rnd() : 0;
+		buf[i] = evs_t_rnd_below(4) ? evs_t_rnd() : 0;
 	mnl_attr_put(nlh, type, len, buf);
 }
 
 static void put_nest(struct nlmsghdr *nlh, uint16_t type, int max, int depth)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
-	int n = rnd_below(12), i;
+	int n = evs_t_rnd_below(12), i;
 
 	for (i = 0; i < n; i++) {
-		uint16_t t = rnd_below(max + 3);
+		uint16_t t = evs_t_rnd_below(max + 3);
 
 		/* EVS_SA_A_LIMITS is a nest inside the SA nest. */
-		if (depth == 0 && rnd_below(6) == 0)
+		if (depth == 0 && evs_t_rnd_below(6) == 0)
 			put_nest(nlh, t, EVS_LFT_A_MAX, 1);
 		else
 			put_random(nlh, t);
@@ -118,22 +103,22 @@ static struct nlmsghdr *random_request(struct evs_nl *nl, uint8_t *cmd)
 	struct nlmsghdr *nlh;
 	int n, i, k;
 
-	*cmd = rnd_below(EVS_CMD_MAX + 3);
-	nlh = evs_nl_req(nl, *cmd, rnd_below(4) == 0 ? NLM_F_DUMP : 0);
-	n = rnd_below(6);
+	*cmd = evs_t_rnd_below(EVS_CMD_MAX + 3);
+	nlh = evs_nl_req(nl, *cmd, evs_t_rnd_below(4) == 0 ? NLM_F_DUMP : 0);
+	n = evs_t_rnd_below(6);
 	for (i = 0; i < n; i++) {
-		k = rnd_below(10);
+		k = evs_t_rnd_below(10);
 		if (k < 5) {
 			put_nest(nlh, nests[k].type, nests[k].max, 0);
 		} else if (k == 5) {
-			mnl_attr_put_strz(nlh, EVS_A_IFNAME, rnd_below(2) ? "evs0" : "lan0");
+			mnl_attr_put_strz(nlh, EVS_A_IFNAME, evs_t_rnd_below(2) ? "evs0" : "lan0");
 		} else if (k == 6) {
-			mnl_attr_put_u32(nlh, EVS_A_IFINDEX, rnd_below(2) ?
-					 if_nametoindex("evs0") : rnd_below(8));
+			mnl_attr_put_u32(nlh, EVS_A_IFINDEX, evs_t_rnd_below(2) ?
+					 if_nametoindex("evs0") : evs_t_rnd_below(8));
 		} else if (k == 7) {
-			mnl_attr_put_u32(nlh, EVS_A_ENCAP_FD, rnd_below(12));
+			mnl_attr_put_u32(nlh, EVS_A_ENCAP_FD, evs_t_rnd_below(12));
 		} else {
-			put_random(nlh, rnd_below(EVS_A_MAX + 3));
+			put_random(nlh, evs_t_rnd_below(EVS_A_MAX + 3));
 		}
 	}
 	return nlh;
@@ -205,23 +190,17 @@ FIXTURE_TEARDOWN(nl)
 
 TEST_F_TIMEOUT(nl, random_attributes, 7200)
 {
-	const char *env_s = getenv("EVS_FUZZ_SECONDS");
-	const char *env_seed = getenv("EVS_FUZZ_SEED");
-	long seconds = env_s ? atol(env_s) : 30;
-	uint64_t seed, sent = 0, ok = 0, refused = 0;
+	uint64_t sent = 0, ok = 0, refused = 0;
+	unsigned int per_cmd[EVS_CMD_MAX + 3][2] = {};
 	struct quiet q = {};
 	struct nlmsghdr *nlh;
 	struct evs_nl nl;
+	long seconds;
 	uint8_t cmd;
 	time_t end;
 	int ret, i;
 
-	seed = env_seed ? strtoull(env_seed, NULL, 0) : (uint64_t)time(NULL);
-	printf("# nl_fuzz: seed %llu, %ld s (EVS_FUZZ_SEED, EVS_FUZZ_SECONDS)\n",
-	       (unsigned long long)seed, seconds);
-	fflush(stdout);
-	rnd_state = seed * 0x9E3779B97F4A7C15ULL | 1;
-
+	evs_t_fuzz_start("nl_fuzz", &seconds);
 	ASSERT_EQ(0, evs_ensure_module());
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
 	ASSERT_EQ(0, evs_sh("ip link set lo up && ip link add evs0 type evs &&"
@@ -233,10 +212,11 @@ TEST_F_TIMEOUT(nl, random_attributes, 7200)
 	end = time(NULL) + seconds;
 	while (time(NULL) < end) {
 		if (sent % 500 == 0)
-			seed_objects(&nl, 1 + rnd_below(4));
+			seed_objects(&nl, 1 + evs_t_rnd_below(4));
 		nlh = random_request(&nl, &cmd);
 		ret = evs_nl_talk(&nl, nlh, NULL, NULL);
 		sent++;
+		per_cmd[cmd][ret != 0]++;
 		if (!ret) {
 			ok++;
 			continue;
@@ -256,9 +236,14 @@ TEST_F_TIMEOUT(nl, random_attributes, 7200)
 	printf("# nl_fuzz: %llu requests, %llu accepted, %llu refused\n",
 	       (unsigned long long)sent, (unsigned long long)ok,
 	       (unsigned long long)refused);
+	for (i = 0; i <= EVS_CMD_MAX + 2; i++)
+		if (per_cmd[i][0] || per_cmd[i][1])
+			printf("# nl_fuzz: command %d: %u accepted, %u refused\n",
+			       i, per_cmd[i][0], per_cmd[i][1]);
+	fflush(stdout);
 	for (i = 0; i < q.n; i++)
-		TH_LOG("refusal without extack: command %u, %s (seed %llu)",
-		       q.cmd[i], strerror(-q.err[i]), (unsigned long long)seed);
+		TH_LOG("refusal without extack: command %u, %s",
+		       q.cmd[i], strerror(-q.err[i]));
 	EXPECT_EQ(0, q.n);
 
 	/* Everything made can be taken away again. */

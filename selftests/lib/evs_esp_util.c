@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "evs_esp_util.h"
@@ -212,4 +214,48 @@ int evs_t_sa_stats(struct evs_nl *nl, uint8_t dir, uint32_t spi,
 	if (ret)
 		return ret;
 	return r.found ? 0 : -ENODATA;
+}
+
+int evs_t_udp_socket(int port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port),
+	};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* xorshift64*: small, seedable, the same on every build. */
+static uint64_t evs_t_rnd_state;
+
+void evs_t_fuzz_start(const char *name, long *seconds)
+{
+	const char *env_s = getenv("EVS_FUZZ_SECONDS");
+	const char *env_seed = getenv("EVS_FUZZ_SEED");
+	uint64_t seed;
+
+	seed = env_seed ? strtoull(env_seed, NULL, 0) : (uint64_t)time(NULL);
+	*seconds = env_s ? atol(env_s) : 30;
+	printf("# %s: seed %llu, %ld s (EVS_FUZZ_SEED, EVS_FUZZ_SECONDS)\n",
+	       name, (unsigned long long)seed, *seconds);
+	fflush(stdout);
+	evs_t_rnd_state = seed * 0x9E3779B97F4A7C15ULL | 1;
+}
+
+uint32_t evs_t_rnd(void)
+{
+	evs_t_rnd_state ^= evs_t_rnd_state >> 12;
+	evs_t_rnd_state ^= evs_t_rnd_state << 25;
+	evs_t_rnd_state ^= evs_t_rnd_state >> 27;
+	return (evs_t_rnd_state * 2685821657736338717ULL) >> 32;
+}
+
+uint32_t evs_t_rnd_below(uint32_t n)
+{
+	return evs_t_rnd() % n;
 }

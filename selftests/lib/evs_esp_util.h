@@ -61,4 +61,15 @@ void evs_t_hexkey(char *buf, int len, int seed);
 /* hex string -> bytes; returns the length or -1. */
 int evs_t_unhex(const char *hex, uint8_t *out, int max);
 
+/* A UDP socket bound to @port on any address, or -1. */
+int evs_t_udp_socket(int port);
+
+/* Fuzz tests: read EVS_FUZZ_SECONDS (default 30) into @seconds and seed
+ * evs_t_rnd from EVS_FUZZ_SEED (default: the clock), printing both so a
+ * failure can be run again.
+ */
+void evs_t_fuzz_start(const char *name, long *seconds);
+uint32_t evs_t_rnd(void);
+uint32_t evs_t_rnd_below(uint32_t n);
+
 #endif
