@@ -326,8 +326,7 @@ static int evs_rri_del(struct genl_info *info, struct evs_rri_obj *key,
 		       unsigned int have, const char *missing_msg)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
-	/* Pairs with the release in evs_conn_net_get: cn is initialised. */
-	struct evs_conn_net *cn = smp_load_acquire(&en->rri);
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
 	struct evs_rri_obj *o = NULL;
 	struct evs_conn *conn;
 
@@ -453,8 +452,7 @@ static int evs_rri_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			u8 kind, u8 cmd)
 {
 	struct evs_net *en = evs_net(sock_net(skb->sk));
-	/* Pairs with the release in evs_conn_net_get: cn is initialised. */
-	struct evs_conn_net *cn = smp_load_acquire(&en->rri);
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
 	struct evs_rri_obj *o;
 	struct evs_conn *conn;
 	unsigned long id;
