@@ -26,7 +26,6 @@
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/slab.h>
-#include <net/genetlink.h>
 #include <net/ipv6.h>
 #include <net/netlink.h>
 #include <net/sock.h>

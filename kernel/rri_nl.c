@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Generic netlink requests for RRI routes and proxy-ARP entries: parse and
- * validate, record the intent in the connection, and have rri.c apply it.
- * See rri.c for how the entries reach the kernel tables.
+ * validate, record the intent in the connection, and have rri.c apply it;
+ * and the fill code that replies and events share.  See rri.c for how the
+ * entries reach the kernel tables.
  */
 #include <linux/inetdevice.h>
 #include <linux/rtnetlink.h>
