@@ -2,7 +2,8 @@
 /*
  * Randomized malformed ESP and ESP-in-UDP at evs.ko, with every packet
  * accounted for: for each SA, delivered + the sum of its per-reason drop
- * counters must equal the packets sent to it.
+ * counters must equal the packets sent to it, short only by what the
+ * kernel itself counted as lost from its input backlog.
  *
  * evs-selftest-timeout: 900
  *
@@ -241,15 +242,17 @@ static int build(uint8_t *pkt, int i, struct seqs *s)
 	case 5:				/* inner length beyond the packet */
 		ip->tot_len = htons(ntohs(ip->tot_len) + 1 + evs_t_rnd_below(2000));
 		break;
-	case 6:				/* a random byte anywhere but the SPI */
-		pkt[4 + evs_t_rnd_below(len - 4)] = evs_t_rnd();
-		/* A next header of 59 would be a silently dropped dummy. */
-		if (pkt[len - 1] == 59)
-			pkt[len - 1] = 4;
+	case 6:				/* a random byte past the header */
+		pkt[8 + evs_t_rnd_below(len - 8)] = evs_t_rnd();
 		break;
 	default:			/* as built */
 		break;
 	}
+	/* Next header 59 is a dummy packet (RFC 4303 2.6): discarded, by
+	 * design without a counter, so the fuzzer makes none.
+	 */
+	if (pkt[len - 1] == 59)
+		pkt[len - 1] = 4;
 	return len;
 }
 
@@ -277,6 +280,25 @@ static const char * const drop_names[] = {
 	[EVS_STATS_A_DROP_OTHER] = "other",
 };
 
+/* Packets the kernel dropped from its per-CPU input backlogs (second
+ * column of /proc/net/softnet_stat, summed): lost before evs sees them.
+ */
+static uint64_t backlog_drops(void)
+{
+	unsigned int processed, dropped;
+	uint64_t sum = 0;
+	char line[256];
+	FILE *f = fopen("/proc/net/softnet_stat", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%x %x", &processed, &dropped) == 2)
+			sum += dropped;
+	fclose(f);
+	return sum;
+}
+
 /* Counted = delivered + every drop reason; 0 when the SA is gone. */
 static uint64_t counted(struct __test_metadata *_metadata,
 			FIXTURE_DATA(fuzz) *self, int i, bool log)
@@ -302,7 +324,7 @@ static uint64_t counted(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(fuzz, every_packet_counted, 7200)
 {
-	uint64_t sent[N_SA] = {}, total = 0;
+	uint64_t sent[N_SA] = {}, total = 0, missing = 0, lost, got;
 	struct seqs seqs[N_SA] = {};
 	static uint8_t pkt[1600];
 	long seconds;
@@ -310,6 +332,7 @@ TEST_F_TIMEOUT(fuzz, every_packet_counted, 7200)
 	int i, len, tries;
 
 	evs_t_fuzz_start("esp_fuzz", &seconds);
+	lost = backlog_drops();
 	seqs[SA_RAW].next = seqs[SA_UDP].next = seqs[SA_GCM].next = 1;
 	/* The low half wraps a few thousand packets in. */
 	seqs[SA_ESN].next = 0xffffffffULL - 2000;
@@ -327,19 +350,31 @@ TEST_F_TIMEOUT(fuzz, every_packet_counted, 7200)
 				total++;
 			}
 		}
-		usleep(1000);	/* let softirq keep up: nothing is lost to queues */
+		usleep(1000);	/* let softirq keep up with the sender */
 	}
 	ASSERT_EQ(0, evs_t_enter(self->topo.a));
 	sleep(2);
 	printf("# esp_fuzz: %llu packets sent\n", (unsigned long long)total);
 	fflush(stdout);
+	lost = backlog_drops() - lost;
 	for (i = 0; i < N_SA; i++) {
 		if (i == SA_ESN && !self->esn)
 			continue;
-		EXPECT_EQ(sent[i], counted(_metadata, self, i, true))
-			TH_LOG("SA 0x%x: %llu sent", spis[i],
-			       (unsigned long long)sent[i]);
+		got = counted(_metadata, self, i, true);
+		EXPECT_LE(got, sent[i]) TH_LOG("SA 0x%x: counted more than sent",
+					       spis[i]);
+		if (got < sent[i]) {
+			TH_LOG("SA 0x%x: %llu sent, %llu not counted", spis[i],
+			       (unsigned long long)sent[i],
+			       (unsigned long long)(sent[i] - got));
+			missing += sent[i] - got;
+		}
 	}
+	/* The only packets allowed to go uncounted are those the kernel
+	 * counted as lost from its input backlog before evs saw them.
+	 */
+	TH_LOG("%llu lost from the input backlog", (unsigned long long)lost);
+	EXPECT_EQ(lost, missing);
 }
 
 TEST_HARNESS_MAIN
