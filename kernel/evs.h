@@ -19,8 +19,8 @@
  *   esp.c        ESP tunnel-mode output/input over the kernel crypto API
  *   esp_alg.c    algorithm names, keys and transforms of an SA
  *   replay.c     anti-replay window (bitmap up to 4096, ESN)
- *   encap.c      ESP-in-UDP (RFC 3948): encap_rcv on the UDP/4500 socket;
- *                ENCAP_ATTACH/DETACH
+ *   encap.c      ESP-in-UDP (RFC 3948): encap_rcv on the UDP/4500 socket
+ *   encap_nl.c   ENCAP_ATTACH/DETACH
  *   proto.c      raw ESP (IP proto 50) via xfrm4_protocol_register,
  *                coexisting with xfrm: SPIs that are not ours go on
  *   queueing.c   per-CPU crypto workers + per-SA ordered delivery
@@ -404,6 +404,11 @@ int evs_esp_module_init(void);
 void evs_esp_module_exit(void);		/* all packets in flight done */
 /* Per-netns teardown of the UDP encap socket (main.c, before SAs go). */
 void evs_encap_net_exit(struct evs_net *en);
+/* Hand the daemon's UDP socket to the netns / take it back (encap.c). */
+int evs_encap_attach(struct evs_net *en, struct socket *sock,
+		     struct netlink_ext_ack *extack);
+int evs_encap_detach(struct evs_net *en);
+/* encap_nl.c */
 int evs_nl_encap_attach(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_encap_detach(struct sk_buff *skb, struct genl_info *info);
 

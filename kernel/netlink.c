@@ -167,8 +167,8 @@ nospace:
 	return -EMSGSIZE;
 }
 
-/* One line per command; the handlers live in the *_nl.c files and
- * encap.c, declared in evs.h.  CAP_NET_ADMIN in the user namespace owning
+/* One line per command; the handlers live in the *_nl.c files, declared
+ * in evs.h.  CAP_NET_ADMIN in the user namespace owning
  * the netns is needed to change anything.
  */
 #define EVS_ADMIN GENL_UNS_ADMIN_PERM
@@ -192,7 +192,7 @@ static const struct genl_ops evs_genl_ops[] = {
 	  .flags = EVS_ADMIN },
 	{ .cmd = EVS_CMD_POLICY_FLUSH, .doit = evs_nl_policy_flush,
 	  .flags = EVS_ADMIN },
-	/* Hand the daemon's UDP/4500 socket over (encap.c). */
+	/* Hand the daemon's UDP/4500 socket over (encap_nl.c). */
 	{ .cmd = EVS_CMD_ENCAP_ATTACH, .doit = evs_nl_encap_attach,
 	  .flags = EVS_ADMIN },
 	{ .cmd = EVS_CMD_ENCAP_DETACH, .doit = evs_nl_encap_detach,
