@@ -11,8 +11,6 @@
  * connection that just expired, with nothing left to ever remove it.
  */
 #include <linux/slab.h>
-#include <net/genetlink.h>
-#include <net/sock.h>
 #include "conn.h"
 
 static DEFINE_MUTEX(evs_conn_init_lock);
@@ -57,7 +55,7 @@ out:
 	return cn;
 }
 
-static struct evs_conn_net *evs_conn_net_peek(struct evs_net *en)
+struct evs_conn_net *evs_conn_net_peek(struct evs_net *en)
 {
 	/* Pairs with the release in evs_conn_net_get. */
 	return smp_load_acquire(&en->rri);
@@ -84,68 +82,6 @@ struct evs_conn *evs_conn_find_live(struct evs_conn_net *cn, u32 id,
 	return conn;
 }
 
-static unsigned int evs_conn_count_policies(struct evs_conn *conn)
-{
-	struct evs_policy *pol;
-	struct evs_sa *sa;
-	unsigned int n = 0;
-
-	list_for_each_entry(sa, &conn->sas, conn_node)
-		list_for_each_entry(pol, &sa->policies, sa_node)
-			n++;
-	return n;
-}
-
-static int evs_conn_fill(struct sk_buff *msg, struct evs_conn *conn)
-{
-	unsigned int n_sa = 0;
-	struct nlattr *nest;
-	struct evs_sa *sa;
-
-	list_for_each_entry(sa, &conn->sas, conn_node)
-		n_sa++;
-
-	nest = nla_nest_start(msg, EVS_A_CONN);
-	if (!nest)
-		return -EMSGSIZE;
-	if (nla_put_u32(msg, EVS_CONN_A_ID, conn->id) ||
-	    nla_put_u32(msg, EVS_CONN_A_N_SA, n_sa) ||
-	    nla_put_u32(msg, EVS_CONN_A_N_POLICY,
-			evs_conn_count_policies(conn)) ||
-	    nla_put_u32(msg, EVS_CONN_A_N_ROUTE, conn->n_route) ||
-	    nla_put_u32(msg, EVS_CONN_A_N_PROXY_ARP, conn->n_parp) ||
-	    (conn->label[0] &&
-	     nla_put_string(msg, EVS_CONN_A_LABEL, conn->label))) {
-		nla_nest_cancel(msg, nest);
-		return -EMSGSIZE;
-	}
-	nla_nest_end(msg, nest);
-	return 0;
-}
-
-/* EV_CONN_DELETED, sent after everything the connection owned is gone.
- * @msg was filled while the connection was still whole.
- */
-static struct sk_buff *evs_conn_event_prepare(struct evs_conn *conn,
-					      u8 reason)
-{
-	struct sk_buff *msg;
-	void *hdr;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return NULL;
-	hdr = genlmsg_put(msg, 0, 0, &evs_genl_family, 0,
-			  EVS_CMD_EV_CONN_DELETED);
-	if (!hdr || evs_conn_fill(msg, conn) ||
-	    nla_put_u8(msg, EVS_A_REASON, reason)) {
-		nlmsg_free(msg);
-		return NULL;
-	}
-	genlmsg_end(msg, hdr);
-	return msg;
-}
-
 /*
  * Take @conn out of the table and delete what it owns from the SAD and
  * SPD; its routes and ARP entries are queued on cn->dying for the syncer.
@@ -161,7 +97,7 @@ static void evs_conn_unlink(struct evs_conn_net *cn, struct evs_conn *conn,
 		list_del_init(&conn->reap_node);
 	conn->dying = true;
 	conn->reason = reason;
-	*event = cn->exiting ? NULL : evs_conn_event_prepare(conn, reason);
+	*event = cn->exiting ? NULL : evs_event_conn_deleted(conn, reason);
 
 	/* evs_sa_delete calls back evs_conn_sa_removed, which unlinks. */
 	list_for_each_entry_safe(sa, tmp, &conn->sas, conn_node)
@@ -178,7 +114,7 @@ static void evs_conn_finish(struct evs_conn_net *cn, struct evs_conn *conn,
 			    struct sk_buff *event)
 {
 	if (event)
-		evs_nl_multicast(cn->net, event, GFP_KERNEL);
+		evs_event_send(cn->net, event, GFP_KERNEL);
 	kfree(conn);
 }
 
@@ -267,56 +203,25 @@ void evs_conn_sa_removed(struct evs_net *en, struct evs_sa *sa, u8 reason)
 	queue_work(system_wq, &cn->work);
 }
 
-/* --- generic netlink handlers ------------------------------------------- */
+/* --- requests ----------------------------------------------------------- */
 
-static int evs_conn_parse(struct genl_info *info, struct nlattr **tb)
+/* A new, empty connection @id with @label ("" for none).  -EEXIST when
+ * the id is taken.
+ */
+int evs_conn_create(struct evs_net *en, u32 id, const char *label)
 {
-	struct nlattr *nest = info->attrs[EVS_A_CONN];
-	int err;
-
-	if (!nest) {
-		NL_SET_ERR_MSG(info->extack, "missing EVS_A_CONN");
-		return -EINVAL;
-	}
-	err = nla_parse_nested(tb, EVS_CONN_A_MAX, nest, evs_conn_policy,
-			       info->extack);
-	if (err)
-		return err;
-	if (!tb[EVS_CONN_A_ID] || !nla_get_u32(tb[EVS_CONN_A_ID])) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_ID] ?: nest,
-				    "connection id missing or zero");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int evs_nl_conn_add(struct sk_buff *skb, struct genl_info *info)
-{
-	struct evs_net *en = evs_net(genl_info_net(info));
-	struct nlattr *tb[EVS_CONN_A_MAX + 1];
 	struct evs_conn_net *cn;
 	struct evs_conn *conn;
 	int err;
 
-	err = evs_conn_parse(info, tb);
-	if (err)
-		return err;
-	if (tb[EVS_CONN_A_LABEL] &&
-	    nla_len(tb[EVS_CONN_A_LABEL]) > EVS_CONN_LABEL_MAX + 1) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_LABEL],
-				    "label longer than 64 bytes");
-		return -EINVAL;
-	}
 	cn = evs_conn_net_get(en);
 	if (!cn)
 		return -ENOMEM;
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
 		return -ENOMEM;
-	conn->id = nla_get_u32(tb[EVS_CONN_A_ID]);
-	if (tb[EVS_CONN_A_LABEL])
-		nla_strscpy(conn->label, tb[EVS_CONN_A_LABEL],
-			    sizeof(conn->label));
+	conn->id = id;
+	strscpy(conn->label, label, sizeof(conn->label));
 	INIT_LIST_HEAD(&conn->sas);
 	INIT_LIST_HEAD(&conn->objs);
 	INIT_LIST_HEAD(&conn->reap_node);
@@ -324,117 +229,32 @@ int evs_nl_conn_add(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&en->lock);
 	err = xa_insert(&cn->conns, conn->id, conn, GFP_KERNEL);
 	mutex_unlock(&en->lock);
-	if (err) {
+	if (err)
 		kfree(conn);
-		if (err == -EBUSY) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_ID],
-					    "connection already exists");
-			return -EEXIST;
-		}
-		return err;
-	}
-	return 0;
+	return err == -EBUSY ? -EEXIST : err;
 }
 
-int evs_nl_conn_del(struct sk_buff *skb, struct genl_info *info)
+/* Delete connection @id and everything it owns; its routes and ARP
+ * entries are gone when this returns.  -ENOENT when there is none.
+ */
+int evs_conn_delete(struct evs_net *en, u32 id)
 {
-	struct evs_net *en = evs_net(genl_info_net(info));
-	struct nlattr *tb[EVS_CONN_A_MAX + 1];
 	struct evs_conn_net *cn = evs_conn_net_peek(en);
 	struct sk_buff *event = NULL;
 	struct evs_conn *conn = NULL;
-	int err;
 
-	err = evs_conn_parse(info, tb);
-	if (err)
-		return err;
 	if (cn) {
 		mutex_lock(&en->lock);
-		conn = xa_load(&cn->conns, nla_get_u32(tb[EVS_CONN_A_ID]));
+		conn = xa_load(&cn->conns, id);
 		if (conn)
 			evs_conn_unlink(cn, conn, EVS_REASON_USER, &event);
 		mutex_unlock(&en->lock);
 	}
-	if (!conn) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_ID],
-				    "no such connection");
+	if (!conn)
 		return -ENOENT;
-	}
-	/* Routes and ARP entries are gone when the request returns. */
 	evs_rri_sync(cn);
 	evs_conn_finish(cn, conn, event);
 	return 0;
-}
-
-int evs_nl_conn_get(struct sk_buff *skb, struct genl_info *info)
-{
-	struct evs_net *en = evs_net(genl_info_net(info));
-	struct nlattr *tb[EVS_CONN_A_MAX + 1];
-	struct evs_conn_net *cn = evs_conn_net_peek(en);
-	struct evs_conn *conn = NULL;
-	struct sk_buff *msg;
-	void *hdr;
-	int err;
-
-	err = evs_conn_parse(info, tb);
-	if (err)
-		return err;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &evs_genl_family, 0,
-				EVS_CMD_CONN_GET);
-	err = -EMSGSIZE;
-	if (!hdr)
-		goto err_free;
-	mutex_lock(&en->lock);
-	if (cn)
-		conn = xa_load(&cn->conns, nla_get_u32(tb[EVS_CONN_A_ID]));
-	err = conn ? evs_conn_fill(msg, conn) : -ENOENT;
-	mutex_unlock(&en->lock);
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_ID],
-				    "no such connection");
-	if (err)
-		goto err_free;
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-err_free:
-	nlmsg_free(msg);
-	return err;
-}
-
-/* cb->args[0]: the next connection id to dump.  Ids are dumped in order,
- * so a dump interleaved with changes never repeats or loops.
- */
-int evs_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct evs_net *en = evs_net(sock_net(skb->sk));
-	struct evs_conn_net *cn = evs_conn_net_peek(en);
-	struct evs_conn *conn;
-	unsigned long id;
-
-	if (!cn)
-		return 0;
-	mutex_lock(&en->lock);
-	xa_for_each_start(&cn->conns, id, conn, cb->args[0]) {
-		void *hdr;
-
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &evs_genl_family,
-				  NLM_F_MULTI, EVS_CMD_CONN_GET);
-		if (!hdr)
-			break;
-		if (evs_conn_fill(skb, conn)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-		cb->args[0] = id + 1;
-	}
-	mutex_unlock(&en->lock);
-	return skb->len;
 }
 
 /* Unlink up to @max connections under one lock hold, then remove their
@@ -466,16 +286,15 @@ static unsigned int evs_conn_flush_some(struct evs_conn_net *cn, u8 reason,
 	return n;
 }
 
-int evs_nl_conn_flush(struct sk_buff *skb, struct genl_info *info)
+/* Delete every connection of the netns. */
+void evs_conn_flush(struct evs_net *en)
 {
-	struct evs_net *en = evs_net(genl_info_net(info));
 	struct evs_conn_net *cn = evs_conn_net_peek(en);
 
 	if (!cn)
-		return 0;
+		return;
 	while (evs_conn_flush_some(cn, EVS_REASON_USER, 16))
 		cond_resched();
-	return 0;
 }
 
 /* Netns exit or module unload: everything goes.  In a live netns (rmmod)

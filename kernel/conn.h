@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Connections and what they own (conn.c), and the routes and proxy-ARP
- * entries applied to the kernel's own tables (rri.c).  Private to these two
- * files; the rest of the module sees only the hooks in evs.h.
+ * entries applied to the kernel's own tables (rri.c), with their netlink
+ * requests (conn_nl.c, rri_nl.c) and events (events.c); the rest of the
+ * module sees only the hooks in evs.h.
  *
  * Locking:
  *  - evs_net->lock guards the connection table, every connection's fields
@@ -76,7 +77,14 @@ struct evs_conn_net {
 };
 
 /* conn.c */
+/* The per-netns state: created on first use by _get, NULL if none by
+ * _peek.
+ */
 struct evs_conn_net *evs_conn_net_get(struct evs_net *en);
+struct evs_conn_net *evs_conn_net_peek(struct evs_net *en);
+int evs_conn_create(struct evs_net *en, u32 id, const char *label);
+int evs_conn_delete(struct evs_net *en, u32 id);
+void evs_conn_flush(struct evs_net *en);
 /* A live connection, or NULL with an extack message (en->lock held). */
 struct evs_conn *evs_conn_find_live(struct evs_conn_net *cn, u32 id,
 				    const struct nlattr *attr,
@@ -97,10 +105,15 @@ int evs_rri_apply(struct evs_conn_net *cn, const struct evs_rri_obj *o,
 int evs_rri_proxy_arp_set(struct evs_conn_net *cn, int ifindex, bool on);
 /* ... and the bookkeeping around it (en->lock held). */
 int evs_rri_alen(u16 family);
-int evs_rri_fill(struct sk_buff *msg, const struct evs_rri_obj *o);
 void evs_rri_notify(struct evs_conn_net *cn, struct evs_rri_obj *o, u8 op);
 void evs_rri_count(struct evs_conn *conn, struct evs_rri_obj *o, int delta);
 void evs_rri_obj_kill(struct evs_conn_net *cn, struct evs_conn *conn,
 		      struct evs_rri_obj *o, u8 reason);
+
+/* conn_nl.c, rri_nl.c: the EVS_A_CONN / EVS_A_ROUTE / EVS_A_PROXY_ARP
+ * nests of replies and events.
+ */
+int evs_conn_fill(struct sk_buff *msg, struct evs_conn *conn);
+int evs_rri_fill(struct sk_buff *msg, const struct evs_rri_obj *o);
 
 #endif /* _EVS_CONN_H */

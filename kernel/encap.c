@@ -19,14 +19,12 @@
  * the other way round.
  */
 #include <linux/net.h>
-#include <linux/file.h>
 #include <linux/udp.h>
 #include <linux/ip.h>
 #include <net/sock.h>
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
 #include <net/esp.h>
-#include <net/genetlink.h>
 #include "esp.h"
 
 #define EVS_ENCAP_MAX_KSOCKS	8
@@ -172,48 +170,23 @@ static int evs_encap_hook(struct evs_net *en, struct socket *sock, bool daemon)
 	return 0;
 }
 
-int evs_nl_encap_attach(struct sk_buff *skb, struct genl_info *info)
+/* Attach the daemon's UDP socket @sock (an IPv4 UDP socket of @en's
+ * netns, checked by the caller).
+ */
+int evs_encap_attach(struct evs_net *en, struct socket *sock,
+		     struct netlink_ext_ack *extack)
 {
-	struct net *net = genl_info_net(info);
-	struct evs_net *en = evs_net(net);
+	struct sock *sk = sock->sk;
 	struct evs_encap_sock *es;
-	struct socket *sock;
-	struct sock *sk;
-	int err, fd;
+	int err;
 
-	if (!info->attrs[EVS_A_ENCAP_FD]) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "EVS_A_ENCAP_FD (the UDP socket's descriptor) is required");
-		return -EINVAL;
-	}
-	fd = nla_get_u32(info->attrs[EVS_A_ENCAP_FD]);
-	sock = sockfd_lookup(fd, &err);
-	if (!sock) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "EVS_A_ENCAP_FD is not an open socket of the calling process");
-		return err;
-	}
-	sk = sock->sk;
-	if (sk->sk_family != AF_INET || sk->sk_type != SOCK_DGRAM ||
-	    sk->sk_protocol != IPPROTO_UDP) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "the encapsulation socket must be an IPv4 UDP socket");
-		err = -EPROTOTYPE;
-		goto out;
-	}
-	if (!net_eq(sock_net(sk), net)) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "the socket belongs to another network namespace");
-		err = -EXDEV;
-		goto out;
-	}
 	mutex_lock(&evs_encap_mutex);
 	es = evs_encap_get(en, true);
 	err = -ENOMEM;
 	if (!es)
 		goto unlock;
 	if (es->daemon) {
-		NL_SET_ERR_MSG_MOD(info->extack,
+		NL_SET_ERR_MSG_MOD(extack,
 				   "a UDP socket is already attached; detach it first");
 		err = -EBUSY;
 		goto unlock;
@@ -222,32 +195,28 @@ int evs_nl_encap_attach(struct sk_buff *skb, struct genl_info *info)
 	err = evs_encap_hook(en, sock, true);
 	if (err) {
 		sock_put(sk);
-		NL_SET_ERR_MSG_MOD(info->extack,
+		NL_SET_ERR_MSG_MOD(extack,
 				   "the socket already has a UDP encapsulation (xfrm, L2TP ...)");
 		goto unlock;
 	}
 	es->daemon = sk;
 unlock:
 	mutex_unlock(&evs_encap_mutex);
-out:
-	sockfd_put(sock);
 	return err;
 }
 
-int evs_nl_encap_detach(struct sk_buff *skb, struct genl_info *info)
+/* Detach the daemon's socket; -ENOENT when none is attached. */
+int evs_encap_detach(struct evs_net *en)
 {
-	struct evs_net *en = evs_net(genl_info_net(info));
 	struct evs_encap_sock *es;
 	int err = 0;
 
 	mutex_lock(&evs_encap_mutex);
 	es = evs_encap_get(en, false);
-	if (es && es->daemon) {
+	if (es && es->daemon)
 		evs_encap_detach_daemon(es);
-	} else {
-		NL_SET_ERR_MSG_MOD(info->extack, "no UDP socket is attached");
+	else
 		err = -ENOENT;
-	}
 	mutex_unlock(&evs_encap_mutex);
 	return err;
 }

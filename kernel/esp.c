@@ -57,6 +57,9 @@ struct evs_esp_pkt {
 	struct scatterlist sg[2];
 };
 
+static void evs_esp_async_done(struct crypto_async_request *base, int err);
+static void evs_esp_done(struct evs_esp_pkt *pkt, int err);
+
 static void *evs_esp_pkt_alloc(struct crypto_aead *aead, u8 **iv,
 			       struct aead_request **req)
 {
@@ -184,32 +187,6 @@ static void evs_esp_output_finish(struct evs_esp_pkt *pkt, int err)
 	evs_stats_add(sa->stats, EVS_ST_TX_BYTES, len);
 	evs_stats_add(sa->ed->stats, EVS_ST_TX_PACKETS, 1);
 	evs_stats_add(sa->ed->stats, EVS_ST_TX_BYTES, len);
-}
-
-static void evs_esp_output_done2(struct evs_esp_pkt *pkt, int err)
-{
-	struct evs_sa *sa = pkt->sa;
-
-	evs_esp_output_finish(pkt, err);
-	evs_sa_put(sa);
-	kfree(pkt);
-}
-
-static void evs_esp_output_done(struct crypto_async_request *base, int err)
-{
-	struct evs_esp_pkt *pkt = base->data;
-
-	if (err == -EINPROGRESS)
-		return;
-	if (pkt->queued) {
-		evs_queue_crypt_done(&pkt->qp, err);
-		return;
-	}
-	local_bh_disable();
-	rcu_read_lock();
-	evs_esp_output_done2(pkt, err);
-	rcu_read_unlock();
-	local_bh_enable();
 }
 
 /* Next sequence number, or 0 when the counter is used up (RFC 4303 3.3.3:
@@ -356,7 +333,7 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 	err = skb_to_sgvec(skb, pkt->sg, 0, skb->len);
 	if (unlikely(err < 0))
 		goto drop_other;
-	aead_request_set_callback(req, 0, evs_esp_output_done, pkt);
+	aead_request_set_callback(req, 0, evs_esp_async_done, pkt);
 	aead_request_set_crypt(req, pkt->sg, pkt->sg,
 			       esp->ivlen + clen, iv);
 	aead_request_set_ad(req, assoclen);
@@ -376,7 +353,7 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 		return;
 	if (err == -EBUSY)
 		err = -ENOBUFS;	/* no backlog requested: the driver dropped it */
-	evs_esp_output_done2(pkt, err);
+	evs_esp_done(pkt, err);
 	return;
 
 drop_other:
@@ -546,16 +523,24 @@ drop:
 	evs_esp_drop(sa, skb, why, true);
 }
 
-static void evs_esp_input_done2(struct evs_esp_pkt *pkt, int err)
+/* Crypto for @pkt is over (in line, from a crypto driver or from the
+ * SA's serial worker): finish it by the SA's direction, then drop the
+ * packet's SA reference and free it.
+ */
+static void evs_esp_done(struct evs_esp_pkt *pkt, int err)
 {
 	struct evs_sa *sa = pkt->sa;
 
-	evs_esp_input_finish(pkt, err);
+	if (sa->dir == EVS_DIR_OUT)
+		evs_esp_output_finish(pkt, err);
+	else
+		evs_esp_input_finish(pkt, err);
 	evs_sa_put(sa);
 	kfree(pkt);
 }
 
-static void evs_esp_input_done(struct crypto_async_request *base, int err)
+/* Asynchronous completion from the crypto API, either direction. */
+static void evs_esp_async_done(struct crypto_async_request *base, int err)
 {
 	struct evs_esp_pkt *pkt = base->data;
 
@@ -567,7 +552,7 @@ static void evs_esp_input_done(struct crypto_async_request *base, int err)
 	}
 	local_bh_disable();
 	rcu_read_lock();
-	evs_esp_input_done2(pkt, err);
+	evs_esp_done(pkt, err);
 	rcu_read_unlock();
 	local_bh_enable();
 }
@@ -660,10 +645,10 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 	sg_init_table(pkt->sg, ARRAY_SIZE(pkt->sg));
 	err = skb_to_sgvec(skb, pkt->sg, 0, skb->len);
 	if (unlikely(err < 0)) {
-		evs_esp_input_done2(pkt, err);
+		evs_esp_done(pkt, err);
 		return;
 	}
-	aead_request_set_callback(req, 0, evs_esp_input_done, pkt);
+	aead_request_set_callback(req, 0, evs_esp_async_done, pkt);
 	aead_request_set_crypt(req, pkt->sg, pkt->sg,
 			       skb->len - assoclen, iv);
 	aead_request_set_ad(req, assoclen);
@@ -676,7 +661,7 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 		return;
 	if (err == -EBUSY)
 		err = -ENOBUFS;
-	evs_esp_input_done2(pkt, err);
+	evs_esp_done(pkt, err);
 	return;
 drop:
 	evs_esp_drop(sa, skb, why, true);
@@ -685,41 +670,23 @@ drop:
 
 /* ---- parallel pipeline (queueing.c) -------------------------------------- */
 
-static int evs_esp_crypt_q(struct evs_qpkt *qp, bool enc)
+static int evs_esp_crypt_q(struct evs_qpkt *qp)
 {
 	struct evs_esp_pkt *pkt = container_of(qp, struct evs_esp_pkt, qp);
-	int err = enc ? crypto_aead_encrypt(pkt->req) :
-			crypto_aead_decrypt(pkt->req);
+	int err = pkt->sa->dir == EVS_DIR_OUT ? crypto_aead_encrypt(pkt->req) :
+						crypto_aead_decrypt(pkt->req);
 
 	return err == -EBUSY ? -ENOBUFS : err;
 }
 
-static int evs_esp_encrypt_q(struct evs_qpkt *qp)
+static void evs_esp_finish_q(struct evs_qpkt *qp, int err)
 {
-	return evs_esp_crypt_q(qp, true);
+	evs_esp_done(container_of(qp, struct evs_esp_pkt, qp), err);
 }
 
-static int evs_esp_decrypt_q(struct evs_qpkt *qp)
+void evs_esp_pq_init(struct evs_esp *esp)
 {
-	return evs_esp_crypt_q(qp, false);
-}
-
-static void evs_esp_output_finish_q(struct evs_qpkt *qp, int err)
-{
-	evs_esp_output_done2(container_of(qp, struct evs_esp_pkt, qp), err);
-}
-
-static void evs_esp_input_finish_q(struct evs_qpkt *qp, int err)
-{
-	evs_esp_input_done2(container_of(qp, struct evs_esp_pkt, qp), err);
-}
-
-void evs_esp_pq_init(struct evs_esp *esp, u8 dir)
-{
-	if (dir == EVS_DIR_OUT)
-		evs_pq_init(&esp->pq, evs_esp_encrypt_q, evs_esp_output_finish_q);
-	else
-		evs_pq_init(&esp->pq, evs_esp_decrypt_q, evs_esp_input_finish_q);
+	evs_pq_init(&esp->pq, evs_esp_crypt_q, evs_esp_finish_q);
 }
 
 /* ---- module ------------------------------------------------------------- */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ESP tunnel mode (RFC 4303) over the kernel crypto API: the per-SA crypto
- * state and the packet entry points shared by esp.c, proto.c, encap.c and
- * queueing.c.  The functions sad.c, device.c, netlink.c and main.c call are
- * declared in evs.h (evs_esp_init, evs_esp_xmit, evs_esp_module_init ...).
+ * state and the packet entry points shared by esp.c, esp_alg.c, proto.c,
+ * encap.c and queueing.c.  The functions sad.c, sad_nl.c, device.c and
+ * main.c call are declared in evs.h (evs_esp_init, evs_esp_xmit,
+ * evs_esp_module_init ...).
  */
 #ifndef _EVS_ESP_H
 #define _EVS_ESP_H
@@ -65,7 +66,7 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 		   const struct evs_esp_src *src);
 
 /* esp.c: the two ends of the parallel pipeline. */
-void evs_esp_pq_init(struct evs_esp *esp, u8 dir);
+void evs_esp_pq_init(struct evs_esp *esp);
 
 /* proto.c: raw ESP (IP protocol 50). */
 int evs_proto_init(void);

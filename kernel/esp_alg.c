@@ -365,7 +365,7 @@ int evs_esp_init(struct evs_sa *sa, const struct evs_sa_crypto *c,
 		return err;
 	}
 	esp->esn = sa->flags & EVS_SA_F_ESN;
-	evs_esp_pq_init(esp, sa->dir);
+	evs_esp_pq_init(esp);
 	if (c->aead_name)
 		err = evs_alg_check_aead(esp, c, sa->flags, extack);
 	else

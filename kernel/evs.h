@@ -1,27 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * evs.ko internal contract: the objects every file shares and which file
- * owns what.  One job per file:
+ * evs.ko internal interfaces: the objects every file shares.  One job per
+ * file; the object files hold no generic netlink code, the *_nl.c files
+ * parse requests and fill replies and call down into the objects, and the
+ * objects announce changes through the evs_event_*() calls (events.c):
  *
- *   main.c     module init/exit, pernet registration (struct evs_net)  [core]
- *   device.c   the evs netdev: rtnl_link_ops, ndo_start_xmit -> SPD -> ESP
- *   netlink.c  generic netlink family "evs": policies, dispatch, events [core]
- *   sad.c      SA objects: SPI hash, refcounts, lifetimes, expiry, delete
- *   spd.c      per-device SPD: exact /32 hash, then longest-prefix match
- *   stats.c    per-CPU counters, summed on read                        [core]
- *   esp.c      ESP tunnel-mode output/input over the kernel crypto API [esp]
- *   replay.c   anti-replay window (bitmap up to 4096, ESN)             [esp]
- *   encap.c    ESP-in-UDP (RFC 3948): encap_rcv on the UDP/4500 socket [esp]
- *   proto.c    raw ESP (IP proto 50) via xfrm4_protocol_register, coexisting
- *              with xfrm: SPIs that are not ours go on to the next handler
- *   queueing.c per-CPU crypto workers + per-SA ordered delivery        [esp]
- *   conn.c     connection objects grouping SAs, policies, routes, ARP  [rri]
- *   rri.c      RRI routes and proxy-ARP entries via a kernel rtnl socket
+ *   main.c       module init/exit, pernet registration (struct evs_net)
+ *   device.c     the evs netdev: rtnl_link_ops, ndo_start_xmit -> SPD -> ESP
+ *   device_nl.c  the device a request names; LINK_GET
+ *   netlink.c    generic netlink family "evs": policies, command table,
+ *                nested-attribute parsing
+ *   events.c     the "events" multicast group: SA, NAT, connection, RRI
+ *   sad.c        SA objects: SPI hash, refcounts, lifetimes, expiry, delete
+ *   sad_nl.c     SA_ADD/UPDATE/DEL/GET/FLUSH; the SA fill code
+ *   spd.c        per-device SPD: exact /32 hash, then longest-prefix match
+ *   spd_nl.c     POLICY_ADD/DEL/GET/FLUSH
+ *   stats.c      per-CPU counters, summed on read; the stats nest
+ *   esp.c        ESP tunnel-mode output/input over the kernel crypto API
+ *   esp_alg.c    algorithm names, keys and transforms of an SA
+ *   replay.c     anti-replay window (bitmap up to 4096, ESN)
+ *   encap.c      ESP-in-UDP (RFC 3948): encap_rcv on the UDP/4500 socket
+ *   encap_nl.c   ENCAP_ATTACH/DETACH
+ *   proto.c      raw ESP (IP proto 50) via xfrm4_protocol_register,
+ *                coexisting with xfrm: SPIs that are not ours go on
+ *   queueing.c   per-CPU crypto workers + per-SA ordered delivery
+ *   conn.c       connection objects grouping SAs, policies, routes, ARP
+ *   conn_nl.c    CONN_ADD/DEL/GET/FLUSH; the connection fill code
+ *   rri.c        RRI routes and proxy-ARP entries via a kernel rtnl socket
+ *   rri_nl.c     ROUTE_* and PROXY_ARP_*; the route/ARP fill code
  *
- * Owners: kernel-core owns this header, main.c, device.c, netlink.c, sad.c,
- * spd.c, stats.c and Kbuild; kernel-esp owns esp.[ch], replay.[ch], encap.c,
- * proto.c, queueing.c; rri owns conn.c and rri.c.  Change another owner's
- * block below only by agreement and say so in a comment.
+ * Headers: evs.h (this), esp.h (esp.c, esp_alg.c, encap.c, proto.c),
+ * replay.h and replay_user.h (the window, also built into a host unit
+ * test), queueing.h, conn.h (conn*.c, rri*.c, events.c).
  *
  * Locking:
  *  - Packet-path readers use RCU only (SA hash, SPD, SA encap).
@@ -105,7 +115,10 @@ void evs_stats_free(struct evs_stats __percpu *s);
 /* Any context (process, softirq, hardirq). */
 void evs_stats_add(struct evs_stats __percpu *s, enum evs_stat which, u64 n);
 void evs_stats_sum(struct evs_stats __percpu *s, u64 out[EVS_ST_NUM]);
-/* Put an EVS_*_A_STATS nest with every counter. */
+/* Put an EVS_*_A_STATS nest with the counters in @sum ... */
+int evs_stats_put(struct sk_buff *msg, int attrtype,
+		  const u64 sum[EVS_ST_NUM]);
+/* ... or with every counter of @s. */
 int evs_stats_fill(struct sk_buff *msg, int attrtype,
 		   struct evs_stats __percpu *s);
 
@@ -155,6 +168,13 @@ void evs_device_drop(struct evs_device *ed, struct evs_sa *sa,
 		     enum evs_stat reason, bool rx);
 /* Unregister every evs device of @net (pernet exit; caller holds rtnl). */
 void evs_device_kill_net(struct net *net, struct list_head *head);
+/* device_nl.c: the evs device named by EVS_A_IFINDEX or EVS_A_IFNAME (RCU
+ * or lock held); sets an extack message and returns NULL when there is
+ * none.
+ */
+struct evs_device *evs_nl_device(struct genl_info *info);
+int evs_nl_link_get(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 /* --- sad.c ------------------------------------------------------------- */
 struct evs_lifetime {
@@ -267,6 +287,18 @@ void evs_sa_kill_async(struct evs_sa *sa, u8 reason);
 void evs_sa_nat_mapping(struct evs_sa *sa, __be32 addr, __be16 port);
 
 /* Writers (process context, en->lock held). */
+/* A new SA of @en with one reference, not yet linked. */
+struct evs_sa *evs_sa_alloc(struct evs_net *en);
+/* Link a fully built SA (sa->ed set) into the tables, announce it and arm
+ * its time limits.  -EEXIST when its SPI is taken in its direction.
+ */
+int evs_sa_link(struct evs_net *en, struct evs_sa *sa,
+		struct netlink_ext_ack *extack);
+/* Replace the encapsulation (a change is announced as a NAT mapping) or
+ * the lifetimes (judged afresh) of a linked SA.
+ */
+void evs_sa_set_encap(struct evs_sa *sa, struct evs_sa_encap *encap);
+void evs_sa_set_limits(struct evs_sa *sa, const struct evs_lifetime *limits);
 struct evs_sa *evs_sa_find(struct evs_net *en, u8 dir, u32 spi);
 void evs_sa_delete(struct evs_sa *sa, u8 reason);
 /* Delete every SA matching the filters (NULL / 0 = any). */
@@ -275,7 +307,7 @@ void evs_sad_flush(struct evs_net *en, struct evs_device *ed, u32 conn_id,
 int evs_sad_init(struct evs_net *en);
 void evs_sad_exit(struct evs_net *en);		/* waits for SAs to be freed */
 
-/* netlink.c -> sad.c */
+/* sad_nl.c */
 int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_sa_update(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_sa_del(struct sk_buff *skb, struct genl_info *info);
@@ -318,19 +350,30 @@ bool evs_spd_check_in(struct evs_device *ed, struct evs_sa *sa,
 int evs_spd_init(struct evs_spd *spd);
 void evs_spd_destroy(struct evs_spd *spd);	/* empty SPD only */
 /* Writers (en->lock held). */
+/* The policy with the same selector and direction as @pol, if any. */
+struct evs_policy *evs_spd_find(struct evs_spd *spd,
+				const struct evs_policy *pol);
+/* Link @pol (and into pol->sa's list); its selector must be new. */
+int evs_spd_insert(struct evs_net *en, struct evs_spd *spd,
+		   struct evs_policy *pol);
 void evs_policy_delete(struct evs_policy *pol);
 void evs_spd_flush(struct evs_net *en, struct evs_device *ed, u32 conn_id);
 
+/* Selector helpers shared with spd_nl.c. */
+static inline __be32 evs_mask4(__be32 a, u8 plen)
+{
+	return plen ? a & htonl(~0U << (32 - plen)) : 0;
+}
+
+bool evs_ports_proto(u8 proto);		/* a protocol with ports */
+
+/* spd_nl.c */
 int evs_nl_policy_add(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_policy_del(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int evs_nl_policy_flush(struct sk_buff *skb, struct genl_info *info);
 
-/* --- esp.c / replay.c / queueing.c / proto.c / encap.c (kernel-esp) ------
- * Interface proposed by kernel-core; kernel-esp owns it and may reshape it
- * (then update this block and the callers in sad.c/device.c/main.c in the
- * same commit).
- */
+/* --- esp.c / esp_alg.c / replay.c / queueing.c / proto.c / encap.c ----- */
 struct evs_esp;				/* esp.h */
 struct evs_replay;			/* replay.h */
 
@@ -361,10 +404,15 @@ int evs_esp_module_init(void);
 void evs_esp_module_exit(void);		/* all packets in flight done */
 /* Per-netns teardown of the UDP encap socket (main.c, before SAs go). */
 void evs_encap_net_exit(struct evs_net *en);
+/* Hand the daemon's UDP socket to the netns / take it back (encap.c). */
+int evs_encap_attach(struct evs_net *en, struct socket *sock,
+		     struct netlink_ext_ack *extack);
+int evs_encap_detach(struct evs_net *en);
+/* encap_nl.c */
 int evs_nl_encap_attach(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_encap_detach(struct sk_buff *skb, struct genl_info *info);
 
-/* --- conn.c / rri.c (rri) --------------------------------------------- */
+/* --- conn.c / rri.c ----------------------------------------------------- */
 /* An SA with conn_id != 0 is being added (en->lock held): return -ENOENT
  * with an extack message if the connection does not exist, else link
  * sa->conn_node into the connection.
@@ -384,7 +432,7 @@ int evs_conn_check(struct evs_net *en, u32 conn_id, const struct nlattr *attr,
 /* Per-netns teardown of connections/routes/ARP (main.c, after devices). */
 void evs_conn_net_exit(struct evs_net *en);
 
-/* Generic netlink handlers; rri adds their ops lines to evs_genl_ops[]. */
+/* conn_nl.c, rri_nl.c */
 int evs_nl_conn_add(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_conn_del(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_conn_get(struct sk_buff *skb, struct genl_info *info);
@@ -431,21 +479,31 @@ extern const struct nla_policy evs_pol_policy[EVS_POL_A_MAX + 1];
 extern const struct nla_policy evs_conn_policy[EVS_CONN_A_MAX + 1];
 extern const struct nla_policy evs_route_policy[EVS_ROUTE_A_MAX + 1];
 extern const struct nla_policy evs_parp_policy[EVS_PARP_A_MAX + 1];
-/* The evs device named by EVS_A_IFINDEX or EVS_A_IFNAME (RCU or lock
- * held); sets an extack message and returns NULL when there is none.
+/* Parse the nest @attrtype (EVS_A_SA, _POLICY, _CONN, _ROUTE, _PROXY_ARP)
+ * of a request into @tb; a missing nest is refused with an extack message.
  */
-struct evs_device *evs_nl_device(struct genl_info *info);
+int evs_nl_parse_nest(struct genl_info *info, int attrtype, int maxtype,
+		      const struct nla_policy *policy, struct nlattr **tb);
+
+/* --- events.c: what the objects announce -------------------------------- */
+struct evs_conn;
+struct evs_rri_obj;
 /* Multicast a ready message to the events group of @net (frees it). */
-void evs_nl_multicast(struct net *net, struct sk_buff *msg, gfp_t gfp);
-/* Multicast an SA event (EVS_CMD_EV_*); @hard and @reason are sent as
+void evs_event_send(struct net *net, struct sk_buff *msg, gfp_t gfp);
+/* An SA event (EVS_CMD_EV_*); @hard and @reason are sent as
  * EVS_A_EXPIRE_HARD / EVS_A_REASON where they apply.
  */
-void evs_nl_notify_sa(struct evs_sa *sa, u8 cmd, bool hard, u8 reason,
-		      gfp_t gfp);
+void evs_event_sa(struct evs_sa *sa, u8 cmd, bool hard, u8 reason, gfp_t gfp);
 /* EVS_CMD_EV_NAT_MAPPING from the packet path (GFP_ATOMIC): the inbound
  * SA's peer was seen at @addr, UDP source port @port (sent as SRC and
  * ENCAP_SPORT in the SA nest).
  */
-void evs_nl_notify_nat(struct evs_sa *sa, __be32 addr, __be16 port);
+void evs_event_nat(struct evs_sa *sa, __be32 addr, __be16 port);
+/* EVS_CMD_EV_CONN_DELETED for @conn, built now and sent later with
+ * evs_event_send (NULL when it could not be built).
+ */
+struct sk_buff *evs_event_conn_deleted(struct evs_conn *conn, u8 reason);
+/* EVS_CMD_EV_ROUTE / EVS_CMD_EV_PROXY_ARP, op EVS_EVENT_OP_ADD or _DEL. */
+void evs_event_rri(struct net *net, const struct evs_rri_obj *o, u8 op);
 
 #endif /* _EVS_H */

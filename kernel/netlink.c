@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Generic netlink family "evs": attribute policies, command table, events.
+ * Generic netlink family "evs": attribute policies, the command table,
+ * the device commands (LINK_GET) and the nested-attribute parse helper.
  *
  * Every command is strictly validated against the policies below (unknown
  * or reply-only attributes are refused with an extack message); commands
@@ -122,31 +123,25 @@ static const struct nla_policy evs_policy[EVS_A_MAX + 1] = {
 	 */
 };
 
-struct evs_device *evs_nl_device(struct genl_info *info)
+/* The nest @attrtype of a request, parsed against @policy into @tb. */
+int evs_nl_parse_nest(struct genl_info *info, int attrtype, int maxtype,
+		      const struct nla_policy *policy, struct nlattr **tb)
 {
-	struct net *net = genl_info_net(info);
-	struct net_device *dev = NULL;
-	struct nlattr **attrs = info->attrs;
+	static const char * const missing[EVS_A_MAX + 1] = {
+		[EVS_A_SA]		= "missing SA attributes (EVS_A_SA)",
+		[EVS_A_POLICY]	= "missing policy attributes (EVS_A_POLICY)",
+		[EVS_A_CONN]		= "missing EVS_A_CONN",
+		[EVS_A_ROUTE]		= "missing EVS_A_ROUTE",
+		[EVS_A_PROXY_ARP]	= "missing EVS_A_PROXY_ARP",
+	};
+	struct nlattr *nest = info->attrs[attrtype];
 
-	if (attrs[EVS_A_IFINDEX]) {
-		dev = dev_get_by_index_rcu(net, nla_get_u32(attrs[EVS_A_IFINDEX]));
-	} else if (attrs[EVS_A_IFNAME]) {
-		dev = dev_get_by_name_rcu(net, nla_data(attrs[EVS_A_IFNAME]));
-	} else {
-		GENL_SET_ERR_MSG(info, "an evs device is required (EVS_A_IFINDEX or EVS_A_IFNAME)");
-		return NULL;
+	if (!nest) {
+		if (info->extack)
+			info->extack->_msg = missing[attrtype];
+		return -EINVAL;
 	}
-	if (!dev) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[EVS_A_IFINDEX] ?:
-				    attrs[EVS_A_IFNAME], "no such device");
-		return NULL;
-	}
-	if (!evs_is_evs_device(dev)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[EVS_A_IFINDEX] ?:
-				    attrs[EVS_A_IFNAME], "device is not an evs device");
-		return NULL;
-	}
-	return netdev_priv(dev);
+	return nla_parse_nested(tb, maxtype, nest, policy, info->extack);
 }
 
 static int evs_nl_get_version(struct sk_buff *skb, struct genl_info *info)
@@ -172,105 +167,10 @@ nospace:
 	return -EMSGSIZE;
 }
 
-/* Device counters: packets/bytes from the standard tstats (what
- * `ip -s link` shows), drop reasons from the evs per-CPU counters.
+/* One line per command; the handlers live in the *_nl.c files, declared
+ * in evs.h.  CAP_NET_ADMIN in the user namespace owning
+ * the netns is needed to change anything.
  */
-static int evs_nl_fill_dev_stats(struct sk_buff *msg, struct evs_device *ed)
-{
-	struct rtnl_link_stats64 st = {};
-	u64 sum[EVS_ST_NUM];
-	struct nlattr *nest;
-	int i;
-
-	evs_stats_sum(ed->stats, sum);
-	dev_fetch_sw_netstats(&st, ed->dev->tstats);
-	sum[EVS_ST_RX_PACKETS] = st.rx_packets;
-	sum[EVS_ST_RX_BYTES] = st.rx_bytes;
-	sum[EVS_ST_TX_PACKETS] = st.tx_packets;
-	sum[EVS_ST_TX_BYTES] = st.tx_bytes;
-
-	nest = nla_nest_start(msg, EVS_A_STATS);
-	if (!nest)
-		return -EMSGSIZE;
-	for (i = 0; i < EVS_ST_NUM; i++) {
-		if (nla_put_u64_64bit(msg, EVS_STATS_A_RX_PACKETS + i, sum[i],
-				      EVS_STATS_A_PAD)) {
-			nla_nest_cancel(msg, nest);
-			return -EMSGSIZE;
-		}
-	}
-	nla_nest_end(msg, nest);
-	return 0;
-}
-
-static int evs_nl_fill_link(struct sk_buff *msg, struct evs_device *ed,
-			    u32 portid, u32 seq, int flags)
-{
-	void *hdr;
-
-	hdr = genlmsg_put(msg, portid, seq, &evs_genl_family, flags,
-			  EVS_CMD_LINK_GET);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (nla_put_u32(msg, EVS_A_IFINDEX, ed->dev->ifindex) ||
-	    nla_put_string(msg, EVS_A_IFNAME, ed->dev->name) ||
-	    evs_nl_fill_dev_stats(msg, ed)) {
-		genlmsg_cancel(msg, hdr);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return 0;
-}
-
-static int evs_nl_link_get(struct sk_buff *skb, struct genl_info *info)
-{
-	struct evs_device *ed;
-	struct sk_buff *msg;
-	int ret;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	rcu_read_lock();
-	ed = evs_nl_device(info);
-	ret = ed ? evs_nl_fill_link(msg, ed, info->snd_portid, info->snd_seq, 0)
-		 : -ENODEV;
-	rcu_read_unlock();
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
-}
-
-/* Cursor: the number of evs devices already sent (cb->args[0]). */
-static int evs_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct net *net = sock_net(skb->sk);
-	struct net_device *dev;
-	long idx = 0, start = cb->args[0];
-
-	rcu_read_lock();
-	for_each_netdev_rcu(net, dev) {
-		if (!evs_is_evs_device(dev))
-			continue;
-		if (idx >= start &&
-		    evs_nl_fill_link(skb, netdev_priv(dev),
-				     NETLINK_CB(cb->skb).portid,
-				     cb->nlh->nlmsg_seq, NLM_F_MULTI))
-			break;
-		idx++;
-	}
-	rcu_read_unlock();
-	cb->args[0] = idx;
-	return skb->len;
-}
-
-/*
- * One line per command.  Other files add their lines here (rri: CONN_*,
- * ROUTE_*, PROXY_ARP_*; kernel-esp: ENCAP_*), handlers declared in evs.h.
- */
-/* CAP_NET_ADMIN in the user namespace owning the netns. */
 #define EVS_ADMIN GENL_UNS_ADMIN_PERM
 static const struct genl_ops evs_genl_ops[] = {
 	{ .cmd = EVS_CMD_GET_VERSION, .doit = evs_nl_get_version },
@@ -292,12 +192,12 @@ static const struct genl_ops evs_genl_ops[] = {
 	  .flags = EVS_ADMIN },
 	{ .cmd = EVS_CMD_POLICY_FLUSH, .doit = evs_nl_policy_flush,
 	  .flags = EVS_ADMIN },
-	/* kernel-esp: hand the daemon's UDP/4500 socket over (encap.c). */
+	/* Hand the daemon's UDP/4500 socket over (encap_nl.c). */
 	{ .cmd = EVS_CMD_ENCAP_ATTACH, .doit = evs_nl_encap_attach,
 	  .flags = EVS_ADMIN },
 	{ .cmd = EVS_CMD_ENCAP_DETACH, .doit = evs_nl_encap_detach,
 	  .flags = EVS_ADMIN },
-	/* rri: connections, RRI routes, proxy ARP (conn.c, rri.c).  Labels
+	/* Connections, RRI routes, proxy ARP (conn_nl.c, rri_nl.c).  Labels
 	 * name users, so even reading needs CAP_NET_ADMIN.
 	 */
 #define EVS_RRI_OP(c, d, u) { .cmd = (c), .doit = (d), .dumpit = (u), \
@@ -316,8 +216,17 @@ static const struct genl_ops evs_genl_ops[] = {
 #undef EVS_RRI_OP
 };
 
+/* Events name users, SPIs, peers and routes: only a listener with
+ * CAP_NET_ADMIN in the user namespace owning the netns may join the group
+ * (the kernel refuses the bind with -EPERM).  Linux 6.6 added the flag and
+ * Debian's 6.1 has it backported; a kernel without it cannot keep the events
+ * private, so evs does not build there.
+ */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "evs needs GENL_MCAST_CAP_NET_ADMIN (Linux 6.6, Debian 6.1.0-15 or later)"
+#endif
 static const struct genl_multicast_group evs_mcgrps[] = {
-	{ .name = EVS_GENL_MCGRP_EVENTS },
+	{ .name = EVS_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family evs_genl_family __ro_after_init = {
@@ -337,78 +246,6 @@ struct genl_family evs_genl_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(evs_mcgrps),
 	.module		= THIS_MODULE,
 };
-
-void evs_nl_multicast(struct net *net, struct sk_buff *msg, gfp_t gfp)
-{
-	genlmsg_multicast_netns(&evs_genl_family, net, msg, 0, 0, gfp);
-}
-
-static bool evs_nl_listeners(struct net *net)
-{
-	return genl_has_listeners(&evs_genl_family, net, 0);
-}
-
-void evs_nl_notify_sa(struct evs_sa *sa, u8 cmd, bool hard, u8 reason,
-		      gfp_t gfp)
-{
-	struct sk_buff *msg;
-	void *hdr;
-
-	if (!evs_nl_listeners(sa->net))
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, gfp);
-	if (!msg)
-		return;
-	hdr = genlmsg_put(msg, 0, 0, &evs_genl_family, 0, cmd);
-	if (!hdr)
-		goto nospace;
-	if (nla_put_u32(msg, EVS_A_IFINDEX, sa->ed->dev->ifindex) ||
-	    evs_sa_fill(msg, sa, false) ||
-	    (hard && nla_put_flag(msg, EVS_A_EXPIRE_HARD)) ||
-	    ((cmd == EVS_CMD_EV_SA_DELETED || hard) &&
-	     nla_put_u8(msg, EVS_A_REASON, reason)))
-		goto nospace;
-	genlmsg_end(msg, hdr);
-	evs_nl_multicast(sa->net, msg, gfp);
-	return;
-
-nospace:
-	nlmsg_free(msg);
-}
-
-void evs_nl_notify_nat(struct evs_sa *sa, __be32 addr, __be16 port)
-{
-	struct nlattr *nest;
-	struct sk_buff *msg;
-	void *hdr;
-
-	if (!evs_nl_listeners(sa->net))
-		return;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!msg)
-		return;
-	hdr = genlmsg_put(msg, 0, 0, &evs_genl_family, 0,
-			  EVS_CMD_EV_NAT_MAPPING);
-	if (!hdr || nla_put_u32(msg, EVS_A_IFINDEX, sa->ed->dev->ifindex))
-		goto nospace;
-	nest = nla_nest_start(msg, EVS_A_SA);
-	if (!nest ||
-	    nla_put_u8(msg, EVS_SA_A_DIR, sa->dir) ||
-	    nla_put_u32(msg, EVS_SA_A_SPI, sa->spi) ||
-	    nla_put_u16(msg, EVS_SA_A_FAMILY, AF_INET) ||
-	    nla_put_in_addr(msg, EVS_SA_A_SRC, addr) ||
-	    nla_put_u8(msg, EVS_SA_A_ENCAP_TYPE, EVS_ENCAP_ESPINUDP) ||
-	    nla_put_u16(msg, EVS_SA_A_ENCAP_SPORT, ntohs(port)) ||
-	    nla_put_u32(msg, EVS_SA_A_CONN_ID, sa->conn_id))
-		goto nospace;
-	nla_nest_end(msg, nest);
-	genlmsg_end(msg, hdr);
-	evs_nl_multicast(sa->net, msg, GFP_ATOMIC);
-	return;
-
-nospace:
-	nlmsg_free(msg);
-}
 
 int __init evs_genl_init(void)
 {

@@ -26,7 +26,6 @@
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/slab.h>
-#include <net/genetlink.h>
 #include <net/ipv6.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -281,65 +280,16 @@ int evs_rri_proxy_arp_set(struct evs_conn_net *cn, int ifindex,
 
 /* --- events ------------------------------------------------------------- */
 
-int evs_rri_fill(struct sk_buff *msg, const struct evs_rri_obj *o)
-{
-	struct nlattr *nest;
-
-	if (o->kind == EVS_RRI_ROUTE) {
-		nest = nla_nest_start(msg, EVS_A_ROUTE);
-		if (!nest ||
-		    nla_put_u16(msg, EVS_ROUTE_A_FAMILY, o->family) ||
-		    nla_put(msg, EVS_ROUTE_A_DST, evs_rri_alen(o->family),
-			    &o->addr) ||
-		    nla_put_u8(msg, EVS_ROUTE_A_PLEN, o->plen) ||
-		    nla_put_u32(msg, EVS_ROUTE_A_METRIC, o->metric) ||
-		    nla_put_u32(msg, EVS_ROUTE_A_TABLE, o->table) ||
-		    nla_put_u32(msg, EVS_ROUTE_A_CONN_ID, o->conn_id) ||
-		    nla_put_u32(msg, EVS_ROUTE_A_IFINDEX, o->ifindex))
-			goto err;
-	} else {
-		nest = nla_nest_start(msg, EVS_A_PROXY_ARP);
-		if (!nest ||
-		    nla_put(msg, EVS_PARP_A_ADDR, sizeof(__be32), &o->addr.a4) ||
-		    nla_put_u32(msg, EVS_PARP_A_IFINDEX, o->ifindex) ||
-		    nla_put_u32(msg, EVS_PARP_A_CONN_ID, o->conn_id))
-			goto err;
-	}
-	nla_nest_end(msg, nest);
-	return 0;
-err:
-	if (nest)
-		nla_nest_cancel(msg, nest);
-	return -EMSGSIZE;
-}
-
 /* EV_ROUTE / EV_PROXY_ARP: an entry appeared in or left the kernel table. */
 void evs_rri_notify(struct evs_conn_net *cn, struct evs_rri_obj *o,
 		    u8 op)
 {
-	struct sk_buff *msg;
-	void *hdr;
-
 	/* ADD and DEL come in pairs: no DEL for what was never announced. */
 	if (op == EVS_EVENT_OP_DEL && !o->announced)
 		return;
 	o->announced = op == EVS_EVENT_OP_ADD;
-	if (cn->exiting)
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return;
-	hdr = genlmsg_put(msg, 0, 0, &evs_genl_family, 0,
-			  o->kind == EVS_RRI_ROUTE ? EVS_CMD_EV_ROUTE
-						   : EVS_CMD_EV_PROXY_ARP);
-	if (!hdr || evs_rri_fill(msg, o) ||
-	    nla_put_u8(msg, EVS_A_EVENT_OP, op) ||
-	    (op == EVS_EVENT_OP_DEL && nla_put_u8(msg, EVS_A_REASON, o->reason))) {
-		nlmsg_free(msg);
-		return;
-	}
-	genlmsg_end(msg, hdr);
-	evs_nl_multicast(cn->net, msg, GFP_KERNEL);
+	if (!cn->exiting)
+		evs_event_rri(cn->net, o, op);
 }
 
 /* --- intent bookkeeping (en->lock held) --------------------------------- */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Generic netlink requests for RRI routes and proxy-ARP entries: parse and
- * validate, record the intent in the connection, and have rri.c apply it.
- * See rri.c for how the entries reach the kernel tables.
+ * validate, record the intent in the connection, and have rri.c apply it;
+ * and the fill code that replies and events share.  See rri.c for how the
+ * entries reach the kernel tables.
  */
 #include <linux/inetdevice.h>
 #include <linux/rtnetlink.h>
@@ -65,12 +66,8 @@ static int evs_rri_parse_route(struct genl_info *info, struct evs_rri_obj *o,
 	struct nlattr *tb[EVS_ROUTE_A_MAX + 1];
 	int err, alen;
 
-	if (!nest) {
-		NL_SET_ERR_MSG(extack, "missing EVS_A_ROUTE");
-		return -EINVAL;
-	}
-	err = nla_parse_nested(tb, EVS_ROUTE_A_MAX, nest, evs_route_policy,
-			       extack);
+	err = evs_nl_parse_nest(info, EVS_A_ROUTE, EVS_ROUTE_A_MAX,
+				evs_route_policy, tb);
 	if (err)
 		return err;
 
@@ -143,12 +140,8 @@ static int evs_rri_parse_parp(struct genl_info *info, struct evs_rri_obj *o,
 	struct net_device *dev;
 	int err;
 
-	if (!nest) {
-		NL_SET_ERR_MSG(extack, "missing EVS_A_PROXY_ARP");
-		return -EINVAL;
-	}
-	err = nla_parse_nested(tb, EVS_PARP_A_MAX, nest, evs_parp_policy,
-			       extack);
+	err = evs_nl_parse_nest(info, EVS_A_PROXY_ARP, EVS_PARP_A_MAX,
+				evs_parp_policy, tb);
 	if (err)
 		return err;
 	o->kind = EVS_RRI_PARP;
@@ -334,8 +327,7 @@ static int evs_rri_del(struct genl_info *info, struct evs_rri_obj *key,
 		       unsigned int have, const char *missing_msg)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
-	/* Pairs with the release in evs_conn_net_get: cn is initialised. */
-	struct evs_conn_net *cn = smp_load_acquire(&en->rri);
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
 	struct evs_rri_obj *o = NULL;
 	struct evs_conn *conn;
 
@@ -415,12 +407,8 @@ int evs_nl_parp_set(struct sk_buff *skb, struct genl_info *info)
 	struct net_device *dev;
 	int ifindex, err;
 
-	if (!nest) {
-		NL_SET_ERR_MSG(info->extack, "missing EVS_A_PROXY_ARP");
-		return -EINVAL;
-	}
-	err = nla_parse_nested(tb, EVS_PARP_A_MAX, nest, evs_parp_policy,
-			       info->extack);
+	err = evs_nl_parse_nest(info, EVS_A_PROXY_ARP, EVS_PARP_A_MAX,
+				evs_parp_policy, tb);
 	if (err)
 		return err;
 	if (!tb[EVS_PARP_A_IFINDEX] || !tb[EVS_PARP_A_ENABLE]) {
@@ -465,8 +453,7 @@ static int evs_rri_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			u8 kind, u8 cmd)
 {
 	struct evs_net *en = evs_net(sock_net(skb->sk));
-	/* Pairs with the release in evs_conn_net_get: cn is initialised. */
-	struct evs_conn_net *cn = smp_load_acquire(&en->rri);
+	struct evs_conn_net *cn = evs_conn_net_peek(en);
 	struct evs_rri_obj *o;
 	struct evs_conn *conn;
 	unsigned long id;
@@ -511,4 +498,36 @@ int evs_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb)
 int evs_nl_parp_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	return evs_rri_dump(skb, cb, EVS_RRI_PARP, EVS_CMD_PROXY_ARP_GET);
+}
+
+int evs_rri_fill(struct sk_buff *msg, const struct evs_rri_obj *o)
+{
+	struct nlattr *nest;
+
+	if (o->kind == EVS_RRI_ROUTE) {
+		nest = nla_nest_start(msg, EVS_A_ROUTE);
+		if (!nest ||
+		    nla_put_u16(msg, EVS_ROUTE_A_FAMILY, o->family) ||
+		    nla_put(msg, EVS_ROUTE_A_DST, evs_rri_alen(o->family),
+			    &o->addr) ||
+		    nla_put_u8(msg, EVS_ROUTE_A_PLEN, o->plen) ||
+		    nla_put_u32(msg, EVS_ROUTE_A_METRIC, o->metric) ||
+		    nla_put_u32(msg, EVS_ROUTE_A_TABLE, o->table) ||
+		    nla_put_u32(msg, EVS_ROUTE_A_CONN_ID, o->conn_id) ||
+		    nla_put_u32(msg, EVS_ROUTE_A_IFINDEX, o->ifindex))
+			goto err;
+	} else {
+		nest = nla_nest_start(msg, EVS_A_PROXY_ARP);
+		if (!nest ||
+		    nla_put(msg, EVS_PARP_A_ADDR, sizeof(__be32), &o->addr.a4) ||
+		    nla_put_u32(msg, EVS_PARP_A_IFINDEX, o->ifindex) ||
+		    nla_put_u32(msg, EVS_PARP_A_CONN_ID, o->conn_id))
+			goto err;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+err:
+	if (nest)
+		nla_nest_cancel(msg, nest);
+	return -EMSGSIZE;
 }

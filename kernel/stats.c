@@ -63,15 +63,13 @@ void evs_stats_sum(struct evs_stats __percpu *s, u64 out[EVS_ST_NUM])
 	}
 }
 
-int evs_stats_fill(struct sk_buff *msg, int attrtype,
-		   struct evs_stats __percpu *s)
+int evs_stats_put(struct sk_buff *msg, int attrtype,
+		  const u64 sum[EVS_ST_NUM])
 {
-	u64 sum[EVS_ST_NUM];
 	struct nlattr *nest;
 	int i;
 
 	BUILD_BUG_ON(EVS_STATS_A_MAX - EVS_STATS_A_RX_PACKETS + 1 != EVS_ST_NUM);
-	evs_stats_sum(s, sum);
 	nest = nla_nest_start(msg, attrtype);
 	if (!nest)
 		return -EMSGSIZE;
@@ -84,4 +82,13 @@ int evs_stats_fill(struct sk_buff *msg, int attrtype,
 	}
 	nla_nest_end(msg, nest);
 	return 0;
+}
+
+int evs_stats_fill(struct sk_buff *msg, int attrtype,
+		   struct evs_stats __percpu *s)
+{
+	u64 sum[EVS_ST_NUM];
+
+	evs_stats_sum(s, sum);
+	return evs_stats_put(msg, attrtype, sum);
 }

@@ -31,20 +31,6 @@ FIXTURE(encap) {
 	int peer, peer2;	/* UDP sockets in namespace B: ports 4500, 4600 */
 };
 
-static int udp_socket(int port)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET, .sin_port = htons(port),
-	};
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
 static int attach(struct evs_nl *nl, int fd)
 {
 	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_ENCAP_ATTACH, 0);
@@ -72,12 +58,12 @@ FIXTURE_SETUP(encap)
 	ASSERT_EQ(0, evs_ensure_module());
 	ASSERT_EQ(0, evs_t_topo_up(&self->topo, "enc"));
 	ASSERT_EQ(0, evs_t_enter(self->topo.b));
-	self->peer = udp_socket(4500);
-	self->peer2 = udp_socket(4600);
+	self->peer = evs_t_udp_socket(4500);
+	self->peer2 = evs_t_udp_socket(4600);
 	ASSERT_LE(0, self->peer);
 	ASSERT_LE(0, self->peer2);
 	ASSERT_EQ(0, evs_t_enter(self->topo.a));
-	self->daemon = udp_socket(4500);
+	self->daemon = evs_t_udp_socket(4500);
 	ASSERT_LE(0, self->daemon);
 	ASSERT_EQ(0, evs_nl_open(&self->nl));
 	ASSERT_EQ(0, attach(&self->nl, self->daemon)) TH_LOG("%s", self->nl.err_msg);
@@ -227,7 +213,7 @@ TEST_F_TIMEOUT(encap, nat_mapping_and_detach, 180)
 	/* evsd goes away: its socket is unhooked (encap_destroy).  A new
 	 * socket can be attached, and an explicit detach works. */
 	close(self->daemon);
-	self->daemon = udp_socket(4500);
+	self->daemon = evs_t_udp_socket(4500);
 	ASSERT_LE(0, self->daemon);
 	ASSERT_EQ(0, attach(&self->nl, self->daemon)) TH_LOG("%s", self->nl.err_msg);
 	EXPECT_EQ(-EBUSY, attach(&self->nl, self->daemon));

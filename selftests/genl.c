@@ -203,14 +203,15 @@ TEST_F(evs, malformed_attribute_rejected)
 	EXPECT_EQ(-EOPNOTSUPP, evs_nl_talk(&self->nl, nlh, NULL, NULL));
 }
 
-/* SA_FLUSH changes state; run it in a child with the given privileges
- * and return what the kernel said. */
+/* Run @fn in a child with the given privileges and return what it
+ * returned (0 or -errno).
+ */
 enum who { ROOT, NOBODY, USERNS_ROOT };
 
-static int flush_as(enum who who)
+static int run_as(enum who who, int (*fn)(struct evs_nl *nl))
 {
 	struct evs_nl nl;
-	int status, ret;
+	int status;
 	pid_t pid;
 
 	pid = fork();
@@ -224,15 +225,24 @@ static int flush_as(enum who who)
 		 * belongs to the initial one */
 		if (who == USERNS_ROOT && unshare(CLONE_NEWUSER))
 			_exit(101);
-		ret = evs_nl_open(&nl);
-		if (ret)
+		if (evs_nl_open(&nl))
 			_exit(102);
-		ret = evs_nl_talk(&nl, evs_nl_req(&nl, EVS_CMD_SA_FLUSH, 0), NULL, NULL);
-		_exit(-ret);
+		_exit(-fn(&nl));
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1000;
 	return -WEXITSTATUS(status);
+}
+
+/* SA_FLUSH changes state. */
+static int sa_flush(struct evs_nl *nl)
+{
+	return evs_nl_talk(nl, evs_nl_req(nl, EVS_CMD_SA_FLUSH, 0), NULL, NULL);
+}
+
+static int flush_as(enum who who)
+{
+	return run_as(who, sa_flush);
 }
 
 TEST_F(evs, state_change_needs_net_admin)
@@ -244,6 +254,31 @@ TEST_F(evs, state_change_needs_net_admin)
 	EXPECT_EQ(0, ret) TH_LOG("SA_FLUSH as root: %s", strerror(-ret));
 	EXPECT_EQ(-EPERM, flush_as(NOBODY));
 	EXPECT_EQ(-EPERM, flush_as(USERNS_ROOT));
+}
+
+static int join_events(struct evs_nl *nl)
+{
+	uint32_t group = nl->events_group;
+
+	if (!group)
+		return -ENOENT;
+	return mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
+				     sizeof(group)) ? -errno : 0;
+}
+
+static int join_events_as(enum who who)
+{
+	return run_as(who, join_events);
+}
+
+/* Events carry user names, SPIs, peers and routes: listening needs
+ * CAP_NET_ADMIN over the network namespace.
+ */
+TEST_F(evs, events_need_net_admin)
+{
+	EXPECT_EQ(0, join_events_as(ROOT));
+	EXPECT_EQ(-EPERM, join_events_as(NOBODY));
+	EXPECT_EQ(-EPERM, join_events_as(USERNS_ROOT));
 }
 
 TEST_F(evs, unprivileged_may_read)

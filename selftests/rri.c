@@ -29,6 +29,7 @@
 #include <kselftest_harness.h>
 
 #include "evs_nl.h"
+#include "evs_esp_util.h"
 
 #define LAN "192.168.77"
 #define GCM_KEY_IN  "0x0102030405060708090a0b0c0d0e0f1011121314"
@@ -231,26 +232,7 @@ static int pol_add(struct evs_nl *nl, uint8_t dir, const char *src,
 		   uint8_t splen, const char *dst, uint8_t dplen, uint32_t spi,
 		   uint32_t conn)
 {
-	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_POLICY_ADD, 0);
-	struct in_addr s, d;
-	struct nlattr *n;
-
-	inet_pton(AF_INET, src, &s);
-	inet_pton(AF_INET, dst, &d);
-	mnl_attr_put_strz(nlh, EVS_A_IFNAME, "evs0");
-	n = mnl_attr_nest_start(nlh, EVS_A_POLICY);
-	mnl_attr_put_u8(nlh, EVS_POL_A_DIR, dir);
-	mnl_attr_put_u16(nlh, EVS_POL_A_FAMILY, AF_INET);
-	mnl_attr_put(nlh, EVS_POL_A_SRC, 4, &s);
-	mnl_attr_put_u8(nlh, EVS_POL_A_SRC_PLEN, splen);
-	mnl_attr_put(nlh, EVS_POL_A_DST, 4, &d);
-	mnl_attr_put_u8(nlh, EVS_POL_A_DST_PLEN, dplen);
-	mnl_attr_put_u8(nlh, EVS_POL_A_ACTION, EVS_POL_IPSEC);
-	mnl_attr_put_u32(nlh, EVS_POL_A_SPI, spi);
-	if (conn)
-		mnl_attr_put_u32(nlh, EVS_POL_A_CONN_ID, conn);
-	mnl_attr_nest_end(nlh, n);
-	return evs_nl_talk(nl, nlh, NULL, NULL);
+	return evs_t_policy_add_conn(nl, dir, src, splen, dst, dplen, spi, conn);
 }
 
 /* --- events ---------------------------------------------------------------- */

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "evs_esp_util.h"
@@ -140,6 +142,14 @@ int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa)
 int evs_t_policy_add(struct evs_nl *nl, uint8_t dir, const char *src,
 		     int src_plen, const char *dst, int dst_plen, uint32_t spi)
 {
+	return evs_t_policy_add_conn(nl, dir, src, src_plen, dst, dst_plen,
+				     spi, 0);
+}
+
+int evs_t_policy_add_conn(struct evs_nl *nl, uint8_t dir, const char *src,
+			  int src_plen, const char *dst, int dst_plen,
+			  uint32_t spi, uint32_t conn)
+{
 	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_POLICY_ADD, 0);
 	struct in_addr s, d;
 	struct nlattr *nest;
@@ -156,6 +166,8 @@ int evs_t_policy_add(struct evs_nl *nl, uint8_t dir, const char *src,
 	mnl_attr_put_u8(nlh, EVS_POL_A_DST_PLEN, dst_plen);
 	mnl_attr_put_u8(nlh, EVS_POL_A_ACTION, EVS_POL_IPSEC);
 	mnl_attr_put_u32(nlh, EVS_POL_A_SPI, spi);
+	if (conn)
+		mnl_attr_put_u32(nlh, EVS_POL_A_CONN_ID, conn);
 	mnl_attr_nest_end(nlh, nest);
 	return evs_nl_talk(nl, nlh, NULL, NULL);
 }
@@ -202,4 +214,48 @@ int evs_t_sa_stats(struct evs_nl *nl, uint8_t dir, uint32_t spi,
 	if (ret)
 		return ret;
 	return r.found ? 0 : -ENODATA;
+}
+
+int evs_t_udp_socket(int port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port),
+	};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* xorshift64*: small, seedable, the same on every build. */
+static uint64_t evs_t_rnd_state;
+
+void evs_t_fuzz_start(const char *name, long *seconds)
+{
+	const char *env_s = getenv("EVS_FUZZ_SECONDS");
+	const char *env_seed = getenv("EVS_FUZZ_SEED");
+	uint64_t seed;
+
+	seed = env_seed ? strtoull(env_seed, NULL, 0) : (uint64_t)time(NULL);
+	*seconds = env_s ? atol(env_s) : 30;
+	printf("# %s: seed %llu, %ld s (EVS_FUZZ_SEED, EVS_FUZZ_SECONDS)\n",
+	       name, (unsigned long long)seed, *seconds);
+	fflush(stdout);
+	evs_t_rnd_state = seed * 0x9E3779B97F4A7C15ULL | 1;
+}
+
+uint32_t evs_t_rnd(void)
+{
+	evs_t_rnd_state ^= evs_t_rnd_state >> 12;
+	evs_t_rnd_state ^= evs_t_rnd_state << 25;
+	evs_t_rnd_state ^= evs_t_rnd_state >> 27;
+	return (evs_t_rnd_state * 2685821657736338717ULL) >> 32;
+}
+
+uint32_t evs_t_rnd_below(uint32_t n)
+{
+	return evs_t_rnd() % n;
 }

@@ -49,6 +49,10 @@ struct evs_t_sa {
 int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa);
 int evs_t_policy_add(struct evs_nl *nl, uint8_t dir, const char *src,
 		     int src_plen, const char *dst, int dst_plen, uint32_t spi);
+/* The same, tagged with connection @conn (0: none). */
+int evs_t_policy_add_conn(struct evs_nl *nl, uint8_t dir, const char *src,
+			  int src_plen, const char *dst, int dst_plen,
+			  uint32_t spi, uint32_t conn);
 /* Counters of one SA (index enum evs_stats_attr); -ENOENT when gone. */
 int evs_t_sa_stats(struct evs_nl *nl, uint8_t dir, uint32_t spi,
 		   uint64_t st[EVS_STATS_A_MAX + 1]);
@@ -56,5 +60,16 @@ int evs_t_sa_stats(struct evs_nl *nl, uint8_t dir, uint32_t spi,
 void evs_t_hexkey(char *buf, int len, int seed);
 /* hex string -> bytes; returns the length or -1. */
 int evs_t_unhex(const char *hex, uint8_t *out, int max);
+
+/* A UDP socket bound to @port on any address, or -1. */
+int evs_t_udp_socket(int port);
+
+/* Fuzz tests: read EVS_FUZZ_SECONDS (default 30) into @seconds and seed
+ * evs_t_rnd from EVS_FUZZ_SEED (default: the clock), printing both so a
+ * failure can be run again.
+ */
+void evs_t_fuzz_start(const char *name, long *seconds);
+uint32_t evs_t_rnd(void);
+uint32_t evs_t_rnd_below(uint32_t n);
 
 #endif
