@@ -146,7 +146,7 @@ static const char server_fmt[] =
 	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
 	"timers {\n half-open-max 8\n rate-limit 1000\n dpd-interval 10\n}\n"
 	"user-database %s\n"
-	"xauth {\n retries 2\n lockout 20 60\n}\n"
+	"xauth {\n retries 2\n lockout 1000 1\n}\n"
 	"pool sales 10.77.1.10 10.77.1.20\n"
 	"group sales {\n key groupsecret\n pool sales\n dns 192.168.77.53\n"
 	" domain corp.example\n banner \"Welcome\"\n split-include 192.168.77.0/24\n}\n"
@@ -569,5 +569,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();	/* the worker never answered */
 		easyvpn_process();
 	}
+	/* every session has ended: every address is back in its pool */
+	if (easyvpn_leases())
+		abort();
 	return 0;
 }
