@@ -217,6 +217,8 @@ static void setup(void)
 		fprintf(stderr, "fuzz_ike_engine: %s\n", err);
 		abort();
 	}
+	unlink(users);		/* read once, by easyvpn_init */
+	rmdir(dir);
 	clientcfg_set_backend(&host);
 	dump_dir = getenv("EVS_FUZZ_IKE_DUMP");
 }
