@@ -7,8 +7,8 @@
  * Easy VPN steps (XAUTH through the AAA worker and a local user file,
  * mode config from a pool, the client applying it through a fake host).
  * The input says which client (aggressive mode with a group, main mode
- * with an address key, a network-extension branch), whether there is a
- * NAT, and then what happens along the exchange:
+ * with an address key, a network-extension branch, a user with a wrong
+ * password), whether there is a NAT, and then what happens along the exchange:
  *
  *   0 step      deliver the next datagram unchanged
  *   1 mutate    deliver the next datagram with bytes changed
@@ -23,6 +23,8 @@
  *   6 settle    deliver everything both ways (and AAA results) until quiet
  *   7 replay    deliver the last datagram again, optionally from another
  *               address
+ *   8 kernel    an SA expired (soft or hard, either direction) or a
+ *               connection went away, as the kernel reports them
  *
  * When the input ends the exchange is let settle, so even an empty input
  * drives Phase 1, XAUTH, mode config and quick mode to the end.  Set
@@ -166,7 +168,10 @@ static const char client_conf[] =
 	"peer ne {\n server 203.0.113.1\n mode aggressive\n group-name branch\n"
 	" group-key branchsecret\n encryption aes\n key-length 256\n hash sha256\n"
 	" group 2\n transform-set T\n ezvpn-mode network-extension\n"
-	" local-network 10.77.200.0/24\n xauth-username dave\n xauth-password davepw\n}\n";
+	" local-network 10.77.200.0/24\n xauth-username dave\n xauth-password davepw\n}\n"
+	"peer bad {\n server 203.0.113.1\n mode aggressive\n group-name sales\n"
+	" group-key groupsecret\n encryption aes\n key-length 256\n hash sha256\n"
+	" group 2\n transform-set T\n xauth-username alice\n xauth-password wrong\n}\n";
 
 static void load(struct evsd_config *cfg, const char *text)
 {
@@ -443,12 +448,33 @@ out:
 	isakmp_buf_free(&b.buf);
 }
 
+/* 0.1 s steps up to 12.8 s (retransmissions, DPD), 10 s steps up to
+ * 640 s (Phase 2 rekey and expiry), 300 s steps up to 5.3 h (Phase 1). */
 static void op_time(struct in *in)
 {
 	uint8_t v = u8(in);
 
-	tick(&srv, &cli, v < 200 ? (uint64_t)v * 100 : (uint64_t)(v - 199) * 10000);
+	tick(&srv, &cli, v < 128 ? (uint64_t)v * 100 : v < 192 ? (uint64_t)(v - 127) * 10000 :
+			 (uint64_t)(v - 191) * 300000);
 	easyvpn_tick(now_ms);
+}
+
+/* A kernel event: an SA of a live connection (or any SPI) expired, or a
+ * connection went away. */
+static void op_kernel(struct in *in)
+{
+	uint8_t flags = u8(in);
+	struct side *s = flags & 1 ? &cli : &srv;
+	struct ike_sa *sa = live_sa(s);
+	const struct ike_conn *c = sa ? sa->conns : NULL;
+	uint32_t spi = u32(in);
+
+	if (c && (flags & 2))
+		spi = flags & 4 ? c->spi_out : c->spi_in;
+	if (flags & 8)
+		ike_engine_conn_gone(s->e, c && (flags & 2) ? c->id : spi);
+	else
+		ike_engine_sa_expired(s->e, spi, (flags >> 4) & 1, flags & 0x20);
 }
 
 /* Logins handed to the AAA worker and not yet answered (the link wraps
@@ -540,7 +566,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	set_addr(&local, nat_on ? "10.1.1.2" : "198.51.100.2", 500);
 	ike_engine_connect(cli.e, &cli.cfg.ike.peers[(how & 3) % cli.cfg.ike.n_peers], &local);
 	for (unsigned ops = 0; in.n && ops < 256; ops++) {
-		switch (u8(&in) % 8) {
+		switch (u8(&in) % 9) {
 		case 0: op_step(&in, 0); break;
 		case 1: op_step(&in, 1); break;
 		case 2: op_step(&in, 2); break;
@@ -549,6 +575,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5: op_time(&in); break;
 		case 6: settle(); break;
 		case 7: op_replay(&in); break;
+		case 8: op_kernel(&in); break;
 		}
 	}
 	settle();
