@@ -38,14 +38,14 @@ static uint8_t answer(void)
 	return *H.p++;
 }
 
-static unsigned f_ifindex(void *arg, const char *name)
+static unsigned h_ifindex(void *arg, const char *name)
 {
 	(void)arg;
 	(void)name;
 	return answer() == 0xff ? 0 : 7;
 }
 
-static int f_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
+static int h_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
 		  unsigned plen, char *err, size_t n)
 {
 	uint8_t v = add ? answer() : 0;
@@ -68,7 +68,7 @@ static int f_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
 	return 0;
 }
 
-static int f_route(void *arg, bool add, const struct rtnl_route *r, char *err,
+static int h_route(void *arg, bool add, const struct rtnl_route *r, char *err,
 		   size_t n)
 {
 	uint8_t v = add ? answer() : 0;
@@ -88,7 +88,7 @@ static int f_route(void *arg, bool add, const struct rtnl_route *r, char *err,
 	return 0;
 }
 
-static int f_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
+static int h_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
 		       char *err, size_t n)
 {
 	uint8_t v = answer();
@@ -107,7 +107,7 @@ static int f_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
 	return 0;
 }
 
-static int f_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[4])
+static int h_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[4])
 {
 	uint8_t v = answer();
 
@@ -120,20 +120,20 @@ static int f_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[
 	return 0;
 }
 
-static int f_nft(void *arg, const char *script, char *err, size_t n)
+static int h_nft(void *arg, const char *script, char *err, size_t n)
 {
 	(void)arg;
 	(void)script;
 	if (answer() & 1) {
-		snprintf(err, n, "nft failed");
+		snprintf(err, n, "nft: exit status 1");
 		return -1;
 	}
 	return 0;
 }
 
-static const struct clientcfg_backend fake = {
-	.ifindex = f_ifindex, .addr = f_addr, .route = f_route,
-	.route_get = f_route_get, .addr_within = f_within, .nft = f_nft,
+static const struct clientcfg_backend host = {
+	.ifindex = h_ifindex, .addr = h_addr, .route = h_route,
+	.route_get = h_route_get, .addr_within = h_within, .nft = h_nft,
 };
 
 static void to_prefix(uint32_t a, unsigned plen, struct evs_prefix *p)
@@ -161,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 
 	evsd_log_set_quiet(true);
-	clientcfg_set_backend(&fake);
+	clientcfg_set_backend(&host);
 	if (size < 4)
 		return 0;
 	req.network_extension = data[0] & 1;
