@@ -251,7 +251,7 @@ static void dump(const struct pkt *p)
 	char path[4096];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/dgram-%05u", dump_dir, n_dumped++);
+	snprintf(path, sizeof(path), "%s/dgram-%ld-%05u", dump_dir, (long)getpid(), n_dumped++);
 	f = fopen(path, "wb");
 	if (f) {
 		fwrite(p->buf, 1, p->len, f);
