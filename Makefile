@@ -11,7 +11,7 @@ BUILD := $(TOP)/build
 export EVS_VERSION KDIR BUILD TOP
 
 .PHONY: all module userspace selftests initramfs kselftest-headers deps check unit \
-	vmtests demo clean checkpatch fuzz install
+	vmtests demo clean checkpatch fuzz fuzz-long install
 
 all: module userspace
 
@@ -43,6 +43,10 @@ unit: userspace
 
 fuzz:
 	$(MAKE) -C userspace fuzz
+
+# make fuzz-long MINUTES=N [FUZZ_JOBS=J]: every fuzz target for N minutes
+fuzz-long:
+	$(MAKE) -C userspace fuzz-long
 
 vmtests: all selftests initramfs
 	scripts/run-selftests

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,6 +74,36 @@ static bool is_v4(const struct sockaddr_storage *ss)
 	return ss->ss_family == AF_INET;
 }
 
+static void dump_open(struct net *n)
+{
+	const char *dir = getenv("EVS_IKE_DUMP");
+
+	if (!dir || !dir[0])
+		return;
+	n->dump_fd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	n->dump = n->dump_fd >= 0;
+	if (n->dump)
+		log_warn("EVS_IKE_DUMP: writing every IKE datagram received to %s", dir);
+	else
+		log_warn("EVS_IKE_DUMP: %s: %s", dir, strerror(errno));
+}
+
+static void dump(struct net *n, const uint8_t *buf, size_t len)
+{
+	char name[64];
+	int fd;
+
+	if (!n->dump)
+		return;
+	snprintf(name, sizeof(name), "evsd-%ld-%06u", (long)getpid(), n->n_dumped++);
+	fd = openat(n->dump_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, len) != (ssize_t)len)
+		log_warn("EVS_IKE_DUMP: %s: short write", name);
+	close(fd);
+}
+
 int net_open(struct net *n, const struct ike_config *ike, char *err,
 	     size_t errlen)
 {
@@ -83,6 +114,7 @@ int net_open(struct net *n, const struct ike_config *ike, char *err,
 	unsigned n_v4 = 0;
 
 	memset(n, 0, sizeof(*n));
+	dump_open(n);
 	memset(&any, 0, sizeof(any));
 	any.ss_family = AF_INET;
 	if (!ike->n_listen) {
@@ -132,6 +164,9 @@ void net_close(struct net *n)
 	for (unsigned i = 0; i < n->n; i++)
 		close(n->s[i].fd);
 	n->n = 0;
+	if (n->dump)
+		close(n->dump_fd);
+	n->dump = false;
 }
 
 int net_natt_fd(const struct net *n, unsigned idx)
@@ -192,6 +227,7 @@ void net_read(struct net *n, unsigned i, struct ike_engine *e)
 		local_of(&mh, s, &p.local);
 		p.natt = s->natt;
 		if (!s->natt) {
+			dump(n, buf, (size_t)len);
 			ike_engine_input(e, &p, buf, (size_t)len);
 			continue;
 		}
@@ -208,6 +244,7 @@ void net_read(struct net *n, unsigned i, struct ike_engine *e)
 			n->rx_not_listening++;
 			continue;
 		}
+		dump(n, buf + NON_ESP_MARKER_LEN, (size_t)len - NON_ESP_MARKER_LEN);
 		ike_engine_input(e, &p, buf + NON_ESP_MARKER_LEN,
 				 (size_t)len - NON_ESP_MARKER_LEN);
 	}

@@ -35,6 +35,11 @@ struct net {
 	uint64_t rx_esp_leak;		/* ESP seen by us: not attached */
 	uint64_t rx_keepalive;
 	uint64_t rx_not_listening;	/* IKE to an address not listened on */
+	/* EVS_IKE_DUMP=DIR: every IKE datagram received is also written to
+	 * DIR as a file (fuzzing seeds from real peers; debugging only). */
+	bool dump;
+	int dump_fd;
+	unsigned n_dumped;
 };
 
 /* Open and bind the sockets for cfg (listen addresses, ports).  On error

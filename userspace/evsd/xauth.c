@@ -260,6 +260,9 @@ enum xauth_srv_ev xauth_client_recv(struct xauth_client *c,
 				    const char *user, const uint8_t *pass,
 				    size_t pass_len, struct xauth_out *out)
 {
+	/* Nothing to send unless a branch below builds it: the caller reads
+	 * out->cfg_type after XAUTH_EV_INVALID. */
+	memset(out, 0, sizeof(*out));
 	if (m->cfg_type == ISAKMP_CFG_REQUEST && c->state != XAUTH_C_DONE) {
 		if (m->message[0])
 			snprintf(c->server_message, sizeof(c->server_message), "%s", m->message);

@@ -156,7 +156,8 @@ void xauth_client_init(struct xauth_client *c, unsigned max_replies);
 /* REQUEST -> REPLY with the credentials; SET -> ACK (DONE).  Returns
  * XAUTH_EV_SEND, XAUTH_EV_DONE (an ACK to send is in *out as well), or
  * XAUTH_EV_INVALID (refused: e.g. too many REQUESTs; *out then holds a
- * REPLY with STATUS=FAIL to end it politely). */
+ * REPLY with STATUS=FAIL to end it politely, or has cfg_type 0 when
+ * there is nothing to answer, e.g. a SET after the login ended). */
 enum xauth_srv_ev xauth_client_recv(struct xauth_client *c,
 				    const struct xauth_msg *m,
 				    const char *user, const uint8_t *pass,

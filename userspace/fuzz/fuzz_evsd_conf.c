@@ -1,21 +1,56 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the evsd.conf grammar and the IKE section
- * interpreter.  Not network input, but an operator's typo must give a
- * file:line error, never a crash.  Inputs naming a pki block are only
- * tokenised: the interpreter would open the named files.
+ * libFuzzer target for evsd.conf: the grammar, the IKE sections, the pki
+ * block and the Easy VPN sections (user-database, aaa, xauth, pool,
+ * group, user: config_easyvpn.c), as evsd_config_load runs them.  Not
+ * network input, but an operator's typo must give a file:line error,
+ * never a crash.
+ *
+ * The pki block opens files: only the names of the test PKI in
+ * fuzz/certs (ca.pem, sub.pem, gw.pem, gw.key, client.pem, missing.pem)
+ * are allowed, and they are made absolute; inputs naming anything else
+ * in a pki block are skipped.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "evsd/config.h"
+#include "evsd/config_easyvpn.h"
 #include "evsd/log.h"
+
+static const char *const allowed[] = {
+	"ca.pem", "sub.pem", "gw.pem", "gw.key", "client.pem", "missing.pem", NULL
+};
+
+/* Point the pki block's file names at fuzz/certs; false = not allowed. */
+static bool pki_files(struct cfg_node *root)
+{
+	for (struct cfg_node *n = root->child; n; n = n->next) {
+		if (!n->argc || strcmp(n->argv[0], "pki"))
+			continue;
+		for (struct cfg_node *c = n->child; c; c = c->next) {
+			unsigned i;
+			char *p;
+
+			if (c->argc < 2)
+				continue;
+			for (i = 0; allowed[i] && strcmp(c->argv[1], allowed[i]); i++)
+				;
+			if (!allowed[i])
+				return false;
+			if (asprintf(&p, "%s/certs/%s", EVS_FUZZ_DIR, allowed[i]) < 0)
+				abort();
+			free(c->argv[1]);
+			c->argv[1] = p;
+		}
+	}
+	return true;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ike_config ike;
-	struct cfg_node *root;
+	struct evsd_config cfg;
 	struct cfg_err err;
 	char *text;
 
@@ -27,14 +62,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	root = cfg_parse_string(text, "fuzz.conf", &err);
-	if (root && !strstr(text, "pki")) {
-		if (config_ike_load(root, &ike, &err) == 0) {
-			(void)cfg_check_unused(root, &err);
-			config_ike_free(&ike);
-		}
-	}
-	cfg_free(root);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.tree = cfg_parse_string(text, "fuzz.conf", &err);
 	free(text);
+	if (!cfg.tree)
+		return 0;
+	if (pki_files(cfg.tree) && config_ike_load(cfg.tree, &cfg.ike, &err) == 0 &&
+	    config_easyvpn_ext.load(cfg.tree, &cfg, &err) == 0)
+		(void)cfg_check_unused(cfg.tree, &err);
+	config_easyvpn_ext.free(&cfg);
+	config_ike_free(&cfg.ike);
+	cfg_free(cfg.tree);
 	return 0;
 }

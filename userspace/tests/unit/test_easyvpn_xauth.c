@@ -88,6 +88,30 @@ UNIT_TEST(client_gives_up_when_asked_again)
 	UNIT_ASSERT_EQ_INT(n, 1);
 }
 
+/* Found by fuzz_ike_engine: a gateway's SET after the login ended left
+ * the answer uninitialised, and easyvpn.c sent (and freed) whatever the
+ * stack held. */
+UNIT_TEST(set_after_the_end_leaves_nothing_to_send)
+{
+	struct xauth_client c;
+	struct xauth_out o;
+	struct xauth_msg m;
+
+	xauth_client_init(&c, 1);
+	memset(&m, 0, sizeof(m));
+	m.cfg_type = ISAKMP_CFG_SET;
+	m.has = XAUTH_BIT(XAUTH_STATUS);
+	m.status = XAUTH_STATUS_OK;
+	UNIT_ASSERT_EQ_INT(xauth_client_recv(&c, &m, "alice", (const uint8_t *)"pw", 2, &o),
+			   XAUTH_EV_DONE);
+	xauth_out_free(&o);
+	memset(&o, 0xa5, sizeof(o));		/* what a stack may hold */
+	UNIT_ASSERT_EQ_INT(xauth_client_recv(&c, &m, "alice", (const uint8_t *)"pw", 2, &o),
+			   XAUTH_EV_INVALID);
+	UNIT_ASSERT_EQ_INT(o.cfg_type, 0);
+	xauth_out_free(&o);
+}
+
 UNIT_TEST(request_and_final_set_on_the_wire)
 {
 	struct xauth_server s;

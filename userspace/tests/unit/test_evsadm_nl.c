@@ -3,6 +3,7 @@
  * extack offset points at, and events: decoding, JSON, text. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/netlink.h>
 
 #include "unit.h"
@@ -136,6 +137,22 @@ UNIT_TEST(dump_done_carries_error)
 	*status = 0;
 	nlh->nlmsg_flags = NLM_F_MULTI;
 	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(nlh, &err), 0);
+}
+
+/* Found by fuzz_evs_msg: -INT_MIN overflowed (UBSan). */
+UNIT_TEST(error_beyond_errno_range_is_bad_message)
+{
+	char rbuf[EVS_NL_BUFSZ], abuf[EVS_NL_BUFSZ];
+	struct nlmsghdr *req = sa_request(rbuf);
+	struct evs_nl_err err;
+
+	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(ack(abuf, INT_MIN, req, NULL, -1, true), &err),
+			   -EBADMSG);
+	UNIT_ASSERT_EQ_INT(err.err, EBADMSG);
+	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(ack(abuf, -5000, req, NULL, -1, true), &err),
+			   -EBADMSG);
+	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(ack(abuf, -4095, req, NULL, -1, true), &err),
+			   -4095);
 }
 
 UNIT_TEST(truncated_error_is_rejected)

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target for evsd's client role applying what a gateway pushes:
+ * the attributes of a mode-config REPLY/SET (modecfg_decode) become the
+ * inner address and the split networks, which clientcfg.c puts on the
+ * host (address, routes, the host route to the gateway, PAT of the local
+ * networks) through a fake backend whose answers (success, EEXIST, other
+ * errors, no device, no local address) the fuzzer also chooses; then
+ * connections go away and everything is taken down, as session.c does.
+ * Checks that whatever it installed is what it removes.
+ *
+ * Input: [flags][n_lans][5 bytes per lan: a.b.c.d/plen][len u16 BE]
+ * [attributes of the SET/REPLY][the backend's answers, one byte a call].
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "evsd/clientcfg.h"
+#include "evsd/isakmp.h"
+#include "evsd/log.h"
+#include "evsd/modecfg.h"
+
+static struct {
+	const uint8_t *p;
+	size_t n;
+	long addrs, routes;	/* installed minus removed */
+} H;
+
+static uint8_t answer(void)
+{
+	if (!H.n)
+		return 0;
+	H.n--;
+	return *H.p++;
+}
+
+static unsigned h_ifindex(void *arg, const char *name)
+{
+	(void)arg;
+	(void)name;
+	return answer() == 0xff ? 0 : 7;
+}
+
+static int h_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
+		  unsigned plen, char *err, size_t n)
+{
+	uint8_t v = add ? answer() : 0;
+
+	(void)arg;
+	(void)ifindex;
+	(void)a;
+	(void)plen;
+	if (v % 5 == 3) {
+		/* the gateway's address left by an evsd that died: taken over */
+		H.addrs++;
+		snprintf(err, n, "File exists");
+		return -EEXIST;
+	}
+	if (v % 5 == 4) {
+		snprintf(err, n, "Operation not permitted");
+		return -EPERM;
+	}
+	H.addrs += add ? 1 : -1;
+	return 0;
+}
+
+static int h_route(void *arg, bool add, const struct rtnl_route *r, char *err,
+		   size_t n)
+{
+	uint8_t v = add ? answer() : 0;
+
+	(void)arg;
+	if (r->plen > 32)
+		abort();
+	if (v % 7 == 5) {
+		snprintf(err, n, "File exists");
+		return -EEXIST;
+	}
+	if (v % 7 == 6) {
+		snprintf(err, n, "Network is unreachable");
+		return -ENETUNREACH;
+	}
+	H.routes += add ? 1 : -1;
+	return 0;
+}
+
+static int h_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
+		       char *err, size_t n)
+{
+	uint8_t v = answer();
+
+	(void)arg;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->dst, dst, 4);
+	out->plen = 32;
+	if (v % 4 == 3) {
+		snprintf(err, n, "Network is unreachable");
+		return -ENETUNREACH;
+	}
+	out->oif = v % 4 == 2 ? 7 : 3;	/* 7: already through the tunnel */
+	out->has_gw = v & 4;
+	memcpy(out->gw, (uint8_t[]){ 10, 99, 0, 1 }, 4);
+	return 0;
+}
+
+static int h_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[4])
+{
+	uint8_t v = answer();
+
+	(void)arg;
+	(void)plen;
+	if (v & 1)
+		return -1;
+	memcpy(out, net, 4);
+	out[3] |= 1;
+	return 0;
+}
+
+static int h_nft(void *arg, const char *script, char *err, size_t n)
+{
+	(void)arg;
+	(void)script;
+	if (answer() & 1) {
+		snprintf(err, n, "nft: exit status 1");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct clientcfg_backend host = {
+	.ifindex = h_ifindex, .addr = h_addr, .route = h_route,
+	.route_get = h_route_get, .addr_within = h_within, .nft = h_nft,
+};
+
+static void to_prefix(uint32_t a, unsigned plen, struct evs_prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = AF_INET;
+	p->plen = (uint8_t)plen;
+	p->addr[0] = a >> 24;
+	p->addr[1] = a >> 16;
+	p->addr[2] = a >> 8;
+	p->addr[3] = a;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct evs_prefix lans[4], remote, local;
+	struct clientcfg_req req = {
+		.name = "fuzz", .peer = "gw", .device = "evs0",
+		.gateway = { 203, 0, 113, 1 },
+	};
+	struct isakmp_perr err;
+	struct clientcfg *c;
+	struct modecfg m;
+	unsigned n_lans;
+	size_t len;
+
+	evsd_log_set_quiet(true);
+	clientcfg_set_backend(&host);
+	if (size < 4)
+		return 0;
+	req.network_extension = data[0] & 1;
+	req.have_gateway = data[0] & 2;
+	req.addr_device = data[0] & 4 ? "dummy0" : NULL;
+	n_lans = data[1] % 5;
+	data += 2;
+	size -= 2;
+	if (size < n_lans * 5 + 2)
+		return 0;
+	for (unsigned i = 0; i < n_lans; i++, data += 5, size -= 5)
+		to_prefix((uint32_t)data[0] << 24 | data[1] << 16 | data[2] << 8 | data[3],
+			  data[4] % 33, &lans[i]);
+	req.lans = lans;
+	req.n_lans = n_lans;
+	len = (size_t)data[0] << 8 | data[1];
+	data += 2;
+	size -= 2;
+	if (len > size)
+		len = size;
+	if (modecfg_decode(data, len, data[-3] & 8 ? ISAKMP_CFG_SET : ISAKMP_CFG_REPLY,
+			   &m, &err))
+		return 0;
+	H.p = data + len;
+	H.n = size - len;
+	H.addrs = H.routes = 0;
+	/* as easyvpn.c's client_apply and session.c's client_apply */
+	if ((m.has & MCF_BIT(MCF_IP4_ADDRESS)) && !req.network_extension) {
+		req.have_addr = true;
+		to_prefix(m.ip4_addr, 32, &local);
+		memcpy(req.addr, local.addr, 4);
+	} else if (n_lans) {
+		local = lans[0];
+	} else {
+		to_prefix(0, 0, &local);
+	}
+	c = clientcfg_up(&req);
+	if (!c)
+		return 0;
+	if (!m.n_split) {
+		to_prefix(0, 0, &remote);
+		clientcfg_route_add(c, 1, &remote, &local);
+	}
+	for (unsigned i = 0; i < m.n_split; i++) {
+		int plen = modecfg_mask_to_plen(m.split[i].mask);
+
+		if (plen < 0)
+			continue;
+		to_prefix(m.split[i].addr, (unsigned)plen, &remote);
+		clientcfg_route_add(c, 1 + i % 3, &remote, &local);
+		if (answer() & 1)	/* a rekey adds the same again */
+			clientcfg_route_add(c, 1 + i % 3, &remote, &local);
+	}
+	clientcfg_route_del(c, 2);
+	clientcfg_down(c);
+	if (H.addrs || H.routes)
+		abort();	/* something installed was left behind */
+	return 0;
+}

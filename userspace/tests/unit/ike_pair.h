@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Two IKE engines in one process, for tests and fuzzing: a fake network
+ * (per-side send queues, delivery with an optional NAT between the two),
+ * a fake kernel that records the children it is given, a fake clock.
+ * The caller makes the engines (ike_engine_new(cfg, role, &fake_ops,
+ * side)) and drives them with deliver(), pump() and tick().  Header-only
+ * (static functions): include it in one file of a program.
+ */
+#ifndef EVS_TESTS_IKE_PAIR_H
+#define EVS_TESTS_IKE_PAIR_H
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evsd/config.h"
+#include "evsd/ikesa.h"
+
+struct pkt {
+	struct ike_path path;		/* as the sender saw it */
+	uint8_t *buf;
+	size_t len;
+};
+
+#define QMAX 64
+#define KMAX 32
+
+struct kchild {
+	struct kernel_child c;
+	uint8_t enc_in[64], auth_in[64], enc_out[64], auth_out[64];
+};
+
+struct side {
+	const char *name;
+	struct evsd_config cfg;
+	struct ike_engine *e;
+	struct pkt q[QMAX];
+	unsigned nq;
+	unsigned sent;
+	int drop_next;			/* drop this many outgoing */
+	struct kchild kadd[KMAX];
+	unsigned n_kadd;
+	uint32_t kdel[KMAX];
+	unsigned n_kdel;
+	unsigned n_kdel_sas;
+	unsigned keepalives;
+	uint32_t out_switched;
+	char *path;
+};
+
+static inline int f_send(void *arg, const struct ike_path *p, const uint8_t *buf,
+		  size_t len)
+{
+	struct side *s = arg;
+
+	s->sent++;
+	if (s->drop_next > 0) {
+		s->drop_next--;
+		return 0;
+	}
+	if (s->nq >= QMAX)
+		return -1;
+	s->q[s->nq].path = *p;
+	s->q[s->nq].buf = malloc(len);
+	memcpy(s->q[s->nq].buf, buf, len);
+	s->q[s->nq].len = len;
+	s->nq++;
+	return 0;
+}
+
+static inline int f_child_add(void *arg, const struct kernel_child *c)
+{
+	struct side *s = arg;
+	struct kchild *k;
+
+	if (s->n_kadd >= KMAX)
+		return -1;
+	k = &s->kadd[s->n_kadd++];
+	k->c = *c;
+	memcpy(k->enc_in, c->enc_in, c->enc_len);
+	memcpy(k->enc_out, c->enc_out, c->enc_len);
+	memcpy(k->auth_in, c->auth_in, c->auth_len);
+	memcpy(k->auth_out, c->auth_out, c->auth_len);
+	return 0;
+}
+
+static inline int f_child_del_sas(void *arg, uint32_t conn, uint32_t in, uint32_t out)
+{
+	struct side *s = arg;
+
+	(void)conn;
+	(void)in;
+	(void)out;
+	s->n_kdel_sas++;
+	return 0;
+}
+
+static inline int f_conn_del(void *arg, uint32_t conn)
+{
+	struct side *s = arg;
+
+	if (s->n_kdel < KMAX)
+		s->kdel[s->n_kdel++] = conn;
+	return 0;
+}
+
+static inline int f_keepalive(void *arg, const struct ike_path *p)
+{
+	struct side *s = arg;
+
+	(void)p;
+	s->keepalives++;
+	return 0;
+}
+
+static inline int f_out_policy(void *arg, const struct kernel_child *c)
+{
+	struct side *s = arg;
+
+	s->out_switched = c->spi_out;
+	return 0;
+}
+
+static const struct ike_engine_ops fake_ops = {
+	.out_policy = f_out_policy,
+	.send = f_send,
+	.child_add = f_child_add,
+	.child_del_sas = f_child_del_sas,
+	.conn_del = f_conn_del,
+	.keepalive = f_keepalive,
+};
+
+static uint64_t now_ms = 1000000;
+
+/* NAT between the two: the client's 10.1.1.2:P appears as
+ * 198.51.100.77:(P+30000) to the server. */
+static bool nat_on;
+
+static inline void set_addr(struct sockaddr_storage *ss, const char *a, uint16_t port)
+{
+	struct sockaddr_in *s = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	s->sin_family = AF_INET;
+	s->sin_port = htons(port);
+	inet_pton(AF_INET, a, &s->sin_addr);
+}
+
+static inline uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* When set, every delivered datagram is also copied here. */
+static struct pkt *recorder;
+static unsigned n_recorded, max_recorded;
+
+static inline void deliver(struct side *from, struct side *to, unsigned i)
+{
+	struct pkt *p = &from->q[i];
+	struct ike_path rp;
+
+	if (recorder && n_recorded < max_recorded) {
+		recorder[n_recorded] = *p;
+		recorder[n_recorded].buf = malloc(p->len);
+		memcpy(recorder[n_recorded].buf, p->buf, p->len);
+		n_recorded++;
+	}
+
+	rp.local = p->path.remote;
+	rp.remote = p->path.local;
+	rp.natt = p->path.natt;
+	if (nat_on) {
+		if (!strcmp(from->name, "client"))
+			set_addr(&rp.remote, "198.51.100.77",
+				 (uint16_t)(port_of(&p->path.local) + 30000));
+		else
+			set_addr(&rp.local, "10.1.1.2",
+				 (uint16_t)(port_of(&p->path.remote) - 30000));
+	}
+	ike_engine_set_time(to->e, now_ms);
+	ike_engine_input(to->e, &rp, p->buf, p->len);
+}
+
+static inline void flush_q(struct side *s)
+{
+	for (unsigned i = 0; i < s->nq; i++)
+		free(s->q[i].buf);
+	s->nq = 0;
+}
+
+/* Deliver everything both ways until quiet. */
+static inline void pump(struct side *a, struct side *b)
+{
+	for (int round = 0; round < 50 && (a->nq || b->nq); round++) {
+		struct side *sides[2] = { a, b };
+
+		for (int k = 0; k < 2; k++) {
+			struct side *from = sides[k], *to = sides[!k];
+			struct pkt q[QMAX];
+			unsigned n = from->nq;
+
+			memcpy(q, from->q, sizeof(q[0]) * n);
+			from->nq = 0;
+			for (unsigned i = 0; i < n; i++) {
+				struct side tmp = { .name = from->name };
+
+				tmp.q[0] = q[i];
+				tmp.nq = 1;
+				deliver(&tmp, to, 0);
+				free(q[i].buf);
+			}
+		}
+	}
+}
+
+static inline void tick(struct side *a, struct side *b, uint64_t advance_ms)
+{
+	now_ms += advance_ms;
+	ike_engine_set_time(a->e, now_ms);
+	ike_engine_set_time(b->e, now_ms);
+	ike_engine_tick(a->e);
+	ike_engine_tick(b->e);
+}
+
+#endif
