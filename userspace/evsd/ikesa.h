@@ -180,6 +180,13 @@ struct ike_conn {
 struct ike_sa {
 	struct ike_sa *next;
 	struct ike_engine *eng;
+	/* Admission accounting (ikesa.c sa_account): the class the SA is
+	 * counted in, its source's bucket, and its place in the list of
+	 * unproven responder exchanges (oldest first). */
+	uint8_t acct;
+	uint16_t src_slot;
+	struct ike_sa *up_prev, *up_next;
+	unsigned unproven_replies;	/* MM2/AM2 resent to an unproven peer */
 	uint32_t serial;
 	char name[96];
 	uint8_t cky_i[ISAKMP_COOKIE_LEN], cky_r[ISAKMP_COOKIE_LEN];
@@ -261,7 +268,14 @@ struct ike_ratelimit {
 struct ike_stats {
 	uint64_t rx, tx, rx_malformed, rx_dup, rx_unknown_sa, rx_rate_limited,
 		 rx_half_open_full, rexmits, p1_ok, p1_failed, p2_ok, p2_failed,
-		 dpd_dead;
+		 dpd_dead, half_open_evicted, rx_source_full, unauth_refused;
+};
+
+/* Per-source admission counters, by a keyed hash of the address (an
+ * attacker cannot aim at another source's bucket). */
+#define IKE_SRC_SLOTS 4096
+struct ike_src_count {
+	uint32_t half_open, unauth;
 };
 
 struct ike_engine {
@@ -274,7 +288,11 @@ struct ike_engine {
 	struct ike_sa *sas;
 	uint32_t next_serial;
 	uint32_t next_conn_id;
-	unsigned n_half_open;
+	unsigned n_half_open;		/* responder SAs in Phase 1 */
+	unsigned n_unauth;		/* responder SAs in the session steps */
+	struct ike_src_count src[IKE_SRC_SLOTS];
+	uint8_t src_key[16];
+	struct ike_sa *up_head, *up_tail;	/* unproven, oldest first */
 	struct ike_ratelimit rl;
 	struct ike_stats stats;
 	bool shutting_down;
@@ -305,7 +323,14 @@ void ike_engine_sa_expired(struct ike_engine *e, uint32_t spi, uint8_t dir,
 			   bool hard);
 void ike_engine_conn_gone(struct ike_engine *e, uint32_t conn_id);
 
+/* The admission counts agree with a walk of the SA table (tests). */
+bool ike_engine_counts_ok(const struct ike_engine *e);
+
 /* ---- shared by the exchange modules -------------------------------------- */
+
+/* The admission counters of a source address's bucket. */
+struct ike_src_count *ike_src_count(struct ike_engine *e,
+				    const struct sockaddr *a);
 
 struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 			  const struct ike_path *path);

@@ -740,6 +740,214 @@ UNIT_TEST(per_source_rate_limit)
 	side_free(&srv);
 }
 
+/* ---- admission: floods of first messages ------------------------------------- */
+
+/* A first message as if from source i of a spoofed range, with a fresh
+ * initiator cookie. */
+static void inject_first(struct side *srv, unsigned i, uint8_t *buf,
+			 size_t len)
+{
+	struct ike_path p;
+	char a[32];
+
+	memset(&p, 0, sizeof(p));
+	snprintf(a, sizeof(a), "198.51.100.%u", 100 + i % 60);
+	set_addr(&p.local, "203.0.113.1", 500);
+	set_addr(&p.remote, a, 500);
+	ike_random(buf, 8);
+	buf[0] |= 1;
+	if (srv->nq > QMAX / 2)
+		flush_q(srv);
+	ike_engine_set_time(srv->e, now_ms);
+	ike_engine_input(srv->e, &p, buf, len);
+}
+
+/* The MM1 a client with this configuration sends. */
+static size_t capture_mm1(const char *conf, uint8_t *out, size_t max)
+{
+	struct side cli;
+	struct sockaddr_storage local;
+	size_t n;
+
+	side_init(&cli, "client", conf, EVS_ROLE_CLIENT);
+	set_addr(&local, "198.51.100.2", 500);
+	UNIT_ASSERT(ike_engine_connect(cli.e, &cli.cfg.ike.peers[0], &local));
+	UNIT_ASSERT(cli.nq == 1 && cli.q[0].len <= max);
+	n = cli.q[0].len;
+	memcpy(out, cli.q[0].buf, n);
+	side_free(&cli);
+	return n;
+}
+
+static const char client_group5_conf[] =
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	"peer gw {\n server 203.0.113.1\n group-key mainsecret\n"
+	" encryption aes\n key-length 256\n hash sha256\n group 5\n"
+	" transform-set T\n}\n";
+
+UNIT_TEST(refused_first_messages_leave_nothing_behind)
+{
+	struct side srv, cli;
+	uint8_t bare[28] = { 0 }, unmatched[2048];
+	size_t ulen;
+	unsigned sent_before;
+
+	setup(&srv, &cli, client_main_conf);
+	ulen = capture_mm1(client_group5_conf, unmatched, sizeof(unmatched));
+	bare[17] = 0x10;
+	bare[18] = ISAKMP_EXCH_MAIN;
+	bare[27] = 28;
+	sent_before = srv.sent;
+	/* 10,000 first messages from 60 sources, 1 ms apart: bare headers
+	 * and offers no policy matches.  half-open-max is 3. */
+	for (unsigned i = 0; i < 10000; i++) {
+		now_ms += 1;
+		if (i % 2)
+			inject_first(&srv, i, bare, sizeof(bare));
+		else
+			inject_first(&srv, i, unmatched, ulen);
+		UNIT_ASSERT(srv.e->n_half_open <= 3);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	/* Nothing was answered: no notify reflected at the sources. */
+	UNIT_ASSERT_EQ_INT(srv.sent - sent_before, 0);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_half_open_full, 0);
+	/* A real client connects afterwards. */
+	tick(&cli, &srv, 1000);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->state == IKE_S_READY);
+	UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->state == IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(half_open_flood_evicts_unproven_and_a_client_gets_through)
+{
+	struct side srv, cli;
+	uint8_t mm1[2048];
+	size_t len;
+
+	setup(&srv, &cli, client_main_conf);
+	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
+	/* Acceptable offers from 60 spoofed sources: each gets one MM2,
+	 * the table (half-open-max 3) stays full of the newest. */
+	for (unsigned i = 0; i < 3000; i++) {
+		now_ms += 1;
+		inject_first(&srv, i, mm1, len);
+		UNIT_ASSERT(srv.e->n_half_open <= 3);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
+	UNIT_ASSERT(srv.e->stats.half_open_evicted >= 2990);
+	/* A real client during the flood: it proves itself (MM3 carries
+	 * our cookie) before the flood pushes it out. */
+	connect_client(&cli);
+	deliver(&cli, &srv, 0);
+	flush_q(&cli);
+	for (unsigned i = 0; i < 2; i++)
+		inject_first(&srv, i, mm1, len);
+	{
+		struct sockaddr_storage ca;
+
+		set_addr(&ca, "198.51.100.2", 500);
+		for (unsigned i = 0; i < srv.nq; i++)
+			if (ike_addr_eq((struct sockaddr *)&srv.q[i].path.remote,
+					(struct sockaddr *)&ca))
+				deliver(&srv, &cli, i);
+	}
+	flush_q(&srv);
+	UNIT_ASSERT_EQ_INT(cli.nq, 1);		/* MM3 */
+	deliver(&cli, &srv, 0);
+	flush_q(&cli);
+	/* Proven now: the flood goes on, the rest of the exchange completes. */
+	for (unsigned i = 0; i < 10; i++)
+		inject_first(&srv, i, mm1, len);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->state == IKE_S_READY);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	/* The flood's exchanges age out: nothing left half-open. */
+	for (int i = 0; i < 70; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(half_open_per_source_limit)
+{
+	struct side srv, cli;
+	const char *conf =
+		"crypto isakmp policy 10 {\n encryption aes 256\n hash sha256\n"
+		" authentication pre-share\n group 14\n}\n"
+		"timers {\n half-open-per-source 2\n half-open-max 100\n}\n";
+	struct cfg_err err;
+	uint8_t mm1[2048];
+	size_t len;
+
+	setup(&srv, &cli, client_main_conf);
+	ike_engine_free(srv.e);
+	evsd_config_free(&srv.cfg);
+	unlink(srv.path);
+	free(srv.path);
+	srv.path = write_tmp(conf);
+	UNIT_ASSERT(evsd_config_load(srv.path, &srv.cfg, &err) == 0);
+	srv.e = ike_engine_new(&srv.cfg, EVS_ROLE_SERVER, &fake_ops, &srv);
+	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
+	for (unsigned i = 0; i < 5; i++)
+		inject_first(&srv, 0, mm1, len);	/* one source */
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 2);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_source_full, 3);
+	inject_first(&srv, 1, mm1, len);		/* another one */
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* MM2 to an address that has not answered is never resent on a timer,
+ * and only a few times to retransmitted MM1s: no amplification. */
+UNIT_TEST(mm2_to_unproven_source_is_bounded)
+{
+	struct side srv, cli;
+	uint8_t mm1[2048];
+	size_t len;
+	unsigned sent;
+
+	setup(&srv, &cli, client_main_conf);
+	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
+	inject_first(&srv, 7, mm1, len);
+	UNIT_ASSERT_EQ_INT(srv.sent, 1);
+	sent = srv.sent;
+	for (int i = 0; i < 15; i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.sent, sent);		/* no timer resends */
+	UNIT_ASSERT(only_sa(&srv) != NULL);
+	/* The same MM1 again (same cookie, same source) five times. */
+	for (int i = 0; i < 5; i++) {
+		struct ike_path p;
+
+		memset(&p, 0, sizeof(p));
+		set_addr(&p.local, "203.0.113.1", 500);
+		set_addr(&p.remote, "198.51.100.107", 500);
+		now_ms += 2000;
+		ike_engine_set_time(srv.e, now_ms);
+		ike_engine_input(srv.e, &p, mm1, len);
+	}
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 2);
+	flush_q(&srv);
+	side_free(&cli);
+	side_free(&srv);
+}
+
 UNIT_TEST(nat_traversal_floats_to_4500)
 {
 	struct side srv, cli;
