@@ -351,6 +351,14 @@ void ike_xchg_free(struct ike_sa *sa, struct ike_xchg *x)
 			*pp = x->next;
 			break;
 		}
+	for (struct ike_xchg **pp = &sa->xhash[x->msgid % IKE_XHASH]; *pp;
+	     pp = &(*pp)->hnext)
+		if (*pp == x) {
+			*pp = x->hnext;
+			break;
+		}
+	if (x->type != ISAKMP_EXCH_INFO)
+		sa->n_xchgs--;
 	ike_rexmit_clear(&x->rx);
 	if (x->qm)
 		qm_free(x->qm);
@@ -361,6 +369,7 @@ static void ike_sa_free(struct ike_sa *sa)
 {
 	while (sa->xchgs)
 		ike_xchg_free(sa, sa->xchgs);
+	free(sa->ids);
 	while (sa->conns) {
 		struct ike_conn *c = sa->conns;
 
@@ -489,22 +498,99 @@ int ike_xchg_send(struct ike_sa *sa, struct ike_xchg *x,
 
 struct ike_xchg *ike_xchg_find(struct ike_sa *sa, uint32_t msgid)
 {
-	for (struct ike_xchg *x = sa->xchgs; x; x = x->next)
+	for (struct ike_xchg *x = sa->xhash[msgid % IKE_XHASH]; x; x = x->hnext)
 		if (x->msgid == msgid)
 			return x;
 	return NULL;
 }
 
+/* Message ids are random (RFC 2408 3.1); the mix spreads any pattern a
+ * peer picks, and the table stays at most half full. */
+static uint32_t ids_slot(uint32_t id, uint32_t cap)
+{
+	id ^= id >> 16;
+	id *= 0x45d9f3bu;
+	id ^= id >> 16;
+	return id & (cap - 1);
+}
+
+bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid)
+{
+	if (!sa->ids)
+		return false;
+	for (uint32_t i = ids_slot(msgid, sa->ids_cap);;
+	     i = (i + 1) & (sa->ids_cap - 1)) {
+		if (sa->ids[i] == msgid)
+			return true;
+		if (!sa->ids[i])
+			return false;
+	}
+}
+
+static void ids_put(uint32_t *t, uint32_t cap, uint32_t id)
+{
+	uint32_t i = ids_slot(id, cap);
+
+	while (t[i])
+		i = (i + 1) & (cap - 1);
+	t[i] = id;
+}
+
+int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid)
+{
+	uint32_t max = sa->eng->ike->timers.msgids_max ?
+		       sa->eng->ike->timers.msgids_max : 16384;
+
+	if (!msgid || ike_msgid_seen(sa, msgid))
+		return 0;
+	if (sa->ids_n >= max) {
+		if (!sa->ids_full_logged)
+			log_notice("%s: %u message ids used: no new exchanges on this ISAKMP SA (a new Phase 1 is needed)",
+				   sa->name, sa->ids_n);
+		sa->ids_full_logged = true;
+		return -1;
+	}
+	if (2 * (sa->ids_n + 1) > sa->ids_cap) {
+		uint32_t cap = sa->ids_cap ? 2 * sa->ids_cap : 64;
+		uint32_t *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return -1;
+		for (uint32_t i = 0; i < sa->ids_cap; i++)
+			if (sa->ids[i])
+				ids_put(t, cap, sa->ids[i]);
+		free(sa->ids);
+		sa->ids = t;
+		sa->ids_cap = cap;
+	}
+	ids_put(sa->ids, sa->ids_cap, msgid);
+	sa->ids_n++;
+	return 0;
+}
+
 struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type)
 {
+	uint32_t max = sa->eng->ike->timers.exchanges_max ?
+		       sa->eng->ike->timers.exchanges_max : 16;
 	struct ike_xchg *x;
 
 	if (!sa->have_keys)
 		return NULL;
-	if (!msgid)
+	if (type != ISAKMP_EXCH_INFO && sa->n_xchgs >= max) {
+		sa->eng->stats.xchg_refused++;
+		log_notice("%s: %u exchanges in progress (limit): new %s refused",
+			   sa->name, sa->n_xchgs, isakmp_exch_name(type));
+		return NULL;
+	}
+	if (!msgid) {
 		do
 			msgid = ike_random_msgid();
-		while (ike_xchg_find(sa, msgid));
+		while (!msgid || ike_xchg_find(sa, msgid) ||
+		       ike_msgid_seen(sa, msgid));
+		/* Ours from the start: a reflection of it is a replay. */
+		if (ike_msgid_remember(sa, msgid) < 0)
+			return NULL;
+	}
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return NULL;
@@ -517,6 +603,10 @@ struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type)
 	}
 	x->next = sa->xchgs;
 	sa->xchgs = x;
+	x->hnext = sa->xhash[msgid % IKE_XHASH];
+	sa->xhash[msgid % IKE_XHASH] = x;
+	if (type != ISAKMP_EXCH_INFO)
+		sa->n_xchgs++;
 	return x;
 }
 
@@ -861,7 +951,11 @@ static void input_phase1(struct ike_engine *e, const struct ike_path *p,
 		sa->p1rx.have_rx = false;
 		return;
 	}
-	if (p->natt && !sa->path.natt)
+	/* The initiator moves to the NAT-T port during Phase 1 (RFC 3947
+	 * 4): the port may change there, the address may not. */
+	if (p->natt && !sa->path.natt &&
+	    ike_addr_eq((const struct sockaddr *)&sa->path.remote,
+			(const struct sockaddr *)&p->remote))
 		natt_update_path(sa, p);
 	p1_input(sa, &m);
 	isakmp_buf_free(&plain);
@@ -912,6 +1006,14 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		answer_duplicate(sa, &x->rx);
 		return;
 	}
+	if (!x && ike_msgid_seen(sa, hdr->msgid)) {
+		/* A finished exchange, or one of ours reflected back:
+		 * never processed twice, whatever its age. */
+		e->stats.rx_replay++;
+		log_info("%s: %s with a replayed message id %08x dropped",
+			 sa->name, isakmp_exch_name(hdr->exch), hdr->msgid);
+		return;
+	}
 	if (!x) {
 		x = ike_xchg_new(sa, hdr->msgid, hdr->exch);
 		if (!x)
@@ -932,9 +1034,10 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		struct ike_iv saved = x->iv;
 
 		/* Quick mode checks its own HASH(1..3); the IV moves only
-		 * when the message is accepted. */
+		 * when the message is accepted, and so does the id. */
 		x->iv = iv_next;
-		if (qm_input(sa, x, &m) < 0) {
+		if (qm_input(sa, x, &m) < 0 ||
+		    (fresh && ike_msgid_remember(sa, hdr->msgid) < 0)) {
 			x->iv = saved;
 			isakmp_buf_free(&plain);
 			if (fresh)
@@ -952,17 +1055,24 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 			err.why = "bad HASH";
 			goto bad;
 		}
-		x->iv = iv_next;
+		if (fresh && ike_msgid_remember(sa, hdr->msgid) < 0) {
+			err.why = "no room for its message id";
+			goto bad;
+		}
 		sa->last_rx = e->now;
 		natt_update_path(sa, p);
+		/* One message each: nothing is kept but its id. */
+		if (fresh)
+			ike_xchg_free(sa, x);
 		info_input(sa, &m, true);
-		/* Informational exchanges are one message each. */
-		if (sa->state != IKE_S_DEAD && (x = ike_xchg_find(sa, hdr->msgid)))
-			x->expire_at = e->now + XCHG_LIFETIME_MS;
 		break;
 	case ISAKMP_EXCH_TRANSACTION:
 		if (ike_verify_msgid_hash(sa, &m) < 0) {
 			err.why = "bad HASH";
+			goto bad;
+		}
+		if (fresh && ike_msgid_remember(sa, hdr->msgid) < 0) {
+			err.why = "no room for its message id";
 			goto bad;
 		}
 		x->iv = iv_next;

@@ -148,6 +148,7 @@ struct ike_qm {
  * transaction. */
 struct ike_xchg {
 	struct ike_xchg *next;
+	struct ike_xchg *hnext;		/* in sa->xhash[msgid % IKE_XHASH] */
 	uint32_t msgid;
 	uint8_t type;			/* ISAKMP_EXCH_* */
 	struct ike_iv iv;		/* running IV of this exchange */
@@ -243,6 +244,16 @@ struct ike_sa {
 	bool replaced;			/* a newer Phase 1 took over */
 
 	struct ike_xchg *xchgs;
+#define IKE_XHASH 16
+	struct ike_xchg *xhash[IKE_XHASH];	/* the same, by message id */
+	unsigned n_xchgs;
+	/* Every message id this SA used or accepted (open addressing, 0 =
+	 * empty, grows to hold timers.message-ids-max): a replay is known for
+	 * the SA's whole life, and so is one of our own messages reflected
+	 * back at us. */
+	uint32_t *ids;
+	uint32_t ids_cap, ids_n;
+	bool ids_full_logged;
 	struct ike_conn *conns;
 
 	/* session steps (session.c) */
@@ -268,7 +279,8 @@ struct ike_ratelimit {
 struct ike_stats {
 	uint64_t rx, tx, rx_malformed, rx_dup, rx_unknown_sa, rx_rate_limited,
 		 rx_half_open_full, rexmits, p1_ok, p1_failed, p2_ok, p2_failed,
-		 dpd_dead, half_open_evicted, rx_source_full, unauth_refused;
+		 dpd_dead, half_open_evicted, rx_source_full, unauth_refused,
+		 rx_replay, xchg_refused;
 };
 
 /* Per-source admission counters, by a keyed hash of the address (an
@@ -352,7 +364,13 @@ int ike_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len);
 void ike_rexmit_clear(struct ike_rexmit *r);
 
 struct ike_xchg *ike_xchg_find(struct ike_sa *sa, uint32_t msgid);
-/* A new exchange; msgid 0 = pick a fresh one.  IV from Phase 1. */
+/* Has the SA used or accepted this message id before? */
+bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid);
+/* Remember it for the SA's life; -1 when the memory is full. */
+int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid);
+/* A new exchange; msgid 0 = pick a fresh one (remembered at once).  IV
+ * from Phase 1.  NULL beyond timers.exchanges-max (informational
+ * exchanges, freed right after their one message, are not counted). */
 struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type);
 void ike_xchg_free(struct ike_sa *sa, struct ike_xchg *x);
 

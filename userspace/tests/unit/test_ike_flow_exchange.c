@@ -19,6 +19,7 @@
 
 #include "evsd/config.h"
 #include "evsd/ikesa.h"
+#include "evsd/info.h"
 #include "evsd/log.h"
 #include "evsd/phase2.h"
 #include "evsd/secret.h"
@@ -944,6 +945,181 @@ UNIT_TEST(mm2_to_unproven_source_is_bounded)
 	}
 	UNIT_ASSERT_EQ_INT(srv.sent - sent, 2);
 	flush_q(&srv);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* ---- replay and the peer's address ------------------------------------------ */
+
+/* Deliver a queued datagram of from's as if it came from addr:port. */
+static void deliver_as(struct side *from, struct side *to, unsigned i,
+		       const char *addr, uint16_t port)
+{
+	struct ike_path rp;
+
+	rp.local = from->q[i].path.remote;
+	rp.remote = from->q[i].path.local;
+	rp.natt = from->q[i].path.natt;
+	set_addr(&rp.remote, addr, port);
+	ike_engine_set_time(to->e, now_ms);
+	ike_engine_input(to->e, &rp, from->q[i].buf, from->q[i].len);
+}
+
+/* The client's R-U-THERE, queued (not delivered). */
+static void client_rut(struct side *cli)
+{
+	uint32_t be = htonl(7);
+
+	flush_q(cli);
+	UNIT_ASSERT(info_send_notify(only_sa(cli), ISAKMP_N_R_U_THERE,
+				     ISAKMP_PROTO_ISAKMP, NULL, 0, &be, 4) == 0);
+	UNIT_ASSERT_EQ_INT(cli->nq, 1);
+}
+
+/* Keep both ends busy (DPD answered) for secs seconds. */
+static void idle(struct side *cli, struct side *srv, int secs)
+{
+	for (int i = 0; i < secs; i++) {
+		tick(cli, srv, 1000);
+		pump(cli, srv);
+	}
+}
+
+UNIT_TEST(replayed_info_is_ignored_for_the_sa_life)
+{
+	struct side srv, cli;
+	struct pkt saved;
+	struct ike_sa *s;
+	struct sockaddr_storage before;
+	unsigned sent;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY);
+	before = s->path.remote;
+	client_rut(&cli);
+	saved = cli.q[0];
+	saved.buf = malloc(saved.len);
+	memcpy(saved.buf, cli.q[0].buf, saved.len);
+	sent = srv.sent;
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 1);		/* R-U-THERE-ACK */
+	/* Long after the exchange (message ids were kept 60 s). */
+	idle(&cli, &srv, 70);
+	flush_q(&srv);
+	sent = srv.sent;
+	cli.q[0] = saved;
+	cli.nq = 1;
+	deliver(&cli, &srv, 0);
+	deliver_as(&cli, &srv, 0, "198.51.100.66", 500);
+	flush_q(&cli);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 0);		/* not answered */
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_replay, 2);
+	UNIT_ASSERT(only_sa(&srv) == s);
+	UNIT_ASSERT(!memcmp(&s->path.remote, &before, sizeof(before)));
+	/* A new authenticated message from elsewhere, no NAT-T in use:
+	 * answered, and the peer stays where it is. */
+	client_rut(&cli);
+	deliver_as(&cli, &srv, 0, "198.51.100.66", 500);
+	flush_q(&cli);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 1);
+	UNIT_ASSERT(!memcmp(&s->path.remote, &before, sizeof(before)));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(with_natt_only_a_new_message_moves_the_peer)
+{
+	struct side srv, cli;
+	struct pkt saved;
+	struct ike_sa *s;
+	char a[64];
+
+	setup(&srv, &cli, "crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	      "peer gw {\n server 203.0.113.1\n group-key natsecret\n"
+	      " encryption aes\n key-length 256\n hash sha256\n group 14\n"
+	      " transform-set T\n}\n");
+	nat_on = true;
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY && s->path.natt);
+	client_rut(&cli);
+	saved = cli.q[0];
+	saved.buf = malloc(saved.len);
+	memcpy(saved.buf, cli.q[0].buf, saved.len);
+	pump(&cli, &srv);
+	idle(&cli, &srv, 70);
+	/* The replay from another mapping: ignored. */
+	cli.q[0] = saved;
+	cli.nq = 1;
+	deliver_as(&cli, &srv, 0, "198.51.100.99", 41000);
+	flush_q(&cli);
+	ike_addr_str((struct sockaddr *)&s->path.remote, a, sizeof(a));
+	UNIT_ASSERT_EQ_STR(a, "198.51.100.77[34500]");
+	/* A new one from a new mapping (the NAT rebooted): followed. */
+	client_rut(&cli);
+	deliver_as(&cli, &srv, 0, "198.51.100.99", 41000);
+	flush_q(&cli);
+	ike_addr_str((struct sockaddr *)&s->path.remote, a, sizeof(a));
+	UNIT_ASSERT_EQ_STR(a, "198.51.100.99[41000]");
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* 24,000 R-U-THEREs with new message ids: no exchange is kept for them,
+ * the id memory stops at message-ids-max, the SA stays usable. */
+UNIT_TEST(info_flood_keeps_exchanges_bounded)
+{
+	struct side srv, cli;
+	struct ike_sa *s;
+	unsigned kept = 0, n0;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY);
+	cli.cfg.ike.timers.msgids_max = 1000000;	/* the attacker's end */
+	n0 = s->n_xchgs;				/* the quick mode */
+	for (unsigned i = 0; i < 24000; i++) {
+		client_rut(&cli);
+		deliver(&cli, &srv, 0);
+		flush_q(&cli);
+		flush_q(&srv);
+	}
+	for (struct ike_xchg *x = s->xchgs; x; x = x->next)
+		kept++;
+	UNIT_ASSERT(kept <= srv.cfg.ike.timers.exchanges_max);
+	UNIT_ASSERT_EQ_INT(s->n_xchgs, n0);
+	UNIT_ASSERT(s->ids_n <= srv.cfg.ike.timers.msgids_max);
+	UNIT_ASSERT(s->ids_cap <= 2 * 16384);
+	UNIT_ASSERT(only_sa(&srv) == s);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(exchanges_per_sa_are_capped)
+{
+	struct side srv, cli;
+	struct ike_sa *c;
+	unsigned n = 0;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->state == IKE_S_READY);
+	while (n < 1000 && ike_xchg_new(c, 0, ISAKMP_EXCH_QUICK))
+		n++;
+	UNIT_ASSERT_EQ_INT(n + c->n_xchgs - n, cli.cfg.ike.timers.exchanges_max);
+	UNIT_ASSERT(n <= cli.cfg.ike.timers.exchanges_max);
+	UNIT_ASSERT(cli.e->stats.xchg_refused >= 1);
+	/* Lookup by id finds each of them. */
+	for (struct ike_xchg *x = c->xchgs; x; x = x->next)
+		UNIT_ASSERT(ike_xchg_find(c, x->msgid) == x);
 	side_free(&cli);
 	side_free(&srv);
 }
