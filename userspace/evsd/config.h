@@ -118,7 +118,8 @@ struct ike_timers {
 					 * kept per ISAKMP SA */
 	uint32_t msgids_max;		/* message ids remembered per ISAKMP
 					 * SA (replay); then new ones refused */
-	uint32_t conns_max;		/* Phase 2 connections per session */
+	uint32_t conns_max;		/* Phase 2 connections per session
+					 * (<= EZV_MAX_CONNS, each accounted) */
 };
 
 /* `crypto isakmp key SECRET address A[/plen]` (main mode PSK by peer). */

@@ -473,7 +473,7 @@ static int load_timers(struct cfg_node *n, struct ike_config *ike,
 				       64, 1 };
 	static const uint32_t hi[] = { 60000, 20, 100000, 600, 100000, 3600, 20,
 				       3600, 100000, 100000, 100000, 256,
-				       1000000, 4096 };
+				       1000000, 64 };
 	struct ike_timers *t = &ike->timers;
 	uint32_t *slot[] = {
 		&t->retransmit_ms, &t->retransmit_count, &t->half_open_max,
@@ -886,7 +886,7 @@ static void defaults(struct ike_config *ike)
 		.rate_limit = 20, .dpd_interval = 10, .dpd_retries = 3,
 		.nat_keepalive = 20, .half_open_per_source = 16,
 		.unauth_max = 256, .unauth_per_source = 32,
-		.exchanges_max = 16, .msgids_max = 16384, .conns_max = 64,
+		.exchanges_max = 16, .msgids_max = 16384, .conns_max = 16,
 	};
 }
 
