@@ -1124,6 +1124,86 @@ UNIT_TEST(exchanges_per_sa_are_capped)
 	side_free(&srv);
 }
 
+/* ---- sessions waiting for XAUTH, Phase 2 per session --------------------------- */
+
+static int never_done_begin(struct evs_session *s, void **state)
+{
+	(void)s;
+	(void)state;
+	return EVS_STEP_RUNNING;
+}
+
+static void never_done_end(struct evs_session *s, void **state)
+{
+	(void)s;
+	(void)state;
+}
+
+static const struct evs_post_phase1_ops never_done = {
+	.name = "never-done",
+	.begin = never_done_begin,
+	.end = never_done_end,
+};
+
+/* Group-key holders that never finish XAUTH hold no more than their
+ * share: per source and in all. */
+UNIT_TEST(unauthenticated_sessions_are_capped)
+{
+	struct side srv, cli;
+
+	setup(&srv, &cli, client_main_conf);
+	evs_session_register_step(&never_done);
+	srv.cfg.ike.timers.half_open_max = 100;
+	srv.cfg.ike.timers.unauth_per_source = 2;
+	for (int i = 0; i < 4; i++) {
+		connect_client(&cli);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_unauth, 2);
+	UNIT_ASSERT(srv.e->stats.unauth_refused >= 2);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	/* The global bound. */
+	srv.cfg.ike.timers.unauth_per_source = 100;
+	srv.cfg.ike.timers.unauth_max = 3;
+	for (int i = 0; i < 3; i++) {
+		connect_client(&cli);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_unauth, 3);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+	evs_session_clear_steps();
+}
+
+/* Quick modes for new selectors stop at connections-max per session. */
+UNIT_TEST(phase2_connections_per_session_are_capped)
+{
+	struct side srv, cli;
+	struct ike_sa *c, *s;
+	unsigned n = 0;
+
+	setup(&srv, &cli, client_main_conf);
+	srv.cfg.ike.timers.conns_max = 3;
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	s = only_sa(&srv);
+	UNIT_ASSERT(c && s && c->state == IKE_S_READY);
+	for (int i = 0; i < 6; i++) {
+		struct evs_prefix l = { AF_INET, 32, { 198, 51, 100, 2 } };
+		struct evs_prefix r = { AF_INET, 24, { 10, 20, (uint8_t)i, 0 } };
+
+		qm_initiate(c, &l, &r, NULL);
+		pump(&cli, &srv);
+	}
+	for (struct ike_conn *k = s->conns; k; k = k->next)
+		n++;
+	UNIT_ASSERT_EQ_INT(n, 3);
+	side_free(&cli);
+	side_free(&srv);
+}
+
 UNIT_TEST(nat_traversal_floats_to_4500)
 {
 	struct side srv, cli;
