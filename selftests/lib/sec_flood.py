@@ -7,7 +7,7 @@
       BASE.. BASE+N-1, which must be local) at DST:500 as fast as they go:
       bare 28-byte main mode headers, offers no policy matches, acceptable
       offers and garbage; then RATE a second until STOPFILE exists (at
-      most 150 s).  REPORT gets "sent=COUNT secs=S rate=R" after the
+      most 240 s).  REPORT gets "sent=COUNT secs=S rate=R" after the
       first COUNT, and the totals at the end.
   sec_flood.py sniff IFACE SRC OUT SECS
       The UDP payload of the first encrypted informational message from
@@ -81,7 +81,7 @@ def flood(dst, base, n, count, rate, stopfile, report):
             with open(report, "w") as f:
                 f.write("sent=%d secs=%.2f rate=%d\n" % (count, secs, count / secs))
         if i >= count and (i % 32 == 0) and (os.path.exists(stopfile) or
-                                             time.time() - t0 > 150):
+                                             time.time() - t0 > 240):
             break
     t2 = time.time()
     with open(report, "a") as f:
