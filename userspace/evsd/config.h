@@ -110,6 +110,16 @@ struct ike_timers {
 					 * 0 = DPD off */
 	uint32_t dpd_retries;		/* unanswered R-U-THEREs = dead */
 	uint32_t nat_keepalive;		/* seconds, 0 = off */
+	uint32_t half_open_per_source;	/* half-open Phase 1s of one address */
+	uint32_t unauth_max;		/* sessions past Phase 1, not yet
+					 * through XAUTH/mode config */
+	uint32_t unauth_per_source;	/* such sessions of one address */
+	uint32_t exchanges_max;		/* quick mode/transaction exchanges
+					 * kept per ISAKMP SA */
+	uint32_t msgids_max;		/* message ids remembered per ISAKMP
+					 * SA (replay); then new ones refused */
+	uint32_t conns_max;		/* Phase 2 connections per session
+					 * (<= EZV_MAX_CONNS, each accounted) */
 };
 
 /* `crypto isakmp key SECRET address A[/plen]` (main mode PSK by peer). */

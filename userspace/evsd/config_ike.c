@@ -465,15 +465,22 @@ static int load_timers(struct cfg_node *n, struct ike_config *ike,
 	static const char *const keys[] = {
 		"retransmit-interval", "retransmit-count", "half-open-max",
 		"half-open-timeout", "rate-limit", "dpd-interval", "dpd-retries",
-		"nat-keepalive", NULL
+		"nat-keepalive", "half-open-per-source", "unauthenticated-max",
+		"unauthenticated-per-source", "exchanges-max", "message-ids-max",
+		"connections-max", NULL
 	};
-	static const uint32_t lo[] = { 100, 1, 1, 5, 1, 0, 1, 0 };
-	static const uint32_t hi[] = { 60000, 20, 100000, 600, 100000, 3600, 20, 3600 };
+	static const uint32_t lo[] = { 100, 1, 1, 5, 1, 0, 1, 0, 1, 1, 1, 2,
+				       64, 1 };
+	static const uint32_t hi[] = { 60000, 20, 100000, 600, 100000, 3600, 20,
+				       3600, 100000, 100000, 100000, 256,
+				       1000000, 64 };
 	struct ike_timers *t = &ike->timers;
 	uint32_t *slot[] = {
 		&t->retransmit_ms, &t->retransmit_count, &t->half_open_max,
 		&t->half_open_timeout, &t->rate_limit, &t->dpd_interval,
-		&t->dpd_retries, &t->nat_keepalive,
+		&t->dpd_retries, &t->nat_keepalive, &t->half_open_per_source,
+		&t->unauth_max, &t->unauth_per_source, &t->exchanges_max,
+		&t->msgids_max, &t->conns_max,
 	};
 
 	if (cfg_nargs(n, 1, 1, err) < 0 || cfg_want_block(n, true, err) < 0)
@@ -877,7 +884,9 @@ static void defaults(struct ike_config *ike)
 		.retransmit_ms = 1000, .retransmit_count = 5,
 		.half_open_max = 512, .half_open_timeout = 60,
 		.rate_limit = 20, .dpd_interval = 10, .dpd_retries = 3,
-		.nat_keepalive = 20,
+		.nat_keepalive = 20, .half_open_per_source = 16,
+		.unauth_max = 256, .unauth_per_source = 32,
+		.exchanges_max = 16, .msgids_max = 16384, .conns_max = 16,
 	};
 }
 

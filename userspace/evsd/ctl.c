@@ -74,7 +74,7 @@ static void answer_stats(struct ike_engine *e, FILE *f)
 {
 	const struct ike_stats *s = &e->stats;
 
-	fprintf(f, "rx=%llu tx=%llu malformed=%llu duplicate=%llu unknown_sa=%llu rate_limited=%llu half_open_full=%llu retransmits=%llu p1_ok=%llu p1_failed=%llu p2_ok=%llu p2_failed=%llu dpd_dead=%llu half_open=%u\n",
+	fprintf(f, "rx=%llu tx=%llu malformed=%llu duplicate=%llu unknown_sa=%llu rate_limited=%llu half_open_full=%llu retransmits=%llu p1_ok=%llu p1_failed=%llu p2_ok=%llu p2_failed=%llu dpd_dead=%llu half_open=%u unauthenticated=%u evicted=%llu source_full=%llu unauth_refused=%llu\n",
 		(unsigned long long)s->rx, (unsigned long long)s->tx,
 		(unsigned long long)s->rx_malformed, (unsigned long long)s->rx_dup,
 		(unsigned long long)s->rx_unknown_sa,
@@ -83,7 +83,10 @@ static void answer_stats(struct ike_engine *e, FILE *f)
 		(unsigned long long)s->rexmits, (unsigned long long)s->p1_ok,
 		(unsigned long long)s->p1_failed, (unsigned long long)s->p2_ok,
 		(unsigned long long)s->p2_failed, (unsigned long long)s->dpd_dead,
-		e->n_half_open);
+		e->n_half_open, e->n_unauth,
+		(unsigned long long)s->half_open_evicted,
+		(unsigned long long)s->rx_source_full,
+		(unsigned long long)s->unauth_refused);
 }
 
 void ctl_answer(struct ike_engine *e, const char *cmd, int fd)

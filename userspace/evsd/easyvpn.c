@@ -22,7 +22,7 @@
 #include "evsd/xauth.h"
 #include "lib/userdb.h"
 
-#define EZV_MAX_CONNS	16
+#define EZV_MAX_CONNS	64	/* >= timers connections-max (config_ike.c) */
 /* Counters are read before every Interim and Stop and before evsd removes
  * SAs; this periodic read only bounds what is lost when the kernel removes
  * an SA by itself (hard lifetime, which rekeying normally prevents). */

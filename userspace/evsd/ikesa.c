@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "evsd/info.h"
 #include "evsd/log.h"
 #include "evsd/natt.h"
@@ -18,6 +20,7 @@
 #include "evsd/phase2.h"
 
 #define XCHG_LIFETIME_MS	60000	/* forget finished exchanges after */
+#define UNPROVEN_REPLIES_MAX	2	/* MM2/AM2 resent to an unproven peer */
 
 static const char *const state_names[] = {
 	[IKE_S_NEW] = "NEW",
@@ -135,6 +138,7 @@ struct ike_engine *ike_engine_new(const struct evsd_config *cfg,
 	 * point so a restarted evsd does not collide with leftovers. */
 	ike_random(&e->next_conn_id, sizeof(e->next_conn_id));
 	e->next_conn_id = (e->next_conn_id & 0x3fffffff) + 1;
+	ike_random(e->src_key, sizeof(e->src_key));
 	return e;
 }
 
@@ -180,6 +184,126 @@ void ike_engine_free(struct ike_engine *e)
 
 /* ---- SA lifecycle --------------------------------------------------------- */
 
+/* ---- admission accounting ------------------------------------------------ */
+
+/* What a responder SA is counted as.  The counts are derived from the
+ * state: sa_account() is the one place they change, on every state
+ * change including death, so no path can leave one behind. */
+enum { ACCT_NONE, ACCT_HALF_OPEN, ACCT_UNAUTH };
+
+static uint8_t acct_class(const struct ike_sa *sa, enum ike_state st)
+{
+	if (sa->initiator)
+		return ACCT_NONE;
+	if (st == IKE_S_NEW || ike_state_phase1(st))
+		return ACCT_HALF_OPEN;
+	return st == IKE_S_STEPS ? ACCT_UNAUTH : ACCT_NONE;
+}
+
+/* Unproven: we answered the peer's first message, it has not yet shown
+ * that it receives what we send (its next message carries our cookie). */
+static bool acct_unproven(const struct ike_sa *sa, enum ike_state st)
+{
+	return !sa->initiator && (st == IKE_S_NEW || st == IKE_S_MM_R_SA_SENT ||
+				  st == IKE_S_AM_R_SENT);
+}
+
+static uint16_t src_slot(const struct ike_engine *e, const struct sockaddr *a)
+{
+	uint8_t key[16] = { 0 }, h[crypto_shorthash_BYTES];
+	const uint8_t *p;
+	uint16_t port;
+	size_t n = ike_sa_addr(a, &p, &port);
+	uint32_t v;
+
+	if (n)
+		memcpy(key, p, n);
+	crypto_shorthash(h, key, sizeof(key), e->src_key);
+	memcpy(&v, h, sizeof(v));
+	return (uint16_t)(v % IKE_SRC_SLOTS);
+}
+
+struct ike_src_count *ike_src_count(struct ike_engine *e,
+				    const struct sockaddr *a)
+{
+	return &e->src[src_slot(e, a)];
+}
+
+static void up_unlink(struct ike_engine *e, struct ike_sa *sa)
+{
+	if (sa->up_prev)
+		sa->up_prev->up_next = sa->up_next;
+	else
+		e->up_head = sa->up_next;
+	if (sa->up_next)
+		sa->up_next->up_prev = sa->up_prev;
+	else
+		e->up_tail = sa->up_prev;
+	sa->up_prev = sa->up_next = NULL;
+}
+
+static void sa_account(struct ike_sa *sa, enum ike_state from,
+		       enum ike_state to, bool fresh)
+{
+	struct ike_engine *e = sa->eng;
+	struct ike_src_count *sc = &e->src[sa->src_slot];
+	uint8_t was = fresh ? ACCT_NONE : sa->acct, now = acct_class(sa, to);
+	bool up_was = !fresh && acct_unproven(sa, from), up_now = acct_unproven(sa, to);
+
+	if (was != now) {
+		if (was == ACCT_HALF_OPEN) {
+			e->n_half_open--;
+			sc->half_open--;
+		} else if (was == ACCT_UNAUTH) {
+			e->n_unauth--;
+			sc->unauth--;
+		}
+		if (now == ACCT_HALF_OPEN) {
+			e->n_half_open++;
+			sc->half_open++;
+		} else if (now == ACCT_UNAUTH) {
+			e->n_unauth++;
+			sc->unauth++;
+		}
+		sa->acct = now;
+	}
+	if (up_was && !up_now) {
+		up_unlink(e, sa);
+	} else if (!up_was && up_now) {
+		sa->up_prev = e->up_tail;
+		sa->up_next = NULL;
+		if (e->up_tail)
+			e->up_tail->up_next = sa;
+		else
+			e->up_head = sa;
+		e->up_tail = sa;
+	}
+}
+
+bool ike_engine_counts_ok(const struct ike_engine *e)
+{
+	unsigned ho = 0, ua = 0, up = 0, up_listed = 0;
+	uint64_t src_ho = 0, src_ua = 0;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		uint8_t c = acct_class(sa, sa->state);
+
+		if (c != sa->acct)
+			return false;
+		ho += c == ACCT_HALF_OPEN;
+		ua += c == ACCT_UNAUTH;
+		up += acct_unproven(sa, sa->state);
+	}
+	for (const struct ike_sa *sa = e->up_head; sa; sa = sa->up_next)
+		up_listed++;
+	for (unsigned i = 0; i < IKE_SRC_SLOTS; i++) {
+		src_ho += e->src[i].half_open;
+		src_ua += e->src[i].unauth;
+	}
+	return ho == e->n_half_open && ua == e->n_unauth && up == up_listed &&
+	       src_ho == ho && src_ua == ua;
+}
+
 struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 			  const struct ike_path *path)
 {
@@ -196,8 +320,9 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 	ike_random(sa->cky_i, sizeof(sa->cky_i));	/* replaced if responder */
 	sa->next = e->sas;
 	e->sas = sa;
-	if (!initiator)
-		e->n_half_open++;
+	/* Counted against the address it first came from, for its life. */
+	sa->src_slot = src_slot(e, (const struct sockaddr *)&path->remote);
+	sa_account(sa, IKE_S_NEW, IKE_S_NEW, true);
 	ike_sa_update_name(sa);
 	return sa;
 }
@@ -208,9 +333,7 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state st)
 		return;
 	log_info("%s: %s -> %s", sa->name, ike_state_name(sa->state),
 		 ike_state_name(st));
-	if (!sa->initiator && ike_state_phase1(sa->state) &&
-	    !ike_state_phase1(st) && sa->eng->n_half_open)
-		sa->eng->n_half_open--;
+	sa_account(sa, sa->state, st, false);
 	sa->state = st;
 }
 
@@ -228,6 +351,14 @@ void ike_xchg_free(struct ike_sa *sa, struct ike_xchg *x)
 			*pp = x->next;
 			break;
 		}
+	for (struct ike_xchg **pp = &sa->xhash[x->msgid % IKE_XHASH]; *pp;
+	     pp = &(*pp)->hnext)
+		if (*pp == x) {
+			*pp = x->hnext;
+			break;
+		}
+	if (x->type != ISAKMP_EXCH_INFO)
+		sa->n_xchgs--;
 	ike_rexmit_clear(&x->rx);
 	if (x->qm)
 		qm_free(x->qm);
@@ -238,6 +369,7 @@ static void ike_sa_free(struct ike_sa *sa)
 {
 	while (sa->xchgs)
 		ike_xchg_free(sa, sa->xchgs);
+	free(sa->ids);
 	while (sa->conns) {
 		struct ike_conn *c = sa->conns;
 
@@ -366,22 +498,99 @@ int ike_xchg_send(struct ike_sa *sa, struct ike_xchg *x,
 
 struct ike_xchg *ike_xchg_find(struct ike_sa *sa, uint32_t msgid)
 {
-	for (struct ike_xchg *x = sa->xchgs; x; x = x->next)
+	for (struct ike_xchg *x = sa->xhash[msgid % IKE_XHASH]; x; x = x->hnext)
 		if (x->msgid == msgid)
 			return x;
 	return NULL;
 }
 
+/* Message ids are random (RFC 2408 3.1); the mix spreads any pattern a
+ * peer picks, and the table stays at most half full. */
+static uint32_t ids_slot(uint32_t id, uint32_t cap)
+{
+	id ^= id >> 16;
+	id *= 0x45d9f3bu;
+	id ^= id >> 16;
+	return id & (cap - 1);
+}
+
+bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid)
+{
+	if (!sa->ids)
+		return false;
+	for (uint32_t i = ids_slot(msgid, sa->ids_cap);;
+	     i = (i + 1) & (sa->ids_cap - 1)) {
+		if (sa->ids[i] == msgid)
+			return true;
+		if (!sa->ids[i])
+			return false;
+	}
+}
+
+static void ids_put(uint32_t *t, uint32_t cap, uint32_t id)
+{
+	uint32_t i = ids_slot(id, cap);
+
+	while (t[i])
+		i = (i + 1) & (cap - 1);
+	t[i] = id;
+}
+
+int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid)
+{
+	uint32_t max = sa->eng->ike->timers.msgids_max ?
+		       sa->eng->ike->timers.msgids_max : 16384;
+
+	if (!msgid || ike_msgid_seen(sa, msgid))
+		return 0;
+	if (sa->ids_n >= max) {
+		if (!sa->ids_full_logged)
+			log_notice("%s: %u message ids used: no new exchanges on this ISAKMP SA (a new Phase 1 is needed)",
+				   sa->name, sa->ids_n);
+		sa->ids_full_logged = true;
+		return -1;
+	}
+	if (2 * (sa->ids_n + 1) > sa->ids_cap) {
+		uint32_t cap = sa->ids_cap ? 2 * sa->ids_cap : 64;
+		uint32_t *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return -1;
+		for (uint32_t i = 0; i < sa->ids_cap; i++)
+			if (sa->ids[i])
+				ids_put(t, cap, sa->ids[i]);
+		free(sa->ids);
+		sa->ids = t;
+		sa->ids_cap = cap;
+	}
+	ids_put(sa->ids, sa->ids_cap, msgid);
+	sa->ids_n++;
+	return 0;
+}
+
 struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type)
 {
+	uint32_t max = sa->eng->ike->timers.exchanges_max ?
+		       sa->eng->ike->timers.exchanges_max : 16;
 	struct ike_xchg *x;
 
 	if (!sa->have_keys)
 		return NULL;
-	if (!msgid)
+	if (type != ISAKMP_EXCH_INFO && sa->n_xchgs >= max) {
+		sa->eng->stats.xchg_refused++;
+		log_notice("%s: %u exchanges in progress (limit): new %s refused",
+			   sa->name, sa->n_xchgs, isakmp_exch_name(type));
+		return NULL;
+	}
+	if (!msgid) {
 		do
 			msgid = ike_random_msgid();
-		while (ike_xchg_find(sa, msgid));
+		while (!msgid || ike_xchg_find(sa, msgid) ||
+		       ike_msgid_seen(sa, msgid));
+		/* Ours from the start: a reflection of it is a replay. */
+		if (ike_msgid_remember(sa, msgid) < 0)
+			return NULL;
+	}
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return NULL;
@@ -394,6 +603,10 @@ struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type)
 	}
 	x->next = sa->xchgs;
 	sa->xchgs = x;
+	x->hnext = sa->xhash[msgid % IKE_XHASH];
+	sa->xhash[msgid % IKE_XHASH] = x;
+	if (type != ISAKMP_EXCH_INFO)
+		sa->n_xchgs++;
 	return x;
 }
 
@@ -538,6 +751,62 @@ static int decrypt_parse(struct ike_sa *sa, const struct ike_iv *iv,
 	return 0;
 }
 
+/* Room for a new responder exchange from src?  Per source first: one
+ * address (or a spoofer using it) cannot take more than its share.  When
+ * the table is full, the oldest unproven exchange makes room (a spoofed
+ * first message never proves itself; a real peer proves within a round
+ * trip) -- so a flood delays real clients by at most that race, it does
+ * not lock them out.  Nothing to evict: refused. */
+static bool admit_new(struct ike_engine *e, const struct sockaddr *src)
+{
+	const struct ike_timers *t = &e->ike->timers;
+	struct ike_src_count *sc = ike_src_count(e, src);
+	char a[64];
+
+	if (t->half_open_per_source && sc->half_open >= t->half_open_per_source) {
+		e->stats.rx_source_full++;
+		ike_addr_str(src, a, sizeof(a));
+		log_debug("new Phase 1 from %s dropped: %u half-open from this source",
+			  a, sc->half_open);
+		return false;
+	}
+	if (t->unauth_per_source && sc->unauth >= t->unauth_per_source) {
+		e->stats.unauth_refused++;
+		ike_addr_str(src, a, sizeof(a));
+		log_info("new Phase 1 from %s dropped: %u sessions of this source wait for XAUTH",
+			 a, sc->unauth);
+		return false;
+	}
+	if (t->unauth_max && e->n_unauth >= t->unauth_max) {
+		e->stats.unauth_refused++;
+		log_warn("new Phase 1 dropped: %u sessions wait for XAUTH (limit)",
+			 e->n_unauth);
+		return false;
+	}
+	if (t->half_open_max && e->n_half_open >= t->half_open_max &&
+	    !e->up_head) {
+		e->stats.rx_half_open_full++;
+		log_warn("new Phase 1 dropped: %u half-open exchanges (limit), none unproven",
+			 e->n_half_open);
+		return false;
+	}
+	return true;
+}
+
+/* After a new exchange was admitted: back under the bound by ending the
+ * oldest unproven ones (never the one just made). */
+static void evict_unproven(struct ike_engine *e, const struct ike_sa *keep)
+{
+	uint32_t max = e->ike->timers.half_open_max;
+
+	while (max && e->n_half_open > max && e->up_head && e->up_head != keep) {
+		e->stats.half_open_evicted++;
+		e->stats.rx_half_open_full++;
+		ike_sa_kill(e->up_head, "evicted: half-open table full", false,
+			    false);
+	}
+}
+
 static void input_phase1_new(struct ike_engine *e, const struct ike_path *p,
 			     const uint8_t *buf, size_t len,
 			     const struct isakmp_hdr *hdr)
@@ -552,25 +821,28 @@ static void input_phase1_new(struct ike_engine *e, const struct ike_path *p,
 		    !memcmp(sa->cky_i, hdr->icookie, ISAKMP_COOKIE_LEN) &&
 		    ike_addr_eq((struct sockaddr *)&sa->path.remote,
 				(const struct sockaddr *)&p->remote)) {
-			if (is_duplicate(&sa->p1rx, buf, len) ||
-			    ike_state_phase1(sa->state))
-				answer_duplicate(sa, &sa->p1rx);
+			if (!is_duplicate(&sa->p1rx, buf, len) &&
+			    !ike_state_phase1(sa->state))
+				return;
+			/* To an address that has not shown it is the sender:
+			 * a few answers, each to a retransmission of its
+			 * own, never one on our timer -- no amplification. */
+			if (acct_unproven(sa, sa->state) &&
+			    sa->unproven_replies >= UNPROVEN_REPLIES_MAX) {
+				e->stats.rx_dup++;
+				log_debug("%s: first message again, no more answers to an unproven peer",
+					  sa->name);
+				return;
+			}
+			if (acct_unproven(sa, sa->state) && sa->p1rx.msg &&
+			    (!sa->p1rx.last_dup_reply ||
+			     e->now - sa->p1rx.last_dup_reply >= 1000))
+				sa->unproven_replies++;
+			answer_duplicate(sa, &sa->p1rx);
 			return;
 		}
 	if (e->role == EVS_ROLE_CLIENT && !e->ike->n_policies) {
 		drop(e, p, "new Phase 1", "we are a client without policies");
-		return;
-	}
-	if (!rate_ok(e, (const struct sockaddr *)&p->remote)) {
-		e->stats.rx_rate_limited++;
-		log_debug("new Phase 1 dropped: per-source rate limit");
-		return;
-	}
-	if (e->ike->timers.half_open_max &&
-	    e->n_half_open >= e->ike->timers.half_open_max) {
-		e->stats.rx_half_open_full++;
-		log_warn("new Phase 1 dropped: %u half-open exchanges (limit)",
-			 e->n_half_open);
 		return;
 	}
 	if (hdr->flags & ISAKMP_FLAG_ENC) {
@@ -581,10 +853,23 @@ static void input_phase1_new(struct ike_engine *e, const struct ike_path *p,
 		drop(e, p, "new Phase 1", "non-zero message id");
 		return;
 	}
+	if (!rate_ok(e, (const struct sockaddr *)&p->remote)) {
+		e->stats.rx_rate_limited++;
+		log_debug("new Phase 1 dropped: per-source rate limit");
+		return;
+	}
+	/* Junk never reaches the tables below: no state before it parses
+	 * and carries a SA payload. */
 	if (isakmp_parse(buf, len, &m, &err) < 0) {
 		drop(e, p, "new Phase 1", err.why);
 		return;
 	}
+	if (!isakmp_msg_find(&m, ISAKMP_PT_SA, 0)) {
+		drop(e, p, "new Phase 1", "no SA payload");
+		return;
+	}
+	if (!admit_new(e, (const struct sockaddr *)&p->remote))
+		return;
 	sa = ike_sa_new(e, false, p);
 	if (!sa)
 		return;
@@ -594,8 +879,12 @@ static void input_phase1_new(struct ike_engine *e, const struct ike_path *p,
 	while (!sa->cky_r[0]);
 	ike_sa_update_name(sa);
 	is_duplicate(&sa->p1rx, buf, len);
-	if (p1_respond(sa, &m) < 0 && sa->state != IKE_S_DEAD)
-		ike_sa_kill(sa, "first message refused", false, false);
+	if (p1_respond(sa, &m) < 0) {
+		if (sa->state != IKE_S_DEAD)
+			ike_sa_kill(sa, "first message refused", false, false);
+		return;
+	}
+	evict_unproven(e, sa);
 }
 
 static void input_phase1(struct ike_engine *e, const struct ike_path *p,
@@ -662,7 +951,11 @@ static void input_phase1(struct ike_engine *e, const struct ike_path *p,
 		sa->p1rx.have_rx = false;
 		return;
 	}
-	if (p->natt && !sa->path.natt)
+	/* The initiator moves to the NAT-T port during Phase 1 (RFC 3947
+	 * 4): the port may change there, the address may not. */
+	if (p->natt && !sa->path.natt &&
+	    ike_addr_eq((const struct sockaddr *)&sa->path.remote,
+			(const struct sockaddr *)&p->remote))
 		natt_update_path(sa, p);
 	p1_input(sa, &m);
 	isakmp_buf_free(&plain);
@@ -713,6 +1006,14 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		answer_duplicate(sa, &x->rx);
 		return;
 	}
+	if (!x && ike_msgid_seen(sa, hdr->msgid)) {
+		/* A finished exchange, or one of ours reflected back:
+		 * never processed twice, whatever its age. */
+		e->stats.rx_replay++;
+		log_info("%s: %s with a replayed message id %08x dropped",
+			 sa->name, isakmp_exch_name(hdr->exch), hdr->msgid);
+		return;
+	}
 	if (!x) {
 		x = ike_xchg_new(sa, hdr->msgid, hdr->exch);
 		if (!x)
@@ -733,9 +1034,10 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		struct ike_iv saved = x->iv;
 
 		/* Quick mode checks its own HASH(1..3); the IV moves only
-		 * when the message is accepted. */
+		 * when the message is accepted, and so does the id. */
 		x->iv = iv_next;
-		if (qm_input(sa, x, &m) < 0) {
+		if (qm_input(sa, x, &m) < 0 ||
+		    (fresh && ike_msgid_remember(sa, hdr->msgid) < 0)) {
 			x->iv = saved;
 			isakmp_buf_free(&plain);
 			if (fresh)
@@ -753,17 +1055,24 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 			err.why = "bad HASH";
 			goto bad;
 		}
-		x->iv = iv_next;
+		if (fresh && ike_msgid_remember(sa, hdr->msgid) < 0) {
+			err.why = "no room for its message id";
+			goto bad;
+		}
 		sa->last_rx = e->now;
 		natt_update_path(sa, p);
+		/* One message each: nothing is kept but its id. */
+		if (fresh)
+			ike_xchg_free(sa, x);
 		info_input(sa, &m, true);
-		/* Informational exchanges are one message each. */
-		if (sa->state != IKE_S_DEAD && (x = ike_xchg_find(sa, hdr->msgid)))
-			x->expire_at = e->now + XCHG_LIFETIME_MS;
 		break;
 	case ISAKMP_EXCH_TRANSACTION:
 		if (ike_verify_msgid_hash(sa, &m) < 0) {
 			err.why = "bad HASH";
+			goto bad;
+		}
+		if (fresh && ike_msgid_remember(sa, hdr->msgid) < 0) {
+			err.why = "no room for its message id";
 			goto bad;
 		}
 		x->iv = iv_next;

@@ -148,6 +148,7 @@ struct ike_qm {
  * transaction. */
 struct ike_xchg {
 	struct ike_xchg *next;
+	struct ike_xchg *hnext;		/* in sa->xhash[msgid % IKE_XHASH] */
 	uint32_t msgid;
 	uint8_t type;			/* ISAKMP_EXCH_* */
 	struct ike_iv iv;		/* running IV of this exchange */
@@ -180,6 +181,13 @@ struct ike_conn {
 struct ike_sa {
 	struct ike_sa *next;
 	struct ike_engine *eng;
+	/* Admission accounting (ikesa.c sa_account): the class the SA is
+	 * counted in, its source's bucket, and its place in the list of
+	 * unproven responder exchanges (oldest first). */
+	uint8_t acct;
+	uint16_t src_slot;
+	struct ike_sa *up_prev, *up_next;
+	unsigned unproven_replies;	/* MM2/AM2 resent to an unproven peer */
 	uint32_t serial;
 	char name[96];
 	uint8_t cky_i[ISAKMP_COOKIE_LEN], cky_r[ISAKMP_COOKIE_LEN];
@@ -236,6 +244,16 @@ struct ike_sa {
 	bool replaced;			/* a newer Phase 1 took over */
 
 	struct ike_xchg *xchgs;
+#define IKE_XHASH 16
+	struct ike_xchg *xhash[IKE_XHASH];	/* the same, by message id */
+	unsigned n_xchgs;
+	/* Every message id this SA used or accepted (open addressing, 0 =
+	 * empty, grows to hold timers.message-ids-max): a replay is known for
+	 * the SA's whole life, and so is one of our own messages reflected
+	 * back at us. */
+	uint32_t *ids;
+	uint32_t ids_cap, ids_n;
+	bool ids_full_logged;
 	struct ike_conn *conns;
 
 	/* session steps (session.c) */
@@ -261,7 +279,15 @@ struct ike_ratelimit {
 struct ike_stats {
 	uint64_t rx, tx, rx_malformed, rx_dup, rx_unknown_sa, rx_rate_limited,
 		 rx_half_open_full, rexmits, p1_ok, p1_failed, p2_ok, p2_failed,
-		 dpd_dead;
+		 dpd_dead, half_open_evicted, rx_source_full, unauth_refused,
+		 rx_replay, xchg_refused;
+};
+
+/* Per-source admission counters, by a keyed hash of the address (an
+ * attacker cannot aim at another source's bucket). */
+#define IKE_SRC_SLOTS 4096
+struct ike_src_count {
+	uint32_t half_open, unauth;
 };
 
 struct ike_engine {
@@ -274,7 +300,11 @@ struct ike_engine {
 	struct ike_sa *sas;
 	uint32_t next_serial;
 	uint32_t next_conn_id;
-	unsigned n_half_open;
+	unsigned n_half_open;		/* responder SAs in Phase 1 */
+	unsigned n_unauth;		/* responder SAs in the session steps */
+	struct ike_src_count src[IKE_SRC_SLOTS];
+	uint8_t src_key[16];
+	struct ike_sa *up_head, *up_tail;	/* unproven, oldest first */
 	struct ike_ratelimit rl;
 	struct ike_stats stats;
 	bool shutting_down;
@@ -305,7 +335,14 @@ void ike_engine_sa_expired(struct ike_engine *e, uint32_t spi, uint8_t dir,
 			   bool hard);
 void ike_engine_conn_gone(struct ike_engine *e, uint32_t conn_id);
 
+/* The admission counts agree with a walk of the SA table (tests). */
+bool ike_engine_counts_ok(const struct ike_engine *e);
+
 /* ---- shared by the exchange modules -------------------------------------- */
+
+/* The admission counters of a source address's bucket. */
+struct ike_src_count *ike_src_count(struct ike_engine *e,
+				    const struct sockaddr *a);
 
 struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 			  const struct ike_path *path);
@@ -327,7 +364,13 @@ int ike_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len);
 void ike_rexmit_clear(struct ike_rexmit *r);
 
 struct ike_xchg *ike_xchg_find(struct ike_sa *sa, uint32_t msgid);
-/* A new exchange; msgid 0 = pick a fresh one.  IV from Phase 1. */
+/* Has the SA used or accepted this message id before? */
+bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid);
+/* Remember it for the SA's life; -1 when the memory is full. */
+int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid);
+/* A new exchange; msgid 0 = pick a fresh one (remembered at once).  IV
+ * from Phase 1.  NULL beyond timers.exchanges-max (informational
+ * exchanges, freed right after their one message, are not counted). */
 struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type);
 void ike_xchg_free(struct ike_sa *sa, struct ike_xchg *x);
 

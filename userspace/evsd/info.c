@@ -49,6 +49,8 @@ int info_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto,
 	if (!x)
 		return -1;
 	rc = ike_send_hashed(sa, x, ISAKMP_EXCH_INFO, fill_notify, &n, false);
+	/* One message, no answer in it: only its id is kept (replays). */
+	ike_xchg_free(sa, x);
 	log_debug("%s: sent notify %s", sa->name, isakmp_notify_name(type));
 	return rc;
 }
@@ -94,13 +96,16 @@ static void fill_delete(struct isakmp_bld *b, void *arg)
 static int send_delete(struct ike_sa *sa, struct delete_args *d)
 {
 	struct ike_xchg *x;
+	int rc;
 
 	if (!sa->have_keys)
 		return -1;
 	x = ike_xchg_new(sa, 0, ISAKMP_EXCH_INFO);
 	if (!x)
 		return -1;
-	return ike_send_hashed(sa, x, ISAKMP_EXCH_INFO, fill_delete, d, false);
+	rc = ike_send_hashed(sa, x, ISAKMP_EXCH_INFO, fill_delete, d, false);
+	ike_xchg_free(sa, x);
+	return rc;
 }
 
 int info_send_delete_isakmp(struct ike_sa *sa)

@@ -159,6 +159,11 @@ void natt_update_path(struct ike_sa *sa, const struct ike_path *p)
 	const uint8_t *a, *b;
 	uint16_t pa, pb;
 
+	/* Without NAT-T the peer has no reason to move, and a message from
+	 * elsewhere proves nothing about where it is now. */
+	if (!sa->natt_level ||
+	    (!natt_active(sa) && !sa->path.natt && !p->natt))
+		return;
 	ike_sa_addr((const struct sockaddr *)&sa->path.remote, &a, &pa);
 	ike_sa_addr((const struct sockaddr *)&p->remote, &b, &pb);
 	if (sa->path.natt == p->natt && pa == pb &&

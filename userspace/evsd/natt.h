@@ -28,7 +28,8 @@ void natt_add_natd(struct ike_sa *sa, struct isakmp_bld *b);
 void natt_check_natd(struct ike_sa *sa, const struct isakmp_msg *m);
 /* Initiator: move to port 4500 if a NAT was detected. */
 void natt_float(struct ike_sa *sa);
-/* A message authenticated on path p: follow the peer's mapping. */
+/* A new message authenticated on path p: follow the peer's mapping,
+ * when NAT-T is in use (negotiated, and a NAT seen or port 4500). */
 void natt_update_path(struct ike_sa *sa, const struct ike_path *p);
 void natt_tick(struct ike_sa *sa);
 /* Encapsulation mode for quick mode, 0 if not NAT-ed. */

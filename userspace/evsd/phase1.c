@@ -530,7 +530,9 @@ static void refuse(struct ike_sa *sa, const struct p1_fail *f)
 	log_notice("%s: %s refused in state %s: %s", sa->name,
 		   sa->exch == ISAKMP_EXCH_MAIN ? "main mode" : "aggressive mode",
 		   ike_state_name(sa->state), f->why ? f->why : "error");
-	if (f->notify) {
+	/* A refused first message is not answered: its source is unproven
+	 * and the notify would reflect at whoever it names. */
+	if (f->notify && sa->state != IKE_S_NEW) {
 		struct isakmp_hdr h;
 
 		ike_sa_hdr(sa, &h, sa->exch, 0, 0);
@@ -796,7 +798,9 @@ static int mm_r_recv1(struct ike_sa *sa, const struct isakmp_msg *m,
 	start_msg(sa, &b);
 	add_sa(sa, &b, &sa->chosen, 1);
 	add_vids(sa, &b);
-	if (send_p1(sa, &b, false, true) < 0)
+	/* Not retransmitted on a timer: the source is unproven (spoofable);
+	 * the initiator retransmits MM1 and gets MM2 again (ikesa.c). */
+	if (send_p1(sa, &b, false, false) < 0)
 		return fail(f, 0, "cannot send");
 	ike_sa_set_state(sa, IKE_S_MM_R_SA_SENT);
 	return 0;
@@ -949,7 +953,8 @@ static int am_r_recv1(struct ike_sa *sa, const struct isakmp_msg *m,
 	}
 	add_vids(sa, &b);
 	natt_add_natd(sa, &b);
-	if (send_p1(sa, &b, false, true) < 0)
+	/* As MM2: answered again only to a retransmitted AM1. */
+	if (send_p1(sa, &b, false, false) < 0)
 		return fail(f, 0, "cannot send");
 	ike_sa_set_state(sa, IKE_S_AM_R_SENT);
 	return 0;

@@ -783,6 +783,16 @@ static int qm_r_recv1(struct ike_sa *sa, struct ike_xchg *x,
 		if (notify)
 			return qm_refuse(sa, x, notify, s);
 	}
+	if (!conn_find_sel(sa, &qm->idcr, &qm->idci)) {
+		uint32_t max = ike->timers.conns_max ? ike->timers.conns_max : 16;
+		unsigned n_conns = 0;
+
+		for (struct ike_conn *c = sa->conns; c; c = c->next)
+			n_conns++;
+		if (n_conns >= max)
+			return qm_refuse(sa, x, ISAKMP_N_NO_PROPOSAL_CHOSEN,
+					 "Phase 2 connections per session at the limit");
+	}
 	qm->spi_in = ike_random_spi();
 	qm->nr = malloc(NONCE_LEN);
 	if (!qm->nr)

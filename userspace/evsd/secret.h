@@ -3,9 +3,11 @@
  * secret: key material in libsodium-guarded memory.
  *
  * Every pre-shared key, DH private/shared value, SKEYID* and KEYMAT in evsd
- * lives in a struct secret: the bytes sit in sodium_malloc() memory (guard
- * pages, canary, mlock'ed so they never reach swap), are made read-only once
- * written (secret_seal), and are wiped by sodium_free() on secret_free().
+ * lives in a struct secret: the bytes sit in a slot of a guarded arena
+ * (sodium_malloc() chunks: guard pages around each chunk, canary,
+ * mlock'ed so they never reach swap; a few mappings in all, not three per
+ * key), the chunk is read-only while no slot of it is being written
+ * (secret_seal ends the writing), and a slot is wiped on secret_free().
  * Never log secret_data(); log_* has no format for it on purpose.
  *
  * Call secret_init() once before the first allocation (evsd main does; the

@@ -19,6 +19,7 @@
 
 #include "evsd/config.h"
 #include "evsd/ikesa.h"
+#include "evsd/info.h"
 #include "evsd/log.h"
 #include "evsd/phase2.h"
 #include "evsd/secret.h"
@@ -529,6 +530,469 @@ UNIT_TEST(per_source_rate_limit)
 	flush_q(&cli);
 	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_rate_limited, 3);
 	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* ---- admission: floods of first messages ------------------------------------- */
+
+/* A first message as if from source i of a spoofed range, with a fresh
+ * initiator cookie. */
+static void inject_first(struct side *srv, unsigned i, uint8_t *buf,
+			 size_t len)
+{
+	struct ike_path p;
+	char a[32];
+
+	memset(&p, 0, sizeof(p));
+	snprintf(a, sizeof(a), "198.51.100.%u", 100 + i % 60);
+	set_addr(&p.local, "203.0.113.1", 500);
+	set_addr(&p.remote, a, 500);
+	ike_random(buf, 8);
+	buf[0] |= 1;
+	if (srv->nq > QMAX / 2)
+		flush_q(srv);
+	ike_engine_set_time(srv->e, now_ms);
+	ike_engine_input(srv->e, &p, buf, len);
+}
+
+/* The MM1 a client with this configuration sends. */
+static size_t capture_mm1(const char *conf, uint8_t *out, size_t max)
+{
+	struct side cli;
+	struct sockaddr_storage local;
+	size_t n;
+
+	side_init(&cli, "client", conf, EVS_ROLE_CLIENT);
+	set_addr(&local, "198.51.100.2", 500);
+	UNIT_ASSERT(ike_engine_connect(cli.e, &cli.cfg.ike.peers[0], &local));
+	UNIT_ASSERT(cli.nq == 1 && cli.q[0].len <= max);
+	n = cli.q[0].len;
+	memcpy(out, cli.q[0].buf, n);
+	side_free(&cli);
+	return n;
+}
+
+static const char client_group5_conf[] =
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	"peer gw {\n server 203.0.113.1\n group-key mainsecret\n"
+	" encryption aes\n key-length 256\n hash sha256\n group 5\n"
+	" transform-set T\n}\n";
+
+UNIT_TEST(refused_first_messages_leave_nothing_behind)
+{
+	struct side srv, cli;
+	uint8_t bare[28] = { 0 }, unmatched[2048];
+	size_t ulen;
+	unsigned sent_before;
+
+	setup(&srv, &cli, client_main_conf);
+	ulen = capture_mm1(client_group5_conf, unmatched, sizeof(unmatched));
+	bare[17] = 0x10;
+	bare[18] = ISAKMP_EXCH_MAIN;
+	bare[27] = 28;
+	sent_before = srv.sent;
+	/* 10,000 first messages from 60 sources, 1 ms apart: bare headers
+	 * and offers no policy matches.  half-open-max is 3. */
+	for (unsigned i = 0; i < 10000; i++) {
+		now_ms += 1;
+		if (i % 2)
+			inject_first(&srv, i, bare, sizeof(bare));
+		else
+			inject_first(&srv, i, unmatched, ulen);
+		UNIT_ASSERT(srv.e->n_half_open <= 3);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	/* Nothing was answered: no notify reflected at the sources. */
+	UNIT_ASSERT_EQ_INT(srv.sent - sent_before, 0);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_half_open_full, 0);
+	/* A real client connects afterwards. */
+	tick(&cli, &srv, 1000);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->state == IKE_S_READY);
+	UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->state == IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(half_open_flood_evicts_unproven_and_a_client_gets_through)
+{
+	struct side srv, cli;
+	uint8_t mm1[2048];
+	size_t len;
+
+	setup(&srv, &cli, client_main_conf);
+	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
+	/* Acceptable offers from 60 spoofed sources: each gets one MM2,
+	 * the table (half-open-max 3) stays full of the newest. */
+	for (unsigned i = 0; i < 3000; i++) {
+		now_ms += 1;
+		inject_first(&srv, i, mm1, len);
+		UNIT_ASSERT(srv.e->n_half_open <= 3);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
+	UNIT_ASSERT(srv.e->stats.half_open_evicted >= 2990);
+	/* A real client during the flood: it proves itself (MM3 carries
+	 * our cookie) before the flood pushes it out. */
+	connect_client(&cli);
+	deliver(&cli, &srv, 0);
+	flush_q(&cli);
+	for (unsigned i = 0; i < 2; i++)
+		inject_first(&srv, i, mm1, len);
+	{
+		struct sockaddr_storage ca;
+
+		set_addr(&ca, "198.51.100.2", 500);
+		for (unsigned i = 0; i < srv.nq; i++)
+			if (ike_addr_eq((struct sockaddr *)&srv.q[i].path.remote,
+					(struct sockaddr *)&ca))
+				deliver(&srv, &cli, i);
+	}
+	flush_q(&srv);
+	UNIT_ASSERT_EQ_INT(cli.nq, 1);		/* MM3 */
+	deliver(&cli, &srv, 0);
+	flush_q(&cli);
+	/* Proven now: the flood goes on, the rest of the exchange completes. */
+	for (unsigned i = 0; i < 10; i++)
+		inject_first(&srv, i, mm1, len);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->state == IKE_S_READY);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	/* The flood's exchanges age out: nothing left half-open. */
+	for (int i = 0; i < 70; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(half_open_per_source_limit)
+{
+	struct side srv, cli;
+	const char *conf =
+		"crypto isakmp policy 10 {\n encryption aes 256\n hash sha256\n"
+		" authentication pre-share\n group 14\n}\n"
+		"timers {\n half-open-per-source 2\n half-open-max 100\n}\n";
+	struct cfg_err err;
+	uint8_t mm1[2048];
+	size_t len;
+
+	setup(&srv, &cli, client_main_conf);
+	ike_engine_free(srv.e);
+	evsd_config_free(&srv.cfg);
+	unlink(srv.path);
+	free(srv.path);
+	srv.path = write_tmp(conf);
+	UNIT_ASSERT(evsd_config_load(srv.path, &srv.cfg, &err) == 0);
+	srv.e = ike_engine_new(&srv.cfg, EVS_ROLE_SERVER, &fake_ops, &srv);
+	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
+	for (unsigned i = 0; i < 5; i++)
+		inject_first(&srv, 0, mm1, len);	/* one source */
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 2);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_source_full, 3);
+	inject_first(&srv, 1, mm1, len);		/* another one */
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* MM2 to an address that has not answered is never resent on a timer,
+ * and only a few times to retransmitted MM1s: no amplification. */
+UNIT_TEST(mm2_to_unproven_source_is_bounded)
+{
+	struct side srv, cli;
+	uint8_t mm1[2048];
+	size_t len;
+	unsigned sent;
+
+	setup(&srv, &cli, client_main_conf);
+	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
+	inject_first(&srv, 7, mm1, len);
+	UNIT_ASSERT_EQ_INT(srv.sent, 1);
+	sent = srv.sent;
+	for (int i = 0; i < 15; i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.sent, sent);		/* no timer resends */
+	UNIT_ASSERT(only_sa(&srv) != NULL);
+	/* The same MM1 again (same cookie, same source) five times. */
+	for (int i = 0; i < 5; i++) {
+		struct ike_path p;
+
+		memset(&p, 0, sizeof(p));
+		set_addr(&p.local, "203.0.113.1", 500);
+		set_addr(&p.remote, "198.51.100.107", 500);
+		now_ms += 2000;
+		ike_engine_set_time(srv.e, now_ms);
+		ike_engine_input(srv.e, &p, mm1, len);
+	}
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 2);
+	flush_q(&srv);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* ---- replay and the peer's address ------------------------------------------ */
+
+/* Deliver a queued datagram of from's as if it came from addr:port. */
+static void deliver_as(struct side *from, struct side *to, unsigned i,
+		       const char *addr, uint16_t port)
+{
+	struct ike_path rp;
+
+	rp.local = from->q[i].path.remote;
+	rp.remote = from->q[i].path.local;
+	rp.natt = from->q[i].path.natt;
+	set_addr(&rp.remote, addr, port);
+	ike_engine_set_time(to->e, now_ms);
+	ike_engine_input(to->e, &rp, from->q[i].buf, from->q[i].len);
+}
+
+/* The client's R-U-THERE, queued (not delivered). */
+static void client_rut(struct side *cli)
+{
+	uint32_t be = htonl(7);
+
+	flush_q(cli);
+	UNIT_ASSERT(info_send_notify(only_sa(cli), ISAKMP_N_R_U_THERE,
+				     ISAKMP_PROTO_ISAKMP, NULL, 0, &be, 4) == 0);
+	UNIT_ASSERT_EQ_INT(cli->nq, 1);
+}
+
+/* Keep both ends busy (DPD answered) for secs seconds. */
+static void idle(struct side *cli, struct side *srv, int secs)
+{
+	for (int i = 0; i < secs; i++) {
+		tick(cli, srv, 1000);
+		pump(cli, srv);
+	}
+}
+
+UNIT_TEST(replayed_info_is_ignored_for_the_sa_life)
+{
+	struct side srv, cli;
+	struct pkt saved;
+	struct ike_sa *s;
+	struct sockaddr_storage before;
+	unsigned sent;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY);
+	before = s->path.remote;
+	client_rut(&cli);
+	saved = cli.q[0];
+	saved.buf = malloc(saved.len);
+	memcpy(saved.buf, cli.q[0].buf, saved.len);
+	sent = srv.sent;
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 1);		/* R-U-THERE-ACK */
+	/* Long after the exchange (message ids were kept 60 s). */
+	idle(&cli, &srv, 70);
+	flush_q(&srv);
+	sent = srv.sent;
+	cli.q[0] = saved;
+	cli.nq = 1;
+	deliver(&cli, &srv, 0);
+	deliver_as(&cli, &srv, 0, "198.51.100.66", 500);
+	flush_q(&cli);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 0);		/* not answered */
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_replay, 2);
+	UNIT_ASSERT(only_sa(&srv) == s);
+	UNIT_ASSERT(!memcmp(&s->path.remote, &before, sizeof(before)));
+	/* A new authenticated message from elsewhere, no NAT-T in use:
+	 * answered, and the peer stays where it is. */
+	client_rut(&cli);
+	deliver_as(&cli, &srv, 0, "198.51.100.66", 500);
+	flush_q(&cli);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 1);
+	UNIT_ASSERT(!memcmp(&s->path.remote, &before, sizeof(before)));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(with_natt_only_a_new_message_moves_the_peer)
+{
+	struct side srv, cli;
+	struct pkt saved;
+	struct ike_sa *s;
+	char a[64];
+
+	setup(&srv, &cli, "crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	      "peer gw {\n server 203.0.113.1\n group-key natsecret\n"
+	      " encryption aes\n key-length 256\n hash sha256\n group 14\n"
+	      " transform-set T\n}\n");
+	nat_on = true;
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY && s->path.natt);
+	client_rut(&cli);
+	saved = cli.q[0];
+	saved.buf = malloc(saved.len);
+	memcpy(saved.buf, cli.q[0].buf, saved.len);
+	pump(&cli, &srv);
+	idle(&cli, &srv, 70);
+	/* The replay from another mapping: ignored. */
+	cli.q[0] = saved;
+	cli.nq = 1;
+	deliver_as(&cli, &srv, 0, "198.51.100.99", 41000);
+	flush_q(&cli);
+	ike_addr_str((struct sockaddr *)&s->path.remote, a, sizeof(a));
+	UNIT_ASSERT_EQ_STR(a, "198.51.100.77[34500]");
+	/* A new one from a new mapping (the NAT rebooted): followed. */
+	client_rut(&cli);
+	deliver_as(&cli, &srv, 0, "198.51.100.99", 41000);
+	flush_q(&cli);
+	ike_addr_str((struct sockaddr *)&s->path.remote, a, sizeof(a));
+	UNIT_ASSERT_EQ_STR(a, "198.51.100.99[41000]");
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* 24,000 R-U-THEREs with new message ids: no exchange is kept for them,
+ * the id memory stops at message-ids-max, the SA stays usable. */
+UNIT_TEST(info_flood_keeps_exchanges_bounded)
+{
+	struct side srv, cli;
+	struct ike_sa *s;
+	unsigned kept = 0, n0;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY);
+	cli.cfg.ike.timers.msgids_max = 1000000;	/* the attacker's end */
+	n0 = s->n_xchgs;				/* the quick mode */
+	for (unsigned i = 0; i < 24000; i++) {
+		client_rut(&cli);
+		deliver(&cli, &srv, 0);
+		flush_q(&cli);
+		flush_q(&srv);
+	}
+	for (struct ike_xchg *x = s->xchgs; x; x = x->next)
+		kept++;
+	UNIT_ASSERT(kept <= srv.cfg.ike.timers.exchanges_max);
+	UNIT_ASSERT_EQ_INT(s->n_xchgs, n0);
+	UNIT_ASSERT(s->ids_n <= srv.cfg.ike.timers.msgids_max);
+	UNIT_ASSERT(s->ids_cap <= 2 * 16384);
+	UNIT_ASSERT(only_sa(&srv) == s);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(exchanges_per_sa_are_capped)
+{
+	struct side srv, cli;
+	struct ike_sa *c;
+	unsigned n = 0;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->state == IKE_S_READY);
+	while (n < 1000 && ike_xchg_new(c, 0, ISAKMP_EXCH_QUICK))
+		n++;
+	UNIT_ASSERT_EQ_INT(n + c->n_xchgs - n, cli.cfg.ike.timers.exchanges_max);
+	UNIT_ASSERT(n <= cli.cfg.ike.timers.exchanges_max);
+	UNIT_ASSERT(cli.e->stats.xchg_refused >= 1);
+	/* Lookup by id finds each of them. */
+	for (struct ike_xchg *x = c->xchgs; x; x = x->next)
+		UNIT_ASSERT(ike_xchg_find(c, x->msgid) == x);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* ---- sessions waiting for XAUTH, Phase 2 per session --------------------------- */
+
+static int never_done_begin(struct evs_session *s, void **state)
+{
+	(void)s;
+	(void)state;
+	return EVS_STEP_RUNNING;
+}
+
+static void never_done_end(struct evs_session *s, void **state)
+{
+	(void)s;
+	(void)state;
+}
+
+static const struct evs_post_phase1_ops never_done = {
+	.name = "never-done",
+	.begin = never_done_begin,
+	.end = never_done_end,
+};
+
+/* Group-key holders that never finish XAUTH hold no more than their
+ * share: per source and in all. */
+UNIT_TEST(unauthenticated_sessions_are_capped)
+{
+	struct side srv, cli;
+
+	setup(&srv, &cli, client_main_conf);
+	evs_session_register_step(&never_done);
+	srv.cfg.ike.timers.half_open_max = 100;
+	srv.cfg.ike.timers.unauth_per_source = 2;
+	for (int i = 0; i < 4; i++) {
+		connect_client(&cli);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_unauth, 2);
+	UNIT_ASSERT(srv.e->stats.unauth_refused >= 2);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	/* The global bound. */
+	srv.cfg.ike.timers.unauth_per_source = 100;
+	srv.cfg.ike.timers.unauth_max = 3;
+	for (int i = 0; i < 3; i++) {
+		connect_client(&cli);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_unauth, 3);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+	evs_session_clear_steps();
+}
+
+/* Quick modes for new selectors stop at connections-max per session. */
+UNIT_TEST(phase2_connections_per_session_are_capped)
+{
+	struct side srv, cli;
+	struct ike_sa *c, *s;
+	unsigned n = 0;
+
+	setup(&srv, &cli, client_main_conf);
+	srv.cfg.ike.timers.conns_max = 3;
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	s = only_sa(&srv);
+	UNIT_ASSERT(c && s && c->state == IKE_S_READY);
+	for (int i = 0; i < 6; i++) {
+		struct evs_prefix l = { AF_INET, 32, { 198, 51, 100, 2 } };
+		struct evs_prefix r = { AF_INET, 24, { 10, 20, (uint8_t)i, 0 } };
+
+		qm_initiate(c, &l, &r, NULL);
+		pump(&cli, &srv);
+	}
+	for (struct ike_conn *k = s->conns; k; k = k->next)
+		n++;
+	UNIT_ASSERT_EQ_INT(n, 3);
 	side_free(&cli);
 	side_free(&srv);
 }
