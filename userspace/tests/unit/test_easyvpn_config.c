@@ -269,6 +269,20 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
+/* evsd_check_config(conf) with its output in out/errout. */
+static int run_check(const char *conf, char *out, size_t olen, char *errout,
+		     size_t elen)
+{
+	FILE *o = fmemopen(out, olen, "w"), *e = fmemopen(errout, elen, "w");
+	int rc;
+
+	UNIT_ASSERT(o && e);
+	rc = evsd_check_config(conf, false, o, e);
+	fclose(o);
+	fclose(e);
+	return rc;
+}
+
 /* evsd --check-config loads the user database as evsd does at start, and
  * counts groups, pools and users. */
 UNIT_TEST(check_config_user_database)
@@ -277,7 +291,6 @@ UNIT_TEST(check_config_user_database)
 	char out[1024] = "", errout[1024] = "";
 	struct userdb db;
 	struct userdb_err ue;
-	FILE *o, *e;
 
 	UNIT_ASSERT(mkdtemp(dir));
 	snprintf(conf, sizeof(conf), "%s/evsd.conf", dir);
@@ -295,11 +308,7 @@ UNIT_TEST(check_config_user_database)
 	evsd_log_set_quiet(true);
 
 	/* a missing user file is allowed (RADIUS-only gateways), as at start */
-	o = fmemopen(out, sizeof(out), "w");
-	e = fmemopen(errout, sizeof(errout), "w");
-	UNIT_ASSERT_EQ_INT(evsd_check_config(conf, false, o, e), 0);
-	fclose(o);
-	fclose(e);
+	UNIT_ASSERT_EQ_INT(run_check(conf, out, sizeof(out), errout, sizeof(errout)), 0);
 	UNIT_ASSERT(strstr(out, ", 3 groups, 2 pools, 0 users"));
 
 	/* two good users */
@@ -308,21 +317,12 @@ UNIT_TEST(check_config_user_database)
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "bob", "h", "pw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_save(&db, users, &ue), 0);
 	userdb_free(&db);
-	o = fmemopen(out, sizeof(out), "w");
-	e = fmemopen(errout, sizeof(errout), "w");
-	UNIT_ASSERT_EQ_INT(evsd_check_config(conf, false, o, e), 0);
-	fclose(o);
-	fclose(e);
+	UNIT_ASSERT_EQ_INT(run_check(conf, out, sizeof(out), errout, sizeof(errout)), 0);
 	UNIT_ASSERT(strstr(out, ", 3 groups, 2 pools, 2 users"));
 
 	/* a broken user file: refused with its file:line, as evsd would */
 	write_file(users, "alice g\n");
-	errout[0] = '\0';
-	o = fmemopen(out, sizeof(out), "w");
-	e = fmemopen(errout, sizeof(errout), "w");
-	UNIT_ASSERT_EQ_INT(evsd_check_config(conf, false, o, e), 1);
-	fclose(o);
-	fclose(e);
+	UNIT_ASSERT_EQ_INT(run_check(conf, out, sizeof(out), errout, sizeof(errout)), 1);
 	snprintf(text, sizeof(text), "%s:1: ", users);
 	UNIT_ASSERT(strstr(errout, text));
 
