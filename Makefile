@@ -5,13 +5,20 @@
 #   make demo     a full session in the VM (natively where modules load)
 SHELL := /bin/bash
 TOP := $(CURDIR)
-EVS_VERSION ?= $(shell git -C $(TOP) describe --always --dirty 2>/dev/null || echo 0.1)
+# One version for evsd, evsadm, the module and the packages (scripts/version).
+ifeq ($(origin EVS_VERSION),undefined)
+EVS_VERSION := $(shell $(TOP)/scripts/version)
+endif
+# Found when a recipe first uses it, not when this file is read: `make demo`
+# and `make check` install the kernel headers (scripts/deps) before that.
+# Not exported, so each sub-make and script looks again (unless the caller
+# set KDIR in the environment or on the command line).
 KDIR ?= $(shell $(TOP)/scripts/find-kdir)
 BUILD := $(TOP)/build
-export EVS_VERSION KDIR BUILD TOP
+export EVS_VERSION BUILD TOP
 
 .PHONY: all module userspace selftests initramfs kselftest-headers deps check unit \
-	vmtests demo clean checkpatch fuzz fuzz-long install
+	vmtests demo clean checkpatch fuzz fuzz-long install deb
 
 all: module userspace
 
@@ -51,6 +58,8 @@ fuzz-long:
 vmtests: all selftests initramfs
 	scripts/run-selftests
 
+# deps first, then a new make (and scripts that find KDIR themselves), so
+# both work on a machine that has none of the packages yet.
 check:
 	scripts/deps --if-missing
 	scripts/check
@@ -60,11 +69,15 @@ demo:
 	$(MAKE) all
 	scripts/demo
 
+# Debian packages (evs, evs-dkms) and the source package, in build/deb/.
+deb:
+	scripts/mkdeb
+
 checkpatch:
 	scripts/checkpatch
 
 install: all
-	scripts/install
+	EVS_VERSION=$(EVS_VERSION) scripts/install
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean

@@ -570,8 +570,26 @@ fail:
 	return -1;
 }
 
-int evsd_check_config(const char *path, FILE *out, FILE *errout)
+int evsd_config_check_role(const struct evsd_config *cfg, bool client,
+			   struct cfg_err *err)
 {
+	if (client && !cfg->ike.n_peers) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "%s: --client needs at least one peer block", cfg->path);
+		return -1;
+	}
+	if (!client && !cfg->ike.n_policies) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "%s: no 'crypto isakmp policy' block: a gateway would "
+			 "refuse every client", cfg->path);
+		return -1;
+	}
+	return 0;
+}
+
+int evsd_check_config(const char *path, bool client, FILE *out, FILE *errout)
+{
+	char sum[512] = "";
 	struct evsd_config cfg;
 	struct cfg_err err;
 
@@ -579,12 +597,21 @@ int evsd_check_config(const char *path, FILE *out, FILE *errout)
 		fprintf(errout, "%s\n", err.msg);
 		return 1;
 	}
-	fprintf(out, "%s: ok: %zu isakmp policies, %zu transform sets, %zu keys, %zu peers",
+	if (evsd_config_check_role(&cfg, client, &err) < 0)
+		goto fail;
+	for (unsigned i = 0; i < n_exts; i++)
+		if (exts[i]->check && exts[i]->check(&cfg, sum, sizeof(sum), &err) < 0)
+			goto fail;
+	fprintf(out, "%s: ok: %zu isakmp policies, %zu transform sets, %zu keys, %zu peers%s",
 		path, cfg.ike.n_policies, cfg.ike.n_sets, cfg.ike.n_psks,
-		cfg.ike.n_peers);
+		cfg.ike.n_peers, sum);
 	for (unsigned i = 0; i < n_exts; i++)
 		fprintf(out, "%s%s", i ? ", " : "; sections: ", exts[i]->name);
 	fputc('\n', out);
 	evsd_config_free(&cfg);
 	return 0;
+fail:
+	fprintf(errout, "%s\n", err.msg);
+	evsd_config_free(&cfg);
+	return 1;
 }

@@ -238,6 +238,11 @@ struct config_ext {
 	int (*load)(struct cfg_node *root, struct evsd_config *cfg,
 		    struct cfg_err *err);
 	void (*free)(struct evsd_config *cfg);
+	/* Optional: what evsd would still refuse at start beyond parsing
+	 * (files the section names); appends a summary ("2 groups, ...") to
+	 * sum.  0, or -1 with *err set. */
+	int (*check)(const struct evsd_config *cfg, char *sum, size_t len,
+		     struct cfg_err *err);
 };
 void config_register_ext(const struct config_ext *ext);
 
@@ -248,9 +253,17 @@ int evsd_config_load(const char *path, struct evsd_config *cfg,
 		     struct cfg_err *err);
 void evsd_config_free(struct evsd_config *cfg);
 
-/* `evsd --check-config [-f path]`: load, print "path: ok" and a one-line
- * summary (policies, transform sets, peers, extensions) to out, or the
- * error to errout.  Returns the process exit status (0 / 1). */
-int evsd_check_config(const char *path, FILE *out, FILE *errout);
+/* What evsd refuses at start in a loaded configuration for its role: a
+ * gateway (client false) without any isakmp policy, a client without a
+ * peer block.  0, or -1 with *err set. */
+int evsd_config_check_role(const struct evsd_config *cfg, bool client,
+			   struct cfg_err *err);
+
+/* `evsd [--client] --check-config [-c path]`: load, run
+ * evsd_config_check_role and every extension's check, print "path: ok" and
+ * a one-line summary (policies, transform sets, peers, and the extensions'
+ * counts) to out, or the error to errout.  Returns the process exit status
+ * (0 / 1). */
+int evsd_check_config(const char *path, bool client, FILE *out, FILE *errout);
 
 #endif

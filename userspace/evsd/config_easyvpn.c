@@ -770,10 +770,34 @@ static void easyvpn_free(struct evsd_config *cfg)
 	cfg->easyvpn = NULL;
 }
 
+/* What easyvpn_init() would refuse: the user database must load (a
+ * missing file is allowed there too). */
+static int easyvpn_check(const struct evsd_config *cfg, char *sum, size_t len,
+			 struct cfg_err *err)
+{
+	const struct easyvpn_config *c = cfg->easyvpn;
+	struct userdb db;
+	struct userdb_err ue;
+	size_t used = strlen(sum);
+
+	if (!c)
+		return 0;
+	userdb_init(&db);
+	if (userdb_load(&db, c->user_file, true, &ue)) {
+		snprintf(err->msg, sizeof(err->msg), "%s", ue.msg);
+		return -1;
+	}
+	snprintf(sum + used, len - used, ", %zu groups, %zu pools, %zu users",
+		 c->n_groups, pool_count(c->pools), db.n);
+	userdb_free(&db);
+	return 0;
+}
+
 const struct config_ext config_easyvpn_ext = {
 	.name = "easyvpn",
 	.load = easyvpn_load,
 	.free = easyvpn_free,
+	.check = easyvpn_check,
 };
 
 void config_easyvpn_register(void)

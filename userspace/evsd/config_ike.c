@@ -591,6 +591,9 @@ static int peer_child(struct cfg_node *c, struct ike_peer *p,
 	case 0:	/* server A [port N] */
 		if (cfg_nargs(c, 2, 4, err) < 0 || cfg_addr(c, 1, &p->server, NULL, err) < 0)
 			return -1;
+		if (p->server.ss_family != AF_INET)
+			return cfg_error(err, c, "server %s: only IPv4 works (evs.ko "
+					 "carries ESP over IPv4)", c->argv[1]);
 		v = 500;
 		if (c->argc > 2 && (strcmp(c->argv[2], "port") || c->argc != 4))
 			return cfg_error(err, c, "expected 'server ADDRESS [port N]'");
@@ -854,7 +857,12 @@ static int load_global(struct cfg_node *n, struct ike_config *ike,
 			return -1;
 		if (ike->n_listen >= 8)
 			return cfg_error(err, n, "more than 8 listen addresses");
-		return cfg_addr(n, 1, &ike->listen[ike->n_listen++], NULL, err);
+		if (cfg_addr(n, 1, &ike->listen[ike->n_listen], NULL, err) < 0)
+			return -1;
+		if (ike->listen[ike->n_listen++].ss_family != AF_INET)
+			return cfg_error(err, n, "listen %s: only IPv4 works (evs.ko "
+					 "carries ESP over IPv4)", n->argv[1]);
+		return 0;
 	}
 	if (cfg_is(n, "ports", NULL)) {
 		if (cfg_nargs(n, 3, 3, err) < 0 || cfg_u32(n, 1, 1, 65535, &a, err) < 0 ||

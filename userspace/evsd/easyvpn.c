@@ -468,8 +468,9 @@ static void login_verdict(struct ezv_sess *x, struct aaa_result *r)
 		snprintf(x->group, sizeof(x->group), "%s", group);
 		x->login = *r;
 		xauth_rl_succeeded(&E.rl, (struct sockaddr *)&x->peer_sa);
-		log_notice("%s: xauth: user \"%s\" from %s accepted (%s), group \"%s\"",
-			   evs_session_name(x->s), r->user, x->peer, reason, group);
+		evsd_log_session(EVSD_LOG_NOTICE, evs_session_name(x->s), r->user, x->peer,
+				 "%s: xauth: user \"%s\" from %s accepted (%s), group \"%s\"",
+				 evs_session_name(x->s), r->user, x->peer, reason, group);
 	} else {
 		uint64_t now_s = now_ms() / 1000;
 
@@ -478,9 +479,10 @@ static void login_verdict(struct ezv_sess *x, struct aaa_result *r)
 		/* A source that just hit the limit gets no more tries. */
 		if (!xauth_rl_allowed(&E.rl, (struct sockaddr *)&x->peer_sa, now_s))
 			x->xs.max_attempts = x->xs.attempts + 1;
-		log_warn("%s: xauth: user \"%s\" from %s refused: %s (attempt %u of %u)",
-			 evs_session_name(x->s), r->user, x->peer, reason, x->xs.attempts + 1,
-			 x->xs.max_attempts);
+		evsd_log_session(EVSD_LOG_WARN, evs_session_name(x->s), r->user, x->peer,
+				 "%s: xauth: user \"%s\" from %s refused: %s (attempt %u of %u)",
+				 evs_session_name(x->s), r->user, x->peer, reason,
+				 x->xs.attempts + 1, x->xs.max_attempts);
 	}
 	if (xauth_server_verdict(&x->xs, ok, reason, &out) == 0)
 		send_out(x, 0, &out, true);

@@ -24,7 +24,10 @@ enum evsd_log_level {
 	EVSD_LOG_DEBUG	= 7,	/* LOG_DEBUG */
 };
 
-/* to_syslog: syslog(3) with ident; else stderr.  Default: stderr, INFO. */
+/* to_syslog: syslog(3) with ident; else stderr.  Default: stderr, INFO.
+ * When stderr is the systemd journal's stream (JOURNAL_STREAM), messages go
+ * to the journal natively instead: with their priority and, from
+ * evsd_log_session(), the session's fields. */
 void evsd_log_open(const char *ident, bool to_syslog);
 void evsd_log_set_level(enum evsd_log_level level);
 enum evsd_log_level evsd_log_get_level(void);
@@ -44,6 +47,14 @@ void evsd_log(enum evsd_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void evsd_vlog(enum evsd_log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+
+/* A message about one session: in the journal it carries EVS_SESSION,
+ * EVS_USER and EVS_PEER (NULL or "" leaves a field out), so
+ * `journalctl EVS_USER=alice` finds a user's logins; elsewhere it is an
+ * ordinary line. */
+void evsd_log_session(enum evsd_log_level level, const char *session,
+		      const char *user, const char *peer, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 #define log_err(...)	evsd_log(EVSD_LOG_ERR, __VA_ARGS__)
 #define log_warn(...)	evsd_log(EVSD_LOG_WARN, __VA_ARGS__)

@@ -2,7 +2,7 @@
 /*
  * evsd: the evs IKEv1 daemon, server (Easy VPN gateway) or client.
  *
- *	evsd [-f] [-d] [-c FILE] [--client] [--check-config]
+ *	evsd [-f] [-d] [-c FILE] [--client] [--check-config] [--version]
  *	     [--pid-file FILE] [--socket FILE]
  *
  * Wiring only: configuration, sockets (net.c), kernel (kernel.c), the
@@ -10,6 +10,11 @@
  * control socket (ctl.c), all on one event loop (loop.c).  SIGTERM/SIGINT
  * end every session with delete notifies and remove its connections from
  * the kernel before exiting; SIGHUP re-reads the user database.
+ *
+ * Start-up creates the configured evs device when it is missing and brings
+ * it up; only once the sockets are bound and the kernel answers does evsd
+ * say it is ready: READY=1 to systemd (Type=notify, -f), or, as a daemon,
+ * the parent exits 0 (non-zero when set-up failed).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "evsd/config.h"
 #include "evsd/config_easyvpn.h"
 #include "evsd/ctl.h"
@@ -31,7 +38,9 @@
 #include "evsd/kernel.h"
 #include "evsd/log.h"
 #include "evsd/loop.h"
+#include "lib/log.h"
 #include "evsd/net.h"
+#include "evsd/rtnl.h"
 #include "evsd/secret.h"
 
 #define PID_FILE "/run/evs/evsd.pid"
@@ -225,15 +234,27 @@ static int pid_file(const char *path)
 	return fd;		/* held open: the lock lives with it */
 }
 
+/* Detach, but keep the first process waiting until the daemon is set up:
+ * it exits 0 once daemon_ready() was called, 1 when the daemon died
+ * before.  Returns the pipe to daemon_ready(), or -1. */
 static int daemonize(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int p[2];
+	pid_t pid;
+	char c = 0;
 
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
 	if (pid < 0)
 		return -1;
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(p[1]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(c == 'R' ? 0 : 1);
+	}
+	close(p[0]);
 	if (setsid() < 0)
 		return -1;
 	pid = fork();
@@ -243,7 +264,14 @@ static int daemonize(void)
 		_exit(0);
 	if (chdir("/") < 0)
 		return -1;
-	fd = open("/dev/null", O_RDWR);
+	return p[1];
+}
+
+/* Set-up is done: release the waiting parent, drop the terminal. */
+static void daemon_ready(int ready_fd)
+{
+	int fd = open("/dev/null", O_RDWR);
+
 	if (fd >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
@@ -251,19 +279,23 @@ static int daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
-	return 0;
+	if (write(ready_fd, "R", 1) != 1)
+		log_warn("cannot tell the parent process that evsd is ready");
+	close(ready_fd);
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: evsd [-f] [-d] [-c FILE] [--client] [--check-config]\n"
-		"            [--pid-file FILE] [--socket FILE]\n"
-		"  -f, --foreground   stay in the foreground, log to stderr\n"
+		"            [--version] [--pid-file FILE] [--socket FILE]\n"
+		"  -f, --foreground   stay in the foreground, log to stderr (the\n"
+		"                     journal under systemd); tells systemd READY=1\n"
 		"  -d, --debug        log at debug level\n"
 		"  -c, --config FILE  configuration (default %s)\n"
 		"      --client       Easy VPN client: connect to every peer block\n"
 		"      --check-config check the configuration and exit\n"
+		"  -V, --version      print the version and exit\n"
 		"      --pid-file FILE  (default %s)\n"
 		"      --socket FILE    control socket (default %s)\n",
 		EVSD_CONF_PATH, PID_FILE, EVSD_CTL_PATH);
@@ -281,14 +313,41 @@ static void evsd_signals(sigset_t *ss)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The configured evs device: created (link kind "evs") when missing, and
+ * brought up, so that no other unit has to. */
+static int device_ensure(const char *ifname)
+{
+	char err[256];
+	struct rtnl *r = rtnl_open(err, sizeof(err));
+	bool created;
+	int rc;
+
+	if (!r) {
+		log_err("%s", err);
+		return -1;
+	}
+	rc = rtnl_link_ensure(r, ifname, "evs", &created, err, sizeof(err));
+	rtnl_close(r);
+	if (rc < 0) {
+		log_err("evs device %s: %s%s", ifname, err,
+			rc == -EOPNOTSUPP ? " (is the evs module loaded? modprobe evs)" : "");
+		return -1;
+	}
+	if (created)
+		log_notice("created evs device %s", ifname);
+	return 0;
+}
+
 static int setup(struct evsd *d, const char *ctl_path)
 {
+	const char *dev = d->cfg.ike.device[0] ? d->cfg.ike.device : "evs0";
 	char err[512];
 	sigset_t ss;
 	int fd;
 
-	d->kernel = kernel_open(d->cfg.ike.device[0] ? d->cfg.ike.device : "evs0",
-				err, sizeof(err));
+	if (device_ensure(dev) < 0)
+		return -1;
+	d->kernel = kernel_open(dev, err, sizeof(err));
 	if (!d->kernel) {
 		log_err("%s", err);
 		return -1;
@@ -368,19 +427,20 @@ int main(int argc, char **argv)
 		{ "pid-file", required_argument, NULL, 'P' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf = EVSD_CONF_PATH, *pidf = PID_FILE, *ctl = EVSD_CTL_PATH;
 	bool foreground = false, debug = false, check = false;
 	struct evsd d;
 	struct cfg_err err;
-	int c, pid_fd, rc = 1;
+	int c, pid_fd, ready_fd = -1, rc = 1;
 
 	memset(&d, 0, sizeof(d));
 	d.ctl_fd = -1;
 	d.sig_fd = -1;
 	d.role = EVS_ROLE_SERVER;
-	while ((c = getopt_long(argc, argv, "fdc:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fdc:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			foreground = true;
@@ -406,6 +466,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("evsd %s\n", EVS_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;
@@ -417,12 +480,17 @@ int main(int argc, char **argv)
 	}
 	config_easyvpn_register();
 	if (check)
-		return evsd_check_config(conf, stdout, stderr);
+		return evsd_check_config(conf, d.role == EVS_ROLE_CLIENT, stdout,
+					 stderr);
 	if (secret_init() < 0) {
 		fprintf(stderr, "evsd: libsodium failed to start\n");
 		return 1;
 	}
+	/* A daemon logs to syslog, and to stderr too until it is set up, so
+	 * that whoever started it sees why it failed. */
 	evsd_log_open("evsd", !foreground);
+	if (!foreground)
+		evs_log_init("evsd", EVS_LOG_SYSLOG | EVS_LOG_STDERR, evs_log_level());
 	if (evsd_config_load(conf, &d.cfg, &err) < 0) {
 		log_err("%s", err.msg);
 		return 1;
@@ -431,13 +499,16 @@ int main(int argc, char **argv)
 		evsd_log_set_level(EVSD_LOG_DEBUG);
 	else if (d.cfg.ike.log_level)
 		evsd_log_set_level((enum evsd_log_level)d.cfg.ike.log_level);
-	if (d.role == EVS_ROLE_CLIENT && !d.cfg.ike.n_peers) {
-		log_err("%s: --client needs at least one peer block", conf);
+	if (evsd_config_check_role(&d.cfg, d.role == EVS_ROLE_CLIENT, &err) < 0) {
+		log_err("%s", err.msg);
 		goto out_cfg;
 	}
-	if (!foreground && daemonize() < 0) {
-		log_err("cannot daemonize: %s", strerror(errno));
-		goto out_cfg;
+	if (!foreground) {
+		ready_fd = daemonize();
+		if (ready_fd < 0) {
+			log_err("cannot daemonize: %s", strerror(errno));
+			goto out_cfg;
+		}
 	}
 	pid_fd = pid_file(pidf);
 	if (pid_fd < 0)
@@ -450,7 +521,15 @@ int main(int argc, char **argv)
 	if (setup(&d, ctl) == 0) {
 		log_notice("evsd %s started as %s", EVS_VERSION,
 			   d.role == EVS_ROLE_CLIENT ? "client" : "server");
+		if (ready_fd >= 0) {
+			daemon_ready(ready_fd);
+			evs_log_init("evsd", EVS_LOG_SYSLOG, evs_log_level());
+		}
+		sd_notifyf(0, "READY=1\nSTATUS=serving on %s as %s",
+			   d.cfg.ike.device[0] ? d.cfg.ike.device : "evs0",
+			   d.role == EVS_ROLE_CLIENT ? "client" : "server");
 		rc = loop_run(d.loop) < 0;
+		sd_notify(0, "STOPPING=1");
 	}
 	teardown(&d, ctl);
 	unlink(pidf);

@@ -30,6 +30,11 @@ struct pool_set *pool_set_new(void)
 	return calloc(1, sizeof(struct pool_set));
 }
 
+size_t pool_count(const struct pool_set *ps)
+{
+	return ps ? ps->n_pools : 0;
+}
+
 void pool_set_free(struct pool_set *ps)
 {
 	if (!ps)

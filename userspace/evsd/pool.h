@@ -44,6 +44,7 @@ int pool_add(struct pool_set *ps, const char *name, uint32_t first,
 int pool_add_prefix(struct pool_set *ps, const char *name, uint32_t net,
 		    unsigned plen, char *err, size_t errlen);
 bool pool_exists(const struct pool_set *ps, const char *name);
+size_t pool_count(const struct pool_set *ps);
 int pool_get_info(const struct pool_set *ps, const char *name,
 		  struct pool_info *info);
 

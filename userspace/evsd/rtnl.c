@@ -12,6 +12,8 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <net/if.h>
 #include <linux/rtnetlink.h>
 
 #ifndef NETLINK_EXT_ACK
@@ -54,6 +56,33 @@ struct nlmsghdr *rtnl_build_addr(void *buf, bool add, unsigned ifindex,
 	ifa->ifa_index = ifindex;
 	mnl_attr_put(nlh, IFA_LOCAL, 4, addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, 4, addr);
+	return nlh;
+}
+
+struct nlmsghdr *rtnl_build_link(void *buf, const char *ifname,
+				 const char *kind, unsigned ifindex,
+				 uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *info;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	if (kind) {
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+		info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+		mnl_attr_nest_end(nlh, info);
+	} else {
+		ifi->ifi_index = (int)ifindex;
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+	}
 	return nlh;
 }
 
@@ -235,6 +264,30 @@ static int transact(struct rtnl *r, struct nlmsghdr *nlh, rtnl_msg_fn fn,
 				return 0;	/* a single answer */
 		}
 	}
+}
+
+int rtnl_link_ensure(struct rtnl *r, const char *ifname, const char *kind,
+		     bool *created, char *err, size_t errlen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned ifindex = if_nametoindex(ifname);
+	int rc;
+
+	*created = false;
+	if (!ifindex) {
+		rc = transact(r, rtnl_build_link(buf, ifname, kind, 0, ++r->seq),
+			      NULL, NULL, err, errlen);
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
+		*created = rc == 0;
+		ifindex = if_nametoindex(ifname);
+		if (!ifindex) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			return -errno;
+		}
+	}
+	return transact(r, rtnl_build_link(buf, NULL, NULL, ifindex, ++r->seq),
+			NULL, NULL, err, errlen);
 }
 
 int rtnl_addr(struct rtnl *r, bool add, unsigned ifindex,

@@ -45,6 +45,11 @@ struct nlmsghdr *rtnl_build_route(void *buf, bool add,
 				  const struct rtnl_route *r, uint32_t seq);
 struct nlmsghdr *rtnl_build_route_get(void *buf, const uint8_t dst[4],
 				      uint32_t seq);
+/* RTM_NEWLINK creating ifname of link kind `kind` (NLM_F_EXCL), or, with
+ * kind NULL, setting IFF_UP on ifindex. */
+struct nlmsghdr *rtnl_build_link(void *buf, const char *ifname,
+				 const char *kind, unsigned ifindex,
+				 uint32_t seq);
 /* Decode an RTM_NEWROUTE answer into *r (dst/plen from the request are
  * not touched).  0, or -1 if it is not one. */
 int rtnl_parse_route(const struct nlmsghdr *nlh, struct rtnl_route *r);
@@ -59,6 +64,11 @@ int rtnl_addr(struct rtnl *r, bool add, unsigned ifindex,
 	      const uint8_t addr[4], unsigned plen, char *err, size_t errlen);
 int rtnl_route(struct rtnl *r, bool add, const struct rtnl_route *rt,
 	       char *err, size_t errlen);
+/* Create ifname of link kind `kind` unless it exists, and bring it up.
+ * *created says whether it was made here.  0, or a negative errno with
+ * err set. */
+int rtnl_link_ensure(struct rtnl *r, const char *ifname, const char *kind,
+		     bool *created, char *err, size_t errlen);
 /* The route the kernel would use towards dst (oif, gateway, source). */
 int rtnl_route_get(struct rtnl *r, const uint8_t dst[4], struct rtnl_route *out,
 		   char *err, size_t errlen);

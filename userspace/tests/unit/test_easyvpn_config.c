@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /* The Easy VPN config sections: values, inheritance, errors with file:line. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evsd/config.h"
 #include "evsd/config_easyvpn.h"
 #include "evsd/easyvpn_policy.h"
 #include "evsd/log.h"
+#include "lib/userdb.h"
 #include "tests/unit/unit.h"
 
 static struct cfg_node *root;
@@ -254,6 +258,77 @@ UNIT_TEST(bad_prefix_names_the_line)
 	UNIT_ASSERT_EQ_INT(load("group g {\n  mode bridge\n}\n", &err), -1);
 	UNIT_ASSERT(!strncmp(err.msg, "evsd.conf:2: ", 13));
 	unload();
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	UNIT_ASSERT(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* evsd_check_config(conf) with its output in out/errout. */
+static int run_check(const char *conf, char *out, size_t olen, char *errout,
+		     size_t elen)
+{
+	FILE *o = fmemopen(out, olen, "w"), *e = fmemopen(errout, elen, "w");
+	int rc;
+
+	UNIT_ASSERT(o && e);
+	rc = evsd_check_config(conf, false, o, e);
+	fclose(o);
+	fclose(e);
+	return rc;
+}
+
+/* evsd --check-config loads the user database as evsd does at start, and
+ * counts groups, pools and users. */
+UNIT_TEST(check_config_user_database)
+{
+	char dir[] = "/tmp/evs-ck-XXXXXX", conf[256], users[256], text[1024];
+	char out[1024] = "", errout[1024] = "";
+	struct userdb db;
+	struct userdb_err ue;
+
+	UNIT_ASSERT(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/evsd.conf", dir);
+	snprintf(users, sizeof(users), "%s/users", dir);
+	snprintf(text, sizeof(text),
+		 "device evs0\nuser-database %s\n"
+		 "crypto isakmp policy 10 {\n encryption aes 256\n hash sha\n"
+		 " authentication pre-share\n group 14\n}\n"
+		 "pool p1 10.77.1.0/24\npool p2 10.77.2.0/24\n"
+		 "group g {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n  pool p1\n}\n"
+		 "group h {\n  key \"Vb7mQ2xR9tLc4WzKp8Jd\"\n  pool p2\n}\n"
+		 "group i {\n  key \"Zt4mQ2xR9tLc4WzKp8Jd\"\n  pool p2\n}\n", users);
+	write_file(conf, text);
+	config_easyvpn_register();
+	evsd_log_set_quiet(true);
+
+	/* a missing user file is allowed (RADIUS-only gateways), as at start */
+	UNIT_ASSERT_EQ_INT(run_check(conf, out, sizeof(out), errout, sizeof(errout)), 0);
+	UNIT_ASSERT(strstr(out, ", 3 groups, 2 pools, 0 users"));
+
+	/* two good users */
+	userdb_init(&db);
+	UNIT_ASSERT_EQ_INT(userdb_add(&db, "alice", "g", "pw", USERDB_COST_MIN, &ue), 0);
+	UNIT_ASSERT_EQ_INT(userdb_add(&db, "bob", "h", "pw", USERDB_COST_MIN, &ue), 0);
+	UNIT_ASSERT_EQ_INT(userdb_save(&db, users, &ue), 0);
+	userdb_free(&db);
+	UNIT_ASSERT_EQ_INT(run_check(conf, out, sizeof(out), errout, sizeof(errout)), 0);
+	UNIT_ASSERT(strstr(out, ", 3 groups, 2 pools, 2 users"));
+
+	/* a broken user file: refused with its file:line, as evsd would */
+	write_file(users, "alice g\n");
+	UNIT_ASSERT_EQ_INT(run_check(conf, out, sizeof(out), errout, sizeof(errout)), 1);
+	snprintf(text, sizeof(text), "%s:1: ", users);
+	UNIT_ASSERT(strstr(errout, text));
+
+	unlink(users);
+	unlink(conf);
+	rmdir(dir);
 }
 
 UNIT_MAIN()

@@ -214,6 +214,12 @@ UNIT_TEST(errors_carry_file_and_line)
 	expect_error("log-level chatty\n", 1, "'chatty' is not one of");
 	expect_error("ports 500 500\n", 1, "must differ");
 	expect_error("device a\x01\n", 1, "unexpected character 0x01");
+	/* evs.ko carries ESP over IPv4 only: refused before start, not at
+	 * the first Phase 2 */
+	expect_error("device evs0\nlisten 2001:db8::1\n", 2,
+		     "listen 2001:db8::1: only IPv4 works");
+	expect_error("peer hq {\n server 2001:db8::2\n group-key k\n}\n", 2,
+		     "server 2001:db8::2: only IPv4 works");
 	expect_error("device \"a\"b\n", 1, "text straight after a closing quote");
 }
 
@@ -225,8 +231,8 @@ UNIT_TEST(check_config_output)
 	FILE *e = fmemopen(errout, sizeof(errout), "w");
 
 	evsd_log_set_quiet(true);
-	UNIT_ASSERT_EQ_INT(evsd_check_config(path, o, e), 0);
-	UNIT_ASSERT_EQ_INT(evsd_check_config(bad, o, e), 1);
+	UNIT_ASSERT_EQ_INT(evsd_check_config(path, false, o, e), 0);
+	UNIT_ASSERT_EQ_INT(evsd_check_config(bad, false, o, e), 1);
 	fclose(o);
 	fclose(e);
 	UNIT_ASSERT(strstr(out, ": ok: 2 isakmp policies, 2 transform sets, 2 keys, 1 peers"));
@@ -253,7 +259,7 @@ static int ext_load(struct cfg_node *root, struct evsd_config *cfg,
 	return 0;
 }
 
-static const struct config_ext test_ext = { "test-groups", ext_load, NULL };
+static const struct config_ext test_ext = { "test-groups", ext_load, NULL, NULL };
 
 UNIT_TEST(extension_sections_and_defaults)
 {
@@ -336,3 +342,35 @@ UNIT_TEST(secrets_guarded_and_compared_in_constant_time)
 }
 
 UNIT_MAIN()
+
+/* --check-config refuses what evsd refuses at start for its role. */
+UNIT_TEST(check_config_role)
+{
+	static const char nopolicy[] =
+		"device evs0\ncrypto ipsec transform-set T esp-aes esp-sha-hmac\n";
+	char *path = write_tmp(nopolicy), *gw = write_tmp(good);
+	char out[512] = "", errout[512] = "";
+	FILE *o = fmemopen(out, sizeof(out), "w");
+	FILE *e = fmemopen(errout, sizeof(errout), "w");
+	struct evsd_config cfg;
+	struct cfg_err err;
+
+	evsd_log_set_quiet(true);
+	/* a gateway without isakmp policy; a client without peers */
+	UNIT_ASSERT_EQ_INT(evsd_check_config(path, false, o, e), 1);
+	UNIT_ASSERT_EQ_INT(evsd_check_config(path, true, o, e), 1);
+	UNIT_ASSERT_EQ_INT(evsd_check_config(gw, true, o, e), 0);
+	fclose(o);
+	fclose(e);
+	UNIT_ASSERT(strstr(errout, "no 'crypto isakmp policy' block"));
+	UNIT_ASSERT(strstr(errout, "--client needs at least one peer block"));
+	UNIT_ASSERT(strstr(out, ": ok: 2 isakmp policies"));
+	/* the start path uses the same check */
+	UNIT_ASSERT_EQ_INT(evsd_config_load(path, &cfg, &err), 0);
+	UNIT_ASSERT_EQ_INT(evsd_config_check_role(&cfg, false, &err), -1);
+	evsd_config_free(&cfg);
+	unlink(path);
+	unlink(gw);
+	free(path);
+	free(gw);
+}

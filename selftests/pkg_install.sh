@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The Debian packages as an administrator meets them: `dpkg -i` of evs-dkms
+# and evs into the VM's throw-away root, DKMS installs the module for the
+# VM's kernel, `modprobe evs`, the installed example configuration adapted
+# to the test topology, the unit's own ExecStartPre/ExecStart lines (evsd
+# creates evs0 itself and tells READY=1 on $NOTIFY_SOCKET), the unit's
+# ExecReload, and vpnc connecting through it to a LAN host (pool inside the
+# LAN's subnet, proxy ARP).
+#
+# DKMS compiles on the host, not under emulation: scripts/pkg-prepare (the
+# build tier of make check) builds the packages and runs `dkms build` for
+# this kernel into build/pkg/dkms; here that tree is DKMS's own, so the
+# package's postinst finds the module built and installs it.
+# evs-selftest-timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ike_lib.sh"
+. "$(dirname "$0")/lib/easyvpn.sh"
+
+pkg=$EVS_TOP/build/pkg
+require_cmd dpkg dkms vpnc socat
+[ -f "$pkg/version" ] || skip_all "no packages built (scripts/pkg-prepare)"
+ver=$(cat "$pkg/version")
+kver=$(uname -r)
+[ "$(cat "$pkg/kver")" = "$kver" ] || skip_all "DKMS built for $(cat "$pkg/kver"), the VM runs $kver"
+modprobe tun 2>/dev/null
+[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+# The tree's module may be loaded by an earlier test: the package's goes in.
+evs_unload_module || skip_all "the tree's evs.ko is busy"
+IKE_TMP=$(mktemp -d /tmp/evs-pkg.XXXXXX)
+on_exit "rm -rf $IKE_TMP"
+on_exit "ike_stop_all"
+on_exit "rmmod evs 2>/dev/null"
+on_exit ezv_vpnc_stop
+
+# --- install -------------------------------------------------------------
+# man-db's trigger rebuilds its index over all of /usr/share/man: minutes
+# under emulation over 9p, and nothing this test looks at.
+rm -f /var/lib/man-db/auto-update
+mkdir -p /var/lib/dkms
+cp -a "$pkg/dkms/evs" /var/lib/dkms/
+ln -sfn "/usr/src/evs-$ver" "/var/lib/dkms/evs/$ver/source"
+tap_diag "dpkg -i $(date +%T)"
+tap_check "dpkg -i evs-dkms evs" sh -c "DEBIAN_FRONTEND=noninteractive timeout 900 dpkg -i \
+	'$EVS_TOP/build/deb/evs-dkms_${ver}_all.deb' '$EVS_TOP'/build/deb/evs_${ver}_amd64.deb \
+	>$IKE_TMP/dpkg.log 2>&1" || tap_diag <"$IKE_TMP/dpkg.log"
+tap_check "dkms status: evs $ver installed for $kver" \
+	sh -c "dkms status evs/$ver -k $kver | grep -q ': installed'"
+tap_check "modprobe evs" modprobe evs
+tap_check "the loaded module is DKMS's (updates/dkms), version $ver" \
+	sh -c "modinfo -F filename evs | grep -q /updates/dkms/ && test \"\$(cat /sys/module/evs/version)\" = '$ver'"
+tap_check "evsd --version, evsadm version and the module agree: $ver" \
+	sh -c "test \"\$(/usr/sbin/evsd --version)\" = 'evsd $ver' &&
+	       /usr/sbin/evsadm version | grep -qx 'evsadm $ver' &&
+	       /usr/sbin/evsadm version | grep -q '^evs module $ver '"
+tap_check "/etc/evs is 0700, the example evsd.conf 0600" \
+	test "$(stat -c %a /etc/evs) $(stat -c %a /etc/evs/evsd.conf)" = "700 600"
+tap_check "rt_protos.d names proto evs" grep -qw evs /etc/iproute2/rt_protos.d/evs.conf
+tap_check "systemd-analyze verify evsd.service (installed)" \
+	sh -c "systemd-analyze verify /lib/systemd/system/evsd.service >$IKE_TMP/verify.log 2>&1 &&
+	       ! grep -q evsd $IKE_TMP/verify.log" || tap_diag <"$IKE_TMP/verify.log"
+
+# --- the example configuration, adapted ------------------------------------
+ike_topology
+ip -n "$srv" link del evs0		# evsd creates its own
+printf '%s\n' 'alice pw 1' | /usr/sbin/evsadm user add alice group sales cost min >/dev/null
+sed -i -e 's/^listen .*/listen 198.51.100.1/' \
+	-e "s/key \"change-me[^\"]*\"/key \"$EZV_GROUP_KEY\"/" /etc/evs/evsd.conf
+tap_check "the unit's ExecStartPre lines pass" sh -c "
+	sed -n 's/^ExecStartPre=+*//p' /lib/systemd/system/evsd.service |
+	while read -r line; do ip netns exec $srv \$line || exit 1; done"
+
+# The unit's ExecStart, with the runtime directory systemd would make and a
+# notify socket of our own.
+exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/evsd.service)
+mkdir -p /run/evs
+socat -u "UNIX-RECV:$IKE_TMP/notify" "OPEN:$IKE_TMP/notify.log,creat,append" &
+on_exit "kill $! 2>/dev/null"
+for _ in $(seq 20); do [ -S "$IKE_TMP/notify" ] && break; sleep 0.1; done
+NOTIFY_SOCKET=$IKE_TMP/notify ip netns exec "$srv" $exec_start >"$IKE_TMP/server.log" 2>&1 &
+echo $! >"$IKE_TMP/server.bgpid"
+for _ in $(seq 100); do grep -q READY=1 "$IKE_TMP/notify.log" 2>/dev/null && break; sleep 0.2; done
+tap_check "evsd ($exec_start) tells READY=1" grep -q READY=1 "$IKE_TMP/notify.log" ||
+	tap_diag <"$IKE_TMP/server.log"
+tap_check "evsd created evs0 and brought it up" \
+	sh -c "ip -n $srv -d link show evs0 | grep -q 'state UP\|,UP' && ip -n $srv -d link show evs0 | grep -qw evs"
+
+ezv_vpnc_start alice 'alice pw 1'
+if ezv_vpnc_wait 120; then
+	tap_ok "vpnc connects through the packaged evsd"
+else
+	tap_fail "vpnc connects through the packaged evsd"
+	ezv_diag_vpnc
+	ezv_diag_server 60
+fi
+addr=$(ezv_env INTERNAL_IP4_ADDRESS)
+case $addr in
+192.168.77.2[0-4][0-9]) tap_ok "address $addr from the example's pool (inside the LAN)" ;;
+*) tap_fail "address from the example's pool (got '$addr')" ;;
+esac
+for _ in $(seq 150); do
+	ezv_rri_route "$srv" "$addr" && break
+	sleep 0.2
+done
+tap_check "ping a LAN host through the tunnel (proxy ARP answers for $addr)" \
+	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$addr" 192.168.77.2
+
+# ExecReload: the unit's line with $MAINPID.
+reload=$(sed -n 's/^ExecReload=//p' /lib/systemd/system/evsd.service)
+reload=${reload//\$MAINPID/$(cat "$IKE_TMP/server.bgpid")}
+tap_check "ExecReload ($reload) re-reads the user database" sh -c "$reload &&
+	for i in \$(seq 50); do grep -q 'user database reloaded' $IKE_TMP/server.log && exit 0; sleep 0.2; done; exit 1"
+
+ezv_vpnc_stop
+tap_check "evsd stops cleanly on SIGTERM" ike_stop server
+tap_check "STOPPING=1 told" grep -q STOPPING=1 "$IKE_TMP/notify.log"
+tap_done
