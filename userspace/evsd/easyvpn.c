@@ -1153,8 +1153,13 @@ static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 	char net_s[64], cr_s[64], r[320];
 	bool client = true;
 
-	if (!x || !x->server || !x->authenticated) {
-		/* the engine refuses unauthorized sessions first; say it again */
+	if (evs_session_role(s) == EVS_ROLE_CLIENT)
+		return 0;	/* the gateway's quick mode: our peer block decides */
+	if (!x || !x->authenticated) {
+		/* a site-to-site key's selectors bind it (phase2.c); the engine
+		 * refuses any other session without a login before asking */
+		if (evs_session_site_to_site(s))
+			return 0;
 		snprintf(why, len, "no logged-in user on this session");
 		return ISAKMP_N_INVALID_ID_INFORMATION;
 	}

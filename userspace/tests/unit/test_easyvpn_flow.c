@@ -296,6 +296,12 @@ static void teardown(void)
 	evs_session_clear_steps();
 }
 
+/* Phase 1 as negotiated: auth method, identity (group name as KEY_ID,
+ * else the client's address), a site-to-site (no-xauth) key or not. */
+static uint16_t p1_auth = 65001;		/* XAUTHInitPreShared */
+static bool p1_keyid = true, p1_site;
+static uint8_t p1_addr[4];
+
 static void connect_as(const char *user, const char *pw, const char *group,
 		       const char *client_ip)
 {
@@ -313,10 +319,17 @@ static void connect_as(const char *user, const char *pw, const char *group,
 	inet_pton(AF_INET, client_ip, &cli.addr.sin_addr);
 	srv.addr.sin_family = AF_INET;
 	inet_pton(AF_INET, "203.0.113.1", &srv.addr.sin_addr);
-	srv.auth = cli.auth = 65001;			/* XAUTHInitPreShared */
+	srv.auth = cli.auth = p1_auth;
 	srv.pid.type = ISAKMP_ID_KEY_ID;
 	srv.pid.data = (const uint8_t *)group;
 	srv.pid.len = strlen(group);
+	if (!p1_keyid) {
+		memcpy(p1_addr, &cli.addr.sin_addr, 4);
+		srv.pid.type = ISAKMP_ID_IPV4_ADDR;
+		srv.pid.data = p1_addr;
+		srv.pid.len = 4;
+	}
+	srv.site = p1_site;
 	cli.peer_name = "gw";
 	snprintf(peer.xauth_user, sizeof(peer.xauth_user), "%s", user);
 	secret_free(peer.xauth_pass);
@@ -549,6 +562,45 @@ UNIT_TEST(client_mode_claims_only_its_address)
 	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.11", 32, why, sizeof(why)),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	disconnect();
+	teardown();
+}
+
+/* Plain pre-share with an address identity (a main-mode address key) is
+ * asked for XAUTH like a group; only a site-to-site key skips it. */
+UNIT_TEST(every_peer_logs_in_unless_site_to_site)
+{
+	char why[384];
+
+	setup();
+	p1_auth = 1;				/* pre-share, no XAUTH offered */
+	p1_keyid = false;
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT(srv.authorized);
+	UNIT_ASSERT_EQ_STR(srv.user, "alice");
+	UNIT_ASSERT(srv.have_inner);		/* and mode config bound it */
+	disconnect();
+	/* the same with a certificate (rsa-sig) */
+	p1_auth = 3;
+	connect_as("bob", "bobpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready && srv.authorized);
+	UNIT_ASSERT_EQ_STR(srv.user, "bob");
+	disconnect();
+	/* a wrong password: no login, the session ends */
+	connect_as("alice", "wrong", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.dead && !srv.authorized);
+	disconnect();
+	/* a no-xauth key: no XAUTH, no Easy VPN policy; the key's selectors
+	 * bind its quick modes (phase2.c), so mode config does not refuse */
+	p1_auth = 1;
+	p1_site = true;
+	connect_as("alice", "alicepw", "sales", "198.51.100.9");
+	UNIT_ASSERT(srv.ready && !srv.authorized && !srv.have_inner);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.9.9.0", 24, why, sizeof(why)), 0);
+	disconnect();
+	p1_auth = 65001;
+	p1_keyid = true;
+	p1_site = false;
 	teardown();
 }
 
