@@ -235,6 +235,11 @@ static char userfile[64];
 static struct ike_peer peer;
 static struct evs_session srv, cli;
 static uint32_t serial = 1;
+/* Phase 1 as negotiated: auth method, identity (group name as KEY_ID,
+ * else the client's address), a site-to-site (no-xauth) key or not. */
+static uint16_t p1_auth;
+static bool p1_keyid, p1_site;
+static uint8_t p1_addr[4];
 
 static const char conf_fmt[] =
 	"user-database %s\n"
@@ -270,6 +275,9 @@ static void setup(void)
 	UNIT_ASSERT_EQ_INT(userdb_save(&db, userfile, &ue), 0);
 	userdb_free(&db);
 
+	p1_auth = 65001;			/* XAUTHInitPreShared, group name */
+	p1_keyid = true;
+	p1_site = false;
 	snprintf(text, sizeof(text), conf_fmt, userfile);
 	memset(&cfg, 0, sizeof(cfg));
 	tree = cfg_parse_string(text, "evsd.conf", &ce);
@@ -295,12 +303,6 @@ static void teardown(void)
 	rmdir(userfile);
 	evs_session_clear_steps();
 }
-
-/* Phase 1 as negotiated: auth method, identity (group name as KEY_ID,
- * else the client's address), a site-to-site (no-xauth) key or not. */
-static uint16_t p1_auth = 65001;		/* XAUTHInitPreShared */
-static bool p1_keyid = true, p1_site;
-static uint8_t p1_addr[4];
 
 static void connect_as(const char *user, const char *pw, const char *group,
 		       const char *client_ip)
@@ -576,9 +578,10 @@ UNIT_TEST(every_peer_logs_in_unless_site_to_site)
 	p1_keyid = false;
 	connect_as("alice", "alicepw", "sales", "198.51.100.7");
 	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT_EQ_STR(srv.label, "alice");	/* XAUTH ran, */
+	UNIT_ASSERT(srv.have_inner);		/* mode config bound it */
 	UNIT_ASSERT(srv.authorized);
 	UNIT_ASSERT_EQ_STR(srv.user, "alice");
-	UNIT_ASSERT(srv.have_inner);		/* and mode config bound it */
 	disconnect();
 	/* the same with a certificate (rsa-sig) */
 	p1_auth = 3;
