@@ -1171,39 +1171,33 @@ UNIT_TEST(no_xauth_key_binds_quick_mode_to_its_selectors)
 	}
 }
 
-UNIT_TEST(no_xauth_key_needs_selectors)
+/* Loading text fails with needle in the message (file:line: reason). */
+static void expect_conf_error(const char *text, const char *needle)
 {
 	struct evsd_config cfg;
 	struct cfg_err err;
-	char *path = write_tmp("crypto isakmp key k address 198.51.100.0/24 no-xauth\n");
+	char *path = write_tmp(text);
 
 	UNIT_ASSERT(evsd_config_load(path, &cfg, &err) < 0);
-	UNIT_ASSERT(strstr(err.msg, ":1: a no-xauth (site-to-site) key needs its selectors"));
+	UNIT_ASSERT(strstr(err.msg, needle));
 	unlink(path);
 	free(path);
-	path = write_tmp("crypto isakmp key k address 198.51.100.0/24 no-xauth {\n"
-			 "    local-network 10.0.0.0/8\n}\n");
-	UNIT_ASSERT(evsd_config_load(path, &cfg, &err) < 0);
-	UNIT_ASSERT(strstr(err.msg, ":1: a no-xauth"));
-	unlink(path);
-	free(path);
-	path = write_tmp("crypto isakmp key k address 198.51.100.0/24 {\n"
-			 "    local-network 10.0.0.0/8\n}\n");
-	UNIT_ASSERT(evsd_config_load(path, &cfg, &err) < 0);
-	UNIT_ASSERT(strstr(err.msg, ":1: only a no-xauth key has a block"));
-	unlink(path);
-	free(path);
-	path = write_tmp("crypto isakmp key k address 198.51.100.0/24 no-xauth {\n"
-			 "    local-network 10.0.0.0/8\n    remote-network 10.1.0.1/16\n}\n");
-	UNIT_ASSERT(evsd_config_load(path, &cfg, &err) < 0);
-	UNIT_ASSERT(strstr(err.msg, ":3: '10.1.0.1/16' has host bits set"));
-	unlink(path);
-	free(path);
-	path = write_tmp("crypto isakmp key k address 198.51.100.0/24 xauth\n");
-	UNIT_ASSERT(evsd_config_load(path, &cfg, &err) < 0);
-	UNIT_ASSERT(strstr(err.msg, ":1: unknown key option 'xauth'"));
-	unlink(path);
-	free(path);
+}
+
+UNIT_TEST(no_xauth_key_needs_selectors)
+{
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 no-xauth\n",
+			  ":1: a no-xauth (site-to-site) key needs its selectors");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 no-xauth {\n"
+			  "    local-network 10.0.0.0/8\n}\n", ":1: a no-xauth");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 {\n"
+			  "    local-network 10.0.0.0/8\n}\n",
+			  ":1: only a no-xauth key has a block");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 no-xauth {\n"
+			  "    local-network 10.0.0.0/8\n    remote-network 10.1.0.1/16\n}\n",
+			  ":3: '10.1.0.1/16' has host bits set");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 xauth\n",
+			  ":1: unknown key option 'xauth'");
 }
 
 /* Aggressive mode sends HASH_R before the peer proved anything: under an
