@@ -15,7 +15,7 @@
 #   cli  (strongSwan / alice) \
 #                              br0 198.51.100.1 srv ---- lan 192.168.77.0/24
 #   cli2 (bob) 198.51.100.3   /
-# evs-selftest-timeout: 1200
+# evs-selftest-timeout: 1800
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/strongswan.sh"
