@@ -15,21 +15,7 @@ ike_init
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
 ezv_user bob 'bob pw 2' || skip_all "evsadm user add failed"
 ike_topology
-# a second client on the same segment: the gateway's s0 goes into a bridge
-# (evsd listens on one address: one UDP/4500 socket for the kernel)
-netns_new cli2
-ip -n "$srv" addr del 198.51.100.1/24 dev s0
-ip -n "$srv" link add br0 type bridge
-ip -n "$srv" link set s0 master br0
-ip -n "$cli2" link add c0 type veth peer name s2 netns "$srv"
-ip -n "$srv" link set s2 master br0
-ip -n "$srv" link set s2 up
-ip -n "$srv" addr add 198.51.100.1/24 dev br0
-ip -n "$srv" link set br0 up
-ip -n "$cli2" addr add 198.51.100.3/24 dev c0
-ip -n "$cli2" link set c0 up
-ip -n "$cli2" link add evs0 type evs
-ip -n "$cli2" link set evs0 up
+ike_second_client
 ezv_server_conf >"$IKE_TMP/server.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 

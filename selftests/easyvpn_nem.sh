@@ -24,22 +24,13 @@ client_conf() {
 	ike_conf_client | sed "s|^    xauth-password userpass\$|&\n    ezvpn-mode network-extension\n    local-network $1|"
 }
 
-# wait_log NAME PATTERN SECONDS
-wait_log() {
-	for _ in $(seq $(($3 * 5))); do
-		grep -q -- "$2" "$IKE_TMP/$1.log" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 # refused NET WHY: the gateway refuses a client claiming NET.
 refused() {
 	local net=$1 why=$2
 	client_conf "$net" >"$IKE_TMP/client.conf"
 	ike_start client "$cli" "$IKE_TMP/client.conf" --client ||
 		{ tap_fail "claim $net: client starts"; return; }
-	if wait_log server "may not claim IDci $net: $why" 90; then
+	if ike_wait_log server "may not claim IDci $net: $why" 90; then
 		tap_ok "claim $net: refused ($why)"
 	else
 		tap_fail "claim $net: refused ($why)"
@@ -50,7 +41,7 @@ refused() {
 		grep -q "quick mode [0-9a-f]* refused: network extension: user \"alice\" (group \"sales\") from 198.51.100.2 may not claim IDci $net" \
 		"$IKE_TMP/server.log"
 	tap_check "claim $net: the client got INVALID-ID-INFORMATION" \
-		wait_log client "notify INVALID-ID-INFORMATION" 20
+		ike_wait_log client "notify INVALID-ID-INFORMATION" 20
 	tap_check_fails "claim $net: no RRI route on the gateway" \
 		sh -c "ip -n $srv route show $net | grep -q evs0"
 	tap_check_fails "claim $net: no connection on the gateway" \

@@ -284,3 +284,31 @@ ike_client_up() {
 	ike_client_has_addr "$cli" "$inner" &&
 		ike_client_has_route "$cli" 192.168.77.0/24 "$inner"
 }
+
+# ike_wait_log NAME PATTERN SECONDS: wait for PATTERN in NAME's evsd log.
+ike_wait_log() {
+	for _ in $(seq $(($3 * 5))); do
+		grep -q -- "$2" "$IKE_TMP/$1.log" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# ike_second_client: a namespace $cli2 (198.51.100.3, its own evs0) on the
+# client's segment: the gateway's s0 goes into a bridge with cli2's link
+# (evsd listens on one address: one UDP/4500 socket for the kernel).
+ike_second_client() {
+	netns_new cli2
+	ip -n "$srv" addr del 198.51.100.1/24 dev s0
+	ip -n "$srv" link add br0 type bridge
+	ip -n "$srv" link set s0 master br0
+	ip -n "$cli2" link add c0 type veth peer name s2 netns "$srv"
+	ip -n "$srv" link set s2 master br0
+	ip -n "$srv" link set s2 up
+	ip -n "$srv" addr add 198.51.100.1/24 dev br0
+	ip -n "$srv" link set br0 up
+	ip -n "$cli2" addr add 198.51.100.3/24 dev c0
+	ip -n "$cli2" link set c0 up
+	ip -n "$cli2" link add evs0 type evs
+	ip -n "$cli2" link set evs0 up
+}

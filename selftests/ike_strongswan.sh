@@ -12,6 +12,7 @@
 # evs-selftest-timeout: 1500
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
+. "$(dirname "$0")/lib/strongswan.sh"
 
 CHARON=/usr/lib/ipsec/charon
 [ -x $CHARON ] || skip_all "strongSwan charon not installed"
@@ -23,58 +24,6 @@ ike_certs "$IKE_TMP" || skip_all "openssl cannot make test certificates"
 printf 'userpass\n' | "$EVS_TOP/userspace/evsadm/evsadm" user add alice group sales \
 	file "$IKE_TMP/users" >/dev/null 2>&1 || skip_all "evsadm user add failed"
 GROUPKEY=Kq7Rv2LmX9pWc4ZtKb8Nsales
-
-# sw_start NS: charon in NS with $IKE_TMP/sw/{strongswan,swanctl}.conf.
-sw_start() {
-	local ns=$1 d=$IKE_TMP/sw
-	cat >"$d/strongswan.conf" <<EOF
-charon {
-    load_modular = yes
-    i_dont_care_about_security_and_use_aggressive_mode_psk = yes
-    install_virtual_ip = yes
-    retransmit_timeout = 3
-    plugins {
-        include /etc/strongswan.d/charon/*.conf
-        vici {
-            socket = unix://$d/charon.vici
-        }
-    }
-    filelog {
-        charon {
-            path = $d/charon.log
-            default = 1
-            ike = 2
-            cfg = 2
-            flush_line = yes
-        }
-    }
-}
-EOF
-	rm -f /run/charon.pid /var/run/charon.pid "$d/charon.vici" "$d/charon.log"
-	STRONGSWAN_CONF=$d/strongswan.conf ip netns exec "$ns" $CHARON >/dev/null 2>&1 &
-	echo $! >"$d/charon.bgpid"
-	# Under the emulator charon takes a while to listen.
-	for _ in $(seq 150); do
-		swanctl --stats --uri "unix://$d/charon.vici" >/dev/null 2>&1 && break
-		sleep 0.2
-	done
-	swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/charon.vici" \
-		>"$d/load.out" 2>&1
-}
-
-sw_stop() {
-	local f=$IKE_TMP/sw/charon.bgpid
-	[ -f "$f" ] || return 0
-	kill -TERM "$(cat "$f")" 2>/dev/null
-	wait "$(cat "$f")" 2>/dev/null
-	rm -f "$f" "$IKE_TMP/sw/charon.vici"
-}
-on_exit "sw_stop"
-
-sw_diag() {
-	echo "# --- charon log (last 40 lines) ---"
-	tail -n 40 "$IKE_TMP/sw/charon.log" 2>/dev/null | tap_diag
-}
 
 # auth_lines MODE SIDE(local|remote) ROLE(client|server): swanctl auth rounds.
 sw_auth() {

@@ -122,11 +122,24 @@ struct ike_timers {
 					 * (<= EZV_MAX_CONNS, each accounted) */
 };
 
-/* `crypto isakmp key SECRET address A[/plen]` (main mode PSK by peer). */
+#define IKE_PEER_MAX_NETS 8
+
+/* `crypto isakmp key SECRET address A[/plen] [no-xauth] [aggressive]`
+ * (PSK by peer address).  Such a peer is remote access (XAUTH before
+ * Phase 2) unless marked no-xauth: a site-to-site peer, whose quick modes
+ * may use only the selectors of the key's block (local: ours, remote:
+ * the peer's).  aggressive: the key also answers aggressive mode for
+ * identities other than a group name (KEY_ID). */
 struct ike_psk {
 	struct sockaddr_storage addr;
 	uint8_t plen;
 	struct secret *key;
+	bool no_xauth;
+	bool aggressive;
+	struct evs_prefix local_nets[IKE_PEER_MAX_NETS];
+	unsigned n_local_nets;
+	struct evs_prefix remote_nets[IKE_PEER_MAX_NETS];
+	unsigned n_remote_nets;
 	const char *file;
 	unsigned line;
 };
@@ -144,8 +157,6 @@ enum ike_ezvpn_mode {
 	IKE_EZVPN_CLIENT = 0,		/* default */
 	IKE_EZVPN_NETWORK_EXTENSION,
 };
-
-#define IKE_PEER_MAX_NETS 8
 
 /* A `peer NAME { ... }` block: evsd as Easy VPN client (EVC). */
 struct ike_peer {
@@ -212,9 +223,12 @@ int config_ike_load(struct cfg_node *root, struct ike_config *ike,
 		    struct cfg_err *err);
 void config_ike_free(struct ike_config *ike);
 
-/* Main-mode PSK for a peer address (longest prefix), NULL if none. */
+/* PSK for a peer address (longest prefix), NULL if none. */
 const struct secret *ike_config_psk(const struct ike_config *ike,
 				    const struct sockaddr *peer);
+/* The whole `crypto isakmp key` entry it comes from, NULL if none. */
+const struct ike_psk *ike_config_psk_entry(const struct ike_config *ike,
+					   const struct sockaddr *peer);
 /* Transform set by name, or NULL. */
 const struct p2_set *ike_config_set(const struct ike_config *ike,
 				    const char *name);

@@ -248,20 +248,62 @@ static int policy_cmp(const void *a, const void *b)
 
 /* ---- keys and identity ------------------------------------------------------ */
 
-/* crypto isakmp key SECRET address A[/plen] */
+static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
+		    unsigned *n, struct cfg_err *err);
+
+/* The selectors of a no-xauth key: local-network (ours) and
+ * remote-network (the peer's), both required. */
+static int load_psk_nets(struct cfg_node *n, struct ike_psk *k,
+			 struct cfg_err *err)
+{
+	for (struct cfg_node *c = n->child; c; c = c->next) {
+		bool local = cfg_is(c, "local-network", NULL);
+
+		if (!local && !cfg_is(c, "remote-network", NULL))
+			return cfg_error(err, c, "unknown '%s' in a key block (local-network "
+					 "or remote-network)", c->argv[0]);
+		if (cfg_want_block(c, false, err) < 0 ||
+		    peer_net(c, local ? k->local_nets : k->remote_nets,
+			     local ? &k->n_local_nets : &k->n_remote_nets, err) < 0)
+			return -1;
+	}
+	if (!k->n_local_nets || !k->n_remote_nets)
+		return cfg_error(err, n, "a no-xauth (site-to-site) key needs its selectors: "
+				 "a block with at least one local-network and one "
+				 "remote-network");
+	return 0;
+}
+
+/* crypto isakmp key SECRET address A[/plen] [no-xauth] [aggressive] [{ nets }] */
 static int load_psk(struct cfg_node *n, struct ike_config *ike,
 		    struct cfg_err *err)
 {
 	struct ike_psk *k;
 
-	if (cfg_nargs(n, 6, 6, err) < 0 || cfg_want_block(n, false, err) < 0)
+	if (cfg_nargs(n, 6, 8, err) < 0)
 		return -1;
 	if (strcmp(n->argv[4], "address"))
-		return cfg_error(err, n, "expected 'crypto isakmp key SECRET address A[/LEN]'");
+		return cfg_error(err, n, "expected 'crypto isakmp key SECRET address A[/LEN]"
+				 " [no-xauth] [aggressive]'");
 	if (ike->n_psks >= MAX_PSKS)
 		return cfg_error(err, n, "more than %d keys", MAX_PSKS);
 	k = &ike->psks[ike->n_psks];
 	memset(k, 0, sizeof(*k));
+	for (unsigned i = 6; i < n->argc; i++) {
+		bool *flag = !strcmp(n->argv[i], "no-xauth") ? &k->no_xauth :
+			     !strcmp(n->argv[i], "aggressive") ? &k->aggressive : NULL;
+
+		if (!flag)
+			return cfg_error(err, n, "unknown key option '%s' (no-xauth or "
+					 "aggressive)", n->argv[i]);
+		if (*flag)
+			return cfg_error(err, n, "'%s' given twice", n->argv[i]);
+		*flag = true;
+	}
+	if (!k->no_xauth && n->block)
+		return cfg_error(err, n, "only a no-xauth key has a block of selectors");
+	if (k->no_xauth && load_psk_nets(n, k, err) < 0)
+		return -1;
 	if (cfg_addr(n, 5, &k->addr, &k->plen, err) < 0 ||
 	    cfg_secret(n, 3, &k->key, err) < 0)
 		return -1;
@@ -1023,8 +1065,8 @@ static bool prefix_match(const struct sockaddr_storage *net, uint8_t plen,
 	return !bits || ((x[bytes] ^ y[bytes]) & (0xff << (8 - bits))) == 0;
 }
 
-const struct secret *ike_config_psk(const struct ike_config *ike,
-				    const struct sockaddr *peer)
+const struct ike_psk *ike_config_psk_entry(const struct ike_config *ike,
+					   const struct sockaddr *peer)
 {
 	const struct ike_psk *best = NULL;
 
@@ -1032,6 +1074,14 @@ const struct secret *ike_config_psk(const struct ike_config *ike,
 		if (prefix_match(&ike->psks[i].addr, ike->psks[i].plen, peer) &&
 		    (!best || ike->psks[i].plen > best->plen))
 			best = &ike->psks[i];
+	return best;
+}
+
+const struct secret *ike_config_psk(const struct ike_config *ike,
+				    const struct sockaddr *peer)
+{
+	const struct ike_psk *best = ike_config_psk_entry(ike, peer);
+
 	return best ? best->key : NULL;
 }
 

@@ -23,6 +23,7 @@
 #include "lib/userdb.h"
 
 #define EZV_MAX_CONNS	64	/* >= timers connections-max (config_ike.c) */
+#define EZV_MAX_CLAIMS	16	/* networks one session may claim */
 /* Counters are read before every Interim and Stop and before evsd removes
  * SAs; this periodic read only bounds what is lost when the kernel removes
  * an SA by itself (hard lifetime, which rekeying normally prevents). */
@@ -64,6 +65,8 @@ struct ezv_sess {
 	char pool[POOL_NAME_MAX + 1];	/* "" = fixed address */
 	struct modecfg offer;
 
+	unsigned n_claims;		/* entries of E.claims it owns */
+
 	/* Phase 2 / RRI / accounting */
 	unsigned n_conns;
 	uint32_t conns[EZV_MAX_CONNS];
@@ -75,6 +78,19 @@ struct ezv_sess {
 	uint64_t retired_rx_bytes, retired_rx_pkts, retired_tx_bytes, retired_tx_pkts;
 };
 
+/* What a network-extension client may not overlap: the networks other
+ * live sessions claimed (their quick mode IDci; the gateway routes them
+ * there) and fixed addresses outside the pools (pools are refused as a
+ * whole by ezv_nem_check).  One list of only these, walked at quick-mode
+ * time: its length is the number of network-extension claims, not of
+ * clients. */
+struct ezv_claim {
+	struct ezv_claim *next;
+	struct ezv_sess *owner;
+	uint32_t net;			/* host order */
+	uint8_t plen;
+};
+
 /* The module's state: written by this file only. */
 static struct {
 	const struct evsd_config *cfg;
@@ -82,6 +98,7 @@ static struct {
 	struct aaa *aaa;
 	struct rri *rri;
 	struct ezv_sess *sessions;
+	struct ezv_claim *claims;
 	struct xauth_ratelimit rl;
 	uint64_t now;
 	uint64_t next_sample;
@@ -186,6 +203,66 @@ static void sess_put(struct ezv_sess *x)
 	free(x);
 }
 
+/* ---- network claims ----------------------------------------------------- */
+
+static bool nets_overlap(uint32_t a, unsigned pa, uint32_t b, unsigned pb)
+{
+	unsigned p = pa < pb ? pa : pb;
+	uint32_t m = p ? 0xffffffffu << (32 - p) : 0;
+
+	return (a & m) == (b & m);
+}
+
+/* Another live session's claim overlapping net/plen (equal, covering or
+ * more specific); the same user from the same peer (a renewed Phase 1)
+ * does not count. */
+static const struct ezv_claim *claim_conflict(const struct ezv_sess *x, uint32_t net,
+					      unsigned plen)
+{
+	for (const struct ezv_claim *c = E.claims; c; c = c->next)
+		if (c->owner != x && nets_overlap(net, plen, c->net, c->plen) &&
+		    !(!strcmp(c->owner->user, x->user) &&
+		      same_peer(&c->owner->peer_sa, &x->peer_sa)))
+			return c;
+	return NULL;
+}
+
+static int claim_add(struct ezv_sess *x, uint32_t net, unsigned plen)
+{
+	struct ezv_claim *c;
+
+	for (c = E.claims; c; c = c->next)
+		if (c->owner == x && c->net == net && c->plen == plen)
+			return 0;	/* a rekey or a retry */
+	if (x->n_claims >= EZV_MAX_CLAIMS)
+		return -1;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	c->owner = x;
+	c->net = net;
+	c->plen = (uint8_t)plen;
+	c->next = E.claims;
+	E.claims = c;
+	x->n_claims++;
+	return 0;
+}
+
+static void claims_drop(struct ezv_sess *x)
+{
+	for (struct ezv_claim **pp = &E.claims; *pp && x->n_claims;) {
+		struct ezv_claim *c = *pp;
+
+		if (c->owner != x) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		free(c);
+		x->n_claims--;
+	}
+}
+
 static void send_out(struct ezv_sess *x, uint32_t msgid, struct xauth_out *o,
 		     bool expect_reply)
 {
@@ -265,9 +342,11 @@ static int xauth_begin(struct evs_session *s, void **state)
 		return EVS_STEP_SKIP;
 	if (evs_session_role(s) == EVS_ROLE_CLIENT)
 		return xauth_begin_client(s, state);
-	/* A group key (aggressive mode) is only ever accepted with XAUTH:
-	 * the key is shared by a whole group and can be attacked offline. */
-	if (!p1_auth_is_xauth(auth) && !group_id)
+	/* Every peer logs in, whatever Phase 1 method it chose (a group key
+	 * is shared and can be attacked offline; an address key or a
+	 * certificate says nothing about the user), except a site-to-site
+	 * peer of a no-xauth key.  One that does not answer gets no Phase 2. */
+	if (evs_session_site_to_site(s))
 		return EVS_STEP_SKIP;
 	x = sess_get(s);
 	if (!x)
@@ -650,6 +729,11 @@ static int modecfg_begin(struct evs_session *s, void **state)
 			 x->user, why);
 		return EVS_STEP_FAIL;
 	}
+	if (x->addr && !x->pool[0] && claim_add(x, x->addr, 32)) {
+		log_warn("%s: modecfg: too many claims for \"%s\"", evs_session_name(s),
+			 x->user);
+		return EVS_STEP_FAIL;
+	}
 	ezv_offer(&x->eff, x->addr, x->mask, &x->offer);
 	if (x->addr) {
 		struct evs_prefix p = { .family = AF_INET, .plen = 32 };
@@ -661,6 +745,7 @@ static int modecfg_begin(struct evs_session *s, void **state)
 		evs_session_set_inner(s, &p);
 	}
 	evs_session_set_label(s, x->user);
+	evs_session_set_authorized(s, x->user);	/* check_ids binds its quick modes */
 	if (x->eff.modecfg_push) {
 		struct isakmp_buf b;
 		uint16_t ident;
@@ -974,6 +1059,7 @@ static void modecfg_end(struct evs_session *s, void **state)
 					   evs_session_name(s), a, x->user);
 		}
 		x->addr = 0;
+		claims_drop(x);
 	}
 	x->modecfg_active = false;
 	sess_put(x);
@@ -998,50 +1084,113 @@ static bool net_holds(uint32_t net, unsigned plen, const struct sockaddr *sa)
 	       (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) & mask) == net;
 }
 
-/* Quick mode as responder: which inner addresses may this client claim?
- * Client mode: only its assigned address (the engine checks it first
- * against the inner address; this says the same in policy terms).
- * Network extension: only networks its group/user allow, never the
- * gateway's split-include networks, a pool or the tunnel's endpoints:
- * the gateway would route them to the client (RRI). */
+static uint32_t prefix_u32(const struct evs_prefix *p)
+{
+	return (uint32_t)p->addr[0] << 24 | p->addr[1] << 16 | p->addr[2] << 8 | p->addr[3];
+}
+
+/* May the client reach idcr (our side)?  Inside a split-include network;
+ * with none (a full tunnel), anything.  0.0.0.0/0 is accepted from a
+ * split-tunnel client too: Cisco-style clients (vpnc) always propose it
+ * and route only the split networks themselves. */
+static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *idcr)
+{
+	uint32_t a = prefix_u32(idcr), m = idcr->plen ? 0xffffffffu << (32 - idcr->plen) : 0;
+
+	if (idcr->family != AF_INET)
+		return false;
+	if (!x->eff.n_split || !idcr->plen)
+		return true;
+	for (unsigned i = 0; i < x->eff.n_split; i++)
+		if ((m & x->eff.split[i].mask) == x->eff.split[i].mask &&
+		    (a & x->eff.split[i].mask) == x->eff.split[i].addr)
+			return true;
+	return false;
+}
+
+/* A network-extension claim: inside the policy (ezv_nem_check), not the
+ * tunnel's endpoints, overlapping no other live session's claim. */
+static int nem_claim_check(struct evs_session *s, struct ezv_sess *x, uint32_t net,
+			   unsigned plen, char *r, size_t len)
+{
+	const struct ezv_claim *c;
+	char a[16];
+
+	if (ezv_nem_check(&x->eff, E.ezv->pools, net, plen, r, len))
+		return -1;
+	if (net_holds(net, plen, evs_session_local_addr(s))) {
+		snprintf(r, len, "holds the gateway's own address");
+		return -1;
+	}
+	if (net_holds(net, plen, evs_session_peer_addr(s))) {
+		snprintf(r, len, "holds the client's outer address");
+		return -1;
+	}
+	c = claim_conflict(x, net, plen);
+	if (c) {
+		fmt_ip(c->net, a, sizeof(a));
+		snprintf(r, len, "overlaps %s/%u of user \"%s\" from %s (%s)", a, c->plen,
+			 c->owner->user, c->owner->peer, evs_session_name(c->owner->s));
+		return -1;
+	}
+	if (claim_add(x, net, plen)) {
+		snprintf(r, len, "more than %d networks claimed", EZV_MAX_CLAIMS);
+		return -1;
+	}
+	return 0;
+}
+
+/* Quick mode as responder: which inner addresses may this client claim,
+ * and what may it reach?  IDci, client mode: only its assigned address
+ * (the engine checks it first against the inner address; this says the
+ * same in policy terms).  Network extension: only networks its
+ * group/user allow, never the gateway's split-include networks, a pool,
+ * the tunnel's endpoints or another live session's network: the gateway
+ * would route them to the client (RRI).  IDcr: what its policy tunnels. */
 static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 				  const struct evs_prefix *idci, const struct evs_prefix *idcr,
 				  char *why, size_t len)
 {
 	struct ezv_sess *x = *state;
-	char net_s[64], r[160];
-	uint32_t net;
+	char net_s[64], cr_s[64], r[320];
+	bool client = true;
 
-	(void)idcr;
-	if (!x || !x->server || !x->authenticated)
-		return 0;
+	if (evs_session_role(s) == EVS_ROLE_CLIENT)
+		return 0;	/* the gateway's quick mode: our peer block decides */
+	if (!x || !x->authenticated) {
+		/* a site-to-site key's selectors bind it (phase2.c); the engine
+		 * refuses any other session without a login before asking */
+		if (evs_session_site_to_site(s))
+			return 0;
+		snprintf(why, len, "no logged-in user on this session");
+		return ISAKMP_N_INVALID_ID_INFORMATION;
+	}
 	fmt_prefix(idci, net_s, sizeof(net_s));
 	if (idci->family != AF_INET) {
 		snprintf(r, sizeof(r), "not IPv4");
 	} else if (x->eff.mode == EZV_MODE_CLIENT || x->addr) {
-		uint32_t a = (uint32_t)idci->addr[0] << 24 | idci->addr[1] << 16 |
-			     idci->addr[2] << 8 | idci->addr[3];
 		char as[16];
 
-		if (x->addr && idci->plen == 32 && a == x->addr)
-			return 0;
+		if (x->addr && idci->plen == 32 && prefix_u32(idci) == x->addr)
+			goto idcr;
 		fmt_ip(x->addr, as, sizeof(as));
 		snprintf(r, sizeof(r), "only its assigned address %s may be used", as);
 	} else {
-		net = (uint32_t)idci->addr[0] << 24 | idci->addr[1] << 16 |
-		      idci->addr[2] << 8 | idci->addr[3];
-		if (ezv_nem_check(&x->eff, E.ezv->pools, net, idci->plen, r, sizeof(r)) == 0) {
-			if (net_holds(net, idci->plen, evs_session_local_addr(s)))
-				snprintf(r, sizeof(r), "holds the gateway's own address");
-			else if (net_holds(net, idci->plen, evs_session_peer_addr(s)))
-				snprintf(r, sizeof(r), "holds the client's outer address");
-			else
-				return 0;
-		}
+		client = false;
+		if (!nem_claim_check(s, x, prefix_u32(idci), idci->plen, r, sizeof(r)))
+			goto idcr;
 	}
 	snprintf(why, len, "%s: user \"%s\" (group \"%s\") from %s may not claim IDci %s: %s",
-		 x->eff.mode == EZV_MODE_CLIENT ? "client mode" : "network extension", x->user,
-		 x->group, x->peer, net_s, r);
+		 client ? "client mode" : "network extension", x->user, x->group, x->peer,
+		 net_s, r);
+	return ISAKMP_N_INVALID_ID_INFORMATION;
+idcr:
+	if (idcr_tunnelled(x, idcr))
+		return 0;
+	fmt_prefix(idcr, cr_s, sizeof(cr_s));
+	snprintf(why, len, "user \"%s\" (group \"%s\") from %s may not reach IDcr %s: not "
+		 "inside a split-include network of its policy", x->user, x->group, x->peer,
+		 cr_s);
 	return ISAKMP_N_INVALID_ID_INFORMATION;
 }
 

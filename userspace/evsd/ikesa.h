@@ -217,6 +217,7 @@ struct ike_sa {
 	struct isakmp_id peer_id;	/* decoded view of id_peer */
 	struct secret *psk;
 	bool psk_dummy;			/* unknown group: fail at HASH_I */
+	const struct ike_psk *psk_entry;	/* the address key used, if any */
 	bool peer_sent_cr;
 	struct cert_peer *peer_cert;
 	struct ike_keys keys;
@@ -266,6 +267,12 @@ struct ike_sa {
 	unsigned n_remote_nets;
 	char label[65];
 	bool initial_contact;		/* received from the peer */
+	/* Server role: what allows quick mode.  site: a no-xauth key (its
+	 * selectors bound the quick modes); authorized: a step logged the
+	 * user in and bound the selectors (check_ids); neither: none. */
+	const struct ike_psk *site;
+	bool authorized;
+	char user[65];			/* the XAUTH user (takeovers) */
 };
 
 struct ike_ratelimit {

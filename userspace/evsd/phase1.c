@@ -518,6 +518,15 @@ static void established(struct ike_sa *sa)
 		   natt_active(sa) ? ", NAT-T" : "", sa->dpd ? ", DPD" : "");
 	if (!sa->initiator && sa->initial_contact)
 		initial_contact(sa);
+	/* A no-xauth key makes a site-to-site peer, unless the peer itself
+	 * asked for XAUTH; every other responder session must log in. */
+	if (!sa->initiator && sa->psk_entry && sa->psk_entry->no_xauth &&
+	    !p1_auth_is_xauth(sa->chosen.auth)) {
+		sa->site = sa->psk_entry;
+		log_notice("%s: site-to-site peer (no-xauth key at %s:%u): no XAUTH; "
+			   "quick mode limited to the key's selectors", sa->name,
+			   sa->site->file, sa->site->line);
+	}
 	/* Free what only Phase 1 needed. */
 	dh_free(sa->dh);
 	sa->dh = NULL;
@@ -820,13 +829,14 @@ static int mm_r_recv3(struct ike_sa *sa, const struct isakmp_msg *m,
 			return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
 				    "signature authentication without certificates");
 	} else {
-		const struct secret *k = ike_config_psk(sa->eng->ike,
+		const struct ike_psk *k = ike_config_psk_entry(sa->eng->ike,
 				(const struct sockaddr *)&sa->path.remote);
 
 		if (!k)
 			return fail(f, ISAKMP_N_AUTHENTICATION_FAILED,
 				    "no pre-shared key for this peer address");
-		sa->psk = secret_dup(k);
+		sa->psk = secret_dup(k->key);
+		sa->psk_entry = k;
 	}
 	natt_check_natd(sa, m);
 	if (make_dh(sa, &sa->gxr, &sa->gxr_len) < 0 ||
@@ -893,16 +903,29 @@ static int mm_r_recv5(struct ike_sa *sa, const struct isakmp_msg *m,
 	return 0;
 }
 
-/* The aggressive-mode PSK for the peer's ID; a random one for an unknown
- * group so the exchange looks the same as with a wrong key. */
+/* The aggressive-mode PSK for the peer's ID: a group's key for a KEY_ID,
+ * an address key only when it is marked `aggressive` (HASH_R under a key
+ * can be attacked offline, and aggressive mode hands it to anyone who
+ * asks).  Otherwise a random key, so the answer looks the same as for a
+ * wrong key: nothing tells whether an address key covers the source. */
 static int am_pick_psk(struct ike_sa *sa)
 {
 	const struct sockaddr *peer = (const struct sockaddr *)&sa->path.remote;
 	const struct secret *k = session_psk_lookup(&sa->peer_id, peer);
 	char id[128];
 
-	if (!k && sa->peer_id.type != ISAKMP_ID_KEY_ID)
-		k = ike_config_psk(sa->eng->ike, peer);
+	if (!k && sa->peer_id.type != ISAKMP_ID_KEY_ID) {
+		const struct ike_psk *e = ike_config_psk_entry(sa->eng->ike, peer);
+
+		if (e && e->aggressive) {
+			k = e->key;
+			sa->psk_entry = e;
+		} else if (e) {
+			log_info("%s: aggressive mode with an address identity: the "
+				 "key for this address (%s:%u) is not marked 'aggressive'; "
+				 "answering with a random key", sa->name, e->file, e->line);
+		}
+	}
 	if (k) {
 		sa->psk = secret_dup(k);
 		return sa->psk ? 0 : -1;

@@ -135,6 +135,57 @@ static void host_prefix(const struct sockaddr_storage *ss, struct evs_prefix *p)
 		memcpy(p->addr, a, n);
 }
 
+/* Is prefix p inside net (IPv4)? */
+static bool prefix_within(const struct evs_prefix *p, const struct evs_prefix *net)
+{
+	uint32_t a, b, m = plen_mask(net->plen);
+
+	if (p->family != AF_INET || net->family != AF_INET || p->plen < net->plen)
+		return false;
+	memcpy(&a, p->addr, 4);
+	memcpy(&b, net->addr, 4);
+	return (a & m) == (b & m);
+}
+
+static bool within_any(const struct evs_prefix *p, const struct evs_prefix *nets,
+		       unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (prefix_within(p, &nets[i]))
+			return true;
+	return false;
+}
+
+/* Server role: a quick mode is only for a peer whose selectors are bound:
+ * a user a step logged in (check_ids then decides), or a site-to-site
+ * peer (no-xauth key) within its key's selectors.  0, or -1 with why. */
+static int qm_r_bound(const struct ike_sa *sa, const struct ike_qm *qm, char *why,
+		      size_t len)
+{
+	char c[64], r[64];
+
+	if (sa->eng->role != EVS_ROLE_SERVER || sa->authorized)
+		return 0;
+	evs_prefix_str(&qm->idci, c, sizeof(c));
+	evs_prefix_str(&qm->idcr, r, sizeof(r));
+	if (!sa->site) {
+		snprintf(why, len, "peer did not log in (no XAUTH) and its key is not a "
+			 "no-xauth site-to-site key: no Phase 2 for IDci %s IDcr %s", c, r);
+		return -1;
+	}
+	if (!within_any(&qm->idci, sa->site->remote_nets, sa->site->n_remote_nets)) {
+		snprintf(why, len, "site-to-site peer: IDci %s is not inside a remote-network "
+			 "of its key (%s:%u)", c, sa->site->file, sa->site->line);
+		return -1;
+	}
+	if (!within_any(&qm->idcr, sa->site->local_nets, sa->site->n_local_nets)) {
+		snprintf(why, len, "site-to-site peer: IDcr %s is not inside a local-network "
+			 "of its key (%s:%u)", r, sa->site->file, sa->site->line);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- connections ---------------------------------------------------------- */
 
 struct ike_conn *conn_find_spi(struct ike_sa *sa, uint32_t spi, bool either)
@@ -158,6 +209,29 @@ static struct ike_conn *conn_find_sel(struct ike_sa *sa,
 	return NULL;
 }
 
+/* o and sa are the same peer: the same address and port (two clients
+ * behind one NAT differ in the port) and the same identity; on the
+ * server also the same logged-in user or the same site-to-site key (in
+ * aggressive mode the identity is only the group's name). */
+static bool same_principal(const struct ike_sa *o, const struct ike_sa *sa)
+{
+	const uint8_t *a;
+	uint16_t po, ps;
+
+	ike_sa_addr((const struct sockaddr *)&o->path.remote, &a, &po);
+	ike_sa_addr((const struct sockaddr *)&sa->path.remote, &a, &ps);
+	if (!ike_addr_eq((const struct sockaddr *)&o->path.remote,
+			 (const struct sockaddr *)&sa->path.remote) || po != ps ||
+	    o->id_peer_len != sa->id_peer_len ||
+	    memcmp(o->id_peer, sa->id_peer, sa->id_peer_len))
+		return false;
+	if (sa->eng->role != EVS_ROLE_SERVER)
+		return true;
+	if (o->authorized && sa->authorized)
+		return !strcmp(o->user, sa->user);
+	return o->site && o->site == sa->site;
+}
+
 /* The peer renewed Phase 1 and rekeys a connection of its old ISAKMP SA
  * under the new one: move the connection over (same kernel conn id, same
  * policies) instead of installing a second one. */
@@ -166,11 +240,7 @@ static struct ike_conn *conn_take_from_older(struct ike_sa *sa,
 					     const struct evs_prefix *remote)
 {
 	for (struct ike_sa *o = sa->eng->sas; o; o = o->next) {
-		if (o == sa || o->state == IKE_S_DEAD ||
-		    !ike_addr_eq((struct sockaddr *)&o->path.remote,
-				 (struct sockaddr *)&sa->path.remote) ||
-		    o->id_peer_len != sa->id_peer_len ||
-		    memcmp(o->id_peer, sa->id_peer, sa->id_peer_len))
+		if (o == sa || o->state == IKE_S_DEAD || !same_principal(o, sa))
 			continue;
 		for (struct ike_conn **pp = &o->conns; *pp; pp = &(*pp)->next) {
 			struct ike_conn *c = *pp;
@@ -776,9 +846,12 @@ static int qm_r_recv1(struct ike_sa *sa, struct ike_xchg *x,
 	/* Easy VPN policy: e.g. the networks a network-extension client
 	 * may claim (the gateway routes them to it). */
 	{
-		char s[256] = "";
-		uint16_t notify = session_check_ids(sa, &qm->idci, &qm->idcr, s,
-						    sizeof(s));
+		char s[384] = "";
+		uint16_t notify;
+
+		if (qm_r_bound(sa, qm, s, sizeof(s)) < 0)
+			return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, s);
+		notify = session_check_ids(sa, &qm->idci, &qm->idcr, s, sizeof(s));
 
 		if (notify)
 			return qm_refuse(sa, x, notify, s);

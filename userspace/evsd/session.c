@@ -495,3 +495,14 @@ void evs_session_set_label(struct evs_session *s, const char *label)
 {
 	snprintf(S(s)->label, sizeof(S(s)->label), "%s", label);
 }
+
+void evs_session_set_authorized(struct evs_session *s, const char *user)
+{
+	S(s)->authorized = true;
+	snprintf(S(s)->user, sizeof(S(s)->user), "%s", user);
+}
+
+bool evs_session_site_to_site(const struct evs_session *s)
+{
+	return CS(s)->site != NULL;
+}

@@ -157,6 +157,13 @@ void evs_session_set_remote_nets(struct evs_session *s,
 				 const struct evs_prefix *nets, unsigned n);
 /* Server role: the label stored with the kernel connection (user name). */
 void evs_session_set_label(struct evs_session *s, const char *label);
+/* Server role: the peer logged in as user and this step bound its Phase 2
+ * selectors (its check_ids decides each quick mode).  Without this, or a
+ * site-to-site key, the engine refuses every quick mode of the session. */
+void evs_session_set_authorized(struct evs_session *s, const char *user);
+/* Server role: Phase 1 used a `no-xauth` key (site to site): no XAUTH;
+ * quick mode is bound by the key's selectors. */
+bool evs_session_site_to_site(const struct evs_session *s);
 
 /* Server role, aggressive mode: the pre-shared key for the peer's Phase 1
  * ID (ID_KEY_ID = the group name).  Return NULL for an unknown group: the

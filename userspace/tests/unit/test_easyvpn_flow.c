@@ -53,6 +53,8 @@ struct evs_session {
 	unsigned n_nets;
 	struct evs_prefix nets[EVS_SESSION_MAX_NETS];
 	char label[65];
+	bool authorized, site;
+	char user[65];
 };
 
 static const struct evs_post_phase1_ops *steps[EVS_MAX_STEPS];
@@ -179,6 +181,12 @@ void evs_session_set_label(struct evs_session *s, const char *label)
 {
 	snprintf(s->label, sizeof(s->label), "%s", label);
 }
+void evs_session_set_authorized(struct evs_session *s, const char *user)
+{
+	s->authorized = true;
+	snprintf(s->user, sizeof(s->user), "%s", user);
+}
+bool evs_session_site_to_site(const struct evs_session *s) { return s->site; }
 
 /* Deliver queued messages (like session_input_cfg) and AAA results until
  * nothing moves for a while. */
@@ -227,6 +235,11 @@ static char userfile[64];
 static struct ike_peer peer;
 static struct evs_session srv, cli;
 static uint32_t serial = 1;
+/* Phase 1 as negotiated: auth method, identity (group name as KEY_ID,
+ * else the client's address), a site-to-site (no-xauth) key or not. */
+static uint16_t p1_auth;
+static bool p1_keyid, p1_site;
+static uint8_t p1_addr[4];
 
 static const char conf_fmt[] =
 	"user-database %s\n"
@@ -258,9 +271,13 @@ static void setup(void)
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "carol", "sales", "carolpw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "erin", "eng", "erinpw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "dave", "branch", "davepw", USERDB_COST_MIN, &ue), 0);
+	UNIT_ASSERT_EQ_INT(userdb_add(&db, "frank", "branch", "frankpw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_save(&db, userfile, &ue), 0);
 	userdb_free(&db);
 
+	p1_auth = 65001;			/* XAUTHInitPreShared, group name */
+	p1_keyid = true;
+	p1_site = false;
 	snprintf(text, sizeof(text), conf_fmt, userfile);
 	memset(&cfg, 0, sizeof(cfg));
 	tree = cfg_parse_string(text, "evsd.conf", &ce);
@@ -304,10 +321,17 @@ static void connect_as(const char *user, const char *pw, const char *group,
 	inet_pton(AF_INET, client_ip, &cli.addr.sin_addr);
 	srv.addr.sin_family = AF_INET;
 	inet_pton(AF_INET, "203.0.113.1", &srv.addr.sin_addr);
-	srv.auth = cli.auth = 65001;			/* XAUTHInitPreShared */
+	srv.auth = cli.auth = p1_auth;
 	srv.pid.type = ISAKMP_ID_KEY_ID;
 	srv.pid.data = (const uint8_t *)group;
 	srv.pid.len = strlen(group);
+	if (!p1_keyid) {
+		memcpy(p1_addr, &cli.addr.sin_addr, 4);
+		srv.pid.type = ISAKMP_ID_IPV4_ADDR;
+		srv.pid.data = p1_addr;
+		srv.pid.len = 4;
+	}
+	srv.site = p1_site;
 	cli.peer_name = "gw";
 	snprintf(peer.xauth_user, sizeof(peer.xauth_user), "%s", user);
 	secret_free(peer.xauth_pass);
@@ -468,19 +492,26 @@ UNIT_TEST(max_logins_refuses_a_second_session)
 }
 
 /* What the quick mode responder asks the mode-config step (phase2.c via
- * session_check_ids) about the client's IDci. */
-static uint16_t claim(struct evs_session *s, const char *net, unsigned plen, char *why,
-		      size_t len)
+ * session_check_ids) about the client's IDci and IDcr. */
+static uint16_t claim_to(struct evs_session *s, const char *net, unsigned plen,
+			 const char *to, unsigned to_plen, char *why, size_t len)
 {
 	struct evs_prefix ci = { .family = AF_INET, .plen = (uint8_t)plen };
-	struct evs_prefix cr = { .family = AF_INET, .plen = 24, .addr = { 192, 168, 77, 0 } };
+	struct evs_prefix cr = { .family = AF_INET, .plen = (uint8_t)to_plen };
 	unsigned i = 0;
 
 	while (strcmp(steps[i]->name, "modecfg"))
 		i++;
 	UNIT_ASSERT(inet_pton(AF_INET, net, ci.addr) == 1);
+	UNIT_ASSERT(inet_pton(AF_INET, to, cr.addr) == 1);
 	why[0] = '\0';
 	return steps[i]->check_ids(s, &s->state[i], &ci, &cr, why, len);
+}
+
+static uint16_t claim(struct evs_session *s, const char *net, unsigned plen, char *why,
+		      size_t len)
+{
+	return claim_to(s, net, plen, "192.168.77.0", 24, why, len);
 }
 
 UNIT_TEST(network_extension_claims_only_allowed_networks)
@@ -533,6 +564,114 @@ UNIT_TEST(client_mode_claims_only_its_address)
 	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.11", 32, why, sizeof(why)),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	disconnect();
+	teardown();
+}
+
+/* Plain pre-share with an address identity (a main-mode address key) is
+ * asked for XAUTH like a group; only a site-to-site key skips it. */
+UNIT_TEST(every_peer_logs_in_unless_site_to_site)
+{
+	char why[384];
+
+	setup();
+	p1_auth = 1;				/* pre-share, no XAUTH offered */
+	p1_keyid = false;
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT_EQ_STR(srv.label, "alice");	/* XAUTH ran, */
+	UNIT_ASSERT(srv.have_inner);		/* mode config bound it */
+	UNIT_ASSERT(srv.authorized);
+	UNIT_ASSERT_EQ_STR(srv.user, "alice");
+	disconnect();
+	/* the same with a certificate (rsa-sig) */
+	p1_auth = 3;
+	connect_as("bob", "bobpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready && srv.authorized);
+	UNIT_ASSERT_EQ_STR(srv.user, "bob");
+	disconnect();
+	/* a wrong password: no login, the session ends */
+	connect_as("alice", "wrong", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.dead && !srv.authorized);
+	disconnect();
+	/* a no-xauth key: no XAUTH, no Easy VPN policy; the key's selectors
+	 * bind its quick modes (phase2.c), so mode config does not refuse */
+	p1_auth = 1;
+	p1_site = true;
+	connect_as("alice", "alicepw", "sales", "198.51.100.9");
+	UNIT_ASSERT(srv.ready && !srv.authorized && !srv.have_inner);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.9.9.0", 24, why, sizeof(why)), 0);
+	disconnect();
+	p1_auth = 65001;
+	p1_keyid = true;
+	p1_site = false;
+	teardown();
+}
+
+UNIT_TEST(idcr_only_what_the_policy_tunnels)
+{
+	char why[384], a[16];
+
+	setup();
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	inet_ntop(AF_INET, srv.inner.addr, a, sizeof(a));
+	/* split-include 192.168.77.0/24: that, a part of it, or the "any"
+	 * Cisco clients propose; nothing else of the gateway's side */
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.77.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.77.5", 32, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "0.0.0.0", 0, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "10.0.0.0", 8, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why, "may not reach IDcr 10.0.0.0/8"));
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.0.0", 16, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	disconnect();
+	teardown();
+}
+
+UNIT_TEST(overlapping_network_extension_claims_refused)
+{
+	struct evs_session s1, c1, s2, c2;
+	char why[384];
+
+	setup();
+	connect_as("dave", "davepw", "branch", "198.51.100.9");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)), 0);
+	s1 = srv;
+	c1 = cli;
+	/* another branch: equal, more specific or covering claims are dave's
+	 * traffic; refused with who holds it */
+	connect_as("frank", "frankpw", "branch", "198.51.100.10");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why, "network extension: user \"frank\" (group \"branch\") from "
+			   "198.51.100.10 may not claim IDci 10.77.200.0/24: overlaps "
+			   "10.77.200.0/24 of user \"dave\" from 198.51.100.9"));
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.128", 25, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 21, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why, "overlaps 10.77.200.0/24 of user \"dave\""));
+	/* its own network is fine, and then dave may not take it */
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.201.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&s1, "10.77.201.0", 25, why, sizeof(why)),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	s2 = srv;
+	c2 = cli;
+	/* dave renews Phase 1 from the same peer: his network stays his */
+	connect_as("dave", "davepw", "branch", "198.51.100.9");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)), 0);
+	disconnect();
+	/* when dave's sessions end, the network is free */
+	end_session(&s1);
+	end_session(&c1);
+	srv = s2;
+	UNIT_ASSERT_EQ_INT(claim(&s2, "10.77.200.0", 24, why, sizeof(why)), 0);
+	end_session(&s2);
+	end_session(&c2);
 	teardown();
 }
 

@@ -44,8 +44,15 @@ static const char server_conf[] =
 	"    authentication pre-share\n"
 	"    group 14\n"
 	"}\n"
-	"crypto isakmp key mainsecret address 198.51.100.0/24\n"
-	"crypto isakmp key natsecret address 198.51.100.77\n"
+	/* site to site: no XAUTH, quick mode bound by these selectors */
+	"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n"
+	"    local-network 0.0.0.0/0\n"
+	"    remote-network 198.51.100.0/24\n"
+	"}\n"
+	"crypto isakmp key natsecret address 198.51.100.77 no-xauth {\n"
+	"    local-network 0.0.0.0/0\n"
+	"    remote-network 10.1.1.0/24\n"
+	"}\n"
 	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
 	"crypto ipsec security-association lifetime seconds 1800\n"
 	"timers {\n"
@@ -142,16 +149,42 @@ static const struct secret *lookup_group(const struct isakmp_id *id,
 	return NULL;
 }
 
-static void setup(struct side *srv, struct side *cli, const char *cli_conf)
+/* Stands in for XAUTH and mode config (easyvpn.c): when set, a server
+ * session that is not site to site logs in as this user. */
+static const char *login_user;
+
+static int login_begin(struct evs_session *s, void **state)
+{
+	(void)state;
+	if (evs_session_role(s) == EVS_ROLE_SERVER && login_user &&
+	    !evs_session_site_to_site(s))
+		evs_session_set_authorized(s, login_user);
+	return EVS_STEP_SKIP;
+}
+
+static const struct evs_post_phase1_ops login_step = {
+	.name = "login",
+	.begin = login_begin,
+};
+
+static void setup_conf(struct side *srv, const char *srv_conf, struct side *cli,
+		       const char *cli_conf)
 {
 	evs_session_clear_steps();
+	evs_session_register_step(&login_step);
+	login_user = NULL;
 	evsd_log_set_quiet(true);
 	if (!group_key)
 		group_key = secret_from("groupsecret", 11);
 	evs_session_set_psk_lookup(lookup_group, NULL);
 	nat_on = false;
-	side_init(srv, "server", server_conf, EVS_ROLE_SERVER);
+	side_init(srv, "server", srv_conf, EVS_ROLE_SERVER);
 	side_init(cli, "client", cli_conf, EVS_ROLE_CLIENT);
+}
+
+static void setup(struct side *srv, struct side *cli, const char *cli_conf)
+{
+	setup_conf(srv, server_conf, cli, cli_conf);
 }
 
 static struct ike_sa *only_sa(struct side *s);
@@ -267,6 +300,7 @@ UNIT_TEST(aggressive_mode_psk_group_key_id)
 	struct ike_sa *c, *s;
 
 	setup(&srv, &cli, client_aggr_conf);
+	login_user = "alice";	/* a group key alone gets no Phase 2 */
 	c = connect_client(&cli);
 	UNIT_ASSERT(c);
 	UNIT_ASSERT_EQ_INT(c->state, IKE_S_AM_I_SENT);
@@ -1305,6 +1339,212 @@ UNIT_TEST(mutated_messages_never_crash)
 		free(rec[r].buf);
 	side_free(&cli);
 	side_free(&srv);
+}
+
+/* ---- who gets Phase 2 (server role) ------------------------------------------ */
+
+/* The server's configuration with other keys. */
+static char *server_conf_with(const char *keys)
+{
+	static char buf[2048];
+	const char *k = strstr(server_conf, "\t/* site"), *end;
+
+	(void)k;
+	end = strstr(server_conf, "crypto isakmp key");
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(end - server_conf), server_conf, keys,
+		 strstr(server_conf, "crypto ipsec transform-set"));
+	return buf;
+}
+
+static struct ike_sa *connect_from(struct side *cli, const char *addr, uint16_t port)
+{
+	struct sockaddr_storage local;
+
+	set_addr(&local, addr, port);
+	return ike_engine_connect(cli->e, &cli->cfg.ike.peers[0], &local);
+}
+
+UNIT_TEST(address_key_without_xauth_gets_no_quick_mode)
+{
+	static const char *const claims[] = {
+		"",					/* its outer address */
+		"    local-network 10.77.1.10/32\n",	/* another user's address */
+	};
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct side srv, cli;
+		char conf[1024];
+
+		/* client_main_conf with a local network in its peer block */
+		snprintf(conf, sizeof(conf), "%.*s%s}\n",
+			 (int)(strrchr(client_main_conf, '}') - client_main_conf),
+			 client_main_conf, claims[i]);
+		/* `crypto isakmp key K address A`: remote access, so XAUTH */
+		setup_conf(&srv, server_conf_with("crypto isakmp key mainsecret address "
+						  "198.51.100.0/24\n"), &cli, conf);
+		connect_client(&cli);
+		pump(&cli, &srv);
+		for (int t = 0; t < 5; t++) {
+			tick(&cli, &srv, 1000);
+			pump(&cli, &srv);
+		}
+		/* Phase 1 with plain pre-share (no XAUTH offered) succeeds, but
+		 * no quick mode does: nothing reaches either kernel. */
+		UNIT_ASSERT_EQ_INT(srv.e->stats.p1_ok, 1);
+		UNIT_ASSERT(srv.e->stats.p2_failed >= 1);
+		UNIT_ASSERT_EQ_INT(srv.e->stats.p2_ok, 0);
+		UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
+		UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
+		side_free(&cli);
+		side_free(&srv);
+	}
+}
+
+UNIT_TEST(no_xauth_key_binds_quick_mode_to_its_selectors)
+{
+	static const char *const keys[] = {
+		/* the client's outer address is not in remote-network */
+		"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n"
+		"    local-network 0.0.0.0/0\n    remote-network 10.9.9.0/24\n}\n",
+		/* it asks for 0.0.0.0/0 of our side: not in local-network */
+		"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n"
+		"    local-network 192.168.77.0/24\n    remote-network 198.51.100.0/24\n}\n",
+		/* within both: up */
+		"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n"
+		"    remote-network 198.51.100.2/32\n    local-network 0.0.0.0/0\n}\n",
+	};
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct side srv, cli;
+
+		setup_conf(&srv, server_conf_with(keys[i]), &cli, client_main_conf);
+		connect_client(&cli);
+		pump(&cli, &srv);
+		UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->site);
+		UNIT_ASSERT_EQ_INT(srv.n_kadd, i == 2 ? 1 : 0);
+		UNIT_ASSERT_EQ_INT(cli.n_kadd, i == 2 ? 1 : 0);
+		side_free(&cli);
+		side_free(&srv);
+	}
+}
+
+/* Loading text fails with needle in the message (file:line: reason). */
+static void expect_conf_error(const char *text, const char *needle)
+{
+	struct evsd_config cfg;
+	struct cfg_err err;
+	char *path = write_tmp(text);
+
+	UNIT_ASSERT(evsd_config_load(path, &cfg, &err) < 0);
+	UNIT_ASSERT(strstr(err.msg, needle));
+	unlink(path);
+	free(path);
+}
+
+UNIT_TEST(no_xauth_key_needs_selectors)
+{
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 no-xauth\n",
+			  ":1: a no-xauth (site-to-site) key needs its selectors");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 no-xauth {\n"
+			  "    local-network 10.0.0.0/8\n}\n", ":1: a no-xauth");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 {\n"
+			  "    local-network 10.0.0.0/8\n}\n",
+			  ":1: only a no-xauth key has a block");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 no-xauth {\n"
+			  "    local-network 10.0.0.0/8\n    remote-network 10.1.0.1/16\n}\n",
+			  ":3: '10.1.0.1/16' has host bits set");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 xauth\n",
+			  ":1: unknown key option 'xauth'");
+}
+
+/* Aggressive mode sends HASH_R before the peer proved anything: under an
+ * address key that would hand the key to anyone for an offline attack. */
+UNIT_TEST(aggressive_mode_address_identity_gets_no_hash_under_address_key)
+{
+	static const char *const keys[] = {
+		"crypto isakmp key mainsecret address 198.51.100.0/24\n",
+		"crypto isakmp key mainsecret address 198.51.100.0/24 aggressive\n",
+	};
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct side srv, cli;
+		struct ike_peer *p;
+
+		setup_conf(&srv, server_conf_with(keys[i]), &cli,
+			   "crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+			   "peer gw {\n server 203.0.113.1\n mode aggressive\n"
+			   " group-name x\n group-key mainsecret\n encryption aes\n"
+			   " key-length 256\n hash sha256\n group 14\n transform-set T\n}\n");
+		/* the client's identity: its address (ID_IPV4_ADDR), not a group */
+		p = &cli.cfg.ike.peers[0];
+		p->ident = IKE_IDENT_ADDRESS;
+		p->ident_value[0] = '\0';
+		p->group_name[0] = '\0';
+		login_user = "alice";
+		connect_client(&cli);
+		pump(&cli, &srv);
+		UNIT_ASSERT(srv.e->sas && srv.e->sas->peer_id.type == ISAKMP_ID_IPV4_ADDR);
+		if (i == 0) {
+			/* HASH_R was made with a random key: the client cannot
+			 * verify it and the server never establishes */
+			UNIT_ASSERT_EQ_INT(cli.e->stats.p1_ok, 0);
+			UNIT_ASSERT_EQ_INT(srv.e->stats.p1_ok, 0);
+			UNIT_ASSERT(only_sa(&cli) == NULL ||
+				    only_sa(&cli)->state != IKE_S_READY);
+		} else {
+			/* a key marked `aggressive` answers */
+			UNIT_ASSERT_EQ_INT(cli.e->stats.p1_ok, 1);
+			UNIT_ASSERT_EQ_INT(srv.e->stats.p1_ok, 1);
+			UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+		}
+		side_free(&cli);
+		side_free(&srv);
+	}
+}
+
+/* Two users behind one NAT with the same group (aggressive mode: the
+ * identity is only the group's name) and the same selectors (no mode
+ * config here: the NAT's address): the second must not take over the
+ * first's connection; only the same user from the same address and port
+ * (a renewed Phase 1: phase1_renewal_adopts_connections) does.  (From the
+ * same port a new client's INITIAL-CONTACT ends the first SA anyway.) */
+UNIT_TEST(second_user_behind_the_same_nat_takes_nothing_over)
+{
+	static const struct {
+		const char *user;
+		uint16_t port;
+	} cases[] = {
+		{ "bob", 4500 },		/* another user, another NAT port */
+		{ "alice", 4500 },	/* the same user from elsewhere */
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct side srv, cli, cli2;
+		struct ike_sa *first;
+		uint32_t conn;
+
+		setup(&srv, &cli, client_aggr_conf);
+		login_user = "alice";
+		connect_from(&cli, "198.51.100.2", 500);
+		pump(&cli, &srv);
+		first = only_sa(&srv);
+		UNIT_ASSERT(first && first->conns);
+		conn = first->conns->id;
+		UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+
+		side_init(&cli2, "client", client_aggr_conf, EVS_ROLE_CLIENT);
+		login_user = cases[i].user;
+		connect_from(&cli2, "198.51.100.2", cases[i].port);
+		pump(&cli2, &srv);
+		UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+		UNIT_ASSERT(srv.kadd[1].c.new_conn);
+		UNIT_ASSERT(srv.kadd[1].c.conn_id != conn);
+		UNIT_ASSERT(first->state == IKE_S_READY && first->conns &&
+			    first->conns->id == conn);
+		side_free(&cli2);
+		side_free(&cli);
+		side_free(&srv);
+	}
 }
 
 UNIT_MAIN()

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# strongSwan (charon, Debian's package) as a peer of evsd, for the selftests
+# that drive it through swanctl (sourced after ike_lib.sh; the caller sets
+# CHARON and writes $IKE_TMP/sw/swanctl.conf before sw_start).
+
+# sw_start NS: charon in NS with $IKE_TMP/sw/{strongswan,swanctl}.conf.
+sw_start() {
+	local ns=$1 d=$IKE_TMP/sw
+	cat >"$d/strongswan.conf" <<EOF
+charon {
+    load_modular = yes
+    i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+    install_virtual_ip = yes
+    retransmit_timeout = 3
+    plugins {
+        include /etc/strongswan.d/charon/*.conf
+        vici {
+            socket = unix://$d/charon.vici
+        }
+    }
+    filelog {
+        charon {
+            path = $d/charon.log
+            default = 1
+            ike = 2
+            cfg = 2
+            flush_line = yes
+        }
+    }
+}
+EOF
+	rm -f /run/charon.pid /var/run/charon.pid "$d/charon.vici" "$d/charon.log"
+	STRONGSWAN_CONF=$d/strongswan.conf ip netns exec "$ns" $CHARON >/dev/null 2>&1 &
+	echo $! >"$d/charon.bgpid"
+	# Under the emulator charon takes a while to listen.
+	for _ in $(seq 150); do
+		swanctl --stats --uri "unix://$d/charon.vici" >/dev/null 2>&1 && break
+		sleep 0.2
+	done
+	swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/charon.vici" \
+		>"$d/load.out" 2>&1
+}
+
+sw_stop() {
+	local f=$IKE_TMP/sw/charon.bgpid
+	[ -f "$f" ] || return 0
+	kill -TERM "$(cat "$f")" 2>/dev/null
+	wait "$(cat "$f")" 2>/dev/null
+	rm -f "$f" "$IKE_TMP/sw/charon.vici"
+}
+sw_diag() {
+	echo "# --- charon log (last 40 lines) ---"
+	tail -n 40 "$IKE_TMP/sw/charon.log" 2>/dev/null | tap_diag
+}
+on_exit "sw_stop"
