@@ -106,6 +106,9 @@ int evs_nl_parse_ack(const struct nlmsghdr *nlh, struct evs_nl_err *err)
 	}
 	if (error > 0)		/* never from a sane kernel; treat as failure */
 		error = -error;
+	/* Not an errno (INT_MIN cannot even be negated): a protocol error. */
+	if (error < -4095)
+		error = -EPROTO;
 	err->err = -error;
 	err->kernel = error != 0;
 

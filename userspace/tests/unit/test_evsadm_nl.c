@@ -3,6 +3,7 @@
  * extack offset points at, and events: decoding, JSON, text. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/netlink.h>
 
 #include "unit.h"
@@ -117,6 +118,28 @@ UNIT_TEST(ack_without_extack_uses_strerror)
 	/* Plain success. */
 	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(ack(abuf, 0, req, NULL, -1, true), &err), 0);
 	UNIT_ASSERT_EQ_STR(err.warning, "");
+}
+
+/* An error code that is no errno (INT_MIN cannot be negated: UBSan stops
+ * the old code) is a protocol error, for an ACK and for a dump's DONE. */
+UNIT_TEST(error_code_out_of_errno_range)
+{
+	char rbuf[EVS_NL_BUFSZ], abuf[EVS_NL_BUFSZ];
+	struct nlmsghdr *req = sa_request(rbuf);
+	const int bad[] = { INT_MIN, INT_MAX, -4096, 100000 };
+	struct evs_nl_err err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct nlmsghdr *a = ack(abuf, bad[i], req, NULL, -1, true);
+		struct nlmsghdr *d;
+
+		UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(a, &err), -EPROTO);
+		UNIT_ASSERT_EQ_INT(err.err, EPROTO);
+		d = mnl_nlmsg_put_header(abuf);
+		d->nlmsg_type = NLMSG_DONE;
+		memcpy(mnl_nlmsg_put_extra_header(d, sizeof(int)), &bad[i], sizeof(int));
+		UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(d, &err), -EPROTO);
+	}
 }
 
 UNIT_TEST(dump_done_carries_error)
