@@ -395,7 +395,8 @@ void cert_peer_subject(const struct cert_peer *cp, char *out, size_t outlen)
 	X509_NAME_print_ex(b, X509_get_subject_name(cp->cert), 0,
 			   XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
 	n = BIO_get_mem_data(b, &p);
+	/* RFC 2253 escapes control bytes; bytes >= 0x80 and quotes too. */
 	if (n > 0)
-		snprintf(out, outlen, "%.*s", (int)n, p);
+		evs_log_escape(out, outlen, p, (size_t)n, true);
 	BIO_free(b);
 }

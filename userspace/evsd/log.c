@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* evsd logging on top of lib/log.c, plus a capture hook for tests. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -72,11 +73,13 @@ void evsd_log_set_quiet(bool quiet)
 
 void evsd_vlog(enum evsd_log_level level, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char raw[1024], msg[4 * sizeof(raw)];
 
 	if (!log_enabled(level))
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* Escaped here too, so that the test hook sees what is written. */
+	evs_log_escape(msg, sizeof(msg), raw, SIZE_MAX, false);
 	if (log_hook)
 		log_hook(level, msg, log_hook_arg);
 	if (!log_quiet)

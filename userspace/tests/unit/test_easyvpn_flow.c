@@ -635,4 +635,54 @@ UNIT_TEST(group_key_lookup_hides_unknown_groups)
 	teardown();
 }
 
+/* Peer strings reach the log escaped: no control byte in any line, and an
+ * ESC or a newline shows as \x1b / \n (issue 10, item 8). */
+static char logged[8192];
+
+static void log_capture(enum evsd_log_level level, const char *msg, void *arg)
+{
+	size_t n = strlen(logged);
+
+	(void)level;
+	(void)arg;
+	snprintf(logged + n, sizeof(logged) - n, "%s\n", msg);
+}
+
+static void assert_no_control_bytes_in_lines(void)
+{
+	for (const char *p = logged; *p; p++)
+		UNIT_ASSERT((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f ?
+			    true : *p == '\n' && (p == logged || p[-1] != '\n'));
+}
+
+UNIT_TEST(peer_strings_are_logged_escaped)
+{
+	static const char group[] = "x\x1b[2J\nevsd: forged \"line\"\\";
+	struct isakmp_id id = { .type = ISAKMP_ID_KEY_ID };
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	unsigned lines = 0;
+
+	setup();
+	logged[0] = '\0';
+	evsd_log_set_hook(log_capture, NULL);
+	id.data = (const uint8_t *)group;
+	id.len = sizeof(group) - 1;
+	UNIT_ASSERT(easyvpn_psk_lookup(&id, (struct sockaddr *)&a, NULL) == NULL);
+	UNIT_ASSERT(strstr(logged, "unknown group \"x\\x1b[2J\\nevsd: forged \\\"line\\\"\\\\\""));
+	/* a user name with control bytes, through XAUTH */
+	connect_as("eve\x1b]0;owned\x07\r\nfake", "x", "sales", "198.51.100.40");
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT(strstr(logged, "user \"eve\\x1b]0;owned\\x07\\r\\nfake\""));
+	disconnect();
+	/* and anything else: the sink escapes every line */
+	log_notice("raw %s", "a\nb\x7f\xc3\xa9");
+	UNIT_ASSERT(strstr(logged, "raw a\\nb\\x7f\\xc3\\xa9\n"));
+	evsd_log_set_hook(NULL, NULL);
+	assert_no_control_bytes_in_lines();
+	for (const char *p = logged; *p; p++)
+		lines += *p == '\n';
+	UNIT_ASSERT(lines >= 3);
+	teardown();
+}
+
 UNIT_MAIN()
