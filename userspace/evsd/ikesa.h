@@ -32,6 +32,7 @@
 #include "evsd/isakmp.h"
 #include "evsd/proposal.h"
 #include "evsd/session.h"
+#include "evsd/spi_index.h"
 
 /* Where a message came from / goes to.  natt: the 4500 socket, where IKE
  * messages carry the 4-byte non-ESP marker (net.c adds/strips it). */
@@ -174,6 +175,10 @@ struct ike_conn {
 	bool rekeying;
 	bool we_initiated;
 	unsigned generation;
+	/* In the engine's SPI index (conn_index_sync): in, out, old in,
+	 * old out; sa is the ISAKMP SA holding the connection. */
+	struct ike_sa *sa;
+	struct spi_node spi_nodes[4];
 };
 
 /* The ISAKMP SA (= struct evs_session of session.h). */
@@ -276,6 +281,7 @@ struct ike_engine {
 	uint32_t next_conn_id;
 	unsigned n_half_open;
 	struct ike_ratelimit rl;
+	struct spi_index spis;		/* connections by (direction, SPI) */
 	struct ike_stats stats;
 	bool shutting_down;
 	/* Sends to a dead SA's peer are still allowed (deletes). */
