@@ -277,7 +277,7 @@ static int xauth_begin(struct evs_session *s, void **state)
 		snprintf(x->p1_group, sizeof(x->p1_group), "%.*s",
 			 (int)(id->len > EZV_NAME_MAX ? EZV_NAME_MAX : id->len),
 			 (const char *)id->data);
-	if (!xauth_rl_allowed(&E.rl, (struct sockaddr *)&x->peer_sa, now_ms() / 1000)) {
+	if (!xauth_rl_allowed(&E.rl, (struct sockaddr *)&x->peer_sa, NULL, now_ms() / 1000)) {
 		E.st.locked_out++;
 		log_warn("%s: xauth: %s is locked out after %u failed logins "
 			 "(for %u s); refused", evs_session_name(s), x->peer,
@@ -311,6 +311,26 @@ static enum ezv_auth auth_method_for(const char *user, const char *p1_group)
 	return g ? g->s.auth : E.ezv->aaa.auth;
 }
 
+/* A user locked out (xauth.h) is refused without asking the back end,
+ * which says nothing about the password; the try counts against the
+ * source.  true: *out holds the refusal. */
+static bool xauth_user_locked(struct ezv_sess *x, const char *user, struct xauth_out *out)
+{
+	uint64_t now_s = now_ms() / 1000;
+	uint64_t wait = xauth_rl_wait(&E.rl, (struct sockaddr *)&x->peer_sa, user, now_s);
+
+	if (!wait)
+		return false;
+	E.st.locked_out++;
+	E.st.logins_failed++;
+	xauth_rl_failed(&E.rl, (struct sockaddr *)&x->peer_sa, NULL, now_s);
+	x->xs.max_attempts = x->xs.attempts + 1;
+	log_warn("%s: xauth: user \"%s\" from %s is locked out for %llu s more; refused",
+		 evs_session_name(x->s), log_peer(user), x->peer, (unsigned long long)wait);
+	xauth_server_verdict(&x->xs, false, "locked out after repeated failures", out);
+	return true;
+}
+
 static int xauth_recv_server(struct ezv_sess *x, uint32_t msgid, struct xauth_msg *m)
 {
 	struct xauth_out out;
@@ -328,7 +348,10 @@ static int xauth_recv_server(struct ezv_sess *x, uint32_t msgid, struct xauth_ms
 		snprintf(rq.calling_station, sizeof(rq.calling_station), "%s", x->peer);
 		log_info("%s: xauth: user \"%s\" answered; checking with %s",
 			 evs_session_name(x->s), log_peer(m->user), ezv_auth_name(rq.method));
-		if (aaa_submit_auth(E.aaa, &rq)) {
+		if (xauth_user_locked(x, m->user, &out)) {
+			sodium_memzero(&rq, sizeof(rq));
+			send_out(x, 0, &out, true);
+		} else if (aaa_submit_auth(E.aaa, &rq)) {
 			log_warn("%s: xauth: the AAA queue is full; login refused",
 				 evs_session_name(x->s));
 			xauth_server_verdict(&x->xs, false, "AAA queue full", &out);
@@ -467,16 +490,16 @@ static void login_verdict(struct ezv_sess *x, struct aaa_result *r)
 		snprintf(x->user, sizeof(x->user), "%s", r->user);
 		snprintf(x->group, sizeof(x->group), "%s", group);
 		x->login = *r;
-		xauth_rl_succeeded(&E.rl, (struct sockaddr *)&x->peer_sa);
+		xauth_rl_succeeded(&E.rl, r->user);
 		log_notice("%s: xauth: user \"%s\" from %s accepted (%s), group \"%s\"",
 			   evs_session_name(x->s), log_peer(r->user), x->peer, reason, group);
 	} else {
 		uint64_t now_s = now_ms() / 1000;
 
 		E.st.logins_failed++;
-		xauth_rl_failed(&E.rl, (struct sockaddr *)&x->peer_sa, now_s);
-		/* A source that just hit the limit gets no more tries. */
-		if (!xauth_rl_allowed(&E.rl, (struct sockaddr *)&x->peer_sa, now_s))
+		xauth_rl_failed(&E.rl, (struct sockaddr *)&x->peer_sa, r->user, now_s);
+		/* A source or user that just hit the limit gets no more tries. */
+		if (!xauth_rl_allowed(&E.rl, (struct sockaddr *)&x->peer_sa, r->user, now_s))
 			x->xs.max_attempts = x->xs.attempts + 1;
 		log_warn("%s: xauth: user \"%s\" from %s refused: %s (attempt %u of %u)",
 			 evs_session_name(x->s), log_peer(r->user), x->peer, reason, x->xs.attempts + 1,

@@ -438,8 +438,50 @@ UNIT_TEST(source_locked_out_after_repeated_failures)
 	easyvpn_get_stats(&st);
 	UNIT_ASSERT(st.locked_out >= 1);
 	disconnect();
-	/* another source is not affected */
+	/* another source is not affected, but alice herself is locked out
+	 * now (the per-user limit) */
+	connect_as("carol", "carolpw", "sales", "198.51.100.31");
+	UNIT_ASSERT(srv.ready);
+	disconnect();
 	connect_as("alice", "alicepw", "sales", "198.51.100.31");
+	UNIT_ASSERT(srv.dead);
+	disconnect();
+	teardown();
+}
+
+/* Behind one address, a guesser with an account of its own cannot reset
+ * the limit by logging in between guesses: the guessed user is locked out
+ * everywhere, the guesser's address too (issue 10, item 9). */
+UNIT_TEST(another_users_success_never_clears_a_lockout)
+{
+	setup();
+	for (int round = 0; round < 2; round++) {
+		connect_as("alice", "guess", "sales", "198.51.100.50");
+		UNIT_ASSERT(srv.dead);
+		disconnect();
+		if (round == 0) {
+			connect_as("alice", "guess2", "sales", "198.51.100.50");
+			UNIT_ASSERT(srv.dead);
+			disconnect();
+		}
+		connect_as("carol", "carolpw", "sales", "198.51.100.50");
+		if (round == 0)
+			UNIT_ASSERT(srv.ready);
+		disconnect();
+	}
+	/* alice failed 3 times: even her right password from elsewhere is
+	 * refused now, without asking the user database */
+	connect_as("alice", "alicepw", "sales", "198.51.100.51");
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT(!srv.ready);
+	disconnect();
+	/* the guessing address failed 3 times too, carol's login between
+	 * did not clear it */
+	connect_as("carol", "carolpw", "sales", "198.51.100.50");
+	UNIT_ASSERT(srv.dead);
+	disconnect();
+	/* others are not affected */
+	connect_as("carol", "carolpw", "sales", "198.51.100.52");
 	UNIT_ASSERT(srv.ready);
 	disconnect();
 	teardown();
