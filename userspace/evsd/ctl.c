@@ -144,6 +144,7 @@ static void make_answer(struct ctl_client *c)
 		c->n_out = CTL_ANSWER_MAX;
 	}
 	c->off = 0;
+	log_debug("control socket: \"%s\": %zu bytes to send", log_peer(c->line), c->n_out);
 	shutdown(c->fd, SHUT_RD);
 	loop_set_events(c->ctl->loop, c->fd, POLLOUT);
 }

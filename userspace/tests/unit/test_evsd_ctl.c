@@ -147,6 +147,53 @@ UNIT_TEST(silent_and_trickling_clients_never_stall_the_loop)
 	fx_close(&f);
 }
 
+/* As a real trickler does: one byte every 150 ms while the loop runs; a
+ * client arriving meanwhile is answered within the same 100 ms. */
+struct trickle {
+	struct fixture *f;
+	int slow, good;
+	unsigned sent;
+	uint64_t asked_at, answered_at;
+};
+
+static void trickle_byte(void *arg)
+{
+	struct trickle *t = arg;
+
+	if (send(t->slow, "s", 1, MSG_NOSIGNAL) == 1)
+		t->sent++;
+	if (t->sent == 7 && t->good < 0) {
+		t->good = client(t->f);
+		UNIT_ASSERT_EQ_INT(write(t->good, "stats\n", 6), 6);
+		t->asked_at = loop_now_ms();
+	}
+	if (t->good >= 0 && !t->answered_at) {
+		char buf[512];
+
+		if (got(t->good, buf, sizeof(buf)) > 0)
+			t->answered_at = loop_now_ms();
+	}
+	if (t->sent < 20)
+		loop_timer(t->f->l, loop_now_ms() + 150, trickle_byte, t);
+}
+
+UNIT_TEST(a_trickling_client_leaves_others_answered)
+{
+	struct fixture f;
+	struct trickle t = { .f = &f, .good = -1 };
+
+	fx_open(&f);
+	t.slow = client(&f);
+	loop_timer(f.l, loop_now_ms() + 150, trickle_byte, &t);
+	run_for(&f, 3300);
+	UNIT_ASSERT(t.asked_at);
+	UNIT_ASSERT(t.answered_at);
+	UNIT_ASSERT(t.answered_at - t.asked_at <= 200);
+	close(t.slow);
+	close(t.good);
+	fx_close(&f);
+}
+
 /* More clients than slots: the loop keeps running; the extra ones wait in
  * the backlog and are served once a slot frees. */
 UNIT_TEST(a_full_set_of_clients_only_queues_the_rest)
