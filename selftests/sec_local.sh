@@ -57,8 +57,10 @@ out=$(ike_ctl server stats)
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 tap_diag "stats answered in $ms ms while a client trickles: ${out:0:60}"
+# (ike_ctl's socat gives up 2 s after sending: an answer at all means the
+# daemon was not held by the trickler; the time is emulation-dependent.)
 tap_check "another control client is answered while one trickles (${ms} ms)" \
-	sh -c "echo '$out' | grep -q 'rx=' && [ $ms -lt 1500 ]"
+	sh -c "echo '$out' | grep -q 'rx='"
 wait $trickler
 tap_diag "trickler: $(cat "$IKE_TMP/trickle.out")"
 grep 'control socket' "$IKE_TMP/server.log" | tap_diag
