@@ -65,6 +65,11 @@ tap_check "another control client is answered while one trickles (${ms} ms)" \
 wait $trickler
 tap_diag "trickler: $(cat "$IKE_TMP/trickle.out")"
 grep 'control socket' "$IKE_TMP/server.log" | tap_diag
+# The order in evsd's own log: the answer went out while the trickler was
+# still connected (it is dropped after 5 s).
+tap_check "the answer went out before the trickler was dropped" \
+	sh -c "grep -e 'control socket: \"stats\"' -e 'control socket: a client took longer' \
+		'$IKE_TMP/server.log' | head -1 | grep -q '\"stats\"'"
 
 # The user file: group-writable is refused on reload; the old users stay.
 chmod 664 "$IKE_TMP/users"
