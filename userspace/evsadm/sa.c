@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: MIT
 /* evsadm sa: add, update, del, get, show, flush ESP security associations. */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "lib/algo.h"
+#include "lib/log.h"
+#include "lib/secfile.h"
 #include "evsadm/evsadm.h"
 
 const char evsadm_sa_usage[] =
@@ -23,7 +30,9 @@ const char evsadm_sa_usage[] =
 "          auth: hmac(sha1), hmac(md5), hmac(sha256), hmac(sha384), hmac(sha512),\n"
 "                digest_null\n"
 "          cbc(des3_ede), cbc(des) and hmac(md5) need allow-weak.\n"
-"KEY   := hex, 0x... (0x alone for the null algorithms)\n"
+"KEY   := hex, 0x... (0x alone for the null algorithms), or @FILE: the key\n"
+"          read from FILE, or @-: the next line of standard input (keys stay\n"
+"          off the command line)\n"
 "SPI   := decimal or 0x hex, 256 or more\n";
 
 static const char *const sa_verbs[] = { "add", "update", "del", "get", "show", "list",
@@ -91,13 +100,79 @@ static int parse_algo(enum evs_algo_kind kind, const char *kw, struct evsadm_arg
 	return 0;
 }
 
+/* Room for "0x", the hex digits of the longest key and a line end. */
+#define KEY_TEXT_MAX (2 + 2 * EVS_KEY_MAX + 2)
+
+/* One line (without its end, surrounding blanks dropped) from fd, read a
+ * byte at a time so that nothing past it is consumed or buffered. */
+static int read_key_line(int fd, const char *from, char *out, size_t max,
+			 struct evs_err *e)
+{
+	size_t n = 0;
+	char c;
+
+	for (;;) {
+		ssize_t r = read(fd, &c, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return evs_errf(e, "%s: %s", from, strerror(errno));
+		if (r == 0 || c == '\n')
+			break;
+		if (c == ' ' || c == '\t' || c == '\r')
+			continue;
+		if (n + 1 >= max)
+			return evs_errf(e, "%s: key line longer than %zu characters", from,
+					max - 2);
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	if (!n)
+		return evs_errf(e, "%s: no key", from);
+	return 0;
+}
+
+/* The key text of @FILE or @- (stdin). */
+static int key_text(const char *word, char *out, size_t max, struct evs_err *e)
+{
+	char why[512];
+	int fd, rc;
+
+	if (!strcmp(word, "@-"))
+		return read_key_line(0, "standard input", out, max, e);
+	fd = open(word + 1, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return evs_errf(e, "%s: %s", word + 1, strerror(errno));
+	switch (evs_secret_file_check(fd, word + 1, why, sizeof(why))) {
+	case -1:
+		close(fd);
+		return evs_errf(e, "%s", why);
+	case 1:
+		evs_warn("%s", why);
+		break;
+	}
+	rc = read_key_line(fd, word + 1, out, max, e);
+	close(fd);
+	return rc;
+}
+
 static int parse_key(const struct evs_algo *algo, const char *kw, struct evsadm_args *a,
 		     uint8_t *key, uint16_t *key_len, struct evs_err *e)
 {
-	char sizes[128];
+	char sizes[128], text[KEY_TEXT_MAX];
+	const char *w = evsadm_arg_next(a);
 	size_t len;
+	int rc;
 
-	if (evs_parse_hexkey(kw, evsadm_arg_next(a), key, EVS_KEY_MAX, &len, e))
+	if (w && w[0] == '@') {
+		if (key_text(w, text, sizeof(text), e) < 0)
+			return -1;
+		w = text;
+	}
+	rc = evs_parse_hexkey(kw, w, key, EVS_KEY_MAX, &len, e);
+	sodium_memzero(text, sizeof(text));
+	if (rc)
 		return -1;
 	if (!evs_algo_key_ok(algo, len))
 		return evs_errf(e, "\"%s\" key for %s must be %s, got %zu bits", kw, algo->name,

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "evsd/aaa.h"
+#include "evsd/log.h"
 
 #define AAA_QUEUE_MAX 256
 
@@ -108,8 +109,10 @@ static void check_radius(struct aaa *a, const struct aaa_request *rq,
 	*no_answer = r == RADIUS_TIMEOUT;
 	if (res->ok)
 		snprintf(res->group, sizeof(res->group), "%s", res->radius.group);
+	/* The server's Reply-Message is its text: escaped for the log. */
 	snprintf(res->reason, sizeof(res->reason), "RADIUS %s%s%s", radius_result_name(r),
-		 res->radius.reply_message[0] ? ": " : "", res->radius.reply_message);
+		 res->radius.reply_message[0] ? ": " : "",
+		 log_peer(res->radius.reply_message));
 }
 
 static void run_auth(struct aaa *a, struct aaa_request *rq, struct aaa_result *res)

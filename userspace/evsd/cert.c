@@ -31,6 +31,7 @@ struct cert_store {
 	EVP_PKEY *key;
 	uint8_t *own_der, *own_dn;
 	int own_der_len, own_dn_len;
+	uint32_t eku;
 };
 
 struct cert_peer {
@@ -176,6 +177,9 @@ struct cert_store *cert_store_load(const char *ca_file, const char *cert_file,
 		cert_store_free(cs);
 		return NULL;
 	}
+	/* Bounded chains and EKU checked unless a policy says otherwise. */
+	cs->eku = CERT_EKU_IKE;
+	X509_VERIFY_PARAM_set_depth(X509_STORE_get0_param(cs->store), CERT_DEFAULT_DEPTH);
 	return cs;
 }
 
@@ -299,6 +303,103 @@ void cert_peer_free(struct cert_peer *cp)
 	free(cp);
 }
 
+static const struct {
+	const char *name;
+	int nid;
+	uint32_t bit;
+} eku_names[] = {
+	{ "ipsec-ike", NID_ipsec_IKE, CERT_EKU_IPSEC_IKE },
+	{ "server-auth", NID_server_auth, CERT_EKU_SERVER_AUTH },
+	{ "client-auth", NID_client_auth, CERT_EKU_CLIENT_AUTH },
+	{ "ipsec-end-system", NID_ipsecEndSystem, CERT_EKU_IPSEC_END_SYSTEM },
+	{ "ipsec-tunnel", NID_ipsecTunnel, CERT_EKU_IPSEC_TUNNEL },
+	{ "ipsec-user", NID_ipsecUser, CERT_EKU_IPSEC_USER },
+	{ "any", NID_anyExtendedKeyUsage, CERT_EKU_ANY_EKU },
+};
+
+uint32_t cert_eku_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(eku_names) / sizeof(eku_names[0]); i++)
+		if (!strcmp(name, eku_names[i].name))
+			return eku_names[i].bit;
+	return 0;
+}
+
+int cert_store_set_policy(struct cert_store *cs, const struct cert_policy *pol,
+			  char *err, size_t errlen)
+{
+	X509_VERIFY_PARAM *param = X509_STORE_get0_param(cs->store);
+	unsigned long flags = 0;
+
+	cs->eku = pol->eku;
+	X509_VERIFY_PARAM_set_depth(param, pol->max_depth);
+	if (pol->crl_file) {
+		BIO *b = BIO_new_file(pol->crl_file, "r");
+		X509_CRL *crl;
+		int n = 0;
+
+		if (!b) {
+			set_why(err, errlen, "%s: %s", pol->crl_file, ossl_reason());
+			return -1;
+		}
+		while ((crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL))) {
+			if (!X509_STORE_add_crl(cs->store, crl)) {
+				X509_CRL_free(crl);
+				BIO_free(b);
+				set_why(err, errlen, "%s: %s", pol->crl_file, ossl_reason());
+				return -1;
+			}
+			X509_CRL_free(crl);
+			n++;
+		}
+		BIO_free(b);
+		ERR_clear_error();
+		if (!n) {
+			set_why(err, errlen, "%s: no PEM CRL in it", pol->crl_file);
+			return -1;
+		}
+		flags = X509_V_FLAG_CRL_CHECK |
+			(pol->crl_leaf_only ? 0 : X509_V_FLAG_CRL_CHECK_ALL);
+	}
+	X509_VERIFY_PARAM_set_flags(param, flags);
+	return 0;
+}
+
+/* The peer certificate's extendedKeyUsage against the policy. */
+static int check_eku(const struct cert_store *cs, X509 *x, char *why, size_t whylen)
+{
+	EXTENDED_KEY_USAGE *eku;
+	uint32_t have = 0, want;
+	int crit;
+
+	if (cs->eku == CERT_EKU_ANY)
+		return 0;
+	eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
+	if (!eku) {
+		ERR_clear_error();
+		if (crit == -1 && cs->eku == CERT_EKU_IKE)
+			return 0;	/* no extension: no restriction (RFC 4945) */
+		set_why(why, whylen, crit == -1 ? "certificate has no extendedKeyUsage" :
+			"certificate has an unreadable extendedKeyUsage");
+		return -1;
+	}
+	for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+		int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+
+		for (size_t k = 0; k < sizeof(eku_names) / sizeof(eku_names[0]); k++)
+			if (eku_names[k].nid == nid)
+				have |= eku_names[k].bit;
+	}
+	EXTENDED_KEY_USAGE_free(eku);
+	want = cs->eku == CERT_EKU_IKE ? CERT_EKU_IPSEC_IKE | CERT_EKU_SERVER_AUTH |
+	       CERT_EKU_CLIENT_AUTH | CERT_EKU_ANY_EKU : cs->eku;
+	if (have & want)
+		return 0;
+	set_why(why, whylen, "certificate's extendedKeyUsage does not allow IKE "
+		"(extended-key-usage in pki)");
+	return -1;
+}
+
 int cert_peer_verify(const struct cert_store *cs, struct cert_peer *cp,
 		     char *why, size_t whylen)
 {
@@ -316,6 +417,8 @@ int cert_peer_verify(const struct cert_store *cs, struct cert_peer *cp,
 				X509_STORE_CTX_get_error(ctx)));
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
+	if (ok && check_eku(cs, cp->cert, why, whylen) < 0)
+		ok = 0;
 	return ok ? 0 : -1;
 }
 
@@ -395,7 +498,8 @@ void cert_peer_subject(const struct cert_peer *cp, char *out, size_t outlen)
 	X509_NAME_print_ex(b, X509_get_subject_name(cp->cert), 0,
 			   XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
 	n = BIO_get_mem_data(b, &p);
+	/* RFC 2253 escapes control bytes; bytes >= 0x80 and quotes too. */
 	if (n > 0)
-		snprintf(out, outlen, "%.*s", (int)n, p);
+		evs_log_escape(out, outlen, p, (size_t)n, true);
 	BIO_free(b);
 }

@@ -31,6 +31,42 @@ struct cert_store *cert_store_load(const char *ca_file, const char *cert_file,
 				   size_t errlen);
 void cert_store_free(struct cert_store *cs);
 
+/*
+ * How peer certificates are checked beyond the chain's signatures, times
+ * and CA constraints (the pki block of evsd.conf):
+ *  - crl_file: PEM CRLs; then every certificate of the chain (crl_leaf_only:
+ *    only the peer's) needs a valid CRL from its issuer and must not be on
+ *    it ("unable to get certificate CRL" otherwise: no CRL, no entry);
+ *  - max_depth: intermediate CAs allowed between the peer and a trusted CA;
+ *  - eku: CERT_EKU_ANY (no check), CERT_EKU_IKE (an extendedKeyUsage, when
+ *    present, must allow ipsecIKE, serverAuth, clientAuth or any), or a
+ *    mask of CERT_EKU_* of which the certificate must carry one.
+ */
+enum {
+	CERT_EKU_ANY = 0,
+	CERT_EKU_IKE = 1u << 31,
+	CERT_EKU_IPSEC_IKE = 1u << 0,
+	CERT_EKU_SERVER_AUTH = 1u << 1,
+	CERT_EKU_CLIENT_AUTH = 1u << 2,
+	CERT_EKU_IPSEC_END_SYSTEM = 1u << 3,
+	CERT_EKU_IPSEC_TUNNEL = 1u << 4,
+	CERT_EKU_IPSEC_USER = 1u << 5,
+	CERT_EKU_ANY_EKU = 1u << 6,
+};
+#define CERT_DEFAULT_DEPTH 4
+
+struct cert_policy {
+	const char *crl_file;		/* NULL: no CRL checks */
+	bool crl_leaf_only;
+	int max_depth;
+	uint32_t eku;
+};
+/* "ipsec-ike" ... -> CERT_EKU_* bit; 0 if unknown. */
+uint32_t cert_eku_parse(const char *name);
+/* Apply a policy to a loaded store (loads the CRLs). */
+int cert_store_set_policy(struct cert_store *cs, const struct cert_policy *pol,
+			  char *err, size_t errlen);
+
 /* Our certificate in DER (for the CERT payload); NULL if none. */
 const uint8_t *cert_own_der(const struct cert_store *cs, size_t *len);
 /* Our subject DN in DER (ID_DER_ASN1_DN body). */

@@ -16,6 +16,7 @@
 
 #include "evsd/config.h"
 #include "evsd/log.h"
+#include "lib/secfile.h"
 
 #define CFG_MAX_WORDS	64
 #define CFG_MAX_LINE	4096
@@ -336,6 +337,15 @@ struct cfg_node *cfg_parse_file(const char *path, struct cfg_err *err)
 		snprintf(err->msg, sizeof(err->msg), "%s: not a regular file", path);
 		fclose(f);
 		return NULL;
+	}
+	switch (evs_secret_file_check(fileno(f), path, err->msg, sizeof(err->msg))) {
+	case -1:
+		fclose(f);
+		return NULL;
+	case 1:
+		log_warn("%s", err->msg);
+		err->msg[0] = '\0';
+		break;
 	}
 	if (st.st_size > CFG_MAX_FILE) {
 		snprintf(err->msg, sizeof(err->msg), "%s: larger than 1 MiB", path);

@@ -208,7 +208,7 @@ struct ike_config {
 	struct p2_set *sets;
 	struct p2_params p2;
 	/* pki (NULL paths = none); loaded and checked at config time */
-	char *ca_file, *cert_file, *key_file;
+	char *ca_file, *cert_file, *key_file, *crl_file;
 	struct cert_store *certs;
 	struct ike_timers timers;
 	/* client role */

@@ -468,8 +468,13 @@ static int load_crypto_isakmp(struct cfg_node *n, struct ike_config *ike,
 static int load_pki(struct cfg_node *n, struct ike_config *ike,
 		    struct cfg_err *err)
 {
-	static const char *const keys[] = { "ca", "certificate", "private-key", NULL };
+	static const char *const keys[] = { "ca", "certificate", "private-key", "crl",
+					    "crl-check", "max-chain-depth",
+					    "extended-key-usage", NULL };
+	static const char *const crl_modes[] = { "chain", "leaf", NULL };
+	struct cert_policy pol = { .max_depth = CERT_DEFAULT_DEPTH, .eku = CERT_EKU_IKE };
 	char why[256];
+	uint32_t depth;
 
 	if (cfg_nargs(n, 1, 1, err) < 0 || cfg_want_block(n, true, err) < 0)
 		return -1;
@@ -479,11 +484,49 @@ static int load_pki(struct cfg_node *n, struct ike_config *ike,
 		int k = cfg_choice(c, 0, keys, err);
 		char **slot;
 
-		if (k < 0 || cfg_nargs(c, 2, 2, err) < 0 ||
-		    cfg_want_block(c, false, err) < 0)
+		if (k < 0 || cfg_want_block(c, false, err) < 0)
+			return -1;
+		if (k == 4) {
+			int m;
+
+			if (cfg_nargs(c, 2, 2, err) < 0 || (m = cfg_choice(c, 1, crl_modes, err)) < 0)
+				return -1;
+			pol.crl_leaf_only = m == 1;
+			continue;
+		}
+		if (k == 5) {
+			if (cfg_nargs(c, 2, 2, err) < 0 || cfg_u32(c, 1, 0, 16, &depth, err) < 0)
+				return -1;
+			pol.max_depth = (int)depth;
+			continue;
+		}
+		if (k == 6) {
+			if (cfg_nargs(c, 2, 9, err) < 0)
+				return -1;
+			pol.eku = 0;
+			for (unsigned i = 1; i < c->argc; i++) {
+				uint32_t bit = cert_eku_parse(c->argv[i]);
+
+				if (c->argc == 2 && !strcmp(c->argv[1], "none"))
+					break;
+				if (c->argc == 2 && !strcmp(c->argv[1], "ike")) {
+					pol.eku = CERT_EKU_IKE;
+					break;
+				}
+				if (!bit)
+					return cfg_error(err, c, "extended-key-usage: \"%s\" is none "
+							 "of none, ike, ipsec-ike, server-auth, "
+							 "client-auth, ipsec-end-system, "
+							 "ipsec-tunnel, ipsec-user, any",
+							 c->argv[i]);
+				pol.eku |= bit;
+			}
+			continue;
+		}
+		if (cfg_nargs(c, 2, 2, err) < 0)
 			return -1;
 		slot = k == 0 ? &ike->ca_file : k == 1 ? &ike->cert_file :
-		       &ike->key_file;
+		       k == 2 ? &ike->key_file : &ike->crl_file;
 		if (*slot)
 			return cfg_error(err, c, "'%s' given twice", keys[k]);
 		*slot = strdup(c->argv[1]);
@@ -497,6 +540,9 @@ static int load_pki(struct cfg_node *n, struct ike_config *ike,
 	ike->certs = cert_store_load(ike->ca_file, ike->cert_file, ike->key_file,
 				     why, sizeof(why));
 	if (!ike->certs)
+		return cfg_error(err, n, "pki: %s", why);
+	pol.crl_file = ike->crl_file;
+	if (cert_store_set_policy(ike->certs, &pol, why, sizeof(why)) < 0)
 		return cfg_error(err, n, "pki: %s", why);
 	return 0;
 }
@@ -1036,6 +1082,7 @@ void config_ike_free(struct ike_config *ike)
 	free(ike->peers);
 	free(ike->ca_file);
 	free(ike->cert_file);
+	free(ike->crl_file);
 	free(ike->key_file);
 	cert_store_free(ike->certs);
 	memset(ike, 0, sizeof(*ike));

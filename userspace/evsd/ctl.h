@@ -6,19 +6,38 @@
  *	           algorithms, age, and one indented line per connection
  *	stats      engine counters
  * Answers are text, one record per line, "key=value" fields.
+ *
+ * The socket is created under umask 0177 (mode 0600 from the start, no
+ * window before a chmod).  Nothing a client does stalls the daemon: every
+ * descriptor is non-blocking, each client has its own buffers, at most
+ * CTL_MAX_CLIENTS are served at once (more wait in the listen backlog),
+ * and a client that has not sent its line and read its answer within
+ * CTL_TIMEOUT_MS is dropped.
  */
 #ifndef EVSD_CTL_H
 #define EVSD_CTL_H
 
+#include <stdio.h>
+
 #include "evsd/ikesa.h"
 
 #define EVSD_CTL_PATH "/run/evs/evsd.sock"
+#define CTL_MAX_CLIENTS	8
+#define CTL_TIMEOUT_MS	5000
+#define CTL_LINE_MAX	128
+#define CTL_ANSWER_MAX	(64u << 20)	/* longer answers are cut short */
 
-/* Listening socket, or -1 with a reason in err. */
-int ctl_open(const char *path, char *err, size_t errlen);
-/* Accept one client and answer it (the answers are small). */
-void ctl_serve(int lfd, struct ike_engine *e);
-/* Write the answer to a command into fd (also used by tests). */
-void ctl_answer(struct ike_engine *e, const char *cmd, int fd);
+struct loop;
+struct ctl;
+
+/* Listen on path and serve clients from loop; NULL with a reason in err. */
+struct ctl *ctl_open(struct loop *l, struct ike_engine *e, const char *path,
+		     char *err, size_t errlen);
+/* Drop every client, close and remove the socket. */
+void ctl_close(struct ctl *c);
+/* Clients being served now (tests). */
+unsigned ctl_clients(const struct ctl *c);
+/* Write the answer to a command into f (also used by tests). */
+void ctl_answer(struct ike_engine *e, const char *cmd, FILE *f);
 
 #endif

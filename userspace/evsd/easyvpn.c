@@ -291,8 +291,8 @@ const struct secret *easyvpn_psk_lookup(const struct isakmp_id *id,
 		return k;
 	fmt_sockaddr(peer, addr, sizeof(addr));
 	/* Said only in our log: the peer sees a wrong-key failure. */
-	log_notice("easyvpn: %s asked for unknown group \"%.*s\"", addr,
-		   (int)(id->len > 63 ? 63 : id->len), (const char *)id->data);
+	log_notice("easyvpn: %s asked for unknown group \"%s\"", addr,
+		   log_peern(id->data, id->len > 63 ? 63 : id->len));
 	return NULL;
 }
 
@@ -356,7 +356,7 @@ static int xauth_begin(struct evs_session *s, void **state)
 		snprintf(x->p1_group, sizeof(x->p1_group), "%.*s",
 			 (int)(id->len > EZV_NAME_MAX ? EZV_NAME_MAX : id->len),
 			 (const char *)id->data);
-	if (!xauth_rl_allowed(&E.rl, (struct sockaddr *)&x->peer_sa, now_ms() / 1000)) {
+	if (!xauth_rl_allowed(&E.rl, (struct sockaddr *)&x->peer_sa, NULL, now_ms() / 1000)) {
 		E.st.locked_out++;
 		log_warn("%s: xauth: %s is locked out after %u failed logins "
 			 "(for %u s); refused", evs_session_name(s), x->peer,
@@ -390,6 +390,26 @@ static enum ezv_auth auth_method_for(const char *user, const char *p1_group)
 	return g ? g->s.auth : E.ezv->aaa.auth;
 }
 
+/* A user locked out (xauth.h) is refused without asking the back end,
+ * which says nothing about the password; the try counts against the
+ * source.  true: *out holds the refusal. */
+static bool xauth_user_locked(struct ezv_sess *x, const char *user, struct xauth_out *out)
+{
+	uint64_t now_s = now_ms() / 1000;
+	uint64_t wait = xauth_rl_wait(&E.rl, (struct sockaddr *)&x->peer_sa, user, now_s);
+
+	if (!wait)
+		return false;
+	E.st.locked_out++;
+	E.st.logins_failed++;
+	xauth_rl_failed(&E.rl, (struct sockaddr *)&x->peer_sa, NULL, now_s);
+	x->xs.max_attempts = x->xs.attempts + 1;
+	log_warn("%s: xauth: user \"%s\" from %s is locked out for %llu s more; refused",
+		 evs_session_name(x->s), log_peer(user), x->peer, (unsigned long long)wait);
+	xauth_server_verdict(&x->xs, false, "locked out after repeated failures", out);
+	return true;
+}
+
 static int xauth_recv_server(struct ezv_sess *x, uint32_t msgid, struct xauth_msg *m)
 {
 	struct xauth_out out;
@@ -406,8 +426,11 @@ static int xauth_recv_server(struct ezv_sess *x, uint32_t msgid, struct xauth_ms
 		rq.pass_len = m->pass_len;
 		snprintf(rq.calling_station, sizeof(rq.calling_station), "%s", x->peer);
 		log_info("%s: xauth: user \"%s\" answered; checking with %s",
-			 evs_session_name(x->s), m->user, ezv_auth_name(rq.method));
-		if (aaa_submit_auth(E.aaa, &rq)) {
+			 evs_session_name(x->s), log_peer(m->user), ezv_auth_name(rq.method));
+		if (xauth_user_locked(x, m->user, &out)) {
+			sodium_memzero(&rq, sizeof(rq));
+			send_out(x, 0, &out, true);
+		} else if (aaa_submit_auth(E.aaa, &rq)) {
 			log_warn("%s: xauth: the AAA queue is full; login refused",
 				 evs_session_name(x->s));
 			xauth_server_verdict(&x->xs, false, "AAA queue full", &out);
@@ -546,21 +569,21 @@ static void login_verdict(struct ezv_sess *x, struct aaa_result *r)
 		snprintf(x->user, sizeof(x->user), "%s", r->user);
 		snprintf(x->group, sizeof(x->group), "%s", group);
 		x->login = *r;
-		xauth_rl_succeeded(&E.rl, (struct sockaddr *)&x->peer_sa);
+		xauth_rl_succeeded(&E.rl, r->user);
 		evsd_log_session(EVSD_LOG_NOTICE, evs_session_name(x->s), r->user, x->peer,
 				 "%s: xauth: user \"%s\" from %s accepted (%s), group \"%s\"",
-				 evs_session_name(x->s), r->user, x->peer, reason, group);
+				 evs_session_name(x->s), log_peer(r->user), x->peer, reason, group);
 	} else {
 		uint64_t now_s = now_ms() / 1000;
 
 		E.st.logins_failed++;
-		xauth_rl_failed(&E.rl, (struct sockaddr *)&x->peer_sa, now_s);
-		/* A source that just hit the limit gets no more tries. */
-		if (!xauth_rl_allowed(&E.rl, (struct sockaddr *)&x->peer_sa, now_s))
+		xauth_rl_failed(&E.rl, (struct sockaddr *)&x->peer_sa, r->user, now_s);
+		/* A source or user that just hit the limit gets no more tries. */
+		if (!xauth_rl_allowed(&E.rl, (struct sockaddr *)&x->peer_sa, r->user, now_s))
 			x->xs.max_attempts = x->xs.attempts + 1;
 		evsd_log_session(EVSD_LOG_WARN, evs_session_name(x->s), r->user, x->peer,
 				 "%s: xauth: user \"%s\" from %s refused: %s (attempt %u of %u)",
-				 evs_session_name(x->s), r->user, x->peer, reason,
+				 evs_session_name(x->s), log_peer(r->user), x->peer, reason,
 				 x->xs.attempts + 1, x->xs.max_attempts);
 	}
 	if (xauth_server_verdict(&x->xs, ok, reason, &out) == 0)
@@ -673,7 +696,8 @@ static void log_offer(struct ezv_sess *x, const char *how, const struct modecfg 
 	log_notice("%s: modecfg: %s for \"%s\" (group \"%s\"): %s", evs_session_name(x->s),
 		   how, x->user, x->group, line);
 	if (m->has & MCF_BIT(MCF_BANNER))
-		log_info("%s: modecfg: banner \"%.200s\"", evs_session_name(x->s), m->banner);
+		log_info("%s: modecfg: banner \"%s\"", evs_session_name(x->s),
+			 log_peern(m->banner, strnlen(m->banner, 200)));
 }
 
 static int modecfg_begin_client(struct evs_session *s, void **state)
@@ -785,7 +809,8 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 	if (cfg->type != ISAKMP_CFG_REQUEST)
 		return EVS_CFG_BAD;
 	if (in->app_version[0])
-		log_info("%s: modecfg: client is \"%s\"", evs_session_name(x->s), in->app_version);
+		log_info("%s: modecfg: client is \"%s\"", evs_session_name(x->s),
+			 log_peer(in->app_version));
 	modecfg_answer(&x->offer, in, "evs " EVS_VERSION, &reply);
 	isakmp_buf_init(&b);
 	modecfg_encode_values(&b, &reply);
@@ -813,7 +838,8 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 	modecfg_format(in, line, sizeof(line));
 	log_notice("%s: modecfg: gateway gave %s", evs_session_name(x->s), line);
 	if (in->has & MCF_BIT(MCF_BANNER))
-		log_notice("%s: modecfg: banner: %.400s", evs_session_name(x->s), in->banner);
+		log_notice("%s: modecfg: banner: \"%s\"", evs_session_name(x->s),
+			   log_peern(in->banner, strnlen(in->banner, 400)));
 	if (in->has & MCF_BIT(MCF_IP4_ADDRESS)) {
 		struct evs_prefix p = { .family = AF_INET, .plen = 32 };
 

@@ -139,6 +139,7 @@ struct ike_engine *ike_engine_new(const struct evsd_config *cfg,
 	ike_random(&e->next_conn_id, sizeof(e->next_conn_id));
 	e->next_conn_id = (e->next_conn_id & 0x3fffffff) + 1;
 	ike_random(e->src_key, sizeof(e->src_key));
+	spi_index_init(&e->spis);
 	return e;
 }
 
@@ -179,6 +180,7 @@ void ike_engine_free(struct ike_engine *e)
 	if (!e)
 		return;
 	ike_engine_shutdown(e);
+	spi_index_free(&e->spis);
 	free(e);
 }
 
@@ -374,6 +376,7 @@ static void ike_sa_free(struct ike_sa *sa)
 		struct ike_conn *c = sa->conns;
 
 		sa->conns = c->next;
+		conn_index_drop(sa->eng, c);
 		free(c);
 	}
 	dh_free(sa->dh);
@@ -1247,17 +1250,13 @@ struct ike_sa *ike_engine_connect(struct ike_engine *e,
 void ike_engine_sa_expired(struct ike_engine *e, uint32_t spi, uint8_t dir,
 			   bool hard)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		struct ike_conn *c;
+	/* The kernel keys SAs by direction and SPI: so does the lookup (an
+	 * outbound SPI is the peer's choice and may equal another
+	 * connection's inbound one). */
+	struct ike_conn *c = conn_by_spi(e, dir, spi);
 
-		if (sa->state == IKE_S_DEAD)
-			continue;
-		c = conn_find_spi(sa, spi, true);
-		if (c) {
-			conn_expired(sa, c, hard);
-			break;
-		}
-	}
+	if (c)
+		conn_expired(c->sa, c, hard);
 	reap(e);
 }
 
@@ -1272,6 +1271,7 @@ void ike_engine_conn_gone(struct ike_engine *e, uint32_t conn_id)
 					   sa->name, conn_id);
 				*pp = c->next;
 				session_child_down(sa, conn_id);
+				conn_index_drop(e, c);
 				free(c);
 				return;
 			}

@@ -32,6 +32,7 @@
 #include "evsd/isakmp.h"
 #include "evsd/proposal.h"
 #include "evsd/session.h"
+#include "evsd/spi_index.h"
 
 /* Where a message came from / goes to.  natt: the 4500 socket, where IKE
  * messages carry the 4-byte non-ESP marker (net.c adds/strips it). */
@@ -175,6 +176,10 @@ struct ike_conn {
 	bool rekeying;
 	bool we_initiated;
 	unsigned generation;
+	/* In the engine's SPI index (conn_index_sync): in, out, old in,
+	 * old out; sa is the ISAKMP SA holding the connection. */
+	struct ike_sa *sa;
+	struct spi_node spi_nodes[4];
 };
 
 /* The ISAKMP SA (= struct evs_session of session.h). */
@@ -313,6 +318,7 @@ struct ike_engine {
 	uint8_t src_key[16];
 	struct ike_sa *up_head, *up_tail;	/* unproven, oldest first */
 	struct ike_ratelimit rl;
+	struct spi_index spis;		/* connections by (direction, SPI) */
 	struct ike_stats stats;
 	bool shutting_down;
 	/* Sends to a dead SA's peer are still allowed (deletes). */

@@ -180,6 +180,7 @@ static void got_delete(struct ike_sa *sa, const struct isakmp_payload *p)
 				 sa->name, c->id, c->old_spi_in, c->old_spi_out);
 			c->old_spi_in = c->old_spi_out = 0;
 			c->old_del_at = 0;
+			conn_index_sync(sa, c);
 			continue;
 		}
 		log_notice("%s: conn %u: peer deleted SPI %08x", sa->name, c->id,

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "evsd/isakmp.h"
+#include "lib/log.h"
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -991,15 +992,6 @@ const char *isakmp_id_type_name(uint8_t type)
 }
 
 /* Printable copy of a peer-supplied string: no control bytes in logs. */
-static void printable(const uint8_t *p, size_t n, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 1 < outlen; i++)
-		out[o++] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
-	out[o] = '\0';
-}
-
 void isakmp_id_format(const struct isakmp_id *id, char *out, size_t outlen)
 {
 	char a[INET6_ADDRSTRLEN], b2[INET6_ADDRSTRLEN], s[256];
@@ -1052,7 +1044,8 @@ void isakmp_id_format(const struct isakmp_id *id, char *out, size_t outlen)
 	case ISAKMP_ID_FQDN:
 	case ISAKMP_ID_USER_FQDN:
 	case ISAKMP_ID_KEY_ID:
-		printable(id->data, id->len, s, sizeof(s));
+		/* Peer-chosen bytes: escaped for the log (lib/log.h). */
+		evs_log_escape(s, sizeof(s), id->data, id->len, true);
 		snprintf(out, outlen, "%s:%s", isakmp_id_type_name(id->type), s);
 		return;
 	default: {

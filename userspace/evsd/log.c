@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* evsd logging on top of lib/log.c, plus a capture hook for tests. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,26 +139,31 @@ static void log_emit(enum evsd_log_level level, const char *session,
 
 void evsd_vlog(enum evsd_log_level level, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char raw[1024], msg[4 * sizeof(raw)];
 
 	if (!log_enabled(level))
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* Escaped here too, so that the hook and the journal see what is written. */
+	evs_log_escape(msg, sizeof(msg), raw, SIZE_MAX, false);
 	log_emit(level, NULL, NULL, NULL, msg);
 }
 
 void evsd_log_session(enum evsd_log_level level, const char *session,
 		      const char *user, const char *peer, const char *fmt, ...)
 {
-	char msg[1024];
+	char raw[1024], msg[4 * sizeof(raw)], user_esc[4 * 256];
 	va_list ap;
 
 	if (!log_enabled(level))
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	log_emit(level, session, user, peer, msg);
+	evs_log_escape(msg, sizeof(msg), raw, SIZE_MAX, false);
+	/* The user name is the peer's: its journal field is escaped too. */
+	evs_log_escape(user_esc, sizeof(user_esc), user ? user : "", SIZE_MAX, true);
+	log_emit(level, session, user_esc, peer, msg);
 }
 
 void evsd_log(enum evsd_log_level level, const char *fmt, ...)

@@ -15,6 +15,9 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/log.h"
 
 enum evsd_log_level {
 	EVSD_LOG_ERR	= 3,	/* LOG_ERR */
@@ -55,6 +58,15 @@ void evsd_vlog(enum evsd_log_level level, const char *fmt, va_list ap)
 void evsd_log_session(enum evsd_log_level level, const char *session,
 		      const char *user, const char *peer, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/*
+ * A peer-supplied string for a log argument, escaped (lib/log.h):
+ *	log_notice("unknown group \"%s\"", log_peern(id, id_len));
+ * The buffer lives until the end of the enclosing block.
+ */
+#define log_peern(str, len) \
+	evs_log_str(&(struct evs_log_esc){ .s = "" }, (str), (len))
+#define log_peer(str)	log_peern((str), SIZE_MAX)
 
 #define log_err(...)	evsd_log(EVSD_LOG_ERR, __VA_ARGS__)
 #define log_warn(...)	evsd_log(EVSD_LOG_WARN, __VA_ARGS__)

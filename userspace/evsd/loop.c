@@ -20,6 +20,7 @@ struct loop_fd {
 	int fd;
 	loop_fd_fn fn;
 	void *arg;
+	short events;
 };
 
 struct loop_timer_ent {
@@ -63,8 +64,15 @@ int loop_add_fd(struct loop *l, int fd, loop_fd_fn fn, void *arg)
 {
 	if (l->n_fds >= LOOP_MAX_FDS)
 		return -1;
-	l->fds[l->n_fds++] = (struct loop_fd){ fd, fn, arg };
+	l->fds[l->n_fds++] = (struct loop_fd){ fd, fn, arg, POLLIN };
 	return 0;
+}
+
+void loop_set_events(struct loop *l, int fd, short events)
+{
+	for (unsigned i = 0; i < l->n_fds; i++)
+		if (l->fds[i].fd == fd)
+			l->fds[i].events = events;
 }
 
 void loop_del_fd(struct loop *l, int fd)
@@ -138,7 +146,7 @@ int loop_run(struct loop *l)
 			break;
 		memcpy(copy, l->fds, sizeof(copy[0]) * n);
 		for (unsigned i = 0; i < n; i++)
-			pfd[i] = (struct pollfd){ .fd = copy[i].fd, .events = POLLIN };
+			pfd[i] = (struct pollfd){ .fd = copy[i].fd, .events = copy[i].events };
 		rc = poll(pfd, n, timeout);
 		if (rc < 0) {
 			if (errno == EINTR)
@@ -147,7 +155,7 @@ int loop_run(struct loop *l)
 			return -1;
 		}
 		for (unsigned i = 0; i < n && !l->stop; i++)
-			if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
+			if (pfd[i].revents & (copy[i].events | POLLERR | POLLHUP))
 				copy[i].fn(copy[i].fd, copy[i].arg);
 	}
 	return 0;

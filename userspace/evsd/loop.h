@@ -19,6 +19,8 @@ void loop_free(struct loop *l);
 /* Watch fd for input.  0, or -1 when full. */
 int loop_add_fd(struct loop *l, int fd, loop_fd_fn fn, void *arg);
 void loop_del_fd(struct loop *l, int fd);
+/* What to wait for on fd (POLLIN and/or POLLOUT; POLLIN after add). */
+void loop_set_events(struct loop *l, int fd, short events);
 /* Call fn(arg) once, at_ms (loop_now_ms() clock) or later.  Returns a
  * timer id (> 0) or 0 when full. */
 unsigned loop_timer(struct loop *l, uint64_t at_ms, loop_timer_fn fn, void *arg);

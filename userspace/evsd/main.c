@@ -54,7 +54,7 @@ struct evsd {
 	struct kernel *kernel;
 	struct ike_engine *eng;
 	int sig_fd;
-	int ctl_fd;
+	struct ctl *ctl;
 	bool easyvpn;
 	uint64_t next_connect;		/* client: (re)connect attempts */
 };
@@ -132,14 +132,6 @@ static void on_easyvpn(int fd, void *arg)
 	(void)fd;
 	ike_engine_set_time(d->eng, loop_now_ms());
 	easyvpn_process();
-}
-
-static void on_ctl(int fd, void *arg)
-{
-	struct evsd *d = arg;
-
-	ike_engine_set_time(d->eng, loop_now_ms());
-	ctl_serve(fd, d->eng);
 }
 
 /* Client role: keep one ISAKMP SA per configured peer. */
@@ -383,11 +375,9 @@ static int setup(struct evsd *d, const char *ctl_path)
 	if (d->sig_fd < 0)
 		return -1;
 	loop_add_fd(d->loop, d->sig_fd, on_signal, d);
-	d->ctl_fd = ctl_open(ctl_path, err, sizeof(err));
-	if (d->ctl_fd < 0)
+	d->ctl = ctl_open(d->loop, d->eng, ctl_path, err, sizeof(err));
+	if (!d->ctl)
 		log_warn("control socket: %s (evsadm cannot list sessions)", err);
-	else
-		loop_add_fd(d->loop, d->ctl_fd, on_ctl, d);
 	loop_timer(d->loop, loop_now_ms(), on_tick, d);
 	return 0;
 }
@@ -409,10 +399,8 @@ static void teardown(struct evsd *d, const char *ctl_path)
 			kernel_encap_detach(d->kernel, fd);
 	net_close(&d->net);
 	kernel_close(d->kernel);
-	if (d->ctl_fd >= 0) {
-		close(d->ctl_fd);
-		unlink(ctl_path);
-	}
+	ctl_close(d->ctl);
+	d->ctl = NULL;
 	loop_free(d->loop);
 }
 
@@ -437,7 +425,6 @@ int main(int argc, char **argv)
 	int c, pid_fd, ready_fd = -1, rc = 1;
 
 	memset(&d, 0, sizeof(d));
-	d.ctl_fd = -1;
 	d.sig_fd = -1;
 	d.role = EVS_ROLE_SERVER;
 	while ((c = getopt_long(argc, argv, "fdc:hV", opts, NULL)) != -1) {

@@ -251,6 +251,7 @@ static struct ike_conn *conn_take_from_older(struct ike_sa *sa,
 			*pp = c->next;
 			c->next = sa->conns;
 			sa->conns = c;
+			conn_index_sync(sa, c);
 			log_info("%s: conn %u moved over from %s", sa->name, c->id,
 				 o->name);
 			return c;
@@ -279,6 +280,7 @@ void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify)
 		   c->spi_in, c->spi_out);
 	if (c->installed)
 		session_child_down(sa, c->id);
+	conn_index_drop(e, c);
 	free(c);
 }
 
@@ -316,6 +318,7 @@ static void drop_old_pair(struct ike_sa *sa, struct ike_conn *c, bool notify)
 		 c->id, c->old_spi_in, c->old_spi_out);
 	c->old_spi_in = c->old_spi_out = 0;
 	c->old_del_at = 0;
+	conn_index_sync(sa, c);
 }
 
 void conn_tick(struct ike_sa *sa)
@@ -447,6 +450,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 					*pp = c->next;
 					break;
 				}
+			conn_index_drop(e, c);
 			free(c);
 		}
 		if (qm->conn)
@@ -466,6 +470,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	c->xf = *xf;
 	c->spi_in = qm->spi_in;
 	c->spi_out = spi_out;
+	conn_index_sync(sa, c);
 	c->installed_at = e->now;
 	c->expire_at = 0;	/* the kernel's hard lifetime ends it */
 	c->we_initiated = qm->initiator;
@@ -653,6 +658,7 @@ void conn_adopt(struct ike_sa *sa, struct ike_sa *old)
 		old->conns = c->next;
 		c->next = sa->conns;
 		sa->conns = c;
+		conn_index_sync(sa, c);
 		c->rekeying = false;
 		log_info("%s: conn %u moved over from %s", sa->name, c->id,
 			 old->name);

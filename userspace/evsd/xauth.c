@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* XAUTH messages and state machines; see xauth.h. */
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "evsd/secret.h"
 #include "evsd/xauth.h"
@@ -296,26 +299,117 @@ enum xauth_srv_ev xauth_client_recv(struct xauth_client *c,
 	return XAUTH_EV_INVALID;
 }
 
-/* ---- per-source failure limit ---------------------------------------- */
+/* ---- failure limits per source and per user -------------------------- */
 
-static void src_key(const struct sockaddr *src, uint8_t addr[16], uint8_t *family)
+static uint64_t rl_tag(const struct xauth_ratelimit *rl, char kind,
+		       const void *key, size_t len)
 {
-	memset(addr, 0, 16);
-	*family = (uint8_t)src->sa_family;
-	if (src->sa_family == AF_INET)
-		memcpy(addr, &((const struct sockaddr_in *)src)->sin_addr, 4);
-	else if (src->sa_family == AF_INET6)
-		memcpy(addr, &((const struct sockaddr_in6 *)src)->sin6_addr, 16);
+	uint8_t buf[1 + 16 + XAUTH_USER_MAX], h[crypto_shorthash_BYTES];
+	uint64_t t;
+
+	buf[0] = (uint8_t)kind;
+	if (len > sizeof(buf) - 1)
+		len = sizeof(buf) - 1;
+	memcpy(buf + 1, key, len);
+	crypto_shorthash(h, buf, len + 1, rl->key);
+	memcpy(&t, h, sizeof(t));
+	return t ? t : 1;	/* 0 marks a free slot */
 }
 
-static const struct xauth_rl_entry *rl_find(const struct xauth_ratelimit *rl,
-					    const uint8_t addr[16], uint8_t family)
+static uint64_t src_tag(const struct xauth_ratelimit *rl, const struct sockaddr *src)
 {
-	for (size_t i = 0; i < XAUTH_RL_SLOTS; i++)
-		if (rl->e[i].failures && rl->e[i].family == family &&
-		    !memcmp(rl->e[i].addr, addr, 16))
-			return &rl->e[i];
+	uint8_t addr[17];
+
+	memset(addr, 0, sizeof(addr));
+	addr[0] = (uint8_t)src->sa_family;
+	if (src->sa_family == AF_INET)
+		memcpy(addr + 1, &((const struct sockaddr_in *)src)->sin_addr, 4);
+	else if (src->sa_family == AF_INET6)
+		memcpy(addr + 1, &((const struct sockaddr_in6 *)src)->sin6_addr, 16);
+	return rl_tag(rl, 's', addr, sizeof(addr));
+}
+
+/* User names compare case-insensitively here: "Alice" shares alice's
+ * limit whatever the back end thinks of case. */
+static uint64_t user_tag(const struct xauth_ratelimit *rl, const char *user)
+{
+	char low[XAUTH_USER_MAX];
+	size_t n = strnlen(user, sizeof(low));
+
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)user[i]);
+	return rl_tag(rl, 'u', low, n);
+}
+
+static struct xauth_rl_entry *rl_slot(const struct xauth_rl_table *t, uint64_t tag,
+				      size_t i)
+{
+	return (struct xauth_rl_entry *)&t->e[(tag + i) & (XAUTH_RL_SLOTS - 1)];
+}
+
+static struct xauth_rl_entry *rl_find(const struct xauth_rl_table *t, uint64_t tag)
+{
+	for (size_t i = 0; i < XAUTH_RL_PROBE; i++) {
+		struct xauth_rl_entry *e = rl_slot(t, tag, i);
+
+		if (e->tag == tag)
+			return e;
+	}
 	return NULL;
+}
+
+static struct xauth_rl_entry *rl_take(struct xauth_rl_table *t, uint64_t tag,
+				      uint64_t now)
+{
+	struct xauth_rl_entry *e = rl_find(t, tag), *victim = NULL;
+
+	if (e)
+		return e;
+	for (size_t i = 0; i < XAUTH_RL_PROBE; i++) {
+		e = rl_slot(t, tag, i);
+		if (!e->tag) {
+			victim = e;
+			break;
+		}
+		/* Prefer an entry not locked now, then the stalest. */
+		if (!victim || (victim->until > now && e->until <= now) ||
+		    ((victim->until > now) == (e->until > now) && e->last < victim->last))
+			victim = e;
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->tag = tag;
+	return victim;
+}
+
+static uint64_t rl_wait(const struct xauth_rl_entry *e, uint64_t now)
+{
+	return e && e->until > now ? e->until - now : 0;
+}
+
+static void rl_fail(const struct xauth_ratelimit *rl, struct xauth_rl_entry *e,
+		    uint64_t now)
+{
+	uint64_t t;
+
+	if (e->last && now >= e->last + XAUTH_RL_MAX_SECONDS)
+		e->lockouts = 0;		/* a quiet day forgets the back-off */
+	if (e->failures && now >= e->last + rl->window)
+		e->failures = 0;		/* failures older than the window */
+	e->failures++;
+	e->last = now;
+	if (e->failures < rl->burst)
+		return;
+	e->failures = 0;
+	if (e->lockouts < 31)
+		e->lockouts++;
+	t = (uint64_t)rl->window << (e->lockouts - 1);
+	if (t > (uint64_t)rl->window * XAUTH_RL_MAX_FACTOR)
+		t = (uint64_t)rl->window * XAUTH_RL_MAX_FACTOR;
+	if (t > XAUTH_RL_MAX_SECONDS)
+		t = XAUTH_RL_MAX_SECONDS;
+	if (t < rl->window)
+		t = rl->window;
+	e->until = now + t;
 }
 
 void xauth_rl_init(struct xauth_ratelimit *rl, unsigned burst, unsigned window)
@@ -323,64 +417,45 @@ void xauth_rl_init(struct xauth_ratelimit *rl, unsigned burst, unsigned window)
 	memset(rl, 0, sizeof(*rl));
 	rl->burst = burst;
 	rl->window = window;
+	randombytes_buf(rl->key, sizeof(rl->key));
 }
 
-bool xauth_rl_allowed(const struct xauth_ratelimit *rl,
-		      const struct sockaddr *src, uint64_t now)
+uint64_t xauth_rl_wait(const struct xauth_ratelimit *rl, const struct sockaddr *src,
+		       const char *user, uint64_t now)
 {
-	const struct xauth_rl_entry *e;
-	uint8_t addr[16], family;
+	uint64_t ws, wu = 0;
 
 	if (!rl->burst)
-		return true;
-	src_key(src, addr, &family);
-	e = rl_find(rl, addr, family);
-	if (!e || e->failures < rl->burst)
-		return true;
-	return now >= e->last + rl->window;
+		return 0;
+	ws = rl_wait(rl_find(&rl->src, src_tag(rl, src)), now);
+	if (user)
+		wu = rl_wait(rl_find(&rl->user, user_tag(rl, user)), now);
+	return ws > wu ? ws : wu;
+}
+
+bool xauth_rl_allowed(const struct xauth_ratelimit *rl, const struct sockaddr *src,
+		      const char *user, uint64_t now)
+{
+	return xauth_rl_wait(rl, src, user, now) == 0;
 }
 
 void xauth_rl_failed(struct xauth_ratelimit *rl, const struct sockaddr *src,
-		     uint64_t now)
+		     const char *user, uint64_t now)
 {
-	struct xauth_rl_entry *e, *oldest = &rl->e[0];
-	uint8_t addr[16], family;
-
 	if (!rl->burst)
 		return;
-	src_key(src, addr, &family);
-	e = (struct xauth_rl_entry *)rl_find(rl, addr, family);
-	if (!e) {
-		for (size_t i = 0; i < XAUTH_RL_SLOTS; i++) {
-			if (!rl->e[i].failures) {
-				oldest = &rl->e[i];
-				break;
-			}
-			if (rl->e[i].last < oldest->last)
-				oldest = &rl->e[i];
-		}
-		e = oldest;
-		memset(e, 0, sizeof(*e));
-		memcpy(e->addr, addr, 16);
-		e->family = family;
-		e->first = now;
-	}
-	/* Failures older than the window are forgiven. */
-	if (now >= e->last + rl->window && e->failures) {
-		e->failures = 0;
-		e->first = now;
-	}
-	e->failures++;
-	e->last = now;
+	rl_fail(rl, rl_take(&rl->src, src_tag(rl, src), now), now);
+	if (user && user[0])
+		rl_fail(rl, rl_take(&rl->user, user_tag(rl, user), now), now);
 }
 
-void xauth_rl_succeeded(struct xauth_ratelimit *rl, const struct sockaddr *src)
+void xauth_rl_succeeded(struct xauth_ratelimit *rl, const char *user)
 {
 	struct xauth_rl_entry *e;
-	uint8_t addr[16], family;
 
-	src_key(src, addr, &family);
-	e = (struct xauth_rl_entry *)rl_find(rl, addr, family);
+	if (!user)
+		return;
+	e = rl_find(&rl->user, user_tag(rl, user));
 	if (e)
 		memset(e, 0, sizeof(*e));
 }

@@ -163,29 +163,60 @@ enum xauth_srv_ev xauth_client_recv(struct xauth_client *c,
 				    const char *user, const uint8_t *pass,
 				    size_t pass_len, struct xauth_out *out);
 
-/* ---- per-source limit on failed logins ------------------------------ */
+/* ---- limits on failed logins: per source address and per user ------- */
 
-/* A source that failed `burst` times within `window` seconds is refused
- * for `window` seconds (counted from its last failure).  The table is
- * fixed-size; when full, the entry seen longest ago is reused. */
-#define XAUTH_RL_SLOTS 1024
+/*
+ * Two tables, one keyed by source address and one by user name (as the
+ * client typed it, case folded; unknown names count too, so the limit
+ * says nothing about which users exist).  `burst` failures within
+ * `window` seconds lock the key out; each further lockout of the same key
+ * doubles the time (back-off), up to XAUTH_RL_MAX_FACTOR x window and
+ * never more than a day; a day without failures forgets the back-off.
+ * Only the user's own successful login clears a user's record; a success
+ * never clears a source's record (another user's success behind the same
+ * address must not give a guesser fresh tries).
+ *
+ * Fixed size, O(1): a key's slot is one of XAUTH_RL_PROBE slots after its
+ * keyed hash (SipHash, random key: peers cannot aim at one slot); when
+ * they are all taken, the one that is not locked and failed longest ago
+ * is reused (a locked one only when all are locked).
+ */
+#define XAUTH_RL_SLOTS		4096	/* per table, power of two */
+#define XAUTH_RL_PROBE		8
+#define XAUTH_RL_MAX_FACTOR	64
+#define XAUTH_RL_MAX_SECONDS	86400
+
 struct xauth_rl_entry {
-	uint8_t addr[16];
-	uint8_t family;
-	uint32_t failures;
-	uint64_t first, last;		/* seconds */
+	uint64_t tag;			/* keyed hash of the key; 0 = free */
+	uint32_t failures;		/* within the current window */
+	uint32_t lockouts;		/* in a row: the back-off level */
+	uint64_t last;			/* seconds: last failure */
+	uint64_t until;			/* seconds: locked out before this */
 };
-struct xauth_ratelimit {
-	unsigned burst;
-	unsigned window;
+
+struct xauth_rl_table {
 	struct xauth_rl_entry e[XAUTH_RL_SLOTS];
 };
+
+struct xauth_ratelimit {
+	unsigned burst;			/* 0 = off */
+	unsigned window;
+	uint8_t key[16];
+	struct xauth_rl_table src, user;
+};
+
 void xauth_rl_init(struct xauth_ratelimit *rl, unsigned burst, unsigned window);
-/* true when the source may try (again). */
-bool xauth_rl_allowed(const struct xauth_ratelimit *rl,
-		      const struct sockaddr *src, uint64_t now);
+/* true when the source may try (again); with a user name (not NULL),
+ * when that user may too. */
+bool xauth_rl_allowed(const struct xauth_ratelimit *rl, const struct sockaddr *src,
+		      const char *user, uint64_t now);
+/* Seconds until the source (user NULL) or user may try again; 0 = now. */
+uint64_t xauth_rl_wait(const struct xauth_ratelimit *rl, const struct sockaddr *src,
+		       const char *user, uint64_t now);
+/* A failed login of user (NULL: none given) from src. */
 void xauth_rl_failed(struct xauth_ratelimit *rl, const struct sockaddr *src,
-		     uint64_t now);
-void xauth_rl_succeeded(struct xauth_ratelimit *rl, const struct sockaddr *src);
+		     const char *user, uint64_t now);
+/* user logged in: clears that user's record only. */
+void xauth_rl_succeeded(struct xauth_ratelimit *rl, const char *user);
 
 #endif

@@ -7,6 +7,8 @@
 #define EVS_LIB_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <syslog.h>
 
 enum evs_log_to {
@@ -19,6 +21,27 @@ void evs_log_init(const char *ident, int to, int level);
 void evs_log_set_level(int level);
 int evs_log_level(void);
 const char *evs_log_ident(void);
+
+/*
+ * Log lines are escaped where they are written (evs_vlog): a control byte,
+ * DEL or a byte >= 0x80 becomes \n, \r, \t or \xHH, so nothing a peer
+ * sends can start a new line, move a terminal's cursor or inject into
+ * syslog.  Peer-supplied strings should also go through evs_log_str() (in
+ * evsd: log_peer()), which escapes '\\' and '"' too: then an escape
+ * sequence in the log always means a byte the peer really sent.
+ */
+#define EVS_LOG_ESC_MAX 512	/* escaped peer string, truncated with "..." */
+
+struct evs_log_esc {
+	char s[EVS_LOG_ESC_MAX];
+};
+
+/* Escape src[0..len) (len SIZE_MAX: up to its NUL) into dst (dst_size >=
+ * 5); quote: '\\' and '"' too.  Truncates with "..."; returns dst. */
+char *evs_log_escape(char *dst, size_t dst_size, const void *src, size_t len,
+		     bool quote);
+/* evs_log_escape(buf->s, ..., quote = true); NULL prints "(null)". */
+const char *evs_log_str(struct evs_log_esc *buf, const void *src, size_t len);
 
 void evs_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void evs_vlog(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

@@ -106,9 +106,9 @@ int evs_nl_parse_ack(const struct nlmsghdr *nlh, struct evs_nl_err *err)
 	}
 	if (error > 0)		/* never from a sane kernel; treat as failure */
 		error = -error;
-	/* An errno is at most 4095; INT_MIN could not even be negated. */
+	/* Not an errno (INT_MIN cannot even be negated): a protocol error. */
 	if (error < -4095)
-		error = -EBADMSG;
+		error = -EPROTO;
 	err->err = -error;
 	err->kernel = error != 0;
 

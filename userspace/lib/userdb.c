@@ -11,6 +11,8 @@
 
 #include <sodium.h>
 
+#include "lib/log.h"
+#include "lib/secfile.h"
 #include "lib/userdb.h"
 
 #define USERDB_FILE_MAX (16u << 20)	/* 16 MiB: ~100k users */
@@ -246,6 +248,18 @@ int userdb_load(struct userdb *db, const char *path, bool missing_ok,
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return uerr(err, "%s: not a regular file", path);
+	}
+	{
+		char why[512];
+
+		switch (evs_secret_file_check(fd, path, why, sizeof(why))) {
+		case -1:
+			close(fd);
+			return uerr(err, "%s", why);
+		case 1:
+			evs_warn("%s", why);
+			break;
+		}
 	}
 	if ((unsigned long long)st.st_size > USERDB_FILE_MAX) {
 		close(fd);

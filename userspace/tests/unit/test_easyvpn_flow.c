@@ -462,8 +462,50 @@ UNIT_TEST(source_locked_out_after_repeated_failures)
 	easyvpn_get_stats(&st);
 	UNIT_ASSERT(st.locked_out >= 1);
 	disconnect();
-	/* another source is not affected */
+	/* another source is not affected, but alice herself is locked out
+	 * now (the per-user limit) */
+	connect_as("carol", "carolpw", "sales", "198.51.100.31");
+	UNIT_ASSERT(srv.ready);
+	disconnect();
 	connect_as("alice", "alicepw", "sales", "198.51.100.31");
+	UNIT_ASSERT(srv.dead);
+	disconnect();
+	teardown();
+}
+
+/* Behind one address, a guesser with an account of its own cannot reset
+ * the limit by logging in between guesses: the guessed user is locked out
+ * everywhere, the guesser's address too (issue 10, item 9). */
+UNIT_TEST(another_users_success_never_clears_a_lockout)
+{
+	setup();
+	for (int round = 0; round < 2; round++) {
+		connect_as("alice", "guess", "sales", "198.51.100.50");
+		UNIT_ASSERT(srv.dead);
+		disconnect();
+		if (round == 0) {
+			connect_as("alice", "guess2", "sales", "198.51.100.50");
+			UNIT_ASSERT(srv.dead);
+			disconnect();
+		}
+		connect_as("carol", "carolpw", "sales", "198.51.100.50");
+		if (round == 0)
+			UNIT_ASSERT(srv.ready);
+		disconnect();
+	}
+	/* alice failed 3 times: even her right password from elsewhere is
+	 * refused now, without asking the user database */
+	connect_as("alice", "alicepw", "sales", "198.51.100.51");
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT(!srv.ready);
+	disconnect();
+	/* the guessing address failed 3 times too, carol's login between
+	 * did not clear it */
+	connect_as("carol", "carolpw", "sales", "198.51.100.50");
+	UNIT_ASSERT(srv.dead);
+	disconnect();
+	/* others are not affected */
+	connect_as("carol", "carolpw", "sales", "198.51.100.52");
 	UNIT_ASSERT(srv.ready);
 	disconnect();
 	teardown();
@@ -771,6 +813,56 @@ UNIT_TEST(group_key_lookup_hides_unknown_groups)
 	UNIT_ASSERT(easyvpn_psk_lookup(&id, (struct sockaddr *)&a, NULL) == NULL);
 	id.type = ISAKMP_ID_IPV4_ADDR;
 	UNIT_ASSERT(easyvpn_psk_lookup(&id, (struct sockaddr *)&a, NULL) == NULL);
+	teardown();
+}
+
+/* Peer strings reach the log escaped: no control byte in any line, and an
+ * ESC or a newline shows as \x1b / \n (issue 10, item 8). */
+static char logged[8192];
+
+static void log_capture(enum evsd_log_level level, const char *msg, void *arg)
+{
+	size_t n = strlen(logged);
+
+	(void)level;
+	(void)arg;
+	snprintf(logged + n, sizeof(logged) - n, "%s\n", msg);
+}
+
+static void assert_no_control_bytes_in_lines(void)
+{
+	for (const char *p = logged; *p; p++)
+		UNIT_ASSERT((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f ?
+			    true : *p == '\n' && (p == logged || p[-1] != '\n'));
+}
+
+UNIT_TEST(peer_strings_are_logged_escaped)
+{
+	static const char group[] = "x\x1b[2J\nevsd: forged \"line\"\\";
+	struct isakmp_id id = { .type = ISAKMP_ID_KEY_ID };
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	unsigned lines = 0;
+
+	setup();
+	logged[0] = '\0';
+	evsd_log_set_hook(log_capture, NULL);
+	id.data = (const uint8_t *)group;
+	id.len = sizeof(group) - 1;
+	UNIT_ASSERT(easyvpn_psk_lookup(&id, (struct sockaddr *)&a, NULL) == NULL);
+	UNIT_ASSERT(strstr(logged, "unknown group \"x\\x1b[2J\\nevsd: forged \\\"line\\\"\\\\\""));
+	/* a user name with control bytes, through XAUTH */
+	connect_as("eve\x1b]0;owned\x07\r\nfake", "x", "sales", "198.51.100.40");
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT(strstr(logged, "user \"eve\\x1b]0;owned\\x07\\r\\nfake\""));
+	disconnect();
+	/* and anything else: the sink escapes every line */
+	log_notice("raw %s", "a\nb\x7f\xc3\xa9");
+	UNIT_ASSERT(strstr(logged, "raw a\\nb\\x7f\\xc3\\xa9\n"));
+	evsd_log_set_hook(NULL, NULL);
+	assert_no_control_bytes_in_lines();
+	for (const char *p = logged; *p; p++)
+		lines += *p == '\n';
+	UNIT_ASSERT(lines >= 3);
 	teardown();
 }
 

@@ -228,23 +228,101 @@ UNIT_TEST(per_source_failure_limit)
 
 	xauth_rl_init(&rl, 3, 60);
 	for (int i = 0; i < 3; i++) {
-		UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&a, 1000));
-		xauth_rl_failed(&rl, (struct sockaddr *)&a, 1000 + i);
+		UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&a, NULL, 1000));
+		xauth_rl_failed(&rl, (struct sockaddr *)&a, NULL, 1000 + i);
 	}
-	UNIT_ASSERT(!xauth_rl_allowed(&rl, (struct sockaddr *)&a, 1010));
-	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&b, 1010));
-	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&a, 1002 + 60));
+	UNIT_ASSERT(!xauth_rl_allowed(&rl, (struct sockaddr *)&a, NULL, 1010));
+	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&b, NULL, 1010));
+	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&a, NULL, 1002 + 60));
 	/* failures spread wider than the window are forgiven */
 	xauth_rl_init(&rl, 3, 60);
 	for (int i = 0; i < 6; i++)
-		xauth_rl_failed(&rl, (struct sockaddr *)&b, 1000 + (uint64_t)i * 61);
-	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&b, 1000 + 5 * 61));
-	/* success clears the record */
+		xauth_rl_failed(&rl, (struct sockaddr *)&b, NULL, 1000 + (uint64_t)i * 61);
+	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&b, NULL, 1000 + 5 * 61));
+	/* a success (anyone's) does not clear a source's record */
 	for (int i = 0; i < 3; i++)
-		xauth_rl_failed(&rl, (struct sockaddr *)&a, 2000);
-	UNIT_ASSERT(!xauth_rl_allowed(&rl, (struct sockaddr *)&a, 2001));
-	xauth_rl_succeeded(&rl, (struct sockaddr *)&a);
-	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&a, 2001));
+		xauth_rl_failed(&rl, (struct sockaddr *)&a, NULL, 2000);
+	UNIT_ASSERT(!xauth_rl_allowed(&rl, (struct sockaddr *)&a, NULL, 2001));
+	xauth_rl_succeeded(&rl, "alice");
+	UNIT_ASSERT(!xauth_rl_allowed(&rl, (struct sockaddr *)&a, NULL, 2001));
+	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&a, NULL, 2060));
+	/* off */
+	xauth_rl_init(&rl, 0, 60);
+	for (int i = 0; i < 10; i++)
+		xauth_rl_failed(&rl, (struct sockaddr *)&a, "alice", 2000);
+	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&a, "alice", 2000));
+}
+
+/* Guesses at one user from many addresses lock that user (and only that
+ * user) out; another user's success never clears it, the user's own
+ * does; each further lockout doubles, up to the cap (issue 10, item 9). */
+UNIT_TEST(per_user_lockout_with_back_off)
+{
+	static struct xauth_ratelimit rl;
+	struct sockaddr_in src[8];
+	char ip[32];
+	uint64_t t = 5000;
+
+	for (int i = 0; i < 8; i++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", 20 + i);
+		src[i] = sin4(ip);
+	}
+	xauth_rl_init(&rl, 3, 60);
+	for (int i = 0; i < 3; i++)
+		xauth_rl_failed(&rl, (struct sockaddr *)&src[i], "alice", t);
+	/* every source is fine (one failure each), alice is not */
+	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&src[7], NULL, t));
+	UNIT_ASSERT(!xauth_rl_allowed(&rl, (struct sockaddr *)&src[7], "alice", t));
+	UNIT_ASSERT(!xauth_rl_allowed(&rl, (struct sockaddr *)&src[7], "ALICE", t));
+	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&src[7], "bob", t));
+	UNIT_ASSERT_EQ_INT(xauth_rl_wait(&rl, (struct sockaddr *)&src[7], "alice", t), 60);
+	/* bob's success from alice's address changes nothing for alice */
+	xauth_rl_succeeded(&rl, "bob");
+	UNIT_ASSERT(!xauth_rl_allowed(&rl, (struct sockaddr *)&src[0], "alice", t + 30));
+	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&src[0], "alice", t + 60));
+	/* back-off: 60, 120, 240 ... */
+	t += 60;
+	for (int i = 0; i < 3; i++)
+		xauth_rl_failed(&rl, (struct sockaddr *)&src[3 + i], "alice", t);
+	UNIT_ASSERT_EQ_INT(xauth_rl_wait(&rl, (struct sockaddr *)&src[7], "alice", t), 120);
+	t += 120;
+	for (int i = 0; i < 3; i++)
+		xauth_rl_failed(&rl, (struct sockaddr *)&src[i], "alice", t);
+	UNIT_ASSERT_EQ_INT(xauth_rl_wait(&rl, (struct sockaddr *)&src[7], "alice", t), 240);
+	/* capped at 64 x window */
+	for (int k = 0; k < 10; k++) {
+		t += xauth_rl_wait(&rl, (struct sockaddr *)&src[7], "alice", t);
+		for (int i = 0; i < 3; i++)
+			xauth_rl_failed(&rl, (struct sockaddr *)&src[4], "alice", t);
+	}
+	UNIT_ASSERT_EQ_INT(xauth_rl_wait(&rl, (struct sockaddr *)&src[7], "alice", t), 64 * 60);
+	/* her own success clears her record and the back-off */
+	t += 64 * 60;
+	xauth_rl_succeeded(&rl, "alice");
+	for (int i = 0; i < 3; i++)
+		xauth_rl_failed(&rl, (struct sockaddr *)&src[5], "alice", t);
+	UNIT_ASSERT_EQ_INT(xauth_rl_wait(&rl, (struct sockaddr *)&src[7], "alice", t), 60);
+}
+
+/* The tables are bounded: a flood of names leaves them full, not larger,
+ * and a locked user stays locked while unlocked entries can be reused. */
+UNIT_TEST(lockout_tables_are_bounded)
+{
+	static struct xauth_ratelimit rl;
+	struct sockaddr_in a = sin4("198.51.100.9"), b = sin4("198.51.100.10");
+	char name[32];
+
+	xauth_rl_init(&rl, 3, 60);
+	for (int i = 0; i < 3; i++)
+		xauth_rl_failed(&rl, (struct sockaddr *)&a, "victim", 100);
+	for (int i = 0; i < 3 * XAUTH_RL_SLOTS; i++) {
+		snprintf(name, sizeof(name), "spray%d", i);
+		xauth_rl_failed(&rl, (struct sockaddr *)&a, name, 101);
+	}
+	/* (the spraying source itself is locked out long since) */
+	UNIT_ASSERT(!xauth_rl_allowed(&rl, (struct sockaddr *)&a, NULL, 102));
+	UNIT_ASSERT(!xauth_rl_allowed(&rl, (struct sockaddr *)&b, "victim", 102));
+	UNIT_ASSERT(xauth_rl_allowed(&rl, (struct sockaddr *)&b, "victim", 160));
 }
 
 UNIT_MAIN()

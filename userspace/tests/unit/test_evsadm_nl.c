@@ -120,6 +120,28 @@ UNIT_TEST(ack_without_extack_uses_strerror)
 	UNIT_ASSERT_EQ_STR(err.warning, "");
 }
 
+/* An error code that is no errno (INT_MIN cannot be negated: UBSan stops
+ * the old code) is a protocol error, for an ACK and for a dump's DONE. */
+UNIT_TEST(error_code_out_of_errno_range)
+{
+	char rbuf[EVS_NL_BUFSZ], abuf[EVS_NL_BUFSZ];
+	struct nlmsghdr *req = sa_request(rbuf);
+	const int bad[] = { INT_MIN, INT_MAX, -4096, 100000 };
+	struct evs_nl_err err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct nlmsghdr *a = ack(abuf, bad[i], req, NULL, -1, true);
+		struct nlmsghdr *d;
+
+		UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(a, &err), -EPROTO);
+		UNIT_ASSERT_EQ_INT(err.err, EPROTO);
+		d = mnl_nlmsg_put_header(abuf);
+		d->nlmsg_type = NLMSG_DONE;
+		memcpy(mnl_nlmsg_put_extra_header(d, sizeof(int)), &bad[i], sizeof(int));
+		UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(d, &err), -EPROTO);
+	}
+}
+
 UNIT_TEST(dump_done_carries_error)
 {
 	char buf[256];
@@ -137,22 +159,6 @@ UNIT_TEST(dump_done_carries_error)
 	*status = 0;
 	nlh->nlmsg_flags = NLM_F_MULTI;
 	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(nlh, &err), 0);
-}
-
-/* Found by fuzz_evs_msg: -INT_MIN overflowed (UBSan). */
-UNIT_TEST(error_beyond_errno_range_is_bad_message)
-{
-	char rbuf[EVS_NL_BUFSZ], abuf[EVS_NL_BUFSZ];
-	struct nlmsghdr *req = sa_request(rbuf);
-	struct evs_nl_err err;
-
-	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(ack(abuf, INT_MIN, req, NULL, -1, true), &err),
-			   -EBADMSG);
-	UNIT_ASSERT_EQ_INT(err.err, EBADMSG);
-	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(ack(abuf, -5000, req, NULL, -1, true), &err),
-			   -EBADMSG);
-	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(ack(abuf, -4095, req, NULL, -1, true), &err),
-			   -4095);
 }
 
 UNIT_TEST(truncated_error_is_rejected)

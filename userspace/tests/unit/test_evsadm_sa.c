@@ -2,6 +2,8 @@
 /* evsadm sa: grammar accepted and rejected, the netlink message built
  * (walked back independently with libmnl), text and JSON output. */
 #include <arpa/inet.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <wordexp.h>
 
 #include "unit.h"
@@ -167,6 +169,71 @@ UNIT_TEST(sa_add_rejects_bad_words)
 	expect_err("add " BASE "spi 0x2000", "\"spi\" given twice");
 	expect_err("add dev evs0 dev evs1", "\"dev\" given twice");
 	expect_err("add dev evs0/x", "\"dev\" expects an interface name, got \"evs0/x\"");
+}
+
+/* Keys from a file (@FILE) or standard input (@-), so that they never
+ * appear on a command line (issue 10, item 14). */
+static char *key_file(const char *text, mode_t mode)
+{
+	char *path = strdup("/tmp/evsadm-key-XXXXXX");
+	int fd = mkstemp(path);
+
+	UNIT_ASSERT(fd >= 0);
+	UNIT_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	UNIT_ASSERT_EQ_INT(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+UNIT_TEST(sa_add_keys_from_file_and_stdin)
+{
+	struct evsadm_sa_req r;
+	char line[512], msg[600];
+	char *enc = key_file(AES_KEY "\n", 0600);
+	char *bad = key_file("0x00zz\n", 0600);
+	char *open_w = key_file(AES_KEY "\n", 0666);
+	int p[2], saved = dup(0);
+
+	snprintf(line, sizeof(line), "add " BASE "enc 'cbc(aes)' @%s auth 'hmac(sha256)' @-", enc);
+	UNIT_ASSERT_EQ_INT(pipe(p), 0);
+	UNIT_ASSERT(write(p[1], "  " SHA256_KEY "  \nnext line\n", 2 + strlen(SHA256_KEY) + 13) > 0);
+	close(p[1]);
+	dup2(p[0], 0);
+	close(p[0]);
+	expect_ok(line, &r);
+	UNIT_ASSERT_EQ_INT(r.sa.enc_key_len, 16);
+	UNIT_ASSERT_MEM_EQ(r.sa.enc_key, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b"
+			   "\x0c\x0d\x0e\x0f", 16);
+	UNIT_ASSERT_EQ_INT(r.sa.auth_key_len, 32);
+	UNIT_ASSERT_EQ_INT(r.sa.auth_key[31], 0x1f);
+	/* only the key's line was consumed */
+	{
+		char rest[16] = "";
+
+		UNIT_ASSERT_EQ_INT(read(0, rest, 10), 10);
+		UNIT_ASSERT(!memcmp(rest, "next line\n", 10));
+	}
+	/* stdin at its end: no key */
+	snprintf(line, sizeof(line), "add " BASE "enc 'cbc(aes)' @- auth 'hmac(sha256)' " SHA256_KEY);
+	expect_err(line, "standard input: no key");
+	dup2(saved, 0);
+	close(saved);
+	/* the file's key is checked like a command-line one */
+	snprintf(line, sizeof(line), "add " BASE "enc 'cbc(aes)' @%s auth 'hmac(sha256)' " SHA256_KEY, bad);
+	expect_err(line, "\"enc\" key has a non-hex character at position 5");
+	snprintf(line, sizeof(line), "add " BASE "enc 'cbc(aes)' @%s auth 'hmac(sha256)' " SHA256_KEY,
+		 open_w);
+	snprintf(msg, sizeof(msg), "%s: writable by others (mode 0666): refused (chmod 600 %s)",
+		 open_w, open_w);
+	expect_err(line, msg);
+	expect_err("add " BASE "enc 'cbc(aes)' @/nonexistent/key auth 'hmac(sha256)' " SHA256_KEY,
+		   "/nonexistent/key: No such file or directory");
+	unlink(enc);
+	unlink(bad);
+	unlink(open_w);
+	free(enc);
+	free(bad);
+	free(open_w);
 }
 
 UNIT_TEST(sa_add_rejects_missing_and_conflicting)

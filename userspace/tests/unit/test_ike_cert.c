@@ -162,4 +162,184 @@ UNIT_TEST(store_sign_verify_and_identity)
 	sh("rm -f ca.* other.* gw.* ext.cnf hash.* && cd / && rmdir \"$OLDPWD\"");
 }
 
+/* ---- revocation, extended key usage, chain depth (issue 10, item 11) ---- */
+
+static struct cert_peer *peer_from(const char *pem, const char *chain_pems)
+{
+	uint8_t der[8192];
+	size_t n;
+	struct cert_peer *cp;
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "openssl x509 -in %s -outform DER -out peer.der", pem);
+	sh(cmd);
+	n = slurp("peer.der", der, sizeof(der));
+	cp = cert_peer_parse(der, n);
+	UNIT_ASSERT(cp);
+	for (const char *c = chain_pems; c && *c;) {
+		char name[64];
+		size_t l = strcspn(c, " ");
+
+		snprintf(name, sizeof(name), "%.*s", (int)l, c);
+		snprintf(cmd, sizeof(cmd), "openssl x509 -in %s -outform DER -out chain.der", name);
+		sh(cmd);
+		n = slurp("chain.der", der, sizeof(der));
+		UNIT_ASSERT_EQ_INT(cert_peer_add_chain(cp, der, n), 0);
+		c += l;
+		while (*c == ' ')
+			c++;
+	}
+	return cp;
+}
+
+static int verify(struct cert_store *cs, const char *pem, const char *chain, char *why)
+{
+	struct cert_peer *cp = peer_from(pem, chain);
+	int rc;
+
+	why[0] = '\0';
+	rc = cert_peer_verify(cs, cp, why, 256);
+	cert_peer_free(cp);
+	return rc;
+}
+
+/* leaf NAME ISSUER EXTRA-EXT: a certificate NAME.pem signed by ISSUER. */
+static void leaf(const char *name, const char *issuer, const char *ext)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'subjectAltName=DNS:%s.example.net\n%s' > %s.cnf &&"
+		 " openssl req -newkey rsa:2048 -nodes -keyout %s.key -out %s.csr"
+		 " -subj '/CN=%s.example.net' 2>/dev/null &&"
+		 " openssl x509 -req -in %s.csr -CA %s.pem -CAkey %s.key -CAcreateserial"
+		 " -out %s.pem -days 2 -extfile %s.cnf 2>/dev/null",
+		 name, ext, name, name, name, name, name, issuer, issuer, name, name);
+	sh(cmd);
+}
+
+UNIT_TEST(make_crls_eku_and_chain_certificates)
+{
+	strcpy(dir, "/tmp/evs-cert2-XXXXXX");
+	UNIT_ASSERT(mkdtemp(dir));
+	sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem"
+	   " -days 2 -subj '/CN=evs test CA' -addext basicConstraints=critical,CA:TRUE"
+	   " -addext keyUsage=keyCertSign,cRLSign 2>/dev/null");
+	sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem"
+	   " -days 2 -subj '/CN=other CA' -addext basicConstraints=critical,CA:TRUE"
+	   " -addext keyUsage=keyCertSign,cRLSign 2>/dev/null");
+	leaf("good", "ca", "");
+	leaf("bad", "ca", "");
+	leaf("mail", "ca", "extendedKeyUsage=emailProtection\n");
+	leaf("ike", "ca", "extendedKeyUsage=1.3.6.1.5.5.7.3.17\n");
+	leaf("srv", "ca", "extendedKeyUsage=serverAuth\n");
+	/* CRLs: ca's empty one, ca's with "bad" revoked, other's */
+	sh("printf '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\ncrlnumber=crlnumber\n"
+	   "default_md=sha256\ndefault_crl_days=2\n' > ca.cnf && : > index.txt &&"
+	   " echo 01 > crlnumber &&"
+	   " openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -gencrl -out empty.crl"
+	   " 2>/dev/null &&"
+	   " openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -revoke bad.pem"
+	   " 2>/dev/null &&"
+	   " openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -gencrl -out revoked.crl"
+	   " 2>/dev/null &&"
+	   " : > index.txt && openssl ca -config ca.cnf -keyfile other.key -cert other.pem"
+	   " -gencrl -out other.crl 2>/dev/null");
+	/* a chain of six intermediates: ca -> i1 -> ... -> i6 -> deep */
+	sh("prev=ca; for i in 1 2 3 4 5 6; do"
+	   " printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n' > i.cnf &&"
+	   " openssl req -newkey rsa:2048 -nodes -keyout i$i.key -out i$i.csr"
+	   " -subj \"/CN=intermediate $i\" 2>/dev/null &&"
+	   " openssl x509 -req -in i$i.csr -CA $prev.pem -CAkey $prev.key -CAcreateserial"
+	   " -out i$i.pem -days 2 -extfile i.cnf 2>/dev/null || exit 1; prev=i$i; done");
+	leaf("deep", "i6", "");
+	leaf("mid", "i3", "");
+}
+
+/* With nothing configured (what evsd.conf's pki block gives by default):
+ * an extendedKeyUsage that does not allow IKE is refused, and so is a
+ * chain longer than CERT_DEFAULT_DEPTH intermediates. */
+UNIT_TEST(defaults_refuse_non_ike_eku_and_long_chains)
+{
+	struct cert_store *cs;
+	char why[256];
+
+	cs = cert_store_load(p("ca.pem"), NULL, NULL, why, sizeof(why));
+	UNIT_ASSERT(cs);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("ike.pem"), NULL, why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("srv.pem"), NULL, why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("mail.pem"), NULL, why), -1);
+	UNIT_ASSERT(strstr(why, "extendedKeyUsage does not allow IKE"));
+	UNIT_ASSERT_EQ_INT(verify(cs, p("mid.pem"), "i3.pem i2.pem i1.pem", why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("deep.pem"),
+				  "i6.pem i5.pem i4.pem i3.pem i2.pem i1.pem", why), -1);
+	UNIT_ASSERT(strstr(why, "certificate chain too long"));
+	cert_store_free(cs);
+}
+
+UNIT_TEST(policy_crl_eku_and_depth)
+{
+	struct cert_policy pol = { .max_depth = CERT_DEFAULT_DEPTH, .eku = CERT_EKU_IKE };
+	struct cert_store *cs;
+	char why[256];
+
+	/* a CRL that lists nobody */
+	cs = cert_store_load(p("ca.pem"), NULL, NULL, why, sizeof(why));
+	pol.crl_file = p("empty.crl");
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("bad.pem"), NULL, why), 0);
+	/* without a CRL for an intermediate, chain checking refuses; leaf
+	 * checking does not look at it */
+	UNIT_ASSERT_EQ_INT(verify(cs, p("mid.pem"), "i3.pem i2.pem i1.pem", why), -1);
+	UNIT_ASSERT(strstr(why, "unable to get certificate CRL"));
+	cert_store_free(cs);
+	/* bad is revoked */
+	cs = cert_store_load(p("ca.pem"), NULL, NULL, why, sizeof(why));
+	pol.crl_file = p("revoked.crl");
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("bad.pem"), NULL, why), -1);
+	UNIT_ASSERT(strstr(why, "certificate revoked"));
+	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, why), 0);
+	cert_store_free(cs);
+	/* only another CA's CRL: no CRL for ours, refused */
+	cs = cert_store_load(p("ca.pem"), NULL, NULL, why, sizeof(why));
+	pol.crl_file = p("other.crl");
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, why), -1);
+	UNIT_ASSERT(strstr(why, "unable to get certificate CRL"));
+	cert_store_free(cs);
+	/* not a CRL file */
+	cs = cert_store_load(p("ca.pem"), NULL, NULL, why, sizeof(why));
+	pol.crl_file = p("ca.pem");
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), -1);
+	UNIT_ASSERT(strstr(why, "no PEM CRL"));
+	/* EKU: none, then an explicit list */
+	pol.crl_file = NULL;
+	pol.eku = CERT_EKU_ANY;
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("mail.pem"), NULL, why), 0);
+	pol.eku = cert_eku_parse("ipsec-ike");
+	UNIT_ASSERT(pol.eku);
+	UNIT_ASSERT(!cert_eku_parse("bogus"));
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("ike.pem"), NULL, why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("srv.pem"), NULL, why), -1);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, why), -1);
+	UNIT_ASSERT(strstr(why, "no extendedKeyUsage"));
+	/* depth: 2 refuses three intermediates; 6 allows six */
+	pol.eku = CERT_EKU_IKE;
+	pol.max_depth = 2;
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("mid.pem"), "i3.pem i2.pem i1.pem", why), -1);
+	pol.max_depth = 6;
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("deep.pem"),
+				  "i6.pem i5.pem i4.pem i3.pem i2.pem i1.pem", why), 0);
+	cert_store_free(cs);
+	sh("rm -f *.pem *.key *.csr *.cnf *.crl *.srl *.der index.txt* crlnumber* &&"
+	   " cd / && rmdir \"$OLDPWD\"");
+}
+
 UNIT_MAIN()

@@ -341,6 +341,45 @@ UNIT_TEST(secrets_guarded_and_compared_in_constant_time)
 	UNIT_ASSERT(d == NULL);
 }
 
+/* The pki block's revocation, depth and EKU directives (issue 10,
+ * item 11); the checks themselves are in test_ike_cert. */
+UNIT_TEST(pki_crl_depth_and_eku_directives)
+{
+	char dir[] = "/tmp/evs-pki-XXXXXX", cmd[1024], text[1024];
+	struct evsd_config cfg;
+	struct cfg_err err;
+	char *path;
+
+	UNIT_ASSERT(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "cd %s && openssl req -x509 -newkey rsa:2048 -nodes"
+		 " -keyout ca.key -out ca.pem -days 2 -subj '/CN=t' 2>/dev/null &&"
+		 " printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\n"
+		 "crlnumber=n\\ndefault_md=sha256\\ndefault_crl_days=2\\n' > c.cnf &&"
+		 " : > index.txt && echo 01 > n && openssl ca -config c.cnf -keyfile ca.key"
+		 " -cert ca.pem -gencrl -out ca.crl 2>/dev/null", dir);
+	UNIT_ASSERT_EQ_INT(system(cmd), 0);
+	snprintf(text, sizeof(text), "pki {\n ca %s/ca.pem\n crl %s/ca.crl\n crl-check leaf\n"
+		 " max-chain-depth 2\n extended-key-usage ipsec-ike server-auth\n}\n", dir, dir);
+	path = write_tmp(text);
+	evsd_log_set_quiet(true);
+	if (evsd_config_load(path, &cfg, &err) < 0)
+		UNIT_FAIL("%s", err.msg);
+	UNIT_ASSERT(cfg.ike.certs);
+	evsd_config_free(&cfg);
+	unlink(path);
+	free(path);
+	snprintf(text, sizeof(text), "pki {\n ca %s/ca.pem\n extended-key-usage bogus\n}\n", dir);
+	expect_error(text, 3, "\"bogus\" is none of none, ike,");
+	snprintf(text, sizeof(text), "pki {\n ca %s/ca.pem\n max-chain-depth 17\n}\n", dir);
+	expect_error(text, 3, "max-chain-depth");
+	snprintf(text, sizeof(text), "pki {\n ca %s/ca.pem\n crl-check sometimes\n}\n", dir);
+	expect_error(text, 3, "sometimes");
+	snprintf(text, sizeof(text), "pki {\n ca %s/ca.pem\n crl %s/ca.pem\n}\n", dir, dir);
+	expect_error(text, 1, "no PEM CRL");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	UNIT_ASSERT_EQ_INT(system(cmd), 0);
+}
+
 UNIT_MAIN()
 
 /* --check-config refuses what evsd refuses at start for its role. */

@@ -1214,6 +1214,106 @@ UNIT_TEST(hard_expiry_removes_connection)
 	side_free(&srv);
 }
 
+/* A kernel expiry names a direction and an SPI.  An outbound SPI is the
+ * peer's choice, so it may equal another connection's inbound SPI: the
+ * event must act on the connection whose SA it is, never on the other
+ * (issue 10, item 12). */
+UNIT_TEST(expiry_acts_on_the_connection_of_that_direction_and_spi)
+{
+	struct side srv, cli;
+	struct sockaddr_storage local2;
+	struct ike_sa *a = NULL, *b = NULL;
+	uint32_t a_in;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	set_addr(&local2, "198.51.100.3", 500);
+	UNIT_ASSERT(ike_engine_connect(cli.e, &cli.cfg.ike.peers[0], &local2));
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	/* a: the server's SA listed first, b: the other */
+	for (struct ike_sa *sa = srv.e->sas; sa; sa = sa->next) {
+		if (sa->state != IKE_S_READY || !sa->conns)
+			continue;
+		if (!a)
+			a = sa;
+		else
+			b = sa;
+	}
+	UNIT_ASSERT(a && b);
+	/* a's peer chose b's inbound SPI as its own inbound SPI, which is
+	 * a's outbound SPI on the server (the kernel keys by direction). */
+	a->conns->spi_out = b->conns->spi_in;
+	a_in = a->conns->spi_in;
+	/* b's inbound SA expires: b's connection goes, a's stays */
+	ike_engine_sa_expired(srv.e, b->conns->spi_in, EVS_DIR_IN, true);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
+	UNIT_ASSERT(b->conns == NULL);
+	UNIT_ASSERT(a->conns != NULL);
+	/* an outbound expiry with a's inbound SPI names no SA of ours */
+	ike_engine_sa_expired(srv.e, a_in, EVS_DIR_OUT, true);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
+	UNIT_ASSERT(a->conns != NULL);
+	/* the right one does remove it */
+	ike_engine_sa_expired(srv.e, a_in, EVS_DIR_IN, true);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 2);
+	UNIT_ASSERT(a->conns == NULL);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* The SPI index holds every connection's current and replaced pair
+ * through rekeys and Phase 1 renewals, and nothing after they go. */
+UNIT_TEST(spi_index_follows_rekey_renewal_and_removal)
+{
+	struct side srv, cli;
+	struct ike_sa *c;
+	struct ike_conn *k;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->conns);
+	k = c->conns;
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_IN, k->spi_in) == k);
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_OUT, k->spi_out) == k);
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_OUT, k->spi_in) == NULL);
+	ike_engine_sa_expired(cli.e, k->spi_out, EVS_DIR_OUT, false);
+	pump(&cli, &srv);
+	UNIT_ASSERT(k->old_spi_in);
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_IN, k->old_spi_in) == k);
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_IN, k->spi_in) == k);
+	UNIT_ASSERT_EQ_INT(cli.e->spis.n, 4);
+	for (int i = 0; i < 5; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(k->old_spi_in, 0);
+	UNIT_ASSERT_EQ_INT(cli.e->spis.n, 2);
+	UNIT_ASSERT_EQ_INT(srv.e->spis.n, 2);
+	/* Phase 1 renewal moves the connection to the new ISAKMP SA */
+	c->rekey_at = now_ms;
+	tick(&cli, &srv, 10);
+	pump(&cli, &srv);
+	for (int i = 0; i < 12; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->conns);
+	k = c->conns;
+	UNIT_ASSERT(k->sa == c);
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_IN, k->spi_in) == k);
+	ike_engine_shutdown(cli.e);
+	UNIT_ASSERT_EQ_INT(cli.e->spis.n, 0);
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.e->spis.n, 0);
+	side_free(&cli);
+	side_free(&srv);
+}
+
 /* ---- malformed input --------------------------------------------------------- */
 
 static struct ike_path srv_path(void)

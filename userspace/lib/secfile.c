@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+/* Ownership and permission checks for files with secrets; see secfile.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/secfile.h"
+
+int evs_secret_file_check(int fd, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: owned by uid %u, not by root or us: refused "
+			 "(chown root %s)", path, (unsigned)st.st_uid, path);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "%s: writable by %s (mode %04o): refused "
+			 "(chmod 600 %s)", path, st.st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		snprintf(err, errlen, "%s: readable by %s (mode %04o), yet it holds "
+			 "secrets: chmod 600 %s", path,
+			 st.st_mode & S_IROTH ? "everyone" : "its group",
+			 (unsigned)(st.st_mode & 07777), path);
+		return 1;
+	}
+	return 0;
+}
