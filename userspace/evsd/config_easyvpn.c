@@ -463,6 +463,8 @@ static int load_radius_server(struct cfg_node *n, struct ezv_aaa *aaa,
 	for (struct cfg_node *ch = n->child; ch; ch = ch->next) {
 		ch->used = true;
 		if (!strcmp(ch->argv[0], "key")) {
+			if (rs->key)
+				return cfg_error(err, ch, "\"key\" given twice for this RADIUS server");
 			if (want_args(ch, 2, 2, err) || cfg_secret(ch, 1, &rs->key, err))
 				return -1;
 		} else if (!strcmp(ch->argv[0], "auth-port")) {

@@ -1260,6 +1260,15 @@ void ike_engine_sa_expired(struct ike_engine *e, uint32_t spi, uint8_t dir,
 	reap(e);
 }
 
+void ike_sa_conn_forget(struct ike_sa *sa, const struct ike_conn *c)
+{
+	for (struct ike_xchg *x = sa->xchgs; x; x = x->next)
+		if (x->qm && x->qm->conn == c) {
+			x->qm->conn = NULL;
+			x->qm->conn_gone = true;
+		}
+}
+
 void ike_engine_conn_gone(struct ike_engine *e, uint32_t conn_id)
 {
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
@@ -1272,6 +1281,7 @@ void ike_engine_conn_gone(struct ike_engine *e, uint32_t conn_id)
 				*pp = c->next;
 				session_child_down(sa, conn_id);
 				conn_index_drop(e, c);
+				ike_sa_conn_forget(sa, c);
 				free(c);
 				return;
 			}

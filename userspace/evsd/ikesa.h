@@ -132,6 +132,7 @@ struct ike_qm {
 	enum qm_state state;
 	bool initiator;
 	struct ike_conn *conn;		/* initiator: the connection it (re)keys */
+	bool conn_gone;			/* ... removed while this exchange ran */
 	uint32_t spi_in;		/* ours */
 	struct p2_xform offer[64];
 	size_t n_offer;
@@ -386,6 +387,8 @@ int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid);
  * exchanges, freed right after their one message, are not counted). */
 struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type);
 void ike_xchg_free(struct ike_sa *sa, struct ike_xchg *x);
+/* Before a connection is freed: quick modes that rekey it forget it. */
+void ike_sa_conn_forget(struct ike_sa *sa, const struct ike_conn *c);
 
 /* Header for a message of this SA. */
 void ike_sa_hdr(const struct ike_sa *sa, struct isakmp_hdr *h, uint8_t exch,

@@ -281,6 +281,7 @@ void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify)
 	if (c->installed)
 		session_child_down(sa, c->id);
 	conn_index_drop(e, c);
+	ike_sa_conn_forget(sa, c);
 	free(c);
 }
 
@@ -387,6 +388,11 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	    ike_keymat(&sa->keys, qm->gqm, ISAKMP_PROTO_ESP, spi_out, qm->ni,
 		       qm->ni_len, qm->nr, qm->nr_len, el + al, &kout) < 0) {
 		log_err("%s: cannot compute KEYMAT", sa->name);
+		goto out;
+	}
+	if (qm->conn_gone) {
+		log_info("%s: quick mode %08x keyed a connection that is gone; not installed",
+			 sa->name, x->msgid);
 		goto out;
 	}
 	c = qm->initiator ? qm->conn : conn_find_sel(sa, &local, &remote);

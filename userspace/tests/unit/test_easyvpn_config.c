@@ -197,6 +197,9 @@ UNIT_TEST(errors_carry_file_and_line)
 		     "evsd.conf:1: aaa authentication radius needs a radius-server");
 	expect_error("aaa {\n  radius-server 127.0.0.1 {\n  }\n}\n",
 		     "evsd.conf:2: radius-server 127.0.0.1 has no key");
+	/* Found by fuzz_evsd_conf: the first key leaked. */
+	expect_error("aaa {\n  radius-server 127.0.0.1 {\n    key a\n    key b\n  }\n}\n",
+		     "evsd.conf:4: \"key\" given twice for this RADIUS server");
 	expect_error("user bob {\n  group nosuch\n}\n",
 		     "evsd.conf:1: user \"bob\": no group \"nosuch\"");
 	expect_error("user bob {\n  key x\n}\n",
