@@ -8,6 +8,8 @@
  * encapsulations, ChaCha20-Poly1305 and 3DES in UDP, AES-CBC/SHA-256 and
  * ESN raw), because under TCG each transfer takes the best part of a
  * minute.  EVS_INTEROP_ONLY=substring limits the run to matching variants.
+ * 79 cases of crypto under TCG, beside a second VM in make check:
+ * evs-selftest-timeout: 900
  */
 #include <errno.h>
 #include <stdio.h>
