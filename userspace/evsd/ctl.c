@@ -14,9 +14,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "evsd/log.h"
+#include "lib/daemon_log.h"
 #include "evsd/loop.h"
-#include "evsd/phase2.h"
+#include "ike/engine/phase2.h"
 
 static void answer_sessions(struct ike_engine *e, FILE *f)
 {

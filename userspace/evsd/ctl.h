@@ -19,7 +19,7 @@
 
 #include <stdio.h>
 
-#include "evsd/ikesa.h"
+#include "ike/engine/ikesa.h"
 
 #define EVSD_CTL_PATH "/run/evs/evsd.sock"
 #define CTL_MAX_CLIENTS	8

@@ -15,7 +15,7 @@
 
 #include <linux/evs.h>
 
-#include "evsd/log.h"
+#include "lib/daemon_log.h"
 #include "lib/msg.h"
 #include "lib/nl.h"
 

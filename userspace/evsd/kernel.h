@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "evsd/ikesa.h"
+#include "ike/engine/ikesa.h"
 
 struct kernel;
 

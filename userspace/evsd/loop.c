@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "evsd/log.h"
+#include "lib/daemon_log.h"
 
 #define LOOP_MAX_FDS	32
 #define LOOP_MAX_TIMERS	32

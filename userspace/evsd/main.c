@@ -30,18 +30,19 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "evsd/client/client_host.h"
 #include "evsd/config.h"
-#include "evsd/config_easyvpn.h"
 #include "evsd/ctl.h"
-#include "evsd/easyvpn.h"
-#include "evsd/ikesa.h"
+#include "ezv/easyvpn.h"
+#include "ike/engine/ikesa.h"
 #include "evsd/kernel.h"
-#include "evsd/log.h"
+#include "lib/daemon_log.h"
 #include "evsd/loop.h"
 #include "lib/log.h"
 #include "evsd/net.h"
-#include "evsd/rtnl.h"
-#include "evsd/secret.h"
+#include "evsd/rri.h"
+#include "lib/rtnl.h"
+#include "lib/secret.h"
 
 #define PID_FILE "/run/evs/evsd.pid"
 #define RECONNECT_MS 10000
@@ -55,6 +56,8 @@ struct evsd {
 	struct ike_engine *eng;
 	int sig_fd;
 	struct ctl *ctl;
+	struct rri *rri;		/* gateway with groups: RRI, counters */
+	struct client_host *host;	/* client role: the host's setup */
 	bool easyvpn;
 	uint64_t next_connect;		/* client: (re)connect attempts */
 };
@@ -95,6 +98,21 @@ static int op_out_policy(void *arg, const struct kernel_child *c)
 	return kernel_out_policy(((struct evsd *)arg)->kernel, c);
 }
 
+static void op_client_child_up(void *arg, struct ike_sa *sa, uint32_t conn_id)
+{
+	client_host_child_up(((struct evsd *)arg)->host, sa, conn_id);
+}
+
+static void op_client_child_down(void *arg, struct ike_sa *sa, uint32_t conn_id)
+{
+	client_host_child_down(((struct evsd *)arg)->host, sa, conn_id);
+}
+
+static void op_client_end(void *arg, struct ike_sa *sa)
+{
+	client_host_end(((struct evsd *)arg)->host, sa);
+}
+
 static const struct ike_engine_ops evsd_ops = {
 	.out_policy = op_out_policy,
 	.send = op_send,
@@ -102,6 +120,9 @@ static const struct ike_engine_ops evsd_ops = {
 	.child_del_sas = op_child_del_sas,
 	.conn_del = op_conn_del,
 	.keepalive = op_keepalive,
+	.client_child_up = op_client_child_up,
+	.client_child_down = op_client_child_down,
+	.client_end = op_client_end,
 };
 
 /* ---- loop callbacks -------------------------------------------------------- */
@@ -351,11 +372,25 @@ static int setup(struct evsd *d, const char *ctl_path)
 	for (unsigned i = 0; (fd = net_natt_fd(&d->net, i)) >= 0; i++)
 		if (kernel_encap_attach(d->kernel, fd) < 0)
 			return -1;
-	d->eng = ike_engine_new(&d->cfg, d->role, &evsd_ops, d);
+	if (d->role == EVS_ROLE_CLIENT) {
+		d->host = client_host_new();
+		if (!d->host)
+			return -1;
+	}
+	d->eng = ike_engine_new(&d->cfg.ike, d->role, &evsd_ops, d);
 	if (!d->eng)
 		return -1;
 	if (d->cfg.easyvpn || d->role == EVS_ROLE_CLIENT) {
-		if (easyvpn_init(&d->cfg, d->role == EVS_ROLE_SERVER, err,
+		if (d->role == EVS_ROLE_SERVER && d->cfg.easyvpn &&
+		    d->cfg.easyvpn->n_groups) {
+			d->rri = rri_open(d->cfg.ike.device, err, sizeof(err));
+			if (!d->rri) {
+				log_err("easyvpn: %s", err);
+				return -1;
+			}
+		}
+		if (easyvpn_init(&d->cfg.ike, d->cfg.easyvpn,
+				 d->rri ? &rri_ezv_ops : NULL, d->rri, err,
 				 sizeof(err)) < 0) {
 			log_err("easyvpn: %s", err);
 			return -1;
@@ -392,8 +427,12 @@ static void teardown(struct evsd *d, const char *ctl_path)
 		ike_engine_free(d->eng);
 		d->eng = NULL;
 	}
+	client_host_free(d->host);
+	d->host = NULL;
 	if (d->easyvpn)
 		easyvpn_shutdown();
+	rri_close(d->rri);
+	d->rri = NULL;
 	if (d->kernel)
 		for (unsigned i = 0; (fd = net_natt_fd(&d->net, i)) >= 0; i++)
 			kernel_encap_detach(d->kernel, fd);
@@ -465,7 +504,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	config_easyvpn_register();
 	if (check)
 		return evsd_check_config(conf, d.role == EVS_ROLE_CLIENT, stdout,
 					 stderr);

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "evsd/log.h"
+#include "lib/daemon_log.h"
 
 #define NON_ESP_MARKER_LEN 4
 

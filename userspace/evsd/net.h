@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "evsd/ikesa.h"
+#include "ike/engine/ikesa.h"
 
 #define NET_MAX_SOCKS 16
 

@@ -142,3 +142,26 @@ int rri_dump_sa_counters(struct rri *r, rri_sa_fn fn, void *arg)
 			       EVS_GENL_VERSION, NLM_F_DUMP);
 	return evs_nl_request(r->nl, nlh, sa_cb, &c, &e) ? -1 : 0;
 }
+
+static int ezv_route_add(void *karg, uint32_t conn_id, uint32_t addr,
+			 unsigned plen, char *err, size_t errlen)
+{
+	return rri_route_add(karg, conn_id, addr, plen, err, errlen);
+}
+
+static int ezv_parp_add(void *karg, uint32_t conn_id, uint32_t addr,
+			const char *lan_if, char *err, size_t errlen)
+{
+	return rri_parp_add(karg, conn_id, addr, lan_if, err, errlen);
+}
+
+static int ezv_dump_sa_counters(void *karg, ezv_sa_counter_fn fn, void *arg)
+{
+	return rri_dump_sa_counters(karg, fn, arg);
+}
+
+const struct ezv_kernel_ops rri_ezv_ops = {
+	.route_add = ezv_route_add,
+	.parp_add = ezv_parp_add,
+	.dump_sa_counters = ezv_dump_sa_counters,
+};

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ezv/easyvpn.h"
+
 struct rri;
 
 /* dev: the evs device routes point into ("evs0"). */
@@ -38,5 +40,9 @@ struct rri_counters {
 typedef void (*rri_sa_fn)(uint32_t conn_id, uint32_t spi, bool inbound,
 			  uint64_t bytes, uint64_t packets, void *arg);
 int rri_dump_sa_counters(struct rri *r, rri_sa_fn fn, void *arg);
+
+/* The gateway's kernel services for the Easy VPN layer; karg is a
+ * struct rri. */
+extern const struct ezv_kernel_ops rri_ezv_ops;
 
 #endif

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evsd/cert.h"
-#include "evsd/isakmp.h"
-#include "evsd/log.h"
+#include "ike/cert.h"
+#include "ike/isakmp.h"
+#include "lib/daemon_log.h"
 
 static struct cert_store *store;
 

@@ -19,10 +19,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "evsd/clientcfg.h"
-#include "evsd/isakmp.h"
-#include "evsd/log.h"
-#include "evsd/modecfg.h"
+#include "evsd/client/clientcfg.h"
+#include "ike/isakmp.h"
+#include "lib/daemon_log.h"
+#include "ezv/modecfg.h"
 
 static struct {
 	const uint8_t *p;

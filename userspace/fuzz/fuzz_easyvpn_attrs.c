@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "evsd/isakmp.h"
-#include "evsd/modecfg.h"
-#include "evsd/xauth.h"
+#include "ike/isakmp.h"
+#include "ezv/modecfg.h"
+#include "ezv/xauth.h"
 #include "lib/userdb.h"
 
 static void state_machines(const struct xauth_msg *m)

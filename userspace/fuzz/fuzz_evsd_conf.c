@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "evsd/config.h"
-#include "evsd/config_easyvpn.h"
-#include "evsd/log.h"
+#include "ezv/config_easyvpn.h"
+#include "lib/daemon_log.h"
 
 static const char *const allowed[] = {
 	"ca.pem", "sub.pem", "gw.pem", "gw.key", "client.pem", "missing.pem", NULL
@@ -68,9 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!cfg.tree)
 		return 0;
 	if (pki_files(cfg.tree) && config_ike_load(cfg.tree, &cfg.ike, &err) == 0 &&
-	    config_easyvpn_ext.load(cfg.tree, &cfg, &err) == 0)
+	    easyvpn_config_load(cfg.tree, &cfg.easyvpn, &err) == 0)
 		(void)cfg_check_unused(cfg.tree, &err);
-	config_easyvpn_ext.free(&cfg);
+	easyvpn_config_destroy(cfg.easyvpn);
 	config_ike_free(&cfg.ike);
 	cfg_free(cfg.tree);
 	return 0;

@@ -38,21 +38,28 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "evsd/aaa.h"
-#include "evsd/clientcfg.h"
-#include "evsd/config.h"
-#include "evsd/config_easyvpn.h"
-#include "evsd/crypto.h"
-#include "evsd/easyvpn.h"
-#include "evsd/ikesa.h"
-#include "evsd/log.h"
-#include "evsd/secret.h"
+#include "ezv/aaa.h"
+#include "evsd/client/client_host.h"
+#include "evsd/client/clientcfg.h"
+#include "ezv/config_easyvpn.h"
+#include "ezv/config_easyvpn.h"
+#include "ike/crypto.h"
+#include "ezv/easyvpn.h"
+#include "ike/engine/ikesa.h"
+#include "lib/daemon_log.h"
+#include "lib/secret.h"
 #include "lib/userdb.h"
 
 #include "tests/unit/ike_pair.h"
 
 static struct side srv, cli;
-static struct evsd_config ezv_view;	/* the server's, with the client's peers */
+/* The server's IKE sections with the client's peers, and its Easy VPN
+ * sections: what the one Easy VPN module of the process serves. */
+static struct {
+	struct ike_config ike;
+	struct easyvpn_config *easyvpn;
+} ezv_view;
+static struct client_host *fz_host;
 static const char *dump_dir, *verbose;
 static unsigned n_dumped;
 
@@ -173,7 +180,8 @@ static const char client_conf[] =
 	" group-key groupsecret\n encryption aes\n key-length 256\n hash sha256\n"
 	" group 2\n transform-set T\n xauth-username alice\n xauth-password wrong\n}\n";
 
-static void load(struct evsd_config *cfg, const char *text)
+static void load(struct ike_conf *cfg, const char *text,
+		 struct easyvpn_config **ezv)
 {
 	char path[] = "/tmp/evs-fuzz-ike-XXXXXX";
 	struct cfg_err err;
@@ -182,7 +190,8 @@ static void load(struct evsd_config *cfg, const char *text)
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		abort();
 	close(fd);
-	if (evsd_config_load(path, cfg, &err) < 0) {
+	if (ike_conf_load(path, cfg, &err) < 0 ||
+	    (ezv && easyvpn_config_load(cfg->tree, ezv, &err) < 0)) {
 		fprintf(stderr, "fuzz_ike_engine: %s\n", err.msg);
 		abort();
 	}
@@ -207,26 +216,58 @@ static void setup(void)
 	    userdb_save(&db, users, &ue))
 		abort();
 	userdb_free(&db);
-	config_easyvpn_register();
 	snprintf(text, sizeof(text), server_fmt, users);
 	srv.name = "server";
 	cli.name = "client";
-	load(&srv.cfg, text);
-	load(&cli.cfg, client_conf);
+	load(&srv.cfg, text, &ezv_view.easyvpn);
+	load(&cli.cfg, client_conf, NULL);
 	/* One Easy VPN module serves both roles: the server's sections and
 	 * the client's peer blocks. */
-	ezv_view = srv.cfg;
+	ezv_view.ike = srv.cfg.ike;
 	ezv_view.ike.peers = cli.cfg.ike.peers;
 	ezv_view.ike.n_peers = cli.cfg.ike.n_peers;
-	if (easyvpn_init(&ezv_view, false, err, sizeof(err)) < 0) {
+	if (easyvpn_init(&ezv_view.ike, ezv_view.easyvpn, NULL, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fuzz_ike_engine: %s\n", err);
 		abort();
 	}
 	unlink(users);		/* read once, by easyvpn_init */
 	rmdir(dir);
 	clientcfg_set_backend(&host);
+	fz_host = client_host_new();
+	if (!fz_host)
+		abort();
 	dump_dir = getenv("EVS_FUZZ_IKE_DUMP");
 }
+
+/* The client's host set-up runs too (against the host above), as evsd
+ * wires it. */
+
+static void fz_child_up(void *arg, struct ike_sa *sa, uint32_t conn_id)
+{
+	client_host_child_up(fz_host, sa, conn_id);
+}
+
+static void fz_child_down(void *arg, struct ike_sa *sa, uint32_t conn_id)
+{
+	client_host_child_down(fz_host, sa, conn_id);
+}
+
+static void fz_end(void *arg, struct ike_sa *sa)
+{
+	client_host_end(fz_host, sa);
+}
+
+static const struct ike_engine_ops fuzz_ops = {
+	.out_policy = f_out_policy,
+	.send = f_send,
+	.child_add = f_child_add,
+	.child_del_sas = f_child_del_sas,
+	.conn_del = f_conn_del,
+	.keepalive = f_keepalive,
+	.client_child_up = fz_child_up,
+	.client_child_down = fz_child_down,
+	.client_end = fz_end,
+};
 
 static void side_reset(struct side *s, enum evs_role role)
 {
@@ -234,7 +275,7 @@ static void side_reset(struct side *s, enum evs_role role)
 	s->sent = 0;
 	s->drop_next = 0;
 	s->n_kadd = s->n_kdel = s->n_kdel_sas = s->keepalives = 0;
-	s->e = ike_engine_new(&s->cfg, role, &fake_ops, s);
+	s->e = ike_engine_new(&s->cfg.ike, role, &fuzz_ops, s);
 	if (!s->e)
 		abort();
 	ike_engine_set_time(s->e, now_ms);

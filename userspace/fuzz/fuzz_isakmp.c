@@ -17,9 +17,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "evsd/isakmp.h"
-#include "evsd/log.h"
-#include "evsd/proposal.h"
+#include "ike/isakmp.h"
+#include "lib/daemon_log.h"
+#include "ike/proposal.h"
 
 static struct isakmp_sa sa;
 static struct p1_xform p1[ISAKMP_MAX_TRANSFORMS];

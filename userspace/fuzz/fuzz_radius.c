@@ -27,10 +27,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "evsd/aaa.h"
-#include "evsd/log.h"
-#include "evsd/radius.h"
-#include "evsd/secret.h"
+#include "ezv/aaa.h"
+#include "lib/daemon_log.h"
+#include "ezv/radius.h"
+#include "lib/secret.h"
 
 #define SECRET "fuzzsecret"
 

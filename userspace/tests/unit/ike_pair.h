@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evsd/config.h"
-#include "evsd/ikesa.h"
+#include "tests/unit/ike_conf.h"
+#include "ike/engine/ikesa.h"
 
 struct pkt {
 	struct ike_path path;		/* as the sender saw it */
@@ -34,7 +34,7 @@ struct kchild {
 
 struct side {
 	const char *name;
-	struct evsd_config cfg;
+	struct ike_conf cfg;
 	struct ike_engine *e;
 	struct pkt q[QMAX];
 	unsigned nq;

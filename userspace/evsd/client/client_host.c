@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * client_host: the client role's sessions on the host.  For each peer
+ * block, the address mode config assigned, the routes of every
+ * connection and the PAT (clientcfg.c) go on when the first connection
+ * comes up and come off with the session; a renewed Phase 1 adopts them.
+ */
+#include "evsd/client/client_host.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evsd/client/clientcfg.h"
+#include "lib/daemon_log.h"
+
+struct client_host {
+	struct client_applied *applied;
+};
+
+/* One per peer block: owned by the session that carries the peer's
+ * connections.  A renewed Phase 1 adopts the connections of the old one,
+ * and with them this, so nothing is removed and re-added. */
+struct client_applied {
+	struct client_applied *next;
+	const struct ike_peer *peer;
+	uint32_t owner;			/* session serial */
+	struct clientcfg *cc;
+};
+
+static struct client_applied *applied_find(struct client_host *h,
+					   const struct ike_peer *peer)
+{
+	for (struct client_applied *a = h->applied; a; a = a->next)
+		if (a->peer == peer)
+			return a;
+	return NULL;
+}
+
+static void applied_free(struct client_host *h, struct client_applied *x)
+{
+	for (struct client_applied **pp = &h->applied; *pp; pp = &(*pp)->next)
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	clientcfg_down(x->cc);
+	free(x);
+}
+
+static bool client_wants_addr(const struct ike_sa *sa)
+{
+	return sa->have_inner && sa->inner.family == AF_INET &&
+	       sa->peer->ezvpn_mode == IKE_EZVPN_CLIENT;
+}
+
+static struct clientcfg *client_apply(const struct ike_sa *sa)
+{
+	const struct ike_peer *p = sa->peer;
+	const struct sockaddr_in *gw = (const struct sockaddr_in *)&sa->path.remote;
+	struct clientcfg_req req = {
+		.name = sa->name,
+		.peer = p->name,
+		.device = sa->eng->ike->device[0] ? sa->eng->ike->device : "evs0",
+		.addr_device = p->addr_device,
+		.network_extension = p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION,
+		.have_addr = client_wants_addr(sa),
+		.lans = p->local_nets,
+		.n_lans = p->n_local_nets,
+		.have_gateway = gw->sin_family == AF_INET,
+	};
+
+	if (req.have_addr)
+		memcpy(req.addr, sa->inner.addr, 4);
+	if (req.have_gateway)
+		memcpy(req.gateway, &gw->sin_addr, 4);
+	return clientcfg_up(&req);
+}
+
+void client_host_child_up(struct client_host *h, struct ike_sa *sa,
+			  uint32_t conn_id)
+{
+	struct client_applied *a = applied_find(h, sa->peer);
+	const struct ike_conn *c = sa->conns;
+
+	while (c && c->id != conn_id)
+		c = c->next;
+	if (!c)
+		return;
+	if (a && a->owner != sa->serial) {
+		bool want = client_wants_addr(sa);
+
+		if (a->cc && !clientcfg_same_addr(a->cc, want, sa->inner.addr)) {
+			/* a new session with another address: start over */
+			clientcfg_down(a->cc);
+			a->cc = NULL;
+		}
+		a->owner = sa->serial;
+		clientcfg_set_name(a->cc, sa->name);
+	}
+	if (!a) {
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return;
+		a->peer = sa->peer;
+		a->owner = sa->serial;
+		a->next = h->applied;
+		h->applied = a;
+	}
+	if (!a->cc)
+		a->cc = client_apply(sa);
+	clientcfg_route_add(a->cc, conn_id, &c->remote, &c->local);
+}
+
+void client_host_child_down(struct client_host *h, struct ike_sa *sa,
+			    uint32_t conn_id)
+{
+	struct client_applied *a = applied_find(h, sa->peer);
+
+	if (a)
+		clientcfg_route_del(a->cc, conn_id);
+}
+
+void client_host_end(struct client_host *h, struct ike_sa *sa)
+{
+	struct client_applied *a = applied_find(h, sa->peer);
+
+	if (!a || a->owner != sa->serial)
+		return;
+	/* A renewed Phase 1 that took the connections over keeps it all. */
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+		if (o != sa && o->peer == sa->peer && o->state != IKE_S_DEAD &&
+		    o->conns && clientcfg_same_addr(a->cc, client_wants_addr(o),
+						    o->inner.addr)) {
+			a->owner = o->serial;
+			clientcfg_set_name(a->cc, o->name);
+			log_info("%s: client: address and routes stay with %s", sa->name,
+				 o->name);
+			return;
+		}
+	applied_free(h, a);
+}
+
+struct client_host *client_host_new(void)
+{
+	return calloc(1, sizeof(struct client_host));
+}
+
+void client_host_free(struct client_host *h)
+{
+	if (!h)
+		return;
+	while (h->applied)
+		applied_free(h, h->applied);
+	free(h);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * client_host: what the client role's sessions put on the host (the
+ * assigned address, routes, PAT), driven by the engine's client hooks
+ * (ike_engine_ops.client_child_up, client_child_down, client_end).
+ */
+#ifndef EVSD_CLIENT_HOST_H
+#define EVSD_CLIENT_HOST_H
+
+#include <stdint.h>
+
+#include "ike/engine/ikesa.h"
+
+struct client_host;
+
+struct client_host *client_host_new(void);
+/* Takes everything still applied off the host. */
+void client_host_free(struct client_host *h);
+
+void client_host_child_up(struct client_host *h, struct ike_sa *sa,
+			  uint32_t conn_id);
+void client_host_child_down(struct client_host *h, struct ike_sa *sa,
+			    uint32_t conn_id);
+void client_host_end(struct client_host *h, struct ike_sa *sa);
+
+#endif

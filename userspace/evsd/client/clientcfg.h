@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * clientcfg: what evsd's client role puts on its own host so the tunnel
+ * is usable without a script (what vpnc-script does for vpnc):
+ *
+ *   client mode             the address the gateway assigned, /32 on the
+ *                           evs device (or `address-device`); a route into
+ *                           the evs device, source that address, for every
+ *                           tunnelled network (split include); with no
+ *                           split list, 0.0.0.0/1 + 128.0.0.0/1 (the
+ *                           existing default route stays) and a host route
+ *                           to the gateway through the path it had, so
+ *                           IKE and ESP never enter the tunnel; PAT of the
+ *                           `local-network`s behind the assigned address.
+ *   network-extension mode  the host keeps its addresses: only the routes,
+ *                           with a source address taken from the local
+ *                           networks when the host has one there.
+ *
+ * Everything is recorded as it is installed and removed in reverse order
+ * by clientcfg_down(); what already existed (EEXIST) is left alone and
+ * never removed.  Routes belong to Phase 2 connections (kernel conn ids),
+ * so a rekey, which keeps the connection, touches nothing.  Routes carry
+ * protocol EVSD_RTPROT_CLIENT (78).
+ *
+ * The host is reached through a backend table; tests install a fake one.
+ * The default backend uses rtnetlink (rtnl.c) and nft (pat.c).
+ */
+#ifndef EVSD_CLIENTCFG_H
+#define EVSD_CLIENTCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/rtnl.h"
+#include "ike/engine/session.h"
+
+struct clientcfg_backend {
+	void *arg;
+	/* 0 = no such device */
+	unsigned (*ifindex)(void *arg, const char *name);
+	/* 0 or a negative errno (-EEXIST when it is already there) */
+	int (*addr)(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
+		    unsigned plen, char *err, size_t errlen);
+	int (*route)(void *arg, bool add, const struct rtnl_route *r, char *err,
+		     size_t errlen);
+	int (*route_get)(void *arg, const uint8_t dst[4], struct rtnl_route *out,
+			 char *err, size_t errlen);
+	/* 0 with out = a local address inside net/plen, -1 = none */
+	int (*addr_within)(void *arg, const uint8_t net[4], unsigned plen,
+			   uint8_t out[4]);
+	/* run an nft script; 0 or -1 with err */
+	int (*nft)(void *arg, const char *script, char *err, size_t errlen);
+};
+
+/* NULL restores the host backend (rtnetlink + nft). */
+void clientcfg_set_backend(const struct clientcfg_backend *b);
+
+struct clientcfg_req {
+	const char *name;		/* log prefix (the session) */
+	const char *peer;		/* peer block name: the PAT table name */
+	const char *device;		/* the evs device */
+	const char *addr_device;	/* NULL or "" = device */
+	bool network_extension;
+	bool have_addr;			/* client mode: assigned by the gateway */
+	uint8_t addr[4];
+	const struct evs_prefix *lans;	/* local-network lines */
+	unsigned n_lans;
+	bool have_gateway;		/* the gateway's outer IPv4 address */
+	uint8_t gateway[4];
+};
+
+struct clientcfg;
+
+/* Apply the address and PAT of req.  NULL only when the evs device does
+ * not exist (logged); individual failures are logged and the rest goes
+ * on, so the caller always tears down what was done. */
+struct clientcfg *clientcfg_up(const struct clientcfg_req *req);
+/* Route remote (a Phase 2 connection's remote selector) into the evs
+ * device for connection conn; local is its local selector (network-
+ * extension mode picks a source address inside it).  Idempotent per
+ * conn.  0, or -1 when a route could not be added (logged). */
+int clientcfg_route_add(struct clientcfg *c, uint32_t conn,
+			const struct evs_prefix *remote,
+			const struct evs_prefix *local);
+/* Connection conn went away: its routes go unless another conn uses them. */
+void clientcfg_route_del(struct clientcfg *c, uint32_t conn);
+/* Remove everything, newest first, and free. */
+void clientcfg_down(struct clientcfg *c);
+
+/* The session that now owns it (a renewed Phase 1) for the log lines. */
+void clientcfg_set_name(struct clientcfg *c, const char *name);
+/* Does c hold this client-mode address (true also for none == none)? */
+bool clientcfg_same_addr(const struct clientcfg *c, bool have_addr,
+			 const uint8_t addr[4]);
+/* How many routes c installed (tests, logs). */
+unsigned clientcfg_n_routes(const struct clientcfg *c);
+
+#endif

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/* Client-mode PAT through an nftables table; see pat.h. */
+#include "evsd/client/pat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+void pat_table_name(const char *peer, char *out, size_t n)
+{
+	size_t i = (size_t)snprintf(out, n, "evsd_pat_");
+
+	for (; *peer && i + 1 < n; peer++, i++) {
+		char c = *peer;
+
+		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') ? c : '_';
+	}
+	if (i < n)
+		out[i] = '\0';
+}
+
+/* Append to out at *len; false once it no longer fits. */
+static bool put(char *out, size_t n, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static bool put(char *out, size_t n, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*len >= n)
+		return false;
+	va_start(ap, fmt);
+	k = vsnprintf(out + *len, n - *len, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= n - *len) {
+		*len = n;
+		return false;
+	}
+	*len += (size_t)k;
+	return true;
+}
+
+int pat_script(const char *table, const char *dev, const struct evs_prefix *lans,
+	       unsigned n_lans, const uint8_t *snat_to, char *out, size_t n)
+{
+	size_t len = 0;
+
+	if (!n_lans)
+		return -1;
+	/* "add" then "delete" makes the delete succeed whether or not a
+	 * leftover exists; nft -f runs the file as one transaction. */
+	put(out, n, &len, "add table ip %s\ndelete table ip %s\n", table, table);
+	put(out, n, &len, "table ip %s {\n\tchain postrouting {\n"
+	    "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+	    "\t\toifname \"%s\" ip saddr { ", table, dev);
+	for (unsigned i = 0; i < n_lans; i++)
+		put(out, n, &len, "%s%u.%u.%u.%u/%u", i ? ", " : "", lans[i].addr[0],
+		    lans[i].addr[1], lans[i].addr[2], lans[i].addr[3], lans[i].plen);
+	if (snat_to)
+		put(out, n, &len, " } snat to %u.%u.%u.%u\n", snat_to[0], snat_to[1],
+		    snat_to[2], snat_to[3]);
+	else
+		put(out, n, &len, " } masquerade\n");
+	if (!put(out, n, &len, "\t}\n}\n"))
+		return -1;
+	return (int)len;
+}
+
+int pat_remove_script(const char *table, char *out, size_t n)
+{
+	int k = snprintf(out, n, "delete table ip %s\n", table);
+
+	return k < 0 || (size_t)k >= n ? -1 : k;
+}
+
+static int spawn_nft(pid_t *pid, posix_spawn_file_actions_t *fa)
+{
+	static const char *const paths[] = { "nft", "/usr/sbin/nft", "/sbin/nft" };
+	char *argv[] = { (char *)"nft", (char *)"-f", (char *)"-", NULL };
+	int rc = ENOENT;
+
+	/* evsd may run with a PATH that lacks /usr/sbin (service managers) */
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		rc = posix_spawnp(pid, paths[i], fa, NULL, argv, environ);
+		if (rc != ENOENT)
+			break;
+	}
+	return rc;
+}
+
+int pat_run_nft(const char *script, char *err, size_t errlen)
+{
+	posix_spawn_file_actions_t fa;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, st = 0, rc;
+	char msg[512];
+	size_t got = 0;
+	pid_t pid;
+
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+	rc = spawn_nft(&pid, &fa);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(out[1]);
+	in[0] = out[1] = -1;
+	if (rc) {
+		snprintf(err, errlen, "cannot run nft: %s", strerror(rc));
+		goto fail;
+	}
+	/* the script is far smaller than a pipe buffer: no deadlock */
+	if (write(in[1], script, strlen(script)) < 0)
+		snprintf(msg, sizeof(msg), "write: %s", strerror(errno));
+	close(in[1]);
+	in[1] = -1;
+	for (;;) {
+		char sink[256];
+		bool full = got == sizeof(msg) - 1;
+		/* keep draining once msg is full, or nft could block on us */
+		ssize_t k = full ? read(out[0], sink, sizeof(sink)) :
+				   read(out[0], msg + got, sizeof(msg) - 1 - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		if (!full)
+			got += (size_t)k;
+	}
+	msg[got] = '\0';
+	close(out[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	while (got && (msg[got - 1] == '\n' || msg[got - 1] == ' '))
+		msg[--got] = '\0';
+	for (char *p = msg; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	snprintf(err, errlen, "nft failed (status %d)%s%s",
+		 WIFEXITED(st) ? WEXITSTATUS(st) : -1, got ? ": " : "", msg);
+	return -1;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+	}
+	return -1;
+}

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: MIT
+/* The AAA worker thread; see aaa.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ezv/aaa.h"
+#include "lib/daemon_log.h"
+
+#define AAA_QUEUE_MAX 256
+
+struct aaa_job {
+	struct aaa_job *next;
+	bool is_acct;
+	struct aaa_request req;
+	struct radius_acct_info acct;
+};
+
+struct aaa_done {
+	struct aaa_done *next;
+	struct aaa_result res;
+};
+
+struct old_db {
+	struct old_db *next;
+	struct userdb *db;
+};
+
+struct aaa {
+	const struct easyvpn_config *cfg;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake, idle;
+	bool stop, busy;
+	struct aaa_job *head, *tail;
+	unsigned queued;
+	struct aaa_done *done_head, *done_tail;
+	int efd;
+	struct userdb *db;
+	struct old_db *retired;		/* replaced dbs, freed when the worker is idle */
+	struct radius_client *radius;	/* worker only */
+	unsigned long acct_failures;
+};
+
+static void free_retired(struct aaa *a)
+{
+	struct old_db *o;
+
+	while ((o = a->retired)) {
+		a->retired = o->next;
+		userdb_free(o->db);
+		free(o->db);
+		free(o);
+	}
+}
+
+static void job_wipe_free(struct aaa_job *j)
+{
+	sodium_memzero(j, sizeof(*j));
+	free(j);
+}
+
+static void check_local(struct aaa *a, const struct aaa_request *rq,
+			struct aaa_result *res)
+{
+	const char *group = NULL;
+
+	res->source = AAA_SRC_LOCAL;
+	pthread_mutex_lock(&a->lock);
+	struct userdb *db = a->db;
+	pthread_mutex_unlock(&a->lock);
+	/* db is only replaced, never freed, while a job runs (see aaa_set_userdb) */
+	if (!db) {
+		snprintf(res->reason, sizeof(res->reason), "no local user database");
+		return;
+	}
+	res->ok = userdb_verify(db, rq->user, (const char *)rq->pass, rq->pass_len, &group);
+	if (res->ok) {
+		snprintf(res->group, sizeof(res->group), "%s", group);
+		snprintf(res->reason, sizeof(res->reason), "local user database");
+	} else if (!userdb_find(db, rq->user)) {
+		snprintf(res->reason, sizeof(res->reason), "no such user in the local database");
+	} else {
+		snprintf(res->reason, sizeof(res->reason), "wrong password (local database)");
+	}
+}
+
+static void check_radius(struct aaa *a, const struct aaa_request *rq,
+			 struct aaa_result *res, bool *no_answer)
+{
+	enum radius_result r;
+
+	res->source = AAA_SRC_RADIUS;
+	*no_answer = false;
+	if (!a->radius) {
+		*no_answer = true;
+		snprintf(res->reason, sizeof(res->reason), "no RADIUS server configured");
+		return;
+	}
+	r = radius_pap(a->radius, rq->user, rq->pass, rq->pass_len, rq->calling_station,
+		       rq->id, &res->radius);
+	res->ok = r == RADIUS_ACCEPT;
+	*no_answer = r == RADIUS_TIMEOUT;
+	if (res->ok)
+		snprintf(res->group, sizeof(res->group), "%s", res->radius.group);
+	/* The server's Reply-Message is its text: escaped for the log. */
+	snprintf(res->reason, sizeof(res->reason), "RADIUS %s%s%s", radius_result_name(r),
+		 res->radius.reply_message[0] ? ": " : "",
+		 log_peer(res->radius.reply_message));
+}
+
+static void run_auth(struct aaa *a, struct aaa_request *rq, struct aaa_result *res)
+{
+	bool no_answer;
+
+	memset(res, 0, sizeof(*res));
+	res->id = rq->id;
+	snprintf(res->user, sizeof(res->user), "%s", rq->user);
+	switch (rq->method) {
+	case EZV_AUTH_LOCAL:
+		check_local(a, rq, res);
+		break;
+	case EZV_AUTH_RADIUS:
+		check_radius(a, rq, res, &no_answer);
+		break;
+	case EZV_AUTH_RADIUS_THEN_LOCAL:
+		check_radius(a, rq, res, &no_answer);
+		if (no_answer) {
+			char why[sizeof(res->reason)];
+
+			snprintf(why, sizeof(why), "%s", res->reason);
+			memset(&res->radius, 0, sizeof(res->radius));
+			check_local(a, rq, res);
+			snprintf(res->reason + strlen(res->reason),
+				 sizeof(res->reason) - strlen(res->reason), " (after %s)", why);
+		}
+		break;
+	}
+	sodium_memzero(rq->pass, sizeof(rq->pass));
+	rq->pass_len = 0;
+}
+
+static void *worker(void *arg)
+{
+	struct aaa *a = arg;
+
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		struct aaa_job *j;
+		struct aaa_done *d;
+
+		while (!a->head && !a->stop) {
+			a->busy = false;
+			free_retired(a);
+			pthread_cond_broadcast(&a->idle);
+			pthread_cond_wait(&a->wake, &a->lock);
+		}
+		if (!a->head && a->stop)
+			break;
+		j = a->head;
+		a->head = j->next;
+		if (!a->head)
+			a->tail = NULL;
+		a->queued--;
+		a->busy = true;
+		pthread_mutex_unlock(&a->lock);
+
+		if (j->is_acct) {
+			enum radius_result r = a->radius ? radius_acct(a->radius, &j->acct) :
+							   RADIUS_ERROR;
+
+			pthread_mutex_lock(&a->lock);
+			if (r != RADIUS_ACCEPT)
+				a->acct_failures++;
+			job_wipe_free(j);
+			continue;
+		}
+		d = calloc(1, sizeof(*d));
+		if (d)
+			run_auth(a, &j->req, &d->res);
+		job_wipe_free(j);
+		pthread_mutex_lock(&a->lock);
+		if (d) {
+			if (a->done_tail)
+				a->done_tail->next = d;
+			else
+				a->done_head = d;
+			a->done_tail = d;
+			uint64_t one = 1;
+
+			if (write(a->efd, &one, sizeof(one)) < 0) {
+				/* eventfd counter saturation cannot happen at our rates */
+			}
+		}
+	}
+	a->busy = false;
+	pthread_cond_broadcast(&a->idle);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
+		    char *err, size_t errlen)
+{
+	struct aaa *a = calloc(1, sizeof(*a));
+
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->cfg = cfg;
+	a->db = db;
+	a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (a->efd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		free(a);
+		return NULL;
+	}
+	if (cfg->aaa.n_servers) {
+		a->radius = radius_new(&cfg->aaa, err, errlen);
+		if (!a->radius) {
+			close(a->efd);
+			free(a);
+			return NULL;
+		}
+	}
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->wake, NULL);
+	pthread_cond_init(&a->idle, NULL);
+	if (pthread_create(&a->thread, NULL, worker, a)) {
+		snprintf(err, errlen, "cannot start the AAA thread");
+		radius_free(a->radius);
+		close(a->efd);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void aaa_free(struct aaa *a)
+{
+	struct aaa_done *d;
+
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	while ((d = a->done_head)) {
+		a->done_head = d->next;
+		sodium_memzero(d, sizeof(*d));
+		free(d);
+	}
+	radius_free(a->radius);
+	if (a->db) {
+		userdb_free(a->db);
+		free(a->db);
+	}
+	free_retired(a);
+	close(a->efd);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->wake);
+	pthread_cond_destroy(&a->idle);
+	free(a);
+}
+
+int aaa_fd(const struct aaa *a)
+{
+	return a->efd;
+}
+
+void aaa_set_userdb(struct aaa *a, struct userdb *db)
+{
+	struct old_db *o = calloc(1, sizeof(*o));
+
+	pthread_mutex_lock(&a->lock);
+	if (!o) {
+		/* keep the current one rather than free what a job may read */
+		pthread_mutex_unlock(&a->lock);
+		userdb_free(db);
+		free(db);
+		return;
+	}
+	/* A running job may still read the current one: retire it; the
+	 * worker frees retired databases whenever it is idle. */
+	o->db = a->db;
+	if (o->db) {
+		o->next = a->retired;
+		a->retired = o;
+	} else {
+		free(o);
+	}
+	a->db = db;
+	pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static int enqueue(struct aaa *a, struct aaa_job *j)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->queued >= AAA_QUEUE_MAX || a->stop) {
+		pthread_mutex_unlock(&a->lock);
+		job_wipe_free(j);
+		return -1;
+	}
+	if (a->tail)
+		a->tail->next = j;
+	else
+		a->head = j;
+	a->tail = j;
+	a->queued++;
+	pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+int aaa_submit_auth(struct aaa *a, struct aaa_request *req)
+{
+	struct aaa_job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		sodium_memzero(req->pass, sizeof(req->pass));
+		return -1;
+	}
+	j->req = *req;
+	sodium_memzero(req->pass, sizeof(req->pass));
+	req->pass_len = 0;
+	return enqueue(a, j);
+}
+
+int aaa_submit_acct(struct aaa *a, const struct radius_acct_info *info)
+{
+	struct aaa_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return -1;
+	j->is_acct = true;
+	j->acct = *info;
+	return enqueue(a, j);
+}
+
+int aaa_take_result(struct aaa *a, struct aaa_result *out)
+{
+	struct aaa_done *d;
+	uint64_t v;
+
+	pthread_mutex_lock(&a->lock);
+	d = a->done_head;
+	if (d) {
+		a->done_head = d->next;
+		if (!a->done_head)
+			a->done_tail = NULL;
+	}
+	if (!a->done_head) {
+		/* reset the eventfd counter: nothing more to read */
+		if (read(a->efd, &v, sizeof(v)) < 0) {
+			/* EAGAIN: already zero */
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (!d)
+		return 0;
+	*out = d->res;
+	sodium_memzero(d, sizeof(*d));
+	free(d);
+	return 1;
+}
+
+unsigned long aaa_acct_failures(const struct aaa *a)
+{
+	return a->acct_failures;
+}
+
+void aaa_drain(struct aaa *a)
+{
+	pthread_mutex_lock(&a->lock);
+	while (a->head || a->busy)
+		pthread_cond_wait(&a->idle, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+}

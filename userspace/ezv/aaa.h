@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aaa: XAUTH credential checks and RADIUS accounting, off the event loop.
+ *
+ * An argon2id verification costs tens of milliseconds and 64 MiB; a RADIUS
+ * exchange may wait seconds for a dead server.  Neither may stall IKE for
+ * every other client, so both run on one worker thread.  The event loop
+ * submits requests and polls aaa_fd() (an eventfd): when it is readable,
+ * aaa_take_result() hands back finished logins in order.
+ *
+ * The worker owns the RADIUS client; the user database is shared read-only
+ * and replaced as a whole by aaa_set_userdb() (SIGHUP).  The worker never
+ * logs (the logger is not thread-safe): results carry the reason text.
+ * Passwords are wiped from every buffer once used.
+ */
+#ifndef EVSD_AAA_H
+#define EVSD_AAA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ezv/easyvpn_policy.h"
+#include "ezv/radius.h"
+#include "ezv/xauth.h"
+#include "lib/userdb.h"
+
+struct aaa;
+
+struct aaa_request {
+	uint32_t id;			/* the session id, echoed in the result */
+	enum ezv_auth method;
+	char user[XAUTH_USER_MAX + 1];
+	uint8_t pass[XAUTH_PASS_MAX];
+	size_t pass_len;
+	char calling_station[64];	/* the client's outer address */
+};
+
+enum aaa_source {
+	AAA_SRC_LOCAL = 0,
+	AAA_SRC_RADIUS,
+};
+
+struct aaa_result {
+	uint32_t id;
+	bool ok;
+	enum aaa_source source;		/* who decided */
+	char user[XAUTH_USER_MAX + 1];
+	char group[EZV_NAME_MAX + 1];	/* "" = none said */
+	struct radius_auth_reply radius;	/* when source is RADIUS and ok */
+	char reason[160];		/* for the log; never the password */
+};
+
+/* cfg must outlive the worker.  db: taken over (freed by aaa_free).  With
+ * RADIUS servers configured the RADIUS client is created here; a failure
+ * is an error (err).  NULL on failure. */
+struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
+		    char *err, size_t errlen);
+void aaa_free(struct aaa *a);
+int aaa_fd(const struct aaa *a);
+/* Replace the user database (takes it over; the old one is freed once
+ * the worker no longer uses it). */
+void aaa_set_userdb(struct aaa *a, struct userdb *db);
+
+/* Queue a login check; the password in *req is wiped.  -1 if the queue
+ * is full (the caller refuses the login). */
+int aaa_submit_auth(struct aaa *a, struct aaa_request *req);
+/* Queue an accounting record (result not reported; failures counted). */
+int aaa_submit_acct(struct aaa *a, const struct radius_acct_info *info);
+/* 1 and *out when a result is ready, 0 when none.  Clears the eventfd
+ * when the last result is taken. */
+int aaa_take_result(struct aaa *a, struct aaa_result *out);
+/* Accounting records that no server took (for `evsadm` / logs). */
+unsigned long aaa_acct_failures(const struct aaa *a);
+/* Wait until the queue is empty (tests, shutdown: STOP records go out). */
+void aaa_drain(struct aaa *a);
+
+#endif

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+/* Client address pools and fixed leases; see pool.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ezv/pool.h"
+
+struct pool {
+	char name[POOL_NAME_MAX + 1];
+	uint32_t first, last;
+	uint32_t size, in_use;
+	uint32_t cursor;		/* next-fit start, offset from first */
+	uint32_t *owner;		/* size entries, 0 = free */
+};
+
+struct fixed_lease {
+	uint32_t addr, owner;
+};
+
+struct pool_set {
+	struct pool *pools;
+	size_t n_pools;
+	struct fixed_lease *fixed;	/* addresses outside every pool */
+	size_t n_fixed, cap_fixed;
+};
+
+struct pool_set *pool_set_new(void)
+{
+	return calloc(1, sizeof(struct pool_set));
+}
+
+size_t pool_count(const struct pool_set *ps)
+{
+	return ps ? ps->n_pools : 0;
+}
+
+void pool_set_free(struct pool_set *ps)
+{
+	if (!ps)
+		return;
+	for (size_t i = 0; i < ps->n_pools; i++)
+		free(ps->pools[i].owner);
+	free(ps->pools);
+	free(ps->fixed);
+	free(ps);
+}
+
+static struct pool *pool_by_name(const struct pool_set *ps, const char *name)
+{
+	for (size_t i = 0; i < ps->n_pools; i++)
+		if (!strcmp(ps->pools[i].name, name))
+			return &ps->pools[i];
+	return NULL;
+}
+
+static struct pool *pool_by_addr(const struct pool_set *ps, uint32_t addr)
+{
+	for (size_t i = 0; i < ps->n_pools; i++)
+		if (addr >= ps->pools[i].first && addr <= ps->pools[i].last)
+			return &ps->pools[i];
+	return NULL;
+}
+
+static void fmt_addr(char *buf, size_t len, uint32_t a)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+int pool_add(struct pool_set *ps, const char *name, uint32_t first,
+	     uint32_t last, char *err, size_t errlen)
+{
+	struct pool *p, *grown;
+	char a[16], b[16];
+
+	if (!name[0] || strlen(name) > POOL_NAME_MAX) {
+		snprintf(err, errlen, "pool name must be 1-%d bytes", POOL_NAME_MAX);
+		return -1;
+	}
+	if (pool_by_name(ps, name)) {
+		snprintf(err, errlen, "pool \"%s\" defined twice", name);
+		return -1;
+	}
+	fmt_addr(a, sizeof(a), first);
+	fmt_addr(b, sizeof(b), last);
+	if (first == 0 || last < first) {
+		snprintf(err, errlen, "pool \"%s\": range %s-%s is empty or reversed", name, a, b);
+		return -1;
+	}
+	if ((uint64_t)last - first + 1 > POOL_MAX_SIZE) {
+		snprintf(err, errlen, "pool \"%s\": %s-%s holds more than %u addresses",
+			 name, a, b, POOL_MAX_SIZE);
+		return -1;
+	}
+	for (size_t i = 0; i < ps->n_pools; i++) {
+		p = &ps->pools[i];
+		if (first <= p->last && last >= p->first) {
+			snprintf(err, errlen, "pool \"%s\" (%s-%s) overlaps pool \"%s\"",
+				 name, a, b, p->name);
+			return -1;
+		}
+	}
+	grown = realloc(ps->pools, (ps->n_pools + 1) * sizeof(*grown));
+	if (!grown) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ps->pools = grown;
+	p = &ps->pools[ps->n_pools];
+	memset(p, 0, sizeof(*p));
+	p->size = last - first + 1;
+	p->owner = calloc(p->size, sizeof(*p->owner));
+	if (!p->owner) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	strcpy(p->name, name);
+	p->first = first;
+	p->last = last;
+	ps->n_pools++;
+	return 0;
+}
+
+int pool_add_prefix(struct pool_set *ps, const char *name, uint32_t net,
+		    unsigned plen, char *err, size_t errlen)
+{
+	uint32_t mask = plen ? ~0u << (32 - plen) : 0;
+
+	if (plen < 16 || plen > 30) {
+		snprintf(err, errlen, "pool \"%s\": prefix length must be 16..30", name);
+		return -1;
+	}
+	if (net & ~mask) {
+		snprintf(err, errlen, "pool \"%s\": host bits set in the prefix", name);
+		return -1;
+	}
+	return pool_add(ps, name, net + 1, (net | ~mask) - 1, err, errlen);
+}
+
+bool pool_exists(const struct pool_set *ps, const char *name)
+{
+	return pool_by_name(ps, name) != NULL;
+}
+
+int pool_get_info(const struct pool_set *ps, const char *name,
+		  struct pool_info *info)
+{
+	const struct pool *p = pool_by_name(ps, name);
+
+	if (!p)
+		return -1;
+	snprintf(info->name, sizeof(info->name), "%s", p->name);
+	info->first = p->first;
+	info->last = p->last;
+	info->size = p->size;
+	info->in_use = p->in_use;
+	return 0;
+}
+
+const char *pool_result_str(int r)
+{
+	switch (r) {
+	case POOL_OK: return "ok";
+	case POOL_EXHAUSTED: return "pool exhausted";
+	case POOL_TAKEN: return "address in use by another connection";
+	case POOL_NO_POOL: return "no such pool";
+	default: return "invalid request";
+	}
+}
+
+static int pool_take(struct pool *p, uint32_t off, uint32_t owner)
+{
+	p->owner[off] = owner;
+	p->in_use++;
+	p->cursor = off + 1 == p->size ? 0 : off + 1;
+	return POOL_OK;
+}
+
+int pool_lease(struct pool_set *ps, const char *name, uint32_t owner,
+	       uint32_t hint, uint32_t *addr)
+{
+	struct pool *p = pool_by_name(ps, name);
+
+	if (!p)
+		return POOL_NO_POOL;
+	if (!owner)
+		return POOL_BAD;
+	for (uint32_t i = 0; i < p->size; i++)
+		if (p->owner[i] == owner) {
+			*addr = p->first + i;
+			return POOL_OK;
+		}
+	if (hint >= p->first && hint <= p->last && !p->owner[hint - p->first]) {
+		*addr = hint;
+		return pool_take(p, hint - p->first, owner);
+	}
+	if (p->in_use == p->size)
+		return POOL_EXHAUSTED;
+	for (uint32_t n = 0, off = p->cursor; n < p->size; n++) {
+		if (!p->owner[off]) {
+			*addr = p->first + off;
+			return pool_take(p, off, owner);
+		}
+		off = off + 1 == p->size ? 0 : off + 1;
+	}
+	return POOL_EXHAUSTED;
+}
+
+int pool_lease_fixed(struct pool_set *ps, uint32_t addr, uint32_t owner)
+{
+	struct pool *p;
+
+	if (!owner || addr == 0 || addr == 0xffffffffu)
+		return POOL_BAD;
+	p = pool_by_addr(ps, addr);
+	if (p) {
+		uint32_t off = addr - p->first;
+
+		if (p->owner[off])
+			return p->owner[off] == owner ? POOL_OK : POOL_TAKEN;
+		p->owner[off] = owner;
+		p->in_use++;
+		return POOL_OK;
+	}
+	for (size_t i = 0; i < ps->n_fixed; i++)
+		if (ps->fixed[i].addr == addr)
+			return ps->fixed[i].owner == owner ? POOL_OK : POOL_TAKEN;
+	if (ps->n_fixed == ps->cap_fixed) {
+		size_t cap = ps->cap_fixed ? ps->cap_fixed * 2 : 16;
+		struct fixed_lease *f = realloc(ps->fixed, cap * sizeof(*f));
+
+		if (!f)
+			return POOL_BAD;
+		ps->fixed = f;
+		ps->cap_fixed = cap;
+	}
+	ps->fixed[ps->n_fixed++] = (struct fixed_lease){ addr, owner };
+	return POOL_OK;
+}
+
+int pool_release(struct pool_set *ps, uint32_t addr, uint32_t owner)
+{
+	struct pool *p = pool_by_addr(ps, addr);
+
+	if (!owner)
+		return -1;
+	if (p) {
+		uint32_t off = addr - p->first;
+
+		if (p->owner[off] != owner)
+			return -1;
+		p->owner[off] = 0;
+		p->in_use--;
+		return 0;
+	}
+	for (size_t i = 0; i < ps->n_fixed; i++)
+		if (ps->fixed[i].addr == addr) {
+			if (ps->fixed[i].owner != owner)
+				return -1;
+			ps->fixed[i] = ps->fixed[--ps->n_fixed];
+			return 0;
+		}
+	return -1;
+}
+
+unsigned pool_release_owner(struct pool_set *ps, uint32_t owner)
+{
+	unsigned n = 0;
+
+	if (!owner)
+		return 0;
+	for (size_t i = 0; i < ps->n_pools; i++) {
+		struct pool *p = &ps->pools[i];
+
+		for (uint32_t off = 0; off < p->size && p->in_use; off++)
+			if (p->owner[off] == owner) {
+				p->owner[off] = 0;
+				p->in_use--;
+				n++;
+			}
+	}
+	for (size_t i = 0; i < ps->n_fixed;)
+		if (ps->fixed[i].owner == owner) {
+			ps->fixed[i] = ps->fixed[--ps->n_fixed];
+			n++;
+		} else {
+			i++;
+		}
+	return n;
+}
+
+int pool_transfer(struct pool_set *ps, uint32_t addr, uint32_t from, uint32_t to)
+{
+	struct pool *p = pool_by_addr(ps, addr);
+
+	if (!from || !to)
+		return -1;
+	if (p) {
+		if (p->owner[addr - p->first] != from)
+			return -1;
+		p->owner[addr - p->first] = to;
+		return 0;
+	}
+	for (size_t i = 0; i < ps->n_fixed; i++)
+		if (ps->fixed[i].addr == addr) {
+			if (ps->fixed[i].owner != from)
+				return -1;
+			ps->fixed[i].owner = to;
+			return 0;
+		}
+	return -1;
+}
+
+bool pool_overlaps(const struct pool_set *ps, uint32_t first, uint32_t last,
+		   char *name, size_t len)
+{
+	for (size_t i = 0; i < ps->n_pools; i++)
+		if (first <= ps->pools[i].last && last >= ps->pools[i].first) {
+			if (name)
+				snprintf(name, len, "%s", ps->pools[i].name);
+			return true;
+		}
+	return false;
+}
+
+uint32_t pool_owner(const struct pool_set *ps, uint32_t addr)
+{
+	const struct pool *p = pool_by_addr(ps, addr);
+
+	if (p)
+		return p->owner[addr - p->first];
+	for (size_t i = 0; i < ps->n_fixed; i++)
+		if (ps->fixed[i].addr == addr)
+			return ps->fixed[i].owner;
+	return 0;
+}
+
+unsigned pool_leased_total(const struct pool_set *ps)
+{
+	unsigned n = (unsigned)ps->n_fixed;
+
+	for (size_t i = 0; i < ps->n_pools; i++)
+		n += ps->pools[i].in_use;
+	return n;
+}

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+/* RADIUS PAP and accounting through radcli; see radius.h. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <radcli/radcli.h>
+#include <sodium.h>
+
+#include "ezv/radius.h"
+#include "lib/userdb.h"
+
+#define RADCLI_DICTIONARY "/etc/radcli/dictionary"
+
+struct radius_client {
+	rc_handle *rh;
+	char nas_identifier[EZV_NAME_MAX + 1];
+};
+
+const char *radius_result_name(enum radius_result r)
+{
+	switch (r) {
+	case RADIUS_ACCEPT: return "accept";
+	case RADIUS_REJECT: return "reject";
+	case RADIUS_TIMEOUT: return "no answer";
+	default: return "error";
+	}
+}
+
+/* "host:port:secret" for radcli; IPv6 hosts in brackets. */
+static int server_spec(const struct ezv_radius_server *s, uint16_t port,
+		       char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	const void *a;
+	int n;
+
+	if (s->addr.ss_family == AF_INET)
+		a = &((const struct sockaddr_in *)&s->addr)->sin_addr;
+	else
+		a = &((const struct sockaddr_in6 *)&s->addr)->sin6_addr;
+	if (!inet_ntop(s->addr.ss_family, a, host, sizeof(host)))
+		return -1;
+	n = snprintf(out, len, s->addr.ss_family == AF_INET6 ? "[%s]:%u:%.*s" : "%s:%u:%.*s",
+		     host, port, (int)secret_len(s->key), (const char *)secret_data(s->key));
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static int add(rc_handle *rh, const char *opt, const char *val)
+{
+	return rc_add_config(rh, opt, val, "evsd.conf", 0);
+}
+
+struct radius_client *radius_new(const struct ezv_aaa *aaa, char *err,
+				 size_t errlen)
+{
+	struct radius_client *rc = calloc(1, sizeof(*rc));
+	char spec[512], num[16];
+	rc_handle *rh;
+
+	if (!rc) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rh = rc_new();
+	if (!rh || !rc_config_init(rh)) {
+		snprintf(err, errlen, "radcli: cannot initialise");
+		free(rc);
+		return NULL;
+	}
+	rc->rh = rh;
+	snprintf(rc->nas_identifier, sizeof(rc->nas_identifier), "%s", aaa->nas_identifier);
+	if (add(rh, "auth_order", "radius") || add(rh, "login_tries", "1") ||
+	    add(rh, "dictionary", RADCLI_DICTIONARY) || add(rh, "bindaddr", "*"))
+		goto bad;
+	snprintf(num, sizeof(num), "%u", aaa->timeout ? aaa->timeout : 3);
+	if (add(rh, "radius_timeout", num))
+		goto bad;
+	snprintf(num, sizeof(num), "%u", aaa->retries);
+	if (add(rh, "radius_retries", num) || add(rh, "radius_deadtime", "0"))
+		goto bad;
+	for (unsigned i = 0; i < aaa->n_servers; i++) {
+		const struct ezv_radius_server *s = &aaa->servers[i];
+
+		/* radcli keeps its own copy of the secret (plain heap). */
+		if (server_spec(s, s->auth_port, spec, sizeof(spec)) ||
+		    add(rh, "authserver", spec))
+			goto bad;
+		if (server_spec(s, s->acct_port, spec, sizeof(spec)) ||
+		    add(rh, "acctserver", spec))
+			goto bad;
+	}
+	sodium_memzero(spec, sizeof(spec));
+	if (rc_apply_config(rh) != 0)
+		goto bad;
+	if (rc_read_dictionary(rh, rc_conf_str(rh, "dictionary")) != 0) {
+		snprintf(err, errlen, "radcli: cannot read the dictionary %s", RADCLI_DICTIONARY);
+		radius_free(rc);
+		return NULL;
+	}
+	return rc;
+bad:
+	sodium_memzero(spec, sizeof(spec));
+	snprintf(err, errlen, "radcli: the RADIUS configuration was refused");
+	radius_free(rc);
+	return NULL;
+}
+
+void radius_free(struct radius_client *rc)
+{
+	if (!rc)
+		return;
+	if (rc->rh)
+		rc_destroy(rc->rh);
+	free(rc);
+}
+
+bool radius_class_group(const uint8_t *v, size_t len, char *out, size_t outlen)
+{
+	char buf[RADIUS_CLASS_MAX + 1];
+	const char *p = buf;
+	size_t n;
+
+	if (!len || len > RADIUS_CLASS_MAX || memchr(v, '\0', len))
+		return false;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	if (!strncmp(buf, "group=", 6))
+		p = buf + 6;
+	else if (!strncasecmp(buf, "OU=", 3))
+		p = buf + 3;
+	n = strcspn(p, ";");
+	if (!n || n >= outlen)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return userdb_name_valid(out, true);
+}
+
+static VALUE_PAIR *put(struct radius_client *rc, VALUE_PAIR **l, int attr,
+		       const void *v, int len)
+{
+	return rc_avpair_add(rc->rh, l, attr, v, len, 0);
+}
+
+static void put_u32(struct radius_client *rc, VALUE_PAIR **l, int attr, uint32_t v)
+{
+	put(rc, l, attr, &v, 0);
+}
+
+static void put_common(struct radius_client *rc, VALUE_PAIR **l, const char *user,
+		       const char *calling_station, uint32_t port)
+{
+	put(rc, l, PW_USER_NAME, user, -1);
+	put(rc, l, PW_NAS_IDENTIFIER, rc->nas_identifier, -1);
+	put_u32(rc, l, PW_NAS_PORT, port);
+	put_u32(rc, l, PW_NAS_PORT_TYPE, PW_VIRTUAL);
+	put_u32(rc, l, PW_SERVICE_TYPE, PW_FRAMED);
+	if (calling_station && calling_station[0])
+		put(rc, l, PW_CALLING_STATION_ID, calling_station, -1);
+}
+
+static void read_reply(VALUE_PAIR *recv, struct radius_auth_reply *out)
+{
+	char filter[EZV_NAME_MAX + 1] = "";
+
+	for (VALUE_PAIR *vp = recv; vp; vp = rc_avpair_next(vp)) {
+		unsigned type, id;
+		uint32_t u;
+		char *raw;
+		unsigned raw_len;
+
+		rc_avpair_get_attr(vp, &type, &id);
+		switch (id) {
+		case PW_FRAMED_IP_ADDRESS:
+			if (!rc_avpair_get_uint32(vp, &u))
+				out->framed_ip = u;
+			break;
+		case PW_SESSION_TIMEOUT:
+			if (!rc_avpair_get_uint32(vp, &u))
+				out->session_timeout = u;
+			break;
+		case PW_CLASS:
+			if (!rc_avpair_get_raw(vp, &raw, &raw_len) && raw_len <= RADIUS_CLASS_MAX) {
+				memcpy(out->class_raw, raw, raw_len);
+				out->class_len = raw_len;
+				radius_class_group((const uint8_t *)raw, raw_len, out->group,
+						   sizeof(out->group));
+			}
+			break;
+		case PW_FILTER_ID:
+			if (!rc_avpair_get_raw(vp, &raw, &raw_len) && raw_len < sizeof(filter) &&
+			    raw_len) {
+				memcpy(filter, raw, raw_len);
+				filter[raw_len] = '\0';
+				if (!userdb_name_valid(filter, true))
+					filter[0] = '\0';
+			}
+			break;
+		case PW_REPLY_MESSAGE:
+			if (!rc_avpair_get_raw(vp, &raw, &raw_len)) {
+				size_t n = raw_len < sizeof(out->reply_message) - 1 ?
+					   raw_len : sizeof(out->reply_message) - 1;
+
+				memcpy(out->reply_message, raw, n);
+				out->reply_message[n] = '\0';
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	if (!out->group[0] && filter[0])
+		snprintf(out->group, sizeof(out->group), "%s", filter);
+}
+
+enum radius_result radius_pap(struct radius_client *rc, const char *user,
+			      const uint8_t *pass, size_t pass_len,
+			      const char *calling_station, uint32_t port,
+			      struct radius_auth_reply *out)
+{
+	VALUE_PAIR *send = NULL, *recv = NULL;
+	char msg[PW_MAX_MSG_SIZE];
+	char pw[AUTH_PASS_LEN + 1];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (pass_len > AUTH_PASS_LEN)
+		return RADIUS_REJECT;
+	memcpy(pw, pass, pass_len);
+	pw[pass_len] = '\0';
+	put_common(rc, &send, user, calling_station, port);
+	if (!put(rc, &send, PW_USER_PASSWORD, pw, (int)pass_len)) {
+		sodium_memzero(pw, sizeof(pw));
+		rc_avpair_free(send);
+		return RADIUS_ERROR;
+	}
+	sodium_memzero(pw, sizeof(pw));
+	msg[0] = '\0';
+	r = rc_auth(rc->rh, port, send, &recv, msg);
+	/* the request list holds the password: wipe before freeing */
+	for (VALUE_PAIR *vp = send; vp; vp = rc_avpair_next(vp)) {
+		unsigned type, id;
+
+		char *raw;
+		unsigned raw_len;
+
+		rc_avpair_get_attr(vp, &type, &id);
+		if (id == PW_USER_PASSWORD && !rc_avpair_get_raw(vp, &raw, &raw_len))
+			sodium_memzero(raw, raw_len);
+	}
+	rc_avpair_free(send);
+	if (r == OK_RC)
+		read_reply(recv, out);
+	else if (r == REJECT_RC && msg[0])
+		snprintf(out->reply_message, sizeof(out->reply_message), "%.127s", msg);
+	rc_avpair_free(recv);
+	switch (r) {
+	case OK_RC: return RADIUS_ACCEPT;
+	case REJECT_RC: return RADIUS_REJECT;
+	case TIMEOUT_RC: return RADIUS_TIMEOUT;
+	default: return RADIUS_ERROR;
+	}
+}
+
+enum radius_result radius_acct(struct radius_client *rc,
+			       const struct radius_acct_info *info)
+{
+	VALUE_PAIR *send = NULL;
+	int r;
+
+	put_common(rc, &send, info->user, info->calling_station, info->port);
+	put_u32(rc, &send, PW_ACCT_STATUS_TYPE, info->type);
+	put(rc, &send, PW_ACCT_SESSION_ID, info->session_id, -1);
+	if (info->framed_ip)
+		put_u32(rc, &send, PW_FRAMED_IP_ADDRESS, info->framed_ip);
+	if (info->class_len)
+		put(rc, &send, PW_CLASS, info->class_raw, (int)info->class_len);
+	if (info->type != RADIUS_ACCT_START) {
+		put_u32(rc, &send, PW_ACCT_INPUT_OCTETS, (uint32_t)info->in_octets);
+		put_u32(rc, &send, PW_ACCT_OUTPUT_OCTETS, (uint32_t)info->out_octets);
+		put_u32(rc, &send, PW_ACCT_INPUT_GIGAWORDS, (uint32_t)(info->in_octets >> 32));
+		put_u32(rc, &send, PW_ACCT_OUTPUT_GIGAWORDS, (uint32_t)(info->out_octets >> 32));
+		put_u32(rc, &send, PW_ACCT_INPUT_PACKETS, (uint32_t)info->in_packets);
+		put_u32(rc, &send, PW_ACCT_OUTPUT_PACKETS, (uint32_t)info->out_packets);
+		put_u32(rc, &send, PW_ACCT_SESSION_TIME, info->session_time);
+	}
+	if (info->type == RADIUS_ACCT_STOP)
+		put_u32(rc, &send, PW_ACCT_TERMINATE_CAUSE,
+			info->terminate_cause ? info->terminate_cause : PW_USER_REQUEST);
+	r = rc_acct(rc->rh, info->port, send);
+	rc_avpair_free(send);
+	switch (r) {
+	case OK_RC: return RADIUS_ACCEPT;
+	case TIMEOUT_RC: return RADIUS_TIMEOUT;
+	default: return RADIUS_ERROR;
+	}
+}

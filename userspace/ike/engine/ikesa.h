@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ikesa: the IKE engine's state — the ISAKMP SA table and what hangs off
+ * each SA (exchanges by message id, Phase 2 connections), message input
+ * and dispatch, retransmission with back-off, duplicate detection, the
+ * bound on half-open Phase 1 exchanges and their age, per-source rate
+ * limits, and the timers of everything above.
+ *
+ * The engine does no I/O of its own: it is handed datagrams
+ * (ike_engine_input), the time (ike_engine_set_time), and sends/installs
+ * through struct ike_engine_ops.  main.c wires that to net.c and kernel.c;
+ * the unit tests wire two engines to each other in memory.
+ *
+ * One module per exchange:
+ *   phase1.c  main and aggressive mode (both roles)
+ *   phase2.c  quick mode, Phase 2 connections, rekey
+ *   info.c    informational exchanges: notify, delete, DPD
+ *   natt.c    NAT-T vendor ids, NAT-D, float, keepalives
+ *   session.c the steps between Phase 1 and Phase 2 (session.h)
+ */
+#ifndef EVSD_IKESA_H
+#define EVSD_IKESA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ike/engine/ike_config.h"
+#include "ike/crypto.h"
+#include "ike/dh.h"
+#include "ike/isakmp.h"
+#include "ike/proposal.h"
+#include "ike/engine/session.h"
+#include "ike/engine/spi_index.h"
+
+/* Where a message came from / goes to.  natt: the 4500 socket, where IKE
+ * messages carry the 4-byte non-ESP marker (net.c adds/strips it). */
+struct ike_path {
+	struct sockaddr_storage local;
+	struct sockaddr_storage remote;
+	bool natt;
+};
+
+/* One Phase 2 SA pair handed to the kernel (kernel.c). */
+struct kernel_child {
+	uint32_t conn_id;
+	bool new_conn;			/* first SA pair of this connection */
+	const char *label;
+	struct sockaddr_storage local, remote;	/* outer, ports used for encap */
+	bool encap;			/* ESP-in-UDP (RFC 3948) */
+	uint32_t spi_in, spi_out;
+	uint32_t old_spi_in, old_spi_out;	/* rekey: the pair it replaces */
+	bool defer_out;			/* rekey: leave the outbound policy on
+					 * the old SA; out_policy() moves it */
+	const char *enc_name, *auth_name;
+	unsigned auth_trunc_bits;
+	const uint8_t *enc_in, *auth_in, *enc_out, *auth_out;
+	size_t enc_len, auth_len;
+	struct evs_prefix local_net, remote_net;
+	uint64_t soft_secs, hard_secs;
+	uint64_t soft_bytes, hard_bytes;	/* 0 = no limit */
+	bool allow_weak;
+};
+
+struct ike_sa;
+struct ike_engine_ops {
+	/* Send one IKE datagram (without the non-ESP marker). */
+	int (*send)(void *arg, const struct ike_path *p, const uint8_t *buf,
+		    size_t len);
+	/* Install a Phase 2 SA pair and its policies (in, out). */
+	int (*child_add)(void *arg, const struct kernel_child *c);
+	/* Remove one SA pair of a connection (after a rekey). */
+	int (*child_del_sas)(void *arg, uint32_t conn_id, uint32_t spi_in,
+			     uint32_t spi_out);
+	/* Point the outbound policy of c->conn_id (c->local_net ->
+	 * c->remote_net) at c->spi_out. */
+	int (*out_policy)(void *arg, const struct kernel_child *c);
+	/* Remove a connection and everything it owns. */
+	int (*conn_del)(void *arg, uint32_t conn_id);
+	/* NAT-T keepalive (1 byte 0xff) on the 4500 socket. */
+	int (*keepalive)(void *arg, const struct ike_path *p);
+	/* Client role, optional: a connection of sa came up / went down,
+	 * sa ends (the host's address, routes and PAT follow them). */
+	void (*client_child_up)(void *arg, struct ike_sa *sa, uint32_t conn_id);
+	void (*client_child_down)(void *arg, struct ike_sa *sa, uint32_t conn_id);
+	void (*client_end)(void *arg, struct ike_sa *sa);
+};
+
+/* Phase 1 and session states.  The names are in the logs. */
+enum ike_state {
+	IKE_S_NEW = 0,
+	/* main mode, initiator */
+	IKE_S_MM_I_SA_SENT,	/* MM1 out, wait MM2 */
+	IKE_S_MM_I_KE_SENT,	/* MM3 out, wait MM4 */
+	IKE_S_MM_I_AUTH_SENT,	/* MM5 out, wait MM6 */
+	/* main mode, responder */
+	IKE_S_MM_R_SA_SENT,	/* MM2 out, wait MM3 */
+	IKE_S_MM_R_KE_SENT,	/* MM4 out, wait MM5 */
+	/* aggressive mode */
+	IKE_S_AM_I_SENT,	/* AM1 out, wait AM2 */
+	IKE_S_AM_R_SENT,	/* AM2 out, wait AM3 */
+	/* after Phase 1 */
+	IKE_S_STEPS,		/* XAUTH / mode config steps running */
+	IKE_S_READY,		/* Phase 2 allowed */
+	IKE_S_DEAD,		/* deleted; freed at the next tick */
+};
+const char *ike_state_name(enum ike_state s);
+static inline bool ike_state_phase1(enum ike_state s)
+{
+	return s > IKE_S_NEW && s < IKE_S_STEPS;
+}
+
+/* Retransmission of our last message of an exchange, and duplicate
+ * detection of the peer's last one. */
+struct ike_rexmit {
+	uint8_t *msg;			/* as sent (without marker) */
+	size_t len;
+	bool awaiting;			/* retransmit until answered */
+	unsigned tries;
+	uint64_t next_at;		/* ms */
+	uint8_t rx_digest[20];		/* SHA-1 of the peer's last message */
+	bool have_rx;
+	uint64_t last_dup_reply;	/* ms: answer duplicates at most 1/s */
+};
+
+enum qm_state {
+	QM_I_SENT = 1,		/* QM1 out, wait QM2 */
+	QM_R_SENT,		/* QM2 out, wait QM3 */
+	QM_DONE,
+};
+const char *qm_state_name(enum qm_state s);
+
+struct ike_conn;
+
+/* A quick mode exchange (phase2.c). */
+struct ike_qm {
+	enum qm_state state;
+	bool initiator;
+	struct ike_conn *conn;		/* initiator: the connection it (re)keys */
+	bool conn_gone;			/* ... removed while this exchange ran */
+	uint32_t spi_in;		/* ours */
+	struct p2_xform offer[64];
+	size_t n_offer;
+	struct p2_xform chosen;
+	bool responder_lifetime;
+	uint8_t *ni, *nr;
+	size_t ni_len, nr_len;
+	struct dh *dh;			/* PFS */
+	struct secret *gqm;
+	struct evs_prefix idci, idcr;	/* as on the wire (initiator's view) */
+	bool have_ids;
+};
+
+/* An exchange with a non-zero message id: quick mode, informational,
+ * transaction. */
+struct ike_xchg {
+	struct ike_xchg *next;
+	struct ike_xchg *hnext;		/* in sa->xhash[msgid % IKE_XHASH] */
+	uint32_t msgid;
+	uint8_t type;			/* ISAKMP_EXCH_* */
+	struct ike_iv iv;		/* running IV of this exchange */
+	struct ike_rexmit rx;
+	uint64_t expire_at;		/* forgotten after this (ms) */
+	struct ike_qm *qm;
+};
+
+/* A Phase 2 connection: one pair of selectors, one kernel conn id, a
+ * current SA pair and, during a rekey, the one it replaces. */
+struct ike_conn {
+	struct ike_conn *next;
+	uint32_t id;			/* kernel conn id */
+	bool installed;
+	struct evs_prefix local, remote;	/* inner selectors, our view */
+	struct p2_xform xf;
+	uint32_t spi_in, spi_out;
+	uint32_t old_spi_in, old_spi_out;	/* 0 = none */
+	uint64_t old_del_at;		/* ms: delete the old pair then */
+	uint64_t out_switch_at;		/* ms: move outbound to the new pair */
+	uint64_t installed_at;
+	uint64_t rekey_at;		/* ms, initiator only; 0 = none */
+	uint64_t expire_at;		/* ms: hard expiry (kernel does it too) */
+	bool rekeying;
+	bool we_initiated;
+	unsigned generation;
+	/* In the engine's SPI index (conn_index_sync): in, out, old in,
+	 * old out; sa is the ISAKMP SA holding the connection. */
+	struct ike_sa *sa;
+	struct spi_node spi_nodes[4];
+};
+
+/* The ISAKMP SA (= struct evs_session of session.h). */
+struct ike_sa {
+	struct ike_sa *next;
+	struct ike_engine *eng;
+	/* Admission accounting (ikesa.c sa_account): the class the SA is
+	 * counted in, its source's bucket, and its place in the list of
+	 * unproven responder exchanges (oldest first). */
+	uint8_t acct;
+	uint16_t src_slot;
+	struct ike_sa *up_prev, *up_next;
+	unsigned unproven_replies;	/* MM2/AM2 resent to an unproven peer */
+	uint32_t serial;
+	char name[96];
+	uint8_t cky_i[ISAKMP_COOKIE_LEN], cky_r[ISAKMP_COOKIE_LEN];
+	bool initiator;
+	uint8_t exch;			/* MAIN or AGGRESSIVE */
+	enum ike_state state;
+	struct ike_path path;
+	const struct ike_peer *peer;	/* client role: the peer block */
+
+	/* Phase 1 negotiation */
+	struct p1_xform offer[128];
+	size_t n_offer;
+	struct p1_xform chosen;
+	bool have_chosen;
+	bool p1_life_shortened;
+	struct dh *dh;
+	uint8_t *gxi, *gxr;
+	size_t gxi_len, gxr_len;
+	uint8_t *ni, *nr;
+	size_t ni_len, nr_len;
+	uint8_t *sai_b;			/* the initiator's SA payload body */
+	size_t sai_len;
+	uint8_t *id_own;		/* our ID payload body */
+	size_t id_own_len;
+	uint8_t *id_peer;		/* the peer's ID payload body */
+	size_t id_peer_len;
+	struct isakmp_id peer_id;	/* decoded view of id_peer */
+	struct secret *psk;
+	bool psk_dummy;			/* unknown group: fail at HASH_I */
+	const struct ike_psk *psk_entry;	/* the address key used, if any */
+	bool peer_sent_cr;
+	struct cert_peer *peer_cert;
+	struct ike_keys keys;
+	bool have_keys;
+	struct ike_iv iv;		/* Phase 1 running / last CBC block */
+	struct ike_rexmit p1rx;
+	uint32_t peer_vids;		/* bit per enum isakmp_vid */
+
+	/* NAT-T (natt.c) */
+	int natt_level;			/* 0 none, 1 draft, 2 RFC 3947 */
+	bool nat_local;			/* we are behind a NAT */
+	bool nat_remote;		/* the peer is */
+	uint64_t keepalive_at;
+
+	/* timers (ms) */
+	uint64_t created;
+	uint64_t established;
+	uint64_t rekey_at;		/* client: start a new Phase 1 */
+	uint64_t expire_at;		/* Phase 1 lifetime end */
+	uint64_t last_rx;		/* any authenticated message */
+	uint64_t dpd_next;		/* next DPD check */
+	uint32_t dpd_seq;
+	unsigned dpd_unanswered;
+	bool dpd;			/* both sides support it */
+	bool replaced;			/* a newer Phase 1 took over */
+
+	struct ike_xchg *xchgs;
+#define IKE_XHASH 16
+	struct ike_xchg *xhash[IKE_XHASH];	/* the same, by message id */
+	unsigned n_xchgs;
+	/* Every message id this SA used or accepted (open addressing, 0 =
+	 * empty, grows to hold timers.message-ids-max): a replay is known for
+	 * the SA's whole life, and so is one of our own messages reflected
+	 * back at us. */
+	uint32_t *ids;
+	uint32_t ids_cap, ids_n;
+	bool ids_full_logged;
+	struct ike_conn *conns;
+
+	/* session steps (session.c) */
+	unsigned step;
+	bool step_begun[EVS_MAX_STEPS];
+	void *step_state[EVS_MAX_STEPS];
+	struct evs_prefix inner;
+	bool have_inner;
+	struct evs_prefix remote_nets[EVS_SESSION_MAX_NETS];
+	unsigned n_remote_nets;
+	char label[65];
+	bool initial_contact;		/* received from the peer */
+	/* Server role: what allows quick mode.  site: a no-xauth key (its
+	 * selectors bound the quick modes); authorized: a step logged the
+	 * user in and bound the selectors (check_ids); neither: none. */
+	const struct ike_psk *site;
+	bool authorized;
+	char user[65];			/* the XAUTH user (takeovers) */
+};
+
+struct ike_ratelimit {
+	struct {
+		uint8_t addr[16];
+		uint64_t second;
+		uint32_t count;
+	} slot[256];
+};
+
+struct ike_stats {
+	uint64_t rx, tx, rx_malformed, rx_dup, rx_unknown_sa, rx_rate_limited,
+		 rx_half_open_full, rexmits, p1_ok, p1_failed, p2_ok, p2_failed,
+		 dpd_dead, half_open_evicted, rx_source_full, unauth_refused,
+		 rx_replay, xchg_refused;
+};
+
+/* Per-source admission counters, by a keyed hash of the address (an
+ * attacker cannot aim at another source's bucket). */
+#define IKE_SRC_SLOTS 4096
+struct ike_src_count {
+	uint32_t half_open, unauth;
+};
+
+struct ike_engine {
+	const struct ike_config *ike;
+	enum evs_role role;
+	const struct ike_engine_ops *ops;
+	void *ops_arg;
+	uint64_t now;			/* ms, monotonic */
+	struct ike_sa *sas;
+	uint32_t next_serial;
+	uint32_t next_conn_id;
+	unsigned n_half_open;		/* responder SAs in Phase 1 */
+	unsigned n_unauth;		/* responder SAs in the session steps */
+	struct ike_src_count src[IKE_SRC_SLOTS];
+	uint8_t src_key[16];
+	struct ike_sa *up_head, *up_tail;	/* unproven, oldest first */
+	struct ike_ratelimit rl;
+	struct spi_index spis;		/* connections by (direction, SPI) */
+	struct ike_stats stats;
+	bool shutting_down;
+	/* Sends to a dead SA's peer are still allowed (deletes). */
+};
+
+/* ---- the engine --------------------------------------------------------- */
+
+struct ike_engine *ike_engine_new(const struct ike_config *ike,
+				  enum evs_role role,
+				  const struct ike_engine_ops *ops, void *arg);
+/* Deletes every SA (delete notifies, kernel conns) and frees. */
+void ike_engine_free(struct ike_engine *e);
+void ike_engine_set_time(struct ike_engine *e, uint64_t now_ms);
+/* A received datagram (marker already stripped when path->natt). */
+void ike_engine_input(struct ike_engine *e, const struct ike_path *path,
+		      const uint8_t *buf, size_t len);
+/* Run due timers; returns ms until the next one (<= 1000). */
+uint64_t ike_engine_tick(struct ike_engine *e);
+/* Client role: start Phase 1 to a configured peer from local address. */
+struct ike_sa *ike_engine_connect(struct ike_engine *e,
+				  const struct ike_peer *peer,
+				  const struct sockaddr_storage *local);
+/* Send deletes for everything and remove it from the kernel. */
+void ike_engine_shutdown(struct ike_engine *e);
+/* Kernel events (kernel.c decodes them). */
+void ike_engine_sa_expired(struct ike_engine *e, uint32_t spi, uint8_t dir,
+			   bool hard);
+void ike_engine_conn_gone(struct ike_engine *e, uint32_t conn_id);
+
+/* The admission counts agree with a walk of the SA table (tests). */
+bool ike_engine_counts_ok(const struct ike_engine *e);
+
+/* ---- shared by the exchange modules -------------------------------------- */
+
+/* The admission counters of a source address's bucket. */
+struct ike_src_count *ike_src_count(struct ike_engine *e,
+				    const struct sockaddr *a);
+
+struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
+			  const struct ike_path *path);
+/* Mark dead (freed at the next tick); removes its conns from the kernel
+ * when del_conns, sends an ISAKMP delete when notify and keys exist. */
+void ike_sa_kill(struct ike_sa *sa, const char *why, bool notify,
+		 bool del_conns);
+void ike_sa_set_state(struct ike_sa *sa, enum ike_state st);
+struct ike_sa *ike_sa_find(struct ike_engine *e, const uint8_t *icky,
+			   const uint8_t *rcky);
+void ike_sa_update_name(struct ike_sa *sa);
+
+/* Send a built message for the Phase 1 exchange / an exchange; keeps it
+ * for retransmission (awaiting) and duplicate answers. */
+int ike_sa_send_p1(struct ike_sa *sa, struct isakmp_buf *msg, bool awaiting);
+int ike_xchg_send(struct ike_sa *sa, struct ike_xchg *x,
+		  struct isakmp_buf *msg, bool awaiting);
+int ike_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len);
+void ike_rexmit_clear(struct ike_rexmit *r);
+
+struct ike_xchg *ike_xchg_find(struct ike_sa *sa, uint32_t msgid);
+/* Has the SA used or accepted this message id before? */
+bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid);
+/* Remember it for the SA's life; -1 when the memory is full. */
+int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid);
+/* A new exchange; msgid 0 = pick a fresh one (remembered at once).  IV
+ * from Phase 1.  NULL beyond timers.exchanges-max (informational
+ * exchanges, freed right after their one message, are not counted). */
+struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type);
+void ike_xchg_free(struct ike_sa *sa, struct ike_xchg *x);
+/* Before a connection is freed: quick modes that rekey it forget it. */
+void ike_sa_conn_forget(struct ike_sa *sa, const struct ike_conn *c);
+
+/* Header for a message of this SA. */
+void ike_sa_hdr(const struct ike_sa *sa, struct isakmp_hdr *h, uint8_t exch,
+		uint32_t msgid, uint8_t flags);
+/* HASH-first encrypted message helpers: verify the HASH payload of a
+ * decrypted informational/transaction message (prf(SKEYID_a, M-ID | rest)). */
+int ike_verify_msgid_hash(const struct ike_sa *sa, const struct isakmp_msg *m);
+/* Build + encrypt + send a HASH, payloads... message in exchange x:
+ * fill() adds the payloads after HASH. */
+typedef void (*ike_fill_fn)(struct isakmp_bld *b, void *arg);
+int ike_send_hashed(struct ike_sa *sa, struct ike_xchg *x, uint8_t exch,
+		    ike_fill_fn fill, void *arg, bool awaiting);
+
+/* Bytes of a payload chain after payload p up to the last payload's end. */
+const uint8_t *ike_after_payload(const struct isakmp_msg *m,
+				 const struct isakmp_payload *p, size_t *len);
+
+/* Owned byte copies. */
+uint8_t *ike_memdup(const void *p, size_t n);
+void ike_free_bytes(uint8_t **p, size_t *n);
+
+/* Address helpers. */
+size_t ike_sa_addr(const struct sockaddr *sa, const uint8_t **addr,
+		   uint16_t *port);
+void ike_addr_str(const struct sockaddr *sa, char *out, size_t n);
+bool ike_addr_eq(const struct sockaddr *a, const struct sockaddr *b);
+
+/* Session steps (session.c). */
+void session_phase1_done(struct ike_sa *sa);
+void session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
+		       const struct isakmp_msg *m);
+void session_end(struct ike_sa *sa);
+void session_child_up(struct ike_sa *sa, uint32_t conn_id);
+/* The steps' verdict on a quick mode's identities (server role): 0 or
+ * the notify to refuse with (why filled). */
+uint16_t session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
+			   const struct evs_prefix *idcr, char *why, size_t len);
+void session_child_down(struct ike_sa *sa, uint32_t conn_id);
+/* The Phase 2 selectors a client session proposes: every local x every
+ * remote prefix gets its own quick mode (at most EVS_SESSION_MAX_NETS
+ * of each). */
+void session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
+			  unsigned *n_local, struct evs_prefix *remote,
+			  unsigned *n_remote);
+const struct secret *session_psk_lookup(const struct isakmp_id *id,
+					const struct sockaddr *peer);
+
+#endif

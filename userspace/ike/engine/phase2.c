@@ -1,0 +1,1059 @@
+// SPDX-License-Identifier: MIT
+/*
+ * phase2: quick mode and Phase 2 connections.  See phase2.h.
+ */
+#include "ike/engine/phase2.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/engine/info.h"
+#include "lib/daemon_log.h"
+#include "ike/engine/natt.h"
+
+#define NONCE_LEN		32
+#define DEFAULT_P2_LIFE		3600	/* seconds */
+#define OLD_PAIR_GRACE_MS	3000	/* replaced SAs linger this long */
+#define OUT_SWITCH_MS		1000	/* rekey initiator: outbound waits for
+					 * the responder to install (QM3) */
+#define OLD_PAIR_MAX_MS		30000	/* responder: at most, without delete */
+
+const char *qm_state_name(enum qm_state s)
+{
+	switch (s) {
+	case QM_I_SENT:
+		return "QM_I_SENT";
+	case QM_R_SENT:
+		return "QM_R_SENT";
+	case QM_DONE:
+		return "QM_DONE";
+	}
+	return "QM_NEW";
+}
+
+static void qm_set_state(struct ike_sa *sa, struct ike_xchg *x,
+			 enum qm_state st)
+{
+	log_info("%s: quick mode %08x: %s -> %s", sa->name, x->msgid,
+		 qm_state_name(x->qm->state), qm_state_name(st));
+	x->qm->state = st;
+}
+
+void qm_free(struct ike_qm *qm)
+{
+	if (!qm)
+		return;
+	dh_free(qm->dh);
+	secret_free(qm->gqm);
+	ike_free_bytes(&qm->ni, &qm->ni_len);
+	ike_free_bytes(&qm->nr, &qm->nr_len);
+	free(qm);
+}
+
+/* ---- selectors -------------------------------------------------------------- */
+
+void evs_prefix_str(const struct evs_prefix *p, char *out, size_t n)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(p->family == AF_INET6 ? AF_INET6 : AF_INET, p->addr, a, sizeof(a));
+	snprintf(out, n, "%s/%u", a, p->plen);
+}
+
+static uint32_t plen_mask(unsigned plen)
+{
+	return plen ? htonl(0xffffffffu << (32 - plen)) : 0;
+}
+
+int p2_id_to_prefix(const struct isakmp_id *id, struct evs_prefix *p)
+{
+	uint32_t mask, m;
+	unsigned plen = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->family = AF_INET;
+	switch (id->type) {
+	case ISAKMP_ID_IPV4_ADDR:
+		memcpy(p->addr, id->data, 4);
+		p->plen = 32;
+		return 0;
+	case ISAKMP_ID_IPV4_ADDR_SUBNET:
+		memcpy(p->addr, id->data, 4);
+		memcpy(&mask, id->data + 4, 4);
+		m = ntohl(mask);
+		while (plen < 32 && (m & (0x80000000u >> plen)))
+			plen++;
+		if (plen_mask(plen) != mask)
+			return -1;	/* not contiguous */
+		p->plen = (uint8_t)plen;
+		m = plen_mask(plen);
+		for (int i = 0; i < 4; i++)
+			p->addr[i] &= ((uint8_t *)&m)[i];
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+void p2_prefix_to_id(const struct evs_prefix *p, struct isakmp_id *id,
+		     uint8_t buf[8])
+{
+	uint32_t mask = plen_mask(p->plen);
+
+	memset(id, 0, sizeof(*id));
+	memcpy(buf, p->addr, 4);
+	if (p->plen == 32) {
+		id->type = ISAKMP_ID_IPV4_ADDR;
+		id->len = 4;
+	} else {
+		id->type = ISAKMP_ID_IPV4_ADDR_SUBNET;
+		memcpy(buf + 4, &mask, 4);
+		id->len = 8;
+	}
+	id->data = buf;
+}
+
+static bool prefix_eq(const struct evs_prefix *a, const struct evs_prefix *b)
+{
+	return a->family == b->family && a->plen == b->plen &&
+	       !memcmp(a->addr, b->addr, 4);
+}
+
+static void host_prefix(const struct sockaddr_storage *ss, struct evs_prefix *p)
+{
+	const uint8_t *a;
+	uint16_t port;
+	size_t n = ike_sa_addr((const struct sockaddr *)ss, &a, &port);
+
+	memset(p, 0, sizeof(*p));
+	p->family = n == 16 ? AF_INET6 : AF_INET;
+	p->plen = (uint8_t)(n * 8);
+	if (n)
+		memcpy(p->addr, a, n);
+}
+
+/* Is prefix p inside net (IPv4)? */
+static bool prefix_within(const struct evs_prefix *p, const struct evs_prefix *net)
+{
+	uint32_t a, b, m = plen_mask(net->plen);
+
+	if (p->family != AF_INET || net->family != AF_INET || p->plen < net->plen)
+		return false;
+	memcpy(&a, p->addr, 4);
+	memcpy(&b, net->addr, 4);
+	return (a & m) == (b & m);
+}
+
+static bool within_any(const struct evs_prefix *p, const struct evs_prefix *nets,
+		       unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (prefix_within(p, &nets[i]))
+			return true;
+	return false;
+}
+
+/* Server role: a quick mode is only for a peer whose selectors are bound:
+ * a user a step logged in (check_ids then decides), or a site-to-site
+ * peer (no-xauth key) within its key's selectors.  0, or -1 with why. */
+static int qm_r_bound(const struct ike_sa *sa, const struct ike_qm *qm, char *why,
+		      size_t len)
+{
+	char c[64], r[64];
+
+	if (sa->eng->role != EVS_ROLE_SERVER || sa->authorized)
+		return 0;
+	evs_prefix_str(&qm->idci, c, sizeof(c));
+	evs_prefix_str(&qm->idcr, r, sizeof(r));
+	if (!sa->site) {
+		snprintf(why, len, "peer did not log in (no XAUTH) and its key is not a "
+			 "no-xauth site-to-site key: no Phase 2 for IDci %s IDcr %s", c, r);
+		return -1;
+	}
+	if (!within_any(&qm->idci, sa->site->remote_nets, sa->site->n_remote_nets)) {
+		snprintf(why, len, "site-to-site peer: IDci %s is not inside a remote-network "
+			 "of its key (%s:%u)", c, sa->site->file, sa->site->line);
+		return -1;
+	}
+	if (!within_any(&qm->idcr, sa->site->local_nets, sa->site->n_local_nets)) {
+		snprintf(why, len, "site-to-site peer: IDcr %s is not inside a local-network "
+			 "of its key (%s:%u)", r, sa->site->file, sa->site->line);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+struct ike_conn *conn_find_spi(struct ike_sa *sa, uint32_t spi, bool either)
+{
+	for (struct ike_conn *c = sa->conns; c; c = c->next) {
+		if (c->spi_out == spi || c->old_spi_out == spi)
+			return c;
+		if (either && (c->spi_in == spi || c->old_spi_in == spi))
+			return c;
+	}
+	return NULL;
+}
+
+static struct ike_conn *conn_find_sel(struct ike_sa *sa,
+				      const struct evs_prefix *local,
+				      const struct evs_prefix *remote)
+{
+	for (struct ike_conn *c = sa->conns; c; c = c->next)
+		if (prefix_eq(&c->local, local) && prefix_eq(&c->remote, remote))
+			return c;
+	return NULL;
+}
+
+/* o and sa are the same peer: the same address and port (two clients
+ * behind one NAT differ in the port) and the same identity; on the
+ * server also the same logged-in user or the same site-to-site key (in
+ * aggressive mode the identity is only the group's name). */
+static bool same_principal(const struct ike_sa *o, const struct ike_sa *sa)
+{
+	const uint8_t *a;
+	uint16_t po, ps;
+
+	ike_sa_addr((const struct sockaddr *)&o->path.remote, &a, &po);
+	ike_sa_addr((const struct sockaddr *)&sa->path.remote, &a, &ps);
+	if (!ike_addr_eq((const struct sockaddr *)&o->path.remote,
+			 (const struct sockaddr *)&sa->path.remote) || po != ps ||
+	    o->id_peer_len != sa->id_peer_len ||
+	    memcmp(o->id_peer, sa->id_peer, sa->id_peer_len))
+		return false;
+	if (sa->eng->role != EVS_ROLE_SERVER)
+		return true;
+	if (o->authorized && sa->authorized)
+		return !strcmp(o->user, sa->user);
+	return o->site && o->site == sa->site;
+}
+
+/* The peer renewed Phase 1 and rekeys a connection of its old ISAKMP SA
+ * under the new one: move the connection over (same kernel conn id, same
+ * policies) instead of installing a second one. */
+static struct ike_conn *conn_take_from_older(struct ike_sa *sa,
+					     const struct evs_prefix *local,
+					     const struct evs_prefix *remote)
+{
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next) {
+		if (o == sa || o->state == IKE_S_DEAD || !same_principal(o, sa))
+			continue;
+		for (struct ike_conn **pp = &o->conns; *pp; pp = &(*pp)->next) {
+			struct ike_conn *c = *pp;
+
+			if (!prefix_eq(&c->local, local) ||
+			    !prefix_eq(&c->remote, remote))
+				continue;
+			*pp = c->next;
+			c->next = sa->conns;
+			sa->conns = c;
+			conn_index_sync(sa, c);
+			log_info("%s: conn %u moved over from %s", sa->name, c->id,
+				 o->name);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify)
+{
+	struct ike_engine *e = sa->eng;
+
+	for (struct ike_conn **pp = &sa->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (notify && c->installed) {
+		uint32_t spis[2] = { c->spi_in, c->old_spi_in };
+
+		info_send_delete_esp(sa, spis, c->old_spi_in ? 2 : 1);
+	}
+	if (c->installed && e->ops->conn_del)
+		e->ops->conn_del(e->ops_arg, c->id);
+	log_notice("%s: conn %u removed (SPIs in %08x out %08x)", sa->name, c->id,
+		   c->spi_in, c->spi_out);
+	if (c->installed)
+		session_child_down(sa, c->id);
+	conn_index_drop(e, c);
+	ike_sa_conn_forget(sa, c);
+	free(c);
+}
+
+/* Move the outbound policy to the current pair (deferred after a rekey). */
+static void switch_out(struct ike_sa *sa, struct ike_conn *c)
+{
+	struct ike_engine *e = sa->eng;
+	struct kernel_child kc;
+
+	c->out_switch_at = 0;
+	memset(&kc, 0, sizeof(kc));
+	kc.conn_id = c->id;
+	kc.spi_out = c->spi_out;
+	kc.local_net = c->local;
+	kc.remote_net = c->remote;
+	if (e->ops->out_policy && e->ops->out_policy(e->ops_arg, &kc) == 0)
+		log_info("%s: conn %u: sending on SPI %08x now", sa->name, c->id,
+			 c->spi_out);
+}
+
+static void drop_old_pair(struct ike_sa *sa, struct ike_conn *c, bool notify)
+{
+	struct ike_engine *e = sa->eng;
+
+	if (!c->old_spi_in && !c->old_spi_out)
+		return;
+	if (c->out_switch_at)
+		switch_out(sa, c);
+	if (notify)
+		info_send_delete_esp(sa, &c->old_spi_in, 1);
+	if (e->ops->child_del_sas)
+		e->ops->child_del_sas(e->ops_arg, c->id, c->old_spi_in,
+				      c->old_spi_out);
+	log_info("%s: conn %u: replaced SAs in %08x out %08x deleted", sa->name,
+		 c->id, c->old_spi_in, c->old_spi_out);
+	c->old_spi_in = c->old_spi_out = 0;
+	c->old_del_at = 0;
+	conn_index_sync(sa, c);
+}
+
+void conn_tick(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->eng;
+
+	for (struct ike_conn *c = sa->conns, *n; c; c = n) {
+		n = c->next;
+		if (c->out_switch_at && e->now >= c->out_switch_at)
+			switch_out(sa, c);
+		if (c->old_del_at && e->now >= c->old_del_at)
+			drop_old_pair(sa, c, c->we_initiated);
+		if (c->expire_at && e->now >= c->expire_at) {
+			log_notice("%s: conn %u: lifetime over", sa->name, c->id);
+			conn_remove(sa, c, false);
+			continue;
+		}
+		if (c->rekey_at && e->now >= c->rekey_at && !c->rekeying &&
+		    sa->state == IKE_S_READY) {
+			c->rekey_at = 0;
+			log_info("%s: conn %u: rekeying", sa->name, c->id);
+			qm_initiate(sa, &c->local, &c->remote, c);
+		}
+	}
+}
+
+void conn_expired(struct ike_sa *sa, struct ike_conn *c, bool hard)
+{
+	if (hard) {
+		if (c->old_spi_in || c->old_spi_out) {
+			drop_old_pair(sa, c, false);
+			return;
+		}
+		log_notice("%s: conn %u: hard expiry", sa->name, c->id);
+		conn_remove(sa, c, true);
+		return;
+	}
+	log_info("%s: conn %u: soft expiry from the kernel", sa->name, c->id);
+	if (c->we_initiated && !c->rekeying && sa->state == IKE_S_READY) {
+		c->rekey_at = 0;
+		qm_initiate(sa, &c->local, &c->remote, c);
+	}
+}
+
+/* Install the SA pair negotiated by qm into a (new or rekeyed) connection. */
+static int install(struct ike_sa *sa, struct ike_xchg *x)
+{
+	struct ike_engine *e = sa->eng;
+	struct ike_qm *qm = x->qm;
+	const struct p2_xform *xf = &qm->chosen;
+	size_t el = p2_enc_key_len(xf), al = p2_auth_key_len(xf);
+	struct secret *kin = NULL, *kout = NULL;
+	struct evs_prefix local, remote;
+	struct kernel_child kc;
+	struct ike_conn *c;
+	uint32_t spi_out = xf->spi;
+	uint32_t life = xf->life_secs ? xf->life_secs : DEFAULT_P2_LIFE;
+	uint32_t jitter;
+	char desc[96], ls[64], rs[64];
+	int rc = -1;
+
+	local = qm->initiator ? qm->idci : qm->idcr;
+	remote = qm->initiator ? qm->idcr : qm->idci;
+	if (ike_keymat(&sa->keys, qm->gqm, ISAKMP_PROTO_ESP, qm->spi_in, qm->ni,
+		       qm->ni_len, qm->nr, qm->nr_len, el + al, &kin) < 0 ||
+	    ike_keymat(&sa->keys, qm->gqm, ISAKMP_PROTO_ESP, spi_out, qm->ni,
+		       qm->ni_len, qm->nr, qm->nr_len, el + al, &kout) < 0) {
+		log_err("%s: cannot compute KEYMAT", sa->name);
+		goto out;
+	}
+	if (qm->conn_gone) {
+		log_info("%s: quick mode %08x keyed a connection that is gone; not installed",
+			 sa->name, x->msgid);
+		goto out;
+	}
+	c = qm->initiator ? qm->conn : conn_find_sel(sa, &local, &remote);
+	if (!c && !qm->initiator)
+		c = conn_take_from_older(sa, &local, &remote);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			goto out;
+		c->id = e->next_conn_id++;
+		if (!c->id)
+			c->id = e->next_conn_id++;
+		c->local = local;
+		c->remote = remote;
+		c->next = sa->conns;
+		sa->conns = c;
+	}
+	memset(&kc, 0, sizeof(kc));
+	kc.conn_id = c->id;
+	kc.new_conn = !c->installed;
+	kc.label = sa->label[0] ? sa->label : NULL;
+	kc.local = sa->path.local;
+	kc.remote = sa->path.remote;
+	kc.encap = natt_active(sa);
+	kc.spi_in = qm->spi_in;
+	kc.spi_out = spi_out;
+	if (c->installed) {
+		kc.old_spi_in = c->spi_in;
+		kc.old_spi_out = c->spi_out;
+		/* The responder keys the new pair only when our QM3 arrives:
+		 * until then keep sending on the old one. */
+		kc.defer_out = qm->initiator && e->ops->out_policy;
+	}
+	kc.enc_name = p2_enc_kname(xf);
+	kc.auth_name = p2_auth_kname(xf);
+	kc.auth_trunc_bits = p2_auth_trunc_bits(xf);
+	kc.enc_in = secret_data(kin);
+	kc.auth_in = secret_data(kin) + el;
+	kc.enc_out = secret_data(kout);
+	kc.auth_out = secret_data(kout) + el;
+	kc.enc_len = el;
+	kc.auth_len = al;
+	kc.local_net = local;
+	kc.remote_net = remote;
+	kc.hard_secs = life;
+	/* The initiator's soft expiry comes first and with jitter, so the
+	 * two ends do not rekey at once; the responder's is a late backstop. */
+	ike_random(&jitter, sizeof(jitter));
+	kc.soft_secs = qm->initiator ? life * 9 / 10 - jitter % (life / 20 + 1) :
+		       life * 19 / 20;
+	if (xf->life_kb) {
+		kc.hard_bytes = (uint64_t)xf->life_kb * 1024;
+		kc.soft_bytes = kc.hard_bytes * (qm->initiator ? 8 : 9) / 10;
+	}
+	kc.allow_weak = p2_xform_weak(xf);
+	if (e->ops->child_add(e->ops_arg, &kc) < 0) {
+		log_err("%s: conn %u: kernel refused the SAs", sa->name, c->id);
+		if (!c->installed) {
+			for (struct ike_conn **pp = &sa->conns; *pp; pp = &(*pp)->next)
+				if (*pp == c) {
+					*pp = c->next;
+					break;
+				}
+			conn_index_drop(e, c);
+			free(c);
+		}
+		if (qm->conn)
+			qm->conn->rekeying = false;
+		goto out;
+	}
+	if (c->installed) {
+		/* The pair we replaced lingers for packets in flight. */
+		if (c->old_spi_in || c->old_spi_out)
+			drop_old_pair(sa, c, false);
+		c->old_spi_in = c->spi_in;
+		c->old_spi_out = c->spi_out;
+		c->old_del_at = e->now + (qm->initiator ? OLD_PAIR_GRACE_MS :
+					  OLD_PAIR_MAX_MS);
+		c->out_switch_at = kc.defer_out ? e->now + OUT_SWITCH_MS : 0;
+	}
+	c->xf = *xf;
+	c->spi_in = qm->spi_in;
+	c->spi_out = spi_out;
+	conn_index_sync(sa, c);
+	c->installed_at = e->now;
+	c->expire_at = 0;	/* the kernel's hard lifetime ends it */
+	c->we_initiated = qm->initiator;
+	c->rekeying = false;
+	c->generation++;
+	/* Rekey a little before the kernel's soft expiry would ask us to. */
+	c->rekey_at = qm->initiator ?
+		      e->now + (kc.soft_secs > 10 ? kc.soft_secs - 5 :
+				kc.soft_secs) * 1000 : 0;
+	p2_xform_format(xf, desc, sizeof(desc));
+	evs_prefix_str(&local, ls, sizeof(ls));
+	evs_prefix_str(&remote, rs, sizeof(rs));
+	log_notice("%s: conn %u %s: %s <-> %s, %s, SPI in %08x out %08x, lifetime %us%s%s",
+		   sa->name, c->id, kc.new_conn ? "up" : "rekeyed", ls, rs, desc,
+		   qm->spi_in, spi_out, life, kc.encap ? ", UDP-encapsulated" : "",
+		   qm->gqm ? ", PFS" : "");
+	e->stats.p2_ok++;
+	if (kc.new_conn) {
+		c->installed = true;
+		session_child_up(sa, c->id);
+	}
+	rc = 0;
+out:
+	secret_free(kin);
+	secret_free(kout);
+	return rc;
+}
+
+/* ---- building -------------------------------------------------------------- */
+
+static struct p2_params session_params(struct ike_sa *sa)
+{
+	struct p2_params prm = sa->peer ? sa->peer->p2 : sa->eng->ike->p2;
+
+	prm.natt = natt_active(sa);
+	prm.natt_level = sa->natt_level;
+	return prm;
+}
+
+static void add_qm_id(struct isakmp_bld *b, const struct evs_prefix *p)
+{
+	struct isakmp_id id;
+	uint8_t buf[8];
+
+	p2_prefix_to_id(p, &id, buf);
+	isakmp_add_id(b, &id);
+}
+
+static void add_lifetime_notify(struct isakmp_bld *b, const struct p2_xform *x)
+{
+	struct isakmp_buf a;
+	uint32_t spi = htonl(x->spi);
+
+	isakmp_buf_init(&a);
+	if (x->life_secs) {
+		isakmp_put_attr_tv(&a, IPSEC_ATTR_LIFE_TYPE, IKE_LIFE_SECONDS);
+		isakmp_put_attr_u32(&a, IPSEC_ATTR_LIFE_DURATION, x->life_secs);
+	}
+	if (x->life_kb) {
+		isakmp_put_attr_tv(&a, IPSEC_ATTR_LIFE_TYPE, IKE_LIFE_KILOBYTES);
+		isakmp_put_attr_u32(&a, IPSEC_ATTR_LIFE_DURATION, x->life_kb);
+	}
+	if (!a.oom && a.len)
+		isakmp_add_notify(b, ISAKMP_DOI_IPSEC, ISAKMP_PROTO_ESP, &spi, 4,
+				  ISAKMP_N_RESPONDER_LIFETIME, a.data, a.len);
+	isakmp_buf_free(&a);
+}
+
+static int finish_send(struct ike_sa *sa, struct ike_xchg *x,
+		       struct isakmp_bld *b, bool awaiting)
+{
+	int rc = -1;
+
+	if (ike_encrypt_msg(&sa->keys, &x->iv, &b->buf) == 0)
+		rc = ike_xchg_send(sa, x, &b->buf, awaiting);
+	isakmp_buf_free(&b->buf);
+	return rc;
+}
+
+int qm_initiate(struct ike_sa *sa, const struct evs_prefix *local,
+		const struct evs_prefix *remote, struct ike_conn *conn)
+{
+	const struct ike_config *ike = sa->eng->ike;
+	struct p2_params prm = session_params(sa);
+	struct p2_set sets[8];
+	size_t nsets = 0;
+	struct isakmp_hdr h;
+	struct isakmp_bld b;
+	struct ike_xchg *x;
+	struct ike_qm *qm;
+	size_t hoff, rlen;
+	const uint8_t *rest;
+	int n;
+
+	if (sa->peer)
+		for (size_t i = 0; i < sa->peer->n_sets && nsets < 8; i++)
+			if (sa->peer->set_idx[i] < ike->n_sets)
+				sets[nsets++] = ike->sets[sa->peer->set_idx[i]];
+	if (!nsets)
+		for (size_t i = 0; i < ike->n_sets && nsets < 8; i++)
+			sets[nsets++] = ike->sets[i];
+	x = ike_xchg_new(sa, 0, ISAKMP_EXCH_QUICK);
+	if (!x)
+		return -1;
+	qm = x->qm = calloc(1, sizeof(*qm));
+	if (!qm)
+		goto fail;
+	qm->initiator = true;
+	qm->conn = conn;
+	n = p2_permute(sets, nsets, &prm, qm->offer,
+		       sizeof(qm->offer) / sizeof(qm->offer[0]));
+	if (n <= 0) {
+		log_err("%s: no Phase 2 transforms to offer", sa->name);
+		goto fail;
+	}
+	qm->n_offer = (size_t)n;
+	qm->spi_in = ike_random_spi();
+	qm->ni = malloc(NONCE_LEN);
+	if (!qm->ni)
+		goto fail;
+	ike_random(qm->ni, NONCE_LEN);
+	qm->ni_len = NONCE_LEN;
+	if (prm.pfs_group && !(qm->dh = dh_new(prm.pfs_group)))
+		goto fail;
+	qm->idci = *local;
+	qm->idcr = *remote;
+	qm->have_ids = true;
+
+	ike_sa_hdr(sa, &h, ISAKMP_EXCH_QUICK, x->msgid, 0);
+	isakmp_bld_init(&b, &h);
+	hoff = isakmp_add_hash_slot(&b, sa->keys.hash_len);
+	p2_build_sa(&b, qm->offer, qm->n_offer, qm->spi_in);
+	isakmp_add_raw(&b, ISAKMP_PT_NONCE, qm->ni, qm->ni_len);
+	if (qm->dh) {
+		size_t kl;
+		const uint8_t *ke = dh_public(qm->dh, &kl);
+
+		isakmp_add_raw(&b, ISAKMP_PT_KE, ke, kl);
+	}
+	add_qm_id(&b, &qm->idci);
+	add_qm_id(&b, &qm->idcr);
+	if (isakmp_bld_finish(&b) < 0 ||
+	    !(rest = isakmp_bld_after(&b, hoff, sa->keys.hash_len, &rlen)) ||
+	    ike_hash_msgid(&sa->keys, x->msgid, rest, rlen, b.buf.data + hoff) < 0) {
+		isakmp_buf_free(&b.buf);
+		goto fail;
+	}
+	if (finish_send(sa, x, &b, true) < 0)
+		goto fail;
+	if (conn)
+		conn->rekeying = true;
+	{
+		char ls[64], rs[64];
+
+		evs_prefix_str(local, ls, sizeof(ls));
+		evs_prefix_str(remote, rs, sizeof(rs));
+		log_info("%s: quick mode %08x: offering %d transforms for %s <-> %s%s",
+			 sa->name, x->msgid, n, ls, rs, conn ? " (rekey)" : "");
+	}
+	qm_set_state(sa, x, QM_I_SENT);
+	return 0;
+fail:
+	ike_xchg_free(sa, x);
+	return -1;
+}
+
+static void qm_start_fresh(struct ike_sa *sa)
+{
+	struct evs_prefix local[EVS_SESSION_MAX_NETS], remote[EVS_SESSION_MAX_NETS];
+	unsigned nl, nr;
+
+	/* session.c decides: mode config's address or the configured local
+	 * networks, split include or the configured remote networks */
+	session_p2_selectors(sa, local, &nl, remote, &nr);
+	for (unsigned l = 0; l < nl; l++)
+		for (unsigned r = 0; r < nr; r++)
+			qm_initiate(sa, &local[l], &remote[r], NULL);
+}
+
+void conn_adopt(struct ike_sa *sa, struct ike_sa *old)
+{
+	while (old->conns) {
+		struct ike_conn *c = old->conns;
+
+		old->conns = c->next;
+		c->next = sa->conns;
+		sa->conns = c;
+		conn_index_sync(sa, c);
+		c->rekeying = false;
+		log_info("%s: conn %u moved over from %s", sa->name, c->id,
+			 old->name);
+		qm_initiate(sa, &c->local, &c->remote, c);
+	}
+}
+
+void qm_start_all(struct ike_sa *sa)
+{
+	if (!sa->initiator)
+		return;
+	/* A renewed Phase 1 takes over the connections of the old one. */
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+		if (o != sa && o->state == IKE_S_READY && o->peer == sa->peer &&
+		    o->conns) {
+			o->replaced = true;
+			conn_adopt(sa, o);
+			/* Deleted once the peer has surely rekeyed the
+			 * connections under the new SA (a delete now could
+			 * make it drop them first). */
+			o->expire_at = sa->eng->now + 10000;
+			return;
+		}
+	qm_start_fresh(sa);
+}
+
+/* ---- receiving -------------------------------------------------------------- */
+
+static int qm_refuse(struct ike_sa *sa, struct ike_xchg *x, uint16_t notify,
+		     const char *why)
+{
+	log_notice("%s: quick mode %08x refused: %s", sa->name, x->msgid, why);
+	sa->eng->stats.p2_failed++;
+	if (notify)
+		info_send_notify(sa, notify, ISAKMP_PROTO_ISAKMP, NULL, 0, NULL, 0);
+	return -1;
+}
+
+/* IDci/IDcr of a message: none (0) or both (1); -1 malformed. */
+static int take_ids(const struct isakmp_msg *m, struct evs_prefix *ci,
+		    struct evs_prefix *cr)
+{
+	const struct isakmp_payload *a = isakmp_msg_find(m, ISAKMP_PT_ID, 0);
+	const struct isakmp_payload *b = isakmp_msg_find(m, ISAKMP_PT_ID, 1);
+	struct isakmp_id ida, idb;
+	struct isakmp_perr err;
+
+	if (!a && !b)
+		return 0;
+	if (!a || !b || isakmp_msg_find(m, ISAKMP_PT_ID, 2))
+		return -1;
+	if (isakmp_parse_id(a->body, a->len, &ida, &err) < 0 ||
+	    isakmp_parse_id(b->body, b->len, &idb, &err) < 0 ||
+	    p2_id_to_prefix(&ida, ci) < 0 || p2_id_to_prefix(&idb, cr) < 0)
+		return -1;
+	return 1;
+}
+
+static int take_gqm(struct ike_sa *sa, struct ike_qm *qm,
+		    const struct isakmp_msg *m, const char **why)
+{
+	const struct isakmp_payload *ke = isakmp_msg_find(m, ISAKMP_PT_KE, 0);
+
+	if (!qm->chosen.group) {
+		if (ke) {
+			*why = "KE without a PFS group";
+			return -1;
+		}
+		return 0;
+	}
+	if (!ke) {
+		*why = "PFS group chosen but no KE";
+		return -1;
+	}
+	if (!qm->dh && !(qm->dh = dh_new(qm->chosen.group))) {
+		*why = "unsupported PFS group";
+		return -1;
+	}
+	if (dh_group(qm->dh) != qm->chosen.group) {
+		*why = "PFS group differs from ours";
+		return -1;
+	}
+	if (dh_shared(qm->dh, ke->body, ke->len, &qm->gqm) < 0) {
+		*why = "invalid KE";
+		return -1;
+	}
+	return 0;
+}
+
+static int take_nonce(const struct isakmp_msg *m, uint8_t **dst, size_t *len)
+{
+	const struct isakmp_payload *p = isakmp_msg_find(m, ISAKMP_PT_NONCE, 0);
+	struct isakmp_perr err;
+
+	if (!p || isakmp_check_nonce(p, &err) < 0)
+		return -1;
+	*dst = ike_memdup(p->body, p->len);
+	*len = p->len;
+	return *dst ? 0 : -1;
+}
+
+static int parse_sa(const struct isakmp_msg *m, struct p2_xform *out,
+		    size_t max, const char **why)
+{
+	const struct isakmp_payload *p = isakmp_msg_find(m, ISAKMP_PT_SA, 0);
+	struct isakmp_sa *isa;
+	struct isakmp_perr err;
+	int n;
+
+	if (!p || isakmp_msg_count(m, ISAKMP_PT_SA) != 1) {
+		*why = "not exactly one SA payload";
+		return -1;
+	}
+	isa = malloc(sizeof(*isa));
+	if (!isa) {
+		*why = "out of memory";
+		return -1;
+	}
+	n = isakmp_parse_sa(p->body, p->len, isa, &err);
+	if (n == 0)
+		n = p2_parse_sa(isa, out, max, &err);
+	free(isa);
+	if (n < 0)
+		*why = err.why;
+	return n;
+}
+
+static int qm_r_recv1(struct ike_sa *sa, struct ike_xchg *x,
+		      const struct isakmp_msg *m)
+{
+	const struct ike_config *ike = sa->eng->ike;
+	struct p2_params prm = session_params(sa);
+	struct p2_xform *offer;
+	struct p2_match match;
+	struct isakmp_hdr h;
+	struct isakmp_bld b;
+	struct ike_qm *qm;
+	const char *why = "malformed";
+	size_t hoff, rlen;
+	const uint8_t *rest;
+	uint8_t hash[IKE_MAX_HASH];
+	int n, ids;
+
+	if (ike_verify_msgid_hash(sa, m) < 0)
+		return qm_refuse(sa, x, 0, "bad HASH(1)");
+	if (sa->state != IKE_S_READY)
+		return qm_refuse(sa, x, 0, "Phase 2 before XAUTH/mode config finished");
+	qm = x->qm = calloc(1, sizeof(*qm));
+	offer = calloc(64, sizeof(*offer));
+	if (!qm || !offer) {
+		free(offer);
+		return qm_refuse(sa, x, 0, "out of memory");
+	}
+	n = parse_sa(m, offer, 64, &why);
+	if (n < 0) {
+		free(offer);
+		return qm_refuse(sa, x, ISAKMP_N_BAD_PROPOSAL_SYNTAX, why);
+	}
+	if (p2_select(ike->sets, ike->n_sets, &prm, offer, (size_t)n, &match) < 0) {
+		free(offer);
+		return qm_refuse(sa, x, ISAKMP_N_NO_PROPOSAL_CHOSEN,
+				 "no transform set matches");
+	}
+	free(offer);
+	qm->chosen = match.chosen;
+	qm->responder_lifetime = match.responder_lifetime;
+	if (prm.pfs_group && qm->chosen.group != prm.pfs_group)
+		return qm_refuse(sa, x, ISAKMP_N_NO_PROPOSAL_CHOSEN,
+				 "PFS group required");
+	if (take_nonce(m, &qm->ni, &qm->ni_len) < 0)
+		return qm_refuse(sa, x, ISAKMP_N_PAYLOAD_MALFORMED, "bad nonce");
+	if (take_gqm(sa, qm, m, &why) < 0)
+		return qm_refuse(sa, x, ISAKMP_N_INVALID_KEY_INFORMATION, why);
+	ids = take_ids(m, &qm->idci, &qm->idcr);
+	if (ids < 0)
+		return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION,
+				 "bad IDci/IDcr");
+	if (!ids) {
+		host_prefix(&sa->path.remote, &qm->idci);
+		host_prefix(&sa->path.local, &qm->idcr);
+	}
+	qm->have_ids = ids > 0;
+	if (sa->have_inner && !prefix_eq(&qm->idci, &sa->inner)) {
+		char s[192], c[64], a[64];
+
+		evs_prefix_str(&qm->idci, c, sizeof(c));
+		evs_prefix_str(&sa->inner, a, sizeof(a));
+		snprintf(s, sizeof(s), "IDci %s is not the peer's assigned address %s", c, a);
+		return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, s);
+	}
+	/* Easy VPN policy: e.g. the networks a network-extension client
+	 * may claim (the gateway routes them to it). */
+	{
+		char s[384] = "";
+		uint16_t notify;
+
+		if (qm_r_bound(sa, qm, s, sizeof(s)) < 0)
+			return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, s);
+		notify = session_check_ids(sa, &qm->idci, &qm->idcr, s, sizeof(s));
+
+		if (notify)
+			return qm_refuse(sa, x, notify, s);
+	}
+	if (!conn_find_sel(sa, &qm->idcr, &qm->idci)) {
+		uint32_t max = ike->timers.conns_max ? ike->timers.conns_max : 16;
+		unsigned n_conns = 0;
+
+		for (struct ike_conn *c = sa->conns; c; c = c->next)
+			n_conns++;
+		if (n_conns >= max)
+			return qm_refuse(sa, x, ISAKMP_N_NO_PROPOSAL_CHOSEN,
+					 "Phase 2 connections per session at the limit");
+	}
+	qm->spi_in = ike_random_spi();
+	qm->nr = malloc(NONCE_LEN);
+	if (!qm->nr)
+		return qm_refuse(sa, x, 0, "out of memory");
+	ike_random(qm->nr, NONCE_LEN);
+	qm->nr_len = NONCE_LEN;
+
+	ike_sa_hdr(sa, &h, ISAKMP_EXCH_QUICK, x->msgid, 0);
+	isakmp_bld_init(&b, &h);
+	hoff = isakmp_add_hash_slot(&b, sa->keys.hash_len);
+	p2_build_reply_sa(&b, &qm->chosen, qm->spi_in);
+	isakmp_add_raw(&b, ISAKMP_PT_NONCE, qm->nr, qm->nr_len);
+	if (qm->dh) {
+		size_t kl;
+		const uint8_t *ke = dh_public(qm->dh, &kl);
+
+		isakmp_add_raw(&b, ISAKMP_PT_KE, ke, kl);
+	}
+	if (qm->have_ids) {
+		/* Echo them as received. */
+		const struct isakmp_payload *a = isakmp_msg_find(m, ISAKMP_PT_ID, 0);
+		const struct isakmp_payload *c = isakmp_msg_find(m, ISAKMP_PT_ID, 1);
+
+		isakmp_add_raw(&b, ISAKMP_PT_ID, a->body, a->len);
+		isakmp_add_raw(&b, ISAKMP_PT_ID, c->body, c->len);
+	}
+	if (qm->responder_lifetime)
+		add_lifetime_notify(&b, &qm->chosen);
+	if (isakmp_bld_finish(&b) < 0 ||
+	    !(rest = isakmp_bld_after(&b, hoff, sa->keys.hash_len, &rlen)) ||
+	    ike_hash_qm2(&sa->keys, x->msgid, qm->ni, qm->ni_len, rest, rlen,
+			 hash) < 0) {
+		isakmp_buf_free(&b.buf);
+		return qm_refuse(sa, x, 0, "cannot build the answer");
+	}
+	memcpy(b.buf.data + hoff, hash, sa->keys.hash_len);
+	qm_set_state(sa, x, QM_R_SENT);
+	if (finish_send(sa, x, &b, true) < 0)
+		return qm_refuse(sa, x, 0, "cannot send");
+	return 0;
+}
+
+static void take_responder_lifetime(struct ike_sa *sa, struct ike_qm *qm,
+				    const struct isakmp_msg *m)
+{
+	const struct isakmp_payload *p;
+
+	for (unsigned i = 0; (p = isakmp_msg_find(m, ISAKMP_PT_N, i)); i++) {
+		struct isakmp_notify_pl n;
+		struct isakmp_attr_iter it;
+		struct isakmp_attr a;
+		struct isakmp_perr err;
+		int type = 0;
+
+		if (isakmp_parse_notify(p->body, p->len, &n, &err) < 0 ||
+		    n.type != ISAKMP_N_RESPONDER_LIFETIME)
+			continue;
+		isakmp_attr_iter_init(&it, n.data, n.data_len);
+		while (isakmp_attr_next(&it, &a, &err) == 1) {
+			if (a.type == IPSEC_ATTR_LIFE_TYPE) {
+				type = (int)a.u;
+			} else if (a.type == IPSEC_ATTR_LIFE_DURATION && a.u) {
+				if (type == IKE_LIFE_SECONDS &&
+				    (!qm->chosen.life_secs || a.u < qm->chosen.life_secs))
+					qm->chosen.life_secs = a.u;
+				if (type == IKE_LIFE_KILOBYTES &&
+				    (!qm->chosen.life_kb || a.u < qm->chosen.life_kb))
+					qm->chosen.life_kb = a.u;
+			}
+		}
+		log_info("%s: responder lifetime: %us %ukB", sa->name,
+			 qm->chosen.life_secs, qm->chosen.life_kb);
+	}
+}
+
+static int qm_i_recv2(struct ike_sa *sa, struct ike_xchg *x,
+		      const struct isakmp_msg *m)
+{
+	struct ike_qm *qm = x->qm;
+	struct p2_xform reply[2];
+	struct evs_prefix ci, cr;
+	struct isakmp_hdr h;
+	struct isakmp_bld b;
+	const uint8_t *rest;
+	uint8_t hash[IKE_MAX_HASH];
+	const char *why = "malformed";
+	size_t rlen;
+	int n, ids;
+
+	rest = ike_after_payload(m, &m->p[0], &rlen);
+	if (m->p[0].len != sa->keys.hash_len ||
+	    ike_hash_qm2(&sa->keys, x->msgid, qm->ni, qm->ni_len, rest, rlen,
+			 hash) < 0 ||
+	    !secret_memeq(hash, m->p[0].body, sa->keys.hash_len))
+		return qm_refuse(sa, x, 0, "bad HASH(2)");
+	n = parse_sa(m, reply, 2, &why);
+	if (n != 1)
+		return qm_refuse(sa, x, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
+				 n < 0 ? why : "not exactly one transform chosen");
+	if (p2_check_reply(qm->offer, qm->n_offer, &reply[0]) < 0)
+		return qm_refuse(sa, x, ISAKMP_N_NO_PROPOSAL_CHOSEN,
+				 "responder chose a transform we did not offer");
+	qm->chosen = reply[0];
+	if (take_nonce(m, &qm->nr, &qm->nr_len) < 0)
+		return qm_refuse(sa, x, ISAKMP_N_PAYLOAD_MALFORMED, "bad nonce");
+	if (take_gqm(sa, qm, m, &why) < 0)
+		return qm_refuse(sa, x, ISAKMP_N_INVALID_KEY_INFORMATION, why);
+	ids = take_ids(m, &ci, &cr);
+	if (ids < 0 || (ids && (!prefix_eq(&ci, &qm->idci) ||
+				!prefix_eq(&cr, &qm->idcr))))
+		return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION,
+				 "IDs in the answer differ from ours");
+	take_responder_lifetime(sa, qm, m);
+
+	ike_sa_hdr(sa, &h, ISAKMP_EXCH_QUICK, x->msgid, 0);
+	isakmp_bld_init(&b, &h);
+	if (ike_hash_qm3(&sa->keys, x->msgid, qm->ni, qm->ni_len, qm->nr,
+			 qm->nr_len, hash) < 0) {
+		isakmp_buf_free(&b.buf);
+		return qm_refuse(sa, x, 0, "cannot compute HASH(3)");
+	}
+	isakmp_add_raw(&b, ISAKMP_PT_HASH, hash, sa->keys.hash_len);
+	if (isakmp_bld_finish(&b) < 0) {
+		isakmp_buf_free(&b.buf);
+		return qm_refuse(sa, x, 0, "out of memory");
+	}
+	qm_set_state(sa, x, QM_DONE);
+	/* Install before sending QM3: our inbound SA must exist by the time
+	 * the responder (keyed by QM3) sends on it. */
+	if (install(sa, x) < 0) {
+		isakmp_buf_free(&b.buf);
+		return -1;
+	}
+	finish_send(sa, x, &b, false);
+	return 0;
+}
+
+static int qm_r_recv3(struct ike_sa *sa, struct ike_xchg *x,
+		      const struct isakmp_msg *m)
+{
+	struct ike_qm *qm = x->qm;
+	uint8_t hash[IKE_MAX_HASH];
+
+	if (m->n != 1 || m->p[0].len != sa->keys.hash_len ||
+	    ike_hash_qm3(&sa->keys, x->msgid, qm->ni, qm->ni_len, qm->nr,
+			 qm->nr_len, hash) < 0 ||
+	    !secret_memeq(hash, m->p[0].body, sa->keys.hash_len))
+		return qm_refuse(sa, x, 0, "bad HASH(3)");
+	x->rx.awaiting = false;
+	qm_set_state(sa, x, QM_DONE);
+	return install(sa, x);
+}
+
+int qm_input(struct ike_sa *sa, struct ike_xchg *x, const struct isakmp_msg *m)
+{
+	int rc;
+
+	if (!x->qm) {
+		rc = qm_r_recv1(sa, x, m);
+		if (rc < 0 && x->qm) {
+			qm_free(x->qm);
+			x->qm = NULL;
+		}
+		return rc;
+	}
+	switch (x->qm->state) {
+	case QM_I_SENT:
+		rc = qm_i_recv2(sa, x, m);
+		if (rc == 0)
+			x->rx.awaiting = false;
+		return rc;
+	case QM_R_SENT:
+		return qm_r_recv3(sa, x, m);
+	default:
+		log_debug("%s: quick mode %08x: message in state %s ignored",
+			  sa->name, x->msgid, qm_state_name(x->qm->state));
+		return -1;
+	}
+}

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: MIT
+/*
+ * session: runs the registered post-Phase-1 steps (session.h) on an
+ * established ISAKMP SA and offers the engine's services to them.
+ *
+ *   STEPS: step[i].begin -> RUNNING ... evs_session_step_done(ok)
+ *          -> step[i+1] ... -> READY (client: quick mode starts)
+ *
+ * Client role: decides the Phase 2 selectors from mode config and the
+ * peer block, and tells the engine's owner (ike_engine_ops.client_*) when
+ * a connection comes and goes and when the session ends, so the host can
+ * be set up for the tunnel (evsd/client/client_host.c).
+ */
+#include "ike/engine/session.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/engine/ike_config.h"
+#include "ike/engine/ikesa.h"
+#include "lib/daemon_log.h"
+#include "ike/engine/phase2.h"
+
+static const struct evs_post_phase1_ops *steps[EVS_MAX_STEPS];
+static unsigned n_steps;
+static evs_psk_lookup_fn psk_lookup;
+static void *psk_lookup_arg;
+
+int evs_session_register_step(const struct evs_post_phase1_ops *ops)
+{
+	for (unsigned i = 0; i < n_steps; i++)
+		if (steps[i] == ops)
+			return 0;
+	if (n_steps >= EVS_MAX_STEPS)
+		return -1;
+	steps[n_steps++] = ops;
+	return 0;
+}
+
+void evs_session_clear_steps(void)
+{
+	n_steps = 0;
+}
+
+void evs_session_set_psk_lookup(evs_psk_lookup_fn fn, void *arg)
+{
+	psk_lookup = fn;
+	psk_lookup_arg = arg;
+}
+
+const struct secret *session_psk_lookup(const struct isakmp_id *id,
+					const struct sockaddr *peer)
+{
+	return psk_lookup ? psk_lookup(id, peer, psk_lookup_arg) : NULL;
+}
+
+/* ---- Phase 2 selectors of a client session ------------------------------ */
+
+static unsigned copy_nets(struct evs_prefix *out, const struct evs_prefix *in,
+			  unsigned n)
+{
+	if (n > EVS_SESSION_MAX_NETS)
+		n = EVS_SESSION_MAX_NETS;
+	memcpy(out, in, n * sizeof(*in));
+	return n;
+}
+
+void session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
+			  unsigned *n_local, struct evs_prefix *remote,
+			  unsigned *n_remote)
+{
+	const struct ike_peer *p = sa->peer;
+	bool nem = p && p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION;
+
+	/* Network extension: the LANs themselves, whatever the gateway
+	 * may have offered as an address.  Client mode: the assigned
+	 * address; without mode config (a plain IPsec peer) the configured
+	 * local networks, else our outer address. */
+	if (nem)
+		*n_local = copy_nets(local, p->local_nets, p->n_local_nets);
+	else if (sa->have_inner)
+		*n_local = copy_nets(local, &sa->inner, 1);
+	else if (p && p->n_local_nets)
+		*n_local = copy_nets(local, p->local_nets, p->n_local_nets);
+	else
+		*n_local = 0;
+	if (!*n_local) {
+		const uint8_t *a;
+		uint16_t port;
+		size_t n = ike_sa_addr((const struct sockaddr *)&sa->path.local, &a,
+				       &port);
+
+		memset(local, 0, sizeof(*local));
+		local->family = n == 16 ? AF_INET6 : AF_INET;
+		local->plen = (uint8_t)(n * 8);
+		if (n)
+			memcpy(local->addr, a, n);
+		*n_local = 1;
+	}
+	/* What the gateway pushed (split include) wins over the file. */
+	if (sa->n_remote_nets)
+		*n_remote = copy_nets(remote, sa->remote_nets, sa->n_remote_nets);
+	else if (p && p->n_remote_nets)
+		*n_remote = copy_nets(remote, p->remote_nets, p->n_remote_nets);
+	else
+		*n_remote = 0;
+	if (!*n_remote) {
+		memset(remote, 0, sizeof(*remote));
+		remote->family = AF_INET;	/* 0.0.0.0/0: full tunnel */
+		*n_remote = 1;
+	}
+}
+
+static bool client_role(const struct ike_sa *sa)
+{
+	return sa->eng->role == EVS_ROLE_CLIENT && sa->peer;
+}
+
+static struct ike_sa *S(struct evs_session *s)
+{
+	return (struct ike_sa *)s;
+}
+
+static const struct ike_sa *CS(const struct evs_session *s)
+{
+	return (const struct ike_sa *)s;
+}
+
+static void steps_finished(struct ike_sa *sa)
+{
+	ike_sa_set_state(sa, IKE_S_READY);
+	qm_start_all(sa);
+}
+
+/* Begin steps from sa->step on until one is running. */
+static void run_steps(struct ike_sa *sa)
+{
+	while (sa->state == IKE_S_STEPS && sa->step < n_steps) {
+		unsigned i = sa->step;
+		int rc;
+
+		sa->step_begun[i] = true;
+		rc = steps[i]->begin((struct evs_session *)sa, &sa->step_state[i]);
+		if (rc == EVS_STEP_RUNNING) {
+			log_info("%s: step %s running", sa->name, steps[i]->name);
+			return;
+		}
+		if (rc == EVS_STEP_FAIL) {
+			ike_sa_kill(sa, "post-Phase-1 step failed", true, true);
+			return;
+		}
+		log_debug("%s: step %s skipped", sa->name, steps[i]->name);
+		sa->step++;
+	}
+	if (sa->state == IKE_S_STEPS)
+		steps_finished(sa);
+}
+
+void session_phase1_done(struct ike_sa *sa)
+{
+	sa->step = 0;
+	run_steps(sa);
+}
+
+void evs_session_step_done(struct evs_session *s, bool ok, const char *why)
+{
+	struct ike_sa *sa = S(s);
+
+	if (sa->state != IKE_S_STEPS || sa->step >= n_steps)
+		return;
+	log_info("%s: step %s %s%s%s", sa->name, steps[sa->step]->name,
+		 ok ? "done" : "failed", why ? ": " : "", why ? why : "");
+	if (!ok) {
+		ike_sa_kill(sa, why ? why : "step failed", true, true);
+		return;
+	}
+	sa->step++;
+	run_steps(sa);
+}
+
+void session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
+		       const struct isakmp_msg *m)
+{
+	const struct isakmp_payload *p = isakmp_msg_find(m, ISAKMP_PT_ATTR, 0);
+	struct isakmp_cfg cfg;
+	struct isakmp_perr err;
+
+	if (!p || isakmp_parse_cfg(p->body, p->len, &cfg, &err) < 0) {
+		log_info("%s: transaction %08x without a valid attribute payload",
+			 sa->name, x->msgid);
+		sa->eng->stats.rx_malformed++;
+		return;
+	}
+	/* Offer it to the running step, then to the steps already done (a
+	 * late retransmission, a mode-config request after XAUTH). */
+	for (int i = (int)(sa->step < n_steps ? sa->step : n_steps - 1);
+	     i >= 0; i--) {
+		int rc;
+
+		if (!sa->step_begun[i] || !steps[i]->recv_cfg)
+			continue;
+		rc = steps[i]->recv_cfg((struct evs_session *)sa,
+					&sa->step_state[i], x->msgid, &cfg);
+		if (rc == EVS_CFG_TAKEN)
+			return;
+		if (rc == EVS_CFG_BAD) {
+			sa->eng->stats.rx_malformed++;
+			log_info("%s: step %s: malformed attribute payload",
+				 sa->name, steps[i]->name);
+			return;
+		}
+	}
+	log_info("%s: transaction %08x (type %u) not expected, dropped",
+		 sa->name, x->msgid, cfg.type);
+}
+
+void session_end(struct ike_sa *sa)
+{
+	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_end)
+		sa->eng->ops->client_end(sa->eng->ops_arg, sa);
+	for (unsigned i = 0; i < n_steps; i++)
+		if (sa->step_begun[i]) {
+			sa->step_begun[i] = false;
+			if (steps[i]->end)
+				steps[i]->end((struct evs_session *)sa,
+					      &sa->step_state[i]);
+		}
+}
+
+uint16_t session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
+			   const struct evs_prefix *idcr, char *why, size_t len)
+{
+	for (unsigned i = 0; i < n_steps; i++) {
+		uint16_t n;
+
+		if (!sa->step_begun[i] || !steps[i]->check_ids)
+			continue;
+		n = steps[i]->check_ids((struct evs_session *)sa, &sa->step_state[i],
+					idci, idcr, why, len);
+		if (n)
+			return n;
+	}
+	return 0;
+}
+
+void session_child_up(struct ike_sa *sa, uint32_t conn_id)
+{
+	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_child_up)
+		sa->eng->ops->client_child_up(sa->eng->ops_arg, sa, conn_id);
+	for (unsigned i = 0; i < n_steps; i++)
+		if (sa->step_begun[i] && steps[i]->child_up)
+			steps[i]->child_up((struct evs_session *)sa,
+					   &sa->step_state[i], conn_id);
+}
+
+void session_child_down(struct ike_sa *sa, uint32_t conn_id)
+{
+	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_child_down)
+		sa->eng->ops->client_child_down(sa->eng->ops_arg, sa, conn_id);
+	for (unsigned i = 0; i < n_steps; i++)
+		if (sa->step_begun[i] && steps[i]->child_down)
+			steps[i]->child_down((struct evs_session *)sa,
+					     &sa->step_state[i], conn_id);
+}
+
+/* ---- services --------------------------------------------------------------- */
+
+struct cfg_args {
+	uint8_t type;
+	uint16_t ident;
+	const uint8_t *attrs;
+	size_t len;
+};
+
+static void fill_cfg(struct isakmp_bld *b, void *arg)
+{
+	const struct cfg_args *c = arg;
+
+	isakmp_add_cfg_begin(b, c->type, c->ident);
+	isakmp_buf_put(&b->buf, c->attrs, c->len);
+	isakmp_pl_end(b);
+}
+
+uint32_t evs_session_send_cfg(struct evs_session *s, uint32_t msgid,
+			      uint8_t cfg_type, uint16_t ident,
+			      const uint8_t *attrs, size_t attrs_len,
+			      bool expect_reply)
+{
+	struct ike_sa *sa = S(s);
+	struct cfg_args a = { cfg_type, ident, attrs, attrs_len };
+	struct ike_xchg *x;
+
+	if (sa->state == IKE_S_DEAD || !sa->have_keys)
+		return 0;
+	x = msgid ? ike_xchg_find(sa, msgid) : ike_xchg_new(sa, 0,
+						ISAKMP_EXCH_TRANSACTION);
+	if (!x || x->type != ISAKMP_EXCH_TRANSACTION)
+		return 0;
+	if (ike_send_hashed(sa, x, ISAKMP_EXCH_TRANSACTION, fill_cfg, &a,
+			    expect_reply) < 0)
+		return 0;
+	return x->msgid;
+}
+
+enum evs_role evs_session_role(const struct evs_session *s)
+{
+	return CS(s)->eng->role;
+}
+
+const struct sockaddr *evs_session_peer_addr(const struct evs_session *s)
+{
+	return (const struct sockaddr *)&CS(s)->path.remote;
+}
+
+const struct sockaddr *evs_session_local_addr(const struct evs_session *s)
+{
+	return (const struct sockaddr *)&CS(s)->path.local;
+}
+
+uint16_t evs_session_auth_method(const struct evs_session *s)
+{
+	return CS(s)->chosen.auth;
+}
+
+const struct isakmp_id *evs_session_peer_id(const struct evs_session *s)
+{
+	return &CS(s)->peer_id;
+}
+
+const char *evs_session_peer_name(const struct evs_session *s)
+{
+	return CS(s)->peer ? CS(s)->peer->name : NULL;
+}
+
+uint32_t evs_session_id(const struct evs_session *s)
+{
+	return CS(s)->serial;
+}
+
+const char *evs_session_name(const struct evs_session *s)
+{
+	return CS(s)->name;
+}
+
+bool evs_session_peer_has_vid(const struct evs_session *s, enum isakmp_vid vid)
+{
+	return vid < 32 && (CS(s)->peer_vids & (1u << vid));
+}
+
+void evs_session_set_inner(struct evs_session *s, const struct evs_prefix *p)
+{
+	S(s)->inner = *p;
+	S(s)->have_inner = true;
+}
+
+void evs_session_set_remote_nets(struct evs_session *s,
+				 const struct evs_prefix *nets, unsigned n)
+{
+	struct ike_sa *sa = S(s);
+
+	if (n > EVS_SESSION_MAX_NETS)
+		n = EVS_SESSION_MAX_NETS;
+	memcpy(sa->remote_nets, nets, n * sizeof(*nets));
+	sa->n_remote_nets = n;
+}
+
+void evs_session_set_label(struct evs_session *s, const char *label)
+{
+	snprintf(S(s)->label, sizeof(S(s)->label), "%s", label);
+}
+
+void evs_session_set_authorized(struct evs_session *s, const char *user)
+{
+	S(s)->authorized = true;
+	snprintf(S(s)->user, sizeof(S(s)->user), "%s", user);
+}
+
+bool evs_session_site_to_site(const struct evs_session *s)
+{
+	return CS(s)->site != NULL;
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session: the seam between the IKEv1 engine (ike-flow: ikesa/phase1/
+ * phase2/info) and the Easy VPN steps that run between Phase 1 and
+ * Phase 2 (ike-server: xauth.c, modecfg.c, policy, pools, RRI).
+ *
+ * >>> ike-server: implement `struct evs_post_phase1_ops` (one per step,
+ * >>> e.g. "xauth" then "modecfg") and register them in order with
+ * >>> evs_session_register_step() before the engine starts (a constructor
+ * >>> or main.c).  With no steps registered, or every step answering
+ * >>> EVS_STEP_SKIP, the engine goes straight from Phase 1 to Phase 2.
+ *
+ * Flow of one session (one ISAKMP SA):
+ *
+ *   PHASE1 done --> step[0].begin --> ... transaction exchanges ...
+ *               --> evs_session_step_done(s, true) --> step[1].begin ...
+ *               --> all done --> Phase 2 (client: quick mode initiated;
+ *                                         server: quick mode accepted)
+ *   evs_session_step_done(s, false, why) --> delete notify, session ends.
+ *
+ * Transaction exchanges (ISAKMP exchange type 6): the engine owns message
+ * ids, per-message-id IVs, HASH (prf(SKEYID_a, M-ID | payloads)),
+ * encryption, retransmission and duplicate detection.  A step only sees
+ * the decoded ATTR payload (isakmp.h struct isakmp_cfg) in recv_cfg() and
+ * sends with evs_session_send_cfg().  Messages that arrive before Phase 2
+ * is allowed (quick mode before the steps are done) are refused by the
+ * engine; the server's quick mode responder waits for the steps.
+ *
+ * Threading: none; every callback runs on the event loop.  A step may
+ * answer asynchronously (RADIUS): keep the struct evs_session pointer
+ * only until end() is called for it.
+ */
+#ifndef EVSD_SESSION_H
+#define EVSD_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ike/isakmp.h"
+#include "lib/prefix.h"
+
+struct evs_session;		/* = struct ike_sa inside the engine */
+
+enum evs_role {
+	EVS_ROLE_SERVER = 0,	/* evsd as gateway (EVS) */
+	EVS_ROLE_CLIENT = 1,	/* evsd as Easy VPN client (EVC) */
+};
+
+/* What begin() answers. */
+enum evs_step_rc {
+	EVS_STEP_FAIL = -1,	/* end the session now (reason logged by the step) */
+	EVS_STEP_SKIP = 0,	/* nothing to do for this session: next step */
+	EVS_STEP_RUNNING = 1,	/* started; evs_session_step_done() follows */
+};
+
+/* What recv_cfg() answers. */
+enum evs_cfg_rc {
+	EVS_CFG_TAKEN = 0,	/* consumed (maybe answered) */
+	EVS_CFG_NOT_MINE = 1,	/* not this step's message: the engine offers it
+				 * to the next step (if that step has begun) or
+				 * drops it with a log line */
+	EVS_CFG_BAD = -1,	/* malformed: counted and dropped */
+};
+
+struct evs_post_phase1_ops {
+	const char *name;	/* "xauth", "modecfg": for the logs */
+	/* Phase 1 is up; start this step.  *state is the step's own per-
+	 * session pointer (starts NULL; freed in end()). */
+	int (*begin)(struct evs_session *s, void **state);
+	/* A transaction-exchange message for this session, authenticated and
+	 * decrypted.  msgid identifies the exchange: answer a REQUEST/SET
+	 * with the same msgid, start a new exchange with msgid 0. */
+	int (*recv_cfg)(struct evs_session *s, void **state, uint32_t msgid,
+			const struct isakmp_cfg *cfg);
+	/* Phase 2 SAs of this session went into the kernel (conn_id is the
+	 * evs connection); inner: the peer's inner address/prefix.  Use for
+	 * RRI routes, proxy ARP, RADIUS accounting start.  May be NULL. */
+	void (*child_up)(struct evs_session *s, void **state, uint32_t conn_id);
+	/* The connection left the kernel (delete, DPD, expiry, shutdown).
+	 * May be NULL. */
+	void (*child_down)(struct evs_session *s, void **state, uint32_t conn_id);
+	/* The session is going away (always called once if begin() was):
+	 * release addresses, stop accounting, free *state. */
+	void (*end)(struct evs_session *s, void **state);
+	/* Server role: may the peer's quick mode use these identities
+	 * (idci: the peer's side, idcr: ours)?  0 = yes, else the ISAKMP
+	 * notify to refuse with, and the reason in why[len].  May be NULL. */
+	uint16_t (*check_ids)(struct evs_session *s, void **state,
+			      const struct evs_prefix *idci,
+			      const struct evs_prefix *idcr, char *why, size_t len);
+};
+
+#define EVS_MAX_STEPS 4
+/* Register a step; steps run in registration order.  0, or -1 if full. */
+int evs_session_register_step(const struct evs_post_phase1_ops *ops);
+/* Forget all registered steps (tests). */
+void evs_session_clear_steps(void);
+
+/* ---- services the engine offers to steps --------------------------------- */
+
+/* The current step is finished.  ok=false ends the session with a delete
+ * notification (why goes to the log). */
+void evs_session_step_done(struct evs_session *s, bool ok, const char *why);
+
+/* Send an ATTR payload of cfg_type with identifier ident and the given
+ * attribute bytes (built with isakmp_put_attr_*) in a transaction
+ * exchange.  msgid 0: a new exchange (the engine picks the id, keeps the
+ * message for retransmission until an answer with that id arrives);
+ * otherwise the answer to a received message (kept for duplicates).
+ * expect_reply: whether a message with this id must come back (REQUEST,
+ * SET) or not (REPLY, ACK).  Returns the message id used, 0 on failure. */
+uint32_t evs_session_send_cfg(struct evs_session *s, uint32_t msgid,
+			      uint8_t cfg_type, uint16_t ident,
+			      const uint8_t *attrs, size_t attrs_len,
+			      bool expect_reply);
+
+/* Who we are talking to. */
+enum evs_role evs_session_role(const struct evs_session *s);
+const struct sockaddr *evs_session_peer_addr(const struct evs_session *s);
+const struct sockaddr *evs_session_local_addr(const struct evs_session *s);
+/* The Phase 1 auth method as negotiated (1, 3, 65001, 65005 ...):
+ * p1_auth_is_xauth() on it says whether the peer expects XAUTH. */
+uint16_t evs_session_auth_method(const struct evs_session *s);
+/* The peer's Phase 1 identity (ID payload as received; for aggressive
+ * mode PSK this is the group name as ID_KEY_ID). */
+const struct isakmp_id *evs_session_peer_id(const struct evs_session *s);
+/* Client role: the configured `peer` block name; NULL on the server. */
+const char *evs_session_peer_name(const struct evs_session *s);
+/* Stable id for logs and pool owners (non-zero; also the kernel conn id of
+ * the session's first connection). */
+uint32_t evs_session_id(const struct evs_session *s);
+/* "p1 198.51.100.7[500] 1a2b3c4d…" prefix for log lines. */
+const char *evs_session_name(const struct evs_session *s);
+/* Did the peer send the Cisco Unity / XAUTH / DPD vendor ids? */
+bool evs_session_peer_has_vid(const struct evs_session *s, enum isakmp_vid vid);
+
+/* Phase 2 selectors decided by a step (mode config):
+ *  - server: the peer's inner address (pool lease): quick mode must name
+ *    exactly this as IDci (no spoofing), the kernel SA's selector;
+ *  - client: our inner address (what mode config gave us): sent as IDci
+ *    and put on the host by clientcfg.c (in network-extension mode the
+ *    peer block's local networks are the IDci instead; session.c).
+ * The remote side (client: IDcr; server: what the client may reach) is a
+ * list of prefixes; empty = 0.0.0.0/0 (full tunnel).  family AF_INET. */
+#define EVS_SESSION_MAX_NETS 32
+void evs_session_set_inner(struct evs_session *s, const struct evs_prefix *p);
+/* Client role: the networks to tunnel (split include); one quick mode per
+ * network.  n = 0: full tunnel. */
+void evs_session_set_remote_nets(struct evs_session *s,
+				 const struct evs_prefix *nets, unsigned n);
+/* Server role: the label stored with the kernel connection (user name). */
+void evs_session_set_label(struct evs_session *s, const char *label);
+/* Server role: the peer logged in as user and this step bound its Phase 2
+ * selectors (its check_ids decides each quick mode).  Without this, or a
+ * site-to-site key, the engine refuses every quick mode of the session. */
+void evs_session_set_authorized(struct evs_session *s, const char *user);
+/* Server role: Phase 1 used a `no-xauth` key (site to site): no XAUTH;
+ * quick mode is bound by the key's selectors. */
+bool evs_session_site_to_site(const struct evs_session *s);
+
+/* Server role, aggressive mode: the pre-shared key for the peer's Phase 1
+ * ID (ID_KEY_ID = the group name).  Return NULL for an unknown group: the
+ * engine then goes on with a random key, so the answer and its timing are
+ * those of a wrong key (no group enumeration), and fails at HASH_I.
+ * Without a lookup (or when it returns NULL for an ID that is not a
+ * KEY_ID) the engine uses `crypto isakmp key ... address` by peer address. */
+struct secret;
+typedef const struct secret *(*evs_psk_lookup_fn)(const struct isakmp_id *id,
+						   const struct sockaddr *peer,
+						   void *arg);
+void evs_session_set_psk_lookup(evs_psk_lookup_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,784 @@
+// SPDX-License-Identifier: MIT
+/*
+ * evsd's client role on its own host: the peer block's client settings
+ * (ezvpn-mode, local-network, remote-network, address-device) with their
+ * file:line errors; the Phase 2 selectors a session proposes; what
+ * clientcfg.c installs and removes, in which order, through a fake
+ * backend that records every request; the rtnetlink messages it builds;
+ * the PAT rule set; the session seam (apply on the first connection,
+ * keep across a renewed Phase 1, remove at the end).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+
+#include "evsd/client/client_host.h"
+#include "evsd/client/clientcfg.h"
+#include "tests/unit/ike_conf.h"
+#include "ike/engine/ikesa.h"
+#include "lib/daemon_log.h"
+#include "evsd/client/pat.h"
+#include "lib/rtnl.h"
+#include "lib/secret.h"
+#include "tests/unit/unit.h"
+
+/* ---- configuration ---------------------------------------------------------- */
+
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/evsd-client-XXXXXX");
+	int fd = mkstemp(path);
+
+	UNIT_ASSERT(fd >= 0);
+	UNIT_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static const char peer_head[] =
+	"peer gw {\n"
+	"    server 198.51.100.1\n"
+	"    group-key k\n";
+
+static int load(const char *body, struct ike_conf *cfg, struct cfg_err *err)
+{
+	char text[2048], *path;
+	int rc;
+
+	snprintf(text, sizeof(text), "%s%s}\n", peer_head, body);
+	path = write_tmp(text);
+	evsd_log_set_quiet(true);
+	err->msg[0] = '\0';
+	rc = ike_conf_load(path, cfg, err);
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+static void expect_error(const char *body, unsigned line, const char *part)
+{
+	struct ike_conf cfg;
+	struct cfg_err err;
+	const char *colon;
+	char want[16];
+
+	UNIT_ASSERT_EQ_INT(load(body, &cfg, &err), -1);
+	printf("# %s\n", err.msg);
+	snprintf(want, sizeof(want), ":%u: ", line);
+	colon = strstr(err.msg, want);
+	if (!colon || !strstr(err.msg, part))
+		UNIT_FAIL("got \"%s\", want line %u and \"%s\"", err.msg, line, part);
+}
+
+UNIT_TEST(peer_client_settings_load)
+{
+	struct ike_conf cfg;
+	struct cfg_err err;
+	const struct ike_peer *p;
+
+	UNIT_ASSERT_EQ_INT(secret_init(), 0);
+	UNIT_ASSERT_EQ_INT(load("    ezvpn-mode network-extension\n"
+				"    local-network 10.77.200.0/24\n"
+				"    local-network 10.77.201.0/24\n"
+				"    remote-network 192.168.77.0/24\n"
+				"    address-device dummy0\n", &cfg, &err), 0);
+	p = &cfg.ike.peers[0];
+	UNIT_ASSERT_EQ_INT(p->ezvpn_mode, IKE_EZVPN_NETWORK_EXTENSION);
+	UNIT_ASSERT_EQ_INT(p->n_local_nets, 2);
+	UNIT_ASSERT_EQ_INT(p->local_nets[1].addr[2], 201);
+	UNIT_ASSERT_EQ_INT(p->local_nets[1].plen, 24);
+	UNIT_ASSERT_EQ_INT(p->local_nets[1].family, AF_INET);
+	UNIT_ASSERT_EQ_INT(p->n_remote_nets, 1);
+	UNIT_ASSERT_EQ_INT(p->remote_nets[0].addr[0], 192);
+	UNIT_ASSERT_EQ_STR(p->addr_device, "dummy0");
+	ike_conf_free(&cfg);
+
+	/* defaults: client mode, nothing configured */
+	UNIT_ASSERT_EQ_INT(load("", &cfg, &err), 0);
+	p = &cfg.ike.peers[0];
+	UNIT_ASSERT_EQ_INT(p->ezvpn_mode, IKE_EZVPN_CLIENT);
+	UNIT_ASSERT_EQ_INT(p->n_local_nets, 0);
+	UNIT_ASSERT_EQ_INT(p->n_remote_nets, 0);
+	UNIT_ASSERT_EQ_STR(p->addr_device, "");
+	ike_conf_free(&cfg);
+}
+
+UNIT_TEST(peer_client_settings_errors_carry_file_and_line)
+{
+	expect_error("    local-network 10.77.200.1/24\n", 4,
+		     "has host bits set (the network is 10.77.200.0/24)");
+	expect_error("    remote-network 2001:db8::/32\n", 4, "only IPv4 networks");
+	expect_error("    local-network 10.77.200.0/33\n", 4, "bad prefix length");
+	expect_error("    local-network nowhere\n", 4, "not an IPv4 or IPv6 address");
+	expect_error("    remote-network 192.168.77.0/24\n"
+		     "    remote-network 192.168.77.0/24\n", 5, "given twice");
+	expect_error("    remote-network 10.0.1.0/24\n    remote-network 10.0.2.0/24\n"
+		     "    remote-network 10.0.3.0/24\n    remote-network 10.0.4.0/24\n"
+		     "    remote-network 10.0.5.0/24\n    remote-network 10.0.6.0/24\n"
+		     "    remote-network 10.0.7.0/24\n    remote-network 10.0.8.0/24\n"
+		     "    remote-network 10.0.9.0/24\n", 12, "more than 8");
+	expect_error("    ezvpn-mode network-extension\n", 1,
+		     "network-extension mode needs at least one 'local-network'");
+	expect_error("    ezvpn-mode hardware\n", 4, "hardware");
+	expect_error("    ezvpn-mode client\n    ezvpn-mode client\n", 5, "given twice");
+	expect_error("    address-device this-name-is-too-long\n", 4,
+		     "is not an interface name");
+	expect_error("    local-network 10.0.0.0/8 extra\n", 4, "local-network");
+}
+
+/* ---- a fake host ----------------------------------------------------------------- */
+
+static struct {
+	char log[64][512];
+	unsigned n;
+	bool route_exists;		/* answer EEXIST to route adds */
+	bool nft_fails;
+	uint8_t within[4];
+	bool have_within;
+} H;
+
+static void rec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void rec(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (H.n >= 64)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(H.log[H.n++], sizeof(H.log[0]), fmt, ap);
+	va_end(ap);
+}
+
+static unsigned f_ifindex(void *arg, const char *name)
+{
+	(void)arg;
+	return !strcmp(name, "evs0") ? 7 : !strcmp(name, "dummy0") ? 9 :
+	       !strcmp(name, "c0") ? 3 : 0;
+}
+
+static int f_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
+		  unsigned plen, char *err, size_t n)
+{
+	(void)arg;
+	rec("addr%c %u %u.%u.%u.%u/%u", add ? '+' : '-', ifindex, a[0], a[1], a[2],
+	    a[3], plen);
+	snprintf(err, n, "ok");
+	return 0;
+}
+
+static int f_route(void *arg, bool add, const struct rtnl_route *r, char *err,
+		   size_t n)
+{
+	char s[40] = "", g[40] = "";
+
+	(void)arg;
+	if (r->has_src)
+		snprintf(s, sizeof(s), " src %u.%u.%u.%u", r->src[0], r->src[1],
+			 r->src[2], r->src[3]);
+	if (r->has_gw)
+		snprintf(g, sizeof(g), " via %u.%u.%u.%u", r->gw[0], r->gw[1],
+			 r->gw[2], r->gw[3]);
+	rec("route%c %u.%u.%u.%u/%u oif %u%s%s proto %u", add ? '+' : '-', r->dst[0],
+	    r->dst[1], r->dst[2], r->dst[3], r->plen, r->oif, g, s, r->proto);
+	if (add && H.route_exists) {
+		snprintf(err, n, "File exists");
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int f_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
+		       char *err, size_t n)
+{
+	(void)arg;
+	(void)err;
+	(void)n;
+	rec("get %u.%u.%u.%u", dst[0], dst[1], dst[2], dst[3]);
+	memset(out, 0, sizeof(*out));
+	out->oif = 3;
+	out->has_gw = true;
+	memcpy(out->gw, (uint8_t[]){ 10, 99, 0, 1 }, 4);
+	return 0;
+}
+
+static int f_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[4])
+{
+	(void)arg;
+	rec("within %u.%u.%u.%u/%u", net[0], net[1], net[2], net[3], plen);
+	if (!H.have_within)
+		return -1;
+	memcpy(out, H.within, 4);
+	return 0;
+}
+
+static int f_nft(void *arg, const char *script, char *err, size_t n)
+{
+	(void)arg;
+	rec("nft %s", script);
+	if (H.nft_fails) {
+		snprintf(err, n, "nft failed");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct clientcfg_backend fake = {
+	.ifindex = f_ifindex, .addr = f_addr, .route = f_route,
+	.route_get = f_route_get, .addr_within = f_within, .nft = f_nft,
+};
+
+static void host_reset(void)
+{
+	memset(&H, 0, sizeof(H));
+	evsd_log_set_quiet(true);
+	clientcfg_set_backend(&fake);
+}
+
+static void expect_log(unsigned i, const char *want)
+{
+	if (i >= H.n)
+		UNIT_FAIL("request %u missing, want \"%s\"", i, want);
+	if (strncmp(H.log[i], want, strlen(want)))
+		UNIT_FAIL("request %u is \"%s\", want \"%s\"", i, H.log[i], want);
+}
+
+static struct evs_prefix pfx(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t plen)
+{
+	struct evs_prefix p = { .family = AF_INET, .plen = plen };
+
+	p.addr[0] = a;
+	p.addr[1] = b;
+	p.addr[2] = c;
+	p.addr[3] = d;
+	return p;
+}
+
+static struct clientcfg_req client_req(void)
+{
+	struct clientcfg_req r = {
+		.name = "test", .peer = "gw", .device = "evs0", .have_addr = true,
+		.addr = { 10, 77, 0, 10 }, .have_gateway = true,
+		.gateway = { 198, 51, 100, 1 },
+	};
+	return r;
+}
+
+UNIT_TEST(client_mode_split_routes_installed_and_removed_in_reverse)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix net = pfx(192, 168, 77, 0, 24), me = pfx(10, 77, 0, 10, 32);
+	struct clientcfg *c;
+
+	host_reset();
+	c = clientcfg_up(&r);
+	UNIT_ASSERT(c != NULL);
+	expect_log(0, "addr+ 7 10.77.0.10/32");
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net, &me), 0);
+	/* the gateway is outside 192.168.77.0/24: no host route for it */
+	expect_log(1, "route+ 192.168.77.0/24 oif 7 src 10.77.0.10 proto 78");
+	UNIT_ASSERT_EQ_INT(H.n, 2);
+	/* a rekey or a second child_up of the same conn changes nothing */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net, &me), 0);
+	UNIT_ASSERT_EQ_INT(H.n, 2);
+	UNIT_ASSERT_EQ_INT(clientcfg_n_routes(c), 1);
+	UNIT_ASSERT(clientcfg_same_addr(c, true, r.addr));
+	UNIT_ASSERT(!clientcfg_same_addr(c, true, (uint8_t[]){ 10, 77, 0, 11 }));
+	clientcfg_down(c);
+	expect_log(2, "route- 192.168.77.0/24 oif 7");
+	expect_log(3, "addr- 7 10.77.0.10/32");
+	UNIT_ASSERT_EQ_INT(H.n, 4);
+	clientcfg_set_backend(NULL);
+}
+
+UNIT_TEST(full_tunnel_keeps_the_gateway_outside_and_the_default_route)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix any = pfx(0, 0, 0, 0, 0), me = pfx(10, 77, 0, 10, 32);
+	struct clientcfg *c;
+
+	host_reset();
+	c = clientcfg_up(&r);
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &any, &me), 0);
+	expect_log(1, "get 198.51.100.1");
+	expect_log(2, "route+ 198.51.100.1/32 oif 3 via 10.99.0.1 proto 78");
+	expect_log(3, "route+ 0.0.0.0/1 oif 7 src 10.77.0.10 proto 78");
+	expect_log(4, "route+ 128.0.0.0/1 oif 7 src 10.77.0.10 proto 78");
+	UNIT_ASSERT_EQ_INT(H.n, 5);
+	/* never a delete or replace of the default route */
+	for (unsigned i = 0; i < H.n; i++)
+		UNIT_ASSERT(!strstr(H.log[i], "0.0.0.0/0"));
+	clientcfg_down(c);
+	expect_log(5, "route- 128.0.0.0/1");
+	expect_log(6, "route- 0.0.0.0/1");
+	expect_log(7, "route- 198.51.100.1/32 oif 3 via 10.99.0.1");
+	expect_log(8, "addr- 7 10.77.0.10/32");
+	UNIT_ASSERT_EQ_INT(H.n, 9);
+	clientcfg_set_backend(NULL);
+}
+
+UNIT_TEST(split_net_around_the_gateway_gets_the_host_route_too)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix net = pfx(198, 51, 100, 0, 24), gw = pfx(198, 51, 100, 1, 32);
+	struct clientcfg *c;
+
+	host_reset();
+	c = clientcfg_up(&r);
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net, NULL), 0);
+	expect_log(1, "get 198.51.100.1");
+	expect_log(2, "route+ 198.51.100.1/32 oif 3 via 10.99.0.1");
+	expect_log(3, "route+ 198.51.100.0/24 oif 7");
+	/* the gateway itself as the remote selector needs no route */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 6, &gw, NULL), 0);
+	UNIT_ASSERT_EQ_INT(H.n, 4);
+	clientcfg_down(c);
+	clientcfg_set_backend(NULL);
+}
+
+UNIT_TEST(what_existed_before_is_never_removed)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix net = pfx(192, 168, 77, 0, 24);
+	struct clientcfg *c;
+
+	host_reset();
+	H.route_exists = true;
+	c = clientcfg_up(&r);
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net, NULL), 0);
+	UNIT_ASSERT_EQ_INT(H.n, 2);
+	clientcfg_down(c);
+	/* only the address goes */
+	expect_log(2, "addr- 7");
+	UNIT_ASSERT_EQ_INT(H.n, 3);
+	clientcfg_set_backend(NULL);
+}
+
+UNIT_TEST(routes_shared_by_connections_go_with_the_last_one)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix net = pfx(192, 168, 77, 0, 24), net2 = pfx(192, 168, 78, 0, 24);
+	struct clientcfg *c;
+
+	host_reset();
+	r.have_addr = false;
+	r.network_extension = true;
+	c = clientcfg_up(&r);
+	UNIT_ASSERT_EQ_INT(H.n, 0);	/* network extension: no address */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net, NULL), 0);
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 6, &net, NULL), 0);
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 6, &net2, NULL), 0);
+	UNIT_ASSERT_EQ_INT(H.n, 2);
+	clientcfg_route_del(c, 5);
+	UNIT_ASSERT_EQ_INT(H.n, 2);
+	clientcfg_route_del(c, 6);
+	UNIT_ASSERT_EQ_INT(H.n, 4);
+	expect_log(2, "route- 192.168.78.0/24");
+	expect_log(3, "route- 192.168.77.0/24");
+	UNIT_ASSERT_EQ_INT(clientcfg_n_routes(c), 0);
+	clientcfg_down(c);
+	UNIT_ASSERT_EQ_INT(H.n, 4);
+	clientcfg_set_backend(NULL);
+}
+
+UNIT_TEST(network_extension_takes_its_source_from_the_local_network)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix net = pfx(192, 168, 77, 0, 24), lan = pfx(10, 77, 200, 0, 24);
+	struct clientcfg *c;
+
+	host_reset();
+	r.network_extension = true;	/* an address offered anyway is ignored */
+	H.have_within = true;
+	memcpy(H.within, (uint8_t[]){ 10, 77, 200, 1 }, 4);
+	c = clientcfg_up(&r);
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net, &lan), 0);
+	expect_log(0, "within 10.77.200.0/24");
+	expect_log(1, "route+ 192.168.77.0/24 oif 7 src 10.77.200.1 proto 78");
+	UNIT_ASSERT_EQ_INT(H.n, 2);
+	clientcfg_down(c);
+	expect_log(2, "route- 192.168.77.0/24");
+	UNIT_ASSERT_EQ_INT(H.n, 3);
+	clientcfg_set_backend(NULL);
+}
+
+UNIT_TEST(client_mode_pat_hides_the_lan_behind_the_assigned_address)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix lans[2] = { pfx(10, 77, 200, 0, 24), pfx(10, 77, 201, 0, 24) };
+	struct clientcfg *c;
+
+	host_reset();
+	r.lans = lans;
+	r.n_lans = 2;
+	c = clientcfg_up(&r);
+	expect_log(0, "addr+ 7 10.77.0.10/32");
+	expect_log(1, "nft add table ip evsd_pat_gw\ndelete table ip evsd_pat_gw\n");
+	UNIT_ASSERT(strstr(H.log[1], "type nat hook postrouting priority srcnat"));
+	UNIT_ASSERT(strstr(H.log[1], "oifname \"evs0\" ip saddr { 10.77.200.0/24, "
+			   "10.77.201.0/24 } masquerade"));
+	clientcfg_down(c);
+	expect_log(2, "nft delete table ip evsd_pat_gw\n");
+	expect_log(3, "addr- 7");
+
+	/* the address on another device: SNAT to it by name */
+	host_reset();
+	r.addr_device = "dummy0";
+	c = clientcfg_up(&r);
+	expect_log(0, "addr+ 9 10.77.0.10/32");
+	UNIT_ASSERT(strstr(H.log[1], "} snat to 10.77.0.10\n"));
+	clientcfg_down(c);
+	expect_log(3, "addr- 9 10.77.0.10/32");
+
+	/* nft failing: logged, and nothing to remove later */
+	host_reset();
+	H.nft_fails = true;
+	r.addr_device = NULL;
+	c = clientcfg_up(&r);
+	clientcfg_down(c);
+	UNIT_ASSERT_EQ_INT(H.n, 3);
+	expect_log(2, "addr- 7");
+
+	/* network extension never translates */
+	host_reset();
+	r.network_extension = true;
+	c = clientcfg_up(&r);
+	clientcfg_down(c);
+	UNIT_ASSERT_EQ_INT(H.n, 0);
+	clientcfg_set_backend(NULL);
+}
+
+UNIT_TEST(no_evs_device_no_configuration)
+{
+	struct clientcfg_req r = client_req();
+
+	host_reset();
+	r.device = "evs9";
+	UNIT_ASSERT(clientcfg_up(&r) == NULL);
+	UNIT_ASSERT_EQ_INT(H.n, 0);
+	clientcfg_set_backend(NULL);
+}
+
+UNIT_TEST(pat_table_names_and_script_limits)
+{
+	struct evs_prefix lan = pfx(10, 77, 200, 0, 24);
+	char name[PAT_TABLE_MAX], small[40];
+
+	pat_table_name("branch-1.corp", name, sizeof(name));
+	UNIT_ASSERT_EQ_STR(name, "evsd_pat_branch_1_corp");
+	UNIT_ASSERT(pat_script(name, "evs0", &lan, 1, NULL, small, sizeof(small)) < 0);
+	UNIT_ASSERT(pat_script(name, "evs0", &lan, 0, NULL, small, sizeof(small)) < 0);
+	UNIT_ASSERT_EQ_INT(pat_remove_script("t", small, sizeof(small)), 18);
+	UNIT_ASSERT_EQ_STR(small, "delete table ip t\n");
+}
+
+/* ---- rtnetlink messages ---------------------------------------------------------- */
+
+struct attrs {
+	const struct nlattr *tb[RTA_MAX + 1];
+};
+
+static int keep_attr(const struct nlattr *a, void *data)
+{
+	struct attrs *t = data;
+
+	if (mnl_attr_get_type(a) <= RTA_MAX)
+		t->tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+UNIT_TEST(rtnl_route_messages)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct rtnl_route r = { .dst = { 192, 168, 77, 0 }, .plen = 24, .oif = 7,
+				.has_src = true, .src = { 10, 77, 0, 10 },
+				.proto = EVSD_RTPROT_CLIENT };
+	struct nlmsghdr *nlh = rtnl_build_route(buf, true, &r, 42);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct attrs t = { { 0 } };
+	struct rtnl_route back;
+
+	UNIT_ASSERT_EQ_INT(nlh->nlmsg_type, RTM_NEWROUTE);
+	UNIT_ASSERT_EQ_INT(nlh->nlmsg_seq, 42);
+	UNIT_ASSERT(nlh->nlmsg_flags & NLM_F_EXCL);
+	UNIT_ASSERT(nlh->nlmsg_flags & NLM_F_CREATE);
+	UNIT_ASSERT(nlh->nlmsg_flags & NLM_F_ACK);
+	UNIT_ASSERT_EQ_INT(rtm->rtm_dst_len, 24);
+	UNIT_ASSERT_EQ_INT(rtm->rtm_protocol, 78);
+	UNIT_ASSERT_EQ_INT(rtm->rtm_scope, RT_SCOPE_LINK);
+	UNIT_ASSERT_EQ_INT(rtm->rtm_table, RT_TABLE_MAIN);
+	UNIT_ASSERT_EQ_INT(mnl_attr_parse(nlh, sizeof(*rtm), keep_attr, &t), MNL_CB_OK);
+	UNIT_ASSERT_MEM_EQ(mnl_attr_get_payload(t.tb[RTA_DST]), r.dst, 4);
+	UNIT_ASSERT_EQ_INT(mnl_attr_get_u32(t.tb[RTA_OIF]), 7);
+	UNIT_ASSERT_MEM_EQ(mnl_attr_get_payload(t.tb[RTA_PREFSRC]), r.src, 4);
+	UNIT_ASSERT(t.tb[RTA_GATEWAY] == NULL);
+
+	/* the same message read back as an answer */
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	UNIT_ASSERT_EQ_INT(rtnl_parse_route(nlh, &back), 0);
+	UNIT_ASSERT_EQ_INT(back.oif, 7);
+	UNIT_ASSERT(back.has_src && !back.has_gw);
+
+	/* through a gateway: universe scope; a delete carries no source */
+	r.has_gw = true;
+	memcpy(r.gw, (uint8_t[]){ 10, 99, 0, 1 }, 4);
+	nlh = rtnl_build_route(buf, false, &r, 43);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	memset(&t, 0, sizeof(t));
+	UNIT_ASSERT_EQ_INT(nlh->nlmsg_type, RTM_DELROUTE);
+	UNIT_ASSERT(!(nlh->nlmsg_flags & NLM_F_CREATE));
+	UNIT_ASSERT_EQ_INT(mnl_attr_parse(nlh, sizeof(*rtm), keep_attr, &t), MNL_CB_OK);
+	UNIT_ASSERT(t.tb[RTA_PREFSRC] == NULL);
+	UNIT_ASSERT_MEM_EQ(mnl_attr_get_payload(t.tb[RTA_GATEWAY]), r.gw, 4);
+	nlh = rtnl_build_route(buf, true, &r, 44);
+	UNIT_ASSERT_EQ_INT(((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_scope,
+			   RT_SCOPE_UNIVERSE);
+
+	/* not a route message */
+	nlh->nlmsg_type = RTM_NEWADDR;
+	UNIT_ASSERT_EQ_INT(rtnl_parse_route(nlh, &back), -1);
+}
+
+UNIT_TEST(rtnl_address_message)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	static const uint8_t a[4] = { 10, 77, 0, 10 };
+	struct nlmsghdr *nlh = rtnl_build_addr(buf, true, 7, a, 32, 9);
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct attrs t = { { 0 } };
+
+	UNIT_ASSERT_EQ_INT(nlh->nlmsg_type, RTM_NEWADDR);
+	UNIT_ASSERT_EQ_INT(ifa->ifa_index, 7);
+	UNIT_ASSERT_EQ_INT(ifa->ifa_prefixlen, 32);
+	UNIT_ASSERT_EQ_INT(ifa->ifa_family, AF_INET);
+	UNIT_ASSERT_EQ_INT(mnl_attr_parse(nlh, sizeof(*ifa), keep_attr, &t), MNL_CB_OK);
+	UNIT_ASSERT_MEM_EQ(mnl_attr_get_payload(t.tb[IFA_LOCAL]), a, 4);
+	nlh = rtnl_build_addr(buf, false, 7, a, 32, 10);
+	UNIT_ASSERT_EQ_INT(nlh->nlmsg_type, RTM_DELADDR);
+}
+
+/* ---- the session seam ------------------------------------------------------------ */
+
+struct fake_session {
+	struct ike_engine e;
+	struct ike_config ike;
+	struct ike_peer peer;
+	struct client_host *host;
+};
+
+/* The engine's client hooks, as evsd's main loop wires them. */
+static void seam_child_up(void *arg, struct ike_sa *sa, uint32_t conn_id)
+{
+	client_host_child_up(arg, sa, conn_id);
+}
+
+static void seam_child_down(void *arg, struct ike_sa *sa, uint32_t conn_id)
+{
+	client_host_child_down(arg, sa, conn_id);
+}
+
+static void seam_end(void *arg, struct ike_sa *sa)
+{
+	client_host_end(arg, sa);
+}
+
+static const struct ike_engine_ops seam_ops = {
+	.client_child_up = seam_child_up,
+	.client_child_down = seam_child_down,
+	.client_end = seam_end,
+};
+
+static struct ike_sa *new_sa(struct fake_session *f, uint32_t serial)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct sockaddr_in *gw = (struct sockaddr_in *)&sa->path.remote;
+	struct sockaddr_in *me = (struct sockaddr_in *)&sa->path.local;
+
+	sa->eng = &f->e;
+	sa->serial = serial;
+	sa->peer = &f->peer;
+	sa->state = IKE_S_READY;
+	snprintf(sa->name, sizeof(sa->name), "ike#%u", serial);
+	gw->sin_family = AF_INET;
+	inet_pton(AF_INET, "198.51.100.1", &gw->sin_addr);
+	me->sin_family = AF_INET;
+	inet_pton(AF_INET, "198.51.100.2", &me->sin_addr);
+	sa->next = f->e.sas;
+	f->e.sas = sa;
+	return sa;
+}
+
+static struct ike_conn *new_conn(struct ike_sa *sa, uint32_t id,
+				 struct evs_prefix local, struct evs_prefix remote)
+{
+	struct ike_conn *c = calloc(1, sizeof(*c));
+
+	c->id = id;
+	c->local = local;
+	c->remote = remote;
+	c->installed = true;
+	c->next = sa->conns;
+	sa->conns = c;
+	return c;
+}
+
+static void fake_session_init(struct fake_session *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->e.role = EVS_ROLE_CLIENT;
+	f->e.ike = &f->ike;
+	strcpy(f->ike.device, "evs0");
+	strcpy(f->peer.name, "gw");
+	f->host = client_host_new();
+	UNIT_ASSERT(f->host);
+	f->e.ops = &seam_ops;
+	f->e.ops_arg = f->host;
+}
+
+UNIT_TEST(selectors_from_mode_config_and_the_peer_block)
+{
+	struct fake_session f;
+	struct evs_prefix l[EVS_SESSION_MAX_NETS], r[EVS_SESSION_MAX_NETS];
+	unsigned nl, nr;
+	struct ike_sa *sa;
+
+	fake_session_init(&f);
+	sa = new_sa(&f, 1);
+	/* nothing known: our outer address to everything */
+	session_p2_selectors(sa, l, &nl, r, &nr);
+	UNIT_ASSERT_EQ_INT(nl, 1);
+	UNIT_ASSERT_EQ_INT(l[0].plen, 32);
+	UNIT_ASSERT_EQ_INT(l[0].addr[3], 2);
+	UNIT_ASSERT_EQ_INT(nr, 1);
+	UNIT_ASSERT_EQ_INT(r[0].plen, 0);
+	/* the file's networks (site to site, no mode config) */
+	f.peer.local_nets[0] = pfx(10, 77, 200, 0, 24);
+	f.peer.n_local_nets = 1;
+	f.peer.remote_nets[0] = pfx(192, 168, 77, 0, 24);
+	f.peer.remote_nets[1] = pfx(192, 168, 78, 0, 24);
+	f.peer.n_remote_nets = 2;
+	session_p2_selectors(sa, l, &nl, r, &nr);
+	UNIT_ASSERT_EQ_INT(nl, 1);
+	UNIT_ASSERT_EQ_INT(l[0].plen, 24);
+	UNIT_ASSERT_EQ_INT(nr, 2);
+	/* client mode with an assigned address and a pushed split list */
+	sa->inner = pfx(10, 77, 0, 10, 32);
+	sa->have_inner = true;
+	sa->remote_nets[0] = pfx(172, 16, 0, 0, 12);
+	sa->n_remote_nets = 1;
+	session_p2_selectors(sa, l, &nl, r, &nr);
+	UNIT_ASSERT_EQ_INT(nl, 1);
+	UNIT_ASSERT_EQ_INT(l[0].addr[3], 10);
+	UNIT_ASSERT_EQ_INT(l[0].plen, 32);
+	UNIT_ASSERT_EQ_INT(nr, 1);
+	UNIT_ASSERT_EQ_INT(r[0].addr[0], 172);
+	/* network extension: the LANs, never the offered address */
+	f.peer.ezvpn_mode = IKE_EZVPN_NETWORK_EXTENSION;
+	f.peer.local_nets[1] = pfx(10, 77, 201, 0, 24);
+	f.peer.n_local_nets = 2;
+	session_p2_selectors(sa, l, &nl, r, &nr);
+	UNIT_ASSERT_EQ_INT(nl, 2);
+	UNIT_ASSERT_EQ_INT(l[1].addr[2], 201);
+	UNIT_ASSERT_EQ_INT(nr, 1);
+	free(sa);
+	client_host_free(f.host);
+}
+
+UNIT_TEST(session_applies_keeps_over_renewal_and_removes)
+{
+	struct fake_session f;
+	struct ike_sa *old, *new;
+	struct ike_conn *c;
+
+	host_reset();
+	fake_session_init(&f);
+	old = new_sa(&f, 1);
+	old->inner = pfx(10, 77, 0, 10, 32);
+	old->have_inner = true;
+	c = new_conn(old, 5, old->inner, pfx(192, 168, 77, 0, 24));
+	session_child_up(old, 5);
+	expect_log(0, "addr+ 7 10.77.0.10/32");
+	expect_log(1, "route+ 192.168.77.0/24 oif 7 src 10.77.0.10");
+	UNIT_ASSERT_EQ_INT(H.n, 2);
+
+	/* a renewed Phase 1 adopts the connection; the old SA ends */
+	new = new_sa(&f, 2);
+	new->inner = old->inner;
+	new->have_inner = true;
+	old->conns = NULL;
+	new->conns = c;
+	session_end(old);
+	UNIT_ASSERT_EQ_INT(H.n, 2);	/* nothing removed, nothing re-added */
+
+	/* the connection goes (delete, DPD), then the session */
+	new->conns = NULL;
+	session_child_down(new, 5);
+	expect_log(2, "route- 192.168.77.0/24");
+	session_end(new);
+	expect_log(3, "addr- 7 10.77.0.10/32");
+	UNIT_ASSERT_EQ_INT(H.n, 4);
+	free(c);
+	free(new);
+	free(old);
+	client_host_free(f.host);
+
+	/* the server role never touches the host */
+	host_reset();
+	fake_session_init(&f);
+	f.e.role = EVS_ROLE_SERVER;
+	old = new_sa(&f, 3);
+	old->peer = NULL;
+	c = new_conn(old, 6, pfx(192, 168, 77, 0, 24), pfx(10, 77, 0, 10, 32));
+	session_child_up(old, 6);
+	session_child_down(old, 6);
+	session_end(old);
+	UNIT_ASSERT_EQ_INT(H.n, 0);
+	free(c);
+	free(old);
+	client_host_free(f.host);
+	clientcfg_set_backend(NULL);
+}
+
+UNIT_TEST(session_with_another_address_starts_over)
+{
+	struct fake_session f;
+	struct ike_sa *a, *b;
+	struct ike_conn *c1, *c2;
+
+	host_reset();
+	fake_session_init(&f);
+	a = new_sa(&f, 1);
+	a->inner = pfx(10, 77, 0, 10, 32);
+	a->have_inner = true;
+	c1 = new_conn(a, 5, a->inner, pfx(192, 168, 77, 0, 24));
+	session_child_up(a, 5);
+	b = new_sa(&f, 2);
+	b->inner = pfx(10, 77, 0, 11, 32);
+	b->have_inner = true;
+	c2 = new_conn(b, 8, b->inner, pfx(192, 168, 77, 0, 24));
+	session_child_up(b, 8);
+	expect_log(2, "route- 192.168.77.0/24");
+	expect_log(3, "addr- 7 10.77.0.10/32");
+	expect_log(4, "addr+ 7 10.77.0.11/32");
+	expect_log(5, "route+ 192.168.77.0/24 oif 7 src 10.77.0.11");
+	session_end(a);			/* no longer the owner */
+	UNIT_ASSERT_EQ_INT(H.n, 6);
+	b->conns = NULL;
+	session_child_down(b, 8);
+	session_end(b);
+	expect_log(7, "addr- 7 10.77.0.11/32");
+	free(c1);
+	free(c2);
+	free(a);
+	free(b);
+	client_host_free(f.host);
+	clientcfg_set_backend(NULL);
+}
+
+UNIT_MAIN()

@@ -1,0 +1,1650 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The IKE engine end to end, in memory: an initiator (client role) and a
+ * responder (server role) engine exchange datagrams through queues, with
+ * a fake clock and a fake kernel that records what would be installed.
+ * Covers main mode PSK, aggressive mode PSK, main mode RSA signatures,
+ * quick mode with PFS, responder lifetime, retransmission, duplicates,
+ * half-open bound and age, rate limits, NAT-T, DPD, delete, rekey, and a
+ * flood of malformed and mutated messages.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/evs.h>
+
+#include "tests/unit/ike_conf.h"
+#include "ike/engine/ikesa.h"
+#include "ike/engine/info.h"
+#include "lib/daemon_log.h"
+#include "ike/engine/phase2.h"
+#include "lib/secret.h"
+#include "ike/engine/session.h"
+#include "tests/unit/unit.h"
+
+#include "tests/unit/ike_pair.h"
+
+/* ---- configurations -------------------------------------------------------- */
+
+static const char server_conf[] =
+	"crypto isakmp policy 10 {\n"
+	"    encryption aes 256\n"
+	"    hash sha256\n"
+	"    authentication pre-share\n"
+	"    group 14\n"
+	"    lifetime 28800\n"
+	"}\n"
+	"crypto isakmp policy 20 {\n"
+	"    encryption 3des\n"
+	"    hash sha\n"
+	"    authentication pre-share\n"
+	"    group 14\n"
+	"}\n"
+	/* site to site: no XAUTH, quick mode bound by these selectors */
+	"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n"
+	"    local-network 0.0.0.0/0\n"
+	"    remote-network 198.51.100.0/24\n"
+	"}\n"
+	"crypto isakmp key natsecret address 198.51.100.77 no-xauth {\n"
+	"    local-network 0.0.0.0/0\n"
+	"    remote-network 10.1.1.0/24\n"
+	"}\n"
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	"crypto ipsec security-association lifetime seconds 1800\n"
+	"timers {\n"
+	"    retransmit-interval 1000\n"
+	"    retransmit-count 3\n"
+	"    half-open-max 3\n"
+	"    half-open-timeout 20\n"
+	"    rate-limit 50\n"
+	"    dpd-interval 10\n"
+	"    dpd-retries 3\n"
+	"}\n";
+
+static const char client_main_conf[] =
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	"crypto ipsec transform-set L esp-3des esp-sha-hmac\n"
+	"timers {\n"
+	"    retransmit-interval 1000\n"
+	"    retransmit-count 3\n"
+	"    dpd-interval 10\n"
+	"    dpd-retries 3\n"
+	"}\n"
+	"peer gw {\n"
+	"    server 203.0.113.1\n"
+	"    mode main\n"
+	"    group-key mainsecret\n"
+	"    encryption aes 3des\n"
+	"    key-length 256\n"
+	"    hash sha256 sha\n"
+	"    group 14\n"
+	"    transform-set L T\n"
+	"    pfs group14\n"
+	"    sa-lifetime seconds 3600\n"
+	"}\n";
+
+static const char client_aggr_conf[] =
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	"peer gw {\n"
+	"    server 203.0.113.1\n"
+	"    mode aggressive\n"
+	"    group-name sales\n"
+	"    group-key groupsecret\n"
+	"    encryption aes\n"
+	"    key-length 256\n"
+	"    hash sha256\n"
+	"    group 14\n"
+	"    transform-set T\n"
+	"}\n";
+
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/evsd-flow-XXXXXX");
+	int fd = mkstemp(path);
+
+	UNIT_ASSERT(fd >= 0);
+	UNIT_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void side_init(struct side *s, const char *name, const char *conf,
+		      enum evs_role role)
+{
+	struct cfg_err err;
+
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->path = write_tmp(conf);
+	if (ike_conf_load(s->path, &s->cfg, &err) < 0)
+		UNIT_FAIL("%s config: %s", name, err.msg);
+	s->e = ike_engine_new(&s->cfg.ike, role, &fake_ops, s);
+	UNIT_ASSERT(s->e);
+	ike_engine_set_time(s->e, now_ms);
+}
+
+static void side_free(struct side *s)
+{
+	ike_engine_free(s->e);
+	flush_q(s);
+	ike_conf_free(&s->cfg);
+	unlink(s->path);
+	free(s->path);
+}
+
+static struct secret *group_key;
+
+static const struct secret *lookup_group(const struct isakmp_id *id,
+					 const struct sockaddr *peer, void *arg)
+{
+	(void)peer;
+	(void)arg;
+	if (id->type == ISAKMP_ID_KEY_ID && id->len == 5 &&
+	    !memcmp(id->data, "sales", 5))
+		return group_key;
+	return NULL;
+}
+
+/* Stands in for XAUTH and mode config (easyvpn.c): when set, a server
+ * session that is not site to site logs in as this user. */
+static const char *login_user;
+
+static int login_begin(struct evs_session *s, void **state)
+{
+	(void)state;
+	if (evs_session_role(s) == EVS_ROLE_SERVER && login_user &&
+	    !evs_session_site_to_site(s))
+		evs_session_set_authorized(s, login_user);
+	return EVS_STEP_SKIP;
+}
+
+static const struct evs_post_phase1_ops login_step = {
+	.name = "login",
+	.begin = login_begin,
+};
+
+static void setup_conf(struct side *srv, const char *srv_conf, struct side *cli,
+		       const char *cli_conf)
+{
+	evs_session_clear_steps();
+	evs_session_register_step(&login_step);
+	login_user = NULL;
+	evsd_log_set_quiet(true);
+	if (!group_key)
+		group_key = secret_from("groupsecret", 11);
+	evs_session_set_psk_lookup(lookup_group, NULL);
+	nat_on = false;
+	side_init(srv, "server", srv_conf, EVS_ROLE_SERVER);
+	side_init(cli, "client", cli_conf, EVS_ROLE_CLIENT);
+}
+
+static void setup(struct side *srv, struct side *cli, const char *cli_conf)
+{
+	setup_conf(srv, server_conf, cli, cli_conf);
+}
+
+static struct ike_sa *only_sa(struct side *s);
+
+/* Let half-open exchanges time out, with retransmissions delivered. */
+static void age_out(struct side *a, struct side *b)
+{
+	for (int i = 0; i < 70 && (only_sa(a) || only_sa(b)); i++) {
+		tick(a, b, 1000);
+		pump(a, b);
+	}
+	UNIT_ASSERT(only_sa(b) == NULL);
+}
+
+static struct ike_sa *connect_client(struct side *cli)
+{
+	struct sockaddr_storage local;
+
+	set_addr(&local, nat_on ? "10.1.1.2" : "198.51.100.2", 500);
+	return ike_engine_connect(cli->e, &cli->cfg.ike.peers[0], &local);
+}
+
+static struct ike_sa *only_sa(struct side *s)
+{
+	struct ike_sa *found = NULL;
+
+	for (struct ike_sa *sa = s->e->sas; sa; sa = sa->next)
+		if (sa->state != IKE_S_DEAD) {
+			if (found)
+				return NULL;
+			found = sa;
+		}
+	return found;
+}
+
+/* The two ends installed matching, crossed SA pairs. */
+static void assert_pair(struct side *cli, unsigned ci, struct side *srv,
+			unsigned si)
+{
+	struct kchild *a = &cli->kadd[ci], *b = &srv->kadd[si];
+
+	UNIT_ASSERT_EQ_INT(a->c.spi_in, b->c.spi_out);
+	UNIT_ASSERT_EQ_INT(a->c.spi_out, b->c.spi_in);
+	UNIT_ASSERT_EQ_INT(a->c.enc_len, b->c.enc_len);
+	UNIT_ASSERT(a->c.enc_len > 0 && a->c.auth_len > 0);
+	UNIT_ASSERT_MEM_EQ(a->enc_in, b->enc_out, a->c.enc_len);
+	UNIT_ASSERT_MEM_EQ(a->enc_out, b->enc_in, a->c.enc_len);
+	UNIT_ASSERT_MEM_EQ(a->auth_in, b->auth_out, a->c.auth_len);
+	UNIT_ASSERT_MEM_EQ(a->auth_out, b->auth_in, a->c.auth_len);
+	UNIT_ASSERT(memcmp(a->enc_in, a->enc_out, a->c.enc_len));
+	UNIT_ASSERT_EQ_STR(a->c.enc_name, b->c.enc_name);
+	UNIT_ASSERT_EQ_STR(a->c.auth_name, b->c.auth_name);
+}
+
+/* ---- the tests -------------------------------------------------------------- */
+
+UNIT_TEST(main_mode_psk_and_quick_mode)
+{
+	struct side srv, cli;
+	struct ike_sa *c, *s;
+
+	setup(&srv, &cli, client_main_conf);
+	c = connect_client(&cli);
+	UNIT_ASSERT(c);
+	UNIT_ASSERT_EQ_INT(c->state, IKE_S_MM_I_SA_SENT);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	s = only_sa(&srv);
+	UNIT_ASSERT(c && s);
+	UNIT_ASSERT_EQ_INT(c->state, IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
+	/* Policy 10 (aes-256/sha256) wins although the client also offers
+	 * 3des and sha1. */
+	UNIT_ASSERT_EQ_INT(s->chosen.encr, IKE_ENCR_AES_CBC);
+	UNIT_ASSERT_EQ_INT(s->chosen.hash, IKE_HASH_SHA2_256);
+	UNIT_ASSERT_EQ_INT(c->chosen.life_secs, 28800);
+	/* Six Phase 1 messages, three quick mode messages. */
+	UNIT_ASSERT_EQ_INT(cli.sent, 3 + 2);
+	UNIT_ASSERT_EQ_INT(srv.sent, 3 + 1);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+	assert_pair(&cli, 0, &srv, 0);
+	/* Transform set T (server's only) although the client listed L first. */
+	UNIT_ASSERT_EQ_STR(cli.kadd[0].c.enc_name, "cbc(aes)");
+	UNIT_ASSERT_EQ_INT(cli.kadd[0].c.enc_len, 32);
+	UNIT_ASSERT(!cli.kadd[0].c.encap);
+	UNIT_ASSERT(cli.kadd[0].c.new_conn);
+	/* Responder lifetime: server's 1800 s beats the client's 3600 s. */
+	UNIT_ASSERT_EQ_INT(cli.kadd[0].c.hard_secs, 1800);
+	UNIT_ASSERT_EQ_INT(srv.kadd[0].c.hard_secs, 1800);
+	UNIT_ASSERT(cli.kadd[0].c.soft_secs < srv.kadd[0].c.soft_secs);
+	/* Selectors: client outer /32 <-> 0/0, mirrored on the server. */
+	UNIT_ASSERT_EQ_INT(cli.kadd[0].c.local_net.plen, 32);
+	UNIT_ASSERT_EQ_INT(cli.kadd[0].c.remote_net.plen, 0);
+	UNIT_ASSERT_EQ_INT(srv.kadd[0].c.remote_net.plen, 32);
+	UNIT_ASSERT_EQ_INT(srv.kadd[0].c.local_net.plen, 0);
+	UNIT_ASSERT(c->conns && c->conns->installed);
+
+	/* Client shuts down: its conn leaves its kernel, the delete
+	 * notifies reach the server, whose conn goes too. */
+	ike_engine_shutdown(cli.e);
+	UNIT_ASSERT_EQ_INT(cli.n_kdel, 1);
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(aggressive_mode_psk_group_key_id)
+{
+	struct side srv, cli;
+	struct ike_sa *c, *s;
+
+	setup(&srv, &cli, client_aggr_conf);
+	login_user = "alice";	/* a group key alone gets no Phase 2 */
+	c = connect_client(&cli);
+	UNIT_ASSERT(c);
+	UNIT_ASSERT_EQ_INT(c->state, IKE_S_AM_I_SENT);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	s = only_sa(&srv);
+	UNIT_ASSERT(c && s);
+	UNIT_ASSERT_EQ_INT(c->state, IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(s->peer_id.type, ISAKMP_ID_KEY_ID);
+	UNIT_ASSERT_EQ_INT(s->exch, ISAKMP_EXCH_AGGRESSIVE);
+	/* AM1, AM3, QM1, QM3 / AM2, QM2. */
+	UNIT_ASSERT_EQ_INT(cli.sent, 4);
+	UNIT_ASSERT_EQ_INT(srv.sent, 2);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	assert_pair(&cli, 0, &srv, 0);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(aggressive_mode_unknown_group_looks_like_wrong_key)
+{
+	struct side srv, cli, srv2, cli2;
+	unsigned sent_unknown, sent_wrong;
+
+	setup(&srv, &cli, "peer gw {\n server 203.0.113.1\n mode aggressive\n"
+	      " group-name nosuchgroup\n group-key groupsecret\n encryption aes\n"
+	      " key-length 256\n hash sha256\n group 14\n}\n");
+	connect_client(&cli);
+	pump(&cli, &srv);
+	/* AM3 does not decrypt into anything sensible: dropped, and the
+	 * half-open SA ages out.  Nothing tells the group is unknown. */
+	UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->state == IKE_S_AM_R_SENT);
+	age_out(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.p1_failed, 1);
+	sent_unknown = srv.sent;
+	side_free(&cli);
+	side_free(&srv);
+
+	setup(&srv2, &cli2, "peer gw {\n server 203.0.113.1\n mode aggressive\n"
+	      " group-name sales\n group-key wrongsecret\n encryption aes\n"
+	      " key-length 256\n hash sha256\n group 14\n}\n");
+	connect_client(&cli2);
+	pump(&cli2, &srv2);
+	UNIT_ASSERT(only_sa(&srv2) && only_sa(&srv2)->state == IKE_S_AM_R_SENT);
+	age_out(&cli2, &srv2);
+	UNIT_ASSERT_EQ_INT(srv2.n_kadd, 0);
+	UNIT_ASSERT_EQ_INT(srv2.e->stats.p1_failed, 1);
+	sent_wrong = srv2.sent;
+	/* Same answers: AM2, then the same AUTHENTICATION-FAILED. */
+	UNIT_ASSERT_EQ_INT(sent_unknown, sent_wrong);
+	side_free(&cli2);
+	side_free(&srv2);
+}
+
+UNIT_TEST(main_mode_wrong_psk_fails_cleanly)
+{
+	struct side srv, cli;
+
+	setup(&srv, &cli, "peer gw {\n server 203.0.113.1\n group-key nope\n"
+	      " encryption aes\n key-length 256\n hash sha256\n group 14\n}\n");
+	connect_client(&cli);
+	pump(&cli, &srv);
+	/* MM5 under the wrong key decrypts to garbage: dropped (and said so
+	 * in the log), MM6 never comes, both ends give up. */
+	UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->state == IKE_S_MM_R_KE_SENT);
+	UNIT_ASSERT(srv.e->stats.rx_malformed >= 1);
+	age_out(&cli, &srv);
+	UNIT_ASSERT(only_sa(&cli) == NULL);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd + cli.n_kadd, 0);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.p1_failed, 1);
+	UNIT_ASSERT_EQ_INT(cli.e->stats.p1_failed, 1);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(no_matching_policy)
+{
+	struct side srv, cli;
+
+	setup(&srv, &cli, "peer gw {\n server 203.0.113.1\n group-key mainsecret\n"
+	      " encryption aes\n key-length 128\n hash md5\n group 14\n}\n");
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.p1_failed, 1);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(retransmission_and_duplicates)
+{
+	struct side srv, cli;
+	struct ike_sa *c;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	/* MM1 reaches the server; its MM2 is lost. */
+	srv.drop_next = 1;
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->state == IKE_S_MM_I_SA_SENT);
+	/* Not yet time: nothing is resent. */
+	tick(&cli, &srv, 500);
+	UNIT_ASSERT_EQ_INT(cli.nq, 0);
+	/* After the interval the client resends MM1; the server sees a
+	 * duplicate and resends its MM2; the exchange completes. */
+	tick(&cli, &srv, 600);
+	UNIT_ASSERT_EQ_INT(cli.nq, 1);
+	UNIT_ASSERT_EQ_INT(cli.e->stats.rexmits, 1);
+	pump(&cli, &srv);
+	UNIT_ASSERT(srv.e->stats.rx_dup >= 1);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->state == IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+
+	/* The last quick mode message (QM3) lost: the server retransmits
+	 * QM2, the client answers the duplicate with QM3 again. */
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(lost_last_messages_are_recovered)
+{
+	struct side srv, cli;
+	struct ike_sa *c, *s;
+	unsigned before;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	/* MM1 -> MM2 -> MM3 -> MM4 -> MM5 -> (MM6 lost) */
+	pump(&cli, &srv);	/* everything goes through first */
+	side_free(&cli);
+	side_free(&srv);
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	for (int step = 0; step < 2; step++) {	/* MM1/MM2, MM3/MM4 */
+		struct side *sides[2] = { &cli, &srv };
+
+		for (int k = 0; k < 2; k++) {
+			struct side tmp = { .name = sides[k]->name };
+
+			UNIT_ASSERT_EQ_INT(sides[k]->nq, 1);
+			tmp.q[0] = sides[k]->q[0];
+			tmp.nq = 1;
+			sides[k]->nq = 0;
+			deliver(&tmp, sides[!k], 0);
+			free(tmp.q[0].buf);
+		}
+	}
+	/* MM5 to the server; the server is READY, its MM6 is lost. */
+	UNIT_ASSERT_EQ_INT(cli.nq, 1);
+	{
+		struct side tmp = { .name = "client" };
+
+		tmp.q[0] = cli.q[0];
+		tmp.nq = 1;
+		cli.nq = 0;
+		deliver(&tmp, &srv, 0);
+		free(tmp.q[0].buf);
+	}
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY);
+	flush_q(&srv);			/* MM6 lost */
+	before = srv.sent;
+	tick(&cli, &srv, 1100);		/* client resends MM5 */
+	UNIT_ASSERT_EQ_INT(cli.nq, 1);
+	pump(&cli, &srv);		/* server answers with MM6 again */
+	UNIT_ASSERT(srv.sent > before);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->state == IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(retransmission_gives_up)
+{
+	struct side srv, cli;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	flush_q(&cli);			/* nobody answers */
+	for (int i = 0; i < 20; i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&cli);
+	}
+	UNIT_ASSERT(only_sa(&cli) == NULL);
+	UNIT_ASSERT_EQ_INT(cli.e->stats.rexmits, 3);	/* retransmit-count 3 */
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(half_open_bound_and_age)
+{
+	struct side srv, cli;
+	unsigned n = 0;
+
+	setup(&srv, &cli, client_main_conf);
+	for (int i = 0; i < 5; i++)
+		connect_client(&cli);
+	/* Deliver only the five MM1s. */
+	{
+		unsigned nq = cli.nq;
+
+		for (unsigned i = 0; i < nq; i++)
+			deliver(&cli, &srv, i);
+		flush_q(&cli);
+	}
+	for (struct ike_sa *sa = srv.e->sas; sa; sa = sa->next)
+		n += sa->state != IKE_S_DEAD;
+	UNIT_ASSERT_EQ_INT(n, 3);			/* half-open-max 3 */
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_half_open_full, 2);
+	/* They age out after half-open-timeout (20 s). */
+	for (int i = 0; i < 25; i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&cli);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(per_source_rate_limit)
+{
+	struct side srv, cli;
+	const char *conf =
+		"crypto isakmp policy 10 {\n encryption aes 256\n hash sha256\n"
+		" authentication pre-share\n group 14\n}\n"
+		"timers {\n rate-limit 2\n half-open-max 100\n}\n";
+	struct cfg_err err;
+
+	setup(&srv, &cli, client_main_conf);
+	/* A server with a limit of 2 new exchanges per source per second. */
+	ike_engine_free(srv.e);
+	ike_conf_free(&srv.cfg);
+	unlink(srv.path);
+	free(srv.path);
+	srv.path = write_tmp(conf);
+	UNIT_ASSERT(ike_conf_load(srv.path, &srv.cfg, &err) == 0);
+	srv.e = ike_engine_new(&srv.cfg.ike, EVS_ROLE_SERVER, &fake_ops, &srv);
+	for (int i = 0; i < 5; i++)
+		connect_client(&cli);
+	for (unsigned i = 0; i < cli.nq; i++)
+		deliver(&cli, &srv, i);
+	flush_q(&cli);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_rate_limited, 3);
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 2);
+	/* A second later the source may start again. */
+	tick(&cli, &srv, 1000);
+	flush_q(&cli);
+	flush_q(&srv);
+	connect_client(&cli);
+	deliver(&cli, &srv, 0);
+	flush_q(&cli);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_rate_limited, 3);
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* ---- admission: floods of first messages ------------------------------------- */
+
+/* A first message as if from source i of a spoofed range, with a fresh
+ * initiator cookie. */
+static void inject_first(struct side *srv, unsigned i, uint8_t *buf,
+			 size_t len)
+{
+	struct ike_path p;
+	char a[32];
+
+	memset(&p, 0, sizeof(p));
+	snprintf(a, sizeof(a), "198.51.100.%u", 100 + i % 60);
+	set_addr(&p.local, "203.0.113.1", 500);
+	set_addr(&p.remote, a, 500);
+	ike_random(buf, 8);
+	buf[0] |= 1;
+	if (srv->nq > QMAX / 2)
+		flush_q(srv);
+	ike_engine_set_time(srv->e, now_ms);
+	ike_engine_input(srv->e, &p, buf, len);
+}
+
+/* The MM1 a client with this configuration sends. */
+static size_t capture_mm1(const char *conf, uint8_t *out, size_t max)
+{
+	struct side cli;
+	struct sockaddr_storage local;
+	size_t n;
+
+	side_init(&cli, "client", conf, EVS_ROLE_CLIENT);
+	set_addr(&local, "198.51.100.2", 500);
+	UNIT_ASSERT(ike_engine_connect(cli.e, &cli.cfg.ike.peers[0], &local));
+	UNIT_ASSERT(cli.nq == 1 && cli.q[0].len <= max);
+	n = cli.q[0].len;
+	memcpy(out, cli.q[0].buf, n);
+	side_free(&cli);
+	return n;
+}
+
+static const char client_group5_conf[] =
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	"peer gw {\n server 203.0.113.1\n group-key mainsecret\n"
+	" encryption aes\n key-length 256\n hash sha256\n group 5\n"
+	" transform-set T\n}\n";
+
+UNIT_TEST(refused_first_messages_leave_nothing_behind)
+{
+	struct side srv, cli;
+	uint8_t bare[28] = { 0 }, unmatched[2048];
+	size_t ulen;
+	unsigned sent_before;
+
+	setup(&srv, &cli, client_main_conf);
+	ulen = capture_mm1(client_group5_conf, unmatched, sizeof(unmatched));
+	bare[17] = 0x10;
+	bare[18] = ISAKMP_EXCH_MAIN;
+	bare[27] = 28;
+	sent_before = srv.sent;
+	/* 10,000 first messages from 60 sources, 1 ms apart: bare headers
+	 * and offers no policy matches.  half-open-max is 3. */
+	for (unsigned i = 0; i < 10000; i++) {
+		now_ms += 1;
+		if (i % 2)
+			inject_first(&srv, i, bare, sizeof(bare));
+		else
+			inject_first(&srv, i, unmatched, ulen);
+		UNIT_ASSERT(srv.e->n_half_open <= 3);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	/* Nothing was answered: no notify reflected at the sources. */
+	UNIT_ASSERT_EQ_INT(srv.sent - sent_before, 0);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_half_open_full, 0);
+	/* A real client connects afterwards. */
+	tick(&cli, &srv, 1000);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->state == IKE_S_READY);
+	UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->state == IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(half_open_flood_evicts_unproven_and_a_client_gets_through)
+{
+	struct side srv, cli;
+	uint8_t mm1[2048];
+	size_t len;
+
+	setup(&srv, &cli, client_main_conf);
+	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
+	/* Acceptable offers from 60 spoofed sources: each gets one MM2,
+	 * the table (half-open-max 3) stays full of the newest. */
+	for (unsigned i = 0; i < 3000; i++) {
+		now_ms += 1;
+		inject_first(&srv, i, mm1, len);
+		UNIT_ASSERT(srv.e->n_half_open <= 3);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
+	UNIT_ASSERT(srv.e->stats.half_open_evicted >= 2990);
+	/* A real client during the flood: it proves itself (MM3 carries
+	 * our cookie) before the flood pushes it out. */
+	connect_client(&cli);
+	deliver(&cli, &srv, 0);
+	flush_q(&cli);
+	for (unsigned i = 0; i < 2; i++)
+		inject_first(&srv, i, mm1, len);
+	{
+		struct sockaddr_storage ca;
+
+		set_addr(&ca, "198.51.100.2", 500);
+		for (unsigned i = 0; i < srv.nq; i++)
+			if (ike_addr_eq((struct sockaddr *)&srv.q[i].path.remote,
+					(struct sockaddr *)&ca))
+				deliver(&srv, &cli, i);
+	}
+	flush_q(&srv);
+	UNIT_ASSERT_EQ_INT(cli.nq, 1);		/* MM3 */
+	deliver(&cli, &srv, 0);
+	flush_q(&cli);
+	/* Proven now: the flood goes on, the rest of the exchange completes. */
+	for (unsigned i = 0; i < 10; i++)
+		inject_first(&srv, i, mm1, len);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->state == IKE_S_READY);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	/* The flood's exchanges age out: nothing left half-open. */
+	for (int i = 0; i < 70; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(half_open_per_source_limit)
+{
+	struct side srv, cli;
+	const char *conf =
+		"crypto isakmp policy 10 {\n encryption aes 256\n hash sha256\n"
+		" authentication pre-share\n group 14\n}\n"
+		"timers {\n half-open-per-source 2\n half-open-max 100\n}\n";
+	struct cfg_err err;
+	uint8_t mm1[2048];
+	size_t len;
+
+	setup(&srv, &cli, client_main_conf);
+	ike_engine_free(srv.e);
+	ike_conf_free(&srv.cfg);
+	unlink(srv.path);
+	free(srv.path);
+	srv.path = write_tmp(conf);
+	UNIT_ASSERT(ike_conf_load(srv.path, &srv.cfg, &err) == 0);
+	srv.e = ike_engine_new(&srv.cfg.ike, EVS_ROLE_SERVER, &fake_ops, &srv);
+	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
+	for (unsigned i = 0; i < 5; i++)
+		inject_first(&srv, 0, mm1, len);	/* one source */
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 2);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_source_full, 3);
+	inject_first(&srv, 1, mm1, len);		/* another one */
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* MM2 to an address that has not answered is never resent on a timer,
+ * and only a few times to retransmitted MM1s: no amplification. */
+UNIT_TEST(mm2_to_unproven_source_is_bounded)
+{
+	struct side srv, cli;
+	uint8_t mm1[2048];
+	size_t len;
+	unsigned sent;
+
+	setup(&srv, &cli, client_main_conf);
+	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
+	inject_first(&srv, 7, mm1, len);
+	UNIT_ASSERT_EQ_INT(srv.sent, 1);
+	sent = srv.sent;
+	for (int i = 0; i < 15; i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.sent, sent);		/* no timer resends */
+	UNIT_ASSERT(only_sa(&srv) != NULL);
+	/* The same MM1 again (same cookie, same source) five times. */
+	for (int i = 0; i < 5; i++) {
+		struct ike_path p;
+
+		memset(&p, 0, sizeof(p));
+		set_addr(&p.local, "203.0.113.1", 500);
+		set_addr(&p.remote, "198.51.100.107", 500);
+		now_ms += 2000;
+		ike_engine_set_time(srv.e, now_ms);
+		ike_engine_input(srv.e, &p, mm1, len);
+	}
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 2);
+	flush_q(&srv);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* ---- replay and the peer's address ------------------------------------------ */
+
+/* Deliver a queued datagram of from's as if it came from addr:port. */
+static void deliver_as(struct side *from, struct side *to, unsigned i,
+		       const char *addr, uint16_t port)
+{
+	struct ike_path rp;
+
+	rp.local = from->q[i].path.remote;
+	rp.remote = from->q[i].path.local;
+	rp.natt = from->q[i].path.natt;
+	set_addr(&rp.remote, addr, port);
+	ike_engine_set_time(to->e, now_ms);
+	ike_engine_input(to->e, &rp, from->q[i].buf, from->q[i].len);
+}
+
+/* The client's R-U-THERE, queued (not delivered). */
+static void client_rut(struct side *cli)
+{
+	uint32_t be = htonl(7);
+
+	flush_q(cli);
+	UNIT_ASSERT(info_send_notify(only_sa(cli), ISAKMP_N_R_U_THERE,
+				     ISAKMP_PROTO_ISAKMP, NULL, 0, &be, 4) == 0);
+	UNIT_ASSERT_EQ_INT(cli->nq, 1);
+}
+
+/* Keep both ends busy (DPD answered) for secs seconds. */
+static void idle(struct side *cli, struct side *srv, int secs)
+{
+	for (int i = 0; i < secs; i++) {
+		tick(cli, srv, 1000);
+		pump(cli, srv);
+	}
+}
+
+UNIT_TEST(replayed_info_is_ignored_for_the_sa_life)
+{
+	struct side srv, cli;
+	struct pkt saved;
+	struct ike_sa *s;
+	struct sockaddr_storage before;
+	unsigned sent;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY);
+	before = s->path.remote;
+	client_rut(&cli);
+	saved = cli.q[0];
+	saved.buf = malloc(saved.len);
+	memcpy(saved.buf, cli.q[0].buf, saved.len);
+	sent = srv.sent;
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 1);		/* R-U-THERE-ACK */
+	/* Long after the exchange (message ids were kept 60 s). */
+	idle(&cli, &srv, 70);
+	flush_q(&srv);
+	sent = srv.sent;
+	cli.q[0] = saved;
+	cli.nq = 1;
+	deliver(&cli, &srv, 0);
+	deliver_as(&cli, &srv, 0, "198.51.100.66", 500);
+	flush_q(&cli);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 0);		/* not answered */
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_replay, 2);
+	UNIT_ASSERT(only_sa(&srv) == s);
+	UNIT_ASSERT(!memcmp(&s->path.remote, &before, sizeof(before)));
+	/* A new authenticated message from elsewhere, no NAT-T in use:
+	 * answered, and the peer stays where it is. */
+	client_rut(&cli);
+	deliver_as(&cli, &srv, 0, "198.51.100.66", 500);
+	flush_q(&cli);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 1);
+	UNIT_ASSERT(!memcmp(&s->path.remote, &before, sizeof(before)));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(with_natt_only_a_new_message_moves_the_peer)
+{
+	struct side srv, cli;
+	struct pkt saved;
+	struct ike_sa *s;
+	char a[64];
+
+	setup(&srv, &cli, "crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	      "peer gw {\n server 203.0.113.1\n group-key natsecret\n"
+	      " encryption aes\n key-length 256\n hash sha256\n group 14\n"
+	      " transform-set T\n}\n");
+	nat_on = true;
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY && s->path.natt);
+	client_rut(&cli);
+	saved = cli.q[0];
+	saved.buf = malloc(saved.len);
+	memcpy(saved.buf, cli.q[0].buf, saved.len);
+	pump(&cli, &srv);
+	idle(&cli, &srv, 70);
+	/* The replay from another mapping: ignored. */
+	cli.q[0] = saved;
+	cli.nq = 1;
+	deliver_as(&cli, &srv, 0, "198.51.100.99", 41000);
+	flush_q(&cli);
+	ike_addr_str((struct sockaddr *)&s->path.remote, a, sizeof(a));
+	UNIT_ASSERT_EQ_STR(a, "198.51.100.77[34500]");
+	/* A new one from a new mapping (the NAT rebooted): followed. */
+	client_rut(&cli);
+	deliver_as(&cli, &srv, 0, "198.51.100.99", 41000);
+	flush_q(&cli);
+	ike_addr_str((struct sockaddr *)&s->path.remote, a, sizeof(a));
+	UNIT_ASSERT_EQ_STR(a, "198.51.100.99[41000]");
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* 24,000 R-U-THEREs with new message ids: no exchange is kept for them,
+ * the id memory stops at message-ids-max, the SA stays usable. */
+UNIT_TEST(info_flood_keeps_exchanges_bounded)
+{
+	struct side srv, cli;
+	struct ike_sa *s;
+	unsigned kept = 0, n0;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY);
+	cli.cfg.ike.timers.msgids_max = 1000000;	/* the attacker's end */
+	n0 = s->n_xchgs;				/* the quick mode */
+	for (unsigned i = 0; i < 24000; i++) {
+		client_rut(&cli);
+		deliver(&cli, &srv, 0);
+		flush_q(&cli);
+		flush_q(&srv);
+	}
+	for (struct ike_xchg *x = s->xchgs; x; x = x->next)
+		kept++;
+	UNIT_ASSERT(kept <= srv.cfg.ike.timers.exchanges_max);
+	UNIT_ASSERT_EQ_INT(s->n_xchgs, n0);
+	UNIT_ASSERT(s->ids_n <= srv.cfg.ike.timers.msgids_max);
+	UNIT_ASSERT(s->ids_cap <= 2 * 16384);
+	UNIT_ASSERT(only_sa(&srv) == s);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(exchanges_per_sa_are_capped)
+{
+	struct side srv, cli;
+	struct ike_sa *c;
+	unsigned n = 0;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->state == IKE_S_READY);
+	while (n < 1000 && ike_xchg_new(c, 0, ISAKMP_EXCH_QUICK))
+		n++;
+	UNIT_ASSERT_EQ_INT(n + c->n_xchgs - n, cli.cfg.ike.timers.exchanges_max);
+	UNIT_ASSERT(n <= cli.cfg.ike.timers.exchanges_max);
+	UNIT_ASSERT(cli.e->stats.xchg_refused >= 1);
+	/* Lookup by id finds each of them. */
+	for (struct ike_xchg *x = c->xchgs; x; x = x->next)
+		UNIT_ASSERT(ike_xchg_find(c, x->msgid) == x);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* ---- sessions waiting for XAUTH, Phase 2 per session --------------------------- */
+
+static int never_done_begin(struct evs_session *s, void **state)
+{
+	(void)s;
+	(void)state;
+	return EVS_STEP_RUNNING;
+}
+
+static void never_done_end(struct evs_session *s, void **state)
+{
+	(void)s;
+	(void)state;
+}
+
+static const struct evs_post_phase1_ops never_done = {
+	.name = "never-done",
+	.begin = never_done_begin,
+	.end = never_done_end,
+};
+
+/* Group-key holders that never finish XAUTH hold no more than their
+ * share: per source and in all. */
+UNIT_TEST(unauthenticated_sessions_are_capped)
+{
+	struct side srv, cli;
+
+	setup(&srv, &cli, client_main_conf);
+	evs_session_register_step(&never_done);
+	srv.cfg.ike.timers.half_open_max = 100;
+	srv.cfg.ike.timers.unauth_per_source = 2;
+	for (int i = 0; i < 4; i++) {
+		connect_client(&cli);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_unauth, 2);
+	UNIT_ASSERT(srv.e->stats.unauth_refused >= 2);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	/* The global bound. */
+	srv.cfg.ike.timers.unauth_per_source = 100;
+	srv.cfg.ike.timers.unauth_max = 3;
+	for (int i = 0; i < 3; i++) {
+		connect_client(&cli);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->n_unauth, 3);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	side_free(&cli);
+	side_free(&srv);
+	evs_session_clear_steps();
+}
+
+/* Quick modes for new selectors stop at connections-max per session. */
+UNIT_TEST(phase2_connections_per_session_are_capped)
+{
+	struct side srv, cli;
+	struct ike_sa *c, *s;
+	unsigned n = 0;
+
+	setup(&srv, &cli, client_main_conf);
+	srv.cfg.ike.timers.conns_max = 3;
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	s = only_sa(&srv);
+	UNIT_ASSERT(c && s && c->state == IKE_S_READY);
+	for (int i = 0; i < 6; i++) {
+		struct evs_prefix l = { AF_INET, 32, { 198, 51, 100, 2 } };
+		struct evs_prefix r = { AF_INET, 24, { 10, 20, (uint8_t)i, 0 } };
+
+		qm_initiate(c, &l, &r, NULL);
+		pump(&cli, &srv);
+	}
+	for (struct ike_conn *k = s->conns; k; k = k->next)
+		n++;
+	UNIT_ASSERT_EQ_INT(n, 3);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(nat_traversal_floats_to_4500)
+{
+	struct side srv, cli;
+	struct ike_sa *c, *s;
+
+	setup(&srv, &cli, "crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	      "timers {\n nat-keepalive 20\n}\n"
+	      "peer gw {\n server 203.0.113.1\n group-key natsecret\n"
+	      " encryption aes\n key-length 256\n hash sha256\n group 14\n"
+	      " transform-set T\n}\n");
+	nat_on = true;
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	s = only_sa(&srv);
+	UNIT_ASSERT(c && s);
+	UNIT_ASSERT_EQ_INT(c->state, IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
+	UNIT_ASSERT(c->nat_local && !c->nat_remote);
+	UNIT_ASSERT(s->nat_remote && !s->nat_local);
+	UNIT_ASSERT(c->path.natt && s->path.natt);
+	UNIT_ASSERT_EQ_INT(port_of(&c->path.remote), 4500);
+	/* The server follows the NAT mapping of the 4500 flow. */
+	UNIT_ASSERT_EQ_INT(port_of(&s->path.remote), 4500 + 30000);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	UNIT_ASSERT(cli.kadd[0].c.encap && srv.kadd[0].c.encap);
+	UNIT_ASSERT_EQ_INT(port_of(&srv.kadd[0].c.remote), 34500);
+	assert_pair(&cli, 0, &srv, 0);
+	/* Only the side behind the NAT sends keepalives. */
+	for (int i = 0; i < 21; i++)
+		tick(&cli, &srv, 1000);
+	UNIT_ASSERT(cli.keepalives >= 1);
+	UNIT_ASSERT_EQ_INT(srv.keepalives, 0);
+	nat_on = false;
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(dpd_detects_dead_peer)
+{
+	struct side srv, cli;
+	uint64_t t0;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->dpd);
+	/* A live peer answers R-U-THERE: nothing happens for a minute. */
+	for (int i = 0; i < 60; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&srv));
+	UNIT_ASSERT_EQ_INT(cli.n_kdel + srv.n_kdel, 0);
+	/* The server dies: the client removes the connection within
+	 * interval + retries * 5 s (+ a tick). */
+	t0 = now_ms;
+	while (only_sa(&cli) && now_ms - t0 < 60000) {
+		tick(&cli, &srv, 250);
+		flush_q(&cli);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT(only_sa(&cli) == NULL);
+	UNIT_ASSERT_EQ_INT(cli.n_kdel, 1);
+	UNIT_ASSERT(now_ms - t0 <= (10 + 3 * 5 + 1) * 1000);
+	UNIT_ASSERT_EQ_INT(cli.e->stats.dpd_dead, 1);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(phase2_rekey_replaces_pair)
+{
+	struct side srv, cli;
+	struct ike_sa *c;
+	uint32_t old_in;
+	uint64_t t0;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->conns);
+	old_in = c->conns->spi_in;
+	/* The kernel says soft expiry for the outbound SA. */
+	ike_engine_sa_expired(cli.e, c->conns->spi_out, EVS_DIR_OUT, false);
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 2);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	assert_pair(&cli, 1, &srv, 1);
+	UNIT_ASSERT(!cli.kadd[1].c.new_conn);
+	UNIT_ASSERT_EQ_INT(cli.kadd[1].c.conn_id, cli.kadd[0].c.conn_id);
+	UNIT_ASSERT_EQ_INT(cli.kadd[1].c.old_spi_in, old_in);
+	UNIT_ASSERT_EQ_INT(c->conns->old_spi_in, old_in);
+	/* The rekeying side keeps sending on the old pair until the
+	 * responder surely has the new one (QM3), then switches; the
+	 * responder switches at once. */
+	UNIT_ASSERT(cli.kadd[1].c.defer_out);
+	UNIT_ASSERT(!srv.kadd[1].c.defer_out);
+	UNIT_ASSERT_EQ_INT(cli.out_switched, 0);
+	tick(&cli, &srv, 1000);
+	UNIT_ASSERT_EQ_INT(cli.out_switched, cli.kadd[1].c.spi_out);
+	/* After the grace period the old pair goes, with a delete notify
+	 * that makes the server drop its old pair too. */
+	for (int i = 0; i < 4; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(cli.n_kdel_sas, 1);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel_sas, 1);
+	UNIT_ASSERT_EQ_INT(c->conns->old_spi_in, 0);
+	UNIT_ASSERT_EQ_INT(cli.n_kdel + srv.n_kdel, 0);
+	/* The timer rekeys too, before the kernel's soft expiry. */
+	t0 = now_ms;
+	for (int i = 0; i < 1800 && cli.n_kadd < 3; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 3);
+	UNIT_ASSERT(now_ms - t0 < (uint64_t)cli.kadd[1].c.soft_secs * 1000);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(phase1_renewal_adopts_connections)
+{
+	struct side srv, cli;
+	struct ike_sa *c;
+	uint32_t conn;
+	unsigned n;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->conns);
+	conn = c->conns->id;
+	c->rekey_at = now_ms;		/* Phase 1 renewal is due */
+	tick(&cli, &srv, 10);
+	pump(&cli, &srv);
+	/* A second ISAKMP SA; the connection moved to it and was rekeyed on
+	 * both sides, without a second kernel connection. */
+	n = 0;
+	for (struct ike_sa *sa = cli.e->sas; sa; sa = sa->next)
+		n += sa->state == IKE_S_READY;
+	UNIT_ASSERT_EQ_INT(n, 2);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 2);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	UNIT_ASSERT(!cli.kadd[1].c.new_conn);
+	UNIT_ASSERT(!srv.kadd[1].c.new_conn);
+	UNIT_ASSERT_EQ_INT(cli.kadd[1].c.conn_id, conn);
+	assert_pair(&cli, 1, &srv, 1);
+	/* The old ISAKMP SA goes a little later, the connection stays. */
+	for (int i = 0; i < 12; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&srv));
+	UNIT_ASSERT(only_sa(&cli) != c);
+	UNIT_ASSERT(only_sa(&cli)->conns && only_sa(&srv)->conns);
+	UNIT_ASSERT_EQ_INT(cli.n_kdel + srv.n_kdel, 0);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+UNIT_TEST(hard_expiry_removes_connection)
+{
+	struct side srv, cli;
+	struct ike_sa *s;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->conns);
+	ike_engine_sa_expired(srv.e, s->conns->spi_in, EVS_DIR_IN, true);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
+	UNIT_ASSERT(s->conns == NULL);
+	pump(&cli, &srv);		/* the delete reaches the client */
+	UNIT_ASSERT_EQ_INT(cli.n_kdel, 1);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* A kernel expiry names a direction and an SPI.  An outbound SPI is the
+ * peer's choice, so it may equal another connection's inbound SPI: the
+ * event must act on the connection whose SA it is, never on the other
+ * (issue 10, item 12). */
+UNIT_TEST(expiry_acts_on_the_connection_of_that_direction_and_spi)
+{
+	struct side srv, cli;
+	struct sockaddr_storage local2;
+	struct ike_sa *a = NULL, *b = NULL;
+	uint32_t a_in;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	set_addr(&local2, "198.51.100.3", 500);
+	UNIT_ASSERT(ike_engine_connect(cli.e, &cli.cfg.ike.peers[0], &local2));
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	/* a: the server's SA listed first, b: the other */
+	for (struct ike_sa *sa = srv.e->sas; sa; sa = sa->next) {
+		if (sa->state != IKE_S_READY || !sa->conns)
+			continue;
+		if (!a)
+			a = sa;
+		else
+			b = sa;
+	}
+	UNIT_ASSERT(a && b);
+	/* a's peer chose b's inbound SPI as its own inbound SPI, which is
+	 * a's outbound SPI on the server (the kernel keys by direction). */
+	a->conns->spi_out = b->conns->spi_in;
+	a_in = a->conns->spi_in;
+	/* b's inbound SA expires: b's connection goes, a's stays */
+	ike_engine_sa_expired(srv.e, b->conns->spi_in, EVS_DIR_IN, true);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
+	UNIT_ASSERT(b->conns == NULL);
+	UNIT_ASSERT(a->conns != NULL);
+	/* an outbound expiry with a's inbound SPI names no SA of ours */
+	ike_engine_sa_expired(srv.e, a_in, EVS_DIR_OUT, true);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
+	UNIT_ASSERT(a->conns != NULL);
+	/* the right one does remove it */
+	ike_engine_sa_expired(srv.e, a_in, EVS_DIR_IN, true);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 2);
+	UNIT_ASSERT(a->conns == NULL);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* The SPI index holds every connection's current and replaced pair
+ * through rekeys and Phase 1 renewals, and nothing after they go. */
+UNIT_TEST(spi_index_follows_rekey_renewal_and_removal)
+{
+	struct side srv, cli;
+	struct ike_sa *c;
+	struct ike_conn *k;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->conns);
+	k = c->conns;
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_IN, k->spi_in) == k);
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_OUT, k->spi_out) == k);
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_OUT, k->spi_in) == NULL);
+	ike_engine_sa_expired(cli.e, k->spi_out, EVS_DIR_OUT, false);
+	pump(&cli, &srv);
+	UNIT_ASSERT(k->old_spi_in);
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_IN, k->old_spi_in) == k);
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_IN, k->spi_in) == k);
+	UNIT_ASSERT_EQ_INT(cli.e->spis.n, 4);
+	for (int i = 0; i < 5; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(k->old_spi_in, 0);
+	UNIT_ASSERT_EQ_INT(cli.e->spis.n, 2);
+	UNIT_ASSERT_EQ_INT(srv.e->spis.n, 2);
+	/* Phase 1 renewal moves the connection to the new ISAKMP SA */
+	c->rekey_at = now_ms;
+	tick(&cli, &srv, 10);
+	pump(&cli, &srv);
+	for (int i = 0; i < 12; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->conns);
+	k = c->conns;
+	UNIT_ASSERT(k->sa == c);
+	UNIT_ASSERT(conn_by_spi(cli.e, EVS_DIR_IN, k->spi_in) == k);
+	ike_engine_shutdown(cli.e);
+	UNIT_ASSERT_EQ_INT(cli.e->spis.n, 0);
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.e->spis.n, 0);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* ---- malformed input --------------------------------------------------------- */
+
+static struct ike_path srv_path(void)
+{
+	struct ike_path p;
+
+	memset(&p, 0, sizeof(p));
+	set_addr(&p.local, "203.0.113.1", 500);
+	set_addr(&p.remote, "198.51.100.9", 500);
+	return p;
+}
+
+UNIT_TEST(malformed_headers_are_dropped_and_counted)
+{
+	struct side srv, cli;
+	struct ike_path p = srv_path();
+	uint8_t m[64];
+	uint64_t before;
+
+	setup(&srv, &cli, client_main_conf);
+	before = srv.e->stats.rx_malformed;
+	ike_engine_input(srv.e, &p, m, 0);
+	ike_engine_input(srv.e, &p, m, 27);
+	memset(m, 0, sizeof(m));
+	ike_engine_input(srv.e, &p, m, 28);			/* zero cookie */
+	m[0] = 1;
+	m[17] = 0x20;						/* version 2 */
+	ike_engine_input(srv.e, &p, m, 28);
+	m[17] = 0x10;
+	m[18] = 99;						/* exchange */
+	m[27] = 28;
+	ike_engine_input(srv.e, &p, m, 28);
+	m[18] = 2;
+	m[19] = 0x80;						/* flags */
+	ike_engine_input(srv.e, &p, m, 28);
+	m[19] = 0;
+	m[27] = 60;						/* length */
+	ike_engine_input(srv.e, &p, m, 28);
+	m[27] = 32;						/* payload overrun */
+	m[16] = 1;
+	m[28] = 0;
+	m[30] = 0;
+	m[31] = 40;
+	ike_engine_input(srv.e, &p, m, 32);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_malformed - before, 8);
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	UNIT_ASSERT_EQ_INT(srv.sent, 0);	/* never answered */
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* Record every datagram of a full exchange, then replay each one
+ * truncated, bit-flipped and byte-mutated into fresh engines at every
+ * stage: no crash (ASan/UBSan watch), nothing installed that should not
+ * be. */
+UNIT_TEST(mutated_messages_never_crash)
+{
+	struct side srv, cli;
+	struct pkt rec[32];
+	unsigned nrec = 0;
+	uint32_t seed = 12345;
+
+	setup(&srv, &cli, client_main_conf);
+	recorder = rec;
+	n_recorded = 0;
+	max_recorded = 32;
+	connect_client(&cli);
+	pump(&cli, &srv);
+	/* Some informational traffic too: DPD and a rekey. */
+	for (int i = 0; i < 15; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	ike_engine_sa_expired(cli.e, only_sa(&cli)->conns->spi_out, EVS_DIR_OUT,
+			      false);
+	pump(&cli, &srv);
+	recorder = NULL;
+	nrec = n_recorded;
+	UNIT_ASSERT(nrec >= 6);
+	/* Feed mutations of every recorded message to both engines, which
+	 * hold live SAs whose cookies the messages carry. */
+	for (unsigned r = 0; r < nrec; r++) {
+		for (int v = 0; v < 200; v++) {
+			uint8_t buf[2048];
+			size_t len = rec[r].len < sizeof(buf) ? rec[r].len : sizeof(buf);
+			struct ike_path p;
+
+			memcpy(buf, rec[r].buf, len);
+			seed = seed * 1103515245 + 12345;
+			switch (v % 4) {
+			case 0:
+				len = seed % (len + 1);
+				break;
+			case 1:
+				buf[(seed >> 8) % len] ^= (uint8_t)(1u << (seed % 8));
+				break;
+			case 2:
+				for (int k = 0; k < 4; k++) {
+					seed = seed * 1103515245 + 12345;
+					buf[(seed >> 8) % len] = (uint8_t)(seed >> 16);
+				}
+				break;
+			case 3:
+				/* Keep the header, scramble a length field in the body. */
+				if (len > 31)
+					buf[28 + 2 + (seed % 2)] = (uint8_t)(seed >> 12);
+				break;
+			}
+			p.local = rec[r].path.remote;
+			p.remote = rec[r].path.local;
+			p.natt = rec[r].path.natt;
+			ike_engine_input(srv.e, &p, buf, len);
+			ike_engine_input(cli.e, &p, buf, len);
+			flush_q(&srv);
+			flush_q(&cli);
+		}
+	}
+	/* The established pair survived the noise. */
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->state == IKE_S_READY);
+	UNIT_ASSERT(srv.e->stats.rx_malformed + srv.e->stats.rx_dup +
+		    srv.e->stats.rx_unknown_sa > 100);
+	for (unsigned r = 0; r < nrec; r++)
+		free(rec[r].buf);
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* ---- who gets Phase 2 (server role) ------------------------------------------ */
+
+/* The server's configuration with other keys. */
+static char *server_conf_with(const char *keys)
+{
+	static char buf[2048];
+	const char *k = strstr(server_conf, "\t/* site"), *end;
+
+	(void)k;
+	end = strstr(server_conf, "crypto isakmp key");
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(end - server_conf), server_conf, keys,
+		 strstr(server_conf, "crypto ipsec transform-set"));
+	return buf;
+}
+
+static struct ike_sa *connect_from(struct side *cli, const char *addr, uint16_t port)
+{
+	struct sockaddr_storage local;
+
+	set_addr(&local, addr, port);
+	return ike_engine_connect(cli->e, &cli->cfg.ike.peers[0], &local);
+}
+
+UNIT_TEST(address_key_without_xauth_gets_no_quick_mode)
+{
+	static const char *const claims[] = {
+		"",					/* its outer address */
+		"    local-network 10.77.1.10/32\n",	/* another user's address */
+	};
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct side srv, cli;
+		char conf[1024];
+
+		/* client_main_conf with a local network in its peer block */
+		snprintf(conf, sizeof(conf), "%.*s%s}\n",
+			 (int)(strrchr(client_main_conf, '}') - client_main_conf),
+			 client_main_conf, claims[i]);
+		/* `crypto isakmp key K address A`: remote access, so XAUTH */
+		setup_conf(&srv, server_conf_with("crypto isakmp key mainsecret address "
+						  "198.51.100.0/24\n"), &cli, conf);
+		connect_client(&cli);
+		pump(&cli, &srv);
+		for (int t = 0; t < 5; t++) {
+			tick(&cli, &srv, 1000);
+			pump(&cli, &srv);
+		}
+		/* Phase 1 with plain pre-share (no XAUTH offered) succeeds, but
+		 * no quick mode does: nothing reaches either kernel. */
+		UNIT_ASSERT_EQ_INT(srv.e->stats.p1_ok, 1);
+		UNIT_ASSERT(srv.e->stats.p2_failed >= 1);
+		UNIT_ASSERT_EQ_INT(srv.e->stats.p2_ok, 0);
+		UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
+		UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
+		side_free(&cli);
+		side_free(&srv);
+	}
+}
+
+UNIT_TEST(no_xauth_key_binds_quick_mode_to_its_selectors)
+{
+	static const char *const keys[] = {
+		/* the client's outer address is not in remote-network */
+		"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n"
+		"    local-network 0.0.0.0/0\n    remote-network 10.9.9.0/24\n}\n",
+		/* it asks for 0.0.0.0/0 of our side: not in local-network */
+		"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n"
+		"    local-network 192.168.77.0/24\n    remote-network 198.51.100.0/24\n}\n",
+		/* within both: up */
+		"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n"
+		"    remote-network 198.51.100.2/32\n    local-network 0.0.0.0/0\n}\n",
+	};
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct side srv, cli;
+
+		setup_conf(&srv, server_conf_with(keys[i]), &cli, client_main_conf);
+		connect_client(&cli);
+		pump(&cli, &srv);
+		UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->site);
+		UNIT_ASSERT_EQ_INT(srv.n_kadd, i == 2 ? 1 : 0);
+		UNIT_ASSERT_EQ_INT(cli.n_kadd, i == 2 ? 1 : 0);
+		side_free(&cli);
+		side_free(&srv);
+	}
+}
+
+/* Loading text fails with needle in the message (file:line: reason). */
+static void expect_conf_error(const char *text, const char *needle)
+{
+	struct ike_conf cfg;
+	struct cfg_err err;
+	char *path = write_tmp(text);
+
+	UNIT_ASSERT(ike_conf_load(path, &cfg, &err) < 0);
+	UNIT_ASSERT(strstr(err.msg, needle));
+	unlink(path);
+	free(path);
+}
+
+UNIT_TEST(no_xauth_key_needs_selectors)
+{
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 no-xauth\n",
+			  ":1: a no-xauth (site-to-site) key needs its selectors");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 no-xauth {\n"
+			  "    local-network 10.0.0.0/8\n}\n", ":1: a no-xauth");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 {\n"
+			  "    local-network 10.0.0.0/8\n}\n",
+			  ":1: only a no-xauth key has a block");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 no-xauth {\n"
+			  "    local-network 10.0.0.0/8\n    remote-network 10.1.0.1/16\n}\n",
+			  ":3: '10.1.0.1/16' has host bits set");
+	expect_conf_error("crypto isakmp key k address 198.51.100.0/24 xauth\n",
+			  ":1: unknown key option 'xauth'");
+}
+
+/* Aggressive mode sends HASH_R before the peer proved anything: under an
+ * address key that would hand the key to anyone for an offline attack. */
+UNIT_TEST(aggressive_mode_address_identity_gets_no_hash_under_address_key)
+{
+	static const char *const keys[] = {
+		"crypto isakmp key mainsecret address 198.51.100.0/24\n",
+		"crypto isakmp key mainsecret address 198.51.100.0/24 aggressive\n",
+	};
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct side srv, cli;
+		struct ike_peer *p;
+
+		setup_conf(&srv, server_conf_with(keys[i]), &cli,
+			   "crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+			   "peer gw {\n server 203.0.113.1\n mode aggressive\n"
+			   " group-name x\n group-key mainsecret\n encryption aes\n"
+			   " key-length 256\n hash sha256\n group 14\n transform-set T\n}\n");
+		/* the client's identity: its address (ID_IPV4_ADDR), not a group */
+		p = &cli.cfg.ike.peers[0];
+		p->ident = IKE_IDENT_ADDRESS;
+		p->ident_value[0] = '\0';
+		p->group_name[0] = '\0';
+		login_user = "alice";
+		connect_client(&cli);
+		pump(&cli, &srv);
+		UNIT_ASSERT(srv.e->sas && srv.e->sas->peer_id.type == ISAKMP_ID_IPV4_ADDR);
+		if (i == 0) {
+			/* HASH_R was made with a random key: the client cannot
+			 * verify it and the server never establishes */
+			UNIT_ASSERT_EQ_INT(cli.e->stats.p1_ok, 0);
+			UNIT_ASSERT_EQ_INT(srv.e->stats.p1_ok, 0);
+			UNIT_ASSERT(only_sa(&cli) == NULL ||
+				    only_sa(&cli)->state != IKE_S_READY);
+		} else {
+			/* a key marked `aggressive` answers */
+			UNIT_ASSERT_EQ_INT(cli.e->stats.p1_ok, 1);
+			UNIT_ASSERT_EQ_INT(srv.e->stats.p1_ok, 1);
+			UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+		}
+		side_free(&cli);
+		side_free(&srv);
+	}
+}
+
+/* Two users behind one NAT with the same group (aggressive mode: the
+ * identity is only the group's name) and the same selectors (no mode
+ * config here: the NAT's address): the second must not take over the
+ * first's connection; only the same user from the same address and port
+ * (a renewed Phase 1: phase1_renewal_adopts_connections) does.  (From the
+ * same port a new client's INITIAL-CONTACT ends the first SA anyway.) */
+UNIT_TEST(second_user_behind_the_same_nat_takes_nothing_over)
+{
+	static const struct {
+		const char *user;
+		uint16_t port;
+	} cases[] = {
+		{ "bob", 4500 },		/* another user, another NAT port */
+		{ "alice", 4500 },	/* the same user from elsewhere */
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct side srv, cli, cli2;
+		struct ike_sa *first;
+		uint32_t conn;
+
+		setup(&srv, &cli, client_aggr_conf);
+		login_user = "alice";
+		connect_from(&cli, "198.51.100.2", 500);
+		pump(&cli, &srv);
+		first = only_sa(&srv);
+		UNIT_ASSERT(first && first->conns);
+		conn = first->conns->id;
+		UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+
+		side_init(&cli2, "client", client_aggr_conf, EVS_ROLE_CLIENT);
+		login_user = cases[i].user;
+		connect_from(&cli2, "198.51.100.2", cases[i].port);
+		pump(&cli2, &srv);
+		UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+		UNIT_ASSERT(srv.kadd[1].c.new_conn);
+		UNIT_ASSERT(srv.kadd[1].c.conn_id != conn);
+		UNIT_ASSERT(first->state == IKE_S_READY && first->conns &&
+			    first->conns->id == conn);
+		side_free(&cli2);
+		side_free(&cli);
+		side_free(&srv);
+	}
+}
+
+UNIT_MAIN()

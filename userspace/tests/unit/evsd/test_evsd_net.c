@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/*
+ * net.c: the IKE sockets for the listen addresses of evsd.conf.  Two listen
+ * addresses used to open two UDP 4500 sockets, and evs.ko takes ESP-in-UDP
+ * from one socket per namespace: attaching the second failed and evsd did
+ * not start.  These tests bind on loopback (127.0.0.1 and 127.0.0.2) with
+ * high ports, so they need no privileges.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "evsd/config.h"
+#include "ike/engine/ikesa.h"
+#include "evsd/net.h"
+#include "tests/unit/unit.h"
+
+static uint16_t base_port(void)
+{
+	/* Spread runs (and parallel builds) over 20000 port pairs. */
+	return (uint16_t)(30000 + (getpid() % 10000) * 2);
+}
+
+static int load_conf(const char *text, struct evsd_config *cfg)
+{
+	char path[] = "/tmp/evsd-net-XXXXXX";
+	struct cfg_err err;
+	int fd = mkstemp(path), rc;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -1;
+	close(fd);
+	rc = evsd_config_load(path, cfg, &err);
+	if (rc < 0)
+		fprintf(stderr, "# config: %s\n", err.msg);
+	unlink(path);
+	return rc;
+}
+
+static int open_for(const char *listens, uint16_t port, struct evsd_config *cfg,
+		    struct net *n)
+{
+	char text[512], err[256];
+
+	snprintf(text, sizeof(text), "%sports %u %u\n", listens, port, port + 1);
+	if (load_conf(text, cfg) < 0)
+		return -1;
+	if (net_open(n, &cfg->ike, err, sizeof(err)) < 0) {
+		fprintf(stderr, "# net_open: %s\n", err);
+		evsd_config_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned attached(const struct net *n)
+{
+	unsigned k = 0;
+
+	while (net_natt_fd(n, k) >= 0)
+		k++;
+	return k;
+}
+
+static void send_to(const char *addr, uint16_t port, const void *buf, size_t len)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	UNIT_ASSERT(fd >= 0);
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	UNIT_ASSERT(sendto(fd, buf, len, 0, (struct sockaddr *)&sin, sizeof(sin)) ==
+		    (ssize_t)len);
+	close(fd);
+}
+
+static int natt_index(const struct net *n)
+{
+	for (unsigned i = 0; i < n->n; i++)
+		if (n->s[i].natt)
+			return (int)i;
+	return -1;
+}
+
+static void read_all(struct net *n, struct ike_engine *e)
+{
+	usleep(20000);	/* loopback delivery is immediate; be generous */
+	for (unsigned i = 0; i < n->n; i++)
+		net_read(n, i, e);
+}
+
+UNIT_TEST(two_listen_addresses_share_one_natt_socket)
+{
+	static const struct ike_engine_ops ops = { 0 };
+	/* non-ESP marker + a datagram too short for an ISAKMP header */
+	static const uint8_t ike[12] = { 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint16_t port = base_port();
+	struct evsd_config cfg;
+	struct ike_engine *e;
+	struct net n;
+	int natt;
+
+	UNIT_ASSERT(open_for("listen 127.0.0.1\nlisten 127.0.0.2\n", port, &cfg, &n) == 0);
+	/* Two IKE sockets, one NAT-T socket for evs.ko (it takes one). */
+	UNIT_ASSERT_EQ_INT(n.n, 3);
+	UNIT_ASSERT_EQ_INT(attached(&n), 1);
+	natt = natt_index(&n);
+	UNIT_ASSERT(natt >= 0);
+	UNIT_ASSERT(((struct sockaddr_in *)&n.s[natt].bound)->sin_addr.s_addr == 0);
+
+	e = ike_engine_new(&cfg.ike, EVS_ROLE_SERVER, &ops, NULL);
+	UNIT_ASSERT(e);
+	/* IKE on 4500 reaches the engine for either listen address ... */
+	send_to("127.0.0.1", port + 1, ike, sizeof(ike));
+	send_to("127.0.0.2", port + 1, ike, sizeof(ike));
+	/* ... and on 500 (no marker there) */
+	send_to("127.0.0.2", port, ike + 4, sizeof(ike) - 4);
+	read_all(&n, e);
+	UNIT_ASSERT_EQ_INT(e->stats.rx, 3);
+	UNIT_ASSERT_EQ_INT(n.rx_not_listening, 0);
+	/* ... but not for an address evsd was not told to listen on. */
+	send_to("127.0.0.3", port + 1, ike, sizeof(ike));
+	read_all(&n, e);
+	UNIT_ASSERT_EQ_INT(e->stats.rx, 3);
+	UNIT_ASSERT_EQ_INT(n.rx_not_listening, 1);
+	ike_engine_free(e);
+	net_close(&n);
+	evsd_config_free(&cfg);
+}
+
+UNIT_TEST(one_listen_address_binds_natt_to_it)
+{
+	uint16_t port = base_port() + 2;
+	struct evsd_config cfg;
+	struct net n;
+	int natt;
+
+	UNIT_ASSERT(open_for("listen 127.0.0.2\n", port, &cfg, &n) == 0);
+	UNIT_ASSERT_EQ_INT(n.n, 2);
+	UNIT_ASSERT_EQ_INT(attached(&n), 1);
+	natt = natt_index(&n);
+	UNIT_ASSERT(natt >= 0 && !n.s[natt].filter);
+	UNIT_ASSERT(((struct sockaddr_in *)&n.s[natt].bound)->sin_addr.s_addr ==
+		    htonl(0x7f000002));
+	net_close(&n);
+	evsd_config_free(&cfg);
+}
+
+UNIT_TEST(no_listen_address_is_one_wildcard_pair)
+{
+	uint16_t port = base_port() + 4;
+	struct evsd_config cfg;
+	struct net n;
+
+	UNIT_ASSERT(open_for("", port, &cfg, &n) == 0);
+	UNIT_ASSERT_EQ_INT(n.n, 2);
+	UNIT_ASSERT_EQ_INT(attached(&n), 1);
+	net_close(&n);
+	evsd_config_free(&cfg);
+}
+
+UNIT_TEST(bind_failure_names_the_address)
+{
+	uint16_t port = base_port() + 6;
+	struct evsd_config cfg;
+	struct net n;
+	char err[256];
+
+	/* 203.0.113.254 is on no interface of the host: bind fails. */
+	UNIT_ASSERT(load_conf("listen 127.0.0.1\nlisten 203.0.113.254\nports 30000 30001\n",
+			      &cfg) == 0);
+	cfg.ike.port = port;
+	cfg.ike.natt_port = (uint16_t)(port + 1);
+	UNIT_ASSERT(net_open(&n, &cfg.ike, err, sizeof(err)) < 0);
+	UNIT_ASSERT(strstr(err, "203.0.113.254") != NULL);
+	UNIT_ASSERT_EQ_INT(n.n, 0);
+	evsd_config_free(&cfg);
+}
+
+UNIT_MAIN()

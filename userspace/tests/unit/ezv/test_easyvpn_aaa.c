@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/* The AAA worker: local logins off the event loop, results in order,
+ * unknown users and wrong passwords alike, database replacement. */
+#include <poll.h>
+#include <string.h>
+
+#include "ezv/aaa.h"
+#include "tests/unit/unit.h"
+
+static struct userdb *make_db(const char *user, const char *group, const char *pw)
+{
+	struct userdb *db = calloc(1, sizeof(*db));
+	struct userdb_err err;
+
+	userdb_init(db);
+	if (userdb_add(db, user, group, pw, USERDB_COST_MIN, &err))
+		return NULL;
+	return db;
+}
+
+static void submit(struct aaa *a, uint32_t id, const char *user, const char *pw)
+{
+	struct aaa_request rq = { .id = id, .method = EZV_AUTH_LOCAL };
+
+	snprintf(rq.user, sizeof(rq.user), "%s", user);
+	memcpy(rq.pass, pw, strlen(pw));
+	rq.pass_len = strlen(pw);
+	UNIT_ASSERT_EQ_INT(aaa_submit_auth(a, &rq), 0);
+	UNIT_ASSERT_EQ_INT(rq.pass_len, 0);		/* wiped */
+	UNIT_ASSERT_EQ_INT(rq.pass[0], 0);
+}
+
+static void wait_result(struct aaa *a, struct aaa_result *r)
+{
+	for (int i = 0; i < 100; i++) {
+		struct pollfd p = { .fd = aaa_fd(a), .events = POLLIN };
+
+		if (aaa_take_result(a, r))
+			return;
+		poll(&p, 1, 100);
+	}
+	UNIT_FAIL("no AAA result within 10 s");
+}
+
+UNIT_TEST(local_logins_in_order)
+{
+	struct easyvpn_config cfg;
+	struct aaa_result r;
+	struct aaa *a;
+	char err[128];
+
+	memset(&cfg, 0, sizeof(cfg));
+	a = aaa_new(&cfg, make_db("alice", "sales", "right"), err, sizeof(err));
+	UNIT_ASSERT(a);
+	submit(a, 1, "alice", "right");
+	submit(a, 2, "alice", "wrong");
+	submit(a, 3, "mallory", "right");
+	wait_result(a, &r);
+	UNIT_ASSERT_EQ_INT(r.id, 1);
+	UNIT_ASSERT(r.ok);
+	UNIT_ASSERT_EQ_STR(r.group, "sales");
+	UNIT_ASSERT_EQ_INT(r.source, AAA_SRC_LOCAL);
+	wait_result(a, &r);
+	UNIT_ASSERT_EQ_INT(r.id, 2);
+	UNIT_ASSERT(!r.ok);
+	UNIT_ASSERT_EQ_STR(r.reason, "wrong password (local database)");
+	wait_result(a, &r);
+	UNIT_ASSERT_EQ_INT(r.id, 3);
+	UNIT_ASSERT(!r.ok);
+	UNIT_ASSERT_EQ_STR(r.group, "");
+	UNIT_ASSERT_EQ_INT(aaa_take_result(a, &r), 0);
+
+	/* a new database replaces the old one */
+	aaa_set_userdb(a, make_db("bob", "eng", "pw2"));
+	submit(a, 4, "alice", "right");
+	submit(a, 5, "bob", "pw2");
+	wait_result(a, &r);
+	UNIT_ASSERT(!r.ok);
+	wait_result(a, &r);
+	UNIT_ASSERT(r.ok);
+	UNIT_ASSERT_EQ_STR(r.group, "eng");
+	aaa_drain(a);
+	aaa_free(a);
+}
+
+UNIT_TEST(radius_without_servers_refuses)
+{
+	struct easyvpn_config cfg;
+	struct aaa_request rq = { .id = 9, .method = EZV_AUTH_RADIUS };
+	struct aaa_result r;
+	struct aaa *a;
+	char err[128];
+
+	memset(&cfg, 0, sizeof(cfg));
+	a = aaa_new(&cfg, make_db("alice", "sales", "right"), err, sizeof(err));
+	UNIT_ASSERT(a);
+	strcpy(rq.user, "alice");
+	memcpy(rq.pass, "right", 5);
+	rq.pass_len = 5;
+	UNIT_ASSERT_EQ_INT(aaa_submit_auth(a, &rq), 0);
+	wait_result(a, &r);
+	UNIT_ASSERT(!r.ok);
+	UNIT_ASSERT_EQ_INT(r.source, AAA_SRC_RADIUS);
+	/* radius-local falls back to the file when no server answers */
+	rq.method = EZV_AUTH_RADIUS_THEN_LOCAL;
+	memcpy(rq.pass, "right", 5);
+	rq.pass_len = 5;
+	UNIT_ASSERT_EQ_INT(aaa_submit_auth(a, &rq), 0);
+	wait_result(a, &r);
+	UNIT_ASSERT(r.ok);
+	UNIT_ASSERT_EQ_INT(r.source, AAA_SRC_LOCAL);
+	UNIT_ASSERT(strstr(r.reason, "after no RADIUS server configured"));
+	aaa_free(a);
+}
+
+UNIT_TEST(class_names_a_group)
+{
+	char g[64];
+
+	UNIT_ASSERT(radius_class_group((const uint8_t *)"group=sales", 11, g, sizeof(g)));
+	UNIT_ASSERT_EQ_STR(g, "sales");
+	UNIT_ASSERT(radius_class_group((const uint8_t *)"OU=eng;", 7, g, sizeof(g)));
+	UNIT_ASSERT_EQ_STR(g, "eng");
+	UNIT_ASSERT(radius_class_group((const uint8_t *)"ops", 3, g, sizeof(g)));
+	UNIT_ASSERT(!radius_class_group((const uint8_t *)"a b", 3, g, sizeof(g)));
+	UNIT_ASSERT(!radius_class_group((const uint8_t *)"x\0y", 3, g, sizeof(g)));
+	UNIT_ASSERT(!radius_class_group((const uint8_t *)"", 0, g, sizeof(g)));
+}
+
+UNIT_MAIN()
