@@ -229,6 +229,33 @@ void p1_build_sa(struct isakmp_bld *b, const struct p1_xform *x, size_t n)
 	isakmp_sa_end(b, &s);
 }
 
+/* A life type attribute (is_type) or the life duration that follows it
+ * (RFC 2407 4.5, RFC 2409 appendix A), the same in Phase 1 and Phase 2:
+ * the type names the unit of the next duration.  A duration of 0 means
+ * the smallest lifetime rather than none. */
+static bool life_attr(bool is_type, uint32_t v, int *life_type,
+		      uint32_t *secs, uint32_t *kb, const char **why)
+{
+	if (is_type) {
+		*life_type = (int)v;
+		if (v != IKE_LIFE_SECONDS && v != IKE_LIFE_KILOBYTES) {
+			*why = "unknown life type";
+			return false;
+		}
+		return true;
+	}
+	if (!*life_type) {
+		*why = "life duration without life type";
+		return false;
+	}
+	if (*life_type == IKE_LIFE_SECONDS)
+		*secs = v ? v : 1;
+	else
+		*kb = v ? v : 1;
+	*life_type = 0;
+	return true;
+}
+
 /* Decode one Phase 1 transform; false (with a reason) if we cannot use
  * it — that skips the transform, it does not fail the SA. */
 static bool p1_decode(const struct isakmp_transform *t, struct p1_xform *x,
@@ -272,23 +299,10 @@ static bool p1_decode(const struct isakmp_transform *t, struct p1_xform *x,
 			x->key_bits = (uint16_t)a.u;
 			break;
 		case IKE_ATTR_LIFE_TYPE:
-			life_type = (int)a.u;
-			if (life_type != IKE_LIFE_SECONDS &&
-			    life_type != IKE_LIFE_KILOBYTES) {
-				*why = "unknown life type";
-				return false;
-			}
-			break;
 		case IKE_ATTR_LIFE_DURATION:
-			if (!life_type) {
-				*why = "life duration without life type";
+			if (!life_attr(a.type == IKE_ATTR_LIFE_TYPE, a.u, &life_type,
+				       &x->life_secs, &x->life_kb, why))
 				return false;
-			}
-			if (life_type == IKE_LIFE_SECONDS)
-				x->life_secs = a.u ? a.u : 1;
-			else
-				x->life_kb = a.u ? a.u : 1;
-			life_type = 0;
 			break;
 		default:
 			/* PRF, private groups, field size: not offered by
@@ -580,23 +594,10 @@ static bool p2_decode(const struct isakmp_transform *t, struct p2_xform *x,
 	while ((r = isakmp_attr_next(&it, &a, NULL)) > 0) {
 		switch (a.type) {
 		case IPSEC_ATTR_LIFE_TYPE:
-			life_type = (int)a.u;
-			if (life_type != IKE_LIFE_SECONDS &&
-			    life_type != IKE_LIFE_KILOBYTES) {
-				*why = "unknown life type";
-				return false;
-			}
-			break;
 		case IPSEC_ATTR_LIFE_DURATION:
-			if (!life_type) {
-				*why = "life duration without life type";
+			if (!life_attr(a.type == IPSEC_ATTR_LIFE_TYPE, a.u, &life_type,
+				       &x->life_secs, &x->life_kb, why))
 				return false;
-			}
-			if (life_type == IKE_LIFE_SECONDS)
-				x->life_secs = a.u ? a.u : 1;
-			else
-				x->life_kb = a.u ? a.u : 1;
-			life_type = 0;
 			break;
 		case IPSEC_ATTR_GROUP_DESC:
 			x->group = (uint16_t)a.u;

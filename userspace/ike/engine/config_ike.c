@@ -650,140 +650,259 @@ static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
 	return 0;
 }
 
-static int peer_child(struct cfg_node *c, struct ike_peer *p,
-		      struct peer_tmp *t, unsigned *seen, struct cfg_err *err)
+/* server A [port N] */
+static int peer_server(const struct cfg_node *c, struct ike_peer *p,
+		      struct peer_tmp *t, struct cfg_err *err)
 {
-	static const char *const keys[] = {
-		"server", "mode", "group-name", "group-key", "authentication",
-		"encryption", "key-length", "hash", "group", "lifetime",
-		"transform-set", "pfs", "sa-lifetime", "identity",
-		"xauth-username", "xauth-password", "local-network",
-		"remote-network", "ezvpn-mode", "address-device", NULL
-	};
+	uint32_t v;
+
+	if (cfg_nargs(c, 2, 4, err) < 0 || cfg_addr(c, 1, &p->server, NULL, err) < 0)
+		return -1;
+	if (p->server.ss_family != AF_INET)
+		return cfg_error(err, c, "server %s: only IPv4 works (evs.ko "
+				 "carries ESP over IPv4)", c->argv[1]);
+	v = 500;
+	if (c->argc > 2 && (strcmp(c->argv[2], "port") || c->argc != 4))
+		return cfg_error(err, c, "expected 'server ADDRESS [port N]'");
+	if (c->argc == 4 && cfg_u32(c, 3, 1, 65535, &v, err) < 0)
+		return -1;
+	if (p->server.ss_family == AF_INET)
+		((struct sockaddr_in *)&p->server)->sin_port = htons((uint16_t)v);
+	else
+		((struct sockaddr_in6 *)&p->server)->sin6_port = htons((uint16_t)v);
+	return 0;
+}
+
+static int peer_mode(const struct cfg_node *c, struct ike_peer *p,
+		    struct peer_tmp *t, struct cfg_err *err)
+{
 	static const char *const modes[] = { "main", "aggressive", NULL };
+	int m;
+
+	if (cfg_nargs(c, 2, 2, err) < 0 || (m = cfg_choice(c, 1, modes, err)) < 0)
+		return -1;
+	p->aggressive = m == 1;
+	return 0;
+}
+
+static int peer_group_name(const struct cfg_node *c, struct ike_peer *p,
+		          struct peer_tmp *t, struct cfg_err *err)
+{
+	if (cfg_nargs(c, 2, 2, err) < 0)
+		return -1;
+	if (strlen(c->argv[1]) >= sizeof(p->group_name))
+		return cfg_error(err, c, "group-name too long");
+	strcpy(p->group_name, c->argv[1]);
+	return 0;
+}
+
+static int peer_group_key(const struct cfg_node *c, struct ike_peer *p,
+		         struct peer_tmp *t, struct cfg_err *err)
+{
+	return cfg_nargs(c, 2, 2, err) < 0 ? -1 :
+	       cfg_secret(c, 1, &p->group_key, err);
+}
+
+static int peer_authentication(const struct cfg_node *c, struct ike_peer *p,
+		              struct peer_tmp *t, struct cfg_err *err)
+{
+	return word_list(c, auth_words, p->caps.auth, NULL, &p->caps.n_auth,
+			 P1_CAP_MAX, err);
+}
+
+static int peer_encryption(const struct cfg_node *c, struct ike_peer *p,
+		          struct peer_tmp *t, struct cfg_err *err)
+{
+	return word_list(c, p1_encr_words, t->encr, t->encr_bits, &t->n_encr,
+			 P1_CAP_MAX, err);
+}
+
+static int peer_key_length(const struct cfg_node *c, struct ike_peer *p,
+		          struct peer_tmp *t, struct cfg_err *err)
+{
+	uint32_t v;
+
+	if (cfg_nargs(c, 2, 4, err) < 0)
+		return -1;
+	for (unsigned i = 1; i < c->argc; i++) {
+		if (cfg_u32(c, i, 128, 256, &v, err) < 0)
+			return -1;
+		if (v != 128 && v != 192 && v != 256)
+			return cfg_error(err, c, "AES key length is 128, 192 or 256");
+		t->key_bits[t->n_key_bits++] = (uint16_t)v;
+	}
+	return 0;
+}
+
+static int peer_hash(const struct cfg_node *c, struct ike_peer *p,
+		    struct peer_tmp *t, struct cfg_err *err)
+{
+	return word_list(c, p1_hash_words, p->caps.hash, NULL, &p->caps.n_hash,
+			 P1_CAP_MAX, err);
+}
+
+static int peer_group(const struct cfg_node *c, struct ike_peer *p,
+		     struct peer_tmp *t, struct cfg_err *err)
+{
+	if (c->argc < 2 || c->argc > P1_CAP_MAX + 1)
+		return cfg_error(err, c, "'group' needs 1 to %d groups", P1_CAP_MAX);
+	for (unsigned i = 1; i < c->argc; i++)
+		if (parse_group(c, c->argv[i], false,
+				&p->caps.group[p->caps.n_group++], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int peer_lifetime(const struct cfg_node *c, struct ike_peer *p,
+		        struct peer_tmp *t, struct cfg_err *err)
+{
+	uint32_t v;
+
+	if (cfg_nargs(c, 2, 2, err) < 0 || cfg_u32(c, 1, 60, 86400 * 7, &v, err) < 0)
+		return -1;
+	p->caps.life_secs = v;
+	return 0;
+}
+
+static int peer_transform_set(const struct cfg_node *c, struct ike_peer *p,
+		             struct peer_tmp *t, struct cfg_err *err)
+{
+	if (c->argc < 2 || c->argc > 9)
+		return cfg_error(err, c, "'transform-set' needs 1 to 8 names");
+	t->sets_node = c;
+	return 0;
+}
+
+static int peer_pfs(const struct cfg_node *c, struct ike_peer *p,
+		   struct peer_tmp *t, struct cfg_err *err)
+{
+	return cfg_nargs(c, 2, 2, err) < 0 ? -1 :
+	       parse_group(c, c->argv[1], true, &p->p2.pfs_group, err);
+}
+
+static int peer_sa_lifetime(const struct cfg_node *c, struct ike_peer *p,
+		           struct peer_tmp *t, struct cfg_err *err)
+{
+	return sa_lifetime(c, 1, &p->p2, err);
+}
+
+static int peer_identity(const struct cfg_node *c, struct ike_peer *p,
+		        struct peer_tmp *t, struct cfg_err *err)
+{
+	return load_identity(c, 1, &p->ident, p->ident_value,
+			     sizeof(p->ident_value), true, err);
+}
+
+static int peer_xauth_username(const struct cfg_node *c, struct ike_peer *p,
+		              struct peer_tmp *t, struct cfg_err *err)
+{
+	if (cfg_nargs(c, 2, 2, err) < 0)
+		return -1;
+	if (strlen(c->argv[1]) >= sizeof(p->xauth_user))
+		return cfg_error(err, c, "xauth-username too long");
+	strcpy(p->xauth_user, c->argv[1]);
+	return 0;
+}
+
+static int peer_xauth_password(const struct cfg_node *c, struct ike_peer *p,
+		              struct peer_tmp *t, struct cfg_err *err)
+{
+	return cfg_nargs(c, 2, 2, err) < 0 ? -1 :
+	       cfg_secret(c, 1, &p->xauth_pass, err);
+}
+
+static int peer_local_network(const struct cfg_node *c, struct ike_peer *p,
+		             struct peer_tmp *t, struct cfg_err *err)
+{
+	return peer_net(c, p->local_nets, &p->n_local_nets, err);
+}
+
+static int peer_remote_network(const struct cfg_node *c, struct ike_peer *p,
+		              struct peer_tmp *t, struct cfg_err *err)
+{
+	return peer_net(c, p->remote_nets, &p->n_remote_nets, err);
+}
+
+static int peer_ezvpn_mode(const struct cfg_node *c, struct ike_peer *p,
+		          struct peer_tmp *t, struct cfg_err *err)
+{
 	static const char *const ezvpn_modes[] = {
 		"client", "network-extension", NULL
 	};
-	int k = cfg_choice(c, 0, keys, err);
-	uint32_t v;
 	int m;
 
+	if (cfg_nargs(c, 2, 2, err) < 0 ||
+	    (m = cfg_choice(c, 1, ezvpn_modes, err)) < 0)
+		return -1;
+	p->ezvpn_mode = m ? IKE_EZVPN_NETWORK_EXTENSION : IKE_EZVPN_CLIENT;
+	return 0;
+}
+
+static int peer_address_device(const struct cfg_node *c, struct ike_peer *p,
+		              struct peer_tmp *t, struct cfg_err *err)
+{
+	if (cfg_nargs(c, 2, 2, err) < 0)
+		return -1;
+	if (!c->argv[1][0] || strlen(c->argv[1]) >= sizeof(p->addr_device) ||
+	    strchr(c->argv[1], '/'))
+		return cfg_error(err, c, "'%s' is not an interface name",
+				 c->argv[1]);
+	strcpy(p->addr_device, c->argv[1]);
+	return 0;
+}
+
+/* A peer block's directives by keyword; repeatable ones may appear on
+ * several lines (sa-lifetime for seconds and for kilobytes, networks one
+ * per line). */
+struct peer_directive {
+	const char *name;
+	int (*parse)(const struct cfg_node *c, struct ike_peer *p,
+		     struct peer_tmp *t, struct cfg_err *err);
+	bool repeatable;
+};
+
+static const struct peer_directive peer_directives[] = {
+	{ "server", peer_server, false },
+	{ "mode", peer_mode, false },
+	{ "group-name", peer_group_name, false },
+	{ "group-key", peer_group_key, false },
+	{ "authentication", peer_authentication, false },
+	{ "encryption", peer_encryption, false },
+	{ "key-length", peer_key_length, false },
+	{ "hash", peer_hash, false },
+	{ "group", peer_group, false },
+	{ "lifetime", peer_lifetime, false },
+	{ "transform-set", peer_transform_set, false },
+	{ "pfs", peer_pfs, false },
+	{ "sa-lifetime", peer_sa_lifetime, true },
+	{ "identity", peer_identity, false },
+	{ "xauth-username", peer_xauth_username, false },
+	{ "xauth-password", peer_xauth_password, false },
+	{ "local-network", peer_local_network, true },
+	{ "remote-network", peer_remote_network, true },
+	{ "ezvpn-mode", peer_ezvpn_mode, false },
+	{ "address-device", peer_address_device, false },
+};
+
+static int peer_child(struct cfg_node *c, struct ike_peer *p,
+		      struct peer_tmp *t, unsigned *seen, struct cfg_err *err)
+{
+	const size_t n = sizeof(peer_directives) / sizeof(peer_directives[0]);
+	const char *names[sizeof(peer_directives) / sizeof(peer_directives[0]) + 1];
+	const struct peer_directive *d;
+	int k;
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = peer_directives[i].name;
+	names[n] = NULL;
+	k = cfg_choice(c, 0, names, err);
 	if (k < 0 || cfg_want_block(c, false, err) < 0)
 		return -1;
-	/* sa-lifetime may be given for seconds and for kilobytes; networks
-	 * are lists, one per line */
-	if (k != 12 && k != 16 && k != 17 && (*seen & (1u << k)))
-		return cfg_error(err, c, "'%s' given twice", keys[k]);
+	d = &peer_directives[k];
+	if (!d->repeatable && (*seen & (1u << k)))
+		return cfg_error(err, c, "'%s' given twice", d->name);
 	*seen |= 1u << k;
-	switch (k) {
-	case 0:	/* server A [port N] */
-		if (cfg_nargs(c, 2, 4, err) < 0 || cfg_addr(c, 1, &p->server, NULL, err) < 0)
-			return -1;
-		if (p->server.ss_family != AF_INET)
-			return cfg_error(err, c, "server %s: only IPv4 works (evs.ko "
-					 "carries ESP over IPv4)", c->argv[1]);
-		v = 500;
-		if (c->argc > 2 && (strcmp(c->argv[2], "port") || c->argc != 4))
-			return cfg_error(err, c, "expected 'server ADDRESS [port N]'");
-		if (c->argc == 4 && cfg_u32(c, 3, 1, 65535, &v, err) < 0)
-			return -1;
-		if (p->server.ss_family == AF_INET)
-			((struct sockaddr_in *)&p->server)->sin_port = htons((uint16_t)v);
-		else
-			((struct sockaddr_in6 *)&p->server)->sin6_port = htons((uint16_t)v);
-		return 0;
-	case 1:
-		if (cfg_nargs(c, 2, 2, err) < 0 || (m = cfg_choice(c, 1, modes, err)) < 0)
-			return -1;
-		p->aggressive = m == 1;
-		return 0;
-	case 2:
-		if (cfg_nargs(c, 2, 2, err) < 0)
-			return -1;
-		if (strlen(c->argv[1]) >= sizeof(p->group_name))
-			return cfg_error(err, c, "group-name too long");
-		strcpy(p->group_name, c->argv[1]);
-		return 0;
-	case 3:
-		return cfg_nargs(c, 2, 2, err) < 0 ? -1 :
-		       cfg_secret(c, 1, &p->group_key, err);
-	case 4:
-		return word_list(c, auth_words, p->caps.auth, NULL, &p->caps.n_auth,
-				 P1_CAP_MAX, err);
-	case 5:
-		return word_list(c, p1_encr_words, t->encr, t->encr_bits, &t->n_encr,
-				 P1_CAP_MAX, err);
-	case 6:
-		if (cfg_nargs(c, 2, 4, err) < 0)
-			return -1;
-		for (unsigned i = 1; i < c->argc; i++) {
-			if (cfg_u32(c, i, 128, 256, &v, err) < 0)
-				return -1;
-			if (v != 128 && v != 192 && v != 256)
-				return cfg_error(err, c, "AES key length is 128, 192 or 256");
-			t->key_bits[t->n_key_bits++] = (uint16_t)v;
-		}
-		return 0;
-	case 7:
-		return word_list(c, p1_hash_words, p->caps.hash, NULL, &p->caps.n_hash,
-				 P1_CAP_MAX, err);
-	case 8:
-		if (c->argc < 2 || c->argc > P1_CAP_MAX + 1)
-			return cfg_error(err, c, "'group' needs 1 to %d groups", P1_CAP_MAX);
-		for (unsigned i = 1; i < c->argc; i++)
-			if (parse_group(c, c->argv[i], false,
-					&p->caps.group[p->caps.n_group++], err) < 0)
-				return -1;
-		return 0;
-	case 9:
-		if (cfg_nargs(c, 2, 2, err) < 0 || cfg_u32(c, 1, 60, 86400 * 7, &v, err) < 0)
-			return -1;
-		p->caps.life_secs = v;
-		return 0;
-	case 10:
-		if (c->argc < 2 || c->argc > 9)
-			return cfg_error(err, c, "'transform-set' needs 1 to 8 names");
-		t->sets_node = c;
-		return 0;
-	case 11:
-		return cfg_nargs(c, 2, 2, err) < 0 ? -1 :
-		       parse_group(c, c->argv[1], true, &p->p2.pfs_group, err);
-	case 12:
-		return sa_lifetime(c, 1, &p->p2, err);
-	case 13:
-		return load_identity(c, 1, &p->ident, p->ident_value,
-				     sizeof(p->ident_value), true, err);
-	case 14:
-		if (cfg_nargs(c, 2, 2, err) < 0)
-			return -1;
-		if (strlen(c->argv[1]) >= sizeof(p->xauth_user))
-			return cfg_error(err, c, "xauth-username too long");
-		strcpy(p->xauth_user, c->argv[1]);
-		return 0;
-	case 15:
-		return cfg_nargs(c, 2, 2, err) < 0 ? -1 :
-		       cfg_secret(c, 1, &p->xauth_pass, err);
-	case 16:
-		return peer_net(c, p->local_nets, &p->n_local_nets, err);
-	case 17:
-		return peer_net(c, p->remote_nets, &p->n_remote_nets, err);
-	case 18:
-		if (cfg_nargs(c, 2, 2, err) < 0 ||
-		    (m = cfg_choice(c, 1, ezvpn_modes, err)) < 0)
-			return -1;
-		p->ezvpn_mode = m ? IKE_EZVPN_NETWORK_EXTENSION : IKE_EZVPN_CLIENT;
-		return 0;
-	case 19:
-		if (cfg_nargs(c, 2, 2, err) < 0)
-			return -1;
-		if (!c->argv[1][0] || strlen(c->argv[1]) >= sizeof(p->addr_device) ||
-		    strchr(c->argv[1], '/'))
-			return cfg_error(err, c, "'%s' is not an interface name",
-					 c->argv[1]);
-		strcpy(p->addr_device, c->argv[1]);
-		return 0;
-	}
-	return -1;
+	return d->parse(c, p, t, err);
 }
 
 /* Expand "aes" by the key lengths, fill defaults, check consistency. */
