@@ -209,9 +209,12 @@ security {
 	reject_delay = 0
 	status_server = no
 }
+# require_message_authenticator: evsd must sign every Access-Request
+# (and checks the signature of every answer: the Blast-RADIUS defence).
 client localhost {
 	ipaddr = 127.0.0.1
 	secret = testing123
+	require_message_authenticator = yes
 }
 modules {
 	pap {

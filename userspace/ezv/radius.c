@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* RADIUS PAP and accounting through radcli; see radius.h. */
+/* RADIUS logins (radius_auth.c) and accounting (radcli); see radius.h. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -11,12 +11,14 @@
 #include <sodium.h>
 
 #include "ezv/radius.h"
+#include "ezv/radius_auth.h"
 #include "lib/userdb.h"
 
 #define RADCLI_DICTIONARY "/etc/radcli/dictionary"
 
 struct radius_client {
-	rc_handle *rh;
+	rc_handle *rh;			/* accounting */
+	const struct ezv_aaa *aaa;	/* logins: radius_auth.c */
 	char nas_identifier[EZV_NAME_MAX + 1];
 };
 
@@ -72,6 +74,7 @@ struct radius_client *radius_new(const struct ezv_aaa *aaa, char *err,
 		return NULL;
 	}
 	rc->rh = rh;
+	rc->aaa = aaa;
 	snprintf(rc->nas_identifier, sizeof(rc->nas_identifier), "%s", aaa->nas_identifier);
 	if (add(rh, "auth_order", "radius") || add(rh, "login_tries", "1") ||
 	    add(rh, "dictionary", RADCLI_DICTIONARY) || add(rh, "bindaddr", "*"))
@@ -163,107 +166,18 @@ static void put_common(struct radius_client *rc, VALUE_PAIR **l, const char *use
 		put(rc, l, PW_CALLING_STATION_ID, calling_station, -1);
 }
 
-static void read_reply(VALUE_PAIR *recv, struct radius_auth_reply *out)
-{
-	char filter[EZV_NAME_MAX + 1] = "";
-
-	for (VALUE_PAIR *vp = recv; vp; vp = rc_avpair_next(vp)) {
-		unsigned type, id;
-		uint32_t u;
-		char *raw;
-		unsigned raw_len;
-
-		rc_avpair_get_attr(vp, &type, &id);
-		switch (id) {
-		case PW_FRAMED_IP_ADDRESS:
-			if (!rc_avpair_get_uint32(vp, &u))
-				out->framed_ip = u;
-			break;
-		case PW_SESSION_TIMEOUT:
-			if (!rc_avpair_get_uint32(vp, &u))
-				out->session_timeout = u;
-			break;
-		case PW_CLASS:
-			if (!rc_avpair_get_raw(vp, &raw, &raw_len) && raw_len <= RADIUS_CLASS_MAX) {
-				memcpy(out->class_raw, raw, raw_len);
-				out->class_len = raw_len;
-				radius_class_group((const uint8_t *)raw, raw_len, out->group,
-						   sizeof(out->group));
-			}
-			break;
-		case PW_FILTER_ID:
-			if (!rc_avpair_get_raw(vp, &raw, &raw_len) && raw_len < sizeof(filter) &&
-			    raw_len) {
-				memcpy(filter, raw, raw_len);
-				filter[raw_len] = '\0';
-				if (!userdb_name_valid(filter, true))
-					filter[0] = '\0';
-			}
-			break;
-		case PW_REPLY_MESSAGE:
-			if (!rc_avpair_get_raw(vp, &raw, &raw_len)) {
-				size_t n = raw_len < sizeof(out->reply_message) - 1 ?
-					   raw_len : sizeof(out->reply_message) - 1;
-
-				memcpy(out->reply_message, raw, n);
-				out->reply_message[n] = '\0';
-			}
-			break;
-		default:
-			break;
-		}
-	}
-	if (!out->group[0] && filter[0])
-		snprintf(out->group, sizeof(out->group), "%s", filter);
-}
-
 enum radius_result radius_pap(struct radius_client *rc, const char *user,
 			      const uint8_t *pass, size_t pass_len,
 			      const char *calling_station, uint32_t port,
 			      struct radius_auth_reply *out)
 {
-	VALUE_PAIR *send = NULL, *recv = NULL;
-	char msg[PW_MAX_MSG_SIZE];
-	char pw[AUTH_PASS_LEN + 1];
-	int r;
+	const struct radius_login l = {
+		.user = user, .pass = pass, .pass_len = pass_len,
+		.nas_identifier = rc->nas_identifier, .port = port,
+		.calling_station = calling_station,
+	};
 
-	memset(out, 0, sizeof(*out));
-	if (pass_len > AUTH_PASS_LEN)
-		return RADIUS_REJECT;
-	memcpy(pw, pass, pass_len);
-	pw[pass_len] = '\0';
-	put_common(rc, &send, user, calling_station, port);
-	if (!put(rc, &send, PW_USER_PASSWORD, pw, (int)pass_len)) {
-		sodium_memzero(pw, sizeof(pw));
-		rc_avpair_free(send);
-		return RADIUS_ERROR;
-	}
-	sodium_memzero(pw, sizeof(pw));
-	msg[0] = '\0';
-	r = rc_auth(rc->rh, port, send, &recv, msg);
-	/* the request list holds the password: wipe before freeing */
-	for (VALUE_PAIR *vp = send; vp; vp = rc_avpair_next(vp)) {
-		unsigned type, id;
-
-		char *raw;
-		unsigned raw_len;
-
-		rc_avpair_get_attr(vp, &type, &id);
-		if (id == PW_USER_PASSWORD && !rc_avpair_get_raw(vp, &raw, &raw_len))
-			sodium_memzero(raw, raw_len);
-	}
-	rc_avpair_free(send);
-	if (r == OK_RC)
-		read_reply(recv, out);
-	else if (r == REJECT_RC && msg[0])
-		snprintf(out->reply_message, sizeof(out->reply_message), "%.127s", msg);
-	rc_avpair_free(recv);
-	switch (r) {
-	case OK_RC: return RADIUS_ACCEPT;
-	case REJECT_RC: return RADIUS_REJECT;
-	case TIMEOUT_RC: return RADIUS_TIMEOUT;
-	default: return RADIUS_ERROR;
-	}
+	return radius_auth_pap(rc->aaa, &l, out);
 }
 
 enum radius_result radius_acct(struct radius_client *rc,

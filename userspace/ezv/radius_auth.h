@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * radius_auth: RADIUS PAP logins with Message-Authenticator in the request
+ * and required in the answer (RFC 2865, RFC 3579 3.2; the Blast-RADIUS
+ * defence).  The codec has no I/O; radius_auth_pap asks the servers.
+ */
+#ifndef EVS_RADIUS_AUTH_H
+#define EVS_RADIUS_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ezv/easyvpn_policy.h"
+#include "ezv/radius.h"
+
+enum {
+	RADIUS_ACCESS_REQUEST = 1,
+	RADIUS_ACCESS_ACCEPT = 2,
+	RADIUS_ACCESS_REJECT = 3,
+	RADIUS_ACCESS_CHALLENGE = 11,
+	RADIUS_NO_ANSWER = -1,
+};
+
+struct radius_login {
+	const char *user;
+	const uint8_t *pass;
+	size_t pass_len;		/* at most 128 */
+	const char *nas_identifier;
+	uint32_t port;			/* NAS-Port */
+	const char *calling_station;	/* NULL or "" = none */
+};
+
+struct secret;
+/* An Access-Request into buf: Message-Authenticator first, then the
+ * login's attributes.  Its length, 0 if it does not fit. */
+size_t radius_auth_request(uint8_t *buf, size_t cap, uint8_t id,
+			   const uint8_t auth[16], const struct secret *key,
+			   const struct radius_login *l);
+/* Is b the server's answer to request (id, req_auth)?  Checks the
+ * length, the code, the Response Authenticator and exactly one valid
+ * Message-Authenticator.  0, or -1 with the reason in *why. */
+int radius_auth_check(const uint8_t *b, size_t len, uint8_t id,
+		      const uint8_t req_auth[16], const struct secret *key,
+		      const char **why);
+/* The attributes of a checked answer that a login uses. */
+void radius_auth_read(const uint8_t *b, size_t len,
+		      struct radius_auth_reply *out);
+
+/* Each server in order, aaa->retries + 1 tries of aaa->timeout seconds. */
+enum radius_result radius_auth_pap(const struct ezv_aaa *aaa,
+				   const struct radius_login *l,
+				   struct radius_auth_reply *out);
+
+#endif
