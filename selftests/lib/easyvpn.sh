@@ -250,6 +250,18 @@ server default {
 			pap
 		}
 	}
+	# FreeRADIUS 3.2.1 signs its answers only when told to; evsd requires
+	# a Message-Authenticator in every login answer.
+	post-auth {
+		update reply {
+			&Message-Authenticator := 0x00
+		}
+		Post-Auth-Type REJECT {
+			update reply {
+				&Message-Authenticator := 0x00
+			}
+		}
+	}
 	accounting {
 		detail
 	}

@@ -12,7 +12,7 @@
 void evsd_config_free(struct evsd_config *cfg)
 {
 	easyvpn_config_destroy(cfg->easyvpn);
-	config_ike_free(&cfg->ike);
+	ike_config_free(&cfg->ike);
 	cfg_free(cfg->tree);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
@@ -26,7 +26,7 @@ int evsd_config_load(const char *path, struct evsd_config *cfg,
 	cfg->tree = cfg_parse_file(path, err);
 	if (!cfg->path || !cfg->tree)
 		goto fail;
-	if (config_ike_load(cfg->tree, &cfg->ike, err) < 0)
+	if (ike_config_load(cfg->tree, &cfg->ike, err) < 0)
 		goto fail;
 	if (easyvpn_config_load(cfg->tree, &cfg->easyvpn, err) < 0)
 		goto fail;

@@ -3,7 +3,7 @@
  * config: /etc/evs/evsd.conf as evsd loads it: the file parsed into a
  * directive tree (lib/conftree.h, grammar there and in
  * Documentation/evsd.conf.5), then interpreted section by section:
- *   ike/engine/config_ike.c   policies, transform sets, keys, peers, pki,
+ *   ike/engine/ike_config.c   policies, transform sets, keys, peers, pki,
  *                             timers, listen, device, logging
  *   ezv/config_easyvpn.c      groups, users, pools, RADIUS, ...
  * and any directive nobody claimed is an error.

@@ -522,6 +522,15 @@ static int load_aaa(struct cfg_node *n, struct ezv_aaa *aaa, struct cfg_err *err
 			if (want_args(ch, 2, 2, err))
 				return -1;
 			snprintf(aaa->nas_identifier, sizeof(aaa->nas_identifier), "%s", ch->argv[1]);
+		} else if (!strcmp(kw, "require-message-authenticator")) {
+			int v;
+
+			if (want_args(ch, 2, 2, err))
+				return -1;
+			v = cfg_choice(ch, 1, yes_no, err);
+			if (v < 0)
+				return -1;
+			aaa->ma_optional = v == 0;
 		} else if (!strcmp(kw, "radius-server")) {
 			if (load_radius_server(ch, aaa, err))
 				return -1;

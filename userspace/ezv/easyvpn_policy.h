@@ -130,6 +130,9 @@ struct ezv_aaa {
 	uint32_t timeout;			/* seconds per try */
 	uint32_t retries;
 	char nas_identifier[EZV_NAME_MAX + 1];
+	/* require-message-authenticator no: login answers without a
+	 * Message-Authenticator are taken (requests are signed anyway) */
+	bool ma_optional;
 };
 
 struct ezv_xauth_cfg {

@@ -4,7 +4,10 @@
  * with a Message-Authenticator (RFC 3579 3.2), sent first in the request
  * and required in every answer.  An answer without one, or with a wrong
  * one, is dropped as forged: the MD5 Response Authenticator alone can be
- * forged by an attacker on the path (Blast-RADIUS, CVE-2024-3596).
+ * forged by an attacker on the path (Blast-RADIUS, CVE-2024-3596).  With
+ * `require-message-authenticator no` (servers that do not sign answers,
+ * e.g. FreeRADIUS before 3.2.5 unless told to) an unsigned answer is
+ * taken; a server that requires signed requests still stops the attack.
  *
  * radcli, which carries accounting, cannot do this for PAP in the
  * version Debian 12 ships (it adds the attribute only beside an
@@ -194,7 +197,7 @@ static void find_ma(uint8_t type, const uint8_t *v, size_t n, void *arg)
 
 int radius_auth_check(const uint8_t *b, size_t len, uint8_t id,
 		      const uint8_t req_auth[16], const struct secret *key,
-		      const char **why)
+		      bool require_ma, const char **why)
 {
 	uint8_t copy[4096], md[EVP_MAX_MD_SIZE], mac[MA_LEN];
 	struct ma_find f = { NULL, 0 };
@@ -218,7 +221,7 @@ int radius_auth_check(const uint8_t *b, size_t len, uint8_t id,
 		*why = "malformed attributes";
 		return -1;
 	}
-	if (f.n != 1) {
+	if (f.n > 1 || (!f.n && require_ma)) {
 		*why = f.n ? "bad Message-Authenticator" : "no Message-Authenticator";
 		return -1;
 	}
@@ -238,6 +241,8 @@ int radius_auth_check(const uint8_t *b, size_t len, uint8_t id,
 	}
 	/* Message-Authenticator: HMAC-MD5 over the answer with the Request
 	 * Authenticator in place and itself zeroed (RFC 3579 3.2). */
+	if (!f.n)
+		return 0;
 	memset(copy + (f.v - b), 0, MA_LEN);
 	if (hmac_md5(key, copy, len, mac) < 0 || sodium_memcmp(mac, f.v, MA_LEN)) {
 		*why = "bad Message-Authenticator";
@@ -318,9 +323,8 @@ static uint64_t mono_ms(void)
 
 /* One server, retries+1 tries of timeout_s each.  The answer's code, or
  * RADIUS_NO_ANSWER. */
-static int ask(const struct ezv_radius_server *s, unsigned timeout_s,
-	       unsigned retries, const struct radius_login *l,
-	       struct radius_auth_reply *out)
+static int ask(const struct ezv_aaa *aaa, const struct ezv_radius_server *s,
+	       const struct radius_login *l, struct radius_auth_reply *out)
 {
 	struct sockaddr_storage to = s->addr;
 	uint8_t req[4096], ans[4096], auth[16], id;
@@ -345,8 +349,8 @@ static int ask(const struct ezv_radius_server *s, unsigned timeout_s,
 	n = radius_auth_request(req, sizeof(req), id, auth, s->key, l);
 	if (!n)
 		goto out;
-	for (unsigned try = 0; try <= retries && code == RADIUS_NO_ANSWER; try++) {
-		uint64_t end = mono_ms() + (uint64_t)timeout_s * 1000;
+	for (unsigned try = 0; try <= aaa->retries && code == RADIUS_NO_ANSWER; try++) {
+		uint64_t end = mono_ms() + (uint64_t)(aaa->timeout ? aaa->timeout : 3) * 1000;
 
 		if (send(fd, req, n, 0) < 0 && errno != ECONNREFUSED)
 			break;
@@ -360,7 +364,8 @@ static int ask(const struct ezv_radius_server *s, unsigned timeout_s,
 			got = recv(fd, ans, sizeof(ans), 0);
 			if (got < 0)
 				continue;	/* ICMP unreachable: wait out the try */
-			if (radius_auth_check(ans, (size_t)got, id, auth, s->key, &why) < 0) {
+			if (radius_auth_check(ans, (size_t)got, id, auth, s->key,
+					      !aaa->ma_optional, &why) < 0) {
 				log_notice("radius: answer from the server dropped: %s", why);
 				continue;
 			}
@@ -383,8 +388,7 @@ enum radius_result radius_auth_pap(const struct ezv_aaa *aaa,
 	if (l->pass_len > PASS_MAX)
 		return RADIUS_REJECT;
 	for (unsigned i = 0; i < aaa->n_servers; i++) {
-		int code = ask(&aaa->servers[i], aaa->timeout ? aaa->timeout : 3,
-			       aaa->retries, l, out);
+		int code = ask(aaa, &aaa->servers[i], l, out);
 
 		if (code == RADIUS_ACCESS_ACCEPT)
 			return RADIUS_ACCEPT;

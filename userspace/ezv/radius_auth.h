@@ -7,6 +7,7 @@
 #ifndef EVS_RADIUS_AUTH_H
 #define EVS_RADIUS_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,11 +38,12 @@ size_t radius_auth_request(uint8_t *buf, size_t cap, uint8_t id,
 			   const uint8_t auth[16], const struct secret *key,
 			   const struct radius_login *l);
 /* Is b the server's answer to request (id, req_auth)?  Checks the
- * length, the code, the Response Authenticator and exactly one valid
- * Message-Authenticator.  0, or -1 with the reason in *why. */
+ * length, the code, the Response Authenticator and the
+ * Message-Authenticator: at most one, valid, and there when require_ma.
+ * 0, or -1 with the reason in *why. */
 int radius_auth_check(const uint8_t *b, size_t len, uint8_t id,
 		      const uint8_t req_auth[16], const struct secret *key,
-		      const char **why);
+		      bool require_ma, const char **why);
 /* The attributes of a checked answer that a login uses. */
 void radius_auth_read(const uint8_t *b, size_t len,
 		      struct radius_auth_reply *out);

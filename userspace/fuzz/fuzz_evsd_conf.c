@@ -67,11 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text);
 	if (!cfg.tree)
 		return 0;
-	if (pki_files(cfg.tree) && config_ike_load(cfg.tree, &cfg.ike, &err) == 0 &&
+	if (pki_files(cfg.tree) && ike_config_load(cfg.tree, &cfg.ike, &err) == 0 &&
 	    easyvpn_config_load(cfg.tree, &cfg.easyvpn, &err) == 0)
 		(void)cfg_check_unused(cfg.tree, &err);
 	easyvpn_config_destroy(cfg.easyvpn);
-	config_ike_free(&cfg.ike);
+	ike_config_free(&cfg.ike);
 	cfg_free(cfg.tree);
 	return 0;
 }

@@ -3,7 +3,7 @@
  * config: /etc/evs/evsd.conf — a small explicit grammar (documented in
  * Documentation/evsd.conf.5), parsed into a generic tree of directives,
  * then interpreted section by section:
- *   config_ike.c       (ike-core)   policies, transform sets, keys, peers,
+ *   ike_config.c       (ike-core)   policies, transform sets, keys, peers,
  *                                   pki, timers, listen, device, logging
  *   config_easyvpn.c   (ike-server) groups, users, pools, RADIUS, ...
  *

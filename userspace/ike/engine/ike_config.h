@@ -2,7 +2,7 @@
 /*
  * ike_config: the IKE sections of evsd.conf (policies, transform sets,
  * keys, peers, pki, timers, listen, device, logging) as the engine reads
- * them; config_ike.c interprets a parsed tree (lib/conftree.h) into it.
+ * them; ike_config.c interprets a parsed tree (lib/conftree.h) into it.
  */
 #ifndef EVS_IKE_CONFIG_H
 #define EVS_IKE_CONFIG_H
@@ -138,9 +138,9 @@ struct ike_config {
 /* Interpret the IKE directives of a parsed tree into *ike (zeroed first,
  * then defaults).  Weak algorithms (DES, MD5, group 2) are accepted when
  * configured and logged as weak (warn).  On error -1 with *err. */
-int config_ike_load(struct cfg_node *root, struct ike_config *ike,
+int ike_config_load(struct cfg_node *root, struct ike_config *ike,
 		    struct cfg_err *err);
-void config_ike_free(struct ike_config *ike);
+void ike_config_free(struct ike_config *ike);
 
 /* PSK for a peer address (longest prefix), NULL if none. */
 const struct secret *ike_config_psk(const struct ike_config *ike,

@@ -19,7 +19,7 @@ struct ike_conf {
 
 static inline void ike_conf_free(struct ike_conf *c)
 {
-	config_ike_free(&c->ike);
+	ike_config_free(&c->ike);
 	cfg_free(c->tree);
 	memset(c, 0, sizeof(*c));
 }
@@ -31,7 +31,7 @@ static inline int ike_conf_load(const char *path, struct ike_conf *c,
 	c->tree = cfg_parse_file(path, err);
 	if (!c->tree)
 		return -1;
-	if (config_ike_load(c->tree, &c->ike, err) < 0) {
+	if (ike_config_load(c->tree, &c->ike, err) < 0) {
 		ike_conf_free(c);
 		return -1;
 	}

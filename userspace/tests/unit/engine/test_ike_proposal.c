@@ -93,13 +93,13 @@ UNIT_TEST(seed_example_from_config_and_wire)
 	capture(EVSD_LOG_INFO);
 	/* A pki block whose CA file does not exist is a config error. */
 	UNIT_ASSERT(root);
-	UNIT_ASSERT_EQ_INT(config_ike_load(root, &ike, &err), -1);
+	UNIT_ASSERT_EQ_INT(ike_config_load(root, &ike, &err), -1);
 	UNIT_ASSERT(strstr(err.msg, "a.conf:1: pki: /nonexistent"));
 	cfg_free(root);
 
 	root = cfg_parse_string(conf2, "b.conf", &err);
 	UNIT_ASSERT(root);
-	UNIT_ASSERT_EQ_INT(config_ike_load(root, &ike, &err), 0);
+	UNIT_ASSERT_EQ_INT(ike_config_load(root, &ike, &err), 0);
 	UNIT_ASSERT_EQ_INT(ike.n_peers, 1);
 	/* weak choices were accepted and logged as weak */
 	UNIT_ASSERT(strstr(logbuf, "weak"));
@@ -125,7 +125,7 @@ UNIT_TEST(seed_example_from_config_and_wire)
 		UNIT_ASSERT_EQ_INT(back[i].num, i + 1);
 	}
 	isakmp_buf_free(&b.buf);
-	config_ike_free(&ike);
+	ike_config_free(&ike);
 	cfg_free(root);
 	evsd_log_set_hook(NULL, NULL);
 }

@@ -145,7 +145,8 @@ static void server_open(struct fake_server *s, enum answer_kind kind, uint8_t co
 	s->port = ntohs(a.sin_port);
 }
 
-static enum radius_result login(struct fake_server *s, struct radius_auth_reply *out)
+static enum radius_result login_opt(struct fake_server *s, bool ma_optional,
+				    struct radius_auth_reply *out)
 {
 	struct ezv_aaa aaa;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&aaa.servers[0].addr;
@@ -160,6 +161,7 @@ static enum radius_result login(struct fake_server *s, struct radius_auth_reply 
 	aaa.timeout = 1;
 	aaa.retries = 0;
 	strcpy(aaa.nas_identifier, "evsd");
+	aaa.ma_optional = ma_optional;
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin->sin_port = htons(s->port);
@@ -175,6 +177,11 @@ static enum radius_result login(struct fake_server *s, struct radius_auth_reply 
 	secret_free(aaa.servers[0].key);
 	close(s->fd);
 	return r;
+}
+
+static enum radius_result login(struct fake_server *s, struct radius_auth_reply *out)
+{
+	return login_opt(s, false, out);
 }
 
 UNIT_TEST(request_carries_a_valid_message_authenticator_first)
@@ -220,6 +227,20 @@ UNIT_TEST(accept_with_a_bad_message_authenticator_is_dropped)
 
 	server_open(&s, ANSWER_BAD_MA, 2);
 	UNIT_ASSERT_EQ_INT(login(&s, &out), RADIUS_TIMEOUT);
+}
+
+UNIT_TEST(unsigned_answers_only_when_configured)
+{
+	struct fake_server s;
+	struct radius_auth_reply out;
+
+	/* require-message-authenticator no: an unsigned answer is taken, a
+	 * wrongly signed one still is not */
+	server_open(&s, ANSWER_NO_MA, 2);
+	UNIT_ASSERT_EQ_INT(login_opt(&s, true, &out), RADIUS_ACCEPT);
+	UNIT_ASSERT_EQ_STR(out.group, "sales");
+	server_open(&s, ANSWER_BAD_MA, 2);
+	UNIT_ASSERT_EQ_INT(login_opt(&s, true, &out), RADIUS_TIMEOUT);
 }
 
 UNIT_MAIN()

@@ -1125,7 +1125,7 @@ static int default_set(struct ike_config *ike)
 	return 0;
 }
 
-int config_ike_load(struct cfg_node *root, struct ike_config *ike,
+int ike_config_load(struct cfg_node *root, struct ike_config *ike,
 		    struct cfg_err *err)
 {
 	const struct cfg_node *pol_node[MAX_POLICIES + 1];
@@ -1183,11 +1183,11 @@ int config_ike_load(struct cfg_node *root, struct ike_config *ike,
 	qsort(ike->policies, ike->n_policies, sizeof(*ike->policies), policy_cmp);
 	return 0;
 fail:
-	config_ike_free(ike);
+	ike_config_free(ike);
 	return -1;
 }
 
-void config_ike_free(struct ike_config *ike)
+void ike_config_free(struct ike_config *ike)
 {
 	for (size_t i = 0; ike->psks && i < ike->n_psks; i++)
 		secret_free(ike->psks[i].key);
