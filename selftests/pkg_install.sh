@@ -45,13 +45,15 @@ rm -f /var/lib/man-db/auto-update
 mkdir -p /usr/share/evs-dkms
 cp "$pkg/evs-$ver.dkms.tar.gz" /usr/share/evs-dkms/
 t0=$SECONDS
-tap_check "dpkg -i evs-dkms evs" sh -c "DEBIAN_FRONTEND=noninteractive timeout 300 dpkg -i \
-	'$EVS_TOP/build/deb/evs-dkms_${ver}_all.deb' '$EVS_TOP'/build/deb/evs_${ver}_amd64.deb \
-	>$IKE_TMP/dpkg.log 2>&1" || tap_diag <"$IKE_TMP/dpkg.log"
-tap_diag "dpkg -i took $((SECONDS - t0))s"
+DEBIAN_FRONTEND=noninteractive timeout 300 dpkg -i \
+	"$EVS_TOP/build/deb/evs-dkms_${ver}_all.deb" "$EVS_TOP/build/deb/evs_${ver}_amd64.deb" 2>&1 |
+	while IFS= read -r line; do printf '%4d %s\n' $((SECONDS - t0)) "$line"; done >"$IKE_TMP/dpkg.log"
+tap_result "dpkg -i evs-dkms evs" "${PIPESTATUS[0]}"
+# Each line with the seconds since dpkg started: where the time goes.
+tap_diag <"$IKE_TMP/dpkg.log"
 tap_check "the evs-dkms postinst loaded the prebuilt DKMS tarball and compiled nothing" \
 	sh -c "grep -q 'Loading tarball for evs-$ver' $IKE_TMP/dpkg.log &&
-	       ! grep -q 'Building initial module' $IKE_TMP/dpkg.log" || tap_diag <"$IKE_TMP/dpkg.log"
+	       ! grep -q 'Building initial module' $IKE_TMP/dpkg.log"
 tap_check "dkms status: evs $ver installed for $kver" \
 	sh -c "dkms status evs/$ver -k $kver | grep -q ': installed'"
 tap_check "modprobe evs" modprobe evs
@@ -122,6 +124,11 @@ tap_check "ExecReload ($reload) re-reads the user database" sh -c "$reload &&
 	for i in \$(seq 50); do grep -q 'user database reloaded' $IKE_TMP/server.log && exit 0; sleep 0.2; done; exit 1"
 
 ezv_vpnc_stop
-tap_check "evsd stops cleanly on SIGTERM" ike_stop server
+# Not under tap_check: its command substitution is a subshell, which
+# cannot wait for evsd and so never sees its exit status.
+ike_stop server
+rc=$?
+tap_result "evsd stops cleanly on SIGTERM (exit status $rc)" $rc
+[ $rc -eq 0 ] || tap_diag <"$IKE_TMP/server.log"
 tap_check "STOPPING=1 told" grep -q STOPPING=1 "$IKE_TMP/notify.log"
 tap_done
