@@ -4,11 +4,6 @@
 
 #include "evsadm/evsadm.h"
 
-static int run_user(struct evsadm *ctx, int argc, char **argv)
-{
-	return evsadm_user(argc, argv);
-}
-
 static const struct evsadm_cmd {
 	const char *name;
 	int (*fn)(struct evsadm *ctx, int argc, char **argv);
@@ -22,7 +17,7 @@ static const struct evsadm_cmd {
 	{ "route",	evsadm_route,	evsadm_route_usage },
 	{ "proxy-arp",	evsadm_parp,	evsadm_parp_usage },
 	{ "monitor",	evsadm_monitor,	evsadm_monitor_usage },
-	{ "user",	run_user,	NULL },
+	{ "user",	evsadm_user,	NULL },
 };
 
 #define N_CMDS (sizeof(evsadm_cmds) / sizeof(evsadm_cmds[0]))
@@ -35,13 +30,6 @@ static const char main_usage[] =
 "  -s  counters and current lifetimes\n"
 "Objects and commands may be abbreviated to a unique prefix (evsadm sa sh).\n"
 "`evsadm OBJECT help` shows an object's grammar.\n";
-
-static struct evsadm_opts evsadm_opts_now;
-
-const struct evsadm_opts *evsadm_options(void)
-{
-	return &evsadm_opts_now;
-}
 
 static bool is_help(const char *w)
 {
@@ -73,6 +61,12 @@ static int parse_option(const char *arg, struct evsadm_opts *o)
 int evsadm_main(int argc, char **argv)
 {
 	struct evsadm ctx = { .out = stdout, .err = stderr };
+
+	return evsadm_run(&ctx, argc, argv);
+}
+
+int evsadm_run(struct evsadm *ctx, int argc, char **argv)
+{
 	const struct evsadm_cmd *cmd = NULL;
 	char names[160] = "";
 	size_t off = 0;
@@ -93,12 +87,11 @@ int evsadm_main(int argc, char **argv)
 			printf("evsadm %s\n", EVS_VERSION);
 			return EVSADM_EXIT_OK;
 		}
-		if (parse_option(a, &ctx.opt)) {
+		if (parse_option(a, &ctx->opt)) {
 			fprintf(stderr, "evsadm: unknown option \"%s\"; try \"evsadm -h\"\n", a);
 			return EVSADM_EXIT_USAGE;
 		}
 	}
-	evsadm_opts_now = ctx.opt;
 	if (i >= argc) {
 		fputs(main_usage, stderr);
 		return EVSADM_EXIT_USAGE;
@@ -131,15 +124,16 @@ int evsadm_main(int argc, char **argv)
 		return EVSADM_EXIT_USAGE;
 	}
 	cmd = &evsadm_cmds[match];
-	ctx.object = cmd->name;
+	ctx->object = cmd->name;
 	/* `evsadm sa help`, `evsadm sa -h`, `evsadm sa add --help`. */
 	if (cmd->usage && (is_help(i + 1 < argc ? argv[i + 1] : NULL) ||
 			   (i + 2 < argc && is_help(argv[i + 2]) && strcmp(argv[i + 2], "help")))) {
 		fputs(cmd->usage, stdout);
 		return EVSADM_EXIT_OK;
 	}
-	ret = cmd->fn(&ctx, argc - i, argv + i);
-	evs_nl_close(ctx.nl);
+	ret = cmd->fn(ctx, argc - i, argv + i);
+	evs_nl_close(ctx->nl);
+	ctx->nl = NULL;
 	if (fflush(stdout) == EOF && ret == EVSADM_EXIT_OK) {
 		fprintf(stderr, "evsadm: write error on standard output\n");
 		ret = EVSADM_EXIT_FAIL;

@@ -39,9 +39,6 @@ struct evsadm_opts {
 	int stats;		/* -s, counted */
 };
 
-/* The options of the running command, read-only for every module. */
-const struct evsadm_opts *evsadm_options(void);
-
 /* One run of a command: options, where output goes, the netlink handle. */
 struct evsadm {
 	struct evsadm_opts opt;
@@ -54,6 +51,9 @@ struct evsadm {
 
 /* Entry point (main.c just calls it); returns the exit status. */
 int evsadm_main(int argc, char **argv);
+/* The same with the caller's context (out, err set; the rest zero); the
+ * global options it ran with stay in ctx->opt. */
+int evsadm_run(struct evsadm *ctx, int argc, char **argv);
 
 /*
  * Object handlers: argv[0] is the object word as typed ("sa"), argv[1]
@@ -67,13 +67,8 @@ int evsadm_conn(struct evsadm *ctx, int argc, char **argv);
 int evsadm_route(struct evsadm *ctx, int argc, char **argv);
 int evsadm_parp(struct evsadm *ctx, int argc, char **argv);
 int evsadm_monitor(struct evsadm *ctx, int argc, char **argv);
-
-/*
- * `evsadm user ...` (user.c, owned by the evsd side): argv[0] is "user",
- * argv[1] the verb (add|del|passwd|show).  Global options are available
- * through evsadm_options().  Returns an exit status (0/1/2 as above).
- */
-int evsadm_user(int argc, char **argv);
+/* `evsadm user ...`: argv[1] the verb (add|del|passwd|show). */
+int evsadm_user(struct evsadm *ctx, int argc, char **argv);
 
 extern const char evsadm_version_usage[], evsadm_link_usage[], evsadm_sa_usage[],
 	evsadm_policy_usage[], evsadm_conn_usage[], evsadm_route_usage[],

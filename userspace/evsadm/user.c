@@ -215,9 +215,10 @@ static int lock_db(const char *path, FILE *err)
 	return fd;
 }
 
-static int show(const struct evsadm_user_req *req, const struct userdb *db)
+static int show(const struct evsadm *ctx, const struct evsadm_user_req *req,
+		const struct userdb *db)
 {
-	const struct evsadm_opts *o = evsadm_options();
+	const struct evsadm_opts *o = &ctx->opt;
 	struct json_object *arr = NULL;
 	bool found = false;
 
@@ -252,7 +253,7 @@ static int show(const struct evsadm_user_req *req, const struct userdb *db)
 	return EVSADM_EXIT_OK;
 }
 
-int evsadm_user(int argc, char **argv)
+int evsadm_user(struct evsadm *ctx, int argc, char **argv)
 {
 	struct evsadm_user_req req;
 	char password[USERDB_PASS_MAX + 2];
@@ -282,7 +283,7 @@ int evsadm_user(int argc, char **argv)
 	}
 	switch (req.op) {
 	case EVSADM_USER_SHOW:
-		rc = show(&req, &db);
+		rc = show(ctx, &req, &db);
 		goto out;
 	case EVSADM_USER_DEL:
 		if (userdb_del(&db, req.name, &uerr))

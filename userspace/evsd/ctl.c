@@ -230,7 +230,7 @@ unsigned ctl_clients(const struct ctl *ctl)
 }
 
 struct ctl *ctl_open(struct loop *l, struct ike_engine *e, const char *path,
-		     char *err, size_t errlen)
+		     struct evs_err *err)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct ctl *ctl;
@@ -238,13 +238,13 @@ struct ctl *ctl_open(struct loop *l, struct ike_engine *e, const char *path,
 	int rc;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: path too long", path);
+		evs_errf(err, "%s: path too long", path);
 		return NULL;
 	}
 	strcpy(sun.sun_path, path);
 	ctl = calloc(1, sizeof(*ctl));
 	if (!ctl || !(ctl->path = strdup(path))) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		free(ctl);
 		return NULL;
 	}
@@ -254,7 +254,7 @@ struct ctl *ctl_open(struct loop *l, struct ike_engine *e, const char *path,
 		ctl->cl[i].fd = -1;
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (ctl->fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+		evs_errf(err, "socket: %s", strerror(errno));
 		goto fail;
 	}
 	unlink(path);
@@ -264,7 +264,7 @@ struct ctl *ctl_open(struct loop *l, struct ike_engine *e, const char *path,
 	umask(old);
 	if (rc < 0 || listen(ctl->fd, 16) < 0 ||
 	    loop_add_fd(l, ctl->fd, on_listen, ctl) < 0) {
-		snprintf(err, errlen, "%s: %s", path, rc < 0 || errno ? strerror(errno) :
+		evs_errf(err, "%s: %s", path, rc < 0 || errno ? strerror(errno) :
 			 "too many descriptors");
 		goto fail;
 	}

@@ -19,6 +19,7 @@
 
 #include <stdio.h>
 
+#include "lib/err.h"
 #include "ike/engine/ikesa.h"
 
 #define EVSD_CTL_PATH "/run/evs/evsd.sock"
@@ -32,7 +33,7 @@ struct ctl;
 
 /* Listen on path and serve clients from loop; NULL with a reason in err. */
 struct ctl *ctl_open(struct loop *l, struct ike_engine *e, const char *path,
-		     char *err, size_t errlen);
+		     struct evs_err *err);
 /* Drop every client, close and remove the socket. */
 void ctl_close(struct ctl *c);
 /* Clients being served now (tests). */

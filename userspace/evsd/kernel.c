@@ -35,19 +35,19 @@ static void set_dev(const struct kernel *k, struct evs_msg_dev *dev)
 	dev->ifindex = k->ifindex;
 }
 
-struct kernel *kernel_open(const char *ifname, char *err, size_t errlen)
+struct kernel *kernel_open(const char *ifname, struct evs_err *err)
 {
 	struct kernel *k = calloc(1, sizeof(*k));
 	struct evs_nl_err e;
 
 	if (!k) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return NULL;
 	}
 	snprintf(k->ifname, sizeof(k->ifname), "%s", ifname);
 	k->ifindex = if_nametoindex(ifname);
 	if (!k->ifindex) {
-		snprintf(err, errlen, "evs device %s: %s (create it: ip link add %s type evs)",
+		evs_errf(err, "evs device %s: %s (create it: ip link add %s type evs)",
 			 ifname, strerror(errno), ifname);
 		free(k);
 		return NULL;
@@ -55,7 +55,7 @@ struct kernel *kernel_open(const char *ifname, char *err, size_t errlen)
 	if (evs_nl_open(&k->req, EVS_GENL_NAME, NULL, &e) < 0 ||
 	    evs_nl_open(&k->ev, EVS_GENL_NAME, EVS_GENL_MCGRP_EVENTS, &e) < 0 ||
 	    evs_nl_subscribe(k->ev, &e) < 0) {
-		snprintf(err, errlen, "evs netlink: %s", e.msg);
+		evs_errf(err, "evs netlink: %s", e.msg);
 		kernel_close(k);
 		return NULL;
 	}

@@ -17,13 +17,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/err.h"
 #include "ike/engine/ikesa.h"
 
 struct kernel;
 
 /* Open both handles and find the evs device ifname (it must exist).
  * On failure NULL and a reason in err. */
-struct kernel *kernel_open(const char *ifname, char *err, size_t errlen);
+struct kernel *kernel_open(const char *ifname, struct evs_err *err);
 void kernel_close(struct kernel *k);
 /* Hand the UDP/4500 socket to evs.ko (ESP-in-UDP decapsulation). */
 int kernel_encap_attach(struct kernel *k, int fd);

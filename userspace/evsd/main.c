@@ -330,19 +330,19 @@ static void evsd_signals(sigset_t *ss)
  * brought up, so that no other unit has to. */
 static int device_ensure(const char *ifname)
 {
-	char err[256];
-	struct rtnl *r = rtnl_open(err, sizeof(err));
+	struct evs_err err;
+	struct rtnl *r = rtnl_open(&err);
 	bool created;
 	int rc;
 
 	if (!r) {
-		log_err("%s", err);
+		log_err("%s", err.msg);
 		return -1;
 	}
-	rc = rtnl_link_ensure(r, ifname, "evs", &created, err, sizeof(err));
+	rc = rtnl_link_ensure(r, ifname, "evs", &created, &err);
 	rtnl_close(r);
 	if (rc < 0) {
-		log_err("evs device %s: %s%s", ifname, err,
+		log_err("evs device %s: %s%s", ifname, err.msg,
 			rc == -EOPNOTSUPP ? " (is the evs module loaded? modprobe evs)" : "");
 		return -1;
 	}
@@ -354,26 +354,27 @@ static int device_ensure(const char *ifname)
 static int setup(struct evsd *d, const char *ctl_path)
 {
 	const char *dev = d->cfg.ike.device[0] ? d->cfg.ike.device : "evs0";
+	struct evs_err e;
 	char err[512];
 	sigset_t ss;
 	int fd;
 
 	if (device_ensure(dev) < 0)
 		return -1;
-	d->kernel = kernel_open(dev, err, sizeof(err));
+	d->kernel = kernel_open(dev, &e);
 	if (!d->kernel) {
-		log_err("%s", err);
+		log_err("%s", e.msg);
 		return -1;
 	}
-	if (net_open(&d->net, &d->cfg.ike, err, sizeof(err)) < 0) {
-		log_err("%s", err);
+	if (net_open(&d->net, &d->cfg.ike, &e) < 0) {
+		log_err("%s", e.msg);
 		return -1;
 	}
 	for (unsigned i = 0; (fd = net_natt_fd(&d->net, i)) >= 0; i++)
 		if (kernel_encap_attach(d->kernel, fd) < 0)
 			return -1;
 	if (d->role == EVS_ROLE_CLIENT) {
-		d->host = client_host_new();
+		d->host = client_host_new(NULL);
 		if (!d->host)
 			return -1;
 	}
@@ -383,9 +384,9 @@ static int setup(struct evsd *d, const char *ctl_path)
 	if (d->cfg.easyvpn || d->role == EVS_ROLE_CLIENT) {
 		if (d->role == EVS_ROLE_SERVER && d->cfg.easyvpn &&
 		    d->cfg.easyvpn->n_groups) {
-			d->rri = rri_open(d->cfg.ike.device, err, sizeof(err));
+			d->rri = rri_open(d->cfg.ike.device, &e);
 			if (!d->rri) {
-				log_err("easyvpn: %s", err);
+				log_err("easyvpn: %s", e.msg);
 				return -1;
 			}
 		}
@@ -410,9 +411,9 @@ static int setup(struct evsd *d, const char *ctl_path)
 	if (d->sig_fd < 0)
 		return -1;
 	loop_add_fd(d->loop, d->sig_fd, on_signal, d);
-	d->ctl = ctl_open(d->loop, d->eng, ctl_path, err, sizeof(err));
+	d->ctl = ctl_open(d->loop, d->eng, ctl_path, &e);
 	if (!d->ctl)
-		log_warn("control socket: %s (evsadm cannot list sessions)", err);
+		log_warn("control socket: %s (evsadm cannot list sessions)", e.msg);
 	loop_timer(d->loop, loop_now_ms(), on_tick, d);
 	return 0;
 }

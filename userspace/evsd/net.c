@@ -33,21 +33,21 @@ static socklen_t ss_len(const struct sockaddr_storage *ss)
 }
 
 static int open_one(struct net *n, const struct sockaddr_storage *addr,
-		    uint16_t port, bool natt, char *err, size_t errlen)
+		    uint16_t port, bool natt, struct evs_err *err)
 {
 	struct net_sock *s = &n->s[n->n];
 	int one = 1, fd;
 	char a[64];
 
 	if (n->n >= NET_MAX_SOCKS) {
-		snprintf(err, errlen, "too many listen addresses");
+		evs_errf(err, "too many listen addresses");
 		return -1;
 	}
 	s->bound = *addr;
 	set_port(&s->bound, port);
 	fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+		evs_errf(err, "socket: %s", strerror(errno));
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -57,7 +57,7 @@ static int open_one(struct net *n, const struct sockaddr_storage *addr,
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&s->bound, ss_len(&s->bound)) < 0) {
 		ike_addr_str((struct sockaddr *)&s->bound, a, sizeof(a));
-		snprintf(err, errlen, "bind %s: %s", a, strerror(errno));
+		evs_errf(err, "bind %s: %s", a, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -104,8 +104,7 @@ static void dump(struct net *n, const uint8_t *buf, size_t len)
 	close(fd);
 }
 
-int net_open(struct net *n, const struct ike_config *ike, char *err,
-	     size_t errlen)
+int net_open(struct net *n, const struct ike_config *ike, struct evs_err *err)
 {
 	uint16_t port = ike->port ? ike->port : 500;
 	uint16_t nport = ike->natt_port ? ike->natt_port : 4500;
@@ -118,26 +117,26 @@ int net_open(struct net *n, const struct ike_config *ike, char *err,
 	memset(&any, 0, sizeof(any));
 	any.ss_family = AF_INET;
 	if (!ike->n_listen) {
-		if (open_one(n, &any, port, false, err, errlen) < 0 ||
-		    open_one(n, &any, nport, true, err, errlen) < 0)
+		if (open_one(n, &any, port, false, err) < 0 ||
+		    open_one(n, &any, nport, true, err) < 0)
 			goto fail;
 		n->s[n->n - 1].attach = true;
 		return 0;
 	}
 	for (unsigned i = 0; i < ike->n_listen; i++) {
-		if (open_one(n, &ike->listen[i], port, false, err, errlen) < 0)
+		if (open_one(n, &ike->listen[i], port, false, err) < 0)
 			goto fail;
 		if (is_v4(&ike->listen[i])) {
 			v4 = &ike->listen[i];
 			n_v4++;
-		} else if (open_one(n, &ike->listen[i], nport, true, err, errlen) < 0) {
+		} else if (open_one(n, &ike->listen[i], nport, true, err) < 0) {
 			goto fail;	/* IKE only: evs.ko's ESP-in-UDP is IPv4 */
 		}
 	}
 	/* evs.ko takes ESP-in-UDP from one socket per namespace: several
 	 * IPv4 listen addresses share one wildcard 4500 socket. */
 	if (n_v4) {
-		if (open_one(n, n_v4 == 1 ? v4 : &any, nport, true, err, errlen) < 0)
+		if (open_one(n, n_v4 == 1 ? v4 : &any, nport, true, err) < 0)
 			goto fail;
 		n->s[n->n - 1].attach = true;
 		n->s[n->n - 1].filter = n_v4 > 1;
@@ -201,7 +200,7 @@ static void local_of(struct msghdr *mh, const struct net_sock *s,
 void net_read(struct net *n, unsigned i, struct ike_engine *e)
 {
 	struct net_sock *s = &n->s[i];
-	static uint8_t buf[65536];
+	uint8_t *buf = n->rx_buf;
 
 	for (int k = 0; k < 64; k++) {
 		union {
@@ -209,7 +208,7 @@ void net_read(struct net *n, unsigned i, struct ike_engine *e)
 			uint8_t b[256];
 		} ctl;
 		struct ike_path p;
-		struct iovec iov = { buf, sizeof(buf) };
+		struct iovec iov = { buf, sizeof(n->rx_buf) };
 		struct msghdr mh = {
 			.msg_name = &p.remote, .msg_namelen = sizeof(p.remote),
 			.msg_iov = &iov, .msg_iovlen = 1,

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/err.h"
 #include "ike/engine/ikesa.h"
 
 #define NET_MAX_SOCKS 16
@@ -40,12 +41,12 @@ struct net {
 	bool dump;
 	int dump_fd;
 	unsigned n_dumped;
+	uint8_t rx_buf[65536];		/* the datagram being read */
 };
 
 /* Open and bind the sockets for cfg (listen addresses, ports).  On error
  * -1 with a reason in err. */
-int net_open(struct net *n, const struct ike_config *ike, char *err,
-	     size_t errlen);
+int net_open(struct net *n, const struct ike_config *ike, struct evs_err *err);
 void net_close(struct net *n);
 /* Read every pending datagram of socket i into the engine. */
 void net_read(struct net *n, unsigned i, struct ike_engine *e);

@@ -16,17 +16,17 @@ struct rri {
 	char dev[IF_NAMESIZE];
 };
 
-struct rri *rri_open(const char *dev, char *err, size_t errlen)
+struct rri *rri_open(const char *dev, struct evs_err *err)
 {
 	struct evs_nl_err e;
 	struct rri *r = calloc(1, sizeof(*r));
 
 	if (!r) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return NULL;
 	}
 	if (evs_nl_open(&r->nl, EVS_GENL_NAME, NULL, &e)) {
-		snprintf(err, errlen, "%s", e.msg);
+		evs_errf(err, "%s", e.msg);
 		free(r);
 		return NULL;
 	}
@@ -53,19 +53,19 @@ static void ip4(struct evs_inaddr *a, uint32_t addr, unsigned plen)
 	a->a[3] = addr;
 }
 
-static int request(struct rri *r, struct nlmsghdr *nlh, char *err, size_t errlen)
+static int request(struct rri *r, struct nlmsghdr *nlh, struct evs_err *err)
 {
 	struct evs_nl_err e;
 
 	if (evs_nl_request(r->nl, nlh, NULL, NULL, &e)) {
-		snprintf(err, errlen, "%s", e.msg[0] ? e.msg : strerror(e.err));
+		evs_errf(err, "%s", e.msg[0] ? e.msg : strerror(e.err));
 		return -1;
 	}
 	return 0;
 }
 
 int rri_route_add(struct rri *r, uint32_t conn_id, uint32_t addr, unsigned plen,
-		  char *err, size_t errlen)
+		  struct evs_err *err)
 {
 	char buf[EVS_NL_BUFSZ];
 	struct evs_route_info rt = { 0 };
@@ -81,11 +81,11 @@ int rri_route_add(struct rri *r, uint32_t conn_id, uint32_t addr, unsigned plen,
 			       EVS_GENL_VERSION, 0);
 	evs_msg_put_dev(nlh, &dev);
 	evs_msg_put_route(nlh, &rt);
-	return request(r, nlh, err, errlen);
+	return request(r, nlh, err);
 }
 
 int rri_parp_add(struct rri *r, uint32_t conn_id, uint32_t addr,
-		 const char *lan_if, char *err, size_t errlen)
+		 const char *lan_if, struct evs_err *err)
 {
 	char buf[EVS_NL_BUFSZ];
 	struct evs_parp_info p = { 0 };
@@ -93,7 +93,7 @@ int rri_parp_add(struct rri *r, uint32_t conn_id, uint32_t addr,
 
 	p.ifindex = if_nametoindex(lan_if);
 	if (!p.ifindex) {
-		snprintf(err, errlen, "LAN interface \"%s\": %s", lan_if, strerror(errno));
+		evs_errf(err, "LAN interface \"%s\": %s", lan_if, strerror(errno));
 		return -1;
 	}
 	ip4(&p.addr, addr, 32);
@@ -104,7 +104,7 @@ int rri_parp_add(struct rri *r, uint32_t conn_id, uint32_t addr,
 	nlh = evs_nl_msg_start(buf, evs_nl_family(r->nl), EVS_CMD_PROXY_ARP_ADD,
 			       EVS_GENL_VERSION, 0);
 	evs_msg_put_parp(nlh, &p);
-	return request(r, nlh, err, errlen);
+	return request(r, nlh, err);
 }
 
 struct dump_ctx {
@@ -143,16 +143,25 @@ int rri_dump_sa_counters(struct rri *r, rri_sa_fn fn, void *arg)
 	return evs_nl_request(r->nl, nlh, sa_cb, &c, &e) ? -1 : 0;
 }
 
+/* The Easy VPN layer's kernel ops still take a plain buffer. */
 static int ezv_route_add(void *karg, uint32_t conn_id, uint32_t addr,
 			 unsigned plen, char *err, size_t errlen)
 {
-	return rri_route_add(karg, conn_id, addr, plen, err, errlen);
+	struct evs_err e = { "" };
+	int rc = rri_route_add(karg, conn_id, addr, plen, &e);
+
+	snprintf(err, errlen, "%s", e.msg);
+	return rc;
 }
 
 static int ezv_parp_add(void *karg, uint32_t conn_id, uint32_t addr,
 			const char *lan_if, char *err, size_t errlen)
 {
-	return rri_parp_add(karg, conn_id, addr, lan_if, err, errlen);
+	struct evs_err e = { "" };
+	int rc = rri_parp_add(karg, conn_id, addr, lan_if, &e);
+
+	snprintf(err, errlen, "%s", e.msg);
+	return rc;
 }
 
 static int ezv_dump_sa_counters(void *karg, ezv_sa_counter_fn fn, void *arg)

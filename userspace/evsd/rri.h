@@ -16,19 +16,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
 #include "ezv/easyvpn.h"
 
 struct rri;
 
 /* dev: the evs device routes point into ("evs0"). */
-struct rri *rri_open(const char *dev, char *err, size_t errlen);
+struct rri *rri_open(const char *dev, struct evs_err *err);
 void rri_close(struct rri *r);
 
 /* addr host order.  err gets the kernel's extack text on failure. */
 int rri_route_add(struct rri *r, uint32_t conn_id, uint32_t addr, unsigned plen,
-		  char *err, size_t errlen);
+		  struct evs_err *err);
 int rri_parp_add(struct rri *r, uint32_t conn_id, uint32_t addr,
-		 const char *lan_if, char *err, size_t errlen);
+		 const char *lan_if, struct evs_err *err);
 
 /* Traffic of one connection, summed over its SAs as the gateway sees it:
  * rx = from the client (inbound SAs), tx = to it (outbound SAs). */

@@ -46,7 +46,7 @@ static unsigned h_ifindex(void *arg, const char *name)
 }
 
 static int h_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
-		  unsigned plen, char *err, size_t n)
+		  unsigned plen, struct evs_err *err)
 {
 	uint8_t v = add ? answer() : 0;
 
@@ -57,19 +57,19 @@ static int h_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
 	if (v % 5 == 3) {
 		/* the gateway's address left by an evsd that died: taken over */
 		H.addrs++;
-		snprintf(err, n, "File exists");
+		evs_errf(err, "File exists");
 		return -EEXIST;
 	}
 	if (v % 5 == 4) {
-		snprintf(err, n, "Operation not permitted");
+		evs_errf(err, "Operation not permitted");
 		return -EPERM;
 	}
 	H.addrs += add ? 1 : -1;
 	return 0;
 }
 
-static int h_route(void *arg, bool add, const struct rtnl_route *r, char *err,
-		   size_t n)
+static int h_route(void *arg, bool add, const struct rtnl_route *r,
+		   struct evs_err *err)
 {
 	uint8_t v = add ? answer() : 0;
 
@@ -77,11 +77,11 @@ static int h_route(void *arg, bool add, const struct rtnl_route *r, char *err,
 	if (r->plen > 32)
 		abort();
 	if (v % 7 == 5) {
-		snprintf(err, n, "File exists");
+		evs_errf(err, "File exists");
 		return -EEXIST;
 	}
 	if (v % 7 == 6) {
-		snprintf(err, n, "Network is unreachable");
+		evs_errf(err, "Network is unreachable");
 		return -ENETUNREACH;
 	}
 	H.routes += add ? 1 : -1;
@@ -89,7 +89,7 @@ static int h_route(void *arg, bool add, const struct rtnl_route *r, char *err,
 }
 
 static int h_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
-		       char *err, size_t n)
+		       struct evs_err *err)
 {
 	uint8_t v = answer();
 
@@ -98,7 +98,7 @@ static int h_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
 	memcpy(out->dst, dst, 4);
 	out->plen = 32;
 	if (v % 4 == 3) {
-		snprintf(err, n, "Network is unreachable");
+		evs_errf(err, "Network is unreachable");
 		return -ENETUNREACH;
 	}
 	out->oif = v % 4 == 2 ? 7 : 3;	/* 7: already through the tunnel */
@@ -120,12 +120,12 @@ static int h_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[
 	return 0;
 }
 
-static int h_nft(void *arg, const char *script, char *err, size_t n)
+static int h_nft(void *arg, const char *script, struct evs_err *err)
 {
 	(void)arg;
 	(void)script;
 	if (answer() & 1) {
-		snprintf(err, n, "nft: exit status 1");
+		evs_errf(err, "nft: exit status 1");
 		return -1;
 	}
 	return 0;
@@ -151,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct evs_prefix lans[4], remote, local;
 	struct clientcfg_req req = {
-		.name = "fuzz", .peer = "gw", .device = "evs0",
+		.backend = &host, .name = "fuzz", .peer = "gw", .device = "evs0",
 		.gateway = { 203, 0, 113, 1 },
 	};
 	struct isakmp_perr err;
@@ -161,7 +161,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 
 	evsd_log_set_quiet(true);
-	clientcfg_set_backend(&host);
 	if (size < 4)
 		return 0;
 	req.network_extension = data[0] & 1;

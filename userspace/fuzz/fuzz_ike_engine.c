@@ -112,19 +112,19 @@ static unsigned h_ifindex(void *arg, const char *name)
 }
 
 static int h_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
-		  unsigned plen, char *err, size_t errlen)
+		  unsigned plen, struct evs_err *err)
 {
 	return 0;
 }
 
-static int h_route(void *arg, bool add, const struct rtnl_route *r, char *err,
-		   size_t errlen)
+static int h_route(void *arg, bool add, const struct rtnl_route *r,
+		   struct evs_err *err)
 {
 	return 0;
 }
 
 static int h_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
-		       char *err, size_t errlen)
+		       struct evs_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->oif = 3;
@@ -136,7 +136,7 @@ static int h_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[
 	return -1;
 }
 
-static int h_nft(void *arg, const char *script, char *err, size_t errlen)
+static int h_nft(void *arg, const char *script, struct evs_err *err)
 {
 	return 0;
 }
@@ -232,8 +232,7 @@ static void setup(void)
 	}
 	unlink(users);		/* read once, by easyvpn_init */
 	rmdir(dir);
-	clientcfg_set_backend(&host);
-	fz_host = client_host_new();
+	fz_host = client_host_new(&host);
 	if (!fz_host)
 		abort();
 	dump_dir = getenv("EVS_FUZZ_IKE_DUMP");

@@ -323,6 +323,7 @@ struct cfg_node *cfg_parse_string(const char *text, const char *name,
 
 struct cfg_node *cfg_parse_file(const char *path, struct cfg_err *err)
 {
+	struct evs_err why;
 	struct cfg_node *root;
 	struct stat st;
 	size_t got;
@@ -339,13 +340,13 @@ struct cfg_node *cfg_parse_file(const char *path, struct cfg_err *err)
 		fclose(f);
 		return NULL;
 	}
-	switch (evs_secret_file_check(fileno(f), path, err->msg, sizeof(err->msg))) {
+	switch (evs_secret_file_check(fileno(f), path, &why)) {
 	case -1:
+		snprintf(err->msg, sizeof(err->msg), "%s", why.msg);
 		fclose(f);
 		return NULL;
 	case 1:
-		log_warn("%s", err->msg);
-		err->msg[0] = '\0';
+		log_warn("%s", why.msg);
 		break;
 	}
 	if (st.st_size > CFG_MAX_FILE) {

@@ -14,6 +14,11 @@
 #include "lib/log.h"
 #include "lib/daemon_log.h"
 
+/* The log sink is process-wide on purpose, as in every daemon: a line
+ * may come from any layer (the engine, the Easy VPN steps, the AAA
+ * threads) and goes to the one stderr/syslog/journal the process has;
+ * threading a logger through every call would say nothing more.  Set
+ * once at start (and by tests), read afterwards. */
 static evsd_log_hook_fn log_hook;
 static void *log_hook_arg;
 static bool log_quiet;

@@ -7,6 +7,8 @@
 
 #include "lib/log.h"
 
+/* Process-wide, as the process's syslog connection is (openlog): set
+ * once by evs_log_init, read by every log call. */
 static const char *log_ident = "evs";
 static int log_to = EVS_LOG_STDERR;
 static int log_level = LOG_INFO;

@@ -3,24 +3,11 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/parse.h"
-
-int evs_errf(struct evs_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!e)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Placeholders (ID, ADDR) are written bare, keywords are quoted. */
 static const char *kw_open(const char *kw)

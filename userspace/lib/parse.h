@@ -15,12 +15,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
-struct evs_err {
-	char msg[256];
-};
-
-/* Format into @e; always returns -1 so callers can `return evs_errf(...)`. */
-int evs_errf(struct evs_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include "lib/err.h"
 
 /*
  * An IPv4 or IPv6 address, optionally with a prefix length.  @a holds raw

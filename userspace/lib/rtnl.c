@@ -162,18 +162,18 @@ int rtnl_parse_route(const struct nlmsghdr *nlh, struct rtnl_route *r)
 
 /* ---- the socket ------------------------------------------------------------- */
 
-struct rtnl *rtnl_open(char *err, size_t errlen)
+struct rtnl *rtnl_open(struct evs_err *err)
 {
 	struct rtnl *r = calloc(1, sizeof(*r));
 	int one = 1;
 
 	if (!r) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return NULL;
 	}
 	r->nl = mnl_socket_open(NETLINK_ROUTE);
 	if (!r->nl || mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(err, errlen, "rtnetlink: %s", strerror(errno));
+		evs_errf(err, "rtnetlink: %s", strerror(errno));
 		rtnl_close(r);
 		return NULL;
 	}
@@ -194,7 +194,7 @@ void rtnl_close(struct rtnl *r)
 }
 
 /* The errno of an NLMSG_ERROR and its extack message, if any. */
-static int nl_error(const struct nlmsghdr *nlh, char *err, size_t errlen)
+static int nl_error(const struct nlmsghdr *nlh, struct evs_err *err)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
@@ -204,7 +204,7 @@ static int nl_error(const struct nlmsghdr *nlh, char *err, size_t errlen)
 		return -EPROTO;
 	if (!e->error)
 		return 0;
-	snprintf(err, errlen, "%s", strerror(-e->error));
+	evs_errf(err, "%s", strerror(-e->error));
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return e->error;
 	off = sizeof(*e);
@@ -216,7 +216,7 @@ static int nl_error(const struct nlmsghdr *nlh, char *err, size_t errlen)
 				  nlh->nlmsg_len - mnl_nlmsg_size(off)) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
-			snprintf(err, errlen, "%s (%s)", strerror(-e->error),
+			evs_errf(err, "%s (%s)", strerror(-e->error),
 				 mnl_attr_get_str(attr));
 			break;
 		}
@@ -229,7 +229,7 @@ typedef int (*rtnl_msg_fn)(const struct nlmsghdr *nlh, void *arg);
 /* Send nlh and read until its ACK/error (or, for dumps, NLMSG_DONE),
  * handing every other message of ours to fn. */
 static int transact(struct rtnl *r, struct nlmsghdr *nlh, rtnl_msg_fn fn,
-		    void *arg, char *err, size_t errlen)
+		    void *arg, struct evs_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
@@ -237,7 +237,7 @@ static int transact(struct rtnl *r, struct nlmsghdr *nlh, rtnl_msg_fn fn,
 	uint32_t seq = nlh->nlmsg_seq;
 
 	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0) {
-		snprintf(err, errlen, "rtnetlink send: %s", strerror(errno));
+		evs_errf(err, "rtnetlink send: %s", strerror(errno));
 		return -errno;
 	}
 	for (;;) {
@@ -248,14 +248,14 @@ static int transact(struct rtnl *r, struct nlmsghdr *nlh, rtnl_msg_fn fn,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			snprintf(err, errlen, "rtnetlink receive: %s", strerror(errno));
+			evs_errf(err, "rtnetlink receive: %s", strerror(errno));
 			return -errno;
 		}
 		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq)
 				continue;	/* a late answer to an older request */
 			if (m->nlmsg_type == NLMSG_ERROR)
-				return nl_error(m, err, errlen);
+				return nl_error(m, err);
 			if (m->nlmsg_type == NLMSG_DONE)
 				return 0;
 			if (fn && fn(m, arg) < 0)
@@ -267,7 +267,7 @@ static int transact(struct rtnl *r, struct nlmsghdr *nlh, rtnl_msg_fn fn,
 }
 
 int rtnl_link_ensure(struct rtnl *r, const char *ifname, const char *kind,
-		     bool *created, char *err, size_t errlen)
+		     bool *created, struct evs_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	unsigned ifindex = if_nametoindex(ifname);
@@ -276,36 +276,36 @@ int rtnl_link_ensure(struct rtnl *r, const char *ifname, const char *kind,
 	*created = false;
 	if (!ifindex) {
 		rc = transact(r, rtnl_build_link(buf, ifname, kind, 0, ++r->seq),
-			      NULL, NULL, err, errlen);
+			      NULL, NULL, err);
 		if (rc < 0 && rc != -EEXIST)
 			return rc;
 		*created = rc == 0;
 		ifindex = if_nametoindex(ifname);
 		if (!ifindex) {
-			snprintf(err, errlen, "%s", strerror(errno));
+			evs_errf(err, "%s", strerror(errno));
 			return -errno;
 		}
 	}
 	return transact(r, rtnl_build_link(buf, NULL, NULL, ifindex, ++r->seq),
-			NULL, NULL, err, errlen);
+			NULL, NULL, err);
 }
 
 int rtnl_addr(struct rtnl *r, bool add, unsigned ifindex,
-	      const uint8_t addr[4], unsigned plen, char *err, size_t errlen)
+	      const uint8_t addr[4], unsigned plen, struct evs_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 
 	return transact(r, rtnl_build_addr(buf, add, ifindex, addr, plen, ++r->seq),
-			NULL, NULL, err, errlen);
+			NULL, NULL, err);
 }
 
 int rtnl_route(struct rtnl *r, bool add, const struct rtnl_route *rt,
-	       char *err, size_t errlen)
+	       struct evs_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 
 	return transact(r, rtnl_build_route(buf, add, rt, ++r->seq), NULL, NULL,
-			err, errlen);
+			err);
 }
 
 static int got_route(const struct nlmsghdr *nlh, void *arg)
@@ -318,18 +318,18 @@ static int got_route(const struct nlmsghdr *nlh, void *arg)
 }
 
 int rtnl_route_get(struct rtnl *r, const uint8_t dst[4], struct rtnl_route *out,
-		   char *err, size_t errlen)
+		   struct evs_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = transact(r, rtnl_build_route_get(buf, dst, ++r->seq), got_route, out,
-		      err, errlen);
+		      err);
 	if (rc)
 		return rc;
 	if (!out->proto) {
-		snprintf(err, errlen, "no route answer");
+		evs_errf(err, "no route answer");
 		return -ENOENT;
 	}
 	out->proto = 0;
@@ -372,7 +372,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 int rtnl_addr_within(struct rtnl *r, const uint8_t net[4], unsigned plen,
 		     uint8_t out[4])
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE], err[128];
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
 	struct within w = { 0 };
@@ -386,7 +386,7 @@ int rtnl_addr_within(struct rtnl *r, const uint8_t net[4], unsigned plen,
 	w.mask = htonl(m);
 	memcpy(&w.net, net, 4);
 	w.net &= w.mask;
-	if (transact(r, nlh, addr_cb, &w, err, sizeof(err)) < 0 || !w.found)
+	if (transact(r, nlh, addr_cb, &w, NULL) < 0 || !w.found)
 		return -1;
 	memcpy(out, w.addr, 4);
 	return 0;

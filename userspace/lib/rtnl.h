@@ -19,6 +19,8 @@
 
 #include <linux/netlink.h>
 
+#include "lib/err.h"
+
 /* Protocol number of the routes evsd's client installs (`ip route show
  * proto 78`); the kernel's RRI routes of the server are proto 77. */
 #define EVSD_RTPROT_CLIENT 78
@@ -56,22 +58,22 @@ int rtnl_parse_route(const struct nlmsghdr *nlh, struct rtnl_route *r);
 
 struct rtnl;
 
-struct rtnl *rtnl_open(char *err, size_t errlen);
+struct rtnl *rtnl_open(struct evs_err *err);
 void rtnl_close(struct rtnl *r);
 
 /* 0, or a negative errno with err set ("File exists", or the extack). */
 int rtnl_addr(struct rtnl *r, bool add, unsigned ifindex,
-	      const uint8_t addr[4], unsigned plen, char *err, size_t errlen);
+	      const uint8_t addr[4], unsigned plen, struct evs_err *err);
 int rtnl_route(struct rtnl *r, bool add, const struct rtnl_route *rt,
-	       char *err, size_t errlen);
+	       struct evs_err *err);
 /* Create ifname of link kind `kind` unless it exists, and bring it up.
  * *created says whether it was made here.  0, or a negative errno with
  * err set. */
 int rtnl_link_ensure(struct rtnl *r, const char *ifname, const char *kind,
-		     bool *created, char *err, size_t errlen);
+		     bool *created, struct evs_err *err);
 /* The route the kernel would use towards dst (oif, gateway, source). */
 int rtnl_route_get(struct rtnl *r, const uint8_t dst[4], struct rtnl_route *out,
-		   char *err, size_t errlen);
+		   struct evs_err *err);
 /* First IPv4 address of this host inside net/plen: 0 with *out, -1 if
  * none. */
 int rtnl_addr_within(struct rtnl *r, const uint8_t net[4], unsigned plen,

@@ -8,27 +8,27 @@
 
 #include "lib/secfile.h"
 
-int evs_secret_file_check(int fd, const char *path, char *err, size_t errlen)
+int evs_secret_file_check(int fd, const char *path, struct evs_err *err)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		evs_errf(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: owned by uid %u, not by root or us: refused "
+		evs_errf(err, "%s: owned by uid %u, not by root or us: refused "
 			 "(chown root %s)", path, (unsigned)st.st_uid, path);
 		return -1;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen, "%s: writable by %s (mode %04o): refused "
+		evs_errf(err, "%s: writable by %s (mode %04o): refused "
 			 "(chmod 600 %s)", path, st.st_mode & S_IWOTH ? "others" : "its group",
 			 (unsigned)(st.st_mode & 07777), path);
 		return -1;
 	}
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
-		snprintf(err, errlen, "%s: readable by %s (mode %04o), yet it holds "
+		evs_errf(err, "%s: readable by %s (mode %04o), yet it holds "
 			 "secrets: chmod 600 %s", path,
 			 st.st_mode & S_IROTH ? "everyone" : "its group",
 			 (unsigned)(st.st_mode & 07777), path);

@@ -13,8 +13,10 @@
 
 #include <stddef.h>
 
+#include "lib/err.h"
+
 /* 0: fine; 1: loads, but log the warning in err loudly; -1: refused,
  * the reason in err. */
-int evs_secret_file_check(int fd, const char *path, char *err, size_t errlen);
+int evs_secret_file_check(int fd, const char *path, struct evs_err *err);
 
 #endif

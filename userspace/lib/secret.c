@@ -41,6 +41,11 @@ struct secret {
 	struct chunk *chunk;		/* NULL: a region of its own */
 };
 
+/* The arena is process-wide, as the heap is: every layer stores keys in
+ * it (the engine's SAs, the Easy VPN group keys, the config), and what
+ * it saves -- memory mappings, against vm.max_map_count -- is counted
+ * per process.  Secrets are made and freed on the main thread only.
+ */
 static bool secret_ready;
 static struct chunk *classes[N_CLASSES];
 

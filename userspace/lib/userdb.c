@@ -250,14 +250,14 @@ int userdb_load(struct userdb *db, const char *path, bool missing_ok,
 		return uerr(err, "%s: not a regular file", path);
 	}
 	{
-		char why[512];
+		struct evs_err why;
 
-		switch (evs_secret_file_check(fd, path, why, sizeof(why))) {
+		switch (evs_secret_file_check(fd, path, &why)) {
 		case -1:
 			close(fd);
-			return uerr(err, "%s", why);
+			return uerr(err, "%s", why.msg);
 		case 1:
-			evs_warn("%s", why);
+			evs_warn("%s", why.msg);
 			break;
 		}
 	}
@@ -434,43 +434,49 @@ int userdb_del(struct userdb *db, const char *name, struct userdb_err *err)
 	return 0;
 }
 
-/* A hash of a random password with the database's usual cost, verified
- * for unknown users so that "no such user" and "wrong password" take
- * the same time. */
-static const char *dummy_hash(const struct userdb *db)
+/* A hash string with the database's usual cost (its first user's),
+ * random salt and random hash bytes: verified for unknown users so that
+ * "no such user" and "wrong password" take the same time (argon2 runs
+ * with the string's cost; the result matches no password).  Made per
+ * call from the stack: nothing shared between the AAA threads. */
+void userdb_dummy_hash(const struct userdb *db, char out[USERDB_HASH_MAX])
 {
-	static char dummy[USERDB_HASH_MAX];
-	static char made_like[USERDB_HASH_MAX];
 	const char *like = db->n ? db->users[0].hash : "";
+	unsigned char salt[crypto_pwhash_SALTBYTES], hash[32];
+	char salt64[sodium_base64_ENCODED_LEN(sizeof(salt),
+		sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+	char hash64[sodium_base64_ENCODED_LEN(sizeof(hash),
+		sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
 	unsigned m = 0, t = 0;
-	unsigned char pw[16];
 
-	/* Re-make only when the reference cost changes. */
-	if (dummy[0] && !strncmp(made_like, like, 40))
-		return dummy;
-	randombytes_buf(pw, sizeof(pw));
 	if (sscanf(like, "$argon2id$v=19$m=%u,t=%u", &m, &t) != 2 || !m || !t) {
 		m = crypto_pwhash_MEMLIMIT_INTERACTIVE / 1024;
 		t = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 	}
-	if (crypto_pwhash_str_alg(dummy, (const char *)pw, sizeof(pw), t,
-				  (size_t)m * 1024, crypto_pwhash_ALG_ARGON2ID13))
-		dummy[0] = '\0';
-	snprintf(made_like, sizeof(made_like), "%s", like);
-	sodium_memzero(pw, sizeof(pw));
-	return dummy;
+	randombytes_buf(salt, sizeof(salt));
+	randombytes_buf(hash, sizeof(hash));
+	sodium_bin2base64(salt64, sizeof(salt64), salt, sizeof(salt),
+			  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	sodium_bin2base64(hash64, sizeof(hash64), hash, sizeof(hash),
+			  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	snprintf(out, USERDB_HASH_MAX, "$argon2id$v=19$m=%u,t=%u,p=1$%s$%s", m, t,
+		 salt64, hash64);
 }
 
 bool userdb_verify(const struct userdb *db, const char *name,
 		   const char *password, size_t pass_len, const char **group)
 {
 	const struct userdb_user *u = userdb_find(db, name);
-	const char *h;
+	char dummy[USERDB_HASH_MAX];
+	const char *h = dummy;
 	bool ok;
 
 	if (sodium_init() < 0)
 		return false;
-	h = u ? u->hash : dummy_hash(db);
+	if (u)
+		h = u->hash;
+	else
+		userdb_dummy_hash(db, dummy);
 	if (!h[0] || pass_len > USERDB_PASS_MAX)
 		return false;
 	ok = crypto_pwhash_str_verify(h, password, pass_len) == 0;

@@ -86,5 +86,8 @@ int userdb_del(struct userdb *db, const char *name, struct userdb_err *err);
  * *group (if not NULL) then points at the user's group. */
 bool userdb_verify(const struct userdb *db, const char *name,
 		   const char *password, size_t pass_len, const char **group);
+/* What an unknown user is verified against: the cost of db's first user
+ * (interactive when empty), random salt and hash. */
+void userdb_dummy_hash(const struct userdb *db, char out[USERDB_HASH_MAX]);
 
 #endif

@@ -16,6 +16,8 @@
 
 struct client_host {
 	struct client_applied *applied;
+	struct clientcfg_backend backend;
+	struct clientcfg_host_io io;	/* the host backend's socket */
 };
 
 /* One per peer block: owned by the session that carries the peer's
@@ -54,11 +56,13 @@ static bool client_wants_addr(const struct ike_sa *sa)
 	       sa->peer->ezvpn_mode == IKE_EZVPN_CLIENT;
 }
 
-static struct clientcfg *client_apply(const struct ike_sa *sa)
+static struct clientcfg *client_apply(const struct client_host *h,
+				      const struct ike_sa *sa)
 {
 	const struct ike_peer *p = sa->peer;
 	const struct sockaddr_in *gw = (const struct sockaddr_in *)&sa->path.remote;
 	struct clientcfg_req req = {
+		.backend = &h->backend,
 		.name = sa->name,
 		.peer = p->name,
 		.device = sa->eng->ike->device[0] ? sa->eng->ike->device : "evs0",
@@ -108,7 +112,7 @@ void client_host_child_up(struct client_host *h, struct ike_sa *sa,
 		h->applied = a;
 	}
 	if (!a->cc)
-		a->cc = client_apply(sa);
+		a->cc = client_apply(h, sa);
 	clientcfg_route_add(a->cc, conn_id, &c->remote, &c->local);
 }
 
@@ -141,9 +145,17 @@ void client_host_end(struct client_host *h, struct ike_sa *sa)
 	applied_free(h, a);
 }
 
-struct client_host *client_host_new(void)
+struct client_host *client_host_new(const struct clientcfg_backend *b)
 {
-	return calloc(1, sizeof(struct client_host));
+	struct client_host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	if (b)
+		h->backend = *b;
+	else
+		clientcfg_host_backend(&h->backend, &h->io);
+	return h;
 }
 
 void client_host_free(struct client_host *h)
@@ -152,5 +164,6 @@ void client_host_free(struct client_host *h)
 		return;
 	while (h->applied)
 		applied_free(h, h->applied);
+	clientcfg_host_close(&h->io);
 	free(h);
 }

@@ -12,8 +12,11 @@
 #include "ike/engine/ikesa.h"
 
 struct client_host;
+struct clientcfg_backend;
 
-struct client_host *client_host_new(void);
+/* b: how the host is reached (copied); NULL = the host's own, rtnetlink
+ * and nft (tests and fuzz targets pass a fake). */
+struct client_host *client_host_new(const struct clientcfg_backend *b);
 /* Takes everything still applied off the host. */
 void client_host_free(struct client_host *h);
 

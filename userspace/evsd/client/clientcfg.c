@@ -35,19 +35,18 @@ struct clientcfg {
 	bool have_gateway, gw_checked, gw_owned;
 	uint8_t gateway[4];
 	struct rtnl_route gw_route;
+	const struct clientcfg_backend *b;	/* the host, or a test's fake */
 	struct cc_route routes[CC_MAX_ROUTES];
 	unsigned n_routes;
 };
 
 /* ---- the host backend: rtnetlink + nft ---------------------------------------- */
 
-static struct rtnl *host_rtnl(char *err, size_t errlen)
+static struct rtnl *host_rtnl(struct clientcfg_host_io *io, struct evs_err *e)
 {
-	static struct rtnl *r;	/* opened on first use, for the process */
-
-	if (!r)
-		r = rtnl_open(err, errlen);
-	return r;
+	if (!io->rtnl)
+		io->rtnl = rtnl_open(e);
+	return io->rtnl;
 }
 
 static unsigned host_ifindex(void *arg, const char *name)
@@ -57,62 +56,60 @@ static unsigned host_ifindex(void *arg, const char *name)
 }
 
 static int host_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
-		     unsigned plen, char *err, size_t errlen)
+		     unsigned plen, struct evs_err *e)
 {
-	struct rtnl *r = host_rtnl(err, errlen);
+	struct rtnl *r = host_rtnl(arg, e);
 
-	(void)arg;
-	return r ? rtnl_addr(r, add, ifindex, a, plen, err, errlen) : -EIO;
+	return r ? rtnl_addr(r, add, ifindex, a, plen, e) : -EIO;
 }
 
-static int host_route(void *arg, bool add, const struct rtnl_route *rt, char *err,
-		      size_t errlen)
+static int host_route(void *arg, bool add, const struct rtnl_route *rt,
+		      struct evs_err *e)
 {
-	struct rtnl *r = host_rtnl(err, errlen);
+	struct rtnl *r = host_rtnl(arg, e);
 
-	(void)arg;
-	return r ? rtnl_route(r, add, rt, err, errlen) : -EIO;
+	return r ? rtnl_route(r, add, rt, e) : -EIO;
 }
 
 static int host_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
-			  char *err, size_t errlen)
+			  struct evs_err *e)
 {
-	struct rtnl *r = host_rtnl(err, errlen);
+	struct rtnl *r = host_rtnl(arg, e);
 
-	(void)arg;
-	return r ? rtnl_route_get(r, dst, out, err, errlen) : -EIO;
+	return r ? rtnl_route_get(r, dst, out, e) : -EIO;
 }
 
 static int host_addr_within(void *arg, const uint8_t net[4], unsigned plen,
 			    uint8_t out[4])
 {
-	char err[128];
-	struct rtnl *r = host_rtnl(err, sizeof(err));
+	struct rtnl *r = host_rtnl(arg, NULL);
 
-	(void)arg;
 	return r ? rtnl_addr_within(r, net, plen, out) : -1;
 }
 
-static int host_nft(void *arg, const char *script, char *err, size_t errlen)
+static int host_nft(void *arg, const char *script, struct evs_err *e)
 {
 	(void)arg;
-	return pat_run_nft(script, err, errlen);
+	return pat_run_nft(script, e);
 }
 
-static const struct clientcfg_backend host_backend = {
-	.ifindex = host_ifindex,
-	.addr = host_addr,
-	.route = host_route,
-	.route_get = host_route_get,
-	.addr_within = host_addr_within,
-	.nft = host_nft,
-};
-
-static const struct clientcfg_backend *B = &host_backend;
-
-void clientcfg_set_backend(const struct clientcfg_backend *b)
+void clientcfg_host_backend(struct clientcfg_backend *b, struct clientcfg_host_io *io)
 {
-	B = b ? b : &host_backend;
+	*b = (struct clientcfg_backend){
+		.arg = io,
+		.ifindex = host_ifindex,
+		.addr = host_addr,
+		.route = host_route,
+		.route_get = host_route_get,
+		.addr_within = host_addr_within,
+		.nft = host_nft,
+	};
+}
+
+void clientcfg_host_close(struct clientcfg_host_io *io)
+{
+	rtnl_close(io->rtnl);
+	io->rtnl = NULL;
 }
 
 /* ---- helpers --------------------------------------------------------------------- */
@@ -176,7 +173,8 @@ static void check_forwarding(const struct clientcfg *c)
 
 static void pat_up(struct clientcfg *c, const struct clientcfg_req *req)
 {
-	char script[2048], err[256], a[16];
+	char script[2048], a[16];
+	struct evs_err e;
 	bool other_dev = c->addr_ifindex != c->ifindex;
 
 	pat_table_name(req->peer ? req->peer : "peer", c->pat_table,
@@ -189,9 +187,9 @@ static void pat_up(struct clientcfg *c, const struct clientcfg_req *req)
 		return;
 	}
 	ip_str(c->addr, a, sizeof(a));
-	if (B->nft(B->arg, script, err, sizeof(err)) < 0) {
+	if (c->b->nft(c->b->arg, script, &e) < 0) {
 		log_err("%s: client: PAT of the local networks not installed: %s",
-			c->name, err);
+			c->name, e.msg);
 		return;
 	}
 	c->pat_on = true;
@@ -209,7 +207,8 @@ struct clientcfg *clientcfg_up(const struct clientcfg_req *req)
 	const char *adev = req->addr_device && req->addr_device[0] ?
 			   req->addr_device : req->device;
 	struct clientcfg *c;
-	char err[256], a[16];
+	struct evs_err err = { "" };
+	char a[16];
 	int rc;
 
 	c = calloc(1, sizeof(*c));
@@ -219,7 +218,8 @@ struct clientcfg *clientcfg_up(const struct clientcfg_req *req)
 	snprintf(c->dev, sizeof(c->dev), "%s", req->device);
 	snprintf(c->addr_dev, sizeof(c->addr_dev), "%s", adev);
 	c->nem = req->network_extension;
-	c->ifindex = B->ifindex(B->arg, c->dev);
+	c->b = req->backend;
+	c->ifindex = c->b->ifindex(c->b->arg, c->dev);
 	if (!c->ifindex) {
 		log_err("%s: client: device %s does not exist: the tunnel's address "
 			"and routes are not installed", c->name, c->dev);
@@ -235,13 +235,13 @@ struct clientcfg *clientcfg_up(const struct clientcfg_req *req)
 	c->have_addr = true;
 	memcpy(c->addr, req->addr, 4);
 	ip_str(c->addr, a, sizeof(a));
-	c->addr_ifindex = B->ifindex(B->arg, c->addr_dev);
+	c->addr_ifindex = c->b->ifindex(c->b->arg, c->addr_dev);
 	if (!c->addr_ifindex) {
 		log_err("%s: client: address-device %s does not exist: address %s "
 			"not installed", c->name, c->addr_dev, a);
 		return c;
 	}
-	rc = B->addr(B->arg, true, c->addr_ifindex, c->addr, 32, err, sizeof(err));
+	rc = c->b->addr(c->b->arg, true, c->addr_ifindex, c->addr, 32, &err);
 	if (rc == 0 || rc == -EEXIST) {
 		/* Already there: a leftover of an evsd that died; it is the
 		 * address the gateway gave us, so ours to remove. */
@@ -250,7 +250,7 @@ struct clientcfg *clientcfg_up(const struct clientcfg_req *req)
 			   rc ? " (was already there)" : "");
 	} else {
 		log_err("%s: client: address %s/32 on %s: %s", c->name, a, c->addr_dev,
-			err);
+			err.msg);
 	}
 	if (req->n_lans)
 		pat_up(c, req);
@@ -263,15 +263,16 @@ struct clientcfg *clientcfg_up(const struct clientcfg_req *req)
 static void gateway_route(struct clientcfg *c)
 {
 	struct rtnl_route via;
-	char err[256], g[16], rs[96], d[IF_NAMESIZE];
+	struct evs_err err = { "" };
+	char g[16], rs[96], d[IF_NAMESIZE];
 	int rc;
 
 	if (c->gw_checked || !c->have_gateway)
 		return;
 	c->gw_checked = true;
 	ip_str(c->gateway, g, sizeof(g));
-	if (B->route_get(B->arg, c->gateway, &via, err, sizeof(err)) < 0) {
-		log_warn("%s: client: no route to the gateway %s: %s", c->name, g, err);
+	if (c->b->route_get(c->b->arg, c->gateway, &via, &err) < 0) {
+		log_warn("%s: client: no route to the gateway %s: %s", c->name, g, err.msg);
 		return;
 	}
 	if (via.oif == c->ifindex) {
@@ -287,7 +288,7 @@ static void gateway_route(struct clientcfg *c)
 	memcpy(c->gw_route.gw, via.gw, 4);
 	c->gw_route.proto = EVSD_RTPROT_CLIENT;
 	route_str(&c->gw_route, ifname(via.oif, d), rs, sizeof(rs));
-	rc = B->route(B->arg, true, &c->gw_route, err, sizeof(err));
+	rc = c->b->route(c->b->arg, true, &c->gw_route, &err);
 	if (rc == 0) {
 		c->gw_owned = true;
 		log_notice("%s: client: route %s (the gateway stays outside the tunnel)",
@@ -296,7 +297,7 @@ static void gateway_route(struct clientcfg *c)
 		log_info("%s: client: a host route to the gateway %s exists already",
 			 c->name, g);
 	} else {
-		log_warn("%s: client: route %s: %s", c->name, rs, err);
+		log_warn("%s: client: route %s: %s", c->name, rs, err.msg);
 	}
 }
 
@@ -321,7 +322,8 @@ static int route_one(struct clientcfg *c, uint32_t conn, const uint8_t dst[4],
 		     uint8_t plen, const struct evs_prefix *local)
 {
 	struct cc_route *cr = route_find(c, dst, plen);
-	char err[256], rs[96];
+	struct evs_err err = { "" };
+	char rs[96];
 	int rc;
 
 	if (cr) {
@@ -345,14 +347,14 @@ static int route_one(struct clientcfg *c, uint32_t conn, const uint8_t dst[4],
 		cr->r.has_src = true;
 		memcpy(cr->r.src, c->addr, 4);
 	} else if (c->nem && local && local->family == AF_INET &&
-		   B->addr_within(B->arg, local->addr, local->plen, cr->r.src) == 0) {
+		   c->b->addr_within(c->b->arg, local->addr, local->plen, cr->r.src) == 0) {
 		/* the host's own traffic then matches the local selector */
 		cr->r.has_src = true;
 	}
 	route_str(&cr->r, c->dev, rs, sizeof(rs));
-	rc = B->route(B->arg, true, &cr->r, err, sizeof(err));
+	rc = c->b->route(c->b->arg, true, &cr->r, &err);
 	if (rc && rc != -EEXIST) {
-		log_err("%s: client: route %s: %s", c->name, rs, err);
+		log_err("%s: client: route %s: %s", c->name, rs, err.msg);
 		return -1;
 	}
 	cr->owned = rc == 0;
@@ -395,15 +397,16 @@ int clientcfg_route_add(struct clientcfg *c, uint32_t conn,
 
 static void route_remove(struct clientcfg *c, struct cc_route *cr)
 {
-	char err[256], rs[96];
+	struct evs_err err = { "" };
+	char rs[96];
 
 	if (!cr->owned)
 		return;
 	route_str(&cr->r, c->dev, rs, sizeof(rs));
 	/* ESRCH: already gone, e.g. with the address it used as source */
-	if (B->route(B->arg, false, &cr->r, err, sizeof(err)) < 0 &&
-	    !strstr(err, "No such process"))
-		log_warn("%s: client: removing route %s: %s", c->name, rs, err);
+	if (c->b->route(c->b->arg, false, &cr->r, &err) < 0 &&
+	    !strstr(err.msg, "No such process"))
+		log_warn("%s: client: removing route %s: %s", c->name, rs, err.msg);
 	else
 		log_notice("%s: client: route %s removed", c->name, rs);
 }
@@ -432,7 +435,8 @@ void clientcfg_route_del(struct clientcfg *c, uint32_t conn)
 
 void clientcfg_down(struct clientcfg *c)
 {
-	char err[256], a[16], rs[96], d[IF_NAMESIZE];
+	struct evs_err err = { "" };
+	char a[16], rs[96], d[IF_NAMESIZE];
 
 	if (!c)
 		return;
@@ -440,8 +444,8 @@ void clientcfg_down(struct clientcfg *c)
 		route_remove(c, &c->routes[--c->n_routes]);
 	if (c->gw_owned) {
 		route_str(&c->gw_route, ifname(c->gw_route.oif, d), rs, sizeof(rs));
-		if (B->route(B->arg, false, &c->gw_route, err, sizeof(err)) < 0)
-			log_warn("%s: client: removing route %s: %s", c->name, rs, err);
+		if (c->b->route(c->b->arg, false, &c->gw_route, &err) < 0)
+			log_warn("%s: client: removing route %s: %s", c->name, rs, err.msg);
 		else
 			log_notice("%s: client: route %s removed", c->name, rs);
 	}
@@ -449,19 +453,19 @@ void clientcfg_down(struct clientcfg *c)
 		char script[256];
 
 		if (pat_remove_script(c->pat_table, script, sizeof(script)) < 0 ||
-		    B->nft(B->arg, script, err, sizeof(err)) < 0)
+		    c->b->nft(c->b->arg, script, &err) < 0)
 			log_warn("%s: client: removing nft table %s: %s", c->name,
-				 c->pat_table, err);
+				 c->pat_table, err.msg);
 		else
 			log_notice("%s: client: PAT removed (nft table ip %s)", c->name,
 				   c->pat_table);
 	}
 	if (c->addr_owned) {
 		ip_str(c->addr, a, sizeof(a));
-		if (B->addr(B->arg, false, c->addr_ifindex, c->addr, 32, err,
-			    sizeof(err)) < 0)
+		if (c->b->addr(c->b->arg, false, c->addr_ifindex, c->addr, 32,
+				&err) < 0)
 			log_warn("%s: client: removing address %s from %s: %s", c->name,
-				 a, c->addr_dev, err);
+				 a, c->addr_dev, err.msg);
 		else
 			log_notice("%s: client: address %s/32 removed from %s", c->name, a,
 				   c->addr_dev);

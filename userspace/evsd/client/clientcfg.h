@@ -22,8 +22,8 @@
  * so a rekey, which keeps the connection, touches nothing.  Routes carry
  * protocol EVSD_RTPROT_CLIENT (78).
  *
- * The host is reached through a backend table; tests install a fake one.
- * The default backend uses rtnetlink (rtnl.c) and nft (pat.c).
+ * The host is reached through a backend given with each request: the
+ * host's own (rtnetlink, lib/rtnl.c, and nft, pat.c) or a test's fake.
  */
 #ifndef EVSD_CLIENTCFG_H
 #define EVSD_CLIENTCFG_H
@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
 #include "lib/rtnl.h"
 #include "ike/engine/session.h"
 
@@ -41,22 +42,29 @@ struct clientcfg_backend {
 	unsigned (*ifindex)(void *arg, const char *name);
 	/* 0 or a negative errno (-EEXIST when it is already there) */
 	int (*addr)(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
-		    unsigned plen, char *err, size_t errlen);
-	int (*route)(void *arg, bool add, const struct rtnl_route *r, char *err,
-		     size_t errlen);
+		    unsigned plen, struct evs_err *e);
+	int (*route)(void *arg, bool add, const struct rtnl_route *r,
+		     struct evs_err *e);
 	int (*route_get)(void *arg, const uint8_t dst[4], struct rtnl_route *out,
-			 char *err, size_t errlen);
+			 struct evs_err *e);
 	/* 0 with out = a local address inside net/plen, -1 = none */
 	int (*addr_within)(void *arg, const uint8_t net[4], unsigned plen,
 			   uint8_t out[4]);
-	/* run an nft script; 0 or -1 with err */
-	int (*nft)(void *arg, const char *script, char *err, size_t errlen);
+	/* run an nft script; 0 or -1 with e */
+	int (*nft)(void *arg, const char *script, struct evs_err *e);
 };
 
-/* NULL restores the host backend (rtnetlink + nft). */
-void clientcfg_set_backend(const struct clientcfg_backend *b);
+/* The host's own backend: rtnetlink through io's socket (opened on first
+ * use, closed by clientcfg_host_close) and the nft program. */
+struct clientcfg_host_io {
+	struct rtnl *rtnl;
+};
+void clientcfg_host_backend(struct clientcfg_backend *b, struct clientcfg_host_io *io);
+void clientcfg_host_close(struct clientcfg_host_io *io);
 
 struct clientcfg_req {
+	/* how the host is reached; must outlive the clientcfg */
+	const struct clientcfg_backend *backend;
 	const char *name;		/* log prefix (the session) */
 	const char *peer;		/* peer block name: the PAT table name */
 	const char *device;		/* the evs device */

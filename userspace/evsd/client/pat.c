@@ -96,7 +96,7 @@ static int spawn_nft(pid_t *pid, posix_spawn_file_actions_t *fa)
 	return rc;
 }
 
-int pat_run_nft(const char *script, char *err, size_t errlen)
+int pat_run_nft(const char *script, struct evs_err *e)
 {
 	posix_spawn_file_actions_t fa;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, st = 0, rc;
@@ -105,7 +105,7 @@ int pat_run_nft(const char *script, char *err, size_t errlen)
 	pid_t pid;
 
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		evs_errf(e, "pipe: %s", strerror(errno));
 		goto fail;
 	}
 	posix_spawn_file_actions_init(&fa);
@@ -118,7 +118,7 @@ int pat_run_nft(const char *script, char *err, size_t errlen)
 	close(out[1]);
 	in[0] = out[1] = -1;
 	if (rc) {
-		snprintf(err, errlen, "cannot run nft: %s", strerror(rc));
+		evs_errf(e, "cannot run nft: %s", strerror(rc));
 		goto fail;
 	}
 	/* the script is far smaller than a pipe buffer: no deadlock */
@@ -151,7 +151,7 @@ int pat_run_nft(const char *script, char *err, size_t errlen)
 	for (char *p = msg; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
-	snprintf(err, errlen, "nft failed (status %d)%s%s",
+	evs_errf(e, "nft failed (status %d)%s%s",
 		 WIFEXITED(st) ? WEXITSTATUS(st) : -1, got ? ": " : "", msg);
 	return -1;
 fail:

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "ike/engine/session.h"
+#include "lib/err.h"
 
 #define PAT_TABLE_MAX 80
 
@@ -38,8 +39,8 @@ int pat_script(const char *table, const char *dev, const struct evs_prefix *lans
 /* The nft script that removes it. */
 int pat_remove_script(const char *table, char *out, size_t n);
 
-/* Run `nft -f -` with script on stdin.  0, or -1 with err (nft's own
+/* Run `nft -f -` with script on stdin.  0, or -1 with e (nft's own
  * message when it printed one). */
-int pat_run_nft(const char *script, char *err, size_t errlen);
+int pat_run_nft(const char *script, struct evs_err *e);
 
 #endif

@@ -164,17 +164,17 @@ static unsigned f_ifindex(void *arg, const char *name)
 }
 
 static int f_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
-		  unsigned plen, char *err, size_t n)
+		  unsigned plen, struct evs_err *err)
 {
 	(void)arg;
 	rec("addr%c %u %u.%u.%u.%u/%u", add ? '+' : '-', ifindex, a[0], a[1], a[2],
 	    a[3], plen);
-	snprintf(err, n, "ok");
+	evs_errf(err, "ok");
 	return 0;
 }
 
-static int f_route(void *arg, bool add, const struct rtnl_route *r, char *err,
-		   size_t n)
+static int f_route(void *arg, bool add, const struct rtnl_route *r,
+		   struct evs_err *err)
 {
 	char s[40] = "", g[40] = "";
 
@@ -188,18 +188,17 @@ static int f_route(void *arg, bool add, const struct rtnl_route *r, char *err,
 	rec("route%c %u.%u.%u.%u/%u oif %u%s%s proto %u", add ? '+' : '-', r->dst[0],
 	    r->dst[1], r->dst[2], r->dst[3], r->plen, r->oif, g, s, r->proto);
 	if (add && H.route_exists) {
-		snprintf(err, n, "File exists");
+		evs_errf(err, "File exists");
 		return -EEXIST;
 	}
 	return 0;
 }
 
 static int f_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
-		       char *err, size_t n)
+		       struct evs_err *err)
 {
 	(void)arg;
 	(void)err;
-	(void)n;
 	rec("get %u.%u.%u.%u", dst[0], dst[1], dst[2], dst[3]);
 	memset(out, 0, sizeof(*out));
 	out->oif = 3;
@@ -218,12 +217,12 @@ static int f_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[
 	return 0;
 }
 
-static int f_nft(void *arg, const char *script, char *err, size_t n)
+static int f_nft(void *arg, const char *script, struct evs_err *err)
 {
 	(void)arg;
 	rec("nft %s", script);
 	if (H.nft_fails) {
-		snprintf(err, n, "nft failed");
+		evs_errf(err, "nft failed");
 		return -1;
 	}
 	return 0;
@@ -238,7 +237,6 @@ static void host_reset(void)
 {
 	memset(&H, 0, sizeof(H));
 	evsd_log_set_quiet(true);
-	clientcfg_set_backend(&fake);
 }
 
 static void expect_log(unsigned i, const char *want)
@@ -263,7 +261,7 @@ static struct evs_prefix pfx(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t
 static struct clientcfg_req client_req(void)
 {
 	struct clientcfg_req r = {
-		.name = "test", .peer = "gw", .device = "evs0", .have_addr = true,
+		.backend = &fake, .name = "test", .peer = "gw", .device = "evs0", .have_addr = true,
 		.addr = { 10, 77, 0, 10 }, .have_gateway = true,
 		.gateway = { 198, 51, 100, 1 },
 	};
@@ -294,7 +292,6 @@ UNIT_TEST(client_mode_split_routes_installed_and_removed_in_reverse)
 	expect_log(2, "route- 192.168.77.0/24 oif 7");
 	expect_log(3, "addr- 7 10.77.0.10/32");
 	UNIT_ASSERT_EQ_INT(H.n, 4);
-	clientcfg_set_backend(NULL);
 }
 
 UNIT_TEST(full_tunnel_keeps_the_gateway_outside_and_the_default_route)
@@ -320,7 +317,6 @@ UNIT_TEST(full_tunnel_keeps_the_gateway_outside_and_the_default_route)
 	expect_log(7, "route- 198.51.100.1/32 oif 3 via 10.99.0.1");
 	expect_log(8, "addr- 7 10.77.0.10/32");
 	UNIT_ASSERT_EQ_INT(H.n, 9);
-	clientcfg_set_backend(NULL);
 }
 
 UNIT_TEST(split_net_around_the_gateway_gets_the_host_route_too)
@@ -339,7 +335,6 @@ UNIT_TEST(split_net_around_the_gateway_gets_the_host_route_too)
 	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 6, &gw, NULL), 0);
 	UNIT_ASSERT_EQ_INT(H.n, 4);
 	clientcfg_down(c);
-	clientcfg_set_backend(NULL);
 }
 
 UNIT_TEST(what_existed_before_is_never_removed)
@@ -357,7 +352,6 @@ UNIT_TEST(what_existed_before_is_never_removed)
 	/* only the address goes */
 	expect_log(2, "addr- 7");
 	UNIT_ASSERT_EQ_INT(H.n, 3);
-	clientcfg_set_backend(NULL);
 }
 
 UNIT_TEST(routes_shared_by_connections_go_with_the_last_one)
@@ -384,7 +378,6 @@ UNIT_TEST(routes_shared_by_connections_go_with_the_last_one)
 	UNIT_ASSERT_EQ_INT(clientcfg_n_routes(c), 0);
 	clientcfg_down(c);
 	UNIT_ASSERT_EQ_INT(H.n, 4);
-	clientcfg_set_backend(NULL);
 }
 
 UNIT_TEST(network_extension_takes_its_source_from_the_local_network)
@@ -405,7 +398,6 @@ UNIT_TEST(network_extension_takes_its_source_from_the_local_network)
 	clientcfg_down(c);
 	expect_log(2, "route- 192.168.77.0/24");
 	UNIT_ASSERT_EQ_INT(H.n, 3);
-	clientcfg_set_backend(NULL);
 }
 
 UNIT_TEST(client_mode_pat_hides_the_lan_behind_the_assigned_address)
@@ -451,7 +443,6 @@ UNIT_TEST(client_mode_pat_hides_the_lan_behind_the_assigned_address)
 	c = clientcfg_up(&r);
 	clientcfg_down(c);
 	UNIT_ASSERT_EQ_INT(H.n, 0);
-	clientcfg_set_backend(NULL);
 }
 
 UNIT_TEST(no_evs_device_no_configuration)
@@ -462,7 +453,6 @@ UNIT_TEST(no_evs_device_no_configuration)
 	r.device = "evs9";
 	UNIT_ASSERT(clientcfg_up(&r) == NULL);
 	UNIT_ASSERT_EQ_INT(H.n, 0);
-	clientcfg_set_backend(NULL);
 }
 
 UNIT_TEST(pat_table_names_and_script_limits)
@@ -635,7 +625,7 @@ static void fake_session_init(struct fake_session *f)
 	f->e.ike = &f->ike;
 	strcpy(f->ike.device, "evs0");
 	strcpy(f->peer.name, "gw");
-	f->host = client_host_new();
+	f->host = client_host_new(&fake);
 	UNIT_ASSERT(f->host);
 	f->e.ops = &seam_ops;
 	f->e.ops_arg = f->host;
@@ -742,7 +732,6 @@ UNIT_TEST(session_applies_keeps_over_renewal_and_removes)
 	free(c);
 	free(old);
 	client_host_free(f.host);
-	clientcfg_set_backend(NULL);
 }
 
 UNIT_TEST(session_with_another_address_starts_over)
@@ -778,7 +767,6 @@ UNIT_TEST(session_with_another_address_starts_over)
 	free(a);
 	free(b);
 	client_host_free(f.host);
-	clientcfg_set_backend(NULL);
 }
 
 UNIT_MAIN()

@@ -11,6 +11,7 @@ struct run {
 	int rc;
 	char out[8192];
 	char err[2048];
+	struct evsadm_opts opt;		/* the global options it ran with */
 };
 
 static void slurp(FILE *f, char *buf, size_t len)
@@ -22,9 +23,10 @@ static void slurp(FILE *f, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-/* Run evsadm_main with stdout and stderr captured. */
+/* Run evsadm with stdout and stderr captured. */
 static void run(struct run *r, int argc, const char **argv)
 {
+	struct evsadm ctx = { .out = stdout, .err = stderr };
 	FILE *o = tmpfile(), *e = tmpfile();
 	int so = dup(1), se = dup(2);
 
@@ -34,7 +36,8 @@ static void run(struct run *r, int argc, const char **argv)
 	fflush(stderr);
 	dup2(fileno(o), 1);
 	dup2(fileno(e), 2);
-	r->rc = evsadm_main(argc, (char **)argv);
+	r->rc = evsadm_run(&ctx, argc, (char **)argv);
+	r->opt = ctx.opt;
 	fflush(stdout);
 	fflush(stderr);
 	dup2(so, 1);
@@ -210,15 +213,15 @@ UNIT_TEST(global_option_spellings)
 	struct run r;
 
 	RUN(&r, "-j", "-s", "-s", "-p", "sa", "bogus");
-	o = evsadm_options();
+	o = &r.opt;
 	UNIT_ASSERT(o->json && o->pretty);
 	UNIT_ASSERT_EQ_INT(o->stats, 2);
 	RUN(&r, "--json", "-stat", "sa", "bogus");
-	o = evsadm_options();
+	o = &r.opt;
 	UNIT_ASSERT(o->json && !o->pretty);
 	UNIT_ASSERT_EQ_INT(o->stats, 1);
 	RUN(&r, "-pretty", "sa", "bogus");
-	o = evsadm_options();
+	o = &r.opt;
 	UNIT_ASSERT(o->json && o->pretty);	/* -p implies -j */
 	UNIT_ASSERT_EQ_INT(o->stats, 0);
 }

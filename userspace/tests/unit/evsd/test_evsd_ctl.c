@@ -36,7 +36,7 @@ struct fixture {
 
 static void fx_open(struct fixture *f)
 {
-	char err[256];
+	struct evs_err err;
 
 	memset(f, 0, sizeof(*f));
 	evsd_log_set_quiet(true);
@@ -46,9 +46,9 @@ static void fx_open(struct fixture *f)
 	f->e = ike_engine_new(&f->cfg.ike, EVS_ROLE_SERVER, &no_ops, NULL);
 	f->l = loop_new();
 	UNIT_ASSERT(f->e && f->l);
-	f->ctl = ctl_open(f->l, f->e, f->path, err, sizeof(err));
+	f->ctl = ctl_open(f->l, f->e, f->path, &err);
 	if (!f->ctl)
-		UNIT_FAIL("ctl_open: %s", err);
+		UNIT_FAIL("ctl_open: %s", err.msg);
 }
 
 static void fx_close(struct fixture *f)

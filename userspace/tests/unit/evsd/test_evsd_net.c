@@ -44,13 +44,14 @@ static int load_conf(const char *text, struct evsd_config *cfg)
 static int open_for(const char *listens, uint16_t port, struct evsd_config *cfg,
 		    struct net *n)
 {
-	char text[512], err[256];
+	char text[512];
+	struct evs_err err;
 
 	snprintf(text, sizeof(text), "%sports %u %u\n", listens, port, port + 1);
 	if (load_conf(text, cfg) < 0)
 		return -1;
-	if (net_open(n, &cfg->ike, err, sizeof(err)) < 0) {
-		fprintf(stderr, "# net_open: %s\n", err);
+	if (net_open(n, &cfg->ike, &err) < 0) {
+		fprintf(stderr, "# net_open: %s\n", err.msg);
 		evsd_config_free(cfg);
 		return -1;
 	}
@@ -168,15 +169,15 @@ UNIT_TEST(bind_failure_names_the_address)
 	uint16_t port = base_port() + 6;
 	struct evsd_config cfg;
 	struct net n;
-	char err[256];
+	struct evs_err err;
 
 	/* 203.0.113.254 is on no interface of the host: bind fails. */
 	UNIT_ASSERT(load_conf("listen 127.0.0.1\nlisten 203.0.113.254\nports 30000 30001\n",
 			      &cfg) == 0);
 	cfg.ike.port = port;
 	cfg.ike.natt_port = (uint16_t)(port + 1);
-	UNIT_ASSERT(net_open(&n, &cfg.ike, err, sizeof(err)) < 0);
-	UNIT_ASSERT(strstr(err, "203.0.113.254") != NULL);
+	UNIT_ASSERT(net_open(&n, &cfg.ike, &err) < 0);
+	UNIT_ASSERT(strstr(err.msg, "203.0.113.254") != NULL);
 	UNIT_ASSERT_EQ_INT(n.n, 0);
 	evsd_config_free(&cfg);
 }

@@ -52,7 +52,7 @@ UNIT_TEST(rtnl_address_route_and_lookups_in_a_private_netns)
 				.has_src = true, .src = { 10, 77, 0, 10 },
 				.proto = EVSD_RTPROT_CLIENT };
 	struct rtnl_route got;
-	char err[256];
+	struct evs_err err;
 	uint8_t found[4];
 	struct rtnl *nl;
 	unsigned lo;
@@ -62,15 +62,15 @@ UNIT_TEST(rtnl_address_route_and_lookups_in_a_private_netns)
 	lo = if_nametoindex("lo");
 	UNIT_ASSERT(lo > 0);
 	r.oif = lo;
-	nl = rtnl_open(err, sizeof(err));
+	nl = rtnl_open(&err);
 	UNIT_ASSERT(nl != NULL);
-	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, true, lo, a, 32, err, sizeof(err)), 0);
-	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, true, lo, a, 32, err, sizeof(err)), -EEXIST);
-	UNIT_ASSERT_EQ_INT(rtnl_route(nl, true, &r, err, sizeof(err)), 0);
-	UNIT_ASSERT_EQ_INT(rtnl_route(nl, true, &r, err, sizeof(err)), -EEXIST);
-	UNIT_ASSERT(strstr(err, "exists") != NULL);
+	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, true, lo, a, 32, &err), 0);
+	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, true, lo, a, 32, &err), -EEXIST);
+	UNIT_ASSERT_EQ_INT(rtnl_route(nl, true, &r, &err), 0);
+	UNIT_ASSERT_EQ_INT(rtnl_route(nl, true, &r, &err), -EEXIST);
+	UNIT_ASSERT(strstr(err.msg, "exists") != NULL);
 
-	UNIT_ASSERT_EQ_INT(rtnl_route_get(nl, dst, &got, err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(rtnl_route_get(nl, dst, &got, &err), 0);
 	UNIT_ASSERT_EQ_INT(got.oif, lo);
 	UNIT_ASSERT(!got.has_gw);
 	UNIT_ASSERT(got.has_src);
@@ -80,14 +80,14 @@ UNIT_TEST(rtnl_address_route_and_lookups_in_a_private_netns)
 	UNIT_ASSERT_MEM_EQ(found, a, 4);
 	UNIT_ASSERT_EQ_INT(rtnl_addr_within(nl, other, 16, found), -1);
 
-	UNIT_ASSERT_EQ_INT(rtnl_route(nl, false, &r, err, sizeof(err)), 0);
-	UNIT_ASSERT_EQ_INT(rtnl_route(nl, false, &r, err, sizeof(err)), -ESRCH);
+	UNIT_ASSERT_EQ_INT(rtnl_route(nl, false, &r, &err), 0);
+	UNIT_ASSERT_EQ_INT(rtnl_route(nl, false, &r, &err), -ESRCH);
 	/* a source address the host does not have is refused */
 	r.src[3] = 99;
-	UNIT_ASSERT(rtnl_route(nl, true, &r, err, sizeof(err)) < 0);
-	UNIT_ASSERT(err[0] != '\0');
-	printf("# bad source refused: %s\n", err);
-	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, false, lo, a, 32, err, sizeof(err)), 0);
+	UNIT_ASSERT(rtnl_route(nl, true, &r, &err) < 0);
+	UNIT_ASSERT(err.msg[0] != '\0');
+	printf("# bad source refused: %s\n", err.msg);
+	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, false, lo, a, 32, &err), 0);
 	UNIT_ASSERT_EQ_INT(rtnl_addr_within(nl, net, 16, found), -1);
 	rtnl_close(nl);
 }

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "lib/userdb.h"
 #include "tests/unit/unit.h"
 
@@ -98,6 +100,18 @@ UNIT_TEST(add_save_load_verify)
 	UNIT_ASSERT_EQ_STR(group, "sales");
 	UNIT_ASSERT(!userdb_verify(&db2, "alice", "correct horsf", 13, NULL));
 	UNIT_ASSERT(!userdb_verify(&db2, "nobody", "correct horse", 13, NULL));
+	{
+		/* an unknown user costs an argon2 run of the database's cost */
+		char dummy[USERDB_HASH_MAX];
+		unsigned long long t;
+		size_t m;
+
+		UNIT_ASSERT(sscanf(db2.users[0].hash, "$argon2id$v=19$m=%zu,t=%llu", &m,
+				   &t) == 2);
+		userdb_dummy_hash(&db2, dummy);
+		UNIT_ASSERT_EQ_INT(crypto_pwhash_str_needs_rehash(dummy, t, m * 1024), 0);
+		UNIT_ASSERT(crypto_pwhash_str_verify(dummy, "correct horse", 13) != 0);
+	}
 	UNIT_ASSERT(userdb_verify(&db2, "bob@corp", "battery", 7, NULL));
 
 	UNIT_ASSERT_EQ_INT(userdb_set_password(&db2, "bob@corp", "staple", USERDB_COST_MIN, &err), 0);
