@@ -25,6 +25,19 @@ static struct ike_engine *engine(void)
 	return e;
 }
 
+/* A responder SA with cookies (tag, 1) and (tag, 2) at host tag. */
+static struct ike_sa *tagged_sa(struct ike_engine *e, uint32_t tag)
+{
+	uint8_t ci[8], cr[8];
+	struct ike_sa *sa;
+
+	fake_cookie(ci, tag, 1);
+	fake_cookie(cr, tag, 2);
+	sa = fake_sa(e, false, ci, cr, tag, 500);
+	UNIT_ASSERT(sa);
+	return sa;
+}
+
 UNIT_TEST(sas_by_cookies_many_with_one_initiator_cookie)
 {
 	enum { N = 300 };
@@ -177,12 +190,8 @@ UNIT_TEST(exchanges_by_sa_and_message_id)
 UNIT_TEST(message_ids_remembered_whatever_the_peer_picks)
 {
 	struct ike_engine *e = engine();
-	struct ike_sa *sa;
-	uint8_t ci[8], cr[8];
+	struct ike_sa *sa = tagged_sa(e, 9);
 
-	fake_cookie(ci, 9, 1);
-	fake_cookie(cr, 9, 2);
-	sa = fake_sa(e, false, ci, cr, 1, 500);
 	fake_established(sa);
 	/* Ids a peer might line up against an unkeyed slot function. */
 	for (uint32_t id = 1; id <= 3000; id++)
@@ -197,15 +206,9 @@ UNIT_TEST(message_ids_remembered_whatever_the_peer_picks)
 UNIT_TEST(connections_by_spi_and_id)
 {
 	struct ike_engine *e = engine();
-	struct ike_sa *a, *b;
+	struct ike_sa *a = tagged_sa(e, 10), *b = tagged_sa(e, 11);
 	struct ike_conn *ca, *cb;
-	uint8_t ci[8], cr[8];
 
-	fake_cookie(ci, 10, 1);
-	fake_cookie(cr, 10, 2);
-	a = fake_sa(e, false, ci, cr, 1, 500);
-	fake_cookie(ci, 11, 1);
-	b = fake_sa(e, false, ci, cr, 2, 500);
 	fake_established(a);
 	fake_established(b);
 	/* The peers picked the same outbound SPI. */
@@ -233,12 +236,8 @@ UNIT_TEST(connections_by_spi_and_id)
 UNIT_TEST(phase1_scratch_freed_when_phase1_ends)
 {
 	struct ike_engine *e = engine();
-	struct ike_sa *sa;
-	uint8_t ci[8], cr[8];
+	struct ike_sa *sa = tagged_sa(e, 12);
 
-	fake_cookie(ci, 12, 1);
-	fake_cookie(cr, 12, 2);
-	sa = fake_sa(e, false, ci, cr, 1, 500);
 	UNIT_ASSERT(sa->p1);
 	sa->p1->ni = ike_memdup("nonce", 5);
 	sa->p1->ni_len = 5;
