@@ -20,6 +20,7 @@
 
 static void answer_sessions(struct ike_engine *e, FILE *f)
 {
+	/* The listing: inherently over all SAs. */
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
 		char peer[64], alg[96] = "-";
 		uint64_t age = (e->now - sa->created) / 1000;

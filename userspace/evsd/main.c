@@ -168,6 +168,7 @@ static void client_keepup(struct evsd *d)
 		struct sockaddr_storage local;
 		bool have = false;
 
+		/* Client role: the SAs of its few configured peers. */
 		for (struct ike_sa *sa = d->eng->sas; sa; sa = sa->next)
 			have |= sa->peer == p && sa->state != IKE_S_DEAD;
 		if (have)

@@ -107,7 +107,7 @@ bool ike_addr_eq(const struct sockaddr *a, const struct sockaddr *b)
 	return la && la == lb && !memcmp(pa, pb, la);
 }
 
-void ike_sa_update_name(struct ike_sa *sa)
+static void ike_sa_update_name(struct ike_sa *sa)
 {
 	char a[64];
 
@@ -119,6 +119,16 @@ void ike_sa_update_name(struct ike_sa *sa)
 }
 
 /* ---- the engine ----------------------------------------------------------- */
+
+/* The engine's hash tables (lib/htab.h), each under a random key. */
+#define N_TABLES 6
+static struct htab *engine_table(struct ike_engine *e, size_t i)
+{
+	struct htab *t[N_TABLES] = { &e->sa_ck, &e->sa_first, &e->sa_peer,
+				     &e->xchgs, &e->spis, &e->conn_ids };
+
+	return t[i];
+}
 
 struct ike_engine *ike_engine_new(const struct ike_config *ike,
 				  enum evs_role role,
@@ -138,7 +148,11 @@ struct ike_engine *ike_engine_new(const struct ike_config *ike,
 	ike_random(&e->next_conn_id, sizeof(e->next_conn_id));
 	e->next_conn_id = (e->next_conn_id & 0x3fffffff) + 1;
 	ike_random(e->src_key, sizeof(e->src_key));
-	spi_index_init(&e->spis);
+	for (size_t i = 0; i < N_TABLES; i++)
+		if (htab_init(engine_table(e, i)) < 0) {
+			ike_engine_free(e);
+			return NULL;
+		}
 	return e;
 }
 
@@ -149,25 +163,25 @@ void ike_engine_set_time(struct ike_engine *e, uint64_t now_ms)
 
 static void ike_sa_free(struct ike_sa *sa);
 
+/* Frees the SAs killed since the last reap (after every datagram, tick
+ * and kernel event): the killed ones only, never a walk of them all. */
 static void reap(struct ike_engine *e)
 {
-	struct ike_sa **pp = &e->sas;
+	while (e->dead) {
+		struct ike_sa *sa = e->dead;
 
-	while (*pp) {
-		struct ike_sa *sa = *pp;
-
-		if (sa->state == IKE_S_DEAD) {
-			*pp = sa->next;
-			ike_sa_free(sa);
-		} else {
-			pp = &sa->next;
-		}
+		e->dead = sa->dead_next;
+		*sa->pprev = sa->next;
+		if (sa->next)
+			sa->next->pprev = sa->pprev;
+		ike_sa_free(sa);
 	}
 }
 
 void ike_engine_shutdown(struct ike_engine *e)
 {
 	e->shutting_down = true;
+	/* Inherently over all SAs. */
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
 		if (sa->state != IKE_S_DEAD)
 			ike_sa_kill(sa, "shutting down", true, true);
@@ -179,7 +193,8 @@ void ike_engine_free(struct ike_engine *e)
 	if (!e)
 		return;
 	ike_engine_shutdown(e);
-	spi_index_free(&e->spis);
+	for (size_t i = 0; i < N_TABLES; i++)
+		htab_free(engine_table(e, i));
 	free(e);
 }
 
@@ -286,6 +301,7 @@ bool ike_engine_counts_ok(const struct ike_engine *e)
 	unsigned ho = 0, ua = 0, up = 0, up_listed = 0;
 	uint64_t src_ho = 0, src_ua = 0;
 
+	/* A check of the whole table (tests): over all SAs. */
 	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
 		uint8_t c = acct_class(sa, sa->state);
 
@@ -312,6 +328,11 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 
 	if (!sa)
 		return NULL;
+	sa->p1 = calloc(1, sizeof(*sa->p1));
+	if (!sa->p1) {
+		free(sa);
+		return NULL;
+	}
 	sa->eng = e;
 	sa->serial = e->next_serial++;
 	sa->initiator = initiator;
@@ -320,12 +341,114 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 	sa->last_rx = e->now;
 	ike_random(sa->cky_i, sizeof(sa->cky_i));	/* replaced if responder */
 	sa->next = e->sas;
+	if (sa->next)
+		sa->next->pprev = &sa->next;
 	e->sas = sa;
+	sa->pprev = &e->sas;
 	/* Counted against the address it first came from, for its life. */
 	sa->src_slot = src_slot(e, (const struct sockaddr *)&path->remote);
 	sa_account(sa, IKE_S_NEW, IKE_S_NEW, true);
-	ike_sa_update_name(sa);
+	ike_sa_reindex(sa);
 	return sa;
+}
+
+/* ---- the SA tables ---------------------------------------------------------- */
+
+static uint64_t ck_hash(const struct ike_engine *e, const uint8_t *icky,
+			const uint8_t *rcky)
+{
+	uint8_t k[2 * ISAKMP_COOKIE_LEN];
+
+	memcpy(k, icky, ISAKMP_COOKIE_LEN);
+	memcpy(k + ISAKMP_COOKIE_LEN, rcky, ISAKMP_COOKIE_LEN);
+	return htab_hash(&e->sa_ck, k, sizeof(k));
+}
+
+/* An address as a table key: its bytes, length and (with_port) port. */
+static uint64_t addr_hash(const struct htab *t, const uint8_t *prefix,
+			  size_t plen, const struct sockaddr *a, bool with_port)
+{
+	uint8_t k[ISAKMP_COOKIE_LEN + 16 + 1 + 2] = { 0 };
+	const uint8_t *p;
+	uint16_t port;
+	size_t n = ike_sa_addr(a, &p, &port);
+
+	if (plen)
+		memcpy(k, prefix, plen);
+	if (n)
+		memcpy(k + plen, p, n);
+	k[plen + 16] = (uint8_t)n;
+	if (with_port)
+		memcpy(k + plen + 17, &port, 2);
+	return htab_hash(t, k, plen + 17 + (with_port ? 2 : 0));
+}
+
+static void sa_unindex(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->eng;
+
+	htab_del(&e->sa_ck, &sa->ck_node);
+	htab_del(&e->sa_first, &sa->first_node);
+	htab_del(&e->sa_peer, &sa->peer_node);
+}
+
+void ike_sa_reindex(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->eng;
+	const struct sockaddr *r = (const struct sockaddr *)&sa->path.remote;
+
+	sa_unindex(sa);
+	if (sa->state != IKE_S_DEAD) {
+		htab_add(&e->sa_ck, &sa->ck_node,
+			 ck_hash(e, sa->cky_i, sa->cky_r));
+		if (!sa->initiator)
+			htab_add(&e->sa_first, &sa->first_node,
+				 addr_hash(&e->sa_first, sa->cky_i,
+					   ISAKMP_COOKIE_LEN, r, false));
+		htab_add(&e->sa_peer, &sa->peer_node,
+			 addr_hash(&e->sa_peer, NULL, 0, r, true));
+	}
+	ike_sa_update_name(sa);
+}
+
+struct ike_sa *ike_sa_first_find(struct ike_engine *e, const uint8_t *icky,
+				 const struct sockaddr *addr)
+{
+	struct htab_node *h;
+
+	htab_for_each(&e->sa_first, h, addr_hash(&e->sa_first, icky,
+						 ISAKMP_COOKIE_LEN, addr, false)) {
+		struct ike_sa *sa = htab_entry(h, struct ike_sa, first_node);
+
+		if (!memcmp(sa->cky_i, icky, ISAKMP_COOKIE_LEN) &&
+		    ike_addr_eq((const struct sockaddr *)&sa->path.remote, addr))
+			return sa;
+	}
+	return NULL;
+}
+
+struct ike_sa *ike_sa_same_peer(struct ike_sa *sa,
+				bool (*match)(const struct ike_sa *o,
+					      const struct ike_sa *sa, void *arg),
+				void *arg)
+{
+	struct ike_engine *e = sa->eng;
+	const struct sockaddr *r = (const struct sockaddr *)&sa->path.remote;
+	const uint8_t *a;
+	uint16_t port, oport;
+	struct htab_node *h;
+
+	ike_sa_addr(r, &a, &port);
+	htab_for_each(&e->sa_peer, h, addr_hash(&e->sa_peer, NULL, 0, r, true)) {
+		struct ike_sa *o = htab_entry(h, struct ike_sa, peer_node);
+
+		ike_sa_addr((const struct sockaddr *)&o->path.remote, &a, &oport);
+		if (o != sa && o->state != IKE_S_DEAD && oport == port &&
+		    ike_addr_eq((const struct sockaddr *)&o->path.remote, r) &&
+		    match(o, sa, arg))
+			return o;
+	}
+	return NULL;
 }
 
 void ike_sa_set_state(struct ike_sa *sa, enum ike_state st)
@@ -336,6 +459,12 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state st)
 		 ike_state_name(st));
 	sa_account(sa, sa->state, st, false);
 	sa->state = st;
+	if (st == IKE_S_DEAD) {
+		/* Found by no lookup from now on; freed by the next reap. */
+		sa_unindex(sa);
+		sa->dead_next = sa->eng->dead;
+		sa->eng->dead = sa;
+	}
 }
 
 void ike_rexmit_clear(struct ike_rexmit *r)
@@ -347,23 +476,40 @@ void ike_rexmit_clear(struct ike_rexmit *r)
 
 void ike_xchg_free(struct ike_sa *sa, struct ike_xchg *x)
 {
+	/* The SA's few (timers.exchanges-max, and the one informational
+	 * exchange being handled). */
 	for (struct ike_xchg **pp = &sa->xchgs; *pp; pp = &(*pp)->next)
 		if (*pp == x) {
 			*pp = x->next;
 			break;
 		}
-	for (struct ike_xchg **pp = &sa->xhash[x->msgid % IKE_XHASH]; *pp;
-	     pp = &(*pp)->hnext)
-		if (*pp == x) {
-			*pp = x->hnext;
-			break;
-		}
+	htab_del(&sa->eng->xchgs, &x->node);
 	if (x->type != ISAKMP_EXCH_INFO)
 		sa->n_xchgs--;
 	ike_rexmit_clear(&x->rx);
 	if (x->qm)
 		qm_free(x->qm);
 	free(x);
+}
+
+void ike_sa_p1_free(struct ike_sa *sa)
+{
+	struct ike_p1 *p = sa->p1;
+
+	if (!p)
+		return;
+	dh_free(p->dh);
+	ike_free_bytes(&p->gxi, &p->gxi_len);
+	ike_free_bytes(&p->gxr, &p->gxr_len);
+	ike_free_bytes(&p->ni, &p->ni_len);
+	ike_free_bytes(&p->nr, &p->nr_len);
+	ike_free_bytes(&p->sai_b, &p->sai_len);
+	ike_free_bytes(&p->id_own, &p->id_own_len);
+	secret_free(p->psk);
+	if (p->peer_cert)
+		cert_peer_free(p->peer_cert);
+	free(p);
+	sa->p1 = NULL;
 }
 
 static void ike_sa_free(struct ike_sa *sa)
@@ -378,17 +524,8 @@ static void ike_sa_free(struct ike_sa *sa)
 		conn_index_drop(sa->eng, c);
 		free(c);
 	}
-	dh_free(sa->dh);
-	ike_free_bytes(&sa->gxi, &sa->gxi_len);
-	ike_free_bytes(&sa->gxr, &sa->gxr_len);
-	ike_free_bytes(&sa->ni, &sa->ni_len);
-	ike_free_bytes(&sa->nr, &sa->nr_len);
-	ike_free_bytes(&sa->sai_b, &sa->sai_len);
-	ike_free_bytes(&sa->id_own, &sa->id_own_len);
+	ike_sa_p1_free(sa);
 	ike_free_bytes(&sa->id_peer, &sa->id_peer_len);
-	secret_free(sa->psk);
-	if (sa->peer_cert)
-		cert_peer_free(sa->peer_cert);
 	ike_keys_clear(&sa->keys);
 	ike_rexmit_clear(&sa->p1rx);
 	secret_wipe(&sa->iv, sizeof(sa->iv));
@@ -414,29 +551,39 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool notify,
 	ike_sa_set_state(sa, IKE_S_DEAD);
 }
 
-struct ike_sa *ike_sa_find(struct ike_engine *e, const uint8_t *icky,
-			   const uint8_t *rcky)
+/* The first live SA with these cookies that is an initiator when
+ * initiator_only. */
+static struct ike_sa *find_cookies(struct ike_engine *e, const uint8_t *icky,
+				   const uint8_t *rcky, bool initiator_only)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+	struct htab_node *h;
+
+	htab_for_each(&e->sa_ck, h, ck_hash(e, icky, rcky)) {
+		struct ike_sa *sa = htab_entry(h, struct ike_sa, ck_node);
+
 		if (sa->state != IKE_S_DEAD &&
+		    (sa->initiator || !initiator_only) &&
 		    !memcmp(sa->cky_i, icky, ISAKMP_COOKIE_LEN) &&
 		    !memcmp(sa->cky_r, rcky, ISAKMP_COOKIE_LEN))
 			return sa;
+	}
 	return NULL;
 }
 
-/* The initiator learns the responder cookie from the first answer. */
+struct ike_sa *ike_sa_find(struct ike_engine *e, const uint8_t *icky,
+			   const uint8_t *rcky)
+{
+	return find_cookies(e, icky, rcky, false);
+}
+
+/* The initiator learns the responder cookie from the first answer: until
+ * then its SA is in the table with a zero responder cookie. */
 static struct ike_sa *find_initiator_pending(struct ike_engine *e,
 					     const uint8_t *icky)
 {
 	static const uint8_t zero[ISAKMP_COOKIE_LEN];
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->state != IKE_S_DEAD && sa->initiator &&
-		    !memcmp(sa->cky_i, icky, ISAKMP_COOKIE_LEN) &&
-		    !memcmp(sa->cky_r, zero, ISAKMP_COOKIE_LEN))
-			return sa;
-	return NULL;
+	return find_cookies(e, icky, zero, true);
 }
 
 /* ---- sending ---------------------------------------------------------------- */
@@ -498,29 +645,41 @@ int ike_xchg_send(struct ike_sa *sa, struct ike_xchg *x,
 
 /* ---- exchanges with message ids ---------------------------------------------- */
 
+static uint64_t xchg_hash(const struct ike_sa *sa, uint32_t msgid)
+{
+	uint8_t k[sizeof(sa) + sizeof(msgid)];
+
+	memcpy(k, &sa, sizeof(sa));
+	memcpy(k + sizeof(sa), &msgid, sizeof(msgid));
+	return htab_hash(&sa->eng->xchgs, k, sizeof(k));
+}
+
 struct ike_xchg *ike_xchg_find(struct ike_sa *sa, uint32_t msgid)
 {
-	for (struct ike_xchg *x = sa->xhash[msgid % IKE_XHASH]; x; x = x->hnext)
-		if (x->msgid == msgid)
+	struct htab_node *h;
+
+	htab_for_each(&sa->eng->xchgs, h, xchg_hash(sa, msgid)) {
+		struct ike_xchg *x = htab_entry(h, struct ike_xchg, node);
+
+		if (x->sa == sa && x->msgid == msgid)
 			return x;
+	}
 	return NULL;
 }
 
-/* Message ids are random (RFC 2408 3.1); the mix spreads any pattern a
- * peer picks, and the table stays at most half full. */
-static uint32_t ids_slot(uint32_t id, uint32_t cap)
+/* The peer picks its message ids: a keyed hash places them, so it cannot
+ * line them up into one long probe sequence; the table stays at most half
+ * full. */
+static uint32_t ids_slot(const struct ike_sa *sa, uint32_t id, uint32_t cap)
 {
-	id ^= id >> 16;
-	id *= 0x45d9f3bu;
-	id ^= id >> 16;
-	return id & (cap - 1);
+	return (uint32_t)htab_hash(&sa->eng->xchgs, &id, sizeof(id)) & (cap - 1);
 }
 
 bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid)
 {
 	if (!sa->ids)
 		return false;
-	for (uint32_t i = ids_slot(msgid, sa->ids_cap);;
+	for (uint32_t i = ids_slot(sa, msgid, sa->ids_cap);;
 	     i = (i + 1) & (sa->ids_cap - 1)) {
 		if (sa->ids[i] == msgid)
 			return true;
@@ -529,9 +688,10 @@ bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid)
 	}
 }
 
-static void ids_put(uint32_t *t, uint32_t cap, uint32_t id)
+static void ids_put(const struct ike_sa *sa, uint32_t *t, uint32_t cap,
+		    uint32_t id)
 {
-	uint32_t i = ids_slot(id, cap);
+	uint32_t i = ids_slot(sa, id, cap);
 
 	while (t[i])
 		i = (i + 1) & (cap - 1);
@@ -560,12 +720,12 @@ int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid)
 			return -1;
 		for (uint32_t i = 0; i < sa->ids_cap; i++)
 			if (sa->ids[i])
-				ids_put(t, cap, sa->ids[i]);
+				ids_put(sa, t, cap, sa->ids[i]);
 		free(sa->ids);
 		sa->ids = t;
 		sa->ids_cap = cap;
 	}
-	ids_put(sa->ids, sa->ids_cap, msgid);
+	ids_put(sa, sa->ids, sa->ids_cap, msgid);
 	sa->ids_n++;
 	return 0;
 }
@@ -603,10 +763,10 @@ struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type)
 		free(x);
 		return NULL;
 	}
+	x->sa = sa;
 	x->next = sa->xchgs;
 	sa->xchgs = x;
-	x->hnext = sa->xhash[msgid % IKE_XHASH];
-	sa->xhash[msgid % IKE_XHASH] = x;
+	htab_add(&sa->eng->xchgs, &x->node, xchg_hash(sa, msgid));
 	if (type != ISAKMP_EXCH_INFO)
 		sa->n_xchgs++;
 	return x;
@@ -818,11 +978,9 @@ static void input_phase1_new(struct ike_engine *e, const struct ike_path *p,
 	struct ike_sa *sa;
 
 	/* A retransmitted first message of an exchange we answered. */
-	for (sa = e->sas; sa; sa = sa->next)
-		if (sa->state != IKE_S_DEAD && !sa->initiator &&
-		    !memcmp(sa->cky_i, hdr->icookie, ISAKMP_COOKIE_LEN) &&
-		    ike_addr_eq((struct sockaddr *)&sa->path.remote,
-				(const struct sockaddr *)&p->remote)) {
+	sa = ike_sa_first_find(e, hdr->icookie,
+			       (const struct sockaddr *)&p->remote);
+	if (sa) {
 			if (!is_duplicate(&sa->p1rx, buf, len) &&
 			    !ike_state_phase1(sa->state))
 				return;
@@ -879,7 +1037,7 @@ static void input_phase1_new(struct ike_engine *e, const struct ike_path *p,
 	do
 		ike_random(sa->cky_r, ISAKMP_COOKIE_LEN);
 	while (!sa->cky_r[0]);
-	ike_sa_update_name(sa);
+	ike_sa_reindex(sa);
 	is_duplicate(&sa->p1rx, buf, len);
 	if (p1_respond(sa, &m) < 0) {
 		if (sa->state != IKE_S_DEAD)
@@ -914,7 +1072,7 @@ static void input_phase1(struct ike_engine *e, const struct ike_path *p,
 			return;
 		}
 		memcpy(sa->cky_r, hdr->rcookie, ISAKMP_COOKIE_LEN);
-		ike_sa_update_name(sa);
+		ike_sa_reindex(sa);
 	}
 	if (hdr->exch != sa->exch) {
 		drop(e, p, "Phase 1 message", "exchange type changed");
@@ -1215,6 +1373,7 @@ static void sa_tick(struct ike_sa *sa)
 
 uint64_t ike_engine_tick(struct ike_engine *e)
 {
+	/* The timers: inherently over all SAs (4 times a second). */
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
 		if (sa->state != IKE_S_DEAD)
 			sa_tick(sa);
@@ -1270,18 +1429,21 @@ void ike_sa_conn_forget(struct ike_sa *sa, const struct ike_conn *c)
 
 void ike_engine_conn_gone(struct ike_engine *e, uint32_t conn_id)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		for (struct ike_conn **pp = &sa->conns; *pp; pp = &(*pp)->next)
-			if ((*pp)->id == conn_id) {
-				struct ike_conn *c = *pp;
+	struct ike_conn *c = conn_by_id(e, conn_id);
+	struct ike_sa *sa;
 
-				log_notice("%s: connection %u removed by the kernel",
-					   sa->name, conn_id);
-				*pp = c->next;
-				session_child_down(sa, conn_id);
-				conn_index_drop(e, c);
-				ike_sa_conn_forget(sa, c);
-				free(c);
-				return;
-			}
+	if (!c)
+		return;
+	sa = c->sa;
+	/* Its SA's own few connections. */
+	for (struct ike_conn **pp = &sa->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	log_notice("%s: connection %u removed by the kernel", sa->name, conn_id);
+	session_child_down(sa, conn_id);
+	conn_index_drop(e, c);
+	ike_sa_conn_forget(sa, c);
+	free(c);
 }

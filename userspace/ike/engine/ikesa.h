@@ -33,6 +33,7 @@
 #include "ike/proposal.h"
 #include "ike/engine/session.h"
 #include "ike/engine/spi_index.h"
+#include "lib/htab.h"
 
 /* Where a message came from / goes to.  natt: the 4500 socket, where IKE
  * messages carry the 4-byte non-ESP marker (net.c adds/strips it). */
@@ -155,8 +156,9 @@ struct ike_qm {
 /* An exchange with a non-zero message id: quick mode, informational,
  * transaction. */
 struct ike_xchg {
-	struct ike_xchg *next;
-	struct ike_xchg *hnext;		/* in sa->xhash[msgid % IKE_XHASH] */
+	struct ike_xchg *next;		/* the SA's, at most timers.exchanges-max */
+	struct htab_node node;		/* in the engine's, by (SA, message id) */
+	struct ike_sa *sa;
 	uint32_t msgid;
 	uint8_t type;			/* ISAKMP_EXCH_* */
 	struct ike_iv iv;		/* running IV of this exchange */
@@ -187,11 +189,39 @@ struct ike_conn {
 	 * old out; sa is the ISAKMP SA holding the connection. */
 	struct ike_sa *sa;
 	struct spi_node spi_nodes[4];
+	struct htab_node id_node;	/* the engine's, by id */
+};
+
+/* What only Phase 1 needs: allocated with the SA, freed when Phase 1
+ * ends (ike_sa_p1_free) -- most of a half-open SA's memory, none of an
+ * established one's. */
+struct ike_p1 {
+	struct p1_xform offer[128];
+	size_t n_offer;
+	bool p1_life_shortened;
+	struct dh *dh;
+	uint8_t *gxi, *gxr;
+	size_t gxi_len, gxr_len;
+	uint8_t *ni, *nr;
+	size_t ni_len, nr_len;
+	uint8_t *sai_b;			/* the initiator's SA payload body */
+	size_t sai_len;
+	uint8_t *id_own;		/* our ID payload body */
+	size_t id_own_len;
+	struct secret *psk;
+	bool psk_dummy;			/* unknown group: fail at HASH_I */
+	const struct ike_psk *psk_entry;	/* the address key used, if any */
+	bool peer_sent_cr;
+	struct cert_peer *peer_cert;
 };
 
 /* The ISAKMP SA (= struct evs_session of session.h). */
 struct ike_sa {
-	struct ike_sa *next;
+	struct ike_sa *next, **pprev;	/* e->sas */
+	struct ike_sa *dead_next;	/* e->dead: freed at the next reap */
+	/* In the engine's tables (ike_sa_reindex): by cookies, responders
+	 * by (initiator cookie, peer address), by peer address and port. */
+	struct htab_node ck_node, first_node, peer_node;
 	struct ike_engine *eng;
 	/* Admission accounting (ikesa.c sa_account): the class the SA is
 	 * counted in, its source's bucket, and its place in the list of
@@ -209,29 +239,13 @@ struct ike_sa {
 	struct ike_path path;
 	const struct ike_peer *peer;	/* client role: the peer block */
 
-	/* Phase 1 negotiation */
-	struct p1_xform offer[128];
-	size_t n_offer;
+	/* Phase 1: the scratch (freed when it ends) and what stays. */
+	struct ike_p1 *p1;
 	struct p1_xform chosen;
 	bool have_chosen;
-	bool p1_life_shortened;
-	struct dh *dh;
-	uint8_t *gxi, *gxr;
-	size_t gxi_len, gxr_len;
-	uint8_t *ni, *nr;
-	size_t ni_len, nr_len;
-	uint8_t *sai_b;			/* the initiator's SA payload body */
-	size_t sai_len;
-	uint8_t *id_own;		/* our ID payload body */
-	size_t id_own_len;
 	uint8_t *id_peer;		/* the peer's ID payload body */
 	size_t id_peer_len;
 	struct isakmp_id peer_id;	/* decoded view of id_peer */
-	struct secret *psk;
-	bool psk_dummy;			/* unknown group: fail at HASH_I */
-	const struct ike_psk *psk_entry;	/* the address key used, if any */
-	bool peer_sent_cr;
-	struct cert_peer *peer_cert;
 	struct ike_keys keys;
 	bool have_keys;
 	struct ike_iv iv;		/* Phase 1 running / last CBC block */
@@ -257,8 +271,6 @@ struct ike_sa {
 	bool replaced;			/* a newer Phase 1 took over */
 
 	struct ike_xchg *xchgs;
-#define IKE_XHASH 16
-	struct ike_xchg *xhash[IKE_XHASH];	/* the same, by message id */
 	unsigned n_xchgs;
 	/* Every message id this SA used or accepted (open addressing, 0 =
 	 * empty, grows to hold timers.message-ids-max): a replay is known for
@@ -315,7 +327,15 @@ struct ike_engine {
 	const struct ike_engine_ops *ops;
 	void *ops_arg;
 	uint64_t now;			/* ms, monotonic */
+	/* Every SA, walked only for what concerns them all: the timers, the
+	 * shutdown, listings.  A datagram, a kernel event and a peer's
+	 * delete find theirs in the tables below. */
 	struct ike_sa *sas;
+	struct ike_sa *dead;		/* killed, freed by the next reap */
+	struct htab sa_ck;		/* by (initiator, responder cookie) */
+	struct htab sa_first;		/* responders by (icookie, address) */
+	struct htab sa_peer;		/* by peer address and port */
+	struct htab xchgs;		/* exchanges by (SA, message id) */
 	uint32_t next_serial;
 	uint32_t next_conn_id;
 	unsigned n_half_open;		/* responder SAs in Phase 1 */
@@ -324,7 +344,8 @@ struct ike_engine {
 	uint8_t src_key[16];
 	struct ike_sa *up_head, *up_tail;	/* unproven, oldest first */
 	struct ike_ratelimit rl;
-	struct spi_index spis;		/* connections by (direction, SPI) */
+	struct htab spis;		/* connections by (direction, SPI) */
+	struct htab conn_ids;		/* connections by id */
 	struct ike_stats stats;
 	bool shutting_down;
 	/* Sends to a dead SA's peer are still allowed (deletes). */
@@ -372,7 +393,20 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool notify,
 void ike_sa_set_state(struct ike_sa *sa, enum ike_state st);
 struct ike_sa *ike_sa_find(struct ike_engine *e, const uint8_t *icky,
 			   const uint8_t *rcky);
-void ike_sa_update_name(struct ike_sa *sa);
+/* After the SA's cookies or its peer's address changed: its place in the
+ * engine's tables and its name follow. */
+void ike_sa_reindex(struct ike_sa *sa);
+/* Phase 1 ended: its scratch goes (sa->p1 NULL from then on). */
+void ike_sa_p1_free(struct ike_sa *sa);
+/* Responder SAs whose first message had icky and came from addr. */
+struct ike_sa *ike_sa_first_find(struct ike_engine *e, const uint8_t *icky,
+				 const struct sockaddr *addr);
+/* The first live SA but sa at sa's peer address and port that match
+ * accepts (in no particular order). */
+struct ike_sa *ike_sa_same_peer(struct ike_sa *sa,
+				bool (*match)(const struct ike_sa *o,
+					      const struct ike_sa *sa, void *arg),
+				void *arg);
 
 /* Send a built message for the Phase 1 exchange / an exchange; keeps it
  * for retransmission (awaiting) and duplicate answers. */

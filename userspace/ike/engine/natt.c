@@ -148,7 +148,7 @@ void natt_float(struct ike_sa *sa)
 	set_port(&sa->path.remote, natt_port(sa));
 	set_port(&sa->path.local, natt_port(sa));
 	sa->path.natt = true;
-	ike_sa_update_name(sa);
+	ike_sa_reindex(sa);
 	log_info("%s: floating to port %u", sa->name, natt_port(sa));
 	sa->keepalive_at = sa->eng->now +
 			   (uint64_t)sa->eng->ike->timers.nat_keepalive * 1000;
@@ -173,7 +173,7 @@ void natt_update_path(struct ike_sa *sa, const struct ike_path *p)
 	if (!p->natt && sa->path.natt)
 		return;		/* never float back to 500 */
 	sa->path = *p;
-	ike_sa_update_name(sa);
+	ike_sa_reindex(sa);
 	log_info("%s: peer now at this address (NAT mapping)", sa->name);
 }
 

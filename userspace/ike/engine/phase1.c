@@ -60,7 +60,7 @@ static bool auth_is_sig(const struct ike_sa *sa)
 	return p1_auth_base(sa->chosen.auth) == IKE_AUTH_RSA_SIG;
 }
 
-/* Our Phase 1 ID payload body into sa->id_own. */
+/* Our Phase 1 ID payload body into sa->p1->id_own. */
 static int make_own_id(struct ike_sa *sa)
 {
 	const struct ike_config *ike = sa->eng->ike;
@@ -111,10 +111,10 @@ static int make_own_id(struct ike_sa *sa)
 	body[2] = 500 >> 8;
 	body[3] = 500 & 0xff;
 	memcpy(body + 4, data, len);
-	ike_free_bytes(&sa->id_own, &sa->id_own_len);
-	sa->id_own = ike_memdup(body, 4 + len);
-	sa->id_own_len = sa->id_own ? 4 + len : 0;
-	return sa->id_own ? 0 : -1;
+	ike_free_bytes(&sa->p1->id_own, &sa->p1->id_own_len);
+	sa->p1->id_own = ike_memdup(body, 4 + len);
+	sa->p1->id_own_len = sa->p1->id_own ? 4 + len : 0;
+	return sa->p1->id_own ? 0 : -1;
 }
 
 static int take_peer_id(struct ike_sa *sa, const struct isakmp_payload *p,
@@ -180,11 +180,11 @@ static int make_dh(struct ike_sa *sa, uint8_t **dst, size_t *dlen)
 	const uint8_t *pub;
 	size_t n;
 
-	dh_free(sa->dh);
-	sa->dh = dh_new(sa->chosen.group);
-	if (!sa->dh)
+	dh_free(sa->p1->dh);
+	sa->p1->dh = dh_new(sa->chosen.group);
+	if (!sa->p1->dh)
 		return -1;
-	pub = dh_public(sa->dh, &n);
+	pub = dh_public(sa->p1->dh, &n);
 	*dst = ike_memdup(pub, n);
 	*dlen = n;
 	return *dst ? 0 : -1;
@@ -201,8 +201,8 @@ static void add_vids(struct ike_sa *sa, struct isakmp_bld *b)
 	bool xauth = p1_auth_is_xauth(sa->have_chosen ? sa->chosen.auth : 0);
 
 	if (sa->initiator && !sa->have_chosen)
-		for (size_t i = 0; i < sa->n_offer; i++)
-			xauth |= p1_auth_is_xauth(sa->offer[i].auth);
+		for (size_t i = 0; i < sa->p1->n_offer; i++)
+			xauth |= p1_auth_is_xauth(sa->p1->offer[i].auth);
 	natt_add_vids(sa, b);
 	if (sa->eng->ike->timers.dpd_interval || !sa->initiator)
 		isakmp_add_vid(b, VID_DPD);
@@ -245,10 +245,10 @@ static void add_sa(struct ike_sa *sa, struct isakmp_bld *b,
 
 	p1_build_sa(b, x, n);
 	if (sa->initiator && !b->buf.oom) {
-		ike_free_bytes(&sa->sai_b, &sa->sai_len);
-		sa->sai_len = b->buf.len - off - ISAKMP_GEN_LEN;
-		sa->sai_b = ike_memdup(b->buf.data + off + ISAKMP_GEN_LEN,
-				       sa->sai_len);
+		ike_free_bytes(&sa->p1->sai_b, &sa->p1->sai_len);
+		sa->p1->sai_len = b->buf.len - off - ISAKMP_GEN_LEN;
+		sa->p1->sai_b = ike_memdup(b->buf.data + off + ISAKMP_GEN_LEN,
+				       sa->p1->sai_len);
 	}
 }
 
@@ -256,22 +256,22 @@ static void add_sa(struct ike_sa *sa, struct isakmp_bld *b,
 
 static int derive_keys(struct ike_sa *sa, struct p1_fail *f)
 {
-	const uint8_t *peer_ke = sa->initiator ? sa->gxr : sa->gxi;
-	size_t peer_len = sa->initiator ? sa->gxr_len : sa->gxi_len;
+	const uint8_t *peer_ke = sa->initiator ? sa->p1->gxr : sa->p1->gxi;
+	size_t peer_len = sa->initiator ? sa->p1->gxr_len : sa->p1->gxi_len;
 	struct secret *gxy = NULL;
 	struct ike_skeyid_in in;
 	struct ike_p1_algs algs;
 	int rc;
 
-	if (dh_shared(sa->dh, peer_ke, peer_len, &gxy) < 0)
+	if (dh_shared(sa->p1->dh, peer_ke, peer_len, &gxy) < 0)
 		return fail(f, ISAKMP_N_INVALID_KEY_INFORMATION,
 			    "invalid DH public value");
 	memset(&in, 0, sizeof(in));
-	in.psk = auth_is_sig(sa) ? NULL : sa->psk;
-	in.ni_b = sa->ni;
-	in.ni_len = sa->ni_len;
-	in.nr_b = sa->nr;
-	in.nr_len = sa->nr_len;
+	in.psk = auth_is_sig(sa) ? NULL : sa->p1->psk;
+	in.ni_b = sa->p1->ni;
+	in.ni_len = sa->p1->ni_len;
+	in.nr_b = sa->p1->nr;
+	in.nr_len = sa->p1->nr_len;
 	in.gxy = gxy;
 	memcpy(in.cky_i, sa->cky_i, ISAKMP_COOKIE_LEN);
 	memcpy(in.cky_r, sa->cky_r, ISAKMP_COOKIE_LEN);
@@ -285,7 +285,7 @@ static int derive_keys(struct ike_sa *sa, struct p1_fail *f)
 	secret_free(gxy);
 	if (rc < 0)
 		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN, "cannot derive keys");
-	if (ike_iv_phase1(&sa->keys, sa->gxi, sa->gxi_len, sa->gxr, sa->gxr_len,
+	if (ike_iv_phase1(&sa->keys, sa->p1->gxi, sa->p1->gxi_len, sa->p1->gxr, sa->p1->gxr_len,
 			  &sa->iv) < 0)
 		return fail(f, 0, "cannot derive the IV");
 	sa->have_keys = true;
@@ -302,14 +302,14 @@ static int auth_hash(struct ike_sa *sa, bool of_initiator, uint8_t *out)
 	memset(&kin, 0, sizeof(kin));
 	memcpy(kin.cky_i, sa->cky_i, ISAKMP_COOKIE_LEN);
 	memcpy(kin.cky_r, sa->cky_r, ISAKMP_COOKIE_LEN);
-	a.gxi = sa->gxi;
-	a.gxi_len = sa->gxi_len;
-	a.gxr = sa->gxr;
-	a.gxr_len = sa->gxr_len;
-	a.sai_b = sa->sai_b;
-	a.sai_len = sa->sai_len;
-	a.id_b = own ? sa->id_own : sa->id_peer;
-	a.id_len = own ? sa->id_own_len : sa->id_peer_len;
+	a.gxi = sa->p1->gxi;
+	a.gxi_len = sa->p1->gxi_len;
+	a.gxr = sa->p1->gxr;
+	a.gxr_len = sa->p1->gxr_len;
+	a.sai_b = sa->p1->sai_b;
+	a.sai_len = sa->p1->sai_len;
+	a.id_b = own ? sa->p1->id_own : sa->id_peer;
+	a.id_len = own ? sa->p1->id_own_len : sa->id_peer_len;
 	return ike_hash_auth(&sa->keys, of_initiator, &kin, &a, out);
 }
 
@@ -377,25 +377,25 @@ static int check_auth(struct ike_sa *sa, const struct isakmp_msg *m,
 			     "certificate encoding is not X.509 signature");
 			goto out;
 		}
-		if (sa->peer_cert)
-			cert_peer_free(sa->peer_cert);
-		sa->peer_cert = cert_peer_parse(c.data, c.len);
-		if (!sa->peer_cert) {
+		if (sa->p1->peer_cert)
+			cert_peer_free(sa->p1->peer_cert);
+		sa->p1->peer_cert = cert_peer_parse(c.data, c.len);
+		if (!sa->p1->peer_cert) {
 			fail(f, ISAKMP_N_INVALID_CERTIFICATE, "unparseable certificate");
 			goto out;
 		}
 		for (unsigned i = 1; (cp = isakmp_msg_find(m, ISAKMP_PT_CERT, i)); i++)
 			if (isakmp_parse_cert(cp->body, cp->len, &c, &err) == 0 &&
 			    c.encoding == ISAKMP_CERT_X509_SIG)
-				cert_peer_add_chain(sa->peer_cert, c.data, c.len);
-		cert_peer_subject(sa->peer_cert, subj, sizeof(subj));
-		if (cert_peer_verify(cs, sa->peer_cert, why, sizeof(why)) < 0) {
+				cert_peer_add_chain(sa->p1->peer_cert, c.data, c.len);
+		cert_peer_subject(sa->p1->peer_cert, subj, sizeof(subj));
+		if (cert_peer_verify(cs, sa->p1->peer_cert, why, sizeof(why)) < 0) {
 			log_notice("%s: certificate \"%s\" refused: %s", sa->name,
 				   subj, why);
 			fail(f, ISAKMP_N_INVALID_CERTIFICATE, "certificate not trusted");
 			goto out;
 		}
-		if (!cert_peer_matches_id(sa->peer_cert, &sa->peer_id, why,
+		if (!cert_peer_matches_id(sa->p1->peer_cert, &sa->peer_id, why,
 					  sizeof(why))) {
 			log_notice("%s: identity does not match certificate \"%s\": %s",
 				   sa->name, subj, why);
@@ -403,7 +403,7 @@ static int check_auth(struct ike_sa *sa, const struct isakmp_msg *m,
 			     "identity does not match the certificate");
 			goto out;
 		}
-		if (cert_verify_hash(sa->peer_cert, h, sa->keys.hash_len,
+		if (cert_verify_hash(sa->p1->peer_cert, h, sa->keys.hash_len,
 				     sig->body, sig->len) < 0) {
 			fail(f, ISAKMP_N_INVALID_SIGNATURE, "bad signature");
 			goto out;
@@ -416,7 +416,7 @@ static int check_auth(struct ike_sa *sa, const struct isakmp_msg *m,
 		if (!hp)
 			goto out;
 		if (hp->len != sa->keys.hash_len ||
-		    !secret_memeq(hp->body, h, sa->keys.hash_len) || sa->psk_dummy) {
+		    !secret_memeq(hp->body, h, sa->keys.hash_len) || sa->p1->psk_dummy) {
 			fail(f, ISAKMP_N_AUTHENTICATION_FAILED,
 			     "hash mismatch (wrong pre-shared key?)");
 			goto out;
@@ -468,21 +468,20 @@ static void take_notifies(struct ike_sa *sa, const struct isakmp_msg *m)
 
 /* INITIAL-CONTACT: the peer has no other SA with us: forget the ones we
  * still hold for the same address, port and identity. */
+static bool same_contact(const struct ike_sa *o, const struct ike_sa *sa,
+			 void *arg)
+{
+	return !ike_state_phase1(o->state) && o->id_peer_len == sa->id_peer_len &&
+	       !memcmp(o->id_peer, sa->id_peer, sa->id_peer_len);
+}
+
 static void initial_contact(struct ike_sa *sa)
 {
-	for (struct ike_sa *o = sa->eng->sas; o; o = o->next) {
-		if (o == sa || o->state == IKE_S_DEAD || ike_state_phase1(o->state))
-			continue;
-		if (!ike_addr_eq((struct sockaddr *)&o->path.remote,
-				 (struct sockaddr *)&sa->path.remote) ||
-		    o->id_peer_len != sa->id_peer_len ||
-		    memcmp(o->id_peer, sa->id_peer, sa->id_peer_len))
-			continue;
-		if (((struct sockaddr_in *)&o->path.remote)->sin_port !=
-		    ((struct sockaddr_in *)&sa->path.remote)->sin_port)
-			continue;
+	struct ike_sa *o;
+
+	/* A killed SA leaves the table: each pass finds the next one. */
+	while ((o = ike_sa_same_peer(sa, same_contact, NULL)))
 		ike_sa_kill(o, "INITIAL-CONTACT from the same peer", false, true);
-	}
 }
 
 static void established(struct ike_sa *sa)
@@ -520,16 +519,16 @@ static void established(struct ike_sa *sa)
 		initial_contact(sa);
 	/* A no-xauth key makes a site-to-site peer, unless the peer itself
 	 * asked for XAUTH; every other responder session must log in. */
-	if (!sa->initiator && sa->psk_entry && sa->psk_entry->no_xauth &&
+	if (!sa->initiator && sa->p1->psk_entry && sa->p1->psk_entry->no_xauth &&
 	    !p1_auth_is_xauth(sa->chosen.auth)) {
-		sa->site = sa->psk_entry;
+		sa->site = sa->p1->psk_entry;
 		log_notice("%s: site-to-site peer (no-xauth key at %s:%u): no XAUTH; "
 			   "quick mode limited to the key's selectors", sa->name,
 			   sa->site->file, sa->site->line);
 	}
-	/* Free what only Phase 1 needed. */
-	dh_free(sa->dh);
-	sa->dh = NULL;
+	/* Free what only Phase 1 needed (offers, DH, nonces, our ID,
+	 * the key); the peer's ID and the keys stay. */
+	ike_sa_p1_free(sa);
 	ike_sa_set_state(sa, IKE_S_STEPS);
 	session_phase1_done(sa);
 }
@@ -556,6 +555,7 @@ static void refuse(struct ike_sa *sa, const struct p1_fail *f)
  * renewal must not make the peer drop the connections it takes over. */
 static void add_initial_contact(struct ike_sa *sa, struct isakmp_bld *b)
 {
+	/* Client role: the SAs of its few configured peers. */
 	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
 		if (o != sa && o->state != IKE_S_DEAD && o->peer == sa->peer &&
 		    !ike_state_phase1(o->state))
@@ -571,31 +571,31 @@ int p1_initiate(struct ike_sa *sa, const struct ike_peer *peer)
 
 	sa->peer = peer;
 	sa->exch = peer->aggressive ? ISAKMP_EXCH_AGGRESSIVE : ISAKMP_EXCH_MAIN;
-	n = p1_permute(&peer->caps, peer->aggressive, sa->offer,
-		       sizeof(sa->offer) / sizeof(sa->offer[0]));
+	n = p1_permute(&peer->caps, peer->aggressive, sa->p1->offer,
+		       sizeof(sa->p1->offer) / sizeof(sa->p1->offer[0]));
 	if (n <= 0) {
 		log_err("%s: peer %s: no Phase 1 proposals", sa->name, peer->name);
 		return -1;
 	}
-	sa->n_offer = (size_t)n;
+	sa->p1->n_offer = (size_t)n;
 	if (peer->group_key)
-		sa->psk = secret_dup(peer->group_key);
+		sa->p1->psk = secret_dup(peer->group_key);
 	log_info("%s: connecting to peer %s, %s mode, %d proposals", sa->name,
 		 peer->name, peer->aggressive ? "aggressive" : "main", n);
 
 	start_msg(sa, &b);
-	add_sa(sa, &b, sa->offer, sa->n_offer);
+	add_sa(sa, &b, sa->p1->offer, sa->p1->n_offer);
 	if (peer->aggressive) {
 		/* The KE goes out now: its group is the one offered. */
-		sa->chosen = sa->offer[0];
-		if (make_dh(sa, &sa->gxi, &sa->gxi_len) < 0 ||
-		    make_nonce(&sa->ni, &sa->ni_len) < 0 || make_own_id(sa) < 0) {
+		sa->chosen = sa->p1->offer[0];
+		if (make_dh(sa, &sa->p1->gxi, &sa->p1->gxi_len) < 0 ||
+		    make_nonce(&sa->p1->ni, &sa->p1->ni_len) < 0 || make_own_id(sa) < 0) {
 			isakmp_buf_free(&b.buf);
 			return -1;
 		}
-		isakmp_add_raw(&b, ISAKMP_PT_KE, sa->gxi, sa->gxi_len);
-		isakmp_add_raw(&b, ISAKMP_PT_NONCE, sa->ni, sa->ni_len);
-		isakmp_add_raw(&b, ISAKMP_PT_ID, sa->id_own, sa->id_own_len);
+		isakmp_add_raw(&b, ISAKMP_PT_KE, sa->p1->gxi, sa->p1->gxi_len);
+		isakmp_add_raw(&b, ISAKMP_PT_NONCE, sa->p1->ni, sa->p1->ni_len);
+		isakmp_add_raw(&b, ISAKMP_PT_ID, sa->p1->id_own, sa->p1->id_own_len);
 	}
 	add_vids(sa, &b);
 	if (send_p1(sa, &b, false, true) < 0)
@@ -632,7 +632,7 @@ static int take_reply_sa(struct ike_sa *sa, const struct isakmp_msg *m,
 	if (n != 1)
 		return fail(f, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
 			    "responder did not choose exactly one transform");
-	if (p1_check_reply(sa->offer, sa->n_offer, &x[0]) < 0)
+	if (p1_check_reply(sa->p1->offer, sa->p1->n_offer, &x[0]) < 0)
 		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
 			    "responder chose a transform we did not offer");
 	sa->chosen = x[0];
@@ -653,14 +653,14 @@ static int mm_i_recv2(struct ike_sa *sa, const struct isakmp_msg *m,
 	log_info("%s: responder chose %s", sa->name, desc);
 	if (auth_is_sig(sa) && !sa->eng->ike->certs)
 		return fail(f, 0, "signature authentication without certificates");
-	if (!auth_is_sig(sa) && !sa->psk)
+	if (!auth_is_sig(sa) && !sa->p1->psk)
 		return fail(f, 0, "pre-shared key authentication without a key");
-	if (make_dh(sa, &sa->gxi, &sa->gxi_len) < 0 ||
-	    make_nonce(&sa->ni, &sa->ni_len) < 0)
+	if (make_dh(sa, &sa->p1->gxi, &sa->p1->gxi_len) < 0 ||
+	    make_nonce(&sa->p1->ni, &sa->p1->ni_len) < 0)
 		return fail(f, 0, "out of memory");
 	start_msg(sa, &b);
-	isakmp_add_raw(&b, ISAKMP_PT_KE, sa->gxi, sa->gxi_len);
-	isakmp_add_raw(&b, ISAKMP_PT_NONCE, sa->ni, sa->ni_len);
+	isakmp_add_raw(&b, ISAKMP_PT_KE, sa->p1->gxi, sa->p1->gxi_len);
+	isakmp_add_raw(&b, ISAKMP_PT_NONCE, sa->p1->ni, sa->p1->ni_len);
 	if (auth_is_sig(sa)) {
 		size_t dnlen;
 		const uint8_t *dn = cert_ca_subject_der(sa->eng->ike->certs, 0,
@@ -680,10 +680,10 @@ static int mm_i_recv4(struct ike_sa *sa, const struct isakmp_msg *m,
 {
 	struct isakmp_bld b;
 
-	if (take_ke(sa, m, f, &sa->gxr, &sa->gxr_len) < 0 ||
-	    take_nonce(m, f, &sa->nr, &sa->nr_len) < 0)
+	if (take_ke(sa, m, f, &sa->p1->gxr, &sa->p1->gxr_len) < 0 ||
+	    take_nonce(m, f, &sa->p1->nr, &sa->p1->nr_len) < 0)
 		return -1;
-	sa->peer_sent_cr = isakmp_msg_find(m, ISAKMP_PT_CR, 0) != NULL;
+	sa->p1->peer_sent_cr = isakmp_msg_find(m, ISAKMP_PT_CR, 0) != NULL;
 	natt_check_natd(sa, m);
 	if (derive_keys(sa, f) < 0)
 		return -1;
@@ -691,7 +691,7 @@ static int mm_i_recv4(struct ike_sa *sa, const struct isakmp_msg *m,
 	if (make_own_id(sa) < 0)
 		return fail(f, 0, "no identity");
 	start_msg(sa, &b);
-	isakmp_add_raw(&b, ISAKMP_PT_ID, sa->id_own, sa->id_own_len);
+	isakmp_add_raw(&b, ISAKMP_PT_ID, sa->p1->id_own, sa->p1->id_own_len);
 	if (add_auth(sa, &b) < 0) {
 		isakmp_buf_free(&b.buf);
 		return fail(f, 0, "cannot authenticate");
@@ -725,12 +725,12 @@ static int am_i_recv2(struct ike_sa *sa, const struct isakmp_msg *m,
 	if (take_reply_sa(sa, m, f) < 0)
 		return -1;
 	note_vids(sa, m);
-	if (p1_auth_base(sa->chosen.auth) != IKE_AUTH_PSK || !sa->psk)
+	if (p1_auth_base(sa->chosen.auth) != IKE_AUTH_PSK || !sa->p1->psk)
 		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
 			    "aggressive mode needs a pre-shared key");
 	id = need(m, ISAKMP_PT_ID, f, "no ID payload");
-	if (!id || take_ke(sa, m, f, &sa->gxr, &sa->gxr_len) < 0 ||
-	    take_nonce(m, f, &sa->nr, &sa->nr_len) < 0 ||
+	if (!id || take_ke(sa, m, f, &sa->p1->gxr, &sa->p1->gxr_len) < 0 ||
+	    take_nonce(m, f, &sa->p1->nr, &sa->p1->nr_len) < 0 ||
 	    take_peer_id(sa, id, f) < 0 || derive_keys(sa, f) < 0 ||
 	    check_auth(sa, m, f) < 0)
 		return -1;
@@ -775,21 +775,21 @@ static int select_offer(struct ike_sa *sa, const struct isakmp_msg *m,
 		free(isa);
 		return fail(f, err.notify, err.why);
 	}
-	n = p1_parse_sa(isa, sa->offer, sizeof(sa->offer) / sizeof(sa->offer[0]),
+	n = p1_parse_sa(isa, sa->p1->offer, sizeof(sa->p1->offer) / sizeof(sa->p1->offer[0]),
 			&err);
 	free(isa);
 	if (n < 0)
 		return fail(f, err.notify, err.why);
-	sa->n_offer = (size_t)n;
-	if (p1_select(ike->policies, ike->n_policies, sa->offer, sa->n_offer,
+	sa->p1->n_offer = (size_t)n;
+	if (p1_select(ike->policies, ike->n_policies, sa->p1->offer, sa->p1->n_offer,
 		      &match) < 0)
 		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
 			    "no policy matches the offered transforms");
 	sa->chosen = match.chosen;
 	sa->have_chosen = true;
-	sa->p1_life_shortened = match.lifetime_shortened;
-	sa->sai_b = dup_body(p, &sa->sai_len);
-	if (!sa->sai_b)
+	sa->p1->p1_life_shortened = match.lifetime_shortened;
+	sa->p1->sai_b = dup_body(p, &sa->p1->sai_len);
+	if (!sa->p1->sai_b)
 		return fail(f, 0, "out of memory");
 	log_info("%s: Phase 1 policy %u matched", sa->name,
 		 ike->policies[match.policy].number);
@@ -820,10 +820,10 @@ static int mm_r_recv3(struct ike_sa *sa, const struct isakmp_msg *m,
 {
 	struct isakmp_bld b;
 
-	if (take_ke(sa, m, f, &sa->gxi, &sa->gxi_len) < 0 ||
-	    take_nonce(m, f, &sa->ni, &sa->ni_len) < 0)
+	if (take_ke(sa, m, f, &sa->p1->gxi, &sa->p1->gxi_len) < 0 ||
+	    take_nonce(m, f, &sa->p1->ni, &sa->p1->ni_len) < 0)
 		return -1;
-	sa->peer_sent_cr = isakmp_msg_find(m, ISAKMP_PT_CR, 0) != NULL;
+	sa->p1->peer_sent_cr = isakmp_msg_find(m, ISAKMP_PT_CR, 0) != NULL;
 	if (auth_is_sig(sa)) {
 		if (!sa->eng->ike->certs)
 			return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
@@ -835,18 +835,18 @@ static int mm_r_recv3(struct ike_sa *sa, const struct isakmp_msg *m,
 		if (!k)
 			return fail(f, ISAKMP_N_AUTHENTICATION_FAILED,
 				    "no pre-shared key for this peer address");
-		sa->psk = secret_dup(k->key);
-		sa->psk_entry = k;
+		sa->p1->psk = secret_dup(k->key);
+		sa->p1->psk_entry = k;
 	}
 	natt_check_natd(sa, m);
-	if (make_dh(sa, &sa->gxr, &sa->gxr_len) < 0 ||
-	    make_nonce(&sa->nr, &sa->nr_len) < 0)
+	if (make_dh(sa, &sa->p1->gxr, &sa->p1->gxr_len) < 0 ||
+	    make_nonce(&sa->p1->nr, &sa->p1->nr_len) < 0)
 		return fail(f, 0, "out of memory");
 	if (derive_keys(sa, f) < 0)
 		return -1;
 	start_msg(sa, &b);
-	isakmp_add_raw(&b, ISAKMP_PT_KE, sa->gxr, sa->gxr_len);
-	isakmp_add_raw(&b, ISAKMP_PT_NONCE, sa->nr, sa->nr_len);
+	isakmp_add_raw(&b, ISAKMP_PT_KE, sa->p1->gxr, sa->p1->gxr_len);
+	isakmp_add_raw(&b, ISAKMP_PT_NONCE, sa->p1->nr, sa->p1->nr_len);
 	if (auth_is_sig(sa)) {
 		size_t dnlen;
 		const uint8_t *dn = cert_ca_subject_der(sa->eng->ike->certs, 0,
@@ -865,7 +865,7 @@ static void add_responder_lifetime(struct ike_sa *sa, struct isakmp_bld *b)
 {
 	struct isakmp_buf attrs;
 
-	if (!sa->p1_life_shortened || !sa->chosen.life_secs)
+	if (!sa->p1->p1_life_shortened || !sa->chosen.life_secs)
 		return;
 	isakmp_buf_init(&attrs);
 	isakmp_put_attr_tv(&attrs, IKE_ATTR_LIFE_TYPE, IKE_LIFE_SECONDS);
@@ -891,7 +891,7 @@ static int mm_r_recv5(struct ike_sa *sa, const struct isakmp_msg *m,
 	if (make_own_id(sa) < 0)
 		return fail(f, 0, "no identity");
 	start_msg(sa, &b);
-	isakmp_add_raw(&b, ISAKMP_PT_ID, sa->id_own, sa->id_own_len);
+	isakmp_add_raw(&b, ISAKMP_PT_ID, sa->p1->id_own, sa->p1->id_own_len);
 	if (add_auth(sa, &b) < 0) {
 		isakmp_buf_free(&b.buf);
 		return fail(f, 0, "cannot authenticate");
@@ -919,7 +919,7 @@ static int am_pick_psk(struct ike_sa *sa)
 
 		if (e && e->aggressive) {
 			k = e->key;
-			sa->psk_entry = e;
+			sa->p1->psk_entry = e;
 		} else if (e) {
 			log_info("%s: aggressive mode with an address identity: the "
 				 "key for this address (%s:%u) is not marked 'aggressive'; "
@@ -927,17 +927,17 @@ static int am_pick_psk(struct ike_sa *sa)
 		}
 	}
 	if (k) {
-		sa->psk = secret_dup(k);
-		return sa->psk ? 0 : -1;
+		sa->p1->psk = secret_dup(k);
+		return sa->p1->psk ? 0 : -1;
 	}
 	isakmp_id_format(&sa->peer_id, id, sizeof(id));
 	log_debug("%s: no pre-shared key for %s", sa->name, id);
-	sa->psk = secret_new(32);
-	if (!sa->psk)
+	sa->p1->psk = secret_new(32);
+	if (!sa->p1->psk)
 		return -1;
-	ike_random(secret_wdata(sa->psk), 32);
-	secret_seal(sa->psk);
-	sa->psk_dummy = true;
+	ike_random(secret_wdata(sa->p1->psk), 32);
+	secret_seal(sa->p1->psk);
+	sa->p1->psk_dummy = true;
 	return 0;
 }
 
@@ -954,12 +954,12 @@ static int am_r_recv1(struct ike_sa *sa, const struct isakmp_msg *m,
 			    "aggressive mode is offered with pre-shared keys only");
 	note_vids(sa, m);
 	id = need(m, ISAKMP_PT_ID, f, "no ID payload");
-	if (!id || take_ke(sa, m, f, &sa->gxi, &sa->gxi_len) < 0 ||
-	    take_nonce(m, f, &sa->ni, &sa->ni_len) < 0 ||
+	if (!id || take_ke(sa, m, f, &sa->p1->gxi, &sa->p1->gxi_len) < 0 ||
+	    take_nonce(m, f, &sa->p1->ni, &sa->p1->ni_len) < 0 ||
 	    take_peer_id(sa, id, f) < 0)
 		return -1;
-	if (am_pick_psk(sa) < 0 || make_dh(sa, &sa->gxr, &sa->gxr_len) < 0 ||
-	    make_nonce(&sa->nr, &sa->nr_len) < 0)
+	if (am_pick_psk(sa) < 0 || make_dh(sa, &sa->p1->gxr, &sa->p1->gxr_len) < 0 ||
+	    make_nonce(&sa->p1->nr, &sa->p1->nr_len) < 0)
 		return fail(f, 0, "out of memory");
 	if (derive_keys(sa, f) < 0)
 		return -1;
@@ -967,9 +967,9 @@ static int am_r_recv1(struct ike_sa *sa, const struct isakmp_msg *m,
 		return fail(f, 0, "no identity");
 	start_msg(sa, &b);
 	add_sa(sa, &b, &sa->chosen, 1);
-	isakmp_add_raw(&b, ISAKMP_PT_KE, sa->gxr, sa->gxr_len);
-	isakmp_add_raw(&b, ISAKMP_PT_NONCE, sa->nr, sa->nr_len);
-	isakmp_add_raw(&b, ISAKMP_PT_ID, sa->id_own, sa->id_own_len);
+	isakmp_add_raw(&b, ISAKMP_PT_KE, sa->p1->gxr, sa->p1->gxr_len);
+	isakmp_add_raw(&b, ISAKMP_PT_NONCE, sa->p1->nr, sa->p1->nr_len);
+	isakmp_add_raw(&b, ISAKMP_PT_ID, sa->p1->id_own, sa->p1->id_own_len);
 	if (add_auth(sa, &b) < 0) {
 		isakmp_buf_free(&b.buf);
 		return fail(f, 0, "cannot authenticate");

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/evs.h>
+
 #include "ike/engine/info.h"
 #include "lib/daemon_log.h"
 #include "ike/engine/natt.h"
@@ -190,16 +192,14 @@ static int qm_r_bound(const struct ike_sa *sa, const struct ike_qm *qm, char *wh
 
 struct ike_conn *conn_find_spi(struct ike_sa *sa, uint32_t spi, bool either)
 {
-	for (struct ike_conn *c = sa->conns; c; c = c->next) {
-		if (c->spi_out == spi || c->old_spi_out == spi)
-			return c;
-		if (either && (c->spi_in == spi || c->old_spi_in == spi))
-			return c;
-	}
-	return NULL;
+	struct ike_conn *c = conn_by_spi_on(sa, EVS_DIR_OUT, spi);
+
+	if (!c && either)
+		c = conn_by_spi_on(sa, EVS_DIR_IN, spi);
+	return c;
 }
 
-static struct ike_conn *conn_find_sel(struct ike_sa *sa,
+static struct ike_conn *conn_find_sel(const struct ike_sa *sa,
 				      const struct evs_prefix *local,
 				      const struct evs_prefix *remote)
 {
@@ -215,14 +215,8 @@ static struct ike_conn *conn_find_sel(struct ike_sa *sa,
  * aggressive mode the identity is only the group's name). */
 static bool same_principal(const struct ike_sa *o, const struct ike_sa *sa)
 {
-	const uint8_t *a;
-	uint16_t po, ps;
-
-	ike_sa_addr((const struct sockaddr *)&o->path.remote, &a, &po);
-	ike_sa_addr((const struct sockaddr *)&sa->path.remote, &a, &ps);
-	if (!ike_addr_eq((const struct sockaddr *)&o->path.remote,
-			 (const struct sockaddr *)&sa->path.remote) || po != ps ||
-	    o->id_peer_len != sa->id_peer_len ||
+	/* The address and port: ike_sa_same_peer. */
+	if (o->id_peer_len != sa->id_peer_len ||
 	    memcmp(o->id_peer, sa->id_peer, sa->id_peer_len))
 		return false;
 	if (sa->eng->role != EVS_ROLE_SERVER)
@@ -235,29 +229,40 @@ static bool same_principal(const struct ike_sa *o, const struct ike_sa *sa)
 /* The peer renewed Phase 1 and rekeys a connection of its old ISAKMP SA
  * under the new one: move the connection over (same kernel conn id, same
  * policies) instead of installing a second one. */
+struct selectors {
+	const struct evs_prefix *local, *remote;
+};
+
+static bool older_with_conn(const struct ike_sa *o, const struct ike_sa *sa,
+			    void *arg)
+{
+	const struct selectors *s = arg;
+
+	return same_principal(o, sa) &&
+	       conn_find_sel(o, s->local, s->remote);
+}
+
 static struct ike_conn *conn_take_from_older(struct ike_sa *sa,
 					     const struct evs_prefix *local,
 					     const struct evs_prefix *remote)
 {
-	for (struct ike_sa *o = sa->eng->sas; o; o = o->next) {
-		if (o == sa || o->state == IKE_S_DEAD || !same_principal(o, sa))
-			continue;
-		for (struct ike_conn **pp = &o->conns; *pp; pp = &(*pp)->next) {
-			struct ike_conn *c = *pp;
+	struct selectors s = { local, remote };
+	struct ike_sa *o = ike_sa_same_peer(sa, older_with_conn, &s);
+	struct ike_conn *c;
 
-			if (!prefix_eq(&c->local, local) ||
-			    !prefix_eq(&c->remote, remote))
-				continue;
+	if (!o)
+		return NULL;
+	c = conn_find_sel(o, local, remote);
+	for (struct ike_conn **pp = &o->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
 			*pp = c->next;
-			c->next = sa->conns;
-			sa->conns = c;
-			conn_index_sync(sa, c);
-			log_info("%s: conn %u moved over from %s", sa->name, c->id,
-				 o->name);
-			return c;
+			break;
 		}
-	}
-	return NULL;
+	c->next = sa->conns;
+	sa->conns = c;
+	conn_index_sync(sa, c);
+	log_info("%s: conn %u moved over from %s", sa->name, c->id, o->name);
+	return c;
 }
 
 void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify)
@@ -676,7 +681,8 @@ void qm_start_all(struct ike_sa *sa)
 {
 	if (!sa->initiator)
 		return;
-	/* A renewed Phase 1 takes over the connections of the old one. */
+	/* A renewed Phase 1 takes over the connections of the old one.
+	 * Client role: the SAs of its few configured peers. */
 	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
 		if (o != sa && o->state == IKE_S_READY && o->peer == sa->peer &&
 		    o->conns) {

@@ -1,113 +1,20 @@
 // SPDX-License-Identifier: MIT
-/* Connections by (direction, SPI); see spi_index.h. */
-#include <stdlib.h>
+/* Connections by (direction, SPI) and by id; see spi_index.h. */
 #include <string.h>
-
-#include <sodium.h>
 
 #include <linux/evs.h>
 
 #include "ike/engine/ikesa.h"
 #include "ike/engine/spi_index.h"
 
-#define SPI_INDEX_MIN 64
-
-static size_t bucket(const struct spi_index *x, uint8_t dir, uint32_t spi)
+static uint64_t spi_hash(const struct htab *t, uint8_t dir, uint32_t spi)
 {
-	uint8_t in[5], h[crypto_shorthash_BYTES];
-	uint64_t v;
+	uint8_t in[5];
 
 	memcpy(in, &spi, 4);
 	in[4] = dir;
-	crypto_shorthash(h, in, sizeof(in), x->key);
-	memcpy(&v, h, sizeof(v));
-	return (size_t)v & (x->nb - 1);
+	return htab_hash(t, in, sizeof(in));
 }
-
-void spi_index_init(struct spi_index *x)
-{
-	memset(x, 0, sizeof(*x));
-	randombytes_buf(x->key, sizeof(x->key));
-}
-
-void spi_index_free(struct spi_index *x)
-{
-	free(x->b);
-	x->b = NULL;
-	x->nb = x->n = 0;
-}
-
-/* Best effort: when memory is short the chains just get longer. */
-static void grow(struct spi_index *x)
-{
-	size_t nb = x->nb ? x->nb * 2 : SPI_INDEX_MIN;
-	struct spi_node **b = calloc(nb, sizeof(*b)), **old = x->b;
-	size_t onb = x->nb;
-
-	if (!b)
-		return;
-	x->b = b;
-	x->nb = nb;
-	for (size_t i = 0; i < onb; i++)
-		for (struct spi_node *n = old[i], *next; n; n = next) {
-			size_t k = bucket(x, n->dir, n->spi);
-
-			next = n->next;
-			n->next = b[k];
-			b[k] = n;
-		}
-	free(old);
-}
-
-void spi_index_add(struct spi_index *x, struct spi_node *n, void *owner,
-		   uint8_t dir, uint32_t spi)
-{
-	size_t k;
-
-	if (n->linked)
-		spi_index_del(x, n);
-	if (x->n >= x->nb)
-		grow(x);
-	if (!x->nb)
-		return;		/* no table at all: nothing can be found */
-	n->owner = owner;
-	n->dir = dir;
-	n->spi = spi;
-	k = bucket(x, dir, spi);
-	n->next = x->b[k];
-	x->b[k] = n;
-	n->linked = true;
-	x->n++;
-}
-
-void spi_index_del(struct spi_index *x, struct spi_node *n)
-{
-	if (!n->linked)
-		return;
-	for (struct spi_node **pp = &x->b[bucket(x, n->dir, n->spi)]; *pp;
-	     pp = &(*pp)->next)
-		if (*pp == n) {
-			*pp = n->next;
-			x->n--;
-			break;
-		}
-	n->next = NULL;
-	n->linked = false;
-}
-
-struct spi_node *spi_index_find(const struct spi_index *x, uint8_t dir,
-				uint32_t spi,
-				bool (*match)(const struct spi_node *n))
-{
-	if (!x->nb)
-		return NULL;
-	for (struct spi_node *n = x->b[bucket(x, dir, spi)]; n; n = n->next)
-		if (n->dir == dir && n->spi == spi && (!match || match(n)))
-			return n;
-	return NULL;
-}
-
-/* ---- the engine's connections ------------------------------------------ */
 
 static void conn_keys(const struct ike_conn *c, uint8_t dir[4], uint32_t spi[4])
 {
@@ -123,33 +30,41 @@ static void conn_keys(const struct ike_conn *c, uint8_t dir[4], uint32_t spi[4])
 
 void conn_index_sync(struct ike_sa *sa, struct ike_conn *c)
 {
-	struct spi_index *x = &sa->eng->spis;
+	struct ike_engine *e = sa->eng;
 	uint8_t dir[4];
 	uint32_t spi[4];
 
 	c->sa = sa;
+	if (!htab_linked(&c->id_node))
+		htab_add(&e->conn_ids, &c->id_node,
+			 htab_hash(&e->conn_ids, &c->id, sizeof(c->id)));
 	conn_keys(c, dir, spi);
 	for (int i = 0; i < 4; i++) {
 		struct spi_node *n = &c->spi_nodes[i];
 
-		if (n->linked && n->spi == spi[i] && n->dir == dir[i])
+		if (htab_linked(&n->h) && n->spi == spi[i] && n->dir == dir[i])
 			continue;
-		spi_index_del(x, n);
-		if (spi[i])
-			spi_index_add(x, n, c, dir[i], spi[i]);
+		htab_del(&e->spis, &n->h);
+		if (!spi[i])
+			continue;
+		n->conn = c;
+		n->dir = dir[i];
+		n->spi = spi[i];
+		htab_add(&e->spis, &n->h, spi_hash(&e->spis, dir[i], spi[i]));
 	}
 }
 
 void conn_index_drop(struct ike_engine *e, struct ike_conn *c)
 {
+	htab_del(&e->conn_ids, &c->id_node);
 	for (int i = 0; i < 4; i++)
-		spi_index_del(&e->spis, &c->spi_nodes[i]);
+		htab_del(&e->spis, &c->spi_nodes[i].h);
 }
 
 /* A node still names one of its connection's SAs, on a live ISAKMP SA. */
 static bool node_current(const struct spi_node *n)
 {
-	const struct ike_conn *c = n->owner;
+	const struct ike_conn *c = n->conn;
 	uint8_t dir[4];
 	uint32_t spi[4];
 
@@ -162,12 +77,43 @@ static bool node_current(const struct spi_node *n)
 	return false;
 }
 
-struct ike_conn *conn_by_spi(struct ike_engine *e, uint8_t dir, uint32_t spi)
+static struct ike_conn *find_spi(struct ike_engine *e, const struct ike_sa *sa,
+				 uint8_t dir, uint32_t spi)
 {
-	struct spi_node *n;
+	struct htab_node *h;
 
 	if (!spi)
 		return NULL;
-	n = spi_index_find(&e->spis, dir, spi, node_current);
-	return n ? n->owner : NULL;
+	htab_for_each(&e->spis, h, spi_hash(&e->spis, dir, spi)) {
+		struct spi_node *n = htab_entry(h, struct spi_node, h);
+
+		if (n->dir == dir && n->spi == spi && node_current(n) &&
+		    (!sa || n->conn->sa == sa))
+			return n->conn;
+	}
+	return NULL;
+}
+
+struct ike_conn *conn_by_spi(struct ike_engine *e, uint8_t dir, uint32_t spi)
+{
+	return find_spi(e, NULL, dir, spi);
+}
+
+struct ike_conn *conn_by_spi_on(struct ike_sa *sa, uint8_t dir, uint32_t spi)
+{
+	return find_spi(sa->eng, sa, dir, spi);
+}
+
+struct ike_conn *conn_by_id(struct ike_engine *e, uint32_t conn_id)
+{
+	struct htab_node *h;
+
+	htab_for_each(&e->conn_ids, h,
+		      htab_hash(&e->conn_ids, &conn_id, sizeof(conn_id))) {
+		struct ike_conn *c = htab_entry(h, struct ike_conn, id_node);
+
+		if (c->id == conn_id)
+			return c;
+	}
+	return NULL;
 }
