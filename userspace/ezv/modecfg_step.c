@@ -30,12 +30,24 @@ static void log_offer(struct ezv_sess *x, const char *how, const struct modecfg 
 			 log_peern(m->banner, strnlen(m->banner, 200)));
 }
 
+/* Open a transaction exchange of type with the attributes in b (freed
+ * here).  0, or -1 when it could not be sent. */
+static int send_new(struct evs_session *s, uint8_t type, struct isakmp_buf *b)
+{
+	uint16_t ident;
+	bool sent;
+
+	randombytes_buf(&ident, sizeof(ident));
+	sent = !b->oom && evs_session_send_cfg(s, 0, type, ident, b->data, b->len, true);
+	isakmp_buf_free(b);
+	return sent ? 0 : -1;
+}
+
 static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **state)
 {
 	struct ezv_sess *x = ezv_sess_get(z, s);
 	struct modecfg req;
 	struct isakmp_buf b;
-	uint16_t ident;
 
 	if (!x)
 		return EVS_STEP_FAIL;
@@ -44,13 +56,8 @@ static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **sta
 	modecfg_client_request(&req, "evsd " EVS_VERSION);
 	isakmp_buf_init(&b);
 	modecfg_encode_types(&b, req.requested, &req);
-	randombytes_buf(&ident, sizeof(ident));
-	if (b.oom || !evs_session_send_cfg(s, 0, ISAKMP_CFG_REQUEST, ident, b.data, b.len,
-					   true)) {
-		isakmp_buf_free(&b);
+	if (send_new(s, ISAKMP_CFG_REQUEST, &b))
 		return EVS_STEP_FAIL;
-	}
-	isakmp_buf_free(&b);
 	log_info("%s: modecfg: asking the gateway for our address and settings",
 		 evs_session_name(s));
 	return EVS_STEP_RUNNING;
@@ -99,17 +106,11 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 	evs_session_set_authorized(s, x->user);	/* check_ids binds its quick modes */
 	if (x->eff.modecfg_push) {
 		struct isakmp_buf b;
-		uint16_t ident;
 
 		isakmp_buf_init(&b);
 		modecfg_encode_values(&b, &x->offer);
-		randombytes_buf(&ident, sizeof(ident));
-		if (b.oom || !evs_session_send_cfg(s, 0, ISAKMP_CFG_SET, ident, b.data, b.len,
-						   true)) {
-			isakmp_buf_free(&b);
+		if (send_new(s, ISAKMP_CFG_SET, &b))
 			return EVS_STEP_FAIL;
-		}
-		isakmp_buf_free(&b);
 		log_offer(x, "pushed (SET)", &x->offer);
 	} else {
 		log_info("%s: modecfg: waiting for the client's REQUEST", evs_session_name(s));

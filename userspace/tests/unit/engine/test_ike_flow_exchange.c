@@ -1013,6 +1013,46 @@ UNIT_TEST(unauthenticated_sessions_are_capped)
 	side_free(&srv);
 }
 
+/* Steps belong to the engine they were registered on, and begin() gets
+ * what they were registered with: two engines in one process each run
+ * their own. */
+static int count_begin(struct evs_session *s, void *arg, void **state)
+{
+	(void)s;
+	(void)state;
+	*(unsigned *)arg += 1;
+	return EVS_STEP_SKIP;
+}
+
+static const struct evs_post_phase1_ops counter_step = {
+	.name = "counter",
+	.begin = count_begin,
+};
+
+UNIT_TEST(steps_are_per_engine)
+{
+	struct side srv, cli;
+	unsigned srv_begins = 0;
+	struct ike_sa *c, *s;
+
+	setup(&srv, &cli, client_main_conf);
+	evs_session_register_step(srv.e, &counter_step, &srv_begins);
+	evs_session_register_step(cli.e, &never_done, NULL);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	s = only_sa(&srv);
+	UNIT_ASSERT(c && s);
+	/* The server ran its counter once and is through its steps; the
+	 * client waits in its own never-finishing step, so no quick mode. */
+	UNIT_ASSERT_EQ_INT(srv_begins, 1);
+	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(c->state, IKE_S_STEPS);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
+	side_free(&cli);
+	side_free(&srv);
+}
+
 /* Quick modes for new selectors stop at connections-max per session. */
 UNIT_TEST(phase2_connections_per_session_are_capped)
 {

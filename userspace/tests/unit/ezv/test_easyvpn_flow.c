@@ -334,8 +334,9 @@ static void teardown(void)
 	evs_session_clear_steps(NULL);
 }
 
-static void connect_as(const char *user, const char *pw, const char *group,
-		       const char *client_ip)
+/* Both sessions of a login, up to the end of Phase 1. */
+static void prepare(const char *user, const char *pw, const char *group,
+		    const char *client_ip)
 {
 	memset(&srv, 0, sizeof(srv));
 	memset(&cli, 0, sizeof(cli));
@@ -366,10 +367,28 @@ static void connect_as(const char *user, const char *pw, const char *group,
 	snprintf(peer.xauth_user, sizeof(peer.xauth_user), "%s", user);
 	secret_free(peer.xauth_pass);
 	peer.xauth_pass = secret_from(pw, strlen(pw));
+}
+
+static void connect_as(const char *user, const char *pw, const char *group,
+		       const char *client_ip)
+{
+	prepare(user, pw, group, client_ip);
 	/* Phase 1 done on both sides */
 	run_steps(&srv);
 	run_steps(&cli);
 	pump();
+}
+
+/* Messages nobody will read. */
+static void drop_queue(void)
+{
+	while (queue) {
+		struct fake_msg *m = queue;
+
+		queue = m->next;
+		free(m->attrs);
+		free(m);
+	}
 }
 
 static void disconnect(void)
@@ -825,6 +844,28 @@ UNIT_TEST(churn_leaves_the_pool_as_it_started)
 		disconnect();
 	}
 	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	teardown();
+}
+
+/* The login deadline (xauth timeout, 90 s here) is kept on the engine's
+ * clock (evs_session_now) and checked against the tick's: a client that
+ * never answers is given up 90 s of that clock later, whatever the host's
+ * clock says. */
+UNIT_TEST(xauth_deadline_runs_on_the_engine_clock)
+{
+	setup();
+	fake_now = 5000000;
+	prepare("alice", "alicepw", "sales", "198.51.100.60");
+	run_steps(&srv);		/* the client never answers */
+	drop_queue();
+	UNIT_ASSERT(!srv.dead && !srv.ready);
+	ezv_tick(ezv, fake_now + 89999);
+	UNIT_ASSERT(!srv.dead);
+	ezv_tick(ezv, fake_now + 90000);
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT_EQ_STR(srv.why, "XAUTH timed out");
+	fake_now = 1000000;
+	disconnect();
 	teardown();
 }
 
