@@ -6,7 +6,7 @@
  *	     [--pid-file FILE] [--socket FILE]
  *
  * Wiring only: configuration, sockets (net.c), kernel (kernel.c), the
- * engine (ikesa.c and friends), the Easy VPN steps (easyvpn.c), the
+ * engine (ike/engine/), the Easy VPN steps (ezv/), the
  * control socket (ctl.c), all on one event loop (loop.c).  SIGTERM/SIGINT
  * end every session with delete notifies and remove its connections from
  * the kernel before exiting; SIGHUP re-reads the user database.
@@ -58,7 +58,7 @@ struct evsd {
 	struct ctl *ctl;
 	struct rri *rri;		/* gateway with groups: RRI, counters */
 	struct client_host *host;	/* client role: the host's setup */
-	bool easyvpn;
+	struct ezv *ezv;		/* the Easy VPN steps */
 	uint64_t next_connect;		/* client: (re)connect attempts */
 };
 
@@ -83,13 +83,13 @@ static int op_child_add(void *arg, const struct kernel_child *c)
 /* Accounting reads the SAs' counters before they leave the kernel. */
 static int op_child_del_sas(void *arg, uint32_t conn, uint32_t in, uint32_t out)
 {
-	easyvpn_conn_closing(conn);
+	ezv_conn_closing(((struct evsd *)arg)->ezv, conn);
 	return kernel_child_del_sas(((struct evsd *)arg)->kernel, conn, in, out);
 }
 
 static int op_conn_del(void *arg, uint32_t conn)
 {
-	easyvpn_conn_closing(conn);
+	ezv_conn_closing(((struct evsd *)arg)->ezv, conn);
 	return kernel_conn_del(((struct evsd *)arg)->kernel, conn);
 }
 
@@ -152,7 +152,7 @@ static void on_easyvpn(int fd, void *arg)
 
 	(void)fd;
 	ike_engine_set_time(d->eng, loop_now_ms());
-	easyvpn_process();
+	ezv_process(d->ezv);
 }
 
 /* Client role: keep one ISAKMP SA per configured peer. */
@@ -189,8 +189,8 @@ static void on_tick(void *arg)
 
 	ike_engine_set_time(d->eng, now);
 	next = ike_engine_tick(d->eng);
-	if (d->easyvpn) {
-		uint64_t n = easyvpn_tick(now);
+	if (d->ezv) {
+		uint64_t n = ezv_tick(d->ezv, now);
 
 		if (n < next)
 			next = n;
@@ -208,9 +208,9 @@ static void on_signal(int fd, void *arg)
 		if (si.ssi_signo == SIGHUP) {
 			char err[256];
 
-			if (!d->easyvpn) {
+			if (!d->ezv) {
 				log_notice("SIGHUP: nothing to reload");
-			} else if (easyvpn_reload_users(err, sizeof(err)) < 0) {
+			} else if (ezv_reload_users(d->ezv, err, sizeof(err)) < 0) {
 				log_err("SIGHUP: user database not reloaded: %s", err);
 			} else {
 				log_notice("SIGHUP: user database reloaded");
@@ -391,13 +391,14 @@ static int setup(struct evsd *d, const char *ctl_path)
 				return -1;
 			}
 		}
-		if (easyvpn_init(&d->cfg.ike, d->cfg.easyvpn,
-				 d->rri ? &rri_ezv_ops : NULL, d->rri, err,
-				 sizeof(err)) < 0) {
+		d->ezv = ezv_init(&d->cfg.ike, d->cfg.easyvpn,
+				  d->rri ? &rri_ezv_ops : NULL, d->rri, err,
+				  sizeof(err));
+		if (!d->ezv) {
 			log_err("easyvpn: %s", err);
 			return -1;
 		}
-		d->easyvpn = true;
+		ezv_attach(d->ezv, d->eng);
 	}
 	d->loop = loop_new();
 	if (!d->loop)
@@ -405,8 +406,8 @@ static int setup(struct evsd *d, const char *ctl_path)
 	for (unsigned i = 0; i < d->net.n; i++)
 		loop_add_fd(d->loop, d->net.s[i].fd, on_net, d);
 	loop_add_fd(d->loop, kernel_event_fd(d->kernel), on_kernel, d);
-	if (d->easyvpn && easyvpn_fd() >= 0)
-		loop_add_fd(d->loop, easyvpn_fd(), on_easyvpn, d);
+	if (d->ezv && ezv_fd(d->ezv) >= 0)
+		loop_add_fd(d->loop, ezv_fd(d->ezv), on_easyvpn, d);
 	evsd_signals(&ss);
 	d->sig_fd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d->sig_fd < 0)
@@ -431,8 +432,8 @@ static void teardown(struct evsd *d, const char *ctl_path)
 	}
 	client_host_free(d->host);
 	d->host = NULL;
-	if (d->easyvpn)
-		easyvpn_shutdown();
+	ezv_shutdown(d->ezv);
+	d->ezv = NULL;
 	rri_close(d->rri);
 	d->rri = NULL;
 	if (d->kernel)

@@ -781,7 +781,7 @@ void easyvpn_config_destroy(struct easyvpn_config *c)
 	free(c);
 }
 
-/* What easyvpn_init() would refuse: the user database must load (a
+/* What ezv_init() would refuse: the user database must load (a
  * missing file is allowed there too). */
 int easyvpn_config_check(const struct easyvpn_config *c, char *sum, size_t len,
 			 struct cfg_err *err)

@@ -22,10 +22,17 @@
  *           credentials and pulls mode config; the address and split
  *           networks become its Phase 2 selectors.
  *
- * main.c: easyvpn_init() after the configuration is loaded and before the
- * engine runs; poll easyvpn_fd() and call easyvpn_process() when it is
- * readable; call easyvpn_tick() from the timer loop; easyvpn_reload_users()
- * on SIGHUP; easyvpn_shutdown() after the engine has ended every session.
+ * The module is an explicit context, struct ezv (no process-wide state):
+ * main.c makes it with ezv_init() after the configuration is loaded and
+ * hands it to the engine with ezv_attach() before the engine runs; polls
+ * ezv_fd() and calls ezv_process() when it is readable; calls ezv_tick()
+ * from the timer loop; ezv_reload_users() on SIGHUP; ezv_shutdown() after
+ * the engine has ended every session.  Time is the engine's
+ * (evs_session_now) and the tick's argument: the module reads no clock.
+ *
+ * Files: easyvpn.c (this API, the session table), xauth_step.c,
+ * modecfg_step.c, lease.c (addresses, network claims, RRI), acct.c
+ * (accounting, kernel counter sampling); ezv_int.h joins them.
  */
 #ifndef EVSD_EASYVPN_H
 #define EVSD_EASYVPN_H
@@ -51,40 +58,42 @@ struct ezv_kernel_ops {
 	int (*dump_sa_counters)(void *karg, ezv_sa_counter_fn fn, void *arg);
 };
 
-/* Registers the steps and the group-key lookup; loads the user file and
- * starts the AAA worker.  ezv NULL: no Easy VPN sections (client role).
- * kops NULL: no kernel (tests), so no RRI and no counters.  -1 with err
- * on failure. */
-int easyvpn_init(const struct ike_config *ike, struct easyvpn_config *ezv,
-		 const struct ezv_kernel_ops *kops, void *karg, char *err,
-		 size_t errlen);
-void easyvpn_shutdown(void);
+struct ezv;
+
+/* Loads the user file and starts the AAA worker.  cfg NULL: no Easy VPN
+ * sections (the steps then skip every session).  kops NULL: no kernel
+ * (tests), so no RRI and no counters.  NULL with err on failure. */
+struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
+		     const struct ezv_kernel_ops *kops, void *karg, char *err,
+		     size_t errlen);
+/* Registers the XAUTH and mode-config steps and the group-key lookup on
+ * engine e (one module may serve several engines). */
+void ezv_attach(struct ezv *z, struct ike_engine *e);
+/* Drains the AAA worker (accounting STOP records go out) and frees z.
+ * The engines it was attached to must be gone (or their steps cleared). */
+void ezv_shutdown(struct ezv *z);
 /* -1 when there is nothing to poll. */
-int easyvpn_fd(void);
-void easyvpn_process(void);
-/* now: CLOCK_MONOTONIC in ms.  Returns ms until it wants to run again. */
-uint64_t easyvpn_tick(uint64_t now_ms);
-int easyvpn_reload_users(char *err, size_t errlen);
+int ezv_fd(const struct ezv *z);
+void ezv_process(struct ezv *z);
+/* now: the engine's clock, ms.  Returns ms until it wants to run again. */
+uint64_t ezv_tick(struct ezv *z, uint64_t now_ms);
+int ezv_reload_users(struct ezv *z, char *err, size_t errlen);
 /* The daemon is about to remove SAs of conn_id from the kernel (delete,
  * DPD, rekey, shutdown): their counters are read first, so accounting
  * reports the traffic up to the last packet. */
-void easyvpn_conn_closing(uint32_t conn_id);
+void ezv_conn_closing(struct ezv *z, uint32_t conn_id);
 
-/* The registered steps (exposed for tests). */
-extern const struct evs_post_phase1_ops easyvpn_xauth_step;
-extern const struct evs_post_phase1_ops easyvpn_modecfg_step;
-
-/* Group key for aggressive mode (evs_psk_lookup_fn). */
-const struct secret *easyvpn_psk_lookup(const struct isakmp_id *id,
-					const struct sockaddr *peer, void *arg);
+/* Group key for aggressive mode (evs_psk_lookup_fn; arg: the struct ezv). */
+const struct secret *ezv_psk_lookup(const struct isakmp_id *id,
+				    const struct sockaddr *peer, void *arg);
 
 /* Counters and state for `evsadm`/tests. */
-struct easyvpn_stats {
+struct ezv_stats {
 	unsigned long logins_ok, logins_failed, locked_out, leases, acct_sent;
 	unsigned sessions;
 };
-void easyvpn_get_stats(struct easyvpn_stats *st);
+void ezv_get_stats(const struct ezv *z, struct ezv_stats *st);
 /* Leased addresses now (pools and fixed). */
-unsigned easyvpn_leases(void);
+unsigned ezv_leases(const struct ezv *z);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ezv/pool.h"
+#include "lib/prefix.h"
 
 struct pool {
 	char name[POOL_NAME_MAX + 1];
@@ -62,11 +63,6 @@ static struct pool *pool_by_addr(const struct pool_set *ps, uint32_t addr)
 	return NULL;
 }
 
-static void fmt_addr(char *buf, size_t len, uint32_t a)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-}
-
 int pool_add(struct pool_set *ps, const char *name, uint32_t first,
 	     uint32_t last, char *err, size_t errlen)
 {
@@ -81,8 +77,8 @@ int pool_add(struct pool_set *ps, const char *name, uint32_t first,
 		snprintf(err, errlen, "pool \"%s\" defined twice", name);
 		return -1;
 	}
-	fmt_addr(a, sizeof(a), first);
-	fmt_addr(b, sizeof(b), last);
+	evs_ip4_ntop(first, a, sizeof(a));
+	evs_ip4_ntop(last, b, sizeof(b));
 	if (first == 0 || last < first) {
 		snprintf(err, errlen, "pool \"%s\": range %s-%s is empty or reversed", name, a, b);
 		return -1;

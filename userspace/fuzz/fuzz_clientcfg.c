@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.p = data + len;
 	H.n = size - len;
 	H.addrs = H.routes = 0;
-	/* as easyvpn.c's client_apply and session.c's client_apply */
+	/* as modecfg_step.c's client_apply and session.c's client_apply */
 	if ((m.has & MCF_BIT(MCF_IP4_ADDRESS)) && !req.network_extension) {
 		req.have_addr = true;
 		to_prefix(m.ip4_addr, 32, &local);

@@ -59,6 +59,7 @@ static struct {
 	struct ike_config ike;
 	struct easyvpn_config *easyvpn;
 } ezv_view;
+static struct ezv *fz_ezv;
 static struct client_host *fz_host;
 static const char *dump_dir, *verbose;
 static unsigned n_dumped;
@@ -226,11 +227,12 @@ static void setup(void)
 	ezv_view.ike = srv.cfg.ike;
 	ezv_view.ike.peers = cli.cfg.ike.peers;
 	ezv_view.ike.n_peers = cli.cfg.ike.n_peers;
-	if (easyvpn_init(&ezv_view.ike, ezv_view.easyvpn, NULL, NULL, err, sizeof(err)) < 0) {
+	fz_ezv = ezv_init(&ezv_view.ike, ezv_view.easyvpn, NULL, NULL, err, sizeof(err));
+	if (!fz_ezv) {
 		fprintf(stderr, "fuzz_ike_engine: %s\n", err);
 		abort();
 	}
-	unlink(users);		/* read once, by easyvpn_init */
+	unlink(users);		/* read once, by ezv_init */
 	rmdir(dir);
 	fz_host = client_host_new(&host);
 	if (!fz_host)
@@ -277,6 +279,7 @@ static void side_reset(struct side *s, enum evs_role role)
 	s->e = ike_engine_new(&s->cfg.ike, role, &fuzz_ops, s);
 	if (!s->e)
 		abort();
+	ezv_attach(fz_ezv, s->e);
 	ike_engine_set_time(s->e, now_ms);
 }
 
@@ -496,7 +499,7 @@ static void op_time(struct in *in)
 
 	tick(&srv, &cli, v < 128 ? (uint64_t)v * 100 : v < 192 ? (uint64_t)(v - 127) * 10000 :
 			 (uint64_t)(v - 191) * 300000);
-	easyvpn_tick(now_ms);
+	ezv_tick(fz_ezv, now_ms);
 }
 
 /* A kernel event: an SA of a live connection (or any SPI) expired, or a
@@ -544,7 +547,7 @@ int __wrap_aaa_take_result(struct aaa *a, struct aaa_result *out)
 static void settle(void)
 {
 	for (int round = 0; round < 40; round++) {
-		struct pollfd p = { .fd = easyvpn_fd(), .events = POLLIN };
+		struct pollfd p = { .fd = ezv_fd(fz_ezv), .events = POLLIN };
 		struct pkt k;
 		bool from_cli;
 		unsigned n = 0;
@@ -554,7 +557,7 @@ static void settle(void)
 			n++;
 		}
 		if (aaa_pending && p.fd >= 0 && poll(&p, 1, n ? 0 : 2000) > 0) {
-			easyvpn_process();
+			ezv_process(fz_ezv);
 			continue;
 		}
 		if (!n)
@@ -632,14 +635,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	last_to = NULL;
 	/* results of logins whose sessions are gone */
 	while (aaa_pending) {
-		struct pollfd p = { .fd = easyvpn_fd(), .events = POLLIN };
+		struct pollfd p = { .fd = ezv_fd(fz_ezv), .events = POLLIN };
 
 		if (poll(&p, 1, 2000) <= 0)
 			abort();	/* the worker never answered */
-		easyvpn_process();
+		ezv_process(fz_ezv);
 	}
 	/* every session has ended: every address is back in its pool */
-	if (easyvpn_leases())
+	if (ezv_leases(fz_ezv))
 		abort();
 	return 0;
 }

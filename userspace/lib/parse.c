@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/parse.h"
+#include "lib/prefix.h"
 
 /* Placeholders (ID, ADDR) are written bare, keywords are quoted. */
 static const char *kw_open(const char *kw)
@@ -212,30 +213,24 @@ badlen:
 
 const char *evs_inaddr_ntop(const struct evs_inaddr *x, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-	int f = x->family == AF_INET6 ? AF_INET6 : AF_INET;
+	char *slash;
 
 	if (x->family != AF_INET && x->family != AF_INET6) {
 		snprintf(buf, len, "?");
 		return buf;
 	}
-	inet_ntop(f, x->a, a, sizeof(a));
-	if (x->plen == (f == AF_INET ? 32 : 128))
-		snprintf(buf, len, "%s", a);
-	else
-		snprintf(buf, len, "%s/%u", a, x->plen);
+	evs_net_ntop(x->family, x->a, x->plen, buf, len);
+	if (x->plen == (x->family == AF_INET ? 32 : 128)) {
+		slash = strrchr(buf, '/');
+		if (slash)
+			*slash = '\0';
+	}
 	return buf;
 }
 
 const char *evs_prefix_ntop(const struct evs_inaddr *x, char *buf, size_t len)
 {
-	struct evs_inaddr host = *x;
-	char a[EVS_INADDR_STRLEN];
-
-	host.plen = x->family == AF_INET6 ? 128 : 32;
-	evs_inaddr_ntop(&host, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, x->plen);
-	return buf;
+	return evs_net_ntop(x->family, x->a, x->plen, buf, len);
 }
 
 int evs_inaddr_from_raw(struct evs_inaddr *x, uint16_t family, const void *raw,

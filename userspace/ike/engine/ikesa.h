@@ -326,6 +326,7 @@ struct ike_engine {
 	enum evs_role role;
 	const struct ike_engine_ops *ops;
 	void *ops_arg;
+	struct evs_session_hooks hooks;	/* post-Phase-1 steps, PSK lookup */
 	uint64_t now;			/* ms, monotonic */
 	/* Every SA, walked only for what concerns them all: the timers, the
 	 * shutdown, listings.  A datagram, a kernel event and a peer's
@@ -472,7 +473,8 @@ void session_child_down(struct ike_sa *sa, uint32_t conn_id);
 void session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
 			  unsigned *n_local, struct evs_prefix *remote,
 			  unsigned *n_remote);
-const struct secret *session_psk_lookup(const struct isakmp_id *id,
+const struct secret *session_psk_lookup(const struct ike_engine *e,
+					const struct isakmp_id *id,
 					const struct sockaddr *peer);
 
 #endif

@@ -911,7 +911,7 @@ static int mm_r_recv5(struct ike_sa *sa, const struct isakmp_msg *m,
 static int am_pick_psk(struct ike_sa *sa)
 {
 	const struct sockaddr *peer = (const struct sockaddr *)&sa->path.remote;
-	const struct secret *k = session_psk_lookup(&sa->peer_id, peer);
+	const struct secret *k = session_psk_lookup(sa->eng, &sa->peer_id, peer);
 	char id[128];
 
 	if (!k && sa->peer_id.type != ISAKMP_ID_KEY_ID) {

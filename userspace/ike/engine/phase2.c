@@ -57,14 +57,6 @@ void qm_free(struct ike_qm *qm)
 
 /* ---- selectors -------------------------------------------------------------- */
 
-void evs_prefix_str(const struct evs_prefix *p, char *out, size_t n)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(p->family == AF_INET6 ? AF_INET6 : AF_INET, p->addr, a, sizeof(a));
-	snprintf(out, n, "%s/%u", a, p->plen);
-}
-
 static uint32_t plen_mask(unsigned plen)
 {
 	return plen ? htonl(0xffffffffu << (32 - plen)) : 0;

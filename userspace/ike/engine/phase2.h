@@ -19,6 +19,7 @@
 #define EVSD_PHASE2_H
 
 #include "ike/engine/ikesa.h"
+#include "lib/prefix.h"
 
 /* Client: quick mode for selectors (our view) on a READY SA; conn =
  * NULL for a new connection, else a rekey of it. */
@@ -44,6 +45,5 @@ void conn_adopt(struct ike_sa *sa, struct ike_sa *old);
 int p2_id_to_prefix(const struct isakmp_id *id, struct evs_prefix *p);
 void p2_prefix_to_id(const struct evs_prefix *p, struct isakmp_id *id,
 		     uint8_t buf[8]);
-void evs_prefix_str(const struct evs_prefix *p, char *out, size_t n);
 
 #endif

@@ -23,37 +23,41 @@
 #include "lib/daemon_log.h"
 #include "ike/engine/phase2.h"
 
-static const struct evs_post_phase1_ops *steps[EVS_MAX_STEPS];
-static unsigned n_steps;
-static evs_psk_lookup_fn psk_lookup;
-static void *psk_lookup_arg;
-
-int evs_session_register_step(const struct evs_post_phase1_ops *ops)
+int evs_session_register_step(struct ike_engine *e,
+			      const struct evs_post_phase1_ops *ops, void *arg)
 {
-	for (unsigned i = 0; i < n_steps; i++)
-		if (steps[i] == ops)
+	struct evs_session_hooks *h = &e->hooks;
+
+	for (unsigned i = 0; i < h->n_steps; i++)
+		if (h->step[i].ops == ops)
 			return 0;
-	if (n_steps >= EVS_MAX_STEPS)
+	if (h->n_steps >= EVS_MAX_STEPS)
 		return -1;
-	steps[n_steps++] = ops;
+	h->step[h->n_steps].ops = ops;
+	h->step[h->n_steps].arg = arg;
+	h->n_steps++;
 	return 0;
 }
 
-void evs_session_clear_steps(void)
+void evs_session_clear_steps(struct ike_engine *e)
 {
-	n_steps = 0;
+	e->hooks.n_steps = 0;
 }
 
-void evs_session_set_psk_lookup(evs_psk_lookup_fn fn, void *arg)
+void evs_session_set_psk_lookup(struct ike_engine *e, evs_psk_lookup_fn fn,
+				void *arg)
 {
-	psk_lookup = fn;
-	psk_lookup_arg = arg;
+	e->hooks.psk_lookup = fn;
+	e->hooks.psk_lookup_arg = arg;
 }
 
-const struct secret *session_psk_lookup(const struct isakmp_id *id,
+const struct secret *session_psk_lookup(const struct ike_engine *e,
+					const struct isakmp_id *id,
 					const struct sockaddr *peer)
 {
-	return psk_lookup ? psk_lookup(id, peer, psk_lookup_arg) : NULL;
+	const struct evs_session_hooks *h = &e->hooks;
+
+	return h->psk_lookup ? h->psk_lookup(id, peer, h->psk_lookup_arg) : NULL;
 }
 
 /* ---- Phase 2 selectors of a client session ------------------------------ */
@@ -128,6 +132,18 @@ static const struct ike_sa *CS(const struct evs_session *s)
 	return (const struct ike_sa *)s;
 }
 
+/* The engine's i-th step. */
+static const struct evs_post_phase1_ops *step_ops(const struct ike_sa *sa,
+						   unsigned i)
+{
+	return sa->eng->hooks.step[i].ops;
+}
+
+static unsigned n_steps(const struct ike_sa *sa)
+{
+	return sa->eng->hooks.n_steps;
+}
+
 static void steps_finished(struct ike_sa *sa)
 {
 	ike_sa_set_state(sa, IKE_S_READY);
@@ -137,21 +153,23 @@ static void steps_finished(struct ike_sa *sa)
 /* Begin steps from sa->step on until one is running. */
 static void run_steps(struct ike_sa *sa)
 {
-	while (sa->state == IKE_S_STEPS && sa->step < n_steps) {
+	while (sa->state == IKE_S_STEPS && sa->step < n_steps(sa)) {
 		unsigned i = sa->step;
 		int rc;
 
 		sa->step_begun[i] = true;
-		rc = steps[i]->begin((struct evs_session *)sa, &sa->step_state[i]);
+		rc = step_ops(sa, i)->begin((struct evs_session *)sa,
+					    sa->eng->hooks.step[i].arg,
+					    &sa->step_state[i]);
 		if (rc == EVS_STEP_RUNNING) {
-			log_info("%s: step %s running", sa->name, steps[i]->name);
+			log_info("%s: step %s running", sa->name, step_ops(sa, i)->name);
 			return;
 		}
 		if (rc == EVS_STEP_FAIL) {
 			ike_sa_kill(sa, "post-Phase-1 step failed", true, true);
 			return;
 		}
-		log_debug("%s: step %s skipped", sa->name, steps[i]->name);
+		log_debug("%s: step %s skipped", sa->name, step_ops(sa, i)->name);
 		sa->step++;
 	}
 	if (sa->state == IKE_S_STEPS)
@@ -168,9 +186,9 @@ void evs_session_step_done(struct evs_session *s, bool ok, const char *why)
 {
 	struct ike_sa *sa = S(s);
 
-	if (sa->state != IKE_S_STEPS || sa->step >= n_steps)
+	if (sa->state != IKE_S_STEPS || sa->step >= n_steps(sa))
 		return;
-	log_info("%s: step %s %s%s%s", sa->name, steps[sa->step]->name,
+	log_info("%s: step %s %s%s%s", sa->name, step_ops(sa, sa->step)->name,
 		 ok ? "done" : "failed", why ? ": " : "", why ? why : "");
 	if (!ok) {
 		ike_sa_kill(sa, why ? why : "step failed", true, true);
@@ -195,20 +213,20 @@ void session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
 	}
 	/* Offer it to the running step, then to the steps already done (a
 	 * late retransmission, a mode-config request after XAUTH). */
-	for (int i = (int)(sa->step < n_steps ? sa->step : n_steps - 1);
+	for (int i = (int)(sa->step < n_steps(sa) ? sa->step : n_steps(sa) - 1);
 	     i >= 0; i--) {
 		int rc;
 
-		if (!sa->step_begun[i] || !steps[i]->recv_cfg)
+		if (!sa->step_begun[i] || !step_ops(sa, i)->recv_cfg)
 			continue;
-		rc = steps[i]->recv_cfg((struct evs_session *)sa,
+		rc = step_ops(sa, i)->recv_cfg((struct evs_session *)sa,
 					&sa->step_state[i], x->msgid, &cfg);
 		if (rc == EVS_CFG_TAKEN)
 			return;
 		if (rc == EVS_CFG_BAD) {
 			sa->eng->stats.rx_malformed++;
 			log_info("%s: step %s: malformed attribute payload",
-				 sa->name, steps[i]->name);
+				 sa->name, step_ops(sa, i)->name);
 			return;
 		}
 	}
@@ -220,11 +238,11 @@ void session_end(struct ike_sa *sa)
 {
 	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_end)
 		sa->eng->ops->client_end(sa->eng->ops_arg, sa);
-	for (unsigned i = 0; i < n_steps; i++)
+	for (unsigned i = 0; i < n_steps(sa); i++)
 		if (sa->step_begun[i]) {
 			sa->step_begun[i] = false;
-			if (steps[i]->end)
-				steps[i]->end((struct evs_session *)sa,
+			if (step_ops(sa, i)->end)
+				step_ops(sa, i)->end((struct evs_session *)sa,
 					      &sa->step_state[i]);
 		}
 }
@@ -232,12 +250,12 @@ void session_end(struct ike_sa *sa)
 uint16_t session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
 			   const struct evs_prefix *idcr, char *why, size_t len)
 {
-	for (unsigned i = 0; i < n_steps; i++) {
+	for (unsigned i = 0; i < n_steps(sa); i++) {
 		uint16_t n;
 
-		if (!sa->step_begun[i] || !steps[i]->check_ids)
+		if (!sa->step_begun[i] || !step_ops(sa, i)->check_ids)
 			continue;
-		n = steps[i]->check_ids((struct evs_session *)sa, &sa->step_state[i],
+		n = step_ops(sa, i)->check_ids((struct evs_session *)sa, &sa->step_state[i],
 					idci, idcr, why, len);
 		if (n)
 			return n;
@@ -249,9 +267,9 @@ void session_child_up(struct ike_sa *sa, uint32_t conn_id)
 {
 	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_child_up)
 		sa->eng->ops->client_child_up(sa->eng->ops_arg, sa, conn_id);
-	for (unsigned i = 0; i < n_steps; i++)
-		if (sa->step_begun[i] && steps[i]->child_up)
-			steps[i]->child_up((struct evs_session *)sa,
+	for (unsigned i = 0; i < n_steps(sa); i++)
+		if (sa->step_begun[i] && step_ops(sa, i)->child_up)
+			step_ops(sa, i)->child_up((struct evs_session *)sa,
 					   &sa->step_state[i], conn_id);
 }
 
@@ -259,9 +277,9 @@ void session_child_down(struct ike_sa *sa, uint32_t conn_id)
 {
 	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_child_down)
 		sa->eng->ops->client_child_down(sa->eng->ops_arg, sa, conn_id);
-	for (unsigned i = 0; i < n_steps; i++)
-		if (sa->step_begun[i] && steps[i]->child_down)
-			steps[i]->child_down((struct evs_session *)sa,
+	for (unsigned i = 0; i < n_steps(sa); i++)
+		if (sa->step_begun[i] && step_ops(sa, i)->child_down)
+			step_ops(sa, i)->child_down((struct evs_session *)sa,
 					     &sa->step_state[i], conn_id);
 }
 
@@ -339,6 +357,11 @@ uint32_t evs_session_id(const struct evs_session *s)
 	return CS(s)->serial;
 }
 
+uint64_t evs_session_now(const struct evs_session *s)
+{
+	return CS(s)->eng->now;
+}
+
 const char *evs_session_name(const struct evs_session *s)
 {
 	return CS(s)->name;
@@ -375,6 +398,17 @@ void evs_session_set_authorized(struct evs_session *s, const char *user)
 {
 	S(s)->authorized = true;
 	snprintf(S(s)->user, sizeof(S(s)->user), "%s", user);
+}
+
+bool evs_session_conn_remote(const struct evs_session *s, uint32_t conn_id,
+			     struct evs_prefix *remote)
+{
+	for (const struct ike_conn *c = CS(s)->conns; c; c = c->next)
+		if (c->id == conn_id) {
+			*remote = c->remote;
+			return true;
+		}
+	return false;
 }
 
 bool evs_session_site_to_site(const struct evs_session *s)

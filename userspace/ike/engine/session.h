@@ -4,11 +4,13 @@
  * phase2/info) and the Easy VPN steps that run between Phase 1 and
  * Phase 2 (ike-server: xauth.c, modecfg.c, policy, pools, RRI).
  *
- * >>> ike-server: implement `struct evs_post_phase1_ops` (one per step,
- * >>> e.g. "xauth" then "modecfg") and register them in order with
- * >>> evs_session_register_step() before the engine starts (a constructor
- * >>> or main.c).  With no steps registered, or every step answering
- * >>> EVS_STEP_SKIP, the engine goes straight from Phase 1 to Phase 2.
+ * A step implements `struct evs_post_phase1_ops` (e.g. "xauth" then
+ * "modecfg") and is registered, in order, on the engine that runs it
+ * with evs_session_register_step() before that engine starts: the steps
+ * and the group-key hook are the engine's own, so two engines in one
+ * process (tests, fuzzing) each run theirs.  With no steps registered, or
+ * every step answering EVS_STEP_SKIP, the engine goes straight from
+ * Phase 1 to Phase 2.
  *
  * Flow of one session (one ISAKMP SA):
  *
@@ -42,6 +44,7 @@
 #include "lib/prefix.h"
 
 struct evs_session;		/* = struct ike_sa inside the engine */
+struct ike_engine;
 
 enum evs_role {
 	EVS_ROLE_SERVER = 0,	/* evsd as gateway (EVS) */
@@ -66,9 +69,11 @@ enum evs_cfg_rc {
 
 struct evs_post_phase1_ops {
 	const char *name;	/* "xauth", "modecfg": for the logs */
-	/* Phase 1 is up; start this step.  *state is the step's own per-
-	 * session pointer (starts NULL; freed in end()). */
-	int (*begin)(struct evs_session *s, void **state);
+	/* Phase 1 is up; start this step.  arg: what the step was
+	 * registered with (its module's context); *state is the step's own
+	 * per-session pointer (starts NULL; freed in end()), which the other
+	 * callbacks get. */
+	int (*begin)(struct evs_session *s, void *arg, void **state);
 	/* A transaction-exchange message for this session, authenticated and
 	 * decrypted.  msgid identifies the exchange: answer a REQUEST/SET
 	 * with the same msgid, start a new exchange with msgid 0. */
@@ -93,10 +98,13 @@ struct evs_post_phase1_ops {
 };
 
 #define EVS_MAX_STEPS 4
-/* Register a step; steps run in registration order.  0, or -1 if full. */
-int evs_session_register_step(const struct evs_post_phase1_ops *ops);
-/* Forget all registered steps (tests). */
-void evs_session_clear_steps(void);
+/* Register a step on engine e; its steps run in registration order, and
+ * begin() gets arg.  0 (also when ops is registered already), or -1 if
+ * full. */
+int evs_session_register_step(struct ike_engine *e,
+			      const struct evs_post_phase1_ops *ops, void *arg);
+/* Forget the engine's steps. */
+void evs_session_clear_steps(struct ike_engine *e);
 
 /* ---- services the engine offers to steps --------------------------------- */
 
@@ -128,6 +136,9 @@ uint16_t evs_session_auth_method(const struct evs_session *s);
 const struct isakmp_id *evs_session_peer_id(const struct evs_session *s);
 /* Client role: the configured `peer` block name; NULL on the server. */
 const char *evs_session_peer_name(const struct evs_session *s);
+/* The engine's time: ms, monotonic, as its owner set it
+ * (ike_engine_set_time), so a test's clock drives the steps too. */
+uint64_t evs_session_now(const struct evs_session *s);
 /* Stable id for logs and pool owners (non-zero; also the kernel conn id of
  * the session's first connection). */
 uint32_t evs_session_id(const struct evs_session *s);
@@ -156,6 +167,10 @@ void evs_session_set_label(struct evs_session *s, const char *label);
  * selectors (its check_ids decides each quick mode).  Without this, or a
  * site-to-site key, the engine refuses every quick mode of the session. */
 void evs_session_set_authorized(struct evs_session *s, const char *user);
+/* The peer's side (its quick mode IDci as a responder) of one of this
+ * session's connections; false when the session has no such connection. */
+bool evs_session_conn_remote(const struct evs_session *s, uint32_t conn_id,
+			     struct evs_prefix *remote);
 /* Server role: Phase 1 used a `no-xauth` key (site to site): no XAUTH;
  * quick mode is bound by the key's selectors. */
 bool evs_session_site_to_site(const struct evs_session *s);
@@ -170,6 +185,18 @@ struct secret;
 typedef const struct secret *(*evs_psk_lookup_fn)(const struct isakmp_id *id,
 						   const struct sockaddr *peer,
 						   void *arg);
-void evs_session_set_psk_lookup(evs_psk_lookup_fn fn, void *arg);
+void evs_session_set_psk_lookup(struct ike_engine *e, evs_psk_lookup_fn fn,
+				void *arg);
+
+/* What an engine keeps of the above (struct ike_engine's `hooks`). */
+struct evs_session_hooks {
+	struct {
+		const struct evs_post_phase1_ops *ops;
+		void *arg;
+	} step[EVS_MAX_STEPS];
+	unsigned n_steps;
+	evs_psk_lookup_fn psk_lookup;
+	void *psk_lookup_arg;
+};
 
 #endif

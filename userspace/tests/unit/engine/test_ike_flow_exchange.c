@@ -112,6 +112,8 @@ static char *write_tmp(const char *text)
 	return path;
 }
 
+static void engine_hooks(struct ike_engine *e);
+
 static void side_init(struct side *s, const char *name, const char *conf,
 		      enum evs_role role)
 {
@@ -124,6 +126,7 @@ static void side_init(struct side *s, const char *name, const char *conf,
 		UNIT_FAIL("%s config: %s", name, err.msg);
 	s->e = ike_engine_new(&s->cfg.ike, role, &fake_ops, s);
 	UNIT_ASSERT(s->e);
+	engine_hooks(s->e);
 	ike_engine_set_time(s->e, now_ms);
 }
 
@@ -153,8 +156,9 @@ static const struct secret *lookup_group(const struct isakmp_id *id,
  * session that is not site to site logs in as this user. */
 static const char *login_user;
 
-static int login_begin(struct evs_session *s, void **state)
+static int login_begin(struct evs_session *s, void *arg, void **state)
 {
+	(void)arg;
 	(void)state;
 	if (evs_session_role(s) == EVS_ROLE_SERVER && login_user &&
 	    !evs_session_site_to_site(s))
@@ -167,16 +171,20 @@ static const struct evs_post_phase1_ops login_step = {
 	.begin = login_begin,
 };
 
+/* What every engine of these tests runs: the login step, the group key. */
+static void engine_hooks(struct ike_engine *e)
+{
+	evs_session_register_step(e, &login_step, NULL);
+	evs_session_set_psk_lookup(e, lookup_group, NULL);
+}
+
 static void setup_conf(struct side *srv, const char *srv_conf, struct side *cli,
 		       const char *cli_conf)
 {
-	evs_session_clear_steps();
-	evs_session_register_step(&login_step);
 	login_user = NULL;
 	evsd_log_set_quiet(true);
 	if (!group_key)
 		group_key = secret_from("groupsecret", 11);
-	evs_session_set_psk_lookup(lookup_group, NULL);
 	nat_on = false;
 	side_init(srv, "server", srv_conf, EVS_ROLE_SERVER);
 	side_init(cli, "client", cli_conf, EVS_ROLE_CLIENT);
@@ -548,6 +556,7 @@ UNIT_TEST(per_source_rate_limit)
 	srv.path = write_tmp(conf);
 	UNIT_ASSERT(ike_conf_load(srv.path, &srv.cfg, &err) == 0);
 	srv.e = ike_engine_new(&srv.cfg.ike, EVS_ROLE_SERVER, &fake_ops, &srv);
+	engine_hooks(srv.e);
 	for (int i = 0; i < 5; i++)
 		connect_client(&cli);
 	for (unsigned i = 0; i < cli.nq; i++)
@@ -727,6 +736,7 @@ UNIT_TEST(half_open_per_source_limit)
 	srv.path = write_tmp(conf);
 	UNIT_ASSERT(ike_conf_load(srv.path, &srv.cfg, &err) == 0);
 	srv.e = ike_engine_new(&srv.cfg.ike, EVS_ROLE_SERVER, &fake_ops, &srv);
+	engine_hooks(srv.e);
 	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
 	for (unsigned i = 0; i < 5; i++)
 		inject_first(&srv, 0, mm1, len);	/* one source */
@@ -953,7 +963,7 @@ UNIT_TEST(exchanges_per_sa_are_capped)
 
 /* ---- sessions waiting for XAUTH, Phase 2 per session --------------------------- */
 
-static int never_done_begin(struct evs_session *s, void **state)
+static int never_done_begin(struct evs_session *s, void *arg, void **state)
 {
 	(void)s;
 	(void)state;
@@ -979,7 +989,8 @@ UNIT_TEST(unauthenticated_sessions_are_capped)
 	struct side srv, cli;
 
 	setup(&srv, &cli, client_main_conf);
-	evs_session_register_step(&never_done);
+	evs_session_register_step(srv.e, &never_done, NULL);
+	evs_session_register_step(cli.e, &never_done, NULL);
 	srv.cfg.ike.timers.half_open_max = 100;
 	srv.cfg.ike.timers.unauth_per_source = 2;
 	for (int i = 0; i < 4; i++) {
@@ -1000,7 +1011,46 @@ UNIT_TEST(unauthenticated_sessions_are_capped)
 	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
 	side_free(&cli);
 	side_free(&srv);
-	evs_session_clear_steps();
+}
+
+/* Steps belong to the engine they were registered on, and begin() gets
+ * what they were registered with: two engines in one process each run
+ * their own. */
+static int count_begin(struct evs_session *s, void *arg, void **state)
+{
+	(void)s;
+	(void)state;
+	*(unsigned *)arg += 1;
+	return EVS_STEP_SKIP;
+}
+
+static const struct evs_post_phase1_ops counter_step = {
+	.name = "counter",
+	.begin = count_begin,
+};
+
+UNIT_TEST(steps_are_per_engine)
+{
+	struct side srv, cli;
+	unsigned srv_begins = 0;
+	struct ike_sa *c, *s;
+
+	setup(&srv, &cli, client_main_conf);
+	evs_session_register_step(srv.e, &counter_step, &srv_begins);
+	evs_session_register_step(cli.e, &never_done, NULL);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	s = only_sa(&srv);
+	UNIT_ASSERT(c && s);
+	/* The server ran its counter once and is through its steps; the
+	 * client waits in its own never-finishing step, so no quick mode. */
+	UNIT_ASSERT_EQ_INT(srv_begins, 1);
+	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(c->state, IKE_S_STEPS);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
+	side_free(&cli);
+	side_free(&srv);
 }
 
 /* Quick modes for new selectors stop at connections-max per session. */

@@ -57,26 +57,35 @@ struct evs_session {
 };
 
 static const struct evs_post_phase1_ops *steps[EVS_MAX_STEPS];
+static void *step_args[EVS_MAX_STEPS];
 static unsigned n_steps;
 static struct fake_msg *queue;
 static uint32_t next_msgid = 100;
+/* The engine's clock (ms): the steps read no other. */
+static uint64_t fake_now = 1000000;
 
-int evs_session_register_step(const struct evs_post_phase1_ops *ops)
+/* One stand-in engine: e is not looked at. */
+int evs_session_register_step(struct ike_engine *e, const struct evs_post_phase1_ops *ops,
+			      void *arg)
 {
+	(void)e;
 	for (unsigned i = 0; i < n_steps; i++)
 		if (steps[i] == ops)
 			return 0;
+	step_args[n_steps] = arg;
 	steps[n_steps++] = ops;
 	return 0;
 }
 
-void evs_session_clear_steps(void)
+void evs_session_clear_steps(struct ike_engine *e)
 {
+	(void)e;
 	n_steps = 0;
 }
 
-void evs_session_set_psk_lookup(evs_psk_lookup_fn fn, void *arg)
+void evs_session_set_psk_lookup(struct ike_engine *e, evs_psk_lookup_fn fn, void *arg)
 {
+	(void)e;
 	(void)fn;
 	(void)arg;
 }
@@ -96,7 +105,7 @@ static void run_steps(struct evs_session *s)
 		int rc;
 
 		s->begun[s->step] = true;
-		rc = steps[s->step]->begin(s, &s->state[s->step]);
+		rc = steps[s->step]->begin(s, step_args[s->step], &s->state[s->step]);
 		if (rc == EVS_STEP_RUNNING)
 			return;
 		if (rc == EVS_STEP_FAIL) {
@@ -158,6 +167,19 @@ uint16_t evs_session_auth_method(const struct evs_session *s) { return s->auth; 
 const struct isakmp_id *evs_session_peer_id(const struct evs_session *s) { return &s->pid; }
 const char *evs_session_peer_name(const struct evs_session *s) { return s->peer_name; }
 uint32_t evs_session_id(const struct evs_session *s) { return s->id; }
+uint64_t evs_session_now(const struct evs_session *s)
+{
+	(void)s;
+	return fake_now;
+}
+bool evs_session_conn_remote(const struct evs_session *s, uint32_t conn_id,
+			     struct evs_prefix *remote)
+{
+	(void)s;
+	(void)conn_id;
+	(void)remote;
+	return false;
+}
 const char *evs_session_name(const struct evs_session *s) { return s->name; }
 bool evs_session_peer_has_vid(const struct evs_session *s, enum isakmp_vid v)
 {
@@ -187,6 +209,8 @@ void evs_session_set_authorized(struct evs_session *s, const char *user)
 }
 bool evs_session_site_to_site(const struct evs_session *s) { return s->site; }
 
+static struct ezv *ezv;
+
 /* Deliver queued messages (like session_input_cfg) and AAA results until
  * nothing moves for a while. */
 static void pump(void)
@@ -215,10 +239,10 @@ static void pump(void)
 			free(m);
 			continue;
 		}
-		struct pollfd p = { .fd = easyvpn_fd(), .events = POLLIN };
+		struct pollfd p = { .fd = ezv_fd(ezv), .events = POLLIN };
 
 		if (poll(&p, 1, 20) > 0) {
-			easyvpn_process();
+			ezv_process(ezv);
 			idle = 0;
 		} else {
 			idle++;
@@ -290,12 +314,15 @@ static void setup(void)
 	cfg.ike.peers = &peer;
 	cfg.ike.n_peers = 1;
 	strcpy(cfg.ike.device, "evs0");
-	UNIT_ASSERT_EQ_INT(easyvpn_init(&cfg.ike, cfg.easyvpn, NULL, NULL, err, sizeof(err)), 0);
+	ezv = ezv_init(&cfg.ike, cfg.easyvpn, NULL, NULL, err, sizeof(err));
+	UNIT_ASSERT(ezv != NULL);
+	ezv_attach(ezv, NULL);
 }
 
 static void teardown(void)
 {
-	easyvpn_shutdown();
+	ezv_shutdown(ezv);
+	ezv = NULL;
 	secret_free(peer.xauth_pass);
 	peer.xauth_pass = NULL;
 	easyvpn_config_destroy(cfg.easyvpn);
@@ -304,11 +331,12 @@ static void teardown(void)
 	unlink(userfile);
 	*strrchr(userfile, '/') = '\0';
 	rmdir(userfile);
-	evs_session_clear_steps();
+	evs_session_clear_steps(NULL);
 }
 
-static void connect_as(const char *user, const char *pw, const char *group,
-		       const char *client_ip)
+/* Both sessions of a login, up to the end of Phase 1. */
+static void prepare(const char *user, const char *pw, const char *group,
+		    const char *client_ip)
 {
 	memset(&srv, 0, sizeof(srv));
 	memset(&cli, 0, sizeof(cli));
@@ -339,10 +367,28 @@ static void connect_as(const char *user, const char *pw, const char *group,
 	snprintf(peer.xauth_user, sizeof(peer.xauth_user), "%s", user);
 	secret_free(peer.xauth_pass);
 	peer.xauth_pass = secret_from(pw, strlen(pw));
+}
+
+static void connect_as(const char *user, const char *pw, const char *group,
+		       const char *client_ip)
+{
+	prepare(user, pw, group, client_ip);
 	/* Phase 1 done on both sides */
 	run_steps(&srv);
 	run_steps(&cli);
 	pump();
+}
+
+/* Messages nobody will read. */
+static void drop_queue(void)
+{
+	while (queue) {
+		struct fake_msg *m = queue;
+
+		queue = m->next;
+		free(m->attrs);
+		free(m);
+	}
 }
 
 static void disconnect(void)
@@ -372,9 +418,9 @@ UNIT_TEST(login_and_pull_mode_config)
 	UNIT_ASSERT_EQ_INT(cli.nets[0].plen, 24);
 	UNIT_ASSERT_EQ_INT(cli.nets[0].addr[2], 77);
 	UNIT_ASSERT_EQ_STR(srv.label, "alice");
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 1);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
 	disconnect();
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
 	teardown();
 }
 
@@ -392,35 +438,35 @@ UNIT_TEST(two_clients_never_share_and_pool_runs_out)
 	s2 = srv;
 	c2 = cli;
 	UNIT_ASSERT(memcmp(c1.inner.addr, c2.inner.addr, 4) != 0);
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 2);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 2);
 	/* the pool holds two addresses: the third login is refused */
 	connect_as("carol", "carolpw", "sales", "198.51.100.9");
 	UNIT_ASSERT(srv.dead);
 	UNIT_ASSERT(!cli.ready);
 	UNIT_ASSERT(strstr(srv.why, "step modecfg failed"));
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 2);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 2);
 	disconnect();
 	/* sessions live in copies now: end them through their own state */
 	end_session(&s1);
 	end_session(&c1);
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 1);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
 	end_session(&s2);
 	end_session(&c2);
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
 	teardown();
 }
 
 UNIT_TEST(wrong_password_refused_with_the_reason)
 {
-	struct easyvpn_stats st;
+	struct ezv_stats st;
 
 	setup();
 	connect_as("alice", "nope", "sales", "198.51.100.7");
 	UNIT_ASSERT(srv.dead);
 	UNIT_ASSERT(cli.dead);
 	UNIT_ASSERT(strstr(srv.why, "wrong password"));
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
-	easyvpn_get_stats(&st);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	ezv_get_stats(ezv, &st);
 	UNIT_ASSERT_EQ_INT(st.logins_ok, 0);
 	/* our client answers once; the server asked again, the client gave up
 	 * (the retry limit itself: test_easyvpn_xauth) */
@@ -450,7 +496,7 @@ UNIT_TEST(unknown_user_and_group_lock)
 
 UNIT_TEST(source_locked_out_after_repeated_failures)
 {
-	struct easyvpn_stats st;
+	struct ezv_stats st;
 
 	setup();
 	for (int i = 0; i < 3; i++) {
@@ -462,7 +508,7 @@ UNIT_TEST(source_locked_out_after_repeated_failures)
 	connect_as("alice", "alicepw", "sales", "198.51.100.30");
 	UNIT_ASSERT(srv.dead);
 	UNIT_ASSERT(strstr(srv.why, "step xauth failed"));
-	easyvpn_get_stats(&st);
+	ezv_get_stats(ezv, &st);
 	UNIT_ASSERT(st.locked_out >= 1);
 	disconnect();
 	/* another source is not affected, but alice herself is locked out
@@ -567,7 +613,7 @@ UNIT_TEST(network_extension_claims_only_allowed_networks)
 	connect_as("dave", "davepw", "branch", "198.51.100.9");
 	UNIT_ASSERT(srv.ready);
 	UNIT_ASSERT(!srv.have_inner);			/* no address in this mode */
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
 	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)), 0);
 	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.0", 24, why, sizeof(why)), 0);
 	/* the gateway's own LAN: refused, and the log line says who and why */
@@ -735,13 +781,13 @@ UNIT_TEST(renewed_phase1_keeps_the_address)
 	UNIT_ASSERT(cli.have_inner);
 	UNIT_ASSERT_MEM_EQ(srv.inner.addr, s1.inner.addr, 4);
 	UNIT_ASSERT_MEM_EQ(cli.inner.addr, c1.inner.addr, 4);
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 1);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
 	/* the old session ends: the address stays with the new one */
 	end_session(&s1);
 	end_session(&c1);
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 1);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
 	disconnect();
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
 
 	/* the new Phase 1 dies first: the address goes back to the old one */
 	connect_as("alice", "alicepw", "sales", "198.51.100.7");
@@ -750,10 +796,10 @@ UNIT_TEST(renewed_phase1_keeps_the_address)
 	connect_as("alice", "alicepw", "sales", "198.51.100.7");
 	UNIT_ASSERT_MEM_EQ(srv.inner.addr, s1.inner.addr, 4);
 	disconnect();
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 1);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
 	end_session(&s1);
 	end_session(&c1);
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
 
 	/* the same user from another peer is another client */
 	connect_as("alice", "alicepw", "sales", "198.51.100.7");
@@ -765,7 +811,7 @@ UNIT_TEST(renewed_phase1_keeps_the_address)
 	disconnect();
 	end_session(&s1);
 	end_session(&c1);
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
 	teardown();
 }
 
@@ -784,7 +830,7 @@ UNIT_TEST(max_logins_lets_a_renewal_in)
 	disconnect();
 	end_session(&s1);
 	end_session(&c1);
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
 	teardown();
 }
 
@@ -797,7 +843,29 @@ UNIT_TEST(churn_leaves_the_pool_as_it_started)
 		UNIT_ASSERT(cli.ready);
 		disconnect();
 	}
-	UNIT_ASSERT_EQ_INT(easyvpn_leases(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	teardown();
+}
+
+/* The login deadline (xauth timeout, 90 s here) is kept on the engine's
+ * clock (evs_session_now) and checked against the tick's: a client that
+ * never answers is given up 90 s of that clock later, whatever the host's
+ * clock says. */
+UNIT_TEST(xauth_deadline_runs_on_the_engine_clock)
+{
+	setup();
+	fake_now = 5000000;
+	prepare("alice", "alicepw", "sales", "198.51.100.60");
+	run_steps(&srv);		/* the client never answers */
+	drop_queue();
+	UNIT_ASSERT(!srv.dead && !srv.ready);
+	ezv_tick(ezv, fake_now + 89999);
+	UNIT_ASSERT(!srv.dead);
+	ezv_tick(ezv, fake_now + 90000);
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT_EQ_STR(srv.why, "XAUTH timed out");
+	fake_now = 1000000;
+	disconnect();
 	teardown();
 }
 
@@ -809,13 +877,13 @@ UNIT_TEST(group_key_lookup_hides_unknown_groups)
 	setup();
 	id.data = (const uint8_t *)"sales";
 	id.len = 5;
-	UNIT_ASSERT(easyvpn_psk_lookup(&id, (struct sockaddr *)&a, NULL) != NULL);
+	UNIT_ASSERT(ezv_psk_lookup(&id, (struct sockaddr *)&a, ezv) != NULL);
 	id.data = (const uint8_t *)"nosuch";
 	id.len = 6;
 	/* NULL: the engine goes on with a random key and fails at HASH_I */
-	UNIT_ASSERT(easyvpn_psk_lookup(&id, (struct sockaddr *)&a, NULL) == NULL);
+	UNIT_ASSERT(ezv_psk_lookup(&id, (struct sockaddr *)&a, ezv) == NULL);
 	id.type = ISAKMP_ID_IPV4_ADDR;
-	UNIT_ASSERT(easyvpn_psk_lookup(&id, (struct sockaddr *)&a, NULL) == NULL);
+	UNIT_ASSERT(ezv_psk_lookup(&id, (struct sockaddr *)&a, ezv) == NULL);
 	teardown();
 }
 
@@ -851,7 +919,7 @@ UNIT_TEST(peer_strings_are_logged_escaped)
 	evsd_log_set_hook(log_capture, NULL);
 	id.data = (const uint8_t *)group;
 	id.len = sizeof(group) - 1;
-	UNIT_ASSERT(easyvpn_psk_lookup(&id, (struct sockaddr *)&a, NULL) == NULL);
+	UNIT_ASSERT(ezv_psk_lookup(&id, (struct sockaddr *)&a, ezv) == NULL);
 	UNIT_ASSERT(strstr(logged, "unknown group \"x\\x1b[2J\\nevsd: forged \\\"line\\\"\\\\\""));
 	/* a user name with control bytes, through XAUTH */
 	connect_as("eve\x1b]0;owned\x07\r\nfake", "x", "sales", "198.51.100.40");

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/*
+ * RADIUS accounting for gateway sessions: Start when the first connection
+ * is up, Interim every `interim` seconds, Stop when the session ends, with
+ * the traffic read from the kernel's per-SA counters.  The counters are
+ * read before every Interim and Stop and before evsd removes SAs
+ * (ezv_conn_closing); totals survive rekeys, as the figures of SAs that
+ * went away are kept.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ezv/ezv_int.h"
+#include "ezv/radius.h"
+#include "lib/daemon_log.h"
+
+/* The periodic read only bounds what is lost when the kernel removes an
+ * SA by itself (hard lifetime, which rekeying normally prevents). */
+#define EZV_SAMPLE_MS	10000
+
+/* ---- kernel counters ------------------------------------------------------ */
+
+struct sample_arg {
+	struct ezv *z;
+	struct ezv_sess *only;
+};
+
+/* arg->only: the one session to update, or NULL for all of them. */
+static void sample_cb(uint32_t conn_id, uint32_t spi, bool inbound, uint64_t bytes,
+		      uint64_t packets, void *arg)
+{
+	const struct sample_arg *sa = arg;
+	struct ezv_sess *only = sa->only;
+
+	for (struct ezv_sess *x = only ? only : sa->z->sessions; x;
+	     x = only ? NULL : x->next) {
+		bool mine = false;
+
+		for (unsigned i = 0; i < x->n_conns; i++)
+			mine |= x->conns[i] == conn_id;
+		if (!mine)
+			continue;
+		for (unsigned i = 0; i < x->n_sa; i++)
+			if (x->sa[i].spi == spi && x->sa[i].inbound == inbound) {
+				x->sa[i].bytes = bytes;
+				x->sa[i].packets = packets;
+				x->sa[i].seen = true;
+				return;
+			}
+		if (x->n_sa < sizeof(x->sa) / sizeof(x->sa[0]))
+			x->sa[x->n_sa++] = (struct sa_count){ spi, inbound, true, bytes, packets };
+		return;
+	}
+}
+
+/* SAs a read did not see are gone (rekey, delete): fold their last figures
+ * into the retired totals, so nothing is counted twice or lost. */
+static void retire_unseen(struct ezv_sess *x)
+{
+	for (unsigned i = 0; i < x->n_sa;) {
+		if (x->sa[i].seen) {
+			i++;
+			continue;
+		}
+		if (x->sa[i].inbound) {
+			x->retired_rx_bytes += x->sa[i].bytes;
+			x->retired_rx_pkts += x->sa[i].packets;
+		} else {
+			x->retired_tx_bytes += x->sa[i].bytes;
+			x->retired_tx_pkts += x->sa[i].packets;
+		}
+		x->sa[i] = x->sa[--x->n_sa];
+	}
+}
+
+/* Read the kernel's SA counters (one dump) for one session, or for all
+ * when only is NULL.  A session with no connection left needs no dump:
+ * its SAs were read just before they were deleted. */
+static void sample(struct ezv *z, struct ezv_sess *only)
+{
+	struct sample_arg arg = { z, only };
+
+	for (struct ezv_sess *x = only ? only : z->sessions; x; x = only ? NULL : x->next)
+		for (unsigned i = 0; i < x->n_sa; i++)
+			x->sa[i].seen = false;
+	if ((!only || only->n_conns) && z->kops->dump_sa_counters(z->karg, sample_cb, &arg))
+		return;
+	for (struct ezv_sess *x = only ? only : z->sessions; x; x = only ? NULL : x->next)
+		retire_unseen(x);
+}
+
+void ezv_conn_closing(struct ezv *z, uint32_t conn_id)
+{
+	if (!z || !z->ready || !z->kops || !z->cfg->aaa.accounting)
+		return;
+	for (struct ezv_sess *x = z->sessions; x; x = x->next) {
+		if (!x->acct_started)
+			continue;
+		for (unsigned i = 0; i < x->n_conns; i++)
+			if (x->conns[i] == conn_id) {
+				sample(z, x);
+				return;
+			}
+	}
+}
+
+/* ---- records ------------------------------------------------------------- */
+
+static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t cause,
+		      uint64_t now)
+{
+	struct ezv *z = x->z;
+	struct radius_acct_info ai;
+
+	if (!z->cfg->aaa.accounting || !z->aaa)
+		return;
+	if (type != RADIUS_ACCT_START && z->kops)
+		sample(z, x);	/* the figures as of now */
+	memset(&ai, 0, sizeof(ai));
+	ai.type = type;
+	snprintf(ai.user, sizeof(ai.user), "%s", x->user);
+	snprintf(ai.session_id, sizeof(ai.session_id), "%s", x->acct_session_id);
+	snprintf(ai.calling_station, sizeof(ai.calling_station), "%s", x->peer);
+	ai.port = x->id;
+	ai.framed_ip = x->addr;
+	/* RADIUS "input" is what the NAS received from the user */
+	ai.in_octets = x->retired_rx_bytes;
+	ai.in_packets = x->retired_rx_pkts;
+	ai.out_octets = x->retired_tx_bytes;
+	ai.out_packets = x->retired_tx_pkts;
+	for (unsigned i = 0; i < x->n_sa; i++) {
+		if (x->sa[i].inbound) {
+			ai.in_octets += x->sa[i].bytes;
+			ai.in_packets += x->sa[i].packets;
+		} else {
+			ai.out_octets += x->sa[i].bytes;
+			ai.out_packets += x->sa[i].packets;
+		}
+	}
+	ai.session_time = (uint32_t)((now - x->acct_start_ms) / 1000);
+	ai.terminate_cause = cause;
+	if (x->login.source == AAA_SRC_RADIUS) {
+		memcpy(ai.class_raw, x->login.radius.class_raw, x->login.radius.class_len);
+		ai.class_len = x->login.radius.class_len;
+	}
+	if (aaa_submit_acct(z->aaa, &ai) == 0)
+		z->st.acct_sent++;
+	log_info("%s: accounting %s for \"%s\": in %llu bytes/%llu packets, out %llu bytes/"
+		 "%llu packets, %u s", evs_session_name(x->s),
+		 type == RADIUS_ACCT_START ? "start" : type == RADIUS_ACCT_STOP ? "stop" : "interim",
+		 x->user, (unsigned long long)ai.in_octets, (unsigned long long)ai.in_packets,
+		 (unsigned long long)ai.out_octets, (unsigned long long)ai.out_packets,
+		 ai.session_time);
+}
+
+void ezv_acct_start(struct ezv_sess *x, uint64_t now)
+{
+	const struct easyvpn_config *cfg = x->z->cfg;
+
+	if (x->acct_started || !cfg->aaa.accounting)
+		return;
+	x->acct_started = true;
+	x->acct_start_ms = now;
+	snprintf(x->acct_session_id, sizeof(x->acct_session_id), "%08X%08X",
+		 x->id, (uint32_t)(x->acct_start_ms / 1000));
+	x->next_interim_ms = cfg->aaa.interim ?
+		x->acct_start_ms + (uint64_t)cfg->aaa.interim * 1000 : 0;
+	acct_send(x, RADIUS_ACCT_START, 0, now);
+}
+
+void ezv_acct_stop(struct ezv_sess *x, uint64_t now)
+{
+	if (!x->acct_started)
+		return;
+	acct_send(x, RADIUS_ACCT_STOP, 1 /* User-Request */, now);
+	x->acct_started = false;
+}
+
+void ezv_acct_tick(struct ezv *z, uint64_t now)
+{
+	if (z->kops && z->cfg->aaa.accounting && now >= z->next_sample) {
+		sample(z, NULL);
+		z->next_sample = now + EZV_SAMPLE_MS;
+	}
+	for (struct ezv_sess *x = z->sessions; x; x = x->next)
+		if (x->acct_started && x->next_interim_ms && now >= x->next_interim_ms) {
+			acct_send(x, RADIUS_ACCT_INTERIM, 0, now);
+			x->next_interim_ms = now + (uint64_t)z->cfg->aaa.interim * 1000;
+		}
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Easy VPN module's own parts (easyvpn.h): its context, the session
+ * the two steps share, and what its files call of each other.  Nothing
+ * outside ezv/ includes this.
+ *
+ *   easyvpn.c      the context, the session table, init/tick/process
+ *   xauth_step.c   the "xauth" step, both roles; login verdicts
+ *   modecfg_step.c the "modecfg" step, both roles; quick-mode ID checks
+ *   lease.c        the session's address (pool, fixed, taken over from a
+ *                  renewed session), network claims, RRI routes
+ *   acct.c         RADIUS accounting and the kernel counters it reports
+ */
+#ifndef EVSD_EZV_INT_H
+#define EVSD_EZV_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ezv/aaa.h"
+#include "ezv/easyvpn.h"
+#include "ezv/easyvpn_policy.h"
+#include "ezv/modecfg.h"
+#include "ezv/pool.h"
+#include "ezv/xauth.h"
+
+#define EZV_MAX_CONNS	64	/* >= timers connections-max (config_ike.c) */
+#define EZV_MAX_CLAIMS	16	/* networks one session may claim */
+
+/* Per-SA counter memory, so totals survive rekeys (old SAs vanish). */
+struct sa_count {
+	uint32_t spi;
+	bool inbound, seen;
+	uint64_t bytes, packets;
+};
+
+/* One Easy VPN session: shared by the two steps of one ISAKMP SA. */
+struct ezv_sess {
+	struct ezv_sess *next;
+	struct ezv *z;
+	struct evs_session *s;
+	uint32_t id;
+	int refs;
+	bool server;
+	char peer[64];			/* outer address, text */
+	struct sockaddr_storage peer_sa;
+
+	/* XAUTH */
+	bool xauth_active;
+	struct xauth_server xs;
+	struct xauth_client xc;
+	bool aaa_pending;
+	uint64_t xauth_deadline;	/* ms */
+	bool authenticated;
+	char user[XAUTH_USER_MAX + 1];
+	char p1_group[EZV_NAME_MAX + 1];	/* ID_KEY_ID, "" = none */
+	struct aaa_result login;
+
+	/* mode config */
+	bool modecfg_active;
+	char group[EZV_NAME_MAX + 1];	/* the policy group */
+	struct ezv_settings eff;
+	uint32_t addr, mask;		/* inner address (host order), 0 = none */
+	char pool[POOL_NAME_MAX + 1];	/* "" = fixed address */
+	struct modecfg offer;
+
+	unsigned n_claims;		/* entries of z->claims it owns */
+
+	/* Phase 2 / RRI / accounting */
+	unsigned n_conns;
+	uint32_t conns[EZV_MAX_CONNS];
+	bool acct_started;
+	uint64_t acct_start_ms, next_interim_ms;
+	char acct_session_id[32];
+	unsigned n_sa;
+	struct sa_count sa[EZV_MAX_CONNS * 4];
+	uint64_t retired_rx_bytes, retired_rx_pkts, retired_tx_bytes, retired_tx_pkts;
+};
+
+/* What a network-extension client may not overlap: the networks other
+ * live sessions claimed (their quick mode IDci; the gateway routes them
+ * there) and fixed addresses outside the pools (pools are refused as a
+ * whole by ezv_nem_check).  One list of only these, walked at quick-mode
+ * time: its length is the number of network-extension claims, not of
+ * clients. */
+struct ezv_claim {
+	struct ezv_claim *next;
+	struct ezv_sess *owner;
+	uint32_t net;			/* host order */
+	uint8_t plen;
+};
+
+/* The module's context (easyvpn.h). */
+struct ezv {
+	const struct ike_config *ike;
+	struct easyvpn_config *cfg;
+	struct aaa *aaa;
+	const struct ezv_kernel_ops *kops;
+	void *karg;
+	struct ezv_sess *sessions;
+	struct ezv_claim *claims;
+	struct xauth_ratelimit rl;
+	uint64_t next_sample;		/* ms: the next periodic counter read */
+	struct ezv_stats st;
+	bool ready;
+};
+
+/* ---- easyvpn.c: sessions --------------------------------------------------- */
+
+/* The same outer address and port: the same client. */
+bool ezv_same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id);
+/* The session of s, made on first use; a reference each call. */
+struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s);
+void ezv_sess_put(struct ezv_sess *x);
+
+/* ---- the steps --------------------------------------------------------------- */
+
+extern const struct evs_post_phase1_ops ezv_xauth_step;
+extern const struct evs_post_phase1_ops ezv_modecfg_step;
+/* The AAA worker decided a login of x (xauth_step.c). */
+void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r);
+/* When x's login is overdue at now, the session ends (x may be freed). */
+void ezv_xauth_expire(struct ezv_sess *x, uint64_t now);
+
+/* ---- lease.c ---------------------------------------------------------------- */
+
+/* Choose and hold x's inner address (x->eff decided); -1 with why. */
+int ezv_lease_address(struct ezv_sess *x, char *why, size_t len);
+/* The session ends: its address goes back (to a session it was taken
+ * over from, or to its pool), its claims go. */
+void ezv_lease_release(struct ezv_sess *x);
+/* x claims net/plen (its fixed address, a network-extension network).
+ * 0, or -1 when it holds too many. */
+int ezv_claim_add(struct ezv_sess *x, uint32_t net, unsigned plen);
+/* May x (of session s) claim net/plen as its network (network extension)?  Claims it
+ * if so; -1 with the reason in r. */
+int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, uint32_t net, unsigned plen,
+		  char *r, size_t len);
+/* A connection of x (of session s) came up: RRI route and proxy ARP owned by it. */
+void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id);
+
+/* ---- acct.c ---------------------------------------------------------------- */
+
+/* Accounting Start for x (its first connection is up) at now. */
+void ezv_acct_start(struct ezv_sess *x, uint64_t now);
+/* Accounting Stop for x (the session ends) at now. */
+void ezv_acct_stop(struct ezv_sess *x, uint64_t now);
+/* Periodic counter reads and Interim updates due at now. */
+void ezv_acct_tick(struct ezv *z, uint64_t now);
+
+#endif

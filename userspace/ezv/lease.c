@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What a gateway session holds on the inner side: its address (from
+ * RADIUS, the user block or the group's pool, or taken over from the
+ * session it renews), the networks it claimed (fixed addresses,
+ * network-extension IDci) and the RRI routes and proxy-ARP entries of its
+ * connections (the kernel drops those with the connection).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ezv/ezv_int.h"
+#include "lib/daemon_log.h"
+#include "lib/prefix.h"
+
+/* ---- network claims ----------------------------------------------------- */
+
+static bool nets_overlap(uint32_t a, unsigned pa, uint32_t b, unsigned pb)
+{
+	unsigned p = pa < pb ? pa : pb;
+	uint32_t m = p ? 0xffffffffu << (32 - p) : 0;
+
+	return (a & m) == (b & m);
+}
+
+/* Another live session's claim overlapping net/plen (equal, covering or
+ * more specific); the same user from the same peer (a renewed Phase 1)
+ * does not count. */
+static const struct ezv_claim *claim_conflict(const struct ezv_sess *x, uint32_t net,
+					      unsigned plen)
+{
+	for (const struct ezv_claim *c = x->z->claims; c; c = c->next)
+		if (c->owner != x && nets_overlap(net, plen, c->net, c->plen) &&
+		    !(!strcmp(c->owner->user, x->user) &&
+		      ezv_same_peer(&c->owner->peer_sa, &x->peer_sa)))
+			return c;
+	return NULL;
+}
+
+int ezv_claim_add(struct ezv_sess *x, uint32_t net, unsigned plen)
+{
+	struct ezv *z = x->z;
+	struct ezv_claim *c;
+
+	for (c = z->claims; c; c = c->next)
+		if (c->owner == x && c->net == net && c->plen == plen)
+			return 0;	/* a rekey or a retry */
+	if (x->n_claims >= EZV_MAX_CLAIMS)
+		return -1;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	c->owner = x;
+	c->net = net;
+	c->plen = (uint8_t)plen;
+	c->next = z->claims;
+	z->claims = c;
+	x->n_claims++;
+	return 0;
+}
+
+static void claims_drop(struct ezv_sess *x)
+{
+	for (struct ezv_claim **pp = &x->z->claims; *pp && x->n_claims;) {
+		struct ezv_claim *c = *pp;
+
+		if (c->owner != x) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		free(c);
+		x->n_claims--;
+	}
+}
+
+/* Does the IPv4 net/plen hold the address of this sockaddr? */
+static bool net_holds(uint32_t net, unsigned plen, const struct sockaddr *sa)
+{
+	uint32_t mask = plen ? 0xffffffffu << (32 - plen) : 0;
+
+	return sa->sa_family == AF_INET &&
+	       (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) & mask) == net;
+}
+
+/* A network-extension claim: inside the policy (ezv_nem_check), not the
+ * tunnel's endpoints, overlapping no other live session's claim. */
+int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, uint32_t net, unsigned plen,
+		  char *r, size_t len)
+{
+	const struct ezv_claim *c;
+	char a[16];
+
+	if (ezv_nem_check(&x->eff, x->z->cfg->pools, net, plen, r, len))
+		return -1;
+	if (net_holds(net, plen, evs_session_local_addr(s))) {
+		snprintf(r, len, "holds the gateway's own address");
+		return -1;
+	}
+	if (net_holds(net, plen, evs_session_peer_addr(s))) {
+		snprintf(r, len, "holds the client's outer address");
+		return -1;
+	}
+	c = claim_conflict(x, net, plen);
+	if (c) {
+		evs_ip4_ntop(c->net, a, sizeof(a));
+		snprintf(r, len, "overlaps %s/%u of user \"%s\" from %s (%s)", a, c->plen,
+			 c->owner->user, c->owner->peer, evs_session_name(c->owner->s));
+		return -1;
+	}
+	if (ezv_claim_add(x, net, plen)) {
+		snprintf(r, len, "more than %d networks claimed", EZV_MAX_CLAIMS);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the session's address ------------------------------------------------ */
+
+/* The live session this one renews: the same user from the same peer,
+ * still holding its address. */
+static struct ezv_sess *renewed_session(const struct ezv_sess *x)
+{
+	for (struct ezv_sess *o = x->z->sessions; o; o = o->next)
+		if (o != x && o->server && o->authenticated && o->addr &&
+		    !strcmp(o->user, x->user) && ezv_same_peer(&o->peer_sa, &x->peer_sa) &&
+		    pool_owner(x->z->cfg->pools, o->addr) == o->id)
+			return o;
+	return NULL;
+}
+
+/* A client that renews Phase 1 (and logs in again) while its old session
+ * lives keeps its address: its Phase 2 selectors, the connections moved
+ * over from the old SA and the RRI route stay valid. */
+static bool take_over_address(struct ezv_sess *x, uint32_t fixed)
+{
+	struct ezv_sess *o = renewed_session(x);
+	char a[16];
+
+	if (!o)
+		return false;
+	if (fixed ? o->addr != fixed :
+		    !(x->eff.has & EZV_BIT(EZV_POOL)) || strcmp(o->pool, x->eff.pool))
+		return false;
+	if (pool_transfer(x->z->cfg->pools, o->addr, o->id, x->id))
+		return false;
+	x->addr = o->addr;
+	snprintf(x->pool, sizeof(x->pool), "%s", o->pool);
+	evs_ip4_ntop(x->addr, a, sizeof(a));
+	log_notice("%s: modecfg: \"%s\" renewed Phase 1 from %s: keeps address %s (from %s)",
+		   evs_session_name(x->s), x->user, x->peer, a, evs_session_name(o->s));
+	return true;
+}
+
+int ezv_lease_address(struct ezv_sess *x, char *why, size_t len)
+{
+	struct ezv *z = x->z;
+	uint32_t fixed = 0;
+	int r;
+
+	x->mask = x->eff.netmask ? x->eff.netmask : 0xffffffffu;
+	/* 0xFFFFFFFF / 0xFFFFFFFE: "user chooses" / "NAS assigns" (RFC 2865) */
+	if (x->login.source == AAA_SRC_RADIUS && x->login.radius.framed_ip &&
+	    x->login.radius.framed_ip < 0xfffffffeu)
+		fixed = x->login.radius.framed_ip;
+	else if (x->eff.has & EZV_BIT(EZV_ADDRESS))
+		fixed = x->eff.address;
+	if ((fixed || x->eff.mode == EZV_MODE_CLIENT) && take_over_address(x, fixed))
+		return 0;
+	if (fixed) {
+		r = pool_lease_fixed(z->cfg->pools, fixed, x->id);
+		if (r) {
+			char a[16];
+
+			evs_ip4_ntop(fixed, a, sizeof(a));
+			snprintf(why, len, "address %s: %s", a, pool_result_str(r));
+			return -1;
+		}
+		x->addr = fixed;
+		x->pool[0] = '\0';
+		return 0;
+	}
+	if (x->eff.mode == EZV_MODE_NETWORK_EXTENSION)
+		return 0;
+	if (!(x->eff.has & EZV_BIT(EZV_POOL))) {
+		snprintf(why, len, "group \"%s\" has no pool and the user no address", x->group);
+		return -1;
+	}
+	r = pool_lease(z->cfg->pools, x->eff.pool, x->id, 0, &x->addr);
+	if (r) {
+		snprintf(why, len, "pool \"%s\": %s", x->eff.pool, pool_result_str(r));
+		return -1;
+	}
+	snprintf(x->pool, sizeof(x->pool), "%s", x->eff.pool);
+	z->st.leases++;
+	return 0;
+}
+
+/* This session took its address over from an older one of the same
+ * client that still lives (the new Phase 1 died first): give it back
+ * rather than free an address in use. */
+static void hand_back_address(struct ezv_sess *x)
+{
+	struct pool_set *pools = x->z->cfg->pools;
+	char a[16];
+
+	if (pool_owner(pools, x->addr) != x->id)
+		return;
+	for (struct ezv_sess *o = x->z->sessions; o; o = o->next)
+		if (o != x && o->server && o->authenticated && o->addr == x->addr &&
+		    !strcmp(o->user, x->user) && ezv_same_peer(&o->peer_sa, &x->peer_sa) &&
+		    !pool_transfer(pools, x->addr, x->id, o->id)) {
+			evs_ip4_ntop(x->addr, a, sizeof(a));
+			log_notice("%s: modecfg: address %s of \"%s\" goes back to %s",
+				   evs_session_name(x->s), a, x->user, evs_session_name(o->s));
+			x->addr = 0;
+			return;
+		}
+}
+
+void ezv_lease_release(struct ezv_sess *x)
+{
+	char a[16];
+
+	if (x->addr)
+		hand_back_address(x);
+	if (x->addr && pool_release_owner(x->z->cfg->pools, x->id)) {
+		evs_ip4_ntop(x->addr, a, sizeof(a));
+		if (x->pool[0])
+			log_notice("%s: modecfg: address %s of \"%s\" returned to pool \"%s\"",
+				   evs_session_name(x->s), a, x->user, x->pool);
+		else
+			log_notice("%s: modecfg: fixed address %s of \"%s\" released",
+				   evs_session_name(x->s), a, x->user);
+	}
+	x->addr = 0;
+	claims_drop(x);
+}
+
+/* ---- RRI ------------------------------------------------------------------ */
+
+void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
+{
+	const struct ezv *z = x->z;
+	char err[256], a[16];
+	struct evs_prefix p;
+
+	if (!z->kops)
+		return;
+	if (x->eff.mode == EZV_MODE_CLIENT && x->addr) {
+		evs_ip4_ntop(x->addr, a, sizeof(a));
+		if (z->kops->route_add(z->karg, conn_id, x->addr, 32, err, sizeof(err)))
+			log_warn("%s: rri: route %s/32 for conn %u: %s",
+				 evs_session_name(s), a, conn_id, err);
+		else
+			log_notice("%s: rri: route %s/32 dev %s for \"%s\" (conn %u)",
+				   evs_session_name(s), a, z->ike->device, x->user,
+				   conn_id);
+	} else if (x->eff.mode == EZV_MODE_NETWORK_EXTENSION &&
+		   evs_session_conn_remote(s, conn_id, &p) && p.family == AF_INET) {
+		/* the client's own networks: its Phase 2 IDci */
+		uint32_t net = evs_prefix_ip4_addr(&p);
+
+		evs_ip4_ntop(net, a, sizeof(a));
+		if (z->kops->route_add(z->karg, conn_id, net, p.plen, err, sizeof(err)))
+			log_warn("%s: rri: route %s/%u for conn %u: %s",
+				 evs_session_name(s), a, p.plen, conn_id, err);
+		else
+			log_notice("%s: rri: route %s/%u dev %s for \"%s\" "
+				   "(network extension, conn %u)", evs_session_name(s), a,
+				   p.plen, z->ike->device, x->user, conn_id);
+	}
+	if (x->eff.proxy_arp && x->addr && x->eff.lan_if[0]) {
+		evs_ip4_ntop(x->addr, a, sizeof(a));
+		if (z->kops->parp_add(z->karg, conn_id, x->addr, x->eff.lan_if, err, sizeof(err)))
+			log_warn("%s: rri: proxy ARP %s on %s: %s", evs_session_name(s), a,
+				 x->eff.lan_if, err);
+		else
+			log_notice("%s: rri: proxy ARP for %s on %s (conn %u)",
+				   evs_session_name(s), a, x->eff.lan_if, conn_id);
+	}
+}

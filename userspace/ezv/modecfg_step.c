@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The "modecfg" step (easyvpn.h).  Gateway: the policy is the user's
+ * group with the user's overrides; the address comes from lease.c; the
+ * offer goes out as the REPLY to the client's REQUEST (pull) or as a SET
+ * (push); the inner address binds Phase 2's IDci, and check_ids decides
+ * each quick mode's IDs.  When a connection is up: RRI and accounting.
+ * Client role: REQUEST, then the address and split networks become the
+ * Phase 2 selectors.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ezv/ezv_int.h"
+#include "lib/daemon_log.h"
+#include "lib/prefix.h"
+
+static void log_offer(struct ezv_sess *x, const char *how, const struct modecfg *m)
+{
+	char line[1024];
+
+	modecfg_format(m, line, sizeof(line));
+	log_notice("%s: modecfg: %s for \"%s\" (group \"%s\"): %s", evs_session_name(x->s),
+		   how, x->user, x->group, line);
+	if (m->has & MCF_BIT(MCF_BANNER))
+		log_info("%s: modecfg: banner \"%s\"", evs_session_name(x->s),
+			 log_peern(m->banner, strnlen(m->banner, 200)));
+}
+
+/* Open a transaction exchange of type with the attributes in b (freed
+ * here).  0, or -1 when it could not be sent. */
+static int send_new(struct evs_session *s, uint8_t type, struct isakmp_buf *b)
+{
+	uint16_t ident;
+	bool sent;
+
+	randombytes_buf(&ident, sizeof(ident));
+	sent = !b->oom && evs_session_send_cfg(s, 0, type, ident, b->data, b->len, true);
+	isakmp_buf_free(b);
+	return sent ? 0 : -1;
+}
+
+static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **state)
+{
+	struct ezv_sess *x = ezv_sess_get(z, s);
+	struct modecfg req;
+	struct isakmp_buf b;
+
+	if (!x)
+		return EVS_STEP_FAIL;
+	*state = x;
+	x->modecfg_active = true;
+	modecfg_client_request(&req, "evsd " EVS_VERSION);
+	isakmp_buf_init(&b);
+	modecfg_encode_types(&b, req.requested, &req);
+	if (send_new(s, ISAKMP_CFG_REQUEST, &b))
+		return EVS_STEP_FAIL;
+	log_info("%s: modecfg: asking the gateway for our address and settings",
+		 evs_session_name(s));
+	return EVS_STEP_RUNNING;
+}
+
+static int modecfg_begin(struct evs_session *s, void *arg, void **state)
+{
+	struct ezv *z = arg;
+	const struct ezv_group *g;
+	const struct ezv_user *u;
+	struct ezv_sess *x;
+	char why[160];
+
+	if (!z->ready)
+		return EVS_STEP_SKIP;
+	if (evs_session_role(s) == EVS_ROLE_CLIENT)
+		return modecfg_begin_client(z, s, state);
+	x = ezv_sess_find(z, evs_session_id(s));
+	if (!x || !x->authenticated)
+		return EVS_STEP_SKIP;	/* no XAUTH, no Easy VPN policy */
+	x = ezv_sess_get(z, s);
+	*state = x;
+	x->modecfg_active = true;
+	g = ezv_find_group(z->cfg, x->group, strlen(x->group));
+	u = ezv_find_user(z->cfg, x->user);
+	if (!g)
+		return EVS_STEP_FAIL;
+	ezv_merge(&g->s, u ? &u->s : NULL, &x->eff);
+	if (ezv_lease_address(x, why, sizeof(why))) {
+		log_warn("%s: modecfg: no address for \"%s\": %s", evs_session_name(s),
+			 x->user, why);
+		return EVS_STEP_FAIL;
+	}
+	if (x->addr && !x->pool[0] && ezv_claim_add(x, x->addr, 32)) {
+		log_warn("%s: modecfg: too many claims for \"%s\"", evs_session_name(s),
+			 x->user);
+		return EVS_STEP_FAIL;
+	}
+	ezv_offer(&x->eff, x->addr, x->mask, &x->offer);
+	if (x->addr) {
+		struct evs_prefix p = evs_prefix_ip4(x->addr, 32);
+
+		evs_session_set_inner(s, &p);
+	}
+	evs_session_set_label(s, x->user);
+	evs_session_set_authorized(s, x->user);	/* check_ids binds its quick modes */
+	if (x->eff.modecfg_push) {
+		struct isakmp_buf b;
+
+		isakmp_buf_init(&b);
+		modecfg_encode_values(&b, &x->offer);
+		if (send_new(s, ISAKMP_CFG_SET, &b))
+			return EVS_STEP_FAIL;
+		log_offer(x, "pushed (SET)", &x->offer);
+	} else {
+		log_info("%s: modecfg: waiting for the client's REQUEST", evs_session_name(s));
+	}
+	return EVS_STEP_RUNNING;
+}
+
+static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
+			       const struct isakmp_cfg *cfg, const struct modecfg *in)
+{
+	struct modecfg reply;
+	struct isakmp_buf b;
+
+	if (cfg->type == ISAKMP_CFG_ACK) {
+		if (!x->eff.modecfg_push)
+			return EVS_CFG_BAD;
+		log_info("%s: modecfg: the client acknowledged the SET", evs_session_name(x->s));
+		if (x->modecfg_active) {
+			x->modecfg_active = false;
+			evs_session_step_done(x->s, true, NULL);
+		}
+		return EVS_CFG_TAKEN;
+	}
+	if (cfg->type != ISAKMP_CFG_REQUEST)
+		return EVS_CFG_BAD;
+	if (in->app_version[0])
+		log_info("%s: modecfg: client is \"%s\"", evs_session_name(x->s),
+			 log_peer(in->app_version));
+	modecfg_answer(&x->offer, in, "evs " EVS_VERSION, &reply);
+	isakmp_buf_init(&b);
+	modecfg_encode_values(&b, &reply);
+	if (b.oom || !evs_session_send_cfg(x->s, msgid, ISAKMP_CFG_REPLY, cfg->ident, b.data,
+					   b.len, false)) {
+		isakmp_buf_free(&b);
+		log_warn("%s: modecfg: could not send the REPLY", evs_session_name(x->s));
+		return EVS_CFG_TAKEN;
+	}
+	isakmp_buf_free(&b);
+	log_offer(x, "replied", &reply);
+	if (x->modecfg_active) {
+		x->modecfg_active = false;
+		evs_session_step_done(x->s, true, NULL);
+	}
+	return EVS_CFG_TAKEN;
+}
+
+static void client_apply(struct ezv_sess *x, const struct modecfg *in)
+{
+	struct evs_prefix nets[EVS_SESSION_MAX_NETS];
+	char line[1024];
+	unsigned n = 0;
+
+	modecfg_format(in, line, sizeof(line));
+	log_notice("%s: modecfg: gateway gave %s", evs_session_name(x->s), line);
+	if (in->has & MCF_BIT(MCF_BANNER))
+		log_notice("%s: modecfg: banner: \"%s\"", evs_session_name(x->s),
+			   log_peern(in->banner, strnlen(in->banner, 400)));
+	if (in->has & MCF_BIT(MCF_IP4_ADDRESS)) {
+		struct evs_prefix p = evs_prefix_ip4(in->ip4_addr, 32);
+
+		x->addr = in->ip4_addr;
+		evs_session_set_inner(x->s, &p);
+	}
+	for (unsigned i = 0; i < in->n_split && n < EVS_SESSION_MAX_NETS; i++) {
+		int plen = modecfg_mask_to_plen(in->split[i].mask);
+
+		if (plen < 0)
+			continue;
+		nets[n++] = evs_prefix_ip4(in->split[i].addr, (unsigned)plen);
+	}
+	evs_session_set_remote_nets(x->s, nets, n);
+}
+
+static int modecfg_recv_client(struct ezv_sess *x, uint32_t msgid,
+			       const struct isakmp_cfg *cfg, const struct modecfg *in)
+{
+	if (cfg->type == ISAKMP_CFG_SET) {
+		struct isakmp_buf b;
+
+		isakmp_buf_init(&b);
+		modecfg_encode_types(&b, in->has, NULL);
+		if (!b.oom)
+			evs_session_send_cfg(x->s, msgid, ISAKMP_CFG_ACK, cfg->ident, b.data, b.len,
+					     false);
+		isakmp_buf_free(&b);
+	} else if (cfg->type != ISAKMP_CFG_REPLY) {
+		return EVS_CFG_BAD;
+	}
+	if (!x->modecfg_active)
+		return EVS_CFG_TAKEN;	/* a retransmitted SET: ACKed again */
+	client_apply(x, in);
+	x->modecfg_active = false;
+	evs_session_step_done(x->s, true, NULL);
+	return EVS_CFG_TAKEN;
+}
+
+static int modecfg_recv(struct evs_session *s, void **state, uint32_t msgid,
+			const struct isakmp_cfg *cfg)
+{
+	struct ezv_sess *x = *state;
+	struct isakmp_perr err;
+	struct modecfg in;
+
+	if (!x || xauth_attrs_present(cfg->attrs, cfg->attrs_len))
+		return EVS_CFG_NOT_MINE;
+	if (modecfg_decode(cfg->attrs, cfg->attrs_len, cfg->type, &in, &err)) {
+		log_info("%s: modecfg: malformed message: %s", evs_session_name(s), err.why);
+		return EVS_CFG_BAD;
+	}
+	return x->server ? modecfg_recv_server(x, msgid, cfg, &in) :
+			   modecfg_recv_client(x, msgid, cfg, &in);
+}
+
+static void modecfg_child_up(struct evs_session *s, void **state, uint32_t conn_id)
+{
+	struct ezv_sess *x = *state;
+
+	if (!x || !x->server || !x->authenticated)
+		return;
+	for (unsigned i = 0; i < x->n_conns; i++)
+		if (x->conns[i] == conn_id)
+			return;		/* a rekey of a connection we know */
+	if (x->n_conns < EZV_MAX_CONNS)
+		x->conns[x->n_conns++] = conn_id;
+	ezv_rri_add(s, x, conn_id);
+	ezv_acct_start(x, evs_session_now(s));
+}
+
+static void modecfg_child_down(struct evs_session *s, void **state, uint32_t conn_id)
+{
+	struct ezv_sess *x = *state;
+
+	if (!x || !x->server)
+		return;
+	for (unsigned i = 0; i < x->n_conns; i++)
+		if (x->conns[i] == conn_id) {
+			x->conns[i] = x->conns[--x->n_conns];
+			log_info("%s: rri: conn %u gone; the kernel removed its routes and "
+				 "proxy-ARP entries with it", evs_session_name(s), conn_id);
+			return;
+		}
+}
+
+static void modecfg_end(struct evs_session *s, void **state)
+{
+	struct ezv_sess *x = *state;
+
+	if (!x)
+		return;
+	if (x->server) {
+		ezv_acct_stop(x, evs_session_now(s));
+		ezv_lease_release(x);
+	}
+	x->modecfg_active = false;
+	ezv_sess_put(x);
+	*state = NULL;
+}
+
+/* May the client reach idcr (our side)?  Inside a split-include network;
+ * with none (a full tunnel), anything.  0.0.0.0/0 is accepted from a
+ * split-tunnel client too: Cisco-style clients (vpnc) always propose it
+ * and route only the split networks themselves. */
+static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *idcr)
+{
+	uint32_t a = evs_prefix_ip4_addr(idcr), m = idcr->plen ? 0xffffffffu << (32 - idcr->plen) : 0;
+
+	if (idcr->family != AF_INET)
+		return false;
+	if (!x->eff.n_split || !idcr->plen)
+		return true;
+	for (unsigned i = 0; i < x->eff.n_split; i++)
+		if ((m & x->eff.split[i].mask) == x->eff.split[i].mask &&
+		    (a & x->eff.split[i].mask) == x->eff.split[i].addr)
+			return true;
+	return false;
+}
+
+/* Quick mode as responder: which inner addresses may this client claim,
+ * and what may it reach?  IDci, client mode: only its assigned address
+ * (the engine checks it first against the inner address; this says the
+ * same in policy terms).  Network extension: only networks its
+ * group/user allow, never the gateway's split-include networks, a pool,
+ * the tunnel's endpoints or another live session's network: the gateway
+ * would route them to the client (RRI).  IDcr: what its policy tunnels. */
+static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
+				  const struct evs_prefix *idci, const struct evs_prefix *idcr,
+				  char *why, size_t len)
+{
+	struct ezv_sess *x = *state;
+	char net_s[64], cr_s[64], r[320];
+	bool client = true;
+
+	if (evs_session_role(s) == EVS_ROLE_CLIENT)
+		return 0;	/* the gateway's quick mode: our peer block decides */
+	if (!x || !x->authenticated) {
+		/* a site-to-site key's selectors bind it (phase2.c); the engine
+		 * refuses any other session without a login before asking */
+		if (evs_session_site_to_site(s))
+			return 0;
+		snprintf(why, len, "no logged-in user on this session");
+		return ISAKMP_N_INVALID_ID_INFORMATION;
+	}
+	evs_prefix_str(idci, net_s, sizeof(net_s));
+	if (idci->family != AF_INET) {
+		snprintf(r, sizeof(r), "not IPv4");
+	} else if (x->eff.mode == EZV_MODE_CLIENT || x->addr) {
+		char as[16];
+
+		if (x->addr && idci->plen == 32 && evs_prefix_ip4_addr(idci) == x->addr)
+			goto idcr;
+		evs_ip4_ntop(x->addr, as, sizeof(as));
+		snprintf(r, sizeof(r), "only its assigned address %s may be used", as);
+	} else {
+		client = false;
+		if (!ezv_nem_claim(s, x, evs_prefix_ip4_addr(idci), idci->plen, r, sizeof(r)))
+			goto idcr;
+	}
+	snprintf(why, len, "%s: user \"%s\" (group \"%s\") from %s may not claim IDci %s: %s",
+		 client ? "client mode" : "network extension", x->user, x->group, x->peer,
+		 net_s, r);
+	return ISAKMP_N_INVALID_ID_INFORMATION;
+idcr:
+	if (idcr_tunnelled(x, idcr))
+		return 0;
+	evs_prefix_str(idcr, cr_s, sizeof(cr_s));
+	snprintf(why, len, "user \"%s\" (group \"%s\") from %s may not reach IDcr %s: not "
+		 "inside a split-include network of its policy", x->user, x->group, x->peer,
+		 cr_s);
+	return ISAKMP_N_INVALID_ID_INFORMATION;
+}
+
+const struct evs_post_phase1_ops ezv_modecfg_step = {
+	.name = "modecfg",
+	.begin = modecfg_begin,
+	.recv_cfg = modecfg_recv,
+	.child_up = modecfg_child_up,
+	.child_down = modecfg_child_down,
+	.end = modecfg_end,
+	.check_ids = modecfg_check_ids,
+};

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The "xauth" step (easyvpn.h): the gateway asks for user name and
+ * password, the AAA worker (local or RADIUS) decides, the verdict goes
+ * back (SET STATUS/ACK), with bounded retries, per-source and per-user
+ * lockout and an overall timeout; the client role answers with its peer
+ * block's credentials.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ezv/ezv_int.h"
+#include "ike/proposal.h"
+#include "lib/daemon_log.h"
+
+static void send_out(struct ezv_sess *x, uint32_t msgid, struct xauth_out *o,
+		     bool expect_reply)
+{
+	if (!o->attrs.oom &&
+	    !evs_session_send_cfg(x->s, msgid, o->cfg_type, o->ident, o->attrs.data,
+				  o->attrs.len, expect_reply))
+		log_warn("%s: could not send the transaction message",
+			 evs_session_name(x->s));
+	xauth_out_free(o);
+}
+
+static const struct ike_peer *client_peer(const struct ezv *z, struct evs_session *s)
+{
+	const char *name = evs_session_peer_name(s);
+
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < z->ike->n_peers; i++)
+		if (!strcmp(z->ike->peers[i].name, name))
+			return &z->ike->peers[i];
+	return NULL;
+}
+
+static int xauth_begin_client(struct ezv *z, struct evs_session *s, void **state)
+{
+	const struct ike_peer *p = client_peer(z, s);
+	struct ezv_sess *x;
+
+	if (!p || !p->xauth_user[0])
+		return EVS_STEP_SKIP;
+	x = ezv_sess_get(z, s);
+	if (!x)
+		return EVS_STEP_FAIL;
+	*state = x;
+	x->xauth_active = true;
+	xauth_client_init(&x->xc, 1);
+	x->xauth_deadline = evs_session_now(s) + (uint64_t)z->cfg->xauth.timeout * 1000;
+	log_info("%s: xauth: waiting for the gateway to ask for user \"%s\"",
+		 evs_session_name(s), p->xauth_user);
+	return EVS_STEP_RUNNING;
+}
+
+static int xauth_begin(struct evs_session *s, void *arg, void **state)
+{
+	struct ezv *z = arg;
+	const struct isakmp_id *id = evs_session_peer_id(s);
+	uint16_t auth = evs_session_auth_method(s);
+	bool group_id = id && id->type == ISAKMP_ID_KEY_ID;
+	struct xauth_out out;
+	struct ezv_sess *x;
+	uint16_t seed;
+
+	if (!z->ready)
+		return EVS_STEP_SKIP;
+	if (evs_session_role(s) == EVS_ROLE_CLIENT)
+		return xauth_begin_client(z, s, state);
+	/* Every peer logs in, whatever Phase 1 method it chose (a group key
+	 * is shared and can be attacked offline; an address key or a
+	 * certificate says nothing about the user), except a site-to-site
+	 * peer of a no-xauth key.  One that does not answer gets no Phase 2. */
+	if (evs_session_site_to_site(s))
+		return EVS_STEP_SKIP;
+	x = ezv_sess_get(z, s);
+	if (!x)
+		return EVS_STEP_FAIL;
+	*state = x;
+	if (group_id)
+		snprintf(x->p1_group, sizeof(x->p1_group), "%.*s",
+			 (int)(id->len > EZV_NAME_MAX ? EZV_NAME_MAX : id->len),
+			 (const char *)id->data);
+	if (!xauth_rl_allowed(&z->rl, (struct sockaddr *)&x->peer_sa, NULL,
+			      evs_session_now(s) / 1000)) {
+		z->st.locked_out++;
+		log_warn("%s: xauth: %s is locked out after %u failed logins "
+			 "(for %u s); refused", evs_session_name(s), x->peer,
+			 z->cfg->xauth.lockout_failures, z->cfg->xauth.lockout_seconds);
+		return EVS_STEP_FAIL;
+	}
+	x->xauth_active = true;
+	randombytes_buf(&seed, sizeof(seed));
+	xauth_server_init(&x->xs, z->cfg->xauth.retries, seed);
+	x->xauth_deadline = evs_session_now(s) + (uint64_t)z->cfg->xauth.timeout * 1000;
+	xauth_server_start(&x->xs, &out);
+	log_info("%s: xauth: asking %s%s%s%s for user name and password (%s, up to %u tries)",
+		 evs_session_name(s), x->peer, x->p1_group[0] ? " (group \"" : "",
+		 x->p1_group, x->p1_group[0] ? "\")" : "", p1_auth_name(auth),
+		 x->xs.max_attempts);
+	send_out(x, 0, &out, true);
+	return EVS_STEP_RUNNING;
+}
+
+static enum ezv_auth auth_method_for(const struct easyvpn_config *cfg, const char *user,
+				     const char *p1_group)
+{
+	const struct ezv_user *u = ezv_find_user(cfg, user);
+	const struct ezv_group *g = NULL;
+
+	if (u && (u->s.has & EZV_BIT(EZV_AUTH)))
+		return u->s.auth;
+	if (u && u->group[0])
+		g = ezv_find_group(cfg, u->group, strlen(u->group));
+	if (!g && p1_group[0])
+		g = ezv_find_group(cfg, p1_group, strlen(p1_group));
+	return g ? g->s.auth : cfg->aaa.auth;
+}
+
+/* A user locked out (xauth.h) is refused without asking the back end,
+ * which says nothing about the password; the try counts against the
+ * source.  true: *out holds the refusal. */
+static bool xauth_user_locked(struct ezv_sess *x, const char *user, struct xauth_out *out)
+{
+	struct ezv *z = x->z;
+	uint64_t now_s = evs_session_now(x->s) / 1000;
+	uint64_t wait = xauth_rl_wait(&z->rl, (struct sockaddr *)&x->peer_sa, user, now_s);
+
+	if (!wait)
+		return false;
+	z->st.locked_out++;
+	z->st.logins_failed++;
+	xauth_rl_failed(&z->rl, (struct sockaddr *)&x->peer_sa, NULL, now_s);
+	x->xs.max_attempts = x->xs.attempts + 1;
+	log_warn("%s: xauth: user \"%s\" from %s is locked out for %llu s more; refused",
+		 evs_session_name(x->s), log_peer(user), x->peer, (unsigned long long)wait);
+	xauth_server_verdict(&x->xs, false, "locked out after repeated failures", out);
+	return true;
+}
+
+static int xauth_recv_server(struct ezv_sess *x, uint32_t msgid, struct xauth_msg *m)
+{
+	struct xauth_out out;
+	enum xauth_srv_ev ev = xauth_server_recv(&x->xs, m, &out);
+	struct aaa_request rq;
+
+	switch (ev) {
+	case XAUTH_EV_VERIFY:
+		memset(&rq, 0, sizeof(rq));
+		rq.id = x->id;
+		rq.method = auth_method_for(x->z->cfg, m->user, x->p1_group);
+		snprintf(rq.user, sizeof(rq.user), "%s", m->user);
+		memcpy(rq.pass, m->password, m->pass_len);
+		rq.pass_len = m->pass_len;
+		snprintf(rq.calling_station, sizeof(rq.calling_station), "%s", x->peer);
+		log_info("%s: xauth: user \"%s\" answered; checking with %s",
+			 evs_session_name(x->s), log_peer(m->user), ezv_auth_name(rq.method));
+		if (xauth_user_locked(x, m->user, &out)) {
+			sodium_memzero(&rq, sizeof(rq));
+			send_out(x, 0, &out, true);
+		} else if (aaa_submit_auth(x->z->aaa, &rq)) {
+			log_warn("%s: xauth: the AAA queue is full; login refused",
+				 evs_session_name(x->s));
+			xauth_server_verdict(&x->xs, false, "AAA queue full", &out);
+			send_out(x, 0, &out, true);
+		} else {
+			x->aaa_pending = true;
+		}
+		return EVS_CFG_TAKEN;
+	case XAUTH_EV_SEND:
+		log_info("%s: xauth: %s", evs_session_name(x->s), x->xs.reason);
+		send_out(x, 0, &out, true);
+		return EVS_CFG_TAKEN;
+	case XAUTH_EV_DONE:
+		x->xauth_active = false;
+		if (x->xs.ok) {
+			evs_session_step_done(x->s, true, NULL);
+		} else {
+			evs_session_step_done(x->s, false, x->xs.reason[0] ? x->xs.reason :
+					      "XAUTH failed");
+		}
+		return EVS_CFG_TAKEN;
+	case XAUTH_EV_NONE:
+		return EVS_CFG_TAKEN;
+	default:
+		log_info("%s: xauth: %s message (id %u) not expected in state %s; dropped",
+			 evs_session_name(x->s), m->cfg_type == ISAKMP_CFG_REPLY ? "REPLY" :
+			 m->cfg_type == ISAKMP_CFG_ACK ? "ACK" : "transaction", m->ident,
+			 xauth_srv_state_name(x->xs.state));
+		(void)msgid;
+		return EVS_CFG_BAD;
+	}
+}
+
+static int xauth_recv_client(struct ezv_sess *x, uint32_t msgid, struct xauth_msg *m)
+{
+	const struct ike_peer *p = client_peer(x->z, x->s);
+	struct xauth_out out;
+	enum xauth_srv_ev ev;
+
+	if (!p)
+		return EVS_CFG_BAD;
+	ev = xauth_client_recv(&x->xc, m, p->xauth_user,
+			       p->xauth_pass ? secret_data(p->xauth_pass) : NULL,
+			       p->xauth_pass ? secret_len(p->xauth_pass) : 0, &out);
+	switch (ev) {
+	case XAUTH_EV_SEND:
+		log_info("%s: xauth: sending user \"%s\"%s%s", evs_session_name(x->s),
+			 p->xauth_user, x->xc.server_message[0] ? "; gateway says: " : "",
+			 x->xc.server_message);
+		send_out(x, msgid, &out, false);
+		return EVS_CFG_TAKEN;
+	case XAUTH_EV_DONE:
+		send_out(x, msgid, &out, false);
+		x->xauth_active = false;
+		log_info("%s: xauth: gateway says %s", evs_session_name(x->s),
+			 x->xc.ok ? "OK" : "FAIL");
+		evs_session_step_done(x->s, x->xc.ok, x->xc.ok ? NULL :
+				      "the gateway refused our XAUTH credentials");
+		return EVS_CFG_TAKEN;
+	case XAUTH_EV_INVALID:
+		if (out.cfg_type) {
+			send_out(x, msgid, &out, false);
+			return EVS_CFG_TAKEN;
+		}
+		return EVS_CFG_BAD;
+	default:
+		return EVS_CFG_TAKEN;
+	}
+}
+
+static int xauth_recv(struct evs_session *s, void **state, uint32_t msgid,
+		      const struct isakmp_cfg *cfg)
+{
+	struct ezv_sess *x = *state;
+	struct isakmp_perr err;
+	struct xauth_msg m;
+	int rc;
+
+	if (!x || !xauth_attrs_present(cfg->attrs, cfg->attrs_len))
+		return EVS_CFG_NOT_MINE;
+	if (xauth_decode(cfg->type, cfg->ident, cfg->attrs, cfg->attrs_len, &m, &err)) {
+		log_info("%s: xauth: malformed message: %s", evs_session_name(s), err.why);
+		return EVS_CFG_BAD;
+	}
+	rc = x->server ? xauth_recv_server(x, msgid, &m) : xauth_recv_client(x, msgid, &m);
+	xauth_msg_wipe(&m);
+	return rc;
+}
+
+/* Decide about a finished login: group lock, group known. */
+void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
+{
+	struct ezv *z = x->z;
+	const struct ezv_user *u = ezv_find_user(z->cfg, r->user);
+	const struct ezv_group *p1g = x->p1_group[0] ?
+		ezv_find_group(z->cfg, x->p1_group, strlen(x->p1_group)) : NULL;
+	const char *group = r->group;
+	struct xauth_out out;
+	char reason[512];
+	bool ok = r->ok;
+
+	if (u && u->group[0])
+		group = u->group;		/* the config's user block decides */
+	if (!group[0])
+		group = x->p1_group;
+	snprintf(reason, sizeof(reason), "%s", r->reason);
+	if (ok && !group[0]) {
+		ok = false;
+		snprintf(reason, sizeof(reason), "user \"%s\" belongs to no group", r->user);
+	} else if (ok && !ezv_find_group(z->cfg, group, strlen(group))) {
+		ok = false;
+		snprintf(reason, sizeof(reason), "user \"%s\": group \"%s\" is not configured",
+			 r->user, group);
+	} else if (ok && p1g && p1g->group_lock && strcmp(group, p1g->name)) {
+		ok = false;
+		snprintf(reason, sizeof(reason), "user \"%s\" belongs to group \"%s\", not \"%s\" "
+			 "(group-lock)", r->user, group, p1g->name);
+	}
+	if (ok) {
+		const struct ezv_group *g = ezv_find_group(z->cfg, group, strlen(group));
+		struct ezv_settings eff;
+		unsigned n = 0;
+
+		ezv_merge(&g->s, u ? &u->s : NULL, &eff);
+		for (struct ezv_sess *o = z->sessions; o; o = o->next)
+			n += o != x && o->server && o->authenticated && !strcmp(o->user, r->user) &&
+			     !ezv_same_peer(&o->peer_sa, &x->peer_sa);	/* a renewal */
+		if (eff.max_logins && n >= eff.max_logins) {
+			ok = false;
+			snprintf(reason, sizeof(reason), "user \"%s\" already has %u session%s "
+				 "(max-logins %u)", r->user, n, n == 1 ? "" : "s", eff.max_logins);
+		}
+	}
+	if (ok) {
+		z->st.logins_ok++;
+		x->authenticated = true;
+		snprintf(x->user, sizeof(x->user), "%s", r->user);
+		snprintf(x->group, sizeof(x->group), "%s", group);
+		x->login = *r;
+		xauth_rl_succeeded(&z->rl, r->user);
+		evsd_log_session(EVSD_LOG_NOTICE, evs_session_name(x->s), r->user, x->peer,
+				 "%s: xauth: user \"%s\" from %s accepted (%s), group \"%s\"",
+				 evs_session_name(x->s), log_peer(r->user), x->peer, reason, group);
+	} else {
+		uint64_t now_s = evs_session_now(x->s) / 1000;
+
+		z->st.logins_failed++;
+		xauth_rl_failed(&z->rl, (struct sockaddr *)&x->peer_sa, r->user, now_s);
+		/* A source or user that just hit the limit gets no more tries. */
+		if (!xauth_rl_allowed(&z->rl, (struct sockaddr *)&x->peer_sa, r->user, now_s))
+			x->xs.max_attempts = x->xs.attempts + 1;
+		evsd_log_session(EVSD_LOG_WARN, evs_session_name(x->s), r->user, x->peer,
+				 "%s: xauth: user \"%s\" from %s refused: %s (attempt %u of %u)",
+				 evs_session_name(x->s), log_peer(r->user), x->peer, reason,
+				 x->xs.attempts + 1, x->xs.max_attempts);
+	}
+	if (xauth_server_verdict(&x->xs, ok, reason, &out) == 0)
+		send_out(x, 0, &out, true);
+}
+
+static void xauth_end(struct evs_session *s, void **state)
+{
+	struct ezv_sess *x = *state;
+
+	if (x) {
+		x->xauth_active = false;
+		ezv_sess_put(x);
+	}
+	*state = NULL;
+}
+
+void ezv_xauth_expire(struct ezv_sess *x, uint64_t now)
+{
+	if (!x->xauth_active || !x->xauth_deadline || now < x->xauth_deadline)
+		return;
+	x->xauth_active = false;
+	log_warn("%s: xauth: no login within %u s; giving up",
+		 evs_session_name(x->s), x->z->cfg->xauth.timeout);
+	evs_session_step_done(x->s, false, "XAUTH timed out");
+}
+
+const struct evs_post_phase1_ops ezv_xauth_step = {
+	.name = "xauth",
+	.begin = xauth_begin,
+	.recv_cfg = xauth_recv,
+	.end = xauth_end,
+};

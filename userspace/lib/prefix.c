@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+/* Addresses and prefixes as text; see prefix.h. */
+#include <arpa/inet.h>
+#include <stdio.h>
+
+#include "lib/prefix.h"
+
+const char *evs_ip4_ntop(uint32_t a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		 a & 255);
+	return buf;
+}
+
+const char *evs_net_ntop(int family, const uint8_t *addr, unsigned plen,
+			 char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if ((family != AF_INET && family != AF_INET6) ||
+	    !inet_ntop(family, addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s/%u", a, plen);
+	return buf;
+}
+
+const char *evs_prefix_str(const struct evs_prefix *p, char *buf, size_t len)
+{
+	return evs_net_ntop(p->family == AF_INET6 ? AF_INET6 : AF_INET, p->addr,
+			    p->plen, buf, len);
+}
+
+struct evs_prefix evs_prefix_ip4(uint32_t addr, unsigned plen)
+{
+	struct evs_prefix p = { .family = AF_INET, .plen = (uint8_t)plen };
+
+	p.addr[0] = (uint8_t)(addr >> 24);
+	p.addr[1] = (uint8_t)(addr >> 16);
+	p.addr[2] = (uint8_t)(addr >> 8);
+	p.addr[3] = (uint8_t)addr;
+	return p;
+}
+
+uint32_t evs_prefix_ip4_addr(const struct evs_prefix *p)
+{
+	return (uint32_t)p->addr[0] << 24 | p->addr[1] << 16 | p->addr[2] << 8 |
+	       p->addr[3];
+}
