@@ -212,9 +212,8 @@ static int sa_add(struct evs_nl *nl, uint8_t dir, uint32_t spi,
 	sa.has = 1ULL << EVS_SA_A_DIR | 1ULL << EVS_SA_A_SPI |
 		 1ULL << EVS_SA_A_SRC | 1ULL << EVS_SA_A_DST |
 		 1ULL << EVS_SA_A_AEAD_NAME | 1ULL << EVS_SA_A_AEAD_KEY |
-		 1ULL << EVS_SA_A_AEAD_ICV_BITS;
-	if (conn)
-		EVS_SET(&sa, EVS_SA_A_CONN_ID);
+		 1ULL << EVS_SA_A_AEAD_ICV_BITS |
+		 (conn ? 1ULL << EVS_SA_A_CONN_ID : 0);
 	if (time_hard) {
 		sa.limits.v[EVS_LFT_A_TIME_HARD] = time_hard;
 		EVS_SET(&sa.limits, EVS_LFT_A_TIME_HARD);

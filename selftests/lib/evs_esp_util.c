@@ -88,6 +88,9 @@ void evs_t_hexkey(char *buf, int len, int seed)
 		buf[0] = 0;
 }
 
+/* The `has` bit of attribute @t (lib/msg.h: a builder emits what is set). */
+#define A(t) (1ULL << (t))
+
 /* @hex ("0x..."; NULL or "" for none) into @key, a zero-length key when
  * it is not hex: the kernel is the one to refuse it. */
 static uint16_t get_key(const char *hex, uint8_t key[EVS_KEY_MAX])
@@ -117,47 +120,37 @@ int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa)
 
 	if (get_addr(sa->src, 32, &i.src) || get_addr(sa->dst, 32, &i.dst))
 		return -EINVAL;
-	EVS_SET(&i, EVS_SA_A_DIR);
-	EVS_SET(&i, EVS_SA_A_SPI);
-	EVS_SET(&i, EVS_SA_A_SRC);
-	EVS_SET(&i, EVS_SA_A_DST);
+	i.has = A(EVS_SA_A_DIR) | A(EVS_SA_A_SPI) | A(EVS_SA_A_SRC) |
+		A(EVS_SA_A_DST);
 	if (sa->aead) {
 		snprintf(i.aead_name, sizeof(i.aead_name), "%s", sa->aead);
 		i.aead_key_len = get_key(sa->aead_key, i.aead_key);
 		i.aead_icv_bits = sa->icv_bits;
-		EVS_SET(&i, EVS_SA_A_AEAD_NAME);
-		EVS_SET(&i, EVS_SA_A_AEAD_KEY);
-		EVS_SET(&i, EVS_SA_A_AEAD_ICV_BITS);
+		i.has |= A(EVS_SA_A_AEAD_NAME) | A(EVS_SA_A_AEAD_KEY) |
+			 A(EVS_SA_A_AEAD_ICV_BITS);
 	} else {
 		snprintf(i.enc_name, sizeof(i.enc_name), "%s", sa->enc);
 		i.enc_key_len = get_key(sa->enc_key, i.enc_key);
 		snprintf(i.auth_name, sizeof(i.auth_name), "%s", sa->auth);
 		i.auth_key_len = get_key(sa->auth_key, i.auth_key);
 		i.auth_trunc_bits = sa->trunc_bits;
-		EVS_SET(&i, EVS_SA_A_ENC_NAME);
-		EVS_SET(&i, EVS_SA_A_ENC_KEY);
-		EVS_SET(&i, EVS_SA_A_AUTH_NAME);
-		EVS_SET(&i, EVS_SA_A_AUTH_KEY);
-		if (sa->trunc_bits)
-			EVS_SET(&i, EVS_SA_A_AUTH_TRUNC_BITS);
+		i.has |= A(EVS_SA_A_ENC_NAME) | A(EVS_SA_A_ENC_KEY) |
+			 A(EVS_SA_A_AUTH_NAME) | A(EVS_SA_A_AUTH_KEY) |
+			 (sa->trunc_bits ? A(EVS_SA_A_AUTH_TRUNC_BITS) : 0);
 	}
 	if (sa->dport) {
 		i.encap_type = EVS_ENCAP_ESPINUDP;
 		i.encap_sport = sa->sport;
 		i.encap_dport = sa->dport;
-		EVS_SET(&i, EVS_SA_A_ENCAP_TYPE);
-		EVS_SET(&i, EVS_SA_A_ENCAP_SPORT);
-		EVS_SET(&i, EVS_SA_A_ENCAP_DPORT);
+		i.has |= A(EVS_SA_A_ENCAP_TYPE) | A(EVS_SA_A_ENCAP_SPORT) |
+			 A(EVS_SA_A_ENCAP_DPORT);
 	}
 	i.replay_window = sa->replay_window;
-	if (sa->dir == EVS_DIR_IN)
-		EVS_SET(&i, EVS_SA_A_REPLAY_WINDOW);
 	i.flags = sa->flags;
-	if (sa->flags)
-		EVS_SET(&i, EVS_SA_A_FLAGS);
 	i.oseq = sa->oseq;
-	if (sa->oseq)
-		EVS_SET(&i, EVS_SA_A_OSEQ);
+	i.has |= (sa->dir == EVS_DIR_IN ? A(EVS_SA_A_REPLAY_WINDOW) : 0) |
+		 (sa->flags ? A(EVS_SA_A_FLAGS) : 0) |
+		 (sa->oseq ? A(EVS_SA_A_OSEQ) : 0);
 	evs_msg_put_sa(nlh, &i);
 	ret = evs_nl_talk(nl, nlh, NULL, NULL);
 	evs_sa_info_wipe(&i);
@@ -184,13 +177,9 @@ int evs_t_policy_add_conn(struct evs_nl *nl, uint8_t dir, const char *src,
 	if (get_addr(src, src_plen, &pol.src) ||
 	    get_addr(dst, dst_plen, &pol.dst))
 		return -EINVAL;
-	EVS_SET(&pol, EVS_POL_A_DIR);
-	EVS_SET(&pol, EVS_POL_A_SRC);
-	EVS_SET(&pol, EVS_POL_A_DST);
-	EVS_SET(&pol, EVS_POL_A_ACTION);
-	EVS_SET(&pol, EVS_POL_A_SPI);
-	if (conn)
-		EVS_SET(&pol, EVS_POL_A_CONN_ID);
+	pol.has = A(EVS_POL_A_DIR) | A(EVS_POL_A_SRC) | A(EVS_POL_A_DST) |
+		  A(EVS_POL_A_ACTION) | A(EVS_POL_A_SPI) |
+		  (conn ? A(EVS_POL_A_CONN_ID) : 0);
 	evs_msg_put_policy(nlh, &pol);
 	return evs_nl_talk(nl, nlh, NULL, NULL);
 }
