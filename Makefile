@@ -36,7 +36,8 @@ kselftest-headers: $(BUILD)/kselftest/kselftest_harness.h
 $(BUILD)/kselftest/kselftest_harness.h:
 	scripts/extract-kselftest
 
-selftests: kselftest-headers
+# After userspace: the selftests link its lib layer (one make builds it).
+selftests: kselftest-headers userspace
 	$(MAKE) -C selftests
 
 initramfs:

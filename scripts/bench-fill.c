@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	sa.dir = strcmp(argv[1], "out") ? EVS_DIR_IN : EVS_DIR_OUT;
 	sa.src = argv[4];
 	sa.dst = argv[5];
-	ret = evs_nl_open(&nl);
+	ret = evs_t_nl_open(&nl);
 	if (ret) {
 		fprintf(stderr, "bench-fill: evs family: %s\n", strerror(-ret));
 		return 1;
@@ -73,6 +73,6 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	evs_nl_close(&nl);
+	evs_t_nl_close(&nl);
 	return 0;
 }

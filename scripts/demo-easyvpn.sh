@@ -12,6 +12,8 @@ set -euo pipefail
 EVS_TOP=${EVS_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 PATH=$EVS_TOP/userspace/evsadm:$EVS_TOP/userspace/evsd:$PATH
 client_kind=${EVS_DEMO_CLIENT:-vpnc}
+# evsd_gateway_conf: the gateway's evsd.conf, as the selftests write it.
+. "$EVS_TOP/selftests/lib/evsd_conf.sh"
 gw=ezv-demo-gw lan=ezv-demo-lan cl=ezv-demo-client
 tmp=$(mktemp -d /tmp/evs-demo.XXXXXX)
 group_key="Demo-Kq7Rv2LmX9pWc4ZtKb8N"
@@ -61,36 +63,12 @@ gateway() {
 	say "the gateway's user database (argon2id hashes; password read from stdin here)"
 	printf 'alice-demo-pw\n' | run evsadm user add alice group sales file "$tmp/users" cost min
 	run evsadm user show file "$tmp/users"
-	cat >"$tmp/evsd.conf" <<CONF
-log-level debug
-device evs0
-listen 198.51.100.1
-crypto isakmp policy 10 {
-    encryption aes 256
-    hash sha256
-    authentication pre-share
-    group 14
-}
-crypto isakmp policy 20 {
-    encryption aes 256
-    hash sha
-    authentication pre-share
-    group 2
-}
-crypto ipsec transform-set STRONG esp-aes 256 esp-sha256-hmac
-crypto ipsec transform-set CLASSIC esp-aes 256 esp-sha-hmac
-user-database $tmp/users
-pool sales 10.77.0.10 10.77.0.100
-group sales {
-    key "$group_key"
-    pool sales
-    dns 192.168.77.53
-    domain corp.example
-    banner "Welcome to the evs demo gateway, alice."
-    split-include 192.168.77.0/24
-    proxy-arp lan0
-}
-CONF
+	evsd_gateway_conf users="$tmp/users" key="$group_key" policy=20:sha:pre-share:2 \
+		transform="STRONG:esp-aes 256 esp-sha256-hmac" \
+		transform="CLASSIC:esp-aes 256 esp-sha-hmac" \
+		group="dns 192.168.77.53" group="domain corp.example" \
+		group='banner "Welcome to the evs demo gateway, alice."' \
+		group="proxy-arp lan0" >"$tmp/evsd.conf"
 	say "the gateway's /etc/evs/evsd.conf (the group key shown: it is a demo)"
 	cat "$tmp/evsd.conf"
 	run evsd --check-config -c "$tmp/evsd.conf"

@@ -65,12 +65,12 @@ FIXTURE_SETUP(encap)
 	ASSERT_EQ(0, evs_t_enter(self->topo.a));
 	self->daemon = evs_t_udp_socket(4500);
 	ASSERT_LE(0, self->daemon);
-	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	ASSERT_EQ(0, evs_t_nl_open(&self->nl));
 	ASSERT_EQ(0, attach(&self->nl, self->daemon)) TH_LOG("%s", self->nl.err_msg);
 	ASSERT_EQ(0, evs_t_sa_add(&self->nl, &in)) TH_LOG("%s", self->nl.err_msg);
 	ASSERT_EQ(0, evs_t_policy_add(&self->nl, EVS_DIR_IN, "10.77.1.0", 24,
 				      "192.168.77.0", 24, SPI));
-	ASSERT_EQ(0, evs_nl_open(&self->ev));
+	ASSERT_EQ(0, evs_t_nl_open(&self->ev));
 	group = self->ev.events_group;
 	ASSERT_EQ(0, mnl_socket_setsockopt(self->ev.sock, NETLINK_ADD_MEMBERSHIP,
 					   &group, sizeof(group)));
@@ -84,8 +84,8 @@ FIXTURE_TEARDOWN(encap)
 		close(self->peer);
 	if (self->peer2 >= 0)
 		close(self->peer2);
-	evs_nl_close(&self->ev);
-	evs_nl_close(&self->nl);
+	evs_t_nl_close(&self->ev);
+	evs_t_nl_close(&self->nl);
 	evs_t_topo_down(&self->topo);
 }
 

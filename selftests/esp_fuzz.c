@@ -75,7 +75,7 @@ FIXTURE_SETUP(fuzz)
 	ASSERT_EQ(0, evs_t_enter(self->topo.a));
 	self->daemon = evs_t_udp_socket(4500);
 	ASSERT_LE(0, self->daemon);
-	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	ASSERT_EQ(0, evs_t_nl_open(&self->nl));
 	nlh = evs_nl_req(&self->nl, EVS_CMD_ENCAP_ATTACH, 0);
 	mnl_attr_put_u32(nlh, EVS_A_ENCAP_FD, self->daemon);
 	ASSERT_EQ(0, evs_nl_talk(&self->nl, nlh, NULL, NULL))
@@ -118,7 +118,7 @@ FIXTURE_TEARDOWN(fuzz)
 		close(self->udp);
 	if (self->daemon >= 0)
 		close(self->daemon);
-	evs_nl_close(&self->nl);
+	evs_t_nl_close(&self->nl);
 	evs_t_topo_down(&self->topo);
 }
 

@@ -128,7 +128,7 @@ FIXTURE_SETUP(interop)
 	ASSERT_EQ(0, evs_ensure_module());
 	ASSERT_EQ(0, evs_t_topo_up(&self->topo, "io"));
 	ASSERT_EQ(0, evs_t_enter(self->topo.a));
-	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	ASSERT_EQ(0, evs_t_nl_open(&self->nl));
 }
 
 FIXTURE_TEARDOWN(interop)
@@ -137,7 +137,7 @@ FIXTURE_TEARDOWN(interop)
 		return;
 	if (self->encap_fd >= 0)
 		close(self->encap_fd);
-	evs_nl_close(&self->nl);
+	evs_t_nl_close(&self->nl);
 	evs_t_topo_down(&self->topo);
 }
 

@@ -88,7 +88,7 @@ FIXTURE_SETUP(bad)
 	ASSERT_EQ(0, bind(self->cap, (struct sockaddr *)&sll, sizeof(sll)));
 
 	ASSERT_EQ(0, evs_t_enter(self->topo.a));
-	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	ASSERT_EQ(0, evs_t_nl_open(&self->nl));
 	ASSERT_EQ(0, evs_t_sa_add(&self->nl, &null_in)) TH_LOG("%s", self->nl.err_msg);
 	gcm.dir = EVS_DIR_IN;
 	gcm.spi = SPI_GCM_IN;
@@ -115,7 +115,7 @@ FIXTURE_TEARDOWN(bad)
 		close(self->raw);
 	if (self->cap >= 0)
 		close(self->cap);
-	evs_nl_close(&self->nl);
+	evs_t_nl_close(&self->nl);
 	evs_t_topo_down(&self->topo);
 }
 
@@ -389,7 +389,7 @@ TEST_F_TIMEOUT(bad, sequence_exhaustion, 180)
 	ASSERT_EQ(0, evs_t_policy_add(&self->nl, EVS_DIR_IN, EVS_T_B_INNER, 32,
 				      "192.168.77.0", 24, SPI_GCM_IN));
 
-	ASSERT_EQ(0, evs_nl_open(&ev));
+	ASSERT_EQ(0, evs_t_nl_open(&ev));
 	group = ev.events_group;
 	ASSERT_NE(0, group);
 	ASSERT_EQ(0, mnl_socket_setsockopt(ev.sock, NETLINK_ADD_MEMBERSHIP,
@@ -410,7 +410,7 @@ TEST_F_TIMEOUT(bad, sequence_exhaustion, 180)
 		if (seen.deleted_exhausted)
 			break;
 	}
-	evs_nl_close(&ev);
+	evs_t_nl_close(&ev);
 	EXPECT_LE(1, seen.hard_expire + seen.deleted_exhausted);
 	EXPECT_EQ(1, seen.deleted_exhausted);
 	for (i = 0; i < 20 && !gone; i++) {

@@ -23,12 +23,12 @@ FIXTURE_SETUP(evs)
 {
 	ASSERT_EQ(0, evs_ensure_module());
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	ASSERT_EQ(0, evs_nl_open(&self->nl)) TH_LOG("evs family not found");
+	ASSERT_EQ(0, evs_t_nl_open(&self->nl)) TH_LOG("evs family not found");
 }
 
 FIXTURE_TEARDOWN(evs)
 {
-	evs_nl_close(&self->nl);
+	evs_t_nl_close(&self->nl);
 }
 
 struct version_reply {
@@ -225,7 +225,7 @@ static int run_as(enum who who, int (*fn)(struct evs_nl *nl))
 		 * belongs to the initial one */
 		if (who == USERNS_ROOT && unshare(CLONE_NEWUSER))
 			_exit(101);
-		if (evs_nl_open(&nl))
+		if (evs_t_nl_open(&nl))
 			_exit(102);
 		_exit(-fn(&nl));
 	}
@@ -294,7 +294,7 @@ TEST_F(evs, unprivileged_may_read)
 
 		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
 			_exit(100);
-		if (evs_nl_open(&nl))
+		if (evs_t_nl_open(&nl))
 			_exit(101);
 		if (evs_nl_talk(&nl, evs_nl_req(&nl, EVS_CMD_GET_VERSION, 0),
 				version_cb, &r) || r.genl_version != EVS_GENL_VERSION)

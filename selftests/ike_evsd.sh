@@ -18,42 +18,12 @@ printf 'userpass\n' | "$EVS_TOP/userspace/evsadm/evsadm" user add alice group sa
 	file "$IKE_TMP/users" cost min >/dev/null 2>&1 ||
 	skip_all "evsadm user add failed"
 
-cat >"$IKE_TMP/server.conf" <<EOF
-log-level debug
-device evs0
-listen 198.51.100.1
-crypto isakmp policy 10 {
-    encryption aes 256
-    hash sha256
-    authentication pre-share
-    group 14
-}
-crypto isakmp policy 20 {
-    encryption aes 256
-    hash sha256
-    authentication rsa-sig
-    group 14
-}
-crypto isakmp key mainsecret address 198.51.100.0/24
-crypto isakmp key mainsecret address 203.0.113.0/24
-crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
-pki {
-    ca $IKE_TMP/ca.pem
-    certificate $IKE_TMP/server.pem
-    private-key $IKE_TMP/server.key
-}
-timers {
+evsd_gateway_conf users="$IKE_TMP/users" pki="$IKE_TMP" \
+	policy=20:sha256:rsa-sig:14 psk=198.51.100.0/24 psk=203.0.113.0/24 \
+	extra="timers {
     dpd-interval 5
     dpd-retries 3
-}
-user-database $IKE_TMP/users
-pool sales 10.77.0.10 10.77.0.100
-group sales {
-    key "Kq7Rv2LmX9pWc4ZtKb8Nsales"
-    pool sales
-    split-include 192.168.77.0/24
-}
-EOF
+}" >"$IKE_TMP/server.conf"
 
 # client_conf MODE: the client's peer block for one mode.
 client_conf() {
@@ -62,7 +32,7 @@ client_conf() {
 	aggressive-psk)
 		auth="mode aggressive
     group-name sales
-    group-key \"Kq7Rv2LmX9pWc4ZtKb8Nsales\"
+    group-key \"$EVSD_GROUP_KEY\"
     authentication xauth-pre-share" ;;
 	main-psk)
 		auth="mode main

@@ -11,6 +11,8 @@
 # ike_topology_nat instead puts a router namespace doing nftables
 # masquerade between the client (10.99.0.2 behind it) and the server.
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib/evsd_conf.sh"
+
 EVSD=${EVSD:-$EVS_TOP/userspace/evsd/evsd}
 IKE_TMP=
 
@@ -208,26 +210,7 @@ ike_users() {
 # ike_conf_server [EXTRA-LINES]: an Easy VPN gateway (group sales, pool
 # 10.77.0.0/24 range, split 192.168.77.0/24) on 198.51.100.1.
 ike_conf_server() {
-	cat <<EOF2
-log-level debug
-device evs0
-listen 198.51.100.1
-crypto isakmp policy 10 {
-    encryption aes 256
-    hash sha256
-    authentication pre-share
-    group 14
-}
-crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
-user-database $IKE_TMP/users
-pool sales 10.77.0.10 10.77.0.100
-group sales {
-    key "Kq7Rv2LmX9pWc4ZtKb8Nsales"
-    pool sales
-    split-include 192.168.77.0/24
-}
-${1:-}
-EOF2
+	evsd_gateway_conf users="$IKE_TMP/users" extra="${1:-}"
 }
 
 # ike_conf_client [EXTRA-LINES]: an aggressive-mode XAUTH client of it.
@@ -241,7 +224,7 @@ peer gw {
     server 198.51.100.1
     mode aggressive
     group-name sales
-    group-key "Kq7Rv2LmX9pWc4ZtKb8Nsales"
+    group-key "$EVSD_GROUP_KEY"
     authentication xauth-pre-share
     encryption aes
     key-length 256

@@ -23,7 +23,7 @@ ike_init
 ike_certs "$IKE_TMP" || skip_all "openssl cannot make test certificates"
 printf 'userpass\n' | "$EVS_TOP/userspace/evsadm/evsadm" user add alice group sales \
 	file "$IKE_TMP/users" >/dev/null 2>&1 || skip_all "evsadm user add failed"
-GROUPKEY=Kq7Rv2LmX9pWc4ZtKb8Nsales
+GROUPKEY=$EVSD_GROUP_KEY
 
 # auth_lines MODE SIDE(local|remote) ROLE(client|server): swanctl auth rounds.
 sw_auth() {
@@ -88,37 +88,8 @@ EOF
 }
 
 evsd_server_conf() {
-	cat <<EOF
-log-level debug
-device evs0
-listen 198.51.100.1
-crypto isakmp policy 10 {
-    encryption aes 256
-    hash sha256
-    authentication pre-share
-    group 14
-}
-crypto isakmp policy 20 {
-    encryption aes 256
-    hash sha256
-    authentication rsa-sig
-    group 14
-}
-crypto isakmp key mainsecret address 198.51.100.0/24
-crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
-pki {
-    ca $IKE_TMP/ca.pem
-    certificate $IKE_TMP/server.pem
-    private-key $IKE_TMP/server.key
-}
-user-database $IKE_TMP/users
-pool sales 10.77.0.10 10.77.0.100
-group sales {
-    key "$GROUPKEY"
-    pool sales
-    split-include 192.168.77.0/24
-}
-EOF
+	evsd_gateway_conf users="$IKE_TMP/users" key="$GROUPKEY" pki="$IKE_TMP" \
+		policy=20:sha256:rsa-sig:14 psk=198.51.100.0/24
 }
 
 evsd_client_conf() {

@@ -371,7 +371,7 @@ TEST_F_TIMEOUT(nl, random_attributes, 7200)
 			    " ip link set evs0 up && ip link add lan0 type veth peer name lan1 &&"
 			    " ip addr add 198.51.100.1/24 dev lan0 && ip link set lan0 up &&"
 			    " ip addr add 192.168.77.1/24 dev evs0"));
-	ASSERT_EQ(0, evs_nl_open(&nl));
+	ASSERT_EQ(0, evs_t_nl_open(&nl));
 	udp_fd = evs_t_udp_socket(4500);
 	ASSERT_LE(0, udp_fd);
 
@@ -423,7 +423,7 @@ TEST_F_TIMEOUT(nl, random_attributes, 7200)
 	EXPECT_EQ(0, dump_count(&nl, EVS_CMD_CONN_GET));
 	EXPECT_EQ(0, dump_count(&nl, EVS_CMD_ROUTE_GET));
 	EXPECT_EQ(0, dump_count(&nl, EVS_CMD_PROXY_ARP_GET));
-	evs_nl_close(&nl);
+	evs_t_nl_close(&nl);
 	close(udp_fd);
 }
 

@@ -30,6 +30,7 @@
 
 #include "evs_nl.h"
 #include "evs_esp_util.h"
+#include "lib/msg.h"
 
 #define LAN "192.168.77"
 #define GCM_KEY_IN  "0x0102030405060708090a0b0c0d0e0f1011121314"
@@ -187,45 +188,41 @@ static int dump(struct evs_nl *nl, uint8_t cmd, struct dump *d)
 
 /* --- SAs and policies (kernel-core's SAD/SPD) ------------------------------ */
 
-static void put_key(struct nlmsghdr *nlh, uint16_t type, const char *hex)
-{
-	uint8_t key[64];
-	size_t n = 0;
-
-	for (hex += 2; hex[0] && hex[1] && n < sizeof(key); hex += 2)
-		sscanf(hex, "%2hhx", &key[n++]);
-	mnl_attr_put(nlh, type, n, key);
-}
-
+/* An AES-GCM SA on evs0 (the kernel's default replay window), tagged with
+ * connection @conn and hard time limit @time_hard (0: none). */
 static int sa_add(struct evs_nl *nl, uint8_t dir, uint32_t spi,
 		  const char *src, const char *dst, const char *key,
 		  uint32_t conn, uint64_t time_hard)
 {
 	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_SA_ADD, 0);
-	struct nlattr *n, *l;
+	struct evs_sa_info sa = {
+		.dev.ifname = "evs0", .dir = dir, .spi = spi,
+		.aead_name = "rfc4106(gcm(aes))", .aead_icv_bits = 128,
+		.conn_id = conn,
+	};
 	struct in_addr s, d;
+	int n, ret;
 
-	inet_pton(AF_INET, src, &s);
-	inet_pton(AF_INET, dst, &d);
-	mnl_attr_put_strz(nlh, EVS_A_IFNAME, "evs0");
-	n = mnl_attr_nest_start(nlh, EVS_A_SA);
-	mnl_attr_put_u8(nlh, EVS_SA_A_DIR, dir);
-	mnl_attr_put_u32(nlh, EVS_SA_A_SPI, spi);
-	mnl_attr_put_u16(nlh, EVS_SA_A_FAMILY, AF_INET);
-	mnl_attr_put(nlh, EVS_SA_A_SRC, 4, &s);
-	mnl_attr_put(nlh, EVS_SA_A_DST, 4, &d);
-	mnl_attr_put_strz(nlh, EVS_SA_A_AEAD_NAME, "rfc4106(gcm(aes))");
-	put_key(nlh, EVS_SA_A_AEAD_KEY, key);
-	mnl_attr_put_u32(nlh, EVS_SA_A_AEAD_ICV_BITS, 128);
-	if (conn)
-		mnl_attr_put_u32(nlh, EVS_SA_A_CONN_ID, conn);
+	n = evs_t_unhex(key, sa.aead_key, sizeof(sa.aead_key));
+	if (inet_pton(AF_INET, src, &s) != 1 || inet_pton(AF_INET, dst, &d) != 1 ||
+	    evs_inaddr_from_raw(&sa.src, AF_INET, &s, 4, 32) ||
+	    evs_inaddr_from_raw(&sa.dst, AF_INET, &d, 4, 32) || n < 0)
+		return -EINVAL;
+	sa.aead_key_len = n;
+	sa.has = 1ULL << EVS_SA_A_DIR | 1ULL << EVS_SA_A_SPI |
+		 1ULL << EVS_SA_A_SRC | 1ULL << EVS_SA_A_DST |
+		 1ULL << EVS_SA_A_AEAD_NAME | 1ULL << EVS_SA_A_AEAD_KEY |
+		 1ULL << EVS_SA_A_AEAD_ICV_BITS |
+		 (conn ? 1ULL << EVS_SA_A_CONN_ID : 0);
 	if (time_hard) {
-		l = mnl_attr_nest_start(nlh, EVS_SA_A_LIMITS);
-		mnl_attr_put_u64(nlh, EVS_LFT_A_TIME_HARD, time_hard);
-		mnl_attr_nest_end(nlh, l);
+		sa.limits.v[EVS_LFT_A_TIME_HARD] = time_hard;
+		EVS_SET(&sa.limits, EVS_LFT_A_TIME_HARD);
+		EVS_SET(&sa, EVS_SA_A_LIMITS);
 	}
-	mnl_attr_nest_end(nlh, n);
-	return evs_nl_talk(nl, nlh, NULL, NULL);
+	evs_msg_put_sa(nlh, &sa);
+	ret = evs_nl_talk(nl, nlh, NULL, NULL);
+	evs_sa_info_wipe(&sa);
+	return ret;
 }
 
 static int pol_add(struct evs_nl *nl, uint8_t dir, const char *src,
@@ -304,7 +301,7 @@ FIXTURE_SETUP(rri)
 	ASSERT_EQ(0, evs_ensure_module());
 	install_rt_protos();
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	ASSERT_EQ(0, evs_t_nl_open(&self->nl));
 	snprintf(self->lan, sizeof(self->lan), "rri-lan-%d", getpid());
 	snprintf(self->cl, sizeof(self->cl), "rri-cl-%d", getpid());
 	ASSERT_EQ(0, evs_sh(
@@ -332,7 +329,7 @@ FIXTURE_SETUP(rri)
 
 FIXTURE_TEARDOWN(rri)
 {
-	evs_nl_close(&self->nl);
+	evs_t_nl_close(&self->nl);
 	evs_sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
 	       self->lan, self->cl);
 }
@@ -577,7 +574,7 @@ TEST_F_TIMEOUT(rri, last_ipv4_address_removed_and_readded, 180)
 	struct evlog l = {};
 	uint32_t grp;
 
-	ASSERT_EQ(0, evs_nl_open(&ev));
+	ASSERT_EQ(0, evs_t_nl_open(&ev));
 	grp = ev.events_group;
 	ASSERT_EQ(0, mnl_socket_setsockopt(ev.sock, NETLINK_ADD_MEMBERSHIP,
 					   &grp, sizeof(grp)));
@@ -613,7 +610,7 @@ TEST_F_TIMEOUT(rri, last_ipv4_address_removed_and_readded, 180)
 	EXPECT_EQ(0, evs_sh("ip neigh show proxy " LAN ".200 | grep -q lan0"));
 
 	ev_collect(&ev, &l, 500);
-	evs_nl_close(&ev);
+	evs_t_nl_close(&ev);
 	/* Each disappearance and return was announced. */
 	EXPECT_EQ(2, ev_count(&l, EVS_CMD_EV_ROUTE, EVS_EVENT_OP_ADD));
 	EXPECT_EQ(1, ev_count(&l, EVS_CMD_EV_ROUTE, EVS_EVENT_OP_DEL));
@@ -629,7 +626,7 @@ TEST_F_TIMEOUT(rri, events_for_routes_arp_and_connections, 180)
 	struct evlog l = {};
 	uint32_t grp;
 
-	ASSERT_EQ(0, evs_nl_open(&ev));
+	ASSERT_EQ(0, evs_t_nl_open(&ev));
 	grp = ev.events_group;
 	ASSERT_EQ(0, mnl_socket_setsockopt(ev.sock, NETLINK_ADD_MEMBERSHIP,
 					   &grp, sizeof(grp)));
@@ -639,7 +636,7 @@ TEST_F_TIMEOUT(rri, events_for_routes_arp_and_connections, 180)
 			      "lan0", 9));
 	ASSERT_EQ(0, conn_cmd(&self->nl, EVS_CMD_CONN_DEL, 9));
 	ev_collect(&ev, &l, 500);
-	evs_nl_close(&ev);
+	evs_t_nl_close(&ev);
 
 	EXPECT_EQ(1, ev_count(&l, EVS_CMD_EV_ROUTE, EVS_EVENT_OP_ADD));
 	EXPECT_EQ(1, ev_count(&l, EVS_CMD_EV_ROUTE, EVS_EVENT_OP_DEL));
@@ -789,7 +786,7 @@ TEST_F_TIMEOUT(rri, hard_expiry_removes_route_and_arp_entry, 180)
 	uint32_t grp;
 	pid_t pid;
 
-	ASSERT_EQ(0, evs_nl_open(&ev));
+	ASSERT_EQ(0, evs_t_nl_open(&ev));
 	grp = ev.events_group;
 	ASSERT_EQ(0, mnl_socket_setsockopt(ev.sock, NETLINK_ADD_MEMBERSHIP,
 					   &grp, sizeof(grp)));
@@ -799,7 +796,7 @@ TEST_F_TIMEOUT(rri, hard_expiry_removes_route_and_arp_entry, 180)
 		struct evs_nl nl;
 		int err;
 
-		if (evs_nl_open(&nl) || conn_add(&nl, 11, "short"))
+		if (evs_t_nl_open(&nl) || conn_add(&nl, 11, "short"))
 			_exit(1);
 		err = gw_sas(&nl, 11, 4);
 		if (err)
@@ -828,7 +825,7 @@ TEST_F_TIMEOUT(rri, hard_expiry_removes_route_and_arp_entry, 180)
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 		}
-		evs_nl_close(&ev);
+		evs_t_nl_close(&ev);
 		if (exited && WIFEXITED(status) && WEXITSTATUS(status) == 4)
 			SKIP(return, "no SA support in the module yet");
 		ASSERT_TRUE(ready) TH_LOG("setup child failed: status %#x", status);
@@ -845,7 +842,7 @@ TEST_F_TIMEOUT(rri, hard_expiry_removes_route_and_arp_entry, 180)
 	EXPECT_FALSE(arp_answered(self->lan, LAN ".200"));
 	EXPECT_EQ(-ENOENT, conn_cmd(&self->nl, EVS_CMD_CONN_GET, 11));
 	ev_collect(&ev, &l, 500);
-	evs_nl_close(&ev);
+	evs_t_nl_close(&ev);
 	ASSERT_EQ(1, ev_count(&l, EVS_CMD_EV_CONN_DELETED, 0));
 	EXPECT_EQ(1, ev_count(&l, EVS_CMD_EV_ROUTE, EVS_EVENT_OP_DEL));
 	EXPECT_EQ(1, ev_count(&l, EVS_CMD_EV_PROXY_ARP, EVS_EVENT_OP_DEL));
@@ -865,7 +862,7 @@ TEST_F_TIMEOUT(rri, rmmod_removes_everything, 180)
 	ASSERT_EQ(0, route_add(&self->nl, "10.77.0.5", 32, 1));
 	EXPECT_TRUE(arp_answered(self->lan, LAN ".200"));
 
-	evs_nl_close(&self->nl);
+	evs_t_nl_close(&self->nl);
 	ASSERT_EQ(0, evs_sh("rmmod evs"));
 	EXPECT_FALSE(route_shown("proto 77"));
 	EXPECT_EQ(0, evs_sh("test -z \"$(ip neigh show proxy)\""));

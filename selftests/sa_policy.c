@@ -399,7 +399,7 @@ FIXTURE_SETUP(sa)
 			    "ip route add 10.77.2.0/24 dev evs0"));
 	self->ifindex = if_nametoindex("evs0");
 	ASSERT_NE(0, self->ifindex);
-	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	ASSERT_EQ(0, evs_t_nl_open(&self->nl));
 	self->udp = socket(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_LE(0, self->udp);
 }
@@ -407,7 +407,7 @@ FIXTURE_SETUP(sa)
 FIXTURE_TEARDOWN(sa)
 {
 	close(self->udp);
-	evs_nl_close(&self->nl);
+	evs_t_nl_close(&self->nl);
 }
 
 /* Send @n UDP datagrams with @payload bytes to @dst port 9. */
@@ -603,7 +603,7 @@ TEST_F_TIMEOUT(sa, dump_under_concurrent_change, 600)
 	if (child == 0) {
 		struct evs_nl nl;
 
-		if (evs_nl_open(&nl))
+		if (evs_t_nl_open(&nl))
 			_exit(1);
 		for (round = 0;; round++) {
 			for (i = 0; i < churn; i++) {
@@ -654,7 +654,7 @@ TEST_F_TIMEOUT(sa, namespaces_isolated, 300)
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
 	ASSERT_EQ(0, evs_sh("ip link add evs9 type evs"));
 	ifindex2 = if_nametoindex("evs9");
-	ASSERT_EQ(0, evs_nl_open(&nl2));
+	ASSERT_EQ(0, evs_t_nl_open(&nl2));
 	ASSERT_EQ(0, sa_dump(&nl2, &s));
 	EXPECT_EQ(0, s.n);
 	null_opts(&o, EVS_DIR_IN, 0x3000);
@@ -672,7 +672,7 @@ TEST_F_TIMEOUT(sa, namespaces_isolated, 300)
 	memset(&s, 0, sizeof(s));
 	ASSERT_EQ(0, sa_dump(&self->nl, &s));
 	EXPECT_EQ(2, s.n);
-	evs_nl_close(&nl2);
+	evs_t_nl_close(&nl2);
 	ASSERT_EQ(0, setns(ns1, CLONE_NEWNET));
 	close(ns1);
 }
@@ -1239,7 +1239,7 @@ TEST_F_TIMEOUT(sa, inbound_source_check, 300)
 	ASSERT_LE(0, ns_b);
 	ASSERT_EQ(0, setns(ns_b, CLONE_NEWNET));
 	ifb = if_nametoindex("evs1");
-	ASSERT_EQ(0, evs_nl_open(&nlb));
+	ASSERT_EQ(0, evs_t_nl_open(&nlb));
 	ASSERT_EQ(0, setns(ns_a, CLONE_NEWNET));
 
 	/* A -> B on SPI 0x8001; B also has a second client on 0x8003. */
@@ -1286,7 +1286,7 @@ TEST_F_TIMEOUT(sa, inbound_source_check, 300)
 			       sa_cb, &s));
 	EXPECT_EQ(0, s.rx_packets);
 	EXPECT_EQ(0, s.drop_policy);
-	evs_nl_close(&nlb);
+	evs_t_nl_close(&nlb);
 	close(ns_b);
 	close(ns_a);
 	evs_sh("ip netns del evsb");
@@ -1336,7 +1336,7 @@ static void unload_cycle(struct __test_metadata *_metadata)
 			    "ip addr add 10.77.0.1/32 dev evs0 && "
 			    "ip route add 10.77.0.0/16 dev evs0"));
 	ifindex = if_nametoindex("evs0");
-	ASSERT_EQ(0, evs_nl_open(&nl));
+	ASSERT_EQ(0, evs_t_nl_open(&nl));
 	for (i = 0; i < 1000; i++) {
 		if (i % 2)
 			gcm_opts(&o, EVS_DIR_OUT, 0x40000 + i);
@@ -1353,7 +1353,7 @@ static void unload_cycle(struct __test_metadata *_metadata)
 		gcm_opts(&o, EVS_DIR_IN, 0x50000 + i);
 		ASSERT_EQ(0, sa_add(&nl, ifindex, &o)) TH_LOG("%s", nl.err_msg);
 	}
-	evs_nl_close(&nl);
+	evs_t_nl_close(&nl);
 	flood = fork();
 	ASSERT_LE(0, flood);
 	if (flood == 0) {

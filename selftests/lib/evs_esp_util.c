@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "evs_esp_util.h"
+#include "lib/msg.h"
 
 int evs_t_topo_up(struct evs_t_topo *t, const char *tag)
 {
@@ -87,56 +88,73 @@ void evs_t_hexkey(char *buf, int len, int seed)
 		buf[0] = 0;
 }
 
-static void put_key(struct nlmsghdr *nlh, int type, const char *hex)
-{
-	uint8_t key[128];
-	int n = hex && *hex ? evs_t_unhex(hex, key, sizeof(key)) : 0;
+/* The `has` bit of attribute @t (lib/msg.h: a builder emits what is set). */
+#define A(t) (1ULL << (t))
 
-	mnl_attr_put(nlh, type, n > 0 ? n : 0, key);
+/* @hex ("0x..."; NULL or "" for none) into @key, a zero-length key when
+ * it is not hex: the kernel is the one to refuse it. */
+static uint16_t get_key(const char *hex, uint8_t key[EVS_KEY_MAX])
+{
+	int n = hex && *hex ? evs_t_unhex(hex, key, EVS_KEY_MAX) : 0;
+
+	return n > 0 ? n : 0;
+}
+
+/* IPv4 @text with prefix length @plen (a host address: 32). */
+static int get_addr(const char *text, uint8_t plen, struct evs_inaddr *a)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, text, &in) != 1 ||
+	    evs_inaddr_from_raw(a, AF_INET, &in, sizeof(in), plen))
+		return -EINVAL;
+	return 0;
 }
 
 int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa)
 {
 	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_SA_ADD, 0);
-	struct in_addr src, dst;
-	struct nlattr *nest;
+	struct evs_sa_info i = { .dev.ifname = "evs0", .dir = sa->dir,
+				 .spi = sa->spi };
+	int ret;
 
-	if (inet_pton(AF_INET, sa->src, &src) != 1 ||
-	    inet_pton(AF_INET, sa->dst, &dst) != 1)
+	if (get_addr(sa->src, 32, &i.src) || get_addr(sa->dst, 32, &i.dst))
 		return -EINVAL;
-	mnl_attr_put_strz(nlh, EVS_A_IFNAME, "evs0");
-	nest = mnl_attr_nest_start(nlh, EVS_A_SA);
-	mnl_attr_put_u8(nlh, EVS_SA_A_DIR, sa->dir);
-	mnl_attr_put_u32(nlh, EVS_SA_A_SPI, sa->spi);
-	mnl_attr_put_u16(nlh, EVS_SA_A_FAMILY, AF_INET);
-	mnl_attr_put(nlh, EVS_SA_A_SRC, 4, &src);
-	mnl_attr_put(nlh, EVS_SA_A_DST, 4, &dst);
+	i.has = A(EVS_SA_A_DIR) | A(EVS_SA_A_SPI) | A(EVS_SA_A_SRC) |
+		A(EVS_SA_A_DST);
 	if (sa->aead) {
-		mnl_attr_put_strz(nlh, EVS_SA_A_AEAD_NAME, sa->aead);
-		put_key(nlh, EVS_SA_A_AEAD_KEY, sa->aead_key);
-		mnl_attr_put_u32(nlh, EVS_SA_A_AEAD_ICV_BITS, sa->icv_bits);
+		snprintf(i.aead_name, sizeof(i.aead_name), "%s", sa->aead);
+		i.aead_key_len = get_key(sa->aead_key, i.aead_key);
+		i.aead_icv_bits = sa->icv_bits;
+		i.has |= A(EVS_SA_A_AEAD_NAME) | A(EVS_SA_A_AEAD_KEY) |
+			 A(EVS_SA_A_AEAD_ICV_BITS);
 	} else {
-		mnl_attr_put_strz(nlh, EVS_SA_A_ENC_NAME, sa->enc);
-		put_key(nlh, EVS_SA_A_ENC_KEY, sa->enc_key);
-		mnl_attr_put_strz(nlh, EVS_SA_A_AUTH_NAME, sa->auth);
-		put_key(nlh, EVS_SA_A_AUTH_KEY, sa->auth_key);
-		if (sa->trunc_bits)
-			mnl_attr_put_u32(nlh, EVS_SA_A_AUTH_TRUNC_BITS,
-					 sa->trunc_bits);
+		snprintf(i.enc_name, sizeof(i.enc_name), "%s", sa->enc);
+		i.enc_key_len = get_key(sa->enc_key, i.enc_key);
+		snprintf(i.auth_name, sizeof(i.auth_name), "%s", sa->auth);
+		i.auth_key_len = get_key(sa->auth_key, i.auth_key);
+		i.auth_trunc_bits = sa->trunc_bits;
+		i.has |= A(EVS_SA_A_ENC_NAME) | A(EVS_SA_A_ENC_KEY) |
+			 A(EVS_SA_A_AUTH_NAME) | A(EVS_SA_A_AUTH_KEY) |
+			 (sa->trunc_bits ? A(EVS_SA_A_AUTH_TRUNC_BITS) : 0);
 	}
 	if (sa->dport) {
-		mnl_attr_put_u8(nlh, EVS_SA_A_ENCAP_TYPE, EVS_ENCAP_ESPINUDP);
-		mnl_attr_put_u16(nlh, EVS_SA_A_ENCAP_SPORT, sa->sport);
-		mnl_attr_put_u16(nlh, EVS_SA_A_ENCAP_DPORT, sa->dport);
+		i.encap_type = EVS_ENCAP_ESPINUDP;
+		i.encap_sport = sa->sport;
+		i.encap_dport = sa->dport;
+		i.has |= A(EVS_SA_A_ENCAP_TYPE) | A(EVS_SA_A_ENCAP_SPORT) |
+			 A(EVS_SA_A_ENCAP_DPORT);
 	}
-	if (sa->dir == EVS_DIR_IN)
-		mnl_attr_put_u32(nlh, EVS_SA_A_REPLAY_WINDOW, sa->replay_window);
-	if (sa->flags)
-		mnl_attr_put_u32(nlh, EVS_SA_A_FLAGS, sa->flags);
-	if (sa->oseq)
-		mnl_attr_put_u64(nlh, EVS_SA_A_OSEQ, sa->oseq);
-	mnl_attr_nest_end(nlh, nest);
-	return evs_nl_talk(nl, nlh, NULL, NULL);
+	i.replay_window = sa->replay_window;
+	i.flags = sa->flags;
+	i.oseq = sa->oseq;
+	i.has |= (sa->dir == EVS_DIR_IN ? A(EVS_SA_A_REPLAY_WINDOW) : 0) |
+		 (sa->flags ? A(EVS_SA_A_FLAGS) : 0) |
+		 (sa->oseq ? A(EVS_SA_A_OSEQ) : 0);
+	evs_msg_put_sa(nlh, &i);
+	ret = evs_nl_talk(nl, nlh, NULL, NULL);
+	evs_sa_info_wipe(&i);
+	return ret;
 }
 
 int evs_t_policy_add(struct evs_nl *nl, uint8_t dir, const char *src,
@@ -151,24 +169,18 @@ int evs_t_policy_add_conn(struct evs_nl *nl, uint8_t dir, const char *src,
 			  uint32_t spi, uint32_t conn)
 {
 	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_POLICY_ADD, 0);
-	struct in_addr s, d;
-	struct nlattr *nest;
+	struct evs_policy_info pol = {
+		.dev.ifname = "evs0", .dir = dir, .action = EVS_POL_IPSEC,
+		.spi = spi, .conn_id = conn,
+	};
 
-	if (inet_pton(AF_INET, src, &s) != 1 || inet_pton(AF_INET, dst, &d) != 1)
+	if (get_addr(src, src_plen, &pol.src) ||
+	    get_addr(dst, dst_plen, &pol.dst))
 		return -EINVAL;
-	mnl_attr_put_strz(nlh, EVS_A_IFNAME, "evs0");
-	nest = mnl_attr_nest_start(nlh, EVS_A_POLICY);
-	mnl_attr_put_u8(nlh, EVS_POL_A_DIR, dir);
-	mnl_attr_put_u16(nlh, EVS_POL_A_FAMILY, AF_INET);
-	mnl_attr_put(nlh, EVS_POL_A_SRC, 4, &s);
-	mnl_attr_put_u8(nlh, EVS_POL_A_SRC_PLEN, src_plen);
-	mnl_attr_put(nlh, EVS_POL_A_DST, 4, &d);
-	mnl_attr_put_u8(nlh, EVS_POL_A_DST_PLEN, dst_plen);
-	mnl_attr_put_u8(nlh, EVS_POL_A_ACTION, EVS_POL_IPSEC);
-	mnl_attr_put_u32(nlh, EVS_POL_A_SPI, spi);
-	if (conn)
-		mnl_attr_put_u32(nlh, EVS_POL_A_CONN_ID, conn);
-	mnl_attr_nest_end(nlh, nest);
+	pol.has = A(EVS_POL_A_DIR) | A(EVS_POL_A_SRC) | A(EVS_POL_A_DST) |
+		  A(EVS_POL_A_ACTION) | A(EVS_POL_A_SPI) |
+		  (conn ? A(EVS_POL_A_CONN_ID) : 0);
+	evs_msg_put_policy(nlh, &pol);
 	return evs_nl_talk(nl, nlh, NULL, NULL);
 }
 

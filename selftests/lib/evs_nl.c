@@ -59,7 +59,7 @@ static int evs_nl_family_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int evs_nl_open(struct evs_nl *nl)
+int evs_t_nl_open(struct evs_nl *nl)
 {
 	struct evs_nl_family_reply r = { .nl = nl };
 	struct nlmsghdr *nlh;
@@ -88,22 +88,22 @@ int evs_nl_open(struct evs_nl *nl)
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, EVS_GENL_NAME);
 	ret = evs_nl_talk(nl, nlh, evs_nl_family_cb, &r);
 	if (ret) {
-		evs_nl_close(nl);
+		evs_t_nl_close(nl);
 		return ret;
 	}
 	if (!r.found) {
-		evs_nl_close(nl);
+		evs_t_nl_close(nl);
 		return -ENOENT;
 	}
 	return 0;
 
 fail:
 	ret = -errno;
-	evs_nl_close(nl);
+	evs_t_nl_close(nl);
 	return ret;
 }
 
-void evs_nl_close(struct evs_nl *nl)
+void evs_t_nl_close(struct evs_nl *nl)
 {
 	if (nl->sock)
 		mnl_socket_close(nl->sock);

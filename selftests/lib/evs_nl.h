@@ -30,9 +30,10 @@ struct evs_nl {
 };
 
 /* Open a socket in the caller's network namespace and resolve "evs".
- * Returns 0, -ENOENT when the family is not registered, or -errno. */
-int evs_nl_open(struct evs_nl *nl);
-void evs_nl_close(struct evs_nl *nl);
+ * Returns 0, -ENOENT when the family is not registered, or -errno.
+ * (evs_t_: the tests link userspace/lib, whose evs_nl_open() is evsd's.) */
+int evs_t_nl_open(struct evs_nl *nl);
+void evs_t_nl_close(struct evs_nl *nl);
 
 /* Start a request for CMD in nl->buf (NLM_F_REQUEST | NLM_F_ACK | FLAGS);
  * add attributes with mnl_attr_put*() and send it with evs_nl_talk(). */

@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# The Easy VPN gateway's evsd.conf that the ike_*.sh selftests and
+# `make demo` (scripts/demo-easyvpn.sh) run, written in one place.
+#
+# evsd_gateway_conf NAME=VALUE...: the configuration on stdout.  Always:
+# evs0, listening on 198.51.100.1, IKE policy 10 (AES-256, SHA-256,
+# pre-shared key, group 14), XAUTH users from a file, group "sales" with
+# the pool 10.77.0.10-10.77.0.100 and the split network 192.168.77.0/24.
+# What differs is an argument (+: may be given more than once):
+#   users=FILE              the user database (required)
+#   key=KEY                 group sales' key (default: $EVSD_GROUP_KEY)
+#   policy=N:HASH:AUTH:DH + a further IKE policy N, AES-256
+#   psk=NET               + `crypto isakmp key mainsecret address NET`
+#   transform=NAME:SPEC   + a transform set (default: T:esp-aes 256 esp-sha256-hmac)
+#   pki=DIR                 CA, certificate and key: DIR/ca.pem,
+#                           DIR/server.pem, DIR/server.key (ike_certs)
+#   group=LINE            + a line of group sales, after its split-include
+#   extra=TEXT              top-level statements at the end
+EVSD_GROUP_KEY="Kq7Rv2LmX9pWc4ZtKb8Nsales"
+
+evsd_gateway_conf() {
+	local users="" key=$EVSD_GROUP_KEY pki="" extra="" arg p n hash auth dh
+	local -a policies=("10:sha256:pre-share:14") psks=() transforms=() groups=()
+
+	for arg in "$@"; do
+		case $arg in
+		users=*) users=${arg#*=} ;;
+		key=*) key=${arg#*=} ;;
+		policy=*) policies+=("${arg#*=}") ;;
+		psk=*) psks+=("${arg#*=}") ;;
+		transform=*) transforms+=("${arg#*=}") ;;
+		pki=*) pki=${arg#*=} ;;
+		group=*) groups+=("${arg#*=}") ;;
+		extra=*) extra=${arg#*=} ;;
+		*)
+			echo "evsd_gateway_conf: unknown argument '$arg'" >&2
+			return 1 ;;
+		esac
+	done
+	if [ -z "$users" ]; then
+		echo "evsd_gateway_conf: users=FILE is required" >&2
+		return 1
+	fi
+	[ ${#transforms[@]} -gt 0 ] || transforms=("T:esp-aes 256 esp-sha256-hmac")
+
+	printf 'log-level debug\ndevice evs0\nlisten 198.51.100.1\n'
+	for p in "${policies[@]}"; do
+		IFS=: read -r n hash auth dh <<<"$p"
+		printf 'crypto isakmp policy %s {\n    encryption aes 256\n    hash %s\n' "$n" "$hash"
+		printf '    authentication %s\n    group %s\n}\n' "$auth" "$dh"
+	done
+	for p in "${psks[@]}"; do
+		printf 'crypto isakmp key mainsecret address %s\n' "$p"
+	done
+	for p in "${transforms[@]}"; do
+		printf 'crypto ipsec transform-set %s %s\n' "${p%%:*}" "${p#*:}"
+	done
+	if [ -n "$pki" ]; then
+		printf 'pki {\n    ca %s/ca.pem\n    certificate %s/server.pem\n' "$pki" "$pki"
+		printf '    private-key %s/server.key\n}\n' "$pki"
+	fi
+	printf 'user-database %s\npool sales 10.77.0.10 10.77.0.100\n' "$users"
+	printf 'group sales {\n    key "%s"\n    pool sales\n' "$key"
+	printf '    split-include 192.168.77.0/24\n'
+	for p in "${groups[@]}"; do
+		printf '    %s\n' "$p"
+	done
+	printf '}\n'
+	[ -z "$extra" ] || printf '%s\n' "$extra"
+}
