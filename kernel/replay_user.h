@@ -2,7 +2,7 @@
 /*
  * Just enough of the kernel API for replay.c to build in userspace, so the
  * window logic (ESN inference at 2^32 boundaries, ring clearing) is unit
- * tested on the host in milliseconds: userspace/tests/unit/test_replay.c.
+ * tested on the host in milliseconds: userspace/tests/unit/lib/test_replay.c.
  */
 #ifndef _EVS_REPLAY_USER_H
 #define _EVS_REPLAY_USER_H
