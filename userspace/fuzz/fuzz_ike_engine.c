@@ -259,12 +259,7 @@ static void fz_end(void *arg, struct ike_sa *sa)
 }
 
 static const struct ike_engine_ops fuzz_ops = {
-	.out_policy = f_out_policy,
-	.send = f_send,
-	.child_add = f_child_add,
-	.child_del_sas = f_child_del_sas,
-	.conn_del = f_conn_del,
-	.keepalive = f_keepalive,
+	FAKE_NET_AND_KERNEL_OPS,
 	.client_child_up = fz_child_up,
 	.client_child_down = fz_child_down,
 	.client_end = fz_end,

@@ -123,14 +123,16 @@ static inline int f_out_policy(void *arg, const struct kernel_child *c)
 	return 0;
 }
 
-static const struct ike_engine_ops fake_ops = {
-	.out_policy = f_out_policy,
-	.send = f_send,
-	.child_add = f_child_add,
-	.child_del_sas = f_child_del_sas,
-	.conn_del = f_conn_del,
-	.keepalive = f_keepalive,
-};
+/* The fake network and kernel, for ops tables that add their own hooks. */
+#define FAKE_NET_AND_KERNEL_OPS						\
+	.out_policy = f_out_policy,					\
+	.send = f_send,							\
+	.child_add = f_child_add,					\
+	.child_del_sas = f_child_del_sas,				\
+	.conn_del = f_conn_del,						\
+	.keepalive = f_keepalive
+
+static const struct ike_engine_ops fake_ops = { FAKE_NET_AND_KERNEL_OPS };
 
 static uint64_t now_ms = 1000000;
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct unit_case {
 	const char *name;
@@ -71,6 +72,21 @@ extern int unit_failed_here;
 		if (memcmp((a), (b), (n)))				\
 			UNIT_FAIL("%s differs from %s (%zu bytes)", #a, #b, (size_t)(n)); \
 	} while (0)
+
+/* text in a new file under /tmp; the caller unlinks and frees the path */
+static inline char *unit_tmpfile(const char *text)
+{
+	char *path = strdup("/tmp/evs-unit-XXXXXX");
+	int fd = path ? mkstemp(path) : -1;
+	size_t n = strlen(text);
+
+	if (fd < 0 || write(fd, text, n) != (ssize_t)n) {
+		fprintf(stderr, "unit_tmpfile: cannot write a temporary file\n");
+		abort();
+	}
+	close(fd);
+	return path;
+}
 
 #define UNIT_MAIN()							\
 	struct unit_case unit_cases[UNIT_MAX_CASES];			\

@@ -31,17 +31,6 @@
 
 /* ---- configuration ---------------------------------------------------------- */
 
-static char *write_tmp(const char *text)
-{
-	char *path = strdup("/tmp/evsd-client-XXXXXX");
-	int fd = mkstemp(path);
-
-	UNIT_ASSERT(fd >= 0);
-	UNIT_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-	return path;
-}
-
 static const char peer_head[] =
 	"peer gw {\n"
 	"    server 198.51.100.1\n"
@@ -53,7 +42,7 @@ static int load(const char *body, struct ike_conf *cfg, struct cfg_err *err)
 	int rc;
 
 	snprintf(text, sizeof(text), "%s%s}\n", peer_head, body);
-	path = write_tmp(text);
+	path = unit_tmpfile(text);
 	evsd_log_set_quiet(true);
 	err->msg[0] = '\0';
 	rc = ike_conf_load(path, cfg, err);

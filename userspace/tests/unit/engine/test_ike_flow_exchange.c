@@ -101,17 +101,6 @@ static const char client_aggr_conf[] =
 	"    transform-set T\n"
 	"}\n";
 
-static char *write_tmp(const char *text)
-{
-	char *path = strdup("/tmp/evsd-flow-XXXXXX");
-	int fd = mkstemp(path);
-
-	UNIT_ASSERT(fd >= 0);
-	UNIT_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-	return path;
-}
-
 static void engine_hooks(struct ike_engine *e);
 
 static void side_init(struct side *s, const char *name, const char *conf,
@@ -121,7 +110,7 @@ static void side_init(struct side *s, const char *name, const char *conf,
 
 	memset(s, 0, sizeof(*s));
 	s->name = name;
-	s->path = write_tmp(conf);
+	s->path = unit_tmpfile(conf);
 	if (ike_conf_load(s->path, &s->cfg, &err) < 0)
 		UNIT_FAIL("%s config: %s", name, err.msg);
 	s->e = ike_engine_new(&s->cfg.ike, role, &fake_ops, s);
@@ -553,7 +542,7 @@ UNIT_TEST(per_source_rate_limit)
 	ike_conf_free(&srv.cfg);
 	unlink(srv.path);
 	free(srv.path);
-	srv.path = write_tmp(conf);
+	srv.path = unit_tmpfile(conf);
 	UNIT_ASSERT(ike_conf_load(srv.path, &srv.cfg, &err) == 0);
 	srv.e = ike_engine_new(&srv.cfg.ike, EVS_ROLE_SERVER, &fake_ops, &srv);
 	engine_hooks(srv.e);
@@ -733,7 +722,7 @@ UNIT_TEST(half_open_per_source_limit)
 	ike_conf_free(&srv.cfg);
 	unlink(srv.path);
 	free(srv.path);
-	srv.path = write_tmp(conf);
+	srv.path = unit_tmpfile(conf);
 	UNIT_ASSERT(ike_conf_load(srv.path, &srv.cfg, &err) == 0);
 	srv.e = ike_engine_new(&srv.cfg.ike, EVS_ROLE_SERVER, &fake_ops, &srv);
 	engine_hooks(srv.e);
@@ -1583,7 +1572,7 @@ static void expect_conf_error(const char *text, const char *needle)
 {
 	struct ike_conf cfg;
 	struct cfg_err err;
-	char *path = write_tmp(text);
+	char *path = unit_tmpfile(text);
 
 	UNIT_ASSERT(ike_conf_load(path, &cfg, &err) < 0);
 	UNIT_ASSERT(strstr(err.msg, needle));

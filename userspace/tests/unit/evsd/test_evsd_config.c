@@ -61,23 +61,12 @@ static const char good[] =
 	"    xauth-password pw\n"
 	"}\n";
 
-static char *write_tmp(const char *text)
-{
-	char *path = strdup("/tmp/evsd-conf-XXXXXX");
-	int fd = mkstemp(path);
-
-	UNIT_ASSERT(fd >= 0);
-	UNIT_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-	return path;
-}
-
 UNIT_TEST(full_configuration)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	struct evsd_config cfg;
 	struct cfg_err err;
-	char *path = write_tmp(good);
+	char *path = unit_tmpfile(good);
 	const struct ike_config *ike = &cfg.ike;
 	const struct ike_peer *p;
 	const struct secret *k;
@@ -147,7 +136,7 @@ UNIT_TEST(full_configuration)
 /* Each bad configuration must fail with exactly this "file:line: ..." */
 static void expect_error(const char *text, unsigned line, const char *part)
 {
-	char *path = write_tmp(text), want[64];
+	char *path = unit_tmpfile(text), want[64];
 	struct evsd_config cfg;
 	struct cfg_err err;
 
@@ -227,7 +216,7 @@ UNIT_TEST(errors_carry_file_and_line)
 
 UNIT_TEST(check_config_output)
 {
-	char *path = write_tmp(good), *bad = write_tmp("device evs0\nbogus\n");
+	char *path = unit_tmpfile(good), *bad = unit_tmpfile("device evs0\nbogus\n");
 	char out[512] = "", errout[512] = "";
 	FILE *o = fmemopen(out, sizeof(out), "w");
 	FILE *e = fmemopen(errout, sizeof(errout), "w");
@@ -248,7 +237,7 @@ UNIT_TEST(check_config_output)
 
 UNIT_TEST(easyvpn_sections_and_defaults)
 {
-	char *path = write_tmp("crypto isakmp policy 10 {\n encryption aes 256\n hash sha\n authentication pre-share\n group 14\n}\n"
+	char *path = unit_tmpfile("crypto isakmp policy 10 {\n encryption aes 256\n hash sha\n authentication pre-share\n group 14\n}\n"
 			       "group sales {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n}\n"
 			       "unknown-thing 1\n");
 	struct evsd_config cfg;
@@ -261,7 +250,7 @@ UNIT_TEST(easyvpn_sections_and_defaults)
 	UNIT_ASSERT(strstr(err.msg, ":10: unknown directive 'unknown-thing'"));
 	unlink(path);
 	free(path);
-	path = write_tmp("crypto isakmp policy 10 {\n encryption aes 256\n hash sha\n authentication pre-share\n group 14\n}\n"
+	path = unit_tmpfile("crypto isakmp policy 10 {\n encryption aes 256\n hash sha\n authentication pre-share\n group 14\n}\n"
 			 "group sales {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n}\n");
 	if (evsd_config_load(path, &cfg, &err) < 0)
 		UNIT_FAIL("%s", err.msg);
@@ -350,7 +339,7 @@ UNIT_TEST(pki_crl_depth_and_eku_directives)
 	UNIT_ASSERT_EQ_INT(system(cmd), 0);
 	snprintf(text, sizeof(text), "pki {\n ca %s/ca.pem\n crl %s/ca.crl\n crl-check leaf\n"
 		 " max-chain-depth 2\n extended-key-usage ipsec-ike server-auth\n}\n", dir, dir);
-	path = write_tmp(text);
+	path = unit_tmpfile(text);
 	evsd_log_set_quiet(true);
 	if (evsd_config_load(path, &cfg, &err) < 0)
 		UNIT_FAIL("%s", err.msg);
@@ -376,7 +365,7 @@ UNIT_TEST(check_config_role)
 {
 	static const char nopolicy[] =
 		"device evs0\ncrypto ipsec transform-set T esp-aes esp-sha-hmac\n";
-	char *path = write_tmp(nopolicy), *gw = write_tmp(good);
+	char *path = unit_tmpfile(nopolicy), *gw = unit_tmpfile(good);
 	char out[512] = "", errout[512] = "";
 	FILE *o = fmemopen(out, sizeof(out), "w");
 	FILE *e = fmemopen(errout, sizeof(errout), "w");
