@@ -257,7 +257,7 @@ int evsadm_user(struct evsadm *ctx, int argc, char **argv)
 {
 	struct evsadm_user_req req;
 	char password[USERDB_PASS_MAX + 2];
-	struct userdb_err uerr;
+	struct evs_err uerr;
 	struct userdb db;
 	struct evs_err e;
 	int lock = -1, rc = EVSADM_EXIT_FAIL;

@@ -19,7 +19,7 @@ void evsd_config_free(struct evsd_config *cfg)
 }
 
 int evsd_config_load(const char *path, struct evsd_config *cfg,
-		     struct cfg_err *err)
+		     struct evs_err *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = strdup(path);
@@ -41,7 +41,7 @@ fail:
 }
 
 int evsd_config_check_role(const struct evsd_config *cfg, bool client,
-			   struct cfg_err *err)
+			   struct evs_err *err)
 {
 	if (client && !cfg->ike.n_peers) {
 		snprintf(err->msg, sizeof(err->msg),
@@ -61,7 +61,7 @@ int evsd_check_config(const char *path, bool client, FILE *out, FILE *errout)
 {
 	char sum[512] = "";
 	struct evsd_config cfg;
-	struct cfg_err err;
+	struct evs_err err;
 
 	if (evsd_config_load(path, &cfg, &err) < 0) {
 		fprintf(errout, "%s\n", err.msg);

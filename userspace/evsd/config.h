@@ -31,14 +31,14 @@ struct evsd_config {
  * cfg_check_unused.  On error everything is freed, *cfg is zeroed and
  * *err says file:line: reason. */
 int evsd_config_load(const char *path, struct evsd_config *cfg,
-		     struct cfg_err *err);
+		     struct evs_err *err);
 void evsd_config_free(struct evsd_config *cfg);
 
 /* What evsd refuses at start in a loaded configuration for its role: a
  * gateway (client false) without any isakmp policy, a client without a
  * peer block.  0, or -1 with *err set. */
 int evsd_config_check_role(const struct evsd_config *cfg, bool client,
-			   struct cfg_err *err);
+			   struct evs_err *err);
 
 /* `evsd [--client] --check-config [-c path]`: load, run
  * evsd_config_check_role and the Easy VPN sections' check, print "path:

@@ -463,7 +463,7 @@ int main(int argc, char **argv)
 	const char *conf = EVSD_CONF_PATH, *pidf = PID_FILE, *ctl = EVSD_CTL_PATH;
 	bool foreground = false, debug = false, check = false;
 	struct evsd d;
-	struct cfg_err err;
+	struct evs_err err;
 	int c, pid_fd, ready_fd = -1, rc = 1;
 
 	memset(&d, 0, sizeof(d));

@@ -32,7 +32,7 @@
 static const char *const yes_no[] = { "no", "yes", NULL };
 
 static int want_args(const struct cfg_node *n, unsigned min, unsigned max,
-		     struct cfg_err *err)
+		     struct evs_err *err)
 {
 	if (cfg_want_block(n, false, err))
 		return -1;
@@ -40,7 +40,7 @@ static int want_args(const struct cfg_node *n, unsigned min, unsigned max,
 }
 
 static int parse_ip4(const struct cfg_node *n, unsigned idx, uint32_t *out,
-		     struct cfg_err *err)
+		     struct evs_err *err)
 {
 	struct in_addr a;
 
@@ -54,7 +54,7 @@ static int parse_ip4(const struct cfg_node *n, unsigned idx, uint32_t *out,
 }
 
 static int parse_net(const struct cfg_node *n, unsigned idx,
-		     struct modecfg_net *net, struct cfg_err *err)
+		     struct modecfg_net *net, struct evs_err *err)
 {
 	struct evs_inaddr p;
 	struct evs_err e;
@@ -68,7 +68,7 @@ static int parse_net(const struct cfg_node *n, unsigned idx,
 }
 
 static int parse_nets(const struct cfg_node *n, struct modecfg_net *nets,
-		      unsigned *count, bool allow_none, struct cfg_err *err)
+		      unsigned *count, bool allow_none, struct evs_err *err)
 {
 	if (want_args(n, allow_none ? 1 : 2, 1 + MODECFG_MAX_NETS, err))
 		return -1;
@@ -80,7 +80,7 @@ static int parse_nets(const struct cfg_node *n, struct modecfg_net *nets,
 }
 
 static int parse_servers(const struct cfg_node *n, uint32_t *list, unsigned *count,
-			 struct cfg_err *err)
+			 struct evs_err *err)
 {
 	if (want_args(n, 2, 1 + MODECFG_MAX_SERVERS, err))
 		return -1;
@@ -93,7 +93,7 @@ static int parse_servers(const struct cfg_node *n, uint32_t *list, unsigned *cou
 
 /* Words joined with commas into out (split DNS, backup servers). */
 static int join_words(const struct cfg_node *n, char *out, size_t len,
-		      struct cfg_err *err)
+		      struct evs_err *err)
 {
 	size_t pos = 0;
 
@@ -117,7 +117,7 @@ static int join_words(const struct cfg_node *n, char *out, size_t len,
 	return 0;
 }
 
-static int parse_bool(const struct cfg_node *n, bool *out, struct cfg_err *err)
+static int parse_bool(const struct cfg_node *n, bool *out, struct evs_err *err)
 {
 	int v;
 
@@ -135,7 +135,7 @@ static int parse_bool(const struct cfg_node *n, bool *out, struct cfg_err *err)
 }
 
 static int parse_auth(const struct cfg_node *n, enum ezv_auth *out,
-		      struct cfg_err *err)
+		      struct evs_err *err)
 {
 	static const char *const names[] = { "local", "radius", "radius-local", NULL };
 	int v;
@@ -150,7 +150,7 @@ static int parse_auth(const struct cfg_node *n, enum ezv_auth *out,
 }
 
 static int parse_hex(const struct cfg_node *n, uint8_t *buf, size_t max,
-		     size_t *len, struct cfg_err *err)
+		     size_t *len, struct evs_err *err)
 {
 	struct evs_err e;
 
@@ -163,7 +163,7 @@ static int parse_hex(const struct cfg_node *n, uint8_t *buf, size_t max,
 
 /* network-extension allow NET/LEN ...: more lines in one block add up. */
 static int parse_nem_allow(const struct cfg_node *n, struct ezv_settings *s,
-			   struct cfg_err *err)
+			   struct evs_err *err)
 {
 	if (n->argc < 2 || strcmp(n->argv[1], "allow"))
 		return cfg_error(err, n, "expected \"network-extension allow NET/LEN ...\"");
@@ -187,7 +187,7 @@ static int parse_nem_allow(const struct cfg_node *n, struct ezv_settings *s,
 
 /* One setting shared by groups and users; 1 if the keyword is not one. */
 static int parse_setting(const struct cfg_node *n, struct ezv_settings *s,
-			 struct cfg_err *err)
+			 struct evs_err *err)
 {
 	const char *kw = n->argv[0];
 	int f, v;
@@ -320,7 +320,7 @@ static void warn_weak_psk(const struct ezv_group *g)
 }
 
 static int load_group(struct cfg_node *n, struct easyvpn_config *c,
-		      struct cfg_err *err)
+		      struct evs_err *err)
 {
 	struct ezv_group *g, *grown;
 
@@ -388,7 +388,7 @@ static int load_group(struct cfg_node *n, struct easyvpn_config *c,
 }
 
 static int load_user(struct cfg_node *n, struct easyvpn_config *c,
-		     struct cfg_err *err)
+		     struct evs_err *err)
 {
 	struct ezv_user *u, *grown;
 
@@ -443,7 +443,7 @@ static int load_user(struct cfg_node *n, struct easyvpn_config *c,
 }
 
 static int load_radius_server(struct cfg_node *n, struct ezv_aaa *aaa,
-			      struct cfg_err *err)
+			      struct evs_err *err)
 {
 	struct ezv_radius_server *rs;
 	uint32_t v;
@@ -484,7 +484,7 @@ static int load_radius_server(struct cfg_node *n, struct ezv_aaa *aaa,
 	return 0;
 }
 
-static int load_aaa(struct cfg_node *n, struct ezv_aaa *aaa, struct cfg_err *err)
+static int load_aaa(struct cfg_node *n, struct ezv_aaa *aaa, struct evs_err *err)
 {
 	if (cfg_nargs(n, 1, 1, err) || cfg_want_block(n, true, err))
 		return -1;
@@ -541,7 +541,7 @@ static int load_aaa(struct cfg_node *n, struct ezv_aaa *aaa, struct cfg_err *err
 	return 0;
 }
 
-static int load_xauth(struct cfg_node *n, struct ezv_xauth_cfg *x, struct cfg_err *err)
+static int load_xauth(struct cfg_node *n, struct ezv_xauth_cfg *x, struct evs_err *err)
 {
 	if (cfg_nargs(n, 1, 1, err) || cfg_want_block(n, true, err))
 		return -1;
@@ -567,7 +567,7 @@ static int load_xauth(struct cfg_node *n, struct ezv_xauth_cfg *x, struct cfg_er
 	return 0;
 }
 
-static int load_pool(struct cfg_node *n, struct easyvpn_config *c, struct cfg_err *err)
+static int load_pool(struct cfg_node *n, struct easyvpn_config *c, struct evs_err *err)
 {
 	char msg[256];
 	int r;
@@ -595,7 +595,7 @@ static int load_pool(struct cfg_node *n, struct easyvpn_config *c, struct cfg_er
 
 static int check_settings(const struct cfg_node *where, const struct easyvpn_config *c,
 			  const struct ezv_settings *s, const char *what,
-			  const char *name, struct cfg_err *err)
+			  const char *name, struct evs_err *err)
 {
 	if ((s->has & EZV_BIT(EZV_POOL)) && !pool_exists(c->pools, s->pool))
 		return cfg_error(err, where, "%s \"%s\": no pool \"%s\"", what, name, s->pool);
@@ -619,7 +619,7 @@ static unsigned mask_plen(uint32_t mask)
  * the split-include networks or a pool. */
 static int check_nem(const struct cfg_node *where, const struct easyvpn_config *c,
 		     const struct ezv_settings *eff, const char *what, const char *name,
-		     bool need_list, struct cfg_err *err)
+		     bool need_list, struct evs_err *err)
 {
 	char why[160];
 
@@ -660,7 +660,7 @@ static const struct cfg_node *node_kw(struct cfg_node *root, const char *kw)
 	return root;
 }
 
-static int validate(struct cfg_node *root, struct easyvpn_config *c, struct cfg_err *err)
+static int validate(struct cfg_node *root, struct easyvpn_config *c, struct evs_err *err)
 {
 	if (c->aaa.auth != EZV_AUTH_LOCAL && !c->aaa.n_servers)
 		return cfg_error(err, node_kw(root, "aaa"),
@@ -703,7 +703,7 @@ static int validate(struct cfg_node *root, struct easyvpn_config *c, struct cfg_
 }
 
 int easyvpn_config_load(struct cfg_node *root, struct easyvpn_config **out,
-			struct cfg_err *err)
+			struct evs_err *err)
 {
 	struct easyvpn_config *c = calloc(1, sizeof(*c));
 
@@ -784,10 +784,10 @@ void easyvpn_config_destroy(struct easyvpn_config *c)
 /* What ezv_init() would refuse: the user database must load (a
  * missing file is allowed there too). */
 int easyvpn_config_check(const struct easyvpn_config *c, char *sum, size_t len,
-			 struct cfg_err *err)
+			 struct evs_err *err)
 {
 	struct userdb db;
-	struct userdb_err ue;
+	struct evs_err ue;
 	size_t used = strlen(sum);
 
 	if (!c)

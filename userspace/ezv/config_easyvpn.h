@@ -16,13 +16,13 @@ struct easyvpn_config;
 /* Interpret the Easy VPN directives of root (marking them used) into a
  * new *out.  0, or -1 with *err = "file:line: reason" and *out NULL. */
 int easyvpn_config_load(struct cfg_node *root, struct easyvpn_config **out,
-			struct cfg_err *err);
+			struct evs_err *err);
 /* Frees c and everything it holds; NULL is fine. */
 void easyvpn_config_destroy(struct easyvpn_config *c);
 /* What evsd would still refuse at start: the user database must load (a
  * missing file is allowed).  Appends ", N groups, N pools, N users" to
  * sum.  0, or -1 with *err set.  NULL c: 0. */
 int easyvpn_config_check(const struct easyvpn_config *c, char *sum,
-			 size_t len, struct cfg_err *err);
+			 size_t len, struct evs_err *err);
 
 #endif

@@ -129,7 +129,7 @@ const struct secret *ezv_psk_lookup(const struct isakmp_id *id,
 static struct userdb *load_users(const char *path, char *err, size_t errlen)
 {
 	struct userdb *db = calloc(1, sizeof(*db));
-	struct userdb_err ue;
+	struct evs_err ue;
 
 	if (!db) {
 		snprintf(err, errlen, "out of memory");

@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 8192) {
 		struct userdb db;
-		struct userdb_err ue;
+		struct evs_err ue;
 
 		userdb_init(&db);
 		userdb_parse(&db, (const char *)data, size, "fuzz", &ue);

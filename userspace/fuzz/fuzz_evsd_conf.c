@@ -51,7 +51,7 @@ static bool pki_files(struct cfg_node *root)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct evsd_config cfg;
-	struct cfg_err err;
+	struct evs_err err;
 	char *text;
 
 	evsd_log_set_quiet(true);

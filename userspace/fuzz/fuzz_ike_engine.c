@@ -185,7 +185,7 @@ static void load(struct ike_conf *cfg, const char *text,
 		 struct easyvpn_config **ezv)
 {
 	char path[] = "/tmp/evs-fuzz-ike-XXXXXX";
-	struct cfg_err err;
+	struct evs_err err;
 	int fd = mkstemp(path);
 
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
@@ -202,7 +202,7 @@ static void load(struct ike_conf *cfg, const char *text,
 static void setup(void)
 {
 	char dir[] = "/tmp/evs-fuzz-ike-XXXXXX", users[64], text[4096], err[256];
-	struct userdb_err ue;
+	struct evs_err ue;
 	struct userdb db;
 
 	verbose = getenv("EVS_FUZZ_IKE_VERBOSE");

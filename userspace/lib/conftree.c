@@ -26,7 +26,7 @@
 
 /* ---- errors -------------------------------------------------------------- */
 
-static int errat(struct cfg_err *err, const char *file, unsigned line,
+static int errat(struct evs_err *err, const char *file, unsigned line,
 		 const char *fmt, va_list ap)
 {
 	int n;
@@ -40,7 +40,7 @@ static int errat(struct cfg_err *err, const char *file, unsigned line,
 }
 
 static int __attribute__((format(printf, 4, 5)))
-perr_line(struct cfg_err *err, const char *file, unsigned line,
+perr_line(struct evs_err *err, const char *file, unsigned line,
 	  const char *fmt, ...)
 {
 	va_list ap;
@@ -51,7 +51,7 @@ perr_line(struct cfg_err *err, const char *file, unsigned line,
 	return -1;
 }
 
-int cfg_error(struct cfg_err *err, const struct cfg_node *n,
+int cfg_error(struct evs_err *err, const struct cfg_node *n,
 	      const char *fmt, ...)
 {
 	va_list ap;
@@ -136,7 +136,7 @@ static bool is_bare(unsigned char c)
 
 /* Split one line (no newline) into words.  Returns 0 or -1 + *err. */
 static int tokenize(const char *s, size_t len, const char *file, unsigned line,
-		    struct line_tok *t, struct cfg_err *err)
+		    struct line_tok *t, struct evs_err *err)
 {
 	char word[CFG_MAX_LINE + 1];
 	size_t i = 0;
@@ -220,7 +220,7 @@ static int tokenize(const char *s, size_t len, const char *file, unsigned line,
 }
 
 static struct cfg_node *parse_text(const char *text, size_t size,
-				   const char *name, struct cfg_err *err)
+				   const char *name, struct evs_err *err)
 {
 	struct cfg_node *root = calloc(1, sizeof(*root));
 	struct cfg_node *parent, *tails[CFG_MAX_DEPTH + 1] = { NULL };
@@ -310,7 +310,7 @@ fail:
 }
 
 struct cfg_node *cfg_parse_string(const char *text, const char *name,
-				  struct cfg_err *err)
+				  struct evs_err *err)
 {
 	size_t len = strlen(text);
 
@@ -321,7 +321,7 @@ struct cfg_node *cfg_parse_string(const char *text, const char *name,
 	return parse_text(text, len, name, err);
 }
 
-struct cfg_node *cfg_parse_file(const char *path, struct cfg_err *err)
+struct cfg_node *cfg_parse_file(const char *path, struct evs_err *err)
 {
 	struct evs_err why;
 	struct cfg_node *root;
@@ -391,7 +391,7 @@ bool cfg_is(const struct cfg_node *n, ...)
 }
 
 int cfg_nargs(const struct cfg_node *n, unsigned min, unsigned max,
-	      struct cfg_err *err)
+	      struct evs_err *err)
 {
 	if (n->argc < min)
 		return cfg_error(err, n, "'%s' needs more arguments", n->argv[0]);
@@ -402,7 +402,7 @@ int cfg_nargs(const struct cfg_node *n, unsigned min, unsigned max,
 	return 0;
 }
 
-int cfg_want_block(const struct cfg_node *n, bool block, struct cfg_err *err)
+int cfg_want_block(const struct cfg_node *n, bool block, struct evs_err *err)
 {
 	if (n->block == block)
 		return 0;
@@ -411,7 +411,7 @@ int cfg_want_block(const struct cfg_node *n, bool block, struct cfg_err *err)
 }
 
 int cfg_u32(const struct cfg_node *n, unsigned idx, uint32_t min,
-	    uint32_t max, uint32_t *out, struct cfg_err *err)
+	    uint32_t max, uint32_t *out, struct evs_err *err)
 {
 	unsigned long long v;
 	char *end;
@@ -432,7 +432,7 @@ int cfg_u32(const struct cfg_node *n, unsigned idx, uint32_t min,
 }
 
 int cfg_choice(const struct cfg_node *n, unsigned idx,
-	       const char *const *names, struct cfg_err *err)
+	       const char *const *names, struct evs_err *err)
 {
 	char list[256];
 	size_t o = 0;
@@ -452,7 +452,7 @@ int cfg_choice(const struct cfg_node *n, unsigned idx,
 }
 
 int cfg_addr(const struct cfg_node *n, unsigned idx,
-	     struct sockaddr_storage *ss, uint8_t *plen, struct cfg_err *err)
+	     struct sockaddr_storage *ss, uint8_t *plen, struct evs_err *err)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash;
 	unsigned max;
@@ -497,7 +497,7 @@ int cfg_addr(const struct cfg_node *n, unsigned idx,
 }
 
 int cfg_secret(const struct cfg_node *n, unsigned idx, struct secret **out,
-	       struct cfg_err *err)
+	       struct evs_err *err)
 {
 	if (idx >= n->argc)
 		return cfg_error(err, n, "'%s' needs a value", n->argv[0]);
@@ -509,7 +509,7 @@ int cfg_secret(const struct cfg_node *n, unsigned idx, struct secret **out,
 	return 0;
 }
 
-int cfg_check_unused(const struct cfg_node *root, struct cfg_err *err)
+int cfg_check_unused(const struct cfg_node *root, struct evs_err *err)
 {
 	for (const struct cfg_node *n = root->child; n; n = n->next) {
 		char words[128];

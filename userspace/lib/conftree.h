@@ -31,6 +31,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/err.h"
+
 struct secret;
 
 struct cfg_node {
@@ -45,22 +47,18 @@ struct cfg_node {
 	bool used;			/* claimed by an interpreter */
 };
 
-struct cfg_err {
-	char msg[512];			/* "file:line: reason" */
-};
-
 /* Parse a file / a string (name is used as the file name in errors).
  * Returns the root (argc 0, block) or NULL with *err filled.  Limits: 64
  * words per line, 4096 bytes per line, blocks nested 8 deep, 1 MiB. */
-struct cfg_node *cfg_parse_file(const char *path, struct cfg_err *err);
+struct cfg_node *cfg_parse_file(const char *path, struct evs_err *err);
 struct cfg_node *cfg_parse_string(const char *text, const char *name,
-				  struct cfg_err *err);
+				  struct evs_err *err);
 /* Frees the tree, wiping every word first (keys are in there). */
 void cfg_free(struct cfg_node *root);
 
 /* Fill *err with "file:line: " + message for node n; returns -1 so
  * interpreters can `return cfg_error(err, n, "...")`. */
-int cfg_error(struct cfg_err *err, const struct cfg_node *n,
+int cfg_error(struct evs_err *err, const struct cfg_node *n,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* True if n's first words are exactly the given ones (NULL-terminated):
@@ -68,25 +66,25 @@ int cfg_error(struct cfg_err *err, const struct cfg_node *n,
 bool cfg_is(const struct cfg_node *n, ...) __attribute__((sentinel));
 /* argc in [min, max] (counting the keyword words), else error "… expects …". */
 int cfg_nargs(const struct cfg_node *n, unsigned min, unsigned max,
-	      struct cfg_err *err);
+	      struct evs_err *err);
 /* Must (not) have a block. */
-int cfg_want_block(const struct cfg_node *n, bool block, struct cfg_err *err);
+int cfg_want_block(const struct cfg_node *n, bool block, struct evs_err *err);
 /* argv[idx] as an unsigned number within [min, max]. */
 int cfg_u32(const struct cfg_node *n, unsigned idx, uint32_t min,
-	    uint32_t max, uint32_t *out, struct cfg_err *err);
+	    uint32_t max, uint32_t *out, struct evs_err *err);
 /* argv[idx] as one of names[] (NULL-terminated): returns the index or -1
  * with an error listing the choices. */
 int cfg_choice(const struct cfg_node *n, unsigned idx,
-	       const char *const *names, struct cfg_err *err);
+	       const char *const *names, struct evs_err *err);
 /* argv[idx] as an IPv4/IPv6 address, optionally "/plen" when plen != NULL
  * (no "/" = full length).  Port is set to 0. */
 int cfg_addr(const struct cfg_node *n, unsigned idx,
-	     struct sockaddr_storage *ss, uint8_t *plen, struct cfg_err *err);
+	     struct sockaddr_storage *ss, uint8_t *plen, struct evs_err *err);
 /* argv[idx] copied into a sealed secret (the word stays in the tree until
  * cfg_free wipes it). */
 int cfg_secret(const struct cfg_node *n, unsigned idx, struct secret **out,
-	       struct cfg_err *err);
+	       struct evs_err *err);
 /* Error for the first top-level directive with !used. */
-int cfg_check_unused(const struct cfg_node *root, struct cfg_err *err);
+int cfg_check_unused(const struct cfg_node *root, struct evs_err *err);
 
 #endif

@@ -17,9 +17,9 @@
 
 #define USERDB_FILE_MAX (16u << 20)	/* 16 MiB: ~100k users */
 
-static int uerr(struct userdb_err *err, const char *fmt, ...)
+static int uerr(struct evs_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static int uerr(struct userdb_err *err, const char *fmt, ...)
+static int uerr(struct evs_err *err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -149,7 +149,7 @@ static char *next_field(char **p)
 }
 
 static int parse_line(struct userdb *db, char *line, const char *name,
-		      unsigned lineno, struct userdb_err *err)
+		      unsigned lineno, struct evs_err *err)
 {
 	char *p = line, *user, *group, *hash, *extra;
 	struct userdb_user *u, *dup;
@@ -192,7 +192,7 @@ static int parse_line(struct userdb *db, char *line, const char *name,
 }
 
 int userdb_parse(struct userdb *db, const char *text, size_t len,
-		 const char *name, struct userdb_err *err)
+		 const char *name, struct evs_err *err)
 {
 	char line[1024];
 	unsigned lineno = 0;
@@ -230,7 +230,7 @@ fail:
 }
 
 int userdb_load(struct userdb *db, const char *path, bool missing_ok,
-		struct userdb_err *err)
+		struct evs_err *err)
 {
 	struct stat st;
 	char *buf;
@@ -286,7 +286,7 @@ int userdb_load(struct userdb *db, const char *path, bool missing_ok,
 }
 
 int userdb_save(const struct userdb *db, const char *path,
-		struct userdb_err *err)
+		struct evs_err *err)
 {
 	char tmp[4096];
 	FILE *f;
@@ -350,7 +350,7 @@ static void cost_limits(enum userdb_cost cost, unsigned long long *ops, size_t *
 }
 
 static int hash_password(char out[USERDB_HASH_MAX], const char *password,
-			 enum userdb_cost cost, struct userdb_err *err)
+			 enum userdb_cost cost, struct evs_err *err)
 {
 	unsigned long long ops;
 	size_t mem, plen = strlen(password);
@@ -370,7 +370,7 @@ static int hash_password(char out[USERDB_HASH_MAX], const char *password,
 
 int userdb_add(struct userdb *db, const char *name, const char *group,
 	       const char *password, enum userdb_cost cost,
-	       struct userdb_err *err)
+	       struct evs_err *err)
 {
 	char hash[USERDB_HASH_MAX];
 	struct userdb_user *u;
@@ -394,7 +394,7 @@ int userdb_add(struct userdb *db, const char *name, const char *group,
 
 int userdb_set_password(struct userdb *db, const char *name,
 			const char *password, enum userdb_cost cost,
-			struct userdb_err *err)
+			struct evs_err *err)
 {
 	struct userdb_user *u = userdb_find(db, name);
 	char hash[USERDB_HASH_MAX];
@@ -408,7 +408,7 @@ int userdb_set_password(struct userdb *db, const char *name,
 }
 
 int userdb_set_group(struct userdb *db, const char *name, const char *group,
-		     struct userdb_err *err)
+		     struct evs_err *err)
 {
 	struct userdb_user *u = userdb_find(db, name);
 
@@ -420,7 +420,7 @@ int userdb_set_group(struct userdb *db, const char *name, const char *group,
 	return 0;
 }
 
-int userdb_del(struct userdb *db, const char *name, struct userdb_err *err)
+int userdb_del(struct userdb *db, const char *name, struct evs_err *err)
 {
 	struct userdb_user *u = userdb_find(db, name);
 	size_t i;

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/err.h"
+
 #define USERDB_PATH		"/etc/evs/users"
 #define USERDB_NAME_MAX		63
 #define USERDB_HASH_MAX		128	/* crypto_pwhash_STRBYTES */
@@ -34,10 +36,6 @@ struct userdb_user {
 struct userdb {
 	struct userdb_user *users;
 	size_t n, cap;
-};
-
-struct userdb_err {
-	char msg[512];			/* "file:line: reason" */
 };
 
 /* Hash cost, as libsodium names it.  "min" exists for tests that verify
@@ -57,14 +55,14 @@ void userdb_free(struct userdb *db);
 /* Parse text (name is the file name used in errors).  On error -1 with
  * *err = "name:line: reason"; db is left empty. */
 int userdb_parse(struct userdb *db, const char *text, size_t len,
-		 const char *name, struct userdb_err *err);
+		 const char *name, struct evs_err *err);
 /* Read and parse path.  A missing file is an error unless missing_ok, in
  * which case db stays empty. */
 int userdb_load(struct userdb *db, const char *path, bool missing_ok,
-		struct userdb_err *err);
+		struct evs_err *err);
 /* Write the database atomically (path.tmp, fsync, rename), mode 0600. */
 int userdb_save(const struct userdb *db, const char *path,
-		struct userdb_err *err);
+		struct evs_err *err);
 
 bool userdb_name_valid(const char *name, bool is_group);
 struct userdb_user *userdb_find(const struct userdb *db, const char *name);
@@ -73,13 +71,13 @@ struct userdb_user *userdb_find(const struct userdb *db, const char *name);
  * The password is hashed here; it is never stored or logged. */
 int userdb_add(struct userdb *db, const char *name, const char *group,
 	       const char *password, enum userdb_cost cost,
-	       struct userdb_err *err);
+	       struct evs_err *err);
 int userdb_set_password(struct userdb *db, const char *name,
 			const char *password, enum userdb_cost cost,
-			struct userdb_err *err);
+			struct evs_err *err);
 int userdb_set_group(struct userdb *db, const char *name, const char *group,
-		     struct userdb_err *err);
-int userdb_del(struct userdb *db, const char *name, struct userdb_err *err);
+		     struct evs_err *err);
+int userdb_del(struct userdb *db, const char *name, struct evs_err *err);
 
 /* Check a password.  For an unknown user a fixed dummy hash is verified
  * anyway, so both answers take the same time.  Returns true on a match;

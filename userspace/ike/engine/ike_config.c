@@ -83,7 +83,7 @@ static const struct word_map *word_find(const struct word_map *m, const char *w)
 	return NULL;
 }
 
-static int word_error(struct cfg_err *err, const struct cfg_node *n,
+static int word_error(struct evs_err *err, const struct cfg_node *n,
 		      const char *w, const struct word_map *m)
 {
 	char list[256];
@@ -98,7 +98,7 @@ static int word_error(struct cfg_err *err, const struct cfg_node *n,
 
 /* "14", "group14", "modp2048", "ecp256", "curve25519", "none" (-> 0). */
 static int parse_group(const struct cfg_node *n, const char *w, bool allow_none,
-		       uint16_t *out, struct cfg_err *err)
+		       uint16_t *out, struct evs_err *err)
 {
 	static const uint16_t all[] = { 2, 5, 14, 15, 16, 19, 20, 21, 31 };
 	const char *num = !strncmp(w, "group", 5) ? w + 5 : w;
@@ -130,7 +130,7 @@ static void warn_weak(const struct cfg_node *n, const char *what)
 /* ---- Phase 1 policies ------------------------------------------------------- */
 
 static int policy_encr(const struct cfg_node *c, struct p1_policy *p,
-		       struct cfg_err *err)
+		       struct evs_err *err)
 {
 	const struct word_map *m;
 
@@ -160,7 +160,7 @@ static int policy_encr(const struct cfg_node *c, struct p1_policy *p,
 }
 
 static int policy_child(const struct cfg_node *c, struct p1_policy *p,
-			unsigned *seen, struct cfg_err *err)
+			unsigned *seen, struct evs_err *err)
 {
 	static const char *const keys[] = {
 		"encryption", "hash", "authentication", "group", "lifetime", NULL
@@ -214,7 +214,7 @@ static int policy_child(const struct cfg_node *c, struct p1_policy *p,
 }
 
 static int load_policy(struct cfg_node *n, struct ike_config *ike,
-		       struct cfg_err *err)
+		       struct evs_err *err)
 {
 	struct p1_policy p = { .life_secs = 86400 };
 	unsigned seen = 0;
@@ -249,12 +249,12 @@ static int policy_cmp(const void *a, const void *b)
 /* ---- keys and identity ------------------------------------------------------ */
 
 static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
-		    unsigned *n, struct cfg_err *err);
+		    unsigned *n, struct evs_err *err);
 
 /* The selectors of a no-xauth key: local-network (ours) and
  * remote-network (the peer's), both required. */
 static int load_psk_nets(struct cfg_node *n, struct ike_psk *k,
-			 struct cfg_err *err)
+			 struct evs_err *err)
 {
 	for (struct cfg_node *c = n->child; c; c = c->next) {
 		bool local = cfg_is(c, "local-network", NULL);
@@ -276,7 +276,7 @@ static int load_psk_nets(struct cfg_node *n, struct ike_psk *k,
 
 /* crypto isakmp key SECRET address A[/plen] [no-xauth] [aggressive] [{ nets }] */
 static int load_psk(struct cfg_node *n, struct ike_config *ike,
-		    struct cfg_err *err)
+		    struct evs_err *err)
 {
 	struct ike_psk *k;
 
@@ -315,7 +315,7 @@ static int load_psk(struct cfg_node *n, struct ike_config *ike,
 
 static int load_identity(const struct cfg_node *n, unsigned at,
 			 enum ike_identity *id, char *value, size_t vlen,
-			 bool allow_keyid, struct cfg_err *err)
+			 bool allow_keyid, struct evs_err *err)
 {
 	static const char *const kinds[] = {
 		"address", "fqdn", "user-fqdn", "dn", "key-id", NULL
@@ -346,7 +346,7 @@ static int load_identity(const struct cfg_node *n, unsigned at,
 
 /* crypto ipsec transform-set NAME T... [mode tunnel|transport] */
 static int load_set(struct cfg_node *n, struct ike_config *ike,
-		    struct cfg_err *err)
+		    struct evs_err *err)
 {
 	struct p2_set *s;
 
@@ -408,7 +408,7 @@ static int load_set(struct cfg_node *n, struct ike_config *ike,
 
 /* "seconds N" / "kilobytes N" into the p2 params. */
 static int sa_lifetime(const struct cfg_node *n, unsigned at,
-		       struct p2_params *p, struct cfg_err *err)
+		       struct p2_params *p, struct evs_err *err)
 {
 	static const char *const units[] = { "seconds", "kilobytes", NULL };
 	int u = cfg_choice(n, at, units, err);
@@ -431,7 +431,7 @@ static int sa_lifetime(const struct cfg_node *n, unsigned at,
 }
 
 static int load_crypto_ipsec(struct cfg_node *n, struct ike_config *ike,
-			     struct cfg_err *err)
+			     struct evs_err *err)
 {
 	if (cfg_is(n, "crypto", "ipsec", "transform-set", NULL))
 		return load_set(n, ike, err);
@@ -450,7 +450,7 @@ static int load_crypto_ipsec(struct cfg_node *n, struct ike_config *ike,
 }
 
 static int load_crypto_isakmp(struct cfg_node *n, struct ike_config *ike,
-			      struct cfg_err *err)
+			      struct evs_err *err)
 {
 	if (cfg_is(n, "crypto", "isakmp", "policy", NULL))
 		return load_policy(n, ike, err);
@@ -466,7 +466,7 @@ static int load_crypto_isakmp(struct cfg_node *n, struct ike_config *ike,
 /* ---- pki and timers -------------------------------------------------------------- */
 
 static int load_pki(struct cfg_node *n, struct ike_config *ike,
-		    struct cfg_err *err)
+		    struct evs_err *err)
 {
 	static const char *const keys[] = { "ca", "certificate", "private-key", "crl",
 					    "crl-check", "max-chain-depth",
@@ -548,7 +548,7 @@ static int load_pki(struct cfg_node *n, struct ike_config *ike,
 }
 
 static int load_timers(struct cfg_node *n, struct ike_config *ike,
-		       struct cfg_err *err)
+		       struct evs_err *err)
 {
 	static const char *const keys[] = {
 		"retransmit-interval", "retransmit-count", "half-open-max",
@@ -589,7 +589,7 @@ static int load_timers(struct cfg_node *n, struct ike_config *ike,
 /* Several words of a table into a list, e.g. "hash sha256 sha". */
 static int word_list(const struct cfg_node *c, const struct word_map *map,
 		     uint16_t *v1, uint16_t *v2, unsigned *n, unsigned max,
-		     struct cfg_err *err)
+		     struct evs_err *err)
 {
 	if (c->argc < 2)
 		return cfg_error(err, c, "'%s' needs at least one value", c->argv[0]);
@@ -620,7 +620,7 @@ struct peer_tmp {
 /* "local-network 192.168.1.0/24": one IPv4 prefix per line (the client's
  * routes, addresses and PAT are IPv4, like mode config's address). */
 static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
-		    unsigned *n, struct cfg_err *err)
+		    unsigned *n, struct evs_err *err)
 {
 	struct sockaddr_storage ss;
 	struct evs_prefix p = { .family = AF_INET };
@@ -652,7 +652,7 @@ static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
 
 /* server A [port N] */
 static int peer_server(const struct cfg_node *c, struct ike_peer *p,
-		      struct peer_tmp *t, struct cfg_err *err)
+		      struct peer_tmp *t, struct evs_err *err)
 {
 	uint32_t v;
 
@@ -674,7 +674,7 @@ static int peer_server(const struct cfg_node *c, struct ike_peer *p,
 }
 
 static int peer_mode(const struct cfg_node *c, struct ike_peer *p,
-		    struct peer_tmp *t, struct cfg_err *err)
+		    struct peer_tmp *t, struct evs_err *err)
 {
 	static const char *const modes[] = { "main", "aggressive", NULL };
 	int m;
@@ -686,7 +686,7 @@ static int peer_mode(const struct cfg_node *c, struct ike_peer *p,
 }
 
 static int peer_group_name(const struct cfg_node *c, struct ike_peer *p,
-		          struct peer_tmp *t, struct cfg_err *err)
+		          struct peer_tmp *t, struct evs_err *err)
 {
 	if (cfg_nargs(c, 2, 2, err) < 0)
 		return -1;
@@ -697,28 +697,28 @@ static int peer_group_name(const struct cfg_node *c, struct ike_peer *p,
 }
 
 static int peer_group_key(const struct cfg_node *c, struct ike_peer *p,
-		         struct peer_tmp *t, struct cfg_err *err)
+		         struct peer_tmp *t, struct evs_err *err)
 {
 	return cfg_nargs(c, 2, 2, err) < 0 ? -1 :
 	       cfg_secret(c, 1, &p->group_key, err);
 }
 
 static int peer_authentication(const struct cfg_node *c, struct ike_peer *p,
-		              struct peer_tmp *t, struct cfg_err *err)
+		              struct peer_tmp *t, struct evs_err *err)
 {
 	return word_list(c, auth_words, p->caps.auth, NULL, &p->caps.n_auth,
 			 P1_CAP_MAX, err);
 }
 
 static int peer_encryption(const struct cfg_node *c, struct ike_peer *p,
-		          struct peer_tmp *t, struct cfg_err *err)
+		          struct peer_tmp *t, struct evs_err *err)
 {
 	return word_list(c, p1_encr_words, t->encr, t->encr_bits, &t->n_encr,
 			 P1_CAP_MAX, err);
 }
 
 static int peer_key_length(const struct cfg_node *c, struct ike_peer *p,
-		          struct peer_tmp *t, struct cfg_err *err)
+		          struct peer_tmp *t, struct evs_err *err)
 {
 	uint32_t v;
 
@@ -735,14 +735,14 @@ static int peer_key_length(const struct cfg_node *c, struct ike_peer *p,
 }
 
 static int peer_hash(const struct cfg_node *c, struct ike_peer *p,
-		    struct peer_tmp *t, struct cfg_err *err)
+		    struct peer_tmp *t, struct evs_err *err)
 {
 	return word_list(c, p1_hash_words, p->caps.hash, NULL, &p->caps.n_hash,
 			 P1_CAP_MAX, err);
 }
 
 static int peer_group(const struct cfg_node *c, struct ike_peer *p,
-		     struct peer_tmp *t, struct cfg_err *err)
+		     struct peer_tmp *t, struct evs_err *err)
 {
 	if (c->argc < 2 || c->argc > P1_CAP_MAX + 1)
 		return cfg_error(err, c, "'group' needs 1 to %d groups", P1_CAP_MAX);
@@ -754,7 +754,7 @@ static int peer_group(const struct cfg_node *c, struct ike_peer *p,
 }
 
 static int peer_lifetime(const struct cfg_node *c, struct ike_peer *p,
-		        struct peer_tmp *t, struct cfg_err *err)
+		        struct peer_tmp *t, struct evs_err *err)
 {
 	uint32_t v;
 
@@ -765,7 +765,7 @@ static int peer_lifetime(const struct cfg_node *c, struct ike_peer *p,
 }
 
 static int peer_transform_set(const struct cfg_node *c, struct ike_peer *p,
-		             struct peer_tmp *t, struct cfg_err *err)
+		             struct peer_tmp *t, struct evs_err *err)
 {
 	if (c->argc < 2 || c->argc > 9)
 		return cfg_error(err, c, "'transform-set' needs 1 to 8 names");
@@ -774,27 +774,27 @@ static int peer_transform_set(const struct cfg_node *c, struct ike_peer *p,
 }
 
 static int peer_pfs(const struct cfg_node *c, struct ike_peer *p,
-		   struct peer_tmp *t, struct cfg_err *err)
+		   struct peer_tmp *t, struct evs_err *err)
 {
 	return cfg_nargs(c, 2, 2, err) < 0 ? -1 :
 	       parse_group(c, c->argv[1], true, &p->p2.pfs_group, err);
 }
 
 static int peer_sa_lifetime(const struct cfg_node *c, struct ike_peer *p,
-		           struct peer_tmp *t, struct cfg_err *err)
+		           struct peer_tmp *t, struct evs_err *err)
 {
 	return sa_lifetime(c, 1, &p->p2, err);
 }
 
 static int peer_identity(const struct cfg_node *c, struct ike_peer *p,
-		        struct peer_tmp *t, struct cfg_err *err)
+		        struct peer_tmp *t, struct evs_err *err)
 {
 	return load_identity(c, 1, &p->ident, p->ident_value,
 			     sizeof(p->ident_value), true, err);
 }
 
 static int peer_xauth_username(const struct cfg_node *c, struct ike_peer *p,
-		              struct peer_tmp *t, struct cfg_err *err)
+		              struct peer_tmp *t, struct evs_err *err)
 {
 	if (cfg_nargs(c, 2, 2, err) < 0)
 		return -1;
@@ -805,26 +805,26 @@ static int peer_xauth_username(const struct cfg_node *c, struct ike_peer *p,
 }
 
 static int peer_xauth_password(const struct cfg_node *c, struct ike_peer *p,
-		              struct peer_tmp *t, struct cfg_err *err)
+		              struct peer_tmp *t, struct evs_err *err)
 {
 	return cfg_nargs(c, 2, 2, err) < 0 ? -1 :
 	       cfg_secret(c, 1, &p->xauth_pass, err);
 }
 
 static int peer_local_network(const struct cfg_node *c, struct ike_peer *p,
-		             struct peer_tmp *t, struct cfg_err *err)
+		             struct peer_tmp *t, struct evs_err *err)
 {
 	return peer_net(c, p->local_nets, &p->n_local_nets, err);
 }
 
 static int peer_remote_network(const struct cfg_node *c, struct ike_peer *p,
-		              struct peer_tmp *t, struct cfg_err *err)
+		              struct peer_tmp *t, struct evs_err *err)
 {
 	return peer_net(c, p->remote_nets, &p->n_remote_nets, err);
 }
 
 static int peer_ezvpn_mode(const struct cfg_node *c, struct ike_peer *p,
-		          struct peer_tmp *t, struct cfg_err *err)
+		          struct peer_tmp *t, struct evs_err *err)
 {
 	static const char *const ezvpn_modes[] = {
 		"client", "network-extension", NULL
@@ -839,7 +839,7 @@ static int peer_ezvpn_mode(const struct cfg_node *c, struct ike_peer *p,
 }
 
 static int peer_address_device(const struct cfg_node *c, struct ike_peer *p,
-		              struct peer_tmp *t, struct cfg_err *err)
+		              struct peer_tmp *t, struct evs_err *err)
 {
 	if (cfg_nargs(c, 2, 2, err) < 0)
 		return -1;
@@ -857,7 +857,7 @@ static int peer_address_device(const struct cfg_node *c, struct ike_peer *p,
 struct peer_directive {
 	const char *name;
 	int (*parse)(const struct cfg_node *c, struct ike_peer *p,
-		     struct peer_tmp *t, struct cfg_err *err);
+		     struct peer_tmp *t, struct evs_err *err);
 	bool repeatable;
 };
 
@@ -885,7 +885,7 @@ static const struct peer_directive peer_directives[] = {
 };
 
 static int peer_child(struct cfg_node *c, struct ike_peer *p,
-		      struct peer_tmp *t, unsigned *seen, struct cfg_err *err)
+		      struct peer_tmp *t, unsigned *seen, struct evs_err *err)
 {
 	const size_t n = sizeof(peer_directives) / sizeof(peer_directives[0]);
 	const char *names[sizeof(peer_directives) / sizeof(peer_directives[0]) + 1];
@@ -908,7 +908,7 @@ static int peer_child(struct cfg_node *c, struct ike_peer *p,
 /* Expand "aes" by the key lengths, fill defaults, check consistency. */
 static int peer_finish(struct cfg_node *n, struct ike_peer *p,
 		       struct peer_tmp *t, struct ike_config *ike,
-		       struct cfg_err *err)
+		       struct evs_err *err)
 {
 	static const uint16_t def_bits[] = { 256, 128 };
 	bool psk = false, rsa = false;
@@ -998,7 +998,7 @@ static int peer_finish(struct cfg_node *n, struct ike_peer *p,
 }
 
 static int load_peer(struct cfg_node *n, struct ike_config *ike,
-		     struct cfg_err *err)
+		     struct evs_err *err)
 {
 	struct peer_tmp t;
 	struct ike_peer *p;
@@ -1028,7 +1028,7 @@ static int load_peer(struct cfg_node *n, struct ike_config *ike,
 /* ---- globals ---------------------------------------------------------------------- */
 
 static int load_global(struct cfg_node *n, struct ike_config *ike,
-		       struct cfg_err *err)
+		       struct evs_err *err)
 {
 	uint32_t a, b;
 	int lvl;
@@ -1126,7 +1126,7 @@ static int default_set(struct ike_config *ike)
 }
 
 int ike_config_load(struct cfg_node *root, struct ike_config *ike,
-		    struct cfg_err *err)
+		    struct evs_err *err)
 {
 	const struct cfg_node *pol_node[MAX_POLICIES + 1];
 

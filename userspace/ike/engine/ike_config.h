@@ -139,7 +139,7 @@ struct ike_config {
  * then defaults).  Weak algorithms (DES, MD5, group 2) are accepted when
  * configured and logged as weak (warn).  On error -1 with *err. */
 int ike_config_load(struct cfg_node *root, struct ike_config *ike,
-		    struct cfg_err *err);
+		    struct evs_err *err);
 void ike_config_free(struct ike_config *ike);
 
 /* PSK for a peer address (longest prefix), NULL if none. */

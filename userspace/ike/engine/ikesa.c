@@ -547,7 +547,7 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool notify,
 				    sa->state == IKE_S_READY);
 	if (notify && sa->have_keys && !ike_state_phase1(sa->state))
 		info_send_delete_isakmp(sa);
-	session_end(sa);
+	evs_session_end(sa);
 	ike_sa_set_state(sa, IKE_S_DEAD);
 }
 
@@ -1239,7 +1239,7 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		x->rx.awaiting = false;	/* answered */
 		sa->last_rx = e->now;
 		natt_update_path(sa, p);
-		session_input_cfg(sa, x, &m);
+		evs_session_input_cfg(sa, x, &m);
 		break;
 	default:
 		err.why = "unexpected exchange type";
@@ -1442,7 +1442,7 @@ void ike_engine_conn_gone(struct ike_engine *e, uint32_t conn_id)
 			break;
 		}
 	log_notice("%s: connection %u removed by the kernel", sa->name, conn_id);
-	session_child_down(sa, conn_id);
+	evs_session_child_down(sa, conn_id);
 	conn_index_drop(e, c);
 	ike_sa_conn_forget(sa, c);
 	free(c);

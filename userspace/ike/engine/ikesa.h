@@ -457,23 +457,23 @@ void ike_addr_str(const struct sockaddr *sa, char *out, size_t n);
 bool ike_addr_eq(const struct sockaddr *a, const struct sockaddr *b);
 
 /* Session steps (session.c). */
-void session_phase1_done(struct ike_sa *sa);
-void session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
+void evs_session_phase1_done(struct ike_sa *sa);
+void evs_session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
 		       const struct isakmp_msg *m);
-void session_end(struct ike_sa *sa);
-void session_child_up(struct ike_sa *sa, uint32_t conn_id);
+void evs_session_end(struct ike_sa *sa);
+void evs_session_child_up(struct ike_sa *sa, uint32_t conn_id);
 /* The steps' verdict on a quick mode's identities (server role): 0 or
  * the notify to refuse with (why filled). */
-uint16_t session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
+uint16_t evs_session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
 			   const struct evs_prefix *idcr, char *why, size_t len);
-void session_child_down(struct ike_sa *sa, uint32_t conn_id);
+void evs_session_child_down(struct ike_sa *sa, uint32_t conn_id);
 /* The Phase 2 selectors a client session proposes: every local x every
  * remote prefix gets its own quick mode (at most EVS_SESSION_MAX_NETS
  * of each). */
-void session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
+void evs_session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
 			  unsigned *n_local, struct evs_prefix *remote,
 			  unsigned *n_remote);
-const struct secret *session_psk_lookup(const struct ike_engine *e,
+const struct secret *evs_session_psk_lookup(const struct ike_engine *e,
 					const struct isakmp_id *id,
 					const struct sockaddr *peer);
 

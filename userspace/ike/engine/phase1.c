@@ -530,7 +530,7 @@ static void established(struct ike_sa *sa)
 	 * the key); the peer's ID and the keys stay. */
 	ike_sa_p1_free(sa);
 	ike_sa_set_state(sa, IKE_S_STEPS);
-	session_phase1_done(sa);
+	evs_session_phase1_done(sa);
 }
 
 static void refuse(struct ike_sa *sa, const struct p1_fail *f)
@@ -911,7 +911,7 @@ static int mm_r_recv5(struct ike_sa *sa, const struct isakmp_msg *m,
 static int am_pick_psk(struct ike_sa *sa)
 {
 	const struct sockaddr *peer = (const struct sockaddr *)&sa->path.remote;
-	const struct secret *k = session_psk_lookup(sa->eng, &sa->peer_id, peer);
+	const struct secret *k = evs_session_psk_lookup(sa->eng, &sa->peer_id, peer);
 	char id[128];
 
 	if (!k && sa->peer_id.type != ISAKMP_ID_KEY_ID) {

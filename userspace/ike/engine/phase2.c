@@ -276,7 +276,7 @@ void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify)
 	log_notice("%s: conn %u removed (SPIs in %08x out %08x)", sa->name, c->id,
 		   c->spi_in, c->spi_out);
 	if (c->installed)
-		session_child_down(sa, c->id);
+		evs_session_child_down(sa, c->id);
 	conn_index_drop(e, c);
 	ike_sa_conn_forget(sa, c);
 	free(c);
@@ -493,7 +493,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	e->stats.p2_ok++;
 	if (kc.new_conn) {
 		c->installed = true;
-		session_child_up(sa, c->id);
+		evs_session_child_up(sa, c->id);
 	}
 	rc = 0;
 out:
@@ -647,7 +647,7 @@ static void qm_start_fresh(struct ike_sa *sa)
 
 	/* session.c decides: mode config's address or the configured local
 	 * networks, split include or the configured remote networks */
-	session_p2_selectors(sa, local, &nl, remote, &nr);
+	evs_session_p2_selectors(sa, local, &nl, remote, &nr);
 	for (unsigned l = 0; l < nl; l++)
 		for (unsigned r = 0; r < nr; r++)
 			qm_initiate(sa, &local[l], &remote[r], NULL);
@@ -861,7 +861,7 @@ static int qm_r_recv1(struct ike_sa *sa, struct ike_xchg *x,
 
 		if (qm_r_bound(sa, qm, s, sizeof(s)) < 0)
 			return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, s);
-		notify = session_check_ids(sa, &qm->idci, &qm->idcr, s, sizeof(s));
+		notify = evs_session_check_ids(sa, &qm->idci, &qm->idcr, s, sizeof(s));
 
 		if (notify)
 			return qm_refuse(sa, x, notify, s);

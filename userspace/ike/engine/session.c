@@ -51,7 +51,7 @@ void evs_session_set_psk_lookup(struct ike_engine *e, evs_psk_lookup_fn fn,
 	e->hooks.psk_lookup_arg = arg;
 }
 
-const struct secret *session_psk_lookup(const struct ike_engine *e,
+const struct secret *evs_session_psk_lookup(const struct ike_engine *e,
 					const struct isakmp_id *id,
 					const struct sockaddr *peer)
 {
@@ -71,7 +71,7 @@ static unsigned copy_nets(struct evs_prefix *out, const struct evs_prefix *in,
 	return n;
 }
 
-void session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
+void evs_session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
 			  unsigned *n_local, struct evs_prefix *remote,
 			  unsigned *n_remote)
 {
@@ -176,7 +176,7 @@ static void run_steps(struct ike_sa *sa)
 		steps_finished(sa);
 }
 
-void session_phase1_done(struct ike_sa *sa)
+void evs_session_phase1_done(struct ike_sa *sa)
 {
 	sa->step = 0;
 	run_steps(sa);
@@ -198,7 +198,7 @@ void evs_session_step_done(struct evs_session *s, bool ok, const char *why)
 	run_steps(sa);
 }
 
-void session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
+void evs_session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
 		       const struct isakmp_msg *m)
 {
 	const struct isakmp_payload *p = isakmp_msg_find(m, ISAKMP_PT_ATTR, 0);
@@ -234,7 +234,7 @@ void session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
 		 sa->name, x->msgid, cfg.type);
 }
 
-void session_end(struct ike_sa *sa)
+void evs_session_end(struct ike_sa *sa)
 {
 	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_end)
 		sa->eng->ops->client_end(sa->eng->ops_arg, sa);
@@ -247,7 +247,7 @@ void session_end(struct ike_sa *sa)
 		}
 }
 
-uint16_t session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
+uint16_t evs_session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
 			   const struct evs_prefix *idcr, char *why, size_t len)
 {
 	for (unsigned i = 0; i < n_steps(sa); i++) {
@@ -263,7 +263,7 @@ uint16_t session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
 	return 0;
 }
 
-void session_child_up(struct ike_sa *sa, uint32_t conn_id)
+void evs_session_child_up(struct ike_sa *sa, uint32_t conn_id)
 {
 	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_child_up)
 		sa->eng->ops->client_child_up(sa->eng->ops_arg, sa, conn_id);
@@ -273,7 +273,7 @@ void session_child_up(struct ike_sa *sa, uint32_t conn_id)
 					   &sa->step_state[i], conn_id);
 }
 
-void session_child_down(struct ike_sa *sa, uint32_t conn_id)
+void evs_session_child_down(struct ike_sa *sa, uint32_t conn_id)
 {
 	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_child_down)
 		sa->eng->ops->client_child_down(sa->eng->ops_arg, sa, conn_id);

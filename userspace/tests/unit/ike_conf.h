@@ -25,7 +25,7 @@ static inline void ike_conf_free(struct ike_conf *c)
 }
 
 static inline int ike_conf_load(const char *path, struct ike_conf *c,
-				struct cfg_err *err)
+				struct evs_err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->tree = cfg_parse_file(path, err);

@@ -36,7 +36,7 @@ static const char peer_head[] =
 	"    server 198.51.100.1\n"
 	"    group-key k\n";
 
-static int load(const char *body, struct ike_conf *cfg, struct cfg_err *err)
+static int load(const char *body, struct ike_conf *cfg, struct evs_err *err)
 {
 	char text[2048], *path;
 	int rc;
@@ -54,7 +54,7 @@ static int load(const char *body, struct ike_conf *cfg, struct cfg_err *err)
 static void expect_error(const char *body, unsigned line, const char *part)
 {
 	struct ike_conf cfg;
-	struct cfg_err err;
+	struct evs_err err;
 	const char *colon;
 	char want[16];
 
@@ -69,7 +69,7 @@ static void expect_error(const char *body, unsigned line, const char *part)
 UNIT_TEST(peer_client_settings_load)
 {
 	struct ike_conf cfg;
-	struct cfg_err err;
+	struct evs_err err;
 	const struct ike_peer *p;
 
 	UNIT_ASSERT_EQ_INT(secret_init(), 0);
@@ -630,7 +630,7 @@ UNIT_TEST(selectors_from_mode_config_and_the_peer_block)
 	fake_session_init(&f);
 	sa = new_sa(&f, 1);
 	/* nothing known: our outer address to everything */
-	session_p2_selectors(sa, l, &nl, r, &nr);
+	evs_session_p2_selectors(sa, l, &nl, r, &nr);
 	UNIT_ASSERT_EQ_INT(nl, 1);
 	UNIT_ASSERT_EQ_INT(l[0].plen, 32);
 	UNIT_ASSERT_EQ_INT(l[0].addr[3], 2);
@@ -642,7 +642,7 @@ UNIT_TEST(selectors_from_mode_config_and_the_peer_block)
 	f.peer.remote_nets[0] = pfx(192, 168, 77, 0, 24);
 	f.peer.remote_nets[1] = pfx(192, 168, 78, 0, 24);
 	f.peer.n_remote_nets = 2;
-	session_p2_selectors(sa, l, &nl, r, &nr);
+	evs_session_p2_selectors(sa, l, &nl, r, &nr);
 	UNIT_ASSERT_EQ_INT(nl, 1);
 	UNIT_ASSERT_EQ_INT(l[0].plen, 24);
 	UNIT_ASSERT_EQ_INT(nr, 2);
@@ -651,7 +651,7 @@ UNIT_TEST(selectors_from_mode_config_and_the_peer_block)
 	sa->have_inner = true;
 	sa->remote_nets[0] = pfx(172, 16, 0, 0, 12);
 	sa->n_remote_nets = 1;
-	session_p2_selectors(sa, l, &nl, r, &nr);
+	evs_session_p2_selectors(sa, l, &nl, r, &nr);
 	UNIT_ASSERT_EQ_INT(nl, 1);
 	UNIT_ASSERT_EQ_INT(l[0].addr[3], 10);
 	UNIT_ASSERT_EQ_INT(l[0].plen, 32);
@@ -661,7 +661,7 @@ UNIT_TEST(selectors_from_mode_config_and_the_peer_block)
 	f.peer.ezvpn_mode = IKE_EZVPN_NETWORK_EXTENSION;
 	f.peer.local_nets[1] = pfx(10, 77, 201, 0, 24);
 	f.peer.n_local_nets = 2;
-	session_p2_selectors(sa, l, &nl, r, &nr);
+	evs_session_p2_selectors(sa, l, &nl, r, &nr);
 	UNIT_ASSERT_EQ_INT(nl, 2);
 	UNIT_ASSERT_EQ_INT(l[1].addr[2], 201);
 	UNIT_ASSERT_EQ_INT(nr, 1);
@@ -681,7 +681,7 @@ UNIT_TEST(session_applies_keeps_over_renewal_and_removes)
 	old->inner = pfx(10, 77, 0, 10, 32);
 	old->have_inner = true;
 	c = new_conn(old, 5, old->inner, pfx(192, 168, 77, 0, 24));
-	session_child_up(old, 5);
+	evs_session_child_up(old, 5);
 	expect_log(0, "addr+ 7 10.77.0.10/32");
 	expect_log(1, "route+ 192.168.77.0/24 oif 7 src 10.77.0.10");
 	UNIT_ASSERT_EQ_INT(H.n, 2);
@@ -692,14 +692,14 @@ UNIT_TEST(session_applies_keeps_over_renewal_and_removes)
 	new->have_inner = true;
 	old->conns = NULL;
 	new->conns = c;
-	session_end(old);
+	evs_session_end(old);
 	UNIT_ASSERT_EQ_INT(H.n, 2);	/* nothing removed, nothing re-added */
 
 	/* the connection goes (delete, DPD), then the session */
 	new->conns = NULL;
-	session_child_down(new, 5);
+	evs_session_child_down(new, 5);
 	expect_log(2, "route- 192.168.77.0/24");
-	session_end(new);
+	evs_session_end(new);
 	expect_log(3, "addr- 7 10.77.0.10/32");
 	UNIT_ASSERT_EQ_INT(H.n, 4);
 	free(c);
@@ -714,9 +714,9 @@ UNIT_TEST(session_applies_keeps_over_renewal_and_removes)
 	old = new_sa(&f, 3);
 	old->peer = NULL;
 	c = new_conn(old, 6, pfx(192, 168, 77, 0, 24), pfx(10, 77, 0, 10, 32));
-	session_child_up(old, 6);
-	session_child_down(old, 6);
-	session_end(old);
+	evs_session_child_up(old, 6);
+	evs_session_child_down(old, 6);
+	evs_session_end(old);
 	UNIT_ASSERT_EQ_INT(H.n, 0);
 	free(c);
 	free(old);
@@ -735,21 +735,21 @@ UNIT_TEST(session_with_another_address_starts_over)
 	a->inner = pfx(10, 77, 0, 10, 32);
 	a->have_inner = true;
 	c1 = new_conn(a, 5, a->inner, pfx(192, 168, 77, 0, 24));
-	session_child_up(a, 5);
+	evs_session_child_up(a, 5);
 	b = new_sa(&f, 2);
 	b->inner = pfx(10, 77, 0, 11, 32);
 	b->have_inner = true;
 	c2 = new_conn(b, 8, b->inner, pfx(192, 168, 77, 0, 24));
-	session_child_up(b, 8);
+	evs_session_child_up(b, 8);
 	expect_log(2, "route- 192.168.77.0/24");
 	expect_log(3, "addr- 7 10.77.0.10/32");
 	expect_log(4, "addr+ 7 10.77.0.11/32");
 	expect_log(5, "route+ 192.168.77.0/24 oif 7 src 10.77.0.11");
-	session_end(a);			/* no longer the owner */
+	evs_session_end(a);			/* no longer the owner */
 	UNIT_ASSERT_EQ_INT(H.n, 6);
 	b->conns = NULL;
-	session_child_down(b, 8);
-	session_end(b);
+	evs_session_child_down(b, 8);
+	evs_session_end(b);
 	expect_log(7, "addr- 7 10.77.0.11/32");
 	free(c1);
 	free(c2);

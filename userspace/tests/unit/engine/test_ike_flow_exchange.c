@@ -106,7 +106,7 @@ static void engine_hooks(struct ike_engine *e);
 static void side_init(struct side *s, const char *name, const char *conf,
 		      enum evs_role role)
 {
-	struct cfg_err err;
+	struct evs_err err;
 
 	memset(s, 0, sizeof(*s));
 	s->name = name;
@@ -534,7 +534,7 @@ UNIT_TEST(per_source_rate_limit)
 		"crypto isakmp policy 10 {\n encryption aes 256\n hash sha256\n"
 		" authentication pre-share\n group 14\n}\n"
 		"timers {\n rate-limit 2\n half-open-max 100\n}\n";
-	struct cfg_err err;
+	struct evs_err err;
 
 	setup(&srv, &cli, client_main_conf);
 	/* A server with a limit of 2 new exchanges per source per second. */
@@ -713,7 +713,7 @@ UNIT_TEST(half_open_per_source_limit)
 		"crypto isakmp policy 10 {\n encryption aes 256\n hash sha256\n"
 		" authentication pre-share\n group 14\n}\n"
 		"timers {\n half-open-per-source 2\n half-open-max 100\n}\n";
-	struct cfg_err err;
+	struct evs_err err;
 	uint8_t mm1[2048];
 	size_t len;
 
@@ -1571,7 +1571,7 @@ UNIT_TEST(no_xauth_key_binds_quick_mode_to_its_selectors)
 static void expect_conf_error(const char *text, const char *needle)
 {
 	struct ike_conf cfg;
-	struct cfg_err err;
+	struct evs_err err;
 	char *path = unit_tmpfile(text);
 
 	UNIT_ASSERT(ike_conf_load(path, &cfg, &err) < 0);

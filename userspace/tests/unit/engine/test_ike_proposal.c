@@ -78,7 +78,7 @@ UNIT_TEST(seed_example_from_config_and_wire)
 		"  hash md5 sha\n"
 		"  group 2\n"
 		"}\n";
-	struct cfg_err err;
+	struct evs_err err;
 	struct cfg_node *root = cfg_parse_string(conf, "a.conf", &err);
 	struct ike_config ike;
 	struct p1_xform x[16], back[16];

@@ -65,7 +65,7 @@ UNIT_TEST(full_configuration)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	struct evsd_config cfg;
-	struct cfg_err err;
+	struct evs_err err;
 	char *path = unit_tmpfile(good);
 	const struct ike_config *ike = &cfg.ike;
 	const struct ike_peer *p;
@@ -138,7 +138,7 @@ static void expect_error(const char *text, unsigned line, const char *part)
 {
 	char *path = unit_tmpfile(text), want[64];
 	struct evsd_config cfg;
-	struct cfg_err err;
+	struct evs_err err;
 
 	evsd_log_set_quiet(true);
 	err.msg[0] = '\0';
@@ -241,7 +241,7 @@ UNIT_TEST(easyvpn_sections_and_defaults)
 			       "group sales {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n}\n"
 			       "unknown-thing 1\n");
 	struct evsd_config cfg;
-	struct cfg_err err;
+	struct evs_err err;
 
 	evsd_log_set_quiet(true);
 	/* The daemon's loader runs the Easy VPN sections too; what nobody
@@ -271,7 +271,7 @@ UNIT_TEST(easyvpn_sections_and_defaults)
 
 UNIT_TEST(tree_shape_and_quoting)
 {
-	struct cfg_err err;
+	struct evs_err err;
 	struct cfg_node *r = cfg_parse_string(
 		"a b \"c d\" \"\\\\\" # comment\n"
 		"blk x {\n"
@@ -326,7 +326,7 @@ UNIT_TEST(pki_crl_depth_and_eku_directives)
 {
 	char dir[] = "/tmp/evs-pki-XXXXXX", cmd[1024], text[1024];
 	struct evsd_config cfg;
-	struct cfg_err err;
+	struct evs_err err;
 	char *path;
 
 	UNIT_ASSERT(mkdtemp(dir));
@@ -370,7 +370,7 @@ UNIT_TEST(check_config_role)
 	FILE *o = fmemopen(out, sizeof(out), "w");
 	FILE *e = fmemopen(errout, sizeof(errout), "w");
 	struct evsd_config cfg;
-	struct cfg_err err;
+	struct evs_err err;
 
 	evsd_log_set_quiet(true);
 	/* a gateway without isakmp policy; a client without peers */
@@ -422,7 +422,7 @@ UNIT_TEST(check_config_user_database)
 	char dir[] = "/tmp/evs-ck-XXXXXX", conf[256], users[256], text[1024];
 	char out[1024] = "", errout[1024] = "";
 	struct userdb db;
-	struct userdb_err ue;
+	struct evs_err ue;
 
 	UNIT_ASSERT(mkdtemp(dir));
 	snprintf(conf, sizeof(conf), "%s/evsd.conf", dir);

@@ -271,9 +271,9 @@ UNIT_TEST(config_and_user_file_permissions)
 {
 	static const mode_t refused[] = { 0666, 0620, 0602, 0660 };
 	struct evsd_config cfg;
-	struct cfg_err err;
+	struct evs_err err;
 	struct userdb db;
-	struct userdb_err ue;
+	struct evs_err ue;
 	char *p;
 
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {

@@ -28,7 +28,7 @@ static uint16_t base_port(void)
 static int load_conf(const char *text, struct evsd_config *cfg)
 {
 	char path[] = "/tmp/evsd-net-XXXXXX";
-	struct cfg_err err;
+	struct evs_err err;
 	int fd = mkstemp(path), rc;
 
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))

@@ -10,7 +10,7 @@
 static struct userdb *make_db(const char *user, const char *group, const char *pw)
 {
 	struct userdb *db = calloc(1, sizeof(*db));
-	struct userdb_err err;
+	struct evs_err err;
 
 	userdb_init(db);
 	if (userdb_add(db, user, group, pw, USERDB_COST_MIN, &err))

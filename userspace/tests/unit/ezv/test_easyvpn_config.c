@@ -23,7 +23,7 @@ static void hook(enum evsd_log_level level, const char *msg, void *arg)
 		snprintf(last_warning, sizeof(last_warning), "%s", msg);
 }
 
-static int load(const char *text, struct cfg_err *err)
+static int load(const char *text, struct evs_err *err)
 {
 	memset(&cfg, 0, sizeof(cfg));
 	last_warning[0] = '\0';
@@ -97,7 +97,7 @@ static const char full[] =
 
 UNIT_TEST(full_example)
 {
-	struct cfg_err err = { { 0 } };
+	struct evs_err err = { { 0 } };
 	const struct easyvpn_config *c;
 	const struct ezv_group *g;
 	const struct ezv_user *u;
@@ -160,7 +160,7 @@ UNIT_TEST(full_example)
 
 UNIT_TEST(weak_group_key_warns)
 {
-	struct cfg_err err;
+	struct evs_err err;
 
 	UNIT_ASSERT_EQ_INT(load("pool p 10.77.0.0/24\n"
 				"group g {\n  key cisco123\n  pool p\n}\n", &err), 0);
@@ -171,7 +171,7 @@ UNIT_TEST(weak_group_key_warns)
 
 static void expect_error(const char *text, const char *msg)
 {
-	struct cfg_err err = { { 0 } };
+	struct evs_err err = { { 0 } };
 
 	UNIT_ASSERT_EQ_INT(load(text, &err), -1);
 	if (strcmp(err.msg, msg))
@@ -210,7 +210,7 @@ UNIT_TEST(errors_carry_file_and_line)
 UNIT_TEST(network_extension_allow_list)
 {
 	const struct ezv_group *g;
-	struct cfg_err err;
+	struct evs_err err;
 
 	UNIT_ASSERT_EQ_INT(load(full, &err), 0);
 	g = ezv_find_group(cfg.easyvpn, "eng", 3);
@@ -254,7 +254,7 @@ UNIT_TEST(network_extension_allow_list)
 
 UNIT_TEST(bad_prefix_names_the_line)
 {
-	struct cfg_err err;
+	struct evs_err err;
 
 	UNIT_ASSERT_EQ_INT(load("group g {\n  split-include 10.0.0.1/8\n}\n", &err), -1);
 	UNIT_ASSERT(!strncmp(err.msg, "evsd.conf:2: ", 13));

@@ -284,8 +284,8 @@ static void setup(void)
 {
 	char dir[] = "/tmp/evs-flow-XXXXXX", text[2048];
 	struct userdb db;
-	struct userdb_err ue;
-	struct cfg_err ce;
+	struct evs_err ue;
+	struct evs_err ce;
 	char err[256];
 
 	evsd_log_set_quiet(true);

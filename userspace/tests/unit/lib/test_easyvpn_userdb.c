@@ -11,7 +11,7 @@
 #include "lib/userdb.h"
 #include "tests/unit/unit.h"
 
-static int parse(struct userdb *db, const char *text, struct userdb_err *err)
+static int parse(struct userdb *db, const char *text, struct evs_err *err)
 {
 	return userdb_parse(db, text, strlen(text), "users", err);
 }
@@ -19,7 +19,7 @@ static int parse(struct userdb *db, const char *text, struct userdb_err *err)
 UNIT_TEST(errors_name_file_and_line)
 {
 	struct userdb db;
-	struct userdb_err err;
+	struct evs_err err;
 	char good[USERDB_HASH_MAX];
 	char text[1024];
 
@@ -75,7 +75,7 @@ UNIT_TEST(add_save_load_verify)
 {
 	char dir[] = "/tmp/evs-userdb-XXXXXX", path[64];
 	struct userdb db, db2;
-	struct userdb_err err;
+	struct evs_err err;
 	const char *group = NULL;
 	struct stat st;
 
