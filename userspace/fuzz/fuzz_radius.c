@@ -3,13 +3,15 @@
  * libFuzzer target for what a RADIUS server sends back: the AAA worker
  * (aaa.c) asks a server on 127.0.0.1 run by this program, which answers
  * every request with the fuzzer's packet under the right Response
- * Authenticator (and Message-Authenticator when asked), so the input
- * reaches radcli's reply checks and attribute parser, radius.c's reading
- * of Framed-IP-Address, Class, Filter-Id, Session-Timeout and
- * Reply-Message, and aaa.c's verdict; accounting replies the same way.
+ * Authenticator and Message-Authenticator, so the input reaches
+ * radius_auth.c's answer checks and attribute reading (Framed-IP-Address,
+ * Class, Filter-Id, Session-Timeout, Reply-Message) and aaa.c's verdict;
+ * accounting answers reach radcli the same way.
  *
- * First byte: bit 0 = accounting request instead of a login, bit 1 = add
- * a Message-Authenticator, bit 2 = spoil the Response Authenticator,
+ * First byte: bit 0 = accounting request instead of a login, bit 1 = no
+ * Message-Authenticator (the login then runs with
+ * require-message-authenticator no, so it is read rather than waited
+ * out), bit 2 = spoil the Response Authenticator,
  * bit 3 = radius-then-local instead of radius, bit 4 = a wrong
  * identifier.  Second byte: the reply's
  * code.  The rest: the reply's attributes.
@@ -46,6 +48,38 @@ static struct {
 	size_t len;
 } ans;
 
+/* The Response Authenticator over rep, which holds the Request
+ * Authenticator; with_ma: a Message-Authenticator in its last 18 bytes
+ * first. */
+static void sign(uint8_t *rep, size_t len, bool with_ma)
+{
+	unsigned int mlen;
+	EVP_MD_CTX *md;
+
+	if (with_ma) {
+		rep[len - 18] = 80;
+		rep[len - 17] = 18;
+		memset(rep + len - 16, 0, 16);
+		HMAC(EVP_md5(), SECRET, strlen(SECRET), rep, len, rep + len - 16, &mlen);
+	}
+	md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(md, EVP_md5(), NULL);
+	EVP_DigestUpdate(md, rep, len);
+	EVP_DigestUpdate(md, SECRET, strlen(SECRET));
+	EVP_DigestFinal_ex(md, rep + 4, &mlen);
+	EVP_MD_CTX_free(md);
+}
+
+static void send_reject(const uint8_t *req, const struct sockaddr_storage *to,
+			socklen_t tl)
+{
+	uint8_t rej[38] = { 3, req[1], 0, sizeof(rej) };
+
+	memcpy(rej + 4, req + 4, 16);
+	sign(rej, sizeof(rej), true);
+	sendto(srv_fd, rej, sizeof(rej), 0, (const struct sockaddr *)to, tl);
+}
+
 static void *server(void *arg)
 {
 	uint8_t req[4096], rep[4096 + 64];
@@ -56,12 +90,10 @@ static void *server(void *arg)
 		socklen_t fl = sizeof(from);
 		ssize_t n = recvfrom(srv_fd, req, sizeof(req), 0, (struct sockaddr *)&from, &fl);
 		size_t len = 20 + ans.len;
-		unsigned int mlen;
-		EVP_MD_CTX *md;
 
 		if (n < 20)
 			continue;
-		if (ans.flags & 2)
+		if (!(ans.flags & 2))
 			len += 18;
 		if (len > 4096)
 			len = 4096;
@@ -70,24 +102,16 @@ static void *server(void *arg)
 		rep[2] = (uint8_t)(len >> 8);
 		rep[3] = (uint8_t)len;
 		memcpy(rep + 4, req + 4, 16);	/* Request Authenticator, for now */
-		memcpy(rep + 20, ans.attrs, len - 20 - (ans.flags & 2 ? 18 : 0));
-		if (ans.flags & 2) {
-			uint8_t *ma = rep + len - 18;
-
-			ma[0] = 80;
-			ma[1] = 18;
-			memset(ma + 2, 0, 16);
-			HMAC(EVP_md5(), SECRET, strlen(SECRET), rep, len, ma + 2, &mlen);
-		}
-		md = EVP_MD_CTX_new();
-		EVP_DigestInit_ex(md, EVP_md5(), NULL);
-		EVP_DigestUpdate(md, rep, len);
-		EVP_DigestUpdate(md, SECRET, strlen(SECRET));
-		EVP_DigestFinal_ex(md, rep + 4, &mlen);
-		EVP_MD_CTX_free(md);
+		memcpy(rep + 20, ans.attrs, len - 20 - (ans.flags & 2 ? 0 : 18));
+		sign(rep, len, !(ans.flags & 2));
 		if (ans.flags & 4)
 			rep[4] ^= 1;
 		sendto(srv_fd, rep, len, 0, (struct sockaddr *)&from, fl);
+		/* A login waits out its try for a valid answer (a forger must
+		 * not end it); a signed reject behind the input ends it at
+		 * once, ignored when the input was taken. */
+		if (req[0] == 1)
+			send_reject(req, &from, fl);
 	}
 	return NULL;
 }
@@ -173,6 +197,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ans.code = data[1];
 	memcpy(ans.attrs, data + 2, size - 2);
 	ans.len = size - 2;
+	/* read by the worker only after the request is handed over */
+	cfg.aaa.ma_optional = data[0] & 2;
 	if (data[0] & 1)
 		account();
 	else
