@@ -254,6 +254,14 @@ void info_input(struct ike_sa *sa, const struct isakmp_msg *m, bool protected_)
 
 /* ---- DPD -------------------------------------------------------------------- */
 
+static bool ike_sa_has_installed_conn(const struct ike_sa *sa)
+{
+	for (const struct ike_conn *c = sa->conns; c; c = c->next)
+		if (c->installed)
+			return true;
+	return false;
+}
+
 void dpd_tick(struct ike_sa *sa)
 {
 	struct ike_engine *e = sa->eng;
@@ -263,6 +271,14 @@ void dpd_tick(struct ike_sa *sa)
 
 	if (!sa->dpd || !interval || e->now < sa->dpd_next)
 		return;
+	/* Nothing to protect yet: a peer between mode config and its first
+	 * quick mode is not probed (vpnc drops its session on an R-U-THERE
+	 * that arrives while it waits for quick mode); the Phase 1 lifetime
+	 * and the step timeouts bound such a session. */
+	if (!ike_sa_has_installed_conn(sa)) {
+		sa->dpd_next = e->now + (uint64_t)interval * 1000;
+		return;
+	}
 	/* Heard from the peer lately (and no probe outstanding): later. */
 	if (!sa->dpd_unanswered &&
 	    e->now - sa->last_rx < (uint64_t)interval * 1000) {

@@ -1140,6 +1140,41 @@ UNIT_TEST(dpd_detects_dead_peer)
 	side_free(&srv);
 }
 
+/* No R-U-THERE for a session with nothing installed yet (between mode
+ * config and the first quick mode: vpnc drops its session on one). */
+UNIT_TEST(dpd_waits_for_the_first_connection)
+{
+	struct side srv, cli;
+	struct ike_sa *sa;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	sa = only_sa(&srv);
+	UNIT_ASSERT(sa && sa->dpd && sa->conns);
+	for (struct ike_conn *c = sa->conns; c; c = c->next)
+		c->installed = false;
+	srv.sent = 0;
+	for (int i = 0; i < 60; i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&cli);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.sent, 0);
+	UNIT_ASSERT(only_sa(&srv) == sa);
+	/* installed: the silent peer is probed */
+	for (struct ike_conn *c = sa->conns; c; c = c->next)
+		c->installed = true;
+	for (int i = 0; i < 12; i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&cli);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT(srv.sent >= 1);
+	side_free(&cli);
+	side_free(&srv);
+}
+
 UNIT_TEST(phase2_rekey_replaces_pair)
 {
 	struct side srv, cli;
