@@ -245,6 +245,8 @@ static struct ike_conn *conn_take_from_older(struct ike_sa *sa,
 	if (!o)
 		return NULL;
 	c = conn_find_sel(o, local, remote);
+	/* the older SA's own quick modes for it are stale from now on */
+	ike_sa_conn_forget(o, c);
 	for (struct ike_conn **pp = &o->conns; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -659,6 +661,7 @@ void conn_adopt(struct ike_sa *sa, struct ike_sa *old)
 		struct ike_conn *c = old->conns;
 
 		old->conns = c->next;
+		ike_sa_conn_forget(old, c);
 		c->next = sa->conns;
 		sa->conns = c;
 		conn_index_sync(sa, c);
