@@ -91,17 +91,38 @@ static void sample(struct ezv *z, struct ezv_sess *only)
 
 void ezv_conn_closing(struct ezv *z, uint32_t conn_id)
 {
-	if (!z || !z->ready || !z->kops || !z->cfg->aaa.accounting)
+	if (!z || !z->ready || !z->kops)
 		return;
 	for (struct ezv_sess *x = z->sessions; x; x = x->next) {
-		if (!x->acct_started)
-			continue;
 		for (unsigned i = 0; i < x->n_conns; i++)
 			if (x->conns[i] == conn_id) {
 				sample(z, x);
 				return;
 			}
 	}
+}
+
+void ezv_sess_traffic(const struct ezv_sess *x, struct ezv_traffic *t)
+{
+	t->rx_bytes = x->retired_rx_bytes;
+	t->rx_packets = x->retired_rx_pkts;
+	t->tx_bytes = x->retired_tx_bytes;
+	t->tx_packets = x->retired_tx_pkts;
+	for (unsigned i = 0; i < x->n_sa; i++) {
+		if (x->sa[i].inbound) {
+			t->rx_bytes += x->sa[i].bytes;
+			t->rx_packets += x->sa[i].packets;
+		} else {
+			t->tx_bytes += x->sa[i].bytes;
+			t->tx_packets += x->sa[i].packets;
+		}
+	}
+}
+
+void ezv_counters_refresh(struct ezv *z)
+{
+	if (z->ready && z->kops)
+		sample(z, NULL);
 }
 
 /* ---- records ------------------------------------------------------------- */
@@ -111,6 +132,7 @@ static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t c
 {
 	struct ezv *z = x->z;
 	struct radius_acct_info ai;
+	struct ezv_traffic t;
 
 	if (!z->cfg->aaa.accounting || !z->aaa)
 		return;
@@ -124,19 +146,11 @@ static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t c
 	ai.port = x->id;
 	ai.framed_ip = x->addr;
 	/* RADIUS "input" is what the NAS received from the user */
-	ai.in_octets = x->retired_rx_bytes;
-	ai.in_packets = x->retired_rx_pkts;
-	ai.out_octets = x->retired_tx_bytes;
-	ai.out_packets = x->retired_tx_pkts;
-	for (unsigned i = 0; i < x->n_sa; i++) {
-		if (x->sa[i].inbound) {
-			ai.in_octets += x->sa[i].bytes;
-			ai.in_packets += x->sa[i].packets;
-		} else {
-			ai.out_octets += x->sa[i].bytes;
-			ai.out_packets += x->sa[i].packets;
-		}
-	}
+	ezv_sess_traffic(x, &t);
+	ai.in_octets = t.rx_bytes;
+	ai.in_packets = t.rx_packets;
+	ai.out_octets = t.tx_bytes;
+	ai.out_packets = t.tx_packets;
 	ai.session_time = (uint32_t)((now - x->acct_start_ms) / 1000);
 	ai.terminate_cause = cause;
 	if (x->login.source == AAA_SRC_RADIUS) {
@@ -178,7 +192,7 @@ void ezv_acct_stop(struct ezv_sess *x, uint64_t now)
 
 void ezv_acct_tick(struct ezv *z, uint64_t now)
 {
-	if (z->kops && z->cfg->aaa.accounting && now >= z->next_sample) {
+	if (z->kops && now >= z->next_sample) {
 		sample(z, NULL);
 		z->next_sample = now + EZV_SAMPLE_MS;
 	}

@@ -74,6 +74,7 @@ struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s)
 	x->s = s;
 	x->id = id;
 	x->refs = 1;
+	x->start_ms = evs_session_now(s);
 	x->server = evs_session_role(s) == EVS_ROLE_SERVER;
 	peer = evs_session_peer_addr(s);
 	plen = peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
@@ -100,6 +101,60 @@ void ezv_sess_put(struct ezv_sess *x)
 	z->st.sessions--;
 	sodium_memzero(x, sizeof(*x));
 	free(x);
+}
+
+/* ---- live sessions ------------------------------------------------------ */
+
+static bool sess_matches(const struct ezv_sess *x, const struct ezv_session_filter *f)
+{
+	if (!x->server)
+		return false;
+	if (!f)
+		return true;
+	return (!f->id || x->id == f->id) &&
+	       (!f->user || !strcmp(x->user, f->user)) &&
+	       (!f->group || !strcmp(x->group, f->group)) &&
+	       (!f->addr || x->addr == f->addr);
+}
+
+unsigned ezv_session_walk(struct ezv *z, const struct ezv_session_filter *f,
+			  ezv_session_fn fn, void *arg)
+{
+	unsigned n = 0;
+
+	for (struct ezv_sess *x = z->sessions; x; x = x->next) {
+		struct ezv_session_info i;
+		struct ezv_traffic t;
+
+		if (!sess_matches(x, f))
+			continue;
+		ezv_sess_traffic(x, &t);
+		i = (struct ezv_session_info){
+			.id = x->id, .s = x->s, .user = x->user,
+			.group = x->group, .pool = x->pool, .addr = x->addr,
+			.peer = &x->peer_sa, .authenticated = x->authenticated,
+			.start_ms = x->start_ms,
+			.rx_bytes = t.rx_bytes, .rx_packets = t.rx_packets,
+			.tx_bytes = t.tx_bytes, .tx_packets = t.tx_packets,
+			.n_conns = x->n_conns, .conns = x->conns,
+			.acct_session_id = x->acct_session_id,
+		};
+		n++;
+		if (fn)
+			fn(&i, arg);
+	}
+	return n;
+}
+
+int ezv_session_disconnect(struct ezv *z, uint32_t id, enum evs_end_reason reason,
+			   const char *why)
+{
+	struct ezv_sess *x = ezv_sess_find(z, id);
+
+	if (!x || !x->server)
+		return -1;
+	evs_session_terminate(x->s, reason, why);
+	return 0;
 }
 
 /* ---- group key lookup (aggressive mode) -------------------------------- */

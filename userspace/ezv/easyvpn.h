@@ -87,6 +87,49 @@ void ezv_conn_closing(struct ezv *z, uint32_t conn_id);
 const struct secret *ezv_psk_lookup(const struct isakmp_id *id,
 				    const struct sockaddr *peer, void *arg);
 
+/* ---- live sessions: for the control socket, RADIUS dynamic
+ * authorization and the metrics -------------------------------------- */
+
+/* One gateway session as the module sees it; pointers valid only during
+ * the callback.  Traffic is the kernel's per-SA counters as of the last
+ * read (ezv_counters_refresh), summed over rekeys. */
+struct ezv_session_info {
+	uint32_t id;			/* evs_session_id() */
+	const struct evs_session *s;	/* the engine's side (algorithms, NAT-T) */
+	const char *user;		/* "" before XAUTH */
+	const char *group;		/* "" before mode config */
+	const char *pool;		/* "" = fixed address or none */
+	uint32_t addr;			/* inner address, host order; 0 = none */
+	const struct sockaddr_storage *peer;
+	bool authenticated;
+	uint64_t start_ms;		/* engine clock: when it began */
+	uint64_t rx_bytes, rx_packets;	/* from the client */
+	uint64_t tx_bytes, tx_packets;	/* to the client */
+	unsigned n_conns;
+	const uint32_t *conns;		/* kernel connection ids */
+	const char *acct_session_id;	/* "" without accounting */
+};
+
+/* Which sessions: every field that is set must match (NULL/0 = any). */
+struct ezv_session_filter {
+	const char *user;
+	const char *group;
+	uint32_t addr;			/* host order */
+	uint32_t id;
+};
+
+typedef void (*ezv_session_fn)(const struct ezv_session_info *info, void *arg);
+/* Calls fn for each matching session; returns how many matched. */
+unsigned ezv_session_walk(struct ezv *z, const struct ezv_session_filter *f,
+			  ezv_session_fn fn, void *arg);
+/* Read the kernel's counters for every session now (one dump). */
+void ezv_counters_refresh(struct ezv *z);
+/* End session id: deletes to the client, kernel state and lease gone,
+ * accounting Stop with the cause that fits reason, one log line.  0, or
+ * -1 when there is no such session. */
+int ezv_session_disconnect(struct ezv *z, uint32_t id, enum evs_end_reason reason,
+			   const char *why);
+
 /* Counters and state for `evsadm`/tests. */
 struct ezv_stats {
 	unsigned long logins_ok, logins_failed, locked_out, leases, acct_sent;

@@ -43,6 +43,7 @@ struct ezv_sess {
 	uint32_t id;
 	int refs;
 	bool server;
+	uint64_t start_ms;		/* engine clock at creation */
 	char peer[64];			/* outer address, text */
 	struct sockaddr_storage peer_sa;
 
@@ -149,5 +150,10 @@ void ezv_acct_start(struct ezv_sess *x, uint64_t now);
 void ezv_acct_stop(struct ezv_sess *x, uint64_t now);
 /* Periodic counter reads and Interim updates due at now. */
 void ezv_acct_tick(struct ezv *z, uint64_t now);
+/* x's traffic so far (as of the last counter read), summed over rekeys. */
+struct ezv_traffic {
+	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
+};
+void ezv_sess_traffic(const struct ezv_sess *x, struct ezv_traffic *t);
 
 #endif

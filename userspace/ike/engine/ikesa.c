@@ -184,7 +184,7 @@ void ike_engine_shutdown(struct ike_engine *e)
 	/* Inherently over all SAs. */
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
 		if (sa->state != IKE_S_DEAD)
-			ike_sa_kill(sa, "shutting down", true, true);
+			ike_sa_kill(sa, EVS_END_SHUTDOWN, "shutting down", true, true);
 	reap(e);
 }
 
@@ -532,11 +532,12 @@ static void ike_sa_free(struct ike_sa *sa)
 	free(sa);
 }
 
-void ike_sa_kill(struct ike_sa *sa, const char *why, bool notify,
-		 bool del_conns)
+void ike_sa_kill(struct ike_sa *sa, enum evs_end_reason reason, const char *why,
+		 bool notify, bool del_conns)
 {
 	if (sa->state == IKE_S_DEAD)
 		return;
+	sa->end_reason = reason;
 	if (sa->state < IKE_S_STEPS)
 		sa->eng->stats.p1_failed++;
 	log_notice("%s: deleting in state %s: %s", sa->name,
@@ -964,7 +965,7 @@ static void evict_unproven(struct ike_engine *e, const struct ike_sa *keep)
 	while (max && e->n_half_open > max && e->up_head && e->up_head != keep) {
 		e->stats.half_open_evicted++;
 		e->stats.rx_half_open_full++;
-		ike_sa_kill(e->up_head, "evicted: half-open table full", false,
+		ike_sa_kill(e->up_head, EVS_END_ERROR, "evicted: half-open table full", false,
 			    false);
 	}
 }
@@ -1041,7 +1042,7 @@ static void input_phase1_new(struct ike_engine *e, const struct ike_path *p,
 	is_duplicate(&sa->p1rx, buf, len);
 	if (p1_respond(sa, &m) < 0) {
 		if (sa->state != IKE_S_DEAD)
-			ike_sa_kill(sa, "first message refused", false, false);
+			ike_sa_kill(sa, EVS_END_ERROR, "first message refused", false, false);
 		return;
 	}
 	evict_unproven(e, sa);
@@ -1315,11 +1316,11 @@ static void sa_tick(struct ike_sa *sa)
 
 	if (ike_state_phase1(sa->state)) {
 		if (e->now - sa->created > half_open_ms) {
-			ike_sa_kill(sa, "Phase 1 took too long", false, false);
+			ike_sa_kill(sa, EVS_END_ERROR, "Phase 1 took too long", false, false);
 			return;
 		}
 		if (!rexmit_tick(sa, &sa->p1rx)) {
-			ike_sa_kill(sa, "no answer to our retransmissions", false,
+			ike_sa_kill(sa, EVS_END_ERROR, "no answer to our retransmissions", false,
 				    false);
 			return;
 		}
@@ -1331,7 +1332,7 @@ static void sa_tick(struct ike_sa *sa)
 			log_notice("%s: %s exchange %08x: no answer, given up",
 				   sa->name, isakmp_exch_name(x->type), x->msgid);
 			if (x->type == ISAKMP_EXCH_TRANSACTION) {
-				ike_sa_kill(sa, "transaction exchange timed out",
+				ike_sa_kill(sa, EVS_END_ERROR, "transaction exchange timed out",
 					    true, true);
 				return;
 			}
@@ -1347,7 +1348,7 @@ static void sa_tick(struct ike_sa *sa)
 	if (sa->expire_at && e->now >= sa->expire_at) {
 		/* Its connections live on in the kernel with their own
 		 * lifetimes unless a newer Phase 1 adopted them. */
-		ike_sa_kill(sa, "Phase 1 lifetime expired", true, false);
+		ike_sa_kill(sa, EVS_END_LIFETIME, "Phase 1 lifetime expired", true, false);
 		return;
 	}
 	if (sa->initiator && sa->rekey_at && e->now >= sa->rekey_at &&
@@ -1398,7 +1399,7 @@ struct ike_sa *ike_engine_connect(struct ike_engine *e,
 	if (!sa)
 		return NULL;
 	if (p1_initiate(sa, peer) < 0) {
-		ike_sa_kill(sa, "cannot start Phase 1", false, false);
+		ike_sa_kill(sa, EVS_END_ERROR, "cannot start Phase 1", false, false);
 		reap(e);
 		return NULL;
 	}

@@ -231,6 +231,7 @@ struct ike_sa {
 	struct ike_sa *up_prev, *up_next;
 	unsigned unproven_replies;	/* MM2/AM2 resent to an unproven peer */
 	uint32_t serial;
+	enum evs_end_reason end_reason;	/* set when killed */
 	char name[96];
 	uint8_t cky_i[ISAKMP_COOKIE_LEN], cky_r[ISAKMP_COOKIE_LEN];
 	bool initiator;
@@ -389,8 +390,8 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 			  const struct ike_path *path);
 /* Mark dead (freed at the next tick); removes its conns from the kernel
  * when del_conns, sends an ISAKMP delete when notify and keys exist. */
-void ike_sa_kill(struct ike_sa *sa, const char *why, bool notify,
-		 bool del_conns);
+void ike_sa_kill(struct ike_sa *sa, enum evs_end_reason reason, const char *why,
+		 bool notify, bool del_conns);
 void ike_sa_set_state(struct ike_sa *sa, enum ike_state st);
 struct ike_sa *ike_sa_find(struct ike_engine *e, const uint8_t *icky,
 			   const uint8_t *rcky);

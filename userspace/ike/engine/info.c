@@ -150,7 +150,7 @@ static void got_delete(struct ike_sa *sa, const struct isakmp_payload *p)
 			    !memcmp(d.spis + 16 * i, sa->cky_i, 8) &&
 			    !memcmp(d.spis + 16 * i + 8, sa->cky_r, 8)) {
 				/* The peer is gone: its connections too. */
-				ike_sa_kill(sa, "peer deleted the ISAKMP SA", false,
+				ike_sa_kill(sa, EVS_END_PEER_DELETE, "peer deleted the ISAKMP SA", false,
 					    true);
 				return;
 			}
@@ -289,7 +289,7 @@ void dpd_tick(struct ike_sa *sa)
 		e->stats.dpd_dead++;
 		log_notice("%s: peer dead: %u R-U-THERE unanswered", sa->name,
 			   sa->dpd_unanswered);
-		ike_sa_kill(sa, "dead peer (DPD)", false, true);
+		ike_sa_kill(sa, EVS_END_DPD, "dead peer (DPD)", false, true);
 		return;
 	}
 	sa->dpd_seq++;

@@ -481,7 +481,7 @@ static void initial_contact(struct ike_sa *sa)
 
 	/* A killed SA leaves the table: each pass finds the next one. */
 	while ((o = ike_sa_same_peer(sa, same_contact, NULL)))
-		ike_sa_kill(o, "INITIAL-CONTACT from the same peer", false, true);
+		ike_sa_kill(o, EVS_END_REPLACED, "INITIAL-CONTACT from the same peer", false, true);
 }
 
 static void established(struct ike_sa *sa)
@@ -546,7 +546,7 @@ static void refuse(struct ike_sa *sa, const struct p1_fail *f)
 		ike_sa_hdr(sa, &h, sa->exch, 0, 0);
 		info_send_notify_clear(sa->eng, &sa->path, &h, f->notify);
 	}
-	ike_sa_kill(sa, f->why ? f->why : "Phase 1 failed", false, false);
+	ike_sa_kill(sa, EVS_END_ERROR, f->why ? f->why : "Phase 1 failed", false, false);
 }
 
 /* ---- initiator ------------------------------------------------------------ */

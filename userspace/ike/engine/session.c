@@ -166,7 +166,7 @@ static void run_steps(struct ike_sa *sa)
 			return;
 		}
 		if (rc == EVS_STEP_FAIL) {
-			ike_sa_kill(sa, "post-Phase-1 step failed", true, true);
+			ike_sa_kill(sa, EVS_END_REFUSED, "post-Phase-1 step failed", true, true);
 			return;
 		}
 		log_debug("%s: step %s skipped", sa->name, step_ops(sa, i)->name);
@@ -191,7 +191,7 @@ void evs_session_step_done(struct evs_session *s, bool ok, const char *why)
 	log_info("%s: step %s %s%s%s", sa->name, step_ops(sa, sa->step)->name,
 		 ok ? "done" : "failed", why ? ": " : "", why ? why : "");
 	if (!ok) {
-		ike_sa_kill(sa, why ? why : "step failed", true, true);
+		ike_sa_kill(sa, EVS_END_REFUSED, why ? why : "step failed", true, true);
 		return;
 	}
 	sa->step++;
@@ -414,4 +414,15 @@ bool evs_session_conn_remote(const struct evs_session *s, uint32_t conn_id,
 bool evs_session_site_to_site(const struct evs_session *s)
 {
 	return CS(s)->site != NULL;
+}
+
+void evs_session_terminate(struct evs_session *s, enum evs_end_reason reason,
+			   const char *why)
+{
+	ike_sa_kill(S(s), reason, why, true, true);
+}
+
+enum evs_end_reason evs_session_end_reason(const struct evs_session *s)
+{
+	return CS(s)->end_reason;
 }

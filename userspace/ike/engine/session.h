@@ -106,7 +106,37 @@ int evs_session_register_step(struct ike_engine *e,
 /* Forget the engine's steps. */
 void evs_session_clear_steps(struct ike_engine *e);
 
+/* Why a session ended: the log line at its end, RADIUS
+ * Acct-Terminate-Cause, `evsadm session` and the metrics. */
+enum evs_end_reason {
+	EVS_END_ERROR = 0,	/* protocol failure, exchange timeout, eviction */
+	EVS_END_REFUSED,	/* a step refused it (XAUTH, mode config) */
+	EVS_END_PEER_DELETE,	/* the peer deleted the ISAKMP SA */
+	EVS_END_DPD,		/* the peer stopped answering R-U-THERE */
+	EVS_END_ADMIN,		/* evsadm session del, RADIUS Disconnect */
+	EVS_END_IDLE_TIMEOUT,
+	EVS_END_SESSION_TIMEOUT,
+	EVS_END_RELOAD,		/* the new configuration removed its group,
+				 * user or pool */
+	EVS_END_SHUTDOWN,	/* evsd stops */
+	EVS_END_LIFETIME,	/* the ISAKMP SA's lifetime ran out */
+	EVS_END_REPLACED,	/* INITIAL-CONTACT: a new Phase 1 from the peer */
+	EVS_END__COUNT
+};
+/* "client delete", "DPD", "admin", ...: words for logs and JSON. */
+const char *evs_end_reason_name(enum evs_end_reason r);
+
 /* ---- services the engine offers to steps --------------------------------- */
+
+/* End the session now with deletes to the peer (its connections and the
+ * ISAKMP SA) and the kernel state removed; the steps' end() runs before
+ * this returns, so s is gone after it.  Not from inside a step callback
+ * of s. */
+void evs_session_terminate(struct evs_session *s, enum evs_end_reason reason,
+			   const char *why);
+/* Why the session ended (valid in and after end()); EVS_END_ERROR while
+ * it lives. */
+enum evs_end_reason evs_session_end_reason(const struct evs_session *s);
 
 /* The current step is finished.  ok=false ends the session with a delete
  * notification (why goes to the log). */

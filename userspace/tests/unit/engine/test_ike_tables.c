@@ -84,7 +84,7 @@ UNIT_TEST(a_killed_sa_is_not_found)
 	addr = a->path.remote;
 	fake_established(a);
 	UNIT_ASSERT(ike_sa_find(e, ci, cr) == a);
-	ike_sa_kill(a, "test", false, true);
+	ike_sa_kill(a, EVS_END_ERROR, "test", false, true);
 	UNIT_ASSERT(ike_sa_find(e, ci, cr) == NULL);
 	UNIT_ASSERT(ike_sa_first_find(e, ci, (struct sockaddr *)&addr) == NULL);
 	/* The other one with the same initiator cookie stays. */
@@ -181,7 +181,7 @@ UNIT_TEST(exchanges_by_sa_and_message_id)
 	UNIT_ASSERT(ike_xchg_find(sa[3], 0x11223344) == NULL);
 	UNIT_ASSERT(ike_xchg_find(sa[4], 0x11223344) == x[4]);
 	/* A dying SA's exchanges leave with it. */
-	ike_sa_kill(sa[5], "test", false, true);
+	ike_sa_kill(sa[5], EVS_END_ERROR, "test", false, true);
 	ike_engine_tick(e);
 	UNIT_ASSERT_EQ_INT(e->xchgs.n, N - 2);
 	ike_engine_free(e);

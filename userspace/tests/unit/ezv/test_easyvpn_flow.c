@@ -54,6 +54,8 @@ struct evs_session {
 	char label[65];
 	bool authorized, site;
 	char user[65];
+	enum evs_end_reason end_reason;
+	bool terminated;
 };
 
 static const struct evs_post_phase1_ops *steps[EVS_MAX_STEPS];
@@ -208,6 +210,17 @@ void evs_session_set_authorized(struct evs_session *s, const char *user)
 	snprintf(s->user, sizeof(s->user), "%s", user);
 }
 bool evs_session_site_to_site(const struct evs_session *s) { return s->site; }
+void evs_session_terminate(struct evs_session *s, enum evs_end_reason reason,
+			   const char *why)
+{
+	(void)why;
+	s->end_reason = reason;
+	s->terminated = true;
+}
+enum evs_end_reason evs_session_end_reason(const struct evs_session *s)
+{
+	return s->end_reason;
+}
 
 static struct ezv *ezv;
 
