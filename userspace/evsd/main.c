@@ -206,12 +206,12 @@ static void on_signal(int fd, void *arg)
 
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			char err[256];
+			struct evs_err err;
 
 			if (!d->ezv) {
 				log_notice("SIGHUP: nothing to reload");
-			} else if (ezv_reload_users(d->ezv, err, sizeof(err)) < 0) {
-				log_err("SIGHUP: user database not reloaded: %s", err);
+			} else if (ezv_reload_users(d->ezv, &err) < 0) {
+				log_err("SIGHUP: user database not reloaded: %s", err.msg);
 			} else {
 				log_notice("SIGHUP: user database reloaded");
 			}
@@ -356,7 +356,6 @@ static int setup(struct evsd *d, const char *ctl_path)
 {
 	const char *dev = d->cfg.ike.device[0] ? d->cfg.ike.device : "evs0";
 	struct evs_err e;
-	char err[512];
 	sigset_t ss;
 	int fd;
 
@@ -392,10 +391,9 @@ static int setup(struct evsd *d, const char *ctl_path)
 			}
 		}
 		d->ezv = ezv_init(&d->cfg.ike, d->cfg.easyvpn,
-				  d->rri ? &rri_ezv_ops : NULL, d->rri, err,
-				  sizeof(err));
+				  d->rri ? &rri_ezv_ops : NULL, d->rri, &e);
 		if (!d->ezv) {
-			log_err("easyvpn: %s", err);
+			log_err("easyvpn: %s", e.msg);
 			return -1;
 		}
 		ezv_attach(d->ezv, d->eng);

@@ -13,17 +13,8 @@
 
 #include "ezv/ezv_int.h"
 #include "lib/daemon_log.h"
+#include "lib/prefix.h"
 #include "lib/userdb.h"
-
-static void fmt_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const void *a = sa->sa_family == AF_INET ?
-		(const void *)&((const struct sockaddr_in *)sa)->sin_addr :
-		(const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-
-	if (!inet_ntop(sa->sa_family, a, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
 
 /* ---- sessions --------------------------------------------------------- */
 
@@ -80,7 +71,7 @@ struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s)
 	plen = peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 					     sizeof(struct sockaddr_in);
 	memcpy(&x->peer_sa, peer, plen);
-	fmt_sockaddr(peer, x->peer, sizeof(x->peer));
+	evs_sockaddr_str(peer, false, x->peer, sizeof(x->peer));
 	x->next = z->sessions;
 	z->sessions = x;
 	z->st.sessions++;
@@ -172,7 +163,7 @@ const struct secret *ezv_psk_lookup(const struct isakmp_id *id,
 	k = ezv_group_psk(z->cfg, id->data, id->len, &known);
 	if (known)
 		return k;
-	fmt_sockaddr(peer, addr, sizeof(addr));
+	evs_sockaddr_str(peer, false, addr, sizeof(addr));
 	/* Said only in our log: the peer sees a wrong-key failure. */
 	log_notice("easyvpn: %s asked for unknown group \"%s\"", addr,
 		   log_peern(id->data, id->len > 63 ? 63 : id->len));
@@ -181,19 +172,17 @@ const struct secret *ezv_psk_lookup(const struct isakmp_id *id,
 
 /* ---- loop integration --------------------------------------------------- */
 
-static struct userdb *load_users(const char *path, char *err, size_t errlen)
+static struct userdb *load_users(const char *path, struct evs_err *err)
 {
 	struct userdb *db = calloc(1, sizeof(*db));
-	struct evs_err ue;
 
 	if (!db) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return NULL;
 	}
 	userdb_init(db);
 	/* A missing file is fine for RADIUS-only gateways; say so. */
-	if (userdb_load(db, path, true, &ue)) {
-		snprintf(err, errlen, "%s", ue.msg);
+	if (userdb_load(db, path, true, err)) {
 		free(db);
 		return NULL;
 	}
@@ -201,21 +190,20 @@ static struct userdb *load_users(const char *path, char *err, size_t errlen)
 }
 
 struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
-		     const struct ezv_kernel_ops *kops, void *karg, char *err,
-		     size_t errlen)
+		     const struct ezv_kernel_ops *kops, void *karg, struct evs_err *err)
 {
 	struct ezv *z = calloc(1, sizeof(*z));
 	struct userdb *db;
 
 	if (!z) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return NULL;
 	}
 	z->ike = ike;
 	z->cfg = cfg;
 	if (!cfg)
 		return z;	/* no Easy VPN sections: nothing to do */
-	db = load_users(cfg->user_file, err, errlen);
+	db = load_users(cfg->user_file, err);
 	if (!db)
 		goto fail;
 	if (!db->n && cfg->aaa.auth == EZV_AUTH_LOCAL && cfg->n_groups &&
@@ -224,7 +212,7 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 			 "(add some with: evsadm user add NAME group GROUP)", cfg->user_file);
 	else
 		log_info("easyvpn: %zu local users from %s", db->n, cfg->user_file);
-	z->aaa = aaa_new(cfg, db, err, errlen);
+	z->aaa = aaa_new(cfg, db, err);
 	if (!z->aaa) {
 		userdb_free(db);
 		free(db);
@@ -305,13 +293,13 @@ uint64_t ezv_tick(struct ezv *z, uint64_t now)
 	return next;
 }
 
-int ezv_reload_users(struct ezv *z, char *err, size_t errlen)
+int ezv_reload_users(struct ezv *z, struct evs_err *err)
 {
 	struct userdb *db;
 
 	if (!z->ready)
 		return 0;
-	db = load_users(z->cfg->user_file, err, errlen);
+	db = load_users(z->cfg->user_file, err);
 	if (!db)
 		return -1;
 	log_notice("easyvpn: reloaded %zu users from %s", db->n, z->cfg->user_file);

@@ -52,9 +52,9 @@ typedef void (*ezv_sa_counter_fn)(uint32_t conn_id, uint32_t spi, bool inbound,
 				  uint64_t bytes, uint64_t packets, void *arg);
 struct ezv_kernel_ops {
 	int (*route_add)(void *karg, uint32_t conn_id, uint32_t addr,
-			 unsigned plen, char *err, size_t errlen);
+			 unsigned plen, struct evs_err *err);
 	int (*parp_add)(void *karg, uint32_t conn_id, uint32_t addr,
-			const char *lan_if, char *err, size_t errlen);
+			const char *lan_if, struct evs_err *err);
 	int (*dump_sa_counters)(void *karg, ezv_sa_counter_fn fn, void *arg);
 };
 
@@ -64,8 +64,7 @@ struct ezv;
  * sections (the steps then skip every session).  kops NULL: no kernel
  * (tests), so no RRI and no counters.  NULL with err on failure. */
 struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
-		     const struct ezv_kernel_ops *kops, void *karg, char *err,
-		     size_t errlen);
+		     const struct ezv_kernel_ops *kops, void *karg, struct evs_err *err);
 /* Registers the XAUTH and mode-config steps and the group-key lookup on
  * engine e (one module may serve several engines). */
 void ezv_attach(struct ezv *z, struct ike_engine *e);
@@ -77,7 +76,7 @@ int ezv_fd(const struct ezv *z);
 void ezv_process(struct ezv *z);
 /* now: the engine's clock, ms.  Returns ms until it wants to run again. */
 uint64_t ezv_tick(struct ezv *z, uint64_t now_ms);
-int ezv_reload_users(struct ezv *z, char *err, size_t errlen);
+int ezv_reload_users(struct ezv *z, struct evs_err *err);
 /* The daemon is about to remove SAs of conn_id from the kernel (delete,
  * DPD, rekey, shutdown): their counters are read first, so accounting
  * reports the traffic up to the last packet. */

@@ -128,7 +128,7 @@ void ezv_xauth_expire(struct ezv_sess *x, uint64_t now);
 /* ---- lease.c ---------------------------------------------------------------- */
 
 /* Choose and hold x's inner address (x->eff decided); -1 with why. */
-int ezv_lease_address(struct ezv_sess *x, char *why, size_t len);
+int ezv_lease_address(struct ezv_sess *x, struct evs_err *why);
 /* The session ends: its address goes back (to a session it was taken
  * over from, or to its pool), its claims go. */
 void ezv_lease_release(struct ezv_sess *x);
@@ -138,7 +138,7 @@ int ezv_claim_add(struct ezv_sess *x, uint32_t net, unsigned plen);
 /* May x (of session s) claim net/plen as its network (network extension)?  Claims it
  * if so; -1 with the reason in r. */
 int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, uint32_t net, unsigned plen,
-		  char *r, size_t len);
+		  struct evs_err *r);
 /* A connection of x (of session s) came up: RRI route and proxy ARP owned by it. */
 void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id);
 

@@ -69,7 +69,7 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 	const struct ezv_group *g;
 	const struct ezv_user *u;
 	struct ezv_sess *x;
-	char why[160];
+	struct evs_err why;
 
 	if (!z->ready)
 		return EVS_STEP_SKIP;
@@ -86,9 +86,9 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 	if (!g)
 		return EVS_STEP_FAIL;
 	ezv_merge(&g->s, u ? &u->s : NULL, &x->eff);
-	if (ezv_lease_address(x, why, sizeof(why))) {
+	if (ezv_lease_address(x, &why)) {
 		log_warn("%s: modecfg: no address for \"%s\": %s", evs_session_name(s),
-			 x->user, why);
+			 x->user, why.msg);
 		return EVS_STEP_FAIL;
 	}
 	if (x->addr && !x->pool[0] && ezv_claim_add(x, x->addr, 32)) {
@@ -297,10 +297,11 @@ static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *id
  * would route them to the client (RRI).  IDcr: what its policy tunnels. */
 static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 				  const struct evs_prefix *idci, const struct evs_prefix *idcr,
-				  char *why, size_t len)
+				  struct evs_err *why)
 {
 	struct ezv_sess *x = *state;
-	char net_s[64], cr_s[64], r[320];
+	struct evs_err r;
+	char net_s[64], cr_s[64];
 	bool client = true;
 
 	if (evs_session_role(s) == EVS_ROLE_CLIENT)
@@ -310,33 +311,33 @@ static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 		 * refuses any other session without a login before asking */
 		if (evs_session_site_to_site(s))
 			return 0;
-		snprintf(why, len, "no logged-in user on this session");
+		evs_errf(why, "no logged-in user on this session");
 		return ISAKMP_N_INVALID_ID_INFORMATION;
 	}
 	evs_prefix_str(idci, net_s, sizeof(net_s));
 	if (idci->family != AF_INET) {
-		snprintf(r, sizeof(r), "not IPv4");
+		evs_errf(&r, "not IPv4");
 	} else if (x->eff.mode == EZV_MODE_CLIENT || x->addr) {
 		char as[16];
 
 		if (x->addr && idci->plen == 32 && evs_prefix_ip4_addr(idci) == x->addr)
 			goto idcr;
 		evs_ip4_ntop(x->addr, as, sizeof(as));
-		snprintf(r, sizeof(r), "only its assigned address %s may be used", as);
+		evs_errf(&r, "only its assigned address %s may be used", as);
 	} else {
 		client = false;
-		if (!ezv_nem_claim(s, x, evs_prefix_ip4_addr(idci), idci->plen, r, sizeof(r)))
+		if (!ezv_nem_claim(s, x, evs_prefix_ip4_addr(idci), idci->plen, &r))
 			goto idcr;
 	}
-	snprintf(why, len, "%s: user \"%s\" (group \"%s\") from %s may not claim IDci %s: %s",
+	evs_errf(why, "%s: user \"%s\" (group \"%s\") from %s may not claim IDci %s: %s",
 		 client ? "client mode" : "network extension", x->user, x->group, x->peer,
-		 net_s, r);
+		 net_s, r.msg);
 	return ISAKMP_N_INVALID_ID_INFORMATION;
 idcr:
 	if (idcr_tunnelled(x, idcr))
 		return 0;
 	evs_prefix_str(idcr, cr_s, sizeof(cr_s));
-	snprintf(why, len, "user \"%s\" (group \"%s\") from %s may not reach IDcr %s: not "
+	evs_errf(why, "user \"%s\" (group \"%s\") from %s may not reach IDcr %s: not "
 		 "inside a split-include network of its policy", x->user, x->group, x->peer,
 		 cr_s);
 	return ISAKMP_N_INVALID_ID_INFORMATION;

@@ -89,13 +89,7 @@ size_t ike_sa_addr(const struct sockaddr *sa, const uint8_t **addr,
 
 void ike_addr_str(const struct sockaddr *sa, char *out, size_t n)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
-	const uint8_t *p;
-	uint16_t port;
-
-	if (ike_sa_addr(sa, &p, &port))
-		inet_ntop(sa->sa_family, p, a, sizeof(a));
-	snprintf(out, n, "%s[%u]", a, port);
+	evs_sockaddr_str(sa, true, out, n);
 }
 
 bool ike_addr_eq(const struct sockaddr *a, const struct sockaddr *b)

@@ -454,6 +454,7 @@ void ike_free_bytes(uint8_t **p, size_t *n);
 /* Address helpers. */
 size_t ike_sa_addr(const struct sockaddr *sa, const uint8_t **addr,
 		   uint16_t *port);
+/* evs_sockaddr_str() with the port: "192.0.2.1[500]". */
 void ike_addr_str(const struct sockaddr *sa, char *out, size_t n);
 bool ike_addr_eq(const struct sockaddr *a, const struct sockaddr *b);
 
@@ -466,7 +467,7 @@ void evs_session_child_up(struct ike_sa *sa, uint32_t conn_id);
 /* The steps' verdict on a quick mode's identities (server role): 0 or
  * the notify to refuse with (why filled). */
 uint16_t evs_session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
-			   const struct evs_prefix *idcr, char *why, size_t len);
+			   const struct evs_prefix *idcr, struct evs_err *why);
 void evs_session_child_down(struct ike_sa *sa, uint32_t conn_id);
 /* The Phase 2 selectors a client session proposes: every local x every
  * remote prefix gets its own quick mode (at most EVS_SESSION_MAX_NETS

@@ -153,8 +153,8 @@ static bool within_any(const struct evs_prefix *p, const struct evs_prefix *nets
 /* Server role: a quick mode is only for a peer whose selectors are bound:
  * a user a step logged in (check_ids then decides), or a site-to-site
  * peer (no-xauth key) within its key's selectors.  0, or -1 with why. */
-static int qm_r_bound(const struct ike_sa *sa, const struct ike_qm *qm, char *why,
-		      size_t len)
+static int qm_r_bound(const struct ike_sa *sa, const struct ike_qm *qm,
+		      struct evs_err *why)
 {
 	char c[64], r[64];
 
@@ -163,17 +163,17 @@ static int qm_r_bound(const struct ike_sa *sa, const struct ike_qm *qm, char *wh
 	evs_prefix_str(&qm->idci, c, sizeof(c));
 	evs_prefix_str(&qm->idcr, r, sizeof(r));
 	if (!sa->site) {
-		snprintf(why, len, "peer did not log in (no XAUTH) and its key is not a "
+		evs_errf(why, "peer did not log in (no XAUTH) and its key is not a "
 			 "no-xauth site-to-site key: no Phase 2 for IDci %s IDcr %s", c, r);
 		return -1;
 	}
 	if (!within_any(&qm->idci, sa->site->remote_nets, sa->site->n_remote_nets)) {
-		snprintf(why, len, "site-to-site peer: IDci %s is not inside a remote-network "
+		evs_errf(why, "site-to-site peer: IDci %s is not inside a remote-network "
 			 "of its key (%s:%u)", c, sa->site->file, sa->site->line);
 		return -1;
 	}
 	if (!within_any(&qm->idcr, sa->site->local_nets, sa->site->n_local_nets)) {
-		snprintf(why, len, "site-to-site peer: IDcr %s is not inside a local-network "
+		evs_errf(why, "site-to-site peer: IDcr %s is not inside a local-network "
 			 "of its key (%s:%u)", r, sa->site->file, sa->site->line);
 		return -1;
 	}
@@ -859,15 +859,15 @@ static int qm_r_recv1(struct ike_sa *sa, struct ike_xchg *x,
 	/* Easy VPN policy: e.g. the networks a network-extension client
 	 * may claim (the gateway routes them to it). */
 	{
-		char s[384] = "";
+		struct evs_err e = { "" };
 		uint16_t notify;
 
-		if (qm_r_bound(sa, qm, s, sizeof(s)) < 0)
-			return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, s);
-		notify = evs_session_check_ids(sa, &qm->idci, &qm->idcr, s, sizeof(s));
+		if (qm_r_bound(sa, qm, &e) < 0)
+			return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, e.msg);
+		notify = evs_session_check_ids(sa, &qm->idci, &qm->idcr, &e);
 
 		if (notify)
-			return qm_refuse(sa, x, notify, s);
+			return qm_refuse(sa, x, notify, e.msg);
 	}
 	if (!conn_find_sel(sa, &qm->idcr, &qm->idci)) {
 		uint32_t max = ike->timers.conns_max ? ike->timers.conns_max : 16;

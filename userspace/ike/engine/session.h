@@ -41,6 +41,7 @@
 #include <sys/socket.h>
 
 #include "ike/isakmp.h"
+#include "lib/err.h"
 #include "lib/prefix.h"
 
 struct evs_session;		/* = struct ike_sa inside the engine */
@@ -91,10 +92,10 @@ struct evs_post_phase1_ops {
 	void (*end)(struct evs_session *s, void **state);
 	/* Server role: may the peer's quick mode use these identities
 	 * (idci: the peer's side, idcr: ours)?  0 = yes, else the ISAKMP
-	 * notify to refuse with, and the reason in why[len].  May be NULL. */
+	 * notify to refuse with, and the reason in why.  May be NULL. */
 	uint16_t (*check_ids)(struct evs_session *s, void **state,
 			      const struct evs_prefix *idci,
-			      const struct evs_prefix *idcr, char *why, size_t len);
+			      const struct evs_prefix *idcr, struct evs_err *why);
 };
 
 #define EVS_MAX_STEPS 4

@@ -299,7 +299,7 @@ static void setup(void)
 	struct userdb db;
 	struct evs_err ue;
 	struct evs_err ce;
-	char err[256];
+	struct evs_err err;
 
 	evsd_log_set_quiet(true);
 	UNIT_ASSERT(mkdtemp(dir));
@@ -327,7 +327,7 @@ static void setup(void)
 	cfg.ike.peers = &peer;
 	cfg.ike.n_peers = 1;
 	strcpy(cfg.ike.device, "evs0");
-	ezv = ezv_init(&cfg.ike, cfg.easyvpn, NULL, NULL, err, sizeof(err));
+	ezv = ezv_init(&cfg.ike, cfg.easyvpn, NULL, NULL, &err);
 	UNIT_ASSERT(ezv != NULL);
 	ezv_attach(ezv, NULL);
 }
@@ -598,7 +598,7 @@ UNIT_TEST(max_logins_refuses_a_second_session)
 /* What the quick mode responder asks the mode-config step (phase2.c via
  * session_check_ids) about the client's IDci and IDcr. */
 static uint16_t claim_to(struct evs_session *s, const char *net, unsigned plen,
-			 const char *to, unsigned to_plen, char *why, size_t len)
+			 const char *to, unsigned to_plen, struct evs_err *why)
 {
 	struct evs_prefix ci = { .family = AF_INET, .plen = (uint8_t)plen };
 	struct evs_prefix cr = { .family = AF_INET, .plen = (uint8_t)to_plen };
@@ -608,64 +608,65 @@ static uint16_t claim_to(struct evs_session *s, const char *net, unsigned plen,
 		i++;
 	UNIT_ASSERT(inet_pton(AF_INET, net, ci.addr) == 1);
 	UNIT_ASSERT(inet_pton(AF_INET, to, cr.addr) == 1);
-	why[0] = '\0';
-	return steps[i]->check_ids(s, &s->state[i], &ci, &cr, why, len);
+	why->msg[0] = '\0';
+	return steps[i]->check_ids(s, &s->state[i], &ci, &cr, why);
 }
 
-static uint16_t claim(struct evs_session *s, const char *net, unsigned plen, char *why,
-		      size_t len)
+static uint16_t claim(struct evs_session *s, const char *net, unsigned plen,
+		      struct evs_err *why)
 {
-	return claim_to(s, net, plen, "192.168.77.0", 24, why, len);
+	return claim_to(s, net, plen, "192.168.77.0", 24, why);
 }
 
 UNIT_TEST(network_extension_claims_only_allowed_networks)
 {
-	char why[256];
+	struct evs_err why;
 
 	setup();
 	connect_as("dave", "davepw", "branch", "198.51.100.9");
 	UNIT_ASSERT(srv.ready);
 	UNIT_ASSERT(!srv.have_inner);			/* no address in this mode */
 	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.0", 24, &why), 0);
 	/* the gateway's own LAN: refused, and the log line says who and why */
-	UNIT_ASSERT_EQ_INT(claim(&srv, "192.168.77.0", 24, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "192.168.77.0", 24, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT_EQ_STR(why, "network extension: user \"dave\" (group \"branch\") from "
+	UNIT_ASSERT_EQ_STR(why.msg, "network extension: user \"dave\" (group \"branch\") from "
 			   "198.51.100.9 may not claim IDci 192.168.77.0/24: outside every "
 			   "`network-extension allow` prefix");
 	/* outside the allow list, or wider than it */
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.208.0", 24, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.208.0", 24, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "outside every"));
-	UNIT_ASSERT_EQ_INT(claim(&srv, "0.0.0.0", 0, why, sizeof(why)),
+	UNIT_ASSERT(strstr(why.msg, "outside every"));
+	UNIT_ASSERT_EQ_INT(claim(&srv, "0.0.0.0", 0, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	/* a pool's addresses */
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.10", 32, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.10", 32, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	/* the tunnel's own endpoints, even inside an allowed prefix */
-	UNIT_ASSERT_EQ_INT(claim(&srv, "203.0.113.0", 24, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "203.0.113.0", 24, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "gateway's own address"));
+	UNIT_ASSERT(strstr(why.msg, "gateway's own address"));
 	disconnect();
 	teardown();
 }
 
 UNIT_TEST(client_mode_claims_only_its_address)
 {
-	char why[256], a[16];
+	struct evs_err why;
+	char a[16];
 
 	setup();
 	connect_as("alice", "alicepw", "sales", "198.51.100.7");
 	UNIT_ASSERT(srv.ready);
 	inet_ntop(AF_INET, srv.inner.addr, a, sizeof(a));
-	UNIT_ASSERT_EQ_INT(claim(&srv, a, 32, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "192.168.77.0", 24, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, a, 32, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "192.168.77.0", 24, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "client mode: user \"alice\""));
-	UNIT_ASSERT(strstr(why, "only its assigned address 10.77.1.10"));
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.11", 32, why, sizeof(why)),
+	UNIT_ASSERT(strstr(why.msg, "client mode: user \"alice\""));
+	UNIT_ASSERT(strstr(why.msg, "only its assigned address 10.77.1.10"));
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.11", 32, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	disconnect();
 	teardown();
@@ -675,7 +676,7 @@ UNIT_TEST(client_mode_claims_only_its_address)
  * asked for XAUTH like a group; only a site-to-site key skips it. */
 UNIT_TEST(every_peer_logs_in_unless_site_to_site)
 {
-	char why[384];
+	struct evs_err why;
 
 	setup();
 	p1_auth = 1;				/* pre-share, no XAUTH offered */
@@ -703,7 +704,7 @@ UNIT_TEST(every_peer_logs_in_unless_site_to_site)
 	p1_site = true;
 	connect_as("alice", "alicepw", "sales", "198.51.100.9");
 	UNIT_ASSERT(srv.ready && !srv.authorized && !srv.have_inner);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.9.9.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.9.9.0", 24, &why), 0);
 	disconnect();
 	p1_auth = 65001;
 	p1_keyid = true;
@@ -713,7 +714,8 @@ UNIT_TEST(every_peer_logs_in_unless_site_to_site)
 
 UNIT_TEST(idcr_only_what_the_policy_tunnels)
 {
-	char why[384], a[16];
+	struct evs_err why;
+	char a[16];
 
 	setup();
 	connect_as("alice", "alicepw", "sales", "198.51.100.7");
@@ -721,13 +723,13 @@ UNIT_TEST(idcr_only_what_the_policy_tunnels)
 	inet_ntop(AF_INET, srv.inner.addr, a, sizeof(a));
 	/* split-include 192.168.77.0/24: that, a part of it, or the "any"
 	 * Cisco clients propose; nothing else of the gateway's side */
-	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.77.0", 24, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.77.5", 32, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "0.0.0.0", 0, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "10.0.0.0", 8, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.77.0", 24, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.77.5", 32, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "0.0.0.0", 0, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "10.0.0.0", 8, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "may not reach IDcr 10.0.0.0/8"));
-	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.0.0", 16, why, sizeof(why)),
+	UNIT_ASSERT(strstr(why.msg, "may not reach IDcr 10.0.0.0/8"));
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.0.0", 16, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	disconnect();
 	teardown();
@@ -736,44 +738,44 @@ UNIT_TEST(idcr_only_what_the_policy_tunnels)
 UNIT_TEST(overlapping_network_extension_claims_refused)
 {
 	struct evs_session s1, c1, s2, c2;
-	char why[384];
+	struct evs_err why;
 
 	setup();
 	connect_as("dave", "davepw", "branch", "198.51.100.9");
 	UNIT_ASSERT(srv.ready);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why), 0);
 	s1 = srv;
 	c1 = cli;
 	/* another branch: equal, more specific or covering claims are dave's
 	 * traffic; refused with who holds it */
 	connect_as("frank", "frankpw", "branch", "198.51.100.10");
 	UNIT_ASSERT(srv.ready);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "network extension: user \"frank\" (group \"branch\") from "
+	UNIT_ASSERT(strstr(why.msg, "network extension: user \"frank\" (group \"branch\") from "
 			   "198.51.100.10 may not claim IDci 10.77.200.0/24: overlaps "
 			   "10.77.200.0/24 of user \"dave\" from 198.51.100.9"));
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.128", 25, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.128", 25, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 21, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 21, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "overlaps 10.77.200.0/24 of user \"dave\""));
+	UNIT_ASSERT(strstr(why.msg, "overlaps 10.77.200.0/24 of user \"dave\""));
 	/* its own network is fine, and then dave may not take it */
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.201.0", 24, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim(&s1, "10.77.201.0", 25, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.201.0", 24, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim(&s1, "10.77.201.0", 25, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	s2 = srv;
 	c2 = cli;
 	/* dave renews Phase 1 from the same peer: his network stays his */
 	connect_as("dave", "davepw", "branch", "198.51.100.9");
 	UNIT_ASSERT(srv.ready);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why), 0);
 	disconnect();
 	/* when dave's sessions end, the network is free */
 	end_session(&s1);
 	end_session(&c1);
 	srv = s2;
-	UNIT_ASSERT_EQ_INT(claim(&s2, "10.77.200.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&s2, "10.77.200.0", 24, &why), 0);
 	end_session(&s2);
 	end_session(&c2);
 	teardown();
