@@ -653,7 +653,10 @@ static bool vpn_top(const struct ios_line *l)
 static void classify(struct imp *m)
 {
 	for (struct ios_line *l = m->c.root.child; l; l = l->next) {
-		if (ios_is(l, "crypto", "isakmp", "policy", NULL))
+		if (l->long_line && vpn_top(l))
+			skip(m, l, "a line too long for the converter (%u bytes or %u words at "
+			     "most)", IOS_MAX_LINE, IOS_MAX_WORDS);
+		else if (ios_is(l, "crypto", "isakmp", "policy", NULL))
 			vec_add(m, &m->policies, l, "isakmp policies");
 		else if (ios_is(l, "crypto", "isakmp", "key", NULL))
 			vec_add(m, &m->keys, l, "isakmp keys");
@@ -663,8 +666,9 @@ static void classify(struct imp *m)
 			vec_add(m, &m->profiles, l, "isakmp profiles");
 		else if (ios_is(l, "crypto", "ipsec", "transform-set", NULL))
 			vec_add(m, &m->sets, l, "transform sets");
-		else if (ios_is(l, "crypto", "dynamic-map", NULL))
-			vec_add(m, &m->dmaps, l, "dynamic-map entries");
+		else if (ios_is(l, "crypto", "dynamic-map", NULL) ||
+			 ios_is(l, "crypto", "ipsec", "profile", NULL))
+			vec_add(m, &m->dmaps, l, "dynamic-map entries and ipsec profiles");
 		else if (ios_is(l, "crypto", "map", NULL))
 			vec_add(m, &m->cmaps, l, "crypto map lines");
 		else if (ios_is(l, "ip", "local", "pool", NULL))
@@ -1040,7 +1044,7 @@ static void conv_sets(struct imp *m)
 static bool dmap_exists(struct imp *m, const char *name)
 {
 	for (unsigned i = 0; i < m->dmaps.n; i++)
-		if (!strcmp(ios_arg(m->dmaps.v[i], 2), name))
+		if (ios_is(m->dmaps.v[i], "crypto", "dynamic-map", name, NULL))
 			return true;
 	return false;
 }
@@ -1095,7 +1099,8 @@ static void conv_maps(struct imp *m)
 		struct ios_line *d = m->dmaps.v[i];
 
 		if (d->argc != 4) {
-			skip(m, d, "expected crypto dynamic-map NAME NUMBER");
+			skip(m, d, "expected crypto dynamic-map NAME NUMBER or crypto ipsec profile "
+			     "NAME");
 			continue;
 		}
 		done(d);
@@ -1163,7 +1168,13 @@ static void conv_maps(struct imp *m)
 			else
 				skip(m, c, "the dynamic map is not defined");
 		} else if (c->argc == 5 && !strcmp(ios_arg(c, 4), "ipsec-isakmp")) {
-			continue;	/* static entries: read with the no-xauth keys */
+			/* static entries: read with the no-xauth keys; their sets
+			 * come after the dynamic maps' */
+			for (struct ios_line *t = c->child; t; t = t->next)
+				if (ios_is(t, "set", "transform-set", NULL))
+					for (unsigned j = 2; j < t->argc; j++)
+						order_set(m, t->argv[j]);
+			continue;
 		} else {
 			skip(m, c, "no evsd equivalent for this crypto map line");
 		}
@@ -1558,6 +1569,10 @@ static void conv_group(struct imp *m, struct ios_line *g, bool several)
 		  prof ? ", isakmp profile " : "", prof ? ios_arg(prof, 3) : "", name);
 	for (struct ios_line *c = g->child; c; c = c->next)
 		group_setting(m, g, c, &pool, &lock);
+	if (!child_is(g, "key", NULL))
+		sb_printf(m, S_GROUPS, "    # no key: IOS matched this group by certificate or "
+			  "profile; evsd gives a certificate (rsa-sig) client the group of its "
+			  "user (user file or RADIUS)\n");
 	if (!pool && m->default_pool)
 		sb_printf(m, S_GROUPS, "    pool %s   # crypto isakmp client configuration "
 			  "address-pool local\n", m->default_pool);
@@ -1609,7 +1624,9 @@ static void conv_profiles(struct imp *m)
 			else if (ios_is(c, "virtual-template", NULL))
 				skip(m, c, "evsd has no virtual-template interfaces: every client's "
 				     "traffic goes through the evs device (evs0) with an RRI route");
-			else if (ios_is(c, "keepalive", NULL) && c->argc == 4 && !m->dpd_set &&
+			else if (ios_is(c, "keepalive", NULL) && m->dpd_set)
+				skip(m, c, "DPD is global in evsd: crypto isakmp keepalive set it");
+			else if (ios_is(c, "keepalive", NULL) && c->argc == 4 &&
 				 num(c->argv[1], 10, 3600, &(unsigned){ 0 })) {
 				sb_printf(m, S_TIMERS, "    dpd-interval %s   # IOS line %u (profile "
 					  "keepalive; the retry interval has no equivalent)\n",
@@ -1999,6 +2016,16 @@ static void conv_aaa(struct imp *m)
 			   num(l->argv[2], 0, 10, &v)) {
 			sb_printf(m, S_AAA, "    retries %u\n", v);
 			done(l);
+		} else if (ios_is(l, "radius-server", "vsa", NULL)) {
+			skip(m, l, "evsd sends and reads no Cisco vendor-specific attributes; group "
+			     "policies come from evsd.conf, the group name from Class or Filter-Id");
+		} else if (ios_is(l, "radius-server", "deadtime", NULL) ||
+			   ios_is(l, "radius-server", "dead-criteria", NULL)) {
+			skip(m, l, "evsd tries the servers in order on every request (timeout, "
+			     "retries); it keeps no dead time");
+		} else if (ios_is(l, "radius-server", "attribute", NULL)) {
+			skip(m, l, "evsd sends a fixed set of attributes (NAS-Identifier with "
+			     "nas-identifier NAME)");
 		}
 	}
 	conv_radius_servers(m);
@@ -2031,7 +2058,8 @@ static void conv_users(struct imp *m)
 			continue;
 		}
 		if (!group) {
-			skip(m, l, "no client configuration group authenticates local users");
+			skip(m, l, "no client configuration group authenticates local users (the "
+			     "VPN's login list names no local method)");
 			continue;
 		}
 		for (size_t j = 0; j < m->out->n_users; j++)
@@ -2089,6 +2117,13 @@ static void conv_users(struct imp *m)
 				  "user file if it should not\n", l->lineno, u->name);
 next:;
 	}
+	for (size_t j = 0, k = 0; j < m->out->n_users; j++)
+		if (m->out->users[j].password)
+			sb_printf(m, S_USERS, "%s%s", k++ ? " " : "# Users whose passwords were in "
+				  "clear text or type 7, for the user file (evsadm import-ios -u):\n#  ",
+				  m->out->users[j].name);
+	if (m->out->n_users)
+		sb_printf(m, S_USERS, "\n");
 	if (m->out->n_users && n_local > 1)
 		sb_printf(m, S_USERS, "# The local users were put in group %s: IOS does not tie a "
 			  "user to a group; move them with evsadm user del/add where needed.\n",
