@@ -772,9 +772,15 @@ static enum auth auth_of_list(struct imp *m, const char *name, struct ios_line *
 	if (!name)
 		return AUTH_NONE;
 	l = aaa_list(m, "authentication", "login", name);
-	if (!l) {
+	if (!l && user) {
 		skip(m, user, "no \"aaa authentication login %s\": IOS would refuse every login; "
 		     "evsd uses the local users", name);
+		return AUTH_LOCAL;
+	}
+	if (!l) {
+		sb_printf(m, S_GROUPS, "    # no \"aaa authentication login %s\" (the crypto map's "
+			  "list): IOS would refuse every login; evsd uses the local users\n",
+			  text_ok(name, 64) ? name : "?");
 		return AUTH_LOCAL;
 	}
 	a = aaa_methods(l, 4, &rg, why, sizeof(why));
@@ -1525,7 +1531,9 @@ static void group_aaa(struct imp *m, struct ios_line *g, struct ios_line *prof, 
 		auth_list = m->map_auth_list;
 	if (!author)
 		author = m->map_author_list;
-	*a = auth_of_list(m, auth_list, prof ? child_is(prof, "client", "authentication") : g);
+	struct ios_line *who = prof ? child_is(prof, "client", "authentication") : NULL;
+
+	*a = auth_of_list(m, auth_list, who);
 	if (*a == AUTH_NONE) {
 		sb_printf(m, S_GROUPS, "    # IOS asked this group's users for no password (no "
 			  "client authentication list); evsd always does (XAUTH)\n");

@@ -339,6 +339,10 @@ UNIT_TEST(hostile_input)
 		"\x00\x01\xff crypto \x00isakmp policy 1\n\tgroup\x7f 2\n",
 		"banner motd #\n",
 		"crypto dynamic-map D 1\n set transform-set\n set pfs group99\n set security-association lifetime seconds 1\n",
+		/* found by fuzz_import_ios: a profile without a client
+		 * authentication list, and the crypto map's list undefined */
+		"crypto map M client authentication list NOPE\ncrypto isakmp profile P\n match identity group g\n"
+		"crypto isakmp client configuration group g\n key k\n",
 	};
 
 	UNIT_ASSERT(buf);
