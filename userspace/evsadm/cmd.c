@@ -18,13 +18,15 @@ static const struct evsadm_cmd {
 	{ "proxy-arp",	evsadm_parp,	evsadm_parp_usage },
 	{ "monitor",	evsadm_monitor,	evsadm_monitor_usage },
 	{ "user",	evsadm_user,	NULL },
+	{ "import-ios",	evsadm_import_ios, NULL },
 };
 
 #define N_CMDS (sizeof(evsadm_cmds) / sizeof(evsadm_cmds[0]))
 
 static const char main_usage[] =
 "Usage: evsadm [OPTIONS] OBJECT { COMMAND | help }\n"
-"OBJECT  := { version | link | sa | policy | conn | route | proxy-arp | monitor | user }\n"
+"OBJECT  := { version | link | sa | policy | conn | route | proxy-arp | monitor | user |\n"
+"            import-ios }\n"
 "OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -h[elp] | -V[ersion] }\n"
 "  -j  JSON output          -p  pretty JSON (implies -j)\n"
 "  -s  counters and current lifetimes\n"

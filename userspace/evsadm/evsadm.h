@@ -69,6 +69,8 @@ int evsadm_parp(struct evsadm *ctx, int argc, char **argv);
 int evsadm_monitor(struct evsadm *ctx, int argc, char **argv);
 /* `evsadm user ...`: argv[1] the verb (add|del|passwd|show). */
 int evsadm_user(struct evsadm *ctx, int argc, char **argv);
+/* `evsadm import-ios FILE ...`: a Cisco IOS configuration to evsd.conf. */
+int evsadm_import_ios(struct evsadm *ctx, int argc, char **argv);
 
 extern const char evsadm_version_usage[], evsadm_link_usage[], evsadm_sa_usage[],
 	evsadm_policy_usage[], evsadm_conn_usage[], evsadm_route_usage[],

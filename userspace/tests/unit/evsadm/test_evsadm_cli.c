@@ -87,7 +87,7 @@ UNIT_TEST(unknown_and_ambiguous_objects)
 	RUN(&r, "frob");
 	UNIT_ASSERT_EQ_INT(r.rc, 2);
 	UNIT_ASSERT_EQ_STR(r.err, "evsadm: unknown object \"frob\"; one of version, link, sa, "
-			   "policy, conn, route, proxy-arp, monitor, user\n");
+			   "policy, conn, route, proxy-arp, monitor, user, import-ios\n");
 	RUN(&r, "p", "show");
 	UNIT_ASSERT_EQ_INT(r.rc, 2);
 	UNIT_ASSERT(!strncmp(r.err, "evsadm: ambiguous object \"p\"", 28));
