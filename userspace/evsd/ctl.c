@@ -185,8 +185,7 @@ static struct json_object *dispatch(struct ctl *c, const char *req, size_t len,
 		for (unsigned i = 0; i < c->n_cmds; i++)
 			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
 						i ? ", " : "", c->cmds[i].name);
-		snprintf(err.msg, sizeof(err.msg), "unknown command \"%s\" (%s)", cmd_name,
-			 list);
+		evs_errf(&err, "unknown command \"%s\" (%.400s)", cmd_name, list);
 		a = answer_error(err.msg);
 		goto out;
 	}
