@@ -13,20 +13,20 @@ static const struct evsadm_cmd {
 	 * an older one's abbreviation ambiguous ("s" stays sa). */
 	size_t min_abbrev;
 } evsadm_cmds[] = {
-	{ "version",	evsadm_version,	evsadm_version_usage },
-	{ "link",	evsadm_link,	evsadm_link_usage },
-	{ "sa",		evsadm_sa,	evsadm_sa_usage },
-	{ "policy",	evsadm_policy,	evsadm_policy_usage },
-	{ "conn",	evsadm_conn,	evsadm_conn_usage },
-	{ "route",	evsadm_route,	evsadm_route_usage },
-	{ "proxy-arp",	evsadm_parp,	evsadm_parp_usage },
-	{ "monitor",	evsadm_monitor,	evsadm_monitor_usage },
-	{ "user",	evsadm_user,	NULL },
+	{ "version",	evsadm_version,	evsadm_version_usage, 1 },
+	{ "link",	evsadm_link,	evsadm_link_usage, 1 },
+	{ "sa",		evsadm_sa,	evsadm_sa_usage, 1 },
+	{ "policy",	evsadm_policy,	evsadm_policy_usage, 1 },
+	{ "conn",	evsadm_conn,	evsadm_conn_usage, 1 },
+	{ "route",	evsadm_route,	evsadm_route_usage, 1 },
+	{ "proxy-arp",	evsadm_parp,	evsadm_parp_usage, 1 },
+	{ "monitor",	evsadm_monitor,	evsadm_monitor_usage, 1 },
+	{ "user",	evsadm_user,	NULL, 1 },
 	{ "session",	evsadm_ctl,	NULL, 2 },
-	{ "daemon",	evsadm_ctl,	NULL },
+	{ "daemon",	evsadm_ctl,	NULL, 1 },
 	{ "pool",	evsadm_ctl,	NULL, 3 },
 	{ "reload",	evsadm_ctl,	NULL, 3 },
-	{ "ike",	evsadm_ctl,	NULL },
+	{ "ike",	evsadm_ctl,	NULL, 1 },
 };
 
 #define N_CMDS (sizeof(evsadm_cmds) / sizeof(evsadm_cmds[0]))

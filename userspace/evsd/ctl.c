@@ -222,6 +222,8 @@ char *ctl_answer(struct ctl *c, const char *req, size_t len)
 
 	if (text && asprintf(&out, "%s\n", text) < 0)
 		out = NULL;
+	if (out)
+		log_debug("control socket: \"%s\": %zu bytes to send", name, strlen(out));
 	json_object_put(a);
 	return out;
 }
@@ -283,7 +285,6 @@ static void make_answer(struct ctl_client *c)
 		c->n_out = sizeof(cut) - 1;
 	}
 	c->off = 0;
-	log_debug("control socket: %zu bytes to send", c->n_out);
 	shutdown(c->fd, SHUT_RD);
 	loop_set_events(c->ctl->loop, c->fd, POLLOUT);
 }
