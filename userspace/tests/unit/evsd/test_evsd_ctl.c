@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -409,9 +411,65 @@ UNIT_TEST(the_command_table_takes_handlers_and_replaces_them)
 	fx_close(&f);
 }
 
-/* evsadm's side (lib/ctlsock.c) against the socket, the loop run by a
- * child-less trick: the request is written first, then the loop runs,
- * then the client reads. */
+/* evsadm's side (lib/ctlsock.c) against the socket: the client runs in a
+ * child process while the loop serves it here. */
+static void call_in_child(struct fixture *f, const char *cmd, const char *args_json,
+			  char *out, size_t len)
+{
+	int p[2];
+	pid_t pid;
+	ssize_t n;
+
+	UNIT_ASSERT_EQ_INT(pipe(p), 0);
+	pid = fork();
+	UNIT_ASSERT(pid >= 0);
+	if (pid == 0) {
+		struct json_object *args = args_json ? json_tokener_parse(args_json) : NULL;
+		struct evs_err err;
+		struct json_object *a = evs_ctl_call(f->path, cmd, args, 3000, &err), *r;
+		char line[1024];
+
+		r = a ? evs_ctl_result(a, &err) : NULL;
+		snprintf(line, sizeof(line), "%s", r ? json_object_to_json_string_ext(r,
+			 JSON_C_TO_STRING_PLAIN) : err.msg);
+		if (write(p[1], line, strlen(line)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	/* serve until the child has its answer (it writes, then exits) */
+	for (int i = 0; i < 100; i++) {
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+
+		run_for(f, 50);
+		if (poll(&pf, 1, 0) > 0)
+			break;
+	}
+	n = read(p[0], out, len - 1);
+	out[n > 0 ? n : 0] = '\0';
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+}
+
+UNIT_TEST(evsadms_client_gets_results_and_errors)
+{
+	struct fixture f;
+	char out[1024];
+
+	fx_open(&f);
+	call_in_child(&f, "ike-sa-show", NULL, out, sizeof(out));
+	UNIT_ASSERT_EQ_STR(out, "{\"sas\":[]}");
+	call_in_child(&f, "daemon-show", NULL, out, sizeof(out));
+	UNIT_ASSERT(strstr(out, "\"role\":\"server\""));
+	UNIT_ASSERT(strstr(out, "\"refusals\":{"));
+	UNIT_ASSERT(strstr(out, "\"bad_credentials\":0"));
+	call_in_child(&f, "session-del", "{\"user\":\"\"}", out, sizeof(out));
+	UNIT_ASSERT_EQ_STR(out, "argument \"user\" is empty");
+	call_in_child(&f, "nope", NULL, out, sizeof(out));
+	UNIT_ASSERT(strstr(out, "unknown command \"nope\" (ike-sa-show, ") == out);
+	fx_close(&f);
+}
+
 UNIT_TEST(an_over_long_request_is_answered_with_an_error)
 {
 	struct fixture f;
