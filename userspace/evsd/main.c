@@ -9,7 +9,8 @@
  * engine (ike/engine/), the Easy VPN steps (ezv/), the
  * control socket (ctl.c), all on one event loop (loop.c).  SIGTERM/SIGINT
  * end every session with delete notifies and remove its connections from
- * the kernel before exiting; SIGHUP re-reads the user database.
+ * the kernel before exiting; SIGHUP and the control socket's "reload"
+ * (evsd_reload) re-read the user database.
  *
  * Start-up creates the configured evs device when it is missing and brings
  * it up; only once the sockets are bound and the kernel answers does evsd
@@ -26,6 +27,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -33,6 +35,7 @@
 #include "evsd/client/client_host.h"
 #include "evsd/config.h"
 #include "evsd/ctl.h"
+#include "evsd/ctl_cmds.h"
 #include "ezv/easyvpn.h"
 #include "ike/engine/ikesa.h"
 #include "evsd/kernel.h"
@@ -56,6 +59,7 @@ struct evsd {
 	struct ike_engine *eng;
 	int sig_fd;
 	struct ctl *ctl;
+	struct ctl_cmds ctl_cmds;	/* the control socket's commands */
 	struct rri *rri;		/* gateway with groups: RRI, counters */
 	struct client_host *host;	/* client role: the host's setup */
 	struct ezv *ezv;		/* the Easy VPN steps */
@@ -199,6 +203,34 @@ static void on_tick(void *arg)
 	loop_timer(d->loop, now + (next ? next : 1), on_tick, d);
 }
 
+/* What SIGHUP and `evsadm reload` do: re-read the user database.  0, or
+ * -1 with the reason in err (the running state is kept). */
+static int evsd_reload(struct evsd *d, struct evs_err *err)
+{
+	char why[256];
+
+	if (!d->ezv) {
+		log_notice("reload: nothing to reload");
+		return 0;
+	}
+	if (ezv_reload_users(d->ezv, why, sizeof(why)) < 0) {
+		log_err("reload: user database not reloaded: %s", why);
+		return evs_errf(err, "user database not reloaded: %s", why);
+	}
+	log_notice("reload: user database reloaded");
+	return 0;
+}
+
+/* The control socket's "reload". */
+static int ctl_reload(void *arg, struct json_object *args, struct json_object *res,
+		      struct evs_err *err)
+{
+	(void)res;
+	if (ctl_args_check(args, NULL, err))
+		return -1;
+	return evsd_reload(arg, err);
+}
+
 static void on_signal(int fd, void *arg)
 {
 	struct evsd *d = arg;
@@ -208,13 +240,7 @@ static void on_signal(int fd, void *arg)
 		if (si.ssi_signo == SIGHUP) {
 			struct evs_err err;
 
-			if (!d->ezv) {
-				log_notice("SIGHUP: nothing to reload");
-			} else if (ezv_reload_users(d->ezv, &err) < 0) {
-				log_err("SIGHUP: user database not reloaded: %s", err.msg);
-			} else {
-				log_notice("SIGHUP: user database reloaded");
-			}
+			evsd_reload(d, &err);
 			continue;
 		}
 		log_notice("signal %u: shutting down", si.ssi_signo);
@@ -411,9 +437,19 @@ static int setup(struct evsd *d, const char *ctl_path)
 	if (d->sig_fd < 0)
 		return -1;
 	loop_add_fd(d->loop, d->sig_fd, on_signal, d);
-	d->ctl = ctl_open(d->loop, d->eng, ctl_path, &e);
-	if (!d->ctl)
+	d->ctl = ctl_open(d->loop, ctl_path, &e);
+	if (!d->ctl) {
 		log_warn("control socket: %s (evsadm cannot list sessions)", e.msg);
+	} else {
+		d->ctl_cmds = (struct ctl_cmds){
+			.eng = d->eng, .ezv = d->ezv, .start_ms = loop_now_ms(),
+			.start_wall = time(NULL),
+			.role = d->role == EVS_ROLE_CLIENT ? "client" : "server",
+		};
+		if (ctl_cmds_register(d->ctl, &d->ctl_cmds) ||
+		    ctl_register(d->ctl, "reload", ctl_reload, d))
+			log_warn("control socket: command table full");
+	}
 	loop_timer(d->loop, loop_now_ms(), on_tick, d);
 	return 0;
 }

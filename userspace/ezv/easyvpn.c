@@ -66,6 +66,7 @@ struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s)
 	x->id = id;
 	x->refs = 1;
 	x->start_ms = evs_session_now(s);
+	x->active_ms = x->start_ms;
 	x->server = evs_session_role(s) == EVS_ROLE_SERVER;
 	peer = evs_session_peer_addr(s);
 	plen = peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
@@ -124,7 +125,7 @@ unsigned ezv_session_walk(struct ezv *z, const struct ezv_session_filter *f,
 			.id = x->id, .s = x->s, .user = x->user,
 			.group = x->group, .pool = x->pool, .addr = x->addr,
 			.peer = &x->peer_sa, .authenticated = x->authenticated,
-			.start_ms = x->start_ms,
+			.start_ms = x->start_ms, .active_ms = x->active_ms,
 			.rx_bytes = t.rx_bytes, .rx_packets = t.rx_packets,
 			.tx_bytes = t.tx_bytes, .tx_packets = t.tx_packets,
 			.n_conns = x->n_conns, .conns = x->conns,
@@ -315,4 +316,31 @@ void ezv_get_stats(const struct ezv *z, struct ezv_stats *st)
 unsigned ezv_leases(const struct ezv *z)
 {
 	return z->cfg && z->cfg->pools ? pool_leased_total(z->cfg->pools) : 0;
+}
+
+unsigned ezv_pool_walk(const struct ezv *z, ezv_pool_fn fn, void *arg)
+{
+	size_t n = z->cfg && z->cfg->pools ? pool_count(z->cfg->pools) : 0;
+	struct pool_info pi;
+
+	for (size_t i = 0; i < n; i++)
+		if (!pool_get_info_at(z->cfg->pools, i, &pi) && fn)
+			fn(&pi, arg);
+	return (unsigned)n;
+}
+
+static const char *const refusal_names[EZV_REFUSE__COUNT] = {
+	[EZV_REFUSE_CREDENTIALS] = "bad_credentials",
+	[EZV_REFUSE_LOCKED_OUT] = "locked_out",
+	[EZV_REFUSE_NO_GROUP] = "no_group",
+	[EZV_REFUSE_GROUP_LOCK] = "group_lock",
+	[EZV_REFUSE_MAX_LOGINS] = "max_logins",
+	[EZV_REFUSE_AAA_BUSY] = "aaa_busy",
+	[EZV_REFUSE_TIMEOUT] = "login_timeout",
+	[EZV_REFUSE_NO_ADDRESS] = "no_address",
+};
+
+const char *ezv_refusal_name(enum ezv_refusal r)
+{
+	return (unsigned)r < EZV_REFUSE__COUNT ? refusal_names[r] : "?";
 }

@@ -102,6 +102,8 @@ struct ezv_session_info {
 	const struct sockaddr_storage *peer;
 	bool authenticated;
 	uint64_t start_ms;		/* engine clock: when it began */
+	uint64_t active_ms;		/* engine clock: traffic last seen to grow
+					 * (at a counter read; start_ms before) */
 	uint64_t rx_bytes, rx_packets;	/* from the client */
 	uint64_t tx_bytes, tx_packets;	/* to the client */
 	unsigned n_conns;
@@ -129,13 +131,35 @@ void ezv_counters_refresh(struct ezv *z);
 int ezv_session_disconnect(struct ezv *z, uint32_t id, enum evs_end_reason reason,
 			   const char *why);
 
+/* Why a login or a session's set-up was refused (`evsadm daemon show`). */
+enum ezv_refusal {
+	EZV_REFUSE_CREDENTIALS = 0,	/* the back end said no */
+	EZV_REFUSE_LOCKED_OUT,		/* source or user locked out */
+	EZV_REFUSE_NO_GROUP,		/* no group, or not configured */
+	EZV_REFUSE_GROUP_LOCK,
+	EZV_REFUSE_MAX_LOGINS,
+	EZV_REFUSE_AAA_BUSY,		/* the AAA queue was full */
+	EZV_REFUSE_TIMEOUT,		/* no login within xauth timeout */
+	EZV_REFUSE_NO_ADDRESS,		/* pool empty, address taken */
+	EZV_REFUSE__COUNT
+};
+/* "bad_credentials", "locked_out", ...: JSON keys and log words. */
+const char *ezv_refusal_name(enum ezv_refusal r);
+
 /* Counters and state for `evsadm`/tests. */
 struct ezv_stats {
 	unsigned long logins_ok, logins_failed, locked_out, leases, acct_sent;
 	unsigned sessions;
+	unsigned long refused[EZV_REFUSE__COUNT];
+	unsigned long sessions_ended;
 };
 void ezv_get_stats(const struct ezv *z, struct ezv_stats *st);
 /* Leased addresses now (pools and fixed). */
 unsigned ezv_leases(const struct ezv *z);
+/* Calls fn for each configured pool (name, range, size, in use);
+ * returns how many. */
+struct pool_info;
+typedef void (*ezv_pool_fn)(const struct pool_info *p, void *arg);
+unsigned ezv_pool_walk(const struct ezv *z, ezv_pool_fn fn, void *arg);
 
 #endif

@@ -44,6 +44,7 @@ struct ezv_sess {
 	int refs;
 	bool server;
 	uint64_t start_ms;		/* engine clock at creation */
+	uint64_t active_ms;		/* engine clock: traffic last seen to grow */
 	char peer[64];			/* outer address, text */
 	struct sockaddr_storage peer_sa;
 
@@ -148,6 +149,10 @@ void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id);
 void ezv_acct_start(struct ezv_sess *x, uint64_t now);
 /* Accounting Stop for x (the session ends) at now. */
 void ezv_acct_stop(struct ezv_sess *x, uint64_t now);
+/* A gateway session that logged in ends (the steps' end()): its final
+ * counters are read, accounting stops, and one line logs user, group,
+ * address, duration, traffic and evs_session_end_reason(). */
+void ezv_sess_ended(struct ezv_sess *x, uint64_t now);
 /* Periodic counter reads and Interim updates due at now. */
 void ezv_acct_tick(struct ezv *z, uint64_t now);
 /* x's traffic so far (as of the last counter read), summed over rekeys. */

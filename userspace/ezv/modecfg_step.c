@@ -89,6 +89,7 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 	if (ezv_lease_address(x, &why)) {
 		log_warn("%s: modecfg: no address for \"%s\": %s", evs_session_name(s),
 			 x->user, why.msg);
+		z->st.refused[EZV_REFUSE_NO_ADDRESS]++;
 		return EVS_STEP_FAIL;
 	}
 	if (x->addr && !x->pool[0] && ezv_claim_add(x, x->addr, 32)) {
@@ -261,7 +262,7 @@ static void modecfg_end(struct evs_session *s, void **state)
 	if (!x)
 		return;
 	if (x->server) {
-		ezv_acct_stop(x, evs_session_now(s));
+		ezv_sess_ended(x, evs_session_now(s));
 		ezv_lease_release(x);
 	}
 	x->modecfg_active = false;

@@ -138,6 +138,15 @@ bool pool_exists(const struct pool_set *ps, const char *name)
 	return pool_by_name(ps, name) != NULL;
 }
 
+static void info_of(const struct pool *p, struct pool_info *info)
+{
+	snprintf(info->name, sizeof(info->name), "%s", p->name);
+	info->first = p->first;
+	info->last = p->last;
+	info->size = p->size;
+	info->in_use = p->in_use;
+}
+
 int pool_get_info(const struct pool_set *ps, const char *name,
 		  struct pool_info *info)
 {
@@ -145,11 +154,15 @@ int pool_get_info(const struct pool_set *ps, const char *name,
 
 	if (!p)
 		return -1;
-	snprintf(info->name, sizeof(info->name), "%s", p->name);
-	info->first = p->first;
-	info->last = p->last;
-	info->size = p->size;
-	info->in_use = p->in_use;
+	info_of(p, info);
+	return 0;
+}
+
+int pool_get_info_at(const struct pool_set *ps, size_t i, struct pool_info *info)
+{
+	if (!ps || i >= ps->n_pools)
+		return -1;
+	info_of(&ps->pools[i], info);
 	return 0;
 }
 

@@ -293,7 +293,14 @@ static const char conf_fmt[] =
 	"  network-extension allow 10.77.200.0/21 203.0.113.0/24\n}\n"
 	"user bob {\n  max-logins 1\n}\n";
 
+static void setup_k(const struct ezv_kernel_ops *kops);
+
 static void setup(void)
+{
+	setup_k(NULL);
+}
+
+static void setup_k(const struct ezv_kernel_ops *kops)
 {
 	char dir[] = "/tmp/evs-flow-XXXXXX", text[2048];
 	struct userdb db;
@@ -327,7 +334,7 @@ static void setup(void)
 	cfg.ike.peers = &peer;
 	cfg.ike.n_peers = 1;
 	strcpy(cfg.ike.device, "evs0");
-	ezv = ezv_init(&cfg.ike, cfg.easyvpn, NULL, NULL, &err);
+	ezv = ezv_init(&cfg.ike, cfg.easyvpn, kops, NULL, &err);
 	UNIT_ASSERT(ezv != NULL);
 	ezv_attach(ezv, NULL);
 }
@@ -949,6 +956,167 @@ UNIT_TEST(peer_strings_are_logged_escaped)
 	for (const char *p = logged; *p; p++)
 		lines += *p == '\n';
 	UNIT_ASSERT(lines >= 3);
+	teardown();
+}
+
+/* ---- the end of a session: one line, the reason, the final figures ----- */
+
+/* A fake kernel: the SAs of one connection and their counters. */
+static struct {
+	uint32_t conn;
+	uint64_t in_bytes, in_pkts, out_bytes, out_pkts;
+	bool present;
+	unsigned dumps;
+} kern;
+
+static int k_route_add(void *karg, uint32_t conn_id, uint32_t addr, unsigned plen,
+		       char *err, size_t errlen)
+{
+	return 0;
+}
+
+static int k_parp_add(void *karg, uint32_t conn_id, uint32_t addr, const char *lan_if,
+		      char *err, size_t errlen)
+{
+	return 0;
+}
+
+static int k_dump(void *karg, ezv_sa_counter_fn fn, void *arg)
+{
+	kern.dumps++;
+	if (kern.present) {
+		fn(kern.conn, 0x1000, true, kern.in_bytes, kern.in_pkts, arg);
+		fn(kern.conn, 0x2000, false, kern.out_bytes, kern.out_pkts, arg);
+	}
+	return 0;
+}
+
+static const struct ezv_kernel_ops fake_kops = {
+	.route_add = k_route_add, .parp_add = k_parp_add, .dump_sa_counters = k_dump,
+};
+
+/* The engine's side of a connection coming up / going (phase2.c). */
+static void conn_event(struct evs_session *s, uint32_t conn, bool up)
+{
+	for (unsigned i = 0; i < n_steps; i++)
+		if (s->begun[i] && (up ? steps[i]->child_up : steps[i]->child_down))
+			(up ? steps[i]->child_up : steps[i]->child_down)(s, &s->state[i], conn);
+}
+
+static void show_cb(const struct ezv_session_info *i, void *arg)
+{
+	*(struct ezv_session_info *)arg = *i;
+}
+
+/* The line of one session's end, from the captured log. */
+static const char *end_line(void)
+{
+	return strstr(logged, "session end: ");
+}
+
+UNIT_TEST(a_session_end_is_logged_with_its_reason_and_final_traffic)
+{
+	struct ezv_session_filter f = { .user = "alice" };
+	struct ezv_session_info info;
+	struct ezv_stats st;
+	char want[512];
+
+	setup_k(&fake_kops);
+	logged[0] = '\0';
+	evsd_log_set_hook(log_capture, NULL);
+	fake_now = 2000000;
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	kern = (typeof(kern)){ .conn = srv.id, .present = true, .in_bytes = 1000, .in_pkts = 10,
+			       .out_bytes = 2000, .out_pkts = 20 };
+	conn_event(&srv, srv.id, true);
+	/* session show: the kernel's figures as of the refresh */
+	fake_now += 3000;
+	ezv_counters_refresh(ezv);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &f, show_cb, &info), 1);
+	UNIT_ASSERT_EQ_STR(info.user, "alice");
+	UNIT_ASSERT_EQ_STR(info.group, "sales");
+	UNIT_ASSERT_EQ_INT(info.addr, 0x0a4d010a);	/* 10.77.1.10 */
+	UNIT_ASSERT_EQ_INT(info.rx_bytes, 1000);
+	UNIT_ASSERT_EQ_INT(info.tx_packets, 20);
+	UNIT_ASSERT_EQ_INT(info.n_conns, 1);
+	UNIT_ASSERT_EQ_INT(info.active_ms, fake_now);	/* traffic grew: active now */
+	fake_now += 4000;
+	ezv_counters_refresh(ezv);
+	ezv_session_walk(ezv, &f, show_cb, &info);
+	UNIT_ASSERT_EQ_INT(fake_now - info.active_ms, 4000);	/* idle since */
+	UNIT_ASSERT(!end_line());
+	/* DPD, in ike_sa_kill's order: the connection's SAs are read just
+	 * before they leave the kernel (ezv_conn_closing), then end(). */
+	kern.in_bytes = 1500;
+	kern.in_pkts = 15;
+	kern.out_bytes = 2500;
+	kern.out_pkts = 25;
+	fake_now += 5000;
+	srv.end_reason = EVS_END_DPD;
+	ezv_conn_closing(ezv, srv.id);
+	kern.present = false;
+	conn_event(&srv, srv.id, false);
+	disconnect();
+	UNIT_ASSERT(end_line());
+	snprintf(want, sizeof(want), "session end: user \"alice\" group \"sales\" address "
+		 "10.77.1.10 from 198.51.100.7: DPD after 12 s; in 1500 bytes 15 packets, out "
+		 "2500 bytes 25 packets; login local\n");
+	if (strncmp(end_line(), want, strlen(want)))
+		UNIT_FAIL("got \"%s\", expected \"%s\"", end_line(), want);
+	ezv_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.sessions_ended, 1);
+
+	/* The ISAKMP SA's lifetime ran out and its connection stays in the
+	 * kernel (no ezv_conn_closing): end() reads the counters itself. */
+	logged[0] = '\0';
+	connect_as("bob", "bobpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready);
+	kern = (typeof(kern)){ .conn = srv.id, .present = true, .in_bytes = 70, .in_pkts = 1,
+			       .out_bytes = 80, .out_pkts = 1 };
+	conn_event(&srv, srv.id, true);
+	ezv_counters_refresh(ezv);
+	kern.in_bytes = 700;
+	kern.in_pkts = 7;
+	srv.end_reason = EVS_END_LIFETIME;
+	disconnect();
+	UNIT_ASSERT(end_line());
+	UNIT_ASSERT(strstr(end_line(), "user \"bob\" group \"sales\" address 10.77.1.11 from "
+			   "198.51.100.8: lifetime after 0 s; in 700 bytes 7 packets, out 80 bytes "
+			   "1 packets; login local"));
+	/* A refused login is no session: no end line, a refusal counted. */
+	logged[0] = '\0';
+	connect_as("carol", "wrong", "sales", "198.51.100.9");
+	UNIT_ASSERT(srv.dead);
+	disconnect();
+	UNIT_ASSERT(!end_line());
+	ezv_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.refused[EZV_REFUSE_CREDENTIALS], 1);
+	UNIT_ASSERT_EQ_INT(st.sessions_ended, 2);
+	evsd_log_set_hook(NULL, NULL);
+	fake_now = 1000000;
+	teardown();
+}
+
+/* session del: the walk finds the user's sessions, the disconnect ends
+ * them with the administrator's reason. */
+UNIT_TEST(session_disconnect_by_filter_uses_the_admin_reason)
+{
+	struct ezv_session_filter f = { .user = "alice" }, g = { .addr = 0x0a4d010a };
+	struct ezv_session_info info;
+
+	setup();
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &g, show_cb, &info), 1);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &(struct ezv_session_filter){ .user = "bob" },
+					    NULL, NULL), 0);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &f, show_cb, &info), 1);
+	UNIT_ASSERT_EQ_INT(ezv_session_disconnect(ezv, info.id, EVS_END_ADMIN, "test"), 0);
+	UNIT_ASSERT(srv.terminated);
+	UNIT_ASSERT_EQ_INT(srv.end_reason, EVS_END_ADMIN);
+	UNIT_ASSERT_EQ_INT(ezv_session_disconnect(ezv, 4242, EVS_END_ADMIN, "test"), -1);
+	disconnect();
 	teardown();
 }
 
