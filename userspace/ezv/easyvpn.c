@@ -181,7 +181,7 @@ const struct secret *ezv_psk_lookup(const struct isakmp_id *id,
 
 /* ---- loop integration --------------------------------------------------- */
 
-static struct userdb *load_users(const char *path, char *err, size_t errlen)
+struct userdb *ezv_load_users(const char *path, char *err, size_t errlen)
 {
 	struct userdb *db = calloc(1, sizeof(*db));
 	struct evs_err ue;
@@ -215,7 +215,7 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	z->cfg = cfg;
 	if (!cfg)
 		return z;	/* no Easy VPN sections: nothing to do */
-	db = load_users(cfg->user_file, err, errlen);
+	db = ezv_load_users(cfg->user_file, err, errlen);
 	if (!db)
 		goto fail;
 	if (!db->n && cfg->aaa.auth == EZV_AUTH_LOCAL && cfg->n_groups &&
@@ -311,7 +311,7 @@ int ezv_reload_users(struct ezv *z, char *err, size_t errlen)
 
 	if (!z->ready)
 		return 0;
-	db = load_users(z->cfg->user_file, err, errlen);
+	db = ezv_load_users(z->cfg->user_file, err, errlen);
 	if (!db)
 		return -1;
 	log_notice("easyvpn: reloaded %zu users from %s", db->n, z->cfg->user_file);
