@@ -357,15 +357,17 @@ static int leftover_sa_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct leftovers *l = data;
 	struct evs_sa_info sa;
+	uint32_t id;
 
 	memset(&sa, 0, sizeof(sa));
 	if (evs_msg_parse_sa(nlh, &sa))
 		return MNL_CB_OK;
-	evs_sa_info_wipe(&sa);
-	if (!EVS_HAS(&sa, EVS_SA_A_CONN_ID) || !sa.conn_id)
+	id = EVS_HAS(&sa, EVS_SA_A_CONN_ID) ? sa.conn_id : 0;
+	evs_sa_info_wipe(&sa);		/* the dump carries the keys */
+	if (!id)
 		return MNL_CB_OK;
 	for (size_t i = 0; i < l->n; i++)
-		if (l->ids[i] == sa.conn_id)
+		if (l->ids[i] == id)
 			return MNL_CB_OK;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
@@ -378,7 +380,7 @@ static int leftover_sa_cb(const struct nlmsghdr *nlh, void *data)
 		l->ids = ids;
 		l->cap = cap;
 	}
-	l->ids[l->n++] = sa.conn_id;
+	l->ids[l->n++] = id;
 	return MNL_CB_OK;
 }
 
@@ -419,8 +421,10 @@ int kernel_remove_leftovers(struct kernel *k, struct kernel_leftovers *out,
 		EVS_SET(&ci, EVS_CONN_A_ID);
 		nlh = start(k, EVS_CMD_CONN_GET);
 		evs_msg_put_conn(nlh, &ci);
-		if (evs_nl_request(k->req, nlh, conn_info_cb, &ci, &e) < 0)
-			continue;	/* gone meanwhile (expired) */
+		/* What it owns, for the log; gone meanwhile (expired): skip. */
+		if (evs_nl_request(k->req, nlh, conn_info_cb, &ci, &e) < 0 &&
+		    e.err == ENOENT)
+			continue;
 		if (kernel_conn_del(k, l.ids[i]) < 0)
 			continue;
 		out->conns++;
