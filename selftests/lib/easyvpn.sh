@@ -77,11 +77,15 @@ CONF
 }
 
 # ezv_vpnc_start USER PASSWORD [ADDR]: run vpnc in $cli against the gateway.
+# Several at once: EZV_VPNC names the instance (its files in $IKE_TMP;
+# default vpnc), EZV_VPNC_NS its namespace, EZV_VPNC_GROUP and
+# EZV_VPNC_KEY its group (default sales); the other ezv_vpnc_* follow
+# EZV_VPNC.
 # Its connect script records what the gateway pushed in $IKE_TMP/vpnc.env and
 # sets up the tun device and split routes the way vpnc-script would.
 ezv_vpnc_start() {
 	local user=$1 pass=$2
-	rm -f "$IKE_TMP/vpnc.env"
+	rm -f "$IKE_TMP/${EZV_VPNC:-vpnc}.env"
 	cat >"$IKE_TMP/vpnc-script" <<'SCRIPT'
 #!/bin/sh
 # Test stand-in for vpnc-script: record, then configure tun + routes.
@@ -102,10 +106,10 @@ esac
 exit 0
 SCRIPT
 	chmod +x "$IKE_TMP/vpnc-script"
-	cat >"$IKE_TMP/vpnc.conf" <<VPNC
+	cat >"$IKE_TMP/${EZV_VPNC:-vpnc}.conf" <<VPNC
 IPSec gateway 198.51.100.1
-IPSec ID sales
-IPSec secret $EZV_GROUP_KEY
+IPSec ID ${EZV_VPNC_GROUP:-sales}
+IPSec secret ${EZV_VPNC_KEY:-$EZV_GROUP_KEY}
 Xauth username $user
 Xauth password $pass
 IKE DH Group dh2
@@ -117,19 +121,19 @@ No Detach
 Noninteractive
 Debug 1
 Script $IKE_TMP/vpnc-script
-Pidfile $IKE_TMP/vpnc.pid
+Pidfile $IKE_TMP/${EZV_VPNC:-vpnc}.pid
 VPNC
-	EZV_ENV=$IKE_TMP/vpnc.env ip netns exec "$cli" vpnc "$IKE_TMP/vpnc.conf" \
-		>"$IKE_TMP/vpnc.log" 2>&1 &
-	echo $! >"$IKE_TMP/vpnc.bgpid"
+	EZV_ENV=$IKE_TMP/${EZV_VPNC:-vpnc}.env ip netns exec "${EZV_VPNC_NS:-$cli}" vpnc "$IKE_TMP/${EZV_VPNC:-vpnc}.conf" \
+		>"$IKE_TMP/${EZV_VPNC:-vpnc}.log" 2>&1 &
+	echo $! >"$IKE_TMP/${EZV_VPNC:-vpnc}.bgpid"
 }
 
 # ezv_vpnc_wait SECONDS: until the connect script ran (0) or vpnc gave up.
 ezv_vpnc_wait() {
 	local i
 	for i in $(seq $(($1 * 5))); do
-		[ -f "$IKE_TMP/vpnc.env" ] && return 0
-		kill -0 "$(cat "$IKE_TMP/vpnc.bgpid")" 2>/dev/null || return 1
+		[ -f "$IKE_TMP/${EZV_VPNC:-vpnc}.env" ] && return 0
+		kill -0 "$(cat "$IKE_TMP/${EZV_VPNC:-vpnc}.bgpid")" 2>/dev/null || return 1
 		sleep 0.2
 	done
 	return 1
@@ -137,7 +141,7 @@ ezv_vpnc_wait() {
 
 # ezv_vpnc_stop: SIGTERM (vpnc sends its deletes) and wait.
 ezv_vpnc_stop() {
-	local f=$IKE_TMP/vpnc.bgpid pid
+	local f=$IKE_TMP/${EZV_VPNC:-vpnc}.bgpid pid
 	[ -f "$f" ] || return 0
 	pid=$(cat "$f")
 	rm -f "$f"
@@ -153,7 +157,7 @@ ezv_vpnc_stop() {
 
 # ezv_env VAR: a value vpnc handed to its script.
 ezv_env() {
-	sed -n "s/^$1=//p" "$IKE_TMP/vpnc.env" | head -1
+	sed -n "s/^$1=//p" "$IKE_TMP/${EZV_VPNC:-vpnc}.env" | head -1
 }
 
 # ezv_rri_route NS ADDR: the gateway's route for a client address into evs0.
@@ -163,7 +167,7 @@ ezv_rri_route() {
 
 ezv_diag_vpnc() {
 	echo "# --- vpnc (last 30 lines) ---"
-	tail -n 30 "$IKE_TMP/vpnc.log" | tap_diag
+	tail -n 30 "$IKE_TMP/${EZV_VPNC:-vpnc}.log" | tap_diag
 }
 
 # ezv_diag_server [LINES]: the gateway's log, more of it than ike_diag.

@@ -345,6 +345,98 @@ int kernel_conn_del(void *arg, uint32_t conn_id)
 	return request(k, nlh, "delete connection", ENOENT);
 }
 
+/* ---- leftovers of an earlier evsd ---------------------------------------- */
+
+struct leftovers {
+	uint32_t *ids;
+	size_t n, cap;
+	int err;
+};
+
+static int leftover_sa_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct leftovers *l = data;
+	struct evs_sa_info sa;
+	uint32_t id;
+
+	memset(&sa, 0, sizeof(sa));
+	if (evs_msg_parse_sa(nlh, &sa))
+		return MNL_CB_OK;
+	id = EVS_HAS(&sa, EVS_SA_A_CONN_ID) ? sa.conn_id : 0;
+	evs_sa_info_wipe(&sa);		/* the dump carries the keys */
+	if (!id)
+		return MNL_CB_OK;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->ids[i] == id)
+			return MNL_CB_OK;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		uint32_t *ids = realloc(l->ids, cap * sizeof(*ids));
+
+		if (!ids) {
+			l->err = ENOMEM;
+			return MNL_CB_STOP;
+		}
+		l->ids = ids;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = id;
+	return MNL_CB_OK;
+}
+
+static int conn_info_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct evs_conn_info *ci = data;
+
+	if (evs_msg_parse_conn(nlh, ci))
+		memset(ci, 0, sizeof(*ci));
+	return MNL_CB_OK;
+}
+
+int kernel_remove_leftovers(struct kernel *k, struct kernel_leftovers *out,
+			    struct evs_err *err)
+{
+	struct leftovers l = { 0 };
+	struct evs_nl_err e;
+	struct nlmsghdr *nlh;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	nlh = evs_nl_msg_start(k->buf, evs_nl_family(k->req), EVS_CMD_SA_GET,
+			       EVS_GENL_VERSION, NLM_F_DUMP);
+	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
+	rc = evs_nl_request(k->req, nlh, leftover_sa_cb, &l, &e);
+	explicit_bzero(k->buf, sizeof(k->buf));
+	if (rc < 0 || l.err) {
+		evs_errf(err, "kernel: list the SAs of %s: %s", k->ifname,
+			 l.err ? strerror(l.err) : e.msg[0] ? e.msg : strerror(e.err));
+		free(l.ids);
+		return -1;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		struct evs_conn_info ci;
+
+		memset(&ci, 0, sizeof(ci));
+		ci.id = l.ids[i];
+		EVS_SET(&ci, EVS_CONN_A_ID);
+		nlh = start(k, EVS_CMD_CONN_GET);
+		evs_msg_put_conn(nlh, &ci);
+		/* What it owns, for the log; gone meanwhile (expired): skip. */
+		if (evs_nl_request(k->req, nlh, conn_info_cb, &ci, &e) < 0 &&
+		    e.err == ENOENT)
+			continue;
+		if (kernel_conn_del(k, l.ids[i]) < 0)
+			continue;
+		out->conns++;
+		out->sas += ci.n_sa;
+		out->policies += ci.n_policy;
+		out->routes += ci.n_route;
+		out->parps += ci.n_proxy_arp;
+	}
+	free(l.ids);
+	return 0;
+}
+
 /* ---- events -------------------------------------------------------------- */
 
 static int event_cb(const struct nlmsghdr *nlh, void *data)

@@ -10,7 +10,9 @@
  * control socket (ctl.c), all on one event loop (loop.c).  SIGTERM/SIGINT
  * end every session with delete notifies and remove its connections from
  * the kernel before exiting; SIGHUP and the control socket's "reload"
- * (evsd_reload) re-read the user database.
+ * re-read the whole configuration (reload.c).  At start, a gateway
+ * removes what an earlier evsd that did not stop cleanly left in the
+ * kernel.
  *
  * Start-up creates the configured evs device when it is missing and brings
  * it up; only once the sockets are bound and the kernel answers does evsd
@@ -36,6 +38,7 @@
 #include "evsd/config.h"
 #include "evsd/ctl.h"
 #include "evsd/ctl_cmds.h"
+#include "evsd/evsd.h"
 #include "ezv/easyvpn.h"
 #include "ike/engine/ikesa.h"
 #include "evsd/kernel.h"
@@ -49,22 +52,6 @@
 
 #define PID_FILE "/run/evs/evsd.pid"
 #define RECONNECT_MS 10000
-
-struct evsd {
-	struct evsd_config cfg;
-	enum evs_role role;
-	struct loop *loop;
-	struct net net;
-	struct kernel *kernel;
-	struct ike_engine *eng;
-	int sig_fd;
-	struct ctl *ctl;
-	struct ctl_cmds ctl_cmds;	/* the control socket's commands */
-	struct rri *rri;		/* gateway with groups: RRI, counters */
-	struct client_host *host;	/* client role: the host's setup */
-	struct ezv *ezv;		/* the Easy VPN steps */
-	uint64_t next_connect;		/* client: (re)connect attempts */
-};
 
 /* ---- engine ops: net + kernel ---------------------------------------------- */
 
@@ -172,9 +159,11 @@ static void client_keepup(struct evsd *d)
 		struct sockaddr_storage local;
 		bool have = false;
 
-		/* Client role: the SAs of its few configured peers. */
+		/* Client role: the SAs of its few configured peers (by name:
+		 * those begun before a reload point into the old blocks). */
 		for (struct ike_sa *sa = d->eng->sas; sa; sa = sa->next)
-			have |= sa->peer == p && sa->state != IKE_S_DEAD;
+			have |= sa->peer && !strcmp(sa->peer->name, p->name) &&
+				sa->state != IKE_S_DEAD;
 		if (have)
 			continue;
 		if (net_local_for(&d->net, &p->server,
@@ -200,25 +189,8 @@ static void on_tick(void *arg)
 			next = n;
 	}
 	client_keepup(d);
+	evsd_retired_sweep(d, false);
 	loop_timer(d->loop, now + (next ? next : 1), on_tick, d);
-}
-
-/* What SIGHUP and `evsadm reload` do: re-read the user database.  0, or
- * -1 with the reason in err (the running state is kept). */
-static int evsd_reload(struct evsd *d, struct evs_err *err)
-{
-	char why[256];
-
-	if (!d->ezv) {
-		log_notice("reload: nothing to reload");
-		return 0;
-	}
-	if (ezv_reload_users(d->ezv, why, sizeof(why)) < 0) {
-		log_err("reload: user database not reloaded: %s", why);
-		return evs_errf(err, "user database not reloaded: %s", why);
-	}
-	log_notice("reload: user database reloaded");
-	return 0;
 }
 
 /* The control socket's "reload". */
@@ -240,6 +212,8 @@ static void on_signal(int fd, void *arg)
 		if (si.ssi_signo == SIGHUP) {
 			struct evs_err err;
 
+			/* evsd_reload logs what it did or why not. */
+			log_notice("SIGHUP: reloading %s", d->cfg.path);
 			evsd_reload(d, &err);
 			continue;
 		}
@@ -378,6 +352,27 @@ static int device_ensure(const char *ifname)
 	return 0;
 }
 
+/* What a killed or crashed evsd left in the kernel goes before this one
+ * serves anybody: a reissued pool address would otherwise meet a stale
+ * route or proxy-ARP entry, and the old SAs would live on until their
+ * hard lifetime.  (Adopting such sessions instead would replace this.) */
+static int remove_leftovers(struct evsd *d)
+{
+	struct kernel_leftovers l;
+	struct evs_err e;
+
+	if (kernel_remove_leftovers(d->kernel, &l, &e) < 0) {
+		log_err("%s", e.msg);
+		return -1;
+	}
+	if (l.conns)
+		log_notice("removed %u connection%s left by an earlier evsd (%u SAs, "
+			   "%u policies, %u routes, %u proxy-ARP entries)",
+			   l.conns, l.conns == 1 ? "" : "s", l.sas, l.policies,
+			   l.routes, l.parps);
+	return 0;
+}
+
 static int setup(struct evsd *d, const char *ctl_path)
 {
 	const char *dev = d->cfg.ike.device[0] ? d->cfg.ike.device : "evs0";
@@ -392,6 +387,8 @@ static int setup(struct evsd *d, const char *ctl_path)
 		log_err("%s", e.msg);
 		return -1;
 	}
+	if (d->role == EVS_ROLE_SERVER && remove_leftovers(d) < 0)
+		return -1;
 	if (net_open(&d->net, &d->cfg.ike, &e) < 0) {
 		log_err("%s", e.msg);
 		return -1;
@@ -427,6 +424,8 @@ static int setup(struct evsd *d, const char *ctl_path)
 	d->loop = loop_new();
 	if (!d->loop)
 		return -1;
+	d->on_net = on_net;
+	d->on_ezv = on_easyvpn;
 	for (unsigned i = 0; i < d->net.n; i++)
 		loop_add_fd(d->loop, d->net.s[i].fd, on_net, d);
 	loop_add_fd(d->loop, kernel_event_fd(d->kernel), on_kernel, d);
@@ -468,6 +467,7 @@ static void teardown(struct evsd *d, const char *ctl_path)
 	d->host = NULL;
 	ezv_shutdown(d->ezv);
 	d->ezv = NULL;
+	evsd_retired_sweep(d, true);
 	rri_close(d->rri);
 	d->rri = NULL;
 	if (d->kernel)
@@ -510,6 +510,7 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			debug = true;
+			d.debug = true;
 			break;
 		case 'c':
 			conf = optarg;

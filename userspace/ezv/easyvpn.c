@@ -173,7 +173,7 @@ const struct secret *ezv_psk_lookup(const struct isakmp_id *id,
 
 /* ---- loop integration --------------------------------------------------- */
 
-static struct userdb *load_users(const char *path, struct evs_err *err)
+struct userdb *ezv_load_users(const char *path, struct evs_err *err)
 {
 	struct userdb *db = calloc(1, sizeof(*db));
 
@@ -204,7 +204,7 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	z->cfg = cfg;
 	if (!cfg)
 		return z;	/* no Easy VPN sections: nothing to do */
-	db = load_users(cfg->user_file, err);
+	db = ezv_load_users(cfg->user_file, err);
 	if (!db)
 		goto fail;
 	if (!db->n && cfg->aaa.auth == EZV_AUTH_LOCAL && cfg->n_groups &&
@@ -300,7 +300,7 @@ int ezv_reload_users(struct ezv *z, struct evs_err *err)
 
 	if (!z->ready)
 		return 0;
-	db = load_users(z->cfg->user_file, err);
+	db = ezv_load_users(z->cfg->user_file, err);
 	if (!db)
 		return -1;
 	log_notice("easyvpn: reloaded %zu users from %s", db->n, z->cfg->user_file);

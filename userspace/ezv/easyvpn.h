@@ -26,7 +26,8 @@
  * main.c makes it with ezv_init() after the configuration is loaded and
  * hands it to the engine with ezv_attach() before the engine runs; polls
  * ezv_fd() and calls ezv_process() when it is readable; calls ezv_tick()
- * from the timer loop; ezv_reload_users() on SIGHUP; ezv_shutdown() after
+ * from the timer loop; ezv_reload_prepare()/ezv_reload_commit() when the
+ * configuration is reloaded; ezv_shutdown() after
  * the engine has ended every session.  Time is the engine's
  * (evs_session_now) and the tick's argument: the module reads no clock.
  *
@@ -77,6 +78,26 @@ void ezv_process(struct ezv *z);
 /* now: the engine's clock, ms.  Returns ms until it wants to run again. */
 uint64_t ezv_tick(struct ezv *z, uint64_t now_ms);
 int ezv_reload_users(struct ezv *z, struct evs_err *err);
+
+/* A reloaded configuration (ezv/reload.c), in two steps so that the
+ * daemon can prepare all its parts before it switches any.  Prepare loads
+ * the new user file and starts a new AAA worker for cfg (its RADIUS
+ * servers); NULL with err when that fails, and nothing changed.  cfg and
+ * ike must then live as long as z uses them; the old ones are no longer
+ * used once commit returns.  kops/karg: as for ezv_init. */
+struct ezv_next;
+struct ezv_next *ezv_reload_prepare(struct ezv *z, const struct ike_config *ike,
+				    struct easyvpn_config *cfg,
+				    const struct ezv_kernel_ops *kops, void *karg,
+				    struct evs_err *err);
+void ezv_reload_abort(struct ezv_next *n);
+/* Switch to the prepared configuration (n is consumed): new sessions
+ * get it at once; live ones keep going with what they were given, except
+ * those whose group, local user or pool address it removed, which end
+ * with EVS_END_RELOAD and a log line saying why.  Their addresses stay
+ * leased in the new pools.  The AAA worker is replaced (its queue drained
+ * first), so ezv_fd() changes.  Returns how many sessions ended. */
+unsigned ezv_reload_commit(struct ezv *z, struct ezv_next *n);
 /* The daemon is about to remove SAs of conn_id from the kernel (delete,
  * DPD, rekey, shutdown): their counters are read first, so accounting
  * reports the traffic up to the last packet. */

@@ -10,6 +10,7 @@
  *   lease.c        the session's address (pool, fixed, taken over from a
  *                  renewed session), network claims, RRI routes
  *   acct.c         RADIUS accounting and the kernel counters it reports
+ *   reload.c       a new configuration for the running module
  */
 #ifndef EVSD_EZV_INT_H
 #define EVSD_EZV_INT_H
@@ -113,6 +114,8 @@ struct ezv {
 /* The same outer address and port: the same client. */
 bool ezv_same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id);
+/* The user file at path (missing: empty); NULL with err. */
+struct userdb *ezv_load_users(const char *path, struct evs_err *err);
 /* The session of s, made on first use; a reference each call. */
 struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s);
 void ezv_sess_put(struct ezv_sess *x);

@@ -231,6 +231,7 @@ struct ike_sa {
 	struct ike_sa *up_prev, *up_next;
 	unsigned unproven_replies;	/* MM2/AM2 resent to an unproven peer */
 	uint32_t serial;
+	uint32_t cfg_gen;		/* the configuration it began under */
 	enum evs_end_reason end_reason;	/* set when killed */
 	char name[96];
 	uint8_t cky_i[ISAKMP_COOKIE_LEN], cky_r[ISAKMP_COOKIE_LEN];
@@ -322,8 +323,21 @@ struct ike_src_count {
 	uint32_t half_open, unauth;
 };
 
+/* How many SAs began under one configuration (ike_engine_set_config). */
+struct ike_cfg_use {
+	uint32_t gen;
+	unsigned n_sas;
+};
+
 struct ike_engine {
 	const struct ike_config *ike;
+	/* An SA keeps pointers into the configuration it began under (its
+	 * key entry, peer block, the policies of its Phase 1), so a replaced
+	 * configuration must outlive the SAs made under it: they are counted
+	 * by generation.  Few entries: one per configuration still in use. */
+	uint32_t cfg_gen;
+	struct ike_cfg_use *cfg_uses;
+	unsigned n_cfg_uses;
 	enum evs_role role;
 	const struct ike_engine_ops *ops;
 	void *ops_arg;
@@ -360,6 +374,13 @@ struct ike_engine *ike_engine_new(const struct ike_config *ike,
 				  const struct ike_engine_ops *ops, void *arg);
 /* Deletes every SA (delete notifies, kernel conns) and frees. */
 void ike_engine_free(struct ike_engine *e);
+/* Reload: new SAs (and every lookup from now on) use ike; the SAs that
+ * began under the previous configuration keep pointers into it.  Returns
+ * that configuration's generation, for ike_engine_config_in_use. */
+uint32_t ike_engine_set_config(struct ike_engine *e, const struct ike_config *ike);
+/* Does an SA (live, or killed and not yet freed) still point into the
+ * configuration of generation gen?  The current one always does. */
+bool ike_engine_config_in_use(const struct ike_engine *e, uint32_t gen);
 void ike_engine_set_time(struct ike_engine *e, uint64_t now_ms);
 /* A received datagram (marker already stripped when path->natt). */
 void ike_engine_input(struct ike_engine *e, const struct ike_path *path,

@@ -1722,3 +1722,94 @@ UNIT_TEST(second_user_behind_the_same_nat_takes_nothing_over)
 }
 
 UNIT_MAIN()
+
+/* text with every "from" replaced by "to" (malloc'd). */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+	size_t n = strlen(text) + 1, fl = strlen(from), tl = strlen(to);
+	char *out, *o;
+
+	for (const char *p = strstr(text, from); p; p = strstr(p + fl, from))
+		n += tl;
+	out = o = malloc(n);
+	UNIT_ASSERT(out);
+	while (*text) {
+		if (!strncmp(text, from, fl)) {
+			memcpy(o, to, tl);
+			o += tl;
+			text += fl;
+		} else {
+			*o++ = *text++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A reload (evsd/reload.c) switches the engine to a new configuration
+ * while a session runs: the session goes on (DPD, no delete), new
+ * sessions get the new keys at once, and the old configuration is in use
+ * exactly until the last SA begun under it is freed (then evsd frees it:
+ * here too, so ASan sees any SA still reading it). */
+UNIT_TEST(reload_keeps_live_sessions_and_the_old_config_until_they_end)
+{
+	char *srv_text = replaced(server_conf, "key mainsecret", "key newsecret");
+	char *cli_new = replaced(client_main_conf, "group-key mainsecret",
+				 "group-key newsecret");
+	char *path = unit_tmpfile(srv_text);
+	struct side srv, cli;
+	struct ike_conf next;
+	struct evs_err err;
+	struct ike_sa *s;
+	uint32_t gen;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY && srv.n_kadd == 1);
+	if (ike_conf_load(path, &next, &err) < 0)
+		UNIT_FAIL("reloaded config: %s", err.msg);
+	gen = ike_engine_set_config(srv.e, &next.ike);
+	UNIT_ASSERT(ike_engine_config_in_use(srv.e, gen));
+	UNIT_ASSERT(ike_engine_config_in_use(srv.e, gen + 1));
+	/* The live session goes on: DPD answered for a minute. */
+	for (int i = 0; i < 60; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT(only_sa(&srv) == s && only_sa(&cli));
+	UNIT_ASSERT_EQ_INT(cli.n_kdel + srv.n_kdel, 0);
+	UNIT_ASSERT(ike_engine_config_in_use(srv.e, gen));
+	/* The client leaves: once its SA is freed, the old configuration
+	 * is no longer in use, and goes. */
+	ike_engine_shutdown(cli.e);
+	pump(&cli, &srv);
+	tick(&cli, &srv, 1000);
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
+	UNIT_ASSERT(!ike_engine_config_in_use(srv.e, gen));
+	ike_conf_free(&srv.cfg);
+	/* A client with the old key is refused now ... */
+	side_free(&cli);
+	side_init(&cli, "client", client_main_conf, EVS_ROLE_CLIENT);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
+	age_out(&cli, &srv);
+	side_free(&cli);
+	/* ... and one with the new key gets through at once. */
+	side_init(&cli, "client", cli_new, EVS_ROLE_CLIENT);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	UNIT_ASSERT(ike_engine_config_in_use(srv.e, gen + 1));
+	side_free(&cli);
+	side_free(&srv);
+	ike_conf_free(&next);
+	unlink(path);
+	free(path);
+	free(srv_text);
+	free(cli_new);
+}

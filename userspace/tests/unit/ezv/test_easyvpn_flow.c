@@ -11,12 +11,14 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ezv/config_easyvpn.h"
 #include "ezv/easyvpn.h"
 #include "lib/daemon_log.h"
 #include "ezv/modecfg.h"
+#include "ezv/pool.h"
 #include "lib/secret.h"
 #include "lib/userdb.h"
 #include "tests/unit/unit.h"
@@ -210,12 +212,17 @@ void evs_session_set_authorized(struct evs_session *s, const char *user)
 	snprintf(s->user, sizeof(s->user), "%s", user);
 }
 bool evs_session_site_to_site(const struct evs_session *s) { return s->site; }
+/* Like the engine's: the steps' end() runs before it returns. */
 void evs_session_terminate(struct evs_session *s, enum evs_end_reason reason,
 			   const char *why)
 {
-	(void)why;
 	s->end_reason = reason;
 	s->terminated = true;
+	if (s->dead)
+		return;
+	s->dead = true;
+	snprintf(s->why, sizeof(s->why), "%s", why);
+	end_session(s);
 }
 enum evs_end_reason evs_session_end_reason(const struct evs_session *s)
 {
@@ -355,48 +362,61 @@ static void teardown(void)
 }
 
 /* Both sessions of a login, up to the end of Phase 1. */
-static void prepare(const char *user, const char *pw, const char *group,
-		    const char *client_ip)
+static void prepare_on(struct evs_session *sv, struct evs_session *cl, const char *user,
+		       const char *pw, const char *group, const char *client_ip)
 {
-	memset(&srv, 0, sizeof(srv));
-	memset(&cli, 0, sizeof(cli));
-	srv.role = EVS_ROLE_SERVER;
-	cli.role = EVS_ROLE_CLIENT;
-	srv.peer = &cli;
-	cli.peer = &srv;
-	srv.id = serial++;
-	cli.id = serial++;
-	snprintf(srv.name, sizeof(srv.name), "srv%u", srv.id);
-	snprintf(cli.name, sizeof(cli.name), "cli%u", cli.id);
-	cli.addr.sin_family = AF_INET;
-	inet_pton(AF_INET, client_ip, &cli.addr.sin_addr);
-	srv.addr.sin_family = AF_INET;
-	inet_pton(AF_INET, "203.0.113.1", &srv.addr.sin_addr);
-	srv.auth = cli.auth = p1_auth;
-	srv.pid.type = ISAKMP_ID_KEY_ID;
-	srv.pid.data = (const uint8_t *)group;
-	srv.pid.len = strlen(group);
+	memset(sv, 0, sizeof(*sv));
+	memset(cl, 0, sizeof(*cl));
+	sv->role = EVS_ROLE_SERVER;
+	cl->role = EVS_ROLE_CLIENT;
+	sv->peer = cl;
+	cl->peer = sv;
+	sv->id = serial++;
+	cl->id = serial++;
+	snprintf(sv->name, sizeof(sv->name), "srv%u", sv->id);
+	snprintf(cl->name, sizeof(cl->name), "cli%u", cl->id);
+	cl->addr.sin_family = AF_INET;
+	inet_pton(AF_INET, client_ip, &cl->addr.sin_addr);
+	sv->addr.sin_family = AF_INET;
+	inet_pton(AF_INET, "203.0.113.1", &sv->addr.sin_addr);
+	sv->auth = cl->auth = p1_auth;
+	sv->pid.type = ISAKMP_ID_KEY_ID;
+	sv->pid.data = (const uint8_t *)group;
+	sv->pid.len = strlen(group);
 	if (!p1_keyid) {
-		memcpy(p1_addr, &cli.addr.sin_addr, 4);
-		srv.pid.type = ISAKMP_ID_IPV4_ADDR;
-		srv.pid.data = p1_addr;
-		srv.pid.len = 4;
+		memcpy(p1_addr, &cl->addr.sin_addr, 4);
+		sv->pid.type = ISAKMP_ID_IPV4_ADDR;
+		sv->pid.data = p1_addr;
+		sv->pid.len = 4;
 	}
-	srv.site = p1_site;
-	cli.peer_name = "gw";
+	sv->site = p1_site;
+	cl->peer_name = "gw";
 	snprintf(peer.xauth_user, sizeof(peer.xauth_user), "%s", user);
 	secret_free(peer.xauth_pass);
 	peer.xauth_pass = secret_from(pw, strlen(pw));
 }
 
+static void prepare(const char *user, const char *pw, const char *group,
+		    const char *client_ip)
+{
+	prepare_on(&srv, &cli, user, pw, group, client_ip);
+}
+
+/* A login on sessions of the caller's (several live at once). */
+static void connect_on(struct evs_session *sv, struct evs_session *cl, const char *user,
+		       const char *pw, const char *group, const char *client_ip)
+{
+	prepare_on(sv, cl, user, pw, group, client_ip);
+	/* Phase 1 done on both sides */
+	run_steps(sv);
+	run_steps(cl);
+	pump();
+}
+
 static void connect_as(const char *user, const char *pw, const char *group,
 		       const char *client_ip)
 {
-	prepare(user, pw, group, client_ip);
-	/* Phase 1 done on both sides */
-	run_steps(&srv);
-	run_steps(&cli);
-	pump();
+	connect_on(&srv, &cli, user, pw, group, client_ip);
 }
 
 /* Messages nobody will read. */
@@ -1117,6 +1137,194 @@ UNIT_TEST(session_disconnect_by_filter_uses_the_admin_reason)
 	UNIT_ASSERT_EQ_INT(srv.end_reason, EVS_END_ADMIN);
 	UNIT_ASSERT_EQ_INT(ezv_session_disconnect(ezv, 4242, EVS_END_ADMIN, "test"), -1);
 	disconnect();
+
+/* ---- reload (ezv/reload.c) ------------------------------------------------ */
+
+/* Reload the module with conf_fmt where from is replaced by to (from ""
+ * = unchanged); the old configuration is destroyed at once, so ASan
+ * sees any pointer a session kept into it.  Returns the sessions ended,
+ * or -1 when prepare refused (then nothing changed). */
+static int reload_with(const char *from, const char *to, char *err, size_t errlen)
+{
+	char text[4096], base[2048];
+	struct easyvpn_config *next;
+	struct cfg_node *ntree;
+	struct ezv_next *n;
+	struct evs_err ce;
+	const char *at;
+	int ended;
+
+	snprintf(base, sizeof(base), conf_fmt, userfile);
+	at = from[0] ? strstr(base, from) : NULL;
+	UNIT_ASSERT(!from[0] || at);
+	if (at)
+		snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - base), base, to,
+			 at + strlen(from));
+	else
+		snprintf(text, sizeof(text), "%s", base);
+	ntree = cfg_parse_string(text, "evsd.conf", &ce);
+	UNIT_ASSERT(ntree);
+	UNIT_ASSERT_EQ_INT(easyvpn_config_load(ntree, &next, &ce), 0);
+	n = ezv_reload_prepare(ezv, &cfg.ike, next, NULL, NULL, err, errlen);
+	if (!n) {
+		easyvpn_config_destroy(next);
+		cfg_free(ntree);
+		return -1;
+	}
+	ended = (int)ezv_reload_commit(ezv, n);
+	easyvpn_config_destroy(cfg.easyvpn);
+	cfg_free(tree);
+	cfg.easyvpn = next;
+	tree = ntree;
+	return ended;
+}
+
+static void user_file_edit(const char *del, const char *add, const char *group)
+{
+	struct userdb db;
+	struct evs_err ue;
+
+	userdb_init(&db);
+	UNIT_ASSERT_EQ_INT(userdb_load(&db, userfile, false, &ue), 0);
+	if (del)
+		UNIT_ASSERT_EQ_INT(userdb_del(&db, del, &ue), 0);
+	if (add)
+		UNIT_ASSERT_EQ_INT(userdb_add(&db, add, group, "pw", USERDB_COST_MIN, &ue), 0);
+	UNIT_ASSERT_EQ_INT(userdb_save(&db, userfile, &ue), 0);
+	userdb_free(&db);
+}
+
+static uint32_t inner(const struct evs_session *s)
+{
+	return (uint32_t)s->inner.addr[0] << 24 | (uint32_t)s->inner.addr[1] << 16 |
+	       (uint32_t)s->inner.addr[2] << 8 | s->inner.addr[3];
+}
+
+UNIT_TEST(reload_keeps_live_sessions_and_ends_those_of_a_removed_group)
+{
+	struct evs_session s1, c1, s2, c2, s3, c3, s4, c4, s5, c5;
+	char err[256];
+
+	setup();
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	connect_on(&s2, &c2, "erin", "erinpw", "eng", "198.51.100.8");
+	UNIT_ASSERT(c1.ready && c2.ready);
+	UNIT_ASSERT_EQ_INT(inner(&c1), 0x0a4d010a);
+	UNIT_ASSERT_EQ_INT(inner(&c2), 0x0a4d010b);
+	user_file_edit(NULL, "gina", "ops");
+	logged[0] = '\0';
+	evsd_log_set_hook(log_capture, NULL);
+	/* eng removed, a new group ops with its own pool, sales' DNS changed */
+	UNIT_ASSERT_EQ_INT(reload_with("group eng {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n  pool sales\n}\n",
+				       "pool ops 10.77.2.10 10.77.2.20\n"
+				       "group ops {\n  key \"Zt4Lr6Xc9Vb3MkHn4Wq8\"\n  pool ops\n}\n",
+				       err, sizeof(err)), 1);
+	evsd_log_set_hook(NULL, NULL);
+	UNIT_ASSERT(s2.dead && s2.end_reason == EVS_END_RELOAD);
+	UNIT_ASSERT(strstr(logged, "disconnecting user \"erin\" (group \"eng\", address "
+			   "10.77.1.11): group \"eng\" removed"));
+	UNIT_ASSERT(!s1.dead && !s1.terminated);
+	/* alice's address is hers in the new pools; erin's came back */
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
+	UNIT_ASSERT_EQ_INT(pool_owner(cfg.easyvpn->pools, 0x0a4d010a), s1.id);
+	UNIT_ASSERT_EQ_INT(pool_owner(cfg.easyvpn->pools, 0x0a4d010b), 0);
+	/* the new group works at once, from its new pool */
+	connect_on(&s3, &c3, "gina", "pw", "ops", "198.51.100.9");
+	UNIT_ASSERT(c3.ready);
+	UNIT_ASSERT_EQ_INT(inner(&c3), 0x0a4d020a);
+	/* a new sales login never gets alice's address */
+	connect_on(&s4, &c4, "bob", "bobpw", "sales", "198.51.100.10");
+	UNIT_ASSERT(c4.ready);
+	UNIT_ASSERT_EQ_INT(inner(&c4), 0x0a4d010b);
+	/* and the removed group lets nobody in */
+	connect_on(&s5, &c5, "erin", "erinpw", "eng", "198.51.100.11");
+	UNIT_ASSERT(!c5.ready);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 3);
+	end_session(&s1);
+	end_session(&s3);
+	end_session(&s4);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	end_session(&c1);
+	end_session(&c2);
+	end_session(&c3);
+	end_session(&c4);
+	if (!s5.dead)
+		end_session(&s5);
+	if (!c5.dead)
+		end_session(&c5);
+	drop_queue();
+	teardown();
+}
+
+UNIT_TEST(reload_ends_sessions_of_a_removed_user_or_a_pool_address)
+{
+	struct evs_session s1, c1, s2, c2, s3, c3;
+	char err[256];
+
+	setup();
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	connect_on(&s2, &c2, "carol", "carolpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(c1.ready && c2.ready);
+	/* carol leaves the user file */
+	user_file_edit("carol", NULL, NULL);
+	logged[0] = '\0';
+	evsd_log_set_hook(log_capture, NULL);
+	UNIT_ASSERT_EQ_INT(reload_with("", "", err, sizeof(err)), 1);
+	UNIT_ASSERT(s2.dead && s2.end_reason == EVS_END_RELOAD);
+	UNIT_ASSERT(strstr(logged, "user \"carol\" removed"));
+	UNIT_ASSERT(!s1.dead);
+	connect_on(&s3, &c3, "bob", "bobpw", "sales", "198.51.100.9");
+	UNIT_ASSERT(c3.ready);
+	UNIT_ASSERT_EQ_INT(inner(&c3), 0x0a4d010b);
+	/* the pool shrinks to one address: alice's fits, bob's does not */
+	UNIT_ASSERT_EQ_INT(reload_with("pool sales 10.77.1.10 10.77.1.11",
+				       "pool sales 10.77.1.10 10.77.1.10", err, sizeof(err)), 1);
+	evsd_log_set_hook(NULL, NULL);
+	UNIT_ASSERT(s3.dead && s3.end_reason == EVS_END_RELOAD);
+	UNIT_ASSERT(strstr(logged, "address 10.77.1.11 no longer in pool \"sales\""));
+	UNIT_ASSERT(!s1.dead);
+	UNIT_ASSERT_EQ_INT(pool_owner(cfg.easyvpn->pools, 0x0a4d010a), s1.id);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
+	end_session(&s1);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	end_session(&c1);
+	end_session(&c2);
+	end_session(&c3);
+	drop_queue();
+	teardown();
+}
+
+UNIT_TEST(reload_that_cannot_be_prepared_changes_nothing)
+{
+	struct evs_session s1, c1, s2, c2;
+	char err[256] = "", bad[128];
+	FILE *f;
+
+	setup();
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(c1.ready);
+	/* the new configuration names a user file that does not parse */
+	snprintf(bad, sizeof(bad), "%s.bad", userfile);
+	f = fopen(bad, "w");
+	UNIT_ASSERT(f);
+	fputs("this is not a user line\n", f);
+	fclose(f);
+	chmod(bad, 0600);
+	UNIT_ASSERT_EQ_INT(reload_with("/users\n", "/users.bad\n", err, sizeof(err)), -1);
+	UNIT_ASSERT(strstr(err, ".bad"));
+	unlink(bad);
+	/* the running module is untouched: alice on, her lease held, a new
+	 * login served under the old configuration (eng still there) */
+	UNIT_ASSERT(!s1.dead);
+	UNIT_ASSERT_EQ_INT(pool_owner(cfg.easyvpn->pools, 0x0a4d010a), s1.id);
+	connect_on(&s2, &c2, "erin", "erinpw", "eng", "198.51.100.8");
+	UNIT_ASSERT(c2.ready);
+	end_session(&s1);
+	end_session(&s2);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	end_session(&c1);
+	end_session(&c2);
+	drop_queue();
 	teardown();
 }
 
