@@ -97,7 +97,6 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 	struct rri *rri = NULL;
 	struct net *gone = NULL, *before = NULL;
 	unsigned ended = 0;
-	char zerr[512];
 
 	sd_notify(0, "RELOADING=1");
 	if (evsd_config_load(d->cfg.path, &nc, err) < 0)
@@ -127,9 +126,9 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 
 		/* &d->cfg.ike: the place the new IKE part is about to take. */
 		zn = ezv_reload_prepare(d->ezv, &d->cfg.ike, nc.easyvpn,
-					r ? &rri_ezv_ops : NULL, r, zerr, sizeof(zerr));
+					r ? &rri_ezv_ops : NULL, r, err);
 		if (!zn) {
-			evs_errf(err, "%s: easyvpn: %s", nc.path, zerr);
+			evs_err_prefix(err, "%s: easyvpn", nc.path);
 			goto fail;
 		}
 	}

@@ -30,26 +30,26 @@ struct ezv_next {
 struct ezv_next *ezv_reload_prepare(struct ezv *z, const struct ike_config *ike,
 				    struct easyvpn_config *cfg,
 				    const struct ezv_kernel_ops *kops, void *karg,
-				    char *err, size_t errlen)
+				    struct evs_err *err)
 {
 	struct ezv_next *n;
 	struct userdb *db;
 
 	if (!z->ready || !cfg) {
-		snprintf(err, errlen, "Easy VPN sections cannot come or go on reload "
+		evs_errf(err, "Easy VPN sections cannot come or go on reload "
 			 "(restart evsd)");
 		return NULL;
 	}
 	n = calloc(1, sizeof(*n));
 	if (!n) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return NULL;
 	}
-	db = ezv_load_users(cfg->user_file, err, errlen);
+	db = ezv_load_users(cfg->user_file, err);
 	if (!db)
 		goto fail;
 	/* A new worker: the RADIUS servers may have changed. */
-	n->aaa = aaa_new(cfg, db, err, errlen);
+	n->aaa = aaa_new(cfg, db, err);
 	if (!n->aaa) {
 		userdb_free(db);
 		free(db);

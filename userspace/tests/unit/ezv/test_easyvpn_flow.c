@@ -990,13 +990,13 @@ static struct {
 } kern;
 
 static int k_route_add(void *karg, uint32_t conn_id, uint32_t addr, unsigned plen,
-		       char *err, size_t errlen)
+		       struct evs_err *err)
 {
 	return 0;
 }
 
 static int k_parp_add(void *karg, uint32_t conn_id, uint32_t addr, const char *lan_if,
-		      char *err, size_t errlen)
+		      struct evs_err *err)
 {
 	return 0;
 }
@@ -1137,6 +1137,8 @@ UNIT_TEST(session_disconnect_by_filter_uses_the_admin_reason)
 	UNIT_ASSERT_EQ_INT(srv.end_reason, EVS_END_ADMIN);
 	UNIT_ASSERT_EQ_INT(ezv_session_disconnect(ezv, 4242, EVS_END_ADMIN, "test"), -1);
 	disconnect();
+	teardown();
+}
 
 /* ---- reload (ezv/reload.c) ------------------------------------------------ */
 
@@ -1165,8 +1167,9 @@ static int reload_with(const char *from, const char *to, char *err, size_t errle
 	ntree = cfg_parse_string(text, "evsd.conf", &ce);
 	UNIT_ASSERT(ntree);
 	UNIT_ASSERT_EQ_INT(easyvpn_config_load(ntree, &next, &ce), 0);
-	n = ezv_reload_prepare(ezv, &cfg.ike, next, NULL, NULL, err, errlen);
+	n = ezv_reload_prepare(ezv, &cfg.ike, next, NULL, NULL, &ce);
 	if (!n) {
+		snprintf(err, errlen, "%s", ce.msg);
 		easyvpn_config_destroy(next);
 		cfg_free(ntree);
 		return -1;
