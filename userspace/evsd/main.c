@@ -26,6 +26,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -38,6 +39,7 @@
 #include "evsd/kernel.h"
 #include "lib/daemon_log.h"
 #include "evsd/loop.h"
+#include "evsd/metrics.h"
 #include "lib/log.h"
 #include "evsd/net.h"
 #include "evsd/rri.h"
@@ -59,6 +61,7 @@ struct evsd {
 	struct rri *rri;		/* gateway with groups: RRI, counters */
 	struct client_host *host;	/* client role: the host's setup */
 	struct ezv *ezv;		/* the Easy VPN steps */
+	struct metrics *metrics;	/* metrics-file, when configured */
 	uint64_t next_connect;		/* client: (re)connect attempts */
 };
 
@@ -416,6 +419,14 @@ static int setup(struct evsd *d, const char *ctl_path)
 	d->ctl = ctl_open(d->loop, d->eng, ctl_path, &e);
 	if (!d->ctl)
 		log_warn("control socket: %s (evsadm cannot list sessions)", e.msg);
+	{
+		struct metrics_src ms = {
+			.eng = d->eng, .ezv = d->ezv, .kernel = d->kernel,
+			.device = dev, .start_time = (uint64_t)time(NULL),
+		};
+
+		d->metrics = metrics_start(d->loop, &d->cfg.metrics, &ms);
+	}
 	loop_timer(d->loop, loop_now_ms(), on_tick, d);
 	return 0;
 }
@@ -424,6 +435,9 @@ static void teardown(struct evsd *d, const char *ctl_path)
 {
 	int fd;
 
+	/* First: the file goes before the figures it shows stop. */
+	metrics_stop(d->metrics);
+	d->metrics = NULL;
 	if (d->eng) {
 		/* Deletes go out and connections leave the kernel here. */
 		ike_engine_set_time(d->eng, loop_now_ms());

@@ -328,3 +328,8 @@ unsigned ezv_leases(const struct ezv *z)
 {
 	return z->cfg && z->cfg->pools ? pool_leased_total(z->cfg->pools) : 0;
 }
+
+int ezv_pool_info(const struct ezv *z, size_t i, struct pool_info *info)
+{
+	return z->cfg ? pool_get_info_at(z->cfg->pools, i, info) : -1;
+}

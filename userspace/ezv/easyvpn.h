@@ -138,5 +138,9 @@ struct ezv_stats {
 void ezv_get_stats(const struct ezv *z, struct ezv_stats *st);
 /* Leased addresses now (pools and fixed). */
 unsigned ezv_leases(const struct ezv *z);
+/* The i-th address pool (configuration order) with its use now: 0, or
+ * -1 past the last (or without Easy VPN sections). */
+struct pool_info;
+int ezv_pool_info(const struct ezv *z, size_t i, struct pool_info *info);
 
 #endif

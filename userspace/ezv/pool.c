@@ -138,11 +138,8 @@ bool pool_exists(const struct pool_set *ps, const char *name)
 	return pool_by_name(ps, name) != NULL;
 }
 
-int pool_get_info(const struct pool_set *ps, const char *name,
-		  struct pool_info *info)
+static int fill_info(const struct pool *p, struct pool_info *info)
 {
-	const struct pool *p = pool_by_name(ps, name);
-
 	if (!p)
 		return -1;
 	snprintf(info->name, sizeof(info->name), "%s", p->name);
@@ -151,6 +148,17 @@ int pool_get_info(const struct pool_set *ps, const char *name,
 	info->size = p->size;
 	info->in_use = p->in_use;
 	return 0;
+}
+
+int pool_get_info(const struct pool_set *ps, const char *name,
+		  struct pool_info *info)
+{
+	return fill_info(pool_by_name(ps, name), info);
+}
+
+int pool_get_info_at(const struct pool_set *ps, size_t i, struct pool_info *info)
+{
+	return fill_info(ps && i < ps->n_pools ? &ps->pools[i] : NULL, info);
 }
 
 const char *pool_result_str(int r)
