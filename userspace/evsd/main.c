@@ -7,7 +7,8 @@
  *
  * Wiring only: configuration, sockets (net.c), kernel (kernel.c), the
  * engine (ike/engine/), the Easy VPN steps (ezv/), the
- * control socket (ctl.c), all on one event loop (loop.c).  SIGTERM/SIGINT
+ * control socket (ctl.c), the metrics file (metrics.c), all on one event
+ * loop (loop.c).  SIGTERM/SIGINT
  * end every session with delete notifies and remove its connections from
  * the kernel before exiting; SIGHUP re-reads the user database.
  *
