@@ -174,7 +174,7 @@ int metrics_write_file(const char *path, gid_t gid, const char *text, size_t len
 
 struct metrics {
 	struct loop *loop;
-	const struct metrics_config *cfg;
+	struct metrics_config cfg;	/* a copy: the configuration may be replaced */
 	struct metrics_src src;
 	unsigned timer;
 	bool failing;			/* the last write failed (said once) */
@@ -263,7 +263,7 @@ static void snap_take(struct metrics *m, struct snap *s)
 	memset(s, 0, sizeof(*s));
 	s->now_ms = loop_now_ms();
 	s->now_unix = (uint64_t)time(NULL);
-	s->keep_sessions = m->cfg->sessions;
+	s->keep_sessions = m->cfg.sessions;
 	s->d.version = EVS_VERSION;
 	s->d.start_time = m->src.start_time;
 	s->d.ike = m->src.eng->stats;
@@ -315,15 +315,15 @@ static void metrics_write(struct metrics *m)
 	else if (!(text = prom_render(&s.d, &len)))
 		evs_errf(&e, "out of memory");
 	else
-		metrics_write_file(m->cfg->file, m->cfg->gid, text, len, &e);
+		metrics_write_file(m->cfg.file, m->cfg.gid, text, len, &e);
 	free(text);
 	snap_free(&s);
 	/* Said when it starts failing or fails differently, and when it
 	 * works again, not every interval. */
 	if (e.msg[0] && (!m->failing || strcmp(e.msg, m->last_err)))
-		log_warn("metrics: cannot write %s: %s", m->cfg->file, e.msg);
+		log_warn("metrics: cannot write %s: %s", m->cfg.file, e.msg);
 	else if (!e.msg[0] && m->failing)
-		log_notice("metrics: %s written again", m->cfg->file);
+		log_notice("metrics: %s written again", m->cfg.file);
 	m->failing = e.msg[0] != '\0';
 	snprintf(m->last_err, sizeof(m->last_err), "%s", e.msg);
 }
@@ -333,10 +333,10 @@ static void on_timer(void *arg)
 	struct metrics *m = arg;
 
 	metrics_write(m);
-	m->timer = loop_timer(m->loop, loop_now_ms() + m->cfg->interval * 1000ull,
+	m->timer = loop_timer(m->loop, loop_now_ms() + m->cfg.interval * 1000ull,
 			      on_timer, m);
 	if (!m->timer)
-		log_err("metrics: no timer left: %s is no longer updated", m->cfg->file);
+		log_err("metrics: no timer left: %s is no longer updated", m->cfg.file);
 }
 
 struct metrics *metrics_start(struct loop *l, const struct metrics_config *mc,
@@ -352,7 +352,13 @@ struct metrics *metrics_start(struct loop *l, const struct metrics_config *mc,
 		return NULL;
 	}
 	m->loop = l;
-	m->cfg = mc;
+	m->cfg = *mc;
+	m->cfg.file = strdup(mc->file);
+	if (!m->cfg.file) {
+		log_err("metrics: out of memory");
+		free(m);
+		return NULL;
+	}
 	m->src = *src;
 	log_info("metrics: writing %s every %u s%s", mc->file, mc->interval,
 		 mc->sessions ? "" : " (no per-session series)");
@@ -366,7 +372,8 @@ void metrics_stop(struct metrics *m)
 		return;
 	if (m->timer)
 		loop_timer_cancel(m->loop, m->timer);
-	if (unlink(m->cfg->file) < 0 && errno != ENOENT)
-		log_warn("metrics: %s: %s", m->cfg->file, strerror(errno));
+	if (unlink(m->cfg.file) < 0 && errno != ENOENT)
+		log_warn("metrics: %s: %s", m->cfg.file, strerror(errno));
+	metrics_config_free(&m->cfg);
 	free(m);
 }

@@ -61,7 +61,8 @@ struct metrics_src {
 
 struct metrics;
 /* Writes the file now and then every interval; NULL when mc has no file
- * (or out of memory, logged). */
+ * (or out of memory, logged).  mc is copied: a new configuration (reload)
+ * takes effect with metrics_stop() and metrics_start() in one go. */
 struct metrics *metrics_start(struct loop *l, const struct metrics_config *mc,
 			      const struct metrics_src *src);
 /* Stops the timer and removes the file. */
