@@ -35,6 +35,7 @@ struct evsd {
 	struct rri *rri;		/* gateway with groups: RRI, counters */
 	struct client_host *host;	/* client role: the host's setup */
 	struct ezv *ezv;		/* the Easy VPN steps */
+	struct metrics *metrics;	/* metrics-file, when configured */
 	uint64_t next_connect;		/* client: (re)connect attempts */
 	struct evsd_retired *retired;	/* replaced configurations */
 	bool debug;			/* -d: the log level is not the file's */

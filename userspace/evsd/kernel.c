@@ -122,6 +122,31 @@ int kernel_encap_detach(struct kernel *k, int fd)
 	return request(k, nlh, "detach the UDP/4500 socket", ENOENT);
 }
 
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct evs_link_info link;
+
+	if (evs_msg_parse_link(nlh, &link) || !link.has_stats)
+		return MNL_CB_ERROR;
+	*(struct evs_counters *)data = link.stats;
+	return MNL_CB_OK;
+}
+
+int kernel_link_stats(struct kernel *k, struct evs_counters *c, struct evs_err *err)
+{
+	struct nlmsghdr *nlh = start(k, EVS_CMD_LINK_GET);
+	struct evs_nl_err e;
+
+	memset(c, 0, sizeof(*c));
+	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
+	if (evs_nl_request(k->req, nlh, link_cb, c, &e) < 0)
+		return evs_errf(err, "%s counters: %s", k->ifname,
+				e.msg[0] ? e.msg : strerror(e.err));
+	if (!c->has)
+		return evs_errf(err, "%s counters: the kernel sent none", k->ifname);
+	return 0;
+}
+
 static void to_inaddr(const struct sockaddr_storage *ss, struct evs_inaddr *a,
 		      uint16_t *port)
 {

@@ -44,6 +44,11 @@ struct kernel_leftovers {
 int kernel_remove_leftovers(struct kernel *k, struct kernel_leftovers *out,
 			    struct evs_err *err);
 
+/* The evs device's counters (packets, bytes, drops by reason) into *c.
+ * 0, or -1 with the reason in err. */
+struct evs_counters;
+int kernel_link_stats(struct kernel *k, struct evs_counters *c, struct evs_err *err);
+
 /* struct ike_engine_ops members (arg = struct kernel *). */
 int kernel_child_add(void *arg, const struct kernel_child *c);
 int kernel_child_del_sas(void *arg, uint32_t conn_id, uint32_t spi_in,

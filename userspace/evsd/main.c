@@ -7,7 +7,8 @@
  *
  * Wiring only: configuration, sockets (net.c), kernel (kernel.c), the
  * engine (ike/engine/), the Easy VPN steps (ezv/), the
- * control socket (ctl.c), all on one event loop (loop.c).  SIGTERM/SIGINT
+ * control socket (ctl.c), the metrics file (metrics.c), all on one event
+ * loop (loop.c).  SIGTERM/SIGINT
  * end every session with delete notifies and remove its connections from
  * the kernel before exiting; SIGHUP and the control socket's "reload"
  * re-read the whole configuration (reload.c).  At start, a gateway
@@ -44,6 +45,7 @@
 #include "evsd/kernel.h"
 #include "lib/daemon_log.h"
 #include "evsd/loop.h"
+#include "evsd/metrics.h"
 #include "lib/log.h"
 #include "evsd/net.h"
 #include "evsd/rri.h"
@@ -449,6 +451,14 @@ static int setup(struct evsd *d, const char *ctl_path)
 		    ctl_register(d->ctl, "reload", ctl_reload, d))
 			log_warn("control socket: command table full");
 	}
+	{
+		struct metrics_src ms = {
+			.eng = d->eng, .ezv = d->ezv, .kernel = d->kernel,
+			.device = dev, .start_time = (uint64_t)time(NULL),
+		};
+
+		d->metrics = metrics_start(d->loop, &d->cfg.metrics, &ms);
+	}
 	loop_timer(d->loop, loop_now_ms(), on_tick, d);
 	return 0;
 }
@@ -457,6 +467,9 @@ static void teardown(struct evsd *d, const char *ctl_path)
 {
 	int fd;
 
+	/* First: the file goes before the figures it shows stop. */
+	metrics_stop(d->metrics);
+	d->metrics = NULL;
 	if (d->eng) {
 		/* Deletes go out and connections leave the kernel here. */
 		ike_engine_set_time(d->eng, loop_now_ms());

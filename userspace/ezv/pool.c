@@ -138,32 +138,27 @@ bool pool_exists(const struct pool_set *ps, const char *name)
 	return pool_by_name(ps, name) != NULL;
 }
 
-static void info_of(const struct pool *p, struct pool_info *info)
+static int fill_info(const struct pool *p, struct pool_info *info)
 {
+	if (!p)
+		return -1;
 	snprintf(info->name, sizeof(info->name), "%s", p->name);
 	info->first = p->first;
 	info->last = p->last;
 	info->size = p->size;
 	info->in_use = p->in_use;
+	return 0;
 }
 
 int pool_get_info(const struct pool_set *ps, const char *name,
 		  struct pool_info *info)
 {
-	const struct pool *p = pool_by_name(ps, name);
-
-	if (!p)
-		return -1;
-	info_of(p, info);
-	return 0;
+	return fill_info(pool_by_name(ps, name), info);
 }
 
 int pool_get_info_at(const struct pool_set *ps, size_t i, struct pool_info *info)
 {
-	if (!ps || i >= ps->n_pools)
-		return -1;
-	info_of(&ps->pools[i], info);
-	return 0;
+	return fill_info(ps && i < ps->n_pools ? &ps->pools[i] : NULL, info);
 }
 
 const char *pool_result_str(int r)

@@ -49,7 +49,8 @@ bool pool_exists(const struct pool_set *ps, const char *name);
 size_t pool_count(const struct pool_set *ps);
 int pool_get_info(const struct pool_set *ps, const char *name,
 		  struct pool_info *info);
-/* The i-th pool (0 .. pool_count() - 1), in configuration order. */
+/* The i-th pool in the order they were added (0 .. pool_count() - 1);
+ * -1 past the end. */
 int pool_get_info_at(const struct pool_set *ps, size_t i, struct pool_info *info);
 
 enum pool_result {

@@ -37,6 +37,31 @@ UNIT_TEST(never_two_owners_and_exhaustion)
 	pool_set_free(ps);
 }
 
+UNIT_TEST(pools_listed_in_order_with_their_use)
+{
+	struct pool_set *ps = pool_set_new();
+	struct pool_info info;
+	char err[128];
+	uint32_t x;
+
+	UNIT_ASSERT(ps);
+	UNIT_ASSERT_EQ_INT(pool_get_info_at(ps, 0, &info), -1);
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "sales", IP(10, 77, 1, 10), IP(10, 77, 1, 13), err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(pool_add_prefix(ps, "eng", IP(10, 77, 2, 0), 24, err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(pool_lease(ps, "eng", 7, 0, &x), POOL_OK);
+	UNIT_ASSERT_EQ_INT(pool_get_info_at(ps, 0, &info), 0);
+	UNIT_ASSERT_EQ_STR(info.name, "sales");
+	UNIT_ASSERT_EQ_INT(info.size, 4);
+	UNIT_ASSERT_EQ_INT(info.in_use, 0);
+	UNIT_ASSERT_EQ_INT(pool_get_info_at(ps, 1, &info), 0);
+	UNIT_ASSERT_EQ_STR(info.name, "eng");
+	UNIT_ASSERT_EQ_INT(info.size, 254);
+	UNIT_ASSERT_EQ_INT(info.in_use, 1);
+	UNIT_ASSERT_EQ_INT(pool_get_info_at(ps, 2, &info), -1);
+	UNIT_ASSERT_EQ_INT(pool_get_info_at(NULL, 0, &info), -1);
+	pool_set_free(ps);
+}
+
 UNIT_TEST(transfer_moves_a_lease_between_owners)
 {
 	struct pool_set *ps = pool_set_new();
