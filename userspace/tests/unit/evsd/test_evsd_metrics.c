@@ -558,7 +558,7 @@ UNIT_TEST(daemon_writes_every_interval_and_removes_at_stop)
 	struct metrics *m;
 	struct loop *l;
 	struct ezv *z;
-	char zerr[256];
+	struct evs_err zerr;
 	FILE *f;
 
 	evsd_log_set_quiet(true);
@@ -579,10 +579,10 @@ UNIT_TEST(daemon_writes_every_interval_and_removes_at_stop)
 	if (evsd_config_load(conf, &cfg, &err) < 0)
 		UNIT_FAIL("%s", err.msg);
 	src.eng = ike_engine_new(&cfg.ike, EVS_ROLE_SERVER, &no_ops, NULL);
-	z = ezv_init(&cfg.ike, cfg.easyvpn, NULL, NULL, zerr, sizeof(zerr));
+	z = ezv_init(&cfg.ike, cfg.easyvpn, NULL, NULL, &zerr);
 	l = loop_new();
 	if (!src.eng || !z || !l)
-		UNIT_FAIL("set-up: %s", zerr);
+		UNIT_FAIL("set-up: %s", zerr.msg);
 	ezv_attach(z, src.eng);
 	src.ezv = z;
 

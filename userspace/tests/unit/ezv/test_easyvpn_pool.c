@@ -41,13 +41,13 @@ UNIT_TEST(pools_listed_in_order_with_their_use)
 {
 	struct pool_set *ps = pool_set_new();
 	struct pool_info info;
-	char err[128];
+	struct evs_err err;
 	uint32_t x;
 
 	UNIT_ASSERT(ps);
 	UNIT_ASSERT_EQ_INT(pool_get_info_at(ps, 0, &info), -1);
-	UNIT_ASSERT_EQ_INT(pool_add(ps, "sales", IP(10, 77, 1, 10), IP(10, 77, 1, 13), err, sizeof(err)), 0);
-	UNIT_ASSERT_EQ_INT(pool_add_prefix(ps, "eng", IP(10, 77, 2, 0), 24, err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "sales", IP(10, 77, 1, 10), IP(10, 77, 1, 13), &err), 0);
+	UNIT_ASSERT_EQ_INT(pool_add_prefix(ps, "eng", IP(10, 77, 2, 0), 24, &err), 0);
 	UNIT_ASSERT_EQ_INT(pool_lease(ps, "eng", 7, 0, &x), POOL_OK);
 	UNIT_ASSERT_EQ_INT(pool_get_info_at(ps, 0, &info), 0);
 	UNIT_ASSERT_EQ_STR(info.name, "sales");
