@@ -106,6 +106,7 @@ for _ in $(seq 100); do
 	grep -q 'reload: configuration .* reloaded' "$IKE_TMP/server.log" && break
 	sleep 0.1
 done
+tap_diag "reload logged $(( $(ms) - t0 )) ms after SIGHUP"
 tap_check "the reload is logged (3 groups, one session disconnected)" \
 	grep -q 'reload: configuration .* reloaded: .* 3 groups, 1 pools; 1 session disconnected' "$IKE_TMP/server.log"
 tap_check "the ops client is disconnected with the reason in the log" \
