@@ -294,20 +294,6 @@ uint64_t ezv_tick(struct ezv *z, uint64_t now)
 	return next;
 }
 
-int ezv_reload_users(struct ezv *z, struct evs_err *err)
-{
-	struct userdb *db;
-
-	if (!z->ready)
-		return 0;
-	db = ezv_load_users(z->cfg->user_file, err);
-	if (!db)
-		return -1;
-	log_notice("easyvpn: reloaded %zu users from %s", db->n, z->cfg->user_file);
-	aaa_set_userdb(z->aaa, db);
-	return 0;
-}
-
 void ezv_get_stats(const struct ezv *z, struct ezv_stats *st)
 {
 	*st = z->st;

@@ -77,8 +77,6 @@ int ezv_fd(const struct ezv *z);
 void ezv_process(struct ezv *z);
 /* now: the engine's clock, ms.  Returns ms until it wants to run again. */
 uint64_t ezv_tick(struct ezv *z, uint64_t now_ms);
-int ezv_reload_users(struct ezv *z, struct evs_err *err);
-
 /* A reloaded configuration (ezv/reload.c), in two steps so that the
  * daemon can prepare all its parts before it switches any.  Prepare loads
  * the new user file and starts a new AAA worker for cfg (its RADIUS
