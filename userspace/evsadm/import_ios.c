@@ -2276,6 +2276,7 @@ int ios_import(const char *text, size_t len, const struct ios_import_opts *o,
 	};
 	struct imp *m = calloc(1, sizeof(*m));
 	struct sbuf all = { 0 };
+	const char *dflt_list = NULL;
 	int rc = -1;
 	bool several = false;
 
@@ -2305,8 +2306,19 @@ int ios_import(const char *text, size_t len, const struct ios_import_opts *o,
 	conv_sets(m);	/* sets named only by static map entries */
 	/* the aaa default: the crypto map's list, else local */
 	m->aaa_default = AUTH_LOCAL;
-	if (m->map_auth_list) {
-		struct ios_line *l = aaa_list(m, "authentication", "login", m->map_auth_list);
+	/* else the first group's profile's: groups then repeat it less */
+	for (unsigned i = 0; i < m->groups.n && !m->map_auth_list; i++) {
+		const char *l = profile_list(profile_for_group(m, ios_arg(m->groups.v[i], 5)),
+					     "client", "authentication");
+
+		if (l) {
+			dflt_list = l;
+			break;
+		}
+	}
+	if (m->map_auth_list || dflt_list) {
+		struct ios_line *l = aaa_list(m, "authentication", "login",
+					      m->map_auth_list ? m->map_auth_list : dflt_list);
 		const char *rg = NULL;
 		char why[256];
 
