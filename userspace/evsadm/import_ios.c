@@ -590,15 +590,30 @@ static bool nets_add(struct nets *ns, const struct net *n)
 	return true;
 }
 
+/* An ACL entry used as what: deny lines refused; false = noted. */
+static bool acl_permit(struct imp *m, struct ios_line *e, bool permit, const char *what)
+{
+	if (!permit)
+		skip(m, e, "evsd's %s has no exceptions (deny)", what);
+	return permit;
+}
+
+/* An ACL entry taken: a protocol or port restriction is noted. */
+static void acl_taken(struct imp *m, struct ios_line *e, bool ip_only, const char *what)
+{
+	done(e);
+	if (!ip_only)
+		skip(m, e, "the networks are carried over as %s; the protocol and port "
+		     "restriction is not", what);
+}
+
 static void split_entry(struct imp *m, struct ios_line *e, bool permit, const struct net *src,
 			const struct net *dst, bool ip_only, void *ctx)
 {
 	struct nets *ns = ctx;
 
-	if (!permit) {
-		skip(m, e, "evsd's split-include has no exceptions (deny)");
+	if (!acl_permit(m, e, permit, "split-include"))
 		return;
-	}
 	if (!src->plen) {
 		skip(m, e, "\"any\" as a split network means a full tunnel: evsd tunnels "
 		     "everything when a group has no split-include");
@@ -608,10 +623,7 @@ static void split_entry(struct imp *m, struct ios_line *e, bool permit, const st
 		skip(m, e, "more than %d split networks", IMP_NETS);
 		return;
 	}
-	done(e);
-	if (!ip_only)
-		skip(m, e, "the network is tunnelled; the protocol and port restriction is "
-		     "not (split-include names networks)");
+	acl_taken(m, e, ip_only, "split-include");
 }
 
 struct s2s {
@@ -623,18 +635,13 @@ static void s2s_entry(struct imp *m, struct ios_line *e, bool permit, const stru
 {
 	struct s2s *s = ctx;
 
-	if (!permit) {
-		skip(m, e, "evsd's site-to-site selectors have no exceptions (deny)");
+	if (!acl_permit(m, e, permit, "site-to-site selector list"))
 		return;
-	}
 	if (!nets_add(&s->local, src) || !nets_add(&s->remote, dst)) {
 		skip(m, e, "more than %d networks on a side", IMP_S2S_NETS);
 		return;
 	}
-	done(e);
-	if (!ip_only)
-		skip(m, e, "the networks are carried over; the protocol and port restriction is "
-		     "not");
+	acl_taken(m, e, ip_only, "selectors");
 }
 
 /* ---- sorting the configuration ---------------------------------------------------------- */
@@ -2269,6 +2276,7 @@ int ios_import(const char *text, size_t len, const struct ios_import_opts *o,
 	};
 	struct imp *m = calloc(1, sizeof(*m));
 	struct sbuf all = { 0 };
+	const char *dflt_list = NULL;
 	int rc = -1;
 	bool several = false;
 
@@ -2298,8 +2306,19 @@ int ios_import(const char *text, size_t len, const struct ios_import_opts *o,
 	conv_sets(m);	/* sets named only by static map entries */
 	/* the aaa default: the crypto map's list, else local */
 	m->aaa_default = AUTH_LOCAL;
-	if (m->map_auth_list) {
-		struct ios_line *l = aaa_list(m, "authentication", "login", m->map_auth_list);
+	/* else the first group's profile's: groups then repeat it less */
+	for (unsigned i = 0; i < m->groups.n && !m->map_auth_list; i++) {
+		const char *l = profile_list(profile_for_group(m, ios_arg(m->groups.v[i], 5)),
+					     "client", "authentication");
+
+		if (l) {
+			dflt_list = l;
+			break;
+		}
+	}
+	if (m->map_auth_list || dflt_list) {
+		struct ios_line *l = aaa_list(m, "authentication", "login",
+					      m->map_auth_list ? m->map_auth_list : dflt_list);
 		const char *rg = NULL;
 		char why[256];
 

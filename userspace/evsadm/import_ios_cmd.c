@@ -274,11 +274,11 @@ int evsadm_import_ios(struct evsadm *ctx, int argc, char **argv)
 			"written: give -u USERS to add them to a user file\n", clear,
 			clear == 1 ? "" : "s");
 	fprintf(stderr, "evsadm: import-ios: %u lines carried over, %u not (listed at the end "
-		"of the output), %u top-level lines outside the VPN skipped%s%s%s\n",
-		imp.carried, imp.commented, imp.skipped, added ? "; users added to " : "",
-		added ? r.users : "", "");
+		"of the output), %u top-level lines outside the VPN skipped\n",
+		imp.carried, imp.commented, imp.skipped);
 	if (added)
-		fprintf(stderr, "evsadm: import-ios: %u user%s written\n", added, added == 1 ? "" : "s");
+		fprintf(stderr, "evsadm: import-ios: %u user%s added to %s\n", added,
+			added == 1 ? "" : "s", r.users);
 	rc = EVSADM_EXIT_OK;
 out:
 	ios_import_free(&imp);

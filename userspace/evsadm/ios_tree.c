@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "evsadm/ios_tree.h"
+#include "lib/parse.h"
 
 static int terr(struct evs_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int terr(struct evs_err *e, const char *fmt, ...)
@@ -252,18 +253,10 @@ void ios_conf_free(struct ios_conf *c)
 bool ios_is(const struct ios_line *l, ...)
 {
 	va_list ap;
-	const char *w;
-	unsigned i = 0;
-	bool ok = true;
+	bool ok;
 
 	va_start(ap, l);
-	while ((w = va_arg(ap, const char *))) {
-		if (i >= l->argc || strcmp(l->argv[i], w)) {
-			ok = false;
-			break;
-		}
-		i++;
-	}
+	ok = evs_words_are(l->argc, l->argv, ap);
 	va_end(ap);
 	return ok;
 }
