@@ -33,73 +33,23 @@ ctl() {
 	"$EVSADM" --socket "$IKE_TMP/server.sock" "$@"
 }
 
-# vpnc_start TAG NS USER PASSWORD TUN: one vpnc per tag, its own files.
+# vpnc_start TAG NS USER PASSWORD TUN: one vpnc per tag, its own files
+# ($IKE_TMP/TAG.*); vpnc_stop TAG [SIGNAL]: TERM sends vpnc's deletes,
+# KILL nothing.
 vpnc_start() {
-	local tag=$1 ns=$2
-	rm -f "$IKE_TMP/$tag.env"
-	cat >"$IKE_TMP/$tag-script" <<'SCRIPT'
-#!/bin/sh
-env | grep -E '^(reason|TUNDEV|INTERNAL_IP4_|CISCO_)' | sort >"$EZV_ENV.$reason"
-case "$reason" in
-connect)
-	ip link set "$TUNDEV" up
-	ip addr add "$INTERNAL_IP4_ADDRESS/32" dev "$TUNDEV"
-	ip route replace 192.168.77.0/24 dev "$TUNDEV" src "$INTERNAL_IP4_ADDRESS"
-	cp "$EZV_ENV.connect" "$EZV_ENV"
-	;;
-esac
-exit 0
-SCRIPT
-	chmod +x "$IKE_TMP/$tag-script"
-	cat >"$IKE_TMP/$tag.conf" <<VPNC
-IPSec gateway 198.51.100.1
-IPSec ID sales
-IPSec secret $EZV_GROUP_KEY
-Xauth username $3
-Xauth password $4
-IKE DH Group dh2
-Perfect Forward Secrecy nopfs
-NAT Traversal Mode none
-Interface name $5
-Interface mode tun
-No Detach
-Noninteractive
-Debug 1
-Script $IKE_TMP/$tag-script
-Pidfile $IKE_TMP/$tag.pid
-VPNC
-	EZV_ENV=$IKE_TMP/$tag.env ip netns exec "$ns" vpnc "$IKE_TMP/$tag.conf" \
-		>"$IKE_TMP/$tag.log" 2>&1 &
-	echo $! >"$IKE_TMP/$tag.bgpid"
+	EZV_VPNC=$1 EZV_VPNC_NS=$2 EZV_VPNC_IF=$5 ezv_vpnc_start "$3" "$4"
 }
 
 vpnc_wait() {
-	for _ in $(seq $(($2 * 5))); do
-		[ -f "$IKE_TMP/$1.env" ] && return 0
-		kill -0 "$(cat "$IKE_TMP/$1.bgpid")" 2>/dev/null || return 1
-		sleep 0.2
-	done
-	return 1
+	EZV_VPNC=$1 ezv_vpnc_wait "$2"
+}
+
+vpnc_stop() {
+	EZV_VPNC=$1 ezv_vpnc_stop "${2:-TERM}"
 }
 
 vpnc_alive() {
 	kill -0 "$(cat "$IKE_TMP/$1.bgpid")" 2>/dev/null
-}
-
-# vpnc_stop TAG [SIGNAL]: TERM sends vpnc's deletes; KILL sends nothing.
-vpnc_stop() {
-	local f=$IKE_TMP/$1.bgpid pid
-	[ -f "$f" ] || return 0
-	pid=$(cat "$f")
-	rm -f "$f"
-	kill "-${2:-TERM}" "$pid" 2>/dev/null
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
 }
 on_exit "vpnc_stop alice; vpnc_stop bob; vpnc_stop alice2"
 
