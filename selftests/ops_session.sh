@@ -33,73 +33,23 @@ ctl() {
 	"$EVSADM" --socket "$IKE_TMP/server.sock" "$@"
 }
 
-# vpnc_start TAG NS USER PASSWORD TUN: one vpnc per tag, its own files.
+# vpnc_start TAG NS USER PASSWORD TUN: one vpnc per tag, its own files
+# ($IKE_TMP/TAG.*); vpnc_stop TAG [SIGNAL]: TERM sends vpnc's deletes,
+# KILL nothing.
 vpnc_start() {
-	local tag=$1 ns=$2
-	rm -f "$IKE_TMP/$tag.env"
-	cat >"$IKE_TMP/$tag-script" <<'SCRIPT'
-#!/bin/sh
-env | grep -E '^(reason|TUNDEV|INTERNAL_IP4_|CISCO_)' | sort >"$EZV_ENV.$reason"
-case "$reason" in
-connect)
-	ip link set "$TUNDEV" up
-	ip addr add "$INTERNAL_IP4_ADDRESS/32" dev "$TUNDEV"
-	ip route replace 192.168.77.0/24 dev "$TUNDEV" src "$INTERNAL_IP4_ADDRESS"
-	cp "$EZV_ENV.connect" "$EZV_ENV"
-	;;
-esac
-exit 0
-SCRIPT
-	chmod +x "$IKE_TMP/$tag-script"
-	cat >"$IKE_TMP/$tag.conf" <<VPNC
-IPSec gateway 198.51.100.1
-IPSec ID sales
-IPSec secret $EZV_GROUP_KEY
-Xauth username $3
-Xauth password $4
-IKE DH Group dh2
-Perfect Forward Secrecy nopfs
-NAT Traversal Mode none
-Interface name $5
-Interface mode tun
-No Detach
-Noninteractive
-Debug 1
-Script $IKE_TMP/$tag-script
-Pidfile $IKE_TMP/$tag.pid
-VPNC
-	EZV_ENV=$IKE_TMP/$tag.env ip netns exec "$ns" vpnc "$IKE_TMP/$tag.conf" \
-		>"$IKE_TMP/$tag.log" 2>&1 &
-	echo $! >"$IKE_TMP/$tag.bgpid"
+	EZV_VPNC=$1 EZV_VPNC_NS=$2 EZV_VPNC_IF=$5 ezv_vpnc_start "$3" "$4"
 }
 
 vpnc_wait() {
-	for _ in $(seq $(($2 * 5))); do
-		[ -f "$IKE_TMP/$1.env" ] && return 0
-		kill -0 "$(cat "$IKE_TMP/$1.bgpid")" 2>/dev/null || return 1
-		sleep 0.2
-	done
-	return 1
+	EZV_VPNC=$1 ezv_vpnc_wait "$2"
+}
+
+vpnc_stop() {
+	EZV_VPNC=$1 ezv_vpnc_stop "${2:-TERM}"
 }
 
 vpnc_alive() {
 	kill -0 "$(cat "$IKE_TMP/$1.bgpid")" 2>/dev/null
-}
-
-# vpnc_stop TAG [SIGNAL]: TERM sends vpnc's deletes; KILL sends nothing.
-vpnc_stop() {
-	local f=$IKE_TMP/$1.bgpid pid
-	[ -f "$f" ] || return 0
-	pid=$(cat "$f")
-	rm -f "$f"
-	kill "-${2:-TERM}" "$pid" 2>/dev/null
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
 }
 on_exit "vpnc_stop alice; vpnc_stop bob; vpnc_stop alice2"
 
@@ -126,14 +76,22 @@ ezv_server_conf >"$IKE_TMP/server.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "evsd starts"; tap_done; }
 tap_ok "evsd starts"
 
-vpnc_start alice "$cli" alice 'alice pw 1' tun0
-vpnc_start bob "$cli2" bob 'bob pw 2' tun1
-ok=0
-vpnc_wait alice 90 && vpnc_wait bob 90 && ok=1
-if [ $ok = 1 ]; then
-	tap_ok "two vpnc clients connect (alice, bob)"
+# One after the other: each is up (Phase 2, RRI route) before the next.
+connect() {
+	local tag=$1 ns=$2 user=$3 pw=$4 tun=$5 a
+	vpnc_start "$tag" "$ns" "$user" "$pw" "$tun"
+	vpnc_wait "$tag" 90 || return 1
+	a=$(addr_of "$tag")
+	for _ in $(seq 150); do
+		ezv_rri_route "$srv" "$a" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+if connect alice "$cli" alice 'alice pw 1' tun0 && connect bob "$cli2" bob 'bob pw 2' tun1; then
+	tap_ok "two vpnc clients connect (alice, bob), each with its RRI route"
 else
-	tap_fail "two vpnc clients connect (alice, bob)"
+	tap_fail "two vpnc clients connect (alice, bob), each with its RRI route"
 	tail -n 20 "$IKE_TMP/alice.log" "$IKE_TMP/bob.log" | tap_diag
 	ezv_diag_server 200
 	tap_done
@@ -141,12 +99,6 @@ fi
 a_addr=$(addr_of alice)
 b_addr=$(addr_of bob)
 tap_diag "alice $a_addr, bob $b_addr"
-for _ in $(seq 150); do
-	ezv_rri_route "$srv" "$a_addr" && ezv_rri_route "$srv" "$b_addr" && break
-	sleep 0.2
-done
-tap_check "both have their RRI route" \
-	sh -c "ip -n $srv route show $a_addr/32 | grep -q evs0 && ip -n $srv route show $b_addr/32 | grep -q evs0"
 tap_check "alice pings the LAN" ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a_addr" 192.168.77.2
 tap_check "bob pings the LAN" ip netns exec "$cli2" ping -c 3 -i 0.3 -W 5 -I "$b_addr" 192.168.77.2
 

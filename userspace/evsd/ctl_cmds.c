@@ -230,7 +230,7 @@ struct show_arg {
 	struct ctl_cmds *c;
 	struct json_object *arr;
 	uint64_t now;
-	time_t wall;
+	uint64_t wall_ms;		/* the same moment, wall clock */
 };
 
 static void session_json(const struct ezv_session_info *i, void *arg)
@@ -258,7 +258,8 @@ static void session_json(const struct ezv_session_info *i, void *arg)
 	if (sa->have_chosen)
 		p1_xform_format(&sa->chosen, buf, sizeof(buf));
 	evs_json_add_str(o, "phase1", buf);
-	evs_json_add_u64(o, "up_since", (uint64_t)(a->wall - (time_t)up));
+	/* in ms, so two listings agree to the second */
+	evs_json_add_u64(o, "up_since", (a->wall_ms - (a->now - i->start_ms)) / 1000);
 	evs_json_add_u64(o, "uptime", up);
 	evs_json_add_u64(o, "idle", (a->now - (i->active_ms > a->now ? a->now : i->active_ms)) /
 			 1000);
@@ -286,13 +287,15 @@ static int cmd_session_show(void *arg, struct json_object *args, struct json_obj
 	struct ctl_cmds *c = arg;
 	struct ezv_session_filter f;
 	struct show_arg a = { c, NULL, 0, 0 };
+	struct timespec ts;
 
 	if (parse_filter(args, &f, false, err))
 		return -1;
 	now_set(c);
 	a.arr = json_object_new_array();
 	a.now = c->eng->now;
-	a.wall = time(NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	a.wall_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	if (c->ezv) {
 		ezv_counters_refresh(c->ezv);	/* the kernel's figures as of now */
 		ezv_session_walk(c->ezv, &f, session_json, &a);
