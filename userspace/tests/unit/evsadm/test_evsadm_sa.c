@@ -601,7 +601,7 @@ UNIT_TEST(sa_reply_text)
 	UNIT_ASSERT(strstr(text, "\tstate soft-expired conn 3 oseq 0x11\n"));
 	UNIT_ASSERT(strstr(text, "\tlimit bytes-hard 1000000\n"));
 	UNIT_ASSERT(strstr(text, "\tcurrent bytes 1234\n"));
-	UNIT_ASSERT(strstr(text, "RX: packets 20 bytes 30 dummy 170  TX:"));
+	UNIT_ASSERT(strstr(text, "RX: packets 20 bytes 30 dummy 160  TX:"));
 	UNIT_ASSERT(strstr(text, "drops: no-sa 60 replay 70"));
 	free(text);
 }
