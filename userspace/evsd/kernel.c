@@ -255,8 +255,8 @@ static int sa_del(struct kernel *k, uint8_t dir, uint32_t spi)
 	return request(k, nlh, "delete SA", ENOENT);
 }
 
-static int policy(struct kernel *k, const struct kernel_child *c, bool in,
-		  bool add)
+static int policy_one(struct kernel *k, const struct kernel_child *c,
+		      const struct evs_prefix *local, bool in, bool add)
 {
 	struct evs_policy_info p;
 	struct nlmsghdr *nlh;
@@ -264,8 +264,8 @@ static int policy(struct kernel *k, const struct kernel_child *c, bool in,
 	memset(&p, 0, sizeof(p));
 	set_dev(k, &p.dev);
 	p.dir = in ? EVS_DIR_IN : EVS_DIR_OUT;
-	prefix_inaddr(in ? &c->remote_net : &c->local_net, &p.src);
-	prefix_inaddr(in ? &c->local_net : &c->remote_net, &p.dst);
+	prefix_inaddr(in ? &c->remote_net : local, &p.src);
+	prefix_inaddr(in ? local : &c->remote_net, &p.dst);
 	EVS_SET(&p, EVS_POL_A_DIR);
 	EVS_SET(&p, EVS_POL_A_SRC);
 	EVS_SET(&p, EVS_POL_A_DST);
@@ -281,6 +281,22 @@ static int policy(struct kernel *k, const struct kernel_child *c, bool in,
 	evs_msg_put_policy(nlh, &p);
 	return request(k, nlh, add ? "add policy" : "delete policy",
 		       add ? 0 : ENOENT);
+}
+
+/* One policy for the connection's local selector, or one per network it
+ * was narrowed to (a split-tunnel client: packets from it to anything
+ * else find no inbound policy and are dropped as drop_policy). */
+static int policy(struct kernel *k, const struct kernel_child *c, bool in,
+		  bool add)
+{
+	int rc = 0;
+
+	if (!c->n_local_nets)
+		return policy_one(k, c, &c->local_net, in, add);
+	for (unsigned i = 0; i < c->n_local_nets; i++)
+		if (policy_one(k, c, &c->local_nets[i], in, add) < 0)
+			rc = -1;
+	return rc;
 }
 
 int kernel_child_add(void *arg, const struct kernel_child *c)

@@ -43,6 +43,21 @@ static int send_new(struct evs_session *s, uint8_t type, struct isakmp_buf *b)
 	return sent ? 0 : -1;
 }
 
+/* Split-include networks as prefixes (a non-contiguous mask is skipped). */
+static unsigned split_prefixes(const struct modecfg_net *split, unsigned n_split,
+			       struct evs_prefix nets[EVS_SESSION_MAX_NETS])
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < n_split && n < EVS_SESSION_MAX_NETS; i++) {
+		int plen = modecfg_mask_to_plen(split[i].mask);
+
+		if (plen >= 0)
+			nets[n++] = evs_prefix_ip4(split[i].addr, (unsigned)plen);
+	}
+	return n;
+}
+
 static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **state)
 {
 	struct ezv_sess *x = ezv_sess_get(z, s);
@@ -105,6 +120,14 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 	}
 	evs_session_set_label(s, x->user);
 	evs_session_set_authorized(s, x->user);	/* check_ids binds its quick modes */
+	{
+		/* What the client may reach: the engine narrows its connections'
+		 * kernel policies to it, whatever IDcr the client proposes. */
+		struct evs_prefix nets[EVS_SESSION_MAX_NETS];
+
+		evs_session_set_remote_nets(s, nets, split_prefixes(x->eff.split,
+								   x->eff.n_split, nets));
+	}
 	if (x->eff.modecfg_push) {
 		struct isakmp_buf b;
 
@@ -162,7 +185,7 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 {
 	struct evs_prefix nets[EVS_SESSION_MAX_NETS];
 	char line[1024];
-	unsigned n = 0;
+	unsigned n;
 
 	modecfg_format(in, line, sizeof(line));
 	log_notice("%s: modecfg: gateway gave %s", evs_session_name(x->s), line);
@@ -175,13 +198,7 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 		x->addr = in->ip4_addr;
 		evs_session_set_inner(x->s, &p);
 	}
-	for (unsigned i = 0; i < in->n_split && n < EVS_SESSION_MAX_NETS; i++) {
-		int plen = modecfg_mask_to_plen(in->split[i].mask);
-
-		if (plen < 0)
-			continue;
-		nets[n++] = evs_prefix_ip4(in->split[i].addr, (unsigned)plen);
-	}
+	n = split_prefixes(in->split, in->n_split, nets);
 	evs_session_set_remote_nets(x->s, nets, n);
 }
 
@@ -273,7 +290,8 @@ static void modecfg_end(struct evs_session *s, void **state)
 /* May the client reach idcr (our side)?  Inside a split-include network;
  * with none (a full tunnel), anything.  0.0.0.0/0 is accepted from a
  * split-tunnel client too: Cisco-style clients (vpnc) always propose it
- * and route only the split networks themselves. */
+ * (IKEv1 cannot narrow it); the engine installs the connection's kernel
+ * policies for the split-include networks only (modecfg_begin). */
 static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *idcr)
 {
 	uint32_t a = evs_prefix_ip4_addr(idcr), m = idcr->plen ? 0xffffffffu << (32 - idcr->plen) : 0;

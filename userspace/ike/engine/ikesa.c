@@ -567,7 +567,7 @@ static void ike_sa_free(struct ike_sa *sa)
 
 		sa->conns = c->next;
 		conn_index_drop(sa->eng, c);
-		free(c);
+		conn_free(c);
 	}
 	ike_sa_p1_free(sa);
 	ike_free_bytes(&sa->id_peer, &sa->id_peer_len);
@@ -1492,5 +1492,5 @@ void ike_engine_conn_gone(struct ike_engine *e, uint32_t conn_id)
 	evs_session_child_down(sa, conn_id);
 	conn_index_drop(e, c);
 	ike_sa_conn_forget(sa, c);
-	free(c);
+	conn_free(c);
 }

@@ -59,6 +59,12 @@ struct kernel_child {
 	const uint8_t *enc_in, *auth_in, *enc_out, *auth_out;
 	size_t enc_len, auth_len;
 	struct evs_prefix local_net, remote_net;
+	/* Server role: our side narrowed to the networks the session may
+	 * reach (local_net is wider, e.g. the 0.0.0.0/0 that vpnc proposes
+	 * to a split tunnel): one policy pair per network instead of one
+	 * for local_net.  0: local_net alone. */
+	struct evs_prefix local_nets[EVS_SESSION_MAX_NETS];
+	unsigned n_local_nets;
 	uint64_t soft_secs, hard_secs;
 	uint64_t soft_bytes, hard_bytes;	/* 0 = no limit */
 	bool allow_weak;
@@ -174,6 +180,10 @@ struct ike_conn {
 	uint32_t id;			/* kernel conn id */
 	bool installed;
 	struct evs_prefix local, remote;	/* inner selectors, our view */
+	/* Server role: local narrowed for the kernel (kernel_child's
+	 * local_nets); NULL: local as it is. */
+	struct evs_prefix *local_nets;
+	unsigned n_local_nets;
 	struct p2_xform xf;
 	uint32_t spi_in, spi_out;
 	uint32_t old_spi_in, old_spi_out;	/* 0 = none */

@@ -189,7 +189,11 @@ bool evs_session_peer_has_vid(const struct evs_session *s, enum isakmp_vid vid);
 #define EVS_SESSION_MAX_NETS 32
 void evs_session_set_inner(struct evs_session *s, const struct evs_prefix *p);
 /* Client role: the networks to tunnel (split include); one quick mode per
- * network.  n = 0: full tunnel. */
+ * network.  Server role: the networks the peer may reach (the split
+ * include it was given): a quick mode's IDcr must touch them, and the
+ * connection's kernel policies on our side are narrowed to them (IKEv1
+ * has no narrowing on the wire, and vpnc proposes 0.0.0.0/0 whatever it
+ * was given).  n = 0: full tunnel. */
 void evs_session_set_remote_nets(struct evs_session *s,
 				 const struct evs_prefix *nets, unsigned n);
 /* Server role: the label stored with the kernel connection (user name). */

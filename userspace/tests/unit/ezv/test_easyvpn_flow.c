@@ -457,6 +457,12 @@ UNIT_TEST(login_and_pull_mode_config)
 	UNIT_ASSERT_EQ_INT(cli.n_nets, 1);
 	UNIT_ASSERT_EQ_INT(cli.nets[0].plen, 24);
 	UNIT_ASSERT_EQ_INT(cli.nets[0].addr[2], 77);
+	/* and on the gateway what the session may reach: the engine
+	 * narrows its connections' kernel policies to it */
+	UNIT_ASSERT_EQ_INT(srv.n_nets, 1);
+	UNIT_ASSERT_EQ_INT(srv.nets[0].plen, 24);
+	UNIT_ASSERT_EQ_INT(srv.nets[0].addr[0], 192);
+	UNIT_ASSERT_EQ_INT(srv.nets[0].addr[2], 77);
 	UNIT_ASSERT_EQ_STR(srv.label, "alice");
 	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
 	disconnect();
