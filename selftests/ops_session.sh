@@ -181,7 +181,7 @@ tap_check "daemon show: 0 sessions, 3 ended" \
 # --- reload ------------------------------------------------------------------
 ezv_user carol 'carol pw 3'
 tap_check "evsadm reload succeeds" ctl reload
-tap_check "reload re-read the user database" grep -q "reloaded 3 users" "$IKE_TMP/server.log"
+tap_check "reload re-read the user database" grep -q "easyvpn: 3 local users from" "$IKE_TMP/server.log"
 
 grep 'session end\|control socket' "$IKE_TMP/server.log" | tap_diag
 ike_stop server

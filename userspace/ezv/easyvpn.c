@@ -190,6 +190,22 @@ struct userdb *ezv_load_users(const char *path, struct evs_err *err)
 	return db;
 }
 
+void ezv_log_config(const struct ike_config *ike, const struct easyvpn_config *cfg,
+		    const struct userdb *db)
+{
+	if (!db->n && cfg->aaa.auth == EZV_AUTH_LOCAL && cfg->n_groups &&
+	    ike->n_peers == 0)
+		log_warn("easyvpn: %s holds no users; XAUTH logins will fail "
+			 "(add some with: evsadm user add NAME group GROUP)", cfg->user_file);
+	else
+		log_info("easyvpn: %zu local users from %s", db->n, cfg->user_file);
+	log_info("easyvpn: %zu groups, %zu user blocks, AAA %s%s, XAUTH %u tries, lockout %u "
+		 "failures / %u s", cfg->n_groups, cfg->n_users,
+		 ezv_auth_name(cfg->aaa.auth), cfg->aaa.accounting ? " + accounting" : "",
+		 cfg->xauth.retries, cfg->xauth.lockout_failures,
+		 cfg->xauth.lockout_seconds);
+}
+
 struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 		     const struct ezv_kernel_ops *kops, void *karg, struct evs_err *err)
 {
@@ -207,12 +223,6 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	db = ezv_load_users(cfg->user_file, err);
 	if (!db)
 		goto fail;
-	if (!db->n && cfg->aaa.auth == EZV_AUTH_LOCAL && cfg->n_groups &&
-	    ike->n_peers == 0)
-		log_warn("easyvpn: %s holds no users; XAUTH logins will fail "
-			 "(add some with: evsadm user add NAME group GROUP)", cfg->user_file);
-	else
-		log_info("easyvpn: %zu local users from %s", db->n, cfg->user_file);
 	z->aaa = aaa_new(cfg, db, err);
 	if (!z->aaa) {
 		userdb_free(db);
@@ -225,11 +235,7 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	}
 	xauth_rl_init(&z->rl, cfg->xauth.lockout_failures, cfg->xauth.lockout_seconds);
 	z->ready = true;
-	log_info("easyvpn: %zu groups, %zu user blocks, AAA %s%s, XAUTH %u tries, lockout %u "
-		 "failures / %u s", cfg->n_groups, cfg->n_users,
-		 ezv_auth_name(cfg->aaa.auth), cfg->aaa.accounting ? " + accounting" : "",
-		 cfg->xauth.retries, cfg->xauth.lockout_failures,
-		 cfg->xauth.lockout_seconds);
+	ezv_log_config(ike, cfg, db);
 	return z;
 fail:
 	free(z);

@@ -116,6 +116,9 @@ bool ezv_same_peer(const struct sockaddr_storage *a, const struct sockaddr_stora
 struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id);
 /* The user file at path (missing: empty); NULL with err. */
 struct userdb *ezv_load_users(const char *path, struct evs_err *err);
+/* What a (re)loaded configuration holds, for the log. */
+void ezv_log_config(const struct ike_config *ike, const struct easyvpn_config *cfg,
+		    const struct userdb *db);
 /* The session of s, made on first use; a reference each call. */
 struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s);
 void ezv_sess_put(struct ezv_sess *x);

@@ -194,11 +194,7 @@ unsigned ezv_reload_commit(struct ezv *z, struct ezv_next *n)
 	/* Lockouts in progress stay; the limits are the new ones. */
 	z->rl.burst = n->cfg->xauth.lockout_failures;
 	z->rl.window = n->cfg->xauth.lockout_seconds;
-	log_info("easyvpn: %zu groups, %zu user blocks, AAA %s%s, XAUTH %u tries, "
-		 "lockout %u failures / %u s", n->cfg->n_groups, n->cfg->n_users,
-		 ezv_auth_name(n->cfg->aaa.auth), n->cfg->aaa.accounting ? " + accounting" : "",
-		 n->cfg->xauth.retries, n->cfg->xauth.lockout_failures,
-		 n->cfg->xauth.lockout_seconds);
+	ezv_log_config(n->ike, n->cfg, n->db);
 	free(n);
 	return ended;
 }
