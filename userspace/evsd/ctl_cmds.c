@@ -148,10 +148,8 @@ static int cmd_daemon_show(void *arg, struct json_object *args, struct json_obje
 	ike = json_object_new_object();
 	evs_json_add_u64(ike, "rx", s->rx);
 	evs_json_add_u64(ike, "tx", s->tx);
-	evs_json_add_u64(ike, "malformed", s->rx_malformed);
-	evs_json_add_u64(ike, "duplicate", s->rx_dup);
-	evs_json_add_u64(ike, "unknown_sa", s->rx_unknown_sa);
-	evs_json_add_u64(ike, "replayed", s->rx_replay);
+	for (size_t i = 0; i < IKE_DROPS_ERRORS; i++)
+		evs_json_add_u64(ike, ike_drops[i].name, ike_drop_value(s, &ike_drops[i]));
 	evs_json_add_u64(ike, "retransmits", s->rexmits);
 	evs_json_add_u64(ike, "p1_ok", s->p1_ok);
 	evs_json_add_u64(ike, "p1_failed", s->p1_failed);
@@ -162,11 +160,9 @@ static int cmd_daemon_show(void *arg, struct json_object *args, struct json_obje
 
 	/* Refusals: the engine's admission limits, then the logins'. */
 	ref = json_object_new_object();
-	evs_json_add_u64(ref, "rate_limited", s->rx_rate_limited);
-	evs_json_add_u64(ref, "half_open_full", s->rx_half_open_full);
+	for (size_t i = IKE_DROPS_ERRORS; i < IKE_DROPS_COUNT; i++)
+		evs_json_add_u64(ref, ike_drops[i].name, ike_drop_value(s, &ike_drops[i]));
 	evs_json_add_u64(ref, "half_open_evicted", s->half_open_evicted);
-	evs_json_add_u64(ref, "source_full", s->rx_source_full);
-	evs_json_add_u64(ref, "unauthenticated_full", s->unauth_refused);
 	evs_json_add_u64(ref, "exchanges_refused", s->xchg_refused);
 	memset(&st, 0, sizeof(st));
 	if (c->ezv)

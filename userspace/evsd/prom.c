@@ -115,19 +115,6 @@ static void render_ike(FILE *f, const struct prom_data *d)
 	static const char p1[] = "evs_ike_phase1_exchanges_total";
 	static const char p2[] = "evs_ike_phase2_exchanges_total";
 	const struct ike_stats *s = &d->ike;
-	const struct {
-		const char *reason;
-		uint64_t v;
-	} drops[] = {
-		{ "malformed", s->rx_malformed },
-		{ "duplicate", s->rx_dup },
-		{ "replay", s->rx_replay },
-		{ "unknown_sa", s->rx_unknown_sa },
-		{ "rate_limited", s->rx_rate_limited },
-		{ "half_open_full", s->rx_half_open_full },
-		{ "source_full", s->rx_source_full },
-		{ "unauthenticated_full", s->unauth_refused },
-	};
 
 	single(f, "evs_ike_received_datagrams_total", "counter",
 	       "IKE datagrams received on UDP 500 and 4500.", s->rx);
@@ -135,9 +122,9 @@ static void render_ike(FILE *f, const struct prom_data *d)
 	       "IKE datagrams sent, retransmissions included.", s->tx);
 	family(f, dropped, "counter",
 	       "IKE datagrams not processed, by reason (a duplicate may be answered with the last reply).");
-	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
-		sample(f, dropped, &(struct label){ "reason", drops[i].reason }, 1,
-		       drops[i].v);
+	for (size_t i = 0; i < IKE_DROPS_COUNT; i++)
+		sample(f, dropped, &(struct label){ "reason", ike_drops[i].name }, 1,
+		       ike_drop_value(s, &ike_drops[i]));
 	single(f, "evs_ike_retransmits_total", "counter",
 	       "IKE messages retransmitted after no answer.", s->rexmits);
 	family(f, p1, "counter", "Phase 1 exchanges (ISAKMP SAs) completed or failed.");

@@ -326,6 +326,18 @@ struct ike_stats {
 		 rx_replay, xchg_refused;
 };
 
+/* The counters of datagrams the engine did not process, each named once
+ * for every report (control socket, metrics).  The first IKE_DROPS_ERRORS
+ * are faults of the datagram; the rest are admission limits (refusals). */
+struct ike_drop_counter {
+	const char *name;
+	size_t offset;		/* in struct ike_stats */
+};
+#define IKE_DROPS_ERRORS 4
+#define IKE_DROPS_COUNT 8
+extern const struct ike_drop_counter ike_drops[IKE_DROPS_COUNT];
+uint64_t ike_drop_value(const struct ike_stats *s, const struct ike_drop_counter *d);
+
 /* Per-source admission counters, by a keyed hash of the address (an
  * attacker cannot aim at another source's bucket). */
 #define IKE_SRC_SLOTS 4096
