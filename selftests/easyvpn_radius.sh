@@ -13,10 +13,7 @@
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
 
-require_cmd vpnc freeradius
-ike_init
-modprobe tun 2>/dev/null
-[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+ezv_vpnc_init freeradius
 on_exit ezv_vpnc_stop
 ike_topology
 mkdir -p "$IKE_TMP/raddb"

@@ -20,10 +20,7 @@
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
 
-require_cmd vpnc
-ike_init
-modprobe tun 2>/dev/null
-[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+ezv_vpnc_init
 KEY_ENG="Wq8Zt2Lr6Xc9Vb3MkHn4eng"
 KEY_OPS="Lr6Xc9Vb3MkHn4Wq8Zt2ops"
 KEY_NEW="Xc9Vb3MkHn4Wq8Zt2Lr6new"

@@ -12,11 +12,8 @@
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
 
-require_cmd vpnc promtool prometheus-node-exporter curl setpriv
 getent group prometheus >/dev/null || skip_all "no prometheus group (prometheus-node-exporter not installed)"
-ike_init
-modprobe tun 2>/dev/null
-[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+ezv_vpnc_init promtool prometheus-node-exporter curl setpriv
 on_exit ezv_vpnc_stop
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
 ike_topology

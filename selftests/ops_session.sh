@@ -13,10 +13,7 @@
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
 
-require_cmd vpnc python3
-ike_init
-modprobe tun 2>/dev/null
-[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+ezv_vpnc_init python3
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
 ezv_user bob 'bob pw 2' || skip_all "evsadm user add failed"
 ike_topology

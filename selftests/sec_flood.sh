@@ -19,11 +19,8 @@
 
 PY=/usr/bin/python3
 ATTACK="$PY $(dirname "$0")/lib/sec_flood.py"
-require_cmd vpnc
 [ -x "$PY" ] || skip_all "no $PY"
-ike_init
-modprobe tun 2>/dev/null
-[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+ezv_vpnc_init
 on_exit ezv_vpnc_stop
 on_exit "touch $IKE_TMP/flood.stop"
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"

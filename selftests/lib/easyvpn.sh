@@ -76,16 +76,22 @@ ${1:-}
 CONF
 }
 
+# ezv_vpnc_init [CMD...]: the start of a test with vpnc clients: vpnc and
+# the commands named present, ike_init, /dev/net/tun usable.
+ezv_vpnc_init() {
+	require_cmd vpnc "$@"
+	ike_init
+	modprobe tun 2>/dev/null
+	[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+}
+
 # ezv_vpnc_start USER PASSWORD [ADDR]: run vpnc in $cli against the gateway.
-# Several at once: EZV_VPNC names the instance (its files in $IKE_TMP;
-# default vpnc), EZV_VPNC_NS its namespace, EZV_VPNC_GROUP and
-# EZV_VPNC_KEY its group (default sales); the other ezv_vpnc_* follow
-# EZV_VPNC.
-# Its connect script records what the gateway pushed in $IKE_TMP/vpnc.env and
+# Its connect script records what the gateway pushed in $IKE_TMP/TAG.env and
 # sets up the tun device and split routes the way vpnc-script would.
 # Several at once: EZV_VPNC=TAG names the instance's files ($IKE_TMP/TAG.*,
 # default vpnc; also for ezv_vpnc_wait/stop and ezv_env), EZV_VPNC_NS its
-# namespace (default $cli), EZV_VPNC_IF its tun device (default tun0).
+# namespace (default $cli), EZV_VPNC_IF its tun device (default tun0),
+# EZV_VPNC_GROUP and EZV_VPNC_KEY its group (default sales).
 ezv_vpnc_start() {
 	local user=$1 pass=$2 t=$IKE_TMP/${EZV_VPNC:-vpnc}
 	rm -f "$t.env"
