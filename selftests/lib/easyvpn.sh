@@ -28,52 +28,22 @@ ezv_user() {
 # policies cover what vpnc, strongSwan, libreswan, Android and iOS offer
 # (AES/3DES x SHA1/MD5, MODP1024 included: weak, so configured on purpose).
 ezv_server_conf() {
-	cat <<CONF
-log-level debug
-device evs0
-listen 198.51.100.1
-crypto isakmp policy 10 {
-    encryption aes 256
-    hash sha
-    authentication pre-share
-    group 14
-}
-crypto isakmp policy 20 {
-    encryption aes 256
-    hash sha
-    authentication pre-share
-    group 2
-}
-crypto isakmp policy 30 {
-    encryption 3des
-    hash md5
-    authentication pre-share
-    group 2
-}
-crypto ipsec transform-set STRONG esp-aes 256 esp-sha-hmac
-crypto ipsec transform-set LEGACY esp-3des esp-md5-hmac
-timers {
+	evsd_gateway_conf users="$IKE_TMP/users" key="$EZV_GROUP_KEY" \
+		policy=10:sha:pre-share:14 policy=20:sha:pre-share:2 \
+		policy=30:md5:pre-share:2:3des \
+		transform="STRONG:esp-aes 256 esp-sha-hmac" \
+		transform="LEGACY:esp-3des esp-md5-hmac" \
+		group="dns 192.168.77.53 192.168.77.54" group="domain corp.example" \
+		group='banner "Welcome to the evs test gateway"' \
+		group="split-dns corp.example" group="save-password no" \
+		group="proxy-arp lan0" \
+		extra="timers {
     dpd-interval 10
 }
-user-database $IKE_TMP/users
 xauth {
     retries 3
     lockout 10 60
-}
-pool sales 10.77.0.10 10.77.0.100
-group sales {
-    key "$EZV_GROUP_KEY"
-    pool sales
-    dns 192.168.77.53 192.168.77.54
-    domain corp.example
-    banner "Welcome to the evs test gateway"
-    split-include 192.168.77.0/24
-    split-dns corp.example
-    save-password no
-    proxy-arp lan0
-}
-${1:-}
-CONF
+}" extra="${1:-}"
 }
 
 # ezv_vpnc_init [CMD...]: the start of a test with vpnc clients: vpnc and

@@ -10,29 +10,32 @@
 # What differs is an argument (+: may be given more than once):
 #   users=FILE              the user database (required)
 #   key=KEY                 group sales' key (default: $EVSD_GROUP_KEY)
-#   policy=N:HASH:AUTH:DH + a further IKE policy N, AES-256
+#   policy=N:HASH:AUTH:DH[:ENC]
+#                         + an IKE policy N (ENC default "aes 256"); one
+#                           numbered 10 replaces the default policy 10
 #   psk=NET               + `crypto isakmp key mainsecret address NET`
 #   transform=NAME:SPEC   + a transform set (default: T:esp-aes 256 esp-sha256-hmac)
 #   pki=DIR                 CA, certificate and key: DIR/ca.pem,
 #                           DIR/server.pem, DIR/server.key (ike_certs)
 #   group=LINE            + a line of group sales, after its split-include
-#   extra=TEXT              top-level statements at the end
+#   extra=TEXT            + top-level statements at the end
 EVSD_GROUP_KEY="Kq7Rv2LmX9pWc4ZtKb8Nsales"
 
 evsd_gateway_conf() {
-	local users="" key=$EVSD_GROUP_KEY pki="" extra="" arg p n hash auth dh
-	local -a policies=("10:sha256:pre-share:14") psks=() transforms=() groups=()
+	local users="" key=$EVSD_GROUP_KEY pki="" arg p n hash auth dh enc
+	local -a policies=("10:sha256:pre-share:14") psks=() transforms=() groups=() extras=()
 
 	for arg in "$@"; do
 		case $arg in
 		users=*) users=${arg#*=} ;;
 		key=*) key=${arg#*=} ;;
+		policy=10:*) policies[0]=${arg#*=} ;;
 		policy=*) policies+=("${arg#*=}") ;;
 		psk=*) psks+=("${arg#*=}") ;;
 		transform=*) transforms+=("${arg#*=}") ;;
 		pki=*) pki=${arg#*=} ;;
 		group=*) groups+=("${arg#*=}") ;;
-		extra=*) extra=${arg#*=} ;;
+		extra=*) extras+=("${arg#*=}") ;;
 		*)
 			echo "evsd_gateway_conf: unknown argument '$arg'" >&2
 			return 1 ;;
@@ -46,8 +49,8 @@ evsd_gateway_conf() {
 
 	printf 'log-level debug\ndevice evs0\nlisten 198.51.100.1\n'
 	for p in "${policies[@]}"; do
-		IFS=: read -r n hash auth dh <<<"$p"
-		printf 'crypto isakmp policy %s {\n    encryption aes 256\n    hash %s\n' "$n" "$hash"
+		IFS=: read -r n hash auth dh enc <<<"$p"
+		printf 'crypto isakmp policy %s {\n    encryption %s\n    hash %s\n' "$n" "${enc:-aes 256}" "$hash"
 		printf '    authentication %s\n    group %s\n}\n' "$auth" "$dh"
 	done
 	for p in "${psks[@]}"; do
@@ -67,5 +70,7 @@ evsd_gateway_conf() {
 		printf '    %s\n' "$p"
 	done
 	printf '}\n'
-	[ -z "$extra" ] || printf '%s\n' "$extra"
+	for p in "${extras[@]}"; do
+		[ -z "$p" ] || printf '%s\n' "$p"
+	done
 }
