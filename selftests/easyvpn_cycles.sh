@@ -20,25 +20,8 @@ ezv_server_conf >"$IKE_TMP/server.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 
 client_conf() { # SERVER USER PASSWORD
-	cat <<CONF
-log-level info
-device evs0
-crypto ipsec transform-set T esp-aes 256 esp-sha-hmac
-peer gw {
-    server $1
-    mode aggressive
-    group-name sales
-    group-key "$EZV_GROUP_KEY"
-    authentication xauth-pre-share
-    encryption aes
-    key-length 256
-    hash sha
-    group 14
-    transform-set T
-    xauth-username $2
-    xauth-password "$3"
-}
-CONF
+	evsd_client_conf log=info transform="esp-aes 256 esp-sha-hmac" hash=sha \
+		server="$1" key="$EZV_GROUP_KEY" user="$2" password="$3"
 }
 client_conf 198.51.100.1 alice 'alice pw 1' >"$IKE_TMP/alice.conf"
 client_conf 198.51.100.1 bob 'bob pw 2' >"$IKE_TMP/bob.conf"

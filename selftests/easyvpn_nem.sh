@@ -16,12 +16,13 @@ ike_init
 ike_users || skip_all "evsadm user add failed"
 
 server_conf() {
-	ike_conf_server | sed 's/^    split-include 192.168.77.0\/24$/&\n    mode network-extension\n    network-extension allow 10.77.200.0\/24/'
+	ike_conf_server "" group="mode network-extension" \
+		group="network-extension allow 10.77.200.0/24"
 }
 
 # client_conf NET: a network-extension client bringing NET.
 client_conf() {
-	ike_conf_client | sed "s|^    xauth-password userpass\$|&\n    ezvpn-mode network-extension\n    local-network $1|"
+	ike_conf_client "" peer="ezvpn-mode network-extension" peer="local-network $1"
 }
 
 # refused NET WHY: the gateway refuses a client claiming NET.
@@ -56,7 +57,7 @@ ip -n "$cli" addr add 10.77.200.1/24 dev h0
 ip -n "$cli" link set h0 up
 
 # no allow list: refused at start-up with file:line
-ike_conf_server | sed 's/^    split-include 192.168.77.0\/24$/&\n    mode network-extension/' \
+ike_conf_server "" group="mode network-extension" \
 	>"$IKE_TMP/bad.conf"
 if ip netns exec "$srv" timeout 30 "$EVSD" -f -c "$IKE_TMP/bad.conf" --socket "$IKE_TMP/bad.sock" \
 	--pid-file "$IKE_TMP/bad.pid" >"$IKE_TMP/bad.log" 2>&1; then

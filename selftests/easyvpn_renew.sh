@@ -13,7 +13,7 @@ ike_init
 ike_users || skip_all "evsadm user add failed"
 ike_topology
 ike_conf_server >"$IKE_TMP/server.conf"
-ike_conf_client | sed 's/^    group 14$/&\n    lifetime 60/' >"$IKE_TMP/client.conf"
+ike_conf_client "" peer="lifetime 60" >"$IKE_TMP/client.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does not start"
 ike_session_up "session up, address and split route on evs0"

@@ -62,7 +62,7 @@ case_pat() {
 	ike_topology
 	home_lan
 	ike_conf_server >"$IKE_TMP/server.conf"
-	ike_conf_client | sed 's/^    xauth-password userpass$/&\n    local-network 10.77.200.0\/24/' \
+	ike_conf_client "" peer="local-network 10.77.200.0/24" \
 		>"$IKE_TMP/client.conf"
 	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "pat: server starts"; end_case; return; }
 	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "pat: client starts"; end_case; return; }
@@ -96,9 +96,10 @@ case_nem() {
 	local seen
 	ike_topology
 	home_lan
-	ike_conf_server | sed 's/^    split-include 192.168.77.0\/24$/&\n    mode network-extension\n    network-extension allow 10.77.200.0\/24/' \
+	ike_conf_server "" group="mode network-extension" \
+		group="network-extension allow 10.77.200.0/24" \
 		>"$IKE_TMP/server.conf"
-	ike_conf_client | sed 's/^    xauth-password userpass$/&\n    ezvpn-mode network-extension\n    local-network 10.77.200.0\/24/' \
+	ike_conf_client "" peer="ezvpn-mode network-extension" peer="local-network 10.77.200.0/24" \
 		>"$IKE_TMP/client.conf"
 	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "nem: server starts"; end_case; return; }
 	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "nem: client starts"; end_case; return; }

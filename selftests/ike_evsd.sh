@@ -25,47 +25,11 @@ evsd_gateway_conf users="$IKE_TMP/users" pki="$IKE_TMP" \
     dpd-retries 3
 }" >"$IKE_TMP/server.conf"
 
-# client_conf MODE: the client's peer block for one mode.
+# client_conf MODE: the client's configuration for one mode.
 client_conf() {
-	local auth
-	case $1 in
-	aggressive-psk)
-		auth="mode aggressive
-    group-name sales
-    group-key \"$EVSD_GROUP_KEY\"
-    authentication xauth-pre-share" ;;
-	main-psk)
-		auth="mode main
-    group-key mainsecret
-    authentication xauth-pre-share" ;;
-	main-rsa)
-		auth="mode main
-    authentication xauth-rsa-sig" ;;
-	esac
-	cat <<EOF
-log-level debug
-device evs0
-crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
-pki {
-    ca $IKE_TMP/ca.pem
-    certificate $IKE_TMP/client.pem
-    private-key $IKE_TMP/client.key
-}
-timers {
+	evsd_client_conf auth="$1" pki="$IKE_TMP" extra="timers {
     dpd-interval 5
-}
-peer gw {
-    server 198.51.100.1
-    $auth
-    encryption aes
-    key-length 256
-    hash sha256
-    group 14
-    transform-set T
-    xauth-username alice
-    xauth-password userpass
-}
-EOF
+}"
 }
 
 sa_count() { # NS: SAs in the kernel

@@ -215,34 +215,17 @@ ike_users() {
 		group sales file "$IKE_TMP/users" >/dev/null 2>&1
 }
 
-# ike_conf_server [EXTRA-LINES]: an Easy VPN gateway (group sales, pool
-# 10.77.0.0/24 range, split 192.168.77.0/24) on 198.51.100.1.
+# ike_conf_server [EXTRA-LINES] [ARG...]: an Easy VPN gateway (group sales,
+# pool 10.77.0.0/24 range, split 192.168.77.0/24) on 198.51.100.1 (ARG:
+# evsd_gateway_conf's, e.g. group="mode network-extension").
 ike_conf_server() {
-	evsd_gateway_conf users="$IKE_TMP/users" extra="${1:-}"
+	evsd_gateway_conf users="$IKE_TMP/users" extra="${1:-}" "${@:2}"
 }
 
-# ike_conf_client [EXTRA-LINES]: an aggressive-mode XAUTH client of it.
+# ike_conf_client [EXTRA-LINES] [ARG...]: an aggressive-mode XAUTH client of
+# it (ARG: evsd_client_conf's, e.g. peer="local-network NET").
 ike_conf_client() {
-	cat <<EOF2
-log-level debug
-device evs0
-crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
-${1:-}
-peer gw {
-    server 198.51.100.1
-    mode aggressive
-    group-name sales
-    group-key "$EVSD_GROUP_KEY"
-    authentication xauth-pre-share
-    encryption aes
-    key-length 256
-    hash sha256
-    group 14
-    transform-set T
-    xauth-username alice
-    xauth-password userpass
-}
-EOF2
+	evsd_client_conf extra="${1:-}" "${@:2}"
 }
 
 # ike_sa_count NS: ESP SAs in NS's kernel.

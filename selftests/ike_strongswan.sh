@@ -92,40 +92,8 @@ evsd_server_conf() {
 		policy=20:sha256:rsa-sig:14 psk=198.51.100.0/24
 }
 
-evsd_client_conf() {
-	local auth
-	case $1 in
-	aggressive-psk) auth="mode aggressive
-    group-name sales
-    group-key \"$GROUPKEY\"
-    authentication xauth-pre-share" ;;
-	main-psk) auth="mode main
-    group-key mainsecret
-    authentication xauth-pre-share" ;;
-	main-rsa) auth="mode main
-    authentication xauth-rsa-sig" ;;
-	esac
-	cat <<EOF
-log-level debug
-device evs0
-crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
-pki {
-    ca $IKE_TMP/ca.pem
-    certificate $IKE_TMP/client.pem
-    private-key $IKE_TMP/client.key
-}
-peer gw {
-    server 198.51.100.1
-    $auth
-    encryption aes
-    key-length 256
-    hash sha256
-    group 14
-    transform-set T
-    xauth-username alice
-    xauth-password userpass
-}
-EOF
+sw_client_conf() {
+	evsd_client_conf auth="$1" key="$GROUPKEY" pki="$IKE_TMP"
 }
 
 cleanup_case() {
@@ -221,7 +189,7 @@ case_sw_server() {
 	} >"$IKE_TMP/sw/swanctl.conf"
 	# Replies to the pool leave through the xfrm policy; any route will do.
 	ip -n "$srv" route add 10.77.5.0/24 dev s0
-	evsd_client_conf "$mode" >"$IKE_TMP/client.conf"
+	sw_client_conf "$mode" >"$IKE_TMP/client.conf"
 	sw_start "$srv" || { tap_fail "evsd -> strongSwan, $mode: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; cleanup_case; return; }
 	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "evsd -> strongSwan, $mode: evsd starts"; cleanup_case; return; }
 	if ike_wait_conn client 90; then

@@ -154,8 +154,8 @@ fi
 
 # client_conf USER PASS NET
 client_conf() {
-	ike_conf_client | sed -e "s|^    xauth-username alice\$|    xauth-username $1|" \
-		-e "s|^    xauth-password userpass\$|    xauth-password $2\n    ezvpn-mode network-extension\n    local-network $3|"
+	ike_conf_client "" user="$1" password="$2" peer="ezvpn-mode network-extension" \
+		peer="local-network $3"
 }
 
 ike_topology
@@ -167,7 +167,8 @@ ip -n "$cli2" link add h0 type dummy
 ip -n "$cli2" addr add 10.77.200.129/25 dev h0
 ip -n "$cli2" link set h0 up
 
-ike_conf_server | sed 's/^    split-include 192.168.77.0\/24$/&\n    mode network-extension\n    network-extension allow 10.77.200.0\/22/' \
+ike_conf_server "" group="mode network-extension" \
+	group="network-extension allow 10.77.200.0/22" \
 	>"$IKE_TMP/server.conf"
 client_conf alice userpass 10.77.200.0/24 >"$IKE_TMP/alice.conf"
 client_conf bob bobpass 10.77.200.128/25 >"$IKE_TMP/bob.conf"

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # The Easy VPN gateway's evsd.conf that the ike_*.sh selftests and
-# `make demo` (scripts/demo-easyvpn.sh) run, written in one place.
+# `make demo` (scripts/demo-easyvpn.sh) run, and its clients' (the client
+# role), written in one place.
 #
 # evsd_gateway_conf NAME=VALUE...: the configuration on stdout.  Always:
 # evs0, listening on 198.51.100.1, IKE policy 10 (AES-256, SHA-256,
@@ -73,4 +74,73 @@ evsd_gateway_conf() {
 	for p in "${extras[@]}"; do
 		[ -z "$p" ] || printf '%s\n' "$p"
 	done
+}
+
+# evsd_client_conf NAME=VALUE...: the client role's evsd.conf on stdout, one
+# peer "gw" of the gateway above (evs0, AES-256, group 14, transform set T,
+# XAUTH user alice).  Arguments (+: may be given more than once):
+#   server=ADDR             the gateway (default 198.51.100.1)
+#   auth=MODE               aggressive-psk (default: group sales and its key),
+#                           main-psk (the address key mainsecret) or main-rsa
+#   key=KEY                 the group key (default: $EVSD_GROUP_KEY)
+#   hash=HASH               Phase 1 hash (default sha256)
+#   transform=SPEC          transform set T (default: esp-aes 256 esp-sha256-hmac)
+#   user=NAME password=PW   XAUTH credentials (default alice / userpass)
+#   pki=DIR                 CA, certificate and key: DIR/ca.pem,
+#                           DIR/client.pem, DIR/client.key (ike_certs)
+#   log=LEVEL               log-level (default debug)
+#   peer=LINE             + a line of the peer block, at its end
+#   extra=TEXT            + top-level statements before the peer block
+evsd_client_conf() {
+	local server=198.51.100.1 auth=aggressive-psk key=$EVSD_GROUP_KEY hash=sha256
+	local transform="esp-aes 256 esp-sha256-hmac" user=alice password=userpass
+	local pki="" log=debug arg p
+	local -a peers=() extras=()
+
+	for arg in "$@"; do
+		case $arg in
+		server=*) server=${arg#*=} ;;
+		auth=*) auth=${arg#*=} ;;
+		key=*) key=${arg#*=} ;;
+		hash=*) hash=${arg#*=} ;;
+		transform=*) transform=${arg#*=} ;;
+		user=*) user=${arg#*=} ;;
+		password=*) password=${arg#*=} ;;
+		pki=*) pki=${arg#*=} ;;
+		log=*) log=${arg#*=} ;;
+		peer=*) peers+=("${arg#*=}") ;;
+		extra=*) extras+=("${arg#*=}") ;;
+		*)
+			echo "evsd_client_conf: unknown argument '$arg'" >&2
+			return 1 ;;
+		esac
+	done
+	printf 'log-level %s\ndevice evs0\n' "$log"
+	printf 'crypto ipsec transform-set T %s\n' "$transform"
+	if [ -n "$pki" ]; then
+		printf 'pki {\n    ca %s/ca.pem\n    certificate %s/client.pem\n' "$pki" "$pki"
+		printf '    private-key %s/client.key\n}\n' "$pki"
+	fi
+	for p in "${extras[@]}"; do
+		[ -z "$p" ] || printf '%s\n' "$p"
+	done
+	printf 'peer gw {\n    server %s\n' "$server"
+	case $auth in
+	aggressive-psk)
+		printf '    mode aggressive\n    group-name sales\n    group-key "%s"\n' "$key"
+		printf '    authentication xauth-pre-share\n' ;;
+	main-psk)
+		printf '    mode main\n    group-key mainsecret\n    authentication xauth-pre-share\n' ;;
+	main-rsa)
+		printf '    mode main\n    authentication xauth-rsa-sig\n' ;;
+	*)
+		echo "evsd_client_conf: unknown auth '$auth'" >&2
+		return 1 ;;
+	esac
+	printf '    encryption aes\n    key-length 256\n    hash %s\n    group 14\n' "$hash"
+	printf '    transform-set T\n    xauth-username %s\n    xauth-password "%s"\n' "$user" "$password"
+	for p in "${peers[@]}"; do
+		printf '    %s\n' "$p"
+	done
+	printf '}\n'
 }
