@@ -149,6 +149,24 @@ tap_check_fails "no series of alice left" grep -qF 'user="alice"' "$PROM"
 tap_check "promtool check metrics passes without sessions" \
 	sh -c "promtool check metrics <'$PROM'"
 
+# A reload applies changed metrics-* settings: the same file is rewritten
+# in place; another file replaces it.
+PROM2=$MDIR/evs2.prom
+reload_with() { # METRICS-LINES
+	ezv_server_conf "$1" >"$IKE_TMP/server.conf"
+	"$EVSADM" --socket "$IKE_TMP/server.sock" reload
+}
+tap_check "reload with metrics-interval 2 succeeds" reload_with "metrics-file $PROM group prometheus
+metrics-interval 2"
+tap_check "the writer follows the new interval" \
+	grep -q "metrics: writing $PROM every 2 s" "$IKE_TMP/server.log"
+tap_check "the file stayed in place" test -e "$PROM"
+tap_check "reload naming another metrics-file succeeds" reload_with "metrics-file $PROM2 group prometheus
+metrics-interval 1"
+tap_check_fails "the old file is removed" test -e "$PROM"
+PROM=$PROM2
+tap_check "the new file is written" wait_file_has "evs_sessions 0" 20
+
 ike_stop server
 tap_result "evsd exits cleanly" $?
 tap_check_fails "a clean stop removes the file (no stale counters served)" test -e "$PROM"

@@ -11,6 +11,7 @@
 
 #include "evsd/config.h"
 #include "evsd/ctl_cmds.h"
+#include "evsd/metrics.h"
 #include "evsd/net.h"
 #include "lib/err.h"
 
@@ -36,6 +37,7 @@ struct evsd {
 	struct client_host *host;	/* client role: the host's setup */
 	struct ezv *ezv;		/* the Easy VPN steps */
 	struct metrics *metrics;	/* metrics-file, when configured */
+	struct metrics_src metrics_src;	/* what it reports, for a reload */
 	uint64_t next_connect;		/* client: (re)connect attempts */
 	struct evsd_retired *retired;	/* replaced configurations */
 	bool debug;			/* -d: the log level is not the file's */

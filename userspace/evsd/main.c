@@ -451,14 +451,11 @@ static int setup(struct evsd *d, const char *ctl_path)
 		    ctl_register(d->ctl, "reload", ctl_reload, d))
 			log_warn("control socket: command table full");
 	}
-	{
-		struct metrics_src ms = {
-			.eng = d->eng, .ezv = d->ezv, .kernel = d->kernel,
-			.device = dev, .start_time = (uint64_t)time(NULL),
-		};
-
-		d->metrics = metrics_start(d->loop, &d->cfg.metrics, &ms);
-	}
+	d->metrics_src = (struct metrics_src){
+		.eng = d->eng, .ezv = d->ezv, .kernel = d->kernel,
+		.device = dev, .start_time = (uint64_t)time(NULL),
+	};
+	d->metrics = metrics_start(d->loop, &d->cfg.metrics, &d->metrics_src);
 	loop_timer(d->loop, loop_now_ms(), on_tick, d);
 	return 0;
 }

@@ -342,6 +342,14 @@ static void on_timer(void *arg)
 		log_err("metrics: no timer left: %s is no longer updated", m->cfg.file);
 }
 
+/* The first write, then one every interval. */
+static void metrics_begin(struct metrics *m)
+{
+	log_info("metrics: writing %s every %u s%s", m->cfg.file, m->cfg.interval,
+		 m->cfg.sessions ? "" : " (no per-session series)");
+	on_timer(m);
+}
+
 struct metrics *metrics_start(struct loop *l, const struct metrics_config *mc,
 			      const struct metrics_src *src)
 {
@@ -363,9 +371,26 @@ struct metrics *metrics_start(struct loop *l, const struct metrics_config *mc,
 		return NULL;
 	}
 	m->src = *src;
-	log_info("metrics: writing %s every %u s%s", mc->file, mc->interval,
-		 mc->sessions ? "" : " (no per-session series)");
-	on_timer(m);
+	metrics_begin(m);
+	return m;
+}
+
+struct metrics *metrics_reconfigure(struct metrics *m, struct loop *l,
+				    const struct metrics_config *mc,
+				    const struct metrics_src *src)
+{
+	char *file;
+
+	if (!m || !mc->file || strcmp(m->cfg.file, mc->file)) {
+		metrics_stop(m);
+		return metrics_start(l, mc, src);
+	}
+	file = m->cfg.file;
+	m->cfg = *mc;
+	m->cfg.file = file;
+	if (m->timer)
+		loop_timer_cancel(m->loop, m->timer);
+	metrics_begin(m);
 	return m;
 }
 

@@ -61,10 +61,15 @@ struct metrics_src {
 
 struct metrics;
 /* Writes the file now and then every interval; NULL when mc has no file
- * (or out of memory, logged).  mc is copied: a new configuration (reload)
- * takes effect with metrics_stop() and metrics_start() in one go. */
+ * (or out of memory, logged).  mc is copied. */
 struct metrics *metrics_start(struct loop *l, const struct metrics_config *mc,
 			      const struct metrics_src *src);
+/* A reloaded configuration: the same file is kept (rewritten now with the
+ * new settings, never removed in between); another file or none stops the
+ * writer (its file removed) and starts one as mc says.  Returns the writer. */
+struct metrics *metrics_reconfigure(struct metrics *m, struct loop *l,
+				    const struct metrics_config *mc,
+				    const struct metrics_src *src);
 /* Stops the timer and removes the file. */
 void metrics_stop(struct metrics *m);
 

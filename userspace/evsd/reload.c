@@ -16,6 +16,7 @@
 #include "evsd/evsd.h"
 #include "evsd/kernel.h"
 #include "evsd/loop.h"
+#include "evsd/metrics.h"
 #include "evsd/rri.h"
 #include "ezv/easyvpn.h"
 #include "ike/engine/ikesa.h"
@@ -160,6 +161,8 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 	old->gen = d->eng ? ike_engine_set_config(d->eng, &d->cfg.ike) : 0;
 	old->next = d->retired;
 	d->retired = old;
+	d->metrics = metrics_reconfigure(d->metrics, d->loop, &d->cfg.metrics,
+					 &d->metrics_src);
 	if (d->cfg.ike.log_level && !d->debug)
 		evsd_log_set_level((enum evsd_log_level)d->cfg.ike.log_level);
 	log_notice("reload: configuration %s reloaded: %zu isakmp policies, %zu keys, "
