@@ -34,6 +34,8 @@ struct evsd {
 	struct ctl_cmds ctl_cmds;	/* the control socket's commands */
 	struct rri *rri;		/* gateway with groups: RRI, counters */
 	struct client_host *host;	/* client role: the host's setup */
+	struct client_ctl *client;	/* client role: connect control */
+	struct rri *client_rri;		/* client role: SA counters for it */
 	struct ezv *ezv;		/* the Easy VPN steps */
 	struct metrics *metrics;	/* metrics-file, when configured */
 	uint64_t next_connect;		/* client: (re)connect attempts */
