@@ -35,7 +35,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "evsd/client/client_ctl.h"
+#include "evsd/client_ctl.h"
 #include "evsd/client/client_host.h"
 #include "evsd/config.h"
 #include "evsd/ctl.h"

@@ -985,8 +985,9 @@ static int peer_finish(struct cfg_node *n, struct ike_peer *p,
 		p->ident = IKE_IDENT_KEY_ID;
 		strcpy(p->ident_value, p->group_name);
 	}
-	if (!p->xauth_user[0] != !p->xauth_pass)
-		return cfg_error(err, n, "peer %s: xauth-username and xauth-password go together",
+	/* a user name alone: the password is typed (evsadm client xauth) */
+	if (p->xauth_pass && !p->xauth_user[0])
+		return cfg_error(err, n, "peer %s: xauth-password needs xauth-username",
 				 p->name);
 	if (p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION && !p->n_local_nets)
 		return cfg_error(err, n, "peer %s: network-extension mode needs at least "

@@ -4,7 +4,7 @@
  * client role has a handful of peer blocks and one ISAKMP SA or two per
  * peer, so every command walks them.
  */
-#include "evsd/client/client_ctl.h"
+#include "evsd/client_ctl.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
