@@ -164,6 +164,14 @@ static void print_peer(FILE *f, struct json_object *p)
 		jnum(p, "tx_packets"));
 }
 
+/* --socket, else evsd-client.service's socket when it runs, else evsd's. */
+static const char *socket_path(const struct evsadm *ctx)
+{
+	if (ctx->opt.socket)
+		return ctx->opt.socket;
+	return access(EVS_CLIENT_CTL_PATH, F_OK) ? EVS_CTL_PATH : EVS_CLIENT_CTL_PATH;
+}
+
 /* One call; the result (put it) or NULL after printing why. */
 static struct json_object *call(struct evsadm *ctx, const char *cmd, struct json_object *args,
 				struct json_object **ans)
@@ -171,8 +179,7 @@ static struct json_object *call(struct evsadm *ctx, const char *cmd, struct json
 	struct json_object *res;
 	struct evs_err e;
 
-	*ans = evs_ctl_call(ctx->opt.socket ? ctx->opt.socket : EVS_CTL_PATH, cmd, args,
-			    CLIENT_CALL_MS, &e);
+	*ans = evs_ctl_call(socket_path(ctx), cmd, args, CLIENT_CALL_MS, &e);
 	if (!*ans) {
 		evsadm_fail(ctx, "%s", e.msg);
 		return NULL;
