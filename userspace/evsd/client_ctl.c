@@ -250,8 +250,17 @@ static struct json_object *peer_json(const struct client_ctl *c, const struct ik
 		json_object_object_add(o, "gateway", NULL);
 		return o;
 	}
-	ike_addr_str((const struct sockaddr *)&sa->path.remote, buf, sizeof(buf));
-	port = ntohs(((const struct sockaddr_in *)&sa->path.remote)->sin_port);
+	if (sa->path.remote.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&sa->path.remote;
+
+		inet_ntop(AF_INET6, &a6->sin6_addr, buf, sizeof(buf));
+		port = ntohs(a6->sin6_port);
+	} else {
+		const struct sockaddr_in *a4 = (const struct sockaddr_in *)&sa->path.remote;
+
+		inet_ntop(AF_INET, &a4->sin_addr, buf, sizeof(buf));
+		port = ntohs(a4->sin_port);
+	}
 	evs_json_add_str(o, "gateway", buf);
 	evs_json_add_u64(o, "port", port);
 	evs_json_add_bool(o, "natt", sa->path.natt);
