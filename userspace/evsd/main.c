@@ -94,7 +94,12 @@ static int op_out_policy(void *arg, const struct kernel_child *c)
 
 static void op_client_child_up(void *arg, struct ike_sa *sa, uint32_t conn_id)
 {
-	client_host_child_up(((struct evsd *)arg)->host, sa, conn_id);
+	struct evsd *d = arg;
+	struct ezv_client_info zi;
+
+	client_host_child_up(d->host, sa, conn_id);
+	if (d->ezv && sa->peer && !ezv_client_info(d->ezv, sa->peer->name, &zi))
+		client_host_dns(d->host, sa, zi.pushed);
 }
 
 static void op_client_child_down(void *arg, struct ike_sa *sa, uint32_t conn_id)

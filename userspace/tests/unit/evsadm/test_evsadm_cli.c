@@ -88,7 +88,7 @@ UNIT_TEST(unknown_and_ambiguous_objects)
 	UNIT_ASSERT_EQ_INT(r.rc, 2);
 	UNIT_ASSERT_EQ_STR(r.err, "evsadm: unknown object \"frob\"; one of version, link, sa, "
 			   "policy, conn, route, proxy-arp, monitor, user, session, daemon, pool, "
-			   "reload, ike, import-ios\n");
+			   "reload, ike, import-ios, client\n");
 	RUN(&r, "p", "show");
 	UNIT_ASSERT_EQ_INT(r.rc, 2);
 	UNIT_ASSERT(!strncmp(r.err, "evsadm: ambiguous object \"p\"", 28));
