@@ -18,6 +18,7 @@
 #define DNS_MAX_ARGS	24
 #define DNS_FILE_MAX	8192	/* what we read of the original resolv.conf */
 #define BACKUP_SUFFIX	".evsd-backup"
+#define ABSENT_SUFFIX	".evsd-absent"	/* there was none: it goes again */
 
 struct client_dns {
 	const struct client_dns_backend *b;
@@ -54,6 +55,13 @@ static void backup_path(const struct client_dns_backend *b, char *out, size_t n)
 {
 	snprintf(out, n, "%s" BACKUP_SUFFIX, b->resolv_conf);
 }
+
+static void absent_path(const struct client_dns_backend *b, char *out, size_t n)
+{
+	snprintf(out, n, "%s" ABSENT_SUFFIX, b->resolv_conf);
+}
+
+static void restore_file(const struct client_dns_backend *b, const char *name);
 
 /* ---- systemd-resolved ----------------------------------------------------------- */
 
@@ -131,6 +139,39 @@ static void resolved_down(struct client_dns *d)
 
 /* ---- /etc/resolv.conf ----------------------------------------------------------- */
 
+/* Write data over path in place (its inode, mode and owner stay): for a
+ * resolv.conf that is a mount point (ip netns, containers), which cannot
+ * be renamed.  excl: path must not exist yet (it is created 0644). */
+static int write_in_place(const char *path, const char *data, size_t n, bool excl)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | (excl ? O_CREAT | O_EXCL : O_TRUNC), 0644);
+	ssize_t w;
+
+	if (fd < 0)
+		return -1;
+	w = write(fd, data, n);
+	if (close(fd) || w != (ssize_t)n)
+		return -1;
+	return 0;
+}
+
+/* All of path (at most max bytes); -1 when longer or unreadable. */
+static ssize_t read_all(const char *path, char *buf, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, k;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, max);
+	k = n >= 0 && (size_t)n == max ? read(fd, buf, 0) + 1 : 0;	/* more? */
+	close(fd);
+	if (n < 0 || k)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
 /* The new file: pushed servers and domain first, then the original's
  * nameserver and search lines (kept as they are otherwise). */
 static int write_resolv_conf(const struct client_dns *d, const struct client_dns_req *r,
@@ -169,51 +210,60 @@ static int write_resolv_conf(const struct client_dns *d, const struct client_dns
 		}
 	if (r->domain[0] && !strstr(orig, "search"))
 		fprintf(f, "search %s\n", r->domain);
-	if (fclose(f) || rename(tmp, path)) {
+	if (fclose(f))
+		goto fail;
+	if (rename(tmp, path)) {
+		char body[DNS_FILE_MAX + 1024 + 1];
+		ssize_t n;
+
+		if (errno != EBUSY || (n = read_all(tmp, body, sizeof(body) - 1)) < 0 ||
+		    write_in_place(path, body, (size_t)n, false))
+			goto fail;
 		unlink(tmp);
-		return -1;
 	}
 	return 0;
+fail:
+	unlink(tmp);
+	return -1;
 }
 
 static int file_up(struct client_dns *d, const struct client_dns_req *r)
 {
 	const char *path = d->b->resolv_conf;
-	char backup[4096], orig[DNS_FILE_MAX + 1] = "";
-	ssize_t n = 0;
-	int fd;
+	char backup[4096], absent[4096], orig[DNS_FILE_MAX + 1] = "";
+	ssize_t n;
+	bool had;
 
 	backup_path(d->b, backup, sizeof(backup));
-	if (access(backup, F_OK) == 0) {
+	absent_path(d->b, absent, sizeof(absent));
+	if (access(backup, F_OK) == 0 || access(absent, F_OK) == 0) {
 		log_warn("%s: client: DNS: %s is in place already (another session); %s left "
 			 "as it is", d->name, backup, path);
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, orig, DNS_FILE_MAX);
-		close(fd);
-		orig[n > 0 ? n : 0] = '\0';
+	n = read_all(path, orig, DNS_FILE_MAX);
+	had = access(path, F_OK) == 0;
+	if (had && n < 0) {
+		log_warn("%s: client: DNS: cannot read %s (or longer than %d bytes); left as it is",
+			 d->name, path, DNS_FILE_MAX);
+		return -1;
 	}
-	/* rename: the very file (or symlink) comes back at teardown */
-	if (fd >= 0 && rename(path, backup)) {
+	/* rename: the very file (or symlink) comes back at teardown; a mount
+	 * point cannot move: its bytes are kept instead */
+	if (had && rename(path, backup) &&
+	    (errno != EBUSY || write_in_place(backup, orig, (size_t)n, true))) {
 		log_warn("%s: client: DNS: cannot move %s aside: %s", d->name, path,
 			 strerror(errno));
 		return -1;
 	}
 	if (write_resolv_conf(d, r, orig, path)) {
 		log_warn("%s: client: DNS: cannot write %s: %s", d->name, path, strerror(errno));
-		if (fd >= 0)
-			rename(backup, path);
+		if (had)
+			restore_file(d->b, d->name);
 		return -1;
 	}
-	if (fd < 0) {
-		/* there was none: an empty backup marks that the file goes */
-		int b = open(backup, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-		if (b >= 0)
-			close(b);
-	}
+	if (!had && write_in_place(absent, "", 0, true))
+		log_warn("%s: client: DNS: cannot create %s: %s", d->name, absent, strerror(errno));
 	log_notice("%s: client: DNS: %u server%s%s%s in %s (the original is %s)", d->name,
 		   r->n_dns, r->n_dns == 1 ? "" : "s", r->domain[0] ? ", search " : "",
 		   r->domain[0] ? log_peer(r->domain) : "", path, backup);
@@ -225,24 +275,24 @@ static int file_up(struct client_dns *d, const struct client_dns_req *r)
 
 static void restore_file(const struct client_dns_backend *b, const char *name)
 {
-	char backup[4096];
-	int fd;
-	char c;
-	ssize_t n;
+	char backup[4096], absent[4096];
 
 	backup_path(b, backup, sizeof(backup));
-	fd = open(backup, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	n = fd >= 0 ? read(fd, &c, 1) : 1;
-	if (fd >= 0)
-		close(fd);
-	if (n == 0) {
-		/* the empty marker: there was no resolv.conf */
+	absent_path(b, absent, sizeof(absent));
+	if (access(absent, F_OK) == 0) {
 		unlink(b->resolv_conf);
-		unlink(backup);
+		unlink(absent);
 	} else if (rename(backup, b->resolv_conf)) {
-		log_warn("%s: client: DNS: cannot restore %s from %s: %s", name, b->resolv_conf,
-			 backup, strerror(errno));
-		return;
+		char body[DNS_FILE_MAX + 1];
+		ssize_t k;
+
+		if (errno != EBUSY || (k = read_all(backup, body, DNS_FILE_MAX)) < 0 ||
+		    write_in_place(b->resolv_conf, body, (size_t)k, false)) {
+			log_warn("%s: client: DNS: cannot restore %s from %s: %s", name,
+				 b->resolv_conf, backup, strerror(errno));
+			return;
+		}
+		unlink(backup);
 	}
 	log_info("%s: client: DNS: %s restored", name, b->resolv_conf);
 }
@@ -289,10 +339,11 @@ void client_dns_down(struct client_dns *d)
 
 void client_dns_recover(const struct client_dns_backend *b)
 {
-	char backup[4096];
+	char backup[4096], absent[4096];
 
 	backup_path(b, backup, sizeof(backup));
-	if (access(backup, F_OK))
+	absent_path(b, absent, sizeof(absent));
+	if (access(backup, F_OK) && access(absent, F_OK))
 		return;
 	log_notice("client: DNS: %s left by an evsd that did not stop cleanly", backup);
 	restore_file(b, "evsd");
