@@ -28,6 +28,7 @@ static const struct evsadm_cmd {
 	{ "reload",	evsadm_ctl,	NULL, 3 },
 	{ "ike",	evsadm_ctl,	NULL, 1 },
 	{ "import-ios",	evsadm_import_ios, NULL, 2 },
+	{ "client",	evsadm_client,	NULL, 2 },
 };
 
 #define N_CMDS (sizeof(evsadm_cmds) / sizeof(evsadm_cmds[0]))
@@ -35,13 +36,14 @@ static const struct evsadm_cmd {
 static const char main_usage[] =
 "Usage: evsadm [OPTIONS] OBJECT { COMMAND | help }\n"
 "OBJECT  := { version | link | sa | policy | conn | route | proxy-arp | monitor | user |\n"
-"             session | daemon | pool | reload | ike | import-ios }\n"
+"             session | daemon | pool | reload | ike | import-ios | client }\n"
 "OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -h[elp] | -V[ersion] |\n"
 "             --socket PATH }\n"
 "  -j  JSON output          -p  pretty JSON (implies -j)\n"
 "  -s  counters and current lifetimes\n"
 "  --socket PATH  evsd's control socket (default " EVS_CTL_PATH ")\n"
-"session, daemon, pool, reload and ike ask evsd (its control socket, root only).\n"
+"session, daemon, pool, reload, ike and client ask evsd (its control socket,\n"
+"root only).\n"
 "Objects and commands may be abbreviated to a unique prefix (evsadm sa sh).\n"
 "`evsadm OBJECT help` shows an object's grammar.\n";
 

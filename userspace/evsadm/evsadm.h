@@ -74,6 +74,9 @@ int evsadm_user(struct evsadm *ctx, int argc, char **argv);
 int evsadm_import_ios(struct evsadm *ctx, int argc, char **argv);
 /* session, daemon, pool, reload, ike: through evsd's control socket. */
 int evsadm_ctl(struct evsadm *ctx, int argc, char **argv);
+/* `evsadm client ...`: evsd --client's peers through the control socket. */
+int evsadm_client(struct evsadm *ctx, int argc, char **argv);
+extern const char evsadm_client_usage[];
 
 extern const char evsadm_version_usage[], evsadm_link_usage[], evsadm_sa_usage[],
 	evsadm_policy_usage[], evsadm_conn_usage[], evsadm_route_usage[],
@@ -236,5 +239,8 @@ struct evsadm_ctl_req {
 int evsadm_ctl_parse(int argc, char **argv, struct evsadm_ctl_req *req, struct evs_err *e);
 /* One session of session-show's answer, as text (stats: -s). */
 void evsadm_session_print(FILE *f, struct json_object *s, int stats);
+/* `evsadm client` argv -> request (timeout: xauth's, in seconds). */
+int evsadm_client_parse(int argc, char **argv, struct evsadm_ctl_req *req, unsigned *timeout,
+			struct evs_err *e);
 
 #endif

@@ -238,6 +238,9 @@ static void client_drop(struct ctl_client *c)
 	if (c->timer)
 		loop_timer_cancel(c->ctl->loop, c->timer);
 	close(c->fd);
+	/* a request may carry a password (client-xauth) */
+	explicit_bzero(c->line, sizeof(c->line));
+	c->n_line = 0;
 	free(c->out);
 	c->out = NULL;
 	c->fd = -1;

@@ -35,6 +35,8 @@ struct evsd {
 	struct ctl_cmds ctl_cmds;	/* the control socket's commands */
 	struct rri *rri;		/* gateway with groups: RRI, counters */
 	struct client_host *host;	/* client role: the host's setup */
+	struct client_ctl *client;	/* client role: connect control */
+	struct rri *client_rri;		/* client role: SA counters for it */
 	struct ezv *ezv;		/* the Easy VPN steps */
 	struct metrics *metrics;	/* metrics-file, when configured */
 	struct metrics_src metrics_src;	/* what it reports, for a reload */

@@ -35,6 +35,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "evsd/client_ctl.h"
 #include "evsd/client/client_host.h"
 #include "evsd/config.h"
 #include "evsd/ctl.h"
@@ -93,7 +94,12 @@ static int op_out_policy(void *arg, const struct kernel_child *c)
 
 static void op_client_child_up(void *arg, struct ike_sa *sa, uint32_t conn_id)
 {
-	client_host_child_up(((struct evsd *)arg)->host, sa, conn_id);
+	struct evsd *d = arg;
+	struct ezv_client_info zi;
+
+	client_host_child_up(d->host, sa, conn_id);
+	if (d->ezv && sa->peer && !ezv_client_info(d->ezv, sa->peer->name, &zi))
+		client_host_dns(d->host, sa, zi.pushed);
 }
 
 static void op_client_child_down(void *arg, struct ike_sa *sa, uint32_t conn_id)
@@ -161,6 +167,9 @@ static void client_keepup(struct evsd *d)
 		struct sockaddr_storage local;
 		bool have = false;
 
+		if (!client_ctl_wanted(d->client, p))
+			continue;	/* connect manual, or disconnected */
+
 		/* Client role: the SAs of its few configured peers (by name:
 		 * those begun before a reload point into the old blocks). */
 		for (struct ike_sa *sa = d->eng->sas; sa; sa = sa->next)
@@ -193,6 +202,15 @@ static void on_tick(void *arg)
 	client_keepup(d);
 	evsd_retired_sweep(d, false);
 	loop_timer(d->loop, now + (next ? next : 1), on_tick, d);
+}
+
+/* `evsadm client connect`: try at once rather than at the next round. */
+static void client_kick(void *arg)
+{
+	struct evsd *d = arg;
+
+	d->next_connect = 0;
+	client_keepup(d);
 }
 
 /* The control socket's "reload". */
@@ -426,6 +444,15 @@ static int setup(struct evsd *d, const char *ctl_path)
 	d->loop = loop_new();
 	if (!d->loop)
 		return -1;
+	if (d->role == EVS_ROLE_CLIENT) {
+		d->client_rri = rri_open(dev, &e);
+		if (!d->client_rri)
+			log_warn("client: %s (no byte counts in evsadm client show)", e.msg);
+		d->client = client_ctl_new(d->eng, d->ezv, &d->cfg.ike, d->client_rri,
+					   client_kick, d);
+		if (!d->client)
+			return -1;
+	}
 	d->on_net = on_net;
 	d->on_ezv = on_easyvpn;
 	for (unsigned i = 0; i < d->net.n; i++)
@@ -448,7 +475,8 @@ static int setup(struct evsd *d, const char *ctl_path)
 			.role = d->role == EVS_ROLE_CLIENT ? "client" : "server",
 		};
 		if (ctl_cmds_register(d->ctl, &d->ctl_cmds) ||
-		    ctl_register(d->ctl, "reload", ctl_reload, d))
+		    ctl_register(d->ctl, "reload", ctl_reload, d) ||
+		    (d->client && client_ctl_register(d->ctl, d->client)))
 			log_warn("control socket: command table full");
 	}
 	d->metrics_src = (struct metrics_src){
@@ -473,6 +501,10 @@ static void teardown(struct evsd *d, const char *ctl_path)
 		ike_engine_free(d->eng);
 		d->eng = NULL;
 	}
+	client_ctl_free(d->client);
+	d->client = NULL;
+	rri_close(d->client_rri);
+	d->client_rri = NULL;
 	client_host_free(d->host);
 	d->host = NULL;
 	ezv_shutdown(d->ezv);

@@ -259,6 +259,12 @@ void ezv_shutdown(struct ezv *z)
 		aaa_drain(z->aaa);	/* accounting STOP records go out first */
 		aaa_free(z->aaa);
 	}
+	while (z->nosave) {
+		struct ezv_nosave *n = z->nosave;
+
+		z->nosave = n->next;
+		free(n);
+	}
 	free(z);
 }
 

@@ -150,6 +150,30 @@ void ezv_counters_refresh(struct ezv *z);
 int ezv_session_disconnect(struct ezv *z, uint32_t id, enum evs_end_reason reason,
 			   const char *why);
 
+/* ---- client role: `evsadm client ...` ---------------------------------------- */
+
+struct modecfg;
+
+/* The live session of a peer block, as ezv_client_info() sees it. */
+struct ezv_client_info {
+	const struct evs_session *s;
+	bool xauth_waiting;		/* a REQUEST waits for typed credentials */
+	unsigned xauth_asks;		/* REQUESTs the gateway sent */
+	const char *xauth_message;	/* its prompt text ("" = none) */
+	bool xauth_done;		/* the gateway accepted the login */
+	const struct modecfg *pushed;	/* mode config; NULL before it */
+	uint64_t start_ms;		/* engine clock */
+};
+/* The session of peer block peer: 0, or -1 when it has none. */
+int ezv_client_info(struct ezv *z, const char *peer, struct ezv_client_info *out);
+/* Answer peer's waiting XAUTH REQUEST with user and pass (the caller
+ * wipes pass).  0, or -1 with err (not waiting, bad lengths). */
+int ezv_client_xauth(struct ezv *z, const char *peer, const char *user,
+		     const uint8_t *pass, size_t pass_len, struct evs_err *err);
+/* The gateway of peer said save-password "no": from now on its stored
+ * password is not used; every login asks for it. */
+void ezv_client_nosave(struct ezv *z, const char *peer);
+
 /* Why a login or a session's set-up was refused (`evsadm daemon show`). */
 enum ezv_refusal {
 	EZV_REFUSE_CREDENTIALS = 0,	/* the back end said no */

@@ -79,6 +79,22 @@ struct ezv_sess {
 	unsigned n_sa;
 	struct sa_count sa[EZV_MAX_CONNS * 4];
 	uint64_t retired_rx_bytes, retired_rx_pkts, retired_tx_bytes, retired_tx_pkts;
+
+	/* client role: the credentials are typed (`evsadm client xauth`):
+	 * the gateway's REQUEST waits in xauth_req until they come */
+	bool xauth_interactive;
+	bool xauth_waiting;
+	uint32_t xauth_msgid;
+	unsigned xauth_asks;		/* REQUESTs the gateway sent */
+	struct xauth_msg xauth_req;
+	bool pushed;			/* client: offer holds what the gateway gave */
+};
+
+/* Client role: a peer block whose gateway said save-password "no": its
+ * stored password is not used again (ezv_client_nosave). */
+struct ezv_nosave {
+	struct ezv_nosave *next;
+	char peer[64];
 };
 
 /* What a network-extension client may not overlap: the networks other
@@ -106,6 +122,7 @@ struct ezv {
 	struct xauth_ratelimit rl;
 	uint64_t next_sample;		/* ms: the next periodic counter read */
 	struct ezv_stats st;
+	struct ezv_nosave *nosave;	/* client role, one per peer at most */
 	bool ready;
 };
 

@@ -200,6 +200,17 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 	}
 	n = split_prefixes(in->split, in->n_split, nets);
 	evs_session_set_remote_nets(x->s, nets, n);
+	x->offer = *in;		/* for `evsadm client show` */
+	x->pushed = true;
+	if ((in->has & MCF_BIT(MCF_SAVE_PASSWD)) && !in->save_passwd) {
+		const char *peer = evs_session_peer_name(x->s);
+
+		log_notice("%s: modecfg: the gateway says save-password \"no\": the stored "
+			   "password of peer %s is not used again", evs_session_name(x->s),
+			   peer ? peer : "?");
+		if (peer)
+			ezv_client_nosave(x->z, peer);
+	}
 }
 
 static int modecfg_recv_client(struct ezv_sess *x, uint32_t msgid,

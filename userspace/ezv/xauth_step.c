@@ -7,6 +7,7 @@
  * block's credentials.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -38,6 +39,39 @@ static const struct ike_peer *client_peer(const struct ezv *z, struct evs_sessio
 	return NULL;
 }
 
+/* REQUESTs a person may answer in one login: the gateway decides how
+ * many tries there are; this only bounds a gateway that never stops. */
+#define XAUTH_CLIENT_MAX_TRIES 16
+
+static bool nosave_has(const struct ezv *z, const char *peer)
+{
+	for (const struct ezv_nosave *n = z->nosave; n; n = n->next)
+		if (!strcmp(n->peer, peer))
+			return true;
+	return false;
+}
+
+void ezv_client_nosave(struct ezv *z, const char *peer)
+{
+	struct ezv_nosave *n;
+
+	if (nosave_has(z, peer))
+		return;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return;
+	snprintf(n->peer, sizeof(n->peer), "%s", peer);
+	n->next = z->nosave;
+	z->nosave = n;
+}
+
+/* Is the password of peer p typed rather than stored?  No password in
+ * the peer block, or the gateway said save-password "no". */
+static bool client_interactive(const struct ezv *z, const struct ike_peer *p)
+{
+	return !p->xauth_pass || nosave_has(z, p->name);
+}
+
 static int xauth_begin_client(struct ezv *z, struct evs_session *s, void **state)
 {
 	const struct ike_peer *p = client_peer(z, s);
@@ -50,10 +84,12 @@ static int xauth_begin_client(struct ezv *z, struct evs_session *s, void **state
 		return EVS_STEP_FAIL;
 	*state = x;
 	x->xauth_active = true;
-	xauth_client_init(&x->xc, 1);
+	x->xauth_interactive = client_interactive(z, p);
+	xauth_client_init(&x->xc, x->xauth_interactive ? XAUTH_CLIENT_MAX_TRIES : 1);
 	x->xauth_deadline = evs_session_now(s) + (uint64_t)z->cfg->xauth.timeout * 1000;
-	log_info("%s: xauth: waiting for the gateway to ask for user \"%s\"",
-		 evs_session_name(s), p->xauth_user);
+	log_info("%s: xauth: waiting for the gateway to ask for user \"%s\"%s",
+		 evs_session_name(s), p->xauth_user,
+		 x->xauth_interactive ? " (password typed: evsadm client xauth)" : "");
 	return EVS_STEP_RUNNING;
 }
 
@@ -199,27 +235,26 @@ static int xauth_recv_server(struct ezv_sess *x, uint32_t msgid, struct xauth_ms
 	}
 }
 
-static int xauth_recv_client(struct ezv_sess *x, uint32_t msgid, struct xauth_msg *m)
+/* The gateway's REQUEST m answered with user and pass: the REPLY goes
+ * out (msgid: its exchange), or the SET is acknowledged. */
+static int client_answer(struct ezv_sess *x, uint32_t msgid, const struct xauth_msg *m,
+			 const char *user, const uint8_t *pass, size_t pass_len)
 {
-	const struct ike_peer *p = client_peer(x->z, x->s);
 	struct xauth_out out;
-	enum xauth_srv_ev ev;
+	enum xauth_srv_ev ev = xauth_client_recv(&x->xc, m, user, pass, pass_len, &out);
 
-	if (!p)
-		return EVS_CFG_BAD;
-	ev = xauth_client_recv(&x->xc, m, p->xauth_user,
-			       p->xauth_pass ? secret_data(p->xauth_pass) : NULL,
-			       p->xauth_pass ? secret_len(p->xauth_pass) : 0, &out);
 	switch (ev) {
 	case XAUTH_EV_SEND:
 		log_info("%s: xauth: sending user \"%s\"%s%s", evs_session_name(x->s),
-			 p->xauth_user, x->xc.server_message[0] ? "; gateway says: " : "",
-			 x->xc.server_message);
+			 log_peer(user), x->xc.server_message[0] ? "; gateway says: " : "",
+			 log_peern(x->xc.server_message, strnlen(x->xc.server_message,
+								  XAUTH_MSG_MAX)));
 		send_out(x, msgid, &out, false);
 		return EVS_CFG_TAKEN;
 	case XAUTH_EV_DONE:
 		send_out(x, msgid, &out, false);
 		x->xauth_active = false;
+		x->xauth_waiting = false;
 		log_info("%s: xauth: gateway says %s", evs_session_name(x->s),
 			 x->xc.ok ? "OK" : "FAIL");
 		evs_session_step_done(x->s, x->xc.ok, x->xc.ok ? NULL :
@@ -234,6 +269,88 @@ static int xauth_recv_client(struct ezv_sess *x, uint32_t msgid, struct xauth_ms
 	default:
 		return EVS_CFG_TAKEN;
 	}
+}
+
+static int xauth_recv_client(struct ezv_sess *x, uint32_t msgid, struct xauth_msg *m)
+{
+	const struct ike_peer *p = client_peer(x->z, x->s);
+
+	if (!p)
+		return EVS_CFG_BAD;
+	if (x->xauth_interactive && m->cfg_type == ISAKMP_CFG_REQUEST &&
+	    x->xc.state != XAUTH_C_DONE) {
+		if (x->xauth_waiting && m->ident == x->xauth_req.ident)
+			return EVS_CFG_TAKEN;	/* the same REQUEST again */
+		if (x->xc.replies >= x->xc.max_replies)
+			return client_answer(x, msgid, m, "", NULL, 0);	/* refuses */
+		xauth_msg_wipe(&x->xauth_req);
+		x->xauth_req = *m;
+		x->xauth_msgid = msgid;
+		x->xauth_waiting = true;
+		x->xauth_asks++;
+		log_notice("%s: xauth: waiting for XAUTH (evsadm client xauth %s)%s%s",
+			   evs_session_name(x->s), p->name, m->message[0] ? "; gateway says: " : "",
+			   log_peern(m->message, strnlen(m->message, XAUTH_MSG_MAX)));
+		return EVS_CFG_TAKEN;
+	}
+	return client_answer(x, msgid, m, p->xauth_user,
+			     x->xauth_interactive || !p->xauth_pass ? NULL :
+			     secret_data(p->xauth_pass),
+			     x->xauth_interactive || !p->xauth_pass ? 0 :
+			     secret_len(p->xauth_pass));
+}
+
+static struct ezv_sess *client_sess(struct ezv *z, const char *peer)
+{
+	/* The client role's few sessions. */
+	for (struct ezv_sess *x = z->sessions; x; x = x->next) {
+		const char *name;
+
+		if (x->server || evs_session_end_reason(x->s) != EVS_END_ERROR)
+			continue;
+		name = evs_session_peer_name(x->s);
+		if (name && !strcmp(name, peer))
+			return x;
+	}
+	return NULL;
+}
+
+int ezv_client_xauth(struct ezv *z, const char *peer, const char *user,
+		     const uint8_t *pass, size_t pass_len, struct evs_err *err)
+{
+	struct ezv_sess *x = client_sess(z, peer);
+	struct xauth_msg m;
+	int rc;
+
+	if (!x || !x->xauth_waiting)
+		return evs_errf(err, "peer %s is not waiting for XAUTH", peer);
+	if (!user[0] || strlen(user) > XAUTH_USER_MAX)
+		return evs_errf(err, "the user name must be 1 to %u bytes", XAUTH_USER_MAX);
+	if (pass_len > XAUTH_PASS_MAX)
+		return evs_errf(err, "the password is longer than %u bytes", XAUTH_PASS_MAX);
+	m = x->xauth_req;
+	x->xauth_waiting = false;
+	rc = client_answer(x, x->xauth_msgid, &m, user, pass, pass_len);
+	xauth_msg_wipe(&m);
+	xauth_msg_wipe(&x->xauth_req);
+	return rc == EVS_CFG_TAKEN ? 0 : evs_errf(err, "the gateway's request was refused");
+}
+
+int ezv_client_info(struct ezv *z, const char *peer, struct ezv_client_info *out)
+{
+	struct ezv_sess *x = client_sess(z, peer);
+
+	memset(out, 0, sizeof(*out));
+	if (!x)
+		return -1;
+	out->s = x->s;
+	out->xauth_waiting = x->xauth_waiting;
+	out->xauth_asks = x->xauth_asks;
+	out->xauth_message = x->xauth_waiting ? x->xauth_req.message : "";
+	out->xauth_done = x->xc.state == XAUTH_C_DONE && x->xc.ok;
+	out->pushed = x->pushed ? &x->offer : NULL;
+	out->start_ms = x->start_ms;
+	return 0;
 }
 
 static int xauth_recv(struct evs_session *s, void **state, uint32_t msgid,

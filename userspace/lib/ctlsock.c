@@ -170,6 +170,8 @@ struct json_object *evs_ctl_call(const char *path, const char *command,
 	}
 out:
 	free(buf);
+	/* the request may carry a password (client-xauth) */
+	explicit_bzero((char *)text, strlen(text));
 	json_object_put(rq);
 	return ans;
 }

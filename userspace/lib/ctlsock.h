@@ -22,6 +22,8 @@
 
 #define EVS_CTL_VERSION		1
 #define EVS_CTL_PATH		"/run/evs/evsd.sock"
+/* evsd --client as evsd-client.service runs it */
+#define EVS_CLIENT_CTL_PATH	"/run/evs-client/evsd.sock"
 #define EVS_CTL_REQUEST_MAX	4096		/* one request, newline included */
 #define EVS_CTL_ANSWER_MAX	(64u << 20)	/* longer answers are cut short */
 

@@ -11,13 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evsd/client/client_dns.h"
 #include "evsd/client/clientcfg.h"
+#include "ezv/modecfg.h"
 #include "lib/daemon_log.h"
 
 struct client_host {
 	struct client_applied *applied;
 	struct clientcfg_backend backend;
 	struct clientcfg_host_io io;	/* the host backend's socket */
+	struct client_dns_backend dns_backend;
 };
 
 /* One per peer block: owned by the session that carries the peer's
@@ -28,6 +31,8 @@ struct client_applied {
 	const struct ike_peer *peer;
 	uint32_t owner;			/* session serial */
 	struct clientcfg *cc;
+	struct client_dns *dns;
+	bool dns_tried;
 };
 
 static struct client_applied *applied_find(struct client_host *h,
@@ -46,6 +51,7 @@ static void applied_free(struct client_host *h, struct client_applied *x)
 			*pp = x->next;
 			break;
 		}
+	client_dns_down(x->dns);
 	clientcfg_down(x->cc);
 	free(x);
 }
@@ -96,9 +102,12 @@ void client_host_child_up(struct client_host *h, struct ike_sa *sa,
 
 		if (a->cc && !clientcfg_same_addr(a->cc, want, sa->inner.addr)) {
 			/* a new session with another address: start over */
+			client_dns_down(a->dns);
+			a->dns = NULL;
 			clientcfg_down(a->cc);
 			a->cc = NULL;
 		}
+		a->dns_tried = a->dns != NULL;
 		a->owner = sa->serial;
 		clientcfg_set_name(a->cc, sa->name);
 	}
@@ -151,10 +160,13 @@ struct client_host *client_host_new(const struct clientcfg_backend *b)
 
 	if (!h)
 		return NULL;
-	if (b)
+	if (b) {
 		h->backend = *b;
-	else
+	} else {
 		clientcfg_host_backend(&h->backend, &h->io);
+		client_dns_host_backend(&h->dns_backend);
+		client_dns_recover(&h->dns_backend);
+	}
 	return h;
 }
 
@@ -166,4 +178,30 @@ void client_host_free(struct client_host *h)
 		applied_free(h, h->applied);
 	clientcfg_host_close(&h->io);
 	free(h);
+}
+
+void client_host_set_dns_backend(struct client_host *h, const struct client_dns_backend *b)
+{
+	h->dns_backend = *b;
+}
+
+void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed)
+{
+	struct client_applied *a = applied_find(h, sa->peer);
+	struct client_dns_req req;
+
+	if (!a || a->owner != sa->serial || a->dns_tried || !pushed ||
+	    !h->dns_backend.resolv_conf)
+		return;
+	a->dns_tried = true;
+	req = (struct client_dns_req){
+		.name = sa->name,
+		.device = sa->eng->ike->device[0] ? sa->eng->ike->device : "evs0",
+		.full_tunnel = !pushed->n_split,
+		.dns = pushed->dns, .n_dns = pushed->n_dns,
+		.wins = pushed->nbns, .n_wins = pushed->n_nbns,
+		.domain = pushed->has & MCF_BIT(MCF_DEF_DOMAIN) ? pushed->def_domain : "",
+		.split_dns = pushed->has & MCF_BIT(MCF_SPLIT_DNS) ? pushed->split_dns : "",
+	};
+	a->dns = client_dns_up(&h->dns_backend, &req);
 }

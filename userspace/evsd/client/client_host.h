@@ -13,6 +13,8 @@
 
 struct client_host;
 struct clientcfg_backend;
+struct client_dns_backend;
+struct modecfg;
 
 /* b: how the host is reached (copied); NULL = the host's own, rtnetlink
  * and nft (tests and fuzz targets pass a fake). */
@@ -25,5 +27,10 @@ void client_host_child_up(struct client_host *h, struct ike_sa *sa,
 void client_host_child_down(struct client_host *h, struct ike_sa *sa,
 			    uint32_t conn_id);
 void client_host_end(struct client_host *h, struct ike_sa *sa);
+/* The DNS settings the gateway pushed (client_dns.h), once per session,
+ * after its first connection is up; they go with the address. */
+void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed);
+/* Tests: where DNS goes instead of the host's resolver (copied). */
+void client_host_set_dns_backend(struct client_host *h, const struct client_dns_backend *b);
 
 #endif

@@ -81,15 +81,17 @@ int pat_remove_script(const char *table, char *out, size_t n)
 	return k < 0 || (size_t)k >= n ? -1 : k;
 }
 
-static int spawn_nft(pid_t *pid, posix_spawn_file_actions_t *fa)
+static int spawn_prog(const char *prog, char *const argv[], pid_t *pid,
+		      posix_spawn_file_actions_t *fa)
 {
-	static const char *const paths[] = { "nft", "/usr/sbin/nft", "/sbin/nft" };
-	char *argv[] = { (char *)"nft", (char *)"-f", (char *)"-", NULL };
+	static const char *const dirs[] = { "", "/usr/sbin/", "/sbin/", "/usr/bin/" };
+	char path[128];
 	int rc = ENOENT;
 
 	/* evsd may run with a PATH that lacks /usr/sbin (service managers) */
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		rc = posix_spawnp(pid, paths[i], fa, NULL, argv, environ);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", dirs[i], prog);
+		rc = posix_spawnp(pid, path, fa, NULL, argv, environ);
 		if (rc != ENOENT)
 			break;
 	}
@@ -97,6 +99,13 @@ static int spawn_nft(pid_t *pid, posix_spawn_file_actions_t *fa)
 }
 
 int pat_run_nft(const char *script, struct evs_err *e)
+{
+	char *argv[] = { (char *)"nft", (char *)"-f", (char *)"-", NULL };
+
+	return pat_run_prog(argv, script, e);
+}
+
+int pat_run_prog(char *const argv[], const char *input, struct evs_err *e)
 {
 	posix_spawn_file_actions_t fa;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, st = 0, rc;
@@ -112,17 +121,17 @@ int pat_run_nft(const char *script, struct evs_err *e)
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-	rc = spawn_nft(&pid, &fa);
+	rc = spawn_prog(argv[0], argv, &pid, &fa);
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(out[1]);
 	in[0] = out[1] = -1;
 	if (rc) {
-		evs_errf(e, "cannot run nft: %s", strerror(rc));
+		evs_errf(e, "cannot run %s: %s", argv[0], strerror(rc));
 		goto fail;
 	}
-	/* the script is far smaller than a pipe buffer: no deadlock */
-	if (write(in[1], script, strlen(script)) < 0)
+	/* the input is far smaller than a pipe buffer: no deadlock */
+	if (input && write(in[1], input, strlen(input)) < 0)
 		snprintf(msg, sizeof(msg), "write: %s", strerror(errno));
 	close(in[1]);
 	in[1] = -1;
@@ -151,7 +160,7 @@ int pat_run_nft(const char *script, struct evs_err *e)
 	for (char *p = msg; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
-	evs_errf(e, "nft failed (status %d)%s%s",
+	evs_errf(e, "%s failed (status %d)%s%s", argv[0],
 		 WIFEXITED(st) ? WEXITSTATUS(st) : -1, got ? ": " : "", msg);
 	return -1;
 fail:

@@ -42,5 +42,8 @@ int pat_remove_script(const char *table, char *out, size_t n);
 /* Run `nft -f -` with script on stdin.  0, or -1 with e (nft's own
  * message when it printed one). */
 int pat_run_nft(const char *script, struct evs_err *e);
+/* Run argv[0] (searched also in /usr/sbin, /sbin, /usr/bin) with input
+ * (NULL: none) on stdin; 0 when it exits 0, else -1 with e (its output). */
+int pat_run_prog(char *const argv[], const char *input, struct evs_err *e);
 
 #endif

@@ -850,6 +850,18 @@ static int peer_address_device(const struct cfg_node *c, struct ike_peer *p,
 	return 0;
 }
 
+static int peer_connect(const struct cfg_node *c, struct ike_peer *p,
+			struct peer_tmp *t, struct evs_err *err)
+{
+	static const char *const how[] = { "auto", "manual", NULL };
+	int m;
+
+	if (cfg_nargs(c, 2, 2, err) < 0 || (m = cfg_choice(c, 1, how, err)) < 0)
+		return -1;
+	p->connect_manual = m == 1;
+	return 0;
+}
+
 /* A peer block's directives by keyword; repeatable ones may appear on
  * several lines (sa-lifetime for seconds and for kilobytes, networks one
  * per line). */
@@ -881,6 +893,7 @@ static const struct peer_directive peer_directives[] = {
 	{ "remote-network", peer_remote_network, true },
 	{ "ezvpn-mode", peer_ezvpn_mode, false },
 	{ "address-device", peer_address_device, false },
+	{ "connect", peer_connect, false },
 };
 
 static int peer_child(struct cfg_node *c, struct ike_peer *p,
@@ -972,8 +985,9 @@ static int peer_finish(struct cfg_node *n, struct ike_peer *p,
 		p->ident = IKE_IDENT_KEY_ID;
 		strcpy(p->ident_value, p->group_name);
 	}
-	if (!p->xauth_user[0] != !p->xauth_pass)
-		return cfg_error(err, n, "peer %s: xauth-username and xauth-password go together",
+	/* a user name alone: the password is typed (evsadm client xauth) */
+	if (p->xauth_pass && !p->xauth_user[0])
+		return cfg_error(err, n, "peer %s: xauth-password needs xauth-username",
 				 p->name);
 	if (p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION && !p->n_local_nets)
 		return cfg_error(err, n, "peer %s: network-extension mode needs at least "

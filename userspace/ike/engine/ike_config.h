@@ -105,6 +105,8 @@ struct ike_peer {
 	struct evs_prefix remote_nets[IKE_PEER_MAX_NETS];
 	unsigned n_remote_nets;
 	char addr_device[IFNAMSIZ];	/* "" = the evs device */
+	/* connect manual: no Phase 1 until `evsadm client connect` */
+	bool connect_manual;
 };
 
 struct ike_config {

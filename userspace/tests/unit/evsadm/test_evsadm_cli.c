@@ -88,7 +88,7 @@ UNIT_TEST(unknown_and_ambiguous_objects)
 	UNIT_ASSERT_EQ_INT(r.rc, 2);
 	UNIT_ASSERT_EQ_STR(r.err, "evsadm: unknown object \"frob\"; one of version, link, sa, "
 			   "policy, conn, route, proxy-arp, monitor, user, session, daemon, pool, "
-			   "reload, ike, import-ios\n");
+			   "reload, ike, import-ios, client\n");
 	RUN(&r, "p", "show");
 	UNIT_ASSERT_EQ_INT(r.rc, 2);
 	UNIT_ASSERT(!strncmp(r.err, "evsadm: ambiguous object \"p\"", 28));
@@ -166,6 +166,57 @@ UNIT_TEST(control_socket_objects_parse_to_requests)
 	UNIT_ASSERT_EQ_STR(q.command, "reload");
 	json_object_put(q.args);
 	CTL(&q, -1, &e, "reload", "now");
+	json_object_put(q.args);
+}
+
+#define CLI(req, rc, e, t, ...) do {						\
+		const char *argv_[] = { "client", __VA_ARGS__ };		\
+		int rc_ = evsadm_client_parse((int)(sizeof(argv_) / sizeof(argv_[0])), \
+					      (char **)argv_, (req), (t), (e));	\
+		if (rc_ != (rc))						\
+			UNIT_FAIL("client %s: rc %d (%s)", argv_[1], rc_, (e)->msg); \
+	} while (0)
+
+UNIT_TEST(client_object_parses_to_requests)
+{
+	struct evsadm_ctl_req q;
+	struct evs_err e;
+	unsigned t;
+
+	CLI(&q, 0, &e, &t, "show");
+	UNIT_ASSERT_EQ_STR(q.command, "client-show");
+	UNIT_ASSERT_EQ_STR(json_object_to_json_string_ext(q.args, JSON_C_TO_STRING_PLAIN), "{}");
+	json_object_put(q.args);
+	CLI(&q, 0, &e, &t, "sh", "gw", "-j");
+	UNIT_ASSERT_EQ_STR(json_object_to_json_string_ext(q.args, JSON_C_TO_STRING_PLAIN),
+			   "{\"peer\":\"gw\"}");
+	UNIT_ASSERT(q.opt.json);
+	json_object_put(q.args);
+	CLI(&q, 0, &e, &t, "connect", "gw");
+	UNIT_ASSERT_EQ_STR(q.command, "client-connect");
+	json_object_put(q.args);
+	CLI(&q, 0, &e, &t, "disconnect", "gw");
+	UNIT_ASSERT_EQ_STR(q.command, "client-disconnect");
+	json_object_put(q.args);
+	CLI(&q, 0, &e, &t, "xauth", "gw");
+	UNIT_ASSERT_EQ_STR(q.command, "client-xauth");
+	UNIT_ASSERT_EQ_INT(t, 120);
+	json_object_put(q.args);
+	CLI(&q, 0, &e, &t, "xauth", "gw", "timeout", "30");
+	UNIT_ASSERT_EQ_INT(t, 30);
+	json_object_put(q.args);
+	/* connect, disconnect and xauth name the peer, once */
+	CLI(&q, -1, &e, &t, "connect");
+	UNIT_ASSERT(strstr(e.msg, "name the peer"));
+	json_object_put(q.args);
+	CLI(&q, -1, &e, &t, "disconnect", "gw", "other");
+	UNIT_ASSERT(strstr(e.msg, "unexpected \"other\""));
+	json_object_put(q.args);
+	CLI(&q, -1, &e, &t, "xauth", "gw", "timeout", "0");
+	json_object_put(q.args);
+	CLI(&q, -1, &e, &t, "show", "gw", "timeout", "5");
+	json_object_put(q.args);
+	CLI(&q, -1, &e, &t, "frob");
 	json_object_put(q.args);
 }
 

@@ -21,6 +21,7 @@ fake_evsadm() {
 		[ "$sock" = /nonexistent ] && { echo "evsadm: no daemon" >&2; return 1; }
 		printf '[{"id":17,"user":"alice","group":"sales","address":"10.77.0.10","peer":"198.51.100.2"},'
 		printf '{"id":23,"user":"bob","group":"eng","address":"10.77.0.11","peer":"203.0.113.2"}]\n' ;;
+	"client show -j") printf '[{"peer":"gw","connect":"auto","state":"connected"},{"peer":"backup","connect":"manual","state":"down"}]\n' ;;
 	*) return 1 ;;
 	esac
 }
@@ -48,7 +49,7 @@ check() {
 
 echo "TAP version 13"
 check "evsadm se" "session"
-check "evsadm " "conn daemon help ike link monitor policy pool proxy-arp reload route sa session user version"
+check "evsadm " "client conn daemon help ike link monitor policy pool proxy-arp reload route sa session user version"
 check "evsadm p" "policy pool proxy-arp"
 check "evsadm session " "del help show"
 check "evsadm -j session s" "show"
@@ -67,5 +68,9 @@ check "evsadm daemon " "help show"
 check "evsadm pool " "help show"
 check "evsadm user add carol cost " "interactive moderate sensitive"
 check "evsadm --s" "--socket --statistics"
+check "evsadm client " "connect disconnect help show xauth"
+check "evsadm client connect " "backup gw"
+check "evsadm client xauth g" "gw"
+check "evsadm client xauth gw " "timeout"
 echo "1..$n"
 [ $failed -eq 0 ]

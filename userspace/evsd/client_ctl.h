@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * client_ctl: connect control of the client role (`evsadm client ...`,
+ * Documentation/control-socket.md):
+ *	client-show        each peer block: state, gateway, assigned address,
+ *	                   what the gateway pushed, bytes each way, since when
+ *	client-connect     bring a peer up (and keep it up)
+ *	client-disconnect  take it down (and keep it down)
+ *	client-xauth       the user name and password typed for a peer that
+ *	                   waits for XAUTH
+ *
+ * A peer block's `connect auto` (default) is wanted up from the start,
+ * `connect manual` only after client-connect; client-disconnect keeps
+ * either down until client-connect.  The daemon's keep-up loop asks
+ * client_ctl_wanted() before each attempt.
+ */
+#ifndef EVSD_CLIENT_CTL_H
+#define EVSD_CLIENT_CTL_H
+
+#include <stdbool.h>
+
+struct ctl;
+struct ezv;
+struct ike_config;
+struct ike_engine;
+struct ike_peer;
+struct rri;
+
+struct client_ctl;
+
+/* ike: the running configuration (a reload changes it in place).  rri:
+ * where the SA counters are read (NULL: no byte counts).  kick(arg): a
+ * peer was asked up; connect now rather than at the next attempt. */
+struct client_ctl *client_ctl_new(struct ike_engine *eng, struct ezv *ezv,
+				  const struct ike_config *ike, struct rri *rri,
+				  void (*kick)(void *arg), void *arg);
+void client_ctl_free(struct client_ctl *c);
+/* Register the commands above on ctl; 0 or -1 (table full). */
+int client_ctl_register(struct ctl *ctl, struct client_ctl *c);
+/* Should peer p be connected now? */
+bool client_ctl_wanted(const struct client_ctl *c, const struct ike_peer *p);
+
+#endif
