@@ -25,32 +25,29 @@ struct sample_arg {
 	struct ezv_sess *only;
 };
 
-/* arg->only: the one session to update, or NULL for all of them. */
+/* arg->only: the one session to update, or NULL for all of them.  The
+ * connection's session by the connection table: a dump costs O(SAs). */
 static void sample_cb(uint32_t conn_id, uint32_t spi, bool inbound, uint64_t bytes,
 		      uint64_t packets, void *arg)
 {
 	const struct sample_arg *sa = arg;
-	struct ezv_sess *only = sa->only;
+	struct ezv_sess *x;
 
-	for (struct ezv_sess *x = only ? only : sa->z->sessions; x;
-	     x = only ? NULL : x->next) {
-		bool mine = false;
-
-		for (unsigned i = 0; i < x->n_conns; i++)
-			mine |= x->conns[i] == conn_id;
-		if (!mine)
-			continue;
-		for (unsigned i = 0; i < x->n_sa; i++)
-			if (x->sa[i].spi == spi && x->sa[i].inbound == inbound) {
-				x->sa[i].bytes = bytes;
-				x->sa[i].packets = packets;
-				x->sa[i].seen = true;
-				return;
-			}
-		if (x->n_sa < sizeof(x->sa) / sizeof(x->sa[0]))
-			x->sa[x->n_sa++] = (struct sa_count){ spi, inbound, true, bytes, packets };
+	if (sa->only)
+		x = ezv_sess_has_conn(sa->only, conn_id) ? sa->only : NULL;
+	else
+		x = ezv_sess_by_conn(sa->z, conn_id);
+	if (!x)
 		return;
-	}
+	for (unsigned i = 0; i < x->n_sa; i++)
+		if (x->sa[i].spi == spi && x->sa[i].inbound == inbound) {
+			x->sa[i].bytes = bytes;
+			x->sa[i].packets = packets;
+			x->sa[i].seen = true;
+			return;
+		}
+	if (x->n_sa < sizeof(x->sa) / sizeof(x->sa[0]))
+		x->sa[x->n_sa++] = (struct sa_count){ spi, inbound, true, bytes, packets };
 }
 
 /* SAs a read did not see are gone (rekey, delete): fold their last figures
@@ -91,15 +88,13 @@ static void sample(struct ezv *z, struct ezv_sess *only)
 
 void ezv_conn_closing(struct ezv *z, uint32_t conn_id)
 {
+	struct ezv_sess *x;
+
 	if (!z || !z->ready || !z->kops)
 		return;
-	for (struct ezv_sess *x = z->sessions; x; x = x->next) {
-		for (unsigned i = 0; i < x->n_conns; i++)
-			if (x->conns[i] == conn_id) {
-				sample(z, x);
-				return;
-			}
-	}
+	x = ezv_sess_by_conn(z, conn_id);
+	if (x)
+		sample(z, x);
 }
 
 void ezv_sess_traffic(const struct ezv_sess *x, struct ezv_traffic *t)
@@ -170,13 +165,14 @@ static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t c
 void ezv_acct_start(struct ezv_sess *x, uint64_t now)
 {
 	const struct easyvpn_config *cfg = x->z->cfg;
+	char id[sizeof(x->acct_session_id)];
 
 	if (x->acct_started || !cfg->aaa.accounting)
 		return;
 	x->acct_started = true;
 	x->acct_start_ms = now;
-	snprintf(x->acct_session_id, sizeof(x->acct_session_id), "%08X%08X",
-		 x->id, (uint32_t)(x->acct_start_ms / 1000));
+	snprintf(id, sizeof(id), "%08X%08X", x->id, (uint32_t)(x->acct_start_ms / 1000));
+	ezv_sess_set_acct_id(x, id);
 	x->next_interim_ms = cfg->aaa.interim ?
 		x->acct_start_ms + (uint64_t)cfg->aaa.interim * 1000 : 0;
 	acct_send(x, RADIUS_ACCT_START, 0, now);

@@ -48,11 +48,164 @@ bool ezv_same_peer(const struct sockaddr_storage *a, const struct sockaddr_stora
 	return false;
 }
 
+static uint64_t id_hash(const struct ezv *z, uint32_t id)
+{
+	return htab_hash(&z->by_id, &id, sizeof(id));
+}
+
+static uint64_t str_hash(const struct htab *t, const char *v)
+{
+	return htab_hash(t, v, strlen(v));
+}
+
 struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id)
 {
-	for (struct ezv_sess *x = z->sessions; x; x = x->next)
+	struct htab_node *h;
+
+	htab_for_each(&z->by_id, h, id_hash(z, id)) {
+		struct ezv_sess *x = htab_entry(h, struct ezv_sess, id_node);
+
 		if (x->id == id)
 			return x;
+	}
+	return NULL;
+}
+
+void ezv_sess_set_user(struct ezv_sess *x, const char *user)
+{
+	struct ezv *z = x->z;
+
+	htab_del(&z->by_user, &x->user_node);
+	snprintf(x->user, sizeof(x->user), "%s", user);
+	if (x->server && x->authenticated && x->user[0])
+		htab_add(&z->by_user, &x->user_node, str_hash(&z->by_user, x->user));
+}
+
+void ezv_sess_set_addr(struct ezv_sess *x, uint32_t addr)
+{
+	struct ezv *z = x->z;
+
+	htab_del(&z->by_addr, &x->addr_node);
+	x->addr = addr;
+	if (addr)
+		htab_add(&z->by_addr, &x->addr_node, htab_hash(&z->by_addr, &addr, sizeof(addr)));
+}
+
+void ezv_sess_set_acct_id(struct ezv_sess *x, const char *id)
+{
+	struct ezv *z = x->z;
+
+	htab_del(&z->by_acct, &x->acct_node);
+	snprintf(x->acct_session_id, sizeof(x->acct_session_id), "%s", id);
+	if (x->acct_session_id[0])
+		htab_add(&z->by_acct, &x->acct_node, str_hash(&z->by_acct, x->acct_session_id));
+}
+
+static void conn_link(struct ezv_sess *x, unsigned i)
+{
+	struct ezv *z = x->z;
+
+	x->cref[i].x = x;
+	x->cref[i].conn = x->conns[i];
+	htab_add(&z->by_conn, &x->cref[i].node,
+		 htab_hash(&z->by_conn, &x->conns[i], sizeof(x->conns[i])));
+}
+
+bool ezv_sess_has_conn(const struct ezv_sess *x, uint32_t conn)
+{
+	for (unsigned i = 0; i < x->n_conns; i++)
+		if (x->conns[i] == conn)
+			return true;
+	return false;
+}
+
+int ezv_sess_conn_add(struct ezv_sess *x, uint32_t conn)
+{
+	if (x->n_conns >= EZV_MAX_CONNS)
+		return -1;
+	x->conns[x->n_conns] = conn;
+	conn_link(x, x->n_conns++);
+	return 0;
+}
+
+bool ezv_sess_conn_del(struct ezv_sess *x, uint32_t conn)
+{
+	struct ezv *z = x->z;
+
+	for (unsigned i = 0; i < x->n_conns; i++) {
+		unsigned last = x->n_conns - 1;
+
+		if (x->conns[i] != conn)
+			continue;
+		/* the last entry moves into slot i: its node moves too */
+		htab_del(&z->by_conn, &x->cref[i].node);
+		if (i != last) {
+			htab_del(&z->by_conn, &x->cref[last].node);
+			x->conns[i] = x->conns[last];
+			conn_link(x, i);
+		}
+		x->n_conns = last;
+		return true;
+	}
+	return false;
+}
+
+struct ezv_sess *ezv_sess_by_conn(struct ezv *z, uint32_t conn)
+{
+	struct htab_node *h;
+
+	htab_for_each(&z->by_conn, h, htab_hash(&z->by_conn, &conn, sizeof(conn))) {
+		struct ezv_conn_ref *r = htab_entry(h, struct ezv_conn_ref, node);
+
+		if (r->conn == conn)
+			return r->x;
+	}
+	return NULL;
+}
+
+struct ezv_sess *ezv_sess_of_user(struct ezv *z, const char *user, ezv_sess_pred fn,
+				  void *arg)
+{
+	struct htab_node *h, *nh;
+
+	for (h = htab_first(&z->by_user, str_hash(&z->by_user, user)); h; h = nh) {
+		struct ezv_sess *o = htab_entry(h, struct ezv_sess, user_node);
+
+		nh = htab_next(h);	/* fn may end (and free) o */
+		if (!strcmp(o->user, user) && fn(o, arg))
+			return o;
+	}
+	return NULL;
+}
+
+struct ezv_sess *ezv_sess_of_addr(struct ezv *z, uint32_t addr, ezv_sess_pred fn,
+				  void *arg)
+{
+	struct htab_node *h, *nh;
+
+	for (h = htab_first(&z->by_addr, htab_hash(&z->by_addr, &addr, sizeof(addr))); h;
+	     h = nh) {
+		struct ezv_sess *o = htab_entry(h, struct ezv_sess, addr_node);
+
+		nh = htab_next(h);
+		if (o->addr == addr && fn(o, arg))
+			return o;
+	}
+	return NULL;
+}
+
+struct ezv_sess *ezv_sess_by_acct_id(struct ezv *z, const char *id)
+{
+	struct htab_node *h;
+
+	if (!id[0])
+		return NULL;
+	htab_for_each(&z->by_acct, h, str_hash(&z->by_acct, id)) {
+		struct ezv_sess *o = htab_entry(h, struct ezv_sess, acct_node);
+
+		if (!strcmp(o->acct_session_id, id))
+			return o;
+	}
 	return NULL;
 }
 
@@ -82,7 +235,11 @@ struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s)
 	memcpy(&x->peer_sa, peer, plen);
 	fmt_sockaddr(peer, x->peer, sizeof(x->peer));
 	x->next = z->sessions;
+	if (x->next)
+		x->next->pprev = &x->next;
+	x->pprev = &z->sessions;
 	z->sessions = x;
+	htab_add(&z->by_id, &x->id_node, id_hash(z, id));
 	z->st.sessions++;
 	return x;
 }
@@ -93,11 +250,15 @@ void ezv_sess_put(struct ezv_sess *x)
 
 	if (--x->refs > 0)
 		return;
-	for (struct ezv_sess **pp = &z->sessions; *pp; pp = &(*pp)->next)
-		if (*pp == x) {
-			*pp = x->next;
-			break;
-		}
+	*x->pprev = x->next;
+	if (x->next)
+		x->next->pprev = x->pprev;
+	htab_del(&z->by_id, &x->id_node);
+	htab_del(&z->by_user, &x->user_node);
+	htab_del(&z->by_addr, &x->addr_node);
+	htab_del(&z->by_acct, &x->acct_node);
+	for (unsigned i = 0; i < x->n_conns; i++)
+		htab_del(&z->by_conn, &x->cref[i].node);
 	z->st.sessions--;
 	sodium_memzero(x, sizeof(*x));
 	free(x);
@@ -117,33 +278,68 @@ static bool sess_matches(const struct ezv_sess *x, const struct ezv_session_filt
 	       (!f->addr || x->addr == f->addr);
 }
 
+static void info_of(const struct ezv_sess *x, struct ezv_session_info *i)
+{
+	struct ezv_traffic t;
+
+	ezv_sess_traffic(x, &t);
+	*i = (struct ezv_session_info){
+		.id = x->id, .s = x->s, .user = x->user,
+		.group = x->group, .pool = x->pool, .addr = x->addr,
+		.peer = &x->peer_sa, .authenticated = x->authenticated,
+		.start_ms = x->start_ms,
+		.rx_bytes = t.rx_bytes, .rx_packets = t.rx_packets,
+		.tx_bytes = t.tx_bytes, .tx_packets = t.tx_packets,
+		.n_conns = x->n_conns, .conns = x->conns,
+		.acct_session_id = x->acct_session_id,
+	};
+}
+
+struct walk_arg {
+	const struct ezv_session_filter *f;
+	ezv_session_fn fn;
+	void *arg;
+	unsigned n;
+};
+
+static bool walk_one(struct ezv_sess *x, void *arg)
+{
+	struct walk_arg *w = arg;
+	struct ezv_session_info i;
+
+	if (!sess_matches(x, w->f))
+		return false;
+	w->n++;
+	if (w->fn) {
+		info_of(x, &i);
+		w->fn(&i, w->arg);
+	}
+	return false;
+}
+
+/* A filter that names an id, a user or an address looks in that index;
+ * only a listing of all (or of a group) walks every session. */
 unsigned ezv_session_walk(struct ezv *z, const struct ezv_session_filter *f,
 			  ezv_session_fn fn, void *arg)
 {
-	unsigned n = 0;
+	struct walk_arg w = { f, fn, arg, 0 };
 
-	for (struct ezv_sess *x = z->sessions; x; x = x->next) {
-		struct ezv_session_info i;
-		struct ezv_traffic t;
+	if (!z->ready)
+		return 0;
+	if (f && f->id) {
+		struct ezv_sess *x = ezv_sess_find(z, f->id);
 
-		if (!sess_matches(x, f))
-			continue;
-		ezv_sess_traffic(x, &t);
-		i = (struct ezv_session_info){
-			.id = x->id, .s = x->s, .user = x->user,
-			.group = x->group, .pool = x->pool, .addr = x->addr,
-			.peer = &x->peer_sa, .authenticated = x->authenticated,
-			.start_ms = x->start_ms,
-			.rx_bytes = t.rx_bytes, .rx_packets = t.rx_packets,
-			.tx_bytes = t.tx_bytes, .tx_packets = t.tx_packets,
-			.n_conns = x->n_conns, .conns = x->conns,
-			.acct_session_id = x->acct_session_id,
-		};
-		n++;
-		if (fn)
-			fn(&i, arg);
+		if (x)
+			walk_one(x, &w);
+	} else if (f && f->user && f->user[0]) {
+		ezv_sess_of_user(z, f->user, walk_one, &w);
+	} else if (f && f->addr) {
+		ezv_sess_of_addr(z, f->addr, walk_one, &w);
+	} else {
+		for (struct ezv_sess *x = z->sessions; x; x = x->next)
+			walk_one(x, &w);
 	}
-	return n;
+	return w.n;
 }
 
 int ezv_session_disconnect(struct ezv *z, uint32_t id, enum evs_end_reason reason,
@@ -200,6 +396,15 @@ static struct userdb *load_users(const char *path, char *err, size_t errlen)
 	return db;
 }
 
+static void free_tables(struct ezv *z)
+{
+	htab_free(&z->by_id);
+	htab_free(&z->by_user);
+	htab_free(&z->by_addr);
+	htab_free(&z->by_acct);
+	htab_free(&z->by_conn);
+}
+
 struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 		     const struct ezv_kernel_ops *kops, void *karg, char *err,
 		     size_t errlen)
@@ -213,6 +418,11 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	}
 	z->ike = ike;
 	z->cfg = cfg;
+	if (htab_init(&z->by_id) || htab_init(&z->by_user) || htab_init(&z->by_addr) ||
+	    htab_init(&z->by_acct) || htab_init(&z->by_conn)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (!cfg)
 		return z;	/* no Easy VPN sections: nothing to do */
 	db = load_users(cfg->user_file, err, errlen);
@@ -243,6 +453,7 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 		 cfg->xauth.lockout_seconds);
 	return z;
 fail:
+	free_tables(z);
 	free(z);
 	return NULL;
 }
@@ -264,6 +475,7 @@ void ezv_shutdown(struct ezv *z)
 		aaa_drain(z->aaa);	/* accounting STOP records go out first */
 		aaa_free(z->aaa);
 	}
+	free_tables(z);
 	free(z);
 }
 

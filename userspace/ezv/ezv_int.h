@@ -24,6 +24,7 @@
 #include "ezv/modecfg.h"
 #include "ezv/pool.h"
 #include "ezv/xauth.h"
+#include "lib/htab.h"
 
 #define EZV_MAX_CONNS	64	/* >= timers connections-max (config_ike.c) */
 #define EZV_MAX_CLAIMS	16	/* networks one session may claim */
@@ -35,9 +36,20 @@ struct sa_count {
 	uint64_t bytes, packets;
 };
 
-/* One Easy VPN session: shared by the two steps of one ISAKMP SA. */
+/* A connection of a session, in the table by kernel connection id. */
+struct ezv_conn_ref {
+	struct htab_node node;
+	struct ezv_sess *x;
+	uint32_t conn;
+};
+
+/* One Easy VPN session: shared by the two steps of one ISAKMP SA.  In
+ * z->sessions (listings) and in the tables of z (easyvpn.c: by id; by
+ * user once authenticated; by inner address; by Acct-Session-Id; by
+ * connection), so that no lookup walks every client. */
 struct ezv_sess {
-	struct ezv_sess *next;
+	struct ezv_sess *next, **pprev;
+	struct htab_node id_node, user_node, addr_node, acct_node;
 	struct ezv *z;
 	struct evs_session *s;
 	uint32_t id;
@@ -71,6 +83,7 @@ struct ezv_sess {
 	/* Phase 2 / RRI / accounting */
 	unsigned n_conns;
 	uint32_t conns[EZV_MAX_CONNS];
+	struct ezv_conn_ref cref[EZV_MAX_CONNS];	/* cref[i] is conns[i] */
 	bool acct_started;
 	uint64_t acct_start_ms, next_interim_ms;
 	char acct_session_id[32];
@@ -100,6 +113,8 @@ struct ezv {
 	const struct ezv_kernel_ops *kops;
 	void *karg;
 	struct ezv_sess *sessions;
+	/* the session indexes (keyed SipHash, lib/htab.h) */
+	struct htab by_id, by_user, by_addr, by_acct, by_conn;
 	struct ezv_claim *claims;
 	struct xauth_ratelimit rl;
 	uint64_t next_sample;		/* ms: the next periodic counter read */
@@ -112,6 +127,27 @@ struct ezv {
 /* The same outer address and port: the same client. */
 bool ezv_same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id);
+/* Index updates: x->user (authenticated server sessions only), x->addr,
+ * x->acct_session_id, the connections.  Each takes the new value. */
+void ezv_sess_set_user(struct ezv_sess *x, const char *user);
+void ezv_sess_set_addr(struct ezv_sess *x, uint32_t addr);
+void ezv_sess_set_acct_id(struct ezv_sess *x, const char *id);
+/* 0, or -1 when x already holds EZV_MAX_CONNS connections. */
+int ezv_sess_conn_add(struct ezv_sess *x, uint32_t conn);
+/* false when x does not hold conn. */
+bool ezv_sess_conn_del(struct ezv_sess *x, uint32_t conn);
+bool ezv_sess_has_conn(const struct ezv_sess *x, uint32_t conn);
+/* Lookups, each O(matches): the first session holding conn; the
+ * authenticated server sessions of user (fn per session, stops when fn
+ * returns true, returns that session); the sessions holding addr; the
+ * session of an Acct-Session-Id. */
+struct ezv_sess *ezv_sess_by_conn(struct ezv *z, uint32_t conn);
+typedef bool (*ezv_sess_pred)(struct ezv_sess *o, void *arg);
+struct ezv_sess *ezv_sess_of_user(struct ezv *z, const char *user, ezv_sess_pred fn,
+				  void *arg);
+struct ezv_sess *ezv_sess_of_addr(struct ezv *z, uint32_t addr, ezv_sess_pred fn,
+				  void *arg);
+struct ezv_sess *ezv_sess_by_acct_id(struct ezv *z, const char *id);
 /* The session of s, made on first use; a reference each call. */
 struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s);
 void ezv_sess_put(struct ezv_sess *x);

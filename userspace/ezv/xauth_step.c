@@ -252,6 +252,20 @@ static int xauth_recv(struct evs_session *s, void **state, uint32_t msgid,
 	return rc;
 }
 
+struct other_logins {
+	const struct ezv_sess *x;
+	unsigned n;
+};
+
+/* Another live login of the user (a renewal from the same peer is not). */
+static bool count_other_login(struct ezv_sess *o, void *arg)
+{
+	struct other_logins *ol = arg;
+
+	ol->n += o != ol->x && !ezv_same_peer(&o->peer_sa, &ol->x->peer_sa);
+	return false;
+}
+
 /* Decide about a finished login: group lock, group known. */
 void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 {
@@ -286,10 +300,11 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 		struct ezv_settings eff;
 		unsigned n = 0;
 
+		struct other_logins ol = { x, 0 };
+
 		ezv_merge(&g->s, u ? &u->s : NULL, &eff);
-		for (struct ezv_sess *o = z->sessions; o; o = o->next)
-			n += o != x && o->server && o->authenticated && !strcmp(o->user, r->user) &&
-			     !ezv_same_peer(&o->peer_sa, &x->peer_sa);	/* a renewal */
+		ezv_sess_of_user(z, r->user, count_other_login, &ol);
+		n = ol.n;
 		if (eff.max_logins && n >= eff.max_logins) {
 			ok = false;
 			snprintf(reason, sizeof(reason), "user \"%s\" already has %u session%s "
@@ -299,7 +314,7 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 	if (ok) {
 		z->st.logins_ok++;
 		x->authenticated = true;
-		snprintf(x->user, sizeof(x->user), "%s", r->user);
+		ezv_sess_set_user(x, r->user);
 		snprintf(x->group, sizeof(x->group), "%s", group);
 		x->login = *r;
 		xauth_rl_succeeded(&z->rl, r->user);

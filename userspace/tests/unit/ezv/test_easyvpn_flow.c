@@ -293,6 +293,9 @@ static const char conf_fmt[] =
 	"  network-extension allow 10.77.200.0/21 203.0.113.0/24\n}\n"
 	"user bob {\n  max-logins 1\n}\n";
 
+/* NULL: no kernel (most tests); else the stand-in kernel below. */
+static const struct ezv_kernel_ops *setup_kops;
+
 static void setup(void)
 {
 	char dir[] = "/tmp/evs-flow-XXXXXX", text[2048];
@@ -327,7 +330,7 @@ static void setup(void)
 	cfg.ike.peers = &peer;
 	cfg.ike.n_peers = 1;
 	strcpy(cfg.ike.device, "evs0");
-	ezv = ezv_init(&cfg.ike, cfg.easyvpn, NULL, NULL, err, sizeof(err));
+	ezv = ezv_init(&cfg.ike, cfg.easyvpn, setup_kops, NULL, err, sizeof(err));
 	UNIT_ASSERT(ezv != NULL);
 	ezv_attach(ezv, NULL);
 }
@@ -948,6 +951,173 @@ UNIT_TEST(peer_strings_are_logged_escaped)
 		lines += *p == '\n';
 	UNIT_ASSERT(lines >= 3);
 	teardown();
+}
+
+/* ---- the session indexes ------------------------------------------------ */
+
+/* A stand-in kernel: routes and ARP taken, SA counters from a table. */
+static struct {
+	uint32_t conn, spi;
+	bool inbound;
+	uint64_t bytes;
+} ksa[8];
+static unsigned n_ksa;
+
+static int k_route(void *karg, uint32_t conn_id, uint32_t addr, unsigned plen, char *err,
+		   size_t errlen)
+{
+	(void)karg, (void)conn_id, (void)addr, (void)plen, (void)err, (void)errlen;
+	return 0;
+}
+
+static int k_parp(void *karg, uint32_t conn_id, uint32_t addr, const char *lan_if,
+		  char *err, size_t errlen)
+{
+	(void)karg, (void)conn_id, (void)addr, (void)lan_if, (void)err, (void)errlen;
+	return 0;
+}
+
+static int k_dump(void *karg, ezv_sa_counter_fn fn, void *arg)
+{
+	(void)karg;
+	for (unsigned i = 0; i < n_ksa; i++)
+		fn(ksa[i].conn, ksa[i].spi, ksa[i].inbound, ksa[i].bytes, 1, arg);
+	return 0;
+}
+
+static const struct ezv_kernel_ops fake_kops = { k_route, k_parp, k_dump };
+
+static unsigned step_index(const char *name)
+{
+	unsigned i = 0;
+
+	while (strcmp(steps[i]->name, name))
+		i++;
+	return i;
+}
+
+static void child(struct evs_session *s, uint32_t conn, bool up)
+{
+	unsigned i = step_index("modecfg");
+
+	if (up)
+		steps[i]->child_up(s, &s->state[i], conn);
+	else
+		steps[i]->child_down(s, &s->state[i], conn);
+}
+
+struct seen {
+	unsigned n;
+	uint32_t id;
+	uint64_t rx, tx;
+	char user[32];
+};
+
+static void seen_cb(const struct ezv_session_info *i, void *arg)
+{
+	struct seen *w = arg;
+
+	w->n++;
+	w->id = i->id;
+	w->rx = i->rx_bytes;
+	w->tx = i->tx_bytes;
+	snprintf(w->user, sizeof(w->user), "%s", i->user);
+}
+
+static struct seen find(const char *user, uint32_t addr, uint32_t id)
+{
+	struct ezv_session_filter f = { .user = user, .addr = addr, .id = id };
+	struct seen w = { 0 };
+
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &f, seen_cb, &w), w.n);
+	return w;
+}
+
+static uint32_t inner(const struct evs_session *s)
+{
+	uint32_t a;
+
+	memcpy(&a, s->inner.addr, 4);
+	return ntohl(a);
+}
+
+/* Lookups by id, user, inner address and connection go through the
+ * indexes: each finds its session among several, a connection that moves
+ * slots (another one of the session went down) still finds its session,
+ * and an ended session is in none of them. */
+UNIT_TEST(sessions_are_found_by_index)
+{
+	struct evs_session s1, c1;
+	struct seen w;
+	uint32_t a1, a2;
+
+	setup_kops = &fake_kops;
+	setup();
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	s1 = srv;
+	c1 = cli;
+	connect_as("carol", "carolpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready);
+	a1 = inner(&c1);
+	a2 = inner(&cli);
+	UNIT_ASSERT(a1 && a2 && a1 != a2);
+
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 2);
+	w = find("alice", 0, 0);
+	UNIT_ASSERT_EQ_INT(w.n, 1);
+	UNIT_ASSERT_EQ_INT(w.id, s1.id);
+	w = find("carol", 0, 0);
+	UNIT_ASSERT_EQ_INT(w.n, 1);
+	UNIT_ASSERT_EQ_INT(w.id, srv.id);
+	UNIT_ASSERT_EQ_INT(find("nobody", 0, 0).n, 0);
+	UNIT_ASSERT_EQ_INT(find("alice", a2, 0).n, 0);	/* every field must match */
+	w = find(NULL, a2, 0);
+	UNIT_ASSERT_EQ_INT(w.n, 1);
+	UNIT_ASSERT_EQ_STR(w.user, "carol");
+	w = find(NULL, 0, s1.id);
+	UNIT_ASSERT_EQ_INT(w.n, 1);
+	UNIT_ASSERT_EQ_STR(w.user, "alice");
+	UNIT_ASSERT_EQ_INT(find(NULL, 0, 999999).n, 0);
+
+	/* counters land on the session that holds the connection */
+	child(&s1, 11, true);
+	child(&s1, 12, true);
+	child(&s1, 13, true);
+	child(&srv, 22, true);
+	n_ksa = 0;
+	ksa[n_ksa++] = (typeof(ksa[0])){ 22, 0x100, true, 500 };
+	ksa[n_ksa++] = (typeof(ksa[0])){ 11, 0x200, false, 7 };
+	ksa[n_ksa++] = (typeof(ksa[0])){ 99, 0x300, true, 1000 };	/* nobody's */
+	ezv_counters_refresh(ezv);
+	w = find("carol", 0, 0);
+	UNIT_ASSERT_EQ_INT(w.rx, 500);
+	w = find("alice", 0, 0);
+	UNIT_ASSERT_EQ_INT(w.tx, 7);
+	UNIT_ASSERT_EQ_INT(w.rx, 0);
+	/* conn 11 goes: conn 13 moves into its slot and is still alice's */
+	child(&s1, 11, false);
+	ksa[1] = (typeof(ksa[0])){ 13, 0x400, false, 40 };
+	ezv_counters_refresh(ezv);
+	w = find("alice", 0, 0);
+	UNIT_ASSERT_EQ_INT(w.tx, 47);	/* 7 retired with its SA, 40 live */
+	child(&s1, 13, false);
+	child(&s1, 12, false);
+	ezv_counters_refresh(ezv);
+	UNIT_ASSERT_EQ_INT(find("alice", 0, 0).tx, 47);
+
+	/* ended: in no index */
+	end_session(&s1);
+	end_session(&c1);
+	UNIT_ASSERT_EQ_INT(find("alice", 0, 0).n, 0);
+	UNIT_ASSERT_EQ_INT(find(NULL, a1, 0).n, 0);
+	UNIT_ASSERT_EQ_INT(find(NULL, 0, s1.id).n, 0);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 1);
+	n_ksa = 0;
+	disconnect();
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 0);
+	teardown();
+	setup_kops = NULL;
 }
 
 UNIT_MAIN()
