@@ -33,6 +33,7 @@
 #include "evsd/client/client_host.h"
 #include "evsd/config.h"
 #include "evsd/ctl.h"
+#include "evsd/dae.h"
 #include "ezv/easyvpn.h"
 #include "ike/engine/ikesa.h"
 #include "evsd/kernel.h"
@@ -59,6 +60,7 @@ struct evsd {
 	struct rri *rri;		/* gateway with groups: RRI, counters */
 	struct client_host *host;	/* client role: the host's setup */
 	struct ezv *ezv;		/* the Easy VPN steps */
+	struct evsd_dae *dae;		/* RADIUS Disconnect/CoA socket */
 	uint64_t next_connect;		/* client: (re)connect attempts */
 };
 
@@ -352,6 +354,11 @@ static int device_ensure(const char *ifname)
 	return 0;
 }
 
+static void dae_set_time(void *arg, uint64_t now)
+{
+	ike_engine_set_time(((struct evsd *)arg)->eng, now);
+}
+
 static int setup(struct evsd *d, const char *ctl_path)
 {
 	const char *dev = d->cfg.ike.device[0] ? d->cfg.ike.device : "evs0";
@@ -413,6 +420,11 @@ static int setup(struct evsd *d, const char *ctl_path)
 	if (d->sig_fd < 0)
 		return -1;
 	loop_add_fd(d->loop, d->sig_fd, on_signal, d);
+	d->dae = evsd_dae_open(d->loop, d->ezv, dae_set_time, d, &e);
+	if (!d->dae && e.msg[0]) {
+		log_err("%s", e.msg);
+		return -1;
+	}
 	d->ctl = ctl_open(d->loop, d->eng, ctl_path, &e);
 	if (!d->ctl)
 		log_warn("control socket: %s (evsadm cannot list sessions)", e.msg);
@@ -432,6 +444,8 @@ static void teardown(struct evsd *d, const char *ctl_path)
 	}
 	client_host_free(d->host);
 	d->host = NULL;
+	evsd_dae_close(d->dae);
+	d->dae = NULL;
 	ezv_shutdown(d->ezv);
 	d->ezv = NULL;
 	rri_close(d->rri);

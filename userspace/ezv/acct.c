@@ -148,7 +148,7 @@ static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t c
 	ai.out_packets = t.tx_packets;
 	ai.session_time = (uint32_t)((now - x->acct_start_ms) / 1000);
 	ai.terminate_cause = cause;
-	if (x->login.source == AAA_SRC_RADIUS) {
+	if (x->login.radius.class_len) {	/* from the Accept or a CoA */
 		memcpy(ai.class_raw, x->login.radius.class_raw, x->login.radius.class_len);
 		ai.class_len = x->login.radius.class_len;
 	}
@@ -178,12 +178,80 @@ void ezv_acct_start(struct ezv_sess *x, uint64_t now)
 	acct_send(x, RADIUS_ACCT_START, 0, now);
 }
 
+/* RFC 2866 5.10.  DPD: the client stopped answering, its link is gone:
+ * Lost-Carrier (Idle-Timeout is ours, for no traffic).  A shutdown is the
+ * administrator ending service on the NAS: Admin-Reboot (NAS-Reboot is
+ * for a reboot that was not asked for).  A reload that removed the
+ * session's group, an ISAKMP SA lifetime that ran out: NAS-Request (the
+ * NAS ended it for a reason not otherwise listed).  INITIAL-CONTACT: the
+ * client came back without its old state, so the old session's service
+ * was lost: Lost-Service. */
+uint32_t ezv_terminate_cause(enum evs_end_reason reason)
+{
+	switch (reason) {
+	case EVS_END_PEER_DELETE: return 1;	/* User-Request */
+	case EVS_END_DPD: return 2;		/* Lost-Carrier */
+	case EVS_END_REPLACED: return 3;	/* Lost-Service */
+	case EVS_END_IDLE_TIMEOUT: return 4;	/* Idle-Timeout */
+	case EVS_END_SESSION_TIMEOUT: return 5;	/* Session-Timeout */
+	case EVS_END_ADMIN: return 6;		/* Admin-Reset */
+	case EVS_END_SHUTDOWN: return 7;	/* Admin-Reboot */
+	case EVS_END_RELOAD:
+	case EVS_END_LIFETIME: return 10;	/* NAS-Request */
+	case EVS_END_REFUSED: return 17;	/* User-Error */
+	case EVS_END_ERROR:
+	default: return 9;			/* NAS-Error */
+	}
+}
+
 void ezv_acct_stop(struct ezv_sess *x, uint64_t now)
 {
 	if (!x->acct_started)
 		return;
-	acct_send(x, RADIUS_ACCT_STOP, 1 /* User-Request */, now);
+	acct_send(x, RADIUS_ACCT_STOP, ezv_terminate_cause(evs_session_end_reason(x->s)), now);
 	x->acct_started = false;
+}
+
+void ezv_acct_onoff(struct ezv *z, bool on)
+{
+	struct radius_acct_info ai;
+
+	if (!z->cfg->aaa.accounting || !z->aaa)
+		return;
+	memset(&ai, 0, sizeof(ai));
+	ai.type = on ? RADIUS_ACCT_ON : RADIUS_ACCT_OFF;
+	/* RFC 2866 5.5: every record has an Acct-Session-Id */
+	snprintf(ai.session_id, sizeof(ai.session_id), "%s", on ? "evsd-on" : "evsd-off");
+	if (aaa_submit_acct(z->aaa, &ai) == 0)
+		z->st.acct_sent++;
+	log_info("radius: accounting %s", on ? "on (evsd starts)" : "off (evsd stops)");
+}
+
+/* After a counter read: a session whose counters did not move for its
+ * Idle-Timeout ends.  Part of the read's walk, every EZV_SAMPLE_MS, so an
+ * idle session ends up to that much after its timeout. */
+static void idle_check(struct ezv *z, uint64_t now)
+{
+	for (struct ezv_sess *x = z->sessions, *nx; x; x = nx) {
+		struct ezv_traffic t;
+		uint64_t pk;
+
+		nx = x->next;
+		if (!x->server || !x->authenticated || !x->idle_timeout_s)
+			continue;
+		ezv_sess_traffic(x, &t);
+		pk = t.rx_packets + t.tx_packets;
+		if (pk != x->last_packets || !x->last_active_ms) {
+			x->last_packets = pk;
+			x->last_active_ms = now;
+			continue;
+		}
+		if (now - x->last_active_ms >= (uint64_t)x->idle_timeout_s * 1000) {
+			log_notice("%s: \"%s\": no traffic for %u s: idle timeout",
+				   evs_session_name(x->s), x->user, x->idle_timeout_s);
+			evs_session_terminate(x->s, EVS_END_IDLE_TIMEOUT, "idle timeout");
+		}
+	}
 }
 
 void ezv_acct_tick(struct ezv *z, uint64_t now)
@@ -191,6 +259,7 @@ void ezv_acct_tick(struct ezv *z, uint64_t now)
 	if (z->kops && now >= z->next_sample) {
 		sample(z, NULL);
 		z->next_sample = now + EZV_SAMPLE_MS;
+		idle_check(z, now);
 	}
 	for (struct ezv_sess *x = z->sessions; x; x = x->next)
 		if (x->acct_started && x->next_interim_ms && now >= x->next_interim_ms) {

@@ -396,6 +396,20 @@ static struct userdb *load_users(const char *path, char *err, size_t errlen)
 	return db;
 }
 
+/* The default NAS-IP-Address: the first IPv4 address evsd listens on
+ * (none when it listens on 0.0.0.0: the servers see the source). */
+static uint32_t first_listen_ip4(const struct ike_config *ike)
+{
+	for (unsigned i = 0; i < ike->n_listen; i++)
+		if (ike->listen[i].ss_family == AF_INET) {
+			const struct sockaddr_in *a = (const void *)&ike->listen[i];
+
+			if (a->sin_addr.s_addr)
+				return ntohl(a->sin_addr.s_addr);
+		}
+	return 0;
+}
+
 static void free_tables(struct ezv *z)
 {
 	htab_free(&z->by_id);
@@ -445,7 +459,15 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 		z->karg = karg;
 	}
 	xauth_rl_init(&z->rl, cfg->xauth.lockout_failures, cfg->xauth.lockout_seconds);
+	if (!cfg->aaa.nas_ip)
+		cfg->aaa.nas_ip = first_listen_ip4(ike);
+	if (ezv_dae_init(z)) {
+		snprintf(err, errlen, "out of memory");
+		aaa_free(z->aaa);
+		goto fail;
+	}
 	z->ready = true;
+	ezv_acct_onoff(z, true);
 	log_info("easyvpn: %zu groups, %zu user blocks, AAA %s%s, XAUTH %u tries, lockout %u "
 		 "failures / %u s", cfg->n_groups, cfg->n_users,
 		 ezv_auth_name(cfg->aaa.auth), cfg->aaa.accounting ? " + accounting" : "",
@@ -472,9 +494,13 @@ void ezv_shutdown(struct ezv *z)
 	if (!z)
 		return;
 	if (z->aaa) {
+		/* the sessions' Stop records were queued before: Off comes last */
+		if (z->ready)
+			ezv_acct_onoff(z, false);
 		aaa_drain(z->aaa);	/* accounting STOP records go out first */
 		aaa_free(z->aaa);
 	}
+	ezv_dae_free(z);
 	free_tables(z);
 	free(z);
 }
@@ -502,6 +528,41 @@ void ezv_process(struct ezv *z)
 	}
 }
 
+void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now)
+{
+	struct ezv *z = x->z;
+
+	x->session_deadline_ms = secs ? now + (uint64_t)secs * 1000 : 0;
+	if (x->session_deadline_ms &&
+	    (!z->next_deadline_ms || x->session_deadline_ms < z->next_deadline_ms))
+		z->next_deadline_ms = x->session_deadline_ms;
+}
+
+/* The earliest Session-Timeout is due: end every session whose time is
+ * up and find the next earliest.  One walk per deadline that falls due
+ * (not per tick); deadlines closer than a second apart share a walk. */
+static void session_deadlines(struct ezv *z, uint64_t now)
+{
+	uint64_t next = 0;
+
+	for (struct ezv_sess *x = z->sessions, *nx; x; x = nx) {
+		nx = x->next;
+		if (!x->session_deadline_ms)
+			continue;
+		if (now >= x->session_deadline_ms && x->server) {
+			x->session_deadline_ms = 0;
+			log_notice("%s: \"%s\": session timeout", evs_session_name(x->s),
+				   x->user);
+			evs_session_terminate(x->s, EVS_END_SESSION_TIMEOUT,
+					      "session timeout");	/* frees x */
+			continue;
+		}
+		if (!next || x->session_deadline_ms < next)
+			next = x->session_deadline_ms;
+	}
+	z->next_deadline_ms = next;
+}
+
 uint64_t ezv_tick(struct ezv *z, uint64_t now)
 {
 	uint64_t next = 1000;
@@ -514,6 +575,8 @@ uint64_t ezv_tick(struct ezv *z, uint64_t now)
 		/* may end the session and free x (nx was taken first) */
 		ezv_xauth_expire(x, now);
 	}
+	if (z->next_deadline_ms && now >= z->next_deadline_ms)
+		session_deadlines(z, now);
 	return next;
 }
 

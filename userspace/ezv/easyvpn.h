@@ -40,6 +40,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "ezv/easyvpn_policy.h"
 #include "ike/engine/ike_config.h"
@@ -129,6 +130,28 @@ void ezv_counters_refresh(struct ezv *z);
  * -1 when there is no such session. */
 int ezv_session_disconnect(struct ezv *z, uint32_t id, enum evs_end_reason reason,
 			   const char *why);
+
+/* The Acct-Terminate-Cause (RFC 2866 5.10) for why a session ended. */
+uint32_t ezv_terminate_cause(enum evs_end_reason reason);
+
+/* ---- RADIUS dynamic authorization (RFC 5176; ezv/dae.h) ----------------- */
+
+/* The port to listen on (0 = not configured) and the address (AF_UNSPEC
+ * = every address). */
+uint16_t ezv_dae_port(const struct ezv *z, struct sockaddr_storage *listen);
+/* A datagram from `from` on that port: the answer into out (its length),
+ * or 0 when nothing is to be sent (unknown client, bad signature, stale
+ * Event-Timestamp: dropped and counted).  now_ms: the engine clock;
+ * wall_s: the Unix time, for Event-Timestamp. */
+size_t ezv_dae_input(struct ezv *z, const struct sockaddr_storage *from, const uint8_t *b,
+		     size_t len, uint64_t now_ms, uint64_t wall_s, uint8_t *out, size_t cap);
+struct ezv_dae_stats {
+	unsigned long unknown_client;	/* from no configured client */
+	unsigned long dropped;		/* bad signature, stale, malformed */
+	unsigned long duplicates;	/* retransmissions answered again */
+	unsigned long disconnect_ack, disconnect_nak, coa_ack, coa_nak;
+};
+void ezv_dae_get_stats(const struct ezv *z, struct ezv_dae_stats *st);
 
 /* Counters and state for `evsadm`/tests. */
 struct ezv_stats {

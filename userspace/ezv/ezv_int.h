@@ -90,6 +90,13 @@ struct ezv_sess {
 	unsigned n_sa;
 	struct sa_count sa[EZV_MAX_CONNS * 4];
 	uint64_t retired_rx_bytes, retired_rx_pkts, retired_tx_bytes, retired_tx_pkts;
+
+	/* limits: Session-Timeout / Idle-Timeout (Access-Accept, CoA, the
+	 * group or user block) */
+	uint64_t session_deadline_ms;	/* engine clock, 0 = none */
+	uint32_t idle_timeout_s;	/* 0 = none */
+	uint64_t last_active_ms;	/* the last counter read that saw traffic */
+	uint64_t last_packets;		/* packets both ways at that read */
 };
 
 /* What a network-extension client may not overlap: the networks other
@@ -118,6 +125,11 @@ struct ezv {
 	struct ezv_claim *claims;
 	struct xauth_ratelimit rl;
 	uint64_t next_sample;		/* ms: the next periodic counter read */
+	/* the earliest session deadline (0 = none): ezv_tick looks at the
+	 * sessions only when it is due */
+	uint64_t next_deadline_ms;
+	struct ezv_dae_slot *dae_cache;	/* dae_session.c; NULL = no DAE */
+	struct ezv_dae_stats dae_st;
 	struct ezv_stats st;
 	bool ready;
 };
@@ -152,6 +164,14 @@ struct ezv_sess *ezv_sess_by_acct_id(struct ezv *z, const char *id);
 struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s);
 void ezv_sess_put(struct ezv_sess *x);
 
+/* Session-Timeout: x ends secs after now (0: no limit). */
+void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now);
+
+/* ---- dae_session.c ---------------------------------------------------------- */
+
+int ezv_dae_init(struct ezv *z);
+void ezv_dae_free(struct ezv *z);
+
 /* ---- the steps --------------------------------------------------------------- */
 
 extern const struct evs_post_phase1_ops ezv_xauth_step;
@@ -184,8 +204,11 @@ void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id);
 void ezv_acct_start(struct ezv_sess *x, uint64_t now);
 /* Accounting Stop for x (the session ends) at now. */
 void ezv_acct_stop(struct ezv_sess *x, uint64_t now);
-/* Periodic counter reads and Interim updates due at now. */
+/* Periodic counter reads (and idle sessions ended) and Interim updates
+ * due at now. */
 void ezv_acct_tick(struct ezv *z, uint64_t now);
+/* Accounting-On (start) / Accounting-Off (clean stop) for the NAS. */
+void ezv_acct_onoff(struct ezv *z, bool on);
 /* x's traffic so far (as of the last counter read), summed over rekeys. */
 struct ezv_traffic {
 	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;

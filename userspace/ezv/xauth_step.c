@@ -266,6 +266,22 @@ static bool count_other_login(struct ezv_sess *o, void *arg)
 	return false;
 }
 
+/* Session-Timeout and Idle-Timeout: the Access-Accept's beat the group
+ * and user blocks' (RFC 2865 5.27, 5.28). */
+static void set_limits(struct ezv_sess *x, const struct aaa_result *r, uint32_t session,
+		       uint32_t idle)
+{
+	uint64_t now = evs_session_now(x->s);
+
+	if (r->source == AAA_SRC_RADIUS && r->radius.session_timeout)
+		session = r->radius.session_timeout;
+	if (r->source == AAA_SRC_RADIUS && r->radius.idle_timeout)
+		idle = r->radius.idle_timeout;
+	ezv_sess_set_session_timeout(x, session, now);
+	x->idle_timeout_s = idle;
+	x->last_active_ms = now;
+}
+
 /* Decide about a finished login: group lock, group known. */
 void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 {
@@ -277,6 +293,7 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 	struct xauth_out out;
 	char reason[512];
 	bool ok = r->ok;
+	uint32_t eff_session = 0, eff_idle = 0;
 
 	if (u && u->group[0])
 		group = u->group;		/* the config's user block decides */
@@ -305,6 +322,8 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 		ezv_merge(&g->s, u ? &u->s : NULL, &eff);
 		ezv_sess_of_user(z, r->user, count_other_login, &ol);
 		n = ol.n;
+		eff_session = eff.session_timeout;
+		eff_idle = eff.idle_timeout;
 		if (eff.max_logins && n >= eff.max_logins) {
 			ok = false;
 			snprintf(reason, sizeof(reason), "user \"%s\" already has %u session%s "
@@ -315,6 +334,7 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 		z->st.logins_ok++;
 		x->authenticated = true;
 		ezv_sess_set_user(x, r->user);
+		set_limits(x, r, eff_session, eff_idle);
 		snprintf(x->group, sizeof(x->group), "%s", group);
 		x->login = *r;
 		xauth_rl_succeeded(&z->rl, r->user);

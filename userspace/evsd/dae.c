@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/* The dynamic-authorization socket (RFC 5176); see dae.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "evsd/dae.h"
+#include "lib/daemon_log.h"
+
+/* Requests read per wake-up: a flood cannot hold the loop. */
+#define DAE_BURST 32
+
+struct evsd_dae {
+	struct loop *loop;
+	struct ezv *z;
+	void (*set_time)(void *arg, uint64_t now_ms);
+	void *arg;
+	int fd;
+};
+
+static void on_dae(int fd, void *arg)
+{
+	struct evsd_dae *d = arg;
+
+	for (int i = 0; i < DAE_BURST; i++) {
+		uint8_t b[4096], out[256];
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(fd, b, sizeof(b), MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &flen);
+		uint64_t now = loop_now_ms();
+		size_t an;
+
+		if (n < 0)
+			return;
+		d->set_time(d->arg, now);
+		an = ezv_dae_input(d->z, &from, b, (size_t)n, now, (uint64_t)time(NULL), out,
+				   sizeof(out));
+		if (an && sendto(fd, out, an, 0, (struct sockaddr *)&from, flen) < 0)
+			log_info("radius: dynamic-authorization answer not sent: %s",
+				 strerror(errno));
+	}
+}
+
+struct evsd_dae *evsd_dae_open(struct loop *l, struct ezv *z,
+			       void (*set_time)(void *arg, uint64_t now_ms), void *arg,
+			       struct evs_err *err)
+{
+	struct sockaddr_storage ss;
+	struct evsd_dae *d;
+	uint16_t port;
+	socklen_t len;
+	char a[INET6_ADDRSTRLEN] = "*";
+	int one = 1, v6only = 0;
+
+	err->msg[0] = '\0';
+	port = z ? ezv_dae_port(z, &ss) : 0;
+	if (!port)
+		return NULL;
+	if (ss.ss_family == AF_UNSPEC) {
+		/* every address, IPv4 and IPv6 on one socket */
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		memset(&ss, 0, sizeof(ss));
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_any;
+	}
+	if (ss.ss_family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+		len = sizeof(struct sockaddr_in);
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, a, sizeof(a));
+	} else {
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		len = sizeof(struct sockaddr_in6);
+		if (!IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr))
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, a,
+				  sizeof(a));
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		evs_errf(err, "out of memory");
+		return NULL;
+	}
+	d->loop = l;
+	d->z = z;
+	d->set_time = set_time;
+	d->arg = arg;
+	d->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (d->fd < 0)
+		goto fail;
+	setsockopt(d->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(d->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+	if (bind(d->fd, (struct sockaddr *)&ss, len) < 0)
+		goto fail;
+	if (loop_add_fd(l, d->fd, on_dae, d) < 0) {
+		errno = EMFILE;
+		goto fail;
+	}
+	log_info("radius: dynamic authorization (RFC 5176) on %s port %u", a, port);
+	return d;
+fail:
+	evs_errf(err, "dynamic-authorization socket on %s port %u: %s", a, port,
+		 strerror(errno));
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d);
+	return NULL;
+}
+
+void evsd_dae_close(struct evsd_dae *d)
+{
+	if (!d)
+		return;
+	loop_del_fd(d->loop, d->fd);
+	close(d->fd);
+	free(d);
+}
