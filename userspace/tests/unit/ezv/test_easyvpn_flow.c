@@ -19,6 +19,8 @@
 #include "ezv/modecfg.h"
 #include "lib/secret.h"
 #include "lib/userdb.h"
+#include "ezv/dae.h"
+#include "tests/unit/ezv/dae_build.h"
 #include "tests/unit/unit.h"
 
 /* ---- a tiny engine: two sessions wired back to back ------------------- */
@@ -210,12 +212,18 @@ void evs_session_set_authorized(struct evs_session *s, const char *user)
 	snprintf(s->user, sizeof(s->user), "%s", user);
 }
 bool evs_session_site_to_site(const struct evs_session *s) { return s->site; }
+/* Sessions copied aside (s1 = srv) still point at srv: count here. */
+static unsigned terminations;
+static enum evs_end_reason last_reason;
+
 void evs_session_terminate(struct evs_session *s, enum evs_end_reason reason,
 			   const char *why)
 {
 	(void)why;
 	s->end_reason = reason;
 	s->terminated = true;
+	terminations++;
+	last_reason = reason;
 }
 enum evs_end_reason evs_session_end_reason(const struct evs_session *s)
 {
@@ -293,6 +301,8 @@ static const char conf_fmt[] =
 	"  network-extension allow 10.77.200.0/21 203.0.113.0/24\n}\n"
 	"user bob {\n  max-logins 1\n}\n";
 
+/* More configuration for one test. */
+static const char *extra_conf = "";
 /* NULL: no kernel (most tests); else the stand-in kernel below. */
 static const struct ezv_kernel_ops *setup_kops;
 
@@ -321,6 +331,7 @@ static void setup(void)
 	p1_keyid = true;
 	p1_site = false;
 	snprintf(text, sizeof(text), conf_fmt, userfile);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s", extra_conf);
 	memset(&cfg, 0, sizeof(cfg));
 	tree = cfg_parse_string(text, "evsd.conf", &ce);
 	UNIT_ASSERT(tree);
@@ -1118,6 +1129,245 @@ UNIT_TEST(sessions_are_found_by_index)
 	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 0);
 	teardown();
 	setup_kops = NULL;
+}
+
+/* ---- RADIUS dynamic authorization: what a request does ------------------- */
+
+static const char dae_conf[] =
+	"aaa {\n  nas-identifier gw1\n  nas-ip-address 203.0.113.1\n"
+	"  dynamic-authorization {\n    require-message-authenticator no\n"
+	"    client 127.0.0.1 {\n      key \"dae-Secret-4711\"\n    }\n  }\n}\n";
+
+static struct sockaddr_storage dae_from(const char *ip, uint16_t port)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	inet_pton(AF_INET, ip, &a->sin_addr);
+	return ss;
+}
+
+#define WALL 1800000000u
+
+/* The answer's Error-Cause (0 for an ACK), -1 for no answer. */
+static long dae_send(struct tdae *r, const char *ip, uint8_t *code)
+{
+	struct sockaddr_storage from = dae_from(ip, 40000);
+	uint8_t a[256];
+	size_t n = ezv_dae_input(ezv, &from, r->b, r->len, fake_now, WALL, a, sizeof(a));
+
+	if (!n)
+		return -1;
+	*code = a[0];
+	return tdae_verify(a, n, r, "dae-Secret-4711");
+}
+
+static void dae_user(struct tdae *r, uint8_t code, uint8_t id, const char *user)
+{
+	tdae_start(r, code, id);
+	if (user)
+		tdae_str(r, 1, user);
+}
+
+/* Disconnect-Request: the named session ends as an admin reset, ACK;
+ * nobody by that name: NAK 503; every attribute given must match; the
+ * wrong secret or an unknown source: no answer at all, counted; a
+ * retransmission: the same answer, nothing done twice. */
+UNIT_TEST(radius_disconnect_ends_the_named_session)
+{
+	struct evs_session s1, c1;
+	struct ezv_dae_stats st;
+	struct tdae r;
+	uint8_t code = 0;
+	uint32_t a2;
+
+	extra_conf = dae_conf;
+	terminations = 0;
+	setup();
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	s1 = srv;
+	c1 = cli;
+	connect_as("carol", "carolpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready);
+	a2 = inner(&cli);
+
+	/* unknown user */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 1, "mallory");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_SESSION_NOT_FOUND);
+	UNIT_ASSERT_EQ_INT(code, DAE_DISCONNECT_NAK);
+	/* alice's name with carol's address: both must match */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 2, "alice");
+	tdae_u32(&r, 8, a2);
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_SESSION_NOT_FOUND);
+	UNIT_ASSERT_EQ_INT(terminations, 0);
+	/* the wrong secret: nothing happens, nothing is said */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 3, "alice");
+	tdae_sign(&r, "guessed");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), -1);
+	/* the right secret from a host that is no client */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 4, "alice");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "198.51.100.99", &code), -1);
+	UNIT_ASSERT_EQ_INT(terminations, 0);
+	/* another NAS named, no identification, a Filter-Id */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 5, "alice");
+	tdae_str(&r, 32, "gw2");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_NAS_MISMATCH);
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 6, NULL);
+	tdae_str(&r, 32, "gw1");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_MISSING_ATTRIBUTE);
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 7, "alice");
+	tdae_str(&r, 11, "acl-1");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_UNSUPPORTED_ATTRIBUTE);
+	UNIT_ASSERT_EQ_INT(terminations, 0);
+	/* a stale Event-Timestamp: dropped (RFC 5176 3.5) */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 8, "alice");
+	tdae_u32(&r, 55, WALL - 301);
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), -1);
+	UNIT_ASSERT_EQ_INT(terminations, 0);
+
+	/* alice, by name and NAS, with a current timestamp */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 9, "alice");
+	tdae_u32(&r, 4, 0xcb007101);		/* NAS-IP-Address 203.0.113.1 */
+	tdae_u32(&r, 55, WALL - 5);
+	tdae_ma(&r);
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(code, DAE_DISCONNECT_ACK);
+	UNIT_ASSERT_EQ_INT(terminations, 1);	/* alice only */
+	UNIT_ASSERT_EQ_INT(last_reason, EVS_END_ADMIN);
+	/* retransmitted: the same ACK, no second action */
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	/* carol by her address and Acct-Session-Id-less: ACK */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 10, NULL);
+	tdae_u32(&r, 8, a2);
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(terminations, 2);
+
+	ezv_dae_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.unknown_client, 1);
+	UNIT_ASSERT_EQ_INT(st.dropped, 2);
+	UNIT_ASSERT_EQ_INT(st.duplicates, 1);
+	UNIT_ASSERT_EQ_INT(st.disconnect_ack, 2);
+	UNIT_ASSERT_EQ_INT(st.disconnect_nak, 5);
+	end_session(&s1);
+	end_session(&c1);
+	disconnect();
+	teardown();
+	extra_conf = "";
+}
+
+/* CoA-Request: Session-Timeout (and Idle-Timeout, Class) applied and the
+ * session ends when the new time is up; a CoA with anything evsd cannot
+ * apply is NAKed and changes nothing (RFC 5176: all or nothing). */
+UNIT_TEST(radius_coa_session_timeout_all_or_nothing)
+{
+	struct tdae r;
+	uint8_t code = 0;
+	uint64_t t0 = fake_now;
+
+	extra_conf = dae_conf;
+	setup();
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	/* Session-Timeout with a Filter-Id: NAK, and no timeout set */
+	dae_user(&r, DAE_COA_REQUEST, 1, "alice");
+	tdae_u32(&r, 27, 5);
+	tdae_str(&r, 11, "acl-1");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_UNSUPPORTED_ATTRIBUTE);
+	UNIT_ASSERT_EQ_INT(code, DAE_COA_NAK);
+	ezv_tick(ezv, t0 + 6000);
+	UNIT_ASSERT(!srv.terminated);
+	/* nothing to change: NAK 402 */
+	dae_user(&r, DAE_COA_REQUEST, 2, "alice");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_MISSING_ATTRIBUTE);
+	/* Session-Timeout 5 and a Class: ACK, the session ends 5 s later */
+	dae_user(&r, DAE_COA_REQUEST, 3, "alice");
+	tdae_u32(&r, 27, 5);
+	tdae_str(&r, 25, "group=sales;tier=2");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(code, DAE_COA_ACK);
+	ezv_tick(ezv, fake_now + 4999);
+	UNIT_ASSERT(!srv.terminated);
+	ezv_tick(ezv, fake_now + 5000);
+	UNIT_ASSERT(srv.terminated);
+	UNIT_ASSERT_EQ_INT(srv.end_reason, EVS_END_SESSION_TIMEOUT);
+	disconnect();
+	teardown();
+	extra_conf = "";
+}
+
+/* idle-timeout in the group: a session whose counters do not move for
+ * that long ends as idle; one with traffic does not. */
+UNIT_TEST(idle_timeout_ends_a_quiet_session)
+{
+	struct evs_session s1, c1;
+	uint64_t t = fake_now;
+
+	extra_conf = "user carol {\n  idle-timeout 30\n  session-timeout 60\n}\n"
+		     "user alice {\n  idle-timeout 30\n}\n";
+	setup_kops = &fake_kops;
+	terminations = 0;
+	setup();
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	s1 = srv;
+	c1 = cli;
+	connect_as("carol", "carolpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready);
+	child(&s1, 31, true);
+	child(&srv, 32, true);
+	n_ksa = 2;
+	ksa[0] = (typeof(ksa[0])){ 31, 0x500, true, 100 };
+	ksa[1] = (typeof(ksa[0])){ 32, 0x600, true, 100 };
+	for (int i = 1; i <= 4; i++) {
+		ksa[1].bytes += 100;	/* carol talks (packets: 1 per read) */
+		ksa[1].spi++;		/* a fresh SA each time: its packets add up */
+		ezv_tick(ezv, t + (uint64_t)i * 10000);
+	}
+	/* alice, quiet since her login at t, at t + 40 s (reads every 10 s) */
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	UNIT_ASSERT_EQ_INT(last_reason, EVS_END_IDLE_TIMEOUT);
+	/* carol's session-timeout of a minute (she was active 20 s ago); the
+	 * stand-in engine does not end alice, so her idle end comes again */
+	ezv_tick(ezv, t + 59999);
+	UNIT_ASSERT_EQ_INT(terminations, 2);
+	ezv_tick(ezv, t + 60000);
+	UNIT_ASSERT_EQ_INT(terminations, 3);
+	UNIT_ASSERT_EQ_INT(last_reason, EVS_END_SESSION_TIMEOUT);
+	n_ksa = 0;
+	end_session(&s1);
+	end_session(&c1);
+	disconnect();
+	teardown();
+	setup_kops = NULL;
+	extra_conf = "";
+}
+
+UNIT_TEST(terminate_cause_by_reason)
+{
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_PEER_DELETE), 1);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_DPD), 2);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_IDLE_TIMEOUT), 4);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_SESSION_TIMEOUT), 5);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_ADMIN), 6);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_SHUTDOWN), 7);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_RELOAD), 10);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_ERROR), 9);
 }
 
 UNIT_MAIN()
