@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# RADIUS as operators use it, against FreeRADIUS (Debian's package) and
+# its radclient: Accounting-On when evsd starts and Off when it stops;
+# NAS-IP-Address (the listen address) and NAS-Port-Type Virtual in the
+# records; dynamic authorization (RFC 5176) on UDP 3799: a Disconnect-
+# Request for a vpnc user is ACKed and ends its session (Stop with
+# Acct-Terminate-Cause Admin-Reset), one for an unknown user is NAKed with
+# Error-Cause 503, one under the wrong secret gets no answer; a CoA-Request
+# with Session-Timeout = 5 is ACKed and the session ends about 5 s later
+# (Session-Timeout); an Idle-Timeout from the Access-Accept ends a quiet
+# session (Idle-Timeout).
+# evs-selftest-timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ike_lib.sh"
+. "$(dirname "$0")/lib/easyvpn.sh"
+
+require_cmd vpnc freeradius radclient
+ike_init
+modprobe tun 2>/dev/null
+[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+on_exit ezv_vpnc_stop
+ike_topology
+mkdir -p "$IKE_TMP/raddb"
+cat >"$IKE_TMP/raddb/users" <<'USERS'
+radonly	Cleartext-Password := "radius pw 7"
+	Framed-IP-Address = 10.77.5.5,
+	Class = "group=sales"
+idler	Cleartext-Password := "idle pw 8"
+	Framed-IP-Address = 10.77.5.6,
+	Class = "group=sales",
+	Idle-Timeout = 20
+USERS
+ezv_freeradius_start "$srv" || skip_all "freeradius does not start"
+: >"$IKE_TMP/users"
+ezv_server_conf "aaa {
+    authentication radius
+    accounting radius
+    radius-server 127.0.0.1 {
+        key testing123
+    }
+    timeout 2
+    retries 1
+    nas-identifier evs-test-gw
+    dynamic-authorization {
+        client 127.0.0.1 {
+            key dae-secret-5176
+        }
+    }
+}" >"$IKE_TMP/server.conf"
+ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
+detail=$IKE_TMP/raddb/radacct/detail
+
+# wait_for SECONDS CMD...: until CMD succeeds.
+wait_for() {
+	local n=$(($1 * 5))
+	shift
+	for _ in $(seq "$n"); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+# nth_record TYPE N: the Nth accounting record of Acct-Status-Type TYPE.
+nth_record() {
+	awk -v t="$1" -v n="$2" 'BEGIN { RS = "" }
+		$0 ~ ("Acct-Status-Type = " t "\n") && ++k == n { print; exit }' "$detail" 2>/dev/null
+}
+has_record() { [ -n "$(nth_record "$1" "$2")" ]; }
+# dae CODE SECRET ATTRS...: radclient from the gateway's namespace.
+dae() {
+	local code=$1 secret=$2
+	shift 2
+	printf '%s\n' "$@" | ip netns exec "$srv" radclient -x -r 1 -t 3 \
+		127.0.0.1:3799 "$code" "$secret" 2>&1
+}
+
+wait_for 20 has_record Accounting-On 1
+tap_check "Accounting-On when evsd starts" has_record Accounting-On 1
+
+ezv_vpnc_start radonly 'radius pw 7'
+ezv_vpnc_wait 90
+tap_result "radonly connects with vpnc" $?
+wait_for 30 has_record Start 1
+start=$(nth_record Start 1)
+printf '%s\n' "$start" | tap_diag
+tap_check "Start has NAS-IP-Address 198.51.100.1" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'NAS-IP-Address = 198.51.100.1'" _ "$start"
+tap_check "Start has NAS-Port-Type Virtual" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'NAS-Port-Type = Virtual'" _ "$start"
+
+out=$(dae disconnect dae-secret-5176 'User-Name = "nobody"' 'Message-Authenticator = 0x00')
+printf '%s\n' "$out" | tap_diag
+tap_check "Disconnect for an unknown user: NAK with Error-Cause 503" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'Disconnect-NAK' &&
+	       printf '%s' \"\$1\" | grep -Eq 'Error-Cause = (Session-Context-Not-Found|503)'" _ "$out"
+out=$(dae disconnect wrong-secret 'User-Name = "radonly"' 'Message-Authenticator = 0x00')
+printf '%s\n' "$out" | tap_diag
+tap_check "Disconnect under the wrong secret: no answer" \
+	sh -c "! printf '%s' \"\$1\" | grep -q 'Received'" _ "$out"
+tap_check "... and the session lives" sh -c "! grep -q 'Acct-Status-Type = Stop' $detail"
+
+out=$(dae disconnect dae-secret-5176 'User-Name = "radonly"' 'Message-Authenticator = 0x00')
+printf '%s\n' "$out" | tap_diag
+tap_check "Disconnect for radonly: ACK" sh -c "printf '%s' \"\$1\" | grep -q 'Disconnect-ACK'" _ "$out"
+wait_for 20 has_record Stop 1
+stop=$(nth_record Stop 1)
+printf '%s\n' "$stop" | tap_diag
+tap_check "Stop with Acct-Terminate-Cause Admin-Reset" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'Acct-Terminate-Cause = Admin-Reset'" _ "$stop"
+tap_check "the gateway logged the disconnect" \
+	grep -q 'RADIUS Disconnect-Request from 127.0.0.1 ends the session of "radonly"' \
+	"$IKE_TMP/server.log"
+ezv_vpnc_stop
+
+# CoA Session-Timeout = 5: ACK, the session ends about 5 s later
+ezv_vpnc_start radonly 'radius pw 7'
+ezv_vpnc_wait 90
+tap_result "radonly connects again" $?
+wait_for 30 has_record Start 2
+t0=$(date +%s)
+out=$(dae coa dae-secret-5176 'User-Name = "radonly"' 'Session-Timeout = 5' \
+	'Message-Authenticator = 0x00')
+printf '%s\n' "$out" | tap_diag
+tap_check "CoA with Session-Timeout 5: ACK" sh -c "printf '%s' \"\$1\" | grep -q 'CoA-ACK'" _ "$out"
+wait_for 30 has_record Stop 2
+t1=$(date +%s)
+stop=$(nth_record Stop 2)
+printf '%s\n' "$stop" | tap_diag
+tap_diag "CoA at $t0, Stop seen at $t1"
+tap_check "Stop with Acct-Terminate-Cause Session-Timeout" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'Acct-Terminate-Cause = Session-Timeout'" _ "$stop"
+tap_check "... 4 to 15 s after the CoA ($((t1 - t0)) s)" \
+	sh -c "[ $((t1 - t0)) -ge 4 ] && [ $((t1 - t0)) -le 15 ]"
+ezv_vpnc_stop
+
+# Idle-Timeout = 20 from the Access-Accept: no traffic, the session ends
+ezv_vpnc_start idler 'idle pw 8'
+ezv_vpnc_wait 90
+tap_result "idler connects" $?
+wait_for 30 has_record Start 3
+t0=$(date +%s)
+wait_for 60 has_record Stop 3
+t1=$(date +%s)
+stop=$(nth_record Stop 3)
+printf '%s\n' "$stop" | tap_diag
+tap_check "quiet session ends with Acct-Terminate-Cause Idle-Timeout" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'Acct-Terminate-Cause = Idle-Timeout'" _ "$stop"
+tap_check "... 18 to 45 s after it began ($((t1 - t0)) s)" \
+	sh -c "[ $((t1 - t0)) -ge 18 ] && [ $((t1 - t0)) -le 45 ]"
+ezv_vpnc_stop
+
+ike_stop server
+tap_result "evsd exits cleanly" $?
+wait_for 10 has_record Accounting-Off 1
+tap_check "Accounting-Off when evsd stops" has_record Accounting-Off 1
+[ $_tap_failed -eq 0 ] || { ezv_diag_vpnc; ezv_diag_server 200; tail -n 60 "$IKE_TMP/raddb/log/debug.log" | tap_diag; }
+tap_done
