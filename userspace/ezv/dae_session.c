@@ -6,8 +6,10 @@
  * (Disconnect) or get new limits (CoA), and the answer.  A CoA is applied
  * in full or not at all: one attribute evsd cannot apply and the whole
  * request is NAKed, nothing changed.  Retransmissions (same client,
- * source port, Identifier and Request Authenticator within the window)
- * get the first answer again and change nothing.
+ * Identifier and Request Authenticator within the
+ * Event-Timestamp window) get the first answer again and change nothing:
+ * a captured request replayed within the window does nothing more, and
+ * after it one with an Event-Timestamp is stale.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,14 +24,11 @@
 /* The answer to each Identifier of each client, for retransmissions. */
 struct ezv_dae_slot {
 	bool used;
-	uint16_t port;
 	uint8_t auth[16];
 	uint64_t at_ms;
 	uint8_t len;
 	uint8_t ans[DAE_ANSWER_MAX];
 };
-
-#define DUP_MS	30000	/* radclient and FreeRADIUS retry within seconds */
 
 int ezv_dae_init(struct ezv *z)
 {
@@ -45,12 +44,6 @@ void ezv_dae_free(struct ezv *z)
 {
 	free(z->dae_cache);
 	z->dae_cache = NULL;
-}
-
-static uint16_t port_of(const struct sockaddr_storage *a)
-{
-	return a->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)a)->sin6_port :
-					  ((const struct sockaddr_in *)a)->sin_port;
 }
 
 struct dae_match {
@@ -181,7 +174,8 @@ size_t ezv_dae_input(struct ezv *z, const struct sockaddr_storage *from, const u
 		return 0;
 	}
 	slot = &z->dae_cache[i * 256 + b[1]];
-	if (slot->used && now_ms - slot->at_ms < DUP_MS && slot->port == port_of(from) &&
+	/* any source port: a replay from another port changes nothing either */
+	if (slot->used && now_ms - slot->at_ms < (uint64_t)d->window * 1000 &&
 	    !memcmp(slot->auth, b + 4, 16)) {
 		z->dae_st.duplicates++;
 		if (slot->len > cap)
@@ -220,7 +214,6 @@ size_t ezv_dae_input(struct ezv *z, const struct sockaddr_storage *from, const u
 		       c->key);
 	if (n) {
 		slot->used = true;
-		slot->port = port_of(from);
 		memcpy(slot->auth, b + 4, 16);
 		slot->at_ms = now_ms;
 		slot->len = (uint8_t)n;
