@@ -34,6 +34,9 @@
 static struct ezv *z;
 static struct ike_config ike;
 static struct secret *key;
+/* kept for the whole run (reachable: no leak report) */
+static struct easyvpn_config *cfg;
+static struct cfg_node *tree;
 
 static void init(void)
 {
@@ -45,8 +48,6 @@ static void init(void)
 		"    client 192.0.2.9 {\n      key \"" SECRET "\"\n    }\n  }\n}\n"
 		"pool p 10.77.1.10 10.77.1.20\n"
 		"group g {\n  key \"Vb7mQ2xR9tLc4WzKp8Jd\"\n  pool p\n}\n";
-	struct easyvpn_config *cfg;
-	struct cfg_node *tree;
 	struct evs_err e;
 	char err[256];
 
