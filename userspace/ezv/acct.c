@@ -175,6 +175,7 @@ void ezv_acct_start(struct ezv_sess *x, uint64_t now)
 	ezv_sess_set_acct_id(x, id);
 	x->next_interim_ms = cfg->aaa.interim ?
 		x->acct_start_ms + (uint64_t)cfg->aaa.interim * 1000 : 0;
+	ezv_due(x->z, x->next_interim_ms);
 	acct_send(x, RADIUS_ACCT_START, 0, now);
 }
 
@@ -261,9 +262,15 @@ void ezv_acct_tick(struct ezv *z, uint64_t now)
 		z->next_sample = now + EZV_SAMPLE_MS;
 		idle_check(z, now);
 	}
-	for (struct ezv_sess *x = z->sessions; x; x = x->next)
-		if (x->acct_started && x->next_interim_ms && now >= x->next_interim_ms) {
-			acct_send(x, RADIUS_ACCT_INTERIM, 0, now);
-			x->next_interim_ms = now + (uint64_t)z->cfg->aaa.interim * 1000;
-		}
+}
+
+uint64_t ezv_acct_interim(struct ezv_sess *x, uint64_t now)
+{
+	if (!x->acct_started || !x->next_interim_ms)
+		return 0;
+	if (now >= x->next_interim_ms) {
+		acct_send(x, RADIUS_ACCT_INTERIM, 0, now);
+		x->next_interim_ms = now + (uint64_t)x->z->cfg->aaa.interim * 1000;
+	}
+	return x->next_interim_ms;
 }

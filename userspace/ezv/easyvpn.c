@@ -528,28 +528,44 @@ void ezv_process(struct ezv *z)
 	}
 }
 
-void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now)
+void ezv_due(struct ezv *z, uint64_t at)
 {
-	struct ezv *z = x->z;
-
-	x->session_deadline_ms = secs ? now + (uint64_t)secs * 1000 : 0;
-	if (x->session_deadline_ms &&
-	    (!z->next_deadline_ms || x->session_deadline_ms < z->next_deadline_ms))
-		z->next_deadline_ms = x->session_deadline_ms;
+	if (at && (!z->next_due_ms || at < z->next_due_ms))
+		z->next_due_ms = at;
 }
 
-/* The earliest Session-Timeout is due: end every session whose time is
- * up and find the next earliest.  One walk per deadline that falls due
- * (not per tick); deadlines closer than a second apart share a walk. */
-static void session_deadlines(struct ezv *z, uint64_t now)
+void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now)
+{
+	x->session_deadline_ms = secs ? now + (uint64_t)secs * 1000 : 0;
+	ezv_due(x->z, x->session_deadline_ms);
+}
+
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* Something is due: overdue logins give up, Interim updates go out,
+ * sessions past their Session-Timeout end; the next earliest time is
+ * found on the way.  One walk per due time (not per tick); times less
+ * than a tick apart share it. */
+static void due_walk(struct ezv *z, uint64_t now)
 {
 	uint64_t next = 0;
 
+	z->next_due_ms = 0;	/* what the walk sets again is kept */
 	for (struct ezv_sess *x = z->sessions, *nx; x; x = nx) {
 		nx = x->next;
-		if (!x->session_deadline_ms)
+		if (x->xauth_active && x->xauth_deadline && now >= x->xauth_deadline) {
+			ezv_xauth_expire(x, now);	/* may free x */
 			continue;
-		if (now >= x->session_deadline_ms && x->server) {
+		}
+		if (x->xauth_active)
+			next = earlier(next, x->xauth_deadline);
+		next = earlier(next, ezv_acct_interim(x, now));
+		if (!x->session_deadline_ms || !x->server)
+			continue;
+		if (now >= x->session_deadline_ms) {
 			x->session_deadline_ms = 0;
 			log_notice("%s: \"%s\": session timeout", evs_session_name(x->s),
 				   x->user);
@@ -557,10 +573,9 @@ static void session_deadlines(struct ezv *z, uint64_t now)
 					      "session timeout");	/* frees x */
 			continue;
 		}
-		if (!next || x->session_deadline_ms < next)
-			next = x->session_deadline_ms;
+		next = earlier(next, x->session_deadline_ms);
 	}
-	z->next_deadline_ms = next;
+	z->next_due_ms = earlier(z->next_due_ms, next);
 }
 
 uint64_t ezv_tick(struct ezv *z, uint64_t now)
@@ -570,13 +585,8 @@ uint64_t ezv_tick(struct ezv *z, uint64_t now)
 	if (!z->ready)
 		return next;
 	ezv_acct_tick(z, now);
-	for (struct ezv_sess *x = z->sessions, *nx; x; x = nx) {
-		nx = x->next;
-		/* may end the session and free x (nx was taken first) */
-		ezv_xauth_expire(x, now);
-	}
-	if (z->next_deadline_ms && now >= z->next_deadline_ms)
-		session_deadlines(z, now);
+	if (z->next_due_ms && now >= z->next_due_ms)
+		due_walk(z, now);
 	return next;
 }
 

@@ -125,9 +125,10 @@ struct ezv {
 	struct ezv_claim *claims;
 	struct xauth_ratelimit rl;
 	uint64_t next_sample;		/* ms: the next periodic counter read */
-	/* the earliest session deadline (0 = none): ezv_tick looks at the
-	 * sessions only when it is due */
-	uint64_t next_deadline_ms;
+	/* the earliest per-session time (login deadline, Interim update,
+	 * Session-Timeout; 0 = none): ezv_tick walks the sessions only when
+	 * it is due, so a tick costs nothing per session otherwise */
+	uint64_t next_due_ms;
 	struct ezv_dae_slot *dae_cache;	/* dae_session.c; NULL = no DAE */
 	struct ezv_dae_stats dae_st;
 	struct ezv_stats st;
@@ -164,6 +165,8 @@ struct ezv_sess *ezv_sess_by_acct_id(struct ezv *z, const char *id);
 struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s);
 void ezv_sess_put(struct ezv_sess *x);
 
+/* A session has something to do at `at` (ms, engine clock). */
+void ezv_due(struct ezv *z, uint64_t at);
 /* Session-Timeout: x ends secs after now (0: no limit). */
 void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now);
 
@@ -207,6 +210,8 @@ void ezv_acct_stop(struct ezv_sess *x, uint64_t now);
 /* Periodic counter reads (and idle sessions ended) and Interim updates
  * due at now. */
 void ezv_acct_tick(struct ezv *z, uint64_t now);
+/* x's Interim update when due at now; its next one (0 = none). */
+uint64_t ezv_acct_interim(struct ezv_sess *x, uint64_t now);
 /* Accounting-On (start) / Accounting-Off (clean stop) for the NAS. */
 void ezv_acct_onoff(struct ezv *z, bool on);
 /* x's traffic so far (as of the last counter read), summed over rekeys. */

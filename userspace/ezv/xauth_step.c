@@ -52,6 +52,7 @@ static int xauth_begin_client(struct ezv *z, struct evs_session *s, void **state
 	x->xauth_active = true;
 	xauth_client_init(&x->xc, 1);
 	x->xauth_deadline = evs_session_now(s) + (uint64_t)z->cfg->xauth.timeout * 1000;
+	ezv_due(z, x->xauth_deadline);
 	log_info("%s: xauth: waiting for the gateway to ask for user \"%s\"",
 		 evs_session_name(s), p->xauth_user);
 	return EVS_STEP_RUNNING;
@@ -97,6 +98,7 @@ static int xauth_begin(struct evs_session *s, void *arg, void **state)
 	randombytes_buf(&seed, sizeof(seed));
 	xauth_server_init(&x->xs, z->cfg->xauth.retries, seed);
 	x->xauth_deadline = evs_session_now(s) + (uint64_t)z->cfg->xauth.timeout * 1000;
+	ezv_due(z, x->xauth_deadline);
 	xauth_server_start(&x->xs, &out);
 	log_info("%s: xauth: asking %s%s%s%s for user name and password (%s, up to %u tries)",
 		 evs_session_name(s), x->peer, x->p1_group[0] ? " (group \"" : "",
