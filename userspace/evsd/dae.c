@@ -23,13 +23,29 @@ struct evsd_dae {
 	int fd;
 };
 
+/* The dual-stack socket shows an IPv4 client as ::ffff:a.b.c.d: the
+ * decision sees it as the IPv4 address it is configured under. */
+static void unmap(const struct sockaddr_storage *from, struct sockaddr_storage *out)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)from;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)out;
+
+	*out = *from;
+	if (from->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		return;
+	memset(out, 0, sizeof(*out));
+	s4->sin_family = AF_INET;
+	s4->sin_port = s6->sin6_port;
+	memcpy(&s4->sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+}
+
 static void on_dae(int fd, void *arg)
 {
 	struct evsd_dae *d = arg;
 
 	for (int i = 0; i < DAE_BURST; i++) {
 		uint8_t b[4096], out[256];
-		struct sockaddr_storage from;
+		struct sockaddr_storage from, who;
 		socklen_t flen = sizeof(from);
 		ssize_t n = recvfrom(fd, b, sizeof(b), MSG_DONTWAIT, (struct sockaddr *)&from,
 				     &flen);
@@ -39,7 +55,8 @@ static void on_dae(int fd, void *arg)
 		if (n < 0)
 			return;
 		d->set_time(d->arg, now);
-		an = ezv_dae_input(d->z, &from, b, (size_t)n, now, (uint64_t)time(NULL), out,
+		unmap(&from, &who);
+		an = ezv_dae_input(d->z, &who, b, (size_t)n, now, (uint64_t)time(NULL), out,
 				   sizeof(out));
 		if (an && sendto(fd, out, an, 0, (struct sockaddr *)&from, flen) < 0)
 			log_info("radius: dynamic-authorization answer not sent: %s",
