@@ -132,16 +132,6 @@ static uint32_t refusal(const struct ezv *z, const struct dae_req *rq)
 	return 0;
 }
 
-static void fmt_addr(const struct sockaddr_storage *a, char *buf, size_t len)
-{
-	const void *p = a->ss_family == AF_INET6 ?
-		(const void *)&((const struct sockaddr_in6 *)a)->sin6_addr :
-		(const void *)&((const struct sockaddr_in *)a)->sin_addr;
-
-	if (!inet_ntop(a->ss_family, p, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
-
 size_t ezv_dae_input(struct ezv *z, const struct sockaddr_storage *from, const uint8_t *b,
 		     size_t len, uint64_t now_ms, uint64_t wall_s, uint8_t *out, size_t cap)
 {
@@ -167,7 +157,7 @@ size_t ezv_dae_input(struct ezv *z, const struct sockaddr_storage *from, const u
 		return 0;
 	}
 	i--;
-	fmt_addr(from, client, sizeof(client));
+	ezv_fmt_sockaddr((const struct sockaddr *)from, client, sizeof(client));
 	if (dae_check(b, len, c->key, d->require_ma, &why) < 0) {
 		z->dae_st.dropped++;
 		log_info("radius: dynamic-authorization request from %s dropped: %s", client, why);

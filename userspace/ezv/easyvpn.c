@@ -15,7 +15,7 @@
 #include "lib/daemon_log.h"
 #include "lib/userdb.h"
 
-static void fmt_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
+void ezv_fmt_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
 {
 	const void *a = sa->sa_family == AF_INET ?
 		(const void *)&((const struct sockaddr_in *)sa)->sin_addr :
@@ -233,7 +233,7 @@ struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s)
 	plen = peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 					     sizeof(struct sockaddr_in);
 	memcpy(&x->peer_sa, peer, plen);
-	fmt_sockaddr(peer, x->peer, sizeof(x->peer));
+	ezv_fmt_sockaddr(peer, x->peer, sizeof(x->peer));
 	x->next = z->sessions;
 	if (x->next)
 		x->next->pprev = &x->next;
@@ -368,7 +368,7 @@ const struct secret *ezv_psk_lookup(const struct isakmp_id *id,
 	k = ezv_group_psk(z->cfg, id->data, id->len, &known);
 	if (known)
 		return k;
-	fmt_sockaddr(peer, addr, sizeof(addr));
+	ezv_fmt_sockaddr(peer, addr, sizeof(addr));
 	/* Said only in our log: the peer sees a wrong-key failure. */
 	log_notice("easyvpn: %s asked for unknown group \"%s\"", addr,
 		   log_peern(id->data, id->len > 63 ? 63 : id->len));

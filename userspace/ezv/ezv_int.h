@@ -137,6 +137,8 @@ struct ezv {
 
 /* ---- easyvpn.c: sessions --------------------------------------------------- */
 
+/* An address as text (no port). */
+void ezv_fmt_sockaddr(const struct sockaddr *sa, char *buf, size_t len);
 /* The same outer address and port: the same client. */
 bool ezv_same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id);
