@@ -497,6 +497,9 @@ static void evs_esp_input_finish(struct evs_esp_pkt *pkt, int err)
 	/* Authentic: now the outer source may teach us a new NAT mapping. */
 	evs_esp_nat_check(sa, &pkt->src);
 	if (unlikely(nexthdr == IPPROTO_NONE)) {
+		/* Traffic-flow confidentiality chaff: by design, not a drop. */
+		evs_stats_add(sa->stats, EVS_ST_RX_DUMMY, 1);
+		evs_stats_add(sa->ed->stats, EVS_ST_RX_DUMMY, 1);
 		consume_skb(skb);
 		return;
 	}

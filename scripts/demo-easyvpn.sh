@@ -192,7 +192,7 @@ traffic() {
 			sleep 0.2
 		done
 	else
-		addr=$(echo sessions | socat -t 2 - "UNIX-CONNECT:$tmp/cl.sock" |
+		addr=$(evsadm --socket "$tmp/cl.sock" ike show |
 		       sed -n 's/^  conn .*local=\([0-9.]*\)\/.*/\1/p' | head -1)
 		say "evsd put the assigned address and the split route on the client itself"
 		run ip -n "$cl" -4 addr show dev evs0
@@ -203,8 +203,7 @@ traffic() {
 	say "the session on the gateway"
 	run ip netns exec "$gw" evsadm conn show
 	run ip netns exec "$gw" evsadm -s sa show
-	printf '$ echo sessions | socat - UNIX-CONNECT:evsd.sock\n'
-	echo sessions | socat -t 2 - "UNIX-CONNECT:$tmp/evsd.sock" || true
+	run evsadm --socket "$tmp/evsd.sock" session show || true
 	echo "$addr" >"$tmp/addr"
 }
 

@@ -45,7 +45,7 @@ refused() {
 	tap_check_fails "claim $net: no RRI route on the gateway" \
 		sh -c "ip -n $srv route show $net | grep -q evs0"
 	tap_check_fails "claim $net: no connection on the gateway" \
-		sh -c "echo sessions | socat -t 2 - UNIX-CONNECT:$IKE_TMP/server.sock | grep -q '^  conn '"
+		sh -c "evsadm --socket $IKE_TMP/server.sock ike show | grep -q '^  conn '"
 	ike_stop client
 	sleep 1
 }

@@ -34,7 +34,7 @@ done
 sleep 2
 tap_check "the client still has its address on evs0 and a connection" \
 	sh -c "ip -n $cli -4 addr show dev evs0 | grep -q 'inet $inner/32 ' &&
-	       echo sessions | socat -t 2 - UNIX-CONNECT:$IKE_TMP/client.sock | grep -q '^  conn .*local=$inner/32'"
+	       evsadm --socket $IKE_TMP/client.sock ike show | grep -q '^  conn .*local=$inner/32'"
 tap_check_fails "the old session's end did not free the address" \
 	grep -q "address $inner of \"alice\" returned to pool" "$IKE_TMP/server.log"
 tap_check "ping a LAN host after the renewal" \

@@ -4,7 +4,9 @@
 # aggressive mode with the group key, XAUTH with a local user, mode config
 # (pool address, DNS, domain, banner, one SPLIT_INCLUDE attribute), Phase 2,
 # RRI route and proxy ARP on the gateway, ping to a LAN host; disconnect
-# removes the route and returns the address; a wrong password is refused.
+# removes the route and returns the address; a wrong password is refused;
+# a packet the client sends through the tunnel outside its split include
+# is dropped and counted at the gateway (vpnc proposes IDcr 0.0.0.0/0).
 # evs-selftest-timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -60,6 +62,26 @@ tap_check "gateway answers ARP for $addr on the LAN (proxy ARP)" \
 	sh -c "ip -n $srv neigh show proxy | grep -q '$addr dev lan0'"
 tap_check "ping a LAN host through the tunnel" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$addr" 192.168.77.2
+# Outside the split include: vpnc proposes IDcr 0.0.0.0/0 whatever it was
+# given; the gateway accepts it but installs policies for 192.168.77.0/24
+# only, so a packet routed into the tunnel by hand to a LAN host outside
+# it is dropped at the gateway and counted as a policy drop.
+policy_drops() {
+	ip netns exec "$srv" "$EVSADM" -s sa show | grep -o ' policy [0-9]*' |
+		awk '{ s += $2 } END { print s + 0 }'
+}
+tap_check "gateway narrowed vpnc's IDcr 0.0.0.0/0 to the split include in the kernel" \
+	grep -q "IDcr 0.0.0.0/0 narrowed in the kernel to the session's networks: 192.168.77.0/24" \
+	"$IKE_TMP/server.log"
+ip -n "$lan" addr add 203.0.113.9/32 dev eth0
+ip -n "$srv" route add 203.0.113.9/32 via 192.168.77.2
+ip -n "$cli" route add 203.0.113.9/32 dev "$(ezv_env TUNDEV)" src "$addr"
+drops0=$(policy_drops)
+tap_check_fails "no answer from 203.0.113.9 (a LAN host outside the split include)" \
+	ip netns exec "$cli" ping -c 3 -i 0.3 -W 2 -I "$addr" 203.0.113.9
+drops1=$(policy_drops)
+tap_check "the three packets to it counted as policy drops at the gateway ($drops0 -> $drops1)" \
+	test $((drops1 - drops0)) -ge 3
 # vpnc sends its tun device's IPv6 router solicitations labelled next
 # header 4: counted as "other" (IPv6 inner), never as malformed.
 tap_check "no packet of vpnc's counted as malformed (bad-len 0 on the gateway's SAs)" \

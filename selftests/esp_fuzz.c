@@ -2,8 +2,9 @@
 /*
  * Randomized malformed ESP and ESP-in-UDP at evs.ko, with every packet
  * accounted for: for each SA, delivered + the sum of its per-reason drop
- * counters must equal the packets sent to it, short only by what the
- * kernel itself counted as lost from its input backlog.
+ * counters + its dummy packets (next header 59, RFC 4303 2.6) must equal
+ * the packets sent to it, short only by what the kernel itself counted as
+ * lost from its input backlog.
  *
  * evs-selftest-timeout: 900
  *
@@ -15,8 +16,9 @@
  *  - GCM: rfc4106(gcm(aes)) with a key the sender does not use, so every
  *    packet that reaches the ICV check fails it.
  * Each packet starts valid and is then mutated at random: truncated, bad
- * padding bytes, bad pad length, bad next header, spoofed inner source,
- * random bytes, replayed, old, zero or far-ahead sequence numbers.
+ * padding bytes, bad pad length, bad next header, a dummy (next header
+ * 59), spoofed inner source, random bytes, replayed, old, zero or
+ * far-ahead sequence numbers.
  *
  * EVS_FUZZ_SECONDS (default 30) sets the duration, EVS_FUZZ_SEED the seed
  * (default: from the clock); the seed is printed so a failure reproduces.
@@ -245,14 +247,12 @@ static int build(uint8_t *pkt, int i, struct seqs *s)
 	case 6:				/* a random byte past the header */
 		pkt[8 + evs_t_rnd_below(len - 8)] = evs_t_rnd();
 		break;
+	case 7:				/* a dummy packet (RFC 4303 2.6) */
+		pkt[len - 1] = 59;
+		break;
 	default:			/* as built */
 		break;
 	}
-	/* Next header 59 is a dummy packet (RFC 4303 2.6): discarded, by
-	 * design without a counter, so the fuzzer makes none.
-	 */
-	if (pkt[len - 1] == 59)
-		pkt[len - 1] = 4;
 	return len;
 }
 
@@ -299,7 +299,9 @@ static uint64_t backlog_drops(void)
 	return sum;
 }
 
-/* Counted = delivered + every drop reason; 0 when the SA is gone. */
+/* Counted = delivered + every drop reason + dummy packets; 0 when the SA
+ * is gone.
+ */
 static uint64_t counted(struct __test_metadata *_metadata,
 			FIXTURE_DATA(fuzz) *self, int i, bool log)
 {
@@ -317,6 +319,10 @@ static uint64_t counted(struct __test_metadata *_metadata,
 			off += snprintf(line + off, sizeof(line) - off, " %s %llu",
 					drop_names[a], (unsigned long long)st[a]);
 	}
+	sum += st[EVS_STATS_A_RX_DUMMY];
+	if (off < (int)sizeof(line))
+		snprintf(line + off, sizeof(line) - off, ", dummy %llu",
+			 (unsigned long long)st[EVS_STATS_A_RX_DUMMY]);
 	if (log)
 		TH_LOG("SA 0x%x: %s", spis[i], line);
 	return sum;

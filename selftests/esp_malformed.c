@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Bad ESP on the wire: replayed, tampered, truncated, badly padded and
- * spoofed packets are dropped and counted on the right SA and reason, and
+ * spoofed packets are dropped and counted on the right SA and reason,
+ * dummy packets (next header 59) are discarded and counted as such, and
  * an outbound SA whose sequence counter runs out stops (RFC 4303 3.3.3).
  *
  * Packets are written from a raw socket in the peer namespace.  Two inbound
@@ -140,6 +141,7 @@ struct craft {
 	int bad_padlen;		/* pad length byte beyond the payload */
 	int bad_pad;		/* padding bytes not 1, 2, 3 ... */
 	int truncate;		/* send only this many bytes */
+	int dummy;		/* next header 59: a dummy packet (RFC 4303 2.6) */
 };
 
 /* ESP with null crypto around an inner UDP datagram to 192.168.77.1:9. */
@@ -173,7 +175,7 @@ static int send_null(int raw, const struct craft *c)
 		pkt[len + i] = c->bad_pad ? 7 : i + 1;
 	len += pad;
 	pkt[len++] = c->bad_padlen ? 200 : pad;
-	pkt[len++] = 4;				/* next header: IPv4 */
+	pkt[len++] = c->dummy ? 59 : 4;		/* next header: none or IPv4 */
 	if (c->truncate)
 		len = c->truncate;
 	return sendto(raw, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) ==
@@ -261,6 +263,47 @@ TEST_F_TIMEOUT(bad, spoofed_inner_source, 180)
 	EXPECT_EQ(0, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_RX_PACKETS));
 	c.seq = 2;
 	c.inner_src = "10.77.1.200";
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	EXPECT_EQ(1, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_RX_PACKETS));
+}
+
+/* RFC 4303 2.6: a dummy packet is authenticated like any other, then
+ * discarded.  Each one is counted (rx_dummy), none is delivered, none is
+ * a drop; a replayed or malformed one is a drop like any other packet.
+ */
+TEST_F_TIMEOUT(bad, dummy_packets_counted, 180)
+{
+	struct craft c = { .spi = SPI_NULL, .dummy = 1 };
+	uint64_t st[EVS_STATS_A_MAX + 1], dev[EVS_STATS_A_MAX + 1];
+	int a;
+
+	for (c.seq = 1; c.seq <= 5; c.seq++)
+		ASSERT_EQ(0, send_null(self->raw, &c));
+	/* one with a source no policy allows: nothing inside is used */
+	c.inner_src = "10.77.9.9";
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	c.seq++;
+	EXPECT_EQ(6, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_RX_DUMMY));
+	ASSERT_EQ(0, evs_t_sa_stats(&self->nl, EVS_DIR_IN, SPI_NULL, st));
+	EXPECT_EQ(0, st[EVS_STATS_A_RX_PACKETS]);
+	for (a = EVS_STATS_A_DROP_NO_SA; a <= EVS_STATS_A_DROP_OTHER; a++)
+		EXPECT_EQ(0, st[a]) TH_LOG("drop counter %d", a);
+	/* the device counts them too */
+	ASSERT_EQ(0, evs_t_dev_stats(&self->nl, dev));
+	EXPECT_EQ(6, dev[EVS_STATS_A_RX_DUMMY]);
+
+	c.seq = 3;					/* replayed dummy */
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	EXPECT_EQ(1, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_DROP_REPLAY));
+	c.seq = 20;					/* badly padded dummy */
+	c.bad_pad = 1;
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	EXPECT_EQ(1, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_DROP_BAD_LEN));
+	EXPECT_EQ(6, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_RX_DUMMY));
+	/* and the SA still delivers real packets */
+	c.dummy = c.bad_pad = 0;
+	c.inner_src = NULL;
+	c.seq = 21;
 	ASSERT_EQ(0, send_null(self->raw, &c));
 	EXPECT_EQ(1, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_RX_PACKETS));
 }

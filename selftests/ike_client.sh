@@ -113,7 +113,7 @@ case_nem() {
 	fi
 	ike_ctl client sessions | tap_diag
 	tap_check "network extension: Phase 2 selector is the home LAN" \
-		sh -c "echo sessions | socat - UNIX-CONNECT:$IKE_TMP/client.sock |
+		sh -c "evsadm --socket $IKE_TMP/client.sock ike show |
 		       grep -q 'local=10.77.200.0/24 remote=192.168.77.0/24'"
 	tap_check "network extension: the client keeps its addresses (none on evs0)" \
 		sh -c "! ip -n $cli -4 addr show dev evs0 | grep -q inet &&

@@ -48,7 +48,7 @@ else
 fi
 tap_check "server logged the dead peer" grep -q 'peer dead' "$IKE_TMP/server.log"
 tap_check "no session left on the server" \
-	sh -c "! echo sessions | socat - UNIX-CONNECT:$IKE_TMP/server.sock | grep -q '^ike '"
+	sh -c "! evsadm --socket $IKE_TMP/server.sock ike show | grep -q '^ike '"
 # The other way round: the gateway dies; the client's DPD removes its
 # connection and, with it, the address and routes it had installed.
 ip -n "$cli" -4 addr flush dev evs0	# the SIGKILLed client's leftovers

@@ -130,9 +130,17 @@ ike_stop_all() {
 	done
 }
 
-# ike_ctl NAME CMD: the control socket's answer.
+# ike_ctl NAME CMD...: evsd NAME's answer through evsadm and its control
+# socket.  "sessions" is `evsadm ike show` (one line per ISAKMP SA, one
+# per connection), "stats" `evsadm daemon show`; other words go to evsadm.
 ike_ctl() {
-	echo "$2" | socat -t 2 - "UNIX-CONNECT:$IKE_TMP/$1.sock" 2>/dev/null
+	local name=$1
+	shift
+	case "$1" in
+	sessions) set -- ike show ;;
+	stats) set -- daemon show ;;
+	esac
+	"${EVSADM:-evsadm}" --socket "$IKE_TMP/$name.sock" "$@" 2>/dev/null
 }
 
 # ike_wait_conn NAME SECONDS: wait until NAME has a Phase 2 connection.

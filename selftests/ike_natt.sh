@@ -21,11 +21,11 @@ ike_session_up "session up through the NAT, address and split route on evs0"
 ike_ctl client sessions | tap_diag
 ike_ctl server sessions | tap_diag
 tap_check "client knows it floated (natt=yes)" \
-	sh -c "echo sessions | socat - UNIX-CONNECT:$IKE_TMP/client.sock | grep -q 'natt=yes'"
+	sh -c "evsadm --socket $IKE_TMP/client.sock ike show | grep -q 'natt=yes'"
 tap_check "server sees the peer at the NAT's address, port != 4500 (mapped)" \
-	sh -c "echo sessions | socat - UNIX-CONNECT:$IKE_TMP/server.sock |
+	sh -c "evsadm --socket $IKE_TMP/server.sock ike show |
 	       grep -q 'peer=198.51.100.254\[[0-9]*\]' &&
-	       ! echo sessions | socat - UNIX-CONNECT:$IKE_TMP/server.sock | grep -q 'peer=198.51.100.254\[500\]'"
+	       ! evsadm --socket $IKE_TMP/server.sock ike show | grep -q 'peer=198.51.100.254\[500\]'"
 tap_check "server's SAs are ESP-in-UDP" \
 	sh -c "ip netns exec $srv $EVS_TOP/userspace/evsadm/evsadm -j sa show | grep -q '\"encap\"'"
 tap_check "ping the LAN host through the NAT" \

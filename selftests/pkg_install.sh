@@ -150,8 +150,8 @@ fi
 # ExecReload: the unit's line with $MAINPID.
 reload=$(sed -n 's/^ExecReload=//p' /lib/systemd/system/evsd.service)
 reload=${reload//\$MAINPID/$(cat "$IKE_TMP/server.bgpid")}
-tap_check "ExecReload ($reload) re-reads the user database" sh -c "$reload &&
-	for i in \$(seq 50); do grep -q 'user database reloaded' $IKE_TMP/server.log && exit 0; sleep 0.2; done; exit 1"
+tap_check "ExecReload ($reload) re-reads the configuration" sh -c "$reload &&
+	for i in \$(seq 50); do grep -q 'reload: configuration .* reloaded' $IKE_TMP/server.log && exit 0; sleep 0.2; done; exit 1"
 
 ezv_vpnc_stop
 # Not under tap_check: its command substitution is a subshell, which

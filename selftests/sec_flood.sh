@@ -74,7 +74,7 @@ tap_diag "after the burst: $(ike_ctl server stats)"
 # The burst outruns evsd under TCG: its socket queue is full (and drops,
 # the client's datagrams with the rest).  vpnc starts once evsd keeps up
 # with the paced flood again.
-rx_now() { ike_ctl server stats | sed -n 's/^rx=\([0-9]*\) .*/\1/p'; }
+rx_now() { ike_ctl server stats | sed -n 's/^ike: rx \([0-9]*\) .*/\1/p'; }
 prev=$(rx_now)
 for _ in $(seq 60); do
 	sleep 1
@@ -103,7 +103,7 @@ wait "$flood_pid"
 tap_diag "flood: $(tr '\n' ' ' <"$IKE_TMP/flood.report")"
 tap_diag "after the flood: $(ike_ctl server stats)"
 
-half_open() { ike_ctl server stats | sed -n 's/.* half_open=\([0-9]*\).*/\1/p'; }
+half_open() { ike_ctl server stats | sed -n 's/.* half-open \([0-9]*\) .*/\1/p'; }
 for _ in $(seq 60); do
 	[ "$(half_open)" = 0 ] && break
 	sleep 0.5

@@ -77,12 +77,19 @@ CONF
 }
 
 # ezv_vpnc_start USER PASSWORD [ADDR]: run vpnc in $cli against the gateway.
+# Several at once: EZV_VPNC names the instance (its files in $IKE_TMP;
+# default vpnc), EZV_VPNC_NS its namespace, EZV_VPNC_GROUP and
+# EZV_VPNC_KEY its group (default sales); the other ezv_vpnc_* follow
+# EZV_VPNC.
 # Its connect script records what the gateway pushed in $IKE_TMP/vpnc.env and
 # sets up the tun device and split routes the way vpnc-script would.
+# Several at once: EZV_VPNC=TAG names the instance's files ($IKE_TMP/TAG.*,
+# default vpnc; also for ezv_vpnc_wait/stop and ezv_env), EZV_VPNC_NS its
+# namespace (default $cli), EZV_VPNC_IF its tun device (default tun0).
 ezv_vpnc_start() {
-	local user=$1 pass=$2
-	rm -f "$IKE_TMP/vpnc.env"
-	cat >"$IKE_TMP/vpnc-script" <<'SCRIPT'
+	local user=$1 pass=$2 t=$IKE_TMP/${EZV_VPNC:-vpnc}
+	rm -f "$t.env"
+	cat >"$t-script" <<'SCRIPT'
 #!/bin/sh
 # Test stand-in for vpnc-script: record, then configure tun + routes.
 env | grep -E '^(reason|TUNDEV|INTERNAL_IP4_|CISCO_|VPNGATEWAY)' | sort >"$EZV_ENV.$reason"
@@ -101,47 +108,48 @@ connect)
 esac
 exit 0
 SCRIPT
-	chmod +x "$IKE_TMP/vpnc-script"
-	cat >"$IKE_TMP/vpnc.conf" <<VPNC
+	chmod +x "$t-script"
+	cat >"$t.conf" <<VPNC
 IPSec gateway 198.51.100.1
-IPSec ID sales
-IPSec secret $EZV_GROUP_KEY
+IPSec ID ${EZV_VPNC_GROUP:-sales}
+IPSec secret ${EZV_VPNC_KEY:-$EZV_GROUP_KEY}
 Xauth username $user
 Xauth password $pass
 IKE DH Group dh2
 Perfect Forward Secrecy nopfs
 NAT Traversal Mode ${EZV_VPNC_NATT:-none}
-Interface name tun0
+Interface name ${EZV_VPNC_IF:-tun0}
 Interface mode tun
 No Detach
 Noninteractive
 Debug 1
-Script $IKE_TMP/vpnc-script
-Pidfile $IKE_TMP/vpnc.pid
+Script $t-script
+Pidfile $t.pid
 VPNC
-	EZV_ENV=$IKE_TMP/vpnc.env ip netns exec "$cli" vpnc "$IKE_TMP/vpnc.conf" \
-		>"$IKE_TMP/vpnc.log" 2>&1 &
-	echo $! >"$IKE_TMP/vpnc.bgpid"
+	EZV_ENV=$t.env ip netns exec "${EZV_VPNC_NS:-$cli}" vpnc "$t.conf" \
+		>"$t.log" 2>&1 &
+	echo $! >"$t.bgpid"
 }
 
 # ezv_vpnc_wait SECONDS: until the connect script ran (0) or vpnc gave up.
 ezv_vpnc_wait() {
-	local i
+	local i t=$IKE_TMP/${EZV_VPNC:-vpnc}
 	for i in $(seq $(($1 * 5))); do
-		[ -f "$IKE_TMP/vpnc.env" ] && return 0
-		kill -0 "$(cat "$IKE_TMP/vpnc.bgpid")" 2>/dev/null || return 1
+		[ -f "$t.env" ] && return 0
+		kill -0 "$(cat "$t.bgpid")" 2>/dev/null || return 1
 		sleep 0.2
 	done
 	return 1
 }
 
-# ezv_vpnc_stop: SIGTERM (vpnc sends its deletes) and wait.
+# ezv_vpnc_stop [SIGNAL]: SIGTERM (vpnc sends its deletes; KILL: none) and
+# wait.
 ezv_vpnc_stop() {
-	local f=$IKE_TMP/vpnc.bgpid pid
+	local f=$IKE_TMP/${EZV_VPNC:-vpnc}.bgpid pid
 	[ -f "$f" ] || return 0
 	pid=$(cat "$f")
 	rm -f "$f"
-	kill -TERM "$pid" 2>/dev/null
+	kill "-${1:-TERM}" "$pid" 2>/dev/null
 	for _ in $(seq 50); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -153,7 +161,7 @@ ezv_vpnc_stop() {
 
 # ezv_env VAR: a value vpnc handed to its script.
 ezv_env() {
-	sed -n "s/^$1=//p" "$IKE_TMP/vpnc.env" | head -1
+	sed -n "s/^$1=//p" "$IKE_TMP/${EZV_VPNC:-vpnc}.env" | head -1
 }
 
 # ezv_rri_route NS ADDR: the gateway's route for a client address into evs0.
@@ -163,7 +171,7 @@ ezv_rri_route() {
 
 ezv_diag_vpnc() {
 	echo "# --- vpnc (last 30 lines) ---"
-	tail -n 30 "$IKE_TMP/vpnc.log" | tap_diag
+	tail -n 30 "$IKE_TMP/${EZV_VPNC:-vpnc}.log" | tap_diag
 }
 
 # ezv_diag_server [LINES]: the gateway's log, more of it than ike_diag.

@@ -189,23 +189,51 @@ struct stats_reply {
 	int found;
 };
 
+static void stats_nest(struct stats_reply *r, const struct nlattr *nest)
+{
+	const struct nlattr *s;
+
+	r->found = 1;
+	mnl_attr_for_each_nested(s, nest)
+		if (mnl_attr_get_type(s) <= EVS_STATS_A_MAX &&
+		    mnl_attr_get_payload_len(s) == 8)
+			r->st[mnl_attr_get_type(s)] = mnl_attr_get_u64(s);
+}
+
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct stats_reply *r = data;
-	struct nlattr *sa = evs_nl_attr(nlh, EVS_A_SA), *a, *s;
+	struct nlattr *sa = evs_nl_attr(nlh, EVS_A_SA), *a;
 
 	if (!sa)
 		return MNL_CB_OK;
-	mnl_attr_for_each_nested(a, sa) {
-		if (mnl_attr_get_type(a) != EVS_SA_A_STATS)
-			continue;
-		r->found = 1;
-		mnl_attr_for_each_nested(s, a)
-			if (mnl_attr_get_type(s) <= EVS_STATS_A_MAX &&
-			    mnl_attr_get_payload_len(s) == 8)
-				r->st[mnl_attr_get_type(s)] = mnl_attr_get_u64(s);
-	}
+	mnl_attr_for_each_nested(a, sa)
+		if (mnl_attr_get_type(a) == EVS_SA_A_STATS)
+			stats_nest(r, a);
 	return MNL_CB_OK;
+}
+
+static int dev_stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *a = evs_nl_attr(nlh, EVS_A_STATS);
+
+	if (a)
+		stats_nest(data, a);
+	return MNL_CB_OK;
+}
+
+int evs_t_dev_stats(struct evs_nl *nl, uint64_t st[EVS_STATS_A_MAX + 1])
+{
+	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_LINK_GET, 0);
+	struct stats_reply r = { .st = st };
+	int ret;
+
+	memset(st, 0, sizeof(uint64_t) * (EVS_STATS_A_MAX + 1));
+	mnl_attr_put_strz(nlh, EVS_A_IFNAME, "evs0");
+	ret = evs_nl_talk(nl, nlh, dev_stats_cb, &r);
+	if (ret)
+		return ret;
+	return r.found ? 0 : -ENODATA;
 }
 
 int evs_t_sa_stats(struct evs_nl *nl, uint8_t dir, uint32_t spi,

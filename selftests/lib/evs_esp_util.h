@@ -56,6 +56,8 @@ int evs_t_policy_add_conn(struct evs_nl *nl, uint8_t dir, const char *src,
 /* Counters of one SA (index enum evs_stats_attr); -ENOENT when gone. */
 int evs_t_sa_stats(struct evs_nl *nl, uint8_t dir, uint32_t spi,
 		   uint64_t st[EVS_STATS_A_MAX + 1]);
+/* Counters of the evs0 device (index enum evs_stats_attr). */
+int evs_t_dev_stats(struct evs_nl *nl, uint64_t st[EVS_STATS_A_MAX + 1]);
 /* Fill BUF with LEN bytes of hex (deterministic from SEED). */
 void evs_t_hexkey(char *buf, int len, int seed);
 /* hex string -> bytes; returns the length or -1. */

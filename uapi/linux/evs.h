@@ -184,6 +184,8 @@ enum evs_stats_attr {
 	EVS_STATS_A_DROP_ENCAP,
 	EVS_STATS_A_DROP_CIPHER,
 	EVS_STATS_A_DROP_OTHER,		/* no memory, no route, ... */
+	EVS_STATS_A_RX_DUMMY,		/* dummy packets (next header 59,
+					 * RFC 4303 2.6): authentic, discarded */
 	__EVS_STATS_A_MAX
 };
 #define EVS_STATS_A_MAX (__EVS_STATS_A_MAX - 1)

@@ -3,31 +3,45 @@
 #include <string.h>
 
 #include "evsadm/evsadm.h"
+#include "lib/ctlsock.h"
 
 static const struct evsadm_cmd {
 	const char *name;
 	int (*fn)(struct evsadm *ctx, int argc, char **argv);
 	const char *usage;	/* NULL: the handler prints its own help */
+	/* Shortest abbreviation taken: objects added later must not make
+	 * an older one's abbreviation ambiguous ("s" stays sa). */
+	size_t min_abbrev;
 } evsadm_cmds[] = {
-	{ "version",	evsadm_version,	evsadm_version_usage },
-	{ "link",	evsadm_link,	evsadm_link_usage },
-	{ "sa",		evsadm_sa,	evsadm_sa_usage },
-	{ "policy",	evsadm_policy,	evsadm_policy_usage },
-	{ "conn",	evsadm_conn,	evsadm_conn_usage },
-	{ "route",	evsadm_route,	evsadm_route_usage },
-	{ "proxy-arp",	evsadm_parp,	evsadm_parp_usage },
-	{ "monitor",	evsadm_monitor,	evsadm_monitor_usage },
-	{ "user",	evsadm_user,	NULL },
+	{ "version",	evsadm_version,	evsadm_version_usage, 1 },
+	{ "link",	evsadm_link,	evsadm_link_usage, 1 },
+	{ "sa",		evsadm_sa,	evsadm_sa_usage, 1 },
+	{ "policy",	evsadm_policy,	evsadm_policy_usage, 1 },
+	{ "conn",	evsadm_conn,	evsadm_conn_usage, 1 },
+	{ "route",	evsadm_route,	evsadm_route_usage, 1 },
+	{ "proxy-arp",	evsadm_parp,	evsadm_parp_usage, 1 },
+	{ "monitor",	evsadm_monitor,	evsadm_monitor_usage, 1 },
+	{ "user",	evsadm_user,	NULL, 1 },
+	{ "session",	evsadm_ctl,	NULL, 2 },
+	{ "daemon",	evsadm_ctl,	NULL, 1 },
+	{ "pool",	evsadm_ctl,	NULL, 3 },
+	{ "reload",	evsadm_ctl,	NULL, 3 },
+	{ "ike",	evsadm_ctl,	NULL, 1 },
+	{ "import-ios",	evsadm_import_ios, NULL, 2 },
 };
 
 #define N_CMDS (sizeof(evsadm_cmds) / sizeof(evsadm_cmds[0]))
 
 static const char main_usage[] =
 "Usage: evsadm [OPTIONS] OBJECT { COMMAND | help }\n"
-"OBJECT  := { version | link | sa | policy | conn | route | proxy-arp | monitor | user }\n"
-"OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -h[elp] | -V[ersion] }\n"
+"OBJECT  := { version | link | sa | policy | conn | route | proxy-arp | monitor | user |\n"
+"             session | daemon | pool | reload | ike | import-ios }\n"
+"OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -h[elp] | -V[ersion] |\n"
+"             --socket PATH }\n"
 "  -j  JSON output          -p  pretty JSON (implies -j)\n"
 "  -s  counters and current lifetimes\n"
+"  --socket PATH  evsd's control socket (default " EVS_CTL_PATH ")\n"
+"session, daemon, pool, reload and ike ask evsd (its control socket, root only).\n"
 "Objects and commands may be abbreviated to a unique prefix (evsadm sa sh).\n"
 "`evsadm OBJECT help` shows an object's grammar.\n";
 
@@ -83,6 +97,18 @@ int evsadm_run(struct evsadm *ctx, int argc, char **argv)
 			fputs(main_usage, stdout);
 			return EVSADM_EXIT_OK;
 		}
+		if (!strcmp(a, "--socket") || !strcmp(a, "-socket")) {
+			if (i + 1 >= argc || !argv[i + 1][0]) {
+				fprintf(stderr, "evsadm: \"%s\" expects a path\n", a);
+				return EVSADM_EXIT_USAGE;
+			}
+			ctx->opt.socket = argv[++i];
+			continue;
+		}
+		if (!strncmp(a, "--socket=", 9)) {
+			ctx->opt.socket = a + 9;
+			continue;
+		}
 		if (!strcmp(a, "-V") || !strcmp(a, "--version") || !strcmp(a, "-Version")) {
 			printf("evsadm %s\n", EVS_VERSION);
 			return EVSADM_EXIT_OK;
@@ -109,7 +135,8 @@ int evsadm_run(struct evsadm *ctx, int argc, char **argv)
 			match = (int)c;
 			break;
 		}
-		if (!strncmp(argv[i], name, strlen(argv[i])))
+		if (!strncmp(argv[i], name, strlen(argv[i])) &&
+		    strlen(argv[i]) >= evsadm_cmds[c].min_abbrev)
 			match = match == -1 ? (int)c : -2;
 	}
 	if (match < 0) {

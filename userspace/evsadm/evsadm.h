@@ -37,6 +37,7 @@ struct evsadm_opts {
 	bool json;		/* -j */
 	bool pretty;		/* -p (implies -j) */
 	int stats;		/* -s, counted */
+	const char *socket;	/* --socket: evsd's control socket */
 };
 
 /* One run of a command: options, where output goes, the netlink handle. */
@@ -69,6 +70,10 @@ int evsadm_parp(struct evsadm *ctx, int argc, char **argv);
 int evsadm_monitor(struct evsadm *ctx, int argc, char **argv);
 /* `evsadm user ...`: argv[1] the verb (add|del|passwd|show). */
 int evsadm_user(struct evsadm *ctx, int argc, char **argv);
+/* `evsadm import-ios FILE ...`: a Cisco IOS configuration to evsd.conf. */
+int evsadm_import_ios(struct evsadm *ctx, int argc, char **argv);
+/* session, daemon, pool, reload, ike: through evsd's control socket. */
+int evsadm_ctl(struct evsadm *ctx, int argc, char **argv);
 
 extern const char evsadm_version_usage[], evsadm_link_usage[], evsadm_sa_usage[],
 	evsadm_policy_usage[], evsadm_conn_usage[], evsadm_route_usage[],
@@ -219,5 +224,17 @@ void evsadm_link_print(FILE *f, const struct evs_link_info *link, int stats);
 
 /* monitor: one line per event (text), or the JSON object. */
 void evsadm_event_print(FILE *f, const struct evs_event *ev);
+
+/* A control-socket request from argv (argv[0] the object: session,
+ * daemon, pool, reload, ike). */
+struct evsadm_ctl_req {
+	const char *command;		/* "session-show", ... */
+	struct json_object *args;	/* owned: json_object_put it */
+	struct evsadm_opts opt;		/* -s/-j given after the words */
+	bool help;
+};
+int evsadm_ctl_parse(int argc, char **argv, struct evsadm_ctl_req *req, struct evs_err *e);
+/* One session of session-show's answer, as text (stats: -s). */
+void evsadm_session_print(FILE *f, struct json_object *s, int stats);
 
 #endif

@@ -335,9 +335,11 @@ void evsadm_print_counters(FILE *f, const struct evs_counters *c, const char *in
 	};
 	const uint64_t *v = c->v;
 
-	fprintf(f, "%sRX: packets %llu bytes %llu  TX: packets %llu bytes %llu\n", indent,
-		(unsigned long long)v[EVS_STATS_A_RX_PACKETS],
+	/* dummy: authentic chaff (RFC 4303 2.6), discarded, not a drop */
+	fprintf(f, "%sRX: packets %llu bytes %llu dummy %llu  TX: packets %llu bytes %llu\n",
+		indent, (unsigned long long)v[EVS_STATS_A_RX_PACKETS],
 		(unsigned long long)v[EVS_STATS_A_RX_BYTES],
+		(unsigned long long)v[EVS_STATS_A_RX_DUMMY],
 		(unsigned long long)v[EVS_STATS_A_TX_PACKETS],
 		(unsigned long long)v[EVS_STATS_A_TX_BYTES]);
 	fprintf(f, "%sdrops:", indent);

@@ -12,6 +12,7 @@
 void evsd_config_free(struct evsd_config *cfg)
 {
 	easyvpn_config_destroy(cfg->easyvpn);
+	metrics_config_free(&cfg->metrics);
 	ike_config_free(&cfg->ike);
 	cfg_free(cfg->tree);
 	free(cfg->path);
@@ -29,6 +30,9 @@ int evsd_config_load(const char *path, struct evsd_config *cfg,
 	if (ike_config_load(cfg->tree, &cfg->ike, err) < 0)
 		goto fail;
 	if (easyvpn_config_load(cfg->tree, &cfg->easyvpn, err) < 0)
+		goto fail;
+	ezv_config_defaults(&cfg->ike, cfg->easyvpn);
+	if (metrics_config_load(cfg->tree, &cfg->metrics, err) < 0)
 		goto fail;
 	if (cfg_check_unused(cfg->tree, err) < 0)
 		goto fail;

@@ -6,6 +6,7 @@
  *   ike/engine/ike_config.c   policies, transform sets, keys, peers, pki,
  *                             timers, listen, device, logging
  *   ezv/config_easyvpn.c      groups, users, pools, RADIUS, ...
+ *   evsd/metrics.c            metrics-file, -interval, -sessions
  * and any directive nobody claimed is an error.
  */
 #ifndef EVSD_CONFIG_H
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "evsd/metrics.h"
 #include "ezv/config_easyvpn.h"
 #include "ike/engine/ike_config.h"
 #include "lib/conftree.h"
@@ -25,6 +27,7 @@ struct evsd_config {
 	struct cfg_node *tree;		/* kept until evsd_config_free */
 	struct ike_config ike;
 	struct easyvpn_config *easyvpn;	/* the Easy VPN sections */
+	struct metrics_config metrics;
 };
 
 /* Parse path, interpret the IKE and the Easy VPN sections, then

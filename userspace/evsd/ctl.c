@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * ctl: the control socket.  See ctl.h.
+ * ctl: the control socket: requests, the command table, the clients.
+ * See ctl.h and Documentation/control-socket.md.
  */
 #include "evsd/ctl.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,90 +16,219 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "lib/daemon_log.h"
 #include "evsd/loop.h"
-#include "ike/engine/phase2.h"
+#include "lib/daemon_log.h"
 
-static void answer_sessions(struct ike_engine *e, FILE *f)
-{
-	/* The listing: inherently over all SAs. */
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		char peer[64], alg[96] = "-";
-		uint64_t age = (e->now - sa->created) / 1000;
-
-		if (sa->state == IKE_S_DEAD)
-			continue;
-		ike_addr_str((struct sockaddr *)&sa->path.remote, peer, sizeof(peer));
-		if (sa->have_chosen)
-			p1_xform_format(&sa->chosen, alg, sizeof(alg));
-		fprintf(f, "ike id=%u state=%s peer=%s role=%s mode=%s alg=%s natt=%s dpd=%s age=%llu label=%s\n",
-			sa->serial, ike_state_name(sa->state), peer,
-			sa->initiator ? "initiator" : "responder",
-			sa->exch == ISAKMP_EXCH_AGGRESSIVE ? "aggressive" : "main",
-			alg, sa->path.natt ? "yes" : "no", sa->dpd ? "yes" : "no",
-			(unsigned long long)age, sa->label[0] ? log_peer(sa->label) : "-");
-		for (struct ike_conn *c = sa->conns; c; c = c->next) {
-			char l[64], r[64], x[96];
-
-			evs_prefix_str(&c->local, l, sizeof(l));
-			evs_prefix_str(&c->remote, r, sizeof(r));
-			p2_xform_format(&c->xf, x, sizeof(x));
-			fprintf(f, "  conn id=%u local=%s remote=%s spi_in=%08x spi_out=%08x alg=%s rekeys=%u\n",
-				c->id, l, r, c->spi_in, c->spi_out, x,
-				c->generation ? c->generation - 1 : 0);
-		}
-	}
-}
-
-static void answer_stats(struct ike_engine *e, FILE *f)
-{
-	const struct ike_stats *s = &e->stats;
-
-	fprintf(f, "rx=%llu tx=%llu malformed=%llu duplicate=%llu unknown_sa=%llu rate_limited=%llu half_open_full=%llu retransmits=%llu p1_ok=%llu p1_failed=%llu p2_ok=%llu p2_failed=%llu dpd_dead=%llu half_open=%u unauthenticated=%u evicted=%llu source_full=%llu unauth_refused=%llu\n",
-		(unsigned long long)s->rx, (unsigned long long)s->tx,
-		(unsigned long long)s->rx_malformed, (unsigned long long)s->rx_dup,
-		(unsigned long long)s->rx_unknown_sa,
-		(unsigned long long)s->rx_rate_limited,
-		(unsigned long long)s->rx_half_open_full,
-		(unsigned long long)s->rexmits, (unsigned long long)s->p1_ok,
-		(unsigned long long)s->p1_failed, (unsigned long long)s->p2_ok,
-		(unsigned long long)s->p2_failed, (unsigned long long)s->dpd_dead,
-		e->n_half_open, e->n_unauth,
-		(unsigned long long)s->half_open_evicted,
-		(unsigned long long)s->rx_source_full,
-		(unsigned long long)s->unauth_refused);
-}
-
-void ctl_answer(struct ike_engine *e, const char *cmd, FILE *f)
-{
-	if (!strcmp(cmd, "sessions") || !strcmp(cmd, "sa"))
-		answer_sessions(e, f);
-	else if (!strcmp(cmd, "stats"))
-		answer_stats(e, f);
-	else
-		fprintf(f, "error unknown command \"%s\" (sessions, stats)\n",
-			log_peern(cmd, strnlen(cmd, 40)));
-}
-
-/* ---- the socket and its clients ------------------------------------------ */
+struct ctl_cmd {
+	char name[CTL_NAME_MAX + 1];
+	ctl_cmd_fn fn;
+	void *arg;
+};
 
 struct ctl_client {
 	int fd;				/* -1: free */
 	unsigned timer;
-	char line[CTL_LINE_MAX];
+	char line[EVS_CTL_REQUEST_MAX];
 	size_t n_line;
-	char *out;			/* the answer, once the line is complete */
+	char *out;			/* the answer, once the request is complete */
 	size_t n_out, off;
 	struct ctl *ctl;
 };
 
 struct ctl {
 	struct loop *loop;
-	struct ike_engine *eng;
 	int fd;
 	char *path;
 	struct ctl_client cl[CTL_MAX_CLIENTS];
+	struct ctl_cmd cmds[CTL_MAX_CMDS];
+	unsigned n_cmds;
 };
+
+static const struct ctl_cmd *cmd_find(const struct ctl *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n_cmds; i++)
+		if (!strcmp(c->cmds[i].name, name))
+			return &c->cmds[i];
+	return NULL;
+}
+
+int ctl_register(struct ctl *c, const char *name, ctl_cmd_fn fn, void *arg)
+{
+	struct ctl_cmd *cmd = (struct ctl_cmd *)cmd_find(c, name);
+
+	if (strlen(name) > CTL_NAME_MAX)
+		return -1;
+	if (!cmd) {
+		if (c->n_cmds >= CTL_MAX_CMDS)
+			return -1;
+		cmd = &c->cmds[c->n_cmds++];
+		snprintf(cmd->name, sizeof(cmd->name), "%s", name);
+	}
+	cmd->fn = fn;
+	cmd->arg = arg;
+	return 0;
+}
+
+/* ---- arguments -------------------------------------------------------- */
+
+int ctl_args_check(struct json_object *args, const char *const *names,
+		   struct evs_err *err)
+{
+	json_object_object_foreach(args, key, val) {
+		bool known = false;
+
+		(void)val;
+		for (unsigned i = 0; names && names[i]; i++)
+			known |= !strcmp(key, names[i]);
+		if (!known)
+			return evs_errf(err, "unknown argument \"%s\"",
+					log_peern(key, strnlen(key, 40)));
+	}
+	return 0;
+}
+
+int ctl_arg_str(struct json_object *args, const char *name, const char **out,
+		struct evs_err *err)
+{
+	struct json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(args, name, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return evs_errf(err, "argument \"%s\" must be a string", name);
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+int ctl_arg_u32(struct json_object *args, const char *name, uint32_t *out,
+		bool *present, struct evs_err *err)
+{
+	struct json_object *v;
+	int64_t n;
+
+	*present = false;
+	if (!json_object_object_get_ex(args, name, &v))
+		return 0;
+	errno = 0;
+	n = json_object_get_int64(v);
+	if (!json_object_is_type(v, json_type_int) || errno || n < 0 || n > UINT32_MAX)
+		return evs_errf(err, "argument \"%s\" must be an integer 0..%u", name,
+				UINT32_MAX);
+	*out = (uint32_t)n;
+	*present = true;
+	return 0;
+}
+
+/* ---- requests and answers ------------------------------------------------ */
+
+static struct json_object *answer_error(const char *msg)
+{
+	struct json_object *a = json_object_new_object();
+
+	json_object_object_add(a, "version", json_object_new_int(EVS_CTL_VERSION));
+	json_object_object_add(a, "ok", json_object_new_boolean(false));
+	json_object_object_add(a, "error", json_object_new_string(msg));
+	return a;
+}
+
+/* The answer object to one request (text of len bytes). */
+static struct json_object *dispatch(struct ctl *c, const char *req, size_t len,
+				    char *cmd_name, size_t name_len)
+{
+	struct json_object *rq, *v, *args = NULL, *res, *a;
+	struct json_tokener *tok;
+	const struct ctl_cmd *cmd;
+	struct evs_err err = { "" };
+	const char *name;
+	int64_t ver;
+
+	while (len && (req[len - 1] == '\n' || req[len - 1] == '\r'))
+		len--;
+	tok = json_tokener_new_ex(16);
+	if (!tok)
+		return answer_error("out of memory");
+	rq = json_tokener_parse_ex(tok, req, (int)len);
+	/* one object, nothing after it, no half-parsed one */
+	if (!rq || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(rq, json_type_object)) {
+		json_tokener_free(tok);
+		json_object_put(rq);
+		return answer_error("the request is not one JSON object on one line");
+	}
+	json_tokener_free(tok);
+	if (!json_object_object_get_ex(rq, "version", &v) ||
+	    !json_object_is_type(v, json_type_int)) {
+		a = answer_error("the request has no \"version\"");
+		goto out;
+	}
+	ver = json_object_get_int64(v);
+	if (ver != EVS_CTL_VERSION) {
+		snprintf(err.msg, sizeof(err.msg), "protocol version %lld is not spoken here "
+			 "(evsd speaks version %d)", (long long)ver, EVS_CTL_VERSION);
+		a = answer_error(err.msg);
+		goto out;
+	}
+	if (!json_object_object_get_ex(rq, "command", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		a = answer_error("the request has no \"command\"");
+		goto out;
+	}
+	name = json_object_get_string(v);
+	snprintf(cmd_name, name_len, "%s", log_peern(name, strnlen(name, 40)));
+	cmd = cmd_find(c, name);
+	if (!cmd) {
+		char list[CTL_MAX_CMDS * (CTL_NAME_MAX + 2)] = "";
+		size_t off = 0;
+
+		for (unsigned i = 0; i < c->n_cmds; i++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+						i ? ", " : "", c->cmds[i].name);
+		evs_errf(&err, "unknown command \"%s\" (%.400s)", cmd_name, list);
+		a = answer_error(err.msg);
+		goto out;
+	}
+	if (json_object_object_get_ex(rq, "args", &args) && args &&
+	    !json_object_is_type(args, json_type_object)) {
+		a = answer_error("\"args\" must be an object");
+		goto out;
+	}
+	if (!args)
+		args = json_object_new_object();
+	else
+		json_object_get(args);
+	res = json_object_new_object();
+	if (!res || !args || cmd->fn(cmd->arg, args, res, &err) < 0) {
+		json_object_put(res);
+		a = answer_error(err.msg[0] ? err.msg : "failed");
+	} else {
+		a = json_object_new_object();
+		json_object_object_add(a, "version", json_object_new_int(EVS_CTL_VERSION));
+		json_object_object_add(a, "ok", json_object_new_boolean(true));
+		json_object_object_add(a, "result", res);
+	}
+	json_object_put(args);
+out:
+	json_object_put(rq);
+	return a;
+}
+
+char *ctl_answer(struct ctl *c, const char *req, size_t len)
+{
+	char name[48] = "", *out = NULL;
+	struct json_object *a = dispatch(c, req, len, name, sizeof(name));
+	const char *text = a ? json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN) : NULL;
+
+	if (text && asprintf(&out, "%s\n", text) < 0)
+		out = NULL;
+	if (out)
+		log_debug("control socket: \"%s\": %zu bytes to send", name, strlen(out));
+	json_object_put(a);
+	return out;
+}
+
+/* ---- the socket and its clients ------------------------------------------ */
 
 static void client_drop(struct ctl_client *c)
 {
@@ -127,28 +258,33 @@ static void client_timeout(void *arg)
 
 static void make_answer(struct ctl_client *c)
 {
-	FILE *f = open_memstream(&c->out, &c->n_out);
+	bool full = c->n_line == sizeof(c->line) - 1 && !memchr(c->line, '\n', c->n_line);
+	size_t len = c->n_line;
+	char *nl = memchr(c->line, '\n', c->n_line);
 
-	c->line[c->n_line] = '\0';
-	c->line[strcspn(c->line, "\r\n")] = '\0';
-	if (!f) {
+	if (nl)
+		len = (size_t)(nl - c->line);
+	if (full) {
+		static const char msg[] = "{\"version\":1,\"ok\":false,\"error\":"
+					  "\"the request is longer than 4096 bytes\"}\n";
+
+		c->out = strdup(msg);
+	} else {
+		c->out = ctl_answer(c->ctl, c->line, len);
+	}
+	if (!c->out) {
 		client_drop(c);
 		return;
 	}
-	ike_engine_set_time(c->ctl->eng, loop_now_ms());
-	ctl_answer(c->ctl->eng, c->line, f);
-	if (fclose(f) != 0 || !c->out) {
-		client_drop(c);
-		return;
-	}
-	if (c->n_out > CTL_ANSWER_MAX) {
-		static const char cut[] = "error answer cut short\n";
+	c->n_out = strlen(c->out);
+	if (c->n_out > EVS_CTL_ANSWER_MAX) {
+		static const char cut[] = "{\"version\":1,\"ok\":false,\"error\":"
+					  "\"the answer is too long\"}\n";
 
-		memcpy(c->out + CTL_ANSWER_MAX - (sizeof(cut) - 1), cut, sizeof(cut) - 1);
-		c->n_out = CTL_ANSWER_MAX;
+		memcpy(c->out, cut, sizeof(cut));
+		c->n_out = sizeof(cut) - 1;
 	}
 	c->off = 0;
-	log_debug("control socket: \"%s\": %zu bytes to send", log_peer(c->line), c->n_out);
 	shutdown(c->fd, SHUT_RD);
 	loop_set_events(c->ctl->loop, c->fd, POLLOUT);
 }
@@ -230,8 +366,7 @@ unsigned ctl_clients(const struct ctl *ctl)
 	return n;
 }
 
-struct ctl *ctl_open(struct loop *l, struct ike_engine *e, const char *path,
-		     struct evs_err *err)
+struct ctl *ctl_open(struct loop *l, const char *path, struct evs_err *err)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct ctl *ctl;
@@ -250,7 +385,6 @@ struct ctl *ctl_open(struct loop *l, struct ike_engine *e, const char *path,
 		return NULL;
 	}
 	ctl->loop = l;
-	ctl->eng = e;
 	for (unsigned i = 0; i < CTL_MAX_CLIENTS; i++)
 		ctl->cl[i].fd = -1;
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "evsd/dae.h"
+#include "ezv/dae.h"
+#include "ike/engine/ikesa.h"
 #include "lib/daemon_log.h"
 
 /* Requests read per wake-up: a flood cannot hold the loop. */
@@ -18,9 +20,10 @@
 struct evsd_dae {
 	struct loop *loop;
 	struct ezv *z;
-	void (*set_time)(void *arg, uint64_t now_ms);
-	void *arg;
+	struct ike_engine *eng;
 	int fd;
+	uint16_t port;
+	struct sockaddr_storage listen;	/* as configured */
 };
 
 /* The dual-stack socket shows an IPv4 client as ::ffff:a.b.c.d: the
@@ -54,7 +57,7 @@ static void on_dae(int fd, void *arg)
 
 		if (n < 0)
 			return;
-		d->set_time(d->arg, now);
+		ike_engine_set_time(d->eng, now);
 		unmap(&from, &who);
 		an = ezv_dae_input(d->z, &who, b, (size_t)n, now, (uint64_t)time(NULL), out,
 				   sizeof(out));
@@ -64,11 +67,22 @@ static void on_dae(int fd, void *arg)
 	}
 }
 
-struct evsd_dae *evsd_dae_open(struct loop *l, struct ezv *z,
-			       void (*set_time)(void *arg, uint64_t now_ms), void *arg,
-			       struct evs_err *err)
+bool evsd_dae_same(const struct evsd_dae *d, const struct easyvpn_config *cfg)
 {
 	struct sockaddr_storage ss;
+	uint16_t port = ezv_dae_port(cfg, &ss);
+
+	if (!d || !port)
+		return !d && !port;
+	return port == d->port && ss.ss_family == d->listen.ss_family &&
+	       (ss.ss_family == AF_UNSPEC || ezv_same_host(&ss, &d->listen));
+}
+
+struct evsd_dae *evsd_dae_open(struct loop *l, struct ezv *z,
+			       const struct easyvpn_config *cfg, struct ike_engine *eng,
+			       struct evs_err *err)
+{
+	struct sockaddr_storage ss, conf;
 	struct evsd_dae *d;
 	uint16_t port;
 	socklen_t len;
@@ -76,9 +90,10 @@ struct evsd_dae *evsd_dae_open(struct loop *l, struct ezv *z,
 	int one = 1, v6only = 0;
 
 	err->msg[0] = '\0';
-	port = z ? ezv_dae_port(z, &ss) : 0;
+	port = z ? ezv_dae_port(cfg, &ss) : 0;
 	if (!port)
 		return NULL;
+	conf = ss;
 	if (ss.ss_family == AF_UNSPEC) {
 		/* every address, IPv4 and IPv6 on one socket */
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
@@ -105,8 +120,9 @@ struct evsd_dae *evsd_dae_open(struct loop *l, struct ezv *z,
 	}
 	d->loop = l;
 	d->z = z;
-	d->set_time = set_time;
-	d->arg = arg;
+	d->eng = eng;
+	d->port = port;
+	d->listen = conf;
 	d->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (d->fd < 0)
 		goto fail;
@@ -115,7 +131,7 @@ struct evsd_dae *evsd_dae_open(struct loop *l, struct ezv *z,
 		setsockopt(d->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
 	if (bind(d->fd, (struct sockaddr *)&ss, len) < 0)
 		goto fail;
-	if (loop_add_fd(l, d->fd, on_dae, d) < 0) {
+	if (l && loop_add_fd(l, d->fd, on_dae, d) < 0) {
 		errno = EMFILE;
 		goto fail;
 	}
@@ -134,7 +150,8 @@ void evsd_dae_close(struct evsd_dae *d)
 {
 	if (!d)
 		return;
-	loop_del_fd(d->loop, d->fd);
+	if (d->loop)
+		loop_del_fd(d->loop, d->fd);
 	close(d->fd);
 	free(d);
 }

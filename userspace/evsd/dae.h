@@ -12,13 +12,18 @@
 #include "lib/err.h"
 
 struct evsd_dae;
+struct ike_engine;
 
-/* NULL with err->msg empty when z has no dynamic-authorization block;
+/* The socket cfg's dynamic-authorization block asks for, its requests
+ * decided by z.  NULL with err->msg empty when cfg has no such block;
  * NULL with err on failure (the port taken, ...).  Before each request
- * the engine's clock is set (set_time(arg, now)). */
+ * the engine's clock is set. */
 struct evsd_dae *evsd_dae_open(struct loop *l, struct ezv *z,
-			       void (*set_time)(void *arg, uint64_t now_ms), void *arg,
+			       const struct easyvpn_config *cfg, struct ike_engine *eng,
 			       struct evs_err *err);
+/* d (NULL: none) listens where cfg asks (none when cfg has no
+ * dynamic-authorization block): a reload can keep it. */
+bool evsd_dae_same(const struct evsd_dae *d, const struct easyvpn_config *cfg);
 void evsd_dae_close(struct evsd_dae *d);
 
 #endif

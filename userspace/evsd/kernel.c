@@ -122,6 +122,31 @@ int kernel_encap_detach(struct kernel *k, int fd)
 	return request(k, nlh, "detach the UDP/4500 socket", ENOENT);
 }
 
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct evs_link_info link;
+
+	if (evs_msg_parse_link(nlh, &link) || !link.has_stats)
+		return MNL_CB_ERROR;
+	*(struct evs_counters *)data = link.stats;
+	return MNL_CB_OK;
+}
+
+int kernel_link_stats(struct kernel *k, struct evs_counters *c, struct evs_err *err)
+{
+	struct nlmsghdr *nlh = start(k, EVS_CMD_LINK_GET);
+	struct evs_nl_err e;
+
+	memset(c, 0, sizeof(*c));
+	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
+	if (evs_nl_request(k->req, nlh, link_cb, c, &e) < 0)
+		return evs_errf(err, "%s counters: %s", k->ifname,
+				e.msg[0] ? e.msg : strerror(e.err));
+	if (!c->has)
+		return evs_errf(err, "%s counters: the kernel sent none", k->ifname);
+	return 0;
+}
+
 static void to_inaddr(const struct sockaddr_storage *ss, struct evs_inaddr *a,
 		      uint16_t *port)
 {
@@ -230,8 +255,8 @@ static int sa_del(struct kernel *k, uint8_t dir, uint32_t spi)
 	return request(k, nlh, "delete SA", ENOENT);
 }
 
-static int policy(struct kernel *k, const struct kernel_child *c, bool in,
-		  bool add)
+static int policy_one(struct kernel *k, const struct kernel_child *c,
+		      const struct evs_prefix *local, bool in, bool add)
 {
 	struct evs_policy_info p;
 	struct nlmsghdr *nlh;
@@ -239,8 +264,8 @@ static int policy(struct kernel *k, const struct kernel_child *c, bool in,
 	memset(&p, 0, sizeof(p));
 	set_dev(k, &p.dev);
 	p.dir = in ? EVS_DIR_IN : EVS_DIR_OUT;
-	prefix_inaddr(in ? &c->remote_net : &c->local_net, &p.src);
-	prefix_inaddr(in ? &c->local_net : &c->remote_net, &p.dst);
+	prefix_inaddr(in ? &c->remote_net : local, &p.src);
+	prefix_inaddr(in ? local : &c->remote_net, &p.dst);
 	EVS_SET(&p, EVS_POL_A_DIR);
 	EVS_SET(&p, EVS_POL_A_SRC);
 	EVS_SET(&p, EVS_POL_A_DST);
@@ -256,6 +281,22 @@ static int policy(struct kernel *k, const struct kernel_child *c, bool in,
 	evs_msg_put_policy(nlh, &p);
 	return request(k, nlh, add ? "add policy" : "delete policy",
 		       add ? 0 : ENOENT);
+}
+
+/* One policy for the connection's local selector, or one per network it
+ * was narrowed to (a split-tunnel client: packets from it to anything
+ * else find no inbound policy and are dropped as drop_policy). */
+static int policy(struct kernel *k, const struct kernel_child *c, bool in,
+		  bool add)
+{
+	int rc = 0;
+
+	if (!c->n_local_nets)
+		return policy_one(k, c, &c->local_net, in, add);
+	for (unsigned i = 0; i < c->n_local_nets; i++)
+		if (policy_one(k, c, &c->local_nets[i], in, add) < 0)
+			rc = -1;
+	return rc;
 }
 
 int kernel_child_add(void *arg, const struct kernel_child *c)
@@ -343,6 +384,98 @@ int kernel_conn_del(void *arg, uint32_t conn_id)
 	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
 	evs_msg_put_conn(nlh, &ci);
 	return request(k, nlh, "delete connection", ENOENT);
+}
+
+/* ---- leftovers of an earlier evsd ---------------------------------------- */
+
+struct leftovers {
+	uint32_t *ids;
+	size_t n, cap;
+	int err;
+};
+
+static int leftover_sa_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct leftovers *l = data;
+	struct evs_sa_info sa;
+	uint32_t id;
+
+	memset(&sa, 0, sizeof(sa));
+	if (evs_msg_parse_sa(nlh, &sa))
+		return MNL_CB_OK;
+	id = EVS_HAS(&sa, EVS_SA_A_CONN_ID) ? sa.conn_id : 0;
+	evs_sa_info_wipe(&sa);		/* the dump carries the keys */
+	if (!id)
+		return MNL_CB_OK;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->ids[i] == id)
+			return MNL_CB_OK;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		uint32_t *ids = realloc(l->ids, cap * sizeof(*ids));
+
+		if (!ids) {
+			l->err = ENOMEM;
+			return MNL_CB_STOP;
+		}
+		l->ids = ids;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = id;
+	return MNL_CB_OK;
+}
+
+static int conn_info_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct evs_conn_info *ci = data;
+
+	if (evs_msg_parse_conn(nlh, ci))
+		memset(ci, 0, sizeof(*ci));
+	return MNL_CB_OK;
+}
+
+int kernel_remove_leftovers(struct kernel *k, struct kernel_leftovers *out,
+			    struct evs_err *err)
+{
+	struct leftovers l = { 0 };
+	struct evs_nl_err e;
+	struct nlmsghdr *nlh;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	nlh = evs_nl_msg_start(k->buf, evs_nl_family(k->req), EVS_CMD_SA_GET,
+			       EVS_GENL_VERSION, NLM_F_DUMP);
+	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
+	rc = evs_nl_request(k->req, nlh, leftover_sa_cb, &l, &e);
+	explicit_bzero(k->buf, sizeof(k->buf));
+	if (rc < 0 || l.err) {
+		evs_errf(err, "kernel: list the SAs of %s: %s", k->ifname,
+			 l.err ? strerror(l.err) : e.msg[0] ? e.msg : strerror(e.err));
+		free(l.ids);
+		return -1;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		struct evs_conn_info ci;
+
+		memset(&ci, 0, sizeof(ci));
+		ci.id = l.ids[i];
+		EVS_SET(&ci, EVS_CONN_A_ID);
+		nlh = start(k, EVS_CMD_CONN_GET);
+		evs_msg_put_conn(nlh, &ci);
+		/* What it owns, for the log; gone meanwhile (expired): skip. */
+		if (evs_nl_request(k->req, nlh, conn_info_cb, &ci, &e) < 0 &&
+		    e.err == ENOENT)
+			continue;
+		if (kernel_conn_del(k, l.ids[i]) < 0)
+			continue;
+		out->conns++;
+		out->sas += ci.n_sa;
+		out->policies += ci.n_policy;
+		out->routes += ci.n_route;
+		out->parps += ci.n_proxy_arp;
+	}
+	free(l.ids);
+	return 0;
 }
 
 /* ---- events -------------------------------------------------------------- */

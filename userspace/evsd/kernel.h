@@ -33,6 +33,22 @@ int kernel_encap_detach(struct kernel *k, int fd);
 int kernel_event_fd(const struct kernel *k);
 void kernel_events(struct kernel *k, struct ike_engine *e);
 
+/* What an evsd that did not stop cleanly (killed, crashed) left in the
+ * kernel: the connections owning SAs on our evs device, each removed with
+ * everything it owns (SAs, policies, RRI routes, proxy-ARP entries).
+ * Called at start, before any session: none of them is this run's.
+ * 0 with the counts in *out, or -1 with err. */
+struct kernel_leftovers {
+	unsigned conns, sas, policies, routes, parps;
+};
+int kernel_remove_leftovers(struct kernel *k, struct kernel_leftovers *out,
+			    struct evs_err *err);
+
+/* The evs device's counters (packets, bytes, drops by reason) into *c.
+ * 0, or -1 with the reason in err. */
+struct evs_counters;
+int kernel_link_stats(struct kernel *k, struct evs_counters *c, struct evs_err *err);
+
 /* struct ike_engine_ops members (arg = struct kernel *). */
 int kernel_child_add(void *arg, const struct kernel_child *c);
 int kernel_child_del_sas(void *arg, uint32_t conn_id, uint32_t spi_in,

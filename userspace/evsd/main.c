@@ -7,9 +7,13 @@
  *
  * Wiring only: configuration, sockets (net.c), kernel (kernel.c), the
  * engine (ike/engine/), the Easy VPN steps (ezv/), the
- * control socket (ctl.c), all on one event loop (loop.c).  SIGTERM/SIGINT
+ * control socket (ctl.c), the metrics file (metrics.c), all on one event
+ * loop (loop.c).  SIGTERM/SIGINT
  * end every session with delete notifies and remove its connections from
- * the kernel before exiting; SIGHUP re-reads the user database.
+ * the kernel before exiting; SIGHUP and the control socket's "reload"
+ * re-read the whole configuration (reload.c).  At start, a gateway
+ * removes what an earlier evsd that did not stop cleanly left in the
+ * kernel.
  *
  * Start-up creates the configured evs device when it is missing and brings
  * it up; only once the sockets are bound and the kernel answers does evsd
@@ -26,6 +30,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -33,12 +38,15 @@
 #include "evsd/client/client_host.h"
 #include "evsd/config.h"
 #include "evsd/ctl.h"
+#include "evsd/ctl_cmds.h"
 #include "evsd/dae.h"
+#include "evsd/evsd.h"
 #include "ezv/easyvpn.h"
 #include "ike/engine/ikesa.h"
 #include "evsd/kernel.h"
 #include "lib/daemon_log.h"
 #include "evsd/loop.h"
+#include "evsd/metrics.h"
 #include "lib/log.h"
 #include "evsd/net.h"
 #include "evsd/rri.h"
@@ -47,22 +55,6 @@
 
 #define PID_FILE "/run/evs/evsd.pid"
 #define RECONNECT_MS 10000
-
-struct evsd {
-	struct evsd_config cfg;
-	enum evs_role role;
-	struct loop *loop;
-	struct net net;
-	struct kernel *kernel;
-	struct ike_engine *eng;
-	int sig_fd;
-	struct ctl *ctl;
-	struct rri *rri;		/* gateway with groups: RRI, counters */
-	struct client_host *host;	/* client role: the host's setup */
-	struct ezv *ezv;		/* the Easy VPN steps */
-	struct evsd_dae *dae;		/* RADIUS Disconnect/CoA socket */
-	uint64_t next_connect;		/* client: (re)connect attempts */
-};
 
 /* ---- engine ops: net + kernel ---------------------------------------------- */
 
@@ -170,9 +162,11 @@ static void client_keepup(struct evsd *d)
 		struct sockaddr_storage local;
 		bool have = false;
 
-		/* Client role: the SAs of its few configured peers. */
+		/* Client role: the SAs of its few configured peers (by name:
+		 * those begun before a reload point into the old blocks). */
 		for (struct ike_sa *sa = d->eng->sas; sa; sa = sa->next)
-			have |= sa->peer == p && sa->state != IKE_S_DEAD;
+			have |= sa->peer && !strcmp(sa->peer->name, p->name) &&
+				sa->state != IKE_S_DEAD;
 		if (have)
 			continue;
 		if (net_local_for(&d->net, &p->server,
@@ -198,7 +192,18 @@ static void on_tick(void *arg)
 			next = n;
 	}
 	client_keepup(d);
+	evsd_retired_sweep(d, false);
 	loop_timer(d->loop, now + (next ? next : 1), on_tick, d);
+}
+
+/* The control socket's "reload". */
+static int ctl_reload(void *arg, struct json_object *args, struct json_object *res,
+		      struct evs_err *err)
+{
+	(void)res;
+	if (ctl_args_check(args, NULL, err))
+		return -1;
+	return evsd_reload(arg, err);
 }
 
 static void on_signal(int fd, void *arg)
@@ -208,15 +213,11 @@ static void on_signal(int fd, void *arg)
 
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			char err[256];
+			struct evs_err err;
 
-			if (!d->ezv) {
-				log_notice("SIGHUP: nothing to reload");
-			} else if (ezv_reload_users(d->ezv, err, sizeof(err)) < 0) {
-				log_err("SIGHUP: user database not reloaded: %s", err);
-			} else {
-				log_notice("SIGHUP: user database reloaded");
-			}
+			/* evsd_reload logs what it did or why not. */
+			log_notice("SIGHUP: reloading %s", d->cfg.path);
+			evsd_reload(d, &err);
 			continue;
 		}
 		log_notice("signal %u: shutting down", si.ssi_signo);
@@ -354,16 +355,31 @@ static int device_ensure(const char *ifname)
 	return 0;
 }
 
-static void dae_set_time(void *arg, uint64_t now)
+/* What a killed or crashed evsd left in the kernel goes before this one
+ * serves anybody: a reissued pool address would otherwise meet a stale
+ * route or proxy-ARP entry, and the old SAs would live on until their
+ * hard lifetime.  (Adopting such sessions instead would replace this.) */
+static int remove_leftovers(struct evsd *d)
 {
-	ike_engine_set_time(((struct evsd *)arg)->eng, now);
+	struct kernel_leftovers l;
+	struct evs_err e;
+
+	if (kernel_remove_leftovers(d->kernel, &l, &e) < 0) {
+		log_err("%s", e.msg);
+		return -1;
+	}
+	if (l.conns)
+		log_notice("removed %u connection%s left by an earlier evsd (%u SAs, "
+			   "%u policies, %u routes, %u proxy-ARP entries)",
+			   l.conns, l.conns == 1 ? "" : "s", l.sas, l.policies,
+			   l.routes, l.parps);
+	return 0;
 }
 
 static int setup(struct evsd *d, const char *ctl_path)
 {
 	const char *dev = d->cfg.ike.device[0] ? d->cfg.ike.device : "evs0";
 	struct evs_err e;
-	char err[512];
 	sigset_t ss;
 	int fd;
 
@@ -374,6 +390,8 @@ static int setup(struct evsd *d, const char *ctl_path)
 		log_err("%s", e.msg);
 		return -1;
 	}
+	if (d->role == EVS_ROLE_SERVER && remove_leftovers(d) < 0)
+		return -1;
 	if (net_open(&d->net, &d->cfg.ike, &e) < 0) {
 		log_err("%s", e.msg);
 		return -1;
@@ -399,10 +417,9 @@ static int setup(struct evsd *d, const char *ctl_path)
 			}
 		}
 		d->ezv = ezv_init(&d->cfg.ike, d->cfg.easyvpn,
-				  d->rri ? &rri_ezv_ops : NULL, d->rri, err,
-				  sizeof(err));
+				  d->rri ? &rri_ezv_ops : NULL, d->rri, &e);
 		if (!d->ezv) {
-			log_err("easyvpn: %s", err);
+			log_err("easyvpn: %s", e.msg);
 			return -1;
 		}
 		ezv_attach(d->ezv, d->eng);
@@ -410,6 +427,8 @@ static int setup(struct evsd *d, const char *ctl_path)
 	d->loop = loop_new();
 	if (!d->loop)
 		return -1;
+	d->on_net = on_net;
+	d->on_ezv = on_easyvpn;
 	for (unsigned i = 0; i < d->net.n; i++)
 		loop_add_fd(d->loop, d->net.s[i].fd, on_net, d);
 	loop_add_fd(d->loop, kernel_event_fd(d->kernel), on_kernel, d);
@@ -420,14 +439,32 @@ static int setup(struct evsd *d, const char *ctl_path)
 	if (d->sig_fd < 0)
 		return -1;
 	loop_add_fd(d->loop, d->sig_fd, on_signal, d);
-	d->dae = evsd_dae_open(d->loop, d->ezv, dae_set_time, d, &e);
+	d->dae = evsd_dae_open(d->loop, d->ezv, d->cfg.easyvpn, d->eng, &e);
 	if (!d->dae && e.msg[0]) {
 		log_err("%s", e.msg);
 		return -1;
 	}
-	d->ctl = ctl_open(d->loop, d->eng, ctl_path, &e);
-	if (!d->ctl)
+	d->ctl = ctl_open(d->loop, ctl_path, &e);
+	if (!d->ctl) {
 		log_warn("control socket: %s (evsadm cannot list sessions)", e.msg);
+	} else {
+		d->ctl_cmds = (struct ctl_cmds){
+			.eng = d->eng, .ezv = d->ezv, .start_ms = loop_now_ms(),
+			.start_wall = time(NULL),
+			.role = d->role == EVS_ROLE_CLIENT ? "client" : "server",
+		};
+		if (ctl_cmds_register(d->ctl, &d->ctl_cmds) ||
+		    ctl_register(d->ctl, "reload", ctl_reload, d))
+			log_warn("control socket: command table full");
+	}
+	{
+		struct metrics_src ms = {
+			.eng = d->eng, .ezv = d->ezv, .kernel = d->kernel,
+			.device = dev, .start_time = (uint64_t)time(NULL),
+		};
+
+		d->metrics = metrics_start(d->loop, &d->cfg.metrics, &ms);
+	}
 	loop_timer(d->loop, loop_now_ms(), on_tick, d);
 	return 0;
 }
@@ -436,6 +473,9 @@ static void teardown(struct evsd *d, const char *ctl_path)
 {
 	int fd;
 
+	/* First: the file goes before the figures it shows stop. */
+	metrics_stop(d->metrics);
+	d->metrics = NULL;
 	if (d->eng) {
 		/* Deletes go out and connections leave the kernel here. */
 		ike_engine_set_time(d->eng, loop_now_ms());
@@ -448,6 +488,7 @@ static void teardown(struct evsd *d, const char *ctl_path)
 	d->dae = NULL;
 	ezv_shutdown(d->ezv);
 	d->ezv = NULL;
+	evsd_retired_sweep(d, true);
 	rri_close(d->rri);
 	d->rri = NULL;
 	if (d->kernel)
@@ -490,6 +531,7 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			debug = true;
+			d.debug = true;
 			break;
 		case 'c':
 			conf = optarg;

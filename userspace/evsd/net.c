@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +27,40 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
+static uint16_t ss_port(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port :
+	       ((const struct sockaddr_in6 *)ss)->sin6_port;
+}
+
 static socklen_t ss_len(const struct sockaddr_storage *ss)
 {
 	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	       sizeof(struct sockaddr_in);
 }
 
-static int open_one(struct net *n, const struct sockaddr_storage *addr,
-		    uint16_t port, bool natt, struct evs_err *err)
+/* A socket of old bound to the same address and port, for the same use:
+ * taken over (its fd moves to the new set). */
+static bool reuse(struct net *old, struct net_sock *s)
+{
+	for (unsigned i = 0; old && i < old->n; i++) {
+		struct net_sock *o = &old->s[i];
+
+		if (o->fd >= 0 && o->natt == s->natt &&
+		    ike_addr_eq((const struct sockaddr *)&o->bound,
+				(const struct sockaddr *)&s->bound) &&
+		    ss_port(&o->bound) == ss_port(&s->bound)) {
+			s->fd = o->fd;
+			o->fd = -1;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int open_one(struct net *n, struct net *old,
+		    const struct sockaddr_storage *addr, uint16_t port, bool natt,
+		    struct evs_err *err)
 {
 	struct net_sock *s = &n->s[n->n];
 	int one = 1, fd;
@@ -45,6 +72,11 @@ static int open_one(struct net *n, const struct sockaddr_storage *addr,
 	}
 	s->bound = *addr;
 	set_port(&s->bound, port);
+	s->natt = natt;
+	if (reuse(old, s)) {
+		n->n++;
+		return 0;
+	}
 	fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		evs_errf(err, "socket: %s", strerror(errno));
@@ -104,7 +136,9 @@ static void dump(struct net *n, const uint8_t *buf, size_t len)
 	close(fd);
 }
 
-int net_open(struct net *n, const struct ike_config *ike, struct evs_err *err)
+/* The sockets for ike into n, taking over those of old that fit. */
+static int net_build(struct net *n, struct net *old, const struct ike_config *ike,
+		     struct evs_err *err)
 {
 	uint16_t port = ike->port ? ike->port : 500;
 	uint16_t nport = ike->natt_port ? ike->natt_port : 4500;
@@ -113,38 +147,86 @@ int net_open(struct net *n, const struct ike_config *ike, struct evs_err *err)
 	unsigned n_v4 = 0;
 
 	memset(n, 0, sizeof(*n));
-	dump_open(n);
 	memset(&any, 0, sizeof(any));
 	any.ss_family = AF_INET;
 	if (!ike->n_listen) {
-		if (open_one(n, &any, port, false, err) < 0 ||
-		    open_one(n, &any, nport, true, err) < 0)
+		if (open_one(n, old, &any, port, false, err) < 0 ||
+		    open_one(n, old, &any, nport, true, err) < 0)
 			goto fail;
 		n->s[n->n - 1].attach = true;
 		return 0;
 	}
 	for (unsigned i = 0; i < ike->n_listen; i++) {
-		if (open_one(n, &ike->listen[i], port, false, err) < 0)
+		if (open_one(n, old, &ike->listen[i], port, false, err) < 0)
 			goto fail;
 		if (is_v4(&ike->listen[i])) {
 			v4 = &ike->listen[i];
 			n_v4++;
-		} else if (open_one(n, &ike->listen[i], nport, true, err) < 0) {
+		} else if (open_one(n, old, &ike->listen[i], nport, true, err) < 0) {
 			goto fail;	/* IKE only: evs.ko's ESP-in-UDP is IPv4 */
 		}
 	}
 	/* evs.ko takes ESP-in-UDP from one socket per namespace: several
 	 * IPv4 listen addresses share one wildcard 4500 socket. */
 	if (n_v4) {
-		if (open_one(n, n_v4 == 1 ? v4 : &any, nport, true, err) < 0)
+		if (open_one(n, old, n_v4 == 1 ? v4 : &any, nport, true, err) < 0)
 			goto fail;
 		n->s[n->n - 1].attach = true;
 		n->s[n->n - 1].filter = n_v4 > 1;
 	}
 	return 0;
 fail:
-	net_close(n);
+	/* Taken-over sockets go back to old, new ones are closed. */
+	for (unsigned i = 0; i < n->n; i++) {
+		bool back = false;
+
+		for (unsigned j = 0; old && j < old->n && !back; j++)
+			if (old->s[j].fd < 0 && old->s[j].natt == n->s[i].natt &&
+			    ike_addr_eq((const struct sockaddr *)&old->s[j].bound,
+					(const struct sockaddr *)&n->s[i].bound) &&
+			    ss_port(&old->s[j].bound) == ss_port(&n->s[i].bound)) {
+				old->s[j].fd = n->s[i].fd;
+				back = true;
+			}
+		if (!back)
+			close(n->s[i].fd);
+	}
+	n->n = 0;
 	return -1;
+}
+
+int net_open(struct net *n, const struct ike_config *ike, struct evs_err *err)
+{
+	if (net_build(n, NULL, ike, err) < 0)
+		return -1;
+	dump_open(n);
+	return 0;
+}
+
+int net_update(struct net *n, const struct ike_config *ike, struct net *gone,
+	       struct evs_err *err)
+{
+	struct net *nn = calloc(1, sizeof(*nn));
+	unsigned k = 0;
+
+	if (!nn) {
+		evs_errf(err, "out of memory");
+		return -1;
+	}
+	if (net_build(nn, n, ike, err) < 0) {
+		free(nn);
+		return -1;
+	}
+	memset(gone, 0, offsetof(struct net, rx_buf));
+	for (unsigned i = 0; i < n->n; i++)
+		if (n->s[i].fd >= 0)
+			gone->s[k++] = n->s[i];
+	gone->n = k;
+	/* The counters and the dump directory stay with n. */
+	n->n = nn->n;
+	memcpy(n->s, nn->s, sizeof(n->s));
+	free(nn);
+	return 0;
 }
 
 /* A wildcard socket standing in for several listen addresses only takes
@@ -161,7 +243,8 @@ static bool listening_on(const struct net *n, const struct sockaddr_storage *loc
 void net_close(struct net *n)
 {
 	for (unsigned i = 0; i < n->n; i++)
-		close(n->s[i].fd);
+		if (n->s[i].fd >= 0)
+			close(n->s[i].fd);
 	n->n = 0;
 	if (n->dump)
 		close(n->dump_fd);

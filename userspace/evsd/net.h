@@ -48,6 +48,12 @@ struct net {
  * -1 with a reason in err. */
 int net_open(struct net *n, const struct ike_config *ike, struct evs_err *err);
 void net_close(struct net *n);
+/* Reload: the sockets for ike's listen addresses and ports, keeping those
+ * n has already (same address, port and use); the ones no longer wanted
+ * move to *gone (for the caller to stop watching, detach and net_close;
+ * gone's buffers are not used).  On error -1 with err, and n unchanged. */
+int net_update(struct net *n, const struct ike_config *ike, struct net *gone,
+	       struct evs_err *err);
 /* Read every pending datagram of socket i into the engine. */
 void net_read(struct net *n, unsigned i, struct ike_engine *e);
 /* struct ike_engine_ops members (arg = struct net *). */

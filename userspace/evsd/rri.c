@@ -143,25 +143,16 @@ int rri_dump_sa_counters(struct rri *r, rri_sa_fn fn, void *arg)
 	return evs_nl_request(r->nl, nlh, sa_cb, &c, &e) ? -1 : 0;
 }
 
-/* The Easy VPN layer's kernel ops still take a plain buffer. */
 static int ezv_route_add(void *karg, uint32_t conn_id, uint32_t addr,
-			 unsigned plen, char *err, size_t errlen)
+			 unsigned plen, struct evs_err *err)
 {
-	struct evs_err e = { "" };
-	int rc = rri_route_add(karg, conn_id, addr, plen, &e);
-
-	snprintf(err, errlen, "%s", e.msg);
-	return rc;
+	return rri_route_add(karg, conn_id, addr, plen, err);
 }
 
 static int ezv_parp_add(void *karg, uint32_t conn_id, uint32_t addr,
-			const char *lan_if, char *err, size_t errlen)
+			const char *lan_if, struct evs_err *err)
 {
-	struct evs_err e = { "" };
-	int rc = rri_parp_add(karg, conn_id, addr, lan_if, &e);
-
-	snprintf(err, errlen, "%s", e.msg);
-	return rc;
+	return rri_parp_add(karg, conn_id, addr, lan_if, err);
 }
 
 static int ezv_dump_sa_counters(void *karg, ezv_sa_counter_fn fn, void *arg)

@@ -206,24 +206,24 @@ static void *worker(void *arg)
 }
 
 struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
-		    char *err, size_t errlen)
+		    struct evs_err *err)
 {
 	struct aaa *a = calloc(1, sizeof(*a));
 
 	if (!a) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return NULL;
 	}
 	a->cfg = cfg;
 	a->db = db;
 	a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (a->efd < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		evs_errf(err, "eventfd: %s", strerror(errno));
 		free(a);
 		return NULL;
 	}
 	if (cfg->aaa.n_servers) {
-		a->radius = radius_new(&cfg->aaa, err, errlen);
+		a->radius = radius_new(&cfg->aaa, err);
 		if (!a->radius) {
 			close(a->efd);
 			free(a);
@@ -234,7 +234,7 @@ struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
 	pthread_cond_init(&a->wake, NULL);
 	pthread_cond_init(&a->idle, NULL);
 	if (pthread_create(&a->thread, NULL, worker, a)) {
-		snprintf(err, errlen, "cannot start the AAA thread");
+		evs_errf(err, "cannot start the AAA thread");
 		radius_free(a->radius);
 		close(a->efd);
 		free(a);

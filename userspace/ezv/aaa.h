@@ -55,7 +55,7 @@ struct aaa_result {
  * RADIUS servers configured the RADIUS client is created here; a failure
  * is an error (err).  NULL on failure. */
 struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
-		    char *err, size_t errlen);
+		    struct evs_err *err);
 void aaa_free(struct aaa *a);
 int aaa_fd(const struct aaa *a);
 /* Replace the user database (takes it over; the old one is freed once

@@ -13,6 +13,7 @@
 #include "ezv/ezv_int.h"
 #include "ezv/radius.h"
 #include "lib/daemon_log.h"
+#include "lib/prefix.h"
 
 /* The periodic read only bounds what is lost when the kernel removes an
  * SA by itself (hard lifetime, which rekeying normally prevents). */
@@ -41,6 +42,8 @@ static void sample_cb(uint32_t conn_id, uint32_t spi, bool inbound, uint64_t byt
 		return;
 	for (unsigned i = 0; i < x->n_sa; i++)
 		if (x->sa[i].spi == spi && x->sa[i].inbound == inbound) {
+			if (bytes != x->sa[i].bytes)
+				x->active_ms = evs_session_now(x->s);
 			x->sa[i].bytes = bytes;
 			x->sa[i].packets = packets;
 			x->sa[i].seen = true;
@@ -48,6 +51,8 @@ static void sample_cb(uint32_t conn_id, uint32_t spi, bool inbound, uint64_t byt
 		}
 	if (x->n_sa < sizeof(x->sa) / sizeof(x->sa[0]))
 		x->sa[x->n_sa++] = (struct sa_count){ spi, inbound, true, bytes, packets };
+	if (bytes)
+		x->active_ms = evs_session_now(x->s);
 }
 
 /* SAs a read did not see are gone (rekey, delete): fold their last figures
@@ -228,31 +233,53 @@ void ezv_acct_onoff(struct ezv *z, bool on)
 	log_info("radius: accounting %s", on ? "on (evsd starts)" : "off (evsd stops)");
 }
 
-/* After a counter read: a session whose counters did not move for its
- * Idle-Timeout ends.  Part of the read's walk, every EZV_SAMPLE_MS, so an
- * idle session ends up to that much after its timeout. */
+/* After a counter read: a session whose traffic did not grow for its
+ * Idle-Timeout (active_ms, kept by the read) ends.  Part of the read's
+ * walk, every EZV_SAMPLE_MS, so an idle session ends up to that much
+ * after its timeout. */
 static void idle_check(struct ezv *z, uint64_t now)
 {
 	for (struct ezv_sess *x = z->sessions, *nx; x; x = nx) {
-		struct ezv_traffic t;
-		uint64_t pk;
-
 		nx = x->next;
 		if (!x->server || !x->authenticated || !x->idle_timeout_s)
 			continue;
-		ezv_sess_traffic(x, &t);
-		pk = t.rx_packets + t.tx_packets;
-		if (pk != x->last_packets || !x->last_active_ms) {
-			x->last_packets = pk;
-			x->last_active_ms = now;
-			continue;
-		}
-		if (now - x->last_active_ms >= (uint64_t)x->idle_timeout_s * 1000) {
+		if (now > x->active_ms && now - x->active_ms >= (uint64_t)x->idle_timeout_s * 1000) {
 			log_notice("%s: \"%s\": no traffic for %u s: idle timeout",
 				   evs_session_name(x->s), x->user, x->idle_timeout_s);
 			evs_session_terminate(x->s, EVS_END_IDLE_TIMEOUT, "idle timeout");
 		}
 	}
+}
+
+void ezv_sess_ended(struct ezv_sess *x, uint64_t now)
+{
+	struct ezv *z = x->z;
+	struct ezv_traffic t;
+	char a[16] = "none";
+
+	if (!x->authenticated) {
+		ezv_acct_stop(x, now);
+		return;
+	}
+	/* Connections that outlive the ISAKMP SA (its lifetime ran out) are
+	 * still in the kernel: their figures as of now.  Deleted ones were
+	 * read just before they went (ezv_conn_closing). */
+	if (z->kops && x->n_conns)
+		sample(z, x);
+	ezv_acct_stop(x, now);
+	ezv_sess_traffic(x, &t);
+	if (x->addr)
+		evs_ip4_ntop(x->addr, a, sizeof(a));
+	z->st.sessions_ended++;
+	evsd_log_session(EVSD_LOG_NOTICE, evs_session_name(x->s), x->user, x->peer,
+			 "%s: session end: user \"%s\" group \"%s\" address %s from %s: %s after "
+			 "%llu s; in %llu bytes %llu packets, out %llu bytes %llu packets; login %s",
+			 evs_session_name(x->s), log_peer(x->user), x->group, a, x->peer,
+			 evs_end_reason_name(evs_session_end_reason(x->s)),
+			 (unsigned long long)((now - x->start_ms) / 1000),
+			 (unsigned long long)t.rx_bytes, (unsigned long long)t.rx_packets,
+			 (unsigned long long)t.tx_bytes, (unsigned long long)t.tx_packets,
+			 x->login.source == AAA_SRC_RADIUS ? "RADIUS" : "local");
 }
 
 void ezv_acct_tick(struct ezv *z, uint64_t now)

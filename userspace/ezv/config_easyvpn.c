@@ -32,6 +32,7 @@
 #include "ezv/config_easyvpn.h"
 #include "ezv/dae.h"
 #include "ezv/easyvpn_policy.h"
+#include "ike/engine/ike_config.h"
 #include "lib/daemon_log.h"
 #include "lib/parse.h"
 #include "lib/userdb.h"
@@ -681,7 +682,7 @@ static int load_xauth(struct cfg_node *n, struct ezv_xauth_cfg *x, struct evs_er
 
 static int load_pool(struct cfg_node *n, struct easyvpn_config *c, struct evs_err *err)
 {
-	char msg[256];
+	struct evs_err msg;
 	int r;
 
 	if (want_args(n, 3, 4, err))
@@ -691,17 +692,17 @@ static int load_pool(struct cfg_node *n, struct easyvpn_config *c, struct evs_er
 
 		if (parse_ip4(n, 2, &first, err) || parse_ip4(n, 3, &last, err))
 			return -1;
-		r = pool_add(c->pools, n->argv[1], first, last, msg, sizeof(msg));
+		r = pool_add(c->pools, n->argv[1], first, last, &msg);
 	} else {
 		struct modecfg_net net;
 
 		if (parse_net(n, 2, &net, err))
 			return -1;
 		r = pool_add_prefix(c->pools, n->argv[1], net.addr,
-				    (unsigned)modecfg_mask_to_plen(net.mask), msg, sizeof(msg));
+				    (unsigned)modecfg_mask_to_plen(net.mask), &msg);
 	}
 	if (r)
-		return cfg_error(err, n, "%s", msg);
+		return cfg_error(err, n, "%s", msg.msg);
 	return 0;
 }
 
@@ -733,7 +734,7 @@ static int check_nem(const struct cfg_node *where, const struct easyvpn_config *
 		     const struct ezv_settings *eff, const char *what, const char *name,
 		     bool need_list, struct evs_err *err)
 {
-	char why[160];
+	struct evs_err why;
 
 	if (need_list && eff->mode == EZV_MODE_NETWORK_EXTENSION && !eff->n_nem_allow)
 		return cfg_error(err, where, "%s \"%s\": mode network-extension needs "
@@ -744,12 +745,11 @@ static int check_nem(const struct cfg_node *where, const struct easyvpn_config *
 		const struct modecfg_net *a = &eff->nem_allow[i];
 
 		probe.mode = EZV_MODE_NETWORK_EXTENSION;
-		if (ezv_nem_check(&probe, c->pools, a->addr, mask_plen(a->mask), why,
-				  sizeof(why)))
+		if (ezv_nem_check(&probe, c->pools, a->addr, mask_plen(a->mask), &why))
 			return cfg_error(err, where, "%s \"%s\": network-extension allow "
 					 "%u.%u.%u.%u/%u %s", what, name, a->addr >> 24,
 					 (a->addr >> 16) & 255, (a->addr >> 8) & 255, a->addr & 255,
-					 mask_plen(a->mask), why);
+					 mask_plen(a->mask), why.msg);
 	}
 	return 0;
 }
@@ -913,4 +913,16 @@ int easyvpn_config_check(const struct easyvpn_config *c, char *sum, size_t len,
 		 c->n_groups, pool_count(c->pools), db.n);
 	userdb_free(&db);
 	return 0;
+}
+
+/* The default NAS-IP-Address: the first IPv4 address evsd listens on
+ * (none when it listens on 0.0.0.0: the servers see the source). */
+void ezv_config_defaults(const struct ike_config *ike, struct easyvpn_config *cfg)
+{
+	for (unsigned i = 0; cfg && !cfg->aaa.nas_ip && i < ike->n_listen; i++)
+		if (ike->listen[i].ss_family == AF_INET) {
+			const struct sockaddr_in *a = (const void *)&ike->listen[i];
+
+			cfg->aaa.nas_ip = ntohl(a->sin_addr.s_addr);
+		}
 }

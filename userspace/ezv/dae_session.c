@@ -20,6 +20,7 @@
 #include "ezv/dae.h"
 #include "ezv/ezv_int.h"
 #include "lib/daemon_log.h"
+#include "lib/prefix.h"
 
 /* The answer to each Identifier of each client, for retransmissions. */
 struct ezv_dae_slot {
@@ -30,14 +31,26 @@ struct ezv_dae_slot {
 	uint8_t ans[DAE_ANSWER_MAX];
 };
 
-int ezv_dae_init(struct ezv *z)
+struct ezv_dae_slot *ezv_dae_cache_new(const struct easyvpn_config *cfg,
+				       const struct easyvpn_config *old_cfg,
+				       const struct ezv_dae_slot *old)
 {
-	const struct ezv_dae *d = &z->cfg->aaa.dae;
+	const struct ezv_dae *d = &cfg->aaa.dae;
+	struct ezv_dae_slot *c;
 
-	if (!d->port)
-		return 0;
-	z->dae_cache = calloc((size_t)d->n_clients * 256, sizeof(*z->dae_cache));
-	return z->dae_cache ? 0 : -1;
+	if (!d->port || !d->n_clients)
+		return NULL;
+	c = calloc((size_t)d->n_clients * 256, sizeof(*c));
+	/* A client that stays keeps its answers: a request it sent before
+	 * the reload is still a replay after it. */
+	for (unsigned i = 0; c && old && i < d->n_clients; i++)
+		for (unsigned j = 0; j < old_cfg->aaa.dae.n_clients; j++)
+			if (ezv_same_host(&old_cfg->aaa.dae.clients[j].addr,
+					  &d->clients[i].addr)) {
+				memcpy(&c[i * 256], &old[j * 256], 256 * sizeof(*c));
+				break;
+			}
+	return c;
 }
 
 void ezv_dae_free(struct ezv *z)
@@ -157,7 +170,7 @@ size_t ezv_dae_input(struct ezv *z, const struct sockaddr_storage *from, const u
 		return 0;
 	}
 	i--;
-	ezv_fmt_sockaddr((const struct sockaddr *)from, client, sizeof(client));
+	evs_sockaddr_str((const struct sockaddr *)from, false, client, sizeof(client));
 	if (dae_check(b, len, c->key, d->require_ma, &why) < 0) {
 		z->dae_st.dropped++;
 		log_info("radius: dynamic-authorization request from %s dropped: %s", client, why);
@@ -217,10 +230,10 @@ void ezv_dae_get_stats(const struct ezv *z, struct ezv_dae_stats *st)
 	*st = z->dae_st;
 }
 
-uint16_t ezv_dae_port(const struct ezv *z, struct sockaddr_storage *listen)
+uint16_t ezv_dae_port(const struct easyvpn_config *cfg, struct sockaddr_storage *listen)
 {
-	if (!z->ready || !z->dae_cache)
+	if (!cfg || !cfg->aaa.dae.port || !cfg->aaa.dae.n_clients)
 		return 0;
-	*listen = z->cfg->aaa.dae.listen;
-	return z->cfg->aaa.dae.port;
+	*listen = cfg->aaa.dae.listen;
+	return cfg->aaa.dae.port;
 }

@@ -11,19 +11,11 @@
 
 #include <sodium.h>
 
+#include "ezv/config_easyvpn.h"
 #include "ezv/ezv_int.h"
 #include "lib/daemon_log.h"
+#include "lib/prefix.h"
 #include "lib/userdb.h"
-
-void ezv_fmt_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const void *a = sa->sa_family == AF_INET ?
-		(const void *)&((const struct sockaddr_in *)sa)->sin_addr :
-		(const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-
-	if (!inet_ntop(sa->sa_family, a, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
 
 /* ---- sessions --------------------------------------------------------- */
 
@@ -228,12 +220,13 @@ struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s)
 	x->id = id;
 	x->refs = 1;
 	x->start_ms = evs_session_now(s);
+	x->active_ms = x->start_ms;
 	x->server = evs_session_role(s) == EVS_ROLE_SERVER;
 	peer = evs_session_peer_addr(s);
 	plen = peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 					     sizeof(struct sockaddr_in);
 	memcpy(&x->peer_sa, peer, plen);
-	ezv_fmt_sockaddr(peer, x->peer, sizeof(x->peer));
+	evs_sockaddr_str(peer, false, x->peer, sizeof(x->peer));
 	x->next = z->sessions;
 	if (x->next)
 		x->next->pprev = &x->next;
@@ -287,7 +280,7 @@ static void info_of(const struct ezv_sess *x, struct ezv_session_info *i)
 		.id = x->id, .s = x->s, .user = x->user,
 		.group = x->group, .pool = x->pool, .addr = x->addr,
 		.peer = &x->peer_sa, .authenticated = x->authenticated,
-		.start_ms = x->start_ms,
+		.start_ms = x->start_ms, .active_ms = x->active_ms,
 		.rx_bytes = t.rx_bytes, .rx_packets = t.rx_packets,
 		.tx_bytes = t.tx_bytes, .tx_packets = t.tx_packets,
 		.n_conns = x->n_conns, .conns = x->conns,
@@ -368,7 +361,7 @@ const struct secret *ezv_psk_lookup(const struct isakmp_id *id,
 	k = ezv_group_psk(z->cfg, id->data, id->len, &known);
 	if (known)
 		return k;
-	ezv_fmt_sockaddr(peer, addr, sizeof(addr));
+	evs_sockaddr_str(peer, false, addr, sizeof(addr));
 	/* Said only in our log: the peer sees a wrong-key failure. */
 	log_notice("easyvpn: %s asked for unknown group \"%s\"", addr,
 		   log_peern(id->data, id->len > 63 ? 63 : id->len));
@@ -377,37 +370,21 @@ const struct secret *ezv_psk_lookup(const struct isakmp_id *id,
 
 /* ---- loop integration --------------------------------------------------- */
 
-static struct userdb *load_users(const char *path, char *err, size_t errlen)
+struct userdb *ezv_load_users(const char *path, struct evs_err *err)
 {
 	struct userdb *db = calloc(1, sizeof(*db));
-	struct evs_err ue;
 
 	if (!db) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return NULL;
 	}
 	userdb_init(db);
 	/* A missing file is fine for RADIUS-only gateways; say so. */
-	if (userdb_load(db, path, true, &ue)) {
-		snprintf(err, errlen, "%s", ue.msg);
+	if (userdb_load(db, path, true, err)) {
 		free(db);
 		return NULL;
 	}
 	return db;
-}
-
-/* The default NAS-IP-Address: the first IPv4 address evsd listens on
- * (none when it listens on 0.0.0.0: the servers see the source). */
-static uint32_t first_listen_ip4(const struct ike_config *ike)
-{
-	for (unsigned i = 0; i < ike->n_listen; i++)
-		if (ike->listen[i].ss_family == AF_INET) {
-			const struct sockaddr_in *a = (const void *)&ike->listen[i];
-
-			if (a->sin_addr.s_addr)
-				return ntohl(a->sin_addr.s_addr);
-		}
-	return 0;
 }
 
 static void free_tables(struct ezv *z)
@@ -419,36 +396,46 @@ static void free_tables(struct ezv *z)
 	htab_free(&z->by_conn);
 }
 
-struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
-		     const struct ezv_kernel_ops *kops, void *karg, char *err,
-		     size_t errlen)
+void ezv_log_config(const struct ike_config *ike, const struct easyvpn_config *cfg,
+		    const struct userdb *db)
 {
-	struct ezv *z = calloc(1, sizeof(*z));
-	struct userdb *db;
-
-	if (!z) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	z->ike = ike;
-	z->cfg = cfg;
-	if (htab_init(&z->by_id) || htab_init(&z->by_user) || htab_init(&z->by_addr) ||
-	    htab_init(&z->by_acct) || htab_init(&z->by_conn)) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	if (!cfg)
-		return z;	/* no Easy VPN sections: nothing to do */
-	db = load_users(cfg->user_file, err, errlen);
-	if (!db)
-		goto fail;
 	if (!db->n && cfg->aaa.auth == EZV_AUTH_LOCAL && cfg->n_groups &&
 	    ike->n_peers == 0)
 		log_warn("easyvpn: %s holds no users; XAUTH logins will fail "
 			 "(add some with: evsadm user add NAME group GROUP)", cfg->user_file);
 	else
 		log_info("easyvpn: %zu local users from %s", db->n, cfg->user_file);
-	z->aaa = aaa_new(cfg, db, err, errlen);
+	log_info("easyvpn: %zu groups, %zu user blocks, AAA %s%s, XAUTH %u tries, lockout %u "
+		 "failures / %u s", cfg->n_groups, cfg->n_users,
+		 ezv_auth_name(cfg->aaa.auth), cfg->aaa.accounting ? " + accounting" : "",
+		 cfg->xauth.retries, cfg->xauth.lockout_failures,
+		 cfg->xauth.lockout_seconds);
+}
+
+struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
+		     const struct ezv_kernel_ops *kops, void *karg, struct evs_err *err)
+{
+	struct ezv *z = calloc(1, sizeof(*z));
+	struct userdb *db;
+
+	if (!z) {
+		evs_errf(err, "out of memory");
+		return NULL;
+	}
+	z->ike = ike;
+	z->cfg = cfg;
+	if (htab_init(&z->by_id) || htab_init(&z->by_user) || htab_init(&z->by_addr) ||
+	    htab_init(&z->by_acct) || htab_init(&z->by_conn)) {
+		evs_errf(err, "out of memory");
+		goto fail;
+	}
+	if (!cfg)
+		return z;	/* no Easy VPN sections: nothing to do */
+	ezv_config_defaults(ike, cfg);
+	db = ezv_load_users(cfg->user_file, err);
+	if (!db)
+		goto fail;
+	z->aaa = aaa_new(cfg, db, err);
 	if (!z->aaa) {
 		userdb_free(db);
 		free(db);
@@ -459,20 +446,15 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 		z->karg = karg;
 	}
 	xauth_rl_init(&z->rl, cfg->xauth.lockout_failures, cfg->xauth.lockout_seconds);
-	if (!cfg->aaa.nas_ip)
-		cfg->aaa.nas_ip = first_listen_ip4(ike);
-	if (ezv_dae_init(z)) {
-		snprintf(err, errlen, "out of memory");
+	z->dae_cache = ezv_dae_cache_new(cfg, NULL, NULL);
+	if (cfg->aaa.dae.port && !z->dae_cache) {
+		evs_errf(err, "out of memory");
 		aaa_free(z->aaa);
 		goto fail;
 	}
 	z->ready = true;
 	ezv_acct_onoff(z, true);
-	log_info("easyvpn: %zu groups, %zu user blocks, AAA %s%s, XAUTH %u tries, lockout %u "
-		 "failures / %u s", cfg->n_groups, cfg->n_users,
-		 ezv_auth_name(cfg->aaa.auth), cfg->aaa.accounting ? " + accounting" : "",
-		 cfg->xauth.retries, cfg->xauth.lockout_failures,
-		 cfg->xauth.lockout_seconds);
+	ezv_log_config(ike, cfg, db);
 	return z;
 fail:
 	free_tables(z);
@@ -590,20 +572,6 @@ uint64_t ezv_tick(struct ezv *z, uint64_t now)
 	return next;
 }
 
-int ezv_reload_users(struct ezv *z, char *err, size_t errlen)
-{
-	struct userdb *db;
-
-	if (!z->ready)
-		return 0;
-	db = load_users(z->cfg->user_file, err, errlen);
-	if (!db)
-		return -1;
-	log_notice("easyvpn: reloaded %zu users from %s", db->n, z->cfg->user_file);
-	aaa_set_userdb(z->aaa, db);
-	return 0;
-}
-
 void ezv_get_stats(const struct ezv *z, struct ezv_stats *st)
 {
 	*st = z->st;
@@ -612,4 +580,31 @@ void ezv_get_stats(const struct ezv *z, struct ezv_stats *st)
 unsigned ezv_leases(const struct ezv *z)
 {
 	return z->cfg && z->cfg->pools ? pool_leased_total(z->cfg->pools) : 0;
+}
+
+unsigned ezv_pool_walk(const struct ezv *z, ezv_pool_fn fn, void *arg)
+{
+	size_t n = z->cfg && z->cfg->pools ? pool_count(z->cfg->pools) : 0;
+	struct pool_info pi;
+
+	for (size_t i = 0; i < n; i++)
+		if (!pool_get_info_at(z->cfg->pools, i, &pi) && fn)
+			fn(&pi, arg);
+	return (unsigned)n;
+}
+
+static const char *const refusal_names[EZV_REFUSE__COUNT] = {
+	[EZV_REFUSE_CREDENTIALS] = "bad_credentials",
+	[EZV_REFUSE_LOCKED_OUT] = "locked_out",
+	[EZV_REFUSE_NO_GROUP] = "no_group",
+	[EZV_REFUSE_GROUP_LOCK] = "group_lock",
+	[EZV_REFUSE_MAX_LOGINS] = "max_logins",
+	[EZV_REFUSE_AAA_BUSY] = "aaa_busy",
+	[EZV_REFUSE_TIMEOUT] = "login_timeout",
+	[EZV_REFUSE_NO_ADDRESS] = "no_address",
+};
+
+const char *ezv_refusal_name(enum ezv_refusal r)
+{
+	return (unsigned)r < EZV_REFUSE__COUNT ? refusal_names[r] : "?";
 }

@@ -26,7 +26,8 @@
  * main.c makes it with ezv_init() after the configuration is loaded and
  * hands it to the engine with ezv_attach() before the engine runs; polls
  * ezv_fd() and calls ezv_process() when it is readable; calls ezv_tick()
- * from the timer loop; ezv_reload_users() on SIGHUP; ezv_shutdown() after
+ * from the timer loop; ezv_reload_prepare()/ezv_reload_commit() when the
+ * configuration is reloaded; ezv_shutdown() after
  * the engine has ended every session.  Time is the engine's
  * (evs_session_now) and the tick's argument: the module reads no clock.
  *
@@ -53,9 +54,9 @@ typedef void (*ezv_sa_counter_fn)(uint32_t conn_id, uint32_t spi, bool inbound,
 				  uint64_t bytes, uint64_t packets, void *arg);
 struct ezv_kernel_ops {
 	int (*route_add)(void *karg, uint32_t conn_id, uint32_t addr,
-			 unsigned plen, char *err, size_t errlen);
+			 unsigned plen, struct evs_err *err);
 	int (*parp_add)(void *karg, uint32_t conn_id, uint32_t addr,
-			const char *lan_if, char *err, size_t errlen);
+			const char *lan_if, struct evs_err *err);
 	int (*dump_sa_counters)(void *karg, ezv_sa_counter_fn fn, void *arg);
 };
 
@@ -65,8 +66,7 @@ struct ezv;
  * sections (the steps then skip every session).  kops NULL: no kernel
  * (tests), so no RRI and no counters.  NULL with err on failure. */
 struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
-		     const struct ezv_kernel_ops *kops, void *karg, char *err,
-		     size_t errlen);
+		     const struct ezv_kernel_ops *kops, void *karg, struct evs_err *err);
 /* Registers the XAUTH and mode-config steps and the group-key lookup on
  * engine e (one module may serve several engines). */
 void ezv_attach(struct ezv *z, struct ike_engine *e);
@@ -78,7 +78,25 @@ int ezv_fd(const struct ezv *z);
 void ezv_process(struct ezv *z);
 /* now: the engine's clock, ms.  Returns ms until it wants to run again. */
 uint64_t ezv_tick(struct ezv *z, uint64_t now_ms);
-int ezv_reload_users(struct ezv *z, char *err, size_t errlen);
+/* A reloaded configuration (ezv/reload.c), in two steps so that the
+ * daemon can prepare all its parts before it switches any.  Prepare loads
+ * the new user file and starts a new AAA worker for cfg (its RADIUS
+ * servers); NULL with err when that fails, and nothing changed.  cfg and
+ * ike must then live as long as z uses them; the old ones are no longer
+ * used once commit returns.  kops/karg: as for ezv_init. */
+struct ezv_next;
+struct ezv_next *ezv_reload_prepare(struct ezv *z, const struct ike_config *ike,
+				    struct easyvpn_config *cfg,
+				    const struct ezv_kernel_ops *kops, void *karg,
+				    struct evs_err *err);
+void ezv_reload_abort(struct ezv_next *n);
+/* Switch to the prepared configuration (n is consumed): new sessions
+ * get it at once; live ones keep going with what they were given, except
+ * those whose group, local user or pool address it removed, which end
+ * with EVS_END_RELOAD and a log line saying why.  Their addresses stay
+ * leased in the new pools.  The AAA worker is replaced (its queue drained
+ * first), so ezv_fd() changes.  Returns how many sessions ended. */
+unsigned ezv_reload_commit(struct ezv *z, struct ezv_next *n);
 /* The daemon is about to remove SAs of conn_id from the kernel (delete,
  * DPD, rekey, shutdown): their counters are read first, so accounting
  * reports the traffic up to the last packet. */
@@ -104,6 +122,8 @@ struct ezv_session_info {
 	const struct sockaddr_storage *peer;
 	bool authenticated;
 	uint64_t start_ms;		/* engine clock: when it began */
+	uint64_t active_ms;		/* engine clock: traffic last seen to grow
+					 * (at a counter read; start_ms before) */
 	uint64_t rx_bytes, rx_packets;	/* from the client */
 	uint64_t tx_bytes, tx_packets;	/* to the client */
 	unsigned n_conns;
@@ -136,9 +156,9 @@ uint32_t ezv_terminate_cause(enum evs_end_reason reason);
 
 /* ---- RADIUS dynamic authorization (RFC 5176; ezv/dae.h) ----------------- */
 
-/* The port to listen on (0 = not configured) and the address (AF_UNSPEC
- * = every address). */
-uint16_t ezv_dae_port(const struct ezv *z, struct sockaddr_storage *listen);
+/* The port cfg listens on (0 = not configured) and the address
+ * (AF_UNSPEC = every address). */
+uint16_t ezv_dae_port(const struct easyvpn_config *cfg, struct sockaddr_storage *listen);
 /* A datagram from `from` on that port: the answer into out (its length),
  * or 0 when nothing is to be sent (unknown client, bad signature, stale
  * Event-Timestamp: dropped and counted).  now_ms: the engine clock;
@@ -152,14 +172,35 @@ struct ezv_dae_stats {
 	unsigned long disconnect_ack, disconnect_nak, coa_ack, coa_nak;
 };
 void ezv_dae_get_stats(const struct ezv *z, struct ezv_dae_stats *st);
+/* Why a login or a session's set-up was refused (`evsadm daemon show`). */
+enum ezv_refusal {
+	EZV_REFUSE_CREDENTIALS = 0,	/* the back end said no */
+	EZV_REFUSE_LOCKED_OUT,		/* source or user locked out */
+	EZV_REFUSE_NO_GROUP,		/* no group, or not configured */
+	EZV_REFUSE_GROUP_LOCK,
+	EZV_REFUSE_MAX_LOGINS,
+	EZV_REFUSE_AAA_BUSY,		/* the AAA queue was full */
+	EZV_REFUSE_TIMEOUT,		/* no login within xauth timeout */
+	EZV_REFUSE_NO_ADDRESS,		/* pool empty, address taken */
+	EZV_REFUSE__COUNT
+};
+/* "bad_credentials", "locked_out", ...: JSON keys and log words. */
+const char *ezv_refusal_name(enum ezv_refusal r);
 
 /* Counters and state for `evsadm`/tests. */
 struct ezv_stats {
 	unsigned long logins_ok, logins_failed, locked_out, leases, acct_sent;
 	unsigned sessions;
+	unsigned long refused[EZV_REFUSE__COUNT];
+	unsigned long sessions_ended;
 };
 void ezv_get_stats(const struct ezv *z, struct ezv_stats *st);
 /* Leased addresses now (pools and fixed). */
 unsigned ezv_leases(const struct ezv *z);
+/* Calls fn for each configured pool (name, range, size, in use);
+ * returns how many. */
+struct pool_info;
+typedef void (*ezv_pool_fn)(const struct pool_info *p, void *arg);
+unsigned ezv_pool_walk(const struct ezv *z, ezv_pool_fn fn, void *arg);
 
 #endif

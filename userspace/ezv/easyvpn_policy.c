@@ -93,20 +93,20 @@ static bool nets_overlap(uint32_t a, uint32_t amask, uint32_t b, uint32_t bmask)
 }
 
 int ezv_nem_check(const struct ezv_settings *eff, const struct pool_set *pools,
-		  uint32_t net, unsigned plen, char *why, size_t len)
+		  uint32_t net, unsigned plen, struct evs_err *why)
 {
 	uint32_t mask = plen_to_mask(plen), last;
 	bool inside = false;
 	char n[24], pool[POOL_NAME_MAX + 1];
 
 	if (plen > 32) {
-		snprintf(why, len, "prefix length %u", plen);
+		evs_errf(why, "prefix length %u", plen);
 		return -1;
 	}
 	net &= mask;
 	last = net | ~mask;
 	if (eff->mode != EZV_MODE_NETWORK_EXTENSION) {
-		snprintf(why, len, "network extension is not allowed (mode client)");
+		evs_errf(why, "network extension is not allowed (mode client)");
 		return -1;
 	}
 	for (unsigned i = 0; i < eff->n_nem_allow && !inside; i++) {
@@ -115,18 +115,18 @@ int ezv_nem_check(const struct ezv_settings *eff, const struct pool_set *pools,
 		inside = (mask & a->mask) == a->mask && (net & a->mask) == a->addr;
 	}
 	if (!inside) {
-		snprintf(why, len, eff->n_nem_allow ? "outside every `network-extension allow` prefix"
+		evs_errf(why, eff->n_nem_allow ? "outside every `network-extension allow` prefix"
 						    : "no `network-extension allow` list");
 		return -1;
 	}
 	for (unsigned i = 0; i < eff->n_split; i++)
 		if (nets_overlap(net, mask, eff->split[i].addr, eff->split[i].mask)) {
 			fmt_net(eff->split[i].addr, eff->split[i].mask, n, sizeof(n));
-			snprintf(why, len, "overlaps the gateway's split-include %s", n);
+			evs_errf(why, "overlaps the gateway's split-include %s", n);
 			return -1;
 		}
 	if (pools && pool_overlaps(pools, net, last, pool, sizeof(pool))) {
-		snprintf(why, len, "overlaps address pool \"%s\"", pool);
+		evs_errf(why, "overlaps address pool \"%s\"", pool);
 		return -1;
 	}
 	return 0;

@@ -21,6 +21,7 @@
 
 #include "ezv/modecfg.h"
 #include "ezv/pool.h"
+#include "lib/err.h"
 #include "lib/secret.h"
 
 #define EZV_NAME_MAX	63
@@ -194,7 +195,7 @@ void ezv_offer(const struct ezv_settings *eff, uint32_t addr, uint32_t mask,
  * touching the networks the gateway protects (split-include) or a pool
  * (pools may be NULL).  0 = yes; -1 with the reason in why. */
 int ezv_nem_check(const struct ezv_settings *eff, const struct pool_set *pools,
-		  uint32_t net, unsigned plen, char *why, size_t len);
+		  uint32_t net, unsigned plen, struct evs_err *why);
 
 const struct ezv_group *ezv_find_group(const struct easyvpn_config *c,
 				       const char *name, size_t len);

@@ -10,6 +10,7 @@
  *   lease.c        the session's address (pool, fixed, taken over from a
  *                  renewed session), network claims, RRI routes
  *   acct.c         RADIUS accounting and the kernel counters it reports
+ *   reload.c       a new configuration for the running module
  */
 #ifndef EVSD_EZV_INT_H
 #define EVSD_EZV_INT_H
@@ -56,6 +57,7 @@ struct ezv_sess {
 	int refs;
 	bool server;
 	uint64_t start_ms;		/* engine clock at creation */
+	uint64_t active_ms;		/* engine clock: traffic last seen to grow */
 	char peer[64];			/* outer address, text */
 	struct sockaddr_storage peer_sa;
 
@@ -95,8 +97,6 @@ struct ezv_sess {
 	 * group or user block) */
 	uint64_t session_deadline_ms;	/* engine clock, 0 = none */
 	uint32_t idle_timeout_s;	/* 0 = none */
-	uint64_t last_active_ms;	/* the last counter read that saw traffic */
-	uint64_t last_packets;		/* packets both ways at that read */
 };
 
 /* What a network-extension client may not overlap: the networks other
@@ -137,8 +137,6 @@ struct ezv {
 
 /* ---- easyvpn.c: sessions --------------------------------------------------- */
 
-/* An address as text (no port). */
-void ezv_fmt_sockaddr(const struct sockaddr *sa, char *buf, size_t len);
 /* The same outer address and port: the same client. */
 bool ezv_same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id);
@@ -163,6 +161,11 @@ struct ezv_sess *ezv_sess_of_user(struct ezv *z, const char *user, ezv_sess_pred
 struct ezv_sess *ezv_sess_of_addr(struct ezv *z, uint32_t addr, ezv_sess_pred fn,
 				  void *arg);
 struct ezv_sess *ezv_sess_by_acct_id(struct ezv *z, const char *id);
+/* The user file at path (missing: empty); NULL with err. */
+struct userdb *ezv_load_users(const char *path, struct evs_err *err);
+/* What a (re)loaded configuration holds, for the log. */
+void ezv_log_config(const struct ike_config *ike, const struct easyvpn_config *cfg,
+		    const struct userdb *db);
 /* The session of s, made on first use; a reference each call. */
 struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s);
 void ezv_sess_put(struct ezv_sess *x);
@@ -174,7 +177,11 @@ void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t no
 
 /* ---- dae_session.c ---------------------------------------------------------- */
 
-int ezv_dae_init(struct ezv *z);
+/* The replay cache for cfg's clients (NULL when cfg has none, or out
+ * of memory); those also in old_cfg keep their entries from old. */
+struct ezv_dae_slot *ezv_dae_cache_new(const struct easyvpn_config *cfg,
+				       const struct easyvpn_config *old_cfg,
+				       const struct ezv_dae_slot *old);
 void ezv_dae_free(struct ezv *z);
 
 /* ---- the steps --------------------------------------------------------------- */
@@ -189,7 +196,7 @@ void ezv_xauth_expire(struct ezv_sess *x, uint64_t now);
 /* ---- lease.c ---------------------------------------------------------------- */
 
 /* Choose and hold x's inner address (x->eff decided); -1 with why. */
-int ezv_lease_address(struct ezv_sess *x, char *why, size_t len);
+int ezv_lease_address(struct ezv_sess *x, struct evs_err *why);
 /* The session ends: its address goes back (to a session it was taken
  * over from, or to its pool), its claims go. */
 void ezv_lease_release(struct ezv_sess *x);
@@ -199,7 +206,7 @@ int ezv_claim_add(struct ezv_sess *x, uint32_t net, unsigned plen);
 /* May x (of session s) claim net/plen as its network (network extension)?  Claims it
  * if so; -1 with the reason in r. */
 int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, uint32_t net, unsigned plen,
-		  char *r, size_t len);
+		  struct evs_err *r);
 /* A connection of x (of session s) came up: RRI route and proxy ARP owned by it. */
 void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id);
 
@@ -209,6 +216,10 @@ void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id);
 void ezv_acct_start(struct ezv_sess *x, uint64_t now);
 /* Accounting Stop for x (the session ends) at now. */
 void ezv_acct_stop(struct ezv_sess *x, uint64_t now);
+/* A gateway session that logged in ends (the steps' end()): its final
+ * counters are read, accounting stops, and one line logs user, group,
+ * address, duration, traffic and evs_session_end_reason(). */
+void ezv_sess_ended(struct ezv_sess *x, uint64_t now);
 /* Periodic counter reads (and idle sessions ended) and Interim updates
  * due at now. */
 void ezv_acct_tick(struct ezv *z, uint64_t now);

@@ -89,30 +89,30 @@ static bool net_holds(uint32_t net, unsigned plen, const struct sockaddr *sa)
 /* A network-extension claim: inside the policy (ezv_nem_check), not the
  * tunnel's endpoints, overlapping no other live session's claim. */
 int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, uint32_t net, unsigned plen,
-		  char *r, size_t len)
+		  struct evs_err *r)
 {
 	const struct ezv_claim *c;
 	char a[16];
 
-	if (ezv_nem_check(&x->eff, x->z->cfg->pools, net, plen, r, len))
+	if (ezv_nem_check(&x->eff, x->z->cfg->pools, net, plen, r))
 		return -1;
 	if (net_holds(net, plen, evs_session_local_addr(s))) {
-		snprintf(r, len, "holds the gateway's own address");
+		evs_errf(r, "holds the gateway's own address");
 		return -1;
 	}
 	if (net_holds(net, plen, evs_session_peer_addr(s))) {
-		snprintf(r, len, "holds the client's outer address");
+		evs_errf(r, "holds the client's outer address");
 		return -1;
 	}
 	c = claim_conflict(x, net, plen);
 	if (c) {
 		evs_ip4_ntop(c->net, a, sizeof(a));
-		snprintf(r, len, "overlaps %s/%u of user \"%s\" from %s (%s)", a, c->plen,
+		evs_errf(r, "overlaps %s/%u of user \"%s\" from %s (%s)", a, c->plen,
 			 c->owner->user, c->owner->peer, evs_session_name(c->owner->s));
 		return -1;
 	}
 	if (ezv_claim_add(x, net, plen)) {
-		snprintf(r, len, "more than %d networks claimed", EZV_MAX_CLAIMS);
+		evs_errf(r, "more than %d networks claimed", EZV_MAX_CLAIMS);
 		return -1;
 	}
 	return 0;
@@ -158,7 +158,7 @@ static bool take_over_address(struct ezv_sess *x, uint32_t fixed)
 	return true;
 }
 
-int ezv_lease_address(struct ezv_sess *x, char *why, size_t len)
+int ezv_lease_address(struct ezv_sess *x, struct evs_err *why)
 {
 	struct ezv *z = x->z;
 	uint32_t fixed = 0, leased = 0;
@@ -179,7 +179,7 @@ int ezv_lease_address(struct ezv_sess *x, char *why, size_t len)
 			char a[16];
 
 			evs_ip4_ntop(fixed, a, sizeof(a));
-			snprintf(why, len, "address %s: %s", a, pool_result_str(r));
+			evs_errf(why, "address %s: %s", a, pool_result_str(r));
 			return -1;
 		}
 		ezv_sess_set_addr(x, fixed);
@@ -189,12 +189,12 @@ int ezv_lease_address(struct ezv_sess *x, char *why, size_t len)
 	if (x->eff.mode == EZV_MODE_NETWORK_EXTENSION)
 		return 0;
 	if (!(x->eff.has & EZV_BIT(EZV_POOL))) {
-		snprintf(why, len, "group \"%s\" has no pool and the user no address", x->group);
+		evs_errf(why, "group \"%s\" has no pool and the user no address", x->group);
 		return -1;
 	}
 	r = pool_lease(z->cfg->pools, x->eff.pool, x->id, 0, &leased);
 	if (r) {
-		snprintf(why, len, "pool \"%s\": %s", x->eff.pool, pool_result_str(r));
+		evs_errf(why, "pool \"%s\": %s", x->eff.pool, pool_result_str(r));
 		return -1;
 	}
 	ezv_sess_set_addr(x, leased);
@@ -254,16 +254,17 @@ void ezv_lease_release(struct ezv_sess *x)
 void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
 {
 	const struct ezv *z = x->z;
-	char err[256], a[16];
+	struct evs_err err;
+	char a[16];
 	struct evs_prefix p;
 
 	if (!z->kops)
 		return;
 	if (x->eff.mode == EZV_MODE_CLIENT && x->addr) {
 		evs_ip4_ntop(x->addr, a, sizeof(a));
-		if (z->kops->route_add(z->karg, conn_id, x->addr, 32, err, sizeof(err)))
+		if (z->kops->route_add(z->karg, conn_id, x->addr, 32, &err))
 			log_warn("%s: rri: route %s/32 for conn %u: %s",
-				 evs_session_name(s), a, conn_id, err);
+				 evs_session_name(s), a, conn_id, err.msg);
 		else
 			log_notice("%s: rri: route %s/32 dev %s for \"%s\" (conn %u)",
 				   evs_session_name(s), a, z->ike->device, x->user,
@@ -274,9 +275,9 @@ void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
 		uint32_t net = evs_prefix_ip4_addr(&p);
 
 		evs_ip4_ntop(net, a, sizeof(a));
-		if (z->kops->route_add(z->karg, conn_id, net, p.plen, err, sizeof(err)))
+		if (z->kops->route_add(z->karg, conn_id, net, p.plen, &err))
 			log_warn("%s: rri: route %s/%u for conn %u: %s",
-				 evs_session_name(s), a, p.plen, conn_id, err);
+				 evs_session_name(s), a, p.plen, conn_id, err.msg);
 		else
 			log_notice("%s: rri: route %s/%u dev %s for \"%s\" "
 				   "(network extension, conn %u)", evs_session_name(s), a,
@@ -284,9 +285,9 @@ void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
 	}
 	if (x->eff.proxy_arp && x->addr && x->eff.lan_if[0]) {
 		evs_ip4_ntop(x->addr, a, sizeof(a));
-		if (z->kops->parp_add(z->karg, conn_id, x->addr, x->eff.lan_if, err, sizeof(err)))
+		if (z->kops->parp_add(z->karg, conn_id, x->addr, x->eff.lan_if, &err))
 			log_warn("%s: rri: proxy ARP %s on %s: %s", evs_session_name(s), a,
-				 x->eff.lan_if, err);
+				 x->eff.lan_if, err.msg);
 		else
 			log_notice("%s: rri: proxy ARP for %s on %s (conn %u)",
 				   evs_session_name(s), a, x->eff.lan_if, conn_id);

@@ -43,6 +43,21 @@ static int send_new(struct evs_session *s, uint8_t type, struct isakmp_buf *b)
 	return sent ? 0 : -1;
 }
 
+/* Split-include networks as prefixes (a non-contiguous mask is skipped). */
+static unsigned split_prefixes(const struct modecfg_net *split, unsigned n_split,
+			       struct evs_prefix nets[EVS_SESSION_MAX_NETS])
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < n_split && n < EVS_SESSION_MAX_NETS; i++) {
+		int plen = modecfg_mask_to_plen(split[i].mask);
+
+		if (plen >= 0)
+			nets[n++] = evs_prefix_ip4(split[i].addr, (unsigned)plen);
+	}
+	return n;
+}
+
 static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **state)
 {
 	struct ezv_sess *x = ezv_sess_get(z, s);
@@ -69,7 +84,7 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 	const struct ezv_group *g;
 	const struct ezv_user *u;
 	struct ezv_sess *x;
-	char why[160];
+	struct evs_err why;
 
 	if (!z->ready)
 		return EVS_STEP_SKIP;
@@ -86,9 +101,10 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 	if (!g)
 		return EVS_STEP_FAIL;
 	ezv_merge(&g->s, u ? &u->s : NULL, &x->eff);
-	if (ezv_lease_address(x, why, sizeof(why))) {
+	if (ezv_lease_address(x, &why)) {
 		log_warn("%s: modecfg: no address for \"%s\": %s", evs_session_name(s),
-			 x->user, why);
+			 x->user, why.msg);
+		z->st.refused[EZV_REFUSE_NO_ADDRESS]++;
 		return EVS_STEP_FAIL;
 	}
 	if (x->addr && !x->pool[0] && ezv_claim_add(x, x->addr, 32)) {
@@ -104,6 +120,14 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 	}
 	evs_session_set_label(s, x->user);
 	evs_session_set_authorized(s, x->user);	/* check_ids binds its quick modes */
+	{
+		/* What the client may reach: the engine narrows its connections'
+		 * kernel policies to it, whatever IDcr the client proposes. */
+		struct evs_prefix nets[EVS_SESSION_MAX_NETS];
+
+		evs_session_set_remote_nets(s, nets, split_prefixes(x->eff.split,
+								   x->eff.n_split, nets));
+	}
 	if (x->eff.modecfg_push) {
 		struct isakmp_buf b;
 
@@ -161,7 +185,7 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 {
 	struct evs_prefix nets[EVS_SESSION_MAX_NETS];
 	char line[1024];
-	unsigned n = 0;
+	unsigned n;
 
 	modecfg_format(in, line, sizeof(line));
 	log_notice("%s: modecfg: gateway gave %s", evs_session_name(x->s), line);
@@ -174,13 +198,7 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 		ezv_sess_set_addr(x, in->ip4_addr);
 		evs_session_set_inner(x->s, &p);
 	}
-	for (unsigned i = 0; i < in->n_split && n < EVS_SESSION_MAX_NETS; i++) {
-		int plen = modecfg_mask_to_plen(in->split[i].mask);
-
-		if (plen < 0)
-			continue;
-		nets[n++] = evs_prefix_ip4(in->split[i].addr, (unsigned)plen);
-	}
+	n = split_prefixes(in->split, in->n_split, nets);
 	evs_session_set_remote_nets(x->s, nets, n);
 }
 
@@ -255,7 +273,7 @@ static void modecfg_end(struct evs_session *s, void **state)
 	if (!x)
 		return;
 	if (x->server) {
-		ezv_acct_stop(x, evs_session_now(s));
+		ezv_sess_ended(x, evs_session_now(s));
 		ezv_lease_release(x);
 	}
 	x->modecfg_active = false;
@@ -266,7 +284,8 @@ static void modecfg_end(struct evs_session *s, void **state)
 /* May the client reach idcr (our side)?  Inside a split-include network;
  * with none (a full tunnel), anything.  0.0.0.0/0 is accepted from a
  * split-tunnel client too: Cisco-style clients (vpnc) always propose it
- * and route only the split networks themselves. */
+ * (IKEv1 cannot narrow it); the engine installs the connection's kernel
+ * policies for the split-include networks only (modecfg_begin). */
 static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *idcr)
 {
 	uint32_t a = evs_prefix_ip4_addr(idcr), m = idcr->plen ? 0xffffffffu << (32 - idcr->plen) : 0;
@@ -291,10 +310,11 @@ static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *id
  * would route them to the client (RRI).  IDcr: what its policy tunnels. */
 static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 				  const struct evs_prefix *idci, const struct evs_prefix *idcr,
-				  char *why, size_t len)
+				  struct evs_err *why)
 {
 	struct ezv_sess *x = *state;
-	char net_s[64], cr_s[64], r[320];
+	struct evs_err r;
+	char net_s[64], cr_s[64];
 	bool client = true;
 
 	if (evs_session_role(s) == EVS_ROLE_CLIENT)
@@ -304,33 +324,33 @@ static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 		 * refuses any other session without a login before asking */
 		if (evs_session_site_to_site(s))
 			return 0;
-		snprintf(why, len, "no logged-in user on this session");
+		evs_errf(why, "no logged-in user on this session");
 		return ISAKMP_N_INVALID_ID_INFORMATION;
 	}
 	evs_prefix_str(idci, net_s, sizeof(net_s));
 	if (idci->family != AF_INET) {
-		snprintf(r, sizeof(r), "not IPv4");
+		evs_errf(&r, "not IPv4");
 	} else if (x->eff.mode == EZV_MODE_CLIENT || x->addr) {
 		char as[16];
 
 		if (x->addr && idci->plen == 32 && evs_prefix_ip4_addr(idci) == x->addr)
 			goto idcr;
 		evs_ip4_ntop(x->addr, as, sizeof(as));
-		snprintf(r, sizeof(r), "only its assigned address %s may be used", as);
+		evs_errf(&r, "only its assigned address %s may be used", as);
 	} else {
 		client = false;
-		if (!ezv_nem_claim(s, x, evs_prefix_ip4_addr(idci), idci->plen, r, sizeof(r)))
+		if (!ezv_nem_claim(s, x, evs_prefix_ip4_addr(idci), idci->plen, &r))
 			goto idcr;
 	}
-	snprintf(why, len, "%s: user \"%s\" (group \"%s\") from %s may not claim IDci %s: %s",
+	evs_errf(why, "%s: user \"%s\" (group \"%s\") from %s may not claim IDci %s: %s",
 		 client ? "client mode" : "network extension", x->user, x->group, x->peer,
-		 net_s, r);
+		 net_s, r.msg);
 	return ISAKMP_N_INVALID_ID_INFORMATION;
 idcr:
 	if (idcr_tunnelled(x, idcr))
 		return 0;
 	evs_prefix_str(idcr, cr_s, sizeof(cr_s));
-	snprintf(why, len, "user \"%s\" (group \"%s\") from %s may not reach IDcr %s: not "
+	evs_errf(why, "user \"%s\" (group \"%s\") from %s may not reach IDcr %s: not "
 		 "inside a split-include network of its policy", x->user, x->group, x->peer,
 		 cr_s);
 	return ISAKMP_N_INVALID_ID_INFORMATION;

@@ -64,41 +64,41 @@ static struct pool *pool_by_addr(const struct pool_set *ps, uint32_t addr)
 }
 
 int pool_add(struct pool_set *ps, const char *name, uint32_t first,
-	     uint32_t last, char *err, size_t errlen)
+	     uint32_t last, struct evs_err *err)
 {
 	struct pool *p, *grown;
 	char a[16], b[16];
 
 	if (!name[0] || strlen(name) > POOL_NAME_MAX) {
-		snprintf(err, errlen, "pool name must be 1-%d bytes", POOL_NAME_MAX);
+		evs_errf(err, "pool name must be 1-%d bytes", POOL_NAME_MAX);
 		return -1;
 	}
 	if (pool_by_name(ps, name)) {
-		snprintf(err, errlen, "pool \"%s\" defined twice", name);
+		evs_errf(err, "pool \"%s\" defined twice", name);
 		return -1;
 	}
 	evs_ip4_ntop(first, a, sizeof(a));
 	evs_ip4_ntop(last, b, sizeof(b));
 	if (first == 0 || last < first) {
-		snprintf(err, errlen, "pool \"%s\": range %s-%s is empty or reversed", name, a, b);
+		evs_errf(err, "pool \"%s\": range %s-%s is empty or reversed", name, a, b);
 		return -1;
 	}
 	if ((uint64_t)last - first + 1 > POOL_MAX_SIZE) {
-		snprintf(err, errlen, "pool \"%s\": %s-%s holds more than %u addresses",
+		evs_errf(err, "pool \"%s\": %s-%s holds more than %u addresses",
 			 name, a, b, POOL_MAX_SIZE);
 		return -1;
 	}
 	for (size_t i = 0; i < ps->n_pools; i++) {
 		p = &ps->pools[i];
 		if (first <= p->last && last >= p->first) {
-			snprintf(err, errlen, "pool \"%s\" (%s-%s) overlaps pool \"%s\"",
+			evs_errf(err, "pool \"%s\" (%s-%s) overlaps pool \"%s\"",
 				 name, a, b, p->name);
 			return -1;
 		}
 	}
 	grown = realloc(ps->pools, (ps->n_pools + 1) * sizeof(*grown));
 	if (!grown) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return -1;
 	}
 	ps->pools = grown;
@@ -107,7 +107,7 @@ int pool_add(struct pool_set *ps, const char *name, uint32_t first,
 	p->size = last - first + 1;
 	p->owner = calloc(p->size, sizeof(*p->owner));
 	if (!p->owner) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return -1;
 	}
 	strcpy(p->name, name);
@@ -118,19 +118,19 @@ int pool_add(struct pool_set *ps, const char *name, uint32_t first,
 }
 
 int pool_add_prefix(struct pool_set *ps, const char *name, uint32_t net,
-		    unsigned plen, char *err, size_t errlen)
+		    unsigned plen, struct evs_err *err)
 {
 	uint32_t mask = plen ? ~0u << (32 - plen) : 0;
 
 	if (plen < 16 || plen > 30) {
-		snprintf(err, errlen, "pool \"%s\": prefix length must be 16..30", name);
+		evs_errf(err, "pool \"%s\": prefix length must be 16..30", name);
 		return -1;
 	}
 	if (net & ~mask) {
-		snprintf(err, errlen, "pool \"%s\": host bits set in the prefix", name);
+		evs_errf(err, "pool \"%s\": host bits set in the prefix", name);
 		return -1;
 	}
-	return pool_add(ps, name, net + 1, (net | ~mask) - 1, err, errlen);
+	return pool_add(ps, name, net + 1, (net | ~mask) - 1, err);
 }
 
 bool pool_exists(const struct pool_set *ps, const char *name)
@@ -138,11 +138,8 @@ bool pool_exists(const struct pool_set *ps, const char *name)
 	return pool_by_name(ps, name) != NULL;
 }
 
-int pool_get_info(const struct pool_set *ps, const char *name,
-		  struct pool_info *info)
+static int fill_info(const struct pool *p, struct pool_info *info)
 {
-	const struct pool *p = pool_by_name(ps, name);
-
 	if (!p)
 		return -1;
 	snprintf(info->name, sizeof(info->name), "%s", p->name);
@@ -151,6 +148,17 @@ int pool_get_info(const struct pool_set *ps, const char *name,
 	info->size = p->size;
 	info->in_use = p->in_use;
 	return 0;
+}
+
+int pool_get_info(const struct pool_set *ps, const char *name,
+		  struct pool_info *info)
+{
+	return fill_info(pool_by_name(ps, name), info);
+}
+
+int pool_get_info_at(const struct pool_set *ps, size_t i, struct pool_info *info)
+{
+	return fill_info(ps && i < ps->n_pools ? &ps->pools[i] : NULL, info);
 }
 
 const char *pool_result_str(int r)

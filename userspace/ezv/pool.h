@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
+
 #define POOL_NAME_MAX	63
 #define POOL_MAX_SIZE	65536	/* addresses in one pool (a /16) */
 
@@ -35,18 +37,21 @@ struct pool_set *pool_set_new(void);
 void pool_set_free(struct pool_set *ps);
 
 /* Add a pool of first..last (inclusive, host order).  Errors (-1 with a
- * message in err[errlen]): duplicate name, empty or reversed range, more
+ * message in err): duplicate name, empty or reversed range, more
  * than POOL_MAX_SIZE addresses, overlap with another pool. */
 int pool_add(struct pool_set *ps, const char *name, uint32_t first,
-	     uint32_t last, char *err, size_t errlen);
+	     uint32_t last, struct evs_err *err);
 /* A prefix a.b.c.d/len as a pool without its network and broadcast
  * addresses (for len <= 30). */
 int pool_add_prefix(struct pool_set *ps, const char *name, uint32_t net,
-		    unsigned plen, char *err, size_t errlen);
+		    unsigned plen, struct evs_err *err);
 bool pool_exists(const struct pool_set *ps, const char *name);
 size_t pool_count(const struct pool_set *ps);
 int pool_get_info(const struct pool_set *ps, const char *name,
 		  struct pool_info *info);
+/* The i-th pool in the order they were added (0 .. pool_count() - 1);
+ * -1 past the end. */
+int pool_get_info_at(const struct pool_set *ps, size_t i, struct pool_info *info);
 
 enum pool_result {
 	POOL_OK = 0,

@@ -56,20 +56,19 @@ static int add(rc_handle *rh, const char *opt, const char *val)
 	return rc_add_config(rh, opt, val, "evsd.conf", 0);
 }
 
-struct radius_client *radius_new(const struct ezv_aaa *aaa, char *err,
-				 size_t errlen)
+struct radius_client *radius_new(const struct ezv_aaa *aaa, struct evs_err *err)
 {
 	struct radius_client *rc = calloc(1, sizeof(*rc));
 	char spec[512], num[16];
 	rc_handle *rh;
 
 	if (!rc) {
-		snprintf(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		return NULL;
 	}
 	rh = rc_new();
 	if (!rh || !rc_config_init(rh)) {
-		snprintf(err, errlen, "radcli: cannot initialise");
+		evs_errf(err, "radcli: cannot initialise");
 		free(rc);
 		return NULL;
 	}
@@ -100,14 +99,14 @@ struct radius_client *radius_new(const struct ezv_aaa *aaa, char *err,
 	if (rc_apply_config(rh) != 0)
 		goto bad;
 	if (rc_read_dictionary(rh, rc_conf_str(rh, "dictionary")) != 0) {
-		snprintf(err, errlen, "radcli: cannot read the dictionary %s", RADCLI_DICTIONARY);
+		evs_errf(err, "radcli: cannot read the dictionary %s", RADCLI_DICTIONARY);
 		radius_free(rc);
 		return NULL;
 	}
 	return rc;
 bad:
 	sodium_memzero(spec, sizeof(spec));
-	snprintf(err, errlen, "radcli: the RADIUS configuration was refused");
+	evs_errf(err, "radcli: the RADIUS configuration was refused");
 	radius_free(rc);
 	return NULL;
 }

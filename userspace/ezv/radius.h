@@ -27,8 +27,7 @@ struct radius_client;
 
 /* Configure radcli from the aaa block (servers in order, with fail-over).
  * NULL with a message in err on failure. */
-struct radius_client *radius_new(const struct ezv_aaa *aaa, char *err,
-				 size_t errlen);
+struct radius_client *radius_new(const struct ezv_aaa *aaa, struct evs_err *err);
 void radius_free(struct radius_client *rc);
 
 enum radius_result {

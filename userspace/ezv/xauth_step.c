@@ -89,6 +89,7 @@ static int xauth_begin(struct evs_session *s, void *arg, void **state)
 	if (!xauth_rl_allowed(&z->rl, (struct sockaddr *)&x->peer_sa, NULL,
 			      evs_session_now(s) / 1000)) {
 		z->st.locked_out++;
+		z->st.refused[EZV_REFUSE_LOCKED_OUT]++;
 		log_warn("%s: xauth: %s is locked out after %u failed logins "
 			 "(for %u s); refused", evs_session_name(s), x->peer,
 			 z->cfg->xauth.lockout_failures, z->cfg->xauth.lockout_seconds);
@@ -136,6 +137,7 @@ static bool xauth_user_locked(struct ezv_sess *x, const char *user, struct xauth
 		return false;
 	z->st.locked_out++;
 	z->st.logins_failed++;
+	z->st.refused[EZV_REFUSE_LOCKED_OUT]++;
 	xauth_rl_failed(&z->rl, (struct sockaddr *)&x->peer_sa, NULL, now_s);
 	x->xs.max_attempts = x->xs.attempts + 1;
 	log_warn("%s: xauth: user \"%s\" from %s is locked out for %llu s more; refused",
@@ -167,6 +169,7 @@ static int xauth_recv_server(struct ezv_sess *x, uint32_t msgid, struct xauth_ms
 		} else if (aaa_submit_auth(x->z->aaa, &rq)) {
 			log_warn("%s: xauth: the AAA queue is full; login refused",
 				 evs_session_name(x->s));
+			x->z->st.refused[EZV_REFUSE_AAA_BUSY]++;
 			xauth_server_verdict(&x->xs, false, "AAA queue full", &out);
 			send_out(x, 0, &out, true);
 		} else {
@@ -281,7 +284,7 @@ static void set_limits(struct ezv_sess *x, const struct aaa_result *r, uint32_t 
 		idle = r->radius.idle_timeout;
 	ezv_sess_set_session_timeout(x, session, now);
 	x->idle_timeout_s = idle;
-	x->last_active_ms = now;
+	x->active_ms = now;	/* idle time counts from the login */
 }
 
 /* Decide about a finished login: group lock, group known. */
@@ -296,6 +299,7 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 	char reason[512];
 	bool ok = r->ok;
 	uint32_t eff_session = 0, eff_idle = 0;
+	enum ezv_refusal why = EZV_REFUSE_CREDENTIALS;
 
 	if (u && u->group[0])
 		group = u->group;		/* the config's user block decides */
@@ -304,13 +308,16 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 	snprintf(reason, sizeof(reason), "%s", r->reason);
 	if (ok && !group[0]) {
 		ok = false;
+		why = EZV_REFUSE_NO_GROUP;
 		snprintf(reason, sizeof(reason), "user \"%s\" belongs to no group", r->user);
 	} else if (ok && !ezv_find_group(z->cfg, group, strlen(group))) {
 		ok = false;
+		why = EZV_REFUSE_NO_GROUP;
 		snprintf(reason, sizeof(reason), "user \"%s\": group \"%s\" is not configured",
 			 r->user, group);
 	} else if (ok && p1g && p1g->group_lock && strcmp(group, p1g->name)) {
 		ok = false;
+		why = EZV_REFUSE_GROUP_LOCK;
 		snprintf(reason, sizeof(reason), "user \"%s\" belongs to group \"%s\", not \"%s\" "
 			 "(group-lock)", r->user, group, p1g->name);
 	}
@@ -328,6 +335,7 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 		eff_idle = eff.idle_timeout;
 		if (eff.max_logins && n >= eff.max_logins) {
 			ok = false;
+			why = EZV_REFUSE_MAX_LOGINS;
 			snprintf(reason, sizeof(reason), "user \"%s\" already has %u session%s "
 				 "(max-logins %u)", r->user, n, n == 1 ? "" : "s", eff.max_logins);
 		}
@@ -347,6 +355,7 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 		uint64_t now_s = evs_session_now(x->s) / 1000;
 
 		z->st.logins_failed++;
+		z->st.refused[why]++;
 		xauth_rl_failed(&z->rl, (struct sockaddr *)&x->peer_sa, r->user, now_s);
 		/* A source or user that just hit the limit gets no more tries. */
 		if (!xauth_rl_allowed(&z->rl, (struct sockaddr *)&x->peer_sa, r->user, now_s))
@@ -376,6 +385,7 @@ void ezv_xauth_expire(struct ezv_sess *x, uint64_t now)
 	if (!x->xauth_active || !x->xauth_deadline || now < x->xauth_deadline)
 		return;
 	x->xauth_active = false;
+	x->z->st.refused[EZV_REFUSE_TIMEOUT]++;
 	log_warn("%s: xauth: no login within %u s; giving up",
 		 evs_session_name(x->s), x->z->cfg->xauth.timeout);
 	evs_session_step_done(x->s, false, "XAUTH timed out");

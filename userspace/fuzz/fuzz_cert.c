@@ -26,13 +26,13 @@ static struct cert_store *store;
 
 static void setup(void)
 {
-	char err[256];
+	struct evs_err err;
 
 	evsd_log_set_quiet(true);
 	store = cert_store_load(EVS_FUZZ_DIR "/certs/ca.pem", EVS_FUZZ_DIR "/certs/gw.pem",
-				EVS_FUZZ_DIR "/certs/gw.key", err, sizeof(err));
+				EVS_FUZZ_DIR "/certs/gw.key", &err);
 	if (!store) {
-		fprintf(stderr, "fuzz_cert: %s\n", err);
+		fprintf(stderr, "fuzz_cert: %s\n", err.msg);
 		abort();
 	}
 }
@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cert_peer *cp = NULL;
 	struct isakmp_id id;
 	bool have_id = false;
-	char why[256], subj[256];
+	struct evs_err why;
+	char subj[256];
 
 	if (!store)
 		setup();
@@ -89,9 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!cp)
 		return 0;
 	cert_peer_subject(cp, subj, sizeof(subj));
-	(void)cert_peer_verify(store, cp, why, sizeof(why));
+	(void)cert_peer_verify(store, cp, &why);
 	if (have_id)
-		(void)cert_peer_matches_id(cp, &id, why, sizeof(why));
+		(void)cert_peer_matches_id(cp, &id, &why);
 	if (hash && sig)
 		(void)cert_verify_hash(cp, hash, hlen, sig, slen);
 	cert_peer_free(cp);

@@ -49,7 +49,6 @@ static void init(void)
 		"pool p 10.77.1.10 10.77.1.20\n"
 		"group g {\n  key \"Vb7mQ2xR9tLc4WzKp8Jd\"\n  pool p\n}\n";
 	struct evs_err e;
-	char err[256];
 
 	evsd_log_set_quiet(true);
 	tree = cfg_parse_string(conf, "fuzz.conf", &e);
@@ -57,9 +56,9 @@ static void init(void)
 		fprintf(stderr, "fuzz_dae: %s\n", e.msg);
 		abort();
 	}
-	z = ezv_init(&ike, cfg, NULL, NULL, err, sizeof(err));
+	z = ezv_init(&ike, cfg, NULL, NULL, &e);
 	if (!z) {
-		fprintf(stderr, "fuzz_dae: %s\n", err);
+		fprintf(stderr, "fuzz_dae: %s\n", e.msg);
 		abort();
 	}
 	secret_init();

@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for evsd.conf: the grammar, the IKE sections, the pki
  * block and the Easy VPN sections (user-database, aaa, xauth, pool,
- * group, user: config_easyvpn.c), as evsd_config_load runs them.  Not
+ * group, user: config_easyvpn.c) and the metrics directives (metrics.c),
+ * as evsd_config_load runs them.  Not
  * network input, but an operator's typo must give a file:line error,
  * never a crash.
  *
@@ -68,8 +69,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!cfg.tree)
 		return 0;
 	if (pki_files(cfg.tree) && ike_config_load(cfg.tree, &cfg.ike, &err) == 0 &&
-	    easyvpn_config_load(cfg.tree, &cfg.easyvpn, &err) == 0)
+	    easyvpn_config_load(cfg.tree, &cfg.easyvpn, &err) == 0 &&
+	    metrics_config_load(cfg.tree, &cfg.metrics, &err) == 0)
 		(void)cfg_check_unused(cfg.tree, &err);
+	metrics_config_free(&cfg.metrics);
 	easyvpn_config_destroy(cfg.easyvpn);
 	ike_config_free(&cfg.ike);
 	cfg_free(cfg.tree);

@@ -201,7 +201,8 @@ static void load(struct ike_conf *cfg, const char *text,
 
 static void setup(void)
 {
-	char dir[] = "/tmp/evs-fuzz-ike-XXXXXX", users[64], text[4096], err[256];
+	struct evs_err err;
+	char dir[] = "/tmp/evs-fuzz-ike-XXXXXX", users[64], text[4096];
 	struct evs_err ue;
 	struct userdb db;
 
@@ -227,9 +228,9 @@ static void setup(void)
 	ezv_view.ike = srv.cfg.ike;
 	ezv_view.ike.peers = cli.cfg.ike.peers;
 	ezv_view.ike.n_peers = cli.cfg.ike.n_peers;
-	fz_ezv = ezv_init(&ezv_view.ike, ezv_view.easyvpn, NULL, NULL, err, sizeof(err));
+	fz_ezv = ezv_init(&ezv_view.ike, ezv_view.easyvpn, NULL, NULL, &err);
 	if (!fz_ezv) {
-		fprintf(stderr, "fuzz_ike_engine: %s\n", err);
+		fprintf(stderr, "fuzz_ike_engine: %s\n", err.msg);
 		abort();
 	}
 	unlink(users);		/* read once, by ezv_init */

@@ -122,7 +122,7 @@ static void setup(void)
 	struct ezv_radius_server *s = &cfg.aaa.servers[0];
 	socklen_t al = sizeof(a);
 	pthread_t t;
-	char err[256];
+	struct evs_err err;
 
 	evsd_log_set_quiet(true);
 	if (secret_init() < 0)
@@ -142,10 +142,10 @@ static void setup(void)
 	snprintf(cfg.aaa.nas_identifier, sizeof(cfg.aaa.nas_identifier), "fuzz");
 	if (pthread_create(&t, NULL, server, NULL))
 		abort();
-	aaa = aaa_new(&cfg, NULL, err, sizeof(err));
-	acct_rc = radius_new(&cfg.aaa, err, sizeof(err));
+	aaa = aaa_new(&cfg, NULL, &err);
+	acct_rc = radius_new(&cfg.aaa, &err);
 	if (!aaa || !acct_rc) {
-		fprintf(stderr, "fuzz_radius: %s\n", err);
+		fprintf(stderr, "fuzz_radius: %s\n", err.msg);
 		abort();
 	}
 }

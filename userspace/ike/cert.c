@@ -2,7 +2,6 @@
 /*
  * X.509 and RSA signatures for IKEv1 (OpenSSL).  See cert.h.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,18 +38,6 @@ struct cert_peer {
 	STACK_OF(X509) *chain;
 };
 
-static void __attribute__((format(printf, 3, 4)))
-set_why(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-}
-
 static const char *ossl_reason(void)
 {
 	static __thread char buf[160];
@@ -80,21 +67,20 @@ void cert_store_free(struct cert_store *cs)
 	free(cs);
 }
 
-static int load_cas(struct cert_store *cs, const char *file, char *err,
-		    size_t errlen)
+static int load_cas(struct cert_store *cs, const char *file, struct evs_err *err)
 {
 	FILE *f = fopen(file, "re");
 	X509 *x;
 
 	if (!f) {
-		set_why(err, errlen, "%s: %s", file, "cannot open");
+		evs_errf(err, "%s: %s", file, "cannot open");
 		return -1;
 	}
 	while ((x = PEM_read_X509(f, NULL, NULL, NULL))) {
 		if (cs->n_ca >= CERT_MAX_CAS || !X509_STORE_add_cert(cs->store, x)) {
 			X509_free(x);
 			fclose(f);
-			set_why(err, errlen, "%s: %s", file,
+			evs_errf(err, "%s: %s", file,
 				"too many CA certificates or duplicate");
 			return -1;
 		}
@@ -105,20 +91,20 @@ static int load_cas(struct cert_store *cs, const char *file, char *err,
 	fclose(f);
 	ERR_clear_error();	/* the loop ends with "no start line" */
 	if (!cs->n_ca) {
-		set_why(err, errlen, "%s: %s", file, "no PEM certificate in it");
+		evs_errf(err, "%s: %s", file, "no PEM certificate in it");
 		return -1;
 	}
 	return 0;
 }
 
 static int load_own(struct cert_store *cs, const char *cert_file,
-		    const char *key_file, char *err, size_t errlen)
+		    const char *key_file, struct evs_err *err)
 {
 	FILE *f = fopen(cert_file, "re");
 	X509 *x;
 
 	if (!f) {
-		set_why(err, errlen, "%s: %s", cert_file, "cannot open");
+		evs_errf(err, "%s: %s", cert_file, "cannot open");
 		return -1;
 	}
 	cs->own = PEM_read_X509(f, NULL, NULL, NULL);
@@ -128,52 +114,51 @@ static int load_own(struct cert_store *cs, const char *cert_file,
 	fclose(f);
 	ERR_clear_error();
 	if (!cs->own) {
-		set_why(err, errlen, "%s: %s", cert_file, "no PEM certificate in it");
+		evs_errf(err, "%s: %s", cert_file, "no PEM certificate in it");
 		return -1;
 	}
 	f = fopen(key_file, "re");
 	if (!f) {
-		set_why(err, errlen, "%s: %s", key_file, "cannot open");
+		evs_errf(err, "%s: %s", key_file, "cannot open");
 		return -1;
 	}
 	cs->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!cs->key) {
-		set_why(err, errlen, "%s: %s", key_file, ossl_reason());
+		evs_errf(err, "%s: %s", key_file, ossl_reason());
 		return -1;
 	}
 	if (!EVP_PKEY_is_a(cs->key, "RSA")) {
-		set_why(err, errlen, "%s: %s", key_file, "not an RSA key");
+		evs_errf(err, "%s: %s", key_file, "not an RSA key");
 		return -1;
 	}
 	if (X509_check_private_key(cs->own, cs->key) != 1) {
 		ERR_clear_error();
-		set_why(err, errlen, "%s: %s", key_file,
+		evs_errf(err, "%s: %s", key_file,
 			"does not belong to the certificate");
 		return -1;
 	}
 	cs->own_der_len = i2d_X509(cs->own, &cs->own_der);
 	cs->own_dn_len = i2d_X509_NAME(X509_get_subject_name(cs->own), &cs->own_dn);
 	if (cs->own_der_len <= 0 || cs->own_dn_len <= 0) {
-		set_why(err, errlen, "%s: %s", cert_file, "cannot encode");
+		evs_errf(err, "%s: %s", cert_file, "cannot encode");
 		return -1;
 	}
 	return 0;
 }
 
 struct cert_store *cert_store_load(const char *ca_file, const char *cert_file,
-				   const char *key_file, char *err,
-				   size_t errlen)
+				   const char *key_file, struct evs_err *err)
 {
 	struct cert_store *cs = calloc(1, sizeof(*cs));
 
 	if (!cs || !(cs->store = X509_STORE_new())) {
-		set_why(err, errlen, "out of memory");
+		evs_errf(err, "out of memory");
 		cert_store_free(cs);
 		return NULL;
 	}
-	if (load_cas(cs, ca_file, err, errlen) < 0 ||
-	    (cert_file && load_own(cs, cert_file, key_file, err, errlen) < 0)) {
+	if (load_cas(cs, ca_file, err) < 0 ||
+	    (cert_file && load_own(cs, cert_file, key_file, err) < 0)) {
 		cert_store_free(cs);
 		return NULL;
 	}
@@ -326,7 +311,7 @@ uint32_t cert_eku_parse(const char *name)
 }
 
 int cert_store_set_policy(struct cert_store *cs, const struct cert_policy *pol,
-			  char *err, size_t errlen)
+			  struct evs_err *err)
 {
 	X509_VERIFY_PARAM *param = X509_STORE_get0_param(cs->store);
 	unsigned long flags = 0;
@@ -339,14 +324,14 @@ int cert_store_set_policy(struct cert_store *cs, const struct cert_policy *pol,
 		int n = 0;
 
 		if (!b) {
-			set_why(err, errlen, "%s: %s", pol->crl_file, ossl_reason());
+			evs_errf(err, "%s: %s", pol->crl_file, ossl_reason());
 			return -1;
 		}
 		while ((crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL))) {
 			if (!X509_STORE_add_crl(cs->store, crl)) {
 				X509_CRL_free(crl);
 				BIO_free(b);
-				set_why(err, errlen, "%s: %s", pol->crl_file, ossl_reason());
+				evs_errf(err, "%s: %s", pol->crl_file, ossl_reason());
 				return -1;
 			}
 			X509_CRL_free(crl);
@@ -355,7 +340,7 @@ int cert_store_set_policy(struct cert_store *cs, const struct cert_policy *pol,
 		BIO_free(b);
 		ERR_clear_error();
 		if (!n) {
-			set_why(err, errlen, "%s: no PEM CRL in it", pol->crl_file);
+			evs_errf(err, "%s: no PEM CRL in it", pol->crl_file);
 			return -1;
 		}
 		flags = X509_V_FLAG_CRL_CHECK |
@@ -366,7 +351,7 @@ int cert_store_set_policy(struct cert_store *cs, const struct cert_policy *pol,
 }
 
 /* The peer certificate's extendedKeyUsage against the policy. */
-static int check_eku(const struct cert_store *cs, X509 *x, char *why, size_t whylen)
+static int check_eku(const struct cert_store *cs, X509 *x, struct evs_err *why)
 {
 	EXTENDED_KEY_USAGE *eku;
 	uint32_t have = 0, want;
@@ -379,7 +364,7 @@ static int check_eku(const struct cert_store *cs, X509 *x, char *why, size_t why
 		ERR_clear_error();
 		if (crit == -1 && cs->eku == CERT_EKU_IKE)
 			return 0;	/* no extension: no restriction (RFC 4945) */
-		set_why(why, whylen, crit == -1 ? "certificate has no extendedKeyUsage" :
+		evs_errf(why, crit == -1 ? "certificate has no extendedKeyUsage" :
 			"certificate has an unreadable extendedKeyUsage");
 		return -1;
 	}
@@ -395,35 +380,35 @@ static int check_eku(const struct cert_store *cs, X509 *x, char *why, size_t why
 	       CERT_EKU_CLIENT_AUTH | CERT_EKU_ANY_EKU : cs->eku;
 	if (have & want)
 		return 0;
-	set_why(why, whylen, "certificate's extendedKeyUsage does not allow IKE "
+	evs_errf(why, "certificate's extendedKeyUsage does not allow IKE "
 		"(extended-key-usage in pki)");
 	return -1;
 }
 
 int cert_peer_verify(const struct cert_store *cs, struct cert_peer *cp,
-		     char *why, size_t whylen)
+		     struct evs_err *why)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int ok;
 
 	if (!ctx || !X509_STORE_CTX_init(ctx, cs->store, cp->cert, cp->chain)) {
 		X509_STORE_CTX_free(ctx);
-		set_why(why, whylen, "out of memory");
+		evs_errf(why, "out of memory");
 		return -1;
 	}
 	ok = X509_verify_cert(ctx) == 1;
 	if (!ok)
-		set_why(why, whylen, "%s", X509_verify_cert_error_string(
+		evs_errf(why, "%s", X509_verify_cert_error_string(
 				X509_STORE_CTX_get_error(ctx)));
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
-	if (ok && check_eku(cs, cp->cert, why, whylen) < 0)
+	if (ok && check_eku(cs, cp->cert, why) < 0)
 		ok = 0;
 	return ok ? 0 : -1;
 }
 
 bool cert_peer_matches_id(const struct cert_peer *cp, const struct isakmp_id *id,
-			  char *why, size_t whylen)
+			  struct evs_err *why)
 {
 	const unsigned char *p = id->data;
 	X509_NAME *dn;
@@ -451,7 +436,7 @@ bool cert_peer_matches_id(const struct cert_peer *cp, const struct isakmp_id *id
 		ok = X509_check_ip(cp->cert, id->data, id->len, 0) == 1;
 		break;
 	default:
-		set_why(why, whylen, "identity type %s cannot name a certificate",
+		evs_errf(why, "identity type %s cannot name a certificate",
 			isakmp_id_type_name(id->type));
 		ERR_clear_error();
 		return false;
@@ -461,7 +446,7 @@ bool cert_peer_matches_id(const struct cert_peer *cp, const struct isakmp_id *id
 		char idbuf[128];
 
 		isakmp_id_format(id, idbuf, sizeof(idbuf));
-		set_why(why, whylen, "identity %s is not in the certificate", idbuf);
+		evs_errf(why, "identity %s is not in the certificate", idbuf);
 	}
 	return ok;
 }

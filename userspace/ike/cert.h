@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ike/isakmp.h"
+#include "lib/err.h"
 
 struct cert_store;
 struct cert_peer;
@@ -27,8 +28,7 @@ struct cert_peer;
  * NULL for a store that only verifies.  Checks that the key matches the
  * certificate.  On error: NULL and a reason in err ("file: why"). */
 struct cert_store *cert_store_load(const char *ca_file, const char *cert_file,
-				   const char *key_file, char *err,
-				   size_t errlen);
+				   const char *key_file, struct evs_err *err);
 void cert_store_free(struct cert_store *cs);
 
 /*
@@ -65,7 +65,7 @@ struct cert_policy {
 uint32_t cert_eku_parse(const char *name);
 /* Apply a policy to a loaded store (loads the CRLs). */
 int cert_store_set_policy(struct cert_store *cs, const struct cert_policy *pol,
-			  char *err, size_t errlen);
+			  struct evs_err *err);
 
 /* Our certificate in DER (for the CERT payload); NULL if none. */
 const uint8_t *cert_own_der(const struct cert_store *cs, size_t *len);
@@ -96,13 +96,13 @@ void cert_peer_free(struct cert_peer *p);
  * CA basic constraints).  On failure -1 and a reason ("certificate has
  * expired", "unable to get local issuer certificate", ...). */
 int cert_peer_verify(const struct cert_store *cs, struct cert_peer *p,
-		     char *why, size_t whylen);
+		     struct evs_err *why);
 /* Does the peer's Phase 1 ID name this certificate?  DER_ASN1_DN: equal
  * subject; FQDN: a dNSName SAN (or CN when there is no SAN); USER_FQDN: an
  * rfc822Name SAN or emailAddress; IPV4/IPV6_ADDR: an iPAddress SAN.
  * Case-insensitive for names.  why explains a mismatch. */
 bool cert_peer_matches_id(const struct cert_peer *p, const struct isakmp_id *id,
-			  char *why, size_t whylen);
+			  struct evs_err *why);
 /* Verify SIG payload body against hash with the peer certificate's key. */
 int cert_verify_hash(const struct cert_peer *p, const uint8_t *hash,
 		     size_t hlen, const uint8_t *sig, size_t siglen);

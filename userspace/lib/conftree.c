@@ -16,6 +16,7 @@
 
 #include "lib/conftree.h"
 #include "lib/daemon_log.h"
+#include "lib/parse.h"
 #include "lib/secfile.h"
 #include "lib/secret.h"
 
@@ -373,19 +374,11 @@ struct cfg_node *cfg_parse_file(const char *path, struct evs_err *err)
 
 bool cfg_is(const struct cfg_node *n, ...)
 {
-	const char *w;
-	unsigned i = 0;
 	va_list ap;
-	bool ok = true;
+	bool ok;
 
 	va_start(ap, n);
-	while ((w = va_arg(ap, const char *))) {
-		if (i >= n->argc || strcmp(n->argv[i], w)) {
-			ok = false;
-			break;
-		}
-		i++;
-	}
+	ok = evs_words_are(n->argc, n->argv, ap);
 	va_end(ap);
 	return ok;
 }

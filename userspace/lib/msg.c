@@ -744,6 +744,7 @@ const char *evs_stats_name(unsigned int type)
 		[EVS_STATS_A_DROP_ENCAP] = "drop_encap",
 		[EVS_STATS_A_DROP_CIPHER] = "drop_cipher",
 		[EVS_STATS_A_DROP_OTHER] = "drop_other",
+		[EVS_STATS_A_RX_DUMMY] = "rx_dummy",
 	};
 
 	return name_of(names, ARRAY_SIZE(names), type);

@@ -324,3 +324,16 @@ int evs_match_word(const char *word, const char *const *list)
 	}
 	return found;
 }
+
+bool evs_words_are(unsigned argc, char *const *argv, va_list ap)
+{
+	const char *w;
+	unsigned i = 0;
+
+	while ((w = va_arg(ap, const char *))) {
+		if (i >= argc || strcmp(argv[i], w))
+			return false;
+		i++;
+	}
+	return true;
+}

@@ -9,6 +9,7 @@
 #ifndef EVS_LIB_PARSE_H
 #define EVS_LIB_PARSE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,5 +88,8 @@ int evs_parse_ifname(const char *kw, const char *word, char out[IF_NAMESIZE],
  * nothing matches, -2 if the prefix is ambiguous.
  */
 int evs_match_word(const char *word, const char *const *list);
+/* True if argv's first words are exactly those of ap (NULL-terminated);
+ * the one matcher behind cfg_is() and the IOS reader's ios_is(). */
+bool evs_words_are(unsigned argc, char *const *argv, va_list ap);
 
 #endif

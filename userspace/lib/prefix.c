@@ -30,6 +30,30 @@ const char *evs_prefix_str(const struct evs_prefix *p, char *buf, size_t len)
 			    p->plen, buf, len);
 }
 
+const char *evs_sockaddr_str(const struct sockaddr *sa, bool with_port, char *buf,
+			     size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		port = ntohs(s->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		port = ntohs(s->sin6_port);
+	}
+	if (with_port)
+		snprintf(buf, len, "%s[%u]", a, port);
+	else
+		snprintf(buf, len, "%s", a);
+	return buf;
+}
+
 struct evs_prefix evs_prefix_ip4(uint32_t addr, unsigned plen)
 {
 	struct evs_prefix p = { .family = AF_INET, .plen = (uint8_t)plen };

@@ -7,8 +7,11 @@
 #ifndef EVS_PREFIX_H
 #define EVS_PREFIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct sockaddr;
 
 struct evs_prefix {
 	uint8_t family;		/* AF_INET, AF_INET6 */
@@ -28,6 +31,10 @@ const char *evs_net_ntop(int family, const uint8_t *addr, unsigned plen,
 			 char *buf, size_t len);
 /* evs_net_ntop() of a prefix; a family other than AF_INET6 is IPv4. */
 const char *evs_prefix_str(const struct evs_prefix *p, char *buf, size_t len);
+/* A socket address: "192.0.2.1", "2001:db8::1", with_port "192.0.2.1[500]";
+ * "?" for a family other than AF_INET and AF_INET6.  Returns buf. */
+const char *evs_sockaddr_str(const struct sockaddr *sa, bool with_port, char *buf,
+			     size_t len);
 
 /* The IPv4 prefix addr/plen, addr in host byte order. */
 struct evs_prefix evs_prefix_ip4(uint32_t addr, unsigned plen);

@@ -473,7 +473,7 @@ static int load_pki(struct cfg_node *n, struct ike_config *ike,
 					    "extended-key-usage", NULL };
 	static const char *const crl_modes[] = { "chain", "leaf", NULL };
 	struct cert_policy pol = { .max_depth = CERT_DEFAULT_DEPTH, .eku = CERT_EKU_IKE };
-	char why[256];
+	struct evs_err why;
 	uint32_t depth;
 
 	if (cfg_nargs(n, 1, 1, err) < 0 || cfg_want_block(n, true, err) < 0)
@@ -537,13 +537,12 @@ static int load_pki(struct cfg_node *n, struct ike_config *ike,
 		return cfg_error(err, n, "pki needs 'ca FILE'");
 	if (!ike->cert_file != !ike->key_file)
 		return cfg_error(err, n, "pki: 'certificate' and 'private-key' go together");
-	ike->certs = cert_store_load(ike->ca_file, ike->cert_file, ike->key_file,
-				     why, sizeof(why));
+	ike->certs = cert_store_load(ike->ca_file, ike->cert_file, ike->key_file, &why);
 	if (!ike->certs)
-		return cfg_error(err, n, "pki: %s", why);
+		return cfg_error(err, n, "pki: %s", why.msg);
 	pol.crl_file = ike->crl_file;
-	if (cert_store_set_policy(ike->certs, &pol, why, sizeof(why)) < 0)
-		return cfg_error(err, n, "pki: %s", why);
+	if (cert_store_set_policy(ike->certs, &pol, &why) < 0)
+		return cfg_error(err, n, "pki: %s", why.msg);
 	return 0;
 }
 

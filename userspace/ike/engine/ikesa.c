@@ -89,13 +89,7 @@ size_t ike_sa_addr(const struct sockaddr *sa, const uint8_t **addr,
 
 void ike_addr_str(const struct sockaddr *sa, char *out, size_t n)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
-	const uint8_t *p;
-	uint16_t port;
-
-	if (ike_sa_addr(sa, &p, &port))
-		inet_ntop(sa->sa_family, p, a, sizeof(a));
-	snprintf(out, n, "%s[%u]", a, port);
+	evs_sockaddr_str(sa, true, out, n);
 }
 
 bool ike_addr_eq(const struct sockaddr *a, const struct sockaddr *b)
@@ -143,6 +137,7 @@ struct ike_engine *ike_engine_new(const struct ike_config *ike,
 	e->ops = ops;
 	e->ops_arg = arg;
 	e->next_serial = 1;
+	e->cfg_gen = 1;
 	/* Connection ids are unique per namespace; start from a random
 	 * point so a restarted evsd does not collide with leftovers. */
 	ike_random(&e->next_conn_id, sizeof(e->next_conn_id));
@@ -195,7 +190,55 @@ void ike_engine_free(struct ike_engine *e)
 	ike_engine_shutdown(e);
 	for (size_t i = 0; i < N_TABLES; i++)
 		htab_free(engine_table(e, i));
+	free(e->cfg_uses);
 	free(e);
+}
+
+uint32_t ike_engine_set_config(struct ike_engine *e, const struct ike_config *ike)
+{
+	uint32_t old = e->cfg_gen;
+
+	e->ike = ike;
+	e->cfg_gen++;
+	return old;
+}
+
+static struct ike_cfg_use *cfg_use(const struct ike_engine *e, uint32_t gen)
+{
+	for (unsigned i = 0; i < e->n_cfg_uses; i++)
+		if (e->cfg_uses[i].gen == gen)
+			return &e->cfg_uses[i];
+	return NULL;
+}
+
+bool ike_engine_config_in_use(const struct ike_engine *e, uint32_t gen)
+{
+	return gen == e->cfg_gen || cfg_use(e, gen);
+}
+
+/* One more SA under the current configuration; -1 when out of memory. */
+static int cfg_use_get(struct ike_engine *e)
+{
+	struct ike_cfg_use *u = cfg_use(e, e->cfg_gen), *n;
+
+	if (!u) {
+		n = realloc(e->cfg_uses, (e->n_cfg_uses + 1) * sizeof(*n));
+		if (!n)
+			return -1;
+		e->cfg_uses = n;
+		u = &n[e->n_cfg_uses++];
+		*u = (struct ike_cfg_use){ .gen = e->cfg_gen };
+	}
+	u->n_sas++;
+	return 0;
+}
+
+static void cfg_use_put(struct ike_engine *e, uint32_t gen)
+{
+	struct ike_cfg_use *u = cfg_use(e, gen);
+
+	if (u && !--u->n_sas)
+		*u = e->cfg_uses[--e->n_cfg_uses];
 }
 
 /* ---- SA lifecycle --------------------------------------------------------- */
@@ -329,10 +372,12 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 	if (!sa)
 		return NULL;
 	sa->p1 = calloc(1, sizeof(*sa->p1));
-	if (!sa->p1) {
+	if (!sa->p1 || cfg_use_get(e) < 0) {
+		free(sa->p1);
 		free(sa);
 		return NULL;
 	}
+	sa->cfg_gen = e->cfg_gen;
 	sa->eng = e;
 	sa->serial = e->next_serial++;
 	sa->initiator = initiator;
@@ -522,13 +567,14 @@ static void ike_sa_free(struct ike_sa *sa)
 
 		sa->conns = c->next;
 		conn_index_drop(sa->eng, c);
-		free(c);
+		conn_free(c);
 	}
 	ike_sa_p1_free(sa);
 	ike_free_bytes(&sa->id_peer, &sa->id_peer_len);
 	ike_keys_clear(&sa->keys);
 	ike_rexmit_clear(&sa->p1rx);
 	secret_wipe(&sa->iv, sizeof(sa->iv));
+	cfg_use_put(sa->eng, sa->cfg_gen);
 	free(sa);
 }
 
@@ -1446,5 +1492,5 @@ void ike_engine_conn_gone(struct ike_engine *e, uint32_t conn_id)
 	evs_session_child_down(sa, conn_id);
 	conn_index_drop(e, c);
 	ike_sa_conn_forget(sa, c);
-	free(c);
+	conn_free(c);
 }

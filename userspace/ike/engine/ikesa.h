@@ -59,6 +59,12 @@ struct kernel_child {
 	const uint8_t *enc_in, *auth_in, *enc_out, *auth_out;
 	size_t enc_len, auth_len;
 	struct evs_prefix local_net, remote_net;
+	/* Server role: our side narrowed to the networks the session may
+	 * reach (local_net is wider, e.g. the 0.0.0.0/0 that vpnc proposes
+	 * to a split tunnel): one policy pair per network instead of one
+	 * for local_net.  0: local_net alone. */
+	struct evs_prefix local_nets[EVS_SESSION_MAX_NETS];
+	unsigned n_local_nets;
 	uint64_t soft_secs, hard_secs;
 	uint64_t soft_bytes, hard_bytes;	/* 0 = no limit */
 	bool allow_weak;
@@ -174,6 +180,10 @@ struct ike_conn {
 	uint32_t id;			/* kernel conn id */
 	bool installed;
 	struct evs_prefix local, remote;	/* inner selectors, our view */
+	/* Server role: local narrowed for the kernel (kernel_child's
+	 * local_nets); NULL: local as it is. */
+	struct evs_prefix *local_nets;
+	unsigned n_local_nets;
 	struct p2_xform xf;
 	uint32_t spi_in, spi_out;
 	uint32_t old_spi_in, old_spi_out;	/* 0 = none */
@@ -231,6 +241,7 @@ struct ike_sa {
 	struct ike_sa *up_prev, *up_next;
 	unsigned unproven_replies;	/* MM2/AM2 resent to an unproven peer */
 	uint32_t serial;
+	uint32_t cfg_gen;		/* the configuration it began under */
 	enum evs_end_reason end_reason;	/* set when killed */
 	char name[96];
 	uint8_t cky_i[ISAKMP_COOKIE_LEN], cky_r[ISAKMP_COOKIE_LEN];
@@ -322,8 +333,21 @@ struct ike_src_count {
 	uint32_t half_open, unauth;
 };
 
+/* How many SAs began under one configuration (ike_engine_set_config). */
+struct ike_cfg_use {
+	uint32_t gen;
+	unsigned n_sas;
+};
+
 struct ike_engine {
 	const struct ike_config *ike;
+	/* An SA keeps pointers into the configuration it began under (its
+	 * key entry, peer block, the policies of its Phase 1), so a replaced
+	 * configuration must outlive the SAs made under it: they are counted
+	 * by generation.  Few entries: one per configuration still in use. */
+	uint32_t cfg_gen;
+	struct ike_cfg_use *cfg_uses;
+	unsigned n_cfg_uses;
 	enum evs_role role;
 	const struct ike_engine_ops *ops;
 	void *ops_arg;
@@ -360,6 +384,13 @@ struct ike_engine *ike_engine_new(const struct ike_config *ike,
 				  const struct ike_engine_ops *ops, void *arg);
 /* Deletes every SA (delete notifies, kernel conns) and frees. */
 void ike_engine_free(struct ike_engine *e);
+/* Reload: new SAs (and every lookup from now on) use ike; the SAs that
+ * began under the previous configuration keep pointers into it.  Returns
+ * that configuration's generation, for ike_engine_config_in_use. */
+uint32_t ike_engine_set_config(struct ike_engine *e, const struct ike_config *ike);
+/* Does an SA (live, or killed and not yet freed) still point into the
+ * configuration of generation gen?  The current one always does. */
+bool ike_engine_config_in_use(const struct ike_engine *e, uint32_t gen);
 void ike_engine_set_time(struct ike_engine *e, uint64_t now_ms);
 /* A received datagram (marker already stripped when path->natt). */
 void ike_engine_input(struct ike_engine *e, const struct ike_path *path,
@@ -454,6 +485,7 @@ void ike_free_bytes(uint8_t **p, size_t *n);
 /* Address helpers. */
 size_t ike_sa_addr(const struct sockaddr *sa, const uint8_t **addr,
 		   uint16_t *port);
+/* evs_sockaddr_str() with the port: "192.0.2.1[500]". */
 void ike_addr_str(const struct sockaddr *sa, char *out, size_t n);
 bool ike_addr_eq(const struct sockaddr *a, const struct sockaddr *b);
 
@@ -466,7 +498,7 @@ void evs_session_child_up(struct ike_sa *sa, uint32_t conn_id);
 /* The steps' verdict on a quick mode's identities (server role): 0 or
  * the notify to refuse with (why filled). */
 uint16_t evs_session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
-			   const struct evs_prefix *idcr, char *why, size_t len);
+			   const struct evs_prefix *idcr, struct evs_err *why);
 void evs_session_child_down(struct ike_sa *sa, uint32_t conn_id);
 /* The Phase 2 selectors a client session proposes: every local x every
  * remote prefix gets its own quick mode (at most EVS_SESSION_MAX_NETS

@@ -355,7 +355,8 @@ static int check_auth(struct ike_sa *sa, const struct isakmp_msg *m,
 		const struct isakmp_payload *cp = isakmp_msg_find(m, ISAKMP_PT_CERT, 0);
 		struct isakmp_cert c;
 		struct isakmp_perr err;
-		char why[160], subj[256];
+		struct evs_err why;
+		char subj[256];
 
 		if (!sig)
 			goto out;
@@ -389,16 +390,15 @@ static int check_auth(struct ike_sa *sa, const struct isakmp_msg *m,
 			    c.encoding == ISAKMP_CERT_X509_SIG)
 				cert_peer_add_chain(sa->p1->peer_cert, c.data, c.len);
 		cert_peer_subject(sa->p1->peer_cert, subj, sizeof(subj));
-		if (cert_peer_verify(cs, sa->p1->peer_cert, why, sizeof(why)) < 0) {
+		if (cert_peer_verify(cs, sa->p1->peer_cert, &why) < 0) {
 			log_notice("%s: certificate \"%s\" refused: %s", sa->name,
-				   subj, why);
+				   subj, why.msg);
 			fail(f, ISAKMP_N_INVALID_CERTIFICATE, "certificate not trusted");
 			goto out;
 		}
-		if (!cert_peer_matches_id(sa->p1->peer_cert, &sa->peer_id, why,
-					  sizeof(why))) {
+		if (!cert_peer_matches_id(sa->p1->peer_cert, &sa->peer_id, &why)) {
 			log_notice("%s: identity does not match certificate \"%s\": %s",
-				   sa->name, subj, why);
+				   sa->name, subj, why.msg);
 			fail(f, ISAKMP_N_INVALID_ID_INFORMATION,
 			     "identity does not match the certificate");
 			goto out;

@@ -150,11 +150,32 @@ static bool within_any(const struct evs_prefix *p, const struct evs_prefix *nets
 	return false;
 }
 
+/* Server role: our side of a connection as the kernel gets it: the
+ * session's networks (evs_session_set_remote_nets: its split include)
+ * that local covers, or local itself when it lies inside one of them or
+ * the session has none (full tunnel, site to site).  Returns how many went
+ * to out; 0 when local touches none of them. */
+static unsigned narrow_local(const struct ike_sa *sa, const struct evs_prefix *local,
+			     struct evs_prefix out[EVS_SESSION_MAX_NETS])
+{
+	unsigned n = 0;
+
+	if (sa->eng->role != EVS_ROLE_SERVER || !sa->n_remote_nets ||
+	    within_any(local, sa->remote_nets, sa->n_remote_nets)) {
+		out[0] = *local;
+		return 1;
+	}
+	for (unsigned i = 0; i < sa->n_remote_nets; i++)
+		if (prefix_within(&sa->remote_nets[i], local))
+			out[n++] = sa->remote_nets[i];
+	return n;
+}
+
 /* Server role: a quick mode is only for a peer whose selectors are bound:
  * a user a step logged in (check_ids then decides), or a site-to-site
  * peer (no-xauth key) within its key's selectors.  0, or -1 with why. */
-static int qm_r_bound(const struct ike_sa *sa, const struct ike_qm *qm, char *why,
-		      size_t len)
+static int qm_r_bound(const struct ike_sa *sa, const struct ike_qm *qm,
+		      struct evs_err *why)
 {
 	char c[64], r[64];
 
@@ -163,17 +184,17 @@ static int qm_r_bound(const struct ike_sa *sa, const struct ike_qm *qm, char *wh
 	evs_prefix_str(&qm->idci, c, sizeof(c));
 	evs_prefix_str(&qm->idcr, r, sizeof(r));
 	if (!sa->site) {
-		snprintf(why, len, "peer did not log in (no XAUTH) and its key is not a "
+		evs_errf(why, "peer did not log in (no XAUTH) and its key is not a "
 			 "no-xauth site-to-site key: no Phase 2 for IDci %s IDcr %s", c, r);
 		return -1;
 	}
 	if (!within_any(&qm->idci, sa->site->remote_nets, sa->site->n_remote_nets)) {
-		snprintf(why, len, "site-to-site peer: IDci %s is not inside a remote-network "
+		evs_errf(why, "site-to-site peer: IDci %s is not inside a remote-network "
 			 "of its key (%s:%u)", c, sa->site->file, sa->site->line);
 		return -1;
 	}
 	if (!within_any(&qm->idcr, sa->site->local_nets, sa->site->n_local_nets)) {
-		snprintf(why, len, "site-to-site peer: IDcr %s is not inside a local-network "
+		evs_errf(why, "site-to-site peer: IDcr %s is not inside a local-network "
 			 "of its key (%s:%u)", r, sa->site->file, sa->site->line);
 		return -1;
 	}
@@ -259,6 +280,12 @@ static struct ike_conn *conn_take_from_older(struct ike_sa *sa,
 	return c;
 }
 
+void conn_free(struct ike_conn *c)
+{
+	free(c->local_nets);
+	free(c);
+}
+
 void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify)
 {
 	struct ike_engine *e = sa->eng;
@@ -281,7 +308,15 @@ void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify)
 		evs_session_child_down(sa, c->id);
 	conn_index_drop(e, c);
 	ike_sa_conn_forget(sa, c);
-	free(c);
+	conn_free(c);
+}
+
+static void kc_local_nets(struct kernel_child *kc, const struct ike_conn *c)
+{
+	kc->n_local_nets = c->n_local_nets;
+	if (c->n_local_nets)
+		memcpy(kc->local_nets, c->local_nets,
+		       c->n_local_nets * sizeof(*c->local_nets));
 }
 
 /* Move the outbound policy to the current pair (deferred after a rekey). */
@@ -296,6 +331,7 @@ static void switch_out(struct ike_sa *sa, struct ike_conn *c)
 	kc.spi_out = c->spi_out;
 	kc.local_net = c->local;
 	kc.remote_net = c->remote;
+	kc_local_nets(&kc, c);
 	if (e->ops->out_policy && e->ops->out_policy(e->ops_arg, &kc) == 0)
 		log_info("%s: conn %u: sending on SPI %08x now", sa->name, c->id,
 			 c->spi_out);
@@ -363,6 +399,20 @@ void conn_expired(struct ike_sa *sa, struct ike_conn *c, bool hard)
 	}
 }
 
+/* Say which networks a connection's kernel policies were narrowed to. */
+static void log_narrowed(const struct ike_sa *sa, const struct ike_conn *c)
+{
+	char ls[EVS_PREFIX_STRLEN], nets[512] = "";
+	size_t off = 0;
+
+	for (unsigned i = 0; i < c->n_local_nets && off < sizeof(nets); i++)
+		off += (size_t)snprintf(nets + off, sizeof(nets) - off, "%s%s", i ? " " : "",
+					evs_prefix_str(&c->local_nets[i], ls, sizeof(ls)));
+	evs_prefix_str(&c->local, ls, sizeof(ls));
+	log_notice("%s: conn %u: IDcr %s narrowed in the kernel to the session's "
+		   "networks: %s", sa->name, c->id, ls, nets);
+}
+
 /* Install the SA pair negotiated by qm into a (new or rekeyed) connection. */
 static int install(struct ike_sa *sa, struct ike_xchg *x)
 {
@@ -398,9 +448,27 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	if (!c && !qm->initiator)
 		c = conn_take_from_older(sa, &local, &remote);
 	if (!c) {
+		struct evs_prefix nets[EVS_SESSION_MAX_NETS];
+		unsigned n = narrow_local(sa, &local, nets);
+
+		if (!n) {
+			/* the session's networks changed since QM2 */
+			log_warn("%s: quick mode %08x: IDcr no longer touches the session's "
+				 "networks; not installed", sa->name, x->msgid);
+			goto out;
+		}
 		c = calloc(1, sizeof(*c));
 		if (!c)
 			goto out;
+		if (n > 1 || !prefix_eq(&nets[0], &local)) {
+			c->local_nets = malloc(n * sizeof(*nets));
+			if (!c->local_nets) {
+				free(c);
+				goto out;
+			}
+			memcpy(c->local_nets, nets, n * sizeof(*nets));
+			c->n_local_nets = n;
+		}
 		c->id = e->next_conn_id++;
 		if (!c->id)
 			c->id = e->next_conn_id++;
@@ -436,6 +504,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	kc.auth_len = al;
 	kc.local_net = local;
 	kc.remote_net = remote;
+	kc_local_nets(&kc, c);
 	kc.hard_secs = life;
 	/* The initiator's soft expiry comes first and with jitter, so the
 	 * two ends do not rekey at once; the responder's is a late backstop. */
@@ -456,7 +525,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 					break;
 				}
 			conn_index_drop(e, c);
-			free(c);
+			conn_free(c);
 		}
 		if (qm->conn)
 			qm->conn->rekeying = false;
@@ -492,6 +561,8 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 		   sa->name, c->id, kc.new_conn ? "up" : "rekeyed", ls, rs, desc,
 		   qm->spi_in, spi_out, life, kc.encap ? ", UDP-encapsulated" : "",
 		   qm->gqm ? ", PFS" : "");
+	if (kc.new_conn && c->n_local_nets)
+		log_narrowed(sa, c);
 	e->stats.p2_ok++;
 	if (kc.new_conn) {
 		c->installed = true;
@@ -859,15 +930,25 @@ static int qm_r_recv1(struct ike_sa *sa, struct ike_xchg *x,
 	/* Easy VPN policy: e.g. the networks a network-extension client
 	 * may claim (the gateway routes them to it). */
 	{
-		char s[384] = "";
+		struct evs_err e = { "" };
 		uint16_t notify;
 
-		if (qm_r_bound(sa, qm, s, sizeof(s)) < 0)
-			return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, s);
-		notify = evs_session_check_ids(sa, &qm->idci, &qm->idcr, s, sizeof(s));
+		if (qm_r_bound(sa, qm, &e) < 0)
+			return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, e.msg);
+		notify = evs_session_check_ids(sa, &qm->idci, &qm->idcr, &e);
 
 		if (notify)
-			return qm_refuse(sa, x, notify, s);
+			return qm_refuse(sa, x, notify, e.msg);
+	}
+	{
+		struct evs_prefix nets[EVS_SESSION_MAX_NETS];
+		char s[EVS_PREFIX_STRLEN], r[EVS_PREFIX_STRLEN + 96];
+
+		if (!narrow_local(sa, &qm->idcr, nets)) {
+			snprintf(r, sizeof(r), "IDcr %s is outside every network the "
+				 "session may reach", evs_prefix_str(&qm->idcr, s, sizeof(s)));
+			return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, r);
+		}
 	}
 	if (!conn_find_sel(sa, &qm->idcr, &qm->idci)) {
 		uint32_t max = ike->timers.conns_max ? ike->timers.conns_max : 16;

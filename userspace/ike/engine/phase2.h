@@ -33,6 +33,8 @@ int qm_input(struct ike_sa *sa, struct ike_xchg *x, const struct isakmp_msg *m);
 void qm_free(struct ike_qm *qm);
 /* Timers: rekeys, deferred deletes of replaced SA pairs. */
 void conn_tick(struct ike_sa *sa);
+/* Free a connection that is out of every list and index. */
+void conn_free(struct ike_conn *c);
 /* Remove a connection from the kernel and free it. */
 void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify);
 struct ike_conn *conn_find_spi(struct ike_sa *sa, uint32_t spi, bool either);

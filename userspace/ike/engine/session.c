@@ -248,7 +248,7 @@ void evs_session_end(struct ike_sa *sa)
 }
 
 uint16_t evs_session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
-			   const struct evs_prefix *idcr, char *why, size_t len)
+			   const struct evs_prefix *idcr, struct evs_err *why)
 {
 	for (unsigned i = 0; i < n_steps(sa); i++) {
 		uint16_t n;
@@ -256,7 +256,7 @@ uint16_t evs_session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
 		if (!sa->step_begun[i] || !step_ops(sa, i)->check_ids)
 			continue;
 		n = step_ops(sa, i)->check_ids((struct evs_session *)sa, &sa->step_state[i],
-					idci, idcr, why, len);
+					idci, idcr, why);
 		if (n)
 			return n;
 	}

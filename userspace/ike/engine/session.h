@@ -41,6 +41,7 @@
 #include <sys/socket.h>
 
 #include "ike/isakmp.h"
+#include "lib/err.h"
 #include "lib/prefix.h"
 
 struct evs_session;		/* = struct ike_sa inside the engine */
@@ -91,10 +92,10 @@ struct evs_post_phase1_ops {
 	void (*end)(struct evs_session *s, void **state);
 	/* Server role: may the peer's quick mode use these identities
 	 * (idci: the peer's side, idcr: ours)?  0 = yes, else the ISAKMP
-	 * notify to refuse with, and the reason in why[len].  May be NULL. */
+	 * notify to refuse with, and the reason in why.  May be NULL. */
 	uint16_t (*check_ids)(struct evs_session *s, void **state,
 			      const struct evs_prefix *idci,
-			      const struct evs_prefix *idcr, char *why, size_t len);
+			      const struct evs_prefix *idcr, struct evs_err *why);
 };
 
 #define EVS_MAX_STEPS 4
@@ -188,7 +189,11 @@ bool evs_session_peer_has_vid(const struct evs_session *s, enum isakmp_vid vid);
 #define EVS_SESSION_MAX_NETS 32
 void evs_session_set_inner(struct evs_session *s, const struct evs_prefix *p);
 /* Client role: the networks to tunnel (split include); one quick mode per
- * network.  n = 0: full tunnel. */
+ * network.  Server role: the networks the peer may reach (the split
+ * include it was given): a quick mode's IDcr must touch them, and the
+ * connection's kernel policies on our side are narrowed to them (IKEv1
+ * has no narrowing on the wire, and vpnc proposes 0.0.0.0/0 whatever it
+ * was given).  n = 0: full tunnel. */
 void evs_session_set_remote_nets(struct evs_session *s,
 				 const struct evs_prefix *nets, unsigned n);
 /* Server role: the label stored with the kernel connection (user name). */

@@ -142,16 +142,21 @@ static const struct secret *lookup_group(const struct isakmp_id *id,
 }
 
 /* Stands in for XAUTH and mode config (easyvpn.c): when set, a server
- * session that is not site to site logs in as this user. */
+ * session that is not site to site logs in as this user, and may reach
+ * login_nets (its split include; none: everything). */
 static const char *login_user;
+static struct evs_prefix login_nets[2];
+static unsigned n_login_nets;
 
 static int login_begin(struct evs_session *s, void *arg, void **state)
 {
 	(void)arg;
 	(void)state;
 	if (evs_session_role(s) == EVS_ROLE_SERVER && login_user &&
-	    !evs_session_site_to_site(s))
+	    !evs_session_site_to_site(s)) {
 		evs_session_set_authorized(s, login_user);
+		evs_session_set_remote_nets(s, login_nets, n_login_nets);
+	}
 	return EVS_STEP_SKIP;
 }
 
@@ -171,6 +176,7 @@ static void setup_conf(struct side *srv, const char *srv_conf, struct side *cli,
 		       const char *cli_conf)
 {
 	login_user = NULL;
+	n_login_nets = 0;
 	evsd_log_set_quiet(true);
 	if (!group_key)
 		group_key = secret_from("groupsecret", 11);
@@ -316,6 +322,73 @@ UNIT_TEST(aggressive_mode_psk_group_key_id)
 	assert_pair(&cli, 0, &srv, 0);
 	side_free(&cli);
 	side_free(&srv);
+}
+
+static bool same_prefix(const struct evs_prefix *a, const struct evs_prefix *b)
+{
+	return a->family == b->family && a->plen == b->plen && !memcmp(a->addr, b->addr, 4);
+}
+
+/* A split-tunnel session: vpnc proposes IDcr 0.0.0.0/0 whatever split
+ * include it got, and IKEv1 cannot narrow it; the server accepts it but
+ * installs the connection's kernel policies for the split networks only,
+ * also after a rekey.  An IDcr inside one of them is installed as it is;
+ * one outside all of them is refused. */
+UNIT_TEST(split_tunnel_selectors_are_narrowed_in_the_kernel)
+{
+	static const char *const remote[] = {
+		"", "    remote-network 192.168.77.0/25\n", "    remote-network 172.16.0.0/12\n",
+	};
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct side srv, cli;
+		struct ike_sa *c;
+		char conf[1024];
+		const char *tail = strstr(client_aggr_conf, "}\n");
+
+		snprintf(conf, sizeof(conf), "%.*s%s}\n", (int)(tail - client_aggr_conf),
+			 client_aggr_conf, remote[i]);
+		setup(&srv, &cli, conf);
+		login_user = "alice";
+		login_nets[0] = evs_prefix_ip4(0xc0a84d00, 24);	/* 192.168.77.0/24 */
+		login_nets[1] = evs_prefix_ip4(0x0a630000, 16);	/* 10.99.0.0/16 */
+		n_login_nets = 2;
+		connect_client(&cli);
+		pump(&cli, &srv);
+		if (i == 2) {
+			UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
+			UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
+			side_free(&cli);
+			side_free(&srv);
+			continue;
+		}
+		UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+		UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+		assert_pair(&cli, 0, &srv, 0);
+		UNIT_ASSERT_EQ_INT(cli.kadd[0].c.n_local_nets, 0);
+		if (i == 1) {
+			UNIT_ASSERT_EQ_INT(srv.kadd[0].c.local_net.plen, 25);
+			UNIT_ASSERT_EQ_INT(srv.kadd[0].c.n_local_nets, 0);
+			side_free(&cli);
+			side_free(&srv);
+			continue;
+		}
+		UNIT_ASSERT_EQ_INT(srv.kadd[0].c.local_net.plen, 0);	/* as proposed */
+		UNIT_ASSERT_EQ_INT(srv.kadd[0].c.n_local_nets, 2);
+		UNIT_ASSERT(same_prefix(&srv.kadd[0].c.local_nets[0], &login_nets[0]));
+		UNIT_ASSERT(same_prefix(&srv.kadd[0].c.local_nets[1], &login_nets[1]));
+		/* a rekey keeps them */
+		c = only_sa(&cli);
+		UNIT_ASSERT(c && c->conns);
+		ike_engine_sa_expired(cli.e, c->conns->spi_out, EVS_DIR_OUT, false);
+		pump(&cli, &srv);
+		UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+		UNIT_ASSERT(!srv.kadd[1].c.new_conn);
+		UNIT_ASSERT_EQ_INT(srv.kadd[1].c.n_local_nets, 2);
+		UNIT_ASSERT(same_prefix(&srv.kadd[1].c.local_nets[1], &login_nets[1]));
+		side_free(&cli);
+		side_free(&srv);
+	}
 }
 
 UNIT_TEST(aggressive_mode_unknown_group_looks_like_wrong_key)
@@ -1722,3 +1795,94 @@ UNIT_TEST(second_user_behind_the_same_nat_takes_nothing_over)
 }
 
 UNIT_MAIN()
+
+/* text with every "from" replaced by "to" (malloc'd). */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+	size_t n = strlen(text) + 1, fl = strlen(from), tl = strlen(to);
+	char *out, *o;
+
+	for (const char *p = strstr(text, from); p; p = strstr(p + fl, from))
+		n += tl;
+	out = o = malloc(n);
+	UNIT_ASSERT(out);
+	while (*text) {
+		if (!strncmp(text, from, fl)) {
+			memcpy(o, to, tl);
+			o += tl;
+			text += fl;
+		} else {
+			*o++ = *text++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A reload (evsd/reload.c) switches the engine to a new configuration
+ * while a session runs: the session goes on (DPD, no delete), new
+ * sessions get the new keys at once, and the old configuration is in use
+ * exactly until the last SA begun under it is freed (then evsd frees it:
+ * here too, so ASan sees any SA still reading it). */
+UNIT_TEST(reload_keeps_live_sessions_and_the_old_config_until_they_end)
+{
+	char *srv_text = replaced(server_conf, "key mainsecret", "key newsecret");
+	char *cli_new = replaced(client_main_conf, "group-key mainsecret",
+				 "group-key newsecret");
+	char *path = unit_tmpfile(srv_text);
+	struct side srv, cli;
+	struct ike_conf next;
+	struct evs_err err;
+	struct ike_sa *s;
+	uint32_t gen;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY && srv.n_kadd == 1);
+	if (ike_conf_load(path, &next, &err) < 0)
+		UNIT_FAIL("reloaded config: %s", err.msg);
+	gen = ike_engine_set_config(srv.e, &next.ike);
+	UNIT_ASSERT(ike_engine_config_in_use(srv.e, gen));
+	UNIT_ASSERT(ike_engine_config_in_use(srv.e, gen + 1));
+	/* The live session goes on: DPD answered for a minute. */
+	for (int i = 0; i < 60; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT(only_sa(&srv) == s && only_sa(&cli));
+	UNIT_ASSERT_EQ_INT(cli.n_kdel + srv.n_kdel, 0);
+	UNIT_ASSERT(ike_engine_config_in_use(srv.e, gen));
+	/* The client leaves: once its SA is freed, the old configuration
+	 * is no longer in use, and goes. */
+	ike_engine_shutdown(cli.e);
+	pump(&cli, &srv);
+	tick(&cli, &srv, 1000);
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
+	UNIT_ASSERT(!ike_engine_config_in_use(srv.e, gen));
+	ike_conf_free(&srv.cfg);
+	/* A client with the old key is refused now ... */
+	side_free(&cli);
+	side_init(&cli, "client", client_main_conf, EVS_ROLE_CLIENT);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
+	age_out(&cli, &srv);
+	side_free(&cli);
+	/* ... and one with the new key gets through at once. */
+	side_init(&cli, "client", cli_new, EVS_ROLE_CLIENT);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	UNIT_ASSERT(ike_engine_config_in_use(srv.e, gen + 1));
+	side_free(&cli);
+	side_free(&srv);
+	ike_conf_free(&next);
+	unlink(path);
+	free(path);
+	free(srv_text);
+	free(cli_new);
+}

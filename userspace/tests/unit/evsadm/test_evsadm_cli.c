@@ -87,10 +87,114 @@ UNIT_TEST(unknown_and_ambiguous_objects)
 	RUN(&r, "frob");
 	UNIT_ASSERT_EQ_INT(r.rc, 2);
 	UNIT_ASSERT_EQ_STR(r.err, "evsadm: unknown object \"frob\"; one of version, link, sa, "
-			   "policy, conn, route, proxy-arp, monitor, user\n");
+			   "policy, conn, route, proxy-arp, monitor, user, session, daemon, pool, "
+			   "reload, ike, import-ios\n");
 	RUN(&r, "p", "show");
 	UNIT_ASSERT_EQ_INT(r.rc, 2);
 	UNIT_ASSERT(!strncmp(r.err, "evsadm: ambiguous object \"p\"", 28));
+}
+
+/* The control-socket objects: words to a request, and errors named. */
+static void ctl_parse(const char *const *argv, int argc, struct evsadm_ctl_req *req,
+		      int want_rc, struct evs_err *e)
+{
+	int rc = evsadm_ctl_parse(argc, (char **)argv, req, e);
+
+	if (rc != want_rc)
+		UNIT_FAIL("%s %s: rc %d (%s)", argv[0], argc > 1 ? argv[1] : "", rc, e->msg);
+}
+
+#define CTL(req, rc, e, ...) do {						\
+		const char *argv_[] = { __VA_ARGS__ };				\
+		ctl_parse(argv_, (int)(sizeof(argv_) / sizeof(argv_[0])), (req), (rc), (e)); \
+	} while (0)
+
+UNIT_TEST(control_socket_objects_parse_to_requests)
+{
+	struct evsadm_ctl_req q;
+	struct evs_err e;
+
+	CTL(&q, 0, &e, "session", "show", "user", "alice", "-s", "-j");
+	UNIT_ASSERT_EQ_STR(q.command, "session-show");
+	UNIT_ASSERT_EQ_STR(json_object_to_json_string_ext(q.args, JSON_C_TO_STRING_PLAIN),
+			   "{\"user\":\"alice\"}");
+	UNIT_ASSERT_EQ_INT(q.opt.stats, 1);
+	UNIT_ASSERT(q.opt.json);
+	json_object_put(q.args);
+	CTL(&q, 0, &e, "session", "sh");
+	UNIT_ASSERT_EQ_STR(q.command, "session-show");
+	UNIT_ASSERT_EQ_STR(json_object_to_json_string_ext(q.args, JSON_C_TO_STRING_PLAIN), "{}");
+	json_object_put(q.args);
+	CTL(&q, 0, &e, "session", "del", "id", "42");
+	UNIT_ASSERT_EQ_STR(q.command, "session-del");
+	UNIT_ASSERT_EQ_STR(json_object_to_json_string_ext(q.args, JSON_C_TO_STRING_PLAIN),
+			   "{\"id\":42}");
+	json_object_put(q.args);
+	CTL(&q, 0, &e, "session", "del", "address", "10.77.0.10");
+	UNIT_ASSERT_EQ_STR(json_object_to_json_string_ext(q.args, JSON_C_TO_STRING_PLAIN),
+			   "{\"address\":\"10.77.0.10\"}");
+	json_object_put(q.args);
+	/* session del must name whom, and only one way */
+	CTL(&q, -1, &e, "session", "del");
+	UNIT_ASSERT(strstr(e.msg, "name the session"));
+	json_object_put(q.args);
+	CTL(&q, -1, &e, "session", "del", "group", "sales");
+	UNIT_ASSERT(strstr(e.msg, "\"group\" is not a way"));
+	json_object_put(q.args);
+	CTL(&q, -1, &e, "session", "del", "user", "a", "id", "3");
+	UNIT_ASSERT(strstr(e.msg, "one of user"));
+	json_object_put(q.args);
+	CTL(&q, -1, &e, "session", "show", "address", "10.77.0.300");
+	json_object_put(q.args);
+	CTL(&q, -1, &e, "session", "show", "id", "0");
+	json_object_put(q.args);
+	CTL(&q, -1, &e, "session", "show", "usr", "alice");
+	UNIT_ASSERT(strstr(e.msg, "unknown keyword \"usr\""));
+	json_object_put(q.args);
+	CTL(&q, 0, &e, "pool", "show", "sales");
+	UNIT_ASSERT_EQ_STR(q.command, "pool-show");
+	UNIT_ASSERT_EQ_STR(json_object_to_json_string_ext(q.args, JSON_C_TO_STRING_PLAIN),
+			   "{\"name\":\"sales\"}");
+	json_object_put(q.args);
+	CTL(&q, 0, &e, "daemon", "show");
+	UNIT_ASSERT_EQ_STR(q.command, "daemon-show");
+	json_object_put(q.args);
+	CTL(&q, 0, &e, "ike", "show");
+	UNIT_ASSERT_EQ_STR(q.command, "ike-sa-show");
+	json_object_put(q.args);
+	CTL(&q, 0, &e, "reload");
+	UNIT_ASSERT_EQ_STR(q.command, "reload");
+	json_object_put(q.args);
+	CTL(&q, -1, &e, "reload", "now");
+	json_object_put(q.args);
+}
+
+UNIT_TEST(control_socket_objects_abbreviate_without_taking_old_ones)
+{
+	struct run r;
+
+	/* "s" stays sa, "po" policy, "r" route: their old meaning. */
+	RUN(&r, "s", "help");
+	UNIT_ASSERT_EQ_INT(r.rc, 0);
+	UNIT_ASSERT(strstr(r.out, "evsadm sa add"));
+	RUN(&r, "po", "help");
+	UNIT_ASSERT(strstr(r.out, "evsadm policy add"));
+	RUN(&r, "r", "help");
+	UNIT_ASSERT(strstr(r.out, "evsadm route add"));
+	/* no daemon at that path: exit 1, the path and a hint */
+	RUN(&r, "--socket", "/nonexistent/evsd.sock", "se", "show");
+	UNIT_ASSERT_EQ_INT(r.rc, 1);
+	UNIT_ASSERT(strstr(r.err, "/nonexistent/evsd.sock"));
+	UNIT_ASSERT(strstr(r.err, "is evsd running?"));
+	RUN(&r, "--socket", "/nonexistent/evsd.sock", "pool", "show");
+	UNIT_ASSERT_EQ_INT(r.rc, 1);
+	RUN(&r, "session", "help");
+	UNIT_ASSERT_EQ_INT(r.rc, 0);
+	UNIT_ASSERT(strstr(r.out, "evsadm session del { user NAME"));
+	RUN(&r, "session", "del");
+	UNIT_ASSERT_EQ_INT(r.rc, 2);
+	RUN(&r, "--socket");
+	UNIT_ASSERT_EQ_INT(r.rc, 2);
 }
 
 UNIT_TEST(per_object_help)

@@ -569,6 +569,8 @@ UNIT_TEST(sa_reply_json_shape)
 	UNIT_ASSERT(json_object_object_get_ex(o, "stats", &stats));
 	UNIT_ASSERT(json_object_object_get_ex(stats, "drop_replay", &v));
 	UNIT_ASSERT_EQ_INT(json_object_get_int64(v), EVS_STATS_A_DROP_REPLAY * 10);
+	UNIT_ASSERT(json_object_object_get_ex(stats, "rx_dummy", &v));
+	UNIT_ASSERT_EQ_INT(json_object_get_int64(v), EVS_STATS_A_RX_DUMMY * 10);
 	UNIT_ASSERT(json_object_object_get_ex(o, "encap", &v));
 	UNIT_ASSERT(!strstr(s, "key\":"));	/* no key material, only key_bits */
 	json_object_put(o);
@@ -599,6 +601,7 @@ UNIT_TEST(sa_reply_text)
 	UNIT_ASSERT(strstr(text, "\tstate soft-expired conn 3 oseq 0x11\n"));
 	UNIT_ASSERT(strstr(text, "\tlimit bytes-hard 1000000\n"));
 	UNIT_ASSERT(strstr(text, "\tcurrent bytes 1234\n"));
+	UNIT_ASSERT(strstr(text, "RX: packets 20 bytes 30 dummy 160  TX:"));
 	UNIT_ASSERT(strstr(text, "drops: no-sa 60 replay 70"));
 	free(text);
 }

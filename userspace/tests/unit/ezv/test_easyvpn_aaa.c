@@ -47,10 +47,10 @@ UNIT_TEST(local_logins_in_order)
 	struct easyvpn_config cfg;
 	struct aaa_result r;
 	struct aaa *a;
-	char err[128];
+	struct evs_err err;
 
 	memset(&cfg, 0, sizeof(cfg));
-	a = aaa_new(&cfg, make_db("alice", "sales", "right"), err, sizeof(err));
+	a = aaa_new(&cfg, make_db("alice", "sales", "right"), &err);
 	UNIT_ASSERT(a);
 	submit(a, 1, "alice", "right");
 	submit(a, 2, "alice", "wrong");
@@ -89,10 +89,10 @@ UNIT_TEST(radius_without_servers_refuses)
 	struct aaa_request rq = { .id = 9, .method = EZV_AUTH_RADIUS };
 	struct aaa_result r;
 	struct aaa *a;
-	char err[128];
+	struct evs_err err;
 
 	memset(&cfg, 0, sizeof(cfg));
-	a = aaa_new(&cfg, make_db("alice", "sales", "right"), err, sizeof(err));
+	a = aaa_new(&cfg, make_db("alice", "sales", "right"), &err);
 	UNIT_ASSERT(a);
 	strcpy(rq.user, "alice");
 	memcpy(rq.pass, "right", 5);

@@ -11,12 +11,14 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ezv/config_easyvpn.h"
 #include "ezv/easyvpn.h"
 #include "lib/daemon_log.h"
 #include "ezv/modecfg.h"
+#include "ezv/pool.h"
 #include "lib/secret.h"
 #include "lib/userdb.h"
 #include "ezv/dae.h"
@@ -212,18 +214,23 @@ void evs_session_set_authorized(struct evs_session *s, const char *user)
 	snprintf(s->user, sizeof(s->user), "%s", user);
 }
 bool evs_session_site_to_site(const struct evs_session *s) { return s->site; }
-/* Sessions copied aside (s1 = srv) still point at srv: count here. */
+/* Every call, also for a session already ended (the tests count them). */
 static unsigned terminations;
 static enum evs_end_reason last_reason;
 
+/* Like the engine's: the steps' end() runs before it returns. */
 void evs_session_terminate(struct evs_session *s, enum evs_end_reason reason,
 			   const char *why)
 {
-	(void)why;
 	s->end_reason = reason;
 	s->terminated = true;
 	terminations++;
 	last_reason = reason;
+	if (s->dead)
+		return;
+	s->dead = true;
+	snprintf(s->why, sizeof(s->why), "%s", why);
+	end_session(s);
 }
 enum evs_end_reason evs_session_end_reason(const struct evs_session *s)
 {
@@ -303,16 +310,21 @@ static const char conf_fmt[] =
 
 /* More configuration for one test. */
 static const char *extra_conf = "";
-/* NULL: no kernel (most tests); else the stand-in kernel below. */
-static const struct ezv_kernel_ops *setup_kops;
+
+static void setup_k(const struct ezv_kernel_ops *kops);
 
 static void setup(void)
+{
+	setup_k(NULL);
+}
+
+static void setup_k(const struct ezv_kernel_ops *kops)
 {
 	char dir[] = "/tmp/evs-flow-XXXXXX", text[2048];
 	struct userdb db;
 	struct evs_err ue;
 	struct evs_err ce;
-	char err[256];
+	struct evs_err err;
 
 	evsd_log_set_quiet(true);
 	UNIT_ASSERT(mkdtemp(dir));
@@ -341,7 +353,7 @@ static void setup(void)
 	cfg.ike.peers = &peer;
 	cfg.ike.n_peers = 1;
 	strcpy(cfg.ike.device, "evs0");
-	ezv = ezv_init(&cfg.ike, cfg.easyvpn, setup_kops, NULL, err, sizeof(err));
+	ezv = ezv_init(&cfg.ike, cfg.easyvpn, kops, NULL, &err);
 	UNIT_ASSERT(ezv != NULL);
 	ezv_attach(ezv, NULL);
 }
@@ -362,48 +374,61 @@ static void teardown(void)
 }
 
 /* Both sessions of a login, up to the end of Phase 1. */
-static void prepare(const char *user, const char *pw, const char *group,
-		    const char *client_ip)
+static void prepare_on(struct evs_session *sv, struct evs_session *cl, const char *user,
+		       const char *pw, const char *group, const char *client_ip)
 {
-	memset(&srv, 0, sizeof(srv));
-	memset(&cli, 0, sizeof(cli));
-	srv.role = EVS_ROLE_SERVER;
-	cli.role = EVS_ROLE_CLIENT;
-	srv.peer = &cli;
-	cli.peer = &srv;
-	srv.id = serial++;
-	cli.id = serial++;
-	snprintf(srv.name, sizeof(srv.name), "srv%u", srv.id);
-	snprintf(cli.name, sizeof(cli.name), "cli%u", cli.id);
-	cli.addr.sin_family = AF_INET;
-	inet_pton(AF_INET, client_ip, &cli.addr.sin_addr);
-	srv.addr.sin_family = AF_INET;
-	inet_pton(AF_INET, "203.0.113.1", &srv.addr.sin_addr);
-	srv.auth = cli.auth = p1_auth;
-	srv.pid.type = ISAKMP_ID_KEY_ID;
-	srv.pid.data = (const uint8_t *)group;
-	srv.pid.len = strlen(group);
+	memset(sv, 0, sizeof(*sv));
+	memset(cl, 0, sizeof(*cl));
+	sv->role = EVS_ROLE_SERVER;
+	cl->role = EVS_ROLE_CLIENT;
+	sv->peer = cl;
+	cl->peer = sv;
+	sv->id = serial++;
+	cl->id = serial++;
+	snprintf(sv->name, sizeof(sv->name), "srv%u", sv->id);
+	snprintf(cl->name, sizeof(cl->name), "cli%u", cl->id);
+	cl->addr.sin_family = AF_INET;
+	inet_pton(AF_INET, client_ip, &cl->addr.sin_addr);
+	sv->addr.sin_family = AF_INET;
+	inet_pton(AF_INET, "203.0.113.1", &sv->addr.sin_addr);
+	sv->auth = cl->auth = p1_auth;
+	sv->pid.type = ISAKMP_ID_KEY_ID;
+	sv->pid.data = (const uint8_t *)group;
+	sv->pid.len = strlen(group);
 	if (!p1_keyid) {
-		memcpy(p1_addr, &cli.addr.sin_addr, 4);
-		srv.pid.type = ISAKMP_ID_IPV4_ADDR;
-		srv.pid.data = p1_addr;
-		srv.pid.len = 4;
+		memcpy(p1_addr, &cl->addr.sin_addr, 4);
+		sv->pid.type = ISAKMP_ID_IPV4_ADDR;
+		sv->pid.data = p1_addr;
+		sv->pid.len = 4;
 	}
-	srv.site = p1_site;
-	cli.peer_name = "gw";
+	sv->site = p1_site;
+	cl->peer_name = "gw";
 	snprintf(peer.xauth_user, sizeof(peer.xauth_user), "%s", user);
 	secret_free(peer.xauth_pass);
 	peer.xauth_pass = secret_from(pw, strlen(pw));
 }
 
+static void prepare(const char *user, const char *pw, const char *group,
+		    const char *client_ip)
+{
+	prepare_on(&srv, &cli, user, pw, group, client_ip);
+}
+
+/* A login on sessions of the caller's (several live at once). */
+static void connect_on(struct evs_session *sv, struct evs_session *cl, const char *user,
+		       const char *pw, const char *group, const char *client_ip)
+{
+	prepare_on(sv, cl, user, pw, group, client_ip);
+	/* Phase 1 done on both sides */
+	run_steps(sv);
+	run_steps(cl);
+	pump();
+}
+
 static void connect_as(const char *user, const char *pw, const char *group,
 		       const char *client_ip)
 {
-	prepare(user, pw, group, client_ip);
-	/* Phase 1 done on both sides */
-	run_steps(&srv);
-	run_steps(&cli);
-	pump();
+	connect_on(&srv, &cli, user, pw, group, client_ip);
 }
 
 /* Messages nobody will read. */
@@ -444,6 +469,12 @@ UNIT_TEST(login_and_pull_mode_config)
 	UNIT_ASSERT_EQ_INT(cli.n_nets, 1);
 	UNIT_ASSERT_EQ_INT(cli.nets[0].plen, 24);
 	UNIT_ASSERT_EQ_INT(cli.nets[0].addr[2], 77);
+	/* and on the gateway what the session may reach: the engine
+	 * narrows its connections' kernel policies to it */
+	UNIT_ASSERT_EQ_INT(srv.n_nets, 1);
+	UNIT_ASSERT_EQ_INT(srv.nets[0].plen, 24);
+	UNIT_ASSERT_EQ_INT(srv.nets[0].addr[0], 192);
+	UNIT_ASSERT_EQ_INT(srv.nets[0].addr[2], 77);
 	UNIT_ASSERT_EQ_STR(srv.label, "alice");
 	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
 	disconnect();
@@ -612,7 +643,7 @@ UNIT_TEST(max_logins_refuses_a_second_session)
 /* What the quick mode responder asks the mode-config step (phase2.c via
  * session_check_ids) about the client's IDci and IDcr. */
 static uint16_t claim_to(struct evs_session *s, const char *net, unsigned plen,
-			 const char *to, unsigned to_plen, char *why, size_t len)
+			 const char *to, unsigned to_plen, struct evs_err *why)
 {
 	struct evs_prefix ci = { .family = AF_INET, .plen = (uint8_t)plen };
 	struct evs_prefix cr = { .family = AF_INET, .plen = (uint8_t)to_plen };
@@ -622,64 +653,65 @@ static uint16_t claim_to(struct evs_session *s, const char *net, unsigned plen,
 		i++;
 	UNIT_ASSERT(inet_pton(AF_INET, net, ci.addr) == 1);
 	UNIT_ASSERT(inet_pton(AF_INET, to, cr.addr) == 1);
-	why[0] = '\0';
-	return steps[i]->check_ids(s, &s->state[i], &ci, &cr, why, len);
+	why->msg[0] = '\0';
+	return steps[i]->check_ids(s, &s->state[i], &ci, &cr, why);
 }
 
-static uint16_t claim(struct evs_session *s, const char *net, unsigned plen, char *why,
-		      size_t len)
+static uint16_t claim(struct evs_session *s, const char *net, unsigned plen,
+		      struct evs_err *why)
 {
-	return claim_to(s, net, plen, "192.168.77.0", 24, why, len);
+	return claim_to(s, net, plen, "192.168.77.0", 24, why);
 }
 
 UNIT_TEST(network_extension_claims_only_allowed_networks)
 {
-	char why[256];
+	struct evs_err why;
 
 	setup();
 	connect_as("dave", "davepw", "branch", "198.51.100.9");
 	UNIT_ASSERT(srv.ready);
 	UNIT_ASSERT(!srv.have_inner);			/* no address in this mode */
 	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.0", 24, &why), 0);
 	/* the gateway's own LAN: refused, and the log line says who and why */
-	UNIT_ASSERT_EQ_INT(claim(&srv, "192.168.77.0", 24, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "192.168.77.0", 24, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT_EQ_STR(why, "network extension: user \"dave\" (group \"branch\") from "
+	UNIT_ASSERT_EQ_STR(why.msg, "network extension: user \"dave\" (group \"branch\") from "
 			   "198.51.100.9 may not claim IDci 192.168.77.0/24: outside every "
 			   "`network-extension allow` prefix");
 	/* outside the allow list, or wider than it */
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.208.0", 24, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.208.0", 24, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "outside every"));
-	UNIT_ASSERT_EQ_INT(claim(&srv, "0.0.0.0", 0, why, sizeof(why)),
+	UNIT_ASSERT(strstr(why.msg, "outside every"));
+	UNIT_ASSERT_EQ_INT(claim(&srv, "0.0.0.0", 0, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	/* a pool's addresses */
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.10", 32, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.10", 32, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	/* the tunnel's own endpoints, even inside an allowed prefix */
-	UNIT_ASSERT_EQ_INT(claim(&srv, "203.0.113.0", 24, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "203.0.113.0", 24, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "gateway's own address"));
+	UNIT_ASSERT(strstr(why.msg, "gateway's own address"));
 	disconnect();
 	teardown();
 }
 
 UNIT_TEST(client_mode_claims_only_its_address)
 {
-	char why[256], a[16];
+	struct evs_err why;
+	char a[16];
 
 	setup();
 	connect_as("alice", "alicepw", "sales", "198.51.100.7");
 	UNIT_ASSERT(srv.ready);
 	inet_ntop(AF_INET, srv.inner.addr, a, sizeof(a));
-	UNIT_ASSERT_EQ_INT(claim(&srv, a, 32, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "192.168.77.0", 24, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, a, 32, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "192.168.77.0", 24, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "client mode: user \"alice\""));
-	UNIT_ASSERT(strstr(why, "only its assigned address 10.77.1.10"));
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.11", 32, why, sizeof(why)),
+	UNIT_ASSERT(strstr(why.msg, "client mode: user \"alice\""));
+	UNIT_ASSERT(strstr(why.msg, "only its assigned address 10.77.1.10"));
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.11", 32, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	disconnect();
 	teardown();
@@ -689,7 +721,7 @@ UNIT_TEST(client_mode_claims_only_its_address)
  * asked for XAUTH like a group; only a site-to-site key skips it. */
 UNIT_TEST(every_peer_logs_in_unless_site_to_site)
 {
-	char why[384];
+	struct evs_err why;
 
 	setup();
 	p1_auth = 1;				/* pre-share, no XAUTH offered */
@@ -717,7 +749,7 @@ UNIT_TEST(every_peer_logs_in_unless_site_to_site)
 	p1_site = true;
 	connect_as("alice", "alicepw", "sales", "198.51.100.9");
 	UNIT_ASSERT(srv.ready && !srv.authorized && !srv.have_inner);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.9.9.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.9.9.0", 24, &why), 0);
 	disconnect();
 	p1_auth = 65001;
 	p1_keyid = true;
@@ -727,7 +759,8 @@ UNIT_TEST(every_peer_logs_in_unless_site_to_site)
 
 UNIT_TEST(idcr_only_what_the_policy_tunnels)
 {
-	char why[384], a[16];
+	struct evs_err why;
+	char a[16];
 
 	setup();
 	connect_as("alice", "alicepw", "sales", "198.51.100.7");
@@ -735,13 +768,13 @@ UNIT_TEST(idcr_only_what_the_policy_tunnels)
 	inet_ntop(AF_INET, srv.inner.addr, a, sizeof(a));
 	/* split-include 192.168.77.0/24: that, a part of it, or the "any"
 	 * Cisco clients propose; nothing else of the gateway's side */
-	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.77.0", 24, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.77.5", 32, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "0.0.0.0", 0, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "10.0.0.0", 8, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.77.0", 24, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.77.5", 32, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "0.0.0.0", 0, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "10.0.0.0", 8, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "may not reach IDcr 10.0.0.0/8"));
-	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.0.0", 16, why, sizeof(why)),
+	UNIT_ASSERT(strstr(why.msg, "may not reach IDcr 10.0.0.0/8"));
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a, 32, "192.168.0.0", 16, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	disconnect();
 	teardown();
@@ -750,44 +783,44 @@ UNIT_TEST(idcr_only_what_the_policy_tunnels)
 UNIT_TEST(overlapping_network_extension_claims_refused)
 {
 	struct evs_session s1, c1, s2, c2;
-	char why[384];
+	struct evs_err why;
 
 	setup();
 	connect_as("dave", "davepw", "branch", "198.51.100.9");
 	UNIT_ASSERT(srv.ready);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why), 0);
 	s1 = srv;
 	c1 = cli;
 	/* another branch: equal, more specific or covering claims are dave's
 	 * traffic; refused with who holds it */
 	connect_as("frank", "frankpw", "branch", "198.51.100.10");
 	UNIT_ASSERT(srv.ready);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "network extension: user \"frank\" (group \"branch\") from "
+	UNIT_ASSERT(strstr(why.msg, "network extension: user \"frank\" (group \"branch\") from "
 			   "198.51.100.10 may not claim IDci 10.77.200.0/24: overlaps "
 			   "10.77.200.0/24 of user \"dave\" from 198.51.100.9"));
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.128", 25, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.128", 25, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 21, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 21, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
-	UNIT_ASSERT(strstr(why, "overlaps 10.77.200.0/24 of user \"dave\""));
+	UNIT_ASSERT(strstr(why.msg, "overlaps 10.77.200.0/24 of user \"dave\""));
 	/* its own network is fine, and then dave may not take it */
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.201.0", 24, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(claim(&s1, "10.77.201.0", 25, why, sizeof(why)),
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.201.0", 24, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim(&s1, "10.77.201.0", 25, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	s2 = srv;
 	c2 = cli;
 	/* dave renews Phase 1 from the same peer: his network stays his */
 	connect_as("dave", "davepw", "branch", "198.51.100.9");
 	UNIT_ASSERT(srv.ready);
-	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why), 0);
 	disconnect();
 	/* when dave's sessions end, the network is free */
 	end_session(&s1);
 	end_session(&c1);
 	srv = s2;
-	UNIT_ASSERT_EQ_INT(claim(&s2, "10.77.200.0", 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(claim(&s2, "10.77.200.0", 24, &why), 0);
 	end_session(&s2);
 	end_session(&c2);
 	teardown();
@@ -964,6 +997,358 @@ UNIT_TEST(peer_strings_are_logged_escaped)
 	teardown();
 }
 
+/* ---- the end of a session: one line, the reason, the final figures ----- */
+
+/* A fake kernel: the SAs of one connection and their counters. */
+static struct {
+	uint32_t conn;
+	uint64_t in_bytes, in_pkts, out_bytes, out_pkts;
+	bool present;
+	unsigned dumps;
+} kern;
+
+static int k_route_add(void *karg, uint32_t conn_id, uint32_t addr, unsigned plen,
+		       struct evs_err *err)
+{
+	return 0;
+}
+
+static int k_parp_add(void *karg, uint32_t conn_id, uint32_t addr, const char *lan_if,
+		      struct evs_err *err)
+{
+	return 0;
+}
+
+static int k_dump(void *karg, ezv_sa_counter_fn fn, void *arg)
+{
+	kern.dumps++;
+	if (kern.present) {
+		fn(kern.conn, 0x1000, true, kern.in_bytes, kern.in_pkts, arg);
+		fn(kern.conn, 0x2000, false, kern.out_bytes, kern.out_pkts, arg);
+	}
+	return 0;
+}
+
+static const struct ezv_kernel_ops fake_kops = {
+	.route_add = k_route_add, .parp_add = k_parp_add, .dump_sa_counters = k_dump,
+};
+
+/* The engine's side of a connection coming up / going (phase2.c). */
+static void conn_event(struct evs_session *s, uint32_t conn, bool up)
+{
+	for (unsigned i = 0; i < n_steps; i++)
+		if (s->begun[i] && (up ? steps[i]->child_up : steps[i]->child_down))
+			(up ? steps[i]->child_up : steps[i]->child_down)(s, &s->state[i], conn);
+}
+
+static void show_cb(const struct ezv_session_info *i, void *arg)
+{
+	*(struct ezv_session_info *)arg = *i;
+}
+
+/* The line of one session's end, from the captured log. */
+static const char *end_line(void)
+{
+	return strstr(logged, "session end: ");
+}
+
+UNIT_TEST(a_session_end_is_logged_with_its_reason_and_final_traffic)
+{
+	struct ezv_session_filter f = { .user = "alice" };
+	struct ezv_session_info info;
+	struct ezv_stats st;
+	char want[512];
+
+	setup_k(&fake_kops);
+	logged[0] = '\0';
+	evsd_log_set_hook(log_capture, NULL);
+	fake_now = 2000000;
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	kern = (typeof(kern)){ .conn = srv.id, .present = true, .in_bytes = 1000, .in_pkts = 10,
+			       .out_bytes = 2000, .out_pkts = 20 };
+	conn_event(&srv, srv.id, true);
+	/* session show: the kernel's figures as of the refresh */
+	fake_now += 3000;
+	ezv_counters_refresh(ezv);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &f, show_cb, &info), 1);
+	UNIT_ASSERT_EQ_STR(info.user, "alice");
+	UNIT_ASSERT_EQ_STR(info.group, "sales");
+	UNIT_ASSERT_EQ_INT(info.addr, 0x0a4d010a);	/* 10.77.1.10 */
+	UNIT_ASSERT_EQ_INT(info.rx_bytes, 1000);
+	UNIT_ASSERT_EQ_INT(info.tx_packets, 20);
+	UNIT_ASSERT_EQ_INT(info.n_conns, 1);
+	UNIT_ASSERT_EQ_INT(info.active_ms, fake_now);	/* traffic grew: active now */
+	fake_now += 4000;
+	ezv_counters_refresh(ezv);
+	ezv_session_walk(ezv, &f, show_cb, &info);
+	UNIT_ASSERT_EQ_INT(fake_now - info.active_ms, 4000);	/* idle since */
+	UNIT_ASSERT(!end_line());
+	/* DPD, in ike_sa_kill's order: the connection's SAs are read just
+	 * before they leave the kernel (ezv_conn_closing), then end(). */
+	kern.in_bytes = 1500;
+	kern.in_pkts = 15;
+	kern.out_bytes = 2500;
+	kern.out_pkts = 25;
+	fake_now += 5000;
+	srv.end_reason = EVS_END_DPD;
+	ezv_conn_closing(ezv, srv.id);
+	kern.present = false;
+	conn_event(&srv, srv.id, false);
+	disconnect();
+	UNIT_ASSERT(end_line());
+	snprintf(want, sizeof(want), "session end: user \"alice\" group \"sales\" address "
+		 "10.77.1.10 from 198.51.100.7: DPD after 12 s; in 1500 bytes 15 packets, out "
+		 "2500 bytes 25 packets; login local\n");
+	if (strncmp(end_line(), want, strlen(want)))
+		UNIT_FAIL("got \"%s\", expected \"%s\"", end_line(), want);
+	ezv_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.sessions_ended, 1);
+
+	/* The ISAKMP SA's lifetime ran out and its connection stays in the
+	 * kernel (no ezv_conn_closing): end() reads the counters itself. */
+	logged[0] = '\0';
+	connect_as("bob", "bobpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready);
+	kern = (typeof(kern)){ .conn = srv.id, .present = true, .in_bytes = 70, .in_pkts = 1,
+			       .out_bytes = 80, .out_pkts = 1 };
+	conn_event(&srv, srv.id, true);
+	ezv_counters_refresh(ezv);
+	kern.in_bytes = 700;
+	kern.in_pkts = 7;
+	srv.end_reason = EVS_END_LIFETIME;
+	disconnect();
+	UNIT_ASSERT(end_line());
+	UNIT_ASSERT(strstr(end_line(), "user \"bob\" group \"sales\" address 10.77.1.11 from "
+			   "198.51.100.8: lifetime after 0 s; in 700 bytes 7 packets, out 80 bytes "
+			   "1 packets; login local"));
+	/* A refused login is no session: no end line, a refusal counted. */
+	logged[0] = '\0';
+	connect_as("carol", "wrong", "sales", "198.51.100.9");
+	UNIT_ASSERT(srv.dead);
+	disconnect();
+	UNIT_ASSERT(!end_line());
+	ezv_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.refused[EZV_REFUSE_CREDENTIALS], 1);
+	UNIT_ASSERT_EQ_INT(st.sessions_ended, 2);
+	evsd_log_set_hook(NULL, NULL);
+	fake_now = 1000000;
+	teardown();
+}
+
+/* session del: the walk finds the user's sessions, the disconnect ends
+ * them with the administrator's reason. */
+UNIT_TEST(session_disconnect_by_filter_uses_the_admin_reason)
+{
+	struct ezv_session_filter f = { .user = "alice" }, g = { .addr = 0x0a4d010a };
+	struct ezv_session_info info;
+
+	setup();
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &g, show_cb, &info), 1);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &(struct ezv_session_filter){ .user = "bob" },
+					    NULL, NULL), 0);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &f, show_cb, &info), 1);
+	UNIT_ASSERT_EQ_INT(ezv_session_disconnect(ezv, info.id, EVS_END_ADMIN, "test"), 0);
+	UNIT_ASSERT(srv.terminated);
+	UNIT_ASSERT_EQ_INT(srv.end_reason, EVS_END_ADMIN);
+	UNIT_ASSERT_EQ_INT(ezv_session_disconnect(ezv, 4242, EVS_END_ADMIN, "test"), -1);
+	disconnect();
+	teardown();
+}
+
+/* ---- reload (ezv/reload.c) ------------------------------------------------ */
+
+/* Reload the module with conf_fmt where from is replaced by to (from ""
+ * = unchanged); the old configuration is destroyed at once, so ASan
+ * sees any pointer a session kept into it.  Returns the sessions ended,
+ * or -1 when prepare refused (then nothing changed). */
+static int reload_with(const char *from, const char *to, char *err, size_t errlen)
+{
+	char text[4096], base[2048];
+	struct easyvpn_config *next;
+	struct cfg_node *ntree;
+	struct ezv_next *n;
+	struct evs_err ce;
+	const char *at;
+	int ended;
+
+	snprintf(base, sizeof(base), conf_fmt, userfile);
+	at = from[0] ? strstr(base, from) : NULL;
+	UNIT_ASSERT(!from[0] || at);
+	if (at)
+		snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - base), base, to,
+			 at + strlen(from));
+	else
+		snprintf(text, sizeof(text), "%s", base);
+	ntree = cfg_parse_string(text, "evsd.conf", &ce);
+	UNIT_ASSERT(ntree);
+	UNIT_ASSERT_EQ_INT(easyvpn_config_load(ntree, &next, &ce), 0);
+	n = ezv_reload_prepare(ezv, &cfg.ike, next, NULL, NULL, &ce);
+	if (!n) {
+		snprintf(err, errlen, "%s", ce.msg);
+		easyvpn_config_destroy(next);
+		cfg_free(ntree);
+		return -1;
+	}
+	ended = (int)ezv_reload_commit(ezv, n);
+	easyvpn_config_destroy(cfg.easyvpn);
+	cfg_free(tree);
+	cfg.easyvpn = next;
+	tree = ntree;
+	return ended;
+}
+
+static void user_file_edit(const char *del, const char *add, const char *group)
+{
+	struct userdb db;
+	struct evs_err ue;
+
+	userdb_init(&db);
+	UNIT_ASSERT_EQ_INT(userdb_load(&db, userfile, false, &ue), 0);
+	if (del)
+		UNIT_ASSERT_EQ_INT(userdb_del(&db, del, &ue), 0);
+	if (add)
+		UNIT_ASSERT_EQ_INT(userdb_add(&db, add, group, "pw", USERDB_COST_MIN, &ue), 0);
+	UNIT_ASSERT_EQ_INT(userdb_save(&db, userfile, &ue), 0);
+	userdb_free(&db);
+}
+
+static uint32_t inner(const struct evs_session *s)
+{
+	return (uint32_t)s->inner.addr[0] << 24 | (uint32_t)s->inner.addr[1] << 16 |
+	       (uint32_t)s->inner.addr[2] << 8 | s->inner.addr[3];
+}
+
+UNIT_TEST(reload_keeps_live_sessions_and_ends_those_of_a_removed_group)
+{
+	struct evs_session s1, c1, s2, c2, s3, c3, s4, c4, s5, c5;
+	char err[256];
+
+	setup();
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	connect_on(&s2, &c2, "erin", "erinpw", "eng", "198.51.100.8");
+	UNIT_ASSERT(c1.ready && c2.ready);
+	UNIT_ASSERT_EQ_INT(inner(&c1), 0x0a4d010a);
+	UNIT_ASSERT_EQ_INT(inner(&c2), 0x0a4d010b);
+	user_file_edit(NULL, "gina", "ops");
+	logged[0] = '\0';
+	evsd_log_set_hook(log_capture, NULL);
+	/* eng removed, a new group ops with its own pool, sales' DNS changed */
+	UNIT_ASSERT_EQ_INT(reload_with("group eng {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n  pool sales\n}\n",
+				       "pool ops 10.77.2.10 10.77.2.20\n"
+				       "group ops {\n  key \"Zt4Lr6Xc9Vb3MkHn4Wq8\"\n  pool ops\n}\n",
+				       err, sizeof(err)), 1);
+	evsd_log_set_hook(NULL, NULL);
+	UNIT_ASSERT(s2.dead && s2.end_reason == EVS_END_RELOAD);
+	UNIT_ASSERT(strstr(logged, "disconnecting user \"erin\" (group \"eng\", address "
+			   "10.77.1.11): group \"eng\" removed"));
+	UNIT_ASSERT(!s1.dead && !s1.terminated);
+	/* alice's address is hers in the new pools; erin's came back */
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
+	UNIT_ASSERT_EQ_INT(pool_owner(cfg.easyvpn->pools, 0x0a4d010a), s1.id);
+	UNIT_ASSERT_EQ_INT(pool_owner(cfg.easyvpn->pools, 0x0a4d010b), 0);
+	/* the new group works at once, from its new pool */
+	connect_on(&s3, &c3, "gina", "pw", "ops", "198.51.100.9");
+	UNIT_ASSERT(c3.ready);
+	UNIT_ASSERT_EQ_INT(inner(&c3), 0x0a4d020a);
+	/* a new sales login never gets alice's address */
+	connect_on(&s4, &c4, "bob", "bobpw", "sales", "198.51.100.10");
+	UNIT_ASSERT(c4.ready);
+	UNIT_ASSERT_EQ_INT(inner(&c4), 0x0a4d010b);
+	/* and the removed group lets nobody in */
+	connect_on(&s5, &c5, "erin", "erinpw", "eng", "198.51.100.11");
+	UNIT_ASSERT(!c5.ready);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 3);
+	end_session(&s1);
+	end_session(&s3);
+	end_session(&s4);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	end_session(&c1);
+	end_session(&c2);
+	end_session(&c3);
+	end_session(&c4);
+	if (!s5.dead)
+		end_session(&s5);
+	if (!c5.dead)
+		end_session(&c5);
+	drop_queue();
+	teardown();
+}
+
+UNIT_TEST(reload_ends_sessions_of_a_removed_user_or_a_pool_address)
+{
+	struct evs_session s1, c1, s2, c2, s3, c3;
+	char err[256];
+
+	setup();
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	connect_on(&s2, &c2, "carol", "carolpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(c1.ready && c2.ready);
+	/* carol leaves the user file */
+	user_file_edit("carol", NULL, NULL);
+	logged[0] = '\0';
+	evsd_log_set_hook(log_capture, NULL);
+	UNIT_ASSERT_EQ_INT(reload_with("", "", err, sizeof(err)), 1);
+	UNIT_ASSERT(s2.dead && s2.end_reason == EVS_END_RELOAD);
+	UNIT_ASSERT(strstr(logged, "user \"carol\" removed"));
+	UNIT_ASSERT(!s1.dead);
+	connect_on(&s3, &c3, "bob", "bobpw", "sales", "198.51.100.9");
+	UNIT_ASSERT(c3.ready);
+	UNIT_ASSERT_EQ_INT(inner(&c3), 0x0a4d010b);
+	/* the pool shrinks to one address: alice's fits, bob's does not */
+	UNIT_ASSERT_EQ_INT(reload_with("pool sales 10.77.1.10 10.77.1.11",
+				       "pool sales 10.77.1.10 10.77.1.10", err, sizeof(err)), 1);
+	evsd_log_set_hook(NULL, NULL);
+	UNIT_ASSERT(s3.dead && s3.end_reason == EVS_END_RELOAD);
+	UNIT_ASSERT(strstr(logged, "address 10.77.1.11 no longer in pool \"sales\""));
+	UNIT_ASSERT(!s1.dead);
+	UNIT_ASSERT_EQ_INT(pool_owner(cfg.easyvpn->pools, 0x0a4d010a), s1.id);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
+	end_session(&s1);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	end_session(&c1);
+	end_session(&c2);
+	end_session(&c3);
+	drop_queue();
+	teardown();
+}
+
+UNIT_TEST(reload_that_cannot_be_prepared_changes_nothing)
+{
+	struct evs_session s1, c1, s2, c2;
+	char err[256] = "", bad[128];
+	FILE *f;
+
+	setup();
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(c1.ready);
+	/* the new configuration names a user file that does not parse */
+	snprintf(bad, sizeof(bad), "%s.bad", userfile);
+	f = fopen(bad, "w");
+	UNIT_ASSERT(f);
+	fputs("this is not a user line\n", f);
+	fclose(f);
+	chmod(bad, 0600);
+	UNIT_ASSERT_EQ_INT(reload_with("/users\n", "/users.bad\n", err, sizeof(err)), -1);
+	UNIT_ASSERT(strstr(err, ".bad"));
+	unlink(bad);
+	/* the running module is untouched: alice on, her lease held, a new
+	 * login served under the old configuration (eng still there) */
+	UNIT_ASSERT(!s1.dead);
+	UNIT_ASSERT_EQ_INT(pool_owner(cfg.easyvpn->pools, 0x0a4d010a), s1.id);
+	connect_on(&s2, &c2, "erin", "erinpw", "eng", "198.51.100.8");
+	UNIT_ASSERT(c2.ready);
+	end_session(&s1);
+	end_session(&s2);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	end_session(&c1);
+	end_session(&c2);
+	drop_queue();
+	teardown();
+}
+
 /* ---- the session indexes ------------------------------------------------ */
 
 /* A stand-in kernel: routes and ARP taken, SA counters from a table. */
@@ -974,21 +1359,7 @@ static struct {
 } ksa[8];
 static unsigned n_ksa;
 
-static int k_route(void *karg, uint32_t conn_id, uint32_t addr, unsigned plen, char *err,
-		   size_t errlen)
-{
-	(void)karg, (void)conn_id, (void)addr, (void)plen, (void)err, (void)errlen;
-	return 0;
-}
-
-static int k_parp(void *karg, uint32_t conn_id, uint32_t addr, const char *lan_if,
-		  char *err, size_t errlen)
-{
-	(void)karg, (void)conn_id, (void)addr, (void)lan_if, (void)err, (void)errlen;
-	return 0;
-}
-
-static int k_dump(void *karg, ezv_sa_counter_fn fn, void *arg)
+static int ktab_dump(void *karg, ezv_sa_counter_fn fn, void *arg)
 {
 	(void)karg;
 	for (unsigned i = 0; i < n_ksa; i++)
@@ -996,7 +1367,9 @@ static int k_dump(void *karg, ezv_sa_counter_fn fn, void *arg)
 	return 0;
 }
 
-static const struct ezv_kernel_ops fake_kops = { k_route, k_parp, k_dump };
+static const struct ezv_kernel_ops tab_kops = {
+	.route_add = k_route_add, .parp_add = k_parp_add, .dump_sa_counters = ktab_dump,
+};
 
 static unsigned step_index(const char *name)
 {
@@ -1044,13 +1417,6 @@ static struct seen find(const char *user, uint32_t addr, uint32_t id)
 	return w;
 }
 
-static uint32_t inner(const struct evs_session *s)
-{
-	uint32_t a;
-
-	memcpy(&a, s->inner.addr, 4);
-	return ntohl(a);
-}
 
 /* Lookups by id, user, inner address and connection go through the
  * indexes: each finds its session among several, a connection that moves
@@ -1062,12 +1428,9 @@ UNIT_TEST(sessions_are_found_by_index)
 	struct seen w;
 	uint32_t a1, a2;
 
-	setup_kops = &fake_kops;
-	setup();
-	connect_as("alice", "alicepw", "sales", "198.51.100.7");
-	UNIT_ASSERT(srv.ready);
-	s1 = srv;
-	c1 = cli;
+	setup_k(&tab_kops);
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(s1.ready);
 	connect_as("carol", "carolpw", "sales", "198.51.100.8");
 	UNIT_ASSERT(srv.ready);
 	a1 = inner(&c1);
@@ -1128,7 +1491,6 @@ UNIT_TEST(sessions_are_found_by_index)
 	disconnect();
 	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 0);
 	teardown();
-	setup_kops = NULL;
 }
 
 /* ---- RADIUS dynamic authorization: what a request does ------------------- */
@@ -1186,10 +1548,8 @@ UNIT_TEST(radius_disconnect_ends_the_named_session)
 	extra_conf = dae_conf;
 	terminations = 0;
 	setup();
-	connect_as("alice", "alicepw", "sales", "198.51.100.7");
-	UNIT_ASSERT(srv.ready);
-	s1 = srv;
-	c1 = cli;
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(s1.ready);
 	connect_as("carol", "carolpw", "sales", "198.51.100.8");
 	UNIT_ASSERT(srv.ready);
 	a2 = inner(&cli);
@@ -1330,13 +1690,10 @@ UNIT_TEST(idle_timeout_ends_a_quiet_session)
 
 	extra_conf = "user carol {\n  idle-timeout 30\n  session-timeout 60\n}\n"
 		     "user alice {\n  idle-timeout 30\n}\n";
-	setup_kops = &fake_kops;
 	terminations = 0;
-	setup();
-	connect_as("alice", "alicepw", "sales", "198.51.100.7");
-	UNIT_ASSERT(srv.ready);
-	s1 = srv;
-	c1 = cli;
+	setup_k(&tab_kops);
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(s1.ready);
 	connect_as("carol", "carolpw", "sales", "198.51.100.8");
 	UNIT_ASSERT(srv.ready);
 	child(&s1, 31, true);
@@ -1347,24 +1704,27 @@ UNIT_TEST(idle_timeout_ends_a_quiet_session)
 	for (int i = 1; i <= 4; i++) {
 		ksa[1].bytes += 100;	/* carol talks (packets: 1 per read) */
 		ksa[1].spi++;		/* a fresh SA each time: its packets add up */
-		ezv_tick(ezv, t + (uint64_t)i * 10000);
+		fake_now = t + (uint64_t)i * 10000;	/* the engine's clock */
+		ezv_tick(ezv, fake_now);
 	}
-	/* alice, quiet since her login at t, at t + 40 s (reads every 10 s) */
+	/* alice, quiet since the first read at t + 10 s, at t + 40 s */
 	UNIT_ASSERT_EQ_INT(terminations, 1);
 	UNIT_ASSERT_EQ_INT(last_reason, EVS_END_IDLE_TIMEOUT);
-	/* carol's session-timeout of a minute (she was active 20 s ago); the
-	 * stand-in engine does not end alice, so her idle end comes again */
-	ezv_tick(ezv, t + 59999);
+	UNIT_ASSERT(s1.dead && !srv.dead);
+	/* carol's session-timeout of a minute (she was active 20 s ago) */
+	fake_now = t + 59999;
+	ezv_tick(ezv, fake_now);
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	fake_now = t + 60000;
+	ezv_tick(ezv, fake_now);
 	UNIT_ASSERT_EQ_INT(terminations, 2);
-	ezv_tick(ezv, t + 60000);
-	UNIT_ASSERT_EQ_INT(terminations, 3);
 	UNIT_ASSERT_EQ_INT(last_reason, EVS_END_SESSION_TIMEOUT);
+	fake_now = t;
 	n_ksa = 0;
 	end_session(&s1);
 	end_session(&c1);
 	disconnect();
 	teardown();
-	setup_kops = NULL;
 	extra_conf = "";
 }
 

@@ -64,48 +64,47 @@ UNIT_TEST(network_extension_claims)
 {
 	struct ezv_settings g, u, eff;
 	struct pool_set *ps = pool_set_new();
-	char why[160], err[128];
+	struct evs_err why, err;
 
 	UNIT_ASSERT(ps);
-	UNIT_ASSERT_EQ_INT(pool_add_prefix(ps, "sales", IP(10, 77, 0, 0), 24, err,
-					   sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(pool_add_prefix(ps, "sales", IP(10, 77, 0, 0), 24, &err), 0);
 	sales_group(&g);
 	/* client mode: no network at all */
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 200, 0), 24, why, sizeof(why)), -1);
-	UNIT_ASSERT(strstr(why, "not allowed"));
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 200, 0), 24, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "not allowed"));
 	g.mode = EZV_MODE_NETWORK_EXTENSION;
 	/* network extension without a list: nothing */
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 200, 0), 24, why, sizeof(why)), -1);
-	UNIT_ASSERT(strstr(why, "no `network-extension allow` list"));
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 200, 0), 24, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "no `network-extension allow` list"));
 	g.has |= EZV_BIT(EZV_NEM_ALLOW);
 	g.n_nem_allow = 2;
 	g.nem_allow[0] = (struct modecfg_net){ IP(10, 77, 0, 0), IP(255, 255, 0, 0), 0, 0, 0 };
 	g.nem_allow[1] = (struct modecfg_net){ IP(192, 168, 0, 0), IP(255, 255, 0, 0), 0, 0, 0 };
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 200, 0), 24, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 200, 9), 32, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 200, 0), 24, &why), 0);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 200, 9), 32, &why), 0);
 	/* wider than any allowed prefix, or outside them */
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 0, 0, 0), 8, why, sizeof(why)), -1);
-	UNIT_ASSERT(strstr(why, "outside every"));
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, 0, 0, why, sizeof(why)), -1);
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 78, 0, 0), 24, why, sizeof(why)), -1);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 0, 0, 0), 8, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "outside every"));
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, 0, 0, &why), -1);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 78, 0, 0), 24, &why), -1);
 	/* the gateway's own LAN (split include), inside an allowed prefix */
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(192, 168, 77, 0), 24, why, sizeof(why)), -1);
-	UNIT_ASSERT_EQ_STR(why, "overlaps the gateway's split-include 192.168.77.0/24");
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(192, 168, 77, 128), 25, why, sizeof(why)), -1);
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(192, 168, 0, 0), 17, why, sizeof(why)), -1);
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(192, 168, 78, 0), 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(192, 168, 77, 0), 24, &why), -1);
+	UNIT_ASSERT_EQ_STR(why.msg, "overlaps the gateway's split-include 192.168.77.0/24");
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(192, 168, 77, 128), 25, &why), -1);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(192, 168, 0, 0), 17, &why), -1);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(192, 168, 78, 0), 24, &why), 0);
 	/* a pool, or one address of it */
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 0, 5), 32, why, sizeof(why)), -1);
-	UNIT_ASSERT_EQ_STR(why, "overlaps address pool \"sales\"");
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 0, 0), 23, why, sizeof(why)), -1);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 0, 5), 32, &why), -1);
+	UNIT_ASSERT_EQ_STR(why.msg, "overlaps address pool \"sales\"");
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&g, ps, IP(10, 77, 0, 0), 23, &why), -1);
 	/* a user's list replaces the group's */
 	memset(&u, 0, sizeof(u));
 	u.has = EZV_BIT(EZV_NEM_ALLOW);
 	u.n_nem_allow = 1;
 	u.nem_allow[0] = (struct modecfg_net){ IP(10, 77, 201, 0), IP(255, 255, 255, 0), 0, 0, 0 };
 	ezv_merge(&g, &u, &eff);
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&eff, ps, IP(10, 77, 200, 0), 24, why, sizeof(why)), -1);
-	UNIT_ASSERT_EQ_INT(ezv_nem_check(&eff, ps, IP(10, 77, 201, 0), 24, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&eff, ps, IP(10, 77, 200, 0), 24, &why), -1);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check(&eff, ps, IP(10, 77, 201, 0), 24, &why), 0);
 	pool_set_free(ps);
 }
 

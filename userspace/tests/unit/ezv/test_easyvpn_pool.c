@@ -10,11 +10,11 @@
 UNIT_TEST(never_two_owners_and_exhaustion)
 {
 	struct pool_set *ps = pool_set_new();
-	char err[128];
+	struct evs_err err;
 	uint32_t a[5], x;
 
 	UNIT_ASSERT(ps);
-	UNIT_ASSERT_EQ_INT(pool_add(ps, "p", IP(10, 77, 1, 10), IP(10, 77, 1, 13), err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "p", IP(10, 77, 1, 10), IP(10, 77, 1, 13), &err), 0);
 	for (uint32_t i = 0; i < 4; i++) {
 		UNIT_ASSERT_EQ_INT(pool_lease(ps, "p", 100 + i, 0, &a[i]), POOL_OK);
 		for (uint32_t j = 0; j < i; j++)
@@ -37,14 +37,40 @@ UNIT_TEST(never_two_owners_and_exhaustion)
 	pool_set_free(ps);
 }
 
+UNIT_TEST(pools_listed_in_order_with_their_use)
+{
+	struct pool_set *ps = pool_set_new();
+	struct pool_info info;
+	struct evs_err err;
+	uint32_t x;
+
+	UNIT_ASSERT(ps);
+	UNIT_ASSERT_EQ_INT(pool_get_info_at(ps, 0, &info), -1);
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "sales", IP(10, 77, 1, 10), IP(10, 77, 1, 13), &err), 0);
+	UNIT_ASSERT_EQ_INT(pool_add_prefix(ps, "eng", IP(10, 77, 2, 0), 24, &err), 0);
+	UNIT_ASSERT_EQ_INT(pool_lease(ps, "eng", 7, 0, &x), POOL_OK);
+	UNIT_ASSERT_EQ_INT(pool_get_info_at(ps, 0, &info), 0);
+	UNIT_ASSERT_EQ_STR(info.name, "sales");
+	UNIT_ASSERT_EQ_INT(info.size, 4);
+	UNIT_ASSERT_EQ_INT(info.in_use, 0);
+	UNIT_ASSERT_EQ_INT(pool_get_info_at(ps, 1, &info), 0);
+	UNIT_ASSERT_EQ_STR(info.name, "eng");
+	UNIT_ASSERT_EQ_INT(info.size, 254);
+	UNIT_ASSERT_EQ_INT(info.in_use, 1);
+	UNIT_ASSERT_EQ_INT(pool_get_info_at(ps, 2, &info), -1);
+	UNIT_ASSERT_EQ_INT(pool_get_info_at(NULL, 0, &info), -1);
+	pool_set_free(ps);
+}
+
 UNIT_TEST(transfer_moves_a_lease_between_owners)
 {
 	struct pool_set *ps = pool_set_new();
-	char err[128], name[64];
+	struct evs_err err;
+	char name[64];
 	uint32_t a;
 
 	UNIT_ASSERT(ps);
-	UNIT_ASSERT_EQ_INT(pool_add(ps, "p", IP(10, 77, 1, 10), IP(10, 77, 1, 13), err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "p", IP(10, 77, 1, 10), IP(10, 77, 1, 13), &err), 0);
 	UNIT_ASSERT_EQ_INT(pool_lease(ps, "p", 7, 0, &a), POOL_OK);
 	UNIT_ASSERT_EQ_INT(pool_transfer(ps, a, 8, 9), -1);	/* not 8's */
 	UNIT_ASSERT_EQ_INT(pool_transfer(ps, a, 7, 0), -1);
@@ -70,10 +96,10 @@ UNIT_TEST(transfer_moves_a_lease_between_owners)
 UNIT_TEST(next_fit_delays_reuse_and_hint_wins)
 {
 	struct pool_set *ps = pool_set_new();
-	char err[128];
+	struct evs_err err;
 	uint32_t a, b, c;
 
-	UNIT_ASSERT_EQ_INT(pool_add_prefix(ps, "p", IP(10, 77, 2, 0), 24, err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(pool_add_prefix(ps, "p", IP(10, 77, 2, 0), 24, &err), 0);
 	UNIT_ASSERT_EQ_INT(pool_lease(ps, "p", 1, 0, &a), POOL_OK);
 	UNIT_ASSERT_EQ_INT(a, IP(10, 77, 2, 1));	/* network address skipped */
 	UNIT_ASSERT_EQ_INT(pool_release(ps, a, 1), 0);
@@ -94,10 +120,10 @@ UNIT_TEST(next_fit_delays_reuse_and_hint_wins)
 UNIT_TEST(fixed_addresses_share_the_same_authority)
 {
 	struct pool_set *ps = pool_set_new();
-	char err[128];
+	struct evs_err err;
 	uint32_t a;
 
-	UNIT_ASSERT_EQ_INT(pool_add(ps, "p", IP(10, 77, 3, 1), IP(10, 77, 3, 2), err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "p", IP(10, 77, 3, 1), IP(10, 77, 3, 2), &err), 0);
 	/* RADIUS gives a pool address to owner 7: the pool must skip it */
 	UNIT_ASSERT_EQ_INT(pool_lease_fixed(ps, IP(10, 77, 3, 1), 7), POOL_OK);
 	UNIT_ASSERT_EQ_INT(pool_lease(ps, "p", 8, IP(10, 77, 3, 1), &a), POOL_OK);
@@ -119,28 +145,28 @@ UNIT_TEST(fixed_addresses_share_the_same_authority)
 UNIT_TEST(config_errors)
 {
 	struct pool_set *ps = pool_set_new();
-	char err[128];
+	struct evs_err err;
 
-	UNIT_ASSERT_EQ_INT(pool_add(ps, "a", IP(10, 77, 0, 1), IP(10, 77, 0, 100), err, sizeof(err)), 0);
-	UNIT_ASSERT_EQ_INT(pool_add(ps, "b", IP(10, 77, 0, 100), IP(10, 77, 0, 200), err, sizeof(err)), -1);
-	UNIT_ASSERT(strstr(err, "overlaps pool \"a\""));
-	UNIT_ASSERT_EQ_INT(pool_add(ps, "a", IP(10, 77, 5, 1), IP(10, 77, 5, 2), err, sizeof(err)), -1);
-	UNIT_ASSERT(strstr(err, "defined twice"));
-	UNIT_ASSERT_EQ_INT(pool_add(ps, "c", IP(10, 77, 5, 9), IP(10, 77, 5, 2), err, sizeof(err)), -1);
-	UNIT_ASSERT(strstr(err, "reversed"));
-	UNIT_ASSERT_EQ_INT(pool_add(ps, "d", IP(10, 0, 0, 1), IP(10, 2, 0, 1), err, sizeof(err)), -1);
-	UNIT_ASSERT_EQ_INT(pool_add_prefix(ps, "e", IP(10, 77, 7, 1), 24, err, sizeof(err)), -1);
-	UNIT_ASSERT(strstr(err, "host bits"));
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "a", IP(10, 77, 0, 1), IP(10, 77, 0, 100), &err), 0);
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "b", IP(10, 77, 0, 100), IP(10, 77, 0, 200), &err), -1);
+	UNIT_ASSERT(strstr(err.msg, "overlaps pool \"a\""));
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "a", IP(10, 77, 5, 1), IP(10, 77, 5, 2), &err), -1);
+	UNIT_ASSERT(strstr(err.msg, "defined twice"));
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "c", IP(10, 77, 5, 9), IP(10, 77, 5, 2), &err), -1);
+	UNIT_ASSERT(strstr(err.msg, "reversed"));
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "d", IP(10, 0, 0, 1), IP(10, 2, 0, 1), &err), -1);
+	UNIT_ASSERT_EQ_INT(pool_add_prefix(ps, "e", IP(10, 77, 7, 1), 24, &err), -1);
+	UNIT_ASSERT(strstr(err.msg, "host bits"));
 	pool_set_free(ps);
 }
 
 UNIT_TEST(churn_leaves_pool_as_it_started)
 {
 	struct pool_set *ps = pool_set_new();
-	char err[128];
+	struct evs_err err;
 	uint32_t a, b;
 
-	UNIT_ASSERT_EQ_INT(pool_add(ps, "p", IP(10, 77, 4, 1), IP(10, 77, 4, 20), err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "p", IP(10, 77, 4, 1), IP(10, 77, 4, 20), &err), 0);
 	for (uint32_t i = 1; i <= 1000; i++) {
 		UNIT_ASSERT_EQ_INT(pool_lease(ps, "p", i, 0, &a), POOL_OK);
 		UNIT_ASSERT_EQ_INT(pool_lease(ps, "p", i + 5000, 0, &b), POOL_OK);

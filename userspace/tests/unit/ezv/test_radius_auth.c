@@ -153,7 +153,7 @@ static enum radius_result login_opt(struct fake_server *s, bool ma_optional,
 	struct radius_client *rc;
 	enum radius_result r;
 	pthread_t t;
-	char err[128];
+	struct evs_err err;
 
 	memset(&aaa, 0, sizeof(aaa));
 	aaa.auth = EZV_AUTH_RADIUS;
@@ -168,7 +168,7 @@ static enum radius_result login_opt(struct fake_server *s, bool ma_optional,
 	aaa.servers[0].auth_port = s->port;
 	aaa.servers[0].acct_port = s->port;
 	aaa.servers[0].key = secret_from(SECRET, strlen(SECRET));
-	rc = radius_new(&aaa, err, sizeof(err));
+	rc = radius_new(&aaa, &err);
 	UNIT_ASSERT(rc);
 	UNIT_ASSERT_EQ_INT(pthread_create(&t, NULL, serve, s), 0);
 	r = radius_pap(rc, "alice", (const uint8_t *)"alicepw", 7, "198.51.100.7", 42, out);

@@ -79,18 +79,18 @@ UNIT_TEST(store_sign_verify_and_identity)
 	struct cert_store *cs, *other;
 	struct cert_peer *peer;
 	struct isakmp_id id;
-	char why[256], subj[256];
+	struct evs_err why;
+	char subj[256];
 
 	UNIT_ASSERT(dir[0]);
-	cs = cert_store_load(p("ca.pem"), p("gw.pem"), p("gw.key"), why, sizeof(why));
+	cs = cert_store_load(p("ca.pem"), p("gw.pem"), p("gw.key"), &why);
 	if (!cs)
-		UNIT_FAIL("%s", why);
+		UNIT_FAIL("%s", why.msg);
 	/* the key of another certificate is refused */
-	UNIT_ASSERT(!cert_store_load(p("ca.pem"), p("gw.pem"), p("other.key"), why,
-				     sizeof(why)));
-	UNIT_ASSERT(strstr(why, "does not belong to the certificate"));
-	UNIT_ASSERT(!cert_store_load(p("nope.pem"), NULL, NULL, why, sizeof(why)));
-	UNIT_ASSERT(strstr(why, "nope.pem"));
+	UNIT_ASSERT(!cert_store_load(p("ca.pem"), p("gw.pem"), p("other.key"), &why));
+	UNIT_ASSERT(strstr(why.msg, "does not belong to the certificate"));
+	UNIT_ASSERT(!cert_store_load(p("nope.pem"), NULL, NULL, &why));
+	UNIT_ASSERT(strstr(why.msg, "nope.pem"));
 
 	der_len = slurp("gw.der", der, sizeof(der));
 	own = cert_own_der(cs, &n);
@@ -109,11 +109,11 @@ UNIT_TEST(store_sign_verify_and_identity)
 	peer = cert_peer_parse(der, der_len);
 	UNIT_ASSERT(peer);
 	UNIT_ASSERT(!cert_peer_parse(der, der_len - 1));
-	UNIT_ASSERT_EQ_INT(cert_peer_verify(cs, peer, why, sizeof(why)), 0);
-	other = cert_store_load(p("other.pem"), NULL, NULL, why, sizeof(why));
+	UNIT_ASSERT_EQ_INT(cert_peer_verify(cs, peer, &why), 0);
+	other = cert_store_load(p("other.pem"), NULL, NULL, &why);
 	UNIT_ASSERT(other);
-	UNIT_ASSERT_EQ_INT(cert_peer_verify(other, peer, why, sizeof(why)), -1);
-	UNIT_ASSERT(strstr(why, "unable to get local issuer certificate"));
+	UNIT_ASSERT_EQ_INT(cert_peer_verify(other, peer, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "unable to get local issuer certificate"));
 
 	UNIT_ASSERT_EQ_INT(cert_verify_hash(peer, (const uint8_t *)"0123456789abcdefghij",
 					    20, want_sig, 256), 0);
@@ -123,28 +123,28 @@ UNIT_TEST(store_sign_verify_and_identity)
 
 	id = (struct isakmp_id){ .type = ISAKMP_ID_FQDN,
 		.data = (const uint8_t *)"GW.Example.NET", .len = 14 };
-	UNIT_ASSERT(cert_peer_matches_id(peer, &id, why, sizeof(why)));
+	UNIT_ASSERT(cert_peer_matches_id(peer, &id, &why));
 	id.data = (const uint8_t *)"vpn.example.net";
 	id.len = 15;
-	UNIT_ASSERT(!cert_peer_matches_id(peer, &id, why, sizeof(why)));
-	UNIT_ASSERT(strstr(why, "fqdn:vpn.example.net is not in the certificate"));
+	UNIT_ASSERT(!cert_peer_matches_id(peer, &id, &why));
+	UNIT_ASSERT(strstr(why.msg, "fqdn:vpn.example.net is not in the certificate"));
 	id = (struct isakmp_id){ .type = ISAKMP_ID_USER_FQDN,
 		.data = (const uint8_t *)"admin@example.net", .len = 17 };
-	UNIT_ASSERT(cert_peer_matches_id(peer, &id, why, sizeof(why)));
+	UNIT_ASSERT(cert_peer_matches_id(peer, &id, &why));
 	id = (struct isakmp_id){ .type = ISAKMP_ID_IPV4_ADDR, .data = ip, .len = 4 };
-	UNIT_ASSERT(cert_peer_matches_id(peer, &id, why, sizeof(why)));
+	UNIT_ASSERT(cert_peer_matches_id(peer, &id, &why));
 	id.data = ip2;
-	UNIT_ASSERT(!cert_peer_matches_id(peer, &id, why, sizeof(why)));
+	UNIT_ASSERT(!cert_peer_matches_id(peer, &id, &why));
 	dn = cert_own_subject_der(cs, &n);
 	id = (struct isakmp_id){ .type = ISAKMP_ID_DER_ASN1_DN, .data = dn, .len = n };
-	UNIT_ASSERT(cert_peer_matches_id(peer, &id, why, sizeof(why)));
+	UNIT_ASSERT(cert_peer_matches_id(peer, &id, &why));
 	dn = cert_ca_subject_der(cs, 0, &n);		/* the CA's DN is not ours */
 	id.data = dn;
 	id.len = n;
-	UNIT_ASSERT(!cert_peer_matches_id(peer, &id, why, sizeof(why)));
+	UNIT_ASSERT(!cert_peer_matches_id(peer, &id, &why));
 	id = (struct isakmp_id){ .type = ISAKMP_ID_KEY_ID,
 		.data = (const uint8_t *)"sales", .len = 5 };
-	UNIT_ASSERT(!cert_peer_matches_id(peer, &id, why, sizeof(why)));
+	UNIT_ASSERT(!cert_peer_matches_id(peer, &id, &why));
 
 	/* CR payloads: our certificate answers a CR for its CA, or an empty one */
 	UNIT_ASSERT(cert_own_matches_cr(cs, dn, n));
@@ -192,13 +192,13 @@ static struct cert_peer *peer_from(const char *pem, const char *chain_pems)
 	return cp;
 }
 
-static int verify(struct cert_store *cs, const char *pem, const char *chain, char *why)
+static int verify(struct cert_store *cs, const char *pem, const char *chain, struct evs_err *why)
 {
 	struct cert_peer *cp = peer_from(pem, chain);
 	int rc;
 
-	why[0] = '\0';
-	rc = cert_peer_verify(cs, cp, why, 256);
+	why->msg[0] = 0;
+	rc = cert_peer_verify(cs, cp, why);
 	cert_peer_free(cp);
 	return rc;
 }
@@ -262,19 +262,19 @@ UNIT_TEST(make_crls_eku_and_chain_certificates)
 UNIT_TEST(defaults_refuse_non_ike_eku_and_long_chains)
 {
 	struct cert_store *cs;
-	char why[256];
+	struct evs_err why;
 
-	cs = cert_store_load(p("ca.pem"), NULL, NULL, why, sizeof(why));
+	cs = cert_store_load(p("ca.pem"), NULL, NULL, &why);
 	UNIT_ASSERT(cs);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, why), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("ike.pem"), NULL, why), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("srv.pem"), NULL, why), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("mail.pem"), NULL, why), -1);
-	UNIT_ASSERT(strstr(why, "extendedKeyUsage does not allow IKE"));
-	UNIT_ASSERT_EQ_INT(verify(cs, p("mid.pem"), "i3.pem i2.pem i1.pem", why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("ike.pem"), NULL, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("srv.pem"), NULL, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("mail.pem"), NULL, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "extendedKeyUsage does not allow IKE"));
+	UNIT_ASSERT_EQ_INT(verify(cs, p("mid.pem"), "i3.pem i2.pem i1.pem", &why), 0);
 	UNIT_ASSERT_EQ_INT(verify(cs, p("deep.pem"),
-				  "i6.pem i5.pem i4.pem i3.pem i2.pem i1.pem", why), -1);
-	UNIT_ASSERT(strstr(why, "certificate chain too long"));
+				  "i6.pem i5.pem i4.pem i3.pem i2.pem i1.pem", &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "certificate chain too long"));
 	cert_store_free(cs);
 }
 
@@ -282,61 +282,61 @@ UNIT_TEST(policy_crl_eku_and_depth)
 {
 	struct cert_policy pol = { .max_depth = CERT_DEFAULT_DEPTH, .eku = CERT_EKU_IKE };
 	struct cert_store *cs;
-	char why[256];
+	struct evs_err why;
 
 	/* a CRL that lists nobody */
-	cs = cert_store_load(p("ca.pem"), NULL, NULL, why, sizeof(why));
+	cs = cert_store_load(p("ca.pem"), NULL, NULL, &why);
 	pol.crl_file = p("empty.crl");
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, why), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("bad.pem"), NULL, why), 0);
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("bad.pem"), NULL, &why), 0);
 	/* without a CRL for an intermediate, chain checking refuses; leaf
 	 * checking does not look at it */
-	UNIT_ASSERT_EQ_INT(verify(cs, p("mid.pem"), "i3.pem i2.pem i1.pem", why), -1);
-	UNIT_ASSERT(strstr(why, "unable to get certificate CRL"));
+	UNIT_ASSERT_EQ_INT(verify(cs, p("mid.pem"), "i3.pem i2.pem i1.pem", &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "unable to get certificate CRL"));
 	cert_store_free(cs);
 	/* bad is revoked */
-	cs = cert_store_load(p("ca.pem"), NULL, NULL, why, sizeof(why));
+	cs = cert_store_load(p("ca.pem"), NULL, NULL, &why);
 	pol.crl_file = p("revoked.crl");
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("bad.pem"), NULL, why), -1);
-	UNIT_ASSERT(strstr(why, "certificate revoked"));
-	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, why), 0);
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("bad.pem"), NULL, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "certificate revoked"));
+	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, &why), 0);
 	cert_store_free(cs);
 	/* only another CA's CRL: no CRL for ours, refused */
-	cs = cert_store_load(p("ca.pem"), NULL, NULL, why, sizeof(why));
+	cs = cert_store_load(p("ca.pem"), NULL, NULL, &why);
 	pol.crl_file = p("other.crl");
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, why), -1);
-	UNIT_ASSERT(strstr(why, "unable to get certificate CRL"));
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "unable to get certificate CRL"));
 	cert_store_free(cs);
 	/* not a CRL file */
-	cs = cert_store_load(p("ca.pem"), NULL, NULL, why, sizeof(why));
+	cs = cert_store_load(p("ca.pem"), NULL, NULL, &why);
 	pol.crl_file = p("ca.pem");
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), -1);
-	UNIT_ASSERT(strstr(why, "no PEM CRL"));
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "no PEM CRL"));
 	/* EKU: none, then an explicit list */
 	pol.crl_file = NULL;
 	pol.eku = CERT_EKU_ANY;
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("mail.pem"), NULL, why), 0);
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("mail.pem"), NULL, &why), 0);
 	pol.eku = cert_eku_parse("ipsec-ike");
 	UNIT_ASSERT(pol.eku);
 	UNIT_ASSERT(!cert_eku_parse("bogus"));
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("ike.pem"), NULL, why), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("srv.pem"), NULL, why), -1);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, why), -1);
-	UNIT_ASSERT(strstr(why, "no extendedKeyUsage"));
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("ike.pem"), NULL, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("srv.pem"), NULL, &why), -1);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "no extendedKeyUsage"));
 	/* depth: 2 refuses three intermediates; 6 allows six */
 	pol.eku = CERT_EKU_IKE;
 	pol.max_depth = 2;
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
-	UNIT_ASSERT_EQ_INT(verify(cs, p("mid.pem"), "i3.pem i2.pem i1.pem", why), -1);
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), 0);
+	UNIT_ASSERT_EQ_INT(verify(cs, p("mid.pem"), "i3.pem i2.pem i1.pem", &why), -1);
 	pol.max_depth = 6;
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, why, sizeof(why)), 0);
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), 0);
 	UNIT_ASSERT_EQ_INT(verify(cs, p("deep.pem"),
-				  "i6.pem i5.pem i4.pem i3.pem i2.pem i1.pem", why), 0);
+				  "i6.pem i5.pem i4.pem i3.pem i2.pem i1.pem", &why), 0);
 	cert_store_free(cs);
 	sh("rm -f *.pem *.key *.csr *.cnf *.crl *.srl *.der index.txt* crlnumber* &&"
 	   " cd / && rmdir \"$OLDPWD\"");

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# evsadm import-ios end to end: a Cisco IOS Easy VPN server's running-config
+# (userspace/tests/data/ios/local_one_group.cfg: local users, one group,
+# crypto map with a dynamic map) is converted, the clear-text and type 7
+# users go to the user file, evsd --check-config takes the result, and the
+# converted gateway serves vpnc: group key, XAUTH with the IOS password,
+# mode config as the IOS group said, Phase 2, ping to a LAN host.
+# evs-selftest-timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ike_lib.sh"
+. "$(dirname "$0")/lib/easyvpn.sh"
+
+require_cmd vpnc
+ike_init
+modprobe tun 2>/dev/null
+[ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
+on_exit ezv_vpnc_stop
+ike_topology
+
+ios=$EVS_TOP/userspace/tests/data/ios/local_one_group.cfg
+conf=$IKE_TMP/server.conf
+if "$EVSADM" import-ios "$ios" -o "$conf" -u "$IKE_TMP/users" --cost min \
+	2>"$IKE_TMP/import.err"; then
+	tap_ok "evsadm import-ios converts the IOS configuration"
+else
+	tap_fail "evsadm import-ios converts the IOS configuration"
+	tap_diag <"$IKE_TMP/import.err"
+	tap_done
+fi
+tap_check "the users with clear-text and type 7 passwords are in the user file" \
+	sh -c "$EVSADM user show file $IKE_TMP/users | tr '\n' ' ' | grep -qx 'alice group sales password argon2id bob group sales password argon2id '"
+tap_check "the users with type 5 and 9 hashes are named for a new password" \
+	sh -c "grep -q 'user admin (line 31) needs a new password' $IKE_TMP/import.err &&
+	       grep -q 'user carol (line 34) needs a new password: a type 9 hash' $IKE_TMP/import.err"
+tap_check "what was not carried over is listed with its line" \
+	grep -q '^# line 61: max-users 50: evsd limits sessions per user' "$conf"
+tap_check "the converted file is mode 0600" test "$(stat -c %a "$conf")" = 600
+if "$EVSD" --check-config -c "$conf" >"$IKE_TMP/check.out" 2>&1; then
+	tap_ok "evsd --check-config takes the converted file"
+else
+	tap_fail "evsd --check-config takes the converted file"
+	tap_diag <"$IKE_TMP/check.out"
+fi
+
+if ! ike_start server "$srv" "$conf"; then
+	tap_fail "evsd starts with the converted configuration"
+	tap_done
+fi
+tap_ok "evsd starts with the converted configuration"
+
+# The IOS group's key and alice's IOS password ("password 0 alice pw 1").
+ezv_vpnc_start alice 'alice pw 1'
+if ezv_vpnc_wait 90; then
+	tap_ok "vpnc connects: group key, XAUTH, mode config"
+else
+	tap_fail "vpnc connects: group key, XAUTH, mode config"
+	ezv_diag_vpnc
+	ezv_diag_server 100
+	tap_done
+fi
+addr=$(ezv_env INTERNAL_IP4_ADDRESS)
+tap_diag "vpnc got: $(tr '\n' ' ' <"$IKE_TMP/vpnc.env")"
+case $addr in
+10.77.0.[1-9][0-9]|10.77.0.100) tap_ok "address $addr from the IOS pool SALES-POOL" ;;
+*) tap_fail "address from the IOS pool SALES-POOL (got '$addr')" ;;
+esac
+tap_check "the IOS group's DNS servers pushed" \
+	test "$(ezv_env INTERNAL_IP4_DNS)" = "192.168.77.53 192.168.77.54"
+tap_check "the IOS group's domain pushed" test "$(ezv_env CISCO_DEF_DOMAIN)" = "corp.example"
+tap_check "the IOS group's banner pushed" \
+	test "$(ezv_env CISCO_BANNER)" = "Welcome to the evs test gateway"
+tap_check "split-include from the IOS ACL SPLIT-SALES: 192.168.77.0/24" \
+	test "$(ezv_env CISCO_SPLIT_INC) $(ezv_env CISCO_SPLIT_INC_0_ADDR)/$(ezv_env CISCO_SPLIT_INC_0_MASKLEN)" = "1 192.168.77.0/24"
+for _ in $(seq 150); do
+	ezv_rri_route "$srv" "$addr" && break
+	sleep 0.2
+done
+tap_check "gateway has the RRI host route $addr/32 dev evs0 (IOS reverse-route)" \
+	ezv_rri_route "$srv" "$addr"
+tap_check "ping a LAN host through the tunnel" \
+	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$addr" 192.168.77.2
+ezv_vpnc_stop
+
+# bob's password was type 7 on the router.
+ezv_vpnc_start bob 'bob-Type7-pass'
+if ezv_vpnc_wait 90; then
+	tap_ok "bob logs in with the password decoded from type 7"
+else
+	tap_fail "bob logs in with the password decoded from type 7"
+	ezv_diag_vpnc
+fi
+ezv_vpnc_stop
+
+ike_stop server
+tap_result "evsd exits cleanly" $?
+[ $_tap_failed -eq 0 ] || ezv_diag_server 200
+if grep -qi 'sanitizer\|segfault' "$IKE_TMP/server.log"; then
+	tap_fail "no crash in evsd"
+else
+	tap_ok "no crash in evsd"
+fi
+tap_done
