@@ -6,10 +6,15 @@
 # records; dynamic authorization (RFC 5176) on UDP 3799: a Disconnect-
 # Request for a vpnc user is ACKed and ends its session (Stop with
 # Acct-Terminate-Cause Admin-Reset), one for an unknown user is NAKed with
-# Error-Cause 503, one under the wrong secret gets no answer; a CoA-Request
-# with Session-Timeout = 5 is ACKed and the session ends about 5 s later
-# (Session-Timeout); an Idle-Timeout from the Access-Accept ends a quiet
-# session (Idle-Timeout).
+# Error-Cause 503, one under the wrong secret gets no answer, a CoA with a
+# Filter-Id is NAKed with Error-Cause 401 and changes nothing, a Disconnect
+# by Framed-IP-Address ends it; a reload (evsadm reload) sends no second
+# Accounting-On and the socket still answers; a CoA-Request naming the
+# Acct-Session-Id with Session-Timeout = 5 is ACKed and the session ends
+# about 5 s later (Session-Timeout); an Idle-Timeout from the Access-Accept
+# ends a quiet session (Idle-Timeout); a client delete is User-Request,
+# `evsadm session del` Admin-Reset, and a session live when evsd stops
+# Admin-Reboot, before the Accounting-Off.
 # evs-selftest-timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -75,6 +80,13 @@ dae() {
 		127.0.0.1:3799 "$code" "$secret" 2>&1
 }
 
+ctl() { ike_ctl server "$@"; }
+# stop_has N CAUSE: the Nth Stop record carries Acct-Terminate-Cause CAUSE.
+stop_has() {
+	nth_record Stop "$1" | tap_diag
+	nth_record Stop "$1" | grep -q "Acct-Terminate-Cause = $2"
+}
+
 wait_for 20 has_record Accounting-On 1
 tap_check "Accounting-On when evsd starts" has_record Accounting-On 1
 
@@ -100,9 +112,17 @@ tap_check "Disconnect under the wrong secret: no answer" \
 	sh -c "! printf '%s' \"\$1\" | grep -q 'Received'" _ "$out"
 tap_check "... and the session lives" sh -c "! grep -q 'Acct-Status-Type = Stop' $detail"
 
-out=$(dae disconnect dae-secret-5176 'User-Name = "radonly"' 'Message-Authenticator = 0x00')
+out=$(dae coa dae-secret-5176 'User-Name = "radonly"' 'Session-Timeout = 5' \
+	'Filter-Id = "acl-1"' 'Message-Authenticator = 0x00')
 printf '%s\n' "$out" | tap_diag
-tap_check "Disconnect for radonly: ACK" sh -c "printf '%s' \"\$1\" | grep -q 'Disconnect-ACK'" _ "$out"
+tap_check "CoA with a Filter-Id: NAK with Error-Cause 401" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'CoA-NAK' &&
+	       printf '%s' \"\$1\" | grep -Eq 'Error-Cause = (Unsupported-Attribute|401)'" _ "$out"
+out=$(dae disconnect dae-secret-5176 'Framed-IP-Address = 10.77.5.5' \
+	'Message-Authenticator = 0x00')
+printf '%s\n' "$out" | tap_diag
+tap_check "Disconnect by Framed-IP-Address 10.77.5.5: ACK" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'Disconnect-ACK'" _ "$out"
 wait_for 20 has_record Stop 1
 stop=$(nth_record Stop 1)
 printf '%s\n' "$stop" | tap_diag
@@ -118,11 +138,18 @@ ezv_vpnc_start radonly 'radius pw 7'
 ezv_vpnc_wait 90
 tap_result "radonly connects again" $?
 wait_for 30 has_record Start 2
+tap_check "evsadm reload succeeds" ctl reload
+sleep 3
+tap_check "the reload sent no second Accounting-On" sh -c '! grep -q . <<EOF
+$(nth_record Accounting-On 2)
+EOF'
+acct_id=$(nth_record Start 2 | sed -n 's/.*Acct-Session-Id = "\(.*\)"/\1/p' | head -n 1)
+tap_diag "Acct-Session-Id of the second login: $acct_id"
 t0=$(date +%s)
-out=$(dae coa dae-secret-5176 'User-Name = "radonly"' 'Session-Timeout = 5' \
+out=$(dae coa dae-secret-5176 "Acct-Session-Id = \"$acct_id\"" 'Session-Timeout = 5' \
 	'Message-Authenticator = 0x00')
 printf '%s\n' "$out" | tap_diag
-tap_check "CoA with Session-Timeout 5: ACK" sh -c "printf '%s' \"\$1\" | grep -q 'CoA-ACK'" _ "$out"
+tap_check "after the reload, CoA by Acct-Session-Id with Session-Timeout 5: ACK" sh -c "printf '%s' \"\$1\" | grep -q 'CoA-ACK'" _ "$out"
 wait_for 30 has_record Stop 2
 t1=$(date +%s)
 stop=$(nth_record Stop 2)
@@ -150,9 +177,38 @@ tap_check "... 18 to 45 s after it began ($((t1 - t0)) s)" \
 	sh -c "[ $((t1 - t0)) -ge 18 ] && [ $((t1 - t0)) -le 45 ]"
 ezv_vpnc_stop
 
+# a client delete (vpnc stops): User-Request
+ezv_vpnc_start radonly 'radius pw 7'
+ezv_vpnc_wait 90
+tap_result "radonly connects (client delete)" $?
+wait_for 30 has_record Start 4
+ezv_vpnc_stop
+wait_for 20 has_record Stop 4
+tap_check "client delete: Acct-Terminate-Cause User-Request" stop_has 4 User-Request
+
+# evsadm session del: Admin-Reset
+ezv_vpnc_start radonly 'radius pw 7'
+ezv_vpnc_wait 90
+tap_result "radonly connects (session del)" $?
+wait_for 30 has_record Start 5
+tap_check "evsadm session del user radonly" ctl session del user radonly
+wait_for 20 has_record Stop 5
+tap_check "session del: Acct-Terminate-Cause Admin-Reset" stop_has 5 Admin-Reset
+ezv_vpnc_stop
+
+# live when evsd stops: Admin-Reboot, then Accounting-Off
+ezv_vpnc_start radonly 'radius pw 7'
+ezv_vpnc_wait 90
+tap_result "radonly connects (evsd stops)" $?
+wait_for 30 has_record Start 6
 ike_stop server
 tap_result "evsd exits cleanly" $?
 wait_for 10 has_record Accounting-Off 1
 tap_check "Accounting-Off when evsd stops" has_record Accounting-Off 1
+tap_check "the live session's Stop: Acct-Terminate-Cause Admin-Reboot" stop_has 6 Admin-Reboot
+tap_check "... before the Accounting-Off" \
+	awk 'BEGIN { RS = "" } /Acct-Status-Type = Stop\n/ { s = NR } /Acct-Status-Type = Accounting-Off\n/ { o = NR }
+	     END { exit !(s && o && s < o) }' "$detail"
+ezv_vpnc_stop
 [ $_tap_failed -eq 0 ] || { ezv_diag_vpnc; ezv_diag_server 200; tail -n 60 "$IKE_TMP/raddb/log/debug.log" | tap_diag; }
 tap_done
