@@ -1175,6 +1175,7 @@ static int reload_with(const char *from, const char *to, char *err, size_t errle
 	int ended;
 
 	snprintf(base, sizeof(base), conf_fmt, userfile);
+	snprintf(base + strlen(base), sizeof(base) - strlen(base), "%s", extra_conf);
 	at = from[0] ? strstr(base, from) : NULL;
 	UNIT_ASSERT(!from[0] || at);
 	if (at)
@@ -1738,6 +1739,43 @@ UNIT_TEST(terminate_cause_by_reason)
 	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_SHUTDOWN), 7);
 	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_RELOAD), 10);
 	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_ERROR), 9);
+}
+
+/* A request answered before a reload is still a replay after it (the
+ * client stays): the same answer, and alice's next session lives. */
+UNIT_TEST(reload_keeps_the_dae_replay_cache_of_clients_that_stay)
+{
+	struct evs_session s1, c1, s2, c2;
+	struct ezv_dae_stats st;
+	char err[256];
+	struct tdae r;
+	uint8_t code = 0;
+
+	extra_conf = dae_conf;
+	terminations = 0;
+	setup();
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(s1.ready);
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 9, "alice");
+	tdae_u32(&r, 55, WALL - 5);
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	UNIT_ASSERT_EQ_INT(reload_with("", "", err, sizeof(err)), 0);
+	connect_on(&s2, &c2, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(s2.ready);
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(code, DAE_DISCONNECT_ACK);
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	UNIT_ASSERT(!s2.dead);
+	ezv_dae_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.duplicates, 1);
+	end_session(&s2);
+	end_session(&c2);
+	end_session(&c1);
+	drop_queue();
+	teardown();
+	extra_conf = "";
 }
 
 UNIT_MAIN()
