@@ -148,17 +148,18 @@ tap_diag "Acct-Session-Id of the second login: $acct_id"
 t0=$(date +%s)
 out=$(dae coa dae-secret-5176 "Acct-Session-Id = \"$acct_id\"" 'Session-Timeout = 5' \
 	'Message-Authenticator = 0x00')
+t_sent=$(date +%s)	# radclient itself starts slowly in a TCG guest
 printf '%s\n' "$out" | tap_diag
 tap_check "after the reload, CoA by Acct-Session-Id with Session-Timeout 5: ACK" sh -c "printf '%s' \"\$1\" | grep -q 'CoA-ACK'" _ "$out"
 wait_for 30 has_record Stop 2
 t1=$(date +%s)
 stop=$(nth_record Stop 2)
 printf '%s\n' "$stop" | tap_diag
-tap_diag "CoA at $t0, Stop seen at $t1"
+tap_diag "CoA sent at $t0, answered at $t_sent, Stop seen at $t1"
 tap_check "Stop with Acct-Terminate-Cause Session-Timeout" \
 	sh -c "printf '%s' \"\$1\" | grep -q 'Acct-Terminate-Cause = Session-Timeout'" _ "$stop"
-tap_check "... 4 to 15 s after the CoA ($((t1 - t0)) s)" \
-	sh -c "[ $((t1 - t0)) -ge 4 ] && [ $((t1 - t0)) -le 15 ]"
+tap_check "... at least 4 s after the CoA was sent ($((t1 - t0)) s), within 12 s of its answer ($((t1 - t_sent)) s)" \
+	sh -c "[ $((t1 - t0)) -ge 4 ] && [ $((t1 - t_sent)) -le 12 ]"
 ezv_vpnc_stop
 
 # Idle-Timeout = 20 from the Access-Accept: no traffic, the session ends
@@ -173,8 +174,13 @@ stop=$(nth_record Stop 3)
 printf '%s\n' "$stop" | tap_diag
 tap_check "quiet session ends with Acct-Terminate-Cause Idle-Timeout" \
 	sh -c "printf '%s' \"\$1\" | grep -q 'Acct-Terminate-Cause = Idle-Timeout'" _ "$stop"
-tap_check "... 18 to 45 s after it began ($((t1 - t0)) s)" \
-	sh -c "[ $((t1 - t0)) -ge 18 ] && [ $((t1 - t0)) -le 45 ]"
+# Idle time counts from the login; the Start (Phase 2 up) can come
+# seconds later in a TCG guest, so the session's own age is the measure.
+idle_age=$(sed -n 's/.*session end: user "idler" .*: idle timeout after \([0-9]*\) s;.*/\1/p' \
+	"$IKE_TMP/server.log" | head -n 1)
+tap_diag "Start seen at $t0, Stop seen at $t1; the session lasted ${idle_age:-?} s"
+tap_check "... 20 to 45 s after the login (${idle_age:-?} s)" \
+	sh -c "[ -n '$idle_age' ] && [ '${idle_age:-0}' -ge 20 ] && [ '${idle_age:-0}' -le 45 ]"
 ezv_vpnc_stop
 
 # a client delete (vpnc stops): User-Request
