@@ -129,53 +129,51 @@ static void mark(uint8_t *first, uint8_t type)
 		*first = type;
 }
 
+/* A text or a 32-bit attribute that may come once: a second one, or one
+ * of the wrong size, makes the request invalid. */
+static void once_text(struct dae_req *r, uint8_t type, bool *has, char *out,
+		      const uint8_t *v, size_t n)
+{
+	if (*has || !take_text(out, v, n))
+		mark(&r->invalid, type);
+	*has = true;
+}
+
+static void once_u32(struct dae_req *r, uint8_t type, bool *has, uint32_t *out,
+		     const uint8_t *v, size_t n)
+{
+	if (*has || n != 4)
+		mark(&r->invalid, type);
+	else
+		*out = be32(v);
+	*has = true;
+}
+
 static void read_attr(uint8_t type, const uint8_t *v, size_t n, void *arg)
 {
 	struct dae_req *r = arg;
 
 	switch (type) {
 	case A_USER_NAME:
-		if (r->has_user || !take_text(r->user, v, n))
-			mark(&r->invalid, type);
-		r->has_user = true;
+		once_text(r, type, &r->has_user, r->user, v, n);
 		break;
 	case A_FRAMED_IP_ADDRESS:
-		if (r->has_addr || n != 4)
-			mark(&r->invalid, type);
-		else
-			r->addr = be32(v);
-		r->has_addr = true;
+		once_u32(r, type, &r->has_addr, &r->addr, v, n);
 		break;
 	case A_ACCT_SESSION_ID:
-		if (r->has_acct_id || !take_text(r->acct_id, v, n))
-			mark(&r->invalid, type);
-		r->has_acct_id = true;
+		once_text(r, type, &r->has_acct_id, r->acct_id, v, n);
 		break;
 	case A_NAS_IP_ADDRESS:
-		if (r->has_nas_ip || n != 4)
-			mark(&r->invalid, type);
-		else
-			r->nas_ip = be32(v);
-		r->has_nas_ip = true;
+		once_u32(r, type, &r->has_nas_ip, &r->nas_ip, v, n);
 		break;
 	case A_NAS_IDENTIFIER:
-		if (r->has_nas_id || !take_text(r->nas_id, v, n))
-			mark(&r->invalid, type);
-		r->has_nas_id = true;
+		once_text(r, type, &r->has_nas_id, r->nas_id, v, n);
 		break;
 	case A_SESSION_TIMEOUT:
-		if (r->has_session_timeout || n != 4)
-			mark(&r->invalid, type);
-		else
-			r->session_timeout = be32(v);
-		r->has_session_timeout = true;
+		once_u32(r, type, &r->has_session_timeout, &r->session_timeout, v, n);
 		break;
 	case A_IDLE_TIMEOUT:
-		if (r->has_idle_timeout || n != 4)
-			mark(&r->invalid, type);
-		else
-			r->idle_timeout = be32(v);
-		r->has_idle_timeout = true;
+		once_u32(r, type, &r->has_idle_timeout, &r->idle_timeout, v, n);
 		break;
 	case A_CLASS:
 		if (r->has_class || !n || n > sizeof(r->class_raw)) {
@@ -187,11 +185,7 @@ static void read_attr(uint8_t type, const uint8_t *v, size_t n, void *arg)
 		r->has_class = true;
 		break;
 	case A_EVENT_TIMESTAMP:
-		if (r->has_timestamp || n != 4)
-			mark(&r->invalid, type);
-		else
-			r->timestamp = be32(v);
-		r->has_timestamp = true;
+		once_u32(r, type, &r->has_timestamp, &r->timestamp, v, n);
 		break;
 	case A_PROXY_STATE:
 		/* echoed in the answer, in order (RFC 5176 3) */
