@@ -31,6 +31,7 @@ int evsd_config_load(const char *path, struct evsd_config *cfg,
 		goto fail;
 	if (easyvpn_config_load(cfg->tree, &cfg->easyvpn, err) < 0)
 		goto fail;
+	ezv_config_defaults(&cfg->ike, cfg->easyvpn);
 	if (metrics_config_load(cfg->tree, &cfg->metrics, err) < 0)
 		goto fail;
 	if (cfg_check_unused(cfg->tree, err) < 0)

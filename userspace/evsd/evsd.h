@@ -38,6 +38,7 @@ struct evsd {
 	struct client_ctl *client;	/* client role: connect control */
 	struct rri *client_rri;		/* client role: SA counters for it */
 	struct ezv *ezv;		/* the Easy VPN steps */
+	struct evsd_dae *dae;		/* RADIUS Disconnect/CoA socket */
 	struct metrics *metrics;	/* metrics-file, when configured */
 	struct metrics_src metrics_src;	/* what it reports, for a reload */
 	uint64_t next_connect;		/* client: (re)connect attempts */

@@ -40,6 +40,7 @@
 #include "evsd/config.h"
 #include "evsd/ctl.h"
 #include "evsd/ctl_cmds.h"
+#include "evsd/dae.h"
 #include "evsd/evsd.h"
 #include "ezv/easyvpn.h"
 #include "ike/engine/ikesa.h"
@@ -465,6 +466,11 @@ static int setup(struct evsd *d, const char *ctl_path)
 	if (d->sig_fd < 0)
 		return -1;
 	loop_add_fd(d->loop, d->sig_fd, on_signal, d);
+	d->dae = evsd_dae_open(d->loop, d->ezv, d->cfg.easyvpn, d->eng, &e);
+	if (!d->dae && e.msg[0]) {
+		log_err("%s", e.msg);
+		return -1;
+	}
 	d->ctl = ctl_open(d->loop, ctl_path, &e);
 	if (!d->ctl) {
 		log_warn("control socket: %s (evsadm cannot list sessions)", e.msg);
@@ -507,6 +513,8 @@ static void teardown(struct evsd *d, const char *ctl_path)
 	d->client_rri = NULL;
 	client_host_free(d->host);
 	d->host = NULL;
+	evsd_dae_close(d->dae);
+	d->dae = NULL;
 	ezv_shutdown(d->ezv);
 	d->ezv = NULL;
 	evsd_retired_sweep(d, true);

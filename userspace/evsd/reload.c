@@ -13,6 +13,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "evsd/dae.h"
 #include "evsd/evsd.h"
 #include "evsd/kernel.h"
 #include "evsd/loop.h"
@@ -97,6 +98,8 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 	struct ezv_next *zn = NULL;
 	struct rri *rri = NULL;
 	struct net *gone = NULL, *before = NULL;
+	struct evsd_dae *dae = NULL;
+	bool new_dae = false;
 	unsigned ended = 0;
 
 	sd_notify(0, "RELOADING=1");
@@ -133,6 +136,15 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 			goto fail;
 		}
 	}
+	/* The dynamic-authorization socket follows its port and address:
+	 * a new one is bound before the old one goes (a port that cannot be
+	 * bound refuses the reload). */
+	if (d->ezv && !evsd_dae_same(d->dae, nc.easyvpn)) {
+		new_dae = true;
+		dae = evsd_dae_open(d->loop, d->ezv, nc.easyvpn, d->eng, err);
+		if (!dae && err->msg[0])
+			goto fail;
+	}
 	before->n = d->net.n;
 	memcpy(before->s, d->net.s, sizeof(before->s));
 	if (net_update(&d->net, &nc.ike, gone, err) < 0)
@@ -156,6 +168,10 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 			loop_add_fd(d->loop, fd, d->on_ezv, d);
 	}
 	switch_sockets(d, before, gone);
+	if (new_dae) {
+		evsd_dae_close(d->dae);
+		d->dae = dae;
+	}
 	old->cfg = d->cfg;
 	d->cfg = nc;
 	old->gen = d->eng ? ike_engine_set_config(d->eng, &d->cfg.ike) : 0;
@@ -177,6 +193,7 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 	sd_notify(0, "READY=1");
 	return 0;
 fail:
+	evsd_dae_close(dae);
 	ezv_reload_abort(zn);
 	rri_close(rri);
 	evsd_config_free(&nc);

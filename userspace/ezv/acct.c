@@ -26,36 +26,33 @@ struct sample_arg {
 	struct ezv_sess *only;
 };
 
-/* arg->only: the one session to update, or NULL for all of them. */
+/* arg->only: the one session to update, or NULL for all of them.  The
+ * connection's session by the connection table: a dump costs O(SAs). */
 static void sample_cb(uint32_t conn_id, uint32_t spi, bool inbound, uint64_t bytes,
 		      uint64_t packets, void *arg)
 {
 	const struct sample_arg *sa = arg;
-	struct ezv_sess *only = sa->only;
+	struct ezv_sess *x;
 
-	for (struct ezv_sess *x = only ? only : sa->z->sessions; x;
-	     x = only ? NULL : x->next) {
-		bool mine = false;
-
-		for (unsigned i = 0; i < x->n_conns; i++)
-			mine |= x->conns[i] == conn_id;
-		if (!mine)
-			continue;
-		for (unsigned i = 0; i < x->n_sa; i++)
-			if (x->sa[i].spi == spi && x->sa[i].inbound == inbound) {
-				if (bytes != x->sa[i].bytes)
-					x->active_ms = evs_session_now(x->s);
-				x->sa[i].bytes = bytes;
-				x->sa[i].packets = packets;
-				x->sa[i].seen = true;
-				return;
-			}
-		if (x->n_sa < sizeof(x->sa) / sizeof(x->sa[0]))
-			x->sa[x->n_sa++] = (struct sa_count){ spi, inbound, true, bytes, packets };
-		if (bytes)
-			x->active_ms = evs_session_now(x->s);
+	if (sa->only)
+		x = ezv_sess_has_conn(sa->only, conn_id) ? sa->only : NULL;
+	else
+		x = ezv_sess_by_conn(sa->z, conn_id);
+	if (!x)
 		return;
-	}
+	for (unsigned i = 0; i < x->n_sa; i++)
+		if (x->sa[i].spi == spi && x->sa[i].inbound == inbound) {
+			if (bytes != x->sa[i].bytes)
+				x->active_ms = evs_session_now(x->s);
+			x->sa[i].bytes = bytes;
+			x->sa[i].packets = packets;
+			x->sa[i].seen = true;
+			return;
+		}
+	if (x->n_sa < sizeof(x->sa) / sizeof(x->sa[0]))
+		x->sa[x->n_sa++] = (struct sa_count){ spi, inbound, true, bytes, packets };
+	if (bytes)
+		x->active_ms = evs_session_now(x->s);
 }
 
 /* SAs a read did not see are gone (rekey, delete): fold their last figures
@@ -96,15 +93,13 @@ static void sample(struct ezv *z, struct ezv_sess *only)
 
 void ezv_conn_closing(struct ezv *z, uint32_t conn_id)
 {
+	struct ezv_sess *x;
+
 	if (!z || !z->ready || !z->kops)
 		return;
-	for (struct ezv_sess *x = z->sessions; x; x = x->next) {
-		for (unsigned i = 0; i < x->n_conns; i++)
-			if (x->conns[i] == conn_id) {
-				sample(z, x);
-				return;
-			}
-	}
+	x = ezv_sess_by_conn(z, conn_id);
+	if (x)
+		sample(z, x);
 }
 
 void ezv_sess_traffic(const struct ezv_sess *x, struct ezv_traffic *t)
@@ -158,7 +153,7 @@ static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t c
 	ai.out_packets = t.tx_packets;
 	ai.session_time = (uint32_t)((now - x->acct_start_ms) / 1000);
 	ai.terminate_cause = cause;
-	if (x->login.source == AAA_SRC_RADIUS) {
+	if (x->login.radius.class_len) {	/* from the Accept or a CoA */
 		memcpy(ai.class_raw, x->login.radius.class_raw, x->login.radius.class_len);
 		ai.class_len = x->login.radius.class_len;
 	}
@@ -175,24 +170,85 @@ static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t c
 void ezv_acct_start(struct ezv_sess *x, uint64_t now)
 {
 	const struct easyvpn_config *cfg = x->z->cfg;
+	char id[sizeof(x->acct_session_id)];
 
 	if (x->acct_started || !cfg->aaa.accounting)
 		return;
 	x->acct_started = true;
 	x->acct_start_ms = now;
-	snprintf(x->acct_session_id, sizeof(x->acct_session_id), "%08X%08X",
-		 x->id, (uint32_t)(x->acct_start_ms / 1000));
+	snprintf(id, sizeof(id), "%08X%08X", x->id, (uint32_t)(x->acct_start_ms / 1000));
+	ezv_sess_set_acct_id(x, id);
 	x->next_interim_ms = cfg->aaa.interim ?
 		x->acct_start_ms + (uint64_t)cfg->aaa.interim * 1000 : 0;
+	ezv_due(x->z, x->next_interim_ms);
 	acct_send(x, RADIUS_ACCT_START, 0, now);
+}
+
+/* RFC 2866 5.10.  DPD: the client stopped answering, its link is gone:
+ * Lost-Carrier (Idle-Timeout is ours, for no traffic).  A shutdown is the
+ * administrator ending service on the NAS: Admin-Reboot (NAS-Reboot is
+ * for a reboot that was not asked for).  A reload that removed the
+ * session's group, an ISAKMP SA lifetime that ran out: NAS-Request (the
+ * NAS ended it for a reason not otherwise listed).  INITIAL-CONTACT: the
+ * client came back without its old state, so the old session's service
+ * was lost: Lost-Service. */
+uint32_t ezv_terminate_cause(enum evs_end_reason reason)
+{
+	switch (reason) {
+	case EVS_END_PEER_DELETE: return 1;	/* User-Request */
+	case EVS_END_DPD: return 2;		/* Lost-Carrier */
+	case EVS_END_REPLACED: return 3;	/* Lost-Service */
+	case EVS_END_IDLE_TIMEOUT: return 4;	/* Idle-Timeout */
+	case EVS_END_SESSION_TIMEOUT: return 5;	/* Session-Timeout */
+	case EVS_END_ADMIN: return 6;		/* Admin-Reset */
+	case EVS_END_SHUTDOWN: return 7;	/* Admin-Reboot */
+	case EVS_END_RELOAD:
+	case EVS_END_LIFETIME: return 10;	/* NAS-Request */
+	case EVS_END_REFUSED: return 17;	/* User-Error */
+	case EVS_END_ERROR:
+	default: return 9;			/* NAS-Error */
+	}
 }
 
 void ezv_acct_stop(struct ezv_sess *x, uint64_t now)
 {
 	if (!x->acct_started)
 		return;
-	acct_send(x, RADIUS_ACCT_STOP, 1 /* User-Request */, now);
+	acct_send(x, RADIUS_ACCT_STOP, ezv_terminate_cause(evs_session_end_reason(x->s)), now);
 	x->acct_started = false;
+}
+
+void ezv_acct_onoff(struct ezv *z, bool on)
+{
+	struct radius_acct_info ai;
+
+	if (!z->cfg->aaa.accounting || !z->aaa)
+		return;
+	memset(&ai, 0, sizeof(ai));
+	ai.type = on ? RADIUS_ACCT_ON : RADIUS_ACCT_OFF;
+	/* RFC 2866 5.5: every record has an Acct-Session-Id */
+	snprintf(ai.session_id, sizeof(ai.session_id), "%s", on ? "evsd-on" : "evsd-off");
+	if (aaa_submit_acct(z->aaa, &ai) == 0)
+		z->st.acct_sent++;
+	log_info("radius: accounting %s", on ? "on (evsd starts)" : "off (evsd stops)");
+}
+
+/* After a counter read: a session whose traffic did not grow for its
+ * Idle-Timeout (active_ms, kept by the read) ends.  Part of the read's
+ * walk, every EZV_SAMPLE_MS, so an idle session ends up to that much
+ * after its timeout. */
+static void idle_check(struct ezv *z, uint64_t now)
+{
+	for (struct ezv_sess *x = z->sessions, *nx; x; x = nx) {
+		nx = x->next;
+		if (!x->server || !x->authenticated || !x->idle_timeout_s)
+			continue;
+		if (now > x->active_ms && now - x->active_ms >= (uint64_t)x->idle_timeout_s * 1000) {
+			log_notice("%s: \"%s\": no traffic for %u s: idle timeout",
+				   evs_session_name(x->s), x->user, x->idle_timeout_s);
+			evs_session_terminate(x->s, EVS_END_IDLE_TIMEOUT, "idle timeout");
+		}
+	}
 }
 
 void ezv_sess_ended(struct ezv_sess *x, uint64_t now)
@@ -231,10 +287,17 @@ void ezv_acct_tick(struct ezv *z, uint64_t now)
 	if (z->kops && now >= z->next_sample) {
 		sample(z, NULL);
 		z->next_sample = now + EZV_SAMPLE_MS;
+		idle_check(z, now);
 	}
-	for (struct ezv_sess *x = z->sessions; x; x = x->next)
-		if (x->acct_started && x->next_interim_ms && now >= x->next_interim_ms) {
-			acct_send(x, RADIUS_ACCT_INTERIM, 0, now);
-			x->next_interim_ms = now + (uint64_t)z->cfg->aaa.interim * 1000;
-		}
+}
+
+uint64_t ezv_acct_interim(struct ezv_sess *x, uint64_t now)
+{
+	if (!x->acct_started || !x->next_interim_ms)
+		return 0;
+	if (now >= x->next_interim_ms) {
+		acct_send(x, RADIUS_ACCT_INTERIM, 0, now);
+		x->next_interim_ms = now + (uint64_t)x->z->cfg->aaa.interim * 1000;
+	}
+	return x->next_interim_ms;
 }

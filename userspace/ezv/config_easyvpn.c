@@ -5,7 +5,12 @@
  *	user-database /etc/evs/users
  *	aaa { authentication local|radius|radius-local  accounting none|radius
  *	      interim-interval S  timeout S  retries N  nas-identifier NAME
- *	      radius-server ADDR { key K  auth-port P  acct-port P } }
+ *	      nas-ip-address A  require-message-authenticator yes|no
+ *	      radius-server ADDR { key K  auth-port P  acct-port P }
+ *	      dynamic-authorization { port P  listen A  event-timestamp-window S
+ *	              require-event-timestamp yes|no
+ *	              require-message-authenticator yes|no
+ *	              client ADDR { key K } } }
  *	xauth { retries N  timeout S  lockout FAILURES SECONDS }
  *	pool NAME FIRST LAST | pool NAME PREFIX/LEN
  *	group NAME { key K  pool P  dns A..  wins A..  domain D  split-include N/L..
@@ -13,7 +18,8 @@
  *	             pfs [yes|no]  save-password [yes|no]  include-local-lan [N/L..]
  *	             proxy-arp IFNAME  mode client|network-extension
  *	             address-lifetime S  modecfg pull|push  authentication ...
- *	             max-logins N  group-lock yes|no }
+ *	             max-logins N  group-lock yes|no  idle-timeout S
+ *	             session-timeout S }
  *	user NAME { group G  address A  netmask M  + any group setting but key }
  *
  * Every error is "file:line: reason" (cfg_error).
@@ -24,7 +30,9 @@
 #include <string.h>
 
 #include "ezv/config_easyvpn.h"
+#include "ezv/dae.h"
 #include "ezv/easyvpn_policy.h"
+#include "ike/engine/ike_config.h"
 #include "lib/daemon_log.h"
 #include "lib/parse.h"
 #include "lib/userdb.h"
@@ -299,6 +307,16 @@ static int parse_setting(const struct cfg_node *n, struct ezv_settings *s,
 		f = EZV_MAX_LOGINS;
 		if (want_args(n, 2, 2, err) || cfg_u32(n, 1, 0, 100000, &s->max_logins, err))
 			return -1;
+	} else if (!strcmp(kw, "idle-timeout")) {
+		f = EZV_IDLE_TIMEOUT;
+		if (want_args(n, 2, 2, err) ||
+		    cfg_u32(n, 1, 0, 30 * 86400, &s->idle_timeout, err))
+			return -1;
+	} else if (!strcmp(kw, "session-timeout")) {
+		f = EZV_SESSION_TIMEOUT;
+		if (want_args(n, 2, 2, err) ||
+		    cfg_u32(n, 1, 0, 365 * 86400, &s->session_timeout, err))
+			return -1;
 	} else {
 		return 1;
 	}
@@ -484,6 +502,88 @@ static int load_radius_server(struct cfg_node *n, struct ezv_aaa *aaa,
 	return 0;
 }
 
+static int load_dae_client(struct cfg_node *n, struct ezv_dae *d, struct evs_err *err)
+{
+	struct ezv_dae_client *c;
+
+	if (cfg_nargs(n, 2, 2, err) || cfg_want_block(n, true, err))
+		return -1;
+	if (d->n_clients == EZV_MAX_DAE_CLIENTS)
+		return cfg_error(err, n, "more than %d dynamic-authorization clients",
+				 EZV_MAX_DAE_CLIENTS);
+	c = &d->clients[d->n_clients++];
+	memset(c, 0, sizeof(*c));
+	c->file = n->file;
+	c->line = n->line;
+	if (cfg_addr(n, 1, &c->addr, NULL, err))
+		return -1;
+	for (struct cfg_node *ch = n->child; ch; ch = ch->next) {
+		ch->used = true;
+		if (strcmp(ch->argv[0], "key"))
+			return cfg_error(err, ch, "unknown dynamic-authorization client setting "
+					 "\"%s\"", ch->argv[0]);
+		if (c->key)
+			return cfg_error(err, ch, "\"key\" given twice for this client");
+		if (want_args(ch, 2, 2, err) || cfg_secret(ch, 1, &c->key, err))
+			return -1;
+	}
+	if (!c->key)
+		return cfg_error(err, n, "dynamic-authorization client %s has no key", n->argv[1]);
+	for (unsigned i = 0; i + 1 < d->n_clients; i++)
+		if (ezv_same_host(&d->clients[i].addr, &c->addr))
+			return cfg_error(err, n, "dynamic-authorization client %s given twice",
+					 n->argv[1]);
+	return 0;
+}
+
+static int load_dae(struct cfg_node *n, struct ezv_dae *d, struct evs_err *err)
+{
+	uint32_t v;
+	int b;
+
+	if (cfg_nargs(n, 1, 1, err) || cfg_want_block(n, true, err))
+		return -1;
+	d->port = 3799;
+	d->window = 300;
+	d->require_ma = true;
+	for (struct cfg_node *ch = n->child; ch; ch = ch->next) {
+		const char *kw = ch->argv[0];
+
+		ch->used = true;
+		if (!strcmp(kw, "port")) {
+			if (want_args(ch, 2, 2, err) || cfg_u32(ch, 1, 1, 65535, &v, err))
+				return -1;
+			d->port = (uint16_t)v;
+		} else if (!strcmp(kw, "listen")) {
+			if (want_args(ch, 2, 2, err) || cfg_addr(ch, 1, &d->listen, NULL, err))
+				return -1;
+		} else if (!strcmp(kw, "event-timestamp-window")) {
+			if (want_args(ch, 2, 2, err) || cfg_u32(ch, 1, 1, 3600, &d->window, err))
+				return -1;
+		} else if (!strcmp(kw, "require-event-timestamp") ||
+			   !strcmp(kw, "require-message-authenticator")) {
+			if (want_args(ch, 2, 2, err))
+				return -1;
+			b = cfg_choice(ch, 1, yes_no, err);
+			if (b < 0)
+				return -1;
+			if (kw[8] == 'e')
+				d->require_timestamp = b == 1;
+			else
+				d->require_ma = b == 1;
+		} else if (!strcmp(kw, "client")) {
+			if (load_dae_client(ch, d, err))
+				return -1;
+		} else {
+			return cfg_error(err, ch, "unknown dynamic-authorization setting \"%s\"", kw);
+		}
+	}
+	if (!d->n_clients)
+		return cfg_error(err, n, "dynamic-authorization without a client: nobody could "
+				 "use it");
+	return 0;
+}
+
 static int load_aaa(struct cfg_node *n, struct ezv_aaa *aaa, struct evs_err *err)
 {
 	if (cfg_nargs(n, 1, 1, err) || cfg_want_block(n, true, err))
@@ -533,6 +633,19 @@ static int load_aaa(struct cfg_node *n, struct ezv_aaa *aaa, struct evs_err *err
 			aaa->ma_optional = v == 0;
 		} else if (!strcmp(kw, "radius-server")) {
 			if (load_radius_server(ch, aaa, err))
+				return -1;
+		} else if (!strcmp(kw, "nas-ip-address")) {
+			struct sockaddr_storage ss;
+
+			if (want_args(ch, 2, 2, err) || cfg_addr(ch, 1, &ss, NULL, err))
+				return -1;
+			if (ss.ss_family != AF_INET)
+				return cfg_error(err, ch, "nas-ip-address takes an IPv4 address");
+			aaa->nas_ip = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
+		} else if (!strcmp(kw, "dynamic-authorization")) {
+			if (aaa->dae.port)
+				return cfg_error(err, ch, "dynamic-authorization given twice");
+			if (load_dae(ch, &aaa->dae, err))
 				return -1;
 		} else {
 			return cfg_error(err, ch, "unknown aaa setting \"%s\"", kw);
@@ -800,4 +913,16 @@ int easyvpn_config_check(const struct easyvpn_config *c, char *sum, size_t len,
 		 c->n_groups, pool_count(c->pools), db.n);
 	userdb_free(&db);
 	return 0;
+}
+
+/* The default NAS-IP-Address: the first IPv4 address evsd listens on
+ * (none when it listens on 0.0.0.0: the servers see the source). */
+void ezv_config_defaults(const struct ike_config *ike, struct easyvpn_config *cfg)
+{
+	for (unsigned i = 0; cfg && !cfg->aaa.nas_ip && i < ike->n_listen; i++)
+		if (ike->listen[i].ss_family == AF_INET) {
+			const struct sockaddr_in *a = (const void *)&ike->listen[i];
+
+			cfg->aaa.nas_ip = ntohl(a->sin_addr.s_addr);
+		}
 }

@@ -12,6 +12,7 @@
 #include "lib/conftree.h"
 
 struct easyvpn_config;
+struct ike_config;
 
 /* Interpret the Easy VPN directives of root (marking them used) into a
  * new *out.  0, or -1 with *err = "file:line: reason" and *out NULL. */
@@ -24,5 +25,9 @@ void easyvpn_config_destroy(struct easyvpn_config *c);
  * sum.  0, or -1 with *err set.  NULL c: 0. */
 int easyvpn_config_check(const struct easyvpn_config *c, char *sum,
 			 size_t len, struct evs_err *err);
+
+/* What cfg takes from the IKE part when it does not say: NAS-IP-Address
+ * is the first IPv4 listen address.  After loading (ezv_init does it too). */
+void ezv_config_defaults(const struct ike_config *ike, struct easyvpn_config *cfg);
 
 #endif

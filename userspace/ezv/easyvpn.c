@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "ezv/config_easyvpn.h"
 #include "ezv/ezv_int.h"
 #include "lib/daemon_log.h"
 #include "lib/prefix.h"
@@ -39,11 +40,164 @@ bool ezv_same_peer(const struct sockaddr_storage *a, const struct sockaddr_stora
 	return false;
 }
 
+static uint64_t id_hash(const struct ezv *z, uint32_t id)
+{
+	return htab_hash(&z->by_id, &id, sizeof(id));
+}
+
+static uint64_t str_hash(const struct htab *t, const char *v)
+{
+	return htab_hash(t, v, strlen(v));
+}
+
 struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id)
 {
-	for (struct ezv_sess *x = z->sessions; x; x = x->next)
+	struct htab_node *h;
+
+	htab_for_each(&z->by_id, h, id_hash(z, id)) {
+		struct ezv_sess *x = htab_entry(h, struct ezv_sess, id_node);
+
 		if (x->id == id)
 			return x;
+	}
+	return NULL;
+}
+
+void ezv_sess_set_user(struct ezv_sess *x, const char *user)
+{
+	struct ezv *z = x->z;
+
+	htab_del(&z->by_user, &x->user_node);
+	snprintf(x->user, sizeof(x->user), "%s", user);
+	if (x->server && x->authenticated && x->user[0])
+		htab_add(&z->by_user, &x->user_node, str_hash(&z->by_user, x->user));
+}
+
+void ezv_sess_set_addr(struct ezv_sess *x, uint32_t addr)
+{
+	struct ezv *z = x->z;
+
+	htab_del(&z->by_addr, &x->addr_node);
+	x->addr = addr;
+	if (addr)
+		htab_add(&z->by_addr, &x->addr_node, htab_hash(&z->by_addr, &addr, sizeof(addr)));
+}
+
+void ezv_sess_set_acct_id(struct ezv_sess *x, const char *id)
+{
+	struct ezv *z = x->z;
+
+	htab_del(&z->by_acct, &x->acct_node);
+	snprintf(x->acct_session_id, sizeof(x->acct_session_id), "%s", id);
+	if (x->acct_session_id[0])
+		htab_add(&z->by_acct, &x->acct_node, str_hash(&z->by_acct, x->acct_session_id));
+}
+
+static void conn_link(struct ezv_sess *x, unsigned i)
+{
+	struct ezv *z = x->z;
+
+	x->cref[i].x = x;
+	x->cref[i].conn = x->conns[i];
+	htab_add(&z->by_conn, &x->cref[i].node,
+		 htab_hash(&z->by_conn, &x->conns[i], sizeof(x->conns[i])));
+}
+
+bool ezv_sess_has_conn(const struct ezv_sess *x, uint32_t conn)
+{
+	for (unsigned i = 0; i < x->n_conns; i++)
+		if (x->conns[i] == conn)
+			return true;
+	return false;
+}
+
+int ezv_sess_conn_add(struct ezv_sess *x, uint32_t conn)
+{
+	if (x->n_conns >= EZV_MAX_CONNS)
+		return -1;
+	x->conns[x->n_conns] = conn;
+	conn_link(x, x->n_conns++);
+	return 0;
+}
+
+bool ezv_sess_conn_del(struct ezv_sess *x, uint32_t conn)
+{
+	struct ezv *z = x->z;
+
+	for (unsigned i = 0; i < x->n_conns; i++) {
+		unsigned last = x->n_conns - 1;
+
+		if (x->conns[i] != conn)
+			continue;
+		/* the last entry moves into slot i: its node moves too */
+		htab_del(&z->by_conn, &x->cref[i].node);
+		if (i != last) {
+			htab_del(&z->by_conn, &x->cref[last].node);
+			x->conns[i] = x->conns[last];
+			conn_link(x, i);
+		}
+		x->n_conns = last;
+		return true;
+	}
+	return false;
+}
+
+struct ezv_sess *ezv_sess_by_conn(struct ezv *z, uint32_t conn)
+{
+	struct htab_node *h;
+
+	htab_for_each(&z->by_conn, h, htab_hash(&z->by_conn, &conn, sizeof(conn))) {
+		struct ezv_conn_ref *r = htab_entry(h, struct ezv_conn_ref, node);
+
+		if (r->conn == conn)
+			return r->x;
+	}
+	return NULL;
+}
+
+struct ezv_sess *ezv_sess_of_user(struct ezv *z, const char *user, ezv_sess_pred fn,
+				  void *arg)
+{
+	struct htab_node *h, *nh;
+
+	for (h = htab_first(&z->by_user, str_hash(&z->by_user, user)); h; h = nh) {
+		struct ezv_sess *o = htab_entry(h, struct ezv_sess, user_node);
+
+		nh = htab_next(h);	/* fn may end (and free) o */
+		if (!strcmp(o->user, user) && fn(o, arg))
+			return o;
+	}
+	return NULL;
+}
+
+struct ezv_sess *ezv_sess_of_addr(struct ezv *z, uint32_t addr, ezv_sess_pred fn,
+				  void *arg)
+{
+	struct htab_node *h, *nh;
+
+	for (h = htab_first(&z->by_addr, htab_hash(&z->by_addr, &addr, sizeof(addr))); h;
+	     h = nh) {
+		struct ezv_sess *o = htab_entry(h, struct ezv_sess, addr_node);
+
+		nh = htab_next(h);
+		if (o->addr == addr && fn(o, arg))
+			return o;
+	}
+	return NULL;
+}
+
+struct ezv_sess *ezv_sess_by_acct_id(struct ezv *z, const char *id)
+{
+	struct htab_node *h;
+
+	if (!id[0])
+		return NULL;
+	htab_for_each(&z->by_acct, h, str_hash(&z->by_acct, id)) {
+		struct ezv_sess *o = htab_entry(h, struct ezv_sess, acct_node);
+
+		if (!strcmp(o->acct_session_id, id))
+			return o;
+	}
 	return NULL;
 }
 
@@ -74,7 +228,11 @@ struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s)
 	memcpy(&x->peer_sa, peer, plen);
 	evs_sockaddr_str(peer, false, x->peer, sizeof(x->peer));
 	x->next = z->sessions;
+	if (x->next)
+		x->next->pprev = &x->next;
+	x->pprev = &z->sessions;
 	z->sessions = x;
+	htab_add(&z->by_id, &x->id_node, id_hash(z, id));
 	z->st.sessions++;
 	return x;
 }
@@ -85,11 +243,15 @@ void ezv_sess_put(struct ezv_sess *x)
 
 	if (--x->refs > 0)
 		return;
-	for (struct ezv_sess **pp = &z->sessions; *pp; pp = &(*pp)->next)
-		if (*pp == x) {
-			*pp = x->next;
-			break;
-		}
+	*x->pprev = x->next;
+	if (x->next)
+		x->next->pprev = x->pprev;
+	htab_del(&z->by_id, &x->id_node);
+	htab_del(&z->by_user, &x->user_node);
+	htab_del(&z->by_addr, &x->addr_node);
+	htab_del(&z->by_acct, &x->acct_node);
+	for (unsigned i = 0; i < x->n_conns; i++)
+		htab_del(&z->by_conn, &x->cref[i].node);
 	z->st.sessions--;
 	sodium_memzero(x, sizeof(*x));
 	free(x);
@@ -109,33 +271,68 @@ static bool sess_matches(const struct ezv_sess *x, const struct ezv_session_filt
 	       (!f->addr || x->addr == f->addr);
 }
 
+static void info_of(const struct ezv_sess *x, struct ezv_session_info *i)
+{
+	struct ezv_traffic t;
+
+	ezv_sess_traffic(x, &t);
+	*i = (struct ezv_session_info){
+		.id = x->id, .s = x->s, .user = x->user,
+		.group = x->group, .pool = x->pool, .addr = x->addr,
+		.peer = &x->peer_sa, .authenticated = x->authenticated,
+		.start_ms = x->start_ms, .active_ms = x->active_ms,
+		.rx_bytes = t.rx_bytes, .rx_packets = t.rx_packets,
+		.tx_bytes = t.tx_bytes, .tx_packets = t.tx_packets,
+		.n_conns = x->n_conns, .conns = x->conns,
+		.acct_session_id = x->acct_session_id,
+	};
+}
+
+struct walk_arg {
+	const struct ezv_session_filter *f;
+	ezv_session_fn fn;
+	void *arg;
+	unsigned n;
+};
+
+static bool walk_one(struct ezv_sess *x, void *arg)
+{
+	struct walk_arg *w = arg;
+	struct ezv_session_info i;
+
+	if (!sess_matches(x, w->f))
+		return false;
+	w->n++;
+	if (w->fn) {
+		info_of(x, &i);
+		w->fn(&i, w->arg);
+	}
+	return false;
+}
+
+/* A filter that names an id, a user or an address looks in that index;
+ * only a listing of all (or of a group) walks every session. */
 unsigned ezv_session_walk(struct ezv *z, const struct ezv_session_filter *f,
 			  ezv_session_fn fn, void *arg)
 {
-	unsigned n = 0;
+	struct walk_arg w = { f, fn, arg, 0 };
 
-	for (struct ezv_sess *x = z->sessions; x; x = x->next) {
-		struct ezv_session_info i;
-		struct ezv_traffic t;
+	if (!z->ready)
+		return 0;
+	if (f && f->id) {
+		struct ezv_sess *x = ezv_sess_find(z, f->id);
 
-		if (!sess_matches(x, f))
-			continue;
-		ezv_sess_traffic(x, &t);
-		i = (struct ezv_session_info){
-			.id = x->id, .s = x->s, .user = x->user,
-			.group = x->group, .pool = x->pool, .addr = x->addr,
-			.peer = &x->peer_sa, .authenticated = x->authenticated,
-			.start_ms = x->start_ms, .active_ms = x->active_ms,
-			.rx_bytes = t.rx_bytes, .rx_packets = t.rx_packets,
-			.tx_bytes = t.tx_bytes, .tx_packets = t.tx_packets,
-			.n_conns = x->n_conns, .conns = x->conns,
-			.acct_session_id = x->acct_session_id,
-		};
-		n++;
-		if (fn)
-			fn(&i, arg);
+		if (x)
+			walk_one(x, &w);
+	} else if (f && f->user && f->user[0]) {
+		ezv_sess_of_user(z, f->user, walk_one, &w);
+	} else if (f && f->addr) {
+		ezv_sess_of_addr(z, f->addr, walk_one, &w);
+	} else {
+		for (struct ezv_sess *x = z->sessions; x; x = x->next)
+			walk_one(x, &w);
 	}
-	return n;
+	return w.n;
 }
 
 int ezv_session_disconnect(struct ezv *z, uint32_t id, enum evs_end_reason reason,
@@ -190,6 +387,15 @@ struct userdb *ezv_load_users(const char *path, struct evs_err *err)
 	return db;
 }
 
+static void free_tables(struct ezv *z)
+{
+	htab_free(&z->by_id);
+	htab_free(&z->by_user);
+	htab_free(&z->by_addr);
+	htab_free(&z->by_acct);
+	htab_free(&z->by_conn);
+}
+
 void ezv_log_config(const struct ike_config *ike, const struct easyvpn_config *cfg,
 		    const struct userdb *db)
 {
@@ -218,8 +424,14 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	}
 	z->ike = ike;
 	z->cfg = cfg;
+	if (htab_init(&z->by_id) || htab_init(&z->by_user) || htab_init(&z->by_addr) ||
+	    htab_init(&z->by_acct) || htab_init(&z->by_conn)) {
+		evs_errf(err, "out of memory");
+		goto fail;
+	}
 	if (!cfg)
 		return z;	/* no Easy VPN sections: nothing to do */
+	ezv_config_defaults(ike, cfg);
 	db = ezv_load_users(cfg->user_file, err);
 	if (!db)
 		goto fail;
@@ -234,10 +446,18 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 		z->karg = karg;
 	}
 	xauth_rl_init(&z->rl, cfg->xauth.lockout_failures, cfg->xauth.lockout_seconds);
+	z->dae_cache = ezv_dae_cache_new(cfg, NULL, NULL);
+	if (cfg->aaa.dae.port && !z->dae_cache) {
+		evs_errf(err, "out of memory");
+		aaa_free(z->aaa);
+		goto fail;
+	}
 	z->ready = true;
+	ezv_acct_onoff(z, true);
 	ezv_log_config(ike, cfg, db);
 	return z;
 fail:
+	free_tables(z);
 	free(z);
 	return NULL;
 }
@@ -256,6 +476,9 @@ void ezv_shutdown(struct ezv *z)
 	if (!z)
 		return;
 	if (z->aaa) {
+		/* the sessions' Stop records were queued before: Off comes last */
+		if (z->ready)
+			ezv_acct_onoff(z, false);
 		aaa_drain(z->aaa);	/* accounting STOP records go out first */
 		aaa_free(z->aaa);
 	}
@@ -265,6 +488,8 @@ void ezv_shutdown(struct ezv *z)
 		z->nosave = n->next;
 		free(n);
 	}
+	ezv_dae_free(z);
+	free_tables(z);
 	free(z);
 }
 
@@ -291,6 +516,56 @@ void ezv_process(struct ezv *z)
 	}
 }
 
+void ezv_due(struct ezv *z, uint64_t at)
+{
+	if (at && (!z->next_due_ms || at < z->next_due_ms))
+		z->next_due_ms = at;
+}
+
+void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now)
+{
+	x->session_deadline_ms = secs ? now + (uint64_t)secs * 1000 : 0;
+	ezv_due(x->z, x->session_deadline_ms);
+}
+
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* Something is due: overdue logins give up, Interim updates go out,
+ * sessions past their Session-Timeout end; the next earliest time is
+ * found on the way.  One walk per due time (not per tick); times less
+ * than a tick apart share it. */
+static void due_walk(struct ezv *z, uint64_t now)
+{
+	uint64_t next = 0;
+
+	z->next_due_ms = 0;	/* what the walk sets again is kept */
+	for (struct ezv_sess *x = z->sessions, *nx; x; x = nx) {
+		nx = x->next;
+		if (x->xauth_active && x->xauth_deadline && now >= x->xauth_deadline) {
+			ezv_xauth_expire(x, now);	/* may free x */
+			continue;
+		}
+		if (x->xauth_active)
+			next = earlier(next, x->xauth_deadline);
+		next = earlier(next, ezv_acct_interim(x, now));
+		if (!x->session_deadline_ms || !x->server)
+			continue;
+		if (now >= x->session_deadline_ms) {
+			x->session_deadline_ms = 0;
+			log_notice("%s: \"%s\": session timeout", evs_session_name(x->s),
+				   x->user);
+			evs_session_terminate(x->s, EVS_END_SESSION_TIMEOUT,
+					      "session timeout");	/* frees x */
+			continue;
+		}
+		next = earlier(next, x->session_deadline_ms);
+	}
+	z->next_due_ms = earlier(z->next_due_ms, next);
+}
+
 uint64_t ezv_tick(struct ezv *z, uint64_t now)
 {
 	uint64_t next = 1000;
@@ -298,11 +573,8 @@ uint64_t ezv_tick(struct ezv *z, uint64_t now)
 	if (!z->ready)
 		return next;
 	ezv_acct_tick(z, now);
-	for (struct ezv_sess *x = z->sessions, *nx; x; x = nx) {
-		nx = x->next;
-		/* may end the session and free x (nx was taken first) */
-		ezv_xauth_expire(x, now);
-	}
+	if (z->next_due_ms && now >= z->next_due_ms)
+		due_walk(z, now);
 	return next;
 }
 

@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "ezv/easyvpn_policy.h"
 #include "ike/engine/ike_config.h"
@@ -174,6 +175,27 @@ int ezv_client_xauth(struct ezv *z, const char *peer, const char *user,
  * password is not used; every login asks for it. */
 void ezv_client_nosave(struct ezv *z, const char *peer);
 
+/* The Acct-Terminate-Cause (RFC 2866 5.10) for why a session ended. */
+uint32_t ezv_terminate_cause(enum evs_end_reason reason);
+
+/* ---- RADIUS dynamic authorization (RFC 5176; ezv/dae.h) ----------------- */
+
+/* The port cfg listens on (0 = not configured) and the address
+ * (AF_UNSPEC = every address). */
+uint16_t ezv_dae_port(const struct easyvpn_config *cfg, struct sockaddr_storage *listen);
+/* A datagram from `from` on that port: the answer into out (its length),
+ * or 0 when nothing is to be sent (unknown client, bad signature, stale
+ * Event-Timestamp: dropped and counted).  now_ms: the engine clock;
+ * wall_s: the Unix time, for Event-Timestamp. */
+size_t ezv_dae_input(struct ezv *z, const struct sockaddr_storage *from, const uint8_t *b,
+		     size_t len, uint64_t now_ms, uint64_t wall_s, uint8_t *out, size_t cap);
+struct ezv_dae_stats {
+	unsigned long unknown_client;	/* from no configured client */
+	unsigned long dropped;		/* bad signature, stale, malformed */
+	unsigned long duplicates;	/* retransmissions answered again */
+	unsigned long disconnect_ack, disconnect_nak, coa_ack, coa_nak;
+};
+void ezv_dae_get_stats(const struct ezv *z, struct ezv_dae_stats *st);
 /* Why a login or a session's set-up was refused (`evsadm daemon show`). */
 enum ezv_refusal {
 	EZV_REFUSE_CREDENTIALS = 0,	/* the back end said no */

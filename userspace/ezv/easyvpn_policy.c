@@ -62,6 +62,8 @@ void ezv_merge(const struct ezv_settings *group, const struct ezv_settings *user
 	TAKE(EZV_MODECFG_PUSH, out->modecfg_push = user->modecfg_push);
 	TAKE(EZV_AUTH, out->auth = user->auth);
 	TAKE(EZV_MAX_LOGINS, out->max_logins = user->max_logins);
+	TAKE(EZV_IDLE_TIMEOUT, out->idle_timeout = user->idle_timeout);
+	TAKE(EZV_SESSION_TIMEOUT, out->session_timeout = user->session_timeout);
 	TAKE(EZV_NEM_ALLOW, out->n_nem_allow = user->n_nem_allow;
 	     memcpy(out->nem_allow, user->nem_allow, sizeof(out->nem_allow)));
 	out->has = group->has | user->has;
@@ -220,6 +222,8 @@ void easyvpn_config_free(struct easyvpn_config *c)
 		secret_free(c->groups[i].psk);
 	for (unsigned i = 0; i < c->aaa.n_servers; i++)
 		secret_free(c->aaa.servers[i].key);
+	for (unsigned i = 0; i < c->aaa.dae.n_clients; i++)
+		secret_free(c->aaa.dae.clients[i].key);
 	free(c->groups);
 	free(c->users);
 	pool_set_free(c->pools);

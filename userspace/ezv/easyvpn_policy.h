@@ -49,6 +49,8 @@ enum ezv_field {
 	EZV_AUTH,
 	EZV_MAX_LOGINS,
 	EZV_NEM_ALLOW,		/* network-extension allow NET/LEN ... */
+	EZV_IDLE_TIMEOUT,
+	EZV_SESSION_TIMEOUT,
 	EZV_FIELD_COUNT
 };
 #define EZV_BIT(f) (1u << (f))
@@ -90,6 +92,8 @@ struct ezv_settings {
 	bool modecfg_push;			/* SET/ACK instead of waiting */
 	enum ezv_auth auth;
 	uint32_t max_logins;			/* sessions per user, 0 = unlimited */
+	uint32_t idle_timeout;			/* seconds without traffic, 0 = none */
+	uint32_t session_timeout;		/* seconds a session may last, 0 = any */
 	/* Networks a network-extension client may claim as its own (IDci);
 	 * empty = none. */
 	unsigned n_nem_allow;
@@ -122,6 +126,25 @@ struct ezv_radius_server {
 	unsigned line;
 };
 
+/* RADIUS dynamic authorization (RFC 5176): who may send Disconnect and
+ * CoA requests to us, on which port. */
+#define EZV_MAX_DAE_CLIENTS 8
+struct ezv_dae_client {
+	struct sockaddr_storage addr;		/* port ignored */
+	struct secret *key;
+	const char *file;
+	unsigned line;
+};
+struct ezv_dae {
+	uint16_t port;				/* 0 = off */
+	struct sockaddr_storage listen;		/* AF_UNSPEC = every address */
+	bool require_ma;			/* Message-Authenticator required */
+	uint32_t window;			/* Event-Timestamp: seconds either way */
+	bool require_timestamp;			/* no Event-Timestamp: refused */
+	unsigned n_clients;
+	struct ezv_dae_client clients[EZV_MAX_DAE_CLIENTS];
+};
+
 struct ezv_aaa {
 	enum ezv_auth auth;			/* default for groups */
 	bool accounting;			/* RADIUS accounting */
@@ -134,6 +157,10 @@ struct ezv_aaa {
 	/* require-message-authenticator no: login answers without a
 	 * Message-Authenticator are taken (requests are signed anyway) */
 	bool ma_optional;
+	/* NAS-IP-Address in every request, host order; 0 = the first IPv4
+	 * listen address (ezv_init), none when evsd listens on 0.0.0.0 */
+	uint32_t nas_ip;
+	struct ezv_dae dae;
 };
 
 struct ezv_xauth_cfg {

@@ -25,6 +25,7 @@
 #include "ezv/modecfg.h"
 #include "ezv/pool.h"
 #include "ezv/xauth.h"
+#include "lib/htab.h"
 
 #define EZV_MAX_CONNS	64	/* >= timers connections-max (config_ike.c) */
 #define EZV_MAX_CLAIMS	16	/* networks one session may claim */
@@ -36,9 +37,20 @@ struct sa_count {
 	uint64_t bytes, packets;
 };
 
-/* One Easy VPN session: shared by the two steps of one ISAKMP SA. */
+/* A connection of a session, in the table by kernel connection id. */
+struct ezv_conn_ref {
+	struct htab_node node;
+	struct ezv_sess *x;
+	uint32_t conn;
+};
+
+/* One Easy VPN session: shared by the two steps of one ISAKMP SA.  In
+ * z->sessions (listings) and in the tables of z (easyvpn.c: by id; by
+ * user once authenticated; by inner address; by Acct-Session-Id; by
+ * connection), so that no lookup walks every client. */
 struct ezv_sess {
-	struct ezv_sess *next;
+	struct ezv_sess *next, **pprev;
+	struct htab_node id_node, user_node, addr_node, acct_node;
 	struct ezv *z;
 	struct evs_session *s;
 	uint32_t id;
@@ -73,6 +85,7 @@ struct ezv_sess {
 	/* Phase 2 / RRI / accounting */
 	unsigned n_conns;
 	uint32_t conns[EZV_MAX_CONNS];
+	struct ezv_conn_ref cref[EZV_MAX_CONNS];	/* cref[i] is conns[i] */
 	bool acct_started;
 	uint64_t acct_start_ms, next_interim_ms;
 	char acct_session_id[32];
@@ -88,6 +101,11 @@ struct ezv_sess {
 	unsigned xauth_asks;		/* REQUESTs the gateway sent */
 	struct xauth_msg xauth_req;
 	bool pushed;			/* client: offer holds what the gateway gave */
+
+	/* limits: Session-Timeout / Idle-Timeout (Access-Accept, CoA, the
+	 * group or user block) */
+	uint64_t session_deadline_ms;	/* engine clock, 0 = none */
+	uint32_t idle_timeout_s;	/* 0 = none */
 };
 
 /* Client role: a peer block whose gateway said save-password "no": its
@@ -118,9 +136,17 @@ struct ezv {
 	const struct ezv_kernel_ops *kops;
 	void *karg;
 	struct ezv_sess *sessions;
+	/* the session indexes (keyed SipHash, lib/htab.h) */
+	struct htab by_id, by_user, by_addr, by_acct, by_conn;
 	struct ezv_claim *claims;
 	struct xauth_ratelimit rl;
 	uint64_t next_sample;		/* ms: the next periodic counter read */
+	/* the earliest per-session time (login deadline, Interim update,
+	 * Session-Timeout; 0 = none): ezv_tick walks the sessions only when
+	 * it is due, so a tick costs nothing per session otherwise */
+	uint64_t next_due_ms;
+	struct ezv_dae_slot *dae_cache;	/* dae_session.c; NULL = no DAE */
+	struct ezv_dae_stats dae_st;
 	struct ezv_stats st;
 	struct ezv_nosave *nosave;	/* client role, one per peer at most */
 	bool ready;
@@ -131,6 +157,27 @@ struct ezv {
 /* The same outer address and port: the same client. */
 bool ezv_same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id);
+/* Index updates: x->user (authenticated server sessions only), x->addr,
+ * x->acct_session_id, the connections.  Each takes the new value. */
+void ezv_sess_set_user(struct ezv_sess *x, const char *user);
+void ezv_sess_set_addr(struct ezv_sess *x, uint32_t addr);
+void ezv_sess_set_acct_id(struct ezv_sess *x, const char *id);
+/* 0, or -1 when x already holds EZV_MAX_CONNS connections. */
+int ezv_sess_conn_add(struct ezv_sess *x, uint32_t conn);
+/* false when x does not hold conn. */
+bool ezv_sess_conn_del(struct ezv_sess *x, uint32_t conn);
+bool ezv_sess_has_conn(const struct ezv_sess *x, uint32_t conn);
+/* Lookups, each O(matches): the first session holding conn; the
+ * authenticated server sessions of user (fn per session, stops when fn
+ * returns true, returns that session); the sessions holding addr; the
+ * session of an Acct-Session-Id. */
+struct ezv_sess *ezv_sess_by_conn(struct ezv *z, uint32_t conn);
+typedef bool (*ezv_sess_pred)(struct ezv_sess *o, void *arg);
+struct ezv_sess *ezv_sess_of_user(struct ezv *z, const char *user, ezv_sess_pred fn,
+				  void *arg);
+struct ezv_sess *ezv_sess_of_addr(struct ezv *z, uint32_t addr, ezv_sess_pred fn,
+				  void *arg);
+struct ezv_sess *ezv_sess_by_acct_id(struct ezv *z, const char *id);
 /* The user file at path (missing: empty); NULL with err. */
 struct userdb *ezv_load_users(const char *path, struct evs_err *err);
 /* What a (re)loaded configuration holds, for the log. */
@@ -139,6 +186,20 @@ void ezv_log_config(const struct ike_config *ike, const struct easyvpn_config *c
 /* The session of s, made on first use; a reference each call. */
 struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s);
 void ezv_sess_put(struct ezv_sess *x);
+
+/* A session has something to do at `at` (ms, engine clock). */
+void ezv_due(struct ezv *z, uint64_t at);
+/* Session-Timeout: x ends secs after now (0: no limit). */
+void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now);
+
+/* ---- dae_session.c ---------------------------------------------------------- */
+
+/* The replay cache for cfg's clients (NULL when cfg has none, or out
+ * of memory); those also in old_cfg keep their entries from old. */
+struct ezv_dae_slot *ezv_dae_cache_new(const struct easyvpn_config *cfg,
+				       const struct easyvpn_config *old_cfg,
+				       const struct ezv_dae_slot *old);
+void ezv_dae_free(struct ezv *z);
 
 /* ---- the steps --------------------------------------------------------------- */
 
@@ -176,8 +237,13 @@ void ezv_acct_stop(struct ezv_sess *x, uint64_t now);
  * counters are read, accounting stops, and one line logs user, group,
  * address, duration, traffic and evs_session_end_reason(). */
 void ezv_sess_ended(struct ezv_sess *x, uint64_t now);
-/* Periodic counter reads and Interim updates due at now. */
+/* Periodic counter reads (and idle sessions ended) and Interim updates
+ * due at now. */
 void ezv_acct_tick(struct ezv *z, uint64_t now);
+/* x's Interim update when due at now; its next one (0 = none). */
+uint64_t ezv_acct_interim(struct ezv_sess *x, uint64_t now);
+/* Accounting-On (start) / Accounting-Off (clean stop) for the NAS. */
+void ezv_acct_onoff(struct ezv *z, bool on);
 /* x's traffic so far (as of the last counter read), summed over rekeys. */
 struct ezv_traffic {
 	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;

@@ -122,14 +122,17 @@ int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, uint32_t net, unsig
 
 /* The live session this one renews: the same user from the same peer,
  * still holding its address. */
-static struct ezv_sess *renewed_session(const struct ezv_sess *x)
+static bool renews(struct ezv_sess *o, void *arg)
 {
-	for (struct ezv_sess *o = x->z->sessions; o; o = o->next)
-		if (o != x && o->server && o->authenticated && o->addr &&
-		    !strcmp(o->user, x->user) && ezv_same_peer(&o->peer_sa, &x->peer_sa) &&
-		    pool_owner(x->z->cfg->pools, o->addr) == o->id)
-			return o;
-	return NULL;
+	const struct ezv_sess *x = arg;
+
+	return o != x && o->addr && ezv_same_peer(&o->peer_sa, &x->peer_sa) &&
+	       pool_owner(x->z->cfg->pools, o->addr) == o->id;
+}
+
+static struct ezv_sess *renewed_session(struct ezv_sess *x)
+{
+	return ezv_sess_of_user(x->z, x->user, renews, x);
 }
 
 /* A client that renews Phase 1 (and logs in again) while its old session
@@ -147,7 +150,7 @@ static bool take_over_address(struct ezv_sess *x, uint32_t fixed)
 		return false;
 	if (pool_transfer(x->z->cfg->pools, o->addr, o->id, x->id))
 		return false;
-	x->addr = o->addr;
+	ezv_sess_set_addr(x, o->addr);
 	snprintf(x->pool, sizeof(x->pool), "%s", o->pool);
 	evs_ip4_ntop(x->addr, a, sizeof(a));
 	log_notice("%s: modecfg: \"%s\" renewed Phase 1 from %s: keeps address %s (from %s)",
@@ -158,7 +161,7 @@ static bool take_over_address(struct ezv_sess *x, uint32_t fixed)
 int ezv_lease_address(struct ezv_sess *x, struct evs_err *why)
 {
 	struct ezv *z = x->z;
-	uint32_t fixed = 0;
+	uint32_t fixed = 0, leased = 0;
 	int r;
 
 	x->mask = x->eff.netmask ? x->eff.netmask : 0xffffffffu;
@@ -179,7 +182,7 @@ int ezv_lease_address(struct ezv_sess *x, struct evs_err *why)
 			evs_errf(why, "address %s: %s", a, pool_result_str(r));
 			return -1;
 		}
-		x->addr = fixed;
+		ezv_sess_set_addr(x, fixed);
 		x->pool[0] = '\0';
 		return 0;
 	}
@@ -189,11 +192,12 @@ int ezv_lease_address(struct ezv_sess *x, struct evs_err *why)
 		evs_errf(why, "group \"%s\" has no pool and the user no address", x->group);
 		return -1;
 	}
-	r = pool_lease(z->cfg->pools, x->eff.pool, x->id, 0, &x->addr);
+	r = pool_lease(z->cfg->pools, x->eff.pool, x->id, 0, &leased);
 	if (r) {
 		evs_errf(why, "pool \"%s\": %s", x->eff.pool, pool_result_str(r));
 		return -1;
 	}
+	ezv_sess_set_addr(x, leased);
 	snprintf(x->pool, sizeof(x->pool), "%s", x->eff.pool);
 	z->st.leases++;
 	return 0;
@@ -202,23 +206,28 @@ int ezv_lease_address(struct ezv_sess *x, struct evs_err *why)
 /* This session took its address over from an older one of the same
  * client that still lives (the new Phase 1 died first): give it back
  * rather than free an address in use. */
+static bool takes_back(struct ezv_sess *o, void *arg)
+{
+	const struct ezv_sess *x = arg;
+
+	return o != x && o->addr == x->addr && ezv_same_peer(&o->peer_sa, &x->peer_sa) &&
+	       !pool_transfer(x->z->cfg->pools, x->addr, x->id, o->id);
+}
+
 static void hand_back_address(struct ezv_sess *x)
 {
-	struct pool_set *pools = x->z->cfg->pools;
+	struct ezv_sess *o;
 	char a[16];
 
-	if (pool_owner(pools, x->addr) != x->id)
+	if (pool_owner(x->z->cfg->pools, x->addr) != x->id)
 		return;
-	for (struct ezv_sess *o = x->z->sessions; o; o = o->next)
-		if (o != x && o->server && o->authenticated && o->addr == x->addr &&
-		    !strcmp(o->user, x->user) && ezv_same_peer(&o->peer_sa, &x->peer_sa) &&
-		    !pool_transfer(pools, x->addr, x->id, o->id)) {
-			evs_ip4_ntop(x->addr, a, sizeof(a));
-			log_notice("%s: modecfg: address %s of \"%s\" goes back to %s",
-				   evs_session_name(x->s), a, x->user, evs_session_name(o->s));
-			x->addr = 0;
-			return;
-		}
+	o = ezv_sess_of_user(x->z, x->user, takes_back, x);
+	if (o) {
+		evs_ip4_ntop(x->addr, a, sizeof(a));
+		log_notice("%s: modecfg: address %s of \"%s\" goes back to %s",
+			   evs_session_name(x->s), a, x->user, evs_session_name(o->s));
+		ezv_sess_set_addr(x, 0);
+	}
 }
 
 void ezv_lease_release(struct ezv_sess *x)
@@ -236,7 +245,7 @@ void ezv_lease_release(struct ezv_sess *x)
 			log_notice("%s: modecfg: fixed address %s of \"%s\" released",
 				   evs_session_name(x->s), a, x->user);
 	}
-	x->addr = 0;
+	ezv_sess_set_addr(x, 0);
 	claims_drop(x);
 }
 

@@ -195,7 +195,7 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 	if (in->has & MCF_BIT(MCF_IP4_ADDRESS)) {
 		struct evs_prefix p = evs_prefix_ip4(in->ip4_addr, 32);
 
-		x->addr = in->ip4_addr;
+		ezv_sess_set_addr(x, in->ip4_addr);
 		evs_session_set_inner(x->s, &p);
 	}
 	n = split_prefixes(in->split, in->n_split, nets);
@@ -259,11 +259,9 @@ static void modecfg_child_up(struct evs_session *s, void **state, uint32_t conn_
 
 	if (!x || !x->server || !x->authenticated)
 		return;
-	for (unsigned i = 0; i < x->n_conns; i++)
-		if (x->conns[i] == conn_id)
-			return;		/* a rekey of a connection we know */
-	if (x->n_conns < EZV_MAX_CONNS)
-		x->conns[x->n_conns++] = conn_id;
+	if (ezv_sess_has_conn(x, conn_id))
+		return;		/* a rekey of a connection we know */
+	ezv_sess_conn_add(x, conn_id);
 	ezv_rri_add(s, x, conn_id);
 	ezv_acct_start(x, evs_session_now(s));
 }
@@ -274,13 +272,9 @@ static void modecfg_child_down(struct evs_session *s, void **state, uint32_t con
 
 	if (!x || !x->server)
 		return;
-	for (unsigned i = 0; i < x->n_conns; i++)
-		if (x->conns[i] == conn_id) {
-			x->conns[i] = x->conns[--x->n_conns];
-			log_info("%s: rri: conn %u gone; the kernel removed its routes and "
-				 "proxy-ARP entries with it", evs_session_name(s), conn_id);
-			return;
-		}
+	if (ezv_sess_conn_del(x, conn_id))
+		log_info("%s: rri: conn %u gone; the kernel removed its routes and "
+			 "proxy-ARP entries with it", evs_session_name(s), conn_id);
 }
 
 static void modecfg_end(struct evs_session *s, void **state)

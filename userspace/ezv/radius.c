@@ -158,6 +158,8 @@ static void put_common(struct radius_client *rc, VALUE_PAIR **l, const char *use
 {
 	put(rc, l, PW_USER_NAME, user, -1);
 	put(rc, l, PW_NAS_IDENTIFIER, rc->nas_identifier, -1);
+	if (rc->aaa->nas_ip)
+		put_u32(rc, l, PW_NAS_IP_ADDRESS, rc->aaa->nas_ip);
 	put_u32(rc, l, PW_NAS_PORT, port);
 	put_u32(rc, l, PW_NAS_PORT_TYPE, PW_VIRTUAL);
 	put_u32(rc, l, PW_SERVICE_TYPE, PW_FRAMED);
@@ -172,7 +174,7 @@ enum radius_result radius_pap(struct radius_client *rc, const char *user,
 {
 	const struct radius_login l = {
 		.user = user, .pass = pass, .pass_len = pass_len,
-		.nas_identifier = rc->nas_identifier, .port = port,
+		.nas_identifier = rc->nas_identifier, .nas_ip = rc->aaa->nas_ip, .port = port,
 		.calling_station = calling_station,
 	};
 
@@ -185,6 +187,15 @@ enum radius_result radius_acct(struct radius_client *rc,
 	VALUE_PAIR *send = NULL;
 	int r;
 
+	if (info->type == RADIUS_ACCT_ON || info->type == RADIUS_ACCT_OFF) {
+		/* about the NAS, not a session (RFC 2866 5.1) */
+		put(rc, &send, PW_NAS_IDENTIFIER, rc->nas_identifier, -1);
+		if (rc->aaa->nas_ip)
+			put_u32(rc, &send, PW_NAS_IP_ADDRESS, rc->aaa->nas_ip);
+		put_u32(rc, &send, PW_ACCT_STATUS_TYPE, info->type);
+		put(rc, &send, PW_ACCT_SESSION_ID, info->session_id, -1);
+		goto send;
+	}
 	put_common(rc, &send, info->user, info->calling_station, info->port);
 	put_u32(rc, &send, PW_ACCT_STATUS_TYPE, info->type);
 	put(rc, &send, PW_ACCT_SESSION_ID, info->session_id, -1);
@@ -204,6 +215,7 @@ enum radius_result radius_acct(struct radius_client *rc,
 	if (info->type == RADIUS_ACCT_STOP)
 		put_u32(rc, &send, PW_ACCT_TERMINATE_CAUSE,
 			info->terminate_cause ? info->terminate_cause : PW_USER_REQUEST);
+send:
 	r = rc_acct(rc->rh, info->port, send);
 	rc_avpair_free(send);
 	switch (r) {

@@ -11,6 +11,7 @@
  *                       Class is also echoed in accounting (RFC 2865 5.25)
  *   Filter-Id (11)      the group, when no Class names one
  *   Session-Timeout     seconds the session may last (0 = unlimited)
+ *   Idle-Timeout        seconds without traffic before it ends (0 = none)
  *   Reply-Message       logged and shown to the client as XAUTH MESSAGE
  */
 #ifndef EVSD_RADIUS_H
@@ -44,6 +45,7 @@ struct radius_auth_reply {
 	uint8_t class_raw[RADIUS_CLASS_MAX];	/* echoed in accounting */
 	size_t class_len;
 	uint32_t session_timeout;
+	uint32_t idle_timeout;
 	char reply_message[128];
 };
 
@@ -57,6 +59,8 @@ enum radius_acct_type {
 	RADIUS_ACCT_START = 1,
 	RADIUS_ACCT_STOP = 2,
 	RADIUS_ACCT_INTERIM = 3,
+	RADIUS_ACCT_ON = 7,		/* the NAS starts: no session of it is live */
+	RADIUS_ACCT_OFF = 8,		/* the NAS stops cleanly */
 };
 
 struct radius_acct_info {

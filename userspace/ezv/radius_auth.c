@@ -37,6 +37,7 @@
 enum {
 	ATTR_USER_NAME = 1,
 	ATTR_USER_PASSWORD = 2,
+	ATTR_NAS_IP_ADDRESS = 4,
 	ATTR_NAS_PORT = 5,
 	ATTR_SERVICE_TYPE = 6,
 	ATTR_FRAMED_IP_ADDRESS = 8,
@@ -44,6 +45,7 @@ enum {
 	ATTR_REPLY_MESSAGE = 18,
 	ATTR_CLASS = 25,
 	ATTR_SESSION_TIMEOUT = 27,
+	ATTR_IDLE_TIMEOUT = 28,
 	ATTR_CALLING_STATION_ID = 31,
 	ATTR_NAS_IDENTIFIER = 32,
 	ATTR_NAS_PORT_TYPE = 61,
@@ -55,13 +57,7 @@ enum {
 	PASS_MAX = 128,
 };
 
-struct pkt {
-	uint8_t *b;
-	size_t len, cap;
-	bool full;
-};
-
-static void put(struct pkt *p, uint8_t type, const void *v, size_t n)
+void radius_pkt_put(struct radius_pkt *p, uint8_t type, const void *v, size_t n)
 {
 	if (n > 253 || p->len + 2 + n > p->cap) {
 		p->full = true;
@@ -74,16 +70,16 @@ static void put(struct pkt *p, uint8_t type, const void *v, size_t n)
 	p->len += 2 + n;
 }
 
-static void put_u32(struct pkt *p, uint8_t type, uint32_t v)
+void radius_pkt_put_u32(struct radius_pkt *p, uint8_t type, uint32_t v)
 {
 	uint32_t be = htonl(v);
 
-	put(p, type, &be, 4);
+	radius_pkt_put(p, type, &be, 4);
 }
 
 /* RFC 2865 5.2: the password in 16-byte blocks, each XORed with
  * MD5(secret | previous block), the first with the Request Authenticator. */
-static int put_password(struct pkt *p, const uint8_t *pass, size_t n,
+static int put_password(struct radius_pkt *p, const uint8_t *pass, size_t n,
 			const uint8_t auth[16], const struct secret *key)
 {
 	uint8_t hidden[PASS_MAX], md[EVP_MAX_MD_SIZE];
@@ -113,13 +109,13 @@ static int put_password(struct pkt *p, const uint8_t *pass, size_t n,
 	}
 	EVP_MD_CTX_free(ctx);
 	if (!rc)
-		put(p, ATTR_USER_PASSWORD, hidden, padded);
+		radius_pkt_put(p, ATTR_USER_PASSWORD, hidden, padded);
 	sodium_memzero(hidden, sizeof(hidden));
 	sodium_memzero(md, sizeof(md));
 	return rc;
 }
 
-static int hmac_md5(const struct secret *key, const uint8_t *b, size_t n,
+int radius_hmac_md5(const struct secret *key, const uint8_t *b, size_t n,
 		    uint8_t out[MA_LEN])
 {
 	unsigned len = 0;
@@ -129,11 +125,32 @@ static int hmac_md5(const struct secret *key, const uint8_t *b, size_t n,
 	return len == MA_LEN ? 0 : -1;
 }
 
+int radius_md5_sum(const uint8_t *b, size_t len, const uint8_t auth[16],
+		   const struct secret *key, uint8_t out[16])
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	EVP_MD_CTX *ctx;
+	int ok;
+
+	if (len < HDR)
+		return -1;
+	ctx = EVP_MD_CTX_new();
+	ok = ctx && EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1 &&
+	     EVP_DigestUpdate(ctx, b, 4) == 1 && EVP_DigestUpdate(ctx, auth, 16) == 1 &&
+	     EVP_DigestUpdate(ctx, b + HDR, len - HDR) == 1 &&
+	     EVP_DigestUpdate(ctx, secret_data(key), secret_len(key)) == 1 &&
+	     EVP_DigestFinal_ex(ctx, md, NULL) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (ok)
+		memcpy(out, md, 16);
+	return ok ? 0 : -1;
+}
+
 size_t radius_auth_request(uint8_t *buf, size_t cap, uint8_t id,
 			   const uint8_t auth[16], const struct secret *key,
 			   const struct radius_login *l)
 {
-	struct pkt p = { buf, HDR, cap, false };
+	struct radius_pkt p = { buf, HDR, cap, false };
 	uint8_t zero[MA_LEN] = { 0 };
 	size_t ma_at;
 
@@ -143,28 +160,29 @@ size_t radius_auth_request(uint8_t *buf, size_t cap, uint8_t id,
 	buf[1] = id;
 	memcpy(buf + 4, auth, 16);
 	ma_at = p.len + 2;
-	put(&p, ATTR_MESSAGE_AUTHENTICATOR, zero, MA_LEN);
-	put(&p, ATTR_USER_NAME, l->user, strlen(l->user));
+	radius_pkt_put(&p, ATTR_MESSAGE_AUTHENTICATOR, zero, MA_LEN);
+	radius_pkt_put(&p, ATTR_USER_NAME, l->user, strlen(l->user));
 	if (put_password(&p, l->pass, l->pass_len, auth, key) < 0)
 		return 0;
-	put(&p, ATTR_NAS_IDENTIFIER, l->nas_identifier, strlen(l->nas_identifier));
-	put_u32(&p, ATTR_NAS_PORT, l->port);
-	put_u32(&p, ATTR_NAS_PORT_TYPE, NAS_PORT_VIRTUAL);
-	put_u32(&p, ATTR_SERVICE_TYPE, SERVICE_FRAMED);
+	radius_pkt_put(&p, ATTR_NAS_IDENTIFIER, l->nas_identifier, strlen(l->nas_identifier));
+	if (l->nas_ip)
+		radius_pkt_put_u32(&p, ATTR_NAS_IP_ADDRESS, l->nas_ip);
+	radius_pkt_put_u32(&p, ATTR_NAS_PORT, l->port);
+	radius_pkt_put_u32(&p, ATTR_NAS_PORT_TYPE, NAS_PORT_VIRTUAL);
+	radius_pkt_put_u32(&p, ATTR_SERVICE_TYPE, SERVICE_FRAMED);
 	if (l->calling_station && l->calling_station[0])
-		put(&p, ATTR_CALLING_STATION_ID, l->calling_station,
+		radius_pkt_put(&p, ATTR_CALLING_STATION_ID, l->calling_station,
 		    strlen(l->calling_station));
 	if (p.full || p.len > 4096)
 		return 0;
 	buf[2] = (uint8_t)(p.len >> 8);
 	buf[3] = (uint8_t)p.len;
-	if (hmac_md5(key, buf, p.len, buf + ma_at) < 0)
+	if (radius_hmac_md5(key, buf, p.len, buf + ma_at) < 0)
 		return 0;
 	return p.len;
 }
 
-/* Calls fn for each attribute; -1 if they do not tile the packet. */
-static int walk(const uint8_t *b, size_t len,
+int radius_attr_walk(const uint8_t *b, size_t len,
 		void (*fn)(uint8_t type, const uint8_t *v, size_t n, void *arg),
 		void *arg)
 {
@@ -199,10 +217,8 @@ int radius_auth_check(const uint8_t *b, size_t len, uint8_t id,
 		      const uint8_t req_auth[16], const struct secret *key,
 		      bool require_ma, const char **why)
 {
-	uint8_t copy[4096], md[EVP_MAX_MD_SIZE], mac[MA_LEN];
+	uint8_t copy[4096], md[16], mac[MA_LEN];
 	struct ma_find f = { NULL, 0 };
-	EVP_MD_CTX *ctx;
-	int ok;
 
 	if (len < HDR || len > sizeof(copy) || (size_t)(b[2] << 8 | b[3]) != len) {
 		*why = "bad length";
@@ -217,7 +233,7 @@ int radius_auth_check(const uint8_t *b, size_t len, uint8_t id,
 		*why = "not an Access-Accept, -Reject or -Challenge";
 		return -1;
 	}
-	if (walk(b, len, find_ma, &f) < 0) {
+	if (radius_attr_walk(b, len, find_ma, &f) < 0) {
 		*why = "malformed attributes";
 		return -1;
 	}
@@ -226,25 +242,18 @@ int radius_auth_check(const uint8_t *b, size_t len, uint8_t id,
 		return -1;
 	}
 	/* Response Authenticator: MD5(code id length RequestAuth attrs secret) */
-	memcpy(copy, b, len);
-	memcpy(copy + 4, req_auth, 16);
-	ctx = EVP_MD_CTX_new();
-	ok = ctx && EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1 &&
-	     EVP_DigestUpdate(ctx, copy, len) == 1 &&
-	     EVP_DigestUpdate(ctx, secret_data(key), secret_len(key)) == 1 &&
-	     EVP_DigestFinal_ex(ctx, md, NULL) == 1 &&
-	     sodium_memcmp(md, b + 4, 16) == 0;
-	EVP_MD_CTX_free(ctx);
-	if (!ok) {
+	if (radius_md5_sum(b, len, req_auth, key, md) < 0 || sodium_memcmp(md, b + 4, 16)) {
 		*why = "bad Response Authenticator";
 		return -1;
 	}
+	memcpy(copy, b, len);
+	memcpy(copy + 4, req_auth, 16);
 	/* Message-Authenticator: HMAC-MD5 over the answer with the Request
 	 * Authenticator in place and itself zeroed (RFC 3579 3.2). */
 	if (!f.n)
 		return 0;
 	memset(copy + (f.v - b), 0, MA_LEN);
-	if (hmac_md5(key, copy, len, mac) < 0 || sodium_memcmp(mac, f.v, MA_LEN)) {
+	if (radius_hmac_md5(key, copy, len, mac) < 0 || sodium_memcmp(mac, f.v, MA_LEN)) {
 		*why = "bad Message-Authenticator";
 		return -1;
 	}
@@ -274,6 +283,10 @@ static void read_attr(uint8_t type, const uint8_t *v, size_t n, void *arg)
 	case ATTR_SESSION_TIMEOUT:
 		if (n == 4)
 			out->session_timeout = be32(v);
+		break;
+	case ATTR_IDLE_TIMEOUT:
+		if (n == 4)
+			out->idle_timeout = be32(v);
 		break;
 	case ATTR_CLASS:
 		if (n <= RADIUS_CLASS_MAX) {
@@ -305,7 +318,7 @@ void radius_auth_read(const uint8_t *b, size_t len, struct radius_auth_reply *ou
 	struct reply_ctx c = { out, "" };
 
 	memset(out, 0, sizeof(*out));
-	walk(b, len, read_attr, &c);
+	radius_attr_walk(b, len, read_attr, &c);
 	/* a group from Class wins; Filter-Id only fills in */
 	if (!out->group[0] && c.filter[0])
 		memcpy(out->group, c.filter, sizeof(c.filter));

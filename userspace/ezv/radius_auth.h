@@ -27,11 +27,36 @@ struct radius_login {
 	const uint8_t *pass;
 	size_t pass_len;		/* at most 128 */
 	const char *nas_identifier;
+	uint32_t nas_ip;		/* NAS-IP-Address, host order; 0 = none */
 	uint32_t port;			/* NAS-Port */
 	const char *calling_station;	/* NULL or "" = none */
 };
 
 struct secret;
+
+/* ---- packet helpers (also the dynamic-authorization codec's, dae.c) ---- */
+
+/* A packet being built: attributes appended at len; full when one did
+ * not fit (or was longer than 253 bytes). */
+struct radius_pkt {
+	uint8_t *b;
+	size_t len, cap;
+	bool full;
+};
+void radius_pkt_put(struct radius_pkt *p, uint8_t type, const void *v, size_t n);
+void radius_pkt_put_u32(struct radius_pkt *p, uint8_t type, uint32_t v);
+/* Calls fn for each attribute of b (header of 20 bytes first); -1 if
+ * they do not tile the packet. */
+int radius_attr_walk(const uint8_t *b, size_t len,
+		     void (*fn)(uint8_t type, const uint8_t *v, size_t n, void *arg),
+		     void *arg);
+int radius_hmac_md5(const struct secret *key, const uint8_t *b, size_t n, uint8_t out[16]);
+/* MD5(code id length | auth | attributes | secret): the Response
+ * Authenticator (auth = the request's) and the accounting / CoA /
+ * Disconnect Request Authenticator (auth = 16 zeros).  0 or -1. */
+int radius_md5_sum(const uint8_t *b, size_t len, const uint8_t auth[16],
+		   const struct secret *key, uint8_t out[16]);
+
 /* An Access-Request into buf: Message-Authenticator first, then the
  * login's attributes.  Its length, 0 if it does not fit. */
 size_t radius_auth_request(uint8_t *buf, size_t cap, uint8_t id,

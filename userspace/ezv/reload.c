@@ -25,6 +25,7 @@ struct ezv_next {
 	const struct userdb *db;	/* owned by aaa */
 	const struct ezv_kernel_ops *kops;
 	void *karg;
+	struct ezv_dae_slot *dae_cache;	/* the new clients' replay cache */
 };
 
 struct ezv_next *ezv_reload_prepare(struct ezv *z, const struct ike_config *ike,
@@ -55,6 +56,12 @@ struct ezv_next *ezv_reload_prepare(struct ezv *z, const struct ike_config *ike,
 		free(db);
 		goto fail;
 	}
+	n->dae_cache = ezv_dae_cache_new(cfg, z->cfg, z->dae_cache);
+	if (cfg->aaa.dae.port && !n->dae_cache) {
+		evs_errf(err, "out of memory");
+		aaa_free(n->aaa);
+		goto fail;
+	}
 	n->db = db;
 	n->ike = ike;
 	n->cfg = cfg;
@@ -71,6 +78,7 @@ void ezv_reload_abort(struct ezv_next *n)
 	if (!n)
 		return;
 	aaa_free(n->aaa);
+	free(n->dae_cache);
 	free(n);
 }
 
@@ -191,6 +199,9 @@ unsigned ezv_reload_commit(struct ezv *z, struct ezv_next *n)
 	z->cfg = n->cfg;
 	z->kops = n->kops;
 	z->karg = n->karg;
+	/* No Accounting-On: the NAS did not restart, its sessions go on. */
+	free(z->dae_cache);
+	z->dae_cache = n->dae_cache;
 	/* Lockouts in progress stay; the limits are the new ones. */
 	z->rl.burst = n->cfg->xauth.lockout_failures;
 	z->rl.window = n->cfg->xauth.lockout_seconds;

@@ -87,6 +87,7 @@ static int xauth_begin_client(struct ezv *z, struct evs_session *s, void **state
 	x->xauth_interactive = client_interactive(z, p);
 	xauth_client_init(&x->xc, x->xauth_interactive ? XAUTH_CLIENT_MAX_TRIES : 1);
 	x->xauth_deadline = evs_session_now(s) + (uint64_t)z->cfg->xauth.timeout * 1000;
+	ezv_due(z, x->xauth_deadline);
 	log_info("%s: xauth: waiting for the gateway to ask for user \"%s\"%s",
 		 evs_session_name(s), p->xauth_user,
 		 x->xauth_interactive ? " (password typed: evsadm client xauth)" : "");
@@ -134,6 +135,7 @@ static int xauth_begin(struct evs_session *s, void *arg, void **state)
 	randombytes_buf(&seed, sizeof(seed));
 	xauth_server_init(&x->xs, z->cfg->xauth.retries, seed);
 	x->xauth_deadline = evs_session_now(s) + (uint64_t)z->cfg->xauth.timeout * 1000;
+	ezv_due(z, x->xauth_deadline);
 	xauth_server_start(&x->xs, &out);
 	log_info("%s: xauth: asking %s%s%s%s for user name and password (%s, up to %u tries)",
 		 evs_session_name(s), x->peer, x->p1_group[0] ? " (group \"" : "",
@@ -372,6 +374,36 @@ static int xauth_recv(struct evs_session *s, void **state, uint32_t msgid,
 	return rc;
 }
 
+struct other_logins {
+	const struct ezv_sess *x;
+	unsigned n;
+};
+
+/* Another live login of the user (a renewal from the same peer is not). */
+static bool count_other_login(struct ezv_sess *o, void *arg)
+{
+	struct other_logins *ol = arg;
+
+	ol->n += o != ol->x && !ezv_same_peer(&o->peer_sa, &ol->x->peer_sa);
+	return false;
+}
+
+/* Session-Timeout and Idle-Timeout: the Access-Accept's beat the group
+ * and user blocks' (RFC 2865 5.27, 5.28). */
+static void set_limits(struct ezv_sess *x, const struct aaa_result *r, uint32_t session,
+		       uint32_t idle)
+{
+	uint64_t now = evs_session_now(x->s);
+
+	if (r->source == AAA_SRC_RADIUS && r->radius.session_timeout)
+		session = r->radius.session_timeout;
+	if (r->source == AAA_SRC_RADIUS && r->radius.idle_timeout)
+		idle = r->radius.idle_timeout;
+	ezv_sess_set_session_timeout(x, session, now);
+	x->idle_timeout_s = idle;
+	x->active_ms = now;	/* idle time counts from the login */
+}
+
 /* Decide about a finished login: group lock, group known. */
 void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 {
@@ -383,6 +415,7 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 	struct xauth_out out;
 	char reason[512];
 	bool ok = r->ok;
+	uint32_t eff_session = 0, eff_idle = 0;
 	enum ezv_refusal why = EZV_REFUSE_CREDENTIALS;
 
 	if (u && u->group[0])
@@ -410,10 +443,13 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 		struct ezv_settings eff;
 		unsigned n = 0;
 
+		struct other_logins ol = { x, 0 };
+
 		ezv_merge(&g->s, u ? &u->s : NULL, &eff);
-		for (struct ezv_sess *o = z->sessions; o; o = o->next)
-			n += o != x && o->server && o->authenticated && !strcmp(o->user, r->user) &&
-			     !ezv_same_peer(&o->peer_sa, &x->peer_sa);	/* a renewal */
+		ezv_sess_of_user(z, r->user, count_other_login, &ol);
+		n = ol.n;
+		eff_session = eff.session_timeout;
+		eff_idle = eff.idle_timeout;
 		if (eff.max_logins && n >= eff.max_logins) {
 			ok = false;
 			why = EZV_REFUSE_MAX_LOGINS;
@@ -424,7 +460,8 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 	if (ok) {
 		z->st.logins_ok++;
 		x->authenticated = true;
-		snprintf(x->user, sizeof(x->user), "%s", r->user);
+		ezv_sess_set_user(x, r->user);
+		set_limits(x, r, eff_session, eff_idle);
 		snprintf(x->group, sizeof(x->group), "%s", group);
 		x->login = *r;
 		xauth_rl_succeeded(&z->rl, r->user);

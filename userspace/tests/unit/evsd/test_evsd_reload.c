@@ -13,7 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "evsd/dae.h"
 #include "evsd/evsd.h"
+#include "ezv/easyvpn.h"
 #include "lib/daemon_log.h"
 #include "tests/unit/unit.h"
 
@@ -178,6 +184,84 @@ UNIT_TEST(a_good_configuration_replaces_the_old_and_its_sockets)
 	UNIT_ASSERT(d->net.s[0].fd != fd500 && d->net.s[1].fd != fd4500);
 	UNIT_ASSERT(fcntl(fd500, F_GETFD) < 0 && errno == EBADF);
 	UNIT_ASSERT(fcntl(fd4500, F_GETFD) < 0 && errno == EBADF);
+	daemon_down(d);
+	free(d);
+	unlink(path);
+	free(path);
+}
+
+/* Whether UDP port on 127.0.0.1 is free (bound, no SO_REUSEADDR, closed);
+ * hold: keep it bound and return the descriptor instead. */
+static int udp_free(unsigned port, bool hold)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), ok;
+
+	UNIT_ASSERT(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (hold && ok)
+		return fd;
+	close(fd);
+	return ok;
+}
+
+static void write_dae_conf(const char *path, unsigned port, unsigned dae_port)
+{
+	char extra[512];
+
+	snprintf(extra, sizeof(extra),
+		 "user-database /nonexistent/evs-reload-users\n"
+		 "aaa {\n  dynamic-authorization {\n    port %u\n    listen 127.0.0.1\n"
+		 "    client 127.0.0.1 {\n      key \"dae-Secret-4711\"\n    }\n  }\n}\n",
+		 dae_port);
+	write_conf(path, port, extra);
+}
+
+/* The RFC 5176 socket follows its port on reload: kept when it stays, a
+ * new one bound before the old one closes, and a port that cannot be
+ * bound refuses the reload with the running socket kept. */
+UNIT_TEST(the_dynamic_authorization_socket_follows_a_reload)
+{
+	char *path = unit_tmpfile("");
+	struct evsd *d = calloc(1, sizeof(*d));
+	unsigned p = base_port() + 50, dp = base_port() + 60;
+	struct evsd_dae *first;
+	struct evs_err err;
+	int busy;
+
+	UNIT_ASSERT(d);
+	evsd_log_set_quiet(true);
+	write_dae_conf(path, p, dp);
+	daemon_up(d, path);
+	d->ezv = ezv_init(&d->cfg.ike, d->cfg.easyvpn, NULL, NULL, &err);
+	UNIT_ASSERT(d->ezv);
+	d->dae = evsd_dae_open(NULL, d->ezv, d->cfg.easyvpn, NULL, &err);
+	UNIT_ASSERT(d->dae);
+	first = d->dae;
+	UNIT_ASSERT(!udp_free(dp, false));
+	/* unchanged: the same socket */
+	UNIT_ASSERT_EQ_INT(evsd_reload(d, &err), 0);
+	UNIT_ASSERT(d->dae == first);
+	/* another port that is taken: refused, the running socket stays */
+	busy = udp_free(dp + 1, true);
+	UNIT_ASSERT(busy > 1);
+	write_dae_conf(path, p, dp + 1);
+	UNIT_ASSERT_EQ_INT(evsd_reload(d, &err), -1);
+	UNIT_ASSERT(strstr(err.msg, "dynamic-authorization socket"));
+	UNIT_ASSERT(d->dae == first);
+	UNIT_ASSERT(!udp_free(dp, false));
+	close(busy);
+	/* now free: a new socket there, the old port let go */
+	UNIT_ASSERT_EQ_INT(evsd_reload(d, &err), 0);
+	UNIT_ASSERT(d->dae && !udp_free(dp + 1, false));
+	UNIT_ASSERT(udp_free(dp, false));
+	/* the block removed: no socket */
+	write_conf(path, p, "user-database /nonexistent/evs-reload-users\n");
+	UNIT_ASSERT_EQ_INT(evsd_reload(d, &err), 0);
+	UNIT_ASSERT(d->dae == NULL);
+	UNIT_ASSERT(udp_free(dp + 1, false));
+	ezv_shutdown(d->ezv);
 	daemon_down(d);
 	free(d);
 	unlink(path);

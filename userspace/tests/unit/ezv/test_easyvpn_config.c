@@ -264,4 +264,49 @@ UNIT_TEST(bad_prefix_names_the_line)
 	unload();
 }
 
+UNIT_TEST(dynamic_authorization_and_timeouts)
+{
+	struct evs_err err;
+	const struct ezv_dae *d;
+	const struct ezv_group *g;
+
+	UNIT_ASSERT_EQ_INT(load("aaa {\n  nas-ip-address 198.51.100.1\n"
+				"  dynamic-authorization {\n    port 1700\n"
+				"    event-timestamp-window 60\n    require-event-timestamp yes\n"
+				"    client 192.0.2.10 {\n      key \"k1-secret\"\n    }\n"
+				"    client 2001:db8::10 {\n      key \"k2-secret\"\n    }\n"
+				"  }\n}\n"
+				"group g {\n  idle-timeout 600\n  session-timeout 28800\n}\n",
+				&err), 0);
+	d = &cfg.easyvpn->aaa.dae;
+	UNIT_ASSERT_EQ_INT(cfg.easyvpn->aaa.nas_ip, IP(198, 51, 100, 1));
+	UNIT_ASSERT_EQ_INT(d->port, 1700);
+	UNIT_ASSERT_EQ_INT(d->window, 60);
+	UNIT_ASSERT(d->require_timestamp && d->require_ma);
+	UNIT_ASSERT_EQ_INT(d->n_clients, 2);
+	UNIT_ASSERT_EQ_INT(d->clients[1].addr.ss_family, AF_INET6);
+	g = ezv_find_group(cfg.easyvpn, "g", 1);
+	UNIT_ASSERT(g && g->s.idle_timeout == 600 && g->s.session_timeout == 28800);
+	unload();
+	/* defaults */
+	UNIT_ASSERT_EQ_INT(load("aaa {\n  dynamic-authorization {\n    client 192.0.2.10 {\n"
+				"      key s\n    }\n  }\n}\n", &err), 0);
+	d = &cfg.easyvpn->aaa.dae;
+	UNIT_ASSERT(d->port == 3799 && d->window == 300 && d->require_ma &&
+		    !d->require_timestamp && d->listen.ss_family == AF_UNSPEC);
+	unload();
+	expect_error("aaa {\n  dynamic-authorization {\n  }\n}\n",
+		     "evsd.conf:2: dynamic-authorization without a client: nobody could use it");
+	expect_error("aaa {\n  dynamic-authorization {\n    client 192.0.2.1 {\n    }\n  }\n}\n",
+		     "evsd.conf:3: dynamic-authorization client 192.0.2.1 has no key");
+	expect_error("aaa {\n  dynamic-authorization {\n    client 192.0.2.1 {\n      key a\n"
+		     "    }\n    client 192.0.2.1 {\n      key b\n    }\n  }\n}\n",
+		     "evsd.conf:6: dynamic-authorization client 192.0.2.1 given twice");
+	expect_error("aaa {\n  dynamic-authorization {\n    colour blue\n  }\n}\n",
+		     "evsd.conf:3: unknown dynamic-authorization setting \"colour\"");
+	expect_error("aaa {\n  nas-ip-address 2001:db8::1\n}\n",
+		     "evsd.conf:2: nas-ip-address takes an IPv4 address");
+	expect_error("group g {\n  idle-timeout soon\n}\n", "evsd.conf:2: 'soon' is not a number");
+}
+
 UNIT_MAIN()

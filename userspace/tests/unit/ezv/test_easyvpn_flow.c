@@ -21,6 +21,8 @@
 #include "ezv/pool.h"
 #include "lib/secret.h"
 #include "lib/userdb.h"
+#include "ezv/dae.h"
+#include "tests/unit/ezv/dae_build.h"
 #include "tests/unit/unit.h"
 
 /* ---- a tiny engine: two sessions wired back to back ------------------- */
@@ -212,12 +214,18 @@ void evs_session_set_authorized(struct evs_session *s, const char *user)
 	snprintf(s->user, sizeof(s->user), "%s", user);
 }
 bool evs_session_site_to_site(const struct evs_session *s) { return s->site; }
+/* Every call, also for a session already ended (the tests count them). */
+static unsigned terminations;
+static enum evs_end_reason last_reason;
+
 /* Like the engine's: the steps' end() runs before it returns. */
 void evs_session_terminate(struct evs_session *s, enum evs_end_reason reason,
 			   const char *why)
 {
 	s->end_reason = reason;
 	s->terminated = true;
+	terminations++;
+	last_reason = reason;
 	if (s->dead)
 		return;
 	s->dead = true;
@@ -300,6 +308,9 @@ static const char conf_fmt[] =
 	"  network-extension allow 10.77.200.0/21 203.0.113.0/24\n}\n"
 	"user bob {\n  max-logins 1\n}\n";
 
+/* More configuration for one test. */
+static const char *extra_conf = "";
+
 static void setup_k(const struct ezv_kernel_ops *kops);
 
 static void setup(void)
@@ -332,6 +343,7 @@ static void setup_k(const struct ezv_kernel_ops *kops)
 	p1_keyid = true;
 	p1_site = false;
 	snprintf(text, sizeof(text), conf_fmt, userfile);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s", extra_conf);
 	memset(&cfg, 0, sizeof(cfg));
 	tree = cfg_parse_string(text, "evsd.conf", &ce);
 	UNIT_ASSERT(tree);
@@ -1163,6 +1175,7 @@ static int reload_with(const char *from, const char *to, char *err, size_t errle
 	int ended;
 
 	snprintf(base, sizeof(base), conf_fmt, userfile);
+	snprintf(base + strlen(base), sizeof(base) - strlen(base), "%s", extra_conf);
 	at = from[0] ? strstr(base, from) : NULL;
 	UNIT_ASSERT(!from[0] || at);
 	if (at)
@@ -1335,6 +1348,434 @@ UNIT_TEST(reload_that_cannot_be_prepared_changes_nothing)
 	end_session(&c2);
 	drop_queue();
 	teardown();
+}
+
+/* ---- the session indexes ------------------------------------------------ */
+
+/* A stand-in kernel: routes and ARP taken, SA counters from a table. */
+static struct {
+	uint32_t conn, spi;
+	bool inbound;
+	uint64_t bytes;
+} ksa[8];
+static unsigned n_ksa;
+
+static int ktab_dump(void *karg, ezv_sa_counter_fn fn, void *arg)
+{
+	(void)karg;
+	for (unsigned i = 0; i < n_ksa; i++)
+		fn(ksa[i].conn, ksa[i].spi, ksa[i].inbound, ksa[i].bytes, 1, arg);
+	return 0;
+}
+
+static const struct ezv_kernel_ops tab_kops = {
+	.route_add = k_route_add, .parp_add = k_parp_add, .dump_sa_counters = ktab_dump,
+};
+
+static unsigned step_index(const char *name)
+{
+	unsigned i = 0;
+
+	while (strcmp(steps[i]->name, name))
+		i++;
+	return i;
+}
+
+static void child(struct evs_session *s, uint32_t conn, bool up)
+{
+	unsigned i = step_index("modecfg");
+
+	if (up)
+		steps[i]->child_up(s, &s->state[i], conn);
+	else
+		steps[i]->child_down(s, &s->state[i], conn);
+}
+
+struct seen {
+	unsigned n;
+	uint32_t id;
+	uint64_t rx, tx;
+	char user[32];
+};
+
+static void seen_cb(const struct ezv_session_info *i, void *arg)
+{
+	struct seen *w = arg;
+
+	w->n++;
+	w->id = i->id;
+	w->rx = i->rx_bytes;
+	w->tx = i->tx_bytes;
+	snprintf(w->user, sizeof(w->user), "%s", i->user);
+}
+
+static struct seen find(const char *user, uint32_t addr, uint32_t id)
+{
+	struct ezv_session_filter f = { .user = user, .addr = addr, .id = id };
+	struct seen w = { 0 };
+
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &f, seen_cb, &w), w.n);
+	return w;
+}
+
+
+/* Lookups by id, user, inner address and connection go through the
+ * indexes: each finds its session among several, a connection that moves
+ * slots (another one of the session went down) still finds its session,
+ * and an ended session is in none of them. */
+UNIT_TEST(sessions_are_found_by_index)
+{
+	struct evs_session s1, c1;
+	struct seen w;
+	uint32_t a1, a2;
+
+	setup_k(&tab_kops);
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(s1.ready);
+	connect_as("carol", "carolpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready);
+	a1 = inner(&c1);
+	a2 = inner(&cli);
+	UNIT_ASSERT(a1 && a2 && a1 != a2);
+
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 2);
+	w = find("alice", 0, 0);
+	UNIT_ASSERT_EQ_INT(w.n, 1);
+	UNIT_ASSERT_EQ_INT(w.id, s1.id);
+	w = find("carol", 0, 0);
+	UNIT_ASSERT_EQ_INT(w.n, 1);
+	UNIT_ASSERT_EQ_INT(w.id, srv.id);
+	UNIT_ASSERT_EQ_INT(find("nobody", 0, 0).n, 0);
+	UNIT_ASSERT_EQ_INT(find("alice", a2, 0).n, 0);	/* every field must match */
+	w = find(NULL, a2, 0);
+	UNIT_ASSERT_EQ_INT(w.n, 1);
+	UNIT_ASSERT_EQ_STR(w.user, "carol");
+	w = find(NULL, 0, s1.id);
+	UNIT_ASSERT_EQ_INT(w.n, 1);
+	UNIT_ASSERT_EQ_STR(w.user, "alice");
+	UNIT_ASSERT_EQ_INT(find(NULL, 0, 999999).n, 0);
+
+	/* counters land on the session that holds the connection */
+	child(&s1, 11, true);
+	child(&s1, 12, true);
+	child(&s1, 13, true);
+	child(&srv, 22, true);
+	n_ksa = 0;
+	ksa[n_ksa++] = (typeof(ksa[0])){ 22, 0x100, true, 500 };
+	ksa[n_ksa++] = (typeof(ksa[0])){ 11, 0x200, false, 7 };
+	ksa[n_ksa++] = (typeof(ksa[0])){ 99, 0x300, true, 1000 };	/* nobody's */
+	ezv_counters_refresh(ezv);
+	w = find("carol", 0, 0);
+	UNIT_ASSERT_EQ_INT(w.rx, 500);
+	w = find("alice", 0, 0);
+	UNIT_ASSERT_EQ_INT(w.tx, 7);
+	UNIT_ASSERT_EQ_INT(w.rx, 0);
+	/* conn 11 goes: conn 13 moves into its slot and is still alice's */
+	child(&s1, 11, false);
+	ksa[1] = (typeof(ksa[0])){ 13, 0x400, false, 40 };
+	ezv_counters_refresh(ezv);
+	w = find("alice", 0, 0);
+	UNIT_ASSERT_EQ_INT(w.tx, 47);	/* 7 retired with its SA, 40 live */
+	child(&s1, 13, false);
+	child(&s1, 12, false);
+	ezv_counters_refresh(ezv);
+	UNIT_ASSERT_EQ_INT(find("alice", 0, 0).tx, 47);
+
+	/* ended: in no index */
+	end_session(&s1);
+	end_session(&c1);
+	UNIT_ASSERT_EQ_INT(find("alice", 0, 0).n, 0);
+	UNIT_ASSERT_EQ_INT(find(NULL, a1, 0).n, 0);
+	UNIT_ASSERT_EQ_INT(find(NULL, 0, s1.id).n, 0);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 1);
+	n_ksa = 0;
+	disconnect();
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 0);
+	teardown();
+}
+
+/* ---- RADIUS dynamic authorization: what a request does ------------------- */
+
+static const char dae_conf[] =
+	"aaa {\n  nas-identifier gw1\n  nas-ip-address 203.0.113.1\n"
+	"  dynamic-authorization {\n    require-message-authenticator no\n"
+	"    client 127.0.0.1 {\n      key \"dae-Secret-4711\"\n    }\n  }\n}\n";
+
+static struct sockaddr_storage dae_from(const char *ip, uint16_t port)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	inet_pton(AF_INET, ip, &a->sin_addr);
+	return ss;
+}
+
+#define WALL 1800000000u
+
+/* The answer's Error-Cause (0 for an ACK), -1 for no answer. */
+static long dae_send(struct tdae *r, const char *ip, uint8_t *code)
+{
+	struct sockaddr_storage from = dae_from(ip, 40000);
+	uint8_t a[256];
+	size_t n = ezv_dae_input(ezv, &from, r->b, r->len, fake_now, WALL, a, sizeof(a));
+
+	if (!n)
+		return -1;
+	*code = a[0];
+	return tdae_verify(a, n, r, "dae-Secret-4711");
+}
+
+static void dae_user(struct tdae *r, uint8_t code, uint8_t id, const char *user)
+{
+	tdae_start(r, code, id);
+	if (user)
+		tdae_str(r, 1, user);
+}
+
+/* Disconnect-Request: the named session ends as an admin reset, ACK;
+ * nobody by that name: NAK 503; every attribute given must match; the
+ * wrong secret or an unknown source: no answer at all, counted; a
+ * retransmission: the same answer, nothing done twice. */
+UNIT_TEST(radius_disconnect_ends_the_named_session)
+{
+	struct evs_session s1, c1;
+	struct ezv_dae_stats st;
+	struct tdae r;
+	uint8_t code = 0;
+	uint32_t a2;
+
+	extra_conf = dae_conf;
+	terminations = 0;
+	setup();
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(s1.ready);
+	connect_as("carol", "carolpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready);
+	a2 = inner(&cli);
+
+	/* unknown user */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 1, "mallory");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_SESSION_NOT_FOUND);
+	UNIT_ASSERT_EQ_INT(code, DAE_DISCONNECT_NAK);
+	/* alice's name with carol's address: both must match */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 2, "alice");
+	tdae_u32(&r, 8, a2);
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_SESSION_NOT_FOUND);
+	UNIT_ASSERT_EQ_INT(terminations, 0);
+	/* the wrong secret: nothing happens, nothing is said */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 3, "alice");
+	tdae_sign(&r, "guessed");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), -1);
+	/* the right secret from a host that is no client */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 4, "alice");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "198.51.100.99", &code), -1);
+	UNIT_ASSERT_EQ_INT(terminations, 0);
+	/* another NAS named, no identification, a Filter-Id */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 5, "alice");
+	tdae_str(&r, 32, "gw2");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_NAS_MISMATCH);
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 6, NULL);
+	tdae_str(&r, 32, "gw1");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_MISSING_ATTRIBUTE);
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 7, "alice");
+	tdae_str(&r, 11, "acl-1");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_UNSUPPORTED_ATTRIBUTE);
+	UNIT_ASSERT_EQ_INT(terminations, 0);
+	/* a stale Event-Timestamp: dropped (RFC 5176 3.5) */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 8, "alice");
+	tdae_u32(&r, 55, WALL - 301);
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), -1);
+	UNIT_ASSERT_EQ_INT(terminations, 0);
+
+	/* alice, by name and NAS, with a current timestamp */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 9, "alice");
+	tdae_u32(&r, 4, 0xcb007101);		/* NAS-IP-Address 203.0.113.1 */
+	tdae_u32(&r, 55, WALL - 5);
+	tdae_ma(&r);
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(code, DAE_DISCONNECT_ACK);
+	UNIT_ASSERT_EQ_INT(terminations, 1);	/* alice only */
+	UNIT_ASSERT_EQ_INT(last_reason, EVS_END_ADMIN);
+	/* retransmitted: the same ACK, no second action; replayed from
+	 * another port a minute later: the same */
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	{
+		struct sockaddr_storage other = dae_from("127.0.0.1", 40001);
+		uint8_t a[256];
+
+		UNIT_ASSERT(ezv_dae_input(ezv, &other, r.b, r.len, fake_now + 60000, WALL + 60,
+					  a, sizeof(a)) > 0);
+		UNIT_ASSERT_EQ_INT(a[0], DAE_DISCONNECT_ACK);
+	}
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	/* carol by her address and Acct-Session-Id-less: ACK */
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 10, NULL);
+	tdae_u32(&r, 8, a2);
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(terminations, 2);
+
+	ezv_dae_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.unknown_client, 1);
+	UNIT_ASSERT_EQ_INT(st.dropped, 2);
+	UNIT_ASSERT_EQ_INT(st.duplicates, 2);
+	UNIT_ASSERT_EQ_INT(st.disconnect_ack, 2);
+	UNIT_ASSERT_EQ_INT(st.disconnect_nak, 5);
+	end_session(&s1);
+	end_session(&c1);
+	disconnect();
+	teardown();
+	extra_conf = "";
+}
+
+/* CoA-Request: Session-Timeout (and Idle-Timeout, Class) applied and the
+ * session ends when the new time is up; a CoA with anything evsd cannot
+ * apply is NAKed and changes nothing (RFC 5176: all or nothing). */
+UNIT_TEST(radius_coa_session_timeout_all_or_nothing)
+{
+	struct tdae r;
+	uint8_t code = 0;
+	uint64_t t0 = fake_now;
+
+	extra_conf = dae_conf;
+	setup();
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	/* Session-Timeout with a Filter-Id: NAK, and no timeout set */
+	dae_user(&r, DAE_COA_REQUEST, 1, "alice");
+	tdae_u32(&r, 27, 5);
+	tdae_str(&r, 11, "acl-1");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_UNSUPPORTED_ATTRIBUTE);
+	UNIT_ASSERT_EQ_INT(code, DAE_COA_NAK);
+	ezv_tick(ezv, t0 + 6000);
+	UNIT_ASSERT(!srv.terminated);
+	/* nothing to change: NAK 402 */
+	dae_user(&r, DAE_COA_REQUEST, 2, "alice");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), DAE_ERR_MISSING_ATTRIBUTE);
+	/* Session-Timeout 5 and a Class: ACK, the session ends 5 s later */
+	dae_user(&r, DAE_COA_REQUEST, 3, "alice");
+	tdae_u32(&r, 27, 5);
+	tdae_str(&r, 25, "group=sales;tier=2");
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(code, DAE_COA_ACK);
+	ezv_tick(ezv, fake_now + 4999);
+	UNIT_ASSERT(!srv.terminated);
+	ezv_tick(ezv, fake_now + 5000);
+	UNIT_ASSERT(srv.terminated);
+	UNIT_ASSERT_EQ_INT(srv.end_reason, EVS_END_SESSION_TIMEOUT);
+	disconnect();
+	teardown();
+	extra_conf = "";
+}
+
+/* idle-timeout in the group: a session whose counters do not move for
+ * that long ends as idle; one with traffic does not. */
+UNIT_TEST(idle_timeout_ends_a_quiet_session)
+{
+	struct evs_session s1, c1;
+	uint64_t t = fake_now;
+
+	extra_conf = "user carol {\n  idle-timeout 30\n  session-timeout 60\n}\n"
+		     "user alice {\n  idle-timeout 30\n}\n";
+	terminations = 0;
+	setup_k(&tab_kops);
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(s1.ready);
+	connect_as("carol", "carolpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready);
+	child(&s1, 31, true);
+	child(&srv, 32, true);
+	n_ksa = 2;
+	ksa[0] = (typeof(ksa[0])){ 31, 0x500, true, 100 };
+	ksa[1] = (typeof(ksa[0])){ 32, 0x600, true, 100 };
+	for (int i = 1; i <= 4; i++) {
+		ksa[1].bytes += 100;	/* carol talks (packets: 1 per read) */
+		ksa[1].spi++;		/* a fresh SA each time: its packets add up */
+		fake_now = t + (uint64_t)i * 10000;	/* the engine's clock */
+		ezv_tick(ezv, fake_now);
+	}
+	/* alice, quiet since the first read at t + 10 s, at t + 40 s */
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	UNIT_ASSERT_EQ_INT(last_reason, EVS_END_IDLE_TIMEOUT);
+	UNIT_ASSERT(s1.dead && !srv.dead);
+	/* carol's session-timeout of a minute (she was active 20 s ago) */
+	fake_now = t + 59999;
+	ezv_tick(ezv, fake_now);
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	fake_now = t + 60000;
+	ezv_tick(ezv, fake_now);
+	UNIT_ASSERT_EQ_INT(terminations, 2);
+	UNIT_ASSERT_EQ_INT(last_reason, EVS_END_SESSION_TIMEOUT);
+	fake_now = t;
+	n_ksa = 0;
+	end_session(&s1);
+	end_session(&c1);
+	disconnect();
+	teardown();
+	extra_conf = "";
+}
+
+UNIT_TEST(terminate_cause_by_reason)
+{
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_PEER_DELETE), 1);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_DPD), 2);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_IDLE_TIMEOUT), 4);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_SESSION_TIMEOUT), 5);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_ADMIN), 6);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_SHUTDOWN), 7);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_RELOAD), 10);
+	UNIT_ASSERT_EQ_INT(ezv_terminate_cause(EVS_END_ERROR), 9);
+}
+
+/* A request answered before a reload is still a replay after it (the
+ * client stays): the same answer, and alice's next session lives. */
+UNIT_TEST(reload_keeps_the_dae_replay_cache_of_clients_that_stay)
+{
+	struct evs_session s1, c1, s2, c2;
+	struct ezv_dae_stats st;
+	char err[256];
+	struct tdae r;
+	uint8_t code = 0;
+
+	extra_conf = dae_conf;
+	terminations = 0;
+	setup();
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(s1.ready);
+	dae_user(&r, DAE_DISCONNECT_REQUEST, 9, "alice");
+	tdae_u32(&r, 55, WALL - 5);
+	tdae_sign(&r, "dae-Secret-4711");
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	UNIT_ASSERT_EQ_INT(reload_with("", "", err, sizeof(err)), 0);
+	connect_on(&s2, &c2, "alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(s2.ready);
+	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
+	UNIT_ASSERT_EQ_INT(code, DAE_DISCONNECT_ACK);
+	UNIT_ASSERT_EQ_INT(terminations, 1);
+	UNIT_ASSERT(!s2.dead);
+	ezv_dae_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.duplicates, 1);
+	end_session(&s2);
+	end_session(&c2);
+	end_session(&c1);
+	drop_queue();
+	teardown();
+	extra_conf = "";
 }
 
 UNIT_MAIN()
