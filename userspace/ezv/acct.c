@@ -236,5 +236,7 @@ void ezv_acct_tick(struct ezv *z, uint64_t now)
 		if (x->acct_started && x->next_interim_ms && now >= x->next_interim_ms) {
 			acct_send(x, RADIUS_ACCT_INTERIM, 0, now);
 			x->next_interim_ms = now + (uint64_t)z->cfg->aaa.interim * 1000;
+			/* the counter baseline a restart continues from */
+			evs_session_changed(x->s);
 		}
 }
