@@ -50,6 +50,7 @@
 #include "lib/log.h"
 #include "evsd/net.h"
 #include "evsd/rri.h"
+#include "evsd/sdunit.h"
 #include "evsd/state.h"
 #include "lib/rtnl.h"
 #include "lib/secret.h"
@@ -229,8 +230,17 @@ static void on_signal(int fd, void *arg)
 		}
 		/* SIGUSR2: a restart is coming; the sessions stay in the
 		 * kernel and in their records for the next evsd. */
-		if (si.ssi_signo == SIGUSR2)
+		if (si.ssi_signo == SIGUSR2) {
 			d->keep_sessions = true;
+		} else if (si.ssi_signo == SIGTERM && !d->keep_sessions &&
+			   d->role == EVS_ROLE_SERVER) {
+			const char *why;
+
+			/* systemctl restart, a package upgrade: keep them;
+			 * systemctl stop: end them. */
+			d->keep_sessions = sdunit_restarting(&why);
+			log_info("SIGTERM: %s", why);
+		}
 		log_notice("signal %u: shutting down%s", si.ssi_signo,
 			   d->keep_sessions ? ", keeping the sessions for the next evsd" : "");
 		loop_stop(d->loop);
