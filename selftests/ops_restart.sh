@@ -13,6 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
+. "$(dirname "$0")/lib/ops.sh"
 
 require_cmd vpnc python3
 ike_init
@@ -40,48 +41,7 @@ for ns in "$cli2" "$cli3"; do
 done
 STATE=$IKE_TMP/state
 
-ctl() {
-	"$EVSADM" --socket "$IKE_TMP/server.sock" "$@"
-}
-
-vpnc_start() { # TAG NS USER PASSWORD TUN
-	EZV_VPNC=$1 EZV_VPNC_NS=$2 EZV_VPNC_IF=$5 ezv_vpnc_start "$3" "$4"
-}
-vpnc_stop() {
-	EZV_VPNC=$1 ezv_vpnc_stop "${2:-TERM}"
-}
-vpnc_alive() {
-	kill -0 "$(cat "$IKE_TMP/$1.bgpid")" 2>/dev/null
-}
 on_exit "vpnc_stop alice; vpnc_stop bob; vpnc_stop carol"
-
-addr_of() {
-	sed -n 's/^INTERNAL_IP4_ADDRESS=//p' "$IKE_TMP/$1.env" | head -1
-}
-
-js() {
-	python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"
-}
-
-wait_log() { # PATTERN SECONDS [LOG]
-	for _ in $(seq $(($2 * 5))); do
-		grep -q "$1" "${3:-$IKE_TMP/server.log}" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-connect() { # TAG NS USER PASSWORD TUN
-	local a
-	vpnc_start "$@"
-	EZV_VPNC=$1 ezv_vpnc_wait 90 || return 1
-	a=$(addr_of "$1")
-	for _ in $(seq 150); do
-		ezv_rri_route "$srv" "$a" && return 0
-		sleep 0.2
-	done
-	return 1
-}
 
 # start_gw LOGNAME: evsd as "server" (socket, pid), its log kept apart
 # from the earlier runs' (ike_start writes server.log afresh).

@@ -144,30 +144,10 @@ static const struct evs_post_phase1_ops login_step = {
 	.restore = login_restore,
 };
 
-static void side_up(struct side *s, const char *name, const char *conf,
-		    enum evs_role role)
+static void hooks(struct ike_engine *e)
 {
-	struct evs_err err;
-
-	memset(s, 0, sizeof(*s));
-	s->name = name;
-	s->path = unit_tmpfile(conf);
-	if (ike_conf_load(s->path, &s->cfg, &err) < 0)
-		UNIT_FAIL("%s config: %s", name, err.msg);
-	s->e = ike_engine_new(&s->cfg.ike, role, &fake_ops, s);
-	UNIT_ASSERT(s->e);
-	evs_session_register_step(s->e, &login_step, NULL);
-	evs_session_set_psk_lookup(s->e, sales_lookup, NULL);
-	ike_engine_set_time(s->e, now_ms);
-}
-
-static void side_down(struct side *s)
-{
-	ike_engine_free(s->e);
-	flush_q(s);
-	ike_conf_free(&s->cfg);
-	unlink(s->path);
-	free(s->path);
+	evs_session_register_step(e, &login_step, NULL);
+	evs_session_set_psk_lookup(e, sales_lookup, NULL);
 }
 
 static struct ike_sa *live_sa(struct side *s)
@@ -188,8 +168,8 @@ static void session_up(struct side *gw, struct side *ph)
 		sales_key = secret_from("groupsecret", 11);
 	nat_on = false;
 	logins_ended = logins_restored = 0;
-	side_up(gw, "server", gw_conf, EVS_ROLE_SERVER);
-	side_up(ph, "client", phone_conf, EVS_ROLE_CLIENT);
+	side_open(gw, "server", gw_conf, EVS_ROLE_SERVER, hooks);
+	side_open(ph, "client", phone_conf, EVS_ROLE_CLIENT, hooks);
 	set_addr(&local, "198.51.100.2", 500);
 	UNIT_ASSERT(ike_engine_connect(ph->e, &ph->cfg.ike.peers[0], &local));
 	pump(ph, gw);
@@ -224,8 +204,7 @@ static void gateway_killed(struct side *gw)
 	gw->n_kadd = kadd;
 	gw->e = ike_engine_new(&gw->cfg.ike, EVS_ROLE_SERVER, &fake_ops, gw);
 	UNIT_ASSERT(gw->e);
-	evs_session_register_step(gw->e, &login_step, NULL);
-	evs_session_set_psk_lookup(gw->e, sales_lookup, NULL);
+	hooks(gw->e);
 	ike_engine_set_time(gw->e, now_ms);
 }
 
@@ -338,8 +317,8 @@ UNIT_TEST(adopted_session_answers_dpd_rekey_and_delete)
 	UNIT_ASSERT_EQ_INT(logins_ended, 2);
 	UNIT_ASSERT(ike_engine_counts_ok(gw.e));
 	free(rec);
-	side_down(&ph);
-	side_down(&gw);
+	side_close(&ph);
+	side_close(&gw);
 }
 
 /* What the gateway sends as itself after adoption (its DPD probe) is
@@ -367,8 +346,8 @@ UNIT_TEST(adopted_session_dpd_probe_is_answered)
 	UNIT_ASSERT(s->state == IKE_S_READY);
 	UNIT_ASSERT(gw.e->stats.rx > 0);
 	free(rec);
-	side_down(&ph);
-	side_down(&gw);
+	side_close(&ph);
+	side_close(&gw);
 }
 
 /* Damaged records: each refused with a reason, nothing left in the
@@ -452,8 +431,8 @@ UNIT_TEST(damaged_records_are_refused)
 	UNIT_ASSERT(adopt(&gw, rec, &err));
 	UNIT_ASSERT(!adopt(&gw, rec, &err));
 	free(rec);
-	side_down(&ph);
-	side_down(&gw);
+	side_close(&ph);
+	side_close(&gw);
 }
 
 UNIT_MAIN()
