@@ -254,6 +254,14 @@ int state_adopt(struct state *st, struct ike_engine *e, struct kernel *k,
 			dropped++;
 			continue;
 		}
+		{
+			char want[32];
+
+			/* Adoption wrote it again under its serial's name. */
+			snprintf(want, sizeof(want), "%u.json", sa->serial);
+			if (strcmp(want, de->d_name))
+				unlinkat(dirfd(d), de->d_name, 0);
+		}
 		if (nkeep + n_ids > cap) {
 			size_t c = (cap ? cap * 2 : 64) + n_ids;
 			uint32_t *t = realloc(kp, c * sizeof(*t));
