@@ -83,8 +83,10 @@ ike_lan_and_devices() {
 ike_start() {
 	local name=$1 ns=$2 conf=$3
 	shift 3
+	# Each evsd its own session records (a restart test passes its own).
 	ip netns exec "$ns" "$EVSD" -f -d -c "$conf" \
-		--pid-file "$IKE_TMP/$name.pid" --socket "$IKE_TMP/$name.sock" "$@" \
+		--pid-file "$IKE_TMP/$name.pid" --socket "$IKE_TMP/$name.sock" \
+		--state-dir "$IKE_TMP/$name.state" "$@" \
 		>"$IKE_TMP/$name.log" 2>&1 &
 	echo $! >"$IKE_TMP/$name.bgpid"
 	for _ in $(seq 50); do

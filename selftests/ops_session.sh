@@ -12,6 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
+. "$(dirname "$0")/lib/ops.sh"
 
 ezv_vpnc_init python3
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
@@ -26,65 +27,12 @@ ip -n "$cli2" route add default via 203.0.113.1
 ip -n "$srv" addr add 203.0.113.1/24 dev s2
 ip -n "$srv" link set s2 up
 
-ctl() {
-	"$EVSADM" --socket "$IKE_TMP/server.sock" "$@"
-}
-
-# vpnc_start TAG NS USER PASSWORD TUN: one vpnc per tag, its own files
-# ($IKE_TMP/TAG.*); vpnc_stop TAG [SIGNAL]: TERM sends vpnc's deletes,
-# KILL nothing.
-vpnc_start() {
-	EZV_VPNC=$1 EZV_VPNC_NS=$2 EZV_VPNC_IF=$5 ezv_vpnc_start "$3" "$4"
-}
-
-vpnc_wait() {
-	EZV_VPNC=$1 ezv_vpnc_wait "$2"
-}
-
-vpnc_stop() {
-	EZV_VPNC=$1 ezv_vpnc_stop "${2:-TERM}"
-}
-
-vpnc_alive() {
-	kill -0 "$(cat "$IKE_TMP/$1.bgpid")" 2>/dev/null
-}
 on_exit "vpnc_stop alice; vpnc_stop bob; vpnc_stop alice2"
-
-addr_of() {
-	sed -n 's/^INTERNAL_IP4_ADDRESS=//p' "$IKE_TMP/$1.env" | head -1
-}
-
-# jq-like checks of evsadm's JSON with python3: js 'EXPR' <json (exit 0
-# when EXPR, over the parsed document d, is true).
-js() {
-	python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"
-}
-
-# wait_log PATTERN SECONDS
-wait_log() {
-	for _ in $(seq $(($2 * 5))); do
-		grep -q "$1" "$IKE_TMP/server.log" && return 0
-		sleep 0.2
-	done
-	return 1
-}
 
 ezv_server_conf >"$IKE_TMP/server.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "evsd starts"; tap_done; }
 tap_ok "evsd starts"
 
-# One after the other: each is up (Phase 2, RRI route) before the next.
-connect() {
-	local tag=$1 ns=$2 user=$3 pw=$4 tun=$5 a
-	vpnc_start "$tag" "$ns" "$user" "$pw" "$tun"
-	vpnc_wait "$tag" 90 || return 1
-	a=$(addr_of "$tag")
-	for _ in $(seq 150); do
-		ezv_rri_route "$srv" "$a" && return 0
-		sleep 0.2
-	done
-	return 1
-}
 if connect alice "$cli" alice 'alice pw 1' tun0 && connect bob "$cli2" bob 'bob pw 2' tun1; then
 	tap_ok "two vpnc clients connect (alice, bob), each with its RRI route"
 else

@@ -207,6 +207,29 @@ ezv_vpnc_start radonly 'radius pw 7'
 ezv_vpnc_wait 90
 tap_result "radonly connects (evsd stops)" $?
 wait_for 30 has_record Start 6
+
+# A restart that keeps the session (SIGUSR2) tells the RADIUS server
+# nothing: no Stop, no Accounting-Off, and no Accounting-On from the evsd
+# that adopts it (either would end the session on the server).
+kill -USR2 "$(cat "$IKE_TMP/server.bgpid")"
+wait "$(cat "$IKE_TMP/server.bgpid")" 2>/dev/null
+rm -f "$IKE_TMP/server.bgpid"
+tap_check "SIGUSR2: evsd exits keeping the session" \
+	grep -q 'exiting with the sessions kept' "$IKE_TMP/server.log"
+mv "$IKE_TMP/server.log" "$IKE_TMP/server-kept.log"
+ike_start server "$srv" "$IKE_TMP/server.conf"
+tap_result "evsd starts again" $?
+wait_for 30 grep -q 'state: 1 session adopted' "$IKE_TMP/server.log"
+tap_result "the next evsd adopts the session" $?
+sleep 2
+tap_check "no Accounting-Off for a restart that keeps the sessions" \
+	sh -c '! grep -q "Acct-Status-Type = Accounting-Off" "$1"' _ "$detail"
+tap_check "no second Accounting-On after adopting" sh -c '! grep -q . <<EOF
+$(nth_record Accounting-On 2)
+EOF'
+tap_check "no Stop for the adopted session" sh -c '! grep -q . <<EOF
+$(nth_record Stop 6)
+EOF'
 ike_stop server
 tap_result "evsd exits cleanly" $?
 wait_for 10 has_record Accounting-Off 1

@@ -13,6 +13,7 @@
 #include "evsd/ctl_cmds.h"
 #include "evsd/metrics.h"
 #include "evsd/net.h"
+#include "evsd/state.h"
 #include "lib/err.h"
 
 /* A configuration replaced by a reload, kept while SAs made under it
@@ -44,6 +45,9 @@ struct evsd {
 	uint64_t next_connect;		/* client: (re)connect attempts */
 	struct evsd_retired *retired;	/* replaced configurations */
 	bool debug;			/* -d: the log level is not the file's */
+	struct state state;		/* session records for restarts */
+	const char *state_dir;
+	bool keep_sessions;		/* exit without ending the sessions */
 	/* The loop callbacks of the IKE sockets and of the AAA worker's
 	 * descriptor (main.c), for the ones a reload opens. */
 	void (*on_net)(int fd, void *arg);

@@ -434,15 +434,14 @@ static int conn_info_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int kernel_remove_leftovers(struct kernel *k, struct kernel_leftovers *out,
-			    struct evs_err *err)
+int kernel_conn_ids(struct kernel *k, uint32_t **ids, size_t *n,
+		    struct evs_err *err)
 {
 	struct leftovers l = { 0 };
 	struct evs_nl_err e;
 	struct nlmsghdr *nlh;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
 	nlh = evs_nl_msg_start(k->buf, evs_nl_family(k->req), EVS_CMD_SA_GET,
 			       EVS_GENL_VERSION, NLM_F_DUMP);
 	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
@@ -454,8 +453,36 @@ int kernel_remove_leftovers(struct kernel *k, struct kernel_leftovers *out,
 		free(l.ids);
 		return -1;
 	}
+	*ids = l.ids;
+	*n = l.n;
+	return 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int kernel_remove_leftovers(struct kernel *k, uint32_t *keep, size_t n_keep,
+			    struct kernel_leftovers *out, struct evs_err *err)
+{
+	struct leftovers l = { 0 };
+	struct evs_nl_err e;
+	struct nlmsghdr *nlh;
+
+	memset(out, 0, sizeof(*out));
+	if (kernel_conn_ids(k, &l.ids, &l.n, err) < 0)
+		return -1;
+	if (n_keep)
+		qsort(keep, n_keep, sizeof(*keep), id_cmp);
 	for (size_t i = 0; i < l.n; i++) {
 		struct evs_conn_info ci;
+
+		/* An adopted session's connection stays. */
+		if (n_keep && bsearch(&l.ids[i], keep, n_keep, sizeof(*keep), id_cmp))
+			continue;
 
 		memset(&ci, 0, sizeof(ci));
 		ci.id = l.ids[i];

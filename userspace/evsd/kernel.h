@@ -41,8 +41,14 @@ void kernel_events(struct kernel *k, struct ike_engine *e);
 struct kernel_leftovers {
 	unsigned conns, sas, policies, routes, parps;
 };
-int kernel_remove_leftovers(struct kernel *k, struct kernel_leftovers *out,
-			    struct evs_err *err);
+/* Remove the connections of the device (with their SAs, policies, routes
+ * and proxy-ARP entries) but those in keep (n_keep ids, sorted here):
+ * what an earlier evsd left and no adopted session owns. */
+int kernel_remove_leftovers(struct kernel *k, uint32_t *keep, size_t n_keep,
+			    struct kernel_leftovers *out, struct evs_err *err);
+/* The ids of the device's connections that have SAs (*ids malloc'ed). */
+int kernel_conn_ids(struct kernel *k, uint32_t **ids, size_t *n,
+		    struct evs_err *err);
 
 /* The evs device's counters (packets, bytes, drops by reason) into *c.
  * 0, or -1 with the reason in err. */

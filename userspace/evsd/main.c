@@ -3,17 +3,18 @@
  * evsd: the evs IKEv1 daemon, server (Easy VPN gateway) or client.
  *
  *	evsd [-f] [-d] [-c FILE] [--client] [--check-config] [--version]
- *	     [--pid-file FILE] [--socket FILE]
+ *	     [--pid-file FILE] [--socket FILE] [--state-dir DIR] [--keep-sessions]
  *
  * Wiring only: configuration, sockets (net.c), kernel (kernel.c), the
  * engine (ike/engine/), the Easy VPN steps (ezv/), the
  * control socket (ctl.c), the metrics file (metrics.c), all on one event
  * loop (loop.c).  SIGTERM/SIGINT
  * end every session with delete notifies and remove its connections from
- * the kernel before exiting; SIGHUP and the control socket's "reload"
+ * the kernel before exiting (unless --keep-sessions); SIGUSR2 exits
+ * keeping them for the next evsd; SIGHUP and the control socket's "reload"
  * re-read the whole configuration (reload.c).  At start, a gateway
- * removes what an earlier evsd that did not stop cleanly left in the
- * kernel.
+ * adopts the sessions an earlier evsd left records of (state.c) and
+ * removes whatever else it left in the kernel.
  *
  * Start-up creates the configured evs device when it is missing and brings
  * it up; only once the sockets are bound and the kernel answers does evsd
@@ -51,6 +52,8 @@
 #include "lib/log.h"
 #include "evsd/net.h"
 #include "evsd/rri.h"
+#include "evsd/sdunit.h"
+#include "evsd/state.h"
 #include "lib/rtnl.h"
 #include "lib/secret.h"
 
@@ -113,6 +116,11 @@ static void op_client_end(void *arg, struct ike_sa *sa)
 	client_host_end(((struct evsd *)arg)->host, sa);
 }
 
+static void op_sa_changed(void *arg, struct ike_sa *sa)
+{
+	state_sa_changed(&((struct evsd *)arg)->state, sa);
+}
+
 static const struct ike_engine_ops evsd_ops = {
 	.out_policy = op_out_policy,
 	.send = op_send,
@@ -123,6 +131,7 @@ static const struct ike_engine_ops evsd_ops = {
 	.client_child_up = op_client_child_up,
 	.client_child_down = op_client_child_down,
 	.client_end = op_client_end,
+	.sa_changed = op_sa_changed,
 };
 
 /* ---- loop callbacks -------------------------------------------------------- */
@@ -238,7 +247,21 @@ static void on_signal(int fd, void *arg)
 			evsd_reload(d, &err);
 			continue;
 		}
-		log_notice("signal %u: shutting down", si.ssi_signo);
+		/* SIGUSR2: a restart is coming; the sessions stay in the
+		 * kernel and in their records for the next evsd. */
+		if (si.ssi_signo == SIGUSR2) {
+			d->keep_sessions = true;
+		} else if (si.ssi_signo == SIGTERM && !d->keep_sessions &&
+			   d->role == EVS_ROLE_SERVER) {
+			const char *why;
+
+			/* systemctl restart, a package upgrade: keep them;
+			 * systemctl stop: end them. */
+			d->keep_sessions = sdunit_restarting(&why);
+			log_info("SIGTERM: %s", why);
+		}
+		log_notice("signal %u: shutting down%s", si.ssi_signo,
+			   d->keep_sessions ? ", keeping the sessions for the next evsd" : "");
 		loop_stop(d->loop);
 	}
 }
@@ -332,8 +355,11 @@ static void usage(FILE *f)
 		"      --check-config check the configuration and exit\n"
 		"  -V, --version      print the version and exit\n"
 		"      --pid-file FILE  (default %s)\n"
-		"      --socket FILE    control socket (default %s)\n",
-		EVSD_CONF_PATH, PID_FILE, EVSD_CTL_PATH);
+		"      --socket FILE    control socket (default %s)\n"
+		"      --state-dir DIR  session records for restarts (default %s)\n"
+		"      --keep-sessions  SIGTERM keeps the sessions for the next evsd\n"
+		"                       (as SIGUSR2 always does); default: deleted\n",
+		EVSD_CONF_PATH, PID_FILE, EVSD_CTL_PATH, EVSD_STATE_DIR);
 }
 
 /* The signals the loop takes through a signalfd.  Blocked before any
@@ -344,6 +370,7 @@ static void evsd_signals(sigset_t *ss)
 	sigaddset(ss, SIGTERM);
 	sigaddset(ss, SIGINT);
 	sigaddset(ss, SIGHUP);
+	sigaddset(ss, SIGUSR2);
 	sigprocmask(SIG_BLOCK, ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -373,16 +400,29 @@ static int device_ensure(const char *ifname)
 	return 0;
 }
 
-/* What a killed or crashed evsd left in the kernel goes before this one
- * serves anybody: a reissued pool address would otherwise meet a stale
- * route or proxy-ARP entry, and the old SAs would live on until their
- * hard lifetime.  (Adopting such sessions instead would replace this.) */
-static int remove_leftovers(struct evsd *d)
+/* An earlier evsd's sessions whose records and connections are intact
+ * are adopted (state.c, Documentation/restart.md); what else it left in
+ * the kernel goes before this one serves anybody: a reissued pool
+ * address would otherwise meet a stale route or proxy-ARP entry, and the
+ * old SAs would live on until their hard lifetime. */
+static int adopt_or_remove_leftovers(struct evsd *d)
 {
 	struct kernel_leftovers l;
+	uint32_t *keep = NULL;
+	size_t n_keep = 0;
 	struct evs_err e;
+	int rc;
 
-	if (kernel_remove_leftovers(d->kernel, &l, &e) < 0) {
+	if (!d->state.ok)
+		log_warn("state: no usable %s; sessions will not survive a restart",
+			 d->state.dir);
+	ike_engine_set_time(d->eng, loop_now_ms());
+	if (state_adopt(&d->state, d->eng, d->kernel, &keep, &n_keep, &e) < 0)
+		log_err("%s; nothing adopted", e.msg);
+	ezv_serve(d->ezv, (unsigned)n_keep);
+	rc = kernel_remove_leftovers(d->kernel, keep, n_keep, &l, &e);
+	free(keep);
+	if (rc < 0) {
 		log_err("%s", e.msg);
 		return -1;
 	}
@@ -408,8 +448,8 @@ static int setup(struct evsd *d, const char *ctl_path)
 		log_err("%s", e.msg);
 		return -1;
 	}
-	if (d->role == EVS_ROLE_SERVER && remove_leftovers(d) < 0)
-		return -1;
+	if (d->role == EVS_ROLE_SERVER && state_open(&d->state, d->state_dir, &e) < 0)
+		log_warn("%s", e.msg);
 	if (net_open(&d->net, &d->cfg.ike, &e) < 0) {
 		log_err("%s", e.msg);
 		return -1;
@@ -442,6 +482,10 @@ static int setup(struct evsd *d, const char *ctl_path)
 		}
 		ezv_attach(d->ezv, d->eng);
 	}
+	/* After the steps are attached (an adopted session gets its Easy VPN
+	 * part and its address back), before the first datagram is read. */
+	if (d->role == EVS_ROLE_SERVER && adopt_or_remove_leftovers(d) < 0)
+		return -1;
 	d->loop = loop_new();
 	if (!d->loop)
 		return -1;
@@ -501,7 +545,13 @@ static void teardown(struct evsd *d, const char *ctl_path)
 	/* First: the file goes before the figures it shows stop. */
 	metrics_stop(d->metrics);
 	d->metrics = NULL;
-	if (d->eng) {
+	if (d->eng && d->keep_sessions) {
+		/* Nothing said, nothing removed: the next evsd adopts them.
+		 * The engine and its sessions are left to the exit. */
+		log_notice("exiting with the sessions kept (%s)", d->state.dir);
+		ezv_keep_sessions(d->ezv);
+		d->eng = NULL;
+	} else if (d->eng) {
 		/* Deletes go out and connections leave the kernel here. */
 		ike_engine_set_time(d->eng, loop_now_ms());
 		ike_engine_free(d->eng);
@@ -540,6 +590,8 @@ int main(int argc, char **argv)
 		{ "check-config", no_argument, NULL, 'K' },
 		{ "pid-file", required_argument, NULL, 'P' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "state-dir", required_argument, NULL, 'D' },
+		{ "keep-sessions", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -553,6 +605,7 @@ int main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.sig_fd = -1;
 	d.role = EVS_ROLE_SERVER;
+	d.state_dir = EVSD_STATE_DIR;
 	while ((c = getopt_long(argc, argv, "fdc:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -576,6 +629,12 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			ctl = optarg;
+			break;
+		case 'D':
+			d.state_dir = optarg;
+			break;
+		case 'k':
+			d.keep_sessions = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -298,6 +298,8 @@ uint64_t ezv_acct_interim(struct ezv_sess *x, uint64_t now)
 	if (now >= x->next_interim_ms) {
 		acct_send(x, RADIUS_ACCT_INTERIM, 0, now);
 		x->next_interim_ms = now + (uint64_t)x->z->cfg->aaa.interim * 1000;
+		/* the counter baseline a restart continues from */
+		evs_session_changed(x->s);
 	}
 	return x->next_interim_ms;
 }

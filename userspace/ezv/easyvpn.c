@@ -453,7 +453,6 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 		goto fail;
 	}
 	z->ready = true;
-	ezv_acct_onoff(z, true);
 	ezv_log_config(ike, cfg, db);
 	return z;
 fail:
@@ -471,13 +470,25 @@ void ezv_attach(struct ezv *z, struct ike_engine *e)
 	evs_session_set_psk_lookup(e, ezv_psk_lookup, z);
 }
 
+void ezv_serve(struct ezv *z, unsigned adopted)
+{
+	if (z && z->ready && !adopted)
+		ezv_acct_onoff(z, true);
+}
+
+void ezv_keep_sessions(struct ezv *z)
+{
+	if (z)
+		z->sessions_kept = true;
+}
+
 void ezv_shutdown(struct ezv *z)
 {
 	if (!z)
 		return;
 	if (z->aaa) {
 		/* the sessions' Stop records were queued before: Off comes last */
-		if (z->ready)
+		if (z->ready && !z->sessions_kept)
 			ezv_acct_onoff(z, false);
 		aaa_drain(z->aaa);	/* accounting STOP records go out first */
 		aaa_free(z->aaa);

@@ -70,6 +70,13 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 /* Registers the XAUTH and mode-config steps and the group-key lookup on
  * engine e (one module may serve several engines). */
 void ezv_attach(struct ezv *z, struct ike_engine *e);
+/* The gateway starts serving.  adopted: sessions an earlier evsd left
+ * live were taken over; then no Accounting-On goes out, because it tells
+ * the RADIUS server that every session of this NAS has ended. */
+void ezv_serve(struct ezv *z, unsigned adopted);
+/* evsd exits leaving its sessions to the next one: ezv_shutdown sends
+ * no Accounting-Off. */
+void ezv_keep_sessions(struct ezv *z);
 /* Drains the AAA worker (accounting STOP records go out) and frees z.
  * The engines it was attached to must be gone (or their steps cleared). */
 void ezv_shutdown(struct ezv *z);

@@ -150,6 +150,7 @@ struct ezv {
 	struct ezv_stats st;
 	struct ezv_nosave *nosave;	/* client role, one per peer at most */
 	bool ready;
+	bool sessions_kept;		/* no Accounting-Off at shutdown */
 };
 
 /* ---- easyvpn.c: sessions --------------------------------------------------- */
@@ -226,6 +227,18 @@ int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, uint32_t net, unsig
 		  struct evs_err *r);
 /* A connection of x (of session s) came up: RRI route and proxy ARP owned by it. */
 void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id);
+
+/* ---- sess_state.c: restarts (Documentation/restart.md) ------------------------ */
+
+/* x's record (gateway sessions that logged in; NULL otherwise). */
+struct json_object *ezv_sess_save(const struct ezv_sess *x);
+/* The xauth step's restore: the session of s made from o, its address
+ * leased again; 0, or -1 with why. */
+int ezv_sess_restore(struct ezv *z, struct evs_session *s, void **state,
+		     struct json_object *o, struct evs_err *why);
+/* The modecfg step's restore: its reference to that session. */
+int ezv_sess_restore_ref(struct ezv *z, struct evs_session *s, void **state,
+			 struct evs_err *why);
 
 /* ---- acct.c ---------------------------------------------------------------- */
 

@@ -367,6 +367,12 @@ idcr:
 	return ISAKMP_N_INVALID_ID_INFORMATION;
 }
 
+static int modecfg_restore(struct evs_session *s, void *arg, void **state,
+			   struct json_object *o, struct evs_err *why)
+{
+	return ezv_sess_restore_ref(arg, s, state, why);
+}
+
 const struct evs_post_phase1_ops ezv_modecfg_step = {
 	.name = "modecfg",
 	.begin = modecfg_begin,
@@ -375,4 +381,5 @@ const struct evs_post_phase1_ops ezv_modecfg_step = {
 	.child_down = modecfg_child_down,
 	.end = modecfg_end,
 	.check_ids = modecfg_check_ids,
+	.restore = modecfg_restore,
 };

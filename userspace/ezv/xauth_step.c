@@ -508,9 +508,22 @@ void ezv_xauth_expire(struct ezv_sess *x, uint64_t now)
 	evs_session_step_done(x->s, false, "XAUTH timed out");
 }
 
+static struct json_object *xauth_save(struct evs_session *s, void **state)
+{
+	return ezv_sess_save(*state);
+}
+
+static int xauth_restore(struct evs_session *s, void *arg, void **state,
+			 struct json_object *o, struct evs_err *why)
+{
+	return ezv_sess_restore(arg, s, state, o, why);
+}
+
 const struct evs_post_phase1_ops ezv_xauth_step = {
 	.name = "xauth",
 	.begin = xauth_begin,
 	.recv_cfg = xauth_recv,
 	.end = xauth_end,
+	.save = xauth_save,
+	.restore = xauth_restore,
 };

@@ -510,6 +510,16 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state st)
 		sa->dead_next = sa->eng->dead;
 		sa->eng->dead = sa;
 	}
+	if (st == IKE_S_READY || st == IKE_S_DEAD)
+		ike_sa_changed(sa);
+}
+
+void ike_sa_changed(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->eng;
+
+	if (e->ops->sa_changed && !sa->adopting)
+		e->ops->sa_changed(e->ops_arg, sa);
 }
 
 void ike_rexmit_clear(struct ike_rexmit *r)
@@ -774,6 +784,8 @@ int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid)
 	}
 	ids_put(sa, sa->ids, sa->ids_cap, msgid);
 	sa->ids_n++;
+	/* A restarted evsd must refuse a replay of this one too. */
+	ike_sa_changed(sa);
 	return 0;
 }
 

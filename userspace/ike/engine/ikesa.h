@@ -92,6 +92,9 @@ struct ike_engine_ops {
 	void (*client_child_up)(void *arg, struct ike_sa *sa, uint32_t conn_id);
 	void (*client_child_down)(void *arg, struct ike_sa *sa, uint32_t conn_id);
 	void (*client_end)(void *arg, struct ike_sa *sa);
+	/* Optional: what a restarted evsd needs of sa changed
+	 * (sa_state.h); sa->state is DEAD when the session ended. */
+	void (*sa_changed)(void *arg, struct ike_sa *sa);
 };
 
 /* Phase 1 and session states.  The names are in the logs. */
@@ -309,6 +312,7 @@ struct ike_sa {
 	const struct ike_psk *site;
 	bool authorized;
 	char user[65];			/* the XAUTH user (takeovers) */
+	bool adopting;			/* sa_state.c is filling it in */
 };
 
 struct ike_ratelimit {
@@ -436,6 +440,8 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 void ike_sa_kill(struct ike_sa *sa, enum evs_end_reason reason, const char *why,
 		 bool notify, bool del_conns);
 void ike_sa_set_state(struct ike_sa *sa, enum ike_state st);
+/* What a restart keeps of sa changed: ops->sa_changed. */
+void ike_sa_changed(struct ike_sa *sa);
 struct ike_sa *ike_sa_find(struct ike_engine *e, const uint8_t *icky,
 			   const uint8_t *rcky);
 /* After the SA's cookies or its peer's address changed: its place in the

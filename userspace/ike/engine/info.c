@@ -293,6 +293,7 @@ void dpd_tick(struct ike_sa *sa)
 		return;
 	}
 	sa->dpd_seq++;
+	ike_sa_changed(sa);
 	sa->dpd_unanswered++;
 	be = htonl(sa->dpd_seq);
 	log_debug("%s: R-U-THERE %u (%u unanswered)", sa->name, sa->dpd_seq,

@@ -175,6 +175,7 @@ void natt_update_path(struct ike_sa *sa, const struct ike_path *p)
 	sa->path = *p;
 	ike_sa_reindex(sa);
 	log_info("%s: peer now at this address (NAT mapping)", sa->name);
+	ike_sa_changed(sa);
 }
 
 void natt_tick(struct ike_sa *sa)

@@ -309,6 +309,7 @@ void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify)
 	conn_index_drop(e, c);
 	ike_sa_conn_forget(sa, c);
 	conn_free(c);
+	ike_sa_changed(sa);
 }
 
 static void kc_local_nets(struct kernel_child *kc, const struct ike_conn *c)
@@ -355,6 +356,7 @@ static void drop_old_pair(struct ike_sa *sa, struct ike_conn *c, bool notify)
 	c->old_spi_in = c->old_spi_out = 0;
 	c->old_del_at = 0;
 	conn_index_sync(sa, c);
+	ike_sa_changed(sa);
 }
 
 void conn_tick(struct ike_sa *sa)
@@ -568,6 +570,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 		c->installed = true;
 		evs_session_child_up(sa, c->id);
 	}
+	ike_sa_changed(sa);
 	rc = 0;
 out:
 	secret_free(kin);

@@ -352,6 +352,11 @@ const char *evs_session_peer_name(const struct evs_session *s)
 	return CS(s)->peer ? CS(s)->peer->name : NULL;
 }
 
+void evs_session_changed(struct evs_session *s)
+{
+	ike_sa_changed(S(s));
+}
+
 uint32_t evs_session_id(const struct evs_session *s)
 {
 	return CS(s)->serial;

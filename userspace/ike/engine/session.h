@@ -45,6 +45,7 @@
 #include "lib/prefix.h"
 
 struct evs_session;		/* = struct ike_sa inside the engine */
+struct json_object;
 struct ike_engine;
 
 enum evs_role {
@@ -96,6 +97,14 @@ struct evs_post_phase1_ops {
 	uint16_t (*check_ids)(struct evs_session *s, void **state,
 			      const struct evs_prefix *idci,
 			      const struct evs_prefix *idcr, struct evs_err *why);
+	/* Restart (sa_state.h): this step's part of an established session
+	 * (NULL: nothing to keep), and the step recreated from it in a new
+	 * engine (*state starts NULL; end() follows as for begin()).
+	 * restore: 0, or -1 with why (the session is not adopted).  Both
+	 * may be NULL. */
+	struct json_object *(*save)(struct evs_session *s, void **state);
+	int (*restore)(struct evs_session *s, void *arg, void **state,
+		       struct json_object *o, struct evs_err *why);
 };
 
 #define EVS_MAX_STEPS 4
@@ -154,6 +163,9 @@ uint32_t evs_session_send_cfg(struct evs_session *s, uint32_t msgid,
 			      uint8_t cfg_type, uint16_t ident,
 			      const uint8_t *attrs, size_t attrs_len,
 			      bool expect_reply);
+
+/* The step's part of what a restart keeps changed (save() runs again). */
+void evs_session_changed(struct evs_session *s);
 
 /* Who we are talking to. */
 enum evs_role evs_session_role(const struct evs_session *s);

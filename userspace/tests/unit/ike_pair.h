@@ -218,6 +218,35 @@ static inline void pump(struct side *a, struct side *b)
 	}
 }
 
+#ifdef UNIT_FAIL	/* unit tests (tests/unit/unit.h), not the fuzzer */
+/* A side of the pair: its configuration from text, its engine (role),
+ * hooks() registering its steps; side_close() undoes it. */
+static inline void side_open(struct side *s, const char *name, const char *conf,
+			     enum evs_role role, void (*hooks)(struct ike_engine *))
+{
+	struct evs_err err;
+
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->path = unit_tmpfile(conf);
+	if (ike_conf_load(s->path, &s->cfg, &err) < 0)
+		UNIT_FAIL("%s config: %s", name, err.msg);
+	s->e = ike_engine_new(&s->cfg.ike, role, &fake_ops, s);
+	UNIT_ASSERT(s->e);
+	hooks(s->e);
+	ike_engine_set_time(s->e, now_ms);
+}
+
+static inline void side_close(struct side *s)
+{
+	ike_engine_free(s->e);
+	flush_q(s);
+	ike_conf_free(&s->cfg);
+	unlink(s->path);
+	free(s->path);
+}
+#endif
+
 static inline void tick(struct side *a, struct side *b, uint64_t advance_ms)
 {
 	now_ms += advance_ms;

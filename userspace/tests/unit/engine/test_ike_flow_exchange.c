@@ -106,26 +106,12 @@ static void engine_hooks(struct ike_engine *e);
 static void side_init(struct side *s, const char *name, const char *conf,
 		      enum evs_role role)
 {
-	struct evs_err err;
-
-	memset(s, 0, sizeof(*s));
-	s->name = name;
-	s->path = unit_tmpfile(conf);
-	if (ike_conf_load(s->path, &s->cfg, &err) < 0)
-		UNIT_FAIL("%s config: %s", name, err.msg);
-	s->e = ike_engine_new(&s->cfg.ike, role, &fake_ops, s);
-	UNIT_ASSERT(s->e);
-	engine_hooks(s->e);
-	ike_engine_set_time(s->e, now_ms);
+	side_open(s, name, conf, role, engine_hooks);
 }
 
 static void side_free(struct side *s)
 {
-	ike_engine_free(s->e);
-	flush_q(s);
-	ike_conf_free(&s->cfg);
-	unlink(s->path);
-	free(s->path);
+	side_close(s);
 }
 
 static struct secret *group_key;

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+/*
+ * An Easy VPN gateway session as JSON and back, for a restarted evsd
+ * (Documentation/restart.md): who logged in, the group, the address and
+ * its pool, accounting (session id, start, next interim) and the counter
+ * baseline.  The xauth step carries the record (save/restore); the
+ * modecfg step takes its reference to the restored session.  What the
+ * configuration decides (the merged group and user settings) is not
+ * saved: it is decided again from the running configuration, and a
+ * session whose group is gone is not adopted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "ezv/ezv_int.h"
+#include "lib/daemon_log.h"
+#include "lib/prefix.h"
+
+static void put_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void put_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+struct json_object *ezv_sess_save(const struct ezv_sess *x)
+{
+	struct json_object *o, *a;
+	char hex[2 * RADIUS_CLASS_MAX + 1];
+
+	if (!x || !x->server || !x->authenticated)
+		return NULL;
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	put_str(o, "user", x->user);
+	put_str(o, "p1_group", x->p1_group);
+	put_str(o, "group", x->group);
+	put_u64(o, "addr", x->addr);
+	put_u64(o, "mask", x->mask);
+	put_str(o, "pool", x->pool);
+	put_u64(o, "start_ms", x->start_ms);
+	put_str(o, "login", x->login.source == AAA_SRC_RADIUS ? "radius" : "local");
+	if (x->login.source == AAA_SRC_RADIUS && x->login.radius.class_len) {
+		sodium_bin2hex(hex, sizeof(hex), x->login.radius.class_raw,
+			       x->login.radius.class_len);
+		put_str(o, "radius_class", hex);
+	}
+	json_object_object_add(o, "acct_started", json_object_new_boolean(x->acct_started));
+	put_u64(o, "acct_start_ms", x->acct_start_ms);
+	put_u64(o, "next_interim_ms", x->next_interim_ms);
+	put_str(o, "acct_session_id", x->acct_session_id);
+	put_u64(o, "session_deadline_ms", x->session_deadline_ms);
+	put_u64(o, "idle_timeout_s", x->idle_timeout_s);
+	a = json_object_new_array();
+	for (unsigned i = 0; a && i < x->n_conns; i++)
+		json_object_array_add(a, json_object_new_uint64(x->conns[i]));
+	json_object_object_add(o, "conns", a);
+	/* The counters of SAs already gone and the last figures of the live
+	 * ones: the kernel's counters of a live SA go on from there. */
+	put_u64(o, "retired_rx_bytes", x->retired_rx_bytes);
+	put_u64(o, "retired_rx_pkts", x->retired_rx_pkts);
+	put_u64(o, "retired_tx_bytes", x->retired_tx_bytes);
+	put_u64(o, "retired_tx_pkts", x->retired_tx_pkts);
+	a = json_object_new_array();
+	for (unsigned i = 0; a && i < x->n_sa; i++) {
+		struct json_object *c = json_object_new_object();
+
+		put_u64(c, "spi", x->sa[i].spi);
+		json_object_object_add(c, "in", json_object_new_boolean(x->sa[i].inbound));
+		put_u64(c, "bytes", x->sa[i].bytes);
+		put_u64(c, "packets", x->sa[i].packets);
+		json_object_array_add(a, c);
+	}
+	json_object_object_add(o, "sas", a);
+	return o;
+}
+
+/* ---- reading --------------------------------------------------------------- */
+
+static bool get_u64(struct json_object *o, const char *k, uint64_t max, uint64_t *v)
+{
+	struct json_object *j;
+
+	if (!json_object_object_get_ex(o, k, &j) || !json_object_is_type(j, json_type_int))
+		return false;
+	*v = json_object_get_uint64(j);
+	return *v <= max;
+}
+
+static bool get_name(struct json_object *o, const char *k, char *out, size_t n)
+{
+	struct json_object *j;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, k, &j) || !json_object_is_type(j, json_type_string))
+		return false;
+	s = json_object_get_string(j);
+	if (strlen(s) >= n)
+		return false;
+	strcpy(out, s);
+	return true;
+}
+
+static int load_sas(struct ezv_sess *x, struct json_object *o, struct evs_err *why)
+{
+	struct json_object *a, *c, *in;
+	size_t n;
+
+	if (!json_object_object_get_ex(o, "sas", &a) || !json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) > sizeof(x->sa) / sizeof(x->sa[0]))
+		return evs_errf(why, "easyvpn: bad \"sas\"");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t spi, bytes, pkts;
+
+		c = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(c, json_type_object) ||
+		    !get_u64(c, "spi", UINT32_MAX, &spi) ||
+		    !get_u64(c, "bytes", UINT64_MAX, &bytes) ||
+		    !get_u64(c, "packets", UINT64_MAX, &pkts) ||
+		    !json_object_object_get_ex(c, "in", &in))
+			return evs_errf(why, "easyvpn: bad SA counter %zu", i);
+		x->sa[i] = (struct sa_count){ (uint32_t)spi, json_object_get_boolean(in),
+					      false, bytes, pkts };
+	}
+	x->n_sa = (unsigned)n;
+	return 0;
+}
+
+static int load_conns(struct ezv_sess *x, struct json_object *o, struct evs_err *why)
+{
+	struct json_object *a;
+	size_t n;
+
+	if (!json_object_object_get_ex(o, "conns", &a) || !json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) > EZV_MAX_CONNS)
+		return evs_errf(why, "easyvpn: bad \"conns\"");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		uint64_t id = json_object_is_type(v, json_type_int) ?
+			      json_object_get_uint64(v) : 0;
+		struct evs_prefix remote;
+
+		if (!id || id > UINT32_MAX || !evs_session_conn_remote(x->s, (uint32_t)id, &remote))
+			return evs_errf(why, "easyvpn: connection %zu is not the session's", i);
+		x->conns[i] = (uint32_t)id;
+	}
+	x->n_conns = (unsigned)n;
+	return 0;
+}
+
+/* The address the session held, held again before anything else can be
+ * handed out (adoption runs before the first datagram is read). */
+static int lease_again(struct ezv_sess *x, struct evs_err *why)
+{
+	struct pool_set *pools = x->z->cfg->pools;
+	uint32_t got = 0;
+	char a[16];
+	int r;
+
+	if (!x->addr)
+		return 0;
+	evs_ip4_ntop(x->addr, a, sizeof(a));
+	if (x->pool[0]) {
+		r = pool_lease(pools, x->pool, x->id, x->addr, &got);
+		if (!r && got != x->addr) {
+			pool_release(pools, got, x->id);
+			return evs_errf(why, "easyvpn: address %s is no longer free in pool \"%s\"",
+					a, x->pool);
+		}
+	} else {
+		r = pool_lease_fixed(pools, x->addr, x->id);
+		if (!r && ezv_claim_add(x, x->addr, 32)) {
+			pool_release(pools, x->addr, x->id);
+			return evs_errf(why, "easyvpn: fixed address %s: too many claims", a);
+		}
+	}
+	if (r)
+		return evs_errf(why, "easyvpn: address %s: %s", a, pool_result_str(r));
+	return 0;
+}
+
+static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *why)
+{
+	struct ezv *z = x->z;
+	const struct ezv_group *g;
+	const struct ezv_user *u;
+	char login[16], hex[2 * RADIUS_CLASS_MAX + 1];
+	uint64_t addr, mask, start, acct_start, interim, idle;
+	struct json_object *j;
+
+	if (!get_name(o, "user", x->user, sizeof(x->user)) || !x->user[0] ||
+	    !get_name(o, "p1_group", x->p1_group, sizeof(x->p1_group)) ||
+	    !get_name(o, "group", x->group, sizeof(x->group)) ||
+	    !get_name(o, "pool", x->pool, sizeof(x->pool)) ||
+	    !get_name(o, "login", login, sizeof(login)) ||
+	    !get_name(o, "acct_session_id", x->acct_session_id, sizeof(x->acct_session_id)) ||
+	    !get_u64(o, "addr", UINT32_MAX, &addr) || !get_u64(o, "mask", UINT32_MAX, &mask) ||
+	    !get_u64(o, "start_ms", UINT64_MAX, &start) ||
+	    !get_u64(o, "acct_start_ms", UINT64_MAX, &acct_start) ||
+	    !get_u64(o, "next_interim_ms", UINT64_MAX, &interim) ||
+	    !get_u64(o, "retired_rx_bytes", UINT64_MAX, &x->retired_rx_bytes) ||
+	    !get_u64(o, "retired_rx_pkts", UINT64_MAX, &x->retired_rx_pkts) ||
+	    !get_u64(o, "retired_tx_bytes", UINT64_MAX, &x->retired_tx_bytes) ||
+	    !get_u64(o, "retired_tx_pkts", UINT64_MAX, &x->retired_tx_pkts) ||
+	    !json_object_object_get_ex(o, "acct_started", &j))
+		return evs_errf(why, "easyvpn: session record incomplete");
+	x->addr = (uint32_t)addr;
+	x->mask = (uint32_t)mask;
+	x->start_ms = start;
+	x->acct_started = json_object_get_boolean(j);
+	x->acct_start_ms = acct_start;
+	x->next_interim_ms = interim;
+	/* absent in a record of an evsd before these limits: none */
+	if (!get_u64(o, "session_deadline_ms", UINT64_MAX, &x->session_deadline_ms))
+		x->session_deadline_ms = 0;
+	if (get_u64(o, "idle_timeout_s", UINT32_MAX, &idle))
+		x->idle_timeout_s = (uint32_t)idle;
+	/* the due walk must see the adopted session's times */
+	ezv_due(z, x->next_interim_ms);
+	ezv_due(z, x->session_deadline_ms);
+	x->login.source = strcmp(login, "radius") ? AAA_SRC_LOCAL : AAA_SRC_RADIUS;
+	if (get_name(o, "radius_class", hex, sizeof(hex))) {
+		size_t n = 0;
+
+		if (sodium_hex2bin(x->login.radius.class_raw, sizeof(x->login.radius.class_raw),
+				   hex, strlen(hex), NULL, &n, NULL) < 0)
+			return evs_errf(why, "easyvpn: bad RADIUS class");
+		x->login.radius.class_len = n;
+	}
+	if (load_conns(x, o, why) || load_sas(x, o, why))
+		return -1;
+	/* The settings come from the running configuration, as after a
+	 * reload: a group that is gone takes its sessions with it. */
+	g = ezv_find_group(z->cfg, x->group, strlen(x->group));
+	if (!g)
+		return evs_errf(why, "easyvpn: group \"%s\" is not configured", x->group);
+	u = ezv_find_user(z->cfg, x->user);
+	ezv_merge(&g->s, u ? &u->s : NULL, &x->eff);
+	if (x->pool[0] && !pool_exists(z->cfg->pools, x->pool))
+		return evs_errf(why, "easyvpn: pool \"%s\" is not configured", x->pool);
+	return lease_again(x, why);
+}
+
+int ezv_sess_restore(struct ezv *z, struct evs_session *s, void **state,
+		     struct json_object *o, struct evs_err *why)
+{
+	struct ezv_sess *x;
+
+	if (!z->ready || !z->cfg)
+		return evs_errf(why, "easyvpn: not configured");
+	if (!o || !json_object_is_type(o, json_type_object))
+		return evs_errf(why, "easyvpn: no session record");
+	if (ezv_sess_find(z, evs_session_id(s)))
+		return evs_errf(why, "easyvpn: session %u exists", evs_session_id(s));
+	x = ezv_sess_get(z, s);
+	if (!x)
+		return evs_errf(why, "out of memory");
+	*state = x;
+	if (sess_load(x, o, why) < 0) {
+		/* end() follows: nothing was leased (lease_again is last and
+		 * undoes itself), the session is just dropped. */
+		x->addr = 0;
+		return -1;
+	}
+	x->authenticated = true;
+	x->active_ms = evs_session_now(s);
+	return 0;
+}
+
+int ezv_sess_restore_ref(struct ezv *z, struct evs_session *s, void **state,
+			 struct evs_err *why)
+{
+	struct ezv_sess *x = ezv_sess_find(z, evs_session_id(s));
+
+	if (!x || !x->authenticated)
+		return evs_errf(why, "easyvpn: the xauth part was not restored");
+	*state = ezv_sess_get(z, s);
+	x->modecfg_active = true;
+	return 0;
+}

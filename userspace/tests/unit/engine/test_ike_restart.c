@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A gateway engine restarted under a live session (sa_state.h): the
+ * session's record is taken, the engine dies without a word to the peer
+ * (kill -9), a new engine adopts the record, and the client's engine,
+ * which never noticed, goes on: DPD both ways, a replayed old message
+ * refused, a quick mode rekey keyed the same on both ends, and the
+ * client's delete removing the adopted connection.  Damaged records are
+ * refused and leave nothing behind.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "ike/engine/ikesa.h"
+#include "ike/engine/info.h"
+#include "ike/engine/phase2.h"
+#include "ike/engine/sa_state.h"
+#include "ike/engine/session.h"
+#include "lib/daemon_log.h"
+#include "lib/secret.h"
+#include "tests/unit/ike_conf.h"
+#include "tests/unit/unit.h"
+
+#include "tests/unit/ike_pair.h"
+
+static const char gw_conf[] =
+	"crypto isakmp policy 10 {\n"
+	"    encryption aes 256\n"
+	"    hash sha256\n"
+	"    authentication pre-share\n"
+	"    group 14\n"
+	"}\n"
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	"timers {\n"
+	"    dpd-interval 10\n"
+	"    dpd-retries 3\n"
+	"}\n";
+
+static const char phone_conf[] =
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	"timers {\n"
+	"    dpd-interval 10\n"
+	"    dpd-retries 3\n"
+	"}\n"
+	"peer gw {\n"
+	"    server 203.0.113.1\n"
+	"    mode aggressive\n"
+	"    group-name sales\n"
+	"    group-key groupsecret\n"
+	"    encryption aes\n"
+	"    key-length 256\n"
+	"    hash sha256\n"
+	"    group 14\n"
+	"    transform-set T\n"
+	"}\n";
+
+static struct secret *sales_key;
+
+static const struct secret *sales_lookup(const struct isakmp_id *id,
+					 const struct sockaddr *peer, void *arg)
+{
+	(void)peer;
+	(void)arg;
+	return id->type == ISAKMP_ID_KEY_ID && id->len == 5 &&
+	       !memcmp(id->data, "sales", 5) ? sales_key : NULL;
+}
+
+/* A login step with a state of its own, carried over by save/restore:
+ * the gateway's session logs in as "alice" with tag 42. */
+struct login_state {
+	int tag;
+	bool restored;
+};
+static unsigned logins_ended, logins_restored;
+/* The phone proposes its outer address as IDci. */
+static const struct evs_prefix phone_inner = {
+	.family = AF_INET, .plen = 32, .addr = { 198, 51, 100, 2 },
+};
+
+static int login_begin(struct evs_session *s, void *arg, void **state)
+{
+	struct login_state *ls;
+
+	(void)arg;
+	if (evs_session_role(s) != EVS_ROLE_SERVER)
+		return EVS_STEP_SKIP;
+	ls = calloc(1, sizeof(*ls));
+	ls->tag = 42;
+	*state = ls;
+	evs_session_set_authorized(s, "alice");
+	evs_session_set_label(s, "alice");
+	evs_session_set_inner(s, &phone_inner);
+	return EVS_STEP_SKIP;
+}
+
+static void login_end(struct evs_session *s, void **state)
+{
+	(void)s;
+	if (*state)
+		logins_ended++;
+	free(*state);
+	*state = NULL;
+}
+
+static struct json_object *login_save(struct evs_session *s, void **state)
+{
+	struct login_state *ls = *state;
+	struct json_object *o = json_object_new_object();
+
+	(void)s;
+	json_object_object_add(o, "tag", json_object_new_int(ls ? ls->tag : -1));
+	return o;
+}
+
+static int login_restore(struct evs_session *s, void *arg, void **state,
+			 struct json_object *o, struct evs_err *why)
+{
+	struct json_object *t;
+	struct login_state *ls;
+
+	(void)s;
+	(void)arg;
+	if (!o || !json_object_object_get_ex(o, "tag", &t))
+		return evs_errf(why, "login: no tag");
+	ls = calloc(1, sizeof(*ls));
+	ls->tag = json_object_get_int(t);
+	ls->restored = true;
+	*state = ls;
+	logins_restored++;
+	return 0;
+}
+
+static const struct evs_post_phase1_ops login_step = {
+	.name = "login",
+	.begin = login_begin,
+	.end = login_end,
+	.save = login_save,
+	.restore = login_restore,
+};
+
+static void hooks(struct ike_engine *e)
+{
+	evs_session_register_step(e, &login_step, NULL);
+	evs_session_set_psk_lookup(e, sales_lookup, NULL);
+}
+
+static struct ike_sa *live_sa(struct side *s)
+{
+	for (struct ike_sa *sa = s->e->sas; sa; sa = sa->next)
+		if (sa->state != IKE_S_DEAD)
+			return sa;
+	return NULL;
+}
+
+/* A gateway and a phone with one session and one connection up. */
+static void session_up(struct side *gw, struct side *ph)
+{
+	struct sockaddr_storage local;
+
+	evsd_log_set_quiet(true);
+	if (!sales_key)
+		sales_key = secret_from("groupsecret", 11);
+	nat_on = false;
+	logins_ended = logins_restored = 0;
+	side_open(gw, "server", gw_conf, EVS_ROLE_SERVER, hooks);
+	side_open(ph, "client", phone_conf, EVS_ROLE_CLIENT, hooks);
+	set_addr(&local, "198.51.100.2", 500);
+	UNIT_ASSERT(ike_engine_connect(ph->e, &ph->cfg.ike.peers[0], &local));
+	pump(ph, gw);
+	UNIT_ASSERT(live_sa(gw) && live_sa(gw)->state == IKE_S_READY);
+	UNIT_ASSERT(live_sa(ph) && live_sa(ph)->state == IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(gw->n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(ph->n_kadd, 1);
+}
+
+/* The gateway's session as text, the way evsd writes it. */
+static char *record_text(struct side *gw)
+{
+	struct json_object *o = ike_sa_state_save(live_sa(gw));
+	char *t;
+
+	UNIT_ASSERT(o);
+	t = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return t;
+}
+
+/* kill -9: the engine goes and nothing it would say reaches the peer or
+ * the kernel; a new engine starts on the same configuration. */
+static void gateway_killed(struct side *gw)
+{
+	unsigned kadd = gw->n_kadd;
+
+	ike_engine_free(gw->e);
+	flush_q(gw);
+	gw->n_kdel = 0;
+	gw->n_kdel_sas = 0;
+	gw->n_kadd = kadd;
+	gw->e = ike_engine_new(&gw->cfg.ike, EVS_ROLE_SERVER, &fake_ops, gw);
+	UNIT_ASSERT(gw->e);
+	hooks(gw->e);
+	ike_engine_set_time(gw->e, now_ms);
+}
+
+static struct ike_sa *adopt(struct side *gw, const char *text, struct evs_err *err)
+{
+	struct json_object *o = json_tokener_parse(text);
+	struct ike_sa *sa;
+
+	UNIT_ASSERT(o);
+	sa = ike_sa_state_restore(gw->e, o, err);
+	json_object_put(o);
+	return sa;
+}
+
+static void idle(struct side *a, struct side *b, int secs)
+{
+	for (int i = 0; i < secs; i++) {
+		tick(a, b, 1000);
+		pump(a, b);
+	}
+}
+
+UNIT_TEST(adopted_session_answers_dpd_rekey_and_delete)
+{
+	struct side gw, ph;
+	struct ike_sa *s, *c;
+	struct evs_err err;
+	struct pkt old;
+	uint32_t conn_id, old_spi_in;
+	unsigned sent;
+	char *rec;
+
+	session_up(&gw, &ph);
+	s = live_sa(&gw);
+	conn_id = s->conns->id;
+	old_spi_in = s->conns->spi_in;
+	/* A message of the phone's from before the restart, kept to replay. */
+	{
+		uint32_t be = htonl(7);
+
+		UNIT_ASSERT(info_send_notify(live_sa(&ph), ISAKMP_N_R_U_THERE,
+					     ISAKMP_PROTO_ISAKMP, NULL, 0, &be, 4) == 0);
+		old = ph.q[0];
+		old.buf = malloc(old.len);
+		memcpy(old.buf, ph.q[0].buf, old.len);
+		pump(&ph, &gw);
+	}
+	rec = record_text(&gw);
+	UNIT_ASSERT(strstr(rec, "\"user\":\"alice\""));
+	UNIT_ASSERT(strstr(rec, "\"login\":{\"tag\":42}"));
+	gateway_killed(&gw);
+	UNIT_ASSERT_EQ_INT(logins_ended, 1);	/* the old engine's, not sent */
+	UNIT_ASSERT(live_sa(&gw) == NULL);
+
+	s = adopt(&gw, rec, &err);
+	if (!s)
+		UNIT_FAIL("not adopted: %s", err.msg);
+	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(logins_restored, 1);
+	UNIT_ASSERT(((struct login_state *)s->step_state[0])->restored);
+	UNIT_ASSERT_EQ_INT(((struct login_state *)s->step_state[0])->tag, 42);
+	UNIT_ASSERT(s->conns && s->conns->id == conn_id && !s->conns->next);
+	UNIT_ASSERT(ike_engine_counts_ok(gw.e));
+	/* Nothing was installed again: the kernel kept it. */
+	UNIT_ASSERT_EQ_INT(gw.n_kadd, 1);
+	/* A new connection never takes the adopted one's id. */
+	UNIT_ASSERT(gw.e->next_conn_id > conn_id);
+
+	/* The replayed message: known, refused, unanswered. */
+	sent = gw.sent;
+	ph.q[0] = old;
+	ph.nq = 1;
+	deliver(&ph, &gw, 0);
+	flush_q(&ph);
+	UNIT_ASSERT_EQ_INT(gw.e->stats.rx_replay, 1);
+	UNIT_ASSERT_EQ_INT(gw.sent, sent);
+
+	/* DPD both ways for two minutes: each side's probes are answered by
+	 * the other, so neither declares the other dead. */
+	sent = gw.sent;
+	idle(&ph, &gw, 120);
+	UNIT_ASSERT(gw.sent > sent);		/* the adopted side probed */
+	UNIT_ASSERT(live_sa(&gw) == s && s->state == IKE_S_READY);
+	UNIT_ASSERT(live_sa(&ph) && live_sa(&ph)->state == IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(gw.e->stats.dpd_dead, 0);
+	UNIT_ASSERT_EQ_INT(ph.e->stats.dpd_dead, 0);
+	UNIT_ASSERT_EQ_INT(gw.e->stats.rx_malformed, 0);
+
+	/* The phone rekeys its connection: the adopted SA's SKEYID_d/a and
+	 * IV base key the same pair on both ends. */
+	c = live_sa(&ph);
+	UNIT_ASSERT(qm_initiate(c, &c->conns->local, &c->conns->remote, c->conns) == 0);
+	pump(&ph, &gw);
+	UNIT_ASSERT_EQ_INT(gw.n_kadd, 2);
+	UNIT_ASSERT_EQ_INT(ph.n_kadd, 2);
+	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.conn_id, conn_id);
+	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.old_spi_in, old_spi_in);
+	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.spi_in, ph.kadd[1].c.spi_out);
+	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.spi_out, ph.kadd[1].c.spi_in);
+	UNIT_ASSERT_MEM_EQ(gw.kadd[1].enc_in, ph.kadd[1].enc_out, gw.kadd[1].c.enc_len);
+	UNIT_ASSERT_MEM_EQ(gw.kadd[1].auth_out, ph.kadd[1].auth_in, gw.kadd[1].c.auth_len);
+
+	/* The phone leaves: its deletes remove the adopted connection from
+	 * the gateway's kernel and end the adopted session. */
+	ike_engine_shutdown(ph.e);
+	pump(&ph, &gw);
+	UNIT_ASSERT_EQ_INT(gw.n_kdel, 1);
+	UNIT_ASSERT_EQ_INT(gw.kdel[0], conn_id);
+	UNIT_ASSERT(live_sa(&gw) == NULL);
+	UNIT_ASSERT_EQ_INT(logins_ended, 2);
+	UNIT_ASSERT(ike_engine_counts_ok(gw.e));
+	free(rec);
+	side_close(&ph);
+	side_close(&gw);
+}
+
+/* What the gateway sends as itself after adoption (its DPD probe) is
+ * accepted by the phone: it checks the IV and HASH the phone expects. */
+UNIT_TEST(adopted_session_dpd_probe_is_answered)
+{
+	struct side gw, ph;
+	struct ike_sa *s;
+	struct evs_err err;
+	char *rec;
+
+	session_up(&gw, &ph);
+	rec = record_text(&gw);
+	gateway_killed(&gw);
+	s = adopt(&gw, rec, &err);
+	UNIT_ASSERT(s);
+	/* The phone falls silent for a while (its probes are lost), then
+	 * hears the gateway's: it answers, and the gateway counts it. */
+	for (int i = 0; i < 15; i++) {
+		tick(&ph, &gw, 1000);
+		flush_q(&ph);
+		pump(&gw, &ph);
+	}
+	UNIT_ASSERT_EQ_INT(s->dpd_unanswered, 0);
+	UNIT_ASSERT(s->state == IKE_S_READY);
+	UNIT_ASSERT(gw.e->stats.rx > 0);
+	free(rec);
+	side_close(&ph);
+	side_close(&gw);
+}
+
+/* Damaged records: each refused with a reason, nothing left in the
+ * engine, the counts intact. */
+static char *replaced_in(const char *text, const char *key, const char *val)
+{
+	/* "key":<value> -> "key":val (the value up to the next , or }). */
+	char pat[64];
+	const char *p, *q;
+	char *out;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(text, pat);
+	UNIT_ASSERT(p);
+	p += strlen(pat);
+	q = p;
+	if (*q == '"')
+		q = strchr(q + 1, '"') + 1;
+	else
+		while (*q && *q != ',' && *q != '}')
+			q++;
+	out = malloc(strlen(text) + strlen(val) + 1);
+	memcpy(out, text, (size_t)(p - text));
+	strcpy(out + (p - text), val);
+	strcat(out, q);
+	return out;
+}
+
+UNIT_TEST(damaged_records_are_refused)
+{
+	static const struct { const char *key, *val; } bad[] = {
+		{ "version", "2" },
+		{ "skeyid_a", "\"00\"" },		/* wrong length */
+		{ "skeyid_d", "\"zz\"" },		/* not hex */
+		{ "enc_key", "1" },			/* wrong type */
+		{ "cky_i", "\"0011\"" },
+		{ "iv", "\"00\"" },
+		{ "remote", "\"not-an-address\"" },
+		{ "user", "\"\"" },
+		{ "inner", "\"10.1.2.3/99\"" },
+		{ "msgids", "[0]" },
+		{ "serial", "0" },
+		{ "exch", "5" },
+		{ "encr", "999" },
+		{ "spi_in", "0" },
+		{ "tag", "\"x\"" },			/* the step's own part */
+	};
+	struct side gw, ph;
+	struct evs_err err;
+	char *rec;
+
+	session_up(&gw, &ph);
+	rec = record_text(&gw);
+	gateway_killed(&gw);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *t = replaced_in(rec, bad[i].key, bad[i].val);
+		struct ike_sa *sa;
+
+		err.msg[0] = 0;
+		sa = adopt(&gw, t, &err);
+		if (sa && !strcmp(bad[i].key, "tag")) {
+			/* json_object_get_int("x") is 0: the step takes it;
+			 * not the engine's to judge. */
+			ike_sa_kill(sa, EVS_END_ERROR, "test", false, false);
+		} else if (sa) {
+			UNIT_FAIL("%s=%s adopted", bad[i].key, bad[i].val);
+		} else {
+			UNIT_ASSERT(err.msg[0]);
+		}
+		UNIT_ASSERT(live_sa(&gw) == NULL);
+		UNIT_ASSERT(ike_engine_counts_ok(gw.e));
+		tick(&ph, &gw, 1);
+		flush_q(&gw);
+		flush_q(&ph);
+		free(t);
+	}
+	/* No connection was touched in the kernel by any refusal. */
+	UNIT_ASSERT_EQ_INT(gw.n_kdel, 0);
+	/* The record itself still adopts, once; a second copy is refused
+	 * (its cookies are taken). */
+	UNIT_ASSERT(adopt(&gw, rec, &err));
+	UNIT_ASSERT(!adopt(&gw, rec, &err));
+	free(rec);
+	side_close(&ph);
+	side_close(&gw);
+}
+
+UNIT_MAIN()
