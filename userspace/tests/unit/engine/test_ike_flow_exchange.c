@@ -336,32 +336,25 @@ static void assert_aead_pair(struct side *cli, struct side *srv, size_t key_len,
 
 UNIT_TEST(quick_mode_negotiates_aes_gcm)
 {
-	static const char srv_gcm_conf[] =
-		"crypto isakmp policy 10 {\n"
-		"    encryption aes 256\n"
-		"    hash sha256\n"
-		"    authentication pre-share\n"
-		"    group 14\n"
-		"}\n"
-		"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n"
-		"    local-network 0.0.0.0/0\n"
-		"    remote-network 198.51.100.0/24\n"
-		"}\n"
+	/* One IKE policy and the site-to-site key, then the sets. */
+#define GCM_SRV_HEAD \
+	"crypto isakmp policy 10 {\n" \
+	"    encryption aes 256\n" \
+	"    hash sha256\n" \
+	"    authentication pre-share\n" \
+	"    group 14\n" \
+	"}\n" \
+	"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n" \
+	"    local-network 0.0.0.0/0\n" \
+	"    remote-network 198.51.100.0/24\n" \
+	"}\n"
+	static const char srv_gcm_conf[] = GCM_SRV_HEAD
 		"crypto ipsec transform-set G esp-gcm 256\n"
 		"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
 		"crypto ipsec transform-set G8 esp-gcm-icv8 128\n";
-	static const char srv_g8_conf[] =
-		"crypto isakmp policy 10 {\n"
-		"    encryption aes 256\n"
-		"    hash sha256\n"
-		"    authentication pre-share\n"
-		"    group 14\n"
-		"}\n"
-		"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n"
-		"    local-network 0.0.0.0/0\n"
-		"    remote-network 198.51.100.0/24\n"
-		"}\n"
+	static const char srv_g8_conf[] = GCM_SRV_HEAD
 		"crypto ipsec transform-set G8 esp-gcm-icv8 128\n";
+#undef GCM_SRV_HEAD
 	struct side srv, cli;
 
 	/* The server's first set (GCM-256) wins over the client's CBC-first
