@@ -230,6 +230,27 @@ ike_conf_client() {
 	evsd_client_conf extra="${1:-}" "${@:2}"
 }
 
+# ike_send_mib FROM_NS LAN_NS: 1 MiB of random bytes over TCP from FROM_NS
+# to 192.168.77.2:5001 in LAN_NS; succeeds when it arrives intact.
+ike_send_mib() {
+	local from=$1 lan=$2 lpid rc
+	head -c 1048576 /dev/urandom >"$IKE_TMP/blob"
+	ip netns exec "$lan" timeout 120 socat -u TCP-LISTEN:5001,reuseaddr \
+		"OPEN:$IKE_TMP/blob.rx,creat,trunc" &
+	lpid=$!
+	for _ in $(seq 50); do
+		ip netns exec "$lan" ss -ltn | grep -q ':5001 ' && break
+		sleep 0.2
+	done
+	ip netns exec "$from" timeout 120 socat -u "OPEN:$IKE_TMP/blob" \
+		TCP:192.168.77.2:5001,connect-timeout=10 || kill $lpid 2>/dev/null
+	wait $lpid
+	cmp "$IKE_TMP/blob" "$IKE_TMP/blob.rx"
+	rc=$?
+	rm -f "$IKE_TMP/blob.rx"
+	return $rc
+}
+
 # ike_sa_count NS: ESP SAs in NS's kernel.
 ike_sa_count() {
 	ip netns exec "$1" "$EVS_TOP/userspace/evsadm/evsadm" sa show 2>/dev/null |

@@ -975,7 +975,7 @@ static void order_set(struct imp *m, const char *name)
 static void conv_set(struct imp *m, struct ios_line *l)
 {
 	const char *name = ios_arg(l, 3);
-	bool cipher = false, integ = false, transport = false;
+	bool cipher = false, integ = false, aead = false, transport = false;
 	char words[512] = "";
 	size_t n = 0;
 
@@ -990,10 +990,13 @@ static void conv_set(struct imp *m, struct ios_line *l)
 		const char *w = l->argv[i];
 
 		if (!strcmp(w, "esp-aes") || !strcmp(w, "esp-3des") || !strcmp(w, "esp-des") ||
-		    !strcmp(w, "esp-null")) {
-			cipher = true;
+		    !strcmp(w, "esp-null") || !strcmp(w, "esp-gcm")) {
+			bool gcm = !strcmp(w, "esp-gcm");
+
+			aead |= gcm;
+			cipher |= !gcm;
 			n += (size_t)snprintf(words + n, sizeof(words) - n, " %s", w);
-			if (!strcmp(w, "esp-aes") && i + 1 < l->argc &&
+			if ((gcm || !strcmp(w, "esp-aes")) && i + 1 < l->argc &&
 			    (!strcmp(l->argv[i + 1], "128") || !strcmp(l->argv[i + 1], "192") ||
 			     !strcmp(l->argv[i + 1], "256")))
 				n += (size_t)snprintf(words + n, sizeof(words) - n, " %s", l->argv[++i]);
@@ -1005,15 +1008,16 @@ static void conv_set(struct imp *m, struct ios_line *l)
 		} else if (!strcmp(w, "comp-lzs")) {
 			continue;	/* noted below */
 		} else {
-			skip(m, l, "transform \"%.32s\" is not supported by evsd (ESP with AES, 3DES, "
-			     "DES or NULL and an HMAC)", w);
+			skip(m, l, "transform \"%.32s\" is not supported by evsd (ESP with AES-GCM, "
+			     "or AES, 3DES, DES or NULL and an HMAC)", w);
 			return;
 		}
 		if (n >= sizeof(words))
 			n = sizeof(words) - 1;
 	}
-	if (!cipher || !integ) {
-		skip(m, l, "evsd needs an ESP cipher and an ESP HMAC in every set");
+	if ((!cipher && !aead) || cipher != integ) {
+		skip(m, l, "evsd needs an ESP cipher in every set, and an ESP HMAC exactly "
+		     "when a cipher is not AES-GCM (esp-gcm)");
 		return;
 	}
 	for (struct ios_line *c = l->child; c; c = c->next) {

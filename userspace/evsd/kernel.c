@@ -167,6 +167,35 @@ static void prefix_inaddr(const struct evs_prefix *p, struct evs_inaddr *a)
 	memcpy(a->a, p->addr, a->family == AF_INET6 ? 16 : 4);
 }
 
+static void sa_aead(struct evs_sa_info *sa, const struct kernel_child *c, bool in)
+{
+	snprintf(sa->aead_name, sizeof(sa->aead_name), "%s", c->enc_name);
+	memcpy(sa->aead_key, in ? c->enc_in : c->enc_out, c->enc_len);
+	sa->aead_key_len = (uint16_t)c->enc_len;
+	sa->aead_icv_bits = c->aead_icv_bits;
+	EVS_SET(sa, EVS_SA_A_AEAD_NAME);
+	EVS_SET(sa, EVS_SA_A_AEAD_KEY);
+	EVS_SET(sa, EVS_SA_A_AEAD_ICV_BITS);
+}
+
+static void sa_enc_auth(struct evs_sa_info *sa, const struct kernel_child *c,
+			bool in)
+{
+	snprintf(sa->enc_name, sizeof(sa->enc_name), "%s", c->enc_name);
+	memcpy(sa->enc_key, in ? c->enc_in : c->enc_out, c->enc_len);
+	sa->enc_key_len = (uint16_t)c->enc_len;
+	snprintf(sa->auth_name, sizeof(sa->auth_name), "%s", c->auth_name);
+	memcpy(sa->auth_key, in ? c->auth_in : c->auth_out, c->auth_len);
+	sa->auth_key_len = (uint16_t)c->auth_len;
+	sa->auth_trunc_bits = c->auth_trunc_bits;
+	EVS_SET(sa, EVS_SA_A_ENC_NAME);
+	EVS_SET(sa, EVS_SA_A_ENC_KEY);
+	EVS_SET(sa, EVS_SA_A_AUTH_NAME);
+	EVS_SET(sa, EVS_SA_A_AUTH_KEY);
+	if (c->auth_trunc_bits)
+		EVS_SET(sa, EVS_SA_A_AUTH_TRUNC_BITS);
+}
+
 static int sa_add(struct kernel *k, const struct kernel_child *c, bool in)
 {
 	struct evs_sa_info sa;
@@ -184,23 +213,14 @@ static int sa_add(struct kernel *k, const struct kernel_child *c, bool in)
 	sa.spi = in ? c->spi_in : c->spi_out;
 	sa.src = in ? r : l;
 	sa.dst = in ? l : r;
-	snprintf(sa.enc_name, sizeof(sa.enc_name), "%s", c->enc_name);
-	memcpy(sa.enc_key, in ? c->enc_in : c->enc_out, c->enc_len);
-	sa.enc_key_len = (uint16_t)c->enc_len;
-	snprintf(sa.auth_name, sizeof(sa.auth_name), "%s", c->auth_name);
-	memcpy(sa.auth_key, in ? c->auth_in : c->auth_out, c->auth_len);
-	sa.auth_key_len = (uint16_t)c->auth_len;
-	sa.auth_trunc_bits = c->auth_trunc_bits;
 	EVS_SET(&sa, EVS_SA_A_DIR);
 	EVS_SET(&sa, EVS_SA_A_SPI);
 	EVS_SET(&sa, EVS_SA_A_SRC);
 	EVS_SET(&sa, EVS_SA_A_DST);
-	EVS_SET(&sa, EVS_SA_A_ENC_NAME);
-	EVS_SET(&sa, EVS_SA_A_ENC_KEY);
-	EVS_SET(&sa, EVS_SA_A_AUTH_NAME);
-	EVS_SET(&sa, EVS_SA_A_AUTH_KEY);
-	if (c->auth_trunc_bits)
-		EVS_SET(&sa, EVS_SA_A_AUTH_TRUNC_BITS);
+	if (c->aead_icv_bits)
+		sa_aead(&sa, c, in);
+	else
+		sa_enc_auth(&sa, c, in);
 	if (c->encap) {
 		sa.encap_type = EVS_ENCAP_ESPINUDP;
 		/* Ports as the sender of the packets sees them. */

@@ -232,6 +232,11 @@ enum esp_xform {
 	ESP_3DES	= 3,
 	ESP_NULL	= 11,
 	ESP_AES_CBC	= 12,
+	/* AES-GCM with an 8, 12 or 16-byte ICV (RFC 4106 §8): a Key Length
+	 * attribute and no Authentication Algorithm attribute. */
+	ESP_AES_GCM_8	= 18,
+	ESP_AES_GCM_12	= 19,
+	ESP_AES_GCM_16	= 20,
 };
 
 /* Identification types (RFC 2407 §4.6.2.1). */

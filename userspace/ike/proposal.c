@@ -53,7 +53,17 @@ static unsigned esp_auth_rank(uint16_t auth)
 
 static unsigned esp_rank(uint8_t id, unsigned key_bits)
 {
+	/* An AEAD above any cipher with an HMAC; within GCM the key length
+	 * first, then the ICV. */
+	unsigned gcm_key = key_bits == 256 ? 80 : key_bits == 192 ? 70 : 60;
+
 	switch (id) {
+	case ESP_AES_GCM_16:
+		return gcm_key + 3;
+	case ESP_AES_GCM_12:
+		return gcm_key + 2;
+	case ESP_AES_GCM_8:
+		return gcm_key + 1;
 	case ESP_AES_CBC:
 		return key_bits == 256 ? 50 : key_bits == 192 ? 40 : 30;
 	case ESP_3DES:
@@ -477,10 +487,20 @@ static bool encap_is_udp(uint16_t e)
 	       e == IPSEC_ENCAP_UDP_TRANSPORT_DRAFT;
 }
 
+bool p2_esp_is_aead(uint8_t esp_id)
+{
+	return esp_id == ESP_AES_GCM_8 || esp_id == ESP_AES_GCM_12 ||
+	       esp_id == ESP_AES_GCM_16;
+}
+
 static unsigned esp_bits(uint8_t id, unsigned key_bits)
 {
 	if (id == ESP_AES_CBC)
 		return key_bits ? key_bits : 128;
+	/* RFC 4106 §8.4: GCM always carries its Key Length (p2_decode
+	 * refuses an offer without one). */
+	if (p2_esp_is_aead(id))
+		return key_bits;
 	return 0;
 }
 
@@ -494,7 +514,7 @@ int p2_permute(const struct p2_set *sets, size_t nsets,
 		unsigned ek[P2_SET_MAX], eo[P2_SET_MAX];
 		unsigned ak[P2_SET_MAX], ao[P2_SET_MAX];
 
-		if (!set->n_esp || !set->n_auth || set->n_esp > P2_SET_MAX ||
+		if (!set->n_esp || set->n_esp > P2_SET_MAX ||
 		    set->n_auth > P2_SET_MAX)
 			return -1;
 		for (unsigned i = 0; i < set->n_esp; i++)
@@ -505,8 +525,13 @@ int p2_permute(const struct p2_set *sets, size_t nsets,
 			ak[i] = esp_auth_rank(set->auth[i]);
 		order_desc(eo, ek, set->n_esp);
 		order_desc(ao, ak, set->n_auth);
-		for (unsigned e = 0; e < set->n_esp; e++)
-			for (unsigned a = 0; a < set->n_auth; a++) {
+		for (unsigned e = 0; e < set->n_esp; e++) {
+			bool aead = p2_esp_is_aead(set->esp[eo[e]].esp_id);
+
+			if (!aead && !set->n_auth)
+				return -1;
+			/* An AEAD carries its own integrity: one transform. */
+			for (unsigned a = 0; a < (aead ? 1 : set->n_auth); a++) {
 				struct p2_xform *x;
 
 				if (n >= max || n >= 255)
@@ -518,12 +543,13 @@ int p2_permute(const struct p2_set *sets, size_t nsets,
 				x->esp_id = set->esp[eo[e]].esp_id;
 				x->key_bits = (uint16_t)esp_bits(x->esp_id,
 						set->esp[eo[e]].key_bits);
-				x->auth = set->auth[ao[a]];
+				x->auth = aead ? 0 : set->auth[ao[a]];
 				x->encap = p2_encap(prm, set->transport);
 				x->group = prm->pfs_group;
 				x->life_secs = prm->life_secs;
 				x->life_kb = prm->life_kb;
 			}
+		}
 	}
 	return n ? (int)n : -1;
 }
@@ -622,6 +648,18 @@ static bool p2_decode(const struct isakmp_transform *t, struct p2_xform *x,
 	}
 	if (!x->encap)
 		x->encap = IPSEC_ENCAP_TUNNEL;
+	if (p2_esp_is_aead(x->esp_id)) {
+		/* RFC 4106 §8.4: the Key Length is mandatory, and an AEAD
+		 * transform must not name an integrity algorithm. */
+		if (x->key_bits != 128 && x->key_bits != 192 && x->key_bits != 256) {
+			*why = "AES-GCM without a key length of 128, 192 or 256";
+			return false;
+		}
+		if (x->auth) {
+			*why = "AES-GCM with an authentication algorithm";
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -670,6 +708,8 @@ static const char *p2_mismatch(const struct p2_set *set, const struct p2_params 
 		return "cipher not in the set";
 	for (unsigned i = 0; i < set->n_auth; i++)
 		integ |= set->auth[i] == x->auth;
+	if (p2_esp_is_aead(x->esp_id))
+		integ = !x->auth;
 	if (!integ)
 		return "integrity not in the set";
 	if (encap_is_transport(x->encap) != set->transport)
@@ -749,6 +789,11 @@ size_t p2_enc_key_len(const struct p2_xform *x)
 {
 	switch (x->esp_id) {
 	case ESP_AES_CBC: return esp_bits(x->esp_id, x->key_bits) / 8;
+	case ESP_AES_GCM_8:
+	case ESP_AES_GCM_12:
+	case ESP_AES_GCM_16:
+		/* RFC 4106 §8.1: the key, then a 4-byte salt. */
+		return esp_bits(x->esp_id, x->key_bits) / 8 + 4;
 	case ESP_3DES: return 24;
 	case ESP_DES: return 8;
 	case ESP_NULL: return 0;
@@ -772,6 +817,10 @@ const char *p2_enc_kname(const struct p2_xform *x)
 {
 	switch (x->esp_id) {
 	case ESP_AES_CBC: return "cbc(aes)";
+	case ESP_AES_GCM_8:
+	case ESP_AES_GCM_12:
+	case ESP_AES_GCM_16:
+		return "rfc4106(gcm(aes))";
 	case ESP_3DES: return "cbc(des3_ede)";
 	case ESP_DES: return "cbc(des)";
 	case ESP_NULL: return "ecb(cipher_null)";
@@ -789,6 +838,16 @@ const char *p2_auth_kname(const struct p2_xform *x)
 	case IPSEC_AUTH_HMAC_SHA2_512: return "hmac(sha512)";
 	}
 	return NULL;
+}
+
+unsigned p2_aead_icv_bits(const struct p2_xform *x)
+{
+	switch (x->esp_id) {
+	case ESP_AES_GCM_8: return 64;
+	case ESP_AES_GCM_12: return 96;
+	case ESP_AES_GCM_16: return 128;
+	}
+	return 0;
 }
 
 unsigned p2_auth_trunc_bits(const struct p2_xform *x)
@@ -811,6 +870,15 @@ static const char *esp_name(uint8_t id, unsigned bits)
 	case ESP_AES_CBC:
 		return bits == 256 ? "esp-aes-256" : bits == 192 ? "esp-aes-192" :
 		       "esp-aes-128";
+	case ESP_AES_GCM_16:
+		return bits == 256 ? "esp-gcm-256" : bits == 192 ? "esp-gcm-192" :
+		       "esp-gcm-128";
+	case ESP_AES_GCM_12:
+		return bits == 256 ? "esp-gcm-icv12-256" : bits == 192 ?
+		       "esp-gcm-icv12-192" : "esp-gcm-icv12-128";
+	case ESP_AES_GCM_8:
+		return bits == 256 ? "esp-gcm-icv8-256" : bits == 192 ?
+		       "esp-gcm-icv8-192" : "esp-gcm-icv8-128";
 	case ESP_3DES: return "esp-3des";
 	case ESP_DES: return "esp-des";
 	case ESP_NULL: return "esp-null";
@@ -837,7 +905,8 @@ void p2_xform_format(const struct p2_xform *x, char *out, size_t outlen)
 	if (x->group)
 		snprintf(pfs, sizeof(pfs), "pfs-%s", dh_group_name(x->group));
 	snprintf(out, outlen, "%s %s %s%s %s", esp_name(x->esp_id,
-		 esp_bits(x->esp_id, x->key_bits)), esp_auth_name(x->auth),
+		 esp_bits(x->esp_id, x->key_bits)),
+		 p2_esp_is_aead(x->esp_id) ? "aead" : esp_auth_name(x->auth),
 		 encap_is_transport(x->encap) ? "transport" : "tunnel",
 		 encap_is_udp(x->encap) ? "-udp" : "", pfs);
 }

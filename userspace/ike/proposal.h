@@ -133,7 +133,9 @@ struct p2_xform {
 };
 
 /* A transform set: several ciphers/integrities mean every permutation
- * (an evs extension of the Cisco one-of-each form). */
+ * (an evs extension of the Cisco one-of-each form).  An AEAD cipher
+ * (esp-gcm) is offered and matched without integrity; n_auth may be 0
+ * when every cipher is one. */
 #define P2_SET_MAX 8
 struct p2_set {
 	char name[48];
@@ -185,13 +187,18 @@ int p2_select(const struct p2_set *sets, size_t nsets,
 int p2_check_reply(const struct p2_xform *offered, size_t n,
 		   const struct p2_xform *chosen);
 
-/* ESP key sizes for KEYMAT (bytes) and the kernel's algorithm names
- * ("cbc(aes)", "hmac(sha256)", truncation bits). */
+/* Is this ESP transform an AEAD (AES-GCM): no integrity algorithm, the
+ * cipher's key (with its salt) is the whole of KEYMAT? */
+bool p2_esp_is_aead(uint8_t esp_id);
+/* ESP key sizes for KEYMAT (bytes; AEAD: key + 4-byte salt) and the
+ * kernel's algorithm names ("cbc(aes)", "rfc4106(gcm(aes))",
+ * "hmac(sha256)", truncation bits; AEAD: its ICV bits). */
 size_t p2_enc_key_len(const struct p2_xform *x);
 size_t p2_auth_key_len(const struct p2_xform *x);
 const char *p2_enc_kname(const struct p2_xform *x);
 const char *p2_auth_kname(const struct p2_xform *x);
 unsigned p2_auth_trunc_bits(const struct p2_xform *x);
+unsigned p2_aead_icv_bits(const struct p2_xform *x);
 void p2_xform_format(const struct p2_xform *x, char *out, size_t outlen);
 bool p2_xform_weak(const struct p2_xform *x);
 

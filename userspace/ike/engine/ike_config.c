@@ -63,6 +63,10 @@ static const struct word_map esp_words[] = {
 	{ "esp-aes-192", ESP_AES_CBC, 192 },
 	{ "esp-aes-256", ESP_AES_CBC, 256 },
 	{ "esp-null", ESP_NULL, 0 },
+	/* IOS's spelling (16-byte ICV), then evs's for the shorter ICVs. */
+	{ "esp-gcm", ESP_AES_GCM_16, 0 },
+	{ "esp-gcm-icv12", ESP_AES_GCM_12, 0 },
+	{ "esp-gcm-icv8", ESP_AES_GCM_8, 0 },
 	{ NULL, 0, 0 },
 };
 
@@ -349,6 +353,7 @@ static int load_set(struct cfg_node *n, struct ike_config *ike,
 		    struct evs_err *err)
 {
 	struct p2_set *s;
+	unsigned n_aead = 0;
 
 	if (cfg_nargs(n, 5, 64, err) < 0 || cfg_want_block(n, false, err) < 0)
 		return -1;
@@ -374,7 +379,8 @@ static int load_set(struct cfg_node *n, struct ike_config *ike,
 		} else if ((m = word_find(esp_words, w))) {
 			uint16_t bits = m->v2;
 
-			if (m->v1 == ESP_AES_CBC && !bits) {
+			if ((m->v1 == ESP_AES_CBC || p2_esp_is_aead((uint8_t)m->v1)) &&
+			    !bits) {
 				bits = 128;
 				if (i + 1 < n->argc && (!strcmp(n->argv[i + 1], "128") ||
 							!strcmp(n->argv[i + 1], "192") ||
@@ -398,10 +404,18 @@ static int load_set(struct cfg_node *n, struct ike_config *ike,
 			return cfg_error(err, n, "transform-set: unknown transform '%s'", w);
 		}
 	}
-	if (!s->n_esp || !s->n_auth)
+	if (!s->n_esp)
 		return cfg_error(err, n, "transform-set %s needs a cipher (esp-aes, "
-				 "esp-3des, ...) and an integrity algorithm "
-				 "(esp-sha-hmac, ...)", s->name);
+				 "esp-gcm, esp-3des, ...)", s->name);
+	for (unsigned i = 0; i < s->n_esp; i++)
+		n_aead += p2_esp_is_aead(s->esp[i].esp_id);
+	if (n_aead < s->n_esp && !s->n_auth)
+		return cfg_error(err, n, "transform-set %s needs an integrity algorithm "
+				 "(esp-sha-hmac, ...) for its non-AEAD ciphers", s->name);
+	if (n_aead == s->n_esp && s->n_auth)
+		return cfg_error(err, n, "transform-set %s: esp-gcm carries its own "
+				 "integrity; drop the HMAC or add a non-AEAD cipher",
+				 s->name);
 	ike->n_sets++;
 	return 0;
 }
@@ -1122,15 +1136,20 @@ static int default_set(struct ike_config *ike)
 {
 	struct p2_set *s = &ike->sets[0];
 
-	/* What vpnc, Android and iOS offer, strongest first. */
+	/* AES-GCM for the peers that have it (strongSwan, Cisco), then what
+	 * vpnc, Android and iOS offer, strongest first. */
 	memset(s, 0, sizeof(*s));
 	strcpy(s->name, "default");
-	s->esp[0].esp_id = ESP_AES_CBC;
+	s->esp[0].esp_id = ESP_AES_GCM_16;
 	s->esp[0].key_bits = 256;
-	s->esp[1].esp_id = ESP_AES_CBC;
+	s->esp[1].esp_id = ESP_AES_GCM_16;
 	s->esp[1].key_bits = 128;
-	s->esp[2].esp_id = ESP_3DES;
-	s->n_esp = 3;
+	s->esp[2].esp_id = ESP_AES_CBC;
+	s->esp[2].key_bits = 256;
+	s->esp[3].esp_id = ESP_AES_CBC;
+	s->esp[3].key_bits = 128;
+	s->esp[4].esp_id = ESP_3DES;
+	s->n_esp = 5;
 	s->auth[0] = IPSEC_AUTH_HMAC_SHA2_256;
 	s->auth[1] = IPSEC_AUTH_HMAC_SHA1;
 	s->n_auth = 2;

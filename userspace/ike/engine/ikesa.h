@@ -56,6 +56,9 @@ struct kernel_child {
 					 * the old SA; out_policy() moves it */
 	const char *enc_name, *auth_name;
 	unsigned auth_trunc_bits;
+	/* Nonzero: enc_name is an AEAD (rfc4106(gcm(aes))) with this ICV,
+	 * enc_* its key || salt, and there is no auth_*. */
+	unsigned aead_icv_bits;
 	const uint8_t *enc_in, *auth_in, *enc_out, *auth_out;
 	size_t enc_len, auth_len;
 	struct evs_prefix local_net, remote_net;

@@ -498,6 +498,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	kc.enc_name = p2_enc_kname(xf);
 	kc.auth_name = p2_auth_kname(xf);
 	kc.auth_trunc_bits = p2_auth_trunc_bits(xf);
+	kc.aead_icv_bits = p2_aead_icv_bits(xf);
 	kc.enc_in = secret_data(kin);
 	kc.auth_in = secret_data(kin) + el;
 	kc.enc_out = secret_data(kout);

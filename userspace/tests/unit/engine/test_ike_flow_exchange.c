@@ -283,6 +283,100 @@ UNIT_TEST(main_mode_psk_and_quick_mode)
 	side_free(&srv);
 }
 
+/* A client offering AES-GCM (RFC 4106) and AES-CBC. */
+static const char client_gcm_conf[] =
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	"crypto ipsec transform-set G esp-gcm 256 esp-gcm-icv8 128\n"
+	"peer gw {\n"
+	"    server 203.0.113.1\n"
+	"    mode main\n"
+	"    group-key mainsecret\n"
+	"    encryption aes\n"
+	"    key-length 256\n"
+	"    hash sha256\n"
+	"    group 14\n"
+	"    transform-set T G\n"
+	"}\n";
+
+/* The two ends installed the same AEAD, keys crossed: key + 4-byte salt
+ * from KEYMAT, no integrity key. */
+static void assert_aead_pair(struct side *cli, struct side *srv, size_t key_len,
+			     unsigned icv)
+{
+	struct kchild *a = &cli->kadd[0], *b = &srv->kadd[0];
+
+	UNIT_ASSERT_EQ_STR(a->c.enc_name, "rfc4106(gcm(aes))");
+	UNIT_ASSERT_EQ_STR(b->c.enc_name, "rfc4106(gcm(aes))");
+	UNIT_ASSERT_EQ_INT(a->c.aead_icv_bits, icv);
+	UNIT_ASSERT_EQ_INT(b->c.aead_icv_bits, icv);
+	UNIT_ASSERT_EQ_INT(a->c.enc_len, key_len + 4);
+	UNIT_ASSERT_EQ_INT(b->c.enc_len, key_len + 4);
+	UNIT_ASSERT_EQ_INT(a->c.auth_len, 0);
+	UNIT_ASSERT_EQ_INT(b->c.auth_len, 0);
+	UNIT_ASSERT_EQ_INT(a->c.spi_in, b->c.spi_out);
+	UNIT_ASSERT_EQ_INT(a->c.spi_out, b->c.spi_in);
+	UNIT_ASSERT_MEM_EQ(a->enc_in, b->enc_out, a->c.enc_len);
+	UNIT_ASSERT_MEM_EQ(a->enc_out, b->enc_in, a->c.enc_len);
+	UNIT_ASSERT(memcmp(a->enc_in, a->enc_out, a->c.enc_len));
+}
+
+UNIT_TEST(quick_mode_negotiates_aes_gcm)
+{
+	/* One IKE policy and the site-to-site key, then the sets. */
+#define GCM_SRV_HEAD \
+	"crypto isakmp policy 10 {\n" \
+	"    encryption aes 256\n" \
+	"    hash sha256\n" \
+	"    authentication pre-share\n" \
+	"    group 14\n" \
+	"}\n" \
+	"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n" \
+	"    local-network 0.0.0.0/0\n" \
+	"    remote-network 198.51.100.0/24\n" \
+	"}\n"
+	static const char srv_gcm_conf[] = GCM_SRV_HEAD
+		"crypto ipsec transform-set G esp-gcm 256\n"
+		"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+		"crypto ipsec transform-set G8 esp-gcm-icv8 128\n";
+	static const char srv_g8_conf[] = GCM_SRV_HEAD
+		"crypto ipsec transform-set G8 esp-gcm-icv8 128\n";
+#undef GCM_SRV_HEAD
+	struct side srv, cli;
+
+	/* The server's first set (GCM-256) wins over the client's CBC-first
+	 * order; both ends install the AEAD. */
+	setup_conf(&srv, srv_gcm_conf, &cli, client_gcm_conf);
+	UNIT_ASSERT(connect_client(&cli));
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+	assert_aead_pair(&cli, &srv, 32, 128);
+	UNIT_ASSERT_EQ_INT(only_sa(&cli)->conns->xf.esp_id, ESP_AES_GCM_16);
+	side_free(&cli);
+	side_free(&srv);
+
+	/* The 8-byte ICV variant with a 128-bit key. */
+	setup_conf(&srv, srv_g8_conf, &cli, client_gcm_conf);
+	UNIT_ASSERT(connect_client(&cli));
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+	assert_aead_pair(&cli, &srv, 16, 64);
+	side_free(&cli);
+	side_free(&srv);
+
+	/* A server without GCM: the client's CBC offer is taken. */
+	setup(&srv, &cli, client_gcm_conf);
+	UNIT_ASSERT(connect_client(&cli));
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	assert_pair(&cli, 0, &srv, 0);
+	UNIT_ASSERT_EQ_STR(cli.kadd[0].c.enc_name, "cbc(aes)");
+	UNIT_ASSERT_EQ_INT(cli.kadd[0].c.aead_icv_bits, 0);
+	side_free(&cli);
+	side_free(&srv);
+}
+
 UNIT_TEST(aggressive_mode_psk_group_key_id)
 {
 	struct side srv, cli;

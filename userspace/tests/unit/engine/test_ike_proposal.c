@@ -397,4 +397,122 @@ UNIT_TEST(phase2_draft_natt_encapsulation)
 	UNIT_ASSERT(!m.responder_lifetime);
 }
 
+/* Does transform t carry attribute type? (its value in *v) */
+static bool xf_attr(const struct isakmp_transform *t, uint16_t type, uint32_t *v)
+{
+	struct isakmp_attr_iter it;
+	struct isakmp_attr a;
+
+	isakmp_attr_iter_init(&it, t->attrs, t->attrs_len);
+	while (isakmp_attr_next(&it, &a, NULL) > 0)
+		if (a.type == type) {
+			*v = a.u;
+			return true;
+		}
+	return false;
+}
+
+/* RFC 4106 §8: AES-GCM is ESP transform 18/19/20 with a Key Length and no
+ * Authentication Algorithm; an AEAD in a mixed set is offered once, the
+ * CBC cipher with each HMAC. */
+UNIT_TEST(phase2_aes_gcm_offer_wire_select_and_keys)
+{
+	static const struct p2_set cli_sets[] = {
+		{ .name = "MIX", .n_esp = 3,
+		  .esp = { { ESP_AES_CBC, 256 }, { ESP_AES_GCM_16, 128 },
+			   { ESP_AES_GCM_8, 256 } },
+		  .n_auth = 2, .auth = { IPSEC_AUTH_HMAC_SHA1, IPSEC_AUTH_HMAC_SHA2_256 } },
+	};
+	static const struct p2_set srv_sets[] = {
+		{ .name = "GCM256", .n_esp = 1, .esp = { { ESP_AES_GCM_16, 256 } } },
+		{ .name = "GCM128", .n_esp = 1, .esp = { { ESP_AES_GCM_16, 128 } } },
+		{ .name = "CBC", .n_esp = 1, .esp = { { ESP_AES_CBC, 256 } },
+		  .n_auth = 1, .auth = { IPSEC_AUTH_HMAC_SHA1 } },
+	};
+	struct p2_params prm = { .life_secs = 3600 };
+	struct isakmp_hdr h = { .icookie = { 3 }, .exch = ISAKMP_EXCH_QUICK };
+	struct p2_xform x[8], back[8], bad[2];
+	struct isakmp_perr perr;
+	struct isakmp_bld b;
+	struct isakmp_msg msg;
+	struct isakmp_sa sa;
+	struct p2_match m;
+	char desc[96];
+	uint32_t v;
+	int n;
+
+	capture(EVSD_LOG_DEBUG);
+	n = p2_permute(cli_sets, 1, &prm, x, 8);
+	/* GCM-8 256 and GCM-16 128 (AEADs first), then CBC x 2 HMACs */
+	UNIT_ASSERT_EQ_INT(n, 4);
+	UNIT_ASSERT_EQ_INT(x[0].esp_id, ESP_AES_GCM_8);
+	UNIT_ASSERT_EQ_INT(x[0].key_bits, 256);
+	UNIT_ASSERT_EQ_INT(x[0].auth, 0);
+	UNIT_ASSERT_EQ_INT(x[1].esp_id, ESP_AES_GCM_16);
+	UNIT_ASSERT_EQ_INT(x[1].key_bits, 128);
+	UNIT_ASSERT_EQ_INT(x[1].auth, 0);
+	UNIT_ASSERT_EQ_INT(x[2].esp_id, ESP_AES_CBC);
+	UNIT_ASSERT_EQ_INT(x[2].auth, IPSEC_AUTH_HMAC_SHA2_256);
+	UNIT_ASSERT_EQ_INT(x[3].auth, IPSEC_AUTH_HMAC_SHA1);
+
+	isakmp_bld_init(&b, &h);
+	p2_build_sa(&b, x, (size_t)n, 0x01020304);
+	UNIT_ASSERT_EQ_INT(isakmp_bld_finish(&b), 0);
+	UNIT_ASSERT_EQ_INT(isakmp_parse(b.buf.data, b.buf.len, &msg, &perr), 0);
+	UNIT_ASSERT_EQ_INT(isakmp_parse_sa(msg.p[0].body, msg.p[0].len, &sa, &perr), 0);
+	/* on the wire: transform id 20, Key Length 128, no auth attribute */
+	UNIT_ASSERT_EQ_INT(sa.xf[sa.prop[1].first_xf].id, 20);
+	UNIT_ASSERT(xf_attr(&sa.xf[sa.prop[1].first_xf], IPSEC_ATTR_KEY_LENGTH, &v));
+	UNIT_ASSERT_EQ_INT(v, 128);
+	UNIT_ASSERT(!xf_attr(&sa.xf[sa.prop[1].first_xf], IPSEC_ATTR_AUTH_ALG, &v));
+	UNIT_ASSERT_EQ_INT(sa.xf[sa.prop[0].first_xf].id, 18);
+	UNIT_ASSERT(xf_attr(&sa.xf[sa.prop[2].first_xf], IPSEC_ATTR_AUTH_ALG, &v));
+	UNIT_ASSERT_EQ_INT(p2_parse_sa(&sa, back, 8, &perr), 4);
+	UNIT_ASSERT_EQ_INT(back[1].esp_id, ESP_AES_GCM_16);
+	UNIT_ASSERT_EQ_INT(back[1].key_bits, 128);
+	UNIT_ASSERT_EQ_INT(back[1].auth, 0);
+	isakmp_buf_free(&b.buf);
+
+	/* GCM256 matches nothing (GCM-8 is another transform); GCM128 takes
+	 * the client's GCM-16 128, not the CBC set below it. */
+	UNIT_ASSERT_EQ_INT(p2_select(srv_sets, 3, &prm, back, 4, &m), 0);
+	UNIT_ASSERT_EQ_INT(m.set, 1);
+	UNIT_ASSERT_EQ_INT(m.xform, 1);
+	UNIT_ASSERT_EQ_INT(p2_check_reply(x, (size_t)n, &m.chosen), 0);
+	p2_xform_format(&m.chosen, desc, sizeof(desc));
+	UNIT_ASSERT_EQ_STR(desc, "esp-gcm-128 aead tunnel no-pfs");
+	/* an AEAD set does not take a CBC transform without integrity */
+	UNIT_ASSERT_EQ_INT(p2_select(srv_sets, 2, &prm, &back[2], 2, &m), -1);
+
+	/* KEYMAT: key + 4-byte salt (RFC 4106 §8.1), no integrity key */
+	UNIT_ASSERT_EQ_STR(p2_enc_kname(&back[1]), "rfc4106(gcm(aes))");
+	UNIT_ASSERT_EQ_INT(p2_enc_key_len(&back[1]), 16 + 4);
+	UNIT_ASSERT_EQ_INT(p2_enc_key_len(&back[0]), 32 + 4);
+	UNIT_ASSERT_EQ_INT(p2_auth_key_len(&back[1]), 0);
+	UNIT_ASSERT_EQ_INT(p2_aead_icv_bits(&back[1]), 128);
+	UNIT_ASSERT_EQ_INT(p2_aead_icv_bits(&back[0]), 64);
+	UNIT_ASSERT_EQ_INT(p2_aead_icv_bits(&back[2]), 0);
+	UNIT_ASSERT(!p2_xform_weak(&back[0]));
+
+	/* A GCM transform without Key Length, and one naming an HMAC, are
+	 * refused (skipped, the rest of the SA is still read). */
+	memset(bad, 0, sizeof(bad));
+	bad[0].esp_id = ESP_AES_GCM_16;
+	bad[0].encap = IPSEC_ENCAP_TUNNEL;
+	bad[1] = bad[0];
+	bad[1].key_bits = 128;
+	bad[1].auth = IPSEC_AUTH_HMAC_SHA1;
+	isakmp_bld_init(&b, &h);
+	p2_build_sa(&b, bad, 2, 0x01020304);
+	UNIT_ASSERT_EQ_INT(isakmp_bld_finish(&b), 0);
+	UNIT_ASSERT_EQ_INT(isakmp_parse(b.buf.data, b.buf.len, &msg, &perr), 0);
+	UNIT_ASSERT_EQ_INT(isakmp_parse_sa(msg.p[0].body, msg.p[0].len, &sa, &perr), 0);
+	logbuf[0] = '\0';
+	UNIT_ASSERT_EQ_INT(p2_parse_sa(&sa, back, 8, &perr), 0);
+	UNIT_ASSERT(strstr(logbuf, "AES-GCM without a key length"));
+	UNIT_ASSERT(strstr(logbuf, "AES-GCM with an authentication algorithm"));
+	isakmp_buf_free(&b.buf);
+	evsd_log_set_hook(NULL, NULL);
+}
+
 UNIT_MAIN()

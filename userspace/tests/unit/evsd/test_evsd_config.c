@@ -39,6 +39,7 @@ static const char good[] =
 	"crypto isakmp identity fqdn gw.example.net\n"
 	"crypto ipsec transform-set STRONG esp-aes 256 esp-sha256-hmac\n"
 	"crypto ipsec transform-set LEGACY esp-3des esp-aes-128 esp-sha-hmac esp-md5-hmac\n"
+	"crypto ipsec transform-set AEAD esp-gcm 256 esp-gcm esp-gcm-icv12 192\n"
 	"crypto ipsec security-association lifetime seconds 1800\n"
 	"crypto ipsec pfs group14\n"
 	"timers {\n"
@@ -97,8 +98,18 @@ UNIT_TEST(full_configuration)
 	inet_pton(AF_INET, "198.51.100.9", &a.sin_addr);
 	UNIT_ASSERT(!ike_config_psk(ike, (struct sockaddr *)&a));
 
-	UNIT_ASSERT_EQ_INT(ike->n_sets, 2);
+	UNIT_ASSERT_EQ_INT(ike->n_sets, 3);
 	UNIT_ASSERT_EQ_INT(ike->sets[0].esp[0].key_bits, 256);
+	/* esp-gcm as IOS spells it (key length default 128), the evs ICV
+	 * variants, and no integrity */
+	UNIT_ASSERT_EQ_INT(ike->sets[2].n_esp, 3);
+	UNIT_ASSERT_EQ_INT(ike->sets[2].n_auth, 0);
+	UNIT_ASSERT_EQ_INT(ike->sets[2].esp[0].esp_id, ESP_AES_GCM_16);
+	UNIT_ASSERT_EQ_INT(ike->sets[2].esp[0].key_bits, 256);
+	UNIT_ASSERT_EQ_INT(ike->sets[2].esp[1].esp_id, ESP_AES_GCM_16);
+	UNIT_ASSERT_EQ_INT(ike->sets[2].esp[1].key_bits, 128);
+	UNIT_ASSERT_EQ_INT(ike->sets[2].esp[2].esp_id, ESP_AES_GCM_12);
+	UNIT_ASSERT_EQ_INT(ike->sets[2].esp[2].key_bits, 192);
 	UNIT_ASSERT_EQ_INT(ike->sets[1].n_esp, 2);
 	UNIT_ASSERT_EQ_INT(ike->sets[1].n_auth, 2);
 	UNIT_ASSERT(ike_config_set(ike, "LEGACY") == &ike->sets[1]);
@@ -184,7 +195,13 @@ UNIT_TEST(errors_carry_file_and_line)
 	expect_error("crypto isakmp key k address gw.example\n", 1,
 		     "not an IPv4 or IPv6 address");
 	expect_error("crypto ipsec transform-set T esp-aes\n", 1,
-		     "needs a cipher (esp-aes, esp-3des, ...) and an integrity");
+		     "needs an integrity algorithm (esp-sha-hmac, ...) for its non-AEAD");
+	expect_error("crypto ipsec transform-set T esp-gcm esp-aes 256\n", 1,
+		     "needs an integrity algorithm");
+	expect_error("crypto ipsec transform-set T esp-gcm 256 esp-sha-hmac\n", 1,
+		     "esp-gcm carries its own integrity");
+	expect_error("crypto ipsec transform-set T mode tunnel\n", 1,
+		     "needs a cipher (esp-aes, esp-gcm, esp-3des, ...)");
 	expect_error("crypto ipsec transform-set T esp-aes esp-sha-hmac esp-rc4\n", 1,
 		     "unknown transform 'esp-rc4'");
 	expect_error("crypto ipsec security-association lifetime seconds 5\n", 1,
@@ -226,7 +243,7 @@ UNIT_TEST(check_config_output)
 	UNIT_ASSERT_EQ_INT(evsd_check_config(bad, false, o, e), 1);
 	fclose(o);
 	fclose(e);
-	UNIT_ASSERT(strstr(out, ": ok: 2 isakmp policies, 2 transform sets, 2 keys, 1 peers"));
+	UNIT_ASSERT(strstr(out, ": ok: 2 isakmp policies, 3 transform sets, 2 keys, 1 peers"));
 	UNIT_ASSERT(strstr(errout, ":2: unknown directive 'bogus'"));
 	UNIT_ASSERT(!strstr(out, "s3cret"));
 	unlink(path);
