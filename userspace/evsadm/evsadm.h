@@ -48,6 +48,7 @@ struct evsadm {
 	FILE *out;
 	FILE *err;
 	struct evs_nl *nl;	/* opened on first use by evsadm_nl() */
+	bool in_batch;		/* a line of -batch: no -batch again */
 };
 
 /* Entry point (main.c just calls it); returns the exit status. */
@@ -70,6 +71,8 @@ int evsadm_parp(struct evsadm *ctx, int argc, char **argv);
 int evsadm_monitor(struct evsadm *ctx, int argc, char **argv);
 /* `evsadm user ...`: argv[1] the verb (add|del|passwd|show). */
 int evsadm_user(struct evsadm *ctx, int argc, char **argv);
+/* `evsadm -batch FILE` ("-" = stdin); -force goes on after errors. */
+int evsadm_batch(struct evsadm *ctx, const char *name, bool force);
 /* `evsadm import-ios FILE ...`: a Cisco IOS configuration to evsd.conf. */
 int evsadm_import_ios(struct evsadm *ctx, int argc, char **argv);
 /* session, daemon, pool, reload, ike: through evsd's control socket. */
