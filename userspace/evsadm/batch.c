@@ -309,11 +309,11 @@ int evsadm_batch(struct evsadm *ctx, const char *name, bool force)
 		if (batch_line(b, line, text) && !force)
 			break;
 	}
+	/* What is pending came before any failure: it goes in. */
+	batch_send(b);
 	if (ferror(f)) {
 		where(b, line);
 		fprintf(ctx->err, "read error: %s\n", strerror(errno));
-	} else if (!b->failed || force) {
-		batch_send(b);
 	}
 	if (b->failed)
 		ret = EVSADM_EXIT_FAIL;
