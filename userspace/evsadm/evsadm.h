@@ -49,6 +49,10 @@ struct evsadm {
 	FILE *err;
 	struct evs_nl *nl;	/* opened on first use by evsadm_nl() */
 	bool in_batch;		/* a line of -batch: no -batch again */
+	/* The last index -> name lookup: a dump of many objects names the
+	 * same device over and over, and each lookup costs syscalls. */
+	uint32_t name_ifindex;
+	char name[IF_NAMESIZE + 8];
 };
 
 /* Entry point (main.c just calls it); returns the exit status. */
@@ -139,6 +143,8 @@ int evsadm_show(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *da
 const char *evsadm_attr_word(const struct nlmsghdr *req, uint32_t offs, char *buf, size_t len);
 /* Interface name -> index; prints 'device "x" does not exist' on failure. */
 int evsadm_ifindex(struct evsadm *ctx, const char *name, uint32_t *ifindex);
+/* The same, remembering the last answer in @ctx (dumps). */
+const char *evsadm_ifname_cached(struct evsadm *ctx, uint32_t ifindex);
 /* Index -> name for printing ("if7" if unknown). */
 const char *evsadm_ifname(uint32_t ifindex, char buf[IF_NAMESIZE + 8]);
 

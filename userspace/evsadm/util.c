@@ -330,6 +330,15 @@ const char *evsadm_ifname(uint32_t ifindex, char buf[IF_NAMESIZE + 8])
 	return buf;
 }
 
+const char *evsadm_ifname_cached(struct evsadm *ctx, uint32_t ifindex)
+{
+	if (!ctx->name_ifindex || ctx->name_ifindex != ifindex) {
+		evsadm_ifname(ifindex, ctx->name);
+		ctx->name_ifindex = ifindex;
+	}
+	return ctx->name;
+}
+
 void evsadm_json_emit(struct evsadm *ctx, struct json_object *obj)
 {
 	evs_json_print(ctx->out, obj, ctx->opt.pretty);
