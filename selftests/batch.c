@@ -113,6 +113,19 @@ static bool in_item(const struct nlmsghdr *nlh, uint32_t at, uint32_t offs)
 	return offs >= at && offs < at + item->nla_len;
 }
 
+/* Send a batch of one item of @type holding the u32 attribute @attr. */
+static int lone_item(struct evs_nl *nl, uint32_t ifindex, uint16_t type, uint16_t attr)
+{
+	struct nlattr *nest, *n;
+	struct nlmsghdr *nlh = batch_start(nl, ifindex, &nest);
+
+	n = mnl_attr_nest_start(nlh, type);
+	mnl_attr_put_u32(nlh, attr, 1);
+	mnl_attr_nest_end(nlh, n);
+	mnl_attr_nest_end(nlh, nest);
+	return evs_nl_talk(nl, nlh, NULL, NULL);
+}
+
 TEST_F(batch, adds_exactly_its_items)
 {
 	struct nlattr *nest;
@@ -189,22 +202,12 @@ TEST_F(batch, bad_attributes_refused_before_any_item)
 	EXPECT_EQ(0, count(&self->nl, EVS_CMD_SA_GET));
 
 	/* A reply-only attribute in an item. */
-	nlh = batch_start(&self->nl, self->ifindex, &nest);
-	n = mnl_attr_nest_start(nlh, EVS_A_POLICY);
-	mnl_attr_put_u64(nlh, EVS_POL_A_HITS, 1);
-	mnl_attr_nest_end(nlh, n);
-	mnl_attr_nest_end(nlh, nest);
-	EXPECT_EQ(-EINVAL, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	EXPECT_EQ(-EINVAL, lone_item(&self->nl, self->ifindex, EVS_A_POLICY, EVS_POL_A_HITS));
 	EXPECT_NE(0, strlen(self->nl.err_msg));
 	TH_LOG("HITS in an item: \"%s\"", self->nl.err_msg);
 
 	/* An item that is neither an SA nor a policy. */
-	nlh = batch_start(&self->nl, self->ifindex, &nest);
-	n = mnl_attr_nest_start(nlh, EVS_A_CONN);
-	mnl_attr_put_u32(nlh, EVS_CONN_A_ID, 1);
-	mnl_attr_nest_end(nlh, n);
-	mnl_attr_nest_end(nlh, nest);
-	EXPECT_EQ(-EINVAL, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	EXPECT_EQ(-EINVAL, lone_item(&self->nl, self->ifindex, EVS_A_CONN, EVS_CONN_A_ID));
 	EXPECT_NE(0, strlen(self->nl.err_msg));
 	TH_LOG("EVS_A_CONN in a batch: \"%s\"", self->nl.err_msg);
 

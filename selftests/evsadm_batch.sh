@@ -43,21 +43,7 @@ count() {	# sa|policy
 	e -j "$1" show | jq length
 }
 
-# expect DESC STATUS PATTERN CMD...: CMD exits STATUS and its output
-# contains PATTERN (fixed string).
-expect() {
-	local desc=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ $rc -eq "$want" ] && grep -qF -- "$pat" <<<"$out"; then
-		tap_ok "$desc"
-	else
-		tap_fail "$desc"
-		tap_diag "exit $rc (want $want), want output containing: $pat"
-		printf '%s\n' "$out" | head -20 | tap_diag
-	fi
-}
+expect() { tap_expect "$@"; }
 
 # same DESC GOT WANT
 same() {
