@@ -310,6 +310,7 @@ void evs_sad_exit(struct evs_net *en);		/* waits for SAs to be freed */
 
 /* sad_nl.c */
 int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_sa_add_nest(struct genl_info *info, struct nlattr *a);
 int evs_nl_sa_update(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_sa_del(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_sa_get(struct sk_buff *skb, struct genl_info *info);
@@ -370,6 +371,7 @@ bool evs_ports_proto(u8 proto);		/* a protocol with ports */
 
 /* spd_nl.c */
 int evs_nl_policy_add(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_policy_add_nest(struct genl_info *info, struct nlattr *a);
 int evs_nl_policy_del(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int evs_nl_policy_flush(struct sk_buff *skb, struct genl_info *info);

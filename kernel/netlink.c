@@ -108,6 +108,14 @@ const struct nla_policy evs_parp_policy[EVS_PARP_A_MAX + 1] = {
 	[EVS_PARP_A_ENABLE]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
+/* A batch holds SAs and policies only; strict validation refuses the rest
+ * and checks every item against its object's policy before any is added.
+ */
+static const struct nla_policy evs_batch_policy[EVS_A_MAX + 1] = {
+	[EVS_A_SA]		= NLA_POLICY_NESTED(evs_sa_policy),
+	[EVS_A_POLICY]		= NLA_POLICY_NESTED(evs_pol_policy),
+};
+
 static const struct nla_policy evs_policy[EVS_A_MAX + 1] = {
 	[EVS_A_IFINDEX]		= { .type = NLA_U32 },
 	[EVS_A_IFNAME]		= { .type = NLA_NUL_STRING,
@@ -118,6 +126,7 @@ static const struct nla_policy evs_policy[EVS_A_MAX + 1] = {
 	[EVS_A_ROUTE]		= NLA_POLICY_NESTED(evs_route_policy),
 	[EVS_A_PROXY_ARP]	= NLA_POLICY_NESTED(evs_parp_policy),
 	[EVS_A_ENCAP_FD]	= { .type = NLA_U32 },
+	[EVS_A_BATCH]		= NLA_POLICY_NESTED(evs_batch_policy),
 	/* VERSION, GENL_VERSION, STATS, EXPIRE_HARD, EVENT_OP, REASON are
 	 * reported only.
 	 */
@@ -142,6 +151,62 @@ int evs_nl_parse_nest(struct genl_info *info, int attrtype, int maxtype,
 		return -EINVAL;
 	}
 	return nla_parse_nested(tb, maxtype, nest, policy, info->extack);
+}
+
+/* The ACK's cookie says how many items were added: all of them, or the
+ * index of the one that failed.
+ */
+static void evs_nl_batch_cookie(struct netlink_ext_ack *extack, u32 done)
+{
+	if (!extack)
+		return;
+	memcpy(extack->cookie, &done, sizeof(done));
+	extack->cookie_len = sizeof(done);
+}
+
+static int evs_nl_batch_item(struct genl_info *info, struct nlattr *item)
+{
+	if (nla_type(item) == EVS_A_SA)
+		return evs_nl_sa_add_nest(info, item);
+	return evs_nl_policy_add_nest(info, item);
+}
+
+/* EVS_CMD_BATCH_ADD: the items in order, each as its own add would do it
+ * (the same checks, the same extack texts, the same events).  The first
+ * failure stops the batch; the items before it stay.  The bad-attribute
+ * offset always points into the failing item, so userspace can name it
+ * even when the text alone does not.
+ */
+static int evs_nl_batch_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *batch = info->attrs[EVS_A_BATCH], *item;
+	u32 done = 0;
+	int rem, ret = 0;
+
+	if (!batch) {
+		GENL_SET_ERR_MSG(info, "missing EVS_A_BATCH");
+		return -EINVAL;
+	}
+	nla_for_each_nested(item, batch, rem)
+		if (++done > EVS_BATCH_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, item,
+					    "a batch holds at most EVS_BATCH_MAX (4096) items");
+			evs_nl_batch_cookie(info->extack, 0);
+			return -E2BIG;
+		}
+	done = 0;
+	nla_for_each_nested(item, batch, rem) {
+		ret = evs_nl_batch_item(info, item);
+		if (ret) {
+			if (info->extack && !info->extack->bad_attr)
+				info->extack->bad_attr = item;
+			break;
+		}
+		done++;
+		cond_resched();
+	}
+	evs_nl_batch_cookie(info->extack, done);
+	return ret;
 }
 
 static int evs_nl_get_version(struct sk_buff *skb, struct genl_info *info)
@@ -191,6 +256,8 @@ static const struct genl_ops evs_genl_ops[] = {
 	{ .cmd = EVS_CMD_POLICY_GET, .dumpit = evs_nl_policy_dump,
 	  .flags = EVS_ADMIN },
 	{ .cmd = EVS_CMD_POLICY_FLUSH, .doit = evs_nl_policy_flush,
+	  .flags = EVS_ADMIN },
+	{ .cmd = EVS_CMD_BATCH_ADD, .doit = evs_nl_batch_add,
 	  .flags = EVS_ADMIN },
 	/* Hand the daemon's UDP/4500 socket over (encap_nl.c). */
 	{ .cmd = EVS_CMD_ENCAP_ATTACH, .doit = evs_nl_encap_attach,

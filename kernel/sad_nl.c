@@ -313,11 +313,9 @@ static int evs_nl_parse_sa(struct genl_info *info, struct nlattr **tb)
 				 tb);
 }
 
-static int evs_nl_sa_key(struct genl_info *info, struct nlattr **tb,
-			 u8 *dir, u32 *spi)
+static int evs_nl_sa_key(struct genl_info *info, struct nlattr *a,
+			 struct nlattr **tb, u8 *dir, u32 *spi)
 {
-	struct nlattr *a = info->attrs[EVS_A_SA];
-
 	if (!tb[EVS_SA_A_DIR] || !tb[EVS_SA_A_SPI]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, a,
 				    "an SA is named by its direction and SPI");
@@ -328,7 +326,8 @@ static int evs_nl_sa_key(struct genl_info *info, struct nlattr **tb,
 	return 0;
 }
 
-int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
+/* Add the SA of nest @a (EVS_A_SA of a request, or a batch item). */
+int evs_nl_sa_add_nest(struct genl_info *info, struct nlattr *a)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
 	struct nlattr *tb[EVS_SA_A_MAX + 1];
@@ -338,13 +337,14 @@ int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
 	struct evs_sa *sa;
 	int ret;
 
-	ret = evs_nl_parse_sa(info, tb);
+	ret = nla_parse_nested(tb, EVS_SA_A_MAX, a, evs_sa_policy,
+			       info->extack);
 	if (ret)
 		return ret;
 	sa = evs_sa_alloc(en);
 	if (!sa)
 		return -ENOMEM;
-	ret = evs_nl_sa_key(info, tb, &sa->dir, &sa->spi);
+	ret = evs_nl_sa_key(info, a, tb, &sa->dir, &sa->spi);
 	if (ret)
 		goto out;
 	sa->family = tb[EVS_SA_A_FAMILY] ? nla_get_u16(tb[EVS_SA_A_FAMILY])
@@ -356,7 +356,7 @@ int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	if (!tb[EVS_SA_A_SRC] || !tb[EVS_SA_A_DST]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[EVS_A_SA],
+		NL_SET_ERR_MSG_ATTR(info->extack, a,
 				    "an SA needs outer source and destination addresses");
 		ret = -EINVAL;
 		goto out;
@@ -392,7 +392,7 @@ int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	ret = evs_parse_lifetime_attr(tb[EVS_SA_A_LIMITS], &sa->limits,
 				      info->extack) ?:
-	      evs_parse_crypto(tb, &crypto, info->attrs[EVS_A_SA],
+	      evs_parse_crypto(tb, &crypto, a,
 			       info->extack);
 	if (ret)
 		goto out;
@@ -429,6 +429,15 @@ out:
 	return ret;
 }
 
+int evs_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
+{
+	if (!info->attrs[EVS_A_SA]) {
+		GENL_SET_ERR_MSG(info, "missing SA attributes (EVS_A_SA)");
+		return -EINVAL;
+	}
+	return evs_nl_sa_add_nest(info, info->attrs[EVS_A_SA]);
+}
+
 /* Find the SA a request names, on the device it names (en->lock held). */
 static struct evs_sa *evs_nl_sa_lookup(struct evs_net *en,
 				       struct genl_info *info,
@@ -439,7 +448,7 @@ static struct evs_sa *evs_nl_sa_lookup(struct evs_net *en,
 	u32 spi;
 	u8 dir;
 
-	if (evs_nl_sa_key(info, tb, &dir, &spi))
+	if (evs_nl_sa_key(info, info->attrs[EVS_A_SA], tb, &dir, &spi))
 		return ERR_PTR(-EINVAL);
 	rcu_read_lock();
 	ed = evs_nl_device(info);

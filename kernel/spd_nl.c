@@ -81,16 +81,21 @@ static int evs_parse_prefix(struct nlattr *addr, struct nlattr *plen_attr,
 	return 0;
 }
 
-/* Parse the selector part of EVS_A_POLICY into @pol (no SA, no device). */
-static int evs_nl_parse_policy(struct genl_info *info, struct nlattr **tb,
-			       struct evs_policy *pol)
+/* Parse the selector part of the policy nest @a (EVS_A_POLICY or a batch
+ * item; NULL: missing) into @pol (no SA, no device).
+ */
+static int evs_nl_parse_policy(struct genl_info *info, struct nlattr *a,
+			       struct nlattr **tb, struct evs_policy *pol)
 {
-	struct nlattr *a = info->attrs[EVS_A_POLICY];
 	struct netlink_ext_ack *extack = info->extack;
 	int ret;
 
-	ret = evs_nl_parse_nest(info, EVS_A_POLICY, EVS_POL_A_MAX,
-				evs_pol_policy, tb);
+	if (a)
+		ret = nla_parse_nested(tb, EVS_POL_A_MAX, a, evs_pol_policy,
+				       extack);
+	else
+		ret = evs_nl_parse_nest(info, EVS_A_POLICY, EVS_POL_A_MAX,
+					evs_pol_policy, tb);
 	if (ret)
 		return ret;
 	if (!tb[EVS_POL_A_DIR]) {
@@ -137,7 +142,8 @@ static struct evs_device *evs_nl_policy_device(struct genl_info *info)
 	return ed && !ed->dead ? ed : NULL;
 }
 
-int evs_nl_policy_add(struct sk_buff *skb, struct genl_info *info)
+/* Add the policy of nest @a (EVS_A_POLICY of a request, or a batch item). */
+int evs_nl_policy_add_nest(struct genl_info *info, struct nlattr *a)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
 	struct nlattr *tb[EVS_POL_A_MAX + 1];
@@ -148,7 +154,7 @@ int evs_nl_policy_add(struct sk_buff *skb, struct genl_info *info)
 	pol = kzalloc(sizeof(*pol), GFP_KERNEL);
 	if (!pol)
 		return -ENOMEM;
-	ret = evs_nl_parse_policy(info, tb, pol);
+	ret = evs_nl_parse_policy(info, a, tb, pol);
 	if (ret)
 		goto err_free;
 	pol->action = tb[EVS_POL_A_ACTION] ? nla_get_u8(tb[EVS_POL_A_ACTION])
@@ -158,7 +164,7 @@ int evs_nl_policy_add(struct sk_buff *skb, struct genl_info *info)
 	if (tb[EVS_POL_A_CONN_ID])
 		pol->conn_id = nla_get_u32(tb[EVS_POL_A_CONN_ID]);
 	if (pol->action == EVS_POL_IPSEC && !tb[EVS_POL_A_SPI]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[EVS_A_POLICY],
+		NL_SET_ERR_MSG_ATTR(info->extack, a,
 				    "an ipsec policy needs the SPI of its SA");
 		ret = -EINVAL;
 		goto err_free;
@@ -203,7 +209,7 @@ int evs_nl_policy_add(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 	if (evs_spd_find(&pol->ed->spd[pol->dir], pol)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[EVS_A_POLICY],
+		NL_SET_ERR_MSG_ATTR(info->extack, a,
 				    "a policy with this selector and direction already exists");
 		ret = -EEXIST;
 		goto err_unlock;
@@ -222,6 +228,11 @@ err_free:
 	return ret;
 }
 
+int evs_nl_policy_add(struct sk_buff *skb, struct genl_info *info)
+{
+	return evs_nl_policy_add_nest(info, info->attrs[EVS_A_POLICY]);
+}
+
 int evs_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
@@ -230,7 +241,7 @@ int evs_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
 	struct evs_device *ed;
 	int ret;
 
-	ret = evs_nl_parse_policy(info, tb, &key);
+	ret = evs_nl_parse_policy(info, info->attrs[EVS_A_POLICY], tb, &key);
 	if (ret)
 		return ret;
 	mutex_lock(&en->lock);

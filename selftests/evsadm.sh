@@ -39,22 +39,7 @@ json_ok() {
 	fi
 }
 
-# expect DESC STATUS PATTERN CMD...: CMD exits STATUS and its stderr+stdout
-# contains PATTERN (fixed string).
-expect() {
-	local desc=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ $rc -eq "$want" ] && grep -qF -- "$pat" <<<"$out"; then
-		tap_ok "$desc"
-	else
-		tap_fail "$desc"
-		tap_diag "command: $*"
-		tap_diag "exit $rc (want $want), want output containing: $pat"
-		printf '%s\n' "$out" | tap_diag
-	fi
-}
+expect() { tap_expect "$@"; }
 
 # --- version and links ---------------------------------------------------
 expect "version names the module" 0 "evs module " e version

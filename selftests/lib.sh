@@ -72,6 +72,23 @@ tap_check() {
 	return $rc
 }
 
+# tap_expect DESC STATUS PATTERN CMD...: CMD exits STATUS and its
+# stderr+stdout contains PATTERN (fixed string).
+tap_expect() {
+	local desc=$1 want=$2 pat=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq "$want" ] && grep -qF -- "$pat" <<<"$out"; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc"
+		tap_diag "command: $*"
+		tap_diag "exit $rc (want $want), want output containing: $pat"
+		printf '%s\n' "$out" | tap_diag
+	fi
+}
+
 # tap_check_fails DESC CMD...: ok when CMD exits non-zero.
 tap_check_fails() {
 	local desc=$1 out rc

@@ -137,6 +137,12 @@ static int evs_nl_extack_cb(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			nl->err_offset = mnl_attr_get_u32(a);
 		break;
+	case NLMSGERR_ATTR_COOKIE:
+		if (mnl_attr_get_payload_len(a) >= sizeof(nl->cookie)) {
+			memcpy(&nl->cookie, mnl_attr_get_payload(a), sizeof(nl->cookie));
+			nl->has_cookie = true;
+		}
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -223,6 +229,8 @@ int evs_nl_talk(struct evs_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data
 
 	nl->err_msg[0] = '\0';
 	nl->err_offset = 0;
+	nl->has_cookie = false;
+	nl->cookie = 0;
 	nlh->nlmsg_seq = seq;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;

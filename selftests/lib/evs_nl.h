@@ -26,6 +26,8 @@ struct evs_nl {
 	uint32_t seq;
 	char err_msg[256];	/* extack message of the last failed request */
 	uint32_t err_offset;	/* extack attribute offset, 0 if none */
+	bool has_cookie;	/* the last ack carried NLMSGERR_ATTR_COOKIE */
+	uint32_t cookie;	/* its first 4 bytes */
 	char buf[EVS_NL_BUFSZ];
 };
 

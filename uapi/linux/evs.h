@@ -65,6 +65,9 @@ enum evs_cmd {
 	EVS_CMD_EV_POLICY,	/* EVS_A_POLICY + EVS_A_EVENT_OP */
 	EVS_CMD_EV_SA_ADDED,	/* EVS_A_SA */
 
+	/* Add many SAs and policies in one request: EVS_A_BATCH (below). */
+	EVS_CMD_BATCH_ADD,
+
 	__EVS_CMD_MAX
 };
 #define EVS_CMD_MAX (__EVS_CMD_MAX - 1)
@@ -86,9 +89,18 @@ enum evs_attr {
 	EVS_A_EXPIRE_HARD,	/* flag: in EV_EXPIRE, hard (else soft) */
 	EVS_A_EVENT_OP,		/* u8: enum evs_event_op */
 	EVS_A_REASON,		/* u8: enum evs_del_reason */
+	EVS_A_BATCH,		/* nest of EVS_A_SA / EVS_A_POLICY items, in order */
 	__EVS_A_MAX
 };
 #define EVS_A_MAX (__EVS_A_MAX - 1)
+
+/*
+ * EVS_CMD_BATCH_ADD takes at most this many items.  They are added in
+ * order; the first failure stops the batch and the items before it stay.
+ * The ACK carries a cookie (NLMSGERR_ATTR_COOKIE, a __u32 in host order):
+ * the number of items added, so on failure the index of the failing item.
+ */
+#define EVS_BATCH_MAX		4096
 
 enum evs_dir {
 	EVS_DIR_IN = 0,

@@ -38,10 +38,13 @@ static const char main_usage[] =
 "OBJECT  := { version | link | sa | policy | conn | route | proxy-arp | monitor | user |\n"
 "             session | daemon | pool | reload | ike | import-ios | client }\n"
 "OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -h[elp] | -V[ersion] |\n"
-"             --socket PATH }\n"
+"             --socket PATH | -b[atch] FILE | -force }\n"
 "  -j  JSON output          -p  pretty JSON (implies -j)\n"
 "  -s  counters and current lifetimes\n"
 "  --socket PATH  evsd's control socket (default " EVS_CTL_PATH ")\n"
+"  -batch FILE  commands from FILE (- for stdin), one per line, as ip -batch;\n"
+"               sa and policy adds go to the kernel many per request\n"
+"  -force       with -batch: go on after a failed line (exit 1 at the end)\n"
 "session, daemon, pool, reload, ike and client ask evsd (its control socket,\n"
 "root only).\n"
 "Objects and commands may be abbreviated to a unique prefix (evsadm sa sh).\n"
@@ -84,6 +87,8 @@ int evsadm_main(int argc, char **argv)
 int evsadm_run(struct evsadm *ctx, int argc, char **argv)
 {
 	const struct evsadm_cmd *cmd = NULL;
+	const char *batch = NULL;
+	bool force = false;
 	char names[160] = "";
 	size_t off = 0;
 	int i = 1, ret, match = -1;
@@ -107,6 +112,20 @@ int evsadm_run(struct evsadm *ctx, int argc, char **argv)
 			ctx->opt.socket = argv[++i];
 			continue;
 		}
+		if (!strcmp(a, "-batch") || !strcmp(a, "--batch") || !strcmp(a, "-b")) {
+			if (i + 1 >= argc || !argv[i + 1][0] || ctx->in_batch) {
+				fprintf(stderr, ctx->in_batch ?
+					"evsadm: \"%s\" is not valid inside a batch\n" :
+					"evsadm: \"%s\" expects a file name (- for standard input)\n", a);
+				return EVSADM_EXIT_USAGE;
+			}
+			batch = argv[++i];
+			continue;
+		}
+		if (!strcmp(a, "-force") || !strcmp(a, "--force")) {
+			force = true;
+			continue;
+		}
 		if (!strncmp(a, "--socket=", 9)) {
 			ctx->opt.socket = a + 9;
 			continue;
@@ -119,6 +138,16 @@ int evsadm_run(struct evsadm *ctx, int argc, char **argv)
 			fprintf(stderr, "evsadm: unknown option \"%s\"; try \"evsadm -h\"\n", a);
 			return EVSADM_EXIT_USAGE;
 		}
+	}
+	if (batch) {
+		if (i < argc) {
+			fprintf(stderr, "evsadm: -batch takes no command (\"%s\")\n", argv[i]);
+			return EVSADM_EXIT_USAGE;
+		}
+		ret = evsadm_batch(ctx, batch, force);
+		evs_nl_close(ctx->nl);
+		ctx->nl = NULL;
+		return ret;
 	}
 	if (i >= argc) {
 		fputs(main_usage, stderr);

@@ -48,6 +48,11 @@ struct evsadm {
 	FILE *out;
 	FILE *err;
 	struct evs_nl *nl;	/* opened on first use by evsadm_nl() */
+	bool in_batch;		/* a line of -batch: no -batch again */
+	/* The last index -> name lookup: a dump of many objects names the
+	 * same device over and over, and each lookup costs syscalls. */
+	uint32_t name_ifindex;
+	char name[IF_NAMESIZE + 8];
 };
 
 /* Entry point (main.c just calls it); returns the exit status. */
@@ -70,6 +75,8 @@ int evsadm_parp(struct evsadm *ctx, int argc, char **argv);
 int evsadm_monitor(struct evsadm *ctx, int argc, char **argv);
 /* `evsadm user ...`: argv[1] the verb (add|del|passwd|show). */
 int evsadm_user(struct evsadm *ctx, int argc, char **argv);
+/* `evsadm -batch FILE` ("-" = stdin); -force goes on after errors. */
+int evsadm_batch(struct evsadm *ctx, const char *name, bool force);
 /* `evsadm import-ios FILE ...`: a Cisco IOS configuration to evsd.conf. */
 int evsadm_import_ios(struct evsadm *ctx, int argc, char **argv);
 /* session, daemon, pool, reload, ike: through evsd's control socket. */
@@ -139,6 +146,8 @@ int evsadm_show(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *da
 const char *evsadm_attr_word(const struct nlmsghdr *req, uint32_t offs, char *buf, size_t len);
 /* Interface name -> index; prints 'device "x" does not exist' on failure. */
 int evsadm_ifindex(struct evsadm *ctx, const char *name, uint32_t *ifindex);
+/* The same, remembering the last answer in @ctx (dumps). */
+const char *evsadm_ifname_cached(struct evsadm *ctx, uint32_t ifindex);
 /* Index -> name for printing ("if7" if unknown). */
 const char *evsadm_ifname(uint32_t ifindex, char buf[IF_NAMESIZE + 8]);
 

@@ -223,12 +223,9 @@ static int policy_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (sc->have_dir && p.dir != sc->dir)
 		return MNL_CB_OK;
-	if (!p.dev.ifname[0] && p.dev.ifindex) {
-		char name[IF_NAMESIZE + 8];
-
+	if (!p.dev.ifname[0] && p.dev.ifindex)
 		snprintf(p.dev.ifname, sizeof(p.dev.ifname), "%s",
-			 evsadm_ifname(p.dev.ifindex, name));
-	}
+			 evsadm_ifname_cached(sc->ctx, p.dev.ifindex));
 	if (sc->arr)
 		json_object_array_add(sc->arr, evs_json_policy(&p, sc->ctx->opt.stats));
 	else

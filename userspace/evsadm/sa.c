@@ -498,12 +498,9 @@ static int sa_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (sc->ifindex && sa.dev.ifindex && sa.dev.ifindex != sc->ifindex)
 		goto out;
-	if (!sa.dev.ifname[0] && sa.dev.ifindex) {
-		char name[IF_NAMESIZE + 8];
-
+	if (!sa.dev.ifname[0] && sa.dev.ifindex)
 		snprintf(sa.dev.ifname, sizeof(sa.dev.ifname), "%s",
-			 evsadm_ifname(sa.dev.ifindex, name));
-	}
+			 evsadm_ifname_cached(sc->ctx, sa.dev.ifindex));
 	if (sc->arr)
 		json_object_array_add(sc->arr, evs_json_sa(&sa, sc->ctx->opt.stats));
 	else

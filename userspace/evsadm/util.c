@@ -187,6 +187,24 @@ static const char *word_in(const struct nlattr *nest, uint32_t rel, const char *
 	return NULL;
 }
 
+static const char *batch_word(const struct nlattr *batch, uint32_t rel, char *buf, size_t len)
+{
+	const struct nlattr *item;
+
+	mnl_attr_for_each_nested(item, batch) {
+		uint32_t at = (uint32_t)((const char *)item - (const char *)batch);
+		uint16_t type = mnl_attr_get_type(item);
+
+		if (rel < at || rel >= at + item->nla_len || rel == at)
+			continue;
+		if (type == EVS_A_SA)
+			return word_in(item, rel - at, sa_words, EVS_SA_A_MAX, buf, len);
+		if (type == EVS_A_POLICY)
+			return word_in(item, rel - at, pol_words, EVS_POL_A_MAX, buf, len);
+	}
+	return NULL;
+}
+
 const char *evsadm_attr_word(const struct nlmsghdr *req, uint32_t offs, char *buf, size_t len)
 {
 	const char *base = (const char *)req;
@@ -202,6 +220,8 @@ const char *evsadm_attr_word(const struct nlmsghdr *req, uint32_t offs, char *bu
 			continue;
 		if (offs == at || type > EVS_A_MAX)
 			return type <= EVS_A_MAX ? top_words[type] : NULL;
+		if (type == EVS_A_BATCH)	/* the item the offset is in */
+			return batch_word(attr, offs - at, buf, len);
 		switch (type) {
 		case EVS_A_SA: words = sa_words; max = EVS_SA_A_MAX; break;
 		case EVS_A_POLICY: words = pol_words; max = EVS_POL_A_MAX; break;
@@ -308,6 +328,15 @@ const char *evsadm_ifname(uint32_t ifindex, char buf[IF_NAMESIZE + 8])
 	if (!ifindex || !if_indextoname(ifindex, buf))
 		snprintf(buf, IF_NAMESIZE + 8, "if%u", ifindex);
 	return buf;
+}
+
+const char *evsadm_ifname_cached(struct evsadm *ctx, uint32_t ifindex)
+{
+	if (!ctx->name_ifindex || ctx->name_ifindex != ifindex) {
+		evsadm_ifname(ifindex, ctx->name);
+		ctx->name_ifindex = ifindex;
+	}
+	return ctx->name;
 }
 
 void evsadm_json_emit(struct evsadm *ctx, struct json_object *obj)

@@ -128,6 +128,13 @@ int evs_nl_parse_ack(const struct nlmsghdr *nlh, struct evs_nl_err *err)
 				err->offs = mnl_attr_get_u32(attr);
 				err->has_offs = true;
 				break;
+			case NLMSGERR_ATTR_COOKIE:
+				if (mnl_attr_get_payload_len(attr) < sizeof(uint32_t))
+					break;
+				memcpy(&err->cookie, mnl_attr_get_payload(attr),
+				       sizeof(err->cookie));
+				err->has_cookie = true;
+				break;
 #ifdef NLMSGERR_ATTR_MISS_TYPE
 			case NLMSGERR_ATTR_MISS_TYPE:
 				if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
@@ -182,8 +189,12 @@ static int dispatch(struct evs_nl *nl, const void *buf, size_t buflen, uint32_t 
 			if (evs_nl_parse_ack(nlh, &ack) < 0 && !*failed) {
 				*err = ack;
 				*failed = true;
-			} else if (!*failed && ack.warning[0]) {
-				snprintf(err->warning, sizeof(err->warning), "%s", ack.warning);
+			} else if (!*failed) {
+				if (ack.warning[0])
+					snprintf(err->warning, sizeof(err->warning), "%s",
+						 ack.warning);
+				err->has_cookie = ack.has_cookie;
+				err->cookie = ack.cookie;
 			}
 			*done = true;
 			break;

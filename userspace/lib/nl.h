@@ -36,6 +36,8 @@ struct evs_nl_err {
 	uint32_t miss_type;	/* missing attribute type, 0 = none */
 	char msg[256];		/* extack text, or our own description */
 	char warning[256];	/* extack text on a successful ACK, or "" */
+	bool has_cookie;	/* the ACK carried NLMSGERR_ATTR_COOKIE */
+	uint32_t cookie;	/* its first 4 bytes (EVS_CMD_BATCH_ADD: items added) */
 };
 
 /*

@@ -120,6 +120,52 @@ UNIT_TEST(ack_without_extack_uses_strerror)
 	UNIT_ASSERT_EQ_STR(err.warning, "");
 }
 
+/* EVS_CMD_BATCH_ADD: the cookie (items added) is kept on failure and on
+ * success, and an offset inside an item names the user's word. */
+UNIT_TEST(batch_ack_cookie_and_item_word)
+{
+	char rbuf[EVS_NL_BUFSZ], abuf[EVS_NL_BUFSZ], word[48];
+	struct nlmsghdr *req = evs_nl_msg_start(rbuf, 0x20, EVS_CMD_BATCH_ADD, 1, 0), *a;
+	struct nlattr *batch, *item;
+	struct evs_nl_err err;
+	uint32_t two = 2;
+	int offs = -1;
+
+	mnl_attr_put_u32(req, EVS_A_IFINDEX, 3);
+	batch = mnl_attr_nest_start(req, EVS_A_BATCH);
+	for (int i = 0; i < 3; i++) {
+		item = mnl_attr_nest_start(req, i == 1 ? EVS_A_POLICY : EVS_A_SA);
+		mnl_attr_put_u8(req, i == 1 ? EVS_POL_A_DIR : EVS_SA_A_DIR, 1);
+		if (i == 2)
+			offs = (int)req->nlmsg_len;
+		mnl_attr_put_u32(req, i == 1 ? EVS_POL_A_SPI : EVS_SA_A_SPI, 0x1000);
+		mnl_attr_nest_end(req, item);
+	}
+	mnl_attr_nest_end(req, batch);
+
+	a = ack(abuf, -EEXIST, req, "an SA with this SPI already exists in this direction",
+		offs, true);
+	mnl_attr_put(a, NLMSGERR_ATTR_COOKIE, sizeof(two), &two);
+	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(a, &err), -EEXIST);
+	UNIT_ASSERT(err.has_cookie);
+	UNIT_ASSERT_EQ_INT(err.cookie, 2);
+	UNIT_ASSERT_EQ_STR(evsadm_attr_word(req, err.offs, word, sizeof(word)), "spi");
+
+	a = ack(abuf, 0, req, NULL, -1, true);
+	a->nlmsg_flags |= NLM_F_ACK_TLVS;
+	two = 3;
+	mnl_attr_put(a, NLMSGERR_ATTR_COOKIE, sizeof(two), &two);
+	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(a, &err), 0);
+	UNIT_ASSERT(err.has_cookie);
+	UNIT_ASSERT_EQ_INT(err.cookie, 3);
+	/* A short cookie is not ours: ignored. */
+	a = ack(abuf, 0, req, NULL, -1, true);
+	a->nlmsg_flags |= NLM_F_ACK_TLVS;
+	mnl_attr_put(a, NLMSGERR_ATTR_COOKIE, 2, &two);
+	UNIT_ASSERT_EQ_INT(evs_nl_parse_ack(a, &err), 0);
+	UNIT_ASSERT(!err.has_cookie);
+}
+
 /* An error code that is no errno (INT_MIN cannot be negated: UBSan stops
  * the old code) is a protocol error, for an ACK and for a dump's DONE. */
 UNIT_TEST(error_code_out_of_errno_range)
