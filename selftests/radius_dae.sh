@@ -131,6 +131,13 @@ tap_check "Stop with Acct-Terminate-Cause Admin-Reset" \
 tap_check "the gateway logged the disconnect" \
 	grep -q 'RADIUS Disconnect-Request from 127.0.0.1 ends the session of "radonly"' \
 	"$IKE_TMP/server.log"
+dstat=$(ctl daemon show -j)
+printf '%s\n' "$dstat" | tap_diag
+tap_check "daemon show counts them: Disconnect 1 ACK 1 NAK, CoA 1 NAK, the forged one dropped" \
+	python3 -c 'import json, sys
+d = json.loads(sys.argv[1])["dynamic_authorization"]
+sys.exit(not (d["disconnect_ack"] == 1 and d["disconnect_nak"] == 1 and
+	      d["coa_nak"] == 1 and d["coa_ack"] == 0 and d["dropped"] >= 1))' "$dstat"
 ezv_vpnc_stop
 
 # CoA Session-Timeout = 5: ACK, the session ends about 5 s later

@@ -120,6 +120,25 @@ static void logged_in(const struct ezv_session_info *i, void *arg)
 	*(unsigned *)arg += i->authenticated;
 }
 
+
+/* RFC 5176 dynamic authorization: what the RADIUS servers asked and what
+ * was dropped before an answer (a flood of forged requests shows here). */
+static void add_dae(struct json_object *res, const struct ezv *z)
+{
+	struct json_object *o = json_object_new_object();
+	struct ezv_dae_stats d;
+
+	ezv_dae_get_stats(z, &d);
+	evs_json_add_u64(o, "disconnect_ack", d.disconnect_ack);
+	evs_json_add_u64(o, "disconnect_nak", d.disconnect_nak);
+	evs_json_add_u64(o, "coa_ack", d.coa_ack);
+	evs_json_add_u64(o, "coa_nak", d.coa_nak);
+	evs_json_add_u64(o, "duplicates", d.duplicates);
+	evs_json_add_u64(o, "unknown_client", d.unknown_client);
+	evs_json_add_u64(o, "dropped", d.dropped);
+	json_object_object_add(res, "dynamic_authorization", o);
+}
+
 static int cmd_daemon_show(void *arg, struct json_object *args, struct json_object *res,
 			   struct evs_err *err)
 {
@@ -180,6 +199,8 @@ static int cmd_daemon_show(void *arg, struct json_object *args, struct json_obje
 	evs_json_add_u64(ev, "sessions_ended", st.sessions_ended);
 	evs_json_add_u64(ev, "accounting_sent", st.acct_sent);
 	json_object_object_add(res, "easyvpn", ev);
+	if (c->ezv)
+		add_dae(res, c->ezv);
 	return 0;
 }
 

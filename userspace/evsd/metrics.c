@@ -275,6 +275,7 @@ static void snap_take(struct metrics *m, struct snap *s)
 	if (m->src.ezv) {
 		s->d.have_ezv = true;
 		ezv_get_stats(m->src.ezv, &s->d.ezv);
+		ezv_dae_get_stats(m->src.ezv, &s->d.dae);
 		s->d.leases = ezv_leases(m->src.ezv);
 		snap_pools(m, s);
 		/* The per-SA counters as of now: one dump for every session. */

@@ -150,6 +150,32 @@ static void render_ike(FILE *f, const struct prom_data *d)
 
 /* ---- Easy VPN: logins, leases, pools --------------------------------------- */
 
+/* RFC 5176: requests answered, by kind and answer, and those dropped. */
+static void render_dae(FILE *f, const struct ezv_dae_stats *st)
+{
+	static const char req[] = "evs_radius_dae_requests_total";
+	static const char drop[] = "evs_radius_dae_dropped_total";
+	const struct { const char *kind, *answer; uint64_t v; } r[] = {
+		{ "disconnect", "ack", st->disconnect_ack },
+		{ "disconnect", "nak", st->disconnect_nak },
+		{ "coa", "ack", st->coa_ack },
+		{ "coa", "nak", st->coa_nak },
+	};
+
+	family(f, req, "counter",
+	       "RADIUS dynamic authorization requests answered, by kind and answer.");
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		sample(f, req, (struct label[]){ { "kind", r[i].kind },
+						 { "answer", r[i].answer } }, 2, r[i].v);
+	single(f, "evs_radius_dae_duplicates_total", "counter",
+	       "Retransmitted dynamic authorization requests answered again from the cache.",
+	       st->duplicates);
+	family(f, drop, "counter",
+	       "Dynamic authorization requests dropped unanswered, by reason.");
+	sample(f, drop, &(struct label){ "reason", "unknown_client" }, 1, st->unknown_client);
+	sample(f, drop, &(struct label){ "reason", "invalid" }, 1, st->dropped);
+}
+
 static void render_ezv(FILE *f, const struct prom_data *d)
 {
 	static const char logins[] = "evs_logins_total";
@@ -171,6 +197,7 @@ static void render_ezv(FILE *f, const struct prom_data *d)
 	       d->ezv.leases);
 	single(f, "evs_accounting_requests_total", "counter",
 	       "RADIUS accounting requests queued for sending.", d->ezv.acct_sent);
+	render_dae(f, &d->dae);
 	family(f, size, "gauge", "Addresses in the pool.");
 	for (size_t i = 0; i < d->n_pools; i++)
 		sample(f, size, &(struct label){ "pool", d->pools[i].name }, 1,

@@ -46,6 +46,7 @@ struct prom_data {
 	/* the Easy VPN module (have_ezv false: no Easy VPN series) */
 	bool have_ezv;
 	struct ezv_stats ezv;
+	struct ezv_dae_stats dae;	/* RFC 5176 requests */
 	unsigned sessions;		/* logged in now */
 	unsigned leases;		/* addresses leased now */
 	const struct prom_pool *pools;

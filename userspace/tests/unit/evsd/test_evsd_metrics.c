@@ -111,6 +111,19 @@ static const char easyvpn[] =
 	"# HELP evs_accounting_requests_total RADIUS accounting requests queued for sending.\n"
 	"# TYPE evs_accounting_requests_total counter\n"
 	"evs_accounting_requests_total 40\n"
+	"# HELP evs_radius_dae_requests_total RADIUS dynamic authorization requests answered, by kind and answer.\n"
+	"# TYPE evs_radius_dae_requests_total counter\n"
+	"evs_radius_dae_requests_total{kind=\"disconnect\",answer=\"ack\"} 4\n"
+	"evs_radius_dae_requests_total{kind=\"disconnect\",answer=\"nak\"} 3\n"
+	"evs_radius_dae_requests_total{kind=\"coa\",answer=\"ack\"} 2\n"
+	"evs_radius_dae_requests_total{kind=\"coa\",answer=\"nak\"} 1\n"
+	"# HELP evs_radius_dae_duplicates_total Retransmitted dynamic authorization requests answered again from the cache.\n"
+	"# TYPE evs_radius_dae_duplicates_total counter\n"
+	"evs_radius_dae_duplicates_total 5\n"
+	"# HELP evs_radius_dae_dropped_total Dynamic authorization requests dropped unanswered, by reason.\n"
+	"# TYPE evs_radius_dae_dropped_total counter\n"
+	"evs_radius_dae_dropped_total{reason=\"unknown_client\"} 7\n"
+	"evs_radius_dae_dropped_total{reason=\"invalid\"} 6\n"
 	"# HELP evs_pool_addresses Addresses in the pool.\n"
 	"# TYPE evs_pool_addresses gauge\n"
 	"evs_pool_addresses{pool=\"sales\"} 91\n"
@@ -213,6 +226,9 @@ static void full_data(struct prom_data *d)
 	d->ezv = (struct ezv_stats){ .logins_ok = 20, .logins_failed = 3,
 				     .locked_out = 1, .leases = 25, .acct_sent = 40,
 				     .sessions = 9 };
+	d->dae = (struct ezv_dae_stats){ .unknown_client = 7, .dropped = 6, .duplicates = 5,
+					 .disconnect_ack = 4, .disconnect_nak = 3,
+					 .coa_ack = 2, .coa_nak = 1 };
 	d->sessions = 2;
 	d->leases = 2;
 	d->pools = pools;
