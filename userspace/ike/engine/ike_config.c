@@ -991,9 +991,7 @@ static int peer_finish(struct cfg_node *n, struct ike_peer *p,
 	if (hybrid && !p->xauth_user[0])
 		return cfg_error(err, n, "peer %s: hybrid needs 'xauth-username' (the user "
 				 "is what proves the client)", p->name);
-	if (hybrid && p->aggressive)
-		return cfg_error(err, n, "peer %s: hybrid is supported in main mode only",
-				 p->name);
+
 	if (psk && !p->group_key)
 		return cfg_error(err, n, "peer %s: pre-shared key authentication needs 'group-key'",
 				 p->name);

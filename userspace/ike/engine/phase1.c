@@ -778,9 +778,10 @@ static int am_i_recv2(struct ike_sa *sa, const struct isakmp_msg *m,
 	if (take_reply_sa(sa, m, f) < 0)
 		return -1;
 	note_vids(sa, m);
-	if (p1_auth_base(sa->chosen.auth) != IKE_AUTH_PSK || !sa->p1->psk)
+	if (sa->chosen.auth == IKE_AUTH_HYBRID_INIT_RSA ? !sa->eng->ike->certs :
+	    p1_auth_base(sa->chosen.auth) != IKE_AUTH_PSK || !sa->p1->psk)
 		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
-			    "aggressive mode needs a pre-shared key");
+			    "aggressive mode needs a pre-shared key or hybrid");
 	id = need(m, ISAKMP_PT_ID, f, "no ID payload");
 	if (!id || take_ke(sa, m, f, &sa->p1->gxr, &sa->p1->gxr_len) < 0 ||
 	    take_nonce(m, f, &sa->p1->nr, &sa->p1->nr_len) < 0 ||
@@ -1002,16 +1003,24 @@ static int am_r_recv1(struct ike_sa *sa, const struct isakmp_msg *m,
 
 	if (select_offer(sa, m, f) < 0)
 		return -1;
-	if (p1_auth_base(sa->chosen.auth) != IKE_AUTH_PSK)
+	/* Hybrid too (vpnc and Cisco clients use it in aggressive mode):
+	 * no key to attack offline; the gateway signs, the user logs in. */
+	if (p1_auth_base(sa->chosen.auth) != IKE_AUTH_PSK &&
+	    sa->chosen.auth != IKE_AUTH_HYBRID_INIT_RSA)
 		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
-			    "aggressive mode is offered with pre-shared keys only");
+			    "aggressive mode is offered with pre-shared keys or hybrid only");
+	if (keys_as_sig(sa) &&
+	    (!sa->eng->ike->certs || !cert_own_der(sa->eng->ike->certs, &(size_t){ 0 })))
+		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
+			    "signature authentication without certificates");
 	note_vids(sa, m);
 	id = need(m, ISAKMP_PT_ID, f, "no ID payload");
 	if (!id || take_ke(sa, m, f, &sa->p1->gxi, &sa->p1->gxi_len) < 0 ||
 	    take_nonce(m, f, &sa->p1->ni, &sa->p1->ni_len) < 0 ||
 	    take_peer_id(sa, id, f) < 0)
 		return -1;
-	if (am_pick_psk(sa) < 0 || make_dh(sa, &sa->p1->gxr, &sa->p1->gxr_len) < 0 ||
+	if ((!keys_as_sig(sa) && am_pick_psk(sa) < 0) ||
+	    make_dh(sa, &sa->p1->gxr, &sa->p1->gxr_len) < 0 ||
 	    make_nonce(&sa->p1->nr, &sa->p1->nr_len) < 0)
 		return fail(f, 0, "out of memory");
 	if (derive_keys(sa, f) < 0)

@@ -53,14 +53,14 @@ static const char server_rsa_conf[] =
 	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n";
 
 /* A client with the CA only: no certificate, no key, no group key. */
-#define CLIENT_CONF(name_line)						\
+#define CLIENT_CONF(mode_lines, name_line)				\
 	"pki {\n"							\
 	"    ca " EVS_CERTS "/ca.pem\n"					\
 	"}\n"								\
 	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"	\
 	"peer gw {\n"							\
 	"    server 203.0.113.1\n"					\
-	"    mode main\n"						\
+	mode_lines							\
 	"    authentication hybrid\n"					\
 	"    xauth-username alice\n"					\
 	name_line							\
@@ -71,9 +71,13 @@ static const char server_rsa_conf[] =
 	"    transform-set T\n"						\
 	"}\n"
 
-static const char client_conf[] = CLIENT_CONF("");
-static const char client_named_conf[] = CLIENT_CONF("    server-name gw.example\n");
-static const char client_misnamed_conf[] = CLIENT_CONF("    server-name other.example\n");
+#define MAIN "    mode main\n"
+static const char client_conf[] = CLIENT_CONF(MAIN, "");
+static const char client_named_conf[] = CLIENT_CONF(MAIN, "    server-name gw.example\n");
+static const char client_misnamed_conf[] = CLIENT_CONF(MAIN, "    server-name other.example\n");
+/* as vpnc does it: aggressive mode, the group name as KEY_ID */
+static const char client_aggr_conf[] =
+	CLIENT_CONF("    mode aggressive\n    group-name sales\n", "    server-name gw.example\n");
 
 static char logbuf[16384];
 
@@ -202,6 +206,40 @@ UNIT_TEST(hybrid_main_mode_then_login_then_quick_mode)
 	UNIT_ASSERT_EQ_INT(cli.kadd[0].c.spi_in, srv.kadd[0].c.spi_out);
 	UNIT_ASSERT_EQ_INT(cli.kadd[0].c.spi_out, srv.kadd[0].c.spi_in);
 	UNIT_ASSERT(!memcmp(cli.kadd[0].enc_in, srv.kadd[0].enc_out, cli.kadd[0].c.enc_len));
+	side_free(&cli);
+	side_free(&srv);
+}
+
+/* Aggressive mode (vpnc): AM2 carries the gateway's CERT + SIG, AM3 the
+ * client's HASH_I; the KEY_ID the client sent proves nothing. */
+UNIT_TEST(hybrid_aggressive_mode)
+{
+	struct side srv, cli;
+	struct ike_sa *c, *s;
+
+	setup(&srv, server_conf, &cli, client_aggr_conf);
+	login_user = "alice";
+	c = connect_client(&cli);
+	UNIT_ASSERT(c);
+	UNIT_ASSERT_EQ_INT(c->state, IKE_S_AM_I_SENT);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	s = only_sa(&srv);
+	UNIT_ASSERT(c && s);
+	UNIT_ASSERT_EQ_INT(s->exch, ISAKMP_EXCH_AGGRESSIVE);
+	UNIT_ASSERT_EQ_INT(s->chosen.auth, IKE_AUTH_HYBRID_INIT_RSA);
+	UNIT_ASSERT_EQ_INT(s->peer_id.type, ISAKMP_ID_KEY_ID);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+	side_free(&cli);
+	side_free(&srv);
+	/* and without the login, no Phase 2 */
+	setup(&srv, server_conf, &cli, client_aggr_conf);
+	UNIT_ASSERT(connect_client(&cli));
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_READY && !s->authorized);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd + cli.n_kadd, 0);
 	side_free(&cli);
 	side_free(&srv);
 }
@@ -408,9 +446,5 @@ UNIT_TEST(hybrid_config_errors)
 	expect_conf_error("pki {\n ca " EVS_CERTS "/ca.pem\n}\n"
 			  "peer gw {\n server 203.0.113.1\n authentication hybrid\n}\n",
 			  "hybrid needs 'xauth-username'");
-	expect_conf_error("pki {\n ca " EVS_CERTS "/ca.pem\n}\n"
-			  "peer gw {\n server 203.0.113.1\n mode aggressive\n"
-			  " authentication hybrid\n xauth-username a\n}\n",
-			  "hybrid is supported in main mode only");
 }
 UNIT_MAIN()
