@@ -14,6 +14,7 @@
 #     as bob: address, split route, ping.
 #  4. evsd's client role whose gateway certificate names another server:
 #     refused by the client, before any password is sent.
+#  5. evsd's client role against strongSwan as the hybrid gateway.
 # evs-selftest-timeout: 1200
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -219,4 +220,87 @@ fi
 
 ike_stop server
 tap_result "evsd gateway exits cleanly" $?
+
+# ---- 5. evsd's client role against strongSwan as the hybrid gateway ----------
+# strongSwan's responder: its own round by certificate, the initiator's
+# by XAUTH only (that is HybridInitRSA to it).
+sw_gateway_case() {
+	local inner
+	mkdir -p "$IKE_TMP/sw/private"
+	cp "$pki/server.key" "$IKE_TMP/sw/private/server.key"
+	cat >"$IKE_TMP/sw/swanctl.conf" <<CONF
+connections {
+    gw {
+        version = 1
+        aggressive = no
+        local_addrs = 198.51.100.1
+        pools = p
+        proposals = aes256-sha256-modp2048
+        local {
+            auth = pubkey
+            certs = $pki/server.pem
+            id = "O=evs test, CN=server.evs.test"
+        }
+        remote {
+            auth = xauth
+        }
+        children {
+            c {
+                local_ts = 0.0.0.0/0
+                esp_proposals = aes256-sha1
+            }
+        }
+    }
+}
+pools {
+    p {
+        addrs = 10.77.5.0/24
+    }
+}
+secrets {
+    xauth-bob {
+        id = bob
+        secret = "bob pw 2"
+    }
+}
+CONF
+	ip -n "$srv" route add 10.77.5.0/24 dev s0
+	if ! sw_start "$srv"; then
+		tap_fail "evsd client -> strongSwan: charon starts"
+		tap_diag <"$IKE_TMP/sw/load.out"
+		return
+	fi
+	evsd_conf server.evs.test >"$IKE_TMP/client3.conf"
+	ike_start client3 "$cli" "$IKE_TMP/client3.conf" --client ||
+		{ tap_fail "evsd client -> strongSwan: evsd starts"; sw_stop; return; }
+	if ike_wait_conn client3 90; then
+		tap_ok "evsd client -> strongSwan gateway: hybrid + XAUTH + mode config + quick mode"
+	else
+		tap_fail "evsd client -> strongSwan gateway: hybrid + XAUTH + mode config + quick mode"
+		ike_diag client3
+		sw_diag
+		ike_stop client3
+		sw_stop
+		return
+	fi
+	tap_check "evsd client -> strongSwan gateway: negotiated hybrid-init-rsa" \
+		grep -q "Phase 1 main mode established (initiator, .*hybrid-init-rsa" "$IKE_TMP/client3.log"
+	inner=$(ike_client_inner client3)
+	case $inner in
+	10.77.5.*) tap_ok "evsd client -> strongSwan gateway: address $inner from its pool" ;;
+	*) tap_fail "evsd client -> strongSwan gateway: address from its pool, got '$inner'" ;;
+	esac
+	tap_check "evsd client -> strongSwan gateway: ping the LAN host through evs" \
+		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
+	ike_stop client3
+	tap_result "evsd client -> strongSwan gateway: evsd exits cleanly" $?
+	sw_stop
+}
+if [ -x "$CHARON" ] && command -v swanctl >/dev/null &&
+	[ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so ]; then
+	. "$(dirname "$0")/lib/strongswan.sh"
+	sw_gateway_case
+else
+	tap_skip "evsd client -> strongSwan gateway: charon, swanctl or xauth-generic missing"
+fi
 tap_done
