@@ -19,6 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
+. "$(dirname "$0")/lib/strongswan.sh"
 
 require_cmd openssl
 ike_init
@@ -42,32 +43,7 @@ ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 CHARON=/usr/lib/ipsec/charon
 strongswan_case() {
 	local sw=$IKE_TMP/sw vip
-	mkdir -p "$sw/run"
-	cat >"$sw/strongswan.conf" <<CONF
-charon {
-	load_modular = yes
-	plugins {
-		include /etc/strongswan.d/charon/*.conf
-	}
-	piddir = $sw/run
-	install_routes = yes
-	install_virtual_ip = yes
-	plugins {
-		vici {
-			socket = unix://$sw/run/charon.vici
-		}
-	}
-	filelog {
-		evslog {
-			path = $sw/charon.log
-			default = 1
-			ike = 2
-			cfg = 2
-		}
-	}
-}
-include /etc/strongswan.d/*.conf
-CONF
+	mkdir -p "$sw"
 	# Hybrid in swanctl: one local round of XAUTH only, the remote by
 	# its certificate (strongSwan then proposes HybridInitRSA).
 	cat >"$sw/swanctl.conf" <<CONF
@@ -103,15 +79,14 @@ secrets {
 	}
 }
 CONF
-	STRONGSWAN_CONF=$sw/strongswan.conf ip netns exec "$cli" "$CHARON" >"$sw/charon.out" 2>&1 &
-	echo $! >"$IKE_TMP/charon.bgpid"
-	for _ in $(seq 50); do [ -S "$sw/run/charon.vici" ] && break; sleep 0.2; done
 	swan() {
 		local cmd=$1
 		shift
-		ip netns exec "$cli" swanctl "$cmd" --uri "unix://$sw/run/charon.vici" "$@"
+		ip netns exec "$cli" swanctl "$cmd" --uri "unix://$sw/charon.vici" "$@"
 	}
-	tap_check "strongSwan: charon loads the hybrid connection" swan --load-all --file "$sw/swanctl.conf"
+	sw_start "$cli"
+	tap_check "strongSwan: charon loads the hybrid connection" \
+		grep -q "loaded connection 'evs'" "$sw/load.out"
 	if swan --initiate --child lan --timeout 120 >"$sw/initiate.log" 2>&1; then
 		tap_ok "strongSwan: hybrid main mode (gateway CERT+SIG, client HASH) + XAUTH + mode config + Phase 2"
 	else
@@ -130,12 +105,9 @@ CONF
 	tap_check "strongSwan: ping a LAN host from the virtual IP" \
 		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$vip" 192.168.77.2
 	tap_check "strongSwan: terminates" swan --terminate --ike evs --timeout 30
-	kill "$(cat "$IKE_TMP/charon.bgpid")" 2>/dev/null
-	wait "$(cat "$IKE_TMP/charon.bgpid")" 2>/dev/null
-	rm -f "$IKE_TMP/charon.bgpid"
-	[ "$_tap_failed" -eq 0 ] || { tail -n 60 "$sw/charon.log" | tap_diag; ezv_diag_server 80; }
+	sw_stop
+	[ "$_tap_failed" -eq 0 ] || { sw_diag; ezv_diag_server 80; }
 }
-on_exit "[ -f $IKE_TMP/charon.bgpid ] && kill \$(cat $IKE_TMP/charon.bgpid) 2>/dev/null"
 if [ -x "$CHARON" ] && command -v swanctl >/dev/null &&
 	[ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so ]; then
 	strongswan_case
@@ -298,7 +270,6 @@ CONF
 }
 if [ -x "$CHARON" ] && command -v swanctl >/dev/null &&
 	[ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so ]; then
-	. "$(dirname "$0")/lib/strongswan.sh"
 	sw_gateway_case
 else
 	tap_skip "evsd client -> strongSwan gateway: charon, swanctl or xauth-generic missing"

@@ -119,15 +119,6 @@ static void side_init(struct side *s, const char *name, const char *conf,
 	ike_engine_set_time(s->e, now_ms);
 }
 
-static void side_free(struct side *s)
-{
-	ike_engine_free(s->e);
-	flush_q(s);
-	ike_conf_free(&s->cfg);
-	unlink(s->path);
-	free(s->path);
-}
-
 static struct secret *group_key;
 
 static const struct secret *lookup_group(const struct isakmp_id *id,
@@ -190,8 +181,6 @@ static void setup(struct side *srv, struct side *cli, const char *cli_conf)
 	setup_conf(srv, server_conf, cli, cli_conf);
 }
 
-static struct ike_sa *only_sa(struct side *s);
-
 /* Let half-open exchanges time out, with retransmissions delivered. */
 static void age_out(struct side *a, struct side *b)
 {
@@ -208,19 +197,6 @@ static struct ike_sa *connect_client(struct side *cli)
 
 	set_addr(&local, nat_on ? "10.1.1.2" : "198.51.100.2", 500);
 	return ike_engine_connect(cli->e, &cli->cfg.ike.peers[0], &local);
-}
-
-static struct ike_sa *only_sa(struct side *s)
-{
-	struct ike_sa *found = NULL;
-
-	for (struct ike_sa *sa = s->e->sas; sa; sa = sa->next)
-		if (sa->state != IKE_S_DEAD) {
-			if (found)
-				return NULL;
-			found = sa;
-		}
-	return found;
 }
 
 /* The two ends installed matching, crossed SA pairs. */

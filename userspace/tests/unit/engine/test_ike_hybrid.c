@@ -124,15 +124,6 @@ static void side_init(struct side *s, const char *name, const char *conf,
 	ike_engine_set_time(s->e, now_ms);
 }
 
-static void side_free(struct side *s)
-{
-	ike_engine_free(s->e);
-	flush_q(s);
-	ike_conf_free(&s->cfg);
-	unlink(s->path);
-	free(s->path);
-}
-
 static void setup(struct side *srv, const char *srv_conf, struct side *cli,
 		  const char *cli_conf)
 {
@@ -152,19 +143,6 @@ static struct ike_sa *connect_client(struct side *cli)
 
 	set_addr(&local, "198.51.100.2", 500);
 	return ike_engine_connect(cli->e, &cli->cfg.ike.peers[0], &local);
-}
-
-static struct ike_sa *only_sa(struct side *s)
-{
-	struct ike_sa *found = NULL;
-
-	for (struct ike_sa *sa = s->e->sas; sa; sa = sa->next)
-		if (sa->state != IKE_S_DEAD) {
-			if (found)
-				return NULL;
-			found = sa;
-		}
-	return found;
 }
 
 /* Deliver the one queued message of from to to. */
@@ -299,44 +277,52 @@ static size_t hash_body(const uint8_t *m, size_t len, size_t *end)
 	return found;
 }
 
-/* MM5 with one bit of HASH_I flipped (decrypted with the client's keys,
- * changed, encrypted again): the gateway refuses it and signs nothing. */
-UNIT_TEST(hybrid_wrong_hash_refused)
+/* Run main mode up to MM5, then send MM5 again as the client built it,
+ * decrypted with the client's keys, HASH_I's first bit flipped if flip,
+ * encrypted again. */
+static void resend_mm5(struct side *srv, struct side *cli, bool flip)
 {
-	struct side srv, cli;
-	struct ike_sa *c;
+	struct ike_sa *c = connect_client(cli);
 	struct ike_iv iv, iv_next;
 	struct isakmp_buf plain, re;
 	size_t at, end;
 
-	setup(&srv, server_conf, &cli, client_named_conf);
-	login_user = "alice";
-	c = connect_client(&cli);
 	UNIT_ASSERT(c);
-	step(&cli, &srv);	/* MM1 */
-	step(&srv, &cli);	/* MM2 */
-	step(&cli, &srv);	/* MM3 */
-	step(&srv, &cli);	/* MM4 */
-	UNIT_ASSERT_EQ_INT(cli.nq, 1);	/* MM5, encrypted */
+	step(cli, srv);		/* MM1 */
+	step(srv, cli);		/* MM2 */
+	step(cli, srv);		/* MM3 */
+	step(srv, cli);		/* MM4 */
+	UNIT_ASSERT_EQ_INT(cli->nq, 1);	/* MM5, encrypted */
 	UNIT_ASSERT_EQ_INT(ike_iv_phase1(&c->keys, c->p1->gxi, c->p1->gxi_len, c->p1->gxr,
 					 c->p1->gxr_len, &iv), 0);
 	isakmp_buf_init(&plain);
-	UNIT_ASSERT_EQ_INT(ike_decrypt_msg(&c->keys, &iv, cli.q[0].buf, cli.q[0].len,
+	UNIT_ASSERT_EQ_INT(ike_decrypt_msg(&c->keys, &iv, cli->q[0].buf, cli->q[0].len,
 					   &plain, &iv_next), 0);
 	at = hash_body(plain.data, plain.len, &end);
 	UNIT_ASSERT(at);
-	plain.data[at] ^= 1;
+	if (flip)
+		plain.data[at] ^= 1;
 	isakmp_buf_init(&re);
 	isakmp_buf_put(&re, plain.data, end);
 	re.data[19] &= (uint8_t)~ISAKMP_FLAG_ENC;
 	UNIT_ASSERT_EQ_INT(ike_encrypt_msg(&c->keys, &iv, &re), 0);
-	free(cli.q[0].buf);
-	cli.q[0].buf = malloc(re.len);
-	memcpy(cli.q[0].buf, re.data, re.len);
-	cli.q[0].len = re.len;
+	free(cli->q[0].buf);
+	cli->q[0].buf = malloc(re.len);
+	memcpy(cli->q[0].buf, re.data, re.len);
+	cli->q[0].len = re.len;
 	isakmp_buf_free(&re);
 	isakmp_buf_free(&plain);
-	step(&cli, &srv);
+	step(cli, srv);
+}
+
+/* A flipped bit of HASH_I: the gateway refuses MM5 and signs nothing. */
+UNIT_TEST(hybrid_wrong_hash_refused)
+{
+	struct side srv, cli;
+
+	setup(&srv, server_conf, &cli, client_named_conf);
+	login_user = "alice";
+	resend_mm5(&srv, &cli, true);
 	UNIT_ASSERT(strstr(logbuf, "hybrid: HASH mismatch"));
 	UNIT_ASSERT(only_sa(&srv) == NULL);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
@@ -349,37 +335,11 @@ UNIT_TEST(hybrid_wrong_hash_refused)
 UNIT_TEST(hybrid_reencrypted_untouched_hash_accepted)
 {
 	struct side srv, cli;
-	struct ike_sa *c, *s;
-	struct ike_iv iv, iv_next;
-	struct isakmp_buf plain, re;
-	size_t at, end;
+	struct ike_sa *s;
 
 	setup(&srv, server_conf, &cli, client_named_conf);
 	login_user = "alice";
-	c = connect_client(&cli);
-	UNIT_ASSERT(c);
-	step(&cli, &srv);
-	step(&srv, &cli);
-	step(&cli, &srv);
-	step(&srv, &cli);
-	UNIT_ASSERT_EQ_INT(ike_iv_phase1(&c->keys, c->p1->gxi, c->p1->gxi_len, c->p1->gxr,
-					 c->p1->gxr_len, &iv), 0);
-	isakmp_buf_init(&plain);
-	UNIT_ASSERT_EQ_INT(ike_decrypt_msg(&c->keys, &iv, cli.q[0].buf, cli.q[0].len,
-					   &plain, &iv_next), 0);
-	at = hash_body(plain.data, plain.len, &end);
-	UNIT_ASSERT(at);
-	isakmp_buf_init(&re);
-	isakmp_buf_put(&re, plain.data, end);
-	re.data[19] &= (uint8_t)~ISAKMP_FLAG_ENC;
-	UNIT_ASSERT_EQ_INT(ike_encrypt_msg(&c->keys, &iv, &re), 0);
-	free(cli.q[0].buf);
-	cli.q[0].buf = malloc(re.len);
-	memcpy(cli.q[0].buf, re.data, re.len);
-	cli.q[0].len = re.len;
-	isakmp_buf_free(&re);
-	isakmp_buf_free(&plain);
-	step(&cli, &srv);
+	resend_mm5(&srv, &cli, false);
 	s = only_sa(&srv);
 	UNIT_ASSERT(s && s->state == IKE_S_READY);
 	side_free(&cli);
