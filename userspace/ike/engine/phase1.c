@@ -357,8 +357,9 @@ static int add_auth(struct ike_sa *sa, struct isakmp_bld *b)
 /* A certificate from our CA proves only that its holder is someone the
  * CA certified, maybe another client.  In hybrid, where the gateway's
  * certificate is all that stands between the user's password and an
- * impostor, the client role also requires it to name the gateway: the peer's `server-name`
- * (dNSName), else the address it connects to (iPAddress). */
+ * impostor, the client role also requires it to name the gateway: the
+ * peer's `server-name` (dNSName), else the address it connects to
+ * (iPAddress). */
 static int check_gateway_name(struct ike_sa *sa, const char *subj,
 			      struct p1_fail *f)
 {
