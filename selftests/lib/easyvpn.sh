@@ -61,7 +61,8 @@ ezv_vpnc_init() {
 # Several at once: EZV_VPNC=TAG names the instance's files ($IKE_TMP/TAG.*,
 # default vpnc; also for ezv_vpnc_wait/stop and ezv_env), EZV_VPNC_NS its
 # namespace (default $cli), EZV_VPNC_IF its tun device (default tun0),
-# EZV_VPNC_GROUP and EZV_VPNC_KEY its group (default sales).
+# EZV_VPNC_GROUP and EZV_VPNC_KEY its group (default sales), EZV_VPNC_EXTRA
+# more lines of its configuration (e.g. "IKE Authmode hybrid").
 ezv_vpnc_start() {
 	local user=$1 pass=$2 t=$IKE_TMP/${EZV_VPNC:-vpnc}
 	rm -f "$t.env"
@@ -101,6 +102,7 @@ Noninteractive
 Debug 1
 Script $t-script
 Pidfile $t.pid
+${EZV_VPNC_EXTRA:-}
 VPNC
 	EZV_ENV=$t.env ip netns exec "${EZV_VPNC_NS:-$cli}" vpnc "$t.conf" \
 		>"$t.log" 2>&1 &

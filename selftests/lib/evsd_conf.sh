@@ -81,7 +81,8 @@ evsd_gateway_conf() {
 # XAUTH user alice).  Arguments (+: may be given more than once):
 #   server=ADDR             the gateway (default 198.51.100.1)
 #   auth=MODE               aggressive-psk (default: group sales and its key),
-#                           main-psk (the address key mainsecret) or main-rsa
+#                           main-psk (the address key mainsecret), main-rsa or
+#                           hybrid (main mode, no key: pki=DIR gives the CA only)
 #   key=KEY                 the group key (default: $EVSD_GROUP_KEY)
 #   hash=HASH               Phase 1 hash (default sha256)
 #   transform=SPEC          transform set T (default: esp-aes 256 esp-sha256-hmac)
@@ -117,7 +118,9 @@ evsd_client_conf() {
 	done
 	printf 'log-level %s\ndevice evs0\n' "$log"
 	printf 'crypto ipsec transform-set T %s\n' "$transform"
-	if [ -n "$pki" ]; then
+	if [ -n "$pki" ] && [ "$auth" = hybrid ]; then
+		printf 'pki {\n    ca %s/ca.pem\n}\n' "$pki"
+	elif [ -n "$pki" ]; then
 		printf 'pki {\n    ca %s/ca.pem\n    certificate %s/client.pem\n' "$pki" "$pki"
 		printf '    private-key %s/client.key\n}\n' "$pki"
 	fi
@@ -133,6 +136,8 @@ evsd_client_conf() {
 		printf '    mode main\n    group-key mainsecret\n    authentication xauth-pre-share\n' ;;
 	main-rsa)
 		printf '    mode main\n    authentication xauth-rsa-sig\n' ;;
+	hybrid)
+		printf '    mode main\n    authentication hybrid\n' ;;
 	*)
 		echo "evsd_client_conf: unknown auth '$auth'" >&2
 		return 1 ;;

@@ -99,7 +99,10 @@ static int xauth_begin(struct evs_session *s, void *arg, void **state)
 	struct ezv *z = arg;
 	const struct isakmp_id *id = evs_session_peer_id(s);
 	uint16_t auth = evs_session_auth_method(s);
-	bool group_id = id && id->type == ISAKMP_ID_KEY_ID;
+	/* A hybrid client proved nothing in Phase 1 (no key): the group name
+	 * it may send as its identity is not believed; its group is the
+	 * user's (user file, RADIUS Class, a user block). */
+	bool group_id = id && id->type == ISAKMP_ID_KEY_ID && !p1_auth_is_hybrid(auth);
 	struct xauth_out out;
 	struct ezv_sess *x;
 	uint16_t seed;

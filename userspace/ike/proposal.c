@@ -112,7 +112,24 @@ uint16_t p1_auth_base(uint16_t auth)
 
 bool p1_auth_is_xauth(uint16_t auth)
 {
-	return auth >= IKE_AUTH_XAUTH_INIT_PSK && auth <= IKE_AUTH_XAUTH_RESP_RSA;
+	return (auth >= IKE_AUTH_XAUTH_INIT_PSK && auth <= IKE_AUTH_XAUTH_RESP_RSA) ||
+	       p1_auth_is_hybrid(auth);
+}
+
+bool p1_auth_is_hybrid(uint16_t auth)
+{
+	return auth == IKE_AUTH_HYBRID_INIT_RSA || auth == IKE_AUTH_HYBRID_RESP_RSA;
+}
+
+bool p1_auth_signs(uint16_t auth, bool of_initiator)
+{
+	switch (auth) {
+	case IKE_AUTH_HYBRID_INIT_RSA:
+		return !of_initiator;
+	case IKE_AUTH_HYBRID_RESP_RSA:
+		return of_initiator;
+	}
+	return p1_auth_base(auth) == IKE_AUTH_RSA_SIG;
 }
 
 const char *p1_auth_name(uint16_t auth)
@@ -366,7 +383,8 @@ static bool p1_supported(const struct p1_xform *x)
 
 	return ike_cipher_supported(x->encr, x->key_bits) &&
 	       ike_hash_supported(x->hash) && dh_group_supported(x->group) &&
-	       (base == IKE_AUTH_PSK || base == IKE_AUTH_RSA_SIG);
+	       (base == IKE_AUTH_PSK || base == IKE_AUTH_RSA_SIG ||
+		base == IKE_AUTH_HYBRID_INIT_RSA);
 }
 
 /* Why policy p does not take transform x, or NULL if it does. */

@@ -44,10 +44,19 @@ struct p1_xform {
 	uint32_t life_kb;	/* 0 = not sent */
 };
 
-/* Base method of an auth value (65001/65002 -> PSK, 65005/65006 -> RSA),
- * and whether it asks for XAUTH. */
+/* Base method of an auth value (65001/65002 -> PSK, 65005/65006 -> RSA;
+ * hybrid 64221/64222 stay themselves, so that only a hybrid policy takes
+ * them), and whether it asks for XAUTH (hybrid does). */
 uint16_t p1_auth_base(uint16_t auth);
 bool p1_auth_is_xauth(uint16_t auth);
+/* Hybrid (draft-ietf-ipsec-isakmp-hybrid-auth, the values vpnc and
+ * strongSwan send): one side signs with its certificate, the other sends
+ * only HASH and proves itself with XAUTH (HybridInitRSA: the initiator is
+ * the XAUTH client). */
+bool p1_auth_is_hybrid(uint16_t auth);
+/* Does the initiator's (of_initiator) or responder's side authenticate
+ * Phase 1 with CERT + SIG under this method?  Otherwise it sends HASH. */
+bool p1_auth_signs(uint16_t auth, bool of_initiator);
 /* "pre-share", "rsa-sig", "xauth-init-psk", ... */
 const char *p1_auth_name(uint16_t auth);
 /* "aes-256-sha256-modp2048-pre-share" style, for logs. */
@@ -59,7 +68,7 @@ struct p1_policy {
 	uint16_t encr;
 	uint16_t key_bits;	/* 0 = cipher default */
 	uint16_t hash;
-	uint16_t auth;		/* IKE_AUTH_PSK or IKE_AUTH_RSA_SIG */
+	uint16_t auth;		/* PSK, RSA_SIG or HYBRID_INIT_RSA */
 	uint16_t group;
 	uint32_t life_secs;
 };

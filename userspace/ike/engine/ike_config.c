@@ -52,6 +52,7 @@ static const struct word_map auth_words[] = {
 	{ "rsa-sig", IKE_AUTH_RSA_SIG, 0 },
 	{ "xauth-pre-share", IKE_AUTH_XAUTH_INIT_PSK, 0 },
 	{ "xauth-rsa-sig", IKE_AUTH_XAUTH_INIT_RSA, 0 },
+	{ "hybrid", IKE_AUTH_HYBRID_INIT_RSA, 0 },
 	{ NULL, 0, 0 },
 };
 
@@ -195,9 +196,9 @@ static int policy_child(const struct cfg_node *c, struct p1_policy *p,
 		if (cfg_nargs(c, 2, 2, err) < 0)
 			return -1;
 		m = word_find(auth_words, c->argv[1]);
-		if (!m || m->v1 > IKE_AUTH_RSA_SIG)
-			return cfg_error(err, c, "authentication: '%s' is not pre-share or rsa-sig",
-					 c->argv[1]);
+		if (!m || (m->v1 > IKE_AUTH_RSA_SIG && m->v1 != IKE_AUTH_HYBRID_INIT_RSA))
+			return cfg_error(err, c, "authentication: '%s' is not pre-share, "
+					 "rsa-sig or hybrid", c->argv[1]);
 		p->auth = m->v1;
 		return 0;
 	case 3:
@@ -817,6 +818,17 @@ static int peer_xauth_username(const struct cfg_node *c, struct ike_peer *p,
 	return 0;
 }
 
+static int peer_server_name(const struct cfg_node *c, struct ike_peer *p,
+			    struct peer_tmp *t, struct evs_err *err)
+{
+	if (cfg_nargs(c, 2, 2, err) < 0)
+		return -1;
+	if (strlen(c->argv[1]) >= sizeof(p->server_name))
+		return cfg_error(err, c, "server-name too long");
+	strcpy(p->server_name, c->argv[1]);
+	return 0;
+}
+
 static int peer_xauth_password(const struct cfg_node *c, struct ike_peer *p,
 		              struct peer_tmp *t, struct evs_err *err)
 {
@@ -901,6 +913,7 @@ static const struct peer_directive peer_directives[] = {
 	{ "pfs", peer_pfs, false },
 	{ "sa-lifetime", peer_sa_lifetime, true },
 	{ "identity", peer_identity, false },
+	{ "server-name", peer_server_name, false },
 	{ "xauth-username", peer_xauth_username, false },
 	{ "xauth-password", peer_xauth_password, false },
 	{ "local-network", peer_local_network, true },
@@ -937,7 +950,7 @@ static int peer_finish(struct cfg_node *n, struct ike_peer *p,
 		       struct evs_err *err)
 {
 	static const uint16_t def_bits[] = { 256, 128 };
-	bool psk = false, rsa = false;
+	bool psk = false, rsa = false, hybrid = false;
 
 	if (!p->server.ss_family)
 		return cfg_error(err, n, "peer %s needs 'server ADDRESS'", p->name);
@@ -984,7 +997,15 @@ static int peer_finish(struct cfg_node *n, struct ike_peer *p,
 	for (unsigned i = 0; i < p->caps.n_auth; i++) {
 		psk |= p1_auth_base(p->caps.auth[i]) == IKE_AUTH_PSK;
 		rsa |= p1_auth_base(p->caps.auth[i]) == IKE_AUTH_RSA_SIG;
+		hybrid |= p1_auth_is_hybrid(p->caps.auth[i]);
 	}
+	if (hybrid && !ike->certs)
+		return cfg_error(err, n, "peer %s: hybrid needs a pki block with the "
+				 "'ca' that signed the gateway's certificate", p->name);
+	if (hybrid && !p->xauth_user[0])
+		return cfg_error(err, n, "peer %s: hybrid needs 'xauth-username' (the user "
+				 "is what proves the client)", p->name);
+
 	if (psk && !p->group_key)
 		return cfg_error(err, n, "peer %s: pre-shared key authentication needs 'group-key'",
 				 p->name);
@@ -1205,11 +1226,13 @@ int ike_config_load(struct cfg_node *root, struct ike_config *ike,
 	}
 	/* pki may come after the policies in the file: check them now. */
 	for (size_t i = 0; i < ike->n_policies; i++)
-		if (ike->policies[i].auth == IKE_AUTH_RSA_SIG &&
+		if ((ike->policies[i].auth == IKE_AUTH_RSA_SIG ||
+		     ike->policies[i].auth == IKE_AUTH_HYBRID_INIT_RSA) &&
 		    (!ike->certs || !ike->cert_file)) {
-			cfg_error(err, pol_node[i], "policy %u uses rsa-sig but there "
+			cfg_error(err, pol_node[i], "policy %u uses %s but there "
 				  "is no pki block with certificate and private-key",
-				  ike->policies[i].number);
+				  ike->policies[i].number,
+				  ike->policies[i].auth == IKE_AUTH_RSA_SIG ? "rsa-sig" : "hybrid");
 			goto fail;
 		}
 	qsort(ike->policies, ike->n_policies, sizeof(*ike->policies), policy_cmp);

@@ -92,6 +92,9 @@ struct ike_peer {
 	struct p2_params p2;
 	enum ike_identity ident;
 	char ident_value[256];		/* FQDN / user FQDN / key id */
+	/* hybrid: the name the gateway's certificate must carry (dNSName);
+	 * empty = the server address (iPAddress) */
+	char server_name[256];
 	char xauth_user[128];		/* empty = no XAUTH credentials */
 	struct secret *xauth_pass;
 	/* What the client does with the tunnel (clientcfg.c, session.c):

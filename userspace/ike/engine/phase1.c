@@ -60,6 +60,21 @@ static bool auth_is_sig(const struct ike_sa *sa)
 	return p1_auth_base(sa->chosen.auth) == IKE_AUTH_RSA_SIG;
 }
 
+/* Phase 1 keys as for signatures (SKEYID = prf(Ni | Nr, g^xy)): RSA and
+ * hybrid; there is no pre-shared key in either. */
+static bool keys_as_sig(const struct ike_sa *sa)
+{
+	return auth_is_sig(sa) || p1_auth_is_hybrid(sa->chosen.auth);
+}
+
+/* Does our side (own) or the peer's send CERT + SIG?  In hybrid only the
+ * gateway does; the XAUTH client sends HASH, which proves nothing but
+ * that it holds the exchange's keys: XAUTH must follow. */
+static bool side_signs(const struct ike_sa *sa, bool own)
+{
+	return p1_auth_signs(sa->chosen.auth, own == sa->initiator);
+}
+
 /* Our Phase 1 ID payload body into sa->p1->id_own. */
 static int make_own_id(struct ike_sa *sa)
 {
@@ -79,7 +94,7 @@ static int make_own_id(struct ike_sa *sa)
 			value = sa->peer->group_name;
 		}
 	}
-	if (auth_is_sig(sa) && ident == IKE_IDENT_ADDRESS && ike->certs)
+	if (side_signs(sa, true) && ident == IKE_IDENT_ADDRESS && ike->certs)
 		ident = IKE_IDENT_DN;	/* what certificates can be matched to */
 	switch (ident) {
 	case IKE_IDENT_ADDRESS:
@@ -267,7 +282,7 @@ static int derive_keys(struct ike_sa *sa, struct p1_fail *f)
 		return fail(f, ISAKMP_N_INVALID_KEY_INFORMATION,
 			    "invalid DH public value");
 	memset(&in, 0, sizeof(in));
-	in.psk = auth_is_sig(sa) ? NULL : sa->p1->psk;
+	in.psk = keys_as_sig(sa) ? NULL : sa->p1->psk;
 	in.ni_b = sa->p1->ni;
 	in.ni_len = sa->p1->ni_len;
 	in.nr_b = sa->p1->nr;
@@ -320,7 +335,7 @@ static int add_auth(struct ike_sa *sa, struct isakmp_bld *b)
 
 	if (auth_hash(sa, sa->initiator, h) < 0)
 		return -1;
-	if (auth_is_sig(sa)) {
+	if (side_signs(sa, true)) {
 		const struct cert_store *cs = sa->eng->ike->certs;
 		uint8_t sig[1024];
 		size_t siglen = sizeof(sig), dlen;
@@ -339,6 +354,42 @@ static int add_auth(struct ike_sa *sa, struct isakmp_bld *b)
 	return 0;
 }
 
+/* A certificate from our CA proves only that its holder is someone the
+ * CA certified, maybe another client.  In hybrid, where the gateway's
+ * certificate is all that stands between the user's password and an
+ * impostor, the client role also requires it to name the gateway: the
+ * peer's `server-name` (dNSName), else the address it connects to
+ * (iPAddress). */
+static int check_gateway_name(struct ike_sa *sa, const char *subj,
+			      struct p1_fail *f)
+{
+	const struct ike_peer *peer = sa->peer;
+	struct isakmp_id want;
+	struct evs_err why;
+	uint16_t port;
+
+	if (sa->eng->role != EVS_ROLE_CLIENT || !peer ||
+	    !p1_auth_is_hybrid(sa->chosen.auth))
+		return 0;
+	memset(&want, 0, sizeof(want));
+	if (peer->server_name[0]) {
+		want.type = ISAKMP_ID_FQDN;
+		want.data = (const uint8_t *)peer->server_name;
+		want.len = strlen(peer->server_name);
+	} else {
+		want.len = ike_sa_addr((const struct sockaddr *)&peer->server,
+				       &want.data, &port);
+		want.type = want.len == 16 ? ISAKMP_ID_IPV6_ADDR : ISAKMP_ID_IPV4_ADDR;
+	}
+	if (cert_peer_matches_id(sa->p1->peer_cert, &want, &why))
+		return 0;
+	log_notice("%s: gateway certificate \"%s\" does not name %s: %s", sa->name,
+		   subj, peer->server_name[0] ? peer->server_name : "the server address",
+		   why.msg);
+	return fail(f, ISAKMP_N_INVALID_ID_INFORMATION,
+		    "gateway certificate does not name the gateway");
+}
+
 /* Check the peer's HASH_x or CERT+SIG_x. */
 static int check_auth(struct ike_sa *sa, const struct isakmp_msg *m,
 		      struct p1_fail *f)
@@ -348,7 +399,7 @@ static int check_auth(struct ike_sa *sa, const struct isakmp_msg *m,
 
 	if (auth_hash(sa, !sa->initiator, h) < 0)
 		return fail(f, 0, "cannot compute the peer's hash");
-	if (auth_is_sig(sa)) {
+	if (side_signs(sa, false)) {
 		const struct cert_store *cs = sa->eng->ike->certs;
 		const struct isakmp_payload *sig = need(m, ISAKMP_PT_SIG, f,
 							"no SIG payload");
@@ -403,6 +454,8 @@ static int check_auth(struct ike_sa *sa, const struct isakmp_msg *m,
 			     "identity does not match the certificate");
 			goto out;
 		}
+		if (check_gateway_name(sa, subj, f) < 0)
+			goto out;
 		if (cert_verify_hash(sa->p1->peer_cert, h, sa->keys.hash_len,
 				     sig->body, sig->len) < 0) {
 			fail(f, ISAKMP_N_INVALID_SIGNATURE, "bad signature");
@@ -418,6 +471,7 @@ static int check_auth(struct ike_sa *sa, const struct isakmp_msg *m,
 		if (hp->len != sa->keys.hash_len ||
 		    !secret_memeq(hp->body, h, sa->keys.hash_len) || sa->p1->psk_dummy) {
 			fail(f, ISAKMP_N_AUTHENTICATION_FAILED,
+			     keys_as_sig(sa) ? "hybrid: HASH mismatch" :
 			     "hash mismatch (wrong pre-shared key?)");
 			goto out;
 		}
@@ -651,9 +705,9 @@ static int mm_i_recv2(struct ike_sa *sa, const struct isakmp_msg *m,
 	note_vids(sa, m);
 	p1_xform_format(&sa->chosen, desc, sizeof(desc));
 	log_info("%s: responder chose %s", sa->name, desc);
-	if (auth_is_sig(sa) && !sa->eng->ike->certs)
+	if (keys_as_sig(sa) && !sa->eng->ike->certs)
 		return fail(f, 0, "signature authentication without certificates");
-	if (!auth_is_sig(sa) && !sa->p1->psk)
+	if (!keys_as_sig(sa) && !sa->p1->psk)
 		return fail(f, 0, "pre-shared key authentication without a key");
 	if (make_dh(sa, &sa->p1->gxi, &sa->p1->gxi_len) < 0 ||
 	    make_nonce(&sa->p1->ni, &sa->p1->ni_len) < 0)
@@ -661,7 +715,7 @@ static int mm_i_recv2(struct ike_sa *sa, const struct isakmp_msg *m,
 	start_msg(sa, &b);
 	isakmp_add_raw(&b, ISAKMP_PT_KE, sa->p1->gxi, sa->p1->gxi_len);
 	isakmp_add_raw(&b, ISAKMP_PT_NONCE, sa->p1->ni, sa->p1->ni_len);
-	if (auth_is_sig(sa)) {
+	if (side_signs(sa, false)) {
 		size_t dnlen;
 		const uint8_t *dn = cert_ca_subject_der(sa->eng->ike->certs, 0,
 							&dnlen);
@@ -725,9 +779,10 @@ static int am_i_recv2(struct ike_sa *sa, const struct isakmp_msg *m,
 	if (take_reply_sa(sa, m, f) < 0)
 		return -1;
 	note_vids(sa, m);
-	if (p1_auth_base(sa->chosen.auth) != IKE_AUTH_PSK || !sa->p1->psk)
+	if (sa->chosen.auth == IKE_AUTH_HYBRID_INIT_RSA ? !sa->eng->ike->certs :
+	    p1_auth_base(sa->chosen.auth) != IKE_AUTH_PSK || !sa->p1->psk)
 		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
-			    "aggressive mode needs a pre-shared key");
+			    "aggressive mode needs a pre-shared key or hybrid");
 	id = need(m, ISAKMP_PT_ID, f, "no ID payload");
 	if (!id || take_ke(sa, m, f, &sa->p1->gxr, &sa->p1->gxr_len) < 0 ||
 	    take_nonce(m, f, &sa->p1->nr, &sa->p1->nr_len) < 0 ||
@@ -824,8 +879,8 @@ static int mm_r_recv3(struct ike_sa *sa, const struct isakmp_msg *m,
 	    take_nonce(m, f, &sa->p1->ni, &sa->p1->ni_len) < 0)
 		return -1;
 	sa->p1->peer_sent_cr = isakmp_msg_find(m, ISAKMP_PT_CR, 0) != NULL;
-	if (auth_is_sig(sa)) {
-		if (!sa->eng->ike->certs)
+	if (keys_as_sig(sa)) {
+		if (!sa->eng->ike->certs || !cert_own_der(sa->eng->ike->certs, &(size_t){ 0 }))
 			return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
 				    "signature authentication without certificates");
 	} else {
@@ -847,7 +902,7 @@ static int mm_r_recv3(struct ike_sa *sa, const struct isakmp_msg *m,
 	start_msg(sa, &b);
 	isakmp_add_raw(&b, ISAKMP_PT_KE, sa->p1->gxr, sa->p1->gxr_len);
 	isakmp_add_raw(&b, ISAKMP_PT_NONCE, sa->p1->nr, sa->p1->nr_len);
-	if (auth_is_sig(sa)) {
+	if (side_signs(sa, false)) {
 		size_t dnlen;
 		const uint8_t *dn = cert_ca_subject_der(sa->eng->ike->certs, 0,
 							&dnlen);
@@ -949,16 +1004,24 @@ static int am_r_recv1(struct ike_sa *sa, const struct isakmp_msg *m,
 
 	if (select_offer(sa, m, f) < 0)
 		return -1;
-	if (p1_auth_base(sa->chosen.auth) != IKE_AUTH_PSK)
+	/* Hybrid too (vpnc and Cisco clients use it in aggressive mode):
+	 * no key to attack offline; the gateway signs, the user logs in. */
+	if (p1_auth_base(sa->chosen.auth) != IKE_AUTH_PSK &&
+	    sa->chosen.auth != IKE_AUTH_HYBRID_INIT_RSA)
 		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
-			    "aggressive mode is offered with pre-shared keys only");
+			    "aggressive mode is offered with pre-shared keys or hybrid only");
+	if (keys_as_sig(sa) &&
+	    (!sa->eng->ike->certs || !cert_own_der(sa->eng->ike->certs, &(size_t){ 0 })))
+		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN,
+			    "signature authentication without certificates");
 	note_vids(sa, m);
 	id = need(m, ISAKMP_PT_ID, f, "no ID payload");
 	if (!id || take_ke(sa, m, f, &sa->p1->gxi, &sa->p1->gxi_len) < 0 ||
 	    take_nonce(m, f, &sa->p1->ni, &sa->p1->ni_len) < 0 ||
 	    take_peer_id(sa, id, f) < 0)
 		return -1;
-	if (am_pick_psk(sa) < 0 || make_dh(sa, &sa->p1->gxr, &sa->p1->gxr_len) < 0 ||
+	if ((!keys_as_sig(sa) && am_pick_psk(sa) < 0) ||
+	    make_dh(sa, &sa->p1->gxr, &sa->p1->gxr_len) < 0 ||
 	    make_nonce(&sa->p1->nr, &sa->p1->nr_len) < 0)
 		return fail(f, 0, "out of memory");
 	if (derive_keys(sa, f) < 0)

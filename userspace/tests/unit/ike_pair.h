@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/unit/ike_conf.h"
 #include "ike/engine/ikesa.h"
@@ -254,6 +255,20 @@ static inline void tick(struct side *a, struct side *b, uint64_t advance_ms)
 	ike_engine_set_time(b->e, now_ms);
 	ike_engine_tick(a->e);
 	ike_engine_tick(b->e);
+}
+
+/* The one live SA of a side (NULL when none or several). */
+static inline struct ike_sa *only_sa(struct side *s)
+{
+	struct ike_sa *found = NULL;
+
+	for (struct ike_sa *sa = s->e->sas; sa; sa = sa->next)
+		if (sa->state != IKE_S_DEAD) {
+			if (found)
+				return NULL;
+			found = sa;
+		}
+	return found;
 }
 
 #endif

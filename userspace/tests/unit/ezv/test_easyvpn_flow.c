@@ -557,6 +557,28 @@ UNIT_TEST(unknown_user_and_group_lock)
 	teardown();
 }
 
+/* Hybrid (64221): the client has no key, so the group name it sends as
+ * KEY_ID proved nothing: it neither picks the group nor trips group-lock;
+ * the user's own group decides.  XAUTH still runs (no password, no login). */
+UNIT_TEST(hybrid_group_comes_from_the_user)
+{
+	struct ezv_session_filter f = { .group = "eng" };
+
+	setup();
+	p1_auth = 64221;			/* HybridInitRSA */
+	connect_as("erin", "erinpw", "sales", "198.51.100.21");
+	UNIT_ASSERT(srv.ready && srv.authorized);
+	UNIT_ASSERT_EQ_STR(srv.user, "erin");
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &f, NULL, NULL), 1);
+	f.group = "sales";
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &f, NULL, NULL), 0);
+	disconnect();
+	connect_as("erin", "wrong", "eng", "198.51.100.21");
+	UNIT_ASSERT(srv.dead && !srv.authorized);
+	disconnect();
+	teardown();
+}
+
 UNIT_TEST(source_locked_out_after_repeated_failures)
 {
 	struct ezv_stats st;
