@@ -150,9 +150,9 @@ static int load_conns(struct ezv_sess *x, struct json_object *o, struct evs_err 
 
 		if (!id || id > UINT32_MAX || !evs_session_conn_remote(x->s, (uint32_t)id, &remote))
 			return evs_errf(why, "easyvpn: connection %zu is not the session's", i);
-		x->conns[i] = (uint32_t)id;
+		if (ezv_sess_conn_add(x, (uint32_t)id))
+			return evs_errf(why, "easyvpn: too many connections");
 	}
-	x->n_conns = (unsigned)n;
 	return 0;
 }
 
@@ -192,7 +192,7 @@ static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *
 	struct ezv *z = x->z;
 	const struct ezv_group *g;
 	const struct ezv_user *u;
-	char login[16], hex[2 * RADIUS_CLASS_MAX + 1];
+	char login[16], hex[2 * RADIUS_CLASS_MAX + 1], acct_id[sizeof(x->acct_session_id)];
 	uint64_t addr, mask, start, acct_start, interim, idle;
 	struct json_object *j;
 
@@ -201,7 +201,7 @@ static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *
 	    !get_name(o, "group", x->group, sizeof(x->group)) ||
 	    !get_name(o, "pool", x->pool, sizeof(x->pool)) ||
 	    !get_name(o, "login", login, sizeof(login)) ||
-	    !get_name(o, "acct_session_id", x->acct_session_id, sizeof(x->acct_session_id)) ||
+	    !get_name(o, "acct_session_id", acct_id, sizeof(acct_id)) ||
 	    !get_u64(o, "addr", UINT32_MAX, &addr) || !get_u64(o, "mask", UINT32_MAX, &mask) ||
 	    !get_u64(o, "start_ms", UINT64_MAX, &start) ||
 	    !get_u64(o, "acct_start_ms", UINT64_MAX, &acct_start) ||
@@ -212,6 +212,9 @@ static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *
 	    !get_u64(o, "retired_tx_pkts", UINT64_MAX, &x->retired_tx_pkts) ||
 	    !json_object_object_get_ex(o, "acct_started", &j))
 		return evs_errf(why, "easyvpn: session record incomplete");
+	/* through the setters: the session indexes (by address, accounting
+	 * id, connection) find an adopted session as any other */
+	ezv_sess_set_acct_id(x, acct_id);
 	x->addr = (uint32_t)addr;
 	x->mask = (uint32_t)mask;
 	x->start_ms = start;
@@ -246,13 +249,17 @@ static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *
 	ezv_merge(&g->s, u ? &u->s : NULL, &x->eff);
 	if (x->pool[0] && !pool_exists(z->cfg->pools, x->pool))
 		return evs_errf(why, "easyvpn: pool \"%s\" is not configured", x->pool);
-	return lease_again(x, why);
+	if (lease_again(x, why) < 0)
+		return -1;
+	ezv_sess_set_addr(x, x->addr);
+	return 0;
 }
 
 int ezv_sess_restore(struct ezv *z, struct evs_session *s, void **state,
 		     struct json_object *o, struct evs_err *why)
 {
 	struct ezv_sess *x;
+	char user[sizeof(x->user)];
 
 	if (!z->ready || !z->cfg)
 		return evs_errf(why, "easyvpn: not configured");
@@ -271,6 +278,8 @@ int ezv_sess_restore(struct ezv *z, struct evs_session *s, void **state,
 		return -1;
 	}
 	x->authenticated = true;
+	memcpy(user, x->user, sizeof(user));
+	ezv_sess_set_user(x, user);	/* now that it is authenticated: indexed */
 	x->active_ms = evs_session_now(s);
 	return 0;
 }
