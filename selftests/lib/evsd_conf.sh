@@ -86,7 +86,8 @@ evsd_gateway_conf() {
 #   key=KEY                 the group key (default: $EVSD_GROUP_KEY)
 #   hash=HASH               Phase 1 hash (default sha256)
 #   transform=SPEC          transform set T (default: esp-aes 256 esp-sha256-hmac)
-#   user=NAME password=PW   XAUTH credentials (default alice / userpass)
+#   user=NAME password=PW   XAUTH credentials (default alice / userpass;
+#                           password= : none stored, typed with evsadm)
 #   pki=DIR                 CA, certificate and key: DIR/ca.pem,
 #                           DIR/client.pem, DIR/client.key (ike_certs)
 #   log=LEVEL               log-level (default debug)
@@ -143,7 +144,8 @@ evsd_client_conf() {
 		return 1 ;;
 	esac
 	printf '    encryption aes\n    key-length 256\n    hash %s\n    group 14\n' "$hash"
-	printf '    transform-set T\n    xauth-username %s\n    xauth-password "%s"\n' "$user" "$password"
+	printf '    transform-set T\n    xauth-username %s\n' "$user"
+	[ -z "$password" ] || printf '    xauth-password "%s"\n' "$password"
 	for p in "${peers[@]}"; do
 		printf '    %s\n' "$p"
 	done
