@@ -98,8 +98,10 @@ static void op_client_child_up(void *arg, struct ike_sa *sa, uint32_t conn_id)
 	struct ezv_client_info zi;
 
 	client_host_child_up(d->host, sa, conn_id);
-	if (d->ezv && sa->peer && !ezv_client_info(d->ezv, sa->peer->name, &zi))
+	if (d->ezv && sa->peer && !ezv_client_info(d->ezv, sa->peer->name, &zi)) {
 		client_host_dns(d->host, sa, zi.pushed);
+		client_host_fw(d->host, sa, zi.pushed);
+	}
 }
 
 static void op_client_child_down(void *arg, struct ike_sa *sa, uint32_t conn_id)

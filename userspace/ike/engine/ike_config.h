@@ -77,6 +77,15 @@ enum ike_ezvpn_mode {
 	IKE_EZVPN_NETWORK_EXTENSION,
 };
 
+/* firewall-allow: what may open a connection from the tunnel into the
+ * branch when the gateway pushes a firewall policy (client_fw.h). */
+#define IKE_PEER_MAX_FW_ALLOW 16
+struct ike_fw_allow {
+	uint8_t proto;			/* 0 = any, else IPPROTO_TCP/UDP/ICMP */
+	uint16_t port;			/* destination port, 0 = any (TCP/UDP) */
+	struct evs_prefix from;		/* source; family 0 = anywhere */
+};
+
 /* A `peer NAME { ... }` block: evsd as Easy VPN client (EVC). */
 struct ike_peer {
 	char name[64];
@@ -107,6 +116,10 @@ struct ike_peer {
 	char addr_device[IFNAMSIZ];	/* "" = the evs device */
 	/* connect manual: no Phase 1 until `evsadm client connect` */
 	bool connect_manual;
+	/* firewall off: no firewall reported in mode config, no filter */
+	bool firewall_off;
+	struct ike_fw_allow fw_allow[IKE_PEER_MAX_FW_ALLOW];
+	unsigned n_fw_allow;
 };
 
 struct ike_config {

@@ -19,7 +19,9 @@
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 
+#include "evsd/client/client_fw.h"
 #include "evsd/client/client_host.h"
+#include "ezv/modecfg.h"
 #include "evsd/client/clientcfg.h"
 #include "tests/unit/ike_conf.h"
 #include "ike/engine/ikesa.h"
@@ -120,6 +122,79 @@ UNIT_TEST(peer_client_settings_errors_carry_file_and_line)
 	expect_error("    address-device this-name-is-too-long\n", 4,
 		     "is not an interface name");
 	expect_error("    local-network 10.0.0.0/8 extra\n", 4, "local-network");
+}
+
+UNIT_TEST(peer_firewall_settings)
+{
+	struct ike_conf cfg;
+	struct evs_err err;
+	const struct ike_peer *p;
+
+	UNIT_ASSERT_EQ_INT(load("    firewall-allow tcp 22 from 10.77.0.0/16\n"
+				"    firewall-allow icmp\n"
+				"    firewall-allow from 192.168.77.10/32\n"
+				"    firewall-allow udp\n", &cfg, &err), 0);
+	p = &cfg.ike.peers[0];
+	UNIT_ASSERT(!p->firewall_off);
+	UNIT_ASSERT_EQ_INT(p->n_fw_allow, 4);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[0].proto, IPPROTO_TCP);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[0].port, 22);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[0].from.plen, 16);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[0].from.addr[1], 77);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[1].proto, IPPROTO_ICMP);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[1].from.family, 0);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[2].proto, 0);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[2].from.addr[3], 10);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[3].proto, IPPROTO_UDP);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[3].port, 0);
+	ike_conf_free(&cfg);
+	UNIT_ASSERT_EQ_INT(load("    firewall off\n", &cfg, &err), 0);
+	UNIT_ASSERT(cfg.ike.peers[0].firewall_off);
+	ike_conf_free(&cfg);
+
+	expect_error("    firewall maybe\n", 4, "maybe");
+	expect_error("    firewall-allow icmp 8\n", 4, "a port needs tcp or udp");
+	expect_error("    firewall-allow tcp 70000\n", 4, "firewall-allow");
+	expect_error("    firewall-allow any\n", 4, "would let everything in");
+	expect_error("    firewall-allow tcp 22 from\n", 4, "expected 'firewall-allow");
+	expect_error("    firewall-allow tcp 22 to 10.0.0.0/8\n", 4, "expected 'firewall-allow");
+	expect_error("    firewall-allow from 2001:db8::/32\n", 4, "only IPv4");
+}
+
+/* The filter: replies first, then each allow line, then a drop; one
+ * table replaced in one transaction. */
+UNIT_TEST(firewall_script)
+{
+	static const struct ike_fw_allow allow[] = {
+		{ IPPROTO_TCP, 22, { .family = AF_INET, .addr = { 10, 77, 0, 0 }, .plen = 16 } },
+		{ IPPROTO_ICMP, 0, { 0 } },
+		{ 0, 0, { .family = AF_INET, .addr = { 192, 168, 77, 10 }, .plen = 32 } },
+		{ IPPROTO_UDP, 0, { 0 } },
+	};
+	const struct client_fw_peer peers[] = {
+		{ "gw", allow, 4 }, { "o\"dd", allow, 1 }, { "none", NULL, 0 },
+	};
+	char out[4096], small[64];
+
+	UNIT_ASSERT(client_fw_script("evs0", peers, 3, out, sizeof(out)) > 0);
+	UNIT_ASSERT_EQ_STR(out,
+		"add table inet evs_client_fw\ndelete table inet evs_client_fw\n"
+		"table inet evs_client_fw {\n"
+		"\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
+		"\t\tiifname \"evs0\" jump from_tunnel\n\t}\n"
+		"\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"
+		"\t\tiifname \"evs0\" jump from_tunnel\n\t}\n"
+		"\tchain from_tunnel {\n\t\tct state established,related accept\n"
+		"\t\tip saddr 10.77.0.0/16 tcp dport 22 accept comment \"gw\"\n"
+		"\t\tmeta l4proto icmp accept comment \"gw\"\n"
+		"\t\tip saddr 192.168.77.10/32 accept comment \"gw\"\n"
+		"\t\tmeta l4proto udp accept comment \"gw\"\n"
+		"\t\tip saddr 10.77.0.0/16 tcp dport 22 accept comment \"o_dd\"\n"
+		"\t\tcounter drop\n\t}\n}\n");
+	UNIT_ASSERT_EQ_INT(client_fw_script("evs0", peers, 0, out, sizeof(out)), -1);
+	UNIT_ASSERT_EQ_INT(client_fw_script("evs0", peers, 1, small, sizeof(small)), -1);
+	UNIT_ASSERT(client_fw_remove_script(out, sizeof(out)) > 0);
+	UNIT_ASSERT_EQ_STR(out, "add table inet evs_client_fw\ndelete table inet evs_client_fw\n");
 }
 
 /* ---- a fake host ----------------------------------------------------------------- */
@@ -756,6 +831,87 @@ UNIT_TEST(session_with_another_address_starts_over)
 	free(a);
 	free(b);
 	client_host_free(f.host);
+}
+
+static bool log_has(const char *part)
+{
+	for (unsigned i = 0; i < H.n; i++)
+		if (strstr(H.log[i], part))
+			return true;
+	return false;
+}
+
+/* The gateway's pushed firewall type puts the filter on once per session;
+ * it comes off with the session; none pushed, or `firewall off`, puts
+ * nothing on. */
+UNIT_TEST(session_firewall_follows_the_push)
+{
+	static const struct modecfg_fw fw = { 1, 1, 2 };
+	struct fake_session f;
+	struct modecfg pushed = { 0 };
+	struct ike_sa *sa;
+	struct ike_conn *c;
+
+	host_reset();
+	fake_session_init(&f);
+	f.peer.fw_allow[0] = (struct ike_fw_allow){ IPPROTO_TCP, 22, { 0 } };
+	f.peer.n_fw_allow = 1;
+	sa = new_sa(&f, 1);
+	sa->inner = pfx(10, 77, 0, 10, 32);
+	sa->have_inner = true;
+	c = new_conn(sa, 5, sa->inner, pfx(192, 168, 77, 0, 24));
+	evs_session_child_up(sa, 5);
+	/* nothing pushed yet, then no firewall pushed: no filter */
+	client_host_fw(f.host, sa, NULL);
+	client_host_fw(f.host, sa, &pushed);
+	UNIT_ASSERT(!log_has("evs_client_fw"));
+	client_host_free(f.host);
+	free(c);
+	free(sa);
+
+	host_reset();
+	fake_session_init(&f);
+	f.peer.fw_allow[0] = (struct ike_fw_allow){ IPPROTO_TCP, 22, { 0 } };
+	f.peer.n_fw_allow = 1;
+	sa = new_sa(&f, 1);
+	sa->inner = pfx(10, 77, 0, 10, 32);
+	sa->have_inner = true;
+	c = new_conn(sa, 5, sa->inner, pfx(192, 168, 77, 0, 24));
+	evs_session_child_up(sa, 5);
+	modecfg_set_fw(&pushed, &fw);
+	client_host_fw(f.host, sa, &pushed);
+	UNIT_ASSERT_EQ_INT(H.n, 3);
+	UNIT_ASSERT(strstr(H.log[2], "nft add table inet evs_client_fw\n") == H.log[2]);
+	UNIT_ASSERT(strstr(H.log[2], "tcp dport 22 accept comment \"gw\"\n"));
+	UNIT_ASSERT(strstr(H.log[2], "iifname \"evs0\" jump from_tunnel"));
+	client_host_fw(f.host, sa, &pushed);	/* a second connection: once */
+	UNIT_ASSERT_EQ_INT(H.n, 3);
+	sa->conns = NULL;
+	evs_session_child_down(sa, 5);
+	evs_session_end(sa);
+	expect_log(H.n - 1, "nft add table inet evs_client_fw\ndelete table inet evs_client_fw\n");
+	UNIT_ASSERT(!strstr(H.log[H.n - 1], "chain"));
+	client_host_free(f.host);
+	free(c);
+	free(sa);
+
+	/* firewall off: the push is logged, nothing installed */
+	host_reset();
+	fake_session_init(&f);
+	f.peer.firewall_off = true;
+	sa = new_sa(&f, 1);
+	sa->inner = pfx(10, 77, 0, 10, 32);
+	sa->have_inner = true;
+	c = new_conn(sa, 5, sa->inner, pfx(192, 168, 77, 0, 24));
+	evs_session_child_up(sa, 5);
+	client_host_fw(f.host, sa, &pushed);
+	UNIT_ASSERT(!log_has("evs_client_fw"));
+	sa->conns = NULL;
+	evs_session_end(sa);
+	UNIT_ASSERT(!log_has("evs_client_fw"));
+	client_host_free(f.host);
+	free(c);
+	free(sa);
 }
 
 UNIT_MAIN()
