@@ -649,15 +649,17 @@ static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
 	return 0;
 }
 
-/* server A [port N] */
+/* server A [port N]; more lines: the gateways to fail over to, in order */
 static int peer_server(const struct cfg_node *c, struct ike_peer *p,
 		      struct peer_tmp *t, struct evs_err *err)
 {
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 	uint32_t v;
 
-	if (cfg_nargs(c, 2, 4, err) < 0 || cfg_addr(c, 1, &p->server, NULL, err) < 0)
+	if (cfg_nargs(c, 2, 4, err) < 0 || cfg_addr(c, 1, &ss, NULL, err) < 0)
 		return -1;
-	if (p->server.ss_family != AF_INET)
+	if (ss.ss_family != AF_INET)
 		return cfg_error(err, c, "server %s: only IPv4 works (evs.ko "
 				 "carries ESP over IPv4)", c->argv[1]);
 	v = 500;
@@ -665,11 +667,30 @@ static int peer_server(const struct cfg_node *c, struct ike_peer *p,
 		return cfg_error(err, c, "expected 'server ADDRESS [port N]'");
 	if (c->argc == 4 && cfg_u32(c, 3, 1, 65535, &v, err) < 0)
 		return -1;
-	if (p->server.ss_family == AF_INET)
-		((struct sockaddr_in *)&p->server)->sin_port = htons((uint16_t)v);
-	else
-		((struct sockaddr_in6 *)&p->server)->sin6_port = htons((uint16_t)v);
+	in->sin_port = htons((uint16_t)v);
+	for (unsigned i = 0; i < p->n_servers; i++)
+		if (p->servers[i].sin_addr.s_addr == in->sin_addr.s_addr &&
+		    p->servers[i].sin_port == in->sin_port)
+			return cfg_error(err, c, "server %s given twice", c->argv[1]);
+	if (p->n_servers >= IKE_PEER_MAX_SERVERS)
+		return cfg_error(err, c, "more than %d 'server' lines", IKE_PEER_MAX_SERVERS);
+	p->servers[p->n_servers++] = *in;
+	if (p->n_servers == 1)
+		p->server = ss;
 	return 0;
+}
+
+/* return-to-primary never | after SECONDS */
+static int peer_return(const struct cfg_node *c, struct ike_peer *p,
+		       struct peer_tmp *t, struct evs_err *err)
+{
+	if (c->argc == 2 && !strcmp(c->argv[1], "never")) {
+		p->return_after = 0;
+		return 0;
+	}
+	if (c->argc != 3 || strcmp(c->argv[1], "after"))
+		return cfg_error(err, c, "expected 'return-to-primary never | after SECONDS'");
+	return cfg_u32(c, 2, 10, 7 * 86400, &p->return_after, err) < 0 ? -1 : 0;
 }
 
 static int peer_mode(const struct cfg_node *c, struct ike_peer *p,
@@ -938,7 +959,7 @@ struct peer_directive {
 };
 
 static const struct peer_directive peer_directives[] = {
-	{ "server", peer_server, false },
+	{ "server", peer_server, true },
 	{ "mode", peer_mode, false },
 	{ "group-name", peer_group_name, false },
 	{ "group-key", peer_group_key, false },
@@ -961,6 +982,7 @@ static const struct peer_directive peer_directives[] = {
 	{ "connect", peer_connect, false },
 	{ "firewall", peer_firewall, false },
 	{ "firewall-allow", peer_firewall_allow, true },
+	{ "return-to-primary", peer_return, false },
 };
 
 static int peer_child(struct cfg_node *c, struct ike_peer *p,

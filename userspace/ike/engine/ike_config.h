@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <net/if.h>
+#include <netinet/in.h>
 
 #include "ike/cert.h"
 #include "ike/proposal.h"
@@ -87,11 +88,16 @@ struct ike_fw_allow {
 };
 
 /* A `peer NAME { ... }` block: evsd as Easy VPN client (EVC). */
+#define IKE_PEER_MAX_SERVERS 4
 struct ike_peer {
 	char name[64];
 	const char *file;
 	unsigned line;
-	struct sockaddr_storage server;	/* port set (default 500) */
+	struct sockaddr_storage server;	/* the primary (servers[0]) */
+	/* every `server` line, in order: the gateways to try (failover.h) */
+	struct sockaddr_in servers[IKE_PEER_MAX_SERVERS];
+	unsigned n_servers;
+	uint32_t return_after;		/* return-to-primary after S; 0 = never */
 	bool aggressive;
 	char group_name[64];		/* sent as ID_KEY_ID in aggressive mode */
 	struct secret *group_key;	/* PSK; NULL with rsa-sig only */

@@ -20,6 +20,7 @@
 #include <linux/rtnetlink.h>
 
 #include "evsd/client/client_fw.h"
+#include "evsd/client/failover.h"
 #include "evsd/client/client_host.h"
 #include "ezv/modecfg.h"
 #include "evsd/client/clientcfg.h"
@@ -195,6 +196,98 @@ UNIT_TEST(firewall_script)
 	UNIT_ASSERT_EQ_INT(client_fw_script("evs0", peers, 1, small, sizeof(small)), -1);
 	UNIT_ASSERT(client_fw_remove_script(out, sizeof(out)) > 0);
 	UNIT_ASSERT_EQ_STR(out, "add table inet evs_client_fw\ndelete table inet evs_client_fw\n");
+}
+
+UNIT_TEST(peer_servers_and_return_rule)
+{
+	struct ike_conf cfg;
+	struct evs_err err;
+	const struct ike_peer *p;
+
+	UNIT_ASSERT_EQ_INT(load("    server 198.51.100.3 port 4501\n"
+				"    return-to-primary after 60\n", &cfg, &err), 0);
+	p = &cfg.ike.peers[0];
+	UNIT_ASSERT_EQ_INT(p->n_servers, 2);
+	UNIT_ASSERT_EQ_INT(ntohl(p->servers[0].sin_addr.s_addr), 0xc6336401);
+	UNIT_ASSERT_EQ_INT(ntohs(p->servers[0].sin_port), 500);
+	UNIT_ASSERT_EQ_INT(ntohl(p->servers[1].sin_addr.s_addr), 0xc6336403);
+	UNIT_ASSERT_EQ_INT(ntohs(p->servers[1].sin_port), 4501);
+	/* the primary stays the first line */
+	UNIT_ASSERT_EQ_INT(ntohl(((struct sockaddr_in *)&p->server)->sin_addr.s_addr), 0xc6336401);
+	UNIT_ASSERT_EQ_INT(p->return_after, 60);
+	ike_conf_free(&cfg);
+	UNIT_ASSERT_EQ_INT(load("    return-to-primary never\n", &cfg, &err), 0);
+	UNIT_ASSERT_EQ_INT(cfg.ike.peers[0].return_after, 0);
+	UNIT_ASSERT_EQ_INT(cfg.ike.peers[0].n_servers, 1);
+	ike_conf_free(&cfg);
+	expect_error("    server 198.51.100.1\n", 4, "given twice");
+	expect_error("    server 198.51.100.2\n    server 198.51.100.3\n"
+		     "    server 198.51.100.4\n    server 198.51.100.5\n", 7, "more than 4");
+	expect_error("    return-to-primary soon\n", 4, "return-to-primary never | after");
+	expect_error("    return-to-primary after 5\n", 4, "return-to-primary");
+}
+
+static uint32_t gw_ip(const struct failover *f)
+{
+	return ntohl(failover_current(f)->sin_addr.s_addr);
+}
+
+/* The list: configured first, then the pushed ones (no duplicates, no
+ * names); no answer or DPD moves on, wrapping; anything else stays;
+ * return-to-primary only from a backup, after the time. */
+UNIT_TEST(failover_order_and_rules)
+{
+	struct ike_peer p = { 0 };
+	struct failover f;
+
+	p.servers[0].sin_family = AF_INET;
+	p.servers[0].sin_port = htons(500);
+	p.servers[0].sin_addr.s_addr = htonl(0xc6336401);	/* 198.51.100.1 */
+	p.servers[1] = p.servers[0];
+	p.servers[1].sin_addr.s_addr = htonl(0xc6336402);
+	p.n_servers = 2;
+	failover_init(&f, &p);
+	UNIT_ASSERT_EQ_INT(f.n, 2);
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);
+	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, "198.51.100.9, 198.51.100.2 gw.example.com,"
+					       "0.0.0.0 198.51.100.10"), 2);
+	UNIT_ASSERT_EQ_INT(f.n, 4);
+	UNIT_ASSERT_EQ_INT(ntohl(f.gw[2].sin_addr.s_addr), 0xc6336409);
+	UNIT_ASSERT_EQ_INT(ntohs(f.gw[2].sin_port), 500);
+	UNIT_ASSERT_EQ_INT(ntohl(f.gw[3].sin_addr.s_addr), 0xc633640a);
+	/* ended by the peer's delete, a lifetime, the admin: stay */
+	UNIT_ASSERT(!failover_ended(&f, true, EVS_END_PEER_DELETE));
+	UNIT_ASSERT(!failover_ended(&f, true, EVS_END_ERROR));
+	UNIT_ASSERT(!failover_ended(&f, false, EVS_END_ADMIN));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);
+	/* no answer at connect, then DPD: the next, and round again */
+	UNIT_ASSERT(failover_ended(&f, false, EVS_END_ERROR));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336402);
+	UNIT_ASSERT(failover_ended(&f, true, EVS_END_DPD));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336409);
+	/* a new push keeps us on the gateway in use */
+	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, "198.51.100.10,198.51.100.9"), 2);
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336409);
+	UNIT_ASSERT_EQ_INT(f.cur, 3);			/* now the last */
+	UNIT_ASSERT(failover_ended(&f, false, EVS_END_ERROR));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);	/* wrapped */
+	/* return-to-primary */
+	UNIT_ASSERT(failover_ended(&f, true, EVS_END_DPD));
+	failover_up(&f, 1000);
+	UNIT_ASSERT(!failover_return_due(&f, 0, 1000000));	/* never */
+	UNIT_ASSERT(!failover_return_due(&f, 60, 60999));
+	UNIT_ASSERT(failover_return_due(&f, 60, 61000));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);
+	failover_up(&f, 70000);
+	UNIT_ASSERT(!failover_return_due(&f, 60, 500000));	/* on the primary */
+	/* the pushed list emptied: back to the configured ones */
+	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, ""), 0);
+	UNIT_ASSERT_EQ_INT(f.n, 2);
+	/* one gateway: nothing to move to */
+	p.n_servers = 1;
+	failover_init(&f, &p);
+	UNIT_ASSERT(!failover_ended(&f, false, EVS_END_ERROR));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);
 }
 
 /* ---- a fake host ----------------------------------------------------------------- */
