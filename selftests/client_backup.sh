@@ -63,8 +63,8 @@ cshow() {
 
 # wait_gateway ADDR SECONDS: connected through ADDR (state and address on evs0)
 wait_gateway() {
-	local j
-	for _ in $(seq $(($2 * 2))); do
+	local j end=$(($(date +%s) + $2))
+	while [ "$(date +%s)" -le $end ]; do
 		j=$(cshow)
 		if [ "$(echo "$j" | jq -r '.[0].state')" = connected ] &&
 		   [ "$(echo "$j" | jq -r '.[0].gateway')" = "$1" ] &&

@@ -48,12 +48,20 @@ unsigned failover_set_pushed(struct failover *f, const char *list)
 		p += len;
 		p += strspn(p, ", \t");
 	}
-	/* stay on the gateway in use, wherever it now is in the list */
-	f->cur = 0;
+	/* stay on the gateway in use, wherever it now is in the list; a
+	 * backup that pushes a list without itself (or none) stays in it, or
+	 * the client would take it for the primary */
+	f->cur = f->n;
 	for (unsigned i = 0; i < f->n; i++)
 		if (f->gw[i].sin_addr.s_addr == cur.sin_addr.s_addr &&
 		    f->gw[i].sin_port == cur.sin_port)
 			f->cur = i;
+	if (f->cur == f->n) {
+		if (f->n < FAILOVER_MAX)
+			f->gw[f->n++] = cur;
+		else
+			f->cur = 0;
+	}
 	return kept;
 }
 

@@ -36,7 +36,9 @@ struct failover {
 /* The configured servers of p (its primary first). */
 void failover_init(struct failover *f, const struct ike_peer *p);
 /* The pushed list (comma- or space-separated) replaces the previous
- * pushed entries; the port is the primary's.  Returns how many it kept. */
+ * pushed entries; the port is the primary's.  The gateway in use stays in
+ * the list (at its end when the new list lacks it).  Returns how many
+ * pushed entries it kept. */
 unsigned failover_set_pushed(struct failover *f, const char *list);
 /* The gateway to connect to now. */
 const struct sockaddr_in *failover_current(const struct failover *f);

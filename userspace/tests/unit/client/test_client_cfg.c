@@ -283,6 +283,19 @@ UNIT_TEST(failover_order_and_rules)
 	/* the pushed list emptied: back to the configured ones */
 	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, ""), 0);
 	UNIT_ASSERT_EQ_INT(f.n, 2);
+	/* on a pushed backup that pushes nothing itself: it stays in the list,
+	 * and return-to-primary still knows it is on a backup */
+	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, "198.51.100.9"), 1);
+	UNIT_ASSERT(failover_ended(&f, true, EVS_END_DPD));
+	UNIT_ASSERT(failover_ended(&f, true, EVS_END_DPD));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336409);
+	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, ""), 0);
+	UNIT_ASSERT_EQ_INT(f.n, 3);
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336409);
+	UNIT_ASSERT_EQ_INT(f.cur, 2);
+	failover_up(&f, 1000);
+	UNIT_ASSERT(failover_return_due(&f, 10, 11000));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);
 	/* one gateway: nothing to move to */
 	p.n_servers = 1;
 	failover_init(&f, &p);
