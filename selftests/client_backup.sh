@@ -77,6 +77,22 @@ wait_gateway() {
 	return 1
 }
 
+# timed_gateway ADDR SECONDS DESC WHAT: wait_gateway as a TAP result, with
+# the seconds it took ("WHAT: N s") as a diagnostic; 1 when it failed.
+timed_gateway() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	if wait_gateway "$1" "$2"; then
+		t1=$(date +%s.%N)
+		tap_ok "$3"
+		tap_diag "$4: $(awk "BEGIN { print $t1 - $t0 }") s"
+		return 0
+	fi
+	tap_fail "$3"
+	ike_diag client
+	return 1
+}
+
 client_timers='timers {
     dpd-interval 4
     dpd-retries 2
@@ -85,7 +101,6 @@ client_timers='timers {
 }'
 
 case_failover() {
-	local t0 t1
 	topology
 	ike_conf_server "" group="backup-servers 198.51.100.3" >"$IKE_TMP/server.conf"
 	ike_conf_server | sed 's/^listen 198.51.100.1$/listen 198.51.100.3/' >"$IKE_TMP/backup.conf"
@@ -107,14 +122,9 @@ case_failover() {
 		ip netns exec "$cli" ping -c 2 -i 0.3 -W 5 192.168.77.2
 	ike_kill server
 	rm -f "$IKE_TMP/server.sock"
-	t0=$(date +%s.%N)
-	if wait_gateway 198.51.100.3 120; then
-		t1=$(date +%s.%N)
-		tap_ok "failover: the primary killed, connected through the backup 198.51.100.3"
-		tap_diag "primary killed -> connected through the backup: $(awk "BEGIN { print $t1 - $t0 }") s (DPD 4 s x 2 retries)"
-	else
-		tap_fail "failover: the primary killed, connected through the backup 198.51.100.3"
-		ike_diag client
+	if ! timed_gateway 198.51.100.3 120 \
+		"failover: the primary killed, connected through the backup 198.51.100.3" \
+		"primary killed -> connected through the backup (DPD 4 s x 2 retries)"; then
 		ike_diag backup
 		end_case
 		return
@@ -128,15 +138,8 @@ case_failover() {
 		sh -c "$EVSADM --socket $IKE_TMP/backup.sock session show | grep -q alice"
 	# the primary comes back; the rule: 30 s on a backup, then the primary
 	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "failover: primary restarts"; end_case; return; }
-	t0=$(date +%s.%N)
-	if wait_gateway 198.51.100.1 120; then
-		t1=$(date +%s.%N)
-		tap_ok "failover: back on the primary (return-to-primary after 30)"
-		tap_diag "primary restarted -> connected through it again: $(awk "BEGIN { print $t1 - $t0 }") s"
-	else
-		tap_fail "failover: back on the primary (return-to-primary after 30)"
-		ike_diag client
-	fi
+	timed_gateway 198.51.100.1 120 "failover: back on the primary (return-to-primary after 30)" \
+		"primary restarted -> connected through it again"
 	tap_check "failover: the client logged the return" \
 		grep -q 'peer gw: 30 s on a backup gateway: back to the primary 198.51.100.1' \
 		"$IKE_TMP/client.log"
@@ -154,22 +157,14 @@ case_failover() {
 }
 
 case_no_answer() {
-	local t0 t1
 	topology
 	ike_conf_server | sed 's/^listen 198.51.100.1$/listen 198.51.100.3/' >"$IKE_TMP/backup.conf"
 	# 198.51.100.1 runs no evsd: the first server never answers
 	ike_conf_client "$client_timers" peer="server 198.51.100.3" >"$IKE_TMP/client.conf"
 	ike_start backup "$srv2" "$IKE_TMP/backup.conf" || { tap_fail "no answer: backup starts"; end_case; return; }
-	t0=$(date +%s.%N)
 	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "no answer: client starts"; end_case; return; }
-	if wait_gateway 198.51.100.3 120; then
-		t1=$(date +%s.%N)
-		tap_ok "no answer: the first server silent, connected through the second"
-		tap_diag "start -> connected through the second server: $(awk "BEGIN { print $t1 - $t0 }") s"
-	else
-		tap_fail "no answer: the first server silent, connected through the second"
-		ike_diag client
-	fi
+	timed_gateway 198.51.100.3 120 "no answer: the first server silent, connected through the second" \
+		"start -> connected through the second server"
 	tap_check "no answer: the client logged it" \
 		grep -q 'gateway 198.51.100.1 of peer gw did not answer; next: 198.51.100.3' \
 		"$IKE_TMP/client.log"

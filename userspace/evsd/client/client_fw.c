@@ -3,52 +3,32 @@
 #include "evsd/client/client_fw.h"
 
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Append to out at *len; false once it no longer fits. */
-static bool put(char *out, size_t n, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static bool put(char *out, size_t n, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (*len >= n)
-		return false;
-	va_start(ap, fmt);
-	k = vsnprintf(out + *len, n - *len, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= n - *len) {
-		*len = n;
-		return false;
-	}
-	*len += (size_t)k;
-	return true;
-}
+#include "evsd/client/pat.h"
 
 static void put_allow(char *out, size_t n, size_t *len, const char *peer,
 		      const struct ike_fw_allow *a)
 {
-	put(out, n, len, "\t\t");
+	pat_appendf(out, n, len, "\t\t");
 	if (a->from.family == AF_INET)
-		put(out, n, len, "ip saddr %u.%u.%u.%u/%u ", a->from.addr[0],
+		pat_appendf(out, n, len, "ip saddr %u.%u.%u.%u/%u ", a->from.addr[0],
 		    a->from.addr[1], a->from.addr[2], a->from.addr[3], a->from.plen);
 	if ((a->proto == IPPROTO_TCP || a->proto == IPPROTO_UDP) && a->port)
-		put(out, n, len, "%s dport %u ", a->proto == IPPROTO_TCP ? "tcp" : "udp",
+		pat_appendf(out, n, len, "%s dport %u ", a->proto == IPPROTO_TCP ? "tcp" : "udp",
 		    a->port);
 	else if (a->proto == IPPROTO_TCP || a->proto == IPPROTO_UDP)
-		put(out, n, len, "meta l4proto %s ", a->proto == IPPROTO_TCP ? "tcp" : "udp");
+		pat_appendf(out, n, len, "meta l4proto %s ", a->proto == IPPROTO_TCP ? "tcp" : "udp");
 	else if (a->proto == IPPROTO_ICMP)
-		put(out, n, len, "meta l4proto icmp ");
+		pat_appendf(out, n, len, "meta l4proto icmp ");
 	/* the peer name is a config word: quotes and backslashes are not
 	 * in it (conftree), but keep the comment to safe characters anyway */
-	put(out, n, len, "accept comment \"");
+	pat_appendf(out, n, len, "accept comment \"");
 	for (const char *p = peer; *p; p++)
-		put(out, n, len, "%c", (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		pat_appendf(out, n, len, "%c", (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ? *p : '_');
-	put(out, n, len, "\"\n");
+	pat_appendf(out, n, len, "\"\n");
 }
 
 int client_fw_script(const char *dev, const struct client_fw_peer *peers, unsigned n,
@@ -59,20 +39,20 @@ int client_fw_script(const char *dev, const struct client_fw_peer *peers, unsign
 	if (!n)
 		return -1;
 	/* "add" then "delete" replaces a leftover in the same transaction */
-	put(out, outlen, &len, "add table inet %s\ndelete table inet %s\n",
+	pat_appendf(out, outlen, &len, "add table inet %s\ndelete table inet %s\n",
 	    CLIENT_FW_TABLE, CLIENT_FW_TABLE);
-	put(out, outlen, &len, "table inet %s {\n", CLIENT_FW_TABLE);
+	pat_appendf(out, outlen, &len, "table inet %s {\n", CLIENT_FW_TABLE);
 	/* to this host (client mode: the assigned address) and through it
 	 * (network extension, PAT'd LAN hosts) */
-	put(out, outlen, &len, "\tchain input {\n\t\ttype filter hook input priority filter; "
+	pat_appendf(out, outlen, &len, "\tchain input {\n\t\ttype filter hook input priority filter; "
 	    "policy accept;\n\t\tiifname \"%s\" jump from_tunnel\n\t}\n", dev);
-	put(out, outlen, &len, "\tchain forward {\n\t\ttype filter hook forward priority "
+	pat_appendf(out, outlen, &len, "\tchain forward {\n\t\ttype filter hook forward priority "
 	    "filter; policy accept;\n\t\tiifname \"%s\" jump from_tunnel\n\t}\n", dev);
-	put(out, outlen, &len, "\tchain from_tunnel {\n\t\tct state established,related accept\n");
+	pat_appendf(out, outlen, &len, "\tchain from_tunnel {\n\t\tct state established,related accept\n");
 	for (unsigned i = 0; i < n; i++)
 		for (unsigned k = 0; k < peers[i].n_allow; k++)
 			put_allow(out, outlen, &len, peers[i].name, &peers[i].allow[k]);
-	if (!put(out, outlen, &len, "\t\tcounter drop\n\t}\n}\n"))
+	if (!pat_appendf(out, outlen, &len, "\t\tcounter drop\n\t}\n}\n"))
 		return -1;
 	return (int)len;
 }

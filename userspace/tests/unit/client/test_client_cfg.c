@@ -947,6 +947,31 @@ static bool log_has(const char *part)
 	return false;
 }
 
+/* A client-mode session of peer gw with one connection up (conn 5). */
+static struct ike_sa *fw_session(struct fake_session *f, bool off, struct ike_conn **c)
+{
+	struct ike_sa *sa;
+
+	host_reset();
+	fake_session_init(f);
+	f->peer.fw_allow[0] = (struct ike_fw_allow){ IPPROTO_TCP, 22, { 0 } };
+	f->peer.n_fw_allow = 1;
+	f->peer.firewall_off = off;
+	sa = new_sa(f, 1);
+	sa->inner = pfx(10, 77, 0, 10, 32);
+	sa->have_inner = true;
+	*c = new_conn(sa, 5, sa->inner, pfx(192, 168, 77, 0, 24));
+	evs_session_child_up(sa, 5);
+	return sa;
+}
+
+static void fw_session_free(struct fake_session *f, struct ike_sa *sa, struct ike_conn *c)
+{
+	client_host_free(f->host);
+	free(c);
+	free(sa);
+}
+
 /* The gateway's pushed firewall type puts the filter on once per session;
  * it comes off with the session; none pushed, or `firewall off`, puts
  * nothing on. */
@@ -958,32 +983,14 @@ UNIT_TEST(session_firewall_follows_the_push)
 	struct ike_sa *sa;
 	struct ike_conn *c;
 
-	host_reset();
-	fake_session_init(&f);
-	f.peer.fw_allow[0] = (struct ike_fw_allow){ IPPROTO_TCP, 22, { 0 } };
-	f.peer.n_fw_allow = 1;
-	sa = new_sa(&f, 1);
-	sa->inner = pfx(10, 77, 0, 10, 32);
-	sa->have_inner = true;
-	c = new_conn(sa, 5, sa->inner, pfx(192, 168, 77, 0, 24));
-	evs_session_child_up(sa, 5);
+	sa = fw_session(&f, false, &c);
 	/* nothing pushed yet, then no firewall pushed: no filter */
 	client_host_fw(f.host, sa, NULL);
 	client_host_fw(f.host, sa, &pushed);
 	UNIT_ASSERT(!log_has("evs_client_fw"));
-	client_host_free(f.host);
-	free(c);
-	free(sa);
+	fw_session_free(&f, sa, c);
 
-	host_reset();
-	fake_session_init(&f);
-	f.peer.fw_allow[0] = (struct ike_fw_allow){ IPPROTO_TCP, 22, { 0 } };
-	f.peer.n_fw_allow = 1;
-	sa = new_sa(&f, 1);
-	sa->inner = pfx(10, 77, 0, 10, 32);
-	sa->have_inner = true;
-	c = new_conn(sa, 5, sa->inner, pfx(192, 168, 77, 0, 24));
-	evs_session_child_up(sa, 5);
+	sa = fw_session(&f, false, &c);
 	modecfg_set_fw(&pushed, &fw);
 	client_host_fw(f.host, sa, &pushed);
 	UNIT_ASSERT_EQ_INT(H.n, 3);
@@ -997,27 +1004,16 @@ UNIT_TEST(session_firewall_follows_the_push)
 	evs_session_end(sa);
 	expect_log(H.n - 1, "nft add table inet evs_client_fw\ndelete table inet evs_client_fw\n");
 	UNIT_ASSERT(!strstr(H.log[H.n - 1], "chain"));
-	client_host_free(f.host);
-	free(c);
-	free(sa);
+	fw_session_free(&f, sa, c);
 
 	/* firewall off: the push is logged, nothing installed */
-	host_reset();
-	fake_session_init(&f);
-	f.peer.firewall_off = true;
-	sa = new_sa(&f, 1);
-	sa->inner = pfx(10, 77, 0, 10, 32);
-	sa->have_inner = true;
-	c = new_conn(sa, 5, sa->inner, pfx(192, 168, 77, 0, 24));
-	evs_session_child_up(sa, 5);
+	sa = fw_session(&f, true, &c);
 	client_host_fw(f.host, sa, &pushed);
 	UNIT_ASSERT(!log_has("evs_client_fw"));
 	sa->conns = NULL;
 	evs_session_end(sa);
 	UNIT_ASSERT(!log_has("evs_client_fw"));
-	client_host_free(f.host);
-	free(c);
-	free(sa);
+	fw_session_free(&f, sa, c);
 }
 
 UNIT_MAIN()
