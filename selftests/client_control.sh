@@ -55,7 +55,7 @@ case_manual() {
 	ike_conf_server >"$IKE_TMP/server.conf"
 	sed -i '/^group sales {/a\    dns 192.168.77.53\n    domain corp.example\n    split-dns corp.example lab.example\n    banner "welcome to sales"\n    backup-servers 198.51.100.9' \
 		"$IKE_TMP/server.conf"
-	ike_conf_client | sed 's/^    xauth-password userpass$/&\n    connect manual/' \
+	ike_conf_client "" peer="connect manual" \
 		>"$IKE_TMP/client.conf"
 	# the client's resolv.conf: ip netns exec bind-mounts this one over
 	# /etc/resolv.conf (a mount point: replaced and restored in place)
@@ -136,7 +136,7 @@ case_xauth() {
 	local out rc
 	ike_topology
 	ike_conf_server >"$IKE_TMP/server.conf"
-	ike_conf_client | sed '/^    xauth-password userpass$/d' >"$IKE_TMP/client.conf"
+	ike_conf_client | sed '/^    xauth-password /d' >"$IKE_TMP/client.conf"
 	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "xauth: server starts"; end_case; return; }
 	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "xauth: client starts"; end_case; return; }
 	if wait_state "waiting for XAUTH" 60; then
