@@ -59,6 +59,15 @@ listen() {
 	LISTENERS+=($!)
 }
 
+# listening NS PORT: a TCP socket listens on PORT in NS (5 s at most)
+listening() {
+	for _ in $(seq 25); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # tcp_get NS ADDR PORT: what the server at ADDR:PORT says (3 s at most)
 tcp_get() {
 	ip netns exec "$1" timeout 5 socat -T 3 - "TCP:$2:$3,connect-timeout=3" </dev/null 2>/dev/null
@@ -99,7 +108,8 @@ case_filter() {
 	listen "$lan" 192.168.77.2 8081
 	listen "$cli" "$inner" 8080
 	listen "$cli" "$inner" 2222
-	sleep 1
+	listening "$lan" 8081 && listening "$cli" 8080 && listening "$cli" 2222
+	tap_result "filter: the three test servers listen" $?
 	tap_check "filter: a TCP connection from the branch to the LAN gets its answer" \
 		test "$(tcp_get "$cli" 192.168.77.2 8081)" = hello
 	# new connections from the gateway's LAN into the branch
