@@ -1515,9 +1515,12 @@ static void group_setting(struct imp *m, struct ios_line *g, struct ios_line *c,
 	} else if (!strcmp(k, "netmask")) {
 		skip(m, c, "evsd gives a client-mode user a host address; a netmask can be set "
 		     "per user (user NAME { netmask M })");
+	} else if (!strcmp(k, "firewall") && c->argc == 2 && !strcmp(c->argv[1], "are-u-there")) {
+		sb_printf(m, S_GROUPS, "    firewall are-you-there\n");
+		done(c);
 	} else if (!strcmp(k, "firewall")) {
-		skip(m, c, "no central firewall policy push in evsd (firewall-type sends only the "
-		     "Unity type)");
+		skip(m, c, "no central firewall policy push in evsd (firewall are-you-there and "
+		     "firewall-type send only the Unity type)");
 	} else if (!strcmp(k, "dhcp")) {
 		skip(m, c, "evsd gives addresses from its pools or RADIUS, not DHCP");
 	} else if (!strcmp(k, "configuration") || !strcmp(k, "auto-update") ||

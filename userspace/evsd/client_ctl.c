@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "evsd/client/failover.h"
 #include "evsd/ctl.h"
 #include "evsd/loop.h"
 #include "evsd/rri.h"
@@ -33,6 +34,8 @@ struct client_admin {
 	struct client_admin *next;
 	char peer[64];
 	enum admin_want want;
+	struct failover fo;		/* the gateway list (failover.h) */
+	bool fo_ready;
 };
 
 struct client_ctl {
@@ -313,19 +316,28 @@ static int cmd_client_show(void *arg, struct json_object *args, struct json_obje
 
 /* ---- client-connect / client-disconnect ------------------------------------- */
 
-static int set_want(struct client_ctl *c, const char *peer, enum admin_want w,
-		    struct evs_err *err)
+static struct client_admin *admin_get(struct client_ctl *c, const char *peer)
 {
 	struct client_admin *a = admin_find(c, peer);
 
-	if (!a) {
-		a = calloc(1, sizeof(*a));
-		if (!a)
-			return evs_errf(err, "out of memory");
-		snprintf(a->peer, sizeof(a->peer), "%s", peer);
-		a->next = c->admin;
-		c->admin = a;
-	}
+	if (a)
+		return a;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	snprintf(a->peer, sizeof(a->peer), "%s", peer);
+	a->next = c->admin;
+	c->admin = a;
+	return a;
+}
+
+static int set_want(struct client_ctl *c, const char *peer, enum admin_want w,
+		    struct evs_err *err)
+{
+	struct client_admin *a = admin_get(c, peer);
+
+	if (!a)
+		return evs_errf(err, "out of memory");
 	a->want = w;
 	return 0;
 }
@@ -414,6 +426,112 @@ static int cmd_client_xauth(void *arg, struct json_object *args, struct json_obj
 out:
 	wipe_str(args, "password");
 	return rc;
+}
+
+/* ---- backup servers (failover.h) --------------------------------------------- */
+
+static const char *gw_str(const struct sockaddr_in *a, char *buf, size_t n)
+{
+	if (!inet_ntop(AF_INET, &a->sin_addr, buf, (socklen_t)n))
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+/* The peer's gateway list, (re)built from its block when the block's
+ * servers changed (a reload). */
+static struct failover *peer_fo(struct client_ctl *c, const struct ike_peer *p)
+{
+	struct client_admin *a = c ? admin_get(c, p->name) : NULL;
+
+	if (!a)
+		return NULL;
+	if (!a->fo_ready || a->fo.n_config != (p->n_servers ? p->n_servers : 1) ||
+	    (p->n_servers && memcmp(a->fo.gw, p->servers, p->n_servers * sizeof(p->servers[0])))) {
+		failover_init(&a->fo, p);
+		a->fo_ready = true;
+	}
+	return &a->fo;
+}
+
+bool client_ctl_gateway(struct client_ctl *c, const struct ike_peer *p,
+			struct sockaddr_storage *out)
+{
+	struct failover *f = peer_fo(c, p);
+
+	memset(out, 0, sizeof(*out));
+	if (!f || !f->n) {
+		*out = p->server;
+		return out->ss_family != 0;
+	}
+	memcpy(out, failover_current(f), sizeof(struct sockaddr_in));
+	return true;
+}
+
+void client_ctl_session_up(struct client_ctl *c, struct ike_sa *sa, const struct modecfg *pushed)
+{
+	struct failover *f = sa->peer ? peer_fo(c, sa->peer) : NULL;
+	char buf[64];
+	unsigned n;
+
+	if (!f || f->up_since)
+		return;
+	failover_up(f, c->eng->now);
+	if (pushed) {
+		n = failover_set_pushed(f, pushed->has & MCF_BIT(MCF_BACKUP_SERVERS) ?
+					pushed->backup_servers : "");
+		if (n)
+			log_info("%s: client: %u backup gateway%s from the gateway's list; %u "
+				 "to try in all", sa->name, n, n == 1 ? "" : "s", f->n);
+	}
+	if (f->cur)
+		log_notice("%s: client: peer %s connected through backup gateway %s", sa->name,
+			   sa->peer->name, gw_str(failover_current(f), buf, sizeof(buf)));
+}
+
+void client_ctl_session_end(struct client_ctl *c, struct ike_sa *sa)
+{
+	struct failover *f = sa->peer ? peer_fo(c, sa->peer) : NULL;
+	char was[64], next[64];
+
+	if (!f)
+		return;
+	/* a renewal or an older SA of the peer still carries it */
+	for (struct ike_sa *o = c->eng->sas; o; o = o->next)
+		if (o != sa && o->state != IKE_S_DEAD && o->peer &&
+		    !strcmp(o->peer->name, sa->peer->name))
+			return;
+	gw_str((const struct sockaddr_in *)&sa->path.remote, was, sizeof(was));
+	if (failover_ended(f, sa->established != 0, sa->end_reason))
+		log_notice("%s: client: gateway %s of peer %s %s; next: %s", sa->name, was,
+			   sa->peer->name, sa->end_reason == EVS_END_DPD ? "is dead (DPD)" :
+			   "did not answer", gw_str(failover_current(f), next, sizeof(next)));
+}
+
+void client_ctl_tick(struct client_ctl *c)
+{
+	unsigned n = 0;
+
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->ike->n_peers; i++) {
+		const struct ike_peer *p = &c->ike->peers[i];
+		struct client_admin *a = admin_find(c, p->name);
+		struct ike_sa *sa;
+		char buf[64];
+
+		if (!a || !a->fo_ready || !failover_return_due(&a->fo, p->return_after,
+							       c->eng->now))
+			continue;
+		log_notice("peer %s: %u s on a backup gateway: back to the primary %s", p->name,
+			   p->return_after, gw_str(failover_current(&a->fo), buf, sizeof(buf)));
+		while (n < 16 && (sa = peer_sa(c, p->name))) {
+			evs_session_terminate((struct evs_session *)sa, EVS_END_ADMIN,
+					      "returning to the primary gateway");
+			n++;
+		}
+	}
+	if (n && c->kick)
+		c->kick(c->arg);
 }
 
 int client_ctl_register(struct ctl *ctl, struct client_ctl *c)

@@ -24,6 +24,9 @@ struct ezv;
 struct ike_config;
 struct ike_engine;
 struct ike_peer;
+struct ike_sa;
+struct modecfg;
+struct sockaddr_storage;
 struct rri;
 
 struct client_ctl;
@@ -39,5 +42,17 @@ void client_ctl_free(struct client_ctl *c);
 int client_ctl_register(struct ctl *ctl, struct client_ctl *c);
 /* Should peer p be connected now? */
 bool client_ctl_wanted(const struct client_ctl *c, const struct ike_peer *p);
+
+/* Backup servers (evsd/client/failover.h).  The gateway p connects to
+ * now: its configured servers, then those its gateway pushed. */
+bool client_ctl_gateway(struct client_ctl *c, const struct ike_peer *p,
+			struct sockaddr_storage *out);
+/* A session's first connection is up (pushed: its mode config or NULL);
+ * a session ended (the engine's client_end hook). */
+void client_ctl_session_up(struct client_ctl *c, struct ike_sa *sa,
+			   const struct modecfg *pushed);
+void client_ctl_session_end(struct client_ctl *c, struct ike_sa *sa);
+/* return-to-primary: ends a session on a backup when it is due. */
+void client_ctl_tick(struct client_ctl *c);
 
 #endif

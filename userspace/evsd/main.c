@@ -102,8 +102,13 @@ static void op_client_child_up(void *arg, struct ike_sa *sa, uint32_t conn_id)
 	struct ezv_client_info zi;
 
 	client_host_child_up(d->host, sa, conn_id);
-	if (d->ezv && sa->peer && !ezv_client_info(d->ezv, sa->peer->name, &zi))
+	if (d->ezv && sa->peer && !ezv_client_info(d->ezv, sa->peer->name, &zi)) {
 		client_host_dns(d->host, sa, zi.pushed);
+		client_host_fw(d->host, sa, zi.pushed);
+		client_ctl_session_up(d->client, sa, zi.pushed);
+	} else if (d->client) {
+		client_ctl_session_up(d->client, sa, NULL);
+	}
 }
 
 static void op_client_child_down(void *arg, struct ike_sa *sa, uint32_t conn_id)
@@ -113,7 +118,11 @@ static void op_client_child_down(void *arg, struct ike_sa *sa, uint32_t conn_id)
 
 static void op_client_end(void *arg, struct ike_sa *sa)
 {
-	client_host_end(((struct evsd *)arg)->host, sa);
+	struct evsd *d = arg;
+
+	client_host_end(d->host, sa);
+	if (d->client)
+		client_ctl_session_end(d->client, sa);
 }
 
 static void op_sa_changed(void *arg, struct ike_sa *sa)
@@ -174,7 +183,7 @@ static void client_keepup(struct evsd *d)
 	d->next_connect = now + RECONNECT_MS;
 	for (size_t i = 0; i < d->cfg.ike.n_peers; i++) {
 		const struct ike_peer *p = &d->cfg.ike.peers[i];
-		struct sockaddr_storage local;
+		struct sockaddr_storage local, gw;
 		bool have = false;
 
 		if (!client_ctl_wanted(d->client, p))
@@ -187,12 +196,14 @@ static void client_keepup(struct evsd *d)
 				sa->state != IKE_S_DEAD;
 		if (have)
 			continue;
-		if (net_local_for(&d->net, &p->server,
+		if (!client_ctl_gateway(d->client, p, &gw))
+			gw = p->server;
+		if (net_local_for(&d->net, &gw,
 				  d->cfg.ike.port ? d->cfg.ike.port : 500, &local) < 0) {
 			log_warn("peer %s: no route to the server", p->name);
 			continue;
 		}
-		ike_engine_connect(d->eng, p, &local);
+		ike_engine_connect_to(d->eng, p, &local, &gw);
 	}
 }
 
@@ -209,6 +220,8 @@ static void on_tick(void *arg)
 		if (n < next)
 			next = n;
 	}
+	if (d->role == EVS_ROLE_CLIENT)
+		client_ctl_tick(d->client);
 	client_keepup(d);
 	evsd_retired_sweep(d, false);
 	loop_timer(d->loop, now + (next ? next : 1), on_tick, d);

@@ -15,6 +15,7 @@
  *	pool NAME FIRST LAST | pool NAME PREFIX/LEN
  *	group NAME { key K  pool P  dns A..  wins A..  domain D  split-include N/L..
  *	             split-dns D..  banner TEXT  backup-servers S..  firewall-type 0xHEX
+ *	             firewall none|are-you-there
  *	             pfs [yes|no]  save-password [yes|no]  include-local-lan [N/L..]
  *	             proxy-arp IFNAME  mode client|network-extension
  *	             address-lifetime S  modecfg pull|push  authentication ...
@@ -244,6 +245,16 @@ static int parse_setting(const struct cfg_node *n, struct ezv_settings *s,
 		f = EZV_FIREWALL;
 		if (parse_hex(n, s->firewall, sizeof(s->firewall), &s->firewall_len, err))
 			return -1;
+	} else if (!strcmp(kw, "firewall")) {
+		static const char *const fw[] = { "none", "are-you-there", NULL };
+
+		f = EZV_FIREWALL_AYT;
+		if (want_args(n, 2, 2, err))
+			return -1;
+		v = cfg_choice(n, 1, fw, err);
+		if (v < 0)
+			return -1;
+		s->fw_are_you_there = v == 1;
 	} else if (!strcmp(kw, "pfs")) {
 		f = EZV_PFS;
 		if (parse_bool(n, &s->pfs, err))

@@ -619,6 +619,7 @@ static const char *const refusal_names[EZV_REFUSE__COUNT] = {
 	[EZV_REFUSE_AAA_BUSY] = "aaa_busy",
 	[EZV_REFUSE_TIMEOUT] = "login_timeout",
 	[EZV_REFUSE_NO_ADDRESS] = "no_address",
+	[EZV_REFUSE_FIREWALL] = "no_firewall",
 };
 
 const char *ezv_refusal_name(enum ezv_refusal r)

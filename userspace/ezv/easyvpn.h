@@ -213,6 +213,7 @@ enum ezv_refusal {
 	EZV_REFUSE_AAA_BUSY,		/* the AAA queue was full */
 	EZV_REFUSE_TIMEOUT,		/* no login within xauth timeout */
 	EZV_REFUSE_NO_ADDRESS,		/* pool empty, address taken */
+	EZV_REFUSE_FIREWALL,		/* are-you-there: no firewall reported */
 	EZV_REFUSE__COUNT
 };
 /* "bad_credentials", "locked_out", ...: JSON keys and log words. */

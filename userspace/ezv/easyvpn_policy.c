@@ -66,6 +66,7 @@ void ezv_merge(const struct ezv_settings *group, const struct ezv_settings *user
 	TAKE(EZV_SESSION_TIMEOUT, out->session_timeout = user->session_timeout);
 	TAKE(EZV_NEM_ALLOW, out->n_nem_allow = user->n_nem_allow;
 	     memcpy(out->nem_allow, user->nem_allow, sizeof(out->nem_allow)));
+	TAKE(EZV_FIREWALL_AYT, out->fw_are_you_there = user->fw_are_you_there);
 	out->has = group->has | user->has;
 }
 
@@ -179,6 +180,16 @@ void ezv_offer(const struct ezv_settings *eff, uint32_t addr, uint32_t mask,
 	if (eff->firewall_len) {
 		memcpy(m->fw_type, eff->firewall, eff->firewall_len);
 		m->fw_type_len = eff->firewall_len;
+		m->has |= MCF_BIT(MCF_FW_TYPE);
+	} else if (eff->fw_are_you_there) {
+		/* what a concentrator requiring a firewall sends */
+		const struct modecfg_fw fw = {
+			.vendor = MODECFG_FW_VENDOR_CISCO,
+			.product = MODECFG_FW_PRODUCT_INTEGRATED,
+			.policy = MODECFG_FW_POLICY_DEFAULT,
+		};
+
+		m->fw_type_len = modecfg_fw_build(&fw, m->fw_type);
 		m->has |= MCF_BIT(MCF_FW_TYPE);
 	}
 	if (eff->has & EZV_BIT(EZV_PFS)) {

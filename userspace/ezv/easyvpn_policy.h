@@ -51,6 +51,7 @@ enum ezv_field {
 	EZV_NEM_ALLOW,		/* network-extension allow NET/LEN ... */
 	EZV_IDLE_TIMEOUT,
 	EZV_SESSION_TIMEOUT,
+	EZV_FIREWALL_AYT,	/* firewall are-you-there|none */
 	EZV_FIELD_COUNT
 };
 #define EZV_BIT(f) (1u << (f))
@@ -98,6 +99,10 @@ struct ezv_settings {
 	 * empty = none. */
 	unsigned n_nem_allow;
 	struct modecfg_net nem_allow[EZV_NEM_MAX];
+	/* firewall are-you-there: a client whose REQUEST reports no
+	 * firewall is refused, and the offer carries a firewall type (the
+	 * configured firewall-type, else Cisco's integrated firewall) */
+	bool fw_are_you_there;
 };
 
 struct ezv_group {

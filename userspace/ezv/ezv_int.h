@@ -153,6 +153,9 @@ struct ezv {
 	bool sessions_kept;		/* no Accounting-Off at shutdown */
 };
 
+/* Client role: the peer block of session s, or NULL. */
+const struct ike_peer *ezv_client_peer(const struct ezv *z, struct evs_session *s);
+
 /* ---- easyvpn.c: sessions --------------------------------------------------- */
 
 /* The same outer address and port: the same client. */

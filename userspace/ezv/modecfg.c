@@ -237,8 +237,10 @@ int modecfg_decode(const uint8_t *attrs, size_t len, uint8_t cfg_type,
 			continue;
 		if (cfg_type == ISAKMP_CFG_ACK)
 			continue;
+		/* a REQUEST's values: offered address, version, and the
+		 * client's firewall report */
 		if (types_only && f != MCF_IP4_ADDRESS && f != MCF_APP_VERSION &&
-		    f != MCF_SUPPORTED)
+		    f != MCF_SUPPORTED && f != MCF_FW_TYPE)
 			continue;
 		if (decode_value(m, f, &a, err))
 			return -1;
@@ -346,6 +348,8 @@ void modecfg_encode_types(struct isakmp_buf *b, uint32_t mask,
 			put_str(b, t, m->app_version);
 		else if (m && (m->has & MCF_BIT(f)) && f == MCF_IP4_ADDRESS)
 			put_addr(b, t, m->ip4_addr);
+		else if (m && (m->has & MCF_BIT(f)) && f == MCF_FW_TYPE)
+			isakmp_put_attr_tlv(b, t, m->fw_type, m->fw_type_len);
 		else
 			isakmp_put_attr_tlv(b, t, "", 0);
 	}
@@ -394,6 +398,61 @@ void modecfg_client_request(struct modecfg *req, const char *our_version)
 			 MCF_BIT(MCF_PFS) | MCF_BIT(MCF_BACKUP_SERVERS);
 	snprintf(req->app_version, sizeof(req->app_version), "%s", our_version);
 	req->has = MCF_BIT(MCF_APP_VERSION);
+}
+
+int modecfg_fw_parse(const uint8_t *v, size_t len, struct modecfg_fw *f)
+{
+	bool vendor = false, product = false;
+	size_t off = 0;
+
+	memset(f, 0, sizeof(*f));
+	while (off < len) {
+		uint16_t type;
+
+		/* only basic (TV) sub-attributes: 2 bytes type, 2 bytes value */
+		if (len - off < 4 || !(v[off] & 0x80))
+			return -1;
+		type = get16(v + off) & 0x7fff;
+		if (type == 1) {
+			f->vendor = get16(v + off + 2);
+			vendor = true;
+		} else if (type == 2) {
+			f->product = get16(v + off + 2);
+			product = true;
+		} else if (type == 3) {
+			f->policy = get16(v + off + 2);
+		}
+		off += 4;
+	}
+	return vendor && product ? 0 : -1;
+}
+
+size_t modecfg_fw_build(const struct modecfg_fw *f, uint8_t out[MODECFG_FW_BLOCK_LEN])
+{
+	const uint16_t val[3] = { f->vendor, f->product, f->policy };
+
+	for (unsigned i = 0; i < 3; i++) {
+		out[4 * i] = 0x80;
+		out[4 * i + 1] = (uint8_t)(i + 1);
+		out[4 * i + 2] = val[i] >> 8;
+		out[4 * i + 3] = val[i] & 0xff;
+	}
+	return MODECFG_FW_BLOCK_LEN;
+}
+
+void modecfg_set_fw(struct modecfg *m, const struct modecfg_fw *f)
+{
+	m->fw_type_len = modecfg_fw_build(f, m->fw_type);
+	m->has |= MCF_BIT(MCF_FW_TYPE);
+	m->requested |= MCF_BIT(MCF_FW_TYPE);
+}
+
+bool modecfg_reports_firewall(const struct modecfg *req)
+{
+	struct modecfg_fw f;
+
+	return (req->has & MCF_BIT(MCF_FW_TYPE)) &&
+	       !modecfg_fw_parse(req->fw_type, req->fw_type_len, &f);
 }
 
 int modecfg_mask_to_plen(uint32_t mask)
@@ -476,8 +535,16 @@ void modecfg_format(const struct modecfg *m, char *out, size_t outlen)
 		pos = app(out, outlen, pos, ", pfs %u", m->pfs);
 	if (m->has & MCF_BIT(MCF_BACKUP_SERVERS))
 		pos = app(out, outlen, pos, ", backup-servers %s", m->backup_servers);
-	if (m->has & MCF_BIT(MCF_FW_TYPE))
-		pos = app(out, outlen, pos, ", firewall-type (%zu bytes)", m->fw_type_len);
+	if (m->has & MCF_BIT(MCF_FW_TYPE)) {
+		struct modecfg_fw fw;
+
+		if (!modecfg_fw_parse(m->fw_type, m->fw_type_len, &fw))
+			pos = app(out, outlen, pos, ", firewall vendor %u product %u policy %u",
+				  fw.vendor, fw.product, fw.policy);
+		else
+			pos = app(out, outlen, pos, ", firewall-type (%zu bytes)",
+				  m->fw_type_len);
+	}
 	if (m->has & MCF_BIT(MCF_APP_VERSION))
 		pos = app(out, outlen, pos, ", version \"%s\"", m->app_version);
 	if (pos >= 2 && out[0] == ',')

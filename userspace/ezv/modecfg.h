@@ -157,6 +157,34 @@ void modecfg_answer(const struct modecfg *offer, const struct modecfg *req,
  * backup servers, local LAN, application version (with ours). */
 void modecfg_client_request(struct modecfg *req, const char *our_version);
 
+/*
+ * UNITY_FW_TYPE's value is itself a list of basic (TV) attributes.  A
+ * Cisco concentrator that requires a firewall sends 1 (vendor) = 1
+ * (Cisco), 2 (product) = 1 (Cisco Integrated Client firewall), 3 = 2 (the
+ * policy; captures show 2, its meaning is not published); vpnc echoes
+ * exactly that block in its REQUEST.  A client reports a firewall by
+ * sending the attribute with such a block; an empty value, or none,
+ * reports none.  The gateway's REPLY/SET carrying the attribute is its
+ * firewall policy for the client.
+ */
+struct modecfg_fw {
+	uint16_t vendor, product, policy;
+};
+#define MODECFG_FW_VENDOR_CISCO		1
+#define MODECFG_FW_PRODUCT_INTEGRATED	1
+#define MODECFG_FW_POLICY_DEFAULT	2
+#define MODECFG_FW_BLOCK_LEN		12
+
+/* 0 with *f, or -1 when v is not a list of TV attributes with at least a
+ * vendor and a product (unknown sub-types are skipped). */
+int modecfg_fw_parse(const uint8_t *v, size_t len, struct modecfg_fw *f);
+/* The 12-byte block for f; returns its length. */
+size_t modecfg_fw_build(const struct modecfg_fw *f, uint8_t out[MODECFG_FW_BLOCK_LEN]);
+/* Put f in m as the FW_TYPE value (has and requested). */
+void modecfg_set_fw(struct modecfg *m, const struct modecfg_fw *f);
+/* Does this decoded REQUEST report a firewall (a well-formed block)? */
+bool modecfg_reports_firewall(const struct modecfg *req);
+
 /* Helpers for policy and logs. */
 int modecfg_mask_to_plen(uint32_t mask);	/* -1 if not contiguous */
 uint32_t modecfg_plen_to_mask(unsigned plen);

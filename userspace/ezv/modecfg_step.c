@@ -61,6 +61,7 @@ static unsigned split_prefixes(const struct modecfg_net *split, unsigned n_split
 static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **state)
 {
 	struct ezv_sess *x = ezv_sess_get(z, s);
+	const struct ike_peer *p;
 	struct modecfg req;
 	struct isakmp_buf b;
 
@@ -69,6 +70,17 @@ static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **sta
 	*state = x;
 	x->modecfg_active = true;
 	modecfg_client_request(&req, "evsd " EVS_VERSION);
+	p = ezv_client_peer(z, s);
+	if (p && !p->firewall_off) {
+		/* we filter what the tunnel opens (client_fw.c): say so */
+		const struct modecfg_fw fw = {
+			.vendor = MODECFG_FW_VENDOR_CISCO,
+			.product = MODECFG_FW_PRODUCT_INTEGRATED,
+			.policy = MODECFG_FW_POLICY_DEFAULT,
+		};
+
+		modecfg_set_fw(&req, &fw);
+	}
 	isakmp_buf_init(&b);
 	modecfg_encode_types(&b, req.requested, &req);
 	if (send_new(s, ISAKMP_CFG_REQUEST, &b))
@@ -110,6 +122,14 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 	if (x->addr && !x->pool[0] && ezv_claim_add(x, x->addr, 32)) {
 		log_warn("%s: modecfg: too many claims for \"%s\"", evs_session_name(s),
 			 x->user);
+		return EVS_STEP_FAIL;
+	}
+	if (x->eff.fw_are_you_there && x->eff.modecfg_push) {
+		/* the report is in the client's REQUEST, which push skips */
+		log_warn("%s: modecfg: user \"%s\" (group \"%s\") refused: firewall "
+			 "are-you-there needs \"modecfg pull\"", evs_session_name(s),
+			 x->user, x->group);
+		z->st.refused[EZV_REFUSE_FIREWALL]++;
 		return EVS_STEP_FAIL;
 	}
 	ezv_offer(&x->eff, x->addr, x->mask, &x->offer);
@@ -163,6 +183,17 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 	if (in->app_version[0])
 		log_info("%s: modecfg: client is \"%s\"", evs_session_name(x->s),
 			 log_peer(in->app_version));
+	if (x->eff.fw_are_you_there && !modecfg_reports_firewall(in)) {
+		log_warn("%s: modecfg: user \"%s\" (group \"%s\") from %s refused: "
+			 "firewall are-you-there, and the client reports no firewall",
+			 evs_session_name(x->s), x->user, x->group, x->peer);
+		x->z->st.refused[EZV_REFUSE_FIREWALL]++;
+		if (x->modecfg_active) {
+			x->modecfg_active = false;
+			evs_session_step_done(x->s, false, "no firewall reported");
+		}
+		return EVS_CFG_TAKEN;
+	}
 	modecfg_answer(&x->offer, in, "evs " EVS_VERSION, &reply);
 	isakmp_buf_init(&b);
 	modecfg_encode_values(&b, &reply);

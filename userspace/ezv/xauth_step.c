@@ -27,7 +27,7 @@ static void send_out(struct ezv_sess *x, uint32_t msgid, struct xauth_out *o,
 	xauth_out_free(o);
 }
 
-static const struct ike_peer *client_peer(const struct ezv *z, struct evs_session *s)
+const struct ike_peer *ezv_client_peer(const struct ezv *z, struct evs_session *s)
 {
 	const char *name = evs_session_peer_name(s);
 
@@ -74,7 +74,7 @@ static bool client_interactive(const struct ezv *z, const struct ike_peer *p)
 
 static int xauth_begin_client(struct ezv *z, struct evs_session *s, void **state)
 {
-	const struct ike_peer *p = client_peer(z, s);
+	const struct ike_peer *p = ezv_client_peer(z, s);
 	struct ezv_sess *x;
 
 	if (!p || !p->xauth_user[0])
@@ -278,7 +278,7 @@ static int client_answer(struct ezv_sess *x, uint32_t msgid, const struct xauth_
 
 static int xauth_recv_client(struct ezv_sess *x, uint32_t msgid, struct xauth_msg *m)
 {
-	const struct ike_peer *p = client_peer(x->z, x->s);
+	const struct ike_peer *p = ezv_client_peer(x->z, x->s);
 
 	if (!p)
 		return EVS_CFG_BAD;

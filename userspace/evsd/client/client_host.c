@@ -7,11 +7,14 @@
  */
 #include "evsd/client/client_host.h"
 
+#include <net/if.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "evsd/client/client_dns.h"
+#include "evsd/client/client_fw.h"
 #include "evsd/client/clientcfg.h"
 #include "ezv/modecfg.h"
 #include "lib/daemon_log.h"
@@ -21,6 +24,8 @@ struct client_host {
 	struct clientcfg_backend backend;
 	struct clientcfg_host_io io;	/* the host backend's socket */
 	struct client_dns_backend dns_backend;
+	char fw_dev[IF_NAMESIZE];	/* the device the filter is on */
+	bool fw_installed;		/* table inet evs_client_fw is ours */
 };
 
 /* One per peer block: owned by the session that carries the peer's
@@ -33,7 +38,50 @@ struct client_applied {
 	struct clientcfg *cc;
 	struct client_dns *dns;
 	bool dns_tried;
+	bool fw_on;			/* its gateway asked for a firewall */
+	bool fw_tried;
 };
+
+/* Write the filter for every peer with fw_on, or remove it when none
+ * is left (client_fw.h). */
+static void fw_sync(struct client_host *h)
+{
+	struct client_fw_peer peers[16];
+	unsigned n = 0, n_allow = 0;
+	struct evs_err e;
+	char script[8192];
+	int len;
+
+	for (struct client_applied *a = h->applied; a && n < 16; a = a->next)
+		if (a->fw_on) {
+			peers[n++] = (struct client_fw_peer){
+				.name = a->peer->name,
+				.allow = a->peer->fw_allow,
+				.n_allow = a->peer->n_fw_allow,
+			};
+			n_allow += a->peer->n_fw_allow;
+		}
+	if (!n && !h->fw_installed)
+		return;
+	len = n ? client_fw_script(h->fw_dev, peers, n, script, sizeof(script)) :
+		  client_fw_remove_script(script, sizeof(script));
+	if (len < 0) {
+		log_err("client: firewall: the rules do not fit (%u allow lines)", n_allow);
+		return;
+	}
+	if (h->backend.nft(h->backend.arg, script, &e)) {
+		log_err("client: firewall: %s table inet %s: %s", n ? "writing" : "removing",
+			CLIENT_FW_TABLE, e.msg);
+		return;
+	}
+	h->fw_installed = n > 0;
+	if (n)
+		log_notice("client: firewall: only replies and %u firewall-allow rule%s may "
+			   "come in through %s (table inet %s)", n_allow, n_allow == 1 ? "" : "s",
+			   h->fw_dev, CLIENT_FW_TABLE);
+	else
+		log_notice("client: firewall: table inet %s removed", CLIENT_FW_TABLE);
+}
 
 static struct client_applied *applied_find(struct client_host *h,
 					   const struct ike_peer *peer)
@@ -53,6 +101,11 @@ static void applied_free(struct client_host *h, struct client_applied *x)
 		}
 	client_dns_down(x->dns);
 	clientcfg_down(x->cc);
+	if (x->fw_on) {
+		free(x);
+		fw_sync(h);
+		return;
+	}
 	free(x);
 }
 
@@ -106,8 +159,13 @@ void client_host_child_up(struct client_host *h, struct ike_sa *sa,
 			a->dns = NULL;
 			clientcfg_down(a->cc);
 			a->cc = NULL;
+			if (a->fw_on) {
+				a->fw_on = false;
+				fw_sync(h);
+			}
 		}
 		a->dns_tried = a->dns != NULL;
+		a->fw_tried = a->fw_on;
 		a->owner = sa->serial;
 		clientcfg_set_name(a->cc, sa->name);
 	}
@@ -154,6 +212,18 @@ void client_host_end(struct client_host *h, struct ike_sa *sa)
 	applied_free(h, a);
 }
 
+/* A filter left by a daemon that crashed: nothing of ours is up yet. */
+static void fw_recover(struct client_host *h)
+{
+	struct evs_err e = { 0 };
+	char script[128];
+
+	if (client_fw_remove_script(script, sizeof(script)) < 0 ||
+	    h->backend.nft(h->backend.arg, script, &e))
+		log_info("client: firewall: could not clear a leftover table inet %s: %s",
+			 CLIENT_FW_TABLE, e.msg);
+}
+
 struct client_host *client_host_new(const struct clientcfg_backend *b)
 {
 	struct client_host *h = calloc(1, sizeof(*h));
@@ -166,6 +236,7 @@ struct client_host *client_host_new(const struct clientcfg_backend *b)
 		clientcfg_host_backend(&h->backend, &h->io);
 		client_dns_host_backend(&h->dns_backend);
 		client_dns_recover(&h->dns_backend);
+		fw_recover(h);
 	}
 	return h;
 }
@@ -204,4 +275,24 @@ void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct mode
 		.split_dns = pushed->has & MCF_BIT(MCF_SPLIT_DNS) ? pushed->split_dns : "",
 	};
 	a->dns = client_dns_up(&h->dns_backend, &req);
+}
+
+void client_host_fw(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed)
+{
+	struct client_applied *a = applied_find(h, sa->peer);
+	const char *dev = sa->eng->ike->device[0] ? sa->eng->ike->device : "evs0";
+
+	if (!a || a->owner != sa->serial || a->fw_tried || !pushed)
+		return;
+	a->fw_tried = true;
+	if (!(pushed->has & MCF_BIT(MCF_FW_TYPE)))
+		return;
+	if (sa->peer->firewall_off) {
+		log_warn("%s: client: firewall: the gateway pushed a firewall policy; peer %s "
+			 "says 'firewall off': no inbound filter", sa->name, sa->peer->name);
+		return;
+	}
+	snprintf(h->fw_dev, sizeof(h->fw_dev), "%s", dev);
+	a->fw_on = true;
+	fw_sync(h);
 }

@@ -27,10 +27,7 @@ void pat_table_name(const char *peer, char *out, size_t n)
 		out[i] = '\0';
 }
 
-/* Append to out at *len; false once it no longer fits. */
-static bool put(char *out, size_t n, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static bool put(char *out, size_t n, size_t *len, const char *fmt, ...)
+bool pat_appendf(char *out, size_t n, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
 	int k;
@@ -57,19 +54,19 @@ int pat_script(const char *table, const char *dev, const struct evs_prefix *lans
 		return -1;
 	/* "add" then "delete" makes the delete succeed whether or not a
 	 * leftover exists; nft -f runs the file as one transaction. */
-	put(out, n, &len, "add table ip %s\ndelete table ip %s\n", table, table);
-	put(out, n, &len, "table ip %s {\n\tchain postrouting {\n"
+	pat_appendf(out, n, &len, "add table ip %s\ndelete table ip %s\n", table, table);
+	pat_appendf(out, n, &len, "table ip %s {\n\tchain postrouting {\n"
 	    "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
 	    "\t\toifname \"%s\" ip saddr { ", table, dev);
 	for (unsigned i = 0; i < n_lans; i++)
-		put(out, n, &len, "%s%u.%u.%u.%u/%u", i ? ", " : "", lans[i].addr[0],
+		pat_appendf(out, n, &len, "%s%u.%u.%u.%u/%u", i ? ", " : "", lans[i].addr[0],
 		    lans[i].addr[1], lans[i].addr[2], lans[i].addr[3], lans[i].plen);
 	if (snat_to)
-		put(out, n, &len, " } snat to %u.%u.%u.%u\n", snat_to[0], snat_to[1],
+		pat_appendf(out, n, &len, " } snat to %u.%u.%u.%u\n", snat_to[0], snat_to[1],
 		    snat_to[2], snat_to[3]);
 	else
-		put(out, n, &len, " } masquerade\n");
-	if (!put(out, n, &len, "\t}\n}\n"))
+		pat_appendf(out, n, &len, " } masquerade\n");
+	if (!pat_appendf(out, n, &len, "\t}\n}\n"))
 		return -1;
 	return (int)len;
 }

@@ -36,6 +36,10 @@ void pat_table_name(const char *peer, char *out, size_t n);
  * Returns the length, or -1 if out is too small. */
 int pat_script(const char *table, const char *dev, const struct evs_prefix *lans,
 	       unsigned n_lans, const uint8_t *snat_to, char *out, size_t n);
+/* Append printf-style to out (n bytes) at *len; false once it no longer
+ * fits (then *len = n and every later call fails too). */
+bool pat_appendf(char *out, size_t n, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* The nft script that removes it. */
 int pat_remove_script(const char *table, char *out, size_t n);
 

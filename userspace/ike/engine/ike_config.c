@@ -664,15 +664,17 @@ static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
 	return 0;
 }
 
-/* server A [port N] */
+/* server A [port N]; more lines: the gateways to fail over to, in order */
 static int peer_server(const struct cfg_node *c, struct ike_peer *p,
 		      struct peer_tmp *t, struct evs_err *err)
 {
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 	uint32_t v;
 
-	if (cfg_nargs(c, 2, 4, err) < 0 || cfg_addr(c, 1, &p->server, NULL, err) < 0)
+	if (cfg_nargs(c, 2, 4, err) < 0 || cfg_addr(c, 1, &ss, NULL, err) < 0)
 		return -1;
-	if (p->server.ss_family != AF_INET)
+	if (ss.ss_family != AF_INET)
 		return cfg_error(err, c, "server %s: only IPv4 works (evs.ko "
 				 "carries ESP over IPv4)", c->argv[1]);
 	v = 500;
@@ -680,11 +682,30 @@ static int peer_server(const struct cfg_node *c, struct ike_peer *p,
 		return cfg_error(err, c, "expected 'server ADDRESS [port N]'");
 	if (c->argc == 4 && cfg_u32(c, 3, 1, 65535, &v, err) < 0)
 		return -1;
-	if (p->server.ss_family == AF_INET)
-		((struct sockaddr_in *)&p->server)->sin_port = htons((uint16_t)v);
-	else
-		((struct sockaddr_in6 *)&p->server)->sin6_port = htons((uint16_t)v);
+	in->sin_port = htons((uint16_t)v);
+	for (unsigned i = 0; i < p->n_servers; i++)
+		if (p->servers[i].sin_addr.s_addr == in->sin_addr.s_addr &&
+		    p->servers[i].sin_port == in->sin_port)
+			return cfg_error(err, c, "server %s given twice", c->argv[1]);
+	if (p->n_servers >= IKE_PEER_MAX_SERVERS)
+		return cfg_error(err, c, "more than %d 'server' lines", IKE_PEER_MAX_SERVERS);
+	p->servers[p->n_servers++] = *in;
+	if (p->n_servers == 1)
+		p->server = ss;
 	return 0;
+}
+
+/* return-to-primary never | after SECONDS */
+static int peer_return(const struct cfg_node *c, struct ike_peer *p,
+		       struct peer_tmp *t, struct evs_err *err)
+{
+	if (c->argc == 2 && !strcmp(c->argv[1], "never")) {
+		p->return_after = 0;
+		return 0;
+	}
+	if (c->argc != 3 || strcmp(c->argv[1], "after"))
+		return cfg_error(err, c, "expected 'return-to-primary never | after SECONDS'");
+	return cfg_u32(c, 2, 10, 7 * 86400, &p->return_after, err) < 0 ? -1 : 0;
 }
 
 static int peer_mode(const struct cfg_node *c, struct ike_peer *p,
@@ -888,6 +909,71 @@ static int peer_connect(const struct cfg_node *c, struct ike_peer *p,
 	return 0;
 }
 
+static int peer_firewall(const struct cfg_node *c, struct ike_peer *p,
+			 struct peer_tmp *t, struct evs_err *err)
+{
+	static const char *const how[] = { "on", "off", NULL };
+	int m;
+
+	if (cfg_nargs(c, 2, 2, err) < 0 || (m = cfg_choice(c, 1, how, err)) < 0)
+		return -1;
+	p->firewall_off = m == 1;
+	return 0;
+}
+
+/* firewall-allow tcp|udp|icmp|any [PORT] [from NET/LEN], or
+ * firewall-allow from NET/LEN */
+static int peer_firewall_allow(const struct cfg_node *c, struct ike_peer *p,
+			       struct peer_tmp *t, struct evs_err *err)
+{
+	static const char *const protos[] = { "any", "tcp", "udp", "icmp", NULL };
+	static const uint8_t proto_nums[] = { 0, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
+	struct ike_fw_allow a = { 0 };
+	unsigned i = 1;
+	uint32_t v;
+	int k;
+
+	if (cfg_nargs(c, 2, 5, err) < 0)
+		return -1;
+	if (strcmp(c->argv[i], "from")) {
+		if ((k = cfg_choice(c, i, protos, err)) < 0)
+			return -1;
+		a.proto = proto_nums[k];
+		i++;
+		if (i < c->argc && strcmp(c->argv[i], "from")) {
+			if (a.proto != IPPROTO_TCP && a.proto != IPPROTO_UDP)
+				return cfg_error(err, c, "a port needs tcp or udp");
+			if (cfg_u32(c, i, 1, 65535, &v, err) < 0)
+				return -1;
+			a.port = (uint16_t)v;
+			i++;
+		}
+	}
+	if (i < c->argc) {
+		struct sockaddr_storage ss;
+
+		if (strcmp(c->argv[i], "from") || i + 2 != c->argc)
+			return cfg_error(err, c, "expected 'firewall-allow tcp|udp|icmp|any "
+					 "[PORT] [from NET/LEN]'");
+		a.from.family = AF_INET;
+		if (cfg_addr(c, i + 1, &ss, &a.from.plen, err) < 0)
+			return -1;
+		if (ss.ss_family != AF_INET)
+			return cfg_error(err, c, "firewall-allow: only IPv4 networks");
+		memcpy(a.from.addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		for (unsigned b = a.from.plen; b < 32; b++)	/* the network */
+			a.from.addr[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+	} else if (c->argc == 2 && !a.proto) {
+		return cfg_error(err, c, "'firewall-allow any' would let everything in: "
+				 "say 'firewall off' for that");
+	}
+	if (p->n_fw_allow >= IKE_PEER_MAX_FW_ALLOW)
+		return cfg_error(err, c, "more than %d 'firewall-allow' lines",
+				 IKE_PEER_MAX_FW_ALLOW);
+	p->fw_allow[p->n_fw_allow++] = a;
+	return 0;
+}
+
 /* A peer block's directives by keyword; repeatable ones may appear on
  * several lines (sa-lifetime for seconds and for kilobytes, networks one
  * per line). */
@@ -899,7 +985,7 @@ struct peer_directive {
 };
 
 static const struct peer_directive peer_directives[] = {
-	{ "server", peer_server, false },
+	{ "server", peer_server, true },
 	{ "mode", peer_mode, false },
 	{ "group-name", peer_group_name, false },
 	{ "group-key", peer_group_key, false },
@@ -921,6 +1007,9 @@ static const struct peer_directive peer_directives[] = {
 	{ "ezvpn-mode", peer_ezvpn_mode, false },
 	{ "address-device", peer_address_device, false },
 	{ "connect", peer_connect, false },
+	{ "firewall", peer_firewall, false },
+	{ "firewall-allow", peer_firewall_allow, true },
+	{ "return-to-primary", peer_return, false },
 };
 
 static int peer_child(struct cfg_node *c, struct ike_peer *p,

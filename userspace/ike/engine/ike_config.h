@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <net/if.h>
+#include <netinet/in.h>
 
 #include "ike/cert.h"
 #include "ike/proposal.h"
@@ -77,12 +78,26 @@ enum ike_ezvpn_mode {
 	IKE_EZVPN_NETWORK_EXTENSION,
 };
 
+/* firewall-allow: what may open a connection from the tunnel into the
+ * branch when the gateway pushes a firewall policy (client_fw.h). */
+#define IKE_PEER_MAX_FW_ALLOW 16
+struct ike_fw_allow {
+	uint8_t proto;			/* 0 = any, else IPPROTO_TCP/UDP/ICMP */
+	uint16_t port;			/* destination port, 0 = any (TCP/UDP) */
+	struct evs_prefix from;		/* source; family 0 = anywhere */
+};
+
 /* A `peer NAME { ... }` block: evsd as Easy VPN client (EVC). */
+#define IKE_PEER_MAX_SERVERS 4
 struct ike_peer {
 	char name[64];
 	const char *file;
 	unsigned line;
-	struct sockaddr_storage server;	/* port set (default 500) */
+	struct sockaddr_storage server;	/* the primary (servers[0]) */
+	/* every `server` line, in order: the gateways to try (failover.h) */
+	struct sockaddr_in servers[IKE_PEER_MAX_SERVERS];
+	unsigned n_servers;
+	uint32_t return_after;		/* return-to-primary after S; 0 = never */
 	bool aggressive;
 	char group_name[64];		/* sent as ID_KEY_ID in aggressive mode */
 	struct secret *group_key;	/* PSK; NULL with rsa-sig only */
@@ -110,6 +125,10 @@ struct ike_peer {
 	char addr_device[IFNAMSIZ];	/* "" = the evs device */
 	/* connect manual: no Phase 1 until `evsadm client connect` */
 	bool connect_manual;
+	/* firewall off: no firewall reported in mode config, no filter */
+	bool firewall_off;
+	struct ike_fw_allow fw_allow[IKE_PEER_MAX_FW_ALLOW];
+	unsigned n_fw_allow;
 };
 
 struct ike_config {

@@ -1415,7 +1415,8 @@ static void sa_tick(struct ike_sa *sa)
 
 		sa->rekey_at = 0;
 		log_info("%s: Phase 1 renewal", sa->name);
-		n = ike_engine_connect(e, sa->peer, &sa->path.local);
+		/* the gateway in use, which may be a backup (failover.h) */
+		n = ike_engine_connect_to(e, sa->peer, &sa->path.local, &sa->path.remote);
 		if (n)
 			n->replaced = false;
 	}
@@ -1447,12 +1448,19 @@ struct ike_sa *ike_engine_connect(struct ike_engine *e,
 				  const struct ike_peer *peer,
 				  const struct sockaddr_storage *local)
 {
+	return ike_engine_connect_to(e, peer, local, &peer->server);
+}
+
+struct ike_sa *ike_engine_connect_to(struct ike_engine *e, const struct ike_peer *peer,
+				     const struct sockaddr_storage *local,
+				     const struct sockaddr_storage *remote)
+{
 	struct ike_path p;
 	struct ike_sa *sa;
 
 	memset(&p, 0, sizeof(p));
 	p.local = *local;
-	p.remote = peer->server;
+	p.remote = *remote;
 	sa = ike_sa_new(e, true, &p);
 	if (!sa)
 		return NULL;

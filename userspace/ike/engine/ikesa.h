@@ -420,6 +420,10 @@ uint64_t ike_engine_tick(struct ike_engine *e);
 struct ike_sa *ike_engine_connect(struct ike_engine *e,
 				  const struct ike_peer *peer,
 				  const struct sockaddr_storage *local);
+/* The same to another gateway of the peer (a backup server). */
+struct ike_sa *ike_engine_connect_to(struct ike_engine *e, const struct ike_peer *peer,
+				     const struct sockaddr_storage *local,
+				     const struct sockaddr_storage *remote);
 /* Send deletes for everything and remove it from the kernel. */
 void ike_engine_shutdown(struct ike_engine *e);
 /* Kernel events (kernel.c decodes them). */

@@ -19,7 +19,10 @@
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 
+#include "evsd/client/client_fw.h"
+#include "evsd/client/failover.h"
 #include "evsd/client/client_host.h"
+#include "ezv/modecfg.h"
 #include "evsd/client/clientcfg.h"
 #include "tests/unit/ike_conf.h"
 #include "ike/engine/ikesa.h"
@@ -120,6 +123,184 @@ UNIT_TEST(peer_client_settings_errors_carry_file_and_line)
 	expect_error("    address-device this-name-is-too-long\n", 4,
 		     "is not an interface name");
 	expect_error("    local-network 10.0.0.0/8 extra\n", 4, "local-network");
+}
+
+UNIT_TEST(peer_firewall_settings)
+{
+	struct ike_conf cfg;
+	struct evs_err err;
+	const struct ike_peer *p;
+
+	UNIT_ASSERT_EQ_INT(load("    firewall-allow tcp 22 from 10.77.0.0/16\n"
+				"    firewall-allow icmp\n"
+				"    firewall-allow from 192.168.77.10/32\n"
+				"    firewall-allow udp\n", &cfg, &err), 0);
+	p = &cfg.ike.peers[0];
+	UNIT_ASSERT(!p->firewall_off);
+	UNIT_ASSERT_EQ_INT(p->n_fw_allow, 4);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[0].proto, IPPROTO_TCP);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[0].port, 22);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[0].from.plen, 16);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[0].from.addr[1], 77);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[1].proto, IPPROTO_ICMP);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[1].from.family, 0);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[2].proto, 0);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[2].from.addr[3], 10);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[3].proto, IPPROTO_UDP);
+	UNIT_ASSERT_EQ_INT(p->fw_allow[3].port, 0);
+	ike_conf_free(&cfg);
+	UNIT_ASSERT_EQ_INT(load("    firewall off\n", &cfg, &err), 0);
+	UNIT_ASSERT(cfg.ike.peers[0].firewall_off);
+	ike_conf_free(&cfg);
+
+	expect_error("    firewall maybe\n", 4, "maybe");
+	expect_error("    firewall-allow icmp 8\n", 4, "a port needs tcp or udp");
+	expect_error("    firewall-allow tcp 70000\n", 4, "firewall-allow");
+	expect_error("    firewall-allow any\n", 4, "would let everything in");
+	expect_error("    firewall-allow tcp 22 from\n", 4, "expected 'firewall-allow");
+	expect_error("    firewall-allow tcp 22 to 10.0.0.0/8\n", 4, "expected 'firewall-allow");
+	expect_error("    firewall-allow from 2001:db8::/32\n", 4, "only IPv4");
+}
+
+/* The filter: replies first, then each allow line, then a drop; one
+ * table replaced in one transaction. */
+UNIT_TEST(firewall_script)
+{
+	static const struct ike_fw_allow allow[] = {
+		{ IPPROTO_TCP, 22, { .family = AF_INET, .addr = { 10, 77, 0, 0 }, .plen = 16 } },
+		{ IPPROTO_ICMP, 0, { 0 } },
+		{ 0, 0, { .family = AF_INET, .addr = { 192, 168, 77, 10 }, .plen = 32 } },
+		{ IPPROTO_UDP, 0, { 0 } },
+	};
+	const struct client_fw_peer peers[] = {
+		{ "gw", allow, 4 }, { "o\"dd", allow, 1 }, { "none", NULL, 0 },
+	};
+	char out[4096], small[64];
+
+	UNIT_ASSERT(client_fw_script("evs0", peers, 3, out, sizeof(out)) > 0);
+	UNIT_ASSERT_EQ_STR(out,
+		"add table inet evs_client_fw\ndelete table inet evs_client_fw\n"
+		"table inet evs_client_fw {\n"
+		"\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
+		"\t\tiifname \"evs0\" jump from_tunnel\n\t}\n"
+		"\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"
+		"\t\tiifname \"evs0\" jump from_tunnel\n\t}\n"
+		"\tchain from_tunnel {\n\t\tct state established,related accept\n"
+		"\t\tip saddr 10.77.0.0/16 tcp dport 22 accept comment \"gw\"\n"
+		"\t\tmeta l4proto icmp accept comment \"gw\"\n"
+		"\t\tip saddr 192.168.77.10/32 accept comment \"gw\"\n"
+		"\t\tmeta l4proto udp accept comment \"gw\"\n"
+		"\t\tip saddr 10.77.0.0/16 tcp dport 22 accept comment \"o_dd\"\n"
+		"\t\tcounter drop\n\t}\n}\n");
+	UNIT_ASSERT_EQ_INT(client_fw_script("evs0", peers, 0, out, sizeof(out)), -1);
+	UNIT_ASSERT_EQ_INT(client_fw_script("evs0", peers, 1, small, sizeof(small)), -1);
+	UNIT_ASSERT(client_fw_remove_script(out, sizeof(out)) > 0);
+	UNIT_ASSERT_EQ_STR(out, "add table inet evs_client_fw\ndelete table inet evs_client_fw\n");
+}
+
+UNIT_TEST(peer_servers_and_return_rule)
+{
+	struct ike_conf cfg;
+	struct evs_err err;
+	const struct ike_peer *p;
+
+	UNIT_ASSERT_EQ_INT(load("    server 198.51.100.3 port 4501\n"
+				"    return-to-primary after 60\n", &cfg, &err), 0);
+	p = &cfg.ike.peers[0];
+	UNIT_ASSERT_EQ_INT(p->n_servers, 2);
+	UNIT_ASSERT_EQ_INT(ntohl(p->servers[0].sin_addr.s_addr), 0xc6336401);
+	UNIT_ASSERT_EQ_INT(ntohs(p->servers[0].sin_port), 500);
+	UNIT_ASSERT_EQ_INT(ntohl(p->servers[1].sin_addr.s_addr), 0xc6336403);
+	UNIT_ASSERT_EQ_INT(ntohs(p->servers[1].sin_port), 4501);
+	/* the primary stays the first line */
+	UNIT_ASSERT_EQ_INT(ntohl(((struct sockaddr_in *)&p->server)->sin_addr.s_addr), 0xc6336401);
+	UNIT_ASSERT_EQ_INT(p->return_after, 60);
+	ike_conf_free(&cfg);
+	UNIT_ASSERT_EQ_INT(load("    return-to-primary never\n", &cfg, &err), 0);
+	UNIT_ASSERT_EQ_INT(cfg.ike.peers[0].return_after, 0);
+	UNIT_ASSERT_EQ_INT(cfg.ike.peers[0].n_servers, 1);
+	ike_conf_free(&cfg);
+	expect_error("    server 198.51.100.1\n", 4, "given twice");
+	expect_error("    server 198.51.100.2\n    server 198.51.100.3\n"
+		     "    server 198.51.100.4\n    server 198.51.100.5\n", 7, "more than 4");
+	expect_error("    return-to-primary soon\n", 4, "return-to-primary never | after");
+	expect_error("    return-to-primary after 5\n", 4, "return-to-primary");
+}
+
+static uint32_t gw_ip(const struct failover *f)
+{
+	return ntohl(failover_current(f)->sin_addr.s_addr);
+}
+
+/* The list: configured first, then the pushed ones (no duplicates, no
+ * names); no answer or DPD moves on, wrapping; anything else stays;
+ * return-to-primary only from a backup, after the time. */
+UNIT_TEST(failover_order_and_rules)
+{
+	struct ike_peer p = { 0 };
+	struct failover f;
+
+	p.servers[0].sin_family = AF_INET;
+	p.servers[0].sin_port = htons(500);
+	p.servers[0].sin_addr.s_addr = htonl(0xc6336401);	/* 198.51.100.1 */
+	p.servers[1] = p.servers[0];
+	p.servers[1].sin_addr.s_addr = htonl(0xc6336402);
+	p.n_servers = 2;
+	failover_init(&f, &p);
+	UNIT_ASSERT_EQ_INT(f.n, 2);
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);
+	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, "198.51.100.9, 198.51.100.2 gw.example.com,"
+					       "0.0.0.0 198.51.100.10"), 2);
+	UNIT_ASSERT_EQ_INT(f.n, 4);
+	UNIT_ASSERT_EQ_INT(ntohl(f.gw[2].sin_addr.s_addr), 0xc6336409);
+	UNIT_ASSERT_EQ_INT(ntohs(f.gw[2].sin_port), 500);
+	UNIT_ASSERT_EQ_INT(ntohl(f.gw[3].sin_addr.s_addr), 0xc633640a);
+	/* ended by the peer's delete, a lifetime, the admin: stay */
+	UNIT_ASSERT(!failover_ended(&f, true, EVS_END_PEER_DELETE));
+	UNIT_ASSERT(!failover_ended(&f, true, EVS_END_ERROR));
+	UNIT_ASSERT(!failover_ended(&f, false, EVS_END_ADMIN));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);
+	/* no answer at connect, then DPD: the next, and round again */
+	UNIT_ASSERT(failover_ended(&f, false, EVS_END_ERROR));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336402);
+	UNIT_ASSERT(failover_ended(&f, true, EVS_END_DPD));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336409);
+	/* a new push keeps us on the gateway in use */
+	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, "198.51.100.10,198.51.100.9"), 2);
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336409);
+	UNIT_ASSERT_EQ_INT(f.cur, 3);			/* now the last */
+	UNIT_ASSERT(failover_ended(&f, false, EVS_END_ERROR));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);	/* wrapped */
+	/* return-to-primary */
+	UNIT_ASSERT(failover_ended(&f, true, EVS_END_DPD));
+	failover_up(&f, 1000);
+	UNIT_ASSERT(!failover_return_due(&f, 0, 1000000));	/* never */
+	UNIT_ASSERT(!failover_return_due(&f, 60, 60999));
+	UNIT_ASSERT(failover_return_due(&f, 60, 61000));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);
+	failover_up(&f, 70000);
+	UNIT_ASSERT(!failover_return_due(&f, 60, 500000));	/* on the primary */
+	/* the pushed list emptied: back to the configured ones */
+	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, ""), 0);
+	UNIT_ASSERT_EQ_INT(f.n, 2);
+	/* on a pushed backup that pushes nothing itself: it stays in the list,
+	 * and return-to-primary still knows it is on a backup */
+	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, "198.51.100.9"), 1);
+	UNIT_ASSERT(failover_ended(&f, true, EVS_END_DPD));
+	UNIT_ASSERT(failover_ended(&f, true, EVS_END_DPD));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336409);
+	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, ""), 0);
+	UNIT_ASSERT_EQ_INT(f.n, 3);
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336409);
+	UNIT_ASSERT_EQ_INT(f.cur, 2);
+	failover_up(&f, 1000);
+	UNIT_ASSERT(failover_return_due(&f, 10, 11000));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);
+	/* one gateway: nothing to move to */
+	p.n_servers = 1;
+	failover_init(&f, &p);
+	UNIT_ASSERT(!failover_ended(&f, false, EVS_END_ERROR));
+	UNIT_ASSERT_EQ_INT(gw_ip(&f), 0xc6336401);
 }
 
 /* ---- a fake host ----------------------------------------------------------------- */
@@ -756,6 +937,83 @@ UNIT_TEST(session_with_another_address_starts_over)
 	free(a);
 	free(b);
 	client_host_free(f.host);
+}
+
+static bool log_has(const char *part)
+{
+	for (unsigned i = 0; i < H.n; i++)
+		if (strstr(H.log[i], part))
+			return true;
+	return false;
+}
+
+/* A client-mode session of peer gw with one connection up (conn 5). */
+static struct ike_sa *fw_session(struct fake_session *f, bool off, struct ike_conn **c)
+{
+	struct ike_sa *sa;
+
+	host_reset();
+	fake_session_init(f);
+	f->peer.fw_allow[0] = (struct ike_fw_allow){ IPPROTO_TCP, 22, { 0 } };
+	f->peer.n_fw_allow = 1;
+	f->peer.firewall_off = off;
+	sa = new_sa(f, 1);
+	sa->inner = pfx(10, 77, 0, 10, 32);
+	sa->have_inner = true;
+	*c = new_conn(sa, 5, sa->inner, pfx(192, 168, 77, 0, 24));
+	evs_session_child_up(sa, 5);
+	return sa;
+}
+
+static void fw_session_free(struct fake_session *f, struct ike_sa *sa, struct ike_conn *c)
+{
+	client_host_free(f->host);
+	free(c);
+	free(sa);
+}
+
+/* The gateway's pushed firewall type puts the filter on once per session;
+ * it comes off with the session; none pushed, or `firewall off`, puts
+ * nothing on. */
+UNIT_TEST(session_firewall_follows_the_push)
+{
+	static const struct modecfg_fw fw = { 1, 1, 2 };
+	struct fake_session f;
+	struct modecfg pushed = { 0 };
+	struct ike_sa *sa;
+	struct ike_conn *c;
+
+	sa = fw_session(&f, false, &c);
+	/* nothing pushed yet, then no firewall pushed: no filter */
+	client_host_fw(f.host, sa, NULL);
+	client_host_fw(f.host, sa, &pushed);
+	UNIT_ASSERT(!log_has("evs_client_fw"));
+	fw_session_free(&f, sa, c);
+
+	sa = fw_session(&f, false, &c);
+	modecfg_set_fw(&pushed, &fw);
+	client_host_fw(f.host, sa, &pushed);
+	UNIT_ASSERT_EQ_INT(H.n, 3);
+	UNIT_ASSERT(strstr(H.log[2], "nft add table inet evs_client_fw\n") == H.log[2]);
+	UNIT_ASSERT(strstr(H.log[2], "tcp dport 22 accept comment \"gw\"\n"));
+	UNIT_ASSERT(strstr(H.log[2], "iifname \"evs0\" jump from_tunnel"));
+	client_host_fw(f.host, sa, &pushed);	/* a second connection: once */
+	UNIT_ASSERT_EQ_INT(H.n, 3);
+	sa->conns = NULL;
+	evs_session_child_down(sa, 5);
+	evs_session_end(sa);
+	expect_log(H.n - 1, "nft add table inet evs_client_fw\ndelete table inet evs_client_fw\n");
+	UNIT_ASSERT(!strstr(H.log[H.n - 1], "chain"));
+	fw_session_free(&f, sa, c);
+
+	/* firewall off: the push is logged, nothing installed */
+	sa = fw_session(&f, true, &c);
+	client_host_fw(f.host, sa, &pushed);
+	UNIT_ASSERT(!log_has("evs_client_fw"));
+	sa->conns = NULL;
+	evs_session_end(sa);
+	UNIT_ASSERT(!log_has("evs_client_fw"));
+	fw_session_free(&f, sa, c);
 }
 
 UNIT_MAIN()

@@ -234,7 +234,7 @@ UNIT_TEST(two_groups_split_radius)
 	HAS(&c, "virtual-template 1: evsd has no virtual-template interfaces");
 	HAS(&c, "deny ip 10.77.40.0 0.0.0.255 any: evsd's split-include has no exceptions");
 	HAS(&c, "timeout 5: evsd's RADIUS timeout and retries are global");
-	HAS(&c, "firewall are-u-there:");
+	HAS(&c, "    firewall are-you-there\n");
 	HAS(&c, "aaa authentication login default local: not used by the VPN");
 	UNIT_ASSERT_EQ_INT(check_config(&c), 0);
 	cleanup(&c);

@@ -311,6 +311,8 @@ static const char conf_fmt[] =
 	"group branch {\n  key \"Hn4Wq8Zt2Lr6Xc9Vb3Mk\"\n  mode network-extension\n"
 	"  split-include 192.168.77.0/24\n"
 	"  network-extension allow 10.77.200.0/21 203.0.113.0/24\n}\n"
+	"group guarded {\n  key \"Tg5Xw9Lm2Qr7Vc4Zk8Hp\"\n  pool sales\n"
+	"  firewall are-you-there\n}\n"
 	"user bob {\n  max-logins 1\n}\n";
 
 /* More configuration for one test. */
@@ -341,6 +343,7 @@ static void setup_k(const struct ezv_kernel_ops *kops)
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "erin", "eng", "erinpw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "dave", "branch", "davepw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "frank", "branch", "frankpw", USERDB_COST_MIN, &ue), 0);
+	UNIT_ASSERT_EQ_INT(userdb_add(&db, "hank", "guarded", "hankpw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_save(&db, userfile, &ue), 0);
 	userdb_free(&db);
 
@@ -484,6 +487,55 @@ UNIT_TEST(login_and_pull_mode_config)
 	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
 	disconnect();
 	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	teardown();
+}
+
+/* firewall are-you-there: a client whose REQUEST reports no firewall is
+ * refused after XAUTH, before it gets an address or settings; evsd's
+ * client (firewall on, the default) reports one and is given the
+ * firewall type; a group without the setting takes either. */
+UNIT_TEST(firewall_are_you_there_refuses_a_client_without_one)
+{
+	struct ezv_client_info zi;
+	struct ezv_stats st;
+
+	setup();
+	peer.firewall_off = true;
+	connect_as("hank", "hankpw", "guarded", "198.51.100.7");
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT(!srv.ready);
+	UNIT_ASSERT(!cli.ready);
+	UNIT_ASSERT_EQ_STR(srv.why, "no firewall reported");
+	UNIT_ASSERT(!cli.have_inner);
+	ezv_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.refused[EZV_REFUSE_FIREWALL], 1);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	drop_queue();
+	disconnect();
+
+	peer.firewall_off = false;
+	connect_as("hank", "hankpw", "guarded", "198.51.100.7");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT(cli.ready);
+	UNIT_ASSERT(cli.have_inner);
+	UNIT_ASSERT_EQ_INT(ezv_client_info(ezv, "gw", &zi), 0);
+	UNIT_ASSERT(zi.pushed != NULL);
+	UNIT_ASSERT(zi.pushed->has & MCF_BIT(MCF_FW_TYPE));
+	UNIT_ASSERT_EQ_INT(zi.pushed->fw_type_len, MODECFG_FW_BLOCK_LEN);
+	disconnect();
+
+	/* no are-you-there: no report needed, and no firewall type pushed */
+	peer.firewall_off = true;
+	connect_as("alice", "alicepw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT(cli.ready);
+	UNIT_ASSERT_EQ_INT(ezv_client_info(ezv, "gw", &zi), 0);
+	UNIT_ASSERT(zi.pushed != NULL);
+	UNIT_ASSERT(!(zi.pushed->has & MCF_BIT(MCF_FW_TYPE)));
+	ezv_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.refused[EZV_REFUSE_FIREWALL], 1);
+	disconnect();
+	peer.firewall_off = false;
 	teardown();
 }
 

@@ -253,4 +253,80 @@ UNIT_TEST(mask_helpers_and_format)
 	UNIT_ASSERT_EQ_STR(buf, "address 10.77.0.2/16, domain corp");
 }
 
+/* The Unity firewall attribute: vpnc's REQUEST block parses as a report;
+ * ours encodes the same bytes and survives a REQUEST round trip; an empty
+ * value, a truncated or LV sub-attribute, or a block without a product
+ * reports no firewall. */
+UNIT_TEST(firewall_report)
+{
+	static const uint8_t vpnc_block[] = {
+		0x80, 0x01, 0x00, 0x01, 0x80, 0x02, 0x00, 0x01, 0x80, 0x03, 0x00, 0x02
+	};
+	const struct modecfg_fw ours = { MODECFG_FW_VENDOR_CISCO,
+					 MODECFG_FW_PRODUCT_INTEGRATED,
+					 MODECFG_FW_POLICY_DEFAULT };
+	struct modecfg req, d;
+	struct modecfg_fw f;
+	struct isakmp_perr err;
+	struct isakmp_buf b;
+	uint8_t blk[MODECFG_FW_BLOCK_LEN];
+	char line[512];
+
+	UNIT_ASSERT_EQ_INT(modecfg_fw_parse(vpnc_block, sizeof(vpnc_block), &f), 0);
+	UNIT_ASSERT_EQ_INT(f.vendor, 1);
+	UNIT_ASSERT_EQ_INT(f.product, 1);
+	UNIT_ASSERT_EQ_INT(f.policy, 2);
+	UNIT_ASSERT_EQ_INT(modecfg_fw_build(&ours, blk), sizeof(vpnc_block));
+	UNIT_ASSERT(!memcmp(blk, vpnc_block, sizeof(vpnc_block)));
+	/* malformed blocks */
+	UNIT_ASSERT_EQ_INT(modecfg_fw_parse(vpnc_block, 0, &f), -1);
+	UNIT_ASSERT_EQ_INT(modecfg_fw_parse(vpnc_block, 4, &f), -1);	/* no product */
+	UNIT_ASSERT_EQ_INT(modecfg_fw_parse(vpnc_block, 10, &f), -1);	/* cut short */
+	static const uint8_t lv[] = { 0x00, 0x01, 0x00, 0x00, 0x80, 0x02, 0x00, 0x01 };
+	UNIT_ASSERT_EQ_INT(modecfg_fw_parse(lv, sizeof(lv), &f), -1);
+	static const uint8_t odd[] = { 0x80, 0x02, 0x00, 0x07, 0x80, 0x09, 0x00, 0x00,
+				       0x80, 0x01, 0x00, 0x04 };
+	UNIT_ASSERT_EQ_INT(modecfg_fw_parse(odd, sizeof(odd), &f), 0);	/* unknown skipped */
+	UNIT_ASSERT_EQ_INT(f.vendor, 4);
+	UNIT_ASSERT_EQ_INT(f.product, 7);
+
+	/* our REQUEST carries the block, and the gateway decodes it */
+	modecfg_client_request(&req, "evs-client");
+	modecfg_set_fw(&req, &ours);
+	isakmp_buf_init(&b);
+	modecfg_encode_types(&b, req.requested, &req);
+	UNIT_ASSERT(!b.oom);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REQUEST, &d, &err), 0);
+	UNIT_ASSERT(d.requested & MCF_BIT(MCF_FW_TYPE));
+	UNIT_ASSERT(modecfg_reports_firewall(&d));
+	UNIT_ASSERT_EQ_INT(d.fw_type_len, sizeof(vpnc_block));
+	isakmp_buf_free(&b);
+
+	/* an empty FW_TYPE (a bare request for the policy) reports none */
+	isakmp_buf_init(&b);
+	isakmp_put_attr_tlv(&b, UNITY_FW_TYPE, "", 0);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REQUEST, &d, &err), 0);
+	UNIT_ASSERT(d.requested & MCF_BIT(MCF_FW_TYPE));
+	UNIT_ASSERT(!modecfg_reports_firewall(&d));
+	isakmp_buf_free(&b);
+	/* a value that is not a block: decoded, but no report */
+	isakmp_buf_init(&b);
+	isakmp_put_attr_tlv(&b, UNITY_FW_TYPE, "\x00\x00\x00\x01", 4);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REQUEST, &d, &err), 0);
+	UNIT_ASSERT(!modecfg_reports_firewall(&d));
+	isakmp_buf_free(&b);
+	/* none at all */
+	modecfg_client_request(&req, "x");
+	isakmp_buf_init(&b);
+	modecfg_encode_types(&b, req.requested, &req);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REQUEST, &d, &err), 0);
+	UNIT_ASSERT(!modecfg_reports_firewall(&d));
+	isakmp_buf_free(&b);
+
+	memset(&d, 0, sizeof(d));
+	modecfg_set_fw(&d, &ours);
+	modecfg_format(&d, line, sizeof(line));
+	UNIT_ASSERT_EQ_STR(line, "firewall vendor 1 product 1 policy 2");
+}
+
 UNIT_MAIN()
