@@ -256,4 +256,13 @@ static inline void tick(struct side *a, struct side *b, uint64_t advance_ms)
 	ike_engine_tick(b->e);
 }
 
+/* Keep both ends busy (DPD answered) for secs seconds. */
+static inline void idle(struct side *a, struct side *b, int secs)
+{
+	for (int i = 0; i < secs; i++) {
+		tick(a, b, 1000);
+		pump(a, b);
+	}
+}
+
 #endif

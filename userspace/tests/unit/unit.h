@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct unit_case {
@@ -85,6 +86,15 @@ static inline char *unit_tmpfile(const char *text)
 		abort();
 	}
 	close(fd);
+	return path;
+}
+
+/* the same, with the file's mode set to @mode */
+static inline char *unit_tmpfile_mode(const char *text, mode_t mode)
+{
+	char *path = unit_tmpfile(text);
+
+	UNIT_ASSERT_EQ_INT(chmod(path, mode), 0);
 	return path;
 }
 
