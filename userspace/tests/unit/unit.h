@@ -98,6 +98,14 @@ static inline char *unit_tmpfile_mode(const char *text, mode_t mode)
 	return path;
 }
 
+/* Every string of @want (@n of them) is in @text. */
+static inline void unit_assert_has_all(const char *text, const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!text || !strstr(text, want[i]))
+			UNIT_FAIL("\"%s\" not found in:\n%s", want[i], text ? text : "(null)");
+}
+
 #define UNIT_MAIN()							\
 	struct unit_case unit_cases[UNIT_MAX_CASES];			\
 	int unit_ncases;						\

@@ -537,6 +537,17 @@ UNIT_TEST(sa_reply_json_shape)
 
 UNIT_TEST(sa_reply_text)
 {
+	static const char *const want[] = {
+		"src 198.51.100.1 dst 203.0.113.7\n",
+		"\tdev evs0 dir out proto esp spi 0x00001000 (4096) replay-window 0 flag esn\n",
+		"\taead rfc4106(gcm(aes)) key 160 bits icv 128 bits\n",
+		"\tencap type espinudp sport 4500 dport 4500\n",
+		"\tstate soft-expired conn 3 oseq 0x11\n",
+		"\tlimit bytes-hard 1000000\n",
+		"\tcurrent bytes 1234\n",
+		"RX: packets 20 bytes 30 dummy 160  TX:",
+		"drops: no-sa 60 replay 70",
+	};
 	char buf[EVS_NL_BUFSZ], *text = NULL;
 	struct nlmsghdr *nlh = fake_reply(buf);
 	struct evs_sa_info sa;
@@ -548,15 +559,7 @@ UNIT_TEST(sa_reply_text)
 	f = open_memstream(&text, &len);
 	evsadm_sa_print(f, &sa, 1);
 	fclose(f);
-	UNIT_ASSERT(strstr(text, "src 198.51.100.1 dst 203.0.113.7\n"));
-	UNIT_ASSERT(strstr(text, "\tdev evs0 dir out proto esp spi 0x00001000 (4096) replay-window 0 flag esn\n"));
-	UNIT_ASSERT(strstr(text, "\taead rfc4106(gcm(aes)) key 160 bits icv 128 bits\n"));
-	UNIT_ASSERT(strstr(text, "\tencap type espinudp sport 4500 dport 4500\n"));
-	UNIT_ASSERT(strstr(text, "\tstate soft-expired conn 3 oseq 0x11\n"));
-	UNIT_ASSERT(strstr(text, "\tlimit bytes-hard 1000000\n"));
-	UNIT_ASSERT(strstr(text, "\tcurrent bytes 1234\n"));
-	UNIT_ASSERT(strstr(text, "RX: packets 20 bytes 30 dummy 160  TX:"));
-	UNIT_ASSERT(strstr(text, "drops: no-sa 60 replay 70"));
+	unit_assert_has_all(text, want, sizeof(want) / sizeof(want[0]));
 	free(text);
 }
 
