@@ -339,18 +339,14 @@ int evsadm_client(struct evsadm *ctx, int argc, char **argv)
 	struct json_object *ans, *res, *arr;
 	unsigned timeout;
 	struct evs_err e;
-	int rc = EVSADM_EXIT_OK;
+	int rc;
 
 	ctx->verb = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
-	if (evsadm_client_parse(argc, argv, &req, &timeout, &e)) {
-		json_object_put(req.args);
-		return evsadm_usage_error(ctx, &e);
-	}
-	if (req.help) {
-		json_object_put(req.args);
-		fputs(evsadm_client_usage, ctx->out);
-		return EVSADM_EXIT_OK;
-	}
+	rc = evsadm_ctl_parsed(ctx, evsadm_client_parse(argc, argv, &req, &timeout, &e), &req,
+			       evsadm_client_usage, &e);
+	if (rc >= 0)
+		return rc;
+	rc = EVSADM_EXIT_OK;
 	ctx->opt.json |= req.opt.json;
 	ctx->opt.pretty |= req.opt.pretty;
 	if (!strcmp(req.command, "client-xauth")) {

@@ -345,6 +345,18 @@ static int print_result(struct evsadm *ctx, const struct evsadm_ctl_req *req,
 	return EVSADM_EXIT_OK;
 }
 
+int evsadm_ctl_parsed(struct evsadm *ctx, bool bad, struct evsadm_ctl_req *req,
+		      const char *usage, const struct evs_err *e)
+{
+	if (!bad && !req->help)
+		return -1;
+	json_object_put(req->args);
+	if (bad)
+		return evsadm_usage_error(ctx, e);
+	fputs(usage, ctx->out);
+	return EVSADM_EXIT_OK;
+}
+
 int evsadm_ctl(struct evsadm *ctx, int argc, char **argv)
 {
 	const char *usage = !strcmp(argv[0], "session") ? evsadm_session_usage :
@@ -357,15 +369,9 @@ int evsadm_ctl(struct evsadm *ctx, int argc, char **argv)
 	int rc;
 
 	ctx->verb = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
-	if (evsadm_ctl_parse(argc, argv, &req, &e)) {
-		json_object_put(req.args);
-		return evsadm_usage_error(ctx, &e);
-	}
-	if (req.help) {
-		json_object_put(req.args);
-		fputs(usage, ctx->out);
-		return EVSADM_EXIT_OK;
-	}
+	rc = evsadm_ctl_parsed(ctx, evsadm_ctl_parse(argc, argv, &req, &e), &req, usage, &e);
+	if (rc >= 0)
+		return rc;
 	ctx->opt.stats += req.opt.stats;
 	ctx->opt.json |= req.opt.json;
 	ctx->opt.pretty |= req.opt.pretty;

@@ -212,6 +212,8 @@ int evsadm_route_parse(int argc, char **argv, struct evsadm_route_req *req,
 		       struct evs_err *e);
 struct nlmsghdr *evsadm_route_build(const struct evsadm_route_req *req, uint16_t family,
 				    void *buf);
+/* One route (one proxy-ARP entry below), without the line's end: the
+ * listing and the monitor's events print it alike. */
 void evsadm_route_print(FILE *f, const struct evs_route_info *rt);
 
 struct evsadm_parp_req {
@@ -246,6 +248,11 @@ struct evsadm_ctl_req {
 	bool help;
 };
 int evsadm_ctl_parse(int argc, char **argv, struct evsadm_ctl_req *req, struct evs_err *e);
+/* After a control command's parse (@bad: it failed): the usage error,
+ * or the help on @usage, with req->args released; -1 when the command
+ * goes on. */
+int evsadm_ctl_parsed(struct evsadm *ctx, bool bad, struct evsadm_ctl_req *req,
+		      const char *usage, const struct evs_err *e);
 /* One session of session-show's answer, as text (stats: -s). */
 void evsadm_session_print(FILE *f, struct json_object *s, int stats);
 /* `evsadm client` argv -> request (timeout: xauth's, in seconds). */

@@ -32,7 +32,6 @@ static void print_sa_brief(FILE *f, const struct evs_sa_info *sa)
 
 void evsadm_event_print(FILE *f, const struct evs_event *ev)
 {
-	char a[EVS_INADDR_STRLEN], dev[IF_NAMESIZE + 8];
 	const char *op = ev->op == EVS_EVENT_OP_ADD ? "add" :
 			 ev->op == EVS_EVENT_OP_DEL ? "del" : "";
 
@@ -53,18 +52,12 @@ void evsadm_event_print(FILE *f, const struct evs_event *ev)
 			fprintf(f, " label \"%s\"", ev->conn.label);
 		break;
 	case EVS_CMD_EV_ROUTE:
-		fprintf(f, "[route %s] %s dev %s conn %u", op,
-			evs_inaddr_ntop(&ev->route.dst, a, sizeof(a)),
-			evsadm_ifname(ev->route.ifindex, dev), ev->route.conn_id);
-		if (EVS_HAS(&ev->route, EVS_ROUTE_A_METRIC))
-			fprintf(f, " metric %u", ev->route.metric);
-		if (EVS_HAS(&ev->route, EVS_ROUTE_A_TABLE) && ev->route.table != 254)
-			fprintf(f, " table %u", ev->route.table);
+		fprintf(f, "[route %s] ", op);
+		evsadm_route_print(f, &ev->route);
 		break;
 	case EVS_CMD_EV_PROXY_ARP:
-		fprintf(f, "[proxy-arp %s] %s dev %s conn %u", op,
-			evs_inaddr_ntop(&ev->parp.addr, a, sizeof(a)),
-			evsadm_ifname(ev->parp.ifindex, dev), ev->parp.conn_id);
+		fprintf(f, "[proxy-arp %s] ", op);
+		evsadm_parp_print(f, &ev->parp);
 		break;
 	case EVS_CMD_EV_POLICY: {
 		char s[EVS_INADDR_STRLEN], d[EVS_INADDR_STRLEN];

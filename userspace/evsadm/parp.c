@@ -84,7 +84,7 @@ void evsadm_parp_print(FILE *f, const struct evs_parp_info *p)
 {
 	char a[EVS_INADDR_STRLEN], dev[IF_NAMESIZE + 8];
 
-	fprintf(f, "%s dev %s conn %u\n", evs_inaddr_ntop(&p->addr, a, sizeof(a)),
+	fprintf(f, "%s dev %s conn %u", evs_inaddr_ntop(&p->addr, a, sizeof(a)),
 		evsadm_ifname(p->ifindex, dev), p->conn_id);
 }
 
@@ -104,10 +104,12 @@ static int parp_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (sc->ifindex && p.ifindex != sc->ifindex)
 		return MNL_CB_OK;
-	if (sc->arr)
+	if (sc->arr) {
 		json_object_array_add(sc->arr, evs_json_parp(&p, evsadm_ifname(p.ifindex, dev)));
-	else
+	} else {
 		evsadm_parp_print(sc->ctx->out, &p);
+		fputc('\n', sc->ctx->out);
+	}
 	return MNL_CB_OK;
 }
 

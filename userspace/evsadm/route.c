@@ -108,7 +108,6 @@ void evsadm_route_print(FILE *f, const struct evs_route_info *rt)
 		fprintf(f, " metric %u", rt->metric);
 	if (EVS_HAS(rt, EVS_ROUTE_A_TABLE) && rt->table != 254)
 		fprintf(f, " table %u", rt->table);
-	fputc('\n', f);
 }
 
 struct show_ctx {
@@ -128,10 +127,12 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	if ((sc->ifindex && rt.ifindex != sc->ifindex) ||
 	    (sc->conn_id && rt.conn_id != sc->conn_id))
 		return MNL_CB_OK;
-	if (sc->arr)
+	if (sc->arr) {
 		json_object_array_add(sc->arr, evs_json_route(&rt, evsadm_ifname(rt.ifindex, dev)));
-	else
+	} else {
 		evsadm_route_print(sc->ctx->out, &rt);
+		fputc('\n', sc->ctx->out);
+	}
 	return MNL_CB_OK;
 }
 

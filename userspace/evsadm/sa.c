@@ -136,7 +136,6 @@ static int read_key_line(int fd, const char *from, char *out, size_t max,
 /* The key text of @FILE or @- (stdin). */
 static int key_text(const char *word, char *out, size_t max, struct evs_err *e)
 {
-	struct evs_err why;
 	int fd, rc;
 
 	if (!strcmp(word, "@-"))
@@ -144,13 +143,9 @@ static int key_text(const char *word, char *out, size_t max, struct evs_err *e)
 	fd = open(word + 1, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return evs_errf(e, "%s: %s", word + 1, strerror(errno));
-	switch (evs_secret_file_check(fd, word + 1, &why)) {
-	case -1:
+	if (evs_secret_file_vet(fd, word + 1, e)) {
 		close(fd);
-		return evs_errf(e, "%s", why.msg);
-	case 1:
-		evs_warn("%s", why.msg);
-		break;
+		return -1;
 	}
 	rc = read_key_line(fd, word + 1, out, max, e);
 	close(fd);

@@ -55,6 +55,14 @@ static void sample_cb(uint32_t conn_id, uint32_t spi, bool inbound, uint64_t byt
 		x->active_ms = evs_session_now(x->s);
 }
 
+/* Add one SA's figures to the inbound or the outbound totals. */
+static void count_add(const struct sa_count *c, uint64_t *rx_bytes, uint64_t *rx_pkts,
+		      uint64_t *tx_bytes, uint64_t *tx_pkts)
+{
+	*(c->inbound ? rx_bytes : tx_bytes) += c->bytes;
+	*(c->inbound ? rx_pkts : tx_pkts) += c->packets;
+}
+
 /* SAs a read did not see are gone (rekey, delete): fold their last figures
  * into the retired totals, so nothing is counted twice or lost. */
 static void retire_unseen(struct ezv_sess *x)
@@ -64,13 +72,8 @@ static void retire_unseen(struct ezv_sess *x)
 			i++;
 			continue;
 		}
-		if (x->sa[i].inbound) {
-			x->retired_rx_bytes += x->sa[i].bytes;
-			x->retired_rx_pkts += x->sa[i].packets;
-		} else {
-			x->retired_tx_bytes += x->sa[i].bytes;
-			x->retired_tx_pkts += x->sa[i].packets;
-		}
+		count_add(&x->sa[i], &x->retired_rx_bytes, &x->retired_rx_pkts,
+			  &x->retired_tx_bytes, &x->retired_tx_pkts);
 		x->sa[i] = x->sa[--x->n_sa];
 	}
 }
@@ -108,15 +111,8 @@ void ezv_sess_traffic(const struct ezv_sess *x, struct ezv_traffic *t)
 	t->rx_packets = x->retired_rx_pkts;
 	t->tx_bytes = x->retired_tx_bytes;
 	t->tx_packets = x->retired_tx_pkts;
-	for (unsigned i = 0; i < x->n_sa; i++) {
-		if (x->sa[i].inbound) {
-			t->rx_bytes += x->sa[i].bytes;
-			t->rx_packets += x->sa[i].packets;
-		} else {
-			t->tx_bytes += x->sa[i].bytes;
-			t->tx_packets += x->sa[i].packets;
-		}
-	}
+	for (unsigned i = 0; i < x->n_sa; i++)
+		count_add(&x->sa[i], &t->rx_bytes, &t->rx_packets, &t->tx_bytes, &t->tx_packets);
 }
 
 void ezv_counters_refresh(struct ezv *z)

@@ -55,38 +55,23 @@ bad:
 	return evs_errf(e, KW_FMT " expects a number, got \"%s\"", KW_ARG(kw), word);
 }
 
-int evs_parse_u32(const char *kw, const char *word, uint32_t min, uint32_t max,
-		  uint32_t *out, struct evs_err *e)
-{
-	uint64_t v;
-
-	if (evs_parse_u64(kw, word, min, max, &v, e))
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
+/* evs_parse_u32, _u16, _u8: evs_parse_u64 within the narrower type's
+ * bounds (the caller's @max fits the type, so the value does too). */
+#define EVS_PARSE_NARROW(bits)							\
+int evs_parse_u##bits(const char *kw, const char *word, uint##bits##_t min,	\
+		      uint##bits##_t max, uint##bits##_t *out, struct evs_err *e) \
+{										\
+	uint64_t v;								\
+										\
+	if (evs_parse_u64(kw, word, min, max, &v, e))				\
+		return -1;							\
+	*out = (uint##bits##_t)v;						\
+	return 0;								\
 }
-
-int evs_parse_u16(const char *kw, const char *word, uint16_t min, uint16_t max,
-		  uint16_t *out, struct evs_err *e)
-{
-	uint64_t v;
-
-	if (evs_parse_u64(kw, word, min, max, &v, e))
-		return -1;
-	*out = (uint16_t)v;
-	return 0;
-}
-
-int evs_parse_u8(const char *kw, const char *word, uint8_t min, uint8_t max,
-		 uint8_t *out, struct evs_err *e)
-{
-	uint64_t v;
-
-	if (evs_parse_u64(kw, word, min, max, &v, e))
-		return -1;
-	*out = (uint8_t)v;
-	return 0;
-}
+EVS_PARSE_NARROW(32)
+EVS_PARSE_NARROW(16)
+EVS_PARSE_NARROW(8)
+#undef EVS_PARSE_NARROW
 
 static const char *family_word(int family)
 {

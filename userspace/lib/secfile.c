@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "lib/secfile.h"
 
 int evs_secret_file_check(int fd, const char *path, struct evs_err *err)
@@ -33,6 +34,22 @@ int evs_secret_file_check(int fd, const char *path, struct evs_err *err)
 			 st.st_mode & S_IROTH ? "everyone" : "its group",
 			 (unsigned)(st.st_mode & 07777), path);
 		return 1;
+	}
+	return 0;
+}
+
+int evs_secret_file_vet(int fd, const char *path, struct evs_err *err)
+{
+	struct evs_err why;
+
+	switch (evs_secret_file_check(fd, path, &why)) {
+	case -1:
+		if (err)
+			*err = why;
+		return -1;
+	case 1:
+		evs_warn("%s", why.msg);
+		break;
 	}
 	return 0;
 }

@@ -19,4 +19,8 @@
  * the reason in err. */
 int evs_secret_file_check(int fd, const char *path, struct evs_err *err);
 
+/* The same, with the warning logged (evs_warn): 0 loads, -1 refused
+ * (the reason in @err, when given). */
+int evs_secret_file_vet(int fd, const char *path, struct evs_err *err);
+
 #endif

@@ -249,17 +249,9 @@ int userdb_load(struct userdb *db, const char *path, bool missing_ok,
 		close(fd);
 		return uerr(err, "%s: not a regular file", path);
 	}
-	{
-		struct evs_err why;
-
-		switch (evs_secret_file_check(fd, path, &why)) {
-		case -1:
-			close(fd);
-			return uerr(err, "%s", why.msg);
-		case 1:
-			evs_warn("%s", why.msg);
-			break;
-		}
+	if (evs_secret_file_vet(fd, path, err)) {
+		close(fd);
+		return -1;
 	}
 	if ((unsigned long long)st.st_size > USERDB_FILE_MAX) {
 		close(fd);

@@ -271,4 +271,13 @@ static inline struct ike_sa *only_sa(struct side *s)
 	return found;
 }
 
+/* Keep both ends busy (DPD answered) for secs seconds. */
+static inline void idle(struct side *a, struct side *b, int secs)
+{
+	for (int i = 0; i < secs; i++) {
+		tick(a, b, 1000);
+		pump(a, b);
+	}
+}
+
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct unit_case {
@@ -86,6 +87,23 @@ static inline char *unit_tmpfile(const char *text)
 	}
 	close(fd);
 	return path;
+}
+
+/* the same, with the file's mode set to @mode */
+static inline char *unit_tmpfile_mode(const char *text, mode_t mode)
+{
+	char *path = unit_tmpfile(text);
+
+	UNIT_ASSERT_EQ_INT(chmod(path, mode), 0);
+	return path;
+}
+
+/* Every string of @want (@n of them) is in @text. */
+static inline void unit_assert_has_all(const char *text, const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!text || !strstr(text, want[i]))
+			UNIT_FAIL("\"%s\" not found in:\n%s", want[i], text ? text : "(null)");
 }
 
 #define UNIT_MAIN()							\

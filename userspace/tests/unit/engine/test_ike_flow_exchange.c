@@ -17,6 +17,7 @@
 
 #include <linux/evs.h>
 
+#include "tests/unit/conf_text.h"
 #include "tests/unit/ike_conf.h"
 #include "ike/engine/ikesa.h"
 #include "ike/engine/info.h"
@@ -32,10 +33,7 @@
 
 static const char server_conf[] =
 	"crypto isakmp policy 10 {\n"
-	"    encryption aes 256\n"
-	"    hash sha256\n"
-	"    authentication pre-share\n"
-	"    group 14\n"
+	CONF_IKE_POLICY_BODY
 	"    lifetime 28800\n"
 	"}\n"
 	"crypto isakmp policy 20 {\n"
@@ -89,17 +87,7 @@ static const char client_main_conf[] =
 
 static const char client_aggr_conf[] =
 	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
-	"peer gw {\n"
-	"    server 203.0.113.1\n"
-	"    mode aggressive\n"
-	"    group-name sales\n"
-	"    group-key groupsecret\n"
-	"    encryption aes\n"
-	"    key-length 256\n"
-	"    hash sha256\n"
-	"    group 14\n"
-	"    transform-set T\n"
-	"}\n";
+	CONF_PEER_GW_AGGRESSIVE;
 
 static void engine_hooks(struct ike_engine *e);
 
@@ -304,12 +292,7 @@ UNIT_TEST(quick_mode_negotiates_aes_gcm)
 {
 	/* One IKE policy and the site-to-site key, then the sets. */
 #define GCM_SRV_HEAD \
-	"crypto isakmp policy 10 {\n" \
-	"    encryption aes 256\n" \
-	"    hash sha256\n" \
-	"    authentication pre-share\n" \
-	"    group 14\n" \
-	"}\n" \
+	CONF_IKE_POLICY_10 \
 	"crypto isakmp key mainsecret address 198.51.100.0/24 no-xauth {\n" \
 	"    local-network 0.0.0.0/0\n" \
 	"    remote-network 198.51.100.0/24\n" \
@@ -933,15 +916,6 @@ static void client_rut(struct side *cli)
 	UNIT_ASSERT(info_send_notify(only_sa(cli), ISAKMP_N_R_U_THERE,
 				     ISAKMP_PROTO_ISAKMP, NULL, 0, &be, 4) == 0);
 	UNIT_ASSERT_EQ_INT(cli->nq, 1);
-}
-
-/* Keep both ends busy (DPD answered) for secs seconds. */
-static void idle(struct side *cli, struct side *srv, int secs)
-{
-	for (int i = 0; i < secs; i++) {
-		tick(cli, srv, 1000);
-		pump(cli, srv);
-	}
 }
 
 UNIT_TEST(replayed_info_is_ignored_for_the_sa_life)

@@ -24,18 +24,14 @@
 #include "ike/engine/session.h"
 #include "lib/daemon_log.h"
 #include "lib/secret.h"
+#include "tests/unit/conf_text.h"
 #include "tests/unit/ike_conf.h"
 #include "tests/unit/unit.h"
 
 #include "tests/unit/ike_pair.h"
 
 static const char gw_conf[] =
-	"crypto isakmp policy 10 {\n"
-	"    encryption aes 256\n"
-	"    hash sha256\n"
-	"    authentication pre-share\n"
-	"    group 14\n"
-	"}\n"
+	CONF_IKE_POLICY_10
 	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
 	"timers {\n"
 	"    dpd-interval 10\n"
@@ -48,17 +44,7 @@ static const char phone_conf[] =
 	"    dpd-interval 10\n"
 	"    dpd-retries 3\n"
 	"}\n"
-	"peer gw {\n"
-	"    server 203.0.113.1\n"
-	"    mode aggressive\n"
-	"    group-name sales\n"
-	"    group-key groupsecret\n"
-	"    encryption aes\n"
-	"    key-length 256\n"
-	"    hash sha256\n"
-	"    group 14\n"
-	"    transform-set T\n"
-	"}\n";
+	CONF_PEER_GW_AGGRESSIVE;
 
 static struct secret *sales_key;
 
@@ -217,14 +203,6 @@ static struct ike_sa *adopt(struct side *gw, const char *text, struct evs_err *e
 	sa = ike_sa_state_restore(gw->e, o, err);
 	json_object_put(o);
 	return sa;
-}
-
-static void idle(struct side *a, struct side *b, int secs)
-{
-	for (int i = 0; i < secs; i++) {
-		tick(a, b, 1000);
-		pump(a, b);
-	}
 }
 
 UNIT_TEST(adopted_session_answers_dpd_rekey_and_delete)

@@ -2,24 +2,11 @@
 /* evsadm policy, conn, route, proxy-arp, link: grammar accepted and
  * rejected, messages built (walked back with libmnl), JSON shape. */
 #include <arpa/inet.h>
-#include <wordexp.h>
 
+#include "tests/unit/evsadm/run_words.h"
+#include "tests/unit/nl_walk.h"
 #include "tests/unit/unit.h"
 #include "evsadm/evsadm.h"
-
-typedef int (*parse_fn)(int argc, char **argv, void *req, struct evs_err *e);
-
-static int run_parse(parse_fn fn, const char *line, void *req, struct evs_err *e)
-{
-	wordexp_t w;
-	int ret;
-
-	if (wordexp(line, &w, WRDE_NOCMD))
-		UNIT_FAIL("wordexp failed on %s", line);
-	ret = fn((int)w.we_wordc, w.we_wordv, req, e);
-	wordfree(&w);
-	return ret;
-}
 
 #define OK(fn, line, req) do {						\
 		struct evs_err e_ = { "" };				\
@@ -37,28 +24,6 @@ static int run_parse(parse_fn fn, const char *line, void *req, struct evs_err *e
 		if (strcmp(e_.msg, (want)))				\
 			UNIT_FAIL("%s:\n#     got  \"%s\"\n#     want \"%s\"", (line), e_.msg, (want)); \
 	} while (0)
-
-static const struct nlattr *find_attr(const void *start, size_t len, uint16_t type)
-{
-	const struct nlattr *attr;
-
-	mnl_attr_for_each_payload(start, len)
-		if (mnl_attr_get_type(attr) == type)
-			return attr;
-	return NULL;
-}
-
-static const struct nlattr *nested(const struct nlattr *nest, uint16_t type)
-{
-	return nest ? find_attr(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest), type)
-		    : NULL;
-}
-
-static const struct nlattr *top(const struct nlmsghdr *nlh, uint16_t type)
-{
-	return find_attr(mnl_nlmsg_get_payload_offset(nlh, GENL_HDRLEN),
-			 mnl_nlmsg_get_payload_len(nlh) - GENL_HDRLEN, type);
-}
 
 static uint8_t cmd_of(const struct nlmsghdr *nlh)
 {

@@ -4,8 +4,9 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <wordexp.h>
 
+#include "tests/unit/evsadm/run_words.h"
+#include "tests/unit/nl_walk.h"
 #include "tests/unit/unit.h"
 #include "evsadm/evsadm.h"
 
@@ -14,17 +15,9 @@
 #define SHA256_KEY "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define BASE "dev evs0 dir out spi 0x1000 src 198.51.100.1 dst 203.0.113.7 "
 
-/* Split like a shell would (the grammar has parentheses in ALGO names). */
 static int parse_line(const char *line, struct evsadm_sa_req *req, struct evs_err *e)
 {
-	wordexp_t w;
-	int ret;
-
-	if (wordexp(line, &w, WRDE_NOCMD))
-		UNIT_FAIL("wordexp failed on %s", line);
-	ret = evsadm_sa_parse((int)w.we_wordc, w.we_wordv, req, e);
-	wordfree(&w);
-	return ret;
+	return run_parse((parse_fn)evsadm_sa_parse, line, req, e);
 }
 
 static void expect_ok(const char *line, struct evsadm_sa_req *req)
@@ -173,25 +166,13 @@ UNIT_TEST(sa_add_rejects_bad_words)
 
 /* Keys from a file (@FILE) or standard input (@-), so that they never
  * appear on a command line (issue 10, item 14). */
-static char *key_file(const char *text, mode_t mode)
-{
-	char *path = strdup("/tmp/evsadm-key-XXXXXX");
-	int fd = mkstemp(path);
-
-	UNIT_ASSERT(fd >= 0);
-	UNIT_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	UNIT_ASSERT_EQ_INT(fchmod(fd, mode), 0);
-	close(fd);
-	return path;
-}
-
 UNIT_TEST(sa_add_keys_from_file_and_stdin)
 {
 	struct evsadm_sa_req r;
 	char line[512], msg[600];
-	char *enc = key_file(AES_KEY "\n", 0600);
-	char *bad = key_file("0x00zz\n", 0600);
-	char *open_w = key_file(AES_KEY "\n", 0666);
+	char *enc = unit_tmpfile_mode(AES_KEY "\n", 0600);
+	char *bad = unit_tmpfile_mode("0x00zz\n", 0600);
+	char *open_w = unit_tmpfile_mode(AES_KEY "\n", 0666);
 	int p[2], saved = dup(0);
 
 	snprintf(line, sizeof(line), "add " BASE "enc 'cbc(aes)' @%s auth 'hmac(sha256)' @-", enc);
@@ -296,33 +277,6 @@ UNIT_TEST(sa_other_verbs)
 	expect_err("frob", "unknown command \"frob\" for \"sa\"; one of add, update, del, get, show, list or flush");
 	expect_err("", "missing command; one of add, update, del, get, show, list or flush");
 }
-
-/* Find attribute @type in the payload area [start, start+len). */
-static const struct nlattr *find_attr(const void *start, size_t len, uint16_t type)
-{
-	const struct nlattr *attr;
-
-	mnl_attr_for_each_payload(start, len)
-		if (mnl_attr_get_type(attr) == type)
-			return attr;
-	return NULL;
-}
-
-static const struct nlattr *nested(const struct nlattr *nest, uint16_t type)
-{
-	return find_attr(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest), type);
-}
-
-static const struct nlattr *top(const struct nlmsghdr *nlh, uint16_t type)
-{
-	return find_attr(mnl_nlmsg_get_payload_offset(nlh, GENL_HDRLEN),
-			 mnl_nlmsg_get_payload_len(nlh) - GENL_HDRLEN, type);
-}
-
-#define ASSERT_ATTR(a, len) do {					\
-		UNIT_ASSERT((a) != NULL);				\
-		UNIT_ASSERT_EQ_INT(mnl_attr_get_payload_len(a), (len));	\
-	} while (0)
 
 UNIT_TEST(sa_add_message)
 {
@@ -583,6 +537,17 @@ UNIT_TEST(sa_reply_json_shape)
 
 UNIT_TEST(sa_reply_text)
 {
+	static const char *const want[] = {
+		"src 198.51.100.1 dst 203.0.113.7\n",
+		"\tdev evs0 dir out proto esp spi 0x00001000 (4096) replay-window 0 flag esn\n",
+		"\taead rfc4106(gcm(aes)) key 160 bits icv 128 bits\n",
+		"\tencap type espinudp sport 4500 dport 4500\n",
+		"\tstate soft-expired conn 3 oseq 0x11\n",
+		"\tlimit bytes-hard 1000000\n",
+		"\tcurrent bytes 1234\n",
+		"RX: packets 20 bytes 30 dummy 160  TX:",
+		"drops: no-sa 60 replay 70",
+	};
 	char buf[EVS_NL_BUFSZ], *text = NULL;
 	struct nlmsghdr *nlh = fake_reply(buf);
 	struct evs_sa_info sa;
@@ -594,15 +559,7 @@ UNIT_TEST(sa_reply_text)
 	f = open_memstream(&text, &len);
 	evsadm_sa_print(f, &sa, 1);
 	fclose(f);
-	UNIT_ASSERT(strstr(text, "src 198.51.100.1 dst 203.0.113.7\n"));
-	UNIT_ASSERT(strstr(text, "\tdev evs0 dir out proto esp spi 0x00001000 (4096) replay-window 0 flag esn\n"));
-	UNIT_ASSERT(strstr(text, "\taead rfc4106(gcm(aes)) key 160 bits icv 128 bits\n"));
-	UNIT_ASSERT(strstr(text, "\tencap type espinudp sport 4500 dport 4500\n"));
-	UNIT_ASSERT(strstr(text, "\tstate soft-expired conn 3 oseq 0x11\n"));
-	UNIT_ASSERT(strstr(text, "\tlimit bytes-hard 1000000\n"));
-	UNIT_ASSERT(strstr(text, "\tcurrent bytes 1234\n"));
-	UNIT_ASSERT(strstr(text, "RX: packets 20 bytes 30 dummy 160  TX:"));
-	UNIT_ASSERT(strstr(text, "drops: no-sa 60 replay 70"));
+	unit_assert_has_all(text, want, sizeof(want) / sizeof(want[0]));
 	free(text);
 }
 

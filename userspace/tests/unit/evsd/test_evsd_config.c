@@ -12,6 +12,7 @@
 #include "lib/secret.h"
 #include "lib/userdb.h"
 #include "ezv/easyvpn_policy.h"
+#include "tests/unit/conf_text.h"
 #include "tests/unit/unit.h"
 
 static const char good[] =
@@ -28,10 +29,7 @@ static const char good[] =
 	"    group 2\n"
 	"}\n"
 	"crypto isakmp policy 10 {   # strongest first by number\n"
-	"    encryption aes 256\n"
-	"    hash sha256\n"
-	"    authentication pre-share\n"
-	"    group 14\n"
+	CONF_IKE_POLICY_BODY
 	"    lifetime 28800\n"
 	"}\n"
 	"crypto isakmp key \"s3cret with spaces\" address 203.0.113.0/24\n"

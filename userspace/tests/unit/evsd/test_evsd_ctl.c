@@ -304,6 +304,16 @@ static void expect_error(struct fixture *f, const char *req, const char *part)
 	json_object_put(a);
 }
 
+/* @req succeeds, and its answer (as plain JSON) holds @part. */
+static void expect_answer(struct fixture *f, const char *req, const char *part)
+{
+	struct json_object *a = ask(f, req);
+
+	UNIT_ASSERT(!error_of(a));
+	UNIT_ASSERT(strstr(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN), part));
+	json_object_put(a);
+}
+
 UNIT_TEST(requests_that_are_not_one_versioned_object_are_refused)
 {
 	struct fixture f;
@@ -364,16 +374,11 @@ UNIT_TEST(unknown_commands_and_arguments_are_refused_and_named)
 	expect_error(&f, "{\"version\":1,\"command\":\"daemon-show\",\"args\":{\"x\":1}}",
 		     "unknown argument \"x\"");
 	/* Without the Easy VPN module: nothing to show, nothing to end. */
-	a = ask(&f, "{\"version\":1,\"command\":\"session-show\",\"args\":{\"user\":\"alice\"}}");
-	UNIT_ASSERT(!error_of(a));
-	UNIT_ASSERT(strstr(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN), "\"sessions\":[]"));
-	json_object_put(a);
+	expect_answer(&f, "{\"version\":1,\"command\":\"session-show\",\"args\":{\"user\":\"alice\"}}",
+		      "\"sessions\":[]");
 	expect_error(&f, "{\"version\":1,\"command\":\"session-del\",\"args\":{\"id\":3}}",
 		     "no Easy VPN sessions");
-	a = ask(&f, "{\"version\":1,\"command\":\"pool-show\"}");
-	UNIT_ASSERT(!error_of(a));
-	UNIT_ASSERT(strstr(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN), "\"pools\":[]"));
-	json_object_put(a);
+	expect_answer(&f, "{\"version\":1,\"command\":\"pool-show\"}", "\"pools\":[]");
 	fx_close(&f);
 }
 
@@ -507,18 +512,6 @@ UNIT_TEST(an_over_long_request_is_answered_with_an_error)
 	fx_close(&f);
 }
 
-static char *write_file(const char *text, mode_t mode)
-{
-	char *path = strdup("/tmp/evs-perm-XXXXXX");
-	int fd = mkstemp(path);
-
-	UNIT_ASSERT(fd >= 0);
-	UNIT_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	UNIT_ASSERT_EQ_INT(fchmod(fd, mode), 0);
-	close(fd);
-	return path;
-}
-
 static char warned[512];
 
 static void warn_hook(enum evsd_log_level level, const char *msg, void *arg)
@@ -533,6 +526,14 @@ static void warn_hook(enum evsd_log_level level, const char *msg, void *arg)
 UNIT_TEST(config_and_user_file_permissions)
 {
 	static const mode_t refused[] = { 0666, 0620, 0602, 0660 };
+	static const struct {
+		mode_t mode;
+		const char *warning;	/* NULL: none */
+	} readable[] = {
+		{ 0644, "readable by everyone (mode 0644)" },
+		{ 0640, "readable by its group" },
+		{ 0600, NULL },
+	};
 	struct evsd_config cfg;
 	struct evs_err err;
 	struct userdb db;
@@ -540,13 +541,13 @@ UNIT_TEST(config_and_user_file_permissions)
 	char *p;
 
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		p = write_file("device evs0\n", refused[i]);
+		p = unit_tmpfile_mode("device evs0\n", refused[i]);
 		UNIT_ASSERT_EQ_INT(evsd_config_load(p, &cfg, &err), -1);
 		UNIT_ASSERT(strstr(err.msg, "writable by"));
 		UNIT_ASSERT(strstr(err.msg, "refused"));
 		unlink(p);
 		free(p);
-		p = write_file("", refused[i]);
+		p = unit_tmpfile_mode("", refused[i]);
 		userdb_init(&db);
 		UNIT_ASSERT_EQ_INT(userdb_load(&db, p, false, &ue), -1);
 		UNIT_ASSERT(strstr(ue.msg, "writable by"));
@@ -556,27 +557,18 @@ UNIT_TEST(config_and_user_file_permissions)
 	}
 	/* readable by others: loads, with a warning */
 	evsd_log_set_hook(warn_hook, NULL);
-	warned[0] = '\0';
-	p = write_file("device evs0\n", 0644);
-	UNIT_ASSERT_EQ_INT(evsd_config_load(p, &cfg, &err), 0);
-	UNIT_ASSERT(strstr(warned, "readable by everyone (mode 0644)"));
-	evsd_config_free(&cfg);
-	unlink(p);
-	free(p);
-	warned[0] = '\0';
-	p = write_file("device evs0\n", 0640);
-	UNIT_ASSERT_EQ_INT(evsd_config_load(p, &cfg, &err), 0);
-	UNIT_ASSERT(strstr(warned, "readable by its group"));
-	evsd_config_free(&cfg);
-	unlink(p);
-	free(p);
-	warned[0] = '\0';
-	p = write_file("device evs0\n", 0600);
-	UNIT_ASSERT_EQ_INT(evsd_config_load(p, &cfg, &err), 0);
-	UNIT_ASSERT_EQ_INT(warned[0], '\0');
-	evsd_config_free(&cfg);
-	unlink(p);
-	free(p);
+	for (size_t i = 0; i < sizeof(readable) / sizeof(readable[0]); i++) {
+		warned[0] = '\0';
+		p = unit_tmpfile_mode("device evs0\n", readable[i].mode);
+		UNIT_ASSERT_EQ_INT(evsd_config_load(p, &cfg, &err), 0);
+		if (readable[i].warning)
+			UNIT_ASSERT(strstr(warned, readable[i].warning));
+		else
+			UNIT_ASSERT_EQ_INT(warned[0], '\0');
+		evsd_config_free(&cfg);
+		unlink(p);
+		free(p);
+	}
 	evsd_log_set_hook(NULL, NULL);
 }
 

@@ -87,6 +87,17 @@ static int natt_index(const struct net *n)
 	return -1;
 }
 
+/* open_for() that succeeds with @n_sockets sockets, one of them given to
+ * evs.ko for NAT-T; returns the index of that one (-1: none marked). */
+static int open_sockets(const char *listens, uint16_t port, struct evsd_config *cfg,
+			struct net *n, unsigned n_sockets)
+{
+	UNIT_ASSERT(open_for(listens, port, cfg, n) == 0);
+	UNIT_ASSERT_EQ_INT(n->n, n_sockets);
+	UNIT_ASSERT_EQ_INT(attached(n), 1);
+	return natt_index(n);
+}
+
 static void read_all(struct net *n, struct ike_engine *e)
 {
 	usleep(20000);	/* loopback delivery is immediate; be generous */
@@ -105,11 +116,8 @@ UNIT_TEST(two_listen_addresses_share_one_natt_socket)
 	struct net n;
 	int natt;
 
-	UNIT_ASSERT(open_for("listen 127.0.0.1\nlisten 127.0.0.2\n", port, &cfg, &n) == 0);
 	/* Two IKE sockets, one NAT-T socket for evs.ko (it takes one). */
-	UNIT_ASSERT_EQ_INT(n.n, 3);
-	UNIT_ASSERT_EQ_INT(attached(&n), 1);
-	natt = natt_index(&n);
+	natt = open_sockets("listen 127.0.0.1\nlisten 127.0.0.2\n", port, &cfg, &n, 3);
 	UNIT_ASSERT(natt >= 0);
 	UNIT_ASSERT(((struct sockaddr_in *)&n.s[natt].bound)->sin_addr.s_addr == 0);
 
@@ -140,10 +148,7 @@ UNIT_TEST(one_listen_address_binds_natt_to_it)
 	struct net n;
 	int natt;
 
-	UNIT_ASSERT(open_for("listen 127.0.0.2\n", port, &cfg, &n) == 0);
-	UNIT_ASSERT_EQ_INT(n.n, 2);
-	UNIT_ASSERT_EQ_INT(attached(&n), 1);
-	natt = natt_index(&n);
+	natt = open_sockets("listen 127.0.0.2\n", port, &cfg, &n, 2);
 	UNIT_ASSERT(natt >= 0 && !n.s[natt].filter);
 	UNIT_ASSERT(((struct sockaddr_in *)&n.s[natt].bound)->sin_addr.s_addr ==
 		    htonl(0x7f000002));
@@ -157,9 +162,7 @@ UNIT_TEST(no_listen_address_is_one_wildcard_pair)
 	struct evsd_config cfg;
 	struct net n;
 
-	UNIT_ASSERT(open_for("", port, &cfg, &n) == 0);
-	UNIT_ASSERT_EQ_INT(n.n, 2);
-	UNIT_ASSERT_EQ_INT(attached(&n), 1);
+	open_sockets("", port, &cfg, &n, 2);
 	net_close(&n);
 	evsd_config_free(&cfg);
 }

@@ -21,18 +21,14 @@
 #include "evsd/evsd.h"
 #include "ezv/easyvpn.h"
 #include "lib/daemon_log.h"
+#include "tests/unit/conf_text.h"
 #include "tests/unit/unit.h"
 
 static const char conf_fmt[] =
 	"device evs0\n"
 	"listen 127.0.0.1\n"
 	"ports %u %u\n"
-	"crypto isakmp policy 10 {\n"
-	"    encryption aes 256\n"
-	"    hash sha256\n"
-	"    authentication pre-share\n"
-	"    group 14\n"
-	"}\n"
+	CONF_IKE_POLICY_10
 	"%s";
 
 static char logged[4096];

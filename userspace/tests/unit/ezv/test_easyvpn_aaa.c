@@ -18,6 +18,18 @@ static struct userdb *make_db(const char *user, const char *group, const char *p
 	return db;
 }
 
+/* A worker with one user: alice, group sales, password "right". */
+static struct aaa *aaa_alice(struct easyvpn_config *cfg)
+{
+	struct evs_err err;
+	struct aaa *a;
+
+	memset(cfg, 0, sizeof(*cfg));
+	a = aaa_new(cfg, make_db("alice", "sales", "right"), &err);
+	UNIT_ASSERT(a);
+	return a;
+}
+
 static void submit(struct aaa *a, uint32_t id, const char *user, const char *pw)
 {
 	struct aaa_request rq = { .id = id, .method = EZV_AUTH_LOCAL };
@@ -47,11 +59,8 @@ UNIT_TEST(local_logins_in_order)
 	struct easyvpn_config cfg;
 	struct aaa_result r;
 	struct aaa *a;
-	struct evs_err err;
 
-	memset(&cfg, 0, sizeof(cfg));
-	a = aaa_new(&cfg, make_db("alice", "sales", "right"), &err);
-	UNIT_ASSERT(a);
+	a = aaa_alice(&cfg);
 	submit(a, 1, "alice", "right");
 	submit(a, 2, "alice", "wrong");
 	submit(a, 3, "mallory", "right");
@@ -89,11 +98,8 @@ UNIT_TEST(radius_without_servers_refuses)
 	struct aaa_request rq = { .id = 9, .method = EZV_AUTH_RADIUS };
 	struct aaa_result r;
 	struct aaa *a;
-	struct evs_err err;
 
-	memset(&cfg, 0, sizeof(cfg));
-	a = aaa_new(&cfg, make_db("alice", "sales", "right"), &err);
-	UNIT_ASSERT(a);
+	a = aaa_alice(&cfg);
 	strcpy(rq.user, "alice");
 	memcpy(rq.pass, "right", 5);
 	rq.pass_len = 5;

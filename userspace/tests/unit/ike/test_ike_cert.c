@@ -49,16 +49,29 @@ static char *p(const char *name)
 	return bufs[i];
 }
 
+/* A new test directory (from the mkdtemp template @tmpl) with two CAs:
+ * ca ("evs test CA", which signs CRLs) and other ("other CA", which signs
+ * CRLs too when @other_signs_crls). */
+static void new_dir_with_cas(const char *tmpl, bool other_signs_crls)
+{
+	char cmd[512];
+
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	UNIT_ASSERT(mkdtemp(dir));
+	for (int i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s.key -out %s.pem"
+			 " -days 2 -subj '/CN=%s' -addext basicConstraints=critical,CA:TRUE%s"
+			 " 2>/dev/null", i ? "other" : "ca", i ? "other" : "ca",
+			 i ? "other CA" : "evs test CA",
+			 !i || other_signs_crls ? " -addext keyUsage=keyCertSign,cRLSign" : "");
+		sh(cmd);
+	}
+}
+
 UNIT_TEST(make_certificates_with_openssl_cli)
 {
-	strcpy(dir, "/tmp/evs-cert-XXXXXX");
-	UNIT_ASSERT(mkdtemp(dir));
-	sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem"
-	   " -days 2 -subj '/CN=evs test CA' -addext basicConstraints=critical,CA:TRUE"
-	   " -addext keyUsage=keyCertSign,cRLSign 2>/dev/null");
-	sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem"
-	   " -days 2 -subj '/CN=other CA' -addext basicConstraints=critical,CA:TRUE"
-	   " 2>/dev/null");
+	new_dir_with_cas("/tmp/evs-cert-XXXXXX", false);
 	sh("printf 'subjectAltName=DNS:gw.example.net,IP:198.51.100.1,"
 	   "email:admin@example.net\\n' > ext.cnf && openssl req -newkey rsa:2048 -nodes"
 	   " -keyout gw.key -out gw.csr -subj '/O=evs/CN=gw.example.net' 2>/dev/null &&"
@@ -220,14 +233,7 @@ static void leaf(const char *name, const char *issuer, const char *ext)
 
 UNIT_TEST(make_crls_eku_and_chain_certificates)
 {
-	strcpy(dir, "/tmp/evs-cert2-XXXXXX");
-	UNIT_ASSERT(mkdtemp(dir));
-	sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem"
-	   " -days 2 -subj '/CN=evs test CA' -addext basicConstraints=critical,CA:TRUE"
-	   " -addext keyUsage=keyCertSign,cRLSign 2>/dev/null");
-	sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem"
-	   " -days 2 -subj '/CN=other CA' -addext basicConstraints=critical,CA:TRUE"
-	   " -addext keyUsage=keyCertSign,cRLSign 2>/dev/null");
+	new_dir_with_cas("/tmp/evs-cert2-XXXXXX", true);
 	leaf("good", "ca", "");
 	leaf("bad", "ca", "");
 	leaf("mail", "ca", "extendedKeyUsage=emailProtection\n");
@@ -278,6 +284,18 @@ UNIT_TEST(defaults_refuse_non_ike_eku_and_long_chains)
 	cert_store_free(cs);
 }
 
+/* The test CA's store with @crl as its CRL file; setting that policy
+ * returns @want. */
+static struct cert_store *store_with_crl(struct cert_policy *pol, const char *crl, int want,
+					 struct evs_err *why)
+{
+	struct cert_store *cs = cert_store_load(p("ca.pem"), NULL, NULL, why);
+
+	pol->crl_file = p(crl);
+	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, pol, why), want);
+	return cs;
+}
+
 UNIT_TEST(policy_crl_eku_and_depth)
 {
 	struct cert_policy pol = { .max_depth = CERT_DEFAULT_DEPTH, .eku = CERT_EKU_IKE };
@@ -285,9 +303,7 @@ UNIT_TEST(policy_crl_eku_and_depth)
 	struct evs_err why;
 
 	/* a CRL that lists nobody */
-	cs = cert_store_load(p("ca.pem"), NULL, NULL, &why);
-	pol.crl_file = p("empty.crl");
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), 0);
+	cs = store_with_crl(&pol, "empty.crl", 0, &why);
 	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, &why), 0);
 	UNIT_ASSERT_EQ_INT(verify(cs, p("bad.pem"), NULL, &why), 0);
 	/* without a CRL for an intermediate, chain checking refuses; leaf
@@ -296,24 +312,18 @@ UNIT_TEST(policy_crl_eku_and_depth)
 	UNIT_ASSERT(strstr(why.msg, "unable to get certificate CRL"));
 	cert_store_free(cs);
 	/* bad is revoked */
-	cs = cert_store_load(p("ca.pem"), NULL, NULL, &why);
-	pol.crl_file = p("revoked.crl");
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), 0);
+	cs = store_with_crl(&pol, "revoked.crl", 0, &why);
 	UNIT_ASSERT_EQ_INT(verify(cs, p("bad.pem"), NULL, &why), -1);
 	UNIT_ASSERT(strstr(why.msg, "certificate revoked"));
 	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, &why), 0);
 	cert_store_free(cs);
 	/* only another CA's CRL: no CRL for ours, refused */
-	cs = cert_store_load(p("ca.pem"), NULL, NULL, &why);
-	pol.crl_file = p("other.crl");
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), 0);
+	cs = store_with_crl(&pol, "other.crl", 0, &why);
 	UNIT_ASSERT_EQ_INT(verify(cs, p("good.pem"), NULL, &why), -1);
 	UNIT_ASSERT(strstr(why.msg, "unable to get certificate CRL"));
 	cert_store_free(cs);
 	/* not a CRL file */
-	cs = cert_store_load(p("ca.pem"), NULL, NULL, &why);
-	pol.crl_file = p("ca.pem");
-	UNIT_ASSERT_EQ_INT(cert_store_set_policy(cs, &pol, &why), -1);
+	cs = store_with_crl(&pol, "ca.pem", -1, &why);
 	UNIT_ASSERT(strstr(why.msg, "no PEM CRL"));
 	/* EKU: none, then an explicit list */
 	pol.crl_file = NULL;
