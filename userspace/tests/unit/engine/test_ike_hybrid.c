@@ -108,20 +108,15 @@ static const struct evs_post_phase1_ops login_step = {
 	.begin = login_begin,
 };
 
+static void login_hooks(struct ike_engine *e)
+{
+	evs_session_register_step(e, &login_step, NULL);
+}
+
 static void side_init(struct side *s, const char *name, const char *conf,
 		      enum evs_role role)
 {
-	struct evs_err err;
-
-	memset(s, 0, sizeof(*s));
-	s->name = name;
-	s->path = unit_tmpfile(conf);
-	if (ike_conf_load(s->path, &s->cfg, &err) < 0)
-		UNIT_FAIL("%s config: %s", name, err.msg);
-	s->e = ike_engine_new(&s->cfg.ike, role, &fake_ops, s);
-	UNIT_ASSERT(s->e);
-	evs_session_register_step(s->e, &login_step, NULL);
-	ike_engine_set_time(s->e, now_ms);
+	side_open(s, name, conf, role, login_hooks);
 }
 
 static void setup(struct side *srv, const char *srv_conf, struct side *cli,
