@@ -11,10 +11,10 @@
 # error changes nothing (the error logged with file:line, the sessions
 # intact).
 #
-# Then evsd is killed (SIGKILL) with a client connected and started again:
-# the old connection, its RRI route and proxy-ARP entry are gone before the
-# next client is served, and that client gets the same pool address
-# without a collision.
+# Then evsd is killed (SIGKILL) with a client connected, its session
+# records removed, and started again: the old connection, its RRI route
+# and proxy-ARP entry are gone before the next client is served, and that
+# client gets the same pool address without a collision.
 # evs-selftest-timeout: 1500
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -175,6 +175,10 @@ tap_check "after SIGKILL her connection, RRI route and proxy-ARP entry stay" \
 EZV_VPNC=a ezv_vpnc_stop
 # The dead evsd's socket file is still there: ike_start waits for a new one.
 rm -f "$IKE_TMP/server.sock"
+# Without its session records (an evsd run without a state directory, or
+# one that lost it) the next evsd cannot adopt alice's session: what the
+# kernel holds of it is a leftover to remove.  ops_restart tests adoption.
+rm -f "$IKE_TMP/server.state"/*.json
 ike_start server "$srv" "$IKE_TMP/server.conf" || tap_fail "evsd starts again"
 # The control socket is there: set-up (leftovers removed first) is done.
 tap_check "evsd says it removed one connection left by an earlier evsd" \
