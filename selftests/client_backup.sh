@@ -22,11 +22,6 @@ ike_init
 require_cmd jq
 ike_users || skip_all "evsadm user add failed"
 
-end_case() {
-	ike_stop_all
-	for ns in $(netns_list_mine); do ip netns del "$ns"; done
-}
-
 topology() {
 	local s l
 	netns_new cli srv srv2 lan lan2
@@ -105,14 +100,14 @@ case_failover() {
 	ike_conf_server "" group="backup-servers 198.51.100.3" >"$IKE_TMP/server.conf"
 	ike_conf_server | sed 's/^listen 198.51.100.1$/listen 198.51.100.3/' >"$IKE_TMP/backup.conf"
 	ike_conf_client "$client_timers" peer="return-to-primary after 30" >"$IKE_TMP/client.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "failover: primary starts"; end_case; return; }
-	ike_start backup "$srv2" "$IKE_TMP/backup.conf" || { tap_fail "failover: backup starts"; end_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "failover: client starts"; end_case; return; }
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "failover: primary starts"; ike_end_case; return; }
+	ike_start backup "$srv2" "$IKE_TMP/backup.conf" || { tap_fail "failover: backup starts"; ike_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "failover: client starts"; ike_end_case; return; }
 	if ! wait_gateway 198.51.100.1 90; then
 		tap_fail "failover: connected through the primary 198.51.100.1"
 		ike_diag client
 		ike_diag server
-		end_case
+		ike_end_case
 		return
 	fi
 	tap_ok "failover: connected through the primary 198.51.100.1"
@@ -126,7 +121,7 @@ case_failover() {
 		"failover: the primary killed, connected through the backup 198.51.100.3" \
 		"primary killed -> connected through the backup (DPD 4 s x 2 retries)"; then
 		ike_diag backup
-		end_case
+		ike_end_case
 		return
 	fi
 	tap_check "failover: the client logged the dead primary and the next gateway" \
@@ -137,7 +132,7 @@ case_failover() {
 	tap_check "failover: the backup has the session" \
 		sh -c "$EVSADM --socket $IKE_TMP/backup.sock session show | grep -q alice"
 	# the primary comes back; the rule: 30 s on a backup, then the primary
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "failover: primary restarts"; end_case; return; }
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "failover: primary restarts"; ike_end_case; return; }
 	timed_gateway 198.51.100.1 120 "failover: back on the primary (return-to-primary after 30)" \
 		"primary restarted -> connected through it again"
 	tap_check "failover: the client logged the return" \
@@ -153,7 +148,7 @@ case_failover() {
 		sh -c "$EVSADM --socket $IKE_TMP/backup.sock session show | grep -q alice"
 	ike_stop client
 	tap_result "failover: client exits cleanly" $?
-	end_case
+	ike_end_case
 }
 
 case_no_answer() {
@@ -161,8 +156,8 @@ case_no_answer() {
 	ike_conf_server | sed 's/^listen 198.51.100.1$/listen 198.51.100.3/' >"$IKE_TMP/backup.conf"
 	# 198.51.100.1 runs no evsd: the first server never answers
 	ike_conf_client "$client_timers" peer="server 198.51.100.3" >"$IKE_TMP/client.conf"
-	ike_start backup "$srv2" "$IKE_TMP/backup.conf" || { tap_fail "no answer: backup starts"; end_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "no answer: client starts"; end_case; return; }
+	ike_start backup "$srv2" "$IKE_TMP/backup.conf" || { tap_fail "no answer: backup starts"; ike_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "no answer: client starts"; ike_end_case; return; }
 	timed_gateway 198.51.100.3 120 "no answer: the first server silent, connected through the second" \
 		"start -> connected through the second server"
 	tap_check "no answer: the client logged it" \
@@ -170,7 +165,7 @@ case_no_answer() {
 		"$IKE_TMP/client.log"
 	tap_check "no answer: traffic flows" \
 		ip netns exec "$cli" ping -c 2 -i 0.3 -W 5 192.168.77.2
-	end_case
+	ike_end_case
 }
 
 case_failover

@@ -22,11 +22,6 @@ ike_init
 require_cmd jq
 ike_users || skip_all "evsadm user add failed"
 
-end_case() {
-	ike_stop_all
-	for ns in $(netns_list_mine); do ip netns del "$ns"; done
-}
-
 cshow() {
 	"$EVSADM" --socket "$IKE_TMP/client.sock" client show gw -j 2>/dev/null
 }
@@ -62,8 +57,8 @@ case_manual() {
 	printf '# home\nsearch home.lan\nnameserver 192.0.2.1\n' >"/etc/netns/$cli/resolv.conf"
 	on_exit "rm -rf /etc/netns/$cli /etc/resolv.conf.evsd-backup"
 	cp "/etc/netns/$cli/resolv.conf" "$IKE_TMP/resolv.orig"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "manual: server starts"; end_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "manual: client starts"; end_case; return; }
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "manual: server starts"; ike_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "manual: client starts"; ike_end_case; return; }
 	sleep 12	# longer than the client's 10 s reconnect round
 	tap_check "manual: the peer stays down without 'client connect'" \
 		test "$(cstate)" = down
@@ -81,7 +76,7 @@ case_manual() {
 		tap_fail "manual: up after 'client connect'"
 		ike_diag client
 		ike_diag server
-		end_case
+		ike_end_case
 		return
 	fi
 	inner=$(ike_client_inner client)
@@ -128,7 +123,7 @@ case_manual() {
 		"$EVSADM" --socket "$IKE_TMP/client.sock" client connect nosuch
 	ike_stop client
 	tap_result "manual: client exits cleanly" $?
-	end_case
+	ike_end_case
 }
 
 case_xauth() {
@@ -136,14 +131,14 @@ case_xauth() {
 	ike_topology
 	ike_conf_server >"$IKE_TMP/server.conf"
 	ike_conf_client "" password= >"$IKE_TMP/client.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "xauth: server starts"; end_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "xauth: client starts"; end_case; return; }
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "xauth: server starts"; ike_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "xauth: client starts"; ike_end_case; return; }
 	if wait_state "waiting for XAUTH" 60; then
 		tap_ok "xauth: no password configured: waiting for XAUTH"
 	else
 		tap_fail "xauth: no password configured: waiting for XAUTH"
 		ike_diag client
-		end_case
+		ike_end_case
 		return
 	fi
 	out=$(printf 'alice\nwrongpass\nalice\nuserpass\n' |
@@ -163,7 +158,7 @@ case_xauth() {
 		grep -q 'userpass\|wrongpass' "$IKE_TMP/client.log"
 	tap_check_fails "xauth: a second 'client xauth' is refused (not waiting)" \
 		sh -c "printf 'alice\nx\n' | $EVSADM --socket $IKE_TMP/client.sock client xauth gw timeout 3"
-	end_case
+	ike_end_case
 }
 
 case_nosave() {
@@ -171,8 +166,8 @@ case_nosave() {
 	ike_conf_server >"$IKE_TMP/server.conf"
 	sed -i '/^group sales {/a\    save-password no' "$IKE_TMP/server.conf"
 	ike_conf_client >"$IKE_TMP/client.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "nosave: server starts"; end_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "nosave: client starts"; end_case; return; }
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "nosave: server starts"; ike_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "nosave: client starts"; ike_end_case; return; }
 	tap_check "nosave: the first login uses the stored password" ike_client_up
 	tap_check "nosave: show says save-password no" \
 		test "$(cshow | jq -r '.[0].pushed.save_password')" = no
@@ -184,7 +179,7 @@ case_nosave() {
 	printf 'alice\nuserpass\n' |
 		"$EVSADM" --socket "$IKE_TMP/client.sock" client xauth gw timeout 60 | tap_diag
 	tap_check "nosave: up with the typed password" ike_client_up
-	end_case
+	ike_end_case
 }
 
 case_manual

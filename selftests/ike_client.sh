@@ -52,11 +52,6 @@ peer_addr_seen_by_lan() {
 	cat "$out" 2>/dev/null
 }
 
-end_case() {
-	ike_stop_all
-	for ns in $(netns_list_mine); do ip netns del "$ns"; done
-}
-
 case_pat() {
 	local inner seen
 	ike_topology
@@ -64,15 +59,15 @@ case_pat() {
 	ike_conf_server >"$IKE_TMP/server.conf"
 	ike_conf_client "" peer="local-network 10.77.200.0/24" \
 		>"$IKE_TMP/client.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "pat: server starts"; end_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "pat: client starts"; end_case; return; }
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "pat: server starts"; ike_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "pat: client starts"; ike_end_case; return; }
 	if ike_client_up; then
 		tap_ok "client mode: up, assigned address and split route on evs0"
 	else
 		tap_fail "client mode: up, assigned address and split route on evs0"
 		ike_diag client
 		ike_diag server
-		end_case
+		ike_end_case
 		return
 	fi
 	inner=$(ike_client_inner client)
@@ -89,7 +84,7 @@ case_pat() {
 	tap_check "client mode: address and routes removed" ike_client_clean "$cli"
 	tap_check_fails "client mode: PAT table removed" \
 		ip netns exec "$cli" nft list table ip evsd_pat_gw
-	end_case
+	ike_end_case
 }
 
 case_nem() {
@@ -101,15 +96,15 @@ case_nem() {
 		>"$IKE_TMP/server.conf"
 	ike_conf_client "" peer="ezvpn-mode network-extension" peer="local-network 10.77.200.0/24" \
 		>"$IKE_TMP/client.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "nem: server starts"; end_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "nem: client starts"; end_case; return; }
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "nem: server starts"; ike_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "nem: client starts"; ike_end_case; return; }
 	if ike_wait_conn client 90 && ike_wait_conn server 10; then
 		tap_ok "network extension: up"
 	else
 		tap_fail "network extension: up"
 		ike_diag client
 		ike_diag server
-		end_case
+		ike_end_case
 		return
 	fi
 	ike_ctl client sessions | tap_diag
@@ -139,7 +134,7 @@ case_nem() {
 	tap_check "network extension: client's routes removed" ike_client_clean "$cli"
 	tap_check "network extension: the gateway's RRI route went with the connection" \
 		sh -c "! ip -n $srv route show 10.77.200.0/24 | grep -q evs0"
-	end_case
+	ike_end_case
 }
 
 case_full_tunnel_nat() {
@@ -147,15 +142,15 @@ case_full_tunnel_nat() {
 	ike_topology_nat
 	ike_conf_server | sed '/^    split-include 192.168.77.0\/24$/d' >"$IKE_TMP/server.conf"
 	ike_conf_client >"$IKE_TMP/client.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "full: server starts"; end_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "full: client starts"; end_case; return; }
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "full: server starts"; ike_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "full: client starts"; ike_end_case; return; }
 	if ike_wait_conn client 90; then
 		tap_ok "full tunnel behind a NAT: up"
 	else
 		tap_fail "full tunnel behind a NAT: up"
 		ike_diag client
 		ike_diag server
-		end_case
+		ike_end_case
 		return
 	fi
 	inner=$(ike_client_inner client)
@@ -184,7 +179,7 @@ case_full_tunnel_nat() {
 	tap_check "full tunnel: address and routes removed" ike_client_clean "$cli"
 	tap_check "full tunnel: the default route is untouched" \
 		sh -c "ip -n $cli route show default | grep -q 'via 10.99.0.1'"
-	end_case
+	ike_end_case
 }
 
 case_pat

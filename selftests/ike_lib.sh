@@ -230,6 +230,13 @@ ike_conf_client() {
 	evsd_client_conf extra="${1:-}" "${@:2}"
 }
 
+# ike_end_case: between the cases of one test: every evsd stopped and the
+# namespaces this test made removed, for the next case's ike_topology.
+ike_end_case() {
+	ike_stop_all
+	for ns in $(netns_list_mine); do ip netns del "$ns"; done
+}
+
 # ike_send_mib FROM_NS LAN_NS: 1 MiB of random bytes over TCP from FROM_NS
 # to 192.168.77.2:5001 in LAN_NS; succeeds when it arrives intact.
 ike_send_mib() {

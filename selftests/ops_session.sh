@@ -33,14 +33,7 @@ ezv_server_conf >"$IKE_TMP/server.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "evsd starts"; tap_done; }
 tap_ok "evsd starts"
 
-if connect alice "$cli" alice 'alice pw 1' tun0 && connect bob "$cli2" bob 'bob pw 2' tun1; then
-	tap_ok "two vpnc clients connect (alice, bob), each with its RRI route"
-else
-	tap_fail "two vpnc clients connect (alice, bob), each with its RRI route"
-	tail -n 20 "$IKE_TMP/alice.log" "$IKE_TMP/bob.log" | tap_diag
-	ezv_diag_server 200
-	tap_done
-fi
+connect_alice_bob
 a_addr=$(addr_of alice)
 b_addr=$(addr_of bob)
 tap_diag "alice $a_addr, bob $b_addr"

@@ -58,3 +58,19 @@ connect() {
 	done
 	return 1
 }
+
+# connect_alice_bob: alice (namespace $cli, tun0) and bob ($cli2, tun1)
+# connected, each with its RRI route; the test ends here when they are not.
+connect_alice_bob() {
+	local what="two vpnc clients connect (alice, bob), each with its RRI route"
+
+	if connect alice "$cli" alice 'alice pw 1' tun0 &&
+	   connect bob "$cli2" bob 'bob pw 2' tun1; then
+		tap_ok "$what"
+		return 0
+	fi
+	tap_fail "$what"
+	tail -n 20 "$IKE_TMP/alice.log" "$IKE_TMP/bob.log" | tap_diag
+	ezv_diag_server 200
+	tap_done
+}

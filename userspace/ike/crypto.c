@@ -674,9 +674,13 @@ uint32_t ike_random_msgid(void)
 {
 	uint32_t v;
 
+	/* Never below 256: those are the one-byte ids vpnc gives its
+	 * deletes, which the engine takes again (ikesa.c reused_id_delete);
+	 * none of ours may be among them, or a reflected delete of ours
+	 * would be taken too. */
 	do
 		ike_random(&v, sizeof(v));
-	while (v == 0);
+	while (v <= IKE_MSGID_PEER_BYTE_MAX);
 	return v;
 }
 

@@ -220,6 +220,9 @@ int ike_decrypt_msg(const struct ike_keys *k, const struct ike_iv *iv,
 /* libsodium randombytes_buf; cookies, nonces, SPIs, message ids. */
 void ike_random(void *p, size_t n);
 /* A random non-zero message id / SPI (>= 256 for SPIs, RFC 4303). */
+/* The largest of the one-byte message ids vpnc draws for its deletes. */
+#define IKE_MSGID_PEER_BYTE_MAX 0xffu
+/* A random message id above IKE_MSGID_PEER_BYTE_MAX. */
 uint32_t ike_random_msgid(void);
 uint32_t ike_random_spi(void);
 

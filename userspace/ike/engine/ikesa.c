@@ -1180,6 +1180,53 @@ static void input_phase1(struct ike_engine *e, const struct ike_path *p,
 	isakmp_buf_free(&plain);
 }
 
+/* Only DELETE payloads after the HASH: what may come under a reused
+ * message id (see reused_id_delete). */
+static bool only_deletes(const struct isakmp_msg *m)
+{
+	if (m->n < 2)
+		return false;
+	for (unsigned i = 1; i < m->n; i++)
+		if (m->p[i].type != ISAKMP_PT_D)
+			return false;
+	return true;
+}
+
+/* vpnc sends its two deletes under one random byte as message id
+ * (`uint8_t del_msgid`): 0 one time in 256, the second the first's one
+ * time in 256.  Dropping them as replays left its sessions to DPD.  A
+ * delete under such an id (at most IKE_MSGID_PEER_BYTE_MAX) already
+ * used, or 0, is taken when its HASH(1) is good and it carries nothing
+ * but deletes: a replay of one can only name what its sender already
+ * deleted, and none of our own ids is that small, so it is not one of
+ * ours reflected.  Any other message under a used id is a replay. */
+static bool reused_id_delete(struct ike_sa *sa, const struct ike_path *p,
+			     const uint8_t *buf, size_t len, const struct isakmp_hdr *hdr)
+{
+	struct isakmp_perr err = { 0, NULL };
+	struct isakmp_buf plain;
+	struct isakmp_msg m;
+	struct ike_iv iv, iv_next;
+	bool ok;
+
+	if (hdr->exch != ISAKMP_EXCH_INFO || hdr->msgid > IKE_MSGID_PEER_BYTE_MAX ||
+	    ike_iv_phase2(&sa->keys, &sa->iv, hdr->msgid, &iv) < 0)
+		return false;
+	m.hdr = *hdr;
+	isakmp_buf_init(&plain);
+	ok = decrypt_parse(sa, &iv, buf, len, &plain, &m, &iv_next, &err) == 0 &&
+	     only_deletes(&m) && ike_verify_msgid_hash(sa, &m) == 0;
+	if (ok) {
+		log_info("%s: delete under a reused message id %08x taken", sa->name,
+			 hdr->msgid);
+		sa->last_rx = sa->eng->now;
+		natt_update_path(sa, p);
+		info_input(sa, &m, true);
+	}
+	isakmp_buf_free(&plain);
+	return ok;
+}
+
 static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 			     const uint8_t *buf, size_t len,
 			     const struct isakmp_hdr *hdr)
@@ -1213,7 +1260,8 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		return;
 	}
 	if (hdr->msgid == 0) {
-		drop(e, p, isakmp_exch_name(hdr->exch), "message id 0");
+		if (!reused_id_delete(sa, p, buf, len, hdr))
+			drop(e, p, isakmp_exch_name(hdr->exch), "message id 0");
 		return;
 	}
 	x = ike_xchg_find(sa, hdr->msgid);
@@ -1226,6 +1274,8 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		return;
 	}
 	if (!x && ike_msgid_seen(sa, hdr->msgid)) {
+		if (reused_id_delete(sa, p, buf, len, hdr))
+			return;
 		/* A finished exchange, or one of ours reflected back:
 		 * never processed twice, whatever its age. */
 		e->stats.rx_replay++;

@@ -251,6 +251,92 @@ UNIT_TEST(main_mode_psk_and_quick_mode)
 	side_close(&srv);
 }
 
+/* What vpnc puts in its informational messages, under the message id
+ * it picks (vpnc draws its deletes' ids from one random byte). */
+struct vpnc_info {
+	uint8_t proto, spi_size;
+	const void *spi;
+	uint16_t notify;	/* 0: a DELETE */
+	uint32_t seq;
+};
+
+static void fill_vpnc_info(struct isakmp_bld *b, void *arg)
+{
+	const struct vpnc_info *v = arg;
+	uint32_t be = htonl(v->seq);
+
+	if (v->notify)
+		isakmp_add_notify(b, ISAKMP_DOI_IPSEC, v->proto, v->spi, v->spi_size,
+				  v->notify, &be, 4);
+	else
+		isakmp_add_delete(b, v->proto, v->spi_size, v->spi, 1);
+}
+
+static void send_vpnc_info(struct side *cli, uint32_t msgid, const struct vpnc_info *v)
+{
+	struct ike_sa *c = only_sa(cli);
+	struct ike_xchg *x = ike_xchg_new(c, msgid ? msgid : 0x99, ISAKMP_EXCH_INFO);
+
+	UNIT_ASSERT(x);
+	if (!msgid) {
+		x->msgid = 0;
+		UNIT_ASSERT(ike_iv_phase2(&c->keys, &c->iv, 0, &x->iv) == 0);
+	}
+	UNIT_ASSERT(ike_send_hashed(c, x, ISAKMP_EXCH_INFO, fill_vpnc_info, (void *)v,
+				    false) == 0);
+	ike_xchg_free(c, x);
+}
+
+UNIT_TEST(vpnc_deletes_under_a_reused_or_zero_message_id_are_taken)
+{
+	struct side srv, cli;
+	struct ike_sa *c;
+	uint8_t cookies[16];
+	uint32_t spi;
+	unsigned sent;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->conns && only_sa(&srv) && only_sa(&srv)->conns);
+	spi = htonl(c->conns->spi_in);
+	memcpy(cookies, c->cky_i, 8);
+	memcpy(cookies + 8, c->cky_r, 8);
+	flush_q(&srv);
+	sent = srv.sent;
+	send_vpnc_info(&cli, 0x42, &(struct vpnc_info){ ISAKMP_PROTO_ISAKMP, 16, cookies,
+							ISAKMP_N_R_U_THERE, 7 });
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 1);		/* R-U-THERE-ACK */
+	/* Anything but a delete under a used id is still a replay, and so
+	 * is a delete under a used id of more than one byte (ours are). */
+	send_vpnc_info(&cli, 0x42, &(struct vpnc_info){ ISAKMP_PROTO_ISAKMP, 16, cookies,
+							ISAKMP_N_R_U_THERE, 8 });
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 1);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_replay, 1);
+	send_vpnc_info(&cli, 0x1234, &(struct vpnc_info){ ISAKMP_PROTO_ISAKMP, 16, cookies,
+							  ISAKMP_N_R_U_THERE, 9 });
+	send_vpnc_info(&cli, 0x1234, &(struct vpnc_info){ ISAKMP_PROTO_ESP, 4, &spi, 0, 0 });
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 2);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_replay, 2);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 0);
+	/* vpnc's two deletes: the ESP one under the same byte, the ISAKMP
+	 * one under 0. */
+	send_vpnc_info(&cli, 0x42, &(struct vpnc_info){ ISAKMP_PROTO_ESP, 4, &spi, 0, 0 });
+	pump(&cli, &srv);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
+	UNIT_ASSERT(only_sa(&srv) && !only_sa(&srv)->conns);
+	send_vpnc_info(&cli, 0, &(struct vpnc_info){ ISAKMP_PROTO_ISAKMP, 16, cookies, 0, 0 });
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_replay, 2);
+	side_close(&cli);
+	side_close(&srv);
+}
+
 /* A client offering AES-GCM (RFC 4106) and AES-CBC. */
 static const char client_gcm_conf[] =
 	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"

@@ -270,7 +270,8 @@ UNIT_TEST(algorithm_tables)
 	UNIT_ASSERT(dh_group_weak(2));
 	UNIT_ASSERT(!dh_group_weak(14));
 	UNIT_ASSERT(ike_random_spi() >= 256);
-	UNIT_ASSERT(ike_random_msgid() != 0);
+	for (int i = 0; i < 1000; i++)
+		UNIT_ASSERT(ike_random_msgid() > IKE_MSGID_PEER_BYTE_MAX);
 }
 
 UNIT_MAIN()
