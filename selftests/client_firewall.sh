@@ -12,7 +12,11 @@
 #     removes it before anything connects.
 #  3. a client that reports no firewall (evsd's `firewall off`) is
 #     refused, with the reason in the gateway's log.
-#  4. vpnc (Debian's) sends the Unity firewall block in its REQUEST
+#  4. the filter is on before the first SA is in the kernel: an nft
+#     wrapper on the client's PATH counts the SAs when the table is
+#     written (none); when writing it fails, the session ends before any
+#     quick mode: no SA, no address, nothing passes unfiltered.
+#  5. vpnc (Debian's) sends the Unity firewall block in its REQUEST
 #     (vendor 1 product 1 policy 2, what a concentrator asks for): the
 #     gateway lets it in.
 # evs-selftest-timeout: 900
@@ -174,6 +178,73 @@ case_refused() {
 	end_case
 }
 
+# fw_wrapper DIR: an nft that notes, when the client's filter is written,
+# how many SAs the namespace's kernel holds then (DIR/fw-order), and
+# refuses to write it while DIR/fw-fail exists; everything else (PAT,
+# removals) goes to the real nft.
+fw_wrapper() {
+	local dir=$1 real
+	real=$(command -v nft)
+	mkdir -p "$dir"
+	cat >"$dir/nft" <<EOF
+#!/bin/bash
+script=\$(cat)
+if grep -q 'table inet evs_client_fw {' <<<"\$script"; then
+	echo "fw-write sas=\$("$EVSADM" sa show 2>/dev/null | grep -c spi)" >>"$dir/fw-order"
+	[ -e "$dir/fw-fail" ] && { echo "test wrapper: refused" >&2; exit 1; }
+fi
+exec "$real" "\$@" <<<"\$script"
+EOF
+	chmod +x "$dir/nft"
+}
+
+case_before_sa() {
+	local dir=$IKE_TMP/fwbin oldpath=$PATH rc
+	ike_topology
+	server_conf
+	ike_conf_client "" >"$IKE_TMP/client.conf"
+	fw_wrapper "$dir"
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "before SA: server starts"; end_case; return; }
+	export PATH="$dir:$oldpath"
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client
+	rc=$?
+	export PATH=$oldpath
+	[ $rc = 0 ] || { tap_fail "before SA: client starts"; end_case; return; }
+	if ! ike_client_up; then
+		tap_fail "before SA: the client connects"
+		ike_diag client
+		end_case
+		return
+	fi
+	tap_diag <"$dir/fw-order"
+	tap_check "before SA: the filter was written while the kernel held no SA" \
+		test "$(head -1 "$dir/fw-order")" = "fw-write sas=0"
+	tap_check "before SA: and the SAs came after it" test "$(ike_sa_count "$cli")" -ge 2
+	tap_check "before SA: the client logged the filter before its first connection" \
+		sh -c "grep -e 'table inet evs_client_fw' -e 'conn [0-9]* up' '$IKE_TMP/client.log' |
+			head -1 | grep -q evs_client_fw"
+	ike_stop client
+
+	# the filter cannot be written: no tunnel at all
+	: >"$dir/fw-order"
+	touch "$dir/fw-fail"
+	export PATH="$dir:$oldpath"
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client
+	rc=$?
+	export PATH=$oldpath
+	[ $rc = 0 ] || { tap_fail "no filter: client starts"; end_case; return; }
+	ike_wait_log client 'inbound filter could not be put on' 90
+	tap_result "no filter: the session ends when the filter cannot be written" $?
+	grep -e 'firewall' -e 'deleting in state' "$IKE_TMP/client.log" | head -4 | tap_diag
+	sleep 2
+	tap_check "no filter: the wrapper was asked (and refused)" grep -q 'fw-write' "$dir/fw-order"
+	tap_check "no filter: no SA in the client's kernel" test "$(ike_sa_count "$cli")" = 0
+	tap_check_fails "no filter: no Phase 2 connection on the client" ike_wait_conn client 3
+	tap_check_fails "no filter: no address on the client's evs0" \
+		sh -c "ip -n $cli -4 addr show dev evs0 | grep -q inet"
+	end_case
+}
+
 case_vpnc() {
 	if ! command -v vpnc >/dev/null || ! { modprobe tun 2>/dev/null; [ -c /dev/net/tun ]; }; then
 		tap_skip "vpnc: not installed or no /dev/net/tun"
@@ -198,5 +269,6 @@ case_vpnc() {
 
 case_filter
 case_refused
+case_before_sa
 case_vpnc
 tap_done

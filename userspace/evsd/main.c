@@ -104,11 +104,20 @@ static void op_client_child_up(void *arg, struct ike_sa *sa, uint32_t conn_id)
 	client_host_child_up(d->host, sa, conn_id);
 	if (d->ezv && sa->peer && !ezv_client_info(d->ezv, sa->peer->name, &zi)) {
 		client_host_dns(d->host, sa, zi.pushed);
-		client_host_fw(d->host, sa, zi.pushed);
 		client_ctl_session_up(d->client, sa, zi.pushed);
 	} else if (d->client) {
 		client_ctl_session_up(d->client, sa, NULL);
 	}
+}
+
+static int op_client_ready(void *arg, struct ike_sa *sa)
+{
+	struct evsd *d = arg;
+	struct ezv_client_info zi;
+
+	if (!d->ezv || !sa->peer || ezv_client_info(d->ezv, sa->peer->name, &zi))
+		return 0;
+	return client_host_ready(d->host, sa, zi.pushed);
 }
 
 static void op_client_child_down(void *arg, struct ike_sa *sa, uint32_t conn_id)
@@ -140,6 +149,7 @@ static const struct ike_engine_ops evsd_ops = {
 	.client_child_up = op_client_child_up,
 	.client_child_down = op_client_child_down,
 	.client_end = op_client_end,
+	.client_ready = op_client_ready,
 	.sa_changed = op_sa_changed,
 };
 

@@ -19,6 +19,17 @@
 #include "ezv/modecfg.h"
 #include "lib/daemon_log.h"
 
+/* Sessions whose gateway asked for a firewall (client_fw.h): the filter
+ * holds the allow lines of each one's peer, and stays while any is left.
+ * Kept apart from the address and routes (client_applied), which a
+ * renewal may take down and put up again: the filter never goes off
+ * while a session that asked for it lives. */
+#define FW_HOLDS_MAX 32
+struct fw_hold {
+	const struct ike_peer *peer;
+	uint32_t serial;		/* the session's */
+};
+
 struct client_host {
 	struct client_applied *applied;
 	struct clientcfg_backend backend;
@@ -26,6 +37,8 @@ struct client_host {
 	struct client_dns_backend dns_backend;
 	char fw_dev[IF_NAMESIZE];	/* the device the filter is on */
 	bool fw_installed;		/* table inet evs_client_fw is ours */
+	struct fw_hold fw[FW_HOLDS_MAX];
+	unsigned n_fw;
 };
 
 /* One per peer block: owned by the session that carries the peer's
@@ -38,41 +51,45 @@ struct client_applied {
 	struct clientcfg *cc;
 	struct client_dns *dns;
 	bool dns_tried;
-	bool fw_on;			/* its gateway asked for a firewall */
-	bool fw_tried;
 };
 
-/* Write the filter for every peer with fw_on, or remove it when none
- * is left (client_fw.h). */
-static void fw_sync(struct client_host *h)
+/* Write the filter for every peer a session holds it for, or remove it
+ * when none is left (client_fw.h).  0, or -1 when nft failed (logged). */
+static int fw_sync(struct client_host *h)
 {
-	struct client_fw_peer peers[16];
+	struct client_fw_peer peers[FW_HOLDS_MAX];
 	unsigned n = 0, n_allow = 0;
 	struct evs_err e;
 	char script[8192];
 	int len;
 
-	for (struct client_applied *a = h->applied; a && n < 16; a = a->next)
-		if (a->fw_on) {
-			peers[n++] = (struct client_fw_peer){
-				.name = a->peer->name,
-				.allow = a->peer->fw_allow,
-				.n_allow = a->peer->n_fw_allow,
-			};
-			n_allow += a->peer->n_fw_allow;
-		}
+	for (unsigned i = 0; i < h->n_fw; i++) {
+		const struct ike_peer *p = h->fw[i].peer;
+		unsigned k = 0;
+
+		while (k < n && peers[k].allow != p->fw_allow)
+			k++;
+		if (k < n)
+			continue;	/* two sessions of one peer: its lines once */
+		peers[n++] = (struct client_fw_peer){
+			.name = p->name,
+			.allow = p->fw_allow,
+			.n_allow = p->n_fw_allow,
+		};
+		n_allow += p->n_fw_allow;
+	}
 	if (!n && !h->fw_installed)
-		return;
+		return 0;
 	len = n ? client_fw_script(h->fw_dev, peers, n, script, sizeof(script)) :
 		  client_fw_remove_script(script, sizeof(script));
 	if (len < 0) {
 		log_err("client: firewall: the rules do not fit (%u allow lines)", n_allow);
-		return;
+		return -1;
 	}
 	if (h->backend.nft(h->backend.arg, script, &e)) {
 		log_err("client: firewall: %s table inet %s: %s", n ? "writing" : "removing",
 			CLIENT_FW_TABLE, e.msg);
-		return;
+		return -1;
 	}
 	h->fw_installed = n > 0;
 	if (n)
@@ -81,6 +98,20 @@ static void fw_sync(struct client_host *h)
 			   h->fw_dev, CLIENT_FW_TABLE);
 	else
 		log_notice("client: firewall: table inet %s removed", CLIENT_FW_TABLE);
+	return 0;
+}
+
+/* Session serial lets go of the filter; true when it held it. */
+static bool fw_release(struct client_host *h, uint32_t serial)
+{
+	bool had = false;
+
+	for (unsigned i = h->n_fw; i-- > 0;)
+		if (h->fw[i].serial == serial) {
+			h->fw[i] = h->fw[--h->n_fw];
+			had = true;
+		}
+	return had;
 }
 
 static struct client_applied *applied_find(struct client_host *h,
@@ -101,11 +132,6 @@ static void applied_free(struct client_host *h, struct client_applied *x)
 		}
 	client_dns_down(x->dns);
 	clientcfg_down(x->cc);
-	if (x->fw_on) {
-		free(x);
-		fw_sync(h);
-		return;
-	}
 	free(x);
 }
 
@@ -159,13 +185,8 @@ void client_host_child_up(struct client_host *h, struct ike_sa *sa,
 			a->dns = NULL;
 			clientcfg_down(a->cc);
 			a->cc = NULL;
-			if (a->fw_on) {
-				a->fw_on = false;
-				fw_sync(h);
-			}
 		}
 		a->dns_tried = a->dns != NULL;
-		a->fw_tried = a->fw_on;
 		a->owner = sa->serial;
 		clientcfg_set_name(a->cc, sa->name);
 	}
@@ -192,12 +213,8 @@ void client_host_child_down(struct client_host *h, struct ike_sa *sa,
 		clientcfg_route_del(a->cc, conn_id);
 }
 
-void client_host_end(struct client_host *h, struct ike_sa *sa)
+static void applied_end(struct client_host *h, struct client_applied *a, struct ike_sa *sa)
 {
-	struct client_applied *a = applied_find(h, sa->peer);
-
-	if (!a || a->owner != sa->serial)
-		return;
 	/* A renewed Phase 1 that took the connections over keeps it all. */
 	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
 		if (o != sa && o->peer == sa->peer && o->state != IKE_S_DEAD &&
@@ -210,6 +227,31 @@ void client_host_end(struct client_host *h, struct ike_sa *sa)
 			return;
 		}
 	applied_free(h, a);
+}
+
+void client_host_end(struct client_host *h, struct ike_sa *sa)
+{
+	struct client_applied *a = applied_find(h, sa->peer);
+
+	/* the address and routes (below) go first: nothing of the session is
+	 * left to filter once the table comes off */
+	if (a && a->owner == sa->serial)
+		applied_end(h, a, sa);
+	if (!fw_release(h, sa->serial))
+		return;
+	/* another live session of the peer (a renewal, which may carry the
+	 * connections on) keeps the filter up */
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+		if (o != sa && o->peer == sa->peer && o->state != IKE_S_DEAD) {
+			bool held = false;
+
+			for (unsigned i = 0; i < h->n_fw; i++)
+				held |= h->fw[i].serial == o->serial;
+			if (!held)
+				h->fw[h->n_fw++] = (struct fw_hold){ sa->peer, o->serial };
+			return;
+		}
+	fw_sync(h);
 }
 
 /* A filter left by a daemon that crashed: nothing of ours is up yet. */
@@ -247,6 +289,8 @@ void client_host_free(struct client_host *h)
 		return;
 	while (h->applied)
 		applied_free(h, h->applied);
+	h->n_fw = 0;
+	fw_sync(h);
 	clientcfg_host_close(&h->io);
 	free(h);
 }
@@ -277,22 +321,31 @@ void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct mode
 	a->dns = client_dns_up(&h->dns_backend, &req);
 }
 
-void client_host_fw(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed)
+int client_host_ready(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed)
 {
-	struct client_applied *a = applied_find(h, sa->peer);
 	const char *dev = sa->eng->ike->device[0] ? sa->eng->ike->device : "evs0";
 
-	if (!a || a->owner != sa->serial || a->fw_tried || !pushed)
-		return;
-	a->fw_tried = true;
-	if (!(pushed->has & MCF_BIT(MCF_FW_TYPE)))
-		return;
+	if (!pushed || !(pushed->has & MCF_BIT(MCF_FW_TYPE)))
+		return 0;
 	if (sa->peer->firewall_off) {
 		log_warn("%s: client: firewall: the gateway pushed a firewall policy; peer %s "
 			 "says 'firewall off': no inbound filter", sa->name, sa->peer->name);
-		return;
+		return 0;
+	}
+	for (unsigned i = 0; i < h->n_fw; i++)
+		if (h->fw[i].serial == sa->serial)
+			return 0;
+	if (h->n_fw >= FW_HOLDS_MAX) {
+		log_err("%s: client: firewall: %u sessions hold the filter already; this one "
+			"is not brought up", sa->name, h->n_fw);
+		return -1;
 	}
 	snprintf(h->fw_dev, sizeof(h->fw_dev), "%s", dev);
-	a->fw_on = true;
+	h->fw[h->n_fw++] = (struct fw_hold){ sa->peer, sa->serial };
+	if (fw_sync(h) == 0)
+		return 0;
+	/* no tunnel without the filter its gateway asked for */
+	fw_release(h, sa->serial);
 	fw_sync(h);
+	return -1;
 }

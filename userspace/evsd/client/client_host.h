@@ -30,10 +30,13 @@ void client_host_end(struct client_host *h, struct ike_sa *sa);
 /* The DNS settings the gateway pushed (client_dns.h), once per session,
  * after its first connection is up; they go with the address. */
 void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed);
-/* The firewall the gateway pushed (client_fw.h): with UNITY_FW_TYPE in
- * pushed and the peer's `firewall` on, the inbound filter goes on the evs
- * device, once per session, and comes off with the session. */
-void client_host_fw(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed);
+/* The session's steps are done, its quick modes not begun (the engine's
+ * client_ready hook): with UNITY_FW_TYPE in pushed and the peer's
+ * `firewall` on, the inbound filter (client_fw.h) goes on the evs device
+ * now, before any SA of the session can deliver a packet, and stays
+ * while a session of the peer lives.  -1 when it could not be put on:
+ * the session must not go on. */
+int client_host_ready(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed);
 /* Tests: where DNS goes instead of the host's resolver (copied). */
 void client_host_set_dns_backend(struct client_host *h, const struct client_dns_backend *b);
 

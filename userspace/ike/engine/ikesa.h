@@ -95,6 +95,11 @@ struct ike_engine_ops {
 	void (*client_child_up)(void *arg, struct ike_sa *sa, uint32_t conn_id);
 	void (*client_child_down)(void *arg, struct ike_sa *sa, uint32_t conn_id);
 	void (*client_end)(void *arg, struct ike_sa *sa);
+	/* Client role, optional: sa's post-Phase-1 steps are done and its
+	 * quick modes are about to start.  What must be on the host before
+	 * any SA of the session is (the inbound filter) goes on now; non-zero
+	 * ends the session, so no SA is installed without it. */
+	int (*client_ready)(void *arg, struct ike_sa *sa);
 	/* Optional: what a restarted evsd needs of sa changed
 	 * (sa_state.h); sa->state is DEAD when the session ended. */
 	void (*sa_changed)(void *arg, struct ike_sa *sa);

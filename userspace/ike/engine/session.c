@@ -146,6 +146,12 @@ static unsigned n_steps(const struct ike_sa *sa)
 
 static void steps_finished(struct ike_sa *sa)
 {
+	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_ready &&
+	    sa->eng->ops->client_ready(sa->eng->ops_arg, sa)) {
+		ike_sa_kill(sa, EVS_END_REFUSED, "the host is not ready for the tunnel "
+			    "(its inbound filter could not be put on)", true, true);
+		return;
+	}
 	ike_sa_set_state(sa, IKE_S_READY);
 	qm_start_all(sa);
 }

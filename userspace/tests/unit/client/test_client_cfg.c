@@ -947,7 +947,8 @@ static bool log_has(const char *part)
 	return false;
 }
 
-/* A client-mode session of peer gw with one connection up (conn 5). */
+/* A client-mode session of peer gw, its steps done (serial 1); conn 5
+ * is made but not yet up. */
 static struct ike_sa *fw_session(struct fake_session *f, bool off, struct ike_conn **c)
 {
 	struct ike_sa *sa;
@@ -961,7 +962,6 @@ static struct ike_sa *fw_session(struct fake_session *f, bool off, struct ike_co
 	sa->inner = pfx(10, 77, 0, 10, 32);
 	sa->have_inner = true;
 	*c = new_conn(sa, 5, sa->inner, pfx(192, 168, 77, 0, 24));
-	evs_session_child_up(sa, 5);
 	return sa;
 }
 
@@ -972,9 +972,10 @@ static void fw_session_free(struct fake_session *f, struct ike_sa *sa, struct ik
 	free(sa);
 }
 
-/* The gateway's pushed firewall type puts the filter on once per session;
- * it comes off with the session; none pushed, or `firewall off`, puts
- * nothing on. */
+/* The gateway's pushed firewall type puts the filter on when the steps
+ * are done, before the first connection (its SAs) comes up, once per
+ * session; it comes off with the session; none pushed, or `firewall
+ * off`, puts nothing on. */
 UNIT_TEST(session_firewall_follows_the_push)
 {
 	static const struct modecfg_fw fw = { 1, 1, 2 };
@@ -985,35 +986,102 @@ UNIT_TEST(session_firewall_follows_the_push)
 
 	sa = fw_session(&f, false, &c);
 	/* nothing pushed yet, then no firewall pushed: no filter */
-	client_host_fw(f.host, sa, NULL);
-	client_host_fw(f.host, sa, &pushed);
+	UNIT_ASSERT_EQ_INT(client_host_ready(f.host, sa, NULL), 0);
+	UNIT_ASSERT_EQ_INT(client_host_ready(f.host, sa, &pushed), 0);
+	evs_session_child_up(sa, 5);
 	UNIT_ASSERT(!log_has("evs_client_fw"));
 	fw_session_free(&f, sa, c);
 
 	sa = fw_session(&f, false, &c);
 	modecfg_set_fw(&pushed, &fw);
-	client_host_fw(f.host, sa, &pushed);
-	UNIT_ASSERT_EQ_INT(H.n, 3);
-	UNIT_ASSERT(strstr(H.log[2], "nft add table inet evs_client_fw\n") == H.log[2]);
-	UNIT_ASSERT(strstr(H.log[2], "tcp dport 22 accept comment \"gw\"\n"));
-	UNIT_ASSERT(strstr(H.log[2], "iifname \"evs0\" jump from_tunnel"));
-	client_host_fw(f.host, sa, &pushed);	/* a second connection: once */
+	UNIT_ASSERT_EQ_INT(client_host_ready(f.host, sa, &pushed), 0);
+	UNIT_ASSERT_EQ_INT(H.n, 1);
+	UNIT_ASSERT(strstr(H.log[0], "nft add table inet evs_client_fw\n") == H.log[0]);
+	UNIT_ASSERT(strstr(H.log[0], "tcp dport 22 accept comment \"gw\"\n"));
+	UNIT_ASSERT(strstr(H.log[0], "iifname \"evs0\" jump from_tunnel"));
+	evs_session_child_up(sa, 5);		/* address and route after it */
+	expect_log(1, "addr+ 7 10.77.0.10/32");
+	UNIT_ASSERT_EQ_INT(client_host_ready(f.host, sa, &pushed), 0);	/* once */
 	UNIT_ASSERT_EQ_INT(H.n, 3);
 	sa->conns = NULL;
 	evs_session_child_down(sa, 5);
 	evs_session_end(sa);
 	expect_log(H.n - 1, "nft add table inet evs_client_fw\ndelete table inet evs_client_fw\n");
 	UNIT_ASSERT(!strstr(H.log[H.n - 1], "chain"));
+	expect_log(H.n - 2, "addr- 7 10.77.0.10/32");	/* the address went first */
 	fw_session_free(&f, sa, c);
 
 	/* firewall off: the push is logged, nothing installed */
 	sa = fw_session(&f, true, &c);
-	client_host_fw(f.host, sa, &pushed);
+	UNIT_ASSERT_EQ_INT(client_host_ready(f.host, sa, &pushed), 0);
+	evs_session_child_up(sa, 5);
 	UNIT_ASSERT(!log_has("evs_client_fw"));
 	sa->conns = NULL;
 	evs_session_end(sa);
 	UNIT_ASSERT(!log_has("evs_client_fw"));
 	fw_session_free(&f, sa, c);
+}
+
+/* No tunnel without the filter its gateway asked for: when nft fails the
+ * session is refused (the engine then ends it before any quick mode). */
+UNIT_TEST(session_firewall_failure_refuses_the_session)
+{
+	static const struct modecfg_fw fw = { 1, 1, 2 };
+	struct fake_session f;
+	struct modecfg pushed = { 0 };
+	struct ike_sa *sa;
+	struct ike_conn *c;
+
+	sa = fw_session(&f, false, &c);
+	modecfg_set_fw(&pushed, &fw);
+	H.nft_fails = true;
+	UNIT_ASSERT_EQ_INT(client_host_ready(f.host, sa, &pushed), -1);
+	H.nft_fails = false;
+	sa->conns = NULL;
+	evs_session_end(sa);
+	/* the one write that failed; nothing held, so nothing to remove */
+	UNIT_ASSERT_EQ_INT(H.n, 1);
+	fw_session_free(&f, sa, c);
+}
+
+/* A renewed Phase 1 of the same peer: the filter stays up through the
+ * handover and comes off with the last session. */
+UNIT_TEST(session_firewall_stays_over_a_renewal)
+{
+	static const struct modecfg_fw fw = { 1, 1, 2 };
+	struct fake_session f;
+	struct modecfg pushed = { 0 };
+	struct ike_sa *old, *new;
+	struct ike_conn *c;
+	unsigned n;
+
+	old = fw_session(&f, false, &c);
+	modecfg_set_fw(&pushed, &fw);
+	UNIT_ASSERT_EQ_INT(client_host_ready(f.host, old, &pushed), 0);
+	evs_session_child_up(old, 5);
+	new = new_sa(&f, 2);
+	new->inner = pfx(10, 77, 0, 11, 32);	/* another address: starts over */
+	new->have_inner = true;
+	n = H.n;
+	old->conns = NULL;
+	old->state = IKE_S_DEAD;
+	evs_session_end(old);
+	for (unsigned i = n; i < H.n; i++)
+		if (strstr(H.log[i], "delete table inet evs_client_fw"))
+			UNIT_FAIL("the filter came off while a session of the peer lives");
+	new->conns = c;
+	c->local = new->inner;
+	evs_session_child_up(new, 5);
+	for (unsigned i = n; i < H.n; i++)
+		if (strstr(H.log[i], "delete table inet evs_client_fw"))
+			UNIT_FAIL("the filter came off while a session of the peer lives");
+	new->conns = NULL;
+	evs_session_end(new);
+	expect_log(H.n - 1, "nft add table inet evs_client_fw\ndelete table inet evs_client_fw\n");
+	client_host_free(f.host);
+	free(c);
+	free(old);
+	free(new);
 }
 
 UNIT_MAIN()

@@ -287,6 +287,54 @@ static void send_vpnc_info(struct side *cli, uint32_t msgid, const struct vpnc_i
 	ike_xchg_free(c, x);
 }
 
+/* The client role's host hook (client_ready) runs when the steps are
+ * done, before quick mode installs any SA; when it fails (evsd: the
+ * inbound filter the gateway asked for could not be put on) the session
+ * ends and no SA reaches either kernel. */
+static unsigned ready_calls, ready_kadd_seen;
+static int ready_rc;
+
+static int f_client_ready(void *arg, struct ike_sa *sa)
+{
+	struct side *s = arg;
+
+	(void)sa;
+	ready_calls++;
+	ready_kadd_seen = s->n_kadd + s->nq;	/* SAs, or quick mode begun */
+	return ready_rc;
+}
+
+static const struct ike_engine_ops ready_ops = {
+	FAKE_NET_AND_KERNEL_OPS,
+	.client_ready = f_client_ready,
+};
+
+UNIT_TEST(client_ready_comes_before_any_sa_and_can_stop_the_session)
+{
+	struct side srv, cli;
+
+	for (int fail = 0; fail < 2; fail++) {
+		setup(&srv, &cli, client_main_conf);
+		cli.e->ops = &ready_ops;
+		ready_calls = 0;
+		ready_kadd_seen = 99;
+		ready_rc = fail ? -1 : 0;
+		UNIT_ASSERT(connect_client(&cli));
+		pump(&cli, &srv);
+		UNIT_ASSERT_EQ_INT(ready_calls, 1);
+		UNIT_ASSERT_EQ_INT(ready_kadd_seen, 0);
+		if (!fail) {
+			UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+			UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+		} else {
+			UNIT_ASSERT_EQ_INT(cli.n_kadd + srv.n_kadd, 0);
+			UNIT_ASSERT(only_sa(&cli) == NULL);
+		}
+		side_close(&cli);
+		side_close(&srv);
+	}
+}
+
 UNIT_TEST(vpnc_deletes_under_a_reused_or_zero_message_id_are_taken)
 {
 	struct side srv, cli;
