@@ -355,11 +355,11 @@ static int add_auth(struct ike_sa *sa, struct isakmp_bld *b)
 }
 
 /* A certificate from our CA proves only that its holder is someone the
- * CA certified, maybe another client.  In hybrid, where the gateway's
- * certificate is all that stands between the user's password and an
- * impostor, the client role also requires it to name the gateway: the
- * peer's `server-name` (dNSName), else the address it connects to
- * (iPAddress). */
+ * CA certified, maybe another client or another gateway.  The client
+ * role, whose user password (hybrid) or whole tunnel (rsa-sig) goes to
+ * whoever holds the certificate, also requires it to name the gateway:
+ * the peer's `server-name` (dNSName), else the address it connects to,
+ * the configured or backup server in use (iPAddress). */
 static int check_gateway_name(struct ike_sa *sa, const char *subj,
 			      struct p1_fail *f)
 {
@@ -367,9 +367,9 @@ static int check_gateway_name(struct ike_sa *sa, const char *subj,
 	struct isakmp_id want;
 	struct evs_err why;
 	uint16_t port;
+	char addr[64] = "the server address";
 
-	if (sa->eng->role != EVS_ROLE_CLIENT || !peer ||
-	    !p1_auth_is_hybrid(sa->chosen.auth))
+	if (sa->eng->role != EVS_ROLE_CLIENT || !peer)
 		return 0;
 	memset(&want, 0, sizeof(want));
 	if (peer->server_name[0]) {
@@ -377,15 +377,17 @@ static int check_gateway_name(struct ike_sa *sa, const char *subj,
 		want.data = (const uint8_t *)peer->server_name;
 		want.len = strlen(peer->server_name);
 	} else {
-		want.len = ike_sa_addr((const struct sockaddr *)&peer->server,
+		want.len = ike_sa_addr((const struct sockaddr *)&sa->path.remote,
 				       &want.data, &port);
 		want.type = want.len == 16 ? ISAKMP_ID_IPV6_ADDR : ISAKMP_ID_IPV4_ADDR;
+		if (want.len == 4 || want.len == 16)
+			inet_ntop(want.len == 4 ? AF_INET : AF_INET6, want.data, addr,
+				  sizeof(addr));
 	}
 	if (cert_peer_matches_id(sa->p1->peer_cert, &want, &why))
 		return 0;
 	log_notice("%s: gateway certificate \"%s\" does not name %s: %s", sa->name,
-		   subj, peer->server_name[0] ? peer->server_name : "the server address",
-		   why.msg);
+		   subj, peer->server_name[0] ? peer->server_name : addr, why.msg);
 	return fail(f, ISAKMP_N_INVALID_ID_INFORMATION,
 		    "gateway certificate does not name the gateway");
 }

@@ -374,6 +374,76 @@ UNIT_TEST(hybrid_client_refuses_certificate_of_another_name)
 	side_close(&srv);
 }
 
+/* rsa-sig both ways: the client signs too (here with the gateway's own
+ * certificate, the one the test PKI has a key for; identity dn). */
+#define CLIENT_RSA_CONF(name_line)					\
+	PKI_GW								\
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"	\
+	"peer gw {\n"							\
+	"    server 203.0.113.1\n"					\
+	"    mode main\n"						\
+	"    authentication rsa-sig\n"					\
+	"    identity dn\n"						\
+	name_line							\
+	"    encryption aes\n"						\
+	"    key-length 256\n"						\
+	"    hash sha256\n"						\
+	"    group 14\n"						\
+	"    transform-set T\n"						\
+	"}\n"
+
+/* The gateway's certificate (CN=gw.example, iPAddress 203.0.113.1) is
+ * accepted when it names the gateway by server-name or, without one, by
+ * the address connected to. */
+UNIT_TEST(rsa_sig_client_accepts_the_gateway_it_names)
+{
+	static const char *const confs[] = {
+		CLIENT_RSA_CONF(""), CLIENT_RSA_CONF("    server-name gw.example\n"),
+	};
+	struct side srv, cli;
+
+	for (unsigned i = 0; i < 2; i++) {
+		setup(&srv, server_rsa_conf, &cli, confs[i]);
+		login_user = "alice";
+		UNIT_ASSERT(connect_client(&cli));
+		pump(&cli, &srv);
+		UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->state == IKE_S_READY);
+		UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+		side_close(&cli);
+		side_close(&srv);
+	}
+}
+
+/* Any certificate of the CA whose DN matches the ID the gateway sent
+ * was enough for an rsa-sig client: another holder of the CA (another
+ * gateway, a client) could stand in for the gateway.  It must name the
+ * gateway, as in hybrid. */
+UNIT_TEST(rsa_sig_client_refuses_certificate_of_another_name)
+{
+	static const char *const confs[] = {
+		CLIENT_RSA_CONF("    server-name other.example\n"),
+		/* no server-name, and another server address than the
+		 * certificate's 203.0.113.1 */
+		CLIENT_RSA_CONF(""),
+	};
+	struct side srv, cli;
+
+	for (unsigned i = 0; i < 2; i++) {
+		setup(&srv, server_rsa_conf, &cli, confs[i]);
+		login_user = "alice";
+		if (i == 1)
+			set_addr(&cli.cfg.ike.peers[0].server, "203.0.113.9", 500);
+		UNIT_ASSERT(connect_client(&cli));
+		pump(&cli, &srv);
+		UNIT_ASSERT(only_sa(&cli) == NULL);
+		UNIT_ASSERT_EQ_INT(cli.n_kadd + srv.n_kadd, 0);
+		if (!strstr(logbuf, i ? "does not name 203.0.113.9" : "does not name other.example"))
+			UNIT_FAIL("no refusal logged:\n%s", logbuf);
+		side_close(&cli);
+		side_close(&srv);
+	}
+}
+
 /* Configuration: what hybrid needs. */
 static void expect_conf_error(const char *text, const char *needle)
 {
