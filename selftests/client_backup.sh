@@ -10,6 +10,11 @@
 #     primary again.
 #  2. a configured server that does not answer at connect: the next
 #     `server` line is tried.
+#  3. the list survives a restart of the client: connected through the
+#     primary, which pushed the backup; `client show` lists both servers
+#     (the one in use marked); the client stops, the primary dies; the
+#     restarted client still knows the backup (a root-only file in its
+#     state directory), shows it, and connects through it.
 #
 #   cli br0 198.51.100.2 --+-- s0 198.51.100.1 srv  lan0 192.168.77.1 -- lan  192.168.77.2
 #                          +-- s0 198.51.100.3 srv2 lan0 192.168.77.1 -- lan2 192.168.77.2
@@ -168,6 +173,49 @@ case_no_answer() {
 	ike_end_case
 }
 
+case_restart() {
+	local j
+	topology
+	ike_conf_server "" group="backup-servers 198.51.100.3" >"$IKE_TMP/server.conf"
+	ike_conf_server | sed 's/^listen 198.51.100.1$/listen 198.51.100.3/' >"$IKE_TMP/backup.conf"
+	ike_conf_client "$client_timers" >"$IKE_TMP/client.conf"
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "restart: primary starts"; ike_end_case; return; }
+	ike_start backup "$srv2" "$IKE_TMP/backup.conf" || { tap_fail "restart: backup starts"; ike_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "restart: client starts"; ike_end_case; return; }
+	if ! wait_gateway 198.51.100.1 90; then
+		tap_fail "restart: connected through the primary 198.51.100.1"
+		ike_diag client
+		ike_end_case
+		return
+	fi
+	j=$(cshow)
+	echo "$j" | jq -c '.[0].servers' | tap_diag
+	tap_check "restart: client show lists the configured and the pushed server, the primary in use" \
+		test "$(echo "$j" | jq -c '[.[0].servers[] | [.address, .from, .current]]')" = \
+		'[["198.51.100.1","config",true],["198.51.100.3","gateway",false]]'
+	"$EVSADM" --socket "$IKE_TMP/client.sock" client show gw | grep servers | tap_diag
+	tap_check "restart: the text says so too" \
+		sh -c "$EVSADM --socket $IKE_TMP/client.sock client show gw |
+			grep -qx '  servers 198.51.100.1 (in use), 198.51.100.3 (pushed)'"
+	tap_check "restart: the list is in a root-only file of the state directory" \
+		test "$(stat -c %a "$IKE_TMP/client.state/client-gateways.state" 2>/dev/null)" = 600
+	ike_stop client
+	ike_kill server
+	rm -f "$IKE_TMP/server.sock" "$IKE_TMP/client.sock"
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "restart: client restarts"; ike_end_case; return; }
+	tap_check "restart: the restarted client logged the kept list" \
+		grep -q 'peer gw: 2 gateways kept from the last run (1 pushed)' "$IKE_TMP/client.log"
+	tap_check "restart: and shows the pushed backup before any gateway answered" \
+		test "$(cshow | jq -r '.[0].servers[1].address')" = 198.51.100.3
+	timed_gateway 198.51.100.3 120 \
+		"restart: the primary gone, the restarted client connects through the kept backup" \
+		"restart -> connected through the kept backup"
+	tap_check "restart: traffic flows" \
+		ip netns exec "$cli" ping -c 2 -i 0.3 -W 5 192.168.77.2
+	ike_end_case
+}
+
 case_failover
 case_no_answer
+case_restart
 tap_done

@@ -105,6 +105,14 @@ case_filter() {
 		grep -q 'gateway gave .*firewall vendor 1 product 1 policy 2' "$IKE_TMP/client.log"
 	ike_wait_log client "table inet evs_client_fw" 10
 	tap_check "filter: table inet evs_client_fw on the client after connect" has_table "$cli"
+	"$EVSADM" --socket "$IKE_TMP/client.sock" client show gw -j | jq -c '.[0].firewall' | tap_diag
+	tap_check "filter: client show -j: setting on, pushed type, filter on" \
+		test "$("$EVSADM" --socket "$IKE_TMP/client.sock" client show gw -j |
+			jq -c '.[0].firewall | [.setting, .pushed_type, .filter, .allow_rules]')" = \
+		'["on","vendor 1 product 1 policy 2",true,1]'
+	tap_check "filter: client show says the filter is on" \
+		sh -c "$EVSADM --socket $IKE_TMP/client.sock client show gw |
+			grep -q 'firewall on, filter on (table inet evs_client_fw), 1 firewall-allow rule; gateway pushed vendor 1 product 1 policy 2'"
 	ip netns exec "$cli" nft list table inet evs_client_fw | tap_diag
 	# replies to what the branch opens pass
 	tap_check "filter: the client pings the gateway's LAN host (replies pass)" \
@@ -134,6 +142,9 @@ case_filter() {
 		sleep 0.2
 	done
 	tap_check_fails "filter: the table is gone after disconnect" has_table "$cli"
+	tap_check "filter: client show -j says the filter is off" \
+		test "$("$EVSADM" --socket "$IKE_TMP/client.sock" client show gw -j |
+			jq -r '.[0].firewall.filter')" = false
 	tap_check "filter: the client logged its removal" \
 		grep -q 'firewall: table inet evs_client_fw removed' "$IKE_TMP/client.log"
 

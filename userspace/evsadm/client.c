@@ -33,9 +33,11 @@ const char evsadm_client_usage[] =
 "       evsadm client connect PEER\n"
 "       evsadm client disconnect PEER\n"
 "       evsadm client xauth PEER [timeout SECONDS]\n"
-"  show:       each peer block of evsd --client: state, gateway, assigned\n"
-"              address, what the gateway pushed (DNS, domain, split networks,\n"
-"              banner, save-password, backup servers), bytes each way, since when\n"
+"  show:       each peer block of evsd --client: state, its servers (configured\n"
+"              and pushed, the one in use), the firewall (setting, pushed type,\n"
+"              whether the inbound filter is on), gateway, assigned address,\n"
+"              what the gateway pushed (DNS, domain, split networks, banner,\n"
+"              save-password, backup servers), bytes each way, since when\n"
 "  connect:    bring the peer up now and keep it up (connect manual peers too)\n"
 "  disconnect: take it down (address, routes, PAT removed) and keep it down\n"
 "  xauth:      type the user name and password the gateway asks for (echo off;\n"
@@ -126,6 +128,46 @@ static void print_list(FILE *f, const char *label, struct json_object *arr)
 	fputc('\n', f);
 }
 
+/* "servers 198.51.100.1 (in use), 198.51.100.5 (pushed)" */
+static void print_servers(FILE *f, struct json_object *arr)
+{
+	size_t n = arr && json_object_is_type(arr, json_type_array) ?
+		   json_object_array_length(arr) : 0;
+
+	if (!n)
+		return;
+	fprintf(f, "  servers");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(arr, i);
+		bool cur = json_object_get_boolean(jget(s, "current"));
+		bool pushed = !strcmp(jstr(s, "from"), "gateway");
+
+		fprintf(f, "%s%s", i ? ", " : " ", jstr(s, "address"));
+		if (jnum(s, "port") != 500)
+			fprintf(f, " port %llu", jnum(s, "port"));
+		if (cur || pushed)
+			fprintf(f, " (%s%s%s)", pushed ? "pushed" : "", cur && pushed ? ", " : "",
+				cur ? "in use" : "");
+	}
+	fputc('\n', f);
+}
+
+static void print_firewall(FILE *f, struct json_object *fw)
+{
+	unsigned long long n = jnum(fw, "allow_rules");
+
+	if (!fw)
+		return;
+	fprintf(f, "  firewall %s, filter %s", jstr(fw, "setting"),
+		json_object_get_boolean(jget(fw, "filter")) ? "on (table inet evs_client_fw)" :
+		"off");
+	if (n)
+		fprintf(f, ", %llu firewall-allow rule%s", n, n == 1 ? "" : "s");
+	if (json_object_get_boolean(jget(fw, "pushed")))
+		fprintf(f, "; gateway pushed %s", jstr(fw, "pushed_type"));
+	fputc('\n', f);
+}
+
 static void print_peer(FILE *f, struct json_object *p)
 {
 	struct json_object *m = jget(p, "pushed");
@@ -135,6 +177,8 @@ static void print_peer(FILE *f, struct json_object *p)
 
 	fprintf(f, "peer %s (connect %s): %s\n", jstr(p, "peer"), jstr(p, "connect"),
 		jstr(p, "state"));
+	print_servers(f, jget(p, "servers"));
+	print_firewall(f, jget(p, "firewall"));
 	if (!jstr(p, "gateway")[0])
 		return;
 	if (localtime_r(&t, &tm))

@@ -7,18 +7,23 @@
 #include "evsd/client_ctl.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <json-c/json.h>
 #include <sodium.h>
 
+#include "evsd/client/client_host.h"
 #include "evsd/client/failover.h"
 #include "evsd/ctl.h"
 #include "evsd/loop.h"
 #include "evsd/rri.h"
+#include "evsd/state.h"
 #include "ezv/easyvpn.h"
 #include "ezv/modecfg.h"
 #include "ike/engine/ikesa.h"
@@ -46,6 +51,8 @@ struct client_ctl {
 	void (*kick)(void *arg);
 	void *arg;
 	struct client_admin *admin;
+	const struct client_host *host;
+	struct state *state;
 };
 
 struct client_ctl *client_ctl_new(struct ike_engine *eng, struct ezv *ezv,
@@ -56,8 +63,14 @@ struct client_ctl *client_ctl_new(struct ike_engine *eng, struct ezv *ezv,
 
 	if (!c)
 		return NULL;
-	*c = (struct client_ctl){ eng, ezv, ike, rri, kick, arg, NULL };
+	*c = (struct client_ctl){ eng, ezv, ike, rri, kick, arg, NULL, NULL, NULL };
 	return c;
+}
+
+void client_ctl_set_host(struct client_ctl *c, const struct client_host *h)
+{
+	if (c)
+		c->host = h;
 }
 
 void client_ctl_free(struct client_ctl *c)
@@ -234,7 +247,54 @@ static const char *state_of(const struct client_ctl *c, const struct ike_peer *p
 	return sa->conns ? "connected" : "phase 2";
 }
 
-static struct json_object *peer_json(const struct client_ctl *c, const struct ike_peer *p,
+static struct failover *peer_fo(struct client_ctl *c, const struct ike_peer *p);
+static void fo_save(struct client_ctl *c);
+static const char *gw_str(const struct sockaddr_in *a, char *buf, size_t n);
+
+/* The gateways the peer connects to, in order: its `server` lines, then
+ * those its gateway pushed; which one the next or current session uses. */
+static struct json_object *servers_json(struct client_ctl *c, const struct ike_peer *p)
+{
+	struct json_object *arr = json_object_new_array();
+	struct failover *f = peer_fo(c, p);
+	char b[64];
+
+	for (unsigned i = 0; f && i < f->n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		evs_json_add_str(o, "address", gw_str(&f->gw[i], b, sizeof(b)));
+		evs_json_add_u64(o, "port", ntohs(f->gw[i].sin_port));
+		evs_json_add_str(o, "from", i < f->n_config ? "config" : "gateway");
+		evs_json_add_bool(o, "current", i == f->cur);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* The peer's firewall: its setting, what its gateway pushed, whether the
+ * inbound filter (table inet evs_client_fw) is on for it. */
+static struct json_object *firewall_json(const struct client_ctl *c, const struct ike_peer *p,
+					 const struct modecfg *pushed)
+{
+	struct json_object *o = json_object_new_object();
+	char b[48] = "";
+	struct modecfg_fw fw;
+
+	evs_json_add_str(o, "setting", p->firewall_off ? "off" : "on");
+	evs_json_add_u64(o, "allow_rules", p->n_fw_allow);
+	if (pushed && (pushed->has & MCF_BIT(MCF_FW_TYPE)) &&
+	    !modecfg_fw_parse(pushed->fw_type, pushed->fw_type_len, &fw))
+		snprintf(b, sizeof(b), "vendor %u product %u policy %u", fw.vendor, fw.product,
+			 fw.policy);
+	else if (pushed && (pushed->has & MCF_BIT(MCF_FW_TYPE)))
+		snprintf(b, sizeof(b), "unreadable");
+	evs_json_add_bool(o, "pushed", b[0] != '\0');
+	evs_json_add_str(o, "pushed_type", b);
+	evs_json_add_bool(o, "filter", client_host_fw_active(c->host, p->name));
+	return o;
+}
+
+static struct json_object *peer_json(struct client_ctl *c, const struct ike_peer *p,
 				     uint64_t wall_ms)
 {
 	struct json_object *o = json_object_new_object();
@@ -249,6 +309,8 @@ static struct json_object *peer_json(const struct client_ctl *c, const struct ik
 	evs_json_add_str(o, "connect", p->connect_manual ? "manual" : "auto");
 	evs_json_add_bool(o, "wanted", client_ctl_wanted(c, p));
 	evs_json_add_str(o, "state", state_of(c, p, sa, &zi, have_zi));
+	json_object_object_add(o, "servers", servers_json(c, p));
+	json_object_object_add(o, "firewall", firewall_json(c, p, have_zi ? zi.pushed : NULL));
 	if (!sa) {
 		json_object_object_add(o, "gateway", NULL);
 		return o;
@@ -453,6 +515,142 @@ static struct failover *peer_fo(struct client_ctl *c, const struct ike_peer *p)
 	return &a->fo;
 }
 
+/* ---- the gateway lists across restarts ------------------------------------------ */
+
+/* {"peers": [{"peer": NAME, "gateways": ["A:PORT", ...], "config": N,
+ *  "current": K}, ...]}: every peer block's list, written whole. */
+static void fo_save(struct client_ctl *c)
+{
+	struct json_object *o, *arr;
+	const char *text;
+	char b[64];
+
+	if (!c->state || !c->state->ok)
+		return;
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	for (const struct client_admin *a = c->admin; a; a = a->next) {
+		struct json_object *e, *gws;
+
+		if (!a->fo_ready)
+			continue;
+		e = json_object_new_object();
+		gws = json_object_new_array();
+		evs_json_add_str(e, "peer", a->peer);
+		for (unsigned i = 0; i < a->fo.n; i++) {
+			char g[80];
+
+			snprintf(g, sizeof(g), "%s:%u", gw_str(&a->fo.gw[i], b, sizeof(b)),
+				 ntohs(a->fo.gw[i].sin_port));
+			json_object_array_add(gws, json_object_new_string(g));
+		}
+		json_object_object_add(e, "gateways", gws);
+		evs_json_add_u64(e, "config", a->fo.n_config);
+		evs_json_add_u64(e, "current", a->fo.cur);
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(o, "peers", arr);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	if (!text || state_write_named(c->state, CLIENT_CTL_STATE_FILE, text) < 0)
+		log_warn("client: cannot write %s/%s: %s (the gateway lists would not "
+			 "survive a restart)", c->state->dir, CLIENT_CTL_STATE_FILE,
+			 strerror(errno));
+	json_object_put(o);
+}
+
+/* "A.B.C.D:PORT" */
+static bool gw_parse(const char *s, struct sockaddr_in *out)
+{
+	char a[32];
+	unsigned port;
+	const char *colon = strrchr(s, ':');
+
+	memset(out, 0, sizeof(*out));
+	if (!colon || (size_t)(colon - s) >= sizeof(a))
+		return false;
+	memcpy(a, s, (size_t)(colon - s));
+	a[colon - s] = '\0';
+	if (inet_pton(AF_INET, a, &out->sin_addr) != 1 || sscanf(colon + 1, "%5u", &port) != 1 ||
+	    !port || port > 65535)
+		return false;
+	out->sin_family = AF_INET;
+	out->sin_port = htons((uint16_t)port);
+	return true;
+}
+
+/* One peer's record back into its list; false (logged) when it does not
+ * fit the configuration any more. */
+static bool fo_load_one(struct client_ctl *c, struct json_object *e)
+{
+	struct json_object *v, *gws;
+	struct sockaddr_in gw[FAILOVER_MAX];
+	const struct ike_peer *p;
+	struct client_admin *a;
+	unsigned n = 0;
+	int64_t ncfg, cur;
+	char b[64];
+
+	if (!json_object_object_get_ex(e, "peer", &v) || !json_object_is_type(v, json_type_string))
+		return false;
+	p = peer_find(c, json_object_get_string(v));
+	if (!p)
+		return false;	/* no longer configured */
+	if (!json_object_object_get_ex(e, "gateways", &gws) ||
+	    !json_object_is_type(gws, json_type_array) ||
+	    json_object_array_length(gws) > FAILOVER_MAX ||
+	    !json_object_object_get_ex(e, "config", &v) || (ncfg = json_object_get_int64(v)) < 0 ||
+	    !json_object_object_get_ex(e, "current", &v) || (cur = json_object_get_int64(v)) < 0)
+		goto bad;
+	for (size_t i = 0; i < json_object_array_length(gws); i++) {
+		struct json_object *g = json_object_array_get_idx(gws, i);
+
+		if (!json_object_is_type(g, json_type_string) ||
+		    !gw_parse(json_object_get_string(g), &gw[n++]))
+			goto bad;
+	}
+	a = admin_get(c, p->name);
+	if (!a)
+		return false;
+	if (ncfg > FAILOVER_MAX || cur > FAILOVER_MAX ||
+	    failover_restore(&a->fo, p, gw, n, (unsigned)ncfg, (unsigned)cur) < 0) {
+		a->fo_ready = false;
+		goto bad;
+	}
+	a->fo_ready = true;
+	log_notice("client: peer %s: %u gateway%s kept from the last run (%u pushed); "
+		   "next: %s", p->name, a->fo.n, a->fo.n == 1 ? "" : "s",
+		   a->fo.n - a->fo.n_config, gw_str(failover_current(&a->fo), b, sizeof(b)));
+	return true;
+bad:
+	log_notice("client: peer %s: the kept gateway list does not fit its servers now; "
+		   "starting from the configured ones", p->name);
+	return false;
+}
+
+void client_ctl_set_state(struct client_ctl *c, struct state *st)
+{
+	struct json_object *o, *arr;
+	struct evs_err err;
+
+	if (!c)
+		return;
+	c->state = st;
+	if (!st || !st->ok)
+		return;
+	o = state_read_named(st, CLIENT_CTL_STATE_FILE, &err);
+	if (!o) {
+		if (access(st->dir, F_OK) == 0 && !strstr(err.msg, "No such file"))
+			log_notice("client: %s/%s: %s; not used", st->dir, CLIENT_CTL_STATE_FILE,
+				   err.msg);
+		return;
+	}
+	if (json_object_object_get_ex(o, "peers", &arr) && json_object_is_type(arr, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(arr) && i < 64; i++)
+			fo_load_one(c, json_object_array_get_idx(arr, i));
+	json_object_put(o);
+	fo_save(c);	/* without what no longer fits */
+}
+
 bool client_ctl_gateway(struct client_ctl *c, const struct ike_peer *p,
 			struct sockaddr_storage *out)
 {
@@ -486,6 +684,7 @@ void client_ctl_session_up(struct client_ctl *c, struct ike_sa *sa, const struct
 	if (f->cur)
 		log_notice("%s: client: peer %s connected through backup gateway %s", sa->name,
 			   sa->peer->name, gw_str(failover_current(f), buf, sizeof(buf)));
+	fo_save(c);
 }
 
 void client_ctl_session_end(struct client_ctl *c, struct ike_sa *sa)
@@ -501,10 +700,12 @@ void client_ctl_session_end(struct client_ctl *c, struct ike_sa *sa)
 		    !strcmp(o->peer->name, sa->peer->name))
 			return;
 	gw_str((const struct sockaddr_in *)&sa->path.remote, was, sizeof(was));
-	if (failover_ended(f, sa->established != 0, sa->end_reason))
+	if (failover_ended(f, sa->established != 0, sa->end_reason)) {
 		log_notice("%s: client: gateway %s of peer %s %s; next: %s", sa->name, was,
 			   sa->peer->name, sa->end_reason == EVS_END_DPD ? "is dead (DPD)" :
 			   "did not answer", gw_str(failover_current(f), next, sizeof(next)));
+		fo_save(c);
+	}
 }
 
 void client_ctl_tick(struct client_ctl *c)
@@ -524,6 +725,7 @@ void client_ctl_tick(struct client_ctl *c)
 			continue;
 		log_notice("peer %s: %u s on a backup gateway: back to the primary %s", p->name,
 			   p->return_after, gw_str(failover_current(&a->fo), buf, sizeof(buf)));
+		fo_save(c);
 		while (n < 16 && (sa = peer_sa(c, p->name))) {
 			evs_session_terminate((struct evs_session *)sa, EVS_END_ADMIN,
 					      "returning to the primary gateway");

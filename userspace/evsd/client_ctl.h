@@ -2,8 +2,10 @@
 /*
  * client_ctl: connect control of the client role (`evsadm client ...`,
  * Documentation/control-socket.md):
- *	client-show        each peer block: state, gateway, assigned address,
- *	                   what the gateway pushed, bytes each way, since when
+ *	client-show        each peer block: state, its gateways (configured
+ *	                   and pushed, the one in use), assigned address,
+ *	                   what the gateway pushed, the inbound filter,
+ *	                   bytes each way, since when
  *	client-connect     bring a peer up (and keep it up)
  *	client-disconnect  take it down (and keep it down)
  *	client-xauth       the user name and password typed for a peer that
@@ -38,6 +40,16 @@ struct client_ctl *client_ctl_new(struct ike_engine *eng, struct ezv *ezv,
 				  const struct ike_config *ike, struct rri *rri,
 				  void (*kick)(void *arg), void *arg);
 void client_ctl_free(struct client_ctl *c);
+/* The state directory (state.h) where the gateway lists are kept across
+ * restarts (CLIENT_CTL_STATE_FILE): read now, each configured peer whose
+ * servers are unchanged taking its list and gateway in use back, and
+ * written whenever a list or the gateway in use changes. */
+struct state;
+#define CLIENT_CTL_STATE_FILE "client-gateways.state"
+void client_ctl_set_state(struct client_ctl *c, struct state *st);
+/* Where client-show reads the state of the inbound filter (NULL: none). */
+struct client_host;
+void client_ctl_set_host(struct client_ctl *c, const struct client_host *h);
 /* Register the commands above on ctl; 0 or -1 (table full). */
 int client_ctl_register(struct ctl *ctl, struct client_ctl *c);
 /* Should peer p be connected now? */

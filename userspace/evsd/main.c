@@ -136,7 +136,10 @@ static void op_client_end(void *arg, struct ike_sa *sa)
 
 static void op_sa_changed(void *arg, struct ike_sa *sa)
 {
-	state_sa_changed(&((struct evsd *)arg)->state, sa);
+	struct evsd *d = arg;
+
+	if (d->role == EVS_ROLE_SERVER)
+		state_sa_changed(&d->state, sa);
 }
 
 static const struct ike_engine_ops evsd_ops = {
@@ -379,10 +382,11 @@ static void usage(FILE *f)
 		"  -V, --version      print the version and exit\n"
 		"      --pid-file FILE  (default %s)\n"
 		"      --socket FILE    control socket (default %s)\n"
-		"      --state-dir DIR  session records for restarts (default %s)\n"
+		"      --state-dir DIR  session records for restarts (default %s;\n"
+		"                       --client: its gateway lists, default %s)\n"
 		"      --keep-sessions  SIGTERM keeps the sessions for the next evsd\n"
 		"                       (as SIGUSR2 always does); default: deleted\n",
-		EVSD_CONF_PATH, PID_FILE, EVSD_CTL_PATH, EVSD_STATE_DIR);
+		EVSD_CONF_PATH, PID_FILE, EVSD_CTL_PATH, EVSD_STATE_DIR, EVSD_CLIENT_STATE_DIR);
 }
 
 /* The signals the loop takes through a signalfd.  Blocked before any
@@ -471,7 +475,8 @@ static int setup(struct evsd *d, const char *ctl_path)
 		log_err("%s", e.msg);
 		return -1;
 	}
-	if (d->role == EVS_ROLE_SERVER && state_open(&d->state, d->state_dir, &e) < 0)
+	/* the client role keeps only its gateway lists there (client_ctl.h) */
+	if (state_open(&d->state, d->state_dir, &e) < 0)
 		log_warn("%s", e.msg);
 	if (net_open(&d->net, &d->cfg.ike, &e) < 0) {
 		log_err("%s", e.msg);
@@ -520,6 +525,8 @@ static int setup(struct evsd *d, const char *ctl_path)
 					   client_kick, d);
 		if (!d->client)
 			return -1;
+		client_ctl_set_host(d->client, d->host);
+		client_ctl_set_state(d->client, &d->state);
 	}
 	d->on_net = on_net;
 	d->on_ezv = on_easyvpn;
@@ -624,6 +631,7 @@ int main(int argc, char **argv)
 	struct evsd d;
 	struct evs_err err;
 	int c, pid_fd, ready_fd = -1, rc = 1;
+	bool state_dir_set = false;
 
 	memset(&d, 0, sizeof(d));
 	d.sig_fd = -1;
@@ -655,6 +663,7 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			d.state_dir = optarg;
+			state_dir_set = true;
 			break;
 		case 'k':
 			d.keep_sessions = true;
@@ -674,6 +683,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (d.role == EVS_ROLE_CLIENT && !state_dir_set)
+		d.state_dir = EVSD_CLIENT_STATE_DIR;
 	if (check)
 		return evsd_check_config(conf, d.role == EVS_ROLE_CLIENT, stdout,
 					 stderr);

@@ -145,6 +145,35 @@ void state_sa_changed(struct state *st, struct ike_sa *sa)
 	json_object_put(o);
 }
 
+int state_write_named(struct state *st, const char *name, const char *text)
+{
+	char path[sizeof(st->dir) + 64];
+
+	if (!st->ok || strchr(name, '/') ||
+	    snprintf(path, sizeof(path), "%s/%s", st->dir, name) >= (int)sizeof(path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return write_atomic(st, path, text);
+}
+
+static struct json_object *read_record(int dfd, const char *name, struct evs_err *err);
+
+struct json_object *state_read_named(struct state *st, const char *name, struct evs_err *err)
+{
+	struct json_object *o;
+	int dfd;
+
+	if (!st->ok || strchr(name, '/'))
+		return evs_errf(err, "no state directory"), NULL;
+	dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return evs_errf(err, "%s: %s", st->dir, strerror(errno)), NULL;
+	o = read_record(dfd, name, err);
+	close(dfd);
+	return o;
+}
+
 /* ---- adoption -------------------------------------------------------------- */
 
 static struct json_object *read_record(int dfd, const char *name, struct evs_err *err)

@@ -17,6 +17,8 @@
 #include "lib/err.h"
 
 #define EVSD_STATE_DIR "/run/evs/state"
+/* evsd --client's, beside its socket (evsd-client.service) */
+#define EVSD_CLIENT_STATE_DIR "/run/evs-client/state"
 #define STATE_MAX_CONNS 64
 
 struct kernel;
@@ -37,5 +39,12 @@ void state_sa_changed(struct state *st, struct ike_sa *sa);
  * the adopted connection ids, for kernel_remove_leftovers(). */
 int state_adopt(struct state *st, struct ike_engine *e, struct kernel *k,
 		uint32_t **keep, size_t *n_keep, struct evs_err *err);
+
+/* Another record of the directory, by name (no '/'; the client role's
+ * gateway lists): written atomically, root-only; read back (NULL with err
+ * when missing, not a root-only regular file of a plausible size, or not
+ * JSON). */
+int state_write_named(struct state *st, const char *name, const char *text);
+struct json_object *state_read_named(struct state *st, const char *name, struct evs_err *err);
 
 #endif

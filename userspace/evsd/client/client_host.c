@@ -349,3 +349,13 @@ int client_host_ready(struct client_host *h, struct ike_sa *sa, const struct mod
 	fw_sync(h);
 	return -1;
 }
+
+bool client_host_fw_active(const struct client_host *h, const char *peer)
+{
+	if (!h || !h->fw_installed)
+		return false;
+	for (unsigned i = 0; i < h->n_fw; i++)
+		if (!strcmp(h->fw[i].peer->name, peer))
+			return true;
+	return false;
+}

@@ -7,6 +7,7 @@
 #ifndef EVSD_CLIENT_HOST_H
 #define EVSD_CLIENT_HOST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ike/engine/ikesa.h"
@@ -37,6 +38,8 @@ void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct mode
  * while a session of the peer lives.  -1 when it could not be put on:
  * the session must not go on. */
 int client_host_ready(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed);
+/* Is the inbound filter on for a session of peer block `peer` (by name)? */
+bool client_host_fw_active(const struct client_host *h, const char *peer);
 /* Tests: where DNS goes instead of the host's resolver (copied). */
 void client_host_set_dns_backend(struct client_host *h, const struct client_dns_backend *b);
 

@@ -65,6 +65,30 @@ unsigned failover_set_pushed(struct failover *f, const char *list)
 	return kept;
 }
 
+int failover_restore(struct failover *f, const struct ike_peer *p,
+		     const struct sockaddr_in *gw, unsigned n, unsigned n_config, unsigned cur)
+{
+	failover_init(f, p);
+	if (n_config != f->n_config || n > FAILOVER_MAX || n < n_config ||
+	    n - n_config > FAILOVER_PUSHED_MAX + 1 || cur >= n)
+		return -1;
+	for (unsigned i = 0; i < n_config; i++)
+		if (gw[i].sin_family != AF_INET || gw[i].sin_addr.s_addr != f->gw[i].sin_addr.s_addr ||
+		    gw[i].sin_port != f->gw[i].sin_port)
+			return -1;	/* the configured servers changed */
+	for (unsigned i = n_config; i < n; i++) {
+		if (gw[i].sin_family != AF_INET || gw[i].sin_addr.s_addr == INADDR_ANY ||
+		    gw[i].sin_addr.s_addr == INADDR_BROADCAST || !gw[i].sin_port ||
+		    listed(f, &gw[i].sin_addr)) {
+			f->n = f->n_config;
+			return -1;
+		}
+		f->gw[f->n++] = gw[i];
+	}
+	f->cur = cur;
+	return 0;
+}
+
 const struct sockaddr_in *failover_current(const struct failover *f)
 {
 	return &f->gw[f->cur < f->n ? f->cur : 0];

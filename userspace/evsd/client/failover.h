@@ -11,6 +11,10 @@
  * session on another gateway that has been up that long is ended so the
  * primary is tried again (if it does not answer, the list goes on).
  *
+ * The list and the gateway in use outlive a restart of evsd: client_ctl.c
+ * writes them to a root-only file in the state directory whenever they
+ * change and gives them back with failover_restore().
+ *
  * No I/O and no clock of its own: times are passed in (ms).
  */
 #ifndef EVSD_FAILOVER_H
@@ -40,6 +44,14 @@ void failover_init(struct failover *f, const struct ike_peer *p);
  * the list (at its end when the new list lacks it).  Returns how many
  * pushed entries it kept. */
 unsigned failover_set_pushed(struct failover *f, const char *list);
+/* The list a previous evsd kept (client_ctl.c's state file): gw[0..n)
+ * with the first n_config its configured servers, cur the one in use.
+ * Taken only when those are p's servers now, in order, and the rest is
+ * what failover_set_pushed() could have made (at most
+ * FAILOVER_PUSHED_MAX + 1 further entries, no duplicates, no 0.0.0.0 or
+ * broadcast, cur inside); 0, or -1 with f as failover_init() leaves it. */
+int failover_restore(struct failover *f, const struct ike_peer *p,
+		     const struct sockaddr_in *gw, unsigned n, unsigned n_config, unsigned cur);
 /* The gateway to connect to now. */
 const struct sockaddr_in *failover_current(const struct failover *f);
 /* A session of the peer is up (its first connection) at now. */
