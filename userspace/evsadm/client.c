@@ -190,6 +190,11 @@ static void print_peer(FILE *f, struct json_object *p)
 		fprintf(f, "  address %s\n", jstr(p, "address"));
 	if (jstr(p, "xauth_message")[0])
 		fprintf(f, "  gateway asks: %s\n", jstr(p, "xauth_message"));
+	if (jstr(p, "xauth_challenge")[0])
+		fprintf(f, "  challenge: %s\n", jstr(p, "xauth_challenge"));
+	if (jstr(p, "xauth_ask")[0])
+		fprintf(f, "  to type: %s%s\n", json_object_get_boolean(jget(p, "xauth_user_asked")) ?
+			"user name and " : "", jstr(p, "xauth_ask"));
 	if (m) {
 		print_list(f, "dns", jget(m, "dns"));
 		print_list(f, "wins", jget(m, "wins"));
@@ -299,17 +304,30 @@ static struct json_object *peer_state(struct evsadm *ctx, const char *peer,
 	return json_object_array_get_idx(arr, 0);
 }
 
-/* Send one login; 0 or the exit status. */
-static int send_login(struct evsadm *ctx, const char *peer, const char *msg)
+/* The prompt for what the gateway asks (evsd's xauth_ask). */
+static const char *ask_prompt(const char *ask)
 {
-	char user[256], pass[512];
+	return !strcmp(ask, "passcode") ? "Passcode: " : !strcmp(ask, "next-pin") ? "Next PIN: " :
+	       !strcmp(ask, "answer") ? "Answer: " : "Password: ";
+}
+
+/* Send one login (p: the peer's client-show entry); 0 or the exit
+ * status. */
+static int send_login(struct evsadm *ctx, const char *peer, struct json_object *p)
+{
+	const char *msg = jstr(p, "xauth_message"), *ask = jstr(p, "xauth_ask");
+	bool want_user = !jget(p, "xauth_user_asked") ||
+			 json_object_get_boolean(jget(p, "xauth_user_asked"));
+	char user[256] = "", pass[512];
 	struct json_object *args, *ans, *pw;
 	int rc = EVSADM_EXIT_OK;
 
 	if (msg[0])
 		fprintf(ctx->err, "gateway: %s\n", msg);
-	if (read_line(ctx, "Username: ", false, user, sizeof(user)) ||
-	    read_line(ctx, "Password: ", true, pass, sizeof(pass))) {
+	if (jstr(p, "xauth_challenge")[0])
+		fprintf(ctx->err, "challenge: %s\n", jstr(p, "xauth_challenge"));
+	if ((want_user && read_line(ctx, "Username: ", false, user, sizeof(user))) ||
+	    read_line(ctx, ask_prompt(ask), true, pass, sizeof(pass))) {
 		explicit_bzero(pass, sizeof(pass));
 		return evsadm_fail(ctx, "no user name and password on the input");
 	}
@@ -349,7 +367,7 @@ static int client_xauth(struct evsadm *ctx, const char *peer, unsigned timeout)
 					"password?)\n");
 			serial = jnum(p, "ike_sa");
 			asked = jnum(p, "xauth_asks");
-			rc = send_login(ctx, peer, jstr(p, "xauth_message"));
+			rc = send_login(ctx, peer, p);
 			json_object_put(ans);
 			if (rc)
 				return rc;

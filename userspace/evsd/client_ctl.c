@@ -336,8 +336,12 @@ static struct json_object *peer_json(struct client_ctl *c, const struct ike_peer
 	evs_json_add_str(o, "address", buf);
 	evs_json_add_u64(o, "since", (wall_ms - (c->eng->now - sa->created)) / 1000);
 	evs_json_add_u64(o, "uptime", (c->eng->now - sa->created) / 1000);
-	if (have_zi && zi.xauth_waiting)
+	if (have_zi && zi.xauth_waiting) {
 		evs_json_add_str(o, "xauth_message", zi.xauth_message);
+		evs_json_add_str(o, "xauth_challenge", zi.xauth_challenge);
+		evs_json_add_str(o, "xauth_ask", zi.xauth_ask);
+		evs_json_add_bool(o, "xauth_user_asked", zi.xauth_user_asked);
+	}
 	if (have_zi)
 		evs_json_add_u64(o, "xauth_asks", zi.xauth_asks);
 	json_object_object_add(o, "pushed", have_zi && zi.pushed ? pushed_json(zi.pushed) :

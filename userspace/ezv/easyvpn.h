@@ -168,6 +168,11 @@ struct ezv_client_info {
 	bool xauth_waiting;		/* a REQUEST waits for typed credentials */
 	unsigned xauth_asks;		/* REQUESTs the gateway sent */
 	const char *xauth_message;	/* its prompt text ("" = none) */
+	const char *xauth_challenge;	/* its XAUTH_CHALLENGE text ("" = none) */
+	/* what it asks to be typed: "password", "passcode", "next-pin",
+	 * "answer" (xauth.h enum xauth_ask); "" when not waiting */
+	const char *xauth_ask;
+	bool xauth_user_asked;		/* ... and the user name with it */
 	bool xauth_done;		/* the gateway accepted the login */
 	const struct modecfg *pushed;	/* mode config; NULL before it */
 	uint64_t start_ms;		/* engine clock */

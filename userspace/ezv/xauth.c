@@ -75,8 +75,13 @@ int xauth_decode(uint8_t cfg_type, uint16_t ident, const uint8_t *attrs,
 			if (!a.tv)
 				copy_text(m->domain, sizeof(m->domain), &a);
 			break;
+		case XAUTH_CHALLENGE:
+			if (!a.tv)
+				copy_text(m->challenge, sizeof(m->challenge), &a);
+			break;
 		default:
-			/* CHALLENGE, NEXT_PIN, ANSWER: token cards; not offered. */
+			/* NEXT_PIN, ANSWER: what the REQUEST asks for (their
+			 * values only ever come from a client: not kept) */
 			break;
 		}
 	}
@@ -86,6 +91,29 @@ int xauth_decode(uint8_t cfg_type, uint16_t ident, const uint8_t *attrs,
 malformed:
 	xauth_msg_wipe(m);
 	return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED, "XAUTH attribute of wrong form");
+}
+
+enum xauth_ask xauth_request_asks(const struct xauth_msg *m)
+{
+	if (m->has & XAUTH_BIT(XAUTH_NEXT_PIN))
+		return XAUTH_ASK_NEXT_PIN;
+	if (m->has & (XAUTH_BIT(XAUTH_ANSWER) | XAUTH_BIT(XAUTH_CHALLENGE)))
+		return XAUTH_ASK_ANSWER;
+	if (m->has & XAUTH_BIT(XAUTH_PASSCODE))
+		return XAUTH_ASK_PASSCODE;
+	return XAUTH_ASK_PASSWORD;
+}
+
+const char *xauth_ask_name(enum xauth_ask a)
+{
+	static const char *const names[] = {
+		[XAUTH_ASK_PASSWORD] = "password",
+		[XAUTH_ASK_PASSCODE] = "passcode",
+		[XAUTH_ASK_NEXT_PIN] = "next-pin",
+		[XAUTH_ASK_ANSWER] = "answer",
+	};
+
+	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "password";
 }
 
 void xauth_msg_wipe(struct xauth_msg *m)
@@ -279,11 +307,20 @@ enum xauth_srv_ev xauth_client_recv(struct xauth_client *c,
 			isakmp_put_attr_tv(&out->attrs, XAUTH_STATUS, XAUTH_STATUS_FAIL);
 			return XAUTH_EV_INVALID;
 		}
+		static const uint16_t attr_of[] = {
+			[XAUTH_ASK_PASSWORD] = XAUTH_USER_PASSWORD,
+			[XAUTH_ASK_PASSCODE] = XAUTH_PASSCODE,
+			[XAUTH_ASK_NEXT_PIN] = XAUTH_NEXT_PIN,
+			[XAUTH_ASK_ANSWER] = XAUTH_ANSWER,
+		};
+		enum xauth_ask ask = xauth_request_asks(m);
+
 		c->replies++;
 		if (m->has & XAUTH_BIT(XAUTH_TYPE))
 			isakmp_put_attr_tv(&out->attrs, XAUTH_TYPE, XAUTH_TYPE_GENERIC);
-		isakmp_put_attr_tlv(&out->attrs, XAUTH_USER_NAME, user, strlen(user));
-		isakmp_put_attr_tlv(&out->attrs, XAUTH_USER_PASSWORD, pass ? (const void *)pass : "",
+		if (ask == XAUTH_ASK_PASSWORD || (m->has & XAUTH_BIT(XAUTH_USER_NAME)))
+			isakmp_put_attr_tlv(&out->attrs, XAUTH_USER_NAME, user, strlen(user));
+		isakmp_put_attr_tlv(&out->attrs, attr_of[ask], pass ? (const void *)pass : "",
 				    pass_len);
 		c->state = XAUTH_C_WAIT_STATUS;
 		return XAUTH_EV_SEND;

@@ -72,6 +72,7 @@ struct xauth_msg {
 	uint8_t password[XAUTH_PASS_MAX];
 	size_t pass_len;
 	char message[XAUTH_MSG_MAX];
+	char challenge[XAUTH_MSG_MAX];	/* XAUTH_CHALLENGE's text, if any */
 	char domain[XAUTH_MSG_MAX];
 	unsigned n_other;		/* non-XAUTH attributes in the payload */
 };
@@ -93,6 +94,20 @@ struct xauth_out {
 	struct isakmp_buf attrs;	/* isakmp_buf_free() after sending */
 };
 void xauth_out_free(struct xauth_out *o);
+
+/* What a REQUEST asks the person to type, i.e. the attribute the answer
+ * goes back in (draft-beaulieu-ike-xauth-02 4.2): a token's next PIN, the
+ * answer to a challenge, a token passcode, else the password.  Typed
+ * answers other than the password never come from the configuration. */
+enum xauth_ask {
+	XAUTH_ASK_PASSWORD = 0,		/* XAUTH_USER_PASSWORD */
+	XAUTH_ASK_PASSCODE,		/* XAUTH_PASSCODE */
+	XAUTH_ASK_NEXT_PIN,		/* XAUTH_NEXT_PIN */
+	XAUTH_ASK_ANSWER,		/* XAUTH_ANSWER (to XAUTH_CHALLENGE) */
+};
+enum xauth_ask xauth_request_asks(const struct xauth_msg *m);
+/* "password", "passcode", "next-pin", "answer" */
+const char *xauth_ask_name(enum xauth_ask a);
 
 /* ---- server ---------------------------------------------------------- */
 
@@ -153,7 +168,9 @@ struct xauth_client {
 	char server_message[XAUTH_MSG_MAX];
 };
 void xauth_client_init(struct xauth_client *c, unsigned max_replies);
-/* REQUEST -> REPLY with the credentials; SET -> ACK (DONE).  Returns
+/* REQUEST -> REPLY with the credentials (pass goes in the attribute the
+ * REQUEST asks for, xauth_request_asks(); the user name when it asks for
+ * one, or always with a password); SET -> ACK (DONE).  Returns
  * XAUTH_EV_SEND, XAUTH_EV_DONE (an ACK to send is in *out as well), or
  * XAUTH_EV_INVALID (refused: e.g. too many REQUESTs; *out then holds a
  * REPLY with STATUS=FAIL to end it politely, or has cfg_type 0 when

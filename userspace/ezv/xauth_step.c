@@ -282,6 +282,13 @@ static int xauth_recv_client(struct ezv_sess *x, uint32_t msgid, struct xauth_ms
 
 	if (!p)
 		return EVS_CFG_BAD;
+	if (!x->xauth_interactive && m->cfg_type == ISAKMP_CFG_REQUEST &&
+	    x->xc.state != XAUTH_C_DONE && xauth_request_asks(m) != XAUTH_ASK_PASSWORD) {
+		/* a token's passcode, next PIN or a challenge's answer: the
+		 * stored password is no answer to it; the person types it */
+		x->xauth_interactive = true;
+		x->xc.max_replies = XAUTH_CLIENT_MAX_TRIES;
+	}
 	if (x->xauth_interactive && m->cfg_type == ISAKMP_CFG_REQUEST &&
 	    x->xc.state != XAUTH_C_DONE) {
 		if (x->xauth_waiting && m->ident == x->xauth_req.ident)
@@ -293,9 +300,13 @@ static int xauth_recv_client(struct ezv_sess *x, uint32_t msgid, struct xauth_ms
 		x->xauth_msgid = msgid;
 		x->xauth_waiting = true;
 		x->xauth_asks++;
-		log_notice("%s: xauth: waiting for XAUTH (evsadm client xauth %s)%s%s",
-			   evs_session_name(x->s), p->name, m->message[0] ? "; gateway says: " : "",
+		log_notice("%s: xauth: waiting for the %s (evsadm client xauth %s)%s%s",
+			   evs_session_name(x->s), xauth_ask_name(xauth_request_asks(m)), p->name,
+			   m->message[0] ? "; gateway says: " : "",
 			   log_peern(m->message, strnlen(m->message, XAUTH_MSG_MAX)));
+		if (m->challenge[0])
+			log_notice("%s: xauth: challenge: %s", evs_session_name(x->s),
+				   log_peern(m->challenge, strnlen(m->challenge, XAUTH_MSG_MAX)));
 		return EVS_CFG_TAKEN;
 	}
 	return client_answer(x, msgid, m, p->xauth_user,
@@ -329,6 +340,14 @@ int ezv_client_xauth(struct ezv *z, const char *peer, const char *user,
 
 	if (!x || !x->xauth_waiting)
 		return evs_errf(err, "peer %s is not waiting for XAUTH", peer);
+	/* a passcode, PIN or answer the gateway asks for without the user
+	 * name goes with the peer block's (REPLY carries it only if asked) */
+	if (!user[0] && !(x->xauth_req.has & XAUTH_BIT(XAUTH_USER_NAME)) &&
+	    xauth_request_asks(&x->xauth_req) != XAUTH_ASK_PASSWORD) {
+		const struct ike_peer *p = ezv_client_peer(z, x->s);
+
+		user = p ? p->xauth_user : "";
+	}
 	if (!user[0] || strlen(user) > XAUTH_USER_MAX)
 		return evs_errf(err, "the user name must be 1 to %u bytes", XAUTH_USER_MAX);
 	if (pass_len > XAUTH_PASS_MAX)
@@ -352,6 +371,11 @@ int ezv_client_info(struct ezv *z, const char *peer, struct ezv_client_info *out
 	out->xauth_waiting = x->xauth_waiting;
 	out->xauth_asks = x->xauth_asks;
 	out->xauth_message = x->xauth_waiting ? x->xauth_req.message : "";
+	out->xauth_challenge = x->xauth_waiting ? x->xauth_req.challenge : "";
+	out->xauth_ask = x->xauth_waiting ? xauth_ask_name(xauth_request_asks(&x->xauth_req)) : "";
+	out->xauth_user_asked = x->xauth_waiting &&
+				((x->xauth_req.has & XAUTH_BIT(XAUTH_USER_NAME)) ||
+				 xauth_request_asks(&x->xauth_req) == XAUTH_ASK_PASSWORD);
 	out->xauth_done = x->xc.state == XAUTH_C_DONE && x->xc.ok;
 	out->pushed = x->pushed ? &x->offer : NULL;
 	out->start_ms = x->start_ms;
