@@ -539,6 +539,50 @@ UNIT_TEST(firewall_are_you_there_refuses_a_client_without_one)
 	teardown();
 }
 
+/* The client role, a gateway asking for a token passcode: the stored
+ * password is not sent; the session waits, client show's info says what
+ * is asked and shows the message; the typed passcode goes back as
+ * XAUTH_PASSCODE (no user name: not asked for). */
+UNIT_TEST(client_passcode_request_waits_for_the_person)
+{
+	static const uint8_t req[] = {
+		0x40, 0x8b, 0x00, 0x00,			/* PASSCODE */
+		0x40, 0x8c, 0x00, 0x05, 'T', 'o', 'k', 'e', 'n',	/* MESSAGE */
+	};
+	static const uint8_t reply[] = { 0x40, 0x8b, 0x00, 0x06, '1', '2', '3', '4', '5', '6' };
+	struct ezv_client_info zi;
+	struct fake_msg *m;
+	struct evs_err err;
+
+	setup();
+	prepare("alice", "alicepw", "sales", "198.51.100.7");
+	run_steps(&cli);
+	m = calloc(1, sizeof(*m));
+	m->to = &cli;
+	m->msgid = 77;
+	m->type = ISAKMP_CFG_REQUEST;
+	m->ident = 5;
+	m->attrs = malloc(sizeof(req));
+	memcpy(m->attrs, req, sizeof(req));
+	m->len = sizeof(req);
+	queue = m;
+	pump();
+	UNIT_ASSERT(queue == NULL);		/* nothing sent: it waits */
+	UNIT_ASSERT_EQ_INT(ezv_client_info(ezv, "gw", &zi), 0);
+	UNIT_ASSERT(zi.xauth_waiting);
+	UNIT_ASSERT_EQ_STR(zi.xauth_ask, "passcode");
+	UNIT_ASSERT_EQ_STR(zi.xauth_message, "Token");
+	UNIT_ASSERT(!zi.xauth_user_asked);
+	UNIT_ASSERT_EQ_INT(ezv_client_xauth(ezv, "gw", "", (const uint8_t *)"123456", 6, &err), 0);
+	UNIT_ASSERT(queue && queue->to == &srv);
+	UNIT_ASSERT_EQ_INT(queue->type, ISAKMP_CFG_REPLY);
+	UNIT_ASSERT_EQ_INT(queue->len, sizeof(reply));
+	UNIT_ASSERT_MEM_EQ(queue->attrs, reply, sizeof(reply));
+	drop_queue();
+	disconnect();
+	teardown();
+}
+
 UNIT_TEST(two_clients_never_share_and_pool_runs_out)
 {
 	struct evs_session s1, c1, s2, c2;

@@ -156,6 +156,73 @@ UNIT_TEST(request_and_final_set_on_the_wire)
 	UNIT_ASSERT_EQ_STR(s.user, "bob");
 }
 
+/* A gateway asking for a token's passcode, a next PIN or the answer to a
+ * challenge (draft-beaulieu-ike-xauth-02): the decoded REQUEST says what
+ * it asks for and keeps the challenge text; the typed value goes back in
+ * that attribute, never as USER_PASSWORD, with the user name only when
+ * asked for. */
+UNIT_TEST(challenge_types_are_answered_in_their_attribute)
+{
+	static const uint8_t passcode_req[] = {
+		0xc0, 0x88, 0x00, 0x00,			/* TYPE generic */
+		0x40, 0x89, 0x00, 0x00,			/* USER_NAME */
+		0x40, 0x8b, 0x00, 0x00,			/* PASSCODE */
+		0x40, 0x8c, 0x00, 0x05, 'T', 'o', 'k', 'e', 'n',	/* MESSAGE */
+	};
+	static const uint8_t pin_req[] = {
+		0x40, 0x8c, 0x00, 0x07, 'N', 'e', 'w', ' ', 'P', 'I', 'N',
+		0x40, 0x90, 0x00, 0x00,			/* NEXT_PIN */
+	};
+	static const uint8_t challenge_req[] = {
+		0x40, 0x8d, 0x00, 0x04, '4', '2', '1', '7',	/* CHALLENGE */
+		0x40, 0x91, 0x00, 0x00,			/* ANSWER */
+	};
+	static const uint8_t passcode_reply[] = {
+		0xc0, 0x88, 0x00, 0x00,
+		0x40, 0x89, 0x00, 0x05, 'a', 'l', 'i', 'c', 'e',
+		0x40, 0x8b, 0x00, 0x06, '1', '2', '3', '4', '5', '6',
+	};
+	static const uint8_t pin_reply[] = { 0x40, 0x90, 0x00, 0x04, '9', '9', '0', '1' };
+	static const uint8_t answer_reply[] = { 0x40, 0x91, 0x00, 0x03, 'r', 'e', 's' };
+	const struct {
+		const uint8_t *req, *reply;
+		const char *pw;
+		size_t req_len, reply_len;
+		enum xauth_ask ask;
+	} cases[] = {
+		{ passcode_req, passcode_reply, "123456", sizeof(passcode_req),
+		  sizeof(passcode_reply), XAUTH_ASK_PASSCODE },
+		{ pin_req, pin_reply, "9901", sizeof(pin_req), sizeof(pin_reply),
+		  XAUTH_ASK_NEXT_PIN },
+		{ challenge_req, answer_reply, "res", sizeof(challenge_req),
+		  sizeof(answer_reply), XAUTH_ASK_ANSWER },
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct isakmp_perr err;
+		struct xauth_client c;
+		struct xauth_msg m;
+		struct xauth_out o;
+
+		UNIT_ASSERT_EQ_INT(xauth_decode(ISAKMP_CFG_REQUEST, 3, cases[i].req, cases[i].req_len,
+						&m, &err), 0);
+		UNIT_ASSERT_EQ_INT(xauth_request_asks(&m), cases[i].ask);
+		if (i == 0)
+			UNIT_ASSERT_EQ_STR(m.message, "Token");
+		if (i == 2)
+			UNIT_ASSERT_EQ_STR(m.challenge, "4217");
+		xauth_client_init(&c, 4);
+		UNIT_ASSERT_EQ_INT(xauth_client_recv(&c, &m, "alice", (const uint8_t *)cases[i].pw,
+						     strlen(cases[i].pw), &o),
+				   XAUTH_EV_SEND);
+		UNIT_ASSERT_EQ_INT(o.cfg_type, ISAKMP_CFG_REPLY);
+		UNIT_ASSERT_EQ_INT(o.attrs.len, cases[i].reply_len);
+		UNIT_ASSERT_MEM_EQ(o.attrs.data, cases[i].reply, cases[i].reply_len);
+		xauth_out_free(&o);
+	}
+	UNIT_ASSERT_EQ_STR(xauth_ask_name(XAUTH_ASK_NEXT_PIN), "next-pin");
+}
+
 UNIT_TEST(reply_without_password_counts_as_attempt)
 {
 	struct xauth_server s;
