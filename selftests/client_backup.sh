@@ -100,22 +100,32 @@ client_timers='timers {
     retransmit-count 3
 }'
 
-case_failover() {
+# on_primary CASE [PEER-LINES]: the topology, the primary pushing the
+# backup 198.51.100.3, the backup, the client (PEER-LINES added to its
+# peer block) connected through the primary, as a TAP result; 1 (the
+# case ended) when something failed.
+on_primary() {
+	local extra=()
+	[ -n "${2:-}" ] && extra=(peer="$2")
 	topology
 	ike_conf_server "" group="backup-servers 198.51.100.3" >"$IKE_TMP/server.conf"
 	ike_conf_server | sed 's/^listen 198.51.100.1$/listen 198.51.100.3/' >"$IKE_TMP/backup.conf"
-	ike_conf_client "$client_timers" peer="return-to-primary after 30" >"$IKE_TMP/client.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "failover: primary starts"; ike_end_case; return; }
-	ike_start backup "$srv2" "$IKE_TMP/backup.conf" || { tap_fail "failover: backup starts"; ike_end_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "failover: client starts"; ike_end_case; return; }
+	ike_conf_client "$client_timers" "${extra[@]}" >"$IKE_TMP/client.conf"
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "$1: primary starts"; ike_end_case; return 1; }
+	ike_start backup "$srv2" "$IKE_TMP/backup.conf" || { tap_fail "$1: backup starts"; ike_end_case; return 1; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "$1: client starts"; ike_end_case; return 1; }
 	if ! wait_gateway 198.51.100.1 90; then
-		tap_fail "failover: connected through the primary 198.51.100.1"
+		tap_fail "$1: connected through the primary 198.51.100.1"
 		ike_diag client
 		ike_diag server
 		ike_end_case
-		return
+		return 1
 	fi
-	tap_ok "failover: connected through the primary 198.51.100.1"
+	tap_ok "$1: connected through the primary 198.51.100.1"
+}
+
+case_failover() {
+	on_primary failover "return-to-primary after 30" || return
 	tap_check "failover: the primary pushed the backup 198.51.100.3" \
 		test "$(cshow | jq -r '.[0].pushed.backup_servers[0]')" = 198.51.100.3
 	tap_check "failover: the client pings the primary's LAN host" \
@@ -175,19 +185,7 @@ case_no_answer() {
 
 case_restart() {
 	local j
-	topology
-	ike_conf_server "" group="backup-servers 198.51.100.3" >"$IKE_TMP/server.conf"
-	ike_conf_server | sed 's/^listen 198.51.100.1$/listen 198.51.100.3/' >"$IKE_TMP/backup.conf"
-	ike_conf_client "$client_timers" >"$IKE_TMP/client.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "restart: primary starts"; ike_end_case; return; }
-	ike_start backup "$srv2" "$IKE_TMP/backup.conf" || { tap_fail "restart: backup starts"; ike_end_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "restart: client starts"; ike_end_case; return; }
-	if ! wait_gateway 198.51.100.1 90; then
-		tap_fail "restart: connected through the primary 198.51.100.1"
-		ike_diag client
-		ike_end_case
-		return
-	fi
+	on_primary restart || return
 	j=$(cshow)
 	echo "$j" | jq -c '.[0].servers' | tap_diag
 	tap_check "restart: client show lists the configured and the pushed server, the primary in use" \
