@@ -35,11 +35,6 @@ const char evsadm_sa_usage[] =
 "          off the command line)\n"
 "SPI   := decimal or 0x hex, 256 or more\n";
 
-static const char *const sa_verbs[] = { "add", "update", "del", "get", "show", "list",
-					"flush", NULL };
-static const enum evsadm_op sa_ops[] = { EVSADM_OP_ADD, EVSADM_OP_UPDATE, EVSADM_OP_DEL,
-					 EVSADM_OP_GET, EVSADM_OP_SHOW, EVSADM_OP_SHOW,
-					 EVSADM_OP_FLUSH };
 
 static const char *const op_names[] = {
 	[EVSADM_OP_ADD] = "add", [EVSADM_OP_UPDATE] = "update", [EVSADM_OP_DEL] = "del",
@@ -356,13 +351,10 @@ int evsadm_sa_parse(int argc, char **argv, struct evsadm_sa_req *req, struct evs
 	const struct evs_algo *algo[3] = { NULL, NULL, NULL };	/* aead, enc, auth */
 	uint64_t seen = 0;
 	const char *kw;
-	int v;
 
 	memset(req, 0, sizeof(*req));
-	v = evsadm_verb(evsadm_arg_next(&a), sa_verbs, "sa", e);
-	if (v < 0)
+	if (evsadm_obj_op(&evsadm_sa_obj, &a, &req->op, e))
 		return -1;
-	req->op = sa_ops[v];
 	while ((kw = evsadm_arg_next(&a)))
 		if (parse_one(kw, &a, req, algo, &seen, e))
 			goto fail;
@@ -376,17 +368,8 @@ fail:
 
 struct nlmsghdr *evsadm_sa_build(const struct evsadm_sa_req *req, uint16_t family, void *buf)
 {
-	static const uint8_t cmds[] = {
-		[EVSADM_OP_ADD] = EVS_CMD_SA_ADD,
-		[EVSADM_OP_UPDATE] = EVS_CMD_SA_UPDATE,
-		[EVSADM_OP_DEL] = EVS_CMD_SA_DEL,
-		[EVSADM_OP_GET] = EVS_CMD_SA_GET,
-		[EVSADM_OP_SHOW] = EVS_CMD_SA_GET,
-		[EVSADM_OP_FLUSH] = EVS_CMD_SA_FLUSH,
-	};
-	uint16_t flags = req->op == EVSADM_OP_SHOW ? NLM_F_DUMP : 0;
-	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
-						 flags);
+	struct nlmsghdr *nlh = evsadm_obj_msg(&evsadm_sa_obj, req->op, family, buf,
+					      req->op == EVSADM_OP_SHOW);
 
 	/* No NLM_F_CREATE/EXCL: generic netlink's strict checking refuses
 	 * them, and an add never replaces an SA anyway. */
@@ -476,22 +459,15 @@ void evsadm_sa_print(FILE *f, const struct evs_sa_info *sa, int stats)
 		evsadm_print_counters(f, &sa->stats, "\t");
 }
 
-struct show_ctx {
-	struct evsadm *ctx;
-	uint32_t ifindex;		/* filter, 0 = all */
-	struct json_object *arr;	/* -j */
-	bool single;			/* get: one object, not an array */
-};
-
 static int sa_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct show_ctx *sc = data;
+	struct evsadm_show_ctx *sc = data;
 	struct evs_sa_info sa;
 
 	memset(&sa, 0, sizeof(sa));
 	if (evs_msg_parse_sa(nlh, &sa))
 		return MNL_CB_ERROR;
-	if (sc->ifindex && sa.dev.ifindex && sa.dev.ifindex != sc->ifindex)
+	if (evsadm_show_skip(sc, sa.dev.ifindex, 0))
 		goto out;
 	if (!sa.dev.ifname[0] && sa.dev.ifindex)
 		snprintf(sa.dev.ifname, sizeof(sa.dev.ifname), "%s",
@@ -522,36 +498,30 @@ static void hide_keys(int argc, char **argv)
 	}
 }
 
+static struct nlmsghdr *sa_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
+{
+	struct evsadm_sa_req *req = r;
+	struct nlmsghdr *nlh = NULL;
+
+	if (!evsadm_obj_dev(sc->ctx, req->dev, &req->sa.dev.ifindex, NULL, 0)) {
+		sc->ifindex = req->sa.dev.ifindex;
+		/* `sa get` is one object, `sa show` a list. */
+		sc->single = req->op == EVSADM_OP_GET;
+		nlh = evsadm_sa_build(req, 0, buf);
+	}
+	/* The keys are in buf now (evsadm_obj_run wipes it); the request
+	 * copy can go. */
+	evs_sa_info_wipe(&req->sa);
+	return nlh;
+}
+
 int evsadm_sa(struct evsadm *ctx, int argc, char **argv)
 {
 	struct evsadm_sa_req req;
-	struct show_ctx sc = { .ctx = ctx };
-	char buf[EVS_NL_BUFSZ];
-	struct nlmsghdr *nlh;
 	struct evs_err e;
-	uint32_t ifindex;
-	int ret;
+	bool bad = evsadm_sa_parse(argc - 1, argv + 1, &req, &e);
 
-	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, sa_verbs);
-	ret = evsadm_sa_parse(argc - 1, argv + 1, &req, &e);
 	hide_keys(argc, argv);
-	if (ret)
-		return evsadm_usage_error(ctx, &e);
-	if (req.dev[0] && evsadm_ifindex(ctx, req.dev, &req.sa.dev.ifindex)) {
-		evs_sa_info_wipe(&req.sa);
-		return EVSADM_EXIT_FAIL;
-	}
-	ifindex = req.sa.dev.ifindex;
-	nlh = evsadm_sa_build(&req, 0, buf);
-	/* The keys are in buf now; the request copy can go. */
-	evs_sa_info_wipe(&req.sa);
-	if (req.op == EVSADM_OP_SHOW || req.op == EVSADM_OP_GET) {
-		sc.ifindex = ifindex;
-		sc.single = req.op == EVSADM_OP_GET;
-		ret = evsadm_show(ctx, nlh, sa_cb, &sc, &sc.arr, sc.single);
-	} else {
-		ret = evsadm_request(ctx, nlh, NULL, NULL);
-	}
-	explicit_bzero(buf, sizeof(buf));
-	return ret;
+	return evsadm_obj_run(ctx, &evsadm_sa_obj, argc, argv, bad ? &e : NULL, req.op,
+			      sa_msg, &req, sa_cb);
 }
