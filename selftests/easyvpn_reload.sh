@@ -138,10 +138,7 @@ cp "$IKE_TMP/server.conf" "$IKE_TMP/server.good"
 printf 'group broken {\n    key "x"\n' >>"$IKE_TMP/server.conf"
 errline=$(wc -l <"$IKE_TMP/server.conf")
 kill -HUP "$(cat "$IKE_TMP/server.bgpid")"
-for _ in $(seq 100); do
-	grep -q 'the running configuration stays' "$IKE_TMP/server.log" && break
-	sleep 0.1
-done
+ike_wait_log server 'the running configuration stays' 10
 tap_check "the error is logged with file:line, the running configuration stays" \
 	grep -q "reload: $IKE_TMP/server.conf:[0-9]*: .*; the running configuration stays" "$IKE_TMP/server.log"
 tap_diag "$(grep 'the running configuration stays' "$IKE_TMP/server.log")"
@@ -199,9 +196,5 @@ EZV_VPNC=f ezv_vpnc_stop
 ike_stop server
 tap_result "evsd exits cleanly" $rc
 [ $_tap_failed -eq 0 ] || ezv_diag_server 300
-if grep -qi 'sanitizer\|segfault' "$IKE_TMP/server.log"; then
-	tap_fail "no crash in evsd"
-else
-	tap_ok "no crash in evsd"
-fi
+ezv_no_crash
 tap_done

@@ -158,6 +158,16 @@ ezv_diag_server() {
 	tail -n "${1:-150}" "$IKE_TMP/server.log" | tap_diag
 }
 
+# ezv_no_crash [LOG...]: the TAP line "no crash in evsd": no sanitizer
+# report and no segfault in LOG... (default: the gateway's log).
+ezv_no_crash() {
+	if cat "${@:-$IKE_TMP/server.log}" | grep -qi 'sanitizer\|segfault'; then
+		tap_fail "no crash in evsd"
+	else
+		tap_ok "no crash in evsd"
+	fi
+}
+
 # ezv_freeradius_start NS: a FreeRADIUS of the test's own on 127.0.0.1 in
 # NS (secret testing123), users from $IKE_TMP/raddb/users, accounting to
 # $IKE_TMP/raddb/radacct/detail.  The users file must exist first.
