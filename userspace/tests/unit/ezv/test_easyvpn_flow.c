@@ -974,6 +974,61 @@ UNIT_TEST(max_logins_lets_a_renewal_in)
 	teardown();
 }
 
+/* max-logins counts a user's logins in O(1): one session of the user (its
+ * head) holds the count.  The count follows sessions coming and going,
+ * the head among them, and a renewal from the same peer is no other
+ * login. */
+UNIT_TEST(max_logins_count_follows_the_sessions_of_one_user)
+{
+	enum { N = 12 };	/* each login pumps for a second */
+	static struct evs_session sv[N + 2], cl[N + 2];
+	char ip[INET_ADDRSTRLEN];
+
+	extra_conf = "user dave {\n  max-logins 12\n}\n";
+	setup();
+	for (int i = 0; i < N; i++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", 1 + i);
+		connect_on(&sv[i], &cl[i], "dave", "davepw", "branch", ip);
+		UNIT_ASSERT(sv[i].ready);
+		UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "dave"), i + 1);
+	}
+	/* one more from another peer is refused */
+	connect_on(&sv[N], &cl[N], "dave", "davepw", "branch", "203.0.113.200");
+	UNIT_ASSERT(sv[N].dead);
+	UNIT_ASSERT(strstr(sv[N].why, "already has 12 sessions (max-logins 12)"));
+	end_session(&sv[N]);
+	end_session(&cl[N]);
+	/* a renewal from the first peer is let in (and is counted) */
+	connect_on(&sv[N + 1], &cl[N + 1], "dave", "davepw", "branch", "198.51.100.1");
+	UNIT_ASSERT(sv[N + 1].ready);
+	UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "dave"), N + 1);
+	/* the first login (the head) and every other one end */
+	for (int i = 0; i < N; i += 2) {
+		end_session(&sv[i]);
+		end_session(&cl[i]);
+	}
+	UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "dave"), N / 2 + 1);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &(struct ezv_session_filter){ .user = "dave" },
+					    NULL, NULL), N / 2 + 1);
+	UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "alice"), 0);
+	/* room again: a new peer gets in */
+	connect_on(&sv[N], &cl[N], "dave", "davepw", "branch", "203.0.113.200");
+	UNIT_ASSERT(sv[N].ready);
+	UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "dave"), N / 2 + 2);
+	for (int i = 1; i < N; i += 2) {
+		end_session(&sv[i]);
+		end_session(&cl[i]);
+	}
+	for (int i = N; i < N + 2; i++) {
+		end_session(&sv[i]);
+		end_session(&cl[i]);
+	}
+	UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "dave"), 0);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 0);
+	extra_conf = "";
+	teardown();
+}
+
 UNIT_TEST(churn_leaves_the_pool_as_it_started)
 {
 	setup();
