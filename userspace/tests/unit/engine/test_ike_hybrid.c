@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/conf_text.h"
 #include "tests/unit/ike_conf.h"
 #include "ike/crypto.h"
 #include "ike/engine/ikesa.h"
@@ -65,12 +66,7 @@ static const char server_rsa_conf[] =
 	"    authentication hybrid\n"					\
 	"    xauth-username alice\n"					\
 	name_line							\
-	"    encryption aes\n"						\
-	"    key-length 256\n"						\
-	"    hash sha256\n"						\
-	"    group 14\n"						\
-	"    transform-set T\n"						\
-	"}\n"
+	CONF_PEER_TAIL
 
 #define MAIN "    mode main\n"
 static const char client_conf[] = CLIENT_CONF(MAIN, "");
