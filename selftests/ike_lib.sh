@@ -14,6 +14,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib/evsd_conf.sh"
 
 EVSD=${EVSD:-$EVS_TOP/userspace/evsd/evsd}
+EVSADM=${EVSADM:-$EVS_TOP/userspace/evsadm/evsadm}
 IKE_TMP=
 
 ike_init() {
