@@ -172,12 +172,11 @@ enum evsadm_op {
 
 /* --- the kernel objects' commands, table-driven (obj.c) ----------------- */
 
-/* What sets one object's commands apart: its verbs, the op each verb
- * means, the netlink command each op sends. */
+/* What sets one object's commands apart: its verbs (each word means the
+ * same op for every object), the netlink command each op sends. */
 struct evsadm_obj {
 	const char *name;		/* "proxy-arp": for messages */
 	const char *const *verbs;	/* NULL-ended */
-	const enum evsadm_op *ops;	/* the op of each verb */
 	const uint8_t *cmds;		/* the netlink command of each op */
 };
 extern const struct evsadm_obj evsadm_sa_obj, evsadm_policy_obj, evsadm_conn_obj,
@@ -189,10 +188,6 @@ int evsadm_obj_op(const struct evsadm_obj *o, struct evsadm_args *a, enum evsadm
 /* A request for @op (a dump when @dump), its attributes to follow. */
 struct nlmsghdr *evsadm_obj_msg(const struct evsadm_obj *o, enum evsadm_op op,
 				uint16_t family, void *buf, bool dump);
-/* The index of device @dev when one was named ("" = none), and the
- * attribute @bit in *has (when has is not NULL); prints the error. */
-int evsadm_obj_dev(struct evsadm *ctx, const char *dev, uint32_t *ifindex, uint64_t *has,
-		   unsigned int bit);
 
 /* A show in progress: the filters the kernel's dump does not apply. */
 struct evsadm_show_ctx {
@@ -203,6 +198,11 @@ struct evsadm_show_ctx {
 	uint8_t dir;
 	bool single;			/* one object, not a list (with -j) */
 };
+/* The index of device @dev when one was named ("" = none) in *ifindex and
+ * as the show filter, and the attribute @bit in *has (when has is not
+ * NULL); prints the error. */
+int evsadm_obj_dev(struct evsadm_show_ctx *sc, const char *dev, uint32_t *ifindex,
+		   uint64_t *has, unsigned int bit);
 /* Whether an object of @ifindex and @conn_id is filtered out (an object
  * that names no device, ifindex 0, passes the device filter). */
 bool evsadm_show_skip(const struct evsadm_show_ctx *sc, uint32_t ifindex, uint32_t conn_id);

@@ -74,7 +74,7 @@ static struct nlmsghdr *link_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
 {
 	struct evsadm_link_req *req = r;
 
-	if (evsadm_obj_dev(sc->ctx, req->dev, &req->ifindex, NULL, 0))
+	if (evsadm_obj_dev(sc, req->dev, &req->ifindex, NULL, 0))
 		return NULL;
 	/* JSON is always an array, like `ip -j link show dev X`. */
 	return evsadm_link_build(req, 0, buf);

@@ -10,58 +10,40 @@
 
 #define N_OPS (EVSADM_OP_OFF + 1)
 
-#define OBJ(id, word, ...)							\
-	static const char *const id##_verbs[] = { __VA_ARGS__, NULL };	\
-	const struct evsadm_obj evsadm_##id##_obj = { word, id##_verbs, id##_ops, id##_cmds }
-
-/* Each object: the op of each verb, the netlink command of each op, then
- * the verbs themselves. */
-static const enum evsadm_op sa_ops[] = { EVSADM_OP_ADD, EVSADM_OP_UPDATE, EVSADM_OP_DEL,
-					 EVSADM_OP_GET, EVSADM_OP_SHOW, EVSADM_OP_SHOW,
-					 EVSADM_OP_FLUSH };
-static const uint8_t sa_cmds[N_OPS] = {
-	[EVSADM_OP_ADD] = EVS_CMD_SA_ADD, [EVSADM_OP_UPDATE] = EVS_CMD_SA_UPDATE,
-	[EVSADM_OP_DEL] = EVS_CMD_SA_DEL, [EVSADM_OP_GET] = EVS_CMD_SA_GET,
-	[EVSADM_OP_SHOW] = EVS_CMD_SA_GET, [EVSADM_OP_FLUSH] = EVS_CMD_SA_FLUSH,
+/* What each verb word means, whichever object it is given to. */
+static const struct {
+	const char *word;
+	enum evsadm_op op;
+} verb_ops[] = {
+	{ "add", EVSADM_OP_ADD }, { "del", EVSADM_OP_DEL }, { "get", EVSADM_OP_GET },
+	{ "show", EVSADM_OP_SHOW }, { "list", EVSADM_OP_SHOW }, { "flush", EVSADM_OP_FLUSH },
+	{ "update", EVSADM_OP_UPDATE }, { "on", EVSADM_OP_ON }, { "off", EVSADM_OP_OFF },
 };
-OBJ(sa, "sa", "add", "update", "del", "get", "show", "list", "flush");
 
-static const enum evsadm_op policy_ops[] = { EVSADM_OP_ADD, EVSADM_OP_DEL, EVSADM_OP_SHOW,
-					     EVSADM_OP_SHOW, EVSADM_OP_FLUSH };
-static const uint8_t policy_cmds[N_OPS] = {
-	[EVSADM_OP_ADD] = EVS_CMD_POLICY_ADD, [EVSADM_OP_DEL] = EVS_CMD_POLICY_DEL,
-	[EVSADM_OP_SHOW] = EVS_CMD_POLICY_GET, [EVSADM_OP_FLUSH] = EVS_CMD_POLICY_FLUSH,
-};
-OBJ(policy, "policy", "add", "del", "show", "list", "flush");
+/* OBJ(id, word, CMDS(CMD(OP, COMMAND)...), verbs...): evsadm_ID_obj, the
+ * object called word in messages, its verbs and the netlink command of
+ * each of their ops. */
+#define CMD(op, cmd) [EVSADM_OP_##op] = EVS_CMD_##cmd
+#define CMDS(...) { __VA_ARGS__ }
+#define OBJ(id, word, cmds, ...)						\
+	static const char *const id##_verbs[] = { __VA_ARGS__, NULL };		\
+	static const uint8_t id##_cmds[N_OPS] = cmds;				\
+	const struct evsadm_obj evsadm_##id##_obj = { word, id##_verbs, id##_cmds }
 
-static const enum evsadm_op conn_ops[] = { EVSADM_OP_ADD, EVSADM_OP_DEL, EVSADM_OP_SHOW,
-					   EVSADM_OP_SHOW, EVSADM_OP_FLUSH };
-static const uint8_t conn_cmds[N_OPS] = {
-	[EVSADM_OP_ADD] = EVS_CMD_CONN_ADD, [EVSADM_OP_DEL] = EVS_CMD_CONN_DEL,
-	[EVSADM_OP_SHOW] = EVS_CMD_CONN_GET, [EVSADM_OP_FLUSH] = EVS_CMD_CONN_FLUSH,
-};
-OBJ(conn, "conn", "add", "del", "show", "list", "flush");
-
-static const enum evsadm_op route_ops[] = { EVSADM_OP_ADD, EVSADM_OP_DEL, EVSADM_OP_SHOW,
-					    EVSADM_OP_SHOW };
-static const uint8_t route_cmds[N_OPS] = {
-	[EVSADM_OP_ADD] = EVS_CMD_ROUTE_ADD, [EVSADM_OP_DEL] = EVS_CMD_ROUTE_DEL,
-	[EVSADM_OP_SHOW] = EVS_CMD_ROUTE_GET,
-};
-OBJ(route, "route", "add", "del", "show", "list");
-
-static const enum evsadm_op parp_ops[] = { EVSADM_OP_ADD, EVSADM_OP_DEL, EVSADM_OP_SHOW,
-					   EVSADM_OP_SHOW, EVSADM_OP_ON, EVSADM_OP_OFF };
-static const uint8_t parp_cmds[N_OPS] = {
-	[EVSADM_OP_ADD] = EVS_CMD_PROXY_ARP_ADD, [EVSADM_OP_DEL] = EVS_CMD_PROXY_ARP_DEL,
-	[EVSADM_OP_SHOW] = EVS_CMD_PROXY_ARP_GET, [EVSADM_OP_ON] = EVS_CMD_PROXY_ARP_SET,
-	[EVSADM_OP_OFF] = EVS_CMD_PROXY_ARP_SET,
-};
-OBJ(parp, "proxy-arp", "add", "del", "show", "list", "on", "off");
-
-static const enum evsadm_op link_ops[] = { EVSADM_OP_SHOW, EVSADM_OP_SHOW };
-static const uint8_t link_cmds[N_OPS] = { [EVSADM_OP_SHOW] = EVS_CMD_LINK_GET };
-OBJ(link, "link", "show", "list");
+OBJ(sa, "sa", CMDS(CMD(ADD, SA_ADD), CMD(UPDATE, SA_UPDATE), CMD(DEL, SA_DEL), CMD(GET, SA_GET),
+		   CMD(SHOW, SA_GET), CMD(FLUSH, SA_FLUSH)),
+    "add", "update", "del", "get", "show", "list", "flush");
+OBJ(policy, "policy", CMDS(CMD(ADD, POLICY_ADD), CMD(DEL, POLICY_DEL), CMD(SHOW, POLICY_GET),
+			   CMD(FLUSH, POLICY_FLUSH)),
+    "add", "del", "show", "list", "flush");
+OBJ(conn, "conn", CMDS(CMD(ADD, CONN_ADD), CMD(DEL, CONN_DEL), CMD(SHOW, CONN_GET),
+		       CMD(FLUSH, CONN_FLUSH)), "add", "del", "show", "list", "flush");
+OBJ(route, "route", CMDS(CMD(ADD, ROUTE_ADD), CMD(DEL, ROUTE_DEL), CMD(SHOW, ROUTE_GET)),
+    "add", "del", "show", "list");
+OBJ(parp, "proxy-arp", CMDS(CMD(ADD, PROXY_ARP_ADD), CMD(DEL, PROXY_ARP_DEL),
+			    CMD(SHOW, PROXY_ARP_GET), CMD(ON, PROXY_ARP_SET), CMD(OFF, PROXY_ARP_SET)),
+    "add", "del", "show", "list", "on", "off");
+OBJ(link, "link", CMDS(CMD(SHOW, LINK_GET)), "show", "list");
 
 int evsadm_obj_op(const struct evsadm_obj *o, struct evsadm_args *a, enum evsadm_op *op,
 		  struct evs_err *e)
@@ -70,8 +52,13 @@ int evsadm_obj_op(const struct evsadm_obj *o, struct evsadm_args *a, enum evsadm
 
 	if (v < 0)
 		return -1;
-	*op = o->ops[v];
-	return 0;
+	for (size_t i = 0; i < sizeof(verb_ops) / sizeof(verb_ops[0]); i++) {
+		if (!strcmp(o->verbs[v], verb_ops[i].word)) {
+			*op = verb_ops[i].op;
+			return 0;
+		}
+	}
+	return evs_errf(e, "\"%s\" has no meaning for \"%s\"", o->verbs[v], o->name);
 }
 
 struct nlmsghdr *evsadm_obj_msg(const struct evsadm_obj *o, enum evsadm_op op,
@@ -81,15 +68,16 @@ struct nlmsghdr *evsadm_obj_msg(const struct evsadm_obj *o, enum evsadm_op op,
 				dump ? NLM_F_DUMP : 0);
 }
 
-int evsadm_obj_dev(struct evsadm *ctx, const char *dev, uint32_t *ifindex, uint64_t *has,
-		   unsigned int bit)
+int evsadm_obj_dev(struct evsadm_show_ctx *sc, const char *dev, uint32_t *ifindex,
+		   uint64_t *has, unsigned int bit)
 {
 	if (!dev[0])
 		return 0;
-	if (evsadm_ifindex(ctx, dev, ifindex))
+	if (evsadm_ifindex(sc->ctx, dev, ifindex))
 		return -1;
 	if (has)
 		*has |= 1ULL << bit;
+	sc->ifindex = *ifindex;
 	return 0;
 }
 

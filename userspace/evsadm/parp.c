@@ -74,6 +74,16 @@ void evsadm_parp_print(FILE *f, const struct evs_parp_info *p)
 		evsadm_ifname(p->ifindex, dev), p->conn_id);
 }
 
+static struct nlmsghdr *parp_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
+{
+	struct evsadm_parp_req *req = r;
+
+	if (evsadm_obj_dev(sc, req->dev, &req->parp.ifindex, &req->parp.has,
+			   EVS_PARP_A_IFINDEX))
+		return NULL;
+	return evsadm_parp_build(req, 0, buf);
+}
+
 static int parp_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct evsadm_show_ctx *sc = data;
@@ -91,17 +101,6 @@ static int parp_cb(const struct nlmsghdr *nlh, void *data)
 		fputc('\n', sc->ctx->out);
 	}
 	return MNL_CB_OK;
-}
-
-static struct nlmsghdr *parp_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
-{
-	struct evsadm_parp_req *req = r;
-
-	if (evsadm_obj_dev(sc->ctx, req->dev, &req->parp.ifindex, &req->parp.has,
-			   EVS_PARP_A_IFINDEX))
-		return NULL;
-	sc->ifindex = req->parp.ifindex;
-	return evsadm_parp_build(req, 0, buf);
 }
 
 EVSADM_OBJ_CMD(parp, parp_msg, parp_cb)

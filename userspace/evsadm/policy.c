@@ -214,9 +214,8 @@ static struct nlmsghdr *policy_msg(struct evsadm_show_ctx *sc, void *r, void *bu
 {
 	struct evsadm_policy_req *req = r;
 
-	if (evsadm_obj_dev(sc->ctx, req->dev, &req->pol.dev.ifindex, NULL, 0))
+	if (evsadm_obj_dev(sc, req->dev, &req->pol.dev.ifindex, NULL, 0))
 		return NULL;
-	sc->ifindex = req->pol.dev.ifindex;
 	sc->have_dir = req->have_dir;
 	sc->dir = req->pol.dir;
 	return evsadm_policy_build(req, 0, buf);

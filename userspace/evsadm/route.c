@@ -98,6 +98,17 @@ void evsadm_route_print(FILE *f, const struct evs_route_info *rt)
 		fprintf(f, " table %u", rt->table);
 }
 
+static struct nlmsghdr *route_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
+{
+	struct evsadm_route_req *req = r;
+
+	if (evsadm_obj_dev(sc, req->dev, &req->rt.ifindex, &req->rt.has,
+			   EVS_ROUTE_A_IFINDEX))
+		return NULL;
+	sc->conn_id = req->rt.conn_id;
+	return evsadm_route_build(req, 0, buf);
+}
+
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct evsadm_show_ctx *sc = data;
@@ -115,18 +126,6 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		fputc('\n', sc->ctx->out);
 	}
 	return MNL_CB_OK;
-}
-
-static struct nlmsghdr *route_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
-{
-	struct evsadm_route_req *req = r;
-
-	if (evsadm_obj_dev(sc->ctx, req->dev, &req->rt.ifindex, &req->rt.has,
-			   EVS_ROUTE_A_IFINDEX))
-		return NULL;
-	sc->ifindex = req->rt.ifindex;
-	sc->conn_id = req->rt.conn_id;
-	return evsadm_route_build(req, 0, buf);
 }
 
 EVSADM_OBJ_CMD(route, route_msg, route_cb)

@@ -171,6 +171,20 @@ static int parse_key(const struct evs_algo *algo, const char *kw, struct evsadm_
 	return 0;
 }
 
+/* "aead", "enc" or "auth" ALGO KEY (and the attributes they set). */
+static int parse_algo_key(enum evs_algo_kind kind, const char *kw, struct evsadm_args *a,
+			  struct evs_sa_info *sa, unsigned int name_attr, unsigned int key_attr,
+			  const struct evs_algo **algo, char *name, uint8_t *key,
+			  uint16_t *key_len, struct evs_err *e)
+{
+	if (evsadm_once(&sa->has, name_attr, kw, e) ||
+	    parse_algo(kind, kw, a, algo, name, e) ||
+	    parse_key(*algo, kw, a, key, key_len, e))
+		return -1;
+	EVS_SET(sa, key_attr);
+	return 0;
+}
+
 /* One keyword and its arguments. */
 static int parse_one(const char *kw, struct evsadm_args *a, struct evsadm_sa_req *req,
 		     const struct evs_algo **algo, uint64_t *seen, struct evs_err *e)
@@ -202,11 +216,10 @@ static int parse_one(const char *kw, struct evsadm_args *a, struct evsadm_sa_req
 	} else if (!strcmp(kw, "aead")) {
 		const char *w;
 
-		if (evsadm_once(&sa->has, EVS_SA_A_AEAD_NAME, kw, e) ||
-		    parse_algo(EVS_ALGO_AEAD, kw, a, &algo[0], sa->aead_name, e) ||
-		    parse_key(algo[0], kw, a, sa->aead_key, &sa->aead_key_len, e))
+		if (parse_algo_key(EVS_ALGO_AEAD, kw, a, sa, EVS_SA_A_AEAD_NAME,
+				   EVS_SA_A_AEAD_KEY, &algo[0], sa->aead_name, sa->aead_key,
+				   &sa->aead_key_len, e))
 			return -1;
-		EVS_SET(sa, EVS_SA_A_AEAD_KEY);
 		w = evsadm_arg_next(a);
 		if (evs_parse_u32("ICVBITS", w, 0, UINT32_MAX, &sa->aead_icv_bits, e))
 			return -1;
@@ -222,17 +235,12 @@ static int parse_one(const char *kw, struct evsadm_args *a, struct evsadm_sa_req
 		}
 		EVS_SET(sa, EVS_SA_A_AEAD_ICV_BITS);
 	} else if (!strcmp(kw, "enc")) {
-		if (evsadm_once(&sa->has, EVS_SA_A_ENC_NAME, kw, e) ||
-		    parse_algo(EVS_ALGO_ENC, kw, a, &algo[1], sa->enc_name, e) ||
-		    parse_key(algo[1], kw, a, sa->enc_key, &sa->enc_key_len, e))
-			return -1;
-		EVS_SET(sa, EVS_SA_A_ENC_KEY);
+		return parse_algo_key(EVS_ALGO_ENC, kw, a, sa, EVS_SA_A_ENC_NAME, EVS_SA_A_ENC_KEY,
+				      &algo[1], sa->enc_name, sa->enc_key, &sa->enc_key_len, e);
 	} else if (!strcmp(kw, "auth")) {
-		if (evsadm_once(&sa->has, EVS_SA_A_AUTH_NAME, kw, e) ||
-		    parse_algo(EVS_ALGO_AUTH, kw, a, &algo[2], sa->auth_name, e) ||
-		    parse_key(algo[2], kw, a, sa->auth_key, &sa->auth_key_len, e))
-			return -1;
-		EVS_SET(sa, EVS_SA_A_AUTH_KEY);
+		return parse_algo_key(EVS_ALGO_AUTH, kw, a, sa, EVS_SA_A_AUTH_NAME,
+				      EVS_SA_A_AUTH_KEY, &algo[2], sa->auth_name, sa->auth_key,
+				      &sa->auth_key_len, e);
 	} else if (!strcmp(kw, "trunc")) {
 		if (!algo[2])
 			return evs_errf(e, "\"trunc\" must follow \"auth ALGO KEY\"");
@@ -503,9 +511,8 @@ static struct nlmsghdr *sa_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
 	struct evsadm_sa_req *req = r;
 	struct nlmsghdr *nlh = NULL;
 
-	if (!evsadm_obj_dev(sc->ctx, req->dev, &req->sa.dev.ifindex, NULL, 0)) {
-		sc->ifindex = req->sa.dev.ifindex;
-		/* `sa get` is one object, `sa show` a list. */
+	if (!evsadm_obj_dev(sc, req->dev, &req->sa.dev.ifindex, NULL, 0)) {
+			/* `sa get` is one object, `sa show` a list. */
 		sc->single = req->op == EVSADM_OP_GET;
 		nlh = evsadm_sa_build(req, 0, buf);
 	}
