@@ -14,6 +14,8 @@ PATH=$EVS_TOP/userspace/evsadm:$EVS_TOP/userspace/evsd:$PATH
 client_kind=${EVS_DEMO_CLIENT:-vpnc}
 # evsd_gateway_conf: the gateway's evsd.conf, as the selftests write it.
 . "$EVS_TOP/selftests/lib/evsd_conf.sh"
+# routed_lan: the LAN behind the gateway.
+. "$EVS_TOP/selftests/lib/lan.sh"
 gw=ezv-demo-gw lan=ezv-demo-lan cl=ezv-demo-client
 tmp=$(mktemp -d /tmp/evs-demo.XXXXXX)
 group_key="Demo-Kq7Rv2LmX9pWc4ZtKb8N"
@@ -47,13 +49,7 @@ topology() {
 	ip -n "$cl" link set c0 up
 	ip -n "$gw" addr add 198.51.100.1/24 dev s0
 	ip -n "$gw" link set s0 up
-	ip -n "$gw" link add lan0 type veth peer name eth0 netns "$lan"
-	ip -n "$gw" addr add 192.168.77.1/24 dev lan0
-	ip -n "$gw" link set lan0 up
-	ip -n "$lan" addr add 192.168.77.2/24 dev eth0
-	ip -n "$lan" link set eth0 up
-	ip -n "$lan" route add default via 192.168.77.1
-	ip netns exec "$gw" sysctl -qw net.ipv4.ip_forward=1
+	routed_lan "$gw" "$lan" lan0 eth0 192.168.77
 	run ip -n "$gw" link add evs0 type evs
 	run ip -n "$gw" link set evs0 up
 	echo "client 198.51.100.2  <->  gateway 198.51.100.1 | 192.168.77.1  <->  LAN host 192.168.77.2"

@@ -22,7 +22,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 
-EVSADM=$EVS_TOP/userspace/evsadm/evsadm
 ike_init
 require_cmd jq
 ike_users || skip_all "evsadm user add failed"
@@ -43,13 +42,7 @@ topology() {
 		l=${s#*:}
 		s=${s%%:*}
 		ip -n "$s" link set s0 up
-		ip -n "$s" link add lan0 type veth peer name eth0 netns "$l"
-		ip -n "$s" addr add 192.168.77.1/24 dev lan0
-		ip -n "$s" link set lan0 up
-		ip -n "$l" addr add 192.168.77.2/24 dev eth0
-		ip -n "$l" link set eth0 up
-		ip -n "$l" route add default via 192.168.77.1
-		ip netns exec "$s" sysctl -qw net.ipv4.ip_forward=1
+		routed_lan "$s" "$l" lan0 eth0 192.168.77
 	done
 	for s in "$cli" "$srv" "$srv2"; do
 		ip -n "$s" link add evs0 type evs

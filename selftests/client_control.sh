@@ -17,7 +17,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 
-EVSADM=$EVS_TOP/userspace/evsadm/evsadm
 ike_init
 require_cmd jq
 ike_users || skip_all "evsadm user add failed"

@@ -16,12 +16,7 @@
 ezv_vpnc_init freeradius
 on_exit ezv_vpnc_stop
 ike_topology
-mkdir -p "$IKE_TMP/raddb"
-cat >"$IKE_TMP/raddb/users" <<'USERS'
-radonly	Cleartext-Password := "radius pw 7"
-	Framed-IP-Address = 10.77.5.5,
-	Class = "group=sales"
-USERS
+ezv_radius_users </dev/null
 ezv_freeradius_start "$srv" || skip_all "freeradius does not start"
 : >"$IKE_TMP/users"	# no local users at all
 ezv_server_conf "aaa {

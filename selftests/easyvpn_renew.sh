@@ -19,18 +19,12 @@ ike_start client "$cli" "$IKE_TMP/client.conf" --client || skip_all "evsd does n
 ike_session_up "session up, address and split route on evs0"
 inner=$(ike_client_inner client)
 tap_diag "inner address $inner"
-for _ in $(seq 600); do
-	grep -q 'renewed Phase 1 from' "$IKE_TMP/server.log" && break
-	sleep 0.25
-done
+ike_wait_log server 'renewed Phase 1 from' 150
 grep 'renewed Phase 1 from\|Phase 1 renewal' "$IKE_TMP/server.log" "$IKE_TMP/client.log" | tap_diag
 tap_check "the gateway gave the renewed session the same address" \
 	grep -q "renewed Phase 1 from 198.51.100.2: keeps address $inner " "$IKE_TMP/server.log"
 # the old Phase 1 expires (60 s) after the renewal
-for _ in $(seq 240); do
-	grep -q 'Phase 1 lifetime expired' "$IKE_TMP/server.log" && break
-	sleep 0.25
-done
+ike_wait_log server 'Phase 1 lifetime expired' 60
 sleep 2
 tap_check "the client still has its address on evs0 and a connection" \
 	sh -c "ip -n $cli -4 addr show dev evs0 | grep -q 'inet $inner/32 ' &&
@@ -41,10 +35,7 @@ tap_check "ping a LAN host after the renewal" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
 ike_stop client
 tap_result "client exits cleanly" $?
-for _ in $(seq 40); do
-	grep -q "address $inner of \"alice\" returned to pool" "$IKE_TMP/server.log" && break
-	sleep 0.25
-done
+ike_wait_log server "address $inner of \"alice\" returned to pool" 10
 tap_check "the client's exit returned the address to the pool" \
 	grep -q "address $inner of \"alice\" returned to pool" "$IKE_TMP/server.log"
 tap_done

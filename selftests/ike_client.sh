@@ -25,13 +25,7 @@ ike_users || skip_all "evsadm user add failed"
 # home_lan: the home namespace behind the client.
 home_lan() {
 	netns_new home
-	ip -n "$cli" link add h0 type veth peer name eth0 netns "$home"
-	ip -n "$cli" addr add 10.77.200.1/24 dev h0
-	ip -n "$cli" link set h0 up
-	ip -n "$home" addr add 10.77.200.2/24 dev eth0
-	ip -n "$home" link set eth0 up
-	ip -n "$home" route add default via 10.77.200.1
-	ip netns exec "$cli" sysctl -qw net.ipv4.ip_forward=1
+	routed_lan "$cli" "$home" h0 eth0 10.77.200
 }
 
 # peer_addr_seen_by_lan: the source address the LAN host sees for a TCP

@@ -14,6 +14,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib/evsd_conf.sh"
 
 EVSD=${EVSD:-$EVS_TOP/userspace/evsd/evsd}
+EVSADM=${EVSADM:-$EVS_TOP/userspace/evsadm/evsadm}
 IKE_TMP=
 
 ike_init() {
@@ -65,13 +66,7 @@ ike_topology_nat() {
 }
 
 ike_lan_and_devices() {
-	ip -n "$srv" link add lan0 type veth peer name eth0 netns "$lan"
-	ip -n "$srv" addr add 192.168.77.1/24 dev lan0
-	ip -n "$srv" link set lan0 up
-	ip -n "$lan" addr add 192.168.77.2/24 dev eth0
-	ip -n "$lan" link set eth0 up
-	ip -n "$lan" route add default via 192.168.77.1
-	ip netns exec "$srv" sysctl -qw net.ipv4.ip_forward=1
+	routed_lan "$srv" "$lan" lan0 eth0 192.168.77
 	for ns in "$cli" "$srv"; do
 		ip -n "$ns" link add evs0 type evs
 		ip -n "$ns" link set evs0 up

@@ -161,6 +161,9 @@ netns_new() {
 	done
 }
 
+# routed_lan RTR HOST RTRIF HOSTIF NET: a LAN behind a router namespace.
+. "$EVS_TOP/selftests/lib/lan.sh"
+
 # Names of the namespaces this test created and that still exist.
 netns_list_mine() {
 	ip netns list 2>/dev/null | awk -v p="evs-$$-" 'index($1, p) == 1 { print $1 }'

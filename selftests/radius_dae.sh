@@ -26,11 +26,7 @@ modprobe tun 2>/dev/null
 [ -c /dev/net/tun ] || skip_all "no /dev/net/tun for vpnc"
 on_exit ezv_vpnc_stop
 ike_topology
-mkdir -p "$IKE_TMP/raddb"
-cat >"$IKE_TMP/raddb/users" <<'USERS'
-radonly	Cleartext-Password := "radius pw 7"
-	Framed-IP-Address = 10.77.5.5,
-	Class = "group=sales"
+ezv_radius_users <<'USERS'
 idler	Cleartext-Password := "idle pw 8"
 	Framed-IP-Address = 10.77.5.6,
 	Class = "group=sales",

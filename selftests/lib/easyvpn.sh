@@ -158,6 +158,62 @@ ezv_diag_server() {
 	tail -n "${1:-150}" "$IKE_TMP/server.log" | tap_diag
 }
 
+# ezv_vpnc_addr_check POOL: vpnc's address in $addr, and the TAP line that
+# it is from POOL (10.77.0.10-10.77.0.100, named so in the line).
+ezv_vpnc_addr_check() {
+	addr=$(ezv_env INTERNAL_IP4_ADDRESS)
+	tap_diag "vpnc got: $(tr '\n' ' ' <"$IKE_TMP/vpnc.env")"
+	case $addr in
+	10.77.0.[1-9][0-9]|10.77.0.100) tap_ok "address $addr from $1" ;;
+	*) tap_fail "address from $1 (got '$addr')" ;;
+	esac
+}
+
+# ezv_pings_start COUNT TAG:NS:ADDR...: COUNT pings 50 ms apart from ADDR
+# in NS to the LAN host, in the background (the summary in
+# $IKE_TMP/ping.TAG); ezv_pings_wait TAG...: wait for them, their
+# summaries as diagnostics.
+ezv_pings_start() {
+	local count=$1 v n ns a
+	shift
+	for v in "$@"; do
+		IFS=: read -r n ns a <<<"$v"
+		ip netns exec "$ns" ping -q -c "$count" -i 0.05 -W 2 -I "$a" 192.168.77.2 \
+			>"$IKE_TMP/ping.$n" 2>&1 &
+		echo $! >"$IKE_TMP/ping.$n.pid"
+	done
+}
+
+ezv_pings_wait() {
+	local n
+	for n in "$@"; do
+		wait "$(cat "$IKE_TMP/ping.$n.pid")" 2>/dev/null
+		tap_diag "$n: $(grep 'packets transmitted' "$IKE_TMP/ping.$n")"
+	done
+}
+
+# ezv_no_crash [LOG...]: the TAP line "no crash in evsd": no sanitizer
+# report and no segfault in LOG... (default: the gateway's log).
+ezv_no_crash() {
+	if cat "${@:-$IKE_TMP/server.log}" | grep -qi 'sanitizer\|segfault'; then
+		tap_fail "no crash in evsd"
+	else
+		tap_ok "no crash in evsd"
+	fi
+}
+
+# ezv_radius_users: $IKE_TMP/raddb/users (for ezv_freeradius_start) with the
+# user radonly ("radius pw 7", 10.77.5.5, group sales), then the entries
+# on standard input.
+ezv_radius_users() {
+	mkdir -p "$IKE_TMP/raddb"
+	{
+		printf '%s\n' 'radonly	Cleartext-Password := "radius pw 7"' \
+			'	Framed-IP-Address = 10.77.5.5,' '	Class = "group=sales"'
+		cat
+	} >"$IKE_TMP/raddb/users"
+}
+
 # ezv_freeradius_start NS: a FreeRADIUS of the test's own on 127.0.0.1 in
 # NS (secret testing123), users from $IKE_TMP/raddb/users, accounting to
 # $IKE_TMP/raddb/radacct/detail.  The users file must exist first.

@@ -13,22 +13,16 @@ const char evsadm_conn_usage[] =
 "ID   := 1..4294967295, chosen by the caller (evsd uses one per client)\n"
 "TEXT := up to 64 characters (the user name, say)\n";
 
-static const char *const conn_verbs[] = { "add", "del", "show", "list", "flush", NULL };
-static const enum evsadm_op conn_ops[] = { EVSADM_OP_ADD, EVSADM_OP_DEL, EVSADM_OP_SHOW,
-					   EVSADM_OP_SHOW, EVSADM_OP_FLUSH };
 
 int evsadm_conn_parse(int argc, char **argv, struct evsadm_conn_req *req, struct evs_err *e)
 {
 	struct evsadm_args a = { argc, argv, 0 };
 	struct evs_conn_info *c = &req->conn;
 	const char *kw;
-	int v;
 
 	memset(req, 0, sizeof(*req));
-	v = evsadm_verb(evsadm_arg_next(&a), conn_verbs, "conn", e);
-	if (v < 0)
+	if (evsadm_obj_op(&evsadm_conn_obj, &a, &req->op, e))
 		return -1;
-	req->op = conn_ops[v];
 	if (req->op == EVSADM_OP_FLUSH)
 		goto tail;
 	kw = evsadm_arg_next(&a);
@@ -60,15 +54,8 @@ tail:
 struct nlmsghdr *evsadm_conn_build(const struct evsadm_conn_req *req, uint16_t family,
 				   void *buf)
 {
-	static const uint8_t cmds[] = {
-		[EVSADM_OP_ADD] = EVS_CMD_CONN_ADD,
-		[EVSADM_OP_DEL] = EVS_CMD_CONN_DEL,
-		[EVSADM_OP_SHOW] = EVS_CMD_CONN_GET,
-		[EVSADM_OP_FLUSH] = EVS_CMD_CONN_FLUSH,
-	};
 	bool dump = req->op == EVSADM_OP_SHOW && !EVS_HAS(&req->conn, EVS_CONN_A_ID);
-	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
-						 dump ? NLM_F_DUMP : 0);
+	struct nlmsghdr *nlh = evsadm_obj_msg(&evsadm_conn_obj, req->op, family, buf, dump);
 
 	if (req->conn.has)
 		evs_msg_put_conn(nlh, &req->conn);
@@ -84,14 +71,9 @@ void evsadm_conn_print(FILE *f, const struct evs_conn_info *c)
 		c->n_sa, c->n_policy, c->n_route, c->n_proxy_arp);
 }
 
-struct show_ctx {
-	struct evsadm *ctx;
-	struct json_object *arr;
-};
-
 static int conn_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct show_ctx *sc = data;
+	struct evsadm_show_ctx *sc = data;
 	struct evs_conn_info c;
 
 	if (evs_msg_parse_conn(nlh, &c))
@@ -103,20 +85,13 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int evsadm_conn(struct evsadm *ctx, int argc, char **argv)
+static struct nlmsghdr *conn_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
 {
-	struct evsadm_conn_req req;
-	struct show_ctx sc = { .ctx = ctx };
-	char buf[EVS_NL_BUFSZ];
-	struct nlmsghdr *nlh;
-	struct evs_err e;
+	struct evsadm_conn_req *req = r;
 
-	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, conn_verbs);
-	if (evsadm_conn_parse(argc - 1, argv + 1, &req, &e))
-		return evsadm_usage_error(ctx, &e);
-	nlh = evsadm_conn_build(&req, 0, buf);
-	if (req.op != EVSADM_OP_SHOW)
-		return evsadm_request(ctx, nlh, NULL, NULL);
 	/* `conn show ID` is one object, `conn show` a list. */
-	return evsadm_show(ctx, nlh, conn_cb, &sc, &sc.arr, EVS_HAS(&req.conn, EVS_CONN_A_ID));
+	sc->single = EVS_HAS(&req->conn, EVS_CONN_A_ID);
+	return evsadm_conn_build(req, 0, buf);
 }
+
+EVSADM_OBJ_CMD(conn, conn_msg, conn_cb)

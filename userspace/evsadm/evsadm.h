@@ -170,6 +170,66 @@ enum evsadm_op {
 	EVSADM_OP_OFF,
 };
 
+/* --- the kernel objects' commands, table-driven (obj.c) ----------------- */
+
+/* What sets one object's commands apart: its verbs (each word means the
+ * same op for every object), the netlink command each op sends. */
+struct evsadm_obj {
+	const char *name;		/* "proxy-arp": for messages */
+	const char *const *verbs;	/* NULL-ended */
+	const uint8_t *cmds;		/* the netlink command of each op */
+};
+extern const struct evsadm_obj evsadm_sa_obj, evsadm_policy_obj, evsadm_conn_obj,
+	evsadm_route_obj, evsadm_parp_obj, evsadm_link_obj;
+
+/* The next word as @o's verb, into *op. */
+int evsadm_obj_op(const struct evsadm_obj *o, struct evsadm_args *a, enum evsadm_op *op,
+		  struct evs_err *e);
+/* A request for @op (a dump when @dump), its attributes to follow. */
+struct nlmsghdr *evsadm_obj_msg(const struct evsadm_obj *o, enum evsadm_op op,
+				uint16_t family, void *buf, bool dump);
+
+/* A show in progress: the filters the kernel's dump does not apply. */
+struct evsadm_show_ctx {
+	struct evsadm *ctx;
+	struct json_object *arr;	/* -j: the objects so far */
+	uint32_t ifindex, conn_id;	/* 0: any */
+	bool have_dir;
+	uint8_t dir;
+	bool single;			/* one object, not a list (with -j) */
+};
+/* The index of device @dev when one was named ("" = none) in *ifindex and
+ * as the show filter, and the attribute @bit in *has (when has is not
+ * NULL); prints the error. */
+int evsadm_obj_dev(struct evsadm_show_ctx *sc, const char *dev, uint32_t *ifindex,
+		   uint64_t *has, unsigned int bit);
+/* Whether an object of @ifindex and @conn_id is filtered out (an object
+ * that names no device, ifindex 0, passes the device filter). */
+bool evsadm_show_skip(const struct evsadm_show_ctx *sc, uint32_t ifindex, uint32_t conn_id);
+
+/* An object's parsed request to its message: resolves the names in *req,
+ * sets the show filters in *sc; NULL (the error printed) on failure. */
+typedef struct nlmsghdr *(*evsadm_obj_msg_fn)(struct evsadm_show_ctx *sc, void *req,
+					      void *buf);
+/* Run an object command whose words were parsed into @req (@bad: the
+ * parse failed, this error): a show or get prints each object through
+ * @show, anything else only asks.  Returns the exit status. */
+int evsadm_obj_run(struct evsadm *ctx, const struct evsadm_obj *o, int argc, char **argv,
+		   const struct evs_err *bad, enum evsadm_op op, evsadm_obj_msg_fn msg,
+		   void *req, evs_nl_cb show);
+/* evsadm_ID(): `evsadm OBJECT ...` for object ID, with its request type
+ * struct evsadm_ID_req, parser evsadm_ID_parse() and table evsadm_ID_obj. */
+#define EVSADM_OBJ_CMD(id, msg, show)						\
+int evsadm_##id(struct evsadm *ctx, int argc, char **argv)			\
+{										\
+	struct evsadm_##id##_req req;						\
+	struct evs_err e;							\
+	bool bad = evsadm_##id##_parse(argc - 1, argv + 1, &req, &e);		\
+										\
+	return evsadm_obj_run(ctx, &evsadm_##id##_obj, argc, argv, bad ? &e : NULL, \
+			      req.op, msg, &req, show);				\
+}
+
 struct evsadm_sa_req {
 	enum evsadm_op op;
 	char dev[IF_NAMESIZE];		/* "" = not given */

@@ -9,7 +9,6 @@ const char evsadm_link_usage[] =
 "       (create and delete devices with: ip link add evs0 type evs; ip link del evs0)\n"
 "       -s adds the packet counters and one drop counter per reason\n";
 
-static const char *const link_verbs[] = { "show", "list", NULL };
 
 int evsadm_link_parse(int argc, char **argv, struct evsadm_link_req *req, struct evs_err *e)
 {
@@ -19,7 +18,7 @@ int evsadm_link_parse(int argc, char **argv, struct evsadm_link_req *req, struct
 	memset(req, 0, sizeof(*req));
 	req->op = EVSADM_OP_SHOW;
 	/* `evsadm link` alone means show, as with ip. */
-	if (argc > 0 && evsadm_verb(evsadm_arg_next(&a), link_verbs, "link", e) < 0)
+	if (argc > 0 && evsadm_obj_op(&evsadm_link_obj, &a, &req->op, e))
 		return -1;
 	while ((kw = evsadm_arg_next(&a))) {
 		if (strcmp(kw, "dev"))
@@ -38,8 +37,7 @@ struct nlmsghdr *evsadm_link_build(const struct evsadm_link_req *req, uint16_t f
 	struct nlmsghdr *nlh;
 
 	/* With a device, a doit: the kernel says if it is not an evs device. */
-	nlh = evs_nl_msg_start(buf, family, EVS_CMD_LINK_GET, EVS_GENL_VERSION,
-			       req->ifindex ? 0 : NLM_F_DUMP);
+	nlh = evsadm_obj_msg(&evsadm_link_obj, EVSADM_OP_SHOW, family, buf, !req->ifindex);
 	if (req->ifindex)
 		mnl_attr_put_u32(nlh, EVS_A_IFINDEX, req->ifindex);
 	return nlh;
@@ -52,14 +50,9 @@ void evsadm_link_print(FILE *f, const struct evs_link_info *link, int stats)
 		evsadm_print_counters(f, &link->stats, "    ");
 }
 
-struct show_ctx {
-	struct evsadm *ctx;
-	struct json_object *arr;
-};
-
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct show_ctx *sc = data;
+	struct evsadm_show_ctx *sc = data;
 	struct evs_link_info link;
 
 	if (evs_msg_parse_link(nlh, &link))
@@ -77,20 +70,14 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int evsadm_link(struct evsadm *ctx, int argc, char **argv)
+static struct nlmsghdr *link_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
 {
-	struct evsadm_link_req req;
-	struct show_ctx sc = { .ctx = ctx };
-	char buf[EVS_NL_BUFSZ];
-	struct nlmsghdr *nlh;
-	struct evs_err e;
+	struct evsadm_link_req *req = r;
 
-	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, link_verbs);
-	if (evsadm_link_parse(argc - 1, argv + 1, &req, &e))
-		return evsadm_usage_error(ctx, &e);
-	if (req.dev[0] && evsadm_ifindex(ctx, req.dev, &req.ifindex))
-		return EVSADM_EXIT_FAIL;
-	nlh = evsadm_link_build(&req, 0, buf);
+	if (evsadm_obj_dev(sc, req->dev, &req->ifindex, NULL, 0))
+		return NULL;
 	/* JSON is always an array, like `ip -j link show dev X`. */
-	return evsadm_show(ctx, nlh, link_cb, &sc, &sc.arr, false);
+	return evsadm_link_build(req, 0, buf);
 }
+
+EVSADM_OBJ_CMD(link, link_msg, link_cb)

@@ -13,9 +13,6 @@ const char evsadm_parp_usage[] =
 "ADDR := an IPv4 address given to a client, answered for on LANDEV while\n"
 "        connection ID exists\n";
 
-static const char *const parp_verbs[] = { "add", "del", "show", "list", "on", "off", NULL };
-static const enum evsadm_op parp_ops[] = { EVSADM_OP_ADD, EVSADM_OP_DEL, EVSADM_OP_SHOW,
-					   EVSADM_OP_SHOW, EVSADM_OP_ON, EVSADM_OP_OFF };
 
 int evsadm_parp_parse(int argc, char **argv, struct evsadm_parp_req *req, struct evs_err *e)
 {
@@ -23,13 +20,10 @@ int evsadm_parp_parse(int argc, char **argv, struct evsadm_parp_req *req, struct
 	struct evs_parp_info *p = &req->parp;
 	uint64_t seen = 0;
 	const char *kw;
-	int v;
 
 	memset(req, 0, sizeof(*req));
-	v = evsadm_verb(evsadm_arg_next(&a), parp_verbs, "proxy-arp", e);
-	if (v < 0)
+	if (evsadm_obj_op(&evsadm_parp_obj, &a, &req->op, e))
 		return -1;
-	req->op = parp_ops[v];
 	if (req->op == EVSADM_OP_ADD || req->op == EVSADM_OP_DEL) {
 		if (evs_parse_addr("ADDR", evsadm_arg_next(&a), AF_INET, &p->addr, e))
 			return -1;
@@ -64,16 +58,8 @@ int evsadm_parp_parse(int argc, char **argv, struct evsadm_parp_req *req, struct
 struct nlmsghdr *evsadm_parp_build(const struct evsadm_parp_req *req, uint16_t family,
 				   void *buf)
 {
-	static const uint8_t cmds[] = {
-		[EVSADM_OP_ADD] = EVS_CMD_PROXY_ARP_ADD,
-		[EVSADM_OP_DEL] = EVS_CMD_PROXY_ARP_DEL,
-		[EVSADM_OP_SHOW] = EVS_CMD_PROXY_ARP_GET,
-		[EVSADM_OP_ON] = EVS_CMD_PROXY_ARP_SET,
-		[EVSADM_OP_OFF] = EVS_CMD_PROXY_ARP_SET,
-	};
 	bool show = req->op == EVSADM_OP_SHOW;
-	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
-						 show ? NLM_F_DUMP : 0);
+	struct nlmsghdr *nlh = evsadm_obj_msg(&evsadm_parp_obj, req->op, family, buf, show);
 
 	if (!show)
 		evs_msg_put_parp(nlh, &req->parp);
@@ -88,21 +74,25 @@ void evsadm_parp_print(FILE *f, const struct evs_parp_info *p)
 		evsadm_ifname(p->ifindex, dev), p->conn_id);
 }
 
-struct show_ctx {
-	struct evsadm *ctx;
-	uint32_t ifindex;
-	struct json_object *arr;
-};
+static struct nlmsghdr *parp_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
+{
+	struct evsadm_parp_req *req = r;
+
+	if (evsadm_obj_dev(sc, req->dev, &req->parp.ifindex, &req->parp.has,
+			   EVS_PARP_A_IFINDEX))
+		return NULL;
+	return evsadm_parp_build(req, 0, buf);
+}
 
 static int parp_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct show_ctx *sc = data;
+	struct evsadm_show_ctx *sc = data;
 	struct evs_parp_info p;
 	char dev[IF_NAMESIZE + 8];
 
 	if (evs_msg_parse_parp(nlh, &p))
 		return MNL_CB_ERROR;
-	if (sc->ifindex && p.ifindex != sc->ifindex)
+	if (evsadm_show_skip(sc, p.ifindex, 0))
 		return MNL_CB_OK;
 	if (sc->arr) {
 		json_object_array_add(sc->arr, evs_json_parp(&p, evsadm_ifname(p.ifindex, dev)));
@@ -113,25 +103,4 @@ static int parp_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int evsadm_parp(struct evsadm *ctx, int argc, char **argv)
-{
-	struct evsadm_parp_req req;
-	struct show_ctx sc = { .ctx = ctx };
-	char buf[EVS_NL_BUFSZ];
-	struct nlmsghdr *nlh;
-	struct evs_err e;
-
-	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, parp_verbs);
-	if (evsadm_parp_parse(argc - 1, argv + 1, &req, &e))
-		return evsadm_usage_error(ctx, &e);
-	if (req.dev[0]) {
-		if (evsadm_ifindex(ctx, req.dev, &req.parp.ifindex))
-			return EVSADM_EXIT_FAIL;
-		EVS_SET(&req.parp, EVS_PARP_A_IFINDEX);
-	}
-	nlh = evsadm_parp_build(&req, 0, buf);
-	if (req.op != EVSADM_OP_SHOW)
-		return evsadm_request(ctx, nlh, NULL, NULL);
-	sc.ifindex = req.parp.ifindex;
-	return evsadm_show(ctx, nlh, parp_cb, &sc, &sc.arr, false);
-}
+EVSADM_OBJ_CMD(parp, parp_msg, parp_cb)

@@ -18,9 +18,6 @@ const char evsadm_policy_usage[] =
 "SPI    := the SA, in the same direction, that carries matching traffic\n"
 "priority: lower wins among entries with equal prefixes (default 0)\n";
 
-static const char *const pol_verbs[] = { "add", "del", "show", "list", "flush", NULL };
-static const enum evsadm_op pol_ops[] = { EVSADM_OP_ADD, EVSADM_OP_DEL, EVSADM_OP_SHOW,
-					  EVSADM_OP_SHOW, EVSADM_OP_FLUSH };
 
 static const struct {
 	const char *name;
@@ -127,13 +124,10 @@ int evsadm_policy_parse(int argc, char **argv, struct evsadm_policy_req *req,
 	struct evs_policy_info *p = &req->pol;
 	uint64_t seen = 0;
 	const char *kw;
-	int v;
 
 	memset(req, 0, sizeof(*req));
-	v = evsadm_verb(evsadm_arg_next(&a), pol_verbs, "policy", e);
-	if (v < 0)
+	if (evsadm_obj_op(&evsadm_policy_obj, &a, &req->op, e))
 		return -1;
-	req->op = pol_ops[v];
 	while ((kw = evsadm_arg_next(&a)))
 		if (parse_one(kw, &a, req, &seen, e))
 			return -1;
@@ -157,15 +151,8 @@ int evsadm_policy_parse(int argc, char **argv, struct evsadm_policy_req *req,
 struct nlmsghdr *evsadm_policy_build(const struct evsadm_policy_req *req, uint16_t family,
 				     void *buf)
 {
-	static const uint8_t cmds[] = {
-		[EVSADM_OP_ADD] = EVS_CMD_POLICY_ADD,
-		[EVSADM_OP_DEL] = EVS_CMD_POLICY_DEL,
-		[EVSADM_OP_SHOW] = EVS_CMD_POLICY_GET,
-		[EVSADM_OP_FLUSH] = EVS_CMD_POLICY_FLUSH,
-	};
-	uint16_t flags = req->op == EVSADM_OP_SHOW ? NLM_F_DUMP : 0;
-	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
-						 flags);
+	struct nlmsghdr *nlh = evsadm_obj_msg(&evsadm_policy_obj, req->op, family, buf,
+					      req->op == EVSADM_OP_SHOW);
 
 	if (req->op == EVSADM_OP_ADD || req->op == EVSADM_OP_DEL)
 		evs_msg_put_policy(nlh, &req->pol);
@@ -203,25 +190,15 @@ void evsadm_policy_print(FILE *f, const struct evs_policy_info *p, int stats)
 	fputc('\n', f);
 }
 
-struct show_ctx {
-	struct evsadm *ctx;
-	uint32_t ifindex;
-	bool have_dir;
-	uint8_t dir;
-	struct json_object *arr;
-};
-
 static int policy_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct show_ctx *sc = data;
+	struct evsadm_show_ctx *sc = data;
 	struct evs_policy_info p;
 
 	memset(&p, 0, sizeof(p));
 	if (evs_msg_parse_policy(nlh, &p))
 		return MNL_CB_ERROR;
-	if (sc->ifindex && p.dev.ifindex && p.dev.ifindex != sc->ifindex)
-		return MNL_CB_OK;
-	if (sc->have_dir && p.dir != sc->dir)
+	if (evsadm_show_skip(sc, p.dev.ifindex, 0) || (sc->have_dir && p.dir != sc->dir))
 		return MNL_CB_OK;
 	if (!p.dev.ifname[0] && p.dev.ifindex)
 		snprintf(p.dev.ifname, sizeof(p.dev.ifname), "%s",
@@ -233,24 +210,15 @@ static int policy_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int evsadm_policy(struct evsadm *ctx, int argc, char **argv)
+static struct nlmsghdr *policy_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
 {
-	struct evsadm_policy_req req;
-	char buf[EVS_NL_BUFSZ];
-	struct show_ctx sc = { .ctx = ctx };
-	struct nlmsghdr *nlh;
-	struct evs_err e;
+	struct evsadm_policy_req *req = r;
 
-	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, pol_verbs);
-	if (evsadm_policy_parse(argc - 1, argv + 1, &req, &e))
-		return evsadm_usage_error(ctx, &e);
-	if (req.dev[0] && evsadm_ifindex(ctx, req.dev, &req.pol.dev.ifindex))
-		return EVSADM_EXIT_FAIL;
-	nlh = evsadm_policy_build(&req, 0, buf);
-	if (req.op != EVSADM_OP_SHOW)
-		return evsadm_request(ctx, nlh, NULL, NULL);
-	sc.ifindex = req.pol.dev.ifindex;
-	sc.have_dir = req.have_dir;
-	sc.dir = req.pol.dir;
-	return evsadm_show(ctx, nlh, policy_cb, &sc, &sc.arr, false);
+	if (evsadm_obj_dev(sc, req->dev, &req->pol.dev.ifindex, NULL, 0))
+		return NULL;
+	sc->have_dir = req->have_dir;
+	sc->dir = req->pol.dir;
+	return evsadm_policy_build(req, 0, buf);
 }
+
+EVSADM_OBJ_CMD(policy, policy_msg, policy_cb)

@@ -12,9 +12,6 @@ const char evsadm_route_usage[] =
 "PREFIX := ADDR[/LEN] | default (host bits must be zero)\n"
 "TABLE  := main | local | default | 1..4294967295 (default: main)\n";
 
-static const char *const route_verbs[] = { "add", "del", "show", "list", NULL };
-static const enum evsadm_op route_ops[] = { EVSADM_OP_ADD, EVSADM_OP_DEL, EVSADM_OP_SHOW,
-					    EVSADM_OP_SHOW };
 
 static int parse_table(const char *kw, const char *word, uint32_t *table, struct evs_err *e)
 {
@@ -36,13 +33,10 @@ int evsadm_route_parse(int argc, char **argv, struct evsadm_route_req *req,
 	struct evs_route_info *rt = &req->rt;
 	uint64_t seen = 0;
 	const char *kw;
-	int v;
 
 	memset(req, 0, sizeof(*req));
-	v = evsadm_verb(evsadm_arg_next(&a), route_verbs, "route", e);
-	if (v < 0)
+	if (evsadm_obj_op(&evsadm_route_obj, &a, &req->op, e))
 		return -1;
-	req->op = route_ops[v];
 	if (req->op != EVSADM_OP_SHOW) {
 		if (evs_parse_prefix("PREFIX", evsadm_arg_next(&a), 0, true, &rt->dst, e))
 			return -1;
@@ -83,14 +77,8 @@ int evsadm_route_parse(int argc, char **argv, struct evsadm_route_req *req,
 struct nlmsghdr *evsadm_route_build(const struct evsadm_route_req *req, uint16_t family,
 				    void *buf)
 {
-	static const uint8_t cmds[] = {
-		[EVSADM_OP_ADD] = EVS_CMD_ROUTE_ADD,
-		[EVSADM_OP_DEL] = EVS_CMD_ROUTE_DEL,
-		[EVSADM_OP_SHOW] = EVS_CMD_ROUTE_GET,
-	};
 	bool show = req->op == EVSADM_OP_SHOW;
-	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
-						 show ? NLM_F_DUMP : 0);
+	struct nlmsghdr *nlh = evsadm_obj_msg(&evsadm_route_obj, req->op, family, buf, show);
 
 	/* A dump takes no selector: show filters on our side. */
 	if (!show)
@@ -110,22 +98,26 @@ void evsadm_route_print(FILE *f, const struct evs_route_info *rt)
 		fprintf(f, " table %u", rt->table);
 }
 
-struct show_ctx {
-	struct evsadm *ctx;
-	uint32_t ifindex, conn_id;
-	struct json_object *arr;
-};
+static struct nlmsghdr *route_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
+{
+	struct evsadm_route_req *req = r;
+
+	if (evsadm_obj_dev(sc, req->dev, &req->rt.ifindex, &req->rt.has,
+			   EVS_ROUTE_A_IFINDEX))
+		return NULL;
+	sc->conn_id = req->rt.conn_id;
+	return evsadm_route_build(req, 0, buf);
+}
 
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct show_ctx *sc = data;
+	struct evsadm_show_ctx *sc = data;
 	struct evs_route_info rt;
 	char dev[IF_NAMESIZE + 8];
 
 	if (evs_msg_parse_route(nlh, &rt))
 		return MNL_CB_ERROR;
-	if ((sc->ifindex && rt.ifindex != sc->ifindex) ||
-	    (sc->conn_id && rt.conn_id != sc->conn_id))
+	if (evsadm_show_skip(sc, rt.ifindex, rt.conn_id))
 		return MNL_CB_OK;
 	if (sc->arr) {
 		json_object_array_add(sc->arr, evs_json_route(&rt, evsadm_ifname(rt.ifindex, dev)));
@@ -136,26 +128,4 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int evsadm_route(struct evsadm *ctx, int argc, char **argv)
-{
-	struct evsadm_route_req req;
-	struct show_ctx sc = { .ctx = ctx };
-	char buf[EVS_NL_BUFSZ];
-	struct nlmsghdr *nlh;
-	struct evs_err e;
-
-	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, route_verbs);
-	if (evsadm_route_parse(argc - 1, argv + 1, &req, &e))
-		return evsadm_usage_error(ctx, &e);
-	if (req.dev[0]) {
-		if (evsadm_ifindex(ctx, req.dev, &req.rt.ifindex))
-			return EVSADM_EXIT_FAIL;
-		EVS_SET(&req.rt, EVS_ROUTE_A_IFINDEX);
-	}
-	nlh = evsadm_route_build(&req, 0, buf);
-	if (req.op != EVSADM_OP_SHOW)
-		return evsadm_request(ctx, nlh, NULL, NULL);
-	sc.ifindex = req.rt.ifindex;
-	sc.conn_id = req.rt.conn_id;
-	return evsadm_show(ctx, nlh, route_cb, &sc, &sc.arr, false);
-}
+EVSADM_OBJ_CMD(route, route_msg, route_cb)

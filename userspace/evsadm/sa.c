@@ -35,11 +35,6 @@ const char evsadm_sa_usage[] =
 "          off the command line)\n"
 "SPI   := decimal or 0x hex, 256 or more\n";
 
-static const char *const sa_verbs[] = { "add", "update", "del", "get", "show", "list",
-					"flush", NULL };
-static const enum evsadm_op sa_ops[] = { EVSADM_OP_ADD, EVSADM_OP_UPDATE, EVSADM_OP_DEL,
-					 EVSADM_OP_GET, EVSADM_OP_SHOW, EVSADM_OP_SHOW,
-					 EVSADM_OP_FLUSH };
 
 static const char *const op_names[] = {
 	[EVSADM_OP_ADD] = "add", [EVSADM_OP_UPDATE] = "update", [EVSADM_OP_DEL] = "del",
@@ -176,6 +171,20 @@ static int parse_key(const struct evs_algo *algo, const char *kw, struct evsadm_
 	return 0;
 }
 
+/* "aead", "enc" or "auth" ALGO KEY (and the attributes they set). */
+static int parse_algo_key(enum evs_algo_kind kind, const char *kw, struct evsadm_args *a,
+			  struct evs_sa_info *sa, unsigned int name_attr, unsigned int key_attr,
+			  const struct evs_algo **algo, char *name, uint8_t *key,
+			  uint16_t *key_len, struct evs_err *e)
+{
+	if (evsadm_once(&sa->has, name_attr, kw, e) ||
+	    parse_algo(kind, kw, a, algo, name, e) ||
+	    parse_key(*algo, kw, a, key, key_len, e))
+		return -1;
+	EVS_SET(sa, key_attr);
+	return 0;
+}
+
 /* One keyword and its arguments. */
 static int parse_one(const char *kw, struct evsadm_args *a, struct evsadm_sa_req *req,
 		     const struct evs_algo **algo, uint64_t *seen, struct evs_err *e)
@@ -207,11 +216,10 @@ static int parse_one(const char *kw, struct evsadm_args *a, struct evsadm_sa_req
 	} else if (!strcmp(kw, "aead")) {
 		const char *w;
 
-		if (evsadm_once(&sa->has, EVS_SA_A_AEAD_NAME, kw, e) ||
-		    parse_algo(EVS_ALGO_AEAD, kw, a, &algo[0], sa->aead_name, e) ||
-		    parse_key(algo[0], kw, a, sa->aead_key, &sa->aead_key_len, e))
+		if (parse_algo_key(EVS_ALGO_AEAD, kw, a, sa, EVS_SA_A_AEAD_NAME,
+				   EVS_SA_A_AEAD_KEY, &algo[0], sa->aead_name, sa->aead_key,
+				   &sa->aead_key_len, e))
 			return -1;
-		EVS_SET(sa, EVS_SA_A_AEAD_KEY);
 		w = evsadm_arg_next(a);
 		if (evs_parse_u32("ICVBITS", w, 0, UINT32_MAX, &sa->aead_icv_bits, e))
 			return -1;
@@ -227,17 +235,12 @@ static int parse_one(const char *kw, struct evsadm_args *a, struct evsadm_sa_req
 		}
 		EVS_SET(sa, EVS_SA_A_AEAD_ICV_BITS);
 	} else if (!strcmp(kw, "enc")) {
-		if (evsadm_once(&sa->has, EVS_SA_A_ENC_NAME, kw, e) ||
-		    parse_algo(EVS_ALGO_ENC, kw, a, &algo[1], sa->enc_name, e) ||
-		    parse_key(algo[1], kw, a, sa->enc_key, &sa->enc_key_len, e))
-			return -1;
-		EVS_SET(sa, EVS_SA_A_ENC_KEY);
+		return parse_algo_key(EVS_ALGO_ENC, kw, a, sa, EVS_SA_A_ENC_NAME, EVS_SA_A_ENC_KEY,
+				      &algo[1], sa->enc_name, sa->enc_key, &sa->enc_key_len, e);
 	} else if (!strcmp(kw, "auth")) {
-		if (evsadm_once(&sa->has, EVS_SA_A_AUTH_NAME, kw, e) ||
-		    parse_algo(EVS_ALGO_AUTH, kw, a, &algo[2], sa->auth_name, e) ||
-		    parse_key(algo[2], kw, a, sa->auth_key, &sa->auth_key_len, e))
-			return -1;
-		EVS_SET(sa, EVS_SA_A_AUTH_KEY);
+		return parse_algo_key(EVS_ALGO_AUTH, kw, a, sa, EVS_SA_A_AUTH_NAME,
+				      EVS_SA_A_AUTH_KEY, &algo[2], sa->auth_name, sa->auth_key,
+				      &sa->auth_key_len, e);
 	} else if (!strcmp(kw, "trunc")) {
 		if (!algo[2])
 			return evs_errf(e, "\"trunc\" must follow \"auth ALGO KEY\"");
@@ -356,13 +359,10 @@ int evsadm_sa_parse(int argc, char **argv, struct evsadm_sa_req *req, struct evs
 	const struct evs_algo *algo[3] = { NULL, NULL, NULL };	/* aead, enc, auth */
 	uint64_t seen = 0;
 	const char *kw;
-	int v;
 
 	memset(req, 0, sizeof(*req));
-	v = evsadm_verb(evsadm_arg_next(&a), sa_verbs, "sa", e);
-	if (v < 0)
+	if (evsadm_obj_op(&evsadm_sa_obj, &a, &req->op, e))
 		return -1;
-	req->op = sa_ops[v];
 	while ((kw = evsadm_arg_next(&a)))
 		if (parse_one(kw, &a, req, algo, &seen, e))
 			goto fail;
@@ -376,17 +376,8 @@ fail:
 
 struct nlmsghdr *evsadm_sa_build(const struct evsadm_sa_req *req, uint16_t family, void *buf)
 {
-	static const uint8_t cmds[] = {
-		[EVSADM_OP_ADD] = EVS_CMD_SA_ADD,
-		[EVSADM_OP_UPDATE] = EVS_CMD_SA_UPDATE,
-		[EVSADM_OP_DEL] = EVS_CMD_SA_DEL,
-		[EVSADM_OP_GET] = EVS_CMD_SA_GET,
-		[EVSADM_OP_SHOW] = EVS_CMD_SA_GET,
-		[EVSADM_OP_FLUSH] = EVS_CMD_SA_FLUSH,
-	};
-	uint16_t flags = req->op == EVSADM_OP_SHOW ? NLM_F_DUMP : 0;
-	struct nlmsghdr *nlh = evs_nl_msg_start(buf, family, cmds[req->op], EVS_GENL_VERSION,
-						 flags);
+	struct nlmsghdr *nlh = evsadm_obj_msg(&evsadm_sa_obj, req->op, family, buf,
+					      req->op == EVSADM_OP_SHOW);
 
 	/* No NLM_F_CREATE/EXCL: generic netlink's strict checking refuses
 	 * them, and an add never replaces an SA anyway. */
@@ -476,22 +467,15 @@ void evsadm_sa_print(FILE *f, const struct evs_sa_info *sa, int stats)
 		evsadm_print_counters(f, &sa->stats, "\t");
 }
 
-struct show_ctx {
-	struct evsadm *ctx;
-	uint32_t ifindex;		/* filter, 0 = all */
-	struct json_object *arr;	/* -j */
-	bool single;			/* get: one object, not an array */
-};
-
 static int sa_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct show_ctx *sc = data;
+	struct evsadm_show_ctx *sc = data;
 	struct evs_sa_info sa;
 
 	memset(&sa, 0, sizeof(sa));
 	if (evs_msg_parse_sa(nlh, &sa))
 		return MNL_CB_ERROR;
-	if (sc->ifindex && sa.dev.ifindex && sa.dev.ifindex != sc->ifindex)
+	if (evsadm_show_skip(sc, sa.dev.ifindex, 0))
 		goto out;
 	if (!sa.dev.ifname[0] && sa.dev.ifindex)
 		snprintf(sa.dev.ifname, sizeof(sa.dev.ifname), "%s",
@@ -522,36 +506,29 @@ static void hide_keys(int argc, char **argv)
 	}
 }
 
+static struct nlmsghdr *sa_msg(struct evsadm_show_ctx *sc, void *r, void *buf)
+{
+	struct evsadm_sa_req *req = r;
+	struct nlmsghdr *nlh = NULL;
+
+	if (!evsadm_obj_dev(sc, req->dev, &req->sa.dev.ifindex, NULL, 0)) {
+			/* `sa get` is one object, `sa show` a list. */
+		sc->single = req->op == EVSADM_OP_GET;
+		nlh = evsadm_sa_build(req, 0, buf);
+	}
+	/* The keys are in buf now (evsadm_obj_run wipes it); the request
+	 * copy can go. */
+	evs_sa_info_wipe(&req->sa);
+	return nlh;
+}
+
 int evsadm_sa(struct evsadm *ctx, int argc, char **argv)
 {
 	struct evsadm_sa_req req;
-	struct show_ctx sc = { .ctx = ctx };
-	char buf[EVS_NL_BUFSZ];
-	struct nlmsghdr *nlh;
 	struct evs_err e;
-	uint32_t ifindex;
-	int ret;
+	bool bad = evsadm_sa_parse(argc - 1, argv + 1, &req, &e);
 
-	ctx->verb = evsadm_verb_name(argc > 1 ? argv[1] : NULL, sa_verbs);
-	ret = evsadm_sa_parse(argc - 1, argv + 1, &req, &e);
 	hide_keys(argc, argv);
-	if (ret)
-		return evsadm_usage_error(ctx, &e);
-	if (req.dev[0] && evsadm_ifindex(ctx, req.dev, &req.sa.dev.ifindex)) {
-		evs_sa_info_wipe(&req.sa);
-		return EVSADM_EXIT_FAIL;
-	}
-	ifindex = req.sa.dev.ifindex;
-	nlh = evsadm_sa_build(&req, 0, buf);
-	/* The keys are in buf now; the request copy can go. */
-	evs_sa_info_wipe(&req.sa);
-	if (req.op == EVSADM_OP_SHOW || req.op == EVSADM_OP_GET) {
-		sc.ifindex = ifindex;
-		sc.single = req.op == EVSADM_OP_GET;
-		ret = evsadm_show(ctx, nlh, sa_cb, &sc, &sc.arr, sc.single);
-	} else {
-		ret = evsadm_request(ctx, nlh, NULL, NULL);
-	}
-	explicit_bzero(buf, sizeof(buf));
-	return ret;
+	return evsadm_obj_run(ctx, &evsadm_sa_obj, argc, argv, bad ? &e : NULL, req.op,
+			      sa_msg, &req, sa_cb);
 }

@@ -568,13 +568,19 @@ static int setup(struct evsd *d, const char *ctl_path)
 	return 0;
 }
 
+/* Close a part and forget it: the parts closed after it must not reach it. */
+#define DROP(close_fn, part)	\
+	do {			\
+		close_fn(part);	\
+		(part) = NULL;	\
+	} while (0)
+
 static void teardown(struct evsd *d, const char *ctl_path)
 {
 	int fd;
 
 	/* First: the file goes before the figures it shows stop. */
-	metrics_stop(d->metrics);
-	d->metrics = NULL;
+	DROP(metrics_stop, d->metrics);
 	if (d->eng && d->keep_sessions) {
 		/* Nothing said, nothing removed: the next evsd adopts them.
 		 * The engine and its sessions are left to the exit. */
@@ -584,29 +590,21 @@ static void teardown(struct evsd *d, const char *ctl_path)
 	} else if (d->eng) {
 		/* Deletes go out and connections leave the kernel here. */
 		ike_engine_set_time(d->eng, loop_now_ms());
-		ike_engine_free(d->eng);
-		d->eng = NULL;
+		DROP(ike_engine_free, d->eng);
 	}
-	client_ctl_free(d->client);
-	d->client = NULL;
-	rri_close(d->client_rri);
-	d->client_rri = NULL;
-	client_host_free(d->host);
-	d->host = NULL;
-	evsd_dae_close(d->dae);
-	d->dae = NULL;
-	ezv_shutdown(d->ezv);
-	d->ezv = NULL;
+	DROP(client_ctl_free, d->client);
+	DROP(rri_close, d->client_rri);
+	DROP(client_host_free, d->host);
+	DROP(evsd_dae_close, d->dae);
+	DROP(ezv_shutdown, d->ezv);
 	evsd_retired_sweep(d, true);
-	rri_close(d->rri);
-	d->rri = NULL;
+	DROP(rri_close, d->rri);
 	if (d->kernel)
 		for (unsigned i = 0; (fd = net_natt_fd(&d->net, i)) >= 0; i++)
 			kernel_encap_detach(d->kernel, fd);
 	net_close(&d->net);
 	kernel_close(d->kernel);
-	ctl_close(d->ctl);
-	d->ctl = NULL;
+	DROP(ctl_close, d->ctl);
 	loop_free(d->loop);
 }
 

@@ -63,14 +63,105 @@ struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id)
 	return NULL;
 }
 
-void ezv_sess_set_user(struct ezv_sess *x, const char *user)
+/* A login's key: the user and the outer address and port it came from. */
+static uint64_t login_hash(const struct htab *t, const char *user,
+			   const struct sockaddr_storage *peer)
+{
+	uint8_t key[XAUTH_USER_MAX + 1 + 2 + 2 + 16] = { 0 };
+	size_t n = strnlen(user, XAUTH_USER_MAX);
+
+	memcpy(key, user, n);
+	key[n++] = '\0';
+	memcpy(key + n, &peer->ss_family, 2);
+	n += 2;
+	if (peer->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)peer;
+
+		memcpy(key + n, &a->sin_port, 2);
+		memcpy(key + n + 2, &a->sin_addr, 4);
+		n += 6;
+	} else if (peer->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)peer;
+
+		memcpy(key + n, &a->sin6_port, 2);
+		memcpy(key + n + 2, &a->sin6_addr, 16);
+		n += 18;
+	}
+	return htab_hash(t, key, n);
+}
+
+/* The session that counts the user's logins (the user's head), or NULL. */
+static struct ezv_sess *user_head(struct ezv *z, const char *user)
+{
+	struct htab_node *h;
+
+	htab_for_each(&z->user_heads, h, str_hash(&z->user_heads, user)) {
+		struct ezv_sess *o = htab_entry(h, struct ezv_sess, head_node);
+
+		if (!strcmp(o->user, user))
+			return o;
+	}
+	return NULL;
+}
+
+static bool any_sess(struct ezv_sess *o, void *arg)
+{
+	return true;
+}
+
+/* x leaves its user's indexes; when it was the user's head, another
+ * session of the user (the first in the user's chain, no walk) takes the
+ * count over. */
+static void user_unlink(struct ezv_sess *x)
 {
 	struct ezv *z = x->z;
+	struct ezv_sess *next;
 
+	if (!htab_linked(&x->user_node))
+		return;
 	htab_del(&z->by_user, &x->user_node);
+	htab_del(&z->by_login, &x->login_node);
+	if (!htab_linked(&x->head_node)) {
+		user_head(z, x->user)->logins--;
+		return;
+	}
+	htab_del(&z->user_heads, &x->head_node);
+	next = ezv_sess_of_user(z, x->user, any_sess, NULL);
+	if (next) {
+		next->logins = x->logins - 1;
+		htab_add(&z->user_heads, &next->head_node, str_hash(&z->user_heads, next->user));
+	}
+	x->logins = 0;
+}
+
+static void user_link(struct ezv_sess *x)
+{
+	struct ezv *z = x->z;
+	struct ezv_sess *head = user_head(z, x->user);
+
+	htab_add(&z->by_user, &x->user_node, str_hash(&z->by_user, x->user));
+	htab_add(&z->by_login, &x->login_node, login_hash(&z->by_login, x->user, &x->peer_sa));
+	if (head) {
+		head->logins++;
+		return;
+	}
+	x->logins = 1;
+	htab_add(&z->user_heads, &x->head_node, str_hash(&z->user_heads, x->user));
+}
+
+void ezv_sess_set_user(struct ezv_sess *x, const char *user)
+{
+	user_unlink(x);
 	snprintf(x->user, sizeof(x->user), "%s", user);
 	if (x->server && x->authenticated && x->user[0])
-		htab_add(&z->by_user, &x->user_node, str_hash(&z->by_user, x->user));
+		user_link(x);
+}
+
+unsigned ezv_user_logins(struct ezv *z, const char *user)
+{
+	struct ezv_sess *head = user_head(z, user);
+
+	return head ? head->logins : 0;
 }
 
 void ezv_sess_set_addr(struct ezv_sess *x, uint32_t addr)
@@ -170,6 +261,21 @@ struct ezv_sess *ezv_sess_of_user(struct ezv *z, const char *user, ezv_sess_pred
 	return NULL;
 }
 
+struct ezv_sess *ezv_sess_of_login(struct ezv *z, const char *user,
+				   const struct sockaddr_storage *peer, ezv_sess_pred fn, void *arg)
+{
+	struct htab_node *h, *nh;
+
+	for (h = htab_first(&z->by_login, login_hash(&z->by_login, user, peer)); h; h = nh) {
+		struct ezv_sess *o = htab_entry(h, struct ezv_sess, login_node);
+
+		nh = htab_next(h);	/* fn may end (and free) o */
+		if (!strcmp(o->user, user) && ezv_same_peer(&o->peer_sa, peer) && fn(o, arg))
+			return o;
+	}
+	return NULL;
+}
+
 struct ezv_sess *ezv_sess_of_addr(struct ezv *z, uint32_t addr, ezv_sess_pred fn,
 				  void *arg)
 {
@@ -247,7 +353,7 @@ void ezv_sess_put(struct ezv_sess *x)
 	if (x->next)
 		x->next->pprev = x->pprev;
 	htab_del(&z->by_id, &x->id_node);
-	htab_del(&z->by_user, &x->user_node);
+	user_unlink(x);
 	htab_del(&z->by_addr, &x->addr_node);
 	htab_del(&z->by_acct, &x->acct_node);
 	for (unsigned i = 0; i < x->n_conns; i++)
@@ -391,6 +497,8 @@ static void free_tables(struct ezv *z)
 {
 	htab_free(&z->by_id);
 	htab_free(&z->by_user);
+	htab_free(&z->user_heads);
+	htab_free(&z->by_login);
 	htab_free(&z->by_addr);
 	htab_free(&z->by_acct);
 	htab_free(&z->by_conn);
@@ -424,8 +532,9 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	}
 	z->ike = ike;
 	z->cfg = cfg;
-	if (htab_init(&z->by_id) || htab_init(&z->by_user) || htab_init(&z->by_addr) ||
-	    htab_init(&z->by_acct) || htab_init(&z->by_conn)) {
+	if (htab_init(&z->by_id) || htab_init(&z->by_user) || htab_init(&z->user_heads) ||
+	    htab_init(&z->by_login) || htab_init(&z->by_addr) || htab_init(&z->by_acct) ||
+	    htab_init(&z->by_conn)) {
 		evs_errf(err, "out of memory");
 		goto fail;
 	}

@@ -146,6 +146,8 @@ struct ezv_session_filter {
 	uint32_t id;
 };
 
+/* The logged-in sessions of user (what max-logins counts), in O(1). */
+unsigned ezv_user_logins(struct ezv *z, const char *user);
 typedef void (*ezv_session_fn)(const struct ezv_session_info *info, void *arg);
 /* Calls fn for each matching session; returns how many matched. */
 unsigned ezv_session_walk(struct ezv *z, const struct ezv_session_filter *f,

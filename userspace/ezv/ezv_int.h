@@ -46,11 +46,14 @@ struct ezv_conn_ref {
 
 /* One Easy VPN session: shared by the two steps of one ISAKMP SA.  In
  * z->sessions (listings) and in the tables of z (easyvpn.c: by id; by
- * user once authenticated; by inner address; by Acct-Session-Id; by
- * connection), so that no lookup walks every client. */
+ * user, and by user and outer address, once authenticated; by inner
+ * address; by Acct-Session-Id; by connection), so that no lookup walks
+ * every client.  One authenticated session of each user, its head, is in
+ * z->user_heads and counts the user's logins (max-logins). */
 struct ezv_sess {
 	struct ezv_sess *next, **pprev;
-	struct htab_node id_node, user_node, addr_node, acct_node;
+	struct htab_node id_node, user_node, login_node, head_node, addr_node, acct_node;
+	unsigned logins;		/* the head: the user's sessions in by_user */
 	struct ezv *z;
 	struct evs_session *s;
 	uint32_t id;
@@ -137,7 +140,7 @@ struct ezv {
 	void *karg;
 	struct ezv_sess *sessions;
 	/* the session indexes (keyed SipHash, lib/htab.h) */
-	struct htab by_id, by_user, by_addr, by_acct, by_conn;
+	struct htab by_id, by_user, user_heads, by_login, by_addr, by_acct, by_conn;
 	struct ezv_claim *claims;
 	struct xauth_ratelimit rl;
 	uint64_t next_sample;		/* ms: the next periodic counter read */
@@ -181,6 +184,10 @@ struct ezv_sess *ezv_sess_of_user(struct ezv *z, const char *user, ezv_sess_pred
 				  void *arg);
 struct ezv_sess *ezv_sess_of_addr(struct ezv *z, uint32_t addr, ezv_sess_pred fn,
 				  void *arg);
+/* The same for the sessions of user from the outer address and port peer
+ * (its own and the Phase 1 renewals of one client). */
+struct ezv_sess *ezv_sess_of_login(struct ezv *z, const char *user,
+				   const struct sockaddr_storage *peer, ezv_sess_pred fn, void *arg);
 struct ezv_sess *ezv_sess_by_acct_id(struct ezv *z, const char *id);
 /* The user file at path (missing: empty); NULL with err. */
 struct userdb *ezv_load_users(const char *path, struct evs_err *err);

@@ -126,13 +126,12 @@ static bool renews(struct ezv_sess *o, void *arg)
 {
 	const struct ezv_sess *x = arg;
 
-	return o != x && o->addr && ezv_same_peer(&o->peer_sa, &x->peer_sa) &&
-	       pool_owner(x->z->cfg->pools, o->addr) == o->id;
+	return o != x && o->addr && pool_owner(x->z->cfg->pools, o->addr) == o->id;
 }
 
 static struct ezv_sess *renewed_session(struct ezv_sess *x)
 {
-	return ezv_sess_of_user(x->z, x->user, renews, x);
+	return ezv_sess_of_login(x->z, x->user, &x->peer_sa, renews, x);
 }
 
 /* A client that renews Phase 1 (and logs in again) while its old session
@@ -210,7 +209,7 @@ static bool takes_back(struct ezv_sess *o, void *arg)
 {
 	const struct ezv_sess *x = arg;
 
-	return o != x && o->addr == x->addr && ezv_same_peer(&o->peer_sa, &x->peer_sa) &&
+	return o != x && o->addr == x->addr &&
 	       !pool_transfer(x->z->cfg->pools, x->addr, x->id, o->id);
 }
 
@@ -221,7 +220,7 @@ static void hand_back_address(struct ezv_sess *x)
 
 	if (pool_owner(x->z->cfg->pools, x->addr) != x->id)
 		return;
-	o = ezv_sess_of_user(x->z, x->user, takes_back, x);
+	o = ezv_sess_of_login(x->z, x->user, &x->peer_sa, takes_back, x);
 	if (o) {
 		evs_ip4_ntop(x->addr, a, sizeof(a));
 		log_notice("%s: modecfg: address %s of \"%s\" goes back to %s",

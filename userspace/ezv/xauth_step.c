@@ -401,18 +401,22 @@ static int xauth_recv(struct evs_session *s, void **state, uint32_t msgid,
 	return rc;
 }
 
-struct other_logins {
-	const struct ezv_sess *x;
-	unsigned n;
-};
-
-/* Another live login of the user (a renewal from the same peer is not). */
-static bool count_other_login(struct ezv_sess *o, void *arg)
+static bool count_login(struct ezv_sess *o, void *arg)
 {
-	struct other_logins *ol = arg;
-
-	ol->n += o != ol->x && !ezv_same_peer(&o->peer_sa, &ol->x->peer_sa);
+	(*(unsigned *)arg)++;
 	return false;
+}
+
+/* The user's other live logins: not x, nor a session x renews (the same
+ * user from the same outer address and port, x itself among them when it
+ * is logged in already).  O(1) but for the few sessions of that one
+ * client. */
+static unsigned other_logins(struct ezv_sess *x, const char *user)
+{
+	unsigned same = 0;
+
+	ezv_sess_of_login(x->z, user, &x->peer_sa, count_login, &same);
+	return ezv_user_logins(x->z, user) - same;
 }
 
 /* Session-Timeout and Idle-Timeout: the Access-Accept's beat the group
@@ -468,13 +472,9 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 	if (ok) {
 		const struct ezv_group *g = ezv_find_group(z->cfg, group, strlen(group));
 		struct ezv_settings eff;
-		unsigned n = 0;
-
-		struct other_logins ol = { x, 0 };
+		unsigned n = other_logins(x, r->user);
 
 		ezv_merge(&g->s, u ? &u->s : NULL, &eff);
-		ezv_sess_of_user(z, r->user, count_other_login, &ol);
-		n = ol.n;
 		eff_session = eff.session_timeout;
 		eff_idle = eff.idle_timeout;
 		if (eff.max_logins && n >= eff.max_logins) {

@@ -1181,7 +1181,7 @@ static void input_phase1(struct ike_engine *e, const struct ike_path *p,
 }
 
 /* Only DELETE payloads after the HASH: what may come under a reused
- * message id (see reused_id_delete). */
+ * message id (see reused_id_may_delete). */
 static bool only_deletes(const struct isakmp_msg *m)
 {
 	if (m->n < 2)
@@ -1199,32 +1199,28 @@ static bool only_deletes(const struct isakmp_msg *m)
  * used, or 0, is taken when its HASH(1) is good and it carries nothing
  * but deletes: a replay of one can only name what its sender already
  * deleted, and none of our own ids is that small, so it is not one of
- * ours reflected.  Any other message under a used id is a replay. */
-static bool reused_id_delete(struct ike_sa *sa, const struct ike_path *p,
-			     const uint8_t *buf, size_t len, const struct isakmp_hdr *hdr)
+ * ours reflected.  Any other message under a used id is a replay.
+ * Whether hdr may be such a delete; its IV in *iv. */
+static bool reused_id_may_delete(struct ike_sa *sa, const struct isakmp_hdr *hdr,
+				 struct ike_iv *iv)
 {
-	struct isakmp_perr err = { 0, NULL };
-	struct isakmp_buf plain;
-	struct isakmp_msg m;
-	struct ike_iv iv, iv_next;
-	bool ok;
+	return hdr->exch == ISAKMP_EXCH_INFO && hdr->msgid <= IKE_MSGID_PEER_BYTE_MAX &&
+	       ike_iv_phase2(&sa->keys, &sa->iv, hdr->msgid, iv) == 0;
+}
 
-	if (hdr->exch != ISAKMP_EXCH_INFO || hdr->msgid > IKE_MSGID_PEER_BYTE_MAX ||
-	    ike_iv_phase2(&sa->keys, &sa->iv, hdr->msgid, &iv) < 0)
-		return false;
-	m.hdr = *hdr;
-	isakmp_buf_init(&plain);
-	ok = decrypt_parse(sa, &iv, buf, len, &plain, &m, &iv_next, &err) == 0 &&
-	     only_deletes(&m) && ike_verify_msgid_hash(sa, &m) == 0;
-	if (ok) {
-		log_info("%s: delete under a reused message id %08x taken", sa->name,
-			 hdr->msgid);
-		sa->last_rx = sa->eng->now;
-		natt_update_path(sa, p);
-		info_input(sa, &m, true);
+/* A message under message id 0 or a used one that is not such a delete. */
+static void reused_id_drop(struct ike_engine *e, const struct ike_path *p,
+			   const struct ike_sa *sa, const struct isakmp_hdr *hdr)
+{
+	if (hdr->msgid == 0) {
+		drop(e, p, isakmp_exch_name(hdr->exch), "message id 0");
+		return;
 	}
-	isakmp_buf_free(&plain);
-	return ok;
+	/* A finished exchange, or one of ours reflected back: never
+	 * processed twice, whatever its age. */
+	e->stats.rx_replay++;
+	log_info("%s: %s with a replayed message id %08x dropped",
+		 sa->name, isakmp_exch_name(hdr->exch), hdr->msgid);
 }
 
 static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
@@ -1234,10 +1230,10 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 	struct isakmp_msg m;
 	struct isakmp_perr err = { 0, NULL };
 	struct isakmp_buf plain;
-	struct ike_iv iv_next;
+	struct ike_iv iv_next, iv_reused, *iv;
 	struct ike_xchg *x;
 	struct ike_sa *sa = ike_sa_find(e, hdr->icookie, hdr->rcookie);
-	bool fresh = false;
+	bool fresh = false, reused = false;
 
 	if (!sa) {
 		e->stats.rx_unknown_sa++;
@@ -1259,12 +1255,7 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 			  isakmp_exch_name(hdr->exch));
 		return;
 	}
-	if (hdr->msgid == 0) {
-		if (!reused_id_delete(sa, p, buf, len, hdr))
-			drop(e, p, isakmp_exch_name(hdr->exch), "message id 0");
-		return;
-	}
-	x = ike_xchg_find(sa, hdr->msgid);
+	x = hdr->msgid ? ike_xchg_find(sa, hdr->msgid) : NULL;
 	if (x && x->type != hdr->exch) {
 		drop(e, p, isakmp_exch_name(hdr->exch), "message id of another exchange");
 		return;
@@ -1273,26 +1264,24 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		answer_duplicate(sa, &x->rx);
 		return;
 	}
-	if (!x && ike_msgid_seen(sa, hdr->msgid)) {
-		if (reused_id_delete(sa, p, buf, len, hdr))
+	if (!x && (!hdr->msgid || ike_msgid_seen(sa, hdr->msgid))) {
+		/* No exchange: only a peer's delete (reused_id_may_delete). */
+		if (!reused_id_may_delete(sa, hdr, &iv_reused)) {
+			reused_id_drop(e, p, sa, hdr);
 			return;
-		/* A finished exchange, or one of ours reflected back:
-		 * never processed twice, whatever its age. */
-		e->stats.rx_replay++;
-		log_info("%s: %s with a replayed message id %08x dropped",
-			 sa->name, isakmp_exch_name(hdr->exch), hdr->msgid);
-		return;
-	}
-	if (!x) {
+		}
+		reused = true;
+	} else if (!x) {
 		x = ike_xchg_new(sa, hdr->msgid, hdr->exch);
 		if (!x)
 			return;
 		fresh = true;
 		is_duplicate(&x->rx, buf, len);
 	}
+	iv = reused ? &iv_reused : &x->iv;
 	m.hdr = *hdr;
 	isakmp_buf_init(&plain);
-	if (decrypt_parse(sa, &x->iv, buf, len, &plain, &m, &iv_next, &err) < 0)
+	if (decrypt_parse(sa, iv, buf, len, &plain, &m, &iv_next, &err) < 0)
 		goto bad;
 	if (!m.n || m.p[0].type != ISAKMP_PT_HASH) {
 		err.why = "HASH is not the first payload";
@@ -1320,7 +1309,7 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		break;
 	}
 	case ISAKMP_EXCH_INFO:
-		if (ike_verify_msgid_hash(sa, &m) < 0) {
+		if ((reused && !only_deletes(&m)) || ike_verify_msgid_hash(sa, &m) < 0) {
 			err.why = "bad HASH";
 			goto bad;
 		}
@@ -1328,6 +1317,9 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 			err.why = "no room for its message id";
 			goto bad;
 		}
+		if (reused)
+			log_info("%s: delete under a reused message id %08x taken", sa->name,
+				 hdr->msgid);
 		sa->last_rx = e->now;
 		natt_update_path(sa, p);
 		/* One message each: nothing is kept but its id. */
@@ -1358,6 +1350,10 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 	return;
 bad:
 	isakmp_buf_free(&plain);
+	if (reused) {
+		reused_id_drop(e, p, sa, hdr);
+		return;
+	}
 	drop(e, p, isakmp_exch_name(hdr->exch), err.why ? err.why : "malformed");
 	if (fresh)
 		ike_xchg_free(sa, x);

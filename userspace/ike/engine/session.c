@@ -269,24 +269,34 @@ uint16_t evs_session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
 	return 0;
 }
 
+/* A connection came up (up) or went: the client role's hook, then each
+ * begun step's. */
+static void child_event(struct ike_sa *sa, uint32_t conn_id, bool up)
+{
+	const struct ike_engine_ops *ops = sa->eng->ops;
+	void (*hook)(void *arg, struct ike_sa *sa, uint32_t conn_id) = NULL;
+
+	if (client_role(sa) && ops)
+		hook = up ? ops->client_child_up : ops->client_child_down;
+	if (hook)
+		hook(sa->eng->ops_arg, sa, conn_id);
+	for (unsigned i = 0; i < n_steps(sa); i++) {
+		void (*fn)(struct evs_session *s, void **state, uint32_t conn_id) =
+			up ? step_ops(sa, i)->child_up : step_ops(sa, i)->child_down;
+
+		if (sa->step_begun[i] && fn)
+			fn((struct evs_session *)sa, &sa->step_state[i], conn_id);
+	}
+}
+
 void evs_session_child_up(struct ike_sa *sa, uint32_t conn_id)
 {
-	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_child_up)
-		sa->eng->ops->client_child_up(sa->eng->ops_arg, sa, conn_id);
-	for (unsigned i = 0; i < n_steps(sa); i++)
-		if (sa->step_begun[i] && step_ops(sa, i)->child_up)
-			step_ops(sa, i)->child_up((struct evs_session *)sa,
-					   &sa->step_state[i], conn_id);
+	child_event(sa, conn_id, true);
 }
 
 void evs_session_child_down(struct ike_sa *sa, uint32_t conn_id)
 {
-	if (client_role(sa) && sa->eng->ops && sa->eng->ops->client_child_down)
-		sa->eng->ops->client_child_down(sa->eng->ops_arg, sa, conn_id);
-	for (unsigned i = 0; i < n_steps(sa); i++)
-		if (sa->step_begun[i] && step_ops(sa, i)->child_down)
-			step_ops(sa, i)->child_down((struct evs_session *)sa,
-					     &sa->step_state[i], conn_id);
+	child_event(sa, conn_id, false);
 }
 
 /* ---- services --------------------------------------------------------------- */

@@ -20,6 +20,16 @@
 	CONF_IKE_POLICY_BODY \
 	"}\n"
 
+/* The end of a client's peer block: Phase 1 AES-256, SHA-256, group 14,
+ * transform-set T. */
+#define CONF_PEER_TAIL \
+	"    encryption aes\n" \
+	"    key-length 256\n" \
+	"    hash sha256\n" \
+	"    group 14\n" \
+	"    transform-set T\n" \
+	"}\n"
+
 /* An Easy VPN client's peer: the gateway 203.0.113.1 in aggressive mode,
  * group "sales" with key "groupsecret", transform-set T. */
 #define CONF_PEER_GW_AGGRESSIVE \
@@ -28,11 +38,6 @@
 	"    mode aggressive\n" \
 	"    group-name sales\n" \
 	"    group-key groupsecret\n" \
-	"    encryption aes\n" \
-	"    key-length 256\n" \
-	"    hash sha256\n" \
-	"    group 14\n" \
-	"    transform-set T\n" \
-	"}\n"
+	CONF_PEER_TAIL
 
 #endif

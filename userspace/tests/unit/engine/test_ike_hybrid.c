@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/conf_text.h"
 #include "tests/unit/ike_conf.h"
 #include "ike/crypto.h"
 #include "ike/engine/ikesa.h"
@@ -23,6 +24,7 @@
 #include "tests/unit/unit.h"
 
 #include "tests/unit/ike_pair.h"
+#include "tests/unit/log_capture.h"
 
 #define PKI_GW								\
 	"pki {\n"							\
@@ -64,12 +66,7 @@ static const char server_rsa_conf[] =
 	"    authentication hybrid\n"					\
 	"    xauth-username alice\n"					\
 	name_line							\
-	"    encryption aes\n"						\
-	"    key-length 256\n"						\
-	"    hash sha256\n"						\
-	"    group 14\n"						\
-	"    transform-set T\n"						\
-	"}\n"
+	CONF_PEER_TAIL
 
 #define MAIN "    mode main\n"
 static const char client_conf[] = CLIENT_CONF(MAIN, "");
@@ -78,17 +75,6 @@ static const char client_misnamed_conf[] = CLIENT_CONF(MAIN, "    server-name ot
 /* as vpnc does it: aggressive mode, the group name as KEY_ID */
 static const char client_aggr_conf[] =
 	CLIENT_CONF("    mode aggressive\n    group-name sales\n", "    server-name gw.example\n");
-
-static char logbuf[16384];
-
-static void hook(enum evsd_log_level lvl, const char *msg, void *arg)
-{
-	size_t o = strlen(logbuf);
-
-	(void)lvl;
-	(void)arg;
-	snprintf(logbuf + o, sizeof(logbuf) - o, "%s\n", msg);
-}
 
 /* Stands in for XAUTH (ezv): when set, a server session logs in as this
  * user. */
@@ -122,9 +108,9 @@ static void side_init(struct side *s, const char *name, const char *conf,
 static void setup(struct side *srv, const char *srv_conf, struct side *cli,
 		  const char *cli_conf)
 {
-	logbuf[0] = '\0';
+	unit_logged[0] = '\0';
 	evsd_log_set_quiet(true);
-	evsd_log_set_hook(hook, NULL);
+	evsd_log_set_hook(unit_log_hook, NULL);
 	evsd_log_set_level(EVSD_LOG_INFO);
 	login_user = NULL;
 	nat_on = false;
@@ -171,8 +157,8 @@ UNIT_TEST(hybrid_main_mode_then_login_then_quick_mode)
 	 * the gateway by its certificate's DN, which the client checked. */
 	UNIT_ASSERT_EQ_INT(s->peer_id.type, ISAKMP_ID_IPV4_ADDR);
 	UNIT_ASSERT_EQ_INT(c->peer_id.type, ISAKMP_ID_DER_ASN1_DN);
-	if (!strstr(logbuf, "certificate \"CN=gw.example,O=evs fuzz\" verified"))
-		UNIT_FAIL("no certificate check logged:\n%s", logbuf);
+	if (!strstr(unit_logged, "certificate \"CN=gw.example,O=evs fuzz\" verified"))
+		UNIT_FAIL("no certificate check logged:\n%s", unit_logged);
 	/* Logged in: quick mode went through, matching SAs both sides. */
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
@@ -247,7 +233,7 @@ UNIT_TEST(hybrid_client_that_skips_xauth_gets_no_phase2)
 	UNIT_ASSERT(!s->authorized && !s->site);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
-	UNIT_ASSERT(strstr(logbuf, "peer did not log in (no XAUTH)"));
+	UNIT_ASSERT(strstr(unit_logged, "peer did not log in (no XAUTH)"));
 	side_close(&cli);
 	side_close(&srv);
 }
@@ -318,7 +304,7 @@ UNIT_TEST(hybrid_wrong_hash_refused)
 	setup(&srv, server_conf, &cli, client_named_conf);
 	login_user = "alice";
 	resend_mm5(&srv, &cli, true);
-	UNIT_ASSERT(strstr(logbuf, "hybrid: HASH mismatch"));
+	UNIT_ASSERT(strstr(unit_logged, "hybrid: HASH mismatch"));
 	UNIT_ASSERT(only_sa(&srv) == NULL);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
 	side_close(&cli);
@@ -353,7 +339,7 @@ UNIT_TEST(rsa_sig_policy_does_not_take_hybrid)
 	pump(&cli, &srv);
 	UNIT_ASSERT(only_sa(&srv) == NULL);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd + cli.n_kadd, 0);
-	UNIT_ASSERT(strstr(logbuf, "no policy matches"));
+	UNIT_ASSERT(strstr(unit_logged, "no policy matches"));
 	side_close(&cli);
 	side_close(&srv);
 }
@@ -369,7 +355,7 @@ UNIT_TEST(hybrid_client_refuses_certificate_of_another_name)
 	pump(&cli, &srv);
 	UNIT_ASSERT(only_sa(&cli) == NULL);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
-	UNIT_ASSERT(strstr(logbuf, "does not name other.example"));
+	UNIT_ASSERT(strstr(unit_logged, "does not name other.example"));
 	side_close(&cli);
 	side_close(&srv);
 }

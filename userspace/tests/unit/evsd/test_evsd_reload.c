@@ -23,6 +23,7 @@
 #include "lib/daemon_log.h"
 #include "tests/unit/conf_text.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/log_capture.h"
 
 static const char conf_fmt[] =
 	"device evs0\n"
@@ -30,17 +31,6 @@ static const char conf_fmt[] =
 	"ports %u %u\n"
 	CONF_IKE_POLICY_10
 	"%s";
-
-static char logged[4096];
-
-static void log_capture(enum evsd_log_level level, const char *msg, void *arg)
-{
-	size_t n = strlen(logged);
-
-	(void)level;
-	(void)arg;
-	snprintf(logged + n, sizeof(logged) - n, "%s\n", msg);
-}
 
 static void write_conf(const char *path, unsigned port, const char *extra)
 {
@@ -95,14 +85,14 @@ UNIT_TEST(a_configuration_with_an_error_changes_nothing)
 	fd = d->net.s[0].fd;
 	/* line 11: a group block never closed */
 	write_conf(path, base_port() + 10, "pool p 10.77.0.10 10.77.0.20\ngroup g {\n");
-	logged[0] = '\0';
-	evsd_log_set_hook(log_capture, NULL);
+	unit_logged[0] = '\0';
+	evsd_log_set_hook(unit_log_hook, NULL);
 	UNIT_ASSERT_EQ_INT(evsd_reload(d, &err), -1);
 	evsd_log_set_hook(NULL, NULL);
 	UNIT_ASSERT(!strncmp(err.msg, path, strlen(path)));
 	UNIT_ASSERT(err.msg[strlen(path)] == ':' && strstr(err.msg, ":11:"));
-	UNIT_ASSERT(strstr(logged, "the running configuration stays"));
-	UNIT_ASSERT(strstr(logged, err.msg));
+	UNIT_ASSERT(strstr(unit_logged, "the running configuration stays"));
+	UNIT_ASSERT(strstr(unit_logged, err.msg));
 	/* nothing moved: the same configuration, the same sockets */
 	UNIT_ASSERT(d->cfg.tree == tree && d->cfg.ike.policies == pol);
 	UNIT_ASSERT(d->retired == NULL);

@@ -24,6 +24,7 @@
 #include "ezv/dae.h"
 #include "tests/unit/ezv/dae_build.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/log_capture.h"
 
 /* ---- a tiny engine: two sessions wired back to back ------------------- */
 
@@ -1017,6 +1018,61 @@ UNIT_TEST(max_logins_lets_a_renewal_in)
 	teardown();
 }
 
+/* max-logins counts a user's logins in O(1): one session of the user (its
+ * head) holds the count.  The count follows sessions coming and going,
+ * the head among them, and a renewal from the same peer is no other
+ * login. */
+UNIT_TEST(max_logins_count_follows_the_sessions_of_one_user)
+{
+	enum { N = 12 };	/* each login pumps for a second */
+	static struct evs_session sv[N + 2], cl[N + 2];
+	char ip[INET_ADDRSTRLEN];
+
+	extra_conf = "user dave {\n  max-logins 12\n}\n";
+	setup();
+	for (int i = 0; i < N; i++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", 1 + i);
+		connect_on(&sv[i], &cl[i], "dave", "davepw", "branch", ip);
+		UNIT_ASSERT(sv[i].ready);
+		UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "dave"), i + 1);
+	}
+	/* one more from another peer is refused */
+	connect_on(&sv[N], &cl[N], "dave", "davepw", "branch", "203.0.113.200");
+	UNIT_ASSERT(sv[N].dead);
+	UNIT_ASSERT(strstr(sv[N].why, "already has 12 sessions (max-logins 12)"));
+	end_session(&sv[N]);
+	end_session(&cl[N]);
+	/* a renewal from the first peer is let in (and is counted) */
+	connect_on(&sv[N + 1], &cl[N + 1], "dave", "davepw", "branch", "198.51.100.1");
+	UNIT_ASSERT(sv[N + 1].ready);
+	UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "dave"), N + 1);
+	/* the first login (the head) and every other one end */
+	for (int i = 0; i < N; i += 2) {
+		end_session(&sv[i]);
+		end_session(&cl[i]);
+	}
+	UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "dave"), N / 2 + 1);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, &(struct ezv_session_filter){ .user = "dave" },
+					    NULL, NULL), N / 2 + 1);
+	UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "alice"), 0);
+	/* room again: a new peer gets in */
+	connect_on(&sv[N], &cl[N], "dave", "davepw", "branch", "203.0.113.200");
+	UNIT_ASSERT(sv[N].ready);
+	UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "dave"), N / 2 + 2);
+	for (int i = 1; i < N; i += 2) {
+		end_session(&sv[i]);
+		end_session(&cl[i]);
+	}
+	for (int i = N; i < N + 2; i++) {
+		end_session(&sv[i]);
+		end_session(&cl[i]);
+	}
+	UNIT_ASSERT_EQ_INT(ezv_user_logins(ezv, "dave"), 0);
+	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 0);
+	extra_conf = "";
+	teardown();
+}
+
 UNIT_TEST(churn_leaves_the_pool_as_it_started)
 {
 	setup();
@@ -1072,22 +1128,11 @@ UNIT_TEST(group_key_lookup_hides_unknown_groups)
 
 /* Peer strings reach the log escaped: no control byte in any line, and an
  * ESC or a newline shows as \x1b / \n (issue 10, item 8). */
-static char logged[8192];
-
-static void log_capture(enum evsd_log_level level, const char *msg, void *arg)
-{
-	size_t n = strlen(logged);
-
-	(void)level;
-	(void)arg;
-	snprintf(logged + n, sizeof(logged) - n, "%s\n", msg);
-}
-
 static void assert_no_control_bytes_in_lines(void)
 {
-	for (const char *p = logged; *p; p++)
+	for (const char *p = unit_logged; *p; p++)
 		UNIT_ASSERT((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f ?
-			    true : *p == '\n' && (p == logged || p[-1] != '\n'));
+			    true : *p == '\n' && (p == unit_logged || p[-1] != '\n'));
 }
 
 UNIT_TEST(peer_strings_are_logged_escaped)
@@ -1098,23 +1143,23 @@ UNIT_TEST(peer_strings_are_logged_escaped)
 	unsigned lines = 0;
 
 	setup();
-	logged[0] = '\0';
-	evsd_log_set_hook(log_capture, NULL);
+	unit_logged[0] = '\0';
+	evsd_log_set_hook(unit_log_hook, NULL);
 	id.data = (const uint8_t *)group;
 	id.len = sizeof(group) - 1;
 	UNIT_ASSERT(ezv_psk_lookup(&id, (struct sockaddr *)&a, ezv) == NULL);
-	UNIT_ASSERT(strstr(logged, "unknown group \"x\\x1b[2J\\nevsd: forged \\\"line\\\"\\\\\""));
+	UNIT_ASSERT(strstr(unit_logged, "unknown group \"x\\x1b[2J\\nevsd: forged \\\"line\\\"\\\\\""));
 	/* a user name with control bytes, through XAUTH */
 	connect_as("eve\x1b]0;owned\x07\r\nfake", "x", "sales", "198.51.100.40");
 	UNIT_ASSERT(srv.dead);
-	UNIT_ASSERT(strstr(logged, "user \"eve\\x1b]0;owned\\x07\\r\\nfake\""));
+	UNIT_ASSERT(strstr(unit_logged, "user \"eve\\x1b]0;owned\\x07\\r\\nfake\""));
 	disconnect();
 	/* and anything else: the sink escapes every line */
 	log_notice("raw %s", "a\nb\x7f\xc3\xa9");
-	UNIT_ASSERT(strstr(logged, "raw a\\nb\\x7f\\xc3\\xa9\n"));
+	UNIT_ASSERT(strstr(unit_logged, "raw a\\nb\\x7f\\xc3\\xa9\n"));
 	evsd_log_set_hook(NULL, NULL);
 	assert_no_control_bytes_in_lines();
-	for (const char *p = logged; *p; p++)
+	for (const char *p = unit_logged; *p; p++)
 		lines += *p == '\n';
 	UNIT_ASSERT(lines >= 3);
 	teardown();
@@ -1172,7 +1217,7 @@ static void show_cb(const struct ezv_session_info *i, void *arg)
 /* The line of one session's end, from the captured log. */
 static const char *end_line(void)
 {
-	return strstr(logged, "session end: ");
+	return strstr(unit_logged, "session end: ");
 }
 
 UNIT_TEST(a_session_end_is_logged_with_its_reason_and_final_traffic)
@@ -1183,8 +1228,8 @@ UNIT_TEST(a_session_end_is_logged_with_its_reason_and_final_traffic)
 	char want[512];
 
 	setup_k(&fake_kops);
-	logged[0] = '\0';
-	evsd_log_set_hook(log_capture, NULL);
+	unit_logged[0] = '\0';
+	evsd_log_set_hook(unit_log_hook, NULL);
 	fake_now = 2000000;
 	connect_as("alice", "alicepw", "sales", "198.51.100.7");
 	UNIT_ASSERT(srv.ready);
@@ -1230,7 +1275,7 @@ UNIT_TEST(a_session_end_is_logged_with_its_reason_and_final_traffic)
 
 	/* The ISAKMP SA's lifetime ran out and its connection stays in the
 	 * kernel (no ezv_conn_closing): end() reads the counters itself. */
-	logged[0] = '\0';
+	unit_logged[0] = '\0';
 	connect_as("bob", "bobpw", "sales", "198.51.100.8");
 	UNIT_ASSERT(srv.ready);
 	kern = (typeof(kern)){ .conn = srv.id, .present = true, .in_bytes = 70, .in_pkts = 1,
@@ -1246,7 +1291,7 @@ UNIT_TEST(a_session_end_is_logged_with_its_reason_and_final_traffic)
 			   "198.51.100.8: lifetime after 0 s; in 700 bytes 7 packets, out 80 bytes "
 			   "1 packets; login local"));
 	/* A refused login is no session: no end line, a refusal counted. */
-	logged[0] = '\0';
+	unit_logged[0] = '\0';
 	connect_as("carol", "wrong", "sales", "198.51.100.9");
 	UNIT_ASSERT(srv.dead);
 	disconnect();
@@ -1287,7 +1332,7 @@ UNIT_TEST(session_disconnect_by_filter_uses_the_admin_reason)
  * = unchanged); the old configuration is destroyed at once, so ASan
  * sees any pointer a session kept into it.  Returns the sessions ended,
  * or -1 when prepare refused (then nothing changed). */
-static int reload_with(const char *from, const char *to, char *err, size_t errlen)
+static int reload_with(const char *from, const char *to, struct evs_err *err)
 {
 	char text[4096], base[2048];
 	struct easyvpn_config *next;
@@ -1311,7 +1356,7 @@ static int reload_with(const char *from, const char *to, char *err, size_t errle
 	UNIT_ASSERT_EQ_INT(easyvpn_config_load(ntree, &next, &ce), 0);
 	n = ezv_reload_prepare(ezv, &cfg.ike, next, NULL, NULL, &ce);
 	if (!n) {
-		snprintf(err, errlen, "%s", ce.msg);
+		*err = ce;
 		easyvpn_config_destroy(next);
 		cfg_free(ntree);
 		return -1;
@@ -1348,7 +1393,7 @@ static uint32_t inner(const struct evs_session *s)
 UNIT_TEST(reload_keeps_live_sessions_and_ends_those_of_a_removed_group)
 {
 	struct evs_session s1, c1, s2, c2, s3, c3, s4, c4, s5, c5;
-	char err[256];
+	struct evs_err err;
 
 	setup();
 	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
@@ -1357,16 +1402,16 @@ UNIT_TEST(reload_keeps_live_sessions_and_ends_those_of_a_removed_group)
 	UNIT_ASSERT_EQ_INT(inner(&c1), 0x0a4d010a);
 	UNIT_ASSERT_EQ_INT(inner(&c2), 0x0a4d010b);
 	user_file_edit(NULL, "gina", "ops");
-	logged[0] = '\0';
-	evsd_log_set_hook(log_capture, NULL);
+	unit_logged[0] = '\0';
+	evsd_log_set_hook(unit_log_hook, NULL);
 	/* eng removed, a new group ops with its own pool, sales' DNS changed */
 	UNIT_ASSERT_EQ_INT(reload_with("group eng {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n  pool sales\n}\n",
 				       "pool ops 10.77.2.10 10.77.2.20\n"
 				       "group ops {\n  key \"Zt4Lr6Xc9Vb3MkHn4Wq8\"\n  pool ops\n}\n",
-				       err, sizeof(err)), 1);
+				       &err), 1);
 	evsd_log_set_hook(NULL, NULL);
 	UNIT_ASSERT(s2.dead && s2.end_reason == EVS_END_RELOAD);
-	UNIT_ASSERT(strstr(logged, "disconnecting user \"erin\" (group \"eng\", address "
+	UNIT_ASSERT(strstr(unit_logged, "disconnecting user \"erin\" (group \"eng\", address "
 			   "10.77.1.11): group \"eng\" removed"));
 	UNIT_ASSERT(!s1.dead && !s1.terminated);
 	/* alice's address is hers in the new pools; erin's came back */
@@ -1404,7 +1449,7 @@ UNIT_TEST(reload_keeps_live_sessions_and_ends_those_of_a_removed_group)
 UNIT_TEST(reload_ends_sessions_of_a_removed_user_or_a_pool_address)
 {
 	struct evs_session s1, c1, s2, c2, s3, c3;
-	char err[256];
+	struct evs_err err;
 
 	setup();
 	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
@@ -1412,21 +1457,21 @@ UNIT_TEST(reload_ends_sessions_of_a_removed_user_or_a_pool_address)
 	UNIT_ASSERT(c1.ready && c2.ready);
 	/* carol leaves the user file */
 	user_file_edit("carol", NULL, NULL);
-	logged[0] = '\0';
-	evsd_log_set_hook(log_capture, NULL);
-	UNIT_ASSERT_EQ_INT(reload_with("", "", err, sizeof(err)), 1);
+	unit_logged[0] = '\0';
+	evsd_log_set_hook(unit_log_hook, NULL);
+	UNIT_ASSERT_EQ_INT(reload_with("", "", &err), 1);
 	UNIT_ASSERT(s2.dead && s2.end_reason == EVS_END_RELOAD);
-	UNIT_ASSERT(strstr(logged, "user \"carol\" removed"));
+	UNIT_ASSERT(strstr(unit_logged, "user \"carol\" removed"));
 	UNIT_ASSERT(!s1.dead);
 	connect_on(&s3, &c3, "bob", "bobpw", "sales", "198.51.100.9");
 	UNIT_ASSERT(c3.ready);
 	UNIT_ASSERT_EQ_INT(inner(&c3), 0x0a4d010b);
 	/* the pool shrinks to one address: alice's fits, bob's does not */
 	UNIT_ASSERT_EQ_INT(reload_with("pool sales 10.77.1.10 10.77.1.11",
-				       "pool sales 10.77.1.10 10.77.1.10", err, sizeof(err)), 1);
+				       "pool sales 10.77.1.10 10.77.1.10", &err), 1);
 	evsd_log_set_hook(NULL, NULL);
 	UNIT_ASSERT(s3.dead && s3.end_reason == EVS_END_RELOAD);
-	UNIT_ASSERT(strstr(logged, "address 10.77.1.11 no longer in pool \"sales\""));
+	UNIT_ASSERT(strstr(unit_logged, "address 10.77.1.11 no longer in pool \"sales\""));
 	UNIT_ASSERT(!s1.dead);
 	UNIT_ASSERT_EQ_INT(pool_owner(cfg.easyvpn->pools, 0x0a4d010a), s1.id);
 	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
@@ -1442,7 +1487,8 @@ UNIT_TEST(reload_ends_sessions_of_a_removed_user_or_a_pool_address)
 UNIT_TEST(reload_that_cannot_be_prepared_changes_nothing)
 {
 	struct evs_session s1, c1, s2, c2;
-	char err[256] = "", bad[128];
+	struct evs_err err = { "" };
+	char bad[128];
 	FILE *f;
 
 	setup();
@@ -1455,8 +1501,8 @@ UNIT_TEST(reload_that_cannot_be_prepared_changes_nothing)
 	fputs("this is not a user line\n", f);
 	fclose(f);
 	chmod(bad, 0600);
-	UNIT_ASSERT_EQ_INT(reload_with("/users\n", "/users.bad\n", err, sizeof(err)), -1);
-	UNIT_ASSERT(strstr(err, ".bad"));
+	UNIT_ASSERT_EQ_INT(reload_with("/users\n", "/users.bad\n", &err), -1);
+	UNIT_ASSERT(strstr(err.msg, ".bad"));
 	unlink(bad);
 	/* the running module is untouched: alice on, her lease held, a new
 	 * login served under the old configuration (eng still there) */
@@ -1870,7 +1916,7 @@ UNIT_TEST(reload_keeps_the_dae_replay_cache_of_clients_that_stay)
 {
 	struct evs_session s1, c1, s2, c2;
 	struct ezv_dae_stats st;
-	char err[256];
+	struct evs_err err;
 	struct tdae r;
 	uint8_t code = 0;
 
@@ -1884,7 +1930,7 @@ UNIT_TEST(reload_keeps_the_dae_replay_cache_of_clients_that_stay)
 	tdae_sign(&r, "dae-Secret-4711");
 	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
 	UNIT_ASSERT_EQ_INT(terminations, 1);
-	UNIT_ASSERT_EQ_INT(reload_with("", "", err, sizeof(err)), 0);
+	UNIT_ASSERT_EQ_INT(reload_with("", "", &err), 0);
 	connect_on(&s2, &c2, "alice", "alicepw", "sales", "198.51.100.7");
 	UNIT_ASSERT(s2.ready);
 	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
