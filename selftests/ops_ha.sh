@@ -169,6 +169,8 @@ ha_show gwb >"$IKE_TMP/gwb.ha.json"
 tap_diag "gwb: $(cat "$IKE_TMP/gwb.ha.json")"
 tap_check "gwb: ha show: backup, synced, 1 record, its peer active" \
 	python3 -c "import json,sys; d=json.load(open('$IKE_TMP/gwb.ha.json')); sys.exit(0 if d['role']=='backup' and d['synced'] and d['records']==1 and d['peer_role']=='master' else 1)"
+tap_check "gwb: no sync datagram lost or out of order (gaps 0, replays 0)" \
+	python3 -c "import json,sys; d=json.load(open('$IKE_TMP/gwb.ha.json')); sys.exit(0 if d['stats']['gaps']==0 and d['stats']['replays']==0 else 1)"
 # Traffic gwa sent on alice's SA before the failover.
 ip netns exec "$cli" ping -q -c 20 -i 0.05 -I "$a" 192.168.77.2 >/dev/null 2>&1
 sleep 2

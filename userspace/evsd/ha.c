@@ -51,6 +51,7 @@
 #define HA_PEER_LOST_MS 3500
 #define HA_REQ_EVERY_MS 1000
 #define HA_SPLIT_LOG_MS 10000
+#define HA_NEW_EPOCH_MS 2000
 #define HA_SEQ_ENTRY 20
 #define HA_CHALLENGE 16
 
@@ -100,6 +101,7 @@ struct ha {
 	bool active;
 	uint64_t epoch, seq;		/* ours */
 	uint64_t peer_epoch, peer_seq;	/* accepted; 0: none */
+	uint64_t peer_epoch_seen;	/* our clock, its last datagram */
 	uint8_t challenge[HA_CHALLENGE];
 	bool challenge_out;
 	uint64_t last_req, last_full_sent;
@@ -620,11 +622,11 @@ static void on_ha(int fd, void *arg)
 		if (h->peer_lost_logged)
 			log_notice("ha: the peer is back");
 		h->peer_lost_logged = false;
-		if (type == HA_HELLO) {
-			/* Only its role: a replayed one can do no more than a
-			 * log line. */
+		if (type == HA_HELLO)
+			/* Its role from any epoch: a replayed one can do no
+			 * more than a log line. */
 			peer_hello(h, h->plain, plen);
-		} else if (type == HA_REQ) {
+		if (type == HA_REQ) {
 			uint64_t now = loop_now_ms();
 
 			/* Bounded: one full sync a second, whoever asks. */
@@ -642,10 +644,14 @@ static void on_ha(int fd, void *arg)
 				h->challenge_out = false;
 				h->peer_epoch = epoch;
 				h->peer_seq = seq;
+				h->peer_epoch_seen = loop_now_ms();
 				h->mark++;
 			}
 		} else if (epoch != h->peer_epoch || !h->peer_epoch) {
-			send_req(h);	/* a run we have not synced with */
+			/* A run we have not synced with: ask, unless the one we
+			 * did is still talking (an old datagram replayed). */
+			if (!h->peer_epoch || loop_now_ms() - h->peer_epoch_seen > HA_NEW_EPOCH_MS)
+				send_req(h);
 		} else if (seq <= h->peer_seq) {
 			h->st.replays++;
 		} else {
@@ -656,6 +662,7 @@ static void on_ha(int fd, void *arg)
 				send_req(h);
 			}
 			h->peer_seq = seq;
+			h->peer_epoch_seen = loop_now_ms();
 			handle(h, type, h->buf, h->plain, plen);
 		}
 		sodium_memzero(h->plain, plen);
