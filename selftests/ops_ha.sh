@@ -105,6 +105,8 @@ ka_kill() {
 	rm -f "$f"
 }
 on_exit "ka_kill gwa; ka_kill gwb; EZV_VPNC=alice ezv_vpnc_stop KILL"
+# EVS_HA_LOGS=DIR (under the project, which the VM writes): keep the logs.
+[ -n "${EVS_HA_LOGS:-}" ] && on_exit "mkdir -p $EVS_HA_LOGS; cp $IKE_TMP/*.log $IKE_TMP/*.conf $EVS_HA_LOGS/"
 
 ha_show() {
 	ike_ctl "$1" -j daemon ha show
@@ -151,8 +153,11 @@ for _ in $(seq 100); do
 	ezv_rri_route "$gwa" "$a" && break
 	sleep 0.2
 done
-tap_check "alice pings the LAN host through gwa" \
-	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
+if ! tap_check "alice pings the LAN host through gwa" \
+	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2; then
+	gw_diag
+	tap_done
+fi
 
 # --- gwb starts late: the full state ------------------------------------------------
 ike_start gwb "$gwb" "$IKE_TMP/gwb.conf" || { tap_fail "gwb's evsd starts"; gw_diag; tap_done; }
@@ -195,6 +200,7 @@ if wait_for gwb 'ha: active: 1 session taken over, 0 failed' 40; then
 else
 	tap_fail "gwb becomes active and takes alice's session over"
 	gw_diag
+	tap_done
 fi
 wait $ping_pid
 tap_diag "$(grep 'packets transmitted' "$IKE_TMP/ping")"
@@ -235,6 +241,27 @@ tap_check "gwa comes back as the standby and resyncs (1 session)" \
 sleep 4
 tap_check "gwb stays active (nopreempt)" sh -c "! grep -q 'becoming the standby' $IKE_TMP/gwb.log"
 tap_check "alice still pings the LAN host" \
+	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
+
+# --- split brain: gwa told to be active too; then the standby again --------------
+ike_ctl gwa daemon ha master >/dev/null
+tap_check "gwa forced active takes alice's session into its kernel too" \
+	wait_for gwa 'ha: active: 1 session taken over, 0 failed' 20
+tap_check "split brain detected and logged on gwb" wait_for gwb 'ha: split brain: the peer is active too' 10
+tap_check "split brain detected and logged on gwa" wait_for gwa 'ha: split brain: the peer is active too' 10
+n_sync=$(grep -c 'ha: synced: 1 session held' "$IKE_TMP/gwa.log")
+ike_ctl gwa daemon ha backup >/dev/null
+tap_check "gwa, the standby again, hands alice's session over" \
+	wait_for gwa 'session end: user "alice" .*: handed over' 20
+tap_check_fails "gwa's kernel no longer has alice's route" ezv_rri_route "$gwa" "$a"
+tap_check "the handover sent no delete: alice's vpnc lives on" \
+	kill -0 "$(cat "$IKE_TMP/alice.bgpid")"
+resynced() {
+	test "$(grep -c 'ha: synced: 1 session held' "$IKE_TMP/gwa.log")" -gt "$n_sync"
+}
+for _ in $(seq 100); do resynced && break; sleep 0.2; done
+tap_check "gwa resyncs from gwb" resynced
+tap_check "alice pings the LAN host through gwb" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
 
 # --- a hostile datagram on the sync port: counted, nothing held ------------------
