@@ -19,6 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
+. "$(dirname "$0")/lib/ops.sh"
 
 require_cmd keepalived
 ezv_vpnc_init python3
@@ -114,11 +115,7 @@ ha_show() {
 
 # wait_for NAME PATTERN SECONDS: PATTERN in NAME's evsd log.
 wait_for() {
-	for _ in $(seq $(($3 * 5))); do
-		grep -q "$2" "$IKE_TMP/$1.log" && return 0
-		sleep 0.2
-	done
-	return 1
+	WAIT_LOG=$1 wait_log "$2" "$3"
 }
 
 gw_diag() {
@@ -147,7 +144,7 @@ else
 	gw_diag
 	tap_done
 fi
-a=$(sed -n 's/^INTERNAL_IP4_ADDRESS=//p' "$IKE_TMP/alice.env" | head -1)
+a=$(addr_of alice)
 tap_diag "alice $a"
 for _ in $(seq 100); do
 	ezv_rri_route "$gwa" "$a" && break
