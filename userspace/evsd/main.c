@@ -465,7 +465,10 @@ static int adopt_or_remove_leftovers(struct evsd *d)
 	if (ha_active(d->ha) &&
 	    state_adopt(&d->state, d->eng, d->kernel, &keep, &n_keep, &e) < 0)
 		log_err("%s; nothing adopted", e.msg);
-	ezv_serve(d->ezv, (unsigned)n_keep);
+	/* A standby sends no Accounting-On: it would tell the RADIUS server
+	 * that the sessions the active carries (and it takes over) ended. */
+	if (ha_active(d->ha))
+		ezv_serve(d->ezv, (unsigned)n_keep);
 	rc = kernel_remove_leftovers(d->kernel, keep, n_keep, &l, &e);
 	free(keep);
 	if (rc < 0) {
