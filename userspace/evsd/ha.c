@@ -133,8 +133,10 @@ static int load_key_file(const char *path, uint8_t *key, struct evs_err *err)
 	/* As the other secret files, and stricter: readable by root alone. */
 	rc = evs_secret_file_check(fd, path, err);
 	if (rc) {
+		struct evs_err why = *err;
+
 		close(fd);
-		return rc < 0 ? -1 : evs_errf(err, "ha: %s: refused", err->msg);
+		return evs_errf(err, "ha: %s%s", why.msg, rc > 0 ? ": refused" : "");
 	}
 	n = read(fd, text, sizeof(text) - 1);
 	close(fd);
@@ -616,8 +618,10 @@ static void on_ha(int fd, void *arg)
 		type = h->buf[4];
 		epoch = get64(h->buf + 8);
 		seq = get64(h->buf + 16);
-		if (epoch == h->epoch)
+		if (epoch == h->epoch) {
+			sodium_memzero(h->plain, plen);
 			continue;	/* our own, reflected */
+		}
 		h->peer_seen = loop_now_ms();
 		if (h->peer_lost_logged)
 			log_notice("ha: the peer is back");
