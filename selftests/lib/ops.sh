@@ -36,10 +36,10 @@ js() {
 	python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"
 }
 
-# wait_log PATTERN SECONDS
+# wait_log PATTERN SECONDS: in server's log (WAIT_LOG=NAME: in NAME's)
 wait_log() {
 	for _ in $(seq $(($2 * 5))); do
-		grep -q "$1" "$IKE_TMP/server.log" && return 0
+		grep -q "$1" "$IKE_TMP/${WAIT_LOG:-server}.log" && return 0
 		sleep 0.2
 	done
 	return 1

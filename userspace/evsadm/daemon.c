@@ -24,7 +24,11 @@ const char evsadm_session_usage[] =
 "        accounting stopped with Admin-Reset)\n";
 const char evsadm_daemon_usage[] =
 "Usage: evsadm daemon show\n"
-"       evsd's version, uptime, sessions, logins, lockouts, refusals by reason\n";
+"       evsadm daemon ha [ show | master | backup ]\n"
+"  show: evsd's version, uptime, sessions, logins, lockouts, refusals by reason\n"
+"  ha:   the active/standby pair: this gateway's role, the peer, the records\n"
+"        held; master takes every synced session over, backup hands them\n"
+"        over (keepalived's notify script)\n";
 const char evsadm_pool_usage[] =
 "Usage: evsadm pool show [NAME]\n"
 "       each address pool's range, size, used and free addresses\n";
@@ -124,6 +128,21 @@ int evsadm_ctl_parse(int argc, char **argv, struct evsadm_ctl_req *req, struct e
 		}
 		req->command = v < 2 ? "session-show" : "session-del";
 		return parse_session(&a, req, v >= 2, e);
+	}
+	if (!strcmp(obj, "daemon") && evsadm_arg_peek(&a) && !strcmp(evsadm_arg_peek(&a), "ha")) {
+		const char *w;
+
+		evsadm_arg_next(&a);
+		req->command = "ha";
+		w = evsadm_arg_next(&a);
+		if (w && (!strcmp(w, "master") || !strcmp(w, "backup")))
+			json_object_object_add(req->args, "state", json_object_new_string(w));
+		else if (w && strcmp(w, "show") && !local_option(w, &req->opt))
+			return evs_errf(e, "ha: show, master or backup, not \"%s\"", w);
+		while ((w = evsadm_arg_next(&a)))
+			if (!local_option(w, &req->opt))
+				return evs_errf(e, "unexpected \"%s\"", w);
+		return 0;
 	}
 	/* daemon, pool, ike: show */
 	v = evsadm_verb(evsadm_arg_next(&a), show_verbs, obj, e);
@@ -312,6 +331,25 @@ static int print_result(struct evsadm *ctx, const struct evsadm_ctl_req *req,
 
 	if (!strcmp(req->command, "reload"))
 		return EVSADM_EXIT_OK;
+	if (!strcmp(req->command, "ha")) {
+		struct json_object *st;
+
+		if (ctx->opt.json) {
+			evsadm_json_emit(ctx, json_object_get(res));
+			return EVSADM_EXIT_OK;
+		}
+		fprintf(ctx->out, "role %s  peer %s (%s)  synced %s  records %llu\n",
+			jstr(res, "role"), jstr(res, "peer"), jstr(res, "peer_role"),
+			jbool(res, "synced") ? "yes" : "no", jnum(res, "records"));
+		if (json_object_object_get_ex(res, "stats", &st)) {
+			fprintf(ctx->out, "stats:");
+			json_object_object_foreach(st, k, v)
+				fprintf(ctx->out, " %s %llu", k,
+					(unsigned long long)json_object_get_uint64(v));
+			fputc('\n', ctx->out);
+		}
+		return EVSADM_EXIT_OK;
+	}
 	if (!strcmp(req->command, "daemon-show")) {
 		if (ctx->opt.json)
 			evsadm_json_emit(ctx, json_object_get(res));

@@ -34,6 +34,8 @@ int evsd_config_load(const char *path, struct evsd_config *cfg,
 	ezv_config_defaults(&cfg->ike, cfg->easyvpn);
 	if (metrics_config_load(cfg->tree, &cfg->metrics, err) < 0)
 		goto fail;
+	if (ha_config_load(cfg->tree, &cfg->ha, err) < 0)
+		goto fail;
 	if (cfg_check_unused(cfg->tree, err) < 0)
 		goto fail;
 	return 0;

@@ -7,6 +7,7 @@
  *                             timers, listen, device, logging
  *   ezv/config_easyvpn.c      groups, users, pools, RADIUS, ...
  *   evsd/metrics.c            metrics-file, -interval, -sessions
+ *   evsd/ha.c                 ha { } (the active/standby pair)
  * and any directive nobody claimed is an error.
  */
 #ifndef EVSD_CONFIG_H
@@ -15,6 +16,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "evsd/ha.h"
 #include "evsd/metrics.h"
 #include "ezv/config_easyvpn.h"
 #include "ike/engine/ike_config.h"
@@ -28,6 +30,7 @@ struct evsd_config {
 	struct ike_config ike;
 	struct easyvpn_config *easyvpn;	/* the Easy VPN sections */
 	struct metrics_config metrics;
+	struct ha_config ha;		/* the ha { } block (ha.c) */
 };
 
 /* Parse path, interpret the IKE and the Easy VPN sections, then

@@ -48,6 +48,7 @@ struct evsd {
 	struct state state;		/* session records for restarts */
 	const char *state_dir;
 	bool keep_sessions;		/* exit without ending the sessions */
+	struct ha *ha;			/* ha { }: the active/standby pair */
 	/* The loop callbacks of the IKE sockets and of the AAA worker's
 	 * descriptor (main.c), for the ones a reload opens. */
 	void (*on_net)(int fd, void *arg);

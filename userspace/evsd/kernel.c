@@ -238,6 +238,10 @@ static int sa_add(struct kernel *k, const struct kernel_child *c, bool in)
 		sa.flags = EVS_SA_F_ALLOW_WEAK;
 		EVS_SET(&sa, EVS_SA_A_FLAGS);
 	}
+	if (!in && c->oseq) {
+		sa.oseq = c->oseq;
+		EVS_SET(&sa, EVS_SA_A_OSEQ);
+	}
 	sa.limits.v[EVS_LFT_A_TIME_SOFT] = c->soft_secs;
 	sa.limits.has |= 1ULL << EVS_LFT_A_TIME_SOFT;
 	sa.limits.v[EVS_LFT_A_TIME_HARD] = c->hard_secs;
@@ -454,19 +458,28 @@ static int conn_info_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int kernel_conn_ids(struct kernel *k, uint32_t **ids, size_t *n,
-		    struct evs_err *err)
+/* One dump of the device's SAs, each to cb. */
+static int sa_dump(struct kernel *k, evs_nl_cb cb, void *data, struct evs_nl_err *e)
 {
-	struct leftovers l = { 0 };
-	struct evs_nl_err e;
 	struct nlmsghdr *nlh;
 	int rc;
 
 	nlh = evs_nl_msg_start(k->buf, evs_nl_family(k->req), EVS_CMD_SA_GET,
 			       EVS_GENL_VERSION, NLM_F_DUMP);
 	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
-	rc = evs_nl_request(k->req, nlh, leftover_sa_cb, &l, &e);
+	rc = evs_nl_request(k->req, nlh, cb, data, e);
 	explicit_bzero(k->buf, sizeof(k->buf));
+	return rc;
+}
+
+int kernel_conn_ids(struct kernel *k, uint32_t **ids, size_t *n,
+		    struct evs_err *err)
+{
+	struct leftovers l = { 0 };
+	struct evs_nl_err e;
+	int rc;
+
+	rc = sa_dump(k, leftover_sa_cb, &l, &e);
 	if (rc < 0 || l.err) {
 		evs_errf(err, "kernel: list the SAs of %s: %s", k->ifname,
 			 l.err ? strerror(l.err) : e.msg[0] ? e.msg : strerror(e.err));
@@ -572,4 +585,30 @@ void kernel_events(struct kernel *k, struct ike_engine *e)
 			return;
 		}
 	}
+}
+
+struct oseq_dump {
+	kernel_oseq_fn fn;
+	void *arg;
+};
+
+static int oseq_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct oseq_dump *d = data;
+	struct evs_sa_info sa;
+
+	memset(&sa, 0, sizeof(sa));
+	if (!evs_msg_parse_sa(nlh, &sa) && sa.dir == EVS_DIR_OUT &&
+	    EVS_HAS(&sa, EVS_SA_A_CONN_ID) && sa.conn_id && EVS_HAS(&sa, EVS_SA_A_OSEQ))
+		d->fn(sa.conn_id, sa.spi, sa.oseq, d->arg);
+	evs_sa_info_wipe(&sa);
+	return MNL_CB_OK;
+}
+
+int kernel_sa_oseqs(struct kernel *k, kernel_oseq_fn fn, void *arg)
+{
+	struct oseq_dump d = { fn, arg };
+	struct evs_nl_err e;
+
+	return sa_dump(k, oseq_cb, &d, &e) < 0 ? -1 : 0;
 }

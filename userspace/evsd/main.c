@@ -43,6 +43,7 @@
 #include "evsd/ctl_cmds.h"
 #include "evsd/dae.h"
 #include "evsd/evsd.h"
+#include "evsd/ha.h"
 #include "ezv/easyvpn.h"
 #include "ike/engine/ikesa.h"
 #include "evsd/kernel.h"
@@ -138,8 +139,10 @@ static void op_sa_changed(void *arg, struct ike_sa *sa)
 {
 	struct evsd *d = arg;
 
+	/* A standby's handover removes the records: the peer has them. */
 	if (d->role == EVS_ROLE_SERVER)
 		state_sa_changed(&d->state, sa);
+	ha_sa_changed(d->ha, sa);
 }
 
 static const struct ike_engine_ops evsd_ops = {
@@ -164,8 +167,13 @@ static void on_net(int fd, void *arg)
 
 	ike_engine_set_time(d->eng, loop_now_ms());
 	for (unsigned i = 0; i < d->net.n; i++)
-		if (d->net.s[i].fd == fd)
-			net_read(&d->net, i, d->eng);
+		if (d->net.s[i].fd == fd) {
+			/* A standby serves nobody (Documentation/ha.md). */
+			if (!ha_active(d->ha))
+				net_discard(&d->net, i);
+			else
+				net_read(&d->net, i, d->eng);
+		}
 }
 
 static void on_kernel(int fd, void *arg)
@@ -257,6 +265,27 @@ static int ctl_reload(void *arg, struct json_object *args, struct json_object *r
 	if (ctl_args_check(args, NULL, err))
 		return -1;
 	return evsd_reload(arg, err);
+}
+
+/* The control socket's "ha": {"state": "master" | "backup"} sets the
+ * role (keepalived's notify script), none shows it. */
+static int ctl_ha(void *arg, struct json_object *args, struct json_object *res,
+		  struct evs_err *err)
+{
+	struct evsd *d = arg;
+	const char *want = NULL;
+
+	if (ctl_args_check(args, (const char *const[]){ "state", NULL }, err) ||
+	    ctl_arg_str(args, "state", &want, err))
+		return -1;
+	if (!d->ha)
+		return evs_errf(err, "no ha section in %s", d->cfg.path);
+	if (want && strcmp(want, "master") && strcmp(want, "backup"))
+		return evs_errf(err, "state: master or backup, not \"%s\"", want);
+	if (want && ha_set_role(d->ha, !strcmp(want, "master"), err) < 0)
+		return -1;
+	ha_show(d->ha, res);
+	return 0;
 }
 
 static void on_signal(int fd, void *arg)
@@ -444,9 +473,14 @@ static int adopt_or_remove_leftovers(struct evsd *d)
 		log_warn("state: no usable %s; sessions will not survive a restart",
 			 d->state.dir);
 	ike_engine_set_time(d->eng, loop_now_ms());
-	if (state_adopt(&d->state, d->eng, d->kernel, &keep, &n_keep, &e) < 0)
+	/* An HA standby's kernel holds nothing: it adopts nothing. */
+	if (ha_active(d->ha) &&
+	    state_adopt(&d->state, d->eng, d->kernel, &keep, &n_keep, &e) < 0)
 		log_err("%s; nothing adopted", e.msg);
-	ezv_serve(d->ezv, (unsigned)n_keep);
+	/* A standby sends no Accounting-On: it would tell the RADIUS server
+	 * that the sessions the active carries (and it takes over) ended. */
+	if (ha_active(d->ha))
+		ezv_serve(d->ezv, (unsigned)n_keep);
 	rc = kernel_remove_leftovers(d->kernel, keep, n_keep, &l, &e);
 	free(keep);
 	if (rc < 0) {
@@ -478,6 +512,16 @@ static int setup(struct evsd *d, const char *ctl_path)
 	/* the client role keeps only its gateway lists there (client_ctl.h) */
 	if (state_open(&d->state, d->state_dir, &e) < 0)
 		log_warn("%s", e.msg);
+	if (d->role == EVS_ROLE_SERVER && d->cfg.ha.enabled) {
+		char role_file[sizeof(d->state.dir) + 16];
+
+		snprintf(role_file, sizeof(role_file), "%s.ha-role", d->state_dir);
+		d->ha = ha_open(d, &d->cfg.ha, role_file, &e);
+		if (!d->ha) {
+			log_err("%s", e.msg);
+			return -1;
+		}
+	}
 	if (net_open(&d->net, &d->cfg.ike, &e) < 0) {
 		log_err("%s", e.msg);
 		return -1;
@@ -517,6 +561,8 @@ static int setup(struct evsd *d, const char *ctl_path)
 	d->loop = loop_new();
 	if (!d->loop)
 		return -1;
+	if (d->ha)
+		ha_start(d->ha);
 	if (d->role == EVS_ROLE_CLIENT) {
 		d->client_rri = rri_open(dev, &e);
 		if (!d->client_rri)
@@ -556,6 +602,7 @@ static int setup(struct evsd *d, const char *ctl_path)
 		};
 		if (ctl_cmds_register(d->ctl, &d->ctl_cmds) ||
 		    ctl_register(d->ctl, "reload", ctl_reload, d) ||
+		    ctl_register(d->ctl, "ha", ctl_ha, d) ||
 		    (d->client && client_ctl_register(d->ctl, d->client)))
 			log_warn("control socket: command table full");
 	}
@@ -602,6 +649,7 @@ static void teardown(struct evsd *d, const char *ctl_path)
 	if (d->kernel)
 		for (unsigned i = 0; (fd = net_natt_fd(&d->net, i)) >= 0; i++)
 			kernel_encap_detach(d->kernel, fd);
+	DROP(ha_close, d->ha);
 	net_close(&d->net);
 	kernel_close(d->kernel);
 	DROP(ctl_close, d->ctl);

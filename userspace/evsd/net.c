@@ -280,6 +280,13 @@ static void local_of(struct msghdr *mh, const struct net_sock *s,
 	}
 }
 
+void net_discard(struct net *n, unsigned i)
+{
+	for (int k = 0; k < 64; k++)
+		if (recv(n->s[i].fd, n->rx_buf, sizeof(n->rx_buf), 0) < 0)
+			return;
+}
+
 void net_read(struct net *n, unsigned i, struct ike_engine *e)
 {
 	struct net_sock *s = &n->s[i];

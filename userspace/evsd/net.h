@@ -56,6 +56,8 @@ int net_update(struct net *n, const struct ike_config *ike, struct net *gone,
 	       struct evs_err *err);
 /* Read every pending datagram of socket i into the engine. */
 void net_read(struct net *n, unsigned i, struct ike_engine *e);
+/* Read and drop what is pending on socket i (an HA standby). */
+void net_discard(struct net *n, unsigned i);
 /* struct ike_engine_ops members (arg = struct net *). */
 int net_send(void *arg, const struct ike_path *p, const uint8_t *buf,
 	     size_t len);

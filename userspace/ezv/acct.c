@@ -208,7 +208,8 @@ uint32_t ezv_terminate_cause(enum evs_end_reason reason)
 
 void ezv_acct_stop(struct ezv_sess *x, uint64_t now)
 {
-	if (!x->acct_started)
+	/* Handed over: the other gateway goes on with its accounting. */
+	if (!x->acct_started || evs_session_end_reason(x->s) == EVS_END_HANDOVER)
 		return;
 	acct_send(x, RADIUS_ACCT_STOP, ezv_terminate_cause(evs_session_end_reason(x->s)), now);
 	x->acct_started = false;

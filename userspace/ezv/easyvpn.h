@@ -74,6 +74,10 @@ void ezv_attach(struct ezv *z, struct ike_engine *e);
  * live were taken over; then no Accounting-On goes out, because it tells
  * the RADIUS server that every session of this NAS has ended. */
 void ezv_serve(struct ezv *z, unsigned adopted);
+/* A standby took the session over (Documentation/ha.md): its RRI routes
+ * and proxy-ARP entries, which the other gateway's kernel held, are added
+ * to this one's for every connection.  -1 when no such session. */
+int ezv_sess_rri_again(struct ezv *z, uint32_t session_id);
 /* evsd exits leaving its sessions to the next one: ezv_shutdown sends
  * no Accounting-Off. */
 void ezv_keep_sessions(struct ezv *z);

@@ -295,3 +295,14 @@ int ezv_sess_restore_ref(struct ezv *z, struct evs_session *s, void **state,
 	x->modecfg_active = true;
 	return 0;
 }
+
+int ezv_sess_rri_again(struct ezv *z, uint32_t session_id)
+{
+	struct ezv_sess *x = z ? ezv_sess_find(z, session_id) : NULL;
+
+	if (!x || !x->server || !x->authenticated)
+		return -1;
+	for (unsigned i = 0; i < x->n_conns; i++)
+		ezv_rri_add(x->s, x, x->conns[i]);
+	return 0;
+}

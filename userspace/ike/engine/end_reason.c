@@ -17,6 +17,7 @@ static const char *const end_reason_names[EVS_END__COUNT] = {
 	[EVS_END_SHUTDOWN] = "shutdown",
 	[EVS_END_LIFETIME] = "lifetime",
 	[EVS_END_REPLACED] = "replaced",
+	[EVS_END_HANDOVER] = "handed over",
 };
 
 const char *evs_end_reason_name(enum evs_end_reason r)

@@ -71,6 +71,9 @@ struct kernel_child {
 	uint64_t soft_secs, hard_secs;
 	uint64_t soft_bytes, hard_bytes;	/* 0 = no limit */
 	bool allow_weak;
+	/* Nonzero: the outbound SA's first sequence number is oseq + 1 (a
+	 * standby taking over a pair the active sent on). */
+	uint64_t oseq;
 };
 
 struct ike_sa;
@@ -206,6 +209,10 @@ struct ike_conn {
 	bool rekeying;
 	bool we_initiated;
 	unsigned generation;
+	/* The current pair's KEYMAT (enc || auth, as installed), kept for a
+	 * standby gateway that installs the pair when it takes over
+	 * (Documentation/ha.md); NULL for a pair installed before. */
+	struct secret *key_in, *key_out;
 	/* In the engine's SPI index (conn_index_sync): in, out, old in,
 	 * old out; sa is the ISAKMP SA holding the connection. */
 	struct ike_sa *sa;

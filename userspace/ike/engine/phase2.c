@@ -282,6 +282,8 @@ static struct ike_conn *conn_take_from_older(struct ike_sa *sa,
 
 void conn_free(struct ike_conn *c)
 {
+	secret_free(c->key_in);
+	secret_free(c->key_out);
 	free(c->local_nets);
 	free(c);
 }
@@ -547,6 +549,11 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	c->xf = *xf;
 	c->spi_in = qm->spi_in;
 	c->spi_out = spi_out;
+	secret_free(c->key_in);
+	secret_free(c->key_out);
+	c->key_in = kin;
+	c->key_out = kout;
+	kin = kout = NULL;
 	conn_index_sync(sa, c);
 	c->installed_at = e->now;
 	c->expire_at = 0;	/* the kernel's hard lifetime ends it */
@@ -577,6 +584,65 @@ out:
 	secret_free(kin);
 	secret_free(kout);
 	return rc;
+}
+
+/* A standby taking over (Documentation/ha.md): the connection's current
+ * pair, its keys as the active installed them, into this kernel, the
+ * outbound SA starting after oseq.  The hard lifetime is what is left of
+ * the pair's; the responder's soft expiry keeps its late place. */
+int conn_reinstall(struct ike_sa *sa, struct ike_conn *c, uint64_t oseq)
+{
+	struct ike_engine *e = sa->eng;
+	const struct p2_xform *xf = &c->xf;
+	size_t el = p2_enc_key_len(xf), al = p2_auth_key_len(xf);
+	uint64_t life = xf->life_secs ? xf->life_secs : DEFAULT_P2_LIFE;
+	uint64_t age = e->now > c->installed_at ? (e->now - c->installed_at) / 1000 : 0;
+	struct kernel_child kc;
+
+	if (!c->key_in || !c->key_out || secret_len(c->key_in) != el + al ||
+	    secret_len(c->key_out) != el + al)
+		return -1;
+	memset(&kc, 0, sizeof(kc));
+	kc.conn_id = c->id;
+	kc.new_conn = true;
+	kc.label = sa->label[0] ? sa->label : NULL;
+	kc.local = sa->path.local;
+	kc.remote = sa->path.remote;
+	kc.encap = natt_active(sa);
+	kc.spi_in = c->spi_in;
+	kc.spi_out = c->spi_out;
+	kc.enc_name = p2_enc_kname(xf);
+	kc.auth_name = p2_auth_kname(xf);
+	kc.auth_trunc_bits = p2_auth_trunc_bits(xf);
+	kc.aead_icv_bits = p2_aead_icv_bits(xf);
+	kc.enc_in = secret_data(c->key_in);
+	kc.auth_in = secret_data(c->key_in) + el;
+	kc.enc_out = secret_data(c->key_out);
+	kc.auth_out = secret_data(c->key_out) + el;
+	kc.enc_len = el;
+	kc.auth_len = al;
+	kc.local_net = c->local;
+	kc.remote_net = c->remote;
+	kc_local_nets(&kc, c);
+	/* At least a minute: the client rekeys in it, or DPD ends it. */
+	kc.hard_secs = life > age + 60 ? life - age : 60;
+	kc.soft_secs = kc.hard_secs * 19 / 20;
+	if (xf->life_kb) {
+		kc.hard_bytes = (uint64_t)xf->life_kb * 1024;
+		kc.soft_bytes = kc.hard_bytes * 9 / 10;
+	}
+	kc.allow_weak = p2_xform_weak(xf);
+	kc.oseq = oseq;
+	if (e->ops->child_add(e->ops_arg, &kc) < 0) {
+		log_err("%s: conn %u: the kernel refused the taken-over SAs", sa->name,
+			c->id);
+		return -1;
+	}
+	c->installed = true;
+	log_notice("%s: conn %u taken over: SPI in %08x out %08x, sending from "
+		   "sequence number %llu", sa->name, c->id, c->spi_in, c->spi_out,
+		   (unsigned long long)oseq + 1);
+	return 0;
 }
 
 /* ---- building -------------------------------------------------------------- */

@@ -139,6 +139,9 @@ static struct json_object *conn_save(const struct ike_conn *c)
 	put_u64(o, "expire_at", c->expire_at);
 	put_bool(o, "we_initiated", c->we_initiated);
 	put_u64(o, "generation", c->generation);
+	/* For a standby's takeover (Documentation/ha.md). */
+	put_secret(o, "key_in", c->key_in);
+	put_secret(o, "key_out", c->key_out);
 	return o;
 }
 
@@ -306,7 +309,8 @@ static int get_hex(struct rd *r, const char *k, uint8_t *out, size_t max,
 
 static struct secret *get_secret(struct rd *r, const char *k)
 {
-	uint8_t b[IKE_MAX_HASH > 64 ? IKE_MAX_HASH : 64];
+	/* the longest: an ESP pair's KEYMAT, AES-256 and HMAC-SHA-512 */
+	uint8_t b[IKE_MAX_HASH > 64 ? 2 * IKE_MAX_HASH : 128];
 	struct secret *s = NULL;
 	size_t n = 0;
 
@@ -468,6 +472,11 @@ static struct ike_conn *conn_load(struct rd *r)
 	c->expire_at = get_u64(r, "expire_at", UINT64_MAX);
 	c->we_initiated = get_bool(r, "we_initiated");
 	c->generation = (unsigned)get_u64(r, "generation", UINT32_MAX);
+	/* Optional: a record of an evsd before HA has none. */
+	if (get(r, "key_in", json_type_string, true))
+		c->key_in = get_secret(r, "key_in");
+	if (get(r, "key_out", json_type_string, true))
+		c->key_out = get_secret(r, "key_out");
 	if (!r->bad && (!c->id || !c->spi_in || !c->spi_out ||
 			(n && !c->n_local_nets))) {
 		evs_errf(r->err, "connection %u incomplete", c->id);

@@ -131,6 +131,8 @@ enum evs_end_reason {
 	EVS_END_SHUTDOWN,	/* evsd stops */
 	EVS_END_LIFETIME,	/* the ISAKMP SA's lifetime ran out */
 	EVS_END_REPLACED,	/* INITIAL-CONTACT: a new Phase 1 from the peer */
+	EVS_END_HANDOVER,	/* HA: this gateway became the standby; the
+				 * other one carries the session on */
 	EVS_END__COUNT
 };
 /* "client delete", "DPD", "admin", ...: words for logs and JSON. */

@@ -413,4 +413,53 @@ UNIT_TEST(damaged_records_are_refused)
 	side_close(&gw);
 }
 
+/* An HA standby (Documentation/ha.md): the record, adopted by an engine
+ * whose kernel holds nothing, installs the same pair again -- the keys the
+ * first install used, the outbound SA starting past the given sequence
+ * number -- and the session goes on: DPD answered both ways. */
+UNIT_TEST(standby_installs_the_same_pair_and_goes_on)
+{
+	struct side gw, ph;
+	struct ike_sa *s;
+	struct evs_err err;
+	char *rec;
+
+	session_up(&gw, &ph);
+	rec = record_text(&gw);
+	UNIT_ASSERT(strstr(rec, "\"key_in\":\""));
+	UNIT_ASSERT(strstr(rec, "\"key_out\":\""));
+	gateway_killed(&gw);
+	s = adopt(&gw, rec, &err);
+	if (!s)
+		UNIT_FAIL("not adopted: %s", err.msg);
+	UNIT_ASSERT_EQ_INT(gw.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(conn_reinstall(s, s->conns, 5000000), 0);
+	UNIT_ASSERT_EQ_INT(gw.n_kadd, 2);
+	UNIT_ASSERT(gw.kadd[1].c.new_conn);
+	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.conn_id, gw.kadd[0].c.conn_id);
+	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.spi_in, gw.kadd[0].c.spi_in);
+	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.spi_out, gw.kadd[0].c.spi_out);
+	UNIT_ASSERT(gw.kadd[1].c.oseq == 5000000);
+	UNIT_ASSERT(gw.kadd[0].c.oseq == 0);
+	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.enc_len, gw.kadd[0].c.enc_len);
+	UNIT_ASSERT_MEM_EQ(gw.kadd[1].enc_in, gw.kadd[0].enc_in, gw.kadd[0].c.enc_len);
+	UNIT_ASSERT_MEM_EQ(gw.kadd[1].enc_out, gw.kadd[0].enc_out, gw.kadd[0].c.enc_len);
+	UNIT_ASSERT_MEM_EQ(gw.kadd[1].auth_in, gw.kadd[0].auth_in, gw.kadd[0].c.auth_len);
+	UNIT_ASSERT_MEM_EQ(gw.kadd[1].auth_out, gw.kadd[0].auth_out, gw.kadd[0].c.auth_len);
+	/* the phone's keys match: the pair works */
+	UNIT_ASSERT_MEM_EQ(gw.kadd[1].enc_in, ph.kadd[0].enc_out, gw.kadd[0].c.enc_len);
+	UNIT_ASSERT(gw.kadd[1].c.hard_secs >= 60);
+	idle(&ph, &gw, 60);
+	UNIT_ASSERT(live_sa(&gw) == s && s->state == IKE_S_READY);
+	UNIT_ASSERT(live_sa(&ph) && live_sa(&ph)->state == IKE_S_READY);
+	/* A record without keys (an evsd before HA) cannot be installed. */
+	secret_free(s->conns->key_in);
+	s->conns->key_in = NULL;
+	UNIT_ASSERT_EQ_INT(conn_reinstall(s, s->conns, 1), -1);
+	UNIT_ASSERT_EQ_INT(gw.n_kadd, 2);
+	free(rec);
+	side_close(&ph);
+	side_close(&gw);
+}
+
 UNIT_MAIN()
