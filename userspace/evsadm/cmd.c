@@ -69,13 +69,12 @@ static int enter_netns(const char *name)
 	}
 	snprintf(path, sizeof(path), "/run/netns/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "evsadm: network namespace \"%s\": %s\n", name, strerror(errno));
-		return -1;
-	}
-	if (setns(fd, CLONE_NEWNET)) {
-		fprintf(stderr, "evsadm: network namespace \"%s\": %s\n", name, strerror(errno));
-		close(fd);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		int err = errno;
+
+		fprintf(stderr, "evsadm: network namespace \"%s\": %s\n", name, strerror(err));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	close(fd);

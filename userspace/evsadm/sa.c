@@ -450,6 +450,14 @@ static void put_x(struct line *l, unsigned long long v, unsigned int width)
 	put_s(l, d + i);
 }
 
+/* @pre, the number, then @post. */
+static void put_num(struct line *l, const char *pre, unsigned long long v, const char *post)
+{
+	put_s(l, pre);
+	put_u(l, v);
+	put_s(l, post);
+}
+
 static void put_addr(struct line *l, const struct evs_inaddr *a)
 {
 	char buf[EVS_INADDR_STRLEN];
@@ -502,13 +510,9 @@ void evsadm_sa_print(FILE *f, const struct evs_sa_info *sa, int stats)
 	put_s(&l, evs_dir_name(sa->dir));
 	put_s(&l, " proto esp spi 0x");
 	put_x(&l, sa->spi, 8);
-	put_s(&l, " (");
-	put_u(&l, sa->spi);
-	put_s(&l, ")");
-	if (EVS_HAS(sa, EVS_SA_A_REPLAY_WINDOW)) {
-		put_s(&l, " replay-window ");
-		put_u(&l, sa->replay_window);
-	}
+	put_num(&l, " (", sa->spi, ")");
+	if (EVS_HAS(sa, EVS_SA_A_REPLAY_WINDOW))
+		put_num(&l, " replay-window ", sa->replay_window, "");
 	if (sa->flags & EVS_SA_F_ESN)
 		put_s(&l, " flag esn");
 	if (sa->flags & EVS_SA_F_ALLOW_WEAK)
@@ -517,53 +521,34 @@ void evsadm_sa_print(FILE *f, const struct evs_sa_info *sa, int stats)
 	if (EVS_HAS(sa, EVS_SA_A_AEAD_NAME)) {
 		put_s(&l, "\taead ");
 		put_s(&l, sa->aead_name);
-		if (EVS_HAS(sa, EVS_SA_A_KEY_BITS)) {
-			put_s(&l, " key ");
-			put_u(&l, sa->key_bits);
-			put_s(&l, " bits");
-		}
-		put_s(&l, " icv ");
-		put_u(&l, sa->aead_icv_bits);
-		put_s(&l, " bits\n");
+		if (EVS_HAS(sa, EVS_SA_A_KEY_BITS))
+			put_num(&l, " key ", sa->key_bits, " bits");
+		put_num(&l, " icv ", sa->aead_icv_bits, " bits\n");
 	}
 	if (EVS_HAS(sa, EVS_SA_A_ENC_NAME)) {
 		put_s(&l, "\tenc ");
 		put_s(&l, sa->enc_name);
-		if (EVS_HAS(sa, EVS_SA_A_KEY_BITS)) {
-			put_s(&l, " key ");
-			put_u(&l, sa->key_bits);
-			put_s(&l, " bits");
-		}
+		if (EVS_HAS(sa, EVS_SA_A_KEY_BITS))
+			put_num(&l, " key ", sa->key_bits, " bits");
 		put_s(&l, "\n");
 	}
 	if (EVS_HAS(sa, EVS_SA_A_AUTH_NAME)) {
 		put_s(&l, "\tauth ");
 		put_s(&l, sa->auth_name);
-		if (EVS_HAS(sa, EVS_SA_A_AUTH_KEY_BITS)) {
-			put_s(&l, " key ");
-			put_u(&l, sa->auth_key_bits);
-			put_s(&l, " bits");
-		}
-		if (EVS_HAS(sa, EVS_SA_A_AUTH_TRUNC_BITS)) {
-			put_s(&l, " trunc ");
-			put_u(&l, sa->auth_trunc_bits);
-			put_s(&l, " bits");
-		}
+		if (EVS_HAS(sa, EVS_SA_A_AUTH_KEY_BITS))
+			put_num(&l, " key ", sa->auth_key_bits, " bits");
+		if (EVS_HAS(sa, EVS_SA_A_AUTH_TRUNC_BITS))
+			put_num(&l, " trunc ", sa->auth_trunc_bits, " bits");
 		put_s(&l, "\n");
 	}
 	if (EVS_HAS(sa, EVS_SA_A_ENCAP_TYPE) && sa->encap_type == EVS_ENCAP_ESPINUDP) {
-		put_s(&l, "\tencap type espinudp sport ");
-		put_u(&l, sa->encap_sport);
-		put_s(&l, " dport ");
-		put_u(&l, sa->encap_dport);
-		put_s(&l, "\n");
+		put_num(&l, "\tencap type espinudp sport ", sa->encap_sport, "");
+		put_num(&l, " dport ", sa->encap_dport, "\n");
 	}
 	put_s(&l, "\tstate ");
 	put_s(&l, evs_sa_state_name(sa->state));
-	if (sa->conn_id) {
-		put_s(&l, " conn ");
-		put_u(&l, sa->conn_id);
-	}
+	if (sa->conn_id)
+		put_num(&l, " conn ", sa->conn_id, "");
 	if (EVS_HAS(sa, EVS_SA_A_OSEQ)) {
 		put_s(&l, " oseq 0x");
 		put_x(&l, sa->oseq, 1);
