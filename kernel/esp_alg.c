@@ -359,10 +359,15 @@ int evs_esp_init(struct evs_sa *sa, const struct evs_sa_crypto *c,
 	esp = kzalloc(sizeof(*esp), GFP_KERNEL);
 	if (!esp)
 		return -ENOMEM;
-	err = dst_cache_init(&esp->dst_cache, GFP_KERNEL);
-	if (err) {
-		kfree(esp);
-		return err;
+	/* Only outbound SAs route (evs_esp_xmit); the per-CPU cache is a
+	 * per-CPU allocation, a large share of a bulk install's cost.
+	 */
+	if (sa->dir == EVS_DIR_OUT) {
+		err = dst_cache_init(&esp->dst_cache, GFP_KERNEL);
+		if (err) {
+			kfree(esp);
+			return err;
+		}
 	}
 	esp->esn = sa->flags & EVS_SA_F_ESN;
 	evs_esp_pq_init(esp);

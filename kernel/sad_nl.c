@@ -18,7 +18,7 @@ static int evs_put_addr(struct sk_buff *msg, int type, u16 family,
 	return nla_put_in6_addr(msg, type, &a->a6);
 }
 
-static int evs_sa_fill_lft(struct sk_buff *msg, struct evs_sa *sa)
+static int evs_sa_fill_lft(struct sk_buff *msg, struct evs_sa *sa, bool cur)
 {
 	const struct evs_lifetime *l = &sa->limits;
 	const u64 v[] = {
@@ -42,6 +42,8 @@ static int evs_sa_fill_lft(struct sk_buff *msg, struct evs_sa *sa)
 		if (v[i] && nla_put_u64_64bit(msg, i, v[i], EVS_LFT_A_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(msg, nest);
+	if (!cur)
+		return 0;
 
 	nest = nla_nest_start(msg, EVS_SA_A_CURLFT);
 	if (!nest ||
@@ -59,8 +61,11 @@ static int evs_sa_fill_lft(struct sk_buff *msg, struct evs_sa *sa)
 	return 0;
 }
 
-/* The SA nest: configuration, state, lifetimes, counters; never keys. */
-int evs_sa_fill(struct sk_buff *msg, struct evs_sa *sa, bool stats)
+/* The SA nest: configuration, state, limits and, unless @brief, current
+ * lifetimes and (with @stats) counters; never keys.
+ */
+static int evs_sa_fill_nest(struct sk_buff *msg, struct evs_sa *sa, bool stats,
+			    bool brief)
 {
 	const struct evs_sa_encap *encap;
 	union evs_addr src = sa->src, dst = sa->dst;
@@ -108,9 +113,9 @@ int evs_sa_fill(struct sk_buff *msg, struct evs_sa *sa, bool stats)
 	if (ret)
 		goto cancel;
 	ret = -EMSGSIZE;
-	if (evs_sa_fill_lft(msg, sa))
+	if (evs_sa_fill_lft(msg, sa, !brief))
 		goto cancel;
-	if (stats && evs_stats_fill(msg, EVS_SA_A_STATS, sa->stats))
+	if (stats && !brief && evs_stats_fill(msg, EVS_SA_A_STATS, sa->stats))
 		goto cancel;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -120,8 +125,16 @@ cancel:
 	return ret;
 }
 
+int evs_sa_fill(struct sk_buff *msg, struct evs_sa *sa, bool stats)
+{
+	return evs_sa_fill_nest(msg, sa, stats, false);
+}
+
+/* @brief: a dump for a listing that shows no counters (EVS_A_DUMP_BRIEF):
+ * summing the per-CPU counters and sending them is most of the fill.
+ */
 static int evs_sa_fill_msg(struct sk_buff *msg, struct evs_sa *sa, u8 cmd,
-			   u32 portid, u32 seq, int flags)
+			   u32 portid, u32 seq, int flags, bool brief)
 {
 	void *hdr;
 
@@ -129,7 +142,7 @@ static int evs_sa_fill_msg(struct sk_buff *msg, struct evs_sa *sa, u8 cmd,
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(msg, EVS_A_IFINDEX, sa->ed->dev->ifindex) ||
-	    evs_sa_fill(msg, sa, true)) {
+	    evs_sa_fill_nest(msg, sa, true, brief)) {
 		genlmsg_cancel(msg, hdr);
 		return -EMSGSIZE;
 	}
@@ -575,7 +588,7 @@ int evs_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 		ret = PTR_ERR(sa);
 	else
 		ret = evs_sa_fill_msg(msg, sa, EVS_CMD_SA_GET, info->snd_portid,
-				      info->snd_seq, 0);
+				      info->snd_seq, 0, false);
 	mutex_unlock(&en->lock);
 	if (ret) {
 		nlmsg_free(msg);
@@ -592,6 +605,7 @@ int evs_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct evs_net *en = evs_net(sock_net(skb->sk));
+	bool brief = nla_get_flag(info->attrs[EVS_A_DUMP_BRIEF]);
 	unsigned long id = cb->args[0];
 	int ifindex = 0;
 	struct evs_sa *sa;
@@ -604,7 +618,7 @@ int evs_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			continue;
 		if (evs_sa_fill_msg(skb, sa, EVS_CMD_SA_GET,
 				    NETLINK_CB(cb->skb).portid,
-				    cb->nlh->nlmsg_seq, NLM_F_MULTI))
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI, brief))
 			break;
 		cb->args[0] = id + 1;
 	}

@@ -5,7 +5,9 @@
 # the middle of a batch is named by FILE:LINE with the kernel's extack text
 # and word, stops the run with everything before it installed (ip -batch),
 # and with -force only that line is lost; parse errors, standard input,
-# non-add lines kept in order.
+# non-add lines kept in order, also while a request is in flight (evsadm
+# parses the next request while the kernel adds the last).  -n NAME, and
+# the brief SA dump of a plain listing.
 # evs-selftest-timeout: 600
 . "$(dirname "$0")/lib.sh"
 
@@ -111,6 +113,40 @@ printf '%s\n' \
 expect "adds around a del" 0 "" e -batch "$T/mixed"
 same "the del ran between the adds, in order" \
 	"$(e -j sa show | jq -c '[.[].spi]') $(e -j policy show | jq -c '[.[].spi]')" '[16385] [16385]'
+# --- errors while a request is in flight (the sender thread) --------------
+# Line 201 (request 1) is refused by the kernel; line 1001 (request 2,
+# parsed while request 1 may still be in flight) does not parse.
+flush
+cp "$T/good" "$T/both"
+insert "$T/both" 201 "sa add dev evs0 dir out spi 4096 src 198.51.100.1 dst 198.51.100.2 enc ecb(cipher_null) 0x auth digest_null 0x"
+insert "$T/both" 1001 "sa add dev evs0 dir out spi 0x3001 bogus 1"
+out=$(e -batch "$T/both" 2>&1)
+same "without -force: only the kernel's error of the earlier line" \
+	"$(printf '%s\n' "$out" | sed "s|$T/||")" \
+	'evsadm: both:201: kernel: an SA with this SPI already exists in this direction ("spi")'
+same "without -force: nothing after the failed line went in" "$(count sa)" 100
+flush
+out=$(e -force -batch "$T/both" 2>&1)
+same "-force: both errors, in the order of their lines" \
+	"$(printf '%s\n' "$out" | sed "s|$T/||" | cut -d: -f1-3 | tr '\n' ' ')" \
+	'evsadm: both:201 evsadm: both:1001 '
+same "-force: every other line went in ($N SAs)" "$(count sa)" $N
+flush
+
+# --- -n NAME and the brief listing ---------------------------------------
+printf 'sa add dev evs0 dir in spi 0x5000 src 198.51.100.2 dst 198.51.100.1 enc ecb(cipher_null) 0x auth digest_null 0x\n' \
+	> "$T/one"
+expect "-n NAME: a batch in the named namespace" 0 "" "$EVSADM" -n "$ns" -batch "$T/one"
+same "-n NAME: the same listing as ip netns exec" "$("$EVSADM" -n "$ns" sa show)" "$(e sa show)"
+expect "-n: an unknown namespace" 1 'network namespace "nosuch-ns"' "$EVSADM" -n nosuch-ns sa show
+expect "-n: not a name" 1 'is not a network namespace name' "$EVSADM" -n ../x sa show
+printf -- '-n %s sa show\n' "$ns" > "$T/nsline"
+expect "-n inside a batch is refused" 1 'is not valid inside a batch' e -batch "$T/nsline"
+same "a plain listing has no counters or current lifetimes" \
+	"$(e sa show | grep -c -e current -e 'RX:')" 0
+same "-s lists current lifetimes and counters" "$(e -s sa show | grep -c -e current -e 'RX:')" 2
+same "-j keeps the current lifetimes" "$(e -j sa show | jq -c '.[0].current | has("bytes")')" true
+flush
 printf 'sa show dev nosuch0\n' > "$T/fail"
 expect "another command failing: FILE:LINE" 1 "evsadm: $T/fail:1: command failed" e -batch "$T/fail"
 expect "-batch takes no command" 2 "-batch takes no command" e -batch "$T/fail" sa show

@@ -90,6 +90,7 @@ enum evs_attr {
 	EVS_A_EVENT_OP,		/* u8: enum evs_event_op */
 	EVS_A_REASON,		/* u8: enum evs_del_reason */
 	EVS_A_BATCH,		/* nest of EVS_A_SA / EVS_A_POLICY items, in order */
+	EVS_A_DUMP_BRIEF,	/* flag: SA dump without STATS and CURLFT */
 	__EVS_A_MAX
 };
 #define EVS_A_MAX (__EVS_A_MAX - 1)
