@@ -100,15 +100,19 @@ static uint16_t get_key(const char *hex, uint8_t key[EVS_KEY_MAX])
 	return n > 0 ? n : 0;
 }
 
-/* IPv4 @text with prefix length @plen (a host address: 32). */
-static int get_addr(const char *text, uint8_t plen, struct evs_inaddr *a)
+/* IPv4 or IPv6 @text with prefix length @plen (-1: a host address). */
+static int get_addr(const char *text, int plen, struct evs_inaddr *a)
 {
+	struct in6_addr in6;
 	struct in_addr in;
 
-	if (inet_pton(AF_INET, text, &in) != 1 ||
-	    evs_inaddr_from_raw(a, AF_INET, &in, sizeof(in), plen))
-		return -EINVAL;
-	return 0;
+	if (inet_pton(AF_INET, text, &in) == 1)
+		return evs_inaddr_from_raw(a, AF_INET, &in, sizeof(in),
+					   plen < 0 ? 32 : plen) ? -EINVAL : 0;
+	if (inet_pton(AF_INET6, text, &in6) == 1)
+		return evs_inaddr_from_raw(a, AF_INET6, &in6, sizeof(in6),
+					   plen < 0 ? 128 : plen) ? -EINVAL : 0;
+	return -EINVAL;
 }
 
 int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa)
@@ -118,7 +122,7 @@ int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa)
 				 .spi = sa->spi };
 	int ret;
 
-	if (get_addr(sa->src, 32, &i.src) || get_addr(sa->dst, 32, &i.dst))
+	if (get_addr(sa->src, -1, &i.src) || get_addr(sa->dst, -1, &i.dst))
 		return -EINVAL;
 	i.has = A(EVS_SA_A_DIR) | A(EVS_SA_A_SPI) | A(EVS_SA_A_SRC) |
 		A(EVS_SA_A_DST);

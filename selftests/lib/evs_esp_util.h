@@ -33,7 +33,7 @@ int evs_t_enter(const char *name);
 struct evs_t_sa {
 	uint8_t dir;
 	uint32_t spi;
-	const char *src, *dst;		/* outer IPv4 */
+	const char *src, *dst;		/* outer, IPv4 or IPv6 */
 	const char *aead, *aead_key;	/* hex, salt included */
 	uint32_t icv_bits;
 	const char *enc, *enc_key, *auth, *auth_key;
