@@ -106,7 +106,7 @@ void evs_device_rx(struct evs_device *ed, struct sk_buff *skb)
 }
 
 static struct dst_entry *evs_bypass_route4(struct net *net,
-					    struct sk_buff *skb)
+					   struct sk_buff *skb)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	struct flowi4 fl = {
@@ -121,7 +121,7 @@ static struct dst_entry *evs_bypass_route4(struct net *net,
 }
 
 static struct dst_entry *evs_bypass_route6(struct net *net,
-					    struct sk_buff *skb)
+					   struct sk_buff *skb)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	struct flowi6 fl = {

@@ -253,7 +253,7 @@ static bool evs_encap_sock_serves(struct sock *sk, u16 family, __be16 port)
 }
 
 static struct socket *evs_encap_ksock_open(struct net *net, u16 family,
-					    __be16 port)
+					   __be16 port)
 {
 	struct sockaddr_in6 sin6 = {
 		.sin6_family = AF_INET6,

@@ -289,7 +289,7 @@ struct evs_sa {
 	unsigned long nat_notified;		/* jiffies */
 	union evs_addr nat_addr;		/* under nat_lock */
 	__be16 nat_port;
-	spinlock_t nat_lock;
+	spinlock_t nat_lock;			/* the three fields above */
 };
 
 #define EVS_SA_SOFT_FIRED	0		/* bit in expire_flags */
