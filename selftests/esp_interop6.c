@@ -22,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <linux/udp.h>
 #include <sys/socket.h>
 
 #include <kselftest_harness.h>
@@ -31,10 +30,6 @@
 
 #define SPI_A_TO_B 0x1001	/* evs out, xfrm in */
 #define SPI_B_TO_A 0x2001	/* xfrm out, evs in */
-
-#ifndef UDP_ENCAP_ESPINUDP
-#define UDP_ENCAP_ESPINUDP 2
-#endif
 
 /* IPv6 beside the IPv4 of evs_t_topo_up (documentation prefix). */
 #define A_OUTER6	"2001:db8:100::1"
@@ -137,41 +132,11 @@ FIXTURE_TEARDOWN(interop6)
 	evs_t_topo_down(&self->topo);
 }
 
-static void xfrm_alg(const FIXTURE_VARIANT(interop6) *v, char *buf,
-		     size_t len, const char *key, const char *akey)
+/* The variant's algorithm, as the helpers take it. */
+static struct evs_t_alg alg_of(const FIXTURE_VARIANT(interop6) *v)
 {
-	if (v->aead)
-		snprintf(buf, len, "aead '%s' %s %d", v->aead, key, v->icv);
-	else if (!v->auth_key_bytes)
-		snprintf(buf, len, "enc '%s' '' auth '%s' ''", v->enc, v->auth);
-	else
-		snprintf(buf, len, "enc '%s' %s auth-trunc '%s' %s %d", v->enc,
-			 v->key_bytes ? key : "''", v->auth, akey, v->trunc);
-}
-
-/* A UDP_ENCAP socket on 4500 of the outer family in namespace NS. */
-static int xfrm_encap_socket(const char *ns, bool v6)
-{
-	struct sockaddr_in6 sin6 = {
-		.sin6_family = AF_INET6, .sin6_port = htons(4500),
-	};
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET, .sin_port = htons(4500),
-	};
-	int type = UDP_ENCAP_ESPINUDP, fd, ok;
-
-	if (evs_t_enter(ns))
-		return -1;
-	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -1;
-	ok = v6 ? !bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) :
-		  !bind(fd, (struct sockaddr *)&sin, sizeof(sin));
-	if (!ok || setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return (struct evs_t_alg){ v->aead, v->key_bytes, v->icv, v->enc,
+				   v->auth, v->auth_key_bytes, v->trunc };
 }
 
 static int setup(struct __test_metadata *_metadata,
@@ -179,6 +144,7 @@ static int setup(struct __test_metadata *_metadata,
 		 const FIXTURE_VARIANT(interop6) *v, const struct fam *out,
 		 const struct fam *in, bool udp)
 {
+	struct evs_t_alg va = alg_of(v);
 	char key[200], akey[200], alg[512];
 	char encap[64] = "", flags[64];
 	struct evs_t_sa sa = {
@@ -201,7 +167,7 @@ static int setup(struct __test_metadata *_metadata,
 	/* af-unspec: the state carries inner packets of either family. */
 	snprintf(flags, sizeof(flags), "flag af-unspec%s replay-window 64",
 		 v->esn ? " esn" : "");
-	xfrm_alg(v, alg, sizeof(alg), key, akey);
+	evs_t_xfrm_alg(&va, alg, sizeof(alg), key, akey);
 
 	ret = evs_sh("ip -n %s xfrm state add src %s dst %s proto esp spi %d"
 		     " reqid 1 mode tunnel %s %s %s", self->topo.b, out->b_outer,
@@ -222,8 +188,8 @@ static int setup(struct __test_metadata *_metadata,
 		return -1;
 	}
 	if (udp) {
-		self->encap_fd = xfrm_encap_socket(self->topo.b,
-						   out == &fam6);
+		self->encap_fd = evs_t_xfrm_encap_socket(self->topo.b,
+							 out == &fam6);
 		if (self->encap_fd < 0 || evs_t_enter(self->topo.a)) {
 			TH_LOG("encap socket in the peer namespace failed");
 			return -1;
@@ -258,21 +224,6 @@ static int setup(struct __test_metadata *_metadata,
 		return -1;
 	}
 	return 0;
-}
-
-/* 10 MB over TCP from namespace FROM to TO's address; sums must match. */
-static int tcp_transfer(const char *from, const char *to, const char *to_addr,
-			const char *from_addr, const char *tag)
-{
-	return evs_sh(
-		"set -e; d=$(mktemp -d /tmp/evs-i6-%s.XXXXXX);"
-		"head -c 10485760 /dev/urandom > $d/in;"
-		"ip netns exec %s timeout 300 socat -u TCP6-LISTEN:5001,bind=[%s],reuseaddr OPEN:$d/out,creat,trunc & l=$!;"
-		"ip netns exec %s timeout 300 socat -u OPEN:$d/in TCP6:[%s]:5001,bind=[%s],retry=50,interval=0.2;"
-		"wait $l;"
-		"a=$(sha256sum < $d/in); b=$(sha256sum < $d/out); rm -rf $d;"
-		"[ \"$a\" = \"$b\" ]",
-		tag, to, to_addr, from, to_addr, from_addr);
 }
 
 /* Outer path 1400: a 1388-byte inner packet (ping -s 1340) makes 1388 +
@@ -318,10 +269,10 @@ static void run(struct __test_metadata *_metadata,
 			    " >/dev/null", self->topo.b, in->ping, in->b_inner,
 			    in->a_inner)) TH_LOG("ping xfrm -> evs");
 	if (tcp) {
-		EXPECT_EQ(0, tcp_transfer(self->topo.b, self->topo.a,
+		EXPECT_EQ(0, evs_t_tcp_transfer(self->topo.b, self->topo.a,
 					  in->a_inner, in->b_inner, "ba"))
 			TH_LOG("10 MB xfrm -> evs");
-		EXPECT_EQ(0, tcp_transfer(self->topo.a, self->topo.b,
+		EXPECT_EQ(0, evs_t_tcp_transfer(self->topo.a, self->topo.b,
 					  in->b_inner, in->a_inner, "ab"))
 			TH_LOG("10 MB evs -> xfrm");
 	}

@@ -11,11 +11,73 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/udp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "evs_esp_util.h"
 #include "lib/msg.h"
+
+#ifndef UDP_ENCAP
+#define UDP_ENCAP 100
+#endif
+#ifndef UDP_ENCAP_ESPINUDP
+#define UDP_ENCAP_ESPINUDP 2
+#endif
+
+void evs_t_xfrm_alg(const struct evs_t_alg *a, char *buf, size_t len,
+		    const char *key, const char *akey)
+{
+	if (a->aead)
+		snprintf(buf, len, "aead '%s' %s %d", a->aead, key, a->icv);
+	else if (!a->auth_key_bytes)
+		snprintf(buf, len, "enc '%s' '' auth '%s' ''", a->enc, a->auth);
+	else
+		snprintf(buf, len, "enc '%s' %s auth-trunc '%s' %s %d", a->enc,
+			 a->key_bytes ? key : "''", a->auth, akey, a->trunc);
+}
+
+int evs_t_xfrm_encap_socket(const char *ns, bool v6)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6, .sin6_port = htons(4500),
+	};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(4500),
+	};
+	int type = UDP_ENCAP_ESPINUDP, fd, ok;
+
+	if (evs_t_enter(ns))
+		return -1;
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	ok = v6 ? !bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) :
+		  !bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if (!ok || setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int evs_t_tcp_transfer(const char *from, const char *to, const char *to_addr,
+		       const char *from_addr, const char *tag)
+{
+	bool v6 = strchr(to_addr, ':');
+
+	return evs_sh(
+		"set -e; d=$(mktemp -d /tmp/evs-io-%s.XXXXXX);"
+		"head -c 10485760 /dev/urandom > $d/in;"
+		"ip netns exec %s timeout 300 socat -u TCP%s-LISTEN:5001,bind=%s%s%s,reuseaddr OPEN:$d/out,creat,trunc & l=$!;"
+		"ip netns exec %s timeout 300 socat -u OPEN:$d/in TCP%s:%s%s%s:5001,bind=%s%s%s,retry=50,interval=0.2;"
+		"wait $l;"
+		"a=$(sha256sum < $d/in); b=$(sha256sum < $d/out); rm -rf $d;"
+		"[ \"$a\" = \"$b\" ]",
+		tag, to, v6 ? "6" : "", v6 ? "[" : "", to_addr, v6 ? "]" : "",
+		from, v6 ? "6" : "", v6 ? "[" : "", to_addr, v6 ? "]" : "",
+		v6 ? "[" : "", from_addr, v6 ? "]" : "");
+}
 
 int evs_t_topo_up(struct evs_t_topo *t, const char *tag)
 {
