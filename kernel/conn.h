@@ -68,6 +68,8 @@ struct evs_conn_net {
 	struct work_struct work;
 	struct notifier_block netdev_nb;
 	struct notifier_block inetaddr_nb;	/* global chain: filter by net */
+	struct notifier_block inet6addr_nb;	/* global, atomic: ... */
+	struct work_struct v6_work;		/* ... does the work */
 	bool exiting;			/* netns or module going: no events */
 
 	struct mutex io_lock;		/* see the top of this file */

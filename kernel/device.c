@@ -10,7 +10,10 @@
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/icmpv6.h>
 #include <net/rtnetlink.h>
+#include <net/ip6_route.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/icmp.h>
@@ -68,8 +71,13 @@ void evs_device_drop(struct evs_device *ed, struct evs_sa *sa,
 static int evs_device_rx_one(struct evs_device *ed, struct sk_buff *skb)
 {
 	const struct iphdr *iph = ip_hdr(skb);
+	bool tcp;
 
-	if (iph->protocol == IPPROTO_TCP && !ip_is_fragment(iph))
+	if (skb->protocol == htons(ETH_P_IP))
+		tcp = iph->protocol == IPPROTO_TCP && !ip_is_fragment(iph);
+	else
+		tcp = ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
+	if (tcp)
 		return gro_cells_receive(&ed->gro_cells, skb);
 	return netif_rx(skb);
 }
@@ -84,8 +92,8 @@ void evs_device_rx(struct evs_device *ed, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
+	/* skb->protocol: the inner packet's, set by ESP input. */
 	skb->dev = dev;
-	skb->protocol = htons(ETH_P_IP);
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_network_header(skb);
 	skb_reset_mac_header(skb);
@@ -97,12 +105,9 @@ void evs_device_rx(struct evs_device *ed, struct sk_buff *skb)
 		dev_sw_netstats_rx_add(dev, len);
 }
 
-/* Bypass: the inner packet leaves in the clear by the routing table,
- * unless that would bring it straight back here.
- */
-static void evs_xmit_bypass(struct evs_device *ed, struct sk_buff *skb)
+static struct dst_entry *evs_bypass_route4(struct net *net,
+					   struct sk_buff *skb)
 {
-	struct net *net = dev_net(ed->dev);
 	const struct iphdr *iph = ip_hdr(skb);
 	struct flowi4 fl = {
 		.daddr = iph->daddr,
@@ -110,20 +115,56 @@ static void evs_xmit_bypass(struct evs_device *ed, struct sk_buff *skb)
 		.flowi4_mark = skb->mark,
 		.flowi4_proto = iph->protocol,
 	};
-	unsigned int len = skb->len;
-	struct rtable *rt;
+	struct rtable *rt = ip_route_output_key(net, &fl);
 
-	rt = ip_route_output_key(net, &fl);
-	if (IS_ERR(rt) || rt->dst.dev == ed->dev) {
-		if (!IS_ERR(rt))
-			ip_rt_put(rt);
+	return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
+}
+
+static struct dst_entry *evs_bypass_route6(struct net *net,
+					   struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct flowi6 fl = {
+		.daddr = ip6h->daddr,
+		.saddr = ip6h->saddr,
+		.flowi6_mark = skb->mark,
+		.flowi6_proto = ip6h->nexthdr,
+	};
+	struct dst_entry *dst = ip6_route_output(net, NULL, &fl);
+
+	if (dst->error) {
+		int err = dst->error;
+
+		dst_release(dst);
+		return ERR_PTR(err);
+	}
+	return dst;
+}
+
+/* Bypass: the inner packet leaves in the clear by the routing table,
+ * unless that would bring it straight back here.
+ */
+static void evs_xmit_bypass(struct evs_device *ed, struct sk_buff *skb)
+{
+	struct net *net = dev_net(ed->dev);
+	bool v4 = skb->protocol == htons(ETH_P_IP);
+	unsigned int len = skb->len;
+	struct dst_entry *dst;
+	int err;
+
+	dst = v4 ? evs_bypass_route4(net, skb) : evs_bypass_route6(net, skb);
+	if (IS_ERR(dst) || dst->dev == ed->dev) {
+		if (!IS_ERR(dst))
+			dst_release(dst);
 		evs_device_drop(ed, NULL, EVS_ST_DROP_OTHER, false);
 		kfree_skb(skb);
 		return;
 	}
 	skb_dst_drop(skb);
-	skb_dst_set(skb, &rt->dst);
-	if (ip_local_out(net, skb->sk, skb) >= 0)
+	skb_dst_set(skb, dst);
+	err = v4 ? ip_local_out(net, skb->sk, skb) :
+		   ip6_local_out(net, skb->sk, skb);
+	if (err >= 0)
 		dev_sw_netstats_tx_add(ed->dev, 1, len);
 }
 
@@ -147,7 +188,10 @@ static netdev_tx_t evs_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct evs_policy *pol;
 
 	rcu_read_lock();
-	if (unlikely(!pskb_network_may_pull(skb, sizeof(struct iphdr))))
+	if (unlikely(!pskb_network_may_pull(skb, skb->protocol ==
+					    htons(ETH_P_IPV6) ?
+					    sizeof(struct ipv6hdr) :
+					    sizeof(struct iphdr))))
 		goto drop;
 	pol = evs_spd_lookup(ed, EVS_DIR_OUT, skb);
 	if (unlikely(!pol)) {
@@ -155,6 +199,9 @@ static netdev_tx_t evs_xmit(struct sk_buff *skb, struct net_device *dev)
 		if (skb->protocol == htons(ETH_P_IP))
 			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH,
 				      0);
+		else if (skb->protocol == htons(ETH_P_IPV6))
+			icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH,
+					ICMPV6_NOROUTE, 0);
 		goto drop;
 	}
 	switch (pol->action) {

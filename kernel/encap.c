@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ESP in UDP (RFC 3948).  UDP 4500 belongs to the IKE daemon, so instead of
- * opening our own socket we hook into evsd's: it hands its socket over by
- * file descriptor (EVS_CMD_ENCAP_ATTACH) and we set an encap_rcv on it, as
- * L2TP does.  encap_rcv sorts each datagram:
+ * ESP in UDP (RFC 3948), over IPv4 and IPv6.  UDP 4500 belongs to the IKE
+ * daemon, so instead of opening our own socket we hook into evsd's: it
+ * hands its sockets over by file descriptor (EVS_CMD_ENCAP_ATTACH, one per
+ * family) and we set an encap_rcv on them, as L2TP does.  encap_rcv sorts each datagram:
  *
  *   1 byte 0xff        NAT keepalive: eaten
  *   4 zero bytes first IKE (non-ESP marker): returned to the socket (evsd)
@@ -21,7 +21,9 @@
 #include <linux/net.h>
 #include <linux/udp.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <net/sock.h>
+#include <net/ipv6.h>
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
 #include <net/esp.h>
@@ -30,7 +32,7 @@
 #define EVS_ENCAP_MAX_KSOCKS	8
 
 struct evs_encap_sock {
-	struct sock *daemon;			/* evsd's socket, held */
+	struct sock *daemon[2];			/* evsd's, by evs_fam_idx, held */
 	struct socket *ksock[EVS_ENCAP_MAX_KSOCKS];	/* module-owned */
 };
 
@@ -58,6 +60,7 @@ static int evs_encap_classify(struct sock *sk, struct sk_buff *skb)
 	unsigned int len = skb->len - sizeof(struct udphdr);
 	const struct ip_esp_hdr *esph;
 	const struct udphdr *uh;
+	union evs_addr daddr = {};
 	struct evs_net *en;
 	struct evs_sa *sa;
 	const u8 *p;
@@ -77,9 +80,18 @@ static int evs_encap_classify(struct sock *sk, struct sk_buff *skb)
 	if (unlikely(!en))
 		return 1;
 	esph = (const struct ip_esp_hdr *)p;
-	src.saddr = ip_hdr(skb)->saddr;
+	/* An IPv6 socket also takes IPv4 (v4-mapped) unless it is v6-only. */
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		src.family = AF_INET6;
+		src.saddr.a6 = ipv6_hdr(skb)->saddr;
+		daddr.a6 = ipv6_hdr(skb)->daddr;
+	} else {
+		src.family = AF_INET;
+		src.saddr.a4 = ip_hdr(skb)->saddr;
+		daddr.a4 = ip_hdr(skb)->daddr;
+	}
 	src.sport = uh->source;
-	sa = evs_sa_lookup_in(sock_net(sk), ip_hdr(skb)->daddr,
+	sa = evs_sa_lookup_in(sock_net(sk), src.family, &daddr,
 			      ntohl(esph->spi));
 	if (!sa) {
 		evs_stats_add(en->stats, EVS_ST_DROP_NO_SA, 1);
@@ -115,14 +127,14 @@ static void evs_encap_unhook(struct sock *sk)
 	rcu_assign_sk_user_data(sk, NULL);
 }
 
-static void evs_encap_detach_daemon(struct evs_encap_sock *es)
+static void evs_encap_detach_daemon(struct evs_encap_sock *es, int f)
 {
-	struct sock *sk = es->daemon;
+	struct sock *sk = es->daemon[f];
 
 	lock_sock(sk);
 	evs_encap_unhook(sk);
 	release_sock(sk);
-	es->daemon = NULL;
+	es->daemon[f] = NULL;
 	/* encap_rcv may still run on another CPU: it only needs the netns
 	 * state, which outlives the socket; the sock itself is ours to drop
 	 * once readers are done with it.
@@ -141,9 +153,9 @@ static void evs_encap_destroy(struct sock *sk)
 	en = rcu_dereference_protected(sk->sk_user_data,
 				       lockdep_is_held(&evs_encap_mutex));
 	es = en ? evs_encap_get(en, false) : NULL;
-	if (es && es->daemon == sk) {
+	if (es && es->daemon[evs_fam_idx(sk->sk_family)] == sk) {
 		evs_encap_unhook(sk);
-		es->daemon = NULL;
+		es->daemon[evs_fam_idx(sk->sk_family)] = NULL;
 		sock_put(sk);
 	}
 	mutex_unlock(&evs_encap_mutex);
@@ -170,8 +182,8 @@ static int evs_encap_hook(struct evs_net *en, struct socket *sock, bool daemon)
 	return 0;
 }
 
-/* Attach the daemon's UDP socket @sock (an IPv4 UDP socket of @en's
- * netns, checked by the caller).
+/* Attach the daemon's UDP socket @sock (an IPv4 or IPv6 UDP socket of
+ * @en's netns, checked by the caller): one of each family.
  */
 int evs_encap_attach(struct evs_net *en, struct socket *sock,
 		     struct netlink_ext_ack *extack)
@@ -185,9 +197,9 @@ int evs_encap_attach(struct evs_net *en, struct socket *sock,
 	err = -ENOMEM;
 	if (!es)
 		goto unlock;
-	if (es->daemon) {
+	if (es->daemon[evs_fam_idx(sk->sk_family)]) {
 		NL_SET_ERR_MSG_MOD(extack,
-				   "a UDP socket is already attached; detach it first");
+				   "a UDP socket of this family is already attached; detach it first");
 		err = -EBUSY;
 		goto unlock;
 	}
@@ -199,24 +211,26 @@ int evs_encap_attach(struct evs_net *en, struct socket *sock,
 				   "the socket already has a UDP encapsulation (xfrm, L2TP ...)");
 		goto unlock;
 	}
-	es->daemon = sk;
+	es->daemon[evs_fam_idx(sk->sk_family)] = sk;
 unlock:
 	mutex_unlock(&evs_encap_mutex);
 	return err;
 }
 
-/* Detach the daemon's socket; -ENOENT when none is attached. */
+/* Detach the daemon's sockets; -ENOENT when none is attached. */
 int evs_encap_detach(struct evs_net *en)
 {
 	struct evs_encap_sock *es;
-	int err = 0;
+	int err = -ENOENT, f;
 
 	mutex_lock(&evs_encap_mutex);
 	es = evs_encap_get(en, false);
-	if (es && es->daemon)
-		evs_encap_detach_daemon(es);
-	else
-		err = -ENOENT;
+	for (f = 0; es && f < 2; f++) {
+		if (es->daemon[f]) {
+			evs_encap_detach_daemon(es, f);
+			err = 0;
+		}
+	}
 	mutex_unlock(&evs_encap_mutex);
 	return err;
 }
@@ -226,8 +240,26 @@ static u16 evs_encap_sock_port(struct sock *sk)
 	return ntohs(inet_sk(sk)->inet_sport);
 }
 
-static struct socket *evs_encap_ksock_open(struct net *net, __be16 port)
+/* Does @sk receive ESP-in-UDP of @family on @port?  An IPv6 socket that
+ * is not v6-only takes IPv4 too.
+ */
+static bool evs_encap_sock_serves(struct sock *sk, u16 family, __be16 port)
 {
+	if (!sk || evs_encap_sock_port(sk) != ntohs(port))
+		return false;
+	return sk->sk_family == family ||
+	       (sk->sk_family == AF_INET6 && family == AF_INET &&
+		!ipv6_only_sock(sk));
+}
+
+static struct socket *evs_encap_ksock_open(struct net *net, u16 family,
+					   __be16 port)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = IN6ADDR_ANY_INIT,
+		.sin6_port = port,
+	};
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(INADDR_ANY),
@@ -236,10 +268,15 @@ static struct socket *evs_encap_ksock_open(struct net *net, __be16 port)
 	struct socket *sock;
 	int err;
 
-	err = sock_create_kern(net, AF_INET, SOCK_DGRAM, IPPROTO_UDP, &sock);
+	err = sock_create_kern(net, family, SOCK_DGRAM, IPPROTO_UDP, &sock);
 	if (err)
 		return ERR_PTR(err);
-	err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	/* The IPv4 one, if any, keeps its port. */
+	if (family == AF_INET6)
+		err = ip6_sock_set_v6only(sock->sk) ?:
+		      kernel_bind(sock, (struct sockaddr *)&sin6, sizeof(sin6));
+	else
+		err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
 	if (err) {
 		sock_release(sock);
 		return ERR_PTR(err);
@@ -267,7 +304,8 @@ void evs_encap_sa_added(struct evs_sa *sa)
 	es = evs_encap_get(en, true);
 	if (!es)
 		goto out;
-	if (es->daemon && evs_encap_sock_port(es->daemon) == ntohs(port))
+	if (evs_encap_sock_serves(es->daemon[0], sa->family, port) ||
+	    evs_encap_sock_serves(es->daemon[1], sa->family, port))
 		goto out;
 	for (i = 0; i < EVS_ENCAP_MAX_KSOCKS; i++) {
 		if (!es->ksock[i]) {
@@ -275,12 +313,12 @@ void evs_encap_sa_added(struct evs_sa *sa)
 				slot = i;
 			continue;
 		}
-		if (evs_encap_sock_port(es->ksock[i]->sk) == ntohs(port))
+		if (evs_encap_sock_serves(es->ksock[i]->sk, sa->family, port))
 			goto out;
 	}
 	if (slot < 0)
 		goto out;
-	sock = evs_encap_ksock_open(sa->net, port);
+	sock = evs_encap_ksock_open(sa->net, sa->family, port);
 	if (IS_ERR(sock)) {
 		/* Someone else (evsd about to attach, another IKE daemon)
 		 * owns the port: they will deliver or not, not our call.
@@ -306,8 +344,9 @@ void evs_encap_net_exit(struct evs_net *en)
 	mutex_lock(&evs_encap_mutex);
 	es = evs_encap_get(en, false);
 	if (es) {
-		if (es->daemon)
-			evs_encap_detach_daemon(es);
+		for (i = 0; i < 2; i++)
+			if (es->daemon[i])
+				evs_encap_detach_daemon(es, i);
 		for (i = 0; i < EVS_ENCAP_MAX_KSOCKS; i++) {
 			struct socket *sock = es->ksock[i];
 

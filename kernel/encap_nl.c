@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Generic netlink requests for the ESP-in-UDP socket: ENCAP_ATTACH hands
- * evsd's UDP/4500 socket over by descriptor, ENCAP_DETACH takes it back
- * (encap.c hooks and unhooks it).
+ * Generic netlink requests for the ESP-in-UDP sockets: ENCAP_ATTACH hands
+ * evsd's UDP/4500 socket over by descriptor (one IPv4 and one IPv6 socket
+ * at most), ENCAP_DETACH takes them back (encap.c hooks and unhooks them).
  */
 #include "evs.h"
 
@@ -30,10 +30,10 @@ int evs_nl_encap_attach(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	}
 	sk = sock->sk;
-	if (sk->sk_family != AF_INET || sk->sk_type != SOCK_DGRAM ||
-	    sk->sk_protocol != IPPROTO_UDP) {
+	if ((sk->sk_family != AF_INET && sk->sk_family != AF_INET6) ||
+	    sk->sk_type != SOCK_DGRAM || sk->sk_protocol != IPPROTO_UDP) {
 		NL_SET_ERR_MSG_MOD(info->extack,
-				   "the encapsulation socket must be an IPv4 UDP socket");
+				   "the encapsulation socket must be an IPv4 or IPv6 UDP socket");
 		err = -EPROTOTYPE;
 	} else if (!net_eq(sock_net(sk), net)) {
 		NL_SET_ERR_MSG_MOD(info->extack,

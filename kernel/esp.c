@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ESP tunnel mode (RFC 4303), IPv4 in IPv4, optionally in UDP (RFC 3948).
+ * ESP tunnel mode (RFC 4303), IPv4 or IPv6 in IPv4 or IPv6, optionally in
+ * UDP (RFC 3948).
  *
  * Output: take a sequence number (atomic64, no lock), add padding, pad
  * length and next header, reserve the ICV, put the SPI/sequence header and
- * the IV slot in front, encrypt in place, then the UDP and outer IPv4
- * headers, and send through the routing table.
+ * the IV slot in front, encrypt in place, then the UDP and outer IPv4 or
+ * IPv6 headers, and send through the routing table.  An IPv6 packet that
+ * would not fit the outer path is answered with ICMPv6 Packet Too Big.
  *
  * Input: check the replay window, authenticate and decrypt in place,
  * advance the window (only now: a forged packet must not move it), strip
@@ -23,6 +25,8 @@
  */
 #include <linux/skbuff.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/icmpv6.h>
 #include <linux/udp.h>
 #include <linux/slab.h>
 #include <crypto/aead.h>
@@ -31,6 +35,9 @@
 #include <net/route.h>
 #include <net/dst.h>
 #include <net/ip_tunnels.h>
+#include <net/ip6_route.h>
+#include <net/ip6_tunnel.h>
+#include <net/ip6_checksum.h>
 #include <net/inet_ecn.h>
 #include "esp.h"
 #include "replay.h"
@@ -47,8 +54,8 @@ struct evs_esp_pkt {
 	u64 seq;
 	unsigned int inner_len;
 	/* output */
-	struct rtable *rt;
-	__be32 saddr, daddr;
+	struct dst_entry *dst;
+	union evs_addr saddr, daddr;	/* outer, of the SA's family */
 	__be16 sport, dport;		/* UDP encapsulation, 0: raw ESP */
 	u8 tos;
 	__be16 df;
@@ -96,52 +103,137 @@ static void evs_esp_drop(struct evs_sa *sa, struct sk_buff *skb,
 
 /* ---- output ------------------------------------------------------------- */
 
-/* Route to the peer: the NAT-mapped address for UDP encapsulation, else the
- * SA's destination.  Cached per CPU; the cache is reset when the peer's
- * address changes under us (SA_UPDATE, NAT rebinding).
+/* The address the per-CPU route cache holds routes to.  Read and written
+ * word by word: a torn value only costs one extra reset.
  */
-static struct rtable *evs_esp_route(struct evs_sa *sa, struct evs_esp_pkt *pkt)
+static bool evs_esp_cache_daddr_is(struct evs_esp *esp,
+				   const union evs_addr *a)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (READ_ONCE(esp->dst_cache_daddr.a6.s6_addr32[i]) !=
+		    a->a6.s6_addr32[i])
+			return false;
+	return true;
+}
+
+static void evs_esp_cache_daddr_set(struct evs_esp *esp,
+				    const union evs_addr *a)
+{
+	int i;
+
+	dst_cache_reset(&esp->dst_cache);
+	for (i = 0; i < 4; i++)
+		WRITE_ONCE(esp->dst_cache_daddr.a6.s6_addr32[i],
+			   a->a6.s6_addr32[i]);
+}
+
+static struct dst_entry *evs_esp_route4(struct evs_sa *sa,
+					struct evs_esp_pkt *pkt)
 {
 	struct evs_esp *esp = sa->esp;
-	const struct evs_sa_encap *enc;
 	struct flowi4 fl4 = {};
 	struct rtable *rt;
-	__be32 daddr = sa->dst.a4;
 
-	pkt->sport = 0;
-	pkt->dport = 0;
-	enc = rcu_dereference(sa->encap);
-	if (enc && enc->type == EVS_ENCAP_ESPINUDP) {
-		if (enc->peer.a4)
-			daddr = enc->peer.a4;
-		pkt->sport = enc->sport;
-		pkt->dport = enc->dport;
-	}
-	if (READ_ONCE(esp->dst_cache_daddr) != daddr) {
-		dst_cache_reset(&esp->dst_cache);
-		WRITE_ONCE(esp->dst_cache_daddr, daddr);
-	}
-	pkt->saddr = sa->src.a4;
-	pkt->daddr = daddr;
-	rt = dst_cache_get_ip4(&esp->dst_cache, &pkt->saddr);
+	rt = dst_cache_get_ip4(&esp->dst_cache, &pkt->saddr.a4);
 	if (rt)
-		return rt;
-	fl4.daddr = daddr;
+		return &rt->dst;
+	fl4.daddr = pkt->daddr.a4;
 	fl4.saddr = sa->src.a4;
 	fl4.flowi4_proto = pkt->dport ? IPPROTO_UDP : IPPROTO_ESP;
 	fl4.fl4_sport = pkt->sport;
 	fl4.fl4_dport = pkt->dport;
 	rt = ip_route_output_key(sa->net, &fl4);
 	if (IS_ERR(rt))
-		return rt;
-	if (rt->dst.dev == sa->ed->dev) {
+		return ERR_CAST(rt);
+	pkt->saddr.a4 = fl4.saddr;
+	dst_cache_set_ip4(&esp->dst_cache, &rt->dst, fl4.saddr);
+	return &rt->dst;
+}
+
+static struct dst_entry *evs_esp_route6(struct evs_sa *sa,
+					struct evs_esp_pkt *pkt)
+{
+	struct evs_esp *esp = sa->esp;
+	struct flowi6 fl6 = {};
+	struct dst_entry *dst;
+
+	dst = dst_cache_get_ip6(&esp->dst_cache, &pkt->saddr.a6);
+	if (dst)
+		return dst;
+	fl6.daddr = pkt->daddr.a6;
+	fl6.saddr = sa->src.a6;
+	fl6.flowi6_proto = pkt->dport ? IPPROTO_UDP : IPPROTO_ESP;
+	fl6.fl6_sport = pkt->sport;
+	fl6.fl6_dport = pkt->dport;
+	/* Picks the source address when the SA has none (::). */
+	dst = ip6_dst_lookup_flow(sa->net, NULL, &fl6, NULL);
+	if (IS_ERR(dst))
+		return dst;
+	pkt->saddr.a6 = fl6.saddr;
+	dst_cache_set_ip6(&esp->dst_cache, dst, &fl6.saddr);
+	return dst;
+}
+
+/* Route to the peer: the NAT-mapped address for UDP encapsulation, else the
+ * SA's destination.  Cached per CPU; the cache is reset when the peer's
+ * address changes under us (SA_UPDATE, NAT rebinding).
+ */
+static struct dst_entry *evs_esp_route(struct evs_sa *sa,
+				       struct evs_esp_pkt *pkt)
+{
+	const struct evs_sa_encap *enc;
+	struct dst_entry *dst;
+
+	pkt->sport = 0;
+	pkt->dport = 0;
+	pkt->daddr = sa->dst;
+	pkt->saddr = sa->src;
+	enc = rcu_dereference(sa->encap);
+	if (enc && enc->type == EVS_ENCAP_ESPINUDP) {
+		if (!evs_addr_any(sa->family, &enc->peer))
+			pkt->daddr = enc->peer;
+		pkt->sport = enc->sport;
+		pkt->dport = enc->dport;
+	}
+	if (!evs_esp_cache_daddr_is(sa->esp, &pkt->daddr))
+		evs_esp_cache_daddr_set(sa->esp, &pkt->daddr);
+	dst = sa->family == AF_INET ? evs_esp_route4(sa, pkt) :
+				      evs_esp_route6(sa, pkt);
+	if (!IS_ERR(dst) && dst->dev == sa->ed->dev) {
 		/* The peer is routed into our own device: a loop. */
-		ip_rt_put(rt);
+		dst_release(dst);
 		return ERR_PTR(-ELOOP);
 	}
-	pkt->saddr = fl4.saddr;
-	dst_cache_set_ip4(&esp->dst_cache, &rt->dst, fl4.saddr);
-	return rt;
+	return dst;
+}
+
+/* Outer IPv6 header (and UDP with its checksum, which IPv6 requires:
+ * RFC 3948 section 2.1 leaves zero to IPv4), then out by ip6_local_out.
+ */
+static void evs_esp_output6(struct evs_esp_pkt *pkt, struct sk_buff *skb)
+{
+	struct dst_entry *dst = pkt->dst;
+	struct ipv6hdr *ip6h;
+
+	skb_scrub_packet(skb, !net_eq(pkt->sa->net,
+				      dev_net(pkt->sa->ed->dev)));
+	skb_dst_set(skb, dst);
+	/* Our own packet: IPv6 may fragment it (evs_esp_xmit_one decided). */
+	skb->ignore_df = 1;
+	if (pkt->dport)
+		udp6_set_csum(false, skb, &pkt->saddr.a6, &pkt->daddr.a6,
+			      skb->len);
+	ip6h = skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6_flow_hdr(ip6h, pkt->tos, 0);
+	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
+	ip6h->nexthdr = pkt->dport ? IPPROTO_UDP : IPPROTO_ESP;
+	ip6h->hop_limit = ip6_dst_hoplimit(dst);
+	ip6h->saddr = pkt->saddr.a6;
+	ip6h->daddr = pkt->daddr.a6;
+	ip6tunnel_xmit(NULL, skb, pkt->sa->ed->dev);
 }
 
 /* Headers in front of the encrypted packet, then out.  Leaves @pkt and
@@ -151,13 +243,12 @@ static void evs_esp_output_finish(struct evs_esp_pkt *pkt, int err)
 {
 	struct sk_buff *skb = pkt->skb;
 	struct evs_sa *sa = pkt->sa;
-	struct rtable *rt = pkt->rt;
 	struct ip_esp_hdr *esph;
 	struct udphdr *uh;
 	unsigned int len = pkt->inner_len;
 
 	if (unlikely(err)) {
-		ip_rt_put(rt);
+		dst_release(pkt->dst);
 		evs_esp_drop(sa, skb, EVS_ST_DROP_CIPHER, false);
 		return;
 	}
@@ -176,13 +267,17 @@ static void evs_esp_output_finish(struct evs_esp_pkt *pkt, int err)
 	}
 	skb_reset_transport_header(skb);
 	skb->ip_summed = CHECKSUM_NONE;
-	/* iptunnel_xmit scrubs the skb, adds the IPv4 header, routes via
-	 * ip_local_out and counts tx on the evs device.
-	 */
-	iptunnel_xmit(NULL, rt, skb, pkt->saddr, pkt->daddr,
-		      pkt->dport ? IPPROTO_UDP : IPPROTO_ESP, pkt->tos,
-		      ip4_dst_hoplimit(&rt->dst), pkt->df,
-		      !net_eq(sa->net, dev_net(sa->ed->dev)));
+	if (sa->family == AF_INET6)
+		evs_esp_output6(pkt, skb);
+	else
+		/* iptunnel_xmit scrubs the skb, adds the IPv4 header, routes
+		 * via ip_local_out and counts tx on the evs device.
+		 */
+		iptunnel_xmit(NULL, (struct rtable *)pkt->dst, skb,
+			      pkt->saddr.a4, pkt->daddr.a4,
+			      pkt->dport ? IPPROTO_UDP : IPPROTO_ESP, pkt->tos,
+			      ip4_dst_hoplimit(pkt->dst), pkt->df,
+			      !net_eq(sa->net, dev_net(sa->ed->dev)));
 	evs_stats_add(sa->stats, EVS_ST_TX_PACKETS, 1);
 	evs_stats_add(sa->stats, EVS_ST_TX_BYTES, len);
 	evs_stats_add(sa->ed->stats, EVS_ST_TX_PACKETS, 1);
@@ -232,6 +327,58 @@ static void evs_esp_grow_headroom(struct net_device *dev, unsigned int need)
 		WRITE_ONCE(dev->needed_headroom, need);
 }
 
+/* Inner packet's protocol as ESP's next header, or 0 when it is neither
+ * IPv4 nor IPv6 (or too short to be one).
+ */
+static u8 evs_esp_inner_proto(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		return pskb_may_pull(skb, sizeof(struct iphdr)) ?
+		       IPPROTO_IPIP : 0;
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return pskb_may_pull(skb, sizeof(struct ipv6hdr)) ?
+		       IPPROTO_IPV6 : 0;
+	return 0;
+}
+
+/* The largest inner packet that fits @mtu as ESP with @head bytes of
+ * headers in front.
+ */
+static unsigned int evs_esp_inner_mtu(const struct evs_esp *esp,
+				      unsigned int mtu, unsigned int head)
+{
+	if (mtu < head + esp->icvlen + esp->blksize)
+		return 0;
+	return rounddown(mtu - head - esp->icvlen, esp->blksize) - 2;
+}
+
+/* An inner packet too big for the outer path: IPv4 keeps DF unless the
+ * outer packet would not fit, then IP fragments the ESP packet (RFC 4459
+ * section 3).  IPv6 gets Packet Too Big with what fits, as a router would
+ * (RFC 4459 section 3 again, and RFC 8200 forbids fragmenting in transit),
+ * unless that is under the IPv6 minimum: then the outer packet is
+ * fragmented.  True when the packet may go on.
+ */
+static bool evs_esp_fits(struct evs_sa *sa, struct evs_esp_pkt *pkt,
+			 struct sk_buff *skb, u8 proto, unsigned int head,
+			 unsigned int clen)
+{
+	unsigned int mtu = dst_mtu(pkt->dst), inner_mtu;
+
+	pkt->df = proto == IPPROTO_IPIP ? ip_hdr(skb)->frag_off & htons(IP_DF)
+					: 0;
+	if (head + clen + sa->esp->icvlen <= mtu)
+		return true;
+	pkt->df = 0;
+	if (proto != IPPROTO_IPV6)
+		return true;
+	inner_mtu = evs_esp_inner_mtu(sa->esp, mtu, head);
+	if (inner_mtu < IPV6_MIN_MTU)
+		return true;
+	icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, inner_mtu);
+	return false;
+}
+
 static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 {
 	struct evs_esp *esp = sa->esp;
@@ -239,16 +386,15 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 	struct aead_request *req = NULL;
 	struct ip_esp_hdr *esph;
 	unsigned int len, clen, padlen, head, need, assoclen;
-	const struct iphdr *inner;
-	struct rtable *rt;
-	u8 *iv = NULL, *tail;
+	struct dst_entry *dst;
+	u8 *iv = NULL, *tail, proto;
 	__be64 seqno;
 	u64 seq;
 	int err, i;
 
 	skb_reset_network_header(skb);
-	if (unlikely(skb->protocol != htons(ETH_P_IP) ||
-		     !pskb_may_pull(skb, sizeof(struct iphdr)))) {
+	proto = evs_esp_inner_proto(skb);
+	if (unlikely(!proto)) {
 		evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
 		return;
 	}
@@ -275,29 +421,27 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 			return;
 		}
 	}
-	rt = evs_esp_route(sa, pkt);
-	if (IS_ERR(rt))
+	dst = evs_esp_route(sa, pkt);
+	if (IS_ERR(dst))
 		goto drop_pkt;
-	pkt->rt = rt;
+	pkt->dst = dst;
 	pkt->skb = skb;
 	pkt->sa = sa;
 	pkt->seq = seq;
 
-	inner = ip_hdr(skb);
 	len = skb->len;
 	pkt->inner_len = len;
-	pkt->tos = ip_tunnel_ecn_encap(inner->tos, inner, skb);
-	/* Keep DF from the inner packet unless the outer packet would not
-	 * fit: then let IP fragment the ESP packet (RFC 4459 section 3).
-	 */
+	pkt->tos = ip_tunnel_ecn_encap(ip_tunnel_get_dsfield(ip_hdr(skb), skb),
+				       ip_hdr(skb), skb);
 	clen = ALIGN(len + 2, esp->blksize);
-	head = sizeof(struct iphdr) + (pkt->dport ? sizeof(struct udphdr) : 0) +
+	head = (sa->family == AF_INET ? sizeof(struct iphdr) :
+					sizeof(struct ipv6hdr)) +
+	       (pkt->dport ? sizeof(struct udphdr) : 0) +
 	       sizeof(*esph) + esp->ivlen;
-	pkt->df = inner->frag_off & htons(IP_DF);
-	if (head + clen + esp->icvlen > dst_mtu(&rt->dst))
-		pkt->df = 0;
+	if (!evs_esp_fits(sa, pkt, skb, proto, head, clen))
+		goto drop_other;
 
-	need = head + 4 + LL_RESERVED_SPACE(rt->dst.dev);
+	need = head + 4 + LL_RESERVED_SPACE(dst->dev);
 	evs_esp_grow_headroom(sa->ed->dev, need);
 	err = evs_esp_make_room(skb, need, clen - len + esp->icvlen);
 	if (unlikely(err))
@@ -311,7 +455,7 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 	for (i = 0; i < padlen; i++)
 		tail[i] = i + 1;
 	tail[padlen] = padlen;
-	tail[padlen + 1] = IPPROTO_IPIP;
+	tail[padlen + 1] = proto;
 
 	esph = skb_push(skb, sizeof(*esph) + esp->ivlen);
 	esph->spi = htonl(sa->spi);
@@ -357,7 +501,7 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 	return;
 
 drop_other:
-	ip_rt_put(rt);
+	dst_release(dst);
 drop_pkt:
 	if (pkt != &null_pkt)
 		kfree(pkt);
@@ -406,33 +550,12 @@ static bool evs_esp_pad_ok(const u8 *pad, unsigned int padlen)
 	return true;
 }
 
-/* Strip ESP header, IV and trailer; leave the inner IPv4 packet.  Returns
- * the drop reason or EVS_ST_NUM when the packet is good.
- */
-static enum evs_stat evs_esp_decap(struct evs_esp *esp, struct sk_buff *skb,
-				   u8 *nexthdr)
+/* The inner IPv4 packet is whole: trim what follows it. */
+static enum evs_stat evs_esp_inner4(struct sk_buff *skb)
 {
-	unsigned int hlen = sizeof(struct ip_esp_hdr) + esp->ivlen;
-	unsigned int len = skb->len, padlen, tot;
 	const struct iphdr *iph;
-	u8 *trailer;
+	unsigned int tot;
 
-	if (len < hlen + esp->icvlen + 2)
-		return EVS_ST_DROP_BAD_LEN;
-	trailer = skb->data + len - esp->icvlen - 2;
-	padlen = trailer[0];
-	*nexthdr = trailer[1];
-	if (hlen + padlen + 2 + esp->icvlen > len ||
-	    !evs_esp_pad_ok(trailer - padlen, padlen))
-		return EVS_ST_DROP_BAD_LEN;
-	if (pskb_trim(skb, len - esp->icvlen - 2 - padlen))
-		return EVS_ST_DROP_OTHER;
-	__skb_pull(skb, hlen);
-	skb_reset_network_header(skb);
-	if (*nexthdr == IPPROTO_NONE)	/* dummy packet (RFC 4303 2.6) */
-		return EVS_ST_NUM;
-	if (*nexthdr != IPPROTO_IPIP)
-		return EVS_ST_DROP_OTHER;	/* IPv6 inner: not yet */
 	if (!pskb_may_pull(skb, sizeof(*iph)))
 		return EVS_ST_DROP_BAD_LEN;
 	iph = ip_hdr(skb);
@@ -448,22 +571,76 @@ static enum evs_stat evs_esp_decap(struct evs_esp *esp, struct sk_buff *skb,
 	/* Drop traffic-flow-confidentiality padding after the packet. */
 	if (pskb_trim(skb, tot))
 		return EVS_ST_DROP_OTHER;
+	skb->protocol = htons(ETH_P_IP);
 	return EVS_ST_NUM;
+}
+
+/* The same for IPv6 (no jumbograms: an ESP packet cannot hold one). */
+static enum evs_stat evs_esp_inner6(struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h;
+	unsigned int tot;
+
+	if (!pskb_may_pull(skb, sizeof(*ip6h)))
+		return EVS_ST_DROP_BAD_LEN;
+	ip6h = ipv6_hdr(skb);
+	tot = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+	if (ip6h->version != 6 || !ip6h->payload_len || tot > skb->len)
+		return EVS_ST_DROP_BAD_LEN;
+	if (pskb_trim(skb, tot))
+		return EVS_ST_DROP_OTHER;
+	skb->protocol = htons(ETH_P_IPV6);
+	return EVS_ST_NUM;
+}
+
+/* Strip ESP header, IV and trailer; leave the inner IPv4 or IPv6 packet
+ * (skb->protocol set).  Returns the drop reason or EVS_ST_NUM when the
+ * packet is good.
+ */
+static enum evs_stat evs_esp_decap(struct evs_esp *esp, struct sk_buff *skb,
+				   u8 *nexthdr)
+{
+	unsigned int hlen = sizeof(struct ip_esp_hdr) + esp->ivlen;
+	unsigned int len = skb->len, padlen;
+	u8 *trailer;
+
+	if (len < hlen + esp->icvlen + 2)
+		return EVS_ST_DROP_BAD_LEN;
+	trailer = skb->data + len - esp->icvlen - 2;
+	padlen = trailer[0];
+	*nexthdr = trailer[1];
+	if (hlen + padlen + 2 + esp->icvlen > len ||
+	    !evs_esp_pad_ok(trailer - padlen, padlen))
+		return EVS_ST_DROP_BAD_LEN;
+	if (pskb_trim(skb, len - esp->icvlen - 2 - padlen))
+		return EVS_ST_DROP_OTHER;
+	__skb_pull(skb, hlen);
+	skb_reset_network_header(skb);
+	switch (*nexthdr) {
+	case IPPROTO_NONE:	/* dummy packet (RFC 4303 2.6) */
+		return EVS_ST_NUM;
+	case IPPROTO_IPIP:
+		return evs_esp_inner4(skb);
+	case IPPROTO_IPV6:
+		return evs_esp_inner6(skb);
+	}
+	return EVS_ST_DROP_OTHER;
 }
 
 static void evs_esp_nat_check(struct evs_sa *sa, const struct evs_esp_src *src)
 {
 	const struct evs_sa_encap *enc;
-	__be32 peer;
+	const union evs_addr *peer;
 
 	if (src->encap_type != EVS_ENCAP_ESPINUDP)
 		return;
 	enc = rcu_dereference(sa->encap);
 	if (!enc)
 		return;
-	peer = enc->peer.a4 ?: sa->src.a4;
-	if (peer != src->saddr || enc->sport != src->sport)
-		evs_sa_nat_mapping(sa, src->saddr, src->sport);
+	peer = evs_addr_any(sa->family, &enc->peer) ? &sa->src : &enc->peer;
+	if (!evs_addr_eq(sa->family, peer, &src->saddr) ||
+	    enc->sport != src->sport)
+		evs_sa_nat_mapping(sa, &src->saddr, src->sport);
 }
 
 /* Replay window, trailer, policy, delivery.  Leaves @pkt and its SA
@@ -503,7 +680,6 @@ static void evs_esp_input_finish(struct evs_esp_pkt *pkt, int err)
 		consume_skb(skb);
 		return;
 	}
-	skb->protocol = htons(ETH_P_IP);
 	if (unlikely(!evs_spd_check_in(sa->ed, sa, skb))) {
 		why = EVS_ST_DROP_POLICY;
 		goto drop;

@@ -24,7 +24,9 @@ struct evs_alg;
 #define EVS_ESP_MAX_BLOCK	16
 /* Bytes the ESP and outer headers add in front of the inner packet:
  * outer IPv4 + UDP (NAT-T) + SPI/seq + IV (+4 for the ESN high bits that
- * sit in front of the header while the ICV is computed).
+ * sit in front of the header while the ICV is computed).  An SA with an
+ * IPv6 outer header (20 bytes more) raises the device's headroom when it
+ * first sends (esp.c).
  */
 #define EVS_ESP_HEADROOM	(20 + 8 + 8 + EVS_ESP_MAX_IV + 4)
 /* Bytes the trailer adds at the end: padding, pad length, next header, ICV. */
@@ -44,7 +46,7 @@ struct evs_esp {
 	 * address moves (NAT rebinding, SA_UPDATE).
 	 */
 	struct dst_cache dst_cache;
-	__be32 dst_cache_daddr;
+	union evs_addr dst_cache_daddr;	/* word by word, READ/WRITE_ONCE */
 	/* Parallel crypto, packets leave in order (queueing.c). */
 	struct evs_pq pq;
 };
@@ -54,7 +56,8 @@ struct evs_esp {
  */
 struct evs_esp_src {
 	u8 encap_type;			/* enum evs_encap_type */
-	__be32 saddr;
+	u16 family;			/* of the outer header */
+	union evs_addr saddr;
 	__be16 sport;
 };
 
@@ -68,7 +71,7 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 /* esp.c: the two ends of the parallel pipeline. */
 void evs_esp_pq_init(struct evs_esp *esp);
 
-/* proto.c: raw ESP (IP protocol 50). */
+/* proto.c: raw ESP (IP protocol 50 / next header 50). */
 int evs_proto_init(void);
 void evs_proto_exit(void);
 

@@ -47,7 +47,8 @@ nospace:
 	nlmsg_free(msg);
 }
 
-void evs_event_nat(struct evs_sa *sa, __be32 addr, __be16 port)
+void evs_event_nat(struct evs_sa *sa, const union evs_addr *addr,
+		   __be16 port)
 {
 	struct nlattr *nest;
 	struct sk_buff *msg;
@@ -66,8 +67,8 @@ void evs_event_nat(struct evs_sa *sa, __be32 addr, __be16 port)
 	if (!nest ||
 	    nla_put_u8(msg, EVS_SA_A_DIR, sa->dir) ||
 	    nla_put_u32(msg, EVS_SA_A_SPI, sa->spi) ||
-	    nla_put_u16(msg, EVS_SA_A_FAMILY, AF_INET) ||
-	    nla_put_in_addr(msg, EVS_SA_A_SRC, addr) ||
+	    nla_put_u16(msg, EVS_SA_A_FAMILY, sa->family) ||
+	    nla_put(msg, EVS_SA_A_SRC, evs_addr_len(sa->family), addr) ||
 	    nla_put_u8(msg, EVS_SA_A_ENCAP_TYPE, EVS_ENCAP_ESPINUDP) ||
 	    nla_put_u16(msg, EVS_SA_A_ENCAP_SPORT, ntohs(port)) ||
 	    nla_put_u32(msg, EVS_SA_A_CONN_ID, sa->conn_id))

@@ -56,6 +56,7 @@
 
 #include <linux/types.h>
 #include <linux/in6.h>
+#include <net/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable.h>
 #include <linux/refcount.h>
@@ -78,6 +79,31 @@ union evs_addr {
 	__be32 a4;
 	struct in6_addr a6;
 };
+
+static inline int evs_addr_len(u16 family)
+{
+	return family == AF_INET ? sizeof(__be32) : sizeof(struct in6_addr);
+}
+
+/* Put @a as a 4- or 16-byte attribute. */
+static inline int evs_nla_put_addr(struct sk_buff *msg, int type, u16 family,
+				   const union evs_addr *a)
+{
+	return nla_put(msg, type, evs_addr_len(family), a);
+}
+
+/* Addresses of either family: an IPv4 one sits in a4, the rest zero. */
+static inline bool evs_addr_any(u16 family, const union evs_addr *a)
+{
+	return family == AF_INET ? !a->a4 : ipv6_addr_any(&a->a6);
+}
+
+static inline bool evs_addr_eq(u16 family, const union evs_addr *a,
+			       const union evs_addr *b)
+{
+	return family == AF_INET ? a->a4 == b->a4 :
+				   ipv6_addr_equal(&a->a6, &b->a6);
+}
 
 struct evs_net;
 struct evs_sa;
@@ -132,12 +158,18 @@ int evs_stats_fill(struct sk_buff *msg, int attrtype,
  * from longest (/32, the exact-host case) to shortest, so its cost depends
  * on the number of distinct prefix lengths, not on the number of policies.
  */
-#define EVS_SPD_PLENS 129		/* 0..128: ready for IPv6 */
+#define EVS_SPD_PLENS 129		/* 0..128 */
+
+/* Prefix lengths are counted per family: index 0 IPv4, 1 IPv6. */
+static inline int evs_fam_idx(u16 family)
+{
+	return family == AF_INET6;
+}
 
 struct evs_spd {
 	struct rhashtable nodes;
-	unsigned int plen_count[EVS_SPD_PLENS];	/* writers, under lock */
-	DECLARE_BITMAP(plens, EVS_SPD_PLENS);	/* readers */
+	unsigned int plen_count[2][EVS_SPD_PLENS];	/* writers, under lock */
+	DECLARE_BITMAP(plens[2], EVS_SPD_PLENS);	/* readers */
 	unsigned int n_policies;
 	bool ready;				/* nodes initialised */
 };
@@ -255,8 +287,9 @@ struct evs_sa {
 
 	/* Last NAT mapping reported by evs_sa_nat_mapping (rate limit). */
 	unsigned long nat_notified;		/* jiffies */
-	__be32 nat_addr;
+	union evs_addr nat_addr;		/* under nat_lock */
 	__be16 nat_port;
+	spinlock_t nat_lock;			/* the three fields above */
 };
 
 #define EVS_SA_SOFT_FIRED	0		/* bit in expire_flags */
@@ -267,7 +300,8 @@ struct evs_sa {
  * packet on to xfrm).  A matching SA that is DEAD is still returned: drop
  * and count EVS_ST_DROP_EXPIRED (evs_sa_account says so).
  */
-struct evs_sa *evs_sa_lookup_in(struct net *net, __be32 daddr, u32 spi);
+struct evs_sa *evs_sa_lookup_in(struct net *net, u16 family,
+				const union evs_addr *daddr, u32 spi);
 struct evs_sa *evs_sa_get(struct evs_sa *sa);	/* NULL-safe */
 void evs_sa_put(struct evs_sa *sa);		/* NULL-safe, any context */
 /* Account bytes/packets against lifetimes; schedules expiry work when a
@@ -285,7 +319,8 @@ void evs_sa_kill_async(struct evs_sa *sa, u8 reason);
  * from the SA's encap: multicast EVS_CMD_EV_NAT_MAPPING (rate limited,
  * any context).  The daemon decides and answers with SA_UPDATE.
  */
-void evs_sa_nat_mapping(struct evs_sa *sa, __be32 addr, __be16 port);
+void evs_sa_nat_mapping(struct evs_sa *sa, const union evs_addr *addr,
+			__be16 port);
 
 /* Writers (process context, en->lock held). */
 /* A new SA of @en with one reference, not yet linked. */
@@ -337,7 +372,7 @@ struct evs_policy {
 	atomic64_t hits;
 };
 
-/* Policy for an inner IPv4 packet (RCU held, any context): outbound keyed
+/* Policy for an inner IPv4 or IPv6 packet (RCU held, any context): outbound keyed
  * by inner destination, inbound by inner source; NULL = no policy.
  */
 struct evs_policy *evs_spd_lookup(struct evs_device *ed, u8 dir,
@@ -365,6 +400,17 @@ void evs_spd_flush(struct evs_net *en, struct evs_device *ed, u32 conn_id);
 static inline __be32 evs_mask4(__be32 a, u8 plen)
 {
 	return plen ? a & htonl(~0U << (32 - plen)) : 0;
+}
+
+/* @a masked to @plen bits of @family into @out (the rest zero). */
+static inline void evs_addr_mask(u16 family, const union evs_addr *a, u8 plen,
+				 union evs_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (family == AF_INET)
+		out->a4 = evs_mask4(a->a4, plen);
+	else
+		ipv6_addr_prefix(&out->a6, &a->a6, plen);
 }
 
 bool evs_ports_proto(u8 proto);		/* a protocol with ports */
@@ -501,7 +547,8 @@ void evs_event_sa(struct evs_sa *sa, u8 cmd, bool hard, u8 reason, gfp_t gfp);
  * SA's peer was seen at @addr, UDP source port @port (sent as SRC and
  * ENCAP_SPORT in the SA nest).
  */
-void evs_event_nat(struct evs_sa *sa, __be32 addr, __be16 port);
+void evs_event_nat(struct evs_sa *sa, const union evs_addr *addr,
+		   __be16 port);
 /* EVS_CMD_EV_CONN_DELETED for @conn, built now and sent later with
  * evs_event_send (NULL when it could not be built).
  */

@@ -102,10 +102,12 @@ const struct nla_policy evs_route_policy[EVS_ROUTE_A_MAX + 1] = {
 };
 
 const struct nla_policy evs_parp_policy[EVS_PARP_A_MAX + 1] = {
-	[EVS_PARP_A_ADDR]	= NLA_POLICY_EXACT_LEN(4),
+	[EVS_PARP_A_ADDR]	= { .type = NLA_BINARY,
+				    .len = sizeof(struct in6_addr) },
 	[EVS_PARP_A_IFINDEX]	= { .type = NLA_U32 },
 	[EVS_PARP_A_CONN_ID]	= { .type = NLA_U32 },
 	[EVS_PARP_A_ENABLE]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[EVS_PARP_A_FAMILY]	= { .type = NLA_U16 },
 };
 
 /* A batch holds SAs and policies only; strict validation refuses the rest

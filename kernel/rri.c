@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reverse route injection and proxy ARP.
+ * Reverse route injection, proxy ARP (IPv4) and proxy NDP (IPv6).
  *
  * The module keeps the intent (which routes into which evs device, which
  * proxy-ARP entries on which LAN device, for which connection) and applies
@@ -16,9 +16,10 @@
  * kernel's answer), removals from the handler or from a work item when the
  * trigger (SA expiry, device events) runs where we cannot sleep on rtnl.
  * The intent outlives evsd: routes go with their SAs even if nobody is
- * listening.  Devices going down (or losing their last IPv4 address) drop
- * what the kernel flushed and reinstall it when they come back up (or get
- * an address again); devices going away take their objects with them.
+ * listening.  Devices going down (or losing their last IPv4 address, or
+ * IPv6 going off on them) drop what the kernel flushed and reinstall it
+ * when they come back up (or get an address again); devices going away
+ * take their objects with them.
  */
 #include <linux/inetdevice.h>
 #include <linux/netlink.h>
@@ -27,6 +28,8 @@
 #include <linux/neighbour.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
+#include <net/addrconf.h>
+#include <net/if_inet6.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 #include "conn.h"
@@ -183,13 +186,13 @@ static struct sk_buff *evs_rri_neigh_msg(struct evs_conn_net *cn, int type,
 	if (!skb)
 		return NULL;
 	ndm = nlmsg_data(nlmsg_hdr(skb));
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = o->family;
 	ndm->ndm_ifindex = o->ifindex;
 	ndm->ndm_flags = NTF_PROXY;
 	/* Permanent: survives carrier loss (not ifdown, see the notifier). */
 	if (type == RTM_NEWNEIGH)
 		ndm->ndm_state = NUD_PERMANENT;
-	if (nla_put(skb, NDA_DST, sizeof(__be32), &o->addr.a4) ||
+	if (nla_put(skb, NDA_DST, evs_rri_alen(o->family), &o->addr) ||
 	    (type == RTM_NEWNEIGH &&
 	     nla_put_u8(skb, NDA_PROTOCOL, EVS_RTPROT))) {
 		kfree_skb(skb);
@@ -379,16 +382,10 @@ enum evs_rri_dev_change {
 	EVS_RRI_DEV_GONE,	/* unregistered: the entries go for good */
 };
 
-/* Does a change of @dev's IPv4 state (not the device's) touch @o? */
-static bool evs_rri_obj_ipv4(const struct evs_rri_obj *o)
-{
-	return o->kind == EVS_RRI_PARP || o->family == AF_INET;
-}
-
 /*
  * Bookkeeping for the objects on @dev (under rtnl, from a notifier): the
  * work item does the talking.  With @ipv4_only, only IPv4 routes and proxy
- * entries are concerned (the change was of IPv4 addresses).
+ * ARP entries are concerned (the change was of IPv4 addresses).
  */
 static void evs_rri_dev_changed(struct evs_conn_net *cn, struct net_device *dev,
 				enum evs_rri_dev_change change, bool ipv4_only)
@@ -404,7 +401,7 @@ static void evs_rri_dev_changed(struct evs_conn_net *cn, struct net_device *dev,
 	xa_for_each(&cn->conns, id, conn) {
 		list_for_each_entry_safe(o, tmp, &conn->objs, node) {
 			if (o->ifindex != dev->ifindex ||
-			    (ipv4_only && !evs_rri_obj_ipv4(o)))
+			    (ipv4_only && o->family != AF_INET))
 				continue;
 			if (change == EVS_RRI_DEV_BACK) {
 				if (!o->installed &&
@@ -478,6 +475,75 @@ static int evs_rri_inetaddr_event(struct notifier_block *nb,
 	return NOTIFY_DONE;
 }
 
+/*
+ * IPv6 drops a device's IPv6 routes and proxy NDP entries when IPv6 goes
+ * off on it (disable_ipv6, an MTU under 1280) without a device event; it
+ * tells only the addresses' notifier chain, which is atomic.  The work
+ * item then compares each IPv6 object with its device: off means flushed,
+ * on again (an address came back, the device runs) means reinstall.
+ */
+static bool evs_rri_dev_ipv6_on(struct net *net, int ifindex)
+{
+	struct net_device *dev;
+	struct inet6_dev *idev;
+	bool on;
+
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(net, ifindex);
+	idev = dev ? __in6_dev_get(dev) : NULL;
+	on = idev && netif_running(dev) && !READ_ONCE(idev->dead) &&
+	     !READ_ONCE(idev->cnf.disable_ipv6);
+	rcu_read_unlock();
+	return on;
+}
+
+static void evs_rri_v6_work(struct work_struct *work)
+{
+	struct evs_conn_net *cn = container_of(work, struct evs_conn_net,
+					       v6_work);
+	struct evs_rri_obj *o;
+	struct evs_conn *conn;
+	unsigned long id;
+	bool kick = false;
+
+	mutex_lock(&cn->en->lock);
+	if (cn->exiting)
+		goto out;
+	xa_for_each(&cn->conns, id, conn) {
+		list_for_each_entry(o, &conn->objs, node) {
+			if (o->family != AF_INET6)
+				continue;
+			if (!evs_rri_dev_ipv6_on(cn->net, o->ifindex)) {
+				if (!o->installed)
+					continue;
+				o->installed = false;
+				o->reason = EVS_REASON_DEVICE_GONE;
+				evs_rri_notify(cn, o, EVS_EVENT_OP_DEL);
+			} else if (!o->installed && list_empty(&o->todo_node)) {
+				list_add_tail(&o->todo_node, &cn->todo);
+				kick = true;
+			}
+		}
+	}
+out:
+	mutex_unlock(&cn->en->lock);
+	if (kick)
+		queue_work(system_wq, &cn->work);
+}
+
+static int evs_rri_inet6addr_event(struct notifier_block *nb,
+				   unsigned long event, void *ptr)
+{
+	struct evs_conn_net *cn = container_of(nb, struct evs_conn_net,
+					       inet6addr_nb);
+	struct inet6_ifaddr *ifa = ptr;
+
+	if (net_eq(dev_net(ifa->idev->dev), cn->net) &&
+	    (event == NETDEV_UP || event == NETDEV_DOWN))
+		queue_work(system_wq, &cn->v6_work);
+	return NOTIFY_DONE;
+}
+
 /* --- per netns ---------------------------------------------------------- */
 
 int evs_rri_net_init(struct evs_conn_net *cn)
@@ -504,8 +570,15 @@ int evs_rri_net_init(struct evs_conn_net *cn)
 	err = register_inetaddr_notifier(&cn->inetaddr_nb);
 	if (err)
 		goto err_netdev;
+	INIT_WORK(&cn->v6_work, evs_rri_v6_work);
+	cn->inet6addr_nb.notifier_call = evs_rri_inet6addr_event;
+	err = register_inet6addr_notifier(&cn->inet6addr_nb);
+	if (err)
+		goto err_inetaddr;
 	return 0;
 
+err_inetaddr:
+	unregister_inetaddr_notifier(&cn->inetaddr_nb);
 err_netdev:
 	unregister_netdevice_notifier_net(cn->net, &cn->netdev_nb);
 err_sock:
@@ -520,6 +593,8 @@ err_buf:
 /* Stop device events; conn.c then flushes and calls evs_rri_net_free. */
 void evs_rri_net_exit(struct evs_conn_net *cn)
 {
+	unregister_inet6addr_notifier(&cn->inet6addr_nb);
+	cancel_work_sync(&cn->v6_work);
 	unregister_inetaddr_notifier(&cn->inetaddr_nb);
 	unregister_netdevice_notifier_net(cn->net, &cn->netdev_nb);
 }

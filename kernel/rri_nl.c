@@ -12,6 +12,7 @@
 #include <net/ipv6.h>
 #include <net/netlink.h>
 #include <net/sock.h>
+#include <net/addrconf.h>
 #include "conn.h"
 
 /* --- generic netlink ---------------------------------------------------- */
@@ -131,6 +132,77 @@ static int evs_rri_parse_route(struct genl_info *info, struct evs_rri_obj *o,
 	return 0;
 }
 
+static u16 evs_rri_parp_family(struct nlattr **tb)
+{
+	return tb[EVS_PARP_A_FAMILY] ? nla_get_u16(tb[EVS_PARP_A_FAMILY])
+				     : AF_INET;
+}
+
+/* The address of a proxy entry: one a neighbour may ask for. */
+static int evs_rri_parp_addr(struct evs_rri_obj *o, struct nlattr *a,
+			     struct netlink_ext_ack *extack)
+{
+	if (nla_len(a) != evs_rri_alen(o->family)) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "the address is not one of the family (4 bytes AF_INET, 16 AF_INET6)");
+		return -EINVAL;
+	}
+	nla_memcpy(&o->addr, a, nla_len(a));
+	if (o->family == AF_INET ?
+	    ipv4_is_multicast(o->addr.a4) || ipv4_is_zeronet(o->addr.a4) ||
+	    ipv4_is_lbcast(o->addr.a4) || ipv4_is_loopback(o->addr.a4) :
+	    ipv6_addr_type(&o->addr.a6) & (IPV6_ADDR_MULTICAST |
+					    IPV6_ADDR_LOOPBACK) ||
+	    ipv6_addr_any(&o->addr.a6)) {
+		NL_SET_ERR_MSG_ATTR(extack, a, "not a unicast address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The LAN device of a proxy entry (RCU held): its family configured;
+ * a warning when the kernel would not answer for the entry.
+ */
+static int evs_rri_parp_dev(struct net_device *dev, u16 family,
+			    struct nlattr *a, struct netlink_ext_ack *extack)
+{
+	struct inet6_dev *idev;
+
+	if (evs_is_evs_device(dev) || (dev->flags & IFF_LOOPBACK) ||
+	    !(dev->flags & IFF_BROADCAST)) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "proxy ARP needs a broadcast LAN device");
+		return -EINVAL;
+	}
+	if (family == AF_INET) {
+		struct in_device *in_dev = __in_dev_get_rcu(dev);
+
+		if (!in_dev) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "device has no IPv4 configuration");
+			return -EINVAL;
+		}
+		/* Not an error: the operator may enable it afterwards. */
+		if (!IN_DEV_FORWARD(in_dev))
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "warning: forwarding is off on this device, so its proxy ARP entries are not answered");
+		return 0;
+	}
+	idev = __in6_dev_get(dev);
+	if (!idev) {
+		NL_SET_ERR_MSG_ATTR(extack, a, "device has no IPv6 configuration");
+		return -EINVAL;
+	}
+	if (!READ_ONCE(idev->cnf.forwarding))
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "warning: forwarding is off on this device, so its proxy NDP entries are not answered");
+	else if (!READ_ONCE(idev->cnf.proxy_ndp) &&
+		 !READ_ONCE(dev_net(dev)->ipv6.devconf_all->proxy_ndp))
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "warning: proxy_ndp is off on this device, so its proxy NDP entries are not answered");
+	return 0;
+}
+
 static int evs_rri_parse_parp(struct genl_info *info, struct evs_rri_obj *o,
 			      unsigned int *have, bool add)
 {
@@ -145,19 +217,20 @@ static int evs_rri_parse_parp(struct genl_info *info, struct evs_rri_obj *o,
 	if (err)
 		return err;
 	o->kind = EVS_RRI_PARP;
-	o->family = AF_INET;
-	o->plen = 32;
+	o->family = evs_rri_parp_family(tb);
+	if (o->family != AF_INET && o->family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[EVS_PARP_A_FAMILY],
+				    "family must be AF_INET or AF_INET6");
+		return -EINVAL;
+	}
+	o->plen = evs_rri_alen(o->family) * 8;
 	if (!tb[EVS_PARP_A_ADDR]) {
 		NL_SET_ERR_MSG_ATTR(extack, nest, "missing address");
 		return -EINVAL;
 	}
-	o->addr.a4 = nla_get_in_addr(tb[EVS_PARP_A_ADDR]);
-	if (ipv4_is_multicast(o->addr.a4) || ipv4_is_zeronet(o->addr.a4) ||
-	    ipv4_is_lbcast(o->addr.a4) || ipv4_is_loopback(o->addr.a4)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[EVS_PARP_A_ADDR],
-				    "not a unicast address");
-		return -EINVAL;
-	}
+	err = evs_rri_parp_addr(o, tb[EVS_PARP_A_ADDR], extack);
+	if (err)
+		return err;
 	if (tb[EVS_PARP_A_CONN_ID]) {
 		*have |= EVS_RRI_HAVE_CONN;
 		o->conn_id = nla_get_u32(tb[EVS_PARP_A_CONN_ID]);
@@ -182,23 +255,9 @@ static int evs_rri_parse_parp(struct genl_info *info, struct evs_rri_obj *o,
 		NL_SET_ERR_MSG_ATTR(extack, tb[EVS_PARP_A_IFINDEX],
 				    "no such device");
 		err = -ENODEV;
-	} else if (add && (evs_is_evs_device(dev) ||
-			   (dev->flags & IFF_LOOPBACK) ||
-			   !(dev->flags & IFF_BROADCAST))) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[EVS_PARP_A_IFINDEX],
-				    "proxy ARP needs a broadcast LAN device");
-		err = -EINVAL;
-	} else if (add && !__in_dev_get_rcu(dev)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[EVS_PARP_A_IFINDEX],
-				    "device has no IPv4 configuration");
-		err = -EINVAL;
 	} else if (add) {
-		struct in_device *in_dev = __in_dev_get_rcu(dev);
-
-		/* Not an error: the operator may enable it afterwards. */
-		if (!IN_DEV_FORWARD(in_dev))
-			NL_SET_ERR_MSG_ATTR(extack, tb[EVS_PARP_A_IFINDEX],
-					    "warning: forwarding is off on this device, so its proxy ARP entries are not answered");
+		err = evs_rri_parp_dev(dev, o->family, tb[EVS_PARP_A_IFINDEX],
+				       extack);
 	}
 	rcu_read_unlock();
 	return err;
@@ -398,6 +457,33 @@ int evs_nl_parp_del(struct sk_buff *skb, struct genl_info *info)
 	return evs_rri_del(info, &key, have, "no such proxy-ARP entry");
 }
 
+/* Interface-wide proxy NDP: net.ipv6.conf.DEV.proxy_ndp.  rtnetlink
+ * writes no IPv6 devconf, so set it as the sysctl does, under rtnl.
+ */
+static int evs_rri_proxy_ndp_set(struct net *net, int ifindex, bool on,
+				 struct nlattr *a,
+				 struct netlink_ext_ack *extack)
+{
+	struct net_device *dev;
+	struct inet6_dev *idev;
+	int err = 0;
+
+	rtnl_lock();
+	dev = __dev_get_by_index(net, ifindex);
+	idev = dev ? __in6_dev_get(dev) : NULL;
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, a, "no such device");
+		err = -ENODEV;
+	} else if (!idev) {
+		NL_SET_ERR_MSG_ATTR(extack, a, "device has no IPv6 configuration");
+		err = -EINVAL;
+	} else {
+		WRITE_ONCE(idev->cnf.proxy_ndp, on);
+	}
+	rtnl_unlock();
+	return err;
+}
+
 int evs_nl_parp_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
@@ -406,6 +492,7 @@ int evs_nl_parp_set(struct sk_buff *skb, struct genl_info *info)
 	struct evs_conn_net *cn;
 	struct net_device *dev;
 	int ifindex, err;
+	u16 family;
 
 	err = evs_nl_parse_nest(info, EVS_A_PROXY_ARP, EVS_PARP_A_MAX,
 				evs_parp_policy, tb);
@@ -417,6 +504,17 @@ int evs_nl_parp_set(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	ifindex = nla_get_u32(tb[EVS_PARP_A_IFINDEX]);
+	family = evs_rri_parp_family(tb);
+	if (family != AF_INET && family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_PARP_A_FAMILY],
+				    "family must be AF_INET or AF_INET6");
+		return -EINVAL;
+	}
+	if (family == AF_INET6)
+		return evs_rri_proxy_ndp_set(genl_info_net(info), ifindex,
+					     nla_get_u8(tb[EVS_PARP_A_ENABLE]),
+					     tb[EVS_PARP_A_IFINDEX],
+					     info->extack);
 	rcu_read_lock();
 	dev = dev_get_by_index_rcu(genl_info_net(info), ifindex);
 	err = 0;
@@ -519,7 +617,9 @@ int evs_rri_fill(struct sk_buff *msg, const struct evs_rri_obj *o)
 	} else {
 		nest = nla_nest_start(msg, EVS_A_PROXY_ARP);
 		if (!nest ||
-		    nla_put(msg, EVS_PARP_A_ADDR, sizeof(__be32), &o->addr.a4) ||
+		    nla_put(msg, EVS_PARP_A_ADDR, evs_rri_alen(o->family),
+			    &o->addr) ||
+		    nla_put_u16(msg, EVS_PARP_A_FAMILY, o->family) ||
 		    nla_put_u32(msg, EVS_PARP_A_IFINDEX, o->ifindex) ||
 		    nla_put_u32(msg, EVS_PARP_A_CONN_ID, o->conn_id))
 			goto err;

@@ -67,7 +67,8 @@ void evs_sa_put(struct evs_sa *sa)
 		call_rcu(&sa->rcu, evs_sa_free_rcu);
 }
 
-struct evs_sa *evs_sa_lookup_in(struct net *net, __be32 daddr, u32 spi)
+struct evs_sa *evs_sa_lookup_in(struct net *net, u16 family,
+				const union evs_addr *daddr, u32 spi)
 {
 	struct evs_net *en = evs_net(net);
 	struct evs_sa *sa;
@@ -76,9 +77,12 @@ struct evs_sa *evs_sa_lookup_in(struct net *net, __be32 daddr, u32 spi)
 	sa = rhashtable_lookup(&en->sa_by_spi[EVS_DIR_IN], &spi,
 			       evs_sa_ht_params);
 	/* An SA configured with a local address only takes packets sent to
-	 * it; one with 0.0.0.0 takes any (a gateway behind DNAT).
+	 * it; one with 0.0.0.0 (::) takes any of its family (a gateway
+	 * behind DNAT).
 	 */
-	if (sa && sa->dst.a4 && sa->dst.a4 != daddr)
+	if (sa && (sa->family != family ||
+		   (!evs_addr_any(family, &sa->dst) &&
+		    !evs_addr_eq(family, &sa->dst, daddr))))
 		sa = NULL;
 	if (sa && !refcount_inc_not_zero(&sa->refcnt))
 		sa = NULL;
@@ -260,19 +264,26 @@ void evs_sad_flush(struct evs_net *en, struct evs_device *ed, u32 conn_id,
 	}
 }
 
-void evs_sa_nat_mapping(struct evs_sa *sa, __be32 addr, __be16 port)
+void evs_sa_nat_mapping(struct evs_sa *sa, const union evs_addr *addr,
+			__be16 port)
 {
+	bool send = false;
+
 	/* One event per new mapping, and at most one a second per SA: a
 	 * flood of forged packets cannot flood the daemon.
 	 */
-	if (READ_ONCE(sa->nat_addr) == addr && READ_ONCE(sa->nat_port) == port)
-		return;
-	if (time_before(jiffies, READ_ONCE(sa->nat_notified) + HZ))
-		return;
-	WRITE_ONCE(sa->nat_addr, addr);
-	WRITE_ONCE(sa->nat_port, port);
-	WRITE_ONCE(sa->nat_notified, jiffies);
-	evs_event_nat(sa, addr, port);
+	spin_lock_bh(&sa->nat_lock);
+	if ((!evs_addr_eq(sa->family, &sa->nat_addr, addr) ||
+	     sa->nat_port != port) &&
+	    !time_before(jiffies, sa->nat_notified + HZ)) {
+		sa->nat_addr = *addr;
+		sa->nat_port = port;
+		sa->nat_notified = jiffies;
+		send = true;
+	}
+	spin_unlock_bh(&sa->nat_lock);
+	if (send)
+		evs_event_nat(sa, addr, port);
 }
 
 struct evs_sa *evs_sa_alloc(struct evs_net *en)
@@ -297,6 +308,7 @@ struct evs_sa *evs_sa_alloc(struct evs_net *en)
 	INIT_DELAYED_WORK(&sa->expire_work, evs_sa_expire_work);
 	/* jiffies start near a wrap: "long ago" must be relative to now. */
 	sa->nat_notified = jiffies - HZ;
+	spin_lock_init(&sa->nat_lock);
 	return sa;
 }
 

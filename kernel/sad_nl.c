@@ -10,14 +10,6 @@
 
 #include <net/sock.h>
 
-static int evs_put_addr(struct sk_buff *msg, int type, u16 family,
-			const union evs_addr *a)
-{
-	if (family == AF_INET)
-		return nla_put_in_addr(msg, type, a->a4);
-	return nla_put_in6_addr(msg, type, &a->a6);
-}
-
 static int evs_sa_fill_lft(struct sk_buff *msg, struct evs_sa *sa, bool cur)
 {
 	const struct evs_lifetime *l = &sa->limits;
@@ -85,8 +77,8 @@ static int evs_sa_fill_nest(struct sk_buff *msg, struct evs_sa *sa, bool stats,
 	if (nla_put_u8(msg, EVS_SA_A_DIR, sa->dir) ||
 	    nla_put_u32(msg, EVS_SA_A_SPI, sa->spi) ||
 	    nla_put_u16(msg, EVS_SA_A_FAMILY, sa->family) ||
-	    evs_put_addr(msg, EVS_SA_A_SRC, sa->family, &src) ||
-	    evs_put_addr(msg, EVS_SA_A_DST, sa->family, &dst) ||
+	    evs_nla_put_addr(msg, EVS_SA_A_SRC, sa->family, &src) ||
+	    evs_nla_put_addr(msg, EVS_SA_A_DST, sa->family, &dst) ||
 	    (encap->type != EVS_ENCAP_NONE &&
 	     (nla_put_u8(msg, EVS_SA_A_ENCAP_TYPE, encap->type) ||
 	      nla_put_u16(msg, EVS_SA_A_ENCAP_SPORT, ntohs(encap->sport)) ||
@@ -156,11 +148,14 @@ static int evs_parse_addr(struct nlattr *a, u16 family, union evs_addr *out,
 	memset(out, 0, sizeof(*out));
 	if (!a)
 		return 0;
-	if (family == AF_INET && nla_len(a) == sizeof(__be32)) {
-		out->a4 = nla_get_in_addr(a);
+	if (nla_len(a) == evs_addr_len(family)) {
+		nla_memcpy(out, a, nla_len(a));
 		return 0;
 	}
-	NL_SET_ERR_MSG_ATTR(extack, a, "an IPv4 address must be 4 bytes long");
+	if (family == AF_INET)
+		NL_SET_ERR_MSG_ATTR(extack, a, "an IPv4 address must be 4 bytes long");
+	else
+		NL_SET_ERR_MSG_ATTR(extack, a, "an IPv6 address must be 16 bytes long");
 	return -EINVAL;
 }
 
@@ -362,9 +357,9 @@ int evs_nl_sa_add_nest(struct genl_info *info, struct nlattr *a)
 		goto out;
 	sa->family = tb[EVS_SA_A_FAMILY] ? nla_get_u16(tb[EVS_SA_A_FAMILY])
 					 : AF_INET;
-	if (sa->family != AF_INET) {
+	if (sa->family != AF_INET && sa->family != AF_INET6) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_SA_A_FAMILY],
-				    "only IPv4 outer addresses are supported");
+				    "the outer family must be AF_INET or AF_INET6");
 		ret = -EAFNOSUPPORT;
 		goto out;
 	}
@@ -380,7 +375,7 @@ int evs_nl_sa_add_nest(struct genl_info *info, struct nlattr *a)
 			     info->extack);
 	if (ret)
 		goto out;
-	if (sa->dir == EVS_DIR_OUT && !sa->dst.a4) {
+	if (sa->dir == EVS_DIR_OUT && evs_addr_any(sa->family, &sa->dst)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_SA_A_DST],
 				    "an outbound SA needs a peer address");
 		ret = -EINVAL;

@@ -13,6 +13,7 @@
 #include "evs.h"
 
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/in.h>
 #include <linux/inetdevice.h>
 #include <net/ip.h>
@@ -20,7 +21,8 @@
 struct evs_spd_key {
 	union evs_addr addr;			/* masked to plen */
 	u8 plen;
-	u8 pad[3];				/* always zero: part of the key */
+	u8 family;				/* AF_INET, AF_INET6 */
+	u8 pad[2];				/* always zero: part of the key */
 };
 
 struct evs_spd_node {
@@ -39,7 +41,8 @@ static const struct rhashtable_params evs_spd_ht_params = {
 
 /* Inner packet fields a selector looks at. */
 struct evs_flow {
-	__be32 remote, local;
+	union evs_addr remote, local;
+	u16 family;
 	u8 proto;
 	bool has_ports;
 	__be16 sport, dport;
@@ -51,39 +54,82 @@ bool evs_ports_proto(u8 proto)
 	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
 }
 
-static bool evs_flow_from_skb(const struct sk_buff *skb, u8 dir,
-			      struct evs_flow *f)
+/* Ports of the transport header at @thoff, if the packet has them. */
+static void evs_flow_ports(const struct sk_buff *skb, int thoff,
+			   struct evs_flow *f)
 {
-	const struct iphdr *iph;
 	__be16 _ports[2];
 	const __be16 *ports;
 
-	if (skb->protocol != htons(ETH_P_IP) ||
-	    skb_headlen(skb) < skb_network_offset(skb) + sizeof(*iph))
+	ports = skb_header_pointer(skb, thoff, sizeof(_ports), _ports);
+	if (ports) {
+		f->sport = ports[0];
+		f->dport = ports[1];
+		f->has_ports = true;
+	}
+}
+
+static bool evs_flow_from_ip4(const struct sk_buff *skb, u8 dir,
+			      struct evs_flow *f)
+{
+	const struct iphdr *iph;
+
+	if (skb_headlen(skb) < skb_network_offset(skb) + sizeof(*iph))
 		return false;
 	iph = ip_hdr(skb);
-	f->remote = dir == EVS_DIR_OUT ? iph->daddr : iph->saddr;
-	f->local = dir == EVS_DIR_OUT ? iph->saddr : iph->daddr;
+	f->family = AF_INET;
+	f->remote.a4 = dir == EVS_DIR_OUT ? iph->daddr : iph->saddr;
+	f->local.a4 = dir == EVS_DIR_OUT ? iph->saddr : iph->daddr;
 	f->proto = iph->protocol;
-	f->has_ports = false;
 	/* Only the first fragment carries ports. */
-	if (evs_ports_proto(f->proto) && !(iph->frag_off & htons(IP_OFFSET))) {
-		ports = skb_header_pointer(skb, skb_network_offset(skb) +
-					   iph->ihl * 4, sizeof(_ports),
-					   _ports);
-		if (ports) {
-			f->sport = ports[0];
-			f->dport = ports[1];
-			f->has_ports = true;
-		}
-	}
+	if (evs_ports_proto(f->proto) && !(iph->frag_off & htons(IP_OFFSET)))
+		evs_flow_ports(skb, skb_network_offset(skb) + iph->ihl * 4, f);
 	return true;
+}
+
+static bool evs_flow_from_ip6(const struct sk_buff *skb, u8 dir,
+			      struct evs_flow *f)
+{
+	const struct ipv6hdr *ip6h;
+	__be16 frag_off = 0;
+	u8 nexthdr;
+	int thoff;
+
+	if (skb_headlen(skb) < skb_network_offset(skb) + sizeof(*ip6h))
+		return false;
+	ip6h = ipv6_hdr(skb);
+	f->family = AF_INET6;
+	f->remote.a6 = dir == EVS_DIR_OUT ? ip6h->daddr : ip6h->saddr;
+	f->local.a6 = dir == EVS_DIR_OUT ? ip6h->saddr : ip6h->daddr;
+	/* The upper-layer protocol is behind the extension headers; one we
+	 * cannot walk to matches "any protocol" selectors only.
+	 */
+	nexthdr = ip6h->nexthdr;
+	thoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
+				 &nexthdr, &frag_off);
+	f->proto = thoff < 0 ? NEXTHDR_NONE : nexthdr;
+	if (thoff >= 0 && evs_ports_proto(f->proto) &&
+	    !(frag_off & htons(IP6_OFFSET)))
+		evs_flow_ports(skb, thoff, f);
+	return true;
+}
+
+static bool evs_flow_from_skb(const struct sk_buff *skb, u8 dir,
+			      struct evs_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (skb->protocol == htons(ETH_P_IP))
+		return evs_flow_from_ip4(skb, dir, f);
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return evs_flow_from_ip6(skb, dir, f);
+	return false;
 }
 
 static bool evs_policy_match(const struct evs_policy *pol,
 			     const struct evs_flow *f)
 {
 	const union evs_addr *local;
+	union evs_addr masked;
 	u8 local_plen;
 
 	if (pol->dir == EVS_DIR_OUT) {
@@ -93,7 +139,8 @@ static bool evs_policy_match(const struct evs_policy *pol,
 		local = &pol->dst;
 		local_plen = pol->dst_plen;
 	}
-	if (evs_mask4(f->local, local_plen) != local->a4)
+	evs_addr_mask(f->family, &f->local, local_plen, &masked);
+	if (!evs_addr_eq(f->family, &masked, local))
 		return false;
 	if (pol->proto && pol->proto != f->proto)
 		return false;
@@ -116,11 +163,14 @@ static struct evs_policy *evs_spd_lookup_flow(struct evs_spd *spd,
 	struct evs_spd_key key;
 	int plen;
 
+	unsigned long *plens = spd->plens[evs_fam_idx(f->family)];
+
 	memset(&key, 0, sizeof(key));
-	for (plen = 32; plen >= 0; plen--) {
-		if (!test_bit(plen, spd->plens))
+	key.family = f->family;
+	for (plen = f->family == AF_INET ? 32 : 128; plen >= 0; plen--) {
+		if (!test_bit(plen, plens))
 			continue;
-		key.addr.a4 = evs_mask4(f->remote, plen);
+		evs_addr_mask(f->family, &f->remote, plen, &key.addr);
 		key.plen = plen;
 		node = rhashtable_lookup(&spd->nodes, &key, evs_spd_ht_params);
 		if (!node)
@@ -189,8 +239,11 @@ static int evs_policy_cmp(const struct evs_policy *a,
 static bool evs_policy_same_selector(const struct evs_policy *a,
 				     const struct evs_policy *b)
 {
-	return a->src.a4 == b->src.a4 && a->src_plen == b->src_plen &&
-	       a->dst.a4 == b->dst.a4 && a->dst_plen == b->dst_plen &&
+	return a->family == b->family &&
+	       evs_addr_eq(a->family, &a->src, &b->src) &&
+	       a->src_plen == b->src_plen &&
+	       evs_addr_eq(a->family, &a->dst, &b->dst) &&
+	       a->dst_plen == b->dst_plen &&
 	       a->proto == b->proto && a->sport == b->sport &&
 	       a->dport == b->dport;
 }
@@ -199,6 +252,7 @@ static void evs_policy_key(const struct evs_policy *pol,
 			   struct evs_spd_key *key)
 {
 	memset(key, 0, sizeof(*key));
+	key->family = pol->family;
 	if (pol->dir == EVS_DIR_OUT) {
 		key->addr = pol->dst;
 		key->plen = pol->dst_plen;
@@ -232,6 +286,23 @@ struct evs_policy *evs_spd_find(struct evs_spd *spd,
 	return NULL;
 }
 
+/* A node of this prefix length appears / goes: the lookup probes it. */
+static void evs_spd_plen_get(struct evs_spd *spd, const struct evs_spd_key *k)
+{
+	int f = evs_fam_idx(k->family);
+
+	if (!spd->plen_count[f][k->plen]++)
+		set_bit(k->plen, spd->plens[f]);
+}
+
+static void evs_spd_plen_put(struct evs_spd *spd, const struct evs_spd_key *k)
+{
+	int f = evs_fam_idx(k->family);
+
+	if (!--spd->plen_count[f][k->plen])
+		clear_bit(k->plen, spd->plens[f]);
+}
+
 int evs_spd_insert(struct evs_net *en, struct evs_spd *spd,
 		   struct evs_policy *pol)
 {
@@ -252,8 +323,7 @@ int evs_spd_insert(struct evs_net *en, struct evs_spd *spd,
 			kfree(node);
 			return ret;
 		}
-		if (!spd->plen_count[node->key.plen]++)
-			set_bit(node->key.plen, spd->plens);
+		evs_spd_plen_get(spd, &node->key);
 	}
 	ret = xa_alloc_cyclic(&en->pol_ids, &pol->id, pol, xa_limit_32b,
 			      &en->pol_next_id, GFP_KERNEL);
@@ -261,8 +331,7 @@ int evs_spd_insert(struct evs_net *en, struct evs_spd *spd,
 		if (list_empty(&node->policies)) {
 			rhashtable_remove_fast(&spd->nodes, &node->hnode,
 					       evs_spd_ht_params);
-			if (!--spd->plen_count[node->key.plen])
-				clear_bit(node->key.plen, spd->plens);
+			evs_spd_plen_put(spd, &node->key);
 			kfree(node);
 		}
 		return ret;
@@ -303,8 +372,7 @@ void evs_policy_delete(struct evs_policy *pol)
 	if (node && list_empty(&node->policies)) {
 		rhashtable_remove_fast(&spd->nodes, &node->hnode,
 				       evs_spd_ht_params);
-		if (!--spd->plen_count[node->key.plen])
-			clear_bit(node->key.plen, spd->plens);
+		evs_spd_plen_put(spd, &node->key);
 		kfree_rcu(node, rcu);
 	}
 	call_rcu(&pol->rcu, evs_policy_free_rcu);

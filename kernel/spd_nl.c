@@ -23,9 +23,9 @@ static int evs_policy_fill_msg(struct sk_buff *msg, struct evs_policy *pol,
 	if (!nest ||
 	    nla_put_u8(msg, EVS_POL_A_DIR, pol->dir) ||
 	    nla_put_u16(msg, EVS_POL_A_FAMILY, pol->family) ||
-	    nla_put_in_addr(msg, EVS_POL_A_SRC, pol->src.a4) ||
+	    evs_nla_put_addr(msg, EVS_POL_A_SRC, pol->family, &pol->src) ||
 	    nla_put_u8(msg, EVS_POL_A_SRC_PLEN, pol->src_plen) ||
-	    nla_put_in_addr(msg, EVS_POL_A_DST, pol->dst.a4) ||
+	    evs_nla_put_addr(msg, EVS_POL_A_DST, pol->family, &pol->dst) ||
 	    nla_put_u8(msg, EVS_POL_A_DST_PLEN, pol->dst_plen) ||
 	    nla_put_u8(msg, EVS_POL_A_PROTO, pol->proto) ||
 	    nla_put_u16(msg, EVS_POL_A_SPORT, ntohs(pol->sport)) ||
@@ -47,10 +47,13 @@ cancel:
 	return -EMSGSIZE;
 }
 
-static int evs_parse_prefix(struct nlattr *addr, struct nlattr *plen_attr,
-			    union evs_addr *out, u8 *plen,
-			    struct netlink_ext_ack *extack)
+static int evs_parse_prefix(u16 family, struct nlattr *addr,
+			    struct nlattr *plen_attr, union evs_addr *out,
+			    u8 *plen, struct netlink_ext_ack *extack)
 {
+	u8 max = family == AF_INET ? 32 : 128;
+	union evs_addr masked;
+
 	memset(out, 0, sizeof(*out));
 	*plen = 0;
 	if (!addr) {
@@ -61,19 +64,22 @@ static int evs_parse_prefix(struct nlattr *addr, struct nlattr *plen_attr,
 		}
 		return 0;			/* any */
 	}
-	if (nla_len(addr) != sizeof(__be32)) {
-		NL_SET_ERR_MSG_ATTR(extack, addr,
-				    "an IPv4 address must be 4 bytes long");
+	if (nla_len(addr) != evs_addr_len(family)) {
+		if (family == AF_INET)
+			NL_SET_ERR_MSG_ATTR(extack, addr, "an IPv4 address must be 4 bytes long");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, addr, "an IPv6 address must be 16 bytes long");
 		return -EINVAL;
 	}
-	out->a4 = nla_get_in_addr(addr);
-	*plen = plen_attr ? nla_get_u8(plen_attr) : 32;
-	if (*plen > 32) {
+	nla_memcpy(out, addr, nla_len(addr));
+	*plen = plen_attr ? nla_get_u8(plen_attr) : max;
+	if (*plen > max) {
 		NL_SET_ERR_MSG_ATTR(extack, plen_attr,
 				    "an IPv4 prefix length is at most 32");
 		return -EINVAL;
 	}
-	if (evs_mask4(out->a4, *plen) != out->a4) {
+	evs_addr_mask(family, out, *plen, &masked);
+	if (!evs_addr_eq(family, &masked, out)) {
 		NL_SET_ERR_MSG_ATTR(extack, addr,
 				    "address has host bits set beyond the prefix length");
 		return -EINVAL;
@@ -105,15 +111,17 @@ static int evs_nl_parse_policy(struct genl_info *info, struct nlattr *a,
 	pol->dir = nla_get_u8(tb[EVS_POL_A_DIR]);
 	pol->family = tb[EVS_POL_A_FAMILY] ? nla_get_u16(tb[EVS_POL_A_FAMILY])
 					   : AF_INET;
-	if (pol->family != AF_INET) {
+	if (pol->family != AF_INET && pol->family != AF_INET6) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[EVS_POL_A_FAMILY],
-				    "only IPv4 selectors are supported");
+				    "the selector family must be AF_INET or AF_INET6");
 		return -EAFNOSUPPORT;
 	}
-	ret = evs_parse_prefix(tb[EVS_POL_A_SRC], tb[EVS_POL_A_SRC_PLEN],
-			       &pol->src, &pol->src_plen, extack) ?:
-	      evs_parse_prefix(tb[EVS_POL_A_DST], tb[EVS_POL_A_DST_PLEN],
-			       &pol->dst, &pol->dst_plen, extack);
+	ret = evs_parse_prefix(pol->family, tb[EVS_POL_A_SRC],
+			       tb[EVS_POL_A_SRC_PLEN], &pol->src,
+			       &pol->src_plen, extack) ?:
+	      evs_parse_prefix(pol->family, tb[EVS_POL_A_DST],
+			       tb[EVS_POL_A_DST_PLEN], &pol->dst,
+			       &pol->dst_plen, extack);
 	if (ret)
 		return ret;
 	if (tb[EVS_POL_A_PROTO])

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <linux/udp.h>
 #include <sys/socket.h>
 
 #include <kselftest_harness.h>
@@ -29,10 +28,6 @@
 
 #define SPI_A_TO_B 0x1001	/* evs out, xfrm in */
 #define SPI_B_TO_A 0x2001	/* xfrm out, evs in */
-
-#ifndef UDP_ENCAP_ESPINUDP
-#define UDP_ENCAP_ESPINUDP 2
-#endif
 
 FIXTURE(interop) {
 	struct evs_t_topo topo;
@@ -141,44 +136,18 @@ FIXTURE_TEARDOWN(interop)
 	evs_t_topo_down(&self->topo);
 }
 
-/* The `ip xfrm` algorithm words for the variant. */
-static void xfrm_alg(const FIXTURE_VARIANT(interop) *v, char *buf, size_t len,
-		     const char *key, const char *akey)
+/* The variant's algorithm, as the helpers take it. */
+static struct evs_t_alg alg_of(const FIXTURE_VARIANT(interop) *v)
 {
-	if (v->aead)
-		snprintf(buf, len, "aead '%s' %s %d", v->aead, key, v->icv);
-	else if (!v->auth_key_bytes)
-		snprintf(buf, len, "enc '%s' '' auth '%s' ''", v->enc, v->auth);
-	else
-		snprintf(buf, len, "enc '%s' %s auth-trunc '%s' %s %d", v->enc,
-			 v->key_bytes ? key : "''", v->auth, akey, v->trunc);
-}
-
-/* Keep a UDP_ENCAP socket open on 4500 in the peer namespace: without
- * one, Linux never decapsulates ESP-in-UDP. */
-static int xfrm_encap_socket(const char *ns)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET, .sin_port = htons(4500),
-	};
-	int type = UDP_ENCAP_ESPINUDP, fd;
-
-	if (evs_t_enter(ns))
-		return -1;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
-	    setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type))) {
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	return fd;
+	return (struct evs_t_alg){ v->aead, v->key_bytes, v->icv, v->enc,
+				   v->auth, v->auth_key_bytes, v->trunc };
 }
 
 static int setup(struct __test_metadata *_metadata,
 		 FIXTURE_DATA(interop) *self,
 		 const FIXTURE_VARIANT(interop) *v, bool udp)
 {
+	struct evs_t_alg va = alg_of(v);
 	char key[200], akey[200], alg[512];
 	char encap[64] = "", esn[64] = "replay-window 64";
 	struct evs_t_sa sa = {
@@ -199,7 +168,7 @@ static int setup(struct __test_metadata *_metadata,
 	}
 	if (v->esn)
 		snprintf(esn, sizeof(esn), "flag esn replay-window 64");
-	xfrm_alg(v, alg, sizeof(alg), key, akey);
+	evs_t_xfrm_alg(&va, alg, sizeof(alg), key, akey);
 
 	/* Peer: plain Linux xfrm, tunnel mode.  One command per object:
 	 * long keys would not fit evs_sh's buffer together. */
@@ -220,7 +189,7 @@ static int setup(struct __test_metadata *_metadata,
 		return -1;
 	}
 	if (udp) {
-		self->encap_fd = xfrm_encap_socket(self->topo.b);
+		self->encap_fd = evs_t_xfrm_encap_socket(self->topo.b, false);
 		if (self->encap_fd < 0 || evs_t_enter(self->topo.a)) {
 			TH_LOG("encap socket in the peer namespace failed");
 			return -1;
@@ -257,21 +226,6 @@ static int setup(struct __test_metadata *_metadata,
 	return 0;
 }
 
-/* 10 MB over TCP from namespace FROM to TO's address; sums must match. */
-static int tcp_transfer(const char *from, const char *to, const char *to_addr,
-			const char *from_addr, const char *tag)
-{
-	return evs_sh(
-		"set -e; d=$(mktemp -d /tmp/evs-io-%s.XXXXXX);"
-		"head -c 10485760 /dev/urandom > $d/in;"
-		"ip netns exec %s timeout 300 socat -u TCP-LISTEN:5001,bind=%s,reuseaddr OPEN:$d/out,creat,trunc & l=$!;"
-		"ip netns exec %s timeout 300 socat -u OPEN:$d/in TCP:%s:5001,bind=%s,retry=50,interval=0.2;"
-		"wait $l;"
-		"a=$(sha256sum < $d/in); b=$(sha256sum < $d/out); rm -rf $d;"
-		"[ \"$a\" = \"$b\" ]",
-		tag, to, to_addr, from, to_addr, from_addr);
-}
-
 static void run(struct __test_metadata *_metadata, FIXTURE_DATA(interop) *self,
 		const FIXTURE_VARIANT(interop) *v, bool udp)
 {
@@ -287,10 +241,10 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(interop) *self,
 			    EVS_T_B_INNER " " EVS_T_A_INNER " >/dev/null",
 			    self->topo.b)) TH_LOG("ping xfrm -> evs");
 	if (v->tcp & (udp ? TCP_UDP : TCP_RAW)) {
-		EXPECT_EQ(0, tcp_transfer(self->topo.b, self->topo.a,
+		EXPECT_EQ(0, evs_t_tcp_transfer(self->topo.b, self->topo.a,
 					  EVS_T_A_INNER, EVS_T_B_INNER, "ba"))
 			TH_LOG("10 MB xfrm -> evs");
-		EXPECT_EQ(0, tcp_transfer(self->topo.a, self->topo.b,
+		EXPECT_EQ(0, evs_t_tcp_transfer(self->topo.a, self->topo.b,
 					  EVS_T_B_INNER, EVS_T_A_INNER, "ab"))
 			TH_LOG("10 MB evs -> xfrm");
 	}

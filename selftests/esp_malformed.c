@@ -142,7 +142,26 @@ struct craft {
 	int bad_pad;		/* padding bytes not 1, 2, 3 ... */
 	int truncate;		/* send only this many bytes */
 	int dummy;		/* next header 59: a dummy packet (RFC 4303 2.6) */
+	int v6;			/* inner IPv6 (source inner_src, default
+				 * 2001:db8:10::5), next header 41 */
+	int v6_nexthdr;		/* ESP next header instead of 41 */
+	int v6_plen;		/* IPv6 payload length instead of 13 (-1: 0) */
+	int v6_version;		/* version field instead of 6 */
 };
+
+/* The inner IPv6 header of @c at @p (40 bytes). */
+static void put_ip6(uint8_t *p, const struct craft *c)
+{
+	int plen = c->v6_plen < 0 ? 0 : c->v6_plen ?: 8 + 5;
+
+	p[0] = (c->v6_version ?: 6) << 4;
+	p[4] = plen >> 8;
+	p[5] = plen & 0xff;
+	p[6] = IPPROTO_UDP;
+	p[7] = 64;
+	inet_pton(AF_INET6, c->inner_src ?: "2001:db8:10::5", p + 8);
+	inet_pton(AF_INET6, "2001:db8:77::1", p + 24);
+}
 
 /* ESP with null crypto around an inner UDP datagram to 192.168.77.1:9. */
 static int send_null(int raw, const struct craft *c)
@@ -156,26 +175,32 @@ static int send_null(int raw, const struct craft *c)
 	*(uint32_t *)pkt = htonl(c->spi);
 	*(uint32_t *)(pkt + 4) = htonl(c->seq);
 	ip = (struct iphdr *)(pkt + 8);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->tot_len = htons(20 + 8 + 5);
-	inet_pton(AF_INET, c->inner_src ?: "10.77.1.5", &ip->saddr);
-	inet_pton(AF_INET, EVS_T_A_INNER, &ip->daddr);
-	ip->check = csum(ip, 20);
-	p = (uint8_t *)(ip + 1);
+	if (c->v6) {
+		put_ip6(pkt + 8, c);
+		p = pkt + 8 + 40;
+	} else {
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_UDP;
+		ip->tot_len = htons(20 + 8 + 5);
+		inet_pton(AF_INET, c->inner_src ?: "10.77.1.5", &ip->saddr);
+		inet_pton(AF_INET, EVS_T_A_INNER, &ip->daddr);
+		ip->check = csum(ip, 20);
+		p = (uint8_t *)(ip + 1);
+	}
 	p[0] = 0x30; p[1] = 0x39;		/* sport 12345 */
 	p[3] = 9;				/* dport 9 (discard) */
 	p[5] = 13;				/* UDP length */
-	memcpy(p + 8, "hello", 5);		/* checksum 0: none */
-	len = 8 + 33;
+	memcpy(p + 8, "hello", 5);		/* checksum 0: none (IPv4) */
+	len = p + 13 - pkt;
 	pad = (4 - (len + 2) % 4) % 4;
 	for (i = 0; i < pad; i++)
 		pkt[len + i] = c->bad_pad ? 7 : i + 1;
 	len += pad;
 	pkt[len++] = c->bad_padlen ? 200 : pad;
-	pkt[len++] = c->dummy ? 59 : 4;		/* next header: none or IPv4 */
+	/* next header: none, IPv6 or IPv4 */
+	pkt[len++] = c->dummy ? 59 : c->v6 ? (c->v6_nexthdr ?: 41) : 4;
 	if (c->truncate)
 		len = c->truncate;
 	return sendto(raw, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) ==
@@ -306,6 +331,45 @@ TEST_F_TIMEOUT(bad, dummy_packets_counted, 180)
 	c.seq = 21;
 	ASSERT_EQ(0, send_null(self->raw, &c));
 	EXPECT_EQ(1, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_RX_PACKETS));
+}
+
+/* IPv6 inside (next header 41) is checked as IPv4 is: delivered when
+ * well formed and allowed, else counted by reason and dropped.
+ */
+TEST_F_TIMEOUT(bad, ipv6_inner_checked, 180)
+{
+	struct craft c = { .spi = SPI_NULL, .seq = 1, .v6 = 1 };
+
+	ASSERT_EQ(0, evs_t_policy_add(&self->nl, EVS_DIR_IN, "2001:db8:10::", 64,
+				      "2001:db8:77::", 64, SPI_NULL))
+		TH_LOG("%s", self->nl.err_msg);
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	EXPECT_EQ(1, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_RX_PACKETS));
+	c.seq++;
+	c.inner_src = "2001:db8:11::5";			/* no policy allows it */
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	EXPECT_EQ(1, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_DROP_POLICY));
+	c.inner_src = NULL;
+	c.seq++;
+	c.v6_plen = 200;				/* beyond the packet */
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	c.seq++;
+	c.v6_plen = -1;					/* 0: a jumbogram */
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	c.seq++;
+	c.v6_plen = 0;
+	c.v6_version = 4;				/* not IPv6 under 41 */
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	EXPECT_EQ(3, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_DROP_BAD_LEN));
+	c.seq++;
+	c.v6_version = 0;
+	c.v6_nexthdr = 4;	/* IPv6 labelled IPv4, as vpnc does: unsupported */
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	EXPECT_EQ(1, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_DROP_OTHER));
+	c.seq++;
+	c.v6_nexthdr = 0;				/* and good again */
+	ASSERT_EQ(0, send_null(self->raw, &c));
+	EXPECT_EQ(2, stat_of(_metadata, self, SPI_NULL, EVS_STATS_A_RX_PACKETS));
 }
 
 /* Capture the next ESP packet the peer's xfrm sends to us (triggered by a

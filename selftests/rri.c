@@ -70,19 +70,30 @@ struct route_spec {
 	const char *dev;	/* evs device, by name */
 };
 
+/* IPv4 or IPv6 @text into @a; its family, or 0. */
+static int pton(const char *text, struct in6_addr *a)
+{
+	if (inet_pton(AF_INET, text, a) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, text, a) == 1)
+		return AF_INET6;
+	return 0;
+}
+
 static int route_cmd(struct evs_nl *nl, uint8_t cmd, const struct route_spec *r)
 {
 	struct nlmsghdr *nlh = evs_nl_req(nl, cmd, 0);
 	struct nlattr *n;
-	struct in_addr a;
+	struct in6_addr a;
+	int f = pton(r->dst, &a);
 
-	if (inet_pton(AF_INET, r->dst, &a) != 1)
+	if (!f)
 		return -EINVAL;
 	if (r->dev)
 		mnl_attr_put_strz(nlh, EVS_A_IFNAME, r->dev);
 	n = mnl_attr_nest_start(nlh, EVS_A_ROUTE);
-	mnl_attr_put_u16(nlh, EVS_ROUTE_A_FAMILY, AF_INET);
-	mnl_attr_put(nlh, EVS_ROUTE_A_DST, 4, &a);
+	mnl_attr_put_u16(nlh, EVS_ROUTE_A_FAMILY, f);
+	mnl_attr_put(nlh, EVS_ROUTE_A_DST, f == AF_INET ? 4 : 16, &a);
 	mnl_attr_put_u8(nlh, EVS_ROUTE_A_PLEN, r->plen);
 	if (r->conn)
 		mnl_attr_put_u32(nlh, EVS_ROUTE_A_CONN_ID, r->conn);
@@ -108,12 +119,15 @@ static int parp_cmd(struct evs_nl *nl, uint8_t cmd, const char *addr,
 {
 	struct nlmsghdr *nlh = evs_nl_req(nl, cmd, 0);
 	struct nlattr *n;
-	struct in_addr a;
+	struct in6_addr a;
+	int f = pton(addr, &a);
 
-	if (inet_pton(AF_INET, addr, &a) != 1)
+	if (!f)
 		return -EINVAL;
 	n = mnl_attr_nest_start(nlh, EVS_A_PROXY_ARP);
-	mnl_attr_put(nlh, EVS_PARP_A_ADDR, 4, &a);
+	mnl_attr_put(nlh, EVS_PARP_A_ADDR, f == AF_INET ? 4 : 16, &a);
+	if (f == AF_INET6)
+		mnl_attr_put_u16(nlh, EVS_PARP_A_FAMILY, AF_INET6);
 	mnl_attr_put_u32(nlh, EVS_PARP_A_IFINDEX, if_nametoindex(dev));
 	if (conn)
 		mnl_attr_put_u32(nlh, EVS_PARP_A_CONN_ID, conn);
@@ -121,15 +135,23 @@ static int parp_cmd(struct evs_nl *nl, uint8_t cmd, const char *addr,
 	return evs_nl_talk(nl, nlh, NULL, NULL);
 }
 
-static int parp_set(struct evs_nl *nl, const char *dev, bool on)
+static int parp_set_family(struct evs_nl *nl, const char *dev, bool on,
+			   int family)
 {
 	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_PROXY_ARP_SET, 0);
 	struct nlattr *n = mnl_attr_nest_start(nlh, EVS_A_PROXY_ARP);
 
 	mnl_attr_put_u32(nlh, EVS_PARP_A_IFINDEX, if_nametoindex(dev));
+	if (family)
+		mnl_attr_put_u16(nlh, EVS_PARP_A_FAMILY, family);
 	mnl_attr_put_u8(nlh, EVS_PARP_A_ENABLE, on);
 	mnl_attr_nest_end(nlh, n);
 	return evs_nl_talk(nl, nlh, NULL, NULL);
+}
+
+static int parp_set(struct evs_nl *nl, const char *dev, bool on)
+{
+	return parp_set_family(nl, dev, on, 0);
 }
 
 /* What a dump of connections, routes or ARP entries returned. */
@@ -616,6 +638,124 @@ TEST_F_TIMEOUT(rri, last_ipv4_address_removed_and_readded, 180)
 	EXPECT_EQ(1, ev_count(&l, EVS_CMD_EV_ROUTE, EVS_EVENT_OP_DEL));
 	EXPECT_EQ(2, ev_count(&l, EVS_CMD_EV_PROXY_ARP, EVS_EVENT_OP_ADD));
 	EXPECT_EQ(1, ev_count(&l, EVS_CMD_EV_PROXY_ARP, EVS_EVENT_OP_DEL));
+}
+
+/* --- IPv6: routes and proxy NDP ------------------------------------------- */
+
+#define LAN6 "2001:db8:77::"
+
+/* IPv6 on the LAN (nodad: usable at once) and forwarding, which proxy NDP
+ * needs as proxy ARP does. */
+static int lan6_up(const char *lan)
+{
+	return evs_sh("set -e; sysctl -qw net.ipv6.conf.all.forwarding=1; "
+		      "ip addr add " LAN6 "1/64 dev lan0 nodad; "
+		      "ip -n %s addr add " LAN6 "10/64 dev lanh nodad", lan);
+}
+
+/* The LAN host's neighbour solicitation for @addr is answered with
+ * lan0's MAC (the answer is delayed up to proxy_delay, 0.8 s). */
+static bool ndp_answered(const char *lan, const char *addr)
+{
+	return evs_sh("mac=$(ip -br link show lan0 | awk '{print $3}'); "
+		      "ip -n %1$s -6 neigh flush dev lanh; "
+		      "ip netns exec %1$s ping -6 -c 2 -i 0.5 -W 1 %2$s "
+		      ">/dev/null 2>&1; "
+		      "ip -n %1$s -6 neigh show %2$s | grep -qi \"lladdr $mac\"",
+		      lan, addr) == 0;
+}
+
+static bool proxy6_shown(const char *addr)
+{
+	return evs_sh("ip -6 neigh show proxy %s | "
+		      "grep -q 'dev lan0 proxy proto evs'", addr) == 0;
+}
+
+TEST_F_TIMEOUT(rri, ipv6_route_and_proxy_ndp_live_with_the_connection, 180)
+{
+	struct dump d;
+
+	ASSERT_EQ(0, lan6_up(self->lan));
+	ASSERT_EQ(0, conn_add(&self->nl, 1, "v6"));
+	ASSERT_EQ(0, route_add(&self->nl, LAN6 "200", 128, 1))
+		TH_LOG("route add: %s", self->nl.err_msg);
+	ASSERT_EQ(0, route_add(&self->nl, "2001:db8:99::", 48, 1))
+		TH_LOG("route add: %s", self->nl.err_msg);
+	EXPECT_EQ(0, evs_sh("ip -6 route show " LAN6 "200/128 | "
+			    "grep -q 'dev evs0 proto evs'"));
+	EXPECT_EQ(0, evs_sh("ip -6 route show 2001:db8:99::/48 | "
+			    "grep -q 'dev evs0 proto evs'"));
+	EXPECT_EQ(-EEXIST, route_add(&self->nl, LAN6 "200", 128, 1));
+	/* Host bits beyond the prefix are refused. */
+	EXPECT_EQ(-EINVAL, route_add(&self->nl, "2001:db8:99::1", 48, 1));
+
+	ASSERT_EQ(0, parp_cmd(&self->nl, EVS_CMD_PROXY_ARP_ADD, LAN6 "200",
+			      "lan0", 1)) TH_LOG("%s", self->nl.err_msg);
+	/* proxy_ndp is off: the module says so, and still adds. */
+	ASSERT_EQ(0, parp_cmd(&self->nl, EVS_CMD_PROXY_ARP_ADD, LAN6 "201",
+			      "lan0", 1));
+	EXPECT_NE(NULL, strstr(self->nl.err_msg, "proxy_ndp is off"))
+		TH_LOG("warning: %s", self->nl.err_msg);
+	EXPECT_TRUE(proxy6_shown(LAN6 "200"));
+	EXPECT_EQ(-EINVAL, parp_cmd(&self->nl, EVS_CMD_PROXY_ARP_ADD,
+				    "ff02::1", "lan0", 1));
+	ASSERT_EQ(0, dump(&self->nl, EVS_CMD_PROXY_ARP_GET, &d));
+	EXPECT_EQ(2, d.n);
+	ASSERT_EQ(0, dump(&self->nl, EVS_CMD_CONN_GET, &d));
+	EXPECT_EQ(2, d.n_route[0]);
+	EXPECT_EQ(2, d.n_parp[0]);
+
+	EXPECT_FALSE(ndp_answered(self->lan, LAN6 "200"));
+	ASSERT_EQ(0, parp_set_family(&self->nl, "lan0", true, AF_INET6));
+	EXPECT_EQ(0, evs_sh("grep -qx 1 /proc/sys/net/ipv6/conf/lan0/proxy_ndp"));
+	EXPECT_TRUE(ndp_answered(self->lan, LAN6 "200"));
+	EXPECT_FALSE(ndp_answered(self->lan, LAN6 "202"));
+
+	ASSERT_EQ(0, conn_cmd(&self->nl, EVS_CMD_CONN_DEL, 1));
+	EXPECT_EQ(0, evs_sh("test -z \"$(ip -6 route show proto 77)\""));
+	EXPECT_EQ(0, evs_sh("test -z \"$(ip -6 neigh show proxy)\""));
+	EXPECT_FALSE(ndp_answered(self->lan, LAN6 "200"));
+	ASSERT_EQ(0, parp_set_family(&self->nl, "lan0", false, AF_INET6));
+	EXPECT_EQ(0, evs_sh("grep -qx 0 /proc/sys/net/ipv6/conf/lan0/proxy_ndp"));
+}
+
+/* IPv6 going off on a device drops its IPv6 routes and proxy entries in
+ * the kernel with no device event; the module puts them back when IPv6
+ * (an address) comes back, and after down/up as for IPv4. */
+TEST_F_TIMEOUT(rri, ipv6_off_and_on_and_down_up_reinstall, 180)
+{
+	ASSERT_EQ(0, lan6_up(self->lan));
+	ASSERT_EQ(0, conn_add(&self->nl, 1, NULL));
+	ASSERT_EQ(0, route_add(&self->nl, LAN6 "200", 128, 1));
+	ASSERT_EQ(0, parp_cmd(&self->nl, EVS_CMD_PROXY_ARP_ADD, LAN6 "200",
+			      "lan0", 1));
+	ASSERT_TRUE(proxy6_shown(LAN6 "200"));
+
+	ASSERT_EQ(0, evs_sh("ip link set lan0 down"));
+	EXPECT_FALSE(proxy6_shown(LAN6 "200"));
+	ASSERT_EQ(0, evs_sh("ip link set lan0 up"));
+	EXPECT_EQ(0, evs_sh("for i in $(seq 50); do "
+			    "ip -6 neigh show proxy " LAN6 "200 | grep -q lan0 "
+			    "&& exit 0; sleep 0.1; done; exit 1"));
+
+	ASSERT_EQ(0, evs_sh("sysctl -qw net.ipv6.conf.lan0.disable_ipv6=1"));
+	EXPECT_FALSE(proxy6_shown(LAN6 "200"));
+	ASSERT_EQ(0, evs_sh("sysctl -qw net.ipv6.conf.lan0.disable_ipv6=0"));
+	EXPECT_EQ(0, evs_sh("for i in $(seq 50); do "
+			    "ip -6 neigh show proxy " LAN6 "200 | grep -q lan0 "
+			    "&& exit 0; sleep 0.1; done; exit 1"))
+		TH_LOG("proxy NDP entry not back after IPv6 came back");
+
+	/* With an address, whose going tells the module. */
+	ASSERT_EQ(0, evs_sh("ip addr add 2001:db8:10::1/128 dev evs0 nodad && "
+			    "sysctl -qw net.ipv6.conf.evs0.disable_ipv6=1"));
+	EXPECT_EQ(0, evs_sh("test -z \"$(ip -6 route show " LAN6 "200/128)\""));
+	ASSERT_EQ(0, evs_sh("sysctl -qw net.ipv6.conf.evs0.disable_ipv6=0 && "
+			    "ip addr add 2001:db8:10::1/128 dev evs0 nodad"));
+	EXPECT_EQ(0, evs_sh("for i in $(seq 50); do "
+			    "ip -6 route show " LAN6 "200/128 proto evs | "
+			    "grep -q evs0 && exit 0; sleep 0.1; done; exit 1"))
+		TH_LOG("route not back after IPv6 came back on evs0");
 }
 
 /* --- events ---------------------------------------------------------------- */

@@ -11,11 +11,73 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/udp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "evs_esp_util.h"
 #include "lib/msg.h"
+
+#ifndef UDP_ENCAP
+#define UDP_ENCAP 100
+#endif
+#ifndef UDP_ENCAP_ESPINUDP
+#define UDP_ENCAP_ESPINUDP 2
+#endif
+
+void evs_t_xfrm_alg(const struct evs_t_alg *a, char *buf, size_t len,
+		    const char *key, const char *akey)
+{
+	if (a->aead)
+		snprintf(buf, len, "aead '%s' %s %d", a->aead, key, a->icv);
+	else if (!a->auth_key_bytes)
+		snprintf(buf, len, "enc '%s' '' auth '%s' ''", a->enc, a->auth);
+	else
+		snprintf(buf, len, "enc '%s' %s auth-trunc '%s' %s %d", a->enc,
+			 a->key_bytes ? key : "''", a->auth, akey, a->trunc);
+}
+
+int evs_t_xfrm_encap_socket(const char *ns, bool v6)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6, .sin6_port = htons(4500),
+	};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(4500),
+	};
+	int type = UDP_ENCAP_ESPINUDP, fd, ok;
+
+	if (evs_t_enter(ns))
+		return -1;
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	ok = v6 ? !bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) :
+		  !bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if (!ok || setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int evs_t_tcp_transfer(const char *from, const char *to, const char *to_addr,
+		       const char *from_addr, const char *tag)
+{
+	bool v6 = strchr(to_addr, ':');
+
+	return evs_sh(
+		"set -e; d=$(mktemp -d /tmp/evs-io-%s.XXXXXX);"
+		"head -c 10485760 /dev/urandom > $d/in;"
+		"ip netns exec %s timeout 300 socat -u TCP%s-LISTEN:5001,bind=%s%s%s,reuseaddr OPEN:$d/out,creat,trunc & l=$!;"
+		"ip netns exec %s timeout 300 socat -u OPEN:$d/in TCP%s:%s%s%s:5001,bind=%s%s%s,retry=50,interval=0.2;"
+		"wait $l;"
+		"a=$(sha256sum < $d/in); b=$(sha256sum < $d/out); rm -rf $d;"
+		"[ \"$a\" = \"$b\" ]",
+		tag, to, v6 ? "6" : "", v6 ? "[" : "", to_addr, v6 ? "]" : "",
+		from, v6 ? "6" : "", v6 ? "[" : "", to_addr, v6 ? "]" : "",
+		v6 ? "[" : "", from_addr, v6 ? "]" : "");
+}
 
 int evs_t_topo_up(struct evs_t_topo *t, const char *tag)
 {
@@ -100,15 +162,19 @@ static uint16_t get_key(const char *hex, uint8_t key[EVS_KEY_MAX])
 	return n > 0 ? n : 0;
 }
 
-/* IPv4 @text with prefix length @plen (a host address: 32). */
-static int get_addr(const char *text, uint8_t plen, struct evs_inaddr *a)
+/* IPv4 or IPv6 @text with prefix length @plen (-1: a host address). */
+static int get_addr(const char *text, int plen, struct evs_inaddr *a)
 {
+	struct in6_addr in6;
 	struct in_addr in;
 
-	if (inet_pton(AF_INET, text, &in) != 1 ||
-	    evs_inaddr_from_raw(a, AF_INET, &in, sizeof(in), plen))
-		return -EINVAL;
-	return 0;
+	if (inet_pton(AF_INET, text, &in) == 1)
+		return evs_inaddr_from_raw(a, AF_INET, &in, sizeof(in),
+					   plen < 0 ? 32 : plen) ? -EINVAL : 0;
+	if (inet_pton(AF_INET6, text, &in6) == 1)
+		return evs_inaddr_from_raw(a, AF_INET6, &in6, sizeof(in6),
+					   plen < 0 ? 128 : plen) ? -EINVAL : 0;
+	return -EINVAL;
 }
 
 int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa)
@@ -118,7 +184,7 @@ int evs_t_sa_add(struct evs_nl *nl, const struct evs_t_sa *sa)
 				 .spi = sa->spi };
 	int ret;
 
-	if (get_addr(sa->src, 32, &i.src) || get_addr(sa->dst, 32, &i.dst))
+	if (get_addr(sa->src, -1, &i.src) || get_addr(sa->dst, -1, &i.dst))
 		return -EINVAL;
 	i.has = A(EVS_SA_A_DIR) | A(EVS_SA_A_SPI) | A(EVS_SA_A_SRC) |
 		A(EVS_SA_A_DST);

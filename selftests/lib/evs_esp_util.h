@@ -12,6 +12,7 @@
 #define EVS_ESP_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "evs_nl.h"
 
@@ -33,7 +34,7 @@ int evs_t_enter(const char *name);
 struct evs_t_sa {
 	uint8_t dir;
 	uint32_t spi;
-	const char *src, *dst;		/* outer IPv4 */
+	const char *src, *dst;		/* outer, IPv4 or IPv6 */
 	const char *aead, *aead_key;	/* hex, salt included */
 	uint32_t icv_bits;
 	const char *enc, *enc_key, *auth, *auth_key;
@@ -62,6 +63,26 @@ int evs_t_dev_stats(struct evs_nl *nl, uint64_t st[EVS_STATS_A_MAX + 1]);
 void evs_t_hexkey(char *buf, int len, int seed);
 /* hex string -> bytes; returns the length or -1. */
 int evs_t_unhex(const char *hex, uint8_t *out, int max);
+
+/* Wire interop with Linux xfrm (esp_interop, esp_interop6). */
+struct evs_t_alg {
+	const char *aead;	/* AEAD, or enc + auth */
+	int key_bytes;		/* AEAD: with salt */
+	int icv;
+	const char *enc, *auth;
+	int auth_key_bytes, trunc;
+};
+
+/* The `ip xfrm state` algorithm words for @a with hex keys @key, @akey. */
+void evs_t_xfrm_alg(const struct evs_t_alg *a, char *buf, size_t len,
+		    const char *key, const char *akey);
+/* A UDP_ENCAP socket on 4500 (IPv6 if @v6) in namespace @ns: without
+ * one, Linux never decapsulates ESP-in-UDP.  The fd, or -1. */
+int evs_t_xfrm_encap_socket(const char *ns, bool v6);
+/* 10 MB over TCP from namespace FROM to TO's address (IPv4 or IPv6);
+ * 0 when the SHA-256 sums match. */
+int evs_t_tcp_transfer(const char *from, const char *to, const char *to_addr,
+		       const char *from_addr, const char *tag);
 
 /* A UDP socket bound to @port on any address, or -1. */
 int evs_t_udp_socket(int port);

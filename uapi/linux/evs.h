@@ -257,13 +257,18 @@ enum evs_route_attr {
 };
 #define EVS_ROUTE_A_MAX (__EVS_ROUTE_A_MAX - 1)
 
+/* Proxy ARP entries (AF_INET) and their IPv6 counterpart, proxy NDP
+ * entries (AF_INET6), share the PROXY_ARP commands; EVS_PARP_A_FAMILY
+ * says which (absent: AF_INET).
+ */
 enum evs_parp_attr {
 	EVS_PARP_A_UNSPEC,
 	EVS_PARP_A_PAD,
-	EVS_PARP_A_ADDR,	/* binary, 4 bytes */
+	EVS_PARP_A_ADDR,	/* binary, 4 bytes (AF_INET) or 16 (AF_INET6) */
 	EVS_PARP_A_IFINDEX,	/* u32: the LAN device */
 	EVS_PARP_A_CONN_ID,	/* u32 */
 	EVS_PARP_A_ENABLE,	/* u8: PROXY_ARP_SET toggle */
+	EVS_PARP_A_FAMILY,	/* u16: AF_INET (default) or AF_INET6 */
 	__EVS_PARP_A_MAX
 };
 #define EVS_PARP_A_MAX (__EVS_PARP_A_MAX - 1)

@@ -9,10 +9,23 @@ const char evsadm_parp_usage[] =
 "Usage: evsadm proxy-arp add ADDR dev LANDEV conn ID\n"
 "       evsadm proxy-arp del ADDR dev LANDEV\n"
 "       evsadm proxy-arp show [dev LANDEV]\n"
-"       evsadm proxy-arp {on|off} dev LANDEV\n"
-"ADDR := an IPv4 address given to a client, answered for on LANDEV while\n"
-"        connection ID exists\n";
+"       evsadm proxy-arp {on|off} dev LANDEV [family {inet|inet6}]\n"
+"ADDR := an address given to a client, answered for on LANDEV while\n"
+"        connection ID exists: IPv4 by proxy ARP, IPv6 by proxy NDP\n"
+"on|off sets LANDEV's proxy_arp (inet, the default) or proxy_ndp (inet6)\n";
 
+
+static int parse_family(const char *kw, const char *word, uint16_t *family,
+			struct evs_err *e)
+{
+	if (word && !strcmp(word, "inet"))
+		*family = AF_INET;
+	else if (word && !strcmp(word, "inet6"))
+		*family = AF_INET6;
+	else
+		return evs_errf(e, "\"%s\" expects inet or inet6", kw);
+	return 0;
+}
 
 int evsadm_parp_parse(int argc, char **argv, struct evsadm_parp_req *req, struct evs_err *e)
 {
@@ -25,7 +38,7 @@ int evsadm_parp_parse(int argc, char **argv, struct evsadm_parp_req *req, struct
 	if (evsadm_obj_op(&evsadm_parp_obj, &a, &req->op, e))
 		return -1;
 	if (req->op == EVSADM_OP_ADD || req->op == EVSADM_OP_DEL) {
-		if (evs_parse_addr("ADDR", evsadm_arg_next(&a), AF_INET, &p->addr, e))
+		if (evs_parse_addr("ADDR", evsadm_arg_next(&a), 0, &p->addr, e))
 			return -1;
 		EVS_SET(p, EVS_PARP_A_ADDR);
 	}
@@ -33,6 +46,11 @@ int evsadm_parp_parse(int argc, char **argv, struct evsadm_parp_req *req, struct
 		if (!strcmp(kw, "dev")) {
 			if (evsadm_once(&seen, 0, kw, e) ||
 			    evs_parse_ifname(kw, evsadm_arg_next(&a), req->dev, e))
+				return -1;
+		} else if (!strcmp(kw, "family") &&
+			   (req->op == EVSADM_OP_ON || req->op == EVSADM_OP_OFF)) {
+			if (evsadm_once(&p->has, EVS_PARP_A_FAMILY, kw, e) ||
+			    parse_family(kw, evsadm_arg_next(&a), &p->family, e))
 				return -1;
 		} else if (!strcmp(kw, "conn") && req->op == EVSADM_OP_ADD) {
 			if (evsadm_once(&p->has, EVS_PARP_A_CONN_ID, kw, e) ||

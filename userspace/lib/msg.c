@@ -181,8 +181,14 @@ void evs_msg_put_parp(struct nlmsghdr *nlh, const struct evs_parp_info *parp)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, EVS_A_PROXY_ARP);
 
+	uint16_t family = EVS_HAS(parp, EVS_PARP_A_ADDR) ? parp->addr.family :
+			  EVS_HAS(parp, EVS_PARP_A_FAMILY) ? parp->family : AF_INET;
+
 	if (EVS_HAS(parp, EVS_PARP_A_ADDR))
 		put_addr(nlh, EVS_PARP_A_ADDR, &parp->addr);
+	/* Absent means AF_INET: what a kernel without proxy NDP knows. */
+	if (family != AF_INET)
+		mnl_attr_put_u16(nlh, EVS_PARP_A_FAMILY, family);
 	if (EVS_HAS(parp, EVS_PARP_A_IFINDEX))
 		mnl_attr_put_u32(nlh, EVS_PARP_A_IFINDEX, parp->ifindex);
 	if (EVS_HAS(parp, EVS_PARP_A_CONN_ID))
@@ -520,6 +526,7 @@ static const enum mnl_attr_data_type parp_types[EVS_PARP_A_MAX + 1] = {
 	[EVS_PARP_A_IFINDEX] = MNL_TYPE_U32,
 	[EVS_PARP_A_CONN_ID] = MNL_TYPE_U32,
 	[EVS_PARP_A_ENABLE] = MNL_TYPE_U8,
+	[EVS_PARP_A_FAMILY] = MNL_TYPE_U16,
 };
 
 int evs_msg_get_parp(const struct nlattr *nest, struct evs_parp_info *parp)
@@ -529,7 +536,8 @@ int evs_msg_get_parp(const struct nlattr *nest, struct evs_parp_info *parp)
 	memset(parp, 0, sizeof(*parp));
 	if (get_tb(nest, tb, EVS_PARP_A_MAX, parp_types, &parp->has))
 		return -1;
-	if (tb[EVS_PARP_A_ADDR] && get_addr(tb[EVS_PARP_A_ADDR], AF_INET, 0, &parp->addr))
+	parp->family = tb[EVS_PARP_A_FAMILY] ? mnl_attr_get_u16(tb[EVS_PARP_A_FAMILY]) : AF_INET;
+	if (tb[EVS_PARP_A_ADDR] && get_addr(tb[EVS_PARP_A_ADDR], parp->family, 0, &parp->addr))
 		return -1;
 	if (tb[EVS_PARP_A_IFINDEX])
 		parp->ifindex = mnl_attr_get_u32(tb[EVS_PARP_A_IFINDEX]);

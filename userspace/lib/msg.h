@@ -101,9 +101,10 @@ struct evs_route_info {
 
 struct evs_parp_info {
 	uint64_t has;			/* bit per EVS_PARP_A_* */
-	struct evs_inaddr addr;		/* IPv4 */
+	struct evs_inaddr addr;		/* IPv4 (proxy ARP) or IPv6 (proxy NDP) */
 	uint32_t ifindex, conn_id;
 	uint8_t enable;
+	uint16_t family;		/* EVS_PARP_A_FAMILY; addr's wins */
 };
 
 struct evs_link_info {

@@ -309,7 +309,7 @@ UNIT_TEST(usage_errors_exit_2_naming_the_word)
 	UNIT_ASSERT_EQ_STR(r.err, "evsadm: route add: missing \"conn ID\" (a route lives and dies with its connection)\n");
 	RUN(&r, "proxy-arp", "add", "192.168.77.300", "dev", "lan0", "conn", "1");
 	UNIT_ASSERT_EQ_INT(r.rc, 2);
-	UNIT_ASSERT_EQ_STR(r.err, "evsadm: proxy-arp add: ADDR expects an IPv4 address, got \"192.168.77.300\"\n");
+	UNIT_ASSERT_EQ_STR(r.err, "evsadm: proxy-arp add: ADDR expects an IP address, got \"192.168.77.300\"\n");
 	RUN(&r, "monitor", "all");
 	UNIT_ASSERT_EQ_INT(r.rc, 2);
 	UNIT_ASSERT_EQ_STR(r.err, "evsadm: monitor: unexpected \"all\"\n");

@@ -323,6 +323,21 @@ UNIT_TEST(route_grammar_and_messages)
 	UNIT_ASSERT_EQ_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
 	UNIT_ASSERT(top(nlh, EVS_A_ROUTE) == NULL);
 
+	/* IPv6: a /128 by default, 16 bytes, AF_INET6. */
+	OK(evsadm_route_parse, "add 2001:db8:10::5 dev evs0 conn 7", &r);
+	nlh = evsadm_route_build(&r, 0x23, buf);
+	rt = top(nlh, EVS_A_ROUTE);
+	UNIT_ASSERT_EQ_INT(mnl_attr_get_u16(nested(rt, EVS_ROUTE_A_FAMILY)), AF_INET6);
+	a = nested(rt, EVS_ROUTE_A_DST);
+	UNIT_ASSERT(a && mnl_attr_get_payload_len(a) == 16);
+	UNIT_ASSERT_MEM_EQ(mnl_attr_get_payload(a),
+			   "\x20\x01\x0d\xb8\x00\x10\0\0\0\0\0\0\0\0\0\x05", 16);
+	UNIT_ASSERT_EQ_INT(mnl_attr_get_u8(nested(rt, EVS_ROUTE_A_PLEN)), 128);
+	OK(evsadm_route_parse, "add 2001:db8:99::/48 dev evs0 conn 7", &r);
+	UNIT_ASSERT_EQ_INT(r.rt.dst.plen, 48);
+	BAD(evsadm_route_parse, "add 2001:db8:99::1/48 dev evs0 conn 7",
+	    "PREFIX expects a prefix without host bits, got \"2001:db8:99::1/48\" (did you mean 2001:db8:99::/48?)");
+
 	BAD(evsadm_route_parse, "add 10.77.0.5/24 dev evs0 conn 7",
 	    "PREFIX expects a prefix without host bits, got \"10.77.0.5/24\" (did you mean 10.77.0.0/24?)");
 	BAD(evsadm_route_parse, "add dev evs0 conn 7", "PREFIX expects an IP prefix (ADDR[/LEN]), got \"dev\"");
@@ -378,9 +393,39 @@ UNIT_TEST(parp_grammar_and_messages)
 	OK(evsadm_parp_parse, "show", &r);
 	nlh = evsadm_parp_build(&r, 0x24, buf);
 	UNIT_ASSERT_EQ_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	/* An IPv4 entry carries no family: absent means AF_INET. */
+	OK(evsadm_parp_parse, "add 192.168.77.200 dev lan0 conn 7", &r);
+	nlh = evsadm_parp_build(&r, 0x24, buf);
+	UNIT_ASSERT(nested(top(nlh, EVS_A_PROXY_ARP), EVS_PARP_A_FAMILY) == NULL);
 
-	BAD(evsadm_parp_parse, "add 2001:db8::5 dev lan0 conn 7",
-	    "ADDR expects an IPv4 address, got \"2001:db8::5\"");
+	/* IPv6: a proxy NDP entry, 16 bytes and AF_INET6. */
+	OK(evsadm_parp_parse, "add 2001:db8:77::200 dev lan0 conn 7", &r);
+	nlh = evsadm_parp_build(&r, 0x24, buf);
+	p = top(nlh, EVS_A_PROXY_ARP);
+	a = nested(p, EVS_PARP_A_ADDR);
+	UNIT_ASSERT(a && mnl_attr_get_payload_len(a) == 16);
+	UNIT_ASSERT_MEM_EQ(mnl_attr_get_payload(a),
+			   "\x20\x01\x0d\xb8\x00\x77\0\0\0\0\0\0\0\0\x02\x00", 16);
+	UNIT_ASSERT_EQ_INT(mnl_attr_get_u16(nested(p, EVS_PARP_A_FAMILY)), AF_INET6);
+	OK(evsadm_parp_parse, "del 2001:db8:77::200 dev lan0", &r);
+	nlh = evsadm_parp_build(&r, 0x24, buf);
+	UNIT_ASSERT_EQ_INT(mnl_attr_get_u16(nested(top(nlh, EVS_A_PROXY_ARP), EVS_PARP_A_FAMILY)),
+			   AF_INET6);
+	/* The interface-wide switch: proxy_ndp with family inet6. */
+	OK(evsadm_parp_parse, "on dev lan0 family inet6", &r);
+	nlh = evsadm_parp_build(&r, 0x24, buf);
+	p = top(nlh, EVS_A_PROXY_ARP);
+	UNIT_ASSERT_EQ_INT(mnl_attr_get_u16(nested(p, EVS_PARP_A_FAMILY)), AF_INET6);
+	UNIT_ASSERT_EQ_INT(mnl_attr_get_u8(nested(p, EVS_PARP_A_ENABLE)), 1);
+	OK(evsadm_parp_parse, "off dev lan0 family inet", &r);
+	nlh = evsadm_parp_build(&r, 0x24, buf);
+	UNIT_ASSERT(nested(top(nlh, EVS_A_PROXY_ARP), EVS_PARP_A_FAMILY) == NULL);
+
+	BAD(evsadm_parp_parse, "add 2001:db8::g dev lan0 conn 7",
+	    "ADDR expects an IP address, got \"2001:db8::g\"");
+	BAD(evsadm_parp_parse, "on dev lan0 family inet7", "\"family\" expects inet or inet6");
+	BAD(evsadm_parp_parse, "add 2001:db8::5 dev lan0 conn 7 family inet6",
+	    "unknown keyword \"family\"");
 	BAD(evsadm_parp_parse, "add 192.168.77.200 dev lan0", "missing \"conn ID\" (an entry lives and dies with its connection)");
 	BAD(evsadm_parp_parse, "add 192.168.77.200 conn 7", "missing \"dev LANDEV\"");
 	BAD(evsadm_parp_parse, "del 192.168.77.200 dev lan0 conn 7", "unknown keyword \"conn\"");
