@@ -430,11 +430,9 @@ out:
 
 /* ---- backup servers (failover.h) --------------------------------------------- */
 
-static const char *gw_str(const struct sockaddr_in *a, char *buf, size_t n)
+static const char *gw_str(const struct sockaddr_storage *a, char *buf, size_t n)
 {
-	if (!inet_ntop(AF_INET, &a->sin_addr, buf, (socklen_t)n))
-		snprintf(buf, n, "?");
-	return buf;
+	return evs_sockaddr_str((const struct sockaddr *)a, false, buf, n);
 }
 
 /* The peer's gateway list, (re)built from its block when the block's
@@ -463,7 +461,7 @@ bool client_ctl_gateway(struct client_ctl *c, const struct ike_peer *p,
 		*out = p->server;
 		return out->ss_family != 0;
 	}
-	memcpy(out, failover_current(f), sizeof(struct sockaddr_in));
+	*out = *failover_current(f);
 	return true;
 }
 
@@ -500,7 +498,7 @@ void client_ctl_session_end(struct client_ctl *c, struct ike_sa *sa)
 		if (o != sa && o->state != IKE_S_DEAD && o->peer &&
 		    !strcmp(o->peer->name, sa->peer->name))
 			return;
-	gw_str((const struct sockaddr_in *)&sa->path.remote, was, sizeof(was));
+	gw_str(&sa->path.remote, was, sizeof(was));
 	if (failover_ended(f, sa->established != 0, sa->end_reason))
 		log_notice("%s: client: gateway %s of peer %s %s; next: %s", sa->name, was,
 			   sa->peer->name, sa->end_reason == EVS_END_DPD ? "is dead (DPD)" :

@@ -669,27 +669,25 @@ static int peer_server(const struct cfg_node *c, struct ike_peer *p,
 		      struct peer_tmp *t, struct evs_err *err)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 	uint32_t v;
 
 	if (cfg_nargs(c, 2, 4, err) < 0 || cfg_addr(c, 1, &ss, NULL, err) < 0)
 		return -1;
-	if (ss.ss_family != AF_INET)
-		return cfg_error(err, c, "server %s: only IPv4 works (evs.ko "
-				 "carries ESP over IPv4)", c->argv[1]);
 	v = 500;
 	if (c->argc > 2 && (strcmp(c->argv[2], "port") || c->argc != 4))
 		return cfg_error(err, c, "expected 'server ADDRESS [port N]'");
 	if (c->argc == 4 && cfg_u32(c, 3, 1, 65535, &v, err) < 0)
 		return -1;
-	in->sin_port = htons((uint16_t)v);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)v);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)v);
 	for (unsigned i = 0; i < p->n_servers; i++)
-		if (p->servers[i].sin_addr.s_addr == in->sin_addr.s_addr &&
-		    p->servers[i].sin_port == in->sin_port)
+		if (!memcmp(&p->servers[i], &ss, sizeof(ss)))
 			return cfg_error(err, c, "server %s given twice", c->argv[1]);
 	if (p->n_servers >= IKE_PEER_MAX_SERVERS)
 		return cfg_error(err, c, "more than %d 'server' lines", IKE_PEER_MAX_SERVERS);
-	p->servers[p->n_servers++] = *in;
+	p->servers[p->n_servers++] = ss;
 	if (p->n_servers == 1)
 		p->server = ss;
 	return 0;
@@ -1203,9 +1201,11 @@ static int load_global(struct cfg_node *n, struct ike_config *ike,
 			return cfg_error(err, n, "more than 8 listen addresses");
 		if (cfg_addr(n, 1, &ike->listen[ike->n_listen], NULL, err) < 0)
 			return -1;
-		if (ike->listen[ike->n_listen++].ss_family != AF_INET)
-			return cfg_error(err, n, "listen %s: only IPv4 works (evs.ko "
-					 "carries ESP over IPv4)", n->argv[1]);
+		for (unsigned i = 0; i < ike->n_listen; i++)
+			if (!memcmp(&ike->listen[i], &ike->listen[ike->n_listen],
+				    sizeof(ike->listen[i])))
+				return cfg_error(err, n, "listen %s given twice", n->argv[1]);
+		ike->n_listen++;
 		return 0;
 	}
 	if (cfg_is(n, "ports", NULL)) {
