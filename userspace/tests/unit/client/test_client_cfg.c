@@ -106,7 +106,8 @@ UNIT_TEST(peer_client_settings_errors_carry_file_and_line)
 {
 	expect_error("    local-network 10.77.200.1/24\n", 4,
 		     "has host bits set (the network is 10.77.200.0/24)");
-	expect_error("    remote-network 2001:db8::/32\n", 4, "only IPv4 networks");
+	expect_error("    local-network 2001:db8::/32\n", 4, "only IPv4 networks");
+	expect_error("    remote-network 2001:db8::1/32\n", 4, "the network is 2001:db8::/32");
 	expect_error("    local-network 10.77.200.0/33\n", 4, "bad prefix length");
 	expect_error("    local-network nowhere\n", 4, "not an IPv4 or IPv6 address");
 	expect_error("    remote-network 192.168.77.0/24\n"
