@@ -164,6 +164,22 @@ int pool6_lease(struct pool6_set *ps, const char *name, uint32_t owner,
 	return POOL_EXHAUSTED;
 }
 
+int pool6_take(struct pool6_set *ps, const struct evs_prefix *addr, uint32_t owner)
+{
+	uint32_t i;
+	struct pool6 *p = index_of(ps, addr, &i);
+
+	if (!p || !owner)
+		return POOL_BAD;
+	if (p->owner[i] == owner)
+		return POOL_OK;
+	if (p->owner[i])
+		return POOL_TAKEN;
+	p->owner[i] = owner;
+	p->in_use++;
+	return POOL_OK;
+}
+
 int pool6_release(struct pool6_set *ps, const struct evs_prefix *addr, uint32_t owner)
 {
 	uint32_t i;

@@ -48,6 +48,10 @@ int pool6_get_info_at(const struct pool6_set *ps, size_t i, struct pool6_info *i
  * /128) or POOL_EXHAUSTED / POOL_NO_POOL / POOL_BAD (owner 0). */
 int pool6_lease(struct pool6_set *ps, const char *name, uint32_t owner,
 		struct evs_prefix *addr);
+/* Hold addr for owner (a reload carries a lease into the new pools):
+ * POOL_OK (also when owner has it), POOL_TAKEN, POOL_BAD (outside every
+ * pool, owner 0). */
+int pool6_take(struct pool6_set *ps, const struct evs_prefix *addr, uint32_t owner);
 /* Give addr back; -1 (nothing changes) unless owner holds it. */
 int pool6_release(struct pool6_set *ps, const struct evs_prefix *addr, uint32_t owner);
 /* Hand addr from one owner to another (a renewed Phase 1); -1 unless
