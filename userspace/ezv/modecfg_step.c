@@ -59,8 +59,9 @@ static unsigned split_prefixes(const struct modecfg_net *split, unsigned n_split
 }
 
 /* What a server session's client may reach: the split-include networks
- * of both families; a family without any is tunnelled whole (0.0.0.0/0 or
- * ::/0) when the other has some; none at all: 0 (a full tunnel). */
+ * of both families; a family without any is tunnelled whole (0.0.0.0/0, or
+ * ::/0 for a group with an IPv6 pool) when the other has some; none at
+ * all: 0 (a full tunnel). */
 static unsigned server_nets(const struct ezv_settings *eff,
 			    struct evs_prefix nets[EVS_SESSION_MAX_NETS])
 {
@@ -70,7 +71,8 @@ static unsigned server_nets(const struct ezv_settings *eff,
 		nets[n++] = eff->split6[i];
 	if (!n)
 		return 0;
-	if ((!eff->n_split || !eff->n_split6) && n < EVS_SESSION_MAX_NETS) {
+	if ((!eff->n_split || (!eff->n_split6 && eff->pool6[0])) &&
+	    n < EVS_SESSION_MAX_NETS) {
 		memset(&nets[n], 0, sizeof(nets[n]));
 		nets[n++].family = eff->n_split ? AF_INET6 : AF_INET;
 	}
