@@ -249,7 +249,8 @@ static const char *state_of(const struct client_ctl *c, const struct ike_peer *p
 
 static struct failover *peer_fo(struct client_ctl *c, const struct ike_peer *p);
 static void fo_save(struct client_ctl *c);
-static const char *gw_str(const struct sockaddr_in *a, char *buf, size_t n);
+static const char *gw_str(const struct sockaddr_storage *a, char *buf, size_t n);
+static unsigned gw_port(const struct sockaddr_storage *a);
 
 /* The gateways the peer connects to, in order: its `server` lines, then
  * those its gateway pushed; which one the next or current session uses. */
@@ -263,7 +264,7 @@ static struct json_object *servers_json(struct client_ctl *c, const struct ike_p
 		struct json_object *o = json_object_new_object();
 
 		evs_json_add_str(o, "address", gw_str(&f->gw[i], b, sizeof(b)));
-		evs_json_add_u64(o, "port", ntohs(f->gw[i].sin_port));
+		evs_json_add_u64(o, "port", gw_port(&f->gw[i]));
 		evs_json_add_str(o, "from", i < f->n_config ? "config" : "gateway");
 		evs_json_add_bool(o, "current", i == f->cur);
 		json_object_array_add(arr, o);
@@ -496,11 +497,15 @@ out:
 
 /* ---- backup servers (failover.h) --------------------------------------------- */
 
-static const char *gw_str(const struct sockaddr_in *a, char *buf, size_t n)
+static const char *gw_str(const struct sockaddr_storage *a, char *buf, size_t n)
 {
-	if (!inet_ntop(AF_INET, &a->sin_addr, buf, (socklen_t)n))
-		snprintf(buf, n, "?");
-	return buf;
+	return evs_sockaddr_str((const struct sockaddr *)a, false, buf, n);
+}
+
+static unsigned gw_port(const struct sockaddr_storage *a)
+{
+	return ntohs(a->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)a)->sin6_port :
+						((const struct sockaddr_in *)a)->sin_port);
 }
 
 /* The peer's gateway list, (re)built from its block when the block's
@@ -545,7 +550,7 @@ static void fo_save(struct client_ctl *c)
 			char g[80];
 
 			snprintf(g, sizeof(g), "%s:%u", gw_str(&a->fo.gw[i], b, sizeof(b)),
-				 ntohs(a->fo.gw[i].sin_port));
+				 gw_port(&a->fo.gw[i]));
 			json_object_array_add(gws, json_object_new_string(g));
 		}
 		json_object_object_add(e, "gateways", gws);
@@ -562,24 +567,32 @@ static void fo_save(struct client_ctl *c)
 	json_object_put(o);
 }
 
-/* "A.B.C.D:PORT" */
-static bool gw_parse(const char *s, struct sockaddr_in *out)
+/* "192.0.2.1:500", "2001:db8::1:500": the port after the last colon. */
+static bool gw_parse(const char *s, struct sockaddr_storage *out)
 {
-	char a[32];
+	struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
+	char a[INET6_ADDRSTRLEN];
 	unsigned port;
 	const char *colon = strrchr(s, ':');
 
 	memset(out, 0, sizeof(*out));
-	if (!colon || (size_t)(colon - s) >= sizeof(a))
+	if (!colon || (size_t)(colon - s) >= sizeof(a) || sscanf(colon + 1, "%5u", &port) != 1 ||
+	    !port || port > 65535)
 		return false;
 	memcpy(a, s, (size_t)(colon - s));
 	a[colon - s] = '\0';
-	if (inet_pton(AF_INET, a, &out->sin_addr) != 1 || sscanf(colon + 1, "%5u", &port) != 1 ||
-	    !port || port > 65535)
-		return false;
-	out->sin_family = AF_INET;
-	out->sin_port = htons((uint16_t)port);
-	return true;
+	if (inet_pton(AF_INET, a, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		return true;
+	}
+	if (inet_pton(AF_INET6, a, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		return true;
+	}
+	return false;
 }
 
 /* One peer's record back into its list; false (logged) when it does not
@@ -587,7 +600,7 @@ static bool gw_parse(const char *s, struct sockaddr_in *out)
 static bool fo_load_one(struct client_ctl *c, struct json_object *e)
 {
 	struct json_object *v, *gws;
-	struct sockaddr_in gw[FAILOVER_MAX];
+	struct sockaddr_storage gw[FAILOVER_MAX];
 	const struct ike_peer *p;
 	struct client_admin *a;
 	unsigned n = 0;
@@ -665,7 +678,7 @@ bool client_ctl_gateway(struct client_ctl *c, const struct ike_peer *p,
 		*out = p->server;
 		return out->ss_family != 0;
 	}
-	memcpy(out, failover_current(f), sizeof(struct sockaddr_in));
+	*out = *failover_current(f);
 	return true;
 }
 
@@ -703,7 +716,7 @@ void client_ctl_session_end(struct client_ctl *c, struct ike_sa *sa)
 		if (o != sa && o->state != IKE_S_DEAD && o->peer &&
 		    !strcmp(o->peer->name, sa->peer->name))
 			return;
-	gw_str((const struct sockaddr_in *)&sa->path.remote, was, sizeof(was));
+	gw_str(&sa->path.remote, was, sizeof(was));
 	if (failover_ended(f, sa->established != 0, sa->end_reason)) {
 		log_notice("%s: client: gateway %s of peer %s %s; next: %s", sa->name, was,
 			   sa->peer->name, sa->end_reason == EVS_END_DPD ? "is dead (DPD)" :

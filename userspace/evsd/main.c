@@ -527,8 +527,13 @@ static int setup(struct evsd *d, const char *ctl_path)
 		return -1;
 	}
 	for (unsigned i = 0; (fd = net_natt_fd(&d->net, i)) >= 0; i++)
-		if (kernel_encap_attach(d->kernel, fd) < 0)
-			return -1;
+		if (kernel_encap_attach(d->kernel, fd) < 0) {
+			if (net_natt_family(&d->net, i) != AF_INET6)
+				return -1;
+			/* IKE over IPv6 still works; NAT-T ESP over it does not */
+			log_warn("the IPv6 NAT-T socket is not attached: ESP in UDP "
+				 "over IPv6 is not decapsulated");
+		}
 	if (d->role == EVS_ROLE_CLIENT) {
 		d->host = client_host_new(NULL);
 		if (!d->host)

@@ -83,10 +83,13 @@ static int open_one(struct net *n, struct net *old,
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (addr->ss_family == AF_INET)
+	if (addr->ss_family == AF_INET) {
 		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-	else
+	} else {
+		/* IPv6 only: IPv4 has its own sockets (no mapped addresses) */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
 	if (bind(fd, (struct sockaddr *)&s->bound, ss_len(&s->bound)) < 0) {
 		ike_addr_str((struct sockaddr *)&s->bound, a, sizeof(a));
 		evs_errf(err, "bind %s: %s", a, strerror(errno));
@@ -142,13 +145,15 @@ static int net_build(struct net *n, struct net *old, const struct ike_config *ik
 {
 	uint16_t port = ike->port ? ike->port : 500;
 	uint16_t nport = ike->natt_port ? ike->natt_port : 4500;
-	const struct sockaddr_storage *v4 = NULL;
-	struct sockaddr_storage any;
-	unsigned n_v4 = 0;
+	const struct sockaddr_storage *v4 = NULL, *v6 = NULL;
+	struct sockaddr_storage any, any6;
+	unsigned n_v4 = 0, n_v6 = 0;
 
 	memset(n, 0, sizeof(*n));
 	memset(&any, 0, sizeof(any));
 	any.ss_family = AF_INET;
+	memset(&any6, 0, sizeof(any6));
+	any6.ss_family = AF_INET6;
 	if (!ike->n_listen) {
 		if (open_one(n, old, &any, port, false, err) < 0 ||
 		    open_one(n, old, &any, nport, true, err) < 0)
@@ -162,17 +167,25 @@ static int net_build(struct net *n, struct net *old, const struct ike_config *ik
 		if (is_v4(&ike->listen[i])) {
 			v4 = &ike->listen[i];
 			n_v4++;
-		} else if (open_one(n, old, &ike->listen[i], nport, true, err) < 0) {
-			goto fail;	/* IKE only: evs.ko's ESP-in-UDP is IPv4 */
+		} else {
+			v6 = &ike->listen[i];
+			n_v6++;
 		}
 	}
-	/* evs.ko takes ESP-in-UDP from one socket per namespace: several
-	 * IPv4 listen addresses share one wildcard 4500 socket. */
+	/* evs.ko takes ESP-in-UDP from one socket per namespace and family:
+	 * several listen addresses of a family share one wildcard 4500
+	 * socket. */
 	if (n_v4) {
 		if (open_one(n, old, n_v4 == 1 ? v4 : &any, nport, true, err) < 0)
 			goto fail;
 		n->s[n->n - 1].attach = true;
 		n->s[n->n - 1].filter = n_v4 > 1;
+	}
+	if (n_v6) {
+		if (open_one(n, old, n_v6 == 1 ? v6 : &any6, nport, true, err) < 0)
+			goto fail;
+		n->s[n->n - 1].attach = true;
+		n->s[n->n - 1].filter = n_v6 > 1;
 	}
 	return 0;
 fail:
@@ -251,12 +264,26 @@ void net_close(struct net *n)
 	n->dump = false;
 }
 
-int net_natt_fd(const struct net *n, unsigned idx)
+static const struct net_sock *natt_sock(const struct net *n, unsigned idx)
 {
 	for (unsigned i = 0; i < n->n; i++)
 		if (n->s[i].attach && !idx--)
-			return n->s[i].fd;
-	return -1;
+			return &n->s[i];
+	return NULL;
+}
+
+int net_natt_fd(const struct net *n, unsigned idx)
+{
+	const struct net_sock *s = natt_sock(n, idx);
+
+	return s ? s->fd : -1;
+}
+
+int net_natt_family(const struct net *n, unsigned idx)
+{
+	const struct net_sock *s = natt_sock(n, idx);
+
+	return s ? s->bound.ss_family : AF_UNSPEC;
 }
 
 /* The destination address of a received datagram. */
@@ -362,7 +389,7 @@ static int send_from(const struct net_sock *s, const struct ike_path *p,
 {
 	union {
 		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} ctl;
 	struct msghdr mh = {
 		.msg_name = (void *)&p->remote,
@@ -386,6 +413,24 @@ static int send_from(const struct net_sock *s, const struct ike_path *p,
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
 		memset(&pi, 0, sizeof(pi));
 		pi.ipi_spec_dst = ((const struct sockaddr_in *)&p->local)->sin_addr;
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else if (p->local.ss_family == AF_INET6 &&
+		   !IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&p->local)->sin6_addr) &&
+		   IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&s->bound)->sin6_addr)) {
+		/* a wildcard socket: answer from the address asked */
+		struct in6_pktinfo pi;
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi6_addr = ((const struct sockaddr_in6 *)&p->local)->sin6_addr;
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
 	}
 	if (sendmsg(s->fd, &mh, 0) < 0) {

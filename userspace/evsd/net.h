@@ -4,11 +4,12 @@
  * after the 4-byte non-ESP marker, 1-byte 0xff NAT keepalives, everything
  * else is ESP, which evs.ko consumes once the socket is attached with
  * EVS_CMD_ENCAP_ATTACH).  One UDP 500 socket per listen address (or one
- * wildcard socket); IPv4 NAT-T has exactly one 4500 socket, because evs.ko
- * takes ESP-in-UDP from one socket per namespace: bound to the listen
- * address when there is one, else a wildcard whose IKE datagrams to other
- * addresses are dropped.  Wildcard sockets use IP_PKTINFO so answers leave
- * from the address they came to.
+ * wildcard socket); NAT-T has exactly one 4500 socket per family, because
+ * evs.ko takes ESP-in-UDP from one socket per namespace and family: bound
+ * to the listen address when there is one, else a wildcard whose IKE
+ * datagrams to other addresses are dropped.  Wildcard sockets use
+ * IP_PKTINFO / IPV6_PKTINFO so answers leave from the address they came
+ * to.  IPv6 sockets are IPV6_V6ONLY.
  */
 #ifndef EVSD_NET_H
 #define EVSD_NET_H
@@ -66,7 +67,9 @@ int net_keepalive(void *arg, const struct ike_path *p);
 int net_local_for(const struct net *n, const struct sockaddr_storage *remote,
 		  uint16_t port, struct sockaddr_storage *local);
 /* The descriptors of the 4500 sockets evs.ko takes ESP from
- * (EVS_CMD_ENCAP_ATTACH): idx 0, 1, ... until -1; at most one. */
+ * (EVS_CMD_ENCAP_ATTACH): idx 0, 1, ... until -1; at most one per
+ * family; and the family of the idx-th (AF_UNSPEC past the end). */
 int net_natt_fd(const struct net *n, unsigned idx);
+int net_natt_family(const struct net *n, unsigned idx);
 
 #endif

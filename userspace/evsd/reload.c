@@ -28,6 +28,14 @@ static const char *cfg_device(const struct evsd_config *c)
 	return c->ike.device[0] ? c->ike.device : "evs0";
 }
 
+static bool natt_in(const struct net *n, int fd)
+{
+	for (unsigned i = 0; net_natt_fd(n, i) >= 0; i++)
+		if (net_natt_fd(n, i) == fd)
+			return true;
+	return false;
+}
+
 static bool fd_in(const struct net *n, int fd)
 {
 	for (unsigned i = 0; i < n->n; i++)
@@ -41,15 +49,16 @@ static bool fd_in(const struct net *n, int fd)
  * the new ones are. */
 static void switch_sockets(struct evsd *d, const struct net *before, struct net *gone)
 {
-	int old_natt = net_natt_fd(before, 0), new_natt = net_natt_fd(&d->net, 0);
+	int fd;
 
-	if (d->kernel && old_natt != new_natt) {
-		if (old_natt >= 0)
-			kernel_encap_detach(d->kernel, old_natt);
-		if (new_natt >= 0 && kernel_encap_attach(d->kernel, new_natt) < 0)
-			log_err("reload: the new NAT-T socket is not attached: "
-				"ESP in UDP is not decapsulated");
-	}
+	for (unsigned i = 0; d->kernel && (fd = net_natt_fd(before, i)) >= 0; i++)
+		if (!natt_in(&d->net, fd))
+			kernel_encap_detach(d->kernel, fd);
+	for (unsigned i = 0; d->kernel && (fd = net_natt_fd(&d->net, i)) >= 0; i++)
+		if (!natt_in(before, fd) && kernel_encap_attach(d->kernel, fd) < 0)
+			log_err("reload: the new NAT-T socket (%s) is not attached: "
+				"ESP in UDP is not decapsulated",
+				net_natt_family(&d->net, i) == AF_INET6 ? "IPv6" : "IPv4");
 	for (unsigned i = 0; i < gone->n; i++)
 		if (d->loop)
 			loop_del_fd(d->loop, gone->s[i].fd);

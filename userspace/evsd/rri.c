@@ -64,15 +64,16 @@ static int request(struct rri *r, struct nlmsghdr *nlh, struct evs_err *err)
 	return 0;
 }
 
-int rri_route_add(struct rri *r, uint32_t conn_id, uint32_t addr, unsigned plen,
-		  struct evs_err *err)
+/* An IPv4 or IPv6 destination: EVS_ROUTE_A_FAMILY says which. */
+static int route_add(struct rri *r, uint32_t conn_id, const struct evs_inaddr *dst,
+		     struct evs_err *err)
 {
 	char buf[EVS_NL_BUFSZ];
 	struct evs_route_info rt = { 0 };
 	struct evs_msg_dev dev = { 0 };
 	struct nlmsghdr *nlh;
 
-	ip4(&rt.dst, addr, plen);
+	rt.dst = *dst;
 	rt.conn_id = conn_id;
 	EVS_SET(&rt, EVS_ROUTE_A_DST);
 	EVS_SET(&rt, EVS_ROUTE_A_CONN_ID);
@@ -84,8 +85,35 @@ int rri_route_add(struct rri *r, uint32_t conn_id, uint32_t addr, unsigned plen,
 	return request(r, nlh, err);
 }
 
-int rri_parp_add(struct rri *r, uint32_t conn_id, uint32_t addr,
-		 const char *lan_if, struct evs_err *err)
+int rri_route_add(struct rri *r, uint32_t conn_id, uint32_t addr, unsigned plen,
+		  struct evs_err *err)
+{
+	struct evs_inaddr a;
+
+	ip4(&a, addr, plen);
+	return route_add(r, conn_id, &a, err);
+}
+
+static void prefix_in(struct evs_inaddr *a, const struct evs_prefix *p)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = p->family == AF_INET6 ? AF_INET6 : AF_INET;
+	a->plen = p->plen;
+	memcpy(a->a, p->addr, evs_prefix_addr_len(p));
+}
+
+int rri_route6_add(struct rri *r, uint32_t conn_id, const struct evs_prefix *p,
+		   struct evs_err *err)
+{
+	struct evs_inaddr a;
+
+	prefix_in(&a, p);
+	return route_add(r, conn_id, &a, err);
+}
+
+/* Proxy ARP (4-byte address) or proxy NDP (16 bytes) on lan_if. */
+static int parp_add(struct rri *r, uint32_t conn_id, const struct evs_inaddr *addr,
+		    const char *lan_if, struct evs_err *err)
 {
 	char buf[EVS_NL_BUFSZ];
 	struct evs_parp_info p = { 0 };
@@ -96,7 +124,7 @@ int rri_parp_add(struct rri *r, uint32_t conn_id, uint32_t addr,
 		evs_errf(err, "LAN interface \"%s\": %s", lan_if, strerror(errno));
 		return -1;
 	}
-	ip4(&p.addr, addr, 32);
+	p.addr = *addr;
 	p.conn_id = conn_id;
 	EVS_SET(&p, EVS_PARP_A_ADDR);
 	EVS_SET(&p, EVS_PARP_A_IFINDEX);
@@ -105,6 +133,25 @@ int rri_parp_add(struct rri *r, uint32_t conn_id, uint32_t addr,
 			       EVS_GENL_VERSION, 0);
 	evs_msg_put_parp(nlh, &p);
 	return request(r, nlh, err);
+}
+
+int rri_parp_add(struct rri *r, uint32_t conn_id, uint32_t addr,
+		 const char *lan_if, struct evs_err *err)
+{
+	struct evs_inaddr a;
+
+	ip4(&a, addr, 32);
+	return parp_add(r, conn_id, &a, lan_if, err);
+}
+
+int rri_ndp_add(struct rri *r, uint32_t conn_id, const struct evs_prefix *addr,
+		const char *lan_if, struct evs_err *err)
+{
+	struct evs_inaddr a;
+
+	prefix_in(&a, addr);
+	a.plen = 128;
+	return parp_add(r, conn_id, &a, lan_if, err);
 }
 
 struct dump_ctx {
@@ -155,6 +202,18 @@ static int ezv_parp_add(void *karg, uint32_t conn_id, uint32_t addr,
 	return rri_parp_add(karg, conn_id, addr, lan_if, err);
 }
 
+static int ezv_route6_add(void *karg, uint32_t conn_id, const struct evs_prefix *p,
+			  struct evs_err *err)
+{
+	return rri_route6_add(karg, conn_id, p, err);
+}
+
+static int ezv_ndp_add(void *karg, uint32_t conn_id, const struct evs_prefix *addr,
+		       const char *lan_if, struct evs_err *err)
+{
+	return rri_ndp_add(karg, conn_id, addr, lan_if, err);
+}
+
 static int ezv_dump_sa_counters(void *karg, ezv_sa_counter_fn fn, void *arg)
 {
 	return rri_dump_sa_counters(karg, fn, arg);
@@ -164,4 +223,6 @@ const struct ezv_kernel_ops rri_ezv_ops = {
 	.route_add = ezv_route_add,
 	.parp_add = ezv_parp_add,
 	.dump_sa_counters = ezv_dump_sa_counters,
+	.route6_add = ezv_route6_add,
+	.ndp_add = ezv_ndp_add,
 };

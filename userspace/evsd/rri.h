@@ -30,6 +30,13 @@ int rri_route_add(struct rri *r, uint32_t conn_id, uint32_t addr, unsigned plen,
 		  struct evs_err *err);
 int rri_parp_add(struct rri *r, uint32_t conn_id, uint32_t addr,
 		 const char *lan_if, struct evs_err *err);
+/* IPv6: the route to p (EVS_ROUTE_A_FAMILY AF_INET6, 16-byte address),
+ * and the proxy NDP entry of addr on lan_if (a 16-byte EVS_PARP_A_ADDR:
+ * the IPv6 counterpart of proxy ARP). */
+int rri_route6_add(struct rri *r, uint32_t conn_id, const struct evs_prefix *p,
+		   struct evs_err *err);
+int rri_ndp_add(struct rri *r, uint32_t conn_id, const struct evs_prefix *addr,
+		const char *lan_if, struct evs_err *err);
 
 /* Traffic of one connection, summed over its SAs as the gateway sees it:
  * rx = from the client (inbound SAs), tx = to it (outbound SAs). */

@@ -88,6 +88,58 @@ static int parse_nets(const struct cfg_node *n, struct modecfg_net *nets,
 	return 0;
 }
 
+/* dns A..: IPv4 and IPv6 servers, at most MODECFG_MAX_SERVERS of each. */
+static int parse_dns(const struct cfg_node *n, struct ezv_settings *s,
+		     struct evs_err *err)
+{
+	if (want_args(n, 2, 1 + 2 * MODECFG_MAX_SERVERS, err))
+		return -1;
+	s->n_dns = s->n_dns6 = 0;
+	for (unsigned i = 1; i < n->argc; i++) {
+		struct in6_addr a6;
+
+		if (inet_pton(AF_INET6, n->argv[i], &a6) != 1) {
+			if (s->n_dns >= MODECFG_MAX_SERVERS)
+				return cfg_error(err, n, "more than %d IPv4 DNS servers",
+						 MODECFG_MAX_SERVERS);
+			if (parse_ip4(n, i, &s->dns[s->n_dns++], err))
+				return -1;
+			continue;
+		}
+		if (s->n_dns6 >= MODECFG_MAX_SERVERS)
+			return cfg_error(err, n, "more than %d IPv6 DNS servers",
+					 MODECFG_MAX_SERVERS);
+		memcpy(s->dns6[s->n_dns6++], &a6, 16);
+	}
+	return 0;
+}
+
+/* split-include N/L..: IPv4 networks (Unity) and IPv6 ones
+ * (INTERNAL_IP6_SUBNET). */
+static int parse_split(const struct cfg_node *n, struct ezv_settings *s,
+		       struct evs_err *err)
+{
+	if (want_args(n, 2, 1 + MODECFG_MAX_NETS, err))
+		return -1;
+	s->n_split = s->n_split6 = 0;
+	for (unsigned i = 1; i < n->argc; i++) {
+		struct evs_inaddr p;
+		struct evs_err e;
+
+		if (!strchr(n->argv[i], ':')) {
+			if (parse_net(n, i, &s->split[s->n_split++], err))
+				return -1;
+			continue;
+		}
+		if (evs_parse_prefix(n->argv[0], n->argv[i], AF_INET6, true, &p, &e))
+			return cfg_error(err, n, "%s", e.msg);
+		s->split6[s->n_split6].family = AF_INET6;
+		s->split6[s->n_split6].plen = p.plen;
+		memcpy(s->split6[s->n_split6++].addr, p.a, 16);
+	}
+	return 0;
+}
+
 static int parse_servers(const struct cfg_node *n, uint32_t *list, unsigned *count,
 			 struct evs_err *err)
 {
@@ -202,13 +254,16 @@ static int parse_setting(const struct cfg_node *n, struct ezv_settings *s,
 	int f, v;
 
 	if (!strcmp(kw, "pool")) {
+		/* pool NAME [NAME]: an IPv4 pool and/or an IPv6 one; which is
+		 * which is known once every pool is (check_settings) */
 		f = EZV_POOL;
-		if (want_args(n, 2, 2, err))
+		if (want_args(n, 2, 3, err))
 			return -1;
 		snprintf(s->pool, sizeof(s->pool), "%s", n->argv[1]);
+		snprintf(s->pool6, sizeof(s->pool6), "%s", n->argc > 2 ? n->argv[2] : "");
 	} else if (!strcmp(kw, "dns")) {
 		f = EZV_DNS;
-		if (parse_servers(n, s->dns, &s->n_dns, err))
+		if (parse_dns(n, s, err))
 			return -1;
 	} else if (!strcmp(kw, "wins")) {
 		f = EZV_WINS;
@@ -223,7 +278,7 @@ static int parse_setting(const struct cfg_node *n, struct ezv_settings *s,
 		strcpy(s->domain, n->argv[1]);
 	} else if (!strcmp(kw, "split-include")) {
 		f = EZV_SPLIT_INCLUDE;
-		if (parse_nets(n, s->split, &s->n_split, false, err))
+		if (parse_split(n, s, err))
 			return -1;
 	} else if (!strcmp(kw, "split-dns")) {
 		f = EZV_SPLIT_DNS;
@@ -704,6 +759,17 @@ static int load_pool(struct cfg_node *n, struct easyvpn_config *c, struct evs_er
 		if (parse_ip4(n, 2, &first, err) || parse_ip4(n, 3, &last, err))
 			return -1;
 		r = pool_add(c->pools, n->argv[1], first, last, &msg);
+	} else if (strchr(n->argv[2], ':')) {
+		struct evs_prefix p6 = { .family = AF_INET6 };
+		struct evs_inaddr p;
+
+		if (evs_parse_prefix(n->argv[0], n->argv[2], AF_INET6, true, &p, &msg))
+			return cfg_error(err, n, "%s", msg.msg);
+		if (pool6_exists(c->pools6, n->argv[1]))
+			return cfg_error(err, n, "pool \"%s\" defined twice", n->argv[1]);
+		p6.plen = p.plen;
+		memcpy(p6.addr, p.a, 16);
+		r = pool6_add(c->pools6, n->argv[1], &p6, c->pools, &msg);
 	} else {
 		struct modecfg_net net;
 
@@ -718,11 +784,29 @@ static int load_pool(struct cfg_node *n, struct easyvpn_config *c, struct evs_er
 }
 
 static int check_settings(const struct cfg_node *where, const struct easyvpn_config *c,
-			  const struct ezv_settings *s, const char *what,
+			  struct ezv_settings *s, const char *what,
 			  const char *name, struct evs_err *err)
 {
-	if ((s->has & EZV_BIT(EZV_POOL)) && !pool_exists(c->pools, s->pool))
-		return cfg_error(err, where, "%s \"%s\": no pool \"%s\"", what, name, s->pool);
+	if (s->has & EZV_BIT(EZV_POOL)) {
+		/* pool A [B]: at most one of each family, in either order */
+		const char *names[2] = { s->pool, s->pool6 };
+		char v4[POOL_NAME_MAX + 1] = "", v6[POOL_NAME_MAX + 1] = "";
+
+		for (unsigned i = 0; i < 2 && names[i][0]; i++) {
+			bool is6 = pool6_exists(c->pools6, names[i]);
+
+			if (!is6 && !pool_exists(c->pools, names[i]))
+				return cfg_error(err, where, "%s \"%s\": no pool \"%s\"", what,
+						 name, names[i]);
+			if ((is6 ? v6 : v4)[0])
+				return cfg_error(err, where, "%s \"%s\": two %s pools (\"%s\", "
+						 "\"%s\"): name one IPv4 and one IPv6 pool", what,
+						 name, is6 ? "IPv6" : "IPv4", is6 ? v6 : v4, names[i]);
+			snprintf(is6 ? v6 : v4, sizeof(v4), "%s", names[i]);
+		}
+		snprintf(s->pool, sizeof(s->pool), "%s", v4);
+		snprintf(s->pool6, sizeof(s->pool6), "%s", v6);
+	}
 	if ((s->has & EZV_BIT(EZV_AUTH)) && s->auth != EZV_AUTH_LOCAL && !c->aaa.n_servers)
 		return cfg_error(err, where, "%s \"%s\": authentication %s but aaa has no "
 				 "radius-server", what, name, ezv_auth_name(s->auth));
@@ -793,7 +877,7 @@ static int validate(struct cfg_node *root, struct easyvpn_config *c, struct evs_
 		return cfg_error(err, node_kw(root, "aaa"),
 				 "aaa accounting radius needs a radius-server");
 	for (size_t i = 0; i < c->n_groups; i++) {
-		const struct ezv_group *g = &c->groups[i];
+		struct ezv_group *g = &c->groups[i];
 		const struct cfg_node *n = node_at(root, g->file, g->line);
 
 		if (check_settings(n, c, &g->s, "group", g->name, err) ||
@@ -805,7 +889,7 @@ static int validate(struct cfg_node *root, struct easyvpn_config *c, struct evs_
 				   g->file, g->line, g->name);
 	}
 	for (size_t i = 0; i < c->n_users; i++) {
-		const struct ezv_user *u = &c->users[i];
+		struct ezv_user *u = &c->users[i];
 		const struct cfg_node *n = node_at(root, u->file, u->line);
 
 		if (u->group[0] && !ezv_find_group(c, u->group, strlen(u->group)))
@@ -842,7 +926,10 @@ int easyvpn_config_load(struct cfg_node *root, struct easyvpn_config **out,
 	c->xauth.lockout_failures = 5;
 	c->xauth.lockout_seconds = 300;
 	c->pools = pool_set_new();
-	if (!c->pools) {
+	c->pools6 = pool6_set_new();
+	if (!c->pools || !c->pools6) {
+		pool_set_free(c->pools);
+		pool6_set_free(c->pools6);
 		free(c);
 		return cfg_error(err, root, "out of memory");
 	}

@@ -58,6 +58,12 @@ struct ezv_kernel_ops {
 	int (*parp_add)(void *karg, uint32_t conn_id, uint32_t addr,
 			const char *lan_if, struct evs_err *err);
 	int (*dump_sa_counters)(void *karg, ezv_sa_counter_fn fn, void *arg);
+	/* IPv6 (may be NULL): the route to a client's address, and its
+	 * proxy NDP entry on lan_if */
+	int (*route6_add)(void *karg, uint32_t conn_id, const struct evs_prefix *p,
+			  struct evs_err *err);
+	int (*ndp_add)(void *karg, uint32_t conn_id, const struct evs_prefix *addr,
+		       const char *lan_if, struct evs_err *err);
 };
 
 struct ezv;

@@ -35,13 +35,17 @@ void ezv_merge(const struct ezv_settings *group, const struct ezv_settings *user
 	*out = *group;
 	if (!user)
 		return;
-	TAKE(EZV_POOL, memcpy(out->pool, user->pool, sizeof(out->pool)));
-	TAKE(EZV_DNS, out->n_dns = user->n_dns; memcpy(out->dns, user->dns, sizeof(out->dns)));
+	TAKE(EZV_POOL, memcpy(out->pool, user->pool, sizeof(out->pool));
+	     memcpy(out->pool6, user->pool6, sizeof(out->pool6)));
+	TAKE(EZV_DNS, out->n_dns = user->n_dns; memcpy(out->dns, user->dns, sizeof(out->dns));
+	     out->n_dns6 = user->n_dns6; memcpy(out->dns6, user->dns6, sizeof(out->dns6)));
 	TAKE(EZV_WINS, out->n_wins = user->n_wins;
 	     memcpy(out->wins, user->wins, sizeof(out->wins)));
 	TAKE(EZV_DOMAIN, memcpy(out->domain, user->domain, sizeof(out->domain)));
 	TAKE(EZV_SPLIT_INCLUDE, out->n_split = user->n_split;
-	     memcpy(out->split, user->split, sizeof(out->split)));
+	     memcpy(out->split, user->split, sizeof(out->split));
+	     out->n_split6 = user->n_split6;
+	     memcpy(out->split6, user->split6, sizeof(out->split6)));
 	TAKE(EZV_SPLIT_DNS, memcpy(out->split_dns, user->split_dns, sizeof(out->split_dns)));
 	TAKE(EZV_BANNER, memcpy(out->banner, user->banner, sizeof(out->banner)));
 	TAKE(EZV_BACKUP_SERVERS, memcpy(out->backup_servers, user->backup_servers,
@@ -151,6 +155,17 @@ void ezv_offer(const struct ezv_settings *eff, uint32_t addr, uint32_t mask,
 		memcpy(m->dns, eff->dns, sizeof(m->dns));
 		m->has |= MCF_BIT(MCF_IP4_DNS);
 	}
+	/* IPv6 values go to a client only when it asks (modecfg_answer) */
+	if (eff->n_dns6) {
+		m->n_dns6 = eff->n_dns6;
+		memcpy(m->dns6, eff->dns6, sizeof(m->dns6));
+		m->has |= MCF_BIT(MCF_IP6_DNS);
+	}
+	if (eff->n_split6) {
+		m->n_subnet6 = eff->n_split6;
+		memcpy(m->subnet6, eff->split6, sizeof(m->subnet6));
+		m->has |= MCF_BIT(MCF_IP6_SUBNET);
+	}
 	if (eff->n_wins) {
 		m->n_nbns = eff->n_wins;
 		memcpy(m->nbns, eff->wins, sizeof(m->nbns));
@@ -238,6 +253,7 @@ void easyvpn_config_free(struct easyvpn_config *c)
 	free(c->groups);
 	free(c->users);
 	pool_set_free(c->pools);
+	pool6_set_free(c->pools6);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -21,6 +21,7 @@
 
 #include "ezv/modecfg.h"
 #include "ezv/pool.h"
+#include "ezv/pool6.h"
 #include "lib/err.h"
 #include "lib/secret.h"
 
@@ -71,6 +72,10 @@ const char *ezv_auth_name(enum ezv_auth a);
 struct ezv_settings {
 	uint32_t has;				/* EZV_BIT(field) */
 	char pool[POOL_NAME_MAX + 1];
+	char pool6[POOL_NAME_MAX + 1];		/* the IPv6 pool, "" = none */
+	unsigned n_dns6, n_split6;		/* IPv6 DNS servers, split-include */
+	uint8_t dns6[MODECFG_MAX_SERVERS][16];
+	struct evs_prefix split6[MODECFG_MAX_NETS];
 	unsigned n_dns, n_wins;
 	uint32_t dns[MODECFG_MAX_SERVERS], wins[MODECFG_MAX_SERVERS];
 	char domain[MODECFG_NAME_MAX];
@@ -180,6 +185,7 @@ struct easyvpn_config {
 	struct ezv_aaa aaa;
 	struct ezv_xauth_cfg xauth;
 	struct pool_set *pools;			/* templates: names and ranges */
+	struct pool6_set *pools6;		/* the IPv6 ones */
 	size_t n_groups, n_users;
 	struct ezv_group *groups;
 	struct ezv_user *users;

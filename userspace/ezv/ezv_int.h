@@ -80,6 +80,8 @@ struct ezv_sess {
 	char group[EZV_NAME_MAX + 1];	/* the policy group */
 	struct ezv_settings eff;
 	uint32_t addr, mask;		/* inner address (host order), 0 = none */
+	struct evs_prefix addr6;	/* IPv6 inner address (/128) when have_addr6 */
+	bool have_addr6;
 	char pool[POOL_NAME_MAX + 1];	/* "" = fixed address */
 	struct modecfg offer;
 
@@ -225,6 +227,10 @@ void ezv_xauth_expire(struct ezv_sess *x, uint64_t now);
 
 /* Choose and hold x's inner address (x->eff decided); -1 with why. */
 int ezv_lease_address(struct ezv_sess *x, struct evs_err *why);
+/* The client asked for an IPv6 address: a /128 of the group's IPv6 pool
+ * (once per session; 0 also when the group has none, -1 with why when
+ * the pool is exhausted). */
+int ezv_lease_address6(struct ezv_sess *x, struct evs_err *why);
 /* The session ends: its address goes back (to a session it was taken
  * over from, or to its pool), its claims go. */
 void ezv_lease_release(struct ezv_sess *x);

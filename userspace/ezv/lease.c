@@ -191,6 +191,8 @@ int ezv_lease_address(struct ezv_sess *x, struct evs_err *why)
 		evs_errf(why, "group \"%s\" has no pool and the user no address", x->group);
 		return -1;
 	}
+	if (!x->eff.pool[0])
+		return 0;	/* an IPv6 pool only: ezv_lease_address6 */
 	r = pool_lease(z->cfg->pools, x->eff.pool, x->id, 0, &leased);
 	if (r) {
 		evs_errf(why, "pool \"%s\": %s", x->eff.pool, pool_result_str(r));
@@ -229,10 +231,44 @@ static void hand_back_address(struct ezv_sess *x)
 	}
 }
 
+int ezv_lease_address6(struct ezv_sess *x, struct evs_err *why)
+{
+	char a[EVS_PREFIX_STRLEN];
+	int r;
+
+	if (x->have_addr6 || !x->eff.pool6[0] || x->eff.mode != EZV_MODE_CLIENT)
+		return 0;
+	r = pool6_lease(x->z->cfg->pools6, x->eff.pool6, x->id, &x->addr6);
+	if (r) {
+		evs_errf(why, "pool \"%s\": %s", x->eff.pool6, pool_result_str(r));
+		return -1;
+	}
+	x->have_addr6 = true;
+	x->z->st.leases++;
+	log_notice("%s: modecfg: IPv6 address %s from pool \"%s\" for \"%s\"",
+		   evs_session_name(x->s), evs_prefix_str(&x->addr6, a, sizeof(a)),
+		   x->eff.pool6, x->user);
+	return 0;
+}
+
+static void release6(struct ezv_sess *x)
+{
+	char a[EVS_PREFIX_STRLEN];
+
+	if (!x->have_addr6)
+		return;
+	if (!pool6_release(x->z->cfg->pools6, &x->addr6, x->id))
+		log_notice("%s: modecfg: IPv6 address %s of \"%s\" returned to pool \"%s\"",
+			   evs_session_name(x->s), evs_prefix_str(&x->addr6, a, sizeof(a)),
+			   x->user, x->eff.pool6);
+	x->have_addr6 = false;
+}
+
 void ezv_lease_release(struct ezv_sess *x)
 {
 	char a[16];
 
+	release6(x);
 	if (x->addr)
 		hand_back_address(x);
 	if (x->addr && pool_release_owner(x->z->cfg->pools, x->id)) {
@@ -250,6 +286,33 @@ void ezv_lease_release(struct ezv_sess *x)
 
 /* ---- RRI ------------------------------------------------------------------ */
 
+/* An IPv6 connection of a client: the route to its /128 and, with proxy-arp
+ * on, the proxy NDP entry on the LAN (the IPv6 proxy ARP). */
+static void rri_add6(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
+{
+	const struct ezv *z = x->z;
+	char a[EVS_PREFIX_STRLEN];
+	struct evs_err err;
+
+	if (x->eff.mode != EZV_MODE_CLIENT || !x->have_addr6 || !z->kops->route6_add)
+		return;
+	evs_prefix_str(&x->addr6, a, sizeof(a));
+	if (z->kops->route6_add(z->karg, conn_id, &x->addr6, &err))
+		log_warn("%s: rri: route %s for conn %u: %s", evs_session_name(s), a,
+			 conn_id, err.msg);
+	else
+		log_notice("%s: rri: route %s dev %s for \"%s\" (conn %u)",
+			   evs_session_name(s), a, z->ike->device, x->user, conn_id);
+	if (!x->eff.proxy_arp || !x->eff.lan_if[0] || !z->kops->ndp_add)
+		return;
+	if (z->kops->ndp_add(z->karg, conn_id, &x->addr6, x->eff.lan_if, &err))
+		log_warn("%s: rri: proxy NDP %s on %s: %s", evs_session_name(s), a,
+			 x->eff.lan_if, err.msg);
+	else
+		log_notice("%s: rri: proxy NDP for %s on %s (conn %u)",
+			   evs_session_name(s), a, x->eff.lan_if, conn_id);
+}
+
 void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
 {
 	const struct ezv *z = x->z;
@@ -259,6 +322,10 @@ void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
 
 	if (!z->kops)
 		return;
+	if (evs_session_conn_remote(s, conn_id, &p) && p.family == AF_INET6) {
+		rri_add6(s, x, conn_id);
+		return;
+	}
 	if (x->eff.mode == EZV_MODE_CLIENT && x->addr) {
 		evs_ip4_ntop(x->addr, a, sizeof(a));
 		if (z->kops->route_add(z->karg, conn_id, x->addr, 32, &err))

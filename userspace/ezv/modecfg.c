@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Mode config attribute values; see modecfg.h. */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,9 @@ static const struct {
 	[MCF_PFS] = { UNITY_PFS, "UNITY_PFS" },
 	[MCF_FW_TYPE] = { UNITY_FW_TYPE, "UNITY_FW_TYPE" },
 	[MCF_BACKUP_SERVERS] = { UNITY_BACKUP_SERVERS, "UNITY_BACKUP_SERVERS" },
+	[MCF_IP6_ADDRESS] = { MODECFG_INTERNAL_IP6_ADDRESS, "INTERNAL_IP6_ADDRESS" },
+	[MCF_IP6_DNS] = { MODECFG_INTERNAL_IP6_DNS, "INTERNAL_IP6_DNS" },
+	[MCF_IP6_SUBNET] = { MODECFG_INTERNAL_IP6_SUBNET, "INTERNAL_IP6_SUBNET" },
 };
 
 int modecfg_field_of(uint16_t type)
@@ -50,12 +54,9 @@ const char *modecfg_attr_name(uint16_t type)
 		return attr_names[f].name;
 	switch (type) {
 	case MODECFG_INTERNAL_IP4_DHCP: return "INTERNAL_IP4_DHCP";
-	case MODECFG_INTERNAL_IP6_ADDRESS: return "INTERNAL_IP6_ADDRESS";
 	case MODECFG_INTERNAL_IP6_NETMASK: return "INTERNAL_IP6_NETMASK";
-	case MODECFG_INTERNAL_IP6_DNS: return "INTERNAL_IP6_DNS";
 	case MODECFG_INTERNAL_IP6_NBNS: return "INTERNAL_IP6_NBNS";
 	case MODECFG_INTERNAL_IP6_DHCP: return "INTERNAL_IP6_DHCP";
-	case MODECFG_INTERNAL_IP6_SUBNET: return "INTERNAL_IP6_SUBNET";
 	case UNITY_NATT_PORT: return "UNITY_NATT_PORT";
 	case UNITY_DDNS_HOSTNAME: return "UNITY_DDNS_HOSTNAME";
 	default: return "UNKNOWN";
@@ -115,6 +116,62 @@ static int decode_addr(const struct isakmp_attr *a, uint32_t *list, unsigned *n,
 		return isakmp_perr_set(err, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED, "too many servers");
 	list[(*n)++] = get32(a->val);
 	return 0;
+}
+
+/* address (16 bytes) and, with with_plen, a prefix length byte */
+static int decode_ip6(const uint8_t *v, bool with_plen, struct evs_prefix *p,
+		      struct isakmp_perr *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = AF_INET6;
+	memcpy(p->addr, v, 16);
+	p->plen = with_plen ? v[16] : 128;
+	if (p->plen > 128)
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			   "IPv6 prefix length above 128");
+	return 0;
+}
+
+static int decode_ip6_subnets(struct modecfg *m, const struct isakmp_attr *a,
+			      struct isakmp_perr *err)
+{
+	if (a->tv || a->len % MODECFG_IP6_LEN)
+		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
+			   "INTERNAL_IP6_SUBNET is not a whole number of 17-byte entries");
+	if (m->n_subnet6 + a->len / MODECFG_IP6_LEN > MODECFG_MAX_NETS)
+		return isakmp_perr_set(err, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED, "too many networks");
+	for (size_t off = 0; off < a->len; off += MODECFG_IP6_LEN) {
+		struct evs_prefix *p = &m->subnet6[m->n_subnet6];
+
+		if (decode_ip6(a->val + off, true, p, err))
+			return -1;
+		evs_prefix_clear_host(p);
+		m->n_subnet6++;
+	}
+	return 0;
+}
+
+static int decode_value6(struct modecfg *m, int f, const struct isakmp_attr *a,
+			 struct isakmp_perr *err)
+{
+	switch (f) {
+	case MCF_IP6_ADDRESS:
+		if (a->tv || (a->len != 16 && a->len != MODECFG_IP6_LEN))
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
+				   "INTERNAL_IP6_ADDRESS is not 16 or 17 bytes");
+		return decode_ip6(a->val, a->len == MODECFG_IP6_LEN, &m->ip6_addr, err);
+	case MCF_IP6_DNS:
+		if (a->tv || a->len != 16)
+			return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
+				   "INTERNAL_IP6_DNS is not 16 bytes");
+		if (m->n_dns6 >= MODECFG_MAX_SERVERS)
+			return isakmp_perr_set(err, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED,
+				   "too many servers");
+		memcpy(m->dns6[m->n_dns6++], a->val, 16);
+		return 0;
+	default:
+		return decode_ip6_subnets(m, a, err);
+	}
 }
 
 /* One attribute carrying a value (REPLY, SET, or a REQUEST's offered value). */
@@ -204,6 +261,12 @@ static int decode_value(struct modecfg *m, int f, const struct isakmp_attr *a,
 		memcpy(m->fw_type, a->val, a->len);
 		m->fw_type_len = a->len;
 		break;
+	case MCF_IP6_ADDRESS:
+	case MCF_IP6_DNS:
+	case MCF_IP6_SUBNET:
+		if (decode_value6(m, f, a, err))
+			return -1;
+		break;
 	default:
 		return isakmp_perr_set(err, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED, "unhandled field");
 	}
@@ -240,7 +303,7 @@ int modecfg_decode(const uint8_t *attrs, size_t len, uint8_t cfg_type,
 		/* a REQUEST's values: offered address, version, and the
 		 * client's firewall report */
 		if (types_only && f != MCF_IP4_ADDRESS && f != MCF_APP_VERSION &&
-		    f != MCF_SUPPORTED && f != MCF_FW_TYPE)
+		    f != MCF_SUPPORTED && f != MCF_FW_TYPE && f != MCF_IP6_ADDRESS)
 			continue;
 		if (decode_value(m, f, &a, err))
 			return -1;
@@ -281,6 +344,15 @@ static void put_nets(struct isakmp_buf *b, uint16_t type,
 static void put_str(struct isakmp_buf *b, uint16_t type, const char *s)
 {
 	isakmp_put_attr_tlv(b, type, s, strlen(s));
+}
+
+static void put_ip6(struct isakmp_buf *b, uint16_t type, const struct evs_prefix *p)
+{
+	uint8_t v[MODECFG_IP6_LEN];
+
+	memcpy(v, p->addr, 16);
+	v[16] = p->plen;
+	isakmp_put_attr_tlv(b, type, v, sizeof(v));
 }
 
 void modecfg_encode_values(struct isakmp_buf *b, const struct modecfg *m)
@@ -332,6 +404,15 @@ void modecfg_encode_values(struct isakmp_buf *b, const struct modecfg *m)
 		case MCF_PFS: isakmp_put_attr_tv(b, t, m->pfs); break;
 		case MCF_FW_TYPE: isakmp_put_attr_tlv(b, t, m->fw_type, m->fw_type_len); break;
 		case MCF_BACKUP_SERVERS: put_str(b, t, m->backup_servers); break;
+		case MCF_IP6_ADDRESS: put_ip6(b, t, &m->ip6_addr); break;
+		case MCF_IP6_DNS:
+			for (unsigned i = 0; i < m->n_dns6; i++)
+				isakmp_put_attr_tlv(b, t, m->dns6[i], 16);
+			break;
+		case MCF_IP6_SUBNET:	/* one network per attribute */
+			for (unsigned i = 0; i < m->n_subnet6; i++)
+				put_ip6(b, t, &m->subnet6[i]);
+			break;
 		}
 	}
 }
@@ -350,6 +431,8 @@ void modecfg_encode_types(struct isakmp_buf *b, uint32_t mask,
 			put_addr(b, t, m->ip4_addr);
 		else if (m && (m->has & MCF_BIT(f)) && f == MCF_FW_TYPE)
 			isakmp_put_attr_tlv(b, t, m->fw_type, m->fw_type_len);
+		else if (m && (m->has & MCF_BIT(f)) && f == MCF_IP6_ADDRESS)
+			put_ip6(b, t, &m->ip6_addr);
 		else
 			isakmp_put_attr_tlv(b, t, "", 0);
 	}
@@ -500,6 +583,7 @@ static size_t app_nets(char *out, size_t outlen, size_t pos, const char *what,
 
 void modecfg_format(const struct modecfg *m, char *out, size_t outlen)
 {
+	char s6[EVS_PREFIX_STRLEN];
 	size_t pos = 0;
 
 	out[0] = '\0';
@@ -544,6 +628,21 @@ void modecfg_format(const struct modecfg *m, char *out, size_t outlen)
 		else
 			pos = app(out, outlen, pos, ", firewall-type (%zu bytes)",
 				  m->fw_type_len);
+	}
+	if (m->has & MCF_BIT(MCF_IP6_ADDRESS))
+		pos = app(out, outlen, pos, ", address %s",
+			  evs_prefix_str(&m->ip6_addr, s6, sizeof(s6)));
+	if (m->has & MCF_BIT(MCF_IP6_DNS)) {
+		pos = app(out, outlen, pos, ", dns");
+		for (unsigned i = 0; i < m->n_dns6; i++)
+			pos = app(out, outlen, pos, " %s",
+				  evs_net_ntop(AF_INET6, m->dns6[i], 128, s6, sizeof(s6)));
+	}
+	if (m->has & MCF_BIT(MCF_IP6_SUBNET)) {
+		pos = app(out, outlen, pos, ", subnets");
+		for (unsigned i = 0; i < m->n_subnet6; i++)
+			pos = app(out, outlen, pos, " %s",
+				  evs_prefix_str(&m->subnet6[i], s6, sizeof(s6)));
 	}
 	if (m->has & MCF_BIT(MCF_APP_VERSION))
 		pos = app(out, outlen, pos, ", version \"%s\"", m->app_version);

@@ -15,6 +15,11 @@
  *    entries (address 4, mask 4, protocol 2, source port 2, destination
  *    port 2); vpnc refuses a second SPLIT_INCLUDE attribute;
  *  - save-password and PFS are basic (TV) attributes;
+ *  - IPv6 (as strongSwan's IKEv1 mode config): INTERNAL_IP6_ADDRESS is the
+ *    address and a prefix-length byte (17 bytes; 16 taken too), empty in
+ *    a REQUEST that asks for one; INTERNAL_IP6_DNS 16 bytes, one per
+ *    attribute; INTERNAL_IP6_SUBNET address and prefix length (17 bytes),
+ *    one attribute per network;
  *  - in a REQUEST every attribute has an empty value (or, for
  *    APPLICATION_VERSION and INTERNAL_IP4_ADDRESS, the client's value);
  *    in an ACK every attribute has an empty value.
@@ -27,6 +32,7 @@
 #include <stdint.h>
 
 #include "ike/isakmp.h"
+#include "lib/prefix.h"
 
 /* Attribute types (mode-cfg-05 §3.2, Cisco Unity). */
 enum modecfg_attr_type {
@@ -77,6 +83,9 @@ enum modecfg_field {
 	MCF_PFS,
 	MCF_FW_TYPE,
 	MCF_BACKUP_SERVERS,
+	MCF_IP6_ADDRESS,
+	MCF_IP6_DNS,
+	MCF_IP6_SUBNET,
 	MCF_COUNT
 };
 #define MCF_BIT(f) (1u << (f))
@@ -124,8 +133,14 @@ struct modecfg {
 	uint8_t fw_type[MODECFG_FW_MAX];
 	size_t fw_type_len;
 	char backup_servers[MODECFG_STR_MAX];	/* comma-separated */
+	struct evs_prefix ip6_addr;	/* AF_INET6, address and prefix length */
+	unsigned n_dns6;
+	uint8_t dns6[MODECFG_MAX_SERVERS][16];
+	unsigned n_subnet6;
+	struct evs_prefix subnet6[MODECFG_MAX_NETS];
 	unsigned n_unknown;		/* attribute types we skipped */
 };
+#define MODECFG_IP6_LEN 17		/* address and prefix length */
 
 /* Decode the attribute block of an ATTR payload.  cfg_type says which
  * message it is: in REQUEST and ACK empty values only mark the type as

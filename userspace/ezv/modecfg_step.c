@@ -58,6 +58,27 @@ static unsigned split_prefixes(const struct modecfg_net *split, unsigned n_split
 	return n;
 }
 
+/* What a server session's client may reach: the split-include networks
+ * of both families; a family without any is tunnelled whole (0.0.0.0/0, or
+ * ::/0 for a group with an IPv6 pool) when the other has some; none at
+ * all: 0 (a full tunnel). */
+static unsigned server_nets(const struct ezv_settings *eff,
+			    struct evs_prefix nets[EVS_SESSION_MAX_NETS])
+{
+	unsigned n = split_prefixes(eff->split, eff->n_split, nets);
+
+	for (unsigned i = 0; i < eff->n_split6 && n < EVS_SESSION_MAX_NETS; i++)
+		nets[n++] = eff->split6[i];
+	if (!n)
+		return 0;
+	if ((!eff->n_split || (!eff->n_split6 && eff->pool6[0])) &&
+	    n < EVS_SESSION_MAX_NETS) {
+		memset(&nets[n], 0, sizeof(nets[n]));
+		nets[n++].family = eff->n_split ? AF_INET6 : AF_INET;
+	}
+	return n;
+}
+
 static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **state)
 {
 	struct ezv_sess *x = ezv_sess_get(z, s);
@@ -145,8 +166,7 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 		 * kernel policies to it, whatever IDcr the client proposes. */
 		struct evs_prefix nets[EVS_SESSION_MAX_NETS];
 
-		evs_session_set_remote_nets(s, nets, split_prefixes(x->eff.split,
-								   x->eff.n_split, nets));
+		evs_session_set_remote_nets(s, nets, server_nets(&x->eff, nets));
 	}
 	if (x->eff.modecfg_push) {
 		struct isakmp_buf b;
@@ -193,6 +213,29 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 			evs_session_step_done(x->s, false, "no firewall reported");
 		}
 		return EVS_CFG_TAKEN;
+	}
+	if ((in->requested & MCF_BIT(MCF_IP6_ADDRESS)) && !x->have_addr6) {
+		/* an IPv6 address only for a client that asks (strongSwan
+		 * with vips ::); none in the pool ends the session as the
+		 * IPv4 pool does */
+		struct evs_err why;
+
+		if (ezv_lease_address6(x, &why)) {
+			log_warn("%s: modecfg: no IPv6 address for \"%s\": %s",
+				 evs_session_name(x->s), x->user, why.msg);
+			x->z->st.refused[EZV_REFUSE_NO_ADDRESS]++;
+			if (x->modecfg_active) {
+				x->modecfg_active = false;
+				evs_session_step_done(x->s, false, "no IPv6 address");
+			}
+			return EVS_CFG_TAKEN;
+		}
+		if (x->have_addr6) {
+			x->offer.ip6_addr = x->addr6;
+			x->offer.has |= MCF_BIT(MCF_IP6_ADDRESS);
+			evs_session_set_inner(x->s, &x->addr6);
+			evs_session_changed(x->s);
+		}
 	}
 	modecfg_answer(&x->offer, in, "evs " EVS_VERSION, &reply);
 	isakmp_buf_init(&b);
@@ -332,6 +375,14 @@ static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *id
 {
 	uint32_t a = evs_prefix_ip4_addr(idcr), m = idcr->plen ? 0xffffffffu << (32 - idcr->plen) : 0;
 
+	if (idcr->family == AF_INET6) {
+		if (!x->eff.n_split6 || !idcr->plen)
+			return true;
+		for (unsigned i = 0; i < x->eff.n_split6; i++)
+			if (evs_prefix_within(idcr, &x->eff.split6[i]))
+				return true;
+		return false;
+	}
 	if (idcr->family != AF_INET)
 		return false;
 	if (!x->eff.n_split || !idcr->plen)
@@ -370,8 +421,16 @@ static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 		return ISAKMP_N_INVALID_ID_INFORMATION;
 	}
 	evs_prefix_str(idci, net_s, sizeof(net_s));
-	if (idci->family != AF_INET) {
-		evs_errf(&r, "not IPv4");
+	if (idci->family == AF_INET6) {
+		char as[EVS_PREFIX_STRLEN] = "none";
+
+		if (x->have_addr6 && evs_prefix_eq(idci, &x->addr6))
+			goto idcr;
+		if (x->have_addr6)
+			evs_prefix_str(&x->addr6, as, sizeof(as));
+		evs_errf(&r, "IPv6: only its assigned address (%s) may be used", as);
+	} else if (idci->family != AF_INET) {
+		evs_errf(&r, "not IPv4 or IPv6");
 	} else if (x->eff.mode == EZV_MODE_CLIENT || x->addr) {
 		char as[16];
 

@@ -167,6 +167,17 @@ static void carry_leases(struct ezv *z, struct easyvpn_config *to)
 		uint32_t owner;
 		int r;
 
+		if (x->server && x->have_addr6) {
+			char a6[EVS_PREFIX_STRLEN];
+
+			owner = pool6_owner(z->cfg->pools6, &x->addr6);
+			r = owner ? pool6_take(to->pools6, &x->addr6, owner) : POOL_OK;
+			if (r != POOL_OK)
+				log_err("%s: reload: IPv6 address %s not carried over: %s",
+					evs_session_name(x->s),
+					evs_prefix_str(&x->addr6, a6, sizeof(a6)),
+					pool_result_str(r));
+		}
 		if (!x->server || !x->addr)
 			continue;
 		owner = pool_owner(z->cfg->pools, x->addr);

@@ -2,6 +2,7 @@
 /* Addresses and prefixes as text; see prefix.h. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lib/prefix.h"
 
@@ -69,4 +70,40 @@ uint32_t evs_prefix_ip4_addr(const struct evs_prefix *p)
 {
 	return (uint32_t)p->addr[0] << 24 | p->addr[1] << 16 | p->addr[2] << 8 |
 	       p->addr[3];
+}
+
+size_t evs_prefix_addr_len(const struct evs_prefix *p)
+{
+	return p->family == AF_INET6 ? 16 : 4;
+}
+
+/* Bit i (from the top) of addr. */
+static bool addr_bit(const uint8_t *addr, unsigned i)
+{
+	return addr[i / 8] & (0x80u >> (i % 8));
+}
+
+void evs_prefix_clear_host(struct evs_prefix *p)
+{
+	unsigned bits = (unsigned)evs_prefix_addr_len(p) * 8;
+
+	for (unsigned b = p->plen; b < bits; b++)
+		p->addr[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+}
+
+bool evs_prefix_eq(const struct evs_prefix *a, const struct evs_prefix *b)
+{
+	return a->family == b->family && a->plen == b->plen &&
+	       !memcmp(a->addr, b->addr, evs_prefix_addr_len(a));
+}
+
+bool evs_prefix_within(const struct evs_prefix *p, const struct evs_prefix *net)
+{
+	if (p->family != net->family || p->plen < net->plen ||
+	    net->plen > evs_prefix_addr_len(net) * 8)
+		return false;
+	for (unsigned i = 0; i < net->plen; i++)
+		if (addr_bit(p->addr, i) != addr_bit(net->addr, i))
+			return false;
+	return true;
 }

@@ -41,4 +41,12 @@ struct evs_prefix evs_prefix_ip4(uint32_t addr, unsigned plen);
 /* An IPv4 prefix's address in host byte order. */
 uint32_t evs_prefix_ip4_addr(const struct evs_prefix *p);
 
+/* Either family (anything but AF_INET6 is IPv4): the address's bytes (4
+ * or 16); host bits cleared; the same prefix; p inside net (same family,
+ * at least as long, the same first net->plen bits). */
+size_t evs_prefix_addr_len(const struct evs_prefix *p);
+void evs_prefix_clear_host(struct evs_prefix *p);
+bool evs_prefix_eq(const struct evs_prefix *a, const struct evs_prefix *b);
+bool evs_prefix_within(const struct evs_prefix *p, const struct evs_prefix *net);
+
 #endif

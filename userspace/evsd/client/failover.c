@@ -10,22 +10,60 @@ void failover_init(struct failover *f, const struct ike_peer *p)
 	memset(f, 0, sizeof(*f));
 	for (unsigned i = 0; i < p->n_servers && f->n < FAILOVER_MAX; i++)
 		f->gw[f->n++] = p->servers[i];
-	if (!f->n && p->server.ss_family == AF_INET)	/* a block built by hand */
-		memcpy(&f->gw[f->n++], &p->server, sizeof(f->gw[0]));
+	if (!f->n && p->server.ss_family)	/* a block built by hand */
+		f->gw[f->n++] = p->server;
 	f->n_config = f->n;
 }
 
-static bool listed(const struct failover *f, const struct in_addr *a)
+/* The same gateway address (ports aside). */
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
+	return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+	       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+}
+
+static bool listed(const struct failover *f, const struct sockaddr_storage *a)
 {
 	for (unsigned i = 0; i < f->n; i++)
-		if (f->gw[i].sin_addr.s_addr == a->s_addr)
+		if (same_addr(&f->gw[i], a))
 			return true;
+	return false;
+}
+
+/* A pushed entry: an IPv4 or IPv6 address with the primary's port. */
+static bool pushed_gw(const struct failover *f, const char *word,
+		      struct sockaddr_storage *out)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
+	uint16_t port = f->gw[0].ss_family == AF_INET6 ?
+			((const struct sockaddr_in6 *)&f->gw[0])->sin6_port :
+			((const struct sockaddr_in *)&f->gw[0])->sin_port;
+
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, word, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = port;
+		return a4->sin_addr.s_addr != INADDR_ANY &&
+		       a4->sin_addr.s_addr != INADDR_BROADCAST;
+	}
+	if (inet_pton(AF_INET6, word, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = port;
+		return !IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr) &&
+		       !IN6_IS_ADDR_MULTICAST(&a6->sin6_addr);
+	}
 	return false;
 }
 
 unsigned failover_set_pushed(struct failover *f, const char *list)
 {
-	struct sockaddr_in cur = *failover_current(f);
+	struct sockaddr_storage cur = *failover_current(f);
 	unsigned kept = 0;
 	const char *p = list;
 
@@ -33,15 +71,13 @@ unsigned failover_set_pushed(struct failover *f, const char *list)
 	while (*p) {
 		char word[64];
 		size_t len = strcspn(p, ", \t");
-		struct in_addr a;
+		struct sockaddr_storage a;
 
 		if (len && len < sizeof(word) && kept < FAILOVER_PUSHED_MAX) {
 			memcpy(word, p, len);
 			word[len] = '\0';
-			if (inet_pton(AF_INET, word, &a) == 1 && a.s_addr != INADDR_ANY &&
-			    a.s_addr != INADDR_BROADCAST && !listed(f, &a) && f->n < FAILOVER_MAX) {
-				f->gw[f->n] = f->gw[0];
-				f->gw[f->n++].sin_addr = a;
+			if (pushed_gw(f, word, &a) && !listed(f, &a) && f->n < FAILOVER_MAX) {
+				f->gw[f->n++] = a;
 				kept++;
 			}
 		}
@@ -53,8 +89,7 @@ unsigned failover_set_pushed(struct failover *f, const char *list)
 	 * the client would take it for the primary */
 	f->cur = f->n;
 	for (unsigned i = 0; i < f->n; i++)
-		if (f->gw[i].sin_addr.s_addr == cur.sin_addr.s_addr &&
-		    f->gw[i].sin_port == cur.sin_port)
+		if (!memcmp(&f->gw[i], &cur, sizeof(cur)))
 			f->cur = i;
 	if (f->cur == f->n) {
 		if (f->n < FAILOVER_MAX)
@@ -65,21 +100,39 @@ unsigned failover_set_pushed(struct failover *f, const char *list)
 	return kept;
 }
 
+static uint16_t gw_port(const struct sockaddr_storage *a)
+{
+	return a->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)a)->sin6_port :
+					  ((const struct sockaddr_in *)a)->sin_port;
+}
+
+/* An address a push could have given: a unicast one with a port. */
+static bool usable_gw(const struct sockaddr_storage *a)
+{
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)a;
+
+	if (!gw_port(a))
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr != INADDR_ANY && a4->sin_addr.s_addr != INADDR_BROADCAST;
+	return a->ss_family == AF_INET6 && !IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr) &&
+	       !IN6_IS_ADDR_MULTICAST(&a6->sin6_addr);
+}
+
 int failover_restore(struct failover *f, const struct ike_peer *p,
-		     const struct sockaddr_in *gw, unsigned n, unsigned n_config, unsigned cur)
+		     const struct sockaddr_storage *gw, unsigned n, unsigned n_config,
+		     unsigned cur)
 {
 	failover_init(f, p);
 	if (n_config != f->n_config || n > FAILOVER_MAX || n < n_config ||
 	    n - n_config > FAILOVER_PUSHED_MAX + 1 || cur >= n)
 		return -1;
 	for (unsigned i = 0; i < n_config; i++)
-		if (gw[i].sin_family != AF_INET || gw[i].sin_addr.s_addr != f->gw[i].sin_addr.s_addr ||
-		    gw[i].sin_port != f->gw[i].sin_port)
+		if (!same_addr(&gw[i], &f->gw[i]) || gw_port(&gw[i]) != gw_port(&f->gw[i]))
 			return -1;	/* the configured servers changed */
 	for (unsigned i = n_config; i < n; i++) {
-		if (gw[i].sin_family != AF_INET || gw[i].sin_addr.s_addr == INADDR_ANY ||
-		    gw[i].sin_addr.s_addr == INADDR_BROADCAST || !gw[i].sin_port ||
-		    listed(f, &gw[i].sin_addr)) {
+		if (!usable_gw(&gw[i]) || listed(f, &gw[i])) {
 			f->n = f->n_config;
 			return -1;
 		}
@@ -89,7 +142,7 @@ int failover_restore(struct failover *f, const struct ike_peer *p,
 	return 0;
 }
 
-const struct sockaddr_in *failover_current(const struct failover *f)
+const struct sockaddr_storage *failover_current(const struct failover *f)
 {
 	return &f->gw[f->cur < f->n ? f->cur : 0];
 }

@@ -3,7 +3,7 @@
  * failover: which gateway a client peer block connects to.  The list is
  * the block's `server` lines (the first is the primary) followed by the
  * backup servers the gateway pushed in mode config (Unity 28681, IPv4
- * addresses; names are skipped: evsd resolves nothing), without
+ * or IPv6 addresses; names are skipped: evsd resolves nothing), without
  * duplicates.  A session that ends without ever finishing Phase 1 for a
  * protocol failure or a timeout (the gateway did not answer), or that DPD
  * declares dead, moves the peer to the next gateway of the list (after
@@ -31,7 +31,7 @@
 #define FAILOVER_PUSHED_MAX 8
 
 struct failover {
-	struct sockaddr_in gw[FAILOVER_MAX];
+	struct sockaddr_storage gw[FAILOVER_MAX];	/* IPv4 or IPv6 */
 	unsigned n, n_config;
 	unsigned cur;
 	uint64_t up_since;		/* ms: the current session's start, 0 = none */
@@ -51,9 +51,10 @@ unsigned failover_set_pushed(struct failover *f, const char *list);
  * FAILOVER_PUSHED_MAX + 1 further entries, no duplicates, no 0.0.0.0 or
  * broadcast, cur inside); 0, or -1 with f as failover_init() leaves it. */
 int failover_restore(struct failover *f, const struct ike_peer *p,
-		     const struct sockaddr_in *gw, unsigned n, unsigned n_config, unsigned cur);
+		     const struct sockaddr_storage *gw, unsigned n, unsigned n_config,
+		     unsigned cur);
 /* The gateway to connect to now. */
-const struct sockaddr_in *failover_current(const struct failover *f);
+const struct sockaddr_storage *failover_current(const struct failover *f);
 /* A session of the peer is up (its first connection) at now. */
 void failover_up(struct failover *f, uint64_t now);
 /* A session of the peer ended: established says whether Phase 1 was

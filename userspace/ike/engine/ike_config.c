@@ -253,8 +253,8 @@ static int policy_cmp(const void *a, const void *b)
 
 /* ---- keys and identity ------------------------------------------------------ */
 
-static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
-		    unsigned *n, struct evs_err *err);
+static int net_line(const struct cfg_node *c, struct evs_prefix *nets,
+		    unsigned *n, bool v6, struct evs_err *err);
 
 /* The selectors of a no-xauth key: local-network (ours) and
  * remote-network (the peer's), both required. */
@@ -268,8 +268,8 @@ static int load_psk_nets(struct cfg_node *n, struct ike_psk *k,
 			return cfg_error(err, c, "unknown '%s' in a key block (local-network "
 					 "or remote-network)", c->argv[0]);
 		if (cfg_want_block(c, false, err) < 0 ||
-		    peer_net(c, local ? k->local_nets : k->remote_nets,
-			     local ? &k->n_local_nets : &k->n_remote_nets, err) < 0)
+		    net_line(c, local ? k->local_nets : k->remote_nets,
+			     local ? &k->n_local_nets : &k->n_remote_nets, true, err) < 0)
 			return -1;
 	}
 	if (!k->n_local_nets || !k->n_remote_nets)
@@ -631,37 +631,48 @@ struct peer_tmp {
 	const struct cfg_node *sets_node;
 };
 
-/* "local-network 192.168.1.0/24": one IPv4 prefix per line (the client's
- * routes, addresses and PAT are IPv4, like mode config's address). */
-static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
-		    unsigned *n, struct evs_err *err)
+/* "local-network 192.168.1.0/24": one prefix per line.  v6: IPv6 allowed
+ * too (selectors); the client role's own LANs are IPv4 (its routes,
+ * addresses and PAT are). */
+static int net_line(const struct cfg_node *c, struct evs_prefix *nets,
+		    unsigned *n, bool v6, struct evs_err *err)
 {
 	struct sockaddr_storage ss;
-	struct evs_prefix p = { .family = AF_INET };
-	uint32_t a, mask;
+	struct evs_prefix p = { 0 };
+	char s[EVS_PREFIX_STRLEN];
 
 	if (cfg_nargs(c, 2, 2, err) < 0 || cfg_addr(c, 1, &ss, &p.plen, err) < 0)
 		return -1;
-	if (ss.ss_family != AF_INET)
+	if (ss.ss_family != AF_INET && !v6)
 		return cfg_error(err, c, "'%s': only IPv4 networks are supported",
 				 c->argv[0]);
-	a = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
-	mask = p.plen ? 0xffffffffu << (32 - p.plen) : 0;
-	if (a & ~mask)
-		return cfg_error(err, c, "'%s' has host bits set (the network is "
-				 "%u.%u.%u.%u/%u)", c->argv[1], (a & mask) >> 24,
-				 (a & mask) >> 16 & 255, (a & mask) >> 8 & 255,
-				 a & mask & 255, p.plen);
+	p.family = (uint8_t)ss.ss_family;
+	memcpy(p.addr, ss.ss_family == AF_INET6 ?
+	       (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
+	       (const void *)&((struct sockaddr_in *)&ss)->sin_addr,
+	       evs_prefix_addr_len(&p));
+	{
+		struct evs_prefix net = p;
+
+		evs_prefix_clear_host(&net);
+		if (!evs_prefix_eq(&net, &p))
+			return cfg_error(err, c, "'%s' has host bits set (the network is %s)",
+					 c->argv[1], evs_prefix_str(&net, s, sizeof(s)));
+	}
 	for (unsigned i = 0; i < *n; i++)
-		if (nets[i].plen == p.plen && !memcmp(nets[i].addr,
-		    &((struct sockaddr_in *)&ss)->sin_addr, 4))
+		if (evs_prefix_eq(&nets[i], &p))
 			return cfg_error(err, c, "'%s' given twice", c->argv[1]);
 	if (*n >= IKE_PEER_MAX_NETS)
 		return cfg_error(err, c, "more than %d '%s' lines", IKE_PEER_MAX_NETS,
 				 c->argv[0]);
-	memcpy(p.addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
 	nets[(*n)++] = p;
 	return 0;
+}
+
+static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
+		    unsigned *n, struct evs_err *err)
+{
+	return net_line(c, nets, n, false, err);
 }
 
 /* server A [port N]; more lines: the gateways to fail over to, in order */
@@ -669,27 +680,25 @@ static int peer_server(const struct cfg_node *c, struct ike_peer *p,
 		      struct peer_tmp *t, struct evs_err *err)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 	uint32_t v;
 
 	if (cfg_nargs(c, 2, 4, err) < 0 || cfg_addr(c, 1, &ss, NULL, err) < 0)
 		return -1;
-	if (ss.ss_family != AF_INET)
-		return cfg_error(err, c, "server %s: only IPv4 works (evs.ko "
-				 "carries ESP over IPv4)", c->argv[1]);
 	v = 500;
 	if (c->argc > 2 && (strcmp(c->argv[2], "port") || c->argc != 4))
 		return cfg_error(err, c, "expected 'server ADDRESS [port N]'");
 	if (c->argc == 4 && cfg_u32(c, 3, 1, 65535, &v, err) < 0)
 		return -1;
-	in->sin_port = htons((uint16_t)v);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)v);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)v);
 	for (unsigned i = 0; i < p->n_servers; i++)
-		if (p->servers[i].sin_addr.s_addr == in->sin_addr.s_addr &&
-		    p->servers[i].sin_port == in->sin_port)
+		if (!memcmp(&p->servers[i], &ss, sizeof(ss)))
 			return cfg_error(err, c, "server %s given twice", c->argv[1]);
 	if (p->n_servers >= IKE_PEER_MAX_SERVERS)
 		return cfg_error(err, c, "more than %d 'server' lines", IKE_PEER_MAX_SERVERS);
-	p->servers[p->n_servers++] = *in;
+	p->servers[p->n_servers++] = ss;
 	if (p->n_servers == 1)
 		p->server = ss;
 	return 0;
@@ -866,7 +875,7 @@ static int peer_local_network(const struct cfg_node *c, struct ike_peer *p,
 static int peer_remote_network(const struct cfg_node *c, struct ike_peer *p,
 		              struct peer_tmp *t, struct evs_err *err)
 {
-	return peer_net(c, p->remote_nets, &p->n_remote_nets, err);
+	return net_line(c, p->remote_nets, &p->n_remote_nets, true, err);
 }
 
 static int peer_ezvpn_mode(const struct cfg_node *c, struct ike_peer *p,
@@ -1203,9 +1212,11 @@ static int load_global(struct cfg_node *n, struct ike_config *ike,
 			return cfg_error(err, n, "more than 8 listen addresses");
 		if (cfg_addr(n, 1, &ike->listen[ike->n_listen], NULL, err) < 0)
 			return -1;
-		if (ike->listen[ike->n_listen++].ss_family != AF_INET)
-			return cfg_error(err, n, "listen %s: only IPv4 works (evs.ko "
-					 "carries ESP over IPv4)", n->argv[1]);
+		for (unsigned i = 0; i < ike->n_listen; i++)
+			if (!memcmp(&ike->listen[i], &ike->listen[ike->n_listen],
+				    sizeof(ike->listen[i])))
+				return cfg_error(err, n, "listen %s given twice", n->argv[1]);
+		ike->n_listen++;
 		return 0;
 	}
 	if (cfg_is(n, "ports", NULL)) {

@@ -95,7 +95,7 @@ struct ike_peer {
 	unsigned line;
 	struct sockaddr_storage server;	/* the primary (servers[0]) */
 	/* every `server` line, in order: the gateways to try (failover.h) */
-	struct sockaddr_in servers[IKE_PEER_MAX_SERVERS];
+	struct sockaddr_storage servers[IKE_PEER_MAX_SERVERS];	/* IPv4 or IPv6 */
 	unsigned n_servers;
 	uint32_t return_after;		/* return-to-primary after S; 0 = never */
 	bool aggressive;

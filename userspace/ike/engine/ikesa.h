@@ -315,8 +315,10 @@ struct ike_sa {
 	unsigned step;
 	bool step_begun[EVS_MAX_STEPS];
 	void *step_state[EVS_MAX_STEPS];
-	struct evs_prefix inner;
+	struct evs_prefix inner;	/* the IPv4 one */
 	bool have_inner;
+	struct evs_prefix inner6;	/* the IPv6 one (mode config) */
+	bool have_inner6;
 	struct evs_prefix remote_nets[EVS_SESSION_MAX_NETS];
 	unsigned n_remote_nets;
 	char label[65];

@@ -57,63 +57,96 @@ void qm_free(struct ike_qm *qm)
 
 /* ---- selectors -------------------------------------------------------------- */
 
-static uint32_t plen_mask(unsigned plen)
+/* The prefix length of a contiguous n-byte mask; -1 when it has holes. */
+static int mask_plen(const uint8_t *mask, size_t n)
 {
-	return plen ? htonl(0xffffffffu << (32 - plen)) : 0;
+	unsigned plen = 0;
+
+	while (plen < n * 8 && (mask[plen / 8] & (0x80u >> (plen % 8))))
+		plen++;
+	for (unsigned b = plen; b < n * 8; b++)
+		if (mask[b / 8] & (0x80u >> (b % 8)))
+			return -1;
+	return (int)plen;
+}
+
+/* first..last as a prefix, when it is exactly one (a range ID from a peer
+ * that writes its subnets that way); -1 otherwise. */
+static int range_plen(const uint8_t *first, const uint8_t *last, size_t n)
+{
+	unsigned plen = 0;
+
+	while (plen < n * 8 && !((first[plen / 8] ^ last[plen / 8]) &
+				 (0x80u >> (plen % 8))))
+		plen++;
+	for (unsigned b = plen; b < n * 8; b++) {
+		unsigned bit = 0x80u >> (b % 8);
+
+		if ((first[b / 8] & bit) || !(last[b / 8] & bit))
+			return -1;
+	}
+	return (int)plen;
 }
 
 int p2_id_to_prefix(const struct isakmp_id *id, struct evs_prefix *p)
 {
-	uint32_t mask, m;
-	unsigned plen = 0;
+	bool v6 = id->type == ISAKMP_ID_IPV6_ADDR ||
+		  id->type == ISAKMP_ID_IPV6_ADDR_SUBNET ||
+		  id->type == ISAKMP_ID_IPV6_ADDR_RANGE;
+	size_t n = v6 ? 16 : 4;
+	int plen;
 
 	memset(p, 0, sizeof(*p));
-	p->family = AF_INET;
+	p->family = v6 ? AF_INET6 : AF_INET;
 	switch (id->type) {
 	case ISAKMP_ID_IPV4_ADDR:
-		memcpy(p->addr, id->data, 4);
-		p->plen = 32;
-		return 0;
+	case ISAKMP_ID_IPV6_ADDR:
+		plen = (int)n * 8;
+		break;
 	case ISAKMP_ID_IPV4_ADDR_SUBNET:
-		memcpy(p->addr, id->data, 4);
-		memcpy(&mask, id->data + 4, 4);
-		m = ntohl(mask);
-		while (plen < 32 && (m & (0x80000000u >> plen)))
-			plen++;
-		if (plen_mask(plen) != mask)
-			return -1;	/* not contiguous */
-		p->plen = (uint8_t)plen;
-		m = plen_mask(plen);
-		for (int i = 0; i < 4; i++)
-			p->addr[i] &= ((uint8_t *)&m)[i];
-		return 0;
+	case ISAKMP_ID_IPV6_ADDR_SUBNET:
+		plen = mask_plen(id->data + n, n);
+		break;
+	case ISAKMP_ID_IPV4_ADDR_RANGE:
+	case ISAKMP_ID_IPV6_ADDR_RANGE:
+		plen = range_plen(id->data, id->data + n, n);
+		break;
 	default:
 		return -1;
 	}
+	if (plen < 0 || id->len != (id->type == ISAKMP_ID_IPV4_ADDR ||
+				    id->type == ISAKMP_ID_IPV6_ADDR ? n : 2 * n))
+		return -1;
+	memcpy(p->addr, id->data, n);
+	p->plen = (uint8_t)plen;
+	evs_prefix_clear_host(p);
+	return 0;
 }
 
 void p2_prefix_to_id(const struct evs_prefix *p, struct isakmp_id *id,
-		     uint8_t buf[8])
+		     uint8_t buf[P2_ID_BUF])
 {
-	uint32_t mask = plen_mask(p->plen);
+	bool v6 = p->family == AF_INET6;
+	size_t n = v6 ? 16 : 4;
 
 	memset(id, 0, sizeof(*id));
-	memcpy(buf, p->addr, 4);
-	if (p->plen == 32) {
-		id->type = ISAKMP_ID_IPV4_ADDR;
-		id->len = 4;
+	memset(buf, 0, P2_ID_BUF);
+	memcpy(buf, p->addr, n);
+	if (p->plen == n * 8) {
+		id->type = v6 ? ISAKMP_ID_IPV6_ADDR : ISAKMP_ID_IPV4_ADDR;
+		id->len = n;
 	} else {
-		id->type = ISAKMP_ID_IPV4_ADDR_SUBNET;
-		memcpy(buf + 4, &mask, 4);
-		id->len = 8;
+		id->type = v6 ? ISAKMP_ID_IPV6_ADDR_SUBNET : ISAKMP_ID_IPV4_ADDR_SUBNET;
+		for (unsigned b = 0; b < p->plen && b < n * 8; b++)
+			buf[n + b / 8] |= (uint8_t)(0x80u >> (b % 8));
+		id->len = 2 * n;
 	}
 	id->data = buf;
 }
 
 static bool prefix_eq(const struct evs_prefix *a, const struct evs_prefix *b)
 {
-	return a->family == b->family && a->plen == b->plen &&
-	       !memcmp(a->addr, b->addr, 4);
+	return evs_prefix_eq(a, b);
 }
 
 static void host_prefix(const struct sockaddr_storage *ss, struct evs_prefix *p)
@@ -129,16 +162,10 @@ static void host_prefix(const struct sockaddr_storage *ss, struct evs_prefix *p)
 		memcpy(p->addr, a, n);
 }
 
-/* Is prefix p inside net (IPv4)? */
+/* Is prefix p inside net (the same family)? */
 static bool prefix_within(const struct evs_prefix *p, const struct evs_prefix *net)
 {
-	uint32_t a, b, m = plen_mask(net->plen);
-
-	if (p->family != AF_INET || net->family != AF_INET || p->plen < net->plen)
-		return false;
-	memcpy(&a, p->addr, 4);
-	memcpy(&b, net->addr, 4);
-	return (a & m) == (b & m);
+	return evs_prefix_within(p, net);
 }
 
 static bool within_any(const struct evs_prefix *p, const struct evs_prefix *nets,
@@ -659,7 +686,7 @@ static struct p2_params session_params(struct ike_sa *sa)
 static void add_qm_id(struct isakmp_bld *b, const struct evs_prefix *p)
 {
 	struct isakmp_id id;
-	uint8_t buf[8];
+	uint8_t buf[P2_ID_BUF];
 
 	p2_prefix_to_id(p, &id, buf);
 	isakmp_add_id(b, &id);
@@ -793,7 +820,8 @@ static void qm_start_fresh(struct ike_sa *sa)
 	evs_session_p2_selectors(sa, local, &nl, remote, &nr);
 	for (unsigned l = 0; l < nl; l++)
 		for (unsigned r = 0; r < nr; r++)
-			qm_initiate(sa, &local[l], &remote[r], NULL);
+			if (local[l].family == remote[r].family)	/* one family each */
+				qm_initiate(sa, &local[l], &remote[r], NULL);
 }
 
 void conn_adopt(struct ike_sa *sa, struct ike_sa *old)
@@ -989,13 +1017,22 @@ static int qm_r_recv1(struct ike_sa *sa, struct ike_xchg *x,
 		host_prefix(&sa->path.local, &qm->idcr);
 	}
 	qm->have_ids = ids > 0;
-	if (sa->have_inner && !prefix_eq(&qm->idci, &sa->inner)) {
+	if (sa->have_inner || sa->have_inner6) {
+		/* the assigned address of IDci's family, and only that */
+		bool v6 = qm->idci.family == AF_INET6;
+		const struct evs_prefix *in = v6 ? &sa->inner6 : &sa->inner;
 		char s[192], c[64], a[64];
 
-		evs_prefix_str(&qm->idci, c, sizeof(c));
-		evs_prefix_str(&sa->inner, a, sizeof(a));
-		snprintf(s, sizeof(s), "IDci %s is not the peer's assigned address %s", c, a);
-		return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, s);
+		if (!(v6 ? sa->have_inner6 : sa->have_inner) || !prefix_eq(&qm->idci, in)) {
+			evs_prefix_str(&qm->idci, c, sizeof(c));
+			if (v6 ? sa->have_inner6 : sa->have_inner)
+				evs_prefix_str(in, a, sizeof(a));
+			else
+				snprintf(a, sizeof(a), "(none of %s)", v6 ? "IPv6" : "IPv4");
+			snprintf(s, sizeof(s), "IDci %s is not the peer's assigned address %s",
+				 c, a);
+			return qm_refuse(sa, x, ISAKMP_N_INVALID_ID_INFORMATION, s);
+		}
 	}
 	/* Easy VPN policy: e.g. the networks a network-extension client
 	 * may claim (the gateway routes them to it). */

@@ -49,7 +49,8 @@ void conn_adopt(struct ike_sa *sa, struct ike_sa *old);
 
 /* ID payload body <-> prefix. */
 int p2_id_to_prefix(const struct isakmp_id *id, struct evs_prefix *p);
+#define P2_ID_BUF 32	/* an IPv6 address and its mask */
 void p2_prefix_to_id(const struct evs_prefix *p, struct isakmp_id *id,
-		     uint8_t buf[8]);
+		     uint8_t buf[P2_ID_BUF]);
 
 #endif

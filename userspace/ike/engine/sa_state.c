@@ -211,6 +211,8 @@ struct json_object *ike_sa_state_save(const struct ike_sa *sa)
 	put_str(o, "label", sa->label);
 	if (sa->have_inner)
 		put_prefix(o, "inner", &sa->inner);
+	if (sa->have_inner6)	/* older records have none: IPv4 only */
+		put_prefix(o, "inner6", &sa->inner6);
 	json_object_object_add(o, "remote_nets",
 			       prefix_array(sa->remote_nets, sa->n_remote_nets));
 	/* The replay set: every id this SA used or accepted. */
@@ -591,6 +593,10 @@ static void sa_load(struct rd *r, struct ike_sa *sa)
 	if (get(r, "inner", json_type_string, true)) {
 		get_prefix(r, "inner", &sa->inner);
 		sa->have_inner = !r->bad;
+	}
+	if (get(r, "inner6", json_type_string, true)) {
+		get_prefix(r, "inner6", &sa->inner6);
+		sa->have_inner6 = !r->bad && sa->inner6.family == AF_INET6;
 	}
 	sa->n_remote_nets = get_prefixes(r, "remote_nets", sa->remote_nets,
 					 EVS_SESSION_MAX_NETS);

@@ -84,8 +84,13 @@ void evs_session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
 	 * local networks, else our outer address. */
 	if (nem)
 		*n_local = copy_nets(local, p->local_nets, p->n_local_nets);
-	else if (sa->have_inner)
-		*n_local = copy_nets(local, &sa->inner, 1);
+	else if (sa->have_inner || sa->have_inner6) {
+		*n_local = 0;
+		if (sa->have_inner)
+			local[(*n_local)++] = sa->inner;
+		if (sa->have_inner6)
+			local[(*n_local)++] = sa->inner6;
+	}
 	else if (p && p->n_local_nets)
 		*n_local = copy_nets(local, p->local_nets, p->n_local_nets);
 	else
@@ -111,9 +116,16 @@ void evs_session_p2_selectors(const struct ike_sa *sa, struct evs_prefix *local,
 	else
 		*n_remote = 0;
 	if (!*n_remote) {
-		memset(remote, 0, sizeof(*remote));
-		remote->family = AF_INET;	/* 0.0.0.0/0: full tunnel */
-		*n_remote = 1;
+		/* full tunnel: 0.0.0.0/0 and ::/0 for the families we have */
+		bool v4 = false, v6 = false;
+
+		for (unsigned i = 0; i < *n_local; i++)
+			*(local[i].family == AF_INET6 ? &v6 : &v4) = true;
+		memset(remote, 0, 2 * sizeof(*remote));
+		if (v4)
+			remote[(*n_remote)++].family = AF_INET;
+		if (v6)
+			remote[(*n_remote)++].family = AF_INET6;
 	}
 }
 
@@ -395,8 +407,13 @@ bool evs_session_peer_has_vid(const struct evs_session *s, enum isakmp_vid vid)
 
 void evs_session_set_inner(struct evs_session *s, const struct evs_prefix *p)
 {
-	S(s)->inner = *p;
-	S(s)->have_inner = true;
+	if (p->family == AF_INET6) {
+		S(s)->inner6 = *p;
+		S(s)->have_inner6 = true;
+	} else {
+		S(s)->inner = *p;
+		S(s)->have_inner = true;
+	}
 }
 
 void evs_session_set_remote_nets(struct evs_session *s,

@@ -137,15 +137,25 @@ static const struct ike_engine_ops fake_ops = { FAKE_NET_AND_KERNEL_OPS };
 
 static uint64_t now_ms = 1000000;
 
-/* NAT between the two: the client's 10.1.1.2:P appears as
- * 198.51.100.77:(P+30000) to the server. */
+/* NAT between the two: the client's nat_inside:P (10.1.1.2) appears as
+ * nat_outside:(P+30000) (198.51.100.77) to the server; a test may set
+ * IPv6 ones (NAT66). */
 static bool nat_on;
+static const char *nat_inside = "10.1.1.2", *nat_outside = "198.51.100.77";
 
+/* An IPv4 or IPv6 address (by its text) and port. */
 static inline void set_addr(struct sockaddr_storage *ss, const char *a, uint16_t port)
 {
 	struct sockaddr_in *s = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 
 	memset(ss, 0, sizeof(*ss));
+	if (strchr(a, ':')) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		inet_pton(AF_INET6, a, &s6->sin6_addr);
+		return;
+	}
 	s->sin_family = AF_INET;
 	s->sin_port = htons(port);
 	inet_pton(AF_INET, a, &s->sin_addr);
@@ -153,6 +163,8 @@ static inline void set_addr(struct sockaddr_storage *ss, const char *a, uint16_t
 
 static inline uint16_t port_of(const struct sockaddr_storage *ss)
 {
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
 }
 
@@ -177,10 +189,10 @@ static inline void deliver(struct side *from, struct side *to, unsigned i)
 	rp.natt = p->path.natt;
 	if (nat_on) {
 		if (!strcmp(from->name, "client"))
-			set_addr(&rp.remote, "198.51.100.77",
+			set_addr(&rp.remote, nat_outside,
 				 (uint16_t)(port_of(&p->path.local) + 30000));
 		else
-			set_addr(&rp.local, "10.1.1.2",
+			set_addr(&rp.local, nat_inside,
 				 (uint16_t)(port_of(&p->path.remote) - 30000));
 	}
 	ike_engine_set_time(to->e, now_ms);

@@ -106,7 +106,8 @@ UNIT_TEST(peer_client_settings_errors_carry_file_and_line)
 {
 	expect_error("    local-network 10.77.200.1/24\n", 4,
 		     "has host bits set (the network is 10.77.200.0/24)");
-	expect_error("    remote-network 2001:db8::/32\n", 4, "only IPv4 networks");
+	expect_error("    local-network 2001:db8::/32\n", 4, "only IPv4 networks");
+	expect_error("    remote-network 2001:db8::1/32\n", 4, "the network is 2001:db8::/32");
 	expect_error("    local-network 10.77.200.0/33\n", 4, "bad prefix length");
 	expect_error("    local-network nowhere\n", 4, "not an IPv4 or IPv6 address");
 	expect_error("    remote-network 192.168.77.0/24\n"
@@ -198,6 +199,8 @@ UNIT_TEST(firewall_script)
 	UNIT_ASSERT_EQ_STR(out, "add table inet evs_client_fw\ndelete table inet evs_client_fw\n");
 }
 
+#define SIN(ss) ((const struct sockaddr_in *)(ss))
+
 UNIT_TEST(peer_servers_and_return_rule)
 {
 	struct ike_conf cfg;
@@ -208,10 +211,10 @@ UNIT_TEST(peer_servers_and_return_rule)
 				"    return-to-primary after 60\n", &cfg, &err), 0);
 	p = &cfg.ike.peers[0];
 	UNIT_ASSERT_EQ_INT(p->n_servers, 2);
-	UNIT_ASSERT_EQ_INT(ntohl(p->servers[0].sin_addr.s_addr), 0xc6336401);
-	UNIT_ASSERT_EQ_INT(ntohs(p->servers[0].sin_port), 500);
-	UNIT_ASSERT_EQ_INT(ntohl(p->servers[1].sin_addr.s_addr), 0xc6336403);
-	UNIT_ASSERT_EQ_INT(ntohs(p->servers[1].sin_port), 4501);
+	UNIT_ASSERT_EQ_INT(ntohl(SIN(&p->servers[0])->sin_addr.s_addr), 0xc6336401);
+	UNIT_ASSERT_EQ_INT(ntohs(SIN(&p->servers[0])->sin_port), 500);
+	UNIT_ASSERT_EQ_INT(ntohl(SIN(&p->servers[1])->sin_addr.s_addr), 0xc6336403);
+	UNIT_ASSERT_EQ_INT(ntohs(SIN(&p->servers[1])->sin_port), 4501);
 	/* the primary stays the first line */
 	UNIT_ASSERT_EQ_INT(ntohl(((struct sockaddr_in *)&p->server)->sin_addr.s_addr), 0xc6336401);
 	UNIT_ASSERT_EQ_INT(p->return_after, 60);
@@ -229,7 +232,7 @@ UNIT_TEST(peer_servers_and_return_rule)
 
 static uint32_t gw_ip(const struct failover *f)
 {
-	return ntohl(failover_current(f)->sin_addr.s_addr);
+	return ntohl(((const struct sockaddr_in *)failover_current(f))->sin_addr.s_addr);
 }
 
 /* The list: configured first, then the pushed ones (no duplicates, no
@@ -240,11 +243,13 @@ UNIT_TEST(failover_order_and_rules)
 	struct ike_peer p = { 0 };
 	struct failover f;
 
-	p.servers[0].sin_family = AF_INET;
-	p.servers[0].sin_port = htons(500);
-	p.servers[0].sin_addr.s_addr = htonl(0xc6336401);	/* 198.51.100.1 */
+	struct sockaddr_in *s0 = (struct sockaddr_in *)&p.servers[0];
+
+	s0->sin_family = AF_INET;
+	s0->sin_port = htons(500);
+	s0->sin_addr.s_addr = htonl(0xc6336401);	/* 198.51.100.1 */
 	p.servers[1] = p.servers[0];
-	p.servers[1].sin_addr.s_addr = htonl(0xc6336402);
+	((struct sockaddr_in *)&p.servers[1])->sin_addr.s_addr = htonl(0xc6336402);
 	p.n_servers = 2;
 	failover_init(&f, &p);
 	UNIT_ASSERT_EQ_INT(f.n, 2);
@@ -252,9 +257,9 @@ UNIT_TEST(failover_order_and_rules)
 	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, "198.51.100.9, 198.51.100.2 gw.example.com,"
 					       "0.0.0.0 198.51.100.10"), 2);
 	UNIT_ASSERT_EQ_INT(f.n, 4);
-	UNIT_ASSERT_EQ_INT(ntohl(f.gw[2].sin_addr.s_addr), 0xc6336409);
-	UNIT_ASSERT_EQ_INT(ntohs(f.gw[2].sin_port), 500);
-	UNIT_ASSERT_EQ_INT(ntohl(f.gw[3].sin_addr.s_addr), 0xc633640a);
+	UNIT_ASSERT_EQ_INT(ntohl(((struct sockaddr_in *)&f.gw[2])->sin_addr.s_addr), 0xc6336409);
+	UNIT_ASSERT_EQ_INT(ntohs(((struct sockaddr_in *)&f.gw[2])->sin_port), 500);
+	UNIT_ASSERT_EQ_INT(ntohl(((struct sockaddr_in *)&f.gw[3])->sin_addr.s_addr), 0xc633640a);
 	/* ended by the peer's delete, a lifetime, the admin: stay */
 	UNIT_ASSERT(!failover_ended(&f, true, EVS_END_PEER_DELETE));
 	UNIT_ASSERT(!failover_ended(&f, true, EVS_END_ERROR));

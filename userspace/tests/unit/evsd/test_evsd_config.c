@@ -220,13 +220,41 @@ UNIT_TEST(errors_carry_file_and_line)
 	expect_error("log-level chatty\n", 1, "'chatty' is not one of");
 	expect_error("ports 500 500\n", 1, "must differ");
 	expect_error("device a\x01\n", 1, "unexpected character 0x01");
-	/* evs.ko carries ESP over IPv4 only: refused before start, not at
-	 * the first Phase 2 */
-	expect_error("device evs0\nlisten 2001:db8::1\n", 2,
-		     "listen 2001:db8::1: only IPv4 works");
-	expect_error("peer hq {\n server 2001:db8::2\n group-key k\n}\n", 2,
-		     "server 2001:db8::2: only IPv4 works");
+	expect_error("device evs0\nlisten 2001:db8::1\nlisten 2001:db8::1\n", 3,
+		     "listen 2001:db8::1 given twice");
+	expect_error("listen 2001:db8::1/64\n", 1, "no prefix length allowed");
+	expect_error("peer hq {\n server 2001:db8::2\n server 2001:db8::2\n group-key k\n}\n",
+		     3, "server 2001:db8::2 given twice");
 	expect_error("device \"a\"b\n", 1, "text straight after a closing quote");
+}
+
+/* Dual stack: IPv6 listen addresses beside IPv4 ones, an IPv6 gateway
+ * for the client role (its port kept). */
+UNIT_TEST(ipv6_listen_and_server)
+{
+	static const char text[] =
+		"listen 198.51.100.1\nlisten 2001:db8::1\n"
+		"peer hq {\n server 2001:db8::2 port 4501\n server 198.51.100.9\n"
+		" group-key k\n}\n";
+	char *path = unit_tmpfile(text);
+	const struct sockaddr_in6 *s6;
+	struct evsd_config cfg;
+	struct evs_err err;
+
+	evsd_log_set_quiet(true);
+	if (evsd_config_load(path, &cfg, &err) < 0)
+		UNIT_FAIL("%s", err.msg);
+	UNIT_ASSERT_EQ_INT(cfg.ike.n_listen, 2);
+	UNIT_ASSERT_EQ_INT(cfg.ike.listen[1].ss_family, AF_INET6);
+	UNIT_ASSERT_EQ_INT(cfg.ike.peers[0].n_servers, 2);
+	s6 = (const struct sockaddr_in6 *)&cfg.ike.peers[0].server;
+	UNIT_ASSERT_EQ_INT(s6->sin6_family, AF_INET6);
+	UNIT_ASSERT_EQ_INT(ntohs(s6->sin6_port), 4501);
+	UNIT_ASSERT_EQ_INT(s6->sin6_addr.s6_addr[15], 2);
+	UNIT_ASSERT_EQ_INT(cfg.ike.peers[0].servers[1].ss_family, AF_INET);
+	evsd_config_free(&cfg);
+	unlink(path);
+	free(path);
 }
 
 UNIT_TEST(check_config_output)

@@ -207,6 +207,51 @@ UNIT_TEST(errors_carry_file_and_line)
 		     "evsd.conf:2: \"key\" belongs in a group block");
 }
 
+/* Dual stack: an IPv6 pool beside an IPv4 one, named together on a
+ * group's pool line in either order; dns and split-include take both
+ * families; bad IPv6 lines get file:line and the reason. */
+UNIT_TEST(ipv6_pools_dns_and_split_include)
+{
+	struct evs_err err = { { 0 } };
+	const struct ezv_group *g;
+	struct pool6_info info;
+
+	if (load("pool v4 10.77.0.0/24\npool v6 2001:db8:77::/112\n"
+		 "group g {\n  key k\n  pool v6 v4\n  dns 192.168.77.53 2001:db8:77::53\n"
+		 "  split-include 192.168.77.0/24 2001:db8:100::/56\n}\n", &err))
+		UNIT_FAIL("%s", err.msg);
+	g = ezv_find_group(cfg.easyvpn, "g", 1);
+	UNIT_ASSERT(g);
+	UNIT_ASSERT_EQ_STR(g->s.pool, "v4");
+	UNIT_ASSERT_EQ_STR(g->s.pool6, "v6");
+	UNIT_ASSERT_EQ_INT(g->s.n_dns, 1);
+	UNIT_ASSERT_EQ_INT(g->s.n_dns6, 1);
+	UNIT_ASSERT_EQ_INT(g->s.dns6[0][15], 0x53);
+	UNIT_ASSERT_EQ_INT(g->s.n_split, 1);
+	UNIT_ASSERT_EQ_INT(g->s.n_split6, 1);
+	UNIT_ASSERT_EQ_INT(g->s.split6[0].plen, 56);
+	UNIT_ASSERT_EQ_INT(pool6_count(cfg.easyvpn->pools6), 1);
+	UNIT_ASSERT_EQ_INT(pool6_get_info_at(cfg.easyvpn->pools6, 0, &info), 0);
+	UNIT_ASSERT_EQ_INT(info.size, 65535);
+	unload();
+	expect_error("pool v6 2001:db8:77::/112\npool v6b 2001:db8:77::/120\n",
+		     "evsd.conf:2: 2001:db8:77::/120 overlaps pool \"v6\"");
+	expect_error("pool v6 2001:db8:77::1/112\n",
+		     "evsd.conf:1: \"pool\" expects a prefix without host bits, got "
+		     "\"2001:db8:77::1/112\" (did you mean 2001:db8:77::/112?)");
+	expect_error("pool v6 2001:db8::/32\n",
+		     "evsd.conf:1: an IPv6 pool is a prefix of length 48..120");
+	expect_error("pool a 10.77.0.0/24\npool a 2001:db8:77::/112\n",
+		     "evsd.conf:2: pool \"a\" defined twice");
+	expect_error("pool a 2001:db8:77::/112\npool b 2001:db8:78::/112\n"
+		     "group g {\n  key k\n  pool a b\n}\n",
+		     "evsd.conf:3: group \"g\": two IPv6 pools (\"a\", \"b\"): name one "
+		     "IPv4 and one IPv6 pool");
+	expect_error("group g {\n  key k\n  split-include 2001:db8::1/32\n}\n",
+		     "evsd.conf:3: \"split-include\" expects a prefix without host bits, "
+		     "got \"2001:db8::1/32\" (did you mean 2001:db8::/32?)");
+}
+
 UNIT_TEST(network_extension_allow_list)
 {
 	const struct ezv_group *g;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Mode config attributes: encoding, decoding, split-include entries. */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ike/isakmp.h"
 #include "ezv/modecfg.h"
@@ -176,6 +177,106 @@ UNIT_TEST(supported_attributes_answered)
 	UNIT_ASSERT(reply.has & MCF_BIT(MCF_SUPPORTED));
 	UNIT_ASSERT_EQ_INT(reply.n_supported, MCF_COUNT);
 	UNIT_ASSERT_EQ_INT(reply.supported[0], MODECFG_INTERNAL_IP4_ADDRESS);
+}
+
+/* IPv6 as strongSwan's IKEv1 mode config has it: INTERNAL_IP6_ADDRESS
+ * empty in the REQUEST, 16 + 1 bytes (address, prefix length) in the
+ * REPLY; each DNS server and each subnet (17 bytes) its own attribute;
+ * a 16-byte address is taken as /128; wrong sizes are malformed. */
+UNIT_TEST(ipv6_attributes)
+{
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x77, [15] = 5 };
+	static const uint8_t d6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x77, [15] = 0x53 };
+	struct modecfg m = { 0 }, d, req, reply;
+	struct isakmp_perr err;
+	struct isakmp_buf b;
+	uint8_t bad[17];
+
+	m.has = MCF_BIT(MCF_IP6_ADDRESS) | MCF_BIT(MCF_IP6_DNS) | MCF_BIT(MCF_IP6_SUBNET);
+	m.ip6_addr.family = AF_INET6;
+	memcpy(m.ip6_addr.addr, a6, 16);
+	m.ip6_addr.plen = 128;
+	m.n_dns6 = 1;
+	memcpy(m.dns6[0], d6, 16);
+	m.n_subnet6 = 2;
+	m.subnet6[0] = (struct evs_prefix){ .family = AF_INET6, .plen = 64,
+					    .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x77 } };
+	m.subnet6[1] = (struct evs_prefix){ .family = AF_INET6, .plen = 48,
+					    .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x99 } };
+	isakmp_buf_init(&b);
+	modecfg_encode_values(&b, &m);
+	UNIT_ASSERT(!b.oom);
+	/* 8: 17 bytes; 10: 16 bytes; 15: two attributes of 17 */
+	UNIT_ASSERT_EQ_INT(b.len, (4 + 17) + (4 + 16) + 2 * (4 + 17));
+	static const uint8_t head[] = { 0x00, 0x08, 0x00, 17 };
+	UNIT_ASSERT_MEM_EQ(b.data, head, 4);
+	UNIT_ASSERT_MEM_EQ(b.data + 4, a6, 16);
+	UNIT_ASSERT_EQ_INT(b.data[20], 128);
+	UNIT_ASSERT_EQ_INT(b.data[21 + 1], 10);
+	UNIT_ASSERT_EQ_INT(b.data[21 + 3], 16);
+	UNIT_ASSERT_EQ_INT(b.data[41 + 1], 15);
+	UNIT_ASSERT_EQ_INT(b.data[62 + 1], 15);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REPLY, &d, &err), 0);
+	UNIT_ASSERT(evs_prefix_eq(&d.ip6_addr, &m.ip6_addr));
+	UNIT_ASSERT_EQ_INT(d.n_dns6, 1);
+	UNIT_ASSERT_MEM_EQ(d.dns6[0], d6, 16);
+	UNIT_ASSERT_EQ_INT(d.n_subnet6, 2);
+	UNIT_ASSERT(evs_prefix_eq(&d.subnet6[1], &m.subnet6[1]));
+	isakmp_buf_free(&b);
+
+	/* strongSwan's REQUEST: empty IP4 and IP6 address, IP6 DNS; the
+	 * answer gives the IPv6 values only because they were asked for */
+	isakmp_buf_init(&b);
+	isakmp_put_attr_tlv(&b, MODECFG_INTERNAL_IP4_ADDRESS, "", 0);
+	isakmp_put_attr_tlv(&b, MODECFG_INTERNAL_IP6_ADDRESS, "", 0);
+	isakmp_put_attr_tlv(&b, MODECFG_INTERNAL_IP6_DNS, "", 0);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REQUEST, &req, &err), 0);
+	isakmp_buf_free(&b);
+	UNIT_ASSERT(req.requested & MCF_BIT(MCF_IP6_ADDRESS));
+	UNIT_ASSERT(!(req.has & MCF_BIT(MCF_IP6_ADDRESS)));
+	m.has |= MCF_BIT(MCF_IP4_ADDRESS);
+	m.ip4_addr = ip(10, 77, 0, 5);
+	modecfg_answer(&m, &req, "evs", &reply);
+	UNIT_ASSERT(reply.has & MCF_BIT(MCF_IP6_ADDRESS));
+	UNIT_ASSERT(reply.has & MCF_BIT(MCF_IP6_DNS));
+	UNIT_ASSERT(!(reply.has & MCF_BIT(MCF_IP6_SUBNET)));
+	/* vpnc asks for IPv4 only: no IPv6 in its answer */
+	isakmp_buf_init(&b);
+	isakmp_put_attr_tlv(&b, MODECFG_INTERNAL_IP4_ADDRESS, "", 0);
+	isakmp_put_attr_tlv(&b, UNITY_SPLIT_INCLUDE, "", 0);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REQUEST, &req, &err), 0);
+	isakmp_buf_free(&b);
+	modecfg_answer(&m, &req, "evs", &reply);
+	UNIT_ASSERT(!(reply.has & (MCF_BIT(MCF_IP6_ADDRESS) | MCF_BIT(MCF_IP6_DNS))));
+
+	/* 16 bytes: /128; a 17th byte above 128, 15 bytes, 18 bytes: malformed */
+	isakmp_buf_init(&b);
+	isakmp_put_attr_tlv(&b, MODECFG_INTERNAL_IP6_ADDRESS, a6, 16);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REPLY, &d, &err), 0);
+	UNIT_ASSERT_EQ_INT(d.ip6_addr.plen, 128);
+	isakmp_buf_free(&b);
+	memcpy(bad, a6, 16);
+	bad[16] = 129;
+	isakmp_buf_init(&b);
+	isakmp_put_attr_tlv(&b, MODECFG_INTERNAL_IP6_ADDRESS, bad, 17);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REPLY, &d, &err), -1);
+	UNIT_ASSERT_EQ_INT(err.notify, ISAKMP_N_PAYLOAD_MALFORMED);
+	isakmp_buf_free(&b);
+	isakmp_buf_init(&b);
+	isakmp_put_attr_tlv(&b, MODECFG_INTERNAL_IP6_DNS, bad, 15);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REPLY, &d, &err), -1);
+	isakmp_buf_free(&b);
+	isakmp_buf_init(&b);
+	isakmp_put_attr_tlv(&b, MODECFG_INTERNAL_IP6_SUBNET, bad, 16);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_SET, &d, &err), -1);
+	isakmp_buf_free(&b);
+	/* more DNS servers than we keep */
+	isakmp_buf_init(&b);
+	for (int i = 0; i <= MODECFG_MAX_SERVERS; i++)
+		isakmp_put_attr_tlv(&b, MODECFG_INTERNAL_IP6_DNS, d6, 16);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REPLY, &d, &err), -1);
+	UNIT_ASSERT_EQ_INT(err.notify, ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED);
+	isakmp_buf_free(&b);
 }
 
 UNIT_TEST(rejects_malformed_values)

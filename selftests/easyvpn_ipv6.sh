@@ -1,0 +1,215 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Dual stack: strongSwan (charon) as an IKEv1 Easy VPN client of evsd over
+# IPv6 transport (evsd listens on 2001:db8:1::1 and 198.51.100.1) with
+# `vips = 0.0.0.0, ::`: aggressive mode + XAUTH + mode config pull give it
+# an IPv4 address from pool sales and an IPv6 /128 from pool sales6 (inside
+# the LAN's 2001:db8:77::/64); one quick mode per family; both families
+# ping LAN hosts; the gateway has both RRI routes and the proxy NDP entry
+# while connected, none after.  Then vpnc (IPv4 only) connects to the same
+# dual-stack gateway over IPv4 as before: no IPv6 attribute in its answer.
+# Needs evs.ko with IPv6 (SA outer addresses, IPv6 selectors, IPv6 RRI
+# routes and proxy NDP).  Addresses: the documentation prefix 2001:db8::/32,
+# inside the test's namespaces only.
+# evs-selftest-timeout: 1200
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ike_lib.sh"
+. "$(dirname "$0")/lib/easyvpn.sh"
+
+CHARON=/usr/lib/ipsec/charon
+EVSADM=$EVS_TOP/userspace/evsadm/evsadm
+[ -x "$CHARON" ] || skip_all "strongSwan charon not installed"
+require_cmd swanctl
+[ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so ] ||
+	skip_all "strongSwan xauth-generic plugin missing (libcharon-extauth-plugins)"
+ike_init
+ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
+ike_topology
+# IPv6 beside IPv4: outer 2001:db8:1::/64, LAN 2001:db8:77::/64
+for ns in "$cli" "$srv" "$lan"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+done
+ip netns exec "$cli" sysctl -qw net.ipv6.conf.c0.accept_dad=0
+ip netns exec "$srv" sysctl -qw net.ipv6.conf.s0.accept_dad=0
+ip netns exec "$srv" sysctl -qw net.ipv6.conf.lan0.accept_dad=0
+ip netns exec "$lan" sysctl -qw net.ipv6.conf.eth0.accept_dad=0
+ip -n "$cli" addr add 2001:db8:1::2/64 dev c0 nodad
+ip -n "$srv" addr add 2001:db8:1::1/64 dev s0 nodad
+ip -n "$srv" addr add 2001:db8:77::1/64 dev lan0 nodad
+ip -n "$lan" addr add 2001:db8:77::2/64 dev eth0 nodad
+ip -n "$lan" -6 route add default via 2001:db8:77::1
+ip netns exec "$srv" sysctl -qw net.ipv6.conf.all.forwarding=1
+ip netns exec "$srv" sysctl -qw net.ipv6.conf.lan0.proxy_ndp=1
+
+ezv_server_conf >"$IKE_TMP/server.conf"
+# the IPv6 half: listen address, pool inside the LAN's /64, DNS
+sed -i -e 's|^listen 198.51.100.1$|&\nlisten 2001:db8:1::1|' \
+	-e 's|^pool sales .*$|&\npool sales6 2001:db8:77::1:0/112|' \
+	-e 's|^    pool sales$|    pool sales sales6|' \
+	-e 's|^    dns 192.168.77.53 192.168.77.54$|    dns 192.168.77.53 2001:db8:77::53|' \
+	"$IKE_TMP/server.conf"
+tap_check "the dual-stack configuration is accepted" \
+	"$EVSD" --check-config -c "$IKE_TMP/server.conf"
+ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
+tap_check "evsd listens on [2001:db8:1::1]:500" \
+	grep -q 'listening on 2001:db8:1::1\[500\]' "$IKE_TMP/server.log"
+
+sw=$IKE_TMP/sw
+mkdir -p "$sw/run"
+cat >"$sw/strongswan.conf" <<CONF
+charon {
+	load_modular = yes
+	plugins {
+		include /etc/strongswan.d/charon/*.conf
+	}
+	port = 500
+	port_nat_t = 4500
+	piddir = $sw/run
+	install_routes = yes
+	install_virtual_ip = yes
+	plugins {
+		vici {
+			socket = unix://$sw/run/charon.vici
+		}
+	}
+	filelog {
+		evslog {
+			path = $sw/charon.log
+			default = 1
+			ike = 2
+			cfg = 2
+		}
+	}
+}
+include /etc/strongswan.d/*.conf
+CONF
+cat >"$sw/swanctl.conf" <<CONF
+connections {
+	evs {
+		version = 1
+		aggressive = yes
+		local_addrs = 2001:db8:1::2
+		remote_addrs = 2001:db8:1::1
+		proposals = aes256-sha1-modp2048,aes256-sha1-modp1024
+		vips = 0.0.0.0, ::
+		local-1 {
+			auth = psk
+			id = keyid:sales
+		}
+		local-2 {
+			auth = xauth
+			xauth_id = alice
+		}
+		remote {
+			auth = psk
+		}
+		children {
+			lan {
+				remote_ts = 192.168.77.0/24, 2001:db8:77::/64
+				esp_proposals = aes256-sha1
+			}
+		}
+	}
+}
+secrets {
+	ike-group {
+		id = keyid:sales
+		secret = "$EZV_GROUP_KEY"
+	}
+	xauth-alice {
+		id = alice
+		secret = "alice pw 1"
+	}
+}
+CONF
+STRONGSWAN_CONF=$sw/strongswan.conf ip netns exec "$cli" "$CHARON" >"$sw/charon.out" 2>&1 &
+echo $! >"$IKE_TMP/charon.bgpid"
+on_exit "kill \$(cat $IKE_TMP/charon.bgpid) 2>/dev/null"
+for _ in $(seq 50); do [ -S "$sw/run/charon.vici" ] && break; sleep 0.2; done
+swan() {
+	local cmd=$1
+	shift
+	ip netns exec "$cli" swanctl "$cmd" --uri "unix://$sw/run/charon.vici" "$@"
+}
+if [ ! -S "$sw/run/charon.vici" ]; then
+	tail -n 30 "$sw/charon.out" | tap_diag
+	skip_all "charon did not start"
+fi
+tap_check "charon starts and loads the connection" swan --load-all --file "$sw/swanctl.conf"
+if swan --initiate --child lan --timeout 120 >"$sw/initiate.log" 2>&1; then
+	tap_ok "strongSwan connects over IPv6: aggressive PSK + XAUTH + mode config + Phase 2"
+else
+	tap_fail "strongSwan connects over IPv6: aggressive PSK + XAUTH + mode config + Phase 2"
+	tail -n 40 "$sw/initiate.log" | tap_diag
+fi
+vip=$(ip -n "$cli" -o -4 addr show | grep -o '10\.77\.0\.[0-9]*' | head -1)
+vip6=$(ip -n "$cli" -o -6 addr show | grep -o '2001:db8:77::1:[0-9a-f]*' | head -1)
+case $vip in
+10.77.0.*) tap_ok "IPv4 virtual IP $vip from pool sales" ;;
+*) tap_fail "IPv4 virtual IP from pool sales" ;;
+esac
+case $vip6 in
+2001:db8:77::1:*) tap_ok "IPv6 virtual IP $vip6 from pool sales6" ;;
+*) tap_fail "IPv6 virtual IP from pool sales6"; vip6=2001:db8:77::1:1 ;;
+esac
+tap_check "two connections on the gateway: one quick mode per family" \
+	test "$(grep -c 'rri: route' "$IKE_TMP/server.log")" -ge 2
+rri6() { timeout 5 ip -n "$srv" -6 route show "$1/128" 2>/dev/null | grep -q 'dev evs0'; }
+ndp6() { timeout 5 ip -n "$srv" -6 neigh show proxy 2>/dev/null | grep -q "^$1 dev lan0"; }
+for _ in $(seq 100); do
+	ezv_rri_route "$srv" "$vip" && rri6 "$vip6" && break
+	sleep 0.2
+done
+tap_check "gateway has the RRI route $vip/32" ezv_rri_route "$srv" "$vip"
+tap_check "gateway has the RRI route $vip6/128" rri6 "$vip6"
+tap_check "gateway has the proxy NDP entry for $vip6 on lan0" ndp6 "$vip6"
+tap_check "the IPv6 SAs have IPv6 outer addresses" \
+	sh -c "ip netns exec '$srv' '$EVSADM' sa show 2>/dev/null | grep -q '2001:db8:1::2'"
+tap_check "ping a LAN host from the IPv4 virtual IP" \
+	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$vip" 192.168.77.2
+tap_check "ping a LAN host from the IPv6 virtual IP" \
+	ip netns exec "$cli" ping -6 -c 3 -i 0.3 -W 5 -I "$vip6" 2001:db8:77::2
+tap_check "the LAN host reaches the IPv6 client (proxy NDP)" \
+	ip netns exec "$lan" ping -6 -c 3 -i 0.3 -W 5 "$vip6"
+tap_check "strongSwan terminates" swan --terminate --ike evs --timeout 30
+for _ in $(seq 100); do
+	rri6 "$vip6" || ndp6 "$vip6" || ezv_rri_route "$srv" "$vip" || break
+	sleep 0.2
+done
+tap_check_fails "IPv4 RRI route gone" ezv_rri_route "$srv" "$vip"
+tap_check_fails "IPv6 RRI route gone" rri6 "$vip6"
+tap_check_fails "proxy NDP entry gone" ndp6 "$vip6"
+tap_check "IPv6 address returned to the pool" \
+	grep -q "IPv6 address $vip6/128 of \"alice\" returned to pool \"sales6\"" \
+	"$IKE_TMP/server.log"
+kill "$(cat "$IKE_TMP/charon.bgpid")" 2>/dev/null
+
+# vpnc (IPv4 only) on the same dual-stack gateway, over IPv4
+if command -v vpnc >/dev/null && { modprobe tun 2>/dev/null; [ -c /dev/net/tun ]; }; then
+	ezv_vpnc_start alice 'alice pw 1'
+	on_exit ezv_vpnc_stop
+	if ezv_vpnc_wait 90; then
+		tap_ok "vpnc connects over IPv4 to the dual-stack gateway"
+		vaddr=$(ezv_env INTERNAL_IP4_ADDRESS)
+		case $vaddr in
+		10.77.0.*) tap_ok "vpnc got IPv4 address $vaddr" ;;
+		*) tap_fail "vpnc got an IPv4 address" ;;
+		esac
+		# strongSwan's lease was the only IPv6 one
+		tap_check "no IPv6 address leased for vpnc" \
+			test "$(grep -c 'modecfg: IPv6 address .* from pool' "$IKE_TMP/server.log")" -eq 1
+		tap_check "vpnc pings a LAN host" \
+			ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$vaddr" 192.168.77.2
+	else
+		tap_fail "vpnc connects over IPv4 to the dual-stack gateway"
+		ezv_diag_vpnc
+	fi
+	ezv_vpnc_stop
+else
+	tap_skip "vpnc on the dual-stack gateway" "vpnc or /dev/net/tun missing"
+fi
+ike_stop server
+tap_result "evsd exits cleanly" $?
+[ $_tap_failed -eq 0 ] || { tail -n 20 "$sw/charon.out" | tap_diag; tail -n 80 "$sw/charon.log" | tap_diag; ezv_diag_server 200; }
+tap_done
