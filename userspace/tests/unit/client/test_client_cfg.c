@@ -314,10 +314,11 @@ UNIT_TEST(failover_restore_takes_only_what_fits)
 {
 	struct ike_peer p = { 0 };
 	struct failover f, g;
+	struct sockaddr_in *s0 = (struct sockaddr_in *)&p.servers[0];
 
-	p.servers[0].sin_family = AF_INET;
-	p.servers[0].sin_port = htons(500);
-	p.servers[0].sin_addr.s_addr = htonl(0xc6336401);	/* 198.51.100.1 */
+	s0->sin_family = AF_INET;
+	s0->sin_port = htons(500);
+	s0->sin_addr.s_addr = htonl(0xc6336401);	/* 198.51.100.1 */
 	p.n_servers = 1;
 	failover_init(&f, &p);
 	UNIT_ASSERT_EQ_INT(failover_set_pushed(&f, "198.51.100.3 198.51.100.4"), 2);
@@ -328,17 +329,17 @@ UNIT_TEST(failover_restore_takes_only_what_fits)
 	UNIT_ASSERT_EQ_INT(gw_ip(&g), 0xc6336403);
 	UNIT_ASSERT_EQ_INT(g.up_since, 0);
 	/* the configured server changed: start from the configuration */
-	p.servers[0].sin_addr.s_addr = htonl(0xc6336402);
+	s0->sin_addr.s_addr = htonl(0xc6336402);
 	UNIT_ASSERT_EQ_INT(failover_restore(&g, &p, f.gw, f.n, f.n_config, f.cur), -1);
 	UNIT_ASSERT_EQ_INT(g.n, 1);
 	UNIT_ASSERT_EQ_INT(gw_ip(&g), 0xc6336402);
-	p.servers[0].sin_addr.s_addr = htonl(0xc6336401);
+	s0->sin_addr.s_addr = htonl(0xc6336401);
 	/* a current index outside, a duplicate, 0.0.0.0, too many */
 	UNIT_ASSERT_EQ_INT(failover_restore(&g, &p, f.gw, f.n, f.n_config, 3), -1);
 	f.gw[2] = f.gw[1];
 	UNIT_ASSERT_EQ_INT(failover_restore(&g, &p, f.gw, f.n, f.n_config, 0), -1);
 	UNIT_ASSERT_EQ_INT(g.n, 1);
-	f.gw[2].sin_addr.s_addr = 0;
+	((struct sockaddr_in *)&f.gw[2])->sin_addr.s_addr = 0;
 	UNIT_ASSERT_EQ_INT(failover_restore(&g, &p, f.gw, f.n, f.n_config, 0), -1);
 	UNIT_ASSERT_EQ_INT(failover_restore(&g, &p, f.gw, FAILOVER_MAX + 1, 1, 0), -1);
 	UNIT_ASSERT_EQ_INT(failover_restore(&g, &p, f.gw, 2, 2, 0), -1);	/* n_config */
