@@ -105,8 +105,16 @@ connections {
 			auth = psk
 		}
 		children {
+			# IKEv1 carries one selector pair per quick mode and
+			# charon takes the first: one child per family, the
+			# IPv6 one naming the pool's first address
 			lan {
-				remote_ts = 192.168.77.0/24, 2001:db8:77::/64
+				remote_ts = 192.168.77.0/24
+				esp_proposals = aes256-sha1
+			}
+			lan6 {
+				local_ts = 2001:db8:77::1:1/128
+				remote_ts = 2001:db8:77::/64
 				esp_proposals = aes256-sha1
 			}
 		}
@@ -137,7 +145,8 @@ if [ ! -S "$sw/run/charon.vici" ]; then
 	skip_all "charon did not start"
 fi
 tap_check "charon starts and loads the connection" swan --load-all --file "$sw/swanctl.conf"
-if swan --initiate --child lan --timeout 120 >"$sw/initiate.log" 2>&1; then
+if swan --initiate --child lan --timeout 120 >"$sw/initiate.log" 2>&1 &&
+	swan --initiate --child lan6 --timeout 120 >>"$sw/initiate.log" 2>&1; then
 	tap_ok "strongSwan connects over IPv6: aggressive PSK + XAUTH + mode config + Phase 2"
 else
 	tap_fail "strongSwan connects over IPv6: aggressive PSK + XAUTH + mode config + Phase 2"
