@@ -250,7 +250,6 @@ static const char *state_of(const struct client_ctl *c, const struct ike_peer *p
 static struct failover *peer_fo(struct client_ctl *c, const struct ike_peer *p);
 static void fo_save(struct client_ctl *c);
 static const char *gw_str(const struct sockaddr_storage *a, char *buf, size_t n);
-static unsigned gw_port(const struct sockaddr_storage *a);
 
 /* The gateways the peer connects to, in order: its `server` lines, then
  * those its gateway pushed; which one the next or current session uses. */
@@ -264,7 +263,7 @@ static struct json_object *servers_json(struct client_ctl *c, const struct ike_p
 		struct json_object *o = json_object_new_object();
 
 		evs_json_add_str(o, "address", gw_str(&f->gw[i], b, sizeof(b)));
-		evs_json_add_u64(o, "port", gw_port(&f->gw[i]));
+		evs_json_add_u64(o, "port", ntohs(failover_gw_port(&f->gw[i])));
 		evs_json_add_str(o, "from", i < f->n_config ? "config" : "gateway");
 		evs_json_add_bool(o, "current", i == f->cur);
 		json_object_array_add(arr, o);
@@ -502,12 +501,6 @@ static const char *gw_str(const struct sockaddr_storage *a, char *buf, size_t n)
 	return evs_sockaddr_str((const struct sockaddr *)a, false, buf, n);
 }
 
-static unsigned gw_port(const struct sockaddr_storage *a)
-{
-	return ntohs(a->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)a)->sin6_port :
-						((const struct sockaddr_in *)a)->sin_port);
-}
-
 /* The peer's gateway list, (re)built from its block when the block's
  * servers changed (a reload). */
 static struct failover *peer_fo(struct client_ctl *c, const struct ike_peer *p)
@@ -550,7 +543,7 @@ static void fo_save(struct client_ctl *c)
 			char g[80];
 
 			snprintf(g, sizeof(g), "%s:%u", gw_str(&a->fo.gw[i], b, sizeof(b)),
-				 gw_port(&a->fo.gw[i]));
+				 ntohs(failover_gw_port(&a->fo.gw[i])));
 			json_object_array_add(gws, json_object_new_string(g));
 		}
 		json_object_object_add(e, "gateways", gws);

@@ -100,7 +100,7 @@ unsigned failover_set_pushed(struct failover *f, const char *list)
 	return kept;
 }
 
-static uint16_t gw_port(const struct sockaddr_storage *a)
+uint16_t failover_gw_port(const struct sockaddr_storage *a)
 {
 	return a->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)a)->sin6_port :
 					  ((const struct sockaddr_in *)a)->sin_port;
@@ -112,7 +112,7 @@ static bool usable_gw(const struct sockaddr_storage *a)
 	const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
 	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)a;
 
-	if (!gw_port(a))
+	if (!failover_gw_port(a))
 		return false;
 	if (a->ss_family == AF_INET)
 		return a4->sin_addr.s_addr != INADDR_ANY && a4->sin_addr.s_addr != INADDR_BROADCAST;
@@ -129,7 +129,8 @@ int failover_restore(struct failover *f, const struct ike_peer *p,
 	    n - n_config > FAILOVER_PUSHED_MAX + 1 || cur >= n)
 		return -1;
 	for (unsigned i = 0; i < n_config; i++)
-		if (!same_addr(&gw[i], &f->gw[i]) || gw_port(&gw[i]) != gw_port(&f->gw[i]))
+		if (!same_addr(&gw[i], &f->gw[i]) ||
+		    failover_gw_port(&gw[i]) != failover_gw_port(&f->gw[i]))
 			return -1;	/* the configured servers changed */
 	for (unsigned i = n_config; i < n; i++) {
 		if (!usable_gw(&gw[i]) || listed(f, &gw[i])) {

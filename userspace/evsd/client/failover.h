@@ -55,6 +55,8 @@ int failover_restore(struct failover *f, const struct ike_peer *p,
 		     unsigned cur);
 /* The gateway to connect to now. */
 const struct sockaddr_storage *failover_current(const struct failover *f);
+/* A gateway's port, network byte order. */
+uint16_t failover_gw_port(const struct sockaddr_storage *a);
 /* A session of the peer is up (its first connection) at now. */
 void failover_up(struct failover *f, uint64_t now);
 /* A session of the peer ended: established says whether Phase 1 was
