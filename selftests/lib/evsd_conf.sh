@@ -136,7 +136,10 @@ evsd_client_conf() {
 	main-psk)
 		printf '    mode main\n    group-key mainsecret\n    authentication xauth-pre-share\n' ;;
 	main-rsa)
-		printf '    mode main\n    authentication xauth-rsa-sig\n' ;;
+		# the gateway must be named by its certificate: the test
+		# PKI's (ike_lib.sh) carries DNS:server.evs.test
+		printf '    mode main\n    authentication xauth-rsa-sig\n'
+		printf '    server-name server.evs.test\n' ;;
 	hybrid)
 		printf '    mode main\n    authentication hybrid\n' ;;
 	*)
