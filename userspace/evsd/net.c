@@ -384,6 +384,23 @@ static const struct net_sock *pick(const struct net *n, const struct ike_path *p
 	return wild;
 }
 
+/* One source-address control message (IP_PKTINFO or IPV6_PKTINFO) in
+ * buf, which holds at least CMSG_SPACE(len) aligned bytes. */
+static void put_pktinfo(struct msghdr *mh, uint8_t *buf, int level, int type,
+			const void *pi, size_t len)
+{
+	struct cmsghdr *c;
+
+	memset(buf, 0, CMSG_SPACE(len));
+	mh->msg_control = buf;
+	mh->msg_controllen = CMSG_SPACE(len);
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), pi, len);
+}
+
 static int send_from(const struct net_sock *s, const struct ike_path *p,
 		     const struct iovec *iov, int iovcnt)
 {
@@ -398,40 +415,23 @@ static int send_from(const struct net_sock *s, const struct ike_path *p,
 	};
 	char a[64];
 
+	/* a wildcard socket: answer from the address asked */
 	if (p->local.ss_family == AF_INET &&
 	    ((const struct sockaddr_in *)&p->local)->sin_addr.s_addr &&
 	    !((const struct sockaddr_in *)&s->bound)->sin_addr.s_addr) {
-		struct in_pktinfo pi;
-		struct cmsghdr *c;
+		struct in_pktinfo pi = {
+			.ipi_spec_dst = ((const struct sockaddr_in *)&p->local)->sin_addr,
+		};
 
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.b;
-		mh.msg_controllen = sizeof(ctl.b);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memset(&pi, 0, sizeof(pi));
-		pi.ipi_spec_dst = ((const struct sockaddr_in *)&p->local)->sin_addr;
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		put_pktinfo(&mh, ctl.b, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 	} else if (p->local.ss_family == AF_INET6 &&
 		   !IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&p->local)->sin6_addr) &&
 		   IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&s->bound)->sin6_addr)) {
-		/* a wildcard socket: answer from the address asked */
-		struct in6_pktinfo pi;
-		struct cmsghdr *c;
+		struct in6_pktinfo pi = {
+			.ipi6_addr = ((const struct sockaddr_in6 *)&p->local)->sin6_addr,
+		};
 
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.b;
-		mh.msg_controllen = sizeof(ctl.b);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memset(&pi, 0, sizeof(pi));
-		pi.ipi6_addr = ((const struct sockaddr_in6 *)&p->local)->sin6_addr;
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		put_pktinfo(&mh, ctl.b, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 	}
 	if (sendmsg(s->fd, &mh, 0) < 0) {
 		ike_addr_str((const struct sockaddr *)&p->remote, a, sizeof(a));

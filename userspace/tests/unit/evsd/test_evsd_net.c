@@ -167,6 +167,41 @@ UNIT_TEST(no_listen_address_is_one_wildcard_pair)
 	evsd_config_free(&cfg);
 }
 
+/* A wildcard socket answers from the address the peer sent to
+ * (IP_PKTINFO), not from whatever the route would pick. */
+UNIT_TEST(wildcard_socket_answers_from_the_address_asked)
+{
+	uint16_t port = base_port() + 8;
+	struct evsd_config cfg;
+	struct net n;
+	struct ike_path path = { 0 };
+	struct sockaddr_in *loc = (struct sockaddr_in *)&path.local;
+	struct sockaddr_in *rem = (struct sockaddr_in *)&path.remote;
+	struct sockaddr_in from;
+	socklen_t fromlen = sizeof(from);
+	static const uint8_t msg[] = "reply";
+	uint8_t got[16];
+	int peer = socket(AF_INET, SOCK_DGRAM, 0);
+
+	UNIT_ASSERT(peer >= 0);
+	rem->sin_family = AF_INET;
+	rem->sin_addr.s_addr = htonl(0x7f000001);
+	UNIT_ASSERT(bind(peer, (struct sockaddr *)rem, sizeof(*rem)) == 0);
+	UNIT_ASSERT(getsockname(peer, (struct sockaddr *)rem, &(socklen_t){ sizeof(*rem) }) == 0);
+	open_sockets("", port, &cfg, &n, 2);
+	loc->sin_family = AF_INET;
+	loc->sin_addr.s_addr = htonl(0x7f000003);
+	loc->sin_port = htons(port);
+	UNIT_ASSERT(net_send(&n, &path, msg, sizeof(msg)) == 0);
+	UNIT_ASSERT(recvfrom(peer, got, sizeof(got), 0, (struct sockaddr *)&from, &fromlen) ==
+		    (ssize_t)sizeof(msg));
+	UNIT_ASSERT_EQ_INT(ntohl(from.sin_addr.s_addr), 0x7f000003);
+	UNIT_ASSERT_EQ_INT(ntohs(from.sin_port), port);
+	close(peer);
+	net_close(&n);
+	evsd_config_free(&cfg);
+}
+
 UNIT_TEST(bind_failure_names_the_address)
 {
 	uint16_t port = base_port() + 6;
