@@ -377,18 +377,50 @@ void evs_rri_sync(struct evs_conn_net *cn)
 /* --- device events ------------------------------------------------------ */
 
 enum evs_rri_dev_change {
+	EVS_RRI_DEV_SAME,	/* nothing to do for this object */
 	EVS_RRI_DEV_FLUSHED,	/* the kernel dropped the entries */
 	EVS_RRI_DEV_BACK,	/* they can be installed again */
 	EVS_RRI_DEV_GONE,	/* unregistered: the entries go for good */
 };
 
+/* What a change of its device means for one object. */
+typedef enum evs_rri_dev_change (*evs_rri_judge_t)(struct evs_conn_net *cn,
+						   const struct evs_rri_obj *o,
+						   const void *arg);
+
+/* Bookkeeping for one object; true when the work item has to run. */
+static bool evs_rri_obj_update(struct evs_conn_net *cn, struct evs_conn *conn,
+			       struct evs_rri_obj *o,
+			       enum evs_rri_dev_change change)
+{
+	switch (change) {
+	case EVS_RRI_DEV_SAME:
+		return false;
+	case EVS_RRI_DEV_BACK:
+		if (o->installed || !list_empty(&o->todo_node))
+			return false;
+		list_add_tail(&o->todo_node, &cn->todo);
+		return true;
+	case EVS_RRI_DEV_FLUSHED:
+	case EVS_RRI_DEV_GONE:
+		o->installed = false;
+		o->reason = EVS_REASON_DEVICE_GONE;
+		evs_rri_notify(cn, o, EVS_EVENT_OP_DEL);
+		if (change != EVS_RRI_DEV_GONE)
+			return false;
+		evs_rri_obj_kill(cn, conn, o, EVS_REASON_DEVICE_GONE);
+		return true;
+	}
+	return false;
+}
+
 /*
- * Bookkeeping for the objects on @dev (under rtnl, from a notifier): the
- * work item does the talking.  With @ipv4_only, only IPv4 routes and proxy
- * ARP entries are concerned (the change was of IPv4 addresses).
+ * Every object of the namespace through @judge, under the lock: the
+ * device notifiers and the IPv6 recheck share this walk; the work item
+ * does the talking.
  */
-static void evs_rri_dev_changed(struct evs_conn_net *cn, struct net_device *dev,
-				enum evs_rri_dev_change change, bool ipv4_only)
+static void evs_rri_objs_update(struct evs_conn_net *cn, evs_rri_judge_t judge,
+				const void *arg)
 {
 	struct evs_rri_obj *o, *tmp;
 	struct evs_conn *conn;
@@ -398,33 +430,44 @@ static void evs_rri_dev_changed(struct evs_conn_net *cn, struct net_device *dev,
 	mutex_lock(&cn->en->lock);
 	if (cn->exiting)
 		goto out;
-	xa_for_each(&cn->conns, id, conn) {
-		list_for_each_entry_safe(o, tmp, &conn->objs, node) {
-			if (o->ifindex != dev->ifindex ||
-			    (ipv4_only && o->family != AF_INET))
-				continue;
-			if (change == EVS_RRI_DEV_BACK) {
-				if (!o->installed &&
-				    list_empty(&o->todo_node)) {
-					list_add_tail(&o->todo_node, &cn->todo);
-					kick = true;
-				}
-				continue;
-			}
-			o->installed = false;
-			o->reason = EVS_REASON_DEVICE_GONE;
-			evs_rri_notify(cn, o, EVS_EVENT_OP_DEL);
-			if (change == EVS_RRI_DEV_GONE) {
-				evs_rri_obj_kill(cn, conn, o,
-						 EVS_REASON_DEVICE_GONE);
-				kick = true;
-			}
-		}
-	}
+	xa_for_each(&cn->conns, id, conn)
+		list_for_each_entry_safe(o, tmp, &conn->objs, node)
+			kick |= evs_rri_obj_update(cn, conn, o,
+						   judge(cn, o, arg));
 out:
 	mutex_unlock(&cn->en->lock);
 	if (kick)
 		queue_work(system_wq, &cn->work);
+}
+
+struct evs_rri_dev_event {
+	const struct net_device *dev;
+	enum evs_rri_dev_change change;
+	bool ipv4_only;		/* a change of IPv4 addresses */
+};
+
+static enum evs_rri_dev_change evs_rri_judge_dev(struct evs_conn_net *cn,
+						 const struct evs_rri_obj *o,
+						 const void *arg)
+{
+	const struct evs_rri_dev_event *ev = arg;
+
+	if (o->ifindex != ev->dev->ifindex ||
+	    (ev->ipv4_only && o->family != AF_INET))
+		return EVS_RRI_DEV_SAME;
+	return ev->change;
+}
+
+/*
+ * Bookkeeping for the objects on @dev (under rtnl, from a notifier).  With
+ * @ipv4_only, only IPv4 routes and proxy ARP entries are concerned.
+ */
+static void evs_rri_dev_changed(struct evs_conn_net *cn, struct net_device *dev,
+				enum evs_rri_dev_change change, bool ipv4_only)
+{
+	const struct evs_rri_dev_event ev = { dev, change, ipv4_only };
+
+	evs_rri_objs_update(cn, evs_rri_judge_dev, &ev);
 }
 
 /*
@@ -497,38 +540,23 @@ static bool evs_rri_dev_ipv6_on(struct net *net, int ifindex)
 	return on;
 }
 
+static enum evs_rri_dev_change evs_rri_judge_v6(struct evs_conn_net *cn,
+						const struct evs_rri_obj *o,
+						const void *arg)
+{
+	if (o->family != AF_INET6)
+		return EVS_RRI_DEV_SAME;
+	if (!evs_rri_dev_ipv6_on(cn->net, o->ifindex))
+		return o->installed ? EVS_RRI_DEV_FLUSHED : EVS_RRI_DEV_SAME;
+	return EVS_RRI_DEV_BACK;
+}
+
 static void evs_rri_v6_work(struct work_struct *work)
 {
 	struct evs_conn_net *cn = container_of(work, struct evs_conn_net,
 					       v6_work);
-	struct evs_rri_obj *o;
-	struct evs_conn *conn;
-	unsigned long id;
-	bool kick = false;
 
-	mutex_lock(&cn->en->lock);
-	if (cn->exiting)
-		goto out;
-	xa_for_each(&cn->conns, id, conn) {
-		list_for_each_entry(o, &conn->objs, node) {
-			if (o->family != AF_INET6)
-				continue;
-			if (!evs_rri_dev_ipv6_on(cn->net, o->ifindex)) {
-				if (!o->installed)
-					continue;
-				o->installed = false;
-				o->reason = EVS_REASON_DEVICE_GONE;
-				evs_rri_notify(cn, o, EVS_EVENT_OP_DEL);
-			} else if (!o->installed && list_empty(&o->todo_node)) {
-				list_add_tail(&o->todo_node, &cn->todo);
-				kick = true;
-			}
-		}
-	}
-out:
-	mutex_unlock(&cn->en->lock);
-	if (kick)
-		queue_work(system_wq, &cn->work);
+	evs_rri_objs_update(cn, evs_rri_judge_v6, NULL);
 }
 
 static int evs_rri_inet6addr_event(struct notifier_block *nb,
