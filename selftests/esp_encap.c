@@ -78,15 +78,9 @@ FIXTURE_SETUP(encap)
 
 FIXTURE_TEARDOWN(encap)
 {
-	if (self->daemon >= 0)
-		close(self->daemon);
-	if (self->peer >= 0)
-		close(self->peer);
-	if (self->peer2 >= 0)
-		close(self->peer2);
 	evs_t_nl_close(&self->ev);
-	evs_t_nl_close(&self->nl);
-	evs_t_topo_down(&self->topo);
+	evs_t_teardown(&self->topo, &self->nl, 3, self->daemon, self->peer,
+		       self->peer2);
 }
 
 static void send_to_a(int fd, const void *buf, size_t len)

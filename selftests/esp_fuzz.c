@@ -114,14 +114,8 @@ FIXTURE_SETUP(fuzz)
 
 FIXTURE_TEARDOWN(fuzz)
 {
-	if (self->raw >= 0)
-		close(self->raw);
-	if (self->udp >= 0)
-		close(self->udp);
-	if (self->daemon >= 0)
-		close(self->daemon);
-	evs_t_nl_close(&self->nl);
-	evs_t_topo_down(&self->topo);
+	evs_t_teardown(&self->topo, &self->nl, 3, self->raw, self->udp,
+		       self->daemon);
 }
 
 static uint16_t ip_csum(const void *p)

@@ -21,7 +21,7 @@
 
 #include <kselftest_harness.h>
 
-#include "evs_esp_util.h"
+#include "evs_interop.h"
 
 #define TCP_RAW 1
 #define TCP_UDP 2
@@ -37,23 +37,20 @@ FIXTURE(interop) {
 
 FIXTURE_VARIANT(interop) {
 	const char *id;
-	const char *aead;
-	int key_bytes;		/* AEAD: with salt */
-	int icv;
-	const char *enc, *auth;
-	int auth_key_bytes, trunc;
+	struct evs_t_alg alg;
 	bool esn, weak;
 	int tcp;		/* 10 MB TCP each way: TCP_RAW | TCP_UDP */
 };
 
-#define AEAD(n, alg, kb, icvb, t)					\
+#define AEAD(n, al, kb, icvb, t)					\
 	FIXTURE_VARIANT_ADD(interop, n) {				\
-		.id = #n, .aead = alg, .key_bytes = kb, .icv = icvb, .tcp = t,	\
+		.id = #n, .alg = { .aead = al, .key_bytes = kb, .icv = icvb },	\
+		.tcp = t,						\
 	}
 #define PAIR(n, e, eb, a, ab, tr, w, t)					\
 	FIXTURE_VARIANT_ADD(interop, n) {				\
-		.id = #n, .enc = e, .key_bytes = eb, .auth = a,			\
-		.auth_key_bytes = ab, .trunc = tr, .weak = w, .tcp = t,	\
+		.id = #n, .alg = { .enc = e, .key_bytes = eb, .auth = a,	\
+		.auth_key_bytes = ab, .trunc = tr }, .weak = w, .tcp = t,	\
 	}
 
 AEAD(gcm128_icv64, "rfc4106(gcm(aes))", 20, 64, 0);
@@ -96,171 +93,57 @@ PAIR(null_null, "ecb(cipher_null)", 0, "digest_null", 0, 0, false, TCP_RAW | TCP
 
 FIXTURE_VARIANT_ADD(interop, esn_gcm128) {
 	.id = "esn_gcm128",
-	.aead = "rfc4106(gcm(aes))", .key_bytes = 20, .icv = 128, .esn = true,
+	.alg = { .aead = "rfc4106(gcm(aes))", .key_bytes = 20, .icv = 128 },
+	.esn = true,
 	.tcp = TCP_RAW,
 };
 
 FIXTURE_VARIANT_ADD(interop, esn_aes128_sha256) {
 	.id = "esn_aes128_sha256",
-	.enc = "cbc(aes)", .key_bytes = 16, .auth = "hmac(sha256)",
-	.auth_key_bytes = 32, .trunc = 128, .esn = true,
+	.alg = { .enc = "cbc(aes)", .key_bytes = 16, .auth = "hmac(sha256)",
+		 .auth_key_bytes = 32, .trunc = 128 },
+	.esn = true,
 };
 
 /* Null SAs skip the crypto API; with ESN the SPI still moves and back. */
 FIXTURE_VARIANT_ADD(interop, esn_null_null) {
 	.id = "esn_null_null",
-	.enc = "ecb(cipher_null)", .auth = "digest_null", .esn = true,
+	.alg = { .enc = "ecb(cipher_null)", .auth = "digest_null" },
+	.esn = true,
 };
 
 FIXTURE_SETUP(interop)
 {
-	const char *only = getenv("EVS_INTEROP_ONLY");
-
 	self->encap_fd = -1;
-	/* EVS_INTEROP_ONLY=gcm128 runs the variants whose name contains it. */
-	if (only && !strstr(variant->id, only))
-		SKIP(return, "EVS_INTEROP_ONLY=%s", only);
-	ASSERT_EQ(0, evs_ensure_module());
-	ASSERT_EQ(0, evs_t_topo_up(&self->topo, "io"));
-	ASSERT_EQ(0, evs_t_enter(self->topo.a));
-	ASSERT_EQ(0, evs_t_nl_open(&self->nl));
+	if (!evs_t_interop_wanted(variant->id))
+		SKIP(return, "EVS_INTEROP_ONLY=%s", getenv("EVS_INTEROP_ONLY"));
+	evs_t_interop_up(_metadata, &self->topo, "io", &self->nl);
 }
 
 FIXTURE_TEARDOWN(interop)
 {
-	if (!self->topo.a[0])
-		return;
-	if (self->encap_fd >= 0)
-		close(self->encap_fd);
-	evs_t_nl_close(&self->nl);
-	evs_t_topo_down(&self->topo);
-}
-
-/* The variant's algorithm, as the helpers take it. */
-static struct evs_t_alg alg_of(const FIXTURE_VARIANT(interop) *v)
-{
-	return (struct evs_t_alg){ v->aead, v->key_bytes, v->icv, v->enc,
-				   v->auth, v->auth_key_bytes, v->trunc };
-}
-
-static int setup(struct __test_metadata *_metadata,
-		 FIXTURE_DATA(interop) *self,
-		 const FIXTURE_VARIANT(interop) *v, bool udp)
-{
-	struct evs_t_alg va = alg_of(v);
-	char key[200], akey[200], alg[512];
-	char encap[64] = "", esn[64] = "replay-window 64";
-	struct evs_t_sa sa = {
-		.aead = v->aead, .icv_bits = v->icv, .enc = v->enc,
-		.auth = v->auth, .trunc_bits = v->trunc, .replay_window = 64,
-		.flags = (v->esn ? EVS_SA_F_ESN : 0) |
-			 (v->weak ? EVS_SA_F_ALLOW_WEAK : 0),
-	};
-	int ret;
-
-	evs_t_hexkey(key, v->key_bytes, v->key_bytes + v->icv);
-	evs_t_hexkey(akey, v->auth_key_bytes, v->auth_key_bytes + 1);
-	sa.aead_key = sa.enc_key = key;
-	sa.auth_key = akey;
-	if (udp) {
-		sa.sport = sa.dport = 4500;
-		snprintf(encap, sizeof(encap), "encap espinudp 4500 4500 0.0.0.0");
-	}
-	if (v->esn)
-		snprintf(esn, sizeof(esn), "flag esn replay-window 64");
-	evs_t_xfrm_alg(&va, alg, sizeof(alg), key, akey);
-
-	/* Peer: plain Linux xfrm, tunnel mode.  One command per object:
-	 * long keys would not fit evs_sh's buffer together. */
-	ret = evs_sh("ip -n %s xfrm state add src " EVS_T_B_OUTER " dst " EVS_T_A_OUTER
-		     " proto esp spi %d reqid 1 mode tunnel %s %s %s",
-		     self->topo.b, SPI_B_TO_A, alg, encap, esn) ?:
-	      evs_sh("ip -n %s xfrm state add src " EVS_T_A_OUTER " dst " EVS_T_B_OUTER
-		     " proto esp spi %d reqid 1 mode tunnel %s %s %s",
-		     self->topo.b, SPI_A_TO_B, alg, encap, esn) ?:
-	      evs_sh("ip -n %s xfrm policy add src " EVS_T_B_INNER "/32 dst 192.168.77.0/24"
-		     " dir out tmpl src " EVS_T_B_OUTER " dst " EVS_T_A_OUTER
-		     " proto esp reqid 1 mode tunnel", self->topo.b) ?:
-	      evs_sh("ip -n %s xfrm policy add src 192.168.77.0/24 dst " EVS_T_B_INNER "/32"
-		     " dir in tmpl src " EVS_T_A_OUTER " dst " EVS_T_B_OUTER
-		     " proto esp reqid 1 mode tunnel", self->topo.b);
-	if (ret) {
-		TH_LOG("ip xfrm setup failed");
-		return -1;
-	}
-	if (udp) {
-		self->encap_fd = evs_t_xfrm_encap_socket(self->topo.b, false);
-		if (self->encap_fd < 0 || evs_t_enter(self->topo.a)) {
-			TH_LOG("encap socket in the peer namespace failed");
-			return -1;
-		}
-	}
-
-	/* Us: evs. */
-	sa.dir = EVS_DIR_OUT;
-	sa.spi = SPI_A_TO_B;
-	sa.src = EVS_T_A_OUTER;
-	sa.dst = EVS_T_B_OUTER;
-	ret = evs_t_sa_add(&self->nl, &sa);
-	if (ret) {
-		TH_LOG("SA out: %s (%s)", strerror(-ret), self->nl.err_msg);
-		return -1;
-	}
-	sa.dir = EVS_DIR_IN;
-	sa.spi = SPI_B_TO_A;
-	sa.src = EVS_T_B_OUTER;
-	sa.dst = EVS_T_A_OUTER;
-	ret = evs_t_sa_add(&self->nl, &sa);
-	if (ret) {
-		TH_LOG("SA in: %s (%s)", strerror(-ret), self->nl.err_msg);
-		return -1;
-	}
-	ret = evs_t_policy_add(&self->nl, EVS_DIR_OUT, "192.168.77.0", 24,
-			       EVS_T_B_INNER, 32, SPI_A_TO_B) ?:
-	      evs_t_policy_add(&self->nl, EVS_DIR_IN, EVS_T_B_INNER, 32,
-			       "192.168.77.0", 24, SPI_B_TO_A);
-	if (ret) {
-		TH_LOG("policy: %s (%s)", strerror(-ret), self->nl.err_msg);
-		return -1;
-	}
-	return 0;
+	if (self->topo.a[0])
+		evs_t_teardown(&self->topo, &self->nl, 1, self->encap_fd);
 }
 
 static void run(struct __test_metadata *_metadata, FIXTURE_DATA(interop) *self,
 		const FIXTURE_VARIANT(interop) *v, bool udp)
 {
-	uint64_t out[EVS_STATS_A_MAX + 1], in[EVS_STATS_A_MAX + 1];
+	const struct evs_t_interop io = {
+		.alg = &v->alg, .esn = v->esn, .weak = v->weak, .udp = udp,
+		.out = &evs_t_fam4, .in = &evs_t_fam4,
+		.spi_ab = SPI_A_TO_B, .spi_ba = SPI_B_TO_A,
+	};
+	bool tcp = v->tcp & (udp ? TCP_UDP : TCP_RAW);
+	char why[256];
 
 	if (!self->topo.a[0])
 		return;		/* skipped in setup */
-	ASSERT_EQ(0, setup(_metadata, self, v, udp));
-	EXPECT_EQ(0, evs_sh("ip netns exec %s ping -q -c 3 -i 0.2 -W 5 -I "
-			    EVS_T_A_INNER " " EVS_T_B_INNER " >/dev/null",
-			    self->topo.a)) TH_LOG("ping evs -> xfrm");
-	EXPECT_EQ(0, evs_sh("ip netns exec %s ping -q -c 3 -i 0.2 -W 5 -I "
-			    EVS_T_B_INNER " " EVS_T_A_INNER " >/dev/null",
-			    self->topo.b)) TH_LOG("ping xfrm -> evs");
-	if (v->tcp & (udp ? TCP_UDP : TCP_RAW)) {
-		EXPECT_EQ(0, evs_t_tcp_transfer(self->topo.b, self->topo.a,
-					  EVS_T_A_INNER, EVS_T_B_INNER, "ba"))
-			TH_LOG("10 MB xfrm -> evs");
-		EXPECT_EQ(0, evs_t_tcp_transfer(self->topo.a, self->topo.b,
-					  EVS_T_B_INNER, EVS_T_A_INNER, "ab"))
-			TH_LOG("10 MB evs -> xfrm");
-	}
-	ASSERT_EQ(0, evs_t_sa_stats(&self->nl, EVS_DIR_OUT, SPI_A_TO_B, out));
-	ASSERT_EQ(0, evs_t_sa_stats(&self->nl, EVS_DIR_IN, SPI_B_TO_A, in));
-	/* 3 requests + 3 replies each way went through our SAs. */
-	EXPECT_LE(6, out[EVS_STATS_A_TX_PACKETS]);
-	EXPECT_LE(6, in[EVS_STATS_A_RX_PACKETS]);
-	EXPECT_EQ(0, in[EVS_STATS_A_DROP_AUTH]);
-	EXPECT_EQ(0, in[EVS_STATS_A_DROP_BAD_LEN]);
-	EXPECT_EQ(0, in[EVS_STATS_A_DROP_POLICY]);
-	EXPECT_EQ(0, in[EVS_STATS_A_DROP_ENCAP]);
-	if (v->tcp & (udp ? TCP_UDP : TCP_RAW)) {
-		EXPECT_LT(7000, in[EVS_STATS_A_RX_PACKETS]);
-		EXPECT_LT(7000, out[EVS_STATS_A_TX_PACKETS]);
-	}
+	ASSERT_EQ(0, evs_t_interop_setup(&self->nl, &self->topo, &io,
+					 &self->encap_fd, why, sizeof(why)))
+		TH_LOG("%s", why);
+	evs_t_interop_traffic(_metadata, &self->topo, io.in, tcp);
+	evs_t_interop_counters(_metadata, &self->nl, &io, tcp, false);
 }
 
 TEST_F_TIMEOUT(interop, raw, 600)

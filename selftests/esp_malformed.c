@@ -112,12 +112,7 @@ FIXTURE_SETUP(bad)
 
 FIXTURE_TEARDOWN(bad)
 {
-	if (self->raw >= 0)
-		close(self->raw);
-	if (self->cap >= 0)
-		close(self->cap);
-	evs_t_nl_close(&self->nl);
-	evs_t_topo_down(&self->topo);
+	evs_t_teardown(&self->topo, &self->nl, 2, self->raw, self->cap);
 }
 
 static uint16_t csum(const void *p, size_t len)

@@ -79,10 +79,41 @@ void evs_t_xfrm_alg(const struct evs_t_alg *a, char *buf, size_t len,
 /* A UDP_ENCAP socket on 4500 (IPv6 if @v6) in namespace @ns: without
  * one, Linux never decapsulates ESP-in-UDP.  The fd, or -1. */
 int evs_t_xfrm_encap_socket(const char *ns, bool v6);
+/* One address family of an interop run: the outer addresses (the veth),
+ * the inner ones (A's LAN and B's host) and how to ping them. */
+struct evs_t_fam {
+	const char *a_outer, *b_outer, *any;
+	const char *a_inner, *a_net, *b_inner;
+	int a_plen, host_plen;
+	const char *ping;
+	bool v6;
+};
+
+extern const struct evs_t_fam evs_t_fam4;
+
+struct evs_t_interop {
+	const struct evs_t_alg *alg;
+	bool esn, weak, udp;
+	const struct evs_t_fam *out, *in;	/* outer and inner family */
+	uint32_t spi_ab, spi_ba;		/* A (evs) -> B (xfrm), back */
+};
+
+/* The same tunnel on both sides, the caller in namespace A: Linux xfrm
+ * states and policies in B, evs SAs and policies in A.  With @io->udp,
+ * *@encap_fd is B's UDP_ENCAP socket (the caller closes it).  0, or -1
+ * with the reason in @why. */
+int evs_t_interop_setup(struct evs_nl *nl, const struct evs_t_topo *t,
+			const struct evs_t_interop *io, int *encap_fd,
+			char *why, size_t whylen);
+
 /* 10 MB over TCP from namespace FROM to TO's address (IPv4 or IPv6);
  * 0 when the SHA-256 sums match. */
 int evs_t_tcp_transfer(const char *from, const char *to, const char *to_addr,
 		       const char *from_addr, const char *tag);
+
+/* Fixture teardown: close @nfd file descriptors (given after @nfd; -1:
+ * none), then the netlink socket @nl and the namespaces. */
+void evs_t_teardown(struct evs_t_topo *t, struct evs_nl *nl, int nfd, ...);
 
 /* A UDP socket bound to @port on any address, or -1. */
 int evs_t_udp_socket(int port);

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The checks of the xfrm interop tests (esp_interop, esp_interop6), for a
+ * test file that includes kselftest_harness.h first: traffic both ways
+ * through a tunnel that evs_t_interop_setup made, then the evs SAs'
+ * counters.
+ */
+#ifndef EVS_INTEROP_H
+#define EVS_INTEROP_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "evs_esp_util.h"
+
+/* EVS_INTEROP_ONLY=gcm128 runs the variants whose name contains it. */
+static inline bool evs_t_interop_wanted(const char *id)
+{
+	const char *only = getenv("EVS_INTEROP_ONLY");
+
+	return !only || strstr(id, only);
+}
+
+/* The namespaces (@tag in their names), the caller in A, netlink open. */
+static inline void evs_t_interop_up(struct __test_metadata *_metadata,
+				    struct evs_t_topo *t, const char *tag,
+				    struct evs_nl *nl)
+{
+	ASSERT_EQ(0, evs_ensure_module());
+	ASSERT_EQ(0, evs_t_topo_up(t, tag));
+	ASSERT_EQ(0, evs_t_enter(t->a));
+	ASSERT_EQ(0, evs_t_nl_open(nl));
+}
+
+/* Ping both ways; with @tcp also 10 MB each way over TCP. */
+static inline void evs_t_interop_traffic(struct __test_metadata *_metadata,
+					 const struct evs_t_topo *t,
+					 const struct evs_t_fam *in, bool tcp)
+{
+	EXPECT_EQ(0, evs_sh("ip netns exec %s %s -q -c 3 -i 0.2 -W 5 -I %s %s"
+			    " >/dev/null", t->a, in->ping, in->a_inner,
+			    in->b_inner)) TH_LOG("ping evs -> xfrm");
+	EXPECT_EQ(0, evs_sh("ip netns exec %s %s -q -c 3 -i 0.2 -W 5 -I %s %s"
+			    " >/dev/null", t->b, in->ping, in->b_inner,
+			    in->a_inner)) TH_LOG("ping xfrm -> evs");
+	if (!tcp)
+		return;
+	EXPECT_EQ(0, evs_t_tcp_transfer(t->b, t->a, in->a_inner, in->b_inner,
+					"ba"))
+		TH_LOG("10 MB xfrm -> evs");
+	EXPECT_EQ(0, evs_t_tcp_transfer(t->a, t->b, in->b_inner, in->a_inner,
+					"ab"))
+		TH_LOG("10 MB evs -> xfrm");
+}
+
+/* The traffic went through the evs SAs, none of it dropped (with
+ * @drop_other, not even for another reason). */
+static inline void evs_t_interop_counters(struct __test_metadata *_metadata,
+					  struct evs_nl *nl,
+					  const struct evs_t_interop *io,
+					  bool tcp, bool drop_other)
+{
+	uint64_t o[EVS_STATS_A_MAX + 1] = {}, i[EVS_STATS_A_MAX + 1] = {};
+
+	ASSERT_EQ(0, evs_t_sa_stats(nl, EVS_DIR_OUT, io->spi_ab, o));
+	ASSERT_EQ(0, evs_t_sa_stats(nl, EVS_DIR_IN, io->spi_ba, i));
+	/* 3 requests + 3 replies each way went through our SAs. */
+	EXPECT_LE(6, o[EVS_STATS_A_TX_PACKETS]);
+	EXPECT_LE(6, i[EVS_STATS_A_RX_PACKETS]);
+	EXPECT_EQ(0, i[EVS_STATS_A_DROP_AUTH]);
+	EXPECT_EQ(0, i[EVS_STATS_A_DROP_BAD_LEN]);
+	EXPECT_EQ(0, i[EVS_STATS_A_DROP_POLICY]);
+	EXPECT_EQ(0, i[EVS_STATS_A_DROP_ENCAP]);
+	if (drop_other)
+		EXPECT_EQ(0, i[EVS_STATS_A_DROP_OTHER]);
+	if (tcp) {
+		EXPECT_LT(7000, i[EVS_STATS_A_RX_PACKETS]);
+		EXPECT_LT(7000, o[EVS_STATS_A_TX_PACKETS]);
+	}
+}
+
+#endif
