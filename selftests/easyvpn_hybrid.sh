@@ -79,15 +79,10 @@ secrets {
 	}
 }
 CONF
-	swan() {
-		local cmd=$1
-		shift
-		ip netns exec "$cli" swanctl "$cmd" --uri "unix://$sw/charon.vici" "$@"
-	}
 	sw_start "$cli"
 	tap_check "strongSwan: charon loads the hybrid connection" \
 		grep -q "loaded connection 'evs'" "$sw/load.out"
-	if swan --initiate --child lan --timeout 120 >"$sw/initiate.log" 2>&1; then
+	if sw_ctl --initiate --child lan --timeout 120 >"$sw/initiate.log" 2>&1; then
 		tap_ok "strongSwan: hybrid main mode (gateway CERT+SIG, client HASH) + XAUTH + mode config + Phase 2"
 	else
 		tap_fail "strongSwan: hybrid main mode + XAUTH + mode config + Phase 2"
@@ -104,7 +99,7 @@ CONF
 	esac
 	tap_check "strongSwan: ping a LAN host from the virtual IP" \
 		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$vip" 192.168.77.2
-	tap_check "strongSwan: terminates" swan --terminate --ike evs --timeout 30
+	tap_check "strongSwan: terminates" sw_ctl --terminate --ike evs --timeout 30
 	sw_stop
 	[ "$_tap_failed" -eq 0 ] || { sw_diag; ezv_diag_server 80; }
 }

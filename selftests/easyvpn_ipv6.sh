@@ -15,13 +15,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
+. "$(dirname "$0")/lib/strongswan.sh"
 
-CHARON=/usr/lib/ipsec/charon
 EVSADM=$EVS_TOP/userspace/evsadm/evsadm
-[ -x "$CHARON" ] || skip_all "strongSwan charon not installed"
-require_cmd swanctl
-[ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so ] ||
-	skip_all "strongSwan xauth-generic plugin missing (libcharon-extauth-plugins)"
+sw_require_xauth
 ike_init
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
 ike_topology
@@ -56,58 +53,9 @@ tap_check "evsd listens on [2001:db8:1::1]:500" \
 	grep -q 'listening on 2001:db8:1::1\[500\]' "$IKE_TMP/server.log"
 
 sw=$IKE_TMP/sw
-mkdir -p "$sw/run"
-cat >"$sw/strongswan.conf" <<CONF
-charon {
-	load_modular = yes
-	plugins {
-		include /etc/strongswan.d/charon/*.conf
-	}
-	port = 500
-	port_nat_t = 4500
-	piddir = $sw/run
-	install_routes = yes
-	install_virtual_ip = yes
-	plugins {
-		vici {
-			socket = unix://$sw/run/charon.vici
-		}
-	}
-	filelog {
-		evslog {
-			path = $sw/charon.log
-			default = 1
-			ike = 2
-			cfg = 2
-		}
-	}
-}
-include /etc/strongswan.d/*.conf
-CONF
-cat >"$sw/swanctl.conf" <<CONF
-connections {
-	evs {
-		version = 1
-		aggressive = yes
-		local_addrs = 2001:db8:1::2
-		remote_addrs = 2001:db8:1::1
-		proposals = aes256-sha1-modp2048,aes256-sha1-modp1024
-		vips = 0.0.0.0, ::
-		local-1 {
-			auth = psk
-			id = keyid:sales
-		}
-		local-2 {
-			auth = xauth
-			xauth_id = alice
-		}
-		remote {
-			auth = psk
-		}
-		children {
-			# IKEv1 carries one selector pair per quick mode and
-			# charon takes the first: one child per family, the
-			# IPv6 one naming the pool's first address
+# IKEv1 carries one selector pair per quick mode and charon takes the
+# first: one child per family, the IPv6 one naming the pool's first address
+ezv_sw_conf 2001:db8:1::2 2001:db8:1::1 "0.0.0.0, ::" <<CONF
 			lan {
 				remote_ts = 192.168.77.0/24
 				esp_proposals = aes256-sha1
@@ -117,36 +65,15 @@ connections {
 				remote_ts = 2001:db8:77::/64
 				esp_proposals = aes256-sha1
 			}
-		}
-	}
-}
-secrets {
-	ike-group {
-		id = keyid:sales
-		secret = "$EZV_GROUP_KEY"
-	}
-	xauth-alice {
-		id = alice
-		secret = "alice pw 1"
-	}
-}
 CONF
-STRONGSWAN_CONF=$sw/strongswan.conf ip netns exec "$cli" "$CHARON" >"$sw/charon.out" 2>&1 &
-echo $! >"$IKE_TMP/charon.bgpid"
-on_exit "kill \$(cat $IKE_TMP/charon.bgpid) 2>/dev/null"
-for _ in $(seq 50); do [ -S "$sw/run/charon.vici" ] && break; sleep 0.2; done
-swan() {
-	local cmd=$1
-	shift
-	ip netns exec "$cli" swanctl "$cmd" --uri "unix://$sw/run/charon.vici" "$@"
-}
-if [ ! -S "$sw/run/charon.vici" ]; then
-	tail -n 30 "$sw/charon.out" | tap_diag
+sw_start "$cli"
+if ! sw_ctl --stats >/dev/null 2>&1; then
+	sw_diag
 	skip_all "charon did not start"
 fi
-tap_check "charon starts and loads the connection" swan --load-all --file "$sw/swanctl.conf"
-if swan --initiate --child lan --timeout 120 >"$sw/initiate.log" 2>&1 &&
-	swan --initiate --child lan6 --timeout 120 >>"$sw/initiate.log" 2>&1; then
+tap_check "charon starts and loads the connection" grep -q "loaded connection 'evs'" "$sw/load.out"
+if sw_ctl --initiate --child lan --timeout 120 >"$sw/initiate.log" 2>&1 &&
+	sw_ctl --initiate --child lan6 --timeout 120 >>"$sw/initiate.log" 2>&1; then
 	tap_ok "strongSwan connects over IPv6: aggressive PSK + XAUTH + mode config + Phase 2"
 else
 	tap_fail "strongSwan connects over IPv6: aggressive PSK + XAUTH + mode config + Phase 2"
@@ -181,7 +108,7 @@ tap_check "ping a LAN host from the IPv6 virtual IP" \
 	ip netns exec "$cli" ping -6 -c 3 -i 0.3 -W 5 -I "$vip6" 2001:db8:77::2
 tap_check "the LAN host reaches the IPv6 client (proxy NDP)" \
 	ip netns exec "$lan" ping -6 -c 3 -i 0.3 -W 5 "$vip6"
-tap_check "strongSwan terminates" swan --terminate --ike evs --timeout 30
+tap_check "strongSwan terminates" sw_ctl --terminate --ike evs --timeout 30
 for _ in $(seq 100); do
 	rri6 "$vip6" || ndp6 "$vip6" || ezv_rri_route "$srv" "$vip" || break
 	sleep 0.2
@@ -192,7 +119,7 @@ tap_check_fails "proxy NDP entry gone" ndp6 "$vip6"
 tap_check "IPv6 address returned to the pool" \
 	grep -q "IPv6 address $vip6/128 of \"alice\" returned to pool \"sales6\"" \
 	"$IKE_TMP/server.log"
-kill "$(cat "$IKE_TMP/charon.bgpid")" 2>/dev/null
+sw_stop
 
 # vpnc (IPv4 only) on the same dual-stack gateway, over IPv4
 if command -v vpnc >/dev/null && { modprobe tun 2>/dev/null; [ -c /dev/net/tun ]; }; then
@@ -220,5 +147,5 @@ else
 fi
 ike_stop server
 tap_result "evsd exits cleanly" $?
-[ $_tap_failed -eq 0 ] || { tail -n 20 "$sw/charon.out" | tap_diag; tail -n 80 "$sw/charon.log" | tap_diag; ezv_diag_server 200; }
+[ $_tap_failed -eq 0 ] || { sw_diag; ezv_diag_server 200; }
 tap_done

@@ -9,12 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
+. "$(dirname "$0")/lib/strongswan.sh"
 
-CHARON=/usr/lib/ipsec/charon
-[ -x "$CHARON" ] || skip_all "strongSwan charon not installed"
-require_cmd swanctl
-[ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so ] ||
-	skip_all "strongSwan xauth-generic plugin missing (libcharon-extauth-plugins)"
+sw_require_xauth
 ike_init
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
 ike_topology
@@ -22,90 +19,19 @@ ezv_server_conf >"$IKE_TMP/server.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 
 sw=$IKE_TMP/sw
-mkdir -p "$sw/run"
-cat >"$sw/strongswan.conf" <<CONF
-# Debian's plugin configuration (load_modular), our own sockets and log.
-charon {
-	load_modular = yes
-	plugins {
-		include /etc/strongswan.d/charon/*.conf
-	}
-	port = 500
-	port_nat_t = 4500
-	piddir = $sw/run
-	install_routes = yes
-	install_virtual_ip = yes
-	plugins {
-		vici {
-			socket = unix://$sw/run/charon.vici
-		}
-	}
-	filelog {
-		evslog {
-			path = $sw/charon.log
-			default = 1
-			ike = 2
-			cfg = 2
-		}
-	}
-}
-include /etc/strongswan.d/*.conf
-CONF
-cat >"$sw/swanctl.conf" <<CONF
-connections {
-	evs {
-		version = 1
-		aggressive = yes
-		local_addrs = 198.51.100.2
-		remote_addrs = 198.51.100.1
-		proposals = aes256-sha1-modp2048,aes256-sha1-modp1024
-		vips = 0.0.0.0
-		local-1 {
-			auth = psk
-			id = keyid:sales
-		}
-		local-2 {
-			auth = xauth
-			xauth_id = alice
-		}
-		remote {
-			auth = psk
-		}
-		children {
+ezv_sw_conf 198.51.100.2 198.51.100.1 0.0.0.0 <<CONF
 			lan {
 				remote_ts = 192.168.77.0/24
 				esp_proposals = aes256-sha1
 			}
-		}
-	}
-}
-secrets {
-	ike-group {
-		id = keyid:sales
-		secret = "$EZV_GROUP_KEY"
-	}
-	xauth-alice {
-		id = alice
-		secret = "alice pw 1"
-	}
-}
 CONF
-STRONGSWAN_CONF=$sw/strongswan.conf ip netns exec "$cli" "$CHARON" >"$sw/charon.out" 2>&1 &
-echo $! >"$IKE_TMP/charon.bgpid"
-on_exit "kill \$(cat $IKE_TMP/charon.bgpid) 2>/dev/null"
-for _ in $(seq 50); do [ -S "$sw/run/charon.vici" ] && break; sleep 0.2; done
-# swanctl wants the command first, then its options
-swan() {
-	local cmd=$1
-	shift
-	ip netns exec "$cli" swanctl "$cmd" --uri "unix://$sw/run/charon.vici" "$@"
-}
-if [ ! -S "$sw/run/charon.vici" ]; then
-	tail -n 30 "$sw/charon.out" | tap_diag
+sw_start "$cli"
+if ! sw_ctl --stats >/dev/null 2>&1; then
+	sw_diag
 	skip_all "charon did not start"
 fi
-tap_check "charon starts and loads the connection" swan --load-all --file "$sw/swanctl.conf"
-if swan --initiate --child lan --timeout 90 >"$sw/initiate.log" 2>&1; then
+tap_check "charon starts and loads the connection" grep -q "loaded connection 'evs'" "$sw/load.out"
+if sw_ctl --initiate --child lan --timeout 90 >"$sw/initiate.log" 2>&1; then
 	tap_ok "strongSwan connects: aggressive PSK (keyid:sales) + XAUTH + mode config + Phase 2"
 else
 	tap_fail "strongSwan connects: aggressive PSK (keyid:sales) + XAUTH + mode config + Phase 2"
@@ -123,7 +49,7 @@ done
 tap_check "gateway has the RRI route $vip/32" ezv_rri_route "$srv" "$vip"
 tap_check "ping a LAN host from the virtual IP" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$vip" 192.168.77.2
-tap_check "strongSwan terminates" swan --terminate --ike evs --timeout 30
+tap_check "strongSwan terminates" sw_ctl --terminate --ike evs --timeout 30
 for _ in $(seq 100); do
 	ezv_rri_route "$srv" "$vip" || break
 	sleep 0.2
@@ -133,5 +59,5 @@ tap_check "address returned to the pool" \
 	grep -q "address $vip of \"alice\" returned to pool \"sales\"" "$IKE_TMP/server.log"
 ike_stop server
 tap_result "evsd exits cleanly" $?
-[ $_tap_failed -eq 0 ] || { tail -n 20 "$sw/charon.out" | tap_diag; tail -n 80 "$sw/charon.log" | tap_diag; ezv_diag_server 150; }
+[ $_tap_failed -eq 0 ] || { sw_diag; ezv_diag_server 150; }
 tap_done

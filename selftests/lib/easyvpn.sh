@@ -46,6 +46,52 @@ xauth {
 }" extra="${1:-}"
 }
 
+# ezv_sw_conf LOCAL REMOTE VIPS: $IKE_TMP/sw/swanctl.conf for strongSwan as
+# an Easy VPN client (lib/strongswan.sh) of the ezv_server_conf gateway:
+# aggressive mode with the group key as keyid:sales, XAUTH as alice; the
+# children { } block's content on stdin.
+ezv_sw_conf() {
+	local children
+	children=$(cat)
+	mkdir -p "$IKE_TMP/sw"
+	cat >"$IKE_TMP/sw/swanctl.conf" <<CONF
+connections {
+	evs {
+		version = 1
+		aggressive = yes
+		local_addrs = $1
+		remote_addrs = $2
+		proposals = aes256-sha1-modp2048,aes256-sha1-modp1024
+		vips = $3
+		local-1 {
+			auth = psk
+			id = keyid:sales
+		}
+		local-2 {
+			auth = xauth
+			xauth_id = alice
+		}
+		remote {
+			auth = psk
+		}
+		children {
+$children
+		}
+	}
+}
+secrets {
+	ike-group {
+		id = keyid:sales
+		secret = "$EZV_GROUP_KEY"
+	}
+	xauth-alice {
+		id = alice
+		secret = "alice pw 1"
+	}
+}
+CONF
+}
+
 # ezv_vpnc_init [CMD...]: the start of a test with vpnc clients: vpnc and
 # the commands named present, ike_init, /dev/net/tun usable.
 ezv_vpnc_init() {

@@ -1,12 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # strongSwan (charon, Debian's package) as a peer of evsd, for the selftests
-# that drive it through swanctl (sourced after ike_lib.sh; the caller sets
-# CHARON and writes $IKE_TMP/sw/swanctl.conf before sw_start).
+# that drive it through swanctl (sourced after ike_lib.sh; the caller
+# writes $IKE_TMP/sw/swanctl.conf before sw_start).
+
+CHARON=${CHARON:-/usr/lib/ipsec/charon}
+
+# sw_require_xauth: skip the test unless charon, swanctl and the XAUTH
+# client plugin are installed.
+sw_require_xauth() {
+	[ -x "$CHARON" ] || skip_all "strongSwan charon not installed"
+	require_cmd swanctl
+	[ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so ] ||
+		skip_all "strongSwan xauth-generic plugin missing (libcharon-extauth-plugins)"
+}
 
 # sw_start NS: charon in NS with $IKE_TMP/sw/{strongswan,swanctl}.conf.
 sw_start() {
 	local ns=$1 d=$IKE_TMP/sw
+	SW_NS=$ns
+	mkdir -p "$d"
 	cat >"$d/strongswan.conf" <<EOF
 charon {
     load_modular = yes
@@ -40,6 +53,14 @@ EOF
 	done
 	swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/charon.vici" \
 		>"$d/load.out" 2>&1
+}
+
+# sw_ctl CMD [ARG...]: swanctl CMD (first, as swanctl wants it) against
+# the charon of sw_start.
+sw_ctl() {
+	local cmd=$1
+	shift
+	ip netns exec "$SW_NS" swanctl "$cmd" --uri "unix://$IKE_TMP/sw/charon.vici" "$@"
 }
 
 sw_stop() {
