@@ -52,7 +52,6 @@ FIXTURE_SETUP(encap)
 		.auth = "digest_null", .auth_key = "", .replay_window = 32,
 		.sport = 4500, .dport = 4500,
 	};
-	int group;
 
 	self->daemon = self->peer = self->peer2 = -1;
 	ASSERT_EQ(0, evs_ensure_module());
@@ -70,10 +69,7 @@ FIXTURE_SETUP(encap)
 	ASSERT_EQ(0, evs_t_sa_add(&self->nl, &in)) TH_LOG("%s", self->nl.err_msg);
 	ASSERT_EQ(0, evs_t_policy_add(&self->nl, EVS_DIR_IN, "10.77.1.0", 24,
 				      "192.168.77.0", 24, SPI));
-	ASSERT_EQ(0, evs_t_nl_open(&self->ev));
-	group = self->ev.events_group;
-	ASSERT_EQ(0, mnl_socket_setsockopt(self->ev.sock, NETLINK_ADD_MEMBERSHIP,
-					   &group, sizeof(group)));
+	ASSERT_EQ(0, evs_t_nl_open_events(&self->ev));
 }
 
 FIXTURE_TEARDOWN(encap)

@@ -469,7 +469,7 @@ TEST_F_TIMEOUT(bad, sequence_exhaustion, 180)
 	struct evs_nl ev;
 	struct ev_seen seen = {};
 	char buf[8192];
-	int group, i, n, gone = 0;
+	int i, n, gone = 0;
 
 	/* Swap the outbound SA for one near the end of its counter. */
 	ASSERT_EQ(0, evs_sh("ip -n %s xfrm state add src " EVS_T_A_OUTER " dst "
@@ -491,11 +491,7 @@ TEST_F_TIMEOUT(bad, sequence_exhaustion, 180)
 	ASSERT_EQ(0, evs_t_policy_add(&self->nl, EVS_DIR_IN, EVS_T_B_INNER, 32,
 				      "192.168.77.0", 24, SPI_GCM_IN));
 
-	ASSERT_EQ(0, evs_t_nl_open(&ev));
-	group = ev.events_group;
-	ASSERT_NE(0, group);
-	ASSERT_EQ(0, mnl_socket_setsockopt(ev.sock, NETLINK_ADD_MEMBERSHIP,
-					   &group, sizeof(group)));
+	ASSERT_EQ(0, evs_t_nl_open_events(&ev));
 
 	/* Two echo requests fit in the counter, the third does not. */
 	EXPECT_EQ(0, evs_sh("ip netns exec %s ping -c 4 -i 0.3 -W 2 -I "

@@ -256,19 +256,9 @@ TEST_F(evs, state_change_needs_net_admin)
 	EXPECT_EQ(-EPERM, flush_as(USERNS_ROOT));
 }
 
-static int join_events(struct evs_nl *nl)
-{
-	uint32_t group = nl->events_group;
-
-	if (!group)
-		return -ENOENT;
-	return mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
-				     sizeof(group)) ? -errno : 0;
-}
-
 static int join_events_as(enum who who)
 {
-	return run_as(who, join_events);
+	return run_as(who, evs_t_nl_join_events);
 }
 
 /* Events carry user names, SPIs, peers and routes: listening needs

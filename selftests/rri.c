@@ -594,12 +594,8 @@ TEST_F_TIMEOUT(rri, last_ipv4_address_removed_and_readded, 180)
 {
 	struct evs_nl ev;
 	struct evlog l = {};
-	uint32_t grp;
 
-	ASSERT_EQ(0, evs_t_nl_open(&ev));
-	grp = ev.events_group;
-	ASSERT_EQ(0, mnl_socket_setsockopt(ev.sock, NETLINK_ADD_MEMBERSHIP,
-					   &grp, sizeof(grp)));
+	ASSERT_EQ(0, evs_t_nl_open_events(&ev));
 	ASSERT_EQ(0, evs_sh("ip addr add 10.77.255.1/32 dev evs0"));
 	ASSERT_EQ(0, conn_add(&self->nl, 1, NULL));
 	ASSERT_EQ(0, route_add(&self->nl, LAN ".200", 32, 1));
@@ -764,12 +760,8 @@ TEST_F_TIMEOUT(rri, events_for_routes_arp_and_connections, 180)
 {
 	struct evs_nl ev;
 	struct evlog l = {};
-	uint32_t grp;
 
-	ASSERT_EQ(0, evs_t_nl_open(&ev));
-	grp = ev.events_group;
-	ASSERT_EQ(0, mnl_socket_setsockopt(ev.sock, NETLINK_ADD_MEMBERSHIP,
-					   &grp, sizeof(grp)));
+	ASSERT_EQ(0, evs_t_nl_open_events(&ev));
 	ASSERT_EQ(0, conn_add(&self->nl, 9, NULL));
 	ASSERT_EQ(0, route_add(&self->nl, "10.77.0.9", 32, 9));
 	ASSERT_EQ(0, parp_cmd(&self->nl, EVS_CMD_PROXY_ARP_ADD, LAN ".209",
@@ -923,13 +915,9 @@ TEST_F_TIMEOUT(rri, hard_expiry_removes_route_and_arp_entry, 180)
 	struct evlog l = {};
 	int status = 0, i;
 	struct evs_nl ev;
-	uint32_t grp;
 	pid_t pid;
 
-	ASSERT_EQ(0, evs_t_nl_open(&ev));
-	grp = ev.events_group;
-	ASSERT_EQ(0, mnl_socket_setsockopt(ev.sock, NETLINK_ADD_MEMBERSHIP,
-					   &grp, sizeof(grp)));
+	ASSERT_EQ(0, evs_t_nl_open_events(&ev));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {

@@ -27,7 +27,7 @@
 
 #include <kselftest_harness.h>
 
-#include "evs_nl.h"
+#include "evs_esp_util.h"
 
 #define LOCAL	"203.0.113.1"
 #define PEER	"203.0.113.2"
@@ -681,19 +681,6 @@ struct link_stats {
 	uint64_t v[EVS_STATS_A_MAX + 1];
 };
 
-static int link_stats_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct link_stats *ls = data;
-	struct nlattr *st = evs_nl_attr(nlh, EVS_A_STATS), *a;
-
-	if (!st)
-		return MNL_CB_OK;
-	mnl_attr_for_each_nested(a, st)
-		if (mnl_attr_get_type(a) <= EVS_STATS_A_MAX)
-			ls->v[mnl_attr_get_type(a)] = mnl_attr_get_u64(a);
-	return MNL_CB_OK;
-}
-
 /* Interface counters as `ip -s link` shows them: /proc/net/dev is this
  * process's namespace (/sys/class/net is the mounter's). */
 static long if_stat(const char *name)
@@ -731,11 +718,7 @@ static long if_stat(const char *name)
 static void link_stats(struct __test_metadata *_metadata, struct evs_nl *nl,
 		       int ifindex, struct link_stats *ls)
 {
-	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_LINK_GET, 0);
-
-	memset(ls, 0, sizeof(*ls));
-	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, ifindex);
-	ASSERT_EQ(0, evs_nl_talk(nl, nlh, link_stats_cb, ls));
+	ASSERT_EQ(0, evs_t_link_stats(nl, ifindex, ls->v));
 }
 
 /* Counters are compared as differences: the stack may send packets of

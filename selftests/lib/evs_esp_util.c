@@ -412,12 +412,21 @@ static int dev_stats_cb(const struct nlmsghdr *nlh, void *data)
 
 int evs_t_dev_stats(struct evs_nl *nl, uint64_t st[EVS_STATS_A_MAX + 1])
 {
+	return evs_t_link_stats(nl, 0, st);
+}
+
+int evs_t_link_stats(struct evs_nl *nl, int ifindex,
+		     uint64_t st[EVS_STATS_A_MAX + 1])
+{
 	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_LINK_GET, 0);
 	struct stats_reply r = { .st = st };
 	int ret;
 
 	memset(st, 0, sizeof(uint64_t) * (EVS_STATS_A_MAX + 1));
-	mnl_attr_put_strz(nlh, EVS_A_IFNAME, "evs0");
+	if (ifindex)
+		mnl_attr_put_u32(nlh, EVS_A_IFINDEX, ifindex);
+	else
+		mnl_attr_put_strz(nlh, EVS_A_IFNAME, "evs0");
 	ret = evs_nl_talk(nl, nlh, dev_stats_cb, &r);
 	if (ret)
 		return ret;

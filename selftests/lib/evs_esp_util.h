@@ -59,6 +59,9 @@ int evs_t_sa_stats(struct evs_nl *nl, uint8_t dir, uint32_t spi,
 		   uint64_t st[EVS_STATS_A_MAX + 1]);
 /* Counters of the evs0 device (index enum evs_stats_attr). */
 int evs_t_dev_stats(struct evs_nl *nl, uint64_t st[EVS_STATS_A_MAX + 1]);
+/* The same of the evs device @ifindex (0: evs0 by name). */
+int evs_t_link_stats(struct evs_nl *nl, int ifindex,
+		     uint64_t st[EVS_STATS_A_MAX + 1]);
 /* Fill BUF with LEN bytes of hex (deterministic from SEED). */
 void evs_t_hexkey(char *buf, int len, int seed);
 /* hex string -> bytes; returns the length or -1. */

@@ -103,6 +103,21 @@ fail:
 	return ret;
 }
 
+int evs_t_nl_join_events(struct evs_nl *nl)
+{
+	uint32_t group = nl->events_group;
+
+	if (!group)
+		return -ENOENT;
+	return mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
+				     sizeof(group)) ? -errno : 0;
+}
+
+int evs_t_nl_open_events(struct evs_nl *nl)
+{
+	return evs_t_nl_open(nl) ?: evs_t_nl_join_events(nl);
+}
+
 void evs_t_nl_close(struct evs_nl *nl)
 {
 	if (nl->sock)

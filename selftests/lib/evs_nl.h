@@ -36,6 +36,10 @@ struct evs_nl {
  * (evs_t_: the tests link userspace/lib, whose evs_nl_open() is evsd's.) */
 int evs_t_nl_open(struct evs_nl *nl);
 void evs_t_nl_close(struct evs_nl *nl);
+/* Join the events multicast group: 0, -ENOENT without one, or -errno. */
+int evs_t_nl_join_events(struct evs_nl *nl);
+/* evs_t_nl_open, then evs_t_nl_join_events: a socket for events. */
+int evs_t_nl_open_events(struct evs_nl *nl);
 
 /* Start a request for CMD in nl->buf (NLM_F_REQUEST | NLM_F_ACK | FLAGS);
  * add attributes with mnl_attr_put*() and send it with evs_nl_talk(). */
