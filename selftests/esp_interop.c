@@ -26,8 +26,6 @@
 #define TCP_RAW 1
 #define TCP_UDP 2
 
-#define SPI_A_TO_B 0x1001	/* evs out, xfrm in */
-#define SPI_B_TO_A 0x2001	/* xfrm out, evs in */
 
 FIXTURE(interop) {
 	struct evs_t_topo topo;
@@ -129,21 +127,13 @@ FIXTURE_TEARDOWN(interop)
 static void run(struct __test_metadata *_metadata, FIXTURE_DATA(interop) *self,
 		const FIXTURE_VARIANT(interop) *v, bool udp)
 {
-	const struct evs_t_interop io = {
-		.alg = &v->alg, .esn = v->esn, .weak = v->weak, .udp = udp,
-		.out = &evs_t_fam4, .in = &evs_t_fam4,
-		.spi_ab = SPI_A_TO_B, .spi_ba = SPI_B_TO_A,
-	};
+	const struct evs_t_interop io = evs_t_interop_of(&v->alg, v->esn, v->weak, udp,
+							 &evs_t_fam4, &evs_t_fam4);
 	bool tcp = v->tcp & (udp ? TCP_UDP : TCP_RAW);
-	char why[256];
 
-	if (!self->topo.a[0])
-		return;		/* skipped in setup */
-	ASSERT_EQ(0, evs_t_interop_setup(&self->nl, &self->topo, &io,
-					 &self->encap_fd, why, sizeof(why)))
-		TH_LOG("%s", why);
-	evs_t_interop_traffic(_metadata, &self->topo, io.in, tcp);
-	evs_t_interop_counters(_metadata, &self->nl, &io, tcp, false);
+	if (evs_t_interop_run(_metadata, &self->topo, &self->nl, &io,
+			      &self->encap_fd, tcp))
+		evs_t_interop_counters(_metadata, &self->nl, &io, tcp, false);
 }
 
 TEST_F_TIMEOUT(interop, raw, 600)

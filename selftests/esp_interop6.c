@@ -28,8 +28,6 @@
 
 #include "evs_interop.h"
 
-#define SPI_A_TO_B 0x1001	/* evs out, xfrm in */
-#define SPI_B_TO_A 0x2001	/* xfrm out, evs in */
 
 /* IPv6 beside the IPv4 of evs_t_topo_up (documentation prefix). */
 #define A_OUTER6	"2001:db8:100::1"
@@ -138,20 +136,13 @@ static void run(struct __test_metadata *_metadata,
 		const FIXTURE_VARIANT(interop6) *v, const struct evs_t_fam *out,
 		const struct evs_t_fam *in, bool udp)
 {
-	const struct evs_t_interop io = {
-		.alg = &v->alg, .esn = v->esn, .weak = v->weak, .udp = udp,
-		.out = out, .in = in,
-		.spi_ab = SPI_A_TO_B, .spi_ba = SPI_B_TO_A,
-	};
+	const struct evs_t_interop io = evs_t_interop_of(&v->alg, v->esn, v->weak, udp,
+							 out, in);
 	bool tcp = v->tcp && out == &fam6 && in == &fam6 && !udp;
-	char why[256];
 
-	if (!self->topo.a[0])
-		return;		/* skipped in setup */
-	ASSERT_EQ(0, evs_t_interop_setup(&self->nl, &self->topo, &io,
-					 &self->encap_fd, why, sizeof(why)))
-		TH_LOG("%s", why);
-	evs_t_interop_traffic(_metadata, &self->topo, in, tcp);
+	if (!evs_t_interop_run(_metadata, &self->topo, &self->nl, &io,
+			       &self->encap_fd, tcp))
+		return;
 	if (tcp)
 		ptb(_metadata, self);
 	evs_t_interop_counters(_metadata, &self->nl, &io, tcp, true);

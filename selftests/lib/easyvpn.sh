@@ -46,13 +46,14 @@ xauth {
 }" extra="${1:-}"
 }
 
-# ezv_sw_conf LOCAL REMOTE VIPS: $IKE_TMP/sw/swanctl.conf for strongSwan as
-# an Easy VPN client (lib/strongswan.sh) of the ezv_server_conf gateway:
-# aggressive mode with the group key as keyid:sales, XAUTH as alice; the
-# children { } block's content on stdin.
+# ezv_sw_conf LOCAL REMOTE VIPS [CHILD...]: $IKE_TMP/sw/swanctl.conf for
+# strongSwan as an Easy VPN client (lib/strongswan.sh) of the
+# ezv_server_conf gateway: aggressive mode with the group key as
+# keyid:sales, XAUTH as alice, a child "lan" to 192.168.77.0/24 and the
+# CHILD blocks given.
 ezv_sw_conf() {
 	local children
-	children=$(cat)
+	children=$(printf '\t\t\t%s\n' "${@:4}")
 	mkdir -p "$IKE_TMP/sw"
 	cat >"$IKE_TMP/sw/swanctl.conf" <<CONF
 connections {
@@ -75,6 +76,10 @@ connections {
 			auth = psk
 		}
 		children {
+			lan {
+				remote_ts = 192.168.77.0/24
+				esp_proposals = aes256-sha1
+			}
 $children
 		}
 	}
@@ -90,6 +95,18 @@ secrets {
 	}
 }
 CONF
+}
+
+# ezv_sw_start: charon in $cli with the ezv_sw_conf connection loaded
+# (skips the test when charon does not start).
+ezv_sw_start() {
+	sw_start "$cli"
+	if ! sw_ctl --stats >/dev/null 2>&1; then
+		sw_diag
+		skip_all "charon did not start"
+	fi
+	tap_check "charon starts and loads the connection" \
+		grep -q "loaded connection 'evs'" "$IKE_TMP/sw/load.out"
 }
 
 # ezv_vpnc_init [CMD...]: the start of a test with vpnc clients: vpnc and

@@ -53,6 +53,37 @@ static inline void evs_t_interop_traffic(struct __test_metadata *_metadata,
 		TH_LOG("10 MB evs -> xfrm");
 }
 
+/* The SAs evs_t_interop_setup makes: @alg with @esn/@weak, raw ESP or
+ * ESP-in-UDP, @in inside @out, fixed SPIs. */
+static inline struct evs_t_interop
+evs_t_interop_of(const struct evs_t_alg *alg, bool esn, bool weak, bool udp,
+		 const struct evs_t_fam *out, const struct evs_t_fam *in)
+{
+	return (struct evs_t_interop){
+		.alg = alg, .esn = esn, .weak = weak, .udp = udp,
+		.out = out, .in = in, .spi_ab = 0x1001, .spi_ba = 0x2001,
+	};
+}
+
+/* The tunnel of @io between the fixture's namespaces, then traffic
+ * through it (evs_t_interop_traffic); false when the fixture skipped the
+ * variant. */
+static inline bool evs_t_interop_run(struct __test_metadata *_metadata,
+				     const struct evs_t_topo *t,
+				     struct evs_nl *nl,
+				     const struct evs_t_interop *io,
+				     int *encap_fd, bool tcp)
+{
+	char why[256];
+
+	if (!t->a[0])
+		return false;	/* skipped in setup */
+	ASSERT_EQ(0, evs_t_interop_setup(nl, t, io, encap_fd, why, sizeof(why)))
+		TH_LOG("%s", why);
+	evs_t_interop_traffic(_metadata, t, io->in, tcp);
+	return true;
+}
+
 /* The traffic went through the evs SAs, none of it dropped (with
  * @drop_other, not even for another reason). */
 static inline void evs_t_interop_counters(struct __test_metadata *_metadata,
