@@ -18,6 +18,7 @@
 
 #include "tests/unit/ike_conf.h"
 #include "ike/engine/ikesa.h"
+#include "lib/secret.h"
 
 struct pkt {
 	struct ike_path path;		/* as the sender saw it */
@@ -281,6 +282,59 @@ static inline struct ike_sa *only_sa(struct side *s)
 			found = sa;
 		}
 	return found;
+}
+
+#ifdef UNIT_FAIL
+/* Runs the exchanges until quiet; each side then holds one SA: the
+ * client's in *c, the server's in *s. */
+static inline void pump_pair(struct side *cli, struct side *srv, struct ike_sa **c,
+			     struct ike_sa **s)
+{
+	pump(cli, srv);
+	*c = only_sa(cli);
+	*s = only_sa(srv);
+	UNIT_ASSERT(*c && *s);
+}
+
+/* The same, both SAs established. */
+static inline void pump_to_ready(struct side *cli, struct side *srv, struct ike_sa **c,
+				 struct ike_sa **s)
+{
+	pump_pair(cli, srv, c, s);
+	UNIT_ASSERT_EQ_INT((*c)->state, IKE_S_READY);
+	UNIT_ASSERT_EQ_INT((*s)->state, IKE_S_READY);
+}
+
+/* NAT-T with the client behind the NAT (nat_on): both ends float to
+ * 4500, the server follows the NAT's mapping (its port + 30000), the one
+ * child is encapsulated. */
+static inline void assert_natt_behind_nat(const struct side *cli, const struct side *srv,
+					  const struct ike_sa *c, const struct ike_sa *s)
+{
+	UNIT_ASSERT(c->nat_local && !c->nat_remote);
+	UNIT_ASSERT(s->nat_remote && !s->nat_local);
+	UNIT_ASSERT(c->path.natt && s->path.natt);
+	UNIT_ASSERT_EQ_INT(port_of(&c->path.remote), 4500);
+	UNIT_ASSERT_EQ_INT(port_of(&s->path.remote), 4500 + 30000);
+	UNIT_ASSERT_EQ_INT(cli->n_kadd, 1);
+	UNIT_ASSERT(cli->kadd[0].c.encap && srv->kadd[0].c.encap);
+	UNIT_ASSERT_EQ_INT(port_of(&srv->kadd[0].c.remote), 34500);
+}
+#endif
+
+/* The pair tests' PSK lookup: the Easy VPN group "sales" (ID_KEY_ID)
+ * has the key "groupsecret", nothing else has one. */
+static inline const struct secret *sales_key_lookup(const struct isakmp_id *id,
+						    const struct sockaddr *peer, void *arg)
+{
+	static struct secret *key;
+
+	(void)peer;
+	(void)arg;
+	if (!key)
+		key = secret_from("groupsecret", 11);
+	return id->type == ISAKMP_ID_KEY_ID && id->len == 5 &&
+	       !memcmp(id->data, "sales", 5) ? key : NULL;
 }
 
 /* Keep both ends busy (DPD answered) for secs seconds. */

@@ -97,19 +97,6 @@ static void side_init(struct side *s, const char *name, const char *conf,
 	side_open(s, name, conf, role, engine_hooks);
 }
 
-static struct secret *group_key;
-
-static const struct secret *lookup_group(const struct isakmp_id *id,
-					 const struct sockaddr *peer, void *arg)
-{
-	(void)peer;
-	(void)arg;
-	if (id->type == ISAKMP_ID_KEY_ID && id->len == 5 &&
-	    !memcmp(id->data, "sales", 5))
-		return group_key;
-	return NULL;
-}
-
 /* Stands in for XAUTH and mode config (easyvpn.c): when set, a server
  * session that is not site to site logs in as this user, and may reach
  * login_nets (its split include; none: everything). */
@@ -138,7 +125,7 @@ static const struct evs_post_phase1_ops login_step = {
 static void engine_hooks(struct ike_engine *e)
 {
 	evs_session_register_step(e, &login_step, NULL);
-	evs_session_set_psk_lookup(e, lookup_group, NULL);
+	evs_session_set_psk_lookup(e, sales_key_lookup, NULL);
 }
 
 static void setup_conf(struct side *srv, const char *srv_conf, struct side *cli,
@@ -147,8 +134,6 @@ static void setup_conf(struct side *srv, const char *srv_conf, struct side *cli,
 	login_user = NULL;
 	n_login_nets = 0;
 	evsd_log_set_quiet(true);
-	if (!group_key)
-		group_key = secret_from("groupsecret", 11);
 	nat_on = false;
 	side_init(srv, "server", srv_conf, EVS_ROLE_SERVER);
 	side_init(cli, "client", cli_conf, EVS_ROLE_CLIENT);
@@ -207,12 +192,7 @@ UNIT_TEST(main_mode_psk_and_quick_mode)
 	c = connect_client(&cli);
 	UNIT_ASSERT(c);
 	UNIT_ASSERT_EQ_INT(c->state, IKE_S_MM_I_SA_SENT);
-	pump(&cli, &srv);
-	c = only_sa(&cli);
-	s = only_sa(&srv);
-	UNIT_ASSERT(c && s);
-	UNIT_ASSERT_EQ_INT(c->state, IKE_S_READY);
-	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
+	pump_to_ready(&cli, &srv, &c, &s);
 	/* Policy 10 (aes-256/sha256) wins although the client also offers
 	 * 3des and sha1. */
 	UNIT_ASSERT_EQ_INT(s->chosen.encr, IKE_ENCR_AES_CBC);
@@ -484,12 +464,7 @@ UNIT_TEST(aggressive_mode_psk_group_key_id)
 	c = connect_client(&cli);
 	UNIT_ASSERT(c);
 	UNIT_ASSERT_EQ_INT(c->state, IKE_S_AM_I_SENT);
-	pump(&cli, &srv);
-	c = only_sa(&cli);
-	s = only_sa(&srv);
-	UNIT_ASSERT(c && s);
-	UNIT_ASSERT_EQ_INT(c->state, IKE_S_READY);
-	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
+	pump_to_ready(&cli, &srv, &c, &s);
 	UNIT_ASSERT_EQ_INT(s->peer_id.type, ISAKMP_ID_KEY_ID);
 	UNIT_ASSERT_EQ_INT(s->exch, ISAKMP_EXCH_AGGRESSIVE);
 	/* AM1, AM3, QM1, QM3 / AM2, QM2. */
@@ -1269,10 +1244,7 @@ UNIT_TEST(steps_are_per_engine)
 	evs_session_register_step(srv.e, &counter_step, &srv_begins);
 	evs_session_register_step(cli.e, &never_done, NULL);
 	connect_client(&cli);
-	pump(&cli, &srv);
-	c = only_sa(&cli);
-	s = only_sa(&srv);
-	UNIT_ASSERT(c && s);
+	pump_pair(&cli, &srv, &c, &s);
 	/* The server ran its counter once and is through its steps; the
 	 * client waits in its own never-finishing step, so no quick mode. */
 	UNIT_ASSERT_EQ_INT(srv_begins, 1);
@@ -1323,21 +1295,9 @@ UNIT_TEST(nat_traversal_floats_to_4500)
 	      " transform-set T\n}\n");
 	nat_on = true;
 	connect_client(&cli);
-	pump(&cli, &srv);
-	c = only_sa(&cli);
-	s = only_sa(&srv);
-	UNIT_ASSERT(c && s);
-	UNIT_ASSERT_EQ_INT(c->state, IKE_S_READY);
-	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
-	UNIT_ASSERT(c->nat_local && !c->nat_remote);
-	UNIT_ASSERT(s->nat_remote && !s->nat_local);
-	UNIT_ASSERT(c->path.natt && s->path.natt);
-	UNIT_ASSERT_EQ_INT(port_of(&c->path.remote), 4500);
+	pump_to_ready(&cli, &srv, &c, &s);
 	/* The server follows the NAT mapping of the 4500 flow. */
-	UNIT_ASSERT_EQ_INT(port_of(&s->path.remote), 4500 + 30000);
-	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
-	UNIT_ASSERT(cli.kadd[0].c.encap && srv.kadd[0].c.encap);
-	UNIT_ASSERT_EQ_INT(port_of(&srv.kadd[0].c.remote), 34500);
+	assert_natt_behind_nat(&cli, &srv, c, s);
 	assert_pair(&cli, 0, &srv, 0);
 	/* Only the side behind the NAT sends keepalives. */
 	for (int i = 0; i < 21; i++)

@@ -146,12 +146,7 @@ UNIT_TEST(hybrid_main_mode_then_login_then_quick_mode)
 	c = connect_client(&cli);
 	UNIT_ASSERT(c);
 	UNIT_ASSERT_EQ_INT(c->p1->offer[0].auth, IKE_AUTH_HYBRID_INIT_RSA);
-	pump(&cli, &srv);
-	c = only_sa(&cli);
-	s = only_sa(&srv);
-	UNIT_ASSERT(c && s);
-	UNIT_ASSERT_EQ_INT(c->state, IKE_S_READY);
-	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
+	pump_to_ready(&cli, &srv, &c, &s);
 	UNIT_ASSERT_EQ_INT(s->chosen.auth, IKE_AUTH_HYBRID_INIT_RSA);
 	/* The client named itself by its address (it has no certificate);
 	 * the gateway by its certificate's DN, which the client checked. */
@@ -181,10 +176,7 @@ UNIT_TEST(hybrid_aggressive_mode)
 	c = connect_client(&cli);
 	UNIT_ASSERT(c);
 	UNIT_ASSERT_EQ_INT(c->state, IKE_S_AM_I_SENT);
-	pump(&cli, &srv);
-	c = only_sa(&cli);
-	s = only_sa(&srv);
-	UNIT_ASSERT(c && s);
+	pump_pair(&cli, &srv, &c, &s);
 	UNIT_ASSERT_EQ_INT(s->exch, ISAKMP_EXCH_AGGRESSIVE);
 	UNIT_ASSERT_EQ_INT(s->chosen.auth, IKE_AUTH_HYBRID_INIT_RSA);
 	UNIT_ASSERT_EQ_INT(s->peer_id.type, ISAKMP_ID_KEY_ID);
@@ -371,12 +363,7 @@ UNIT_TEST(hybrid_client_refuses_certificate_of_another_name)
 	"    authentication rsa-sig\n"					\
 	"    identity dn\n"						\
 	name_line							\
-	"    encryption aes\n"						\
-	"    key-length 256\n"						\
-	"    hash sha256\n"						\
-	"    group 14\n"						\
-	"    transform-set T\n"						\
-	"}\n"
+	CONF_PEER_TAIL
 
 /* The gateway's certificate (CN=gw.example, iPAddress 203.0.113.1) is
  * accepted when it names the gateway by server-name or, without one, by

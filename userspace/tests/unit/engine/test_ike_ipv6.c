@@ -45,12 +45,7 @@ static const char client_main_conf[] =
 	"    server 2001:db8::1\n"
 	"    mode main\n"
 	"    group-key v6secret\n"
-	"    encryption aes\n"
-	"    key-length 256\n"
-	"    hash sha256\n"
-	"    group 14\n"
-	"    transform-set T\n"
-	"}\n";
+	CONF_PEER_TAIL;
 
 static const char client_aggr_conf[] =
 	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
@@ -59,24 +54,7 @@ static const char client_aggr_conf[] =
 	"    mode aggressive\n"
 	"    group-name sales\n"
 	"    group-key groupsecret\n"
-	"    encryption aes\n"
-	"    key-length 256\n"
-	"    hash sha256\n"
-	"    group 14\n"
-	"    transform-set T\n"
-	"}\n";
-
-static struct secret *group_key;
-
-static const struct secret *lookup_group(const struct isakmp_id *id,
-					 const struct sockaddr *peer, void *arg)
-{
-	(void)peer;
-	(void)arg;
-	if (id->type == ISAKMP_ID_KEY_ID && id->len == 5 && !memcmp(id->data, "sales", 5))
-		return group_key;
-	return NULL;
-}
+	CONF_PEER_TAIL;
 
 /* Stands in for XAUTH and mode config: a server session that is not site
  * to site logs in and is given the server side's addresses; a client
@@ -113,7 +91,7 @@ static const struct evs_post_phase1_ops inner_step = {
 static void srv_hooks(struct ike_engine *e)
 {
 	evs_session_register_step(e, &inner_step, &srv_in);
-	evs_session_set_psk_lookup(e, lookup_group, NULL);
+	evs_session_set_psk_lookup(e, sales_key_lookup, NULL);
 }
 
 static void cli_hooks(struct ike_engine *e)
@@ -124,8 +102,6 @@ static void cli_hooks(struct ike_engine *e)
 static void setup(struct side *srv, struct side *cli, const char *cli_conf)
 {
 	evsd_log_set_quiet(true);
-	if (!group_key)
-		group_key = secret_from("groupsecret", 11);
 	nat_on = false;
 	memset(&srv_in, 0, sizeof(srv_in));
 	memset(&cli_in, 0, sizeof(cli_in));
@@ -230,12 +206,7 @@ UNIT_TEST(main_mode_over_ipv6_site_to_site)
 	setup(&srv, &cli, client_main_conf);
 	c = connect_from(&cli, "2001:db8:1::2");
 	UNIT_ASSERT(c);
-	pump(&cli, &srv);
-	c = only_sa(&cli);
-	s = only_sa(&srv);
-	UNIT_ASSERT(c && s);
-	UNIT_ASSERT_EQ_INT(c->state, IKE_S_READY);
-	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
+	pump_to_ready(&cli, &srv, &c, &s);
 	UNIT_ASSERT_EQ_INT(s->path.remote.ss_family, AF_INET6);
 	UNIT_ASSERT(!c->nat_local && !s->nat_remote);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
@@ -289,21 +260,11 @@ UNIT_TEST(nat_t_through_a_nat66)
 	nat_inside = "2001:db8:1::2";
 	nat_outside = "2001:db8:77::77";
 	connect_from(&cli, nat_inside);
-	pump(&cli, &srv);
-	c = only_sa(&cli);
-	s = only_sa(&srv);
-	UNIT_ASSERT(c && s);
+	pump_pair(&cli, &srv, &c, &s);
 	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
 	/* NAT-D over 16-byte addresses found the NAT on the client's side */
-	UNIT_ASSERT(c->nat_local && !c->nat_remote);
-	UNIT_ASSERT(s->nat_remote && !s->nat_local);
-	UNIT_ASSERT(c->path.natt && s->path.natt);
-	UNIT_ASSERT_EQ_INT(port_of(&c->path.remote), 4500);
-	UNIT_ASSERT_EQ_INT(port_of(&s->path.remote), 4500 + 30000);
-	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
-	UNIT_ASSERT(cli.kadd[0].c.encap && srv.kadd[0].c.encap);
+	assert_natt_behind_nat(&cli, &srv, c, s);
 	UNIT_ASSERT_EQ_INT(srv.kadd[0].c.remote.ss_family, AF_INET6);
-	UNIT_ASSERT_EQ_INT(port_of(&srv.kadd[0].c.remote), 34500);
 	nat_on = false;
 	nat_inside = "10.1.1.2";
 	nat_outside = "198.51.100.77";

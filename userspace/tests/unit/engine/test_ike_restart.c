@@ -46,17 +46,6 @@ static const char phone_conf[] =
 	"}\n"
 	CONF_PEER_GW_AGGRESSIVE;
 
-static struct secret *sales_key;
-
-static const struct secret *sales_lookup(const struct isakmp_id *id,
-					 const struct sockaddr *peer, void *arg)
-{
-	(void)peer;
-	(void)arg;
-	return id->type == ISAKMP_ID_KEY_ID && id->len == 5 &&
-	       !memcmp(id->data, "sales", 5) ? sales_key : NULL;
-}
-
 /* A login step with a state of its own, carried over by save/restore:
  * the gateway's session logs in as "alice" with tag 42. */
 struct login_state {
@@ -133,7 +122,7 @@ static const struct evs_post_phase1_ops login_step = {
 static void hooks(struct ike_engine *e)
 {
 	evs_session_register_step(e, &login_step, NULL);
-	evs_session_set_psk_lookup(e, sales_lookup, NULL);
+	evs_session_set_psk_lookup(e, sales_key_lookup, NULL);
 }
 
 static struct ike_sa *live_sa(struct side *s)
@@ -150,8 +139,6 @@ static void session_up(struct side *gw, struct side *ph)
 	struct sockaddr_storage local;
 
 	evsd_log_set_quiet(true);
-	if (!sales_key)
-		sales_key = secret_from("groupsecret", 11);
 	nat_on = false;
 	logins_ended = logins_restored = 0;
 	side_open(gw, "server", gw_conf, EVS_ROLE_SERVER, hooks);
