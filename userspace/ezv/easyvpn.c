@@ -502,6 +502,7 @@ static void free_tables(struct ezv *z)
 	htab_free(&z->by_addr);
 	htab_free(&z->by_acct);
 	htab_free(&z->by_conn);
+	ezv_claims_free(&z->claims);
 }
 
 void ezv_log_config(const struct ike_config *ike, const struct easyvpn_config *cfg,
@@ -534,7 +535,7 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	z->cfg = cfg;
 	if (htab_init(&z->by_id) || htab_init(&z->by_user) || htab_init(&z->user_heads) ||
 	    htab_init(&z->by_login) || htab_init(&z->by_addr) || htab_init(&z->by_acct) ||
-	    htab_init(&z->by_conn)) {
+	    htab_init(&z->by_conn) || ezv_claims_init(&z->claims)) {
 		evs_errf(err, "out of memory");
 		goto fail;
 	}

@@ -32,8 +32,9 @@
  * (evs_session_now) and the tick's argument: the module reads no clock.
  *
  * Files: easyvpn.c (this API, the session table), xauth_step.c,
- * modecfg_step.c, lease.c (addresses, network claims, RRI), acct.c
- * (accounting, kernel counter sampling); ezv_int.h joins them.
+ * modecfg_step.c, lease.c (addresses, network claims, RRI), claims.c
+ * (the index of claims), acct.c (accounting, kernel counter sampling);
+ * ezv_int.h joins them.
  */
 #ifndef EVSD_EASYVPN_H
 #define EVSD_EASYVPN_H

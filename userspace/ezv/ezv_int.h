@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "ezv/aaa.h"
+#include "ezv/claims.h"
 #include "ezv/easyvpn.h"
 #include "ezv/easyvpn_policy.h"
 #include "ezv/modecfg.h"
@@ -85,7 +86,8 @@ struct ezv_sess {
 	char pool[POOL_NAME_MAX + 1];	/* "" = fixed address */
 	struct modecfg offer;
 
-	unsigned n_claims;		/* entries of z->claims it owns */
+	struct ezv_claim *claims;	/* its entries of z->claims */
+	unsigned n_claims;
 
 	/* Phase 2 / RRI / accounting */
 	unsigned n_conns;
@@ -123,16 +125,8 @@ struct ezv_nosave {
 /* What a network-extension client may not overlap: the networks other
  * live sessions claimed (their quick mode IDci; the gateway routes them
  * there) and fixed addresses outside the pools (pools are refused as a
- * whole by ezv_nem_check).  One list of only these, walked at quick-mode
- * time: its length is the number of network-extension claims, not of
- * clients. */
-struct ezv_claim {
-	struct ezv_claim *next;
-	struct ezv_sess *owner;
-	uint32_t net;			/* host order */
-	uint8_t plen;
-};
-
+ * whole by ezv_nem_check): struct ezv_claim in the index of claims.h,
+ * each also on its owner's list. */
 /* The module's context (easyvpn.h). */
 struct ezv {
 	const struct ike_config *ike;
@@ -143,7 +137,7 @@ struct ezv {
 	struct ezv_sess *sessions;
 	/* the session indexes (keyed SipHash, lib/htab.h) */
 	struct htab by_id, by_user, user_heads, by_login, by_addr, by_acct, by_conn;
-	struct ezv_claim *claims;
+	struct ezv_claims claims;
 	struct xauth_ratelimit rl;
 	uint64_t next_sample;		/* ms: the next periodic counter read */
 	/* the earliest per-session time (login deadline, Interim update,

@@ -18,35 +18,30 @@
 
 /* ---- network claims ----------------------------------------------------- */
 
-static bool nets_overlap(uint32_t a, unsigned pa, uint32_t b, unsigned pb)
+/* Not a conflict: x's own claims, and those of the same user from the
+ * same peer (a renewed Phase 1). */
+static bool same_claimant(const struct ezv_claim *c, const void *arg)
 {
-	unsigned p = pa < pb ? pa : pb;
-	uint32_t m = p ? 0xffffffffu << (32 - p) : 0;
+	const struct ezv_sess *x = arg;
 
-	return (a & m) == (b & m);
+	return c->owner == x || (!strcmp(c->owner->user, x->user) &&
+				 ezv_same_peer(&c->owner->peer_sa, &x->peer_sa));
 }
 
 /* Another live session's claim overlapping net/plen (equal, covering or
- * more specific); the same user from the same peer (a renewed Phase 1)
- * does not count. */
-static const struct ezv_claim *claim_conflict(const struct ezv_sess *x, uint32_t net,
+ * more specific). */
+static const struct ezv_claim *claim_conflict(struct ezv_sess *x, uint32_t net,
 					      unsigned plen)
 {
-	for (const struct ezv_claim *c = x->z->claims; c; c = c->next)
-		if (c->owner != x && nets_overlap(net, plen, c->net, c->plen) &&
-		    !(!strcmp(c->owner->user, x->user) &&
-		      ezv_same_peer(&c->owner->peer_sa, &x->peer_sa)))
-			return c;
-	return NULL;
+	return ezv_claims_overlap(&x->z->claims, net, plen, same_claimant, x);
 }
 
 int ezv_claim_add(struct ezv_sess *x, uint32_t net, unsigned plen)
 {
-	struct ezv *z = x->z;
 	struct ezv_claim *c;
 
-	for (c = z->claims; c; c = c->next)
-		if (c->owner == x && c->net == net && c->plen == plen)
+	for (c = x->claims; c; c = c->next)
+		if (c->net == net && c->plen == plen)
 			return 0;	/* a rekey or a retry */
 	if (x->n_claims >= EZV_MAX_CLAIMS)
 		return -1;
@@ -56,25 +51,26 @@ int ezv_claim_add(struct ezv_sess *x, uint32_t net, unsigned plen)
 	c->owner = x;
 	c->net = net;
 	c->plen = (uint8_t)plen;
-	c->next = z->claims;
-	z->claims = c;
+	if (ezv_claims_add(&x->z->claims, c)) {
+		free(c);
+		return -1;
+	}
+	c->next = x->claims;
+	x->claims = c;
 	x->n_claims++;
 	return 0;
 }
 
 static void claims_drop(struct ezv_sess *x)
 {
-	for (struct ezv_claim **pp = &x->z->claims; *pp && x->n_claims;) {
-		struct ezv_claim *c = *pp;
+	while (x->claims) {
+		struct ezv_claim *c = x->claims;
 
-		if (c->owner != x) {
-			pp = &c->next;
-			continue;
-		}
-		*pp = c->next;
+		x->claims = c->next;
+		ezv_claims_del(&x->z->claims, c);
 		free(c);
-		x->n_claims--;
 	}
+	x->n_claims = 0;
 }
 
 /* Does the IPv4 net/plen hold the address of this sockaddr? */
