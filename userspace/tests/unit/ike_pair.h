@@ -259,6 +259,13 @@ static inline void side_close(struct side *s)
 	unlink(s->path);
 	free(s->path);
 }
+
+/* Both ends of a test's pair. */
+static inline void pair_close(struct side *a, struct side *b)
+{
+	side_close(a);
+	side_close(b);
+}
 #endif
 
 static inline void tick(struct side *a, struct side *b, uint64_t advance_ms)

@@ -227,8 +227,7 @@ UNIT_TEST(main_mode_psk_and_quick_mode)
 	pump(&cli, &srv);
 	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
 	UNIT_ASSERT(only_sa(&srv) == NULL);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* What vpnc puts in its informational messages, under the message id
@@ -310,8 +309,7 @@ UNIT_TEST(client_ready_comes_before_any_sa_and_can_stop_the_session)
 			UNIT_ASSERT_EQ_INT(cli.n_kadd + srv.n_kadd, 0);
 			UNIT_ASSERT(only_sa(&cli) == NULL);
 		}
-		side_close(&cli);
-		side_close(&srv);
+		pair_close(&cli, &srv);
 	}
 }
 
@@ -361,8 +359,7 @@ UNIT_TEST(vpnc_deletes_under_a_reused_or_zero_message_id_are_taken)
 	pump(&cli, &srv);
 	UNIT_ASSERT(only_sa(&srv) == NULL);
 	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_replay, 2);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* A client offering AES-GCM (RFC 4106) and AES-CBC. */
@@ -429,8 +426,7 @@ UNIT_TEST(quick_mode_negotiates_aes_gcm)
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
 	assert_aead_pair(&cli, &srv, 32, 128);
 	UNIT_ASSERT_EQ_INT(only_sa(&cli)->conns->xf.esp_id, ESP_AES_GCM_16);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 
 	/* The 8-byte ICV variant with a 128-bit key. */
 	setup_conf(&srv, srv_g8_conf, &cli, client_gcm_conf);
@@ -439,8 +435,7 @@ UNIT_TEST(quick_mode_negotiates_aes_gcm)
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
 	assert_aead_pair(&cli, &srv, 16, 64);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 
 	/* A server without GCM: the client's CBC offer is taken. */
 	setup(&srv, &cli, client_gcm_conf);
@@ -450,8 +445,7 @@ UNIT_TEST(quick_mode_negotiates_aes_gcm)
 	assert_pair(&cli, 0, &srv, 0);
 	UNIT_ASSERT_EQ_STR(cli.kadd[0].c.enc_name, "cbc(aes)");
 	UNIT_ASSERT_EQ_INT(cli.kadd[0].c.aead_icv_bits, 0);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(aggressive_mode_psk_group_key_id)
@@ -472,8 +466,7 @@ UNIT_TEST(aggressive_mode_psk_group_key_id)
 	UNIT_ASSERT_EQ_INT(srv.sent, 2);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
 	assert_pair(&cli, 0, &srv, 0);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 static bool same_prefix(const struct evs_prefix *a, const struct evs_prefix *b)
@@ -510,8 +503,7 @@ UNIT_TEST(split_tunnel_selectors_are_narrowed_in_the_kernel)
 		if (i == 2) {
 			UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
 			UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
-			side_close(&cli);
-			side_close(&srv);
+			pair_close(&cli, &srv);
 			continue;
 		}
 		UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
@@ -521,8 +513,7 @@ UNIT_TEST(split_tunnel_selectors_are_narrowed_in_the_kernel)
 		if (i == 1) {
 			UNIT_ASSERT_EQ_INT(srv.kadd[0].c.local_net.plen, 25);
 			UNIT_ASSERT_EQ_INT(srv.kadd[0].c.n_local_nets, 0);
-			side_close(&cli);
-			side_close(&srv);
+			pair_close(&cli, &srv);
 			continue;
 		}
 		UNIT_ASSERT_EQ_INT(srv.kadd[0].c.local_net.plen, 0);	/* as proposed */
@@ -538,8 +529,7 @@ UNIT_TEST(split_tunnel_selectors_are_narrowed_in_the_kernel)
 		UNIT_ASSERT(!srv.kadd[1].c.new_conn);
 		UNIT_ASSERT_EQ_INT(srv.kadd[1].c.n_local_nets, 2);
 		UNIT_ASSERT(same_prefix(&srv.kadd[1].c.local_nets[1], &login_nets[1]));
-		side_close(&cli);
-		side_close(&srv);
+		pair_close(&cli, &srv);
 	}
 }
 
@@ -560,8 +550,7 @@ UNIT_TEST(aggressive_mode_unknown_group_looks_like_wrong_key)
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
 	UNIT_ASSERT_EQ_INT(srv.e->stats.p1_failed, 1);
 	sent_unknown = srv.sent;
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 
 	setup(&srv2, &cli2, "peer gw {\n server 203.0.113.1\n mode aggressive\n"
 	      " group-name sales\n group-key wrongsecret\n encryption aes\n"
@@ -575,8 +564,7 @@ UNIT_TEST(aggressive_mode_unknown_group_looks_like_wrong_key)
 	sent_wrong = srv2.sent;
 	/* Same answers: AM2, then the same AUTHENTICATION-FAILED. */
 	UNIT_ASSERT_EQ_INT(sent_unknown, sent_wrong);
-	side_close(&cli2);
-	side_close(&srv2);
+	pair_close(&cli2, &srv2);
 }
 
 UNIT_TEST(main_mode_wrong_psk_fails_cleanly)
@@ -596,8 +584,7 @@ UNIT_TEST(main_mode_wrong_psk_fails_cleanly)
 	UNIT_ASSERT_EQ_INT(srv.n_kadd + cli.n_kadd, 0);
 	UNIT_ASSERT_EQ_INT(srv.e->stats.p1_failed, 1);
 	UNIT_ASSERT_EQ_INT(cli.e->stats.p1_failed, 1);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(no_matching_policy)
@@ -610,8 +597,7 @@ UNIT_TEST(no_matching_policy)
 	pump(&cli, &srv);
 	UNIT_ASSERT(only_sa(&srv) == NULL);
 	UNIT_ASSERT_EQ_INT(srv.e->stats.p1_failed, 1);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(retransmission_and_duplicates)
@@ -643,8 +629,7 @@ UNIT_TEST(retransmission_and_duplicates)
 
 	/* The last quick mode message (QM3) lost: the server retransmits
 	 * QM2, the client answers the duplicate with QM3 again. */
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(lost_last_messages_are_recovered)
@@ -657,8 +642,7 @@ UNIT_TEST(lost_last_messages_are_recovered)
 	connect_client(&cli);
 	/* MM1 -> MM2 -> MM3 -> MM4 -> MM5 -> (MM6 lost) */
 	pump(&cli, &srv);	/* everything goes through first */
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 
 	setup(&srv, &cli, client_main_conf);
 	connect_client(&cli);
@@ -698,8 +682,7 @@ UNIT_TEST(lost_last_messages_are_recovered)
 	c = only_sa(&cli);
 	UNIT_ASSERT(c && c->state == IKE_S_READY);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(retransmission_gives_up)
@@ -715,8 +698,7 @@ UNIT_TEST(retransmission_gives_up)
 	}
 	UNIT_ASSERT(only_sa(&cli) == NULL);
 	UNIT_ASSERT_EQ_INT(cli.e->stats.rexmits, 3);	/* retransmit-count 3 */
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(half_open_bound_and_age)
@@ -748,8 +730,7 @@ UNIT_TEST(half_open_bound_and_age)
 	}
 	UNIT_ASSERT(only_sa(&srv) == NULL);
 	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(per_source_rate_limit)
@@ -787,8 +768,7 @@ UNIT_TEST(per_source_rate_limit)
 	flush_q(&cli);
 	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_rate_limited, 3);
 	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* ---- admission: floods of first messages ------------------------------------- */
@@ -873,8 +853,7 @@ UNIT_TEST(refused_first_messages_leave_nothing_behind)
 	UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->state == IKE_S_READY);
 	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
 	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(half_open_flood_evicts_unproven_and_a_client_gets_through)
@@ -927,8 +906,7 @@ UNIT_TEST(half_open_flood_evicts_unproven_and_a_client_gets_through)
 	}
 	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 0);
 	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(half_open_per_source_limit)
@@ -959,8 +937,7 @@ UNIT_TEST(half_open_per_source_limit)
 	inject_first(&srv, 1, mm1, len);		/* another one */
 	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 3);
 	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* MM2 to an address that has not answered is never resent on a timer,
@@ -996,8 +973,7 @@ UNIT_TEST(mm2_to_unproven_source_is_bounded)
 	}
 	UNIT_ASSERT_EQ_INT(srv.sent - sent, 2);
 	flush_q(&srv);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* ---- replay and the peer's address ------------------------------------------ */
@@ -1068,8 +1044,7 @@ UNIT_TEST(replayed_info_is_ignored_for_the_sa_life)
 	flush_q(&cli);
 	UNIT_ASSERT_EQ_INT(srv.sent - sent, 1);
 	UNIT_ASSERT(!memcmp(&s->path.remote, &before, sizeof(before)));
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(with_natt_only_a_new_message_moves_the_peer)
@@ -1107,8 +1082,7 @@ UNIT_TEST(with_natt_only_a_new_message_moves_the_peer)
 	flush_q(&cli);
 	ike_addr_str((struct sockaddr *)&s->path.remote, a, sizeof(a));
 	UNIT_ASSERT_EQ_STR(a, "198.51.100.99[41000]");
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* 24,000 R-U-THEREs with new message ids: no exchange is kept for them,
@@ -1139,8 +1113,7 @@ UNIT_TEST(info_flood_keeps_exchanges_bounded)
 	UNIT_ASSERT(s->ids_n <= srv.cfg.ike.timers.msgids_max);
 	UNIT_ASSERT(s->ids_cap <= 2 * 16384);
 	UNIT_ASSERT(only_sa(&srv) == s);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(exchanges_per_sa_are_capped)
@@ -1162,8 +1135,7 @@ UNIT_TEST(exchanges_per_sa_are_capped)
 	/* Lookup by id finds each of them. */
 	for (struct ike_xchg *x = c->xchgs; x; x = x->next)
 		UNIT_ASSERT(ike_xchg_find(c, x->msgid) == x);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* ---- sessions waiting for XAUTH, Phase 2 per session --------------------------- */
@@ -1214,8 +1186,7 @@ UNIT_TEST(unauthenticated_sessions_are_capped)
 	}
 	UNIT_ASSERT_EQ_INT(srv.e->n_unauth, 3);
 	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* Steps belong to the engine they were registered on, and begin() gets
@@ -1251,8 +1222,7 @@ UNIT_TEST(steps_are_per_engine)
 	UNIT_ASSERT_EQ_INT(s->state, IKE_S_READY);
 	UNIT_ASSERT_EQ_INT(c->state, IKE_S_STEPS);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* Quick modes for new selectors stop at connections-max per session. */
@@ -1279,8 +1249,7 @@ UNIT_TEST(phase2_connections_per_session_are_capped)
 	for (struct ike_conn *k = s->conns; k; k = k->next)
 		n++;
 	UNIT_ASSERT_EQ_INT(n, 3);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(nat_traversal_floats_to_4500)
@@ -1305,8 +1274,7 @@ UNIT_TEST(nat_traversal_floats_to_4500)
 	UNIT_ASSERT(cli.keepalives >= 1);
 	UNIT_ASSERT_EQ_INT(srv.keepalives, 0);
 	nat_on = false;
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(dpd_detects_dead_peer)
@@ -1337,8 +1305,7 @@ UNIT_TEST(dpd_detects_dead_peer)
 	UNIT_ASSERT_EQ_INT(cli.n_kdel, 1);
 	UNIT_ASSERT(now_ms - t0 <= (10 + 3 * 5 + 1) * 1000);
 	UNIT_ASSERT_EQ_INT(cli.e->stats.dpd_dead, 1);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* No R-U-THERE for a session with nothing installed yet (between mode
@@ -1372,8 +1339,7 @@ UNIT_TEST(dpd_waits_for_the_first_connection)
 		flush_q(&srv);
 	}
 	UNIT_ASSERT(srv.sent >= 1);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(phase2_rekey_replaces_pair)
@@ -1425,8 +1391,7 @@ UNIT_TEST(phase2_rekey_replaces_pair)
 	}
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 3);
 	UNIT_ASSERT(now_ms - t0 < (uint64_t)cli.kadd[1].c.soft_secs * 1000);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(phase1_renewal_adopts_connections)
@@ -1466,8 +1431,7 @@ UNIT_TEST(phase1_renewal_adopts_connections)
 	UNIT_ASSERT(only_sa(&cli) != c);
 	UNIT_ASSERT(only_sa(&cli)->conns && only_sa(&srv)->conns);
 	UNIT_ASSERT_EQ_INT(cli.n_kdel + srv.n_kdel, 0);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(hard_expiry_removes_connection)
@@ -1485,8 +1449,7 @@ UNIT_TEST(hard_expiry_removes_connection)
 	UNIT_ASSERT(s->conns == NULL);
 	pump(&cli, &srv);		/* the delete reaches the client */
 	UNIT_ASSERT_EQ_INT(cli.n_kdel, 1);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* A kernel expiry names a direction and an SPI.  An outbound SPI is the
@@ -1534,8 +1497,7 @@ UNIT_TEST(expiry_acts_on_the_connection_of_that_direction_and_spi)
 	ike_engine_sa_expired(srv.e, a_in, EVS_DIR_IN, true);
 	UNIT_ASSERT_EQ_INT(srv.n_kdel, 2);
 	UNIT_ASSERT(a->conns == NULL);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* The SPI index holds every connection's current and replaced pair
@@ -1585,8 +1547,7 @@ UNIT_TEST(spi_index_follows_rekey_renewal_and_removal)
 	UNIT_ASSERT_EQ_INT(cli.e->spis.n, 0);
 	pump(&cli, &srv);
 	UNIT_ASSERT_EQ_INT(srv.e->spis.n, 0);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* ---- malformed input --------------------------------------------------------- */
@@ -1636,8 +1597,7 @@ UNIT_TEST(malformed_headers_are_dropped_and_counted)
 	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_malformed - before, 8);
 	UNIT_ASSERT(only_sa(&srv) == NULL);
 	UNIT_ASSERT_EQ_INT(srv.sent, 0);	/* never answered */
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* Record every datagram of a full exchange, then replay each one
@@ -1712,8 +1672,7 @@ UNIT_TEST(mutated_messages_never_crash)
 		    srv.e->stats.rx_unknown_sa > 100);
 	for (unsigned r = 0; r < nrec; r++)
 		free(rec[r].buf);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* ---- who gets Phase 2 (server role) ------------------------------------------ */
@@ -1770,8 +1729,7 @@ UNIT_TEST(address_key_without_xauth_gets_no_quick_mode)
 		UNIT_ASSERT_EQ_INT(srv.e->stats.p2_ok, 0);
 		UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
 		UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
-		side_close(&cli);
-		side_close(&srv);
+		pair_close(&cli, &srv);
 	}
 }
 
@@ -1798,8 +1756,7 @@ UNIT_TEST(no_xauth_key_binds_quick_mode_to_its_selectors)
 		UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->site);
 		UNIT_ASSERT_EQ_INT(srv.n_kadd, i == 2 ? 1 : 0);
 		UNIT_ASSERT_EQ_INT(cli.n_kadd, i == 2 ? 1 : 0);
-		side_close(&cli);
-		side_close(&srv);
+		pair_close(&cli, &srv);
 	}
 }
 
@@ -1872,8 +1829,7 @@ UNIT_TEST(aggressive_mode_address_identity_gets_no_hash_under_address_key)
 			UNIT_ASSERT_EQ_INT(srv.e->stats.p1_ok, 1);
 			UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
 		}
-		side_close(&cli);
-		side_close(&srv);
+		pair_close(&cli, &srv);
 	}
 }
 
@@ -1916,8 +1872,7 @@ UNIT_TEST(second_user_behind_the_same_nat_takes_nothing_over)
 		UNIT_ASSERT(srv.kadd[1].c.conn_id != conn);
 		UNIT_ASSERT(first->state == IKE_S_READY && first->conns &&
 			    first->conns->id == conn);
-		side_close(&cli2);
-		side_close(&cli);
+		pair_close(&cli2, &cli);
 		side_close(&srv);
 	}
 }
@@ -2006,8 +1961,7 @@ UNIT_TEST(reload_keeps_live_sessions_and_the_old_config_until_they_end)
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
 	UNIT_ASSERT(ike_engine_config_in_use(srv.e, gen + 1));
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 	ike_conf_free(&next);
 	unlink(path);
 	free(path);

@@ -160,8 +160,7 @@ UNIT_TEST(hybrid_main_mode_then_login_then_quick_mode)
 	UNIT_ASSERT_EQ_INT(cli.kadd[0].c.spi_in, srv.kadd[0].c.spi_out);
 	UNIT_ASSERT_EQ_INT(cli.kadd[0].c.spi_out, srv.kadd[0].c.spi_in);
 	UNIT_ASSERT(!memcmp(cli.kadd[0].enc_in, srv.kadd[0].enc_out, cli.kadd[0].c.enc_len));
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* Aggressive mode (vpnc): AM2 carries the gateway's CERT + SIG, AM3 the
@@ -182,8 +181,7 @@ UNIT_TEST(hybrid_aggressive_mode)
 	UNIT_ASSERT_EQ_INT(s->peer_id.type, ISAKMP_ID_KEY_ID);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 	/* and without the login, no Phase 2 */
 	setup(&srv, server_conf, &cli, client_aggr_conf);
 	UNIT_ASSERT(connect_client(&cli));
@@ -191,8 +189,7 @@ UNIT_TEST(hybrid_aggressive_mode)
 	s = only_sa(&srv);
 	UNIT_ASSERT(s && s->state == IKE_S_READY && !s->authorized);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd + cli.n_kadd, 0);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* Without a server-name the certificate must carry the server address
@@ -206,8 +203,7 @@ UNIT_TEST(hybrid_gateway_named_by_address)
 	UNIT_ASSERT(connect_client(&cli));
 	pump(&cli, &srv);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* Phase 1 alone proves nothing about a hybrid client: without the login
@@ -226,8 +222,7 @@ UNIT_TEST(hybrid_client_that_skips_xauth_gets_no_phase2)
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
 	UNIT_ASSERT(strstr(unit_logged, "peer did not log in (no XAUTH)"));
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* Find the HASH payload in a plaintext message; return the offset of its
@@ -299,8 +294,7 @@ UNIT_TEST(hybrid_wrong_hash_refused)
 	UNIT_ASSERT(strstr(unit_logged, "hybrid: HASH mismatch"));
 	UNIT_ASSERT(only_sa(&srv) == NULL);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* The same exchange untouched passes: the re-encryption above is not
@@ -315,8 +309,7 @@ UNIT_TEST(hybrid_reencrypted_untouched_hash_accepted)
 	resend_mm5(&srv, &cli, false);
 	s = only_sa(&srv);
 	UNIT_ASSERT(s && s->state == IKE_S_READY);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* A policy for certificates on both sides does not take a hybrid offer
@@ -332,8 +325,7 @@ UNIT_TEST(rsa_sig_policy_does_not_take_hybrid)
 	UNIT_ASSERT(only_sa(&srv) == NULL);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd + cli.n_kadd, 0);
 	UNIT_ASSERT(strstr(unit_logged, "no policy matches"));
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* Any certificate of the CA is not enough: it must name the gateway. */
@@ -348,8 +340,7 @@ UNIT_TEST(hybrid_client_refuses_certificate_of_another_name)
 	UNIT_ASSERT(only_sa(&cli) == NULL);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
 	UNIT_ASSERT(strstr(unit_logged, "does not name other.example"));
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* rsa-sig both ways: the client signs too (here with the gateway's own
@@ -382,8 +373,7 @@ UNIT_TEST(rsa_sig_client_accepts_the_gateway_it_names)
 		pump(&cli, &srv);
 		UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->state == IKE_S_READY);
 		UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
-		side_close(&cli);
-		side_close(&srv);
+		pair_close(&cli, &srv);
 	}
 }
 
@@ -412,8 +402,7 @@ UNIT_TEST(rsa_sig_client_refuses_certificate_of_another_name)
 		UNIT_ASSERT_EQ_INT(cli.n_kadd + srv.n_kadd, 0);
 		if (!strstr(unit_logged, i ? "does not name 203.0.113.9" : "does not name other.example"))
 			UNIT_FAIL("no refusal logged:\n%s", unit_logged);
-		side_close(&cli);
-		side_close(&srv);
+		pair_close(&cli, &srv);
 	}
 }
 

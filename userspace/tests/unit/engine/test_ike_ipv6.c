@@ -223,8 +223,7 @@ UNIT_TEST(main_mode_over_ipv6_site_to_site)
 	ike_engine_shutdown(cli.e);
 	pump(&cli, &srv);
 	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* The key's remote-network binds an IPv6 site-to-site peer as it binds
@@ -241,8 +240,7 @@ UNIT_TEST(ipv6_site_to_site_selectors_bind)
 	pump(&cli, &srv);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 0);
 	UNIT_ASSERT_EQ_INT(cli.n_kadd, 0);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(nat_t_through_a_nat66)
@@ -268,8 +266,7 @@ UNIT_TEST(nat_t_through_a_nat66)
 	nat_on = false;
 	nat_inside = "10.1.1.2";
 	nat_outside = "198.51.100.77";
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* Aggressive mode with a group key over IPv6, and a session that carries
@@ -307,8 +304,7 @@ UNIT_TEST(aggressive_mode_dual_stack_session)
 	}
 	UNIT_ASSERT_EQ_INT(v4, 1);
 	UNIT_ASSERT_EQ_INT(v6, 1);
-	side_close(&cli);
-	side_close(&srv);
+	pair_close(&cli, &srv);
 }
 
 /* The gateway assigned only an IPv4 address: the client's quick mode for
@@ -335,8 +331,7 @@ UNIT_TEST(ipv6_idci_must_be_the_assigned_address)
 		UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
 		UNIT_ASSERT_EQ_INT(srv.kadd[0].c.remote_net.family, AF_INET);
 		UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
-		side_close(&cli);
-		side_close(&srv);
+		pair_close(&cli, &srv);
 	}
 }
 

@@ -282,8 +282,7 @@ UNIT_TEST(adopted_session_answers_dpd_rekey_and_delete)
 	UNIT_ASSERT_EQ_INT(logins_ended, 2);
 	UNIT_ASSERT(ike_engine_counts_ok(gw.e));
 	free(rec);
-	side_close(&ph);
-	side_close(&gw);
+	pair_close(&ph, &gw);
 }
 
 /* What the gateway sends as itself after adoption (its DPD probe) is
@@ -311,8 +310,7 @@ UNIT_TEST(adopted_session_dpd_probe_is_answered)
 	UNIT_ASSERT(s->state == IKE_S_READY);
 	UNIT_ASSERT(gw.e->stats.rx > 0);
 	free(rec);
-	side_close(&ph);
-	side_close(&gw);
+	pair_close(&ph, &gw);
 }
 
 /* Damaged records: each refused with a reason, nothing left in the
@@ -396,8 +394,7 @@ UNIT_TEST(damaged_records_are_refused)
 	UNIT_ASSERT(adopt(&gw, rec, &err));
 	UNIT_ASSERT(!adopt(&gw, rec, &err));
 	free(rec);
-	side_close(&ph);
-	side_close(&gw);
+	pair_close(&ph, &gw);
 }
 
 /* An HA standby (Documentation/ha.md): the record, adopted by an engine
@@ -445,8 +442,7 @@ UNIT_TEST(standby_installs_the_same_pair_and_goes_on)
 	UNIT_ASSERT_EQ_INT(conn_reinstall(s, s->conns, 1), -1);
 	UNIT_ASSERT_EQ_INT(gw.n_kadd, 2);
 	free(rec);
-	side_close(&ph);
-	side_close(&gw);
+	pair_close(&ph, &gw);
 }
 
 UNIT_MAIN()
