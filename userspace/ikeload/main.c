@@ -51,6 +51,10 @@ struct client {
 struct load {
 	struct ikeload_plan plan;
 	struct client *c;
+	/* One copy of the peer block per client: the engine takes SAs of the
+	 * same block for one client's renewed Phase 1 (it moves their
+	 * connections over), so each client needs its own. */
+	struct ike_peer *peers;
 	unsigned next, inflight, up, failed;
 	unsigned max_inflight;
 	uint64_t timeout_ms;
@@ -171,8 +175,9 @@ static int open_socket(const struct sockaddr_storage *a)
 	return fd;
 }
 
-static void start_client(struct load *l, const struct ike_peer *peer, unsigned i)
+static void start_client(struct load *l, unsigned i)
 {
+	const struct ike_peer *peer = &l->peers[i];
 	struct client *c = &l->c[i];
 	struct sockaddr_storage local;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
@@ -345,9 +350,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	l.c = calloc(l.plan.n_clients, sizeof(*l.c));
+	l.peers = calloc(l.plan.n_clients, sizeof(*l.peers));
 	l.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!l.c || l.ep < 0)
+	if (!l.c || !l.peers || l.ep < 0) {
+		fprintf(stderr, "evs-ikeload: out of memory\n");
 		return 1;
+	}
+	/* The same name: XAUTH and mode config find their credentials by it
+	 * (the configuration's block, the first of that name). */
+	for (unsigned i = 0; i < l.plan.n_clients; i++)
+		l.peers[i] = *peer;
 	for (unsigned i = 0; i < l.plan.n_clients; i++)
 		l.c[i].fd = -1;
 	z = ezv_init(&cf.ike, cf.ezv, NULL, NULL, &err);
@@ -379,7 +391,7 @@ int main(int argc, char **argv)
 		int n, wait;
 
 		while (l.inflight < l.max_inflight && l.next < l.plan.n_clients)
-			start_client(&l, peer, l.next++);
+			start_client(&l, l.next++);
 		if (!reported && l.up + l.failed == l.plan.n_clients) {
 			t_end = now_ms();
 			report(&l, t_start, t_end);
