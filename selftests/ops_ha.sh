@@ -443,6 +443,14 @@ tap_diag "gwb: $(cat "$IKE_TMP/gwb.ha2.json")"
 tap_check "gwb: a forged datagram fails authentication and is counted" \
 	python3 -c "import json,sys; d=json.load(open('$IKE_TMP/gwb.ha2.json')); sys.exit(0 if d['stats']['bad_auth']>=1 and d['role']=='master' else 1)"
 
+# --- a reload re-reads the ha section (key file, seq-rate); sessions stay -------
+sed -i 's/key-file /seq-rate 3000000\n    key-file /' "$IKE_TMP/gwb.conf"
+kill -HUP "$(cat "$IKE_TMP/gwb.pid")"
+tap_check "gwb's reload applies the ha section's new seq-rate" \
+	wait_for gwb 'ha: reloaded: .*seq-rate 3000000' 20
+tap_check "alice pings the LAN host through gwb after the reload" \
+	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
+
 # --- the clients leave: gwb handles their deletes ---------------------------------
 tap_check "bob (strongSwan) disconnects" swan --terminate --ike evs --timeout 30
 tap_check "gwb ends bob's session on his delete" \

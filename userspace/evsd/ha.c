@@ -57,6 +57,9 @@
 #define HA_SEQ_BATCH (HA_MAX_PAYLOAD / 2 / HA_SEQ_ENTRY)
 #define HA_CHALLENGE 16
 
+_Static_assert(HA_KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+	       "ha.h's key size is libsodium's");
+
 enum ha_type {
 	HA_HELLO = 1,	/* role byte, records held */
 	HA_RECORD,	/* serial (4), the record's JSON */
@@ -923,6 +926,45 @@ bool ha_active(const struct ha *h)
 	return !h || h->active;
 }
 
+/* ---- reload --------------------------------------------------------------------- */
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return a->ss_family == b->ss_family && !memcmp(a, b, sa_len(a));
+}
+
+int ha_reload_prepare(const struct ha *h, const struct ha_config *nc, uint8_t *key,
+		      struct evs_err *err)
+{
+	if (!h) {
+		if (nc->enabled)
+			log_warn("reload: the ha section takes effect at the next restart "
+				 "(HA was off when evsd started)");
+		return 0;
+	}
+	if (!nc->enabled) {
+		log_warn("reload: the ha section is gone; HA stays on until the next "
+			 "restart");
+		return 0;
+	}
+	if (!same_addr(&nc->peer, &h->cfg.peer) || !same_addr(&nc->local, &h->cfg.local))
+		log_warn("reload: ha peer, local and port change only with a restart; "
+			 "the running ones are kept");
+	return load_key_file(nc->key_file, key, err);
+}
+
+void ha_reload_commit(struct ha *h, const struct ha_config *nc, const uint8_t *key)
+{
+	if (!h || !nc->enabled)
+		return;
+	memcpy(h->key, key, sizeof(h->key));
+	strcpy(h->cfg.key_file, nc->key_file);
+	h->cfg.max_sessions = nc->max_sessions;
+	h->cfg.seq_rate = nc->seq_rate;
+	log_notice("ha: reloaded: key-file %s, max-sessions %u, seq-rate %u",
+		   h->cfg.key_file, h->cfg.max_sessions, h->cfg.seq_rate);
+}
+
 /* ---- timer, open, show ---------------------------------------------------------- */
 
 static void on_tick(void *arg)
@@ -1039,6 +1081,8 @@ void ha_show(const struct ha *h, struct json_object *res)
 	put(res, "peer_seen_ms", h->peer_seen ? loop_now_ms() - h->peer_seen : 0);
 	json_object_object_add(res, "synced", json_object_new_boolean(h->peer_epoch != 0));
 	put(res, "records", h->n_recs);
+	put(res, "max_sessions", h->cfg.max_sessions);
+	put(res, "seq_rate", h->cfg.seq_rate);
 	put(st, "rx", h->st.rx);
 	put(st, "tx", h->st.tx);
 	put(st, "tx_fail", h->st.tx_fail);
