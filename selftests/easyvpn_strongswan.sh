@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
+. "$(dirname "$0")/lib/strongswan.sh"
 
 CHARON=/usr/lib/ipsec/charon
 [ -x "$CHARON" ] || skip_all "strongSwan charon not installed"
@@ -51,45 +52,7 @@ charon {
 }
 include /etc/strongswan.d/*.conf
 CONF
-cat >"$sw/swanctl.conf" <<CONF
-connections {
-	evs {
-		version = 1
-		aggressive = yes
-		local_addrs = 198.51.100.2
-		remote_addrs = 198.51.100.1
-		proposals = aes256-sha1-modp2048,aes256-sha1-modp1024
-		vips = 0.0.0.0
-		local-1 {
-			auth = psk
-			id = keyid:sales
-		}
-		local-2 {
-			auth = xauth
-			xauth_id = alice
-		}
-		remote {
-			auth = psk
-		}
-		children {
-			lan {
-				remote_ts = 192.168.77.0/24
-				esp_proposals = aes256-sha1
-			}
-		}
-	}
-}
-secrets {
-	ike-group {
-		id = keyid:sales
-		secret = "$EZV_GROUP_KEY"
-	}
-	xauth-alice {
-		id = alice
-		secret = "alice pw 1"
-	}
-}
-CONF
+sw_ezv_conf 198.51.100.2 alice "alice pw 1"
 STRONGSWAN_CONF=$sw/strongswan.conf ip netns exec "$cli" "$CHARON" >"$sw/charon.out" 2>&1 &
 echo $! >"$IKE_TMP/charon.bgpid"
 on_exit "kill \$(cat $IKE_TMP/charon.bgpid) 2>/dev/null"

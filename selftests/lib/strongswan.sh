@@ -42,6 +42,55 @@ EOF
 		>"$d/load.out" 2>&1
 }
 
+# sw_ezv_conf LOCAL_ADDR USER PASSWORD [LINE]: $IKE_TMP/sw/swanctl.conf of
+# an Easy VPN client of the gateway 198.51.100.1 (aggressive mode PSK with
+# the group key as keyid:sales, XAUTH as USER, mode config for a virtual
+# IP, the LAN 192.168.77.0/24); LINE goes into the connection (e.g.
+# "dpd_delay = 5s").
+sw_ezv_conf() {
+	mkdir -p "$IKE_TMP/sw"
+	cat >"$IKE_TMP/sw/swanctl.conf" <<CONF
+connections {
+	evs {
+		version = 1
+		aggressive = yes
+		local_addrs = $1
+		remote_addrs = 198.51.100.1
+		proposals = aes256-sha1-modp2048,aes256-sha1-modp1024
+		vips = 0.0.0.0
+		${4:-}
+		local-1 {
+			auth = psk
+			id = keyid:sales
+		}
+		local-2 {
+			auth = xauth
+			xauth_id = $2
+		}
+		remote {
+			auth = psk
+		}
+		children {
+			lan {
+				remote_ts = 192.168.77.0/24
+				esp_proposals = aes256-sha1
+			}
+		}
+	}
+}
+secrets {
+	ike-group {
+		id = keyid:sales
+		secret = "$EZV_GROUP_KEY"
+	}
+	xauth-$2 {
+		id = $2
+		secret = "$3"
+	}
+}
+CONF
+}
+
 sw_stop() {
 	local f=$IKE_TMP/sw/charon.bgpid
 	[ -f "$f" ] || return 0

@@ -426,7 +426,13 @@ static void send_req(struct ha *h)
 	if (h->active || (h->last_req && now - h->last_req < HA_REQ_EVERY_MS))
 		return;
 	h->last_req = now;
-	randombytes_buf(h->challenge, sizeof(h->challenge));
+	/* A repeated REQ keeps the challenge: when the answer takes longer
+	 * than the repeat interval (a loaded host, many sessions), a new one
+	 * would refuse every FULL on its way, and the active answers one REQ
+	 * a second.  A fresh challenge for each sync attempt is what keeps a
+	 * FULL of an earlier run out. */
+	if (!h->challenge_out)
+		randombytes_buf(h->challenge, sizeof(h->challenge));
 	h->challenge_out = true;
 	send_msg(h, HA_REQ, h->challenge, sizeof(h->challenge));
 }
@@ -903,6 +909,7 @@ int ha_set_role(struct ha *h, bool active, struct evs_err *err)
 			   ok == 1 ? "" : "s", failed);
 	} else {
 		log_notice("ha: becoming the standby: handing every session over");
+		h->challenge_out = false;	/* a new sync attempt */
 		ike_engine_set_time(d->eng, loop_now_ms());
 		for (struct ike_sa *sa = d->eng->sas; sa; sa = sa->next)
 			if (sa->state != IKE_S_DEAD) {
