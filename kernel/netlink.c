@@ -60,7 +60,11 @@ const struct nla_policy evs_sa_policy[EVS_SA_A_MAX + 1] = {
 	 * carried over from elsewhere; tests of sequence exhaustion).
 	 */
 	[EVS_SA_A_OSEQ]		= { .type = NLA_U64 },
-	/* KEY_BITS, AUTH_KEY_BITS, CURLFT, STATS, SEQ_HI, STATE are reported
+	/* On add, inbound only: the replay window starts at this number, all
+	 * below it and itself seen (an SA taken over from another gateway).
+	 */
+	[EVS_SA_A_SEQ_HI]	= { .type = NLA_U64 },
+	/* KEY_BITS, AUTH_KEY_BITS, CURLFT, STATS, STATE are reported
 	 * only.
 	 */
 };

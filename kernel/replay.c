@@ -113,3 +113,18 @@ u64 evs_replay_top(const struct evs_replay *r)
 {
 	return READ_ONCE(r->top);
 }
+
+void evs_replay_start(struct evs_replay *r, u64 top)
+{
+	unsigned int bit = top % BITS_PER_LONG;
+	unsigned int i;
+
+	r->top = top;
+	if (!r->window || !top)
+		return;
+	/* Every word of the ring lies below the top's, or is the top's. */
+	for (i = 0; i <= r->mask; i++)
+		r->bitmap[i] = ~0UL;
+	/* Only the top's word has numbers above it: bits 0..bit seen. */
+	r->bitmap[(top / BITS_PER_LONG) & r->mask] = (2UL << bit) - 1;
+}

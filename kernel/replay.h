@@ -41,5 +41,10 @@ bool evs_replay_check(const struct evs_replay *r, u32 seq_lo, u64 *seq);
 bool evs_replay_advance(struct evs_replay *r, u64 seq);
 /* Highest authenticated sequence number (EVS_SA_A_SEQ_HI). */
 u64 evs_replay_top(const struct evs_replay *r);
+/* A new window that counts every number up to @top as seen: an SA taken
+ * over from another gateway, where those packets were delivered already.
+ * Before the SA is linked (no packet can race it).
+ */
+void evs_replay_start(struct evs_replay *r, u64 top);
 
 #endif /* _EVS_REPLAY_H */

@@ -272,6 +272,34 @@ static int evs_parse_oseq(struct evs_sa *sa, struct nlattr *a,
 	return 0;
 }
 
+/* Starting inbound replay state: the highest number already delivered
+ * (by the gateway the SA is taken over from).  Checked before the window
+ * exists; evs_nl_sa_seq_hi_apply() sets it once it does.
+ */
+static int evs_parse_seq_hi(struct evs_sa *sa, struct nlattr *a,
+			    struct netlink_ext_ack *extack)
+{
+	if (!a)
+		return 0;
+	if (sa->dir != EVS_DIR_IN) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "only an inbound SA takes a starting replay state");
+		return -EINVAL;
+	}
+	if (!(sa->flags & EVS_SA_F_ESN) && nla_get_u64(a) > U32_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "a sequence number above 2^32-1 needs esn");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void evs_nl_sa_seq_hi_apply(struct evs_sa *sa, struct nlattr *a)
+{
+	if (a && sa->replay)
+		evs_replay_start(sa->replay, nla_get_u64(a));
+}
+
 /* Crypto attributes: exactly one of AEAD, or ENC + AUTH. */
 static int evs_parse_crypto(struct nlattr **tb, struct evs_sa_crypto *c,
 			    struct nlattr *sa_attr,
@@ -395,7 +423,8 @@ int evs_nl_sa_add_nest(struct genl_info *info, struct nlattr *a)
 		sa->flags = nla_get_u32(tb[EVS_SA_A_FLAGS]);
 	if (tb[EVS_SA_A_CONN_ID])
 		sa->conn_id = nla_get_u32(tb[EVS_SA_A_CONN_ID]);
-	ret = evs_parse_oseq(sa, tb[EVS_SA_A_OSEQ], info->extack);
+	ret = evs_parse_oseq(sa, tb[EVS_SA_A_OSEQ], info->extack) ?:
+	      evs_parse_seq_hi(sa, tb[EVS_SA_A_SEQ_HI], info->extack);
 	if (ret)
 		goto out;
 	ret = evs_parse_lifetime_attr(tb[EVS_SA_A_LIMITS], &sa->limits,
@@ -408,6 +437,7 @@ int evs_nl_sa_add_nest(struct genl_info *info, struct nlattr *a)
 	ret = evs_esp_init(sa, &crypto, info->extack);
 	if (ret)
 		goto out;
+	evs_nl_sa_seq_hi_apply(sa, tb[EVS_SA_A_SEQ_HI]);
 
 	mutex_lock(&en->lock);
 	rcu_read_lock();
@@ -513,7 +543,7 @@ int evs_nl_sa_update(struct sk_buff *skb, struct genl_info *info)
 	    tb[EVS_SA_A_ENC_NAME] || tb[EVS_SA_A_ENC_KEY] ||
 	    tb[EVS_SA_A_AUTH_NAME] || tb[EVS_SA_A_AUTH_KEY] ||
 	    tb[EVS_SA_A_REPLAY_WINDOW] || tb[EVS_SA_A_FLAGS] ||
-	    tb[EVS_SA_A_CONN_ID] || tb[EVS_SA_A_OSEQ]) {
+	    tb[EVS_SA_A_CONN_ID] || tb[EVS_SA_A_OSEQ] || tb[EVS_SA_A_SEQ_HI]) {
 		GENL_SET_ERR_MSG(info, "only peer address, encapsulation and lifetimes can be updated; rekey with a new SA");
 		return -EINVAL;
 	}

@@ -85,6 +85,18 @@ fi
 json_ok "sa get -j: one object with encap, limits, oseq" \
 	'.dir == "out" and .encap.dport == 4500 and .limits.bytes_hard == 200000 and .oseq == 5' \
 	e -j sa get dev evs0 dir out spi 0x1000
+# An inbound SA taken over from another gateway: its window starts at
+# seq-hi (the kernel refuses one above 2^32-1 without esn, naming it).
+tap_check "sa add in with seq-hi (a window started at 1000)" \
+	e sa add dev evs0 dir in spi 0x2100 src 203.0.113.7 dst 198.51.100.1 \
+	aead 'rfc4106(gcm(aes))' $GCM 128 seq-hi 1000
+json_ok "sa get -j: the inbound SA's seq_hi is 1000" \
+	'.dir == "in" and .seq_hi == 1000' e -j sa get dev evs0 dir in spi 0x2100
+expect "seq-hi above 2^32-1 without esn refused with the kernel's words" 1 \
+	'evsadm: kernel: a sequence number above 2^32-1 needs esn ("seq-hi")' \
+	e sa add dev evs0 dir in spi 0x2200 src 203.0.113.7 dst 198.51.100.1 \
+	aead 'rfc4106(gcm(aes))' $GCM 128 seq-hi 0x100000000
+e sa del dev evs0 dir in spi 0x2100
 json_ok "sa show -s -j carries counters" \
 	'all(.[]; .stats | has("drop_replay"))' e -s -j sa show
 expect "duplicate SPI refused with the kernel's words, the word named" 1 \

@@ -3,32 +3,48 @@
 # An active/standby pair of gateways (issue 14, part 2; Documentation/ha.md).
 #
 #   cli 198.51.100.2 --+-- br0 (in cli) --+-- gwa 198.51.100.11   VIP 198.51.100.1
-#                                         +-- gwb 198.51.100.12   (keepalived)
+#   swc 198.51.100.3 --+                  +-- gwb 198.51.100.12   (keepalived)
 #   lan 192.168.77.2 --+-- br1 (in lan) --+-- gwa 192.168.77.11   VIP 192.168.77.1
 #                                         +-- gwb 192.168.77.12   HA sync (UDP 4510)
 #
-# gwa's evsd and keepalived start first and become active; alice (vpnc)
-# connects through the VIP; then gwb's evsd starts late and gets the full
+# gwa's evsd and keepalived start first and become active; alice (vpnc, in
+# cli) and bob (strongSwan, in swc) connect through the VIP; bob's ESP
+# packets are captured; then gwb's evsd starts late and gets the full
 # state.  Alice pings the LAN host every 50 ms while gwa dies (links down,
 # evsd and keepalived killed): keepalived moves the VIPs to gwb, its notify
-# script makes gwb's evsd active, which installs alice's SAs (the outbound
-# sequence number moved forward), RRI route and proxy-ARP entry; the pings
-# resume with no new Phase 1.  Then gwa comes back as after a reboot: the
-# standby, synced again, no session dropped.
-# evs-selftest-timeout: 900
+# script makes gwb's evsd active, which installs both sessions' SAs (the
+# outbound sequence number moved forward, the inbound replay window at
+# what gwa had received), RRI routes and proxy-ARP entries; the pings
+# resume with no new Phase 1.  On gwb: bob's captured packet replayed is
+# dropped as a replay, bob's new packets pass, bob rekeys Phase 2 (quick
+# mode on the new active), gwb's DPD is answered.  Then gwa comes back as
+# after a reboot: the standby, synced again, no session dropped; split
+# brain; at the end both clients' deletes are handled by gwb.
+# evs-selftest-timeout: 1200
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
 . "$(dirname "$0")/lib/ops.sh"
 
-require_cmd keepalived
+require_cmd keepalived swanctl
+CHARON=/usr/lib/ipsec/charon
+[ -x "$CHARON" ] || skip_all "strongSwan charon not installed"
+[ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so ] ||
+	skip_all "strongSwan xauth-generic plugin missing (libcharon-extauth-plugins)"
 ezv_vpnc_init python3
+. "$(dirname "$0")/lib/strongswan.sh"
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
+ezv_user bob 'bob pw 2' || skip_all "evsadm user add failed"
 
-netns_new cli lan gwa gwb
+netns_new cli swc lan gwa gwb
 ip -n "$cli" link add br0 type bridge
 ip -n "$cli" addr add 198.51.100.2/24 dev br0
 ip -n "$cli" link set br0 up
+# bob's own namespace: charon and vpnc would both want UDP 500.
+ip -n "$swc" link add e0 type veth peer name wswc netns "$cli"
+ip -n "$cli" link set wswc master br0 up
+ip -n "$swc" addr add 198.51.100.3/24 dev e0
+ip -n "$swc" link set e0 up
 ip -n "$lan" link add br1 type bridge
 ip -n "$lan" addr add 192.168.77.2/24 dev br1
 ip -n "$lan" link set br1 up
@@ -106,6 +122,55 @@ ka_kill() {
 	rm -f "$f"
 }
 on_exit "ka_kill gwa; ka_kill gwb; EZV_VPNC=alice ezv_vpnc_stop KILL"
+
+# bob: strongSwan's charon as an Easy VPN client (aggressive mode PSK with
+# the group key, XAUTH, mode config), DPD every 5 s when idle.
+EZV_SW_USER=bob EZV_SW_PASSWORD="bob pw 2" EZV_SW_LINE="dpd_delay = 5s" \
+	ezv_sw_conf 198.51.100.3 198.51.100.1 0.0.0.0
+bob_vip() {
+	ip -n "$swc" -o -4 addr show | grep -o '10\.77\.0\.[0-9]*' | head -1
+}
+# esp_capture FILE: the first ESP packet bob sends to the VIP, its ESP
+# header and payload as hex in FILE (in the background; wait for it).
+# ETH_P_ALL: a socket bound to one protocol is not shown outgoing frames.
+esp_capture() {
+	ip netns exec "$swc" python3 -c '
+import select, socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(("e0", 0))
+open(sys.argv[1] + ".ready", "w").close()
+end = time.time() + 30
+while time.time() < end:
+    if not select.select([s], [], [], 1)[0]:
+        continue
+    f, a = s.recvfrom(65535)
+    ip = f[14:]
+    if a[2] != socket.PACKET_OUTGOING or f[12:14] != b"\x08\x00" or ip[9] != 50 or \
+       ip[16:20] != socket.inet_aton("198.51.100.1"):
+        continue
+    open(sys.argv[1], "w").write(ip[(ip[0] & 15) * 4:int.from_bytes(ip[2:4], "big")].hex())
+    break
+' "$1" &
+	echo $! >"$1.pid"
+}
+# esp_replay FILE: send the captured packet again, from bob's address.
+esp_replay() {
+	ip netns exec "$swc" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
+s.sendto(bytes.fromhex(open(sys.argv[1]).read()), ("198.51.100.1", 0))
+' "$1"
+}
+# sa_stat NS SPI FIELD: the counter FIELD of NS's inbound SA SPI (hex).
+sa_stat() {
+	ip netns exec "$1" "$EVSADM" -s -j sa show dev evs0 | python3 -c "
+import json, sys
+for s in json.load(sys.stdin):
+    if s.get('dir') == 'in' and s.get('spi') in (int('$2', 16), '0x$2', '$2'):
+        print(s.get('stats', {}).get('$3', 0)); break
+else:
+    print('none')"
+}
 # EVS_HA_LOGS=DIR (under the project, which the VM writes): keep the logs.
 [ -n "${EVS_HA_LOGS:-}" ] && on_exit "mkdir -p $EVS_HA_LOGS; cp $IKE_TMP/*.log $IKE_TMP/*.conf $EVS_HA_LOGS/"
 
@@ -126,7 +191,8 @@ gw_diag() {
 		echo "# --- $n keepalived (last 15 lines) ---"
 		tail -n 15 "$IKE_TMP/$n.ka.log" | tap_diag
 	done
-	ezv_diag_vpnc
+	EZV_VPNC=alice ezv_diag_vpnc
+	sw_diag
 }
 
 # --- gwa alone: active, alice connects -----------------------------------------
@@ -144,36 +210,61 @@ else
 	gw_diag
 	tap_done
 fi
+# through_gwa NAME NS ADDR: NAME's RRI route on gwa, then NAME pings the
+# LAN host from ADDR; the test ends here when it cannot.
+through_gwa() {
+	tap_diag "$1 $3"
+	for _ in $(seq 100); do
+		ezv_rri_route "$gwa" "$3" && break
+		sleep 0.2
+	done
+	tap_check "$1 pings the LAN host through gwa" \
+		ip netns exec "$2" ping -c 3 -i 0.3 -W 5 -I "$3" 192.168.77.2 && return
+	gw_diag
+	tap_done
+}
 a=$(addr_of alice)
-tap_diag "alice $a"
-for _ in $(seq 100); do
-	ezv_rri_route "$gwa" "$a" && break
-	sleep 0.2
-done
-if ! tap_check "alice pings the LAN host through gwa" \
-	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2; then
+through_gwa alice "$cli" "$a"
+
+sw_start "$swc"
+if sw_ctl --initiate --child lan --timeout 90 >"$IKE_TMP/sw/initiate.log" 2>&1; then
+	tap_ok "bob (strongSwan) connects through the VIP"
+else
+	tap_fail "bob (strongSwan) connects through the VIP"
+	tail -n 30 "$IKE_TMP/sw/initiate.log" | tap_diag
 	gw_diag
 	tap_done
 fi
+b=$(bob_vip)
+through_gwa bob "$swc" "$b"
 
 # --- gwb starts late: the full state ------------------------------------------------
 ike_start gwb "$gwb" "$IKE_TMP/gwb.conf" || { tap_fail "gwb's evsd starts"; gw_diag; tap_done; }
-tap_check "gwb (late) gets the full state: 1 session held" \
-	wait_for gwb 'ha: synced: 1 session held for a takeover' 30
-tap_check "gwa sent it all on request" grep -q 'ha: sent the standby all 1 session' "$IKE_TMP/gwa.log"
+tap_check "gwb (late) gets the full state: 2 sessions held" \
+	wait_for gwb 'ha: synced: 2 sessions held for a takeover' 30
+tap_check "gwa sent it all on request" grep -q 'ha: sent the standby all 2 sessions' "$IKE_TMP/gwa.log"
 ka_start gwb 100
 sleep 3
 tap_check_fails "gwb stays the standby" grep -q 'becoming active' "$IKE_TMP/gwb.log"
 tap_check_fails "the standby installed nothing: no RRI route on gwb" ezv_rri_route "$gwb" "$a"
+tap_check_fails "the standby installed nothing: no RRI route on gwb for bob" ezv_rri_route "$gwb" "$b"
 tap_check "the standby's kernel holds no SA" \
 	sh -c "test \"\$(ip netns exec $gwb $EVSADM -j sa show dev evs0 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')\" = 0"
 ha_show gwb >"$IKE_TMP/gwb.ha.json"
 tap_diag "gwb: $(cat "$IKE_TMP/gwb.ha.json")"
-tap_check "gwb: ha show: backup, synced, 1 record, its peer active" \
-	python3 -c "import json,sys; d=json.load(open('$IKE_TMP/gwb.ha.json')); sys.exit(0 if d['role']=='backup' and d['synced'] and d['records']==1 and d['peer_role']=='master' else 1)"
+tap_check "gwb: ha show: backup, synced, 2 records, its peer active" \
+	python3 -c "import json,sys; d=json.load(open('$IKE_TMP/gwb.ha.json')); sys.exit(0 if d['role']=='backup' and d['synced'] and d['records']==2 and d['peer_role']=='master' else 1)"
 tap_check "gwb: no sync datagram lost or out of order (gaps 0, replays 0)" \
 	python3 -c "import json,sys; d=json.load(open('$IKE_TMP/gwb.ha.json')); sys.exit(0 if d['stats']['gaps']==0 and d['stats']['replays']==0 else 1)"
-# Traffic gwa sent on alice's SA before the failover.
+# Traffic gwa sent on alice's SA before the failover; one of bob's ESP
+# packets to gwa captured (an attacker on the path could), and his
+# traffic stops: the new active will see no packet of his before the
+# replay.  2 s: gwa reports what its inbound SAs received.
+esp_capture "$IKE_TMP/bob.esp"
+for _ in $(seq 100); do [ -f "$IKE_TMP/bob.esp.ready" ] && break; sleep 0.2; done
+ip netns exec "$swc" ping -q -c 20 -i 0.05 -I "$b" 192.168.77.2 >/dev/null 2>&1
+wait "$(cat "$IKE_TMP/bob.esp.pid")"
+tap_check "one of bob's ESP packets to gwa captured" test -s "$IKE_TMP/bob.esp"
 ip netns exec "$cli" ping -q -c 20 -i 0.05 -I "$a" 192.168.77.2 >/dev/null 2>&1
 sleep 2
 oseq_a=$(ip netns exec "$gwa" "$EVSADM" -j sa show dev evs0 | python3 -c 'import json,sys; print(max([s.get("oseq",0) for s in json.load(sys.stdin) if s.get("dir")=="out"] or [0]))')
@@ -190,12 +281,12 @@ ka_kill gwa
 ike_kill gwa
 t0=$(date +%s.%N)
 tap_diag "gwa down (links down, evsd and keepalived killed)"
-if wait_for gwb 'ha: active: 1 session taken over, 0 failed' 40; then
+if wait_for gwb 'ha: active: 2 sessions taken over, 0 failed' 40; then
 	t1=$(date +%s.%N)
-	tap_ok "gwb becomes active and takes alice's session over"
+	tap_ok "gwb becomes active and takes alice's and bob's sessions over"
 	tap_diag "takeover $(python3 -c "print(round($t1 - $t0, 1))") s after the kill"
 else
-	tap_fail "gwb becomes active and takes alice's session over"
+	tap_fail "gwb becomes active and takes alice's and bob's sessions over"
 	gw_diag
 	tap_done
 fi
@@ -220,8 +311,37 @@ tap_diag "gwb's outbound SA: oseq $oseq_b (gwa's was $oseq_a)"
 tap_check "the outbound sequence number moved forward past the margin" \
 	test "$oseq_b" -gt $((oseq_a + 2000000))
 ike_ctl gwb -j session show >"$IKE_TMP/gwb.sessions"
-tap_check "gwb's session show: alice with her address" \
-	python3 -c "import json,sys; d=json.load(open('$IKE_TMP/gwb.sessions')); sys.exit(0 if [(s['user'], s['address']) for s in d]==[('alice', '$a')] else 1)"
+tap_check "gwb's session show: alice and bob with their addresses" \
+	python3 -c "import json,sys; d=json.load(open('$IKE_TMP/gwb.sessions')); sys.exit(0 if sorted((s['user'], s['address']) for s in d)==[('alice', '$a'), ('bob', '$b')] else 1)"
+
+# --- on the new active: a replay, bob's new packets, his rekey, DPD ------------
+spi_b=$(cut -c1-8 "$IKE_TMP/bob.esp")
+seq_b=$(cut -c9-16 "$IKE_TMP/bob.esp")
+tap_diag "bob's captured packet: SPI $spi_b, sequence number $((16#${seq_b:-0}))"
+grep 'taken over: SPI' "$IKE_TMP/gwb.log" | tap_diag
+replays0=$(sa_stat "$gwb" "$spi_b" drop_replay)
+esp_replay "$IKE_TMP/bob.esp"
+sleep 1
+replays1=$(sa_stat "$gwb" "$spi_b" drop_replay)
+tap_diag "gwb's inbound SA $spi_b: drop_replay $replays0 -> $replays1"
+replay_counted() {
+	case "$replays0.$replays1" in
+	[0-9]*.[0-9]*) [ "$replays1" -gt "$replays0" ] ;;
+	*) return 1 ;;
+	esac
+}
+tap_check "bob's packet from before the failover, replayed into gwb, is dropped as a replay" \
+	replay_counted
+tap_check "bob's new packets pass: bob pings the LAN host through gwb" \
+	ip netns exec "$swc" ping -c 3 -i 0.3 -W 5 -I "$b" 192.168.77.2
+sw_ctl --rekey --child lan >"$IKE_TMP/sw/rekey.log" 2>&1
+tap_check "bob's Phase 2 rekey (quick mode, client-initiated) completes on gwb" \
+	wait_for gwb 'conn [0-9]* rekeyed' 40
+tap_check "bob pings the LAN host through gwb after the rekey" \
+	ip netns exec "$swc" ping -c 3 -i 0.3 -W 5 -I "$b" 192.168.77.2
+tap_check "gwb's DPD probe is answered (R-U-THERE-ACK)" wait_for gwb 'R-U-THERE-ACK' 40
+tap_check "gwb answers the client's DPD probe (bob's charon)" wait_for gwb 'R-U-THERE [0-9]*, acknowledging' 40
+tap_check_fails "no DPD acknowledgement taken as stale" grep -q 'stale R-U-THERE-ACK' "$IKE_TMP/gwb.log"
 
 # --- gwa comes back, as after a reboot: the standby, synced again ----------------
 ip -n "$gwa" link del evs0
@@ -233,28 +353,33 @@ ip -n "$gwa" link set lan0 up
 mv "$IKE_TMP/gwa.log" "$IKE_TMP/gwa.1.log"
 ike_start gwa "$gwa" "$IKE_TMP/gwa.conf" || tap_fail "gwa's evsd starts again"
 ka_start gwa 150
-tap_check "gwa comes back as the standby and resyncs (1 session)" \
-	wait_for gwa 'ha: synced: 1 session held for a takeover' 30
+tap_check "gwa comes back as the standby and resyncs (2 sessions)" \
+	wait_for gwa 'ha: synced: 2 sessions held for a takeover' 30
 sleep 4
 tap_check "gwb stays active (nopreempt)" sh -c "! grep -q 'becoming the standby' $IKE_TMP/gwb.log"
 tap_check "alice still pings the LAN host" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
+tap_check "bob still pings the LAN host" \
+	ip netns exec "$swc" ping -c 3 -i 0.3 -W 5 -I "$b" 192.168.77.2
 
 # --- split brain: gwa told to be active too; then the standby again --------------
 ike_ctl gwa daemon ha master >/dev/null
-tap_check "gwa forced active takes alice's session into its kernel too" \
-	wait_for gwa 'ha: active: 1 session taken over, 0 failed' 20
+tap_check "gwa forced active takes both sessions into its kernel too" \
+	wait_for gwa 'ha: active: 2 sessions taken over, 0 failed' 20
 tap_check "split brain detected and logged on gwb" wait_for gwb 'ha: split brain: the peer is active too' 10
 tap_check "split brain detected and logged on gwa" wait_for gwa 'ha: split brain: the peer is active too' 10
-n_sync=$(grep -c 'ha: synced: 1 session held' "$IKE_TMP/gwa.log")
+n_sync=$(grep -c 'ha: synced: 2 sessions held' "$IKE_TMP/gwa.log")
 ike_ctl gwa daemon ha backup >/dev/null
-tap_check "gwa, the standby again, hands alice's session over" \
-	wait_for gwa 'session end: user "alice" .*: handed over' 20
+handed_both() {
+	wait_for gwa 'session end: user "bob" .*: handed over' 20 &&
+		wait_for gwa 'session end: user "alice" .*: handed over' 5
+}
+tap_check "gwa, the standby again, hands alice's and bob's sessions over" handed_both
 tap_check_fails "gwa's kernel no longer has alice's route" ezv_rri_route "$gwa" "$a"
 tap_check "the handover sent no delete: alice's vpnc lives on" \
 	kill -0 "$(cat "$IKE_TMP/alice.bgpid")"
 resynced() {
-	test "$(grep -c 'ha: synced: 1 session held' "$IKE_TMP/gwa.log")" -gt "$n_sync"
+	test "$(grep -c 'ha: synced: 2 sessions held' "$IKE_TMP/gwa.log")" -gt "$n_sync"
 }
 for _ in $(seq 100); do resynced && break; sleep 0.2; done
 tap_check "gwa resyncs from gwb" resynced
@@ -273,6 +398,30 @@ ha_show gwb >"$IKE_TMP/gwb.ha2.json"
 tap_diag "gwb: $(cat "$IKE_TMP/gwb.ha2.json")"
 tap_check "gwb: a forged datagram fails authentication and is counted" \
 	python3 -c "import json,sys; d=json.load(open('$IKE_TMP/gwb.ha2.json')); sys.exit(0 if d['stats']['bad_auth']>=1 and d['role']=='master' else 1)"
+
+# --- a reload re-reads the ha section (key file, seq-rate); sessions stay -------
+sed -i 's/key-file /seq-rate 3000000\n    key-file /' "$IKE_TMP/gwb.conf"
+kill -HUP "$(cat "$IKE_TMP/gwb.pid")"
+tap_check "gwb's reload applies the ha section's new seq-rate" \
+	wait_for gwb 'ha: reloaded: .*seq-rate 3000000' 20
+tap_check "alice pings the LAN host through gwb after the reload" \
+	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
+
+# --- the clients leave: gwb handles their deletes ---------------------------------
+tap_check "bob (strongSwan) disconnects" sw_ctl --terminate --ike evs --timeout 30
+tap_check "gwb ends bob's session on his delete" \
+	wait_for gwb 'session end: user "bob" .*: client delete' 20
+EZV_VPNC=alice ezv_vpnc_stop TERM
+tap_check "gwb ends alice's session on vpnc's delete" \
+	wait_for gwb 'session end: user "alice" .*: client delete' 20
+routes_gone() {
+	for _ in $(seq 50); do
+		ezv_rri_route "$gwb" "$a" || ezv_rri_route "$gwb" "$b" || return 0
+		sleep 0.2
+	done
+	return 1
+}
+tap_check "gwb's kernel no longer has their RRI routes" routes_gone
 
 [ $_tap_failed -eq 0 ] || gw_diag
 if cat "$IKE_TMP"/gw*.log | grep -qi 'sanitizer\|segfault'; then

@@ -49,10 +49,11 @@ xauth {
 # ezv_sw_conf LOCAL REMOTE VIPS [CHILD...]: $IKE_TMP/sw/swanctl.conf for
 # strongSwan as an Easy VPN client (lib/strongswan.sh) of the
 # ezv_server_conf gateway: aggressive mode with the group key as
-# keyid:sales, XAUTH as alice, a child "lan" to 192.168.77.0/24 and the
-# CHILD blocks given.
+# keyid:sales, XAUTH as EZV_SW_USER with EZV_SW_PASSWORD (default alice),
+# EZV_SW_LINE in the connection (e.g. "dpd_delay = 5s"), a child "lan" to
+# 192.168.77.0/24 and the CHILD blocks given.
 ezv_sw_conf() {
-	local children
+	local children user=${EZV_SW_USER:-alice} pass=${EZV_SW_PASSWORD:-alice pw 1}
 	children=$(printf '\t\t\t%s\n' "${@:4}")
 	mkdir -p "$IKE_TMP/sw"
 	cat >"$IKE_TMP/sw/swanctl.conf" <<CONF
@@ -64,13 +65,14 @@ connections {
 		remote_addrs = $2
 		proposals = aes256-sha1-modp2048,aes256-sha1-modp1024
 		vips = $3
+		${EZV_SW_LINE:-}
 		local-1 {
 			auth = psk
 			id = keyid:sales
 		}
 		local-2 {
 			auth = xauth
-			xauth_id = alice
+			xauth_id = $user
 		}
 		remote {
 			auth = psk
@@ -89,9 +91,9 @@ secrets {
 		id = keyid:sales
 		secret = "$EZV_GROUP_KEY"
 	}
-	xauth-alice {
-		id = alice
-		secret = "alice pw 1"
+	xauth-$user {
+		id = $user
+		secret = "$pass"
 	}
 }
 CONF

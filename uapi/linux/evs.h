@@ -146,7 +146,8 @@ enum evs_sa_attr {
 	EVS_SA_A_CONN_ID,	/* u32: owning connection, 0 = none */
 	EVS_SA_A_STATS,		/* nest: enum evs_stats_attr */
 	EVS_SA_A_OSEQ,		/* u64: next outbound sequence number - 1 */
-	EVS_SA_A_SEQ_HI,	/* u64: highest inbound sequence seen */
+	EVS_SA_A_SEQ_HI,	/* u64: highest inbound sequence seen; on add,
+				 * inbound: every number up to it counts as seen */
 	EVS_SA_A_STATE,		/* u8: enum evs_sa_state, reported */
 	__EVS_SA_A_MAX
 };

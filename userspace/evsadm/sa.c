@@ -16,7 +16,7 @@ const char evsadm_sa_usage[] =
 "Usage: evsadm sa add dev DEV dir {in|out} spi SPI src ADDR dst ADDR\n"
 "                 { aead ALGO KEY ICVBITS | enc ALGO KEY auth ALGO KEY [trunc BITS] }\n"
 "                 [encap espinudp SPORT DPORT] [replay-window N] [esn] [allow-weak]\n"
-"                 [limit LIMIT N]... [conn ID] [oseq N]\n"
+"                 [limit LIMIT N]... [conn ID] [oseq N (out)] [seq-hi N (in)]\n"
 "       evsadm sa update dev DEV dir {in|out} spi SPI [src ADDR (in) | dst ADDR (out)]\n"
 "                 [encap espinudp SPORT DPORT] [limit LIMIT N]...\n"
 "       evsadm sa {del|get} dev DEV dir {in|out} spi SPI\n"
@@ -62,7 +62,7 @@ static const struct {
 	{ "dst", V_ADD | V_UPD }, { "aead", V_ADD }, { "enc", V_ADD }, { "auth", V_ADD },
 	{ "trunc", V_ADD }, { "encap", V_ADD | V_UPD }, { "replay-window", V_ADD },
 	{ "esn", V_ADD }, { "allow-weak", V_ADD }, { "limit", V_ADD | V_UPD },
-	{ "conn", V_ADD }, { "oseq", V_ADD },
+	{ "conn", V_ADD }, { "oseq", V_ADD }, { "seq-hi", V_ADD },
 };
 
 static int keyword_allowed(const char *word, enum evsadm_op op, struct evs_err *e)
@@ -296,6 +296,10 @@ static int parse_one(const char *kw, struct evsadm_args *a, struct evsadm_sa_req
 		if (evsadm_once(&sa->has, EVS_SA_A_OSEQ, kw, e) ||
 		    evs_parse_u64(kw, evsadm_arg_next(a), 0, UINT64_MAX, &sa->oseq, e))
 			return -1;
+	} else if (!strcmp(kw, "seq-hi")) {
+		if (evsadm_once(&sa->has, EVS_SA_A_SEQ_HI, kw, e) ||
+		    evs_parse_u64(kw, evsadm_arg_next(a), 0, UINT64_MAX, &sa->seq_hi, e))
+			return -1;
 	}
 	return 0;
 }
@@ -349,6 +353,8 @@ static int check(struct evsadm_sa_req *req, const struct evs_algo **algo, struct
 		return evs_errf(e, "\"auth\" needs \"enc ALGO KEY\" too (\"enc ecb(cipher_null) 0x\" for none)");
 	if (EVS_HAS(sa, EVS_SA_A_OSEQ) && sa->dir != EVS_DIR_OUT)
 		return evs_errf(e, "\"oseq\" applies to \"dir out\" SAs only");
+	if (EVS_HAS(sa, EVS_SA_A_SEQ_HI) && sa->dir != EVS_DIR_IN)
+		return evs_errf(e, "\"seq-hi\" applies to \"dir in\" SAs only");
 	(void)algo;
 	return 0;
 }

@@ -134,6 +134,7 @@ static const char *const sa_words[EVS_SA_A_MAX + 1] = {
 	[EVS_SA_A_ENCAP_SPORT] = "encap SPORT", [EVS_SA_A_ENCAP_DPORT] = "encap DPORT",
 	[EVS_SA_A_REPLAY_WINDOW] = "replay-window", [EVS_SA_A_FLAGS] = "esn/allow-weak",
 	[EVS_SA_A_LIMITS] = "limit", [EVS_SA_A_CONN_ID] = "conn", [EVS_SA_A_OSEQ] = "oseq",
+	[EVS_SA_A_SEQ_HI] = "seq-hi",
 };
 static const char *const pol_words[EVS_POL_A_MAX + 1] = {
 	[EVS_POL_A_DIR] = "dir", [EVS_POL_A_FAMILY] = "src/dst family",

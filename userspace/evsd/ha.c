@@ -53,7 +53,12 @@
 #define HA_SPLIT_LOG_MS 10000
 #define HA_NEW_EPOCH_MS 2000
 #define HA_SEQ_ENTRY 20
+/* Entries of one direction per datagram (the two share h->plain). */
+#define HA_SEQ_BATCH (HA_MAX_PAYLOAD / 2 / HA_SEQ_ENTRY)
 #define HA_CHALLENGE 16
+
+_Static_assert(HA_KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+	       "ha.h's key size is libsodium's");
 
 enum ha_type {
 	HA_HELLO = 1,	/* role byte, records held */
@@ -63,12 +68,15 @@ enum ha_type {
 	HA_REQ,		/* a challenge (16): send everything */
 	HA_FULL,	/* the challenge echoed: everything follows */
 	HA_FULL_END,	/* records sent (4) */
+	HA_ISEQ,	/* as HA_SEQ for the inbound SAs: the highest received */
 };
 
+/* A connection's last report: what its outbound SA sent, what its
+ * inbound SA received (spi 0: not reported). */
 struct ha_seq {
-	uint32_t conn, spi;
-	uint64_t oseq;
-	uint64_t at;			/* our clock when it arrived */
+	uint32_t conn, spi, spi_in;
+	uint64_t oseq, iseq;
+	uint64_t at;			/* our clock when oseq arrived */
 };
 
 /* A session the active reported, held by the standby. */
@@ -342,42 +350,53 @@ void ha_sa_changed(struct ha *h, struct ike_sa *sa)
 	send_record(h, sa);
 }
 
+/* Outbound entries (HA_SEQ) in the first half of h->plain, inbound ones
+ * (HA_ISEQ, a type of their own so that a standby of the previous version
+ * ignores them) in the second. */
 struct seq_batch {
 	struct ha *h;
-	size_t n;
+	size_t n[2];
 };
 
-static void seq_flush(struct seq_batch *b)
+static uint8_t *seq_area(struct seq_batch *b, bool in)
 {
-	if (b->n)
-		send_msg(b->h, HA_SEQ, b->h->plain, b->n * HA_SEQ_ENTRY);
-	b->n = 0;
+	return b->h->plain + (in ? HA_SEQ_BATCH * HA_SEQ_ENTRY : 0);
 }
 
-static void seq_one(uint32_t conn_id, uint32_t spi, uint64_t oseq, void *arg)
+static void seq_flush(struct seq_batch *b, bool in)
+{
+	if (b->n[in])
+		send_msg(b->h, in ? HA_ISEQ : HA_SEQ, seq_area(b, in),
+			 b->n[in] * HA_SEQ_ENTRY);
+	b->n[in] = 0;
+}
+
+static void seq_one(uint32_t conn_id, uint32_t spi, bool in, uint64_t seq, void *arg)
 {
 	struct seq_batch *b = arg;
 	struct ike_conn *c = conn_by_id(b->h->d->eng, conn_id);
 	uint8_t *p;
 
-	if (!c || !c->sa || c->spi_out != spi || !ike_sa_state_savable(c->sa))
+	if (!c || !c->sa || (in ? c->spi_in : c->spi_out) != spi ||
+	    !ike_sa_state_savable(c->sa))
 		return;
-	p = b->h->plain + b->n * HA_SEQ_ENTRY;
+	p = seq_area(b, in) + b->n[in] * HA_SEQ_ENTRY;
 	put32(p, c->sa->serial);
 	put32(p + 4, conn_id);
 	put32(p + 8, spi);
-	put64(p + 12, oseq);
-	if (++b->n == HA_MAX_PAYLOAD / HA_SEQ_ENTRY)
-		seq_flush(b);
+	put64(p + 12, seq);
+	if (++b->n[in] == HA_SEQ_BATCH)
+		seq_flush(b, in);
 }
 
 static void send_seqs(struct ha *h)
 {
-	struct seq_batch b = { h, 0 };
+	struct seq_batch b = { h, { 0, 0 } };
 
-	if (kernel_sa_oseqs(h->d->kernel, seq_one, &b) < 0)
+	if (kernel_sa_seqs(h->d->kernel, seq_one, &b) < 0)
 		log_warn("ha: cannot read the SAs' sequence numbers");
-	seq_flush(&b);
+	seq_flush(&b, false);
+	seq_flush(&b, true);
 }
 
 static void send_full(struct ha *h, const uint8_t *challenge)
@@ -407,7 +426,13 @@ static void send_req(struct ha *h)
 	if (h->active || (h->last_req && now - h->last_req < HA_REQ_EVERY_MS))
 		return;
 	h->last_req = now;
-	randombytes_buf(h->challenge, sizeof(h->challenge));
+	/* A repeated REQ keeps the challenge: when the answer takes longer
+	 * than the repeat interval (a loaded host, many sessions), a new one
+	 * would refuse every FULL on its way, and the active answers one REQ
+	 * a second.  A fresh challenge for each sync attempt is what keeps a
+	 * FULL of an earlier run out. */
+	if (!h->challenge_out)
+		randombytes_buf(h->challenge, sizeof(h->challenge));
 	h->challenge_out = true;
 	send_msg(h, HA_REQ, h->challenge, sizeof(h->challenge));
 }
@@ -492,10 +517,11 @@ static void rec_store(struct ha *h, uint32_t serial, const uint8_t *json, size_t
 	h->st.records++;
 }
 
-static void rec_seq(struct ha *h, const uint8_t *p)
+static void rec_seq(struct ha *h, const uint8_t *p, bool in)
 {
 	struct ha_rec *r = rec_find(h, get32(p));
 	uint32_t conn = get32(p + 4), spi = get32(p + 8);
+	struct ha_seq *s;
 	unsigned i;
 
 	if (!r)
@@ -506,9 +532,17 @@ static void rec_seq(struct ha *h, const uint8_t *p)
 	if (i == r->n_seq) {
 		if (r->n_seq == STATE_MAX_CONNS)
 			return;
-		r->n_seq++;
+		r->seq[r->n_seq++] = (struct ha_seq){ .conn = conn };
 	}
-	r->seq[i] = (struct ha_seq){ conn, spi, get64(p + 12), loop_now_ms() };
+	s = &r->seq[i];
+	if (in) {
+		s->spi_in = spi;
+		s->iseq = get64(p + 12);
+	} else {
+		s->spi = spi;
+		s->oseq = get64(p + 12);
+		s->at = loop_now_ms();
+	}
 }
 
 /* ---- receiving -------------------------------------------------------------- */
@@ -565,8 +599,9 @@ static void handle(struct ha *h, unsigned type, const uint8_t *hdr, const uint8_
 		}
 		break;
 	case HA_SEQ:
+	case HA_ISEQ:
 		for (size_t i = 0; !h->active && i + HA_SEQ_ENTRY <= len; i += HA_SEQ_ENTRY)
-			rec_seq(h, p + i);
+			rec_seq(h, p + i, type == HA_ISEQ);
 		break;
 	case HA_FULL_END:
 		if (len == 4 && !h->active) {
@@ -782,6 +817,19 @@ static uint64_t oseq_for(const struct ha *h, const struct ha_rec *r, const struc
 	return base + secs * h->cfg.seq_rate;
 }
 
+/* The inbound window starts at the last number the active reported
+ * receiving, with no margin: what the client sent after it (during the
+ * last second, or since the active died) is new to the client and must
+ * pass; what the active received before it must not pass again.  0 (no
+ * report of this pair): an empty window. */
+static uint64_t iseq_for(const struct ha_rec *r, const struct ike_conn *c)
+{
+	for (unsigned i = 0; i < r->n_seq; i++)
+		if (r->seq[i].conn == c->id && r->seq[i].spi_in == c->spi_in)
+			return r->seq[i].iseq;
+	return 0;
+}
+
 static bool take_over(struct ha *h, struct ha_rec *r)
 {
 	struct evsd *d = h->d;
@@ -808,7 +856,8 @@ static bool take_over(struct ha *h, struct ha_rec *r)
 		uint64_t oseq = oseq_for(h, r, c, now);
 
 		/* Without extended sequence numbers the space ends at 2^32-1. */
-		if (oseq > UINT32_MAX - 65536 || conn_reinstall(sa, c, oseq) < 0) {
+		if (oseq > UINT32_MAX - 65536 ||
+		    conn_reinstall(sa, c, oseq, iseq_for(r, c)) < 0) {
 			c->installed = false;
 			ike_sa_kill(sa, EVS_END_ERROR, "could not be taken over", true, true);
 			return false;
@@ -860,6 +909,7 @@ int ha_set_role(struct ha *h, bool active, struct evs_err *err)
 			   ok == 1 ? "" : "s", failed);
 	} else {
 		log_notice("ha: becoming the standby: handing every session over");
+		h->challenge_out = false;	/* a new sync attempt */
 		ike_engine_set_time(d->eng, loop_now_ms());
 		for (struct ike_sa *sa = d->eng->sas; sa; sa = sa->next)
 			if (sa->state != IKE_S_DEAD) {
@@ -881,6 +931,45 @@ int ha_set_role(struct ha *h, bool active, struct evs_err *err)
 bool ha_active(const struct ha *h)
 {
 	return !h || h->active;
+}
+
+/* ---- reload --------------------------------------------------------------------- */
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return a->ss_family == b->ss_family && !memcmp(a, b, sa_len(a));
+}
+
+int ha_reload_prepare(const struct ha *h, const struct ha_config *nc, uint8_t *key,
+		      struct evs_err *err)
+{
+	if (!h) {
+		if (nc->enabled)
+			log_warn("reload: the ha section takes effect at the next restart "
+				 "(HA was off when evsd started)");
+		return 0;
+	}
+	if (!nc->enabled) {
+		log_warn("reload: the ha section is gone; HA stays on until the next "
+			 "restart");
+		return 0;
+	}
+	if (!same_addr(&nc->peer, &h->cfg.peer) || !same_addr(&nc->local, &h->cfg.local))
+		log_warn("reload: ha peer, local and port change only with a restart; "
+			 "the running ones are kept");
+	return load_key_file(nc->key_file, key, err);
+}
+
+void ha_reload_commit(struct ha *h, const struct ha_config *nc, const uint8_t *key)
+{
+	if (!h || !nc->enabled)
+		return;
+	memcpy(h->key, key, sizeof(h->key));
+	strcpy(h->cfg.key_file, nc->key_file);
+	h->cfg.max_sessions = nc->max_sessions;
+	h->cfg.seq_rate = nc->seq_rate;
+	log_notice("ha: reloaded: key-file %s, max-sessions %u, seq-rate %u",
+		   h->cfg.key_file, h->cfg.max_sessions, h->cfg.seq_rate);
 }
 
 /* ---- timer, open, show ---------------------------------------------------------- */
@@ -999,6 +1088,8 @@ void ha_show(const struct ha *h, struct json_object *res)
 	put(res, "peer_seen_ms", h->peer_seen ? loop_now_ms() - h->peer_seen : 0);
 	json_object_object_add(res, "synced", json_object_new_boolean(h->peer_epoch != 0));
 	put(res, "records", h->n_recs);
+	put(res, "max_sessions", h->cfg.max_sessions);
+	put(res, "seq_rate", h->cfg.seq_rate);
 	put(st, "rx", h->st.rx);
 	put(st, "tx", h->st.tx);
 	put(st, "tx_fail", h->st.tx_fail);

@@ -57,6 +57,16 @@ void ha_sa_changed(struct ha *h, struct ike_sa *sa);
 /* Become the active ("master") or the standby ("backup"); 0 or -1 with
  * err.  Saying the current role again is no change. */
 int ha_set_role(struct ha *h, bool active, struct evs_err *err);
+/* A reload (SIGHUP) with the ha section nc: the key file, max-sessions
+ * and seq-rate take effect; peer, local and port (the bound socket) and
+ * HA turned on or off need a restart, which the log says (the running
+ * values are kept).  prepare reads the new key aside, before anything
+ * of the reload is switched: 0, or -1 with err (the reload is refused);
+ * commit cannot fail.  h NULL: HA was off at start. */
+#define HA_KEY_BYTES 32
+int ha_reload_prepare(const struct ha *h, const struct ha_config *nc, uint8_t *key,
+		      struct evs_err *err);
+void ha_reload_commit(struct ha *h, const struct ha_config *nc, const uint8_t *key);
 /* The control socket's "ha-show" answer. */
 void ha_show(const struct ha *h, struct json_object *res);
 

@@ -242,6 +242,10 @@ static int sa_add(struct kernel *k, const struct kernel_child *c, bool in)
 		sa.oseq = c->oseq;
 		EVS_SET(&sa, EVS_SA_A_OSEQ);
 	}
+	if (in && c->iseq) {
+		sa.seq_hi = c->iseq;
+		EVS_SET(&sa, EVS_SA_A_SEQ_HI);
+	}
 	sa.limits.v[EVS_LFT_A_TIME_SOFT] = c->soft_secs;
 	sa.limits.has |= 1ULL << EVS_LFT_A_TIME_SOFT;
 	sa.limits.v[EVS_LFT_A_TIME_HARD] = c->hard_secs;
@@ -587,28 +591,31 @@ void kernel_events(struct kernel *k, struct ike_engine *e)
 	}
 }
 
-struct oseq_dump {
-	kernel_oseq_fn fn;
+struct seq_dump {
+	kernel_seq_fn fn;
 	void *arg;
 };
 
-static int oseq_cb(const struct nlmsghdr *nlh, void *data)
+static int seq_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct oseq_dump *d = data;
+	struct seq_dump *d = data;
 	struct evs_sa_info sa;
+	bool in;
 
 	memset(&sa, 0, sizeof(sa));
-	if (!evs_msg_parse_sa(nlh, &sa) && sa.dir == EVS_DIR_OUT &&
-	    EVS_HAS(&sa, EVS_SA_A_CONN_ID) && sa.conn_id && EVS_HAS(&sa, EVS_SA_A_OSEQ))
-		d->fn(sa.conn_id, sa.spi, sa.oseq, d->arg);
+	if (!evs_msg_parse_sa(nlh, &sa) && EVS_HAS(&sa, EVS_SA_A_CONN_ID) && sa.conn_id) {
+		in = sa.dir == EVS_DIR_IN;
+		if (EVS_HAS(&sa, in ? EVS_SA_A_SEQ_HI : EVS_SA_A_OSEQ))
+			d->fn(sa.conn_id, sa.spi, in, in ? sa.seq_hi : sa.oseq, d->arg);
+	}
 	evs_sa_info_wipe(&sa);
 	return MNL_CB_OK;
 }
 
-int kernel_sa_oseqs(struct kernel *k, kernel_oseq_fn fn, void *arg)
+int kernel_sa_seqs(struct kernel *k, kernel_seq_fn fn, void *arg)
 {
-	struct oseq_dump d = { fn, arg };
+	struct seq_dump d = { fn, arg };
 	struct evs_nl_err e;
 
-	return sa_dump(k, oseq_cb, &d, &e) < 0 ? -1 : 0;
+	return sa_dump(k, seq_cb, &d, &e) < 0 ? -1 : 0;
 }

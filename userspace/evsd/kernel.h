@@ -50,11 +50,13 @@ int kernel_remove_leftovers(struct kernel *k, uint32_t *keep, size_t n_keep,
 int kernel_conn_ids(struct kernel *k, uint32_t **ids, size_t *n,
 		    struct evs_err *err);
 
-/* Every outbound SA of the device with a connection: its last sequence
- * number sent (HA: the standby starts after it, Documentation/ha.md). */
-typedef void (*kernel_oseq_fn)(uint32_t conn_id, uint32_t spi, uint64_t oseq,
-			       void *arg);
-int kernel_sa_oseqs(struct kernel *k, kernel_oseq_fn fn, void *arg);
+/* Every SA of the device with a connection: an outbound one's last
+ * sequence number sent, an inbound one's highest received (HA: the
+ * standby sends after the first and accepts only above the second,
+ * Documentation/ha.md). */
+typedef void (*kernel_seq_fn)(uint32_t conn_id, uint32_t spi, bool in, uint64_t seq,
+			      void *arg);
+int kernel_sa_seqs(struct kernel *k, kernel_seq_fn fn, void *arg);
 
 /* The evs device's counters (packets, bytes, drops by reason) into *c.
  * 0, or -1 with the reason in err. */

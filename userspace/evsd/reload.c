@@ -14,6 +14,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "evsd/dae.h"
+#include "evsd/ha.h"
 #include "evsd/evsd.h"
 #include "evsd/kernel.h"
 #include "evsd/loop.h"
@@ -22,6 +23,7 @@
 #include "ezv/easyvpn.h"
 #include "ike/engine/ikesa.h"
 #include "lib/daemon_log.h"
+#include "lib/secret.h"
 
 static const char *cfg_device(const struct evsd_config *c)
 {
@@ -108,6 +110,7 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 	struct rri *rri = NULL;
 	struct net *gone = NULL, *before = NULL;
 	struct evsd_dae *dae = NULL;
+	uint8_t ha_key[HA_KEY_BYTES];
 	bool new_dae = false;
 	unsigned ended = 0;
 
@@ -154,6 +157,8 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 		if (!dae && err->msg[0])
 			goto fail;
 	}
+	if (ha_reload_prepare(d->ha, &nc.ha, ha_key, err) < 0)
+		goto fail;
 	before->n = d->net.n;
 	memcpy(before->s, d->net.s, sizeof(before->s));
 	if (net_update(&d->net, &nc.ike, gone, err) < 0)
@@ -177,6 +182,8 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 			loop_add_fd(d->loop, fd, d->on_ezv, d);
 	}
 	switch_sockets(d, before, gone);
+	ha_reload_commit(d->ha, &nc.ha, ha_key);
+	secret_wipe(ha_key, sizeof(ha_key));
 	if (new_dae) {
 		evsd_dae_close(d->dae);
 		d->dae = dae;
@@ -202,6 +209,7 @@ int evsd_reload(struct evsd *d, struct evs_err *err)
 	sd_notify(0, "READY=1");
 	return 0;
 fail:
+	secret_wipe(ha_key, sizeof(ha_key));
 	evsd_dae_close(dae);
 	ezv_reload_abort(zn);
 	rri_close(rri);

@@ -72,8 +72,9 @@ struct kernel_child {
 	uint64_t soft_bytes, hard_bytes;	/* 0 = no limit */
 	bool allow_weak;
 	/* Nonzero: the outbound SA's first sequence number is oseq + 1 (a
-	 * standby taking over a pair the active sent on). */
-	uint64_t oseq;
+	 * standby taking over a pair the active sent on); the inbound SA
+	 * takes only numbers above iseq (those up to it were delivered). */
+	uint64_t oseq, iseq;
 };
 
 struct ike_sa;

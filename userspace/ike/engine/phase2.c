@@ -615,9 +615,10 @@ out:
 
 /* A standby taking over (Documentation/ha.md): the connection's current
  * pair, its keys as the active installed them, into this kernel, the
- * outbound SA starting after oseq.  The hard lifetime is what is left of
- * the pair's; the responder's soft expiry keeps its late place. */
-int conn_reinstall(struct ike_sa *sa, struct ike_conn *c, uint64_t oseq)
+ * outbound SA starting after oseq, the inbound one's replay window above
+ * iseq.  The hard lifetime is what is left of the pair's; the responder's
+ * soft expiry keeps its late place. */
+int conn_reinstall(struct ike_sa *sa, struct ike_conn *c, uint64_t oseq, uint64_t iseq)
 {
 	struct ike_engine *e = sa->eng;
 	const struct p2_xform *xf = &c->xf;
@@ -660,6 +661,7 @@ int conn_reinstall(struct ike_sa *sa, struct ike_conn *c, uint64_t oseq)
 	}
 	kc.allow_weak = p2_xform_weak(xf);
 	kc.oseq = oseq;
+	kc.iseq = iseq;
 	if (e->ops->child_add(e->ops_arg, &kc) < 0) {
 		log_err("%s: conn %u: the kernel refused the taken-over SAs", sa->name,
 			c->id);
@@ -667,8 +669,9 @@ int conn_reinstall(struct ike_sa *sa, struct ike_conn *c, uint64_t oseq)
 	}
 	c->installed = true;
 	log_notice("%s: conn %u taken over: SPI in %08x out %08x, sending from "
-		   "sequence number %llu", sa->name, c->id, c->spi_in, c->spi_out,
-		   (unsigned long long)oseq + 1);
+		   "sequence number %llu, accepting above %llu", sa->name, c->id,
+		   c->spi_in, c->spi_out, (unsigned long long)oseq + 1,
+		   (unsigned long long)iseq);
 	return 0;
 }
 

@@ -38,7 +38,7 @@ void conn_free(struct ike_conn *c);
 /* Install c's current pair (its kept keys) into this kernel: a standby
  * takes the session over (Documentation/ha.md).  0, or -1 when c has no
  * keys or the kernel refused. */
-int conn_reinstall(struct ike_sa *sa, struct ike_conn *c, uint64_t oseq);
+int conn_reinstall(struct ike_sa *sa, struct ike_conn *c, uint64_t oseq, uint64_t iseq);
 /* Remove a connection from the kernel and free it. */
 void conn_remove(struct ike_sa *sa, struct ike_conn *c, bool notify);
 struct ike_conn *conn_find_spi(struct ike_sa *sa, uint32_t spi, bool either);

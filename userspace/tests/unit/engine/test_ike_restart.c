@@ -417,7 +417,7 @@ UNIT_TEST(standby_installs_the_same_pair_and_goes_on)
 	if (!s)
 		UNIT_FAIL("not adopted: %s", err.msg);
 	UNIT_ASSERT_EQ_INT(gw.n_kadd, 1);
-	UNIT_ASSERT_EQ_INT(conn_reinstall(s, s->conns, 5000000), 0);
+	UNIT_ASSERT_EQ_INT(conn_reinstall(s, s->conns, 5000000, 4321), 0);
 	UNIT_ASSERT_EQ_INT(gw.n_kadd, 2);
 	UNIT_ASSERT(gw.kadd[1].c.new_conn);
 	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.conn_id, gw.kadd[0].c.conn_id);
@@ -425,6 +425,8 @@ UNIT_TEST(standby_installs_the_same_pair_and_goes_on)
 	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.spi_out, gw.kadd[0].c.spi_out);
 	UNIT_ASSERT(gw.kadd[1].c.oseq == 5000000);
 	UNIT_ASSERT(gw.kadd[0].c.oseq == 0);
+	UNIT_ASSERT(gw.kadd[1].c.iseq == 4321);
+	UNIT_ASSERT(gw.kadd[0].c.iseq == 0);
 	UNIT_ASSERT_EQ_INT(gw.kadd[1].c.enc_len, gw.kadd[0].c.enc_len);
 	UNIT_ASSERT_MEM_EQ(gw.kadd[1].enc_in, gw.kadd[0].enc_in, gw.kadd[0].c.enc_len);
 	UNIT_ASSERT_MEM_EQ(gw.kadd[1].enc_out, gw.kadd[0].enc_out, gw.kadd[0].c.enc_len);
@@ -439,7 +441,7 @@ UNIT_TEST(standby_installs_the_same_pair_and_goes_on)
 	/* A record without keys (an evsd before HA) cannot be installed. */
 	secret_free(s->conns->key_in);
 	s->conns->key_in = NULL;
-	UNIT_ASSERT_EQ_INT(conn_reinstall(s, s->conns, 1), -1);
+	UNIT_ASSERT_EQ_INT(conn_reinstall(s, s->conns, 1, 0), -1);
 	UNIT_ASSERT_EQ_INT(gw.n_kadd, 2);
 	free(rec);
 	pair_close(&ph, &gw);

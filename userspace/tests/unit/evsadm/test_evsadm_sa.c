@@ -235,6 +235,8 @@ UNIT_TEST(sa_add_rejects_missing_and_conflicting)
 		   "\"src\" and \"dst\" must both be IPv4 or both IPv6");
 	expect_err("add dev evs0 dir in spi 300 src 10.0.0.1 dst 10.0.0.2 aead 'rfc4106(gcm(aes))' " GCM_KEY " 128 oseq 4",
 		   "\"oseq\" applies to \"dir out\" SAs only");
+	expect_err("add dev evs0 dir out spi 300 src 10.0.0.1 dst 10.0.0.2 aead 'rfc4106(gcm(aes))' " GCM_KEY " 128 seq-hi 4",
+		   "\"seq-hi\" applies to \"dir in\" SAs only");
 	expect_err("add dev evs0 dir in spi 300 src 10.0.0.1 dst 10.0.0.2 aead 'rfc4106(gcm(aes))'",
 		   "\"aead\" expects a hex key (0x...)");
 	expect_err("add dev evs0 dir in spi 300 src 10.0.0.1 dst 10.0.0.2 aead",

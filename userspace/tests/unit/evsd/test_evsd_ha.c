@@ -135,6 +135,35 @@ UNIT_TEST(key_file_is_vetted)
 	key_file(role, "master\n", 0600);
 	h = ha_open(NULL, &hc, role, &err);
 	UNIT_ASSERT(h && ha_active(h));	/* this boot's evsd was told so */
+
+	/* A reload re-reads the key file, vetted the same way. */
+	{
+		struct ha_config nc = hc;
+		uint8_t k[HA_KEY_BYTES];
+
+		key_file(path, key, 0644);
+		UNIT_ASSERT_EQ_INT(ha_reload_prepare(h, &nc, k, &err), -1);
+		UNIT_ASSERT(strstr(err.msg, "refused"));
+		key_file(path, key, 0600);
+		nc.seq_rate = 5000;
+		((struct sockaddr_in *)&nc.local)->sin_port = htons(47520);
+		/* a new port: logged as needing a restart, the rest applies */
+		UNIT_ASSERT_EQ_INT(ha_reload_prepare(h, &nc, k, &err), 0);
+		UNIT_ASSERT_EQ_INT(k[0], 0x00);
+		UNIT_ASSERT_EQ_INT(k[1], 0x11);
+		ha_reload_commit(h, &nc, k);
+		{
+			struct json_object *o = json_object_new_object(), *v;
+
+			ha_show(h, o);
+			UNIT_ASSERT(json_object_object_get_ex(o, "seq_rate", &v));
+			UNIT_ASSERT_EQ_INT(json_object_get_int(v), 5000);
+			json_object_put(o);
+		}
+		nc.enabled = false;
+		UNIT_ASSERT_EQ_INT(ha_reload_prepare(h, &nc, k, &err), 0);
+		UNIT_ASSERT_EQ_INT(ha_reload_prepare(NULL, &hc, k, &err), 0);
+	}
 	ha_close(h);
 
 	unlink(path);

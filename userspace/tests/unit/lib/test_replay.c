@@ -112,3 +112,45 @@ UNIT_TEST(esn_first_packets)
 }
 
 UNIT_MAIN()
+
+/* A window taken over at top T: nothing up to T passes again (in the
+ * window or below it), everything above T passes once. */
+UNIT_TEST(window_started)
+{
+	static const u32 windows[] = { 1, 32, 63, 64, 65, 128, 1000, 4096 };
+	static const u64 tops[] = { 1, 62, 63, 64, 127, 128, 5000, 0xffff0000 };
+
+	for (unsigned i = 0; i < sizeof(windows) / sizeof(windows[0]); i++)
+		for (unsigned j = 0; j < sizeof(tops) / sizeof(tops[0]); j++) {
+			struct evs_replay *r = evs_replay_alloc(windows[i], false, GFP_KERNEL);
+			u64 t = tops[j];
+
+			UNIT_ASSERT(r);
+			evs_replay_start(r, t);
+			UNIT_ASSERT(evs_replay_top(r) == t);
+			for (u64 s = t > 5000 ? t - 5000 : 1; s <= t; s++)
+				UNIT_ASSERT(!recv(r, (u32)s, NULL));
+			UNIT_ASSERT(recv(r, (u32)(t + 2), NULL));
+			UNIT_ASSERT(recv(r, (u32)(t + 1), NULL) == (windows[i] > 1));
+			UNIT_ASSERT(!recv(r, (u32)(t + 2), NULL));
+			UNIT_ASSERT(!recv(r, (u32)t, NULL));
+			for (u64 s = t + 3; s < t + 200; s++)
+				UNIT_ASSERT(recv(r, (u32)s, NULL));
+			evs_replay_free(r);
+		}
+}
+
+/* With ESN the started top carries the high half. */
+UNIT_TEST(window_started_esn)
+{
+	struct evs_replay *r = evs_replay_alloc(64, true, GFP_KERNEL);
+	u64 full;
+
+	UNIT_ASSERT(r);
+	evs_replay_start(r, 0x100000010ULL);
+	UNIT_ASSERT(!recv(r, 0x10, NULL));
+	UNIT_ASSERT(!recv(r, 0x8, NULL));
+	UNIT_ASSERT(recv(r, 0x11, &full));
+	UNIT_ASSERT(full == 0x100000011ULL);
+	evs_replay_free(r);
+}
