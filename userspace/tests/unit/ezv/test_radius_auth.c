@@ -171,7 +171,7 @@ static enum radius_result login_opt(struct fake_server *s, bool ma_optional,
 	rc = radius_new(&aaa, &err);
 	UNIT_ASSERT(rc);
 	UNIT_ASSERT_EQ_INT(pthread_create(&t, NULL, serve, s), 0);
-	r = radius_pap(rc, "alice", (const uint8_t *)"alicepw", 7, "198.51.100.7", 42, out);
+	r = radius_pap(rc, "alice", (const uint8_t *)"alicepw", 7, "198.51.100.7", 42, NULL, out);
 	pthread_join(t, NULL);
 	radius_free(rc);
 	secret_free(aaa.servers[0].key);
