@@ -127,7 +127,8 @@ ezv_vpnc_init() {
 # default vpnc; also for ezv_vpnc_wait/stop and ezv_env), EZV_VPNC_NS its
 # namespace (default $cli), EZV_VPNC_IF its tun device (default tun0),
 # EZV_VPNC_GROUP and EZV_VPNC_KEY its group (default sales), EZV_VPNC_EXTRA
-# more lines of its configuration (e.g. "IKE Authmode hybrid").
+# more lines of its configuration (e.g. "IKE Authmode hybrid"),
+# EZV_VPNC_NONINTERACTIVE= (empty) lets it ask again (a password helper).
 ezv_vpnc_start() {
 	local user=$1 pass=$2 t=$IKE_TMP/${EZV_VPNC:-vpnc}
 	rm -f "$t.env"
@@ -163,7 +164,7 @@ NAT Traversal Mode ${EZV_VPNC_NATT:-none}
 Interface name ${EZV_VPNC_IF:-tun0}
 Interface mode tun
 No Detach
-Noninteractive
+${EZV_VPNC_NONINTERACTIVE-Noninteractive}
 Debug 1
 Script $t-script
 Pidfile $t.pid
@@ -279,11 +280,13 @@ ezv_radius_users() {
 	} >"$IKE_TMP/raddb/users"
 }
 
-# ezv_freeradius_start NS: a FreeRADIUS of the test's own on 127.0.0.1 in
-# NS (secret testing123), users from $IKE_TMP/raddb/users, accounting to
-# $IKE_TMP/raddb/radacct/detail.  The users file must exist first.
+# ezv_freeradius_start NS [PAP-UNLANG]: a FreeRADIUS of the test's own on
+# 127.0.0.1 in NS (secret testing123), users from $IKE_TMP/raddb/users,
+# accounting to $IKE_TMP/raddb/radacct/detail.  The users file must exist
+# first.  PAP-UNLANG: unlang that replaces the plain "pap" of Auth-Type
+# PAP (e.g. a challenge after the first factor).
 ezv_freeradius_start() {
-	local ns=$1 d=$IKE_TMP/raddb
+	local ns=$1 d=$IKE_TMP/raddb pap_unlang=${2:-pap}
 	mkdir -p "$d/radacct" "$d/log" "$d/run"
 	cat >"$d/radiusd.conf" <<RAD
 prefix = /usr
@@ -326,6 +329,16 @@ client localhost {
 modules {
 	pap {
 	}
+	# return codes for unlang (PAP-UNLANG)
+	always ok {
+		rcode = ok
+	}
+	always reject {
+		rcode = reject
+	}
+	always handled {
+		rcode = handled
+	}
 	files {
 		filename = $d/users
 		acctusersfile = $d/acct_users
@@ -354,7 +367,7 @@ server default {
 	}
 	authenticate {
 		Auth-Type PAP {
-			pap
+$pap_unlang
 		}
 	}
 	# FreeRADIUS 3.2.1 signs its answers only when told to; evsd requires

@@ -362,7 +362,9 @@ static int client_xauth(struct evsadm *ctx, const char *peer, unsigned timeout)
 		if (!strcmp(st, "waiting for XAUTH") && (jnum(p, "xauth_asks") > asked || !same)) {
 			int rc;
 
-			if (asked && same)
+			/* a challenge (next PIN, token code) is a question, not
+			 * a refusal */
+			if (asked && same && !strcmp(jstr(p, "xauth_ask"), "password"))
 				fprintf(ctx->err, "the gateway asks again (wrong user name or "
 					"password?)\n");
 			serial = jnum(p, "ike_sa");

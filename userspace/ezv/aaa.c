@@ -103,12 +103,20 @@ static void check_radius(struct aaa *a, const struct aaa_request *rq,
 		snprintf(res->reason, sizeof(res->reason), "no RADIUS server configured");
 		return;
 	}
+	const struct radius_answer ans = { rq->state, rq->state_len, rq->server };
+
 	r = radius_pap(a->radius, rq->user, rq->pass, rq->pass_len, rq->calling_station,
-		       rq->id, &res->radius);
+		       rq->id, rq->answer ? &ans : NULL, &res->radius);
 	res->ok = r == RADIUS_ACCEPT;
+	res->challenge = r == RADIUS_CHALLENGE;
 	*no_answer = r == RADIUS_TIMEOUT;
 	if (res->ok)
 		snprintf(res->group, sizeof(res->group), "%s", res->radius.group);
+	if (res->radius.state_refused) {
+		snprintf(res->reason, sizeof(res->reason), "RADIUS challenge refused: "
+			 "a State longer than %u bytes, or more than one", RADIUS_STATE_MAX);
+		return;
+	}
 	/* The server's Reply-Message is its text: escaped for the log. */
 	snprintf(res->reason, sizeof(res->reason), "RADIUS %s%s%s", radius_result_name(r),
 		 res->radius.reply_message[0] ? ": " : "",
@@ -130,6 +138,11 @@ static void run_auth(struct aaa *a, struct aaa_request *rq, struct aaa_result *r
 		check_radius(a, rq, res, &no_answer);
 		break;
 	case EZV_AUTH_RADIUS_THEN_LOCAL:
+		if (rq->answer) {
+			/* an answer to RADIUS's question means nothing locally */
+			check_radius(a, rq, res, &no_answer);
+			break;
+		}
 		check_radius(a, rq, res, &no_answer);
 		if (no_answer) {
 			char why[sizeof(res->reason)];

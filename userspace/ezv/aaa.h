@@ -34,6 +34,12 @@ struct aaa_request {
 	uint8_t pass[XAUTH_PASS_MAX];
 	size_t pass_len;
 	char calling_station[64];	/* the client's outer address */
+	/* pass answers the RADIUS challenge of server with this State
+	 * (RADIUS only, no fallback) */
+	bool answer;
+	unsigned server;
+	uint8_t state[RADIUS_STATE_MAX];
+	size_t state_len;
 };
 
 enum aaa_source {
@@ -44,10 +50,12 @@ enum aaa_source {
 struct aaa_result {
 	uint32_t id;
 	bool ok;
+	bool challenge;			/* not decided: RADIUS asks the person
+					 * (radius.reply_message, .state) */
 	enum aaa_source source;		/* who decided */
 	char user[XAUTH_USER_MAX + 1];
 	char group[EZV_NAME_MAX + 1];	/* "" = none said */
-	struct radius_auth_reply radius;	/* when source is RADIUS and ok */
+	struct radius_auth_reply radius;	/* when source is RADIUS: ok or challenge */
 	char reason[160];		/* for the log; never the password */
 };
 

@@ -70,6 +70,11 @@ struct ezv_sess {
 	struct xauth_server xs;
 	struct xauth_client xc;
 	bool aaa_pending;
+	/* the RADIUS challenge the person answers now (xs.challenged):
+	 * its State, at most RADIUS_STATE_MAX bytes, and server */
+	uint8_t chal_state[RADIUS_STATE_MAX];
+	size_t chal_state_len;
+	unsigned chal_server;
 	uint64_t xauth_deadline;	/* ms */
 	bool authenticated;
 	char user[XAUTH_USER_MAX + 1];

@@ -28,6 +28,7 @@ const char *radius_result_name(enum radius_result r)
 	case RADIUS_ACCEPT: return "accept";
 	case RADIUS_REJECT: return "reject";
 	case RADIUS_TIMEOUT: return "no answer";
+	case RADIUS_CHALLENGE: return "challenge";
 	default: return "error";
 	}
 }
@@ -170,12 +171,13 @@ static void put_common(struct radius_client *rc, VALUE_PAIR **l, const char *use
 enum radius_result radius_pap(struct radius_client *rc, const char *user,
 			      const uint8_t *pass, size_t pass_len,
 			      const char *calling_station, uint32_t port,
+			      const struct radius_answer *answer,
 			      struct radius_auth_reply *out)
 {
 	const struct radius_login l = {
 		.user = user, .pass = pass, .pass_len = pass_len,
 		.nas_identifier = rc->nas_identifier, .nas_ip = rc->aaa->nas_ip, .port = port,
-		.calling_station = calling_station,
+		.calling_station = calling_station, .answer = answer,
 	};
 
 	return radius_auth_pap(rc->aaa, &l, out);

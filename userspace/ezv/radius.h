@@ -13,6 +13,13 @@
  *   Session-Timeout     seconds the session may last (0 = unlimited)
  *   Idle-Timeout        seconds without traffic before it ends (0 = none)
  *   Reply-Message       logged and shown to the client as XAUTH MESSAGE
+ *
+ * An Access-Challenge (RFC 2865 4.4) is a question for the person: its
+ * Reply-Messages are the text, its State (at most RADIUS_STATE_MAX bytes,
+ * at most one: a bigger one refuses the login, so a server cannot make
+ * evsd hold much per login) goes back unchanged, to the same server, in
+ * the Access-Request that carries the answer as User-Password.  Nothing
+ * else of a challenge is used.
  */
 #ifndef EVSD_RADIUS_H
 #define EVSD_RADIUS_H
@@ -35,10 +42,12 @@ enum radius_result {
 	RADIUS_REJECT,
 	RADIUS_TIMEOUT,		/* no server answered */
 	RADIUS_ERROR,		/* bad answer, local failure */
+	RADIUS_CHALLENGE,	/* Access-Challenge: reply_message, state, server */
 };
 const char *radius_result_name(enum radius_result r);
 
 #define RADIUS_CLASS_MAX 64
+#define RADIUS_STATE_MAX 128
 struct radius_auth_reply {
 	uint32_t framed_ip;		/* host order, 0 = none */
 	char group[EZV_NAME_MAX + 1];	/* from Class or Filter-Id, "" = none */
@@ -46,13 +55,28 @@ struct radius_auth_reply {
 	size_t class_len;
 	uint32_t session_timeout;
 	uint32_t idle_timeout;
-	char reply_message[128];
+	char reply_message[254];	/* its Reply-Messages, one per line */
+	/* RADIUS_CHALLENGE only: what the answer must carry back */
+	uint8_t state[RADIUS_STATE_MAX];
+	size_t state_len;		/* 0: the challenge had no State */
+	unsigned server;		/* index of the server that asked */
+	bool state_refused;		/* a challenge with a State too big or twice */
 };
 
-/* PAP login.  calling_station: the client's outer address as text. */
+/* The answer to an Access-Challenge: where it goes and what it sends back. */
+struct radius_answer {
+	const uint8_t *state;
+	size_t state_len;
+	unsigned server;
+};
+
+/* PAP login.  calling_station: the client's outer address as text.
+ * answer: NULL for a new login; else pass is the person's answer to the
+ * challenge it describes. */
 enum radius_result radius_pap(struct radius_client *rc, const char *user,
 			      const uint8_t *pass, size_t pass_len,
 			      const char *calling_station, uint32_t port,
+			      const struct radius_answer *answer,
 			      struct radius_auth_reply *out);
 
 enum radius_acct_type {

@@ -43,6 +43,7 @@ enum {
 	ATTR_FRAMED_IP_ADDRESS = 8,
 	ATTR_FILTER_ID = 11,
 	ATTR_REPLY_MESSAGE = 18,
+	ATTR_STATE = 24,
 	ATTR_CLASS = 25,
 	ATTR_SESSION_TIMEOUT = 27,
 	ATTR_IDLE_TIMEOUT = 28,
@@ -173,6 +174,9 @@ size_t radius_auth_request(uint8_t *buf, size_t cap, uint8_t id,
 	if (l->calling_station && l->calling_station[0])
 		radius_pkt_put(&p, ATTR_CALLING_STATION_ID, l->calling_station,
 		    strlen(l->calling_station));
+	/* the challenge's State, unchanged (RFC 2865 5.24) */
+	if (l->answer && l->answer->state_len)
+		radius_pkt_put(&p, ATTR_STATE, l->answer->state, l->answer->state_len);
 	if (p.full || p.len > 4096)
 		return 0;
 	buf[2] = (uint8_t)(p.len >> 8);
@@ -303,10 +307,27 @@ static void read_attr(uint8_t type, const uint8_t *v, size_t n, void *arg)
 				c->filter[0] = '\0';
 		}
 		break;
-	case ATTR_REPLY_MESSAGE:
-		n = n < sizeof(out->reply_message) - 1 ? n : sizeof(out->reply_message) - 1;
-		memcpy(out->reply_message, v, n);
-		out->reply_message[n] = '\0';
+	case ATTR_REPLY_MESSAGE: {
+		/* several are shown one after the other (RFC 2865 5.18) */
+		size_t at = strlen(out->reply_message), room;
+
+		if (at && at < sizeof(out->reply_message) - 1)
+			out->reply_message[at++] = '\n';
+		room = sizeof(out->reply_message) - 1 - at;
+		n = n < room ? n : room;
+		memcpy(out->reply_message + at, v, n);
+		out->reply_message[at + n] = '\0';
+		break;
+	}
+	case ATTR_STATE:
+		/* kept until the answer: bounded, and only one */
+		if (n > RADIUS_STATE_MAX || out->state_len || out->state_refused) {
+			out->state_refused = true;
+			out->state_len = 0;
+		} else {
+			memcpy(out->state, v, n);
+			out->state_len = n;
+		}
 		break;
 	default:
 		break;
@@ -393,25 +414,53 @@ out:
 	return code;
 }
 
+/* Keep only what a refusal or a challenge may say: the text, and for a
+ * challenge its State and the server that asked. */
+static void keep_challenge(struct radius_auth_reply *out, bool challenge, unsigned server)
+{
+	struct radius_auth_reply c = { 0 };
+
+	memcpy(c.reply_message, out->reply_message, sizeof(c.reply_message));
+	if (challenge) {
+		memcpy(c.state, out->state, sizeof(c.state));
+		c.state_len = out->state_len;
+		c.state_refused = out->state_refused;
+		c.server = server;
+	}
+	*out = c;
+}
+
 enum radius_result radius_auth_pap(const struct ezv_aaa *aaa,
 				   const struct radius_login *l,
 				   struct radius_auth_reply *out)
 {
+	unsigned first = 0, end = aaa->n_servers;
+
 	memset(out, 0, sizeof(*out));
 	if (l->pass_len > PASS_MAX)
 		return RADIUS_REJECT;
-	for (unsigned i = 0; i < aaa->n_servers; i++) {
+	if (l->answer) {
+		/* the State means something only to the server that asked */
+		if (l->answer->server >= aaa->n_servers)
+			return RADIUS_REJECT;
+		first = l->answer->server;
+		end = first + 1;
+	}
+	for (unsigned i = first; i < end; i++) {
 		int code = ask(aaa, &aaa->servers[i], l, out);
 
-		if (code == RADIUS_ACCESS_ACCEPT)
+		if (code == RADIUS_ACCESS_ACCEPT) {
+			/* an Access-Accept's State is for accounting; not ours */
+			out->state_len = 0;
+			out->state_refused = false;
 			return RADIUS_ACCEPT;
-		if (code == RADIUS_ACCESS_REJECT || code == RADIUS_ACCESS_CHALLENGE) {
-			/* PAP has no challenge to answer: a refusal */
-			char msg[sizeof(out->reply_message)];
-
-			memcpy(msg, out->reply_message, sizeof(msg));
-			memset(out, 0, sizeof(*out));
-			memcpy(out->reply_message, msg, sizeof(msg));
+		}
+		if (code == RADIUS_ACCESS_CHALLENGE) {
+			keep_challenge(out, true, i);
+			return out->state_refused ? RADIUS_REJECT : RADIUS_CHALLENGE;
+		}
+		if (code == RADIUS_ACCESS_REJECT) {
+			keep_challenge(out, false, i);
 			return RADIUS_REJECT;
 		}
 		memset(out, 0, sizeof(*out));

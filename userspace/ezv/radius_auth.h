@@ -30,6 +30,7 @@ struct radius_login {
 	uint32_t nas_ip;		/* NAS-IP-Address, host order; 0 = none */
 	uint32_t port;			/* NAS-Port */
 	const char *calling_station;	/* NULL or "" = none */
+	const struct radius_answer *answer;	/* NULL, or pass answers a challenge */
 };
 
 struct secret;
@@ -73,7 +74,8 @@ int radius_auth_check(const uint8_t *b, size_t len, uint8_t id,
 void radius_auth_read(const uint8_t *b, size_t len,
 		      struct radius_auth_reply *out);
 
-/* Each server in order, aaa->retries + 1 tries of aaa->timeout seconds. */
+/* Each server in order, aaa->retries + 1 tries of aaa->timeout seconds;
+ * an answer to a challenge only to the server that asked. */
 enum radius_result radius_auth_pap(const struct ezv_aaa *aaa,
 				   const struct radius_login *l,
 				   struct radius_auth_reply *out);

@@ -58,6 +58,9 @@ int xauth_decode(uint8_t cfg_type, uint16_t ident, const uint8_t *attrs,
 			break;
 		case XAUTH_USER_PASSWORD:
 		case XAUTH_PASSCODE:
+		case XAUTH_ANSWER:
+		case XAUTH_NEXT_PIN:
+			/* what the person typed (a REQUEST's are empty) */
 			if (a.tv)
 				goto malformed;
 			if (a.len > XAUTH_PASS_MAX) {
@@ -80,8 +83,6 @@ int xauth_decode(uint8_t cfg_type, uint16_t ident, const uint8_t *attrs,
 				copy_text(m->challenge, sizeof(m->challenge), &a);
 			break;
 		default:
-			/* NEXT_PIN, ANSWER: what the REQUEST asks for (their
-			 * values only ever come from a client: not kept) */
 			break;
 		}
 	}
@@ -181,6 +182,47 @@ static void build_request(struct xauth_server *x, struct xauth_out *out,
 	if (message)
 		isakmp_put_attr_tlv(&out->attrs, XAUTH_MESSAGE, message, strlen(message));
 	x->state = XAUTH_S_WAIT_REPLY;
+	x->challenged = false;
+	x->rounds = 0;
+}
+
+/* What may carry the person's answer to a challenge. */
+#define ANSWER_BITS (XAUTH_BIT(XAUTH_ANSWER) | XAUTH_BIT(XAUTH_PASSCODE) | \
+		     XAUTH_BIT(XAUTH_NEXT_PIN) | XAUTH_BIT(XAUTH_USER_PASSWORD))
+
+int xauth_server_challenge(struct xauth_server *x, const char *message,
+			   struct xauth_out *out)
+{
+	if (x->state != XAUTH_S_VERIFYING || x->rounds >= XAUTH_CHALLENGE_ROUNDS)
+		return -1;
+	x->ident++;
+	out_start(out, ISAKMP_CFG_REQUEST, x->ident);
+	isakmp_put_attr_tv(&out->attrs, XAUTH_TYPE, XAUTH_TYPE_GENERIC);
+	if (message && message[0])
+		isakmp_put_attr_tlv(&out->attrs, XAUTH_MESSAGE, message, strlen(message));
+	isakmp_put_attr_tlv(&out->attrs, XAUTH_ANSWER, "", 0);
+	x->rounds++;
+	x->challenged = true;
+	x->state = XAUTH_S_WAIT_REPLY;
+	return 0;
+}
+
+/* A REPLY to a challenge: the answer, and no other user than the try's.
+ * XAUTH_EV_VERIFY, or XAUTH_EV_SEND with the refusal in *out. */
+static enum xauth_srv_ev challenge_reply(struct xauth_server *x, const struct xauth_msg *m,
+					 struct xauth_out *out)
+{
+	const char *why = NULL;
+
+	if ((m->valued & XAUTH_BIT(XAUTH_USER_NAME)) && strcmp(m->user, x->user))
+		why = "another user name in the answer to a challenge";
+	else if (!(m->has & ANSWER_BITS))
+		why = "reply without an answer to the challenge";
+	x->state = XAUTH_S_VERIFYING;
+	if (!why)
+		return XAUTH_EV_VERIFY;
+	xauth_server_verdict(x, false, why, out);
+	return XAUTH_EV_SEND;
 }
 
 /* The final SET: STATUS only (vpnc refuses anything more). */
@@ -213,10 +255,11 @@ enum xauth_srv_ev xauth_server_recv(struct xauth_server *x,
 	case XAUTH_S_WAIT_REPLY:
 		if (m->cfg_type != ISAKMP_CFG_REPLY)
 			return XAUTH_EV_INVALID;
-		snprintf(x->user, sizeof(x->user), "%s", m->user);
+		if (!x->challenged)
+			snprintf(x->user, sizeof(x->user), "%s", m->user);
 		/* A client that gives up answers with STATUS=FAIL. */
 		if ((m->valued & XAUTH_BIT(XAUTH_STATUS)) && m->status == XAUTH_STATUS_FAIL &&
-		    !(m->valued & XAUTH_BIT(XAUTH_USER_PASSWORD))) {
+		    !(m->valued & (x->challenged ? ANSWER_BITS : XAUTH_BIT(XAUTH_USER_PASSWORD)))) {
 			if (x->attempts && x->reason[0]) {
 				char prev[sizeof(x->reason)];
 
@@ -235,6 +278,8 @@ enum xauth_srv_ev xauth_server_recv(struct xauth_server *x,
 			build_status(x, out, false);
 			return XAUTH_EV_SEND;
 		}
+		if (x->challenged)
+			return challenge_reply(x, m, out);
 		if (!(m->valued & XAUTH_BIT(XAUTH_USER_NAME)) ||
 		    !(m->has & XAUTH_BIT(XAUTH_USER_PASSWORD))) {
 			/* Counts as an attempt: a client must not probe for free. */
@@ -265,6 +310,8 @@ int xauth_server_verdict(struct xauth_server *x, bool ok, const char *reason,
 	if (x->state != XAUTH_S_VERIFYING)
 		return -1;
 	x->attempts++;
+	x->challenged = false;
+	x->rounds = 0;
 	if (ok) {
 		x->reason[0] = '\0';
 		build_status(x, out, true);

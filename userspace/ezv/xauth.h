@@ -10,9 +10,17 @@
  *	VERIFYING --verdict ok-->  WAIT_ACK      sends SET {STATUS=OK}
  *	VERIFYING --verdict bad, tries left--> WAIT_REPLY   REQUEST again + MESSAGE
  *	VERIFYING --verdict bad, none left-->  WAIT_ACK     sends SET {STATUS=FAIL}
+ *	VERIFYING --challenge--> WAIT_REPLY   REQUEST {TYPE, MESSAGE, ANSWER}
  *	WAIT_REPLY --REPLY(STATUS=FAIL: user cancelled)--> WAIT_ACK  SET {STATUS=FAIL}
  *	WAIT_ACK --ACK--> DONE   (x->ok tells the outcome)
  *
+ * A challenge (the back end asks the person something: a RADIUS
+ * Access-Challenge such as "Enter next PIN") is part of the same try: the
+ * REPLY carries the answer (in ANSWER, or PASSCODE, NEXT_PIN or
+ * USER_PASSWORD) and the user name of the try or none; it is not counted
+ * as a try.  At most XAUTH_CHALLENGE_ROUNDS per try.  The REQUEST carries
+ * no XAUTH_CHALLENGE (a value for CHAP/OTP types; vpnc refuses the
+ * whole REQUEST for it) and no USER_NAME (the try's user answers).
  * The final SET carries STATUS and nothing else: vpnc refuses more.
  * Client (evsd's own client role and tests): answers each REQUEST with the
  * configured credentials (at most max_replies times: a server that keeps
@@ -59,6 +67,8 @@ enum xauth_attr_type {
 #define XAUTH_USER_MAX		128
 #define XAUTH_PASS_MAX		256
 #define XAUTH_MSG_MAX		256
+/* Challenges one try may have (a token's new-PIN dialogue needs three). */
+#define XAUTH_CHALLENGE_ROUNDS	4
 
 /* One decoded XAUTH message.  Wipe with xauth_msg_wipe() when done. */
 struct xauth_msg {
@@ -69,7 +79,7 @@ struct xauth_msg {
 	uint16_t type;			/* XAUTH_TYPE value */
 	uint16_t status;		/* XAUTH_STATUS value */
 	char user[XAUTH_USER_MAX + 1];
-	uint8_t password[XAUTH_PASS_MAX];
+	uint8_t password[XAUTH_PASS_MAX];	/* or PASSCODE, ANSWER, NEXT_PIN */
 	size_t pass_len;
 	char message[XAUTH_MSG_MAX];
 	char challenge[XAUTH_MSG_MAX];	/* XAUTH_CHALLENGE's text, if any */
@@ -124,6 +134,8 @@ struct xauth_server {
 	enum xauth_srv_state state;
 	unsigned attempts;		/* replies judged so far */
 	unsigned max_attempts;
+	bool challenged;		/* the REQUEST out asks a challenge's answer */
+	unsigned rounds;		/* challenges in this try */
 	uint16_t ident;			/* of the outstanding REQUEST/SET */
 	bool ok;			/* outcome, valid in DONE */
 	char user[XAUTH_USER_MAX + 1];	/* last user name offered */
@@ -134,7 +146,9 @@ struct xauth_server {
 enum xauth_srv_ev {
 	XAUTH_EV_NONE = 0,	/* nothing (duplicate, stale ident): drop */
 	XAUTH_EV_SEND,		/* send *out */
-	XAUTH_EV_VERIFY,	/* check m->user / m->password, then verdict */
+	XAUTH_EV_VERIFY,	/* check m->user / m->password, then verdict;
+				 * x->challenged: m->password answers the
+				 * challenge of user x->user */
 	XAUTH_EV_DONE,		/* finished; x->ok says how */
 	XAUTH_EV_INVALID,	/* not acceptable in this state: log, drop */
 };
@@ -152,6 +166,12 @@ enum xauth_srv_ev xauth_server_recv(struct xauth_server *x,
  * otherwise).  Always fills *out (REQUEST again, or the SET). */
 int xauth_server_verdict(struct xauth_server *x, bool ok, const char *reason,
 			 struct xauth_out *out);
+/* Instead of a verdict: the back end asks the person (message: its text,
+ * "" = none); fills *out with the REQUEST.  -1 with nothing sent when
+ * not VERIFYING or the try had XAUTH_CHALLENGE_ROUNDS challenges: then
+ * the caller gives a verdict. */
+int xauth_server_challenge(struct xauth_server *x, const char *message,
+			   struct xauth_out *out);
 
 /* ---- client ---------------------------------------------------------- */
 

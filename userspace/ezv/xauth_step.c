@@ -190,19 +190,31 @@ static int xauth_recv_server(struct ezv_sess *x, uint32_t msgid, struct xauth_ms
 	struct xauth_out out;
 	enum xauth_srv_ev ev = xauth_server_recv(&x->xs, m, &out);
 	struct aaa_request rq;
+	const char *user;
 
 	switch (ev) {
 	case XAUTH_EV_VERIFY:
+		/* an answer to a challenge: the try's user, back to the server
+		 * that asked, with its State */
+		user = x->xs.challenged ? x->xs.user : m->user;
 		memset(&rq, 0, sizeof(rq));
 		rq.id = x->id;
-		rq.method = auth_method_for(x->z->cfg, m->user, x->p1_group);
-		snprintf(rq.user, sizeof(rq.user), "%s", m->user);
+		rq.method = x->xs.challenged ? EZV_AUTH_RADIUS :
+			    auth_method_for(x->z->cfg, user, x->p1_group);
+		snprintf(rq.user, sizeof(rq.user), "%s", user);
 		memcpy(rq.pass, m->password, m->pass_len);
 		rq.pass_len = m->pass_len;
 		snprintf(rq.calling_station, sizeof(rq.calling_station), "%s", x->peer);
-		log_info("%s: xauth: user \"%s\" answered; checking with %s",
-			 evs_session_name(x->s), log_peer(m->user), ezv_auth_name(rq.method));
-		if (xauth_user_locked(x, m->user, &out)) {
+		if (x->xs.challenged) {
+			rq.answer = true;
+			rq.server = x->chal_server;
+			memcpy(rq.state, x->chal_state, x->chal_state_len);
+			rq.state_len = x->chal_state_len;
+		}
+		log_info("%s: xauth: user \"%s\" answered%s; checking with %s",
+			 evs_session_name(x->s), log_peer(user),
+			 x->xs.challenged ? " the challenge" : "", ezv_auth_name(rq.method));
+		if (xauth_user_locked(x, user, &out)) {
 			sodium_memzero(&rq, sizeof(rq));
 			send_out(x, 0, &out, true);
 		} else if (aaa_submit_auth(x->z->aaa, &rq)) {
@@ -435,6 +447,27 @@ static void set_limits(struct ezv_sess *x, const struct aaa_result *r, uint32_t 
 	x->active_ms = now;	/* idle time counts from the login */
 }
 
+/* RADIUS asks the person something (next PIN, token code): a new REQUEST
+ * with its text; the State waits in x for the answer.  false when the try
+ * had its XAUTH_CHALLENGE_ROUNDS already. */
+static bool xauth_challenge(struct ezv_sess *x, const struct aaa_result *r)
+{
+	struct xauth_out out;
+
+	if (xauth_server_challenge(&x->xs, r->radius.reply_message, &out) < 0)
+		return false;
+	memcpy(x->chal_state, r->radius.state, r->radius.state_len);
+	x->chal_state_len = r->radius.state_len;
+	x->chal_server = r->radius.server;
+	evsd_log_session(EVSD_LOG_NOTICE, evs_session_name(x->s), r->user, x->peer,
+			 "%s: xauth: RADIUS challenges user \"%s\" from %s (%u of at most %u)%s%s",
+			 evs_session_name(x->s), log_peer(r->user), x->peer, x->xs.rounds,
+			 XAUTH_CHALLENGE_ROUNDS, r->radius.reply_message[0] ? ": " : "",
+			 log_peer(r->radius.reply_message));
+	send_out(x, 0, &out, true);
+	return true;
+}
+
 /* Decide about a finished login: group lock, group known. */
 void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 {
@@ -449,6 +482,15 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 	uint32_t eff_session = 0, eff_idle = 0;
 	enum ezv_refusal why = EZV_REFUSE_CREDENTIALS;
 
+	sodium_memzero(x->chal_state, sizeof(x->chal_state));
+	x->chal_state_len = 0;
+	if (r->challenge && xauth_challenge(x, r))
+		return;
+	if (r->challenge) {
+		ok = false;
+		snprintf(r->reason, sizeof(r->reason), "RADIUS asked more than %u challenges",
+			 XAUTH_CHALLENGE_ROUNDS);
+	}
 	if (u && u->group[0])
 		group = u->group;		/* the config's user block decides */
 	if (!group[0])

@@ -18,11 +18,14 @@
 #include "ezv/easyvpn.h"
 #include "lib/daemon_log.h"
 #include "ezv/modecfg.h"
+#include "ezv/radius.h"
+#include "ezv/xauth.h"
 #include "ezv/pool.h"
 #include "lib/secret.h"
 #include "lib/userdb.h"
 #include "ezv/dae.h"
 #include "tests/unit/ezv/dae_build.h"
+#include "tests/unit/ezv/fake_radius.h"
 #include "tests/unit/unit.h"
 #include "tests/unit/log_capture.h"
 
@@ -1661,6 +1664,168 @@ UNIT_TEST(sessions_are_found_by_index)
 	disconnect();
 	UNIT_ASSERT_EQ_INT(ezv_session_walk(ezv, NULL, NULL, NULL), 0);
 	teardown();
+}
+
+/* ---- RADIUS Access-Challenge: a question for the person ------------------ */
+
+static struct frad frad;
+static char radius_conf[512];
+
+/* A gateway whose users log in through the fake RADIUS server. */
+static void setup_radius(enum frad_mode mode, size_t state_len)
+{
+	UNIT_ASSERT_EQ_INT(frad_start(&frad, mode, state_len), 0);
+	snprintf(radius_conf, sizeof(radius_conf),
+		 "aaa {\n  authentication radius\n  radius-server 127.0.0.1 {\n"
+		 "    key \"%s\"\n    auth-port %u\n  }\n  timeout 1\n  retries 0\n}\n",
+		 FRAD_SECRET, frad.port);
+	extra_conf = radius_conf;
+	setup();
+}
+
+static void teardown_radius(void)
+{
+	teardown();
+	frad_stop(&frad);
+	extra_conf = "";
+}
+
+/* What the person types (evsadm client xauth), and what follows. */
+static void type_answer(const char *user, const char *answer)
+{
+	struct evs_err err;
+
+	UNIT_ASSERT_EQ_INT(ezv_client_xauth(ezv, "gw", user, (const uint8_t *)answer,
+					    strlen(answer), &err), 0);
+	pump();
+}
+
+/* The client waits for the person to type what `ask` names. */
+static void assert_waiting_for(const char *ask)
+{
+	struct ezv_client_info zi;
+
+	UNIT_ASSERT_EQ_INT(ezv_client_info(ezv, "gw", &zi), 0);
+	UNIT_ASSERT(zi.xauth_waiting);
+	UNIT_ASSERT_EQ_STR(zi.xauth_ask, ask);
+}
+
+/* The password passes, RADIUS asks for the next PIN: the client is asked
+ * (XAUTH_MESSAGE, ANSWER, no user name), the answer goes back to RADIUS
+ * with the State unchanged, and the login is accepted. */
+UNIT_TEST(radius_challenge_answered_logs_in)
+{
+	struct ezv_client_info zi;
+
+	setup_radius(FRAD_CHALLENGE_ONCE, 16);
+	connect_as("radchal", "pin1234", "sales", "198.51.100.30");
+	UNIT_ASSERT(!srv.dead && !srv.ready);
+	UNIT_ASSERT_EQ_INT(frad.requests, 1);
+	UNIT_ASSERT_EQ_STR(frad.pass, "pin1234");
+	UNIT_ASSERT_EQ_INT(frad.state_seen, 0);
+	UNIT_ASSERT_EQ_INT(ezv_client_info(ezv, "gw", &zi), 0);
+	UNIT_ASSERT(zi.xauth_waiting);
+	UNIT_ASSERT_EQ_STR(zi.xauth_ask, "answer");
+	UNIT_ASSERT_EQ_STR(zi.xauth_message, "Enter next PIN");
+	UNIT_ASSERT(!zi.xauth_user_asked);
+	type_answer("", "123456");
+	UNIT_ASSERT_EQ_INT(frad.requests, 2);
+	UNIT_ASSERT_EQ_STR(frad.user, "radchal");
+	UNIT_ASSERT_EQ_STR(frad.pass, "123456");
+	UNIT_ASSERT(frad_state_ok(&frad));
+	UNIT_ASSERT(srv.ready && cli.ready);
+	UNIT_ASSERT_EQ_STR(srv.user, "radchal");
+	disconnect();
+	teardown_radius();
+}
+
+/* A wrong answer is a refused try: the next try starts from the password
+ * (a new login: no State); the last try's wrong answer ends the login.
+ * Challenges are not tries: two tries, two refusals, four requests. */
+UNIT_TEST(radius_challenge_wrong_answer_refused)
+{
+	struct ezv_stats st;
+
+	setup_radius(FRAD_CHALLENGE_ONCE, 16);
+	connect_as("radchal", "pin1234", "sales", "198.51.100.31");
+	assert_waiting_for("answer");
+	type_answer("", "654321");
+	UNIT_ASSERT(!srv.dead);
+	UNIT_ASSERT_EQ_INT(frad.requests, 2);
+	assert_waiting_for("password");
+	type_answer("radchal", "pin1234");
+	UNIT_ASSERT_EQ_INT(frad.requests, 3);
+	UNIT_ASSERT_EQ_INT(frad.state_seen, 0);
+	assert_waiting_for("answer");
+	type_answer("", "000000");
+	UNIT_ASSERT(srv.dead && cli.dead);
+	UNIT_ASSERT(strstr(srv.why, "RADIUS reject"));
+	UNIT_ASSERT_EQ_INT(frad.requests, 4);
+	ezv_get_stats(ezv, &st);
+	UNIT_ASSERT_EQ_INT(st.logins_failed, 2);
+	UNIT_ASSERT_EQ_INT(st.logins_ok, 0);
+	disconnect();
+	teardown_radius();
+}
+
+/* A server that never stops asking: after XAUTH_CHALLENGE_ROUNDS
+ * challenges the try is refused; the next try gets as many; then the
+ * login ends.  The person never sees more than that. */
+UNIT_TEST(radius_challenge_rounds_are_bounded)
+{
+	unsigned answers = 0, passwords = 0;
+	struct ezv_client_info zi;
+
+	setup_radius(FRAD_CHALLENGE_ALWAYS, 16);
+	connect_as("radchal", "pin1234", "sales", "198.51.100.32");
+	for (int i = 0; i < 20 && !ezv_client_info(ezv, "gw", &zi) && zi.xauth_waiting; i++) {
+		if (!strcmp(zi.xauth_ask, "password")) {
+			passwords++;
+			type_answer("radchal", "pin1234");
+		} else {
+			answers++;
+			type_answer("", "123456");
+		}
+	}
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT(strstr(srv.why, "RADIUS asked more than 4 challenges"));
+	UNIT_ASSERT_EQ_INT(answers, 2 * XAUTH_CHALLENGE_ROUNDS);
+	UNIT_ASSERT_EQ_INT(passwords, 1);
+	UNIT_ASSERT_EQ_INT(frad.requests, 2 * (XAUTH_CHALLENGE_ROUNDS + 1));
+	disconnect();
+	teardown_radius();
+}
+
+/* The State is held until the answer: one of more than RADIUS_STATE_MAX
+ * bytes, or two of them, refuse the login without asking anyone; one of
+ * RADIUS_STATE_MAX bytes is kept and goes back whole. */
+UNIT_TEST(radius_challenge_oversized_state_refused)
+{
+	setup_radius(FRAD_CHALLENGE_ONCE, RADIUS_STATE_MAX + 1);
+	connect_as("radchal", "pin1234", "sales", "198.51.100.33");
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT(strstr(srv.why, "a State longer than 128 bytes, or more than one"));
+	UNIT_ASSERT_EQ_INT(frad.requests, 1);
+	disconnect();
+	teardown_radius();
+
+	setup_radius(FRAD_CHALLENGE_ONCE, 16);
+	frad.n_states = 2;
+	connect_as("radchal", "pin1234", "sales", "198.51.100.33");
+	UNIT_ASSERT(srv.dead);
+	UNIT_ASSERT(strstr(srv.why, "or more than one"));
+	disconnect();
+	teardown_radius();
+
+	setup_radius(FRAD_CHALLENGE_ONCE, RADIUS_STATE_MAX);
+	connect_as("radchal", "pin1234", "sales", "198.51.100.33");
+	assert_waiting_for("answer");
+	type_answer("", "123456");
+	UNIT_ASSERT(frad_state_ok(&frad));
+	UNIT_ASSERT_EQ_INT(frad.state_seen, RADIUS_STATE_MAX);
+	UNIT_ASSERT(srv.ready && cli.ready);
+	disconnect();
+	teardown_radius();
 }
 
 /* ---- RADIUS dynamic authorization: what a request does ------------------- */

@@ -2,6 +2,7 @@
 /* XAUTH: server and client state machines talking to each other, retries,
  * the final SET carrying STATUS only, and the per-source failure limit. */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ike/isakmp.h"
@@ -221,6 +222,93 @@ UNIT_TEST(challenge_types_are_answered_in_their_attribute)
 		xauth_out_free(&o);
 	}
 	UNIT_ASSERT_EQ_STR(xauth_ask_name(XAUTH_ASK_NEXT_PIN), "next-pin");
+}
+
+/* A REPLY of user to the server's outstanding REQUEST. */
+static enum xauth_srv_ev reply_as(struct xauth_server *s, const char *user,
+				  const uint8_t *attrs, size_t len, struct xauth_out *o)
+{
+	struct isakmp_perr err;
+	struct xauth_msg m;
+	enum xauth_srv_ev ev;
+
+	UNIT_ASSERT_EQ_INT(xauth_decode(ISAKMP_CFG_REPLY, s->ident, attrs, len, &m, &err), 0);
+	if (user) {
+		snprintf(m.user, sizeof(m.user), "%s", user);
+		m.has |= XAUTH_BIT(XAUTH_USER_NAME);
+		m.valued |= XAUTH_BIT(XAUTH_USER_NAME);
+	}
+	ev = xauth_server_recv(s, &m, o);
+	xauth_msg_wipe(&m);
+	return ev;
+}
+
+/* The back end's challenge: REQUEST {TYPE generic, MESSAGE, ANSWER} (no
+ * XAUTH_CHALLENGE: vpnc refuses it; no USER_NAME); the answer (in
+ * ANSWER) is decoded like a password for the try's user and is no new
+ * try; another user name in it is a refused try; a try has at most
+ * XAUTH_CHALLENGE_ROUNDS challenges. */
+UNIT_TEST(challenge_relayed_within_the_try)
+{
+	static const uint8_t pw[] = { 0x40, 0x8a, 0x00, 0x02, 'p', 'w' };
+	static const uint8_t answer[] = { 0xc0, 0x88, 0x00, 0x00,
+					  0x40, 0x91, 0x00, 0x04, '1', '2', '3', '4' };
+	static const uint8_t chal_req[] = {
+		0xc0, 0x88, 0x00, 0x00,			/* TYPE generic */
+		0x40, 0x8c, 0x00, 0x08, 'N', 'e', 'x', 't', ' ', 'P', 'I', 'N',
+		0x40, 0x91, 0x00, 0x00,			/* ANSWER */
+	};
+	struct xauth_server s;
+	struct xauth_out o;
+	struct isakmp_perr err;
+	struct xauth_msg m;
+
+	xauth_server_init(&s, 2, 0x100);
+	xauth_server_start(&s, &o);
+	xauth_out_free(&o);
+	/* not while waiting for a reply */
+	UNIT_ASSERT_EQ_INT(xauth_server_challenge(&s, "x", &o), -1);
+	UNIT_ASSERT_EQ_INT(reply_as(&s, "carol", pw, sizeof(pw), &o), XAUTH_EV_VERIFY);
+	UNIT_ASSERT_EQ_INT(xauth_server_challenge(&s, "Next PIN", &o), 0);
+	UNIT_ASSERT_EQ_INT(o.cfg_type, ISAKMP_CFG_REQUEST);
+	UNIT_ASSERT_EQ_INT(o.attrs.len, sizeof(chal_req));
+	UNIT_ASSERT_MEM_EQ(o.attrs.data, chal_req, sizeof(chal_req));
+	UNIT_ASSERT_EQ_INT(xauth_decode(o.cfg_type, o.ident, o.attrs.data, o.attrs.len, &m, &err), 0);
+	UNIT_ASSERT_EQ_INT(xauth_request_asks(&m), XAUTH_ASK_ANSWER);
+	xauth_out_free(&o);
+	UNIT_ASSERT(s.challenged);
+	/* no user name: the try's user answers; the value is the password */
+	UNIT_ASSERT_EQ_INT(xauth_decode(ISAKMP_CFG_REPLY, s.ident, answer, sizeof(answer), &m, &err), 0);
+	UNIT_ASSERT_EQ_INT(m.pass_len, 4);
+	UNIT_ASSERT_MEM_EQ(m.password, "1234", 4);
+	UNIT_ASSERT_EQ_INT(xauth_server_recv(&s, &m, &o), XAUTH_EV_VERIFY);
+	xauth_msg_wipe(&m);
+	UNIT_ASSERT_EQ_STR(s.user, "carol");
+	UNIT_ASSERT_EQ_INT(s.attempts, 0);
+	/* the challenge limit of one try */
+	for (unsigned i = 1; i < XAUTH_CHALLENGE_ROUNDS; i++) {
+		UNIT_ASSERT_EQ_INT(xauth_server_challenge(&s, "", &o), 0);
+		xauth_out_free(&o);
+		UNIT_ASSERT_EQ_INT(reply_as(&s, "carol", answer, sizeof(answer), &o),
+				   XAUTH_EV_VERIFY);
+	}
+	UNIT_ASSERT_EQ_INT(xauth_server_challenge(&s, "", &o), -1);
+	UNIT_ASSERT_EQ_INT(s.state, XAUTH_S_VERIFYING);
+	/* refused: the next try asks for the password again */
+	UNIT_ASSERT_EQ_INT(xauth_server_verdict(&s, false, "too many", &o), 0);
+	UNIT_ASSERT_EQ_INT(s.attempts, 1);
+	UNIT_ASSERT(!s.challenged);
+	xauth_out_free(&o);
+	UNIT_ASSERT_EQ_INT(reply_as(&s, "carol", pw, sizeof(pw), &o), XAUTH_EV_VERIFY);
+	UNIT_ASSERT_EQ_INT(xauth_server_challenge(&s, "PIN", &o), 0);
+	xauth_out_free(&o);
+	/* mallory cannot answer carol's challenge: the last try is refused */
+	UNIT_ASSERT_EQ_INT(reply_as(&s, "mallory", answer, sizeof(answer), &o), XAUTH_EV_SEND);
+	UNIT_ASSERT_EQ_INT(o.cfg_type, ISAKMP_CFG_SET);
+	UNIT_ASSERT(strstr(s.reason, "another user name"));
+	UNIT_ASSERT_EQ_STR(s.user, "carol");
+	UNIT_ASSERT_EQ_INT(s.attempts, 2);
+	xauth_out_free(&o);
 }
 
 UNIT_TEST(reply_without_password_counts_as_attempt)

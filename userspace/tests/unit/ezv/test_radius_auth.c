@@ -12,15 +12,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "ezv/radius.h"
 #include "lib/daemon_log.h"
 #include "lib/secret.h"
+#include "tests/unit/ezv/fake_radius.h"
 #include "tests/unit/unit.h"
 
-#define SECRET "unit-radius-secret"
+#define SECRET FRAD_SECRET
 
 enum answer_kind {
 	ANSWER_SIGNED,		/* Response Authenticator and Message-Authenticator */
@@ -39,25 +37,6 @@ struct fake_server {
 	unsigned requests;
 };
 
-static void md5(const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
-		uint8_t out[16])
-{
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-
-	EVP_DigestInit_ex(c, EVP_md5(), NULL);
-	EVP_DigestUpdate(c, a, an);
-	EVP_DigestUpdate(c, b, bn);
-	EVP_DigestFinal_ex(c, out, NULL);
-	EVP_MD_CTX_free(c);
-}
-
-static void hmac(const uint8_t *b, size_t n, uint8_t out[16])
-{
-	unsigned len = 16;
-
-	HMAC(EVP_md5(), SECRET, (int)strlen(SECRET), b, n, out, &len);
-}
-
 /* Look at the request's Message-Authenticator as a strict server would. */
 static void inspect(struct fake_server *s, uint8_t *req, size_t len)
 {
@@ -71,7 +50,7 @@ static void inspect(struct fake_server *s, uint8_t *req, size_t len)
 		s->request_ma_first = at == 20;
 		memcpy(saved, req + at + 2, 16);
 		memset(req + at + 2, 0, 16);
-		hmac(req, len, mac);
+		frad_hmac(req, len, mac);
 		s->request_ma_valid = !memcmp(mac, saved, 16);
 		memcpy(req + at + 2, saved, 16);
 	}
@@ -99,11 +78,11 @@ static size_t answer(const struct fake_server *s, const uint8_t *req,
 	ans[2] = (uint8_t)(len >> 8);
 	ans[3] = (uint8_t)len;
 	if (ma_at) {
-		hmac(ans, len, ans + ma_at);
+		frad_hmac(ans, len, ans + ma_at);
 		if (s->kind == ANSWER_BAD_MA)
 			ans[ma_at] ^= 1;
 	}
-	md5(ans, len, (const uint8_t *)SECRET, strlen(SECRET), md);
+	frad_md5(ans, len, (const uint8_t *)SECRET, strlen(SECRET), md);
 	memcpy(ans + 4, md, 16);
 	return len;
 }
@@ -171,7 +150,7 @@ static enum radius_result login_opt(struct fake_server *s, bool ma_optional,
 	rc = radius_new(&aaa, &err);
 	UNIT_ASSERT(rc);
 	UNIT_ASSERT_EQ_INT(pthread_create(&t, NULL, serve, s), 0);
-	r = radius_pap(rc, "alice", (const uint8_t *)"alicepw", 7, "198.51.100.7", 42, out);
+	r = radius_pap(rc, "alice", (const uint8_t *)"alicepw", 7, "198.51.100.7", 42, NULL, out);
 	pthread_join(t, NULL);
 	radius_free(rc);
 	secret_free(aaa.servers[0].key);
