@@ -63,34 +63,37 @@ ezv_pings_wait ls
 tap_check "libreswan: $COUNT pings through the restart, 0 lost" \
 	grep -q "^$COUNT packets transmitted, $COUNT received" "$IKE_TMP/ping.ls"
 
-# rekeys: the connection's generation, as session show tells it
-rekeys() {
-	ctl -j session show 2>/dev/null |
-		python3 -c "import json,sys; print(sum(c['rekeys'] for s in json.load(sys.stdin) for c in s['phase2']))"
+# rekeyed: the gateway's "conn N rekeyed" lines so far
+rekeyed() {
+	grep -c 'conn [0-9]* rekeyed' "$IKE_TMP/server.log"
 }
 
 # --- Phase 2 rekey of the adopted session, started by the client -------------
-r0=$(rekeys)
-ls_whack --name corp --rekey-ipsec >"$LS/rekey-ipsec.out" 2>&1
+r0=$(rekeyed)
+timeout 90 ip netns exec "$cli" /usr/libexec/ipsec/whack --ctlsocket "$LS/run/pluto.ctl" \
+	--name corp --rekey-ipsec >"$LS/rekey-ipsec.out" 2>&1
 for _ in $(seq 150); do
-	[ "$(rekeys)" -gt "${r0:-0}" ] 2>/dev/null && break
+	[ "$(rekeyed)" -gt "$r0" ] && break
 	sleep 0.2
 done
-r1=$(rekeys)
-tap_check "a Phase 2 rekey of the adopted session completes (rekeys $r0 -> $r1)" \
-	test "${r1:-0}" -gt "${r0:-0}"
+tap_check "a Phase 2 rekey of the adopted session completes on the gateway" \
+	test "$(rekeyed)" -gt "$r0"
 tap_check "traffic flows on the new SAs" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
 
 # --- Phase 1 re-authentication (aggressive mode + XAUTH again) ---------------
-n0=$(grep -c 'xauth: user "alice" answered' "$IKE_TMP/server.log")
-ls_whack --name corp --rekey-ike >"$LS/rekey-ike.out" 2>&1
+answered() {
+	grep -c 'xauth: user "alice" answered' "$IKE_TMP/server.log"
+}
+n0=$(answered)
+timeout 120 ip netns exec "$cli" /usr/libexec/ipsec/whack --ctlsocket "$LS/run/pluto.ctl" \
+	--name corp --rekey-ike >"$LS/rekey-ike.out" 2>&1
 for _ in $(seq 150); do
-	[ "$(grep -c 'xauth: user "alice" answered' "$IKE_TMP/server.log")" -gt "$n0" ] && break
+	[ "$(answered)" -gt "$n0" ] && break
 	sleep 0.2
 done
 tap_check "a Phase 1 re-authentication of the adopted session: alice through XAUTH again" \
-	test "$(grep -c 'xauth: user "alice" answered' "$IKE_TMP/server.log")" -gt "$n0"
+	test "$(answered)" -gt "$n0"
 sleep 2
 tap_check "traffic flows after the re-authentication" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
