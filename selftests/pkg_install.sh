@@ -71,11 +71,18 @@ on_exit "umount $mods"
 # shellcheck disable=SC2086
 (cd "$orig" && cp -a --parents $keep "$mods")
 tap_diag "module tree for this test: $(find "$mods" -name '*.ko' | wc -l) modules"
+# A file of the package's that an earlier test wrote into this throw-away
+# root (rri names "proto evs" the same way) would stop dpkg at a conffile
+# prompt: an administrator's first install meets none.
+for f in /etc/iproute2/rt_protos.d/evs.conf; do
+	[ -e "$f" ] && ! dpkg -S "$f" >/dev/null 2>&1 && rm -f "$f"
+done
 t0=$SECONDS
 DEBIAN_FRONTEND=noninteractive timeout 600 dpkg -i \
 	"$EVS_TOP/build/deb/evs-dkms_${ver}_all.deb" "$EVS_TOP/build/deb/evs_${ver}_amd64.deb" 2>&1 |
 	while IFS= read -r line; do printf '%4d %s\n' $((SECONDS - t0)) "$line"; done >"$IKE_TMP/dpkg.log"
-tap_result "dpkg -i evs-dkms evs" "${PIPESTATUS[0]}"
+dpkg_rc=${PIPESTATUS[0]}
+tap_result "dpkg -i evs-dkms evs (exit status $dpkg_rc)" "$dpkg_rc"
 # Each line with the seconds since dpkg started: where the time goes.
 tap_diag <"$IKE_TMP/dpkg.log"
 tap_check "the evs-dkms postinst loaded the prebuilt DKMS tarball and compiled nothing" \
@@ -161,4 +168,10 @@ rc=$?
 tap_result "evsd stops cleanly on SIGTERM (exit status $rc)" $rc
 [ $rc -eq 0 ] || tap_diag <"$IKE_TMP/server.log"
 tap_check "STOPPING=1 told" grep -q STOPPING=1 "$IKE_TMP/notify.log"
+# Again at the end, where a report that keeps only the lines around the
+# failing test program's summary still shows why dpkg failed.
+if [ "$dpkg_rc" -ne 0 ]; then
+	tap_diag "dpkg -i exited $dpkg_rc; the last lines of its output:"
+	tail -n 25 "$IKE_TMP/dpkg.log" | tap_diag
+fi
 tap_done

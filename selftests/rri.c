@@ -308,20 +308,31 @@ FIXTURE(rri) {
 	struct evs_nl nl;
 	char lan[32], cl[32];	/* names of the LAN host and client netns */
 	bool have_sa;
+	bool rt_protos_installed;
 };
 
 /* Routes show as "proto evs" once iproute2 knows the name (the VM's /etc
  * is a throw-away overlay; make install ships the same file). */
-static void install_rt_protos(void)
+static bool install_rt_protos(void)
 {
+	if (access("/etc/iproute2/rt_protos.d/evs.conf", F_OK) == 0)
+		return false;
 	evs_sh("mkdir -p /etc/iproute2/rt_protos.d && "
 	       "echo '77 evs' > /etc/iproute2/rt_protos.d/evs.conf");
+	return true;
+}
+
+/* Left as found: pkg_install meets the package's own copy as new. */
+static void remove_rt_protos(bool installed)
+{
+	if (installed)
+		unlink("/etc/iproute2/rt_protos.d/evs.conf");
 }
 
 FIXTURE_SETUP(rri)
 {
 	ASSERT_EQ(0, evs_ensure_module());
-	install_rt_protos();
+	self->rt_protos_installed = install_rt_protos();
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
 	ASSERT_EQ(0, evs_t_nl_open(&self->nl));
 	snprintf(self->lan, sizeof(self->lan), "rri-lan-%d", getpid());
@@ -354,6 +365,7 @@ FIXTURE_TEARDOWN(rri)
 	evs_t_nl_close(&self->nl);
 	evs_sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
 	       self->lan, self->cl);
+	remove_rt_protos(self->rt_protos_installed);
 }
 
 /* `ip route show EXPR` in the gateway prints something. */

@@ -18,8 +18,12 @@ tmp=$(mktemp -d /tmp/evs-frr.XXXXXX)
 chmod 0755 "$tmp"
 on_exit "rm -rf $tmp"
 # Routes show as "proto evs" in ip route (make install ships the same file).
-mkdir -p /etc/iproute2/rt_protos.d
-echo '77 evs' >/etc/iproute2/rt_protos.d/evs.conf
+# Left as found: pkg_install meets the package's own copy as new.
+if [ ! -e /etc/iproute2/rt_protos.d/evs.conf ]; then
+	mkdir -p /etc/iproute2/rt_protos.d
+	echo '77 evs' >/etc/iproute2/rt_protos.d/evs.conf
+	on_exit "rm -f /etc/iproute2/rt_protos.d/evs.conf"
+fi
 
 ip -n "$gw" link add evs0 type evs
 ip -n "$gw" link set evs0 up
