@@ -381,7 +381,9 @@ tap_check "the handover sent no delete: alice's vpnc lives on" \
 resynced() {
 	test "$(grep -c 'ha: synced: 2 sessions held' "$IKE_TMP/gwa.log")" -gt "$n_sync"
 }
-for _ in $(seq 100); do resynced && break; sleep 0.2; done
+# The standby asks for the whole state once a second; under emulation on
+# a busy host the answer can take tens of seconds.
+for _ in $(seq 300); do resynced && break; sleep 0.2; done
 tap_check "gwa resyncs from gwb" resynced
 tap_check "alice pings the LAN host through gwb" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
