@@ -43,13 +43,6 @@ STATE=$IKE_TMP/state
 
 on_exit "vpnc_stop alice; vpnc_stop bob; vpnc_stop carol"
 
-# start_gw LOGNAME: evsd as "server" (socket, pid), its log kept apart
-# from the earlier runs' (ike_start writes server.log afresh).
-start_gw() {
-	[ -f "$IKE_TMP/server.log" ] && mv "$IKE_TMP/server.log" "$IKE_TMP/$1.log"
-	ike_start server "$srv" "$IKE_TMP/server.conf" --state-dir "$STATE"
-}
-
 ezv_server_conf >"$IKE_TMP/server.conf"
 start_gw none || { tap_fail "evsd starts"; tap_done; }
 tap_ok "evsd starts"
@@ -69,13 +62,7 @@ tap_check "the directory is 0700 and the records 0600, root's" \
 
 # --- kill -9 under traffic ---------------------------------------------------
 COUNT=300
-ezv_pings_start $COUNT "a:$cli:$a" "b:$cli2:$b"
-sleep 3
-ike_kill server
-tap_diag "evsd killed (SIGKILL)"
-sleep 1
-start_gw server1
-tap_result "evsd starts again" $?
+restart_under_pings $COUNT "a:$cli:$a" "b:$cli2:$b"
 tap_check "it adopts both sessions" wait_log 'state: 2 sessions adopted, 0 records removed' 30
 tap_check "no leftover connection removed" \
 	sh -c "! grep -q 'left by an earlier evsd' $IKE_TMP/server.log"

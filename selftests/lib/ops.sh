@@ -74,3 +74,24 @@ connect_alice_bob() {
 	ezv_diag_server 200
 	tap_done
 }
+
+# start_gw LOGNAME: evsd as "server" (socket, pid) with its sessions'
+# records in $STATE, the earlier run's log kept as LOGNAME.log (ike_start
+# writes server.log afresh).
+start_gw() {
+	[ -f "$IKE_TMP/server.log" ] && mv "$IKE_TMP/server.log" "$IKE_TMP/$1.log"
+	ike_start server "$srv" "$IKE_TMP/server.conf" --state-dir "$STATE"
+}
+
+# restart_under_pings COUNT TAG:NS:ADDR...: pings as ezv_pings_start, and
+# while they run evsd is killed (SIGKILL) and started again (TAP "evsd
+# starts again"); the caller waits for the pings.
+restart_under_pings() {
+	ezv_pings_start "$@"
+	sleep 3
+	ike_kill server
+	tap_diag "evsd killed (SIGKILL)"
+	sleep 1
+	start_gw server1
+	tap_result "evsd starts again" $?
+}
