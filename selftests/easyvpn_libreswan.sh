@@ -33,11 +33,7 @@ case $addr in
 10.77.0.*) tap_ok "address $addr from pool sales" ;;
 *) tap_fail "address from pool sales" ;;
 esac
-for _ in $(seq 100); do
-	ezv_rri_route "$srv" "$addr" && break
-	sleep 0.2
-done
-tap_check "gateway has the RRI route $addr/32" ezv_rri_route "$srv" "$addr"
+tap_check "gateway has the RRI route $addr/32" ezv_rri_wait "$srv" "$addr"
 tap_check "ping a LAN host from $addr" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$addr" 192.168.77.2
 ls_whack --name corp --delete >/dev/null 2>&1

@@ -73,11 +73,7 @@ else
 	tap_done
 fi
 addr=$(ezv_env INTERNAL_IP4_ADDRESS)
-for _ in $(seq 150); do
-	ezv_rri_route "$srv" "$addr" && break
-	sleep 0.2
-done
-tap_check "Phase 2 up (RRI route for $addr)" ezv_rri_route "$srv" "$addr"
+tap_check "Phase 2 up (RRI route for $addr)" ezv_rri_wait "$srv" "$addr"
 # Pings every 0.2 s for the rest of the test (bounded: 60 s).
 ip netns exec "$cli" ping -q -c 300 -i 0.2 -W 2 -I "$addr" 192.168.77.2 \
 	>"$IKE_TMP/ping.log" 2>&1 &

@@ -42,11 +42,7 @@ if ! ls_connect; then
 	tap_done
 fi
 a=$(ls_addr alice)
-for _ in $(seq 100); do
-	ezv_rri_route "$srv" "$a" && break
-	sleep 0.2
-done
-tap_check "libreswan connects, address $a with its RRI route" ezv_rri_route "$srv" "$a"
+tap_check "libreswan connects, address $a with its RRI route" ezv_rri_wait "$srv" "$a"
 ip netns exec "$cli" ping -c 2 -i 0.3 -W 5 -I "$a" 192.168.77.2 >/dev/null 2>&1
 
 # --- kill -9 under traffic ---------------------------------------------------

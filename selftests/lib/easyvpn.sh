@@ -213,6 +213,16 @@ ezv_rri_route() {
 	timeout 5 ip -n "$1" route show "$2/32" 2>/dev/null | grep -q 'dev evs0'
 }
 
+# ezv_rri_wait NS ADDR [TRIES]: true once that route is there (TRIES
+# looks 0.2 s apart, default 150).
+ezv_rri_wait() {
+	for _ in $(seq "${3:-150}"); do
+		ezv_rri_route "$1" "$2" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 ezv_diag_vpnc() {
 	echo "# --- vpnc (last 30 lines) ---"
 	tail -n 30 "$IKE_TMP/${EZV_VPNC:-vpnc}.log" | tap_diag
