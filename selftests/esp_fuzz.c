@@ -7,6 +7,8 @@
  * lost from its input backlog.
  *
  * evs-selftest-timeout: 900
+ * Several CPUs receive at once (its backlog accounting is per CPU):
+ * evs-selftest-cpus: 2
  *
  * Four inbound SAs, each with an inbound policy for its own inner prefix:
  *  - RAW: null crypto, raw ESP, 32-packet window;

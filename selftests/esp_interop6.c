@@ -10,7 +10,7 @@
  * AES-GCM-128 (ICV 128) and ChaCha20-Poly1305 (AEAD), AES-CBC-128/SHA-256
  * and AES-CBC-256/SHA-512 (the largest ICV), 3DES/SHA-1 (8-byte blocks),
  * null/null (no crypto API), and ESN with GCM and with CBC/SHA-256.
- * "gcm128", IPv6 in IPv6 raw, also moves 10 MB each way over TCP, then
+ * "gcm128", IPv6 in IPv6 raw, also moves 2 MB each way over TCP, then
  * narrows the outer path to 1400 bytes and checks that evs0 answers an
  * IPv6 packet that no longer fits with ICMPv6 Packet Too Big.
  * EVS_INTEROP_ONLY=substring limits the run to matching variants.

@@ -190,13 +190,13 @@ int evs_t_tcp_transfer(const char *from, const char *to, const char *to_addr,
 
 	return evs_sh(
 		"set -e; d=$(mktemp -d /tmp/evs-io-%s.XXXXXX);"
-		"head -c 10485760 /dev/urandom > $d/in;"
+		"head -c %d /dev/urandom > $d/in;"
 		"ip netns exec %s timeout 300 socat -u TCP%s-LISTEN:5001,bind=%s%s%s,reuseaddr OPEN:$d/out,creat,trunc & l=$!;"
 		"ip netns exec %s timeout 300 socat -u OPEN:$d/in TCP%s:%s%s%s:5001,bind=%s%s%s,retry=50,interval=0.2;"
 		"wait $l;"
 		"a=$(sha256sum < $d/in); b=$(sha256sum < $d/out); rm -rf $d;"
 		"[ \"$a\" = \"$b\" ]",
-		tag, to, v6 ? "6" : "", v6 ? "[" : "", to_addr, v6 ? "]" : "",
+		tag, EVS_T_TCP_BYTES, to, v6 ? "6" : "", v6 ? "[" : "", to_addr, v6 ? "]" : "",
 		from, v6 ? "6" : "", v6 ? "[" : "", to_addr, v6 ? "]" : "",
 		v6 ? "[" : "", from_addr, v6 ? "]" : "");
 }

@@ -109,8 +109,12 @@ int evs_t_interop_setup(struct evs_nl *nl, const struct evs_t_topo *t,
 			const struct evs_t_interop *io, int *encap_fd,
 			char *why, size_t whylen);
 
-/* 10 MB over TCP from namespace FROM to TO's address (IPv4 or IPv6);
- * 0 when the SHA-256 sums match. */
+/* Bytes evs_t_tcp_transfer moves: enough for many full-sized segments
+ * each way (and the window to open), small enough for TCG. */
+#define EVS_T_TCP_BYTES (2 << 20)
+
+/* EVS_T_TCP_BYTES over TCP from namespace FROM to TO's address (IPv4 or
+ * IPv6); 0 when the SHA-256 sums match. */
 int evs_t_tcp_transfer(const char *from, const char *to, const char *to_addr,
 		       const char *from_addr, const char *tag);
 

@@ -392,6 +392,16 @@ unsigned long aaa_acct_failures(const struct aaa *a)
 	return a->acct_failures;
 }
 
+bool aaa_idle(struct aaa *a)
+{
+	bool idle;
+
+	pthread_mutex_lock(&a->lock);
+	idle = !a->head && !a->busy && !a->done_head;
+	pthread_mutex_unlock(&a->lock);
+	return idle;
+}
+
 void aaa_drain(struct aaa *a)
 {
 	pthread_mutex_lock(&a->lock);

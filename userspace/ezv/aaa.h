@@ -80,6 +80,9 @@ int aaa_submit_acct(struct aaa *a, const struct radius_acct_info *info);
 int aaa_take_result(struct aaa *a, struct aaa_result *out);
 /* Accounting records that no server took (for `evsadm` / logs). */
 unsigned long aaa_acct_failures(const struct aaa *a);
+/* True when no job is queued or running and no result waits to be taken
+ * (tests step the engine until then). */
+bool aaa_idle(struct aaa *a);
 /* Wait until the queue is empty (tests, shutdown: STOP records go out). */
 void aaa_drain(struct aaa *a);
 

@@ -619,6 +619,11 @@ int ezv_fd(const struct ezv *z)
 	return z->aaa ? aaa_fd(z->aaa) : -1;
 }
 
+bool ezv_idle(const struct ezv *z)
+{
+	return !z->aaa || aaa_idle(z->aaa);
+}
+
 void ezv_process(struct ezv *z)
 {
 	struct aaa_result r;

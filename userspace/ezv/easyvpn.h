@@ -94,6 +94,8 @@ void ezv_shutdown(struct ezv *z);
 /* -1 when there is nothing to poll. */
 int ezv_fd(const struct ezv *z);
 void ezv_process(struct ezv *z);
+/* No AAA work queued, running or waiting for ezv_process(). */
+bool ezv_idle(const struct ezv *z);
 /* now: the engine's clock, ms.  Returns ms until it wants to run again. */
 uint64_t ezv_tick(struct ezv *z, uint64_t now_ms);
 /* A reloaded configuration (ezv/reload.c), in two steps so that the

@@ -249,7 +249,7 @@ void evs_session_changed(struct evs_session *s)
 static struct ezv *ezv;
 
 /* Deliver queued messages (like session_input_cfg) and AAA results until
- * nothing moves for a while. */
+ * none is left and the AAA worker is idle (or stays busy for a second). */
 static void pump(void)
 {
 	for (int idle = 0; idle < 50;) {
@@ -281,8 +281,10 @@ static void pump(void)
 		if (poll(&p, 1, 20) > 0) {
 			ezv_process(ezv);
 			idle = 0;
+		} else if (ezv_idle(ezv)) {
+			return;	/* no message, no AAA work: settled */
 		} else {
-			idle++;
+			idle++;	/* the worker is busy: wait up to a second */
 		}
 	}
 }
@@ -1027,7 +1029,7 @@ UNIT_TEST(max_logins_lets_a_renewal_in)
  * login. */
 UNIT_TEST(max_logins_count_follows_the_sessions_of_one_user)
 {
-	enum { N = 12 };	/* each login pumps for a second */
+	enum { N = 12 };
 	static struct evs_session sv[N + 2], cl[N + 2];
 	char ip[INET_ADDRSTRLEN];
 
