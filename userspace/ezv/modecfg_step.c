@@ -90,8 +90,8 @@ static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **sta
 		return EVS_STEP_FAIL;
 	*state = x;
 	x->modecfg_active = true;
-	modecfg_client_request(&req, "evsd " EVS_VERSION);
 	p = ezv_client_peer(z, s);
+	modecfg_client_request(&req, "evsd " EVS_VERSION, !(p && p->ipv6_off));
 	if (p && !p->firewall_off) {
 		/* we filter what the tunnel opens (client_fw.c): say so */
 		const struct modecfg_fw fw = {
@@ -255,11 +255,32 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 	return EVS_CFG_TAKEN;
 }
 
+/* What the gateway tunnels for us: its split include (IPv4) and
+ * INTERNAL_IP6_SUBNET networks; a family without any is tunnelled whole
+ * when the other has some (as server_nets says it); none at all: 0, a
+ * full tunnel.  A family we have no address or LAN of gets no quick mode
+ * (phase2.c pairs selectors of one family). */
+static unsigned client_nets(const struct modecfg *in,
+			    struct evs_prefix nets[EVS_SESSION_MAX_NETS])
+{
+	unsigned n = split_prefixes(in->split, in->n_split, nets);
+	unsigned n4 = n;
+
+	for (unsigned i = 0; i < in->n_subnet6 && n < EVS_SESSION_MAX_NETS; i++) {
+		nets[n] = in->subnet6[i];
+		evs_prefix_clear_host(&nets[n++]);
+	}
+	if (n && (n4 == 0 || n4 == n) && n < EVS_SESSION_MAX_NETS) {
+		memset(&nets[n], 0, sizeof(nets[n]));
+		nets[n++].family = n4 ? AF_INET6 : AF_INET;
+	}
+	return n;
+}
+
 static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 {
 	struct evs_prefix nets[EVS_SESSION_MAX_NETS];
 	char line[1024];
-	unsigned n;
 
 	modecfg_format(in, line, sizeof(line));
 	log_notice("%s: modecfg: gateway gave %s", evs_session_name(x->s), line);
@@ -272,8 +293,15 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 		ezv_sess_set_addr(x, in->ip4_addr);
 		evs_session_set_inner(x->s, &p);
 	}
-	n = split_prefixes(in->split, in->n_split, nets);
-	evs_session_set_remote_nets(x->s, nets, n);
+	if (in->has & MCF_BIT(MCF_IP6_ADDRESS)) {
+		/* our address alone: the selector and the host's address are
+		 * a /128 whatever prefix length came with it */
+		struct evs_prefix p = in->ip6_addr;
+
+		p.plen = 128;
+		evs_session_set_inner(x->s, &p);
+	}
+	evs_session_set_remote_nets(x->s, nets, client_nets(in, nets));
 	x->offer = *in;		/* for `evsadm client show` */
 	x->pushed = true;
 	if ((in->has & MCF_BIT(MCF_SAVE_PASSWD)) && !in->save_passwd) {

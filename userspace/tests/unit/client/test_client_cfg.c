@@ -352,8 +352,8 @@ static struct {
 	unsigned n;
 	bool route_exists;		/* answer EEXIST to route adds */
 	bool nft_fails;
-	uint8_t within[4];
-	bool have_within;
+	uint8_t within[16];
+	bool have_within, within6;	/* answer addr_within (of IPv6) */
 } H;
 
 static void rec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -375,12 +375,22 @@ static unsigned f_ifindex(void *arg, const char *name)
 	       !strcmp(name, "c0") ? 3 : 0;
 }
 
-static int f_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
+/* An address of family as text (one of four rotating buffers). */
+static const char *ntop(int family, const uint8_t *a)
+{
+	static char buf[4][INET6_ADDRSTRLEN];
+	static unsigned k;
+	char *b = buf[k++ % 4];
+
+	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, a, b, INET6_ADDRSTRLEN);
+	return b;
+}
+
+static int f_addr(void *arg, bool add, unsigned ifindex, int family, const uint8_t *a,
 		  unsigned plen, struct evs_err *err)
 {
 	(void)arg;
-	rec("addr%c %u %u.%u.%u.%u/%u", add ? '+' : '-', ifindex, a[0], a[1], a[2],
-	    a[3], plen);
+	rec("addr%c %u %s/%u", add ? '+' : '-', ifindex, ntop(family, a), plen);
 	evs_errf(err, "ok");
 	return 0;
 }
@@ -388,17 +398,15 @@ static int f_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
 static int f_route(void *arg, bool add, const struct rtnl_route *r,
 		   struct evs_err *err)
 {
-	char s[40] = "", g[40] = "";
+	char s[64] = "", g[64] = "";
 
 	(void)arg;
 	if (r->has_src)
-		snprintf(s, sizeof(s), " src %u.%u.%u.%u", r->src[0], r->src[1],
-			 r->src[2], r->src[3]);
+		snprintf(s, sizeof(s), " src %s", ntop(r->family, r->src));
 	if (r->has_gw)
-		snprintf(g, sizeof(g), " via %u.%u.%u.%u", r->gw[0], r->gw[1],
-			 r->gw[2], r->gw[3]);
-	rec("route%c %u.%u.%u.%u/%u oif %u%s%s proto %u", add ? '+' : '-', r->dst[0],
-	    r->dst[1], r->dst[2], r->dst[3], r->plen, r->oif, g, s, r->proto);
+		snprintf(g, sizeof(g), " via %s", ntop(r->family, r->gw));
+	rec("route%c %s/%u oif %u%s%s proto %u", add ? '+' : '-', ntop(r->family, r->dst),
+	    r->plen, r->oif, g, s, r->proto);
 	if (add && H.route_exists) {
 		evs_errf(err, "File exists");
 		return -EEXIST;
@@ -406,26 +414,31 @@ static int f_route(void *arg, bool add, const struct rtnl_route *r,
 	return 0;
 }
 
-static int f_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
+static int f_route_get(void *arg, int family, const uint8_t *dst, struct rtnl_route *out,
 		       struct evs_err *err)
 {
 	(void)arg;
 	(void)err;
-	rec("get %u.%u.%u.%u", dst[0], dst[1], dst[2], dst[3]);
+	rec("get %s", ntop(family, dst));
 	memset(out, 0, sizeof(*out));
+	out->family = (uint8_t)family;
 	out->oif = 3;
 	out->has_gw = true;
-	memcpy(out->gw, (uint8_t[]){ 10, 99, 0, 1 }, 4);
+	if (family == AF_INET6)	/* a router's link-local address */
+		memcpy(out->gw, (uint8_t[16]){ 0xfe, 0x80, [15] = 1 }, 16);
+	else
+		memcpy(out->gw, (uint8_t[]){ 10, 99, 0, 1 }, 4);
 	return 0;
 }
 
-static int f_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[4])
+static int f_within(void *arg, int family, const uint8_t *net, unsigned plen,
+		    uint8_t *out)
 {
 	(void)arg;
-	rec("within %u.%u.%u.%u/%u", net[0], net[1], net[2], net[3], plen);
-	if (!H.have_within)
+	rec("within %s/%u", ntop(family, net), plen);
+	if (!H.have_within || (family == AF_INET6) != H.within6)
 		return -1;
-	memcpy(out, H.within, 4);
+	memcpy(out, H.within, family == AF_INET6 ? 16 : 4);
 	return 0;
 }
 
@@ -470,12 +483,14 @@ static struct evs_prefix pfx(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t
 	return p;
 }
 
+static const struct evs_prefix my_addr = { AF_INET, 32, { 10, 77, 0, 10 } };
+static const struct evs_prefix gw4 = { AF_INET, 32, { 198, 51, 100, 1 } };
+
 static struct clientcfg_req client_req(void)
 {
 	struct clientcfg_req r = {
-		.backend = &fake, .name = "test", .peer = "gw", .device = "evs0", .have_addr = true,
-		.addr = { 10, 77, 0, 10 }, .have_gateway = true,
-		.gateway = { 198, 51, 100, 1 },
+		.backend = &fake, .name = "test", .peer = "gw", .device = "evs0",
+		.addr = &my_addr, .gateway = &gw4,
 	};
 	return r;
 }
@@ -498,8 +513,10 @@ UNIT_TEST(client_mode_split_routes_installed_and_removed_in_reverse)
 	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net, &me), 0);
 	UNIT_ASSERT_EQ_INT(H.n, 2);
 	UNIT_ASSERT_EQ_INT(clientcfg_n_routes(c), 1);
-	UNIT_ASSERT(clientcfg_same_addr(c, true, r.addr));
-	UNIT_ASSERT(!clientcfg_same_addr(c, true, (uint8_t[]){ 10, 77, 0, 11 }));
+	UNIT_ASSERT(clientcfg_same_addr(c, r.addr, NULL));
+	UNIT_ASSERT(!clientcfg_same_addr(c, &me, &me));
+	me.addr[3] = 11;
+	UNIT_ASSERT(!clientcfg_same_addr(c, &me, NULL));
 	clientcfg_down(c);
 	expect_log(2, "route- 192.168.77.0/24 oif 7");
 	expect_log(3, "addr- 7 10.77.0.10/32");
@@ -573,7 +590,7 @@ UNIT_TEST(routes_shared_by_connections_go_with_the_last_one)
 	struct clientcfg *c;
 
 	host_reset();
-	r.have_addr = false;
+	r.addr = NULL;
 	r.network_extension = true;
 	c = clientcfg_up(&r);
 	UNIT_ASSERT_EQ_INT(H.n, 0);	/* network extension: no address */
@@ -751,7 +768,7 @@ UNIT_TEST(rtnl_address_message)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	static const uint8_t a[4] = { 10, 77, 0, 10 };
-	struct nlmsghdr *nlh = rtnl_build_addr(buf, true, 7, a, 32, 9);
+	struct nlmsghdr *nlh = rtnl_build_addr(buf, true, 7, AF_INET, a, 32, 9);
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct attrs t = { { 0 } };
 
@@ -761,7 +778,7 @@ UNIT_TEST(rtnl_address_message)
 	UNIT_ASSERT_EQ_INT(ifa->ifa_family, AF_INET);
 	UNIT_ASSERT_EQ_INT(mnl_attr_parse(nlh, sizeof(*ifa), keep_attr, &t), MNL_CB_OK);
 	UNIT_ASSERT_MEM_EQ(mnl_attr_get_payload(t.tb[IFA_LOCAL]), a, 4);
-	nlh = rtnl_build_addr(buf, false, 7, a, 32, 10);
+	nlh = rtnl_build_addr(buf, false, 7, AF_INET, a, 32, 10);
 	UNIT_ASSERT_EQ_INT(nlh->nlmsg_type, RTM_DELADDR);
 }
 
