@@ -60,8 +60,8 @@ static unsigned split_prefixes(const struct modecfg_net *split, unsigned n_split
 
 /* What a server session's client may reach: the split-include networks
  * of both families; a family without any is tunnelled whole (0.0.0.0/0, or
- * ::/0 for a group with an IPv6 pool) when the other has some; none at
- * all: 0 (a full tunnel). */
+ * ::/0 for a group with an IPv6 pool or IPv6 network-extension prefixes)
+ * when the other has some; none at all: 0 (a full tunnel). */
 static unsigned server_nets(const struct ezv_settings *eff,
 			    struct evs_prefix nets[EVS_SESSION_MAX_NETS])
 {
@@ -71,7 +71,8 @@ static unsigned server_nets(const struct ezv_settings *eff,
 		nets[n++] = eff->split6[i];
 	if (!n)
 		return 0;
-	if ((!eff->n_split || (!eff->n_split6 && eff->pool6[0])) &&
+	if ((!eff->n_split ||
+	     (!eff->n_split6 && (eff->pool6[0] || eff->n_nem_allow6))) &&
 	    n < EVS_SESSION_MAX_NETS) {
 		memset(&nets[n], 0, sizeof(nets[n]));
 		nets[n++].family = eff->n_split ? AF_INET6 : AF_INET;
@@ -140,7 +141,7 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 		z->st.refused[EZV_REFUSE_NO_ADDRESS]++;
 		return EVS_STEP_FAIL;
 	}
-	if (x->addr && !x->pool[0] && ezv_claim_add(x, x->addr, 32)) {
+	if (x->addr && !x->pool[0] && ezv_claim_addr(x, x->addr)) {
 		log_warn("%s: modecfg: too many claims for \"%s\"", evs_session_name(s),
 			 x->user);
 		return EVS_STEP_FAIL;
@@ -425,7 +426,7 @@ static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *id
 /* Quick mode as responder: which inner addresses may this client claim,
  * and what may it reach?  IDci, client mode: only its assigned address
  * (the engine checks it first against the inner address; this says the
- * same in policy terms).  Network extension: only networks its
+ * same in policy terms).  Network extension (IPv4 or IPv6): only networks its
  * group/user allow, never the gateway's split-include networks, a pool,
  * the tunnel's endpoints or another live session's network: the gateway
  * would route them to the client (RRI).  IDcr: what its policy tunnels. */
@@ -449,7 +450,13 @@ static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 		return ISAKMP_N_INVALID_ID_INFORMATION;
 	}
 	evs_prefix_str(idci, net_s, sizeof(net_s));
-	if (idci->family == AF_INET6) {
+	if (idci->family == AF_INET6 && x->eff.mode == EZV_MODE_NETWORK_EXTENSION &&
+	    !x->have_addr6) {
+		/* the client's IPv6 LAN, as an IPv4 one */
+		client = false;
+		if (!ezv_nem_claim(s, x, idci, &r))
+			goto idcr;
+	} else if (idci->family == AF_INET6) {
 		char as[EVS_PREFIX_STRLEN] = "none";
 
 		if (x->have_addr6 && evs_prefix_eq(idci, &x->addr6))
@@ -468,7 +475,7 @@ static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 		evs_errf(&r, "only its assigned address %s may be used", as);
 	} else {
 		client = false;
-		if (!ezv_nem_claim(s, x, evs_prefix_ip4_addr(idci), idci->plen, &r))
+		if (!ezv_nem_claim(s, x, idci, &r))
 			goto idcr;
 	}
 	evs_errf(why, "%s: user \"%s\" (group \"%s\") from %s may not claim IDci %s: %s",
