@@ -258,20 +258,26 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 
 /* What the gateway tunnels for us: its split include (IPv4) and
  * INTERNAL_IP6_SUBNET networks; a family without any is tunnelled whole
- * when the other has some (as server_nets says it); none at all: 0, a
- * full tunnel.  A family we have no address or LAN of gets no quick mode
- * (phase2.c pairs selectors of one family). */
-static unsigned client_nets(const struct modecfg *in,
+ * (as server_nets says it) when the other has some and we have something
+ * of that family (an address, or a LAN in network extension); none at
+ * all: 0, a full tunnel.  phase2.c pairs selectors of one family, so a
+ * family we have nothing of gets no quick mode. */
+static unsigned client_nets(const struct modecfg *in, const struct ike_peer *p,
 			    struct evs_prefix nets[EVS_SESSION_MAX_NETS])
 {
 	unsigned n = split_prefixes(in->split, in->n_split, nets);
 	unsigned n4 = n;
+	bool has[2] = { (in->has & MCF_BIT(MCF_IP4_ADDRESS)) != 0,
+			(in->has & MCF_BIT(MCF_IP6_ADDRESS)) != 0 };
 
 	for (unsigned i = 0; i < in->n_subnet6 && n < EVS_SESSION_MAX_NETS; i++) {
 		nets[n] = in->subnet6[i];
 		evs_prefix_clear_host(&nets[n++]);
 	}
-	if (n && (n4 == 0 || n4 == n) && n < EVS_SESSION_MAX_NETS) {
+	for (unsigned i = 0; p && p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION &&
+			     i < p->n_local_nets; i++)
+		has[p->local_nets[i].family == AF_INET6] = true;
+	if (n && (n4 == 0 || n4 == n) && has[n4 != 0] && n < EVS_SESSION_MAX_NETS) {
 		memset(&nets[n], 0, sizeof(nets[n]));
 		nets[n++].family = n4 ? AF_INET6 : AF_INET;
 	}
@@ -302,7 +308,8 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 		p.plen = 128;
 		evs_session_set_inner(x->s, &p);
 	}
-	evs_session_set_remote_nets(x->s, nets, client_nets(in, nets));
+	evs_session_set_remote_nets(x->s, nets,
+				    client_nets(in, ezv_client_peer(x->z, x->s), nets));
 	x->offer = *in;		/* for `evsadm client show` */
 	x->pushed = true;
 	if ((in->has & MCF_BIT(MCF_SAVE_PASSWD)) && !in->save_passwd) {

@@ -90,6 +90,18 @@ UNIT_TEST(peer_client_settings_load)
 	UNIT_ASSERT_EQ_INT(p->n_remote_nets, 1);
 	UNIT_ASSERT_EQ_INT(p->remote_nets[0].addr[0], 192);
 	UNIT_ASSERT_EQ_STR(p->addr_device, "dummy0");
+	UNIT_ASSERT(!p->ipv6_off);
+	ike_conf_free(&cfg);
+
+	/* network extension with an IPv6 LAN; IPv6 not asked for */
+	UNIT_ASSERT_EQ_INT(load("    ezvpn-mode network-extension\n"
+				"    local-network 2001:db8:200::/64\n"
+				"    ipv6 off\n", &cfg, &err), 0);
+	p = &cfg.ike.peers[0];
+	UNIT_ASSERT_EQ_INT(p->n_local_nets, 1);
+	UNIT_ASSERT_EQ_INT(p->local_nets[0].family, AF_INET6);
+	UNIT_ASSERT_EQ_INT(p->local_nets[0].plen, 64);
+	UNIT_ASSERT(p->ipv6_off);
 	ike_conf_free(&cfg);
 
 	/* defaults: client mode, nothing configured */
@@ -106,7 +118,10 @@ UNIT_TEST(peer_client_settings_errors_carry_file_and_line)
 {
 	expect_error("    local-network 10.77.200.1/24\n", 4,
 		     "has host bits set (the network is 10.77.200.0/24)");
-	expect_error("    local-network 2001:db8::/32\n", 4, "only IPv4 networks");
+	/* client mode hides the LAN behind its address: IPv6 has no PAT */
+	expect_error("    local-network 10.77.200.0/24\n    local-network 2001:db8::/32\n",
+		     5, "peer gw: an IPv6 local-network needs 'ezvpn-mode network-extension'");
+	expect_error("    ipv6 maybe\n", 4, "maybe");
 	expect_error("    remote-network 2001:db8::1/32\n", 4, "the network is 2001:db8::/32");
 	expect_error("    local-network 10.77.200.0/33\n", 4, "bad prefix length");
 	expect_error("    local-network nowhere\n", 4, "not an IPv4 or IPv6 address");
@@ -672,6 +687,112 @@ UNIT_TEST(client_mode_pat_hides_the_lan_behind_the_assigned_address)
 	c = clientcfg_up(&r);
 	clientcfg_down(c);
 	UNIT_ASSERT_EQ_INT(H.n, 0);
+}
+
+static struct evs_prefix pfx6(const char *text, uint8_t plen)
+{
+	struct evs_prefix p = { .family = AF_INET6, .plen = plen };
+
+	UNIT_ASSERT_EQ_INT(inet_pton(AF_INET6, text, p.addr), 1);
+	return p;
+}
+
+UNIT_TEST(client_mode_ipv6_address_and_split_route_beside_ipv4)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix me6 = pfx6("2001:db8:99::5", 128), net6 = pfx6("2001:db8:77::", 64);
+	struct evs_prefix net = pfx(192, 168, 77, 0, 24), me = pfx(10, 77, 0, 10, 32);
+	struct clientcfg *c;
+
+	host_reset();
+	r.addr6 = &me6;
+	c = clientcfg_up(&r);
+	UNIT_ASSERT(c != NULL);
+	expect_log(0, "addr+ 7 10.77.0.10/32");
+	expect_log(1, "addr+ 7 2001:db8:99::5/128");
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net, &me), 0);
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 6, &net6, &me6), 0);
+	/* each family's route takes that family's address as its source */
+	expect_log(2, "route+ 192.168.77.0/24 oif 7 src 10.77.0.10 proto 78");
+	expect_log(3, "route+ 2001:db8:77::/64 oif 7 src 2001:db8:99::5 proto 78");
+	UNIT_ASSERT_EQ_INT(H.n, 4);
+	UNIT_ASSERT(clientcfg_same_addr(c, &me, &me6));
+	UNIT_ASSERT(!clientcfg_same_addr(c, &me, NULL));	/* the IPv6 one differs */
+	clientcfg_route_del(c, 6);
+	expect_log(4, "route- 2001:db8:77::/64 oif 7");
+	clientcfg_down(c);
+	expect_log(5, "route- 192.168.77.0/24");
+	expect_log(6, "addr- 7 2001:db8:99::5/128");
+	expect_log(7, "addr- 7 10.77.0.10/32");
+	UNIT_ASSERT_EQ_INT(H.n, 8);
+}
+
+UNIT_TEST(ipv6_full_tunnel_over_ipv6_keeps_the_gateway_outside)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix me6 = pfx6("2001:db8:99::5", 128), any6 = pfx6("::", 0);
+	struct evs_prefix gw6 = pfx6("2001:db8:1::1", 128), any = pfx(0, 0, 0, 0, 0);
+	struct clientcfg *c;
+
+	host_reset();
+	r.addr = NULL;
+	r.addr6 = &me6;
+	r.gateway = &gw6;
+	c = clientcfg_up(&r);
+	expect_log(0, "addr+ 7 2001:db8:99::5/128");
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &any6, &me6), 0);
+	expect_log(1, "get 2001:db8:1::1");
+	expect_log(2, "route+ 2001:db8:1::1/128 oif 3 via fe80::1 proto 78");
+	expect_log(3, "route+ ::/1 oif 7 src 2001:db8:99::5 proto 78");
+	expect_log(4, "route+ 8000::/1 oif 7 src 2001:db8:99::5 proto 78");
+	UNIT_ASSERT_EQ_INT(H.n, 5);
+	/* an IPv4 full tunnel beside it: no address of ours, no source; the
+	 * IPv6 gateway needs no IPv4 host route */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 6, &any, NULL), 0);
+	expect_log(5, "route+ 0.0.0.0/1 oif 7 proto 78");
+	expect_log(6, "route+ 128.0.0.0/1 oif 7 proto 78");
+	UNIT_ASSERT_EQ_INT(H.n, 7);
+	for (unsigned i = 0; i < H.n; i++)
+		UNIT_ASSERT(!strstr(H.log[i], "::/0") && !strstr(H.log[i], "0.0.0.0/0"));
+	/* the gateway itself as an IPv6 selector needs no route */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 7, &gw6, NULL), 0);
+	UNIT_ASSERT_EQ_INT(H.n, 7);
+	clientcfg_down(c);
+	expect_log(7, "route- 128.0.0.0/1");
+	expect_log(8, "route- 0.0.0.0/1");
+	expect_log(9, "route- 8000::/1");
+	expect_log(10, "route- ::/1");
+	expect_log(11, "route- 2001:db8:1::1/128 oif 3 via fe80::1");
+	expect_log(12, "addr- 7 2001:db8:99::5/128");
+	UNIT_ASSERT_EQ_INT(H.n, 13);
+}
+
+UNIT_TEST(network_extension_ipv6_lan_source_from_its_own_family)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix lan6 = pfx6("2001:db8:200::", 64), net6 = pfx6("2001:db8:77::", 64);
+	struct evs_prefix lans[2] = { pfx(10, 77, 200, 0, 24), lan6 };
+	struct clientcfg *c;
+
+	host_reset();
+	r.network_extension = true;
+	r.lans = lans;
+	r.n_lans = 2;
+	H.have_within = H.within6 = true;
+	memcpy(H.within, pfx6("2001:db8:200::1", 128).addr, 16);
+	c = clientcfg_up(&r);
+	UNIT_ASSERT_EQ_INT(H.n, 0);	/* no address, no PAT */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net6, &lan6), 0);
+	expect_log(0, "within 2001:db8:200::/64");
+	expect_log(1, "route+ 2001:db8:77::/64 oif 7 src 2001:db8:200::1 proto 78");
+	/* an IPv4 route asks for an IPv4 source (the host has none here) */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 6, &lans[0], &lans[0]), 0);
+	expect_log(2, "within 10.77.200.0/24");
+	expect_log(3, "route+ 10.77.200.0/24 oif 7 proto 78");
+	clientcfg_down(c);
+	expect_log(4, "route- 10.77.200.0/24");
+	expect_log(5, "route- 2001:db8:77::/64");
+	UNIT_ASSERT_EQ_INT(H.n, 6);
 }
 
 UNIT_TEST(no_evs_device_no_configuration)
