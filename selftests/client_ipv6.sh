@@ -12,8 +12,8 @@
 #  3. network extension with an IPv6 LAN (2001:db8:200::/64 beside
 #     10.77.200.0/24): the gateway installs the RRI route for the IPv6 LAN
 #     and takes it away at teardown; the LAN host and the client's LAN
-#     reach each other; a claim of the gateway's own split-include network
-#     is refused as for IPv4.
+#     reach each other; a claim of the gateway's own LAN is refused as for
+#     IPv4.
 #  An IPv6 local-network in client mode is a configuration error (no PAT
 #  for IPv6).
 #   cli c0 198.51.100.2 2001:db8:1::2 -- s0 198.51.100.1 2001:db8:1::1 srv
@@ -177,8 +177,8 @@ ip -n "$cli" link set h0 up
 ike_conf_client "" server=2001:db8:1::1 peer="ezvpn-mode network-extension" \
 	peer="local-network 2001:db8:77::/64" >"$IKE_TMP/client.conf"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || tap_fail "3: client starts"
-tap_check "3: claim of 2001:db8:77::/64 refused (the gateway's split-include)" \
-	ike_wait_log server "may not claim IDci 2001:db8:77::/64: .*overlaps the gateway's split-include" 90
+tap_check "3: claim of the gateway's LAN 2001:db8:77::/64 refused" \
+	ike_wait_log server "may not claim IDci 2001:db8:77::/64: outside every IPv6 .network-extension allow. prefix" 90
 tap_check_fails "3: no RRI route for it" rri6 2001:db8:77::/64
 ike_stop client
 rm -rf "$IKE_TMP/client.state"
