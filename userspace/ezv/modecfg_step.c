@@ -409,7 +409,7 @@ static void modecfg_end(struct evs_session *s, void **state)
  * policies for the split-include networks only (modecfg_begin). */
 static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *idcr)
 {
-	uint32_t a = evs_prefix_ip4_addr(idcr), m = idcr->plen ? 0xffffffffu << (32 - idcr->plen) : 0;
+	uint32_t a, m;
 
 	if (idcr->family == AF_INET6) {
 		if (!x->eff.n_split6 || !idcr->plen)
@@ -419,8 +419,11 @@ static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *id
 				return true;
 		return false;
 	}
-	if (idcr->family != AF_INET)
+	if (idcr->family != AF_INET || idcr->plen > 32)
 		return false;
+	/* the mask only now: an IPv6 length would shift by a negative count */
+	a = evs_prefix_ip4_addr(idcr);
+	m = idcr->plen ? 0xffffffffu << (32 - idcr->plen) : 0;
 	if (!x->eff.n_split || !idcr->plen)
 		return true;
 	for (unsigned i = 0; i < x->eff.n_split; i++)

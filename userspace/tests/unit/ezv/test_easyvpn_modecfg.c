@@ -333,6 +333,19 @@ UNIT_TEST(ack_and_request_types)
 	UNIT_ASSERT_EQ_INT(d.requested, req.requested);
 	UNIT_ASSERT_EQ_STR(d.app_version, "evs-client");
 	UNIT_ASSERT_EQ_INT(d.has, MCF_BIT(MCF_APP_VERSION));
+	UNIT_ASSERT(!(d.requested & MCF_BIT(MCF_IP6_ADDRESS)));
+	isakmp_buf_free(&b);
+
+	/* with IPv6: an empty INTERNAL_IP6_ADDRESS asks for one (as
+	 * strongSwan's vips ::), with IPv6 DNS and networks */
+	modecfg_client_request(&req, "evs-client", true);
+	isakmp_buf_init(&b);
+	modecfg_encode_types(&b, req.requested, &req);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REQUEST, &d, &err), 0);
+	UNIT_ASSERT(d.requested & MCF_BIT(MCF_IP6_ADDRESS));
+	UNIT_ASSERT(d.requested & MCF_BIT(MCF_IP6_DNS));
+	UNIT_ASSERT(d.requested & MCF_BIT(MCF_IP6_SUBNET));
+	UNIT_ASSERT(!(d.has & MCF_BIT(MCF_IP6_ADDRESS)));
 	isakmp_buf_free(&b);
 }
 
