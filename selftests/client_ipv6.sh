@@ -26,20 +26,6 @@
 ike_init
 ike_users || skip_all "evsadm user add failed"
 
-# topo: the IPv4 test topology and IPv6 beside it.
-topo() {
-	ike_topology
-	for ns in "$cli" "$srv" "$lan"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-	done
-	ip -n "$cli" addr add 2001:db8:1::2/64 dev c0 nodad
-	ip -n "$srv" addr add 2001:db8:1::1/64 dev s0 nodad
-	ip -n "$srv" addr add 2001:db8:77::1/64 dev lan0 nodad
-	ip -n "$lan" addr add 2001:db8:77::2/64 dev eth0 nodad
-	ip -n "$lan" -6 route add default via 2001:db8:77::1
-	ip netns exec "$srv" sysctl -qw net.ipv6.conf.all.forwarding=1
-}
 
 # server_conf SPLIT6 [ARG...]: the gateway on both families with an IPv6
 # pool (routed, outside the LAN); SPLIT6 is added to the split-include.
@@ -107,7 +93,8 @@ fi
 tap_diag <"$IKE_TMP/bad.log"
 
 # ---- 1: IPv6 transport, split tunnel of both families --------------------------------
-topo
+ike_topology
+ike_ipv6_beside
 server_conf 2001:db8:77::/64 >"$IKE_TMP/server.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "gateway does not start"
 ike_conf_client "" server=2001:db8:1::1 >"$IKE_TMP/client.conf"
