@@ -912,29 +912,29 @@ static int peer_connect(const struct cfg_node *c, struct ike_peer *p,
 	return 0;
 }
 
-static int peer_firewall(const struct cfg_node *c, struct ike_peer *p,
-			 struct peer_tmp *t, struct evs_err *err)
+/* "WORD on|off": *off says which. */
+static int on_off(const struct cfg_node *c, bool *off, struct evs_err *err)
 {
 	static const char *const how[] = { "on", "off", NULL };
 	int m;
 
 	if (cfg_nargs(c, 2, 2, err) < 0 || (m = cfg_choice(c, 1, how, err)) < 0)
 		return -1;
-	p->firewall_off = m == 1;
+	*off = m == 1;
 	return 0;
+}
+
+static int peer_firewall(const struct cfg_node *c, struct ike_peer *p,
+			 struct peer_tmp *t, struct evs_err *err)
+{
+	return on_off(c, &p->firewall_off, err);
 }
 
 /* ipv6 on|off: ask mode config for IPv6 too (on) */
 static int peer_ipv6(const struct cfg_node *c, struct ike_peer *p,
 		     struct peer_tmp *t, struct evs_err *err)
 {
-	static const char *const how[] = { "on", "off", NULL };
-	int m;
-
-	if (cfg_nargs(c, 2, 2, err) < 0 || (m = cfg_choice(c, 1, how, err)) < 0)
-		return -1;
-	p->ipv6_off = m == 1;
-	return 0;
+	return on_off(c, &p->ipv6_off, err);
 }
 
 /* firewall-allow tcp|udp|icmp|any [PORT] [from NET/LEN], or
