@@ -105,6 +105,8 @@ void evs_rri_sync(struct evs_conn_net *cn);
 int evs_rri_apply(struct evs_conn_net *cn, const struct evs_rri_obj *o,
 		  bool add);
 int evs_rri_proxy_arp_set(struct evs_conn_net *cn, int ifindex, bool on);
+/* Can IPv6 objects go on device @ifindex now (running, IPv6 on)? */
+bool evs_rri_dev_ipv6_on(struct net *net, int ifindex);
 /* ... and the bookkeeping around it (en->lock held). */
 int evs_rri_alen(u16 family);
 void evs_rri_notify(struct evs_conn_net *cn, struct evs_rri_obj *o, u8 op);

@@ -525,7 +525,7 @@ static int evs_rri_inetaddr_event(struct notifier_block *nb,
  * item then compares each IPv6 object with its device: off means flushed,
  * on again (an address came back, the device runs) means reinstall.
  */
-static bool evs_rri_dev_ipv6_on(struct net *net, int ifindex)
+bool evs_rri_dev_ipv6_on(struct net *net, int ifindex)
 {
 	struct net_device *dev;
 	struct inet6_dev *idev;

@@ -189,9 +189,11 @@ static int evs_rri_parp_dev(struct net_device *dev, u16 family,
 		return 0;
 	}
 	idev = __in6_dev_get(dev);
-	if (!idev) {
-		NL_SET_ERR_MSG_ATTR(extack, a, "device has no IPv6 configuration");
-		return -EINVAL;
+	/* Not an error either: kept, and put on when IPv6 comes (evs_rri_add). */
+	if (!idev || !evs_rri_dev_ipv6_on(dev_net(dev), dev->ifindex)) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "warning: IPv6 is off on this device; the proxy NDP entry goes on when it comes on");
+		return 0;
 	}
 	if (!READ_ONCE(idev->cnf.forwarding))
 		NL_SET_ERR_MSG_ATTR(extack, a,
@@ -310,9 +312,21 @@ static struct evs_rri_obj *evs_rri_find(struct evs_conn_net *cn,
 	return NULL;
 }
 
+/* An IPv6 proxy entry on a LAN device where IPv6 is off (down, no IPv6
+ * configuration yet, disable_ipv6): the kernel would refuse it now, and
+ * the device's IPv6 coming on (an address) reinstalls pending objects
+ * (rri.c), so keep it pending rather than fail the client's connection.
+ */
+static bool evs_rri_wait_for_ipv6(struct net *net, const struct evs_rri_obj *o)
+{
+	return o->kind == EVS_RRI_PARP && o->family == AF_INET6 &&
+	       !evs_rri_dev_ipv6_on(net, o->ifindex);
+}
+
 /* Common add: record the intent, install it, and keep it only if the
- * kernel took it.  The handler holds io_lock throughout, so the object
- * stays allocated even if its connection is torn down meanwhile.
+ * kernel took it (or, see above, will take it later).  The handler holds
+ * io_lock throughout, so the object stays allocated even if its
+ * connection is torn down meanwhile.
  */
 static int evs_rri_add(struct genl_info *info, struct evs_rri_obj *key,
 		       struct nlattr *conn_attr, const char *dup_msg,
@@ -352,6 +366,10 @@ static int evs_rri_add(struct genl_info *info, struct evs_rri_obj *key,
 	evs_rri_count(conn, o, 1);
 	mutex_unlock(&en->lock);
 
+	if (evs_rri_wait_for_ipv6(genl_info_net(info), o)) {
+		mutex_unlock(&cn->io_lock);
+		return 0;
+	}
 	err = evs_rri_apply(cn, o, true);
 
 	mutex_lock(&en->lock);

@@ -23,20 +23,11 @@ ike_init
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
 ike_topology
 # IPv6 beside IPv4: outer 2001:db8:1::/64, LAN 2001:db8:77::/64
-for ns in "$cli" "$srv" "$lan"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-done
+ike_ipv6_beside
 ip netns exec "$cli" sysctl -qw net.ipv6.conf.c0.accept_dad=0
 ip netns exec "$srv" sysctl -qw net.ipv6.conf.s0.accept_dad=0
 ip netns exec "$srv" sysctl -qw net.ipv6.conf.lan0.accept_dad=0
 ip netns exec "$lan" sysctl -qw net.ipv6.conf.eth0.accept_dad=0
-ip -n "$cli" addr add 2001:db8:1::2/64 dev c0 nodad
-ip -n "$srv" addr add 2001:db8:1::1/64 dev s0 nodad
-ip -n "$srv" addr add 2001:db8:77::1/64 dev lan0 nodad
-ip -n "$lan" addr add 2001:db8:77::2/64 dev eth0 nodad
-ip -n "$lan" -6 route add default via 2001:db8:77::1
-ip netns exec "$srv" sysctl -qw net.ipv6.conf.all.forwarding=1
 ip netns exec "$srv" sysctl -qw net.ipv6.conf.lan0.proxy_ndp=1
 
 ezv_server_conf >"$IKE_TMP/server.conf"

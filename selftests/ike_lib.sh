@@ -65,6 +65,22 @@ ike_topology_nat() {
 	ike_lan_and_devices
 }
 
+# ike_ipv6_beside: IPv6 beside ike_topology's IPv4: the outer segment
+# 2001:db8:1::/64 (cli ::2, srv ::1), the LAN 2001:db8:77::/64 (srv ::1,
+# lan ::2 routing through srv), no DAD, forwarding on the gateway.
+ike_ipv6_beside() {
+	for ns in "$cli" "$srv" "$lan"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	done
+	ip -n "$cli" addr add 2001:db8:1::2/64 dev c0 nodad
+	ip -n "$srv" addr add 2001:db8:1::1/64 dev s0 nodad
+	ip -n "$srv" addr add 2001:db8:77::1/64 dev lan0 nodad
+	ip -n "$lan" addr add 2001:db8:77::2/64 dev eth0 nodad
+	ip -n "$lan" -6 route add default via 2001:db8:77::1
+	ip netns exec "$srv" sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
 ike_lan_and_devices() {
 	routed_lan "$srv" "$lan" lan0 eth0 192.168.77
 	for ns in "$cli" "$srv"; do

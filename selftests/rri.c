@@ -766,6 +766,65 @@ TEST_F_TIMEOUT(rri, ipv6_off_and_on_and_down_up_reinstall, 180)
 		TH_LOG("route not back after IPv6 came back on evs0");
 }
 
+/* A proxy NDP entry for a LAN device without IPv6 yet (an MTU under 1280
+ * leaves it no IPv6 configuration at all; disable_ipv6) is kept, not
+ * refused, and goes on when the device gets IPv6 and an address; the
+ * connection's removal takes it away even if it never went on. */
+TEST_F_TIMEOUT(rri, proxy_ndp_waits_for_ipv6_on_the_lan_device, 180)
+{
+	struct dump d;
+
+	ASSERT_EQ(0, evs_sh("sysctl -qw net.ipv6.conf.all.forwarding=1 && "
+			    "ip link set lan0 mtu 1200"));
+	ASSERT_EQ(0, conn_add(&self->nl, 1, NULL));
+	ASSERT_EQ(0, parp_cmd(&self->nl, EVS_CMD_PROXY_ARP_ADD, LAN6 "200",
+			      "lan0", 1)) TH_LOG("%s", self->nl.err_msg);
+	EXPECT_NE(NULL, strstr(self->nl.err_msg, "IPv6 is off on this device"))
+		TH_LOG("warning: %s", self->nl.err_msg);
+	EXPECT_FALSE(proxy6_shown(LAN6 "200"));
+	ASSERT_EQ(0, dump(&self->nl, EVS_CMD_PROXY_ARP_GET, &d));
+	EXPECT_EQ(1, d.n);
+	/* IPv6 comes with the MTU, and an address */
+	ASSERT_EQ(0, evs_sh("ip link set lan0 mtu 1500 && "
+			    "ip addr add " LAN6 "1/64 dev lan0 nodad"));
+	EXPECT_EQ(0, evs_sh("for i in $(seq 50); do "
+			    "ip -6 neigh show proxy " LAN6 "200 | grep -q lan0 "
+			    "&& exit 0; sleep 0.1; done; exit 1"))
+		TH_LOG("proxy NDP entry not installed once lan0 had IPv6");
+	EXPECT_TRUE(proxy6_shown(LAN6 "200"));
+
+	/* disable_ipv6 at install time: the same */
+	ASSERT_EQ(0, evs_sh("sysctl -qw net.ipv6.conf.lan0.disable_ipv6=1"));
+	ASSERT_EQ(0, parp_cmd(&self->nl, EVS_CMD_PROXY_ARP_ADD, LAN6 "201",
+			      "lan0", 1)) TH_LOG("%s", self->nl.err_msg);
+	EXPECT_FALSE(proxy6_shown(LAN6 "201"));
+	ASSERT_EQ(0, evs_sh("sysctl -qw net.ipv6.conf.lan0.disable_ipv6=0 && "
+			    "ip addr add " LAN6 "1/64 dev lan0 nodad"));
+	EXPECT_EQ(0, evs_sh("for i in $(seq 50); do "
+			    "ip -6 neigh show proxy " LAN6 "201 | grep -q lan0 "
+			    "&& exit 0; sleep 0.1; done; exit 1"))
+		TH_LOG("proxy NDP entry not installed once IPv6 came on");
+	EXPECT_TRUE(proxy6_shown(LAN6 "200"));
+
+	ASSERT_EQ(0, conn_cmd(&self->nl, EVS_CMD_CONN_DEL, 1));
+	EXPECT_EQ(0, evs_sh("test -z \"$(ip -6 neigh show proxy)\""));
+	ASSERT_EQ(0, dump(&self->nl, EVS_CMD_PROXY_ARP_GET, &d));
+	EXPECT_EQ(0, d.n);
+
+	/* one that never went on goes with its connection too */
+	ASSERT_EQ(0, conn_add(&self->nl, 2, NULL));
+	ASSERT_EQ(0, evs_sh("ip link set lan0 mtu 1200"));
+	ASSERT_EQ(0, parp_cmd(&self->nl, EVS_CMD_PROXY_ARP_ADD, LAN6 "202",
+			      "lan0", 2));
+	ASSERT_EQ(0, conn_cmd(&self->nl, EVS_CMD_CONN_DEL, 2));
+	ASSERT_EQ(0, evs_sh("ip link set lan0 mtu 1500 && "
+			    "ip addr add " LAN6 "1/64 dev lan0 nodad"));
+	usleep(500 * 1000);
+	EXPECT_FALSE(proxy6_shown(LAN6 "202"));
+	ASSERT_EQ(0, dump(&self->nl, EVS_CMD_PROXY_ARP_GET, &d));
+	EXPECT_EQ(0, d.n);
+}
+
 /* --- events ---------------------------------------------------------------- */
 
 TEST_F_TIMEOUT(rri, events_for_routes_arp_and_connections, 180)

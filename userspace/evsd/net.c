@@ -139,6 +139,33 @@ static void dump(struct net *n, const uint8_t *buf, size_t len)
 	close(fd);
 }
 
+/* Does a peer block (the client role) name an IPv6 server? */
+static bool peers_use_ipv6(const struct ike_config *ike)
+{
+	for (size_t i = 0; i < ike->n_peers; i++) {
+		const struct ike_peer *p = &ike->peers[i];
+
+		if (p->server.ss_family == AF_INET6)
+			return true;
+		for (unsigned j = 0; j < p->n_servers; j++)
+			if (p->servers[j].ss_family == AF_INET6)
+				return true;
+	}
+	return false;
+}
+
+/* A wildcard IKE socket and its NAT-T one, given to evs.ko. */
+static int open_wildcard(struct net *n, struct net *old,
+			 const struct sockaddr_storage *any, uint16_t port,
+			 uint16_t nport, struct evs_err *err)
+{
+	if (open_one(n, old, any, port, false, err) < 0 ||
+	    open_one(n, old, any, nport, true, err) < 0)
+		return -1;
+	n->s[n->n - 1].attach = true;
+	return 0;
+}
+
 /* The sockets for ike into n, taking over those of old that fit. */
 static int net_build(struct net *n, struct net *old, const struct ike_config *ike,
 		     struct evs_err *err)
@@ -154,11 +181,13 @@ static int net_build(struct net *n, struct net *old, const struct ike_config *ik
 	any.ss_family = AF_INET;
 	memset(&any6, 0, sizeof(any6));
 	any6.ss_family = AF_INET6;
+	/* Without listen addresses: every IPv4 address, and every IPv6 one
+	 * too when a client's gateway is reached over IPv6 (a gateway
+	 * listens on IPv6 only when told to). */
 	if (!ike->n_listen) {
-		if (open_one(n, old, &any, port, false, err) < 0 ||
-		    open_one(n, old, &any, nport, true, err) < 0)
+		if (open_wildcard(n, old, &any, port, nport, err) < 0 ||
+		    (peers_use_ipv6(ike) && open_wildcard(n, old, &any6, port, nport, err) < 0))
 			goto fail;
-		n->s[n->n - 1].attach = true;
 		return 0;
 	}
 	for (unsigned i = 0; i < ike->n_listen; i++) {

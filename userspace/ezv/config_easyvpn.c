@@ -222,7 +222,8 @@ static int parse_hex(const struct cfg_node *n, uint8_t *buf, size_t max,
 	return 0;
 }
 
-/* network-extension allow NET/LEN ...: more lines in one block add up. */
+/* network-extension allow NET/LEN ...: more lines in one block add up;
+ * IPv4 and IPv6 networks. */
 static int parse_nem_allow(const struct cfg_node *n, struct ezv_settings *s,
 			   struct evs_err *err)
 {
@@ -231,10 +232,27 @@ static int parse_nem_allow(const struct cfg_node *n, struct ezv_settings *s,
 	if (n->argc < 3)
 		return cfg_error(err, n, "\"network-extension allow\" needs at least one NET/LEN");
 	if (!(s->has & EZV_BIT(EZV_NEM_ALLOW)))
-		s->n_nem_allow = 0;
+		s->n_nem_allow = s->n_nem_allow6 = 0;
 	for (unsigned i = 2; i < n->argc; i++) {
 		struct modecfg_net *net;
 
+		if (strchr(n->argv[i], ':')) {
+			struct evs_prefix *p6 = &s->nem_allow6[s->n_nem_allow6];
+			struct evs_inaddr p;
+			struct evs_err e;
+
+			if (s->n_nem_allow6 == EZV_NEM_MAX)
+				return cfg_error(err, n, "more than %d IPv6 network-extension "
+						 "prefixes", EZV_NEM_MAX);
+			if (evs_parse_prefix(n->argv[0], n->argv[i], AF_INET6, true, &p, &e))
+				return cfg_error(err, n, "%s", e.msg);
+			memset(p6, 0, sizeof(*p6));
+			p6->family = AF_INET6;
+			p6->plen = p.plen;
+			memcpy(p6->addr, p.a, 16);
+			s->n_nem_allow6++;
+			continue;
+		}
 		if (s->n_nem_allow == EZV_NEM_MAX)
 			return cfg_error(err, n, "more than %d network-extension prefixes",
 					 EZV_NEM_MAX);
@@ -831,7 +849,8 @@ static int check_nem(const struct cfg_node *where, const struct easyvpn_config *
 {
 	struct evs_err why;
 
-	if (need_list && eff->mode == EZV_MODE_NETWORK_EXTENSION && !eff->n_nem_allow)
+	if (need_list && eff->mode == EZV_MODE_NETWORK_EXTENSION && !eff->n_nem_allow &&
+	    !eff->n_nem_allow6)
 		return cfg_error(err, where, "%s \"%s\": mode network-extension needs "
 				 "\"network-extension allow NET/LEN ...\" (the networks its "
 				 "clients may bring)", what, name);
@@ -845,6 +864,16 @@ static int check_nem(const struct cfg_node *where, const struct easyvpn_config *
 					 "%u.%u.%u.%u/%u %s", what, name, a->addr >> 24,
 					 (a->addr >> 16) & 255, (a->addr >> 8) & 255, a->addr & 255,
 					 mask_plen(a->mask), why.msg);
+	}
+	for (unsigned i = 0; i < eff->n_nem_allow6; i++) {
+		struct ezv_settings probe = *eff;
+		char s[EVS_PREFIX_STRLEN];
+
+		probe.mode = EZV_MODE_NETWORK_EXTENSION;
+		if (ezv_nem_check6(&probe, c->pools6, &eff->nem_allow6[i], &why))
+			return cfg_error(err, where, "%s \"%s\": network-extension allow %s %s",
+					 what, name, evs_prefix_str(&eff->nem_allow6[i], s,
+								    sizeof(s)), why.msg);
 	}
 	return 0;
 }

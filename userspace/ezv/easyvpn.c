@@ -533,9 +533,10 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	}
 	z->ike = ike;
 	z->cfg = cfg;
+	ezv_claims_init(&z->claims);
 	if (htab_init(&z->by_id) || htab_init(&z->by_user) || htab_init(&z->user_heads) ||
 	    htab_init(&z->by_login) || htab_init(&z->by_addr) || htab_init(&z->by_acct) ||
-	    htab_init(&z->by_conn) || ezv_claims_init(&z->claims)) {
+	    htab_init(&z->by_conn)) {
 		evs_errf(err, "out of memory");
 		goto fail;
 	}

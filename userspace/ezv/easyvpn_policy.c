@@ -69,7 +69,9 @@ void ezv_merge(const struct ezv_settings *group, const struct ezv_settings *user
 	TAKE(EZV_IDLE_TIMEOUT, out->idle_timeout = user->idle_timeout);
 	TAKE(EZV_SESSION_TIMEOUT, out->session_timeout = user->session_timeout);
 	TAKE(EZV_NEM_ALLOW, out->n_nem_allow = user->n_nem_allow;
-	     memcpy(out->nem_allow, user->nem_allow, sizeof(out->nem_allow)));
+	     memcpy(out->nem_allow, user->nem_allow, sizeof(out->nem_allow));
+	     out->n_nem_allow6 = user->n_nem_allow6;
+	     memcpy(out->nem_allow6, user->nem_allow6, sizeof(out->nem_allow6)));
 	TAKE(EZV_FIREWALL_AYT, out->fw_are_you_there = user->fw_are_you_there);
 	out->has = group->has | user->has;
 }
@@ -132,6 +134,46 @@ int ezv_nem_check(const struct ezv_settings *eff, const struct pool_set *pools,
 		}
 	if (pools && pool_overlaps(pools, net, last, pool, sizeof(pool))) {
 		evs_errf(why, "overlaps address pool \"%s\"", pool);
+		return -1;
+	}
+	return 0;
+}
+
+static bool prefixes_overlap(const struct evs_prefix *a, const struct evs_prefix *b)
+{
+	return evs_prefix_within(a, b) || evs_prefix_within(b, a);
+}
+
+int ezv_nem_check6(const struct ezv_settings *eff, const struct pool6_set *pools6,
+		   const struct evs_prefix *net, struct evs_err *why)
+{
+	char s[EVS_PREFIX_STRLEN];
+	bool inside = false;
+
+	if (net->family != AF_INET6 || net->plen > 128) {
+		evs_errf(why, "not an IPv6 network");
+		return -1;
+	}
+	if (eff->mode != EZV_MODE_NETWORK_EXTENSION) {
+		evs_errf(why, "network extension is not allowed (mode client)");
+		return -1;
+	}
+	for (unsigned i = 0; i < eff->n_nem_allow6 && !inside; i++)
+		inside = evs_prefix_within(net, &eff->nem_allow6[i]);
+	if (!inside) {
+		evs_errf(why, eff->n_nem_allow6 ? "outside every IPv6 `network-extension "
+						     "allow` prefix"
+						   : "no IPv6 `network-extension allow` prefix");
+		return -1;
+	}
+	for (unsigned i = 0; i < eff->n_split6; i++)
+		if (prefixes_overlap(net, &eff->split6[i])) {
+			evs_errf(why, "overlaps the gateway's split-include %s",
+				 evs_prefix_str(&eff->split6[i], s, sizeof(s)));
+			return -1;
+		}
+	if (pools6 && pool6_overlaps(pools6, net)) {
+		evs_errf(why, "overlaps an IPv6 address pool");
 		return -1;
 	}
 	return 0;

@@ -102,8 +102,9 @@ struct ezv_settings {
 	uint32_t session_timeout;		/* seconds a session may last, 0 = any */
 	/* Networks a network-extension client may claim as its own (IDci);
 	 * empty = none. */
-	unsigned n_nem_allow;
+	unsigned n_nem_allow, n_nem_allow6;
 	struct modecfg_net nem_allow[EZV_NEM_MAX];
+	struct evs_prefix nem_allow6[EZV_NEM_MAX];	/* the IPv6 ones */
 	/* firewall are-you-there: a client whose REQUEST reports no
 	 * firewall is refused, and the offer carries a firewall type (the
 	 * configured firewall-type, else Cisco's integrated firewall) */
@@ -207,6 +208,11 @@ void ezv_offer(const struct ezv_settings *eff, uint32_t addr, uint32_t mask,
  * (pools may be NULL).  0 = yes; -1 with the reason in why. */
 int ezv_nem_check(const struct ezv_settings *eff, const struct pool_set *pools,
 		  uint32_t net, unsigned plen, struct evs_err *why);
+/* The same for an IPv6 network: inside an IPv6 `network-extension allow`
+ * prefix, touching no IPv6 split-include network and no IPv6 pool (pools6
+ * may be NULL). */
+int ezv_nem_check6(const struct ezv_settings *eff, const struct pool6_set *pools6,
+		   const struct evs_prefix *net, struct evs_err *why);
 
 const struct ezv_group *ezv_find_group(const struct easyvpn_config *c,
 				       const char *name, size_t len);

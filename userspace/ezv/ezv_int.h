@@ -129,9 +129,9 @@ struct ezv_nosave {
 
 /* What a network-extension client may not overlap: the networks other
  * live sessions claimed (their quick mode IDci; the gateway routes them
- * there) and fixed addresses outside the pools (pools are refused as a
- * whole by ezv_nem_check): struct ezv_claim in the index of claims.h,
- * each also on its owner's list. */
+ * there, IPv4 or IPv6) and fixed addresses outside the pools (pools are
+ * refused as a whole by ezv_nem_check and ezv_nem_check6): struct
+ * ezv_claim in the index of claims.h, each also on its owner's list. */
 /* The module's context (easyvpn.h). */
 struct ezv {
 	const struct ike_config *ike;
@@ -233,12 +233,14 @@ int ezv_lease_address6(struct ezv_sess *x, struct evs_err *why);
 /* The session ends: its address goes back (to a session it was taken
  * over from, or to its pool), its claims go. */
 void ezv_lease_release(struct ezv_sess *x);
-/* x claims net/plen (its fixed address, a network-extension network).
+/* x claims net (its fixed address, a network-extension network).
  * 0, or -1 when it holds too many. */
-int ezv_claim_add(struct ezv_sess *x, uint32_t net, unsigned plen);
-/* May x (of session s) claim net/plen as its network (network extension)?  Claims it
- * if so; -1 with the reason in r. */
-int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, uint32_t net, unsigned plen,
+int ezv_claim_add(struct ezv_sess *x, const struct evs_prefix *net);
+/* ezv_claim_add of the IPv4 address addr/32 (host order). */
+int ezv_claim_addr(struct ezv_sess *x, uint32_t addr);
+/* May x (of session s) claim net (IPv4 or IPv6) as its network (network
+ * extension)?  Claims it if so; -1 with the reason in r. */
+int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, const struct evs_prefix *net,
 		  struct evs_err *r);
 /* A connection of x (of session s) came up: RRI route and proxy ARP owned by it. */
 void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id);

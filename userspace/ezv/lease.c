@@ -28,20 +28,22 @@ static bool same_claimant(const struct ezv_claim *c, const void *arg)
 				 ezv_same_peer(&c->owner->peer_sa, &x->peer_sa));
 }
 
-/* Another live session's claim overlapping net/plen (equal, covering or
- * more specific). */
-static const struct ezv_claim *claim_conflict(struct ezv_sess *x, uint32_t net,
-					      unsigned plen)
+/* Another live session's claim overlapping net (equal, covering or more
+ * specific). */
+static const struct ezv_claim *claim_conflict(struct ezv_sess *x,
+					      const struct evs_prefix *net)
 {
-	return ezv_claims_overlap(&x->z->claims, net, plen, same_claimant, x);
+	return ezv_claims_overlap(&x->z->claims, net, same_claimant, x);
 }
 
-int ezv_claim_add(struct ezv_sess *x, uint32_t net, unsigned plen)
+int ezv_claim_add(struct ezv_sess *x, const struct evs_prefix *net)
 {
+	struct evs_prefix p = *net;
 	struct ezv_claim *c;
 
+	evs_prefix_clear_host(&p);	/* as the index keeps it */
 	for (c = x->claims; c; c = c->next)
-		if (c->net == net && c->plen == plen)
+		if (evs_prefix_eq(&c->net, &p))
 			return 0;	/* a rekey or a retry */
 	if (x->n_claims >= EZV_MAX_CLAIMS)
 		return -1;
@@ -49,8 +51,7 @@ int ezv_claim_add(struct ezv_sess *x, uint32_t net, unsigned plen)
 	if (!c)
 		return -1;
 	c->owner = x;
-	c->net = net;
-	c->plen = (uint8_t)plen;
+	c->net = p;
 	if (ezv_claims_add(&x->z->claims, c)) {
 		free(c);
 		return -1;
@@ -59,6 +60,13 @@ int ezv_claim_add(struct ezv_sess *x, uint32_t net, unsigned plen)
 	x->claims = c;
 	x->n_claims++;
 	return 0;
+}
+
+int ezv_claim_addr(struct ezv_sess *x, uint32_t addr)
+{
+	const struct evs_prefix p = evs_prefix_ip4(addr, 32);
+
+	return ezv_claim_add(x, &p);
 }
 
 static void claims_drop(struct ezv_sess *x)
@@ -73,41 +81,51 @@ static void claims_drop(struct ezv_sess *x)
 	x->n_claims = 0;
 }
 
-/* Does the IPv4 net/plen hold the address of this sockaddr? */
-static bool net_holds(uint32_t net, unsigned plen, const struct sockaddr *sa)
+/* Does net (either family) hold the address of this sockaddr? */
+static bool net_holds(const struct evs_prefix *net, const struct sockaddr *sa)
 {
-	uint32_t mask = plen ? 0xffffffffu << (32 - plen) : 0;
+	struct evs_prefix a = { .family = (uint8_t)sa->sa_family };
 
-	return sa->sa_family == AF_INET &&
-	       (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) & mask) == net;
+	if (sa->sa_family == AF_INET) {
+		a.plen = 32;
+		memcpy(a.addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		a.plen = 128;
+		memcpy(a.addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	} else {
+		return false;
+	}
+	return evs_prefix_within(&a, net);
 }
 
-/* A network-extension claim: inside the policy (ezv_nem_check), not the
- * tunnel's endpoints, overlapping no other live session's claim. */
-int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, uint32_t net, unsigned plen,
+/* A network-extension claim: inside the policy (ezv_nem_check, _check6),
+ * not the tunnel's endpoints, overlapping no other live session's claim. */
+int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, const struct evs_prefix *net,
 		  struct evs_err *r)
 {
 	const struct ezv_claim *c;
-	char a[16];
+	char a[EVS_PREFIX_STRLEN];
 
-	if (ezv_nem_check(&x->eff, x->z->cfg->pools, net, plen, r))
+	if (net->family == AF_INET6 ?
+	    ezv_nem_check6(&x->eff, x->z->cfg->pools6, net, r) :
+	    ezv_nem_check(&x->eff, x->z->cfg->pools, evs_prefix_ip4_addr(net), net->plen, r))
 		return -1;
-	if (net_holds(net, plen, evs_session_local_addr(s))) {
+	if (net_holds(net, evs_session_local_addr(s))) {
 		evs_errf(r, "holds the gateway's own address");
 		return -1;
 	}
-	if (net_holds(net, plen, evs_session_peer_addr(s))) {
+	if (net_holds(net, evs_session_peer_addr(s))) {
 		evs_errf(r, "holds the client's outer address");
 		return -1;
 	}
-	c = claim_conflict(x, net, plen);
+	c = claim_conflict(x, net);
 	if (c) {
-		evs_ip4_ntop(c->net, a, sizeof(a));
-		evs_errf(r, "overlaps %s/%u of user \"%s\" from %s (%s)", a, c->plen,
-			 c->owner->user, c->owner->peer, evs_session_name(c->owner->s));
+		evs_errf(r, "overlaps %s of user \"%s\" from %s (%s)",
+			 evs_prefix_str(&c->net, a, sizeof(a)), c->owner->user, c->owner->peer,
+			 evs_session_name(c->owner->s));
 		return -1;
 	}
-	if (ezv_claim_add(x, net, plen)) {
+	if (ezv_claim_add(x, net)) {
 		evs_errf(r, "more than %d networks claimed", EZV_MAX_CLAIMS);
 		return -1;
 	}
@@ -282,15 +300,40 @@ void ezv_lease_release(struct ezv_sess *x)
 
 /* ---- RRI ------------------------------------------------------------------ */
 
-/* An IPv6 connection of a client: the route to its /128 and, with proxy-arp
- * on, the proxy NDP entry on the LAN (the IPv6 proxy ARP). */
-static void rri_add6(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
+/* An IPv6 connection of a network-extension client: the route to its
+ * LAN (the connection's IDci, claimed in check_ids). */
+static void rri_add6_nem(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id,
+			 const struct evs_prefix *net)
 {
 	const struct ezv *z = x->z;
 	char a[EVS_PREFIX_STRLEN];
 	struct evs_err err;
 
-	if (x->eff.mode != EZV_MODE_CLIENT || !x->have_addr6 || !z->kops->route6_add)
+	evs_prefix_str(net, a, sizeof(a));
+	if (z->kops->route6_add(z->karg, conn_id, net, &err))
+		log_warn("%s: rri: route %s for conn %u: %s", evs_session_name(s), a,
+			 conn_id, err.msg);
+	else
+		log_notice("%s: rri: route %s dev %s for \"%s\" (network extension, "
+			   "conn %u)", evs_session_name(s), a, z->ike->device, x->user, conn_id);
+}
+
+/* An IPv6 connection of a client: the route to its /128 and, with proxy-arp
+ * on, the proxy NDP entry on the LAN (the IPv6 proxy ARP). */
+static void rri_add6(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id,
+		     const struct evs_prefix *remote)
+{
+	const struct ezv *z = x->z;
+	char a[EVS_PREFIX_STRLEN];
+	struct evs_err err;
+
+	if (!z->kops->route6_add)
+		return;
+	if (x->eff.mode == EZV_MODE_NETWORK_EXTENSION && !x->have_addr6) {
+		rri_add6_nem(s, x, conn_id, remote);
+		return;
+	}
+	if (x->eff.mode != EZV_MODE_CLIENT || !x->have_addr6)
 		return;
 	evs_prefix_str(&x->addr6, a, sizeof(a));
 	if (z->kops->route6_add(z->karg, conn_id, &x->addr6, &err))
@@ -319,7 +362,7 @@ void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
 	if (!z->kops)
 		return;
 	if (evs_session_conn_remote(s, conn_id, &p) && p.family == AF_INET6) {
-		rri_add6(s, x, conn_id);
+		rri_add6(s, x, conn_id, &p);
 		return;
 	}
 	if (x->eff.mode == EZV_MODE_CLIENT && x->addr) {

@@ -469,7 +469,7 @@ void modecfg_answer(const struct modecfg *offer, const struct modecfg *req,
 		reply->has &= ~MCF_BIT(MCF_IP4_NETMASK);
 }
 
-void modecfg_client_request(struct modecfg *req, const char *our_version)
+void modecfg_client_request(struct modecfg *req, const char *our_version, bool ipv6)
 {
 	memset(req, 0, sizeof(*req));
 	req->requested = MCF_BIT(MCF_IP4_ADDRESS) | MCF_BIT(MCF_IP4_NETMASK) |
@@ -479,6 +479,9 @@ void modecfg_client_request(struct modecfg *req, const char *our_version)
 			 MCF_BIT(MCF_DEF_DOMAIN) | MCF_BIT(MCF_SPLIT_DNS) |
 			 MCF_BIT(MCF_SPLIT_INCLUDE) | MCF_BIT(MCF_LOCAL_LAN) |
 			 MCF_BIT(MCF_PFS) | MCF_BIT(MCF_BACKUP_SERVERS);
+	if (ipv6)
+		req->requested |= MCF_BIT(MCF_IP6_ADDRESS) | MCF_BIT(MCF_IP6_DNS) |
+				  MCF_BIT(MCF_IP6_SUBNET);
 	snprintf(req->app_version, sizeof(req->app_version), "%s", our_version);
 	req->has = MCF_BIT(MCF_APP_VERSION);
 }

@@ -169,8 +169,10 @@ void modecfg_answer(const struct modecfg *offer, const struct modecfg *req,
 
 /* What a client asks for (our own client role): address, mask, DNS,
  * NBNS, expiry, domain, banner, split include/DNS, save-password, PFS,
- * backup servers, local LAN, application version (with ours). */
-void modecfg_client_request(struct modecfg *req, const char *our_version);
+ * backup servers, local LAN, application version (with ours); with ipv6
+ * also an IPv6 address, IPv6 DNS and IPv6 split networks (a gateway
+ * without IPv6 leaves them out of its REPLY). */
+void modecfg_client_request(struct modecfg *req, const char *our_version, bool ipv6);
 
 /*
  * UNITY_FW_TYPE's value is itself a list of basic (TV) attributes.  A

@@ -60,8 +60,8 @@ static unsigned split_prefixes(const struct modecfg_net *split, unsigned n_split
 
 /* What a server session's client may reach: the split-include networks
  * of both families; a family without any is tunnelled whole (0.0.0.0/0, or
- * ::/0 for a group with an IPv6 pool) when the other has some; none at
- * all: 0 (a full tunnel). */
+ * ::/0 for a group with an IPv6 pool or IPv6 network-extension prefixes)
+ * when the other has some; none at all: 0 (a full tunnel). */
 static unsigned server_nets(const struct ezv_settings *eff,
 			    struct evs_prefix nets[EVS_SESSION_MAX_NETS])
 {
@@ -71,7 +71,8 @@ static unsigned server_nets(const struct ezv_settings *eff,
 		nets[n++] = eff->split6[i];
 	if (!n)
 		return 0;
-	if ((!eff->n_split || (!eff->n_split6 && eff->pool6[0])) &&
+	if ((!eff->n_split ||
+	     (!eff->n_split6 && (eff->pool6[0] || eff->n_nem_allow6))) &&
 	    n < EVS_SESSION_MAX_NETS) {
 		memset(&nets[n], 0, sizeof(nets[n]));
 		nets[n++].family = eff->n_split ? AF_INET6 : AF_INET;
@@ -90,8 +91,8 @@ static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **sta
 		return EVS_STEP_FAIL;
 	*state = x;
 	x->modecfg_active = true;
-	modecfg_client_request(&req, "evsd " EVS_VERSION);
 	p = ezv_client_peer(z, s);
+	modecfg_client_request(&req, "evsd " EVS_VERSION, !(p && p->ipv6_off));
 	if (p && !p->firewall_off) {
 		/* we filter what the tunnel opens (client_fw.c): say so */
 		const struct modecfg_fw fw = {
@@ -140,7 +141,7 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 		z->st.refused[EZV_REFUSE_NO_ADDRESS]++;
 		return EVS_STEP_FAIL;
 	}
-	if (x->addr && !x->pool[0] && ezv_claim_add(x, x->addr, 32)) {
+	if (x->addr && !x->pool[0] && ezv_claim_addr(x, x->addr)) {
 		log_warn("%s: modecfg: too many claims for \"%s\"", evs_session_name(s),
 			 x->user);
 		return EVS_STEP_FAIL;
@@ -255,11 +256,38 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 	return EVS_CFG_TAKEN;
 }
 
+/* What the gateway tunnels for us: its split include (IPv4) and
+ * INTERNAL_IP6_SUBNET networks; a family without any is tunnelled whole
+ * (as server_nets says it) when the other has some and we have something
+ * of that family (an address, or a LAN in network extension); none at
+ * all: 0, a full tunnel.  phase2.c pairs selectors of one family, so a
+ * family we have nothing of gets no quick mode. */
+static unsigned client_nets(const struct modecfg *in, const struct ike_peer *p,
+			    struct evs_prefix nets[EVS_SESSION_MAX_NETS])
+{
+	unsigned n = split_prefixes(in->split, in->n_split, nets);
+	unsigned n4 = n;
+	bool has[2] = { (in->has & MCF_BIT(MCF_IP4_ADDRESS)) != 0,
+			(in->has & MCF_BIT(MCF_IP6_ADDRESS)) != 0 };
+
+	for (unsigned i = 0; i < in->n_subnet6 && n < EVS_SESSION_MAX_NETS; i++) {
+		nets[n] = in->subnet6[i];
+		evs_prefix_clear_host(&nets[n++]);
+	}
+	for (unsigned i = 0; p && p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION &&
+			     i < p->n_local_nets; i++)
+		has[p->local_nets[i].family == AF_INET6] = true;
+	if (n && (n4 == 0 || n4 == n) && has[n4 != 0] && n < EVS_SESSION_MAX_NETS) {
+		memset(&nets[n], 0, sizeof(nets[n]));
+		nets[n++].family = n4 ? AF_INET6 : AF_INET;
+	}
+	return n;
+}
+
 static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 {
 	struct evs_prefix nets[EVS_SESSION_MAX_NETS];
 	char line[1024];
-	unsigned n;
 
 	modecfg_format(in, line, sizeof(line));
 	log_notice("%s: modecfg: gateway gave %s", evs_session_name(x->s), line);
@@ -272,8 +300,16 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 		ezv_sess_set_addr(x, in->ip4_addr);
 		evs_session_set_inner(x->s, &p);
 	}
-	n = split_prefixes(in->split, in->n_split, nets);
-	evs_session_set_remote_nets(x->s, nets, n);
+	if (in->has & MCF_BIT(MCF_IP6_ADDRESS)) {
+		/* our address alone: the selector and the host's address are
+		 * a /128 whatever prefix length came with it */
+		struct evs_prefix p = in->ip6_addr;
+
+		p.plen = 128;
+		evs_session_set_inner(x->s, &p);
+	}
+	evs_session_set_remote_nets(x->s, nets,
+				    client_nets(in, ezv_client_peer(x->z, x->s), nets));
 	x->offer = *in;		/* for `evsadm client show` */
 	x->pushed = true;
 	if ((in->has & MCF_BIT(MCF_SAVE_PASSWD)) && !in->save_passwd) {
@@ -373,7 +409,7 @@ static void modecfg_end(struct evs_session *s, void **state)
  * policies for the split-include networks only (modecfg_begin). */
 static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *idcr)
 {
-	uint32_t a = evs_prefix_ip4_addr(idcr), m = idcr->plen ? 0xffffffffu << (32 - idcr->plen) : 0;
+	uint32_t a, m;
 
 	if (idcr->family == AF_INET6) {
 		if (!x->eff.n_split6 || !idcr->plen)
@@ -383,8 +419,11 @@ static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *id
 				return true;
 		return false;
 	}
-	if (idcr->family != AF_INET)
+	if (idcr->family != AF_INET || idcr->plen > 32)
 		return false;
+	/* the mask only now: an IPv6 length would shift by a negative count */
+	a = evs_prefix_ip4_addr(idcr);
+	m = idcr->plen ? 0xffffffffu << (32 - idcr->plen) : 0;
 	if (!x->eff.n_split || !idcr->plen)
 		return true;
 	for (unsigned i = 0; i < x->eff.n_split; i++)
@@ -397,7 +436,7 @@ static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *id
 /* Quick mode as responder: which inner addresses may this client claim,
  * and what may it reach?  IDci, client mode: only its assigned address
  * (the engine checks it first against the inner address; this says the
- * same in policy terms).  Network extension: only networks its
+ * same in policy terms).  Network extension (IPv4 or IPv6): only networks its
  * group/user allow, never the gateway's split-include networks, a pool,
  * the tunnel's endpoints or another live session's network: the gateway
  * would route them to the client (RRI).  IDcr: what its policy tunnels. */
@@ -421,7 +460,13 @@ static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 		return ISAKMP_N_INVALID_ID_INFORMATION;
 	}
 	evs_prefix_str(idci, net_s, sizeof(net_s));
-	if (idci->family == AF_INET6) {
+	if (idci->family == AF_INET6 && x->eff.mode == EZV_MODE_NETWORK_EXTENSION &&
+	    !x->have_addr6) {
+		/* the client's IPv6 LAN, as an IPv4 one */
+		client = false;
+		if (!ezv_nem_claim(s, x, idci, &r))
+			goto idcr;
+	} else if (idci->family == AF_INET6) {
 		char as[EVS_PREFIX_STRLEN] = "none";
 
 		if (x->have_addr6 && evs_prefix_eq(idci, &x->addr6))
@@ -440,7 +485,7 @@ static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 		evs_errf(&r, "only its assigned address %s may be used", as);
 	} else {
 		client = false;
-		if (!ezv_nem_claim(s, x, evs_prefix_ip4_addr(idci), idci->plen, &r))
+		if (!ezv_nem_claim(s, x, idci, &r))
 			goto idcr;
 	}
 	evs_errf(why, "%s: user \"%s\" (group \"%s\") from %s may not claim IDci %s: %s",

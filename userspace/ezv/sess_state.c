@@ -177,7 +177,7 @@ static int lease_again(struct ezv_sess *x, struct evs_err *why)
 		}
 	} else {
 		r = pool_lease_fixed(pools, x->addr, x->id);
-		if (!r && ezv_claim_add(x, x->addr, 32)) {
+		if (!r && ezv_claim_addr(x, x->addr)) {
 			pool_release(pools, x->addr, x->id);
 			return evs_errf(why, "easyvpn: fixed address %s: too many claims", a);
 		}

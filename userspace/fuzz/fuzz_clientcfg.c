@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for evsd's client role applying what a gateway pushes:
  * the attributes of a mode-config REPLY/SET (modecfg_decode) become the
- * inner address and the split networks, which clientcfg.c puts on the
+ * inner addresses and the split networks (IPv4 split include, IPv6
+ * INTERNAL_IP6_SUBNET), which clientcfg.c puts on the
  * host (address, routes, the host route to the gateway, PAT of the local
  * networks) through a fake backend whose answers (success, EEXIST, other
  * errors, no device, no local address) the fuzzer also chooses; then
@@ -45,7 +46,7 @@ static unsigned h_ifindex(void *arg, const char *name)
 	return answer() == 0xff ? 0 : 7;
 }
 
-static int h_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
+static int h_addr(void *arg, bool add, unsigned ifindex, int family, const uint8_t *a,
 		  unsigned plen, struct evs_err *err)
 {
 	uint8_t v = add ? answer() : 0;
@@ -53,7 +54,8 @@ static int h_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
 	(void)arg;
 	(void)ifindex;
 	(void)a;
-	(void)plen;
+	if (plen != (family == AF_INET6 ? 128u : 32u))
+		abort();
 	if (v % 5 == 3) {
 		/* the gateway's address left by an evsd that died: taken over */
 		H.addrs++;
@@ -74,7 +76,7 @@ static int h_route(void *arg, bool add, const struct rtnl_route *r,
 	uint8_t v = add ? answer() : 0;
 
 	(void)arg;
-	if (r->plen > 32)
+	if (r->plen > (r->family == AF_INET6 ? 128 : 32))
 		abort();
 	if (v % 7 == 5) {
 		evs_errf(err, "File exists");
@@ -88,15 +90,16 @@ static int h_route(void *arg, bool add, const struct rtnl_route *r,
 	return 0;
 }
 
-static int h_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
+static int h_route_get(void *arg, int family, const uint8_t *dst, struct rtnl_route *out,
 		       struct evs_err *err)
 {
 	uint8_t v = answer();
 
 	(void)arg;
 	memset(out, 0, sizeof(*out));
-	memcpy(out->dst, dst, 4);
-	out->plen = 32;
+	out->family = (uint8_t)family;
+	memcpy(out->dst, dst, rtnl_alen(family));
+	out->plen = (uint8_t)(rtnl_alen(family) * 8);
 	if (v % 4 == 3) {
 		evs_errf(err, "Network is unreachable");
 		return -ENETUNREACH;
@@ -107,7 +110,8 @@ static int h_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
 	return 0;
 }
 
-static int h_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[4])
+static int h_within(void *arg, int family, const uint8_t *net, unsigned plen,
+		    uint8_t *out)
 {
 	uint8_t v = answer();
 
@@ -115,8 +119,8 @@ static int h_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[
 	(void)plen;
 	if (v & 1)
 		return -1;
-	memcpy(out, net, 4);
-	out[3] |= 1;
+	memcpy(out, net, rtnl_alen(family));
+	out[rtnl_alen(family) - 1] |= 1;
 	return 0;
 }
 
@@ -149,10 +153,9 @@ static void to_prefix(uint32_t a, unsigned plen, struct evs_prefix *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct evs_prefix lans[4], remote, local;
+	struct evs_prefix lans[4], remote, local, local6, addr4, addr6, gw;
 	struct clientcfg_req req = {
 		.backend = &host, .name = "fuzz", .peer = "gw", .device = "evs0",
-		.gateway = { 203, 0, 113, 1 },
 	};
 	struct isakmp_perr err;
 	struct clientcfg *c;
@@ -164,7 +167,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 4)
 		return 0;
 	req.network_extension = data[0] & 1;
-	req.have_gateway = data[0] & 2;
+	if (data[0] & 2) {
+		/* the gateway over IPv4 or over IPv6 */
+		memset(&gw, 0, sizeof(gw));
+		gw.family = data[0] & 16 ? AF_INET6 : AF_INET;
+		gw.plen = gw.family == AF_INET6 ? 128 : 32;
+		if (gw.family == AF_INET6)
+			memcpy(gw.addr, (uint8_t[16]){ 0x20, 1, 0x0d, 0xb8, [15] = 1 }, 16);
+		else
+			memcpy(gw.addr, (uint8_t[4]){ 203, 0, 113, 1 }, 4);
+		req.gateway = &gw;
+	}
 	req.addr_device = data[0] & 4 ? "dummy0" : NULL;
 	n_lans = data[1] % 5;
 	data += 2;
@@ -189,13 +202,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.addrs = H.routes = 0;
 	/* as modecfg_step.c's client_apply and session.c's client_apply */
 	if ((m.has & MCF_BIT(MCF_IP4_ADDRESS)) && !req.network_extension) {
-		req.have_addr = true;
-		to_prefix(m.ip4_addr, 32, &local);
-		memcpy(req.addr, local.addr, 4);
+		to_prefix(m.ip4_addr, 32, &addr4);
+		req.addr = &addr4;
+		local = addr4;
 	} else if (n_lans) {
 		local = lans[0];
 	} else {
 		to_prefix(0, 0, &local);
+	}
+	memset(&local6, 0, sizeof(local6));
+	local6.family = AF_INET6;
+	if ((m.has & MCF_BIT(MCF_IP6_ADDRESS)) && !req.network_extension) {
+		addr6 = m.ip6_addr;
+		addr6.plen = 128;
+		req.addr6 = &addr6;
+		local6 = addr6;
 	}
 	c = clientcfg_up(&req);
 	if (!c)
@@ -203,6 +224,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!m.n_split) {
 		to_prefix(0, 0, &remote);
 		clientcfg_route_add(c, 1, &remote, &local);
+	}
+	if (!m.n_subnet6) {
+		memset(&remote, 0, sizeof(remote));
+		remote.family = AF_INET6;
+		clientcfg_route_add(c, 4, &remote, &local6);
+	}
+	for (unsigned i = 0; i < m.n_subnet6; i++) {
+		remote = m.subnet6[i];
+		evs_prefix_clear_host(&remote);
+		clientcfg_route_add(c, 4 + i % 2, &remote, &local6);
 	}
 	for (unsigned i = 0; i < m.n_split; i++) {
 		int plen = modecfg_mask_to_plen(m.split[i].mask);
@@ -215,6 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			clientcfg_route_add(c, 1 + i % 3, &remote, &local);
 	}
 	clientcfg_route_del(c, 2);
+	clientcfg_route_del(c, 5);
 	clientcfg_down(c);
 	if (H.addrs || H.routes)
 		abort();	/* something installed was left behind */

@@ -112,7 +112,7 @@ static unsigned h_ifindex(void *arg, const char *name)
 	return 7;
 }
 
-static int h_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
+static int h_addr(void *arg, bool add, unsigned ifindex, int family, const uint8_t *a,
 		  unsigned plen, struct evs_err *err)
 {
 	return 0;
@@ -124,7 +124,7 @@ static int h_route(void *arg, bool add, const struct rtnl_route *r,
 	return 0;
 }
 
-static int h_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
+static int h_route_get(void *arg, int family, const uint8_t *dst, struct rtnl_route *out,
 		       struct evs_err *err)
 {
 	memset(out, 0, sizeof(*out));
@@ -132,7 +132,8 @@ static int h_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
 	return 0;
 }
 
-static int h_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[4])
+static int h_within(void *arg, int family, const uint8_t *net, unsigned plen,
+		    uint8_t *out)
 {
 	return -1;
 }

@@ -41,21 +41,34 @@ static struct nlmsghdr *rtnl_put_change(void *buf, bool add, uint16_t add_type,
 	return nlh;
 }
 
+size_t rtnl_alen(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+static uint8_t fam(int family)
+{
+	return family == AF_INET6 ? AF_INET6 : AF_INET;
+}
+
 struct nlmsghdr *rtnl_build_addr(void *buf, bool add, unsigned ifindex,
-				 const uint8_t addr[4], unsigned plen,
+				 int family, const uint8_t *addr, unsigned plen,
 				 uint32_t seq)
 {
 	struct nlmsghdr *nlh = rtnl_put_change(buf, add, RTM_NEWADDR, RTM_DELADDR,
 					       seq);
 	struct ifaddrmsg *ifa;
+	size_t n = rtnl_alen(family);
 
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
+	ifa->ifa_family = fam(family);
 	ifa->ifa_prefixlen = (uint8_t)plen;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = ifindex;
-	mnl_attr_put(nlh, IFA_LOCAL, 4, addr);
-	mnl_attr_put(nlh, IFA_ADDRESS, 4, addr);
+	if (family == AF_INET6 && add)
+		ifa->ifa_flags = IFA_F_NODAD;
+	mnl_attr_put(nlh, IFA_LOCAL, n, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, n, addr);
 	return nlh;
 }
 
@@ -91,10 +104,11 @@ struct nlmsghdr *rtnl_build_route(void *buf, bool add,
 {
 	struct nlmsghdr *nlh = rtnl_put_change(buf, add, RTM_NEWROUTE, RTM_DELROUTE,
 					       seq);
+	size_t n = rtnl_alen(r->family);
 	struct rtmsg *rtm;
 
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
+	rtm->rtm_family = fam(r->family);
 	rtm->rtm_dst_len = r->plen;
 	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_protocol = r->proto ? r->proto : RTPROT_BOOT;
@@ -102,17 +116,17 @@ struct nlmsghdr *rtnl_build_route(void *buf, bool add,
 	rtm->rtm_scope = add ? (r->has_gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK) :
 			 RT_SCOPE_NOWHERE;
 	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_DST, 4, r->dst);
+	mnl_attr_put(nlh, RTA_DST, n, r->dst);
 	if (r->oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, r->oif);
 	if (r->has_gw)
-		mnl_attr_put(nlh, RTA_GATEWAY, 4, r->gw);
+		mnl_attr_put(nlh, RTA_GATEWAY, n, r->gw);
 	if (r->has_src && add)
-		mnl_attr_put(nlh, RTA_PREFSRC, 4, r->src);
+		mnl_attr_put(nlh, RTA_PREFSRC, n, r->src);
 	return nlh;
 }
 
-struct nlmsghdr *rtnl_build_route_get(void *buf, const uint8_t dst[4],
+struct nlmsghdr *rtnl_build_route_get(void *buf, int family, const uint8_t *dst,
 				      uint32_t seq)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -122,19 +136,23 @@ struct nlmsghdr *rtnl_build_route_get(void *buf, const uint8_t dst[4],
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	nlh->nlmsg_seq = seq;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 32;
-	mnl_attr_put(nlh, RTA_DST, 4, dst);
+	rtm->rtm_family = fam(family);
+	rtm->rtm_dst_len = (uint8_t)(rtnl_alen(family) * 8);
+	mnl_attr_put(nlh, RTA_DST, rtnl_alen(family), dst);
 	return nlh;
 }
 
 int rtnl_parse_route(const struct nlmsghdr *nlh, struct rtnl_route *r)
 {
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *a;
+	size_t n;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE ||
 	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct rtmsg)))
 		return -1;
+	r->family = fam(rtm->rtm_family);
+	n = rtnl_alen(r->family);
 	r->oif = 0;
 	r->has_gw = r->has_src = false;
 	mnl_attr_for_each(a, nlh, sizeof(struct rtmsg)) {
@@ -144,14 +162,14 @@ int rtnl_parse_route(const struct nlmsghdr *nlh, struct rtnl_route *r)
 				r->oif = mnl_attr_get_u32(a);
 			break;
 		case RTA_GATEWAY:
-			if (mnl_attr_get_payload_len(a) == 4) {
-				memcpy(r->gw, mnl_attr_get_payload(a), 4);
+			if (mnl_attr_get_payload_len(a) == n) {
+				memcpy(r->gw, mnl_attr_get_payload(a), n);
 				r->has_gw = true;
 			}
 			break;
 		case RTA_PREFSRC:
-			if (mnl_attr_get_payload_len(a) == 4) {
-				memcpy(r->src, mnl_attr_get_payload(a), 4);
+			if (mnl_attr_get_payload_len(a) == n) {
+				memcpy(r->src, mnl_attr_get_payload(a), n);
 				r->has_src = true;
 			}
 			break;
@@ -290,13 +308,13 @@ int rtnl_link_ensure(struct rtnl *r, const char *ifname, const char *kind,
 			NULL, NULL, err);
 }
 
-int rtnl_addr(struct rtnl *r, bool add, unsigned ifindex,
-	      const uint8_t addr[4], unsigned plen, struct evs_err *err)
+int rtnl_addr(struct rtnl *r, bool add, unsigned ifindex, int family,
+	      const uint8_t *addr, unsigned plen, struct evs_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 
-	return transact(r, rtnl_build_addr(buf, add, ifindex, addr, plen, ++r->seq),
-			NULL, NULL, err);
+	return transact(r, rtnl_build_addr(buf, add, ifindex, family, addr, plen,
+					   ++r->seq), NULL, NULL, err);
 }
 
 int rtnl_route(struct rtnl *r, bool add, const struct rtnl_route *rt,
@@ -317,15 +335,15 @@ static int got_route(const struct nlmsghdr *nlh, void *arg)
 	return -1;
 }
 
-int rtnl_route_get(struct rtnl *r, const uint8_t dst[4], struct rtnl_route *out,
-		   struct evs_err *err)
+int rtnl_route_get(struct rtnl *r, int family, const uint8_t *dst,
+		   struct rtnl_route *out, struct evs_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = transact(r, rtnl_build_route_get(buf, dst, ++r->seq), got_route, out,
-		      err);
+	rc = transact(r, rtnl_build_route_get(buf, family, dst, ++r->seq), got_route,
+		      out, err);
 	if (rc)
 		return rc;
 	if (!out->proto) {
@@ -333,16 +351,27 @@ int rtnl_route_get(struct rtnl *r, const uint8_t dst[4], struct rtnl_route *out,
 		return -ENOENT;
 	}
 	out->proto = 0;
-	memcpy(out->dst, dst, 4);
-	out->plen = 32;
+	out->family = fam(family);
+	memcpy(out->dst, dst, rtnl_alen(family));
+	out->plen = (uint8_t)(rtnl_alen(family) * 8);
 	return 0;
 }
 
 struct within {
-	uint32_t net, mask;
+	uint8_t family;
+	uint8_t net[16];
+	unsigned plen;
 	bool found;
-	uint8_t addr[4];
+	uint8_t addr[16];
 };
+
+static bool same_bits(const uint8_t *a, const uint8_t *b, unsigned plen)
+{
+	unsigned full = plen / 8, rest = plen % 8;
+	uint8_t m = (uint8_t)(0xff00u >> rest);
+
+	return !memcmp(a, b, full) && (!rest || !((a[full] ^ b[full]) & m));
+}
 
 static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 {
@@ -350,44 +379,44 @@ static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *a;
 
+	size_t n = rtnl_alen(w->family);
+	/* IPv4 names the address IFA_LOCAL; IPv6 only IFA_ADDRESS */
+	uint16_t type = w->family == AF_INET6 ? IFA_ADDRESS : IFA_LOCAL;
+
 	if (w->found || nlh->nlmsg_type != RTM_NEWADDR ||
 	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)) ||
-	    ifa->ifa_family != AF_INET)
+	    ifa->ifa_family != w->family ||
+	    (w->family == AF_INET6 && ifa->ifa_scope != RT_SCOPE_UNIVERSE))
 		return 0;
 	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		uint32_t v;
-
-		if (mnl_attr_get_type(a) != IFA_LOCAL ||
-		    mnl_attr_get_payload_len(a) != 4)
+		if (mnl_attr_get_type(a) != type || mnl_attr_get_payload_len(a) != n)
 			continue;
-		memcpy(&v, mnl_attr_get_payload(a), 4);
-		if ((v & w->mask) == w->net) {
-			memcpy(w->addr, &v, 4);
+		if (same_bits(mnl_attr_get_payload(a), w->net, w->plen)) {
+			memcpy(w->addr, mnl_attr_get_payload(a), n);
 			w->found = true;
 		}
 	}
 	return 0;	/* read the dump to its end */
 }
 
-int rtnl_addr_within(struct rtnl *r, const uint8_t net[4], unsigned plen,
-		     uint8_t out[4])
+int rtnl_addr_within(struct rtnl *r, int family, const uint8_t *net, unsigned plen,
+		     uint8_t *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
-	struct within w = { 0 };
-	uint32_t m = plen ? 0xffffffffu << (32 - plen) : 0;
+	struct within w = { .family = fam(family), .plen = plen };
 
 	nlh->nlmsg_type = RTM_GETADDR;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = ++r->seq;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
-	w.mask = htonl(m);
-	memcpy(&w.net, net, 4);
-	w.net &= w.mask;
+	ifa->ifa_family = w.family;
+	if (w.plen > rtnl_alen(family) * 8)
+		return -1;
+	memcpy(w.net, net, rtnl_alen(family));
 	if (transact(r, nlh, addr_cb, &w, NULL) < 0 || !w.found)
 		return -1;
-	memcpy(out, w.addr, 4);
+	memcpy(out, w.addr, rtnl_alen(family));
 	return 0;
 }

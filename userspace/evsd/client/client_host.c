@@ -135,17 +135,31 @@ static void applied_free(struct client_host *h, struct client_applied *x)
 	free(x);
 }
 
-static bool client_wants_addr(const struct ike_sa *sa)
+/* The addresses mode config assigned, which client mode puts on the
+ * host (NULL: none of that family). */
+static const struct evs_prefix *client_addr4(const struct ike_sa *sa)
 {
 	return sa->have_inner && sa->inner.family == AF_INET &&
-	       sa->peer->ezvpn_mode == IKE_EZVPN_CLIENT;
+	       sa->peer->ezvpn_mode == IKE_EZVPN_CLIENT ? &sa->inner : NULL;
+}
+
+static const struct evs_prefix *client_addr6(const struct ike_sa *sa)
+{
+	return sa->have_inner6 && sa->inner6.family == AF_INET6 &&
+	       sa->peer->ezvpn_mode == IKE_EZVPN_CLIENT ? &sa->inner6 : NULL;
+}
+
+static bool same_addrs(const struct clientcfg *cc, const struct ike_sa *sa)
+{
+	return clientcfg_same_addr(cc, client_addr4(sa), client_addr6(sa));
 }
 
 static struct clientcfg *client_apply(const struct client_host *h,
 				      const struct ike_sa *sa)
 {
 	const struct ike_peer *p = sa->peer;
-	const struct sockaddr_in *gw = (const struct sockaddr_in *)&sa->path.remote;
+	const struct sockaddr_storage *gw = &sa->path.remote;
+	struct evs_prefix gwp = { .family = (uint8_t)gw->ss_family };
 	struct clientcfg_req req = {
 		.backend = &h->backend,
 		.name = sa->name,
@@ -153,16 +167,21 @@ static struct clientcfg *client_apply(const struct client_host *h,
 		.device = sa->eng->ike->device[0] ? sa->eng->ike->device : "evs0",
 		.addr_device = p->addr_device,
 		.network_extension = p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION,
-		.have_addr = client_wants_addr(sa),
+		.addr = client_addr4(sa),
+		.addr6 = client_addr6(sa),
 		.lans = p->local_nets,
 		.n_lans = p->n_local_nets,
-		.have_gateway = gw->sin_family == AF_INET,
 	};
 
-	if (req.have_addr)
-		memcpy(req.addr, sa->inner.addr, 4);
-	if (req.have_gateway)
-		memcpy(req.gateway, &gw->sin_addr, 4);
+	if (gw->ss_family == AF_INET) {
+		gwp.plen = 32;
+		memcpy(gwp.addr, &((const struct sockaddr_in *)gw)->sin_addr, 4);
+		req.gateway = &gwp;
+	} else if (gw->ss_family == AF_INET6) {
+		gwp.plen = 128;
+		memcpy(gwp.addr, &((const struct sockaddr_in6 *)gw)->sin6_addr, 16);
+		req.gateway = &gwp;
+	}
 	return clientcfg_up(&req);
 }
 
@@ -177,9 +196,7 @@ void client_host_child_up(struct client_host *h, struct ike_sa *sa,
 	if (!c)
 		return;
 	if (a && a->owner != sa->serial) {
-		bool want = client_wants_addr(sa);
-
-		if (a->cc && !clientcfg_same_addr(a->cc, want, sa->inner.addr)) {
+		if (a->cc && !same_addrs(a->cc, sa)) {
 			/* a new session with another address: start over */
 			client_dns_down(a->dns);
 			a->dns = NULL;
@@ -218,8 +235,7 @@ static void applied_end(struct client_host *h, struct client_applied *a, struct 
 	/* A renewed Phase 1 that took the connections over keeps it all. */
 	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
 		if (o != sa && o->peer == sa->peer && o->state != IKE_S_DEAD &&
-		    o->conns && clientcfg_same_addr(a->cc, client_wants_addr(o),
-						    o->inner.addr)) {
+		    o->conns && same_addrs(a->cc, o)) {
 			a->owner = o->serial;
 			clientcfg_set_name(a->cc, o->name);
 			log_info("%s: client: address and routes stay with %s", sa->name,

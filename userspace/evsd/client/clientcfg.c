@@ -2,8 +2,10 @@
 /* The client's address, routes and PAT on its own host; see clientcfg.h. */
 #include "evsd/client/clientcfg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 #include "evsd/client/pat.h"
 #include "ike/engine/phase2.h"
 
-#define CC_MAX_ROUTES	72	/* 32 split nets x 2 halves at most, + slack */
+#define CC_MAX_ROUTES	72	/* 32 split nets + 2 halves of each family, + slack */
 #define CC_MAX_CONNS	16	/* connections sharing one route */
 
 struct cc_route {
@@ -22,18 +24,23 @@ struct cc_route {
 	unsigned n_conns;
 };
 
+/* An address the gateway assigned (client mode), one per family. */
+struct cc_addr {
+	bool have, owned;
+	struct evs_prefix p;		/* a host prefix: /32 or /128 */
+};
+
 struct clientcfg {
 	char name[96];
 	char dev[IF_NAMESIZE];
 	char addr_dev[IF_NAMESIZE];
 	unsigned ifindex, addr_ifindex;
 	bool nem;
-	bool have_addr, addr_owned;
-	uint8_t addr[4];
+	struct cc_addr addr4, addr6;
 	char pat_table[PAT_TABLE_MAX];
 	bool pat_on;
 	bool have_gateway, gw_checked, gw_owned;
-	uint8_t gateway[4];
+	struct evs_prefix gateway;	/* a host prefix of either family */
 	struct rtnl_route gw_route;
 	const struct clientcfg_backend *b;	/* the host, or a test's fake */
 	struct cc_route routes[CC_MAX_ROUTES];
@@ -55,12 +62,12 @@ static unsigned host_ifindex(void *arg, const char *name)
 	return if_nametoindex(name);
 }
 
-static int host_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
-		     unsigned plen, struct evs_err *e)
+static int host_addr(void *arg, bool add, unsigned ifindex, int family,
+		     const uint8_t *a, unsigned plen, struct evs_err *e)
 {
 	struct rtnl *r = host_rtnl(arg, e);
 
-	return r ? rtnl_addr(r, add, ifindex, a, plen, e) : -EIO;
+	return r ? rtnl_addr(r, add, ifindex, family, a, plen, e) : -EIO;
 }
 
 static int host_route(void *arg, bool add, const struct rtnl_route *rt,
@@ -71,20 +78,20 @@ static int host_route(void *arg, bool add, const struct rtnl_route *rt,
 	return r ? rtnl_route(r, add, rt, e) : -EIO;
 }
 
-static int host_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
-			  struct evs_err *e)
+static int host_route_get(void *arg, int family, const uint8_t *dst,
+			  struct rtnl_route *out, struct evs_err *e)
 {
 	struct rtnl *r = host_rtnl(arg, e);
 
-	return r ? rtnl_route_get(r, dst, out, e) : -EIO;
+	return r ? rtnl_route_get(r, family, dst, out, e) : -EIO;
 }
 
-static int host_addr_within(void *arg, const uint8_t net[4], unsigned plen,
-			    uint8_t out[4])
+static int host_addr_within(void *arg, int family, const uint8_t *net, unsigned plen,
+			    uint8_t *out)
 {
 	struct rtnl *r = host_rtnl(arg, NULL);
 
-	return r ? rtnl_addr_within(r, net, plen, out) : -1;
+	return r ? rtnl_addr_within(r, family, net, plen, out) : -1;
 }
 
 static int host_nft(void *arg, const char *script, struct evs_err *e)
@@ -114,33 +121,34 @@ void clientcfg_host_close(struct clientcfg_host_io *io)
 
 /* ---- helpers --------------------------------------------------------------------- */
 
-static void ip_str(const uint8_t a[4], char *out, size_t n)
+/* An address of family as text. */
+static const char *ip_str(int family, const uint8_t *a, char *out, size_t n)
 {
-	snprintf(out, n, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, a, out, (socklen_t)n))
+		snprintf(out, n, "?");
+	return out;
 }
 
-static uint32_t be32(const uint8_t a[4])
+/* Does net/plen (of the route's family) hold the gateway? */
+static bool covers_gateway(const struct clientcfg *c, int family, const uint8_t *net,
+			   unsigned plen)
 {
-	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-}
+	struct evs_prefix p = { .family = (uint8_t)family, .plen = (uint8_t)plen };
 
-static bool covers(const uint8_t net[4], unsigned plen, const uint8_t a[4])
-{
-	uint32_t m = plen ? 0xffffffffu << (32 - plen) : 0;
-
-	return (be32(net) & m) == (be32(a) & m);
+	memcpy(p.addr, net, rtnl_alen(family));
+	return c->have_gateway && evs_prefix_within(&c->gateway, &p);
 }
 
 static void route_str(const struct rtnl_route *r, const char *dev, char *out,
 		      size_t n)
 {
-	char d[16], g[16] = "", s[16] = "";
+	char d[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN] = "", s[INET6_ADDRSTRLEN] = "";
 
-	ip_str(r->dst, d, sizeof(d));
+	ip_str(r->family, r->dst, d, sizeof(d));
 	if (r->has_gw)
-		ip_str(r->gw, g, sizeof(g));
+		ip_str(r->family, r->gw, g, sizeof(g));
 	if (r->has_src)
-		ip_str(r->src, s, sizeof(s));
+		ip_str(r->family, r->src, s, sizeof(s));
 	snprintf(out, n, "%s/%u%s%s dev %s%s%s", d, r->plen, g[0] ? " via " : "", g,
 		 dev, s[0] ? " src " : "", s);
 }
@@ -156,9 +164,10 @@ static const char *ifname(unsigned idx, char *buf)
 
 /* The LAN behind us only gets through when we forward for it; say so
  * rather than leave the operator guessing why pings die. */
-static void check_forwarding(const struct clientcfg *c)
+static void check_forwarding(const struct clientcfg *c, const char *file,
+			     const char *sysctl)
 {
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
+	FILE *f = fopen(file, "r");
 	int on = 1;
 
 	if (!f)
@@ -167,13 +176,26 @@ static void check_forwarding(const struct clientcfg *c)
 		on = 1;
 	fclose(f);
 	if (!on)
-		log_warn("%s: client: net.ipv4.ip_forward is 0: the local networks "
-			 "cannot use the tunnel", c->name);
+		log_warn("%s: client: %s is 0: the local networks cannot use the tunnel",
+			 c->name, sysctl);
+}
+
+static void check_forwarding_of(const struct clientcfg *c, const struct clientcfg_req *req)
+{
+	bool v4 = false, v6 = false;
+
+	for (unsigned i = 0; i < req->n_lans; i++)
+		*(req->lans[i].family == AF_INET6 ? &v6 : &v4) = true;
+	if (v4)
+		check_forwarding(c, "/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward");
+	if (v6 && c->nem)
+		check_forwarding(c, "/proc/sys/net/ipv6/conf/all/forwarding",
+				 "net.ipv6.conf.all.forwarding");
 }
 
 static void pat_up(struct clientcfg *c, const struct clientcfg_req *req)
 {
-	char script[2048], a[16];
+	char script[2048], a[INET6_ADDRSTRLEN];
 	struct evs_err e;
 	bool other_dev = c->addr_ifindex != c->ifindex;
 
@@ -182,11 +204,11 @@ static void pat_up(struct clientcfg *c, const struct clientcfg_req *req)
 	/* masquerade takes the evs device's address; when the address lives
 	 * on another device, name it */
 	if (pat_script(c->pat_table, c->dev, req->lans, req->n_lans,
-		       other_dev ? c->addr : NULL, script, sizeof(script)) < 0) {
+		       other_dev ? c->addr4.p.addr : NULL, script, sizeof(script)) < 0) {
 		log_warn("%s: client: PAT rule set too long", c->name);
 		return;
 	}
-	ip_str(c->addr, a, sizeof(a));
+	ip_str(AF_INET, c->addr4.p.addr, a, sizeof(a));
 	if (c->b->nft(c->b->arg, script, &e) < 0) {
 		log_err("%s: client: PAT of the local networks not installed: %s",
 			c->name, e.msg);
@@ -202,14 +224,36 @@ static void pat_up(struct clientcfg *c, const struct clientcfg_req *req)
 	}
 }
 
+/* Put an assigned address on the address device. */
+static void addr_up(struct clientcfg *c, struct cc_addr *x, const struct evs_prefix *p)
+{
+	struct evs_err err = { "" };
+	char a[EVS_PREFIX_STRLEN];
+	int rc;
+
+	x->have = true;
+	x->p = *p;
+	x->p.plen = (uint8_t)(evs_prefix_addr_len(p) * 8);
+	evs_prefix_str(&x->p, a, sizeof(a));
+	rc = c->b->addr(c->b->arg, true, c->addr_ifindex, x->p.family, x->p.addr,
+			x->p.plen, &err);
+	if (rc == 0 || rc == -EEXIST) {
+		/* Already there: a leftover of an evsd that died; it is the
+		 * address the gateway gave us, so ours to remove. */
+		x->owned = true;
+		log_notice("%s: client: address %s on %s%s", c->name, a, c->addr_dev,
+			   rc ? " (was already there)" : "");
+	} else {
+		log_err("%s: client: address %s on %s: %s", c->name, a, c->addr_dev,
+			err.msg);
+	}
+}
+
 struct clientcfg *clientcfg_up(const struct clientcfg_req *req)
 {
 	const char *adev = req->addr_device && req->addr_device[0] ?
 			   req->addr_device : req->device;
 	struct clientcfg *c;
-	struct evs_err err = { "" };
-	char a[16];
-	int rc;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -226,33 +270,27 @@ struct clientcfg *clientcfg_up(const struct clientcfg_req *req)
 		free(c);
 		return NULL;
 	}
-	c->have_gateway = req->have_gateway;
-	memcpy(c->gateway, req->gateway, 4);
-	if (req->n_lans && (c->nem || req->have_addr))
-		check_forwarding(c);
-	if (c->nem || !req->have_addr)
+	if (req->gateway) {
+		c->have_gateway = true;
+		c->gateway = *req->gateway;
+		c->gateway.plen = (uint8_t)(evs_prefix_addr_len(req->gateway) * 8);
+	}
+	if (req->n_lans && (c->nem || req->addr))
+		check_forwarding_of(c, req);
+	if (c->nem || (!req->addr && !req->addr6))
 		return c;
-	c->have_addr = true;
-	memcpy(c->addr, req->addr, 4);
-	ip_str(c->addr, a, sizeof(a));
 	c->addr_ifindex = c->b->ifindex(c->b->arg, c->addr_dev);
 	if (!c->addr_ifindex) {
-		log_err("%s: client: address-device %s does not exist: address %s "
-			"not installed", c->name, c->addr_dev, a);
+		log_err("%s: client: address-device %s does not exist: the assigned "
+			"addresses are not installed", c->name, c->addr_dev);
 		return c;
 	}
-	rc = c->b->addr(c->b->arg, true, c->addr_ifindex, c->addr, 32, &err);
-	if (rc == 0 || rc == -EEXIST) {
-		/* Already there: a leftover of an evsd that died; it is the
-		 * address the gateway gave us, so ours to remove. */
-		c->addr_owned = true;
-		log_notice("%s: client: address %s/32 on %s%s", c->name, a, c->addr_dev,
-			   rc ? " (was already there)" : "");
-	} else {
-		log_err("%s: client: address %s/32 on %s: %s", c->name, a, c->addr_dev,
-			err.msg);
-	}
-	if (req->n_lans)
+	if (req->addr)
+		addr_up(c, &c->addr4, req->addr);
+	if (req->addr6)
+		addr_up(c, &c->addr6, req->addr6);
+	/* IPv4 only: an IPv6 LAN is refused in client mode (ike_config.c) */
+	if (req->n_lans && req->addr)
 		pat_up(c, req);
 	return c;
 }
@@ -264,14 +302,15 @@ static void gateway_route(struct clientcfg *c)
 {
 	struct rtnl_route via;
 	struct evs_err err = { "" };
-	char g[16], rs[96], d[IF_NAMESIZE];
+	char g[INET6_ADDRSTRLEN], rs[160], d[IF_NAMESIZE];
+	int fam = c->gateway.family;
 	int rc;
 
 	if (c->gw_checked || !c->have_gateway)
 		return;
 	c->gw_checked = true;
-	ip_str(c->gateway, g, sizeof(g));
-	if (c->b->route_get(c->b->arg, c->gateway, &via, &err) < 0) {
+	ip_str(fam, c->gateway.addr, g, sizeof(g));
+	if (c->b->route_get(c->b->arg, fam, c->gateway.addr, &via, &err) < 0) {
 		log_warn("%s: client: no route to the gateway %s: %s", c->name, g, err.msg);
 		return;
 	}
@@ -281,11 +320,12 @@ static void gateway_route(struct clientcfg *c)
 		return;
 	}
 	memset(&c->gw_route, 0, sizeof(c->gw_route));
-	memcpy(c->gw_route.dst, c->gateway, 4);
-	c->gw_route.plen = 32;
+	c->gw_route.family = (uint8_t)fam;
+	memcpy(c->gw_route.dst, c->gateway.addr, rtnl_alen(fam));
+	c->gw_route.plen = c->gateway.plen;
 	c->gw_route.oif = via.oif;
 	c->gw_route.has_gw = via.has_gw;
-	memcpy(c->gw_route.gw, via.gw, 4);
+	memcpy(c->gw_route.gw, via.gw, rtnl_alen(fam));
 	c->gw_route.proto = EVSD_RTPROT_CLIENT;
 	route_str(&c->gw_route, ifname(via.oif, d), rs, sizeof(rs));
 	rc = c->b->route(c->b->arg, true, &c->gw_route, &err);
@@ -301,11 +341,12 @@ static void gateway_route(struct clientcfg *c)
 	}
 }
 
-static struct cc_route *route_find(struct clientcfg *c, const uint8_t dst[4],
+static struct cc_route *route_find(struct clientcfg *c, int family, const uint8_t *dst,
 				   uint8_t plen)
 {
 	for (unsigned i = 0; i < c->n_routes; i++)
-		if (c->routes[i].r.plen == plen && !memcmp(c->routes[i].r.dst, dst, 4))
+		if (c->routes[i].r.family == family && c->routes[i].r.plen == plen &&
+		    !memcmp(c->routes[i].r.dst, dst, rtnl_alen(family)))
 			return &c->routes[i];
 	return NULL;
 }
@@ -318,12 +359,13 @@ static bool route_has_conn(const struct cc_route *r, uint32_t conn)
 	return false;
 }
 
-static int route_one(struct clientcfg *c, uint32_t conn, const uint8_t dst[4],
+static int route_one(struct clientcfg *c, uint32_t conn, int family, const uint8_t *dst,
 		     uint8_t plen, const struct evs_prefix *local)
 {
-	struct cc_route *cr = route_find(c, dst, plen);
+	struct cc_route *cr = route_find(c, family, dst, plen);
+	const struct cc_addr *own = family == AF_INET6 ? &c->addr6 : &c->addr4;
 	struct evs_err err = { "" };
-	char rs[96];
+	char rs[160];
 	int rc;
 
 	if (cr) {
@@ -335,19 +377,21 @@ static int route_one(struct clientcfg *c, uint32_t conn, const uint8_t dst[4],
 		log_warn("%s: client: more than %d routes", c->name, CC_MAX_ROUTES);
 		return -1;
 	}
-	if (c->have_gateway && covers(dst, plen, c->gateway))
+	if (covers_gateway(c, family, dst, plen))
 		gateway_route(c);
 	cr = &c->routes[c->n_routes];
 	memset(cr, 0, sizeof(*cr));
-	memcpy(cr->r.dst, dst, 4);
+	cr->r.family = (uint8_t)family;
+	memcpy(cr->r.dst, dst, rtnl_alen(family));
 	cr->r.plen = plen;
 	cr->r.oif = c->ifindex;
 	cr->r.proto = EVSD_RTPROT_CLIENT;
-	if (c->have_addr && c->addr_owned) {
+	if (own->have && own->owned) {
 		cr->r.has_src = true;
-		memcpy(cr->r.src, c->addr, 4);
-	} else if (c->nem && local && local->family == AF_INET &&
-		   c->b->addr_within(c->b->arg, local->addr, local->plen, cr->r.src) == 0) {
+		memcpy(cr->r.src, own->p.addr, rtnl_alen(family));
+	} else if (c->nem && local && local->family == family &&
+		   c->b->addr_within(c->b->arg, family, local->addr, local->plen,
+				     cr->r.src) == 0) {
 		/* the host's own traffic then matches the local selector */
 		cr->r.has_src = true;
 	}
@@ -372,33 +416,35 @@ int clientcfg_route_add(struct clientcfg *c, uint32_t conn,
 			const struct evs_prefix *remote,
 			const struct evs_prefix *local)
 {
-	static const uint8_t lo_half[4] = { 0, 0, 0, 0 };
-	static const uint8_t hi_half[4] = { 128, 0, 0, 0 };
+	static const uint8_t lo_half[16] = { 0 };
+	static const uint8_t hi_half[16] = { 128 };
+	int fam;
 
-	if (!c || remote->family != AF_INET)
+	if (!c || (remote->family != AF_INET && remote->family != AF_INET6))
 		return c ? -1 : 0;
+	fam = remote->family;
 	/* The gateway itself as the remote selector (a host-to-host tunnel
 	 * without mode config) needs no route: ESP carries it already. */
-	if (remote->plen == 32 && c->have_gateway &&
-	    !memcmp(remote->addr, c->gateway, 4))
+	if (c->have_gateway && evs_prefix_eq(remote, &c->gateway))
 		return 0;
 	if (remote->plen == 0) {
 		/* Full tunnel: two halves beat the default route without
 		 * replacing it, so nothing of the host's routing is lost;
-		 * the gateway's own route first. */
-		gateway_route(c);
-		int a = route_one(c, conn, lo_half, 1, local);
-		int b = route_one(c, conn, hi_half, 1, local);
+		 * the gateway's own route first (when it is of this family). */
+		if (c->have_gateway && c->gateway.family == fam)
+			gateway_route(c);
+		int a = route_one(c, conn, fam, lo_half, 1, local);
+		int b = route_one(c, conn, fam, hi_half, 1, local);
 
 		return a || b ? -1 : 0;
 	}
-	return route_one(c, conn, remote->addr, remote->plen, local);
+	return route_one(c, conn, fam, remote->addr, remote->plen, local);
 }
 
 static void route_remove(struct clientcfg *c, struct cc_route *cr)
 {
 	struct evs_err err = { "" };
-	char rs[96];
+	char rs[160];
 
 	if (!cr->owned)
 		return;
@@ -433,10 +479,28 @@ void clientcfg_route_del(struct clientcfg *c, uint32_t conn)
 	}
 }
 
+/* Take an assigned address off again. */
+static void addr_down(struct clientcfg *c, const struct cc_addr *x)
+{
+	struct evs_err err = { "" };
+	char a[EVS_PREFIX_STRLEN];
+
+	if (!x->owned)
+		return;
+	evs_prefix_str(&x->p, a, sizeof(a));
+	if (c->b->addr(c->b->arg, false, c->addr_ifindex, x->p.family, x->p.addr,
+		       x->p.plen, &err) < 0)
+		log_warn("%s: client: removing address %s from %s: %s", c->name, a,
+			 c->addr_dev, err.msg);
+	else
+		log_notice("%s: client: address %s removed from %s", c->name, a,
+			   c->addr_dev);
+}
+
 void clientcfg_down(struct clientcfg *c)
 {
 	struct evs_err err = { "" };
-	char a[16], rs[96], d[IF_NAMESIZE];
+	char rs[160], d[IF_NAMESIZE];
 
 	if (!c)
 		return;
@@ -460,16 +524,8 @@ void clientcfg_down(struct clientcfg *c)
 			log_notice("%s: client: PAT removed (nft table ip %s)", c->name,
 				   c->pat_table);
 	}
-	if (c->addr_owned) {
-		ip_str(c->addr, a, sizeof(a));
-		if (c->b->addr(c->b->arg, false, c->addr_ifindex, c->addr, 32,
-				&err) < 0)
-			log_warn("%s: client: removing address %s from %s: %s", c->name,
-				 a, c->addr_dev, err.msg);
-		else
-			log_notice("%s: client: address %s/32 removed from %s", c->name, a,
-				   c->addr_dev);
-	}
+	addr_down(c, &c->addr6);
+	addr_down(c, &c->addr4);
 	free(c);
 }
 
@@ -479,14 +535,19 @@ void clientcfg_set_name(struct clientcfg *c, const char *name)
 		snprintf(c->name, sizeof(c->name), "%s", name);
 }
 
-bool clientcfg_same_addr(const struct clientcfg *c, bool have_addr,
-			 const uint8_t addr[4])
+static bool same_one(const struct cc_addr *x, const struct evs_prefix *p)
+{
+	if (!x->have || !p)
+		return x->have == !!p;
+	return !memcmp(x->p.addr, p->addr, evs_prefix_addr_len(p));
+}
+
+bool clientcfg_same_addr(const struct clientcfg *c, const struct evs_prefix *addr,
+			 const struct evs_prefix *addr6)
 {
 	if (!c)
 		return false;
-	if (c->nem || !c->have_addr || !have_addr)
-		return c->nem || c->have_addr == have_addr;
-	return !memcmp(c->addr, addr, 4);
+	return c->nem || (same_one(&c->addr4, addr) && same_one(&c->addr6, addr6));
 }
 
 unsigned clientcfg_n_routes(const struct clientcfg *c)

@@ -3,18 +3,23 @@
  * clientcfg: what evsd's client role puts on its own host so the tunnel
  * is usable without a script (what vpnc-script does for vpnc):
  *
- *   client mode             the address the gateway assigned, /32 on the
- *                           evs device (or `address-device`); a route into
- *                           the evs device, source that address, for every
- *                           tunnelled network (split include); with no
- *                           split list, 0.0.0.0/1 + 128.0.0.0/1 (the
- *                           existing default route stays) and a host route
- *                           to the gateway through the path it had, so
- *                           IKE and ESP never enter the tunnel; PAT of the
- *                           `local-network`s behind the assigned address.
+ *   client mode             the addresses the gateway assigned, /32 and
+ *                           /128 (no DAD), on the evs device (or
+ *                           `address-device`); a route into the evs
+ *                           device, source that family's address, for
+ *                           every tunnelled network (split include,
+ *                           INTERNAL_IP6_SUBNET); a family tunnelled whole
+ *                           gets 0.0.0.0/1 + 128.0.0.0/1 or ::/1 +
+ *                           8000::/1 (the existing default route stays)
+ *                           and a host route to the gateway through the
+ *                           path it had, so IKE and ESP never enter the
+ *                           tunnel; PAT of the IPv4 `local-network`s
+ *                           behind the assigned address (IPv6 has no PAT:
+ *                           an IPv6 LAN needs network-extension mode).
  *   network-extension mode  the host keeps its addresses: only the routes,
  *                           with a source address taken from the local
- *                           networks when the host has one there.
+ *                           networks (of the route's family) when the
+ *                           host has one there.
  *
  * Everything is recorded as it is installed and removed in reverse order
  * by clientcfg_down(); what already existed (EEXIST) is left alone and
@@ -40,16 +45,17 @@ struct clientcfg_backend {
 	void *arg;
 	/* 0 = no such device */
 	unsigned (*ifindex)(void *arg, const char *name);
+	/* Addresses of family (AF_INET: 4 bytes, AF_INET6: 16). */
 	/* 0 or a negative errno (-EEXIST when it is already there) */
-	int (*addr)(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
+	int (*addr)(void *arg, bool add, unsigned ifindex, int family, const uint8_t *a,
 		    unsigned plen, struct evs_err *e);
 	int (*route)(void *arg, bool add, const struct rtnl_route *r,
 		     struct evs_err *e);
-	int (*route_get)(void *arg, const uint8_t dst[4], struct rtnl_route *out,
-			 struct evs_err *e);
+	int (*route_get)(void *arg, int family, const uint8_t *dst,
+			 struct rtnl_route *out, struct evs_err *e);
 	/* 0 with out = a local address inside net/plen, -1 = none */
-	int (*addr_within)(void *arg, const uint8_t net[4], unsigned plen,
-			   uint8_t out[4]);
+	int (*addr_within)(void *arg, int family, const uint8_t *net, unsigned plen,
+			   uint8_t *out);
 	/* run an nft script; 0 or -1 with e */
 	int (*nft)(void *arg, const char *script, struct evs_err *e);
 };
@@ -70,24 +76,24 @@ struct clientcfg_req {
 	const char *device;		/* the evs device */
 	const char *addr_device;	/* NULL or "" = device */
 	bool network_extension;
-	bool have_addr;			/* client mode: assigned by the gateway */
-	uint8_t addr[4];
+	/* client mode: assigned by the gateway (host prefixes); NULL = none */
+	const struct evs_prefix *addr, *addr6;
 	const struct evs_prefix *lans;	/* local-network lines */
 	unsigned n_lans;
-	bool have_gateway;		/* the gateway's outer IPv4 address */
-	uint8_t gateway[4];
+	/* the gateway's outer address (either family); NULL = unknown */
+	const struct evs_prefix *gateway;
 };
 
 struct clientcfg;
 
-/* Apply the address and PAT of req.  NULL only when the evs device does
+/* Apply the addresses and PAT of req.  NULL only when the evs device does
  * not exist (logged); individual failures are logged and the rest goes
  * on, so the caller always tears down what was done. */
 struct clientcfg *clientcfg_up(const struct clientcfg_req *req);
-/* Route remote (a Phase 2 connection's remote selector) into the evs
- * device for connection conn; local is its local selector (network-
- * extension mode picks a source address inside it).  Idempotent per
- * conn.  0, or -1 when a route could not be added (logged). */
+/* Route remote (a Phase 2 connection's remote selector, either family)
+ * into the evs device for connection conn; local is its local selector
+ * (network-extension mode picks a source address inside it).  Idempotent
+ * per conn.  0, or -1 when a route could not be added (logged). */
 int clientcfg_route_add(struct clientcfg *c, uint32_t conn,
 			const struct evs_prefix *remote,
 			const struct evs_prefix *local);
@@ -98,9 +104,9 @@ void clientcfg_down(struct clientcfg *c);
 
 /* The session that now owns it (a renewed Phase 1) for the log lines. */
 void clientcfg_set_name(struct clientcfg *c, const char *name);
-/* Does c hold this client-mode address (true also for none == none)? */
-bool clientcfg_same_addr(const struct clientcfg *c, bool have_addr,
-			 const uint8_t addr[4]);
+/* Does c hold these client-mode addresses (NULL: none; none == none)? */
+bool clientcfg_same_addr(const struct clientcfg *c, const struct evs_prefix *addr,
+			 const struct evs_prefix *addr6);
 /* How many routes c installed (tests, logs). */
 unsigned clientcfg_n_routes(const struct clientcfg *c);
 

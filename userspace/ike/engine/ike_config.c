@@ -254,7 +254,7 @@ static int policy_cmp(const void *a, const void *b)
 /* ---- keys and identity ------------------------------------------------------ */
 
 static int net_line(const struct cfg_node *c, struct evs_prefix *nets,
-		    unsigned *n, bool v6, struct evs_err *err);
+		    unsigned *n, struct evs_err *err);
 
 /* The selectors of a no-xauth key: local-network (ours) and
  * remote-network (the peer's), both required. */
@@ -269,7 +269,7 @@ static int load_psk_nets(struct cfg_node *n, struct ike_psk *k,
 					 "or remote-network)", c->argv[0]);
 		if (cfg_want_block(c, false, err) < 0 ||
 		    net_line(c, local ? k->local_nets : k->remote_nets,
-			     local ? &k->n_local_nets : &k->n_remote_nets, true, err) < 0)
+			     local ? &k->n_local_nets : &k->n_remote_nets, err) < 0)
 			return -1;
 	}
 	if (!k->n_local_nets || !k->n_remote_nets)
@@ -629,13 +629,12 @@ struct peer_tmp {
 	uint16_t key_bits[3];
 	unsigned n_key_bits;
 	const struct cfg_node *sets_node;
+	const struct cfg_node *lan6_node;	/* the first IPv6 local-network */
 };
 
-/* "local-network 192.168.1.0/24": one prefix per line.  v6: IPv6 allowed
- * too (selectors); the client role's own LANs are IPv4 (its routes,
- * addresses and PAT are). */
+/* "local-network 192.168.1.0/24": one prefix per line, IPv4 or IPv6. */
 static int net_line(const struct cfg_node *c, struct evs_prefix *nets,
-		    unsigned *n, bool v6, struct evs_err *err)
+		    unsigned *n, struct evs_err *err)
 {
 	struct sockaddr_storage ss;
 	struct evs_prefix p = { 0 };
@@ -643,9 +642,6 @@ static int net_line(const struct cfg_node *c, struct evs_prefix *nets,
 
 	if (cfg_nargs(c, 2, 2, err) < 0 || cfg_addr(c, 1, &ss, &p.plen, err) < 0)
 		return -1;
-	if (ss.ss_family != AF_INET && !v6)
-		return cfg_error(err, c, "'%s': only IPv4 networks are supported",
-				 c->argv[0]);
 	p.family = (uint8_t)ss.ss_family;
 	memcpy(p.addr, ss.ss_family == AF_INET6 ?
 	       (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
@@ -667,12 +663,6 @@ static int net_line(const struct cfg_node *c, struct evs_prefix *nets,
 				 c->argv[0]);
 	nets[(*n)++] = p;
 	return 0;
-}
-
-static int peer_net(const struct cfg_node *c, struct evs_prefix *nets,
-		    unsigned *n, struct evs_err *err)
-{
-	return net_line(c, nets, n, false, err);
 }
 
 /* server A [port N]; more lines: the gateways to fail over to, in order */
@@ -869,13 +859,17 @@ static int peer_xauth_password(const struct cfg_node *c, struct ike_peer *p,
 static int peer_local_network(const struct cfg_node *c, struct ike_peer *p,
 		             struct peer_tmp *t, struct evs_err *err)
 {
-	return peer_net(c, p->local_nets, &p->n_local_nets, err);
+	if (net_line(c, p->local_nets, &p->n_local_nets, err) < 0)
+		return -1;
+	if (p->local_nets[p->n_local_nets - 1].family == AF_INET6 && !t->lan6_node)
+		t->lan6_node = c;	/* client mode refuses it (peer_finish) */
+	return 0;
 }
 
 static int peer_remote_network(const struct cfg_node *c, struct ike_peer *p,
 		              struct peer_tmp *t, struct evs_err *err)
 {
-	return net_line(c, p->remote_nets, &p->n_remote_nets, true, err);
+	return net_line(c, p->remote_nets, &p->n_remote_nets, err);
 }
 
 static int peer_ezvpn_mode(const struct cfg_node *c, struct ike_peer *p,
@@ -918,16 +912,29 @@ static int peer_connect(const struct cfg_node *c, struct ike_peer *p,
 	return 0;
 }
 
-static int peer_firewall(const struct cfg_node *c, struct ike_peer *p,
-			 struct peer_tmp *t, struct evs_err *err)
+/* "WORD on|off": *off says which. */
+static int on_off(const struct cfg_node *c, bool *off, struct evs_err *err)
 {
 	static const char *const how[] = { "on", "off", NULL };
 	int m;
 
 	if (cfg_nargs(c, 2, 2, err) < 0 || (m = cfg_choice(c, 1, how, err)) < 0)
 		return -1;
-	p->firewall_off = m == 1;
+	*off = m == 1;
 	return 0;
+}
+
+static int peer_firewall(const struct cfg_node *c, struct ike_peer *p,
+			 struct peer_tmp *t, struct evs_err *err)
+{
+	return on_off(c, &p->firewall_off, err);
+}
+
+/* ipv6 on|off: ask mode config for IPv6 too (on) */
+static int peer_ipv6(const struct cfg_node *c, struct ike_peer *p,
+		     struct peer_tmp *t, struct evs_err *err)
+{
+	return on_off(c, &p->ipv6_off, err);
 }
 
 /* firewall-allow tcp|udp|icmp|any [PORT] [from NET/LEN], or
@@ -1019,6 +1026,7 @@ static const struct peer_directive peer_directives[] = {
 	{ "firewall", peer_firewall, false },
 	{ "firewall-allow", peer_firewall_allow, true },
 	{ "return-to-primary", peer_return, false },
+	{ "ipv6", peer_ipv6, false },
 };
 
 static int peer_child(struct cfg_node *c, struct ike_peer *p,
@@ -1125,6 +1133,12 @@ static int peer_finish(struct cfg_node *n, struct ike_peer *p,
 	if (p->ezvpn_mode == IKE_EZVPN_NETWORK_EXTENSION && !p->n_local_nets)
 		return cfg_error(err, n, "peer %s: network-extension mode needs at least "
 				 "one 'local-network' (the networks to tunnel)", p->name);
+	/* Client mode hides the LAN behind the assigned address (PAT); IPv6
+	 * has no PAT, and NAT66 of a whole LAN is not what anyone wants. */
+	if (p->ezvpn_mode == IKE_EZVPN_CLIENT && t->lan6_node)
+		return cfg_error(err, t->lan6_node, "peer %s: an IPv6 local-network needs "
+				 "'ezvpn-mode network-extension' (client mode hides the "
+				 "LAN behind the assigned address; IPv6 has no PAT)", p->name);
 	if (t->sets_node) {
 		for (unsigned i = 1; i < t->sets_node->argc; i++) {
 			const struct p2_set *s = ike_config_set(ike, t->sets_node->argv[i]);

@@ -127,6 +127,8 @@ struct ike_peer {
 	bool connect_manual;
 	/* firewall off: no firewall reported in mode config, no filter */
 	bool firewall_off;
+	/* ipv6 off: no IPv6 address, DNS or networks asked in mode config */
+	bool ipv6_off;
 	struct ike_fw_allow fw_allow[IKE_PEER_MAX_FW_ALLOW];
 	unsigned n_fw_allow;
 };

@@ -90,6 +90,18 @@ UNIT_TEST(peer_client_settings_load)
 	UNIT_ASSERT_EQ_INT(p->n_remote_nets, 1);
 	UNIT_ASSERT_EQ_INT(p->remote_nets[0].addr[0], 192);
 	UNIT_ASSERT_EQ_STR(p->addr_device, "dummy0");
+	UNIT_ASSERT(!p->ipv6_off);
+	ike_conf_free(&cfg);
+
+	/* network extension with an IPv6 LAN; IPv6 not asked for */
+	UNIT_ASSERT_EQ_INT(load("    ezvpn-mode network-extension\n"
+				"    local-network 2001:db8:200::/64\n"
+				"    ipv6 off\n", &cfg, &err), 0);
+	p = &cfg.ike.peers[0];
+	UNIT_ASSERT_EQ_INT(p->n_local_nets, 1);
+	UNIT_ASSERT_EQ_INT(p->local_nets[0].family, AF_INET6);
+	UNIT_ASSERT_EQ_INT(p->local_nets[0].plen, 64);
+	UNIT_ASSERT(p->ipv6_off);
 	ike_conf_free(&cfg);
 
 	/* defaults: client mode, nothing configured */
@@ -106,7 +118,10 @@ UNIT_TEST(peer_client_settings_errors_carry_file_and_line)
 {
 	expect_error("    local-network 10.77.200.1/24\n", 4,
 		     "has host bits set (the network is 10.77.200.0/24)");
-	expect_error("    local-network 2001:db8::/32\n", 4, "only IPv4 networks");
+	/* client mode hides the LAN behind its address: IPv6 has no PAT */
+	expect_error("    local-network 10.77.200.0/24\n    local-network 2001:db8::/32\n",
+		     5, "peer gw: an IPv6 local-network needs 'ezvpn-mode network-extension'");
+	expect_error("    ipv6 maybe\n", 4, "maybe");
 	expect_error("    remote-network 2001:db8::1/32\n", 4, "the network is 2001:db8::/32");
 	expect_error("    local-network 10.77.200.0/33\n", 4, "bad prefix length");
 	expect_error("    local-network nowhere\n", 4, "not an IPv4 or IPv6 address");
@@ -352,8 +367,8 @@ static struct {
 	unsigned n;
 	bool route_exists;		/* answer EEXIST to route adds */
 	bool nft_fails;
-	uint8_t within[4];
-	bool have_within;
+	uint8_t within[16];
+	bool have_within, within6;	/* answer addr_within (of IPv6) */
 } H;
 
 static void rec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -375,12 +390,22 @@ static unsigned f_ifindex(void *arg, const char *name)
 	       !strcmp(name, "c0") ? 3 : 0;
 }
 
-static int f_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
+/* An address of family as text (one of four rotating buffers). */
+static const char *ntop(int family, const uint8_t *a)
+{
+	static char buf[4][INET6_ADDRSTRLEN];
+	static unsigned k;
+	char *b = buf[k++ % 4];
+
+	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, a, b, INET6_ADDRSTRLEN);
+	return b;
+}
+
+static int f_addr(void *arg, bool add, unsigned ifindex, int family, const uint8_t *a,
 		  unsigned plen, struct evs_err *err)
 {
 	(void)arg;
-	rec("addr%c %u %u.%u.%u.%u/%u", add ? '+' : '-', ifindex, a[0], a[1], a[2],
-	    a[3], plen);
+	rec("addr%c %u %s/%u", add ? '+' : '-', ifindex, ntop(family, a), plen);
 	evs_errf(err, "ok");
 	return 0;
 }
@@ -388,17 +413,15 @@ static int f_addr(void *arg, bool add, unsigned ifindex, const uint8_t a[4],
 static int f_route(void *arg, bool add, const struct rtnl_route *r,
 		   struct evs_err *err)
 {
-	char s[40] = "", g[40] = "";
+	char s[64] = "", g[64] = "";
 
 	(void)arg;
 	if (r->has_src)
-		snprintf(s, sizeof(s), " src %u.%u.%u.%u", r->src[0], r->src[1],
-			 r->src[2], r->src[3]);
+		snprintf(s, sizeof(s), " src %s", ntop(r->family, r->src));
 	if (r->has_gw)
-		snprintf(g, sizeof(g), " via %u.%u.%u.%u", r->gw[0], r->gw[1],
-			 r->gw[2], r->gw[3]);
-	rec("route%c %u.%u.%u.%u/%u oif %u%s%s proto %u", add ? '+' : '-', r->dst[0],
-	    r->dst[1], r->dst[2], r->dst[3], r->plen, r->oif, g, s, r->proto);
+		snprintf(g, sizeof(g), " via %s", ntop(r->family, r->gw));
+	rec("route%c %s/%u oif %u%s%s proto %u", add ? '+' : '-', ntop(r->family, r->dst),
+	    r->plen, r->oif, g, s, r->proto);
 	if (add && H.route_exists) {
 		evs_errf(err, "File exists");
 		return -EEXIST;
@@ -406,26 +429,31 @@ static int f_route(void *arg, bool add, const struct rtnl_route *r,
 	return 0;
 }
 
-static int f_route_get(void *arg, const uint8_t dst[4], struct rtnl_route *out,
+static int f_route_get(void *arg, int family, const uint8_t *dst, struct rtnl_route *out,
 		       struct evs_err *err)
 {
 	(void)arg;
 	(void)err;
-	rec("get %u.%u.%u.%u", dst[0], dst[1], dst[2], dst[3]);
+	rec("get %s", ntop(family, dst));
 	memset(out, 0, sizeof(*out));
+	out->family = (uint8_t)family;
 	out->oif = 3;
 	out->has_gw = true;
-	memcpy(out->gw, (uint8_t[]){ 10, 99, 0, 1 }, 4);
+	if (family == AF_INET6)	/* a router's link-local address */
+		memcpy(out->gw, (uint8_t[16]){ 0xfe, 0x80, [15] = 1 }, 16);
+	else
+		memcpy(out->gw, (uint8_t[]){ 10, 99, 0, 1 }, 4);
 	return 0;
 }
 
-static int f_within(void *arg, const uint8_t net[4], unsigned plen, uint8_t out[4])
+static int f_within(void *arg, int family, const uint8_t *net, unsigned plen,
+		    uint8_t *out)
 {
 	(void)arg;
-	rec("within %u.%u.%u.%u/%u", net[0], net[1], net[2], net[3], plen);
-	if (!H.have_within)
+	rec("within %s/%u", ntop(family, net), plen);
+	if (!H.have_within || (family == AF_INET6) != H.within6)
 		return -1;
-	memcpy(out, H.within, 4);
+	memcpy(out, H.within, family == AF_INET6 ? 16 : 4);
 	return 0;
 }
 
@@ -470,12 +498,14 @@ static struct evs_prefix pfx(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t
 	return p;
 }
 
+static const struct evs_prefix my_addr = { AF_INET, 32, { 10, 77, 0, 10 } };
+static const struct evs_prefix gw4 = { AF_INET, 32, { 198, 51, 100, 1 } };
+
 static struct clientcfg_req client_req(void)
 {
 	struct clientcfg_req r = {
-		.backend = &fake, .name = "test", .peer = "gw", .device = "evs0", .have_addr = true,
-		.addr = { 10, 77, 0, 10 }, .have_gateway = true,
-		.gateway = { 198, 51, 100, 1 },
+		.backend = &fake, .name = "test", .peer = "gw", .device = "evs0",
+		.addr = &my_addr, .gateway = &gw4,
 	};
 	return r;
 }
@@ -498,8 +528,10 @@ UNIT_TEST(client_mode_split_routes_installed_and_removed_in_reverse)
 	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net, &me), 0);
 	UNIT_ASSERT_EQ_INT(H.n, 2);
 	UNIT_ASSERT_EQ_INT(clientcfg_n_routes(c), 1);
-	UNIT_ASSERT(clientcfg_same_addr(c, true, r.addr));
-	UNIT_ASSERT(!clientcfg_same_addr(c, true, (uint8_t[]){ 10, 77, 0, 11 }));
+	UNIT_ASSERT(clientcfg_same_addr(c, r.addr, NULL));
+	UNIT_ASSERT(!clientcfg_same_addr(c, &me, &me));
+	me.addr[3] = 11;
+	UNIT_ASSERT(!clientcfg_same_addr(c, &me, NULL));
 	clientcfg_down(c);
 	expect_log(2, "route- 192.168.77.0/24 oif 7");
 	expect_log(3, "addr- 7 10.77.0.10/32");
@@ -573,7 +605,7 @@ UNIT_TEST(routes_shared_by_connections_go_with_the_last_one)
 	struct clientcfg *c;
 
 	host_reset();
-	r.have_addr = false;
+	r.addr = NULL;
 	r.network_extension = true;
 	c = clientcfg_up(&r);
 	UNIT_ASSERT_EQ_INT(H.n, 0);	/* network extension: no address */
@@ -655,6 +687,112 @@ UNIT_TEST(client_mode_pat_hides_the_lan_behind_the_assigned_address)
 	c = clientcfg_up(&r);
 	clientcfg_down(c);
 	UNIT_ASSERT_EQ_INT(H.n, 0);
+}
+
+static struct evs_prefix pfx6(const char *text, uint8_t plen)
+{
+	struct evs_prefix p = { .family = AF_INET6, .plen = plen };
+
+	UNIT_ASSERT_EQ_INT(inet_pton(AF_INET6, text, p.addr), 1);
+	return p;
+}
+
+UNIT_TEST(client_mode_ipv6_address_and_split_route_beside_ipv4)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix me6 = pfx6("2001:db8:99::5", 128), net6 = pfx6("2001:db8:77::", 64);
+	struct evs_prefix net = pfx(192, 168, 77, 0, 24), me = pfx(10, 77, 0, 10, 32);
+	struct clientcfg *c;
+
+	host_reset();
+	r.addr6 = &me6;
+	c = clientcfg_up(&r);
+	UNIT_ASSERT(c != NULL);
+	expect_log(0, "addr+ 7 10.77.0.10/32");
+	expect_log(1, "addr+ 7 2001:db8:99::5/128");
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net, &me), 0);
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 6, &net6, &me6), 0);
+	/* each family's route takes that family's address as its source */
+	expect_log(2, "route+ 192.168.77.0/24 oif 7 src 10.77.0.10 proto 78");
+	expect_log(3, "route+ 2001:db8:77::/64 oif 7 src 2001:db8:99::5 proto 78");
+	UNIT_ASSERT_EQ_INT(H.n, 4);
+	UNIT_ASSERT(clientcfg_same_addr(c, &me, &me6));
+	UNIT_ASSERT(!clientcfg_same_addr(c, &me, NULL));	/* the IPv6 one differs */
+	clientcfg_route_del(c, 6);
+	expect_log(4, "route- 2001:db8:77::/64 oif 7");
+	clientcfg_down(c);
+	expect_log(5, "route- 192.168.77.0/24");
+	expect_log(6, "addr- 7 2001:db8:99::5/128");
+	expect_log(7, "addr- 7 10.77.0.10/32");
+	UNIT_ASSERT_EQ_INT(H.n, 8);
+}
+
+UNIT_TEST(ipv6_full_tunnel_over_ipv6_keeps_the_gateway_outside)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix me6 = pfx6("2001:db8:99::5", 128), any6 = pfx6("::", 0);
+	struct evs_prefix gw6 = pfx6("2001:db8:1::1", 128), any = pfx(0, 0, 0, 0, 0);
+	struct clientcfg *c;
+
+	host_reset();
+	r.addr = NULL;
+	r.addr6 = &me6;
+	r.gateway = &gw6;
+	c = clientcfg_up(&r);
+	expect_log(0, "addr+ 7 2001:db8:99::5/128");
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &any6, &me6), 0);
+	expect_log(1, "get 2001:db8:1::1");
+	expect_log(2, "route+ 2001:db8:1::1/128 oif 3 via fe80::1 proto 78");
+	expect_log(3, "route+ ::/1 oif 7 src 2001:db8:99::5 proto 78");
+	expect_log(4, "route+ 8000::/1 oif 7 src 2001:db8:99::5 proto 78");
+	UNIT_ASSERT_EQ_INT(H.n, 5);
+	/* an IPv4 full tunnel beside it: no address of ours, no source; the
+	 * IPv6 gateway needs no IPv4 host route */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 6, &any, NULL), 0);
+	expect_log(5, "route+ 0.0.0.0/1 oif 7 proto 78");
+	expect_log(6, "route+ 128.0.0.0/1 oif 7 proto 78");
+	UNIT_ASSERT_EQ_INT(H.n, 7);
+	for (unsigned i = 0; i < H.n; i++)
+		UNIT_ASSERT(!strstr(H.log[i], "::/0") && !strstr(H.log[i], "0.0.0.0/0"));
+	/* the gateway itself as an IPv6 selector needs no route */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 7, &gw6, NULL), 0);
+	UNIT_ASSERT_EQ_INT(H.n, 7);
+	clientcfg_down(c);
+	expect_log(7, "route- 128.0.0.0/1");
+	expect_log(8, "route- 0.0.0.0/1");
+	expect_log(9, "route- 8000::/1");
+	expect_log(10, "route- ::/1");
+	expect_log(11, "route- 2001:db8:1::1/128 oif 3 via fe80::1");
+	expect_log(12, "addr- 7 2001:db8:99::5/128");
+	UNIT_ASSERT_EQ_INT(H.n, 13);
+}
+
+UNIT_TEST(network_extension_ipv6_lan_source_from_its_own_family)
+{
+	struct clientcfg_req r = client_req();
+	struct evs_prefix lan6 = pfx6("2001:db8:200::", 64), net6 = pfx6("2001:db8:77::", 64);
+	struct evs_prefix lans[2] = { pfx(10, 77, 200, 0, 24), lan6 };
+	struct clientcfg *c;
+
+	host_reset();
+	r.network_extension = true;
+	r.lans = lans;
+	r.n_lans = 2;
+	H.have_within = H.within6 = true;
+	memcpy(H.within, pfx6("2001:db8:200::1", 128).addr, 16);
+	c = clientcfg_up(&r);
+	UNIT_ASSERT_EQ_INT(H.n, 0);	/* no address, no PAT */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 5, &net6, &lan6), 0);
+	expect_log(0, "within 2001:db8:200::/64");
+	expect_log(1, "route+ 2001:db8:77::/64 oif 7 src 2001:db8:200::1 proto 78");
+	/* an IPv4 route asks for an IPv4 source (the host has none here) */
+	UNIT_ASSERT_EQ_INT(clientcfg_route_add(c, 6, &lans[0], &lans[0]), 0);
+	expect_log(2, "within 10.77.200.0/24");
+	expect_log(3, "route+ 10.77.200.0/24 oif 7 proto 78");
+	clientcfg_down(c);
+	expect_log(4, "route- 10.77.200.0/24");
+	expect_log(5, "route- 2001:db8:77::/64");
+	UNIT_ASSERT_EQ_INT(H.n, 6);
 }
 
 UNIT_TEST(no_evs_device_no_configuration)
@@ -751,7 +889,7 @@ UNIT_TEST(rtnl_address_message)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	static const uint8_t a[4] = { 10, 77, 0, 10 };
-	struct nlmsghdr *nlh = rtnl_build_addr(buf, true, 7, a, 32, 9);
+	struct nlmsghdr *nlh = rtnl_build_addr(buf, true, 7, AF_INET, a, 32, 9);
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct attrs t = { { 0 } };
 
@@ -761,7 +899,7 @@ UNIT_TEST(rtnl_address_message)
 	UNIT_ASSERT_EQ_INT(ifa->ifa_family, AF_INET);
 	UNIT_ASSERT_EQ_INT(mnl_attr_parse(nlh, sizeof(*ifa), keep_attr, &t), MNL_CB_OK);
 	UNIT_ASSERT_MEM_EQ(mnl_attr_get_payload(t.tb[IFA_LOCAL]), a, 4);
-	nlh = rtnl_build_addr(buf, false, 7, a, 32, 10);
+	nlh = rtnl_build_addr(buf, false, 7, AF_INET, a, 32, 10);
 	UNIT_ASSERT_EQ_INT(nlh->nlmsg_type, RTM_DELADDR);
 }
 

@@ -167,6 +167,35 @@ UNIT_TEST(no_listen_address_is_one_wildcard_pair)
 	evsd_config_free(&cfg);
 }
 
+/* The client role without listen lines: a gateway reached over IPv6 (its
+ * primary or a failover server) adds an IPv6 wildcard pair, IKE sent to
+ * it had no socket to leave by ("no socket to send from"). */
+UNIT_TEST(client_with_an_ipv6_server_listens_on_ipv6_too)
+{
+	static const char *const confs[] = {
+		"peer gw {\n    server 192.0.2.1\n    group-key k\n}\n",
+		"peer gw {\n    server 2001:db8::1\n    group-key k\n}\n",
+		"peer gw {\n    server 192.0.2.1\n    server 2001:db8::1\n"
+		"    group-key k\n}\n",
+	};
+	uint16_t port = base_port() + 6;
+
+	for (unsigned k = 0; k < 3; k++) {
+		struct evsd_config cfg;
+		unsigned v6 = 0;
+		struct net n;
+
+		UNIT_ASSERT(open_for(confs[k], port, &cfg, &n) == 0);
+		for (unsigned i = 0; i < n.n; i++)
+			v6 += n.s[i].bound.ss_family == AF_INET6;
+		UNIT_ASSERT_EQ_INT(n.n, k ? 4 : 2);
+		UNIT_ASSERT_EQ_INT(v6, k ? 2 : 0);
+		UNIT_ASSERT_EQ_INT(attached(&n), k ? 2 : 1);
+		net_close(&n);
+		evsd_config_free(&cfg);
+	}
+}
+
 /* A wildcard socket answers from the address the peer sent to
  * (IP_PKTINFO), not from whatever the route would pick. */
 UNIT_TEST(wildcard_socket_answers_from_the_address_asked)

@@ -55,8 +55,8 @@ struct evs_session {
 	void *state[EVS_MAX_STEPS];
 	bool ready, dead;
 	char why[256];
-	struct evs_prefix inner;
-	bool have_inner;
+	struct evs_prefix inner, inner6;
+	bool have_inner, have_inner6;
 	unsigned n_nets;
 	struct evs_prefix nets[EVS_SESSION_MAX_NETS];
 	char label[65];
@@ -199,6 +199,11 @@ bool evs_session_peer_has_vid(const struct evs_session *s, enum isakmp_vid v)
 }
 void evs_session_set_inner(struct evs_session *s, const struct evs_prefix *p)
 {
+	if (p->family == AF_INET6) {
+		s->inner6 = *p;
+		s->have_inner6 = true;
+		return;
+	}
 	s->inner = *p;
 	s->have_inner = true;
 }
@@ -319,7 +324,13 @@ static const char conf_fmt[] =
 	"  network-extension allow 10.77.200.0/21 203.0.113.0/24\n}\n"
 	"group guarded {\n  key \"Tg5Xw9Lm2Qr7Vc4Zk8Hp\"\n  pool sales\n"
 	"  firewall are-you-there\n}\n"
-	"user bob {\n  max-logins 1\n}\n";
+	"user bob {\n  max-logins 1\n}\n"
+	"pool sales6 2001:db8:99::/120\n"
+	"group dual {\n  key \"Zp3Kd8Wq5Lm2Xr7Vc9Tb\"\n  pool sales sales6\n"
+	"  split-include 192.168.77.0/24 2001:db8:77::/64\n}\n"
+	"group branch6 {\n  key \"Rm6Tq2Wz8Lk4Xv9Pc3Nd\"\n  mode network-extension\n"
+	"  split-include 192.168.77.0/24 2001:db8:77::/64\n"
+	"  network-extension allow 10.78.0.0/16 2001:db8:200::/56\n}\n";
 
 /* More configuration for one test. */
 static const char *extra_conf = "";
@@ -350,6 +361,9 @@ static void setup_k(const struct ezv_kernel_ops *kops)
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "dave", "branch", "davepw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "frank", "branch", "frankpw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_add(&db, "hank", "guarded", "hankpw", USERDB_COST_MIN, &ue), 0);
+	UNIT_ASSERT_EQ_INT(userdb_add(&db, "olga", "dual", "olgapw", USERDB_COST_MIN, &ue), 0);
+	UNIT_ASSERT_EQ_INT(userdb_add(&db, "ivan", "branch6", "ivanpw", USERDB_COST_MIN, &ue), 0);
+	UNIT_ASSERT_EQ_INT(userdb_add(&db, "jack", "branch6", "jackpw", USERDB_COST_MIN, &ue), 0);
 	UNIT_ASSERT_EQ_INT(userdb_save(&db, userfile, &ue), 0);
 	userdb_free(&db);
 
@@ -774,14 +788,16 @@ UNIT_TEST(max_logins_refuses_a_second_session)
 static uint16_t claim_to(struct evs_session *s, const char *net, unsigned plen,
 			 const char *to, unsigned to_plen, struct evs_err *why)
 {
-	struct evs_prefix ci = { .family = AF_INET, .plen = (uint8_t)plen };
-	struct evs_prefix cr = { .family = AF_INET, .plen = (uint8_t)to_plen };
+	struct evs_prefix ci = { .family = strchr(net, ':') ? AF_INET6 : AF_INET,
+				 .plen = (uint8_t)plen };
+	struct evs_prefix cr = { .family = strchr(to, ':') ? AF_INET6 : AF_INET,
+				 .plen = (uint8_t)to_plen };
 	unsigned i = 0;
 
 	while (strcmp(steps[i]->name, "modecfg"))
 		i++;
-	UNIT_ASSERT(inet_pton(AF_INET, net, ci.addr) == 1);
-	UNIT_ASSERT(inet_pton(AF_INET, to, cr.addr) == 1);
+	UNIT_ASSERT(inet_pton(ci.family, net, ci.addr) == 1);
+	UNIT_ASSERT(inet_pton(cr.family, to, cr.addr) == 1);
 	why->msg[0] = '\0';
 	return steps[i]->check_ids(s, &s->state[i], &ci, &cr, why);
 }
@@ -843,6 +859,80 @@ UNIT_TEST(client_mode_claims_only_its_address)
 	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.1.11", 32, &why),
 			   ISAKMP_N_INVALID_ID_INFORMATION);
 	disconnect();
+	teardown();
+}
+
+/* evsd's client asks for IPv6 too: a dual-stack group gives it a /128
+ * beside its IPv4 address, and both families' split networks become its
+ * remote networks (one quick mode per family); the gateway binds the
+ * IPv6 IDci to that /128. */
+UNIT_TEST(client_takes_an_ipv6_address_and_networks)
+{
+	struct evs_err why;
+	char a6[INET6_ADDRSTRLEN];
+
+	setup();
+	connect_as("olga", "olgapw", "dual", "198.51.100.7");
+	UNIT_ASSERT(srv.ready && cli.ready);
+	UNIT_ASSERT(cli.have_inner && cli.have_inner6);
+	UNIT_ASSERT_EQ_INT(cli.inner6.plen, 128);
+	UNIT_ASSERT_MEM_EQ(cli.inner6.addr, srv.inner6.addr, 16);
+	UNIT_ASSERT_MEM_EQ(cli.inner6.addr, ((uint8_t[]){ 0x20, 1, 0x0d, 0xb8, 0, 0x99 }), 6);
+	UNIT_ASSERT_EQ_INT(cli.n_nets, 2);
+	UNIT_ASSERT_EQ_INT(cli.nets[0].family, AF_INET);
+	UNIT_ASSERT_EQ_INT(cli.nets[1].family, AF_INET6);
+	UNIT_ASSERT_EQ_INT(cli.nets[1].plen, 64);
+	inet_ntop(AF_INET6, cli.inner6.addr, a6, sizeof(a6));
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, a6, 128, "2001:db8:77::", 64, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, "2001:db8:99::77", 128, "2001:db8:77::", 64, &why),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why.msg, "IPv6: only its assigned address"));
+	disconnect();
+	/* a group without IPv6: the client gets none, and no IPv6 network */
+	connect_as("alice", "alicepw", "sales", "198.51.100.7");
+	UNIT_ASSERT(cli.ready && !cli.have_inner6);
+	UNIT_ASSERT_EQ_INT(cli.n_nets, 1);
+	disconnect();
+	teardown();
+}
+
+/* Network extension with an IPv6 LAN: the IPv6 IDci goes through the same
+ * checks as an IPv4 one (the allow list, the pools, other sessions). */
+UNIT_TEST(network_extension_claims_an_ipv6_lan)
+{
+	struct evs_session s1, c1;
+	struct evs_err why;
+
+	setup();
+	connect_as("ivan", "ivanpw", "branch6", "198.51.100.9");
+	UNIT_ASSERT(srv.ready && !srv.have_inner6);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, "2001:db8:200::", 64, "2001:db8:77::", 64, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, "10.78.1.0", 24, "192.168.77.0", 24, &why), 0);
+	/* the gateway's LAN, a pool, wider than allowed */
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, "2001:db8:77::", 64, "2001:db8:77::", 64, &why),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT_EQ_STR(why.msg, "network extension: user \"ivan\" (group \"branch6\") from "
+			   "198.51.100.9 may not claim IDci 2001:db8:77::/64: outside every "
+			   "IPv6 `network-extension allow` prefix");
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, "2001:db8:99::", 120, "2001:db8:77::", 64, &why),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, "2001:db8:200::", 48, "2001:db8:77::", 64, &why),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	/* IDcr: only what the policy tunnels */
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, "2001:db8:200::", 64, "2001:db8:78::", 64, &why),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why.msg, "may not reach IDcr 2001:db8:78::/64"));
+	s1 = srv;
+	c1 = cli;
+	/* another branch may not overlap it */
+	connect_as("jack", "jackpw", "branch6", "198.51.100.10");
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, "2001:db8:200::", 56, "2001:db8:77::", 64, &why),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why.msg, "overlaps 2001:db8:200::/64 of user \"ivan\""));
+	UNIT_ASSERT_EQ_INT(claim_to(&srv, "2001:db8:200:ff::", 64, "2001:db8:77::", 64, &why), 0);
+	disconnect();
+	end_session(&s1);
+	end_session(&c1);
 	teardown();
 }
 

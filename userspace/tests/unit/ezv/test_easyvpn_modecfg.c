@@ -325,7 +325,7 @@ UNIT_TEST(ack_and_request_types)
 	struct isakmp_perr err;
 	struct isakmp_buf b;
 
-	modecfg_client_request(&req, "evs-client");
+	modecfg_client_request(&req, "evs-client", false);
 	isakmp_buf_init(&b);
 	modecfg_encode_types(&b, req.requested, &req);
 	UNIT_ASSERT(!b.oom);
@@ -333,6 +333,19 @@ UNIT_TEST(ack_and_request_types)
 	UNIT_ASSERT_EQ_INT(d.requested, req.requested);
 	UNIT_ASSERT_EQ_STR(d.app_version, "evs-client");
 	UNIT_ASSERT_EQ_INT(d.has, MCF_BIT(MCF_APP_VERSION));
+	UNIT_ASSERT(!(d.requested & MCF_BIT(MCF_IP6_ADDRESS)));
+	isakmp_buf_free(&b);
+
+	/* with IPv6: an empty INTERNAL_IP6_ADDRESS asks for one (as
+	 * strongSwan's vips ::), with IPv6 DNS and networks */
+	modecfg_client_request(&req, "evs-client", true);
+	isakmp_buf_init(&b);
+	modecfg_encode_types(&b, req.requested, &req);
+	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REQUEST, &d, &err), 0);
+	UNIT_ASSERT(d.requested & MCF_BIT(MCF_IP6_ADDRESS));
+	UNIT_ASSERT(d.requested & MCF_BIT(MCF_IP6_DNS));
+	UNIT_ASSERT(d.requested & MCF_BIT(MCF_IP6_SUBNET));
+	UNIT_ASSERT(!(d.has & MCF_BIT(MCF_IP6_ADDRESS)));
 	isakmp_buf_free(&b);
 }
 
@@ -392,7 +405,7 @@ UNIT_TEST(firewall_report)
 	UNIT_ASSERT_EQ_INT(f.product, 7);
 
 	/* our REQUEST carries the block, and the gateway decodes it */
-	modecfg_client_request(&req, "evs-client");
+	modecfg_client_request(&req, "evs-client", false);
 	modecfg_set_fw(&req, &ours);
 	isakmp_buf_init(&b);
 	modecfg_encode_types(&b, req.requested, &req);
@@ -417,7 +430,7 @@ UNIT_TEST(firewall_report)
 	UNIT_ASSERT(!modecfg_reports_firewall(&d));
 	isakmp_buf_free(&b);
 	/* none at all */
-	modecfg_client_request(&req, "x");
+	modecfg_client_request(&req, "x", false);
 	isakmp_buf_init(&b);
 	modecfg_encode_types(&b, req.requested, &req);
 	UNIT_ASSERT_EQ_INT(modecfg_decode(b.data, b.len, ISAKMP_CFG_REQUEST, &d, &err), 0);

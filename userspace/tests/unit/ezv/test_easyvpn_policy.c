@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Group and user settings: merge, the mode-config offer, group keys. */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "ezv/easyvpn_policy.h"
@@ -58,6 +59,61 @@ UNIT_TEST(user_fields_replace_group_fields)
 	ezv_merge(&g, NULL, &eff);
 	UNIT_ASSERT_EQ_INT(eff.n_dns, 2);
 	UNIT_ASSERT(eff.pfs);
+}
+
+static struct evs_prefix p6(const char *text, uint8_t plen)
+{
+	struct evs_prefix p = { .family = AF_INET6, .plen = plen };
+
+	UNIT_ASSERT_EQ_INT(inet_pton(AF_INET6, text, p.addr), 1);
+	return p;
+}
+
+UNIT_TEST(network_extension_claims_ipv6)
+{
+	struct pool6_set *ps = pool6_set_new();
+	struct evs_prefix pool = p6("2001:db8:99::", 120), net;
+	struct ezv_settings g, u, eff;
+	struct evs_err why, err;
+
+	UNIT_ASSERT(ps);
+	UNIT_ASSERT_EQ_INT(pool6_add(ps, "v6", &pool, NULL, &err), 0);
+	sales_group(&g);
+	net = p6("2001:db8:200::", 64);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check6(&g, ps, &net, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "not allowed"));
+	g.mode = EZV_MODE_NETWORK_EXTENSION;
+	UNIT_ASSERT_EQ_INT(ezv_nem_check6(&g, ps, &net, &why), -1);
+	UNIT_ASSERT_EQ_STR(why.msg, "no IPv6 `network-extension allow` prefix");
+	g.n_nem_allow6 = 1;
+	g.nem_allow6[0] = p6("2001:db8::", 32);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check6(&g, ps, &net, &why), 0);
+	/* wider than allowed; the split-include; a pool or part of it */
+	net = p6("2001:d00::", 24);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check6(&g, ps, &net, &why), -1);
+	UNIT_ASSERT(strstr(why.msg, "outside every IPv6"));
+	g.split6[0] = p6("2001:db8:77::", 64);
+	g.n_split6 = 1;
+	net = p6("2001:db8:77::80", 121);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check6(&g, ps, &net, &why), -1);
+	UNIT_ASSERT_EQ_STR(why.msg, "overlaps the gateway's split-include 2001:db8:77::/64");
+	net = p6("2001:db8:99::", 64);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check6(&g, ps, &net, &why), -1);
+	UNIT_ASSERT_EQ_STR(why.msg, "overlaps an IPv6 address pool");
+	/* an IPv4 prefix is no IPv6 claim */
+	net.family = AF_INET;
+	UNIT_ASSERT_EQ_INT(ezv_nem_check6(&g, ps, &net, &why), -1);
+	/* a user's list (of either family) replaces the group's */
+	memset(&u, 0, sizeof(u));
+	u.has = EZV_BIT(EZV_NEM_ALLOW);
+	u.n_nem_allow6 = 1;
+	u.nem_allow6[0] = p6("2001:db8:300::", 56);
+	ezv_merge(&g, &u, &eff);
+	net = p6("2001:db8:200::", 64);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check6(&eff, ps, &net, &why), -1);
+	net = p6("2001:db8:300::", 64);
+	UNIT_ASSERT_EQ_INT(ezv_nem_check6(&eff, ps, &net, &why), 0);
+	pool6_set_free(ps);
 }
 
 UNIT_TEST(network_extension_claims)

@@ -64,21 +64,21 @@ UNIT_TEST(rtnl_address_route_and_lookups_in_a_private_netns)
 	r.oif = lo;
 	nl = rtnl_open(&err);
 	UNIT_ASSERT(nl != NULL);
-	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, true, lo, a, 32, &err), 0);
-	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, true, lo, a, 32, &err), -EEXIST);
+	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, true, lo, AF_INET, a, 32, &err), 0);
+	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, true, lo, AF_INET, a, 32, &err), -EEXIST);
 	UNIT_ASSERT_EQ_INT(rtnl_route(nl, true, &r, &err), 0);
 	UNIT_ASSERT_EQ_INT(rtnl_route(nl, true, &r, &err), -EEXIST);
 	UNIT_ASSERT(strstr(err.msg, "exists") != NULL);
 
-	UNIT_ASSERT_EQ_INT(rtnl_route_get(nl, dst, &got, &err), 0);
+	UNIT_ASSERT_EQ_INT(rtnl_route_get(nl, AF_INET, dst, &got, &err), 0);
 	UNIT_ASSERT_EQ_INT(got.oif, lo);
 	UNIT_ASSERT(!got.has_gw);
 	UNIT_ASSERT(got.has_src);
 	UNIT_ASSERT_MEM_EQ(got.src, a, 4);
 
-	UNIT_ASSERT_EQ_INT(rtnl_addr_within(nl, net, 16, found), 0);
+	UNIT_ASSERT_EQ_INT(rtnl_addr_within(nl, AF_INET, net, 16, found), 0);
 	UNIT_ASSERT_MEM_EQ(found, a, 4);
-	UNIT_ASSERT_EQ_INT(rtnl_addr_within(nl, other, 16, found), -1);
+	UNIT_ASSERT_EQ_INT(rtnl_addr_within(nl, AF_INET, other, 16, found), -1);
 
 	UNIT_ASSERT_EQ_INT(rtnl_route(nl, false, &r, &err), 0);
 	UNIT_ASSERT_EQ_INT(rtnl_route(nl, false, &r, &err), -ESRCH);
@@ -87,8 +87,8 @@ UNIT_TEST(rtnl_address_route_and_lookups_in_a_private_netns)
 	UNIT_ASSERT(rtnl_route(nl, true, &r, &err) < 0);
 	UNIT_ASSERT(err.msg[0] != '\0');
 	printf("# bad source refused: %s\n", err.msg);
-	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, false, lo, a, 32, &err), 0);
-	UNIT_ASSERT_EQ_INT(rtnl_addr_within(nl, net, 16, found), -1);
+	UNIT_ASSERT_EQ_INT(rtnl_addr(nl, false, lo, AF_INET, a, 32, &err), 0);
+	UNIT_ASSERT_EQ_INT(rtnl_addr_within(nl, AF_INET, net, 16, found), -1);
 	rtnl_close(nl);
 }
 
