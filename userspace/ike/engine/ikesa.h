@@ -253,12 +253,12 @@ struct ike_p1 {
 	struct cert_peer *peer_cert;
 };
 
-/* The ISAKMP SA (= struct evs_session of session.h). */
 /* A session record holds the end of dpd_seq's block of this many: a
  * restarted evsd goes on above every sequence number it sent, and the
  * record is rewritten once a block, not for every probe. */
 #define IKE_DPD_SEQ_BLOCK 1024u
 
+/* The ISAKMP SA (= struct evs_session of session.h). */
 struct ike_sa {
 	struct ike_sa *next, **pprev;	/* e->sas */
 	struct ike_sa *dead_next;	/* e->dead: freed at the next reap */
@@ -511,10 +511,11 @@ bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid);
 int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid);
 /* The same for a message that carries only DPD notifies, without telling
  * ops->sa_changed: the id goes to the session record with the next real
- * change.  Writing the record for every probe cost more than the login
- * itself with 1,000 idle clients, and losing such an id in a restart only
- * lets a replayed probe be answered again (a replayed R-U-THERE-ACK has a
- * sequence below the restored one, info.c).  ike_msgid_new_dpd: a fresh
+ * change.  Written for every probe, the record was rewritten (JSON,
+ * fsync) 200-300 times a second with 1,000 sessions and DPD every 10 s;
+ * losing such an id in a restart only lets a replayed probe be answered
+ * again (a replayed R-U-THERE-ACK has a sequence below the restored one,
+ * IKE_DPD_SEQ_BLOCK).  ike_msgid_new_dpd: a fresh
  * id of ours remembered so; 0 when the memory is full. */
 int ike_msgid_remember_dpd(struct ike_sa *sa, uint32_t msgid);
 uint32_t ike_msgid_new_dpd(struct ike_sa *sa);

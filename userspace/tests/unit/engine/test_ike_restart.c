@@ -335,8 +335,8 @@ static const struct ike_engine_ops rec_ops = {
 	.sa_changed = rec_changed,
 };
 
-/* DPD does not rewrite the record (with 1,000 idle clients that was most
- * of the gateway's CPU): two minutes of probes both ways cost at most
+/* DPD does not rewrite the record (with 1,000 sessions and DPD every
+ * 10 s that was 200-300 writes a second): two minutes of probes both ways cost at most
  * one write (the sequence's block boundary), and the record written
  * before them still adopts; the adopted gateway probes above every
  * sequence number it had sent, and both ends go on. */
