@@ -682,6 +682,7 @@ static int rexmit_store(struct ike_sa *sa, struct ike_rexmit *r,
 	if (!r->msg)
 		return -1;
 	r->len = msg->len;
+	r->sent_last = true;
 	r->awaiting = awaiting;
 	r->tries = 0;
 	r->next_at = sa->eng->now + rexmit_interval(sa->eng, 0);
@@ -755,7 +756,7 @@ static void ids_put(const struct ike_sa *sa, uint32_t *t, uint32_t cap,
 	t[i] = id;
 }
 
-int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid)
+static int msgid_put(struct ike_sa *sa, uint32_t msgid, bool report)
 {
 	uint32_t max = sa->eng->ike->timers.msgids_max ?
 		       sa->eng->ike->timers.msgids_max : 16384;
@@ -785,8 +786,37 @@ int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid)
 	ids_put(sa, sa->ids, sa->ids_cap, msgid);
 	sa->ids_n++;
 	/* A restarted evsd must refuse a replay of this one too. */
-	ike_sa_changed(sa);
+	if (report)
+		ike_sa_changed(sa);
 	return 0;
+}
+
+int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid)
+{
+	return msgid_put(sa, msgid, true);
+}
+
+int ike_msgid_remember_dpd(struct ike_sa *sa, uint32_t msgid)
+{
+	return msgid_put(sa, msgid, false);
+}
+
+/* A message id of our own that neither side has used. */
+static uint32_t msgid_fresh(struct ike_sa *sa)
+{
+	uint32_t msgid;
+
+	do
+		msgid = ike_random_msgid();
+	while (!msgid || ike_xchg_find(sa, msgid) || ike_msgid_seen(sa, msgid));
+	return msgid;
+}
+
+uint32_t ike_msgid_new_dpd(struct ike_sa *sa)
+{
+	uint32_t msgid = msgid_fresh(sa);
+
+	return ike_msgid_remember_dpd(sa, msgid) < 0 ? 0 : msgid;
 }
 
 struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type)
@@ -804,10 +834,7 @@ struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type)
 		return NULL;
 	}
 	if (!msgid) {
-		do
-			msgid = ike_random_msgid();
-		while (!msgid || ike_xchg_find(sa, msgid) ||
-		       ike_msgid_seen(sa, msgid));
+		msgid = msgid_fresh(sa);
 		/* Ours from the start: a reflection of it is a replay. */
 		if (ike_msgid_remember(sa, msgid) < 0)
 			return NULL;
@@ -922,7 +949,17 @@ static bool is_duplicate(struct ike_rexmit *r, const uint8_t *buf, size_t len)
 		return true;
 	memcpy(r->rx_digest, d, sizeof(d));
 	r->have_rx = true;
+	r->sent_last_was = r->sent_last;
+	r->sent_last = false;
 	return false;
+}
+
+/* The message is_duplicate() just recorded was refused: a copy of it is
+ * judged anew, and what we sent before it is still our last word. */
+static void rx_forget(struct ike_rexmit *r)
+{
+	r->have_rx = false;
+	r->sent_last = r->sent_last_was;
 }
 
 /* A retransmitted peer message: answer with what we sent after it (the
@@ -932,7 +969,8 @@ static void answer_duplicate(struct ike_sa *sa, struct ike_rexmit *r)
 	struct ike_engine *e = sa->eng;
 
 	e->stats.rx_dup++;
-	if (!r->msg || (r->last_dup_reply && e->now - r->last_dup_reply < 1000)) {
+	if (!r->msg || !r->sent_last ||
+	    (r->last_dup_reply && e->now - r->last_dup_reply < 1000)) {
 		log_debug("%s: duplicate message dropped", sa->name);
 		return;
 	}
@@ -1143,6 +1181,7 @@ static void input_phase1(struct ike_engine *e, const struct ike_path *p,
 	}
 	if (!ike_state_phase1(sa->state)) {
 		drop(e, p, "Phase 1 message", "Phase 1 already complete");
+		rx_forget(&sa->p1rx);
 		return;
 	}
 	m.hdr = *hdr;
@@ -1155,7 +1194,7 @@ static void input_phase1(struct ike_engine *e, const struct ike_path *p,
 			     err.why);
 			/* A message we could not read is not the one we wait
 			 * for: let the peer's retransmission be judged anew. */
-			sa->p1rx.have_rx = false;
+			rx_forget(&sa->p1rx);
 			isakmp_buf_free(&plain);
 			return;
 		}
@@ -1167,7 +1206,7 @@ static void input_phase1(struct ike_engine *e, const struct ike_path *p,
 	} else if (isakmp_parse_body(hdr, buf + ISAKMP_HDR_LEN,
 				     len - ISAKMP_HDR_LEN, 0, &m, &err) < 0) {
 		drop(e, p, "Phase 1 message", err.why);
-		sa->p1rx.have_rx = false;
+		rx_forget(&sa->p1rx);
 		return;
 	}
 	/* The initiator moves to the NAT-T port during Phase 1 (RFC 3947
@@ -1206,6 +1245,23 @@ static bool reused_id_may_delete(struct ike_sa *sa, const struct isakmp_hdr *hdr
 {
 	return hdr->exch == ISAKMP_EXCH_INFO && hdr->msgid <= IKE_MSGID_PEER_BYTE_MAX &&
 	       ike_iv_phase2(&sa->keys, &sa->iv, hdr->msgid, iv) == 0;
+}
+
+/* Only DPD notifies (R-U-THERE, R-U-THERE-ACK) after the HASH. */
+static bool only_dpd(const struct isakmp_msg *m)
+{
+	if (m->n < 2)
+		return false;
+	for (unsigned i = 1; i < m->n; i++) {
+		struct isakmp_notify_pl n;
+		struct isakmp_perr err;
+
+		if (m->p[i].type != ISAKMP_PT_N ||
+		    isakmp_parse_notify(m->p[i].body, m->p[i].len, &n, &err) < 0 ||
+		    (n.type != ISAKMP_N_R_U_THERE && n.type != ISAKMP_N_R_U_THERE_ACK))
+			return false;
+	}
+	return true;
 }
 
 /* A message under message id 0 or a used one that is not such a delete. */
@@ -1301,7 +1357,7 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 			if (fresh)
 				ike_xchg_free(sa, x);
 			else
-				x->rx.have_rx = false;
+				rx_forget(&x->rx);
 			return;
 		}
 		sa->last_rx = e->now;
@@ -1313,7 +1369,8 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 			err.why = "bad HASH";
 			goto bad;
 		}
-		if (fresh && ike_msgid_remember(sa, hdr->msgid) < 0) {
+		if (fresh && (only_dpd(&m) ? ike_msgid_remember_dpd(sa, hdr->msgid) :
+			      ike_msgid_remember(sa, hdr->msgid)) < 0) {
 			err.why = "no room for its message id";
 			goto bad;
 		}
@@ -1358,7 +1415,7 @@ bad:
 	if (fresh)
 		ike_xchg_free(sa, x);
 	else
-		x->rx.have_rx = false;
+		rx_forget(&x->rx);
 }
 
 void ike_engine_input(struct ike_engine *e, const struct ike_path *p,

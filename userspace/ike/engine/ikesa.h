@@ -143,6 +143,15 @@ struct ike_rexmit {
 	uint64_t next_at;		/* ms */
 	uint8_t rx_digest[20];		/* SHA-1 of the peer's last message */
 	bool have_rx;
+	/* msg went out after the peer's last message (it answers that one):
+	 * only then does a duplicate of it ask for msg again.  When msg came
+	 * first, the duplicate is a second copy of its answer (the peer
+	 * answered our retransmission too): resending msg then started a
+	 * ping-pong, and a request resent after the peer had moved on no
+	 * longer decrypted there (charon: "invalid HASH_V1 payload length").
+	 * sent_last_was: the value before the last message was recorded, for
+	 * when that message is refused. */
+	bool sent_last, sent_last_was;
 	uint64_t last_dup_reply;	/* ms: answer duplicates at most 1/s */
 };
 
@@ -244,6 +253,11 @@ struct ike_p1 {
 	struct cert_peer *peer_cert;
 };
 
+/* A session record holds the end of dpd_seq's block of this many: a
+ * restarted evsd goes on above every sequence number it sent, and the
+ * record is rewritten once a block, not for every probe. */
+#define IKE_DPD_SEQ_BLOCK 1024u
+
 /* The ISAKMP SA (= struct evs_session of session.h). */
 struct ike_sa {
 	struct ike_sa *next, **pprev;	/* e->sas */
@@ -296,8 +310,9 @@ struct ike_sa {
 	uint64_t expire_at;		/* Phase 1 lifetime end */
 	uint64_t last_rx;		/* any authenticated message */
 	uint64_t dpd_next;		/* next DPD check */
-	uint32_t dpd_seq;
+	uint32_t dpd_seq;		/* our last R-U-THERE */
 	unsigned dpd_unanswered;
+	uint64_t dpd_first_probe;	/* ms: the first of the unanswered */
 	bool dpd;			/* both sides support it */
 	bool replaced;			/* a newer Phase 1 took over */
 
@@ -494,6 +509,16 @@ struct ike_xchg *ike_xchg_find(struct ike_sa *sa, uint32_t msgid);
 bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid);
 /* Remember it for the SA's life; -1 when the memory is full. */
 int ike_msgid_remember(struct ike_sa *sa, uint32_t msgid);
+/* The same for a message that carries only DPD notifies, without telling
+ * ops->sa_changed: the id goes to the session record with the next real
+ * change.  Written for every probe, the record was rewritten (JSON,
+ * fsync) 200-300 times a second with 1,000 sessions and DPD every 10 s;
+ * losing such an id in a restart only lets a replayed probe be answered
+ * again (a replayed R-U-THERE-ACK has a sequence below the restored one,
+ * IKE_DPD_SEQ_BLOCK).  ike_msgid_new_dpd: a fresh
+ * id of ours remembered so; 0 when the memory is full. */
+int ike_msgid_remember_dpd(struct ike_sa *sa, uint32_t msgid);
+uint32_t ike_msgid_new_dpd(struct ike_sa *sa);
 /* A new exchange; msgid 0 = pick a fresh one (remembered at once).  IV
  * from Phase 1.  NULL beyond timers.exchanges-max (informational
  * exchanges, freed right after their one message, are not counted). */

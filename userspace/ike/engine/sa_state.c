@@ -204,7 +204,8 @@ struct json_object *ike_sa_state_save(const struct ike_sa *sa)
 	put_u64(o, "established", sa->established);
 	put_u64(o, "expire_at", sa->expire_at);
 	put_bool(o, "dpd", sa->dpd);
-	put_u64(o, "dpd_seq", sa->dpd_seq);
+	put_u64(o, "dpd_seq", ((uint64_t)sa->dpd_seq / IKE_DPD_SEQ_BLOCK + 1) *
+		IKE_DPD_SEQ_BLOCK);
 	if (sa->id_peer_len)
 		put_hex(o, "id_peer", sa->id_peer, sa->id_peer_len);
 	put_str(o, "user", sa->user);

@@ -632,6 +632,66 @@ UNIT_TEST(retransmission_and_duplicates)
 	pair_close(&cli, &srv);
 }
 
+/* Re-deliver a recorded datagram as it was sent. */
+static void redeliver(const struct pkt *p, const char *from, struct side *to)
+{
+	struct side tmp = { .name = from };
+
+	tmp.q[0] = *p;
+	tmp.nq = 1;
+	deliver(&tmp, to, 0);
+}
+
+/* A second copy of the answer to our message (the peer answered our
+ * retransmission as well) is not answered with our message again: that
+ * was a ping-pong at 1/s for as long as the exchange lived, and a
+ * request resent after the peer had moved on to the next exchange no
+ * longer decrypted there (charon: "invalid HASH_V1 payload length").  A
+ * second copy of the message we answered is still answered. */
+UNIT_TEST(a_duplicate_answer_is_not_answered)
+{
+	struct side srv, cli;
+	struct pkt rec[64];
+	unsigned last_cli = 0, last_srv = 0, sent;
+	uint64_t dups;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	recorder = rec;
+	n_recorded = 0;
+	max_recorded = 64;
+	pump(&cli, &srv);
+	recorder = NULL;
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	/* The first datagram is the client's MM1: the client's last one is
+	 * QM3, the server's QM2. */
+	for (unsigned i = 0; i < n_recorded; i++) {
+		if (!memcmp(&rec[i].path.local, &rec[0].path.local, sizeof(struct sockaddr_in)))
+			last_cli = i;
+		else
+			last_srv = i;
+	}
+	UNIT_ASSERT(last_cli > last_srv);
+
+	/* QM3 again: the server's QM2 answered it already; nothing goes out. */
+	sent = srv.sent;
+	dups = srv.e->stats.rx_dup;
+	redeliver(&rec[last_cli], "client", &srv);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_dup, dups + 1);
+	UNIT_ASSERT_EQ_INT(srv.sent, sent);
+
+	/* QM2 again (the server did not see QM3): the client sends QM3 again. */
+	sent = cli.sent;
+	redeliver(&rec[last_srv], "server", &cli);
+	UNIT_ASSERT_EQ_INT(cli.sent, sent + 1);
+	UNIT_ASSERT(!memcmp(cli.q[cli.nq - 1].buf, rec[last_cli].buf, rec[last_cli].len));
+
+	for (unsigned i = 0; i < n_recorded; i++)
+		free(rec[i].buf);
+	pair_close(&cli, &srv);
+}
+
 UNIT_TEST(lost_last_messages_are_recovered)
 {
 	struct side srv, cli;
@@ -1305,6 +1365,57 @@ UNIT_TEST(dpd_detects_dead_peer)
 	UNIT_ASSERT_EQ_INT(cli.n_kdel, 1);
 	UNIT_ASSERT(now_ms - t0 <= (10 + 3 * 5 + 1) * 1000);
 	UNIT_ASSERT_EQ_INT(cli.e->stats.dpd_dead, 1);
+	pair_close(&cli, &srv);
+}
+
+/* Everything from's queue to to, once (their answers stay queued). */
+static void deliver_queue(struct side *from, struct side *to)
+{
+	struct pkt q[QMAX];
+	unsigned n = from->nq;
+
+	memcpy(q, from->q, sizeof(q[0]) * n);
+	from->nq = 0;
+	for (unsigned i = 0; i < n; i++) {
+		redeliver(&q[i], from->name, to);
+		free(q[i].buf);
+	}
+}
+
+/* A slow peer: every message of the server's reaches the client 6 s
+ * late, after the client's next probe, so each R-U-THERE-ACK names an
+ * older sequence than the latest probe.  Anything authenticated from the
+ * peer since the first unanswered probe shows it alive: neither side is
+ * declared dead (before, the client counted only the ACK of its latest
+ * probe and dropped the session after 25 s). */
+UNIT_TEST(dpd_late_answers_keep_a_slow_peer)
+{
+	static struct side hold[7];
+	struct side srv, cli;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->dpd);
+	for (int i = 0; i < 120; i++) {
+		struct side *in = &hold[i % 7], *out = &hold[(i + 1) % 7];
+
+		tick(&cli, &srv, 1000);
+		deliver_queue(&cli, &srv);
+		memcpy(in->q, srv.q, sizeof(srv.q[0]) * srv.nq);
+		in->nq = srv.nq;
+		in->name = srv.name;
+		srv.nq = 0;
+		if (out->nq)
+			deliver_queue(out, &cli);
+	}
+	UNIT_ASSERT(cli.e->stats.rx > 10);
+	UNIT_ASSERT_EQ_INT(cli.e->stats.dpd_dead, 0);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.dpd_dead, 0);
+	UNIT_ASSERT(only_sa(&cli) && only_sa(&srv));
+	UNIT_ASSERT_EQ_INT(cli.n_kdel + srv.n_kdel, 0);
+	for (int i = 0; i < 7; i++)
+		flush_q(&hold[i]);
 	pair_close(&cli, &srv);
 }
 
