@@ -345,6 +345,39 @@ bool conn_take_session(struct ike_sa *sa)
 	return o && session_move(sa, o);
 }
 
+struct selectors {
+	const struct evs_prefix *local, *remote;
+};
+
+static bool newer_with_conn(const struct ike_sa *n, const struct ike_sa *sa, void *arg)
+{
+	const struct selectors *s = arg;
+
+	return n->serial > sa->serial && same_principal(n, sa) &&
+	       conn_find_sel(n, s->local, s->remote);
+}
+
+/* The connection a responder's quick mode on sa keys, and the SA that
+ * holds it (*owner): sa's own; one of an older SA of the peer, whose
+ * session sa takes over now (normally done when sa became READY); or,
+ * when sa was replaced while the exchange ran, the one the newer SA
+ * carries on.  NULL: none (then *owner NULL when sa was replaced: the
+ * pair is not to be installed). */
+static struct ike_conn *responder_conn(struct ike_sa *sa, const struct evs_prefix *local,
+				       const struct evs_prefix *remote, struct ike_sa **owner)
+{
+	struct selectors s = { local, remote };
+	struct ike_conn *c = conn_find_sel(sa, local, remote);
+
+	*owner = sa;
+	if (c)
+		return c;
+	if (!sa->replaced)
+		return conn_take_session(sa) ? conn_find_sel(sa, local, remote) : NULL;
+	*owner = ike_sa_same_peer(sa, newer_with_conn, &s);
+	return *owner ? conn_find_sel(*owner, local, remote) : NULL;
+}
+
 bool conn_hand_over(struct ike_sa *o)
 {
 	struct ike_sa *n;
@@ -502,6 +535,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	struct secret *kin = NULL, *kout = NULL;
 	struct evs_prefix local, remote;
 	struct kernel_child kc;
+	struct ike_sa *owner = sa;	/* the SA holding the connection */
 	struct ike_conn *c;
 	uint32_t spi_out = xf->spi;
 	uint32_t life = xf->life_secs ? xf->life_secs : DEFAULT_P2_LIFE;
@@ -523,11 +557,13 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 			 sa->name, x->msgid);
 		goto out;
 	}
-	c = qm->initiator ? qm->conn : conn_find_sel(sa, &local, &remote);
-	/* a connection of an older SA of the peer: normally moved when sa
-	 * became READY; now, if that SA got it since */
-	if (!c && !qm->initiator && conn_take_session(sa))
-		c = conn_find_sel(sa, &local, &remote);
+	c = qm->initiator ? qm->conn : responder_conn(sa, &local, &remote, &owner);
+	if (!owner) {
+		log_info("%s: quick mode %08x: the session went to a newer ISAKMP SA "
+			 "of the peer, which holds no such connection; not installed",
+			 sa->name, x->msgid);
+		goto out;
+	}
 	if (!c) {
 		struct evs_prefix nets[EVS_SESSION_MAX_NETS];
 		unsigned n = narrow_local(sa, &local, nets);
@@ -616,7 +652,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	if (c->installed) {
 		/* The pair we replaced lingers for packets in flight. */
 		if (c->old_spi_in || c->old_spi_out)
-			drop_old_pair(sa, c, false);
+			drop_old_pair(owner, c, false);
 		c->old_spi_in = c->spi_in;
 		c->old_spi_out = c->spi_out;
 		c->old_del_at = e->now + (qm->initiator ? OLD_PAIR_GRACE_MS :
@@ -631,7 +667,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	c->key_in = kin;
 	c->key_out = kout;
 	kin = kout = NULL;
-	conn_index_sync(sa, c);
+	conn_index_sync(owner, c);
 	c->installed_at = e->now;
 	c->expire_at = 0;	/* the kernel's hard lifetime ends it */
 	c->we_initiated = qm->initiator;
@@ -655,7 +691,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 		c->installed = true;
 		evs_session_child_up(sa, c->id);
 	}
-	ike_sa_changed(sa);
+	ike_sa_changed(owner);
 	rc = 0;
 out:
 	secret_free(kin);
