@@ -1914,6 +1914,31 @@ static struct ike_sa *renew_without_quick_mode(struct side *cli, struct side *sr
 	return NULL;
 }
 
+/* alice's session up with its connection (*conn): the gateway's SA. */
+static struct ike_sa *alice_connected(struct side *srv, struct side *cli, uint32_t *conn)
+{
+	struct ike_sa *first;
+
+	setup(srv, cli, client_aggr_dpd_conf);
+	login_user = "alice";
+	connect_client(cli);
+	pump(cli, srv);
+	first = only_sa(srv);
+	UNIT_ASSERT(first && first->conns && first->conns->installed && first->dpd);
+	*conn = first->conns->id;
+	return first;
+}
+
+/* The lifetime of the gateway's SA sa ends (and two seconds pass). */
+static void expire(struct side *cli, struct side *srv, struct ike_sa *sa)
+{
+	sa->expire_at = now_ms + 1000;
+	for (int i = 0; i < 2; i++) {
+		tick(cli, srv, 1000);
+		pump(cli, srv);
+	}
+}
+
 /* The renewal carries the session on: the connection moves to the newer
  * SA when it is ready, outlives the older one's lifetime, and the newer
  * one probes the peer (DPD) for it. */
@@ -1924,25 +1949,14 @@ UNIT_TEST(reauth_without_quick_mode_keeps_the_connections)
 	uint32_t conn;
 	uint64_t t0;
 
-	setup(&srv, &cli, client_aggr_dpd_conf);
-	login_user = "alice";
-	connect_client(&cli);
-	pump(&cli, &srv);
-	first = only_sa(&srv);
-	UNIT_ASSERT(first && first->conns && first->conns->installed && first->dpd);
-	conn = first->conns->id;
-
+	first = alice_connected(&srv, &cli, &conn);
 	second = renew_without_quick_mode(&cli, &srv, first, "alice");
 	UNIT_ASSERT(second->state == IKE_S_READY && second->dpd);
 	UNIT_ASSERT(second->conns && second->conns->id == conn && !second->conns->next);
 	UNIT_ASSERT(!first->conns && first->replaced);
 	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
 
-	first->expire_at = now_ms + 1000;
-	for (int i = 0; i < 2; i++) {
-		tick(&cli, &srv, 1000);
-		pump(&cli, &srv);
-	}
+	expire(&cli, &srv, first);
 	UNIT_ASSERT(only_sa(&srv) == second);
 	UNIT_ASSERT(second->conns && second->conns->id == conn);
 	UNIT_ASSERT_EQ_INT(srv.n_kdel, 0);
@@ -1979,25 +1993,14 @@ UNIT_TEST(reauth_of_another_user_or_without_login_takes_nothing)
 		struct ike_sa *first, *second;
 		uint32_t conn;
 
-		setup(&srv, &cli, client_aggr_dpd_conf);
-		login_user = "alice";
-		connect_client(&cli);
-		pump(&cli, &srv);
-		first = only_sa(&srv);
-		UNIT_ASSERT(first && first->conns);
-		conn = first->conns->id;
-
+		first = alice_connected(&srv, &cli, &conn);
 		second = renew_without_quick_mode(&cli, &srv, first, users[i]);
 		UNIT_ASSERT(second->state == IKE_S_READY);
 		UNIT_ASSERT_EQ_INT(second->authorized, users[i] != NULL);
 		UNIT_ASSERT(!second->conns && !second->replaced);
 		UNIT_ASSERT(first->conns && first->conns->id == conn && !first->replaced);
 
-		first->expire_at = now_ms + 1000;
-		for (int t = 0; t < 2; t++) {
-			tick(&cli, &srv, 1000);
-			pump(&cli, &srv);
-		}
+		expire(&cli, &srv, first);
 		UNIT_ASSERT(only_sa(&srv) == second && !second->conns);
 		/* left to its own lifetime in the kernel, as before */
 		UNIT_ASSERT_EQ_INT(srv.n_kdel, 0);
