@@ -3,10 +3,13 @@
 # A hitless restart of the gateway's evsd with a libreswan client (issue 14,
 # part 1; ops_restart does the same with vpnc): libreswan pings a LAN host
 # every 50 ms while evsd is killed with SIGKILL and started again, and not
-# one ping is lost.  Then, on the adopted session: a Phase 2 rekey that
-# libreswan starts when its short lifetime runs out, answered by the new
-# evsd with traffic flowing on; and a DPD timeout when libreswan dies
-# without a word, which ends the session, its RRI route and its record.
+# one ping is lost.  Then, on the adopted session: libreswan's Phase 1
+# re-authentication (XAUTH again, no quick mode), which carries the session
+# on past the old ISAKMP SA's end; a Phase 2 rekey that libreswan starts
+# when its short lifetime runs out, answered by the new evsd with traffic
+# flowing on; and a DPD timeout, run by the renewed ISAKMP SA, when
+# libreswan dies without a word, which ends the session, its RRI route and
+# its record.
 # evs-selftest-timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -31,9 +34,11 @@ start_gw none || skip_all "evsd does not start"
 # cannot be told to rekey an IKEv1 connection ("cannot force rekey of IKEv1
 # connection"): a short lifetime makes it rekey Phase 2 by itself 70 s
 # after it connected, after the pings through the restart below (a rekey
-# may cost one packet: ike_rekey).
+# may cost one packet: ike_rekey).  Its ISAKMP SA lives 50 s: libreswan
+# renews Phase 1 30 s after it connected, and the old SA ends at 50 s,
+# both before that Phase 2 rekey (no time added).
 ls_conf alice 'alice pw 1' dpddelay=30s dpdtimeout=120s dpdaction=clear \
-	salifetime=90s rekeymargin=20s rekeyfuzz=0%
+	salifetime=90s ikelifetime=50s rekeymargin=20s rekeyfuzz=0%
 ls_start "$cli"
 if ! ls_connect; then
 	tap_fail "libreswan connects"
@@ -53,6 +58,17 @@ ezv_pings_wait ls
 tap_check "libreswan: $COUNT pings through the restart, 0 lost" \
 	grep -q "^$COUNT packets transmitted, $COUNT received" "$IKE_TMP/ping.ls"
 
+# --- Phase 1 re-authentication of the adopted session, without quick mode -----
+tap_check "libreswan's Phase 1 renewal carries the adopted session on" \
+	wait_log 'carries on the session of' 60
+tap_check "the old ISAKMP SA ends (its lifetime, or libreswan's delete)" \
+	wait_log 'its session went on under a renewed Phase 1' 60
+tap_check_fails "and the session does not end with it" \
+	grep -q 'session end: user "alice"' "$IKE_TMP/server.log"
+tap_check "its RRI route stays" ezv_rri_route "$srv" "$a"
+tap_check "traffic flows on" \
+	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
+
 # --- Phase 2 rekey of the adopted session, started by the client -------------
 # (counted in the log of the evsd that adopted it)
 tap_check "a Phase 2 rekey of the adopted session completes on the gateway" \
@@ -65,7 +81,7 @@ kill -KILL "$(cat "$IKE_TMP/pluto.bgpid")" 2>/dev/null
 # its kernel state would answer nothing: pluto's xfrm SAs go too
 ip netns exec "$cli" ip xfrm state flush
 ip netns exec "$cli" ip xfrm policy flush
-tap_check "the gateway declares the client dead (DPD) and ends the session" \
+tap_check "the renewed ISAKMP SA declares the client dead (DPD) and ends the session" \
 	wait_log "session end: user \"alice\" .*DPD" 60
 tap_check_fails "its RRI route is gone" ezv_rri_route "$srv" "$a"
 n=$(ls "$STATE"/*.json 2>/dev/null | wc -l)

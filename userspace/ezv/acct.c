@@ -215,6 +215,56 @@ void ezv_acct_stop(struct ezv_sess *x, uint64_t now)
 	x->acct_started = false;
 }
 
+int ezv_acct_may_move(const struct ezv_sess *x, const struct ezv_sess *o,
+		      struct evs_err *why)
+{
+	if (x->acct_started && o->acct_started) {
+		evs_errf(why, "both have an accounting session (%s, %s)", x->acct_session_id,
+			 o->acct_session_id);
+		return -1;
+	}
+	return 0;
+}
+
+/* o's SAs now count for x; beyond x's table their figures are folded into
+ * its totals as of now (the periodic read then sees them again: x's
+ * table has room for every SA of its connections). */
+static void counters_move(struct ezv_sess *x, struct ezv_sess *o)
+{
+	for (unsigned i = 0; i < o->n_sa; i++) {
+		if (x->n_sa < sizeof(x->sa) / sizeof(x->sa[0]))
+			x->sa[x->n_sa++] = o->sa[i];
+		else
+			count_add(&o->sa[i], &x->retired_rx_bytes, &x->retired_rx_pkts,
+				  &x->retired_tx_bytes, &x->retired_tx_pkts);
+	}
+	x->retired_rx_bytes += o->retired_rx_bytes;
+	x->retired_rx_pkts += o->retired_rx_pkts;
+	x->retired_tx_bytes += o->retired_tx_bytes;
+	x->retired_tx_pkts += o->retired_tx_pkts;
+	o->n_sa = 0;
+	o->retired_rx_bytes = o->retired_rx_pkts = 0;
+	o->retired_tx_bytes = o->retired_tx_pkts = 0;
+}
+
+void ezv_acct_move(struct ezv_sess *x, struct ezv_sess *o)
+{
+	char id[sizeof(o->acct_session_id)];
+
+	counters_move(x, o);
+	if (!o->acct_started)
+		return;
+	/* one accounting session: Interims and the Stop come from x */
+	snprintf(id, sizeof(id), "%s", o->acct_session_id);
+	ezv_sess_set_acct_id(o, "");
+	ezv_sess_set_acct_id(x, id);
+	x->acct_started = true;
+	x->acct_start_ms = o->acct_start_ms;
+	x->next_interim_ms = o->next_interim_ms;
+	o->acct_started = false;
+	o->next_interim_ms = 0;
+}
+
 void ezv_acct_onoff(struct ezv *z, bool on)
 {
 	struct radius_acct_info ai;
@@ -256,6 +306,12 @@ void ezv_sess_ended(struct ezv_sess *x, uint64_t now)
 
 	if (!x->authenticated) {
 		ezv_acct_stop(x, now);
+		return;
+	}
+	if (x->carried_on) {
+		/* a renewed Phase 1 took it over: nothing of it ends here */
+		log_info("%s: \"%s\": this ISAKMP SA ends; its session went on under "
+			 "a renewed Phase 1", evs_session_name(x->s), log_peer(x->user));
 		return;
 	}
 	/* Connections that outlive the ISAKMP SA (its lifetime ran out) are

@@ -406,8 +406,8 @@ static bool walk_one(struct ezv_sess *x, void *arg)
 	struct walk_arg *w = arg;
 	struct ezv_session_info i;
 
-	if (!sess_matches(x, w->f))
-		return false;
+	if (x->carried_on || !sess_matches(x, w->f))
+		return false;	/* a renewed Phase 1 carries it on: listed there */
 	w->n++;
 	if (w->fn) {
 		info_of(x, &i);

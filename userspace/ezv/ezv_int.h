@@ -10,6 +10,7 @@
  *   lease.c        the session's address (pool, fixed, taken over from a
  *                  renewed session), network claims, RRI routes
  *   acct.c         RADIUS accounting and the kernel counters it reports
+ *   takeover.c     a renewed Phase 1 carries an older session on
  *   reload.c       a new configuration for the running module
  */
 #ifndef EVSD_EZV_INT_H
@@ -118,6 +119,10 @@ struct ezv_sess {
 	 * group or user block) */
 	uint64_t session_deadline_ms;	/* engine clock, 0 = none */
 	uint32_t idle_timeout_s;	/* 0 = none */
+
+	/* A renewed Phase 1 of the same client carries this session on
+	 * (takeover.c): what it held went there; its end ends nothing. */
+	bool carried_on;
 };
 
 /* Client role: a peer block whose gateway said save-password "no": its
@@ -245,6 +250,24 @@ int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, const struct evs_pr
 /* A connection of x (of session s) came up: RRI route and proxy ARP owned by it. */
 void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id);
 
+/* The session's address, claims and IPv6 address go from o to x, which
+ * carries o's session on (takeover.c).  ezv_lease_may_move first: 0, or
+ * -1 with why when x cannot (another address: the connections' selectors
+ * hold o's). */
+int ezv_lease_may_move(const struct ezv_sess *x, const struct ezv_sess *o,
+		       struct evs_err *why);
+void ezv_lease_move(struct ezv_sess *x, struct ezv_sess *o);
+
+/* ---- takeover.c --------------------------------------------------------------- */
+
+/* The modecfg step's may_take_over and take_over (session.h): the same
+ * user, group and peer only; then the connections, address, claims,
+ * accounting session and counters go to the new session. */
+int ezv_may_take_over(struct evs_session *s, void **state, struct evs_session *old,
+		      void **old_state, struct evs_err *why);
+void ezv_take_over(struct evs_session *s, void **state, struct evs_session *old,
+		   void **old_state);
+
 /* ---- sess_state.c: restarts (Documentation/restart.md) ------------------------ */
 
 /* x's record (gateway sessions that logged in; NULL otherwise). */
@@ -272,6 +295,11 @@ void ezv_sess_ended(struct ezv_sess *x, uint64_t now);
 void ezv_acct_tick(struct ezv *z, uint64_t now);
 /* x's Interim update when due at now; its next one (0 = none). */
 uint64_t ezv_acct_interim(struct ezv_sess *x, uint64_t now);
+/* x carries o's session on (takeover.c): its accounting session (when
+ * it has one; -1 from may when both have one) and its counters. */
+int ezv_acct_may_move(const struct ezv_sess *x, const struct ezv_sess *o,
+		      struct evs_err *why);
+void ezv_acct_move(struct ezv_sess *x, struct ezv_sess *o);
 /* Accounting-On (start) / Accounting-Off (clean stop) for the NAS. */
 void ezv_acct_onoff(struct ezv *z, bool on);
 /* x's traffic so far (as of the last counter read), summed over rekeys. */

@@ -298,6 +298,75 @@ void ezv_lease_release(struct ezv_sess *x)
 	claims_drop(x);
 }
 
+/* ---- a renewed Phase 1 carries the session on ------------------------------ */
+
+static bool has_claim(const struct ezv_sess *x, const struct ezv_claim *c)
+{
+	for (const struct ezv_claim *m = x->claims; m; m = m->next)
+		if (m->net == c->net && m->plen == c->plen)
+			return true;
+	return false;
+}
+
+int ezv_lease_may_move(const struct ezv_sess *x, const struct ezv_sess *o,
+		       struct evs_err *why)
+{
+	char a[16], b[16];
+	unsigned n = x->n_claims;
+
+	if (x->addr != o->addr) {
+		evs_ip4_ntop(x->addr, a, sizeof(a));
+		evs_ip4_ntop(o->addr, b, sizeof(b));
+		evs_errf(why, "its address %s is not %s, which the connections carry", a, b);
+		return -1;
+	}
+	if (x->have_addr6 && o->have_addr6 && !evs_prefix_eq(&x->addr6, &o->addr6)) {
+		evs_errf(why, "its IPv6 address differs from the one the connections carry");
+		return -1;
+	}
+	for (const struct ezv_claim *c = o->claims; c; c = c->next)
+		n += !has_claim(x, c);
+	if (n > EZV_MAX_CLAIMS) {
+		evs_errf(why, "more than %d networks claimed together", EZV_MAX_CLAIMS);
+		return -1;
+	}
+	return 0;
+}
+
+void ezv_lease_move(struct ezv_sess *x, struct ezv_sess *o)
+{
+	struct pool_set *pools = x->z->cfg->pools;
+
+	/* normally x took the address over when it was leased (renews) */
+	if (o->addr && pool_owner(pools, o->addr) == o->id)
+		pool_transfer(pools, o->addr, o->id, x->id);
+	ezv_sess_set_addr(o, 0);
+	if (o->have_addr6 && !x->have_addr6 &&
+	    !pool6_transfer(x->z->cfg->pools6, &o->addr6, o->id, x->id)) {
+		x->addr6 = o->addr6;
+		x->have_addr6 = true;
+		x->offer.ip6_addr = x->addr6;
+		x->offer.has |= MCF_BIT(MCF_IP6_ADDRESS);
+		evs_session_set_inner(x->s, &x->addr6);
+	}
+	o->have_addr6 = false;
+	while (o->claims) {
+		struct ezv_claim *c = o->claims;
+
+		o->claims = c->next;
+		o->n_claims--;
+		if (has_claim(x, c)) {
+			ezv_claims_del(&x->z->claims, c);
+			free(c);
+			continue;
+		}
+		c->owner = x;
+		c->next = x->claims;
+		x->claims = c;
+		x->n_claims++;
+	}
+}
+
 /* ---- RRI ------------------------------------------------------------------ */
 
 /* An IPv6 connection of a network-extension client: the route to its

@@ -496,6 +496,14 @@ struct ike_sa *ike_sa_same_peer(struct ike_sa *sa,
 	return NULL;
 }
 
+bool ike_sa_has_installed_conn(const struct ike_sa *sa)
+{
+	for (const struct ike_conn *c = sa->conns; c; c = c->next)
+		if (c->installed)
+			return true;
+	return false;
+}
+
 void ike_sa_set_state(struct ike_sa *sa, enum ike_state st)
 {
 	if (sa->state == st)
@@ -1507,8 +1515,10 @@ static void sa_tick(struct ike_sa *sa)
 			ike_xchg_free(sa, x);
 	}
 	if (sa->expire_at && e->now >= sa->expire_at) {
-		/* Its connections live on in the kernel with their own
-		 * lifetimes unless a newer Phase 1 adopted them. */
+		/* A newer Phase 1 of the same peer and user carries its session
+		 * on (if it did not yet); else its connections live on in the
+		 * kernel with their own lifetimes. */
+		conn_hand_over(sa);
 		ike_sa_kill(sa, EVS_END_LIFETIME, "Phase 1 lifetime expired", true, false);
 		return;
 	}

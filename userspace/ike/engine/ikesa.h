@@ -495,6 +495,8 @@ struct ike_sa *ike_sa_same_peer(struct ike_sa *sa,
 				bool (*match)(const struct ike_sa *o,
 					      const struct ike_sa *sa, void *arg),
 				void *arg);
+/* Does sa hold a connection that is in the kernel? */
+bool ike_sa_has_installed_conn(const struct ike_sa *sa);
 
 /* Send a built message for the Phase 1 exchange / an exchange; keeps it
  * for retransmission (awaiting) and duplicate answers. */
@@ -565,6 +567,12 @@ void evs_session_child_up(struct ike_sa *sa, uint32_t conn_id);
 uint16_t evs_session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,
 			   const struct evs_prefix *idcr, struct evs_err *why);
 void evs_session_child_down(struct ike_sa *sa, uint32_t conn_id);
+/* Server role: sa carries on the session of old, an older SA of the same
+ * principal (phase2.c conn_take_session): may it (the steps' verdict: 0,
+ * or -1 with why), and then the steps move what they hold of it. */
+int evs_session_may_take_over(struct ike_sa *sa, struct ike_sa *old,
+			      struct evs_err *why);
+void evs_session_take_over(struct ike_sa *sa, struct ike_sa *old);
 /* The Phase 2 selectors a client session proposes: every local x every
  * remote prefix gets its own quick mode (at most EVS_SESSION_MAX_NETS
  * of each). */

@@ -262,14 +262,6 @@ void info_input(struct ike_sa *sa, const struct isakmp_msg *m, bool protected_)
 
 /* ---- DPD -------------------------------------------------------------------- */
 
-static bool ike_sa_has_installed_conn(const struct ike_sa *sa)
-{
-	for (const struct ike_conn *c = sa->conns; c; c = c->next)
-		if (c->installed)
-			return true;
-	return false;
-}
-
 void dpd_tick(struct ike_sa *sa)
 {
 	struct ike_engine *e = sa->eng;

@@ -206,7 +206,15 @@ static int qm_r_bound(const struct ike_sa *sa, const struct ike_qm *qm,
 {
 	char c[64], r[64];
 
-	if (sa->eng->role != EVS_ROLE_SERVER || sa->authorized)
+	if (sa->eng->role != EVS_ROLE_SERVER)
+		return 0;
+	if (sa->replaced) {
+		/* its connections and session went to the peer's newer SA */
+		evs_errf(why, "a newer ISAKMP SA of the peer carries its session on: "
+			 "quick mode goes there");
+		return -1;
+	}
+	if (sa->authorized)
 		return 0;
 	evs_prefix_str(&qm->idci, c, sizeof(c));
 	evs_prefix_str(&qm->idcr, r, sizeof(r));
@@ -266,45 +274,118 @@ static bool same_principal(const struct ike_sa *o, const struct ike_sa *sa)
 	return o->site && o->site == sa->site;
 }
 
-/* The peer renewed Phase 1 and rekeys a connection of its old ISAKMP SA
- * under the new one: move the connection over (same kernel conn id, same
- * policies) instead of installing a second one. */
-struct selectors {
-	const struct evs_prefix *local, *remote;
-};
-
-static bool older_with_conn(const struct ike_sa *o, const struct ike_sa *sa,
-			    void *arg)
+/* Move connection c of from to the newer ISAKMP SA to (same kernel conn
+ * id, same policies): from's own quick modes for it are stale from now on. */
+static void conn_move(struct ike_sa *to, struct ike_sa *from, struct ike_conn *c)
 {
-	const struct selectors *s = arg;
-
-	return same_principal(o, sa) &&
-	       conn_find_sel(o, s->local, s->remote);
-}
-
-static struct ike_conn *conn_take_from_older(struct ike_sa *sa,
-					     const struct evs_prefix *local,
-					     const struct evs_prefix *remote)
-{
-	struct selectors s = { local, remote };
-	struct ike_sa *o = ike_sa_same_peer(sa, older_with_conn, &s);
-	struct ike_conn *c;
-
-	if (!o)
-		return NULL;
-	c = conn_find_sel(o, local, remote);
-	/* the older SA's own quick modes for it are stale from now on */
-	ike_sa_conn_forget(o, c);
-	for (struct ike_conn **pp = &o->conns; *pp; pp = &(*pp)->next)
+	for (struct ike_conn **pp = &from->conns; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
-	c->next = sa->conns;
-	sa->conns = c;
-	conn_index_sync(sa, c);
-	log_info("%s: conn %u moved over from %s", sa->name, c->id, o->name);
-	return c;
+	ike_sa_conn_forget(from, c);
+	c->next = to->conns;
+	to->conns = c;
+	conn_index_sync(to, c);
+	log_info("%s: conn %u moved over from %s", to->name, c->id, from->name);
+}
+
+/* ---- a renewed Phase 1 carries the session on (server role) --------------- */
+
+/* o, older than sa, holds a session of the same principal: its connections
+ * are sa's to carry on.  A group key alone is no principal (same_principal:
+ * both logged in as one user, or one site-to-site key). */
+static bool older_session(const struct ike_sa *o, const struct ike_sa *sa, void *arg)
+{
+	(void)arg;
+	return o->serial < sa->serial && !o->replaced && o->state == IKE_S_READY &&
+	       ike_sa_has_installed_conn(o) && same_principal(o, sa);
+}
+
+/* n, newer than sa and READY, is the same principal's: the one to hand
+ * sa's session to. */
+static bool newer_ready(const struct ike_sa *n, const struct ike_sa *sa, void *arg)
+{
+	(void)arg;
+	return n->serial > sa->serial && !n->replaced && n->state == IKE_S_READY &&
+	       same_principal(n, sa);
+}
+
+/* The peer renewed Phase 1 (libreswan re-authenticates so, without a quick
+ * mode): the newer SA sa takes over the older o's connections, and the
+ * steps move the session with them (lease, accounting, routes), so that it
+ * survives o's lifetime, DPD probes the peer over sa, and it stays one
+ * session.  The steps may refuse (another group, another address). */
+static bool session_move(struct ike_sa *sa, struct ike_sa *o)
+{
+	struct evs_err why = { "" };
+
+	if (evs_session_may_take_over(sa, o, &why)) {
+		log_notice("%s: does not carry on the session of %s: %s", sa->name, o->name,
+			   why.msg);
+		return false;
+	}
+	while (o->conns)
+		conn_move(sa, o, o->conns);
+	o->replaced = true;
+	evs_session_take_over(sa, o);
+	log_notice("%s: carries on the session of %s (renewed Phase 1)", sa->name, o->name);
+	ike_sa_changed(o);
+	ike_sa_changed(sa);
+	return true;
+}
+
+bool conn_take_session(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	if (sa->eng->role != EVS_ROLE_SERVER || sa->state != IKE_S_READY || sa->replaced)
+		return false;
+	o = ike_sa_same_peer(sa, older_session, NULL);
+	return o && session_move(sa, o);
+}
+
+struct selectors {
+	const struct evs_prefix *local, *remote;
+};
+
+static bool newer_with_conn(const struct ike_sa *n, const struct ike_sa *sa, void *arg)
+{
+	const struct selectors *s = arg;
+
+	return n->serial > sa->serial && same_principal(n, sa) &&
+	       conn_find_sel(n, s->local, s->remote);
+}
+
+/* The connection a responder's quick mode on sa keys, and the SA that
+ * holds it (*owner): sa's own; one of an older SA of the peer, whose
+ * session sa takes over now (normally done when sa became READY); or,
+ * when sa was replaced while the exchange ran, the one the newer SA
+ * carries on.  NULL: none (then *owner NULL when sa was replaced: the
+ * pair is not to be installed). */
+static struct ike_conn *responder_conn(struct ike_sa *sa, const struct evs_prefix *local,
+				       const struct evs_prefix *remote, struct ike_sa **owner)
+{
+	struct selectors s = { local, remote };
+	struct ike_conn *c = conn_find_sel(sa, local, remote);
+
+	*owner = sa;
+	if (c)
+		return c;
+	if (!sa->replaced)
+		return conn_take_session(sa) ? conn_find_sel(sa, local, remote) : NULL;
+	*owner = ike_sa_same_peer(sa, newer_with_conn, &s);
+	return *owner ? conn_find_sel(*owner, local, remote) : NULL;
+}
+
+bool conn_hand_over(struct ike_sa *o)
+{
+	struct ike_sa *n;
+
+	if (o->eng->role != EVS_ROLE_SERVER || o->replaced || !ike_sa_has_installed_conn(o))
+		return false;
+	n = ike_sa_same_peer(o, newer_ready, NULL);
+	return n && session_move(n, o);
 }
 
 void conn_free(struct ike_conn *c)
@@ -454,6 +535,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	struct secret *kin = NULL, *kout = NULL;
 	struct evs_prefix local, remote;
 	struct kernel_child kc;
+	struct ike_sa *owner = sa;	/* the SA holding the connection */
 	struct ike_conn *c;
 	uint32_t spi_out = xf->spi;
 	uint32_t life = xf->life_secs ? xf->life_secs : DEFAULT_P2_LIFE;
@@ -475,9 +557,13 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 			 sa->name, x->msgid);
 		goto out;
 	}
-	c = qm->initiator ? qm->conn : conn_find_sel(sa, &local, &remote);
-	if (!c && !qm->initiator)
-		c = conn_take_from_older(sa, &local, &remote);
+	c = qm->initiator ? qm->conn : responder_conn(sa, &local, &remote, &owner);
+	if (!owner) {
+		log_info("%s: quick mode %08x: the session went to a newer ISAKMP SA "
+			 "of the peer, which holds no such connection; not installed",
+			 sa->name, x->msgid);
+		goto out;
+	}
 	if (!c) {
 		struct evs_prefix nets[EVS_SESSION_MAX_NETS];
 		unsigned n = narrow_local(sa, &local, nets);
@@ -566,7 +652,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	if (c->installed) {
 		/* The pair we replaced lingers for packets in flight. */
 		if (c->old_spi_in || c->old_spi_out)
-			drop_old_pair(sa, c, false);
+			drop_old_pair(owner, c, false);
 		c->old_spi_in = c->spi_in;
 		c->old_spi_out = c->spi_out;
 		c->old_del_at = e->now + (qm->initiator ? OLD_PAIR_GRACE_MS :
@@ -581,7 +667,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	c->key_in = kin;
 	c->key_out = kout;
 	kin = kout = NULL;
-	conn_index_sync(sa, c);
+	conn_index_sync(owner, c);
 	c->installed_at = e->now;
 	c->expire_at = 0;	/* the kernel's hard lifetime ends it */
 	c->we_initiated = qm->initiator;
@@ -605,7 +691,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 		c->installed = true;
 		evs_session_child_up(sa, c->id);
 	}
-	ike_sa_changed(sa);
+	ike_sa_changed(owner);
 	rc = 0;
 out:
 	secret_free(kin);
@@ -832,14 +918,8 @@ void conn_adopt(struct ike_sa *sa, struct ike_sa *old)
 	while (old->conns) {
 		struct ike_conn *c = old->conns;
 
-		old->conns = c->next;
-		ike_sa_conn_forget(old, c);
-		c->next = sa->conns;
-		sa->conns = c;
-		conn_index_sync(sa, c);
+		conn_move(sa, old, c);
 		c->rekeying = false;
-		log_info("%s: conn %u moved over from %s", sa->name, c->id,
-			 old->name);
 		qm_initiate(sa, &c->local, &c->remote, c);
 	}
 }

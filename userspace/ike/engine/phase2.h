@@ -46,6 +46,15 @@ struct ike_conn *conn_find_spi(struct ike_sa *sa, uint32_t spi, bool either);
 void conn_expired(struct ike_sa *sa, struct ike_conn *c, bool hard);
 /* Move every connection of old to sa (Phase 1 renewal) and rekey them. */
 void conn_adopt(struct ike_sa *sa, struct ike_sa *old);
+/* Server role: the peer renewed Phase 1 and sa, READY, is the newer ISAKMP
+ * SA of the same principal (the same address and port, identity and
+ * logged-in user, or site-to-site key): it takes over the connections of
+ * the older one and, when the steps agree, its session (lease, accounting,
+ * DPD); the older one is marked replaced.  true when something moved. */
+bool conn_take_session(struct ike_sa *sa);
+/* The same from the older side: o's lifetime ends; a newer READY SA of
+ * the same principal takes its connections and session over. */
+bool conn_hand_over(struct ike_sa *o);
 
 /* ID payload body <-> prefix. */
 int p2_id_to_prefix(const struct isakmp_id *id, struct evs_prefix *p);

@@ -165,6 +165,8 @@ static void steps_finished(struct ike_sa *sa)
 		return;
 	}
 	ike_sa_set_state(sa, IKE_S_READY);
+	/* server: a renewal of a session carries it on; client: quick modes */
+	conn_take_session(sa);
 	qm_start_all(sa);
 }
 
@@ -263,6 +265,31 @@ void evs_session_end(struct ike_sa *sa)
 				step_ops(sa, i)->end((struct evs_session *)sa,
 					      &sa->step_state[i]);
 		}
+}
+
+int evs_session_may_take_over(struct ike_sa *sa, struct ike_sa *old,
+			      struct evs_err *why)
+{
+	for (unsigned i = 0; i < n_steps(sa); i++) {
+		const struct evs_post_phase1_ops *o = step_ops(sa, i);
+
+		if (sa->step_begun[i] && o->may_take_over &&
+		    o->may_take_over((struct evs_session *)sa, &sa->step_state[i],
+				     (struct evs_session *)old, &old->step_state[i], why))
+			return -1;
+	}
+	return 0;
+}
+
+void evs_session_take_over(struct ike_sa *sa, struct ike_sa *old)
+{
+	for (unsigned i = 0; i < n_steps(sa); i++) {
+		const struct evs_post_phase1_ops *o = step_ops(sa, i);
+
+		if (sa->step_begun[i] && o->take_over)
+			o->take_over((struct evs_session *)sa, &sa->step_state[i],
+				     (struct evs_session *)old, &old->step_state[i]);
+	}
 }
 
 uint16_t evs_session_check_ids(struct ike_sa *sa, const struct evs_prefix *idci,

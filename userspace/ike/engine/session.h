@@ -105,6 +105,20 @@ struct evs_post_phase1_ops {
 	struct json_object *(*save)(struct evs_session *s, void **state);
 	int (*restore)(struct evs_session *s, void *arg, void **state,
 		       struct json_object *o, struct evs_err *why);
+	/* Server role: the peer renewed Phase 1 without a quick mode (or
+	 * before one) and s, now ready, is to carry on the session of old,
+	 * an older ISAKMP SA of the same peer address and port, identity and
+	 * logged-in user (or site-to-site key) that holds connections.
+	 * may_take_over: does this step agree (0), or not (-1 with why;
+	 * nothing changes, the connections stay with old)?  Once every step
+	 * agreed, the engine moves the connections to s and take_over moves
+	 * what the step holds for the session (address, accounting, routes)
+	 * to s's state; old's end() follows later and must not end what
+	 * went.  Both may be NULL. */
+	int (*may_take_over)(struct evs_session *s, void **state, struct evs_session *old,
+			     void **old_state, struct evs_err *why);
+	void (*take_over)(struct evs_session *s, void **state, struct evs_session *old,
+			  void **old_state);
 };
 
 #define EVS_MAX_STEPS 4

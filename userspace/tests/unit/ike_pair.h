@@ -42,6 +42,8 @@ struct side {
 	unsigned nq;
 	unsigned sent;
 	int drop_next;			/* drop this many outgoing */
+	uint8_t drop_exch;		/* drop every outgoing one of this
+					 * exchange type (0: none) */
 	struct kchild kadd[KMAX];
 	unsigned n_kadd;
 	uint32_t kdel[KMAX];
@@ -62,6 +64,8 @@ static inline int f_send(void *arg, const struct ike_path *p, const uint8_t *buf
 		s->drop_next--;
 		return 0;
 	}
+	if (s->drop_exch && len > 18 && buf[18] == s->drop_exch)
+		return 0;
 	if (s->nq >= QMAX)
 		return -1;
 	s->q[s->nq].path = *p;

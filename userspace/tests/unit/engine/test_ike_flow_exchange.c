@@ -1988,6 +1988,137 @@ UNIT_TEST(second_user_behind_the_same_nat_takes_nothing_over)
 	}
 }
 
+/* An Easy VPN client that probes too (so the gateway's SAs run DPD). */
+static const char client_aggr_dpd_conf[] =
+	"crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+	"timers {\n    dpd-interval 10\n}\n"
+	CONF_PEER_GW_AGGRESSIVE;
+
+/* The gateway's live SAs. */
+static unsigned live_sas(const struct side *s)
+{
+	unsigned n = 0;
+
+	for (const struct ike_sa *sa = s->e->sas; sa; sa = sa->next)
+		n += sa->state != IKE_S_DEAD;
+	return n;
+}
+
+/* The client renews Phase 1 (no INITIAL-CONTACT: it holds the old SA)
+ * and logs in as user, but its quick modes never arrive: libreswan
+ * re-authenticates so.  The gateway's newer SA. */
+static struct ike_sa *renew_without_quick_mode(struct side *cli, struct side *srv,
+					       const struct ike_sa *first, const char *user)
+{
+	struct ike_sa *c = only_sa(cli);
+
+	UNIT_ASSERT(c);
+	login_user = user;
+	cli->drop_exch = ISAKMP_EXCH_QUICK;
+	c->rekey_at = now_ms;
+	tick(cli, srv, 10);
+	pump(cli, srv);
+	UNIT_ASSERT_EQ_INT(live_sas(srv), 2);
+	for (struct ike_sa *sa = srv->e->sas; sa; sa = sa->next)
+		if (sa != first && sa->state != IKE_S_DEAD)
+			return sa;
+	return NULL;
+}
+
+/* alice's session up with its connection (*conn): the gateway's SA. */
+static struct ike_sa *alice_connected(struct side *srv, struct side *cli, uint32_t *conn)
+{
+	struct ike_sa *first;
+
+	setup(srv, cli, client_aggr_dpd_conf);
+	login_user = "alice";
+	connect_client(cli);
+	pump(cli, srv);
+	first = only_sa(srv);
+	UNIT_ASSERT(first && first->conns && first->conns->installed && first->dpd);
+	*conn = first->conns->id;
+	return first;
+}
+
+/* The lifetime of the gateway's SA sa ends (and two seconds pass). */
+static void expire(struct side *cli, struct side *srv, struct ike_sa *sa)
+{
+	sa->expire_at = now_ms + 1000;
+	for (int i = 0; i < 2; i++) {
+		tick(cli, srv, 1000);
+		pump(cli, srv);
+	}
+}
+
+/* The renewal carries the session on: the connection moves to the newer
+ * SA when it is ready, outlives the older one's lifetime, and the newer
+ * one probes the peer (DPD) for it. */
+UNIT_TEST(reauth_without_quick_mode_keeps_the_connections)
+{
+	struct side srv, cli;
+	struct ike_sa *first, *second;
+	uint32_t conn;
+	uint64_t t0;
+
+	first = alice_connected(&srv, &cli, &conn);
+	second = renew_without_quick_mode(&cli, &srv, first, "alice");
+	UNIT_ASSERT(second->state == IKE_S_READY && second->dpd);
+	UNIT_ASSERT(second->conns && second->conns->id == conn && !second->conns->next);
+	UNIT_ASSERT(!first->conns && first->replaced);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+
+	expire(&cli, &srv, first);
+	UNIT_ASSERT(only_sa(&srv) == second);
+	UNIT_ASSERT(second->conns && second->conns->id == conn);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 0);
+
+	/* a live peer answers R-U-THERE on the newer SA ... */
+	idle(&cli, &srv, 60);
+	UNIT_ASSERT(only_sa(&srv) == second && second->conns);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.dpd_dead, 0);
+	/* ... a silent one is found dead, and the connection goes */
+	t0 = now_ms;
+	while (only_sa(&srv) && now_ms - t0 < 60000) {
+		tick(&cli, &srv, 250);
+		flush_q(&cli);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT(!only_sa(&srv));
+	UNIT_ASSERT(now_ms - t0 <= (10 + 3 * 5 + 1) * 1000);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.dpd_dead, 1);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 1);
+	UNIT_ASSERT_EQ_INT(srv.kdel[0], conn);
+	pair_close(&cli, &srv);
+}
+
+/* A session is carried on only by the same user's renewal: an SA from the
+ * same address and port that logged in as another user, or that holds
+ * the (shared) group key but did not log in, takes nothing -- neither
+ * when it is ready nor when the older SA's lifetime ends. */
+UNIT_TEST(reauth_of_another_user_or_without_login_takes_nothing)
+{
+	static const char *const users[] = { "bob", NULL };
+
+	for (unsigned i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		struct side srv, cli;
+		struct ike_sa *first, *second;
+		uint32_t conn;
+
+		first = alice_connected(&srv, &cli, &conn);
+		second = renew_without_quick_mode(&cli, &srv, first, users[i]);
+		UNIT_ASSERT(second->state == IKE_S_READY);
+		UNIT_ASSERT_EQ_INT(second->authorized, users[i] != NULL);
+		UNIT_ASSERT(!second->conns && !second->replaced);
+		UNIT_ASSERT(first->conns && first->conns->id == conn && !first->replaced);
+
+		expire(&cli, &srv, first);
+		UNIT_ASSERT(only_sa(&srv) == second && !second->conns);
+		/* left to its own lifetime in the kernel, as before */
+		UNIT_ASSERT_EQ_INT(srv.n_kdel, 0);
+		pair_close(&cli, &srv);
+	}
+}
+
 UNIT_MAIN()
 
 /* text with every "from" replaced by "to" (malloc'd). */

@@ -3,8 +3,9 @@
  * A RADIUS server on 127.0.0.1 for unit tests, in a thread of its own:
  * it reads each Access-Request (User-Password decrypted, State), and
  * answers as its mode says, signed (Response Authenticator and
- * Message-Authenticator) with FRAD_SECRET.  Also the MD5 and HMAC-MD5
- * helpers of the RADIUS tests.
+ * Message-Authenticator) with FRAD_SECRET; each Accounting-Request is
+ * recorded (status type, session id) and answered.  Also the MD5 and
+ * HMAC-MD5 helpers of the RADIUS tests.
  */
 #ifndef EVS_TEST_FAKE_RADIUS_H
 #define EVS_TEST_FAKE_RADIUS_H
@@ -47,6 +48,15 @@ enum frad_mode {
 	FRAD_CHALLENGE_ALWAYS,	/* every request is challenged */
 };
 
+/* One Accounting-Request as received (a retransmission is another). */
+struct frad_acct {
+	uint8_t id;
+	uint32_t status;	/* Acct-Status-Type: 1 Start, 2 Stop, 3 Interim */
+	uint32_t cause;		/* Acct-Terminate-Cause, 0 = none */
+	char session[64];	/* Acct-Session-Id */
+};
+#define FRAD_ACCT_MAX 64
+
 struct frad {
 	int fd;
 	uint16_t port;
@@ -61,6 +71,8 @@ struct frad {
 	char pass[130];
 	uint8_t state[256];
 	size_t state_seen;	/* the State of the last request, 0 = none */
+	struct frad_acct acct[FRAD_ACCT_MAX];
+	unsigned n_acct;	/* written last (__atomic) */
 };
 
 static inline void frad_attr(uint8_t *b, size_t *len, uint8_t type, const void *v, size_t n)
@@ -150,6 +162,64 @@ static inline size_t frad_answer(struct frad *f, const uint8_t *req, uint8_t *an
 	return len;
 }
 
+static inline uint32_t frad_u32(const uint8_t *v)
+{
+	return (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+}
+
+/* Record an Accounting-Request; its Accounting-Response in ans (length). */
+static inline size_t frad_acct(struct frad *f, const uint8_t *req, size_t len, uint8_t *ans)
+{
+	unsigned n = __atomic_load_n(&f->n_acct, __ATOMIC_ACQUIRE);
+	struct frad_acct a = { .id = req[1] };
+	uint8_t md[16];
+
+	for (size_t at = 20; at + 2 <= len && req[at + 1] >= 2; at += req[at + 1]) {
+		const uint8_t *v = req + at + 2;
+		size_t vn = req[at + 1] - 2u;
+
+		if (req[at] == 40 && vn == 4)
+			a.status = frad_u32(v);
+		else if (req[at] == 49 && vn == 4)
+			a.cause = frad_u32(v);
+		else if (req[at] == 44 && vn < sizeof(a.session))
+			memcpy(a.session, v, vn);
+	}
+	if (n < FRAD_ACCT_MAX) {
+		f->acct[n] = a;
+		__atomic_store_n(&f->n_acct, n + 1, __ATOMIC_RELEASE);
+	}
+	ans[0] = 5;
+	ans[1] = req[1];
+	ans[2] = 0;
+	ans[3] = 20;
+	memcpy(ans + 4, req + 4, 16);
+	frad_md5(ans, 20, (const uint8_t *)FRAD_SECRET, strlen(FRAD_SECRET), md);
+	memcpy(ans + 4, md, 16);
+	return 20;
+}
+
+/* Accounting records of status type (0: any) so far, distinct by RADIUS
+ * id (a retransmission counts once), and of session id when not NULL. */
+static inline unsigned frad_acct_count(const struct frad *f, uint32_t status,
+				       const char *session)
+{
+	unsigned n = __atomic_load_n(&f->n_acct, __ATOMIC_ACQUIRE), count = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool dup = false;
+
+		for (unsigned j = 0; j < i && !dup; j++)
+			dup = f->acct[j].id == f->acct[i].id &&
+			      f->acct[j].status == f->acct[i].status &&
+			      !strcmp(f->acct[j].session, f->acct[i].session);
+		if (!dup && (!status || f->acct[i].status == status) &&
+		    (!session || !strcmp(f->acct[i].session, session)))
+			count++;
+	}
+	return count;
+}
+
 static inline void *frad_serve(void *arg)
 {
 	struct frad *f = arg;
@@ -164,6 +234,11 @@ static inline void *frad_serve(void *arg)
 		if (poll(&p, 1, 50) <= 0)
 			continue;
 		n = recvfrom(f->fd, req, sizeof(req), 0, (struct sockaddr *)&from, &flen);
+		if (n >= 20 && req[0] == 4) {
+			sendto(f->fd, ans, frad_acct(f, req, (size_t)n, ans), 0,
+			       (struct sockaddr *)&from, flen);
+			continue;
+		}
 		if (n < 20 || req[0] != 1)
 			continue;
 		f->requests++;
