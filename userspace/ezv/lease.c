@@ -303,7 +303,7 @@ void ezv_lease_release(struct ezv_sess *x)
 static bool has_claim(const struct ezv_sess *x, const struct ezv_claim *c)
 {
 	for (const struct ezv_claim *m = x->claims; m; m = m->next)
-		if (m->net == c->net && m->plen == c->plen)
+		if (evs_prefix_eq(&m->net, &c->net))
 			return true;
 	return false;
 }
