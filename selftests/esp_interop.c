@@ -3,12 +3,12 @@
  * Wire interop with Linux xfrm: evs in one namespace, `ip xfrm` (esp4) in
  * the other, the same keys.  Raw ESP for every algorithm, ESP-in-UDP for
  * a subset (below): ping both ways, and check on the evs side that the
- * packets went through the evs SAs.  Variants marked "tcp" also move 2 MB each way over TCP
- * and compare SHA-256 sums: a representative subset (GCM and null both
- * encapsulations, ChaCha20-Poly1305 and 3DES in UDP, AES-CBC/SHA-256 and
- * ESN raw), because under TCG every megabyte takes seconds.
+ * packets went through the evs SAs.  Variants marked "tcp" also move 2 MB
+ * each way over TCP and compare SHA-256 sums: a representative subset
+ * (GCM and null both encapsulations, ChaCha20-Poly1305 and 3DES in UDP,
+ * AES-CBC/SHA-256 and ESN raw), because under TCG every megabyte takes seconds.
  * EVS_INTEROP_ONLY=substring limits the run to matching variants.
- * 53 cases of crypto under TCG, beside a second VM in make check:
+ * 53 cases of crypto under TCG, beside other VMs in make check:
  * evs-selftest-timeout: 900
  */
 #include <errno.h>
