@@ -20,8 +20,7 @@ int evsadm_conn_parse(int argc, char **argv, struct evsadm_conn_req *req, struct
 	struct evs_conn_info *c = &req->conn;
 	const char *kw;
 
-	memset(req, 0, sizeof(*req));
-	if (evsadm_obj_op(&evsadm_conn_obj, &a, &req->op, e))
+	if (evsadm_obj_start(&evsadm_conn_obj, &a, req, sizeof(*req), &req->op, e))
 		return -1;
 	if (req->op == EVSADM_OP_FLUSH)
 		goto tail;

@@ -116,6 +116,9 @@ const char *evsadm_verb_name(const char *word, const char *const *verbs);
 /* "\"spi\" given twice" when the bit for @attr is already set in @has. */
 int evsadm_once(uint64_t *has, unsigned int bit, const char *kw, struct evs_err *e);
 int evsadm_parse_dir(const char *word, uint8_t *dir, struct evs_err *e);
+/* "dev DEV", at most once: the next word into @dev (IF_NAMESIZE bytes,
+ * "" until given). */
+int evsadm_parse_dev(const char *kw, struct evsadm_args *a, char *dev, struct evs_err *e);
 /* SPI: decimal or 0x hex, 256..0xffffffff (0-255 are reserved). */
 int evsadm_parse_spi(const char *kw, const char *word, uint32_t *spi, struct evs_err *e);
 /* Connection id: 1..0xffffffff. */
@@ -150,6 +153,9 @@ int evsadm_ifindex(struct evsadm *ctx, const char *name, uint32_t *ifindex);
 const char *evsadm_ifname_cached(struct evsadm *ctx, uint32_t ifindex);
 /* Index -> name for printing ("if7" if unknown). */
 const char *evsadm_ifname(uint32_t ifindex, char buf[IF_NAMESIZE + 8]);
+/* A dumped object's device: its name looked up when the kernel sent only
+ * its index. */
+void evsadm_dev_name(struct evsadm *ctx, struct evs_msg_dev *dev);
 
 /* JSON output: one array per show command, printed at the end. */
 void evsadm_json_emit(struct evsadm *ctx, struct json_object *obj);
@@ -185,6 +191,10 @@ extern const struct evsadm_obj evsadm_sa_obj, evsadm_policy_obj, evsadm_conn_obj
 /* The next word as @o's verb, into *op. */
 int evsadm_obj_op(const struct evsadm_obj *o, struct evsadm_args *a, enum evsadm_op *op,
 		  struct evs_err *e);
+/* An object parser's start: its request (@req, @len bytes) zeroed, then
+ * the verb into *op (a member of *req). */
+int evsadm_obj_start(const struct evsadm_obj *o, struct evsadm_args *a, void *req, size_t len,
+		     enum evsadm_op *op, struct evs_err *e);
 /* A request for @op (a dump when @dump), its attributes to follow. */
 struct nlmsghdr *evsadm_obj_msg(const struct evsadm_obj *o, enum evsadm_op op,
 				uint16_t family, void *buf, bool dump);

@@ -57,12 +57,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (evs_msg_parse_link(nlh, &link))
 		return MNL_CB_ERROR;
-	if (!link.dev.ifname[0]) {
-		char name[IF_NAMESIZE + 8];
-
-		snprintf(link.dev.ifname, sizeof(link.dev.ifname), "%s",
-			 evsadm_ifname(link.dev.ifindex, name));
-	}
+	/* evs_msg_parse_link() requires the index. */
+	evsadm_dev_name(sc->ctx, &link.dev);
 	if (sc->arr)
 		json_object_array_add(sc->arr, evs_json_link(&link, sc->ctx->opt.stats));
 	else

@@ -61,6 +61,13 @@ int evsadm_obj_op(const struct evsadm_obj *o, struct evsadm_args *a, enum evsadm
 	return evs_errf(e, "\"%s\" has no meaning for \"%s\"", o->verbs[v], o->name);
 }
 
+int evsadm_obj_start(const struct evsadm_obj *o, struct evsadm_args *a, void *req, size_t len,
+		     enum evsadm_op *op, struct evs_err *e)
+{
+	memset(req, 0, len);
+	return evsadm_obj_op(o, a, op, e);
+}
+
 struct nlmsghdr *evsadm_obj_msg(const struct evsadm_obj *o, enum evsadm_op op,
 				uint16_t family, void *buf, bool dump)
 {

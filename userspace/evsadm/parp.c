@@ -31,11 +31,9 @@ int evsadm_parp_parse(int argc, char **argv, struct evsadm_parp_req *req, struct
 {
 	struct evsadm_args a = { argc, argv, 0 };
 	struct evs_parp_info *p = &req->parp;
-	uint64_t seen = 0;
 	const char *kw;
 
-	memset(req, 0, sizeof(*req));
-	if (evsadm_obj_op(&evsadm_parp_obj, &a, &req->op, e))
+	if (evsadm_obj_start(&evsadm_parp_obj, &a, req, sizeof(*req), &req->op, e))
 		return -1;
 	if (req->op == EVSADM_OP_ADD || req->op == EVSADM_OP_DEL) {
 		if (evs_parse_addr("ADDR", evsadm_arg_next(&a), 0, &p->addr, e))
@@ -44,8 +42,7 @@ int evsadm_parp_parse(int argc, char **argv, struct evsadm_parp_req *req, struct
 	}
 	while ((kw = evsadm_arg_next(&a))) {
 		if (!strcmp(kw, "dev")) {
-			if (evsadm_once(&seen, 0, kw, e) ||
-			    evs_parse_ifname(kw, evsadm_arg_next(&a), req->dev, e))
+			if (evsadm_parse_dev(kw, &a, req->dev, e))
 				return -1;
 		} else if (!strcmp(kw, "family") &&
 			   (req->op == EVSADM_OP_ON || req->op == EVSADM_OP_OFF)) {

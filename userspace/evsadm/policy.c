@@ -58,17 +58,15 @@ static bool has_ports(uint8_t proto)
 }
 
 static int parse_one(const char *kw, struct evsadm_args *a, struct evsadm_policy_req *req,
-		     uint64_t *seen, struct evs_err *e)
+		     struct evs_err *e)
 {
 	struct evs_policy_info *p = &req->pol;
 	bool sel = req->op == EVSADM_OP_ADD || req->op == EVSADM_OP_DEL;
 	bool add = req->op == EVSADM_OP_ADD;
 	bool show = req->op == EVSADM_OP_SHOW;
 
-	if (!strcmp(kw, "dev")) {
-		return evsadm_once(seen, 0, kw, e) ?:
-		       evs_parse_ifname(kw, evsadm_arg_next(a), req->dev, e);
-	}
+	if (!strcmp(kw, "dev"))
+		return evsadm_parse_dev(kw, a, req->dev, e);
 	if (!strcmp(kw, "dir") && (sel || show)) {
 		req->have_dir = true;
 		return evsadm_once(&p->has, EVS_POL_A_DIR, kw, e) ?:
@@ -122,14 +120,12 @@ int evsadm_policy_parse(int argc, char **argv, struct evsadm_policy_req *req,
 {
 	struct evsadm_args a = { argc, argv, 0 };
 	struct evs_policy_info *p = &req->pol;
-	uint64_t seen = 0;
 	const char *kw;
 
-	memset(req, 0, sizeof(*req));
-	if (evsadm_obj_op(&evsadm_policy_obj, &a, &req->op, e))
+	if (evsadm_obj_start(&evsadm_policy_obj, &a, req, sizeof(*req), &req->op, e))
 		return -1;
 	while ((kw = evsadm_arg_next(&a)))
-		if (parse_one(kw, &a, req, &seen, e))
+		if (parse_one(kw, &a, req, e))
 			return -1;
 	if (req->op != EVSADM_OP_ADD && req->op != EVSADM_OP_DEL)
 		return 0;
@@ -200,9 +196,7 @@ static int policy_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (evsadm_show_skip(sc, p.dev.ifindex, 0) || (sc->have_dir && p.dir != sc->dir))
 		return MNL_CB_OK;
-	if (!p.dev.ifname[0] && p.dev.ifindex)
-		snprintf(p.dev.ifname, sizeof(p.dev.ifname), "%s",
-			 evsadm_ifname_cached(sc->ctx, p.dev.ifindex));
+	evsadm_dev_name(sc->ctx, &p.dev);
 	if (sc->arr)
 		json_object_array_add(sc->arr, evs_json_policy(&p, sc->ctx->opt.stats));
 	else

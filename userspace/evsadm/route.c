@@ -31,11 +31,9 @@ int evsadm_route_parse(int argc, char **argv, struct evsadm_route_req *req,
 {
 	struct evsadm_args a = { argc, argv, 0 };
 	struct evs_route_info *rt = &req->rt;
-	uint64_t seen = 0;
 	const char *kw;
 
-	memset(req, 0, sizeof(*req));
-	if (evsadm_obj_op(&evsadm_route_obj, &a, &req->op, e))
+	if (evsadm_obj_start(&evsadm_route_obj, &a, req, sizeof(*req), &req->op, e))
 		return -1;
 	if (req->op != EVSADM_OP_SHOW) {
 		if (evs_parse_prefix("PREFIX", evsadm_arg_next(&a), 0, true, &rt->dst, e))
@@ -46,8 +44,7 @@ int evsadm_route_parse(int argc, char **argv, struct evsadm_route_req *req,
 		bool change = req->op != EVSADM_OP_SHOW;
 
 		if (!strcmp(kw, "dev")) {
-			if (evsadm_once(&seen, 0, kw, e) ||
-			    evs_parse_ifname(kw, evsadm_arg_next(&a), req->dev, e))
+			if (evsadm_parse_dev(kw, &a, req->dev, e))
 				return -1;
 		} else if (!strcmp(kw, "conn") && req->op != EVSADM_OP_DEL) {
 			if (evsadm_once(&rt->has, EVS_ROUTE_A_CONN_ID, kw, e) ||

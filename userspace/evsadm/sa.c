@@ -187,15 +187,14 @@ static int parse_algo_key(enum evs_algo_kind kind, const char *kw, struct evsadm
 
 /* One keyword and its arguments. */
 static int parse_one(const char *kw, struct evsadm_args *a, struct evsadm_sa_req *req,
-		     const struct evs_algo **algo, uint64_t *seen, struct evs_err *e)
+		     const struct evs_algo **algo, struct evs_err *e)
 {
 	struct evs_sa_info *sa = &req->sa;
 
 	if (keyword_allowed(kw, req->op, e))
 		return -1;
 	if (!strcmp(kw, "dev")) {
-		if (evsadm_once(seen, 0, kw, e) ||
-		    evs_parse_ifname(kw, evsadm_arg_next(a), req->dev, e))
+		if (evsadm_parse_dev(kw, a, req->dev, e))
 			return -1;
 	} else if (!strcmp(kw, "dir")) {
 		if (evsadm_once(&sa->has, EVS_SA_A_DIR, kw, e) ||
@@ -363,14 +362,12 @@ int evsadm_sa_parse(int argc, char **argv, struct evsadm_sa_req *req, struct evs
 {
 	struct evsadm_args a = { argc, argv, 0 };
 	const struct evs_algo *algo[3] = { NULL, NULL, NULL };	/* aead, enc, auth */
-	uint64_t seen = 0;
 	const char *kw;
 
-	memset(req, 0, sizeof(*req));
-	if (evsadm_obj_op(&evsadm_sa_obj, &a, &req->op, e))
+	if (evsadm_obj_start(&evsadm_sa_obj, &a, req, sizeof(*req), &req->op, e))
 		return -1;
 	while ((kw = evsadm_arg_next(&a)))
-		if (parse_one(kw, &a, req, algo, &seen, e))
+		if (parse_one(kw, &a, req, algo, e))
 			goto fail;
 	if (check(req, algo, e))
 		goto fail;
@@ -574,9 +571,7 @@ static int sa_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (evsadm_show_skip(sc, sa.dev.ifindex, 0))
 		goto out;
-	if (!sa.dev.ifname[0] && sa.dev.ifindex)
-		snprintf(sa.dev.ifname, sizeof(sa.dev.ifname), "%s",
-			 evsadm_ifname_cached(sc->ctx, sa.dev.ifindex));
+	evsadm_dev_name(sc->ctx, &sa.dev);
 	if (sc->arr)
 		json_object_array_add(sc->arr, evs_json_sa(&sa, sc->ctx->opt.stats));
 	else

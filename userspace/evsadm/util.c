@@ -45,6 +45,13 @@ int evsadm_once(uint64_t *has, unsigned int bit, const char *kw, struct evs_err 
 	return 0;
 }
 
+int evsadm_parse_dev(const char *kw, struct evsadm_args *a, char *dev, struct evs_err *e)
+{
+	if (dev[0])
+		return evs_errf(e, "\"%s\" given twice", kw);
+	return evs_parse_ifname(kw, evsadm_arg_next(a), dev, e);
+}
+
 int evsadm_parse_dir(const char *word, uint8_t *dir, struct evs_err *e)
 {
 	if (!word)
@@ -338,6 +345,13 @@ const char *evsadm_ifname_cached(struct evsadm *ctx, uint32_t ifindex)
 		ctx->name_ifindex = ifindex;
 	}
 	return ctx->name;
+}
+
+void evsadm_dev_name(struct evsadm *ctx, struct evs_msg_dev *dev)
+{
+	if (!dev->ifname[0] && dev->ifindex)
+		snprintf(dev->ifname, sizeof(dev->ifname), "%.*s", IF_NAMESIZE - 1,
+			 evsadm_ifname_cached(ctx, dev->ifindex));
 }
 
 void evsadm_json_emit(struct evsadm *ctx, struct json_object *obj)
