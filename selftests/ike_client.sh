@@ -92,15 +92,7 @@ case_nem() {
 		>"$IKE_TMP/client.conf"
 	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "nem: server starts"; ike_end_case; return; }
 	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "nem: client starts"; ike_end_case; return; }
-	if ike_wait_conn client 90 && ike_wait_conn server 10; then
-		tap_ok "network extension: up"
-	else
-		tap_fail "network extension: up"
-		ike_diag client
-		ike_diag server
-		ike_end_case
-		return
-	fi
+	ike_up "network extension: up" client:90 server:10 || { ike_end_case; return; }
 	ike_ctl client sessions | tap_diag
 	tap_check "network extension: Phase 2 selector is the home LAN" \
 		sh -c "evsadm --socket $IKE_TMP/client.sock ike show |
@@ -138,15 +130,7 @@ case_full_tunnel_nat() {
 	ike_conf_client >"$IKE_TMP/client.conf"
 	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "full: server starts"; ike_end_case; return; }
 	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "full: client starts"; ike_end_case; return; }
-	if ike_wait_conn client 90; then
-		tap_ok "full tunnel behind a NAT: up"
-	else
-		tap_fail "full tunnel behind a NAT: up"
-		ike_diag client
-		ike_diag server
-		ike_end_case
-		return
-	fi
+	ike_up "full tunnel behind a NAT: up" client:90 || { ike_end_case; return; }
 	inner=$(ike_client_inner client)
 	ip -n "$cli" route show | tap_diag
 	tap_check "full tunnel: address on evs0, 0/1 and 128/1 into evs0" \

@@ -50,17 +50,8 @@ run_mode() {
 		ike_stop server
 		return
 	fi
-	if ike_wait_conn client 60 && ike_wait_conn server 10; then
-		tap_ok "$mode: Phase 1, XAUTH, mode config and Phase 2 complete"
-	else
-		tap_fail "$mode: Phase 1, XAUTH, mode config and Phase 2 complete"
-		ike_diag client
-		ike_diag server
-		ike_stop client
-		ike_stop server
-		for ns in $(netns_list_mine); do ip netns del "$ns"; done
-		return
-	fi
+	ike_up "$mode: Phase 1, XAUTH, mode config and Phase 2 complete" client:60 server:10 ||
+		{ ike_end_case; return; }
 	ike_ctl client sessions | tap_diag
 	inner=$(ike_client_inner client)
 	tap_check "$mode: client put its assigned address $inner on evs0" \

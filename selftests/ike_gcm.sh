@@ -129,10 +129,23 @@ secrets {
 EOF
 }
 
-cleanup_case() {
-	sw_stop
-	ike_stop_all
-	for ns in $(netns_list_mine); do ip netns del "$ns"; done
+# gcm_both_ends T EVS_NS SW_NS BITS: evs.ko's SAs in EVS_NS and charon's
+# xfrm SAs in SW_NS are rfc4106(gcm(aes)) with a BITS-bit key (the xfrm key
+# shows the 32-bit salt too) and a 128-bit ICV; the client pings the LAN
+# host through the tunnel and evs.ko's GCM SA decrypts the pings (gateway)
+# or their replies (client).
+gcm_both_ends() {
+	local t=$1 evs=$2 sw=$3 bits=$4
+	local hex=$(((bits + 32) / 4))
+	tap_check "$t: evs.ko SAs are rfc4106(gcm(aes)), $bits-bit key, 128-bit ICV" \
+		gcm_sas "$evs" "$bits" || sa_lines "$evs" | tap_diag
+	tap_check "$t: strongSwan's xfrm SAs are rfc4106(gcm(aes)), $bits-bit key, 128-bit ICV" \
+		sh -c "test \$(ip -n $sw xfrm state | grep -c 'aead rfc4106(gcm(aes)) 0x[0-9a-f]\{$hex\} 128') -eq 2" ||
+		ip -n "$sw" xfrm state | sed 's/0x[0-9a-f]*/KEY/' | tap_diag
+	tap_check "$t: ping the LAN host through the tunnel" \
+		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
+	tap_check "$t: evs.ko's GCM SA decrypted the pings or their replies" \
+		test "$(in_packets "$evs")" -ge 3
 }
 
 case_sw_client() {
@@ -143,33 +156,14 @@ case_sw_client() {
 	evsd_gateway_conf users="$IKE_TMP/users" psk=198.51.100.0/24 \
 		transform="G:esp-gcm 128" transform="T:esp-aes 256 esp-sha256-hmac" \
 		>"$IKE_TMP/server.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "$t: evsd starts"; cleanup_case; return; }
-	sw_start "$cli" || { tap_fail "$t: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; cleanup_case; return; }
-	if timeout 120 swanctl --initiate --child c --ike evs --timeout 90 \
-		--uri "unix://$IKE_TMP/sw/charon.vici" >"$IKE_TMP/sw/init.out" 2>&1 &&
-	   ike_wait_conn server 20; then
-		tap_ok "$t: up"
-	else
-		tap_fail "$t: up"
-		tail -n 20 "$IKE_TMP/sw/init.out" | tap_diag
-		sw_diag
-		ike_diag server
-		cleanup_case
-		return
-	fi
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "$t: evsd starts"; sw_end_case; return; }
+	sw_start "$cli" || { tap_fail "$t: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; sw_end_case; return; }
+	sw_initiate_up "$t: up" || { sw_end_case; return; }
 	grep 'transform set' "$IKE_TMP/server.log" | tap_diag
 	tap_check "$t: evsd chose set G (esp-gcm-128)" \
 		grep -q 'transform set G matched proposal .*(esp-gcm-128 aead' "$IKE_TMP/server.log"
-	tap_check "$t: evs.ko SAs are rfc4106(gcm(aes)), 128-bit key, 128-bit ICV" gcm_sas "$srv" 128 ||
-		sa_lines "$srv" | tap_diag
-	tap_check "$t: strongSwan's xfrm SAs are rfc4106(gcm(aes)) with ICV 128" \
-		sh -c "test \$(ip -n $cli xfrm state | grep -c 'aead rfc4106(gcm(aes)) 0x[0-9a-f]\{40\} 128') -eq 2" ||
-		ip -n "$cli" xfrm state | sed 's/0x[0-9a-f]*/KEY/' | tap_diag
-	tap_check "$t: ping the LAN host from the virtual IP" \
-		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
-	tap_check "$t: the pings were decrypted by evs.ko's GCM SA" \
-		test "$(in_packets "$srv")" -ge 3
-	cleanup_case
+	gcm_both_ends "$t" "$srv" "$cli" 128
+	sw_end_case
 }
 
 case_sw_server() {
@@ -180,27 +174,11 @@ case_sw_server() {
 	ip -n "$srv" route add 10.77.5.0/24 dev s0
 	evsd_client_conf "crypto ipsec transform-set M esp-aes 256 esp-gcm 256 esp-sha256-hmac" \
 		"    transform-set M" >"$IKE_TMP/client.conf"
-	sw_start "$srv" || { tap_fail "$t: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; cleanup_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "$t: evsd starts"; cleanup_case; return; }
-	if ike_wait_conn client 90; then
-		tap_ok "$t: up"
-	else
-		tap_fail "$t: up"
-		ike_diag client
-		sw_diag
-		cleanup_case
-		return
-	fi
-	tap_check "$t: evs.ko SAs are rfc4106(gcm(aes)), 256-bit key, 128-bit ICV" gcm_sas "$cli" 256 ||
-		sa_lines "$cli" | tap_diag
-	tap_check "$t: strongSwan's xfrm SAs are rfc4106(gcm(aes)) with a 256-bit key" \
-		sh -c "test \$(ip -n $srv xfrm state | grep -c 'aead rfc4106(gcm(aes)) 0x[0-9a-f]\{72\} 128') -eq 2" ||
-		ip -n "$srv" xfrm state | sed 's/0x[0-9a-f]*/KEY/' | tap_diag
-	tap_check "$t: ping the LAN host through evs" \
-		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
-	tap_check "$t: the replies were decrypted by evs.ko's GCM SA" \
-		test "$(in_packets "$cli")" -ge 3
-	cleanup_case
+	sw_start "$srv" || { tap_fail "$t: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; sw_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "$t: evsd starts"; sw_end_case; return; }
+	ike_up "$t: up" client:90 || { sw_diag; sw_end_case; return; }
+	gcm_both_ends "$t" "$cli" "$srv" 256
+	sw_end_case
 }
 
 case_evsd_evsd() {
@@ -209,24 +187,16 @@ case_evsd_evsd() {
 	evsd_gateway_conf users="$IKE_TMP/users" psk=198.51.100.0/24 \
 		transform="G:esp-gcm 256" >"$IKE_TMP/server.conf"
 	evsd_client_conf "" "" >"$IKE_TMP/client.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "$t: server starts"; cleanup_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "$t: client starts"; cleanup_case; return; }
-	if ike_wait_conn client 60 && ike_wait_conn server 10; then
-		tap_ok "$t: up"
-	else
-		tap_fail "$t: up"
-		ike_diag client
-		ike_diag server
-		cleanup_case
-		return
-	fi
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "$t: server starts"; sw_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "$t: client starts"; sw_end_case; return; }
+	ike_up "$t: up" client:60 server:10 || { sw_end_case; return; }
 	tap_check "$t: client's SAs are GCM-256" gcm_sas "$cli" 256 || sa_lines "$cli" | tap_diag
 	tap_check "$t: gateway's SAs are GCM-256" gcm_sas "$srv" 256 || sa_lines "$srv" | tap_diag
 	tap_check "$t: 1 MiB over TCP arrives intact" ike_send_mib "$cli" "$lan"
 	tap_check "$t: the gateway's GCM SA decrypted the transfer" \
 		test "$(in_packets "$srv")" -gt 100
 	grep -i 'sanitizer\|segfault' "$IKE_TMP"/*.log && tap_fail "$t: no crashes"
-	cleanup_case
+	sw_end_case
 }
 
 if [ $HAVE_SW = yes ]; then

@@ -166,6 +166,24 @@ ike_wait_conn() {
 	return 1
 }
 
+# ike_up LABEL NAME:SECONDS...: tap_ok LABEL when each evsd NAME, in turn,
+# has its Phase 2 connection within SECONDS; otherwise tap_fail LABEL, the
+# last lines of every running evsd's log, and return 1 (the caller adds
+# its peer's log and ends the case).
+ike_up() {
+	local label=$1 w f
+	shift
+	for w; do
+		ike_wait_conn "${w%:*}" "${w#*:}" && continue
+		tap_fail "$label"
+		for f in "$IKE_TMP"/*.bgpid; do
+			[ -f "$f" ] && ike_diag "$(basename "$f" .bgpid)"
+		done
+		return 1
+	done
+	tap_ok "$label"
+}
+
 # ike_client_inner NAME: the client's inner address (local= of its conn).
 ike_client_inner() {
 	ike_ctl "$1" sessions | sed -n 's/^  conn .*local=\([0-9.]*\)\/.*/\1/p' | head -1

@@ -96,12 +96,6 @@ sw_client_conf() {
 	evsd_client_conf auth="$1" key="$GROUPKEY" pki="$IKE_TMP"
 }
 
-cleanup_case() {
-	sw_stop
-	ike_stop_all
-	for ns in $(netns_list_mine); do ip netns del "$ns"; done
-}
-
 # strongSwan initiates to evsd.
 case_sw_client() {
 	local mode=$1 aggr=no
@@ -129,21 +123,10 @@ case_sw_client() {
 		sw_secrets "$mode" client
 	} >"$IKE_TMP/sw/swanctl.conf"
 	evsd_server_conf >"$IKE_TMP/server.conf"
-	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "sw client $mode: evsd starts"; cleanup_case; return; }
-	sw_start "$cli" || { tap_fail "sw client $mode: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; cleanup_case; return; }
-	if timeout 120 swanctl --initiate --child c --ike evs --timeout 90 \
-		--uri "unix://$IKE_TMP/sw/charon.vici" >"$IKE_TMP/sw/init.out" 2>&1 &&
-	   ike_wait_conn server 20; then
-		tap_ok "strongSwan client -> evsd, $mode: up (XAUTH, mode config, quick mode)"
-	else
-		tap_fail "strongSwan client -> evsd, $mode: up (XAUTH, mode config, quick mode)"
-		tail -n 20 "$IKE_TMP/sw/init.out" | tap_diag
-		grep -v "plugin '" "$IKE_TMP/sw/load.out" | tap_diag
-		sw_diag
-		ike_diag server
-		cleanup_case
-		return
-	fi
+	ike_start server "$srv" "$IKE_TMP/server.conf" || { tap_fail "sw client $mode: evsd starts"; sw_end_case; return; }
+	sw_start "$cli" || { tap_fail "sw client $mode: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; sw_end_case; return; }
+	sw_initiate_up "strongSwan client -> evsd, $mode: up (XAUTH, mode config, quick mode)" ||
+		{ sw_end_case; return; }
 	ike_ctl server sessions | tap_diag
 	tap_check "strongSwan client -> evsd, $mode: ping the LAN host from the virtual IP" \
 		ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 192.168.77.2
@@ -153,7 +136,7 @@ case_sw_client() {
 	sleep 2
 	tap_check "strongSwan client -> evsd, $mode: strongSwan's delete removes evsd's SAs" \
 		sh -c "test \$(ip netns exec $srv $EVS_TOP/userspace/evsadm/evsadm sa show | grep -c spi) -eq 0"
-	cleanup_case
+	sw_end_case
 }
 
 # evsd initiates to strongSwan.
@@ -190,17 +173,10 @@ case_sw_server() {
 	# Replies to the pool leave through the xfrm policy; any route will do.
 	ip -n "$srv" route add 10.77.5.0/24 dev s0
 	sw_client_conf "$mode" >"$IKE_TMP/client.conf"
-	sw_start "$srv" || { tap_fail "evsd -> strongSwan, $mode: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; cleanup_case; return; }
-	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "evsd -> strongSwan, $mode: evsd starts"; cleanup_case; return; }
-	if ike_wait_conn client 90; then
-		tap_ok "evsd client -> strongSwan, $mode: up (XAUTH, mode config, quick mode)"
-	else
-		tap_fail "evsd client -> strongSwan, $mode: up (XAUTH, mode config, quick mode)"
-		ike_diag client
-		sw_diag
-		cleanup_case
-		return
-	fi
+	sw_start "$srv" || { tap_fail "evsd -> strongSwan, $mode: charon starts"; tap_diag <"$IKE_TMP/sw/load.out"; sw_end_case; return; }
+	ike_start client "$cli" "$IKE_TMP/client.conf" --client || { tap_fail "evsd -> strongSwan, $mode: evsd starts"; sw_end_case; return; }
+	ike_up "evsd client -> strongSwan, $mode: up (XAUTH, mode config, quick mode)" client:90 ||
+		{ sw_diag; sw_end_case; return; }
 	ike_ctl client sessions | tap_diag
 	inner=$(ike_client_inner client)
 	# strongSwan's selector is 0.0.0.0/0 and it pushes no split list:
@@ -221,7 +197,7 @@ case_sw_server() {
 	sleep 2
 	tap_check "evsd client -> strongSwan, $mode: evsd's delete removes strongSwan's SAs" \
 		sh -c "! ip -n $srv xfrm state | grep -q 'proto esp'"
-	cleanup_case
+	sw_end_case
 }
 
 for mode in ${EVS_IKE_MODES:-aggressive-psk main-psk main-rsa}; do

@@ -74,4 +74,30 @@ sw_diag() {
 	echo "# --- charon log (last 40 lines) ---"
 	tail -n 40 "$IKE_TMP/sw/charon.log" 2>/dev/null | tap_diag
 }
+
+# sw_initiate_up LABEL: charon initiates CHILD_SA c of IKE SA evs (through
+# swanctl, 90 s at most) and then the evsd gateway "server" has its
+# connection within 20 s: tap_ok LABEL; otherwise tap_fail LABEL with
+# swanctl's output, charon's and the gateway's logs, and return 1.
+sw_initiate_up() {
+	if timeout 120 swanctl --initiate --child c --ike evs --timeout 90 \
+		--uri "unix://$IKE_TMP/sw/charon.vici" >"$IKE_TMP/sw/init.out" 2>&1 &&
+	   ike_wait_conn server 20; then
+		tap_ok "$1"
+		return 0
+	fi
+	tap_fail "$1"
+	tail -n 20 "$IKE_TMP/sw/init.out" | tap_diag
+	grep -v "plugin '" "$IKE_TMP/sw/load.out" | tap_diag
+	sw_diag
+	ike_diag server
+	return 1
+}
+
+# sw_end_case: between the cases of a test: charon and every evsd stopped,
+# the test's namespaces removed.
+sw_end_case() {
+	sw_stop
+	ike_end_case
+}
 on_exit "sw_stop"
