@@ -38,18 +38,10 @@ else
 	tap_done
 fi
 ezv_vpnc_addr_check "pool sales"
-tap_check "DNS servers pushed" test "$(ezv_env INTERNAL_IP4_DNS)" = "192.168.77.53 192.168.77.54"
-tap_check "default domain pushed" test "$(ezv_env CISCO_DEF_DOMAIN)" = "corp.example"
-tap_check "banner pushed" test "$(ezv_env CISCO_BANNER)" = "Welcome to the evs test gateway"
-tap_check "one split-include network, 192.168.77.0/24" \
-	test "$(ezv_env CISCO_SPLIT_INC) $(ezv_env CISCO_SPLIT_INC_0_ADDR)/$(ezv_env CISCO_SPLIT_INC_0_MASKLEN)" = "1 192.168.77.0/24"
+ezv_check_sales_push
 # vpnc runs its script after mode config, then starts quick mode: wait for
 # Phase 2 (the RRI route comes with it).
-for _ in $(seq 150); do
-	ezv_rri_route "$srv" "$addr" && break
-	sleep 0.2
-done
-tap_check "gateway has the RRI host route $addr/32 dev evs0" ezv_rri_route "$srv" "$addr"
+tap_check "gateway has the RRI host route $addr/32 dev evs0" ezv_rri_wait "$srv" "$addr"
 tap_check "gateway answers ARP for $addr on the LAN (proxy ARP)" \
 	sh -c "ip -n $srv neigh show proxy | grep -q '$addr dev lan0'"
 tap_check "ping a LAN host through the tunnel" \

@@ -121,8 +121,9 @@ ezv_vpnc_init() {
 }
 
 # ezv_vpnc_start USER PASSWORD [ADDR]: run vpnc in $cli against the gateway.
-# Its connect script records what the gateway pushed in $IKE_TMP/TAG.env and
-# sets up the tun device and split routes the way vpnc-script would.
+# Its script (lib/vpnc-script) records what the gateway pushed in
+# $IKE_TMP/TAG.env and sets up the tun device and split routes the way
+# vpnc-script would.
 # Several at once: EZV_VPNC=TAG names the instance's files ($IKE_TMP/TAG.*,
 # default vpnc; also for ezv_vpnc_wait/stop and ezv_env), EZV_VPNC_NS its
 # namespace (default $cli), EZV_VPNC_IF its tun device (default tun0),
@@ -132,26 +133,6 @@ ezv_vpnc_init() {
 ezv_vpnc_start() {
 	local user=$1 pass=$2 t=$IKE_TMP/${EZV_VPNC:-vpnc}
 	rm -f "$t.env"
-	cat >"$t-script" <<'SCRIPT'
-#!/bin/sh
-# Test stand-in for vpnc-script: record, then configure tun + routes.
-env | grep -E '^(reason|TUNDEV|INTERNAL_IP4_|CISCO_|VPNGATEWAY)' | sort >"$EZV_ENV.$reason"
-case "$reason" in
-connect)
-	ip link set "$TUNDEV" up
-	ip addr add "$INTERNAL_IP4_ADDRESS/32" dev "$TUNDEV"
-	i=0
-	while [ "$i" -lt "${CISCO_SPLIT_INC:-0}" ]; do
-		eval a=\$CISCO_SPLIT_INC_${i}_ADDR m=\$CISCO_SPLIT_INC_${i}_MASKLEN
-		ip route replace "$a/$m" dev "$TUNDEV" src "$INTERNAL_IP4_ADDRESS"
-		i=$((i + 1))
-	done
-	cp "$EZV_ENV.connect" "$EZV_ENV"
-	;;
-esac
-exit 0
-SCRIPT
-	chmod +x "$t-script"
 	cat >"$t.conf" <<VPNC
 IPSec gateway 198.51.100.1
 IPSec ID ${EZV_VPNC_GROUP:-sales}
@@ -166,7 +147,7 @@ Interface mode tun
 No Detach
 ${EZV_VPNC_NONINTERACTIVE-Noninteractive}
 Debug 1
-Script $t-script
+Script $EVS_TOP/selftests/lib/vpnc-script
 Pidfile $t.pid
 ${EZV_VPNC_EXTRA:-}
 VPNC
@@ -211,6 +192,21 @@ ezv_env() {
 # ezv_rri_route NS ADDR: the gateway's route for a client address into evs0.
 ezv_rri_route() {
 	timeout 5 ip -n "$1" route show "$2/32" 2>/dev/null | grep -q 'dev evs0'
+}
+
+# ezv_check_sales_push [WHOSE]: what vpnc got is group sales's mode config
+# (ezv_conf_server's, or the IOS import's): two DNS servers, the domain, the
+# banner and one split-include network; WHOSE ("the IOS group's ") goes in
+# front of the names of the checks.
+ezv_check_sales_push() {
+	local w=${1:-}
+	tap_check "${w}DNS servers pushed" \
+		test "$(ezv_env INTERNAL_IP4_DNS)" = "192.168.77.53 192.168.77.54"
+	tap_check "${w}default domain pushed" test "$(ezv_env CISCO_DEF_DOMAIN)" = "corp.example"
+	tap_check "${w}banner pushed" \
+		test "$(ezv_env CISCO_BANNER)" = "Welcome to the evs test gateway"
+	tap_check "${w}split-include: one network, 192.168.77.0/24" \
+		test "$(ezv_env CISCO_SPLIT_INC) $(ezv_env CISCO_SPLIT_INC_0_ADDR)/$(ezv_env CISCO_SPLIT_INC_0_MASKLEN)" = "1 192.168.77.0/24"
 }
 
 # ezv_rri_wait NS ADDR [TRIES]: true once that route is there (TRIES
