@@ -164,6 +164,13 @@ static char *record_text(struct side *gw)
 	return t;
 }
 
+/* A session up, and the gateway's record of it (free it). */
+static char *session_recorded(struct side *gw, struct side *ph)
+{
+	session_up(gw, ph);
+	return record_text(gw);
+}
+
 /* kill -9: the engine goes and nothing it would say reaches the peer or
  * the kernel; a new engine starts on the same configuration. */
 static void gateway_killed(struct side *gw)
@@ -294,8 +301,7 @@ UNIT_TEST(adopted_session_dpd_probe_is_answered)
 	struct evs_err err;
 	char *rec;
 
-	session_up(&gw, &ph);
-	rec = record_text(&gw);
+	rec = session_recorded(&gw, &ph);
 	gateway_killed(&gw);
 	s = adopt(&gw, rec, &err);
 	UNIT_ASSERT(s);
@@ -424,8 +430,7 @@ UNIT_TEST(damaged_records_are_refused)
 	struct evs_err err;
 	char *rec;
 
-	session_up(&gw, &ph);
-	rec = record_text(&gw);
+	rec = session_recorded(&gw, &ph);
 	gateway_killed(&gw);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *t = replaced_in(rec, bad[i].key, bad[i].val);
@@ -470,8 +475,7 @@ UNIT_TEST(standby_installs_the_same_pair_and_goes_on)
 	struct evs_err err;
 	char *rec;
 
-	session_up(&gw, &ph);
-	rec = record_text(&gw);
+	rec = session_recorded(&gw, &ph);
 	UNIT_ASSERT(strstr(rec, "\"key_in\":\""));
 	UNIT_ASSERT(strstr(rec, "\"key_out\":\""));
 	gateway_killed(&gw);

@@ -19,6 +19,14 @@ static void deliver(struct xauth_out *o, struct xauth_msg *m)
 	xauth_out_free(o);
 }
 
+/* A server that has sent its first REQUEST (in @o). */
+static void server_asking(struct xauth_server *s, unsigned max_attempts, uint16_t ident,
+			  struct xauth_out *o)
+{
+	xauth_server_init(s, max_attempts, ident);
+	UNIT_ASSERT_EQ_INT(xauth_server_start(s, o), 0);
+}
+
 static void run_login(unsigned max, const char *pw_good, const char *pw_try,
 		      unsigned client_max, bool *ok, unsigned *attempts)
 {
@@ -119,8 +127,7 @@ UNIT_TEST(request_and_final_set_on_the_wire)
 	struct xauth_out o;
 	struct xauth_msg m = { 0 };
 
-	xauth_server_init(&s, 2, 7);
-	UNIT_ASSERT_EQ_INT(xauth_server_start(&s, &o), 0);
+	server_asking(&s, 2, 7, &o);
 	UNIT_ASSERT_EQ_INT(o.cfg_type, ISAKMP_CFG_REQUEST);
 	static const uint8_t req[] = {
 		0xc0, 0x88, 0x00, 0x00,		/* TYPE = generic (TV) */
@@ -263,8 +270,7 @@ UNIT_TEST(challenge_relayed_within_the_try)
 	struct isakmp_perr err;
 	struct xauth_msg m;
 
-	xauth_server_init(&s, 2, 0x100);
-	xauth_server_start(&s, &o);
+	server_asking(&s, 2, 0x100, &o);
 	xauth_out_free(&o);
 	/* not while waiting for a reply */
 	UNIT_ASSERT_EQ_INT(xauth_server_challenge(&s, "x", &o), -1);
@@ -317,8 +323,7 @@ UNIT_TEST(reply_without_password_counts_as_attempt)
 	struct xauth_out o;
 	struct xauth_msg m = { 0 };
 
-	xauth_server_init(&s, 1, 0);
-	xauth_server_start(&s, &o);
+	server_asking(&s, 1, 0, &o);
 	m.cfg_type = ISAKMP_CFG_REPLY;
 	m.ident = o.ident;
 	xauth_out_free(&o);

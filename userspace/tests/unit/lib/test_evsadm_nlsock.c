@@ -52,56 +52,78 @@ UNIT_TEST(unknown_family_says_module_not_loaded)
 	UNIT_ASSERT_EQ_STR(err.msg, "generic netlink family nlctrl has no \"no-such-group\" multicast group");
 }
 
+/* A test's socket to the controller, the buffer its requests are built
+ * in and the error of the last one. */
+struct ctl {
+	struct evs_nl *nl;
+	char buf[EVS_NL_BUFSZ];
+	struct evs_nl_err err;
+};
+
+static void ctl_open(struct ctl *t)
+{
+	UNIT_ASSERT_EQ_INT(evs_nl_open(&t->nl, "nlctrl", NULL, &t->err), 0);
+}
+
+/* Controller command @cmd: a dump with NLM_F_DUMP, a doit without. */
+static struct nlmsghdr *ctl_msg(struct ctl *t, uint8_t cmd, uint16_t flags)
+{
+	return evs_nl_msg_start(t->buf, evs_nl_family(t->nl), cmd, 1, flags);
+}
+
+/* The doit that asks for the controller's own family. */
+static struct nlmsghdr *ctl_get_nlctrl(struct ctl *t)
+{
+	struct nlmsghdr *nlh = ctl_msg(t, CTRL_CMD_GETFAMILY, 0);
+
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "nlctrl");
+	return nlh;
+}
+
+static int ctl_request(struct ctl *t, struct nlmsghdr *nlh, evs_nl_cb cb, void *data)
+{
+	return evs_nl_request(t->nl, nlh, cb, data, &t->err);
+}
+
 UNIT_TEST(dump_runs_callback_per_message_until_done)
 {
-	char buf[EVS_NL_BUFSZ];
 	struct fam_ctx c = { 0 };
-	struct evs_nl_err err;
-	struct nlmsghdr *nlh;
-	struct evs_nl *nl;
+	struct ctl t;
 
-	UNIT_ASSERT_EQ_INT(evs_nl_open(&nl, "nlctrl", NULL, &err), 0);
-	nlh = evs_nl_msg_start(buf, evs_nl_family(nl), CTRL_CMD_GETFAMILY, 1, NLM_F_DUMP);
-	UNIT_ASSERT_EQ_INT(evs_nl_request(nl, nlh, fam_cb, &c, &err), 0);
+	ctl_open(&t);
+	UNIT_ASSERT_EQ_INT(ctl_request(&t, ctl_msg(&t, CTRL_CMD_GETFAMILY, NLM_F_DUMP), fam_cb, &c), 0);
 	UNIT_ASSERT(c.n >= 2);
 	UNIT_ASSERT(c.saw_nlctrl);
 	/* The socket is clean for the next request: a doit. */
 	c = (struct fam_ctx){ 0 };
-	nlh = evs_nl_msg_start(buf, evs_nl_family(nl), CTRL_CMD_GETFAMILY, 1, 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "nlctrl");
-	UNIT_ASSERT_EQ_INT(evs_nl_request(nl, nlh, fam_cb, &c, &err), 0);
+	UNIT_ASSERT_EQ_INT(ctl_request(&t, ctl_get_nlctrl(&t), fam_cb, &c), 0);
 	UNIT_ASSERT_EQ_INT(c.n, 1);
 	UNIT_ASSERT(c.saw_nlctrl);
-	evs_nl_close(nl);
+	evs_nl_close(t.nl);
 }
 
 UNIT_TEST(kernel_error_is_reported_and_socket_stays_usable)
 {
-	char buf[EVS_NL_BUFSZ];
 	struct fam_ctx c = { 0 };
-	struct evs_nl_err err;
 	struct nlmsghdr *nlh;
-	struct evs_nl *nl;
+	struct ctl t;
 
-	UNIT_ASSERT_EQ_INT(evs_nl_open(&nl, "nlctrl", NULL, &err), 0);
-	nlh = evs_nl_msg_start(buf, evs_nl_family(nl), CTRL_CMD_GETFAMILY, 1, 0);
+	ctl_open(&t);
+	nlh = ctl_msg(&t, CTRL_CMD_GETFAMILY, 0);
 	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0xfff0);
-	UNIT_ASSERT_EQ_INT(evs_nl_request(nl, nlh, fam_cb, &c, &err), -1);
-	UNIT_ASSERT(err.kernel);
-	UNIT_ASSERT_EQ_INT(err.err, ENOENT);
-	UNIT_ASSERT(err.msg[0]);
+	UNIT_ASSERT_EQ_INT(ctl_request(&t, nlh, fam_cb, &c), -1);
+	UNIT_ASSERT(t.err.kernel);
+	UNIT_ASSERT_EQ_INT(t.err.err, ENOENT);
+	UNIT_ASSERT(t.err.msg[0]);
 	UNIT_ASSERT_EQ_INT(c.n, 0);
 	/* An unknown command of the controller. */
-	nlh = evs_nl_msg_start(buf, evs_nl_family(nl), 200, 1, 0);
-	UNIT_ASSERT_EQ_INT(evs_nl_request(nl, nlh, NULL, NULL, &err), -1);
-	UNIT_ASSERT(err.kernel);
-	UNIT_ASSERT_EQ_INT(err.err, EOPNOTSUPP);
+	UNIT_ASSERT_EQ_INT(ctl_request(&t, ctl_msg(&t, 200, 0), NULL, NULL), -1);
+	UNIT_ASSERT(t.err.kernel);
+	UNIT_ASSERT_EQ_INT(t.err.err, EOPNOTSUPP);
 	/* Still usable. */
-	nlh = evs_nl_msg_start(buf, evs_nl_family(nl), CTRL_CMD_GETFAMILY, 1, 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "nlctrl");
-	UNIT_ASSERT_EQ_INT(evs_nl_request(nl, nlh, fam_cb, &c, &err), 0);
+	UNIT_ASSERT_EQ_INT(ctl_request(&t, ctl_get_nlctrl(&t), fam_cb, &c), 0);
 	UNIT_ASSERT_EQ_INT(c.n, 1);
-	evs_nl_close(nl);
+	evs_nl_close(t.nl);
 }
 
 static int stop_cb(const struct nlmsghdr *nlh, void *data)
@@ -120,26 +142,20 @@ static int fail_cb(const struct nlmsghdr *nlh, void *data)
 
 UNIT_TEST(callback_stop_and_error_drain_the_reply)
 {
-	char buf[EVS_NL_BUFSZ];
-	struct evs_nl_err err;
-	struct nlmsghdr *nlh;
-	struct evs_nl *nl;
+	struct ctl t;
 	int n = 0;
 
-	UNIT_ASSERT_EQ_INT(evs_nl_open(&nl, "nlctrl", NULL, &err), 0);
-	nlh = evs_nl_msg_start(buf, evs_nl_family(nl), CTRL_CMD_GETFAMILY, 1, NLM_F_DUMP);
-	UNIT_ASSERT_EQ_INT(evs_nl_request(nl, nlh, stop_cb, &n, &err), 0);
+	ctl_open(&t);
+	UNIT_ASSERT_EQ_INT(ctl_request(&t, ctl_msg(&t, CTRL_CMD_GETFAMILY, NLM_F_DUMP), stop_cb, &n), 0);
 	UNIT_ASSERT_EQ_INT(n, 1);
-	nlh = evs_nl_msg_start(buf, evs_nl_family(nl), CTRL_CMD_GETFAMILY, 1, NLM_F_DUMP);
-	UNIT_ASSERT_EQ_INT(evs_nl_request(nl, nlh, fail_cb, NULL, &err), -1);
-	UNIT_ASSERT_EQ_INT(err.err, EPROTO);
-	UNIT_ASSERT(!err.kernel);
+	UNIT_ASSERT_EQ_INT(ctl_request(&t, ctl_msg(&t, CTRL_CMD_GETFAMILY, NLM_F_DUMP), fail_cb, NULL), -1);
+	UNIT_ASSERT_EQ_INT(t.err.err, EPROTO);
+	UNIT_ASSERT(!t.err.kernel);
 	/* The rest of that dump was read and dropped: a new request works. */
 	n = 0;
-	nlh = evs_nl_msg_start(buf, evs_nl_family(nl), CTRL_CMD_GETFAMILY, 1, NLM_F_DUMP);
-	UNIT_ASSERT_EQ_INT(evs_nl_request(nl, nlh, stop_cb, &n, &err), 0);
+	UNIT_ASSERT_EQ_INT(ctl_request(&t, ctl_msg(&t, CTRL_CMD_GETFAMILY, NLM_F_DUMP), stop_cb, &n), 0);
 	UNIT_ASSERT_EQ_INT(n, 1);
-	evs_nl_close(nl);
+	evs_nl_close(t.nl);
 }
 
 UNIT_MAIN()
