@@ -21,6 +21,7 @@
 #include "evsadm/evsadm.h"
 #include "evsadm/import_ios.h"
 #include "evsadm/ios_tree.h"
+#include "lib/file.h"
 
 static const char import_usage[] =
 "Usage: evsadm import-ios FILE [-o CONF] [-u USERS] [--pki-dir DIR] [--cost COST]\n"
@@ -126,42 +127,17 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* CONF written whole (CONF.tmp, then rename), mode 0600. */
+/* CONF replaced whole (lib/file.h), mode 0600. */
 static int write_conf(const char *path, const char *text, size_t len)
 {
-	char tmp[4200];
-	int fd;
-	size_t off = 0;
+	static const struct evs_file_attrs attrs = { .mode = 0600, .gid = (gid_t)-1 };
+	struct evs_err e;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "evsadm: import-ios: %s: path too long\n", path);
+	if (evs_file_replace(path, text, len, &attrs, &e) < 0) {
+		fprintf(stderr, "evsadm: import-ios: %s\n", e.msg);
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto fail;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail_fd;
-		off += (size_t)w;
-	}
-	if (fsync(fd))
-		goto fail_fd;
-	close(fd);
-	if (rename(tmp, path))
-		goto fail_unlink;
 	return 0;
-fail_fd:
-	close(fd);
-fail_unlink:
-	unlink(tmp);
-fail:
-	fprintf(stderr, "evsadm: import-ios: %s: %s\n", path, strerror(errno));
-	return -1;
 }
 
 /* The clear-text users into the user file, hashed. */

@@ -24,6 +24,7 @@
 #include "ezv/pool.h"
 #include "ike/engine/ikesa.h"
 #include "lib/daemon_log.h"
+#include "lib/file.h"
 
 /* ---- configuration --------------------------------------------------------- */
 
@@ -115,59 +116,27 @@ void metrics_config_free(struct metrics_config *mc)
 
 /* ---- the file --------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t r = write(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 int metrics_write_file(const char *path, gid_t gid, const char *text, size_t len,
 		       struct evs_err *err)
 {
-	char dbuf[PATH_MAX], bbuf[PATH_MAX], tmp[PATH_MAX];
-	const char *dir, *base;
+	/* Rewritten on every interval: no fsync, a crash loses a snapshot
+	 * the next one replaces.  The collector skips names not ending in
+	 * .prom, so it never reads the temporary file. */
+	struct evs_file_attrs a = { .mode = 0640, .gid = gid, .no_sync = true };
+	char dbuf[PATH_MAX];
 	struct stat st;
-	int fd, e;
 
-	if (snprintf(dbuf, sizeof(dbuf), "%s", path) >= (int)sizeof(dbuf) ||
-	    snprintf(bbuf, sizeof(bbuf), "%s", path) >= (int)sizeof(bbuf))
-		return evs_errf(err, "%s: name too long", path);
-	dir = dirname(dbuf);
-	base = basename(bbuf);
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base) >= (int)sizeof(tmp))
-		return evs_errf(err, "%s: name too long", path);
 	if (gid == (gid_t)-1) {
+		const char *dir;
+
+		if (snprintf(dbuf, sizeof(dbuf), "%s", path) >= (int)sizeof(dbuf))
+			return evs_errf(err, "%s: name too long", path);
+		dir = dirname(dbuf);
 		if (stat(dir, &st) < 0)
 			return evs_errf(err, "%s: %s", dir, strerror(errno));
-		gid = st.st_gid;
+		a.gid = st.st_gid;
 	}
-	/* mkstemp opens with O_EXCL: a link planted under the name is not
-	 * followed, and the collector skips names not ending in .prom. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return evs_errf(err, "%s: %s", tmp, strerror(errno));
-	if (fchown(fd, (uid_t)-1, gid) < 0 || fchmod(fd, 0640) < 0 ||
-	    write_all(fd, text, len) < 0) {
-		e = errno;
-		close(fd);
-		unlink(tmp);
-		return evs_errf(err, "%s: %s", tmp, strerror(e));
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		e = errno;
-		unlink(tmp);
-		return evs_errf(err, "%s: %s", path, strerror(e));
-	}
-	return 0;
+	return evs_file_replace(path, text, len, &a, err);
 }
 
 /* ---- the snapshot --------------------------------------------------------------- */

@@ -21,6 +21,7 @@
 #include "evsd/state.h"
 #include "ike/engine/sa_state.h"
 #include "lib/daemon_log.h"
+#include "lib/file.h"
 
 #define STATE_MAX_BYTES (1u << 20)	/* far above any real record */
 
@@ -77,43 +78,8 @@ static void state_remove(struct state *st, uint32_t serial)
 		log_warn("state: %s: %s", path, strerror(errno));
 }
 
-/* tmp + fsync + rename: a reader finds the old record or the new one. */
-static int write_atomic(const struct state *st, const char *path, const char *text)
-{
-	char tmp[sizeof(st->dir) + 16];
-	size_t len = strlen(text), done = 0;
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s/.tmpXXXXXX", st->dir);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -1;
-	if (fchmod(fd, 0600) < 0)
-		goto fail;
-	while (done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		done += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return -1;
-}
+/* A record holds a session's keys; a restart finds the old one or the new. */
+static const struct evs_file_attrs record_attrs = { .mode = 0600, .gid = (gid_t)-1 };
 
 void state_sa_changed(struct state *st, struct ike_sa *sa)
 {
@@ -131,7 +97,7 @@ void state_sa_changed(struct state *st, struct ike_sa *sa)
 	}
 	file_of(st, sa->serial, path, sizeof(path));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	if (!text || write_atomic(st, path, text) < 0) {
+	if (!text || evs_file_replace(path, text, strlen(text), &record_attrs, NULL) < 0) {
 		if (!st->write_failed_logged)
 			log_err("state: cannot write %s: %s (this session would not "
 				"survive a restart)", path, strerror(errno));
@@ -154,7 +120,7 @@ int state_write_named(struct state *st, const char *name, const char *text)
 		errno = EINVAL;
 		return -1;
 	}
-	return write_atomic(st, path, text);
+	return evs_file_replace(path, text, strlen(text), &record_attrs, NULL);
 }
 
 static struct json_object *read_record(int dfd, const char *name, struct evs_err *err);
