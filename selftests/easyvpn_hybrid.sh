@@ -115,15 +115,8 @@ vpnc_case() {
 	local addr
 	EZV_VPNC_EXTRA="IKE Authmode hybrid
 CA-File $pki/ca.pem" EZV_VPNC_KEY="not-a-group-key" ezv_vpnc_start bob 'bob pw 2'
-	if ezv_vpnc_wait 120; then
-		tap_ok "vpnc: hybrid aggressive mode + XAUTH + mode config"
-	else
-		tap_fail "vpnc: hybrid aggressive mode + XAUTH + mode config"
-		ezv_diag_vpnc
-		ezv_diag_server 60
-		ezv_vpnc_stop
-		return
-	fi
+	ezv_vpnc_up "vpnc: hybrid aggressive mode + XAUTH + mode config" 120 ||
+		{ ezv_vpnc_stop; return; }
 	tap_check "vpnc: gateway chose hybrid-init-rsa in aggressive mode" \
 		grep -q "Phase 1 aggressive mode established (responder, .*hybrid-init-rsa" "$IKE_TMP/server.log"
 	addr=$(ezv_env INTERNAL_IP4_ADDRESS)
@@ -240,16 +233,8 @@ CONF
 	evsd_conf server.evs.test >"$IKE_TMP/client3.conf"
 	ike_start client3 "$cli" "$IKE_TMP/client3.conf" --client ||
 		{ tap_fail "evsd client -> strongSwan: evsd starts"; sw_stop; return; }
-	if ike_wait_conn client3 90; then
-		tap_ok "evsd client -> strongSwan gateway: hybrid + XAUTH + mode config + quick mode"
-	else
-		tap_fail "evsd client -> strongSwan gateway: hybrid + XAUTH + mode config + quick mode"
-		ike_diag client3
-		sw_diag
-		ike_stop client3
-		sw_stop
-		return
-	fi
+	ike_up "evsd client -> strongSwan gateway: hybrid + XAUTH + mode config + quick mode" client3:90 ||
+		{ sw_diag; ike_stop client3; sw_stop; return; }
 	tap_check "evsd client -> strongSwan gateway: negotiated hybrid-init-rsa" \
 		grep -q "Phase 1 main mode established (initiator, .*hybrid-init-rsa" "$IKE_TMP/client3.log"
 	inner=$(ike_client_inner client3)

@@ -48,14 +48,7 @@ tap_ok "evsd starts with the converted configuration"
 
 # The IOS group's key and alice's IOS password ("password 0 alice pw 1").
 ezv_vpnc_start alice 'alice pw 1'
-if ezv_vpnc_wait 90; then
-	tap_ok "vpnc connects: group key, XAUTH, mode config"
-else
-	tap_fail "vpnc connects: group key, XAUTH, mode config"
-	ezv_diag_vpnc
-	ezv_diag_server 100
-	tap_done
-fi
+ezv_vpnc_up "vpnc connects: group key, XAUTH, mode config" || tap_done
 ezv_vpnc_addr_check "the IOS pool SALES-POOL"
 # The split-include network comes from the IOS ACL SPLIT-SALES.
 ezv_check_sales_push "the IOS group's "
@@ -67,12 +60,7 @@ ezv_vpnc_stop
 
 # bob's password was type 7 on the router.
 ezv_vpnc_start bob 'bob-Type7-pass'
-if ezv_vpnc_wait 90; then
-	tap_ok "bob logs in with the password decoded from type 7"
-else
-	tap_fail "bob logs in with the password decoded from type 7"
-	ezv_diag_vpnc
-fi
+ezv_vpnc_up "bob logs in with the password decoded from type 7"
 ezv_vpnc_stop
 
 ike_stop server

@@ -64,14 +64,7 @@ tap_check "the pool's size and use, before any client" \
 	grep -qx 'evs_pool_addresses{pool="sales"} 91' "$PROM"
 
 ezv_vpnc_start alice 'alice pw 1'
-if ezv_vpnc_wait 90; then
-	tap_ok "vpnc connects"
-else
-	tap_fail "vpnc connects"
-	ezv_diag_vpnc
-	ike_diag server
-	tap_done
-fi
+ezv_vpnc_up "vpnc connects" || tap_done
 addr=$(ezv_env INTERNAL_IP4_ADDRESS)
 tap_check "Phase 2 up (RRI route for $addr)" ezv_rri_wait "$srv" "$addr"
 # Pings every 0.2 s for the rest of the test (bounded: 60 s).

@@ -167,6 +167,20 @@ ezv_vpnc_wait() {
 	return 1
 }
 
+# ezv_vpnc_up LABEL [SECONDS]: tap_ok LABEL once vpnc (ezv_vpnc_start) ran
+# its connect script within SECONDS (default 90); otherwise tap_fail LABEL
+# with vpnc's output and the gateway's log, and return 1.
+ezv_vpnc_up() {
+	if ezv_vpnc_wait "${2:-90}"; then
+		tap_ok "$1"
+		return 0
+	fi
+	tap_fail "$1"
+	ezv_diag_vpnc
+	ezv_diag_server 100
+	return 1
+}
+
 # ezv_vpnc_stop [SIGNAL]: SIGTERM (vpnc sends its deletes; KILL: none) and
 # wait.
 ezv_vpnc_stop() {

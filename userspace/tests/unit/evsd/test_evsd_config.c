@@ -472,8 +472,7 @@ UNIT_TEST(check_config_user_database)
 	snprintf(users, sizeof(users), "%s/users", dir);
 	snprintf(text, sizeof(text),
 		 "device evs0\nuser-database %s\n"
-		 "crypto isakmp policy 10 {\n encryption aes 256\n hash sha\n"
-		 " authentication pre-share\n group 14\n}\n"
+		 CONF_IKE_POLICY_10
 		 "pool p1 10.77.1.0/24\npool p2 10.77.2.0/24\n"
 		 "group g {\n  key \"q7Rv2LmX9pWc4ZtKb8Ns\"\n  pool p1\n}\n"
 		 "group h {\n  key \"Vb7mQ2xR9tLc4WzKp8Jd\"\n  pool p2\n}\n"

@@ -17,6 +17,7 @@
 #include "ike/engine/ikesa.h"
 #include "lib/conftree.h"
 #include "lib/daemon_log.h"
+#include "tests/unit/conf_text.h"
 #include "tests/unit/unit.h"
 
 /* Compares text with want line by line and names the first difference. */
@@ -582,8 +583,7 @@ UNIT_TEST(daemon_writes_every_interval_and_removes_at_stop)
 	snprintf(conf, sizeof(conf), "%s/evsd.conf", dir);
 	snprintf(prom, sizeof(prom), "%s/evs.prom", dir);
 	snprintf(text, sizeof(text),
-		 "crypto isakmp policy 10 {\n encryption aes 256\n hash sha\n"
-		 " authentication pre-share\n group 14\n}\n"
+		 CONF_IKE_POLICY_10
 		 "user-database %s/users\n"
 		 "pool sales 10.77.0.10 10.77.0.100\n"
 		 "pool eng 10.77.1.0/24\n"
