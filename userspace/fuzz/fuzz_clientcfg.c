@@ -140,17 +140,6 @@ static const struct clientcfg_backend host = {
 	.route_get = h_route_get, .addr_within = h_within, .nft = h_nft,
 };
 
-static void to_prefix(uint32_t a, unsigned plen, struct evs_prefix *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->family = AF_INET;
-	p->plen = (uint8_t)plen;
-	p->addr[0] = a >> 24;
-	p->addr[1] = a >> 16;
-	p->addr[2] = a >> 8;
-	p->addr[3] = a;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct evs_prefix lans[4], remote, local, local6, addr4, addr6, gw;
@@ -185,8 +174,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < n_lans * 5 + 2)
 		return 0;
 	for (unsigned i = 0; i < n_lans; i++, data += 5, size -= 5)
-		to_prefix((uint32_t)data[0] << 24 | data[1] << 16 | data[2] << 8 | data[3],
-			  data[4] % 33, &lans[i]);
+		lans[i] = evs_prefix_ip4((uint32_t)data[0] << 24 | data[1] << 16 |
+					 data[2] << 8 | data[3], data[4] % 33);
 	req.lans = lans;
 	req.n_lans = n_lans;
 	len = (size_t)data[0] << 8 | data[1];
@@ -202,13 +191,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.addrs = H.routes = 0;
 	/* as modecfg_step.c's client_apply and session.c's client_apply */
 	if ((m.has & MCF_BIT(MCF_IP4_ADDRESS)) && !req.network_extension) {
-		to_prefix(m.ip4_addr, 32, &addr4);
+		addr4 = evs_prefix_ip4(m.ip4_addr, 32);
 		req.addr = &addr4;
 		local = addr4;
 	} else if (n_lans) {
 		local = lans[0];
 	} else {
-		to_prefix(0, 0, &local);
+		local = evs_prefix_ip4(0, 0);
 	}
 	memset(&local6, 0, sizeof(local6));
 	local6.family = AF_INET6;
@@ -222,7 +211,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!c)
 		return 0;
 	if (!m.n_split) {
-		to_prefix(0, 0, &remote);
+		remote = evs_prefix_ip4(0, 0);
 		clientcfg_route_add(c, 1, &remote, &local);
 	}
 	if (!m.n_subnet6) {
@@ -240,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (plen < 0)
 			continue;
-		to_prefix(m.split[i].addr, (unsigned)plen, &remote);
+		remote = evs_prefix_ip4(m.split[i].addr, (unsigned)plen);
 		clientcfg_route_add(c, 1 + i % 3, &remote, &local);
 		if (answer() & 1)	/* a rekey adds the same again */
 			clientcfg_route_add(c, 1 + i % 3, &remote, &local);
