@@ -385,6 +385,13 @@ resynced() {
 # a busy host the answer can take tens of seconds.
 for _ in $(seq 300); do resynced && break; sleep 0.2; done
 tap_check "gwa resyncs from gwb" resynced
+# The active's view: its standby's HELLO says it holds a complete copy.
+for _ in $(seq 25); do
+	ha_show gwb >"$IKE_TMP/gwb.ha1.json"
+	grep -q '"synced": *true' "$IKE_TMP/gwb.ha1.json" && break
+	sleep 0.2
+done
+tap_check "gwb's ha show: its standby is synced" grep -q '"synced": *true' "$IKE_TMP/gwb.ha1.json"
 tap_check "alice pings the LAN host through gwb" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
 
