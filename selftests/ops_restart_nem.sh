@@ -20,13 +20,7 @@ ike_topology
 ip -n "$cli" link add h0 type dummy
 ip -n "$cli" addr add 10.77.200.1/24 dev h0
 ip -n "$cli" link set h0 up
-netns_new cli2
-ip -n "$cli2" link add c0 type veth peer name s2 netns "$srv"
-ip -n "$cli2" addr add 203.0.113.2/24 dev c0
-ip -n "$cli2" link set c0 up
-ip -n "$cli2" route add default via 203.0.113.1
-ip -n "$srv" addr add 203.0.113.1/24 dev s2
-ip -n "$srv" link set s2 up
+ike_topology_cli2
 STATE=$IKE_TMP/state
 
 ike_conf_server "" group="mode network-extension" \
@@ -36,14 +30,9 @@ ike_start server "$srv" "$IKE_TMP/server.conf" --state-dir "$STATE" ||
 ike_conf_client "" peer="ezvpn-mode network-extension" peer="local-network 10.77.200.0/24" \
 	>"$IKE_TMP/client.conf"
 ike_start client "$cli" "$IKE_TMP/client.conf" --client || tap_fail "alice's client starts"
-if ike_wait_conn client 90 && ike_wait_conn server 10; then
-	tap_ok "alice's network 10.77.200.0/24: up"
-else
-	tap_fail "alice's network 10.77.200.0/24: up"
-	ike_diag client
-	ike_diag server
-	tap_done
-fi
+both_up() { ike_wait_conn client 90 && ike_wait_conn server 10; }
+tap_check "alice's network 10.77.200.0/24: up" both_up ||
+	{ ike_diag client; ike_diag server; tap_done; }
 rri() {
 	ip -n "$srv" route show 10.77.200.0/24 | grep -q 'dev evs0'
 }

@@ -114,6 +114,7 @@ struct ha {
 	bool challenge_out;
 	bool synced;			/* standby: a full sync ended, no gap since */
 	bool peer_synced;		/* active: the standby's last HELLO said so */
+	uint64_t req_epoch;		/* active: the run of the last REQ answered */
 	uint64_t last_req, last_full_sent;
 	uint64_t peer_seen;		/* our clock at its last datagram */
 	int peer_role;			/* -1 unknown, 0 standby, 1 active */
@@ -561,7 +562,7 @@ static bool from_peer(const struct ha *h, const struct sockaddr_storage *src)
 		       &((const struct sockaddr_in6 *)&h->cfg.peer)->sin6_addr, 16);
 }
 
-static void peer_hello(struct ha *h, const uint8_t *p, size_t len)
+static void peer_hello(struct ha *h, uint64_t epoch, const uint8_t *p, size_t len)
 {
 	uint64_t now = loop_now_ms();
 
@@ -570,7 +571,9 @@ static void peer_hello(struct ha *h, const uint8_t *p, size_t len)
 	if (h->peer_role != p[0])
 		log_notice("ha: the peer is %s", p[0] ? "active" : "standby");
 	h->peer_role = p[0] ? 1 : 0;
-	h->peer_synced = !p[0] && p[1] == 1;
+	/* Only the run it last synced: an earlier run's HELLO replayed
+	 * does not say the standby holds anything. */
+	h->peer_synced = !p[0] && p[1] == 1 && epoch == h->req_epoch;
 	if (h->active && p[0]) {
 		h->st.split_brain++;
 		if (!h->split_logged || now - h->split_logged >= HA_SPLIT_LOG_MS) {
@@ -669,7 +672,7 @@ static void on_ha(int fd, void *arg)
 		if (type == HA_HELLO)
 			/* Its role from any epoch: a replayed one can do no
 			 * more than a log line. */
-			peer_hello(h, h->plain, plen);
+			peer_hello(h, epoch, h->plain, plen);
 		if (type == HA_REQ) {
 			uint64_t now = loop_now_ms();
 
@@ -679,6 +682,8 @@ static void on_ha(int fd, void *arg)
 				uint8_t c[HA_CHALLENGE];
 
 				h->last_full_sent = now;
+				h->req_epoch = epoch;
+				h->peer_synced = false;
 				memcpy(c, h->plain, sizeof(c));
 				send_full(h, c);
 			}
