@@ -65,6 +65,19 @@ ike_topology_nat() {
 	ike_lan_and_devices
 }
 
+# ike_topology_cli2: after ike_topology, a second client namespace cli2,
+# 203.0.113.2 on c2, routed through the gateway's s2 (203.0.113.1) to its
+# 198.51.100.1.
+ike_topology_cli2() {
+	netns_new cli2
+	ip -n "$cli2" link add c2 type veth peer name s2 netns "$srv"
+	ip -n "$cli2" addr add 203.0.113.2/24 dev c2
+	ip -n "$cli2" link set c2 up
+	ip -n "$cli2" route add default via 203.0.113.1
+	ip -n "$srv" addr add 203.0.113.1/24 dev s2
+	ip -n "$srv" link set s2 up
+}
+
 # ike_ipv6_beside: IPv6 beside ike_topology's IPv4: the outer segment
 # 2001:db8:1::/64 (cli ::2, srv ::1), the LAN 2001:db8:77::/64 (srv ::1,
 # lan ::2 routing through srv), no DAD, forwarding on the gateway.

@@ -5,8 +5,11 @@
 #   cli 198.51.100.2 --+-- br0 (in cli) --+-- gwa 198.51.100.11   VIP 198.51.100.1
 #   swc 198.51.100.3 --+                  +-- gwb 198.51.100.12   (keepalived)
 #   lan 192.168.77.2 --+-- br1 (in lan) --+-- gwa 192.168.77.11   VIP 192.168.77.1
-#                                         +-- gwb 192.168.77.12   HA sync (UDP 4510)
+#   rtr 192.168.77.3 --+                  +-- gwb 192.168.77.12   HA sync (UDP 4510)
 #
+# FRR (zebra + ospfd) runs on both gateways and on an internal router
+# (rtr): the active's RRI routes, redistributed into OSPF, tell rtr which
+# gateway carries the clients (lib/frr.sh, as rri_frr).
 # gwa's evsd and keepalived start first and become active; alice (vpnc, in
 # cli) and bob (strongSwan, in swc) connect through the VIP; bob's ESP
 # packets are captured; then gwb's evsd starts late and gets the full
@@ -19,14 +22,18 @@
 # dropped as a replay, bob's new packets pass, bob rekeys Phase 2 (quick
 # mode on the new active), gwb's DPD is answered.  Then gwa comes back as
 # after a reboot: the standby, synced again, no session dropped; split
-# brain; at the end both clients' deletes are handled by gwb.
+# brain; at the end both clients' deletes are handled by gwb.  rtr learns
+# the clients' routes from gwa, then from gwb after the failover, and
+# only from gwb once gwa is the standby again.
 # evs-selftest-timeout: 1200
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
 . "$(dirname "$0")/lib/easyvpn.sh"
 . "$(dirname "$0")/lib/ops.sh"
+. "$(dirname "$0")/lib/frr.sh"
 
 require_cmd keepalived swanctl
+frr_require
 CHARON=/usr/lib/ipsec/charon
 [ -x "$CHARON" ] || skip_all "strongSwan charon not installed"
 [ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so ] ||
@@ -36,7 +43,7 @@ ezv_vpnc_init python3
 ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
 ezv_user bob 'bob pw 2' || skip_all "evsadm user add failed"
 
-netns_new cli swc lan gwa gwb
+netns_new cli swc lan gwa gwb rtr
 ip -n "$cli" link add br0 type bridge
 ip -n "$cli" addr add 198.51.100.2/24 dev br0
 ip -n "$cli" link set br0 up
@@ -49,6 +56,10 @@ ip -n "$lan" link add br1 type bridge
 ip -n "$lan" addr add 192.168.77.2/24 dev br1
 ip -n "$lan" link set br1 up
 ip -n "$lan" route add default via 192.168.77.1
+ip -n "$rtr" link add lan0 type veth peer name lrtr netns "$lan"
+ip -n "$lan" link set lrtr master br1 up
+ip -n "$rtr" addr add 192.168.77.3/24 dev lan0
+ip -n "$rtr" link set lan0 up
 i=11
 for gw in gwa gwb; do
 	ns=${!gw}
@@ -67,6 +78,34 @@ for gw in gwa gwb; do
 	ip netns exec "$ns" sysctl -qw net.ipv4.ip_nonlocal_bind=1
 	i=$((i + 1))
 done
+
+# OSPF on the LAN: the gateways announce their RRI routes of the pool,
+# rtr only listens.  Started first: the adjacencies form meanwhile.
+FRR_DIR=$(mktemp -d /tmp/evs-frr.XXXXXX)
+chmod 0755 "$FRR_DIR"
+on_exit "rm -rf $FRR_DIR"
+export FRR_OSPF_NET=broadcast
+frr_start "$FRR_DIR" "$gwa" gwa lan0 192.168.77.11 "$(frr_pool_extra 10.77.0.0/16)" &&
+	frr_start "$FRR_DIR" "$gwb" gwb lan0 192.168.77.12 "$(frr_pool_extra 10.77.0.0/16)" &&
+	frr_start "$FRR_DIR" "$rtr" rtr lan0 192.168.77.3 ""
+tap_result "FRR (zebra, ospfd) starts on gwa, gwb and rtr" $?
+# rtr_via SECONDS GW ADDR...: within SECONDS, rtr's OSPF routes to every
+# ADDR go through GW's address and no other.
+rtr_via() {
+	local end=$((SECONDS + $1)) gw=$2 a r ok
+	shift 2
+	while :; do
+		ok=1
+		for a in "$@"; do
+			r=$(ip -n "$rtr" route show "$a" proto ospf)
+			echo "$r" | grep -q "via $gw " && ! echo "$r" | grep -v "via $gw " | grep -q via ||
+				ok=0
+		done
+		[ $ok = 1 ] && return 0
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.5
+	done
+}
 
 KEY=$IKE_TMP/ha.key
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY"
@@ -193,6 +232,7 @@ gw_diag() {
 	done
 	EZV_VPNC=alice ezv_diag_vpnc
 	sw_diag
+	frr_diag "$FRR_DIR" gwa "$gwa" gwb "$gwb" rtr "$rtr"
 }
 
 # --- gwa alone: active, alice connects -----------------------------------------
@@ -237,6 +277,7 @@ else
 fi
 b=$(bob_vip)
 through_gwa bob "$swc" "$b"
+tap_check "rtr learns alice's and bob's routes from gwa (OSPF)" rtr_via 60 192.168.77.11 "$a" "$b"
 
 # --- gwb starts late: the full state ------------------------------------------------
 ike_start gwb "$gwb" "$IKE_TMP/gwb.conf" || { tap_fail "gwb's evsd starts"; gw_diag; tap_done; }
@@ -304,6 +345,8 @@ tap_check "alice's vpnc lives on (the same session)" \
 tap_check_fails "no new Phase 1 on gwb" grep -q 'Phase 1 .* established' "$IKE_TMP/gwb.log"
 tap_check_fails "no new XAUTH login on gwb" grep -q 'xauth: user "alice" .* accepted' "$IKE_TMP/gwb.log"
 tap_check "gwb has alice's RRI route" ezv_rri_route "$gwb" "$a"
+tap_check "rtr learns alice's and bob's routes from gwb now (OSPF)" rtr_via 60 192.168.77.12 "$a" "$b"
+ip -n "$rtr" route show proto ospf | tap_diag
 tap_check "gwb has alice's proxy-ARP entry on lan0" \
 	sh -c "ip -n $gwb neigh show proxy dev lan0 | grep -q '^$a '"
 oseq_b=$(ip netns exec "$gwb" "$EVSADM" -j sa show dev evs0 | python3 -c 'import json,sys; print(max([s.get("oseq",0) for s in json.load(sys.stdin) if s.get("dir")=="out"] or [0]))')
@@ -370,6 +413,7 @@ tap_check "split brain detected and logged on gwb" wait_for gwb 'ha: split brain
 tap_check "split brain detected and logged on gwa" wait_for gwa 'ha: split brain: the peer is active too' 10
 n_sync=$(grep -c 'ha: synced: 2 sessions held' "$IKE_TMP/gwa.log")
 ike_ctl gwa daemon ha backup >/dev/null
+t_backup=$(date +%s.%N)
 handed_both() {
 	wait_for gwa 'session end: user "bob" .*: handed over' 20 &&
 		wait_for gwa 'session end: user "alice" .*: handed over' 5
@@ -385,8 +429,17 @@ resynced() {
 # a busy host the answer can take tens of seconds.
 for _ in $(seq 300); do resynced && break; sleep 0.2; done
 tap_check "gwa resyncs from gwb" resynced
+tap_diag "gwa resynced within $(python3 -c "print(round($(date +%s.%N) - $t_backup, 1))") s of becoming the standby"
+# The active's view: its standby's HELLO says it holds a complete copy.
+gwb_sees_synced() {
+	ha_show gwb | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['role']=='master' and d['synced'] else 1)"
+}
+for _ in $(seq 25); do gwb_sees_synced && break; sleep 0.2; done
+tap_check "gwb's ha show: active, its standby synced" gwb_sees_synced
 tap_check "alice pings the LAN host through gwb" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$a" 192.168.77.2
+tap_check "rtr's routes to alice and bob go only through gwb again" \
+	rtr_via 30 192.168.77.12 "$a" "$b"
 
 # --- a hostile datagram on the sync port: counted, nothing held ------------------
 ip netns exec "$gwa" python3 -c "

@@ -19,13 +19,7 @@ ezv_user alice 'alice pw 1' || skip_all "evsadm user add failed"
 ezv_user bob 'bob pw 2' || skip_all "evsadm user add failed"
 ike_topology
 # bob's namespace: 203.0.113.2, routed to the gateway's 198.51.100.1.
-netns_new cli2
-ip -n "$cli2" link add c2 type veth peer name s2 netns "$srv"
-ip -n "$cli2" addr add 203.0.113.2/24 dev c2
-ip -n "$cli2" link set c2 up
-ip -n "$cli2" route add default via 203.0.113.1
-ip -n "$srv" addr add 203.0.113.1/24 dev s2
-ip -n "$srv" link set s2 up
+ike_topology_cli2
 
 on_exit "vpnc_stop alice; vpnc_stop bob; vpnc_stop alice2"
 

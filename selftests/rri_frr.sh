@@ -7,10 +7,10 @@
 # evs-selftest-timeout: 600
 . "$(dirname "$0")/lib.sh"
 
-FRR=/usr/lib/frr
-[ -x $FRR/zebra ] && [ -x $FRR/ospfd ] || skip_all "FRR (zebra, ospfd) not installed"
+. "$(dirname "$0")/lib/frr.sh"
+
+frr_require
 require_cmd ip evsadm
-id frr >/dev/null 2>&1 || skip_all "no frr user (FRR package not installed properly)"
 evs_load_module || skip_all "evs.ko not loadable"
 
 netns_new gw rtr
@@ -34,52 +34,12 @@ ip -n "$rtr" addr add 192.168.77.2/24 dev lan
 ip -n "$rtr" link set lan up
 ip netns exec "$gw" sysctl -qw net.ipv4.ip_forward=1
 
-# frr_start NS NAME IFACE ROUTER-ID EXTRA: zebra + ospfd in NS, every
-# path (config, pid, zserv socket, vty sockets) under $tmp/NAME.
-frr_start() {
-	local ns=$1 name=$2 ifc=$3 rid=$4 extra=$5 d=$tmp/$2
-	mkdir -p "$d"
-	echo "hostname $name" >"$d/zebra.conf"
-	cat >"$d/ospfd.conf" <<EOF
-hostname $name
-interface $ifc
- ip ospf network point-to-point
- ip ospf hello-interval 1
- ip ospf dead-interval 4
-!
-router ospf
- ospf router-id $rid
- timers throttle spf 0 50 500
- network 192.168.77.0/24 area 0
-$extra
-!
-EOF
-	# The daemons drop to user frr (Debian's build insists on its vty
-	# group), so their directory is theirs.
-	chown -R frr:frr "$d"
-	ip netns exec "$ns" $FRR/zebra -d -f "$d/zebra.conf" \
-		-i "$d/zebra.pid" -z "$d/zserv.api" --vty_socket "$d" \
-		>"$d/zebra.out" 2>&1 || return 1
-	# zebra must be listening before ospfd connects.
-	for _ in $(seq 100); do [ -S "$d/zserv.api" ] && break; sleep 0.1; done
-	ip netns exec "$ns" $FRR/ospfd -d -f "$d/ospfd.conf" \
-		-i "$d/ospfd.pid" -z "$d/zserv.api" --vty_socket "$d" \
-		>"$d/ospfd.out" 2>&1 || return 1
-	on_exit "kill \$(cat $d/ospfd.pid $d/zebra.pid 2>/dev/null)"
-}
-
 # Only the client pool, only from the kernel (which is where the module's
 # routes show up to zebra: FRR files unknown protocols such as 77 as kernel
 # routes).
-gw_extra=" redistribute kernel route-map EVS
-!
-ip prefix-list POOL seq 5 permit 10.77.0.0/16 le 32
-route-map EVS permit 10
- match ip address prefix-list POOL"
-
-frr_start "$gw" gw lan0 192.168.77.1 "$gw_extra"
+frr_start "$tmp" "$gw" gw lan0 192.168.77.1 "$(frr_pool_extra 10.77.0.0/16)"
 tap_result "FRR started on the gateway" $?
-frr_start "$rtr" rtr lan 192.168.77.2 ""
+frr_start "$tmp" "$rtr" rtr lan 192.168.77.2 ""
 tap_result "FRR started on the internal router" $?
 
 # wait_for SECONDS CMD...: poll until CMD succeeds.
@@ -136,12 +96,5 @@ tap_result "the SA's hard expiry withdraws it on both" $?
 gw evsadm conn show 2 >/dev/null 2>&1
 tap_result "connection 2 went with its last SA" $((!$?))
 
-if [ $_tap_failed -gt 0 ]; then
-	for f in "$tmp"/*/*.out; do tap_diag "$f:"; tap_diag <"$f"; done
-	for n in gw rtr; do
-		ns=${!n}
-		ip netns exec "$ns" vtysh --vty_socket "$tmp/$n" \
-			-c 'show ip ospf neighbor' -c 'show ip route' 2>&1 | tap_diag
-	done
-fi
+[ $_tap_failed -eq 0 ] || frr_diag "$tmp" gw "$gw" rtr "$rtr"
 tap_done

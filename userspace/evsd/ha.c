@@ -112,6 +112,9 @@ struct ha {
 	uint64_t peer_epoch_seen;	/* our clock, its last datagram */
 	uint8_t challenge[HA_CHALLENGE];
 	bool challenge_out;
+	bool synced;			/* standby: a full sync ended, no gap since */
+	bool peer_synced;		/* active: the standby's last HELLO said so */
+	uint64_t req_epoch;		/* active: the run of the last REQ answered */
 	uint64_t last_req, last_full_sent;
 	uint64_t peer_seen;		/* our clock at its last datagram */
 	int peer_role;			/* -1 unknown, 0 standby, 1 active */
@@ -304,7 +307,8 @@ static void send_hello(struct ha *h)
 	uint8_t p[8];
 
 	p[0] = h->active;
-	memset(p + 1, 0, 3);
+	p[1] = !h->active && h->synced;	/* 0 from an evsd before this flag */
+	memset(p + 2, 0, 2);
 	put32(p + 4, h->n_recs);
 	send_msg(h, HA_HELLO, p, sizeof(p));
 }
@@ -558,7 +562,7 @@ static bool from_peer(const struct ha *h, const struct sockaddr_storage *src)
 		       &((const struct sockaddr_in6 *)&h->cfg.peer)->sin6_addr, 16);
 }
 
-static void peer_hello(struct ha *h, const uint8_t *p, size_t len)
+static void peer_hello(struct ha *h, uint64_t epoch, const uint8_t *p, size_t len)
 {
 	uint64_t now = loop_now_ms();
 
@@ -567,6 +571,9 @@ static void peer_hello(struct ha *h, const uint8_t *p, size_t len)
 	if (h->peer_role != p[0])
 		log_notice("ha: the peer is %s", p[0] ? "active" : "standby");
 	h->peer_role = p[0] ? 1 : 0;
+	/* Only the run it last synced: an earlier run's HELLO replayed
+	 * does not say the standby holds anything. */
+	h->peer_synced = !p[0] && p[1] == 1 && epoch == h->req_epoch;
 	if (h->active && p[0]) {
 		h->st.split_brain++;
 		if (!h->split_logged || now - h->split_logged >= HA_SPLIT_LOG_MS) {
@@ -611,6 +618,7 @@ static void handle(struct ha *h, unsigned type, const uint8_t *hdr, const uint8_
 				if (r->mark != h->mark)
 					rec_free(h, r);
 			}
+			h->synced = true;
 			h->st.full_syncs_received++;
 			log_notice("ha: synced: %u session%s held for a takeover",
 				   h->n_recs, h->n_recs == 1 ? "" : "s");
@@ -664,7 +672,7 @@ static void on_ha(int fd, void *arg)
 		if (type == HA_HELLO)
 			/* Its role from any epoch: a replayed one can do no
 			 * more than a log line. */
-			peer_hello(h, h->plain, plen);
+			peer_hello(h, epoch, h->plain, plen);
 		if (type == HA_REQ) {
 			uint64_t now = loop_now_ms();
 
@@ -674,18 +682,19 @@ static void on_ha(int fd, void *arg)
 				uint8_t c[HA_CHALLENGE];
 
 				h->last_full_sent = now;
+				h->req_epoch = epoch;
+				h->peer_synced = false;
 				memcpy(c, h->plain, sizeof(c));
 				send_full(h, c);
 			}
-		} else if (type == HA_FULL) {
-			if (plen == HA_CHALLENGE && h->challenge_out && !h->active &&
-			    !sodium_memcmp(h->plain, h->challenge, HA_CHALLENGE)) {
-				h->challenge_out = false;
-				h->peer_epoch = epoch;
-				h->peer_seq = seq;
-				h->peer_epoch_seen = loop_now_ms();
-				h->mark++;
-			}
+		} else if (type == HA_FULL && plen == HA_CHALLENGE && h->challenge_out &&
+			   !h->active && !sodium_memcmp(h->plain, h->challenge, HA_CHALLENGE)) {
+			h->challenge_out = false;
+			h->synced = false;
+			h->peer_epoch = epoch;
+			h->peer_seq = seq;
+			h->peer_epoch_seen = loop_now_ms();
+			h->mark++;
 		} else if (epoch != h->peer_epoch || !h->peer_epoch) {
 			/* A run we have not synced with: ask, unless the one we
 			 * did is still talking (an old datagram replayed). */
@@ -697,6 +706,7 @@ static void on_ha(int fd, void *arg)
 			if (seq != h->peer_seq + 1) {
 				/* lost some: take this one, ask for all */
 				h->st.gaps++;
+				h->synced = false;
 				h->last_req = 0;
 				send_req(h);
 			}
@@ -889,6 +899,7 @@ int ha_set_role(struct ha *h, bool active, struct evs_err *err)
 	if (h->active == active)
 		return 0;
 	h->active = active;
+	h->synced = h->peer_synced = false;
 	write_role(h);
 	if (active) {
 		log_notice("ha: becoming active: taking over %u session%s", h->n_recs,
@@ -974,6 +985,15 @@ void ha_reload_commit(struct ha *h, const struct ha_config *nc, const uint8_t *k
 
 /* ---- timer, open, show ---------------------------------------------------------- */
 
+bool ha_standby_asks(bool active, bool have_epoch, bool challenge_out)
+{
+	/* The active answers one request a second and drops the rest: a
+	 * request it dropped (one sent on a gap, right after a full sync)
+	 * is asked again until a FULL echoes it, not only while no run
+	 * was ever synced. */
+	return !active && (!have_epoch || challenge_out);
+}
+
 static void on_tick(void *arg)
 {
 	struct ha *h = arg;
@@ -982,7 +1002,7 @@ static void on_tick(void *arg)
 	send_hello(h);
 	if (h->active)
 		send_seqs(h);
-	else if (!h->peer_epoch)
+	else if (ha_standby_asks(h->active, h->peer_epoch != 0, h->challenge_out))
 		send_req(h);
 	if (h->peer_seen && now - h->peer_seen > HA_PEER_LOST_MS && !h->peer_lost_logged) {
 		h->peer_lost_logged = true;
@@ -1086,7 +1106,10 @@ void ha_show(const struct ha *h, struct json_object *res)
 				       h->peer_role < 0 ? "unknown" :
 				       h->peer_role ? "master" : "backup"));
 	put(res, "peer_seen_ms", h->peer_seen ? loop_now_ms() - h->peer_seen : 0);
-	json_object_object_add(res, "synced", json_object_new_boolean(h->peer_epoch != 0));
+	/* The standby: holds a complete copy; the active: its standby said so. */
+	json_object_object_add(res, "synced", json_object_new_boolean(
+				       h->active ? h->peer_synced && h->peer_role == 0 :
+				       h->synced));
 	put(res, "records", h->n_recs);
 	put(res, "max_sessions", h->cfg.max_sessions);
 	put(res, "seq_rate", h->cfg.seq_rate);

@@ -51,6 +51,10 @@ struct ha *ha_open(struct evsd *d, const struct ha_config *hc, const char *role_
 void ha_start(struct ha *h);
 void ha_close(struct ha *h);
 bool ha_active(const struct ha *h);
+/* Does a standby ask the active for everything (again) on its next tick:
+ * it has synced with no run yet (have_epoch false), or a request of its
+ * own is unanswered (challenge_out)?  Never the active. */
+bool ha_standby_asks(bool active, bool have_epoch, bool challenge_out);
 /* A session changed (ike_engine_ops.sa_changed): sent to the standby. */
 struct ike_sa;
 void ha_sa_changed(struct ha *h, struct ike_sa *sa);

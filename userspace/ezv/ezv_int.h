@@ -241,6 +241,11 @@ void ezv_lease_release(struct ezv_sess *x);
 /* x claims net (its fixed address, a network-extension network).
  * 0, or -1 when it holds too many. */
 int ezv_claim_add(struct ezv_sess *x, const struct evs_prefix *net);
+/* A restored session's saved claim, claimed again unless another live
+ * session's claim overlaps it: 0, or -1 with why. */
+int ezv_claim_again(struct ezv_sess *x, const struct evs_prefix *net, struct evs_err *why);
+/* x's claims leave the index. */
+void ezv_claims_drop(struct ezv_sess *x);
 /* ezv_claim_add of the IPv4 address addr/32 (host order). */
 int ezv_claim_addr(struct ezv_sess *x, uint32_t addr);
 /* May x (of session s) claim net (IPv4 or IPv6) as its network (network

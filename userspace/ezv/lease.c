@@ -69,7 +69,7 @@ int ezv_claim_addr(struct ezv_sess *x, uint32_t addr)
 	return ezv_claim_add(x, &p);
 }
 
-static void claims_drop(struct ezv_sess *x)
+void ezv_claims_drop(struct ezv_sess *x)
 {
 	while (x->claims) {
 		struct ezv_claim *c = x->claims;
@@ -79,6 +79,22 @@ static void claims_drop(struct ezv_sess *x)
 		free(c);
 	}
 	x->n_claims = 0;
+}
+
+int ezv_claim_again(struct ezv_sess *x, const struct evs_prefix *net, struct evs_err *why)
+{
+	const struct ezv_claim *c = claim_conflict(x, net);
+	char a[EVS_PREFIX_STRLEN], b[EVS_PREFIX_STRLEN];
+
+	evs_prefix_str(net, a, sizeof(a));
+	if (c)
+		return evs_errf(why, "easyvpn: claim %s overlaps %s of user \"%s\" (%s)", a,
+				evs_prefix_str(&c->net, b, sizeof(b)), c->owner->user,
+				evs_session_name(c->owner->s));
+	if (ezv_claim_add(x, net))
+		return evs_errf(why, "easyvpn: claim %s: more than %d networks claimed", a,
+				EZV_MAX_CLAIMS);
+	return 0;
 }
 
 /* Does net (either family) hold the address of this sockaddr? */
@@ -295,7 +311,7 @@ void ezv_lease_release(struct ezv_sess *x)
 				   evs_session_name(x->s), a, x->user);
 	}
 	ezv_sess_set_addr(x, 0);
-	claims_drop(x);
+	ezv_claims_drop(x);
 }
 
 /* ---- a renewed Phase 1 carries the session on ------------------------------ */

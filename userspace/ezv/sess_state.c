@@ -9,6 +9,7 @@
  * saved: it is decided again from the running configuration, and a
  * session whose group is gone is not adopted.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,17 @@ struct json_object *ezv_sess_save(const struct ezv_sess *x)
 		json_object_array_add(a, c);
 	}
 	json_object_object_add(o, "sas", a);
+	/* The networks it claimed (a network-extension client's LANs, a
+	 * fixed address): after a restart or a takeover they still keep
+	 * every other client from claiming them. */
+	a = json_object_new_array();
+	for (const struct ezv_claim *c = x->claims; a && c; c = c->next) {
+		char net[EVS_PREFIX_STRLEN];
+
+		evs_prefix_str(&c->net, net, sizeof(net));
+		json_object_array_add(a, json_object_new_string(net));
+	}
+	json_object_object_add(o, "claims", a);
 	return o;
 }
 
@@ -152,6 +164,52 @@ static int load_conns(struct ezv_sess *x, struct json_object *o, struct evs_err 
 			return evs_errf(why, "easyvpn: connection %zu is not the session's", i);
 		if (ezv_sess_conn_add(x, (uint32_t)id))
 			return evs_errf(why, "easyvpn: too many connections");
+	}
+	return 0;
+}
+
+/* "ADDR/LEN" of either family, as evs_prefix_str writes it. */
+static bool prefix_parse(const char *text, struct evs_prefix *p)
+{
+	char addr[EVS_PREFIX_STRLEN];
+	const char *slash = strchr(text, '/');
+	char *end;
+	unsigned long plen;
+
+	if (!slash || (size_t)(slash - text) >= sizeof(addr) || !slash[1])
+		return false;
+	memcpy(addr, text, (size_t)(slash - text));
+	addr[slash - text] = '\0';
+	*p = (struct evs_prefix){ .family = strchr(addr, ':') ? AF_INET6 : AF_INET };
+	plen = strtoul(slash + 1, &end, 10);
+	if (*end || plen > (p->family == AF_INET6 ? 128u : 32u) ||
+	    inet_pton(p->family, addr, p->addr) != 1)
+		return false;
+	p->plen = (uint8_t)plen;
+	return true;
+}
+
+/* The networks the session claimed, claimed again; absent (a record of
+ * an evsd before claims were kept): none. */
+static int load_claims(struct ezv_sess *x, struct json_object *o, struct evs_err *why)
+{
+	struct json_object *a;
+	size_t n;
+
+	if (!json_object_object_get_ex(o, "claims", &a))
+		return 0;
+	if (!json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) > EZV_MAX_CLAIMS)
+		return evs_errf(why, "easyvpn: bad \"claims\"");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		struct evs_prefix net;
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    !prefix_parse(json_object_get_string(v), &net))
+			return evs_errf(why, "easyvpn: bad claim %zu", i);
+		if (ezv_claim_again(x, &net, why) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -249,8 +307,10 @@ static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *
 	ezv_merge(&g->s, u ? &u->s : NULL, &x->eff);
 	if (x->pool[0] && !pool_exists(z->cfg->pools, x->pool))
 		return evs_errf(why, "easyvpn: pool \"%s\" is not configured", x->pool);
-	if (lease_again(x, why) < 0)
+	if (load_claims(x, o, why) < 0 || lease_again(x, why) < 0) {
+		ezv_claims_drop(x);	/* the xauth step's end() does not */
 		return -1;
+	}
 	ezv_sess_set_addr(x, x->addr);
 	return 0;
 }

@@ -172,3 +172,18 @@ UNIT_TEST(key_file_is_vetted)
 }
 
 UNIT_MAIN()
+
+/* A standby whose request the active dropped (one request a second: a
+ * request sent on a gap right after a full sync is dropped) asks again
+ * on its next tick, even though it once synced with that run; before,
+ * it asked only while it had synced with no run, and waited for the
+ * next lost datagram to ask again, if ever. */
+UNIT_TEST(standby_asks_again_until_answered)
+{
+	UNIT_ASSERT(ha_standby_asks(false, false, false));	/* never synced */
+	UNIT_ASSERT(ha_standby_asks(false, false, true));
+	UNIT_ASSERT(ha_standby_asks(false, true, true));	/* a request unanswered */
+	UNIT_ASSERT(!ha_standby_asks(false, true, false));	/* synced, nothing asked */
+	UNIT_ASSERT(!ha_standby_asks(true, false, false));	/* the active never asks */
+	UNIT_ASSERT(!ha_standby_asks(true, true, true));
+}

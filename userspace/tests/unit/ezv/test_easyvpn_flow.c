@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "ezv/config_easyvpn.h"
 #include "ezv/easyvpn.h"
 #include "lib/daemon_log.h"
@@ -1045,6 +1047,109 @@ UNIT_TEST(overlapping_network_extension_claims_refused)
 	teardown();
 }
 
+static unsigned step_index(const char *name)
+{
+	unsigned i = 0;
+
+	while (strcmp(steps[i]->name, name))
+		i++;
+	return i;
+}
+
+/* What a restarted evsd (or a new HA active) does with one session's
+ * record: both steps restored on a fresh session of the same login. */
+static int restore_on(struct evs_session *sv, struct evs_session *cl, const char *user,
+		      const char *pw, const char *client_ip, const char *record,
+		      struct evs_err *why)
+{
+	unsigned x = step_index("xauth"), m = step_index("modecfg");
+	struct json_object *o = json_tokener_parse(record);
+	int rc;
+
+	UNIT_ASSERT(o);
+	prepare_on(sv, cl, user, pw, "branch", client_ip);
+	sv->begun[x] = true;
+	rc = steps[x]->restore(sv, step_args[x], &sv->state[x], o, why);
+	json_object_put(o);
+	if (rc)
+		return rc;
+	sv->begun[m] = true;
+	rc = steps[m]->restore(sv, step_args[m], &sv->state[m], NULL, why);
+	sv->step = n_steps;
+	sv->ready = !rc;
+	return rc;
+}
+
+/* A network-extension client's networks are in its session record and
+ * claimed again when the record is adopted (a restart, an HA takeover):
+ * another branch may still not claim them. */
+UNIT_TEST(network_extension_claims_survive_a_restart)
+{
+	unsigned x;
+	struct evs_session s1, c1;
+	struct evs_err why;
+	struct json_object *o, *a;
+	char *record, *bad;
+
+	setup();
+	x = step_index("xauth");
+	connect_as("dave", "davepw", "branch", "198.51.100.9");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why), 0);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.128", 25, &why), 0);
+	o = steps[x]->save(&srv, &srv.state[x]);
+	UNIT_ASSERT(o);
+	UNIT_ASSERT(json_object_object_get_ex(o, "claims", &a));
+	UNIT_ASSERT_EQ_INT((int)json_object_array_length(a), 2);
+	record = strdup(json_object_to_json_string(o));
+	UNIT_ASSERT(!strcmp(json_object_get_string(json_object_array_get_idx(a, 0)),
+			    "10.77.207.128/25") &&
+		    !strcmp(json_object_get_string(json_object_array_get_idx(a, 1)),
+			    "10.77.200.0/24"));
+	json_object_put(o);
+	/* evsd dies: its sessions end without a trace in the new one */
+	disconnect();
+
+	UNIT_ASSERT_EQ_INT(restore_on(&s1, &c1, "dave", "davepw", "198.51.100.9", record, &why),
+			   0);
+	connect_as("frank", "frankpw", "branch", "198.51.100.10");
+	UNIT_ASSERT(srv.ready);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why.msg, "overlaps 10.77.200.0/24 of user \"dave\""));
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.0", 24, &why),
+			   ISAKMP_N_INVALID_ID_INFORMATION);
+	UNIT_ASSERT(strstr(why.msg, "overlaps 10.77.207.128/25 of user \"dave\""));
+	/* a second record claiming what a restored session holds is not
+	 * adopted, and leaves nothing claimed behind */
+	{
+		struct evs_session s2, c2;
+
+		UNIT_ASSERT_EQ_INT(restore_on(&s2, &c2, "dave", "davepw", "198.51.100.19",
+					      record, &why), -1);
+		UNIT_ASSERT(strstr(why.msg, "easyvpn: claim 10.77.20"));
+		end_session(&s2);
+	}
+	/* the restored session's end frees its networks */
+	end_session(&s1);
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why), 0);
+	disconnect();
+
+	/* damaged claims: the record is refused, nothing stays claimed */
+	bad = strdup(record);
+	memcpy(strstr(bad, "10.77.200.0"), "10.77.300.0", 11);
+	UNIT_ASSERT_EQ_INT(restore_on(&s1, &c1, "dave", "davepw", "198.51.100.9", bad, &why),
+			   -1);
+	UNIT_ASSERT(strstr(why.msg, "easyvpn: bad claim"));
+	end_session(&s1);
+	free(bad);
+	connect_as("frank", "frankpw", "branch", "198.51.100.10");
+	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.0", 24, &why), 0);
+	disconnect();
+	free(record);
+	teardown();
+}
+
 UNIT_TEST(renewed_phase1_keeps_the_address)
 {
 	struct evs_session s1, c1;
@@ -1635,15 +1740,6 @@ static int ktab_dump(void *karg, ezv_sa_counter_fn fn, void *arg)
 static const struct ezv_kernel_ops tab_kops = {
 	.route_add = k_route_add, .parp_add = k_parp_add, .dump_sa_counters = ktab_dump,
 };
-
-static unsigned step_index(const char *name)
-{
-	unsigned i = 0;
-
-	while (strcmp(steps[i]->name, name))
-		i++;
-	return i;
-}
 
 static void child(struct evs_session *s, uint32_t conn, bool up)
 {
