@@ -6,7 +6,8 @@
 # an IPv4 address from pool sales and an IPv6 /128 from pool sales6 (inside
 # the LAN's 2001:db8:77::/64); one quick mode per family; both families
 # ping LAN hosts; the gateway has both RRI routes and the proxy NDP entry
-# while connected, none after.  Then vpnc (IPv4 only) connects to the same
+# while connected, none after; evsadm names the session by its IPv6
+# address and lists the IPv6 pool.  Then vpnc (IPv4 only) connects to the same
 # dual-stack gateway over IPv4 as before: no IPv6 attribute in its answer.
 # Needs evs.ko with IPv6 (SA outer addresses, IPv6 selectors, IPv6 RRI
 # routes and proxy NDP).  Addresses: the documentation prefix 2001:db8::/32,
@@ -89,6 +90,18 @@ tap_check "ping a LAN host from the IPv6 virtual IP" \
 	ip netns exec "$cli" ping -6 -c 3 -i 0.3 -W 5 -I "$vip6" 2001:db8:77::2
 tap_check "the LAN host reaches the IPv6 client (proxy NDP)" \
 	ip netns exec "$lan" ping -6 -c 3 -i 0.3 -W 5 "$vip6"
+# session6: the session named by its IPv6 address, both addresses shown;
+# pool6: the IPv6 pool beside the IPv4 one, its lease counted
+session6() {
+	"$EVSADM" --socket "$IKE_TMP/server.sock" session show address "$vip6" |
+		grep -q "^[0-9]*: user alice .*address $vip .*address6 $vip6\$"
+}
+pool6() {
+	"$EVSADM" --socket "$IKE_TMP/server.sock" pool show |
+		grep -q '^sales6 2001:db8:77::1:1-2001:db8:77::1:[0-9a-f]* size [0-9]* used 1 '
+}
+tap_check "evsadm session show address $vip6: alice's session, both addresses" session6
+tap_check "evsadm pool show: the IPv6 pool, one address used" pool6
 tap_check "strongSwan terminates" sw_ctl --terminate --ike evs --timeout 30
 for _ in $(seq 100); do
 	rri6 "$vip6" || ndp6 "$vip6" || ezv_rri_route "$srv" "$vip" || break

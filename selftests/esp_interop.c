@@ -22,6 +22,7 @@
 #include <kselftest_harness.h>
 
 #include "evs_interop.h"
+#include "evs_interop_algs.h"
 
 /*
  * Two fixtures: "interop" runs every algorithm over raw ESP; "interop_udp"
@@ -56,94 +57,30 @@ FIXTURE_VARIANT(interop_udp) {
 	struct interop_case c;
 };
 
-#define AEAD(f, n, al, kb, icvb, t)					\
+/* A variant of fixture @f: algorithm @n, ESN, and its TCP transfer. */
+#define VARIANT(f, n, w, e, t, ...)					\
 	FIXTURE_VARIANT_ADD(f, n) { .c = {				\
-		.id = #n, .alg = { .aead = al, .key_bytes = kb, .icv = icvb },	\
+		.id = #n, .alg = __VA_ARGS__, .weak = w, .esn = e,	\
 		.tcp = t,						\
 	} }
-#define PAIR(f, n, e, eb, a, ab, tr, w, t)				\
-	FIXTURE_VARIANT_ADD(f, n) { .c = {				\
-		.id = #n, .alg = { .enc = e, .key_bytes = eb, .auth = a,	\
-		.auth_key_bytes = ab, .trunc = tr }, .weak = w, .tcp = t,	\
-	} }
-#define ESN_GCM128(f, t)						\
-	FIXTURE_VARIANT_ADD(f, esn_gcm128) { .c = {			\
-		.id = "esn_gcm128",					\
-		.alg = { .aead = "rfc4106(gcm(aes))", .key_bytes = 20,	\
-			 .icv = 128 },					\
-		.esn = true, .tcp = t,					\
-	} }
-#define ESN_AES128_SHA256(f)						\
-	FIXTURE_VARIANT_ADD(f, esn_aes128_sha256) { .c = {		\
-		.id = "esn_aes128_sha256",				\
-		.alg = { .enc = "cbc(aes)", .key_bytes = 16,		\
-			 .auth = "hmac(sha256)", .auth_key_bytes = 32,	\
-			 .trunc = 128 },				\
-		.esn = true,						\
-	} }
-/* Null SAs skip the crypto API; with ESN the SPI still moves and back. */
-#define ESN_NULL_NULL(f)						\
-	FIXTURE_VARIANT_ADD(f, esn_null_null) { .c = {			\
-		.id = "esn_null_null",					\
-		.alg = { .enc = "ecb(cipher_null)", .auth = "digest_null" }, \
-		.esn = true,						\
-	} }
+#define RAW(n, w, e, t, ...) VARIANT(interop, n, w, e, t, __VA_ARGS__);
+EVS_T_EVERY_ALG(RAW)
 
-AEAD(interop, gcm128_icv64, "rfc4106(gcm(aes))", 20, 64, false);
-AEAD(interop, gcm128_icv96, "rfc4106(gcm(aes))", 20, 96, false);
-AEAD(interop, gcm128_icv128, "rfc4106(gcm(aes))", 20, 128, true);
-AEAD(interop, gcm192_icv64, "rfc4106(gcm(aes))", 28, 64, false);
-AEAD(interop, gcm192_icv96, "rfc4106(gcm(aes))", 28, 96, false);
-AEAD(interop, gcm192_icv128, "rfc4106(gcm(aes))", 28, 128, false);
-AEAD(interop, gcm256_icv64, "rfc4106(gcm(aes))", 36, 64, false);
-AEAD(interop, gcm256_icv96, "rfc4106(gcm(aes))", 36, 96, false);
-AEAD(interop, gcm256_icv128, "rfc4106(gcm(aes))", 36, 128, false);
-AEAD(interop, chacha20poly1305, "rfc7539esp(chacha20,poly1305)", 36, 128, false);
-
-PAIR(interop, aes128_sha1, "cbc(aes)", 16, "hmac(sha1)", 20, 96, false, false);
-PAIR(interop, aes128_md5, "cbc(aes)", 16, "hmac(md5)", 16, 96, true, false);
-PAIR(interop, aes128_sha256, "cbc(aes)", 16, "hmac(sha256)", 32, 128, false, true);
-PAIR(interop, aes128_sha384, "cbc(aes)", 16, "hmac(sha384)", 48, 192, false, false);
-PAIR(interop, aes128_sha512, "cbc(aes)", 16, "hmac(sha512)", 64, 256, false, false);
-PAIR(interop, aes192_sha1, "cbc(aes)", 24, "hmac(sha1)", 20, 96, false, false);
-PAIR(interop, aes192_md5, "cbc(aes)", 24, "hmac(md5)", 16, 96, true, false);
-PAIR(interop, aes192_sha256, "cbc(aes)", 24, "hmac(sha256)", 32, 128, false, false);
-PAIR(interop, aes192_sha384, "cbc(aes)", 24, "hmac(sha384)", 48, 192, false, false);
-PAIR(interop, aes192_sha512, "cbc(aes)", 24, "hmac(sha512)", 64, 256, false, false);
-PAIR(interop, aes256_sha1, "cbc(aes)", 32, "hmac(sha1)", 20, 96, false, false);
-PAIR(interop, aes256_md5, "cbc(aes)", 32, "hmac(md5)", 16, 96, true, false);
-PAIR(interop, aes256_sha256, "cbc(aes)", 32, "hmac(sha256)", 32, 128, false, false);
-PAIR(interop, aes256_sha384, "cbc(aes)", 32, "hmac(sha384)", 48, 192, false, false);
-PAIR(interop, aes256_sha512, "cbc(aes)", 32, "hmac(sha512)", 64, 256, false, false);
-PAIR(interop, 3des_sha1, "cbc(des3_ede)", 24, "hmac(sha1)", 20, 96, true, false);
-PAIR(interop, 3des_md5, "cbc(des3_ede)", 24, "hmac(md5)", 16, 96, true, false);
-PAIR(interop, 3des_sha256, "cbc(des3_ede)", 24, "hmac(sha256)", 32, 128, true, false);
-PAIR(interop, 3des_sha384, "cbc(des3_ede)", 24, "hmac(sha384)", 48, 192, true, false);
-PAIR(interop, 3des_sha512, "cbc(des3_ede)", 24, "hmac(sha512)", 64, 256, true, false);
-PAIR(interop, des_sha1, "cbc(des)", 8, "hmac(sha1)", 20, 96, true, false);
-PAIR(interop, des_md5, "cbc(des)", 8, "hmac(md5)", 16, 96, true, false);
-PAIR(interop, des_sha256, "cbc(des)", 8, "hmac(sha256)", 32, 128, true, false);
-PAIR(interop, des_sha384, "cbc(des)", 8, "hmac(sha384)", 48, 192, true, false);
-PAIR(interop, des_sha512, "cbc(des)", 8, "hmac(sha512)", 64, 256, true, false);
-PAIR(interop, null_null, "ecb(cipher_null)", 0, "digest_null", 0, 0, false, true);
-ESN_GCM128(interop, true);
-ESN_AES128_SHA256(interop);
-ESN_NULL_NULL(interop);
-
-AEAD(interop_udp, gcm128_icv64, "rfc4106(gcm(aes))", 20, 64, false);
-AEAD(interop_udp, gcm128_icv128, "rfc4106(gcm(aes))", 20, 128, true);
-AEAD(interop_udp, gcm256_icv96, "rfc4106(gcm(aes))", 36, 96, false);
-AEAD(interop_udp, chacha20poly1305, "rfc7539esp(chacha20,poly1305)", 36, 128, true);
-PAIR(interop_udp, aes128_sha1, "cbc(aes)", 16, "hmac(sha1)", 20, 96, false, false);
-PAIR(interop_udp, aes192_md5, "cbc(aes)", 24, "hmac(md5)", 16, 96, true, false);
-PAIR(interop_udp, aes256_sha384, "cbc(aes)", 32, "hmac(sha384)", 48, 192, false, false);
-PAIR(interop_udp, aes256_sha512, "cbc(aes)", 32, "hmac(sha512)", 64, 256, false, false);
-PAIR(interop_udp, 3des_sha1, "cbc(des3_ede)", 24, "hmac(sha1)", 20, 96, true, true);
-PAIR(interop_udp, des_sha256, "cbc(des)", 8, "hmac(sha256)", 32, 128, true, false);
-PAIR(interop_udp, null_null, "ecb(cipher_null)", 0, "digest_null", 0, 0, false, true);
-ESN_GCM128(interop_udp, false);
-ESN_AES128_SHA256(interop_udp);
-ESN_NULL_NULL(interop_udp);
+VARIANT(interop_udp, gcm128_icv64, false, false, false, EVS_T_GCM(20, 64));
+VARIANT(interop_udp, gcm128_icv128, false, false, true, EVS_T_GCM(20, 128));
+VARIANT(interop_udp, gcm256_icv96, false, false, false, EVS_T_GCM(36, 96));
+VARIANT(interop_udp, chacha20poly1305, false, false, true,
+	EVS_T_AEAD("rfc7539esp(chacha20,poly1305)", 36, 128));
+VARIANT(interop_udp, aes128_sha1, false, false, false, EVS_T_CBC_AES(16, EVS_T_SHA1));
+VARIANT(interop_udp, aes192_md5, true, false, false, EVS_T_CBC_AES(24, EVS_T_MD5));
+VARIANT(interop_udp, aes256_sha384, false, false, false, EVS_T_CBC_AES(32, EVS_T_SHA384));
+VARIANT(interop_udp, aes256_sha512, false, false, false, EVS_T_CBC_AES(32, EVS_T_SHA512));
+VARIANT(interop_udp, 3des_sha1, true, false, true, EVS_T_PAIR("cbc(des3_ede)", 24, EVS_T_SHA1));
+VARIANT(interop_udp, des_sha256, true, false, false, EVS_T_PAIR("cbc(des)", 8, EVS_T_SHA256));
+VARIANT(interop_udp, null_null, false, false, true, EVS_T_NULL);
+VARIANT(interop_udp, esn_gcm128, false, true, false, EVS_T_GCM(20, 128));
+VARIANT(interop_udp, esn_aes128_sha256, false, true, false, EVS_T_CBC_AES(16, EVS_T_SHA256));
+VARIANT(interop_udp, esn_null_null, false, true, false, EVS_T_NULL);
 
 static void up(struct __test_metadata *_metadata, const struct interop_case *c,
 	       struct evs_t_topo *topo, struct evs_nl *nl, int *encap_fd)

@@ -88,8 +88,16 @@ static int interop_xfrm(const struct evs_t_topo *t, const struct evs_t_interop *
 		      out->a_outer, io->spi_ba, alg, encap, flags) ?:
 	       evs_sh("ip -n %s xfrm state add src %s dst %s proto esp spi %u"
 		      " reqid 1 mode tunnel %s %s %s", t->b, out->a_outer,
-		      out->b_outer, io->spi_ab, alg, encap, flags) ?:
-	       evs_sh("ip -n %s xfrm policy add src %s/%d dst %s/%d dir out"
+		      out->b_outer, io->spi_ab, alg, encap, flags);
+}
+
+/* The peer's policies for @io->in, through the states of interop_xfrm. */
+static int interop_xfrm_policies(const struct evs_t_topo *t,
+				 const struct evs_t_interop *io)
+{
+	const struct evs_t_fam *out = io->out, *in = io->in;
+
+	return evs_sh("ip -n %s xfrm policy add src %s/%d dst %s/%d dir out"
 		      " tmpl src %s dst %s proto esp reqid 1 mode tunnel",
 		      t->b, in->b_inner, in->host_plen, in->a_net, in->a_plen,
 		      out->b_outer, out->a_outer) ?:
@@ -104,7 +112,7 @@ static int interop_evs(struct evs_nl *nl, const struct evs_t_interop *io,
 		       const char *key, const char *akey, char *why, size_t whylen)
 {
 	const struct evs_t_alg *a = io->alg;
-	const struct evs_t_fam *out = io->out, *in = io->in;
+	const struct evs_t_fam *out = io->out;
 	struct evs_t_sa sa = {
 		.aead = a->aead, .icv_bits = a->icv, .enc = a->enc,
 		.auth = a->auth, .trunc_bits = a->trunc, .replay_window = 64,
@@ -131,6 +139,20 @@ static int interop_evs(struct evs_nl *nl, const struct evs_t_interop *io,
 				 strerror(-ret), nl->err_msg);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+int evs_t_interop_policies(struct evs_nl *nl, const struct evs_t_topo *t,
+			   const struct evs_t_interop *io, char *why,
+			   size_t whylen)
+{
+	const struct evs_t_fam *in = io->in;
+	int ret;
+
+	if (interop_xfrm_policies(t, io)) {
+		snprintf(why, whylen, "ip xfrm policy failed");
+		return -1;
 	}
 	ret = evs_t_policy_add(nl, EVS_DIR_OUT, in->a_net, in->a_plen,
 			       in->b_inner, in->host_plen, io->spi_ab) ?:
@@ -164,7 +186,8 @@ int evs_t_interop_setup(struct evs_nl *nl, const struct evs_t_topo *t,
 			return -1;
 		}
 	}
-	return interop_evs(nl, io, key, akey, why, whylen);
+	return interop_evs(nl, io, key, akey, why, whylen) ?:
+	       evs_t_interop_policies(nl, t, io, why, whylen);
 }
 
 void evs_t_teardown(struct evs_t_topo *t, struct evs_nl *nl, int nfd, ...)

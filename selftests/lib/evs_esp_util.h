@@ -108,6 +108,11 @@ struct evs_t_interop {
 int evs_t_interop_setup(struct evs_nl *nl, const struct evs_t_topo *t,
 			const struct evs_t_interop *io, int *encap_fd,
 			char *why, size_t whylen);
+/* The policies of @io->in on both sides (evs_t_interop_setup adds them):
+ * called again with another inner family, the same SAs carry both. */
+int evs_t_interop_policies(struct evs_nl *nl, const struct evs_t_topo *t,
+			   const struct evs_t_interop *io, char *why,
+			   size_t whylen);
 
 /* Bytes evs_t_tcp_transfer moves: enough for many full-sized segments
  * each way (and the window to open), small enough for TCG. */

@@ -17,11 +17,12 @@
 const char evsadm_session_usage[] =
 "Usage: evsadm session show [ user NAME | group NAME | address ADDR | id ID ] [-s] [-j]\n"
 "       evsadm session del { user NAME | address ADDR | id ID }\n"
-"  show: Easy VPN sessions of the gateway: user, group, assigned address,\n"
+"  show: Easy VPN sessions of the gateway: user, group, assigned addresses,\n"
 "        peer, NAT-T, algorithms, up since, idle time, traffic each way\n"
 "        (-s: the Phase 2 connections too)\n"
 "  del:  end the sessions (delete to the client, address returned,\n"
-"        accounting stopped with Admin-Reset)\n";
+"        accounting stopped with Admin-Reset)\n"
+"  ADDR: either of a session's addresses, IPv4 or IPv6\n";
 const char evsadm_daemon_usage[] =
 "Usage: evsadm daemon show\n"
 "       evsadm daemon ha [ show | master | backup ]\n"
@@ -87,7 +88,7 @@ static int parse_session(struct evsadm_args *a, struct evsadm_ctl_req *req, bool
 			} else if (!strcmp(kw, "address")) {
 				struct evs_inaddr ia;
 
-				if (evs_parse_addr(kw, val, AF_INET, &ia, e))
+				if (evs_parse_addr(kw, val, 0, &ia, e))
 					return -1;
 				json_object_object_add(req->args, kw, json_object_new_string(val));
 			} else {
@@ -241,6 +242,8 @@ void evsadm_session_print(FILE *f, struct json_object *s, int stats)
 		jstr(s, "address")[0] ? jstr(s, "address") : "-");
 	if (jstr(s, "pool")[0])
 		fprintf(f, " pool %s", jstr(s, "pool"));
+	if (jstr(s, "address6")[0])
+		fprintf(f, " address6 %s", jstr(s, "address6"));
 	fprintf(f, "\n    peer %s port %llu natt %s\n", jstr(s, "peer"), jnum(s, "port"),
 		jbool(s, "natt") ? "yes" : "no");
 	fprintf(f, "    phase1 %s", jstr(s, "phase1")[0] ? jstr(s, "phase1") : "-");

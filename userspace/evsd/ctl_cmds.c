@@ -16,6 +16,7 @@
 #include "evsd/loop.h"
 #include "ezv/easyvpn.h"
 #include "ezv/pool.h"
+#include "ezv/pool6.h"
 #include "ike/engine/ikesa.h"
 #include "ike/proposal.h"
 #include "lib/daemon_log.h"
@@ -210,8 +211,29 @@ static const char *const filter_args[] = { "user", "group", "address", "id", NUL
 
 /* The filter of args; -1 with err on a bad argument.  need: refuse an
  * empty filter (session-del must name whom). */
+/* The filter's "address": an IPv4 one (f->addr) or an IPv6 one (*a6,
+ * f->addr6 pointing at it). */
+static int filter_addr(const char *addr, struct ezv_session_filter *f, struct evs_prefix *a6,
+		       struct evs_err *err)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, addr, &in) == 1 && in.s_addr) {
+		f->addr = ntohl(in.s_addr);
+		return 0;
+	}
+	*a6 = (struct evs_prefix){ .family = AF_INET6, .plen = 128 };
+	if (inet_pton(AF_INET6, addr, a6->addr) == 1 &&
+	    memcmp(a6->addr, &in6addr_any, sizeof(a6->addr))) {
+		f->addr6 = a6;
+		return 0;
+	}
+	return evs_errf(err, "argument \"address\": \"%s\" is not an IPv4 or IPv6 address",
+			log_peern(addr, strnlen(addr, 48)));
+}
+
 static int parse_filter(struct json_object *args, struct ezv_session_filter *f, bool need,
-			struct evs_err *err)
+			struct evs_prefix *a6, struct evs_err *err)
 {
 	const char *addr = NULL;
 	bool has_id;
@@ -230,15 +252,9 @@ static int parse_filter(struct json_object *args, struct ezv_session_filter *f, 
 		return evs_errf(err, "argument \"user\" is empty");
 	if (f->group && !f->group[0])
 		return evs_errf(err, "argument \"group\" is empty");
-	if (addr) {
-		struct in_addr in;
-
-		if (inet_pton(AF_INET, addr, &in) != 1 || !in.s_addr)
-			return evs_errf(err, "argument \"address\": \"%s\" is not an IPv4 address",
-					log_peern(addr, strnlen(addr, 40)));
-		f->addr = ntohl(in.s_addr);
-	}
-	if (need && !f->user && !f->addr && !f->id)
+	if (addr && filter_addr(addr, f, a6, err))
+		return -1;
+	if (need && !f->user && !f->addr && !f->addr6 && !f->id)
 		return evs_errf(err, "name the session: \"user\", \"address\" or \"id\"");
 	return 0;
 }
@@ -265,6 +281,8 @@ static void session_json(const struct ezv_session_info *i, void *arg)
 	if (i->addr)
 		evs_ip4_ntop(i->addr, buf, sizeof(buf));
 	evs_json_add_str(o, "address", i->addr ? buf : "");
+	evs_json_add_str(o, "address6", i->addr6 ? inet_ntop(AF_INET6, i->addr6->addr, buf,
+							     sizeof(buf)) : "");
 	evs_json_add_str(o, "pool", i->pool);
 	addr_port(i->peer, buf, sizeof(buf), &port);
 	evs_json_add_str(o, "peer", buf);
@@ -303,10 +321,11 @@ static int cmd_session_show(void *arg, struct json_object *args, struct json_obj
 {
 	struct ctl_cmds *c = arg;
 	struct ezv_session_filter f;
+	struct evs_prefix a6;
 	struct show_arg a = { c, NULL, 0, 0 };
 	struct timespec ts;
 
-	if (parse_filter(args, &f, false, err))
+	if (parse_filter(args, &f, false, &a6, err))
 		return -1;
 	now_set(c);
 	a.arr = json_object_new_array();
@@ -341,11 +360,12 @@ static int cmd_session_del(void *arg, struct json_object *args, struct json_obje
 {
 	struct ctl_cmds *c = arg;
 	struct ezv_session_filter f;
+	struct evs_prefix a6;
 	struct json_object *ids;
 	struct del_arg *d;
 	unsigned n;
 
-	if (parse_filter(args, &f, true, err))
+	if (parse_filter(args, &f, true, &a6, err))
 		return -1;
 	if (!c->ezv)
 		return evs_errf(err, "no Easy VPN sessions on this daemon");
@@ -389,6 +409,21 @@ static void pool_json(const struct pool_info *p, void *arg)
 	json_object_array_add(arg, o);
 }
 
+/* An IPv6 pool in the same shape: its first and last /128 as addresses. */
+static void pool6_json(const struct pool6_info *p, void *arg)
+{
+	struct json_object *o = json_object_new_object();
+	char a[INET6_ADDRSTRLEN];
+
+	evs_json_add_str(o, "name", p->name);
+	evs_json_add_str(o, "first", inet_ntop(AF_INET6, p->first.addr, a, sizeof(a)));
+	evs_json_add_str(o, "last", inet_ntop(AF_INET6, p->last.addr, a, sizeof(a)));
+	evs_json_add_u64(o, "size", p->size);
+	evs_json_add_u64(o, "used", p->in_use);
+	evs_json_add_u64(o, "free", p->size - p->in_use);
+	json_object_array_add(arg, o);
+}
+
 static int cmd_pool_show(void *arg, struct json_object *args, struct json_object *res,
 			 struct evs_err *err)
 {
@@ -400,8 +435,10 @@ static int cmd_pool_show(void *arg, struct json_object *args, struct json_object
 	    ctl_arg_str(args, "name", &name, err))
 		return -1;
 	arr = json_object_new_array();
-	if (c->ezv)
+	if (c->ezv) {
 		ezv_pool_walk(c->ezv, pool_json, arr);
+		ezv_pool6_walk(c->ezv, pool6_json, arr);
+	}
 	if (name) {
 		struct json_object *one = json_object_new_array();
 

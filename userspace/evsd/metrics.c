@@ -22,6 +22,7 @@
 #include "evsd/prom.h"
 #include "ezv/easyvpn.h"
 #include "ezv/pool.h"
+#include "ezv/pool6.h"
 #include "ike/engine/ikesa.h"
 #include "lib/daemon_log.h"
 #include "lib/file.h"
@@ -203,19 +204,29 @@ static void on_session(const struct ezv_session_info *i, void *arg)
 	s->n_sess++;
 }
 
-static void snap_pool(const struct pool_info *pi, void *arg)
+static void snap_pool_add(struct snap *s, const char *name, uint32_t size, uint32_t in_use)
 {
-	struct snap *s = arg;
 	size_t i = s->d.n_pools;
 
-	memcpy(s->pool_names[i], pi->name, sizeof(pi->name));
-	s->pools[i] = (struct prom_pool){ s->pool_names[i], pi->size, pi->in_use };
+	snprintf(s->pool_names[i], sizeof(s->pool_names[i]), "%s", name);
+	s->pools[i] = (struct prom_pool){ s->pool_names[i], size, in_use };
 	s->d.n_pools = i + 1;
+}
+
+static void snap_pool(const struct pool_info *pi, void *arg)
+{
+	snap_pool_add(arg, pi->name, pi->size, pi->in_use);
+}
+
+/* An IPv6 pool: the same three series (names are unique over both). */
+static void snap_pool6(const struct pool6_info *pi, void *arg)
+{
+	snap_pool_add(arg, pi->name, pi->size, pi->in_use);
 }
 
 static void snap_pools(struct metrics *m, struct snap *s)
 {
-	size_t n = ezv_pool_walk(m->src.ezv, NULL, NULL);
+	size_t n = ezv_pool_walk(m->src.ezv, NULL, NULL) + ezv_pool6_walk(m->src.ezv, NULL, NULL);
 
 	if (!n)
 		return;
@@ -226,6 +237,7 @@ static void snap_pools(struct metrics *m, struct snap *s)
 		return;
 	}
 	ezv_pool_walk(m->src.ezv, snap_pool, s);
+	ezv_pool6_walk(m->src.ezv, snap_pool6, s);
 }
 
 static void snap_take(struct metrics *m, struct snap *s)

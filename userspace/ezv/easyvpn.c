@@ -374,7 +374,8 @@ static bool sess_matches(const struct ezv_sess *x, const struct ezv_session_filt
 	return (!f->id || x->id == f->id) &&
 	       (!f->user || !strcmp(x->user, f->user)) &&
 	       (!f->group || !strcmp(x->group, f->group)) &&
-	       (!f->addr || x->addr == f->addr);
+	       (!f->addr || x->addr == f->addr) &&
+	       (!f->addr6 || (x->have_addr6 && evs_prefix_eq(&x->addr6, f->addr6)));
 }
 
 static void info_of(const struct ezv_sess *x, struct ezv_session_info *i)
@@ -385,6 +386,7 @@ static void info_of(const struct ezv_sess *x, struct ezv_session_info *i)
 	*i = (struct ezv_session_info){
 		.id = x->id, .s = x->s, .user = x->user,
 		.group = x->group, .pool = x->pool, .addr = x->addr,
+		.addr6 = x->have_addr6 ? &x->addr6 : NULL,
 		.peer = &x->peer_sa, .authenticated = x->authenticated,
 		.start_ms = x->start_ms, .active_ms = x->active_ms,
 		.rx_bytes = t.rx_bytes, .rx_packets = t.rx_packets,
@@ -416,8 +418,9 @@ static bool walk_one(struct ezv_sess *x, void *arg)
 	return false;
 }
 
-/* A filter that names an id, a user or an address looks in that index;
- * only a listing of all (or of a group) walks every session. */
+/* A filter that names an id, a user or an IPv4 address looks in that
+ * index; only a listing of all (or of a group, or by IPv6 address: an
+ * operator's lookup, no index kept for it) walks every session. */
 unsigned ezv_session_walk(struct ezv *z, const struct ezv_session_filter *f,
 			  ezv_session_fn fn, void *arg)
 {
@@ -713,6 +716,17 @@ void ezv_get_stats(const struct ezv *z, struct ezv_stats *st)
 unsigned ezv_leases(const struct ezv *z)
 {
 	return z->cfg && z->cfg->pools ? pool_leased_total(z->cfg->pools) : 0;
+}
+
+unsigned ezv_pool6_walk(const struct ezv *z, ezv_pool6_fn fn, void *arg)
+{
+	size_t n = z->cfg && z->cfg->pools6 ? pool6_count(z->cfg->pools6) : 0;
+	struct pool6_info pi;
+
+	for (size_t i = 0; i < n; i++)
+		if (!pool6_get_info_at(z->cfg->pools6, i, &pi) && fn)
+			fn(&pi, arg);
+	return (unsigned)n;
 }
 
 unsigned ezv_pool_walk(const struct ezv *z, ezv_pool_fn fn, void *arg)

@@ -139,6 +139,7 @@ struct ezv_session_info {
 	const char *group;		/* "" before mode config */
 	const char *pool;		/* "" = fixed address or none */
 	uint32_t addr;			/* inner address, host order; 0 = none */
+	const struct evs_prefix *addr6;	/* IPv6 inner address (/128); NULL = none */
 	const struct sockaddr_storage *peer;
 	bool authenticated;
 	uint64_t start_ms;		/* engine clock: when it began */
@@ -156,6 +157,7 @@ struct ezv_session_filter {
 	const char *user;
 	const char *group;
 	uint32_t addr;			/* host order */
+	const struct evs_prefix *addr6;	/* an IPv6 inner address (/128) */
 	uint32_t id;
 };
 
@@ -254,5 +256,9 @@ unsigned ezv_leases(const struct ezv *z);
 struct pool_info;
 typedef void (*ezv_pool_fn)(const struct pool_info *p, void *arg);
 unsigned ezv_pool_walk(const struct ezv *z, ezv_pool_fn fn, void *arg);
+/* The same for the IPv6 pools. */
+struct pool6_info;
+typedef void (*ezv_pool6_fn)(const struct pool6_info *p, void *arg);
+unsigned ezv_pool6_walk(const struct ezv *z, ezv_pool6_fn fn, void *arg);
 
 #endif

@@ -93,12 +93,16 @@ int pool6_add(struct pool6_set *ps, const char *name, const struct evs_prefix *p
 	return 0;
 }
 
+static void addr_at(const struct pool6 *p, uint32_t i, struct evs_prefix *out);
+
 int pool6_get_info_at(const struct pool6_set *ps, size_t i, struct pool6_info *info)
 {
 	if (i >= ps->n)
 		return -1;
 	snprintf(info->name, sizeof(info->name), "%s", ps->p[i].name);
 	info->prefix = ps->p[i].prefix;
+	addr_at(&ps->p[i], 0, &info->first);
+	addr_at(&ps->p[i], ps->p[i].size - 1, &info->last);
 	info->size = ps->p[i].size;
 	info->in_use = ps->p[i].in_use;
 	return 0;

@@ -29,6 +29,7 @@ struct pool6_set;
 struct pool6_info {
 	char name[POOL_NAME_MAX + 1];
 	struct evs_prefix prefix;
+	struct evs_prefix first, last;	/* the /128s handed out, inclusive */
 	uint32_t size, in_use;
 };
 

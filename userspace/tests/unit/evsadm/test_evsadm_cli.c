@@ -146,6 +146,14 @@ UNIT_TEST(control_socket_objects_parse_to_requests)
 	json_object_put(q.args);
 	CTL(&q, -1, &e, "session", "show", "address", "10.77.0.300");
 	json_object_put(q.args);
+	/* a client's IPv6 address names its session too */
+	CTL(&q, 0, &e, "session", "del", "address", "2001:db8:77::1:1");
+	UNIT_ASSERT_EQ_STR(json_object_to_json_string_ext(q.args, JSON_C_TO_STRING_PLAIN),
+			   "{\"address\":\"2001:db8:77::1:1\"}");
+	json_object_put(q.args);
+	CTL(&q, -1, &e, "session", "show", "address", "2001:db8::77::1");
+	UNIT_ASSERT(strstr(e.msg, "address"));
+	json_object_put(q.args);
 	CTL(&q, -1, &e, "session", "show", "id", "0");
 	json_object_put(q.args);
 	CTL(&q, -1, &e, "session", "show", "usr", "alice");

@@ -370,7 +370,16 @@ UNIT_TEST(unknown_commands_and_arguments_are_refused_and_named)
 	expect_error(&f, "{\"version\":1,\"command\":\"session-show\",\"args\":{\"id\":-1}}",
 		     "\"id\" must be an integer");
 	expect_error(&f, "{\"version\":1,\"command\":\"session-show\","
-		     "\"args\":{\"address\":\"10.0.0.300\"}}", "not an IPv4 address");
+		     "\"args\":{\"address\":\"10.0.0.300\"}}", "not an IPv4 or IPv6 address");
+	expect_error(&f, "{\"version\":1,\"command\":\"session-del\","
+		     "\"args\":{\"address\":\"::\"}}", "not an IPv4 or IPv6 address");
+	expect_error(&f, "{\"version\":1,\"command\":\"session-show\","
+		     "\"args\":{\"address\":\"2001:db8::1/128\"}}", "not an IPv4 or IPv6 address");
+	/* an IPv6 client address names a session as an IPv4 one does */
+	expect_answer(&f, "{\"version\":1,\"command\":\"session-show\","
+		      "\"args\":{\"address\":\"2001:db8:77::1:1\"}}", "\"sessions\":[]");
+	expect_error(&f, "{\"version\":1,\"command\":\"session-del\","
+		     "\"args\":{\"address\":\"2001:db8:77::1:1\"}}", "no Easy VPN sessions");
 	expect_error(&f, "{\"version\":1,\"command\":\"daemon-show\",\"args\":{\"x\":1}}",
 		     "unknown argument \"x\"");
 	/* Without the Easy VPN module: nothing to show, nothing to end. */

@@ -587,7 +587,8 @@ UNIT_TEST(daemon_writes_every_interval_and_removes_at_stop)
 		 "user-database %s/users\n"
 		 "pool sales 10.77.0.10 10.77.0.100\n"
 		 "pool eng 10.77.1.0/24\n"
-		 "group sales {\n key k3yk3yk3y\n pool sales\n}\n"
+		 "pool sales6 2001:db8:77::1:0/120\n"
+		 "group sales {\n key k3yk3yk3y\n pool sales sales6\n}\n"
 		 "metrics-file %s\nmetrics-interval 1\n", dir, prom);
 	f = fopen(conf, "w");
 	UNIT_ASSERT(f && fputs(text, f) >= 0 && fclose(f) == 0);
@@ -609,6 +610,9 @@ UNIT_TEST(daemon_writes_every_interval_and_removes_at_stop)
 	UNIT_ASSERT(file_has(prom, "evs_sessions 0\n"));
 	UNIT_ASSERT(file_has(prom, "evs_pool_addresses{pool=\"sales\"} 91\n"));
 	UNIT_ASSERT(file_has(prom, "evs_pool_addresses_free{pool=\"eng\"} 254\n"));
+	/* an IPv6 pool beside them: ::1 .. ::ff */
+	UNIT_ASSERT(file_has(prom, "evs_pool_addresses{pool=\"sales6\"} 255\n"));
+	UNIT_ASSERT(file_has(prom, "evs_pool_addresses_free{pool=\"sales6\"} 255\n"));
 	UNIT_ASSERT(file_has(prom, "evs_ike_received_datagrams_total 0\n"));
 	UNIT_ASSERT(file_has(prom, "# TYPE evs_session_receive_bytes_total counter\n"));
 	UNIT_ASSERT(!file_has(prom, "# TYPE evs_kernel_dropped_packets_total counter\n"));

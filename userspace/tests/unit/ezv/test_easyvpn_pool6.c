@@ -36,6 +36,8 @@ UNIT_TEST(lease_release_and_exhaustion)
 	UNIT_ASSERT_EQ_INT(pool6_add(ps, "v6", &net, NULL, &err), 0);
 	UNIT_ASSERT_EQ_INT(pool6_get_info_at(ps, 0, &info), 0);
 	UNIT_ASSERT_EQ_INT(info.size, 255);	/* ::1 .. ::ff, never ::0 */
+	expect_addr(&info.first, "2001:db8:77::1");	/* what pool-show prints */
+	expect_addr(&info.last, "2001:db8:77::ff");
 	UNIT_ASSERT_EQ_INT(pool6_lease(ps, "v6", 7, &a), POOL_OK);
 	expect_addr(&a, "2001:db8:77::1");
 	UNIT_ASSERT_EQ_INT(pool6_lease(ps, "v6", 8, &b), POOL_OK);
