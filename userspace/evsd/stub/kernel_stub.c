@@ -22,7 +22,6 @@
 
 #include "evsd/kernel.h"
 #include "evsd/rri.h"
-#include "ezv/easyvpn.h"
 #include "lib/msg.h"
 
 #define STUB_RING 64
@@ -277,40 +276,3 @@ int rri_dump_sa_counters(struct rri *r, rri_sa_fn fn, void *arg)
 	rec(&r->s, K_DUMP, 0, 0, 0);
 	return 0;
 }
-
-static int ezv_route_add(void *karg, uint32_t conn_id, uint32_t addr, unsigned plen,
-			 struct evs_err *err)
-{
-	return rri_route_add(karg, conn_id, addr, plen, err);
-}
-
-static int ezv_parp_add(void *karg, uint32_t conn_id, uint32_t addr, const char *lan_if,
-			struct evs_err *err)
-{
-	return rri_parp_add(karg, conn_id, addr, lan_if, err);
-}
-
-static int ezv_route6_add(void *karg, uint32_t conn_id, const struct evs_prefix *p,
-			  struct evs_err *err)
-{
-	return rri_route6_add(karg, conn_id, p, err);
-}
-
-static int ezv_ndp_add(void *karg, uint32_t conn_id, const struct evs_prefix *addr,
-		       const char *lan_if, struct evs_err *err)
-{
-	return rri_ndp_add(karg, conn_id, addr, lan_if, err);
-}
-
-static int ezv_dump_sa_counters(void *karg, ezv_sa_counter_fn fn, void *arg)
-{
-	return rri_dump_sa_counters(karg, fn, arg);
-}
-
-const struct ezv_kernel_ops rri_ezv_ops = {
-	.route_add = ezv_route_add,
-	.parp_add = ezv_parp_add,
-	.dump_sa_counters = ezv_dump_sa_counters,
-	.route6_add = ezv_route6_add,
-	.ndp_add = ezv_ndp_add,
-};
