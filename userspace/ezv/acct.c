@@ -49,7 +49,7 @@ static void sample_cb(uint32_t conn_id, uint32_t spi, bool inbound, uint64_t byt
 			x->sa[i].seen = true;
 			return;
 		}
-	if (x->n_sa < sizeof(x->sa) / sizeof(x->sa[0]))
+	if (!ezv_sess_sa_room(x, x->n_sa + 1))
 		x->sa[x->n_sa++] = (struct sa_count){ spi, inbound, true, bytes, packets };
 	if (bytes)
 		x->active_ms = evs_session_now(x->s);
@@ -232,7 +232,7 @@ int ezv_acct_may_move(const struct ezv_sess *x, const struct ezv_sess *o,
 static void counters_move(struct ezv_sess *x, struct ezv_sess *o)
 {
 	for (unsigned i = 0; i < o->n_sa; i++) {
-		if (x->n_sa < sizeof(x->sa) / sizeof(x->sa[0]))
+		if (!ezv_sess_sa_room(x, x->n_sa + 1))
 			x->sa[x->n_sa++] = o->sa[i];
 		else
 			count_add(&o->sa[i], &x->retired_rx_bytes, &x->retired_rx_pkts,

@@ -202,9 +202,66 @@ bool ezv_sess_has_conn(const struct ezv_sess *x, uint32_t conn)
 	return false;
 }
 
+/* A per-session table's new capacity for n entries: doubled from cap (or
+ * from first), at most max; 0 when n is over max. */
+static unsigned grown_cap(unsigned cap, unsigned first, unsigned n, unsigned max)
+{
+	if (n > max)
+		return 0;
+	if (!cap)
+		cap = first;
+	while (cap < n)
+		cap *= 2;
+	return cap < max ? cap : max;
+}
+
+int ezv_sess_sa_room(struct ezv_sess *x, unsigned n)
+{
+	unsigned cap;
+	struct sa_count *sa;
+
+	if (n <= x->sa_cap)
+		return 0;
+	cap = grown_cap(x->sa_cap, 2, n, EZV_MAX_SAS);
+	sa = cap ? reallocarray(x->sa, cap, sizeof(*sa)) : NULL;
+	if (!sa)
+		return -1;
+	x->sa = sa;
+	x->sa_cap = cap;
+	return 0;
+}
+
+/* Room for one more connection.  The table by connection holds nodes
+ * inside x->cref: they leave it while the array moves. */
+static int conn_room(struct ezv_sess *x)
+{
+	unsigned cap = grown_cap(x->conn_cap, 1, x->n_conns + 1, EZV_MAX_CONNS);
+	struct ezv_conn_ref *cref;
+	uint32_t *conns;
+
+	if (x->n_conns < x->conn_cap)
+		return 0;
+	if (!cap)
+		return -1;
+	conns = reallocarray(x->conns, cap, sizeof(*conns));
+	if (!conns)
+		return -1;
+	x->conns = conns;
+	for (unsigned i = 0; i < x->n_conns; i++)
+		htab_del(&x->z->by_conn, &x->cref[i].node);
+	cref = reallocarray(x->cref, cap, sizeof(*cref));
+	if (cref) {
+		x->cref = cref;
+		x->conn_cap = cap;
+	}
+	for (unsigned i = 0; i < x->n_conns; i++)
+		conn_link(x, i);
+	return cref ? 0 : -1;
+}
+
 int ezv_sess_conn_add(struct ezv_sess *x, uint32_t conn)
 {
-	if (x->n_conns >= EZV_MAX_CONNS)
+	if (conn_room(x))
 		return -1;
 	x->conns[x->n_conns] = conn;
 	conn_link(x, x->n_conns++);
@@ -359,6 +416,10 @@ void ezv_sess_put(struct ezv_sess *x)
 	for (unsigned i = 0; i < x->n_conns; i++)
 		htab_del(&z->by_conn, &x->cref[i].node);
 	z->st.sessions--;
+	free(x->sa);
+	free(x->conns);
+	free(x->cref);
+	free(x->offer);
 	sodium_memzero(x, sizeof(*x));
 	free(x);
 }

@@ -30,6 +30,7 @@
 #include "lib/htab.h"
 
 #define EZV_MAX_CONNS	64	/* >= timers connections-max (config_ike.c) */
+#define EZV_MAX_SAS	(EZV_MAX_CONNS * 4)	/* counters a session keeps */
 #define EZV_MAX_CLAIMS	16	/* networks one session may claim */
 
 /* Per-SA counter memory, so totals survive rekeys (old SAs vanish). */
@@ -90,20 +91,27 @@ struct ezv_sess {
 	struct evs_prefix addr6;	/* IPv6 inner address (/128) when have_addr6 */
 	bool have_addr6;
 	char pool[POOL_NAME_MAX + 1];	/* "" = fixed address */
-	struct modecfg offer;
+	/* client role: what the gateway gave (NULL until it did); the
+	 * gateway builds its offer from eff and the addresses when it sends
+	 * it (ezv_sess_offer), instead of keeping 6 KiB per session */
+	struct modecfg *offer;
 
 	struct ezv_claim *claims;	/* its entries of z->claims */
 	unsigned n_claims;
 
 	/* Phase 2 / RRI / accounting */
-	unsigned n_conns;
-	uint32_t conns[EZV_MAX_CONNS];
-	struct ezv_conn_ref cref[EZV_MAX_CONNS];	/* cref[i] is conns[i] */
+	/* both conn_cap long (allocated as connections come, up to
+	 * EZV_MAX_CONNS); cref[i] is conns[i] */
+	unsigned n_conns, conn_cap;
+	uint32_t *conns;
+	struct ezv_conn_ref *cref;
 	bool acct_started;
 	uint64_t acct_start_ms, next_interim_ms;
 	char acct_session_id[32];
-	unsigned n_sa;
-	struct sa_count sa[EZV_MAX_CONNS * 4];
+	/* allocated to what the session uses (most have one connection, two
+	 * SAs), up to EZV_MAX_SAS: not EZV_MAX_SAS in every session */
+	unsigned n_sa, sa_cap;
+	struct sa_count *sa;
 	uint64_t retired_rx_bytes, retired_rx_pkts, retired_tx_bytes, retired_tx_pkts;
 
 	/* client role: the credentials are typed (`evsadm client xauth`):
@@ -175,6 +183,9 @@ struct ezv_sess *ezv_sess_find(struct ezv *z, uint32_t id);
 void ezv_sess_set_user(struct ezv_sess *x, const char *user);
 void ezv_sess_set_addr(struct ezv_sess *x, uint32_t addr);
 void ezv_sess_set_acct_id(struct ezv_sess *x, const char *id);
+/* Room for n SA counters in x->sa (0), or -1: more than EZV_MAX_SAS, or
+ * out of memory. */
+int ezv_sess_sa_room(struct ezv_sess *x, unsigned n);
 /* 0, or -1 when x already holds EZV_MAX_CONNS connections. */
 int ezv_sess_conn_add(struct ezv_sess *x, uint32_t conn);
 /* false when x does not hold conn. */

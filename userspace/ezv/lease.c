@@ -361,8 +361,6 @@ void ezv_lease_move(struct ezv_sess *x, struct ezv_sess *o)
 	    !pool6_transfer(x->z->cfg->pools6, &o->addr6, o->id, x->id)) {
 		x->addr6 = o->addr6;
 		x->have_addr6 = true;
-		x->offer.ip6_addr = x->addr6;
-		x->offer.has |= MCF_BIT(MCF_IP6_ADDRESS);
 		evs_session_set_inner(x->s, &x->addr6);
 	}
 	o->have_addr6 = false;

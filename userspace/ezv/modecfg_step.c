@@ -10,6 +10,7 @@
  */
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -78,6 +79,17 @@ static unsigned server_nets(const struct ezv_settings *eff,
 		nets[n++].family = eff->n_split ? AF_INET6 : AF_INET;
 	}
 	return n;
+}
+
+/* The gateway's offer to x: its settings, its address and, once it has
+ * one, its IPv6 address.  Built when it goes out, not kept. */
+static void server_offer(const struct ezv_sess *x, struct modecfg *offer)
+{
+	ezv_offer(&x->eff, x->addr, x->mask, offer);
+	if (x->have_addr6) {
+		offer->ip6_addr = x->addr6;
+		offer->has |= MCF_BIT(MCF_IP6_ADDRESS);
+	}
 }
 
 static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **state)
@@ -154,7 +166,6 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 		z->st.refused[EZV_REFUSE_FIREWALL]++;
 		return EVS_STEP_FAIL;
 	}
-	ezv_offer(&x->eff, x->addr, x->mask, &x->offer);
 	if (x->addr) {
 		struct evs_prefix p = evs_prefix_ip4(x->addr, 32);
 
@@ -170,13 +181,15 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 		evs_session_set_remote_nets(s, nets, server_nets(&x->eff, nets));
 	}
 	if (x->eff.modecfg_push) {
+		struct modecfg offer;
 		struct isakmp_buf b;
 
+		server_offer(x, &offer);
 		isakmp_buf_init(&b);
-		modecfg_encode_values(&b, &x->offer);
+		modecfg_encode_values(&b, &offer);
 		if (send_new(s, ISAKMP_CFG_SET, &b))
 			return EVS_STEP_FAIL;
-		log_offer(x, "pushed (SET)", &x->offer);
+		log_offer(x, "pushed (SET)", &offer);
 	} else {
 		log_info("%s: modecfg: waiting for the client's REQUEST", evs_session_name(s));
 	}
@@ -186,7 +199,7 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 			       const struct isakmp_cfg *cfg, const struct modecfg *in)
 {
-	struct modecfg reply;
+	struct modecfg offer, reply;
 	struct isakmp_buf b;
 
 	if (cfg->type == ISAKMP_CFG_ACK) {
@@ -232,13 +245,12 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 			return EVS_CFG_TAKEN;
 		}
 		if (x->have_addr6) {
-			x->offer.ip6_addr = x->addr6;
-			x->offer.has |= MCF_BIT(MCF_IP6_ADDRESS);
 			evs_session_set_inner(x->s, &x->addr6);
 			evs_session_changed(x->s);
 		}
 	}
-	modecfg_answer(&x->offer, in, "evs " EVS_VERSION, &reply);
+	server_offer(x, &offer);
+	modecfg_answer(&offer, in, "evs " EVS_VERSION, &reply);
 	isakmp_buf_init(&b);
 	modecfg_encode_values(&b, &reply);
 	if (b.oom || !evs_session_send_cfg(x->s, msgid, ISAKMP_CFG_REPLY, cfg->ident, b.data,
@@ -310,8 +322,13 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 	}
 	evs_session_set_remote_nets(x->s, nets,
 				    client_nets(in, ezv_client_peer(x->z, x->s), nets));
-	x->offer = *in;		/* for `evsadm client show` */
-	x->pushed = true;
+	/* for `evsadm client show` */
+	if (!x->offer)
+		x->offer = malloc(sizeof(*x->offer));
+	if (x->offer) {
+		*x->offer = *in;
+		x->pushed = true;
+	}
 	if ((in->has & MCF_BIT(MCF_SAVE_PASSWD)) && !in->save_passwd) {
 		const char *peer = evs_session_peer_name(x->s);
 

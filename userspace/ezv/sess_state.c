@@ -127,8 +127,10 @@ static int load_sas(struct ezv_sess *x, struct json_object *o, struct evs_err *w
 	size_t n;
 
 	if (!json_object_object_get_ex(o, "sas", &a) || !json_object_is_type(a, json_type_array) ||
-	    (n = json_object_array_length(a)) > sizeof(x->sa) / sizeof(x->sa[0]))
+	    (n = json_object_array_length(a)) > EZV_MAX_SAS)
 		return evs_errf(why, "easyvpn: bad \"sas\"");
+	if (ezv_sess_sa_room(x, (unsigned)n))
+		return evs_errf(why, "easyvpn: out of memory");
 	for (size_t i = 0; i < n; i++) {
 		uint64_t spi, bytes, pkts;
 

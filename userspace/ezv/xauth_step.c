@@ -389,7 +389,7 @@ int ezv_client_info(struct ezv *z, const char *peer, struct ezv_client_info *out
 				((x->xauth_req.has & XAUTH_BIT(XAUTH_USER_NAME)) ||
 				 xauth_request_asks(&x->xauth_req) == XAUTH_ASK_PASSWORD);
 	out->xauth_done = x->xc.state == XAUTH_C_DONE && x->xc.ok;
-	out->pushed = x->pushed ? &x->offer : NULL;
+	out->pushed = x->pushed ? x->offer : NULL;
 	out->start_ms = x->start_ms;
 	return 0;
 }
