@@ -4,7 +4,7 @@
  * into the host's resolver for as long as the session lasts.
  *
  *   systemd-resolved   per-link settings on the evs device (resolvectl):
- *                      the servers; with a split tunnel the pushed split-DNS
+ *                      the servers (IPv4 ones, then IPv6 ones); with a split tunnel the pushed split-DNS
  *                      domains as routing domains (~corp.example), with a
  *                      full tunnel "~." (every query goes to the tunnel);
  *                      the default domain as a search domain.  Teardown:
@@ -12,7 +12,8 @@
  *   /etc/resolv.conf   renamed to resolv.conf.evsd-backup in the same
  *                      directory (the file itself, symlink or not, so it
  *                      comes back exactly) and a new one written: the
- *                      pushed servers first, then the original's; the
+ *                      pushed servers first (IPv4, then IPv6), then the
+ *                      original's; the
  *                      default domain before the original's search list.
  *                      Teardown renames the backup back.  A backup found
  *                      at start (evsd died with it in place) is restored
@@ -47,6 +48,8 @@ struct client_dns_req {
 	bool full_tunnel;		/* no split-include list */
 	const uint32_t *dns;		/* host order */
 	unsigned n_dns;
+	const uint8_t (*dns6)[16];	/* INTERNAL_IP6_DNS, network order */
+	unsigned n_dns6;
 	const uint32_t *wins;
 	unsigned n_wins;
 	const char *domain;		/* "" = none */

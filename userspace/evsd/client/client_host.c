@@ -330,6 +330,11 @@ void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct mode
 		.device = sa->eng->ike->device[0] ? sa->eng->ike->device : "evs0",
 		.full_tunnel = !pushed->n_split,
 		.dns = pushed->dns, .n_dns = pushed->n_dns,
+		/* with `ipv6 off` no IPv6 enters the tunnel: its servers
+		 * would be unreachable (the gateway should not send them) */
+		.dns6 = pushed->dns6,
+		.n_dns6 = (pushed->has & MCF_BIT(MCF_IP6_DNS)) && !sa->peer->ipv6_off ?
+			  pushed->n_dns6 : 0,
 		.wins = pushed->nbns, .n_wins = pushed->n_nbns,
 		.domain = pushed->has & MCF_BIT(MCF_DEF_DOMAIN) ? pushed->def_domain : "",
 		.split_dns = pushed->has & MCF_BIT(MCF_SPLIT_DNS) ? pushed->split_dns : "",

@@ -2,8 +2,8 @@
 /*
  * client_dns: the pushed DNS servers and domains on the host.  With
  * systemd-resolved (a fake resolvectl that records its argv): per-link
- * servers, split-DNS domains as routing domains, "~." for a full tunnel,
- * revert at teardown.  Without it: a resolv.conf in a temporary
+ * servers (IPv4, then IPv6), split-DNS domains as routing domains, "~."
+ * for a full tunnel, revert at teardown.  Without it: a resolv.conf in a temporary
  * directory replaced and restored byte for byte (a symlink as a
  * symlink), and a backup left by a crash restored at start.
  */
@@ -167,6 +167,52 @@ UNIT_TEST(resolv_conf_replaced_and_restored_exactly)
 
 		UNIT_ASSERT(!stat(f.path, &st) && (st.st_mode & 0777) == 0640);
 	}
+	fake_done(&f);
+}
+
+static const uint8_t dns6[][16] = {	/* 2001:db8:77::53 */
+	{ 0x20, 0x01, 0x0d, 0xb8, 0, 0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53 },
+};
+
+UNIT_TEST(resolved_ipv6_servers_after_ipv4_ones)
+{
+	struct client_dns_backend b;
+	struct client_dns_req r = req(false, "corp.example");
+	struct fake f;
+
+	fake_init(&f, &b, true);
+	r.dns6 = dns6;
+	r.n_dns6 = 1;
+	client_dns_down(client_dns_up(&b, &r));
+	UNIT_ASSERT_EQ_STR(f.calls[0], "resolvectl dns evs0 192.168.77.53 2001:db8:77::53");
+	/* IPv6 alone is enough to apply */
+	r.n_dns = 0;
+	client_dns_down(client_dns_up(&b, &r));
+	UNIT_ASSERT_EQ_INT(f.n, 6);
+	UNIT_ASSERT_EQ_STR(f.calls[3], "resolvectl dns evs0 2001:db8:77::53");
+	fake_done(&f);
+}
+
+UNIT_TEST(resolv_conf_ipv6_nameserver_beside_ipv4)
+{
+	static const char orig[] = "nameserver 192.0.2.1\n";
+	struct client_dns_backend b;
+	struct client_dns_req r = req(false, "");
+	struct client_dns *d;
+	struct fake f;
+	const char *now;
+
+	fake_init(&f, &b, false);
+	r.dns6 = dns6;
+	r.n_dns6 = 1;
+	put(f.path, orig);
+	d = client_dns_up(&b, &r);
+	UNIT_ASSERT(d);
+	now = get(f.path);
+	UNIT_ASSERT(now && strstr(now, "nameserver 192.168.77.53\nnameserver 2001:db8:77::53\n"
+				       "nameserver 192.0.2.1\n"));
+	client_dns_down(d);
+	UNIT_ASSERT_EQ_STR(get(f.path), orig);
 	fake_done(&f);
 }
 
