@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "evsd/client/pat.h"
@@ -82,8 +83,11 @@ static const char *server_str(const struct client_dns_req *r, unsigned i, char *
 
 /* ---- systemd-resolved ----------------------------------------------------------- */
 
-/* "a.example, b.example" -> argv entries "~a.example" ... in store. */
-static unsigned routing_domains(const char *list, char store[][256], unsigned max)
+/* "a.example, b.example" -> argv entries "~a.example" ... in store; not
+ * the search domain: it routes its names too, and resolved keeps one
+ * entry per name (the search one). */
+static unsigned routing_domains(const char *list, const char *search, char store[][256],
+				unsigned max)
 {
 	unsigned n = 0;
 
@@ -92,7 +96,7 @@ static unsigned routing_domains(const char *list, char store[][256], unsigned ma
 
 		list += strspn(list, ", ");
 		k = strcspn(list, ", ");
-		if (k && k < 255)
+		if (k && k < 255 && (strlen(search) != k || strncasecmp(list, search, k)))
 			snprintf(store[n++], 256, "~%.*s", (int)k, list);
 		list += k;
 	}
@@ -119,7 +123,7 @@ static int resolved_up(struct client_dns *d, const struct client_dns_req *r)
 	if (r->full_tunnel)
 		snprintf(doms[nd++], sizeof(doms[0]), "~.");
 	else
-		nd = routing_domains(r->split_dns, doms, DNS_MAX_ARGS - 2);
+		nd = routing_domains(r->split_dns, r->domain, doms, DNS_MAX_ARGS - 2);
 	if (r->domain[0] && nd < DNS_MAX_ARGS - 1 && strlen(r->domain) < 255)
 		snprintf(doms[nd++], sizeof(doms[0]), "%s", r->domain);
 	n = 0;

@@ -7,7 +7,8 @@
  *                      the servers (IPv4 ones, then IPv6 ones); with a split tunnel the pushed split-DNS
  *                      domains as routing domains (~corp.example), with a
  *                      full tunnel "~." (every query goes to the tunnel);
- *                      the default domain as a search domain.  Teardown:
+ *                      the default domain as a search domain (which routes
+ *                      its names too: not repeated as a routing domain).  Teardown:
  *                      `resolvectl revert DEV`.
  *   /etc/resolv.conf   renamed to resolv.conf.evsd-backup in the same
  *                      directory (the file itself, symlink or not, so it
