@@ -14,8 +14,9 @@
 #     has both servers and the routing domains ~corp.example ~lab.example
 #     (and the search domain corp.example); `evsadm client disconnect`
 #     reverts them.
-#  2. full tunnel (no split-include): the routing domain is ~. ; gone
-#     when the client stops.
+#  2. full tunnel (no split-include): the routing domain is ~. ; the
+#     client is killed (SIGKILL: the settings stay) and started again
+#     with the gateway gone: it reverts them at start.
 # evs-selftest-timeout: 300
 if [ -z "${EVS_RESOLVED_MNTNS:-}" ]; then
 	# the tmpfs mounts below die with this mount namespace
@@ -156,7 +157,7 @@ ike_stop client
 tap_result "1: client exits cleanly" $?
 ike_stop server
 
-# ---- 2: full tunnel: ~. ------------------------------------------------------
+# ---- 2: full tunnel: ~. ; a killed client's settings go at its restart -----
 server_conf | sed '/^    split-include /d' >"$IKE_TMP/server.conf"
 ike_conf_client "" >"$IKE_TMP/client.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || tap_fail "2: gateway starts"
@@ -172,11 +173,15 @@ rctl status evs0 2>&1 | tap_diag
 tap_check "2: full tunnel: routing domain ~. (every name), corp.example searched" \
 	link_has domain "~." "corp.example"
 tap_check "2: evs0's DNS servers" link_has dns 192.168.77.53 2001:db8:77::53
+ike_kill client
+tap_check "2: killed: the settings stay on evs0" link_has domain "~." "corp.example"
+ike_stop server
+tap_result "2: gateway exits cleanly" $?
+ike_start client "$cli" "$IKE_TMP/client.conf" --client || tap_fail "2: client starts again"
+ike_wait_log client "per-link settings of evs0 reset" 20
+tap_check "2: restarted: no DNS server left on evs0" link_has dns
+tap_check "2: restarted: no domain left on evs0" link_has domain
 ike_stop client
 tap_result "2: client exits cleanly" $?
-tap_check "2: stopped: no DNS server left on evs0" link_has dns
-tap_check "2: stopped: no domain left on evs0" link_has domain
 tap_check "resolved kept running throughout" kill -0 "$(cat "$IKE_TMP/resolved.bgpid")"
-ike_stop server
-tap_result "evsd exits cleanly" $?
 tap_done

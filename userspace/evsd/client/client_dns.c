@@ -356,10 +356,20 @@ void client_dns_down(struct client_dns *d)
 	free(d);
 }
 
-void client_dns_recover(const struct client_dns_backend *b)
+void client_dns_recover(const struct client_dns_backend *b, const char *device)
 {
 	char backup[4096], absent[4096];
 
+	if (b->resolved && b->resolved(b->arg)) {
+		char *argv[] = { (char *)"resolvectl", (char *)"revert", (char *)device, NULL };
+		struct evs_err e;
+
+		/* nothing may be there (a clean stop, no device yet): quiet */
+		if (b->resolvectl(b->arg, argv, &e))
+			log_info("client: DNS: resolvectl revert %s: %s", device, e.msg);
+		else
+			log_info("client: DNS: per-link settings of %s reset", device);
+	}
 	backup_path(b, backup, sizeof(backup));
 	absent_path(b, absent, sizeof(absent));
 	if (access(backup, F_OK) && access(absent, F_OK))

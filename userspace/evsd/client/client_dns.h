@@ -20,6 +20,10 @@
  *                      at start (evsd died with it in place) is restored
  *                      then (client_dns_recover).
  *
+ * A killed evsd cannot revert resolved's settings of the device either
+ * (a "~." left there sends every name into a tunnel that is gone):
+ * client_dns_recover reverts them at start too.
+ *
  * One session at a time owns resolv.conf; a second one's DNS is logged
  * and not applied.  WINS servers are only logged.
  */
@@ -64,7 +68,8 @@ struct client_dns *client_dns_up(const struct client_dns_backend *b,
 				 const struct client_dns_req *req);
 /* Undo it and free. */
 void client_dns_down(struct client_dns *d);
-/* A backup left behind by an evsd that did not stop cleanly goes back. */
-void client_dns_recover(const struct client_dns_backend *b);
+/* A backup left behind by an evsd that did not stop cleanly goes back;
+ * with systemd-resolved, device's per-link settings are reverted. */
+void client_dns_recover(const struct client_dns_backend *b, const char *device);
 
 #endif

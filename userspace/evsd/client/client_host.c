@@ -293,7 +293,6 @@ struct client_host *client_host_new(const struct clientcfg_backend *b)
 	} else {
 		clientcfg_host_backend(&h->backend, &h->io);
 		client_dns_host_backend(&h->dns_backend);
-		client_dns_recover(&h->dns_backend);
 		fw_recover(h);
 	}
 	return h;
@@ -314,6 +313,12 @@ void client_host_free(struct client_host *h)
 void client_host_set_dns_backend(struct client_host *h, const struct client_dns_backend *b)
 {
 	h->dns_backend = *b;
+}
+
+void client_host_dns_recover(struct client_host *h, const char *device)
+{
+	if (h->dns_backend.resolv_conf)
+		client_dns_recover(&h->dns_backend, device);
 }
 
 void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed)

@@ -252,12 +252,26 @@ UNIT_TEST(crash_backup_restored_at_start_and_no_dns_touches_nothing)
 	d = client_dns_up(&b, &r);	/* and evsd dies: no down */
 	UNIT_ASSERT(d);
 	free(d);
-	client_dns_recover(&b);
+	client_dns_recover(&b, "evs0");
 	UNIT_ASSERT_EQ_STR(get(f.path), "nameserver 192.0.2.1\n");
 	UNIT_ASSERT(access(bak, F_OK) != 0);
 	r.n_dns = 0;
 	UNIT_ASSERT(!client_dns_up(&b, &r));
 	UNIT_ASSERT_EQ_STR(get(f.path), "nameserver 192.0.2.1\n");
+	fake_done(&f);
+}
+
+UNIT_TEST(resolved_settings_reverted_at_start)
+{
+	struct client_dns_backend b;
+	struct fake f;
+
+	fake_init(&f, &b, true);
+	put(f.path, "nameserver 127.0.0.53\n");
+	client_dns_recover(&b, "evs0");
+	UNIT_ASSERT_EQ_INT(f.n, 1);
+	UNIT_ASSERT_EQ_STR(f.calls[0], "resolvectl revert evs0");
+	UNIT_ASSERT_EQ_STR(get(f.path), "nameserver 127.0.0.53\n");
 	fake_done(&f);
 }
 
