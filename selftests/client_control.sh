@@ -3,8 +3,10 @@
 # Connect control of evsd's client role against an evsd gateway:
 #  1. a `connect manual` peer stays down until `evsadm client connect`;
 #     `evsadm client show -j` shows the session (gateway, assigned
-#     address, pushed DNS/domain/split/banner/save-password/backup
-#     servers, bytes each way); `evsadm client disconnect` ends it, takes
+#     address, pushed DNS (IPv4 and IPv6)/domain/split/banner/
+#     save-password/backup servers, bytes each way); the pushed servers
+#     of both families head resolv.conf (no systemd-resolved here:
+#     client_resolved runs one); `evsadm client disconnect` ends it, takes
 #     the address and routes off the host, and it stays down.
 #  2. typed XAUTH: a peer with a user name and no password waits
 #     ("waiting for XAUTH") for `evsadm client xauth`, which reads the
@@ -47,7 +49,7 @@ case_manual() {
 	local j inner t0 t1
 	ike_topology
 	ike_conf_server >"$IKE_TMP/server.conf"
-	sed -i '/^group sales {/a\    dns 192.168.77.53\n    domain corp.example\n    split-dns corp.example lab.example\n    banner "welcome to sales"\n    backup-servers 198.51.100.9' \
+	sed -i '/^group sales {/a\    dns 192.168.77.53 2001:db8:77::53\n    domain corp.example\n    split-dns corp.example lab.example\n    banner "welcome to sales"\n    backup-servers 198.51.100.9' \
 		"$IKE_TMP/server.conf"
 	ike_conf_client "" peer="connect manual" >"$IKE_TMP/client.conf"
 	# the client's resolv.conf: ip netns exec bind-mounts this one over
@@ -92,6 +94,10 @@ case_manual() {
 	tap_check "show: pushed DNS, domain, split DNS, split network" \
 		test "$(echo "$j" | jq -r '.[0].pushed | [.dns[0], .domain, (.split_dns|join(",")), .split_include[0]] | join(" ")')" \
 		= "192.168.77.53 corp.example corp.example,lab.example 192.168.77.0/24"
+	tap_check "show -j: pushed IPv6 DNS (dns6)" \
+		test "$(echo "$j" | jq -r '.[0].pushed.dns6 | join(" ")')" = 2001:db8:77::53
+	tap_check "show: a dns6 line" sh -c "$EVSADM --socket $IKE_TMP/client.sock client show |
+		grep -qx '  dns6 2001:db8:77::53'"
 	tap_check "show: pushed banner and backup server" \
 		test "$(echo "$j" | jq -r '.[0].pushed | [.banner, .backup_servers[0]] | join("|")')" \
 		= "welcome to sales|198.51.100.9"
@@ -100,9 +106,9 @@ case_manual() {
 	tap_check "show: since (wall clock, within the last 5 minutes)" \
 		test "$(echo "$j" | jq --argjson now "$(date +%s)" '.[0].since <= $now and .[0].since > $now - 300')" = true
 	ip netns exec "$cli" cat /etc/resolv.conf | tap_diag
-	tap_check "dns: the pushed server first in resolv.conf, then the original" \
+	tap_check "dns: the pushed servers (IPv4, IPv6) first in resolv.conf, then the original" \
 		sh -c "ip netns exec $cli cat /etc/resolv.conf | grep '^nameserver' | tr '\n' ' ' |
-		       grep -qx 'nameserver 192.168.77.53 nameserver 192.0.2.1 '"
+		       grep -qx 'nameserver 192.168.77.53 nameserver 2001:db8:77::53 nameserver 192.0.2.1 '"
 	tap_check "dns: the pushed domain searched first" \
 		sh -c "ip netns exec $cli cat /etc/resolv.conf | grep -qx 'search corp.example home.lan'"
 	tap_check "disconnect: evsadm client disconnect gw" \

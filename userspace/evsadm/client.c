@@ -197,6 +197,7 @@ static void print_peer(FILE *f, struct json_object *p)
 			"user name and " : "", jstr(p, "xauth_ask"));
 	if (m) {
 		print_list(f, "dns", jget(m, "dns"));
+		print_list(f, "dns6", jget(m, "dns6"));
 		print_list(f, "wins", jget(m, "wins"));
 		if (jstr(m, "domain")[0])
 			fprintf(f, "  domain %s\n", jstr(m, "domain"));

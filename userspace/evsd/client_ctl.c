@@ -209,6 +209,11 @@ static struct json_object *pushed_json(const struct modecfg *m)
 	char b[64];
 
 	add_ip4_list(o, "dns", m->dns, m->n_dns);
+	arr = json_object_new_array();
+	for (unsigned i = 0; m->has & MCF_BIT(MCF_IP6_DNS) && i < m->n_dns6; i++)
+		if (inet_ntop(AF_INET6, m->dns6[i], b, sizeof(b)))
+			json_object_array_add(arr, json_object_new_string(b));
+	json_object_object_add(o, "dns6", arr);
 	add_ip4_list(o, "wins", m->nbns, m->n_nbns);
 	evs_json_add_str(o, "domain", m->has & MCF_BIT(MCF_DEF_DOMAIN) ? m->def_domain : "");
 	add_word_list(o, "split_dns", m->has & MCF_BIT(MCF_SPLIT_DNS) ? m->split_dns : "");

@@ -4,11 +4,13 @@
  */
 #include "evsd/client/client_dns.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "evsd/client/pat.h"
@@ -63,10 +65,29 @@ static void absent_path(const struct client_dns_backend *b, char *out, size_t n)
 
 static void restore_file(const struct client_dns_backend *b, const char *name);
 
+static unsigned n_servers(const struct client_dns_req *r)
+{
+	return r->n_dns + r->n_dns6;
+}
+
+/* The i-th pushed server as text: the IPv4 ones, then the IPv6 ones. */
+static const char *server_str(const struct client_dns_req *r, unsigned i, char *buf,
+			      size_t n)
+{
+	if (i < r->n_dns)
+		return evs_ip4_ntop(r->dns[i], buf, n);
+	if (!inet_ntop(AF_INET6, r->dns6[i - r->n_dns], buf, (socklen_t)n))
+		snprintf(buf, n, "::");
+	return buf;
+}
+
 /* ---- systemd-resolved ----------------------------------------------------------- */
 
-/* "a.example, b.example" -> argv entries "~a.example" ... in store. */
-static unsigned routing_domains(const char *list, char store[][256], unsigned max)
+/* "a.example, b.example" -> argv entries "~a.example" ... in store; not
+ * the search domain: it routes its names too, and resolved keeps one
+ * entry per name (the search one). */
+static unsigned routing_domains(const char *list, const char *search, char store[][256],
+				unsigned max)
 {
 	unsigned n = 0;
 
@@ -75,7 +96,7 @@ static unsigned routing_domains(const char *list, char store[][256], unsigned ma
 
 		list += strspn(list, ", ");
 		k = strcspn(list, ", ");
-		if (k && k < 255)
+		if (k && k < 255 && (strlen(search) != k || strncasecmp(list, search, k)))
 			snprintf(store[n++], 256, "~%.*s", (int)k, list);
 		list += k;
 	}
@@ -84,7 +105,7 @@ static unsigned routing_domains(const char *list, char store[][256], unsigned ma
 
 static int resolved_up(struct client_dns *d, const struct client_dns_req *r)
 {
-	char addrs[DNS_MAX_ARGS][16], doms[DNS_MAX_ARGS][256];
+	char addrs[DNS_MAX_ARGS][INET6_ADDRSTRLEN], doms[DNS_MAX_ARGS][256];
 	char *argv[DNS_MAX_ARGS + 4];
 	unsigned n = 0, nd = 0;
 	struct evs_err e;
@@ -92,10 +113,8 @@ static int resolved_up(struct client_dns *d, const struct client_dns_req *r)
 	argv[n++] = (char *)"resolvectl";
 	argv[n++] = (char *)"dns";
 	argv[n++] = d->device;
-	for (unsigned i = 0; i < r->n_dns && i < DNS_MAX_ARGS - 2; i++) {
-		evs_ip4_ntop(r->dns[i], addrs[i], sizeof(addrs[i]));
-		argv[n++] = addrs[i];
-	}
+	for (unsigned i = 0; i < n_servers(r) && i < DNS_MAX_ARGS - 2; i++)
+		argv[n++] = (char *)server_str(r, i, addrs[i], sizeof(addrs[i]));
 	argv[n] = NULL;
 	if (d->b->resolvectl(d->b->arg, argv, &e)) {
 		log_warn("%s: client: DNS: %s", d->name, e.msg);
@@ -104,7 +123,7 @@ static int resolved_up(struct client_dns *d, const struct client_dns_req *r)
 	if (r->full_tunnel)
 		snprintf(doms[nd++], sizeof(doms[0]), "~.");
 	else
-		nd = routing_domains(r->split_dns, doms, DNS_MAX_ARGS - 2);
+		nd = routing_domains(r->split_dns, r->domain, doms, DNS_MAX_ARGS - 2);
 	if (r->domain[0] && nd < DNS_MAX_ARGS - 1 && strlen(r->domain) < 255)
 		snprintf(doms[nd++], sizeof(doms[0]), "%s", r->domain);
 	n = 0;
@@ -119,7 +138,7 @@ static int resolved_up(struct client_dns *d, const struct client_dns_req *r)
 		return -1;
 	}
 	log_notice("%s: client: DNS: %u server%s on %s through systemd-resolved, %s%s%s",
-		   d->name, r->n_dns, r->n_dns == 1 ? "" : "s", d->device,
+		   d->name, n_servers(r), n_servers(r) == 1 ? "" : "s", d->device,
 		   r->full_tunnel ? "every domain (~.)" : nd ? "routing domains from split-dns" :
 		   "no routing domain", r->domain[0] ? ", search " : "",
 		   r->domain[0] ? log_peer(r->domain) : "");
@@ -177,7 +196,7 @@ static ssize_t read_all(const char *path, char *buf, size_t max)
 static int write_resolv_conf(const struct client_dns *d, const struct client_dns_req *r,
 			     const char *orig, const char *path)
 {
-	char tmp[4096], a[16];
+	char tmp[4096], a[INET6_ADDRSTRLEN];
 	FILE *f;
 	int fd;
 
@@ -191,8 +210,8 @@ static int write_resolv_conf(const struct client_dns *d, const struct client_dns
 	}
 	fprintf(f, "# written by evsd --client (%s) for the tunnel; the original is\n"
 		"# %s" BACKUP_SUFFIX " and comes back when the tunnel goes\n", d->name, path);
-	for (unsigned i = 0; i < r->n_dns; i++)
-		fprintf(f, "nameserver %s\n", evs_ip4_ntop(r->dns[i], a, sizeof(a)));
+	for (unsigned i = 0; i < n_servers(r); i++)
+		fprintf(f, "nameserver %s\n", server_str(r, i, a, sizeof(a)));
 	/* servers first (the resolver tries them in order), then the rest */
 	for (int pass = 0; pass < 2; pass++)
 		for (const char *l = orig; *l;) {
@@ -265,7 +284,7 @@ static int file_up(struct client_dns *d, const struct client_dns_req *r)
 	if (!had && write_in_place(absent, "", 0, true))
 		log_warn("%s: client: DNS: cannot create %s: %s", d->name, absent, strerror(errno));
 	log_notice("%s: client: DNS: %u server%s%s%s in %s (the original is %s)", d->name,
-		   r->n_dns, r->n_dns == 1 ? "" : "s", r->domain[0] ? ", search " : "",
+		   n_servers(r), n_servers(r) == 1 ? "" : "s", r->domain[0] ? ", search " : "",
 		   r->domain[0] ? log_peer(r->domain) : "", path, backup);
 	if (!r->full_tunnel && r->split_dns[0])
 		log_info("%s: client: DNS: split-dns \"%s\" needs systemd-resolved; all queries "
@@ -308,7 +327,7 @@ struct client_dns *client_dns_up(const struct client_dns_backend *b,
 	for (unsigned i = 0; i < r->n_wins; i++)
 		log_info("%s: client: WINS server %s (not used by evsd)", r->name,
 			 evs_ip4_ntop(r->wins[i], a, sizeof(a)));
-	if (!r->n_dns)
+	if (!n_servers(r))
 		return NULL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -337,10 +356,20 @@ void client_dns_down(struct client_dns *d)
 	free(d);
 }
 
-void client_dns_recover(const struct client_dns_backend *b)
+void client_dns_recover(const struct client_dns_backend *b, const char *device)
 {
 	char backup[4096], absent[4096];
 
+	if (b->resolved && b->resolved(b->arg)) {
+		char *argv[] = { (char *)"resolvectl", (char *)"revert", (char *)device, NULL };
+		struct evs_err e;
+
+		/* nothing may be there (a clean stop, no device yet): quiet */
+		if (b->resolvectl(b->arg, argv, &e))
+			log_info("client: DNS: resolvectl revert %s: %s", device, e.msg);
+		else
+			log_info("client: DNS: per-link settings of %s reset", device);
+	}
 	backup_path(b, backup, sizeof(backup));
 	absent_path(b, absent, sizeof(absent));
 	if (access(backup, F_OK) && access(absent, F_OK))

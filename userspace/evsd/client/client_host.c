@@ -293,7 +293,6 @@ struct client_host *client_host_new(const struct clientcfg_backend *b)
 	} else {
 		clientcfg_host_backend(&h->backend, &h->io);
 		client_dns_host_backend(&h->dns_backend);
-		client_dns_recover(&h->dns_backend);
 		fw_recover(h);
 	}
 	return h;
@@ -316,6 +315,12 @@ void client_host_set_dns_backend(struct client_host *h, const struct client_dns_
 	h->dns_backend = *b;
 }
 
+void client_host_dns_recover(struct client_host *h, const char *device)
+{
+	if (h->dns_backend.resolv_conf)
+		client_dns_recover(&h->dns_backend, device);
+}
+
 void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed)
 {
 	struct client_applied *a = applied_find(h, sa->peer);
@@ -330,6 +335,11 @@ void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct mode
 		.device = sa->eng->ike->device[0] ? sa->eng->ike->device : "evs0",
 		.full_tunnel = !pushed->n_split,
 		.dns = pushed->dns, .n_dns = pushed->n_dns,
+		/* with `ipv6 off` no IPv6 enters the tunnel: its servers
+		 * would be unreachable (the gateway should not send them) */
+		.dns6 = pushed->dns6,
+		.n_dns6 = (pushed->has & MCF_BIT(MCF_IP6_DNS)) && !sa->peer->ipv6_off ?
+			  pushed->n_dns6 : 0,
 		.wins = pushed->nbns, .n_wins = pushed->n_nbns,
 		.domain = pushed->has & MCF_BIT(MCF_DEF_DOMAIN) ? pushed->def_domain : "",
 		.split_dns = pushed->has & MCF_BIT(MCF_SPLIT_DNS) ? pushed->split_dns : "",

@@ -40,6 +40,9 @@ void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct mode
 int client_host_ready(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed);
 /* Is the inbound filter on for a session of peer block `peer` (by name)? */
 bool client_host_fw_active(const struct client_host *h, const char *peer);
+/* At start: what a killed evsd left in the resolver for device
+ * (client_dns_recover) goes. */
+void client_host_dns_recover(struct client_host *h, const char *device);
 /* Tests: where DNS goes instead of the host's resolver (copied). */
 void client_host_set_dns_backend(struct client_host *h, const struct client_dns_backend *b);
 

@@ -2,8 +2,8 @@
 /*
  * client_dns: the pushed DNS servers and domains on the host.  With
  * systemd-resolved (a fake resolvectl that records its argv): per-link
- * servers, split-DNS domains as routing domains, "~." for a full tunnel,
- * revert at teardown.  Without it: a resolv.conf in a temporary
+ * servers (IPv4, then IPv6), split-DNS domains as routing domains, "~."
+ * for a full tunnel, revert at teardown.  Without it: a resolv.conf in a temporary
  * directory replaced and restored byte for byte (a symlink as a
  * symlink), and a backup left by a crash restored at start.
  */
@@ -113,8 +113,8 @@ UNIT_TEST(resolved_split_dns_is_routing_domains)
 	UNIT_ASSERT(d);
 	UNIT_ASSERT_EQ_INT(f.n, 2);
 	UNIT_ASSERT_EQ_STR(f.calls[0], "resolvectl dns evs0 192.168.77.53");
-	UNIT_ASSERT_EQ_STR(f.calls[1],
-			   "resolvectl domain evs0 ~corp.example ~lab.example corp.example");
+	/* corp.example is the search domain: that routes it already */
+	UNIT_ASSERT_EQ_STR(f.calls[1], "resolvectl domain evs0 ~lab.example corp.example");
 	client_dns_down(d);
 	UNIT_ASSERT_EQ_STR(f.calls[2], "resolvectl revert evs0");
 	/* resolved: the file is never touched */
@@ -170,6 +170,52 @@ UNIT_TEST(resolv_conf_replaced_and_restored_exactly)
 	fake_done(&f);
 }
 
+static const uint8_t dns6[][16] = {	/* 2001:db8:77::53 */
+	{ 0x20, 0x01, 0x0d, 0xb8, 0, 0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53 },
+};
+
+UNIT_TEST(resolved_ipv6_servers_after_ipv4_ones)
+{
+	struct client_dns_backend b;
+	struct client_dns_req r = req(false, "corp.example");
+	struct fake f;
+
+	fake_init(&f, &b, true);
+	r.dns6 = dns6;
+	r.n_dns6 = 1;
+	client_dns_down(client_dns_up(&b, &r));
+	UNIT_ASSERT_EQ_STR(f.calls[0], "resolvectl dns evs0 192.168.77.53 2001:db8:77::53");
+	/* IPv6 alone is enough to apply */
+	r.n_dns = 0;
+	client_dns_down(client_dns_up(&b, &r));
+	UNIT_ASSERT_EQ_INT(f.n, 6);
+	UNIT_ASSERT_EQ_STR(f.calls[3], "resolvectl dns evs0 2001:db8:77::53");
+	fake_done(&f);
+}
+
+UNIT_TEST(resolv_conf_ipv6_nameserver_beside_ipv4)
+{
+	static const char orig[] = "nameserver 192.0.2.1\n";
+	struct client_dns_backend b;
+	struct client_dns_req r = req(false, "");
+	struct client_dns *d;
+	struct fake f;
+	const char *now;
+
+	fake_init(&f, &b, false);
+	r.dns6 = dns6;
+	r.n_dns6 = 1;
+	put(f.path, orig);
+	d = client_dns_up(&b, &r);
+	UNIT_ASSERT(d);
+	now = get(f.path);
+	UNIT_ASSERT(now && strstr(now, "nameserver 192.168.77.53\nnameserver 2001:db8:77::53\n"
+				       "nameserver 192.0.2.1\n"));
+	client_dns_down(d);
+	UNIT_ASSERT_EQ_STR(get(f.path), orig);
+	fake_done(&f);
+}
+
 UNIT_TEST(resolv_conf_symlink_comes_back_as_symlink)
 {
 	struct client_dns_backend b;
@@ -206,12 +252,26 @@ UNIT_TEST(crash_backup_restored_at_start_and_no_dns_touches_nothing)
 	d = client_dns_up(&b, &r);	/* and evsd dies: no down */
 	UNIT_ASSERT(d);
 	free(d);
-	client_dns_recover(&b);
+	client_dns_recover(&b, "evs0");
 	UNIT_ASSERT_EQ_STR(get(f.path), "nameserver 192.0.2.1\n");
 	UNIT_ASSERT(access(bak, F_OK) != 0);
 	r.n_dns = 0;
 	UNIT_ASSERT(!client_dns_up(&b, &r));
 	UNIT_ASSERT_EQ_STR(get(f.path), "nameserver 192.0.2.1\n");
+	fake_done(&f);
+}
+
+UNIT_TEST(resolved_settings_reverted_at_start)
+{
+	struct client_dns_backend b;
+	struct fake f;
+
+	fake_init(&f, &b, true);
+	put(f.path, "nameserver 127.0.0.53\n");
+	client_dns_recover(&b, "evs0");
+	UNIT_ASSERT_EQ_INT(f.n, 1);
+	UNIT_ASSERT_EQ_STR(f.calls[0], "resolvectl revert evs0");
+	UNIT_ASSERT_EQ_STR(get(f.path), "nameserver 127.0.0.53\n");
 	fake_done(&f);
 }
 
