@@ -7,7 +7,8 @@
 #     `table inet evs_client_fw` on: a new connection from the gateway's
 #     LAN into the branch (ping, TCP) is dropped and counted, a port the
 #     peer's `firewall-allow` names gets through, replies to what the
-#     branch opened pass; `client disconnect` removes the table.
+#     branch opened pass; `client show` says what the filter dropped (its
+#     named counter, as nft lists it); `client disconnect` removes the table.
 #  2. after a crash (SIGKILL) the table is left; the restarted client
 #     removes it before anything connects.
 #  3. a client that reports no firewall (evsd's `firewall off`) is
@@ -50,10 +51,10 @@ has_table() {
 	ip netns exec "$1" nft list table inet evs_client_fw >/dev/null 2>&1
 }
 
-# drops NS: the filter's drop counter (packets)
+# drops NS: the filter's drop counter (packets), as nft lists it
 drops() {
-	ip netns exec "$1" nft list chain inet evs_client_fw from_tunnel 2>/dev/null |
-		sed -n 's/.*counter packets \([0-9]*\) .*drop.*/\1/p'
+	ip netns exec "$1" nft list counter inet evs_client_fw dropped 2>/dev/null |
+		sed -n 's/.*packets \([0-9]*\) .*/\1/p'
 }
 
 # listen NS ADDR PORT: a TCP server answering "hello" (its pid kept)
@@ -133,6 +134,12 @@ case_filter() {
 	d1=$(drops "$cli")
 	tap_check "filter: the drops counted by the filter ($d0 -> $d1, >= 4)" \
 		test $((d1 - d0)) -ge 4
+	tap_check "filter: client show -j: dropped_packets as nft counts them ($d1)" \
+		test "$("$EVSADM" --socket "$IKE_TMP/client.sock" client show gw -j |
+			jq '.[0].firewall.dropped_packets')" = "$d1"
+	tap_check "filter: client show says what the filter dropped" \
+		sh -c "$EVSADM --socket $IKE_TMP/client.sock client show gw |
+			grep -q 'firewall-allow rule, $d1 packets ([0-9]* bytes) dropped; gateway pushed'"
 	tap_check "filter: port 2222 from the LAN, as firewall-allow says, gets through" \
 		test "$(tcp_get "$lan" "$inner" 2222)" = hello
 	tap_check "filter: evsadm client disconnect gw" \

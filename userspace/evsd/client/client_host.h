@@ -40,6 +40,9 @@ void client_host_dns(struct client_host *h, struct ike_sa *sa, const struct mode
 int client_host_ready(struct client_host *h, struct ike_sa *sa, const struct modecfg *pushed);
 /* Is the inbound filter on for a session of peer block `peer` (by name)? */
 bool client_host_fw_active(const struct client_host *h, const char *peer);
+/* What the filter dropped since its table was last written: 0, or -1 when
+ * it is not on or its counter cannot be read. */
+int client_host_fw_drops(const struct client_host *h, uint64_t *packets, uint64_t *bytes);
 /* Tests: where DNS goes instead of the host's resolver (copied). */
 void client_host_set_dns_backend(struct client_host *h, const struct client_dns_backend *b);
 
