@@ -27,15 +27,10 @@ ls_init() {
 	LS=${LS:-$IKE_TMP/ls}
 }
 
-# ls_conf USER PASSWORD [LINE...]: connection "corp" from 198.51.100.2 to
-# the gateway's 198.51.100.1 (aggressive PSK as @[sales], XAUTH as USER,
-# mode config pull), each LINE added to it; and its secrets.
-ls_conf() {
-	local user=$1 pass=$2 line
-	shift 2
-	mkdir -p "$LS/nss" "$LS/run"
-	{
-		cat <<CONF
+# ls_conf_head: ipsec.conf up to the shared lines of connection "corp"
+# (IKEv1 allowed, aggressive mode, PSK), for ls_conf and ls_gw_conf.
+ls_conf_head() {
+	cat <<CONF
 config setup
 	logfile=$LS/pluto.log
 	ikev1-policy=accept
@@ -44,6 +39,19 @@ conn corp
 	ikev2=no
 	aggressive=yes
 	authby=secret
+CONF
+}
+
+# ls_conf USER PASSWORD [LINE...]: connection "corp" from 198.51.100.2 to
+# the gateway's 198.51.100.1 (aggressive PSK as @[sales], XAUTH as USER,
+# mode config pull), each LINE added to it; and its secrets.
+ls_conf() {
+	local user=$1 pass=$2 line
+	shift 2
+	mkdir -p "$LS/nss" "$LS/run"
+	{
+		ls_conf_head
+		cat <<CONF
 	left=198.51.100.2
 	leftid=@[sales]
 	leftxauthclient=yes
@@ -137,15 +145,8 @@ ls_gw_conf() {
 	printf '%s:%s:corp\n' "$user" "$hash" >"$LS/ipsec.d/passwd"
 	chmod 600 "$LS/ipsec.d/passwd"
 	{
+		ls_conf_head
 		cat <<CONF
-config setup
-	logfile=$LS/pluto.log
-	ikev1-policy=accept
-
-conn corp
-	ikev2=no
-	aggressive=yes
-	authby=secret
 	left=198.51.100.1
 	leftsubnet=192.168.77.0/24
 	leftxauthserver=yes
