@@ -6,7 +6,6 @@
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -56,7 +55,8 @@ int nft_counter_read(const char *table, const char *name, uint64_t *packets, uin
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *g;
-	unsigned seq = (unsigned)time(NULL), port;
+	/* a socket of its own per call: any sequence number will do */
+	unsigned seq = 1, port;
 	ssize_t k;
 	int rc = -1;
 
