@@ -7,7 +7,8 @@
 #     `table inet evs_client_fw` on: a new connection from the gateway's
 #     LAN into the branch (ping, TCP) is dropped and counted, a port the
 #     peer's `firewall-allow` names gets through, replies to what the
-#     branch opened pass; `client disconnect` removes the table.
+#     branch opened pass; `client show` says what the filter dropped (its
+#     named counter, as nft lists it); `client disconnect` removes the table.
 #  2. after a crash (SIGKILL) the table is left; the restarted client
 #     removes it before anything connects.
 #  3. a client that reports no firewall (evsd's `firewall off`) is
@@ -50,10 +51,10 @@ has_table() {
 	ip netns exec "$1" nft list table inet evs_client_fw >/dev/null 2>&1
 }
 
-# drops NS: the filter's drop counter (packets)
+# drops NS: the filter's drop counter (packets), as nft lists it
 drops() {
-	ip netns exec "$1" nft list chain inet evs_client_fw from_tunnel 2>/dev/null |
-		sed -n 's/.*counter packets \([0-9]*\) .*drop.*/\1/p'
+	ip netns exec "$1" nft list counter inet evs_client_fw dropped 2>/dev/null |
+		sed -n 's/.*packets \([0-9]*\) .*/\1/p'
 }
 
 # listen NS ADDR PORT: a TCP server answering "hello" (its pid kept)
@@ -72,9 +73,11 @@ listening() {
 	return 1
 }
 
-# tcp_get NS ADDR PORT: what the server at ADDR:PORT says (3 s at most)
+# tcp_get NS ADDR PORT: what the server at ADDR:PORT says (3 s at most;
+# -t: after our empty input, wait that long for the answer, not socat's
+# 0.5 s, which a loaded VM's forking server can miss)
 tcp_get() {
-	ip netns exec "$1" timeout 5 socat -T 3 - "TCP:$2:$3,connect-timeout=3" </dev/null 2>/dev/null
+	ip netns exec "$1" timeout 5 socat -T 3 -t 3 - "TCP:$2:$3,connect-timeout=3" </dev/null 2>/dev/null
 }
 
 server_conf() {
@@ -112,7 +115,7 @@ case_filter() {
 		'["on","vendor 1 product 1 policy 2",true,1]'
 	tap_check "filter: client show says the filter is on" \
 		sh -c "$EVSADM --socket $IKE_TMP/client.sock client show gw |
-			grep -q 'firewall on, filter on (table inet evs_client_fw), 1 firewall-allow rule; gateway pushed vendor 1 product 1 policy 2'"
+			grep -q 'firewall on, filter on (table inet evs_client_fw), 1 firewall-allow rule, [0-9]* packets\\? ([0-9]* bytes) dropped; gateway pushed vendor 1 product 1 policy 2'"
 	ip netns exec "$cli" nft list table inet evs_client_fw | tap_diag
 	# replies to what the branch opens pass
 	tap_check "filter: the client pings the gateway's LAN host (replies pass)" \
@@ -133,6 +136,12 @@ case_filter() {
 	d1=$(drops "$cli")
 	tap_check "filter: the drops counted by the filter ($d0 -> $d1, >= 4)" \
 		test $((d1 - d0)) -ge 4
+	tap_check "filter: client show -j: dropped_packets as nft counts them ($d1)" \
+		test "$("$EVSADM" --socket "$IKE_TMP/client.sock" client show gw -j |
+			jq '.[0].firewall.dropped_packets')" = "$d1"
+	tap_check "filter: client show says what the filter dropped" \
+		sh -c "$EVSADM --socket $IKE_TMP/client.sock client show gw |
+			grep -q 'firewall-allow rule, $d1 packets ([0-9]* bytes) dropped; gateway pushed'"
 	tap_check "filter: port 2222 from the LAN, as firewall-allow says, gets through" \
 		test "$(tcp_get "$lan" "$inner" 2222)" = hello
 	tap_check "filter: evsadm client disconnect gw" \

@@ -217,6 +217,57 @@ ike_client_has_route() {
 	[ -z "${3:-}" ] || echo "$out" | grep -q "src $3\b"
 }
 
+# ike_client_show: `evsadm client show gw -j` of evsd "client";
+# ike_client_state: its state; ike_client_wait_state STATE SECONDS: wait
+# until it is STATE (else say which it is).
+ike_client_show() {
+	"$EVSADM" --socket "$IKE_TMP/client.sock" client show gw -j 2>/dev/null
+}
+
+ike_client_state() {
+	ike_client_show | jq -r '.[0].state'
+}
+
+ike_client_wait_state() {
+	for _ in $(seq $(($2 * 5))); do
+		[ "$(ike_client_state)" = "$1" ] && return 0
+		sleep 0.2
+	done
+	echo "# state is $(ike_client_state), not $1"
+	return 1
+}
+
+# ike_client_resolv_home: the client namespace's own resolv.conf (ip netns
+# exec bind-mounts /etc/netns/$cli/resolv.conf over /etc/resolv.conf: a
+# mount point, replaced and restored in place), kept as $IKE_TMP/resolv.orig.
+ike_client_resolv_home() {
+	mkdir -p "/etc/netns/$cli"
+	printf '# home\nsearch home.lan\nnameserver 192.0.2.1\n' >"/etc/netns/$cli/resolv.conf"
+	on_exit "rm -rf /etc/netns/$cli /etc/resolv.conf.evsd-backup"
+	cp "/etc/netns/$cli/resolv.conf" "$IKE_TMP/resolv.orig"
+}
+
+# ike_client_resolv_pushed WHO [SERVER...]: TAP checks that WHO's pushed
+# servers (default 192.168.77.53), in that order, and domain corp.example
+# come first in the client's resolv.conf, before ike_client_resolv_home's.
+ike_client_resolv_pushed() {
+	local who=$1 want= s
+	shift
+	[ $# -gt 0 ] || set -- 192.168.77.53
+	for s in "$@" 192.0.2.1; do want+="nameserver $s "; done
+	tap_check "dns: $who servers ($*) first in resolv.conf, then the original" \
+		sh -c "ip netns exec $cli cat /etc/resolv.conf | grep '^nameserver' | tr '\n' ' ' |
+		       grep -qx '$want'"
+	tap_check "dns: $who domain searched first" \
+		sh -c "ip netns exec $cli cat /etc/resolv.conf | grep -qx 'search corp.example home.lan'"
+}
+
+# ike_client_resolv_restored: TAP check that resolv.conf is back as it was.
+ike_client_resolv_restored() {
+	tap_check "dns: resolv.conf restored byte for byte" \
+		cmp "$IKE_TMP/resolv.orig" "/etc/netns/$cli/resolv.conf"
+}
+
 # ike_client_clean NS: no address on evs0 and no route of evsd's left.
 ike_client_clean() {
 	local a r

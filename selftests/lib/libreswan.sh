@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# libreswan (pluto) as an IKEv1 Easy VPN client of evsd, for the selftests
+# libreswan (pluto) as an IKEv1 Easy VPN client of evsd, or as the gateway
+# of evsd's client role (ls_gw_conf), for the selftests
 # (sourced after ike_lib.sh and lib/easyvpn.sh).  pluto is unpacked from
 # build/debs into the VM's throw-away root: apt refuses it beside strongSwan.
 # Its files live in $LS (default $IKE_TMP/ls).
@@ -26,15 +27,10 @@ ls_init() {
 	LS=${LS:-$IKE_TMP/ls}
 }
 
-# ls_conf USER PASSWORD [LINE...]: connection "corp" from 198.51.100.2 to
-# the gateway's 198.51.100.1 (aggressive PSK as @[sales], XAUTH as USER,
-# mode config pull), each LINE added to it; and its secrets.
-ls_conf() {
-	local user=$1 pass=$2 line
-	shift 2
-	mkdir -p "$LS/nss" "$LS/run"
-	{
-		cat <<CONF
+# ls_conf_head: ipsec.conf up to the shared lines of connection "corp"
+# (IKEv1 allowed, aggressive mode, PSK), for ls_conf and ls_gw_conf.
+ls_conf_head() {
+	cat <<CONF
 config setup
 	logfile=$LS/pluto.log
 	ikev1-policy=accept
@@ -43,6 +39,19 @@ conn corp
 	ikev2=no
 	aggressive=yes
 	authby=secret
+CONF
+}
+
+# ls_conf USER PASSWORD [LINE...]: connection "corp" from 198.51.100.2 to
+# the gateway's 198.51.100.1 (aggressive PSK as @[sales], XAUTH as USER,
+# mode config pull), each LINE added to it; and its secrets.
+ls_conf() {
+	local user=$1 pass=$2 line
+	shift 2
+	mkdir -p "$LS/nss" "$LS/run"
+	{
+		ls_conf_head
+		cat <<CONF
 	left=198.51.100.2
 	leftid=@[sales]
 	leftxauthclient=yes
@@ -80,9 +89,10 @@ ls_start() {
 	[ -d "$LS/nss/" ] && [ -n "$(ls "$LS/nss")" ] ||
 		certutil -N -d "sql:$LS/nss" --empty-password ||
 		skip_all "certutil cannot make an NSS database"
+	# shellcheck disable=SC2086 # LS_PLUTO_ARGS: words
 	ip netns exec "$LS_NS" /usr/libexec/ipsec/pluto --nofork --config "$LS/ipsec.conf" \
 		--secretsfile "$LS/ipsec.secrets" --nssdir "$LS/nss" --rundir "$LS/run" \
-		>"$LS/pluto.out" 2>&1 &
+		${LS_PLUTO_ARGS:-} >"$LS/pluto.out" 2>&1 &
 	echo $! >"$IKE_TMP/pluto.bgpid"
 	on_exit "kill \$(cat $IKE_TMP/pluto.bgpid) 2>/dev/null"
 	for _ in $(seq 100); do [ -S "$LS/run/pluto.ctl" ] && break; sleep 0.2; done
@@ -118,4 +128,49 @@ ls_addr() {
 # ls_diag [N]: pluto's log without its debug lines, the last N (60).
 ls_diag() {
 	grep -v '^[^:]*: | ' "$LS/pluto.log" 2>/dev/null | tail -n "${1:-60}" | tap_diag
+}
+
+# ls_gw_conf USER PASSWORD [LINE...]: libreswan as the Easy VPN gateway
+# (connection "corp" on 198.51.100.1): aggressive PSK from @[sales] (the
+# group name as ID_KEY_ID), XAUTH against $LS/ipsec.d/passwd (USER with
+# PASSWORD, crypt(3) SHA-512), mode config pull: an address from
+# 10.88.0.10-20, DNS, domain, banner, 192.168.77.0/24 as split network;
+# each LINE added to the connection.  ls_start then takes
+# LS_PLUTO_ARGS="--ipsecdir $LS/ipsec.d" for the passwd file.
+ls_gw_conf() {
+	local user=$1 pass=$2 line hash
+	shift 2
+	mkdir -p "$LS/nss" "$LS/run" "$LS/ipsec.d"
+	hash=$(openssl passwd -6 "$pass") || return 1
+	printf '%s:%s:corp\n' "$user" "$hash" >"$LS/ipsec.d/passwd"
+	chmod 600 "$LS/ipsec.d/passwd"
+	{
+		ls_conf_head
+		cat <<CONF
+	left=198.51.100.1
+	leftsubnet=192.168.77.0/24
+	leftxauthserver=yes
+	leftmodecfgserver=yes
+	leftupdown=/usr/libexec/ipsec/_updown
+	right=%any
+	rightid=@[sales]
+	rightaddresspool=10.88.0.10-10.88.0.20
+	rightxauthclient=yes
+	rightmodecfgclient=yes
+	modecfgpull=yes
+	xauthby=file
+	modecfgdns=192.168.77.53
+	modecfgdomains=corp.example
+	modecfgbanner="libreswan says hello"
+	ike=aes256-sha1;modp2048
+	esp=aes256-sha1
+	pfs=no
+	auto=add
+CONF
+		for line in "$@"; do printf '\t%s\n' "$line"; done
+	} >"$LS/ipsec.conf"
+	cat >"$LS/ipsec.secrets" <<SECRETS
+198.51.100.1 @[sales] : PSK "$EVSD_GROUP_KEY"
+SECRETS
+	chmod 600 "$LS/ipsec.secrets"
 }

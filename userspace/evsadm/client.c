@@ -35,9 +35,10 @@ const char evsadm_client_usage[] =
 "       evsadm client xauth PEER [timeout SECONDS]\n"
 "  show:       each peer block of evsd --client: state, its servers (configured\n"
 "              and pushed, the one in use), the firewall (setting, pushed type,\n"
-"              whether the inbound filter is on), gateway, assigned address,\n"
-"              what the gateway pushed (DNS, domain, split networks, banner,\n"
-"              save-password, backup servers), bytes each way, since when\n"
+"              whether the inbound filter is on, what it dropped), gateway,\n"
+"              assigned address, what the gateway pushed (DNS, domain, split\n"
+"              networks, banner, save-password, backup servers), bytes each\n"
+"              way, since when\n"
 "  connect:    bring the peer up now and keep it up (connect manual peers too)\n"
 "  disconnect: take it down (address, routes, PAT removed) and keep it down\n"
 "  xauth:      type the user name and password the gateway asks for (echo off;\n"
@@ -163,6 +164,9 @@ static void print_firewall(FILE *f, struct json_object *fw)
 		"off");
 	if (n)
 		fprintf(f, ", %llu firewall-allow rule%s", n, n == 1 ? "" : "s");
+	if (jget(fw, "dropped_packets"))
+		fprintf(f, ", %llu packet%s (%llu bytes) dropped", jnum(fw, "dropped_packets"),
+			jnum(fw, "dropped_packets") == 1 ? "" : "s", jnum(fw, "dropped_bytes"));
 	if (json_object_get_boolean(jget(fw, "pushed")))
 		fprintf(f, "; gateway pushed %s", jstr(fw, "pushed_type"));
 	fputc('\n', f);

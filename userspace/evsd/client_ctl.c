@@ -284,6 +284,7 @@ static struct json_object *firewall_json(const struct client_ctl *c, const struc
 	struct json_object *o = json_object_new_object();
 	char b[48] = "";
 	struct modecfg_fw fw;
+	uint64_t drop_pkts, drop_bytes;
 
 	evs_json_add_str(o, "setting", p->firewall_off ? "off" : "on");
 	evs_json_add_u64(o, "allow_rules", p->n_fw_allow);
@@ -296,6 +297,12 @@ static struct json_object *firewall_json(const struct client_ctl *c, const struc
 	evs_json_add_bool(o, "pushed", b[0] != '\0');
 	evs_json_add_str(o, "pushed_type", b);
 	evs_json_add_bool(o, "filter", client_host_fw_active(c->host, p->name));
+	/* the table's, shared by the peers whose gateways pushed a type */
+	if (client_host_fw_active(c->host, p->name) &&
+	    !client_host_fw_drops(c->host, &drop_pkts, &drop_bytes)) {
+		evs_json_add_u64(o, "dropped_packets", drop_pkts);
+		evs_json_add_u64(o, "dropped_bytes", drop_bytes);
+	}
 	return o;
 }
 

@@ -520,6 +520,26 @@ int isakmp_check_nonempty(const struct isakmp_payload *p, struct isakmp_perr *er
 	return 0;
 }
 
+/* libreswan pads its attribute payload to a multiple of 4 bytes with
+ * zeros after the last attribute (a 14-byte CISCO_SPLIT_INC leaves 2): up
+ * to 3 zero bytes where no attribute header fits are padding, not a
+ * truncated attribute. */
+static void cfg_trim_pad(struct isakmp_cfg *cfg)
+{
+	struct isakmp_attr_iter it;
+	struct isakmp_attr a;
+
+	isakmp_attr_iter_init(&it, cfg->attrs, cfg->attrs_len);
+	while (it.left >= 4 && isakmp_attr_next(&it, &a, NULL) > 0)
+		;
+	if (it.left == 0 || it.left >= 4)
+		return;
+	for (size_t i = 0; i < it.left; i++)
+		if (it.p[i])
+			return;
+	cfg->attrs_len -= it.left;
+}
+
 int isakmp_parse_cfg(const uint8_t *body, size_t len, struct isakmp_cfg *cfg,
 		     struct isakmp_perr *err)
 {
@@ -533,6 +553,7 @@ int isakmp_parse_cfg(const uint8_t *body, size_t len, struct isakmp_cfg *cfg,
 	if (cfg->type < ISAKMP_CFG_REQUEST || cfg->type > ISAKMP_CFG_ACK)
 		return isakmp_perr_set(err, ISAKMP_N_PAYLOAD_MALFORMED,
 			    "unknown attribute payload type");
+	cfg_trim_pad(cfg);
 	return isakmp_attrs_check(cfg->attrs, cfg->attrs_len, err);
 }
 

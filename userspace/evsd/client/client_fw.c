@@ -42,6 +42,8 @@ int client_fw_script(const char *dev, const struct client_fw_peer *peers, unsign
 	pat_appendf(out, outlen, &len, "add table inet %s\ndelete table inet %s\n",
 	    CLIENT_FW_TABLE, CLIENT_FW_TABLE);
 	pat_appendf(out, outlen, &len, "table inet %s {\n", CLIENT_FW_TABLE);
+	/* named, so `client show` reads it without listing the rules */
+	pat_appendf(out, outlen, &len, "\tcounter %s {\n\t}\n", CLIENT_FW_DROPS);
 	/* to this host (client mode: the assigned address) and through it
 	 * (network extension, PAT'd LAN hosts) */
 	pat_appendf(out, outlen, &len, "\tchain input {\n\t\ttype filter hook input priority filter; "
@@ -52,7 +54,8 @@ int client_fw_script(const char *dev, const struct client_fw_peer *peers, unsign
 	for (unsigned i = 0; i < n; i++)
 		for (unsigned k = 0; k < peers[i].n_allow; k++)
 			put_allow(out, outlen, &len, peers[i].name, &peers[i].allow[k]);
-	if (!pat_appendf(out, outlen, &len, "\t\tcounter drop\n\t}\n}\n"))
+	if (!pat_appendf(out, outlen, &len, "\t\tcounter name \"%s\" drop\n\t}\n}\n",
+			 CLIENT_FW_DROPS))
 		return -1;
 	return (int)len;
 }

@@ -22,6 +22,9 @@
 #include "ike/engine/ike_config.h"
 
 #define CLIENT_FW_TABLE "evs_client_fw"
+/* The counter of what the filter dropped (zero again when the table is
+ * rewritten: another peer's filter joins or leaves). */
+#define CLIENT_FW_DROPS "dropped"
 
 /* The rules of one peer: its name (for the comment) and allow lines. */
 struct client_fw_peer {

@@ -385,3 +385,11 @@ bool client_host_fw_active(const struct client_host *h, const char *peer)
 			return true;
 	return false;
 }
+
+int client_host_fw_drops(const struct client_host *h, uint64_t *packets, uint64_t *bytes)
+{
+	if (!h || !h->fw_installed || !h->backend.nft_counter)
+		return -1;
+	return h->backend.nft_counter(h->backend.arg, CLIENT_FW_TABLE, CLIENT_FW_DROPS, packets,
+				      bytes);
+}

@@ -43,6 +43,9 @@ bool client_host_fw_active(const struct client_host *h, const char *peer);
 /* At start: what a killed evsd left in the resolver for device
  * (client_dns_recover) goes. */
 void client_host_dns_recover(struct client_host *h, const char *device);
+/* What the filter dropped since its table was last written: 0, or -1 when
+ * it is not on or its counter cannot be read. */
+int client_host_fw_drops(const struct client_host *h, uint64_t *packets, uint64_t *bytes);
 /* Tests: where DNS goes instead of the host's resolver (copied). */
 void client_host_set_dns_backend(struct client_host *h, const struct client_dns_backend *b);
 

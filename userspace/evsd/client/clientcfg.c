@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/daemon_log.h"
+#include "evsd/client/nft_counter.h"
 #include "evsd/client/pat.h"
 #include "ike/engine/phase2.h"
 
@@ -100,6 +101,13 @@ static int host_nft(void *arg, const char *script, struct evs_err *e)
 	return pat_run_nft(script, e);
 }
 
+static int host_nft_counter(void *arg, const char *table, const char *name,
+			    uint64_t *packets, uint64_t *bytes)
+{
+	(void)arg;
+	return nft_counter_read(table, name, packets, bytes);
+}
+
 void clientcfg_host_backend(struct clientcfg_backend *b, struct clientcfg_host_io *io)
 {
 	*b = (struct clientcfg_backend){
@@ -110,6 +118,7 @@ void clientcfg_host_backend(struct clientcfg_backend *b, struct clientcfg_host_i
 		.route_get = host_route_get,
 		.addr_within = host_addr_within,
 		.nft = host_nft,
+		.nft_counter = host_nft_counter,
 	};
 }
 

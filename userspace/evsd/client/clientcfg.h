@@ -58,6 +58,9 @@ struct clientcfg_backend {
 			   uint8_t *out);
 	/* run an nft script; 0 or -1 with e */
 	int (*nft)(void *arg, const char *script, struct evs_err *e);
+	/* an inet table's named counter (nft_counter.h); 0 or -1; NULL = none */
+	int (*nft_counter)(void *arg, const char *table, const char *name, uint64_t *packets,
+			   uint64_t *bytes);
 };
 
 /* The host's own backend: rtnetlink through io's socket (opened on first

@@ -226,8 +226,11 @@ void evs_session_input_cfg(struct ike_sa *sa, struct ike_xchg *x,
 	struct isakmp_perr err;
 
 	if (!p || isakmp_parse_cfg(p->body, p->len, &cfg, &err) < 0) {
-		log_info("%s: transaction %08x without a valid attribute payload",
-			 sa->name, x->msgid);
+		/* the reason and the payload's size, never its bytes (an
+		 * XAUTH reply carries a password) */
+		log_info("%s: transaction %08x without a valid attribute payload (%s, %zu bytes)",
+			 sa->name, x->msgid, p ? err.why : "none in the message",
+			 p ? (size_t)p->len : (size_t)0);
 		sa->eng->stats.rx_malformed++;
 		return;
 	}

@@ -197,6 +197,7 @@ UNIT_TEST(firewall_script)
 	UNIT_ASSERT_EQ_STR(out,
 		"add table inet evs_client_fw\ndelete table inet evs_client_fw\n"
 		"table inet evs_client_fw {\n"
+		"\tcounter dropped {\n\t}\n"
 		"\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
 		"\t\tiifname \"evs0\" jump from_tunnel\n\t}\n"
 		"\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"
@@ -207,7 +208,7 @@ UNIT_TEST(firewall_script)
 		"\t\tip saddr 192.168.77.10/32 accept comment \"gw\"\n"
 		"\t\tmeta l4proto udp accept comment \"gw\"\n"
 		"\t\tip saddr 10.77.0.0/16 tcp dport 22 accept comment \"o_dd\"\n"
-		"\t\tcounter drop\n\t}\n}\n");
+		"\t\tcounter name \"dropped\" drop\n\t}\n}\n");
 	UNIT_ASSERT_EQ_INT(client_fw_script("evs0", peers, 0, out, sizeof(out)), -1);
 	UNIT_ASSERT_EQ_INT(client_fw_script("evs0", peers, 1, small, sizeof(small)), -1);
 	UNIT_ASSERT(client_fw_remove_script(out, sizeof(out)) > 0);
@@ -468,9 +469,20 @@ static int f_nft(void *arg, const char *script, struct evs_err *err)
 	return 0;
 }
 
+static int f_nft_counter(void *arg, const char *table, const char *name, uint64_t *packets,
+			 uint64_t *bytes)
+{
+	(void)arg;
+	rec("counter %s %s", table, name);
+	*packets = 3;
+	*bytes = 252;
+	return 0;
+}
+
 static const struct clientcfg_backend fake = {
 	.ifindex = f_ifindex, .addr = f_addr, .route = f_route,
 	.route_get = f_route_get, .addr_within = f_within, .nft = f_nft,
+	.nft_counter = f_nft_counter,
 };
 
 static void host_reset(void)
@@ -1163,6 +1175,7 @@ UNIT_TEST(session_firewall_follows_the_push)
 	struct modecfg pushed = { 0 };
 	struct ike_sa *sa;
 	struct ike_conn *c;
+	uint64_t pk, by;
 
 	sa = fw_session(&f, false, &c);
 	/* nothing pushed yet, then no firewall pushed: no filter */
@@ -1174,11 +1187,18 @@ UNIT_TEST(session_firewall_follows_the_push)
 
 	sa = fw_session(&f, false, &c);
 	modecfg_set_fw(&pushed, &fw);
+	/* no filter, no drop counter to read */
+	UNIT_ASSERT_EQ_INT(client_host_fw_drops(f.host, &pk, &by), -1);
 	UNIT_ASSERT_EQ_INT(client_host_ready(f.host, sa, &pushed), 0);
 	UNIT_ASSERT_EQ_INT(H.n, 1);
 	UNIT_ASSERT(strstr(H.log[0], "nft add table inet evs_client_fw\n") == H.log[0]);
 	UNIT_ASSERT(strstr(H.log[0], "tcp dport 22 accept comment \"gw\"\n"));
 	UNIT_ASSERT(strstr(H.log[0], "iifname \"evs0\" jump from_tunnel"));
+	UNIT_ASSERT(strstr(H.log[0], "\tcounter dropped {\n"));
+	UNIT_ASSERT_EQ_INT(client_host_fw_drops(f.host, &pk, &by), 0);
+	UNIT_ASSERT(pk == 3 && by == 252);
+	expect_log(1, "counter evs_client_fw dropped");
+	H.n = 1;
 	evs_session_child_up(sa, 5);		/* address and route after it */
 	expect_log(1, "addr+ 7 10.77.0.10/32");
 	UNIT_ASSERT_EQ_INT(client_host_ready(f.host, sa, &pushed), 0);	/* once */
@@ -1188,6 +1208,7 @@ UNIT_TEST(session_firewall_follows_the_push)
 	evs_session_end(sa);
 	expect_log(H.n - 1, "nft add table inet evs_client_fw\ndelete table inet evs_client_fw\n");
 	UNIT_ASSERT(!strstr(H.log[H.n - 1], "chain"));
+	UNIT_ASSERT_EQ_INT(client_host_fw_drops(f.host, &pk, &by), -1);	/* gone with it */
 	expect_log(H.n - 2, "addr- 7 10.77.0.10/32");	/* the address went first */
 	fw_session_free(&f, sa, c);
 

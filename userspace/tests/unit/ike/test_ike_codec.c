@@ -405,6 +405,18 @@ UNIT_TEST(other_payload_rejections)
 	UNIT_ASSERT_EQ_INT(isakmp_parse_cfg(cfg, sizeof(cfg), &cf, &e), -1);	/* 3-byte attr */
 	UNIT_ASSERT_EQ_INT(e.notify, ISAKMP_N_PAYLOAD_MALFORMED);
 	UNIT_ASSERT_EQ_INT(isakmp_parse_cfg(cfg, 4, &cf, &e), 0);
+	{
+		/* libreswan's REPLY: a 14-byte CISCO_SPLIT_INC, then 2 zero
+		 * bytes padding the payload to a multiple of 4 */
+		uint8_t pad[4 + 18 + 2] = { ISAKMP_CFG_REPLY, 0, 0, 0, 0x70, 0x04, 0, 14,
+					    192, 168, 77, 0, 255, 255, 255, 0 };
+
+		UNIT_ASSERT_EQ_INT(isakmp_parse_cfg(pad, sizeof(pad), &cf, &e), 0);
+		UNIT_ASSERT_EQ_INT((int)cf.attrs_len, 18);
+		pad[sizeof(pad) - 1] = 1;	/* not zeros: a truncated attribute */
+		UNIT_ASSERT_EQ_INT(isakmp_parse_cfg(pad, sizeof(pad), &cf, &e), -1);
+		UNIT_ASSERT_EQ_INT(e.notify, ISAKMP_N_PAYLOAD_MALFORMED);
+	}
 
 	p.body = nonce;
 	p.len = 7;
