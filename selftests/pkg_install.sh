@@ -102,9 +102,11 @@ tap_check "evsd --version, evsadm version and the module agree: $ver" \
 tap_check "/etc/evs is 0700, the example evsd.conf 0600" \
 	test "$(stat -c %a /etc/evs) $(stat -c %a /etc/evs/evsd.conf)" = "700 600"
 tap_check "rt_protos.d names proto evs" grep -qw evs /etc/iproute2/rt_protos.d/evs.conf
-tap_check "systemd-analyze verify evsd.service (installed)" \
-	sh -c "systemd-analyze verify /lib/systemd/system/evsd.service >$IKE_TMP/verify.log 2>&1 &&
-	       ! grep -q evsd $IKE_TMP/verify.log" || tap_diag <"$IKE_TMP/verify.log"
+for unit in evsd evsd-client; do
+	tap_check "systemd-analyze verify $unit.service (installed)" \
+		sh -c "systemd-analyze verify /lib/systemd/system/$unit.service >$IKE_TMP/verify.log 2>&1 &&
+		       ! grep -q evsd $IKE_TMP/verify.log" || tap_diag <"$IKE_TMP/verify.log"
+done
 
 # --- the example configuration, adapted ------------------------------------
 ike_topology
