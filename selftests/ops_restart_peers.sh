@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # A hitless restart of the gateway's evsd with a libreswan client (issue 14,
-# part 1; ops_restart does the same with vpnc): libreswan pings a LAN host
+# part 1; ops_restart does the same with vpnc): libreswan, with NAT-T forced
+# (ESP in UDP 4500, as every client behind a NAT sends it), pings a LAN host
 # every 50 ms while evsd is killed with SIGKILL and started again, and not
-# one ping is lost.  Then, on the adopted session: libreswan's Phase 1
+# one ping is lost: evs.ko's stand-in socket takes the ESP-in-UDP while no
+# evsd holds UDP 4500 (kernel/encap.c).  Then, on the adopted session: libreswan's Phase 1
 # re-authentication (XAUTH again, no quick mode), which carries the session
 # on past the old ISAKMP SA's end; a Phase 2 rekey that libreswan starts
 # when its short lifetime runs out, answered by the new evsd with traffic
@@ -38,7 +40,7 @@ start_gw none || skip_all "evsd does not start"
 # renews Phase 1 30 s after it connected, and the old SA ends at 50 s,
 # both before that Phase 2 rekey (no time added).
 ls_conf alice 'alice pw 1' dpddelay=30s dpdtimeout=120s dpdaction=clear \
-	salifetime=90s ikelifetime=50s rekeymargin=20s rekeyfuzz=0%
+	salifetime=90s ikelifetime=50s rekeymargin=20s rekeyfuzz=0% encapsulation=yes
 ls_start "$cli"
 if ! ls_connect; then
 	tap_fail "libreswan connects"
@@ -49,6 +51,13 @@ fi
 a=$(ls_addr alice)
 tap_check "libreswan connects, address $a with its RRI route" ezv_rri_wait "$srv" "$a"
 ip netns exec "$cli" ping -c 2 -i 0.3 -W 5 -I "$a" 192.168.77.2 >/dev/null 2>&1
+# sas_in_udp: the gateway's SAs exist and are all ESP-in-UDP.
+sas_in_udp() {
+	ip netns exec "$srv" "$EVSADM" -j sa show | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if d and all(s.get("encap") for s in d) else 1)'
+}
+tap_check "the gateway's SAs are ESP-in-UDP (libreswan's encapsulation=yes)" sas_in_udp
 
 # --- kill -9 under traffic ---------------------------------------------------
 COUNT=300
