@@ -14,9 +14,15 @@
  * evsadm-only setups (and tests) work; it lives until the namespace goes.
  *
  * When evsd closes its socket, udp_destroy_sock calls our encap_destroy,
- * which unhooks it; an explicit DETACH does the same.  All changes happen
- * under evs_encap_mutex, which may be taken inside evs_net->lock but never
- * the other way round.
+ * which unhooks it.  That happens when evsd is killed or exits keeping its
+ * sessions (a restart): the SAs stay in the kernel, so module sockets
+ * stand in on the ports they use until an evsd is back, and ESP-in-UDP
+ * clients lose nothing in between.  A DETACH with EVS_A_ENCAP_STANDIN
+ * closes the module's sockets so that a starting evsd can bind the port:
+ * evsd sends it before it binds and attaches its own.  A plain DETACH
+ * unhooks evsd's sockets (a clean stop, a listen change).  All changes
+ * happen under evs_encap_mutex, which may be taken inside evs_net->lock but
+ * never the other way round.
  */
 #include <linux/net.h>
 #include <linux/udp.h>
@@ -30,11 +36,20 @@
 #include "esp.h"
 
 #define EVS_ENCAP_MAX_KSOCKS	8
+/* The closing socket still holds its port when encap_destroy runs: the
+ * stand-in tries again every jiffy, this many times at most.
+ */
+#define EVS_ENCAP_STANDIN_TRIES	100
 
 struct evs_encap_sock {
 	struct sock *daemon[2];			/* evsd's, by evs_fam_idx, held */
 	struct socket *ksock[EVS_ENCAP_MAX_KSOCKS];	/* module-owned */
+	struct evs_net *en;
+	struct delayed_work standin;		/* after evsd's socket went */
+	unsigned int standin_tries;
 };
+
+static void evs_encap_standin_work(struct work_struct *work);
 
 static DEFINE_MUTEX(evs_encap_mutex);
 
@@ -48,8 +63,11 @@ static struct evs_encap_sock *evs_encap_get(struct evs_net *en, bool create)
 	if (es || !create)
 		return es;
 	es = kzalloc(sizeof(*es), GFP_KERNEL);
-	if (es)
-		rcu_assign_pointer(en->encap, es);
+	if (!es)
+		return NULL;
+	es->en = en;
+	INIT_DELAYED_WORK(&es->standin, evs_encap_standin_work);
+	rcu_assign_pointer(en->encap, es);
 	return es;
 }
 
@@ -157,6 +175,8 @@ static void evs_encap_destroy(struct sock *sk)
 		evs_encap_unhook(sk);
 		es->daemon[evs_fam_idx(sk->sk_family)] = NULL;
 		sock_put(sk);
+		es->standin_tries = 0;
+		schedule_delayed_work(&es->standin, 0);
 	}
 	mutex_unlock(&evs_encap_mutex);
 }
@@ -217,6 +237,15 @@ unlock:
 	return err;
 }
 
+static void evs_encap_ksock_close(struct socket *sock)
+{
+	lock_sock(sock->sk);
+	evs_encap_unhook(sock->sk);
+	release_sock(sock->sk);
+	kernel_sock_shutdown(sock, SHUT_RDWR);
+	sock_release(sock);
+}
+
 /* Detach the daemon's sockets; -ENOENT when none is attached. */
 int evs_encap_detach(struct evs_net *en)
 {
@@ -228,6 +257,32 @@ int evs_encap_detach(struct evs_net *en)
 	for (f = 0; es && f < 2; f++) {
 		if (es->daemon[f]) {
 			evs_encap_detach_daemon(es, f);
+			err = 0;
+		}
+	}
+	mutex_unlock(&evs_encap_mutex);
+	return err;
+}
+
+/* Close the module's own sockets, the stand-ins included, which frees their
+ * ports for a starting daemon; -ENOENT when there was none.  A running
+ * daemon's attached sockets are left alone.
+ */
+int evs_encap_release(struct evs_net *en)
+{
+	struct evs_encap_sock *es;
+	int err = -ENOENT, i;
+
+	/* The netns (and so @es) lives while its netlink request runs. */
+	es = rcu_access_pointer(en->encap);
+	if (es)
+		cancel_delayed_work_sync(&es->standin);
+	mutex_lock(&evs_encap_mutex);
+	es = evs_encap_get(en, false);
+	for (i = 0; es && i < EVS_ENCAP_MAX_KSOCKS; i++) {
+		if (es->ksock[i]) {
+			evs_encap_ksock_close(es->ksock[i]);
+			es->ksock[i] = NULL;
 			err = 0;
 		}
 	}
@@ -284,56 +339,104 @@ static struct socket *evs_encap_ksock_open(struct net *net, u16 family,
 	return sock;
 }
 
-void evs_encap_sa_added(struct evs_sa *sa)
+/* ESP-in-UDP of @family to @port gets a socket: evsd's, or one of the
+ * module's own.  -EADDRINUSE while someone else holds the port.
+ */
+static int evs_encap_serve(struct evs_encap_sock *es, struct net *net,
+			   u16 family, __be16 port)
 {
-	struct evs_net *en = evs_net(sa->net);
-	const struct evs_sa_encap *enc;
-	struct evs_encap_sock *es;
 	struct socket *sock;
-	__be16 port;
 	int i, slot = -1;
 
-	rcu_read_lock();
-	enc = rcu_dereference(sa->encap);
-	port = enc && enc->type == EVS_ENCAP_ESPINUDP ? enc->dport : 0;
-	rcu_read_unlock();
-	if (!port)
-		return;
-
-	mutex_lock(&evs_encap_mutex);
-	es = evs_encap_get(en, true);
-	if (!es)
-		goto out;
-	if (evs_encap_sock_serves(es->daemon[0], sa->family, port) ||
-	    evs_encap_sock_serves(es->daemon[1], sa->family, port))
-		goto out;
+	lockdep_assert_held(&evs_encap_mutex);
+	if (evs_encap_sock_serves(es->daemon[0], family, port) ||
+	    evs_encap_sock_serves(es->daemon[1], family, port))
+		return 0;
 	for (i = 0; i < EVS_ENCAP_MAX_KSOCKS; i++) {
 		if (!es->ksock[i]) {
 			if (slot < 0)
 				slot = i;
 			continue;
 		}
-		if (evs_encap_sock_serves(es->ksock[i]->sk, sa->family, port))
-			goto out;
+		if (evs_encap_sock_serves(es->ksock[i]->sk, family, port))
+			return 0;
 	}
 	if (slot < 0)
-		goto out;
-	sock = evs_encap_ksock_open(sa->net, sa->family, port);
-	if (IS_ERR(sock)) {
-		/* Someone else (evsd about to attach, another IKE daemon)
-		 * owns the port: they will deliver or not, not our call.
-		 */
-		pr_info_ratelimited("evs: no socket for ESP-in-UDP on port %u: %ld\n",
-				    ntohs(port), PTR_ERR(sock));
-		goto out;
-	}
-	if (evs_encap_hook(en, sock, false)) {
+		return -ENOSPC;
+	sock = evs_encap_ksock_open(net, family, port);
+	if (IS_ERR(sock))
+		return PTR_ERR(sock);
+	if (evs_encap_hook(es->en, sock, false)) {
 		sock_release(sock);
-		goto out;
+		return -EBUSY;
 	}
 	es->ksock[slot] = sock;
-out:
+	return 0;
+}
+
+/* The UDP port an inbound SA's ESP-in-UDP arrives on; 0 when it has none
+ * (an outbound SA's dport is the peer's).
+ */
+static __be16 evs_encap_sa_port(struct evs_sa *sa)
+{
+	const struct evs_sa_encap *enc;
+	__be16 port;
+
+	if (sa->dir != EVS_DIR_IN)
+		return 0;
+	rcu_read_lock();
+	enc = rcu_dereference(sa->encap);
+	port = enc && enc->type == EVS_ENCAP_ESPINUDP ? enc->dport : 0;
+	rcu_read_unlock();
+	return port;
+}
+
+void evs_encap_sa_added(struct evs_sa *sa)
+{
+	__be16 port = evs_encap_sa_port(sa);
+	struct evs_encap_sock *es;
+	int err;
+
+	if (!port)
+		return;
+	mutex_lock(&evs_encap_mutex);
+	es = evs_encap_get(evs_net(sa->net), true);
+	err = es ? evs_encap_serve(es, sa->net, sa->family, port) : -ENOMEM;
+	/* -EADDRINUSE: someone else (evsd about to attach, another IKE
+	 * daemon) owns the port: they will deliver or not, not our call.
+	 */
+	if (err)
+		pr_info_ratelimited("evs: no socket for ESP-in-UDP on port %u: %d\n",
+				    ntohs(port), err);
 	mutex_unlock(&evs_encap_mutex);
+}
+
+/* evsd's socket went without a DETACH: sockets of the module's own take
+ * the ESP-in-UDP of every SA that uses it until an evsd attaches again.
+ */
+static void evs_encap_standin_work(struct work_struct *work)
+{
+	struct evs_encap_sock *es = container_of(to_delayed_work(work),
+						 struct evs_encap_sock, standin);
+	struct evs_net *en = es->en;
+	bool busy = false;
+	struct evs_sa *sa;
+	unsigned long id;
+	__be16 port;
+
+	mutex_lock(&en->lock);
+	mutex_lock(&evs_encap_mutex);
+	xa_for_each(&en->sa_ids, id, sa) {
+		port = evs_encap_sa_port(sa);
+		if (port && evs_encap_serve(es, en->net, sa->family, port) ==
+			    -EADDRINUSE)
+			busy = true;
+		cond_resched();
+	}
+	mutex_unlock(&evs_encap_mutex);
+	mutex_unlock(&en->lock);
+	if (busy && ++es->standin_tries < EVS_ENCAP_STANDIN_TRIES)
+		schedule_delayed_work(&es->standin, 1);
 }
 
 void evs_encap_net_exit(struct evs_net *en)
@@ -341,23 +444,18 @@ void evs_encap_net_exit(struct evs_net *en)
 	struct evs_encap_sock *es;
 	int i;
 
+	es = rcu_access_pointer(en->encap);
+	if (es)
+		cancel_delayed_work_sync(&es->standin);
 	mutex_lock(&evs_encap_mutex);
 	es = evs_encap_get(en, false);
 	if (es) {
 		for (i = 0; i < 2; i++)
 			if (es->daemon[i])
 				evs_encap_detach_daemon(es, i);
-		for (i = 0; i < EVS_ENCAP_MAX_KSOCKS; i++) {
-			struct socket *sock = es->ksock[i];
-
-			if (!sock)
-				continue;
-			lock_sock(sock->sk);
-			evs_encap_unhook(sock->sk);
-			release_sock(sock->sk);
-			kernel_sock_shutdown(sock, SHUT_RDWR);
-			sock_release(sock);
-		}
+		for (i = 0; i < EVS_ENCAP_MAX_KSOCKS; i++)
+			if (es->ksock[i])
+				evs_encap_ksock_close(es->ksock[i]);
 		RCU_INIT_POINTER(en->encap, NULL);
 	}
 	mutex_unlock(&evs_encap_mutex);

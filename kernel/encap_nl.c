@@ -48,8 +48,16 @@ int evs_nl_encap_attach(struct sk_buff *skb, struct genl_info *info)
 
 int evs_nl_encap_detach(struct sk_buff *skb, struct genl_info *info)
 {
-	int err = evs_encap_detach(evs_net(genl_info_net(info)));
+	struct evs_net *en = evs_net(genl_info_net(info));
+	int err;
 
+	if (nla_get_flag(info->attrs[EVS_A_ENCAP_STANDIN])) {
+		err = evs_encap_release(en);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG_MOD(info->extack, "the module holds no UDP socket");
+		return err;
+	}
+	err = evs_encap_detach(en);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG_MOD(info->extack, "no UDP socket is attached");
 	return err;

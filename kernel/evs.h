@@ -457,6 +457,8 @@ void evs_encap_net_exit(struct evs_net *en);
 int evs_encap_attach(struct evs_net *en, struct socket *sock,
 		     struct netlink_ext_ack *extack);
 int evs_encap_detach(struct evs_net *en);
+/* Close the module's own UDP sockets so that a daemon can bind (encap.c). */
+int evs_encap_release(struct evs_net *en);
 /* encap_nl.c */
 int evs_nl_encap_attach(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_encap_detach(struct sk_buff *skb, struct genl_info *info);

@@ -56,33 +56,21 @@ for _ in $(seq 50); do
 done
 tap_check "accounting Start for radonly in the detail file" \
 	sh -c "grep -q 'Acct-Status-Type = Start' $detail && grep -q 'User-Name = \"radonly\"' $detail"
-# acct_attr TYPE ATTR [N]: ATTR of the Nth record of Acct-Status-Type TYPE
-# in the detail file (records are separated by blank lines).
-acct_attr() {
-	awk -v t="$1" -v a="$2" -v n="${3:-1}" 'BEGIN { RS = "" }
-		$0 ~ ("Acct-Status-Type = " t "\n") && ++k == n {
-			if (match($0, a " = [^\n]*")) {
-				v = substr($0, RSTART + length(a) + 3, RLENGTH - length(a) - 3)
-				gsub(/"/, "", v); print v
-			}
-			exit
-		}' "$detail" 2>/dev/null
-}
 # ge A B: A is a number >= B.
 ge() { [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null; }
 
 # Interim-Update every 60 s of the session, counting the first ping.
 for _ in $(seq 200); do
-	[ -n "$(acct_attr Interim-Update Acct-Session-Time 2)" ] && break
+	[ -n "$(ezv_acct_attr Interim-Update Acct-Session-Time 2)" ] && break
 	sleep 1
 done
-t1=$(acct_attr Interim-Update Acct-Session-Time 1)
-t2=$(acct_attr Interim-Update Acct-Session-Time 2)
+t1=$(ezv_acct_attr Interim-Update Acct-Session-Time 1)
+t2=$(ezv_acct_attr Interim-Update Acct-Session-Time 2)
 tap_diag "Interim-Update session times: '$t1' '$t2'"
 tap_check "Interim-Update after 60 s (Acct-Session-Time $t1)" sh -c "[ '${t1:-0}' -ge 59 ] && [ '${t1:-0}' -le 75 ]"
 tap_check "a second Interim-Update 60 s later (Acct-Session-Time $t2)" \
 	sh -c "[ \$(( ${t2:-0} - ${t1:-0} )) -ge 58 ] && [ \$(( ${t2:-0} - ${t1:-0} )) -le 70 ]"
-i1=$(acct_attr Interim-Update Acct-Input-Packets 1)
+i1=$(ezv_acct_attr Interim-Update Acct-Input-Packets 1)
 tap_check "Interim-Update counts the 5 pings (Acct-Input-Packets $i1)" ge "$i1" 5
 
 # Traffic in the last second before the disconnect reaches the Stop record:
@@ -94,8 +82,8 @@ for _ in $(seq 150); do
 	sleep 0.2
 done
 tap_check "accounting Stop in the detail file" grep -q 'Acct-Status-Type = Stop' "$detail"
-in_p=$(acct_attr Stop Acct-Input-Packets)
-out_p=$(acct_attr Stop Acct-Output-Packets)
+in_p=$(ezv_acct_attr Stop Acct-Input-Packets)
+out_p=$(ezv_acct_attr Stop Acct-Output-Packets)
 tap_diag "Stop: Acct-Input-Packets '$in_p', Acct-Output-Packets '$out_p'"
 tap_check "Stop counts every echo request, the last second's too (Acct-Input-Packets $in_p >= 15)" \
 	ge "$in_p" 15

@@ -4,7 +4,10 @@
  * by EVS_CMD_ENCAP_ATTACH as evsd does: IKE (non-ESP marker) still reaches
  * the socket, NAT keepalives are eaten, ESP is consumed and never reaches
  * userspace, an ESP packet from a new outer port reports a NAT mapping
- * change, and closing the socket detaches it.  Datagrams are written from
+ * change, and closing the socket detaches it: a socket of the module's own
+ * then stands in for it (evsd killed or restarting keeps its sessions'
+ * ESP-in-UDP flowing) until a DETACH with EVS_A_ENCAP_STANDIN gives the
+ * port back for the next daemon.  Datagrams are written from
  * UDP sockets in the peer namespace; the SA uses null crypto so the test
  * can build valid ESP itself.
  */
@@ -42,6 +45,15 @@ static int attach(struct evs_nl *nl, int fd)
 static int detach(struct evs_nl *nl)
 {
 	return evs_nl_talk(nl, evs_nl_req(nl, EVS_CMD_ENCAP_DETACH, 0), NULL, NULL);
+}
+
+/* What a starting evsd sends before it binds UDP/4500. */
+static int release_standin(struct evs_nl *nl)
+{
+	struct nlmsghdr *nlh = evs_nl_req(nl, EVS_CMD_ENCAP_DETACH, 0);
+
+	mnl_attr_put(nlh, EVS_A_ENCAP_STANDIN, 0, NULL);
+	return evs_nl_talk(nl, nlh, NULL, NULL);
 }
 
 FIXTURE_SETUP(encap)
@@ -200,15 +212,37 @@ TEST_F_TIMEOUT(encap, nat_mapping_and_detach, 180)
 	}
 	EXPECT_EQ(1, seen.n) TH_LOG("no NAT mapping event");
 
-	/* evsd goes away: its socket is unhooked (encap_destroy).  A new
-	 * socket can be attached, and an explicit detach works. */
+	/* evsd goes away (killed, or a restart keeping its sessions): its
+	 * socket is unhooked (encap_destroy) and a socket of the module's own
+	 * takes the SA's ESP-in-UDP on port 4500 within a moment. */
 	close(self->daemon);
+	self->daemon = -1;
+	uint32_t seq = 3;
+	uint64_t rx = 2;
+
+	for (int i = 0; i < 20 && rx == 2; i++, seq++) {
+		send_to_a(self->peer, esp, esp_packet(esp, seq));
+		rx = rx_packets(_metadata, self);
+	}
+	EXPECT_EQ(3, rx) TH_LOG("no stand-in socket took ESP after the daemon's closed");
+
+	/* The next evsd: the port back from the module, then its own socket
+	 * bound and attached. */
+	ASSERT_EQ(0, release_standin(&self->nl)) TH_LOG("%s", self->nl.err_msg);
+	EXPECT_EQ(-ENOENT, release_standin(&self->nl));
+	send_to_a(self->peer, esp, esp_packet(esp, seq++));
+	EXPECT_EQ(3, rx_packets(_metadata, self)) TH_LOG("ESP delivered after the release");
 	self->daemon = evs_t_udp_socket(4500);
 	ASSERT_LE(0, self->daemon);
 	ASSERT_EQ(0, attach(&self->nl, self->daemon)) TH_LOG("%s", self->nl.err_msg);
 	EXPECT_EQ(-EBUSY, attach(&self->nl, self->daemon));
-	send_to_a(self->peer, esp, esp_packet(esp, 3));
-	EXPECT_EQ(3, rx_packets(_metadata, self));
+	send_to_a(self->peer, esp, esp_packet(esp, seq++));
+	EXPECT_EQ(4, rx_packets(_metadata, self));
+	/* A release with a daemon attached leaves its socket alone. */
+	EXPECT_EQ(-ENOENT, release_standin(&self->nl));
+	send_to_a(self->peer, esp, esp_packet(esp, seq++));
+	EXPECT_EQ(5, rx_packets(_metadata, self));
+	/* An explicit detach (a clean stop) leaves no stand-in behind. */
 	EXPECT_EQ(0, detach(&self->nl));
 	/* Detached: datagrams are plain UDP for the socket again. */
 	send_to_a(self->peer, ike, sizeof(ike));

@@ -8,7 +8,11 @@
 # disconnect (`evsadm session del`) ends alice's adopted session and a
 # vpnc disconnect ends bob's, each with its log line; SIGUSR2 exits
 # keeping carol's session and the next evsd adopts it too; a clean stop
-# (SIGTERM) deletes it and leaves no record.
+# (SIGTERM) deletes it and leaves no record.  Accounting goes to a
+# FreeRADIUS of the test's own: one Start and one Stop per session, the
+# Stop with the whole session's counts (from before the restart too), no
+# Accounting-On from an evsd that adopted sessions, and one Accounting-Off
+# at the clean stop.
 # evs-selftest-timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -43,7 +47,17 @@ STATE=$IKE_TMP/state
 
 on_exit "vpnc_stop alice; vpnc_stop bob; vpnc_stop carol"
 
-ezv_server_conf >"$IKE_TMP/server.conf"
+ezv_radius_users </dev/null
+ezv_freeradius_start "$srv" || tap_fail "FreeRADIUS (accounting) starts"
+ezv_server_conf "aaa {
+    accounting radius
+    radius-server 127.0.0.1 {
+        key testing123
+    }
+    timeout 2
+    retries 3
+    nas-identifier evs-test-gw
+}" >"$IKE_TMP/server.conf"
 start_gw none || { tap_fail "evsd starts"; tap_done; }
 tap_ok "evsd starts"
 
@@ -53,6 +67,17 @@ b=$(addr_of bob)
 tap_diag "alice $a, bob $b"
 ip netns exec "$cli" ping -c 2 -i 0.3 -W 5 -I "$a" 192.168.77.2 >/dev/null 2>&1
 ip netns exec "$cli2" ping -c 2 -i 0.3 -W 5 -I "$b" 192.168.77.2 >/dev/null 2>&1
+# acct_wait TYPE USER N: until the detail file holds N such records (20 s).
+acct_wait() {
+	for _ in $(seq 100); do
+		[ "$(ezv_acct_count "$1" "$2")" -ge "$3" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+acct_wait Start bob 1
+tap_check "accounting: a Start for alice and for bob" \
+	test "$(ezv_acct_count Start alice):$(ezv_acct_count Start bob)" = 1:1
 
 n=$(ls "$STATE"/*.json 2>/dev/null | wc -l)
 tap_check "one record per session in the state directory ($n)" test "$n" -eq 2
@@ -119,6 +144,28 @@ want=0
 [ -n "${c:-}" ] && want=1
 tap_check "the ended sessions' records are gone ($n left, carol's: $want)" test "$n" -eq "$want"
 
+# --- accounting of the adopted sessions ----------------------------------------
+# logged_in USER: the "in N bytes" of USER's session end line.
+logged_in() {
+	sed -n "s/.*session end: user \"$1\" .*; in \([0-9]*\) bytes.*/\1/p" \
+		"$IKE_TMP/server.log" | tail -n 1
+}
+acct_wait Stop alice 1
+acct_wait Stop bob 1
+tap_check "accounting: one Start and one Stop each for alice and bob (adoption sent no second Start)" \
+	test "$(ezv_acct_count Start alice):$(ezv_acct_count Stop alice):$(ezv_acct_count Start bob):$(ezv_acct_count Stop bob)" = 1:1:1:1
+for u in alice bob; do
+	oct=$(ezv_acct_attr Stop Acct-Input-Octets 1 $u)
+	pk=$(ezv_acct_attr Stop Acct-Input-Packets 1 $u)
+	tap_diag "$u's Stop: Acct-Input-Octets $oct, Acct-Input-Packets $pk, evsd logged $(logged_in $u)"
+	tap_check "$u's Stop counts the whole session: $COUNT pings through the restart and more ($pk packets, $oct bytes as logged)" \
+		sh -c "[ '${pk:-0}' -ge $((COUNT + 2)) ] && [ -n '$oct' ] && [ '$oct' = '$(logged_in $u)' ]"
+done
+tap_check "alice's Stop: Admin-Reset; bob's: User-Request" \
+	test "$(ezv_acct_attr Stop Acct-Terminate-Cause 1 alice):$(ezv_acct_attr Stop Acct-Terminate-Cause 1 bob)" = Admin-Reset:User-Request
+tap_check "accounting: one Accounting-On (the first start); the adopting evsd sent none" \
+	test "$(ezv_acct_count Accounting-On)" = 1
+
 # --- SIGUSR2: a stop that keeps the sessions ------------------------------------
 if [ -n "${c:-}" ]; then
 	kill -USR2 "$(cat "$IKE_TMP/server.bgpid")"
@@ -143,7 +190,13 @@ tap_check "SIGTERM ended every session: no record left" test "$n" -eq 0
 if [ -n "${c:-}" ]; then
 	tap_check "carol's session ended with a shutdown line" \
 		grep -q "session end: user \"carol\" .*: shutdown" "$IKE_TMP/server.log"
+	acct_wait Stop carol 1
+	tap_check "carol's Stop (one, across two adoptions): Admin-Reboot" \
+		test "$(ezv_acct_count Stop carol):$(ezv_acct_attr Stop Acct-Terminate-Cause 1 carol)" = 1:Admin-Reboot
 fi
+acct_wait Accounting-Off "" 1
+tap_check "accounting: one Accounting-Off, from the clean stop (SIGUSR2 sent none), and still one Accounting-On" \
+	test "$(ezv_acct_count Accounting-Off):$(ezv_acct_count Accounting-On)" = 1:1
 [ $_tap_failed -eq 0 ] || ezv_diag_server 200
 ezv_no_crash "$IKE_TMP"/server*.log
 tap_done

@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # A hitless restart of the gateway's evsd with a libreswan client (issue 14,
-# part 1; ops_restart does the same with vpnc): libreswan pings a LAN host
-# every 50 ms while evsd is killed with SIGKILL and started again, and not
-# one ping is lost.  Then, on the adopted session: libreswan's Phase 1
+# part 1; ops_restart does the same with vpnc): libreswan, with NAT-T forced
+# (ESP in UDP 4500, as every client behind a NAT sends it), pings a LAN host
+# every 50 ms while evsd is killed with SIGKILL and started again, and at
+# most one ping is lost: evs.ko's stand-in socket takes the ESP-in-UDP while
+# no evsd holds UDP 4500 (kernel/encap.c).  Then, on the adopted session: libreswan's Phase 1
 # re-authentication (XAUTH again, no quick mode), which carries the session
 # on past the old ISAKMP SA's end; a Phase 2 rekey that libreswan starts
 # when its short lifetime runs out, answered by the new evsd with traffic
@@ -38,7 +40,7 @@ start_gw none || skip_all "evsd does not start"
 # renews Phase 1 30 s after it connected, and the old SA ends at 50 s,
 # both before that Phase 2 rekey (no time added).
 ls_conf alice 'alice pw 1' dpddelay=30s dpdtimeout=120s dpdaction=clear \
-	salifetime=90s ikelifetime=50s rekeymargin=20s rekeyfuzz=0%
+	salifetime=90s ikelifetime=50s rekeymargin=20s rekeyfuzz=0% encapsulation=yes
 ls_start "$cli"
 if ! ls_connect; then
 	tap_fail "libreswan connects"
@@ -49,14 +51,26 @@ fi
 a=$(ls_addr alice)
 tap_check "libreswan connects, address $a with its RRI route" ezv_rri_wait "$srv" "$a"
 ip netns exec "$cli" ping -c 2 -i 0.3 -W 5 -I "$a" 192.168.77.2 >/dev/null 2>&1
+# sas_in_udp: the gateway's SAs exist and are all ESP-in-UDP.
+sas_in_udp() {
+	ip netns exec "$srv" "$EVSADM" -j sa show | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if d and all(s.get("encap") for s in d) else 1)'
+}
+tap_check "the gateway's SAs are ESP-in-UDP (libreswan's encapsulation=yes)" sas_in_udp
 
 # --- kill -9 under traffic ---------------------------------------------------
 COUNT=300
 restart_under_pings $COUNT "ls:$cli:$a"
 tap_check "it adopts the session" wait_log 'state: 1 session adopted, 0 records removed' 30
 ezv_pings_wait ls
-tap_check "libreswan: $COUNT pings through the restart, 0 lost" \
-	grep -q "^$COUNT packets transmitted, $COUNT received" "$IKE_TMP/ping.ls"
+# ESP in UDP crosses two socket handovers (evsd's socket to evs.ko's
+# stand-in at the kill, back at the start), each a few system calls long:
+# at most one ping of 300 may fall in them.  Without the stand-in, the whole
+# gap until the new evsd attached lost 49 of 300 here.
+got=$(sed -n "s/^$COUNT packets transmitted, \([0-9]*\) received.*/\1/p" "$IKE_TMP/ping.ls")
+tap_check "libreswan (NAT-T): $COUNT pings through the restart, at most 1 lost (${got:-no} received)" \
+	test "${got:-0}" -ge $((COUNT - 1))
 
 # --- Phase 1 re-authentication of the adopted session, without quick mode -----
 tap_check "libreswan's Phase 1 renewal carries the adopted session on" \

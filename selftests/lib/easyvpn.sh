@@ -288,6 +288,30 @@ ezv_no_crash() {
 	fi
 }
 
+# ezv_acct_attr TYPE ATTR [N] [USER]: ATTR of the Nth record of
+# Acct-Status-Type TYPE (of User-Name USER, when given) in
+# ezv_freeradius_start's detail file (records are separated by blank lines).
+ezv_acct_attr() {
+	awk -v t="$1" -v a="$2" -v n="${3:-1}" -v u="${4:-}" 'BEGIN { RS = "" }
+		$0 ~ ("Acct-Status-Type = " t "\n") &&
+		(u == "" || index($0, "User-Name = \"" u "\"")) && ++k == n {
+			if (match($0, a " = [^\n]*")) {
+				v = substr($0, RSTART + length(a) + 3, RLENGTH - length(a) - 3)
+				gsub(/"/, "", v); print v
+			}
+			exit
+		}' "$IKE_TMP/raddb/radacct/detail" 2>/dev/null
+}
+
+# ezv_acct_count TYPE [USER]: how many records of Acct-Status-Type TYPE (of
+# User-Name USER, when given) the detail file holds.
+ezv_acct_count() {
+	awk -v t="$1" -v u="${2:-}" 'BEGIN { RS = "" }
+		$0 ~ ("Acct-Status-Type = " t "\n") &&
+		(u == "" || index($0, "User-Name = \"" u "\"")) { k++ }
+		END { print k + 0 }' "$IKE_TMP/raddb/radacct/detail" 2>/dev/null || echo 0
+}
+
 # ezv_radius_users: $IKE_TMP/raddb/users (for ezv_freeradius_start) with the
 # user radonly ("radius pw 7", 10.77.5.5, group sales), then the entries
 # on standard input.

@@ -53,7 +53,7 @@ enum evs_cmd {
 	EVS_CMD_PROXY_ARP_SET,	/* interface-wide toggle: IFINDEX + ENABLE */
 
 	EVS_CMD_ENCAP_ATTACH,	/* hand evsd's UDP/4500 socket over: EVS_A_ENCAP_FD */
-	EVS_CMD_ENCAP_DETACH,
+	EVS_CMD_ENCAP_DETACH,	/* unhook evsd's sockets; EVS_A_ENCAP_STANDIN: close the module's */
 
 	/* Events, multicast on EVS_GENL_MCGRP_EVENTS. */
 	EVS_CMD_EV_EXPIRE,	/* EVS_A_SA + EVS_A_EXPIRE_HARD flag */
@@ -91,6 +91,8 @@ enum evs_attr {
 	EVS_A_REASON,		/* u8: enum evs_del_reason */
 	EVS_A_BATCH,		/* nest of EVS_A_SA / EVS_A_POLICY items, in order */
 	EVS_A_DUMP_BRIEF,	/* flag: SA dump without STATS and CURLFT */
+	EVS_A_ENCAP_STANDIN,	/* flag: ENCAP_DETACH closes the module's own
+				 * UDP sockets (stand-ins), not the daemon's */
 	__EVS_A_MAX
 };
 #define EVS_A_MAX (__EVS_A_MAX - 1)

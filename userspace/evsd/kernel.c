@@ -122,6 +122,15 @@ int kernel_encap_detach(struct kernel *k, int fd)
 	return request(k, nlh, "detach the UDP/4500 socket", ENOENT);
 }
 
+int kernel_encap_release(struct kernel *k)
+{
+	struct nlmsghdr *nlh = start(k, EVS_CMD_ENCAP_DETACH);
+
+	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
+	mnl_attr_put(nlh, EVS_A_ENCAP_STANDIN, 0, NULL);
+	return request(k, nlh, "take UDP/4500 back from the module", ENOENT);
+}
+
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct evs_link_info link;

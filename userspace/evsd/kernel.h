@@ -29,6 +29,9 @@ void kernel_close(struct kernel *k);
 /* Hand the UDP/4500 socket to evs.ko (ESP-in-UDP decapsulation). */
 int kernel_encap_attach(struct kernel *k, int fd);
 int kernel_encap_detach(struct kernel *k, int fd);
+/* Before binding UDP/4500: close the sockets evs.ko holds on its ports
+ * (stand-ins for a killed evsd, or for SAs added without one). */
+int kernel_encap_release(struct kernel *k);
 /* The events socket for poll(); read and dispatch what is pending. */
 int kernel_event_fd(const struct kernel *k);
 void kernel_events(struct kernel *k, struct ike_engine *e);

@@ -522,6 +522,9 @@ static int setup(struct evsd *d, const char *ctl_path)
 			return -1;
 		}
 	}
+	/* A killed or restarted evsd's ESP-in-UDP went on through evs.ko's
+	 * stand-in sockets; they give the port back for ours. */
+	kernel_encap_release(d->kernel);
 	if (net_open(&d->net, &d->cfg.ike, &e) < 0) {
 		log_err("%s", e.msg);
 		return -1;
@@ -653,7 +656,9 @@ static void teardown(struct evsd *d, const char *ctl_path)
 	DROP(ezv_shutdown, d->ezv);
 	evsd_retired_sweep(d, true);
 	DROP(rri_close, d->rri);
-	if (d->kernel)
+	/* Kept sessions' ESP-in-UDP goes on through evs.ko's stand-in
+	 * sockets once ours close undetached (kernel/encap.c). */
+	if (d->kernel && !d->keep_sessions)
 		for (unsigned i = 0; (fd = net_natt_fd(&d->net, i)) >= 0; i++)
 			kernel_encap_detach(d->kernel, fd);
 	DROP(ha_close, d->ha);
