@@ -19,17 +19,8 @@ ike_topology
 ezv_radius_users </dev/null
 ezv_freeradius_start "$srv" || skip_all "freeradius does not start"
 : >"$IKE_TMP/users"	# no local users at all
-ezv_server_conf "aaa {
-    authentication radius
-    accounting radius
-    interim-interval 60
-    radius-server 127.0.0.1 {
-        key testing123
-    }
-    timeout 2
-    retries 1
-    nas-identifier evs-test-gw
-}" >"$IKE_TMP/server.conf"
+ezv_server_conf "$(ezv_aaa_conf 'authentication radius' 'accounting radius' \
+	'interim-interval 60' 'retries 1')" >"$IKE_TMP/server.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 
 ezv_vpnc_start radonly 'radius pw 7'

@@ -49,15 +49,7 @@ on_exit "vpnc_stop alice; vpnc_stop bob; vpnc_stop carol"
 
 ezv_radius_users </dev/null
 ezv_freeradius_start "$srv" || tap_fail "FreeRADIUS (accounting) starts"
-ezv_server_conf "aaa {
-    accounting radius
-    radius-server 127.0.0.1 {
-        key testing123
-    }
-    timeout 2
-    retries 3
-    nas-identifier evs-test-gw
-}" >"$IKE_TMP/server.conf"
+ezv_server_conf "$(ezv_aaa_conf 'accounting radius' 'retries 3')" >"$IKE_TMP/server.conf"
 start_gw none || { tap_fail "evsd starts"; tap_done; }
 tap_ok "evsd starts"
 

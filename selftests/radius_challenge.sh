@@ -51,14 +51,7 @@ ezv_freeradius_start "$srv" '
 				}
 			}' || skip_all "freeradius does not start"
 : >"$IKE_TMP/users"	# no local users at all
-ezv_server_conf "aaa {
-    authentication radius
-    radius-server 127.0.0.1 {
-        key testing123
-    }
-    timeout 2
-    retries 1
-}" >"$IKE_TMP/server.conf"
+ezv_server_conf "$(ezv_aaa_conf 'authentication radius' 'retries 1')" >"$IKE_TMP/server.conf"
 # the gateway's policy 10 and STRONG transform set, group sales's key
 ike_conf_client "" user=radchal password= hash=sha key="$EZV_GROUP_KEY" \
 	transform="esp-aes 256 esp-sha-hmac" >"$IKE_TMP/client.conf"

@@ -34,21 +34,12 @@ idler	Cleartext-Password := "idle pw 8"
 USERS
 ezv_freeradius_start "$srv" || skip_all "freeradius does not start"
 : >"$IKE_TMP/users"
-ezv_server_conf "aaa {
-    authentication radius
-    accounting radius
-    radius-server 127.0.0.1 {
-        key testing123
-    }
-    timeout 2
-    retries 1
-    nas-identifier evs-test-gw
-    dynamic-authorization {
+ezv_server_conf "$(ezv_aaa_conf 'authentication radius' 'accounting radius' 'retries 1' \
+	'dynamic-authorization {
         client 127.0.0.1 {
             key dae-secret-5176
         }
-    }
-}" >"$IKE_TMP/server.conf"
+    }')" >"$IKE_TMP/server.conf"
 ike_start server "$srv" "$IKE_TMP/server.conf" || skip_all "evsd does not start"
 detail=$IKE_TMP/raddb/radacct/detail
 

@@ -288,6 +288,16 @@ ezv_no_crash() {
 	fi
 }
 
+# ezv_aaa_conf LINE...: an aaa block for ezv_server_conf with the test's
+# FreeRADIUS (ezv_freeradius_start) as its server, 2 s per try, the NAS
+# identifier evs-test-gw, and LINE... (a LINE may hold a whole block).
+ezv_aaa_conf() {
+	printf 'aaa {\n'
+	printf '    %s\n' "$@"
+	printf '    radius-server 127.0.0.1 {\n        key testing123\n    }\n'
+	printf '    timeout 2\n    nas-identifier evs-test-gw\n}'
+}
+
 # ezv_acct_attr TYPE ATTR [N] [USER]: ATTR of the Nth record of
 # Acct-Status-Type TYPE (of User-Name USER, when given) in
 # ezv_freeradius_start's detail file (records are separated by blank lines).
