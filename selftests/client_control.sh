@@ -88,13 +88,7 @@ case_manual() {
 		test "$(echo "$j" | jq --argjson now "$(date +%s)" '.[0].since <= $now and .[0].since > $now - 300')" = true
 	ip netns exec "$cli" cat /etc/resolv.conf | tap_diag
 	ike_client_resolv_pushed "the pushed" 192.168.77.53 2001:db8:77::53
-	tap_check "disconnect: evsadm client disconnect gw" \
-		"$EVSADM" --socket "$IKE_TMP/client.sock" client disconnect gw
-	wait_state down 10
-	tap_result "disconnect: state down" $?
-	sleep 1
-	tap_check "disconnect: address and routes gone" ike_client_clean "$cli"
-	ike_client_resolv_restored
+	ike_client_disconnect_clean
 	tap_check "dns: no backup left" test ! -e /etc/resolv.conf.evsd-backup
 	tap_check "disconnect: the gateway's session ended (delete sent)" \
 		test "$(server_sessions)" = 0

@@ -104,13 +104,7 @@ tap_check "show: nothing pluto cannot send (split DNS, backup servers, firewall 
 tap_check "show: bytes each way (ping: > 0)" \
 	test "$(echo "$j" | jq '.[0].rx_bytes > 0 and .[0].tx_bytes > 0')" = true
 ike_client_resolv_pushed "pluto's"
-tap_check "disconnect: evsadm client disconnect gw" \
-	"$EVSADM" --socket "$IKE_TMP/client.sock" client disconnect gw
-wait_state down 10
-tap_result "disconnect: state down" $?
-sleep 1
-tap_check "disconnect: address and routes gone" ike_client_clean "$cli"
-ike_client_resolv_restored
+ike_client_disconnect_clean
 for _ in $(seq 25); do
 	ls_has_sa || break
 	sleep 0.2

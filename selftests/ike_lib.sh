@@ -262,6 +262,19 @@ ike_client_resolv_pushed() {
 		sh -c "ip netns exec $cli cat /etc/resolv.conf | grep -qx 'search corp.example home.lan'"
 }
 
+# ike_client_disconnect_clean: TAP checks that `evsadm client disconnect gw`
+# takes the client down, with its address, routes and resolv.conf changes
+# gone.
+ike_client_disconnect_clean() {
+	tap_check "disconnect: evsadm client disconnect gw" \
+		"$EVSADM" --socket "$IKE_TMP/client.sock" client disconnect gw
+	ike_client_wait_state down 10
+	tap_result "disconnect: state down" $?
+	sleep 1
+	tap_check "disconnect: address and routes gone" ike_client_clean "$cli"
+	ike_client_resolv_restored
+}
+
 # ike_client_resolv_restored: TAP check that resolv.conf is back as it was.
 ike_client_resolv_restored() {
 	tap_check "dns: resolv.conf restored byte for byte" \
