@@ -9,9 +9,10 @@
  *   4 zero bytes first IKE (non-ESP marker): returned to the socket (evsd)
  *   anything else      ESP: consumed, never reaches userspace
  *
- * When no daemon socket is attached but an SA with UDP encapsulation is
- * added, the module opens a kernel socket on the SA's local port so that
- * evsadm-only setups (and tests) work; it lives until the namespace goes.
+ * When no daemon socket is attached but an inbound SA with UDP
+ * encapsulation is added, the module opens a kernel socket on the SA's
+ * local port so that evsadm-only setups (and tests) work; it lives until
+ * a DETACH with EVS_A_ENCAP_STANDIN or until the namespace goes.
  *
  * When evsd closes its socket, udp_destroy_sock calls our encap_destroy,
  * which unhooks it.  That happens when evsd is killed or exits keeping its
@@ -264,6 +265,35 @@ int evs_encap_detach(struct evs_net *en)
 	return err;
 }
 
+/* Close every module-owned socket; false when there was none. */
+static bool evs_encap_ksocks_close(struct evs_encap_sock *es)
+{
+	bool closed = false;
+	int i;
+
+	lockdep_assert_held(&evs_encap_mutex);
+	for (i = 0; i < EVS_ENCAP_MAX_KSOCKS; i++) {
+		if (es->ksock[i]) {
+			evs_encap_ksock_close(es->ksock[i]);
+			es->ksock[i] = NULL;
+			closed = true;
+		}
+	}
+	return closed;
+}
+
+/* Wait until no stand-in work runs or is queued.  Outside evs_encap_mutex
+ * and evs_net->lock: the work takes both.  @en's state lives while the
+ * caller (a netlink request in the netns, or the netns exit) runs.
+ */
+static void evs_encap_standin_cancel(struct evs_net *en)
+{
+	struct evs_encap_sock *es = rcu_access_pointer(en->encap);
+
+	if (es)
+		cancel_delayed_work_sync(&es->standin);
+}
+
 /* Close the module's own sockets, the stand-ins included, which frees their
  * ports for a starting daemon; -ENOENT when there was none.  A running
  * daemon's attached sockets are left alone.
@@ -271,23 +301,14 @@ int evs_encap_detach(struct evs_net *en)
 int evs_encap_release(struct evs_net *en)
 {
 	struct evs_encap_sock *es;
-	int err = -ENOENT, i;
+	bool closed;
 
-	/* The netns (and so @es) lives while its netlink request runs. */
-	es = rcu_access_pointer(en->encap);
-	if (es)
-		cancel_delayed_work_sync(&es->standin);
+	evs_encap_standin_cancel(en);
 	mutex_lock(&evs_encap_mutex);
 	es = evs_encap_get(en, false);
-	for (i = 0; es && i < EVS_ENCAP_MAX_KSOCKS; i++) {
-		if (es->ksock[i]) {
-			evs_encap_ksock_close(es->ksock[i]);
-			es->ksock[i] = NULL;
-			err = 0;
-		}
-	}
+	closed = es && evs_encap_ksocks_close(es);
 	mutex_unlock(&evs_encap_mutex);
-	return err;
+	return closed ? 0 : -ENOENT;
 }
 
 static u16 evs_encap_sock_port(struct sock *sk)
@@ -444,18 +465,14 @@ void evs_encap_net_exit(struct evs_net *en)
 	struct evs_encap_sock *es;
 	int i;
 
-	es = rcu_access_pointer(en->encap);
-	if (es)
-		cancel_delayed_work_sync(&es->standin);
+	evs_encap_standin_cancel(en);
 	mutex_lock(&evs_encap_mutex);
 	es = evs_encap_get(en, false);
 	if (es) {
 		for (i = 0; i < 2; i++)
 			if (es->daemon[i])
 				evs_encap_detach_daemon(es, i);
-		for (i = 0; i < EVS_ENCAP_MAX_KSOCKS; i++)
-			if (es->ksock[i])
-				evs_encap_ksock_close(es->ksock[i]);
+		evs_encap_ksocks_close(es);
 		RCU_INIT_POINTER(en->encap, NULL);
 	}
 	mutex_unlock(&evs_encap_mutex);
