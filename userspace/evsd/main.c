@@ -541,8 +541,7 @@ static int setup(struct evsd *d, const char *ctl_path)
 		d->host = client_host_new(NULL);
 		if (!d->host)
 			return -1;
-		client_host_dns_recover(d->host, d->cfg.ike.device[0] ? d->cfg.ike.device :
-					"evs0");
+		client_host_dns_recover(d->host, dev);
 	}
 	d->eng = ike_engine_new(&d->cfg.ike, d->role, &evsd_ops, d);
 	if (!d->eng)
