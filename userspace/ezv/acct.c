@@ -149,9 +149,9 @@ static void acct_send(struct ezv_sess *x, enum radius_acct_type type, uint32_t c
 	ai.out_packets = t.tx_packets;
 	ai.session_time = (uint32_t)((now - x->acct_start_ms) / 1000);
 	ai.terminate_cause = cause;
-	if (x->login.radius.class_len) {	/* from the Accept or a CoA */
-		memcpy(ai.class_raw, x->login.radius.class_raw, x->login.radius.class_len);
-		ai.class_len = x->login.radius.class_len;
+	if (x->login.class_len) {	/* from the Accept or a CoA */
+		memcpy(ai.class_raw, x->login.class_raw, x->login.class_len);
+		ai.class_len = x->login.class_len;
 	}
 	if (aaa_submit_acct(z->aaa, &ai) == 0)
 		z->st.acct_sent++;

@@ -96,8 +96,8 @@ static bool act(struct ezv_sess *x, void *arg)
 	if (rq->has_idle_timeout)
 		x->idle_timeout_s = rq->idle_timeout;
 	if (rq->has_class) {
-		memcpy(x->login.radius.class_raw, rq->class_raw, rq->class_len);
-		x->login.radius.class_len = rq->class_len;
+		memcpy(x->login.class_raw, rq->class_raw, rq->class_len);
+		x->login.class_len = rq->class_len;
 	}
 	log_notice("%s: RADIUS CoA-Request from %s for \"%s\":%s%s%s", evs_session_name(x->s),
 		   m->client, x->user, rq->has_session_timeout ? " Session-Timeout" : "",

@@ -382,6 +382,7 @@ struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s)
 	x->s = s;
 	x->id = id;
 	x->refs = 1;
+	ezv_sess_eff_init(x);
 	x->start_ms = evs_session_now(s);
 	x->active_ms = x->start_ms;
 	x->server = evs_session_role(s) == EVS_ROLE_SERVER;
@@ -420,6 +421,11 @@ void ezv_sess_put(struct ezv_sess *x)
 	free(x->conns);
 	free(x->cref);
 	free(x->offer);
+	if (x->xauth_req) {
+		xauth_msg_wipe(x->xauth_req);
+		free(x->xauth_req);
+	}
+	ezv_sess_eff_drop(x);
 	sodium_memzero(x, sizeof(*x));
 	free(x);
 }
@@ -675,6 +681,7 @@ void ezv_shutdown(struct ezv *z)
 		free(n);
 	}
 	ezv_dae_free(z);
+	ezv_group_eff_drop(z);
 	free_tables(z);
 	free(z);
 }

@@ -40,6 +40,22 @@ struct sa_count {
 	uint64_t bytes, packets;
 };
 
+/* Effective settings, counted: shared by the sessions of a group without
+ * a user block, owned by one session otherwise (sess_eff.c). */
+struct ezv_eff {
+	unsigned refs;
+	struct ezv_settings s;
+};
+
+/* What a session keeps of its login (the AAA verdict): who decided, and
+ * from a RADIUS Accept (or a CoA) the address and Class. */
+struct ezv_login {
+	enum aaa_source source;
+	uint32_t framed_ip;		/* host order, 0 = none */
+	uint8_t class_raw[RADIUS_CLASS_MAX];	/* echoed in accounting */
+	size_t class_len;
+};
+
 /* A connection of a session, in the table by kernel connection id. */
 struct ezv_conn_ref {
 	struct htab_node node;
@@ -81,12 +97,15 @@ struct ezv_sess {
 	bool authenticated;
 	char user[XAUTH_USER_MAX + 1];
 	char p1_group[EZV_NAME_MAX + 1];	/* ID_KEY_ID, "" = none */
-	struct aaa_result login;
+	struct ezv_login login;
 
 	/* mode config */
 	bool modecfg_active;
 	char group[EZV_NAME_MAX + 1];	/* the policy group */
-	struct ezv_settings eff;
+	/* never NULL: all zero until decided (and in the client role);
+	 * eff_ref is the counted copy it points into, if any */
+	const struct ezv_settings *eff;
+	struct ezv_eff *eff_ref;
 	uint32_t addr, mask;		/* inner address (host order), 0 = none */
 	struct evs_prefix addr6;	/* IPv6 inner address (/128) when have_addr6 */
 	bool have_addr6;
@@ -120,7 +139,7 @@ struct ezv_sess {
 	bool xauth_waiting;
 	uint32_t xauth_msgid;
 	unsigned xauth_asks;		/* REQUESTs the gateway sent */
-	struct xauth_msg xauth_req;
+	struct xauth_msg *xauth_req;	/* allocated when a REQUEST waits */
 	bool pushed;			/* client: offer holds what the gateway gave */
 
 	/* limits: Session-Timeout / Idle-Timeout (Access-Accept, CoA, the
@@ -166,6 +185,9 @@ struct ezv {
 	struct ezv_dae_stats dae_st;
 	struct ezv_stats st;
 	struct ezv_nosave *nosave;	/* client role, one per peer at most */
+	/* the shared settings of each group of cfg (sess_eff.c), by index */
+	struct ezv_eff **group_eff;
+	size_t n_group_eff;
 	bool ready;
 	bool sessions_kept;		/* no Accounting-Off at shutdown */
 };
@@ -219,6 +241,20 @@ void ezv_sess_put(struct ezv_sess *x);
 void ezv_due(struct ezv *z, uint64_t at);
 /* Session-Timeout: x ends secs after now (0: no limit). */
 void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now);
+
+/* ---- sess_eff.c: effective settings --------------------------------------- */
+
+/* x reads the all-zero settings (a new session). */
+void ezv_sess_eff_init(struct ezv_sess *x);
+/* x's settings under z->cfg: group g's (a group of z->cfg), shared, or
+ * overlaid with the settings of u's block (NULL = none), its own.  0, or
+ * -1 out of memory (x keeps what it had). */
+int ezv_sess_settle(struct ezv_sess *x, const struct ezv_group *g, const struct ezv_user *u);
+/* x lets go of its settings (it ends). */
+void ezv_sess_eff_drop(struct ezv_sess *x);
+/* z lets go of its shared copies (a reload replaced z->cfg, or the end);
+ * the sessions holding one keep it. */
+void ezv_group_eff_drop(struct ezv *z);
 
 /* ---- dae_session.c ---------------------------------------------------------- */
 

@@ -123,8 +123,8 @@ int ezv_nem_claim(struct evs_session *s, struct ezv_sess *x, const struct evs_pr
 	char a[EVS_PREFIX_STRLEN];
 
 	if (net->family == AF_INET6 ?
-	    ezv_nem_check6(&x->eff, x->z->cfg->pools6, net, r) :
-	    ezv_nem_check(&x->eff, x->z->cfg->pools, evs_prefix_ip4_addr(net), net->plen, r))
+	    ezv_nem_check6(x->eff, x->z->cfg->pools6, net, r) :
+	    ezv_nem_check(x->eff, x->z->cfg->pools, evs_prefix_ip4_addr(net), net->plen, r))
 		return -1;
 	if (net_holds(net, evs_session_local_addr(s))) {
 		evs_errf(r, "holds the gateway's own address");
@@ -175,7 +175,7 @@ static bool take_over_address(struct ezv_sess *x, uint32_t fixed)
 	if (!o)
 		return false;
 	if (fixed ? o->addr != fixed :
-		    !(x->eff.has & EZV_BIT(EZV_POOL)) || strcmp(o->pool, x->eff.pool))
+		    !(x->eff->has & EZV_BIT(EZV_POOL)) || strcmp(o->pool, x->eff->pool))
 		return false;
 	if (pool_transfer(x->z->cfg->pools, o->addr, o->id, x->id))
 		return false;
@@ -193,14 +193,14 @@ int ezv_lease_address(struct ezv_sess *x, struct evs_err *why)
 	uint32_t fixed = 0, leased = 0;
 	int r;
 
-	x->mask = x->eff.netmask ? x->eff.netmask : 0xffffffffu;
+	x->mask = x->eff->netmask ? x->eff->netmask : 0xffffffffu;
 	/* 0xFFFFFFFF / 0xFFFFFFFE: "user chooses" / "NAS assigns" (RFC 2865) */
-	if (x->login.source == AAA_SRC_RADIUS && x->login.radius.framed_ip &&
-	    x->login.radius.framed_ip < 0xfffffffeu)
-		fixed = x->login.radius.framed_ip;
-	else if (x->eff.has & EZV_BIT(EZV_ADDRESS))
-		fixed = x->eff.address;
-	if ((fixed || x->eff.mode == EZV_MODE_CLIENT) && take_over_address(x, fixed))
+	if (x->login.source == AAA_SRC_RADIUS && x->login.framed_ip &&
+	    x->login.framed_ip < 0xfffffffeu)
+		fixed = x->login.framed_ip;
+	else if (x->eff->has & EZV_BIT(EZV_ADDRESS))
+		fixed = x->eff->address;
+	if ((fixed || x->eff->mode == EZV_MODE_CLIENT) && take_over_address(x, fixed))
 		return 0;
 	if (fixed) {
 		r = pool_lease_fixed(z->cfg->pools, fixed, x->id);
@@ -215,21 +215,21 @@ int ezv_lease_address(struct ezv_sess *x, struct evs_err *why)
 		x->pool[0] = '\0';
 		return 0;
 	}
-	if (x->eff.mode == EZV_MODE_NETWORK_EXTENSION)
+	if (x->eff->mode == EZV_MODE_NETWORK_EXTENSION)
 		return 0;
-	if (!(x->eff.has & EZV_BIT(EZV_POOL))) {
+	if (!(x->eff->has & EZV_BIT(EZV_POOL))) {
 		evs_errf(why, "group \"%s\" has no pool and the user no address", x->group);
 		return -1;
 	}
-	if (!x->eff.pool[0])
+	if (!x->eff->pool[0])
 		return 0;	/* an IPv6 pool only: ezv_lease_address6 */
-	r = pool_lease(z->cfg->pools, x->eff.pool, x->id, 0, &leased);
+	r = pool_lease(z->cfg->pools, x->eff->pool, x->id, 0, &leased);
 	if (r) {
-		evs_errf(why, "pool \"%s\": %s", x->eff.pool, pool_result_str(r));
+		evs_errf(why, "pool \"%s\": %s", x->eff->pool, pool_result_str(r));
 		return -1;
 	}
 	ezv_sess_set_addr(x, leased);
-	snprintf(x->pool, sizeof(x->pool), "%s", x->eff.pool);
+	snprintf(x->pool, sizeof(x->pool), "%s", x->eff->pool);
 	z->st.leases++;
 	return 0;
 }
@@ -266,18 +266,18 @@ int ezv_lease_address6(struct ezv_sess *x, struct evs_err *why)
 	char a[EVS_PREFIX_STRLEN];
 	int r;
 
-	if (x->have_addr6 || !x->eff.pool6[0] || x->eff.mode != EZV_MODE_CLIENT)
+	if (x->have_addr6 || !x->eff->pool6[0] || x->eff->mode != EZV_MODE_CLIENT)
 		return 0;
-	r = pool6_lease(x->z->cfg->pools6, x->eff.pool6, x->id, &x->addr6);
+	r = pool6_lease(x->z->cfg->pools6, x->eff->pool6, x->id, &x->addr6);
 	if (r) {
-		evs_errf(why, "pool \"%s\": %s", x->eff.pool6, pool_result_str(r));
+		evs_errf(why, "pool \"%s\": %s", x->eff->pool6, pool_result_str(r));
 		return -1;
 	}
 	x->have_addr6 = true;
 	x->z->st.leases++;
 	log_notice("%s: modecfg: IPv6 address %s from pool \"%s\" for \"%s\"",
 		   evs_session_name(x->s), evs_prefix_str(&x->addr6, a, sizeof(a)),
-		   x->eff.pool6, x->user);
+		   x->eff->pool6, x->user);
 	return 0;
 }
 
@@ -290,7 +290,7 @@ static void release6(struct ezv_sess *x)
 	if (!pool6_release(x->z->cfg->pools6, &x->addr6, x->id))
 		log_notice("%s: modecfg: IPv6 address %s of \"%s\" returned to pool \"%s\"",
 			   evs_session_name(x->s), evs_prefix_str(&x->addr6, a, sizeof(a)),
-			   x->user, x->eff.pool6);
+			   x->user, x->eff->pool6);
 	x->have_addr6 = false;
 }
 
@@ -412,11 +412,11 @@ static void rri_add6(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id
 
 	if (!z->kops->route6_add)
 		return;
-	if (x->eff.mode == EZV_MODE_NETWORK_EXTENSION && !x->have_addr6) {
+	if (x->eff->mode == EZV_MODE_NETWORK_EXTENSION && !x->have_addr6) {
 		rri_add6_nem(s, x, conn_id, remote);
 		return;
 	}
-	if (x->eff.mode != EZV_MODE_CLIENT || !x->have_addr6)
+	if (x->eff->mode != EZV_MODE_CLIENT || !x->have_addr6)
 		return;
 	evs_prefix_str(&x->addr6, a, sizeof(a));
 	if (z->kops->route6_add(z->karg, conn_id, &x->addr6, &err))
@@ -425,14 +425,14 @@ static void rri_add6(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id
 	else
 		log_notice("%s: rri: route %s dev %s for \"%s\" (conn %u)",
 			   evs_session_name(s), a, z->ike->device, x->user, conn_id);
-	if (!x->eff.proxy_arp || !x->eff.lan_if[0] || !z->kops->ndp_add)
+	if (!x->eff->proxy_arp || !x->eff->lan_if[0] || !z->kops->ndp_add)
 		return;
-	if (z->kops->ndp_add(z->karg, conn_id, &x->addr6, x->eff.lan_if, &err))
+	if (z->kops->ndp_add(z->karg, conn_id, &x->addr6, x->eff->lan_if, &err))
 		log_warn("%s: rri: proxy NDP %s on %s: %s", evs_session_name(s), a,
-			 x->eff.lan_if, err.msg);
+			 x->eff->lan_if, err.msg);
 	else
 		log_notice("%s: rri: proxy NDP for %s on %s (conn %u)",
-			   evs_session_name(s), a, x->eff.lan_if, conn_id);
+			   evs_session_name(s), a, x->eff->lan_if, conn_id);
 }
 
 void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
@@ -448,7 +448,7 @@ void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
 		rri_add6(s, x, conn_id, &p);
 		return;
 	}
-	if (x->eff.mode == EZV_MODE_CLIENT && x->addr) {
+	if (x->eff->mode == EZV_MODE_CLIENT && x->addr) {
 		evs_ip4_ntop(x->addr, a, sizeof(a));
 		if (z->kops->route_add(z->karg, conn_id, x->addr, 32, &err))
 			log_warn("%s: rri: route %s/32 for conn %u: %s",
@@ -457,7 +457,7 @@ void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
 			log_notice("%s: rri: route %s/32 dev %s for \"%s\" (conn %u)",
 				   evs_session_name(s), a, z->ike->device, x->user,
 				   conn_id);
-	} else if (x->eff.mode == EZV_MODE_NETWORK_EXTENSION &&
+	} else if (x->eff->mode == EZV_MODE_NETWORK_EXTENSION &&
 		   evs_session_conn_remote(s, conn_id, &p) && p.family == AF_INET) {
 		/* the client's own networks: its Phase 2 IDci */
 		uint32_t net = evs_prefix_ip4_addr(&p);
@@ -471,13 +471,13 @@ void ezv_rri_add(struct evs_session *s, struct ezv_sess *x, uint32_t conn_id)
 				   "(network extension, conn %u)", evs_session_name(s), a,
 				   p.plen, z->ike->device, x->user, conn_id);
 	}
-	if (x->eff.proxy_arp && x->addr && x->eff.lan_if[0]) {
+	if (x->eff->proxy_arp && x->addr && x->eff->lan_if[0]) {
 		evs_ip4_ntop(x->addr, a, sizeof(a));
-		if (z->kops->parp_add(z->karg, conn_id, x->addr, x->eff.lan_if, &err))
+		if (z->kops->parp_add(z->karg, conn_id, x->addr, x->eff->lan_if, &err))
 			log_warn("%s: rri: proxy ARP %s on %s: %s", evs_session_name(s), a,
-				 x->eff.lan_if, err.msg);
+				 x->eff->lan_if, err.msg);
 		else
 			log_notice("%s: rri: proxy ARP for %s on %s (conn %u)",
-				   evs_session_name(s), a, x->eff.lan_if, conn_id);
+				   evs_session_name(s), a, x->eff->lan_if, conn_id);
 	}
 }

@@ -85,7 +85,7 @@ static unsigned server_nets(const struct ezv_settings *eff,
  * one, its IPv6 address.  Built when it goes out, not kept. */
 static void server_offer(const struct ezv_sess *x, struct modecfg *offer)
 {
-	ezv_offer(&x->eff, x->addr, x->mask, offer);
+	ezv_offer(x->eff, x->addr, x->mask, offer);
 	if (x->have_addr6) {
 		offer->ip6_addr = x->addr6;
 		offer->has |= MCF_BIT(MCF_IP6_ADDRESS);
@@ -144,9 +144,8 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 	x->modecfg_active = true;
 	g = ezv_find_group(z->cfg, x->group, strlen(x->group));
 	u = ezv_find_user(z->cfg, x->user);
-	if (!g)
+	if (!g || ezv_sess_settle(x, g, u))
 		return EVS_STEP_FAIL;
-	ezv_merge(&g->s, u ? &u->s : NULL, &x->eff);
 	if (ezv_lease_address(x, &why)) {
 		log_warn("%s: modecfg: no address for \"%s\": %s", evs_session_name(s),
 			 x->user, why.msg);
@@ -158,7 +157,7 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 			 x->user);
 		return EVS_STEP_FAIL;
 	}
-	if (x->eff.fw_are_you_there && x->eff.modecfg_push) {
+	if (x->eff->fw_are_you_there && x->eff->modecfg_push) {
 		/* the report is in the client's REQUEST, which push skips */
 		log_warn("%s: modecfg: user \"%s\" (group \"%s\") refused: firewall "
 			 "are-you-there needs \"modecfg pull\"", evs_session_name(s),
@@ -178,9 +177,9 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 		 * kernel policies to it, whatever IDcr the client proposes. */
 		struct evs_prefix nets[EVS_SESSION_MAX_NETS];
 
-		evs_session_set_remote_nets(s, nets, server_nets(&x->eff, nets));
+		evs_session_set_remote_nets(s, nets, server_nets(x->eff, nets));
 	}
-	if (x->eff.modecfg_push) {
+	if (x->eff->modecfg_push) {
 		struct modecfg offer;
 		struct isakmp_buf b;
 
@@ -203,7 +202,7 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 	struct isakmp_buf b;
 
 	if (cfg->type == ISAKMP_CFG_ACK) {
-		if (!x->eff.modecfg_push)
+		if (!x->eff->modecfg_push)
 			return EVS_CFG_BAD;
 		log_info("%s: modecfg: the client acknowledged the SET", evs_session_name(x->s));
 		if (x->modecfg_active) {
@@ -217,7 +216,7 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 	if (in->app_version[0])
 		log_info("%s: modecfg: client is \"%s\"", evs_session_name(x->s),
 			 log_peer(in->app_version));
-	if (x->eff.fw_are_you_there && !modecfg_reports_firewall(in)) {
+	if (x->eff->fw_are_you_there && !modecfg_reports_firewall(in)) {
 		log_warn("%s: modecfg: user \"%s\" (group \"%s\") from %s refused: "
 			 "firewall are-you-there, and the client reports no firewall",
 			 evs_session_name(x->s), x->user, x->group, x->peer);
@@ -429,10 +428,10 @@ static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *id
 	uint32_t a, m;
 
 	if (idcr->family == AF_INET6) {
-		if (!x->eff.n_split6 || !idcr->plen)
+		if (!x->eff->n_split6 || !idcr->plen)
 			return true;
-		for (unsigned i = 0; i < x->eff.n_split6; i++)
-			if (evs_prefix_within(idcr, &x->eff.split6[i]))
+		for (unsigned i = 0; i < x->eff->n_split6; i++)
+			if (evs_prefix_within(idcr, &x->eff->split6[i]))
 				return true;
 		return false;
 	}
@@ -441,11 +440,11 @@ static bool idcr_tunnelled(const struct ezv_sess *x, const struct evs_prefix *id
 	/* the mask only now: an IPv6 length would shift by a negative count */
 	a = evs_prefix_ip4_addr(idcr);
 	m = idcr->plen ? 0xffffffffu << (32 - idcr->plen) : 0;
-	if (!x->eff.n_split || !idcr->plen)
+	if (!x->eff->n_split || !idcr->plen)
 		return true;
-	for (unsigned i = 0; i < x->eff.n_split; i++)
-		if ((m & x->eff.split[i].mask) == x->eff.split[i].mask &&
-		    (a & x->eff.split[i].mask) == x->eff.split[i].addr)
+	for (unsigned i = 0; i < x->eff->n_split; i++)
+		if ((m & x->eff->split[i].mask) == x->eff->split[i].mask &&
+		    (a & x->eff->split[i].mask) == x->eff->split[i].addr)
 			return true;
 	return false;
 }
@@ -477,7 +476,7 @@ static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 		return ISAKMP_N_INVALID_ID_INFORMATION;
 	}
 	evs_prefix_str(idci, net_s, sizeof(net_s));
-	if (idci->family == AF_INET6 && x->eff.mode == EZV_MODE_NETWORK_EXTENSION &&
+	if (idci->family == AF_INET6 && x->eff->mode == EZV_MODE_NETWORK_EXTENSION &&
 	    !x->have_addr6) {
 		/* the client's IPv6 LAN, as an IPv4 one */
 		client = false;
@@ -493,7 +492,7 @@ static uint16_t modecfg_check_ids(struct evs_session *s, void **state,
 		evs_errf(&r, "IPv6: only its assigned address (%s) may be used", as);
 	} else if (idci->family != AF_INET) {
 		evs_errf(&r, "not IPv4 or IPv6");
-	} else if (x->eff.mode == EZV_MODE_CLIENT || x->addr) {
+	} else if (x->eff->mode == EZV_MODE_CLIENT || x->addr) {
 		char as[16];
 
 		if (x->addr && idci->plen == 32 && evs_prefix_ip4_addr(idci) == x->addr)

@@ -4,7 +4,7 @@
  * that can fail is made first (ezv_reload_prepare), so a configuration
  * the module cannot use changes nothing; the switch itself
  * (ezv_reload_commit) cannot fail.  Live sessions keep what they were
- * given (their settings are copies); only those whose group, user or
+ * given (their settings are counted copies, sess_eff.c); only those whose group, user or
  * pool address the new configuration removed end.
  */
 #include <stdio.h>
@@ -208,6 +208,8 @@ unsigned ezv_reload_commit(struct ezv *z, struct ezv_next *n)
 	z->aaa = n->aaa;
 	z->ike = n->ike;
 	z->cfg = n->cfg;
+	/* new sessions share the new groups' settings; live ones keep theirs */
+	ezv_group_eff_drop(z);
 	z->kops = n->kops;
 	z->karg = n->karg;
 	/* No Accounting-On: the NAS did not restart, its sessions go on. */

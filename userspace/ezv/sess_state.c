@@ -49,9 +49,9 @@ struct json_object *ezv_sess_save(const struct ezv_sess *x)
 	put_str(o, "pool", x->pool);
 	put_u64(o, "start_ms", x->start_ms);
 	put_str(o, "login", x->login.source == AAA_SRC_RADIUS ? "radius" : "local");
-	if (x->login.source == AAA_SRC_RADIUS && x->login.radius.class_len) {
-		sodium_bin2hex(hex, sizeof(hex), x->login.radius.class_raw,
-			       x->login.radius.class_len);
+	if (x->login.source == AAA_SRC_RADIUS && x->login.class_len) {
+		sodium_bin2hex(hex, sizeof(hex), x->login.class_raw,
+			       x->login.class_len);
 		put_str(o, "radius_class", hex);
 	}
 	json_object_object_add(o, "acct_started", json_object_new_boolean(x->acct_started));
@@ -293,10 +293,10 @@ static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *
 	if (get_name(o, "radius_class", hex, sizeof(hex))) {
 		size_t n = 0;
 
-		if (sodium_hex2bin(x->login.radius.class_raw, sizeof(x->login.radius.class_raw),
+		if (sodium_hex2bin(x->login.class_raw, sizeof(x->login.class_raw),
 				   hex, strlen(hex), NULL, &n, NULL) < 0)
 			return evs_errf(why, "easyvpn: bad RADIUS class");
-		x->login.radius.class_len = n;
+		x->login.class_len = n;
 	}
 	if (load_conns(x, o, why) || load_sas(x, o, why))
 		return -1;
@@ -306,7 +306,8 @@ static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *
 	if (!g)
 		return evs_errf(why, "easyvpn: group \"%s\" is not configured", x->group);
 	u = ezv_find_user(z->cfg, x->user);
-	ezv_merge(&g->s, u ? &u->s : NULL, &x->eff);
+	if (ezv_sess_settle(x, g, u))
+		return evs_errf(why, "out of memory");
 	if (x->pool[0] && !pool_exists(z->cfg->pools, x->pool))
 		return evs_errf(why, "easyvpn: pool \"%s\" is not configured", x->pool);
 	if (load_claims(x, o, why) < 0 || lease_again(x, why) < 0) {

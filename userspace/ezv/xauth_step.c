@@ -303,12 +303,15 @@ static int xauth_recv_client(struct ezv_sess *x, uint32_t msgid, struct xauth_ms
 	}
 	if (x->xauth_interactive && m->cfg_type == ISAKMP_CFG_REQUEST &&
 	    x->xc.state != XAUTH_C_DONE) {
-		if (x->xauth_waiting && m->ident == x->xauth_req.ident)
+		if (x->xauth_waiting && m->ident == x->xauth_req->ident)
 			return EVS_CFG_TAKEN;	/* the same REQUEST again */
 		if (x->xc.replies >= x->xc.max_replies)
 			return client_answer(x, msgid, m, "", NULL, 0);	/* refuses */
-		xauth_msg_wipe(&x->xauth_req);
-		x->xauth_req = *m;
+		/* only a session that waits for a person has one */
+		if (!x->xauth_req && !(x->xauth_req = calloc(1, sizeof(*x->xauth_req))))
+			return client_answer(x, msgid, m, "", NULL, 0);
+		xauth_msg_wipe(x->xauth_req);
+		*x->xauth_req = *m;
 		x->xauth_msgid = msgid;
 		x->xauth_waiting = true;
 		x->xauth_asks++;
@@ -354,8 +357,8 @@ int ezv_client_xauth(struct ezv *z, const char *peer, const char *user,
 		return evs_errf(err, "peer %s is not waiting for XAUTH", peer);
 	/* a passcode, PIN or answer the gateway asks for without the user
 	 * name goes with the peer block's (REPLY carries it only if asked) */
-	if (!user[0] && !(x->xauth_req.has & XAUTH_BIT(XAUTH_USER_NAME)) &&
-	    xauth_request_asks(&x->xauth_req) != XAUTH_ASK_PASSWORD) {
+	if (!user[0] && !(x->xauth_req->has & XAUTH_BIT(XAUTH_USER_NAME)) &&
+	    xauth_request_asks(x->xauth_req) != XAUTH_ASK_PASSWORD) {
 		const struct ike_peer *p = ezv_client_peer(z, x->s);
 
 		user = p ? p->xauth_user : "";
@@ -364,11 +367,11 @@ int ezv_client_xauth(struct ezv *z, const char *peer, const char *user,
 		return evs_errf(err, "the user name must be 1 to %u bytes", XAUTH_USER_MAX);
 	if (pass_len > XAUTH_PASS_MAX)
 		return evs_errf(err, "the password is longer than %u bytes", XAUTH_PASS_MAX);
-	m = x->xauth_req;
+	m = *x->xauth_req;
 	x->xauth_waiting = false;
 	rc = client_answer(x, x->xauth_msgid, &m, user, pass, pass_len);
 	xauth_msg_wipe(&m);
-	xauth_msg_wipe(&x->xauth_req);
+	xauth_msg_wipe(x->xauth_req);
 	return rc == EVS_CFG_TAKEN ? 0 : evs_errf(err, "the gateway's request was refused");
 }
 
@@ -382,12 +385,12 @@ int ezv_client_info(struct ezv *z, const char *peer, struct ezv_client_info *out
 	out->s = x->s;
 	out->xauth_waiting = x->xauth_waiting;
 	out->xauth_asks = x->xauth_asks;
-	out->xauth_message = x->xauth_waiting ? x->xauth_req.message : "";
-	out->xauth_challenge = x->xauth_waiting ? x->xauth_req.challenge : "";
-	out->xauth_ask = x->xauth_waiting ? xauth_ask_name(xauth_request_asks(&x->xauth_req)) : "";
+	out->xauth_message = x->xauth_waiting ? x->xauth_req->message : "";
+	out->xauth_challenge = x->xauth_waiting ? x->xauth_req->challenge : "";
+	out->xauth_ask = x->xauth_waiting ? xauth_ask_name(xauth_request_asks(x->xauth_req)) : "";
 	out->xauth_user_asked = x->xauth_waiting &&
-				((x->xauth_req.has & XAUTH_BIT(XAUTH_USER_NAME)) ||
-				 xauth_request_asks(&x->xauth_req) == XAUTH_ASK_PASSWORD);
+				((x->xauth_req->has & XAUTH_BIT(XAUTH_USER_NAME)) ||
+				 xauth_request_asks(x->xauth_req) == XAUTH_ASK_PASSWORD);
 	out->xauth_done = x->xc.state == XAUTH_C_DONE && x->xc.ok;
 	out->pushed = x->pushed ? x->offer : NULL;
 	out->start_ms = x->start_ms;
@@ -532,7 +535,10 @@ void ezv_xauth_verdict(struct ezv_sess *x, struct aaa_result *r)
 		ezv_sess_set_user(x, r->user);
 		set_limits(x, r, eff_session, eff_idle);
 		snprintf(x->group, sizeof(x->group), "%s", group);
-		x->login = *r;
+		x->login.source = r->source;
+		x->login.framed_ip = r->radius.framed_ip;
+		x->login.class_len = r->radius.class_len;
+		memcpy(x->login.class_raw, r->radius.class_raw, r->radius.class_len);
 		xauth_rl_succeeded(&z->rl, r->user);
 		evsd_log_session(EVSD_LOG_NOTICE, evs_session_name(x->s), r->user, x->peer,
 				 "%s: xauth: user \"%s\" from %s accepted (%s), group \"%s\"",

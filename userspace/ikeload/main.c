@@ -126,8 +126,13 @@ static void l_client_end(void *arg, struct ike_sa *sa)
 	struct load *l = arg;
 	int i = ikeload_plan_index(&l->plan, (const struct sockaddr *)&sa->path.local);
 
-	if (i >= 0)
-		finish(l, (unsigned)i, CL_FAILED);
+	if (i < 0 || l->c[i].state != CL_RUNNING)
+		return;
+	/* one line per failed client: why its exchange ended, and where */
+	fprintf(stderr, "evs-ikeload: client %d failed after %llu ms: %s in %s\n", i,
+		(unsigned long long)(now_ms() - l->c[i].t0), evs_end_reason_name(sa->end_reason),
+		ike_state_name(sa->state));
+	finish(l, (unsigned)i, CL_FAILED);
 }
 
 static int l_ok(void *arg, const struct kernel_child *k)
@@ -226,8 +231,11 @@ static void timeouts(struct load *l)
 	/* The engine's own retransmissions are bounded too; this bounds a
 	 * client whose gateway answers, but never to the end. */
 	for (unsigned i = 0; i < l->next; i++)
-		if (l->c[i].state == CL_RUNNING && now - l->c[i].t0 > l->timeout_ms)
+		if (l->c[i].state == CL_RUNNING && now - l->c[i].t0 > l->timeout_ms) {
+			fprintf(stderr, "evs-ikeload: client %u failed after %llu ms: no SA "
+				"pair in time\n", i, (unsigned long long)(now - l->c[i].t0));
 			finish(l, i, CL_FAILED);
+		}
 }
 
 /* ---- configuration ----------------------------------------------------- */

@@ -18,6 +18,7 @@
 
 #include "ezv/config_easyvpn.h"
 #include "ezv/easyvpn.h"
+#include "ezv/ezv_int.h"
 #include "lib/daemon_log.h"
 #include "ezv/modecfg.h"
 #include "ezv/radius.h"
@@ -1642,6 +1643,72 @@ UNIT_TEST(reload_keeps_live_sessions_and_ends_those_of_a_removed_group)
 		end_session(&s5);
 	if (!c5.dead)
 		end_session(&c5);
+	drop_queue();
+	teardown();
+}
+
+/* The settings of a session (sess_eff.c): the users of a group without a
+ * user block share one copy, a user with a block has its own; a reload
+ * gives new sessions the new settings while live ones keep the copy they
+ * were given, which outlives the configuration it came from (destroyed at
+ * once by reload_with: ASan sees a use after free, LeakSanitizer a copy
+ * nobody lets go of). */
+static const struct ezv_settings *eff_of(const struct evs_session *s)
+{
+	const struct ezv_sess *x = ezv_sess_find(ezv, s->id);
+
+	UNIT_ASSERT(x);
+	return x->eff;
+}
+
+UNIT_TEST(group_settings_are_shared_and_survive_a_reload)
+{
+	struct evs_session s1, c1, s2, c2, s3, c3;
+	const struct ezv_settings *a, *shared;
+	uint32_t dns_before;
+	struct evs_err err;
+
+	setup();
+	connect_on(&s1, &c1, "alice", "alicepw", "sales", "198.51.100.7");
+	connect_on(&s2, &c2, "carol", "carolpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(c1.ready && c2.ready);
+	/* one copy for both, held by them and by the module */
+	shared = eff_of(&s1);
+	UNIT_ASSERT(eff_of(&s2) == shared);
+	UNIT_ASSERT_EQ_INT(ezv_sess_find(ezv, s1.id)->eff_ref->refs, 3);
+	UNIT_ASSERT_EQ_INT(shared->n_dns, 1);
+	dns_before = shared->dns[0];
+	end_session(&s2);
+	end_session(&c2);
+	UNIT_ASSERT_EQ_INT(ezv_sess_find(ezv, s1.id)->eff_ref->refs, 2);
+	/* bob's user block (max-logins 1): his own copy, the group's beneath */
+	connect_on(&s2, &c2, "bob", "bobpw", "sales", "198.51.100.8");
+	UNIT_ASSERT(c2.ready);
+	UNIT_ASSERT(eff_of(&s2) != shared);
+	UNIT_ASSERT_EQ_INT(ezv_sess_find(ezv, s2.id)->eff_ref->refs, 1);
+	UNIT_ASSERT_EQ_INT(eff_of(&s2)->max_logins, 1);
+	UNIT_ASSERT_EQ_INT(shared->max_logins, 0);
+	UNIT_ASSERT_EQ_INT(eff_of(&s2)->dns[0], dns_before);
+	/* sales' DNS changes: alice keeps hers, the old configuration gone */
+	UNIT_ASSERT_EQ_INT(reload_with("dns 192.168.77.53", "dns 192.168.77.54", &err), 0);
+	a = eff_of(&s1);
+	UNIT_ASSERT(a == shared);
+	UNIT_ASSERT_EQ_INT(ezv_sess_find(ezv, s1.id)->eff_ref->refs, 1);
+	UNIT_ASSERT_EQ_INT(a->dns[0], dns_before);
+	end_session(&s2);
+	end_session(&c2);
+	/* a new login gets the new group's settings, a new shared copy */
+	connect_on(&s3, &c3, "carol", "carolpw", "sales", "198.51.100.9");
+	UNIT_ASSERT(c3.ready);
+	UNIT_ASSERT(eff_of(&s3) != a);
+	UNIT_ASSERT_EQ_INT(eff_of(&s3)->dns[0], dns_before + 1);
+	UNIT_ASSERT_EQ_INT(eff_of(&s1)->dns[0], dns_before);
+	/* held by carol and the module */
+	UNIT_ASSERT_EQ_INT(ezv_sess_find(ezv, s3.id)->eff_ref->refs, 2);
+	end_session(&s1);
+	end_session(&c1);
+	end_session(&s3);
+	end_session(&c3);
 	drop_queue();
 	teardown();
 }
