@@ -63,7 +63,7 @@ static int open_one(struct net *n, struct net *old,
 		    struct evs_err *err)
 {
 	struct net_sock *s = &n->s[n->n];
-	int one = 1, fd;
+	int one = 1, rcvbuf = NET_RCVBUF, fd;
 	char a[64];
 
 	if (n->n >= NET_MAX_SOCKS) {
@@ -83,6 +83,9 @@ static int open_one(struct net *n, struct net *old,
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* past rmem_max with CAP_NET_ADMIN (evsd has it), else up to it */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (addr->ss_family == AF_INET) {
 		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	} else {

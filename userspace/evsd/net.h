@@ -23,6 +23,13 @@
 
 #define NET_MAX_SOCKS 16
 
+/* Each IKE socket's receive buffer: room for the datagrams that arrive
+ * while evsd is busy or not scheduled.  The default (rmem_default, ~200
+ * KiB: a few hundred datagrams) overflowed on a loaded host with 10,000
+ * clients' DPD and retransmissions, and every datagram lost there is
+ * retransmitted, which adds to the load (Documentation/performance.md). */
+#define NET_RCVBUF	(4 << 20)
+
 struct net_sock {
 	int fd;
 	bool natt;			/* the 4500 socket */

@@ -141,6 +141,34 @@ UNIT_TEST(two_listen_addresses_share_one_natt_socket)
 	evsd_config_free(&cfg);
 }
 
+/* Every IKE socket gets NET_RCVBUF of receive buffer (the kernel reports
+ * twice what was set): all of it where evsd may pass rmem_max, else as
+ * much as rmem_max allows; the default (rmem_default) overflowed under
+ * thousands of clients. */
+UNIT_TEST(ike_sockets_have_a_large_receive_buffer)
+{
+	uint16_t port = base_port() + 10;
+	struct evsd_config cfg;
+	struct net n;
+	long rmem_max = 0;
+	FILE *f = fopen("/proc/sys/net/core/rmem_max", "r");
+	int want;
+
+	UNIT_ASSERT(f && fscanf(f, "%ld", &rmem_max) == 1);
+	fclose(f);
+	want = geteuid() == 0 || rmem_max >= NET_RCVBUF ? NET_RCVBUF : (int)rmem_max;
+	open_sockets("listen 127.0.0.1\n", port, &cfg, &n, 2);
+	for (unsigned i = 0; i < n.n; i++) {
+		int got = 0;
+		socklen_t len = sizeof(got);
+
+		UNIT_ASSERT_EQ_INT(getsockopt(n.s[i].fd, SOL_SOCKET, SO_RCVBUF, &got, &len), 0);
+		UNIT_ASSERT(got >= 2 * want);
+	}
+	net_close(&n);
+	evsd_config_free(&cfg);
+}
+
 UNIT_TEST(one_listen_address_binds_natt_to_it)
 {
 	uint16_t port = base_port() + 2;
