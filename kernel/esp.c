@@ -46,8 +46,6 @@
  * the same allocation by the IV and the aead_request.
  */
 struct evs_esp_pkt {
-	struct evs_qpkt qp;		/* parallel pipeline, if queued */
-	bool queued;
 	struct aead_request *req;
 	struct sk_buff *skb;
 	struct evs_sa *sa;
@@ -88,7 +86,6 @@ static void *evs_esp_pkt_alloc(struct crypto_aead *aead, u8 **iv,
 			 crypto_tfm_ctx_alignment());
 	aead_request_set_tfm(*req, aead);
 	((struct evs_esp_pkt *)p)->req = *req;
-	((struct evs_esp_pkt *)p)->queued = false;
 	return p;
 }
 
@@ -488,10 +485,6 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 	       (u8 *)&seqno + 8 - min(esp->ivlen, 8u), min(esp->ivlen, 8u));
 
 	evs_sa_get(sa);
-	pkt->queued = true;
-	if (evs_queue_submit(&esp->pq, &pkt->qp))
-		return;
-	pkt->queued = false;
 	err = crypto_aead_encrypt(req);
 	if (err == -EINPROGRESS)
 		return;
@@ -702,9 +695,8 @@ drop:
 	evs_esp_drop(sa, skb, why, true);
 }
 
-/* Crypto for @pkt is over (in line, from a crypto driver or from the
- * SA's serial worker): finish it by the SA's direction, then drop the
- * packet's SA reference and free it.
+/* Crypto for @pkt is over (in line or from a crypto driver): finish it
+ * by the SA's direction, then drop the packet's SA reference and free it.
  */
 static void evs_esp_done(struct evs_esp_pkt *pkt, int err)
 {
@@ -725,10 +717,6 @@ static void evs_esp_async_done(struct crypto_async_request *base, int err)
 
 	if (err == -EINPROGRESS)
 		return;
-	if (pkt->queued) {
-		evs_queue_crypt_done(&pkt->qp, err);
-		return;
-	}
 	local_bh_disable();
 	rcu_read_lock();
 	evs_esp_done(pkt, err);
@@ -831,10 +819,6 @@ void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 	aead_request_set_crypt(req, pkt->sg, pkt->sg,
 			       skb->len - assoclen, iv);
 	aead_request_set_ad(req, assoclen);
-	pkt->queued = true;
-	if (evs_queue_submit(&esp->pq, &pkt->qp))
-		return;
-	pkt->queued = false;
 	err = crypto_aead_decrypt(req);
 	if (err == -EINPROGRESS)
 		return;
@@ -847,39 +831,11 @@ drop:
 	evs_sa_put(sa);
 }
 
-/* ---- parallel pipeline (queueing.c) -------------------------------------- */
-
-static int evs_esp_crypt_q(struct evs_qpkt *qp)
-{
-	struct evs_esp_pkt *pkt = container_of(qp, struct evs_esp_pkt, qp);
-	int err = pkt->sa->dir == EVS_DIR_OUT ? crypto_aead_encrypt(pkt->req) :
-						crypto_aead_decrypt(pkt->req);
-
-	return err == -EBUSY ? -ENOBUFS : err;
-}
-
-static void evs_esp_finish_q(struct evs_qpkt *qp, int err)
-{
-	evs_esp_done(container_of(qp, struct evs_esp_pkt, qp), err);
-}
-
-void evs_esp_pq_init(struct evs_esp *esp)
-{
-	evs_pq_init(&esp->pq, evs_esp_crypt_q, evs_esp_finish_q);
-}
-
 /* ---- module ------------------------------------------------------------- */
 
 int evs_esp_module_init(void)
 {
-	int err = evs_queue_init();
-
-	if (err)
-		return err;
-	err = evs_proto_init();
-	if (err)
-		evs_queue_exit();
-	return err;
+	return evs_proto_init();
 }
 
 void evs_esp_module_exit(void)
@@ -887,5 +843,4 @@ void evs_esp_module_exit(void)
 	evs_proto_exit();
 	/* Handlers may still be running on other CPUs. */
 	synchronize_net();
-	evs_queue_exit();
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ESP tunnel mode (RFC 4303) over the kernel crypto API: the per-SA crypto
- * state and the packet entry points shared by esp.c, esp_alg.c, proto.c,
- * encap.c and queueing.c.  The functions sad.c, sad_nl.c, device.c and
+ * state and the packet entry points shared by esp.c, esp_alg.c, proto.c
+ * and encap.c.  The functions sad.c, sad_nl.c, device.c and
  * main.c call are declared in evs.h (evs_esp_init, evs_esp_xmit,
  * evs_esp_module_init ...).
  */
@@ -13,7 +13,6 @@
 #include <linux/skbuff.h>
 #include <net/dst_cache.h>
 #include "evs.h"
-#include "queueing.h"
 
 struct crypto_aead;
 struct evs_alg;
@@ -41,14 +40,12 @@ struct evs_esp {
 	unsigned int key_bits;		/* cipher or AEAD key, without salt */
 	unsigned int auth_key_bits;
 	bool esn;
-	bool null;		/* null cipher and null auth: nothing to spread */
+	bool null;		/* null cipher and null auth: no crypto API */
 	/* Outbound: route to the peer, one per CPU; reset when the peer's
 	 * address moves (NAT rebinding, SA_UPDATE).
 	 */
 	struct dst_cache dst_cache;
 	union evs_addr dst_cache_daddr;	/* word by word, READ/WRITE_ONCE */
-	/* Parallel crypto, packets leave in order (queueing.c). */
-	struct evs_pq pq;
 };
 
 /* Where an inbound packet came from: for UDP-encapsulated ESP the outer
@@ -67,9 +64,6 @@ struct evs_esp_src {
  */
 void evs_esp_input(struct evs_sa *sa, struct sk_buff *skb,
 		   const struct evs_esp_src *src);
-
-/* esp.c: the two ends of the parallel pipeline. */
-void evs_esp_pq_init(struct evs_esp *esp);
 
 /* proto.c: raw ESP (IP protocol 50 / next header 50). */
 int evs_proto_init(void);

@@ -342,7 +342,6 @@ static void evs_esp_free_state(struct evs_esp *esp)
 	if (!esp)
 		return;
 	/* crypto_free_aead zeroes the transform's key schedule. */
-	evs_pq_destroy(&esp->pq);
 	if (!IS_ERR_OR_NULL(esp->aead))
 		crypto_free_aead(esp->aead);
 	dst_cache_destroy(&esp->dst_cache);
@@ -370,7 +369,6 @@ int evs_esp_init(struct evs_sa *sa, const struct evs_sa_crypto *c,
 		}
 	}
 	esp->esn = sa->flags & EVS_SA_F_ESN;
-	evs_esp_pq_init(esp);
 	if (c->aead_name)
 		err = evs_alg_check_aead(esp, c, sa->flags, extack);
 	else

@@ -23,7 +23,6 @@
  *   encap_nl.c   ENCAP_ATTACH/DETACH
  *   proto.c      raw ESP (IP proto 50) via xfrm4_protocol_register,
  *                coexisting with xfrm: SPIs that are not ours go on
- *   queueing.c   per-CPU crypto workers + per-SA ordered delivery
  *   conn.c       connection objects grouping SAs, policies, routes, ARP
  *   conn_nl.c    CONN_ADD/DEL/GET/FLUSH; the connection fill code
  *   rri.c        RRI routes and proxy-ARP entries via a kernel rtnl socket
@@ -31,7 +30,7 @@
  *
  * Headers: evs.h (this), esp.h (esp.c, esp_alg.c, encap.c, proto.c),
  * replay.h and replay_user.h (the window, also built into a host unit
- * test), queueing.h, conn.h (conn*.c, rri*.c, events.c).
+ * test), conn.h (conn*.c, rri*.c, events.c).
  *
  * Locking:
  *  - Packet-path readers use RCU only (SA hash, SPD, SA encap).
@@ -44,8 +43,9 @@
  *  - An SA is linked (SPI hash + id xarray) while it is usable; that link
  *    holds one reference, every policy bound to it holds one, and the packet
  *    path holds one across asynchronous crypto (evs_sa_lookup_in returns one;
- *    take one with evs_sa_get before queueing).  The last evs_sa_put frees it
- *    after an RCU grace period in process context (keys zeroed).
+ *    take one with evs_sa_get before starting the crypto).  The last
+ *    evs_sa_put frees it after an RCU grace period in process context (keys
+ *    zeroed).
  *  - A policy is freed after an RCU grace period; readers may use pol->sa
  *    inside the same RCU section without a reference.
  *  - A netns (and the module) waits until every SA it owned is freed, so
@@ -422,7 +422,7 @@ int evs_nl_policy_del(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int evs_nl_policy_flush(struct sk_buff *skb, struct genl_info *info);
 
-/* --- esp.c / esp_alg.c / replay.c / queueing.c / proto.c / encap.c ----- */
+/* --- esp.c / esp_alg.c / replay.c / proto.c / encap.c ------------------ */
 struct evs_esp;				/* esp.h */
 struct evs_replay;			/* replay.h */
 
