@@ -1503,10 +1503,17 @@ static void sa_tick(struct ike_sa *sa)
 		}
 		return;
 	}
-	/* Our AM3 until the peer is heard from: when the retransmissions
-	 * run out, what follows (XAUTH, quick mode) has its own timeouts. */
-	if (sa->p1rx.awaiting && !rexmit_tick(sa, &sa->p1rx))
-		sa->p1rx.awaiting = false;
+	/* Our AM3 until the peer is heard from (every flow after Phase 1
+	 * has the gateway send something: XAUTH, mode config, QM2).  When
+	 * the retransmissions run out, the gateway has no such SA (AM3
+	 * lost every time, or the SA was evicted from a full half-open
+	 * table in a reconnect storm): end it now so that the client
+	 * starts again, not after XAUTH's 90 s. */
+	if (sa->p1rx.awaiting && !rexmit_tick(sa, &sa->p1rx)) {
+		ike_sa_kill(sa, EVS_END_ERROR, "the gateway never answered our AM3", false,
+			    false);
+		return;
+	}
 	for (struct ike_xchg *x = sa->xchgs, *nx; x; x = nx) {
 		nx = x->next;
 		if (!rexmit_tick(sa, &x->rx)) {

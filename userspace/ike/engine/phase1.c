@@ -806,8 +806,9 @@ static int am_i_recv2(struct ike_sa *sa, const struct isakmp_msg *m,
 	 * lost (a gateway's full socket buffer in a reconnect storm), the
 	 * gateway waits in AM_R_SENT and we wait for its XAUTH until both
 	 * give up.  So it is resent on the usual back-off until the first
-	 * authenticated message from the gateway (ikesa.c), as vpnc does;
-	 * a gateway that has it takes a copy as a duplicate. */
+	 * authenticated message from the gateway (ikesa.c), as vpnc does,
+	 * and the SA ends when they run out; a gateway that has it takes a
+	 * copy as a duplicate. */
 	if (send_p1(sa, &b, true, true) < 0)
 		return fail(f, 0, "cannot send");
 	established(sa);

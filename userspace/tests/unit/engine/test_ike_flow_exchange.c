@@ -798,6 +798,35 @@ UNIT_TEST(aggressive_mode_lost_am3_is_sent_again)
 	UNIT_ASSERT_EQ_INT(cli.e->stats.rexmits, 0);
 	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_dup, 0);
 	pair_close(&cli, &srv);
+
+	/* The gateway lost the SA (evicted from its full half-open table):
+	 * every AM3 goes nowhere.  The client ends the SA when its
+	 * retransmissions run out (the defaults: 5, 1 s doubling, 63 s),
+	 * before XAUTH would have given up (90 s), so that it starts
+	 * again. */
+	setup(&srv, &cli, client_aggr_conf);
+	login_user = "alice";
+	UNIT_ASSERT(connect_client(&cli));
+	pump(&cli, &srv);
+	pair_close(&cli, &srv);
+	setup(&srv, &cli, client_aggr_conf);
+	login_user = "alice";
+	UNIT_ASSERT(connect_client(&cli));
+	cli.drop_next = 1000;			/* AM3 and all after it */
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->state != IKE_S_AM_I_SENT);
+	for (int i = 0; i < 62; i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT(only_sa(&cli) == c);
+	for (int i = 0; i < 3 && only_sa(&cli); i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT(only_sa(&cli) == NULL);
+	pair_close(&cli, &srv);
 }
 
 UNIT_TEST(retransmission_gives_up)
