@@ -9,7 +9,7 @@
  * quick mode hands the engine its SA pair.
  *
  *   evs-ikeload -c FILE [-p PEER] -n CLIENTS [-j INFLIGHT] [-a ADDRS]
- *               [-b BASE] [-P PORT0] [-t TIMEOUT_S] [-H HOLD_S]
+ *               [-b BASE] [-P PORT0] [-t TIMEOUT_S] [-H HOLD_S] [-R]
  *
  * FILE is an evsd.conf for the client role (its peer block names the
  * gateway, group, key and XAUTH user).  When every client is connected
@@ -17,6 +17,14 @@
  * stay connected (DPD answered) for HOLD_S seconds, or until SIGTERM or
  * SIGINT, so that the gateway's memory can be read with them all on.
  * Exits 0 when every client connected, 1 when some failed.
+ *
+ * -R: a client whose attempt ends without its SA pair starts a new
+ * Phase 1 RECONNECT_MS later, as evsd's client role keeps its peer up,
+ * until TIMEOUT_S after its first start (a reconnect storm: every client
+ * at once with -j CLIENTS, each retrying until it gets in).  The result
+ * line counts per client the datagrams it sent again (retransmissions
+ * and answers to duplicates: a datagram equal to its previous one) and
+ * its attempts; the ways attempts failed go to stderr.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,13 +47,28 @@
 #include "lib/conftree.h"
 #include "lib/log.h"
 
-enum cl_state { CL_IDLE = 0, CL_RUNNING, CL_UP, CL_FAILED };
+enum cl_state { CL_IDLE = 0, CL_RUNNING, CL_UP, CL_FAILED, CL_WAIT };
+
+/* evsd's client role tries a peer without an SA again at its next round,
+ * every 10 s (evsd/main.c RECONNECT_MS). */
+#define RECONNECT_MS 10000
 
 struct client {
 	int fd;
 	uint8_t state;
-	uint64_t t0;		/* ms, when its Phase 1 began */
-	uint32_t lat;		/* ms to its first SA pair */
+	uint64_t t0;		/* ms, when its first Phase 1 began */
+	uint64_t again_at;	/* CL_WAIT: ms, its next attempt */
+	uint32_t lat;		/* ms from t0 to its first SA pair */
+	uint32_t resent;	/* datagrams equal to its previous one */
+	uint32_t attempts;	/* Phase 1 exchanges begun */
+	uint64_t last_hash;	/* of the last datagram it sent */
+};
+
+/* How attempts ended without an SA pair: the SA's state and end reason. */
+#define FAIL_KINDS 24
+struct fail_kind {
+	char what[48];
+	unsigned n;
 };
 
 struct load {
@@ -58,7 +81,10 @@ struct load {
 	unsigned next, inflight, up, failed;
 	unsigned max_inflight;
 	uint64_t timeout_ms;
+	bool reconnect;		/* -R */
 	uint64_t t_last_up;	/* ms, the last SA pair so far */
+	uint64_t t_last_start;	/* ms, the last first Phase 1 begun */
+	struct fail_kind fails[FAIL_KINDS];
 	int ep;
 	uint64_t send_errors, rx_foreign;
 	struct ike_engine *e;
@@ -72,14 +98,39 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void count_fail(struct load *l, const char *what)
+{
+	unsigned k;
+
+	for (k = 0; k < FAIL_KINDS - 1 && l->fails[k].n; k++)
+		if (!strcmp(l->fails[k].what, what))
+			break;
+	if (!l->fails[k].n)
+		snprintf(l->fails[k].what, sizeof(l->fails[k].what), "%s",
+			 k == FAIL_KINDS - 1 ? "other" : what);
+	l->fails[k].n++;
+}
+
 static void finish(struct load *l, unsigned i, enum cl_state st)
 {
 	struct client *c = &l->c[i];
+	uint64_t now = now_ms();
 
 	if (c->state != CL_RUNNING)
 		return;
 	c->state = (uint8_t)st;
 	l->inflight--;
+	if (st == CL_FAILED && l->reconnect &&
+	    now + RECONNECT_MS - c->t0 < l->timeout_ms) {
+		/* Its socket goes with the attempt: the next one binds the
+		 * same address and port again. */
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		c->state = CL_WAIT;
+		c->again_at = now + RECONNECT_MS;
+		return;
+	}
 	if (st == CL_UP) {
 		uint64_t d = now_ms() - c->t0;
 
@@ -93,16 +144,31 @@ static void finish(struct load *l, unsigned i, enum cl_state st)
 
 /* ---- the engine's side of the world ------------------------------------ */
 
+/* FNV-1a: tells a datagram sent again from a new one. */
+static uint64_t dgram_hash(const uint8_t *buf, size_t len)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t k = 0; k < len; k++)
+		h = (h ^ buf[k]) * 1099511628211ull;
+	return h;
+}
+
 static int l_send(void *arg, const struct ike_path *p, const uint8_t *buf, size_t len)
 {
 	struct load *l = arg;
 	int i = ikeload_plan_index(&l->plan, (const struct sockaddr *)&p->local);
+	uint64_t h;
 
 	/* No NAT between the generator and the gateway: no port 4500. */
 	if (i < 0 || l->c[i].fd < 0 || p->natt) {
 		l->send_errors++;
 		return -1;
 	}
+	h = dgram_hash(buf, len);
+	if (h == l->c[i].last_hash)
+		l->c[i].resent++;
+	l->c[i].last_hash = h;
 	if (sendto(l->c[i].fd, buf, len, 0, (const struct sockaddr *)&p->remote,
 		   sizeof(struct sockaddr_in)) < 0) {
 		l->send_errors++;
@@ -125,13 +191,17 @@ static void l_client_end(void *arg, struct ike_sa *sa)
 {
 	struct load *l = arg;
 	int i = ikeload_plan_index(&l->plan, (const struct sockaddr *)&sa->path.local);
+	char what[48];
 
 	if (i < 0 || l->c[i].state != CL_RUNNING)
 		return;
-	/* one line per failed client: why its exchange ended, and where */
+	/* one line per failed attempt: why its exchange ended, and where */
 	fprintf(stderr, "evs-ikeload: client %d failed after %llu ms: %s in %s\n", i,
 		(unsigned long long)(now_ms() - l->c[i].t0), evs_end_reason_name(sa->end_reason),
 		ike_state_name(sa->state));
+	snprintf(what, sizeof(what), "%s/%s", ike_state_name(sa->state),
+		 evs_end_reason_name(sa->end_reason));
+	count_fail(l, what);
 	finish(l, (unsigned)i, CL_FAILED);
 }
 
@@ -189,19 +259,37 @@ static void start_client(struct load *l, unsigned i)
 	struct sockaddr_storage local;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
 
+	uint64_t now = now_ms();
+
 	ikeload_plan_addr(&l->plan, i, &local);
+	if (c->state == CL_IDLE) {
+		c->t0 = now;
+		l->t_last_start = now;
+	}
 	c->state = CL_RUNNING;
-	c->t0 = now_ms();
+	c->attempts++;
+	c->last_hash = 0;
 	l->inflight++;
 	c->fd = open_socket(&local);
 	if (c->fd < 0 || epoll_ctl(l->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 		fprintf(stderr, "evs-ikeload: client %u: socket: %s\n", i, strerror(errno));
+		count_fail(l, "socket");
 		finish(l, i, CL_FAILED);
 		return;
 	}
-	ike_engine_set_time(l->e, c->t0);
-	if (!ike_engine_connect_to(l->e, peer, &local, &peer->server))
+	ike_engine_set_time(l->e, now);
+	if (!ike_engine_connect_to(l->e, peer, &local, &peer->server)) {
+		count_fail(l, "connect");
 		finish(l, i, CL_FAILED);
+	}
+}
+
+/* -R: the clients whose next attempt is due (the in-flight bound holds). */
+static void restart_due(struct load *l, uint64_t now)
+{
+	for (unsigned i = 0; i < l->next && l->inflight < l->max_inflight; i++)
+		if (l->c[i].state == CL_WAIT && now >= l->c[i].again_at)
+			start_client(l, i);
 }
 
 static void receive(struct load *l, unsigned i)
@@ -230,12 +318,21 @@ static void timeouts(struct load *l)
 
 	/* The engine's own retransmissions are bounded too; this bounds a
 	 * client whose gateway answers, but never to the end. */
-	for (unsigned i = 0; i < l->next; i++)
-		if (l->c[i].state == CL_RUNNING && now - l->c[i].t0 > l->timeout_ms) {
+	for (unsigned i = 0; i < l->next; i++) {
+		struct client *c = &l->c[i];
+
+		if ((c->state == CL_RUNNING || c->state == CL_WAIT) &&
+		    now - c->t0 > l->timeout_ms) {
+			if (c->state == CL_WAIT) {
+				c->state = CL_RUNNING;	/* finish() counts it */
+				l->inflight++;
+			}
 			fprintf(stderr, "evs-ikeload: client %u failed after %llu ms: no SA "
-				"pair in time\n", i, (unsigned long long)(now - l->c[i].t0));
+				"pair in time\n", i, (unsigned long long)(now - c->t0));
+			count_fail(l, "timeout");
 			finish(l, i, CL_FAILED);
 		}
+	}
 }
 
 /* ---- configuration ----------------------------------------------------- */
@@ -271,15 +368,15 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: evs-ikeload -c FILE [-p PEER] -n CLIENTS [-j INFLIGHT] [-a ADDRS]\n"
-		"                   [-b BASE] [-P PORT0] [-t TIMEOUT_S] [-H HOLD_S] [-v]\n");
+		"                   [-b BASE] [-P PORT0] [-t TIMEOUT_S] [-H HOLD_S] [-R] [-v]\n");
 	exit(2);
 }
 
 static void report(struct load *l, uint64_t t_start, uint64_t t_end)
 {
-	uint32_t *v = calloc(l->up ? l->up : 1, sizeof(*v));
-	struct ikeload_lat lat;
-	unsigned n = 0;
+	uint32_t *v = calloc(l->plan.n_clients, sizeof(*v));
+	struct ikeload_lat lat, rs;
+	unsigned n = 0, att_max = 0, again = 0;
 	double secs = (double)(t_end - t_start) / 1000.0;
 	/* The rate runs to the last SA pair: clients that failed later (after
 	 * the timeout) would dilute it with time nobody connected in. */
@@ -293,13 +390,28 @@ static void report(struct load *l, uint64_t t_start, uint64_t t_end)
 		if (l->c[i].state == CL_UP)
 			v[n++] = l->c[i].lat;
 	ikeload_latency(v, n, &lat);
+	/* Every client's datagrams sent again and attempts (the nearest-rank
+	 * figures serve for counts as well as for ms). */
+	for (unsigned i = 0; i < l->plan.n_clients; i++) {
+		v[i] = l->c[i].resent;
+		if (l->c[i].attempts > att_max)
+			att_max = l->c[i].attempts;
+		again += l->c[i].attempts > 1;
+	}
+	ikeload_latency(v, l->plan.n_clients, &rs);
 	free(v);
 	printf("ikeload clients=%u up=%u failed=%u seconds=%.3f up_seconds=%.3f rate=%.2f "
-	       "lat_median_ms=%u lat_p90_ms=%u lat_max_ms=%u send_errors=%llu\n",
+	       "lat_median_ms=%u lat_p90_ms=%u lat_max_ms=%u send_errors=%llu "
+	       "resent_median=%u resent_p90=%u resent_max=%u attempts_max=%u "
+	       "clients_again=%u start_spread_ms=%llu\n",
 	       l->plan.n_clients, l->up, l->failed, secs, up_secs,
 	       up_secs > 0 ? l->up / up_secs : 0.0, lat.median, lat.p90, lat.max,
-	       (unsigned long long)l->send_errors);
+	       (unsigned long long)l->send_errors, rs.median, rs.p90, rs.max, att_max,
+	       again, (unsigned long long)(l->t_last_start - t_start));
 	fflush(stdout);
+	for (unsigned k = 0; k < FAIL_KINDS && l->fails[k].n; k++)
+		fprintf(stderr, "evs-ikeload: attempts ended without an SA pair: %u %s\n",
+			l->fails[k].n, l->fails[k].what);
 }
 
 int main(int argc, char **argv)
@@ -321,7 +433,7 @@ int main(int argc, char **argv)
 
 	l.plan.n_addrs = 250;
 	l.plan.port0 = 10000;
-	while ((opt = getopt(argc, argv, "c:p:n:j:a:b:P:t:H:v")) != -1) {
+	while ((opt = getopt(argc, argv, "c:p:n:j:a:b:P:t:H:Rv")) != -1) {
 		switch (opt) {
 		case 'c': conf_path = optarg; break;
 		case 'p': peer_name = optarg; break;
@@ -332,6 +444,7 @@ int main(int argc, char **argv)
 		case 'P': l.plan.port0 = (uint16_t)strtoul(optarg, NULL, 10); break;
 		case 't': l.timeout_ms = strtoull(optarg, NULL, 10) * 1000; break;
 		case 'H': hold = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'R': l.reconnect = true; break;
 		case 'v': verbose = LOG_INFO; break;
 		default: usage();
 		}
@@ -403,6 +516,8 @@ int main(int argc, char **argv)
 		uint64_t now = now_ms();
 		int n, wait;
 
+		if (l.reconnect)
+			restart_due(&l, now);
 		while (l.inflight < l.max_inflight && l.next < l.plan.n_clients)
 			start_client(&l, l.next++);
 		if (!reported && l.up + l.failed == l.plan.n_clients) {

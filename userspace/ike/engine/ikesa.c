@@ -997,6 +997,14 @@ static void drop(struct ike_engine *e, const struct ike_path *p,
 	log_info("from %s: %s dropped: %s", a, what, why);
 }
 
+/* An authenticated message from the peer after Phase 1: it has our last
+ * Phase 1 message (AM3, phase1.c), which is no longer resent. */
+static void heard_from(struct ike_sa *sa)
+{
+	sa->last_rx = sa->eng->now;
+	sa->p1rx.awaiting = false;
+}
+
 /* Decrypt with iv into out and parse; iv_next gets the candidate IV. */
 static int decrypt_parse(struct ike_sa *sa, const struct ike_iv *iv,
 			 const uint8_t *buf, size_t len,
@@ -1368,7 +1376,7 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 				rx_forget(&x->rx);
 			return;
 		}
-		sa->last_rx = e->now;
+		heard_from(sa);
 		natt_update_path(sa, p);
 		break;
 	}
@@ -1385,7 +1393,7 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		if (reused)
 			log_info("%s: delete under a reused message id %08x taken", sa->name,
 				 hdr->msgid);
-		sa->last_rx = e->now;
+		heard_from(sa);
 		natt_update_path(sa, p);
 		/* One message each: nothing is kept but its id. */
 		if (fresh)
@@ -1403,7 +1411,7 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		}
 		x->iv = iv_next;
 		x->rx.awaiting = false;	/* answered */
-		sa->last_rx = e->now;
+		heard_from(sa);
 		natt_update_path(sa, p);
 		evs_session_input_cfg(sa, x, &m);
 		break;
@@ -1493,6 +1501,17 @@ static void sa_tick(struct ike_sa *sa)
 				    false);
 			return;
 		}
+		return;
+	}
+	/* Our AM3 until the peer is heard from (every flow after Phase 1
+	 * has the gateway send something: XAUTH, mode config, QM2).  When
+	 * the retransmissions run out, the gateway has no such SA (AM3
+	 * lost every time, or the SA was evicted from a full half-open
+	 * table in a reconnect storm): end it now so that the client
+	 * starts again, not after XAUTH's 90 s. */
+	if (sa->p1rx.awaiting && !rexmit_tick(sa, &sa->p1rx)) {
+		ike_sa_kill(sa, EVS_END_ERROR, "the gateway never answered our AM3", false,
+			    false);
 		return;
 	}
 	for (struct ike_xchg *x = sa->xchgs, *nx; x; x = nx) {

@@ -801,8 +801,15 @@ static int am_i_recv2(struct ike_sa *sa, const struct isakmp_msg *m,
 	}
 	natt_add_natd(sa, &b);
 	add_initial_contact(sa, &b);
-	/* Encrypted, as Cisco and strongSwan do (RFC 2409 leaves it open). */
-	if (send_p1(sa, &b, true, false) < 0)
+	/* Encrypted, as Cisco and strongSwan do (RFC 2409 leaves it open).
+	 * AM3 is the last message and nothing acknowledges it: when it is
+	 * lost (a gateway's full socket buffer in a reconnect storm), the
+	 * gateway waits in AM_R_SENT and we wait for its XAUTH until both
+	 * give up.  So it is resent on the usual back-off until the first
+	 * authenticated message from the gateway (ikesa.c), as vpnc does,
+	 * and the SA ends when they run out; a gateway that has it takes a
+	 * copy as a duplicate. */
+	if (send_p1(sa, &b, true, true) < 0)
 		return fail(f, 0, "cannot send");
 	established(sa);
 	return 0;

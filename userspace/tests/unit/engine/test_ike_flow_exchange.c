@@ -745,6 +745,90 @@ UNIT_TEST(lost_last_messages_are_recovered)
 	pair_close(&cli, &srv);
 }
 
+/* Aggressive mode's last message, AM3, is acknowledged by nothing: when
+ * it was lost (a gateway's socket buffer full in a reconnect storm) the
+ * gateway stayed in AM_R_SENT until its half-open timeout and the client
+ * waited for XAUTH in vain.  The client now resends AM3 until it hears
+ * from the gateway, and then stops. */
+UNIT_TEST(aggressive_mode_lost_am3_is_sent_again)
+{
+	struct side srv, cli;
+	struct ike_sa *c, *s;
+	uint64_t rexmits;
+
+	setup(&srv, &cli, client_aggr_conf);
+	login_user = "alice";
+	UNIT_ASSERT(connect_client(&cli));
+	UNIT_ASSERT_EQ_INT(cli.nq, 1);		/* AM1 */
+	cli.drop_next = 1;			/* AM3 */
+	pump(&cli, &srv);
+	s = only_sa(&srv);
+	UNIT_ASSERT(s && s->state == IKE_S_AM_R_SENT);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->state != IKE_S_AM_I_SENT);
+	for (int i = 0; i < 10 && srv.n_kadd == 0; i++) {
+		tick(&cli, &srv, 1100);
+		pump(&cli, &srv);
+	}
+	pump_to_ready(&cli, &srv, &c, &s);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 1);
+	assert_pair(&cli, 0, &srv, 0);
+	/* Heard from (QM2): AM3 is not resent any more. */
+	rexmits = cli.e->stats.rexmits;
+	UNIT_ASSERT(rexmits >= 1);
+	for (int i = 0; i < 5; i++) {
+		tick(&cli, &srv, 2000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(cli.e->stats.rexmits, rexmits);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.p1_failed, 0);
+	pair_close(&cli, &srv);
+
+	/* Nothing lost: AM3 stops at the gateway's first answer and is
+	 * never resent. */
+	setup(&srv, &cli, client_aggr_conf);
+	login_user = "alice";
+	UNIT_ASSERT(connect_client(&cli));
+	pump_to_ready(&cli, &srv, &c, &s);
+	for (int i = 0; i < 5; i++) {
+		tick(&cli, &srv, 2000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(cli.e->stats.rexmits, 0);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_dup, 0);
+	pair_close(&cli, &srv);
+
+	/* The gateway lost the SA (evicted from its full half-open table):
+	 * every AM3 goes nowhere.  The client ends the SA when its
+	 * retransmissions run out (the defaults: 5, 1 s doubling, 63 s),
+	 * before XAUTH would have given up (90 s), so that it starts
+	 * again. */
+	setup(&srv, &cli, client_aggr_conf);
+	login_user = "alice";
+	UNIT_ASSERT(connect_client(&cli));
+	pump(&cli, &srv);
+	pair_close(&cli, &srv);
+	setup(&srv, &cli, client_aggr_conf);
+	login_user = "alice";
+	UNIT_ASSERT(connect_client(&cli));
+	cli.drop_next = 1000;			/* AM3 and all after it */
+	pump(&cli, &srv);
+	c = only_sa(&cli);
+	UNIT_ASSERT(c && c->state != IKE_S_AM_I_SENT);
+	for (int i = 0; i < 62; i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT(only_sa(&cli) == c);
+	for (int i = 0; i < 3 && only_sa(&cli); i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT(only_sa(&cli) == NULL);
+	pair_close(&cli, &srv);
+}
+
 UNIT_TEST(retransmission_gives_up)
 {
 	struct side srv, cli;
