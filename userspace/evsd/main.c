@@ -500,19 +500,26 @@ static int natt_attach(void *arg, int fd, int family)
 {
 	struct evsd *d = arg;
 
-	if (kernel_encap_attach(d->kernel, fd) < 0) {
-		if (family != AF_INET6)
-			return -1;
-		/* IKE over IPv6 still works; NAT-T ESP over it does not */
-		log_warn("the IPv6 NAT-T socket is not attached: ESP in UDP "
-			 "over IPv6 is not decapsulated");
-	}
+	if (kernel_encap_attach(d->kernel, fd) >= 0)
+		return 1;
+	if (family != AF_INET6)
+		return -1;
+	/* IKE over IPv6 still works; NAT-T ESP over it does not */
+	log_warn("the IPv6 NAT-T socket is not attached: ESP in UDP "
+		 "over IPv6 is not decapsulated");
 	return 0;
+}
+
+static void natt_release(void *arg)
+{
+	struct evsd *d = arg;
+
+	kernel_encap_release(d->kernel);
 }
 
 static int setup(struct evsd *d, const char *ctl_path)
 {
-	const struct net_natt_hook natt_hook = { natt_attach, d };
+	const struct net_natt_hook natt_hook = { natt_attach, natt_release, d };
 	const char *dev = d->cfg.ike.device[0] ? d->cfg.ike.device : "evs0";
 	struct evs_err e;
 	sigset_t ss;

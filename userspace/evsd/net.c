@@ -58,6 +58,29 @@ static bool reuse(struct net *old, struct net_sock *s)
 	return false;
 }
 
+/* A 4500 socket: handed to evs.ko, then bound next to its stand-in
+ * (SO_REUSEPORT, net.h).  An older evs.ko's stand-in has no SO_REUSEPORT:
+ * then the port is asked back, but only by an evsd whose socket evs.ko
+ * took (a second evsd started by mistake never gets that far). */
+static int bind_natt(struct net *n, int fd, const struct sockaddr_storage *ss)
+{
+	int attached = 0;
+
+	if (n->hook) {
+		attached = n->hook->attach(n->hook->arg, fd, ss->ss_family);
+		if (attached < 0) {
+			errno = EBUSY;
+			return -1;
+		}
+	}
+	if (!bind(fd, (const struct sockaddr *)ss, ss_len(ss)))
+		return 0;
+	if (errno != EADDRINUSE || attached <= 0)
+		return -1;
+	n->hook->release(n->hook->arg);
+	return bind(fd, (const struct sockaddr *)ss, ss_len(ss));
+}
+
 static int open_one(struct net *n, struct net *old,
 		    const struct sockaddr_storage *addr, uint16_t port, bool natt,
 		    struct evs_err *err)
@@ -93,12 +116,8 @@ static int open_one(struct net *n, struct net *old,
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 	}
-	if (natt && n->hook && n->hook->attach(n->hook->arg, fd, addr->ss_family) < 0) {
-		evs_errf(err, "evs.ko refused the NAT-T socket");
-		close(fd);
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&s->bound, ss_len(&s->bound)) < 0) {
+	if (natt ? bind_natt(n, fd, &s->bound) < 0 :
+		   bind(fd, (struct sockaddr *)&s->bound, ss_len(&s->bound)) < 0) {
 		ike_addr_str((struct sockaddr *)&s->bound, a, sizeof(a));
 		evs_errf(err, "bind %s: %s", a, strerror(errno));
 		close(fd);
