@@ -298,12 +298,17 @@ static int daemon_start(struct __test_metadata *_metadata,
 }
 
 /* Child: ESP from seq on, a little at a time, until stop is readable;
- * writes how many it sent to res.
+ * writes how many it sent to res.  Its copy of the daemon's socket goes
+ * first (then says so on res): the parent's close must be the last.
  */
 static void stream(FIXTURE_DATA(encap) *self, uint32_t seq, int stop, int res)
 {
 	uint8_t esp[128];
 	uint32_t n = 0;
+
+	close(self->daemon);
+	if (write(res, "r", 1) != 1)
+		_exit(1);
 
 	while (!readable(stop, 0)) {
 		send_to_a(self->peer, esp, esp_packet(esp, seq + n));
@@ -355,6 +360,7 @@ TEST_F_TIMEOUT(encap, restart_without_gap, 180)
 	ASSERT_LE(0, pid);
 	if (!pid)
 		stream(self, seq, stop[0], res[1]);
+	ASSERT_EQ(1, read(res[0], buf, 1));
 	for (i = 0; i < 3; i++) {
 		usleep(50 * 1000);
 		close(self->daemon);
