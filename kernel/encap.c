@@ -14,14 +14,19 @@
  * local port so that evsadm-only setups (and tests) work; it lives until
  * a DETACH with EVS_A_ENCAP_STANDIN or until the namespace goes.
  *
- * When evsd closes its socket, udp_destroy_sock calls our encap_destroy,
- * which unhooks it.  That happens when evsd is killed or exits keeping its
- * sessions (a restart): the SAs stay in the kernel, so module sockets
- * stand in on the ports they use until an evsd is back, and ESP-in-UDP
- * clients lose nothing in between.  A DETACH with EVS_A_ENCAP_STANDIN
- * closes the module's sockets so that a starting evsd can bind the port:
- * evsd sends it before it binds and attaches its own.  A plain DETACH
- * unhooks evsd's sockets (a clean stop, a listen change).  All changes
+ * When evsd closes its socket, udp_destroy_sock calls our encap_destroy.
+ * That happens when evsd is killed or exits keeping its sessions (a
+ * restart): the SAs stay in the kernel, so module sockets stand in on the
+ * ports they use until an evsd is back.  There is never a moment without
+ * a socket of ours on the port: encap_destroy binds the stand-ins next to
+ * the closing socket, still hashed and hooked (SO_REUSEPORT on both), and
+ * a starting evsd attaches its socket, binds it with SO_REUSEPORT next to
+ * the stand-ins, clears SO_REUSEPORT (nobody else may join from then on)
+ * and only then sends a DETACH with EVS_A_ENCAP_STANDIN, which closes the
+ * module's sockets.  While two sockets share the port, the kernel spreads
+ * flows over them: both take ESP; IKE that lands on a stand-in is lost
+ * (the peer retransmits).  A plain DETACH unhooks evsd's sockets (a clean
+ * stop, a listen change).  All changes
  * happen under evs_encap_mutex, which may be taken inside evs_net->lock but
  * never the other way round.
  */
@@ -37,8 +42,9 @@
 #include "esp.h"
 
 #define EVS_ENCAP_MAX_KSOCKS	8
-/* The closing socket still holds its port when encap_destroy runs: the
- * stand-in tries again every jiffy, this many times at most.
+/* A stand-in that cannot be bound next to the closing daemon socket
+ * (another socket without SO_REUSEPORT, or of another uid, holds the port)
+ * tries again every jiffy, this many times at most.
  */
 #define EVS_ENCAP_STANDIN_TRIES	100
 
@@ -162,24 +168,41 @@ static void evs_encap_detach_daemon(struct evs_encap_sock *es, int f)
 	sock_put(sk);
 }
 
-/* evsd closed its socket (udp_destroy_sock, process context). */
+static bool evs_encap_standin_open(struct evs_encap_sock *es);
+
+/* evsd closed its socket (udp_destroy_sock from sk_common_release, process
+ * context, no lock of ours held).  The socket is still hashed and keeps its
+ * hook until it is unhashed right after this: the stand-ins are bound next
+ * to it (SO_REUSEPORT on both, the closer's uid) before it lets go of the
+ * port, so ESP-in-UDP always finds a socket of ours.
+ */
 static void evs_encap_destroy(struct sock *sk)
 {
-	struct evs_net *en;
+	int f = evs_fam_idx(sk->sk_family);
 	struct evs_encap_sock *es;
+	struct evs_net *en;
 
 	mutex_lock(&evs_encap_mutex);
 	en = rcu_dereference_protected(sk->sk_user_data,
 				       lockdep_is_held(&evs_encap_mutex));
 	es = en ? evs_encap_get(en, false) : NULL;
-	if (es && es->daemon[evs_fam_idx(sk->sk_family)] == sk) {
-		evs_encap_unhook(sk);
-		es->daemon[evs_fam_idx(sk->sk_family)] = NULL;
-		sock_put(sk);
-		es->standin_tries = 0;
-		schedule_delayed_work(&es->standin, 0);
-	}
+	if (es && es->daemon[f] == sk)
+		es->daemon[f] = NULL;
+	else
+		es = NULL;
 	mutex_unlock(&evs_encap_mutex);
+	if (!es)
+		return;
+	/* Dead: no one can set or read it through the socket any more. */
+	sock_set_reuseport(sk);
+	if (evs_encap_standin_open(es)) {
+		/* Someone else's socket on the port: try again a little
+		 * later (and once this one is unhashed).
+		 */
+		es->standin_tries = 0;
+		schedule_delayed_work(&es->standin, 1);
+	}
+	sock_put(sk);
 }
 
 static int evs_encap_hook(struct evs_net *en, struct socket *sock, bool daemon)
@@ -347,6 +370,10 @@ static struct socket *evs_encap_ksock_open(struct net *net, u16 family,
 	err = sock_create_kern(net, family, SOCK_DGRAM, IPPROTO_UDP, &sock);
 	if (err)
 		return ERR_PTR(err);
+	/* Shares the port with a closing daemon socket and with the next
+	 * daemon's, which binds before it sends the DETACH that closes us.
+	 */
+	sock_set_reuseport(sock->sk);
 	/* The IPv4 one, if any, keeps its port. */
 	if (family == AF_INET6)
 		err = ip6_sock_set_v6only(sock->sk) ?:
@@ -432,13 +459,11 @@ void evs_encap_sa_added(struct evs_sa *sa)
 	mutex_unlock(&evs_encap_mutex);
 }
 
-/* evsd's socket went without a DETACH: sockets of the module's own take
- * the ESP-in-UDP of every SA that uses it until an evsd attaches again.
+/* Module sockets on the port of every inbound ESP-in-UDP SA that no daemon
+ * socket serves; true while someone else's socket holds such a port.
  */
-static void evs_encap_standin_work(struct work_struct *work)
+static bool evs_encap_standin_open(struct evs_encap_sock *es)
 {
-	struct evs_encap_sock *es = container_of(to_delayed_work(work),
-						 struct evs_encap_sock, standin);
 	struct evs_net *en = es->en;
 	bool busy = false;
 	struct evs_sa *sa;
@@ -456,7 +481,17 @@ static void evs_encap_standin_work(struct work_struct *work)
 	}
 	mutex_unlock(&evs_encap_mutex);
 	mutex_unlock(&en->lock);
-	if (busy && ++es->standin_tries < EVS_ENCAP_STANDIN_TRIES)
+	return busy;
+}
+
+/* A stand-in could not be bound when evsd's socket closed. */
+static void evs_encap_standin_work(struct work_struct *work)
+{
+	struct evs_encap_sock *es = container_of(to_delayed_work(work),
+						 struct evs_encap_sock, standin);
+
+	if (evs_encap_standin_open(es) &&
+	    ++es->standin_tries < EVS_ENCAP_STANDIN_TRIES)
 		schedule_delayed_work(&es->standin, 1);
 }
 

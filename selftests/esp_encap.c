@@ -7,7 +7,11 @@
  * change, and closing the socket detaches it: a socket of the module's own
  * then stands in for it (evsd killed or restarting keeps its sessions'
  * ESP-in-UDP flowing) until a DETACH with EVS_A_ENCAP_STANDIN gives the
- * port back for the next daemon.  Datagrams are written from
+ * port back for the next daemon.  The handover leaves no gap: the stand-in
+ * is bound while the closing socket still holds the port, and a starting
+ * daemon binds next to the stand-in (SO_REUSEPORT) with its socket
+ * attached before the stand-in goes; a continuous ESP stream through
+ * three such restarts loses nothing.  Datagrams are written from
  * UDP sockets in the peer namespace; the SA uses null crypto so the test
  * can build valid ESP itself.
  */
@@ -20,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <kselftest_harness.h>
 
@@ -247,6 +252,132 @@ TEST_F_TIMEOUT(encap, nat_mapping_and_detach, 180)
 	/* Detached: datagrams are plain UDP for the socket again. */
 	send_to_a(self->peer, ike, sizeof(ike));
 	EXPECT_TRUE(readable(self->daemon, 3000));
+}
+
+/* Send ESP seq *seq and check that the SA took it: *rx is the count so far. */
+static void probe(struct __test_metadata *_metadata, FIXTURE_DATA(encap) *self,
+		  uint32_t *seq, uint64_t *rx, const char *step)
+{
+	uint8_t esp[128];
+
+	send_to_a(self->peer, esp, esp_packet(esp, (*seq)++));
+	EXPECT_EQ(++*rx, rx_packets(_metadata, self)) TH_LOG("ESP lost %s", step);
+}
+
+/* What a starting evsd does with UDP/4500: its socket attached before it is
+ * bound (no ESP reaches it as a datagram), bound next to the stand-in
+ * (SO_REUSEPORT on both), SO_REUSEPORT cleared (nobody else may bind the
+ * port from then on), the stand-in closed.  With seq, ESP is sent after
+ * each step and must get through.
+ */
+static int daemon_start(struct __test_metadata *_metadata,
+			FIXTURE_DATA(encap) *self, uint32_t *seq, uint64_t *rx)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(4500),
+	};
+	int one = 1, zero = 0, fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+		return -1;
+	EXPECT_EQ(0, attach(&self->nl, fd)) TH_LOG("%s", self->nl.err_msg);
+	if (seq)
+		probe(_metadata, self, seq, rx, "after the attach");
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		TH_LOG("bind next to the stand-in: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (seq)
+		probe(_metadata, self, seq, rx, "after the bind");
+	EXPECT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &zero, sizeof(zero)));
+	EXPECT_EQ(0, release_standin(&self->nl)) TH_LOG("no stand-in to release");
+	if (seq)
+		probe(_metadata, self, seq, rx, "after the stand-in's release");
+	return fd;
+}
+
+/* Child: ESP from seq on, a little at a time, until stop is readable;
+ * writes how many it sent to res.  Its copy of the daemon's socket goes
+ * first (then says so on res): the parent's close must be the last.
+ */
+static void stream(FIXTURE_DATA(encap) *self, uint32_t seq, int stop, int res)
+{
+	uint8_t esp[128];
+	uint32_t n = 0;
+
+	close(self->daemon);
+	if (write(res, "r", 1) != 1)
+		_exit(1);
+
+	while (!readable(stop, 0)) {
+		send_to_a(self->peer, esp, esp_packet(esp, seq + n));
+		if (++n % 8 == 0)
+			usleep(300);
+	}
+	_exit(write(res, &n, sizeof(n)) == sizeof(n) ? 0 : 1);
+}
+
+TEST_F_TIMEOUT(encap, restart_without_gap, 180)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(4500),
+	};
+	int one = 1, other, stop[2], res[2], status, i;
+	uint8_t ike[16] = {}, buf[64];
+	uint32_t seq = 1, sent = 0;
+	uint64_t rx = 0;
+	pid_t pid;
+
+	/* The daemon's socket closes (kill -9): ESP sent right after
+	 * close() returns finds the stand-in already there.
+	 */
+	close(self->daemon);
+	self->daemon = -1;
+	probe(_metadata, self, &seq, &rx, "right after the daemon's socket closed");
+	self->daemon = daemon_start(_metadata, self, &seq, &rx);
+	ASSERT_LE(0, self->daemon);
+	send_to_a(self->peer, ike, sizeof(ike));
+	EXPECT_TRUE(readable(self->daemon, 3000)) TH_LOG("IKE missed the new socket");
+	EXPECT_LT(0, recv(self->daemon, buf, sizeof(buf), 0));
+
+	/* A second daemon started by mistake takes nothing from this one. */
+	other = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, other);
+	setsockopt(other, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	setsockopt(other, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	EXPECT_EQ(-EBUSY, attach(&self->nl, other));
+	EXPECT_EQ(-1, bind(other, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(EADDRINUSE, errno);
+	EXPECT_EQ(-ENOENT, release_standin(&self->nl));
+	close(other);
+	probe(_metadata, self, &seq, &rx, "after a second daemon tried");
+
+	/* A continuous stream through three restarts: nothing lost. */
+	ASSERT_EQ(0, pipe(stop));
+	ASSERT_EQ(0, pipe(res));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		stream(self, seq, stop[0], res[1]);
+	ASSERT_EQ(1, read(res[0], buf, 1));
+	for (i = 0; i < 3; i++) {
+		usleep(50 * 1000);
+		close(self->daemon);
+		self->daemon = -1;
+		usleep(20 * 1000);	/* the next evsd starting */
+		self->daemon = daemon_start(_metadata, self, NULL, NULL);
+		EXPECT_LE(0, self->daemon);
+		if (self->daemon < 0)
+			break;
+	}
+	usleep(50 * 1000);
+	ASSERT_EQ(1, write(stop[1], "x", 1));
+	ASSERT_EQ((ssize_t)sizeof(sent), read(res[0], &sent, sizeof(sent)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	TH_LOG("%u ESP packets sent through 3 restarts", sent);
+	EXPECT_LT(100, sent) TH_LOG("the stream was too thin to show a gap");
+	EXPECT_EQ(rx + sent, rx_packets(_metadata, self));
 }
 
 TEST_HARNESS_MAIN

@@ -495,12 +495,34 @@ static int adopt_or_remove_leftovers(struct evsd *d)
 	return 0;
 }
 
+/* net_natt_hook: a new 4500 socket to evs.ko, before it is bound. */
+static int natt_attach(void *arg, int fd, int family)
+{
+	struct evsd *d = arg;
+
+	if (kernel_encap_attach(d->kernel, fd) >= 0)
+		return 1;
+	if (family != AF_INET6)
+		return -1;
+	/* IKE over IPv6 still works; NAT-T ESP over it does not */
+	log_warn("the IPv6 NAT-T socket is not attached: ESP in UDP "
+		 "over IPv6 is not decapsulated");
+	return 0;
+}
+
+static void natt_release(void *arg)
+{
+	struct evsd *d = arg;
+
+	kernel_encap_release(d->kernel);
+}
+
 static int setup(struct evsd *d, const char *ctl_path)
 {
+	const struct net_natt_hook natt_hook = { natt_attach, natt_release, d };
 	const char *dev = d->cfg.ike.device[0] ? d->cfg.ike.device : "evs0";
 	struct evs_err e;
 	sigset_t ss;
-	int fd;
 
 	if (device_ensure(dev) < 0)
 		return -1;
@@ -522,21 +544,13 @@ static int setup(struct evsd *d, const char *ctl_path)
 			return -1;
 		}
 	}
-	/* A killed or restarted evsd's ESP-in-UDP went on through evs.ko's
-	 * stand-in sockets; they give the port back for ours. */
-	kernel_encap_release(d->kernel);
-	if (net_open(&d->net, &d->cfg.ike, &e) < 0) {
+	/* Our 4500 sockets are attached before they are bound, next to
+	 * evs.ko's stand-ins (net.h); only then do those go. */
+	if (net_open(&d->net, &d->cfg.ike, &natt_hook, &e) < 0) {
 		log_err("%s", e.msg);
 		return -1;
 	}
-	for (unsigned i = 0; (fd = net_natt_fd(&d->net, i)) >= 0; i++)
-		if (kernel_encap_attach(d->kernel, fd) < 0) {
-			if (net_natt_family(&d->net, i) != AF_INET6)
-				return -1;
-			/* IKE over IPv6 still works; NAT-T ESP over it does not */
-			log_warn("the IPv6 NAT-T socket is not attached: ESP in UDP "
-				 "over IPv6 is not decapsulated");
-		}
+	kernel_encap_release(d->kernel);
 	if (d->role == EVS_ROLE_CLIENT) {
 		d->host = client_host_new(NULL);
 		if (!d->host)

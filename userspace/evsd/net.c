@@ -58,12 +58,35 @@ static bool reuse(struct net *old, struct net_sock *s)
 	return false;
 }
 
+/* A 4500 socket: handed to evs.ko, then bound next to its stand-in
+ * (SO_REUSEPORT, net.h).  An older evs.ko's stand-in has no SO_REUSEPORT:
+ * then the port is asked back, but only by an evsd whose socket evs.ko
+ * took (a second evsd started by mistake never gets that far). */
+static int bind_natt(struct net *n, int fd, const struct sockaddr_storage *ss)
+{
+	int attached = 0;
+
+	if (n->hook) {
+		attached = n->hook->attach(n->hook->arg, fd, ss->ss_family);
+		if (attached < 0) {
+			errno = EBUSY;
+			return -1;
+		}
+	}
+	if (!bind(fd, (const struct sockaddr *)ss, ss_len(ss)))
+		return 0;
+	if (errno != EADDRINUSE || attached <= 0)
+		return -1;
+	n->hook->release(n->hook->arg);
+	return bind(fd, (const struct sockaddr *)ss, ss_len(ss));
+}
+
 static int open_one(struct net *n, struct net *old,
 		    const struct sockaddr_storage *addr, uint16_t port, bool natt,
 		    struct evs_err *err)
 {
 	struct net_sock *s = &n->s[n->n];
-	int one = 1, rcvbuf = NET_RCVBUF, fd;
+	int one = 1, zero = 0, rcvbuf = NET_RCVBUF, fd;
 	char a[64];
 
 	if (n->n >= NET_MAX_SOCKS) {
@@ -82,7 +105,10 @@ static int open_one(struct net *n, struct net *old,
 		evs_errf(err, "socket: %s", strerror(errno));
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (!natt)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	else
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	/* past rmem_max with CAP_NET_ADMIN (evsd has it), else up to it */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
@@ -93,12 +119,15 @@ static int open_one(struct net *n, struct net *old,
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 	}
-	if (bind(fd, (struct sockaddr *)&s->bound, ss_len(&s->bound)) < 0) {
+	if (natt ? bind_natt(n, fd, &s->bound) < 0 :
+		   bind(fd, (struct sockaddr *)&s->bound, ss_len(&s->bound)) < 0) {
 		ike_addr_str((struct sockaddr *)&s->bound, a, sizeof(a));
 		evs_errf(err, "bind %s: %s", a, strerror(errno));
 		close(fd);
 		return -1;
 	}
+	if (natt)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &zero, sizeof(zero));
 	s->fd = fd;
 	s->natt = natt;
 	n->n++;
@@ -171,7 +200,7 @@ static int open_wildcard(struct net *n, struct net *old,
 
 /* The sockets for ike into n, taking over those of old that fit. */
 static int net_build(struct net *n, struct net *old, const struct ike_config *ike,
-		     struct evs_err *err)
+		     const struct net_natt_hook *hook, struct evs_err *err)
 {
 	uint16_t port = ike->port ? ike->port : 500;
 	uint16_t nport = ike->natt_port ? ike->natt_port : 4500;
@@ -180,6 +209,7 @@ static int net_build(struct net *n, struct net *old, const struct ike_config *ik
 	unsigned n_v4 = 0, n_v6 = 0;
 
 	memset(n, 0, sizeof(*n));
+	n->hook = hook;
 	memset(&any, 0, sizeof(any));
 	any.ss_family = AF_INET;
 	memset(&any6, 0, sizeof(any6));
@@ -240,12 +270,23 @@ fail:
 	return -1;
 }
 
-int net_open(struct net *n, const struct ike_config *ike, struct evs_err *err)
+int net_open(struct net *n, const struct ike_config *ike,
+	     const struct net_natt_hook *hook, struct evs_err *err)
 {
-	if (net_build(n, NULL, ike, err) < 0)
+	int rc = net_build(n, NULL, ike, hook, err);
+
+	n->hook = NULL;
+	if (rc < 0)
 		return -1;
 	dump_open(n);
 	return 0;
+}
+
+static void natt_reuseport(const struct net *n, int on)
+{
+	for (unsigned i = 0; i < n->n; i++)
+		if (n->s[i].natt && n->s[i].fd >= 0)
+			setsockopt(n->s[i].fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
 }
 
 int net_update(struct net *n, const struct ike_config *ike, struct net *gone,
@@ -253,12 +294,19 @@ int net_update(struct net *n, const struct ike_config *ike, struct net *gone,
 {
 	struct net *nn = calloc(1, sizeof(*nn));
 	unsigned k = 0;
+	int rc;
 
 	if (!nn) {
 		evs_errf(err, "out of memory");
 		return -1;
 	}
-	if (net_build(nn, n, ike, err) < 0) {
+	/* A new 4500 socket may overlap one of ours (a wildcard replacing
+	 * an address): ours let it bind for the time of the build. */
+	natt_reuseport(n, 1);
+	rc = net_build(nn, n, ike, NULL, err);
+	natt_reuseport(n, 0);
+	natt_reuseport(nn, 0);		/* those taken over from n */
+	if (rc < 0) {
 		free(nn);
 		return -1;
 	}

@@ -10,6 +10,13 @@
  * datagrams to other addresses are dropped.  Wildcard sockets use
  * IP_PKTINFO / IPV6_PKTINFO so answers leave from the address they came
  * to.  IPv6 sockets are IPV6_V6ONLY.
+ *
+ * A 4500 socket is handed to evs.ko before it is bound (no ESP reaches us
+ * as a datagram) and bound with SO_REUSEPORT: next to the socket evs.ko
+ * holds on the port while no evsd runs (kernel/encap.c, a restart), whose
+ * ESP-in-UDP thus never finds the port closed.  SO_REUSEPORT is cleared
+ * once bound, and 4500 has no SO_REUSEADDR: no other socket may bind the
+ * port while we hold it (a second evsd started by mistake).
  */
 #ifndef EVSD_NET_H
 #define EVSD_NET_H
@@ -38,8 +45,18 @@ struct net_sock {
 	struct sockaddr_storage bound;
 };
 
+/* attach: called for a new 4500 socket before it is bound; 1 attached,
+ * 0 not attached but go on, < 0 fails the open.  release: the port is held by a socket without SO_REUSEPORT
+ * (an older evs.ko's stand-in): ask for it back, the bind is tried again. */
+struct net_natt_hook {
+	int (*attach)(void *arg, int fd, int family);
+	void (*release)(void *arg);
+	void *arg;
+};
+
 struct net {
 	unsigned n;
+	const struct net_natt_hook *hook;	/* while net_open runs */
 	struct net_sock s[NET_MAX_SOCKS];
 	uint64_t rx_esp_leak;		/* ESP seen by us: not attached */
 	uint64_t rx_keepalive;
@@ -52,9 +69,11 @@ struct net {
 	uint8_t rx_buf[65536];		/* the datagram being read */
 };
 
-/* Open and bind the sockets for cfg (listen addresses, ports).  On error
- * -1 with a reason in err. */
-int net_open(struct net *n, const struct ike_config *ike, struct evs_err *err);
+/* Open and bind the sockets for cfg (listen addresses, ports), passing
+ * each 4500 socket to hook (may be NULL) before it is bound.  On error -1
+ * with a reason in err. */
+int net_open(struct net *n, const struct ike_config *ike,
+	     const struct net_natt_hook *hook, struct evs_err *err);
 void net_close(struct net *n);
 /* Reload: the sockets for ike's listen addresses and ports, keeping those
  * n has already (same address, port and use); the ones no longer wanted

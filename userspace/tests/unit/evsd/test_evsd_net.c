@@ -50,7 +50,7 @@ static int open_for(const char *listens, uint16_t port, struct evsd_config *cfg,
 	snprintf(text, sizeof(text), "%sports %u %u\n", listens, port, port + 1);
 	if (load_conf(text, cfg) < 0)
 		return -1;
-	if (net_open(n, &cfg->ike, &err) < 0) {
+	if (net_open(n, &cfg->ike, NULL, &err) < 0) {
 		fprintf(stderr, "# net_open: %s\n", err.msg);
 		evsd_config_free(cfg);
 		return -1;
@@ -271,7 +271,7 @@ UNIT_TEST(bind_failure_names_the_address)
 			      &cfg) == 0);
 	cfg.ike.port = port;
 	cfg.ike.natt_port = (uint16_t)(port + 1);
-	UNIT_ASSERT(net_open(&n, &cfg.ike, &err) < 0);
+	UNIT_ASSERT(net_open(&n, &cfg.ike, NULL, &err) < 0);
 	UNIT_ASSERT(strstr(err.msg, "203.0.113.254") != NULL);
 	UNIT_ASSERT_EQ_INT(n.n, 0);
 	evsd_config_free(&cfg);

@@ -51,7 +51,7 @@ static void daemon_up(struct evsd *d, const char *path)
 	d->role = EVS_ROLE_SERVER;
 	if (evsd_config_load(path, &d->cfg, &err) < 0)
 		UNIT_FAIL("%s", err.msg);
-	if (net_open(&d->net, &d->cfg.ike, &err) < 0)
+	if (net_open(&d->net, &d->cfg.ike, NULL, &err) < 0)
 		UNIT_FAIL("%s", err.msg);
 }
 
