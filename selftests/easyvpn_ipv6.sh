@@ -60,13 +60,20 @@ ezv_sw_conf 2001:db8:1::2 2001:db8:1::1 "0.0.0.0, ::" \
 				esp_proposals = aes256-sha1
 			}"
 ezv_sw_start
-if sw_ctl --initiate --child lan --timeout 120 >"$sw/initiate.log" 2>&1 &&
-	sw_ctl --initiate --child lan6 --timeout 120 >>"$sw/initiate.log" 2>&1; then
-	tap_ok "strongSwan connects over IPv6: aggressive PSK + XAUTH + mode config + Phase 2"
-else
-	tap_fail "strongSwan connects over IPv6: aggressive PSK + XAUTH + mode config + Phase 2"
-	tail -n 40 "$sw/initiate.log" | tap_diag
-fi
+# sw_up LABEL LOG: charon brings up both children (one per family)
+sw_up() {
+	if sw_ctl --initiate --child lan --timeout 120 >"$2" 2>&1 &&
+		sw_ctl --initiate --child lan6 --timeout 120 >>"$2" 2>&1; then
+		tap_ok "$1"
+	else
+		tap_fail "$1"
+		tail -n 40 "$2" | tap_diag
+	fi
+}
+t0=$(date +%s)
+sw_up "strongSwan connects over IPv6: aggressive PSK + XAUTH + mode config + Phase 2" \
+	"$sw/initiate.log"
+tap_diag "connected in $(($(date +%s) - t0)) s"
 vip=$(ip -n "$cli" -o -4 addr show | grep -o '10\.77\.0\.[0-9]*' | head -1)
 vip6=$(ip -n "$cli" -o -6 addr show | grep -o '2001:db8:77::1:[0-9a-f]*' | head -1)
 case $vip in
@@ -81,6 +88,13 @@ tap_check "two connections on the gateway: one quick mode per family" \
 	test "$(grep -c 'rri: route' "$IKE_TMP/server.log")" -ge 2
 rri6() { timeout 5 ip -n "$srv" -6 route show "$1/128" 2>/dev/null | grep -q 'dev evs0'; }
 ndp6() { timeout 5 ip -n "$srv" -6 neigh show proxy 2>/dev/null | grep -q "^$1 dev lan0"; }
+# wait_gone: until $vip's and $vip6's routes and proxy NDP entry are gone
+wait_gone() {
+	for _ in $(seq 100); do
+		rri6 "$vip6" || ndp6 "$vip6" || ezv_rri_route "$srv" "$vip" || break
+		sleep 0.2
+	done
+}
 for _ in $(seq 100); do
 	ezv_rri_route "$srv" "$vip" && rri6 "$vip6" && break
 	sleep 0.2
@@ -109,10 +123,7 @@ pool6() {
 tap_check "evsadm session show address $vip6: alice's session, both addresses" session6
 tap_check "evsadm pool show: the IPv6 pool, one address used" pool6
 tap_check "strongSwan terminates" sw_ctl --terminate --ike evs --timeout 30
-for _ in $(seq 100); do
-	rri6 "$vip6" || ndp6 "$vip6" || ezv_rri_route "$srv" "$vip" || break
-	sleep 0.2
-done
+wait_gone
 tap_check_fails "IPv4 RRI route gone" ezv_rri_route "$srv" "$vip"
 tap_check_fails "IPv6 RRI route gone" rri6 "$vip6"
 tap_check_fails "proxy NDP entry gone" ndp6 "$vip6"
@@ -130,14 +141,10 @@ EZV_SW_USER=bob EZV_SW_PASSWORD='bob pw 1' EZV_SW_LINE="pull = no" \
 				remote_ts = 2001:db8:77::/64
 				esp_proposals = aes256-sha1
 			}"
+t0=$(date +%s)
 sw_ctl --load-all --file "$sw/swanctl.conf" >"$sw/load2.out" 2>&1
-if sw_ctl --initiate --child lan --timeout 120 >"$sw/initiate2.log" 2>&1 &&
-	sw_ctl --initiate --child lan6 --timeout 120 >>"$sw/initiate2.log" 2>&1; then
-	tap_ok "push: strongSwan (pull = no) connects with both families"
-else
-	tap_fail "push: strongSwan (pull = no) connects with both families"
-	tail -n 40 "$sw/initiate2.log" | tap_diag
-fi
+sw_up "push: strongSwan (pull = no) connects with both families" "$sw/initiate2.log"
+tap_diag "push: connected in $(($(date +%s) - t0)) s"
 tap_check "push: the SET carried both addresses" \
 	grep -q "modecfg: pushed (SET) for \"bob\" .*address 10\.77\.0\.[0-9]*/[0-9]*.*address $vip6/128" \
 	"$IKE_TMP/server.log"
@@ -161,11 +168,9 @@ for _ in $(seq 100); do
 done
 tap_check "push: RRI routes $vip/32 and $vip6/128, proxy NDP for $vip6" push_rri
 tap_check "push: ping a LAN host over IPv4 and over IPv6" push_ping
+tap_diag "push: connected, checked in $(($(date +%s) - t0)) s"
 tap_check "push: strongSwan terminates" sw_ctl --terminate --ike evs --timeout 30
-for _ in $(seq 100); do
-	rri6 "$vip6" || ndp6 "$vip6" || ezv_rri_route "$srv" "$vip" || break
-	sleep 0.2
-done
+wait_gone
 push_gone() {
 	! ezv_rri_route "$srv" "$vip" && ! rri6 "$vip6" && ! ndp6 "$vip6" &&
 		grep -q "IPv6 address $vip6/128 of \"bob\" returned to pool \"sales6\"" \
