@@ -1223,6 +1223,26 @@ UNIT_TEST(push_mode_pushes_an_ipv6_address_kept_only_when_taken)
 			   0);
 	UNIT_ASSERT_EQ_INT(leases6(), 1);
 	UNIT_ASSERT_EQ_INT(claim_to(&s1, a6, 128, "2001:db8:77::", 64, &why), 0);
+	/* a second record holding the same address is not adopted and
+	 * leaves the ledger as it was */
+	{
+		struct evs_session s2, c2;
+
+		UNIT_ASSERT_EQ_INT(restore_on(&s2, &c2, "olga", "olgapw", "198.51.100.17",
+					      record, &why), -1);
+		UNIT_ASSERT(strstr(why.msg, "address in use by another connection"));
+		end_session(&s2);
+		UNIT_ASSERT_EQ_INT(leases6(), 1);
+		UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
+	}
+	end_session(&s1);
+	UNIT_ASSERT_EQ_INT(leases6(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	/* an address outside every IPv6 pool: refused, nothing held */
+	memcpy(strstr(record, a6), "2001:db8:98::", 13);
+	UNIT_ASSERT_EQ_INT(restore_on(&s1, &c1, "olga", "olgapw", "198.51.100.7", record, &why),
+			   -1);
+	UNIT_ASSERT(strstr(why.msg, "easyvpn: IPv6 address 2001:db8:98::"));
 	end_session(&s1);
 	UNIT_ASSERT_EQ_INT(leases6(), 0);
 	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
