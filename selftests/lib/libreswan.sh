@@ -44,7 +44,8 @@ CONF
 
 # ls_conf USER PASSWORD [LINE...]: connection "corp" from 198.51.100.2 to
 # the gateway's 198.51.100.1 (aggressive PSK as @[sales], XAUTH as USER,
-# mode config pull), each LINE added to it; and its secrets.
+# mode config pull; LS_MODECFGPULL=no: push), each LINE added to it; and
+# its secrets.
 ls_conf() {
 	local user=$1 pass=$2 line
 	shift 2
@@ -59,7 +60,7 @@ ls_conf() {
 	leftmodecfgclient=yes
 	# pluto's default updown is "ipsec _updown", which finds strongSwan's
 	leftupdown=/usr/libexec/ipsec/_updown
-	modecfgpull=yes
+	modecfgpull=${LS_MODECFGPULL:-yes}
 	right=198.51.100.1
 	rightxauthserver=yes
 	rightmodecfgserver=yes

@@ -278,10 +278,17 @@ void ezv_xauth_expire(struct ezv_sess *x, uint64_t now);
 
 /* Choose and hold x's inner address (x->eff decided); -1 with why. */
 int ezv_lease_address(struct ezv_sess *x, struct evs_err *why);
-/* The client asked for an IPv6 address: a /128 of the group's IPv6 pool
- * (once per session; 0 also when the group has none, -1 with why when
- * the pool is exhausted). */
+/* The client asked for an IPv6 address (pull), or the gateway pushes one:
+ * a /128 of the group's IPv6 pool (once per session; 0 also when the
+ * group has none, -1 with why when the pool is exhausted). */
 int ezv_lease_address6(struct ezv_sess *x, struct evs_err *why);
+/* x's IPv6 address goes back to its pool (a pushed one the client did not
+ * take; the session's end).  Nothing when x holds none. */
+void ezv_lease_release6(struct ezv_sess *x);
+/* A restored session's saved IPv6 address, held again for it: 0, or -1
+ * with why (taken, or outside the running configuration's pools). */
+int ezv_lease6_again(struct ezv_sess *x, const struct evs_prefix *addr6,
+		     struct evs_err *why);
 /* The session ends: its address goes back (to a session it was taken
  * over from, or to its pool), its claims go. */
 void ezv_lease_release(struct ezv_sess *x);

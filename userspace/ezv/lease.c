@@ -234,6 +234,24 @@ int ezv_lease_address(struct ezv_sess *x, struct evs_err *why)
 	return 0;
 }
 
+int ezv_lease6_again(struct ezv_sess *x, const struct evs_prefix *addr6,
+		     struct evs_err *why)
+{
+	char a[EVS_PREFIX_STRLEN];
+	int r;
+
+	if (!x->eff.pool6[0] || !pool6_exists(x->z->cfg->pools6, x->eff.pool6))
+		return evs_errf(why, "easyvpn: IPv6 address %s: the group has no IPv6 pool",
+				evs_prefix_str(addr6, a, sizeof(a)));
+	r = pool6_take(x->z->cfg->pools6, addr6, x->id);
+	if (r != POOL_OK)
+		return evs_errf(why, "easyvpn: IPv6 address %s: %s",
+				evs_prefix_str(addr6, a, sizeof(a)), pool_result_str(r));
+	x->addr6 = *addr6;
+	x->have_addr6 = true;
+	return 0;
+}
+
 /* This session took its address over from an older one of the same
  * client that still lives (the new Phase 1 died first): give it back
  * rather than free an address in use. */
@@ -281,7 +299,7 @@ int ezv_lease_address6(struct ezv_sess *x, struct evs_err *why)
 	return 0;
 }
 
-static void release6(struct ezv_sess *x)
+void ezv_lease_release6(struct ezv_sess *x)
 {
 	char a[EVS_PREFIX_STRLEN];
 
@@ -298,7 +316,7 @@ void ezv_lease_release(struct ezv_sess *x)
 {
 	char a[16];
 
-	release6(x);
+	ezv_lease_release6(x);
 	if (x->addr)
 		hand_back_address(x);
 	if (x->addr && pool_release_owner(x->z->cfg->pools, x->id)) {

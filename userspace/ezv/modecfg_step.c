@@ -92,6 +92,50 @@ static void server_offer(const struct ezv_sess *x, struct modecfg *offer)
 	}
 }
 
+/* Push: a group with an IPv6 pool pushes a /128 of it beside the IPv4
+ * address, leased as a pull client's; the IPv6 IDci is bound when the
+ * client says it took it (settle_addr6).  The client may not want one,
+ * so an exhausted IPv6 pool costs it only the IPv6 address when it has an
+ * IPv4 one. */
+static int push_lease6(struct ezv_sess *x)
+{
+	struct evs_err why;
+
+	if (!ezv_lease_address6(x, &why))
+		return 0;
+	log_warn("%s: modecfg: no IPv6 address for \"%s\": %s%s", evs_session_name(x->s),
+		 x->user, why.msg, x->addr ? "; pushing IPv4 only" : "");
+	if (x->addr)
+		return 0;
+	x->z->st.refused[EZV_REFUSE_NO_ADDRESS]++;
+	return -1;
+}
+
+/* Did the client take its IPv6 address?  Its ACK of the SET names, with
+ * empty values, the attributes it took (the mode-config draft; strongSwan
+ * ACKs INTERNAL_IP6_ADDRESS for a pushed address it installs, libreswan
+ * and other IPv4-only clients leave it out, an empty ACK takes nothing);
+ * a client that sends a REQUEST instead (pull, or evsd's client against a
+ * push gateway) asks for it or not.  Taken: it binds the IPv6 IDci.  A
+ * pushed address not taken goes back to the pool: no lease held by a
+ * client that does not use it. */
+static void settle_addr6(struct ezv_sess *x, bool took, const char *msg)
+{
+	char a[EVS_PREFIX_STRLEN];
+
+	if (!x->have_addr6)
+		return;
+	if (took) {
+		evs_session_set_inner(x->s, &x->addr6);
+		evs_session_changed(x->s);
+		return;
+	}
+	log_notice("%s: modecfg: \"%s\" did not take IPv6 address %s (not in its %s)",
+		   evs_session_name(x->s), x->user,
+		   evs_prefix_str(&x->addr6, a, sizeof(a)), msg);
+	ezv_lease_release6(x);
+}
+
 static int modecfg_begin_client(struct ezv *z, struct evs_session *s, void **state)
 {
 	struct ezv_sess *x = ezv_sess_get(z, s);
@@ -183,6 +227,8 @@ static int modecfg_begin(struct evs_session *s, void *arg, void **state)
 		struct modecfg offer;
 		struct isakmp_buf b;
 
+		if (push_lease6(x))
+			return EVS_STEP_FAIL;
 		server_offer(x, &offer);
 		isakmp_buf_init(&b);
 		modecfg_encode_values(&b, &offer);
@@ -206,6 +252,7 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 			return EVS_CFG_BAD;
 		log_info("%s: modecfg: the client acknowledged the SET", evs_session_name(x->s));
 		if (x->modecfg_active) {
+			settle_addr6(x, in->requested & MCF_BIT(MCF_IP6_ADDRESS), "ACK");
 			x->modecfg_active = false;
 			evs_session_step_done(x->s, true, NULL);
 		}
@@ -228,9 +275,9 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 		return EVS_CFG_TAKEN;
 	}
 	if ((in->requested & MCF_BIT(MCF_IP6_ADDRESS)) && !x->have_addr6) {
-		/* an IPv6 address only for a client that asks (strongSwan
-		 * with vips ::); none in the pool ends the session as the
-		 * IPv4 pool does */
+		/* pull: an IPv6 address only for a client that asks
+		 * (strongSwan with vips ::); none in the pool ends the
+		 * session as the IPv4 pool does */
 		struct evs_err why;
 
 		if (ezv_lease_address6(x, &why)) {
@@ -243,11 +290,9 @@ static int modecfg_recv_server(struct ezv_sess *x, uint32_t msgid,
 			}
 			return EVS_CFG_TAKEN;
 		}
-		if (x->have_addr6) {
-			evs_session_set_inner(x->s, &x->addr6);
-			evs_session_changed(x->s);
-		}
 	}
+	if (x->modecfg_active || (in->requested & MCF_BIT(MCF_IP6_ADDRESS)))
+		settle_addr6(x, in->requested & MCF_BIT(MCF_IP6_ADDRESS), "REQUEST");
 	server_offer(x, &offer);
 	modecfg_answer(&offer, in, "evs " EVS_VERSION, &reply);
 	isakmp_buf_init(&b);
@@ -340,10 +385,19 @@ static void client_apply(struct ezv_sess *x, const struct modecfg *in)
 }
 
 static int modecfg_recv_client(struct ezv_sess *x, uint32_t msgid,
-			       const struct isakmp_cfg *cfg, const struct modecfg *in)
+			       const struct isakmp_cfg *cfg, struct modecfg *in)
 {
 	if (cfg->type == ISAKMP_CFG_SET) {
+		const struct ike_peer *p = ezv_client_peer(x->z, x->s);
 		struct isakmp_buf b;
+
+		/* `ipv6 off`: a pushed IPv6 address (and its DNS and networks)
+		 * is not taken, so not ACKed, as it would not be asked for */
+		if (p && p->ipv6_off) {
+			in->has &= ~(MCF_BIT(MCF_IP6_ADDRESS) | MCF_BIT(MCF_IP6_DNS) |
+				     MCF_BIT(MCF_IP6_SUBNET));
+			in->n_dns6 = in->n_subnet6 = 0;
+		}
 
 		isakmp_buf_init(&b);
 		modecfg_encode_types(&b, in->has, NULL);

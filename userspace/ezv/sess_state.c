@@ -2,7 +2,7 @@
 /*
  * An Easy VPN gateway session as JSON and back, for a restarted evsd
  * (Documentation/restart.md): who logged in, the group, the address and
- * its pool, accounting (session id, start, next interim) and the counter
+ * its pool, the IPv6 address, accounting (session id, start, next interim) and the counter
  * baseline.  The xauth step carries the record (save/restore); the
  * modecfg step takes its reference to the restored session.  What the
  * configuration decides (the merged group and user settings) is not
@@ -47,6 +47,11 @@ struct json_object *ezv_sess_save(const struct ezv_sess *x)
 	put_u64(o, "addr", x->addr);
 	put_u64(o, "mask", x->mask);
 	put_str(o, "pool", x->pool);
+	if (x->have_addr6) {
+		char a6[EVS_PREFIX_STRLEN];
+
+		put_str(o, "addr6", evs_prefix_str(&x->addr6, a6, sizeof(a6)));
+	}
 	put_u64(o, "start_ms", x->start_ms);
 	put_str(o, "login", x->login.source == AAA_SRC_RADIUS ? "radius" : "local");
 	if (x->login.source == AAA_SRC_RADIUS && x->login.class_len) {
@@ -247,6 +252,23 @@ static int lease_again(struct ezv_sess *x, struct evs_err *why)
 	return 0;
 }
 
+/* The IPv6 address the session held (pulled or pushed and taken), held
+ * again; absent (none, or a record of an evsd before IPv6 leases were
+ * kept): none. */
+static int lease6_again(struct ezv_sess *x, struct json_object *o, struct evs_err *why)
+{
+	struct json_object *j;
+	struct evs_prefix a6;
+
+	if (!json_object_object_get_ex(o, "addr6", &j))
+		return 0;
+	if (!json_object_is_type(j, json_type_string) ||
+	    !prefix_parse(json_object_get_string(j), &a6) || a6.family != AF_INET6 ||
+	    a6.plen != 128)
+		return evs_errf(why, "easyvpn: bad \"addr6\"");
+	return ezv_lease6_again(x, &a6, why);
+}
+
 static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *why)
 {
 	struct ezv *z = x->z;
@@ -310,8 +332,12 @@ static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *
 		return evs_errf(why, "out of memory");
 	if (x->pool[0] && !pool_exists(z->cfg->pools, x->pool))
 		return evs_errf(why, "easyvpn: pool \"%s\" is not configured", x->pool);
-	if (load_claims(x, o, why) < 0 || lease_again(x, why) < 0) {
+	if (load_claims(x, o, why) < 0 || lease6_again(x, o, why) < 0 ||
+	    lease_again(x, why) < 0) {
 		ezv_claims_drop(x);	/* the xauth step's end() does not */
+		if (x->have_addr6)	/* nor this: it was not given out */
+			pool6_release(z->cfg->pools6, &x->addr6, x->id);
+		x->have_addr6 = false;
 		return -1;
 	}
 	ezv_sess_set_addr(x, x->addr);

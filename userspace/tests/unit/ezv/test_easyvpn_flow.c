@@ -147,13 +147,20 @@ void evs_session_step_done(struct evs_session *s, bool ok, const char *why)
 	run_steps(s);
 }
 
+/* The client sends no REQUEST: a push-mode client (strongSwan's `pull =
+ * no`) waits for the gateway's SET and ACKs it. */
+static bool push_client;
+
 uint32_t evs_session_send_cfg(struct evs_session *s, uint32_t msgid, uint8_t type,
 			      uint16_t ident, const uint8_t *attrs, size_t len,
 			      bool expect_reply)
 {
-	struct fake_msg *m = calloc(1, sizeof(*m)), **pp;
+	struct fake_msg *m, **pp;
 
 	(void)expect_reply;
+	if (push_client && s->role == EVS_ROLE_CLIENT && type == ISAKMP_CFG_REQUEST)
+		return next_msgid++;
+	m = calloc(1, sizeof(*m));
 	m->to = s->peer;
 	m->msgid = msgid ? msgid : next_msgid++;
 	m->type = type;
@@ -1148,6 +1155,131 @@ UNIT_TEST(network_extension_claims_survive_a_restart)
 	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.0", 24, &why), 0);
 	disconnect();
 	free(record);
+	teardown();
+}
+
+static void count_in_use6(const struct pool6_info *pi, void *arg)
+{
+	*(unsigned *)arg += pi->in_use;
+}
+
+static unsigned leases6(void)
+{
+	unsigned n = 0;
+
+	ezv_pool6_walk(ezv, count_in_use6, &n);
+	return n;
+}
+
+/* Push mode (`modecfg push`) with an IPv6 pool: the SET carries an
+ * IPv6 /128 beside the IPv4 address.  A push client that takes it ACKs
+ * it (as strongSwan): the gateway binds its IPv6 IDci to it, the lease is
+ * in the session record and held again when the record is adopted (a
+ * restart, an HA takeover).  One that does not (evsd's client with `ipv6
+ * off`, as libreswan) ACKs without it: the address goes back to the pool
+ * at once and no IPv6 IDci is accepted.  evsd's client sends a REQUEST
+ * even to a push gateway: the REQUEST decides the same way.  A push group
+ * without IPv6 pushes as before. */
+UNIT_TEST(push_mode_pushes_an_ipv6_address_kept_only_when_taken)
+{
+	unsigned x;
+	struct evs_session s1, c1;
+	struct evs_err why;
+	struct json_object *o, *j;
+	char a6[INET6_ADDRSTRLEN], *record;
+
+	extra_conf = "user olga {\n  modecfg push\n}\nuser alice {\n  modecfg push\n}\n";
+	setup();
+	x = step_index("xauth");
+	for (int req = 0; req < 2; req++) {
+		push_client = !req;
+		connect_as("olga", "olgapw", "dual", "198.51.100.7");
+		UNIT_ASSERT(srv.ready && cli.ready);
+		UNIT_ASSERT(cli.have_inner && cli.have_inner6 && srv.have_inner6);
+		UNIT_ASSERT_MEM_EQ(cli.inner6.addr, srv.inner6.addr, 16);
+		UNIT_ASSERT_MEM_EQ(cli.inner6.addr,
+				   ((uint8_t[]){ 0x20, 1, 0x0d, 0xb8, 0, 0x99 }), 6);
+		UNIT_ASSERT_EQ_INT(cli.n_nets, 2);	/* the IPv6 split list pushed */
+		UNIT_ASSERT_EQ_INT(leases6(), 1);
+		UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
+		inet_ntop(AF_INET6, cli.inner6.addr, a6, sizeof(a6));
+		UNIT_ASSERT_EQ_INT(claim_to(&srv, a6, 128, "2001:db8:77::", 64, &why), 0);
+		if (!req)
+			break;
+		disconnect();
+		UNIT_ASSERT_EQ_INT(leases6(), 0);
+	}
+	o = steps[x]->save(&srv, &srv.state[x]);
+	UNIT_ASSERT(o);
+	UNIT_ASSERT(json_object_object_get_ex(o, "addr6", &j));
+	UNIT_ASSERT(!strncmp(json_object_get_string(j), a6, strlen(a6)));
+	record = strdup(json_object_to_json_string(o));
+	json_object_put(o);
+	disconnect();
+	UNIT_ASSERT_EQ_INT(leases6(), 0);
+
+	/* the record adopted: the IPv6 address held again, its IDci bound,
+	 * and back to the pool when the session ends */
+	UNIT_ASSERT_EQ_INT(restore_on(&s1, &c1, "olga", "olgapw", "198.51.100.7", record, &why),
+			   0);
+	UNIT_ASSERT_EQ_INT(leases6(), 1);
+	UNIT_ASSERT_EQ_INT(claim_to(&s1, a6, 128, "2001:db8:77::", 64, &why), 0);
+	/* a second record holding the same address is not adopted and
+	 * leaves the ledger as it was */
+	{
+		struct evs_session s2, c2;
+
+		UNIT_ASSERT_EQ_INT(restore_on(&s2, &c2, "olga", "olgapw", "198.51.100.17",
+					      record, &why), -1);
+		UNIT_ASSERT(strstr(why.msg, "address in use by another connection"));
+		end_session(&s2);
+		UNIT_ASSERT_EQ_INT(leases6(), 1);
+		UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
+	}
+	end_session(&s1);
+	UNIT_ASSERT_EQ_INT(leases6(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	/* an address outside every IPv6 pool: refused, nothing held */
+	memcpy(strstr(record, a6), "2001:db8:98::", 13);
+	UNIT_ASSERT_EQ_INT(restore_on(&s1, &c1, "olga", "olgapw", "198.51.100.7", record, &why),
+			   -1);
+	UNIT_ASSERT(strstr(why.msg, "easyvpn: IPv6 address 2001:db8:98::"));
+	end_session(&s1);
+	UNIT_ASSERT_EQ_INT(leases6(), 0);
+	UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	free(record);
+
+	/* a client that does not take it, by its ACK, then by its REQUEST */
+	peer.ipv6_off = true;
+	for (int req = 0; req < 2; req++) {
+		push_client = !req;
+		connect_as("olga", "olgapw", "dual", "198.51.100.7");
+		UNIT_ASSERT(srv.ready && cli.ready);
+		UNIT_ASSERT(cli.have_inner && !cli.have_inner6 && !srv.have_inner6);
+		UNIT_ASSERT_EQ_INT(cli.n_nets, 1);
+		UNIT_ASSERT_EQ_INT(leases6(), 0);
+		UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 1);
+		UNIT_ASSERT_EQ_INT(claim_to(&srv, "2001:db8:99::1", 128, "2001:db8:77::", 64,
+					    &why), ISAKMP_N_INVALID_ID_INFORMATION);
+		UNIT_ASSERT(strstr(why.msg, "IPv6: only its assigned address (none)"));
+		o = steps[x]->save(&srv, &srv.state[x]);
+		UNIT_ASSERT(o && !json_object_object_get_ex(o, "addr6", &j));
+		json_object_put(o);
+		disconnect();
+		UNIT_ASSERT_EQ_INT(ezv_leases(ezv), 0);
+	}
+	peer.ipv6_off = false;
+
+	/* a push group without IPv6: the SET as before, no IPv6 lease */
+	push_client = true;
+	connect_as("alice", "alicepw", "sales", "198.51.100.8");
+	UNIT_ASSERT(srv.ready && cli.ready);
+	UNIT_ASSERT(cli.have_inner && !cli.have_inner6 && !srv.have_inner6);
+	UNIT_ASSERT_EQ_INT(cli.n_nets, 1);
+	UNIT_ASSERT_EQ_INT(leases6(), 0);
+	disconnect();
+	push_client = false;
+	extra_conf = "";
 	teardown();
 }
 
