@@ -240,7 +240,7 @@ int ezv_lease6_again(struct ezv_sess *x, const struct evs_prefix *addr6,
 	char a[EVS_PREFIX_STRLEN];
 	int r;
 
-	if (!x->eff.pool6[0] || !pool6_exists(x->z->cfg->pools6, x->eff.pool6))
+	if (!x->eff->pool6[0] || !pool6_exists(x->z->cfg->pools6, x->eff->pool6))
 		return evs_errf(why, "easyvpn: IPv6 address %s: the group has no IPv6 pool",
 				evs_prefix_str(addr6, a, sizeof(a)));
 	r = pool6_take(x->z->cfg->pools6, addr6, x->id);
