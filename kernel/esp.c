@@ -315,12 +315,20 @@ static int evs_esp_make_room(struct sk_buff *skb, unsigned int head,
 
 /* The device starts with room for an Ethernet header below ours (the
  * stack allocates that much in front of what it routes into evs0); an
- * outer path with a longer link-layer header raises it once, as IP
- * tunnels do, so later packets need no copy.
+ * outer path with a longer link-layer header, or an IPv6 outer header,
+ * raises it once, as IP tunnels do, so later packets need no copy.  What
+ * the stack reserves is LL_RESERVED_SPACE: needed_headroom rounded down
+ * to 16, plus 16.  Raising needed_headroom while that already covers
+ * @need would only cost memory: a 64-byte datagram in UDP over IPv6 with
+ * GCM needs 80 bytes, which the initial 70 give, and 96 would take its
+ * buffer from kmalloc-1k instead of kmalloc-512.
  */
 static void evs_esp_grow_headroom(struct net_device *dev, unsigned int need)
 {
-	if (unlikely(need > READ_ONCE(dev->needed_headroom)))
+	unsigned int have = READ_ONCE(dev->needed_headroom) +
+			    dev->hard_header_len;
+
+	if (unlikely(need > ALIGN_DOWN(have, HH_DATA_MOD) + HH_DATA_MOD))
 		WRITE_ONCE(dev->needed_headroom, need);
 }
 
@@ -438,7 +446,10 @@ static void evs_esp_xmit_one(struct evs_sa *sa, struct sk_buff *skb)
 	if (!evs_esp_fits(sa, pkt, skb, proto, head, clen))
 		goto drop_other;
 
-	need = head + 4 + LL_RESERVED_SPACE(dst->dev);
+	/* The ESN high bits (4 bytes) sit in front of the ESP header only
+	 * while the outer header is not there yet: no room of their own.
+	 */
+	need = head + LL_RESERVED_SPACE(dst->dev);
 	evs_esp_grow_headroom(sa->ed->dev, need);
 	err = evs_esp_make_room(skb, need, clen - len + esp->icvlen);
 	if (unlikely(err))
