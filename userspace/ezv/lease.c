@@ -279,12 +279,66 @@ static void hand_back_address(struct ezv_sess *x)
 	}
 }
 
+/* The live session this one renews, holding an IPv6 address of the same
+ * pool. */
+static bool renews6(struct ezv_sess *o, void *arg)
+{
+	const struct ezv_sess *x = arg;
+
+	return o != x && o->have_addr6 && !strcmp(o->eff->pool6, x->eff->pool6) &&
+	       pool6_owner(x->z->cfg->pools6, &o->addr6) == o->id;
+}
+
+/* As take_over_address, for the IPv6 /128: a renewed Phase 1 keeps it. */
+static bool take_over_address6(struct ezv_sess *x)
+{
+	struct ezv_sess *o = ezv_sess_of_login(x->z, x->user, &x->peer_sa, renews6, x);
+	char a[EVS_PREFIX_STRLEN];
+
+	if (!o || pool6_transfer(x->z->cfg->pools6, &o->addr6, o->id, x->id))
+		return false;
+	x->addr6 = o->addr6;
+	x->have_addr6 = true;
+	log_notice("%s: modecfg: \"%s\" renewed Phase 1 from %s: keeps IPv6 address %s (from %s)",
+		   evs_session_name(x->s), x->user, x->peer,
+		   evs_prefix_str(&x->addr6, a, sizeof(a)), evs_session_name(o->s));
+	return true;
+}
+
+/* The IPv6 side of hand_back_address: the old session, still alive, gets
+ * its address back rather than the pool. */
+static bool takes_back6(struct ezv_sess *o, void *arg)
+{
+	const struct ezv_sess *x = arg;
+
+	return o != x && o->have_addr6 && evs_prefix_eq(&o->addr6, &x->addr6) &&
+	       !pool6_transfer(x->z->cfg->pools6, &x->addr6, x->id, o->id);
+}
+
+static bool hand_back_address6(struct ezv_sess *x)
+{
+	struct ezv_sess *o;
+	char a[EVS_PREFIX_STRLEN];
+
+	if (pool6_owner(x->z->cfg->pools6, &x->addr6) != x->id)
+		return false;
+	o = ezv_sess_of_login(x->z, x->user, &x->peer_sa, takes_back6, x);
+	if (!o)
+		return false;
+	log_notice("%s: modecfg: IPv6 address %s of \"%s\" goes back to %s",
+		   evs_session_name(x->s), evs_prefix_str(&x->addr6, a, sizeof(a)), x->user,
+		   evs_session_name(o->s));
+	return true;
+}
+
 int ezv_lease_address6(struct ezv_sess *x, struct evs_err *why)
 {
 	char a[EVS_PREFIX_STRLEN];
 	int r;
 
 	if (x->have_addr6 || !x->eff->pool6[0] || x->eff->mode != EZV_MODE_CLIENT)
+		return 0;
+	if (take_over_address6(x))
 		return 0;
 	r = pool6_lease(x->z->cfg->pools6, x->eff->pool6, x->id, &x->addr6);
 	if (r) {
@@ -305,6 +359,10 @@ void ezv_lease_release6(struct ezv_sess *x)
 
 	if (!x->have_addr6)
 		return;
+	if (hand_back_address6(x)) {
+		x->have_addr6 = false;
+		return;
+	}
 	if (!pool6_release(x->z->cfg->pools6, &x->addr6, x->id))
 		log_notice("%s: modecfg: IPv6 address %s of \"%s\" returned to pool \"%s\"",
 			   evs_session_name(x->s), evs_prefix_str(&x->addr6, a, sizeof(a)),

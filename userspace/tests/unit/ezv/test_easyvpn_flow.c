@@ -1332,6 +1332,42 @@ UNIT_TEST(renewed_phase1_keeps_the_address)
 	teardown();
 }
 
+/* The same for a dual-stack client: its IPv6 /128 stays with the renewed
+ * Phase 1 (its IPv6 selectors and RRI route stay valid), and goes back to
+ * the old session when the new Phase 1 dies first. */
+UNIT_TEST(renewed_phase1_keeps_the_ipv6_address)
+{
+	struct evs_session s1, c1;
+
+	setup();
+	connect_as("olga", "olgapw", "dual", "198.51.100.7");
+	UNIT_ASSERT(srv.ready && srv.have_inner6);
+	s1 = srv;
+	c1 = cli;
+	connect_as("olga", "olgapw", "dual", "198.51.100.7");
+	UNIT_ASSERT(srv.ready && srv.have_inner6 && cli.have_inner6);
+	UNIT_ASSERT_MEM_EQ(srv.inner6.addr, s1.inner6.addr, 16);
+	UNIT_ASSERT_MEM_EQ(cli.inner6.addr, c1.inner6.addr, 16);
+	UNIT_ASSERT_EQ_INT(leases6(), 1);
+	end_session(&s1);
+	end_session(&c1);
+	UNIT_ASSERT_EQ_INT(leases6(), 1);
+	disconnect();
+	UNIT_ASSERT_EQ_INT(leases6(), 0);
+
+	connect_as("olga", "olgapw", "dual", "198.51.100.7");
+	s1 = srv;
+	c1 = cli;
+	connect_as("olga", "olgapw", "dual", "198.51.100.7");
+	UNIT_ASSERT_MEM_EQ(srv.inner6.addr, s1.inner6.addr, 16);
+	disconnect();
+	UNIT_ASSERT_EQ_INT(leases6(), 1);
+	end_session(&s1);
+	end_session(&c1);
+	UNIT_ASSERT_EQ_INT(leases6(), 0);
+	teardown();
+}
+
 UNIT_TEST(max_logins_lets_a_renewal_in)
 {
 	struct evs_session s1, c1;
