@@ -46,8 +46,9 @@ struct net_sock {
 };
 
 /* attach: called for a new 4500 socket before it is bound; 1 attached,
- * 0 not attached but go on, < 0 fails the open.  release: the port is held by a socket without SO_REUSEPORT
- * (an older evs.ko's stand-in): ask for it back, the bind is tried again. */
+ * 0 not attached but go on, < 0 fails the open.  release: the port is
+ * held by a socket without SO_REUSEPORT (an older evs.ko's stand-in): ask
+ * for it back, the bind is tried again. */
 struct net_natt_hook {
 	int (*attach)(void *arg, int fd, int family);
 	void (*release)(void *arg);

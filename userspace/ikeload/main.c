@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "ezv/config_easyvpn.h"
 #include "ezv/easyvpn.h"
 #include "ike/engine/ikesa.h"
@@ -144,14 +146,17 @@ static void finish(struct load *l, unsigned i, enum cl_state st)
 
 /* ---- the engine's side of the world ------------------------------------ */
 
-/* FNV-1a: tells a datagram sent again from a new one. */
+/* Tells a datagram sent again from a new one (libsodium's SipHash, as
+ * everywhere else; a fixed key: nobody chooses these datagrams). */
 static uint64_t dgram_hash(const uint8_t *buf, size_t len)
 {
-	uint64_t h = 14695981039346656037ull;
+	static const uint8_t key[crypto_shorthash_KEYBYTES];
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v;
 
-	for (size_t k = 0; k < len; k++)
-		h = (h ^ buf[k]) * 1099511628211ull;
-	return h;
+	crypto_shorthash(h, buf, len, key);
+	memcpy(&v, h, sizeof(v));
+	return v;
 }
 
 static int l_send(void *arg, const struct ike_path *p, const uint8_t *buf, size_t len)
