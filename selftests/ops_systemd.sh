@@ -180,7 +180,7 @@ pings_through() {
 	tap_result "$what ($((SECONDS - t - 2)) s)" $?
 	tap_check "... while the pings still ran" kill -0 "$(cat "$IKE_TMP/ping.sw.pid")"
 	ezv_pings_wait sw
-	got=$(sed -n "s/^$count packets transmitted, \([0-9]*\) received.*/\1/p" "$IKE_TMP/ping.sw")
+	got=$(ezv_pings_received sw)
 	tap_check "$count pings 50 ms apart through it, at most $lost lost (${got:-no} answered)" \
 		test "${got:-0}" -ge $((count - lost))
 }

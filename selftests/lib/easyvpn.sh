@@ -278,6 +278,12 @@ ezv_pings_wait() {
 	done
 }
 
+# ezv_pings_received NAME: how many of NAME's pings were answered (after
+# ezv_pings_wait; nothing when ping gave no summary).
+ezv_pings_received() {
+	sed -n 's/^[0-9]* packets transmitted, \([0-9]*\) received.*/\1/p' "$IKE_TMP/ping.$1"
+}
+
 # ezv_no_crash [LOG...]: the TAP line "no crash in evsd": no sanitizer
 # report and no segfault in LOG... (default: the gateway's log).
 ezv_no_crash() {
