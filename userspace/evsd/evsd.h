@@ -43,6 +43,11 @@ struct evsd {
 	struct metrics *metrics;	/* metrics-file, when configured */
 	struct metrics_src metrics_src;	/* what it reports, for a reload */
 	uint64_t next_connect;		/* client: (re)connect attempts */
+	/* The tick (main.c on_tick): its loop timer and when it runs.  It
+	 * sleeps until the engine's or ezv's next due time; tick_rearm
+	 * brings it forward when input set an earlier one. */
+	unsigned tick_id;
+	uint64_t tick_at;
 	struct evsd_retired *retired;	/* replaced configurations */
 	bool debug;			/* -d: the log level is not the file's */
 	struct state state;		/* session records for restarts */

@@ -35,6 +35,8 @@ struct loop {
 	unsigned n_fds;
 	struct loop_timer_ent timers[LOOP_MAX_TIMERS];
 	unsigned next_id;
+	loop_timer_fn prepoll;
+	void *prepoll_arg;
 	bool stop;
 };
 
@@ -109,6 +111,12 @@ void loop_stop(struct loop *l)
 	l->stop = true;
 }
 
+void loop_set_prepoll(struct loop *l, loop_timer_fn fn, void *arg)
+{
+	l->prepoll = fn;
+	l->prepoll_arg = arg;
+}
+
 /* Run due timers; return ms until the next one (-1: none). */
 static int run_timers(struct loop *l)
 {
@@ -125,6 +133,8 @@ static int run_timers(struct loop *l)
 			now = loop_now_ms();
 		}
 	}
+	if (l->prepoll)
+		l->prepoll(l->prepoll_arg);
 	for (unsigned i = 0; i < LOOP_MAX_TIMERS; i++)
 		if (l->timers[i].id && l->timers[i].at < next)
 			next = l->timers[i].at;

@@ -25,6 +25,10 @@ void loop_set_events(struct loop *l, int fd, short events);
  * timer id (> 0) or 0 when full. */
 unsigned loop_timer(struct loop *l, uint64_t at_ms, loop_timer_fn fn, void *arg);
 void loop_timer_cancel(struct loop *l, unsigned id);
+/* Call fn(arg) every round after the due timers, before the loop sleeps:
+ * a user whose next time moved earlier while handling input (a timer it
+ * sleeps on) moves its timer there. */
+void loop_set_prepoll(struct loop *l, loop_timer_fn fn, void *arg);
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t loop_now_ms(void);
 /* Run until loop_stop(); returns 0, or -1 on a poll error. */

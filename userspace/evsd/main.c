@@ -228,11 +228,17 @@ static void client_keepup(struct evsd *d)
 	}
 }
 
+/* The client role's few SAs and its reconnect rounds, and a replaced
+ * configuration waiting for its last SA, are looked at this often; a
+ * gateway otherwise sleeps until the engine or ezv has something due. */
+#define TICK_POLL_MS 250
+
 static void on_tick(void *arg)
 {
 	struct evsd *d = arg;
 	uint64_t now = loop_now_ms(), next;
 
+	d->tick_id = 0;
 	ike_engine_set_time(d->eng, now);
 	next = ike_engine_tick(d->eng);
 	if (d->ezv) {
@@ -245,7 +251,31 @@ static void on_tick(void *arg)
 		client_ctl_tick(d->client);
 	client_keepup(d);
 	evsd_retired_sweep(d, false);
-	loop_timer(d->loop, now + (next ? next : 1), on_tick, d);
+	if ((d->role == EVS_ROLE_CLIENT || d->retired) && next > TICK_POLL_MS)
+		next = TICK_POLL_MS;
+	d->tick_at = now + (next ? next : 1);
+	d->tick_id = loop_timer(d->loop, d->tick_at, on_tick, d);
+}
+
+/* Before the loop sleeps: a datagram, a kernel event or a command may
+ * have set a timer earlier than the tick's (a retransmission, a new
+ * exchange's expiry): the tick comes forward to it. */
+static void tick_rearm(void *arg)
+{
+	struct evsd *d = arg;
+	uint64_t due = d->eng ? ike_engine_next_due(d->eng) : 0;
+
+	if (d->ezv) {
+		uint64_t z = ezv_next_due(d->ezv);
+
+		if (z && (!due || z < due))
+			due = z;
+	}
+	if (!d->tick_id || !due || due >= d->tick_at)
+		return;
+	loop_timer_cancel(d->loop, d->tick_id);
+	d->tick_at = due;
+	d->tick_id = loop_timer(d->loop, due, on_tick, d);
 }
 
 /* `evsadm client connect`: try at once rather than at the next round. */
@@ -634,7 +664,9 @@ static int setup(struct evsd *d, const char *ctl_path)
 		.device = dev, .start_time = (uint64_t)time(NULL),
 	};
 	d->metrics = metrics_start(d->loop, &d->cfg.metrics, &d->metrics_src);
-	loop_timer(d->loop, loop_now_ms(), on_tick, d);
+	d->tick_at = loop_now_ms();
+	d->tick_id = loop_timer(d->loop, d->tick_at, on_tick, d);
+	loop_set_prepoll(d->loop, tick_rearm, d);
 	return 0;
 }
 

@@ -176,7 +176,7 @@ void ezv_acct_start(struct ezv_sess *x, uint64_t now)
 	ezv_sess_set_acct_id(x, id);
 	x->next_interim_ms = cfg->aaa.interim ?
 		x->acct_start_ms + (uint64_t)cfg->aaa.interim * 1000 : 0;
-	ezv_due(x->z, x->next_interim_ms);
+	ezv_due(x);
 	acct_send(x, RADIUS_ACCT_START, 0, now);
 }
 

@@ -375,6 +375,9 @@ struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s)
 		x->refs++;
 		return x;
 	}
+	/* room in the due-time heap now: ezv_due cannot fail later */
+	if (dueh_reserve(&z->due, z->st.sessions + 1) < 0)
+		return NULL;
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return NULL;
@@ -411,6 +414,7 @@ void ezv_sess_put(struct ezv_sess *x)
 	if (x->next)
 		x->next->pprev = x->pprev;
 	htab_del(&z->by_id, &x->id_node);
+	dueh_del(&z->due, &x->due);
 	user_unlink(x);
 	htab_del(&z->by_addr, &x->addr_node);
 	htab_del(&z->by_acct, &x->acct_node);
@@ -573,6 +577,7 @@ static void free_tables(struct ezv *z)
 	htab_free(&z->by_acct);
 	htab_free(&z->by_conn);
 	ezv_claims_free(&z->claims);
+	dueh_free(&z->due);
 }
 
 void ezv_log_config(const struct ike_config *ike, const struct easyvpn_config *cfg,
@@ -604,6 +609,7 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	z->ike = ike;
 	z->cfg = cfg;
 	ezv_claims_init(&z->claims);
+	dueh_init(&z->due);
 	if (htab_init(&z->by_id) || htab_init(&z->by_user) || htab_init(&z->user_heads) ||
 	    htab_init(&z->by_login) || htab_init(&z->by_addr) || htab_init(&z->by_acct) ||
 	    htab_init(&z->by_conn)) {
@@ -714,66 +720,80 @@ void ezv_process(struct ezv *z)
 	}
 }
 
-void ezv_due(struct ezv *z, uint64_t at)
-{
-	if (at && (!z->next_due_ms || at < z->next_due_ms))
-		z->next_due_ms = at;
-}
-
-void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now)
-{
-	x->session_deadline_ms = secs ? now + (uint64_t)secs * 1000 : 0;
-	ezv_due(x->z, x->session_deadline_ms);
-}
-
 static uint64_t earlier(uint64_t a, uint64_t b)
 {
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
-/* Something is due: overdue logins give up, Interim updates go out,
- * sessions past their Session-Timeout end; the next earliest time is
- * found on the way.  One walk per due time (not per tick); times less
- * than a tick apart share it. */
-static void due_walk(struct ezv *z, uint64_t now)
+/* The earliest time due_visit has something to do for x (0 = none). */
+static uint64_t sess_due(const struct ezv_sess *x)
 {
-	uint64_t next = 0;
+	uint64_t at = x->xauth_active ? x->xauth_deadline : 0;
 
-	z->next_due_ms = 0;	/* what the walk sets again is kept */
-	for (struct ezv_sess *x = z->sessions, *nx; x; x = nx) {
-		nx = x->next;
-		if (x->xauth_active && x->xauth_deadline && now >= x->xauth_deadline) {
-			ezv_xauth_expire(x, now);	/* may free x */
-			continue;
-		}
-		if (x->xauth_active)
-			next = earlier(next, x->xauth_deadline);
-		next = earlier(next, ezv_acct_interim(x, now));
-		if (!x->session_deadline_ms || !x->server)
-			continue;
-		if (now >= x->session_deadline_ms) {
+	if (x->acct_started)
+		at = earlier(at, x->next_interim_ms);
+	if (x->server)
+		at = earlier(at, x->session_deadline_ms);
+	return at;
+}
+
+void ezv_due(struct ezv_sess *x)
+{
+	/* cannot fail: ezv_sess_get reserved the session's slot */
+	(void)dueh_set(&x->z->due, &x->due, sess_due(x));
+}
+
+void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now)
+{
+	x->session_deadline_ms = secs ? now + (uint64_t)secs * 1000 : 0;
+	ezv_due(x);
+}
+
+/* One session whose time came: an overdue login gives up, an Interim
+ * update goes out, a session past its Session-Timeout ends.  Holds a
+ * reference so that x outlives what ends it; re-keyed if it lives on. */
+static void due_visit(struct ezv_sess *x, uint64_t now)
+{
+	x->refs++;
+	if (x->xauth_active && x->xauth_deadline && now >= x->xauth_deadline) {
+		ezv_xauth_expire(x, now);
+	} else {
+		ezv_acct_interim(x, now);
+		if (x->session_deadline_ms && x->server && now >= x->session_deadline_ms) {
 			x->session_deadline_ms = 0;
 			log_notice("%s: \"%s\": session timeout", evs_session_name(x->s),
 				   x->user);
 			evs_session_terminate(x->s, EVS_END_SESSION_TIMEOUT,
-					      "session timeout");	/* frees x */
-			continue;
+					      "session timeout");
 		}
-		next = earlier(next, x->session_deadline_ms);
 	}
-	z->next_due_ms = earlier(z->next_due_ms, next);
+	if (x->refs > 1)	/* still held by its session */
+		ezv_due(x);
+	ezv_sess_put(x);
 }
 
 uint64_t ezv_tick(struct ezv *z, uint64_t now)
 {
-	uint64_t next = 1000;
+	uint64_t next;
+	struct dueh_node *n;
 
 	if (!z->ready)
-		return next;
+		return 1000;
 	ezv_acct_tick(z, now);
-	if (z->next_due_ms && now >= z->next_due_ms)
-		due_walk(z, now);
-	return next;
+	/* only the sessions with something due */
+	while ((n = dueh_pop_due(&z->due, now)))
+		due_visit(dueh_entry(n, struct ezv_sess, due), now);
+	next = ezv_next_due(z);
+	if (!next)
+		return 60000;
+	return next > now ? next - now : 1;
+}
+
+uint64_t ezv_next_due(const struct ezv *z)
+{
+	if (!z->ready)
+		return 0;
+	return earlier(z->kops ? z->next_sample : 0, dueh_next(&z->due));
 }
 
 void ezv_get_stats(const struct ezv *z, struct ezv_stats *st)

@@ -98,6 +98,10 @@ void ezv_process(struct ezv *z);
 bool ezv_idle(const struct ezv *z);
 /* now: the engine's clock, ms.  Returns ms until it wants to run again. */
 uint64_t ezv_tick(struct ezv *z, uint64_t now_ms);
+/* When ezv next has something to do (ms, the engine's clock; 0 =
+ * nothing): the accounting sample, a session's login deadline, Interim
+ * update or Session-Timeout. */
+uint64_t ezv_next_due(const struct ezv *z);
 /* A reloaded configuration (ezv/reload.c), in two steps so that the
  * daemon can prepare all its parts before it switches any.  Prepare loads
  * the new user file and starts a new AAA worker for cfg (its RADIUS

@@ -27,6 +27,7 @@
 #include "ezv/modecfg.h"
 #include "ezv/pool.h"
 #include "ezv/xauth.h"
+#include "lib/dueheap.h"
 #include "lib/htab.h"
 
 #define EZV_MAX_CONNS	64	/* >= timers connections-max (config_ike.c) */
@@ -71,6 +72,8 @@ struct ezv_conn_ref {
  * z->user_heads and counts the user's logins (max-logins). */
 struct ezv_sess {
 	struct ezv_sess *next, **pprev;
+	struct dueh_node due;		/* in z->due: login deadline, Interim,
+					 * Session-Timeout (ezv_due) */
 	struct htab_node id_node, user_node, login_node, head_node, addr_node, acct_node;
 	unsigned logins;		/* the head: the user's sessions in by_user */
 	struct ezv *z;
@@ -177,10 +180,9 @@ struct ezv {
 	struct ezv_claims claims;
 	struct xauth_ratelimit rl;
 	uint64_t next_sample;		/* ms: the next periodic counter read */
-	/* the earliest per-session time (login deadline, Interim update,
-	 * Session-Timeout; 0 = none): ezv_tick walks the sessions only when
-	 * it is due, so a tick costs nothing per session otherwise */
-	uint64_t next_due_ms;
+	/* the sessions by their earliest time (login deadline, Interim
+	 * update, Session-Timeout): a tick visits only the sessions due */
+	struct dueh due;
 	struct ezv_dae_slot *dae_cache;	/* dae_session.c; NULL = no DAE */
 	struct ezv_dae_stats dae_st;
 	struct ezv_stats st;
@@ -237,8 +239,9 @@ void ezv_log_config(const struct ike_config *ike, const struct easyvpn_config *c
 struct ezv_sess *ezv_sess_get(struct ezv *z, struct evs_session *s);
 void ezv_sess_put(struct ezv_sess *x);
 
-/* A session has something to do at `at` (ms, engine clock). */
-void ezv_due(struct ezv *z, uint64_t at);
+/* After setting a time of x (login deadline, Interim update,
+ * Session-Timeout): x's place in the due-time heap anew. */
+void ezv_due(struct ezv_sess *x);
 /* Session-Timeout: x ends secs after now (0: no limit). */
 void ezv_sess_set_session_timeout(struct ezv_sess *x, uint32_t secs, uint64_t now);
 

@@ -309,8 +309,7 @@ static int sess_load(struct ezv_sess *x, struct json_object *o, struct evs_err *
 	if (get_u64(o, "idle_timeout_s", UINT32_MAX, &idle))
 		x->idle_timeout_s = (uint32_t)idle;
 	/* the due walk must see the adopted session's times */
-	ezv_due(z, x->next_interim_ms);
-	ezv_due(z, x->session_deadline_ms);
+	ezv_due(x);
 	x->login.source = strcmp(login, "radius") ? AAA_SRC_LOCAL : AAA_SRC_RADIUS;
 	if (get_name(o, "radius_class", hex, sizeof(hex))) {
 		size_t n = 0;

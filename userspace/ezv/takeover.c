@@ -68,7 +68,7 @@ void ezv_take_over(struct evs_session *s, void **state, struct evs_session *old,
 	if (o->active_ms > x->active_ms)
 		x->active_ms = o->active_ms;
 	x->session_deadline_ms = earliest(x->session_deadline_ms, o->session_deadline_ms);
-	ezv_due(x->z, x->session_deadline_ms);
+	ezv_due(x);
 	o->carried_on = true;
 	log_notice("%s: \"%s\" renewed Phase 1: the session of %s goes on here (%u "
 		   "connection%s%s%s)", evs_session_name(s), log_peer(x->user),

@@ -87,7 +87,7 @@ static int xauth_begin_client(struct ezv *z, struct evs_session *s, void **state
 	x->xauth_interactive = client_interactive(z, p);
 	xauth_client_init(&x->xc, x->xauth_interactive ? XAUTH_CLIENT_MAX_TRIES : 1);
 	x->xauth_deadline = evs_session_now(s) + (uint64_t)z->cfg->xauth.timeout * 1000;
-	ezv_due(z, x->xauth_deadline);
+	ezv_due(x);
 	log_info("%s: xauth: waiting for the gateway to ask for user \"%s\"%s",
 		 evs_session_name(s), p->xauth_user,
 		 x->xauth_interactive ? " (password typed: evsadm client xauth)" : "");
@@ -138,7 +138,7 @@ static int xauth_begin(struct evs_session *s, void *arg, void **state)
 	randombytes_buf(&seed, sizeof(seed));
 	xauth_server_init(&x->xs, z->cfg->xauth.retries, seed);
 	x->xauth_deadline = evs_session_now(s) + (uint64_t)z->cfg->xauth.timeout * 1000;
-	ezv_due(z, x->xauth_deadline);
+	ezv_due(x);
 	xauth_server_start(&x->xs, &out);
 	log_info("%s: xauth: asking %s%s%s%s for user name and password (%s, up to %u tries)",
 		 evs_session_name(s), x->peer, x->p1_group[0] ? " (group \"" : "",

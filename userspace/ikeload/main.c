@@ -552,6 +552,8 @@ int main(int argc, char **argv)
 
 			ike_engine_set_time(l.e, now);
 			a = ike_engine_tick(l.e);
+			if (a > 250)
+				a = 250;	/* its own datagrams set timers between ticks */
 			b = ezv_tick(z, now);
 			next_tick = now + (a < b ? a : b);
 			timeouts(&l);

@@ -4,24 +4,24 @@
 
 #include <stdlib.h>
 
-void dh_init(struct dh *h)
+void dueh_init(struct dueh *h)
 {
 	h->v = NULL;
 	h->n = h->cap = 0;
 }
 
-void dh_free(struct dh *h)
+void dueh_free(struct dueh *h)
 {
 	for (size_t i = 0; i < h->n; i++)
 		h->v[i]->idx = 0;
 	free(h->v);
-	dh_init(h);
+	dueh_init(h);
 }
 
-int dh_reserve(struct dh *h, size_t n)
+int dueh_reserve(struct dueh *h, size_t n)
 {
 	size_t cap = h->cap ? h->cap : 16;
-	struct dh_node **v;
+	struct dueh_node **v;
 
 	if (n <= h->cap)
 		return 0;
@@ -35,15 +35,15 @@ int dh_reserve(struct dh *h, size_t n)
 	return 0;
 }
 
-static void place(struct dh *h, size_t i, struct dh_node *node)
+static void place(struct dueh *h, size_t i, struct dueh_node *node)
 {
 	h->v[i] = node;
 	node->idx = i + 1;
 }
 
-static void up(struct dh *h, size_t i)
+static void up(struct dueh *h, size_t i)
 {
-	struct dh_node *node = h->v[i];
+	struct dueh_node *node = h->v[i];
 
 	while (i) {
 		size_t p = (i - 1) / 2;
@@ -56,9 +56,9 @@ static void up(struct dh *h, size_t i)
 	place(h, i, node);
 }
 
-static void down(struct dh *h, size_t i)
+static void down(struct dueh *h, size_t i)
 {
-	struct dh_node *node = h->v[i];
+	struct dueh_node *node = h->v[i];
 
 	for (;;) {
 		size_t c = 2 * i + 1;
@@ -75,10 +75,10 @@ static void down(struct dh *h, size_t i)
 	place(h, i, node);
 }
 
-void dh_del(struct dh *h, struct dh_node *node)
+void dueh_del(struct dueh *h, struct dueh_node *node)
 {
 	size_t i;
-	struct dh_node *last;
+	struct dueh_node *last;
 
 	if (!node->idx)
 		return;
@@ -92,16 +92,16 @@ void dh_del(struct dh *h, struct dh_node *node)
 	down(h, last->idx - 1);
 }
 
-int dh_set(struct dh *h, struct dh_node *node, uint64_t at)
+int dueh_set(struct dueh *h, struct dueh_node *node, uint64_t at)
 {
 	uint64_t old = node->at;
 
 	if (!at) {
-		dh_del(h, node);
+		dueh_del(h, node);
 		return 0;
 	}
-	if (!node->idx && h->n >= h->cap && dh_reserve(h, h->n + 1) < 0)
-		return -1;	/* only a caller that skipped dh_reserve */
+	if (!node->idx && h->n >= h->cap && dueh_reserve(h, h->n + 1) < 0)
+		return -1;	/* only a caller that skipped dueh_reserve */
 	node->at = at;
 	if (!node->idx) {
 		place(h, h->n++, node);
@@ -114,12 +114,12 @@ int dh_set(struct dh *h, struct dh_node *node, uint64_t at)
 	return 0;
 }
 
-struct dh_node *dh_pop_due(struct dh *h, uint64_t now)
+struct dueh_node *dueh_pop_due(struct dueh *h, uint64_t now)
 {
-	struct dh_node *node = dh_min(h);
+	struct dueh_node *node = dueh_min(h);
 
 	if (!node || node->at > now)
 		return NULL;
-	dh_del(h, node);
+	dueh_del(h, node);
 	return node;
 }

@@ -143,6 +143,7 @@ struct ike_engine *ike_engine_new(const struct ike_config *ike,
 	ike_random(&e->next_conn_id, sizeof(e->next_conn_id));
 	e->next_conn_id = (e->next_conn_id & 0x3fffffff) + 1;
 	ike_random(e->src_key, sizeof(e->src_key));
+	dueh_init(&e->due);
 	for (size_t i = 0; i < N_TABLES; i++)
 		if (htab_init(engine_table(e, i)) < 0) {
 			ike_engine_free(e);
@@ -190,6 +191,7 @@ void ike_engine_free(struct ike_engine *e)
 	ike_engine_shutdown(e);
 	for (size_t i = 0; i < N_TABLES; i++)
 		htab_free(engine_table(e, i));
+	dueh_free(&e->due);
 	free(e->cfg_uses);
 	free(e);
 }
@@ -200,6 +202,11 @@ uint32_t ike_engine_set_config(struct ike_engine *e, const struct ike_config *ik
 
 	e->ike = ike;
 	e->cfg_gen++;
+	/* The half-open timeout is the new configuration's for every SA
+	 * (sa_tick reads e->ike): their due times move with it.  Once per
+	 * reload. */
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		ike_sa_rearm(sa);
 	return old;
 }
 
@@ -372,7 +379,8 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 	if (!sa)
 		return NULL;
 	sa->p1 = calloc(1, sizeof(*sa->p1));
-	if (!sa->p1 || cfg_use_get(e) < 0) {
+	/* Room in the due-time heap now: re-keying it later cannot fail. */
+	if (!sa->p1 || dueh_reserve(&e->due, e->due.n + 1) < 0 || cfg_use_get(e) < 0) {
 		free(sa->p1);
 		free(sa);
 		return NULL;
@@ -394,6 +402,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 	sa->src_slot = src_slot(e, (const struct sockaddr *)&path->remote);
 	sa_account(sa, IKE_S_NEW, IKE_S_NEW, true);
 	ike_sa_reindex(sa);
+	ike_sa_rearm(sa);	/* the half-open expiry */
 	return sa;
 }
 
@@ -512,6 +521,8 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state st)
 		 ike_state_name(st));
 	sa_account(sa, sa->state, st, false);
 	sa->state = st;
+	/* Which timers apply depends on the state (sa_due). */
+	ike_sa_rearm(sa);
 	if (st == IKE_S_DEAD) {
 		/* Found by no lookup from now on; freed by the next reap. */
 		sa_unindex(sa);
@@ -694,6 +705,7 @@ static int rexmit_store(struct ike_sa *sa, struct ike_rexmit *r,
 	r->awaiting = awaiting;
 	r->tries = 0;
 	r->next_at = sa->eng->now + rexmit_interval(sa->eng, 0);
+	ike_sa_rearm(sa);
 	return ike_send_raw(sa, r->msg, r->len);
 }
 
@@ -863,6 +875,7 @@ struct ike_xchg *ike_xchg_new(struct ike_sa *sa, uint32_t msgid, uint8_t type)
 	htab_add(&sa->eng->xchgs, &x->node, xchg_hash(sa, msgid));
 	if (type != ISAKMP_EXCH_INFO)
 		sa->n_xchgs++;
+	ike_sa_rearm(sa);	/* its expiry */
 	return x;
 }
 
@@ -1420,6 +1433,9 @@ static void input_with_msgid(struct ike_engine *e, const struct ike_path *p,
 		goto bad;
 	}
 	isakmp_buf_free(&plain);
+	/* What it answered, started or set (exchanges answered, pairs
+	 * installed, retransmissions, DPD): its due time anew. */
+	ike_sa_rearm(sa);
 	return;
 bad:
 	isakmp_buf_free(&plain);
@@ -1563,15 +1579,117 @@ static void sa_tick(struct ike_sa *sa)
 	}
 }
 
+/* Earlier of two due times (0 = none). */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* A timer's due time if it can fire: armed, and either its lasting
+ * condition holds (DPD negotiated, NAT-T in use, a replaced pair to
+ * drop) or it is still ahead.  A past one whose lasting condition fails
+ * is left out: sa_tick would never fire it (the code that makes such a
+ * condition true sets the timer too, and re-arms).  Passing conditions
+ * (a rekey under way, the SA not READY yet) are not tested here: such a
+ * timer stays due, and ike_engine_tick visits its SA every
+ * IKE_TICK_MIN_MS (the old tick's rate) until it fires. */
+static uint64_t due_if(uint64_t at, bool cond, uint64_t now)
+{
+	return at && (cond || at > now) ? at : 0;
+}
+
+static uint64_t rexmit_due(const struct ike_rexmit *r)
+{
+	return r->awaiting && r->msg ? r->next_at : 0;
+}
+
+/* The earliest time sa_tick would do anything for sa (0 = never): the
+ * same conditions, in the same order. */
+static uint64_t sa_due(const struct ike_sa *sa)
+{
+	const struct ike_engine *e = sa->eng;
+	const struct ike_timers *t = &e->ike->timers;
+	uint64_t now = e->now, at;
+	bool live = sa->state == IKE_S_READY || sa->state == IKE_S_STEPS;
+
+	if (ike_state_phase1(sa->state))	/* fires once past the timeout */
+		return earliest(sa->created + (t->half_open_timeout ?
+					       t->half_open_timeout : 30) * 1000ull + 1,
+				rexmit_due(&sa->p1rx));
+	at = rexmit_due(&sa->p1rx);
+	for (const struct ike_xchg *x = sa->xchgs; x; x = x->next)
+		at = earliest(at, x->rx.awaiting ? rexmit_due(&x->rx) : x->expire_at + 1);
+	at = earliest(at, sa->expire_at);
+	at = earliest(at, due_if(sa->rekey_at, sa->initiator && sa->peer, now));
+	for (const struct ike_conn *c = sa->conns; c; c = c->next) {
+		at = earliest(at, due_if(c->out_switch_at, live, now));
+		at = earliest(at, due_if(c->old_del_at, live && (c->old_spi_in || c->old_spi_out),
+					 now));
+		at = earliest(at, due_if(c->expire_at, live, now));
+		at = earliest(at, due_if(c->rekey_at, live, now));
+	}
+	at = earliest(at, due_if(sa->dpd_next, live && sa->dpd && t->dpd_interval, now));
+	at = earliest(at, due_if(sa->keepalive_at, live && t->nat_keepalive && sa->nat_local &&
+				 sa->path.natt && e->ops->keepalive, now));
+	return at;
+}
+
+void ike_sa_rearm(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->eng;
+
+	if (sa->state == IKE_S_DEAD) {
+		dueh_del(&e->due, &sa->due);
+		return;
+	}
+	/* Cannot fail: ike_sa_new reserved the SA's slot. */
+	(void)dueh_set(&e->due, &sa->due, sa_due(sa));
+}
+
+uint64_t ike_engine_next_due(const struct ike_engine *e)
+{
+	return dueh_next(&e->due);
+}
+
 uint64_t ike_engine_tick(struct ike_engine *e)
 {
-	/* The timers: inherently over all SAs (4 times a second). */
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->state != IKE_S_DEAD)
-			sa_tick(sa);
+	struct dueh_node *n;
+	struct ike_sa *polled = NULL;
+	uint64_t next, visits = 0;
+
+	/* Only the SAs with something due: an idle SA costs nothing here
+	 * until its next DPD probe, retransmission or lifetime. */
+	while ((n = dueh_pop_due(&e->due, e->now))) {
+		struct ike_sa *sa = dueh_entry(n, struct ike_sa, due);
+
+		visits++;
+		sa_tick(sa);
+		if (sa->state == IKE_S_DEAD)
+			continue;
+		ike_sa_rearm(sa);
+		if (sa->due.idx && sa->due.at <= e->now) {
+			/* Still due: a timer of it waits on a passing
+			 * condition (sa_due); set aside so that this loop
+			 * ends (dead_next is free: the SA is not dead). */
+			dueh_del(&e->due, &sa->due);
+			sa->dead_next = polled;
+			polled = sa;
+		}
+	}
+	for (struct ike_sa *sa; (sa = polled);) {
+		polled = sa->dead_next;
+		sa->dead_next = NULL;
+		(void)dueh_set(&e->due, &sa->due, e->now + IKE_TICK_MIN_MS);
+	}
+	e->stats.timer_visits += visits;
+	e->stats.last_tick_visits = visits;
 	reap(e);
-	/* Timers are coarse (seconds); a 250 ms tick is plenty. */
-	return 250;
+	next = dueh_next(&e->due);
+	if (!next)
+		return IKE_TICK_MAX_MS;
+	if (next <= e->now)
+		return 1;
+	return next - e->now > IKE_TICK_MAX_MS ? IKE_TICK_MAX_MS : next - e->now;
 }
 
 /* ---- client connect, kernel events ------------------------------------------ */

@@ -33,6 +33,7 @@
 #include "ike/proposal.h"
 #include "ike/engine/session.h"
 #include "ike/engine/spi_index.h"
+#include "lib/dueheap.h"
 #include "lib/htab.h"
 
 /* Where a message came from / goes to.  natt: the 4500 socket, where IKE
@@ -261,6 +262,9 @@ struct ike_p1 {
 /* The ISAKMP SA (= struct evs_session of session.h). */
 struct ike_sa {
 	struct ike_sa *next, **pprev;	/* e->sas */
+	/* In e->due at the earliest time any timer of it or of its
+	 * connections and exchanges is due (ike_sa_rearm). */
+	struct dueh_node due;
 	struct ike_sa *dead_next;	/* e->dead: freed at the next reap */
 	/* In the engine's tables (ike_sa_reindex): by cookies, responders
 	 * by (initiator cookie, peer address), by peer address and port. */
@@ -361,6 +365,10 @@ struct ike_stats {
 		 rx_half_open_full, rexmits, p1_ok, p1_failed, p2_ok, p2_failed,
 		 dpd_dead, half_open_evicted, rx_source_full, unauth_refused,
 		 rx_replay, xchg_refused;
+	/* SAs the timer ticks visited (popped from the due-time heap
+	 * because something of theirs was due): in all, and in the latest
+	 * tick.  An idle SA adds nothing until one of its timers is due. */
+	uint64_t timer_visits, last_tick_visits;
 };
 
 /* The counters of datagrams the engine did not process, each named once
@@ -406,6 +414,9 @@ struct ike_engine {
 	 * shutdown, listings.  A datagram, a kernel event and a peer's
 	 * delete find theirs in the tables below. */
 	struct ike_sa *sas;
+	/* The live SAs by the earliest time something of theirs is due: a
+	 * tick visits only those due (lib/dueheap.h says why a heap). */
+	struct dueh due;
 	struct ike_sa *dead;		/* killed, freed by the next reap */
 	struct htab sa_ck;		/* by (initiator, responder cookie) */
 	struct htab sa_first;		/* responders by (icookie, address) */
@@ -444,8 +455,17 @@ void ike_engine_set_time(struct ike_engine *e, uint64_t now_ms);
 /* A received datagram (marker already stripped when path->natt). */
 void ike_engine_input(struct ike_engine *e, const struct ike_path *path,
 		      const uint8_t *buf, size_t len);
-/* Run due timers; returns ms until the next one (<= 1000). */
+/* Run due timers (only the SAs with something due are visited); returns
+ * ms until the next one (>= 1, at most IKE_TICK_MAX_MS). */
+#define IKE_TICK_MAX_MS 60000
+/* An SA whose due timer waits on a passing condition (a rekey under way)
+ * is visited at this rate until it fires: the old fixed tick. */
+#define IKE_TICK_MIN_MS 250
 uint64_t ike_engine_tick(struct ike_engine *e);
+/* When the next timer is due (ms, the engine's clock; 0 = none).  A
+ * caller that sleeps between ticks wakes by then: a datagram or a call
+ * may have set a timer earlier than the tick it scheduled. */
+uint64_t ike_engine_next_due(const struct ike_engine *e);
 /* Client role: start Phase 1 to a configured peer from local address. */
 struct ike_sa *ike_engine_connect(struct ike_engine *e,
 				  const struct ike_peer *peer,
@@ -477,6 +497,11 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, bool initiator,
 void ike_sa_kill(struct ike_sa *sa, enum evs_end_reason reason, const char *why,
 		 bool notify, bool del_conns);
 void ike_sa_set_state(struct ike_sa *sa, enum ike_state st);
+/* Re-key sa in the engine's due-time heap after setting any timer of it,
+ * of its connections or exchanges, or moving a connection to it.  Every
+ * path that sets a timer earlier must call it (a later one only costs
+ * one early visit). */
+void ike_sa_rearm(struct ike_sa *sa);
 /* What a restart keeps of sa changed: ops->sa_changed. */
 void ike_sa_changed(struct ike_sa *sa);
 struct ike_sa *ike_sa_find(struct ike_engine *e, const uint8_t *icky,

@@ -152,6 +152,7 @@ void natt_float(struct ike_sa *sa)
 	log_info("%s: floating to port %u", sa->name, natt_port(sa));
 	sa->keepalive_at = sa->eng->now +
 			   (uint64_t)sa->eng->ike->timers.nat_keepalive * 1000;
+	ike_sa_rearm(sa);
 }
 
 void natt_update_path(struct ike_sa *sa, const struct ike_path *p)

@@ -563,6 +563,7 @@ static void established(struct ike_sa *sa)
 	sa->dpd = e->ike->timers.dpd_interval &&
 		  (sa->peer_vids & (1u << VID_DPD));
 	sa->dpd_next = e->now + (uint64_t)e->ike->timers.dpd_interval * 1000;
+	ike_sa_rearm(sa);
 	ike_random(&sa->dpd_seq, sizeof(sa->dpd_seq));
 	sa->dpd_seq &= 0x7fffffff;
 	e->stats.p1_ok++;

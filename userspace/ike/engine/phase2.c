@@ -287,6 +287,7 @@ static void conn_move(struct ike_sa *to, struct ike_sa *from, struct ike_conn *c
 	c->next = to->conns;
 	to->conns = c;
 	conn_index_sync(to, c);
+	ike_sa_rearm(to);	/* its timers come along */
 	log_info("%s: conn %u moved over from %s", to->name, c->id, from->name);
 }
 
@@ -677,6 +678,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	c->rekey_at = qm->initiator ?
 		      e->now + (kc.soft_secs > 10 ? kc.soft_secs - 5 :
 				kc.soft_secs) * 1000 : 0;
+	ike_sa_rearm(owner);
 	p2_xform_format(xf, desc, sizeof(desc));
 	evs_prefix_str(&local, ls, sizeof(ls));
 	evs_prefix_str(&remote, rs, sizeof(rs));
@@ -939,6 +941,7 @@ void qm_start_all(struct ike_sa *sa)
 			 * connections under the new SA (a delete now could
 			 * make it drop them first). */
 			o->expire_at = sa->eng->now + 10000;
+			ike_sa_rearm(o);
 			return;
 		}
 	qm_start_fresh(sa);

@@ -738,6 +738,7 @@ struct ike_sa *ike_sa_state_restore(struct ike_engine *e, struct json_object *o,
 		return NULL;
 	}
 	sa->adopting = false;
+	ike_sa_rearm(sa);	/* the restored timers */
 	log_notice("%s: adopted (user %s, %s, %u message ids)", sa->name, sa->user,
 		   sa->conns ? "with its connections" : "no connection", sa->ids_n);
 	ike_sa_changed(sa);
