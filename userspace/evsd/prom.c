@@ -127,6 +127,9 @@ static void render_ike(FILE *f, const struct prom_data *d)
 		       ike_drop_value(s, &ike_drops[i]));
 	single(f, "evs_ike_retransmits_total", "counter",
 	       "IKE messages retransmitted after no answer.", s->rexmits);
+	single(f, "evs_ike_timer_visits_total", "counter",
+	       "ISAKMP SAs the timer ticks looked at, each because a timer of it was due.",
+	       s->timer_visits);
 	family(f, p1, "counter", "Phase 1 exchanges (ISAKMP SAs) completed or failed.");
 	sample(f, p1, &(struct label){ "result", "ok" }, 1, s->p1_ok);
 	sample(f, p1, &(struct label){ "result", "failed" }, 1, s->p1_failed);

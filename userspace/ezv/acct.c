@@ -263,6 +263,8 @@ void ezv_acct_move(struct ezv_sess *x, struct ezv_sess *o)
 	x->next_interim_ms = o->next_interim_ms;
 	o->acct_started = false;
 	o->next_interim_ms = 0;
+	ezv_due(x);
+	ezv_due(o);
 }
 
 void ezv_acct_onoff(struct ezv *z, bool on)

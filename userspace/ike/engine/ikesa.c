@@ -1654,7 +1654,6 @@ uint64_t ike_engine_next_due(const struct ike_engine *e)
 uint64_t ike_engine_tick(struct ike_engine *e)
 {
 	struct dueh_node *n;
-	struct ike_sa *polled = NULL;
 	uint64_t next, visits = 0;
 
 	/* Only the SAs with something due: an idle SA costs nothing here
@@ -1667,19 +1666,11 @@ uint64_t ike_engine_tick(struct ike_engine *e)
 		if (sa->state == IKE_S_DEAD)
 			continue;
 		ike_sa_rearm(sa);
-		if (sa->due.idx && sa->due.at <= e->now) {
-			/* Still due: a timer of it waits on a passing
-			 * condition (sa_due); set aside so that this loop
-			 * ends (dead_next is free: the SA is not dead). */
-			dueh_del(&e->due, &sa->due);
-			sa->dead_next = polled;
-			polled = sa;
-		}
-	}
-	for (struct ike_sa *sa; (sa = polled);) {
-		polled = sa->dead_next;
-		sa->dead_next = NULL;
-		(void)dueh_set(&e->due, &sa->due, e->now + IKE_TICK_MIN_MS);
+		/* Still due: a timer of it waits on a passing condition
+		 * (sa_due); looked at again a tick later, so that this
+		 * loop ends. */
+		if (sa->due.idx && sa->due.at <= e->now)
+			(void)dueh_set(&e->due, &sa->due, e->now + IKE_TICK_MIN_MS);
 	}
 	e->stats.timer_visits += visits;
 	e->stats.last_tick_visits = visits;

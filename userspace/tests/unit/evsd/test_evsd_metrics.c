@@ -68,6 +68,9 @@ static const char head[] =
 	"# HELP evs_ike_retransmits_total IKE messages retransmitted after no answer.\n"
 	"# TYPE evs_ike_retransmits_total counter\n"
 	"evs_ike_retransmits_total 6\n"
+	"# HELP evs_ike_timer_visits_total ISAKMP SAs the timer ticks looked at, each because a timer of it was due.\n"
+	"# TYPE evs_ike_timer_visits_total counter\n"
+	"evs_ike_timer_visits_total 17\n"
 	"# HELP evs_ike_phase1_exchanges_total Phase 1 exchanges (ISAKMP SAs) completed or failed.\n"
 	"# TYPE evs_ike_phase1_exchanges_total counter\n"
 	"evs_ike_phase1_exchanges_total{result=\"ok\"} 7\n"
@@ -211,7 +214,7 @@ static void base_data(struct prom_data *d)
 	d->ike = (struct ike_stats){
 		.rx = 100, .tx = 90, .rx_malformed = 1, .rx_dup = 2,
 		.rx_unknown_sa = 3, .rx_rate_limited = 4, .rx_half_open_full = 5,
-		.rexmits = 6, .p1_ok = 7, .p1_failed = 8, .p2_ok = 9,
+		.rexmits = 6, .timer_visits = 17, .p1_ok = 7, .p1_failed = 8, .p2_ok = 9,
 		.p2_failed = 10, .dpd_dead = 11, .half_open_evicted = 12,
 		.rx_source_full = 13, .unauth_refused = 14, .rx_replay = 15,
 		.xchg_refused = 16,
