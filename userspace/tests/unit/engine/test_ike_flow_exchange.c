@@ -1603,6 +1603,7 @@ UNIT_TEST(phase1_renewal_adopts_connections)
 	UNIT_ASSERT(c && c->conns);
 	conn = c->conns->id;
 	c->rekey_at = now_ms;		/* Phase 1 renewal is due */
+	ike_sa_rearm(c);
 	tick(&cli, &srv, 10);
 	pump(&cli, &srv);
 	/* A second ISAKMP SA; the connection moved to it and was rekeyed on
@@ -1727,6 +1728,7 @@ UNIT_TEST(spi_index_follows_rekey_renewal_and_removal)
 	UNIT_ASSERT_EQ_INT(srv.e->spis.n, 2);
 	/* Phase 1 renewal moves the connection to the new ISAKMP SA */
 	c->rekey_at = now_ms;
+	ike_sa_rearm(c);
 	tick(&cli, &srv, 10);
 	pump(&cli, &srv);
 	for (int i = 0; i < 12; i++) {
@@ -2100,6 +2102,7 @@ static struct ike_sa *renew_without_quick_mode(struct side *cli, struct side *sr
 	login_user = user;
 	cli->drop_exch = ISAKMP_EXCH_QUICK;
 	c->rekey_at = now_ms;
+	ike_sa_rearm(c);
 	tick(cli, srv, 10);
 	pump(cli, srv);
 	UNIT_ASSERT_EQ_INT(live_sas(srv), 2);
@@ -2128,6 +2131,7 @@ static struct ike_sa *alice_connected(struct side *srv, struct side *cli, uint32
 static void expire(struct side *cli, struct side *srv, struct ike_sa *sa)
 {
 	sa->expire_at = now_ms + 1000;
+	ike_sa_rearm(sa);
 	for (int i = 0; i < 2; i++) {
 		tick(cli, srv, 1000);
 		pump(cli, srv);

@@ -154,7 +154,7 @@ UNIT_TEST(connection_lifetime_and_retransmission_fire_at_their_time)
 	struct counts cnt = { 0 };
 	struct ike_engine *e = engine(&fake_sa_config, &cnt);
 	uint8_t msg[64] = { 0 };
-	struct isakmp_buf b = { msg, sizeof(msg), sizeof(msg) };
+	struct isakmp_buf b = { .data = msg, .len = sizeof(msg), .cap = sizeof(msg) };
 	struct ike_sa *sa;
 	uint64_t at;
 
@@ -226,11 +226,16 @@ UNIT_TEST(dpd_check_at_its_time_then_again_an_interval_later)
 	UNIT_ASSERT_EQ_INT(sa->dpd_next, T0 + 20000);
 	UNIT_ASSERT_EQ_INT(ike_engine_next_due(e), T0 + 20000);
 	UNIT_ASSERT_EQ_INT(cnt.sent, 0);
-	/* DPD not negotiated: its time passes without a visit */
+	/* DPD off: the time still ahead is kept (a condition may hold by
+	 * then), looked at once, and then no more */
 	sa->dpd = false;
 	ike_sa_rearm(sa);
 	tick_at(e, T0 + 20000);
+	UNIT_ASSERT_EQ_INT(e->stats.last_tick_visits, 1);
+	UNIT_ASSERT_EQ_INT(ike_engine_next_due(e), sa->expire_at);
+	tick_at(e, T0 + 30000);
 	UNIT_ASSERT_EQ_INT(e->stats.last_tick_visits, 0);
+	UNIT_ASSERT_EQ_INT(cnt.sent, 0);
 	ike_engine_free(e);
 }
 

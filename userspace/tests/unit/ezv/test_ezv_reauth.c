@@ -257,6 +257,7 @@ static struct ike_sa *renewal(struct end *cli, struct end *srv, const struct ike
 	p->xauth_pass = secret_from(pass, strlen(pass));
 	cli->s.drop_exch = ISAKMP_EXCH_QUICK;
 	c->rekey_at = now_ms;
+	ike_sa_rearm(c);
 	tick(&cli->s, &srv->s, 10);
 	run(cli, srv);
 	return other_sa(srv, first);
@@ -290,6 +291,7 @@ UNIT_TEST(reauth_without_quick_mode_carries_the_session_on)
 
 	/* the first ISAKMP SA's lifetime ends: the session does not */
 	first->expire_at = now_ms + 1000;
+	ike_sa_rearm(first);
 	run_for(&cli, &srv, 2);
 	UNIT_ASSERT_EQ_INT(live_sas(&srv), 1);
 	UNIT_ASSERT(other_sa(&srv, NULL) == second);
@@ -368,6 +370,7 @@ UNIT_TEST(another_user_or_a_failed_login_takes_nothing_over)
 		/* alice's ISAKMP SA expires: her session ends (its connection
 		 * is left to its own lifetime in the kernel, as before) */
 		first->expire_at = now_ms + 1000;
+		ike_sa_rearm(first);
 		run_for(&cli, &srv, 2);
 		UNIT_ASSERT(!sessions_of(&srv, "alice").n);
 		second = other_sa(&srv, NULL);
