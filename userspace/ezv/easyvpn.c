@@ -767,8 +767,13 @@ static void due_visit(struct ezv_sess *x, uint64_t now)
 					      "session timeout");
 		}
 	}
-	if (x->refs > 1)	/* still held by its session */
+	if (x->refs > 1) {	/* still held by its session */
 		ezv_due(x);
+		/* still due (a time that did not move): again in a second,
+		 * the old tick's rate, so that ezv_tick's loop ends */
+		if (x->due.idx && x->due.at <= now)
+			(void)dueh_set(&x->z->due, &x->due, now + 1000);
+	}
 	ezv_sess_put(x);
 }
 
