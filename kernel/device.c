@@ -54,7 +54,7 @@ void evs_device_drop(struct evs_device *ed, struct evs_sa *sa,
 {
 	evs_stats_add(ed->stats, reason, 1);
 	if (sa)
-		evs_stats_add(sa->stats, reason, 1);
+		evs_sa_count(sa, reason);
 	if (rx)
 		dev_core_stats_rx_dropped_inc(ed->dev);
 	else

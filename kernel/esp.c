@@ -275,8 +275,7 @@ static void evs_esp_output_finish(struct evs_esp_pkt *pkt, int err)
 			      pkt->dport ? IPPROTO_UDP : IPPROTO_ESP, pkt->tos,
 			      ip4_dst_hoplimit(pkt->dst), pkt->df,
 			      !net_eq(sa->net, dev_net(sa->ed->dev)));
-	evs_stats_add(sa->stats, EVS_ST_TX_PACKETS, 1);
-	evs_stats_add(sa->stats, EVS_ST_TX_BYTES, len);
+	evs_sa_count_traffic(sa, len);
 	evs_stats_add(sa->ed->stats, EVS_ST_TX_PACKETS, 1);
 	evs_stats_add(sa->ed->stats, EVS_ST_TX_BYTES, len);
 }
@@ -679,7 +678,7 @@ static void evs_esp_input_finish(struct evs_esp_pkt *pkt, int err)
 	evs_esp_nat_check(sa, &pkt->src);
 	if (unlikely(nexthdr == IPPROTO_NONE)) {
 		/* Traffic-flow confidentiality chaff: by design, not a drop. */
-		evs_stats_add(sa->stats, EVS_ST_RX_DUMMY, 1);
+		evs_sa_count(sa, EVS_ST_RX_DUMMY);
 		evs_stats_add(sa->ed->stats, EVS_ST_RX_DUMMY, 1);
 		consume_skb(skb);
 		return;
@@ -692,8 +691,7 @@ static void evs_esp_input_finish(struct evs_esp_pkt *pkt, int err)
 		why = EVS_ST_DROP_EXPIRED;
 		goto drop;
 	}
-	evs_stats_add(sa->stats, EVS_ST_RX_PACKETS, 1);
-	evs_stats_add(sa->stats, EVS_ST_RX_BYTES, skb->len);
+	evs_sa_count_traffic(sa, skb->len);
 	evs_stats_add(sa->ed->stats, EVS_ST_RX_PACKETS, 1);
 	evs_stats_add(sa->ed->stats, EVS_ST_RX_BYTES, skb->len);
 	skb_dst_drop(skb);

@@ -149,6 +149,31 @@ int evs_stats_put(struct sk_buff *msg, int attrtype,
 int evs_stats_fill(struct sk_buff *msg, int attrtype,
 		   struct evs_stats __percpu *s);
 
+/*
+ * An SA's counters.  An SA carries traffic one way, so per packet it bumps
+ * two: packets and bytes, per CPU (rx for inbound SAs, tx for outbound).
+ * Drops and dummies are rare and count in the SA itself, as atomics: all
+ * fifteen per CPU cost 120 bytes x CPUs per SA.  No SA ever counts
+ * DROP_NO_SA or DROP_NO_POLICY, so they have no slot (struct evs_sa stays
+ * at 512 bytes).  The netlink view is the same fifteen counters.
+ */
+#define EVS_ST_TRAFFIC	EVS_ST_DROP_NO_SA	/* rx/tx packets and bytes */
+#define EVS_SA_EVENTS	(EVS_ST_NUM - EVS_ST_TRAFFIC - 2)
+
+struct evs_sa_traffic {
+	u64_stats_t packets, bytes;
+	struct u64_stats_sync syncp;
+};
+
+int evs_sa_stats_init(struct evs_sa *sa);
+void evs_sa_stats_free(struct evs_sa *sa);
+/* One packet of @bytes through @sa; any context. */
+void evs_sa_count_traffic(struct evs_sa *sa, unsigned int bytes);
+/* A drop or a dummy (@which >= EVS_ST_TRAFFIC); any context. */
+void evs_sa_count(struct evs_sa *sa, enum evs_stat which);
+int evs_sa_stats_fill(struct sk_buff *msg, int attrtype,
+		      const struct evs_sa *sa);
+
 /* --- spd.c: structure ---------------------------------------------------- */
 /*
  * One SPD per device and direction.  Policies are keyed by the *remote*
@@ -247,12 +272,16 @@ struct evs_sa_crypto {
 	u32 trunc_bits;				/* 0: the algorithm's default */
 };
 
+/* 512 bytes on x86-64 (kmalloc-512): a few more would cost 1024 per SA
+ * (scripts/bench-kmem shows it).
+ */
 struct evs_sa {
 	struct rhash_head spi_node;		/* evs_net->sa_by_spi[dir] */
 	struct list_head conn_node;		/* for conn.c, under lock */
 	struct rcu_head rcu;
 	struct work_struct free_work;
 	refcount_t refcnt;
+	u32 conn_id;				/* here: fills a hole */
 	struct net *net;
 	struct evs_net *en;
 	struct evs_device *ed;			/* holds a dev reference */
@@ -269,7 +298,6 @@ struct evs_sa {
 	struct evs_sa_encap __rcu *encap;
 	u32 flags;				/* enum evs_sa_flags */
 	u32 replay_window;			/* packets, inbound */
-	u32 conn_id;
 
 	struct evs_esp *esp;			/* crypto state, esp.c */
 	struct evs_replay *replay;		/* inbound only, replay.c */
@@ -282,7 +310,7 @@ struct evs_sa {
 	unsigned long expire_flags;		/* EVS_SA_SOFT_FIRED ... */
 	struct delayed_work expire_work;
 
-	struct evs_stats __percpu *stats;
+	struct evs_sa_traffic __percpu *traffic;	/* stats.c */
 	struct list_head policies;		/* evs_policy.sa_node, lock */
 
 	/* Last NAT mapping reported by evs_sa_nat_mapping (rate limit). */
@@ -290,6 +318,8 @@ struct evs_sa {
 	union evs_addr nat_addr;		/* under nat_lock */
 	__be16 nat_port;
 	spinlock_t nat_lock;			/* the three fields above */
+
+	atomic64_t events[EVS_SA_EVENTS];	/* stats.c: evs_sa_event_slot */
 };
 
 #define EVS_SA_SOFT_FIRED	0		/* bit in expire_flags */

@@ -45,7 +45,7 @@ static void evs_sa_free_work(struct work_struct *work)
 
 	evs_esp_free(sa);
 	kfree(rcu_dereference_protected(sa->encap, true));
-	evs_stats_free(sa->stats);
+	evs_sa_stats_free(sa);
 	if (sa->ed)
 		netdev_put(sa->ed->dev, &sa->dev_tracker);
 	kfree_sensitive(sa);
@@ -293,8 +293,7 @@ struct evs_sa *evs_sa_alloc(struct evs_net *en)
 	sa = kzalloc(sizeof(*sa), GFP_KERNEL);
 	if (!sa)
 		return NULL;
-	sa->stats = evs_stats_alloc();
-	if (!sa->stats) {
+	if (evs_sa_stats_init(sa)) {
 		kfree(sa);
 		return NULL;
 	}

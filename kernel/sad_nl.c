@@ -107,7 +107,7 @@ static int evs_sa_fill_nest(struct sk_buff *msg, struct evs_sa *sa, bool stats,
 	ret = -EMSGSIZE;
 	if (evs_sa_fill_lft(msg, sa, !brief))
 		goto cancel;
-	if (stats && !brief && evs_stats_fill(msg, EVS_SA_A_STATS, sa->stats))
+	if (stats && !brief && evs_sa_stats_fill(msg, EVS_SA_A_STATS, sa))
 		goto cancel;
 	nla_nest_end(msg, nest);
 	return 0;

@@ -2,7 +2,8 @@
 /*
  * Per-CPU counters, summed on read.  Writers never share a cache line, so
  * counting costs the packet path nothing but a local add; readers (netlink
- * dumps, ndo_get_stats64) walk every possible CPU.
+ * dumps, ndo_get_stats64) walk every possible CPU.  An SA keeps only its
+ * traffic per CPU (see struct evs_sa_traffic).
  */
 #include "evs.h"
 
@@ -90,5 +91,83 @@ int evs_stats_fill(struct sk_buff *msg, int attrtype,
 	u64 sum[EVS_ST_NUM];
 
 	evs_stats_sum(s, sum);
+	return evs_stats_put(msg, attrtype, sum);
+}
+
+int evs_sa_stats_init(struct evs_sa *sa)
+{
+	int cpu;
+
+	sa->traffic = alloc_percpu_gfp(struct evs_sa_traffic, GFP_KERNEL);
+	if (!sa->traffic)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(sa->traffic, cpu)->syncp);
+	return 0;
+}
+
+void evs_sa_stats_free(struct evs_sa *sa)
+{
+	free_percpu(sa->traffic);
+}
+
+void evs_sa_count_traffic(struct evs_sa *sa, unsigned int bytes)
+{
+	struct evs_sa_traffic *st;
+	unsigned long flags;
+
+	st = get_cpu_ptr(sa->traffic);
+	flags = u64_stats_update_begin_irqsave(&st->syncp);
+	u64_stats_inc(&st->packets);
+	u64_stats_add(&st->bytes, bytes);
+	u64_stats_update_end_irqrestore(&st->syncp, flags);
+	put_cpu_ptr(sa->traffic);
+}
+
+/* Where an SA keeps each counter of EVS_ST_TRAFFIC and on (0: nowhere). */
+static const u8 evs_sa_event_slot[EVS_ST_NUM] = {
+	[EVS_ST_DROP_REPLAY] = 1,
+	[EVS_ST_DROP_AUTH] = 2,
+	[EVS_ST_DROP_BAD_LEN] = 3,
+	[EVS_ST_DROP_POLICY] = 4,
+	[EVS_ST_DROP_EXPIRED] = 5,
+	[EVS_ST_DROP_ENCAP] = 6,
+	[EVS_ST_DROP_CIPHER] = 7,
+	[EVS_ST_DROP_OTHER] = 8,
+	[EVS_ST_RX_DUMMY] = 9,
+};
+
+void evs_sa_count(struct evs_sa *sa, enum evs_stat which)
+{
+	u8 slot = which < EVS_ST_NUM ? evs_sa_event_slot[which] : 0;
+
+	BUILD_BUG_ON(EVS_SA_EVENTS != 9);
+	if (WARN_ON_ONCE(!slot))
+		return;
+	atomic64_inc(&sa->events[slot - 1]);
+}
+
+int evs_sa_stats_fill(struct sk_buff *msg, int attrtype,
+		      const struct evs_sa *sa)
+{
+	bool in = sa->dir == EVS_DIR_IN;
+	u64 sum[EVS_ST_NUM] = {}, packets, bytes;
+	unsigned int start;
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		const struct evs_sa_traffic *st = per_cpu_ptr(sa->traffic, cpu);
+
+		do {
+			start = u64_stats_fetch_begin(&st->syncp);
+			packets = u64_stats_read(&st->packets);
+			bytes = u64_stats_read(&st->bytes);
+		} while (u64_stats_fetch_retry(&st->syncp, start));
+		sum[in ? EVS_ST_RX_PACKETS : EVS_ST_TX_PACKETS] += packets;
+		sum[in ? EVS_ST_RX_BYTES : EVS_ST_TX_BYTES] += bytes;
+	}
+	for (i = EVS_ST_TRAFFIC; i < EVS_ST_NUM; i++)
+		if (evs_sa_event_slot[i])
+			sum[i] = atomic64_read(&sa->events[evs_sa_event_slot[i] - 1]);
 	return evs_stats_put(msg, attrtype, sum);
 }
