@@ -407,15 +407,21 @@ struct line {
 	size_t n;
 };
 
-static void put_s(struct line *l, const char *s)
+static void put_mem(struct line *l, const char *s, size_t len)
 {
-	size_t len = strlen(s);
-
 	if (len > sizeof(l->b) - l->n)
 		len = sizeof(l->b) - l->n;
 	memcpy(l->b + l->n, s, len);
 	l->n += len;
 }
+
+static void put_s(struct line *l, const char *s)
+{
+	put_mem(l, s, strlen(s));
+}
+
+/* A string literal: its length is known at compile time. */
+#define put_lit(l, s) put_mem(l, "" s, sizeof(s) - 1)
 
 static void put_u(struct line *l, unsigned long long v)
 {
@@ -427,7 +433,7 @@ static void put_u(struct line *l, unsigned long long v)
 		d[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	put_s(l, d + i);
+	put_mem(l, d + i, sizeof(d) - 1 - i);
 }
 
 /* At least @width hex digits, as "%0*llx". */
@@ -441,16 +447,12 @@ static void put_x(struct line *l, unsigned long long v, unsigned int width)
 		d[--i] = "0123456789abcdef"[v & 15];
 		v >>= 4;
 	} while (v || sizeof(d) - 1 - i < width);
-	put_s(l, d + i);
+	put_mem(l, d + i, sizeof(d) - 1 - i);
 }
 
-/* @pre, the number, then @post. */
-static void put_num(struct line *l, const char *pre, unsigned long long v, const char *post)
-{
-	put_s(l, pre);
-	put_u(l, v);
-	put_s(l, post);
-}
+/* The literal @pre, the number, then the literal @post. */
+#define put_num(l, pre, v, post) \
+	do { put_lit(l, pre); put_u(l, v); put_lit(l, post); } while (0)
 
 static void put_addr(struct line *l, const struct evs_inaddr *a)
 {
@@ -462,7 +464,7 @@ static void put_addr(struct line *l, const struct evs_inaddr *a)
 	}
 	for (int i = 0; i < 4; i++) {
 		if (i)
-			put_s(l, ".");
+			put_lit(l, ".");
 		put_u(l, a->a[i]);
 	}
 }
@@ -478,14 +480,14 @@ static void print_lft(struct line *l, const char *title, const struct evs_lft *l
 			continue;
 		put_s(l, any ? " " : title);
 		if (!any)
-			put_s(l, " ");
+			put_lit(l, " ");
 		put_s(l, name);
-		put_s(l, " ");
+		put_lit(l, " ");
 		put_u(l, lft->v[t]);
 		any = true;
 	}
 	if (any)
-		put_s(l, "\n");
+		put_lit(l, "\n");
 }
 
 /* Close to `ip xfrm state`, but keys are never there to print. */
@@ -494,64 +496,64 @@ void evsadm_sa_print(FILE *f, const struct evs_sa_info *sa, int stats)
 	char dev[IF_NAMESIZE + 8];
 	struct line l = { .n = 0 };
 
-	put_s(&l, "src ");
+	put_lit(&l, "src ");
 	put_addr(&l, &sa->src);
-	put_s(&l, " dst ");
+	put_lit(&l, " dst ");
 	put_addr(&l, &sa->dst);
-	put_s(&l, "\n\tdev ");
+	put_lit(&l, "\n\tdev ");
 	put_s(&l, sa->dev.ifname[0] ? sa->dev.ifname : evsadm_ifname(sa->dev.ifindex, dev));
-	put_s(&l, " dir ");
+	put_lit(&l, " dir ");
 	put_s(&l, evs_dir_name(sa->dir));
-	put_s(&l, " proto esp spi 0x");
+	put_lit(&l, " proto esp spi 0x");
 	put_x(&l, sa->spi, 8);
 	put_num(&l, " (", sa->spi, ")");
 	if (EVS_HAS(sa, EVS_SA_A_REPLAY_WINDOW))
 		put_num(&l, " replay-window ", sa->replay_window, "");
 	if (sa->flags & EVS_SA_F_ESN)
-		put_s(&l, " flag esn");
+		put_lit(&l, " flag esn");
 	if (sa->flags & EVS_SA_F_ALLOW_WEAK)
-		put_s(&l, " flag allow-weak");
-	put_s(&l, "\n");
+		put_lit(&l, " flag allow-weak");
+	put_lit(&l, "\n");
 	if (EVS_HAS(sa, EVS_SA_A_AEAD_NAME)) {
-		put_s(&l, "\taead ");
+		put_lit(&l, "\taead ");
 		put_s(&l, sa->aead_name);
 		if (EVS_HAS(sa, EVS_SA_A_KEY_BITS))
 			put_num(&l, " key ", sa->key_bits, " bits");
 		put_num(&l, " icv ", sa->aead_icv_bits, " bits\n");
 	}
 	if (EVS_HAS(sa, EVS_SA_A_ENC_NAME)) {
-		put_s(&l, "\tenc ");
+		put_lit(&l, "\tenc ");
 		put_s(&l, sa->enc_name);
 		if (EVS_HAS(sa, EVS_SA_A_KEY_BITS))
 			put_num(&l, " key ", sa->key_bits, " bits");
-		put_s(&l, "\n");
+		put_lit(&l, "\n");
 	}
 	if (EVS_HAS(sa, EVS_SA_A_AUTH_NAME)) {
-		put_s(&l, "\tauth ");
+		put_lit(&l, "\tauth ");
 		put_s(&l, sa->auth_name);
 		if (EVS_HAS(sa, EVS_SA_A_AUTH_KEY_BITS))
 			put_num(&l, " key ", sa->auth_key_bits, " bits");
 		if (EVS_HAS(sa, EVS_SA_A_AUTH_TRUNC_BITS))
 			put_num(&l, " trunc ", sa->auth_trunc_bits, " bits");
-		put_s(&l, "\n");
+		put_lit(&l, "\n");
 	}
 	if (EVS_HAS(sa, EVS_SA_A_ENCAP_TYPE) && sa->encap_type == EVS_ENCAP_ESPINUDP) {
 		put_num(&l, "\tencap type espinudp sport ", sa->encap_sport, "");
 		put_num(&l, " dport ", sa->encap_dport, "\n");
 	}
-	put_s(&l, "\tstate ");
+	put_lit(&l, "\tstate ");
 	put_s(&l, evs_sa_state_name(sa->state));
 	if (sa->conn_id)
 		put_num(&l, " conn ", sa->conn_id, "");
 	if (EVS_HAS(sa, EVS_SA_A_OSEQ)) {
-		put_s(&l, " oseq 0x");
+		put_lit(&l, " oseq 0x");
 		put_x(&l, sa->oseq, 1);
 	}
 	if (EVS_HAS(sa, EVS_SA_A_SEQ_HI)) {
-		put_s(&l, " seq-hi 0x");
+		put_lit(&l, " seq-hi 0x");
 		put_x(&l, sa->seq_hi, 1);
 	}
-	put_s(&l, "\n");
+	put_lit(&l, "\n");
 	if (EVS_HAS(sa, EVS_SA_A_LIMITS))
 		print_lft(&l, "\tlimit", &sa->limits);
 	if (stats && EVS_HAS(sa, EVS_SA_A_CURLFT))

@@ -349,9 +349,14 @@ const char *evsadm_ifname_cached(struct evsadm *ctx, uint32_t ifindex)
 
 void evsadm_dev_name(struct evsadm *ctx, struct evs_msg_dev *dev)
 {
-	if (!dev->ifname[0] && dev->ifindex)
-		snprintf(dev->ifname, sizeof(dev->ifname), "%.*s", IF_NAMESIZE - 1,
-			 evsadm_ifname_cached(ctx, dev->ifindex));
+	/* Once per object of a dump: a copy, not snprintf. */
+	if (!dev->ifname[0] && dev->ifindex) {
+		const char *name = evsadm_ifname_cached(ctx, dev->ifindex);
+		size_t n = strnlen(name, IF_NAMESIZE - 1);
+
+		memcpy(dev->ifname, name, n);
+		dev->ifname[n] = '\0';
+	}
 }
 
 void evsadm_json_emit(struct evsadm *ctx, struct json_object *obj)

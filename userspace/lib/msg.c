@@ -242,9 +242,14 @@ static int get_addr(const struct nlattr *a, uint16_t family, uint8_t plen_or_0,
 	return 0;
 }
 
+/* Truncated to @len - 1 bytes as snprintf would, without its cost (two
+ * names per SA of a dump). */
 static void get_str(const struct nlattr *a, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s", mnl_attr_get_str(a));
+	size_t n = strnlen(mnl_attr_get_str(a), len - 1);
+
+	memcpy(buf, mnl_attr_get_str(a), n);
+	buf[n] = '\0';
 }
 
 static int get_key(const struct nlattr *a, uint8_t *buf, uint16_t *len)
