@@ -408,11 +408,12 @@ static void report(struct load *l, uint64_t t_start, uint64_t t_end)
 	printf("ikeload clients=%u up=%u failed=%u seconds=%.3f up_seconds=%.3f rate=%.2f "
 	       "lat_median_ms=%u lat_p90_ms=%u lat_max_ms=%u send_errors=%llu "
 	       "resent_median=%u resent_p90=%u resent_max=%u attempts_max=%u "
-	       "clients_again=%u start_spread_ms=%llu\n",
+	       "clients_again=%u start_spread_ms=%llu dpd_dead=%llu\n",
 	       l->plan.n_clients, l->up, l->failed, secs, up_secs,
 	       up_secs > 0 ? l->up / up_secs : 0.0, lat.median, lat.p90, lat.max,
 	       (unsigned long long)l->send_errors, rs.median, rs.p90, rs.max, att_max,
-	       again, (unsigned long long)(l->t_last_start - t_start));
+	       again, (unsigned long long)(l->t_last_start - t_start),
+	       (unsigned long long)l->e->stats.dpd_dead);
 	fflush(stdout);
 	for (unsigned k = 0; k < FAIL_KINDS && l->fails[k].n; k++)
 		fprintf(stderr, "evs-ikeload: attempts ended without an SA pair: %u %s\n",
