@@ -1257,12 +1257,17 @@ static void defaults(struct ike_config *ike)
 	ike->natt_port = 4500;
 	ike->p2.life_secs = 3600;
 	ike->p2.life_kb = 4608000;
+	/* half-open-max and unauthenticated-max fit a restart's reconnect
+	 * storm of 2,000 clients: below that the storm evicts and refuses
+	 * real clients, each of which then waits out a 63 s retransmission
+	 * cycle (performance.md, "Reconnect storm"); still bounded, a few
+	 * KiB each. */
 	ike->timers = (struct ike_timers){
 		.retransmit_ms = 1000, .retransmit_count = 5,
-		.half_open_max = 512, .half_open_timeout = 60,
+		.half_open_max = 2048, .half_open_timeout = 60,
 		.rate_limit = 20, .dpd_interval = 10, .dpd_retries = 3,
 		.nat_keepalive = 20, .half_open_per_source = 16,
-		.unauth_max = 256, .unauth_per_source = 32,
+		.unauth_max = 2048, .unauth_per_source = 32,
 		.exchanges_max = 16, .msgids_max = 16384, .conns_max = 16,
 	};
 }

@@ -877,6 +877,21 @@ UNIT_TEST(half_open_bound_and_age)
 	pair_close(&cli, &srv);
 }
 
+/* The server side again, with this configuration instead. */
+static void server_reload(struct side *srv, const char *conf)
+{
+	struct evs_err err;
+
+	ike_engine_free(srv->e);
+	ike_conf_free(&srv->cfg);
+	unlink(srv->path);
+	free(srv->path);
+	srv->path = unit_tmpfile(conf);
+	UNIT_ASSERT(ike_conf_load(srv->path, &srv->cfg, &err) == 0);
+	srv->e = ike_engine_new(&srv->cfg.ike, EVS_ROLE_SERVER, &fake_ops, srv);
+	engine_hooks(srv->e);
+}
+
 UNIT_TEST(per_source_rate_limit)
 {
 	struct side srv, cli;
@@ -884,18 +899,10 @@ UNIT_TEST(per_source_rate_limit)
 		"crypto isakmp policy 10 {\n encryption aes 256\n hash sha256\n"
 		" authentication pre-share\n group 14\n}\n"
 		"timers {\n rate-limit 2\n half-open-max 100\n}\n";
-	struct evs_err err;
 
 	setup(&srv, &cli, client_main_conf);
 	/* A server with a limit of 2 new exchanges per source per second. */
-	ike_engine_free(srv.e);
-	ike_conf_free(&srv.cfg);
-	unlink(srv.path);
-	free(srv.path);
-	srv.path = unit_tmpfile(conf);
-	UNIT_ASSERT(ike_conf_load(srv.path, &srv.cfg, &err) == 0);
-	srv.e = ike_engine_new(&srv.cfg.ike, EVS_ROLE_SERVER, &fake_ops, &srv);
-	engine_hooks(srv.e);
+	server_reload(&srv, conf);
 	for (int i = 0; i < 5; i++)
 		connect_client(&cli);
 	for (unsigned i = 0; i < cli.nq; i++)
@@ -919,14 +926,12 @@ UNIT_TEST(per_source_rate_limit)
 
 /* A first message as if from source i of a spoofed range, with a fresh
  * initiator cookie. */
-static void inject_first(struct side *srv, unsigned i, uint8_t *buf,
-			 size_t len)
+static void inject_from(struct side *srv, const char *a, uint8_t *buf,
+			size_t len)
 {
 	struct ike_path p;
-	char a[32];
 
 	memset(&p, 0, sizeof(p));
-	snprintf(a, sizeof(a), "198.51.100.%u", 100 + i % 60);
 	set_addr(&p.local, "203.0.113.1", 500);
 	set_addr(&p.remote, a, 500);
 	ike_random(buf, 8);
@@ -935,6 +940,15 @@ static void inject_first(struct side *srv, unsigned i, uint8_t *buf,
 		flush_q(srv);
 	ike_engine_set_time(srv->e, now_ms);
 	ike_engine_input(srv->e, &p, buf, len);
+}
+
+static void inject_first(struct side *srv, unsigned i, uint8_t *buf,
+			 size_t len)
+{
+	char a[32];
+
+	snprintf(a, sizeof(a), "198.51.100.%u", 100 + i % 60);
+	inject_from(srv, a, buf, len);
 }
 
 /* The MM1 a client with this configuration sends. */
@@ -1053,6 +1067,38 @@ UNIT_TEST(half_open_flood_evicts_unproven_and_a_client_gets_through)
 	pair_close(&cli, &srv);
 }
 
+/* After a gateway restart every client starts again at once.  With the
+ * default bounds 2,000 of them, each from its own address, are all
+ * answered and kept: none is evicted before it can send its next message
+ * (an evicted client waits out its whole retransmission cycle), none
+ * refused (performance.md, "Reconnect storm"). */
+UNIT_TEST(default_bounds_take_a_2000_client_storm)
+{
+	struct side srv, cli;
+	uint8_t mm1[2048];
+	size_t len;
+	char a[32];
+	unsigned sent;
+
+	setup(&srv, &cli, client_main_conf);
+	server_reload(&srv, CONF_IKE_POLICY_10);	/* no timers: defaults */
+	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
+	sent = srv.sent;
+	for (unsigned i = 0; i < 2000; i++) {
+		snprintf(a, sizeof(a), "10.90.%u.%u", i / 250, 1 + i % 250);
+		now_ms += 1;
+		inject_from(&srv, a, mm1, len);
+	}
+	UNIT_ASSERT_EQ_INT(srv.sent - sent, 2000);
+	UNIT_ASSERT_EQ_INT(srv.e->n_half_open, 2000);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.half_open_evicted, 0);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.rx_half_open_full, 0);
+	/* After Phase 1 they all wait for XAUTH at once. */
+	UNIT_ASSERT(srv.cfg.ike.timers.unauth_max >= 2000);
+	UNIT_ASSERT(ike_engine_counts_ok(srv.e));
+	pair_close(&cli, &srv);
+}
+
 UNIT_TEST(half_open_per_source_limit)
 {
 	struct side srv, cli;
@@ -1060,19 +1106,11 @@ UNIT_TEST(half_open_per_source_limit)
 		"crypto isakmp policy 10 {\n encryption aes 256\n hash sha256\n"
 		" authentication pre-share\n group 14\n}\n"
 		"timers {\n half-open-per-source 2\n half-open-max 100\n}\n";
-	struct evs_err err;
 	uint8_t mm1[2048];
 	size_t len;
 
 	setup(&srv, &cli, client_main_conf);
-	ike_engine_free(srv.e);
-	ike_conf_free(&srv.cfg);
-	unlink(srv.path);
-	free(srv.path);
-	srv.path = unit_tmpfile(conf);
-	UNIT_ASSERT(ike_conf_load(srv.path, &srv.cfg, &err) == 0);
-	srv.e = ike_engine_new(&srv.cfg.ike, EVS_ROLE_SERVER, &fake_ops, &srv);
-	engine_hooks(srv.e);
+	server_reload(&srv, conf);
 	len = capture_mm1(client_main_conf, mm1, sizeof(mm1));
 	for (unsigned i = 0; i < 5; i++)
 		inject_first(&srv, 0, mm1, len);	/* one source */
