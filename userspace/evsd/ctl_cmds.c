@@ -176,6 +176,7 @@ static int cmd_daemon_show(void *arg, struct json_object *args, struct json_obje
 	evs_json_add_u64(ike, "p2_ok", s->p2_ok);
 	evs_json_add_u64(ike, "p2_failed", s->p2_failed);
 	evs_json_add_u64(ike, "dpd_dead", s->dpd_dead);
+	evs_json_add_u64(ike, "dpd_backlog_waits", s->dpd_backlog_waits);
 	json_object_object_add(res, "ike", ike);
 
 	/* Refusals: the engine's admission limits, then the logins'. */

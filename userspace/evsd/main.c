@@ -164,15 +164,16 @@ static const struct ike_engine_ops evsd_ops = {
 static void on_net(int fd, void *arg)
 {
 	struct evsd *d = arg;
+	uint64_t now = loop_now_ms();
 
-	ike_engine_set_time(d->eng, loop_now_ms());
+	ike_engine_set_time(d->eng, now);
 	for (unsigned i = 0; i < d->net.n; i++)
 		if (d->net.s[i].fd == fd) {
 			/* A standby serves nobody (Documentation/ha.md). */
 			if (!ha_active(d->ha))
 				net_discard(&d->net, i);
-			else
-				net_read(&d->net, i, d->eng);
+			else if (net_read(&d->net, i, d->eng))
+				d->net.s[i].read_until = now;
 		}
 }
 
@@ -240,6 +241,7 @@ static void on_tick(void *arg)
 
 	d->tick_id = 0;
 	ike_engine_set_time(d->eng, now);
+	ike_engine_input_read_until(d->eng, net_read_until(&d->net, now));
 	next = ike_engine_tick(d->eng);
 	if (d->ezv) {
 		uint64_t n = ezv_tick(d->ezv, now);

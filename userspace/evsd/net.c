@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "lib/daemon_log.h"
@@ -394,7 +395,7 @@ void net_discard(struct net *n, unsigned i)
 			return;
 }
 
-void net_read(struct net *n, unsigned i, struct ike_engine *e)
+bool net_read(struct net *n, unsigned i, struct ike_engine *e)
 {
 	struct net_sock *s = &n->s[i];
 	uint8_t *buf = n->rx_buf;
@@ -418,7 +419,7 @@ void net_read(struct net *n, unsigned i, struct ike_engine *e)
 		if (len < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_warn("recvmsg: %s", strerror(errno));
-			return;
+			return errno == EAGAIN || errno == EWOULDBLOCK;
 		}
 		local_of(&mh, s, &p.local);
 		p.natt = s->natt;
@@ -444,6 +445,23 @@ void net_read(struct net *n, unsigned i, struct ike_engine *e)
 		ike_engine_input(e, &p, buf + NON_ESP_MARKER_LEN,
 				 (size_t)len - NON_ESP_MARKER_LEN);
 	}
+	return false;
+}
+
+uint64_t net_read_until(struct net *n, uint64_t now)
+{
+	uint64_t until = now;
+
+	for (unsigned i = 0; i < n->n; i++) {
+		struct net_sock *s = &n->s[i];
+		int queued = 0;
+
+		if (ioctl(s->fd, FIONREAD, &queued) == 0 && queued == 0)
+			s->read_until = now;
+		if (s->read_until < until)
+			until = s->read_until;
+	}
+	return until;
 }
 
 static const struct net_sock *pick(const struct net *n, const struct ike_path *p)

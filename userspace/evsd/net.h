@@ -43,6 +43,7 @@ struct net_sock {
 	bool attach;			/* evs.ko takes ESP from it */
 	bool filter;			/* wildcard for several listen addresses */
 	struct sockaddr_storage bound;
+	uint64_t read_until;		/* ms: what arrived before is read */
 };
 
 /* attach: called for a new 4500 socket before it is bound; 1 attached,
@@ -82,8 +83,12 @@ void net_close(struct net *n);
  * gone's buffers are not used).  On error -1 with err, and n unchanged. */
 int net_update(struct net *n, const struct ike_config *ike, struct net *gone,
 	       struct evs_err *err);
-/* Read every pending datagram of socket i into the engine. */
-void net_read(struct net *n, unsigned i, struct ike_engine *e);
+/* Read socket i's pending datagrams into the engine, a batch at most (the
+ * loop calls again while more wait); true when none is left. */
+bool net_read(struct net *n, unsigned i, struct ike_engine *e);
+/* The time up to which every socket's input has been read (ms): now for
+ * a socket with nothing queued, else when net_read last emptied it. */
+uint64_t net_read_until(struct net *n, uint64_t now);
 /* Read and drop what is pending on socket i (an HA standby). */
 void net_discard(struct net *n, unsigned i);
 /* struct ike_engine_ops members (arg = struct net *). */

@@ -141,6 +141,9 @@ static void render_ike(FILE *f, const struct prom_data *d)
 	       s->xchg_refused);
 	single(f, "evs_ike_dpd_dead_peers_total", "counter",
 	       "Peers declared dead by dead peer detection.", s->dpd_dead);
+	single(f, "evs_ike_dpd_backlog_waits_total", "counter",
+	       "Dead peer verdicts that waited for the daemon to read its input queue up to the last probe.",
+	       s->dpd_backlog_waits);
 	single(f, "evs_ike_half_open_evicted_total", "counter",
 	       "Half-open ISAKMP SAs evicted to admit a newer one.",
 	       s->half_open_evicted);

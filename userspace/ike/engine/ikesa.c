@@ -144,6 +144,7 @@ struct ike_engine *ike_engine_new(const struct ike_config *ike,
 	e->next_conn_id = (e->next_conn_id & 0x3fffffff) + 1;
 	ike_random(e->src_key, sizeof(e->src_key));
 	dueh_init(&e->due);
+	e->input_read_until = UINT64_MAX;
 	for (size_t i = 0; i < N_TABLES; i++)
 		if (htab_init(engine_table(e, i)) < 0) {
 			ike_engine_free(e);
@@ -155,6 +156,11 @@ struct ike_engine *ike_engine_new(const struct ike_config *ike,
 void ike_engine_set_time(struct ike_engine *e, uint64_t now_ms)
 {
 	e->now = now_ms;
+}
+
+void ike_engine_input_read_until(struct ike_engine *e, uint64_t t_ms)
+{
+	e->input_read_until = t_ms;
 }
 
 static void ike_sa_free(struct ike_sa *sa);

@@ -317,6 +317,7 @@ struct ike_sa {
 	uint32_t dpd_seq;		/* our last R-U-THERE */
 	unsigned dpd_unanswered;
 	uint64_t dpd_first_probe;	/* ms: the first of the unanswered */
+	uint64_t dpd_out_at;		/* ms: every probe unanswered (0: not) */
 	bool dpd;			/* both sides support it */
 	bool replaced;			/* a newer Phase 1 took over */
 
@@ -365,6 +366,9 @@ struct ike_stats {
 		 rx_half_open_full, rexmits, p1_ok, p1_failed, p2_ok, p2_failed,
 		 dpd_dead, half_open_evicted, rx_source_full, unauth_refused,
 		 rx_replay, xchg_refused;
+	/* Peers whose DPD verdict waited for our own input queue to be read
+	 * up to the time their probes ran out (ike_engine_input_read_until). */
+	uint64_t dpd_backlog_waits;
 	/* SAs the timer ticks visited (popped from the due-time heap
 	 * because something of theirs was due): in all, and in the latest
 	 * tick.  An idle SA adds nothing until one of its timers is due. */
@@ -410,6 +414,7 @@ struct ike_engine {
 	void *ops_arg;
 	struct evs_session_hooks hooks;	/* post-Phase-1 steps, PSK lookup */
 	uint64_t now;			/* ms, monotonic */
+	uint64_t input_read_until;	/* see ike_engine_input_read_until */
 	/* Every SA, walked only for what concerns them all: the timers, the
 	 * shutdown, listings.  A datagram, a kernel event and a peer's
 	 * delete find theirs in the tables below. */
@@ -452,6 +457,15 @@ uint32_t ike_engine_set_config(struct ike_engine *e, const struct ike_config *ik
  * configuration of generation gen?  The current one always does. */
 bool ike_engine_config_in_use(const struct ike_engine *e, uint32_t gen);
 void ike_engine_set_time(struct ike_engine *e, uint64_t now_ms);
+/* Every datagram that reached our sockets before t_ms has been read into
+ * the engine.  A gateway behind on its input (a reconnect storm) would
+ * otherwise declare peers dead whose answers sit unread in its own queue:
+ * DPD's verdict waits until the input is read up to the time the probes
+ * ran out, for at most IKE_DPD_BACKLOG_MAX_MS.  Never called: no wait. */
+void ike_engine_input_read_until(struct ike_engine *e, uint64_t t_ms);
+/* Bounds what a flood that keeps our queue from ever emptying can make
+ * dead peers' SAs hold: charon's whole DPD window is about this long. */
+#define IKE_DPD_BACKLOG_MAX_MS 120000
 /* A received datagram (marker already stripped when path->natt). */
 void ike_engine_input(struct ike_engine *e, const struct ike_path *path,
 		      const uint8_t *buf, size_t len);

@@ -234,6 +234,7 @@ static void got_notify(struct ike_sa *sa, const struct isakmp_payload *p,
 		} else if (seq == sa->dpd_seq) {
 			log_debug("%s: R-U-THERE-ACK %u", sa->name, seq);
 			sa->dpd_unanswered = 0;
+			sa->dpd_out_at = 0;
 		} else {
 			log_debug("%s: stale R-U-THERE-ACK %u ignored", sa->name, seq);
 		}
@@ -262,6 +263,26 @@ void info_input(struct ike_sa *sa, const struct isakmp_msg *m, bool protected_)
 
 /* ---- DPD -------------------------------------------------------------------- */
 
+/* The probes ran out: judge the peer only once our own input has been
+ * read up to that time (its answer may be queued behind a storm's Phase 1
+ * traffic), looking again each second, for a bounded time. */
+static bool dpd_wait_for_backlog(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->eng;
+
+	if (!sa->dpd_out_at)
+		sa->dpd_out_at = e->now;
+	if (e->input_read_until >= sa->dpd_out_at ||
+	    e->now - sa->dpd_out_at >= IKE_DPD_BACKLOG_MAX_MS)
+		return false;
+	if (e->now == sa->dpd_out_at)
+		e->stats.dpd_backlog_waits++;
+	log_debug("%s: R-U-THERE unanswered, but our input is read only up to %llu ms ago: waiting",
+		  sa->name, (unsigned long long)(e->now - e->input_read_until));
+	sa->dpd_next = e->now + 1000;
+	return true;
+}
+
 void dpd_tick(struct ike_sa *sa)
 {
 	struct ike_engine *e = sa->eng;
@@ -288,6 +309,7 @@ void dpd_tick(struct ike_sa *sa)
 	if (sa->dpd_unanswered && sa->last_rx >= sa->dpd_first_probe) {
 		log_debug("%s: the peer spoke since our R-U-THERE: alive", sa->name);
 		sa->dpd_unanswered = 0;
+		sa->dpd_out_at = 0;
 	}
 	/* Heard from the peer lately (and no probe outstanding): later. */
 	if (!sa->dpd_unanswered &&
@@ -296,6 +318,8 @@ void dpd_tick(struct ike_sa *sa)
 		return;
 	}
 	if (sa->dpd_unanswered >= retries) {
+		if (dpd_wait_for_backlog(sa))
+			return;
 		e->stats.dpd_dead++;
 		log_notice("%s: peer dead: %u R-U-THERE unanswered", sa->name,
 			   sa->dpd_unanswered);

@@ -1541,6 +1541,98 @@ UNIT_TEST(dpd_late_answers_keep_a_slow_peer)
 	pair_close(&cli, &srv);
 }
 
+/* Appends everything in from's queue to hold (unread input). */
+static void hold_queue(struct side *from, struct side *hold)
+{
+	UNIT_ASSERT(hold->nq + from->nq <= QMAX);
+	memcpy(&hold->q[hold->nq], from->q, sizeof(from->q[0]) * from->nq);
+	hold->nq += from->nq;
+	hold->name = from->name;
+	from->nq = 0;
+}
+
+/* A gateway behind on its input (a reconnect storm under TCG queued 5 MB
+ * on port 500) holds its peers' R-U-THERE-ACKs unread: it must not call
+ * them dead for answers sitting in its own queue.  The verdict waits until
+ * the input is read up to the time the probes ran out; a peer that is
+ * really dead dies when that is so, and at the latest after
+ * IKE_DPD_BACKLOG_MAX_MS of a queue that never empties. */
+UNIT_TEST(dpd_waits_for_the_gateways_own_backlog)
+{
+	static struct side hold;
+	struct side srv, cli;
+	uint64_t t0;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->dpd);
+	/* The client goes on answering; the gateway stops reading at t0.  Its
+	 * probes run out 25 s later; the client, hearing them, probes only
+	 * from 30 s on (and, unanswered, would give up at 45 s). */
+	t0 = now_ms;
+	hold.nq = 0;
+	for (int i = 0; i < 35; i++) {
+		tick(&cli, &srv, 1000);
+		ike_engine_input_read_until(srv.e, t0);
+		ike_engine_tick(srv.e);
+		hold_queue(&cli, &hold);
+		deliver_queue(&srv, &cli);
+	}
+	UNIT_ASSERT(hold.nq >= 3);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.dpd_dead, 0);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.dpd_backlog_waits, 1);
+	UNIT_ASSERT(only_sa(&srv) != NULL);
+	/* The backlog is read: the late answers show the client alive. */
+	deliver_queue(&hold, &srv);
+	ike_engine_input_read_until(srv.e, now_ms);
+	for (int i = 0; i < 30; i++) {
+		tick(&cli, &srv, 1000);
+		pump(&cli, &srv);
+	}
+	UNIT_ASSERT_EQ_INT(srv.e->stats.dpd_dead, 0);
+	UNIT_ASSERT(only_sa(&srv) && only_sa(&cli));
+	/* The client dies while the gateway's input is up to date: dead
+	 * within the usual interval + retries * 5 s. */
+	t0 = now_ms;
+	while (only_sa(&srv) && now_ms - t0 < 60000) {
+		tick(&cli, &srv, 250);
+		ike_engine_input_read_until(srv.e, now_ms);
+		flush_q(&cli);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	UNIT_ASSERT(now_ms - t0 <= (10 + 3 * 5 + 1) * 1000);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.dpd_dead, 1);
+	pair_close(&cli, &srv);
+}
+
+/* A queue that never empties (a flood) delays the verdict on a dead peer
+ * by IKE_DPD_BACKLOG_MAX_MS at most. */
+UNIT_TEST(dpd_backlog_wait_is_bounded)
+{
+	struct side srv, cli;
+	uint64_t t0;
+
+	setup(&srv, &cli, client_main_conf);
+	connect_client(&cli);
+	pump(&cli, &srv);
+	UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->dpd);
+	t0 = now_ms;
+	while (only_sa(&srv) && now_ms - t0 < 300000) {
+		tick(&cli, &srv, 1000);
+		ike_engine_input_read_until(srv.e, t0);
+		flush_q(&cli);
+		flush_q(&srv);
+	}
+	UNIT_ASSERT(only_sa(&srv) == NULL);
+	UNIT_ASSERT(now_ms - t0 >= IKE_DPD_BACKLOG_MAX_MS);
+	UNIT_ASSERT(now_ms - t0 <= (10 + 3 * 5 + 2) * 1000 + IKE_DPD_BACKLOG_MAX_MS);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.dpd_dead, 1);
+	UNIT_ASSERT_EQ_INT(srv.e->stats.dpd_backlog_waits, 1);
+	pair_close(&cli, &srv);
+}
+
 /* No R-U-THERE for a session with nothing installed yet (between mode
  * config and the first quick mode: vpnc drops its session on one). */
 UNIT_TEST(dpd_waits_for_the_first_connection)

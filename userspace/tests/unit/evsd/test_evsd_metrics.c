@@ -85,6 +85,9 @@ static const char head[] =
 	"# HELP evs_ike_dpd_dead_peers_total Peers declared dead by dead peer detection.\n"
 	"# TYPE evs_ike_dpd_dead_peers_total counter\n"
 	"evs_ike_dpd_dead_peers_total 11\n"
+	"# HELP evs_ike_dpd_backlog_waits_total Dead peer verdicts that waited for the daemon to read its input queue up to the last probe.\n"
+	"# TYPE evs_ike_dpd_backlog_waits_total counter\n"
+	"evs_ike_dpd_backlog_waits_total 18\n"
 	"# HELP evs_ike_half_open_evicted_total Half-open ISAKMP SAs evicted to admit a newer one.\n"
 	"# TYPE evs_ike_half_open_evicted_total counter\n"
 	"evs_ike_half_open_evicted_total 12\n"
@@ -217,7 +220,7 @@ static void base_data(struct prom_data *d)
 		.rexmits = 6, .timer_visits = 17, .p1_ok = 7, .p1_failed = 8, .p2_ok = 9,
 		.p2_failed = 10, .dpd_dead = 11, .half_open_evicted = 12,
 		.rx_source_full = 13, .unauth_refused = 14, .rx_replay = 15,
-		.xchg_refused = 16,
+		.xchg_refused = 16, .dpd_backlog_waits = 18,
 	};
 	d->half_open = 2;
 	d->unauth = 1;
