@@ -1467,8 +1467,12 @@ UNIT_TEST(xauth_deadline_runs_on_the_engine_clock)
 	run_steps(&srv);		/* the client never answers */
 	drop_queue();
 	UNIT_ASSERT(!srv.dead && !srv.ready);
-	ezv_tick(ezv, fake_now + 89999);
+	/* The session's deadline is what the daemon wakes for; a tick before
+	 * it leaves it due at the same time. */
+	UNIT_ASSERT_EQ_INT(ezv_next_due(ezv), fake_now + 90000);
+	UNIT_ASSERT_EQ_INT(ezv_tick(ezv, fake_now + 89999), 1);
 	UNIT_ASSERT(!srv.dead);
+	UNIT_ASSERT_EQ_INT(ezv_next_due(ezv), fake_now + 90000);
 	ezv_tick(ezv, fake_now + 90000);
 	UNIT_ASSERT(srv.dead);
 	UNIT_ASSERT_EQ_STR(srv.why, "XAUTH timed out");
@@ -2429,6 +2433,7 @@ UNIT_TEST(radius_coa_session_timeout_all_or_nothing)
 	tdae_sign(&r, "dae-Secret-4711");
 	UNIT_ASSERT_EQ_INT(dae_send(&r, "127.0.0.1", &code), 0);
 	UNIT_ASSERT_EQ_INT(code, DAE_COA_ACK);
+	UNIT_ASSERT_EQ_INT(ezv_next_due(ezv), fake_now + 5000);
 	ezv_tick(ezv, fake_now + 4999);
 	UNIT_ASSERT(!srv.terminated);
 	ezv_tick(ezv, fake_now + 5000);
