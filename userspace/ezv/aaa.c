@@ -13,7 +13,15 @@
 #include "ezv/aaa.h"
 #include "lib/daemon_log.h"
 
-#define AAA_QUEUE_MAX 256
+/* Logins waiting for the worker: each belongs to a session past Phase 1
+ * and not yet through XAUTH, which the engine bounds (unauthenticated-max),
+ * so the queue takes as many; refusing one there told a user with the
+ * right password that it was wrong (a reconnect storm refused 1,388 of
+ * 2,000).  Without that bound, this one. */
+#define AAA_LOGINS_UNBOUNDED_MAX 2048
+/* Accounting records waiting for the worker (a storm's Starts, Interims
+ * while RADIUS is slow): a record refused here is lost. */
+#define AAA_ACCT_QUEUE_MAX 4096
 
 struct aaa_job {
 	struct aaa_job *next;
@@ -39,7 +47,8 @@ struct aaa {
 	pthread_cond_t wake, idle;
 	bool stop, busy;
 	struct aaa_job *head, *tail;
-	unsigned queued;
+	unsigned queued_logins, queued_acct;
+	unsigned max_logins;
 	struct aaa_done *done_head, *done_tail;
 	int efd;
 	struct userdb *db;
@@ -180,7 +189,10 @@ static void *worker(void *arg)
 		a->head = j->next;
 		if (!a->head)
 			a->tail = NULL;
-		a->queued--;
+		if (j->is_acct)
+			a->queued_acct--;
+		else
+			a->queued_logins--;
 		a->busy = true;
 		pthread_mutex_unlock(&a->lock);
 
@@ -219,7 +231,7 @@ static void *worker(void *arg)
 }
 
 struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
-		    struct evs_err *err)
+		    unsigned max_logins, struct evs_err *err)
 {
 	struct aaa *a = calloc(1, sizeof(*a));
 
@@ -229,6 +241,7 @@ struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
 	}
 	a->cfg = cfg;
 	a->db = db;
+	a->max_logins = max_logins ? max_logins : AAA_LOGINS_UNBOUNDED_MAX;
 	a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (a->efd < 0) {
 		evs_errf(err, "eventfd: %s", strerror(errno));
@@ -318,8 +331,11 @@ void aaa_set_userdb(struct aaa *a, struct userdb *db)
 
 static int enqueue(struct aaa *a, struct aaa_job *j)
 {
+	unsigned *queued = j->is_acct ? &a->queued_acct : &a->queued_logins;
+	unsigned max = j->is_acct ? AAA_ACCT_QUEUE_MAX : a->max_logins;
+
 	pthread_mutex_lock(&a->lock);
-	if (a->queued >= AAA_QUEUE_MAX || a->stop) {
+	if (*queued >= max || a->stop) {
 		pthread_mutex_unlock(&a->lock);
 		job_wipe_free(j);
 		return -1;
@@ -329,7 +345,7 @@ static int enqueue(struct aaa *a, struct aaa_job *j)
 	else
 		a->head = j;
 	a->tail = j;
-	a->queued++;
+	(*queued)++;
 	pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	return 0;

@@ -59,19 +59,21 @@ struct aaa_result {
 	char reason[160];		/* for the log; never the password */
 };
 
-/* cfg must outlive the worker.  db: taken over (freed by aaa_free).  With
- * RADIUS servers configured the RADIUS client is created here; a failure
- * is an error (err).  NULL on failure. */
+/* cfg must outlive the worker.  db: taken over (freed by aaa_free).
+ * max_logins: how many logins may wait for the worker, the engine's bound
+ * on sessions not yet through XAUTH (unauthenticated-max; 0 = unbounded
+ * there, a default here).  With RADIUS servers configured the RADIUS
+ * client is created here; a failure is an error (err).  NULL on failure. */
 struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
-		    struct evs_err *err);
+		    unsigned max_logins, struct evs_err *err);
 void aaa_free(struct aaa *a);
 int aaa_fd(const struct aaa *a);
 /* Replace the user database (takes it over; the old one is freed once
  * the worker no longer uses it). */
 void aaa_set_userdb(struct aaa *a, struct userdb *db);
 
-/* Queue a login check; the password in *req is wiped.  -1 if the queue
- * is full (the caller refuses the login). */
+/* Queue a login check; the password in *req is wiped.  -1 if max_logins
+ * are waiting already (the caller refuses the login). */
 int aaa_submit_auth(struct aaa *a, struct aaa_request *req);
 /* Queue an accounting record (result not reported; failures counted). */
 int aaa_submit_acct(struct aaa *a, const struct radius_acct_info *info);

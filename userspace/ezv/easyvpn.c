@@ -622,7 +622,7 @@ struct ezv *ezv_init(const struct ike_config *ike, struct easyvpn_config *cfg,
 	db = ezv_load_users(cfg->user_file, err);
 	if (!db)
 		goto fail;
-	z->aaa = aaa_new(cfg, db, err);
+	z->aaa = aaa_new(cfg, db, ike->timers.unauth_max, err);
 	if (!z->aaa) {
 		userdb_free(db);
 		free(db);

@@ -50,7 +50,7 @@ struct ezv_next *ezv_reload_prepare(struct ezv *z, const struct ike_config *ike,
 	if (!db)
 		goto fail;
 	/* A new worker: the RADIUS servers may have changed. */
-	n->aaa = aaa_new(cfg, db, err);
+	n->aaa = aaa_new(cfg, db, ike->timers.unauth_max, err);
 	if (!n->aaa) {
 		userdb_free(db);
 		free(db);

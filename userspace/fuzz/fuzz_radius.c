@@ -142,7 +142,7 @@ static void setup(void)
 	snprintf(cfg.aaa.nas_identifier, sizeof(cfg.aaa.nas_identifier), "fuzz");
 	if (pthread_create(&t, NULL, server, NULL))
 		abort();
-	aaa = aaa_new(&cfg, NULL, &err);
+	aaa = aaa_new(&cfg, NULL, 0, &err);
 	acct_rc = radius_new(&cfg.aaa, &err);
 	if (!aaa || !acct_rc) {
 		fprintf(stderr, "fuzz_radius: %s\n", err.msg);

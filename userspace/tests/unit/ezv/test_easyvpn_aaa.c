@@ -25,7 +25,7 @@ static struct aaa *aaa_alice(struct easyvpn_config *cfg)
 	struct aaa *a;
 
 	memset(cfg, 0, sizeof(*cfg));
-	a = aaa_new(cfg, make_db("alice", "sales", "right"), &err);
+	a = aaa_new(cfg, make_db("alice", "sales", "right"), 0, &err);
 	UNIT_ASSERT(a);
 	return a;
 }
@@ -89,6 +89,59 @@ UNIT_TEST(local_logins_in_order)
 	UNIT_ASSERT(r.ok);
 	UNIT_ASSERT_EQ_STR(r.group, "eng");
 	aaa_drain(a);
+	aaa_free(a);
+}
+
+/* Submits logins for alice until the worker's queue refuses one (the
+ * worker takes one every argon2id run, far slower than this loop); how
+ * many were taken before. */
+static unsigned logins_until_refused(struct aaa *a)
+{
+	unsigned taken = 0;
+
+	for (unsigned i = 0; i < 100000; i++) {
+		struct aaa_request rq = { .id = i, .method = EZV_AUTH_LOCAL };
+
+		strcpy(rq.user, "alice");
+		memcpy(rq.pass, "right", 5);
+		rq.pass_len = 5;
+		if (aaa_submit_auth(a, &rq))
+			return taken;
+		taken++;
+	}
+	UNIT_FAIL("the login queue never filled");
+	return taken;
+}
+
+/* The login queue holds as many logins as the engine lets sessions wait
+ * for XAUTH (unauthenticated-max): a reconnect storm of 2,000 clients got
+ * 1,388 "AAA queue full" refusals (XAUTH failures, to users with the right
+ * password) from a fixed 256.  Still bounded; accounting has its own room. */
+UNIT_TEST(login_queue_holds_unauthenticated_max)
+{
+	struct easyvpn_config cfg;
+	struct radius_acct_info ai;
+	struct evs_err err;
+	struct aaa *a;
+	unsigned taken;
+
+	memset(&cfg, 0, sizeof(cfg));
+	a = aaa_new(&cfg, make_db("alice", "sales", "right"), 2048, &err);
+	UNIT_ASSERT(a);
+	taken = logins_until_refused(a);
+	UNIT_ASSERT(taken >= 2048);
+	UNIT_ASSERT(taken < 2048 + 1000);
+	/* a full login queue leaves accounting its own room */
+	memset(&ai, 0, sizeof(ai));
+	ai.type = RADIUS_ACCT_START;
+	UNIT_ASSERT_EQ_INT(aaa_submit_acct(a, &ai), 0);
+	aaa_free(a);
+
+	a = aaa_new(&cfg, make_db("alice", "sales", "right"), 16, &err);
+	UNIT_ASSERT(a);
+	taken = logins_until_refused(a);
+	UNIT_ASSERT(taken >= 16);
+	UNIT_ASSERT(taken < 16 + 1000);
 	aaa_free(a);
 }
 
