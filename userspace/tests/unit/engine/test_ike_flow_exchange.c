@@ -1459,15 +1459,21 @@ UNIT_TEST(nat_traversal_floats_to_4500)
 	pair_close(&cli, &srv);
 }
 
+/* A main-mode pair connected, with probing's one SA running DPD. */
+static void dpd_pair_up(struct side *srv, struct side *cli, struct side *probing)
+{
+	setup(srv, cli, client_main_conf);
+	connect_client(cli);
+	pump(cli, srv);
+	UNIT_ASSERT(only_sa(probing) && only_sa(probing)->dpd);
+}
+
 UNIT_TEST(dpd_detects_dead_peer)
 {
 	struct side srv, cli;
 	uint64_t t0;
 
-	setup(&srv, &cli, client_main_conf);
-	connect_client(&cli);
-	pump(&cli, &srv);
-	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->dpd);
+	dpd_pair_up(&srv, &cli, &cli);
 	/* A live peer answers R-U-THERE: nothing happens for a minute. */
 	for (int i = 0; i < 60; i++) {
 		tick(&cli, &srv, 1000);
@@ -1515,10 +1521,7 @@ UNIT_TEST(dpd_late_answers_keep_a_slow_peer)
 	static struct side hold[7];
 	struct side srv, cli;
 
-	setup(&srv, &cli, client_main_conf);
-	connect_client(&cli);
-	pump(&cli, &srv);
-	UNIT_ASSERT(only_sa(&cli) && only_sa(&cli)->dpd);
+	dpd_pair_up(&srv, &cli, &cli);
 	for (int i = 0; i < 120; i++) {
 		struct side *in = &hold[i % 7], *out = &hold[(i + 1) % 7];
 
@@ -1563,10 +1566,7 @@ UNIT_TEST(dpd_waits_for_the_gateways_own_backlog)
 	struct side srv, cli;
 	uint64_t t0;
 
-	setup(&srv, &cli, client_main_conf);
-	connect_client(&cli);
-	pump(&cli, &srv);
-	UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->dpd);
+	dpd_pair_up(&srv, &cli, &srv);
 	/* The client goes on answering; the gateway stops reading at t0.  Its
 	 * probes run out 25 s later; the client, hearing them, probes only
 	 * from 30 s on (and, unanswered, would give up at 45 s). */
@@ -1614,10 +1614,7 @@ UNIT_TEST(dpd_backlog_wait_is_bounded)
 	struct side srv, cli;
 	uint64_t t0;
 
-	setup(&srv, &cli, client_main_conf);
-	connect_client(&cli);
-	pump(&cli, &srv);
-	UNIT_ASSERT(only_sa(&srv) && only_sa(&srv)->dpd);
+	dpd_pair_up(&srv, &cli, &srv);
 	t0 = now_ms;
 	while (only_sa(&srv) && now_ms - t0 < 300000) {
 		tick(&cli, &srv, 1000);
