@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The AAA worker thread; see aaa.h. */
+/* The AAA worker threads; see aaa.h. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +14,13 @@
 #include "ezv/aaa.h"
 #include "lib/daemon_log.h"
 
-/* Logins waiting for the worker: each belongs to a session past Phase 1
+/* Logins waiting for the workers: each belongs to a session past Phase 1
  * and not yet through XAUTH, which the engine bounds (unauthenticated-max),
  * so the queue takes as many; refusing one there told a user with the
  * right password that it was wrong (a reconnect storm refused 1,388 of
  * 2,000).  Without that bound, this one. */
 #define AAA_LOGINS_UNBOUNDED_MAX 2048
-/* Accounting records waiting for the worker (a storm's Starts, Interims
+/* Accounting records waiting for the remote thread (a storm's Starts, Interims
  * while RADIUS is slow): a record refused here is lost. */
 #define AAA_ACCT_QUEUE_MAX 4096
 
@@ -40,20 +41,37 @@ struct old_db {
 	struct userdb *db;
 };
 
+struct aaa_queue {
+	struct aaa_job *head, *tail;
+	pthread_cond_t wake;
+};
+
+/* Local password checks are CPU work with no order to keep: several
+ * threads take them, so argon2id uses every CPU.  RADIUS logins and
+ * accounting keep one thread: a session's Start goes out before its
+ * Stop, and one radcli handle serves them. */
+struct aaa_thread {
+	struct aaa *a;
+	struct aaa_queue *q;
+	pthread_t id;
+};
+
 struct aaa {
 	const struct easyvpn_config *cfg;
-	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t wake, idle;
-	bool stop, busy;
-	struct aaa_job *head, *tail;
+	pthread_cond_t idle;
+	bool stop;
+	unsigned busy;			/* jobs being run */
+	struct aaa_queue local, remote;	/* local checks; RADIUS and accounting */
 	unsigned queued_logins, queued_acct;
 	unsigned max_logins;
+	struct aaa_thread *threads;
+	unsigned n_threads;		/* remote's one, then local's */
 	struct aaa_done *done_head, *done_tail;
 	int efd;
 	struct userdb *db;
-	struct old_db *retired;		/* replaced dbs, freed when the worker is idle */
-	struct radius_client *radius;	/* worker only */
+	struct old_db *retired;		/* replaced dbs, freed when no job runs */
+	struct radius_client *radius;	/* the remote thread only */
 	unsigned long acct_failures;
 };
 
@@ -168,66 +186,138 @@ static void run_auth(struct aaa *a, struct aaa_request *rq, struct aaa_result *r
 	rq->pass_len = 0;
 }
 
+static void run_acct(struct aaa *a, struct aaa_job *j)
+{
+	enum radius_result r = a->radius ? radius_acct(a->radius, &j->acct) : RADIUS_ERROR;
+
+	if (r != RADIUS_ACCEPT) {
+		pthread_mutex_lock(&a->lock);
+		a->acct_failures++;
+		pthread_mutex_unlock(&a->lock);
+	}
+}
+
+/* Called locked: hands a finished login to the event loop. */
+static void post_result(struct aaa *a, struct aaa_done *d)
+{
+	uint64_t one = 1;
+
+	if (a->done_tail)
+		a->done_tail->next = d;
+	else
+		a->done_head = d;
+	a->done_tail = d;
+	if (write(a->efd, &one, sizeof(one)) < 0) {
+		/* eventfd counter saturation cannot happen at our rates */
+	}
+}
+
+static struct aaa_job *pop(struct aaa *a, struct aaa_queue *q)
+{
+	struct aaa_job *j = q->head;
+
+	q->head = j->next;
+	if (!q->head)
+		q->tail = NULL;
+	if (j->is_acct)
+		a->queued_acct--;
+	else
+		a->queued_logins--;
+	return j;
+}
+
 static void *worker(void *arg)
 {
-	struct aaa *a = arg;
+	struct aaa_thread *t = arg;
+	struct aaa *a = t->a;
 
+	/* named for top -H and the IKE bench's split of the gateway's CPU */
+	pthread_setname_np(pthread_self(), t->q == &a->local ? "evsd-aaa-local" : "evsd-aaa-radius");
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
+		struct aaa_done *d = NULL;
 		struct aaa_job *j;
-		struct aaa_done *d;
 
-		while (!a->head && !a->stop) {
-			a->busy = false;
-			free_retired(a);
-			pthread_cond_broadcast(&a->idle);
-			pthread_cond_wait(&a->wake, &a->lock);
-		}
-		if (!a->head && a->stop)
-			break;
-		j = a->head;
-		a->head = j->next;
-		if (!a->head)
-			a->tail = NULL;
-		if (j->is_acct)
-			a->queued_acct--;
-		else
-			a->queued_logins--;
-		a->busy = true;
+		while (!t->q->head && !a->stop)
+			pthread_cond_wait(&t->q->wake, &a->lock);
+		if (!t->q->head)
+			break;	/* stopping, and this queue is drained */
+		j = pop(a, t->q);
+		a->busy++;
 		pthread_mutex_unlock(&a->lock);
 
 		if (j->is_acct) {
-			enum radius_result r = a->radius ? radius_acct(a->radius, &j->acct) :
-							   RADIUS_ERROR;
-
-			pthread_mutex_lock(&a->lock);
-			if (r != RADIUS_ACCEPT)
-				a->acct_failures++;
-			job_wipe_free(j);
-			continue;
+			run_acct(a, j);
+		} else {
+			d = calloc(1, sizeof(*d));
+			if (d)
+				run_auth(a, &j->req, &d->res);
 		}
-		d = calloc(1, sizeof(*d));
-		if (d)
-			run_auth(a, &j->req, &d->res);
 		job_wipe_free(j);
 		pthread_mutex_lock(&a->lock);
-		if (d) {
-			if (a->done_tail)
-				a->done_tail->next = d;
-			else
-				a->done_head = d;
-			a->done_tail = d;
-			uint64_t one = 1;
-
-			if (write(a->efd, &one, sizeof(one)) < 0) {
-				/* eventfd counter saturation cannot happen at our rates */
-			}
+		if (d)
+			post_result(a, d);
+		if (!--a->busy) {
+			/* no job holds a database now */
+			free_retired(a);
+			pthread_cond_broadcast(&a->idle);
 		}
 	}
-	a->busy = false;
-	pthread_cond_broadcast(&a->idle);
 	pthread_mutex_unlock(&a->lock);
 	return NULL;
+}
+
+/* The CPUs this process may run on, at most the default's cap. */
+static unsigned default_local_threads(void)
+{
+	cpu_set_t set;
+	int n = 1;
+
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		n = CPU_COUNT(&set);
+	if (n < 1)
+		n = 1;
+	return n > AAA_LOCAL_THREADS_DEFAULT_MAX ? AAA_LOCAL_THREADS_DEFAULT_MAX : (unsigned)n;
+}
+
+static void stop_threads(struct aaa *a, unsigned started)
+{
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_broadcast(&a->remote.wake);
+	pthread_cond_broadcast(&a->local.wake);
+	pthread_mutex_unlock(&a->lock);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(a->threads[i].id, NULL);
+}
+
+static int start_threads(struct aaa *a, unsigned n_local, struct evs_err *err)
+{
+	a->n_threads = 1 + n_local;
+	a->threads = calloc(a->n_threads, sizeof(*a->threads));
+	if (!a->threads) {
+		evs_errf(err, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < a->n_threads; i++) {
+		a->threads[i].a = a;
+		a->threads[i].q = i ? &a->local : &a->remote;
+		if (pthread_create(&a->threads[i].id, NULL, worker, &a->threads[i])) {
+			evs_errf(err, "cannot start AAA thread %u of %u", i + 1, a->n_threads);
+			stop_threads(a, i);
+			free(a->threads);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void destroy_sync(struct aaa *a)
+{
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->remote.wake);
+	pthread_cond_destroy(&a->local.wake);
+	pthread_cond_destroy(&a->idle);
 }
 
 struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
@@ -257,10 +347,12 @@ struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
 		}
 	}
 	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->wake, NULL);
+	pthread_cond_init(&a->remote.wake, NULL);
+	pthread_cond_init(&a->local.wake, NULL);
 	pthread_cond_init(&a->idle, NULL);
-	if (pthread_create(&a->thread, NULL, worker, a)) {
-		evs_errf(err, "cannot start the AAA thread");
+	if (start_threads(a, cfg->aaa.local_threads ? cfg->aaa.local_threads :
+			  default_local_threads(), err)) {
+		destroy_sync(a);
 		radius_free(a->radius);
 		close(a->efd);
 		free(a);
@@ -275,11 +367,8 @@ void aaa_free(struct aaa *a)
 
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->lock);
-	a->stop = true;
-	pthread_cond_signal(&a->wake);
-	pthread_mutex_unlock(&a->lock);
-	pthread_join(a->thread, NULL);
+	stop_threads(a, a->n_threads);
+	free(a->threads);
 	while ((d = a->done_head)) {
 		a->done_head = d->next;
 		sodium_memzero(d, sizeof(*d));
@@ -292,10 +381,13 @@ void aaa_free(struct aaa *a)
 	}
 	free_retired(a);
 	close(a->efd);
-	pthread_mutex_destroy(&a->lock);
-	pthread_cond_destroy(&a->wake);
-	pthread_cond_destroy(&a->idle);
+	destroy_sync(a);
 	free(a);
+}
+
+unsigned aaa_local_threads(const struct aaa *a)
+{
+	return a->n_threads - 1;
 }
 
 int aaa_fd(const struct aaa *a)
@@ -315,8 +407,8 @@ void aaa_set_userdb(struct aaa *a, struct userdb *db)
 		free(db);
 		return;
 	}
-	/* A running job may still read the current one: retire it; the
-	 * worker frees retired databases whenever it is idle. */
+	/* A running job may still read the current one: retire it; the last
+	 * job to finish frees retired databases. */
 	o->db = a->db;
 	if (o->db) {
 		o->next = a->retired;
@@ -325,14 +417,23 @@ void aaa_set_userdb(struct aaa *a, struct userdb *db)
 		free(o);
 	}
 	a->db = db;
-	pthread_cond_signal(&a->wake);
+	if (!a->busy)
+		free_retired(a);
 	pthread_mutex_unlock(&a->lock);
+}
+
+/* Local checks go to the local threads; a login that may ask RADIUS, and
+ * accounting, to the remote one. */
+static struct aaa_queue *queue_for(struct aaa *a, const struct aaa_job *j)
+{
+	return !j->is_acct && j->req.method == EZV_AUTH_LOCAL ? &a->local : &a->remote;
 }
 
 static int enqueue(struct aaa *a, struct aaa_job *j)
 {
 	unsigned *queued = j->is_acct ? &a->queued_acct : &a->queued_logins;
 	unsigned max = j->is_acct ? AAA_ACCT_QUEUE_MAX : a->max_logins;
+	struct aaa_queue *q = queue_for(a, j);
 
 	pthread_mutex_lock(&a->lock);
 	if (*queued >= max || a->stop) {
@@ -340,13 +441,13 @@ static int enqueue(struct aaa *a, struct aaa_job *j)
 		job_wipe_free(j);
 		return -1;
 	}
-	if (a->tail)
-		a->tail->next = j;
+	if (q->tail)
+		q->tail->next = j;
 	else
-		a->head = j;
-	a->tail = j;
+		q->head = j;
+	q->tail = j;
 	(*queued)++;
-	pthread_cond_signal(&a->wake);
+	pthread_cond_signal(&q->wake);
 	pthread_mutex_unlock(&a->lock);
 	return 0;
 }
@@ -413,7 +514,7 @@ bool aaa_idle(struct aaa *a)
 	bool idle;
 
 	pthread_mutex_lock(&a->lock);
-	idle = !a->head && !a->busy && !a->done_head;
+	idle = !a->local.head && !a->remote.head && !a->busy && !a->done_head;
 	pthread_mutex_unlock(&a->lock);
 	return idle;
 }
@@ -421,7 +522,7 @@ bool aaa_idle(struct aaa *a)
 void aaa_drain(struct aaa *a)
 {
 	pthread_mutex_lock(&a->lock);
-	while (a->head || a->busy)
+	while (a->local.head || a->remote.head || a->busy)
 		pthread_cond_wait(&a->idle, &a->lock);
 	pthread_mutex_unlock(&a->lock);
 }

@@ -2,16 +2,19 @@
 /*
  * aaa: XAUTH credential checks and RADIUS accounting, off the event loop.
  *
- * An argon2id verification costs tens of milliseconds and 64 MiB; a RADIUS
- * exchange may wait seconds for a dead server.  Neither may stall IKE for
- * every other client, so both run on one worker thread.  The event loop
- * submits requests and polls aaa_fd() (an eventfd): when it is readable,
- * aaa_take_result() hands back finished logins in order.
+ * An argon2id verification costs tens of milliseconds and up to the hash's
+ * memory; a RADIUS exchange may wait seconds for a dead server.  Neither
+ * may stall IKE for every other client, so both run on worker threads:
+ * local checks on aaa.local_threads of them (a storm's logins use every
+ * CPU), RADIUS logins and accounting on one more (records in order).  The
+ * event loop submits requests and polls aaa_fd() (an eventfd): when it is
+ * readable, aaa_take_result() hands back finished logins as they finish,
+ * in order per thread.
  *
- * The worker owns the RADIUS client; the user database is shared read-only
- * and replaced as a whole by aaa_set_userdb() (SIGHUP).  The worker never
- * logs (the logger is not thread-safe): results carry the reason text.
- * Passwords are wiped from every buffer once used.
+ * The remote thread owns the RADIUS client; the user database is shared
+ * read-only and replaced as a whole by aaa_set_userdb() (SIGHUP).  The
+ * workers never log (the logger is not thread-safe): results carry the
+ * reason text.  Passwords are wiped from every buffer once used.
  */
 #ifndef EVSD_AAA_H
 #define EVSD_AAA_H
@@ -59,8 +62,8 @@ struct aaa_result {
 	char reason[160];		/* for the log; never the password */
 };
 
-/* cfg must outlive the worker.  db: taken over (freed by aaa_free).
- * max_logins: how many logins may wait for the worker, the engine's bound
+/* cfg must outlive the workers.  db: taken over (freed by aaa_free).
+ * max_logins: how many logins may wait for the workers, the engine's bound
  * on sessions not yet through XAUTH (unauthenticated-max; 0 = unbounded
  * there, a default here).  With RADIUS servers configured the RADIUS
  * client is created here; a failure is an error (err).  NULL on failure. */
@@ -69,7 +72,7 @@ struct aaa *aaa_new(const struct easyvpn_config *cfg, struct userdb *db,
 void aaa_free(struct aaa *a);
 int aaa_fd(const struct aaa *a);
 /* Replace the user database (takes it over; the old one is freed once
- * the worker no longer uses it). */
+ * no job uses it). */
 void aaa_set_userdb(struct aaa *a, struct userdb *db);
 
 /* Queue a login check; the password in *req is wiped.  -1 if max_logins
@@ -77,6 +80,8 @@ void aaa_set_userdb(struct aaa *a, struct userdb *db);
 int aaa_submit_auth(struct aaa *a, struct aaa_request *req);
 /* Queue an accounting record (result not reported; failures counted). */
 int aaa_submit_acct(struct aaa *a, const struct radius_acct_info *info);
+/* How many threads check local passwords. */
+unsigned aaa_local_threads(const struct aaa *a);
 /* 1 and *out when a result is ready, 0 when none.  Clears the eventfd
  * when the last result is taken. */
 int aaa_take_result(struct aaa *a, struct aaa_result *out);

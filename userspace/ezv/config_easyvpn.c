@@ -5,7 +5,7 @@
  *	user-database /etc/evs/users
  *	aaa { authentication local|radius|radius-local  accounting none|radius
  *	      interim-interval S  timeout S  retries N  nas-identifier NAME
- *	      nas-ip-address A  require-message-authenticator yes|no
+ *	      nas-ip-address A  require-message-authenticator yes|no  local-threads N
  *	      radius-server ADDR { key K  auth-port P  acct-port P }
  *	      dynamic-authorization { port P  listen A  event-timestamp-window S
  *	              require-event-timestamp yes|no
@@ -701,6 +701,10 @@ static int load_aaa(struct cfg_node *n, struct ezv_aaa *aaa, struct evs_err *err
 				return -1;
 		} else if (!strcmp(kw, "retries")) {
 			if (want_args(ch, 2, 2, err) || cfg_u32(ch, 1, 0, 10, &aaa->retries, err))
+				return -1;
+		} else if (!strcmp(kw, "local-threads")) {
+			if (want_args(ch, 2, 2, err) ||
+			    cfg_u32(ch, 1, 1, AAA_LOCAL_THREADS_MAX, &aaa->local_threads, err))
 				return -1;
 		} else if (!strcmp(kw, "nas-identifier")) {
 			if (want_args(ch, 2, 2, err))

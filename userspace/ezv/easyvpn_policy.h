@@ -156,6 +156,9 @@ struct ezv_dae {
 	struct ezv_dae_client clients[EZV_MAX_DAE_CLIENTS];
 };
 
+#define AAA_LOCAL_THREADS_MAX 64
+#define AAA_LOCAL_THREADS_DEFAULT_MAX 4
+
 struct ezv_aaa {
 	enum ezv_auth auth;			/* default for groups */
 	bool accounting;			/* RADIUS accounting */
@@ -172,6 +175,10 @@ struct ezv_aaa {
 	 * listen address (ezv_init), none when evsd listens on 0.0.0.0 */
 	uint32_t nas_ip;
 	struct ezv_dae dae;
+	/* threads checking local passwords, each holding one argon2id
+	 * computation's memory; 0 = the CPUs evsd may run on, at most
+	 * AAA_LOCAL_THREADS_DEFAULT_MAX */
+	uint32_t local_threads;
 };
 
 struct ezv_xauth_cfg {

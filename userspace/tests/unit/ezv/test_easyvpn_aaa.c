@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* The AAA worker: local logins off the event loop, results in order,
- * unknown users and wrong passwords alike, database replacement. */
+/* The AAA workers: local logins off the event loop, in order on one
+ * thread and all answered right on several, unknown users and wrong
+ * passwords alike, database replacement while checks run. */
 #include <poll.h>
 #include <string.h>
 
@@ -18,13 +19,14 @@ static struct userdb *make_db(const char *user, const char *group, const char *p
 	return db;
 }
 
-/* A worker with one user: alice, group sales, password "right". */
+/* One local thread and one user: alice, group sales, password "right". */
 static struct aaa *aaa_alice(struct easyvpn_config *cfg)
 {
 	struct evs_err err;
 	struct aaa *a;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->aaa.local_threads = 1;
 	a = aaa_new(cfg, make_db("alice", "sales", "right"), 0, &err);
 	UNIT_ASSERT(a);
 	return a;
@@ -89,6 +91,54 @@ UNIT_TEST(local_logins_in_order)
 	UNIT_ASSERT(r.ok);
 	UNIT_ASSERT_EQ_STR(r.group, "eng");
 	aaa_drain(a);
+	aaa_free(a);
+}
+
+/* Logins checked on three threads at once: each answered once, under its
+ * own id, with its own verdict, while the database is replaced under them
+ * (ASan sees a database freed while a thread still reads it). */
+UNIT_TEST(local_checks_on_several_threads)
+{
+	static const char *const pw[] = { "right", "wrong", "right" };
+	static const char *const who[] = { "alice", "alice", "mallory" };
+	bool seen[60] = { false };
+	struct easyvpn_config cfg;
+	struct aaa_result r;
+	struct evs_err err;
+	struct aaa *a;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.aaa.local_threads = 3;
+	a = aaa_new(&cfg, make_db("alice", "sales", "right"), 0, &err);
+	UNIT_ASSERT(a);
+	UNIT_ASSERT_EQ_INT(aaa_local_threads(a), 3);
+	for (uint32_t id = 0; id < 60; id++) {
+		submit(a, id, who[id % 3], pw[id % 3]);
+		if (id == 30)	/* same users, alice's group now eng */
+			aaa_set_userdb(a, make_db("alice", "eng", "right"));
+	}
+	for (unsigned n = 0; n < 60; n++) {
+		wait_result(a, &r);
+		UNIT_ASSERT(r.id < 60);
+		UNIT_ASSERT(!seen[r.id]);
+		seen[r.id] = true;
+		UNIT_ASSERT_EQ_INT(r.ok, r.id % 3 == 0);
+		UNIT_ASSERT_EQ_STR(r.user, who[r.id % 3]);
+		if (r.ok)
+			UNIT_ASSERT(!strcmp(r.group, "sales") || !strcmp(r.group, "eng"));
+		if (r.ok && r.id > 30)
+			UNIT_ASSERT_EQ_STR(r.group, "eng");
+	}
+	UNIT_ASSERT_EQ_INT(aaa_take_result(a, &r), 0);
+	UNIT_ASSERT(aaa_idle(a));
+	aaa_free(a);
+
+	/* by default, the CPUs this process may use, at most four */
+	cfg.aaa.local_threads = 0;
+	a = aaa_new(&cfg, make_db("alice", "sales", "right"), 0, &err);
+	UNIT_ASSERT(a);
+	UNIT_ASSERT(aaa_local_threads(a) >= 1);
+	UNIT_ASSERT(aaa_local_threads(a) <= AAA_LOCAL_THREADS_DEFAULT_MAX);
 	aaa_free(a);
 }
 

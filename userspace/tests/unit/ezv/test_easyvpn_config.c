@@ -194,6 +194,8 @@ UNIT_TEST(errors_carry_file_and_line)
 		     "evsd.conf:2: group \"g\": aggressive-mode group keys are only accepted together with XAUTH");
 	expect_error("pool a 10.77.0.1 10.77.0.100\npool b 10.77.0.50 10.77.0.60\n",
 		     "evsd.conf:2: pool \"b\" (10.77.0.50-10.77.0.60) overlaps pool \"a\"");
+	expect_error("aaa {\n  local-threads 0\n}\n",
+		     "evsd.conf:2: local-threads: 0 is outside 1..64");
 	expect_error("aaa {\n  authentication radius\n}\n",
 		     "evsd.conf:1: aaa authentication radius needs a radius-server");
 	expect_error("aaa {\n  radius-server 127.0.0.1 {\n  }\n}\n",
@@ -307,6 +309,20 @@ UNIT_TEST(bad_prefix_names_the_line)
 	UNIT_ASSERT_EQ_INT(load("group g {\n  mode bridge\n}\n", &err), -1);
 	UNIT_ASSERT(!strncmp(err.msg, "evsd.conf:2: ", 13));
 	unload();
+}
+
+UNIT_TEST(aaa_local_threads)
+{
+	struct evs_err err = { { 0 } };
+
+	UNIT_ASSERT_EQ_INT(load("aaa {\n  local-threads 3\n}\n", &err), 0);
+	UNIT_ASSERT_EQ_INT(cfg.easyvpn->aaa.local_threads, 3);
+	unload();
+	UNIT_ASSERT_EQ_INT(load("aaa {\n  accounting none\n}\n", &err), 0);
+	UNIT_ASSERT_EQ_INT(cfg.easyvpn->aaa.local_threads, 0);	/* the CPUs, at most 4 */
+	unload();
+	expect_error("aaa {\n  local-threads 65\n}\n",
+		     "evsd.conf:2: local-threads: 65 is outside 1..64");
 }
 
 UNIT_TEST(dynamic_authorization_and_timeouts)
