@@ -9,12 +9,18 @@
  * chunk n - 1, so the number of memory mappings grows with the log of
  * the number of secrets, not with it (one sodium_malloc per key used to
  * cost three mappings each, and a few thousand sessions reached
- * vm.max_map_count).  A chunk is read-only while none of its slots is
- * being written (between secret_new and secret_seal, or wiped on free).
- * Larger secrets (rare: long configured keys) get a region of their own.
+ * vm.max_map_count).  A page of a chunk is read-only while none of its
+ * slots is being written (between secret_new and secret_seal, or wiped on
+ * free): each write window changes the protection of the slot's own pages,
+ * not of the chunk, whose mprotect() cost grows with its size (a chunk of
+ * 16,384 slots is up to 4,096 pages; toggling whole chunks was most of the
+ * IKE daemon's CPU per connection).  Larger secrets (rare: long
+ * configured keys) get a region of their own.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -29,8 +35,9 @@ struct chunk {
 	struct chunk *next;
 	uint8_t *mem;			/* sodium_malloc'd */
 	uint64_t *used;			/* bitmap */
+	uint16_t *writers;		/* per page: slots being written there;
+					 * the page is writable while not 0 */
 	uint32_t slots, n_used;
-	uint32_t writers;		/* slots being written: chunk writable */
 	unsigned cls;
 };
 
@@ -47,14 +54,19 @@ struct secret {
  * per process.  Secrets are made and freed on the main thread only.
  */
 static bool secret_ready;
+static size_t page_size;
 static struct chunk *classes[N_CLASSES];
 
 int secret_init(void)
 {
+	long pg;
+
 	if (secret_ready)
 		return 0;
 	if (sodium_init() < 0)
 		return -1;
+	pg = sysconf(_SC_PAGESIZE);
+	page_size = pg > 0 ? (size_t)pg : 4096;
 	secret_ready = true;
 	return 0;
 }
@@ -64,13 +76,49 @@ static size_t slot_size(unsigned cls)
 	return (size_t)MIN_SLOT << cls;
 }
 
-static void chunk_writers(struct chunk *c, int delta)
+static uintptr_t page_of(const uint8_t *p)
 {
-	if (!c->writers && delta > 0)
+	return (uintptr_t)p & ~(uintptr_t)(page_size - 1);
+}
+
+static size_t chunk_bytes(const struct chunk *c)
+{
+	return slot_size(c->cls) * c->slots;
+}
+
+static size_t chunk_pages(const struct chunk *c)
+{
+	return (page_of(c->mem + chunk_bytes(c) - 1) - page_of(c->mem)) / page_size + 1;
+}
+
+/* A writer more (delta 1) or fewer (-1) on the pages of the slot at p:
+ * a page becomes writable with its first writer, read-only after its
+ * last. */
+static void slot_writers(struct chunk *c, uint8_t *p, int delta)
+{
+	uintptr_t base = page_of(c->mem);
+
+	for (uintptr_t pg = page_of(p); pg <= page_of(p + slot_size(c->cls) - 1);
+	     pg += page_size) {
+		uint16_t *w = &c->writers[(pg - base) / page_size];
+
+		if (!*w && delta > 0)
+			mprotect((void *)pg, page_size, PROT_READ | PROT_WRITE);
+		*w = (uint16_t)(*w + delta);
+		if (!*w)
+			mprotect((void *)pg, page_size, PROT_READ);
+	}
+}
+
+static void chunk_free(struct chunk *c)
+{
+	if (c->mem) {
 		sodium_mprotect_readwrite(c->mem);
-	c->writers += delta;
-	if (!c->writers)
-		sodium_mprotect_readonly(c->mem);
+		sodium_free(c->mem);
+	}
+	free(c->used);
+	free(c->writers);
+	free(c);
 }
 
 static struct chunk *chunk_new(unsigned cls, uint32_t slots)
@@ -79,19 +127,18 @@ static struct chunk *chunk_new(unsigned cls, uint32_t slots)
 
 	if (!c)
 		return NULL;
+	c->cls = cls;
+	c->slots = slots;
 	c->used = calloc((slots + 63) / 64, sizeof(uint64_t));
-	c->mem = sodium_malloc(slot_size(cls) * slots);
-	if (!c->used || !c->mem) {
-		if (c->mem)
-			sodium_free(c->mem);
-		free(c->used);
-		free(c);
+	c->mem = sodium_malloc(chunk_bytes(c));
+	if (c->mem)
+		c->writers = calloc(chunk_pages(c), sizeof(*c->writers));
+	if (!c->used || !c->mem || !c->writers) {
+		chunk_free(c);
 		return NULL;
 	}
-	sodium_memzero(c->mem, slot_size(cls) * slots);
+	sodium_memzero(c->mem, chunk_bytes(c));
 	sodium_mprotect_readonly(c->mem);
-	c->slots = slots;
-	c->cls = cls;
 	return c;
 }
 
@@ -122,11 +169,13 @@ static uint8_t *slot_get(unsigned cls, struct chunk **out)
 
 			if (i >= c->slots || (c->used[w] & (1ull << b)))
 				continue;
+			uint8_t *p = c->mem + (size_t)i * slot_size(cls);
+
 			c->used[w] |= 1ull << b;
 			c->n_used++;
-			chunk_writers(c, 1);
+			slot_writers(c, p, 1);
 			*out = c;
-			return c->mem + (size_t)i * slot_size(cls);
+			return p;
 		}
 	}
 	return NULL;
@@ -139,9 +188,9 @@ static void slot_put(struct chunk *c, uint8_t *p, bool writing)
 	size_t i = (size_t)(p - c->mem) / slot_size(c->cls);
 
 	if (!writing)
-		chunk_writers(c, 1);
+		slot_writers(c, p, 1);
 	sodium_memzero(p, slot_size(c->cls));
-	chunk_writers(c, -1);
+	slot_writers(c, p, -1);
 	c->used[i / 64] &= ~(1ull << (i % 64));
 	c->n_used--;
 	if (!c->n_used && classes[c->cls] != c) {
@@ -150,10 +199,7 @@ static void slot_put(struct chunk *c, uint8_t *p, bool writing)
 		while (*pp != c)
 			pp = &(*pp)->next;
 		*pp = c->next;
-		sodium_mprotect_readwrite(c->mem);
-		sodium_free(c->mem);
-		free(c->used);
-		free(c);
+		chunk_free(c);
 	}
 }
 
@@ -236,7 +282,7 @@ void secret_seal(struct secret *s)
 	if (!s || s->sealed)
 		return;
 	if (s->chunk)
-		chunk_writers(s->chunk, -1);
+		slot_writers(s->chunk, s->data, -1);
 	else
 		sodium_mprotect_readonly(s->data);
 	s->sealed = true;
