@@ -173,6 +173,24 @@ static int export_public(struct dh *dh)
 	}
 }
 
+/* OpenSSL gives the MODP groups it names private values of about twice
+ * their strength; group 2, given by its prime, would get 1,023 bits: six
+ * times the modular exponentiation work of the 160 bits its 80-bit
+ * strength calls for (p is a safe prime: a short exponent costs an
+ * attacker 2^80 as well).  Each Phase 1 computes two such powers. */
+static int set_private_len(const struct group_def *g, EVP_PKEY_CTX *ctx)
+{
+	int bits = 2 * (int)g->strength;
+	OSSL_PARAM len[] = {
+		OSSL_PARAM_int(OSSL_PKEY_PARAM_DH_PRIV_LEN, &bits),
+		OSSL_PARAM_END
+	};
+
+	if (g->ec || g->ossl)
+		return 0;
+	return EVP_PKEY_CTX_set_params(ctx, len) > 0 ? 0 : -1;
+}
+
 struct dh *dh_new(uint16_t group)
 {
 	const struct group_def *g = group_find(group);
@@ -196,7 +214,7 @@ struct dh *dh_new(uint16_t group)
 	}
 	params = pkey_from(g, NULL, 0);
 	ctx = params ? EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL) : NULL;
-	if (!ctx || EVP_PKEY_keygen_init(ctx) <= 0 ||
+	if (!ctx || EVP_PKEY_keygen_init(ctx) <= 0 || set_private_len(g, ctx) < 0 ||
 	    EVP_PKEY_keygen(ctx, &dh->pkey) <= 0 || export_public(dh) < 0)
 		goto fail;
 	EVP_PKEY_CTX_free(ctx);
@@ -208,6 +226,19 @@ fail:
 	EVP_PKEY_free(params);
 	dh_free(dh);
 	return NULL;
+}
+
+unsigned dh_private_bits(const struct dh *dh)
+{
+	BIGNUM *x = NULL;
+	unsigned bits = 0;
+
+	if (dh->g->id == DH_CURVE25519)
+		return 8 * sizeof(dh->x25519_priv);
+	if (EVP_PKEY_get_bn_param(dh->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &x))
+		bits = (unsigned)BN_num_bits(x);
+	BN_clear_free(x);
+	return bits;
 }
 
 uint16_t dh_group(const struct dh *dh)

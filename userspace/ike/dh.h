@@ -47,6 +47,9 @@ struct dh;
 /* New key pair in group; NULL if unsupported or on failure. */
 struct dh *dh_new(uint16_t group);
 uint16_t dh_group(const struct dh *dh);
+/* The length of our private value in bits (MODP: about twice the group's
+ * strength; EC: the curve's order's; Curve25519: 256). */
+unsigned dh_private_bits(const struct dh *dh);
 /* Our public value, dh_public_len() bytes. */
 const uint8_t *dh_public(const struct dh *dh, size_t *len);
 /* g^xy from the peer's public value (KE body).  -1 if the value has the
