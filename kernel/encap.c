@@ -261,15 +261,6 @@ unlock:
 	return err;
 }
 
-static void evs_encap_ksock_close(struct socket *sock)
-{
-	lock_sock(sock->sk);
-	evs_encap_unhook(sock->sk);
-	release_sock(sock->sk);
-	kernel_sock_shutdown(sock, SHUT_RDWR);
-	sock_release(sock);
-}
-
 /* Detach the daemon's sockets; -ENOENT when none is attached. */
 int evs_encap_detach(struct evs_net *en)
 {
@@ -288,7 +279,12 @@ int evs_encap_detach(struct evs_net *en)
 	return err;
 }
 
-/* Close every module-owned socket; false when there was none. */
+/* Close every module-owned socket; false when there was none.  Each keeps
+ * its hook until it is unhashed: unhooked first, it would queue the ESP
+ * that reuseport still steers to it as datagrams nobody reads.  A receive
+ * still running after the unhash needs only the netns state, which
+ * outlives the socket.
+ */
 static bool evs_encap_ksocks_close(struct evs_encap_sock *es)
 {
 	bool closed = false;
@@ -297,7 +293,7 @@ static bool evs_encap_ksocks_close(struct evs_encap_sock *es)
 	lockdep_assert_held(&evs_encap_mutex);
 	for (i = 0; i < EVS_ENCAP_MAX_KSOCKS; i++) {
 		if (es->ksock[i]) {
-			evs_encap_ksock_close(es->ksock[i]);
+			sock_release(es->ksock[i]);
 			es->ksock[i] = NULL;
 			closed = true;
 		}
@@ -351,7 +347,10 @@ static bool evs_encap_sock_serves(struct sock *sk, u16 family, __be16 port)
 		!ipv6_only_sock(sk));
 }
 
-static struct socket *evs_encap_ksock_open(struct net *net, u16 family,
+/* A module socket on @port, hooked before it is bound: bound first, it
+ * would queue the ESP that reuseport steers to it as datagrams nobody reads.
+ */
+static struct socket *evs_encap_ksock_open(struct evs_net *en, u16 family,
 					   __be16 port)
 {
 	struct sockaddr_in6 sin6 = {
@@ -367,18 +366,19 @@ static struct socket *evs_encap_ksock_open(struct net *net, u16 family,
 	struct socket *sock;
 	int err;
 
-	err = sock_create_kern(net, family, SOCK_DGRAM, IPPROTO_UDP, &sock);
+	err = sock_create_kern(en->net, family, SOCK_DGRAM, IPPROTO_UDP, &sock);
 	if (err)
 		return ERR_PTR(err);
 	/* Shares the port with a closing daemon socket and with the next
 	 * daemon's, which binds before it sends the DETACH that closes us.
 	 */
 	sock_set_reuseport(sock->sk);
+	err = evs_encap_hook(en, sock, false);
 	/* The IPv4 one, if any, keeps its port. */
-	if (family == AF_INET6)
+	if (!err && family == AF_INET6)
 		err = ip6_sock_set_v6only(sock->sk) ?:
 		      kernel_bind(sock, (struct sockaddr *)&sin6, sizeof(sin6));
-	else
+	else if (!err)
 		err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
 	if (err) {
 		sock_release(sock);
@@ -390,8 +390,8 @@ static struct socket *evs_encap_ksock_open(struct net *net, u16 family,
 /* ESP-in-UDP of @family to @port gets a socket: evsd's, or one of the
  * module's own.  -EADDRINUSE while someone else holds the port.
  */
-static int evs_encap_serve(struct evs_encap_sock *es, struct net *net,
-			   u16 family, __be16 port)
+static int evs_encap_serve(struct evs_encap_sock *es, u16 family,
+			   __be16 port)
 {
 	struct socket *sock;
 	int i, slot = -1;
@@ -411,13 +411,9 @@ static int evs_encap_serve(struct evs_encap_sock *es, struct net *net,
 	}
 	if (slot < 0)
 		return -ENOSPC;
-	sock = evs_encap_ksock_open(net, family, port);
+	sock = evs_encap_ksock_open(es->en, family, port);
 	if (IS_ERR(sock))
 		return PTR_ERR(sock);
-	if (evs_encap_hook(es->en, sock, false)) {
-		sock_release(sock);
-		return -EBUSY;
-	}
 	es->ksock[slot] = sock;
 	return 0;
 }
@@ -449,7 +445,7 @@ void evs_encap_sa_added(struct evs_sa *sa)
 		return;
 	mutex_lock(&evs_encap_mutex);
 	es = evs_encap_get(evs_net(sa->net), true);
-	err = es ? evs_encap_serve(es, sa->net, sa->family, port) : -ENOMEM;
+	err = es ? evs_encap_serve(es, sa->family, port) : -ENOMEM;
 	/* -EADDRINUSE: someone else (evsd about to attach, another IKE
 	 * daemon) owns the port: they will deliver or not, not our call.
 	 */
@@ -474,7 +470,7 @@ static bool evs_encap_standin_open(struct evs_encap_sock *es)
 	mutex_lock(&evs_encap_mutex);
 	xa_for_each(&en->sa_ids, id, sa) {
 		port = evs_encap_sa_port(sa);
-		if (port && evs_encap_serve(es, en->net, sa->family, port) ==
+		if (port && evs_encap_serve(es, sa->family, port) ==
 			    -EADDRINUSE)
 			busy = true;
 		cond_resched();
