@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Diffie-Hellman groups for IKEv1: MODP and ECP through OpenSSL 3 EVP,
- * Curve25519 through libsodium.  Wire formats: see dh.h.
+ * Diffie-Hellman groups for IKEv1: MODP on OpenSSL's bignums, ECP through
+ * OpenSSL 3 EVP, Curve25519 through libsodium.  Wire formats: see dh.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,6 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
-#include <openssl/dh.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <sodium.h>
@@ -17,34 +16,25 @@
 #include "ike/dh.h"
 #include "lib/daemon_log.h"
 
-/* RFC 2409 §6.2, the second Oakley group (1024-bit MODP).  OpenSSL 3 has
- * no name for it; RFC 3526's groups 5, 14, 15, 16 it knows by name.
- * (Checked against 2^1024 - 2^960 - 1 + 2^64 * ([2^894 pi] + 129093).) */
-static const char modp1024_p[] =
-	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
-	"020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
-	"4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-	"EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
-
 struct group_def {
 	uint16_t id;
 	const char *name;	/* ours, for logs and config */
-	const char *ossl;	/* OpenSSL group name, NULL = explicit prime */
-	bool ec;
+	const char *ossl;	/* OpenSSL's curve name (ECP) */
+	BIGNUM *(*prime)(BIGNUM *);	/* MODP: RFC 2409 / 3526, g = 2 */
 	size_t pub_len;
 	unsigned strength;
 };
 
 static const struct group_def groups[] = {
-	{ DH_MODP_1024, "modp1024", NULL, false, 128, 80 },
-	{ DH_MODP_1536, "modp1536", "modp_1536", false, 192, 90 },
-	{ DH_MODP_2048, "modp2048", "modp_2048", false, 256, 112 },
-	{ DH_MODP_3072, "modp3072", "modp_3072", false, 384, 128 },
-	{ DH_MODP_4096, "modp4096", "modp_4096", false, 512, 150 },
-	{ DH_ECP_256, "ecp256", "P-256", true, 64, 129 },
-	{ DH_ECP_384, "ecp384", "P-384", true, 96, 192 },
-	{ DH_ECP_521, "ecp521", "P-521", true, 132, 256 },
-	{ DH_CURVE25519, "curve25519", NULL, false, 32, 130 },
+	{ DH_MODP_1024, "modp1024", NULL, BN_get_rfc2409_prime_1024, 128, 80 },
+	{ DH_MODP_1536, "modp1536", NULL, BN_get_rfc3526_prime_1536, 192, 90 },
+	{ DH_MODP_2048, "modp2048", NULL, BN_get_rfc3526_prime_2048, 256, 112 },
+	{ DH_MODP_3072, "modp3072", NULL, BN_get_rfc3526_prime_3072, 384, 128 },
+	{ DH_MODP_4096, "modp4096", NULL, BN_get_rfc3526_prime_4096, 512, 150 },
+	{ DH_ECP_256, "ecp256", "P-256", NULL, 64, 129 },
+	{ DH_ECP_384, "ecp384", "P-384", NULL, 96, 192 },
+	{ DH_ECP_521, "ecp521", "P-521", NULL, 132, 256 },
+	{ DH_CURVE25519, "curve25519", NULL, NULL, 32, 130 },
 };
 
 static const struct group_def *group_find(uint16_t id)
@@ -90,52 +80,33 @@ unsigned dh_group_strength(uint16_t group)
 	return g ? g->strength : 0;
 }
 
+/* MODP is two modular exponentiations, done with OpenSSL's constant-time
+ * Montgomery ladder directly: through EVP_PKEY, a key pair and a derive
+ * also built, checked and exported key objects and parameter sets, which
+ * cost (native) as much as the powers themselves and, under emulation,
+ * up to six times as much.  ECP stays on EVP; Curve25519 is libsodium's. */
 struct dh {
 	const struct group_def *g;
-	EVP_PKEY *pkey;				/* MODP / ECP */
+	EVP_PKEY *pkey;				/* ECP */
+	BIGNUM *p, *x;				/* MODP: prime, private value */
+	BN_MONT_CTX *mont;			/* MODP: for p */
 	unsigned char x25519_priv[32];		/* Curve25519 */
 	uint8_t pub[512];			/* largest: MODP 4096 */
 };
 
-/* Domain parameters as OSSL_PARAMs (group name, or p and g for group 2),
- * plus an optional public key; freed by the caller. */
-static OSSL_PARAM *domain_params(const struct group_def *g, BIGNUM **p,
-				 const uint8_t *pub, size_t pub_len, BIGNUM **y)
+static EVP_PKEY *ec_key_from(const struct group_def *g, const uint8_t *pub,
+			     size_t pub_len)
 {
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	OSSL_PARAM *params = NULL;
-	int ok = bld != NULL;
-
-	if (ok && g->ossl)
-		ok = OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-						     g->ossl, 0);
-	if (ok && !g->ossl) {
-		ok = BN_hex2bn(p, modp1024_p) > 0 &&
-		     OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, *p) &&
-		     OSSL_PARAM_BLD_push_uint(bld, OSSL_PKEY_PARAM_FFC_G, 2);
-	}
-	if (ok && pub && g->ec)
-		ok = OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-						      pub, pub_len);
-	if (ok && pub && !g->ec) {
-		*y = BN_bin2bn(pub, (int)pub_len, NULL);
-		ok = *y && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, *y);
-	}
-	if (ok)
-		params = OSSL_PARAM_BLD_to_param(bld);
-	OSSL_PARAM_BLD_free(bld);
-	return params;
-}
-
-static EVP_PKEY *pkey_from(const struct group_def *g, const uint8_t *pub,
-			   size_t pub_len)
-{
-	BIGNUM *p = NULL, *y = NULL;
-	OSSL_PARAM *params = domain_params(g, &p, pub, pub_len, &y);
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, g->ec ? "EC" : "DH",
-						       NULL);
 	EVP_PKEY *pkey = NULL;
 
+	if (bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+						   g->ossl, 0) &&
+	    (!pub || OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+						      pub, pub_len)))
+		params = OSSL_PARAM_BLD_to_param(bld);
 	if (params && ctx && EVP_PKEY_fromdata_init(ctx) > 0 &&
 	    EVP_PKEY_fromdata(ctx, &pkey,
 			      pub ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEY_PARAMETERS,
@@ -143,60 +114,86 @@ static EVP_PKEY *pkey_from(const struct group_def *g, const uint8_t *pub,
 		pkey = NULL;
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
-	BN_free(p);
-	BN_free(y);
+	OSSL_PARAM_BLD_free(bld);
 	return pkey;
 }
 
-static int export_public(struct dh *dh)
+static int ec_new(struct dh *dh)
 {
-	if (dh->g->ec) {
-		uint8_t enc[1 + 132];
-		size_t n = 0;
+	EVP_PKEY *params = ec_key_from(dh->g, NULL, 0);
+	EVP_PKEY_CTX *ctx = params ? EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL) : NULL;
+	uint8_t enc[1 + 132];
+	size_t n = 0;
+	int ok;
 
-		if (!EVP_PKEY_get_octet_string_param(dh->pkey,
-				OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, enc,
-				sizeof(enc), &n) ||
-		    n != 1 + dh->g->pub_len || enc[0] != 0x04)
-			return -1;
+	ok = ctx && EVP_PKEY_keygen_init(ctx) > 0 &&
+	     EVP_PKEY_keygen(ctx, &dh->pkey) > 0 &&
+	     EVP_PKEY_get_octet_string_param(dh->pkey,
+					     OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+					     enc, sizeof(enc), &n) &&
+	     n == 1 + dh->g->pub_len && enc[0] == 0x04;
+	if (ok)
 		memcpy(dh->pub, enc + 1, dh->g->pub_len);
-		return 0;
-	} else {
-		BIGNUM *y = NULL;
-		int ok;
-
-		ok = EVP_PKEY_get_bn_param(dh->pkey, OSSL_PKEY_PARAM_PUB_KEY, &y) &&
-		     BN_bn2binpad(y, dh->pub, (int)dh->g->pub_len) ==
-		     (int)dh->g->pub_len;
-		BN_free(y);
-		return ok ? 0 : -1;
-	}
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(params);
+	return ok ? 0 : -1;
 }
 
-/* OpenSSL gives the MODP groups it names private values of about twice
- * their strength; group 2, given by its prime, would get 1,023 bits: six
- * times the modular exponentiation work of the 160 bits its 80-bit
- * strength calls for (p is a safe prime: a short exponent costs an
- * attacker 2^80 as well).  Each Phase 1 computes two such powers. */
-static int set_private_len(const struct group_def *g, EVP_PKEY_CTX *ctx)
+/* The private value is twice the group's strength in bits (NIST SP
+ * 800-56A's minimum; 160 for group 2, whose full-length values would cost
+ * six times the work): p is a safe prime, so a short exponent costs an
+ * attacker as much as the group's strength.  Each Phase 1 computes two
+ * powers with it. */
+/* @bits random bits, from libsodium as every other secret of ours
+ * (BN_priv_rand_ex costs 200 times as much under emulation). */
+static bool modp_private(BIGNUM *x, unsigned bits)
 {
-	int bits = 2 * (int)g->strength;
-	OSSL_PARAM len[] = {
-		OSSL_PARAM_int(OSSL_PKEY_PARAM_DH_PRIV_LEN, &bits),
-		OSSL_PARAM_END
-	};
+	uint8_t r[(2 * 150 + 7) / 8];		/* group 16's */
+	size_t n = (bits + 7) / 8;
+	bool ok;
 
-	if (g->ec || g->ossl)
-		return 0;
-	return EVP_PKEY_CTX_set_params(ctx, len) > 0 ? 0 : -1;
+	if (n > sizeof(r))
+		return false;
+	randombytes_buf(r, n);
+	if (bits % 8)
+		r[0] &= (uint8_t)((1u << (bits % 8)) - 1);
+	ok = BN_bin2bn(r, (int)n, x) != NULL;
+	sodium_memzero(r, sizeof(r));
+	return ok;
+}
+
+static int modp_new(struct dh *dh)
+{
+	const struct group_def *g = dh->g;
+	BN_CTX *bc = BN_CTX_secure_new();
+	BIGNUM *two = BN_new(), *y = BN_new();
+	int ok;
+
+	dh->p = g->prime(NULL);
+	dh->x = BN_secure_new();
+	dh->mont = BN_MONT_CTX_new();
+	ok = bc && two && y && dh->p && dh->x && dh->mont &&
+	     BN_MONT_CTX_set(dh->mont, dh->p, bc) && BN_set_word(two, 2);
+	/* x >= 2: 0 and 1 would give away the public value's secret. */
+	do
+		ok = ok && modp_private(dh->x, 2 * g->strength);
+	while (ok && BN_num_bits(dh->x) < 2);
+	if (ok) {
+		BN_set_flags(dh->x, BN_FLG_CONSTTIME);
+		ok = BN_mod_exp_mont_consttime(y, two, dh->x, dh->p, bc, dh->mont) &&
+		     BN_bn2binpad(y, dh->pub, (int)g->pub_len) == (int)g->pub_len;
+	}
+	BN_free(two);
+	BN_free(y);
+	BN_CTX_free(bc);
+	return ok ? 0 : -1;
 }
 
 struct dh *dh_new(uint16_t group)
 {
 	const struct group_def *g = group_find(group);
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *params = NULL;
 	struct dh *dh;
+	int rc;
 
 	if (!g)
 		return NULL;
@@ -204,28 +201,22 @@ struct dh *dh_new(uint16_t group)
 	if (!dh)
 		return NULL;
 	dh->g = g;
-	if (g->id == DH_CURVE25519) {
-		if (sodium_init() < 0)
-			goto fail;
+	if (sodium_init() < 0) {
+		rc = -1;
+	} else if (g->prime) {
+		rc = modp_new(dh);
+	} else if (g->ossl) {
+		rc = ec_new(dh);
+	} else {
 		randombytes_buf(dh->x25519_priv, sizeof(dh->x25519_priv));
-		if (crypto_scalarmult_base(dh->pub, dh->x25519_priv) != 0)
-			goto fail;
-		return dh;
+		rc = crypto_scalarmult_base(dh->pub, dh->x25519_priv);
 	}
-	params = pkey_from(g, NULL, 0);
-	ctx = params ? EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL) : NULL;
-	if (!ctx || EVP_PKEY_keygen_init(ctx) <= 0 || set_private_len(g, ctx) < 0 ||
-	    EVP_PKEY_keygen(ctx, &dh->pkey) <= 0 || export_public(dh) < 0)
-		goto fail;
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(params);
+	if (rc) {
+		log_debug("dh: key generation failed for %s", g->name);
+		dh_free(dh);
+		return NULL;
+	}
 	return dh;
-fail:
-	log_debug("dh: key generation failed for %s", g->name);
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(params);
-	dh_free(dh);
-	return NULL;
 }
 
 unsigned dh_private_bits(const struct dh *dh)
@@ -233,7 +224,9 @@ unsigned dh_private_bits(const struct dh *dh)
 	BIGNUM *x = NULL;
 	unsigned bits = 0;
 
-	if (dh->g->id == DH_CURVE25519)
+	if (dh->g->prime)
+		return (unsigned)BN_num_bits(dh->x);
+	if (!dh->g->ossl)
 		return 8 * sizeof(dh->x25519_priv);
 	if (EVP_PKEY_get_bn_param(dh->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &x))
 		bits = (unsigned)BN_num_bits(x);
@@ -252,79 +245,98 @@ const uint8_t *dh_public(const struct dh *dh, size_t *len)
 	return dh->pub;
 }
 
-/* 1 < y < p - 1: rejects the values that force a known shared secret. */
-static bool modp_value_ok(const struct dh *dh, const uint8_t *peer, size_t len)
+/* g^xy at the prime's full length (leading zeros kept).  The peer's value
+ * must be 1 < y < p - 1: the others force a known shared secret. */
+static struct secret *modp_shared(struct dh *dh, const uint8_t *peer,
+				  size_t len)
 {
-	BIGNUM *p = NULL, *y = BN_bin2bn(peer, (int)len, NULL);
-	bool ok = false;
+	BN_CTX *bc = BN_CTX_secure_new();
+	BIGNUM *y = BN_bin2bn(peer, (int)len, NULL), *pm1 = BN_dup(dh->p);
+	BIGNUM *z = BN_secure_new();
+	struct secret *s = NULL;
 
-	if (y && EVP_PKEY_get_bn_param(dh->pkey, OSSL_PKEY_PARAM_FFC_P, &p) &&
-	    BN_sub_word(p, 1))
-		ok = BN_cmp(y, BN_value_one()) > 0 && BN_cmp(y, p) < 0;
-	BN_free(p);
+	if (bc && y && pm1 && z && BN_sub_word(pm1, 1) &&
+	    BN_cmp(y, BN_value_one()) > 0 && BN_cmp(y, pm1) < 0 &&
+	    BN_mod_exp_mont_consttime(z, y, dh->x, dh->p, bc, dh->mont)) {
+		s = secret_new(len);
+		if (s && BN_bn2binpad(z, secret_wdata(s), (int)len) != (int)len) {
+			secret_free(s);
+			s = NULL;
+		}
+	}
+	if (s)
+		secret_seal(s);
+	BN_clear_free(z);
+	BN_free(pm1);
 	BN_free(y);
-	return ok;
+	BN_CTX_free(bc);
+	return s;
+}
+
+static struct secret *ec_shared(struct dh *dh, const uint8_t *peer, size_t len)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *peer_key;
+	struct secret *s = NULL;
+	uint8_t enc[1 + 132];
+	size_t slen;
+
+	enc[0] = 0x04;
+	memcpy(enc + 1, peer, len);
+	/* OpenSSL checks that the point is on the curve. */
+	peer_key = ec_key_from(dh->g, enc, len + 1);
+	if (peer_key)
+		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->pkey, NULL);
+	if (ctx && EVP_PKEY_derive_init(ctx) > 0 &&
+	    EVP_PKEY_derive_set_peer(ctx, peer_key) > 0 &&
+	    EVP_PKEY_derive(ctx, NULL, &slen) > 0)
+		s = secret_new(slen);
+	if (s && (EVP_PKEY_derive(ctx, secret_wdata(s), &slen) <= 0 ||
+		  slen != secret_len(s))) {
+		secret_free(s);
+		s = NULL;
+	}
+	if (s)
+		secret_seal(s);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(peer_key);
+	return s;
+}
+
+static struct secret *x25519_shared(struct dh *dh, const uint8_t *peer)
+{
+	struct secret *s = secret_new(32);
+
+	/* libsodium refuses low-order points (all-zero result). */
+	if (s && crypto_scalarmult(secret_wdata(s), dh->x25519_priv, peer) != 0) {
+		secret_free(s);
+		return NULL;
+	}
+	if (s)
+		secret_seal(s);
+	return s;
 }
 
 int dh_shared(struct dh *dh, const uint8_t *peer, size_t len,
 	      struct secret **out)
 {
 	const struct group_def *g = dh->g;
-	EVP_PKEY *peer_key = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	struct secret *s = NULL;
-	size_t slen;
+	struct secret *s;
 
 	if (len != g->pub_len)
 		return -1;
-	if (g->id == DH_CURVE25519) {
-		s = secret_new(32);
-		if (!s)
-			return -1;
-		/* libsodium refuses low-order points (all-zero result). */
-		if (crypto_scalarmult(secret_wdata(s), dh->x25519_priv, peer) != 0) {
-			secret_free(s);
-			return -1;
-		}
-		secret_seal(s);
-		*out = s;
-		return 0;
+	if (g->prime)
+		s = modp_shared(dh, peer, len);
+	else if (g->ossl)
+		s = ec_shared(dh, peer, len);
+	else
+		s = x25519_shared(dh, peer);
+	if (!s) {
+		log_debug("dh: invalid peer public value for %s", g->name);
+		return -1;
 	}
-	if (g->ec) {
-		uint8_t enc[1 + 132];
-
-		enc[0] = 0x04;
-		memcpy(enc + 1, peer, len);
-		peer_key = pkey_from(g, enc, len + 1);
-	} else if (modp_value_ok(dh, peer, len)) {
-		peer_key = pkey_from(g, peer, len);
-	}
-	if (!peer_key)
-		goto fail;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->pkey, NULL);
-	if (!ctx || EVP_PKEY_derive_init(ctx) <= 0)
-		goto fail;
-	/* g^xy is used at the prime's full length (leading zeros kept). */
-	if (!g->ec && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
-		goto fail;
-	if (EVP_PKEY_derive_set_peer(ctx, peer_key) <= 0 ||
-	    EVP_PKEY_derive(ctx, NULL, &slen) <= 0)
-		goto fail;
-	s = secret_new(slen);
-	if (!s || EVP_PKEY_derive(ctx, secret_wdata(s), &slen) <= 0 ||
-	    slen != secret_len(s))
-		goto fail;
-	secret_seal(s);
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(peer_key);
 	*out = s;
 	return 0;
-fail:
-	log_debug("dh: invalid peer public value for %s", g->name);
-	secret_free(s);
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(peer_key);
-	return -1;
 }
 
 void dh_free(struct dh *dh)
@@ -332,6 +344,9 @@ void dh_free(struct dh *dh)
 	if (!dh)
 		return;
 	EVP_PKEY_free(dh->pkey);
+	BN_clear_free(dh->x);
+	BN_free(dh->p);
+	BN_MONT_CTX_free(dh->mont);
 	sodium_memzero(dh->x25519_priv, sizeof(dh->x25519_priv));
 	free(dh);
 }

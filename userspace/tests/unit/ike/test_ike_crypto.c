@@ -7,6 +7,12 @@
  */
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/dh.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
 #include "ike/crypto.h"
 #include "ike/dh.h"
 #include "lib/daemon_log.h"
@@ -227,6 +233,98 @@ UNIT_TEST(dh_agreement_every_group)
 		secret_free(sb);
 		dh_free(a);
 		dh_free(b);
+	}
+}
+
+/* An OpenSSL EVP DH key of the group (p, g = 2): the other side. */
+static EVP_PKEY *openssl_modp_key(BIGNUM *p)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL), *kc = NULL;
+	EVP_PKEY *params = NULL, *key = NULL;
+	OSSL_PARAM *prm = NULL;
+
+	if (bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) &&
+	    OSSL_PARAM_BLD_push_uint(bld, OSSL_PKEY_PARAM_FFC_G, 2))
+		prm = OSSL_PARAM_BLD_to_param(bld);
+	if (prm && pc && EVP_PKEY_fromdata_init(pc) > 0 &&
+	    EVP_PKEY_fromdata(pc, &params, EVP_PKEY_KEY_PARAMETERS, prm) > 0)
+		kc = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+	if (kc && EVP_PKEY_keygen_init(kc) > 0)
+		EVP_PKEY_keygen(kc, &key);
+	EVP_PKEY_CTX_free(kc);
+	EVP_PKEY_free(params);
+	EVP_PKEY_CTX_free(pc);
+	OSSL_PARAM_free(prm);
+	OSSL_PARAM_BLD_free(bld);
+	return key;
+}
+
+/* MODP against OpenSSL's own DH (EVP, its key pair, its derive): the
+ * same g^xy on both sides, so the primes, the generator, the padding and
+ * the powers are right. */
+UNIT_TEST(dh_modp_agrees_with_openssl_evp)
+{
+	static const struct {
+		uint16_t group;
+		BIGNUM *(*prime)(BIGNUM *);
+	} modp[] = {
+		{ 2, BN_get_rfc2409_prime_1024 }, { 5, BN_get_rfc3526_prime_1536 },
+		{ 14, BN_get_rfc3526_prime_2048 }, { 15, BN_get_rfc3526_prime_3072 },
+		{ 16, BN_get_rfc3526_prime_4096 },
+	};
+
+	for (size_t i = 0; i < sizeof(modp) / sizeof(modp[0]); i++) {
+		size_t plen = dh_public_len(modp[i].group), ours_len, n = 0;
+		BIGNUM *p = modp[i].prime(NULL), *y = NULL;
+		EVP_PKEY *theirs = openssl_modp_key(p), *peer = NULL;
+		struct dh *ours = dh_new(modp[i].group);
+		uint8_t their_pub[512], their_z[512];
+		const uint8_t *ours_pub = dh_public(ours, &ours_len);
+		OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+		OSSL_PARAM *prm = NULL;
+		EVP_PKEY_CTX *c;
+		struct secret *z = NULL;
+
+		UNIT_ASSERT(p && theirs && ours && bld);
+		UNIT_ASSERT(EVP_PKEY_get_bn_param(theirs, OSSL_PKEY_PARAM_PUB_KEY, &y));
+		UNIT_ASSERT_EQ_INT(BN_bn2binpad(y, their_pub, (int)plen), (int)plen);
+		UNIT_ASSERT_EQ_INT(dh_shared(ours, their_pub, plen, &z), 0);
+		/* Their side: our public value as a key of the same group. */
+		BN_free(y);
+		y = BN_bin2bn(ours_pub, (int)ours_len, NULL);
+		UNIT_ASSERT(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) &&
+			    OSSL_PARAM_BLD_push_uint(bld, OSSL_PKEY_PARAM_FFC_G, 2) &&
+			    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y));
+		prm = OSSL_PARAM_BLD_to_param(bld);
+		c = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+		UNIT_ASSERT(c && EVP_PKEY_fromdata_init(c) > 0 &&
+			    EVP_PKEY_fromdata(c, &peer, EVP_PKEY_PUBLIC_KEY, prm) > 0);
+		EVP_PKEY_CTX_free(c);
+		c = EVP_PKEY_CTX_new_from_pkey(NULL, theirs, NULL);
+		n = sizeof(their_z);
+		UNIT_ASSERT(c && EVP_PKEY_derive_init(c) > 0 &&
+			    EVP_PKEY_CTX_set_dh_pad(c, 1) > 0 &&
+			    EVP_PKEY_derive_set_peer(c, peer) > 0 &&
+			    EVP_PKEY_derive(c, their_z, &n) > 0);
+		UNIT_ASSERT_EQ_INT(n, plen);
+		UNIT_ASSERT_EQ_INT(secret_len(z), plen);
+		UNIT_ASSERT(memcmp(secret_data(z), their_z, plen) == 0);
+		/* p - 1 (order 2) refused as well as 0, 1 and values >= p. */
+		UNIT_ASSERT(BN_sub_word(p, 1));
+		UNIT_ASSERT_EQ_INT(BN_bn2binpad(p, their_pub, (int)plen), (int)plen);
+		secret_free(z);
+		z = NULL;
+		UNIT_ASSERT_EQ_INT(dh_shared(ours, their_pub, plen, &z), -1);
+		UNIT_ASSERT(!z);
+		EVP_PKEY_CTX_free(c);
+		EVP_PKEY_free(peer);
+		EVP_PKEY_free(theirs);
+		OSSL_PARAM_free(prm);
+		OSSL_PARAM_BLD_free(bld);
+		BN_free(y);
+		BN_free(p);
+		dh_free(ours);
 	}
 }
 
