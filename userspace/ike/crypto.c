@@ -5,6 +5,7 @@
  * §5.5 and Appendix B; see crypto.h.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,37 +147,85 @@ bool ike_cipher_weak(uint16_t encr)
 	return encr == IKE_ENCR_DES;
 }
 
-/* DES lives in OpenSSL 3's legacy provider; loading a provider by hand
- * disables the implicit default one, so load both, once. */
-static OSSL_PROVIDER *prov_legacy, *prov_default;
-static EVP_MAC *hmac;		/* fetched once */
+/* What OpenSSL is asked for by name, fetched once per process and never
+ * changed after: a fetch (a name lookup under a lock, parameters parsed)
+ * costs more than the short HMACs and digests of an exchange, five times
+ * as much under emulation.  DES lives in OpenSSL 3's legacy provider;
+ * loading a provider by hand disables the implicit default one, so both
+ * are loaded. */
+#define HASH_IDS	(IKE_HASH_SHA2_512 + 1)
+static const char *const cipher_names[] = {
+	"DES-CBC", "DES-EDE3-CBC", "AES-128-CBC", "AES-192-CBC", "AES-256-CBC",
+};
+#define N_CIPHERS	(sizeof(cipher_names) / sizeof(cipher_names[0]))
 
-/* Unloading at exit lets leak checkers see a clean heap (the legacy
+static struct {
+	OSSL_PROVIDER *legacy, *dflt;
+	EVP_MAC *hmac;
+	EVP_MAC_CTX *prf[HASH_IDS];	/* HMAC with the digest set, no key */
+	EVP_MD *md[HASH_IDS];
+	EVP_CIPHER *cipher[N_CIPHERS];
+} fetched;
+static pthread_once_t fetched_once = PTHREAD_ONCE_INIT;
+
+/* Freed at exit so that leak checkers see a clean heap (the legacy
  * module is dlopen'ed and its state otherwise looks leaked). */
-static void unload_providers(void)
+static void algs_release(void)
 {
-	EVP_MAC_free(hmac);
-	hmac = NULL;
-	if (prov_legacy)
-		OSSL_PROVIDER_unload(prov_legacy);
-	if (prov_default)
-		OSSL_PROVIDER_unload(prov_default);
-	prov_legacy = prov_default = NULL;
+	for (size_t i = 0; i < HASH_IDS; i++) {
+		EVP_MAC_CTX_free(fetched.prf[i]);
+		EVP_MD_free(fetched.md[i]);
+	}
+	for (size_t i = 0; i < N_CIPHERS; i++)
+		EVP_CIPHER_free(fetched.cipher[i]);
+	EVP_MAC_free(fetched.hmac);
+	if (fetched.legacy)
+		OSSL_PROVIDER_unload(fetched.legacy);
+	if (fetched.dflt)
+		OSSL_PROVIDER_unload(fetched.dflt);
+	memset(&fetched, 0, sizeof(fetched));
 }
 
-static void load_providers(void)
+static void algs_fetch(void)
 {
-	static bool done;
-
-	if (done)
-		return;
-	done = true;
-	/* Kept for the process lifetime (the handles stay referenced). */
-	prov_legacy = OSSL_PROVIDER_load(NULL, "legacy");
-	if (!prov_legacy)
+	fetched.legacy = OSSL_PROVIDER_load(NULL, "legacy");
+	if (!fetched.legacy)
 		log_debug("crypto: OpenSSL legacy provider unavailable; DES disabled");
-	prov_default = OSSL_PROVIDER_load(NULL, "default");
-	atexit(unload_providers);
+	fetched.dflt = OSSL_PROVIDER_load(NULL, "default");
+	fetched.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	for (uint16_t h = 0; h < HASH_IDS; h++) {
+		const char *name = md_name(h);
+		OSSL_PARAM params[] = {
+			OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)name, 0),
+			OSSL_PARAM_END
+		};
+
+		if (!name)
+			continue;
+		fetched.md[h] = EVP_MD_fetch(NULL, name, NULL);
+		fetched.prf[h] = fetched.hmac ? EVP_MAC_CTX_new(fetched.hmac) : NULL;
+		if (fetched.prf[h] && !EVP_MAC_CTX_set_params(fetched.prf[h], params)) {
+			EVP_MAC_CTX_free(fetched.prf[h]);
+			fetched.prf[h] = NULL;
+		}
+	}
+	for (size_t i = 0; i < N_CIPHERS; i++)
+		fetched.cipher[i] = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL);
+	atexit(algs_release);
+}
+
+static void algs_load(void)
+{
+	pthread_once(&fetched_once, algs_fetch);
+}
+
+static EVP_CIPHER *cipher_of(const char *name)
+{
+	algs_load();
+	for (size_t i = 0; name && i < N_CIPHERS; i++)
+		if (!strcmp(name, cipher_names[i]))
+			return fetched.cipher[i];
+	return NULL;
 }
 
 /* ---- PRF and hash ------------------------------------------------------- */
@@ -184,28 +233,18 @@ static void load_providers(void)
 int ike_prf(uint16_t hash, const void *key, size_t klen,
 	    const struct ike_seg *segs, unsigned nseg, uint8_t *out)
 {
-	const char *md = md_name(hash);
-	OSSL_PARAM params[2];
 	EVP_MAC_CTX *ctx;
 	size_t outl = 0;
 	int ok;
 
-	if (!md)
+	algs_load();
+	if (hash >= HASH_IDS || !fetched.prf[hash])
 		return -1;
-	if (!hmac) {
-		load_providers();
-		hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-		if (!hmac)
-			return -1;
-	}
-	ctx = EVP_MAC_CTX_new(hmac);
+	ctx = EVP_MAC_CTX_dup(fetched.prf[hash]);
 	if (!ctx)
 		return -1;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						     (char *)md, 0);
-	params[1] = OSSL_PARAM_construct_end();
 	/* An empty key is legal HMAC; OpenSSL wants a non-NULL pointer. */
-	ok = EVP_MAC_init(ctx, klen ? key : (const void *)"", klen, params);
+	ok = EVP_MAC_init(ctx, klen ? key : (const void *)"", klen, NULL);
 	for (unsigned i = 0; ok && i < nseg; i++)
 		if (segs[i].n)
 			ok = EVP_MAC_update(ctx, segs[i].p, segs[i].n);
@@ -218,25 +257,21 @@ int ike_prf(uint16_t hash, const void *key, size_t klen,
 int ike_hash(uint16_t hash, const struct ike_seg *segs, unsigned nseg,
 	     uint8_t *out)
 {
-	const char *name = md_name(hash);
 	EVP_MD_CTX *ctx;
-	EVP_MD *md;
 	unsigned outl = 0;
 	int ok;
 
-	if (!name)
+	algs_load();
+	if (hash >= HASH_IDS || !fetched.md[hash])
 		return -1;
-	load_providers();
-	md = EVP_MD_fetch(NULL, name, NULL);
 	ctx = EVP_MD_CTX_new();
-	ok = md && ctx && EVP_DigestInit_ex(ctx, md, NULL);
+	ok = ctx && EVP_DigestInit_ex(ctx, fetched.md[hash], NULL);
 	for (unsigned i = 0; ok && i < nseg; i++)
 		if (segs[i].n)
 			ok = EVP_DigestUpdate(ctx, segs[i].p, segs[i].n);
 	if (ok)
 		ok = EVP_DigestFinal_ex(ctx, out, &outl);
 	EVP_MD_CTX_free(ctx);
-	EVP_MD_free(md);
 	return ok && outl == ike_hash_len(hash) ? 0 : -1;
 }
 
@@ -592,8 +627,7 @@ static int cbc(const struct ike_keys *k, const struct ike_iv *iv, int enc,
 	if (!name || !k->enc_key || iv->len != k->block_len ||
 	    len % k->block_len || len > INT32_MAX)
 		return -1;
-	load_providers();
-	c = EVP_CIPHER_fetch(NULL, name, NULL);
+	c = cipher_of(name);
 	ctx = EVP_CIPHER_CTX_new();
 	ok = c && ctx &&
 	     EVP_CipherInit_ex2(ctx, c, secret_data(k->enc_key), iv->b, enc, NULL) &&
@@ -601,7 +635,6 @@ static int cbc(const struct ike_keys *k, const struct ike_iv *iv, int enc,
 	     EVP_CipherUpdate(ctx, out, &outl, in, (int)len) &&
 	     EVP_CipherFinal_ex(ctx, out + outl, &fin);
 	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(c);
 	if (!ok)
 		log_debug("crypto: %s %s failed", name, enc ? "encrypt" : "decrypt");
 	return ok && (size_t)(outl + fin) == len ? 0 : -1;
