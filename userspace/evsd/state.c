@@ -78,8 +78,13 @@ static void state_remove(struct state *st, uint32_t serial)
 		log_warn("state: %s: %s", path, strerror(errno));
 }
 
-/* A record holds a session's keys; a restart finds the old one or the new. */
-static const struct evs_file_attrs record_attrs = { .mode = 0600, .gid = (gid_t)-1 };
+/* A record holds a session's keys; a restart finds the old one or the new
+ * (the rename).  No fsync: a record describes kernel objects, which a
+ * power loss takes with it, and what survives evsd alone is the page
+ * cache, where the rename already is. */
+static const struct evs_file_attrs record_attrs = {
+	.mode = 0600, .gid = (gid_t)-1, .no_sync = true,
+};
 
 void state_sa_changed(struct state *st, struct ike_sa *sa)
 {
