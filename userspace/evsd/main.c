@@ -261,11 +261,18 @@ static void on_tick(void *arg)
 
 /* Before the loop sleeps: a datagram, a kernel event or a command may
  * have set a timer earlier than the tick's (a retransmission, a new
- * exchange's expiry): the tick comes forward to it. */
+ * exchange's expiry): the tick comes forward to it.  Named for that, it
+ * also reports the sessions' queued changes. */
 static void tick_rearm(void *arg)
 {
 	struct evsd *d = arg;
-	uint64_t due = d->eng ? ike_engine_next_due(d->eng) : 0;
+	uint64_t due;
+
+	/* Sessions changed outside a datagram, tick or kernel event (a
+	 * login's verdict, a command) are recorded before the loop sleeps. */
+	if (d->eng)
+		ike_engine_report_changes(d->eng);
+	due = d->eng ? ike_engine_next_due(d->eng) : 0;
 
 	if (d->ezv) {
 		uint64_t z = ezv_next_due(d->ezv);
@@ -690,6 +697,7 @@ static void teardown(struct evsd *d, const char *ctl_path)
 		 * The engine and its sessions are left to the exit. */
 		log_notice("exiting with the sessions kept (%s)", d->state.dir);
 		ezv_keep_sessions(d->ezv);
+		ike_engine_report_changes(d->eng);
 		d->eng = NULL;
 	} else if (d->eng) {
 		/* Deletes go out and connections leave the kernel here. */

@@ -138,6 +138,7 @@ struct ike_engine *ike_engine_new(const struct ike_config *ike,
 	e->ops_arg = arg;
 	e->next_serial = 1;
 	e->cfg_gen = 1;
+	e->changed_tail = &e->changed;
 	/* Connection ids are unique per namespace; start from a random
 	 * point so a restarted evsd does not collide with leftovers. */
 	ike_random(&e->next_conn_id, sizeof(e->next_conn_id));
@@ -165,10 +166,13 @@ void ike_engine_input_read_until(struct ike_engine *e, uint64_t t_ms)
 
 static void ike_sa_free(struct ike_sa *sa);
 
-/* Frees the SAs killed since the last reap (after every datagram, tick
- * and kernel event): the killed ones only, never a walk of them all. */
+/* Reports the changes, then frees the SAs killed since the last reap
+ * (after every datagram, tick and kernel event): the killed ones only,
+ * never a walk of them all. */
 static void reap(struct ike_engine *e)
 {
+	/* The killed ones among them too: a record goes with its SA. */
+	ike_engine_report_changes(e);
 	while (e->dead) {
 		struct ike_sa *sa = e->dead;
 
@@ -543,8 +547,26 @@ void ike_sa_changed(struct ike_sa *sa)
 {
 	struct ike_engine *e = sa->eng;
 
-	if (e->ops->sa_changed && !sa->adopting)
-		e->ops->sa_changed(e->ops_arg, sa);
+	if (!e->ops->sa_changed || sa->adopting || sa->change_queued)
+		return;
+	sa->change_queued = true;
+	sa->changed_next = NULL;
+	*e->changed_tail = sa;
+	e->changed_tail = &sa->changed_next;
+}
+
+void ike_engine_report_changes(struct ike_engine *e)
+{
+	struct ike_sa *sa;
+
+	while ((sa = e->changed)) {
+		e->changed = sa->changed_next;
+		if (!e->changed)
+			e->changed_tail = &e->changed;
+		sa->change_queued = false;
+		if (e->ops->sa_changed)
+			e->ops->sa_changed(e->ops_arg, sa);
+	}
 }
 
 void ike_rexmit_clear(struct ike_rexmit *r)

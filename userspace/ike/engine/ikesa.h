@@ -266,6 +266,8 @@ struct ike_sa {
 	 * connections and exchanges is due (ike_sa_rearm). */
 	struct dueh_node due;
 	struct ike_sa *dead_next;	/* e->dead: freed at the next reap */
+	struct ike_sa *changed_next;	/* e->changed, while change_queued */
+	bool change_queued;
 	/* In the engine's tables (ike_sa_reindex): by cookies, responders
 	 * by (initiator cookie, peer address), by peer address and port. */
 	struct htab_node ck_node, first_node, peer_node;
@@ -423,6 +425,8 @@ struct ike_engine {
 	 * tick visits only those due (lib/dueheap.h says why a heap). */
 	struct dueh due;
 	struct ike_sa *dead;		/* killed, freed by the next reap */
+	/* Changed since the last report (ike_sa_changed), oldest first. */
+	struct ike_sa *changed, **changed_tail;
 	struct htab sa_ck;		/* by (initiator, responder cookie) */
 	struct htab sa_first;		/* responders by (icookie, address) */
 	struct htab sa_peer;		/* by peer address and port */
@@ -516,8 +520,15 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state st);
  * path that sets a timer earlier must call it (a later one only costs
  * one early visit). */
 void ike_sa_rearm(struct ike_sa *sa);
-/* What a restart keeps of sa changed: ops->sa_changed. */
+/* What a restart keeps of sa changed: ops->sa_changed, once per SA at
+ * the end of the engine call that changed it (a datagram, a tick, a
+ * kernel event: everything it changed is one record), or at the next
+ * ike_engine_report_changes() for changes made outside the engine's
+ * entry points (a step's verdict arriving). */
 void ike_sa_changed(struct ike_sa *sa);
+/* Report the changes queued by ike_sa_changed() now, in the order they
+ * were first queued; the daemon calls it before it sleeps. */
+void ike_engine_report_changes(struct ike_engine *e);
 struct ike_sa *ike_sa_find(struct ike_engine *e, const uint8_t *icky,
 			   const uint8_t *rcky);
 /* After the SA's cookies or its peer's address changed: its place in the

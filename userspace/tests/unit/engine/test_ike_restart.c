@@ -357,6 +357,7 @@ UNIT_TEST(dpd_does_not_rewrite_the_record)
 	gw.e->ops = &rec_ops;
 	n_written = 0;
 	ike_sa_changed(live_sa(&gw));
+	ike_engine_report_changes(gw.e);
 	UNIT_ASSERT_EQ_INT(n_written, 1);
 	seq0 = live_sa(&gw)->dpd_seq;
 	idle(&ph, &gw, 120);
@@ -376,6 +377,85 @@ UNIT_TEST(dpd_does_not_rewrite_the_record)
 	UNIT_ASSERT_EQ_INT(gw.e->stats.dpd_dead, 0);
 	UNIT_ASSERT_EQ_INT(ph.e->stats.dpd_dead, 0);
 	UNIT_ASSERT_EQ_INT(s->dpd_unanswered, 0);
+	free(written);
+	written = NULL;
+	pair_close(&ph, &gw);
+}
+
+/* Changes are queued and reported once per SA, when the engine call that
+ * made them ends or when the daemon asks: twice changed, once written. */
+UNIT_TEST(changes_are_reported_once)
+{
+	struct side gw, ph;
+
+	session_up(&gw, &ph);
+	gw.e->ops = &rec_ops;
+	n_written = 0;
+	ike_sa_changed(live_sa(&gw));
+	ike_sa_changed(live_sa(&gw));
+	UNIT_ASSERT_EQ_INT(n_written, 0);
+	ike_engine_report_changes(gw.e);
+	UNIT_ASSERT_EQ_INT(n_written, 1);
+	ike_engine_report_changes(gw.e);
+	UNIT_ASSERT_EQ_INT(n_written, 1);
+	/* A change made outside the engine goes out with the next call's. */
+	ike_sa_changed(live_sa(&gw));
+	ike_engine_set_time(gw.e, now_ms);
+	ike_engine_tick(gw.e);
+	UNIT_ASSERT_EQ_INT(n_written, 2);
+	free(written);
+	written = NULL;
+	pair_close(&ph, &gw);
+}
+
+/* Everything one datagram changes in a session is one record write (the
+ * record is the session's whole state: a second write in the same
+ * datagram only repeats the first, a syscall sequence each), and the
+ * last write has the session as it is. */
+UNIT_TEST(one_datagram_writes_the_record_once)
+{
+	struct sockaddr_storage local;
+	unsigned most = 0, total = 0;
+	struct side gw, ph;
+
+	evsd_log_set_quiet(true);
+	nat_on = false;
+	side_open(&gw, "server", gw_conf, EVS_ROLE_SERVER, hooks);
+	side_open(&ph, "client", phone_conf, EVS_ROLE_CLIENT, hooks);
+	gw.e->ops = &rec_ops;
+	n_written = 0;
+	set_addr(&local, "198.51.100.2", 500);
+	UNIT_ASSERT(ike_engine_connect(ph.e, &ph.cfg.ike.peers[0], &local));
+	for (int round = 0; round < 50 && (ph.nq || gw.nq); round++) {
+		while (ph.nq) {
+			struct side one = { .name = ph.name };
+			unsigned before = n_written;
+
+			one.q[0] = ph.q[0];
+			one.nq = 1;
+			memmove(ph.q, ph.q + 1, sizeof(ph.q[0]) * --ph.nq);
+			deliver(&one, &gw, 0);
+			free(one.q[0].buf);
+			if (n_written - before > most)
+				most = n_written - before;
+		}
+		while (gw.nq) {
+			struct side one = { .name = gw.name };
+
+			one.q[0] = gw.q[0];
+			one.nq = 1;
+			memmove(gw.q, gw.q + 1, sizeof(gw.q[0]) * --gw.nq);
+			deliver(&one, &ph, 0);
+			free(one.q[0].buf);
+		}
+	}
+	total = n_written;
+	printf("# %u record writes for the session, at most %u per datagram\n",
+	       total, most);
+	UNIT_ASSERT(live_sa(&gw) && live_sa(&gw)->state == IKE_S_READY);
+	UNIT_ASSERT_EQ_INT(gw.n_kadd, 1);
+	UNIT_ASSERT_EQ_INT(most, 1);
+	UNIT_ASSERT(written && strstr(written, "\"conns\""));
 	free(written);
 	written = NULL;
 	pair_close(&ph, &gw);
