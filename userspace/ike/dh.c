@@ -245,6 +245,18 @@ const uint8_t *dh_public(const struct dh *dh, size_t *len)
 	return dh->pub;
 }
 
+/* @s sealed when @filled, else freed (NULL): a shared secret is handed on
+ * whole or not at all. */
+static struct secret *sealed_if(struct secret *s, bool filled)
+{
+	if (!filled) {
+		secret_free(s);
+		return NULL;
+	}
+	secret_seal(s);
+	return s;
+}
+
 /* g^xy at the prime's full length (leading zeros kept).  The peer's value
  * must be 1 < y < p - 1: the others force a known shared secret. */
 static struct secret *modp_shared(struct dh *dh, const uint8_t *peer,
@@ -259,13 +271,9 @@ static struct secret *modp_shared(struct dh *dh, const uint8_t *peer,
 	    BN_cmp(y, BN_value_one()) > 0 && BN_cmp(y, pm1) < 0 &&
 	    BN_mod_exp_mont_consttime(z, y, dh->x, dh->p, bc, dh->mont)) {
 		s = secret_new(len);
-		if (s && BN_bn2binpad(z, secret_wdata(s), (int)len) != (int)len) {
-			secret_free(s);
-			s = NULL;
-		}
+		s = sealed_if(s, s && BN_bn2binpad(z, secret_wdata(s), (int)len) ==
+				  (int)len);
 	}
-	if (s)
-		secret_seal(s);
 	BN_clear_free(z);
 	BN_free(pm1);
 	BN_free(y);
@@ -289,15 +297,11 @@ static struct secret *ec_shared(struct dh *dh, const uint8_t *peer, size_t len)
 		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->pkey, NULL);
 	if (ctx && EVP_PKEY_derive_init(ctx) > 0 &&
 	    EVP_PKEY_derive_set_peer(ctx, peer_key) > 0 &&
-	    EVP_PKEY_derive(ctx, NULL, &slen) > 0)
+	    EVP_PKEY_derive(ctx, NULL, &slen) > 0) {
 		s = secret_new(slen);
-	if (s && (EVP_PKEY_derive(ctx, secret_wdata(s), &slen) <= 0 ||
-		  slen != secret_len(s))) {
-		secret_free(s);
-		s = NULL;
+		s = sealed_if(s, s && EVP_PKEY_derive(ctx, secret_wdata(s), &slen) > 0 &&
+				  slen == secret_len(s));
 	}
-	if (s)
-		secret_seal(s);
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer_key);
 	return s;
@@ -308,13 +312,8 @@ static struct secret *x25519_shared(struct dh *dh, const uint8_t *peer)
 	struct secret *s = secret_new(32);
 
 	/* libsodium refuses low-order points (all-zero result). */
-	if (s && crypto_scalarmult(secret_wdata(s), dh->x25519_priv, peer) != 0) {
-		secret_free(s);
-		return NULL;
-	}
-	if (s)
-		secret_seal(s);
-	return s;
+	return sealed_if(s, s && crypto_scalarmult(secret_wdata(s),
+						   dh->x25519_priv, peer) == 0);
 }
 
 int dh_shared(struct dh *dh, const uint8_t *peer, size_t len,
