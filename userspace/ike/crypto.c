@@ -86,15 +86,23 @@ static unsigned cipher_bits(uint16_t encr, unsigned key_bits)
 	return 0;
 }
 
-static const char *evp_cipher_name(uint16_t encr, unsigned key_bits)
+/* OpenSSL's names of the CBC ciphers, in the order of enum evp_cipher. */
+static const char *const cipher_names[] = {
+	"DES-CBC", "DES-EDE3-CBC", "AES-128-CBC", "AES-192-CBC", "AES-256-CBC",
+};
+#define N_CIPHERS	(sizeof(cipher_names) / sizeof(cipher_names[0]))
+enum evp_cipher { EVP_DES, EVP_3DES, EVP_AES128, EVP_AES192, EVP_AES256 };
+
+/* The EVP cipher of (encr, key_bits); -1 if none. */
+static int evp_cipher_of(uint16_t encr, unsigned key_bits)
 {
 	switch (cipher_bits(encr, key_bits)) {
-	case 64: return "DES-CBC";
-	case 192: return encr == IKE_ENCR_3DES ? "DES-EDE3-CBC" : "AES-192-CBC";
-	case 128: return "AES-128-CBC";
-	case 256: return "AES-256-CBC";
+	case 64: return EVP_DES;
+	case 192: return encr == IKE_ENCR_3DES ? EVP_3DES : EVP_AES192;
+	case 128: return EVP_AES128;
+	case 256: return EVP_AES256;
 	}
-	return NULL;
+	return -1;
 }
 
 bool ike_cipher_supported(uint16_t encr, unsigned key_bits)
@@ -154,10 +162,6 @@ bool ike_cipher_weak(uint16_t encr)
  * loading a provider by hand disables the implicit default one, so both
  * are loaded. */
 #define HASH_IDS	(IKE_HASH_SHA2_512 + 1)
-static const char *const cipher_names[] = {
-	"DES-CBC", "DES-EDE3-CBC", "AES-128-CBC", "AES-192-CBC", "AES-256-CBC",
-};
-#define N_CIPHERS	(sizeof(cipher_names) / sizeof(cipher_names[0]))
 
 static struct {
 	OSSL_PROVIDER *legacy, *dflt;
@@ -217,15 +221,6 @@ static void algs_fetch(void)
 static void algs_load(void)
 {
 	pthread_once(&fetched_once, algs_fetch);
-}
-
-static EVP_CIPHER *cipher_of(const char *name)
-{
-	algs_load();
-	for (size_t i = 0; name && i < N_CIPHERS; i++)
-		if (!strcmp(name, cipher_names[i]))
-			return fetched.cipher[i];
-	return NULL;
 }
 
 /* ---- PRF and hash ------------------------------------------------------- */
@@ -619,15 +614,16 @@ int ike_iv_phase2(const struct ike_keys *k, const struct ike_iv *p1_last,
 static int cbc(const struct ike_keys *k, const struct ike_iv *iv, int enc,
 	       const uint8_t *in, size_t len, uint8_t *out)
 {
-	const char *name = evp_cipher_name(k->algs.encr, k->algs.key_bits);
+	int ci = evp_cipher_of(k->algs.encr, k->algs.key_bits);
 	EVP_CIPHER_CTX *ctx;
 	EVP_CIPHER *c;
 	int outl = 0, fin = 0, ok;
 
-	if (!name || !k->enc_key || iv->len != k->block_len ||
+	if (ci < 0 || !k->enc_key || iv->len != k->block_len ||
 	    len % k->block_len || len > INT32_MAX)
 		return -1;
-	c = cipher_of(name);
+	algs_load();
+	c = fetched.cipher[ci];
 	ctx = EVP_CIPHER_CTX_new();
 	ok = c && ctx &&
 	     EVP_CipherInit_ex2(ctx, c, secret_data(k->enc_key), iv->b, enc, NULL) &&
@@ -636,7 +632,8 @@ static int cbc(const struct ike_keys *k, const struct ike_iv *iv, int enc,
 	     EVP_CipherFinal_ex(ctx, out + outl, &fin);
 	EVP_CIPHER_CTX_free(ctx);
 	if (!ok)
-		log_debug("crypto: %s %s failed", name, enc ? "encrypt" : "decrypt");
+		log_debug("crypto: %s %s failed", cipher_names[ci],
+			  enc ? "encrypt" : "decrypt");
 	return ok && (size_t)(outl + fin) == len ? 0 : -1;
 }
 
