@@ -116,6 +116,10 @@ void state_sa_changed(struct state *st, struct ike_sa *sa)
 	json_object_put(o);
 }
 
+/* Other files of the state directory (the client's gateway lists) are not
+ * kernel state: written durably, as before. */
+static const struct evs_file_attrs named_attrs = { .mode = 0600, .gid = (gid_t)-1 };
+
 int state_write_named(struct state *st, const char *name, const char *text)
 {
 	char path[sizeof(st->dir) + 64];
@@ -125,7 +129,7 @@ int state_write_named(struct state *st, const char *name, const char *text)
 		errno = EINVAL;
 		return -1;
 	}
-	return evs_file_replace(path, text, strlen(text), &record_attrs, NULL);
+	return evs_file_replace(path, text, strlen(text), &named_attrs, NULL);
 }
 
 static struct json_object *read_record(int dfd, const char *name, struct evs_err *err);
