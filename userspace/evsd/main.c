@@ -259,20 +259,19 @@ static void on_tick(void *arg)
 	d->tick_id = loop_timer(d->loop, d->tick_at, on_tick, d);
 }
 
-/* Before the loop sleeps: a datagram, a kernel event or a command may
- * have set a timer earlier than the tick's (a retransmission, a new
- * exchange's expiry): the tick comes forward to it.  Named for that, it
- * also reports the sessions' queued changes. */
+/* Before the loop sleeps: sessions changed outside a datagram, tick or
+ * kernel event (a login's verdict, a command) are recorded; and any of
+ * those may have set a timer earlier than the tick's (a retransmission, a
+ * new exchange's expiry): the tick comes forward to it. */
 static void tick_rearm(void *arg)
 {
 	struct evsd *d = arg;
-	uint64_t due;
+	uint64_t due = 0;
 
-	/* Sessions changed outside a datagram, tick or kernel event (a
-	 * login's verdict, a command) are recorded before the loop sleeps. */
-	if (d->eng)
+	if (d->eng) {
 		ike_engine_report_changes(d->eng);
-	due = d->eng ? ike_engine_next_due(d->eng) : 0;
+		due = ike_engine_next_due(d->eng);
+	}
 
 	if (d->ezv) {
 		uint64_t z = ezv_next_due(d->ezv);
