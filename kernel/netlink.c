@@ -135,6 +135,7 @@ static const struct nla_policy evs_policy[EVS_A_MAX + 1] = {
 	[EVS_A_BATCH]		= NLA_POLICY_NESTED(evs_batch_policy),
 	[EVS_A_DUMP_BRIEF]	= { .type = NLA_FLAG },
 	[EVS_A_ENCAP_STANDIN]	= { .type = NLA_FLAG },
+	[EVS_A_REPLACE]		= { .type = NLA_FLAG },
 	/* VERSION, GENL_VERSION, STATS, EXPIRE_HARD, EVENT_OP, REASON are
 	 * reported only.
 	 */

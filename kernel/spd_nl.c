@@ -150,12 +150,36 @@ static struct evs_device *evs_nl_policy_device(struct genl_info *info)
 	return ed && !ed->dead ? ed : NULL;
 }
 
-/* Add the policy of nest @a (EVS_A_POLICY of a request, or a batch item). */
+/* A policy with @pol's selector (@old) may be replaced only when the
+ * request carries EVS_A_REPLACE, and only by one of the same connection.
+ */
+static int evs_nl_policy_may_replace(struct genl_info *info, struct nlattr *a,
+				     const struct evs_policy *old,
+				     const struct evs_policy *pol)
+{
+	if (!old)
+		return 0;
+	if (!nla_get_flag(info->attrs[EVS_A_REPLACE])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a,
+				    "a policy with this selector and direction already exists");
+		return -EEXIST;
+	}
+	if (old->conn_id != pol->conn_id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a,
+				    "the policy to replace belongs to another connection");
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* Add the policy of nest @a (EVS_A_POLICY of a request, or a batch item);
+ * with EVS_A_REPLACE it takes the place of one with the same selector.
+ */
 int evs_nl_policy_add_nest(struct genl_info *info, struct nlattr *a)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
 	struct nlattr *tb[EVS_POL_A_MAX + 1];
-	struct evs_policy *pol;
+	struct evs_policy *pol, *old;
 	struct evs_sa *sa;
 	int ret;
 
@@ -216,15 +240,19 @@ int evs_nl_policy_add_nest(struct genl_info *info, struct nlattr *a)
 			goto err_unlock;
 		}
 	}
-	if (evs_spd_find(&pol->ed->spd[pol->dir], pol)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, a,
-				    "a policy with this selector and direction already exists");
-		ret = -EEXIST;
+	old = evs_spd_find(&pol->ed->spd[pol->dir], pol);
+	ret = evs_nl_policy_may_replace(info, a, old, pol);
+	if (ret)
 		goto err_unlock;
-	}
+	/* The new one goes in before the old one goes: a lookup meanwhile
+	 * finds one of them, never none (a rekey moves policies under
+	 * traffic).
+	 */
 	ret = evs_spd_insert(en, &pol->ed->spd[pol->dir], pol);
 	if (ret)
 		goto err_unlock;
+	if (old)
+		evs_policy_delete(old);
 	mutex_unlock(&en->lock);
 	return 0;
 

@@ -3,8 +3,9 @@
 # strongSwan (charon, Debian's package, Linux xfrm on its side) as an IKEv1
 # Easy VPN client of evsd + evs.ko: aggressive mode with the group key as
 # ID_KEY_ID, XAUTH, mode config pull for a virtual IP; the gateway's RRI
-# route; ping to a LAN host from the virtual IP; terminate removes the
-# route and returns the address.
+# route; ping to a LAN host from the virtual IP; a Phase 2 rekey by
+# strongSwan under traffic loses nothing; terminate removes the route and
+# returns the address.
 # evs-selftest-timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
@@ -39,6 +40,39 @@ done
 tap_check "gateway has the RRI route $vip/32" ezv_rri_route "$srv" "$vip"
 tap_check "ping a LAN host from the virtual IP" \
 	ip netns exec "$cli" ping -c 3 -i 0.3 -W 5 -I "$vip" 192.168.77.2
+
+# A Phase 2 rekey by strongSwan under pings 2 ms apart.  charon sends on its
+# new pair as soon as it has QM2, before evsd has read QM3: evsd's new
+# inbound SA is in the kernel from QM2 on, so nothing is lost and no
+# packet meets an unknown SPI.
+no_sa() {
+	ip netns exec "$srv" "$EVS_TOP/userspace/evsadm/evsadm" -s -j link show dev evs0 |
+		jq '.[0].stats.drop_no_sa'
+}
+rekeyed() { grep -c 'conn [0-9]* rekeyed' "$IKE_TMP/server.log"; }
+nosa0=$(no_sa)
+r0=$(rekeyed)
+ip netns exec "$cli" ping -q -c 2500 -i 0.002 -W 2 -I "$vip" 192.168.77.2 \
+	>"$IKE_TMP/ping.rekey" 2>&1 &
+ping_pid=$!
+sleep 1
+sw_ctl --rekey --child lan >"$sw/rekey.log" 2>&1
+for _ in $(seq 100); do
+	[ "$(rekeyed)" -gt "$r0" ] && break
+	sleep 0.1
+done
+tap_check "strongSwan's Phase 2 rekey completes on evsd (while the pings run)" \
+	test "$(rekeyed)" -gt "$r0" -a -d "/proc/$ping_pid"
+tap_check "evsd added the new pair with QM2, moved the policies at QM3" \
+	grep -q 'policies move at QM3' "$IKE_TMP/server.log"
+wait "$ping_pid"
+tap_diag "$(grep 'packets transmitted' "$IKE_TMP/ping.rekey")"
+got=$(sed -n 's/^[0-9]* packets transmitted, \([0-9]*\) received.*/\1/p' "$IKE_TMP/ping.rekey")
+tap_check "2500 pings 2 ms apart across the rekey, none lost (${got:-no} answered)" \
+	test "${got:-0}" -eq 2500
+nosa1=$(no_sa)
+tap_check "no ESP packet met an unknown SPI on the gateway ($nosa0 -> $nosa1)" \
+	test -n "$nosa1" -a "$nosa1" = "$nosa0"
 tap_check "strongSwan terminates" sw_ctl --terminate --ike evs --timeout 30
 for _ in $(seq 100); do
 	ezv_rri_route "$srv" "$vip" || break

@@ -1102,6 +1102,95 @@ TEST_F_TIMEOUT(sa, policy_needs_its_connection, 300)
 			       EVS_DIR_OUT, 0x6020, NULL, NULL));
 }
 
+static uint64_t sa_packets(struct evs_nl *nl, int ifindex, uint32_t spi)
+{
+	struct sa_seen s = {};
+
+	if (sa_simple(nl, EVS_CMD_SA_GET, ifindex, EVS_DIR_OUT, spi, sa_cb, &s))
+		return UINT64_MAX;
+	return s.packets;
+}
+
+static int pol_replace(struct evs_nl *nl, int ifindex, const struct pol_opts *o)
+{
+	struct nlmsghdr *nlh = pol_req(nl, EVS_CMD_POLICY_ADD, ifindex, o);
+
+	mnl_attr_put(nlh, EVS_A_REPLACE, 0, NULL);
+	return evs_nl_talk(nl, nlh, NULL, NULL);
+}
+
+/* A rekey moves a connection's policies to its new SA pair under
+ * traffic.  POLICY_ADD with EVS_A_REPLACE does it in one step: without
+ * the flag the selector is taken; with it the policy of the same
+ * connection is replaced, that of another is not; and a stream of
+ * packets sent while the policy flips between two SAs meets no moment
+ * without a policy (a delete and an add would leave one).
+ */
+TEST_F_TIMEOUT(sa, policy_replace_moves_without_a_gap, 300)
+{
+	struct pol_opts p = { .dir = EVS_DIR_OUT, .src_plen = -1,
+			      .dst = "10.77.1.0", .dst_plen = 24,
+			      .action = EVS_POL_IPSEC, .spi = 0x7001,
+			      .conn = 4343 };
+	struct link_stats a, b;
+	struct sa_opts o;
+	int status, i;
+	pid_t child;
+
+	ASSERT_EQ(0, conn_req(&self->nl, EVS_CMD_CONN_ADD, 4343));
+	for (i = 0; i < 2; i++) {
+		null_opts(&o, EVS_DIR_OUT, 0x7001 + i);
+		o.conn = 4343;
+		ASSERT_EQ(0, sa_add(&self->nl, self->ifindex, &o));
+	}
+	ASSERT_EQ(0, pol_add(&self->nl, self->ifindex, &p))
+		TH_LOG("%s", self->nl.err_msg);
+	p.spi = 0x7002;
+	EXPECT_EQ(-EEXIST, pol_add(&self->nl, self->ifindex, &p));
+	EXPECT_NE(NULL, strstr(self->nl.err_msg, "already exists"))
+		TH_LOG("extack: \"%s\"", self->nl.err_msg);
+	ASSERT_EQ(0, pol_replace(&self->nl, self->ifindex, &p))
+		TH_LOG("%s", self->nl.err_msg);
+	EXPECT_EQ(1, pol_count(&self->nl));
+	ASSERT_EQ(0, send_udp(self->udp, "10.77.1.9", 3, 32));
+	EXPECT_EQ(0, sa_packets(&self->nl, self->ifindex, 0x7001));
+	EXPECT_EQ(3, sa_packets(&self->nl, self->ifindex, 0x7002));
+
+	/* not a policy of another connection (here: of none) */
+	p.conn = 0;
+	p.action = EVS_POL_BYPASS;
+	p.spi = 0;
+	EXPECT_EQ(-EEXIST, pol_replace(&self->nl, self->ifindex, &p));
+	EXPECT_NE(NULL, strstr(self->nl.err_msg, "another connection"))
+		TH_LOG("extack: \"%s\"", self->nl.err_msg);
+	EXPECT_EQ(3, sa_packets(&self->nl, self->ifindex, 0x7002));
+
+	/* flips under a stream from the other CPU */
+	p.conn = 4343;
+	p.action = EVS_POL_IPSEC;
+	link_stats(_metadata, &self->nl, self->ifindex, &a);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(send_udp(self->udp, "10.77.1.9", 20000, 32) ? 1 : 0);
+	for (i = 0; waitpid(child, &status, WNOHANG) == 0; i++) {
+		p.spi = 0x7001 + (i & 1);
+		ASSERT_EQ(0, pol_replace(&self->nl, self->ifindex, &p))
+			TH_LOG("%s", self->nl.err_msg);
+	}
+	TH_LOG("%d replacements while the stream ran", i);
+	EXPECT_LE(20, i);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	link_stats(_metadata, &self->nl, self->ifindex, &b);
+	EXPECT_EQ(0, b.v[EVS_STATS_A_DROP_NO_POLICY] -
+		     a.v[EVS_STATS_A_DROP_NO_POLICY]);
+	EXPECT_EQ(20000, b.v[EVS_STATS_A_TX_PACKETS] -
+			 a.v[EVS_STATS_A_TX_PACKETS]);
+	EXPECT_EQ(1, pol_count(&self->nl));
+	ASSERT_EQ(0, conn_req(&self->nl, EVS_CMD_CONN_DEL, 4343));
+	EXPECT_EQ(0, pol_count(&self->nl));
+}
+
 /* An outbound SA never wraps its 32-bit counter: the packet that would
  * need sequence 2^32 is dropped, the SA stops with a hard event (reason
  * sequence exhausted) and goes with its policy. */

@@ -93,6 +93,8 @@ enum evs_attr {
 	EVS_A_DUMP_BRIEF,	/* flag: SA dump without STATS and CURLFT */
 	EVS_A_ENCAP_STANDIN,	/* flag: ENCAP_DETACH closes the module's own
 				 * UDP sockets (stand-ins), not the daemon's */
+	EVS_A_REPLACE,		/* flag: POLICY_ADD replaces the connection's
+				 * policy with the same selector in one step */
 	__EVS_A_MAX
 };
 #define EVS_A_MAX (__EVS_A_MAX - 1)

@@ -292,8 +292,12 @@ static int sa_del(struct kernel *k, uint8_t dir, uint32_t spi)
 	return request(k, nlh, "delete SA", ENOENT);
 }
 
+/* POL_MOVE adds with EVS_A_REPLACE: the policy takes the place of the
+ * one with its selector in one step, so no packet finds neither. */
+enum pol_op { POL_DEL, POL_ADD, POL_MOVE };
+
 static int policy_one(struct kernel *k, const struct kernel_child *c,
-		      const struct evs_prefix *local, bool in, bool add)
+		      const struct evs_prefix *local, bool in, enum pol_op op)
 {
 	struct evs_policy_info p;
 	struct nlmsghdr *nlh;
@@ -306,32 +310,36 @@ static int policy_one(struct kernel *k, const struct kernel_child *c,
 	EVS_SET(&p, EVS_POL_A_DIR);
 	EVS_SET(&p, EVS_POL_A_SRC);
 	EVS_SET(&p, EVS_POL_A_DST);
-	if (add) {
-		p.action = EVS_POL_IPSEC;
-		p.spi = in ? c->spi_in : c->spi_out;
-		p.conn_id = c->conn_id;
-		EVS_SET(&p, EVS_POL_A_ACTION);
-		EVS_SET(&p, EVS_POL_A_SPI);
-		EVS_SET(&p, EVS_POL_A_CONN_ID);
+	if (op == POL_DEL) {
+		nlh = start(k, EVS_CMD_POLICY_DEL);
+		evs_msg_put_policy(nlh, &p);
+		return request(k, nlh, "delete policy", ENOENT);
 	}
-	nlh = start(k, add ? EVS_CMD_POLICY_ADD : EVS_CMD_POLICY_DEL);
+	p.action = EVS_POL_IPSEC;
+	p.spi = in ? c->spi_in : c->spi_out;
+	p.conn_id = c->conn_id;
+	EVS_SET(&p, EVS_POL_A_ACTION);
+	EVS_SET(&p, EVS_POL_A_SPI);
+	EVS_SET(&p, EVS_POL_A_CONN_ID);
+	nlh = start(k, EVS_CMD_POLICY_ADD);
+	if (op == POL_MOVE)
+		mnl_attr_put(nlh, EVS_A_REPLACE, 0, NULL);
 	evs_msg_put_policy(nlh, &p);
-	return request(k, nlh, add ? "add policy" : "delete policy",
-		       add ? 0 : ENOENT);
+	return request(k, nlh, op == POL_MOVE ? "move policy" : "add policy", 0);
 }
 
 /* One policy for the connection's local selector, or one per network it
  * was narrowed to (a split-tunnel client: packets from it to anything
  * else find no inbound policy and are dropped as drop_policy). */
 static int policy(struct kernel *k, const struct kernel_child *c, bool in,
-		  bool add)
+		  enum pol_op op)
 {
 	int rc = 0;
 
 	if (!c->n_local_nets)
-		return policy_one(k, c, &c->local_net, in, add);
+		return policy_one(k, c, &c->local_net, in, op);
 	for (unsigned i = 0; i < c->n_local_nets; i++)
-		if (policy_one(k, c, &c->local_nets[i], in, add) < 0)
+		if (policy_one(k, c, &c->local_nets[i], in, op) < 0)
 			rc = -1;
 	return rc;
 }
@@ -358,25 +366,21 @@ int kernel_child_add(void *arg, const struct kernel_child *c)
 	}
 	/* Inbound first: the peer may start sending as soon as it has its
 	 * outbound SA. */
-	if (sa_add(k, c, true) < 0)
+	if (!c->policies_only &&
+	    (sa_add(k, c, true) < 0 || sa_add(k, c, false) < 0))
 		goto fail;
-	if (sa_add(k, c, false) < 0)
-		goto fail;
+	if (c->sas_only)
+		return 0;
 	if (!c->new_conn) {
 		/* Rekey: point the policies at the new pair (the old pair
 		 * stays until deleted; the inbound check accepts any SA of
 		 * the connection meanwhile). */
-		if (!c->defer_out) {
-			policy(k, c, false, false);
-			if (policy(k, c, false, true) < 0)
-				goto fail;
-		}
-		policy(k, c, true, false);
-		if (policy(k, c, true, true) < 0)
+		if ((!c->defer_out && policy(k, c, false, POL_MOVE) < 0) ||
+		    policy(k, c, true, POL_MOVE) < 0)
 			goto fail;
 		return 0;
 	}
-	if (policy(k, c, false, true) < 0 || policy(k, c, true, true) < 0)
+	if (policy(k, c, false, POL_ADD) < 0 || policy(k, c, true, POL_ADD) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -389,10 +393,7 @@ fail:
 
 int kernel_out_policy(void *arg, const struct kernel_child *c)
 {
-	struct kernel *k = arg;
-
-	policy(k, c, false, false);
-	return policy(k, c, false, true);
+	return policy(arg, c, false, POL_MOVE);
 }
 
 int kernel_child_del_sas(void *arg, uint32_t conn_id, uint32_t spi_in,

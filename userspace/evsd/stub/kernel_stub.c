@@ -188,8 +188,12 @@ int kernel_child_add(void *arg, const struct kernel_child *c)
 
 	if (c->new_conn)
 		rec(&k->s, K_CONN_ADD, c->conn_id, 0, 0);
-	rec(&k->s, K_SA_ADD, c->conn_id, c->spi_in, 0);
-	rec(&k->s, K_SA_ADD, c->conn_id, c->spi_out, 0);
+	if (!c->policies_only) {
+		rec(&k->s, K_SA_ADD, c->conn_id, c->spi_in, 0);
+		rec(&k->s, K_SA_ADD, c->conn_id, c->spi_out, 0);
+	}
+	if (c->sas_only)
+		return 0;
 	if (!c->new_conn && !c->defer_out)
 		policies(k, c, false, K_POLICY_DEL);
 	if (!c->new_conn || !c->defer_out)

@@ -589,8 +589,7 @@ void ike_xchg_free(struct ike_sa *sa, struct ike_xchg *x)
 	if (x->type != ISAKMP_EXCH_INFO)
 		sa->n_xchgs--;
 	ike_rexmit_clear(&x->rx);
-	if (x->qm)
-		qm_free(x->qm);
+	qm_release(sa, x);
 	free(x);
 }
 

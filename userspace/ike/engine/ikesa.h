@@ -55,6 +55,10 @@ struct kernel_child {
 	uint32_t old_spi_in, old_spi_out;	/* rekey: the pair it replaces */
 	bool defer_out;			/* rekey: leave the outbound policy on
 					 * the old SA; out_policy() moves it */
+	/* Responder rekey in two steps: sas_only adds the pair beside the
+	 * current one and leaves every policy where it is (QM2);
+	 * policies_only moves the policies to a pair added so (QM3). */
+	bool sas_only, policies_only;
 	const char *enc_name, *auth_name;
 	unsigned auth_trunc_bits;
 	/* Nonzero: enc_name is an AEAD (rfc4106(gcm(aes))) with this ICV,
@@ -182,6 +186,10 @@ struct ike_qm {
 	struct secret *gqm;
 	struct evs_prefix idci, idcr;	/* as on the wire (initiator's view) */
 	bool have_ids;
+	struct secret *key_in, *key_out;	/* KEYMAT, once chosen */
+	uint32_t pre_conn_id;		/* responder rekey: the pair is in the
+					 * kernel beside this connection's
+					 * current one, not yet its own */
 };
 
 /* An exchange with a non-zero message id: quick mode, informational,

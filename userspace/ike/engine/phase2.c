@@ -50,6 +50,8 @@ void qm_free(struct ike_qm *qm)
 		return;
 	dh_free(qm->dh);
 	secret_free(qm->gqm);
+	secret_free(qm->key_in);
+	secret_free(qm->key_out);
 	ike_free_bytes(&qm->ni, &qm->ni_len);
 	ike_free_bytes(&qm->nr, &qm->nr_len);
 	free(qm);
@@ -526,130 +528,232 @@ static void log_narrowed(const struct ike_sa *sa, const struct ike_conn *c)
 		   "networks: %s", sa->name, c->id, ls, nets);
 }
 
+/* KEYMAT for both SAs of qm's pair, computed once (a responder's rekey
+ * needs it at QM2 and QM3). */
+static int qm_keymat(struct ike_sa *sa, struct ike_qm *qm)
+{
+	size_t len = p2_enc_key_len(&qm->chosen) + p2_auth_key_len(&qm->chosen);
+
+	if (qm->key_in && qm->key_out)
+		return 0;
+	if (ike_keymat(&sa->keys, qm->gqm, ISAKMP_PROTO_ESP, qm->spi_in, qm->ni,
+		       qm->ni_len, qm->nr, qm->nr_len, len, &qm->key_in) < 0 ||
+	    ike_keymat(&sa->keys, qm->gqm, ISAKMP_PROTO_ESP, qm->chosen.spi, qm->ni,
+		       qm->ni_len, qm->nr, qm->nr_len, len, &qm->key_out) < 0) {
+		log_err("%s: cannot compute KEYMAT", sa->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The kernel's view of qm's pair for connection c (keys, selectors,
+ * lifetimes); the caller sets what the step adds or moves. */
+static void kc_fill(struct kernel_child *kc, struct ike_sa *sa, const struct ike_qm *qm,
+		    const struct ike_conn *c)
+{
+	const struct p2_xform *xf = &qm->chosen;
+	size_t el = p2_enc_key_len(xf), al = p2_auth_key_len(xf);
+	uint32_t life = xf->life_secs ? xf->life_secs : DEFAULT_P2_LIFE;
+	uint32_t jitter;
+
+	memset(kc, 0, sizeof(*kc));
+	kc->conn_id = c->id;
+	kc->new_conn = !c->installed;
+	kc->label = sa->label[0] ? sa->label : NULL;
+	kc->local = sa->path.local;
+	kc->remote = sa->path.remote;
+	kc->encap = natt_active(sa);
+	kc->spi_in = qm->spi_in;
+	kc->spi_out = xf->spi;
+	if (c->installed) {
+		kc->old_spi_in = c->spi_in;
+		kc->old_spi_out = c->spi_out;
+	}
+	kc->enc_name = p2_enc_kname(xf);
+	kc->auth_name = p2_auth_kname(xf);
+	kc->auth_trunc_bits = p2_auth_trunc_bits(xf);
+	kc->aead_icv_bits = p2_aead_icv_bits(xf);
+	kc->enc_in = secret_data(qm->key_in);
+	kc->auth_in = secret_data(qm->key_in) + el;
+	kc->enc_out = secret_data(qm->key_out);
+	kc->auth_out = secret_data(qm->key_out) + el;
+	kc->enc_len = el;
+	kc->auth_len = al;
+	kc->local_net = c->local;
+	kc->remote_net = c->remote;
+	kc_local_nets(kc, c);
+	kc->hard_secs = life;
+	/* The initiator's soft expiry comes first and with jitter, so the
+	 * two ends do not rekey at once; the responder's is a late backstop. */
+	ike_random(&jitter, sizeof(jitter));
+	kc->soft_secs = qm->initiator ? life * 9 / 10 - jitter % (life / 20 + 1) :
+			life * 19 / 20;
+	if (xf->life_kb) {
+		kc->hard_bytes = (uint64_t)xf->life_kb * 1024;
+		kc->soft_bytes = kc->hard_bytes * (qm->initiator ? 8 : 9) / 10;
+	}
+	kc->allow_weak = p2_xform_weak(xf);
+}
+
+/* Take out of the kernel a pair qm put there at QM2 that no connection
+ * took (QM3 never came, or the connection went). */
+static void pre_pair_drop(struct ike_sa *sa, struct ike_qm *qm)
+{
+	struct ike_engine *e = sa->eng;
+
+	if (!qm->pre_conn_id)
+		return;
+	e->ops->child_del_sas(e->ops_arg, qm->pre_conn_id, qm->spi_in, qm->chosen.spi);
+	log_info("%s: conn %u: SAs in %08x out %08x, never confirmed by QM3, deleted",
+		 sa->name, qm->pre_conn_id, qm->spi_in, qm->chosen.spi);
+	qm->pre_conn_id = 0;
+}
+
+void qm_release(struct ike_sa *sa, struct ike_xchg *x)
+{
+	if (!x->qm)
+		return;
+	pre_pair_drop(sa, x->qm);
+	qm_free(x->qm);
+	x->qm = NULL;
+}
+
+/* Responder rekey: the new pair goes into the kernel as QM2 goes out,
+ * beside the current one, whose policies stay.  The initiator installs
+ * its pair when QM2 arrives and may send on it before our QM3 is read;
+ * the kernel takes a connection's packets on any of its inbound SAs, so
+ * none of them is lost.  QM3 moves the policies (install); an exchange
+ * that ends without it takes the pair out (qm_release).  A new
+ * connection still goes in whole at QM3: before then it has no route. */
+static void preinstall(struct ike_sa *sa, struct ike_xchg *x)
+{
+	struct ike_engine *e = sa->eng;
+	struct ike_qm *qm = x->qm;
+	struct kernel_child kc;
+	struct ike_conn *c;
+
+	if (qm->initiator || qm->conn_gone || !e->ops->child_del_sas)
+		return;
+	c = conn_find_sel(sa, &qm->idcr, &qm->idci);
+	if (!c || !c->installed || qm_keymat(sa, qm) < 0)
+		return;
+	kc_fill(&kc, sa, qm, c);
+	kc.sas_only = true;
+	if (e->ops->child_add(e->ops_arg, &kc) < 0) {
+		log_warn("%s: conn %u: quick mode %08x: kernel refused the new SAs; "
+			 "trying again at QM3", sa->name, c->id, x->msgid);
+		return;
+	}
+	qm->pre_conn_id = c->id;
+	log_info("%s: conn %u: quick mode %08x: SAs in %08x out %08x added, "
+		 "policies move at QM3", sa->name, c->id, x->msgid, qm->spi_in,
+		 qm->chosen.spi);
+}
+
+/* The connection qm's pair goes into: the initiator's own, the
+ * responder's by its selectors, or a new one (added to sa's list, not yet
+ * installed).  NULL: none to install into (logged). */
+static struct ike_conn *install_target(struct ike_sa *sa, struct ike_xchg *x,
+				       struct ike_sa **owner)
+{
+	struct ike_engine *e = sa->eng;
+	struct ike_qm *qm = x->qm;
+	struct evs_prefix local = qm->initiator ? qm->idci : qm->idcr;
+	struct evs_prefix remote = qm->initiator ? qm->idcr : qm->idci;
+	struct evs_prefix nets[EVS_SESSION_MAX_NETS];
+	struct ike_conn *c;
+	unsigned n;
+
+	*owner = sa;
+	if (qm->conn_gone) {
+		log_info("%s: quick mode %08x keyed a connection that is gone; not installed",
+			 sa->name, x->msgid);
+		return NULL;
+	}
+	c = qm->initiator ? qm->conn : responder_conn(sa, &local, &remote, owner);
+	if (!*owner) {
+		log_info("%s: quick mode %08x: the session went to a newer ISAKMP SA "
+			 "of the peer, which holds no such connection; not installed",
+			 sa->name, x->msgid);
+		return NULL;
+	}
+	if (c)
+		return c;
+	n = narrow_local(sa, &local, nets);
+	if (!n) {
+		/* the session's networks changed since QM2 */
+		log_warn("%s: quick mode %08x: IDcr no longer touches the session's "
+			 "networks; not installed", sa->name, x->msgid);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	if (n > 1 || !prefix_eq(&nets[0], &local)) {
+		c->local_nets = malloc(n * sizeof(*nets));
+		if (!c->local_nets) {
+			free(c);
+			return NULL;
+		}
+		memcpy(c->local_nets, nets, n * sizeof(*nets));
+		c->n_local_nets = n;
+	}
+	c->id = e->next_conn_id++;
+	if (!c->id)
+		c->id = e->next_conn_id++;
+	c->local = local;
+	c->remote = remote;
+	c->next = sa->conns;
+	sa->conns = c;
+	return c;
+}
+
+static void install_undo(struct ike_sa *sa, struct ike_qm *qm, struct ike_conn *c)
+{
+	struct ike_engine *e = sa->eng;
+
+	if (!c->installed) {
+		for (struct ike_conn **pp = &sa->conns; *pp; pp = &(*pp)->next)
+			if (*pp == c) {
+				*pp = c->next;
+				break;
+			}
+		conn_index_drop(e, c);
+		conn_free(c);
+	}
+	if (qm->conn)
+		qm->conn->rekeying = false;
+}
+
 /* Install the SA pair negotiated by qm into a (new or rekeyed) connection. */
 static int install(struct ike_sa *sa, struct ike_xchg *x)
 {
 	struct ike_engine *e = sa->eng;
 	struct ike_qm *qm = x->qm;
 	const struct p2_xform *xf = &qm->chosen;
-	size_t el = p2_enc_key_len(xf), al = p2_auth_key_len(xf);
-	struct secret *kin = NULL, *kout = NULL;
-	struct evs_prefix local, remote;
 	struct kernel_child kc;
-	struct ike_sa *owner = sa;	/* the SA holding the connection */
+	struct ike_sa *owner;	/* the SA holding the connection */
 	struct ike_conn *c;
-	uint32_t spi_out = xf->spi;
-	uint32_t life = xf->life_secs ? xf->life_secs : DEFAULT_P2_LIFE;
-	uint32_t jitter;
 	char desc[96], ls[64], rs[64];
-	int rc = -1;
 
-	local = qm->initiator ? qm->idci : qm->idcr;
-	remote = qm->initiator ? qm->idcr : qm->idci;
-	if (ike_keymat(&sa->keys, qm->gqm, ISAKMP_PROTO_ESP, qm->spi_in, qm->ni,
-		       qm->ni_len, qm->nr, qm->nr_len, el + al, &kin) < 0 ||
-	    ike_keymat(&sa->keys, qm->gqm, ISAKMP_PROTO_ESP, spi_out, qm->ni,
-		       qm->ni_len, qm->nr, qm->nr_len, el + al, &kout) < 0) {
-		log_err("%s: cannot compute KEYMAT", sa->name);
-		goto out;
-	}
-	if (qm->conn_gone) {
-		log_info("%s: quick mode %08x keyed a connection that is gone; not installed",
-			 sa->name, x->msgid);
-		goto out;
-	}
-	c = qm->initiator ? qm->conn : responder_conn(sa, &local, &remote, &owner);
-	if (!owner) {
-		log_info("%s: quick mode %08x: the session went to a newer ISAKMP SA "
-			 "of the peer, which holds no such connection; not installed",
-			 sa->name, x->msgid);
-		goto out;
-	}
-	if (!c) {
-		struct evs_prefix nets[EVS_SESSION_MAX_NETS];
-		unsigned n = narrow_local(sa, &local, nets);
-
-		if (!n) {
-			/* the session's networks changed since QM2 */
-			log_warn("%s: quick mode %08x: IDcr no longer touches the session's "
-				 "networks; not installed", sa->name, x->msgid);
-			goto out;
-		}
-		c = calloc(1, sizeof(*c));
-		if (!c)
-			goto out;
-		if (n > 1 || !prefix_eq(&nets[0], &local)) {
-			c->local_nets = malloc(n * sizeof(*nets));
-			if (!c->local_nets) {
-				free(c);
-				goto out;
-			}
-			memcpy(c->local_nets, nets, n * sizeof(*nets));
-			c->n_local_nets = n;
-		}
-		c->id = e->next_conn_id++;
-		if (!c->id)
-			c->id = e->next_conn_id++;
-		c->local = local;
-		c->remote = remote;
-		c->next = sa->conns;
-		sa->conns = c;
-	}
-	memset(&kc, 0, sizeof(kc));
-	kc.conn_id = c->id;
-	kc.new_conn = !c->installed;
-	kc.label = sa->label[0] ? sa->label : NULL;
-	kc.local = sa->path.local;
-	kc.remote = sa->path.remote;
-	kc.encap = natt_active(sa);
-	kc.spi_in = qm->spi_in;
-	kc.spi_out = spi_out;
-	if (c->installed) {
-		kc.old_spi_in = c->spi_in;
-		kc.old_spi_out = c->spi_out;
-		/* The responder keys the new pair only when our QM3 arrives:
-		 * until then keep sending on the old one. */
-		kc.defer_out = qm->initiator && e->ops->out_policy;
-	}
-	kc.enc_name = p2_enc_kname(xf);
-	kc.auth_name = p2_auth_kname(xf);
-	kc.auth_trunc_bits = p2_auth_trunc_bits(xf);
-	kc.aead_icv_bits = p2_aead_icv_bits(xf);
-	kc.enc_in = secret_data(kin);
-	kc.auth_in = secret_data(kin) + el;
-	kc.enc_out = secret_data(kout);
-	kc.auth_out = secret_data(kout) + el;
-	kc.enc_len = el;
-	kc.auth_len = al;
-	kc.local_net = local;
-	kc.remote_net = remote;
-	kc_local_nets(&kc, c);
-	kc.hard_secs = life;
-	/* The initiator's soft expiry comes first and with jitter, so the
-	 * two ends do not rekey at once; the responder's is a late backstop. */
-	ike_random(&jitter, sizeof(jitter));
-	kc.soft_secs = qm->initiator ? life * 9 / 10 - jitter % (life / 20 + 1) :
-		       life * 19 / 20;
-	if (xf->life_kb) {
-		kc.hard_bytes = (uint64_t)xf->life_kb * 1024;
-		kc.soft_bytes = kc.hard_bytes * (qm->initiator ? 8 : 9) / 10;
-	}
-	kc.allow_weak = p2_xform_weak(xf);
+	if (qm_keymat(sa, qm) < 0)
+		goto fail;
+	c = install_target(sa, x, &owner);
+	if (!c)
+		goto fail;
+	if (qm->pre_conn_id && qm->pre_conn_id != c->id)
+		pre_pair_drop(sa, qm);
+	kc_fill(&kc, sa, qm, c);
+	kc.policies_only = qm->pre_conn_id != 0;
+	/* The responder keys the new pair only when our QM3 arrives: until
+	 * then keep sending on the old one. */
+	kc.defer_out = c->installed && qm->initiator && e->ops->out_policy;
 	if (e->ops->child_add(e->ops_arg, &kc) < 0) {
 		log_err("%s: conn %u: kernel refused the SAs", sa->name, c->id);
-		if (!c->installed) {
-			for (struct ike_conn **pp = &sa->conns; *pp; pp = &(*pp)->next)
-				if (*pp == c) {
-					*pp = c->next;
-					break;
-				}
-			conn_index_drop(e, c);
-			conn_free(c);
-		}
-		if (qm->conn)
-			qm->conn->rekeying = false;
-		goto out;
+		install_undo(sa, qm, c);
+		goto fail;
 	}
+	qm->pre_conn_id = 0;
 	if (c->installed) {
 		/* The pair we replaced lingers for packets in flight. */
 		if (c->old_spi_in || c->old_spi_out)
@@ -661,13 +765,13 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 		c->out_switch_at = kc.defer_out ? e->now + OUT_SWITCH_MS : 0;
 	}
 	c->xf = *xf;
-	c->spi_in = qm->spi_in;
-	c->spi_out = spi_out;
+	c->spi_in = kc.spi_in;
+	c->spi_out = kc.spi_out;
 	secret_free(c->key_in);
 	secret_free(c->key_out);
-	c->key_in = kin;
-	c->key_out = kout;
-	kin = kout = NULL;
+	c->key_in = qm->key_in;
+	c->key_out = qm->key_out;
+	qm->key_in = qm->key_out = NULL;
 	conn_index_sync(owner, c);
 	c->installed_at = e->now;
 	c->expire_at = 0;	/* the kernel's hard lifetime ends it */
@@ -680,12 +784,12 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 				kc.soft_secs) * 1000 : 0;
 	ike_sa_rearm(owner);
 	p2_xform_format(xf, desc, sizeof(desc));
-	evs_prefix_str(&local, ls, sizeof(ls));
-	evs_prefix_str(&remote, rs, sizeof(rs));
+	evs_prefix_str(&c->local, ls, sizeof(ls));
+	evs_prefix_str(&c->remote, rs, sizeof(rs));
 	log_notice("%s: conn %u %s: %s <-> %s, %s, SPI in %08x out %08x, lifetime %us%s%s",
 		   sa->name, c->id, kc.new_conn ? "up" : "rekeyed", ls, rs, desc,
-		   qm->spi_in, spi_out, life, kc.encap ? ", UDP-encapsulated" : "",
-		   qm->gqm ? ", PFS" : "");
+		   kc.spi_in, kc.spi_out, (unsigned)kc.hard_secs,
+		   kc.encap ? ", UDP-encapsulated" : "", qm->gqm ? ", PFS" : "");
 	if (kc.new_conn && c->n_local_nets)
 		log_narrowed(sa, c);
 	e->stats.p2_ok++;
@@ -694,11 +798,10 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 		evs_session_child_up(sa, c->id);
 	}
 	ike_sa_changed(owner);
-	rc = 0;
-out:
-	secret_free(kin);
-	secret_free(kout);
-	return rc;
+	return 0;
+fail:
+	pre_pair_drop(sa, qm);
+	return -1;
 }
 
 /* A standby taking over (Documentation/ha.md): the connection's current
@@ -1192,6 +1295,7 @@ static int qm_r_recv1(struct ike_sa *sa, struct ike_xchg *x,
 	qm_set_state(sa, x, QM_R_SENT);
 	if (finish_send(sa, x, &b, true) < 0)
 		return qm_refuse(sa, x, 0, "cannot send");
+	preinstall(sa, x);
 	return 0;
 }
 
@@ -1312,10 +1416,8 @@ int qm_input(struct ike_sa *sa, struct ike_xchg *x, const struct isakmp_msg *m)
 
 	if (!x->qm) {
 		rc = qm_r_recv1(sa, x, m);
-		if (rc < 0 && x->qm) {
-			qm_free(x->qm);
-			x->qm = NULL;
-		}
+		if (rc < 0)
+			qm_release(sa, x);
 		return rc;
 	}
 	switch (x->qm->state) {

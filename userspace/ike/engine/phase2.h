@@ -31,6 +31,9 @@ void qm_start_all(struct ike_sa *sa);
 /* 0 accepted; -1 refused (logged; the exchange state is unchanged). */
 int qm_input(struct ike_sa *sa, struct ike_xchg *x, const struct isakmp_msg *m);
 void qm_free(struct ike_qm *qm);
+/* Free x's quick mode; a pair it put in the kernel and never made a
+ * connection's goes out of the kernel. */
+void qm_release(struct ike_sa *sa, struct ike_xchg *x);
 /* Timers: rekeys, deferred deletes of replaced SA pairs. */
 void conn_tick(struct ike_sa *sa);
 /* Free a connection that is out of every list and index. */

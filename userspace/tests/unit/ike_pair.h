@@ -49,6 +49,7 @@ struct side {
 	uint32_t kdel[KMAX];
 	unsigned n_kdel;
 	unsigned n_kdel_sas;
+	uint32_t kdel_sas_in;		/* the inbound SPI of the last */
 	unsigned keepalives;
 	uint32_t out_switched;
 	char *path;
@@ -76,11 +77,28 @@ static inline int f_send(void *arg, const struct ike_path *p, const uint8_t *buf
 	return 0;
 }
 
+/* A pair added alone (sas_only) stays one record; moving the policies
+ * to it (policies_only) completes that record, and fails, as the kernel
+ * would, when no such pair was added. */
+static inline int f_policies_to(struct side *s, const struct kernel_child *c)
+{
+	for (unsigned i = s->n_kadd; i-- > 0;)
+		if (s->kadd[i].c.sas_only && s->kadd[i].c.conn_id == c->conn_id &&
+		    s->kadd[i].c.spi_in == c->spi_in && s->kadd[i].c.spi_out == c->spi_out) {
+			s->kadd[i].c.sas_only = false;
+			s->kadd[i].c.policies_only = true;
+			return 0;
+		}
+	return -1;
+}
+
 static inline int f_child_add(void *arg, const struct kernel_child *c)
 {
 	struct side *s = arg;
 	struct kchild *k;
 
+	if (c->policies_only)
+		return f_policies_to(s, c);
 	if (s->n_kadd >= KMAX)
 		return -1;
 	k = &s->kadd[s->n_kadd++];
@@ -97,9 +115,9 @@ static inline int f_child_del_sas(void *arg, uint32_t conn, uint32_t in, uint32_
 	struct side *s = arg;
 
 	(void)conn;
-	(void)in;
 	(void)out;
 	s->n_kdel_sas++;
+	s->kdel_sas_in = in;
 	return 0;
 }
 

@@ -1716,6 +1716,86 @@ UNIT_TEST(phase2_rekey_replaces_pair)
 	pair_close(&cli, &srv);
 }
 
+/* The client rekeys: its QM1 reaches the server, which answers with QM2;
+ * the client's QM3 is still on its way.  Returns the server's SA. */
+static struct ike_sa *rekey_until_qm2(struct side *cli, struct side *srv)
+{
+	struct ike_sa *c, *s;
+
+	connect_client(cli);
+	pump(cli, srv);
+	c = only_sa(cli);
+	s = only_sa(srv);
+	UNIT_ASSERT(c && c->conns && s && s->conns);
+	ike_engine_sa_expired(cli->e, c->conns->spi_out, EVS_DIR_OUT, false);
+	UNIT_ASSERT_EQ_INT(cli->nq, 1);
+	deliver(cli, srv, 0);		/* QM1 */
+	flush_q(cli);
+	UNIT_ASSERT_EQ_INT(srv->nq, 1);
+	return s;
+}
+
+/* A rekey's initiator (strongSwan) sends on its new pair once QM2 is in,
+ * before our QM3 is read: the responder's new pair goes into the kernel
+ * with QM2, its policies stay on the current pair until QM3 (the kernel
+ * takes a connection's packets on any of its inbound SAs). */
+UNIT_TEST(responder_rekey_adds_the_pair_with_qm2)
+{
+	struct side srv, cli;
+	struct ike_sa *s;
+	uint32_t old_in;
+
+	setup(&srv, &cli, client_main_conf);
+	s = rekey_until_qm2(&cli, &srv);
+	old_in = s->conns->spi_in;
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	UNIT_ASSERT(srv.kadd[1].c.sas_only);
+	UNIT_ASSERT(!srv.kadd[1].c.new_conn);
+	UNIT_ASSERT_EQ_INT(srv.kadd[1].c.conn_id, s->conns->id);
+	UNIT_ASSERT_EQ_INT(srv.kadd[1].c.old_spi_in, old_in);
+	UNIT_ASSERT_EQ_INT(s->conns->spi_in, old_in);	/* not yet its own */
+	deliver(&srv, &cli, 0);		/* QM2: the client installs, sends QM3 */
+	flush_q(&srv);
+	UNIT_ASSERT_EQ_INT(cli.n_kadd, 2);
+	assert_pair(&cli, 1, &srv, 1);
+	UNIT_ASSERT_EQ_INT(cli.nq, 1);
+	deliver(&cli, &srv, 0);		/* QM3: the policies move */
+	flush_q(&cli);
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	UNIT_ASSERT(!srv.kadd[1].c.sas_only && srv.kadd[1].c.policies_only);
+	UNIT_ASSERT_EQ_INT(s->conns->spi_in, srv.kadd[1].c.spi_in);
+	UNIT_ASSERT_EQ_INT(s->conns->old_spi_in, old_in);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel_sas, 0);
+	pair_close(&cli, &srv);
+}
+
+/* QM3 never comes: the pair added with QM2 leaves the kernel when the
+ * exchange gives up, and the connection stays on its current pair. */
+UNIT_TEST(responder_rekey_pair_without_qm3_is_deleted)
+{
+	struct side srv, cli;
+	struct ike_sa *s;
+	uint32_t old_in;
+
+	setup(&srv, &cli, client_main_conf);
+	s = rekey_until_qm2(&cli, &srv);
+	old_in = s->conns->spi_in;
+	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	flush_q(&srv);			/* QM2 lost, and every retransmission */
+	for (int i = 0; i < 300 && !srv.n_kdel_sas; i++) {
+		tick(&cli, &srv, 1000);
+		flush_q(&srv);
+		flush_q(&cli);
+	}
+	UNIT_ASSERT_EQ_INT(srv.n_kdel_sas, 1);
+	UNIT_ASSERT_EQ_INT(srv.kdel_sas_in, srv.kadd[1].c.spi_in);
+	UNIT_ASSERT(srv.kadd[1].c.sas_only);
+	UNIT_ASSERT(only_sa(&srv) == s && s->conns);
+	UNIT_ASSERT_EQ_INT(s->conns->spi_in, old_in);
+	UNIT_ASSERT_EQ_INT(srv.n_kdel, 0);
+	pair_close(&cli, &srv);
+}
+
 UNIT_TEST(phase1_renewal_adopts_connections)
 {
 	struct side srv, cli;
