@@ -47,13 +47,18 @@ int evs_conn_fill(struct sk_buff *msg, struct evs_conn *conn)
 	return 0;
 }
 
-static int evs_conn_parse(struct genl_info *info, struct nlattr **tb)
+/* Nest @nest (EVS_A_CONN of a request, or a batch item) into @tb. */
+static int evs_conn_parse_nest(struct genl_info *info, struct nlattr *nest,
+			       struct nlattr **tb)
 {
-	struct nlattr *nest = info->attrs[EVS_A_CONN];
 	int err;
 
-	err = evs_nl_parse_nest(info, EVS_A_CONN, EVS_CONN_A_MAX,
-				evs_conn_policy, tb);
+	if (!nest) {
+		GENL_SET_ERR_MSG(info, "missing EVS_A_CONN");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, EVS_CONN_A_MAX, nest, evs_conn_policy,
+			       info->extack);
 	if (err)
 		return err;
 	if (!tb[EVS_CONN_A_ID] || !nla_get_u32(tb[EVS_CONN_A_ID])) {
@@ -64,14 +69,20 @@ static int evs_conn_parse(struct genl_info *info, struct nlattr **tb)
 	return 0;
 }
 
-int evs_nl_conn_add(struct sk_buff *skb, struct genl_info *info)
+static int evs_conn_parse(struct genl_info *info, struct nlattr **tb)
+{
+	return evs_conn_parse_nest(info, info->attrs[EVS_A_CONN], tb);
+}
+
+/* Add the connection of nest @a (EVS_A_CONN of a request, or a batch item). */
+int evs_nl_conn_add_nest(struct genl_info *info, struct nlattr *a)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
 	struct nlattr *tb[EVS_CONN_A_MAX + 1];
 	char label[EVS_CONN_LABEL_MAX + 1] = "";
 	int err;
 
-	err = evs_conn_parse(info, tb);
+	err = evs_conn_parse_nest(info, a, tb);
 	if (err)
 		return err;
 	if (tb[EVS_CONN_A_LABEL] &&
@@ -87,6 +98,11 @@ int evs_nl_conn_add(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CONN_A_ID],
 				    "connection already exists");
 	return err;
+}
+
+int evs_nl_conn_add(struct sk_buff *skb, struct genl_info *info)
+{
+	return evs_nl_conn_add_nest(info, info->attrs[EVS_A_CONN]);
 }
 
 int evs_nl_conn_del(struct sk_buff *skb, struct genl_info *info)

@@ -515,6 +515,7 @@ void evs_conn_net_exit(struct evs_net *en);
 
 /* conn_nl.c, rri_nl.c */
 int evs_nl_conn_add(struct sk_buff *skb, struct genl_info *info);
+int evs_nl_conn_add_nest(struct genl_info *info, struct nlattr *a);
 int evs_nl_conn_del(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_conn_get(struct sk_buff *skb, struct genl_info *info);
 int evs_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb);

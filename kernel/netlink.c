@@ -120,6 +120,7 @@ const struct nla_policy evs_parp_policy[EVS_PARP_A_MAX + 1] = {
 static const struct nla_policy evs_batch_policy[EVS_A_MAX + 1] = {
 	[EVS_A_SA]		= NLA_POLICY_NESTED(evs_sa_policy),
 	[EVS_A_POLICY]		= NLA_POLICY_NESTED(evs_pol_policy),
+	[EVS_A_CONN]		= NLA_POLICY_NESTED(evs_conn_policy),
 };
 
 static const struct nla_policy evs_policy[EVS_A_MAX + 1] = {
@@ -175,9 +176,14 @@ static void evs_nl_batch_cookie(struct netlink_ext_ack *extack, u32 done)
 
 static int evs_nl_batch_item(struct genl_info *info, struct nlattr *item)
 {
-	if (nla_type(item) == EVS_A_SA)
+	switch (nla_type(item)) {
+	case EVS_A_SA:
 		return evs_nl_sa_add_nest(info, item);
-	return evs_nl_policy_add_nest(info, item);
+	case EVS_A_CONN:
+		return evs_nl_conn_add_nest(info, item);
+	default:
+		return evs_nl_policy_add_nest(info, item);
+	}
 }
 
 /* EVS_CMD_BATCH_ADD: the items in order, each as its own add would do it

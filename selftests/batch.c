@@ -206,16 +206,80 @@ TEST_F(batch, bad_attributes_refused_before_any_item)
 	EXPECT_NE(0, strlen(self->nl.err_msg));
 	TH_LOG("HITS in an item: \"%s\"", self->nl.err_msg);
 
-	/* An item that is neither an SA nor a policy. */
-	EXPECT_EQ(-EINVAL, lone_item(&self->nl, self->ifindex, EVS_A_CONN, EVS_CONN_A_ID));
+	/* An item that is neither a connection, an SA nor a policy. */
+	EXPECT_EQ(-EINVAL, lone_item(&self->nl, self->ifindex, EVS_A_ROUTE, EVS_ROUTE_A_CONN_ID));
 	EXPECT_NE(0, strlen(self->nl.err_msg));
-	TH_LOG("EVS_A_CONN in a batch: \"%s\"", self->nl.err_msg);
+	TH_LOG("EVS_A_ROUTE in a batch: \"%s\"", self->nl.err_msg);
 
 	/* No batch at all. */
 	nlh = evs_nl_req(&self->nl, EVS_CMD_BATCH_ADD, 0);
 	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, self->ifindex);
 	EXPECT_EQ(-EINVAL, evs_nl_talk(&self->nl, nlh, NULL, NULL));
 	EXPECT_STREQ("missing EVS_A_BATCH", self->nl.err_msg);
+}
+
+static void put_conn(struct nlmsghdr *nlh, uint32_t id)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, EVS_A_CONN);
+
+	mnl_attr_put_u32(nlh, EVS_CONN_A_ID, id);
+	mnl_attr_nest_end(nlh, n);
+}
+
+/* The last item's nest gets one more u32 attribute. */
+static void item_add_u32(struct nlmsghdr *nlh, uint32_t at, uint16_t type, uint32_t v)
+{
+	struct nlattr *item = (void *)((char *)nlh + at);
+
+	mnl_attr_put_u32(nlh, type, v);
+	item->nla_len = (uint16_t)(nlh->nlmsg_len - at);
+}
+
+/* What evsd sends for a new connection: the connection, its SA and its
+ * policy in one request, the connection first; CONN_DEL takes them all.
+ * A connection item fails as CONN_ADD would. */
+TEST_F(batch, connection_with_its_sas_and_policies)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = batch_start(&self->nl, self->ifindex, &nest);
+	struct nlattr *n;
+	uint32_t at;
+
+	put_conn(nlh, 77);
+	at = put_sa(nlh, 0x5000);
+	item_add_u32(nlh, at, EVS_SA_A_CONN_ID, 77);
+	at = put_pol(nlh, 0x5000, "10.77.5.1");
+	item_add_u32(nlh, at, EVS_POL_A_CONN_ID, 77);
+	mnl_attr_nest_end(nlh, nest);
+	ASSERT_EQ(0, evs_nl_talk(&self->nl, nlh, NULL, NULL)) TH_LOG("%s", self->nl.err_msg);
+	EXPECT_EQ(3, self->nl.cookie);
+	EXPECT_EQ(1, count(&self->nl, EVS_CMD_CONN_GET));
+	EXPECT_EQ(1, count(&self->nl, EVS_CMD_SA_GET));
+	EXPECT_EQ(1, count(&self->nl, EVS_CMD_POLICY_GET));
+
+	nlh = batch_start(&self->nl, self->ifindex, &nest);
+	put_conn(nlh, 77);
+	mnl_attr_nest_end(nlh, nest);
+	EXPECT_EQ(-EEXIST, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	EXPECT_STREQ("connection already exists", self->nl.err_msg);
+	EXPECT_EQ(0, self->nl.cookie);
+
+	nlh = batch_start(&self->nl, self->ifindex, &nest);
+	put_conn(nlh, 0);
+	mnl_attr_nest_end(nlh, nest);
+	/* refused by the attribute policy, before any item */
+	EXPECT_EQ(-ERANGE, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	EXPECT_NE(0, strlen(self->nl.err_msg));
+	EXPECT_FALSE(self->nl.has_cookie);
+
+	nlh = evs_nl_req(&self->nl, EVS_CMD_CONN_DEL, 0);
+	n = mnl_attr_nest_start(nlh, EVS_A_CONN);
+	mnl_attr_put_u32(nlh, EVS_CONN_A_ID, 77);
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_EQ(0, evs_nl_talk(&self->nl, nlh, NULL, NULL)) TH_LOG("%s", self->nl.err_msg);
+	EXPECT_EQ(0, count(&self->nl, EVS_CMD_CONN_GET));
+	EXPECT_EQ(0, count(&self->nl, EVS_CMD_SA_GET));
+	EXPECT_EQ(0, count(&self->nl, EVS_CMD_POLICY_GET));
 }
 
 TEST_F(batch, at_most_evs_batch_max_items)

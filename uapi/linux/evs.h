@@ -89,7 +89,7 @@ enum evs_attr {
 	EVS_A_EXPIRE_HARD,	/* flag: in EV_EXPIRE, hard (else soft) */
 	EVS_A_EVENT_OP,		/* u8: enum evs_event_op */
 	EVS_A_REASON,		/* u8: enum evs_del_reason */
-	EVS_A_BATCH,		/* nest of EVS_A_SA / EVS_A_POLICY items, in order */
+	EVS_A_BATCH,		/* nest of EVS_A_CONN / _SA / _POLICY items, in order */
 	EVS_A_DUMP_BRIEF,	/* flag: SA dump without STATS and CURLFT */
 	EVS_A_ENCAP_STANDIN,	/* flag: ENCAP_DETACH closes the module's own
 				 * UDP sockets (stand-ins), not the daemon's */

@@ -205,17 +205,14 @@ static void sa_enc_auth(struct evs_sa_info *sa, const struct kernel_child *c,
 		EVS_SET(sa, EVS_SA_A_AUTH_TRUNC_BITS);
 }
 
-static int sa_add(struct kernel *k, const struct kernel_child *c, bool in)
+/* One SA of c as an item of the batch being built in nlh. */
+static void sa_item(struct nlmsghdr *nlh, const struct kernel_child *c, bool in)
 {
 	struct evs_sa_info sa;
-	struct nlmsghdr *nlh;
 	uint16_t lport, rport;
 	struct evs_inaddr l, r;
-	char what[64];
-	int rc;
 
 	memset(&sa, 0, sizeof(sa));
-	set_dev(k, &sa.dev);
 	to_inaddr(&c->local, &l, &lport);
 	to_inaddr(&c->remote, &r, &rport);
 	sa.dir = in ? EVS_DIR_IN : EVS_DIR_OUT;
@@ -268,13 +265,8 @@ static int sa_add(struct kernel *k, const struct kernel_child *c, bool in)
 	EVS_SET(&sa, EVS_SA_A_LIMITS);
 	sa.conn_id = c->conn_id;
 	EVS_SET(&sa, EVS_SA_A_CONN_ID);
-	nlh = start(k, EVS_CMD_SA_ADD);
 	evs_msg_put_sa(nlh, &sa);
 	evs_sa_info_wipe(&sa);
-	snprintf(what, sizeof(what), "add %s SA %08x", in ? "inbound" : "outbound",
-		 in ? c->spi_in : c->spi_out);
-	rc = request(k, nlh, what, 0);
-	return rc;
 }
 
 static int sa_del(struct kernel *k, uint8_t dir, uint32_t spi)
@@ -292,108 +284,116 @@ static int sa_del(struct kernel *k, uint8_t dir, uint32_t spi)
 	return request(k, nlh, "delete SA", ENOENT);
 }
 
-/* POL_MOVE adds with EVS_A_REPLACE: the policy takes the place of the
- * one with its selector in one step, so no packet finds neither. */
-enum pol_op { POL_DEL, POL_ADD, POL_MOVE };
-
-static int policy_one(struct kernel *k, const struct kernel_child *c,
-		      const struct evs_prefix *local, bool in, enum pol_op op)
+/* One policy of c, as an item of the batch being built in nlh. */
+static void policy_item(struct nlmsghdr *nlh, const struct kernel_child *c,
+			const struct evs_prefix *local, bool in)
 {
 	struct evs_policy_info p;
-	struct nlmsghdr *nlh;
 
 	memset(&p, 0, sizeof(p));
-	set_dev(k, &p.dev);
 	p.dir = in ? EVS_DIR_IN : EVS_DIR_OUT;
 	prefix_inaddr(in ? &c->remote_net : local, &p.src);
 	prefix_inaddr(in ? local : &c->remote_net, &p.dst);
-	EVS_SET(&p, EVS_POL_A_DIR);
-	EVS_SET(&p, EVS_POL_A_SRC);
-	EVS_SET(&p, EVS_POL_A_DST);
-	if (op == POL_DEL) {
-		nlh = start(k, EVS_CMD_POLICY_DEL);
-		evs_msg_put_policy(nlh, &p);
-		return request(k, nlh, "delete policy", ENOENT);
-	}
 	p.action = EVS_POL_IPSEC;
 	p.spi = in ? c->spi_in : c->spi_out;
 	p.conn_id = c->conn_id;
+	EVS_SET(&p, EVS_POL_A_DIR);
+	EVS_SET(&p, EVS_POL_A_SRC);
+	EVS_SET(&p, EVS_POL_A_DST);
 	EVS_SET(&p, EVS_POL_A_ACTION);
 	EVS_SET(&p, EVS_POL_A_SPI);
 	EVS_SET(&p, EVS_POL_A_CONN_ID);
-	nlh = start(k, EVS_CMD_POLICY_ADD);
-	if (op == POL_MOVE)
-		mnl_attr_put(nlh, EVS_A_REPLACE, 0, NULL);
 	evs_msg_put_policy(nlh, &p);
-	return request(k, nlh, op == POL_MOVE ? "move policy" : "add policy", 0);
 }
 
 /* One policy for the connection's local selector, or one per network it
  * was narrowed to (a split-tunnel client: packets from it to anything
  * else find no inbound policy and are dropped as drop_policy). */
-static int policy(struct kernel *k, const struct kernel_child *c, bool in,
-		  enum pol_op op)
+static void policy_items(struct nlmsghdr *nlh, const struct kernel_child *c, bool in)
 {
-	int rc = 0;
-
-	if (!c->n_local_nets)
-		return policy_one(k, c, &c->local_net, in, op);
+	if (!c->n_local_nets) {
+		policy_item(nlh, c, &c->local_net, in);
+		return;
+	}
 	for (unsigned i = 0; i < c->n_local_nets; i++)
-		if (policy_one(k, c, &c->local_nets[i], in, op) < 0)
-			rc = -1;
-	return rc;
+		policy_item(nlh, c, &c->local_nets[i], in);
+}
+
+/* What a child adds goes to the kernel in one EVS_CMD_BATCH_ADD request:
+ * one round trip per quick mode, not one per object.  The items run in
+ * order and stop at the first failure.  replace: each policy takes the
+ * place of the one with its selector in one step (a rekey moves them so:
+ * no packet meets the moment between a delete and an add). */
+static struct nlmsghdr *batch_start(struct kernel *k, bool replace, struct nlattr **items)
+{
+	struct nlmsghdr *nlh = start(k, EVS_CMD_BATCH_ADD);
+
+	mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
+	if (replace)
+		mnl_attr_put(nlh, EVS_A_REPLACE, 0, NULL);
+	*items = mnl_attr_nest_start(nlh, EVS_A_BATCH);
+	return nlh;
+}
+
+static void conn_item(struct nlmsghdr *nlh, const struct kernel_child *c)
+{
+	struct evs_conn_info ci;
+
+	memset(&ci, 0, sizeof(ci));
+	ci.id = c->conn_id;
+	EVS_SET(&ci, EVS_CONN_A_ID);
+	if (c->label) {
+		snprintf(ci.label, sizeof(ci.label), "%s", c->label);
+		EVS_SET(&ci, EVS_CONN_A_LABEL);
+	}
+	evs_msg_put_conn(nlh, &ci);
 }
 
 int kernel_child_add(void *arg, const struct kernel_child *c)
 {
 	struct kernel *k = arg;
+	struct nlattr *items;
+	struct nlmsghdr *nlh = batch_start(k, !c->new_conn, &items);
+	char what[64];
 
-	if (c->new_conn) {
-		struct evs_conn_info ci;
-		struct nlmsghdr *nlh = start(k, EVS_CMD_CONN_ADD);
-
-		memset(&ci, 0, sizeof(ci));
-		ci.id = c->conn_id;
-		EVS_SET(&ci, EVS_CONN_A_ID);
-		if (c->label) {
-			snprintf(ci.label, sizeof(ci.label), "%s", c->label);
-			EVS_SET(&ci, EVS_CONN_A_LABEL);
-		}
-		mnl_attr_put_u32(nlh, EVS_A_IFINDEX, k->ifindex);
-		evs_msg_put_conn(nlh, &ci);
-		if (request(k, nlh, "add connection", 0) < 0)
-			return -1;
-	}
+	if (c->new_conn)
+		conn_item(nlh, c);
 	/* Inbound first: the peer may start sending as soon as it has its
 	 * outbound SA. */
-	if (!c->policies_only &&
-	    (sa_add(k, c, true) < 0 || sa_add(k, c, false) < 0))
-		goto fail;
-	if (c->sas_only)
-		return 0;
-	if (!c->new_conn) {
-		/* Rekey: point the policies at the new pair (the old pair
-		 * stays until deleted; the inbound check accepts any SA of
-		 * the connection meanwhile). */
-		if ((!c->defer_out && policy(k, c, false, POL_MOVE) < 0) ||
-		    policy(k, c, true, POL_MOVE) < 0)
-			goto fail;
-		return 0;
+	if (!c->policies_only) {
+		sa_item(nlh, c, true);
+		sa_item(nlh, c, false);
 	}
-	if (policy(k, c, false, POL_ADD) < 0 || policy(k, c, true, POL_ADD) < 0)
-		goto fail;
-	return 0;
-fail:
+	/* A rekey's policies point at the new pair (the old pair stays
+	 * until deleted; the inbound check accepts any SA of the
+	 * connection meanwhile); the initiator's outbound ones may wait
+	 * (defer_out, then out_policy). */
+	if (!c->sas_only) {
+		if (c->new_conn || !c->defer_out)
+			policy_items(nlh, c, false);
+		policy_items(nlh, c, true);
+	}
+	mnl_attr_nest_end(nlh, items);
+	snprintf(what, sizeof(what), "add SAs %08x/%08x of conn %u", c->spi_in,
+		 c->spi_out, c->conn_id);
+	if (request(k, nlh, what, 0) == 0)
+		return 0;
 	if (c->new_conn)
 		kernel_conn_del(k, c->conn_id);
-	else
+	else if (!c->policies_only)
 		kernel_child_del_sas(k, c->conn_id, c->spi_in, c->spi_out);
 	return -1;
 }
 
 int kernel_out_policy(void *arg, const struct kernel_child *c)
 {
-	return policy(arg, c, false, POL_MOVE);
+	struct kernel *k = arg;
+	struct nlattr *items;
+	struct nlmsghdr *nlh = batch_start(k, true, &items);
+
+	policy_items(nlh, c, false);
+	mnl_attr_nest_end(nlh, items);
+	return request(k, nlh, "move the outbound policies", 0);
 }
 
 int kernel_child_del_sas(void *arg, uint32_t conn_id, uint32_t spi_in,
