@@ -46,8 +46,11 @@ int evs_file_replace(const char *path, const void *data, size_t len,
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		goto fail;
+	/* mkostemp made it 0600 (evsd writes a session record so per
+	 * change: a syscall saved each time). */
 	if ((a->gid != (gid_t)-1 && fchown(fd, (uid_t)-1, a->gid) < 0) ||
-	    fchmod(fd, a->mode) < 0 || write_all(fd, data, len) < 0 ||
+	    (a->mode != 0600 && fchmod(fd, a->mode) < 0) ||
+	    write_all(fd, data, len) < 0 ||
 	    (!a->no_sync && fsync(fd) < 0)) {
 		err = errno;
 		close(fd);

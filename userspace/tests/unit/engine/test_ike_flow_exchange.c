@@ -1716,9 +1716,10 @@ UNIT_TEST(phase2_rekey_replaces_pair)
 	pair_close(&cli, &srv);
 }
 
-/* The client rekeys: its QM1 reaches the server, which answers with QM2;
- * the client's QM3 is still on its way.  Returns the server's SA. */
-static struct ike_sa *rekey_until_qm2(struct side *cli, struct side *srv)
+/* The client rekeys: its QM1 reaches the server, which answers with QM2
+ * and adds the new pair alone (sas_only); the client's QM3 is still on
+ * its way.  Returns the server's SA; *old_in: its inbound SPI before. */
+static struct ike_sa *rekey_until_qm2(struct side *cli, struct side *srv, uint32_t *old_in)
 {
 	struct ike_sa *c, *s;
 
@@ -1729,9 +1730,12 @@ static struct ike_sa *rekey_until_qm2(struct side *cli, struct side *srv)
 	UNIT_ASSERT(c && c->conns && s && s->conns);
 	ike_engine_sa_expired(cli->e, c->conns->spi_out, EVS_DIR_OUT, false);
 	UNIT_ASSERT_EQ_INT(cli->nq, 1);
+	*old_in = s->conns->spi_in;
 	deliver(cli, srv, 0);		/* QM1 */
 	flush_q(cli);
 	UNIT_ASSERT_EQ_INT(srv->nq, 1);
+	UNIT_ASSERT_EQ_INT(srv->n_kadd, 2);
+	UNIT_ASSERT(srv->kadd[1].c.sas_only);
 	return s;
 }
 
@@ -1746,10 +1750,7 @@ UNIT_TEST(responder_rekey_adds_the_pair_with_qm2)
 	uint32_t old_in;
 
 	setup(&srv, &cli, client_main_conf);
-	s = rekey_until_qm2(&cli, &srv);
-	old_in = s->conns->spi_in;
-	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
-	UNIT_ASSERT(srv.kadd[1].c.sas_only);
+	s = rekey_until_qm2(&cli, &srv, &old_in);
 	UNIT_ASSERT(!srv.kadd[1].c.new_conn);
 	UNIT_ASSERT_EQ_INT(srv.kadd[1].c.conn_id, s->conns->id);
 	UNIT_ASSERT_EQ_INT(srv.kadd[1].c.old_spi_in, old_in);
@@ -1778,9 +1779,7 @@ UNIT_TEST(responder_rekey_pair_without_qm3_is_deleted)
 	uint32_t old_in;
 
 	setup(&srv, &cli, client_main_conf);
-	s = rekey_until_qm2(&cli, &srv);
-	old_in = s->conns->spi_in;
-	UNIT_ASSERT_EQ_INT(srv.n_kadd, 2);
+	s = rekey_until_qm2(&cli, &srv, &old_in);
 	flush_q(&srv);			/* QM2 lost, and every retransmission */
 	for (int i = 0; i < 300 && !srv.n_kdel_sas; i++) {
 		tick(&cli, &srv, 1000);
