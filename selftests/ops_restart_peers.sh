@@ -35,10 +35,10 @@ start_gw none || skip_all "evsd does not start"
 # libreswan answers the gateway's R-U-THERE only with DPD negotiated.  It
 # cannot be told to rekey an IKEv1 connection ("cannot force rekey of IKEv1
 # connection"): a short lifetime makes it rekey Phase 2 by itself 70 s
-# after it connected, after the pings through the restart below (a rekey
-# may cost one packet: ike_rekey).  Its ISAKMP SA lives 50 s: libreswan
-# renews Phase 1 30 s after it connected, and the old SA ends at 50 s,
-# both before that Phase 2 rekey (no time added).
+# after it connected, after the pings through the restart below.  Its
+# ISAKMP SA lives 50 s: libreswan renews Phase 1 30 s after it connected,
+# and the old SA ends at 50 s, both before that Phase 2 rekey (no time
+# added).
 ls_conf alice 'alice pw 1' dpddelay=30s dpdtimeout=120s dpdaction=clear \
 	salifetime=90s ikelifetime=50s rekeymargin=20s rekeyfuzz=0% encapsulation=yes
 ls_start "$cli"
