@@ -149,7 +149,6 @@ int evs_nl_parse_nest(struct genl_info *info, int attrtype, int maxtype,
 	static const char * const missing[EVS_A_MAX + 1] = {
 		[EVS_A_SA]		= "missing SA attributes (EVS_A_SA)",
 		[EVS_A_POLICY]	= "missing policy attributes (EVS_A_POLICY)",
-		[EVS_A_CONN]		= "missing EVS_A_CONN",
 		[EVS_A_ROUTE]		= "missing EVS_A_ROUTE",
 		[EVS_A_PROXY_ARP]	= "missing EVS_A_PROXY_ARP",
 	};

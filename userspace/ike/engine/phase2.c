@@ -44,7 +44,7 @@ static void qm_set_state(struct ike_sa *sa, struct ike_xchg *x,
 	x->qm->state = st;
 }
 
-void qm_free(struct ike_qm *qm)
+static void qm_free(struct ike_qm *qm)
 {
 	if (!qm)
 		return;

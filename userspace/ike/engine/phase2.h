@@ -30,7 +30,6 @@ void qm_start_all(struct ike_sa *sa);
 /* A decrypted quick mode message of exchange x (new or known). */
 /* 0 accepted; -1 refused (logged; the exchange state is unchanged). */
 int qm_input(struct ike_sa *sa, struct ike_xchg *x, const struct isakmp_msg *m);
-void qm_free(struct ike_qm *qm);
 /* Free x's quick mode; a pair it put in the kernel and never made a
  * connection's goes out of the kernel. */
 void qm_release(struct ike_sa *sa, struct ike_xchg *x);
