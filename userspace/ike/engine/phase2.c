@@ -618,8 +618,8 @@ void qm_release(struct ike_sa *sa, struct ike_xchg *x)
 	x->qm = NULL;
 }
 
-/* Responder rekey: the new pair goes into the kernel as QM2 goes out,
- * beside the current one, whose policies stay.  The initiator installs
+/* Responder rekey: the new pair goes into the kernel before QM2 goes
+ * out, beside the current one, whose policies stay.  The initiator installs
  * its pair when QM2 arrives and may send on it before our QM3 is read;
  * the kernel takes a connection's packets on any of its inbound SAs, so
  * none of them is lost.  QM3 moves the policies (install); an exchange
@@ -1292,10 +1292,12 @@ static int qm_r_recv1(struct ike_sa *sa, struct ike_xchg *x,
 		return qm_refuse(sa, x, 0, "cannot build the answer");
 	}
 	memcpy(b.buf.data + hoff, hash, sa->keys.hash_len);
+	/* Before QM2 leaves: the initiator may send on the pair as soon as
+	 * QM2 is in (a refusal below takes the pair out again, qm_release). */
+	preinstall(sa, x);
 	qm_set_state(sa, x, QM_R_SENT);
 	if (finish_send(sa, x, &b, true) < 0)
 		return qm_refuse(sa, x, 0, "cannot send");
-	preinstall(sa, x);
 	return 0;
 }
 

@@ -46,6 +46,7 @@ struct side {
 					 * exchange type (0: none) */
 	struct kchild kadd[KMAX];
 	unsigned n_kadd;
+	unsigned kadd_at_send;		/* n_kadd when it last sent */
 	uint32_t kdel[KMAX];
 	unsigned n_kdel;
 	unsigned n_kdel_sas;
@@ -61,6 +62,7 @@ static inline int f_send(void *arg, const struct ike_path *p, const uint8_t *buf
 	struct side *s = arg;
 
 	s->sent++;
+	s->kadd_at_send = s->n_kadd;
 	if (s->drop_next > 0) {
 		s->drop_next--;
 		return 0;

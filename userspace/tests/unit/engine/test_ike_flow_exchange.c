@@ -1736,6 +1736,8 @@ static struct ike_sa *rekey_until_qm2(struct side *cli, struct side *srv, uint32
 	UNIT_ASSERT_EQ_INT(srv->nq, 1);
 	UNIT_ASSERT_EQ_INT(srv->n_kadd, 2);
 	UNIT_ASSERT(srv->kadd[1].c.sas_only);
+	/* in the kernel before QM2 was sent */
+	UNIT_ASSERT_EQ_INT(srv->kadd_at_send, 2);
 	return s;
 }
 
