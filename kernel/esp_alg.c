@@ -377,9 +377,14 @@ int evs_esp_init(struct evs_sa *sa, const struct evs_sa_crypto *c,
 		goto fail;
 	if (esp->enc_alg && esp->enc_alg->null)
 		pr_warn_once("evs: SA with null encryption: for benchmarks only\n");
-	err = evs_esp_alloc_tfm(esp, c, extack);
-	if (err)
-		goto fail;
+	/* Null protection never reaches the crypto API (evs_esp_xmit_one,
+	 * evs_esp_input): its transform would only cost time and memory.
+	 */
+	if (!esp->null) {
+		err = evs_esp_alloc_tfm(esp, c, extack);
+		if (err)
+			goto fail;
+	}
 	if (sa->dir == EVS_DIR_IN) {
 		if (sa->replay_window > EVS_REPLAY_MAX_WINDOW) {
 			NL_SET_ERR_MSG_MOD(extack,
