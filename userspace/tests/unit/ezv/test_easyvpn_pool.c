@@ -178,4 +178,118 @@ UNIT_TEST(churn_leaves_pool_as_it_started)
 	pool_set_free(ps);
 }
 
+/* The pools keep an owner -> addresses index beside their per-address
+ * owners; random operations on two small pools, against a plain model
+ * that scans (what pool.c did before it had the index): the same
+ * answers, addresses and owners after every step. */
+#define M_FIRST IP(10, 77, 6, 1)
+#define M_SIZE 48	/* two pools of 24 */
+struct model {
+	uint32_t owner[M_SIZE];
+	uint32_t cursor[2];
+};
+
+static int m_lease(struct model *m, int pl, uint32_t owner, uint32_t hint, uint32_t *addr)
+{
+	uint32_t first = M_FIRST + (uint32_t)pl * 24, *o = &m->owner[pl * 24];
+
+	for (uint32_t i = 0; i < 24; i++)
+		if (o[i] == owner) {
+			*addr = first + i;
+			return POOL_OK;
+		}
+	if (hint >= first && hint < first + 24 && !o[hint - first]) {
+		o[hint - first] = owner;
+		m->cursor[pl] = (hint - first + 1) % 24;
+		*addr = hint;
+		return POOL_OK;
+	}
+	for (uint32_t n = 0, off = m->cursor[pl]; n < 24; n++, off = (off + 1) % 24)
+		if (!o[off]) {
+			o[off] = owner;
+			m->cursor[pl] = (off + 1) % 24;
+			*addr = first + off;
+			return POOL_OK;
+		}
+	return POOL_EXHAUSTED;
+}
+
+UNIT_TEST(owner_index_matches_a_scan)
+{
+	struct pool_set *ps = pool_set_new();
+	struct model m = { 0 };
+	struct evs_err err;
+	uint32_t rnd = 12345;
+
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "a", M_FIRST, M_FIRST + 23, &err), 0);
+	UNIT_ASSERT_EQ_INT(pool_add(ps, "b", M_FIRST + 24, M_FIRST + 47, &err), 0);
+	for (int step = 0; step < 20000; step++) {
+		uint32_t r, owner, addr, got = 0, want = 0, k;
+		int pl;
+
+		rnd = rnd * 1103515245u + 12345u;
+		r = rnd >> 8;
+		owner = 1 + r % 40;	/* few owners: they hold several */
+		pl = (int)(r >> 6) % 2;
+		addr = M_FIRST + (r >> 7) % M_SIZE;
+		switch ((r >> 13) % 5) {
+		case 0: {	/* lease, sometimes with a hint */
+			uint32_t hint = (r >> 16) % 3 ? 0 : addr;
+			int a = pool_lease(ps, pl ? "b" : "a", owner, hint, &got);
+			int b = m_lease(&m, pl, owner, hint, &want);
+
+			UNIT_ASSERT_EQ_INT(a, b);
+			if (a == POOL_OK)
+				UNIT_ASSERT_EQ_INT(got, want);
+			break;
+		}
+		case 1: {	/* a fixed address inside a pool */
+			uint32_t *o = &m.owner[addr - M_FIRST];
+			int b = *o ? (*o == owner ? POOL_OK : POOL_TAKEN) : POOL_OK;
+
+			UNIT_ASSERT_EQ_INT(pool_lease_fixed(ps, addr, owner), b);
+			if (!*o)
+				*o = owner;
+			break;
+		}
+		case 2: {
+			uint32_t *o = &m.owner[addr - M_FIRST];
+			int b = *o == owner ? 0 : -1;
+
+			/* the address's own owner, mostly */
+			if ((r >> 16) % 4 && *o)
+				owner = *o, b = 0;
+			UNIT_ASSERT_EQ_INT(pool_release(ps, addr, owner), b);
+			if (!b)
+				*o = 0;
+			break;
+		}
+		case 3:
+			for (k = 0, want = 0; k < M_SIZE; k++)
+				if (m.owner[k] == owner) {
+					m.owner[k] = 0;
+					want++;
+				}
+			UNIT_ASSERT_EQ_INT(pool_release_owner(ps, owner), want);
+			break;
+		default: {
+			uint32_t *o = &m.owner[addr - M_FIRST], to = 1 + (r >> 16) % 40;
+			uint32_t from = (r >> 20) % 2 && *o ? *o : owner;
+			int b = *o == from ? 0 : -1;
+
+			UNIT_ASSERT_EQ_INT(pool_transfer(ps, addr, from, to), b);
+			if (!b)
+				*o = to;
+			break;
+		}
+		}
+		for (k = 0, want = 0; k < M_SIZE; k++) {
+			UNIT_ASSERT_EQ_INT(pool_owner(ps, M_FIRST + k), m.owner[k]);
+			want += m.owner[k] != 0;
+		}
+		UNIT_ASSERT_EQ_INT(pool_leased_total(ps), want);
+	}
+	pool_set_free(ps);
+}
+
 UNIT_MAIN()
