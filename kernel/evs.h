@@ -165,6 +165,11 @@ struct evs_sa_traffic {
 	struct u64_stats_sync syncp;
 };
 
+/* traffic_pool.c: counters for one SA from a shared per-CPU block. */
+struct evs_sa_traffic __percpu *evs_traffic_alloc(void);
+void evs_traffic_free(struct evs_sa_traffic __percpu *t);
+void evs_traffic_pool_exit(void);
+
 int evs_sa_stats_init(struct evs_sa *sa);
 void evs_sa_stats_free(struct evs_sa *sa);
 /* One packet of @bytes through @sa; any context. */

@@ -124,6 +124,7 @@ static void __exit evs_mod_exit(void)
 	/* SA free work is queued from RCU callbacks: let those run first. */
 	rcu_barrier();
 	destroy_workqueue(evs_wq);
+	evs_traffic_pool_exit();
 }
 
 module_init(evs_mod_init);

@@ -96,19 +96,13 @@ int evs_stats_fill(struct sk_buff *msg, int attrtype,
 
 int evs_sa_stats_init(struct evs_sa *sa)
 {
-	int cpu;
-
-	sa->traffic = alloc_percpu_gfp(struct evs_sa_traffic, GFP_KERNEL);
-	if (!sa->traffic)
-		return -ENOMEM;
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(sa->traffic, cpu)->syncp);
-	return 0;
+	sa->traffic = evs_traffic_alloc();
+	return sa->traffic ? 0 : -ENOMEM;
 }
 
 void evs_sa_stats_free(struct evs_sa *sa)
 {
-	free_percpu(sa->traffic);
+	evs_traffic_free(sa->traffic);
 }
 
 void evs_sa_count_traffic(struct evs_sa *sa, unsigned int bytes)

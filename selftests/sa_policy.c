@@ -586,6 +586,109 @@ TEST_F_TIMEOUT(sa, ten_thousand, 900)
 	free(seen);
 }
 
+/* Outbound SAs' packet counters, by SPI from EVS_TRAFFIC_BASE on. */
+#define EVS_TRAFFIC_BASE	0x9000
+#define EVS_TRAFFIC_N		256
+
+struct traffic_seen {
+	uint64_t tx[EVS_TRAFFIC_N];
+	bool seen[EVS_TRAFFIC_N];
+};
+
+static int traffic_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct traffic_seen *t = data;
+	struct nlattr *sa = evs_nl_attr(nlh, EVS_A_SA), *a;
+	uint32_t spi;
+
+	a = nested(sa, EVS_SA_A_SPI);
+	if (!a)
+		return MNL_CB_OK;
+	spi = mnl_attr_get_u32(a) - EVS_TRAFFIC_BASE;
+	if (spi >= EVS_TRAFFIC_N)
+		return MNL_CB_OK;
+	a = nested(nested(sa, EVS_SA_A_STATS), EVS_STATS_A_TX_PACKETS);
+	t->tx[spi] = a ? mnl_attr_get_u64(a) : ~0ULL;
+	t->seen[spi] = true;
+	return MNL_CB_OK;
+}
+
+/* SA @i (SPI EVS_TRAFFIC_BASE + i) sends to 10.77.2.(i + 1). */
+static int traffic_sa_add(struct evs_nl *nl, int ifindex, int i)
+{
+	struct pol_opts p = { .dir = EVS_DIR_OUT, .src_plen = -1,
+			      .dst_plen = 32, .action = EVS_POL_IPSEC,
+			      .spi = EVS_TRAFFIC_BASE + i };
+	char dst[32];
+	struct sa_opts o;
+
+	null_opts(&o, EVS_DIR_OUT, EVS_TRAFFIC_BASE + i);
+	snprintf(dst, sizeof(dst), "10.77.2.%d", i + 1);
+	p.dst = dst;
+	return sa_add(nl, ifindex, &o) ?: pol_add(nl, ifindex, &p);
+}
+
+static int traffic_send(int fd, int i, int n)
+{
+	char dst[32];
+
+	snprintf(dst, sizeof(dst), "10.77.2.%d", i + 1);
+	return send_udp(fd, dst, n, 32);
+}
+
+/* Counters come from blocks shared by many SAs (kernel/traffic_pool.c):
+ * each SA counts only its own packets, across block boundaries, and an SA
+ * given a slot another SA had counted in starts from zero.
+ */
+TEST_F_TIMEOUT(sa, traffic_counters_are_each_sas_own, 300)
+{
+	struct traffic_seen *t = calloc(1, sizeof(*t));
+	uint64_t want[EVS_TRAFFIC_N] = {};
+	int i, first = 150;
+
+	ASSERT_NE(NULL, t);
+	for (i = 0; i < first; i++) {
+		ASSERT_EQ(0, traffic_sa_add(&self->nl, self->ifindex, i))
+			TH_LOG("SA %d: %s", i, self->nl.err_msg);
+		want[i] = i % 5 + 1;
+		ASSERT_EQ(0, traffic_send(self->udp, i, want[i]));
+	}
+	/* Free slots in the middle of blocks and a block's worth: the new
+	 * SAs take them over.
+	 */
+	for (i = 10; i < 90; i++) {
+		ASSERT_EQ(0, sa_simple(&self->nl, EVS_CMD_SA_DEL, self->ifindex,
+				       EVS_DIR_OUT, EVS_TRAFFIC_BASE + i, NULL,
+				       NULL));
+		want[i] = 0;
+	}
+	/* Freed after an RCU grace period, from the work queue. */
+	usleep(200 * 1000);
+	for (i = first; i < EVS_TRAFFIC_N - 2; i++) {
+		ASSERT_EQ(0, traffic_sa_add(&self->nl, self->ifindex, i))
+			TH_LOG("SA %d: %s", i, self->nl.err_msg);
+	}
+	ASSERT_EQ(0, evs_nl_talk(&self->nl,
+				 evs_nl_req(&self->nl, EVS_CMD_SA_GET,
+					    NLM_F_DUMP), traffic_cb, t));
+	for (i = first; i < EVS_TRAFFIC_N - 2; i++)
+		EXPECT_EQ(0, t->tx[i]) TH_LOG("new SA %d", i);
+	for (i = first; i < EVS_TRAFFIC_N - 2; i += 3) {
+		want[i] = i % 4 + 1;
+		ASSERT_EQ(0, traffic_send(self->udp, i, want[i]));
+	}
+	memset(t, 0, sizeof(*t));
+	ASSERT_EQ(0, evs_nl_talk(&self->nl,
+				 evs_nl_req(&self->nl, EVS_CMD_SA_GET,
+					    NLM_F_DUMP), traffic_cb, t));
+	for (i = 0; i < EVS_TRAFFIC_N - 2; i++) {
+		EXPECT_EQ(!(i >= 10 && i < 90), t->seen[i]) TH_LOG("SA %d", i);
+		if (t->seen[i])
+			EXPECT_EQ(want[i], t->tx[i]) TH_LOG("SA %d", i);
+	}
+	free(t);
+}
+
 /* A dump racing with adds and deletes never repeats an SA and never
  * misses one that lived through the whole dump.  (A churned SPI may show
  * twice: deleted and added again it is another SA.) */
