@@ -335,8 +335,8 @@ static struct secret *expand_enc_key(const struct ike_keys *k)
 	return key;
 }
 
-int ike_keys_derive(struct ike_keys *k, const struct ike_p1_algs *algs,
-		    const struct ike_skeyid_in *in)
+static int keys_derive(struct ike_keys *k, const struct ike_p1_algs *algs,
+		       const struct ike_skeyid_in *in)
 {
 	const uint8_t c0 = 0, c1 = 1, c2 = 2;
 	struct ike_keys n = { .algs = *algs };
@@ -417,13 +417,28 @@ fail:
 	return -1;
 }
 
+/* SKEYID, its three children and the cipher key are written (and wiped)
+ * together: one write window of the arena for the five. */
+int ike_keys_derive(struct ike_keys *k, const struct ike_p1_algs *algs,
+		    const struct ike_skeyid_in *in)
+{
+	int r;
+
+	secret_batch_begin();
+	r = keys_derive(k, algs, in);
+	secret_batch_end();
+	return r;
+}
+
 void ike_keys_clear(struct ike_keys *k)
 {
+	secret_batch_begin();
 	secret_freep(&k->skeyid);
 	secret_freep(&k->skeyid_d);
 	secret_freep(&k->skeyid_a);
 	secret_freep(&k->skeyid_e);
 	secret_freep(&k->enc_key);
+	secret_batch_end();
 	memset(k, 0, sizeof(*k));
 }
 

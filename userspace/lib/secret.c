@@ -57,6 +57,17 @@ static bool secret_ready;
 static size_t page_size;
 static struct chunk *classes[N_CLASSES];
 
+/* secret_batch_begin .. end: the pages opened in between, held open (one
+ * writer more each) until the end, so that the windows of a key schedule
+ * or of an SA's wipe cost one mprotect pair per page, not one per secret.
+ * Beyond BATCH_PAGES pages the windows are per secret again. */
+#define BATCH_PAGES	16
+static unsigned batch_depth, batch_n;
+static struct {
+	struct chunk *c;
+	uintptr_t pg;
+} batch[BATCH_PAGES];
+
 int secret_init(void)
 {
 	long pg;
@@ -102,8 +113,14 @@ static void slot_writers(struct chunk *c, uint8_t *p, int delta)
 	     pg += page_size) {
 		uint16_t *w = &c->writers[(pg - base) / page_size];
 
-		if (!*w && delta > 0)
+		if (!*w && delta > 0) {
 			mprotect((void *)pg, page_size, PROT_READ | PROT_WRITE);
+			if (batch_depth && batch_n < BATCH_PAGES) {
+				batch[batch_n].c = c;
+				batch[batch_n++].pg = pg;
+				(*w)++;
+			}
+		}
 		*w = (uint16_t)(*w + delta);
 		if (!*w)
 			mprotect((void *)pg, page_size, PROT_READ);
@@ -181,8 +198,24 @@ static uint8_t *slot_get(unsigned cls, struct chunk **out)
 	return NULL;
 }
 
-/* Wipe the slot and give it back; an empty chunk other than its class's
- * first is released. */
+/* An empty chunk other than its class's first is released, but not
+ * while a batch holds one of its pages (secret_batch_end releases it). */
+static void chunk_maybe_release(struct chunk *c)
+{
+	struct chunk **pp = &classes[c->cls];
+
+	if (c->n_used || *pp == c)
+		return;
+	for (unsigned i = 0; i < batch_n; i++)
+		if (batch[i].c == c)
+			return;
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	chunk_free(c);
+}
+
+/* Wipe the slot and give it back. */
 static void slot_put(struct chunk *c, uint8_t *p, bool writing)
 {
 	size_t i = (size_t)(p - c->mem) / slot_size(c->cls);
@@ -193,13 +226,36 @@ static void slot_put(struct chunk *c, uint8_t *p, bool writing)
 	slot_writers(c, p, -1);
 	c->used[i / 64] &= ~(1ull << (i % 64));
 	c->n_used--;
-	if (!c->n_used && classes[c->cls] != c) {
-		struct chunk **pp = &classes[c->cls];
+	chunk_maybe_release(c);
+}
 
-		while (*pp != c)
-			pp = &(*pp)->next;
-		*pp = c->next;
-		chunk_free(c);
+void secret_batch_begin(void)
+{
+	batch_depth++;
+}
+
+void secret_batch_end(void)
+{
+	unsigned n = batch_n;
+
+	if (!batch_depth || --batch_depth)
+		return;
+	batch_n = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct chunk *c = batch[i].c;
+		uint16_t *w = &c->writers[(batch[i].pg - page_of(c->mem)) / page_size];
+
+		if (!--*w)
+			mprotect((void *)batch[i].pg, page_size, PROT_READ);
+	}
+	/* Each chunk once: the last of its entries releases it. */
+	for (unsigned i = 0; i < n; i++) {
+		unsigned j = i + 1;
+
+		while (j < n && batch[j].c != batch[i].c)
+			j++;
+		if (j == n)
+			chunk_maybe_release(batch[i].c);
 	}
 }
 

@@ -44,6 +44,14 @@ void secret_seal(struct secret *s);
 void secret_free(struct secret *s);
 void secret_freep(struct secret **sp);
 
+/* Several secrets written or freed in a row (a key schedule, an SA's
+ * keys): between secret_batch_begin() and secret_batch_end() a page of
+ * the arena opened for writing stays writable until the end, so the
+ * batch costs one mprotect pair per page rather than one per secret.
+ * For short stretches of computation only (no I/O, no waiting); nests. */
+void secret_batch_begin(void);
+void secret_batch_end(void);
+
 /* Constant-time equality of two secrets (length difference -> false). */
 bool secret_equal(const struct secret *a, const struct secret *b);
 /* Constant-time comparison of n bytes (HASH/SIG checks, cookies). */

@@ -295,9 +295,12 @@ static int derive_keys(struct ike_sa *sa, struct p1_fail *f)
 	algs.hash = sa->chosen.hash;
 	algs.auth = p1_auth_base(sa->chosen.auth);
 	algs.group = sa->chosen.group;
+	/* g^xy's wipe and the new key schedule: one write window. */
+	secret_batch_begin();
 	ike_keys_clear(&sa->keys);
 	rc = ike_keys_derive(&sa->keys, &algs, &in);
 	secret_free(gxy);
+	secret_batch_end();
 	if (rc < 0)
 		return fail(f, ISAKMP_N_NO_PROPOSAL_CHOSEN, "cannot derive keys");
 	if (ike_iv_phase1(&sa->keys, sa->p1->gxi, sa->p1->gxi_len, sa->p1->gxr, sa->p1->gxr_len,

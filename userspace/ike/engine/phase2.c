@@ -49,9 +49,11 @@ static void qm_free(struct ike_qm *qm)
 	if (!qm)
 		return;
 	dh_free(qm->dh);
+	secret_batch_begin();
 	secret_free(qm->gqm);
 	secret_free(qm->key_in);
 	secret_free(qm->key_out);
+	secret_batch_end();
 	ike_free_bytes(&qm->ni, &qm->ni_len);
 	ike_free_bytes(&qm->nr, &qm->nr_len);
 	free(qm);
@@ -393,8 +395,10 @@ bool conn_hand_over(struct ike_sa *o)
 
 void conn_free(struct ike_conn *c)
 {
+	secret_batch_begin();
 	secret_free(c->key_in);
 	secret_free(c->key_out);
+	secret_batch_end();
 	free(c->local_nets);
 	free(c);
 }
@@ -533,17 +537,20 @@ static void log_narrowed(const struct ike_sa *sa, const struct ike_conn *c)
 static int qm_keymat(struct ike_sa *sa, struct ike_qm *qm)
 {
 	size_t len = p2_enc_key_len(&qm->chosen) + p2_auth_key_len(&qm->chosen);
+	int r;
 
 	if (qm->key_in && qm->key_out)
 		return 0;
-	if (ike_keymat(&sa->keys, qm->gqm, ISAKMP_PROTO_ESP, qm->spi_in, qm->ni,
+	/* The pair's two keys: one write window of the arena. */
+	secret_batch_begin();
+	r = ike_keymat(&sa->keys, qm->gqm, ISAKMP_PROTO_ESP, qm->spi_in, qm->ni,
 		       qm->ni_len, qm->nr, qm->nr_len, len, &qm->key_in) < 0 ||
 	    ike_keymat(&sa->keys, qm->gqm, ISAKMP_PROTO_ESP, qm->chosen.spi, qm->ni,
-		       qm->ni_len, qm->nr, qm->nr_len, len, &qm->key_out) < 0) {
+		       qm->ni_len, qm->nr, qm->nr_len, len, &qm->key_out) < 0 ? -1 : 0;
+	secret_batch_end();
+	if (r < 0)
 		log_err("%s: cannot compute KEYMAT", sa->name);
-		return -1;
-	}
-	return 0;
+	return r;
 }
 
 /* The kernel's view of qm's pair for connection c (keys, selectors,
@@ -767,8 +774,10 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	c->xf = *xf;
 	c->spi_in = kc.spi_in;
 	c->spi_out = kc.spi_out;
+	secret_batch_begin();
 	secret_free(c->key_in);
 	secret_free(c->key_out);
+	secret_batch_end();
 	c->key_in = qm->key_in;
 	c->key_out = qm->key_out;
 	qm->key_in = qm->key_out = NULL;

@@ -151,4 +151,49 @@ UNIT_TEST(sealed_secret_stays_read_only_while_others_are_written)
 	secret_free(first);
 }
 
+/* A batch (a key schedule, an SA's wipe) keeps the pages it opened
+ * writable until its end, then read-only as before; a chunk emptied in
+ * a batch is released at its end, not while the batch holds its page.
+ * 400 bytes: the 512-byte class, which no other test uses (first chunk:
+ * 128 slots). */
+UNIT_TEST(batch_holds_its_pages_open_until_the_end)
+{
+	static const uint8_t key[400] = "esp keymat";
+	struct secret *a, *b, *more[128], *last;
+	int before;
+
+	secret_batch_begin();
+	secret_batch_begin();		/* nested: the outer end counts */
+	a = secret_from(key, sizeof(key));
+	b = secret_from(key, sizeof(key));
+	UNIT_ASSERT(a && b);
+	secret_batch_end();
+	UNIT_ASSERT(!write_faults(secret_data(a)));	/* sealed, page held */
+	secret_batch_end();
+	UNIT_ASSERT(write_faults(secret_data(a)));
+	UNIT_ASSERT(write_faults(secret_data(b)));
+	secret_batch_begin();
+	secret_free(a);
+	secret_batch_end();
+	UNIT_ASSERT(write_faults(secret_data(b)));
+	UNIT_ASSERT(!memcmp(secret_data(b), key, sizeof(key)));
+	/* the first chunk full, one secret in a second chunk, freed in a batch */
+	for (int i = 0; i < 127; i++) {
+		more[i] = secret_from(key, sizeof(key));
+		UNIT_ASSERT(more[i]);
+	}
+	before = maps_lines();
+	secret_batch_begin();
+	last = secret_from(key, sizeof(key));
+	UNIT_ASSERT(last && maps_lines() > before);
+	secret_free(last);
+	secret_batch_end();
+	UNIT_ASSERT_EQ_INT(maps_lines(), before);
+	secret_batch_end();		/* unmatched: nothing */
+	for (int i = 0; i < 127; i++)
+		secret_free(more[i]);
+	UNIT_ASSERT(write_faults(secret_data(b)));
+	secret_free(b);
+}
+
 UNIT_MAIN()
