@@ -315,17 +315,13 @@ static void send_hello(struct ha *h)
 
 static void send_record(struct ha *h, struct ike_sa *sa)
 {
-	struct json_object *o = ike_sa_state_save(sa);
-	const char *text;
 	size_t len;
+	char *text = ike_sa_state_text(sa, &len);
 
-	if (!o)
+	if (!text)
 		return;
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	len = text ? strlen(text) : 0;
-	if (!text || len + 4 > HA_MAX_PAYLOAD) {
-		if (text)
-			h->st.too_big++;
+	if (len + 4 > HA_MAX_PAYLOAD) {
+		h->st.too_big++;
 		log_warn("ha: %s: record of %zu bytes too large to sync", sa->name, len);
 	} else {
 		put32(h->plain, sa->serial);
@@ -333,9 +329,8 @@ static void send_record(struct ha *h, struct ike_sa *sa)
 		send_msg(h, HA_RECORD, h->plain, len + 4);
 		sodium_memzero(h->plain, len + 4);
 	}
-	if (text)
-		sodium_memzero((char *)text, len);
-	json_object_put(o);
+	sodium_memzero(text, len);
+	free(text);
 }
 
 void ha_sa_changed(struct ha *h, struct ike_sa *sa)

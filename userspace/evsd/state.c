@@ -89,20 +89,19 @@ static const struct evs_file_attrs record_attrs = {
 void state_sa_changed(struct state *st, struct ike_sa *sa)
 {
 	char path[sizeof(st->dir) + 16];
-	struct json_object *o;
-	const char *text;
+	char *text;
+	size_t len;
 
 	if (!st->ok)
 		return;
-	if (sa->state == IKE_S_DEAD || !(o = ike_sa_state_save(sa))) {
+	if (sa->state == IKE_S_DEAD || !(text = ike_sa_state_text(sa, &len))) {
 		/* Ended, or not (or no longer) a session a restart adopts. */
 		if (sa->state == IKE_S_DEAD || sa->state == IKE_S_READY)
 			state_remove(st, sa->serial);
 		return;
 	}
 	file_of(st, sa->serial, path, sizeof(path));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	if (!text || evs_file_replace(path, text, strlen(text), &record_attrs, NULL) < 0) {
+	if (evs_file_replace(path, text, len, &record_attrs, NULL) < 0) {
 		if (!st->write_failed_logged)
 			log_err("state: cannot write %s: %s (this session would not "
 				"survive a restart)", path, strerror(errno));
@@ -111,9 +110,8 @@ void state_sa_changed(struct state *st, struct ike_sa *sa)
 		st->write_failed_logged = false;
 	}
 	/* The text held the session's keys. */
-	if (text)
-		sodium_memzero((char *)text, strlen(text));
-	json_object_put(o);
+	sodium_memzero(text, len);
+	free(text);
 }
 
 /* Other files of the state directory (the client's gateway lists) are not

@@ -22,7 +22,11 @@
 /* Can sa be saved now?  Server role, READY, logged in by a step (site-to-
  * site and client sessions are not adopted). */
 bool ike_sa_state_savable(const struct ike_sa *sa);
-/* The record of sa (NULL when it cannot be saved, or out of memory). */
+/* The record of sa as JSON text (json-c's plain form), NUL-terminated,
+ * its length in *len; NULL when it cannot be saved, or out of memory.
+ * It holds keys: the caller wipes (sodium_memzero) and frees it. */
+char *ike_sa_state_text(const struct ike_sa *sa, size_t *len);
+/* The same record as an object (NULL as above). */
 struct json_object *ike_sa_state_save(const struct ike_sa *sa);
 /* Recreate the session o describes in e (READY, in the tables, its
  * connections owned, the steps' restore run); NULL with the reason in

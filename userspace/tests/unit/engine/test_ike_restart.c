@@ -319,6 +319,40 @@ UNIT_TEST(adopted_session_dpd_probe_is_answered)
 	pair_close(&ph, &gw);
 }
 
+/* ike_sa_state_text writes json-c's plain form itself: json-c prints
+ * what it parses of it back byte for byte, escapes included (a user
+ * name is the peer's choice), and the session adopted from it works. */
+UNIT_TEST(record_text_is_json_c_plain_form)
+{
+	static const char user[] = "a\"b\\c/d\te\001f\nz\x7f\xc3\xa9";
+	struct side gw, ph;
+	struct json_object *o, *u;
+	struct ike_sa *s;
+	struct evs_err err;
+	size_t len;
+	char *t;
+
+	session_up(&gw, &ph);
+	s = live_sa(&gw);
+	memcpy(s->user, user, sizeof(user));
+	t = ike_sa_state_text(s, &len);
+	UNIT_ASSERT(t);
+	UNIT_ASSERT_EQ_INT(strlen(t), len);
+	o = json_tokener_parse(t);
+	UNIT_ASSERT(o);
+	UNIT_ASSERT_EQ_STR(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), t);
+	UNIT_ASSERT(json_object_object_get_ex(o, "user", &u));
+	UNIT_ASSERT_EQ_STR(json_object_get_string(u), user);
+	UNIT_ASSERT(strstr(t, "\"msgids\":[") && strstr(t, "\"conns\":[{"));
+	json_object_put(o);
+	gateway_killed(&gw);
+	s = adopt(&gw, t, &err);
+	UNIT_ASSERT(s);
+	UNIT_ASSERT_EQ_STR(s->user, user);
+	free(t);
+	pair_close(&ph, &gw);
+}
+
 /* The gateway's record as evsd keeps it: rewritten on each report. */
 static unsigned n_written;
 static char *written;
