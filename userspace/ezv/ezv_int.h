@@ -332,8 +332,9 @@ void ezv_take_over(struct evs_session *s, void **state, struct evs_session *old,
 
 /* ---- sess_state.c: restarts (Documentation/restart.md) ------------------------ */
 
-/* x's record (gateway sessions that logged in; NULL otherwise). */
-struct json_object *ezv_sess_save(const struct ezv_sess *x);
+/* x's record, one JSON object into w (gateway sessions that logged in;
+ * false, nothing written, otherwise). */
+bool ezv_sess_save(const struct ezv_sess *x, struct jsonw *w);
 /* The xauth step's restore: the session of s made from o, its address
  * leased again; 0, or -1 with why. */
 int ezv_sess_restore(struct ezv *z, struct evs_session *s, void **state,

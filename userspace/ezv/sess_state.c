@@ -19,85 +19,81 @@
 
 #include "ezv/ezv_int.h"
 #include "lib/daemon_log.h"
+#include "lib/jsonw.h"
 #include "lib/prefix.h"
 
-static void put_u64(struct json_object *o, const char *k, uint64_t v)
+/* Written as text (lib/jsonw.h): the object json-c built and printed
+ * here cost three times the text, with every record of a session. */
+bool ezv_sess_save(const struct ezv_sess *x, struct jsonw *w)
 {
-	json_object_object_add(o, k, json_object_new_uint64(v));
-}
-
-static void put_str(struct json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
-}
-
-struct json_object *ezv_sess_save(const struct ezv_sess *x)
-{
-	struct json_object *o, *a;
 	char hex[2 * RADIUS_CLASS_MAX + 1];
 
 	if (!x || !x->server || !x->authenticated)
-		return NULL;
-	o = json_object_new_object();
-	if (!o)
-		return NULL;
-	put_str(o, "user", x->user);
-	put_str(o, "p1_group", x->p1_group);
-	put_str(o, "group", x->group);
-	put_u64(o, "addr", x->addr);
-	put_u64(o, "mask", x->mask);
-	put_str(o, "pool", x->pool);
+		return false;
+	jsonw_c(w, '{');
+	jsonw_put_str(w, "user", x->user);
+	jsonw_put_str(w, "p1_group", x->p1_group);
+	jsonw_put_str(w, "group", x->group);
+	jsonw_put_u64(w, "addr", x->addr);
+	jsonw_put_u64(w, "mask", x->mask);
+	jsonw_put_str(w, "pool", x->pool);
 	if (x->have_addr6) {
 		char a6[EVS_PREFIX_STRLEN];
 
-		put_str(o, "addr6", evs_prefix_str(&x->addr6, a6, sizeof(a6)));
+		jsonw_put_str(w, "addr6", evs_prefix_str(&x->addr6, a6, sizeof(a6)));
 	}
-	put_u64(o, "start_ms", x->start_ms);
-	put_str(o, "login", x->login.source == AAA_SRC_RADIUS ? "radius" : "local");
+	jsonw_put_u64(w, "start_ms", x->start_ms);
+	jsonw_put_str(w, "login", x->login.source == AAA_SRC_RADIUS ? "radius" : "local");
 	if (x->login.source == AAA_SRC_RADIUS && x->login.class_len) {
 		sodium_bin2hex(hex, sizeof(hex), x->login.class_raw,
 			       x->login.class_len);
-		put_str(o, "radius_class", hex);
+		jsonw_put_str(w, "radius_class", hex);
 	}
-	json_object_object_add(o, "acct_started", json_object_new_boolean(x->acct_started));
-	put_u64(o, "acct_start_ms", x->acct_start_ms);
-	put_u64(o, "next_interim_ms", x->next_interim_ms);
-	put_str(o, "acct_session_id", x->acct_session_id);
-	put_u64(o, "session_deadline_ms", x->session_deadline_ms);
-	put_u64(o, "idle_timeout_s", x->idle_timeout_s);
-	a = json_object_new_array();
-	for (unsigned i = 0; a && i < x->n_conns; i++)
-		json_object_array_add(a, json_object_new_uint64(x->conns[i]));
-	json_object_object_add(o, "conns", a);
+	jsonw_put_bool(w, "acct_started", x->acct_started);
+	jsonw_put_u64(w, "acct_start_ms", x->acct_start_ms);
+	jsonw_put_u64(w, "next_interim_ms", x->next_interim_ms);
+	jsonw_put_str(w, "acct_session_id", x->acct_session_id);
+	jsonw_put_u64(w, "session_deadline_ms", x->session_deadline_ms);
+	jsonw_put_u64(w, "idle_timeout_s", x->idle_timeout_s);
+	jsonw_key(w, "conns");
+	jsonw_c(w, '[');
+	for (unsigned i = 0; i < x->n_conns; i++) {
+		jsonw_sep(w);
+		jsonw_u64(w, x->conns[i]);
+	}
+	jsonw_c(w, ']');
 	/* The counters of SAs already gone and the last figures of the live
 	 * ones: the kernel's counters of a live SA go on from there. */
-	put_u64(o, "retired_rx_bytes", x->retired_rx_bytes);
-	put_u64(o, "retired_rx_pkts", x->retired_rx_pkts);
-	put_u64(o, "retired_tx_bytes", x->retired_tx_bytes);
-	put_u64(o, "retired_tx_pkts", x->retired_tx_pkts);
-	a = json_object_new_array();
-	for (unsigned i = 0; a && i < x->n_sa; i++) {
-		struct json_object *c = json_object_new_object();
-
-		put_u64(c, "spi", x->sa[i].spi);
-		json_object_object_add(c, "in", json_object_new_boolean(x->sa[i].inbound));
-		put_u64(c, "bytes", x->sa[i].bytes);
-		put_u64(c, "packets", x->sa[i].packets);
-		json_object_array_add(a, c);
+	jsonw_put_u64(w, "retired_rx_bytes", x->retired_rx_bytes);
+	jsonw_put_u64(w, "retired_rx_pkts", x->retired_rx_pkts);
+	jsonw_put_u64(w, "retired_tx_bytes", x->retired_tx_bytes);
+	jsonw_put_u64(w, "retired_tx_pkts", x->retired_tx_pkts);
+	jsonw_key(w, "sas");
+	jsonw_c(w, '[');
+	for (unsigned i = 0; i < x->n_sa; i++) {
+		jsonw_sep(w);
+		jsonw_c(w, '{');
+		jsonw_put_u64(w, "spi", x->sa[i].spi);
+		jsonw_put_bool(w, "in", x->sa[i].inbound);
+		jsonw_put_u64(w, "bytes", x->sa[i].bytes);
+		jsonw_put_u64(w, "packets", x->sa[i].packets);
+		jsonw_c(w, '}');
 	}
-	json_object_object_add(o, "sas", a);
+	jsonw_c(w, ']');
 	/* The networks it claimed (a network-extension client's LANs, a
 	 * fixed address): after a restart or a takeover they still keep
 	 * every other client from claiming them. */
-	a = json_object_new_array();
-	for (const struct ezv_claim *c = x->claims; a && c; c = c->next) {
+	jsonw_key(w, "claims");
+	jsonw_c(w, '[');
+	for (const struct ezv_claim *c = x->claims; c; c = c->next) {
 		char net[EVS_PREFIX_STRLEN];
 
-		evs_prefix_str(&c->net, net, sizeof(net));
-		json_object_array_add(a, json_object_new_string(net));
+		jsonw_sep(w);
+		jsonw_str(w, evs_prefix_str(&c->net, net, sizeof(net)));
 	}
-	json_object_object_add(o, "claims", a);
-	return o;
+	jsonw_c(w, ']');
+	jsonw_c(w, '}');
+	return true;
 }
 
 /* ---- reading --------------------------------------------------------------- */

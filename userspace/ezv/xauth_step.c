@@ -583,9 +583,9 @@ void ezv_xauth_expire(struct ezv_sess *x, uint64_t now)
 	evs_session_step_done(x->s, false, "XAUTH timed out");
 }
 
-static struct json_object *xauth_save(struct evs_session *s, void **state)
+static bool xauth_save(struct evs_session *s, void **state, struct jsonw *w)
 {
-	return ezv_sess_save(*state);
+	return ezv_sess_save(*state, w);
 }
 
 static int xauth_restore(struct evs_session *s, void *arg, void **state,

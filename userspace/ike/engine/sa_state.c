@@ -16,188 +16,45 @@
 #include "ike/engine/phase2.h"
 #include "ike/engine/sa_state.h"
 #include "lib/daemon_log.h"
+#include "lib/jsonw.h"
 #include "lib/parse.h"
 #include "lib/secret.h"
 
 /* ---- writing ------------------------------------------------------------- */
 
-/* The record is written as text directly, in json-c's plain form (the
- * same bytes json_object_to_json_string_ext(JSON_C_TO_STRING_PLAIN) gave
- * for the object this file used to build): building the object and
- * printing it cost about 150,000 instructions per record, three records
- * per connection, more than the rest of the connection's IKE work but
- * the DH powers.  The buffer holds keys: it grows by copy and wipe, and
- * its user wipes it. */
-struct tw {
-	char *b;
-	size_t n, cap;
-	bool oom;
-};
-
-static void tw_room(struct tw *w, size_t more)
-{
-	size_t cap = w->cap ? w->cap : 4096;
-	char *b;
-
-	if (w->oom || w->n + more <= w->cap)
-		return;
-	while (cap < w->n + more)
-		cap *= 2;
-	b = malloc(cap);
-	if (!b) {
-		w->oom = true;
-		return;
-	}
-	if (w->b) {
-		memcpy(b, w->b, w->n);
-		sodium_memzero(w->b, w->cap);
-		free(w->b);
-	}
-	w->b = b;
-	w->cap = cap;
-}
-
-static void tw_raw(struct tw *w, const char *p, size_t n)
-{
-	tw_room(w, n);
-	if (w->oom)
-		return;
-	memcpy(w->b + w->n, p, n);
-	w->n += n;
-}
-
-static void tw_c(struct tw *w, char c)
-{
-	tw_raw(w, &c, 1);
-}
-
-/* A comma unless this is the first member of its object or array. */
-static void tw_sep(struct tw *w)
-{
-	if (w->n && w->b[w->n - 1] != '{' && w->b[w->n - 1] != '[')
-		tw_c(w, ',');
-}
-
-/* As json-c escapes: the short forms, '/' too, other controls \u00XX;
- * other bytes as they are.  Room for the worst case first, then written
- * in place. */
-static void tw_str(struct tw *w, const char *v)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t len = strlen(v);
-	char *o;
-
-	tw_room(w, 6 * len + 2);
-	if (w->oom)
-		return;
-	o = w->b + w->n;
-	*o++ = '"';
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		char e = 0;
-
-		switch (*p) {
-		case '\b': e = 'b'; break;
-		case '\n': e = 'n'; break;
-		case '\r': e = 'r'; break;
-		case '\t': e = 't'; break;
-		case '\f': e = 'f'; break;
-		case '"': case '\\': case '/': e = (char)*p; break;
-		}
-		if (e) {
-			*o++ = '\\';
-			*o++ = e;
-		} else if (*p < ' ') {
-			memcpy(o, "\\u00", 4);
-			o[4] = hex[*p >> 4];
-			o[5] = hex[*p & 15];
-			o += 6;
-		} else {
-			*o++ = (char)*p;
-		}
-	}
-	*o++ = '"';
-	w->n = (size_t)(o - w->b);
-}
-
-static void tw_key(struct tw *w, const char *k)
-{
-	tw_sep(w);
-	tw_str(w, k);
-	tw_c(w, ':');
-}
-
-static void tw_u64(struct tw *w, uint64_t v)
-{
-	char d[20];
-	size_t i = sizeof(d);
-
-	do
-		d[--i] = (char)('0' + v % 10);
-	while ((v /= 10));
-	tw_raw(w, d + i, sizeof(d) - i);
-}
-
-static void put_u64(struct tw *w, const char *k, uint64_t v)
-{
-	tw_key(w, k);
-	tw_u64(w, v);
-}
-
-static void put_bool(struct tw *w, const char *k, bool v)
-{
-	tw_key(w, k);
-	if (v)
-		tw_raw(w, "true", 4);
-	else
-		tw_raw(w, "false", 5);
-}
-
-static void put_str(struct tw *w, const char *k, const char *v)
-{
-	tw_key(w, k);
-	tw_str(w, v);
-}
-
-static void put_hex(struct tw *w, const char *k, const uint8_t *p, size_t n)
-{
-	tw_key(w, k);
-	tw_room(w, 2 * n + 3);
-	if (w->oom)
-		return;
-	w->b[w->n++] = '"';
-	sodium_bin2hex(w->b + w->n, 2 * n + 1, p, n);
-	w->n += 2 * n;
-	w->b[w->n++] = '"';
-}
-
-static void put_secret(struct tw *w, const char *k, const struct secret *s)
+/* The record is written as text directly (lib/jsonw.h), in the form
+ * json-c printed the object this file used to build: building, printing
+ * and freeing it cost 184,000 instructions per record, three records per
+ * connection, half of evsd's instructions per connection outside the DH
+ * powers and argon2id. */
+static void put_secret(struct jsonw *w, const char *k, const struct secret *s)
 {
 	if (s)
-		put_hex(w, k, secret_data(s), secret_len(s));
+		jsonw_put_hex(w, k, secret_data(s), secret_len(s));
 }
 
-static void put_prefix(struct tw *w, const char *k, const struct evs_prefix *p)
+static void put_prefix(struct jsonw *w, const char *k, const struct evs_prefix *p)
 {
 	char b[EVS_PREFIX_STRLEN];
 
-	put_str(w, k, evs_prefix_str(p, b, sizeof(b)));
+	jsonw_put_str(w, k, evs_prefix_str(p, b, sizeof(b)));
 }
 
-static void put_prefixes(struct tw *w, const char *k, const struct evs_prefix *p,
+static void put_prefixes(struct jsonw *w, const char *k, const struct evs_prefix *p,
 			 unsigned n)
 {
 	char b[EVS_PREFIX_STRLEN];
 
-	tw_key(w, k);
-	tw_c(w, '[');
+	jsonw_key(w, k);
+	jsonw_c(w, '[');
 	for (unsigned i = 0; i < n; i++) {
-		tw_sep(w);
-		tw_str(w, evs_prefix_str(&p[i], b, sizeof(b)));
+		jsonw_sep(w);
+		jsonw_str(w, evs_prefix_str(&p[i], b, sizeof(b)));
 	}
-	tw_c(w, ']');
+	jsonw_c(w, ']');
 }
 
-static void put_addr(struct tw *w, const char *k, const struct sockaddr_storage *ss)
+static void put_addr(struct jsonw *w, const char *k, const struct sockaddr_storage *ss)
 {
 	char b[64];
 	const uint8_t *a;
@@ -207,62 +64,62 @@ static void put_addr(struct tw *w, const char *k, const struct sockaddr_storage 
 	if (!ike_sa_addr((const struct sockaddr *)ss, &a, &port))
 		return;
 	evs_sockaddr_str((const struct sockaddr *)ss, false, b, sizeof(b));
-	put_str(w, k, b);
+	jsonw_put_str(w, k, b);
 	snprintf(key, sizeof(key), "%s_port", k);
-	put_u64(w, key, port);
+	jsonw_put_u64(w, key, port);
 }
 
-static void p1_xform_save(struct tw *w, const struct p1_xform *x)
+static void p1_xform_save(struct jsonw *w, const struct p1_xform *x)
 {
-	tw_key(w, "p1");
-	tw_c(w, '{');
-	put_u64(w, "encr", x->encr);
-	put_u64(w, "key_bits", x->key_bits);
-	put_u64(w, "hash", x->hash);
-	put_u64(w, "auth", x->auth);
-	put_u64(w, "group", x->group);
-	put_u64(w, "life_secs", x->life_secs);
-	put_u64(w, "life_kb", x->life_kb);
-	tw_c(w, '}');
+	jsonw_key(w, "p1");
+	jsonw_c(w, '{');
+	jsonw_put_u64(w, "encr", x->encr);
+	jsonw_put_u64(w, "key_bits", x->key_bits);
+	jsonw_put_u64(w, "hash", x->hash);
+	jsonw_put_u64(w, "auth", x->auth);
+	jsonw_put_u64(w, "group", x->group);
+	jsonw_put_u64(w, "life_secs", x->life_secs);
+	jsonw_put_u64(w, "life_kb", x->life_kb);
+	jsonw_c(w, '}');
 }
 
-static void p2_xform_save(struct tw *w, const struct p2_xform *x)
+static void p2_xform_save(struct jsonw *w, const struct p2_xform *x)
 {
-	tw_key(w, "xf");
-	tw_c(w, '{');
-	put_u64(w, "esp_id", x->esp_id);
-	put_u64(w, "key_bits", x->key_bits);
-	put_u64(w, "auth", x->auth);
-	put_u64(w, "encap", x->encap);
-	put_u64(w, "group", x->group);
-	put_u64(w, "life_secs", x->life_secs);
-	put_u64(w, "life_kb", x->life_kb);
-	tw_c(w, '}');
+	jsonw_key(w, "xf");
+	jsonw_c(w, '{');
+	jsonw_put_u64(w, "esp_id", x->esp_id);
+	jsonw_put_u64(w, "key_bits", x->key_bits);
+	jsonw_put_u64(w, "auth", x->auth);
+	jsonw_put_u64(w, "encap", x->encap);
+	jsonw_put_u64(w, "group", x->group);
+	jsonw_put_u64(w, "life_secs", x->life_secs);
+	jsonw_put_u64(w, "life_kb", x->life_kb);
+	jsonw_c(w, '}');
 }
 
-static void conn_save(struct tw *w, const struct ike_conn *c)
+static void conn_save(struct jsonw *w, const struct ike_conn *c)
 {
-	tw_sep(w);
-	tw_c(w, '{');
-	put_u64(w, "id", c->id);
+	jsonw_sep(w);
+	jsonw_c(w, '{');
+	jsonw_put_u64(w, "id", c->id);
 	put_prefix(w, "local", &c->local);
 	put_prefix(w, "remote", &c->remote);
 	if (c->n_local_nets)
 		put_prefixes(w, "local_nets", c->local_nets, c->n_local_nets);
 	p2_xform_save(w, &c->xf);
-	put_u64(w, "spi_in", c->spi_in);
-	put_u64(w, "spi_out", c->spi_out);
-	put_u64(w, "old_spi_in", c->old_spi_in);
-	put_u64(w, "old_spi_out", c->old_spi_out);
-	put_u64(w, "old_del_at", c->old_del_at);
-	put_u64(w, "installed_at", c->installed_at);
-	put_u64(w, "expire_at", c->expire_at);
-	put_bool(w, "we_initiated", c->we_initiated);
-	put_u64(w, "generation", c->generation);
+	jsonw_put_u64(w, "spi_in", c->spi_in);
+	jsonw_put_u64(w, "spi_out", c->spi_out);
+	jsonw_put_u64(w, "old_spi_in", c->old_spi_in);
+	jsonw_put_u64(w, "old_spi_out", c->old_spi_out);
+	jsonw_put_u64(w, "old_del_at", c->old_del_at);
+	jsonw_put_u64(w, "installed_at", c->installed_at);
+	jsonw_put_u64(w, "expire_at", c->expire_at);
+	jsonw_put_bool(w, "we_initiated", c->we_initiated);
+	jsonw_put_u64(w, "generation", c->generation);
 	/* For a standby's takeover (Documentation/ha.md). */
 	put_secret(w, "key_in", c->key_in);
 	put_secret(w, "key_out", c->key_out);
-	tw_c(w, '}');
+	jsonw_c(w, '}');
 }
 
 bool ike_sa_state_savable(const struct ike_sa *sa)
@@ -272,106 +129,86 @@ bool ike_sa_state_savable(const struct ike_sa *sa)
 	       !sa->site && !sa->replaced;
 }
 
-/* The steps' parts are json-c objects (their hooks' interface), printed
- * by json-c into the text. */
-static void steps_save(struct tw *w, const struct ike_sa *sa)
+static void steps_save(struct jsonw *w, const struct ike_sa *sa)
 {
 	const struct evs_session_hooks *h = &sa->eng->hooks;
 
-	tw_key(w, "steps");
-	tw_c(w, '{');
+	jsonw_key(w, "steps");
+	jsonw_c(w, '{');
 	for (unsigned i = 0; i < h->n_steps; i++) {
 		const struct evs_post_phase1_ops *ops = h->step[i].ops;
-		struct json_object *p;
-		const char *t;
+		size_t mark = w->n;
 
 		if (!ops->save || !sa->step_begun[i])
 			continue;
+		jsonw_key(w, ops->name);
 		/* The step's state pointer, as its other callbacks get it. */
-		p = ops->save((struct evs_session *)sa,
-			      (void **)&((struct ike_sa *)sa)->step_state[i]);
-		if (!p)
-			continue;
-		t = json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN);
-		if (t) {
-			tw_key(w, ops->name);
-			tw_raw(w, t, strlen(t));
-			sodium_memzero((char *)t, strlen(t));
-		} else {
-			w->oom = true;
-		}
-		json_object_put(p);
+		if (!ops->save((struct evs_session *)sa,
+			       (void **)&((struct ike_sa *)sa)->step_state[i], w) && !w->oom)
+			w->n = mark;	/* nothing to keep: no member */
 	}
-	tw_c(w, '}');
+	jsonw_c(w, '}');
 }
 
 char *ike_sa_state_text(const struct ike_sa *sa, size_t *len)
 {
-	struct tw w = { 0 };
+	struct jsonw w = { 0 };
 
 	if (!ike_sa_state_savable(sa))
 		return NULL;
-	tw_c(&w, '{');
-	put_u64(&w, "version", IKE_SA_STATE_VERSION);
-	put_u64(&w, "serial", sa->serial);
-	put_hex(&w, "cky_i", sa->cky_i, ISAKMP_COOKIE_LEN);
-	put_hex(&w, "cky_r", sa->cky_r, ISAKMP_COOKIE_LEN);
-	put_u64(&w, "exch", sa->exch);
+	jsonw_c(&w, '{');
+	jsonw_put_u64(&w, "version", IKE_SA_STATE_VERSION);
+	jsonw_put_u64(&w, "serial", sa->serial);
+	jsonw_put_hex(&w, "cky_i", sa->cky_i, ISAKMP_COOKIE_LEN);
+	jsonw_put_hex(&w, "cky_r", sa->cky_r, ISAKMP_COOKIE_LEN);
+	jsonw_put_u64(&w, "exch", sa->exch);
 	put_addr(&w, "local", &sa->path.local);
 	put_addr(&w, "remote", &sa->path.remote);
-	put_bool(&w, "natt", sa->path.natt);
-	put_u64(&w, "natt_level", (uint64_t)sa->natt_level);
-	put_bool(&w, "nat_local", sa->nat_local);
-	put_bool(&w, "nat_remote", sa->nat_remote);
+	jsonw_put_bool(&w, "natt", sa->path.natt);
+	jsonw_put_u64(&w, "natt_level", (uint64_t)sa->natt_level);
+	jsonw_put_bool(&w, "nat_local", sa->nat_local);
+	jsonw_put_bool(&w, "nat_remote", sa->nat_remote);
 	p1_xform_save(&w, &sa->chosen);
 	put_secret(&w, "skeyid", sa->keys.skeyid);
 	put_secret(&w, "skeyid_d", sa->keys.skeyid_d);
 	put_secret(&w, "skeyid_a", sa->keys.skeyid_a);
 	put_secret(&w, "skeyid_e", sa->keys.skeyid_e);
 	put_secret(&w, "enc_key", sa->keys.enc_key);
-	put_hex(&w, "iv", sa->iv.b, sa->iv.len);
-	put_u64(&w, "peer_vids", sa->peer_vids);
-	put_u64(&w, "created", sa->created);
-	put_u64(&w, "established", sa->established);
-	put_u64(&w, "expire_at", sa->expire_at);
-	put_bool(&w, "dpd", sa->dpd);
-	put_u64(&w, "dpd_seq", ((uint64_t)sa->dpd_seq / IKE_DPD_SEQ_BLOCK + 1) *
+	jsonw_put_hex(&w, "iv", sa->iv.b, sa->iv.len);
+	jsonw_put_u64(&w, "peer_vids", sa->peer_vids);
+	jsonw_put_u64(&w, "created", sa->created);
+	jsonw_put_u64(&w, "established", sa->established);
+	jsonw_put_u64(&w, "expire_at", sa->expire_at);
+	jsonw_put_bool(&w, "dpd", sa->dpd);
+	jsonw_put_u64(&w, "dpd_seq", ((uint64_t)sa->dpd_seq / IKE_DPD_SEQ_BLOCK + 1) *
 		IKE_DPD_SEQ_BLOCK);
 	if (sa->id_peer_len)
-		put_hex(&w, "id_peer", sa->id_peer, sa->id_peer_len);
-	put_str(&w, "user", sa->user);
-	put_str(&w, "label", sa->label);
+		jsonw_put_hex(&w, "id_peer", sa->id_peer, sa->id_peer_len);
+	jsonw_put_str(&w, "user", sa->user);
+	jsonw_put_str(&w, "label", sa->label);
 	if (sa->have_inner)
 		put_prefix(&w, "inner", &sa->inner);
 	if (sa->have_inner6)	/* older records have none: IPv4 only */
 		put_prefix(&w, "inner6", &sa->inner6);
 	put_prefixes(&w, "remote_nets", sa->remote_nets, sa->n_remote_nets);
 	/* The replay set: every id this SA used or accepted. */
-	tw_key(&w, "msgids");
-	tw_c(&w, '[');
+	jsonw_key(&w, "msgids");
+	jsonw_c(&w, '[');
 	for (uint32_t i = 0; i < sa->ids_cap; i++)
 		if (sa->ids[i]) {
-			tw_sep(&w);
-			tw_u64(&w, sa->ids[i]);
+			jsonw_sep(&w);
+			jsonw_u64(&w, sa->ids[i]);
 		}
-	tw_c(&w, ']');
-	tw_key(&w, "conns");
-	tw_c(&w, '[');
+	jsonw_c(&w, ']');
+	jsonw_key(&w, "conns");
+	jsonw_c(&w, '[');
 	for (const struct ike_conn *c = sa->conns; c; c = c->next)
 		if (c->installed)
 			conn_save(&w, c);
-	tw_c(&w, ']');
+	jsonw_c(&w, ']');
 	steps_save(&w, sa);
-	tw_c(&w, '}');
-	tw_c(&w, '\0');
-	if (w.oom) {
-		if (w.b)
-			sodium_memzero(w.b, w.cap);
-		free(w.b);
-		return NULL;
-	}
-	*len = w.n - 1;
-	return w.b;
+	jsonw_c(&w, '}');
+	return jsonw_finish(&w, len);
 }
 
 struct json_object *ike_sa_state_save(const struct ike_sa *sa)

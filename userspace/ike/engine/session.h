@@ -46,6 +46,7 @@
 
 struct evs_session;		/* = struct ike_sa inside the engine */
 struct json_object;
+struct jsonw;
 struct ike_engine;
 
 enum evs_role {
@@ -97,12 +98,12 @@ struct evs_post_phase1_ops {
 	uint16_t (*check_ids)(struct evs_session *s, void **state,
 			      const struct evs_prefix *idci,
 			      const struct evs_prefix *idcr, struct evs_err *why);
-	/* Restart (sa_state.h): this step's part of an established session
-	 * (NULL: nothing to keep), and the step recreated from it in a new
-	 * engine (*state starts NULL; end() follows as for begin()).
-	 * restore: 0, or -1 with why (the session is not adopted).  Both
-	 * may be NULL. */
-	struct json_object *(*save)(struct evs_session *s, void **state);
+	/* Restart (sa_state.h): this step's part of an established session,
+	 * one JSON object written into w (false, w untouched: nothing to
+	 * keep), and the step recreated from it, parsed, in a new engine
+	 * (*state starts NULL; end() follows as for begin()).  restore: 0,
+	 * or -1 with why (the session is not adopted).  Both may be NULL. */
+	bool (*save)(struct evs_session *s, void **state, struct jsonw *w);
 	int (*restore)(struct evs_session *s, void *arg, void **state,
 		       struct json_object *o, struct evs_err *why);
 	/* Server role: the peer renewed Phase 1 without a quick mode (or

@@ -23,6 +23,7 @@
 #include "ike/engine/sa_state.h"
 #include "ike/engine/session.h"
 #include "lib/daemon_log.h"
+#include "lib/jsonw.h"
 #include "lib/secret.h"
 #include "tests/unit/conf_text.h"
 #include "tests/unit/ike_conf.h"
@@ -83,14 +84,17 @@ static void login_end(struct evs_session *s, void **state)
 	*state = NULL;
 }
 
-static struct json_object *login_save(struct evs_session *s, void **state)
+static bool login_save(struct evs_session *s, void **state, struct jsonw *w)
 {
 	struct login_state *ls = *state;
-	struct json_object *o = json_object_new_object();
 
 	(void)s;
-	json_object_object_add(o, "tag", json_object_new_int(ls ? ls->tag : -1));
-	return o;
+	if (!ls)
+		return false;
+	jsonw_c(w, '{');
+	jsonw_put_u64(w, "tag", (uint64_t)ls->tag);
+	jsonw_c(w, '}');
+	return true;
 }
 
 static int login_restore(struct evs_session *s, void *arg, void **state,

@@ -20,6 +20,7 @@
 #include "ezv/easyvpn.h"
 #include "ezv/ezv_int.h"
 #include "lib/daemon_log.h"
+#include "lib/jsonw.h"
 #include "ezv/modecfg.h"
 #include "ezv/radius.h"
 #include "ezv/xauth.h"
@@ -1064,6 +1065,29 @@ static unsigned step_index(const char *name)
 	return i;
 }
 
+/* The server's part of step x as the record holds it, parsed; NULL when
+ * the step keeps nothing. */
+static struct json_object *step_saved(unsigned x)
+{
+	struct jsonw w = { 0 };
+	struct json_object *o = NULL;
+	size_t len;
+	char *t;
+
+	if (!steps[x]->save(&srv, &srv.state[x], &w)) {
+		UNIT_ASSERT(!w.n);
+		return NULL;
+	}
+	t = jsonw_finish(&w, &len);
+	UNIT_ASSERT(t);
+	o = json_tokener_parse(t);
+	UNIT_ASSERT(o);
+	/* json-c's plain form: printed back the same */
+	UNIT_ASSERT_EQ_STR(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), t);
+	free(t);
+	return o;
+}
+
 /* What a restarted evsd (or a new HA active) does with one session's
  * record: both steps restored on a fresh session of the same login. */
 static int restore_on(struct evs_session *sv, struct evs_session *cl, const char *user,
@@ -1105,7 +1129,7 @@ UNIT_TEST(network_extension_claims_survive_a_restart)
 	UNIT_ASSERT(srv.ready);
 	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.200.0", 24, &why), 0);
 	UNIT_ASSERT_EQ_INT(claim(&srv, "10.77.207.128", 25, &why), 0);
-	o = steps[x]->save(&srv, &srv.state[x]);
+	o = step_saved(x);
 	UNIT_ASSERT(o);
 	UNIT_ASSERT(json_object_object_get_ex(o, "claims", &a));
 	UNIT_ASSERT_EQ_INT((int)json_object_array_length(a), 2);
@@ -1209,7 +1233,7 @@ UNIT_TEST(push_mode_pushes_an_ipv6_address_kept_only_when_taken)
 		disconnect();
 		UNIT_ASSERT_EQ_INT(leases6(), 0);
 	}
-	o = steps[x]->save(&srv, &srv.state[x]);
+	o = step_saved(x);
 	UNIT_ASSERT(o);
 	UNIT_ASSERT(json_object_object_get_ex(o, "addr6", &j));
 	UNIT_ASSERT(!strncmp(json_object_get_string(j), a6, strlen(a6)));
@@ -1262,7 +1286,7 @@ UNIT_TEST(push_mode_pushes_an_ipv6_address_kept_only_when_taken)
 		UNIT_ASSERT_EQ_INT(claim_to(&srv, "2001:db8:99::1", 128, "2001:db8:77::", 64,
 					    &why), ISAKMP_N_INVALID_ID_INFORMATION);
 		UNIT_ASSERT(strstr(why.msg, "IPv6: only its assigned address (none)"));
-		o = steps[x]->save(&srv, &srv.state[x]);
+		o = step_saved(x);
 		UNIT_ASSERT(o && !json_object_object_get_ex(o, "addr6", &j));
 		json_object_put(o);
 		disconnect();
