@@ -36,7 +36,8 @@ void jsonw_sep(struct jsonw *w);
 /* A string value (C string), escaped. */
 void jsonw_str(struct jsonw *w, const char *v);
 void jsonw_u64(struct jsonw *w, uint64_t v);
-/* A member's name and colon (with the comma before it). */
+/* A member's name and colon (with the comma before it); the name is
+ * written as it is: one that needs no escaping. */
 void jsonw_key(struct jsonw *w, const char *k);
 void jsonw_put_u64(struct jsonw *w, const char *k, uint64_t v);
 void jsonw_put_bool(struct jsonw *w, const char *k, bool v);
