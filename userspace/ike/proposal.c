@@ -443,10 +443,13 @@ int p1_select(const struct p1_policy *pol, size_t npol,
 					m->lifetime_shortened = offer[j].life_secs != 0;
 					m->chosen.life_secs = pol[i].life_secs;
 				}
-				p1_xform_format(&m->chosen, desc, sizeof(desc));
-				log_info("phase1: policy %u matched offered transform %u (%s), lifetime %us",
-					 pol[i].number, offer[j].num, desc,
-					 m->chosen.life_secs);
+				/* Formatted for the log only. */
+				if (log_enabled(EVSD_LOG_INFO)) {
+					p1_xform_format(&m->chosen, desc, sizeof(desc));
+					log_info("phase1: policy %u matched offered transform %u (%s), lifetime %us",
+						 pol[i].number, offer[j].num, desc,
+						 m->chosen.life_secs);
+				}
 				return 0;
 			}
 			if (log_enabled(EVSD_LOG_DEBUG) && o < sizeof(line))
@@ -772,9 +775,11 @@ int p2_select(const struct p2_set *sets, size_t nsets,
 				m->responder_lifetime |= offer[j].life_kb != 0;
 				m->chosen.life_kb = prm->life_kb;
 			}
-			p2_xform_format(&m->chosen, desc, sizeof(desc));
-			log_info("phase2: transform set %s matched proposal %u (%s)",
-				 sets[s].name, offer[j].prop_num, desc);
+			if (log_enabled(EVSD_LOG_INFO)) {
+				p2_xform_format(&m->chosen, desc, sizeof(desc));
+				log_info("phase2: transform set %s matched proposal %u (%s)",
+					 sets[s].name, offer[j].prop_num, desc);
+			}
 			return 0;
 		}
 	}

@@ -548,9 +548,11 @@ static void established(struct ike_sa *sa)
 	struct ike_engine *e = sa->eng;
 	uint32_t life = sa->chosen.life_secs ? sa->chosen.life_secs :
 			DEFAULT_P1_LIFE;
-	char desc[96];
+	char desc[96] = "";
 
-	p1_xform_format(&sa->chosen, desc, sizeof(desc));
+	/* Formatted for the log only. */
+	if (log_enabled(EVSD_LOG_NOTICE))
+		p1_xform_format(&sa->chosen, desc, sizeof(desc));
 	sa->established = e->now;
 	sa->last_rx = e->now;
 	sa->expire_at = e->now + (uint64_t)life * 1000;

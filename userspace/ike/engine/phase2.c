@@ -741,7 +741,7 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 	struct kernel_child kc;
 	struct ike_sa *owner;	/* the SA holding the connection */
 	struct ike_conn *c;
-	char desc[96], ls[64], rs[64];
+	char desc[96] = "", ls[64] = "", rs[64] = "";
 
 	if (qm_keymat(sa, qm) < 0)
 		goto fail;
@@ -792,9 +792,12 @@ static int install(struct ike_sa *sa, struct ike_xchg *x)
 		      e->now + (kc.soft_secs > 10 ? kc.soft_secs - 5 :
 				kc.soft_secs) * 1000 : 0;
 	ike_sa_rearm(owner);
-	p2_xform_format(xf, desc, sizeof(desc));
-	evs_prefix_str(&c->local, ls, sizeof(ls));
-	evs_prefix_str(&c->remote, rs, sizeof(rs));
+	/* Formatted for the log only. */
+	if (log_enabled(EVSD_LOG_NOTICE)) {
+		p2_xform_format(xf, desc, sizeof(desc));
+		evs_prefix_str(&c->local, ls, sizeof(ls));
+		evs_prefix_str(&c->remote, rs, sizeof(rs));
+	}
 	log_notice("%s: conn %u %s: %s <-> %s, %s, SPI in %08x out %08x, lifetime %us%s%s",
 		   sa->name, c->id, kc.new_conn ? "up" : "rekeyed", ls, rs, desc,
 		   kc.spi_in, kc.spi_out, (unsigned)kc.hard_secs,
