@@ -9,12 +9,12 @@
 
 /* Room for more bytes: a new buffer, the old one copied and wiped (it
  * may hold keys; realloc would leave them behind). */
-static void room(struct jsonw *w, size_t more)
+static void grow(struct jsonw *w, size_t more)
 {
 	size_t cap = w->cap ? w->cap : 4096;
 	char *b;
 
-	if (w->oom || w->n + more <= w->cap)
+	if (w->oom)
 		return;
 	while (cap < w->n + more)
 		cap *= 2;
@@ -30,6 +30,13 @@ static void room(struct jsonw *w, size_t more)
 	}
 	w->b = b;
 	w->cap = cap;
+}
+
+/* Called for every few bytes: the common case inline. */
+static inline void room(struct jsonw *w, size_t more)
+{
+	if (w->n + more > w->cap)
+		grow(w, more);
 }
 
 void jsonw_raw(struct jsonw *w, const char *p, size_t n)
