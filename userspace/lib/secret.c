@@ -102,16 +102,20 @@ static size_t chunk_pages(const struct chunk *c)
 	return (page_of(c->mem + chunk_bytes(c) - 1) - page_of(c->mem)) / page_size + 1;
 }
 
+/* The count of open write windows on page pg of chunk c. */
+static uint16_t *page_writers(struct chunk *c, uintptr_t pg)
+{
+	return &c->writers[(pg - page_of(c->mem)) / page_size];
+}
+
 /* A writer more (delta 1) or fewer (-1) on the pages of the slot at p:
  * a page becomes writable with its first writer, read-only after its
  * last. */
 static void slot_writers(struct chunk *c, uint8_t *p, int delta)
 {
-	uintptr_t base = page_of(c->mem);
-
 	for (uintptr_t pg = page_of(p); pg <= page_of(p + slot_size(c->cls) - 1);
 	     pg += page_size) {
-		uint16_t *w = &c->writers[(pg - base) / page_size];
+		uint16_t *w = page_writers(c, pg);
 
 		if (!*w && delta > 0) {
 			mprotect((void *)pg, page_size, PROT_READ | PROT_WRITE);
@@ -242,8 +246,7 @@ void secret_batch_end(void)
 		return;
 	batch_n = 0;
 	for (unsigned i = 0; i < n; i++) {
-		struct chunk *c = batch[i].c;
-		uint16_t *w = &c->writers[(batch[i].pg - page_of(c->mem)) / page_size];
+		uint16_t *w = page_writers(batch[i].c, batch[i].pg);
 
 		if (!--*w)
 			mprotect((void *)batch[i].pg, page_size, PROT_READ);
