@@ -211,20 +211,6 @@ char *ike_sa_state_text(const struct ike_sa *sa, size_t *len)
 	return jsonw_finish(&w, len);
 }
 
-struct json_object *ike_sa_state_save(const struct ike_sa *sa)
-{
-	struct json_object *o;
-	size_t len;
-	char *t = ike_sa_state_text(sa, &len);
-
-	if (!t)
-		return NULL;
-	o = json_tokener_parse(t);
-	sodium_memzero(t, len);
-	free(t);
-	return o;
-}
-
 /* ---- reading ------------------------------------------------------------- */
 
 struct rd {

@@ -26,8 +26,6 @@ bool ike_sa_state_savable(const struct ike_sa *sa);
  * its length in *len; NULL when it cannot be saved, or out of memory.
  * It holds keys: the caller wipes (sodium_memzero) and frees it. */
 char *ike_sa_state_text(const struct ike_sa *sa, size_t *len);
-/* The same record as an object (NULL as above). */
-struct json_object *ike_sa_state_save(const struct ike_sa *sa);
 /* Recreate the session o describes in e (READY, in the tables, its
  * connections owned, the steps' restore run); NULL with the reason in
  * err.  The kernel is not touched: the connections are taken as they

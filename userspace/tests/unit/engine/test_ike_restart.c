@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <sodium.h>
 
 #include "ike/engine/ikesa.h"
 #include "ike/engine/info.h"
@@ -156,10 +157,25 @@ static void session_up(struct side *gw, struct side *ph)
 	UNIT_ASSERT_EQ_INT(ph->n_kadd, 1);
 }
 
+/* sa's record parsed, as a restart reads it (NULL: none). */
+static struct json_object *record_object(const struct ike_sa *sa)
+{
+	struct json_object *o;
+	size_t len;
+	char *t = ike_sa_state_text(sa, &len);
+
+	if (!t)
+		return NULL;
+	o = json_tokener_parse(t);
+	sodium_memzero(t, len);
+	free(t);
+	return o;
+}
+
 /* The gateway's session as text, the way evsd writes it. */
 static char *record_text(struct side *gw)
 {
-	struct json_object *o = ike_sa_state_save(live_sa(gw));
+	struct json_object *o = record_object(live_sa(gw));
 	char *t;
 
 	UNIT_ASSERT(o);
@@ -363,7 +379,7 @@ static char *written;
 
 static void rec_changed(void *arg, struct ike_sa *sa)
 {
-	struct json_object *o = ike_sa_state_save(sa);
+	struct json_object *o = record_object(sa);
 
 	(void)arg;
 	if (!o)
