@@ -4,10 +4,12 @@
  * generic netlink replies and events (lib/msg.c decoders, and the JSON
  * built from them) and netlink ACKs with extack TLVs (lib/nl.c).  The
  * input is taken as one netlink message; its genl command picks the
- * decoder, so one corpus covers them all.
+ * decoder, so one corpus covers them all.  An SA's text written without
+ * json-c (evsadm -j sa show) must be json-c's, byte for byte.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/json.h"
@@ -17,6 +19,23 @@
 static void json_done(struct json_object *o)
 {
 	json_object_to_json_string(o);
+	json_object_put(o);
+}
+
+static void sa_text_as_json_c(const struct evs_sa_info *sa)
+{
+	struct jsonw w = { .keep_slash = true };
+	struct json_object *o = evs_json_sa(sa, true);
+	const char *want = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len;
+	char *text;
+
+	evs_jsonw_sa(&w, sa, true);
+	text = jsonw_finish(&w, &len);
+	if (text && want && strcmp(text, want))
+		__builtin_trap();
+	free(text);
 	json_object_put(o);
 }
 
@@ -62,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memset(&sa, 0, sizeof(sa));
 		if (!evs_msg_parse_sa(nlh, &sa))
-			json_done(evs_json_sa(&sa, true));
+			sa_text_as_json_c(&sa);
 		break;
 	}
 	case EVS_CMD_POLICY_GET: {

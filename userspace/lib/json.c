@@ -6,12 +6,16 @@
 
 #include "lib/json.h"
 
+static int print_flags(bool pretty)
+{
+	return JSON_C_TO_STRING_NOSLASHESCAPE |
+	       (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+			 JSON_C_TO_STRING_PLAIN);
+}
+
 int evs_json_print(FILE *f, struct json_object *obj, bool pretty)
 {
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-		    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
-			      JSON_C_TO_STRING_PLAIN);
-	const char *s = json_object_to_json_string_ext(obj, flags);
+	const char *s = json_object_to_json_string_ext(obj, print_flags(pretty));
 
 	if (!s)
 		return -1;
@@ -61,21 +65,29 @@ struct json_object *evs_json_counters(const struct evs_counters *c)
 	return o;
 }
 
+/* The JSON name of lifetime @t ("bytes_soft") in @key when @l has it. */
+static bool lft_key(const struct evs_lft *l, unsigned int t, char key[32])
+{
+	const char *name = evs_lft_name(t);
+
+	if (!name || !((l->has >> t) & 1))
+		return false;
+	snprintf(key, 32, "%s", name);
+	for (char *p = key; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return true;
+}
+
 struct json_object *evs_json_lft(const struct evs_lft *l)
 {
 	struct json_object *o = json_object_new_object();
 
 	for (unsigned int t = 0; t <= EVS_LFT_A_MAX; t++) {
-		const char *name = evs_lft_name(t);
 		char key[32];
 
-		if (!name || !((l->has >> t) & 1))
-			continue;
-		snprintf(key, sizeof(key), "%s", name);
-		for (char *p = key; *p; p++)
-			if (*p == '-')
-				*p = '_';
-		evs_json_add_u64(o, key, l->v[t]);
+		if (lft_key(l, t, key))
+			evs_json_add_u64(o, key, l->v[t]);
 	}
 	return o;
 }
@@ -162,6 +174,140 @@ struct json_object *evs_json_sa(const struct evs_sa_info *sa, bool stats)
 	if (stats && EVS_HAS(sa, EVS_SA_A_STATS))
 		json_object_object_add(o, "stats", evs_json_counters(&sa->stats));
 	return o;
+}
+
+/* --- evs_json_sa()'s text without json-c: keep the two in step (the
+ * unit test holds them byte for byte) --------------------------------- */
+
+static void jsonw_put_inaddr(struct jsonw *w, const char *key, const struct evs_inaddr *a)
+{
+	char buf[EVS_INADDR_STRLEN];
+
+	jsonw_put_str(w, key, evs_inaddr_ntop(a, buf, sizeof(buf)));
+}
+
+static void jsonw_lft(struct jsonw *w, const char *key, const struct evs_lft *l)
+{
+	jsonw_key(w, key);
+	jsonw_c(w, '{');
+	for (unsigned int t = 0; t <= EVS_LFT_A_MAX; t++) {
+		char name[32];
+
+		if (lft_key(l, t, name))
+			jsonw_put_u64(w, name, l->v[t]);
+	}
+	jsonw_c(w, '}');
+}
+
+static void jsonw_counters(struct jsonw *w, const char *key, const struct evs_counters *c)
+{
+	jsonw_key(w, key);
+	jsonw_c(w, '{');
+	for (unsigned int t = 0; t <= EVS_STATS_A_MAX; t++) {
+		const char *name = evs_stats_name(t);
+
+		if (name && ((c->has >> t) & 1))
+			jsonw_put_u64(w, name, c->v[t]);
+	}
+	jsonw_c(w, '}');
+}
+
+/* "KEY":{"name":NAME, left open for the algorithm's sizes. */
+static void jsonw_open_algo(struct jsonw *w, const char *key, const char *name)
+{
+	jsonw_key(w, key);
+	jsonw_c(w, '{');
+	jsonw_put_str(w, "name", name);
+}
+
+static void jsonw_sa_algos(struct jsonw *w, const struct evs_sa_info *sa)
+{
+	if (EVS_HAS(sa, EVS_SA_A_AEAD_NAME)) {
+		jsonw_open_algo(w, "aead", sa->aead_name);
+		if (EVS_HAS(sa, EVS_SA_A_KEY_BITS))
+			jsonw_put_u64(w, "key_bits", sa->key_bits);
+		if (EVS_HAS(sa, EVS_SA_A_AEAD_ICV_BITS))
+			jsonw_put_u64(w, "icv_bits", sa->aead_icv_bits);
+		jsonw_c(w, '}');
+	}
+	if (EVS_HAS(sa, EVS_SA_A_ENC_NAME)) {
+		jsonw_open_algo(w, "enc", sa->enc_name);
+		if (EVS_HAS(sa, EVS_SA_A_KEY_BITS))
+			jsonw_put_u64(w, "key_bits", sa->key_bits);
+		jsonw_c(w, '}');
+	}
+	if (EVS_HAS(sa, EVS_SA_A_AUTH_NAME)) {
+		jsonw_open_algo(w, "auth", sa->auth_name);
+		if (EVS_HAS(sa, EVS_SA_A_AUTH_KEY_BITS))
+			jsonw_put_u64(w, "key_bits", sa->auth_key_bits);
+		if (EVS_HAS(sa, EVS_SA_A_AUTH_TRUNC_BITS))
+			jsonw_put_u64(w, "trunc_bits", sa->auth_trunc_bits);
+		jsonw_c(w, '}');
+	}
+}
+
+static void jsonw_sa_encap_flags(struct jsonw *w, const struct evs_sa_info *sa)
+{
+	if (EVS_HAS(sa, EVS_SA_A_ENCAP_TYPE) && sa->encap_type != EVS_ENCAP_NONE) {
+		jsonw_key(w, "encap");
+		jsonw_c(w, '{');
+		jsonw_put_str(w, "type", sa->encap_type == EVS_ENCAP_ESPINUDP ?
+			      "espinudp" : "unknown");
+		if (EVS_HAS(sa, EVS_SA_A_ENCAP_SPORT))
+			jsonw_put_u64(w, "sport", sa->encap_sport);
+		if (EVS_HAS(sa, EVS_SA_A_ENCAP_DPORT))
+			jsonw_put_u64(w, "dport", sa->encap_dport);
+		jsonw_c(w, '}');
+	}
+	if (EVS_HAS(sa, EVS_SA_A_REPLAY_WINDOW))
+		jsonw_put_u64(w, "replay_window", sa->replay_window);
+	if (EVS_HAS(sa, EVS_SA_A_FLAGS)) {
+		jsonw_key(w, "flags");
+		jsonw_c(w, '[');
+		if (sa->flags & EVS_SA_F_ESN) {
+			jsonw_sep(w);
+			jsonw_str(w, "esn");
+		}
+		if (sa->flags & EVS_SA_F_ALLOW_WEAK) {
+			jsonw_sep(w);
+			jsonw_str(w, "allow-weak");
+		}
+		jsonw_c(w, ']');
+	}
+}
+
+void evs_jsonw_sa(struct jsonw *w, const struct evs_sa_info *sa, bool stats)
+{
+	jsonw_c(w, '{');
+	if (sa->dev.ifname[0])
+		jsonw_put_str(w, "dev", sa->dev.ifname);
+	if (sa->dev.ifindex)
+		jsonw_put_u64(w, "ifindex", sa->dev.ifindex);
+	if (EVS_HAS(sa, EVS_SA_A_DIR))
+		jsonw_put_str(w, "dir", evs_dir_name(sa->dir));
+	if (EVS_HAS(sa, EVS_SA_A_SPI))
+		jsonw_put_u64(w, "spi", sa->spi);
+	if (EVS_HAS(sa, EVS_SA_A_SRC))
+		jsonw_put_inaddr(w, "src", &sa->src);
+	if (EVS_HAS(sa, EVS_SA_A_DST))
+		jsonw_put_inaddr(w, "dst", &sa->dst);
+	jsonw_sa_algos(w, sa);
+	jsonw_sa_encap_flags(w, sa);
+	if (EVS_HAS(sa, EVS_SA_A_CONN_ID))
+		jsonw_put_u64(w, "conn", sa->conn_id);
+	if (EVS_HAS(sa, EVS_SA_A_STATE))
+		jsonw_put_str(w, "state", evs_sa_state_name(sa->state));
+	if (EVS_HAS(sa, EVS_SA_A_OSEQ))
+		jsonw_put_u64(w, "oseq", sa->oseq);
+	if (EVS_HAS(sa, EVS_SA_A_SEQ_HI))
+		jsonw_put_u64(w, "seq_hi", sa->seq_hi);
+	if (EVS_HAS(sa, EVS_SA_A_LIMITS))
+		jsonw_lft(w, "limits", &sa->limits);
+	if (EVS_HAS(sa, EVS_SA_A_CURLFT))
+		jsonw_lft(w, "current", &sa->curlft);
+	if (stats && EVS_HAS(sa, EVS_SA_A_STATS))
+		jsonw_counters(w, "stats", &sa->stats);
+	jsonw_c(w, '}');
 }
 
 struct json_object *evs_json_policy(const struct evs_policy_info *pol, bool stats)
@@ -286,4 +432,123 @@ struct json_object *evs_json_event(const struct evs_event *ev, const char *route
 	if (ev->parp.has)
 		json_object_object_add(o, "proxy_arp", evs_json_parp(&ev->parp, parp_ifname));
 	return o;
+}
+
+/* --- an array printed element by element ------------------------------ */
+
+void evs_json_list_start(struct evs_json_list *l, FILE *f, bool pretty, bool single)
+{
+	*l = (struct evs_json_list){ .f = f, .pretty = pretty, .single = single };
+	/* evs_json_print()'s NOSLASHESCAPE */
+	l->text.keep_slash = true;
+}
+
+/* One element's text, after the array's "[" or the separator: json-c's
+ * framing, "[a,b]" plain and "[\n  a,\n  b\n]" pretty (the element's own
+ * indentation is the caller's). */
+static int put_element(struct evs_json_list *l, const char *text, size_t len)
+{
+	const char *lead = l->n ? (l->pretty ? ",\n" : ",") : (l->pretty ? "[\n" : "[");
+
+	l->n++;
+	if (fputs(lead, l->f) < 0 || fwrite(text, 1, len, l->f) != len)
+		l->failed = true;
+	return l->failed ? -1 : 0;
+}
+
+/* @obj (taken) as an element.  Pretty, an element is indented one level
+ * deeper than alone, and only json-c's printer gets that right for every
+ * shape (empty objects, nested arrays): so it is printed as the one
+ * element of an array whose "[\n" and "\n]" are cut off. */
+static int put_object(struct evs_json_list *l, struct json_object *obj)
+{
+	struct json_object *wrap = l->pretty ? json_object_new_array() : obj;
+	size_t cut = l->pretty ? 2 : 0;
+	const char *s = NULL;
+	size_t len = 0;
+
+	if (wrap && wrap != obj && json_object_array_add(wrap, obj)) {
+		json_object_put(wrap);
+		wrap = NULL;
+	}
+	if (wrap)
+		s = json_object_to_json_string_length(wrap, print_flags(l->pretty), &len);
+	if (s && len >= 2 * cut)
+		put_element(l, s + cut, len - 2 * cut);
+	else
+		l->failed = true;
+	json_object_put(wrap ? wrap : obj);
+	return l->failed ? -1 : 0;
+}
+
+int evs_json_list_add(struct evs_json_list *l, struct json_object *obj)
+{
+	struct json_object *first = l->held;
+
+	if (!obj || l->failed) {
+		json_object_put(obj);
+		l->failed = true;
+		return -1;
+	}
+	if (l->single && !l->n && !first) {
+		l->held = obj;
+		return 0;
+	}
+	l->held = NULL;
+	if (first)
+		put_object(l, first);
+	if (l->failed) {
+		json_object_put(obj);
+		return -1;
+	}
+	return put_object(l, obj);
+}
+
+int evs_json_list_add_sa(struct evs_json_list *l, const struct evs_sa_info *sa, bool stats)
+{
+	/* jsonw writes the plain form only; a held element is an object. */
+	if (l->pretty || l->single)
+		return evs_json_list_add(l, evs_json_sa(sa, stats));
+	if (l->failed)
+		return -1;
+	jsonw_reset(&l->text);
+	evs_jsonw_sa(&l->text, sa, stats);
+	if (l->text.oom) {
+		l->failed = true;
+		return -1;
+	}
+	return put_element(l, l->text.b, l->text.n);
+}
+
+/* The empty array as json-c prints it ("[]", pretty "[\n]"). */
+static int print_empty(struct evs_json_list *l)
+{
+	struct json_object *empty = json_object_new_array();
+	int ret = empty ? evs_json_print(l->f, empty, l->pretty) : -1;
+
+	json_object_put(empty);
+	return ret;
+}
+
+int evs_json_list_end(struct evs_json_list *l)
+{
+	int ret;
+
+	if (l->failed)
+		ret = -1;
+	else if (l->held)
+		ret = evs_json_print(l->f, l->held, l->pretty);
+	else if (!l->n)
+		ret = print_empty(l);
+	else
+		ret = fputs(l->pretty ? "\n]\n" : "]\n", l->f) < 0 ? -1 : 0;
+	evs_json_list_abort(l);
+	return ret;
+}
+
+void evs_json_list_abort(struct evs_json_list *l)
+{
+	json_object_put(l->held);
+	l->held = NULL;
+	jsonw_free(&l->text);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
+#include "lib/jsonw.h"
 #include "lib/msg.h"
 
 /* Print @obj and a newline; compact unless @pretty.  Returns -1 on error. */
@@ -33,8 +34,41 @@ struct json_object *evs_json_conn(const struct evs_conn_info *conn);
 struct json_object *evs_json_route(const struct evs_route_info *rt, const char *ifname);
 struct json_object *evs_json_parp(const struct evs_parp_info *parp, const char *ifname);
 struct json_object *evs_json_link(const struct evs_link_info *link, bool stats);
+/* evs_json_sa()'s text in the plain form (as evs_json_print prints it
+ * without @pretty), written without json-c: a listing of 100k SAs. */
+void evs_jsonw_sa(struct jsonw *w, const struct evs_sa_info *sa, bool stats);
 /* {"event": "expire", "hard": true, "sa": {...}} and so on. */
 struct json_object *evs_json_event(const struct evs_event *ev, const char *route_ifname,
 				   const char *parp_ifname);
+
+/*
+ * A JSON array printed element by element, in the bytes evs_json_print()
+ * gives for the whole array: a listing of 100k objects neither waits for
+ * the last nor holds them all.  Nothing is printed before the first
+ * element, so a request that fails before any prints nothing; one that
+ * fails later leaves the array unclosed (evs_json_list_abort), which no
+ * JSON parser takes for a complete listing.  @single: exactly one element
+ * is printed alone, not as an array (`sa get`), so the first is held
+ * until a second comes or the end.  A failed print or allocation sticks:
+ * later elements are dropped and evs_json_list_end() says -1.
+ */
+struct evs_json_list {
+	FILE *f;
+	bool pretty, single, failed;
+	size_t n;			/* elements printed */
+	struct json_object *held;	/* single: the first, not printed yet */
+	struct jsonw text;		/* one element's text, the buffer reused */
+};
+
+void evs_json_list_start(struct evs_json_list *l, FILE *f, bool pretty, bool single);
+/* Print @obj (taken; NULL, out of memory, fails the list). */
+int evs_json_list_add(struct evs_json_list *l, struct json_object *obj);
+/* The same for evs_json_sa(@sa, @stats), without json-c where it can. */
+int evs_json_list_add_sa(struct evs_json_list *l, const struct evs_sa_info *sa, bool stats);
+/* Close the array (or print the empty one, or the single element) and
+ * free; -1 if anything failed (the array then left unclosed). */
+int evs_json_list_end(struct evs_json_list *l);
+/* The listing failed: free, print nothing more. */
+void evs_json_list_abort(struct evs_json_list *l);
 
 #endif

@@ -59,7 +59,7 @@ void jsonw_sep(struct jsonw *w)
 		jsonw_c(w, ',');
 }
 
-/* As json-c escapes: the short forms, '/' too, other controls \u00XX;
+/* As json-c escapes: the short forms, '/' too (unless keep_slash), other controls \u00XX;
  * other bytes as they are.  Room for the worst case first, then written
  * in place. */
 void jsonw_str(struct jsonw *w, const char *v)
@@ -82,7 +82,8 @@ void jsonw_str(struct jsonw *w, const char *v)
 		case '\r': e = 'r'; break;
 		case '\t': e = 't'; break;
 		case '\f': e = 'f'; break;
-		case '"': case '\\': case '/': e = (char)*p; break;
+		case '"': case '\\': e = (char)*p; break;
+		case '/': e = w->keep_slash ? 0 : '/'; break;
 		}
 		if (e) {
 			*o++ = '\\';
@@ -173,4 +174,19 @@ char *jsonw_finish(struct jsonw *w, size_t *len)
 	}
 	*len = w->n - 1;
 	return w->b;
+}
+
+void jsonw_reset(struct jsonw *w)
+{
+	w->n = 0;
+	w->oom = false;
+}
+
+void jsonw_free(struct jsonw *w)
+{
+	if (w->b)
+		sodium_memzero(w->b, w->cap);
+	free(w->b);
+	w->b = NULL;
+	w->n = w->cap = 0;
 }

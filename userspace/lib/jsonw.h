@@ -27,6 +27,9 @@ struct jsonw {
 	char *b;
 	size_t n, cap;
 	bool oom;
+	/* '/' as it is, as json-c with JSON_C_TO_STRING_NOSLASHESCAPE
+	 * (evsadm's output); otherwise escaped, as json-c by default. */
+	bool keep_slash;
 };
 
 void jsonw_raw(struct jsonw *w, const char *p, size_t n);
@@ -47,5 +50,10 @@ void jsonw_put_hex(struct jsonw *w, const char *k, const uint8_t *p, size_t n);
 /* The text, NUL-terminated, its length in *len; the caller wipes and
  * frees it.  NULL when memory ran out (the buffer wiped and freed). */
 char *jsonw_finish(struct jsonw *w, size_t *len);
+/* Empty the text, the buffer kept for the next (one writer for many
+ * records); a write that ran out of memory may be tried again. */
+void jsonw_reset(struct jsonw *w);
+/* Wipe and free the buffer of a writer not finished. */
+void jsonw_free(struct jsonw *w);
 
 #endif
