@@ -77,8 +77,8 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (evs_msg_parse_conn(nlh, &c))
 		return MNL_CB_ERROR;
-	if (sc->arr)
-		json_object_array_add(sc->arr, evs_json_conn(&c));
+	if (sc->json)
+		evs_json_list_add(sc->json, evs_json_conn(&c));
 	else
 		evsadm_conn_print(sc->ctx->out, &c);
 	return MNL_CB_OK;

@@ -138,11 +138,11 @@ int evsadm_fail(struct evsadm *ctx, const char *fmt, ...) __attribute__((format(
 int evsadm_nl(struct evsadm *ctx);
 /* Send, run @cb on the replies; prints errors/warnings; returns exit status. */
 int evsadm_request(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *data);
-/* A show request: with -j, *arr is an array cb adds each object to, printed
- * once the request succeeded (the object alone when single and there is
- * exactly one: `show ID`); without -j, *arr stays NULL and cb prints. */
+/* A show request: with -j, *json is the list cb adds each object to,
+ * printed as it comes (the object alone when single and there is exactly
+ * one: `show ID`); without -j, *json stays NULL and cb prints. */
 int evsadm_show(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *data,
-		struct json_object **arr, bool single);
+		struct evs_json_list **json, bool single);
 
 /* The CLI word for the attribute at byte offset @offs of request @req
  * (from an extack NLMSGERR_ATTR_OFFS), or NULL. */
@@ -157,7 +157,7 @@ const char *evsadm_ifname(uint32_t ifindex, char buf[IF_NAMESIZE + 8]);
  * its index. */
 void evsadm_dev_name(struct evsadm *ctx, struct evs_msg_dev *dev);
 
-/* JSON output: one array per show command, printed at the end. */
+/* JSON output of a command that prints one object (listings: evsadm_show). */
 void evsadm_json_emit(struct evsadm *ctx, struct json_object *obj);
 
 /* Text: "0x%08x" SPI, a counters block, lifetimes. */
@@ -202,7 +202,7 @@ struct nlmsghdr *evsadm_obj_msg(const struct evsadm_obj *o, enum evsadm_op op,
 /* A show in progress: the filters the kernel's dump does not apply. */
 struct evsadm_show_ctx {
 	struct evsadm *ctx;
-	struct json_object *arr;	/* -j: the objects so far */
+	struct evs_json_list *json;	/* -j: where each object goes */
 	uint32_t ifindex, conn_id;	/* 0: any */
 	bool have_dir;
 	uint8_t dir;

@@ -59,8 +59,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	/* evs_msg_parse_link() requires the index. */
 	evsadm_dev_name(sc->ctx, &link.dev);
-	if (sc->arr)
-		json_object_array_add(sc->arr, evs_json_link(&link, sc->ctx->opt.stats));
+	if (sc->json)
+		evs_json_list_add(sc->json, evs_json_link(&link, sc->ctx->opt.stats));
 	else
 		evsadm_link_print(sc->ctx->out, &link, sc->ctx->opt.stats);
 	return MNL_CB_OK;

@@ -110,7 +110,7 @@ int evsadm_obj_run(struct evsadm *ctx, const struct evsadm_obj *o, int argc, cha
 	if (!nlh)
 		return EVSADM_EXIT_FAIL;
 	if (op == EVSADM_OP_SHOW || op == EVSADM_OP_GET)
-		ret = evsadm_show(ctx, nlh, show, &sc, &sc.arr, sc.single);
+		ret = evsadm_show(ctx, nlh, show, &sc, &sc.json, sc.single);
 	else
 		ret = evsadm_request(ctx, nlh, NULL, NULL);
 	/* An SA's keys were in the request. */

@@ -109,8 +109,8 @@ static int parp_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (evsadm_show_skip(sc, p.ifindex, 0))
 		return MNL_CB_OK;
-	if (sc->arr) {
-		json_object_array_add(sc->arr, evs_json_parp(&p, evsadm_ifname(p.ifindex, dev)));
+	if (sc->json) {
+		evs_json_list_add(sc->json, evs_json_parp(&p, evsadm_ifname(p.ifindex, dev)));
 	} else {
 		evsadm_parp_print(sc->ctx->out, &p);
 		fputc('\n', sc->ctx->out);

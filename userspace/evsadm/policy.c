@@ -197,8 +197,8 @@ static int policy_cb(const struct nlmsghdr *nlh, void *data)
 	if (evsadm_show_skip(sc, p.dev.ifindex, 0) || (sc->have_dir && p.dir != sc->dir))
 		return MNL_CB_OK;
 	evsadm_dev_name(sc->ctx, &p.dev);
-	if (sc->arr)
-		json_object_array_add(sc->arr, evs_json_policy(&p, sc->ctx->opt.stats));
+	if (sc->json)
+		evs_json_list_add(sc->json, evs_json_policy(&p, sc->ctx->opt.stats));
 	else
 		evsadm_policy_print(sc->ctx->out, &p, sc->ctx->opt.stats);
 	return MNL_CB_OK;

@@ -116,8 +116,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (evsadm_show_skip(sc, rt.ifindex, rt.conn_id))
 		return MNL_CB_OK;
-	if (sc->arr) {
-		json_object_array_add(sc->arr, evs_json_route(&rt, evsadm_ifname(rt.ifindex, dev)));
+	if (sc->json) {
+		evs_json_list_add(sc->json, evs_json_route(&rt, evsadm_ifname(rt.ifindex, dev)));
 	} else {
 		evsadm_route_print(sc->ctx->out, &rt);
 		fputc('\n', sc->ctx->out);

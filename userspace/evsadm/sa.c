@@ -574,8 +574,8 @@ static int sa_cb(const struct nlmsghdr *nlh, void *data)
 	if (evsadm_show_skip(sc, sa.dev.ifindex, 0))
 		goto out;
 	evsadm_dev_name(sc->ctx, &sa.dev);
-	if (sc->arr)
-		json_object_array_add(sc->arr, evs_json_sa(&sa, sc->ctx->opt.stats));
+	if (sc->json)
+		evs_json_list_add_sa(sc->json, &sa, sc->ctx->opt.stats);
 	else
 		evsadm_sa_print(sc->ctx->out, &sa, sc->ctx->opt.stats);
 out:

@@ -301,21 +301,24 @@ int evsadm_request(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void 
 }
 
 int evsadm_show(struct evsadm *ctx, struct nlmsghdr *nlh, evs_nl_cb cb, void *data,
-		struct json_object **arr, bool single)
+		struct evs_json_list **json, bool single)
 {
+	struct evs_json_list list;
 	int ret;
 
-	if (ctx->opt.json)
-		*arr = json_object_new_array();
+	if (!ctx->opt.json)
+		return evsadm_request(ctx, nlh, cb, data);
+	/* Streamed: a dump of 100k objects is never held whole. */
+	evs_json_list_start(&list, ctx->out, ctx->opt.pretty, single);
+	*json = &list;
 	ret = evsadm_request(ctx, nlh, cb, data);
-	if (!*arr)
+	*json = NULL;
+	if (ret) {
+		evs_json_list_abort(&list);
 		return ret;
-	if (!ret && single && json_object_array_length(*arr) == 1)
-		evsadm_json_emit(ctx, json_object_get(json_object_array_get_idx(*arr, 0)));
-	else if (!ret)
-		evsadm_json_emit(ctx, json_object_get(*arr));
-	json_object_put(*arr);
-	*arr = NULL;
+	}
+	if (evs_json_list_end(&list))
+		return evsadm_fail(ctx, "printing the JSON listing failed");
 	return ret;
 }
 
