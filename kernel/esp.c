@@ -47,6 +47,7 @@
  */
 struct evs_esp_pkt {
 	struct aead_request *req;
+	struct evs_esp_scratch *scratch;	/* NULL: kmalloc'd */
 	struct sk_buff *skb;
 	struct evs_sa *sa;
 	u64 seq;
@@ -65,9 +66,49 @@ struct evs_esp_pkt {
 static void evs_esp_async_done(struct crypto_async_request *base, int err);
 static void evs_esp_done(struct evs_esp_pkt *pkt, int err);
 
+/* One packet's state, IV and request, reused by the packets of one CPU:
+ * a fresh allocation per packet costs as much as a small packet's AES
+ * (the allocator zeroes it).  Taken with a bit lock, since a request
+ * that went to an asynchronous driver is given back from another
+ * context; a packet that finds it taken (nested tunnels, a request
+ * still in a driver) allocates as before.
+ */
+#define EVS_ESP_SCRATCH_SIZE	2048
+
+struct evs_esp_scratch {
+	u8 area[EVS_ESP_SCRATCH_SIZE];
+	unsigned long busy;
+};
+
+static struct evs_esp_scratch __percpu *evs_esp_scratch;
+
+static void *evs_esp_pkt_get(unsigned int len, struct evs_esp_scratch **owner)
+{
+	/* Any CPU's area will do: the lock bit, not the CPU, makes it ours. */
+	struct evs_esp_scratch *s = raw_cpu_ptr(evs_esp_scratch);
+
+	if (len <= sizeof(s->area) && !test_and_set_bit_lock(0, &s->busy)) {
+		*owner = s;
+		return s->area;
+	}
+	*owner = NULL;
+	return kmalloc(len, GFP_ATOMIC);
+}
+
+static void evs_esp_pkt_free(struct evs_esp_pkt *pkt)
+{
+	struct evs_esp_scratch *s = pkt->scratch;
+
+	if (s)
+		clear_bit_unlock(0, &s->busy);
+	else
+		kfree(pkt);
+}
+
 static void *evs_esp_pkt_alloc(struct crypto_aead *aead, u8 **iv,
 			       struct aead_request **req)
 {
+	struct evs_esp_scratch *owner;
 	unsigned int len;
 	u8 *p;
 
@@ -77,7 +118,7 @@ static void *evs_esp_pkt_alloc(struct crypto_aead *aead, u8 **iv,
 	len = sizeof(struct evs_esp_pkt) + crypto_aead_alignmask(aead) +
 	      crypto_aead_ivsize(aead) + crypto_tfm_ctx_alignment() +
 	      sizeof(struct aead_request) + crypto_aead_reqsize(aead);
-	p = kmalloc(len, GFP_ATOMIC);
+	p = evs_esp_pkt_get(len, &owner);
 	if (!p)
 		return NULL;
 	*iv = PTR_ALIGN(p + sizeof(struct evs_esp_pkt),
@@ -86,6 +127,7 @@ static void *evs_esp_pkt_alloc(struct crypto_aead *aead, u8 **iv,
 			 crypto_tfm_ctx_alignment());
 	aead_request_set_tfm(*req, aead);
 	((struct evs_esp_pkt *)p)->req = *req;
+	((struct evs_esp_pkt *)p)->scratch = owner;
 	return p;
 }
 
@@ -507,7 +549,7 @@ drop_other:
 	dst_release(dst);
 drop_pkt:
 	if (pkt != &null_pkt)
-		kfree(pkt);
+		evs_esp_pkt_free(pkt);
 	evs_esp_drop(sa, skb, EVS_ST_DROP_OTHER, false);
 }
 
@@ -716,7 +758,7 @@ static void evs_esp_done(struct evs_esp_pkt *pkt, int err)
 	else
 		evs_esp_input_finish(pkt, err);
 	evs_sa_put(sa);
-	kfree(pkt);
+	evs_esp_pkt_free(pkt);
 }
 
 /* Asynchronous completion from the crypto API, either direction. */
@@ -845,6 +887,20 @@ drop:
 int evs_esp_module_init(void)
 {
 	return evs_proto_init();
+}
+
+int evs_esp_scratch_init(void)
+{
+	evs_esp_scratch = alloc_percpu(struct evs_esp_scratch);
+	return evs_esp_scratch ? 0 : -ENOMEM;
+}
+
+/* Last at module exit: a request in an asynchronous driver may hold an
+ * area until then.
+ */
+void evs_esp_scratch_exit(void)
+{
+	free_percpu(evs_esp_scratch);
 }
 
 void evs_esp_module_exit(void)

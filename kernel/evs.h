@@ -486,6 +486,8 @@ void evs_esp_xmit(struct evs_sa *sa, struct sk_buff *skb);
 /* Module-wide setup: proto handler, crypto workers (main.c calls them). */
 int evs_esp_module_init(void);
 void evs_esp_module_exit(void);		/* all packets in flight done */
+int evs_esp_scratch_init(void);
+void evs_esp_scratch_exit(void);
 /* Per-netns teardown of the UDP encap socket (main.c, before SAs go). */
 void evs_encap_net_exit(struct evs_net *en);
 /* Hand the daemon's UDP socket to the netns / take it back (encap.c). */

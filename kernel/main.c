@@ -89,9 +89,13 @@ static int __init evs_mod_init(void)
 	if (ret)
 		goto err_wq;
 
-	ret = evs_esp_module_init();
+	ret = evs_esp_scratch_init();
 	if (ret)
 		goto err_pernet;
+
+	ret = evs_esp_module_init();
+	if (ret)
+		goto err_scratch;
 
 	ret = evs_device_init();
 	if (ret)
@@ -108,6 +112,8 @@ err_device:
 	evs_device_exit();
 err_esp:
 	evs_esp_module_exit();
+err_scratch:
+	evs_esp_scratch_exit();
 err_pernet:
 	unregister_pernet_device(&evs_net_ops);
 err_wq:
@@ -125,6 +131,7 @@ static void __exit evs_mod_exit(void)
 	rcu_barrier();
 	destroy_workqueue(evs_wq);
 	evs_traffic_pool_exit();
+	evs_esp_scratch_exit();
 }
 
 module_init(evs_mod_init);
