@@ -22,6 +22,8 @@ static void json_done(struct json_object *o)
 	json_object_put(o);
 }
 
+/* evs_json_sa() is json-c's parse of evs_jsonw_sa()'s text: what any
+ * message makes of an SA, json-c must print back byte for byte. */
 static void sa_text_as_json_c(const struct evs_sa_info *sa)
 {
 	struct jsonw w = { .keep_slash = true };

@@ -24,9 +24,9 @@ void evs_json_add_bool(struct json_object *o, const char *key, bool val);
 
 struct json_object *evs_json_inaddr(const struct evs_inaddr *a);
 struct json_object *evs_json_counters(const struct evs_counters *c);
-struct json_object *evs_json_lft(const struct evs_lft *l);
 
-/* @stats: include the counters (evsadm -s). */
+/* @stats: include the counters (evsadm -s).  evs_jsonw_sa()'s text
+ * parsed: one writer for both; NULL when out of memory. */
 struct json_object *evs_json_sa(const struct evs_sa_info *sa, bool stats);
 struct json_object *evs_json_policy(const struct evs_policy_info *pol, bool stats);
 struct json_object *evs_json_conn(const struct evs_conn_info *conn);
@@ -34,8 +34,8 @@ struct json_object *evs_json_conn(const struct evs_conn_info *conn);
 struct json_object *evs_json_route(const struct evs_route_info *rt, const char *ifname);
 struct json_object *evs_json_parp(const struct evs_parp_info *parp, const char *ifname);
 struct json_object *evs_json_link(const struct evs_link_info *link, bool stats);
-/* evs_json_sa()'s text in the plain form (as evs_json_print prints it
- * without @pretty), written without json-c: a listing of 100k SAs. */
+/* An SA in json-c's plain form (as evs_json_print prints it without
+ * @pretty), written without json-c: a listing of 100k SAs. */
 void evs_jsonw_sa(struct jsonw *w, const struct evs_sa_info *sa, bool stats);
 /* {"event": "expire", "hard": true, "sa": {...}} and so on. */
 struct json_object *evs_json_event(const struct evs_event *ev, const char *route_ifname,

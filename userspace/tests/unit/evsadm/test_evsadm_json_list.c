@@ -2,7 +2,7 @@
 /* evsadm -j listings, streamed (evs_json_list, evs_jsonw_sa): the bytes
  * must be those the whole json-c array printed, plain and pretty, for 0,
  * 1 and several objects, with and without counters, with names that need
- * escaping. */
+ * escaping; and an SA's text is the one evsadm has always printed. */
 #include <arpa/inet.h>
 
 #include "tests/unit/unit.h"
@@ -137,8 +137,99 @@ UNIT_TEST(json_list_sa_bytes_as_whole_array)
 			expect_sa_listing(counts[c], mode & 1, mode & 2, mode & 4);
 }
 
-/* The writer alone against json-c, SA by SA: a difference is named here
- * before it is buried in a listing. */
+/* Each SA's text as evsadm printed it when json-c built the object: the
+ * format scripts read, pinned (SA i with counters when i is even). */
+static const char *const sa_text_pinned[N_SA] = {
+	/* SA 0, with counters */
+	"{\"dev\":\"evs0\",\"ifindex\":7,\"dir\":\"out\",\"spi\":4096,"
+	"\"src\":\"198.51.100.1/0\",\"dst\":\"203.0.113.7/0\","
+	"\"aead\":{\"name\":\"rfc4106(gcm(aes))\",\"key_bits\":160,\"icv_bits\":128},"
+	"\"encap\":{\"type\":\"espinudp\",\"sport\":4500,\"dport\":4501},"
+	"\"replay_window\":64,\"flags\":[\"esn\",\"allow-weak\"],\"conn\":3,"
+	"\"state\":\"valid\",\"oseq\":18446744073709551615,\"seq_hi\":1,"
+	"\"limits\":{\"bytes_soft\":2007,\"packets_soft\":4007,\"time_soft\":6007,"
+	"\"use_soft\":8007,\"bytes\":10007,\"add_time\":12007},"
+	"\"current\":{\"bytes_soft\":2007,\"bytes_hard\":3007,\"packets_soft\":4007,"
+	"\"packets_hard\":5007,\"time_soft\":6007,\"time_hard\":7007,\"use_soft\":8007,"
+	"\"use_hard\":9007,\"bytes\":10007,\"packets\":11007,\"add_time\":12007,"
+	"\"use_time\":13007},\"stats\":{\"rx_packets\":20,\"rx_bytes\":30,"
+	"\"tx_packets\":40,\"tx_bytes\":50,\"drop_no_sa\":60,\"drop_replay\":70,"
+	"\"drop_auth\":80,\"drop_bad_len\":90,\"drop_policy\":100,\"drop_no_policy\":110,"
+	"\"drop_expired\":120,\"drop_encap\":130,\"drop_cipher\":140,\"drop_other\":150,"
+	"\"rx_dummy\":160}}",
+	/* SA 1 */
+	"{\"dev\":\"e\\\"v/s\",\"ifindex\":8,\"dir\":\"in\",\"spi\":4097,"
+	"\"src\":\"198.51.100.1/0\",\"dst\":\"203.0.113.7/0\","
+	"\"enc\":{\"name\":\"a\\\"b\\\\c/d\"},\"auth\":{\"name\":\"hmac(a\\\"b\\\\c/d)\","
+	"\"key_bits\":256,\"trunc_bits\":128},\"encap\":{\"type\":\"espinudp\","
+	"\"sport\":4500,\"dport\":4501},\"replay_window\":64,\"flags\":[\"esn\"],"
+	"\"conn\":3,\"state\":\"soft-expired\",\"oseq\":18446744073709551615,"
+	"\"seq_hi\":1,\"limits\":{\"bytes_hard\":3007,\"packets_hard\":5007,"
+	"\"time_hard\":7007,\"use_hard\":9007,\"packets\":11007,\"use_time\":13007},"
+	"\"current\":{\"bytes_soft\":2007,\"packets_soft\":4007,\"time_soft\":6007,"
+	"\"use_soft\":8007,\"bytes\":10007,\"add_time\":12007}}",
+	/* SA 2, with counters */
+	"{\"dev\":\"evs0\",\"dir\":\"out\",\"spi\":4098,\"src\":\"198.51.100.1/0\","
+	"\"dst\":\"203.0.113.7/0\",\"aead\":{\"name\":\"tab\\there\\nnl\\u0001\\u001f\","
+	"\"key_bits\":160,\"icv_bits\":128},\"flags\":[],\"state\":\"dead\","
+	"\"limits\":{\"bytes_soft\":2007,\"packets_soft\":4007,\"time_soft\":6007,"
+	"\"use_soft\":8007,\"bytes\":10007,\"add_time\":12007},"
+	"\"current\":{\"bytes_hard\":3007,\"time_soft\":6007,\"use_hard\":9007,"
+	"\"add_time\":12007},\"stats\":{\"rx_packets\":20,\"rx_bytes\":30,"
+	"\"tx_packets\":40,\"tx_bytes\":50,\"drop_no_sa\":60,\"drop_replay\":70,"
+	"\"drop_auth\":80,\"drop_bad_len\":90,\"drop_policy\":100,\"drop_no_policy\":110,"
+	"\"drop_expired\":120,\"drop_encap\":130,\"drop_cipher\":140,\"drop_other\":150,"
+	"\"rx_dummy\":160}}",
+	/* SA 3 */
+	"{\"dev\":\"evs0\",\"ifindex\":10,\"dir\":\"in\",\"spi\":4099,"
+	"\"src\":\"198.51.100.1/0\",\"dst\":\"2001:db8::7/0\","
+	"\"enc\":{\"name\":\"caf\xc3""\xa9""\x7f""\"},"
+	"\"auth\":{\"name\":\"hmac(caf\xc3""\xa9""\x7f"")\",\"key_bits\":256,"
+	"\"trunc_bits\":128},\"encap\":{\"type\":\"espinudp\",\"sport\":4500,"
+	"\"dport\":4501},\"replay_window\":64,\"flags\":[],\"conn\":3,"
+	"\"state\":\"valid\",\"oseq\":18446744073709551615,\"seq_hi\":1,\"limits\":{},"
+	"\"current\":{\"bytes_soft\":2007,\"bytes_hard\":3007,\"packets_soft\":4007,"
+	"\"packets_hard\":5007,\"time_soft\":6007,\"time_hard\":7007,\"use_soft\":8007,"
+	"\"use_hard\":9007,\"bytes\":10007,\"packets\":11007,\"add_time\":12007,"
+	"\"use_time\":13007}}",
+	/* SA 4, with counters */
+	"{\"dev\":\"evs0\",\"ifindex\":11,\"dir\":\"out\",\"spi\":4100,"
+	"\"src\":\"198.51.100.1/0\",\"dst\":\"203.0.113.7/0\",\"aead\":{\"name\":\"\","
+	"\"key_bits\":160,\"icv_bits\":128},\"encap\":{\"type\":\"unknown\","
+	"\"sport\":4500,\"dport\":4501},\"replay_window\":64,\"flags\":[],\"conn\":3,"
+	"\"state\":\"soft-expired\",\"oseq\":18446744073709551615,\"seq_hi\":1,"
+	"\"limits\":{\"bytes_soft\":2007,\"packets_soft\":4007,\"time_soft\":6007,"
+	"\"use_soft\":8007,\"bytes\":10007,\"add_time\":12007},"
+	"\"current\":{\"bytes_soft\":2007,\"packets_soft\":4007,\"time_soft\":6007,"
+	"\"use_soft\":8007,\"bytes\":10007,\"add_time\":12007},"
+	"\"stats\":{\"rx_packets\":20,\"rx_bytes\":30,\"tx_packets\":40,\"tx_bytes\":50,"
+	"\"drop_no_sa\":60,\"drop_replay\":70,\"drop_auth\":80,\"drop_bad_len\":90,"
+	"\"drop_policy\":100,\"drop_no_policy\":110,\"drop_expired\":120,"
+	"\"drop_encap\":130,\"drop_cipher\":140,\"drop_other\":150,\"rx_dummy\":160}}",
+};
+
+UNIT_TEST(jsonw_sa_bytes_pinned)
+{
+	struct evs_sa_info sa;
+
+	for (unsigned int i = 0; i < N_SA; i++) {
+		struct jsonw w = { .keep_slash = true };
+		size_t len;
+		char *got;
+
+		make_sa(&sa, i);
+		evs_jsonw_sa(&w, &sa, i % 2 == 0);
+		got = jsonw_finish(&w, &len);
+		UNIT_ASSERT(got);
+		UNIT_ASSERT_EQ_STR(got, sa_text_pinned[i]);
+		free(got);
+	}
+}
+
+/* The object is the text parsed (evs_json_sa): json-c must print back the
+ * same bytes, or pretty listings, `sa get` and events would differ from
+ * the plain listing.  SA by SA, so a difference is named here before it
+ * is buried in a listing. */
 UNIT_TEST(jsonw_sa_bytes_as_json_c)
 {
 	struct evs_sa_info sa;
